@@ -1,0 +1,3 @@
+from gitml.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Records: the TOML codec, schema validation and typed values shared by every collection."""

@@ -1,0 +1,66 @@
+"""Canonical TOML: sorted keys, no ``None``, one trailing newline.
+
+Two writers that serialise the same record always produce the same bytes, which is what
+lets collections merge as a union and detect real conflicts.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from collections.abc import Mapping
+from datetime import date, datetime, time
+from typing import Any
+
+import tomli_w
+
+from gitml.errors import InvalidRecord
+
+Doc = dict[str, Any]
+
+
+def canonical(value: Any) -> Any:
+    """Return ``value`` with mappings sorted by key and ``None`` members dropped."""
+    if isinstance(value, Mapping):
+        return {str(k): canonical(v) for k, v in sorted(value.items()) if v is not None}
+    if isinstance(value, list | tuple):
+        return [canonical(v) for v in value if v is not None]
+    if isinstance(value, float) and not math.isfinite(value):
+        raise InvalidRecord(f"{value!r} cannot be stored: only finite numbers are allowed")
+    return value
+
+
+def dumps(doc: Mapping[str, Any]) -> str:
+    """Serialise ``doc`` canonically."""
+    text = tomli_w.dumps(canonical(doc))
+    return text if text.endswith("\n") else text + "\n"
+
+
+def dump_bytes(doc: Mapping[str, Any]) -> bytes:
+    return dumps(doc).encode("utf-8")
+
+
+def loads(text: str | bytes, *, where: str) -> Doc:
+    """Parse TOML; errors name ``where`` (a file or record path) and the line."""
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InvalidRecord(
+                f"{where}: not UTF-8 text ({exc.reason} at byte {exc.start})"
+            ) from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InvalidRecord(f"{where}: invalid TOML: {exc}") from None
+
+
+def to_jsonable(value: Any) -> Any:
+    """Convert TOML values (dates, times) into JSON-compatible ones."""
+    if isinstance(value, Mapping):
+        return {k: to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    return value

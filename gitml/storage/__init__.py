@@ -1,0 +1,19 @@
+"""Git storage: the only package that imports pygit2.
+
+Ref namespaces are constants here and nowhere else.
+"""
+
+REF_ROOT = "refs/gitml/"
+NOTES_REF = "refs/notes/gitml"
+RUNS_REF = REF_ROOT + "runs"
+DATA_REF = REF_ROOT + "data"
+REGISTRY_REF = REF_ROOT + "registry"
+MONITOR_REF = REF_ROOT + "monitor"
+COLLECTION_REFS = (RUNS_REF, DATA_REF, REGISTRY_REF, MONITOR_REF)
+
+
+def remote_tracking_ref(remote: str, ref: str) -> str:
+    """``refs/gitml/runs`` -> ``refs/remotes/<remote>/gitml/runs`` (notes likewise)."""
+    if ref == NOTES_REF:
+        return f"refs/notes/remotes/{remote}/gitml"
+    return f"refs/remotes/{remote}/gitml/{ref.removeprefix(REF_ROOT)}"

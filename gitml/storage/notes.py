@@ -1,0 +1,83 @@
+"""The derived ``refs/notes/gitml``: one line per record on the code commit it came from.
+
+gitml writes the notes tree itself with a fixed 2-hex fanout and moves the ref by
+compare-and-swap (libgit2's ``create_note`` keeps a flat tree and force-updates the ref).
+Each line is ``<id> = { ... }`` inline TOML, so git's ``cat_sort_uniq`` merge keeps
+notes valid, and notes can always be regenerated from the collections.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import pygit2
+
+from gitml.storage import NOTES_REF
+from gitml.storage.collection import Collection, Snapshot
+from gitml.storage.repo import GitRepo
+from gitml.storage.trees import read_blob
+
+
+def note_paths(commit: str) -> tuple[str, ...]:
+    """Where git may keep the note of ``commit``: our fanout first, then flat and 2-level."""
+    return (f"{commit[:2]}/{commit[2:]}", commit, f"{commit[:2]}/{commit[2:4]}/{commit[4:]}")
+
+
+def _collection(repo: GitRepo, ref: str) -> Collection:
+    return Collection(repo, ref, "", sharded=False)
+
+
+def read_note(repo: GitRepo, commit: str, *, ref: str = NOTES_REF) -> str | None:
+    tree = _collection(repo, ref).snapshot().tree
+    for path in note_paths(commit):
+        data = read_blob(tree, path)
+        if data is not None:
+            return data.decode("utf-8", "replace")
+    return None
+
+
+def merge_lines(existing: str, new: Sequence[str]) -> str:
+    """Sorted, de-duplicated lines with a trailing newline (what ``cat_sort_uniq`` makes)."""
+    lines = {line for line in existing.splitlines() if line.strip()}
+    lines.update(line for line in new if line.strip())
+    return "".join(f"{line}\n" for line in sorted(lines))
+
+
+def add_note_lines(
+    repo: GitRepo, lines: Mapping[str, Sequence[str]], message: str, *, ref: str = NOTES_REF
+) -> None:
+    """Merge ``lines`` into the notes of each commit (commit sha -> lines)."""
+    if not lines:
+        return
+
+    def build(snap: Snapshot) -> dict[str, bytes | None]:
+        tree = snap.tree
+        files: dict[str, bytes | None] = {}
+        for commit, new in lines.items():
+            existing = ""
+            for path in note_paths(commit):
+                data = read_blob(tree, path)
+                if data is not None:
+                    existing += data.decode("utf-8", "replace") + "\n"
+                    files[path] = None
+            files[note_paths(commit)[0]] = merge_lines(existing, new).encode("utf-8")
+        return files
+
+    _collection(repo, ref).write(build, message, replace=True)
+
+
+def note_commits(repo: GitRepo, *, ref: str = NOTES_REF) -> list[str]:
+    """Every commit that has a gitml note."""
+    out: list[str] = []
+    for path, _ in _collection(repo, ref).iter_paths(""):
+        name = path.replace("/", "")
+        if len(name) == 40:
+            out.append(name)
+    return out
+
+
+def is_commit(repo: GitRepo, sha: str) -> bool:
+    try:
+        return isinstance(repo.raw[sha], pygit2.Commit)
+    except (KeyError, ValueError):
+        return False
