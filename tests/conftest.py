@@ -1,0 +1,101 @@
+"""Hermetic git for every test: a private HOME, no system config, fixed identity and dates."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+FIXED_DATE = "2026-01-02T03:04:05+00:00"
+
+
+def git(cwd: Path, *args: str, check: bool = True, env: dict[str, str] | None = None) -> str:
+    """Run the real git CLI (the oracle) and return its stdout."""
+    proc = subprocess.run(
+        ["git", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, **(env or {})},
+    )
+    if check and proc.returncode != 0:
+        raise AssertionError(f"git {' '.join(args)} failed ({proc.returncode}): {proc.stderr}")
+    return proc.stdout
+
+
+@pytest.fixture(autouse=True)
+def hermetic_git(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    home = tmp_path_factory.mktemp("home")
+    (home / ".gitconfig").write_text(
+        "[user]\n\tname = Test User\n\temail = test@example.com\n"
+        "[init]\n\tdefaultBranch = main\n"
+        "[advice]\n\tdetachedHead = false\n"
+        "[gc]\n\tauto = 0\n"
+        "[protocol \"file\"]\n\tallow = always\n"
+    )
+    template = home / "template"
+    template.mkdir()
+    for key in list(os.environ):
+        if key.startswith(("GIT_", "GITML_")):
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.setenv("GIT_AUTHOR_DATE", FIXED_DATE)
+    monkeypatch.setenv("GIT_COMMITTER_DATE", FIXED_DATE)
+    monkeypatch.setenv("GIT_EDITOR", "false")
+    monkeypatch.setenv("GIT_TEMPLATE_DIR", str(template))
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("COLUMNS", "120")
+    import pygit2
+
+    levels = (
+        pygit2.enums.ConfigLevel.GLOBAL,
+        pygit2.enums.ConfigLevel.XDG,
+        pygit2.enums.ConfigLevel.SYSTEM,
+    )
+    saved = {level: pygit2.settings.search_path[level] for level in levels}
+    for level in levels:
+        pygit2.settings.search_path[level] = str(home)
+    try:
+        yield home
+    finally:
+        for level, value in saved.items():
+            pygit2.settings.search_path[level] = value
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """An empty, initialised repository (work tree path)."""
+    path = tmp_path / "repo"
+    path.mkdir()
+    git(path, "init", "-q")
+    return path
+
+
+@pytest.fixture
+def repo_with_commit(repo: Path) -> Path:
+    """A repository with one commit containing README.md."""
+    (repo / "README.md").write_text("hello\n")
+    git(repo, "add", "README.md")
+    git(repo, "commit", "-q", "-m", "init")
+    return repo
+
+
+@pytest.fixture
+def remote(tmp_path: Path) -> Path:
+    """A bare repository to push to and fetch from."""
+    path = tmp_path / "remote.git"
+    git(tmp_path, "init", "-q", "--bare", str(path))
+    return path
+
+
+@pytest.fixture
+def in_repo(repo_with_commit: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """``repo_with_commit`` as the current directory."""
+    monkeypatch.chdir(repo_with_commit)
+    return repo_with_commit
