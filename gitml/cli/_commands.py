@@ -1,0 +1,10 @@
+"""Registration of every command module (each imports only typer at module level)."""
+
+import typer
+
+from gitml.cli import demo, project
+
+
+def register(app: typer.Typer) -> None:
+    project.register(app)
+    demo.register(app)

@@ -1,0 +1,90 @@
+"""The one output sink: data on stdout (human or JSON), messages on stderr."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(value)
+
+
+class Output:
+    """Human or JSON rendering; the CLI's only writer."""
+
+    def __init__(self, json_mode: bool = False) -> None:
+        self.json_mode = json_mode
+
+    def json(self, data: Any) -> None:
+        sys.stdout.write(json.dumps(data, indent=2, sort_keys=False, default=str) + "\n")
+
+    def emit(self, data: Any, human: str | None = None) -> None:
+        """JSON of ``data`` in JSON mode, else the ``human`` text (if any)."""
+        if self.json_mode:
+            self.json(data)
+        elif human is not None:
+            self.line(human)
+
+    def line(self, text: str = "") -> None:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        sys.stdout.flush()
+
+    def info(self, text: str) -> None:
+        sys.stderr.write(text + "\n")
+        sys.stderr.flush()
+
+    def warn(self, text: str) -> None:
+        self.info(f"warning: {text}")
+
+    def error(self, text: str) -> None:
+        self.info(f"error: {text}")
+
+    def table(
+        self,
+        rows: Sequence[Mapping[str, Any]],
+        columns: Sequence[str],
+        *,
+        headers: Mapping[str, str] | None = None,
+        never_truncate: Sequence[str] = (),
+    ) -> None:
+        """A plain aligned table fitted to the terminal; ``never_truncate`` columns stay whole."""
+        self.line(render_table(rows, columns, headers=headers, never_truncate=never_truncate))
+
+
+def render_table(
+    rows: Sequence[Mapping[str, Any]],
+    columns: Sequence[str],
+    *,
+    headers: Mapping[str, str] | None = None,
+    never_truncate: Sequence[str] = (),
+    width: int | None = None,
+) -> str:
+    heads = [(headers or {}).get(c, c) for c in columns]
+    cells = [[_cell(row.get(c)) for c in columns] for row in rows]
+    widths = [max([len(h), *(len(r[i]) for r in cells)]) for i, h in enumerate(heads)]
+    limit = width if width is not None else shutil.get_terminal_size((120, 24)).columns
+    while sum(widths) + 2 * (len(widths) - 1) > limit:
+        candidates = [i for i, c in enumerate(columns) if c not in never_truncate and widths[i] > 8]
+        if not candidates:
+            break
+        widest = max(candidates, key=lambda i: widths[i])
+        widths[widest] -= 1
+    lines = []
+    for row in [heads, *cells]:
+        parts = []
+        for i, value in enumerate(row):
+            if len(value) > widths[i]:
+                value = value[: widths[i] - 1] + "…"
+            parts.append(value.ljust(widths[i]))
+        lines.append("  ".join(parts).rstrip())
+    return "\n".join(lines)

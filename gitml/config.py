@@ -1,0 +1,168 @@
+"""Project settings from ``.gitml/config.toml`` (validated; defaults where silent)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gitml.errors import ConfigError, InvalidRecord
+from gitml.records import codec
+from gitml.records.schema import find_errors
+
+GITML_DIR = ".gitml"
+CONFIG_FILE = f"{GITML_DIR}/config.toml"
+POLICY_FILE = f"{GITML_DIR}/policy.toml"
+STAGES_FILE = f"{GITML_DIR}/stages.toml"
+
+DEFAULT_STAGES = ("dev", "staging", "production")
+DEFAULT_TERMINAL = ("archived",)
+DEFAULT_PARAMS_FILES = ("params.yaml", "params.yml", "params.toml", "params.json")
+DEFAULT_ENV_ALLOWLIST = (
+    "CUDA_VISIBLE_DEVICES",
+    "OMP_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "PYTHONHASHSEED",
+    "CI",
+    "SLURM_JOB_ID",
+    "SLURM_ARRAY_TASK_ID",
+    "GITHUB_RUN_ID",
+    "GITHUB_SHA",
+    "CI_PIPELINE_ID",
+)
+
+
+@dataclass(frozen=True)
+class Remote:
+    name: str
+    url: str
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything ``.gitml/config.toml`` can set, with gitml's defaults."""
+
+    default_branch: str = "main"
+    gc_every: int = 256
+    stage_order: tuple[str, ...] = DEFAULT_STAGES
+    terminal_stages: tuple[str, ...] = DEFAULT_TERMINAL
+    params_files: tuple[str, ...] = DEFAULT_PARAMS_FILES
+    metrics_files: tuple[str, ...] = ()
+    checkpoint_max_file_mb: float = 10.0
+    link_checkpoints: bool = True
+    env_allowlist: tuple[str, ...] = DEFAULT_ENV_ALLOWLIST
+    tolerance: dict[str, float] = field(default_factory=dict)
+    data_remotes: tuple[Remote, ...] = ()
+    default_remote: str | None = None
+    pointer_dir: str = ".gitml/data"
+    max_git_file_mb: float = 5.0
+    raw: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def stages(self) -> tuple[str, ...]:
+        return self.stage_order + self.terminal_stages
+
+    def remote(self, name: str | None) -> Remote:
+        """A data remote by name (default: the configured default)."""
+        wanted = name or self.default_remote
+        if wanted is None:
+            if len(self.data_remotes) == 1:
+                return self.data_remotes[0]
+            raise ConfigError(
+                f"{CONFIG_FILE}: no default data remote; add one with "
+                "`git ml data remote add NAME URL --default` or pass --remote NAME"
+            )
+        for remote in self.data_remotes:
+            if remote.name == wanted:
+                return remote
+        known = ", ".join(r.name for r in self.data_remotes) or "none"
+        raise ConfigError(f"{CONFIG_FILE}: no data remote named {wanted!r} (configured: {known})")
+
+
+def default_config_doc() -> dict[str, Any]:
+    return {
+        "schema": "gitml/config/1",
+        "core": {"default_branch": "main"},
+        "stages": {"order": list(DEFAULT_STAGES), "terminal": list(DEFAULT_TERMINAL)},
+        "runs": {"params_files": list(DEFAULT_PARAMS_FILES), "checkpoint_max_file_mb": 10},
+    }
+
+
+def load_config_doc(workdir: Path) -> dict[str, Any] | None:
+    path = workdir / CONFIG_FILE
+    if not path.is_file():
+        return None
+    try:
+        text = path.read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{CONFIG_FILE}: cannot read: {exc}") from None
+    try:
+        doc = codec.loads(text, where=CONFIG_FILE)
+    except InvalidRecord as exc:
+        raise ConfigError(str(exc)) from None
+    errors = find_errors(doc, "config")
+    if errors:
+        raise ConfigError(f"{CONFIG_FILE}: {errors[0]}")
+    return doc
+
+
+def settings_from_doc(doc: dict[str, Any]) -> Settings:
+    core = doc.get("core", {})
+    stages = doc.get("stages", {})
+    runs = doc.get("runs", {})
+    data = doc.get("data", {})
+    check = doc.get("check", {})
+    remotes = tuple(
+        Remote(name, str(opts["url"]), {k: v for k, v in opts.items() if k != "url"})
+        for name, opts in sorted(data.get("remotes", {}).items())
+    )
+    order = tuple(stages.get("order", DEFAULT_STAGES))
+    terminal = tuple(stages.get("terminal", DEFAULT_TERMINAL))
+    overlap = set(order) & set(terminal)
+    if overlap or len(set(order)) != len(order):
+        raise ConfigError(
+            f"{CONFIG_FILE}: stages: each stage must appear once in order + terminal "
+            f"(repeated: {', '.join(sorted(overlap)) or 'in order'})"
+        )
+    default_remote = data.get("default_remote")
+    if default_remote is not None and default_remote not in {r.name for r in remotes}:
+        raise ConfigError(
+            f"{CONFIG_FILE}: data.default_remote: {default_remote!r} is not a configured remote"
+        )
+    return Settings(
+        default_branch=core.get("default_branch", "main"),
+        gc_every=core.get("gc_every", 256),
+        stage_order=order,
+        terminal_stages=terminal,
+        params_files=tuple(runs.get("params_files", DEFAULT_PARAMS_FILES)),
+        metrics_files=tuple(runs.get("metrics_files", ())),
+        checkpoint_max_file_mb=float(runs.get("checkpoint_max_file_mb", 10.0)),
+        link_checkpoints=bool(runs.get("link_checkpoints", True)),
+        env_allowlist=tuple(runs.get("env_allowlist", DEFAULT_ENV_ALLOWLIST)),
+        tolerance=dict(runs.get("tolerance", {})),
+        data_remotes=remotes,
+        default_remote=default_remote,
+        pointer_dir=data.get("pointer_dir", ".gitml/data"),
+        max_git_file_mb=float(check.get("max_git_file_mb", 5.0)),
+        raw=doc,
+    )
+
+
+def load_settings(workdir: Path) -> Settings:
+    """Settings of the project at ``workdir`` (defaults when there is no config file)."""
+    doc = load_config_doc(workdir)
+    return settings_from_doc(doc) if doc is not None else Settings()
+
+
+def save_config_doc(workdir: Path, doc: dict[str, Any]) -> None:
+    """Validate and write ``.gitml/config.toml`` atomically."""
+    errors = find_errors(doc, "config")
+    if errors:
+        raise ConfigError(f"{CONFIG_FILE}: {errors[0]}")
+    settings_from_doc(doc)
+    path = workdir / CONFIG_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(codec.dumps(doc), encoding="utf-8")
+    tmp.replace(path)

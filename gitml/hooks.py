@@ -1,0 +1,75 @@
+"""Installing git hook shims that chain, instead of clobbering, a user's own hooks."""
+
+from __future__ import annotations
+
+import stat
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from gitml.errors import GitmlError
+
+MARKER = "gitml-hook-shim"
+HOOKS = ("pre-commit", "pre-push", "post-rewrite")
+_TEMPLATE = Path(__file__).resolve().parent / "_resources" / "hook.sh"
+
+
+@dataclass(frozen=True)
+class HookResult:
+    name: str
+    action: str  # "installed" | "updated" | "chained" | "removed" | "absent"
+
+
+def _is_ours(path: Path) -> bool:
+    try:
+        return MARKER in path.read_text("utf-8", errors="replace")
+    except OSError:
+        return False
+
+
+def shim_text() -> str:
+    return _TEMPLATE.read_text("utf-8").replace("@PYTHON@", sys.executable)
+
+
+def install_hooks(hooks_dir: Path, names: tuple[str, ...] = HOOKS) -> list[HookResult]:
+    """Install shims; a foreign hook is renamed ``NAME.legacy`` and run first."""
+    hooks_dir.mkdir(parents=True, exist_ok=True)
+    text = shim_text()
+    results = []
+    for name in names:
+        path = hooks_dir / name
+        action = "installed"
+        if path.exists() or path.is_symlink():
+            if _is_ours(path):
+                action = "updated"
+            else:
+                legacy = hooks_dir / f"{name}.legacy"
+                if legacy.exists():
+                    raise GitmlError(
+                        f"{path}: a foreign hook and {legacy.name} both exist; merge them by "
+                        "hand, then run `git ml init --hooks` again"
+                    )
+                path.rename(legacy)
+                action = "chained"
+        tmp = path.with_name(f".{name}.gitml-tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.chmod(tmp.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+        tmp.replace(path)
+        results.append(HookResult(name, action))
+    return results
+
+
+def uninstall_hooks(hooks_dir: Path, names: tuple[str, ...] = HOOKS) -> list[HookResult]:
+    """Remove our shims and put chained hooks back."""
+    results = []
+    for name in names:
+        path = hooks_dir / name
+        if not _is_ours(path):
+            results.append(HookResult(name, "absent"))
+            continue
+        path.unlink()
+        legacy = hooks_dir / f"{name}.legacy"
+        if legacy.exists():
+            legacy.rename(path)
+        results.append(HookResult(name, "removed"))
+    return results
