@@ -106,5 +106,29 @@ def push_records(repo: GitRepo, remote: str = "origin") -> PushReport:
     )
 
 
+@dataclass
+class CiReport:
+    unshallowed: bool
+    pull: PullReport
+
+    def as_dict(self) -> dict[str, object]:
+        return {"unshallowed": self.unshallowed, **self.pull.as_dict()}
+
+
+def prepare_ci(repo: GitRepo, remote: str = "origin") -> CiReport:
+    """Make a fresh CI checkout complete: full history and every gitml record.
+
+    CI checkouts are usually shallow and never fetch custom refs or notes.
+    """
+    unshallowed = False
+    if repo.raw.is_shallow:
+        proc = repo.git("fetch", "--no-tags", "--quiet", "--unshallow", remote, check=False)
+        if proc.returncode != 0:
+            detail = (proc.stderr.strip().splitlines() or ["(no message)"])[-1]
+            raise GitmlError(f"`git fetch --unshallow {remote}` failed: {detail}")
+        unshallowed = True
+    return CiReport(unshallowed, pull(repo, remote))
+
+
 def local_refs(repo: GitRepo) -> list[str]:
     return [ref for ref in (*COLLECTION_REFS, NOTES_REF) if read_ref(repo, ref) is not None]

@@ -235,3 +235,24 @@ def test_unknown_remote_is_a_clear_error(in_repo: Path) -> None:
         result.stderr
         == "error: no git remote named 'nowhere' (remotes: none); add one with `git remote add`\n"
     )
+
+
+def test_fetch_ci_unshallows_and_brings_records(
+    seeded_remote: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a = clone(str(seeded_remote), tmp_path / "a")
+    (a / "more").write_text("x")
+    git(a, "add", "more")
+    git(a, "commit", "-q", "-m", "more")
+    git(a, "push", "-q", "origin", "HEAD:refs/heads/main")
+    paths = put_runs(a, 3)
+    push_records(open_repo(a), "origin")
+    ci = tmp_path / "ci"
+    git(tmp_path, "clone", "-q", "--depth", "1", f"file://{seeded_remote}", str(ci))
+    assert git(ci, "rev-parse", "--is-shallow-repository").strip() == "true"
+    monkeypatch.chdir(ci)
+    result = cli("fetch", "--ci", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert '"unshallowed": true' in result.stdout
+    assert git(ci, "rev-parse", "--is-shallow-repository").strip() == "false"
+    assert sorted(record_paths(ci)) == sorted(paths)

@@ -75,7 +75,42 @@ def sync(remote: RemoteArg = "origin", json: JsonOpt = False) -> None:
         out.line(f"{remote} is up to date")
 
 
+def fetch(
+    remote: RemoteArg = "origin",
+    ci: Annotated[
+        bool,
+        typer.Option(
+            "--ci", help="Also unshallow the clone and merge the records in (fresh CI checkouts)."
+        ),
+    ] = False,
+    json: JsonOpt = False,
+) -> None:
+    """Fetch gitml records into refs/remotes/REMOTE/gitml/* without touching local records."""
+    from gitml.storage.remote import fetch as do_fetch
+    from gitml.storage.repo import open_repo
+    from gitml.sync import prepare_ci, short_name
+
+    repo = open_repo()
+    out = Output(json)
+    if ci:
+        report = prepare_ci(repo, remote)
+        if json:
+            out.json(report.as_dict())
+            return
+        if report.unshallowed:
+            out.line("fetched the full history (the clone was shallow)")
+        _print_pull(out, report.pull)
+        return
+    tips = do_fetch(repo, remote)
+    if json:
+        out.json({"remote": remote, "tips": {short_name(k): v for k, v in tips.items()}})
+        return
+    for ref, tip in tips.items():
+        out.line(f"{short_name(ref)}: {tip or '(none on ' + remote + ')'}")
+
+
 def register(app: typer.Typer) -> None:
     app.command("pull")(pull)
     app.command("push")(push)
     app.command("sync")(sync)
+    app.command("fetch")(fetch)
