@@ -163,7 +163,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     if args.case:
-        print(json.dumps(_case(args.case)))
+        result = _case(args.case)
+        if result:
+            print(json.dumps(result))
         return
     subprocess.run([sys.executable, __file__, "--case", "prepare"], check=True)
     size = (WORK / "train_1m.csv").stat().st_size / 1e6

@@ -33,7 +33,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from gitml.errors import UsageError
 from gitml.tabular.read import PathLike
@@ -54,6 +54,7 @@ DEFAULT_THRESHOLDS: Mapping[str, float] = {
 }
 PER_BIN_MIN = 50
 P_VALUE_METHODS = ("ks", "chi_squared")
+Kind = Literal["schema", "drift", "prediction"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +62,7 @@ class Finding:
     """One check of one column; ``alert`` says whether it crossed its threshold."""
 
     column: str
-    kind: str  # "schema" | "drift" | "prediction"
+    kind: Kind
     method: str
     value: float
     threshold: float
@@ -105,7 +106,7 @@ def compare(
     tests: list[tuple[str, str, float, str]] = []
     for name in sorted(trained, key=lambda n: trained[n]["position"]):
         lim = per_column.get(name, limits)
-        kind = "prediction" if name == prediction else "drift"
+        kind: Kind = "prediction" if name == prediction else "drift"
         state = acc.columns.get(name)
         if state is None:
             findings.append(
@@ -173,7 +174,7 @@ def _flag(column: str, method: str, lim: Mapping[str, float], what: str) -> Find
 
 def _finding(
     column: str,
-    kind: str,
+    kind: Kind,
     method: str,
     value: float,
     lim: Mapping[str, float],
@@ -207,7 +208,7 @@ def _column(
     trained: Mapping[str, Any],
     state: ServingColumn,
     lim: Mapping[str, float],
-    kind: str,
+    kind: Kind,
     tests: list[tuple[str, str, float, str]],
 ) -> list[Finding]:
     out: list[Finding] = []
@@ -238,7 +239,7 @@ def _numeric(
     trained: Mapping[str, Any],
     state: ServingColumn,
     lim: Mapping[str, float],
-    kind: str,
+    kind: Kind,
     tests: list[tuple[str, str, float, str]],
 ) -> list[Finding]:
     from gitml.tabular import stats
@@ -274,7 +275,8 @@ def _numeric(
             "wasserstein",
             w1 / std if std > 0 else w1,
             lim,
-            f"{shift} Wasserstein distance / training std",
+            f"{shift} Wasserstein distance / training std"
+            + ("" if std > 0 else " (std is 0: not normalized)"),
             short,
         ),
         _finding(
@@ -307,7 +309,7 @@ def _categorical(
     trained: Mapping[str, Any],
     state: ServingColumn,
     lim: Mapping[str, float],
-    kind: str,
+    kind: Kind,
     tests: list[tuple[str, str, float, str]],
 ) -> list[Finding]:
     from gitml.tabular import stats
@@ -374,7 +376,7 @@ def _tests(
     out = []
     for (column, method, raw, what), q in zip(tests, adjusted, strict=True):
         alpha = per_column.get(column, limits)["p_value"]
-        kind = "prediction" if column == prediction else "drift"
+        kind: Kind = "prediction" if column == prediction else "drift"
         out.append(
             Finding(
                 column,

@@ -124,7 +124,11 @@ class ServingAccumulator:
         """Add a RecordBatch or a Table."""
         np = _deps.numpy()
         if hasattr(batch, "to_batches"):
-            for part in batch.to_batches():
+            parts = batch.to_batches()
+            if not parts:
+                pa = _deps.pyarrow()
+                parts = [pa.RecordBatch.from_pylist([], schema=batch.schema)]
+            for part in parts:
                 self.update(part)
             return
         n = batch.num_rows

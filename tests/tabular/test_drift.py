@@ -18,8 +18,11 @@ from .conftest import make_table
 
 def _serve(profile: dict[str, Any], table: Any, chunk: int | None = None) -> ServingAccumulator:
     acc = ServingAccumulator(profile)
-    for batch in table.to_batches(max_chunksize=chunk):
-        acc.update(batch)
+    if chunk is None:
+        acc.update(table)
+    else:
+        for batch in table.to_batches(max_chunksize=chunk):
+            acc.update(batch)
     return acc
 
 
@@ -201,3 +204,22 @@ def test_compare_works_on_a_profile_read_back_from_toml(training_profile: dict[s
 
 def _as_dict(finding: Finding) -> dict[str, Any]:
     return {name: getattr(finding, name) for name in finding.__slots__}
+
+
+def test_compare_handles_constant_and_empty_columns(tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "const.parquet"
+    pq.write_table(pa.table({"k": [5.0] * 3000, "n": pa.nulls(3000, pa.float64())}), path)
+    profile = profile_table(path)
+    moved = pa.table({"k": [5.0] * 1500 + [6.0] * 1500, "n": [1.0] * 3000})
+    empty = pa.table({"k": pa.array([], pa.float64()), "n": pa.array([], pa.float64())})
+
+    findings = compare(profile, _serve(profile, moved))
+    nothing = compare(profile, _serve(profile, empty))
+
+    alerts = {(f.column, f.method): f for f in findings if f.alert}
+    assert set(alerts) == {("k", "wasserstein"), ("n", "null_rate_change")}
+    assert alerts["k", "wasserstein"].value == 0.5
+    assert "not normalized" in alerts["k", "wasserstein"].message
+    assert [f for f in nothing if f.alert] == []
