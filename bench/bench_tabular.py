@@ -109,6 +109,9 @@ def _case(name: str) -> dict[str, float]:
         from gitml.tabular.drift import compare
         from gitml.tabular.serving import ServingAccumulator
 
+        from gitml.tabular import _deps
+
+        _deps.require()  # a monitor process has pyarrow loaded; time the comparison only
         profile = loads((WORK / "train_100k.profile.toml").read_text(), where="profile")
         table = make_table(2, 100_000, shift=0.5) if name.endswith("table") else None
         base = _rss_mb()
