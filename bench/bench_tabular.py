@@ -106,10 +106,9 @@ def _case(name: str) -> dict[str, float]:
         profile_table(WORK / "train_1m.csv")
         seconds = time.perf_counter() - t0
     elif name in ("compare_100k_table", "compare_100k_csv"):
+        from gitml.tabular import _deps
         from gitml.tabular.drift import compare
         from gitml.tabular.serving import ServingAccumulator
-
-        from gitml.tabular import _deps
 
         _deps.require()  # a monitor process has pyarrow loaded; time the comparison only
         profile = loads((WORK / "train_100k.profile.toml").read_text(), where="profile")

@@ -14,7 +14,6 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
-import xxhash
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -140,26 +139,41 @@ class Reservoir:
 
 @dataclass(slots=True)
 class Counter:
-    """Value counts with bounded memory, plus a k-minimum-values distinct-count sketch."""
+    """Value counts with bounded memory, plus a k-minimum-values distinct-count sketch.
+
+    Counts are exact up to ``2 * COUNTER_CAP`` distinct values. Beyond that the column is
+    high-cardinality: the ``COUNTER_CAP`` most frequent values so far stay tracked (and
+    counted exactly from then on, in C++ via ``is_in``), the rest go to ``dropped``.
+    """
 
     counts: dict[str, int] = field(default_factory=dict)
     dropped: int = 0
     hashes: npt.NDArray[np.uint64] = field(default_factory=lambda: np.empty(0, np.uint64))
+    tracked: Any = None
 
     def update(self, array: Any) -> None:
         if pa.types.is_dictionary(array.type):
             array = array.dictionary_decode()
-        counted = pc.value_counts(array.drop_null())
-        values = counted.field("values").to_pylist()
-        numbers = counted.field("counts").to_pylist()
+        array = array.drop_null()
+        if self.tracked is not None:
+            self._sketch(string_hashes(array))
+            kept = array.filter(pc.is_in(array, value_set=self.tracked))
+            self.dropped += len(array) - len(kept)
+            array = kept
+        counted = pc.value_counts(array)
+        values = counted.field("values")
+        if self.tracked is None:
+            self._sketch(string_hashes(values))
         counts = self.counts
-        for value, number in zip(values, numbers, strict=True):
+        for value, number in zip(
+            values.to_pylist(), counted.field("counts").to_pylist(), strict=True
+        ):
             counts[value] = counts.get(value, 0) + number
-        self._sketch(values)
         if len(counts) > 2 * COUNTER_CAP:
             ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
             self.counts = dict(ranked[:COUNTER_CAP])
             self.dropped += sum(n for _, n in ranked[COUNTER_CAP:])
+            self.tracked = pa.array(list(self.counts), pa.large_string())
 
     def update_bool(self, array: Any) -> None:
         true = int(pc.sum(array).as_py() or 0)
@@ -168,16 +182,11 @@ class Counter:
             if number:
                 self.counts[value] = self.counts.get(value, 0) + number
 
-    def _sketch(self, values: list[str]) -> None:
-        if len(self.counts) <= KMV_K and not self.dropped and self.hashes.size == 0:
-            return
-        if self.hashes.size == 0:
-            values = list(self.counts)
-        fresh = np.fromiter(
-            (xxhash.xxh3_64_intdigest(v.encode()) for v in values), np.uint64, len(values)
-        )
-        merged = np.unique(np.concatenate([self.hashes, fresh]))
-        self.hashes = merged[:KMV_K]
+    def _sketch(self, fresh: npt.NDArray[np.uint64]) -> None:
+        if self.hashes.size >= KMV_K:
+            fresh = fresh[fresh < self.hashes[-1]]
+        if fresh.size:
+            self.hashes = np.unique(np.concatenate([self.hashes, fresh]))[:KMV_K]
 
     @property
     def exact(self) -> bool:
@@ -194,6 +203,40 @@ class Counter:
     def top(self, k: int) -> list[tuple[str, int]]:
         """The k most frequent values, ties broken by value so the result is deterministic."""
         return sorted(self.counts.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
+
+
+_HASH_BASE = np.uint64(0x100000001B3)
+_MIX = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB))
+
+
+def string_hashes(array: Any) -> npt.NDArray[np.uint64]:
+    """64-bit hashes of the non-null strings of an arrow array, vectorized over its buffers.
+
+    A polynomial hash of the UTF-8 bytes (mod 2**64) and the length, finished with the
+    splitmix64 mixer: good enough for distinct counting, not for security.
+    """
+    array = array.drop_null().cast(pa.large_string())
+    n = len(array)
+    if n == 0:
+        return np.empty(0, np.uint64)
+    _, offsets_buffer, data_buffer = array.buffers()
+    offsets = np.frombuffer(offsets_buffer, np.int64, n + 1, array.offset * 8)
+    lengths = np.diff(offsets)
+    total = int(offsets[-1] - offsets[0])
+    sums = np.zeros(n, np.uint64)
+    if total:
+        data = np.frombuffer(data_buffer, np.uint8, total, int(offsets[0])).astype(np.uint64)
+        starts = offsets[:-1] - offsets[0]
+        position = np.arange(total) - np.repeat(starts, lengths)
+        powers = np.ones(int(lengths.max()), np.uint64)
+        powers[1:] = np.cumprod(np.full(powers.size - 1, _HASH_BASE, np.uint64))
+        filled = lengths > 0
+        sums[filled] = np.add.reduceat(data * powers[position], starts[filled])
+    with np.errstate(over="ignore"):
+        z = (sums ^ (lengths.astype(np.uint64) * _MIX[0])) + _MIX[0]
+        z = (z ^ (z >> np.uint64(30))) * _MIX[1]
+        z = (z ^ (z >> np.uint64(27))) * _MIX[2]
+        return z ^ (z >> np.uint64(31))
 
 
 def bin_index(edges: FloatArray, values: FloatArray) -> npt.NDArray[np.intp]:

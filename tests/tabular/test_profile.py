@@ -196,13 +196,30 @@ def test_profile_classifies_text_datetime_and_empty_columns(tmp_path: Path) -> N
 
 def test_profile_estimates_distinct_values_beyond_the_exact_cap(tmp_path: Path) -> None:
     rows = 60_000
+    keys = [f"k{(i - i // 5) * 7919 % 25_000}" if i % 5 else "hot" for i in range(rows)]
     path = tmp_path / "wide.parquet"
-    pq.write_table(pa.table({"k": [f"k{i * 7919 % 45_000}" for i in range(rows)]}), path)
+    pq.write_table(pa.table({"k": keys}), path, row_group_size=5_000)
 
-    col = profile_table(path)["columns"]["k"]
+    col = profile_table(path, top_k=3)["columns"]
 
-    assert col["type"] == "text"
-    assert col["distinct"] == pytest.approx(45_000, rel=0.1)
+    assert col["k"]["type"] == "categorical"
+    assert col["k"]["distinct"] == pytest.approx(25_000, rel=0.1)
+    assert col["k"]["top"]["hot"] == 12_000
+    assert col["k"]["other"] == rows - sum(col["k"]["top"].values())
+
+
+def test_string_hashes_are_stable_across_slices_and_distinct_for_distinct_strings() -> None:
+    from gitml.tabular._accum import string_hashes
+
+    values = pa.array(["", "a", "ab", "ba", None, "", "a" * 99 + "b", "a" * 100])
+    hashes = string_hashes(values)
+    many = string_hashes(pa.array([f"user-{i}" for i in range(200_000)]))
+
+    assert hashes.size == 7
+    assert hashes[0] == hashes[4]
+    assert len(set(hashes.tolist())) == 6
+    assert string_hashes(values.slice(2, 3)).tolist() == hashes[2:4].tolist()
+    assert np.unique(many).size == 200_000
 
 
 def test_profile_rejects_bad_options_and_ragged_csv(tmp_path: Path) -> None:
