@@ -40,6 +40,7 @@ _HEX_RE = re.compile(r"[0-9a-f]{32}")
 
 P = TypeVar("P", bound="str | os.PathLike[str]")
 V = TypeVar("V")
+Hashed = tuple["Digest", os.stat_result]
 
 
 class Digest(str):
@@ -138,9 +139,20 @@ def open_regular(
 
 def hash_file(path: str | os.PathLike[str], progress: Progress | None = None) -> Digest:
     """The digest of one file's content."""
+    return hash_file_stat(path, progress)[0]
+
+
+def hash_file_stat(
+    path: str | os.PathLike[str], progress: Progress | None = None
+) -> tuple[Digest, os.stat_result]:
+    """The digest of one file and its ``fstat`` taken after reading it.
+
+    Comparing that stat with one taken before shows whether the file was written while
+    it was being read.
+    """
     fd, _ = open_regular(path)
     try:
-        return hash_fd(fd, progress)
+        return hash_fd(fd, progress), os.fstat(fd)
     except OSError as exc:
         raise DataError(f"cannot read '{os.fsdecode(path)}': {exc.strerror}") from exc
     finally:
@@ -174,10 +186,21 @@ def hash_files(
     go in batches. ``sizes`` (e.g. from a stat the caller already made) only guides the
     scheduling and the progress totals; content is always read to its end.
     """
+    hashed = hash_files_stat(paths, jobs, progress, sizes)
+    return {path: digest for path, (digest, _) in hashed.items()}
+
+
+def hash_files_stat(
+    paths: Iterable[P],
+    jobs: int | None = None,
+    progress: Progress | None = None,
+    sizes: Mapping[P, int] | None = None,
+) -> dict[P, tuple[Digest, os.stat_result]]:
+    """``hash_files``, with each file's ``fstat`` after reading it (see ``hash_file_stat``)."""
     items = [(p, sizes[p] if sizes is not None and p in sizes else _file_size(p)) for p in paths]
     if progress is not None:
         progress.add_total(files=len(items), nbytes=sum(size for _, size in items))
-    tasks: list[Callable[[], list[tuple[P, Digest]]]] = []
+    tasks: list[Callable[[], list[tuple[P, Hashed]]]] = []
     for item in sorted((it for it in items if it[1] >= BIG_FILE), key=lambda it: -it[1]):
         tasks.append(partial(_hash_big, item[0], progress))
     batch: list[tuple[P, int]] = []
@@ -192,23 +215,23 @@ def hash_files(
             batch, batch_bytes = [], 0
     if batch:
         tasks.append(partial(_hash_batch, batch, progress))
-    result: dict[P, Digest] = {}
+    result: dict[P, Hashed] = {}
     for pairs in run_parallel(tasks, jobs):
         result.update(pairs)
     return result
 
 
-def _hash_big(path: P, progress: Progress | None) -> list[tuple[P, Digest]]:
-    digest = hash_file(path, progress)
+def _hash_big(path: P, progress: Progress | None) -> list[tuple[P, Hashed]]:
+    hashed = hash_file_stat(path, progress)
     if progress is not None:
         progress.update(files=1)
-    return [(path, digest)]
+    return [(path, hashed)]
 
 
 def _hash_batch(
     batch: Sequence[tuple[P, int]], progress: Progress | None
-) -> list[tuple[P, Digest]]:
-    out = [(path, hash_file(path)) for path, _ in batch]
+) -> list[tuple[P, Hashed]]:
+    out = [(path, hash_file_stat(path)) for path, _ in batch]
     if progress is not None:
         # Small files report once per batch, not per read, to keep the progress lock cold.
         progress.update(files=len(batch), nbytes=sum(size for _, size in batch))

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from gitml.data.cache import Cache, StoreMethod
 from gitml.data.digest import Digest
 from gitml.data.errors import DataError
-from gitml.data.statcache import FileStat, StatCache, hash_with_cache
+from gitml.data.statcache import FileStat, HashResult, StatCache, hash_with_cache
 
 if TYPE_CHECKING:
     from gitml.data.progress import Progress
@@ -93,43 +93,47 @@ def add_files(
     Raises ``DataError`` if a path does not exist and ``SourceChanged`` if a file changes
     while being added (running again completes the add).
     """
-    result = hash_with_cache(root, relpaths, statcache, jobs=jobs, progress=progress)
+    result = hash_with_cache(root, relpaths, statcache, jobs=jobs, progress=progress, record=False)
     if result.missing:
         raise DataError(f"'{min(result.missing)}' does not exist")
     prefix = os.fspath(root) + os.sep
     first: dict[Digest, str] = {}
     for rel, digest in result.digests.items():
         first.setdefault(digest, rel)
-    todo = [(prefix + rel, digest) for digest, rel in first.items() if not cache.has(digest)]
+    # Content read just now goes straight to ``store`` (which skips present objects);
+    # for stat-cache hits one existence check avoids re-reading an unchanged file.
+    todo = [
+        (prefix + rel, digest)
+        for digest, rel in first.items()
+        if rel in result.rehashed or not cache.has(digest)
+    ]
     methods = cache.store_many(todo, jobs=jobs, progress=progress)
     stored: dict[str, StoreMethod] = {
         path[len(prefix) :]: m for path, m in methods.items() if m is not StoreMethod.PRESENT
     }
-    _refresh_linked(prefix, stored, result.stats, result.digests, statcache, result.stamp_ns)
+    statcache.record(_entries(prefix, result, stored), result.stamp_ns)
     return AddResult(digests=result.digests, rehashed=result.rehashed, stored=stored)
 
 
-def _refresh_linked(
-    prefix: str,
-    stored: dict[str, StoreMethod],
-    stats: dict[str, FileStat],
-    digests: dict[str, Digest],
-    statcache: StatCache,
-    stamp_ns: int | None,
-) -> None:
-    """Re-record hard-linked files: the link and ``chmod`` moved their ``ctime`` only.
+def _entries(
+    prefix: str, result: HashResult, stored: dict[str, StoreMethod]
+) -> list[tuple[str, FileStat, Digest]]:
+    """Stat-cache entries for the files just read, recorded once they are in the cache.
 
-    Content is unchanged if size, inode and ``mtime`` are (the racy rule still applies),
-    so the next status need not read them again.
+    A hard link and its ``chmod`` move the file's ``ctime`` only: if size, inode and
+    ``mtime`` are unchanged the content is too (the racy rule still applies), so the new
+    stat is recorded and the next status need not read the file again.
     """
     entries = []
-    for rel, method in stored.items():
-        if method is not StoreMethod.HARDLINK:
-            continue
-        try:
-            now = FileStat.of(os.stat(prefix + rel))  # noqa: PTH116 - one stat per file
-        except OSError:
-            continue
-        if now[:4] == stats[rel][:4]:
-            entries.append((rel, now, digests[rel]))
-    statcache.record(entries, stamp_ns)
+    for rel in result.steady:
+        fs = result.stats[rel]
+        if stored.get(rel) is StoreMethod.HARDLINK:
+            try:
+                now = FileStat.of(os.stat(prefix + rel))  # noqa: PTH116 - one per file
+            except OSError:
+                continue
+            if now[:4] != fs[:4]:
+                continue
+            fs = now
+        entries.append((rel, fs, result.digests[rel]))
+    return entries

@@ -30,7 +30,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from gitml.data.digest import Digest, hash_files
+from gitml.data.digest import Digest, hash_files_stat
 from gitml.data.errors import DataError
 
 if TYPE_CHECKING:
@@ -202,6 +202,7 @@ class HashResult:
     stats: dict[str, FileStat]  # the stat each digest goes with
     missing: frozenset[str]  # paths that do not exist
     rehashed: frozenset[str]  # paths whose content was read this time
+    steady: frozenset[str]  # rehashed paths whose stat did not move while being read
     stamp_ns: int | None  # the racy-timestamp stamp taken before stating
 
 
@@ -212,11 +213,13 @@ def hash_with_cache(
     *,
     jobs: int | None = None,
     progress: Progress | None = None,
+    record: bool = True,
 ) -> HashResult:
     """Digest each of ``relpaths`` (relative to ``root``), reading only changed files.
 
     Missing files are reported, not raised; anything other than a regular file (after
-    following symlinks) raises ``DataError``.
+    following symlinks) raises ``DataError``. With ``record`` false the new entries
+    (``steady`` paths with their ``stats``) are left for the caller to ``record``.
     """
     prefix = os.fspath(root) + os.sep
     paths = list(dict.fromkeys(relpaths))
@@ -244,25 +247,24 @@ def hash_with_cache(
             digests[rel] = new_digest(Digest, row[6])
         else:
             changed.append(rel)
+    fresh: list[tuple[str, FileStat, Digest]] = []
     if changed:
         full = {prefix + rel: rel for rel in changed}
         sizes = {prefix + rel: stats[rel].size for rel in changed}
-        hashed = hash_files(list(full), jobs=jobs, progress=progress, sizes=sizes)
-        fresh = []
-        for path, digest in hashed.items():
+        hashed = hash_files_stat(list(full), jobs=jobs, progress=progress, sizes=sizes)
+        for path, (digest, st_after) in hashed.items():
             rel = full[path]
             digests[rel] = digest
-            try:
-                after = FileStat.of(os.stat(path))  # noqa: PTH116 - see above
-            except OSError:
-                continue
+            after = FileStat.of(st_after)
             if after == stats[rel]:  # not modified while we read it
                 fresh.append((rel, after, digest))
-        statcache.record(fresh, stamp_ns)
+        if record:
+            statcache.record(fresh, stamp_ns)
     return HashResult(
         digests=digests,
         stats=stats,
         missing=frozenset(missing),
         rehashed=frozenset(changed),
+        steady=frozenset(rel for rel, _, _ in fresh),
         stamp_ns=stamp_ns,
     )

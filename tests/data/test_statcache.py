@@ -180,3 +180,13 @@ def test_concurrent_writers_lose_nothing(tmp_path: Path) -> None:
     assert [p.wait(timeout=60) for p in procs] == [0, 0, 0]
     with StatCache(state) as sc:
         assert len(sc) == 3 * 20 * 50
+
+
+def test_record_false_leaves_steady_entries_to_the_caller(tree: Path, statcache: StatCache) -> None:
+    result = hash_with_cache(tree, RELS, statcache, record=False)
+    assert result.steady == frozenset(RELS)
+    assert len(statcache) == 0
+    statcache.record(
+        [(r, result.stats[r], result.digests[r]) for r in result.steady], result.stamp_ns
+    )
+    assert hash_with_cache(tree, RELS, statcache).rehashed == frozenset()
