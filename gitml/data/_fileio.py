@@ -9,6 +9,7 @@ from __future__ import annotations
 import errno
 import fcntl
 import os
+import stat
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -25,6 +26,7 @@ FICLONE = 0x40049409  # _IOW(0x94, 9, int) from <linux/fs.h>
 _NO_REFLINK = {errno.EOPNOTSUPP, errno.ENOTTY, errno.EXDEV, errno.EINVAL, errno.ENOSYS, errno.EPERM}
 _reflink_failed: set[tuple[int, int]] = set()
 _reflink_lock = threading.Lock()
+_PROC_FD = Path("/proc/self/fd").is_dir()
 
 
 def reflink_known_unsupported(src_dev: int, dst_dev: int) -> bool:
@@ -154,6 +156,62 @@ def write_verified(
         unlink_quietly(tmp)
         raise
     return cloned
+
+
+def link_verified(
+    fd: int,
+    st: os.stat_result,
+    expected: Digest,
+    root_fd: int,
+    root: str,
+    name: str,
+    *,
+    mismatch: Callable[[Digest], Exception],
+    sync: bool,
+    path: str | os.PathLike[str],
+) -> bool | None:
+    """Make ``root/name`` a hard link to the open file ``fd``, made read-only and re-read.
+
+    The write bits are removed from the shared inode first, then its content must still
+    hash to ``expected`` (else ``mismatch(actual)`` is raised and the mode restored). The
+    link is made from ``/proc/self/fd/N``, i.e. from the very inode that was opened and
+    re-read, even if ``path`` was replaced meanwhile. Returns ``True`` once linked,
+    ``False`` if ``name`` already exists, ``None`` if the filesystem refuses the link
+    (the caller copies instead); in both cases the file's mode is restored.
+    """
+    mode = stat.S_IMODE(st.st_mode)
+    readonly = mode & ~0o222
+    os.fchmod(fd, readonly)
+    linked = False
+    # ``os.link`` only uses linkat(AT_SYMLINK_FOLLOW) when given a directory fd; plain
+    # link(2) would link the /proc magic link (or a symlink) itself.
+    source = f"/proc/self/fd/{fd}" if _PROC_FD else os.fspath(path)
+    try:
+        actual = hash_fd(fd)
+        if actual != expected:
+            raise mismatch(actual)
+        if sync:
+            os.fsync(fd)
+        try:
+            os.link(source, name, dst_dir_fd=root_fd, follow_symlinks=True)
+        except FileNotFoundError:
+            (Path(root) / name).parent.mkdir(parents=True, exist_ok=True)
+            os.link(source, name, dst_dir_fd=root_fd, follow_symlinks=True)
+        linked = True
+        if not _PROC_FD and os.stat(name, dir_fd=root_fd).st_ino != st.st_ino:  # pragma: no cover
+            # ``path`` was replaced by another file after we opened it.
+            os.unlink(name, dir_fd=root_fd)
+            linked = False
+            return None
+        return True
+    except FileExistsError:
+        return False
+    except OSError:
+        # EXDEV, EPERM (protected_hardlinks), EMLINK, ENOTSUP, a vanished path...
+        return None
+    finally:
+        if not linked and readonly != mode:
+            os.fchmod(fd, mode)
 
 
 def syncfs(path: Path) -> None:

@@ -32,10 +32,9 @@ cannot leave a damaged object: ``store`` fsyncs each copy (or the hard-linked in
 from __future__ import annotations
 
 import os
-import stat
 import time
 import weakref
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from enum import StrEnum
 from functools import partial
 from pathlib import Path
@@ -43,6 +42,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from gitml.data._fileio import (
     create_temp,
+    link_verified,
     publish,
     reflink_known_unsupported,
     syncfs,
@@ -68,7 +68,6 @@ OBJECT_MODE = 0o444
 _BATCH = 64
 
 _PREFIX_LEN = len(PREFIX)
-_PROC_FD = Path("/proc/self/fd").is_dir()
 
 P = TypeVar("P", bound="str | os.PathLike[str]")
 
@@ -265,9 +264,19 @@ class Cache:
             if write(copy=False):
                 return StoreMethod.REFLINK
         if linkable and self._may_hardlink(st, cache_dev):
-            method = self._hardlink(path, fd, st, digest, final, sync_links, changed)
-            if method is not None:
-                return method
+            linked = link_verified(
+                fd,
+                st,
+                digest,
+                self._root_fd(),
+                self._root,
+                final[len(self._root) + 1 :],
+                mismatch=changed,
+                sync=sync_links,
+                path=path,
+            )
+            if linked is not None:
+                return StoreMethod.HARDLINK if linked else StoreMethod.PRESENT
             os.lseek(fd, 0, os.SEEK_SET)
         if _exists(final):
             return StoreMethod.PRESENT
@@ -277,57 +286,6 @@ class Cache:
     @staticmethod
     def _may_hardlink(st: os.stat_result, cache_dev: int) -> bool:
         return st.st_dev == cache_dev and st.st_nlink == 1 and st.st_uid == os.geteuid()
-
-    def _hardlink(
-        self,
-        path: str | os.PathLike[str],
-        fd: int,
-        st: os.stat_result,
-        digest: Digest,
-        final: str,
-        sync: bool,
-        changed: Callable[[Digest], Exception],
-    ) -> StoreMethod | None:
-        """Link the (now read-only) file as the object after re-reading its content.
-
-        The link is made from ``/proc/self/fd/N``, i.e. from the very inode that was
-        opened and re-read, even if ``path`` was replaced meanwhile. Returns ``None``
-        when the filesystem refuses the link (the caller copies instead).
-        """
-        mode = stat.S_IMODE(st.st_mode)
-        readonly = mode & ~0o222
-        os.fchmod(fd, readonly)
-        linked = False
-        # ``os.link`` only uses linkat(AT_SYMLINK_FOLLOW) when given a directory fd; plain
-        # link(2) would link the /proc magic link (or a symlink) itself.
-        source = f"/proc/self/fd/{fd}" if _PROC_FD else os.fspath(path)
-        name = final[len(self._root) + 1 :]
-        try:
-            actual = hash_fd(fd)
-            if actual != digest:
-                raise changed(actual)
-            if sync:
-                os.fsync(fd)
-            try:
-                os.link(source, name, dst_dir_fd=self._root_fd(), follow_symlinks=True)
-            except FileNotFoundError:
-                Path(final).parent.mkdir(parents=True, exist_ok=True)
-                os.link(source, name, dst_dir_fd=self._root_fd(), follow_symlinks=True)
-            linked = True
-            if not _PROC_FD and Path(final).stat().st_ino != st.st_ino:  # pragma: no cover
-                # ``path`` was replaced by another file after we opened it.
-                Path(final).unlink()
-                linked = False
-                return None
-            return StoreMethod.HARDLINK
-        except FileExistsError:
-            return StoreMethod.PRESENT
-        except OSError:
-            # EXDEV, EPERM (protected_hardlinks), EMLINK, ENOTSUP, a vanished path...
-            return None
-        finally:
-            if not linked and readonly != mode:
-                os.fchmod(fd, mode)
 
     def verify(self, digest: str) -> bool:
         """Whether the object's content still hashes to ``digest``."""

@@ -241,18 +241,20 @@ def _hash_batch(
 def run_parallel(tasks: Sequence[Callable[[], V]], jobs: int | None = None) -> list[V]:
     """Run ``tasks`` on up to ``jobs`` threads; results in task order; first error wins.
 
-    On an error the tasks not yet started are cancelled and the error is re-raised.
+    On an error (or Ctrl-C) the tasks not yet started are cancelled, the running ones
+    finish, and the error is re-raised.
     """
     jobs = default_jobs() if jobs is None else max(1, jobs)
     if jobs == 1 or len(tasks) <= 1:
         return [task() for task in tasks]
-    with ThreadPoolExecutor(max_workers=min(jobs, len(tasks)), thread_name_prefix="gitml") as pool:
+    pool = ThreadPoolExecutor(max_workers=min(jobs, len(tasks)), thread_name_prefix="gitml")
+    try:
         futures: list[Future[V]] = [pool.submit(task) for task in tasks]
         done, _ = wait(futures, return_when=FIRST_EXCEPTION)
-        for fut in done:
-            exc = fut.exception()
+        for fut in futures:
+            exc = fut.exception() if fut in done else None
             if exc is not None:
-                for other in futures:
-                    other.cancel()
                 raise exc
         return [fut.result() for fut in futures]
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
