@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import io
 import os
+import shutil
 import stat
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -12,6 +15,7 @@ import pytest
 from gitml.data.cache import OBJECT_MODE, Cache, LinkMode, StoreMethod
 from gitml.data.digest import hash_bytes, hash_file
 from gitml.data.errors import DataError, IntegrityError, SourceChanged
+from gitml.data.progress import TerminalProgress
 
 from .conftest import write
 
@@ -301,3 +305,40 @@ def test_store_hardlinks_the_inode_that_was_verified(tmp_path: Path) -> None:
     assert not obj.is_symlink()
     assert obj.stat().st_ino == src.stat().st_ino
     assert src.stat().st_nlink == 2
+
+
+def test_size_of_missing_object_says_pull(cache: Cache) -> None:
+    with pytest.raises(DataError, match="not in the cache"):
+        cache.size_of(hash_bytes(b"absent"))
+
+
+def test_materialize_onto_a_directory_is_a_clear_error(tmp_path: Path, cache: Cache) -> None:
+    digest = write(tmp_path / "f", b"x")
+    cache.store(tmp_path / "f", digest)
+    (tmp_path / "work" / "out").mkdir(parents=True)
+    with pytest.raises(DataError, match=r"cannot write '.*out'"):
+        cache.materialize(digest, tmp_path / "work" / "out")
+
+
+@pytest.mark.skipif(not Path("/dev/shm").is_dir(), reason="needs a second filesystem")
+def test_store_across_filesystems_copies(tmp_path: Path) -> None:
+    shm = Path(tempfile.mkdtemp(dir="/dev/shm"))
+    try:
+        if shm.stat().st_dev == tmp_path.stat().st_dev:
+            pytest.skip("/dev/shm is on the same filesystem")
+        cache = Cache(shm / "cache")
+        digest = write(tmp_path / "f", b"elsewhere")
+        assert cache.store(tmp_path / "f", digest) in (StoreMethod.COPY, StoreMethod.REFLINK)
+        assert (tmp_path / "f").stat().st_nlink == 1
+        assert cache.verify(digest)
+    finally:
+        shutil.rmtree(shm)
+
+
+def test_store_many_reports_progress(tmp_path: Path) -> None:
+    cache = Cache(tmp_path / "cache", link=LinkMode.COPY)
+    items = [(tmp_path / f"f{i}", write(tmp_path / f"f{i}", bytes(i))) for i in range(10)]
+    progress = TerminalProgress("storing", io.StringIO())
+    cache.store_many(items, progress=progress)
+    assert (progress.total_files, progress.files) == (10, 10)
+    assert progress.nbytes == sum(range(10))

@@ -71,3 +71,16 @@ def test_format_bytes() -> None:
     assert format_bytes(0) == "0 B"
     assert format_bytes(1536) == "1.5 KiB"
     assert format_bytes(5 << 40) == "5.0 TiB"
+
+
+def test_null_progress_is_a_context_manager() -> None:
+    with NullProgress() as progress:
+        progress.add_total(files=1)
+        progress.update(files=1)
+
+
+def test_render_percent_by_files_when_bytes_unknown() -> None:
+    progress = TerminalProgress("pulling", io.StringIO())
+    progress.add_total(files=4)
+    progress.update(files=1)
+    assert progress.render(0.0) == "pulling  1/4 files  25%"

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -190,3 +191,13 @@ def test_record_false_leaves_steady_entries_to_the_caller(tree: Path, statcache:
         [(r, result.stats[r], result.digests[r]) for r in result.steady], result.stamp_ns
     )
     assert hash_with_cache(tree, RELS, statcache).rehashed == frozenset()
+
+
+def test_unwritable_state_records_nothing_but_still_hashes(tree: Path, tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    with StatCache(state) as sc:
+        shutil.rmtree(state)  # the stamp can no longer be written
+        result = hash_with_cache(tree, RELS, sc)
+        assert result.stamp_ns is None
+        assert result.digests["d/f00"] == hash_file(tree / "d/f00")
+        assert hash_with_cache(tree, RELS, sc).rehashed == frozenset(RELS)

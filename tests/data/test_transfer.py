@@ -135,3 +135,13 @@ def test_push_to_vanished_directory_raises(
     target.write_bytes(b"now a file")  # writes below it must fail
     with pytest.raises(RemoteError, match="cannot write to data remote"):
         push(cache, remote, filled_cache)
+
+
+def test_pull_shows_progress(
+    remote: Remote, cache: Cache, filled_cache: dict[Digest, bytes], tmp_path: Path
+) -> None:
+    push(cache, remote, filled_cache)
+    progress = TerminalProgress("pulling", io.StringIO())
+    pull(Cache(tmp_path / "fresh"), remote, filled_cache, progress=progress)
+    assert (progress.total_files, progress.files) == (5, 5)
+    assert progress.nbytes == sum(len(v) for v in filled_cache.values())
