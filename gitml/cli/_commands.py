@@ -2,9 +2,10 @@
 
 import typer
 
-from gitml.cli import demo, project
+from gitml.cli import demo, project, runs
 
 
 def register(app: typer.Typer) -> None:
     project.register(app)
+    runs.register(app)
     demo.register(app)
