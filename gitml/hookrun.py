@@ -2,30 +2,18 @@
 
 from __future__ import annotations
 
-from gitml.config import CONFIG_FILE, POLICY_FILE, STAGES_FILE
-from gitml.errors import GitmlError, InvalidRecord
-from gitml.records import codec
-from gitml.records.schema import find_errors
+from gitml.errors import GitmlError
 from gitml.storage.repo import GitRepo, open_repo
-
-TRACKED_KINDS = {CONFIG_FILE: "config", POLICY_FILE: "policy", STAGES_FILE: "stages"}
+from gitml.validate import check_text, kind_of
 
 
 def check_staged_files(repo: GitRepo) -> list[str]:
     """Schema problems in the staged versions of gitml's tracked files."""
     staged = repo.git("diff", "--cached", "--name-only", "--diff-filter=AM").stdout.split("\n")
-    problems = []
+    problems: list[str] = []
     for rel in staged:
-        kind = TRACKED_KINDS.get(rel)
-        if kind is None:
-            continue
-        text = repo.git("show", f":{rel}").stdout
-        try:
-            doc = codec.loads(text, where=rel)
-        except InvalidRecord as exc:
-            problems.append(str(exc))
-            continue
-        problems.extend(f"{rel}: {error}" for error in find_errors(doc, kind))
+        if kind_of(rel) is not None:
+            problems.extend(check_text(rel, repo.git("show", f":{rel}").stdout))
     return problems
 
 

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gitml.errors import GitmlError
+from gitml.resources import resource_dir
 
 MARKER = "gitml-hook-shim"
 HOOKS = ("pre-commit", "pre-push", "post-rewrite")
-_TEMPLATE = Path(__file__).resolve().parent / "_resources" / "hook.sh"
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,8 @@ def _is_ours(path: Path) -> bool:
 
 
 def shim_text() -> str:
-    return _TEMPLATE.read_text("utf-8").replace("@PYTHON@", sys.executable)
+    template = resource_dir("hooks") / "git-hook-shim.sh"
+    return template.read_text("utf-8").replace("@PYTHON@", sys.executable)
 
 
 def install_hooks(hooks_dir: Path, names: tuple[str, ...] = HOOKS) -> list[HookResult]:

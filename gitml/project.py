@@ -15,10 +15,14 @@ _RESOURCES = Path(__file__).resolve().parent / "_resources"
 
 
 def fetch_refspecs(remote: str) -> tuple[str, str]:
-    """Refspecs that bring gitml refs into a remote-tracking namespace (never local refs)."""
+    """Refspecs that bring gitml refs into a remote-tracking namespace (never local refs).
+
+    The notes refspec is a pattern (``gitml*``) because git fails a whole fetch when an
+    exact source ref is missing on the remote, which it is until the first push.
+    """
     return (
         f"+{REF_ROOT}*:refs/remotes/{remote}/gitml/*",
-        f"+{NOTES_REF}:refs/notes/remotes/{remote}/gitml",
+        f"+{NOTES_REF}*:refs/notes/remotes/{remote}/gitml*",
     )
 
 

@@ -28,14 +28,16 @@ def git(cwd: Path, *args: str, check: bool = True, env: dict[str, str] | None = 
 
 
 @pytest.fixture(autouse=True)
-def hermetic_git(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def hermetic_git(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Path]:
     home = tmp_path_factory.mktemp("home")
     (home / ".gitconfig").write_text(
         "[user]\n\tname = Test User\n\temail = test@example.com\n"
         "[init]\n\tdefaultBranch = main\n"
         "[advice]\n\tdetachedHead = false\n"
         "[gc]\n\tauto = 0\n"
-        "[protocol \"file\"]\n\tallow = always\n"
+        '[protocol "file"]\n\tallow = always\n'
     )
     template = home / "template"
     template.mkdir()
@@ -99,3 +101,34 @@ def in_repo(repo_with_commit: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """``repo_with_commit`` as the current directory."""
     monkeypatch.chdir(repo_with_commit)
     return repo_with_commit
+
+
+class CliResult:
+    """What one in-process CLI call printed and returned."""
+
+    def __init__(self, exit_code: int, stdout: str, stderr: str) -> None:
+        self.exit_code = exit_code
+        self.stdout = stdout
+        self.stderr = stderr
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+    def __repr__(self) -> str:
+        return (
+            f"CliResult(exit_code={self.exit_code}, stdout={self.stdout!r}, stderr={self.stderr!r})"
+        )
+
+
+def cli(*args: str) -> CliResult:
+    """Run ``git ml ARGS`` in-process through the real entry point (with its error funnel)."""
+    import contextlib
+    import io
+
+    from gitml.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(list(args))
+    return CliResult(code, out.getvalue(), err.getvalue())

@@ -126,24 +126,26 @@ def ls_table(
         param_names = _varying_params(runs)
         for name in metric_names:
             key = f"metrics.{name}"
-            getters[key] = lambda d, n=name: (d.get("metrics") or {}).get(n)
+            getters[key] = _table_getter("metrics", name)
             headers[key] = name
         for name in param_names:
             key = f"params.{name}"
-            getters[key] = lambda d, n=name: (d.get("params") or {}).get(n)
+            getters[key] = _table_getter("params", name)
             headers[key] = name if name not in metric_names else key
         cols = list(getters)
         dropped = 0
     rows = [{c: _cell(getters[c](doc), c) for c in cols} for doc in runs]
     if not columns:
         limit = width if width is not None else shutil.get_terminal_size((120, 24)).columns
-        widths = {
-            c: max([len(headers.get(c, c)), *(len(r[c]) for r in rows)]) for c in cols
-        }
+        widths = {c: max([len(headers.get(c, c)), *(len(r[c]) for r in rows)]) for c in cols}
         while len(cols) > len(BASE_COLUMNS) and sum(widths[c] + 2 for c in cols) - 2 > limit:
             cols.pop()
             dropped += 1
     return rows, cols, headers, dropped
+
+
+def _table_getter(table: str, key: str) -> Callable[[Mapping[str, Any]], Any]:
+    return lambda doc: (doc.get(table) or {}).get(key)
 
 
 def _base_getter(col: str) -> Callable[[Mapping[str, Any]], Any] | None:
@@ -253,9 +255,7 @@ def compare_lines(comparison: Comparison, *, all_params: bool = False) -> list[s
     params = dict(comparison.params)
     if all_params:
         params.update({k: [v] * len(runs) for k, v in comparison.same_params.items()})
-    sections.append(
-        ("params", [[k, *(number(x) for x in v)] for k, v in sorted(params.items())])
-    )
+    sections.append(("params", [[k, *(number(x) for x in v)] for k, v in sorted(params.items())]))
     metric_rows = []
     for name, values in comparison.metrics.items():
         deltas = comparison.deltas.get(name, [])
@@ -287,10 +287,10 @@ def compare_lines(comparison: Comparison, *, all_params: bool = False) -> list[s
         if not section:
             lines.append("  (same in every run)" if title == "params" else "  (none)")
         lines.extend("  " + fmt([c[0][: widths[0] - 2], *c[1:]]) for c in section)
-    for delta in comparison.code:
+    for change in comparison.code:
+        paths = ", ".join(change.paths[:5]) + (", …" if len(change.paths) > 5 else "")
         lines.append(
-            f"code {delta.base[:10]}… -> {delta.other[:10]}…: {delta.files} files, "
-            f"+{delta.insertions} -{delta.deletions}"
-            + (f" ({', '.join(delta.paths[:5])}{', …' if len(delta.paths) > 5 else ''})" if delta.paths else "")
+            f"code {change.base[:10]}… -> {change.other[:10]}…: {change.files} files, "
+            f"+{change.insertions} -{change.deletions}" + (f" ({paths})" if paths else "")
         )
     return lines

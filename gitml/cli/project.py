@@ -57,6 +57,32 @@ def hook(
         raise typer.Exit(1)
 
 
+def validate(
+    files: Annotated[
+        list[str] | None,
+        typer.Argument(help="Files to check (default: every gitml file under .gitml/)."),
+    ] = None,
+    json: JsonOpt = False,
+) -> None:
+    """Check gitml's tracked files (.gitml/*.toml) against their JSON Schemas."""
+    from gitml.storage.repo import open_repo
+    from gitml.validate import check_files, default_files
+
+    workdir = open_repo().workdir
+    names = files if files else default_files(workdir)
+    problems = check_files(workdir, names)
+    out = Output(json)
+    out.emit({"ok": not problems, "files": names, "problems": problems})
+    if not json:
+        for problem in problems:
+            out.error(problem)
+        if not problems:
+            out.info(f"{len(names)} file(s) valid")
+    if problems:
+        raise typer.Exit(1)
+
+
 def register(app: typer.Typer) -> None:
     app.command("init")(init)
     app.command("hook", hidden=True)(hook)
+    app.command("validate")(validate)

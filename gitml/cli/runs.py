@@ -8,13 +8,15 @@ from gitml.cli import _runs_view as view
 from gitml.cli._options import JsonOpt
 from gitml.cli._output import Output
 
+
 def run(
     command: Annotated[
         list[str] | None,
         typer.Argument(help="The command to run, after `--` (e.g. -- python train.py)."),
     ] = None,
     name: Annotated[
-        str | None, typer.Option("--name", "-n", help="A name for the run (default: adjective-noun).")
+        str | None,
+        typer.Option("--name", "-n", help="A name for the run (default: adjective-noun)."),
     ] = None,
     message: Annotated[
         str | None, typer.Option("--message", "-m", help="A note about why you ran it.")
@@ -69,7 +71,8 @@ def run(
     ] = None,
 ) -> None:
     """Run a command in the working tree and record it as a run (code, params, metrics, env)."""
-    from gitml.runs.execute import RunOutcome, RunRequest, run as run_request
+    from gitml.runs.execute import RunOutcome, RunRequest
+    from gitml.runs.execute import run as run_request
     from gitml.runs.params import parse_override, parse_param, parse_tag
     from gitml.storage.repo import open_repo
 
@@ -107,7 +110,7 @@ def ls(
         typer.Option(
             "--where",
             "-w",
-            help="Filter, e.g. \"metrics.acc > 0.9 and params.lr = 0.01\" (MLflow syntax and more).",
+            help='Filter, e.g. "metrics.acc > 0.9 and params.lr = 0.01" (MLflow syntax and more).',
         ),
     ] = None,
     sort: Annotated[
@@ -166,11 +169,15 @@ def ls(
                 f"no runs on this branch ({listing.hidden_other_branches} on others; use --all)"
             )
         elif not json:
-            out.info("no runs match" if where else "no runs yet; record one with `git ml run -- CMD`")
+            out.info(
+                "no runs match" if where else "no runs yet; record one with `git ml run -- CMD`"
+            )
 
 
 def show(
-    run_ref: Annotated[str, typer.Argument(metavar="RUN", help="Run id, unique id prefix or name.")],
+    run_ref: Annotated[
+        str, typer.Argument(metavar="RUN", help="Run id, unique id prefix or name.")
+    ],
     json: JsonOpt = False,
 ) -> None:
     """Show everything about one run, with a summary of each metric's history."""

@@ -85,7 +85,9 @@ def compare_runs(repo: GitRepo, refs: Sequence[str]) -> Comparison:
         other = run["code"]["checkpoint"]
         stat = diffstat(repo, base, other)
         code.append(
-            CodeDelta(runs[0]["id"], run["id"], stat.files, stat.insertions, stat.deletions, stat.paths)
+            CodeDelta(
+                runs[0]["id"], run["id"], stat.files, stat.insertions, stat.deletions, stat.paths
+            )
         )
     return Comparison(
         runs=runs,

@@ -73,20 +73,18 @@ def redact_argv(argv: Sequence[str]) -> list[str]:
 
 
 def allowed_vars(environ: Mapping[str, str], allowlist: Sequence[str]) -> dict[str, str]:
-    return {
-        name: environ[name] for name in allowlist if name in environ and not looks_secret(name)
-    }
+    return {name: environ[name] for name in allowlist if name in environ and not looks_secret(name)}
 
 
 def _site_dirs() -> list[str]:
-    return [p for p in dict.fromkeys(sys.path) if p and os.path.isdir(p)]
+    return [p for p in dict.fromkeys(sys.path) if p and Path(p).is_dir()]
 
 
 def _scan_packages(dirs: Sequence[str]) -> list[str]:
     found: dict[str, str] = {}
     for directory in dirs:
         try:
-            names = os.listdir(directory)
+            names = [entry.name for entry in Path(directory).iterdir()]
         except OSError:
             continue
         for entry in names:
@@ -112,7 +110,7 @@ def packages(state_dir: Path | None) -> tuple[str, str, int]:
     key = []
     for d in dirs:
         try:
-            key.append([d, os.stat(d).st_mtime_ns])
+            key.append([d, Path(d).stat().st_mtime_ns])
         except OSError:
             continue
     cache = state_dir / PACKAGES_CACHE if state_dir is not None else None

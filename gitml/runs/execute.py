@@ -113,7 +113,9 @@ def max_file_bytes(settings: Settings) -> int:
 
 def checkpoint(ws: Workspace, run_id: str) -> Checkpoint:
     return create_checkpoint(
-        ws.repo, max_file_bytes=max_file_bytes(ws.settings), message=f"gitml checkpoint for run {run_id}"
+        ws.repo,
+        max_file_bytes=max_file_bytes(ws.settings),
+        message=f"gitml checkpoint for run {run_id}",
     )
 
 
@@ -253,12 +255,16 @@ def rebase_code(repo: GitRepo, base: Checkpoint, member: Checkpoint) -> Checkpoi
     """A sweep member's code: the user's HEAD and tree facts, the member's checkpoint."""
     from gitml.storage.worktree import diffstat
 
-    return replace(base, checkpoint=member.checkpoint, diffstat=diffstat(repo, base.commit, member.checkpoint))
+    return replace(
+        base, checkpoint=member.checkpoint, diffstat=diffstat(repo, base.commit, member.checkpoint)
+    )
 
 
 def validate_request(request: RunRequest) -> None:
     if not request.command:
-        raise UsageError("nothing to run; give the command after `--`, e.g. git ml run -- python train.py")
+        raise UsageError(
+            "nothing to run; give the command after `--`, e.g. git ml run -- python train.py"
+        )
     if request.name is not None:
         check_name(request.name)
     if request.jobs < 1:

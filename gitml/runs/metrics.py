@@ -98,7 +98,7 @@ def _parse_csv(text: str, rel: str) -> list[MetricEvent]:
                 step = int(float(row[step_col]))
             except (ValueError, IndexError):
                 raise InvalidMetric(
-                    f"{rel}: row {i + 2}: step {row[step_col:step_col + 1]} is not a number"
+                    f"{rel}: row {i + 2}: step {row[step_col : step_col + 1]} is not a number"
                 ) from None
         for col, name in enumerate(header):
             if col == step_col or col >= len(row) or not row[col].strip():

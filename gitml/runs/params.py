@@ -184,7 +184,9 @@ def parse_params_text(text: str, rel: str) -> dict[str, Any]:
     if doc is None:
         return {}
     if not isinstance(doc, dict):
-        raise InvalidParams(f"{rel}: must hold a table of params at the top, not {type(doc).__name__}")
+        raise InvalidParams(
+            f"{rel}: must hold a table of params at the top, not {type(doc).__name__}"
+        )
     return {str(k): v for k, v in doc.items()}
 
 

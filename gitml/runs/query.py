@@ -23,7 +23,7 @@ def compile_sort(keys: Sequence[str]) -> str:
     """An ORDER BY list for sort keys such as ``-metrics.acc`` (descending)."""
     from gitml.query import parse_sort, sort_sql
 
-    return sort_sql([parse_sort(key) for key in sort_keys(keys)], column="doc")
+    return str(sort_sql([parse_sort(key) for key in sort_keys(keys)], column="doc"))
 
 
 def column_getter(spelling: str) -> Any:

@@ -43,7 +43,7 @@ class RunFacts:
     exit_code: int
     command: Sequence[str]
     cwd: str
-    user: str
+    user: Mapping[str, str]
     host: str
     code: Checkpoint
     env: Mapping[str, Any]
@@ -99,7 +99,7 @@ def build_record(facts: RunFacts) -> dict[str, Any]:
         "command": list(facts.command),
         "cwd": facts.cwd,
         "message": facts.message or None,
-        "user": facts.user,
+        "user": dict(facts.user),
         "host": facts.host,
         "parent": facts.parent,
         "sweep": facts.sweep,

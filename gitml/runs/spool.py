@@ -21,6 +21,7 @@ import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 ENV_SPOOL = "GITML_RUN_SPOOL"
@@ -108,7 +109,7 @@ class SpoolWriter(Recorder):
         os.write(self._fd, f"t\t{key}\t{json.dumps(str(value))}\n".encode())
 
     def artifact(self, path: str) -> None:
-        os.write(self._fd, f"a\t{os.path.abspath(path)}\n".encode())
+        os.write(self._fd, f"a\t{Path(path).absolute()}\n".encode())
 
 
 @dataclass

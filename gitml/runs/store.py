@@ -87,7 +87,9 @@ def open_index(repo: GitRepo) -> tuple[Collection, Index]:
     return collection, Index.for_collection(collection)
 
 
-def _rows(repo: GitRepo, where: str, params: Sequence[Any], limit: int | None = None) -> list[dict[str, Any]]:
+def _rows(
+    repo: GitRepo, where: str, params: Sequence[Any], limit: int | None = None
+) -> list[dict[str, Any]]:
     collection, index = open_index(repo)
     try:
         return [r.doc for r in index.rows(collection, where, params, "id DESC", limit)]
@@ -134,7 +136,9 @@ def get_run(repo: GitRepo, text: str) -> dict[str, Any]:
                 f"run id prefix {prefix!r} matches {len(matches)}"
                 f"{'+' if len(matches) > 10 else ''} runs ({shown}); give more characters"
             )
-    raise RecordNotFound(f"no run matches {text!r} (id, id prefix or name); `git ml ls --all` lists runs")
+    raise RecordNotFound(
+        f"no run matches {text!r} (id, id prefix or name); `git ml ls --all` lists runs"
+    )
 
 
 def read_history(repo: GitRepo, doc: Mapping[str, Any]) -> list[MetricEvent]:

@@ -39,7 +39,7 @@ def count_new_paths(raw: pygit2.Repository, old: pygit2.Oid | None, new: pygit2.
 def merge_into(
     repo: GitRepo,
     ref: str,
-    theirs: pygit2.Oid,
+    theirs: pygit2.Oid | str,
     *,
     theirs_name: str,
     message: str,
@@ -48,6 +48,8 @@ def merge_into(
     """Merge commit ``theirs`` into local ``ref`` (fast-forward when possible), by CAS."""
     raw = repo.raw
     signature = repo.signature()
+    if isinstance(theirs, str):
+        theirs = pygit2.Oid(hex=theirs)
     for attempt in range(200):
         ours = read_ref(repo, ref)
         try:

@@ -76,7 +76,7 @@ def current_branch(repo: GitRepo) -> str | None:
 
 def _blob_for(
     raw: pygit2.Repository, workdir: Path, path: str, max_bytes: int
-) -> tuple[pygit2.Oid, int] | Skipped | None:
+) -> tuple[pygit2.Oid, pygit2.enums.FileMode] | Skipped | None:
     """Blob id and mode of a working-tree file; Skipped when too large; None when gone."""
     full = workdir / path
     try:
@@ -86,7 +86,7 @@ def _blob_for(
     except OSError as exc:
         return Skipped(path, f"unreadable ({exc.strerror})")
     if stat.S_ISLNK(st.st_mode):
-        return raw.create_blob(os.fsencode(os.readlink(full))), _MODE_LINK
+        return raw.create_blob(os.fsencode(full.readlink())), _MODE_LINK
     if not stat.S_ISREG(st.st_mode):
         return Skipped(path, "not a regular file")
     if st.st_size > max_bytes:
@@ -129,7 +129,7 @@ def create_checkpoint(
         if exclude is not None and exclude(path):
             skipped.append(Skipped(path, "data tracked by gitml"))
             continue
-        existing = index[path] if path in index else None
+        existing = index[path] if path in index else None  # noqa: SIM401 - Index has no get()
         if existing is not None and existing.mode == _MODE_COMMIT:
             continue
         found = _blob_for(raw, workdir, path, max_file_bytes)
@@ -173,9 +173,11 @@ def diffstat(repo: GitRepo, old: str, new: str) -> DiffStat:
         raise GitmlError(f"cannot compare commits {old} and {new}: {exc}") from None
     if a.id == b.id:
         return DiffStat()
-    diff = raw.diff(a, b)
+    diff = a.diff_to_tree(b)
     stats = diff.stats
-    paths = tuple(d.new_file.path if d.status_char() != "D" else d.old_file.path for d in diff.deltas)
+    paths = tuple(
+        d.new_file.path if d.status_char() != "D" else d.old_file.path for d in diff.deltas
+    )
     return DiffStat(stats.files_changed, stats.insertions, stats.deletions, paths)
 
 

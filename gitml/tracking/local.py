@@ -135,7 +135,7 @@ class LocalRun(Recorder):
         self._tags[key] = str(value)
 
     def artifact(self, path: str) -> None:
-        self._artifacts.append(os.path.abspath(path))
+        self._artifacts.append(str(Path(path).absolute()))
 
     def log_metric(self, name: str, value: float, step: int | None = None) -> None:
         self.metric(name, value, step)

@@ -1,5 +1,5 @@
 #!/bin/sh
-# gitml-hook-shim v1: installed by `git ml init --hooks`; `git ml init --hooks` rewrites it.
+# gitml-hook-shim v1: installed (and rewritten) by `git ml init --hooks`.
 # A hook that was here before is kept as HOOK.legacy and runs first.
 hook_name="$(basename "$0")"
 hook_dir="$(dirname "$0")"

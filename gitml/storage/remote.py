@@ -1,0 +1,112 @@
+"""Fetching and pushing gitml refs through the user's own ``git`` (credentials, SSH, CI tokens)."""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass
+
+from gitml.errors import GitmlError
+from gitml.storage import COLLECTION_REFS, NOTES_REF, REF_ROOT, remote_tracking_ref
+from gitml.storage.refs import read_ref
+from gitml.storage.repo import GitRepo
+
+SHARED_REFS = (*COLLECTION_REFS, NOTES_REF)
+
+
+class RemoteError(GitmlError):
+    """git could not reach the remote or refused the transfer."""
+
+
+def _git(
+    repo: GitRepo, *args: str, timeout: float | None = None
+) -> subprocess.CompletedProcess[str]:
+    try:
+        return subprocess.run(
+            ["git", *args],
+            cwd=repo.workdir_or_gitdir,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=timeout,
+            env=None,
+        )
+    except subprocess.TimeoutExpired:
+        raise RemoteError(f"`git {' '.join(args[:2])}` timed out after {timeout:.0f} s") from None
+
+
+def _last_line(text: str) -> str:
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return lines[-1] if lines else "(no message)"
+
+
+def check_remote(repo: GitRepo, remote: str) -> None:
+    names = _git(repo, "remote").stdout.split()
+    if remote not in names:
+        known = ", ".join(names) or "none"
+        raise RemoteError(
+            f"no git remote named {remote!r} (remotes: {known}); add one with `git remote add`"
+        )
+
+
+def fetch_refspecs(remote: str) -> list[str]:
+    return [
+        f"+{REF_ROOT}*:refs/remotes/{remote}/gitml/*",
+        f"+{NOTES_REF}*:refs/notes/remotes/{remote}/gitml*",
+    ]
+
+
+def fetch(repo: GitRepo, remote: str, *, timeout: float | None = None) -> dict[str, str | None]:
+    """Fetch gitml refs into the remote-tracking namespace; local refs are never touched.
+
+    Returns the remote-tracking tip of every shared ref (``None`` when absent).
+    """
+    check_remote(repo, remote)
+    proc = _git(
+        repo, "fetch", "--no-tags", "--quiet", remote, *fetch_refspecs(remote), timeout=timeout
+    )
+    if proc.returncode != 0:
+        raise RemoteError(f"fetching gitml refs from {remote!r} failed: {_last_line(proc.stderr)}")
+    tips: dict[str, str | None] = {}
+    for ref in SHARED_REFS:
+        oid = read_ref(repo, remote_tracking_ref(remote, ref))
+        tips[ref] = str(oid) if oid is not None else None
+    return tips
+
+
+@dataclass(frozen=True)
+class PushOutcome:
+    pushed: tuple[str, ...]
+    up_to_date: tuple[str, ...]
+    rejected: tuple[str, ...]
+
+
+def push(
+    repo: GitRepo, remote: str, refs: tuple[str, ...], *, timeout: float | None = None
+) -> PushOutcome:
+    """Push ``refs`` fast-forward only and atomically (all or none)."""
+    check_remote(repo, remote)
+    existing = tuple(ref for ref in refs if read_ref(repo, ref) is not None)
+    if not existing:
+        return PushOutcome((), (), ())
+    specs = [f"{ref}:{ref}" for ref in existing]
+    proc = _git(
+        repo, "push", "--atomic", "--porcelain", "--no-verify", remote, *specs, timeout=timeout
+    )
+    pushed, up_to_date, rejected = [], [], []
+    for line in proc.stdout.splitlines():
+        parts = line.split("\t")
+        if len(parts) < 2 or len(parts[0]) != 1:
+            continue
+        flag, spec = parts[0], parts[1]
+        ref = spec.split(":", 1)[0]
+        if flag == "=":
+            up_to_date.append(ref)
+        elif flag == "!":
+            rejected.append(ref)
+        else:
+            pushed.append(ref)
+    if proc.returncode != 0 and not rejected:
+        raise RemoteError(f"pushing gitml refs to {remote!r} failed: {_last_line(proc.stderr)}")
+    if rejected:
+        return PushOutcome((), tuple(up_to_date), tuple(existing))
+    return PushOutcome(tuple(pushed), tuple(up_to_date), ())

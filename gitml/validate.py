@@ -1,0 +1,59 @@
+"""Schema validation of gitml's tracked files (``.gitml/*.toml``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from gitml.config import CONFIG_FILE, GITML_DIR, POLICY_FILE, STAGES_FILE
+from gitml.errors import InvalidRecord
+from gitml.records import codec
+from gitml.records.schema import find_errors
+
+TRACKED_KINDS = {CONFIG_FILE: "config", POLICY_FILE: "policy", STAGES_FILE: "stages"}
+
+
+def kind_of(rel: str) -> str | None:
+    """The schema kind of a tracked file, from its path relative to the repository root."""
+    return TRACKED_KINDS.get(rel.replace("\\", "/").removeprefix("./"))
+
+
+def check_text(rel: str, text: str) -> list[str]:
+    """Problems in one tracked file's text, each ``file: field: message``."""
+    kind = kind_of(rel)
+    if kind is None:
+        return []
+    try:
+        doc = codec.loads(text, where=rel)
+    except InvalidRecord as exc:
+        return [str(exc)]
+    return [f"{rel}: {error}" for error in find_errors(doc, kind)]
+
+
+def default_files(workdir: Path) -> list[str]:
+    folder = workdir / GITML_DIR
+    return sorted(
+        f"{GITML_DIR}/{p.name}" for p in folder.glob("*.toml") if kind_of(f"{GITML_DIR}/{p.name}")
+    )
+
+
+def check_files(workdir: Path, paths: Iterable[str]) -> list[str]:
+    """Validate files in the work tree; unknown files are ignored."""
+    problems: list[str] = []
+    for rel in paths:
+        path = Path(rel)
+        if path.is_absolute():
+            try:
+                rel = path.resolve().relative_to(workdir).as_posix()
+            except ValueError:
+                problems.append(f"{path}: is outside the repository {workdir}")
+                continue
+        if kind_of(rel) is None:
+            continue
+        try:
+            text = (workdir / rel).read_text("utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            problems.append(f"{rel}: cannot read: {exc}")
+            continue
+        problems.extend(check_text(rel, text))
+    return problems

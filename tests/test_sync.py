@@ -1,0 +1,258 @@
+"""Sharing records through a real remote: file:// and git daemon on 127.0.0.1."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from gitml.errors import GitmlError, MergeConflict
+from gitml.records import codec, ids
+from gitml.storage import NOTES_REF, RUNS_REF
+from gitml.storage.collection import Collection
+from gitml.storage.notes import add_note_lines, read_note
+from gitml.storage.repo import open_repo
+from gitml.sync import pull, push_records
+from tests.conftest import cli, git
+
+WRITER = """
+import sys
+from gitml.records import codec, ids
+from gitml.storage import RUNS_REF
+from gitml.storage.collection import Collection
+from gitml.storage.repo import open_repo
+from gitml.sync import push_records
+repo = open_repo(sys.argv[1])
+runs = Collection(repo, RUNS_REF, "runs")
+for i in range(int(sys.argv[2])):
+    rid = ids.new_id()
+    runs.put(runs.record_path(rid), codec.dump_bytes({"id": rid, "n": i}), f"run {rid}")
+push_records(repo, "origin")
+"""
+
+
+def clone(remote_url: str, path: Path) -> Path:
+    git(path.parent, "clone", "-q", remote_url, str(path))
+    return path
+
+
+def record_paths(repo: Path, ref: str = RUNS_REF) -> list[str]:
+    out = git(repo, "ls-tree", "-r", "--name-only", ref, check=False)
+    return [p for p in out.splitlines() if p.startswith("runs/")]
+
+
+def put_runs(repo: Path, n: int) -> list[str]:
+    runs = Collection(open_repo(repo), RUNS_REF, "runs")
+    paths = []
+    for i in range(n):
+        rid = ids.new_id()
+        path = runs.record_path(rid)
+        runs.put(path, codec.dump_bytes({"id": rid, "n": i}), f"run {rid}")
+        paths.append(path)
+    return paths
+
+
+@pytest.fixture
+def seeded_remote(remote: Path, repo_with_commit: Path) -> Path:
+    git(repo_with_commit, "remote", "add", "origin", str(remote))
+    git(repo_with_commit, "push", "-q", "origin", "HEAD:refs/heads/main")
+    return remote
+
+
+def test_two_clones_merge_into_the_union(seeded_remote: Path, tmp_path: Path) -> None:
+    a = clone(f"file://{seeded_remote}", tmp_path / "a")
+    b = clone(f"file://{seeded_remote}", tmp_path / "b")
+    mine = put_runs(a, 30)
+    theirs = put_runs(b, 30)
+    push_records(open_repo(a), "origin")
+    report = push_records(open_repo(b), "origin")
+    assert report.attempts == 2
+    pull(open_repo(a), "origin")
+    for clone_path in (a, b):
+        assert sorted(record_paths(clone_path)) == sorted(mine + theirs)
+        assert git(clone_path, "fsck", "--strict", "--no-dangling").strip() == ""
+    assert git(seeded_remote, "rev-parse", RUNS_REF) == git(a, "rev-parse", RUNS_REF)
+
+
+def test_pull_reports_counts_and_is_idempotent(seeded_remote: Path, tmp_path: Path) -> None:
+    a = clone(str(seeded_remote), tmp_path / "a")
+    b = clone(str(seeded_remote), tmp_path / "b")
+    put_runs(a, 5)
+    push_records(open_repo(a), "origin")
+    report = pull(open_repo(b), "origin")
+    assert report.added["runs"] == 6  # five records and layout.toml
+    again = pull(open_repo(b), "origin")
+    assert {r.outcome for r in again.results} == {"up-to-date"}
+
+
+def test_conflicting_record_stops_pull_and_changes_nothing(
+    seeded_remote: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a = clone(str(seeded_remote), tmp_path / "a")
+    b = clone(str(seeded_remote), tmp_path / "b")
+    put_runs(a, 1)
+    put_runs(b, 1)
+    path = "runs/00/01JCONFLICT00000000000000.toml"
+    Collection(open_repo(a), RUNS_REF, "runs").put(path, b"id = 'x'\nv = 1\n", "a")
+    Collection(open_repo(b), RUNS_REF, "runs").put(path, b"id = 'x'\nv = 2\n", "b")
+    push_records(open_repo(a), "origin")
+    before = git(b, "rev-parse", RUNS_REF)
+    with pytest.raises(MergeConflict) as info:
+        pull(open_repo(b), "origin")
+    message = str(info.value)
+    assert path in message
+    assert "refs/remotes/origin/gitml/runs" in message
+    assert git(b, "rev-parse", RUNS_REF) == before
+    monkeypatch.chdir(b)
+    result = cli("pull")
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert len(result.stderr.splitlines()) == 1
+    assert f"{path} differs between local" in result.stderr
+    assert git(b, "rev-parse", RUNS_REF) == before
+
+
+def test_notes_merge_as_a_union_of_lines(seeded_remote: Path, tmp_path: Path) -> None:
+    a = clone(str(seeded_remote), tmp_path / "a")
+    b = clone(str(seeded_remote), tmp_path / "b")
+    head = git(a, "rev-parse", "HEAD").strip()
+    add_note_lines(open_repo(a), {head: ['A = { name = "a" }']}, "note a")
+    add_note_lines(open_repo(b), {head: ['B = { name = "b" }']}, "note b")
+    push_records(open_repo(a), "origin")
+    push_records(open_repo(b), "origin")
+    assert read_note(open_repo(b), head) == 'A = { name = "a" }\nB = { name = "b" }\n'
+    assert (
+        git(b, "notes", "--ref=gitml", "show", head) == 'A = { name = "a" }\nB = { name = "b" }\n'
+    )
+    pull(open_repo(a), "origin")
+    assert git(a, "log", "-1", "--format=%N", "--notes=gitml", head).strip().splitlines() == [
+        'A = { name = "a" }',
+        'B = { name = "b" }',
+    ]
+    assert NOTES_REF
+
+
+def test_concurrent_pushes_from_four_clones_lose_nothing(
+    seeded_remote: Path, tmp_path: Path
+) -> None:
+    clones = [clone(f"file://{seeded_remote}", tmp_path / f"c{i}") for i in range(4)]
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(c), "25"], env=env, stderr=subprocess.PIPE, text=True
+        )
+        for c in clones
+    ]
+    for proc in procs:
+        _, err = proc.communicate(timeout=180)
+        assert proc.returncode == 0, err
+    for c in clones:
+        pull(open_repo(c), "origin")
+        assert len(record_paths(c)) == 100
+    tips = {git(c, "rev-parse", RUNS_REF) for c in clones}
+    assert len(tips) == 1
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def daemon(seeded_remote: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    port = free_port()
+    base = seeded_remote.parent
+    proc = subprocess.Popen(
+        [
+            "git",
+            "daemon",
+            "--reuseaddr",
+            "--listen=127.0.0.1",
+            f"--port={port}",
+            f"--base-path={base}",
+            "--export-all",
+            "--enable=receive-pack",
+            "--informative-errors",
+            str(base),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                break
+        time.sleep(0.05)
+    try:
+        yield f"git://127.0.0.1:{port}/{seeded_remote.name}", proc
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_push_and_pull_over_git_daemon(
+    daemon: tuple[str, subprocess.Popen[bytes]], tmp_path: Path
+) -> None:
+    url, _ = daemon
+    a = clone(url, tmp_path / "a")
+    b = clone(url, tmp_path / "b")
+    mine = put_runs(a, 10)
+    push_records(open_repo(a), "origin")
+    theirs = put_runs(b, 10)
+    push_records(open_repo(b), "origin")
+    pull(open_repo(a), "origin")
+    assert sorted(record_paths(a)) == sorted(mine + theirs) == sorted(record_paths(b))
+
+
+def test_push_to_dead_remote_fails_clearly_then_succeeds(
+    daemon: tuple[str, subprocess.Popen[bytes]], tmp_path: Path
+) -> None:
+    url, proc = daemon
+    a = clone(url, tmp_path / "a")
+    paths = put_runs(a, 3)
+    proc.terminate()
+    proc.wait(timeout=10)
+    with pytest.raises(GitmlError, match="origin"):
+        push_records(open_repo(a), "origin")
+    assert sorted(record_paths(a)) == sorted(paths)
+    git(a, "remote", "set-url", "origin", str(tmp_path / "remote.git"))
+    push_records(open_repo(a), "origin")
+    assert sorted(record_paths(tmp_path / "remote.git")) == sorted(paths)
+
+
+def test_unknown_remote_is_a_clear_error(in_repo: Path) -> None:
+    result = cli("pull", "nowhere")
+    assert result.exit_code == 1
+    assert (
+        result.stderr
+        == "error: no git remote named 'nowhere' (remotes: none); add one with `git remote add`\n"
+    )
+
+
+def test_fetch_ci_unshallows_and_brings_records(
+    seeded_remote: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a = clone(str(seeded_remote), tmp_path / "a")
+    (a / "more").write_text("x")
+    git(a, "add", "more")
+    git(a, "commit", "-q", "-m", "more")
+    git(a, "push", "-q", "origin", "HEAD:refs/heads/main")
+    paths = put_runs(a, 3)
+    push_records(open_repo(a), "origin")
+    ci = tmp_path / "ci"
+    git(tmp_path, "clone", "-q", "--depth", "1", f"file://{seeded_remote}", str(ci))
+    assert git(ci, "rev-parse", "--is-shallow-repository").strip() == "true"
+    monkeypatch.chdir(ci)
+    result = cli("fetch", "--ci", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert '"unshallowed": true' in result.stdout
+    assert git(ci, "rev-parse", "--is-shallow-repository").strip() == "false"
+    assert sorted(record_paths(ci)) == sorted(paths)
