@@ -53,6 +53,9 @@ def to_number(value: object, name: str, where: str = "metric") -> float | int:
         return int(value)
     if isinstance(value, float):
         return float(value)
+    index = getattr(value, "__index__", None)
+    if callable(index):
+        return int(index())
     try:
         number = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
