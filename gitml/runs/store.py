@@ -77,6 +77,10 @@ def save_run(
         files[env_path(packages[0])] = packages[1].encode("utf-8")
     code = doc["code"]
     parents = [str(code["checkpoint"])] if link_checkpoint else []
+    if parents and collection.tip() is None:
+        # A root commit first, so the checkpoint never becomes the ref's first parent
+        # (first parents are the collection's own history).
+        collection.write(lambda _snap: {}, "gitml runs: start the collection")
     tip = collection.write(lambda _snap: files, commit_message(doc), extra_parents=parents)
     add_note_lines(repo, {str(code["commit"]): [note_line(doc)]}, f"gitml note run {doc['id']}")
     return tip
