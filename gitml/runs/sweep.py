@@ -12,7 +12,7 @@ import shutil
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -92,7 +92,7 @@ def _in_worktree(
     try:
         wt_repo = add_worktree(ws.repo, path, base.checkpoint)
         wt = Workspace(wt_repo, ws.settings, path / ws.rel_cwd, ws.params_files)
-        return execute_member(wt, sup, request, member)
+        return execute_member(wt, sup, request, replace(member, code_base=base))
     finally:
         remove_worktree(ws.repo, path)
         shutil.rmtree(holder, ignore_errors=True)

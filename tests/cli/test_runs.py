@@ -46,12 +46,27 @@ def runs_json(*args: str) -> list[dict[str, Any]]:
 
 def run_ids(repo: Path) -> list[str]:
     listing = git(repo, "ls-tree", "-r", "--name-only", "refs/gitml/runs", check=False)
-    return sorted(p.rsplit("/", 1)[1][:-5] for p in listing.split() if p.endswith(".toml") and p.startswith("runs/"))
+    return sorted(
+        p.rsplit("/", 1)[1][:-5]
+        for p in listing.split()
+        if p.endswith(".toml") and p.startswith("runs/")
+    )
 
 
 def test_three_runs_query_sort_and_compare(here: Path) -> None:
     for lr in ("0.001", "0.5", "0.05"):
-        result = cli("run", "-n", f"lr-{lr}", "-M", "metrics.json", "-S", f"train.lr={lr}", "--", PY, "train.py")
+        result = cli(
+            "run",
+            "-n",
+            f"lr-{lr}",
+            "-M",
+            "metrics.json",
+            "-S",
+            f"train.lr={lr}",
+            "--",
+            PY,
+            "train.py",
+        )
         assert result.exit_code == 0, result.stderr
         assert f"lr-{lr} completed" in result.stderr
     assert (here / "params.yaml").read_text() == PARAMS
@@ -64,9 +79,16 @@ def test_three_runs_query_sort_and_compare(here: Path) -> None:
     assert [r["name"] for r in good] == expected
     assert all(r["params"]["train.lr"] == float(r["name"][3:]) for r in everything)
     assert all(r["metric_stats"]["loss"]["steps"] == 5 for r in everything)
-    assert {r["code"]["checkpoint"] for r in everything}.isdisjoint({r["code"]["commit"] for r in everything})
+    assert {r["code"]["checkpoint"] for r in everything}.isdisjoint(
+        {r["code"]["commit"] for r in everything}
+    )
     for r in everything:
-        assert git(here, "show", f"{r['code']['checkpoint']}:params.yaml").count(str(r["params"]["train.lr"])) == 1
+        assert (
+            git(here, "show", f"{r['code']['checkpoint']}:params.yaml").count(
+                str(r["params"]["train.lr"])
+            )
+            == 1
+        )
     result = cli("compare", "lr-0.001", "lr-0.5", "--json")
     assert result.exit_code == 0, result.stderr
     cmp = json.loads(result.stdout)
@@ -79,7 +101,10 @@ def test_three_runs_query_sort_and_compare(here: Path) -> None:
 
 
 def test_json_contract(here: Path) -> None:
-    assert cli("run", "-t", "team=ml", "-P", "batch=32", "-m", "why", "--", PY, "train.py").exit_code == 0
+    assert (
+        cli("run", "-t", "team=ml", "-P", "batch=32", "-m", "why", "--", PY, "train.py").exit_code
+        == 0
+    )
     (run,) = runs_json()
     assert CONTRACT <= set(run)
     assert run["status"] == "completed" and run["exit_code"] == 0 and run["sweep"] is None
@@ -213,11 +238,23 @@ def test_invalid_params_file_and_non_numeric_metric_record_nothing(here: Path) -
 def test_outputs_inputs_and_artifacts_are_digested(here: Path) -> None:
     (here / "in.txt").write_text("data\n")
     script = "import gitml, pathlib; pathlib.Path('model.bin').write_bytes(b'm'); gitml.log_artifact('model.bin')"
-    result = cli("run", "-i", "in.txt", "-o", "metrics.json", "--", PY, "-c", script + "; open('metrics.json','w').write('{}')")
+    result = cli(
+        "run",
+        "-i",
+        "in.txt",
+        "-o",
+        "metrics.json",
+        "--",
+        PY,
+        "-c",
+        script + "; open('metrics.json','w').write('{}')",
+    )
     assert result.exit_code == 0, result.stderr
     (run,) = runs_json()
     assert set(run["inputs"]) == {"in.txt"} and set(run["outputs"]) == {"metrics.json", "model.bin"}
-    assert all(v.startswith("xxh3-128:") for v in [*run["inputs"].values(), *run["outputs"].values()])
+    assert all(
+        v.startswith("xxh3-128:") for v in [*run["inputs"].values(), *run["outputs"].values()]
+    )
 
 
 def test_secret_values_never_reach_the_record(here: Path, monkeypatch: pytest.MonkeyPatch) -> None:

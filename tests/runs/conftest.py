@@ -60,7 +60,7 @@ def write_git_ml(bin_dir: Path) -> Path:
 @pytest.fixture
 def ml_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     """Environment for subprocesses: this checkout importable, ``git ml`` on PATH."""
-    bin_dir = write_git_ml(tmp_path / "bin")
+    bin_dir = write_git_ml(tmp_path / "bin").parent
     path = f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"
     pythonpath = f"{ROOT}{os.pathsep}{os.environ.get('PYTHONPATH', '')}".rstrip(os.pathsep)
     monkeypatch.setenv("PATH", path)

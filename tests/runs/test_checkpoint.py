@@ -51,7 +51,9 @@ def test_dirty_tree_is_committed_without_touching_index_head_or_files(
     (repo / "noise.log").write_text("ignored\n")
     (repo / "big.bin").write_bytes(b"x" * 2048)
     before = snapshot_state(repo)
-    worktree_before = {p: p.read_bytes() for p in repo.rglob("*") if ".git" not in p.parts and p.is_file()}
+    worktree_before = {
+        p: p.read_bytes() for p in repo.rglob("*") if ".git" not in p.parts and p.is_file()
+    }
 
     cp = create_checkpoint(open_repo(repo), max_file_bytes=1024)
 
@@ -85,7 +87,9 @@ def test_dirty_tree_is_committed_without_touching_index_head_or_files(
     git(repo, "fsck", "--strict")
 
 
-def test_checkout_of_checkpoint_reproduces_exact_bytes(repo_with_commit: Path, tmp_path: Path) -> None:
+def test_checkout_of_checkpoint_reproduces_exact_bytes(
+    repo_with_commit: Path, tmp_path: Path
+) -> None:
     repo = repo_with_commit
     (repo / "README.md").write_bytes(b"edited\r\nwith crlf\n")
     (repo / "new.py").write_bytes(bytes(range(256)))

@@ -52,7 +52,7 @@ def test_flatten_nested_tables_to_dotted_keys() -> None:
     [
         ("params.yaml", "a: [1, 2\n", "params.yaml: invalid YAML: line 2"),
         ("params.toml", "a = \n", "params.toml: invalid TOML"),
-        ("params.json", "{\"a\": }", "params.json: invalid JSON: line 1, column 7"),
+        ("params.json", '{"a": }', "params.json: invalid JSON: line 1, column 7"),
         ("params.yaml", "- 1\n- 2\n", "params.yaml: must hold a table of params"),
     ],
 )

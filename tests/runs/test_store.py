@@ -46,7 +46,10 @@ def test_start_run_records_a_complete_run_readable_with_git(repo_with_commit: Pa
     parents = git(repo, "rev-parse", "refs/gitml/runs^@").split()
     assert parents[1] == stored["code"]["checkpoint"] != head
     note = git(repo, "notes", "--ref=gitml", "show", head)
-    assert note == f'{doc["id"]} = {{ name = "first", status = "completed", acc = 0.75, loss = 0.5 }}\n'
+    assert (
+        note
+        == f'{doc["id"]} = {{ name = "first", status = "completed", acc = 0.75, loss = 0.5 }}\n'
+    )
     subject = git(repo, "log", "-1", "--format=%s", "refs/gitml/runs").strip()
     assert subject == f"run {doc['id']} first completed acc=0.75 loss=0.5"
     assert "Gitml-Run: " + doc["id"] in git(repo, "log", "-1", "--format=%b", "refs/gitml/runs")
@@ -58,7 +61,11 @@ def test_failed_and_interrupted_blocks(repo_with_commit: Path) -> None:
         gitml.log_metric("acc", 0.1)
         raise ValueError("boom")
     assert run.doc is not None
-    assert (run.doc["status"], run.doc["exit_code"], run.doc["metrics"]) == ("failed", 1, {"acc": 0.1})
+    assert (run.doc["status"], run.doc["exit_code"], run.doc["metrics"]) == (
+        "failed",
+        1,
+        {"acc": 0.1},
+    )
     with pytest.raises(KeyboardInterrupt), gitml.start_run(path=repo_with_commit) as run2:
         raise KeyboardInterrupt
     assert run2.doc is not None and run2.doc["status"] == "interrupted"
