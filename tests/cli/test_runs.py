@@ -10,7 +10,14 @@ from typing import Any
 import pytest
 
 from tests.conftest import cli, git
-from tests.runs.conftest import PARAMS, ml_env, project  # noqa: F401 - fixtures
+from tests.runs.conftest import PARAMS, make_project, setup_ml_env
+
+
+@pytest.fixture
+def ml_project(repo_with_commit: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    setup_ml_env(tmp_path, monkeypatch)
+    return make_project(repo_with_commit)
+
 
 PY = sys.executable
 CONTRACT = {
@@ -33,9 +40,9 @@ CONTRACT = {
 
 
 @pytest.fixture
-def here(project: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(project)
-    return project
+def here(ml_project: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(ml_project)
+    return ml_project
 
 
 def runs_json(*args: str) -> list[dict[str, Any]]:
@@ -97,7 +104,9 @@ def test_three_runs_query_sort_and_compare(here: Path) -> None:
     assert acc["deltas"][1] == pytest.approx(acc["values"][1] - acc["values"][0])
     assert cmp["code"][0]["paths"] == ["params.yaml"]
     human = cli("compare", "lr-0.001", "lr-0.5").stdout
-    assert "train.lr" in human and "acc" in human and f"({acc['deltas'][1]:+.4g})" in human
+    assert "train.lr" in human
+    assert "acc" in human
+    assert f"({acc['deltas'][1]:+.4g})" in human
 
 
 def test_json_contract(here: Path) -> None:
@@ -106,19 +115,25 @@ def test_json_contract(here: Path) -> None:
         == 0
     )
     (run,) = runs_json()
-    assert CONTRACT <= set(run)
-    assert run["status"] == "completed" and run["exit_code"] == 0 and run["sweep"] is None
+    assert set(run) >= CONTRACT
+    assert run["status"] == "completed"
+    assert run["exit_code"] == 0
+    assert run["sweep"] is None
     assert run["command"] == [PY, "train.py"]
-    assert run["started"].endswith("+00:00") and isinstance(run["duration_s"], float)
+    assert run["started"].endswith("+00:00")
+    assert isinstance(run["duration_s"], float)
     assert run["params"] == {"train.lr": 0.1, "train.epochs": 5, "model": "logreg", "batch": 32}
     assert set(run["metrics"]) == {"loss"}
     assert {"commit", "checkpoint", "branch", "dirty", "untracked"} <= set(run["code"])
-    assert run["code"]["branch"] == "main" and run["code"]["dirty"] is False
-    assert run["tags"] == {"team": "ml"} and run["message"] == "why"
-    assert run["inputs"] == {} and run["outputs"] == {}
+    assert run["code"]["branch"] == "main"
+    assert run["code"]["dirty"] is False
+    assert run["tags"] == {"team": "ml"}
+    assert run["message"] == "why"
+    assert run["inputs"] == {}
+    assert run["outputs"] == {}
     assert run["env"]["packages"]["count"] > 0
     shown = json.loads(cli("show", run["id"][:12], "--json").stdout)
-    assert CONTRACT <= set(shown)
+    assert set(shown) >= CONTRACT
     assert [step for step, _ in shown["history"]["loss"]] == [0, 1, 2, 3, 4]
 
 
@@ -146,7 +161,8 @@ def test_dirty_tree_shows_both_and_leaves_repo_untouched(here: Path, tmp_path: P
     assert "  modified    train.py" in shown.stdout
     assert "  untracked   helper.py" in shown.stdout
     doc = json.loads(cli("show", "dirty", "--json").stdout)
-    assert doc["code"]["dirty"] is True and doc["code"]["untracked"] == ["helper.py"]
+    assert doc["code"]["dirty"] is True
+    assert doc["code"]["untracked"] == ["helper.py"]
     clone = tmp_path / "clone"
     git(tmp_path, "clone", "-q", str(here), str(clone))
     git(clone, "fetch", "-q", "origin", "refs/gitml/runs")
@@ -169,13 +185,16 @@ def test_ls_table_and_show_text(here: Path) -> None:
     table = cli("ls")
     header = table.stdout.splitlines()[0].split()
     assert header[:5] == ["id", "name", "status", "started", "duration"]
-    assert "acc" in header and "loss" in header
+    assert "acc" in header
+    assert "loss" in header
     assert " one " in table.stdout
     chosen = cli("ls", "--columns", "name,metrics.acc,params.train.lr")
     assert chosen.stdout.splitlines()[0].split() == ["name", "metrics.acc", "params.train.lr"]
     shown = cli("show", "one").stdout
     assert "status    completed (exit 0)" in shown
-    assert "train.lr" in shown and "loss" in shown and "packages" in shown
+    assert "train.lr" in shown
+    assert "loss" in shown
+    assert "packages" in shown
     assert cli("ls", "--branch", "other").stderr.startswith("no runs on this branch (1 on others")
     assert len(runs_json("--all")) == 1
 
@@ -214,7 +233,9 @@ def test_ambiguous_prefix_lists_candidates(here: Path) -> None:
     ids = run_ids(here)
     result = cli("show", "0")
     assert result.exit_code == 1
-    assert "matches 2 runs" in result.stderr and ids[0] in result.stderr and ids[1] in result.stderr
+    assert "matches 2 runs" in result.stderr
+    assert ids[0] in result.stderr
+    assert ids[1] in result.stderr
 
 
 def test_invalid_params_file_and_non_numeric_metric_record_nothing(here: Path) -> None:
@@ -231,7 +252,8 @@ def test_invalid_params_file_and_non_numeric_metric_record_nothing(here: Path) -
     result = cli("run", "--", PY, "-c", bad_api)
     assert result.exit_code == 1
     (run,) = runs_json()
-    assert run["status"] == "failed" and run["metrics"] == {}
+    assert run["status"] == "failed"
+    assert run["metrics"] == {}
     assert len(run_ids(here)) == 1
 
 
@@ -251,7 +273,8 @@ def test_outputs_inputs_and_artifacts_are_digested(here: Path) -> None:
     )
     assert result.exit_code == 0, result.stderr
     (run,) = runs_json()
-    assert set(run["inputs"]) == {"in.txt"} and set(run["outputs"]) == {"metrics.json", "model.bin"}
+    assert set(run["inputs"]) == {"in.txt"}
+    assert set(run["outputs"]) == {"metrics.json", "model.bin"}
     assert all(
         v.startswith("xxh3-128:") for v in [*run["inputs"].values(), *run["outputs"].values()]
     )
@@ -271,6 +294,7 @@ def test_sequential_sweep_in_place(here: Path) -> None:
     result = cli("run", "-S", "train.lr=0.01,0.5", "-M", "metrics.json", "--", PY, "train.py")
     assert result.exit_code == 0, result.stderr
     runs = runs_json()
-    assert len(runs) == 2 and len({r["sweep"] for r in runs}) == 1
+    assert len(runs) == 2
+    assert len({r["sweep"] for r in runs}) == 1
     assert "best (max acc)" in result.stderr
     assert (here / "params.yaml").read_text() == PARAMS

@@ -10,8 +10,17 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import git
-from tests.runs.conftest import PARAMS, git_ml, ml_env, project  # noqa: F401 - fixtures
+from tests.runs.conftest import PARAMS, git_ml, make_project, setup_ml_env
+
+
+@pytest.fixture
+def ml_project(repo_with_commit: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    setup_ml_env(tmp_path, monkeypatch)
+    return make_project(repo_with_commit)
+
 
 SLOW = """\
 import sys, time
@@ -28,23 +37,23 @@ def runs(repo: Path) -> list[dict[str, object]]:
     return json.loads(git_ml(repo, "ls", "--all", "--limit", "0", "--json").stdout)  # type: ignore[no-any-return]
 
 
-def test_smoke_through_git_with_unbuffered_passthrough(project: Path) -> None:
-    proc = git_ml(project, "run", "-M", "metrics.json", "--", sys.executable, "train.py")
+def test_smoke_through_git_with_unbuffered_passthrough(ml_project: Path) -> None:
+    proc = git_ml(ml_project, "run", "-M", "metrics.json", "--", sys.executable, "train.py")
     assert proc.stdout.startswith("acc=")
     assert "gitml: run " in proc.stderr
-    (run,) = runs(project)
+    (run,) = runs(ml_project)
     assert run["status"] == "completed"
-    note = git(project, "log", "-1", "--notes=gitml", "--format=%N", "HEAD")
+    note = git(ml_project, "log", "-1", "--notes=gitml", "--format=%N", "HEAD")
     assert note.startswith(f'{run["id"]} = {{ name = "{run["name"]}", status = "completed", acc = ')
 
 
 def test_sigint_to_the_process_group_records_interrupted_with_partial_metrics(
-    project: Path,
+    ml_project: Path,
 ) -> None:
-    (project / "slow.py").write_text(SLOW)
+    (ml_project / "slow.py").write_text(SLOW)
     proc = subprocess.Popen(
         ["git-ml", "run", "-n", "slow", "--", sys.executable, "slow.py"],
-        cwd=project,
+        cwd=ml_project,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -53,9 +62,9 @@ def test_sigint_to_the_process_group_records_interrupted_with_partial_metrics(
     assert proc.stdout is not None
     assert proc.stdout.readline() == "ready\n"
     os.killpg(proc.pid, signal.SIGINT)
-    out, err = proc.communicate(timeout=30)
+    _out, err = proc.communicate(timeout=30)
     assert proc.returncode == 130, err
-    (run,) = runs(project)
+    (run,) = runs(ml_project)
     assert run["status"] == "interrupted"
     assert run["exit_code"] == 130
     stats = run["metric_stats"]["loss"]  # type: ignore[index]
@@ -63,11 +72,11 @@ def test_sigint_to_the_process_group_records_interrupted_with_partial_metrics(
     assert "slow interrupted (exit 130)" in err
 
 
-def test_sigterm_to_gitml_alone_is_forwarded(project: Path) -> None:
-    (project / "slow.py").write_text(SLOW)
+def test_sigterm_to_gitml_alone_is_forwarded(ml_project: Path) -> None:
+    (ml_project / "slow.py").write_text(SLOW)
     proc = subprocess.Popen(
         ["git", "ml", "run", "--", sys.executable, "slow.py"],
-        cwd=project,
+        cwd=ml_project,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -83,11 +92,11 @@ def test_sigterm_to_gitml_alone_is_forwarded(project: Path) -> None:
     os.kill(gitml_pid, signal.SIGTERM)
     proc.communicate(timeout=30)
     assert proc.returncode == 128 + signal.SIGTERM
-    (run,) = runs(project)
+    (run,) = runs(ml_project)
     assert run["status"] == "interrupted"
 
 
-def test_eight_concurrent_runs_are_all_recorded(project: Path) -> None:
+def test_eight_concurrent_runs_are_all_recorded(ml_project: Path) -> None:
     procs = [
         subprocess.Popen(
             [
@@ -99,9 +108,9 @@ def test_eight_concurrent_runs_are_all_recorded(project: Path) -> None:
                 "--",
                 sys.executable,
                 "-c",
-                "import gitml; gitml.log_metric('i', %d)" % i,
+                f"import gitml; gitml.log_metric('i', {i})",
             ],
-            cwd=project,
+            cwd=ml_project,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
@@ -111,20 +120,20 @@ def test_eight_concurrent_runs_are_all_recorded(project: Path) -> None:
     for p in procs:
         _, err = p.communicate(timeout=120)
         assert p.returncode == 0, err
-    found = runs(project)
+    found = runs(ml_project)
     assert sorted(str(r["name"]) for r in found) == [f"c{i}" for i in range(8)]
     assert sorted(r["metrics"]["i"] for r in found) == list(range(8))  # type: ignore[index]
-    notes = git(project, "notes", "--ref=gitml", "show", "HEAD").splitlines()
+    notes = git(ml_project, "notes", "--ref=gitml", "show", "HEAD").splitlines()
     assert len(notes) == 8
-    git(project, "fsck", "--strict")
+    git(ml_project, "fsck", "--strict")
 
 
-def test_parallel_sweep_runs_every_member_in_its_own_worktree(project: Path) -> None:
-    (project / "untracked_helper.py").write_text("VALUE = 1\n")
+def test_parallel_sweep_runs_every_member_in_its_own_worktree(ml_project: Path) -> None:
+    (ml_project / "untracked_helper.py").write_text("VALUE = 1\n")
     script = "import untracked_helper, yaml; print(yaml.safe_load(open('params.yaml')))"
     start = time.monotonic()
     proc = git_ml(
-        project,
+        ml_project,
         "run",
         "--jobs",
         "2",
@@ -138,7 +147,7 @@ def test_parallel_sweep_runs_every_member_in_its_own_worktree(project: Path) -> 
         script,
     )
     assert time.monotonic() - start < 60
-    found = runs(project)
+    found = runs(ml_project)
     assert len(found) == 4
     assert len({r["sweep"] for r in found}) == 1
     combos = {(r["params"]["train.lr"], r["params"]["train.epochs"]) for r in found}  # type: ignore[index]
@@ -147,16 +156,16 @@ def test_parallel_sweep_runs_every_member_in_its_own_worktree(project: Path) -> 
     assert all(c["branch"] == "main" for c in codes), codes  # type: ignore[index]
     assert all(c["untracked"] == ["untracked_helper.py"] for c in codes), codes  # type: ignore[index]
     assert f"sweep = '{found[0]['sweep']}'" in proc.stderr
-    assert (project / "params.yaml").read_text() == PARAMS
-    assert git(project, "worktree", "list").count("\n") == 1
+    assert (ml_project / "params.yaml").read_text() == PARAMS
+    assert git(ml_project, "worktree", "list").count("\n") == 1
     sweep = found[0]["sweep"]
-    listed = json.loads(git_ml(project, "ls", "--where", f"sweep = '{sweep}'", "--json").stdout)
+    listed = json.loads(git_ml(ml_project, "ls", "--where", f"sweep = '{sweep}'", "--json").stdout)
     assert len(listed) == 4
 
 
-def test_failing_sweep_member_does_not_stop_the_others(project: Path) -> None:
+def test_failing_sweep_member_does_not_stop_the_others(ml_project: Path) -> None:
     proc = git_ml(
-        project,
+        ml_project,
         "run",
         "--jobs",
         "2",
@@ -168,5 +177,5 @@ def test_failing_sweep_member_does_not_stop_the_others(project: Path) -> None:
         check=False,
     )
     assert proc.returncode == 1
-    statuses = sorted(str(r["status"]) for r in runs(project))
+    statuses = sorted(str(r["status"]) for r in runs(ml_project))
     assert statuses == ["completed", "completed", "failed"]

@@ -57,8 +57,7 @@ def write_git_ml(bin_dir: Path) -> Path:
     return script
 
 
-@pytest.fixture
-def ml_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+def setup_ml_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     """Environment for subprocesses: this checkout importable, ``git ml`` on PATH."""
     bin_dir = write_git_ml(tmp_path / "bin").parent
     path = f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"
@@ -68,16 +67,24 @@ def ml_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     return dict(os.environ)
 
 
-@pytest.fixture
-def project(repo_with_commit: Path, ml_env: dict[str, str]) -> Path:
-    """A committed numpy training project (train.py + params.yaml), metrics.json ignored."""
-    repo = repo_with_commit
+def make_project(repo: Path) -> Path:
+    """Commit a numpy training project (train.py + params.yaml), metrics.json ignored."""
     (repo / "train.py").write_text(TRAIN)
     (repo / "params.yaml").write_text(PARAMS)
     (repo / ".gitignore").write_text("metrics.json\n__pycache__/\n")
     git(repo, "add", "train.py", "params.yaml", ".gitignore")
     git(repo, "commit", "-q", "-m", "trainer")
     return repo
+
+
+@pytest.fixture
+def ml_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    return setup_ml_env(tmp_path, monkeypatch)
+
+
+@pytest.fixture
+def project(repo_with_commit: Path, ml_env: dict[str, str]) -> Path:
+    return make_project(repo_with_commit)
 
 
 def git_ml(

@@ -59,7 +59,8 @@ def test_dirty_tree_is_committed_without_touching_index_head_or_files(
 
     assert snapshot_state(repo) == before
     assert {p: p.read_bytes() for p in worktree_before} == worktree_before
-    assert cp.dirty and cp.checkpoint != cp.commit
+    assert cp.dirty
+    assert cp.checkpoint != cp.commit
     assert git(repo, "rev-parse", f"{cp.checkpoint}^").strip() == cp.commit
     assert set(cp.untracked) == {".gitignore", "link", "new_script.py", "sub/deep.txt"}
     assert set(cp.modified) == {"README.md", "gone.txt", "staged.txt"}
@@ -78,11 +79,12 @@ def test_dirty_tree_is_committed_without_touching_index_head_or_files(
         "sub/deep.txt",
     }
     assert git(repo, "show", f"{cp.checkpoint}:README.md") == "edited\n"
-    modes = dict(
-        (line.split("\t")[1], line.split()[0])
+    modes = {
+        line.split("\t")[1]: line.split()[0]
         for line in git(repo, "ls-tree", "-r", cp.checkpoint).splitlines()
-    )
-    assert modes["run.sh"] == "100755" and modes["link"] == "120000"
+    }
+    assert modes["run.sh"] == "100755"
+    assert modes["link"] == "120000"
     assert cp.diffstat.files == 7
     git(repo, "fsck", "--strict")
 

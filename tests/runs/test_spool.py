@@ -39,7 +39,7 @@ def test_writer_rejects_bad_values_before_writing(tmp_path: Path) -> None:
     writer = SpoolWriter(str(path))
     with pytest.raises(InvalidMetric, match="metric 'acc': 'high' is not a number"):
         writer.metric("acc", "high")
-    with pytest.raises(InvalidMetric, match="step 1.5 is not an integer"):
+    with pytest.raises(InvalidMetric, match=r"step 1\.5 is not an integer"):
         writer.metric("acc", 1.0, step=1.5)  # type: ignore[arg-type]
     with pytest.raises(InvalidMetric, match="name"):
         writer.metric("a\tb", 1.0)

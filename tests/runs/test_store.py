@@ -36,8 +36,10 @@ def test_start_run_records_a_complete_run_readable_with_git(repo_with_commit: Pa
     assert stored["params"] == {"train.lr": 0.1, "batch": 32}
     assert stored["metrics"] == {"acc": 0.75, "loss": 0.5}
     assert stored["metric_stats"]["loss"]["steps"] == 2
-    assert stored["status"] == "completed" and stored["exit_code"] == 0
-    assert stored["tags"] == {"team": "a"} and stored["message"] == "try"
+    assert stored["status"] == "completed"
+    assert stored["exit_code"] == 0
+    assert stored["tags"] == {"team": "a"}
+    assert stored["message"] == "try"
     assert stored["code"]["untracked"] == ["params.toml"]
     assert stored["user"] == {"name": "Test User", "email": "test@example.com"}
     history = git(repo, "show", f"refs/gitml/runs:{history_path(path)}")
@@ -57,9 +59,16 @@ def test_start_run_records_a_complete_run_readable_with_git(repo_with_commit: Pa
 
 
 def test_failed_and_interrupted_blocks(repo_with_commit: Path) -> None:
-    with pytest.raises(ValueError, match="boom"), gitml.start_run(path=repo_with_commit) as run:
-        gitml.log_metric("acc", 0.1)
-        raise ValueError("boom")
+    def fail() -> None:
+        with gitml.start_run(path=repo_with_commit) as run:
+            runs.append(run)
+            gitml.log_metric("acc", 0.1)
+            raise ValueError("boom")
+
+    runs: list[Any] = []
+    with pytest.raises(ValueError, match="boom"):
+        fail()
+    (run,) = runs
     assert run.doc is not None
     assert (run.doc["status"], run.doc["exit_code"], run.doc["metrics"]) == (
         "failed",
@@ -68,7 +77,8 @@ def test_failed_and_interrupted_blocks(repo_with_commit: Path) -> None:
     )
     with pytest.raises(KeyboardInterrupt), gitml.start_run(path=repo_with_commit) as run2:
         raise KeyboardInterrupt
-    assert run2.doc is not None and run2.doc["status"] == "interrupted"
+    assert run2.doc is not None
+    assert run2.doc["status"] == "interrupted"
 
 
 def test_env_package_list_is_stored_once(repo_with_commit: Path) -> None:
@@ -94,7 +104,8 @@ def test_get_run_by_id_prefix_and_name(repo_with_commit: Path) -> None:
     assert get_run(repo, b["id"][: common + 1])["id"] == b["id"]
     with pytest.raises(AmbiguousId) as info:
         get_run(repo, a["id"][:common])
-    assert a["id"] in str(info.value) and b["id"] in str(info.value)
+    assert a["id"] in str(info.value)
+    assert b["id"] in str(info.value)
     with pytest.raises(RecordNotFound, match="no run matches 'nosuch'"):
         get_run(repo, "nosuch")
     with pytest.raises(RecordNotFound, match="no run with id"):
