@@ -142,7 +142,7 @@ def _toml_value(value: Any) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
-        return repr(value) if math.isfinite(value) else json.dumps(str(value))
+        return repr(float(f"{value:.6g}")) if math.isfinite(value) else json.dumps(str(value))
     return json.dumps(str(value), ensure_ascii=False)
 
 
