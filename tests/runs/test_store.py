@@ -11,6 +11,7 @@ import gitml
 from gitml.errors import AmbiguousId, RecordNotFound
 from gitml.records import codec
 from gitml.records.schema import validate
+from gitml.runs.record import note_line
 from gitml.runs.store import InvalidRunRef, get_run, history_path, read_history, read_packages
 from gitml.storage.collection import shard_of
 from gitml.storage.repo import open_repo
@@ -134,6 +135,6 @@ def test_note_keeps_one_line_per_run_up_to_a_cap(
     note = git(repo_with_commit, "notes", "--ref=gitml", "show", "HEAD")
     lines = note.splitlines()
     assert len(lines) == 3
-    assert lines[:2] == sorted(store.note_line(d) for d in docs[:2])
+    assert lines[:2] == sorted(note_line(d) for d in docs[:2])
     parsed = tomllib.loads(note)
     assert "code.commit = " in parsed["more"]
