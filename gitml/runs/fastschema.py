@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import cache
 from typing import Any
 
@@ -77,70 +77,113 @@ def _is_type(value: Any, name: str) -> bool:
     return isinstance(value, _TYPES[name])
 
 
-def _errors(value: Any, schema: Mapping[str, Any], root: Mapping[str, Any], path: str) -> list[str]:
+Check = Callable[[Any, str], list[str]]
+
+
+def _where(path: str) -> str:
+    return path or "(top level)"
+
+
+def _join(path: str, key: object) -> str:
+    return f"{path}.{key}" if path else str(key)
+
+
+def _compile(schema: Mapping[str, Any], root: Mapping[str, Any], cache: dict[int, Check]) -> Check:
+    """A checker for ``schema`` (built once per schema node; local refs resolved lazily)."""
     unknown = set(schema) - _SUPPORTED
     if unknown:
         raise ValueError(f"schema keyword(s) {sorted(unknown)} not supported by fastschema")
-    where = path or "(top level)"
     if "$ref" in schema:
-        ref = str(schema["$ref"])
         target: Any = root
-        for part in ref.removeprefix("#/").split("/"):
+        for part in str(schema["$ref"]).removeprefix("#/").split("/"):
             target = target[part]
-        return _errors(value, target, root, path)
+        key = id(target)
+        if key not in cache:
+            slot: list[Check] = []
+            cache[key] = lambda v, p: slot[0](v, p)  # recursive refs resolve once built
+            slot.append(_compile(target, root, cache))
+            cache[key] = slot[0]
+        return cache[key]
     kind = schema.get("type")
-    if kind is not None:
-        kinds = [kind] if isinstance(kind, str) else list(kind)
-        if not any(_is_type(value, k) for k in kinds):
-            return [f"{where}: {value!r} is not of type {' or '.join(repr(k) for k in kinds)}"]
-    if "const" in schema and value != schema["const"]:
-        return [f"{where}: {schema['const']!r} was expected"]
-    if "enum" in schema and value not in schema["enum"]:
-        return [f"{where}: {value!r} is not one of {schema['enum']!r}"]
-    found: list[str] = []
-    if isinstance(value, str):
-        if len(value) < schema.get("minLength", 0):
-            found.append(f"{where}: {value!r} is too short")
-        if "pattern" in schema and not _pattern(schema["pattern"]).search(value):
-            found.append(f"{where}: {value!r} does not match {schema['pattern']!r}")
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        if "minimum" in schema and value < schema["minimum"]:
-            found.append(f"{where}: {value!r} is less than the minimum of {schema['minimum']}")
-        if "exclusiveMinimum" in schema and value <= schema["exclusiveMinimum"]:
-            found.append(f"{where}: {value!r} is not above {schema['exclusiveMinimum']}")
-        if "maximum" in schema and value > schema["maximum"]:
-            found.append(f"{where}: {value!r} is greater than the maximum of {schema['maximum']}")
-    if isinstance(value, list):
-        if len(value) < schema.get("minItems", 0):
-            found.append(f"{where}: should be non-empty")
-        if "items" in schema:
-            for i, item in enumerate(value):
-                found.extend(
-                    _errors(item, schema["items"], root, f"{path}.{i}" if path else str(i))
-                )
-    if isinstance(value, dict):
-        for name in schema.get("required", ()):
-            if name not in value:
-                found.append(f"{path + '.' if path else ''}{name}: is required")
-        props = schema.get("properties", {})
-        extra = schema.get("additionalProperties", True)
-        names = schema.get("propertyNames")
-        for key, item in value.items():
-            sub = f"{path}.{key}" if path else str(key)
-            if names is not None:
-                found.extend(_errors(key, names, root, sub))
-            if key in props:
-                found.extend(_errors(item, props[key], root, sub))
-            elif extra is False:
-                found.append(f"{sub}: is not a known field (check the spelling)")
-            elif isinstance(extra, dict):
-                found.extend(_errors(item, extra, root, sub))
-    return found
+    kinds = [kind] if isinstance(kind, str) else list(kind) if kind is not None else []
+    has_const, const = "const" in schema, schema.get("const")
+    enum = schema.get("enum")
+    min_length = schema.get("minLength", 0)
+    pattern = _pattern(schema["pattern"]) if "pattern" in schema else None
+    minimum, exclusive, maximum = (
+        schema.get("minimum"),
+        schema.get("exclusiveMinimum"),
+        schema.get("maximum"),
+    )
+    min_items = schema.get("minItems", 0)
+    items = _compile(schema["items"], root, cache) if "items" in schema else None
+    required = list(schema.get("required", ()))
+    props = {k: _compile(v, root, cache) for k, v in schema.get("properties", {}).items()}
+    extra_schema = schema.get("additionalProperties", True)
+    closed = extra_schema is False
+    extra = _compile(extra_schema, root, cache) if isinstance(extra_schema, dict) else None
+    names = _compile(schema["propertyNames"], root, cache) if "propertyNames" in schema else None
+
+    def check(value: Any, path: str) -> list[str]:
+        if kinds and not any(_is_type(value, k) for k in kinds):
+            return [
+                f"{_where(path)}: {value!r} is not of type {' or '.join(repr(k) for k in kinds)}"
+            ]
+        if has_const and value != const:
+            return [f"{_where(path)}: {const!r} was expected"]
+        if enum is not None and value not in enum:
+            return [f"{_where(path)}: {value!r} is not one of {enum!r}"]
+        found: list[str] = []
+        if isinstance(value, str):
+            if len(value) < min_length:
+                found.append(f"{_where(path)}: {value!r} is too short")
+            if pattern is not None and not pattern.search(value):
+                found.append(f"{_where(path)}: {value!r} does not match {pattern.pattern!r}")
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            if minimum is not None and value < minimum:
+                found.append(f"{_where(path)}: {value!r} is less than the minimum of {minimum}")
+            if exclusive is not None and value <= exclusive:
+                found.append(f"{_where(path)}: {value!r} is not above {exclusive}")
+            if maximum is not None and value > maximum:
+                found.append(f"{_where(path)}: {value!r} is greater than the maximum of {maximum}")
+        elif isinstance(value, list):
+            if len(value) < min_items:
+                found.append(f"{_where(path)}: should be non-empty")
+            if items is not None:
+                for i, item in enumerate(value):
+                    found.extend(items(item, _join(path, i)))
+        elif isinstance(value, dict):
+            for name in required:
+                if name not in value:
+                    found.append(f"{_join(path, name)}: is required")
+            for key, item in value.items():
+                sub = _join(path, key)
+                if names is not None:
+                    found.extend(names(key, sub))
+                checker = props.get(key)
+                if checker is not None:
+                    found.extend(checker(item, sub))
+                elif closed:
+                    found.append(f"{sub}: is not a known field (check the spelling)")
+                elif extra is not None:
+                    found.extend(extra(item, sub))
+        return found
+
+    return check
+
+
+@cache
+def checker(kind: str) -> Check:
+    schema = load_schema(kind)
+    return _compile(schema, schema, {})
+
+
+def _errors(value: Any, schema: Mapping[str, Any], root: Mapping[str, Any], path: str) -> list[str]:
+    return _compile(schema, root, {})(value, path)
 
 
 def find_errors(doc: Mapping[str, Any], kind: str) -> list[str]:
-    schema = load_schema(kind)
-    return sorted(_errors(to_jsonable(dict(doc)), schema, schema, ""))
+    return sorted(checker(kind)(to_jsonable(dict(doc)), ""))
 
 
 def validate(doc: Mapping[str, Any], kind: str, *, where: str) -> None:
