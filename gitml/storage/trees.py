@@ -8,6 +8,7 @@ import pygit2
 
 BLOB = pygit2.enums.FileMode.BLOB
 TREE = pygit2.enums.FileMode.TREE
+EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 
 
 def tree_entry(tree: pygit2.Tree | None, path: str) -> pygit2.Object | None:
@@ -34,6 +35,13 @@ def apply_changes(
 
     Only the trees along changed paths are rebuilt; empty trees are pruned.
     """
+    return _apply(repo, base, changes)[0]
+
+
+def _apply(
+    repo: pygit2.Repository, base: pygit2.Tree | None, changes: Mapping[str, pygit2.Oid | None]
+) -> tuple[pygit2.Oid, int]:
+    """(tree id, number of entries): the count spares reading the new tree back."""
     groups: dict[str, dict[str, pygit2.Oid | None]] = {}
     leaves: dict[str, pygit2.Oid | None] = {}
     for path, oid in changes.items():
@@ -55,17 +63,18 @@ def apply_changes(
             repo[existing.id] if existing is not None and existing.type_str == "tree" else None
         )
         assert sub_base is None or isinstance(sub_base, pygit2.Tree)
-        new_sub = apply_changes(repo, sub_base, sub)
-        if len(repo[new_sub]) == 0:  # type: ignore[arg-type]
+        new_sub, size = _apply(repo, sub_base, sub)
+        if size == 0:
             if existing is not None:
                 builder.remove(name)
         else:
             builder.insert(name, new_sub, TREE)
-    return builder.write()
+    return builder.write(), len(builder)
 
 
 def commit_tree(repo: pygit2.Repository, commit_id: pygit2.Oid | None) -> pygit2.Tree:
     """The tree of a commit; the empty tree for ``None``."""
     if commit_id is None:
-        return repo[repo.TreeBuilder().write()].peel(pygit2.Tree)
+        # libgit2 knows the empty tree without it being stored: nothing to write.
+        return repo[EMPTY_TREE].peel(pygit2.Tree)
     return repo[commit_id].peel(pygit2.Tree)
