@@ -18,6 +18,7 @@ import xxhash
 from gitml.errors import GitmlError, RefConflict
 from gitml.records import codec
 from gitml.storage import housekeeping, refs
+from gitml.storage.blobs import read_blobs
 from gitml.storage.refs import backoff, clear_stale_lock, lock_path, read_ref, update_ref
 from gitml.storage.repo import GitRepo
 from gitml.storage.trees import apply_changes, commit_tree, read_blob, tree_entry
@@ -237,6 +238,13 @@ class Collection:
         if not isinstance(obj, pygit2.Tree):
             return
         yield from _walk(self.repo.raw, obj, start)
+
+    def iter_records(self, under: str | None = None) -> Iterator[tuple[str, bytes]]:
+        """(path, bytes) of every record below ``under``; large scans read in bulk."""
+        paths = list(self.iter_paths(under))
+        blobs = read_blobs(self.repo, [oid for _path, oid in paths])
+        for (path, _oid), (_same, data) in zip(paths, blobs, strict=True):
+            yield path, data
 
     def history(self, limit: int | None = None) -> Iterator[LogEntry]:
         """The ref's first-parent log, newest first: the audit trail."""

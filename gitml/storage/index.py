@@ -1,8 +1,9 @@
 """A derived SQLite index of collection records under ``.git/gitml/``.
 
 The index is keyed by each collection's ref tip and updated incrementally from the tree
-diff between the indexed tip and the current one. It is disposable: deleting it (even
-while another process uses it) only costs a rebuild; a corrupt file is rebuilt too.
+diff between the indexed tip and the current one (a rebuild reads blobs in bulk). It is
+disposable: deleting it (even while another process uses it) only costs a rebuild; a
+corrupt file is rebuilt too.
 Concurrent refreshes serialise on SQLite's write lock and re-check the tip inside it.
 """
 
@@ -24,8 +25,9 @@ import pygit2
 from gitml.errors import GitmlError, InvalidRecord
 from gitml.records import codec
 from gitml.records.schema import validate_record
+from gitml.storage.blobs import read_blobs
 from gitml.storage.collection import LAYOUT_PATH, Collection
-from gitml.storage.trees import commit_tree
+from gitml.storage.trees import commit_tree, diff_trees
 
 INDEX_FILE = "index.sqlite"
 SCHEMA_VERSION = 1
@@ -33,6 +35,7 @@ SCHEMA_VERSION = 1
 Parser = Callable[[str, bytes], dict[str, Any] | None]
 _T = TypeVar("_T")
 BUSY_SECONDS = 30.0
+BIG_CHANGE = 10_000
 
 _DDL = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -177,14 +180,19 @@ class Index:
         conn.execute("BEGIN IMMEDIATE")
         try:
             old_hex = _indexed_tip(conn, collection.ref)
+            touched = 0
             if old_hex != tip_hex:
-                self._apply(conn, collection, old_hex, tip, parse)
+                touched = self._apply(conn, collection, old_hex, tip, parse)
                 conn.execute("INSERT OR REPLACE INTO tips VALUES(?, ?)", (collection.ref, tip_hex))
             conn.execute("COMMIT")
         except BaseException:
             with suppress(sqlite3.Error):
                 conn.execute("ROLLBACK")
             raise
+        if touched > BIG_CHANGE:
+            # A rebuild leaves a WAL as large as the database; give the space back.
+            with suppress(sqlite3.Error):
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def _apply(
         self,
@@ -193,12 +201,12 @@ class Index:
         old_hex: str | None,
         tip: pygit2.Oid | None,
         parse: Parser,
-    ) -> None:
+    ) -> int:
+        """Update the rows of ``collection`` from ``old_hex`` to ``tip``; rows touched."""
         raw = collection.repo.raw
         ref = collection.ref
         if tip is None:
-            conn.execute("DELETE FROM records WHERE ref=?", (ref,))
-            return
+            return conn.execute("DELETE FROM records WHERE ref=?", (ref,)).rowcount
         new_tree = commit_tree(raw, tip)
         old_tree: pygit2.Tree | None = None
         if old_hex:
@@ -208,20 +216,18 @@ class Index:
                 old_tree = commit_tree(raw, pygit2.Oid(hex=old_hex))
         if old_tree is None:
             conn.execute("DELETE FROM records WHERE ref=?", (ref,))
-            old_tree = commit_tree(raw, None)
-        diff = old_tree.diff_to_tree(new_tree)
-        upserts: list[tuple[str, str, str, str | None, str | None, str | None]] = []
+        changed: list[tuple[str, pygit2.Oid]] = []
         deletes: list[tuple[str, str]] = []
-        for delta in diff.deltas:
-            status = delta.status_char()
-            if status == "D":
-                deletes.append((ref, delta.old_file.path))
-                continue
-            path = delta.new_file.path
-            blob = raw[delta.new_file.id]
-            assert isinstance(blob, pygit2.Blob)
+        for path, _old, new in diff_trees(raw, old_tree, new_tree):
+            if new is None:
+                deletes.append((ref, path))
+            else:
+                changed.append((path, new))
+        upserts: list[tuple[str, str, str, str | None, str | None, str | None]] = []
+        blobs = read_blobs(collection.repo, [oid for _path, oid in changed])
+        for (path, _oid), (_same, data) in zip(changed, blobs, strict=True):
             try:
-                doc = parse(path, blob.data)
+                doc = parse(path, data)
             except InvalidRecord as exc:
                 upserts.append((ref, path, _stem(path), None, None, str(exc)))
                 continue
@@ -229,9 +235,12 @@ class Index:
                 deletes.append((ref, path))
                 continue
             kind = str(doc.get("schema", ""))
-            upserts.append((ref, path, _stem(path), kind, json.dumps(codec.to_jsonable(doc)), None))
+            upserts.append(
+                (ref, path, _stem(path), kind, json.dumps(doc, default=_json_value), None)
+            )
         conn.executemany("DELETE FROM records WHERE ref=? AND path=?", deletes)
         conn.executemany("INSERT OR REPLACE INTO records VALUES(?, ?, ?, ?, ?, ?)", upserts)
+        return len(deletes) + len(upserts)
 
     def rows(
         self,
@@ -328,6 +337,14 @@ def _file_lock(path: Path) -> Iterator[None]:
         yield
     finally:
         os.close(fd)
+
+
+def _json_value(value: Any) -> Any:
+    """TOML values JSON lacks (dates and times), as ``codec.to_jsonable`` writes them."""
+    converted = codec.to_jsonable(value)
+    if converted is value:
+        raise TypeError(f"{type(value).__name__} is not JSON serializable")
+    return converted
 
 
 def _stem(path: str) -> str:
