@@ -6,20 +6,25 @@ import hashlib
 import threading
 from pathlib import Path
 
+import pygit2
 import pytest
 
 from gitml.errors import GitmlError
 from gitml.records import codec
 from gitml.records.ids import new_id
 from gitml.records.schema import validate_record
+from gitml.storage import blobs
 from gitml.storage.collection import LAYOUT_PATH, RecordExists, shard_of
+from gitml.storage.repo import open_repo
 from tests.conftest import git
 from tests.storage.helpers import (
     REF,
     assert_all_valid,
     assert_fsck_clean,
+    bulk_put,
     collection,
     put_record,
+    read_all,
     record,
     record_paths,
 )
@@ -183,3 +188,28 @@ def test_extra_parent_that_is_not_a_commit_is_refused(repo_with_commit: Path) ->
         with pytest.raises(GitmlError, match="is not a commit"):
             coll.put(coll.record_path("x"), record("x"), "m", extra_parents=[bad])
     assert git(repo_with_commit, "for-each-ref", REF) == ""
+
+
+@pytest.mark.parametrize("bulk_min", [1, 10_000], ids=["git-cat-file", "pygit2"])
+def test_iter_records_reads_every_record(
+    repo_with_commit: Path, monkeypatch: pytest.MonkeyPatch, bulk_min: int
+) -> None:
+    monkeypatch.setattr(blobs, "BULK_MIN", bulk_min)
+    coll = collection(repo_with_commit)
+    ids = [f"r{n:04d}" for n in range(600)]
+    bulk_put(coll, ids, "bulk")
+    put_record(coll, "last")
+    got = dict(coll.iter_records())
+    assert sorted(got) == sorted(record_paths(repo_with_commit))
+    assert got == read_all(repo_with_commit, REF, sorted(got))
+    assert got[coll.record_path("r0123")] == record("r0123")
+
+
+def test_bulk_read_of_a_missing_object_raises_gitml_error(
+    repo_with_commit: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(blobs, "BULK_MIN", 1)
+    repo = open_repo(repo_with_commit)
+    missing = pygit2.Oid(hex="2" * 40)
+    with pytest.raises(GitmlError, match="is missing or not a blob"):
+        list(blobs.read_blobs(repo, [missing]))
