@@ -17,7 +17,7 @@ from gitml.storage import housekeeping, refs
 from gitml.storage.collection import OBJECT_WRITE_ATTEMPTS
 from gitml.storage.refs import backoff, clear_stale_lock, read_ref, update_ref
 from gitml.storage.repo import GitRepo
-from gitml.storage.trees import apply_changes, commit_tree
+from gitml.storage.trees import apply_changes, commit_tree, diff_trees
 
 Resolver = Callable[[str, bytes, bytes], bytes]
 
@@ -32,8 +32,9 @@ class MergeResult:
 
 def count_new_paths(raw: pygit2.Repository, old: pygit2.Oid | None, new: pygit2.Oid) -> int:
     """How many blobs ``new`` adds or changes relative to ``old``."""
-    diff = commit_tree(raw, old).diff_to_tree(commit_tree(raw, new))
-    return sum(1 for d in diff.deltas if d.status_char() in ("A", "M"))
+    old_tree = commit_tree(raw, old) if old is not None else None
+    changes = diff_trees(raw, old_tree, commit_tree(raw, new))
+    return sum(1 for _path, _before, after in changes if after is not None)
 
 
 def merge_into(
