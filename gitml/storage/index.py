@@ -235,9 +235,7 @@ class Index:
                 deletes.append((ref, path))
                 continue
             kind = str(doc.get("schema", ""))
-            upserts.append(
-                (ref, path, _stem(path), kind, json.dumps(doc, default=_json_value), None)
-            )
+            upserts.append((ref, path, _stem(path), kind, _dump_json(doc), None))
         conn.executemany("DELETE FROM records WHERE ref=? AND path=?", deletes)
         conn.executemany("INSERT OR REPLACE INTO records VALUES(?, ?, ?, ?, ?, ?)", upserts)
         return len(deletes) + len(upserts)
@@ -337,6 +335,11 @@ def _file_lock(path: Path) -> Iterator[None]:
         yield
     finally:
         os.close(fd)
+
+
+def _dump_json(doc: dict[str, Any]) -> str:
+    """Compact JSON (every byte is parsed again by each json_extract() in a query)."""
+    return json.dumps(doc, default=_json_value, separators=(",", ":"))
 
 
 def _json_value(value: Any) -> Any:
