@@ -154,7 +154,7 @@ class Collection:
             if commit is None:
                 return str(snap.tip) if snap.tip is not None else ""
             try:
-                update_ref(self.repo, self.ref, commit, snap.tip, message.splitlines()[0])
+                update_ref(self.repo, self.ref, commit, snap.tip, _first_line(message))
             except RefConflict:
                 if time.monotonic() > deadline:
                     raise RefConflict(
@@ -263,6 +263,11 @@ class Collection:
             )
             count += 1
             tip = commit.parent_ids[0] if commit.parent_ids else None
+
+
+def _first_line(message: str) -> str:
+    lines = message.strip().splitlines()
+    return lines[0] if lines else "gitml write"
 
 
 def _walk(raw: pygit2.Repository, tree: pygit2.Tree, base: str) -> Iterator[tuple[str, pygit2.Oid]]:

@@ -213,3 +213,11 @@ def test_bulk_read_of_a_missing_object_raises_gitml_error(
     missing = pygit2.Oid(hex="2" * 40)
     with pytest.raises(GitmlError, match="is missing or not a blob"):
         list(blobs.read_blobs(repo, [missing]))
+
+
+def test_message_with_body_keeps_one_line_subject(repo_with_commit: Path) -> None:
+    coll = collection(repo_with_commit)
+    coll.put(coll.record_path("a"), record("a"), "add run a\n\nGitml-Run: a\n")
+    coll.put(coll.record_path("b"), record("b"), "")
+    assert git(repo_with_commit, "log", "--format=%s", REF).splitlines() == ["", "add run a"]
+    assert "Gitml-Run: a" in git(repo_with_commit, "log", "-1", "--skip=1", "--format=%b", REF)
