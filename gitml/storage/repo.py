@@ -78,7 +78,8 @@ class GitRepo:
     def state_dir(self) -> Path:
         """``.git/gitml``: gitml's disposable caches (index, stat cache, content cache)."""
         path = self.commondir / "gitml"
-        path.mkdir(exist_ok=True)
+        if not path.is_dir():  # a stat is cheaper than mkdir's EEXIST on every write
+            path.mkdir(exist_ok=True)
         return path
 
     def require_commits(self) -> None:
