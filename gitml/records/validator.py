@@ -11,13 +11,14 @@ holds this validator to jsonschema's verdicts on every schema.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Callable, Mapping
+from datetime import date, datetime, time
 from functools import cache
 from typing import Any
 
 from gitml.errors import InvalidRecord
-from gitml.records.codec import to_jsonable
 from gitml.resources import resource_dir
 
 _TYPES: dict[str, tuple[type, ...]] = {
@@ -72,6 +73,7 @@ def load_schema(kind: str) -> dict[str, Any]:
     return schema
 
 
+_DATE_TYPES = (datetime, date, time)
 _FORMATS = {
     "date-time": re.compile(r"\d{4}-\d\d-\d\d[Tt]\d\d:\d\d:\d\d(?:\.\d+)?(?:[Zz]|[+-]\d\d:\d\d)"),
     "date": re.compile(r"\d{4}-\d\d-\d\d"),
@@ -89,7 +91,7 @@ def _is_type(value: Any, name: str) -> bool:
     if name == "integer" and isinstance(value, float):
         return value.is_integer()
     if name == "number" and isinstance(value, float):
-        return True
+        return math.isfinite(value)
     return isinstance(value, _TYPES[name])
 
 
@@ -153,6 +155,8 @@ def _compile(schema: Mapping[str, Any], root: Mapping[str, Any], cache: dict[int
     names = _compile(schema["propertyNames"], root, cache) if "propertyNames" in schema else None
 
     def check(value: Any, path: str) -> list[str]:
+        if type(value) in _DATE_TYPES:
+            value = value.isoformat()
         if kinds and not any(_is_type(value, k) for k in kinds):
             return [
                 f"{_where(path)}: {value!r} is not of type {' or '.join(repr(k) for k in kinds)}"
@@ -229,7 +233,8 @@ def _errors(value: Any, schema: Mapping[str, Any], root: Mapping[str, Any], path
 
 
 def find_errors(doc: Mapping[str, Any], kind: str) -> list[str]:
-    return sorted(checker(kind)(to_jsonable(dict(doc)), ""))
+    """Errors of ``doc`` as parsed from TOML (dates are checked as their ISO 8601 text)."""
+    return sorted(checker(kind)(doc, ""))
 
 
 def validate(doc: Mapping[str, Any], kind: str, *, where: str) -> None:

@@ -225,17 +225,13 @@ class Index:
                 changed.append((path, new))
         upserts: list[tuple[str, str, str, str | None, str | None, str | None]] = []
         blobs = read_blobs(collection.repo, [oid for _path, oid in changed])
-        for (path, _oid), (_same, data) in zip(changed, blobs, strict=True):
-            try:
-                doc = parse(path, data)
-            except InvalidRecord as exc:
-                upserts.append((ref, path, _stem(path), None, None, str(exc)))
-                continue
-            if doc is None:
+        items = [(path, data) for (path, _oid), (_same, data) in zip(changed, blobs, strict=True)]
+        for path, parsed in zip((p for p, _ in items), parse_many(parse, items), strict=True):
+            if parsed is None:
                 deletes.append((ref, path))
-                continue
-            kind = str(doc.get("schema", ""))
-            upserts.append((ref, path, _stem(path), kind, _dump_json(doc), None))
+            else:
+                kind, text, error = parsed
+                upserts.append((ref, path, _stem(path), kind, text, error))
         conn.executemany("DELETE FROM records WHERE ref=? AND path=?", deletes)
         conn.executemany("INSERT OR REPLACE INTO records VALUES(?, ?, ?, ?, ?, ?)", upserts)
         return len(deletes) + len(upserts)
@@ -337,9 +333,51 @@ def _file_lock(path: Path) -> Iterator[None]:
         os.close(fd)
 
 
+Parsed = tuple[str | None, str | None, str | None] | None
+PARALLEL_MIN = 2000
+
+
+def _parse_one(parse: Parser, path: str, data: bytes) -> Parsed:
+    """(kind, JSON text, error) of one blob; None when it is not a record."""
+    try:
+        doc = parse(path, data)
+    except InvalidRecord as exc:
+        return None, None, str(exc)
+    if doc is None:
+        return None
+    return str(doc.get("schema", "")), _dump_json(doc), None
+
+
+def _parse_chunk(parse: Parser, items: list[tuple[str, bytes]]) -> list[Parsed]:
+    return [_parse_one(parse, path, data) for path, data in items]
+
+
+def parse_many(parse: Parser, items: list[tuple[str, bytes]]) -> list[Parsed]:
+    """Parse blobs; a big rebuild is spread over forked worker processes (TOML parsing
+    dominates a cold index, and it is pure CPU work)."""
+    workers = min(os.cpu_count() or 1, 8)
+    if len(items) < PARALLEL_MIN or workers < 2 or sys.platform != "linux":
+        return _parse_chunk(parse, items)
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    size = -(-len(items) // (workers * 4))
+    chunks = [items[i : i + size] for i in range(0, len(items), size)]
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        results = pool.map(_parse_chunk, [parse] * len(chunks), chunks)
+        return [parsed for chunk in results for parsed in chunk]
+
+
 def _dump_json(doc: dict[str, Any]) -> str:
-    """Compact JSON (every byte is parsed again by each json_extract() in a query)."""
-    return json.dumps(doc, default=_json_value, separators=(",", ":"))
+    """Compact JSON (every byte is parsed again by each json_extract() in a query).
+
+    NaN and infinities, which SQLite rejects as malformed JSON, go the slow way.
+    """
+    try:
+        return json.dumps(doc, default=_json_value, separators=(",", ":"), allow_nan=False)
+    except ValueError:
+        return json.dumps(codec.to_jsonable(doc), separators=(",", ":"))
 
 
 def _json_value(value: Any) -> Any:
