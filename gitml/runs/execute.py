@@ -179,6 +179,8 @@ class Member:
     name: str
     sweep: str | None = None
     code_base: Checkpoint | None = None
+    parent: str | None = None
+    judge: Callable[[dict[str, Any]], dict[str, Any]] | None = None
 
 
 def execute_member(
@@ -217,9 +219,12 @@ def execute_member(
         reported = read_spool(str(spool))
         events = [MetricEvent(n, s, v) for n, s, v in reported.metrics]
         events = merge_events(events, metrics_file_events(cwd, metrics_files, before, events))
-        outputs = digests(request.outputs, cwd, repo.workdir)
-        outputs.update(digests(reported.artifacts, cwd, repo.workdir))
         status = status_of(returncode, sup.received)
+        declared_outputs = request.outputs
+        if status is not Status.COMPLETED:  # a failed command may not have written them
+            declared_outputs = tuple(p for p in request.outputs if (cwd / p).exists())
+        outputs = digests(declared_outputs, cwd, repo.workdir)
+        outputs.update(digests(reported.artifacts, cwd, repo.workdir))
         facts = RunFacts(
             id=run_id,
             name=member.name,
@@ -234,14 +239,18 @@ def execute_member(
             code=code,
             env=environment.info,
             message=request.message,
+            parent=member.parent,
             sweep=member.sweep,
             params={**file_params, **request.params, **reported.params},
             events=events,
             tags={**request.tags, **reported.tags},
             inputs=inputs,
             outputs=outputs,
+            declared=declared(request),
         )
         doc = build_record(facts)
+        if member.judge is not None:
+            doc = build_record(facts, rerun=member.judge(doc))
         save_run(
             repo,
             doc,
@@ -253,6 +262,16 @@ def execute_member(
         with contextlib.suppress(OSError):
             spool.unlink()
     return RunOutcome(doc, facts.exit_code)
+
+
+def declared(request: RunRequest) -> dict[str, list[str]]:
+    """The files a run was told about (``-M``, ``--params-file``, ``-o``), for reruns."""
+    found = {
+        "metrics": list(request.metrics_files),
+        "params": list(request.params_files),
+        "outputs": list(request.outputs),
+    }
+    return {key: value for key, value in found.items() if value}
 
 
 def rebase_code(repo: GitRepo, base: Checkpoint, member: Checkpoint) -> Checkpoint:

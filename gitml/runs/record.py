@@ -3,7 +3,9 @@
 Its JSON form (dates as ISO 8601 strings) is what queries, ``--json`` and later tools
 see: id, name, status, started, ended, duration_s, exit_code, command, cwd, message,
 user, host, parent, sweep, params (flat dotted keys), metrics (last values),
-metric_stats, code, inputs, outputs, tags, env.
+metric_stats, code, inputs, outputs, tags, env; ``declared`` (the metrics, params and
+output files named on the command line) when there were any, and ``rerun`` (the verdict
+of a rerun, whose ``parent`` is the run it reproduced).
 """
 
 from __future__ import annotations
@@ -55,6 +57,7 @@ class RunFacts:
     tags: Mapping[str, str] = field(default_factory=dict)
     inputs: Mapping[str, str] = field(default_factory=dict)
     outputs: Mapping[str, str] = field(default_factory=dict)
+    declared: Mapping[str, Sequence[str]] = field(default_factory=dict)
 
 
 def _listed(paths: Sequence[str]) -> list[str]:
@@ -83,8 +86,8 @@ def code_table(code: Checkpoint) -> dict[str, Any]:
     return table
 
 
-def build_record(facts: RunFacts) -> dict[str, Any]:
-    """The record document of ``facts`` (not yet serialised)."""
+def build_record(facts: RunFacts, *, rerun: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The record document of ``facts`` (not yet serialised); ``rerun``: a rerun's verdict."""
     metrics, stats = summarise(facts.events, merged=True)
     duration = max(0.0, (facts.ended - facts.started).total_seconds())
     doc: dict[str, Any] = {
@@ -112,6 +115,10 @@ def build_record(facts: RunFacts) -> dict[str, Any]:
         "tags": dict(facts.tags),
         "env": dict(facts.env),
     }
+    if facts.declared:
+        doc["declared"] = {k: list(v) for k, v in facts.declared.items()}
+    if rerun is not None:
+        doc["rerun"] = dict(rerun)
     return dict(codec.canonical(doc))
 
 
@@ -119,7 +126,7 @@ def dump_record(doc: Mapping[str, Any]) -> bytes:
     return codec.dump_bytes(doc)
 
 
-_OPTIONAL_TOP = ("message", "parent", "sweep")
+_OPTIONAL_TOP = ("message", "parent", "sweep", "rerun")
 _TABLES = ("params", "metrics", "metric_stats", "inputs", "outputs", "tags", "env")
 
 

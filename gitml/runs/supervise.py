@@ -53,8 +53,10 @@ def exit_code_of(returncode: int) -> int:
 class Supervisor:
     """Runs commands and forwards signals; use as a context manager (main thread)."""
 
-    def __init__(self, *, interactive: bool | None = None) -> None:
+    def __init__(self, *, interactive: bool | None = None, stdout: int | None = None) -> None:
+        """``stdout``: a file descriptor for the commands' output (default: inherited)."""
         self.interactive = is_interactive() if interactive is None else interactive
+        self.stdout = stdout
         self.received: list[int] = []
         self._children: dict[int, subprocess.Popen[bytes]] = {}
         self._lock = threading.Lock()
@@ -117,6 +119,7 @@ class Supervisor:
                 list(command),
                 cwd=cwd,
                 env=dict(env),
+                stdout=self.stdout,
                 process_group=None if self.interactive else 0,
             )
         except FileNotFoundError:
