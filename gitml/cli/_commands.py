@@ -2,11 +2,12 @@
 
 import typer
 
-from gitml.cli import demo, project, runs, sync
+from gitml.cli import demo, project, rerun, runs, sync
 
 
 def register(app: typer.Typer) -> None:
     project.register(app)
     runs.register(app)
+    rerun.register(app)
     demo.register(app)
     sync.register(app)

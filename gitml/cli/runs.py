@@ -166,21 +166,41 @@ def show(
     ],
     json: JsonOpt = False,
 ) -> None:
-    """Show everything about one run, with a summary of each metric's history."""
+    """Show everything about one run, with a summary of each metric's history and its reruns."""
+    from gitml.cli import _rerun_view
+    from gitml.rerun.select import find_reruns
     from gitml.runs.store import show_run
     from gitml.storage.repo import open_repo
 
-    doc, history = show_run(open_repo(), run_ref)
+    repo = open_repo()
+    doc, history = show_run(repo, run_ref)
+    reruns = find_reruns(repo, str(doc["id"]))
     out = Output(json)
     if json:
         from gitml.runs.record import to_json
 
         data: dict[str, Any] = to_json(doc)
         data["history"] = view.history_json(history)
+        data["reruns"] = [
+            {
+                "id": r["id"],
+                "name": r["name"],
+                "started": r.get("started"),
+                "verdict": (r.get("rerun") or {}).get("verdict"),
+                "what_if": (r.get("rerun") or {}).get("what_if", []),
+            }
+            for r in reruns
+        ]
         out.json(data)
         return
     for line in view.show_lines(doc, history):
         out.line(line)
+    if doc.get("rerun"):
+        for line in _rerun_view.rerun_table_lines(doc):
+            out.line(line)
+    if reruns:
+        for line in _rerun_view.reruns_lines(reruns):
+            out.line(line)
 
 
 def compare(

@@ -1,0 +1,344 @@
+"""``git ml rerun``: run a recorded run again from its checkpoint, data and params.
+
+Order of work: check the record (checkpoint commit present, command complete) -> add a
+detached worktree of the checkpoint in a temporary folder (the user's work tree, index
+and HEAD are never touched) -> put the inputs back by digest -> run the command in the
+same folder through ``git ml run``'s own executor, with the run as ``parent`` and the
+declared metrics, params and output files -> judge the new record against the original
+before it is written -> remove the worktree, also after Ctrl-C, SIGTERM or SIGHUP.
+
+The checkpoint already holds the params files as the run saw them (``-S`` overrides
+included), so params need no restoring; ``--set`` changes them again for a what-if rerun.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import signal
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from gitml.config import load_settings
+from gitml.errors import GitmlError, UsageError
+from gitml.rerun.envdiff import EnvDiff, compare_env
+from gitml.rerun.inputs import locate_inputs, restore_inputs
+from gitml.rerun.report import RerunPlan, RerunResult, SetOutcome
+from gitml.rerun.select import Selection, check_checkpoint, check_command
+from gitml.rerun.verdict import Judgement, Tolerances, judge, tolerances
+from gitml.runs.params import Override, expand_grid
+from gitml.storage.repo import GitRepo
+from gitml.storage.worktree import (
+    Checkpoint,
+    DiffStat,
+    Skipped,
+    add_worktree,
+    commit_exists,
+    remove_worktree,
+)
+
+NAME_SUFFIX = "-rerun"
+_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+
+
+@dataclass(frozen=True)
+class RerunOptions:
+    """How to rerun: tolerances (``--tolerance`` texts), ``--set`` overrides, ``--in DIR``."""
+
+    tolerances: Sequence[str] = ()
+    overrides: Sequence[Override] = ()
+    keep_in: Path | None = None
+    stdout: int | None = None  # where the command's stdout goes (default: inherited)
+
+
+def _main_thread() -> bool:
+    return threading.current_thread() is threading.main_thread()
+
+
+def _raise_interrupt(_signum: int, _frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def interruptible() -> Iterator[None]:
+    """SIGTERM and SIGHUP interrupt like Ctrl-C does, so ``finally`` blocks clean up."""
+    if not _main_thread():
+        yield
+        return
+    saved = {sig: signal.signal(sig, _raise_interrupt) for sig in _SIGNALS}
+    try:
+        yield
+    finally:
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)
+
+
+@contextlib.contextmanager
+def shielded() -> Iterator[None]:
+    """Hold Ctrl-C, SIGTERM and SIGHUP back while cleaning up (re-raised afterwards)."""
+    if not _main_thread():
+        yield
+        return
+    held: list[int] = []
+
+    def hold(signum: int, _frame: FrameType | None) -> None:
+        held.append(signum)
+
+    sigs = (signal.SIGINT, *_SIGNALS)
+    saved = {sig: signal.signal(sig, hold) for sig in sigs}
+    try:
+        yield
+    finally:
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)
+    if held:
+        raise KeyboardInterrupt
+
+
+def what_if_assignment(overrides: Sequence[Override]) -> dict[tuple[str | None, str], Any]:
+    grid = expand_grid(overrides)
+    if len(grid) != 1:
+        raise UsageError("--set takes one value per param in a rerun (for a sweep use git ml run)")
+    return grid[0]
+
+
+def rerun_name(doc: Mapping[str, Any]) -> str:
+    return str(doc["name"])[: 64 - len(NAME_SUFFIX)].rstrip(".-_+") + NAME_SUFFIX
+
+
+def code_of(repo: GitRepo, doc: Mapping[str, Any]) -> Checkpoint | None:
+    """The original run's code facts, for the rerun's record (None if its HEAD is absent)."""
+    code = doc["code"]
+    if not commit_exists(repo, str(code["commit"])):
+        return None
+    stat = code.get("diffstat") or {}
+    return Checkpoint(
+        commit=str(code["commit"]),
+        checkpoint=str(code["checkpoint"]),
+        branch=code.get("branch"),
+        dirty=bool(code.get("dirty")),
+        untracked=tuple(code.get("untracked") or ()),
+        modified=tuple(code.get("modified") or ()),
+        skipped=tuple(Skipped(s["path"], s["reason"]) for s in code.get("skipped") or ()),
+        diffstat=DiffStat(
+            stat.get("files", 0), stat.get("insertions", 0), stat.get("deletions", 0)
+        ),
+    )
+
+
+def missing_files(doc: Mapping[str, Any]) -> list[str]:
+    """Warnings for files the checkpoint left out that are not restored as inputs."""
+    inputs = tuple(doc.get("inputs") or {})
+    out = []
+    for item in (doc.get("code") or {}).get("skipped") or ():
+        path = str(item["path"])
+        if not any(path == i or path.startswith(i.rstrip("/") + "/") for i in inputs):
+            out.append(
+                f"{path} was not in the run's checkpoint ({item['reason']}); "
+                "the rerun ran without it"
+            )
+    return out
+
+
+class Judge:
+    """Called by the executor with the new record, before it is written."""
+
+    def __init__(
+        self, repo: GitRepo, original: Mapping[str, Any], tol: Tolerances, what_if: Sequence[str]
+    ) -> None:
+        self.repo = repo
+        self.original = original
+        self.tol = tol
+        self.what_if = tuple(what_if)
+        self.env = EnvDiff()
+        self.judgement: Judgement | None = None
+
+    def __call__(self, doc: dict[str, Any]) -> dict[str, Any]:
+        self.env = env_difference(self.repo, self.original, doc.get("env") or {})
+        self.judgement = judge(self.original, doc, self.tol, self.what_if)
+        return self.judgement.table(self.env.fields)
+
+
+def env_difference(
+    repo: GitRepo, original: Mapping[str, Any], current: Mapping[str, Any]
+) -> EnvDiff:
+    """How ``current`` (an ``env`` table) differs from the run's recorded environment."""
+    recorded = original.get("env") or {}
+    old = (recorded.get("packages") or {}).get("digest")
+    new = (current.get("packages") or {}).get("digest")
+    if old == new:
+        return compare_env(recorded, current, None, ())
+    from gitml.runs.env import packages
+    from gitml.runs.store import read_packages
+
+    listed = read_packages(repo, original) or None
+    return compare_env(recorded, current, listed, packages(repo.state_dir)[0].splitlines())
+
+
+def _place(options: RerunOptions, doc: Mapping[str, Any], many: bool) -> tuple[Path, Path | None]:
+    """(worktree folder, temporary holder to delete afterwards or None when kept)."""
+    if options.keep_in is None:
+        holder = Path(tempfile.mkdtemp(prefix="gitml-rerun-"))
+        return holder / f"gitml-rerun-{holder.name.rsplit('-', 1)[-1]}", holder
+    path = options.keep_in.resolve() / str(doc["id"]) if many else options.keep_in.resolve()
+    if path.exists() and (not path.is_dir() or any(path.iterdir())):
+        raise UsageError(f"--in {path}: exists and is not an empty folder; choose a new one")
+    return path, None
+
+
+def _inputs_for_request(path: Path, doc: Mapping[str, Any]) -> tuple[str, ...]:
+    keys = sorted(doc.get("inputs") or {})
+    return tuple(k if Path(k).is_absolute() else str(path / k) for k in keys)
+
+
+def _execute(
+    wt_repo: GitRepo,
+    path: Path,
+    doc: Mapping[str, Any],
+    command: tuple[str, ...],
+    options: RerunOptions,
+    member_judge: Judge,
+    code_base: Checkpoint | None,
+) -> dict[str, Any]:
+    from gitml.runs.execute import Member, RunRequest, execute_member, open_workspace
+    from gitml.runs.supervise import Supervisor
+
+    assignment = what_if_assignment(options.overrides)
+    declared = doc.get("declared") or {}
+    cwd = path / str(doc.get("cwd") or ".")
+    cwd.mkdir(parents=True, exist_ok=True)
+    ws = open_workspace(wt_repo, cwd, tuple(declared.get("params") or ()))
+    changed = {key for _file, key in assignment}
+    what_if = member_judge.what_if
+    message = f"rerun of {doc['id']}" + (f" with {', '.join(what_if)}" if what_if else "")
+    request = RunRequest(
+        command=command,
+        name=rerun_name(doc),
+        message=message,
+        params={k: v for k, v in (doc.get("params") or {}).items() if k not in changed},
+        params_files=tuple(declared.get("params") or ()),
+        metrics_files=tuple(declared.get("metrics") or ()),
+        inputs=_inputs_for_request(path, doc),
+        outputs=tuple(declared.get("outputs") or ()),
+    )
+    member = Member(
+        assignment,
+        rerun_name(doc),
+        code_base=code_base,
+        parent=str(doc["id"]),
+        judge=member_judge,
+    )
+    with Supervisor(stdout=options.stdout) as sup:
+        return execute_member(ws, sup, request, member).doc
+
+
+def rerun_run(
+    repo: GitRepo, doc: dict[str, Any], options: RerunOptions, *, many: bool = False
+) -> RerunResult:
+    """Rerun one recorded run and record the rerun (see the module doc)."""
+    started = time.perf_counter()
+    checkpoint = check_checkpoint(repo, doc)
+    command = check_command(doc)
+    what_if_assignment(options.overrides)
+    settings = load_settings(repo.workdir)
+    member_judge = Judge(
+        repo,
+        doc,
+        tolerances(settings.tolerance, options.tolerances),
+        [o.text for o in options.overrides],
+    )
+    code_base = code_of(repo, doc)
+    path, holder = _place(options, doc, many)
+    ran = False
+    with interruptible():
+        try:
+            wt_repo = add_worktree(repo, path, checkpoint)
+            restored = restore_inputs(repo, settings, path, doc)
+            ran = True
+            new_doc = _execute(wt_repo, path, doc, command, options, member_judge, code_base)
+        finally:
+            if holder is not None or not ran:
+                with shielded():
+                    remove_worktree(repo, path)
+                    if holder is not None:
+                        shutil.rmtree(holder, ignore_errors=True)
+    judgement = member_judge.judgement
+    if judgement is None:  # pragma: no cover - the executor always calls the judge
+        raise GitmlError(f"rerun of {doc['id']} was recorded without a verdict")
+    elapsed = time.perf_counter() - started
+    return RerunResult(
+        original=doc,
+        doc=new_doc,
+        judgement=judgement,
+        env=member_judge.env,
+        inputs=tuple(restored),
+        warnings=tuple(missing_files(doc)),
+        worktree=path if holder is None else None,
+        overhead_s=max(0.0, elapsed - float(new_doc.get("duration_s") or 0.0)),
+    )
+
+
+def rerun_set(
+    repo: GitRepo,
+    selection: Selection,
+    options: RerunOptions,
+    *,
+    on_start: Callable[[dict[str, Any]], None] | None = None,
+    on_result: Callable[[RerunResult], None] | None = None,
+    on_error: Callable[[dict[str, Any], str], None] | None = None,
+) -> SetOutcome:
+    """Rerun every selected run; one that cannot be rerun does not stop the others."""
+    outcome = SetOutcome(skipped=list(selection.skipped))
+    for doc in selection.runs:
+        if on_start is not None:
+            on_start(doc)
+        try:
+            result = rerun_run(repo, doc, options, many=True)
+        except GitmlError as exc:
+            if exc.exit_code == 130:
+                outcome.interrupted = True
+                break
+            outcome.errors.append((doc, str(exc)))
+            if on_error is not None:
+                on_error(doc, str(exc))
+            continue
+        outcome.results.append(result)
+        if on_result is not None:
+            on_result(result)
+        if result.doc.get("status") == "interrupted":
+            outcome.interrupted = True
+            break
+    return outcome
+
+
+def plan_run(repo: GitRepo, doc: dict[str, Any], options: RerunOptions) -> RerunPlan:
+    """What rerunning ``doc`` would do, without doing it (``--dry-run``)."""
+    from gitml.runs.env import capture_env
+
+    settings = load_settings(repo.workdir)
+    checkpoint = str((doc.get("code") or {}).get("checkpoint", ""))
+    problem = None
+    try:
+        check_checkpoint(repo, doc)
+        check_command(doc)
+    except GitmlError as exc:
+        problem = str(exc)
+    places = locate_inputs(repo, settings, doc)
+    missing = [k for k, v in places.items() if v == "missing"]
+    if missing and problem is None:
+        problem = f"input '{missing[0]}' ({doc['inputs'][missing[0]]}) is nowhere to be found"
+    env = capture_env(repo.state_dir, settings.env_allowlist)
+    return RerunPlan(
+        doc=doc,
+        checkpoint=checkpoint,
+        problem=problem,
+        inputs=places,
+        env=env_difference(repo, doc, env.info),
+        what_if=tuple(o.text for o in options.overrides),
+    )
