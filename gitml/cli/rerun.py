@@ -1,6 +1,5 @@
 """``git ml rerun``: reproduce recorded runs from their checkpoint, data and params."""
 
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -8,6 +7,8 @@ import typer
 
 from gitml.cli._options import JsonOpt
 from gitml.cli._output import Output
+
+STDERR_FD = 2  # with --json the command's output goes here, so stdout stays pure JSON
 
 if TYPE_CHECKING:
     from gitml.rerun.replay import RerunOptions
@@ -83,7 +84,7 @@ def rerun(
         tolerances=tuple(tolerance or ()),
         overrides=tuple(parse_override(s) for s in set_param or ()),
         keep_in=in_,
-        stdout=sys.stderr.fileno() if json else None,
+        stdout=STDERR_FD if json else None,
     )
     repo = open_repo()
     if run_ref is not None:
@@ -103,11 +104,7 @@ def _one(out: Output, repo: "GitRepo", text: str, options: "RerunOptions", *, dr
         plan = plan_run(repo, doc, options)
         out.emit(plan.as_dict(), "\n".join(view.plan_lines(plan)))
         return 0 if plan.problem is None else 1
-    out.info(
-        f"gitml: rerunning {doc['id']} {doc['name']} at checkpoint "
-        f"{str(doc['code']['checkpoint'])[:12]}"
-    )
-    result = rerun_run(repo, doc, options)
+    result = rerun_run(repo, doc, options, on_start=lambda d, path: _started(out, d, path))
     out.emit(result.as_dict(), "\n".join(view.result_lines(result)))
     return result.exit_code
 
@@ -147,9 +144,6 @@ def _many(
                 out.line("nothing to rerun")
         return 0 if all(p.problem is None for p in plans) else 1
 
-    def started(doc: dict[str, Any]) -> None:
-        out.info(f"gitml: rerunning {doc['id']} {doc['name']}")
-
     def finished(result: "RerunResult") -> None:
         out.info(f"gitml: {result.original['id']} {result.original['name']}: {result.verdict}")
 
@@ -157,10 +151,22 @@ def _many(
         out.error(f"{doc['id']} {doc['name']}: {message}")
 
     outcome = rerun_set(
-        repo, selection, options, on_start=started, on_result=finished, on_error=failed
+        repo,
+        selection,
+        options,
+        on_start=lambda d, path: _started(out, d, path),
+        on_result=finished,
+        on_error=failed,
     )
     out.emit(outcome.as_dict(), "\n".join(view.set_lines(outcome)))
     return outcome.exit_code
+
+
+def _started(out: Output, doc: dict[str, Any], path: Path) -> None:
+    out.info(
+        f"gitml: rerunning {doc['id']} {doc['name']} at checkpoint "
+        f"{str(doc['code']['checkpoint'])[:12]} in {path}"
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -238,10 +238,21 @@ def _execute(
         return execute_member(ws, sup, request, member).doc
 
 
+Started = Callable[[dict[str, Any], Path], None]
+
+
 def rerun_run(
-    repo: GitRepo, doc: dict[str, Any], options: RerunOptions, *, many: bool = False
+    repo: GitRepo,
+    doc: dict[str, Any],
+    options: RerunOptions,
+    *,
+    many: bool = False,
+    on_start: Started | None = None,
 ) -> RerunResult:
-    """Rerun one recorded run and record the rerun (see the module doc)."""
+    """Rerun one recorded run and record the rerun (see the module doc).
+
+    ``on_start(doc, worktree)`` is called when the worktree and data are ready.
+    """
     started = time.perf_counter()
     checkpoint = check_checkpoint(repo, doc)
     command = check_command(doc)
@@ -261,6 +272,8 @@ def rerun_run(
             wt_repo = add_worktree(repo, path, checkpoint)
             restored = restore_inputs(repo, settings, path, doc)
             ran = True
+            if on_start is not None:
+                on_start(doc, path)
             new_doc = _execute(wt_repo, path, doc, command, options, member_judge, code_base)
         finally:
             if holder is not None or not ran:
@@ -289,17 +302,15 @@ def rerun_set(
     selection: Selection,
     options: RerunOptions,
     *,
-    on_start: Callable[[dict[str, Any]], None] | None = None,
+    on_start: Started | None = None,
     on_result: Callable[[RerunResult], None] | None = None,
     on_error: Callable[[dict[str, Any], str], None] | None = None,
 ) -> SetOutcome:
     """Rerun every selected run; one that cannot be rerun does not stop the others."""
     outcome = SetOutcome(skipped=list(selection.skipped))
     for doc in selection.runs:
-        if on_start is not None:
-            on_start(doc)
         try:
-            result = rerun_run(repo, doc, options, many=True)
+            result = rerun_run(repo, doc, options, many=True, on_start=on_start)
         except GitmlError as exc:
             if exc.exit_code == 130:
                 outcome.interrupted = True
