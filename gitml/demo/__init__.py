@@ -99,6 +99,18 @@ def steps() -> Iterator[Step]:
     )
     yield Step("Everything about one run, with its loss curve.", ("gitml", "show", "fast-lr"))
     yield Step("Compare runs side by side.", ("gitml", "compare", "slow-lr", "fast-lr"))
+    yield Step(
+        "Reproduce a run in a temporary worktree of its checkpoint (your files stay as they "
+        "are), with its data and params; metrics are compared within a tolerance.",
+        ("gitml", "rerun", "baseline"),
+    )
+    yield Step(
+        "A what-if rerun changes a param; it answers another question, so it is never "
+        "'reproduced' (exit 1).",
+        ("gitml", "rerun", "baseline", "--set", "train.epochs=5"),
+        expect_fail=True,
+    )
+    yield Step("A run lists its reruns and their verdicts.", ("gitml", "show", "baseline"))
     yield Step("Each run is a line in git log.", ("git", "log", "--notes=gitml", "-1"))
     yield Step(
         "Everything gitml records lives under refs/gitml/* and refs/notes/gitml.",
