@@ -58,7 +58,7 @@ FIELDS_HINT = (
     "fields are metrics.NAME, params.NAME, tags.NAME, data.NAME, outputs.NAME, "
     "code.commit|checkpoint|branch|dirty, min|max|first|last|steps(metrics.NAME) "
     "and status, name, id, started, ended, duration_s, exit_code, message, host, sweep, "
-    "parent, user.name, user.email"
+    "parent, rerun.verdict, user.name, user.email"
 )
 
 
@@ -81,6 +81,8 @@ def resolve(name: Name, text: str, column: int, option: str) -> Field:
         if head == "user":
             return _attr(f"user.{sub}")
         return Field(f"code.{sub}", ("code", sub))
+    if head == "rerun" and key is not None and key.lower() == "verdict":
+        return Field("rerun.verdict", ("rerun", "verdict"))
     if head in _ATTRIBUTE_PREFIXES and key is not None and key.lower() in _ATTRIBUTES:
         return _attr(key.lower())
     if key is None and head in _ATTRIBUTES:

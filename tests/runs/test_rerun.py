@@ -232,6 +232,8 @@ def test_show_lists_reruns_and_their_verdicts(
         (first["rerun"]["id"], "reproduced"),
         (second["rerun"]["id"], "differs"),
     ]
+    differing = json.loads(cli("ls", "--where", "rerun.verdict = 'differs'", "--json").stdout)
+    assert [r["id"] for r in differing] == [second["rerun"]["id"]]
     child = cli("show", first["rerun"]["id"])
     assert f"parent    {run['id']}" in child.stdout
     assert f"rerun of {run['id']}: reproduced" in child.stdout
