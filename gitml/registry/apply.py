@@ -60,14 +60,14 @@ def default_branch_tip(
     sha, branch = head(repo)
     if sha is None:
         raise WrongBranch("the repository has no commits yet; nothing to apply")
-    shown = branch
+    shown = repr(branch)
     if branch is None:
         branch = ci_branch(env)
         shown = f"a detached HEAD{f' (CI branch {branch!r})' if branch else ''}"
     if branch != settings.default_branch:
         raise WrongBranch(
             f"registry apply runs only on the default branch {settings.default_branch!r} "
-            f"(this checkout is on {shown if branch is None else repr(shown)}); merge the change "
+            f"(this checkout is on {shown}); merge the change "
             f"and run it there (in CI), or set core.default_branch in .gitml/config.toml"
         )
     return branch, sha

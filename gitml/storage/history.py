@@ -174,16 +174,16 @@ def create_branch(repo: GitRepo, name: str, commit: str) -> str:
     """Create ``refs/heads/<name>`` at ``commit``; refuses an existing branch."""
     ref = f"refs/heads/{name}"
     if not pygit2.reference_is_valid_name(ref):
-        raise GitmlError(f"{name!r} is not a valid branch name; pass another with --branch NAME")
+        raise GitmlError(f"{name!r} is not a valid branch name; pass another with --branch-name NAME")
     if read_ref(repo, ref) is not None:
         raise GitmlError(
             f"branch {name!r} already exists; delete it (`git branch -D {name}`) or pass "
-            "--branch OTHER-NAME"
+            "--branch-name OTHER-NAME"
         )
     try:
         update_ref(repo, ref, pygit2.Oid(hex=commit), None, f"gitml: create {name}")
     except RefConflict:
-        raise GitmlError(f"branch {name!r} appeared meanwhile; pass --branch OTHER-NAME") from None
+        raise GitmlError(f"branch {name!r} appeared meanwhile; pass --branch-name OTHER-NAME") from None
     return ref
 
 
