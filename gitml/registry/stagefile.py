@@ -16,6 +16,7 @@ truth; each change of it becomes stage events when ``git ml registry apply`` run
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -23,10 +24,10 @@ from typing import Any, Literal
 from gitml.config import STAGES_FILE, Settings
 from gitml.errors import InvalidRecord
 from gitml.records import codec
-from gitml.records.schema import find_errors
 from gitml.registry.names import MODEL_RE, version_sort_key
 
 SCHEMA = "gitml/stages/1"
+STAGE_RE = re.compile(r"[a-z][a-z0-9_-]{0,31}")
 Value = str | tuple[str, ...]
 Assignments = dict[str, dict[str, Value]]
 DEFAULT_HEADER = (
@@ -77,6 +78,9 @@ def parse(
 ) -> StageFile:
     """Parse and check a stages file; InvalidStages names the file and the field.
 
+    The checks cover ``schemas/stages.schema.json`` (tests hold them to it) without running
+    a JSON Schema validator, so replaying thousands of commits stays fast.
+
     With ``settings`` every stage must be configured (and hold the right shape); with
     ``versions`` (model -> registered versions) every model and version must exist.
     """
@@ -87,6 +91,9 @@ def parse(
         raise InvalidStages(str(exc)) from None
     if doc.get("schema") != SCHEMA:
         raise InvalidStages(f'{where}: schema: must be "{SCHEMA}"')
+    for key in doc:
+        if key not in ("schema", "models"):
+            raise InvalidStages(f"{where}: {key}: is not a known field (check the spelling)")
     models = doc.get("models", {})
     if not isinstance(models, dict):
         raise InvalidStages(f"{where}: models: must be a table of [models.<name>] tables")
@@ -102,12 +109,13 @@ def parse(
             raise InvalidStages(f'{where}: models.{model}: must be a table (stage = "version")')
         out: dict[str, Value] = {}
         for stage, value in stages.items():
+            if not STAGE_RE.fullmatch(stage):
+                raise InvalidStages(
+                    f"{where}: models.{model}.{stage}: {stage!r} is not a valid stage name"
+                )
             out[stage] = _value(where, model, stage, value, settings, terminal)
         if out:
             assignments[model] = out
-    errors = find_errors(doc, "stages")
-    if errors:
-        raise InvalidStages(f"{where}: {errors[0]}")
     if versions is not None:
         check_versions(assignments, versions, where=where)
     return StageFile(assignments, header_of(text) or DEFAULT_HEADER)

@@ -174,7 +174,9 @@ def create_branch(repo: GitRepo, name: str, commit: str) -> str:
     """Create ``refs/heads/<name>`` at ``commit``; refuses an existing branch."""
     ref = f"refs/heads/{name}"
     if not pygit2.reference_is_valid_name(ref):
-        raise GitmlError(f"{name!r} is not a valid branch name; pass another with --branch-name NAME")
+        raise GitmlError(
+            f"{name!r} is not a valid branch name; pass another with --branch-name NAME"
+        )
     if read_ref(repo, ref) is not None:
         raise GitmlError(
             f"branch {name!r} already exists; delete it (`git branch -D {name}`) or pass "
@@ -183,7 +185,9 @@ def create_branch(repo: GitRepo, name: str, commit: str) -> str:
     try:
         update_ref(repo, ref, pygit2.Oid(hex=commit), None, f"gitml: create {name}")
     except RefConflict:
-        raise GitmlError(f"branch {name!r} appeared meanwhile; pass --branch-name OTHER-NAME") from None
+        raise GitmlError(
+            f"branch {name!r} appeared meanwhile; pass --branch-name OTHER-NAME"
+        ) from None
     return ref
 
 

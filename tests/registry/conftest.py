@@ -91,7 +91,9 @@ def ok_json(*args: str) -> Any:
 
 def register(repo: Path, version: str, acc: float, **kwargs: Any) -> str:
     """A run with ``acc`` and its model file, registered as ``churn`` ``version``."""
-    run = record_run(repo, metrics={"acc": acc}, model_bytes=f"model {version}\n".encode(), **kwargs)
+    run = record_run(
+        repo, metrics={"acc": acc}, model_bytes=f"model {version}\n".encode(), **kwargs
+    )
     ok("model", "register", "churn", "--run", run, "--version", version, "--artifact", MODEL_FILE)
     return run
 

@@ -26,9 +26,7 @@ def land(repo: Path, *args: str) -> str:
 
 
 def events(repo: Path) -> list[dict[str, object]]:
-    return [
-        tomllib.loads(git(repo, "show", f"refs/gitml/registry:{p}")) for p in event_paths(repo)
-    ]
+    return [tomllib.loads(git(repo, "show", f"refs/gitml/registry:{p}")) for p in event_paths(repo)]
 
 
 def test_apply_records_a_merge_with_trailers_and_is_idempotent(three_versions: Path) -> None:
@@ -111,9 +109,10 @@ def test_apply_outside_the_default_branch_is_refused(three_versions: Path) -> No
         "'feature'); merge the change and run it there (in CI), or set core.default_branch in "
         ".gitml/config.toml\n"
     )
-    assert registry_tip(three_versions) == git(
-        three_versions, "rev-parse", "refs/gitml/registry"
-    ).strip()
+    assert (
+        registry_tip(three_versions)
+        == git(three_versions, "rev-parse", "refs/gitml/registry").strip()
+    )
     assert event_paths(three_versions) == []
 
 
@@ -135,7 +134,9 @@ def test_apply_in_a_detached_ci_checkout_trusts_the_ci_branch(
 
 
 def test_apply_refuses_a_broken_file_at_the_tip_and_writes_nothing(three_versions: Path) -> None:
-    (three_versions / STAGES).write_text('schema = "gitml/stages/1"\n[models.churn]\nproduction = "1.9.0"\n')
+    (three_versions / STAGES).write_text(
+        'schema = "gitml/stages/1"\n[models.churn]\nproduction = "1.9.0"\n'
+    )
     git(three_versions, "commit", "-q", "-am", "hand edit")
     result = cli("registry", "apply")
     head = git(three_versions, "rev-parse", "HEAD").strip()
@@ -144,7 +145,10 @@ def test_apply_refuses_a_broken_file_at_the_tip_and_writes_nothing(three_version
         f"error: .gitml/stages.toml (commit {head[:12]}): models.churn.production: version "
         "'1.9.0' of 'churn' is not registered; `git ml model show churn` lists its versions\n"
     )
-    assert registry_tip(three_versions) == git(three_versions, "rev-parse", "refs/gitml/registry").strip()
+    assert (
+        registry_tip(three_versions)
+        == git(three_versions, "rev-parse", "refs/gitml/registry").strip()
+    )
     (three_versions / STAGES).write_text('schema = "gitml/stages/1"\n[models.churn\n')
     git(three_versions, "commit", "-q", "-am", "syntax error")
     result = cli("registry", "apply")
@@ -158,11 +162,16 @@ def test_apply_skips_a_broken_commit_that_a_later_one_fixed(three_versions: Path
     (three_versions / STAGES).write_text('schema = "gitml/stages/1"\n[models.churn\n')
     git(three_versions, "commit", "-q", "-am", "broken")
     broken = git(three_versions, "rev-parse", "HEAD").strip()
-    (three_versions / STAGES).write_text('schema = "gitml/stages/1"\n[models.churn]\nstaging = "1.2.0"\n')
+    (three_versions / STAGES).write_text(
+        'schema = "gitml/stages/1"\n[models.churn]\nstaging = "1.2.0"\n'
+    )
     git(three_versions, "commit", "-q", "-am", "fixed")
     result = cli("registry", "apply")
     assert result.exit_code == 0
-    assert f"warning: skipped commit {broken[:12]}: .gitml/stages.toml at commit {broken[:12]}: invalid TOML" in result.stderr
+    assert (
+        f"warning: skipped commit {broken[:12]}: .gitml/stages.toml at commit {broken[:12]}: invalid TOML"
+        in result.stderr
+    )
     assert "promote churn 1.2.0 -> staging" in result.stdout
     assert [e["source"] for e in events(three_versions)] == ["commit"]
 
@@ -178,7 +187,9 @@ def test_two_concurrent_applies_write_each_event_once(three_versions: Path) -> N
     code = "from gitml.cli import main\nfor _ in range(3):\n    assert main(['registry', 'apply']) == 0\n"
     procs = [
         subprocess.Popen(
-            [sys.executable, "-c", code], cwd=three_versions, stdout=subprocess.DEVNULL,
+            [sys.executable, "-c", code],
+            cwd=three_versions,
+            stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
         )
         for _ in range(2)
@@ -194,7 +205,9 @@ def test_two_concurrent_applies_write_each_event_once(three_versions: Path) -> N
     assert verify.exit_code == 0, verify.stdout
 
 
-def test_events_are_identical_in_every_clone(three_versions: Path, remote: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_events_are_identical_in_every_clone(
+    three_versions: Path, remote: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     land(three_versions, "promote", "churn", "1.1.0", "production")
     git(three_versions, "remote", "add", "origin", str(remote))
     ok("push")
@@ -204,7 +217,10 @@ def test_events_are_identical_in_every_clone(three_versions: Path, remote: Path,
     ok("registry", "apply")
     monkeypatch.chdir(other)
     ok("pull")
-    assert cli("registry", "apply").stdout == f"promote churn 1.1.0 -> production (merge {git(other, 'rev-parse', 'HEAD').strip()[:7]}, seq 1)\n"
+    assert (
+        cli("registry", "apply").stdout
+        == f"promote churn 1.1.0 -> production (merge {git(other, 'rev-parse', 'HEAD').strip()[:7]}, seq 1)\n"
+    )
     monkeypatch.chdir(three_versions)
     ok("push")
     monkeypatch.chdir(other)

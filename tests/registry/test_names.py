@@ -33,7 +33,7 @@ def test_version_drops_a_leading_v_and_keeps_semver_text() -> None:
 
 @pytest.mark.parametrize("text", ["1.4", "01.2.3", "0", "-1", "1.2.3.4", "latest", "v7", "1" * 19])
 def test_version_rejects_what_is_neither_semver_nor_an_integer(text: str) -> None:
-    with pytest.raises(InvalidName, match="SemVer MAJOR.MINOR.PATCH"):
+    with pytest.raises(InvalidName, match=r"SemVer MAJOR\.MINOR\.PATCH"):
         parse_version(text)
 
 

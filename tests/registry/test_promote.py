@@ -48,9 +48,15 @@ def test_promote_again_is_a_no_op(three_versions: Path) -> None:
     [
         (("nope", "1.0.0", "production"), "error: model 'nope' is not registered"),
         (("churn", "9.9.9", "production"), "error: model 'churn' has no version '9.9.9'"),
-        (("churn", "1.0.0", "prod"), "error: unknown stage 'prod': the stages are dev, staging, production"),
+        (
+            ("churn", "1.0.0", "prod"),
+            "error: unknown stage 'prod': the stages are dev, staging, production",
+        ),
         (("Bad!", "1.0.0", "production"), "error: model name 'Bad!' is not valid"),
-        (("churn", "1.0.0", "archived"), "error: 'archived' is a terminal stage; use `git ml archive churn 1.0.0`"),
+        (
+            ("churn", "1.0.0", "archived"),
+            "error: 'archived' is a terminal stage; use `git ml archive churn 1.0.0`",
+        ),
     ],
 )
 def test_promote_rejects_bad_input_and_changes_nothing(
@@ -131,7 +137,8 @@ def test_branch_prints_a_pull_request_body_against_the_current_holder(project: P
     body = ok("promote", "churn", "1.1.0", "production", "--branch-name", "pr/churn")
     assert body.startswith("## Promote `churn` 1.1.0 to `production`\n")
     assert "| | candidate 1.1.0 | current production 1.0.0 |" in body.replace("|  |", "| |")
-    assert f"`{new}`" in body and f"`{old}`" in body
+    assert f"`{new}`" in body
+    assert f"`{old}`" in body
     assert "| `acc` | 0.9 | 0.8 | +0.1 (+12.5 %) |" in body
     assert "| `loss` | 0.4 | 0.5 | -0.1 (-20.0 %) |" in body
     assert "| `lr` | 0.05 | 0.1 |" in body
@@ -171,7 +178,10 @@ def test_archive_takes_a_version_out_of_every_stage(three_versions: Path) -> Non
         "churn": {"production": "1.1.0", "archived": ["1.0.0", "1.2.0"]}
     }
     promoted = cli("promote", "churn", "1.0.0", "production")
-    assert "warning: .gitml/stages.toml: models.churn.production: churn 1.0.0 is in 'archived'" in promoted.stderr
+    assert (
+        "warning: .gitml/stages.toml: models.churn.production: churn 1.0.0 is in 'archived'"
+        in promoted.stderr
+    )
     ok("demote", "churn", "1.2.0", "archived")
     assert stages(three_versions)["churn"] == {"production": "1.0.0", "archived": ["1.0.0"]}
 
@@ -211,7 +221,9 @@ def test_direct_refuses_another_branch(three_versions: Path) -> None:
     git(three_versions, "switch", "-q", "-c", "feature")
     result = cli("promote", "churn", "1.0.0", "dev", "--direct")
     assert result.exit_code == 1
-    assert "--direct commits on the default branch 'main', but HEAD is on 'feature'" in result.stderr
+    assert (
+        "--direct commits on the default branch 'main', but HEAD is on 'feature'" in result.stderr
+    )
 
 
 def test_promote_of_a_dirty_run_warns(project: Path) -> None:

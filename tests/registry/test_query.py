@@ -89,7 +89,9 @@ def test_history_says_who_when_and_which_commit(live: Path) -> None:
     assert [e["summary"] for e in staging["events"]] == ["promote churn 1.2.0 -> staging"]
 
 
-def test_history_as_of_shows_the_state_at_a_date(live: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_history_as_of_shows_the_state_at_a_date(
+    live: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("GIT_COMMITTER_DATE", "2099-03-01T00:00:00+00:00")
     land(live, "promote", "churn", "1.2.0", "production")
     ok("registry", "apply")
@@ -135,7 +137,9 @@ def test_get_refuses_a_damaged_or_missing_cache_object(live: Path) -> None:
 
 def test_tables_never_truncate_versions() -> None:
     rows = [{"version": "1.2.345-rc.10+build.2024", "stages": "production", "run": "x" * 40}]
-    text = render_table(rows, ["version", "stages", "run"], never_truncate=["version", "stages"], width=30)
+    text = render_table(
+        rows, ["version", "stages", "run"], never_truncate=["version", "stages"], width=30
+    )
     assert "1.2.345-rc.10+build.2024" in text
     assert "production" in text
 

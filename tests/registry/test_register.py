@@ -8,7 +8,14 @@ import tomllib
 from pathlib import Path
 
 from tests.conftest import cli, git
-from tests.registry.conftest import MODEL_FILE, ok, ok_json, record_run, registry_paths, registry_tip
+from tests.registry.conftest import (
+    MODEL_FILE,
+    ok,
+    ok_json,
+    record_run,
+    registry_paths,
+    registry_tip,
+)
 
 
 def test_register_links_run_code_params_metrics_data_and_artifact(project: Path) -> None:
@@ -21,11 +28,24 @@ def test_register_links_run_code_params_metrics_data_and_artifact(project: Path)
         name="brisk-otter",
     )
     doc = ok_json(
-        "model", "register", "churn", "--run", run, "--version", "v1.4.0",
-        "--artifact", MODEL_FILE, "--description", "first", "--tag", "team=growth",
+        "model",
+        "register",
+        "churn",
+        "--run",
+        run,
+        "--version",
+        "v1.4.0",
+        "--artifact",
+        MODEL_FILE,
+        "--description",
+        "first",
+        "--tag",
+        "team=growth",
     )
     head = git(project, "rev-parse", "HEAD").strip()
-    stored = tomllib.loads(git(project, "show", "refs/gitml/registry:models/churn/versions/1.4.0.toml"))
+    stored = tomllib.loads(
+        git(project, "show", "refs/gitml/registry:models/churn/versions/1.4.0.toml")
+    )
     assert stored["version"] == doc["version"] == "1.4.0"
     assert stored["event"] == "model_version.created"
     assert stored["run"] == {"id": run, "name": "brisk-otter", "status": "completed"}
@@ -44,7 +64,7 @@ def test_register_links_run_code_params_metrics_data_and_artifact(project: Path)
     log = git(project, "log", "-1", "--format=%s%n%b", "refs/gitml/registry")
     assert log.startswith(f"register churn 1.4.0 (run {run} brisk-otter)")
     assert "Gitml-Event: model_version.created" in log
-    assert f"{doc['id']} = {{ model = \"churn\", version = \"1.4.0\"" in git(
+    assert f'{doc["id"]} = {{ model = "churn", version = "1.4.0"' in git(
         project, "notes", "--ref=gitml", "show", head
     )
     assert git(project, "fsck", "--strict", "--no-dangling", "--no-progress") == ""

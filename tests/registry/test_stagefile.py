@@ -7,6 +7,7 @@ import pytest
 from gitml.config import Settings
 from gitml.registry.stagefile import (
     DEFAULT_HEADER,
+    Assignments,
     InvalidStages,
     StageFile,
     Transition,
@@ -85,13 +86,18 @@ def test_unknown_model_and_version_are_named() -> None:
 def test_wrong_schema_and_invalid_model_name_are_named() -> None:
     with pytest.raises(InvalidStages, match='schema: must be "gitml/stages/1"'):
         parse("[models]\n")
-    with pytest.raises(InvalidStages, match="models.Churn: 'Churn' is not a valid model name"):
+    with pytest.raises(InvalidStages, match=r"models\.Churn: 'Churn' is not a valid model name"):
         parse('schema = "gitml/stages/1"\n[models.Churn]\ndev = "1"\n')
 
 
 def test_diff_lists_assign_replace_unassign_and_archive() -> None:
-    old = {"churn": {"production": "1.3.0", "staging": "1.4.0", "archived": ("1.0.0",)}}
-    new = {"churn": {"production": "1.4.0", "archived": ("1.0.0", "1.1.0")}, "fraud": {"dev": "2"}}
+    old: Assignments = {
+        "churn": {"production": "1.3.0", "staging": "1.4.0", "archived": ("1.0.0",)}
+    }
+    new: Assignments = {
+        "churn": {"production": "1.4.0", "archived": ("1.0.0", "1.1.0")},
+        "fraud": {"dev": "2"},
+    }
     assert diff(old, new) == [
         Transition("churn", "archived", "assign", "1.1.0"),
         Transition("churn", "production", "assign", "1.4.0", "1.3.0"),
@@ -102,9 +108,44 @@ def test_diff_lists_assign_replace_unassign_and_archive() -> None:
 
 
 def test_apply_transition_replays_diff() -> None:
-    old = {"churn": {"production": "1.3.0", "staging": "1.4.0", "archived": ("1.0.0",)}}
-    new = {"churn": {"production": "1.4.0", "archived": ("1.1.0",)}}
-    state = {"churn": dict(old["churn"])}
+    old: Assignments = {
+        "churn": {"production": "1.3.0", "staging": "1.4.0", "archived": ("1.0.0",)}
+    }
+    new: Assignments = {"churn": {"production": "1.4.0", "archived": ("1.1.0",)}}
+    state: Assignments = {"churn": dict(old["churn"])}
     for t in diff(old, new):
-        apply_transition(state, t, t.stage == "archived")  # type: ignore[arg-type]
+        apply_transition(state, t, t.stage == "archived")
     assert state == new
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'schema = "gitml/stages/1"\n',
+        'schema = "gitml/stages/1"\n[models]\n',
+        'schema = "gitml/stages/1"\n[models.churn]\ndev = "1"\narchived = ["1", "2"]\n',
+        'schema = "gitml/stages/2"\n',
+        'schema = "gitml/stages/1"\nextra = 1\n',
+        'schema = "gitml/stages/1"\nmodels = 3\n',
+        'schema = "gitml/stages/1"\n[models.Churn]\ndev = "1"\n',
+        'schema = "gitml/stages/1"\n[models.churn]\nDev = "1"\n',
+        'schema = "gitml/stages/1"\n[models.churn]\ndev = ""\n',
+        'schema = "gitml/stages/1"\n[models.churn]\ndev = 1\n',
+        'schema = "gitml/stages/1"\n[models.churn]\narchived = ["1", "1"]\n',
+        'schema = "gitml/stages/1"\n[models.churn]\narchived = [1]\n',
+        'schema = "gitml/stages/1"\nmodels = { churn = 3 }\n',
+    ],
+)
+def test_parse_agrees_with_the_json_schema(text: str) -> None:
+    import tomllib
+
+    from gitml.records.schema import find_errors
+
+    schema_ok = not find_errors(tomllib.loads(text), "stages")
+    try:
+        parse(text)
+    except InvalidStages:
+        parsed_ok = False
+    else:
+        parsed_ok = True
+    assert parsed_ok == schema_ok

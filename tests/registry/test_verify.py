@@ -25,7 +25,13 @@ def applied(three_versions: Path) -> Path:
     return three_versions
 
 
-def rewrite_registry(repo: Path, *, remove: str | None = None, add: tuple[str, str] | None = None, parent: bool = True) -> None:
+def rewrite_registry(
+    repo: Path,
+    *,
+    remove: str | None = None,
+    add: tuple[str, str] | None = None,
+    parent: bool = True,
+) -> None:
     """Move refs/gitml/registry by hand (plain git), as someone tampering would."""
     env = {"GIT_INDEX_FILE": str(repo / ".git" / "tamper-index")}
     git(repo, "read-tree", "refs/gitml/registry", env=env)
@@ -113,7 +119,9 @@ def test_verify_reports_an_edited_event(applied: Path) -> None:
     text = git(applied, "show", f"refs/gitml/registry:{first}")
     rewrite_registry(applied, add=(first, text.replace('version = "1.0.0"', 'version = "1.1.0"')))
     found = problems(applied)
-    assert found[0].startswith(f"refs/gitml/registry:{first}: differs from `promote churn 1.0.0 -> production`")
+    assert found[0].startswith(
+        f"refs/gitml/registry:{first}: differs from `promote churn 1.0.0 -> production`"
+    )
     assert found[0].endswith("version = '1.1.0' (expected '1.0.0')")
     assert found[1].endswith(f"(hand edit) modified {first}; records are append-only")
     assert len(found) == 2
