@@ -20,7 +20,8 @@ def number(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
-        return f"{value:.6g}"
+        text = f"{value:.6g}"
+        return text + ".0" if text.lstrip("-").isdigit() else text
     if value is None:
         return "-"
     return str(value)
@@ -281,12 +282,13 @@ def compare_lines(comparison: Comparison, *, all_params: bool = False) -> list[s
     def fmt(cells: Sequence[str]) -> str:
         return "  ".join(c.ljust(widths[i]) for i, c in enumerate(cells)).rstrip()
 
+    widths[0] += 2
     lines.append(fmt(rows[0]))
     for title, section in sections:
         lines.append(title)
         if not section:
             lines.append("  (same in every run)" if title == "params" else "  (none)")
-        lines.extend("  " + fmt([c[0][: widths[0] - 2], *c[1:]]) for c in section)
+        lines.extend(fmt(["  " + c[0], *c[1:]]) for c in section)
     for change in comparison.code:
         paths = ", ".join(change.paths[:5]) + (", …" if len(change.paths) > 5 else "")
         lines.append(

@@ -71,37 +71,23 @@ def run(
     ] = None,
 ) -> None:
     """Run a command in the working tree and record it as a run (code, params, metrics, env)."""
-    from gitml.runs.execute import RunOutcome, RunRequest
-    from gitml.runs.execute import run as run_request
-    from gitml.runs.params import parse_override, parse_param, parse_tag
-    from gitml.storage.repo import open_repo
+    from gitml.cli._fastrun import execute
 
-    request = RunRequest(
-        command=tuple(command or ()),
+    code = execute(
+        command=command or (),
         name=name,
         message=message,
-        tags=dict(parse_tag(t) for t in tag or ()),
-        overrides=tuple(parse_override(s) for s in set_param or ()),
-        params=dict(parse_param(p) for p in param or ()),
-        params_files=tuple(params_file or ()),
-        metrics_files=tuple(metrics or ()),
-        inputs=tuple(input_ or ()),
-        outputs=tuple(output or ()),
+        tag=tag or (),
+        set_param=set_param or (),
+        param=param or (),
+        metrics=metrics or (),
+        params_file=params_file or (),
+        input=input_ or (),
+        output=output or (),
         jobs=jobs,
         best=best,
     )
-    out = Output()
-    outcome = run_request(
-        open_repo(), request, on_member=lambda o: out.info("gitml: " + view.run_line(o.doc))
-    )
-    if isinstance(outcome, RunOutcome):
-        out.info("gitml: " + view.run_line(outcome.doc))
-        for line in view.code_lines(outcome.doc):
-            out.info("gitml:   " + line)
-        raise typer.Exit(outcome.exit_code)
-    for line in view.sweep_summary(outcome):
-        out.info(line)
-    raise typer.Exit(outcome.exit_code)
+    raise typer.Exit(code)
 
 
 def ls(

@@ -23,7 +23,13 @@ from gitml.records import ids
 from gitml.runs import params as params_mod
 from gitml.runs.digests import path_digest, relative_name
 from gitml.runs.env import capture_env, redact_argv
-from gitml.runs.metrics import MetricEvent, at_last_steps, read_metrics_file
+from gitml.runs.metrics import (
+    MetricEvent,
+    at_last_steps,
+    dump_history,
+    merge_events,
+    read_metrics_file,
+)
 from gitml.runs.params import Override
 from gitml.runs.record import RunFacts, Status, build_record
 from gitml.runs.spool import ENV_RUN_ID, ENV_RUN_NAME, ENV_SPOOL, read_spool
@@ -210,7 +216,7 @@ def execute_member(
             ended = now()
         reported = read_spool(str(spool))
         events = [MetricEvent(n, s, v) for n, s, v in reported.metrics]
-        events += metrics_file_events(cwd, metrics_files, before, events)
+        events = merge_events(events, metrics_file_events(cwd, metrics_files, before, events))
         outputs = digests(request.outputs, cwd, repo.workdir)
         outputs.update(digests(reported.artifacts, cwd, repo.workdir))
         status = status_of(returncode, sup.received)
@@ -236,12 +242,10 @@ def execute_member(
             outputs=outputs,
         )
         doc = build_record(facts)
-        from gitml.runs.metrics import dump_history
-
         save_run(
             repo,
             doc,
-            history=dump_history(events),
+            history=dump_history(events, merged=True),
             packages=(environment.packages_hex, environment.packages_text),
             link_checkpoint=settings.link_checkpoints,
         )

@@ -174,14 +174,18 @@ def at_last_steps(
 
 
 def summarise(
-    events: Sequence[MetricEvent],
+    events: Sequence[MetricEvent], *, merged: bool = False
 ) -> tuple[dict[str, float | int], dict[str, dict[str, float | int]]]:
-    """(last finite value per metric, {metric: {first, last, min, max, steps}})."""
+    """(last finite value per metric, {metric: {first, last, min, max, steps}}).
+
+    ``merged``: the events already come from ``merge_events``.
+    """
     by_name: dict[str, list[float | int]] = {}
     counts: dict[str, int] = {}
-    for event in merge_events(events):
+    isfinite = math.isfinite
+    for event in events if merged else merge_events(events):
         counts[event.name] = counts.get(event.name, 0) + 1
-        if math.isfinite(event.value):
+        if isfinite(event.value):
             by_name.setdefault(event.name, []).append(event.value)
     last: dict[str, float | int] = {}
     stats: dict[str, dict[str, float | int]] = {}
@@ -197,16 +201,21 @@ def summarise(
     return last, stats
 
 
-def dump_history(events: Sequence[MetricEvent]) -> bytes | None:
+def dump_history(events: Sequence[MetricEvent], *, merged: bool = False) -> bytes | None:
     """The history blob, or None when no metric has more than one value."""
-    ordered = merge_events(events)
-    names = [e.name for e in ordered]
-    if len(names) == len(set(names)):
+    ordered = events if merged else merge_events(events)
+    if len({e.name for e in ordered}) == len(ordered):
         return None
+    quoted: dict[str, str] = {}
     parts = [HISTORY_HEADER]
     for e in ordered:
-        name = f'"{e.name}"' if "," in e.name or '"' in e.name else e.name
-        parts.append(f"{name},{e.step},{format_number(e.value)}\n")
+        name = quoted.get(e.name)
+        if name is None:
+            name = quoted[e.name] = f'"{e.name}"' if "," in e.name or '"' in e.name else e.name
+        value = e.value
+        parts.append(
+            f"{name},{e.step},{value!r}\n" if type(value) is float else f"{name},{e.step},{value}\n"
+        )
     return "".join(parts).encode("utf-8")
 
 

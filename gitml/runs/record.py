@@ -33,7 +33,7 @@ class Status(StrEnum):
 
 @dataclass(frozen=True)
 class RunFacts:
-    """Everything known about a finished run."""
+    """Everything known about a finished run (``events`` as ``merge_events`` returns)."""
 
     id: str
     name: str
@@ -85,7 +85,7 @@ def code_table(code: Checkpoint) -> dict[str, Any]:
 
 def build_record(facts: RunFacts) -> dict[str, Any]:
     """The record document of ``facts`` (not yet serialised)."""
-    metrics, stats = summarise(facts.events)
+    metrics, stats = summarise(facts.events, merged=True)
     duration = max(0.0, (facts.ended - facts.started).total_seconds())
     doc: dict[str, Any] = {
         "schema": SCHEMA,
@@ -142,7 +142,7 @@ def _toml_value(value: Any) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
-        return repr(value) if math.isfinite(value) else json.dumps(str(value))
+        return repr(float(f"{value:.6g}")) if math.isfinite(value) else json.dumps(str(value))
     return json.dumps(str(value), ensure_ascii=False)
 
 

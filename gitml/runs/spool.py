@@ -123,10 +123,8 @@ class SpoolData:
 
 
 def _number(text: str) -> float | int:
-    try:
-        return int(text)
-    except ValueError:
-        return float(text)
+    body = text[1:] if text[:1] == "-" else text
+    return int(text) if body.isdigit() else float(text)
 
 
 def read_spool(path: str) -> SpoolData:
@@ -137,16 +135,18 @@ def read_spool(path: str) -> SpoolData:
             raw = fh.read()
     except FileNotFoundError:
         return data
+    metrics = data.metrics
     for line in raw.decode("utf-8", "replace").split("\n"):
         parts = line.split("\t")
+        kind = parts[0]
         try:
-            if parts[0] == "m" and len(parts) == 4:
-                data.metrics.append((parts[1], int(parts[3]), _number(parts[2])))
-            elif parts[0] == "p" and len(parts) == 3:
+            if kind == "m" and len(parts) == 4:
+                metrics.append((parts[1], int(parts[3]), _number(parts[2])))
+            elif kind == "p" and len(parts) == 3:
                 data.params[parts[1]] = json.loads(parts[2])
-            elif parts[0] == "t" and len(parts) == 3:
+            elif kind == "t" and len(parts) == 3:
                 data.tags[parts[1]] = str(json.loads(parts[2]))
-            elif parts[0] == "a" and len(parts) == 2:
+            elif kind == "a" and len(parts) == 2:
                 data.artifacts.append(parts[1])
         except ValueError:
             continue

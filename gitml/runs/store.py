@@ -15,18 +15,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from gitml.errors import AmbiguousId, GitmlError, RecordNotFound
-from gitml.records import ids
-from gitml.records.schema import validate
+from gitml.records import codec, ids
+from gitml.runs.fastschema import validate
 from gitml.runs.metrics import MetricEvent, load_history
 from gitml.runs.record import commit_message, dump_record, note_line
 from gitml.storage import RUNS_REF
 from gitml.storage.collection import Collection
 from gitml.storage.index import Index
-from gitml.storage.notes import add_note_lines
+from gitml.storage.notes import add_note_lines, read_note
 from gitml.storage.repo import GitRepo
 from gitml.storage.worktree import current_branch
 
 NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]{0,63}")
+MAX_NOTE_RUNS = 100
 DEFAULT_LIMIT = 20
 
 
@@ -82,13 +83,38 @@ def save_run(
         # (first parents are the collection's own history).
         collection.write(lambda _snap: {}, "gitml runs: start the collection")
     tip = collection.write(lambda _snap: files, commit_message(doc), extra_parents=parents)
-    add_note_lines(repo, {str(code["commit"]): [note_line(doc)]}, f"gitml note run {doc['id']}")
+    commit = str(code["commit"])
+    existing = read_note(repo, commit) or ""
+    line = note_line(doc)
+    if existing.count("\n") >= MAX_NOTE_RUNS:
+        line = more_runs_line(commit)
+        if line in existing:
+            return tip
+    add_note_lines(repo, {commit: [line]}, f"gitml note run {doc['id']}")
     return tip
 
 
+def more_runs_line(commit: str) -> str:
+    """The one line that stands for runs past MAX_NOTE_RUNS on a commit (idempotent)."""
+    query = f"code.commit = '{commit}'"
+    return f'more = "more runs: git ml ls --all --where \\"{query}\\""'
+
+
+def parse_run(path: str, data: bytes) -> dict[str, Any] | None:
+    """Index parser: run records only, validated with the fast validator."""
+    if not path.startswith("runs/") or not path.endswith(".toml"):
+        return None
+    doc = codec.loads(data, where=path)
+    validate(doc, "run", where=path)
+    return doc
+
+
 def open_index(repo: GitRepo) -> tuple[Collection, Index]:
+    """The runs collection and the index, brought up to date with the run parser."""
     collection = runs_collection(repo)
-    return collection, Index.for_collection(collection)
+    index = Index.for_collection(collection)
+    index.refresh(collection, parse_run)
+    return collection, index
 
 
 def _rows(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
@@ -30,6 +31,7 @@ from gitml.runs.execute import (
 from gitml.runs.supervise import Interrupted, Supervisor
 from gitml.storage.worktree import Checkpoint, add_worktree, remove_worktree
 
+_WORKTREE_LOCK = threading.Lock()
 _LOWER_IS_BETTER = ("loss", "err", "error", "mse", "mae", "rmse", "perplexity", "latency")
 
 
@@ -88,13 +90,17 @@ def _in_worktree(
     ws: Workspace, sup: Supervisor, request: RunRequest, member: Member, base: Checkpoint
 ) -> RunOutcome:
     holder = Path(tempfile.mkdtemp(prefix="gitml-sweep-"))
-    path = holder / "worktree"
+    # A unique folder name gives each worktree its own .git/worktrees/<name>; adding is
+    # serialised because git picks those names without a lock.
+    path = holder / f"gitml-{member.name}-{holder.name.rsplit('-', 1)[-1]}"
     try:
-        wt_repo = add_worktree(ws.repo, path, base.checkpoint)
+        with _WORKTREE_LOCK:
+            wt_repo = add_worktree(ws.repo, path, base.checkpoint)
         wt = Workspace(wt_repo, ws.settings, path / ws.rel_cwd, ws.params_files)
         return execute_member(wt, sup, request, replace(member, code_base=base))
     finally:
-        remove_worktree(ws.repo, path)
+        with _WORKTREE_LOCK:
+            remove_worktree(ws.repo, path)
         shutil.rmtree(holder, ignore_errors=True)
 
 

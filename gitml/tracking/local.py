@@ -79,7 +79,7 @@ class LocalRun(Recorder):
         if self.doc is not None:
             return self.doc
         from gitml.runs.execute import digests, identity, now
-        from gitml.runs.metrics import dump_history
+        from gitml.runs.metrics import dump_history, merge_events
         from gitml.runs.record import RunFacts, Status, build_record
         from gitml.runs.store import save_run
 
@@ -94,6 +94,7 @@ class LocalRun(Recorder):
         if exit_code is None:
             exit_code = {Status.COMPLETED: 0, Status.FAILED: 1, Status.INTERRUPTED: 130}[state]
         ws = self._ws
+        events = merge_events(self._events)
         facts = RunFacts(
             id=self.id,
             name=self.name,
@@ -109,7 +110,7 @@ class LocalRun(Recorder):
             env=self._env.info,
             message=self.message,
             params=self._params,
-            events=self._events,
+            events=events,
             tags=self._tags,
             outputs=digests(self._artifacts, ws.cwd, ws.repo.workdir),
         )
@@ -117,7 +118,7 @@ class LocalRun(Recorder):
         save_run(
             ws.repo,
             doc,
-            history=dump_history(self._events),
+            history=dump_history(events, merged=True),
             packages=(self._env.packages_hex, self._env.packages_text),
             link_checkpoint=ws.settings.link_checkpoints,
         )

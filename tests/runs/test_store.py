@@ -11,6 +11,7 @@ import gitml
 from gitml.errors import AmbiguousId, RecordNotFound
 from gitml.records import codec
 from gitml.records.schema import validate
+from gitml.runs.record import note_line
 from gitml.runs.store import InvalidRunRef, get_run, history_path, read_history, read_packages
 from gitml.storage.collection import shard_of
 from gitml.storage.repo import open_repo
@@ -120,3 +121,20 @@ def test_history_falls_back_to_summary(repo_with_commit: Path) -> None:
     assert run.doc is not None
     events = read_history(open_repo(repo_with_commit), run.doc)
     assert [(e.name, e.step, e.value) for e in events] == [("acc", 0, 0.9)]
+
+
+def test_note_keeps_one_line_per_run_up_to_a_cap(
+    repo_with_commit: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tomllib
+
+    from gitml.runs import store
+
+    monkeypatch.setattr(store, "MAX_NOTE_RUNS", 2)
+    docs = [record(repo_with_commit) for _ in range(4)]
+    note = git(repo_with_commit, "notes", "--ref=gitml", "show", "HEAD")
+    lines = note.splitlines()
+    assert len(lines) == 3
+    assert lines[:2] == sorted(note_line(d) for d in docs[:2])
+    parsed = tomllib.loads(note)
+    assert "code.commit = " in parsed["more"]
