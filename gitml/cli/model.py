@@ -33,6 +33,11 @@ def _size(size: int) -> str:
     return str(size)
 
 
+def _when(iso: str) -> str:
+    """``2026-01-02T03:04:05+00:00`` -> ``2026-01-02 03:04`` (tables; JSON keeps the full time)."""
+    return iso[:16].replace("T", " ")
+
+
 def _stages_text(stages: dict[str, Any]) -> str:
     parts = []
     for stage, value in stages.items():
@@ -114,7 +119,7 @@ def ls_cmd(json: JsonOpt = False) -> None:
         return
     rows = [{**m, "stages": _stages_text(m["stages"])} for m in models]
     out.table(
-        rows,
+        [{**r, "updated": _when(r["updated"])} for r in rows],
         ["name", "versions", "latest", "stages", "updated"],
         never_truncate=["name", "latest", "stages"],
     )
@@ -141,36 +146,45 @@ def show_cmd(name: NameArg, json: JsonOpt = False) -> None:
                 {k: v if v is not None else "(none)" for k, v in model["pending"].items()}
             )
         )
+    by_version = {v["version"]: v for v in versions}
+    for stage, held in model["stages"].items():
+        if isinstance(held, str) and held in by_version:
+            _lineage(out, stage, by_version[held])
     metrics = sorted(versions[0]["metrics"])[:3] if versions else []
     rows = []
     for v in versions:
-        art = v["artifact"]
         rows.append(
             {
                 "version": v["version"],
                 "stages": ",".join(v["stages"]),
-                "created": v["created"],
+                "created": _when(v["created"]),
                 "run": f"{v['run']} {v['run_name'] or ''}".rstrip(),
                 "code": v["code"]["commit"][:12] + ("+dirty" if v["code"].get("dirty") else ""),
-                "artifact": f"{art['digest']} {_size(art['size'])}" if art else "",
                 **{f"metrics.{m}": v["metrics"].get(m) for m in metrics},
             }
         )
     out.line()
     out.table(
         rows,
-        [
-            "version",
-            "stages",
-            "created",
-            "run",
-            "code",
-            *(f"metrics.{m}" for m in metrics),
-            "artifact",
-        ],
+        ["version", "stages", "created", "run", "code", *(f"metrics.{m}" for m in metrics)],
         headers={f"metrics.{m}": m for m in metrics},
         never_truncate=["version", "stages", "run"],
     )
+
+
+def _lineage(out: Output, stage: str, v: dict[str, Any]) -> None:
+    """Where a stage's version came from: run, code, data and artifact."""
+    code = v["code"]
+    dirty = ", with uncommitted changes" if code.get("dirty") else ""
+    out.line()
+    out.line(f"{stage} {v['version']}")
+    out.line(f"  run       {v['run']} {v['run_name'] or ''}".rstrip())
+    out.line(f"  code      {code['commit']} (checkpoint {code['checkpoint'][:12]}{dirty})")
+    for name, digest in sorted(v["inputs"].items()):
+        out.line(f"  data      {name} {digest}")
+    art = v["artifact"]
+    if art:
+        out.line(f"  artifact  {art['path']} {art['digest']} ({_size(art['size'])})")
 
 
 @model_app.command("history")
@@ -199,9 +213,9 @@ def history_cmd(
         return
     rows = [
         {
-            "time": e["time"],
+            "time": _when(e["time"]),
             "event": e["summary"],
-            "who": f"{e['who']['name']} <{e['who']['email']}>",
+            "who": e["who"]["name"],
             "commit": (e["commit"] or "")[:12],
             "source": e["source"],
         }
