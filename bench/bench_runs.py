@@ -17,6 +17,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import shutil
 import statistics
 import subprocess
@@ -60,13 +61,25 @@ def median_ms(samples: list[float]) -> float:
     return statistics.median(samples) * 1000
 
 
+CPU: dict[str, list[float]] = {}
+
+
 def timed(cmd: list[str], cwd: Path, env: dict[str, str], n: int) -> list[float]:
+    """Wall times of ``n`` runs; CPU times (user + sys of the process tree) go to CPU."""
     out = []
     for _ in range(n):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         subprocess.run(cmd, cwd=cwd, env=env, check=True, capture_output=True)
         out.append(time.perf_counter() - start)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        CPU.setdefault(" ".join(cmd[-3:]) + str(env.get("PYTHONPATH")), []).append(cpu)
     return out
+
+
+def cpu_ms(cmd: list[str], env: dict[str, str]) -> float:
+    return median_ms(CPU[" ".join(cmd[-3:]) + str(env.get("PYTHONPATH"))])
 
 
 def make_env(home: Path, pythonpath: Path) -> dict[str, str]:
@@ -119,12 +132,18 @@ def bench_overhead(tmp: Path, n: int) -> dict[str, float]:
     subprocess.run([py, "-m", "gitml", "init"], cwd=repo, env=env, check=True, capture_output=True)
     subprocess.run(["git", "add", ".gitml"], cwd=repo, env=env, check=True)
     subprocess.run(["git", "commit", "-qm", "gitml"], cwd=repo, env=env, check=True)
-    lazy_cfg = median_ms(timed([py, "-m", "gitml", "run", "--", "true"], repo, lazy_env, n))
+    run_true = [py, "-m", "gitml", "run", "--", "true"]
+    cpu_typer, cpu_lazy = cpu_ms(run_true, env), cpu_ms(run_true, lazy_env)
+    CPU.clear()
+    lazy_cfg = median_ms(timed(run_true, repo, lazy_env, n))
     return {
         "bare true": bare,
         "git ml run -- true (typer entry), overhead": typer_path - bare,
         "git ml run -- true (lazy entry), overhead": lazy_path - bare,
         "git ml run -- true (lazy entry, with .gitml/config.toml), overhead": lazy_cfg - bare,
+        "  CPU time, typer entry": cpu_typer,
+        "  CPU time, lazy entry": cpu_lazy,
+        "  CPU time, lazy entry with config": cpu_ms(run_true, lazy_env),
     }
 
 
@@ -242,6 +261,7 @@ def bench_queries(tmp: Path, n_api: int, n_where: int) -> dict[str, float]:
         cold.extend(timed(ls, repo, env, 1))
     results[f"git ml ls, {n_api} runs, cold"] = median_ms(cold)
     results[f"git ml ls, {n_api} runs, warm"] = median_ms(timed(ls, repo, env, 7))
+    results["  CPU time, ls warm"] = cpu_ms(ls, env)
     where = [*ls, "--where", "metrics.acc > 0.5 and params.lr = 0.1", "--sort", "-metrics.acc"]
     results[f"git ml ls --where, {n_api} runs, warm"] = median_ms(timed(where, repo, env, 7))
     doc = json.loads(
@@ -274,6 +294,8 @@ def main() -> None:
         report.update(
             bench_queries(tmp, 200 if args.quick else 10_000, 2_000 if args.quick else 100_000)
         )
+        load = os.getloadavg()[0]
+        print(f"(load average at the end: {load:.1f} on {os.cpu_count()} cores)")
         width = max(len(k) for k in report)
         for key, value in report.items():
             unit = "" if key.endswith("(s)") else " ms"
