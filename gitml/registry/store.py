@@ -20,16 +20,31 @@ from typing import Any
 
 from gitml.errors import RecordNotFound, RefConflict
 from gitml.records import codec
-from gitml.records.schema import validate
 from gitml.registry import records as rec
 from gitml.registry.names import version_sort_key
 from gitml.registry.stagefile import Assignments
+from gitml.runs.fastschema import validate
 from gitml.storage import REGISTRY_REF
 from gitml.storage.collection import Collection, Snapshot
 from gitml.storage.index import Index
 from gitml.storage.repo import GitRepo
 
 MAX_PLANS = 400
+
+
+def parse_registry_record(path: str, data: bytes) -> dict[str, Any] | None:
+    """Index parser: versions and events, checked with the fast schema validator."""
+    if not path.endswith(".toml"):
+        return None
+    if "/versions/" in path:
+        kind = "model-version"
+    elif "/events/" in path:
+        kind = "stage-event"
+    else:
+        return None
+    doc = codec.loads(data, where=path)
+    validate(doc, kind, where=path)
+    return doc
 
 
 def registry_collection(repo: GitRepo) -> Collection:
@@ -129,7 +144,7 @@ class RegistryIndex:
         return self.index.indexed_tip(self.collection.ref) or None
 
     def refresh(self) -> None:
-        self.index.refresh(self.collection)
+        self.index.refresh(self.collection, parse_registry_record)
 
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         self.refresh()
