@@ -229,7 +229,11 @@ class Bench:
             version = str(1 + int(version) % self.versions)
         branch = f"bench/{self.cycle}-{'i' if inproc else 'c'}"
         ops: list[tuple[str, list[str], Callable[[], None] | None]] = [
-            ("register", ["model", "register", "churn", "--run", self.run_id, "-a", "model.bin"], None),
+            (
+                "register",
+                ["model", "register", "churn", "--run", self.run_id, "-a", "model.bin"],
+                None,
+            ),
             ("promote", ["promote", "churn", version, "production"], self._commit_stages),
             ("apply", ["registry", "apply"], None),
             (
@@ -322,11 +326,16 @@ def bench_gto(sizes: list[int], reps: int, env: dict[str, str]) -> dict[str, dic
         for _ in range(reps):
             version += 1
             walls["register"].append(run("register", "churn", "--version", f"v0.0.{version}"))
-            walls["promote"].append(run("assign", "churn", "--version", f"v0.0.{version}", "--stage", "prod"))
+            walls["promote"].append(
+                run("assign", "churn", "--version", f"v0.0.{version}", "--stage", "prod")
+            )
             walls["show"].append(run("show", "churn"))
             tags += 2
         results[str(size)] = {op: statistics.median(v) * 1000 for op, v in walls.items()}
-        print(f"gto at {size} tags: " + ", ".join(f"{k} {v:.0f} ms" for k, v in results[str(size)].items()))
+        print(
+            f"gto at {size} tags: "
+            + ", ".join(f"{k} {v:.0f} ms" for k, v in results[str(size)].items())
+        )
     return results
 
 
@@ -336,7 +345,9 @@ def main() -> None:
     parser.add_argument("--sizes", help="comma-separated event counts (default 0,1000,5000,10000)")
     parser.add_argument("--reps", type=int, default=7, help="repetitions per size (median)")
     parser.add_argument("--versions", type=int, default=200, help="versions registered up front")
-    parser.add_argument("--gto", action="store_true", help="also run GTO (sizes in tags: 0,100,400)")
+    parser.add_argument(
+        "--gto", action="store_true", help="also run GTO (sizes in tags: 0,100,400)"
+    )
     args = parser.parse_args()
     sizes = [0, 500] if args.quick else [0, 1000, 5000, 10000]
     if args.sizes:
@@ -352,12 +363,16 @@ def main() -> None:
         "floor (git ml --version)": floor(bench.repo, env, reps),
         "sizes": {},
     }
-    print(f"CLI floor (interpreter + imports, `git ml --version`): {report['floor (git ml --version)']}")
+    print(
+        f"CLI floor (interpreter + imports, `git ml --version`): {report['floor (git ml --version)']}"
+    )
     for size in sizes:
         bulk = bench.grow(size)
         results = measure(bench, reps)
         report["sizes"][str(size)] = {"bulk_apply_s": bulk, "events": bench.events, **results}  # type: ignore[index]
-        print(f"\n{size} events (bulk apply to reach it: {bulk:.1f} s; load {os.getloadavg()[0]:.1f})")
+        print(
+            f"\n{size} events (bulk apply to reach it: {bulk:.1f} s; load {os.getloadavg()[0]:.1f})"
+        )
         print(f"{'operation':<18}{'wall ms':>10}{'CPU ms':>10}{'in-process ms':>16}")
         for op in OPS:
             r = results[op]

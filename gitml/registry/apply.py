@@ -20,8 +20,15 @@ from gitml.records import codec
 from gitml.registry import records as rec
 from gitml.registry.actor import Actor, actor_from, ci_branch
 from gitml.registry.derive import Derivation, Skipped, derive
-from gitml.registry.stagefile import parse
-from gitml.registry.store import Plan, open_index, registry_collection, write_planned
+from gitml.registry.stagefile import Known, parse
+from gitml.registry.store import (
+    Plan,
+    models_in,
+    open_index,
+    registry_collection,
+    version_lookup,
+    write_planned,
+)
 from gitml.runs.fastschema import validate
 from gitml.storage.collection import Snapshot
 from gitml.storage.history import file_changes, head, read_file_at
@@ -73,9 +80,7 @@ def default_branch_tip(
     return branch, sha
 
 
-def check_tip(
-    repo: GitRepo, tip: str, settings: Settings, versions: Mapping[str, list[str]]
-) -> None:
+def check_tip(repo: GitRepo, tip: str, settings: Settings, versions: Known) -> None:
     """Refuse (InvalidStages naming file, commit and field) when the file at the tip is bad."""
     data = read_file_at(repo, tip, STAGES_FILE)
     if data is None:
@@ -136,14 +141,14 @@ def apply(repo: GitRepo, settings: Settings, env: Mapping[str, str]) -> ApplyRep
     def plan(snap: Snapshot) -> Plan | None:
         with open_index(repo) as index:
             index.check_tip(snap)
-            versions = index.version_names()
-            check_tip(repo, tip, settings, versions)
-            applied = index.applied_commits()
-            state = index.state(terminal)
-            seqs = index.last_seqs()
-        changes = file_changes(repo, tip, STAGES_FILE, stop=applied.__contains__)
+            known = version_lookup(snap)
+            check_tip(repo, tip, settings, known)
+            models = models_in(snap)
+            state = index.state(models, settings.stages, terminal)
+            seqs = {m: index.max_seq(m) for m in models}
+            changes = file_changes(repo, tip, STAGES_FILE, stop=index.is_applied)
         derivation: Derivation = derive(
-            repo, changes, settings=settings, versions=versions, state=state, seqs=seqs
+            repo, changes, settings=settings, versions=known, state=state, seqs=seqs
         )
         report.skipped = derivation.skipped
         if not derivation.events:

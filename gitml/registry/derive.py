@@ -16,7 +16,7 @@ from typing import Any
 
 from gitml.config import STAGES_FILE, Settings
 from gitml.registry import records as rec
-from gitml.registry.stagefile import Assignments, InvalidStages, diff, parse
+from gitml.registry.stagefile import Assignments, InvalidStages, Known, diff, parse
 from gitml.storage.history import FileChange, last_change, merge_base
 from gitml.storage.repo import GitRepo
 
@@ -60,7 +60,7 @@ def derive(
     changes: Iterable[FileChange],
     *,
     settings: Settings,
-    versions: Mapping[str, Iterable[str]],
+    versions: Known | Mapping[str, Iterable[str]],
     state: Assignments,
     seqs: Mapping[str, int],
 ) -> Derivation:

@@ -34,7 +34,7 @@ from gitml.registry.stagefile import (
     parse,
     versions_of,
 )
-from gitml.registry.store import get_version, open_index
+from gitml.registry.store import get_version, registry_collection, version_lookup
 from gitml.storage.history import (
     advance_branch,
     commit_file,
@@ -208,8 +208,7 @@ def change_stage(
             )
     head_sha, data = _base(repo, mode)
     where = STAGES_FILE if mode is Mode.WORKTREE else f"{STAGES_FILE} (HEAD)"
-    with open_index(repo) as index:
-        known = index.version_names()
+    known = version_lookup(registry_collection(repo).snapshot())
     base = (
         parse(data, where=where, settings=settings, versions=known)
         if data is not None

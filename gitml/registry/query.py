@@ -27,7 +27,13 @@ from gitml.registry.stagefile import (
     parse,
     versions_of,
 )
-from gitml.registry.store import RegistryIndex, get_version, open_index
+from gitml.registry.store import (
+    RegistryIndex,
+    get_version,
+    open_index,
+    registry_collection,
+    versions_in,
+)
 from gitml.storage.repo import GitRepo
 
 REF_RE = re.compile(r"(?P<model>[^@:]+)(?:@(?P<stage>[^@:]+)|:(?P<version>[^@:]+))?")
@@ -81,7 +87,8 @@ def list_models(repo: GitRepo, settings: Settings) -> list[dict[str, Any]]:
     with open_index(repo) as index:
         summaries = index.version_summaries()
         names = index.version_names()
-        state = index.state(settings.terminal_stages)
+        models = [m for m, _n, _c in summaries]
+        state = index.state(models, settings.stages, settings.terminal_stages)
     out = []
     for model, count, updated in summaries:
         top = latest(names.get(model, ()))
@@ -133,8 +140,8 @@ def pending_changes(
 def show_model(repo: GitRepo, settings: Settings, model: str) -> dict[str, Any]:
     with open_index(repo) as index:
         docs = _require_model(index, model)
-        state = index.state(settings.terminal_stages, model).get(model, {})
-        events = index.last_seqs().get(model, 0)
+        state = index.state([model], settings.stages, settings.terminal_stages).get(model, {})
+        events = index.max_seq(model)
     stages = stages_json(state, settings)
     docs.sort(key=lambda d: version_sort_key(d["version"]), reverse=True)
     return {
@@ -273,15 +280,22 @@ def resolve(repo: GitRepo, settings: Settings, ref: ModelRef) -> dict[str, Any]:
     """The version record ``ref`` names (a stage resolves through the applied log)."""
     if ref.version is not None:
         return get_version(repo, ref.model, ref.version)
+    snap = registry_collection(repo).snapshot()
+    names = versions_in(snap, ref.model)
+    if not names:
+        raise RecordNotFound(
+            f"model {ref.model!r} is not registered; `git ml model ls` lists models, "
+            f"`git ml model register {ref.model} --run RUN` adds one"
+        )
+    if ref.stage is None:
+        top = latest(names)
+        assert top is not None
+        return get_version(repo, ref.model, top.text)
+    if ref.stage not in settings.stages:
+        raise UsageError(f"unknown stage {ref.stage!r} (stages: {', '.join(settings.stages)})")
     with open_index(repo) as index:
-        docs = _require_model(index, ref.model)
-        if ref.stage is None:
-            top = latest(d["version"] for d in docs)
-            assert top is not None
-            return get_version(repo, ref.model, top.text)
-        if ref.stage not in settings.stages:
-            raise UsageError(f"unknown stage {ref.stage!r} (stages: {', '.join(settings.stages)})")
-        holder = index.state(settings.terminal_stages, ref.model).get(ref.model, {}).get(ref.stage)
+        held = index.state([ref.model], [ref.stage], settings.terminal_stages)
+    holder = held.get(ref.model, {}).get(ref.stage)
     if holder is None:
         raise RecordNotFound(
             f"no version of {ref.model!r} holds {ref.stage!r} (applied on refs/gitml/registry); "

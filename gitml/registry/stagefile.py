@@ -17,7 +17,7 @@ truth; each change of it becomes stage events when ``git ml registry apply`` run
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -29,6 +29,8 @@ from gitml.registry.names import MODEL_RE, version_sort_key
 SCHEMA = "gitml/stages/1"
 STAGE_RE = re.compile(r"[a-z][a-z0-9_-]{0,31}")
 Value = str | tuple[str, ...]
+Known = Callable[[str, str | None], bool]
+"""``known(model, None)``: is the model registered; ``known(model, version)``: that version."""
 Assignments = dict[str, dict[str, Value]]
 DEFAULT_HEADER = (
     "# Desired stage assignments, reviewed in pull requests. The copy on the default branch\n"
@@ -74,7 +76,7 @@ def parse(
     *,
     where: str = STAGES_FILE,
     settings: Settings | None = None,
-    versions: Mapping[str, Iterable[str]] | None = None,
+    versions: Known | Mapping[str, Iterable[str]] | None = None,
 ) -> StageFile:
     """Parse and check a stages file; InvalidStages names the file and the field.
 
@@ -82,7 +84,8 @@ def parse(
     a JSON Schema validator, so replaying thousands of commits stays fast.
 
     With ``settings`` every stage must be configured (and hold the right shape); with
-    ``versions`` (model -> registered versions) every model and version must exist.
+    ``versions`` (a lookup, or model -> registered versions) every model and version must
+    exist.
     """
     text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
     try:
@@ -151,25 +154,35 @@ def _value(
 
 def check_versions(
     assignments: Mapping[str, Mapping[str, Value]],
-    versions: Mapping[str, Iterable[str]],
+    versions: Known | Mapping[str, Iterable[str]],
     *,
     where: str = STAGES_FILE,
 ) -> None:
     """Every assigned model and version must be registered."""
+    known = versions if callable(versions) else _lookup(versions)
     for model, stages in assignments.items():
-        known = set(versions.get(model, ()))
-        if not known:
+        if not known(model, None):
             raise InvalidStages(
                 f"{where}: models.{model}: model {model!r} has no registered version; "
                 f"register one with `git ml model register {model} --run RUN`"
             )
         for stage, value in stages.items():
             for version in (value,) if isinstance(value, str) else value:
-                if version not in known:
+                if not known(model, version):
                     raise InvalidStages(
                         f"{where}: models.{model}.{stage}: version {version!r} of {model!r} is "
                         f"not registered; `git ml model show {model}` lists its versions"
                     )
+
+
+def _lookup(versions: Mapping[str, Iterable[str]]) -> Known:
+    sets = {model: set(names) for model, names in versions.items()}
+
+    def known(model: str, version: str | None) -> bool:
+        names = sets.get(model, set())
+        return bool(names) if version is None else version in names
+
+    return known
 
 
 def dumps(stage_file: StageFile) -> str:

@@ -22,7 +22,7 @@ from gitml.errors import RecordNotFound, RefConflict
 from gitml.records import codec
 from gitml.registry import records as rec
 from gitml.registry.names import version_sort_key
-from gitml.registry.stagefile import Assignments
+from gitml.registry.stagefile import Assignments, Known, Value
 from gitml.runs.fastschema import validate
 from gitml.storage import REGISTRY_REF
 from gitml.storage.collection import Collection, Snapshot
@@ -128,42 +128,72 @@ def load_version(snap: Snapshot, model: str, version: str) -> dict[str, Any] | N
     return codec.to_jsonable(doc)  # type: ignore[no-any-return]
 
 
-def registered_versions(snap: Snapshot, models: Iterable[str]) -> dict[str, list[str]]:
-    return {m: versions_in(snap, m) for m in models}
+def version_lookup(snap: Snapshot) -> Known:
+    """``known(model, version)`` answered from the snapshot's tree (no scan)."""
+
+    def known(model: str, version: str | None) -> bool:
+        if version is None:
+            return snap.exists(rec.versions_dir(model))
+        return snap.exists(rec.version_path(model, version))
+
+    return known
+
+
+_EVENT = f"kind = '{rec.EVENT_SCHEMA}'"
+_INDEXES = (
+    "CREATE INDEX IF NOT EXISTS registry_event_stage ON records(ref, "
+    "json_extract(doc, '$.model'), json_extract(doc, '$.stage'), json_extract(doc, '$.seq')) "
+    f"WHERE {_EVENT}",
+    "CREATE INDEX IF NOT EXISTS registry_event_commit ON records(ref, "
+    f"json_extract(doc, '$.commit')) WHERE {_EVENT}",
+)
+
+
+def _range(prefix: str) -> list[str]:
+    """Bounds of the paths under ``prefix/`` (a primary-key range scan)."""
+    return [prefix + "/", prefix + "0"]
 
 
 class RegistryIndex:
-    """Indexed queries over the registry collection (use as ``with open_index(repo) as q``)."""
+    """Indexed queries over the registry collection (use as ``with open_index(repo) as q``).
+
+    Besides the shared records table it keeps two partial expression indexes on stage
+    events, (model, stage, seq) and (commit), so the applied state and the "already
+    applied?" question cost an index seek each, however long the log.
+    """
 
     def __init__(self, collection: Collection, index: Index) -> None:
         self.collection = collection
         self.index = index
+        self._ready = False
 
     @property
     def tip(self) -> str | None:
         return self.index.indexed_tip(self.collection.ref) or None
 
     def refresh(self) -> None:
+        if not self._ready:
+            conn = self.index.connect()
+            for ddl in _INDEXES:
+                conn.execute(ddl)
+            self._ready = True
         self.index.refresh(self.collection, parse_registry_record)
+
+    def check_tip(self, snap: Snapshot) -> None:
+        """Refresh; Replan when the index does not show exactly ``snap``."""
+        self.refresh()
+        if self.tip != (str(snap.tip) if snap.tip is not None else None):
+            raise Replan
 
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         self.refresh()
         return list(self.index.connect().execute(sql, [self.collection.ref, *params]))
 
-    def models(self) -> list[str]:
-        rows = self._query(
-            "SELECT DISTINCT json_extract(doc, '$.model') FROM records "
-            "WHERE ref=? AND kind=? AND error IS NULL ORDER BY 1",
-            [rec.VERSION_SCHEMA],
-        )
-        return [str(r[0]) for r in rows]
-
     def versions(self, model: str) -> list[dict[str, Any]]:
-        """Version records of ``model``, oldest version first (version order)."""
-        lo = rec.versions_dir(model) + "/"
+        """Version records of ``model``, in version order."""
         rows = self._query(
             "SELECT doc FROM records WHERE ref=? AND path >= ? AND path < ? AND error IS NULL",
-            [lo, lo[:-1] + "0"],
+            _range(rec.versions_dir(model)),
         )
         docs = [_json(r[0]) for r in rows]
         docs.sort(key=lambda d: version_sort_key(str(d["version"])))
@@ -178,50 +208,28 @@ class RegistryIndex:
         )
         return [(str(m), int(n), str(c)) for m, n, c in rows]
 
-    def version_names(self, models: Iterable[str] | None = None) -> dict[str, list[str]]:
+    def version_names(self) -> dict[str, list[str]]:
+        """model -> registered versions (every version record: a scan)."""
         rows = self._query(
             "SELECT json_extract(doc, '$.model'), json_extract(doc, '$.version') FROM records "
             "WHERE ref=? AND kind=? AND error IS NULL",
             [rec.VERSION_SCHEMA],
         )
-        wanted = set(models) if models is not None else None
         out: dict[str, list[str]] = {}
         for model, version in rows:
-            if wanted is None or model in wanted:
-                out.setdefault(str(model), []).append(str(version))
+            out.setdefault(str(model), []).append(str(version))
         return out
 
-    def events(self, model: str | None = None) -> list[dict[str, Any]]:
-        """Stage events in replay order (of one model, or of all, by model then seq)."""
-        if model is None:
-            rows = self._query(
-                "SELECT doc FROM records WHERE ref=? AND kind=? AND error IS NULL ORDER BY path",
-                [rec.EVENT_SCHEMA],
-            )
-        else:
-            lo = rec.events_dir(model) + "/"
-            rows = self._query(
-                "SELECT doc FROM records WHERE ref=? AND path >= ? AND path < ? "
-                "AND error IS NULL ORDER BY path",
-                [lo, lo[:-1] + "0"],
-            )
-        docs = [_json(r[0]) for r in rows]
-        docs.sort(key=lambda d: (d["model"], d["seq"], d["id"]))
-        return docs
-
-    def check_tip(self, snap: Snapshot) -> None:
-        """Refresh; Replan when the index does not show exactly ``snap``."""
-        self.refresh()
-        if self.tip != (str(snap.tip) if snap.tip is not None else None):
-            raise Replan
-
-    def last_seqs(self) -> dict[str, int]:
+    def events(self, model: str) -> list[dict[str, Any]]:
+        """Stage events of ``model`` in replay order (seq, then id)."""
         rows = self._query(
-            "SELECT json_extract(doc, '$.model'), max(json_extract(doc, '$.seq')) FROM records "
-            "WHERE ref=? AND kind=? AND error IS NULL GROUP BY 1",
-            [rec.EVENT_SCHEMA],
+            "SELECT doc FROM records WHERE ref=? AND path >= ? AND path < ? "
+            "AND error IS NULL ORDER BY path",
+            _range(rec.events_dir(model)),
         )
-        return {str(m): int(q) for m, q in rows}
+        docs = [_json(r[0]) for r in rows]
+        docs.sort(key=lambda d: (d["seq"], d["id"]))
+        return docs
 
     def event_rows(self) -> list[tuple[str, dict[str, Any]]]:
         """(path, doc) of every valid stage event, by path."""
@@ -231,50 +239,67 @@ class RegistryIndex:
         )
         return [(str(p), _json(d)) for p, d in rows]
 
-    def applied_commits(self) -> set[str]:
-        rows = self._query(
-            "SELECT DISTINCT json_extract(doc, '$.commit') FROM records "
-            "WHERE ref=? AND kind=? AND error IS NULL",
-            [rec.EVENT_SCHEMA],
+    def max_seq(self, model: str) -> int:
+        """The model's highest event sequence number (0 when none): one primary-key seek."""
+        [(path,)] = self._query(
+            "SELECT max(path) FROM records WHERE ref=? AND path >= ? AND path < ?",
+            _range(rec.events_dir(model)),
         )
-        return {str(r[0]) for r in rows}
+        if not path:
+            return 0
+        return rec.seq_of_name(str(path).rsplit("/", 1)[-1]) or 0
 
-    def state(self, terminal: Iterable[str], model: str | None = None) -> Assignments:
-        """Current assignments by replay: the last event per stage (per version if terminal)."""
-        where = "ref=? AND kind=? AND error IS NULL"
-        params: list[Any] = [rec.EVENT_SCHEMA]
-        if model is not None:
-            lo = rec.events_dir(model) + "/"
-            where += " AND path >= ? AND path < ?"
-            params += [lo, lo[:-1] + "0"]
+    def is_applied(self, commit: str) -> bool:
+        """Whether any event came from ``commit`` (an index seek)."""
         rows = self._query(
-            "SELECT m, s, v, a, rs, rv FROM ("
-            " SELECT m, s, v, a,"
-            "  row_number() OVER (PARTITION BY m, s ORDER BY q DESC, id DESC) AS rs,"
-            "  row_number() OVER (PARTITION BY m, s, v ORDER BY q DESC, id DESC) AS rv"
-            " FROM (SELECT json_extract(doc, '$.model') AS m, json_extract(doc, '$.stage') AS s,"
-            "  json_extract(doc, '$.version') AS v, json_extract(doc, '$.action') AS a,"
-            "  json_extract(doc, '$.seq') AS q, id FROM records WHERE " + where + ")"
-            ") WHERE (rs = 1 OR rv = 1) AND a = 'assign'",
-            params,
+            "SELECT 1 FROM records INDEXED BY registry_event_commit "
+            f"WHERE ref=? AND {_EVENT} AND json_extract(doc, '$.commit') = ? LIMIT 1",
+            [commit],
         )
+        return bool(rows)
+
+    def stage_events(self, model: str, stage: str, *, last: bool = False) -> list[dict[str, Any]]:
+        """Events of one stage of one model in replay order (``last``: only the newest)."""
+        order = "DESC LIMIT 1" if last else ""
+        rows = self._query(
+            "SELECT doc FROM records INDEXED BY registry_event_stage "
+            f"WHERE ref=? AND {_EVENT} "
+            "AND json_extract(doc, '$.model') = ? AND json_extract(doc, '$.stage') = ? "
+            f"AND error IS NULL ORDER BY json_extract(doc, '$.seq') {order}",
+            [model, stage],
+        )
+        docs = [_json(r[0]) for r in rows]
+        docs.sort(key=lambda d: (d["seq"], d["id"]))
+        return docs
+
+    def state(
+        self, models: Iterable[str], stages: Iterable[str], terminal: Iterable[str]
+    ) -> Assignments:
+        """Applied assignments of ``models`` by replay: one index seek per model and stage.
+
+        A stage of the ordered list is held by the version of its newest event when that
+        event assigns; a terminal stage holds every version whose newest event assigns it.
+        """
         final = set(terminal)
-        out: dict[str, dict[str, Any]] = {}
-        for m, s, v, _a, rs, rv in rows:
-            stages = out.setdefault(str(m), {})
-            if s in final:
-                if rv == 1:
-                    stages.setdefault(str(s), []).append(str(v))
-            elif rs == 1:
-                stages[str(s)] = str(v)
-        return {
-            m: {
-                s: (tuple(sorted(v, key=version_sort_key)) if isinstance(v, list) else v)
-                for s, v in stages.items()
-            }
-            for m, stages in out.items()
-            if stages
-        }
+        wanted = list(stages)
+        out: Assignments = {}
+        for model in models:
+            held: dict[str, Value] = {}
+            for stage in wanted:
+                if stage in final:
+                    members: dict[str, bool] = {}
+                    for event in self.stage_events(model, stage):
+                        members[str(event["version"])] = event["action"] == "assign"
+                    chosen = sorted((v for v, on in members.items() if on), key=version_sort_key)
+                    if chosen:
+                        held[stage] = tuple(chosen)
+                else:
+                    newest = self.stage_events(model, stage, last=True)
+                    if newest and newest[0]["action"] == "assign":
+                        held[stage] = str(newest[0]["version"])
+            if held:
+                out[model] = held
+        return out
 
     def errors(self) -> Iterator[tuple[str, str]]:
         yield from self.index.errors(self.collection)
