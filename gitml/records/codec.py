@@ -7,6 +7,7 @@ lets collections merge as a union and detect real conflicts.
 from __future__ import annotations
 
 import math
+import sys
 import tomllib
 from collections.abc import Mapping
 from datetime import date, datetime, time
@@ -56,7 +57,9 @@ def loads(text: str | bytes, *, where: str) -> Doc:
 
 
 def to_jsonable(value: Any) -> Any:
-    """Convert TOML values (dates, times) into JSON-compatible ones."""
+    """Convert TOML values into JSON-compatible ones (dates as ISO text, NaN as null)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None if math.isnan(value) else math.copysign(sys.float_info.max, value)
     if isinstance(value, Mapping):
         return {k: to_jsonable(v) for k, v in value.items()}
     if isinstance(value, list):

@@ -44,3 +44,15 @@ def test_loads_rejects_non_utf8_bytes() -> None:
 def test_round_trip_keeps_types() -> None:
     doc = {"i": 3, "f": 0.25, "s": "x", "b": True, "l": [1, "a"], "t": {"k": 1.5}}
     assert codec.loads(codec.dumps(doc), where="x") == doc
+
+
+def test_to_jsonable_maps_non_finite_numbers_to_valid_json() -> None:
+    import json
+
+    doc = codec.loads("a = nan\nb = inf\nc = -inf\n", where="x")
+    text = json.dumps(codec.to_jsonable(doc), allow_nan=False)
+    assert json.loads(text) == {
+        "a": None,
+        "b": 1.7976931348623157e308,
+        "c": -1.7976931348623157e308,
+    }

@@ -1,0 +1,21 @@
+"""Errors of the data layer, all ``GitmlError`` subclasses with one-line messages."""
+
+from __future__ import annotations
+
+from gitml.errors import GitmlError
+
+
+class DataError(GitmlError):
+    """A data file, digest or cache object cannot be used as asked."""
+
+
+class SourceChanged(DataError):
+    """A file changed between being hashed and being stored; running again fixes it."""
+
+
+class IntegrityError(DataError):
+    """Stored content no longer hashes to its name (a corrupt cache or remote object)."""
+
+
+class RemoteError(GitmlError):
+    """A data remote is misconfigured, unreachable or refuses an operation."""

@@ -1,0 +1,139 @@
+"""Bring work-tree files into the cache: list, hash (via the stat cache), store.
+
+This is the content half of ``git ml data add``; the caller then writes the manifest
+record and the pointer file from ``AddResult.digests``.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from gitml.data.cache import Cache, StoreMethod
+from gitml.data.digest import Digest
+from gitml.data.errors import DataError
+from gitml.data.statcache import FileStat, HashResult, StatCache, hash_with_cache
+
+if TYPE_CHECKING:
+    from gitml.data.progress import Progress
+
+SKIP_DIRS = frozenset({".git"})
+
+
+def list_files(root: str | os.PathLike[str], paths: Iterable[str | os.PathLike[str]]) -> list[str]:
+    """The files under ``paths`` as sorted POSIX paths relative to ``root``.
+
+    A directory contributes every regular file below it (``.git`` directories skipped,
+    symlinks to files followed, symlinks to directories not descended into); a file
+    contributes itself. Paths outside ``root``, missing paths and special files raise
+    ``DataError``.
+    """
+    base = Path(root).resolve()
+    found: set[str] = set()
+    for given in paths:
+        path = Path(given) if Path(given).is_absolute() else base / given
+        path = Path(os.path.normpath(path))
+        try:
+            rel = path.relative_to(base)
+        except ValueError:
+            raise DataError(f"'{given}' is outside the work tree '{base}'") from None
+        try:
+            st = path.stat()
+        except FileNotFoundError:
+            raise DataError(f"'{given}' does not exist") from None
+        if stat.S_ISDIR(st.st_mode):
+            found.update(_walk(path, rel.as_posix()))
+        elif stat.S_ISREG(st.st_mode):
+            found.add(rel.as_posix())
+        else:
+            raise DataError(f"'{given}' is not a regular file or directory")
+    return sorted(found)
+
+
+def _walk(directory: Path, rel: str) -> Iterable[str]:
+    stack = [(os.fspath(directory), "" if rel == "." else rel + "/")]
+    while stack:
+        path, prefix = stack.pop()
+        with os.scandir(path) as entries:
+            for entry in entries:
+                name = prefix + entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    if entry.name not in SKIP_DIRS:
+                        stack.append((entry.path, name + "/"))
+                elif entry.is_file(follow_symlinks=True):
+                    yield name
+                elif not entry.is_symlink():
+                    raise DataError(f"'{name}' is not a regular file; only files can be tracked")
+
+
+@dataclass(frozen=True, slots=True)
+class AddResult:
+    """What ``add_files`` did."""
+
+    digests: dict[str, Digest]  # relpath -> digest, for every added file
+    rehashed: frozenset[str]  # relpaths whose content was read (the rest hit the stat cache)
+    stored: dict[str, StoreMethod]  # relpaths whose content entered the cache, and how
+
+
+def add_files(
+    root: str | os.PathLike[str],
+    relpaths: Iterable[str],
+    cache: Cache,
+    statcache: StatCache,
+    *,
+    jobs: int | None = None,
+    progress: Progress | None = None,
+) -> AddResult:
+    """Hash ``relpaths`` (only the changed ones are read) and store new content in ``cache``.
+
+    Raises ``DataError`` if a path does not exist and ``SourceChanged`` if a file changes
+    while being added (running again completes the add).
+    """
+    result = hash_with_cache(root, relpaths, statcache, jobs=jobs, progress=progress, record=False)
+    if result.missing:
+        raise DataError(f"'{min(result.missing)}' does not exist")
+    prefix = os.fspath(root) + os.sep
+    first: dict[Digest, str] = {}
+    for rel, digest in result.digests.items():
+        first.setdefault(digest, rel)
+    # Content read just now goes straight to ``store`` (which skips present objects);
+    # for stat-cache hits one existence check avoids re-reading an unchanged file.
+    todo = [
+        (prefix + rel, digest)
+        for digest, rel in first.items()
+        if rel in result.rehashed or not cache.has(digest)
+    ]
+    methods = cache.store_many(todo, jobs=jobs, progress=progress)
+    stored: dict[str, StoreMethod] = {
+        path[len(prefix) :]: m for path, m in methods.items() if m is not StoreMethod.PRESENT
+    }
+    statcache.record(_entries(prefix, result, stored), result.stamp_ns)
+    return AddResult(digests=result.digests, rehashed=result.rehashed, stored=stored)
+
+
+def _entries(
+    prefix: str, result: HashResult, stored: dict[str, StoreMethod]
+) -> list[tuple[str, FileStat, Digest]]:
+    """Stat-cache entries for the files just read, recorded once they are in the cache.
+
+    A hard link and its ``chmod`` move the file's ``ctime`` only: if size, inode and
+    ``mtime`` are unchanged the content is too (the racy rule still applies), so the new
+    stat is recorded and the next status need not read the file again.
+    """
+    entries = []
+    for rel in result.steady:
+        fs = result.stats[rel]
+        if stored.get(rel) is StoreMethod.HARDLINK:
+            try:
+                now = FileStat.of(os.stat(prefix + rel))  # noqa: PTH116 - one per file
+            except OSError:
+                continue
+            if now[:4] != fs[:4]:
+                continue
+            fs = now
+        entries.append((rel, fs, result.digests[rel]))
+    return entries

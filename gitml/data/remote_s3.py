@@ -1,0 +1,256 @@
+"""S3-compatible data remotes through boto3 (the optional extra ``gitml[s3]``).
+
+``s3://bucket/prefix`` holds objects under ``prefix/<2 hex>/<30 hex>``. Endpoint, region
+and credentials come from the usual AWS settings (``AWS_ENDPOINT_URL``, ``AWS_PROFILE``,
+``AWS_ACCESS_KEY_ID``..., ``~/.aws/config``) unless given as options. A PUT is atomic, so
+a killed upload leaves no object; downloads are streamed to a temporary file, verified,
+and renamed.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from functools import partial
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from gitml.data._fileio import create_temp, publish, unlink_quietly
+from gitml.data.digest import (
+    BIG_FILE,
+    Digest,
+    hash_bytes,
+    hash_file,
+    is_hex,
+    open_regular,
+    parse_digest,
+    run_parallel,
+)
+from gitml.data.errors import DataError, RemoteError
+from gitml.data.remotes import corrupt_local_object, corrupt_remote_object
+
+OPTIONS = ("endpoint_url", "region", "profile", "connect_timeout", "read_timeout", "max_attempts")
+_HEAD_THRESHOLD = 256  # up to this many digests, HEAD each; above, list the prefix
+_HEAD_JOBS = 16
+_CHUNK = 1 << 20
+_LIST_PAGE = 1000
+
+
+class S3Remote:
+    """A data remote in an S3 bucket (AWS or any S3-compatible server)."""
+
+    def __init__(
+        self,
+        bucket: str,
+        prefix: str = "",
+        *,
+        endpoint_url: str | None = None,
+        region: str | None = None,
+        profile: str | None = None,
+        connect_timeout: float = 5.0,
+        read_timeout: float = 60.0,
+        max_attempts: int = 3,
+    ) -> None:
+        self.bucket = bucket
+        self.prefix = prefix.strip("/")
+        self.url = f"s3://{bucket}/{self.prefix}" if self.prefix else f"s3://{bucket}"
+        try:
+            import boto3
+            import boto3.exceptions
+            import botocore.config
+            import botocore.exceptions
+        except ImportError:
+            raise RemoteError(
+                f"data remote '{self.url}' needs boto3; install it with: pip install 'gitml[s3]'"
+            ) from None
+        self._errors: tuple[type[Exception], ...] = (
+            botocore.exceptions.BotoCoreError,
+            botocore.exceptions.ClientError,
+            boto3.exceptions.Boto3Error,
+        )
+        config = botocore.config.Config(
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
+            retries={"max_attempts": max_attempts, "mode": "standard"},
+            max_pool_connections=32,
+        )
+        try:
+            session = boto3.session.Session(profile_name=profile, region_name=region)
+            self.client: Any = session.client("s3", endpoint_url=endpoint_url, config=config)
+        except self._errors as exc:
+            raise self._error(exc, "configure") from exc
+        self.endpoint: str = self.client.meta.endpoint_url
+
+    @classmethod
+    def from_url(cls, url: str, **options: Any) -> S3Remote:
+        """Parse ``s3://bucket[/prefix]``; ``options`` are the keyword arguments above."""
+        unknown = sorted(set(options) - set(OPTIONS))
+        if unknown:
+            raise RemoteError(
+                f"unknown option(s) {', '.join(unknown)} for data remote '{url}'; "
+                f"known: {', '.join(OPTIONS)}"
+            )
+        parts = urlsplit(url)
+        if not parts.netloc or parts.query or parts.fragment:
+            raise RemoteError(f"invalid S3 data remote '{url}': expected s3://bucket/prefix")
+        return cls(parts.netloc, parts.path, **options)
+
+    def _key(self, digest: str) -> str:
+        hex32 = parse_digest(digest).hex
+        key = f"{hex32[:2]}/{hex32[2:]}"
+        return f"{self.prefix}/{key}" if self.prefix else key
+
+    def _error(self, exc: Exception, action: str) -> RemoteError:
+        """One line naming the remote and what to check, for a boto3/botocore error."""
+        import botocore.exceptions as bx
+
+        where = f"data remote '{self.url}' (endpoint {getattr(self, 'endpoint', 'default')})"
+        if isinstance(exc, bx.ProfileNotFound):
+            return RemoteError(f"{exc} for {where}; check AWS_PROFILE and ~/.aws/config")
+        if isinstance(exc, bx.NoCredentialsError | bx.PartialCredentialsError):
+            return RemoteError(
+                f"no usable AWS credentials for {where}; set AWS_ACCESS_KEY_ID and "
+                f"AWS_SECRET_ACCESS_KEY, or AWS_PROFILE, or configure ~/.aws/credentials"
+            )
+        if isinstance(exc, bx.EndpointConnectionError | bx.ConnectTimeoutError):
+            return RemoteError(
+                f"cannot reach {where}: {exc}; check the endpoint URL, the network and any proxy"
+            )
+        if isinstance(exc, bx.ReadTimeoutError):
+            return RemoteError(f"{where} timed out during {action}; check the network, then retry")
+        if isinstance(exc, bx.ClientError):
+            error = exc.response.get("Error", {})
+            code = str(error.get("Code", "?"))
+            if code in ("NoSuchBucket", "404") and action == "check":
+                return RemoteError(
+                    f"bucket '{self.bucket}' does not exist at {where}; create it or fix the URL"
+                )
+            if code in ("AccessDenied", "403", "InvalidAccessKeyId", "SignatureDoesNotMatch"):
+                return RemoteError(
+                    f"{where} denied {action} ({code}); check the credentials and the bucket policy"
+                )
+            return RemoteError(
+                f"{where} refused {action}: {code} {error.get('Message', '')}".strip()
+            )
+        return RemoteError(f"{action} failed on {where}: {exc}")
+
+    def check(self) -> None:
+        """Probe the bucket (``HeadBucket``); raise a one-line ``RemoteError`` if unusable."""
+        try:
+            self.client.head_bucket(Bucket=self.bucket)
+        except self._errors as exc:
+            raise self._error(exc, "check") from exc
+
+    def _head(self, digest: Digest) -> bool:
+        try:
+            self.client.head_object(Bucket=self.bucket, Key=self._key(digest))
+        except self._errors as exc:
+            code = getattr(exc, "response", {}).get("Error", {}).get("Code")
+            if code in ("404", "NoSuchKey", "NotFound"):
+                return False
+            raise self._error(exc, "a lookup") from exc
+        return True
+
+    def has_many(self, digests: Iterable[str]) -> set[Digest]:
+        wanted = sorted({parse_digest(d) for d in digests})
+        if len(wanted) > _HEAD_THRESHOLD:
+            return set(wanted) & set(self.iter_digests())
+        found = run_parallel([partial(self._head, d) for d in wanted], _HEAD_JOBS)
+        return {d for d, present in zip(wanted, found, strict=True) if present}
+
+    def upload(self, digest: str, src_path: str | os.PathLike[str]) -> int:
+        digest = parse_digest(digest)
+        fd, st = open_regular(src_path)
+        try:
+            if st.st_size < BIG_FILE:
+                data = _read_all(fd, st.st_size)
+                actual = hash_bytes(data)
+            else:
+                data, actual = None, hash_file(src_path)
+        finally:
+            os.close(fd)
+        if actual != digest:
+            raise corrupt_local_object(src_path, digest, actual)
+        try:
+            if data is not None:
+                self.client.put_object(Bucket=self.bucket, Key=self._key(digest), Body=data)
+            else:
+                self.client.upload_file(os.fspath(src_path), self.bucket, self._key(digest))
+        except self._errors as exc:
+            raise self._error(exc, "upload") from exc
+        return st.st_size
+
+    def download(self, digest: str, dest_path: str | os.PathLike[str]) -> int:
+        digest = parse_digest(digest)
+        dest = Path(dest_path)
+        try:
+            response = self.client.get_object(Bucket=self.bucket, Key=self._key(digest))
+        except self._errors as exc:
+            code = getattr(exc, "response", {}).get("Error", {}).get("Code")
+            if code in ("404", "NoSuchKey"):
+                raise RemoteError(f"object {digest} is not on data remote '{self.url}'") from exc
+            raise self._error(exc, "download") from exc
+        import xxhash
+
+        hasher = xxhash.xxh3_128()
+        size = 0
+        fd, tmp = create_temp(dest.parent, dest.name)
+        try:
+            try:
+                for chunk in response["Body"].iter_chunks(_CHUNK):
+                    hasher.update(chunk)
+                    size += len(chunk)
+                    view = memoryview(chunk)
+                    while view:
+                        view = view[os.write(fd, view) :]
+                actual = Digest.from_hex(hasher.hexdigest())
+                if actual != digest:
+                    raise corrupt_remote_object(self.url, digest, actual)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            publish(tmp, dest)
+        except self._errors as exc:
+            unlink_quietly(tmp)
+            raise self._error(exc, "download") from exc
+        except OSError as exc:
+            unlink_quietly(tmp)
+            raise DataError(f"cannot write '{dest}': {exc}") from exc
+        except BaseException:
+            unlink_quietly(tmp)
+            raise
+        return size
+
+    def iter_digests(self) -> Iterator[Digest]:
+        start = f"{self.prefix}/" if self.prefix else ""
+        try:
+            pages = self.client.get_paginator("list_objects_v2").paginate(
+                Bucket=self.bucket, Prefix=start, PaginationConfig={"PageSize": _LIST_PAGE}
+            )
+            for page in pages:
+                for item in page.get("Contents", ()):
+                    rest = item["Key"][len(start) :]
+                    if len(rest) == 33 and rest[2] == "/":
+                        head, tail = rest[:2], rest[3:]
+                        if is_hex(head, 2) and is_hex(tail, 30):
+                            yield Digest.from_hex(head + tail)
+        except self._errors as exc:
+            raise self._error(exc, "listing") from exc
+
+    def remove(self, digest: str) -> None:
+        """Delete an object (absent objects are not an error on S3)."""
+        try:
+            self.client.delete_object(Bucket=self.bucket, Key=self._key(digest))
+        except self._errors as exc:
+            raise self._error(exc, "delete") from exc
+
+
+def _read_all(fd: int, size: int) -> bytes:
+    parts = []
+    while True:
+        chunk = os.read(fd, max(size, _CHUNK))
+        if not chunk:
+            break
+        parts.append(chunk)
+    return b"".join(parts)

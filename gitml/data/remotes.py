@@ -1,0 +1,205 @@
+"""Data remotes: where cache objects are shared. A directory, or S3-compatible storage.
+
+A remote keeps the cache's layout, ``<root>/<2 hex>/<30 hex>``, so a directory remote is
+simply another cache. Objects appear atomically (temporary file and rename; an S3 PUT is
+atomic by itself) and every download is verified against its digest.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+from urllib.parse import unquote, urlsplit
+
+from gitml.data._fileio import unlink_quietly, write_verified
+from gitml.data.cache import OBJECT_MODE, TEMP_DIR
+from gitml.data.digest import Digest, is_hex, open_regular, parse_digest
+from gitml.data.errors import DataError, IntegrityError, RemoteError
+
+_LIST_THRESHOLD = 2048  # above this many digests, list the shards instead of stat-ing each
+
+
+@runtime_checkable
+class Remote(Protocol):
+    """What ``push`` and ``pull`` need from a data remote. Methods are thread-safe."""
+
+    url: str
+
+    def has_many(self, digests: Iterable[str]) -> set[Digest]:
+        """Those of ``digests`` present on the remote."""
+        ...
+
+    def upload(self, digest: str, src_path: str | os.PathLike[str]) -> int:
+        """Store the file ``src_path`` as ``digest``; returns the bytes sent.
+
+        Raises ``IntegrityError`` (and sends nothing) if the file does not hash to ``digest``.
+        """
+        ...
+
+    def download(self, digest: str, dest_path: str | os.PathLike[str]) -> int:
+        """Write the object to ``dest_path``; returns its size.
+
+        ``dest_path`` appears only complete and verified: on a hash mismatch the partial
+        download is deleted and ``IntegrityError`` raised.
+        """
+        ...
+
+    def iter_digests(self) -> Iterator[Digest]:
+        """Every object on the remote."""
+        ...
+
+
+def corrupt_remote_object(url: str, digest: str, actual: Digest) -> IntegrityError:
+    return IntegrityError(
+        f"object {digest} on data remote '{url}' is corrupt (its content hashes to {actual}); "
+        f"delete it there and push it again from a clone that has it"
+    )
+
+
+def corrupt_local_object(
+    path: str | os.PathLike[str], digest: str, actual: Digest
+) -> IntegrityError:
+    return IntegrityError(
+        f"'{os.fsdecode(path)}' should hold {digest} but hashes to {actual}; "
+        f"it was not uploaded. Delete it and add or pull it again"
+    )
+
+
+class DirectoryRemote:
+    """A remote in a local or mounted directory (which must exist)."""
+
+    def __init__(self, path: str | os.PathLike[str], *, durable: bool = True) -> None:
+        self.root = Path(path)
+        self.url = os.fspath(path)
+        self.durable = durable
+        self.temp_dir = self.root / TEMP_DIR
+
+    def check(self) -> None:
+        """Raise ``RemoteError`` unless the directory exists."""
+        if not self.root.is_dir():
+            raise RemoteError(
+                f"data remote '{self.url}' is not a directory; create it, or check that its "
+                f"volume is mounted"
+            )
+
+    def _object(self, digest: str) -> Path:
+        hex32 = parse_digest(digest).hex
+        return self.root / hex32[:2] / hex32[2:]
+
+    def has_many(self, digests: Iterable[str]) -> set[Digest]:
+        wanted = {parse_digest(d) for d in digests}
+        if len(wanted) > _LIST_THRESHOLD:
+            return wanted & set(self.iter_digests())
+        return {d for d in wanted if self._object(d).exists()}
+
+    def upload(self, digest: str, src_path: str | os.PathLike[str]) -> int:
+        digest = parse_digest(digest)
+        fd, st = open_regular(src_path)
+        try:
+            write_verified(
+                fd,
+                self._object(digest),
+                digest,
+                temp_dir=self.temp_dir,
+                mismatch=lambda actual: corrupt_local_object(src_path, digest, actual),
+                mode=OBJECT_MODE,
+                durable=self.durable,
+            )
+        except OSError as exc:
+            raise RemoteError(f"cannot write to data remote '{self.url}': {exc}") from exc
+        finally:
+            os.close(fd)
+        return st.st_size
+
+    def download(self, digest: str, dest_path: str | os.PathLike[str]) -> int:
+        digest = parse_digest(digest)
+        dest = Path(dest_path)
+        try:
+            fd, st = open_regular(self._object(digest))
+        except DataError:
+            raise RemoteError(f"object {digest} is not on data remote '{self.url}'") from None
+        try:
+            write_verified(
+                fd,
+                dest,
+                digest,
+                temp_dir=dest.parent,
+                mismatch=lambda actual: corrupt_remote_object(self.url, digest, actual),
+                durable=self.durable,
+            )
+        except OSError as exc:
+            raise DataError(f"cannot write '{dest}': {exc}") from exc
+        finally:
+            os.close(fd)
+        return st.st_size
+
+    def iter_digests(self) -> Iterator[Digest]:
+        try:
+            shards = list(os.scandir(self.root))
+        except OSError as exc:
+            raise RemoteError(f"cannot list data remote '{self.url}': {exc.strerror}") from exc
+        for shard in shards:
+            if is_hex(shard.name, 2) and shard.is_dir(follow_symlinks=False):
+                with os.scandir(shard.path) as entries:
+                    for entry in entries:
+                        if is_hex(entry.name, 30):
+                            yield Digest.from_hex(shard.name + entry.name)
+
+    def remove(self, digest: str) -> bool:
+        """Delete an object; returns whether it was there."""
+        path = self._object(digest)
+        existed = path.exists()
+        unlink_quietly(path)
+        return existed
+
+
+def _file_url_path(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.netloc not in ("", "localhost"):
+        raise RemoteError(
+            f"data remote '{url}' names host '{parts.netloc}'; file:// URLs must be local "
+            f"(file:///absolute/path)"
+        )
+    if parts.query or parts.fragment:
+        raise RemoteError(f"data remote '{url}' has a query or fragment; use file:///absolute/path")
+    return unquote(parts.path)
+
+
+def open_remote(url: str, *, check: bool = True, **options: Any) -> Remote:
+    """The remote at ``url``: a directory path, ``file://...`` or ``s3://bucket/prefix``.
+
+    S3 options: ``endpoint_url``, ``region``, ``profile``, ``connect_timeout``,
+    ``read_timeout``, ``max_attempts`` (credentials and defaults come from the usual AWS
+    environment variables and config files). With ``check`` the remote is probed now, so
+    a wrong path or an unreachable endpoint fails here with a one-line ``RemoteError``.
+    """
+    scheme = urlsplit(url).scheme.lower() if "://" in url else ""
+    remote: Remote
+    if scheme in ("", "file"):
+        if options:
+            raise RemoteError(
+                f"unknown option(s) {', '.join(sorted(options))} for directory data remote '{url}'"
+            )
+        path = _file_url_path(url) if scheme == "file" else url
+        if not path:
+            raise RemoteError("empty data remote URL; use a directory path or s3://bucket/prefix")
+        directory = DirectoryRemote(path)
+        directory.url = url
+        if check:
+            directory.check()
+        remote = directory
+    elif scheme == "s3":
+        from gitml.data.remote_s3 import S3Remote
+
+        s3 = S3Remote.from_url(url, **options)
+        if check:
+            s3.check()
+        remote = s3
+    else:
+        raise RemoteError(
+            f"unsupported data remote URL '{url}': use a directory path, file:///path, "
+            f"or s3://bucket/prefix"
+        )
+    return remote

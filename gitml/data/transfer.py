@@ -1,0 +1,113 @@
+"""``push`` and ``pull``: move cache objects to and from a data remote, in parallel.
+
+Objects already at the destination are skipped (one batched existence check). A corrupt
+object is reported in ``TransferReport.failed`` and the others still move; any other
+error (remote unreachable, disk full) stops the transfer and is raised.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import partial
+from typing import TYPE_CHECKING
+
+from gitml.data.cache import Cache
+from gitml.data.digest import Digest, parse_digest, run_parallel
+from gitml.data.errors import IntegrityError
+
+if TYPE_CHECKING:
+    from gitml.data.progress import Progress
+    from gitml.data.remotes import Remote
+
+DEFAULT_JOBS = 8
+
+_Outcome = tuple[Digest, int, str | None]
+
+
+@dataclass(frozen=True, slots=True)
+class TransferReport:
+    """The outcome of a ``push`` or ``pull``."""
+
+    transferred: frozenset[Digest] = frozenset()
+    skipped: frozenset[Digest] = frozenset()  # already at the destination
+    missing: frozenset[Digest] = frozenset()  # not at the source either
+    failed: Mapping[Digest, str] = field(default_factory=dict)  # corrupt: digest -> message
+    nbytes: int = 0  # bytes moved
+
+    @property
+    def ok(self) -> bool:
+        """Every requested object is now at the destination."""
+        return not self.missing and not self.failed
+
+
+def _report(outcomes: list[_Outcome], skipped: set[Digest], missing: set[Digest]) -> TransferReport:
+    return TransferReport(
+        transferred=frozenset(d for d, _, err in outcomes if err is None),
+        skipped=frozenset(skipped),
+        missing=frozenset(missing),
+        failed={d: err for d, _, err in outcomes if err is not None},
+        nbytes=sum(n for _, n, err in outcomes if err is None),
+    )
+
+
+def push(
+    cache: Cache,
+    remote: Remote,
+    digests: Iterable[str],
+    *,
+    jobs: int | None = None,
+    progress: Progress | None = None,
+) -> TransferReport:
+    """Upload those of ``digests`` the remote lacks; digests not in the cache are ``missing``."""
+    wanted = {parse_digest(d) for d in digests}
+    missing = {d for d in wanted if not cache.has(d)}
+    candidates = wanted - missing
+    present = remote.has_many(candidates) if candidates else set()
+    todo = sorted(candidates - present)
+    if progress is not None:
+        progress.add_total(files=len(todo), nbytes=sum(cache.size_of(d) for d in todo))
+    tasks = [partial(_upload, cache, remote, d, progress) for d in todo]
+    return _report(run_parallel(tasks, jobs or DEFAULT_JOBS), present, missing)
+
+
+def _upload(cache: Cache, remote: Remote, digest: Digest, progress: Progress | None) -> _Outcome:
+    try:
+        nbytes = remote.upload(digest, cache.path_of(digest))
+    except IntegrityError as exc:
+        return digest, 0, str(exc)
+    if progress is not None:
+        progress.update(files=1, nbytes=nbytes)
+    return digest, nbytes, None
+
+
+def pull(
+    cache: Cache,
+    remote: Remote,
+    digests: Iterable[str],
+    *,
+    jobs: int | None = None,
+    progress: Progress | None = None,
+) -> TransferReport:
+    """Download those of ``digests`` the cache lacks; digests not on the remote are ``missing``."""
+    wanted = {parse_digest(d) for d in digests}
+    present = {d for d in wanted if cache.has(d)}
+    candidates = wanted - present
+    available = remote.has_many(candidates) if candidates else set()
+    todo = sorted(available)
+    if progress is not None:
+        progress.add_total(files=len(todo))
+    tasks = [partial(_download, cache, remote, d, progress) for d in todo]
+    return _report(run_parallel(tasks, jobs or DEFAULT_JOBS), present, candidates - available)
+
+
+def _download(cache: Cache, remote: Remote, digest: Digest, progress: Progress | None) -> _Outcome:
+    tmp = cache.temp_path(digest)
+    try:
+        nbytes = remote.download(digest, tmp)
+    except IntegrityError as exc:
+        return digest, 0, str(exc)
+    cache.adopt(tmp, digest)
+    if progress is not None:
+        progress.update(files=1, nbytes=nbytes)
+    return digest, nbytes, None

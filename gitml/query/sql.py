@@ -1,0 +1,212 @@
+"""Translate a parsed query into an SQLite condition over a JSON text column.
+
+The condition has exactly the three-valued meaning of ``evaluate``: it uses json_type()
+to tell booleans, numbers and strings apart (json_extract() turns true into 1) and binds
+every literal and JSON path as a ``?`` parameter. Object keys made of printable ASCII
+other than ``"`` and ``\\`` are addressed with a quoted JSON path (``$."params"."a.b"``);
+other keys (non-ASCII ones are stored \\u-escaped) are looked up with json_each().
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+
+from gitml.query.ast import (
+    And,
+    Compare,
+    Expr,
+    Field,
+    FieldKind,
+    In,
+    IsNull,
+    Like,
+    Not,
+    Op,
+    Operand,
+    Or,
+    SortKey,
+)
+from gitml.query.literals import like_glob
+
+_COLUMN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)?")
+_EPOCH_JULIAN_DAY = "2440587.5"
+_NUMBER = ("'integer'", "'real'")
+_TEXT = ("'text'",)
+_BOOLEAN = ("'true'", "'false'")
+
+Bind = Callable[[object], str]
+
+
+def to_sql(expr: Expr, column: str = "doc") -> tuple[str, list[object]]:
+    """An SQLite condition equivalent to ``matches(expr, doc)`` and its parameters."""
+    params: list[object] = []
+
+    def bind(value: object) -> str:
+        params.append(value)
+        return "?"
+
+    return _Translator(_checked(column), bind).expr(expr), params
+
+
+def sort_sql(keys: Sequence[SortKey], column: str = "doc") -> str:
+    """An ORDER BY list (without the keywords) for ``keys``; missing values sort last.
+
+    It takes no parameters: JSON paths are inlined as quoted SQL string literals.
+    """
+    translator = _Translator(_checked(column), _sql_literal)
+    parts = []
+    for key in keys:
+        value = translator.sort_value(key.field)
+        parts.append(f"{value} {'DESC' if key.descending else 'ASC'} NULLS LAST")
+    return ", ".join(parts)
+
+
+def _checked(column: str) -> str:
+    if not _COLUMN.fullmatch(column):
+        raise ValueError(f"not a column name: {column!r}")
+    return column
+
+
+def _single_form(field: Field, operand: Operand) -> tuple[object, tuple[str, ...]] | None:
+    """The one literal form an operand has and the JSON types it meets, if just one."""
+    if field.kind is FieldKind.TIME:
+        return None
+    forms: list[tuple[object, tuple[str, ...]]] = []
+    if operand.number is not None:
+        forms.append((operand.number, _NUMBER))
+    if operand.text is not None:
+        forms.append((operand.text, _TEXT))
+    if operand.boolean is not None:
+        forms.append((int(operand.boolean), _BOOLEAN))
+    return forms[0] if len(forms) == 1 else None
+
+
+def _sql_literal(value: object) -> str:
+    """A JSON path or key as a quoted SQL string (sort keys take no parameters)."""
+    if not isinstance(value, str) or "\x00" in value:
+        raise ValueError(f"cannot inline {value!r} in SQL")
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _plain(key: str) -> bool:
+    """Whether a quoted JSON path label can address ``key`` in SQLite."""
+    return all(" " <= ch <= "~" and ch not in '"\\' for ch in key)
+
+
+def _json_path(keys: Sequence[str]) -> str:
+    return "$" + "".join(f'."{key}"' for key in keys)
+
+
+def _time(value_sql: str) -> str:
+    return f"round((julianday({value_sql}) - {_EPOCH_JULIAN_DAY}) * 86400000.0)"
+
+
+class _Translator:
+    def __init__(self, column: str, bind: Bind) -> None:
+        self.column = column
+        self.bind = bind
+
+    def expr(self, expr: Expr) -> str:
+        match expr:
+            case Compare(field, op, operand):
+                return self.compare(field, op, operand)
+            case Like(field, pattern, insensitive):
+                value = self.value(field)
+                subject = f"lower({value})" if insensitive else value
+                glob = self.bind(like_glob(pattern, insensitive))
+                return self._confirmed(field, f"{subject} GLOB {glob}", _TEXT, negative=False)
+            case In(field, operands):
+                return self.member(field, operands)
+            case IsNull(field):
+                return f"({self.value(field)} IS NULL)"
+            case Not(inner):
+                return f"(NOT {self.expr(inner)})"
+            case And(exprs):
+                return "(" + " AND ".join(self.expr(e) for e in exprs) + ")"
+            case Or(exprs):
+                return "(" + " OR ".join(self.expr(e) for e in exprs) + ")"
+        raise TypeError(f"not a query expression: {expr!r}")
+
+    # Parameters bind in the order they appear, so every method builds its text left
+    # to right, calling bind() (through value(), type() or directly) in that order.
+
+    def compare(self, field: Field, op: Op, operand: Operand) -> str:
+        form = _single_form(field, operand)
+        if form is not None:
+            literal, types = form
+            comparison = f"{self.value(field)} {op} {self.bind(literal)}"
+            return self._confirmed(field, comparison, types, negative=op is Op.NE)
+        parts = [f"(CASE coalesce({self.type(field)}, 'null') WHEN 'null' THEN NULL"]
+        if field.kind is FieldKind.TIME:
+            time = _time(self.value(field))
+            parts.append(f"WHEN 'text' THEN {time} {op} {self.bind(operand.number)}")
+        else:
+            if operand.boolean is not None:
+                flag = int(operand.boolean)
+                parts.append(f"WHEN 'true' THEN 1 {op} {self.bind(flag)}")
+                parts.append(f"WHEN 'false' THEN 0 {op} {self.bind(flag)}")
+            if operand.number is not None:
+                for json_type in _NUMBER:
+                    value = self.value(field)
+                    parts.append(f"WHEN {json_type} THEN {value} {op} {self.bind(operand.number)}")
+            if operand.text is not None:
+                value = self.value(field)
+                parts.append(f"WHEN 'text' THEN {value} {op} {self.bind(operand.text)}")
+        parts.append(f"ELSE {1 if op is Op.NE else 0} END)")
+        return " ".join(parts)
+
+    def member(self, field: Field, operands: Sequence[Operand]) -> str:
+        forms = [_single_form(field, o) for o in operands]
+        types = {form[1] for form in forms if form is not None}
+        if None in forms or len(types) != 1:
+            return "(" + " OR ".join(self.compare(field, Op.EQ, o) for o in operands) + ")"
+        value = self.value(field)
+        items = ", ".join(self.bind(form[0]) for form in forms if form is not None)
+        return self._confirmed(field, f"{value} IN ({items})", types.pop(), negative=False)
+
+    def _confirmed(
+        self, field: Field, comparison: str, types: tuple[str, ...], negative: bool
+    ) -> str:
+        """``comparison`` on json_extract()'s value, made exact by a JSON type check.
+
+        The SQL comparison is NULL exactly when the value is missing or null; when it is
+        true (or false, for ``!=``) the value may still be of a type the literal does not
+        meet (json_extract() gives 1 for true and JSON text for arrays), which only then
+        costs a json_type() call. Against another type ``!=`` holds and the rest fail.
+        """
+        listed = ", ".join(types)
+        if negative:
+            check = f"{self.type(field)} NOT IN ({listed})"
+            return f"(CASE ({comparison}) WHEN 1 THEN 1 WHEN 0 THEN {check} END)"
+        check = f"{self.type(field)} IN ({listed})"
+        return f"(CASE ({comparison}) WHEN 1 THEN {check} WHEN 0 THEN 0 END)"
+
+    def sort_value(self, field: Field) -> str:
+        if field.kind is FieldKind.TIME:
+            kind = self.type(field)
+            return f"(CASE {kind} WHEN 'text' THEN {_time(self.value(field))} END)"
+        return self.value(field)
+
+    def type(self, field: Field) -> str:
+        return self._lookup(field, "json_type", "type")
+
+    def value(self, field: Field) -> str:
+        return self._lookup(field, "json_extract", "value")
+
+    def _lookup(self, field: Field, function: str, each_column: str) -> str:
+        path = field.path
+        odd = next((i for i, key in enumerate(path) if not _plain(key)), None)
+        if odd is None:
+            return f"{function}({self.column}, {self.bind(_json_path(path))})"
+        rest = path[odd + 1 :]
+        if not all(_plain(key) for key in rest):
+            raise ValueError(f"cannot address {field.name!r} in SQL")
+        selected = each_column
+        if rest:
+            selected = (
+                f"CASE type WHEN 'object' THEN {function}(value, {self.bind(_json_path(rest))}) END"
+            )
+        source = self.bind(_json_path(path[:odd]))
+        key = self.bind(path[odd])
+        return f"(SELECT {selected} FROM json_each({self.column}, {source}) WHERE key = {key})"

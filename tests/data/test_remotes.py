@@ -1,0 +1,130 @@
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pytest
+
+from gitml.data import remotes
+from gitml.data.cache import Cache
+from gitml.data.digest import Digest, hash_bytes
+from gitml.data.errors import IntegrityError, RemoteError
+from gitml.data.remotes import DirectoryRemote, Remote, open_remote
+
+from .conftest import write
+
+
+@pytest.fixture
+def remote_dir(tmp_path: Path) -> Path:
+    path = tmp_path / "remote"
+    path.mkdir()
+    return path
+
+
+def test_open_remote_directory_path_and_file_url(remote_dir: Path) -> None:
+    for url in (str(remote_dir), remote_dir.as_uri(), f"file://localhost{remote_dir}"):
+        remote = open_remote(url)
+        assert isinstance(remote, DirectoryRemote)
+        assert isinstance(remote, Remote)
+        assert remote.root == remote_dir
+        assert remote.url == url
+
+
+def test_open_remote_file_url_with_spaces(tmp_path: Path) -> None:
+    path = tmp_path / "with space"
+    path.mkdir()
+    assert open_remote(path.as_uri()).root == path  # type: ignore[attr-defined]
+
+
+def test_open_remote_missing_directory_is_one_clear_line(tmp_path: Path) -> None:
+    with pytest.raises(RemoteError) as info:
+        open_remote(str(tmp_path / "unmounted"))
+    message = str(info.value)
+    assert "unmounted" in message
+    assert "mounted" in message
+    assert "\n" not in message
+
+
+@pytest.mark.parametrize(
+    ("url", "match"),
+    [
+        ("gs://bucket/x", "unsupported data remote URL 'gs://bucket/x'"),
+        ("http://example.com/x", "unsupported data remote URL"),
+        ("file://otherhost/x", "names host 'otherhost'"),
+        ("", "empty data remote URL"),
+    ],
+)
+def test_open_remote_rejects_bad_urls(url: str, match: str) -> None:
+    with pytest.raises(RemoteError, match=match):
+        open_remote(url)
+
+
+def test_open_remote_directory_rejects_options(remote_dir: Path) -> None:
+    with pytest.raises(RemoteError, match=r"unknown option.*endpoint_url"):
+        open_remote(str(remote_dir), endpoint_url="http://x")
+
+
+def test_directory_round_trip(tmp_path: Path, remote_dir: Path) -> None:
+    remote = DirectoryRemote(remote_dir)
+    digest = write(tmp_path / "src", b"round trip")
+    assert remote.has_many([digest]) == set()
+    assert remote.upload(digest, tmp_path / "src") == 10
+    obj = remote_dir / digest.hex[:2] / digest.hex[2:]
+    assert obj.read_bytes() == b"round trip"
+    assert stat.S_IMODE(obj.stat().st_mode) == 0o444
+    assert remote.has_many([digest, hash_bytes(b"other")]) == {digest}
+    assert list(remote.iter_digests()) == [digest]
+    assert remote.download(digest, tmp_path / "back" / "file") == 10
+    assert (tmp_path / "back" / "file").read_bytes() == b"round trip"
+    assert remote.remove(digest)
+    assert not remote.remove(digest)
+
+
+def test_directory_has_many_by_listing(
+    tmp_path: Path, remote_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(remotes, "_LIST_THRESHOLD", 1)
+    remote = DirectoryRemote(remote_dir)
+    digests = [write(tmp_path / f"s{i}", f"{i}".encode()) for i in range(4)]
+    for i in range(2):
+        remote.upload(digests[i], tmp_path / f"s{i}")
+    assert remote.has_many(digests) == set(digests[:2])
+
+
+def test_directory_upload_refuses_corrupt_source(tmp_path: Path, remote_dir: Path) -> None:
+    remote = DirectoryRemote(remote_dir)
+    digest = write(tmp_path / "src", b"expected")
+    (tmp_path / "src").write_bytes(b"rotten!!")
+    with pytest.raises(IntegrityError, match="was not uploaded"):
+        remote.upload(digest, tmp_path / "src")
+    assert list(remote.iter_digests()) == []
+    assert not any((remote_dir / "tmp").iterdir())
+
+
+def test_directory_download_verifies_and_deletes_on_mismatch(
+    tmp_path: Path, remote_dir: Path
+) -> None:
+    remote = DirectoryRemote(remote_dir)
+    digest = write(tmp_path / "src", b"the truth")
+    remote.upload(digest, tmp_path / "src")
+    obj = remote_dir / digest.hex[:2] / digest.hex[2:]
+    obj.chmod(0o644)
+    obj.write_bytes(b"a lie!!!!")
+    dest_dir = tmp_path / "dest"
+    dest_dir.mkdir()
+    with pytest.raises(IntegrityError, match=f"object {digest} on data remote .* is corrupt"):
+        remote.download(digest, dest_dir / "f")
+    assert list(dest_dir.iterdir()) == []
+
+
+def test_directory_download_missing_object(tmp_path: Path, remote_dir: Path) -> None:
+    with pytest.raises(RemoteError, match="is not on data remote"):
+        DirectoryRemote(remote_dir).download(hash_bytes(b"?"), tmp_path / "f")
+
+
+def test_directory_remote_is_a_cache_layout(tmp_path: Path, remote_dir: Path) -> None:
+    """A directory remote can be opened as a cache: same ``<2>/<30>`` layout."""
+    remote = DirectoryRemote(remote_dir)
+    digest: Digest = write(tmp_path / "src", b"same layout")
+    remote.upload(digest, tmp_path / "src")
+    assert Cache(remote_dir).verify(digest)
