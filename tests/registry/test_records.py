@@ -83,3 +83,22 @@ def test_mlflow_payloads_match_the_webhook_shapes() -> None:
     assert rec.mlflow_payload(event) == {"name": "churn", "alias": "production", "version": "1.4.0"}
     deleted = {**event, "event": rec.ALIAS_DELETED}
     assert rec.mlflow_payload(deleted) == {"name": "churn", "alias": "production"}
+
+
+def test_fast_settings_match_the_config_module(tmp_path: Path) -> None:
+    from gitml.config import CONFIG_FILE, default_config_doc
+    from gitml.config import load_settings as slow
+    from gitml.errors import ConfigError
+    from gitml.records import codec
+    from gitml.registry.settings import load_settings as fast
+
+    assert fast(tmp_path) == slow(tmp_path)
+    doc = default_config_doc()
+    doc["stages"] = {"order": ["dev", "prod"], "terminal": ["retired"]}
+    (tmp_path / ".gitml").mkdir()
+    (tmp_path / CONFIG_FILE).write_text(codec.dumps(doc))
+    assert fast(tmp_path) == slow(tmp_path)
+    assert fast(tmp_path).stages == ("dev", "prod", "retired")
+    (tmp_path / CONFIG_FILE).write_text(codec.dumps({**doc, "stagez": {}}))
+    with pytest.raises(ConfigError, match=r"stagez: is not a known field"):
+        fast(tmp_path)
