@@ -241,7 +241,7 @@ def get_cmd(
     json: JsonOpt = False,
 ) -> None:
     """Print the path of a version's artifact, verified against its digest."""
-    from gitml.registry.query import get_artifact
+    from gitml.registry.deploy import get_artifact
 
     repo, settings = _settings_repo()
     result = get_artifact(repo, settings, ref, to=to)
@@ -254,6 +254,39 @@ def get_cmd(
         f"{result['model']} {result['version']}: {result['digest']} "
         f"({_size(result['size'])}) verified"
     )
+
+
+@model_app.command("push")
+def push_cmd(
+    ref: Annotated[
+        str,
+        typer.Argument(help="NAME (every version), NAME:VERSION or NAME@STAGE."),
+    ],
+    remote: Annotated[
+        str | None,
+        typer.Option("--remote", "-r", help="The data remote (default: the configured one)."),
+    ] = None,
+    json: JsonOpt = False,
+) -> None:
+    """Upload artifacts to the data remote, so other clones and deployments can get them."""
+    from gitml.registry.deploy import push_artifacts
+
+    repo, settings = _settings_repo()
+    result = push_artifacts(repo, settings, ref, remote=remote)
+    out = Output(json)
+    if json:
+        out.json(result)
+    else:
+        out.line(
+            f"{result['model']}: {len(result['uploaded'])} artifact(s) uploaded, "
+            f"{len(result['present'])} already on {result['remote']}"
+        )
+        for digest in result["missing"]:
+            out.warn(f"{digest} is not in the local cache; push it from the clone that has it")
+        for digest, message in result["failed"].items():
+            out.error(f"{digest}: {message}")
+    if result["missing"] or result["failed"]:
+        raise typer.Exit(1)
 
 
 def register(app: typer.Typer) -> None:

@@ -1,23 +1,26 @@
-"""Model artifacts in the content-addressed cache ``.git/gitml/cache/<2 hex>/<30 hex>``.
+"""Model artifacts as data: hashed, kept in the content-addressed cache, pushed and pulled.
 
-A small adapter with the data layer's conventions (``xxh3-128:<32 hex>`` digests, the same
-cache layout, objects written through a temporary file and an atomic rename, read-only),
-so that it can delegate to ``gitml.data`` (store, materialize, push to a data remote)
-without changing a record.
+The registry stores artifacts exactly as the data layer stores dataset files
+(``gitml.data``): ``xxh3-128:<32 hex>`` digests, objects in ``.git/gitml/cache/<2>/<30>``,
+transfers to and from the configured data remote. Artifacts enter the cache by reflink or
+copy, never by hard link, so a training script can keep overwriting its model file in
+place.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gitml.errors import GitmlError
 
-ALGORITHM = "xxh3-128"
-CHUNK = 1 << 20
+if TYPE_CHECKING:
+    from gitml.config import Settings
+    from gitml.data.cache import Cache
+    from gitml.data.remotes import Remote
+    from gitml.data.transfer import TransferReport
 
 
 class ArtifactError(GitmlError):
@@ -34,103 +37,92 @@ class Artifact:
         return {"path": self.path, "digest": self.digest, "size": self.size}
 
 
-def cache_root(state_dir: Path) -> Path:
-    return state_dir / "cache"
+def open_cache(state_dir: Path) -> Cache:
+    from gitml.data.cache import Cache, LinkMode
 
-
-def object_path(state_dir: Path, digest: str) -> Path:
-    algorithm, _, hexdigest = digest.partition(":")
-    if algorithm != ALGORITHM or len(hexdigest) != 32:
-        raise ArtifactError(
-            f"unsupported artifact digest {digest!r} (expected {ALGORITHM}:<32 hex>)"
-        )
-    return cache_root(state_dir) / hexdigest[:2] / hexdigest[2:]
+    return Cache(state_dir / "cache", link=LinkMode.REFLINK)
 
 
 def hash_file(path: Path) -> tuple[str, int]:
     """(digest, size) of a file's content."""
-    import xxhash
+    from gitml.data.digest import hash_file as data_hash
 
-    hasher = xxhash.xxh3_128()
-    size = 0
-    with path.open("rb") as fh:
-        while chunk := fh.read(CHUNK):
-            hasher.update(chunk)
-            size += len(chunk)
-    return f"{ALGORITHM}:{hasher.hexdigest()}", size
+    return str(data_hash(path)), path.stat().st_size
 
 
 def store(state_dir: Path, source: Path, rel: str) -> Artifact:
-    """Hash ``source`` while copying it into the cache; returns what the record keeps."""
-    import xxhash
-
+    """Hash ``source`` and put it into the cache; returns what the record keeps."""
     if not source.is_file():
         kind = "a folder" if source.is_dir() else "missing"
         raise ArtifactError(
             f"artifact {rel}: is {kind}; register one file (pack a folder into an archive first)"
         )
-    root = cache_root(state_dir)
-    tmp_dir = root / "tmp"
-    tmp_dir.mkdir(parents=True, exist_ok=True)
-    hasher = xxhash.xxh3_128()
-    size = 0
-    fd, tmp_name = tempfile.mkstemp(dir=tmp_dir, prefix="artifact-")
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as out, source.open("rb") as src:
-            while chunk := src.read(CHUNK):
-                hasher.update(chunk)
-                out.write(chunk)
-                size += len(chunk)
-        digest = f"{ALGORITHM}:{hasher.hexdigest()}"
-        target = object_path(state_dir, digest)
-        if target.is_file():
-            tmp.unlink()
-        else:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            tmp.chmod(0o444)
-            tmp.replace(target)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise ArtifactError(f"artifact {rel}: cannot copy into the cache: {exc.strerror}") from None
+    digest, size = hash_file(source)
+    open_cache(state_dir).store(source, digest)
     return Artifact(rel, digest, size)
 
 
-def fetch(state_dir: Path, artifact: Artifact, *, where: str) -> Path:
-    """The verified cache object of ``artifact``; ArtifactError when missing or damaged."""
-    path = object_path(state_dir, artifact.digest)
-    if not path.is_file():
+def _remote(settings: Settings, name: str | None) -> Remote:
+    from gitml.data.remotes import open_remote
+
+    remote = settings.remote(name)
+    options = {k: v for k, v in remote.options.items() if k != "jobs"}
+    return open_remote(remote.url, **options)
+
+
+def fetch(
+    state_dir: Path, artifact: Artifact, *, where: str, settings: Settings | None = None
+) -> Path:
+    """The verified cache object of ``artifact``, pulled from the data remote if needed."""
+    cache = open_cache(state_dir)
+    if not cache.has(artifact.digest) and settings is not None and settings.data_remotes:
+        pull(state_dir, settings, [artifact.digest])
+    if not cache.has(artifact.digest):
+        hint = (
+            "no data remote is configured (`[data.remotes]` in .gitml/config.toml)"
+            if settings is None or not settings.data_remotes
+            else "the data remote does not have it either"
+        )
         raise ArtifactError(
             f"{where}: artifact {artifact.digest} ({artifact.path}) is not in the local cache "
-            f"{cache_root(state_dir)}; register it in this clone or fetch it from the data remote "
-            "(`git ml data pull`)"
+            f"{cache.root} and {hint}; push it from the clone that registered it "
+            "(`git ml model push`)"
         )
-    digest, size = hash_file(path)
-    if digest != artifact.digest or size != artifact.size:
+    path = cache.path_of(artifact.digest)
+    if not cache.verify(artifact.digest) or path.stat().st_size != artifact.size:
         raise ArtifactError(
-            f"{where}: the cached artifact {path} is damaged (content hashes to {digest}, "
-            f"{size} bytes; the record says {artifact.digest}, {artifact.size} bytes); "
-            "delete it and fetch it again"
+            f"{where}: the cached artifact {path} is damaged (it no longer hashes to "
+            f"{artifact.digest}); delete it and fetch it again"
         )
     return path
 
 
-def materialize(state_dir: Path, artifact: Artifact, target_dir: Path, *, where: str) -> Path:
+def materialize(
+    state_dir: Path,
+    artifact: Artifact,
+    target_dir: Path,
+    *,
+    where: str,
+    settings: Settings | None = None,
+) -> Path:
     """Copy the verified artifact to ``target_dir/<file name>`` (atomically) and return it."""
-    source = fetch(state_dir, artifact, where=where)
-    target_dir.mkdir(parents=True, exist_ok=True)
+    fetch(state_dir, artifact, where=where, settings=settings)
     target = target_dir / Path(artifact.path).name
-    fd, tmp_name = tempfile.mkstemp(dir=target_dir, prefix=".gitml-get-")
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        shutil.copyfile(source, tmp)
-        tmp.chmod(0o644)
-        tmp.replace(target)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise ArtifactError(f"{target}: cannot write the artifact: {exc.strerror}") from None
-    digest, size = hash_file(target)
-    if digest != artifact.digest or size != artifact.size:
-        raise ArtifactError(f"{target}: the copy does not match {artifact.digest}; try again")
+    open_cache(state_dir).materialize(artifact.digest, target)
     return target
+
+
+def push(
+    state_dir: Path, settings: Settings, digests: Iterable[str], remote: str | None = None
+) -> TransferReport:
+    from gitml.data.transfer import push as data_push
+
+    return data_push(open_cache(state_dir), _remote(settings, remote), digests)
+
+
+def pull(
+    state_dir: Path, settings: Settings, digests: Iterable[str], remote: str | None = None
+) -> TransferReport:
+    from gitml.data.transfer import pull as data_pull
+
+    return data_pull(open_cache(state_dir), _remote(settings, remote), digests)

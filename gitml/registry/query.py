@@ -11,12 +11,10 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
-from pathlib import Path
 from typing import Any
 
 from gitml.config import STAGES_FILE, Settings
 from gitml.errors import GitmlError, RecordNotFound, UsageError
-from gitml.registry import artifacts
 from gitml.registry import records as rec
 from gitml.registry.names import check_model_name, latest, parse_version, version_sort_key
 from gitml.registry.stagefile import (
@@ -307,33 +305,3 @@ def resolve(repo: GitRepo, settings: Settings, ref: ModelRef) -> dict[str, Any]:
             f"name one as {ref.model}:VERSION"
         )
     return get_version(repo, ref.model, holder)
-
-
-def get_artifact(
-    repo: GitRepo, settings: Settings, text: str, *, to: Path | None = None
-) -> dict[str, Any]:
-    """The verified artifact of a version: its cache path, or a copy in ``to``."""
-    ref = parse_ref(text)
-    doc = resolve(repo, settings, ref)
-    art = doc.get("artifact")
-    if not art:
-        raise RecordNotFound(
-            f"{ref.model} {doc['version']} has no artifact; register one with "
-            f"`git ml model register {ref.model} --run RUN --artifact PATH`"
-        )
-    artifact = artifacts.Artifact(art["path"], art["digest"], int(art["size"]))
-    where = f"{ref.model} {doc['version']}"
-    if to is None:
-        path = artifacts.fetch(repo.state_dir, artifact, where=where)
-    else:
-        path = artifacts.materialize(repo.state_dir, artifact, to, where=where)
-    return {
-        "model": ref.model,
-        "version": doc["version"],
-        "stage": ref.stage,
-        "digest": artifact.digest,
-        "size": artifact.size,
-        "path": str(path),
-        "verified": True,
-        "run": doc["run"]["id"],
-    }

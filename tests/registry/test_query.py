@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -147,3 +148,38 @@ def test_tables_never_truncate_versions() -> None:
 def test_json_is_spelled_the_same_and_parses(live: Path) -> None:
     for args in (("model", "ls"), ("model", "show", "churn"), ("model", "history", "churn")):
         json.loads(ok(*args, "--json"))
+
+
+def test_artifacts_travel_through_the_data_remote(
+    live: Path, remote: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = tmp_path / "store"
+    store.mkdir()
+    config = live / ".gitml" / "config.toml"
+    config.write_text(
+        config.read_text()
+        + f'\n[data]\ndefault_remote = "store"\n\n[data.remotes.store]\nurl = "{store}"\n'
+    )
+    git(live, "commit", "-q", "-am", "data remote")
+    git(live, "remote", "add", "origin", str(remote))
+    git(live, "push", "-q", "origin", "main")
+    ok("push")
+    pushed = ok_json("model", "push", "churn@production")
+    assert pushed["versions"] == ["1.1.0"]
+    assert len(pushed["uploaded"]) == 1
+    again = ok_json("model", "push", "churn")
+    assert len(again["uploaded"]) == 2
+    assert len(again["present"]) == 1
+    other = tmp_path / "other"
+    git(tmp_path, "clone", "-q", str(remote), str(other))
+    monkeypatch.chdir(other)
+    ok("pull")
+    got = ok_json("model", "get", "churn@production", "--to", str(tmp_path / "deploy"))
+    assert (tmp_path / "deploy" / MODEL_FILE).read_bytes() == b"model 1.1.0\n"
+    assert got["version"] == "1.1.0"
+    shutil.rmtree(store)
+    store.mkdir()
+    missing = cli("model", "get", "churn:1.0.0")
+    assert missing.exit_code == 1
+    assert "is not in the local cache" in missing.stderr
+    assert "the data remote does not have it either" in missing.stderr
