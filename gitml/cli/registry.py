@@ -53,6 +53,7 @@ def _change(
     json: bool,
 ) -> None:
     from gitml.errors import UsageError
+    from gitml.registry.checks import Action
     from gitml.registry.promote import Mode, StageRequest, change_stage
     from gitml.registry.settings import load_settings
     from gitml.storage.repo import open_repo
@@ -62,7 +63,8 @@ def _change(
     mode = Mode.DIRECT if direct else Mode.BRANCH if (branch or branch_name) else Mode.WORKTREE
     repo = open_repo()
     settings = load_settings(repo.workdir)
-    request = StageRequest(action, name, version, stage)  # type: ignore[arg-type]
+    actions: dict[str, Action] = {"promote": "promote", "demote": "demote", "archive": "archive"}
+    request = StageRequest(actions[action], name, version, stage)
     result = change_stage(
         repo, settings, request, mode=mode, branch_name=branch_name, env=dict(os.environ)
     )

@@ -106,9 +106,10 @@ def next_version(model: str, existing: Iterable[str]) -> str:
         return "1"
     if top.is_int:
         return str(int(top.text) + 1)
-    major, minor, patch = (int(x) for x in top.key[1:4])  # type: ignore[call-overload]
-    pre = top.key[4] != (1,)
-    return f"{major}.{minor}.{patch if pre else patch + 1}"
+    match = SEMVER_RE.fullmatch(top.text)
+    assert match is not None
+    major, minor, patch = (int(x) for x in match.groups()[:3])
+    return f"{major}.{minor}.{patch if match.group(4) else patch + 1}"
 
 
 def check_same_scheme(model: str, version: Version, existing: Iterable[str]) -> None:

@@ -33,10 +33,6 @@ BUCKET_SIZE = 100
 SEQ_WIDTH = 8
 
 
-def model_dir(model: str) -> str:
-    return f"{PREFIX}/{model}"
-
-
 def versions_dir(model: str) -> str:
     return f"{PREFIX}/{model}/versions"
 
