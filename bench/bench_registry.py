@@ -317,14 +317,16 @@ def bench_gto(sizes: list[int], reps: int, env: dict[str, str]) -> dict[str, dic
         return time.perf_counter() - start
 
     for size in sizes:
-        while tags < size:  # grow: register + assign, two tags per cycle
+        while tags < size:  # grow: a commit, its version tag and a stage tag per cycle
             version += 1
+            sh(["git", "commit", "-q", "--allow-empty", "-m", f"c{version}"], repo, env)
             sh(["git", "tag", "-a", f"churn@v0.0.{version}", "-m", "bulk"], repo, env)
             sh(["git", "tag", "-a", f"churn#prod#{version}", "-m", "bulk"], repo, env)
             tags += 2
         walls: dict[str, list[float]] = {"register": [], "promote": [], "show": []}
         for _ in range(reps):
             version += 1
+            sh(["git", "commit", "-q", "--allow-empty", "-m", f"c{version}"], repo, env)
             walls["register"].append(run("register", "churn", "--version", f"v0.0.{version}"))
             walls["promote"].append(
                 run("assign", "churn", "--version", f"v0.0.{version}", "--stage", "prod")
@@ -345,9 +347,8 @@ def main() -> None:
     parser.add_argument("--sizes", help="comma-separated event counts (default 0,1000,5000,10000)")
     parser.add_argument("--reps", type=int, default=7, help="repetitions per size (median)")
     parser.add_argument("--versions", type=int, default=200, help="versions registered up front")
-    parser.add_argument(
-        "--gto", action="store_true", help="also run GTO (sizes in tags: 0,100,400)"
-    )
+    parser.add_argument("--gto", action="store_true", help="also run GTO on the same sequence")
+    parser.add_argument("--gto-sizes", default="0,100,400", help="tag counts for GTO")
     args = parser.parse_args()
     sizes = [0, 500] if args.quick else [0, 1000, 5000, 10000]
     if args.sizes:
@@ -378,7 +379,7 @@ def main() -> None:
             r = results[op]
             print(f"{op:<18}{r['wall_ms']:>10.0f}{r['cpu_ms']:>10.0f}{r['inproc_ms']:>16.1f}")
     if args.gto:
-        report["gto"] = bench_gto([0, 100, 400], reps, env)
+        report["gto"] = bench_gto([int(x) for x in args.gto_sizes.split(",")], reps, env)
     report["machine"]["load_after"] = os.getloadavg()  # type: ignore[index]
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / ("registry-quick.json" if args.quick else "registry.json")
