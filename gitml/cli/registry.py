@@ -81,7 +81,9 @@ def _change(
         "archive": f"archive {p.model} {p.version} ({p.stage})",
     }[p.action]
     if not result.changed:
-        out.info(f"nothing to change: .gitml/stages.toml already says {what.split(' ', 1)[1]}")
+        out.info(
+            f"nothing to change: in .gitml/stages.toml {p.model} {p.version} already holds {p.stage}"
+        )
         return
     if result.body is not None:
         out.line(result.body)

@@ -237,3 +237,22 @@ def test_apply_push_sends_the_log_to_the_remote(three_versions: Path, remote: Pa
     report = ok_json("registry", "apply", "--push", "origin")
     assert report["pushed"]
     assert git(remote, "rev-parse", "refs/gitml/registry").strip() == registry_tip(three_versions)
+
+
+def test_apply_and_verify_json_shapes(three_versions: Path) -> None:
+    merge = land(three_versions, "promote", "churn", "1.0.0", "dev")
+    applied = ok_json("registry", "apply")
+    assert set(applied) == {"branch", "commit", "applied", "skipped", "registry", "pushed"}
+    assert applied["branch"] == "main"
+    assert applied["commit"] == merge
+    assert applied["registry"] == registry_tip(three_versions)
+    verified = ok_json("registry", "verify")
+    assert verified == {
+        "ok": True,
+        "branch": "main",
+        "commit": merge,
+        "events": 1,
+        "expected": 1,
+        "problems": [],
+        "skipped": [],
+    }
