@@ -17,7 +17,7 @@ NameArg = Annotated[str, typer.Argument(help="The model name.", show_default=Fal
 
 
 def _settings_repo() -> tuple[Any, Any]:
-    from gitml.registry.settings import load_settings
+    from gitml.config import load_settings
     from gitml.storage.repo import open_repo
 
     repo = open_repo()

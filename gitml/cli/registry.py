@@ -52,10 +52,10 @@ def _change(
     direct: bool,
     json: bool,
 ) -> None:
+    from gitml.config import load_settings
     from gitml.errors import UsageError
     from gitml.registry.checks import Action
     from gitml.registry.promote import Mode, StageRequest, change_stage
-    from gitml.registry.settings import load_settings
     from gitml.storage.repo import open_repo
 
     if direct and (branch or branch_name):
@@ -172,8 +172,8 @@ def apply_cmd(
     json: JsonOpt = False,
 ) -> None:
     """Record every change of .gitml/stages.toml on the default branch as stage events."""
+    from gitml.config import load_settings
     from gitml.registry.apply import apply
-    from gitml.registry.settings import load_settings
     from gitml.storage.repo import open_repo
 
     repo = open_repo()
@@ -208,7 +208,7 @@ def verify_cmd(
     json: JsonOpt = False,
 ) -> None:
     """Check that the applied log matches the default branch's .gitml/stages.toml history."""
-    from gitml.registry.settings import load_settings
+    from gitml.config import load_settings
     from gitml.registry.verify import verify
     from gitml.storage.repo import open_repo
 

@@ -17,6 +17,7 @@ from typing import Any
 from gitml.config import STAGES_FILE, Settings
 from gitml.errors import GitmlError
 from gitml.records import codec
+from gitml.records.schema import validate
 from gitml.registry import records as rec
 from gitml.registry.actor import Actor, actor_from, ci_branch
 from gitml.registry.derive import Derivation, Skipped, derive
@@ -29,7 +30,6 @@ from gitml.registry.store import (
     version_lookup,
     write_planned,
 )
-from gitml.runs.fastschema import validate
 from gitml.storage.collection import Snapshot
 from gitml.storage.history import file_changes, head, read_file_at
 from gitml.storage.repo import GitRepo

@@ -10,6 +10,7 @@ from typing import Any
 
 from gitml.errors import GitmlError
 from gitml.records import codec, ids
+from gitml.records.schema import validate
 from gitml.registry import artifacts
 from gitml.registry import records as rec
 from gitml.registry.names import (
@@ -19,7 +20,6 @@ from gitml.registry.names import (
     parse_version,
 )
 from gitml.registry.store import Plan, registry_collection, versions_in, write_planned
-from gitml.runs.fastschema import validate
 from gitml.storage.collection import Snapshot
 from gitml.storage.repo import GitRepo
 

@@ -20,10 +20,10 @@ from typing import Any
 
 from gitml.errors import RecordNotFound, RefConflict
 from gitml.records import codec
+from gitml.records.schema import validate
 from gitml.registry import records as rec
 from gitml.registry.names import version_sort_key
 from gitml.registry.stagefile import Assignments, Known, Value
-from gitml.runs.fastschema import validate
 from gitml.storage import REGISTRY_REF
 from gitml.storage.collection import Collection, Snapshot
 from gitml.storage.index import Index

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from gitml.records.schema import find_errors as jsonschema_errors
+from gitml.records.schema import find_errors
+from gitml.records.validator import find_errors as fast_errors
 from gitml.registry import records as rec
 from gitml.registry.stagefile import Transition
-from gitml.runs.fastschema import find_errors as fast_errors
 
 SAMPLES = Path(__file__).resolve().parents[1] / "records" / "samples"
 
@@ -64,9 +64,9 @@ def _mutations(kind: str) -> list[dict[str, Any]]:
 @pytest.mark.parametrize("kind", ["model-version", "stage-event"])
 def test_fast_validator_agrees_with_jsonschema(kind: str) -> None:
     assert fast_errors(sample(kind), kind) == []
-    assert jsonschema_errors(sample(kind), kind) == []
+    assert find_errors(sample(kind), kind, strict=True) == []
     for doc in _mutations(kind):
-        assert bool(fast_errors(doc, kind)) == bool(jsonschema_errors(doc, kind)), doc
+        assert bool(fast_errors(doc, kind)) == bool(find_errors(doc, kind, strict=True)), doc
 
 
 def test_mlflow_payloads_match_the_webhook_shapes() -> None:
@@ -83,22 +83,3 @@ def test_mlflow_payloads_match_the_webhook_shapes() -> None:
     assert rec.mlflow_payload(event) == {"name": "churn", "alias": "production", "version": "1.4.0"}
     deleted = {**event, "event": rec.ALIAS_DELETED}
     assert rec.mlflow_payload(deleted) == {"name": "churn", "alias": "production"}
-
-
-def test_fast_settings_match_the_config_module(tmp_path: Path) -> None:
-    from gitml.config import CONFIG_FILE, default_config_doc
-    from gitml.config import load_settings as slow
-    from gitml.errors import ConfigError
-    from gitml.records import codec
-    from gitml.registry.settings import load_settings as fast
-
-    assert fast(tmp_path) == slow(tmp_path)
-    doc = default_config_doc()
-    doc["stages"] = {"order": ["dev", "prod"], "terminal": ["retired"]}
-    (tmp_path / ".gitml").mkdir()
-    (tmp_path / CONFIG_FILE).write_text(codec.dumps(doc))
-    assert fast(tmp_path) == slow(tmp_path)
-    assert fast(tmp_path).stages == ("dev", "prod", "retired")
-    (tmp_path / CONFIG_FILE).write_text(codec.dumps({**doc, "stagez": {}}))
-    with pytest.raises(ConfigError, match=r"stagez: is not a known field"):
-        fast(tmp_path)
