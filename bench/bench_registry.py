@@ -4,6 +4,7 @@
     python bench/bench_registry.py --quick     # sizes 0, 500, for a smoke test
     python bench/bench_registry.py --gto       # also GTO on the same sequence (needs a venv
                                                # at bench/.work/gto-venv with `pip install gto`)
+    PYTHONPATH=$PWD python bench/run.py registry   # through the shared runner (targets checked)
 
 Everything happens in a scratch repository under bench/.work/. The log is grown between
 measurements by appending stage changes to main with ``git fast-import`` and applying them
@@ -34,6 +35,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 WORK = ROOT / "bench" / ".work"
@@ -341,6 +343,55 @@ def bench_gto(sizes: list[int], reps: int, env: dict[str, str]) -> dict[str, dic
     return results
 
 
+TARGETS_MS = {"register": 150.0, "promote": 150.0, "apply": 150.0, "promote --branch": 150.0}
+SHOW_TARGET_MS = 100.0
+
+
+def run(ctx: Any) -> list[Any]:
+    """Entry point for ``bench/run.py registry``: CPU time per command at each log size."""
+    from run import Result
+
+    sizes = [0, 500] if ctx.quick else [0, 1000, 5000, 10000]
+    reps = 3 if ctx.quick else 7
+    env = make_env(ctx.workdir / "home")
+    sys.path.insert(0, str(ROOT))
+    cwd = Path.cwd()
+    saved = dict(os.environ)
+    bench = Bench(ctx.workdir / "repo", env)
+    results: list[Any] = []
+    try:
+        bench.setup(200)
+        base = floor(bench.repo, env, reps)
+        results.append(
+            Result("git ml --version (start-up floor)", base["cpu_ms"], "ms", detail="CPU")
+        )
+        for size in sizes:
+            ctx.say(f"growing the log to {size} events")
+            bench.grow(size)
+            measured = measure(bench, reps)
+            for op in OPS:
+                cpu = measured[op]["cpu_ms"]
+                target = TARGETS_MS.get(op)
+                if op == "show" and size == max(sizes):
+                    target = SHOW_TARGET_MS
+                results.append(
+                    Result(
+                        f"git ml {op} @ {size} events",
+                        cpu,
+                        "ms",
+                        f"<= {target:.0f} ms" if target else "",
+                        cpu <= target if target else None,
+                        f"CPU; in-process {measured[op]['inproc_ms']:.1f} ms, "
+                        f"wall {measured[op]['wall_ms']:.0f} ms",
+                    )
+                )
+    finally:
+        os.chdir(cwd)
+        os.environ.clear()
+        os.environ.update(saved)
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, few repetitions")
@@ -382,7 +433,7 @@ def main() -> None:
         report["gto"] = bench_gto([int(x) for x in args.gto_sizes.split(",")], reps, env)
     report["machine"]["load_after"] = os.getloadavg()  # type: ignore[index]
     RESULTS.mkdir(exist_ok=True)
-    out = RESULTS / ("registry-quick.json" if args.quick else "registry.json")
+    out = RESULTS / ("registry-quick.json.tmp" if args.quick else "registry.json")
     out.write_text(json.dumps(report, indent=2) + "\n")
     print(f"\nwritten {out.relative_to(ROOT)}")
 
