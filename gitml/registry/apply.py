@@ -21,7 +21,7 @@ from gitml.records.schema import validate
 from gitml.registry import records as rec
 from gitml.registry.actor import Actor, actor_from, ci_branch
 from gitml.registry.derive import Derivation, Skipped, derive
-from gitml.registry.stagefile import Known, parse
+from gitml.registry.stagefile import Known, check_versions, parse
 from gitml.registry.store import (
     Plan,
     models_in,
@@ -30,6 +30,7 @@ from gitml.registry.store import (
     version_lookup,
     write_planned,
 )
+from gitml.storage import REGISTRY_REF
 from gitml.storage.collection import Snapshot
 from gitml.storage.history import file_changes, head, read_file_at
 from gitml.storage.repo import GitRepo
@@ -80,12 +81,24 @@ def default_branch_tip(
     return branch, sha
 
 
-def check_tip(repo: GitRepo, tip: str, settings: Settings, versions: Known) -> None:
-    """Refuse (InvalidStages naming file, commit and field) when the file at the tip is bad."""
+def check_tip(
+    repo: GitRepo, tip: str, settings: Settings, versions: Known, *, empty: bool = False
+) -> None:
+    """Refuse (InvalidStages naming file, commit and field) when the file at the tip is bad.
+
+    ``empty``: this clone has no registry records at all, which usually means they were
+    not fetched; the error then says so instead of blaming the file.
+    """
     data = read_file_at(repo, tip, STAGES_FILE)
     if data is None:
         return
-    parse(data, where=f"{STAGES_FILE} (commit {tip[:12]})", settings=settings, versions=versions)
+    parsed = parse(data, where=f"{STAGES_FILE} (commit {tip[:12]})", settings=settings)
+    if empty and parsed.assignments:
+        raise GitmlError(
+            f"{REGISTRY_REF} does not exist in this clone, but {STAGES_FILE} assigns versions; "
+            "fetch the gitml records first (`git ml fetch --ci`, or `git ml pull`), then apply"
+        )
+    check_versions(parsed.assignments, versions, where=f"{STAGES_FILE} (commit {tip[:12]})")
 
 
 def _origin(event: Mapping[str, Any]) -> str:
@@ -142,7 +155,7 @@ def apply(repo: GitRepo, settings: Settings, env: Mapping[str, str]) -> ApplyRep
         with open_index(repo) as index:
             index.check_tip(snap)
             known = version_lookup(snap)
-            check_tip(repo, tip, settings, known)
+            check_tip(repo, tip, settings, known, empty=snap.tip is None)
             models = models_in(snap)
             state = index.state(models, settings.stages, terminal)
             seqs = {m: index.max_seq(m) for m in models}

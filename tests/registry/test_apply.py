@@ -256,3 +256,26 @@ def test_apply_and_verify_json_shapes(three_versions: Path) -> None:
         "problems": [],
         "skipped": [],
     }
+
+
+def test_apply_in_a_clone_without_records_says_to_fetch_them(
+    three_versions: Path, remote: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    land(three_versions, "promote", "churn", "1.1.0", "production")
+    git(three_versions, "remote", "add", "origin", str(remote))
+    git(three_versions, "push", "-q", "origin", "main")
+    ok("push")
+    ci = tmp_path / "ci"
+    git(tmp_path, "clone", "-q", str(remote), str(ci))
+    monkeypatch.chdir(ci)
+    result = cli("registry", "apply")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "error: refs/gitml/registry does not exist in this clone, but .gitml/stages.toml "
+        "assigns versions; fetch the gitml records first (`git ml fetch --ci`, or "
+        "`git ml pull`), then apply\n"
+    )
+    ok("fetch", "--ci")
+    assert [e["summary"] for e in ok_json("registry", "apply")["applied"]] == [
+        "promote churn 1.1.0 -> production"
+    ]
