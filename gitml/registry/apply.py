@@ -32,8 +32,8 @@ from gitml.registry.store import (
 )
 from gitml.storage import REGISTRY_REF
 from gitml.storage.collection import Snapshot
-from gitml.storage.history import file_changes, head, read_file_at
 from gitml.storage.repo import GitRepo
+from gitml.storage.tracked import file_changes, head, read_file_at
 
 
 class WrongBranch(GitmlError):

@@ -17,8 +17,9 @@ from typing import Any
 from gitml.config import STAGES_FILE, Settings
 from gitml.registry import records as rec
 from gitml.registry.stagefile import Assignments, InvalidStages, Known, diff, parse
-from gitml.storage.history import FileChange, last_change, merge_base
+from gitml.storage.history import merge_base
 from gitml.storage.repo import GitRepo
+from gitml.storage.tracked import FileChange, last_change
 
 DIRECT_TRAILER = "Gitml-Promotion: direct"
 

@@ -35,7 +35,8 @@ from gitml.registry.stagefile import (
     versions_of,
 )
 from gitml.registry.store import get_version, registry_collection, version_lookup
-from gitml.storage.history import (
+from gitml.storage.repo import GitRepo
+from gitml.storage.tracked import (
     advance_branch,
     commit_file,
     create_branch,
@@ -44,7 +45,6 @@ from gitml.storage.history import (
     read_file_at,
     sync_worktree_file,
 )
-from gitml.storage.repo import GitRepo
 
 
 class Mode(StrEnum):

@@ -22,15 +22,15 @@ from gitml.registry.derive import Skipped, derive
 from gitml.registry.policy import allow_direct, load_policy
 from gitml.registry.store import open_index, registry_collection
 from gitml.storage import REGISTRY_REF
-from gitml.storage.history import (
+from gitml.storage.history import resolve_commit
+from gitml.storage.repo import GitRepo
+from gitml.storage.tracked import (
     file_changes,
     find_branch_commit,
     head,
     read_file_at,
     record_changes,
-    resolve_commit,
 )
-from gitml.storage.repo import GitRepo
 
 
 @dataclass
