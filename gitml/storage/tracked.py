@@ -89,6 +89,17 @@ def _blob_id(tree: pygit2.Tree, path: str) -> pygit2.Oid | None:
     return entry.id if entry.type_str == "blob" else None
 
 
+def shallow_commits(repo: GitRepo) -> frozenset[str]:
+    """The commits whose parents a shallow clone does not have (empty when not shallow)."""
+    if not repo.raw.is_shallow:
+        return frozenset()
+    try:
+        text = (repo.commondir / "shallow").read_text("ascii")
+    except OSError:
+        return frozenset()
+    return frozenset(line.strip() for line in text.splitlines() if line.strip())
+
+
 def file_changes(
     repo: GitRepo, tip: str, path: str, *, stop: Callable[[str], bool] | None = None
 ) -> list[FileChange]:
@@ -99,11 +110,18 @@ def file_changes(
     """
     raw = repo.raw
     found: list[FileChange] = []
+    shallow = shallow_commits(repo)
     commit = _commit(repo, tip)
     while True:
         sha = str(commit.id)
         if stop is not None and stop(sha):
             break
+        if sha in shallow:
+            raise UnsupportedRepository(
+                f"{repo.workdir_or_gitdir}: the history of {path} goes beyond this shallow "
+                f"clone's history (commit {sha[:12]}); run `git fetch --unshallow` (in CI: "
+                "fetch-depth: 0, or `git ml fetch --ci`) and try again"
+            )
         parent = _commit(repo, commit.parent_ids[0]) if commit.parent_ids else None
         new_id = _blob_id(commit.tree, path)
         old_id = _blob_id(parent.tree, path) if parent is not None else None

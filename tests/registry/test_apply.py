@@ -279,3 +279,25 @@ def test_apply_in_a_clone_without_records_says_to_fetch_them(
     assert [e["summary"] for e in ok_json("registry", "apply")["applied"]] == [
         "promote churn 1.1.0 -> production"
     ]
+
+
+def test_apply_in_a_shallow_clone_asks_for_history(
+    three_versions: Path, remote: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    land(three_versions, "promote", "churn", "1.1.0", "production")
+    git(three_versions, "commit", "-q", "--allow-empty", "-m", "later")
+    git(three_versions, "remote", "add", "origin", str(remote))
+    git(three_versions, "push", "-q", "origin", "main")
+    ok("push")
+    ci = tmp_path / "ci"
+    git(tmp_path, "clone", "-q", "--depth", "1", f"file://{remote}", str(ci))
+    git(ci, "fetch", "-q", "origin", "refs/gitml/registry:refs/gitml/registry")
+    monkeypatch.chdir(ci)
+    result = cli("registry", "apply")
+    assert result.exit_code == 1
+    assert "goes beyond this shallow clone's history" in result.stderr
+    assert "run `git fetch --unshallow`" in result.stderr
+    assert git(ci, "for-each-ref", "--format=%(objectname)", "refs/gitml/registry").strip()
+    ok("fetch", "--ci")
+    [event] = ok_json("registry", "apply")["applied"]
+    assert event["source"] == "merge"

@@ -183,3 +183,32 @@ def test_artifacts_travel_through_the_data_remote(
     assert missing.exit_code == 1
     assert "is not in the local cache" in missing.stderr
     assert "the data remote does not have it either" in missing.stderr
+
+
+def test_history_table_and_stage_line(live: Path) -> None:
+    result = cli("model", "history", "churn")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["time", "event", "who", "commit", "source"]
+    assert any("promote churn 1.1.0 -> production" in line and "merge" in line for line in lines)
+    assert result.stderr == "stages: staging=1.2.0 production=1.1.0 archived=1.0.0\n"
+
+
+def test_push_without_a_data_remote_says_how_to_add_one(live: Path) -> None:
+    result = cli("model", "push", "churn")
+    assert result.exit_code == 1
+    assert "no default data remote" in result.stderr
+
+
+def test_push_reports_artifacts_missing_from_the_cache(live: Path, tmp_path: Path) -> None:
+    config = live / ".gitml" / "config.toml"
+    store = tmp_path / "store"
+    store.mkdir()
+    config.write_text(config.read_text() + f'\n[data.remotes.store]\nurl = "{store}"\n')
+    cached = Path(ok("model", "get", "churn:1.0.0").strip())
+    cached.chmod(0o644)
+    cached.unlink()
+    result = cli("model", "push", "churn")
+    assert result.exit_code == 1
+    assert result.stdout == "churn: 2 artifact(s) uploaded, 0 already on store\n"
+    assert "is not in the local cache; push it from the clone that has it" in result.stderr

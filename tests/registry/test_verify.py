@@ -151,3 +151,37 @@ def test_verify_reports_a_direct_change_the_policy_did_not_allow(three_versions:
         f"commit {head[:12]}: churn 1.0.0 was changed in 'staging' directly, but "
         ".gitml/policy.toml at that commit does not allow it"
     ]
+
+
+def test_verify_reports_two_events_with_one_seq(applied: Path) -> None:
+    last = event_paths(applied)[-1]
+    text = git(applied, "show", f"refs/gitml/registry:{last}")
+    doc = tomllib.loads(text)
+    forged_id = "01KE0C9A1B2C3D4E5F6G7H8J9K"
+    forged = text.replace(doc["id"], forged_id).replace('version = "1.2.0"', 'version = "1.0.0"')
+    path = last.replace(doc["id"], forged_id)
+    rewrite_registry(applied, add=(path, forged))
+    found = problems(applied)
+    assert found[0] == (
+        f"refs/gitml/registry: model 'churn' has 2 events with seq 3: {path}, {last}"
+        if path < last
+        else f"refs/gitml/registry: model 'churn' has 2 events with seq 3: {last}, {path}"
+    )
+    assert "matches no change of .gitml/stages.toml" in found[1]
+
+
+def test_verify_checks_another_revision_and_a_ci_checkout(
+    applied: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first_merge = git(applied, "log", "--first-parent", "--merges", "--format=%H", "main").split()[
+        -1
+    ]
+    result = cli("registry", "verify", "--rev", first_merge)
+    assert result.exit_code == 1
+    assert "matches no change" in result.stdout
+    git(applied, "switch", "-q", "--detach")
+    git(applied, "branch", "-q", "-D", "main")
+    missing = cli("registry", "verify")
+    assert "there is no local branch 'main'" in missing.stderr
+    monkeypatch.setenv("GITHUB_REF", "refs/heads/main")
+    assert cli("registry", "verify").exit_code == 0
