@@ -2,7 +2,7 @@
 
 import typer
 
-from gitml.cli import demo, project, rerun, runs, sync
+from gitml.cli import demo, model, project, registry, rerun, runs, sync
 
 
 def register(app: typer.Typer) -> None:
@@ -11,3 +11,5 @@ def register(app: typer.Typer) -> None:
     rerun.register(app)
     demo.register(app)
     sync.register(app)
+    model.register(app)
+    registry.register(app)
