@@ -1,3 +1,38 @@
-"""gitml: git-native ML model management."""
+"""gitml: git-native ML model management.
+
+The logging API (``gitml.log_metric``, ``gitml.start_run`` ...) is loaded on first use,
+so ``import gitml`` stays cheap and never imports pygit2 or typer.
+"""
+
+from typing import Any
 
 __version__ = "0.1.0"
+
+_API = frozenset(
+    {
+        "ActiveRun",
+        "GitmlWarning",
+        "active_run",
+        "log_artifact",
+        "log_metric",
+        "log_metrics",
+        "log_param",
+        "log_params",
+        "set_tag",
+        "start_run",
+    }
+)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _API:
+        from gitml import tracking
+
+        value = getattr(tracking, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'gitml' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_API})

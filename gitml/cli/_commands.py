@@ -2,10 +2,11 @@
 
 import typer
 
-from gitml.cli import demo, project, sync
+from gitml.cli import demo, project, runs, sync
 
 
 def register(app: typer.Typer) -> None:
     project.register(app)
+    runs.register(app)
     demo.register(app)
     sync.register(app)

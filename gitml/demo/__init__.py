@@ -62,6 +62,44 @@ def steps() -> Iterator[Step]:
     yield Step("The settings are files, reviewed like code.", ("git", "add", ".gitml"))
     yield Step("", ("git", "commit", "-q", "-m", "Set up gitml"))
     yield Step("Train once without gitml, to see the script work.", (py, "train.py"))
+    train = ("-M", "metrics.json", "--", py, "train.py")
+    yield Step(
+        "Record a run: code checkpoint, params, metrics (-M file and gitml.log_metric), env.",
+        ("gitml", "run", "-n", "baseline", *train),
+    )
+    yield Step(
+        "Two more with overridden params (params.toml is restored after each run).",
+        ("gitml", "run", "-n", "fast-lr", "-S", "train.lr=2.0", *train),
+    )
+    yield Step("", ("gitml", "run", "-n", "slow-lr", "-S", "train.lr=0.05", *train))
+    yield Step(
+        "A sweep over a grid, two runs at a time, each in its own temporary worktree.",
+        (
+            "gitml",
+            "run",
+            "--jobs",
+            "2",
+            "-S",
+            "train.lr=0.2,1.0",
+            "-S",
+            "train.epochs=10,40",
+            *train,
+        ),
+    )
+    yield Step(
+        "List runs with a query, best first.",
+        (
+            "gitml",
+            "ls",
+            "--where",
+            "metrics.acc > 0.8 and status = 'completed'",
+            "--sort",
+            "-metrics.acc",
+        ),
+    )
+    yield Step("Everything about one run, with its loss curve.", ("gitml", "show", "fast-lr"))
+    yield Step("Compare runs side by side.", ("gitml", "compare", "slow-lr", "fast-lr"))
+    yield Step("Each run is a line in git log.", ("git", "log", "--notes=gitml", "-1"))
     yield Step(
         "Everything gitml records lives under refs/gitml/* and refs/notes/gitml.",
         ("git", "for-each-ref", "refs/gitml/", "refs/notes/"),

@@ -1,0 +1,308 @@
+"""Benchmarks of experiment tracking; prints medians.
+
+    python bench/bench_runs.py            # full sizes (10k API runs, 100k for --where)
+    python bench/bench_runs.py --quick    # small sizes, for a smoke test
+
+Everything happens in a scratch repository under bench/.work/. ``git ml`` is this
+checkout run with this interpreter. Two entry points are measured for ``git ml run``:
+``typer`` (today's ``gitml.cli:main``, which imports typer and lets typer build its
+pydantic adapters for every option) and ``lazy`` (a copy of the package whose
+``gitml/cli/__init__.py`` hands ``run`` to the typer-free parser before importing typer,
+the change proposed for the shared entry point).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+WORK = ROOT / "bench" / ".work"
+
+LAZY_INIT = '''"""The ``git ml`` command line (typer is imported only when a command needs it)."""
+
+import sys
+from typing import Any
+
+
+def __getattr__(name: str) -> Any:
+    if name == "app":
+        from gitml.cli._app import app
+
+        return app
+    raise AttributeError(f"module 'gitml.cli' has no attribute {name!r}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else list(argv)
+    if args[:1] == ["run"]:
+        from gitml.cli._fastrun import run_fast
+
+        code = run_fast(args[1:])
+        if code is not None:
+            return code
+    from gitml.cli._app import main as typer_main
+
+    return typer_main(argv)
+'''
+
+
+def median_ms(samples: list[float]) -> float:
+    return statistics.median(samples) * 1000
+
+
+CPU: dict[str, list[float]] = {}
+
+
+def timed(cmd: list[str], cwd: Path, env: dict[str, str], n: int) -> list[float]:
+    """Wall times of ``n`` runs; CPU times (user + sys of the process tree) go to CPU."""
+    out = []
+    for _ in range(n):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        start = time.perf_counter()
+        subprocess.run(cmd, cwd=cwd, env=env, check=True, capture_output=True)
+        out.append(time.perf_counter() - start)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        CPU.setdefault(" ".join(cmd[-3:]) + str(env.get("PYTHONPATH")), []).append(cpu)
+    return out
+
+
+def cpu_ms(cmd: list[str], env: dict[str, str]) -> float:
+    return median_ms(CPU[" ".join(cmd[-3:]) + str(env.get("PYTHONPATH"))])
+
+
+def make_env(home: Path, pythonpath: Path) -> dict[str, str]:
+    home.mkdir(parents=True, exist_ok=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "GITML_"))}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env.update(
+        HOME=str(home),
+        XDG_CONFIG_HOME=str(home / ".config"),
+        GIT_CONFIG_NOSYSTEM="1",
+        PYTHONPATH=str(pythonpath),
+    )
+    (home / ".gitconfig").write_text(
+        "[user]\n\tname = Bench\n\temail = bench@example.com\n[init]\n\tdefaultBranch = main\n"
+        "[gc]\n\tauto = 0\n"
+    )
+    return env
+
+
+def lazy_copy(dest: Path) -> Path:
+    """A copy of the package with the lazy entry point (the proposed shared change)."""
+    if dest.exists():
+        shutil.rmtree(dest)
+    shutil.copytree(ROOT / "gitml", dest / "gitml", symlinks=False)
+    shutil.copytree(ROOT / "schemas", dest / "schemas")
+    cli = dest / "gitml" / "cli"
+    (cli / "_app.py").write_text((cli / "__init__.py").read_text())
+    (cli / "__init__.py").write_text(LAZY_INIT)
+    return dest
+
+
+def new_repo(path: Path, env: dict[str, str]) -> Path:
+    path.mkdir(parents=True)
+    for args in (["init", "-q"], ["commit", "-q", "--allow-empty", "-m", "init"]):
+        subprocess.run(["git", *args], cwd=path, env=env, check=True)
+    return path
+
+
+def bench_overhead(tmp: Path, n: int) -> dict[str, float]:
+    env = make_env(tmp / "home-o", ROOT)
+    lazy = lazy_copy(tmp / "lazy")
+    lazy_env = {**env, "PYTHONPATH": str(lazy)}
+    repo = new_repo(tmp / "overhead", env)
+    py = sys.executable
+    for e in (env, lazy_env):  # warm caches (bytecode, package list)
+        timed([py, "-m", "gitml", "run", "--", "true"], repo, e, 2)
+    bare = median_ms(timed(["true"], repo, env, n))
+    typer_path = median_ms(timed([py, "-m", "gitml", "run", "--", "true"], repo, env, n))
+    lazy_path = median_ms(timed([py, "-m", "gitml", "run", "--", "true"], repo, lazy_env, n))
+    subprocess.run([py, "-m", "gitml", "init"], cwd=repo, env=env, check=True, capture_output=True)
+    subprocess.run(["git", "add", ".gitml"], cwd=repo, env=env, check=True)
+    subprocess.run(["git", "commit", "-qm", "gitml"], cwd=repo, env=env, check=True)
+    run_true = [py, "-m", "gitml", "run", "--", "true"]
+    cpu_typer, cpu_lazy = cpu_ms(run_true, env), cpu_ms(run_true, lazy_env)
+    CPU.clear()
+    lazy_cfg = median_ms(timed(run_true, repo, lazy_env, n))
+    return {
+        "bare true": bare,
+        "git ml run -- true (typer entry), overhead": typer_path - bare,
+        "git ml run -- true (lazy entry), overhead": lazy_path - bare,
+        "git ml run -- true (lazy entry, with .gitml/config.toml), overhead": lazy_cfg - bare,
+        "  CPU time, typer entry": cpu_typer,
+        "  CPU time, lazy entry": cpu_lazy,
+        "  CPU time, lazy entry with config": cpu_ms(run_true, lazy_env),
+    }
+
+
+def bench_log_metric(tmp: Path, calls: int) -> dict[str, float]:
+    env = make_env(tmp / "home-m", ROOT)
+    repo = new_repo(tmp / "metrics", env)
+    script = (
+        "import time, gitml\n"
+        "gitml.log_metric('warm', 0)\n"
+        "t = time.perf_counter()\n"
+        f"for i in range({calls}):\n"
+        "    gitml.log_metric('loss', 1.0 / (i + 1), step=i)\n"
+        "print((time.perf_counter() - t) * 1000)\n"
+    )
+    one = "import gitml; gitml.log_metric('loss', 1.0)"
+    py = sys.executable
+    inside = []
+    walls_many, walls_one = [], []
+    for _ in range(5):
+        start = time.perf_counter()
+        proc = subprocess.run(
+            [py, "-m", "gitml", "run", "--", py, "-c", script],
+            cwd=repo,
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        walls_many.append(time.perf_counter() - start)
+        inside.append(float(proc.stdout.strip()))
+        start = time.perf_counter()
+        subprocess.run(
+            [py, "-m", "gitml", "run", "--", py, "-c", one],
+            cwd=repo,
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+        walls_one.append(time.perf_counter() - start)
+    return {
+        f"{calls} log_metric calls, in the script": statistics.median(inside),
+        f"{calls} log_metric calls, whole run minus a 1-call run": median_ms(walls_many)
+        - median_ms(walls_one),
+    }
+
+
+def record_api_runs(repo: Path, n: int) -> float:
+    """Record ``n`` runs in-process through ``gitml.start_run`` (seconds)."""
+    code = (
+        "import random, sys, time, gitml\n"
+        f"n = {n}\n"
+        "t = time.perf_counter()\n"
+        "for i in range(n):\n"
+        "    with gitml.start_run(params={'lr': random.choice([0.1, 0.01]), 'i': i}) as run:\n"
+        "        run.log_metric('acc', random.random())\n"
+        "        run.log_metric('loss', random.random())\n"
+        "print(time.perf_counter() - t)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=repo, env=env, check=True, capture_output=True, text=True
+    )
+    return float(proc.stdout.strip().splitlines()[-1])
+
+
+def fast_import_runs(repo: Path, env: dict[str, str], template: dict[str, object], n: int) -> None:
+    """Add ``n`` synthetic run records to refs/gitml/runs in one fast-import commit."""
+    sys.path.insert(0, str(ROOT))
+    from gitml.records import codec, ids
+    from gitml.storage.collection import shard_of
+
+    tip = subprocess.run(
+        ["git", "rev-parse", "refs/gitml/runs"], cwd=repo, env=env, capture_output=True, text=True
+    ).stdout.strip()
+    rng = random.Random(1)
+    chunks = [
+        "commit refs/gitml/runs\ncommitter Bench <b@example.com> 1700000000 +0000\n"
+        f"data 11\nbulk import\nfrom {tip}\n"
+    ]
+    base_ms = int(time.time() * 1000) - n
+    for i in range(n):
+        doc = json.loads(json.dumps(template))
+        doc["id"] = ids.new_id(base_ms + i)
+        doc["name"] = f"bulk-{i}"
+        doc["metrics"] = {"acc": rng.random(), "loss": rng.random()}
+        doc["params"] = {"lr": rng.choice([0.1, 0.01, 0.001]), "i": i}
+        doc["metric_stats"] = {
+            k: {"first": v, "last": v, "min": v, "max": v, "steps": 1}
+            for k, v in doc["metrics"].items()  # type: ignore[attr-defined]
+        }
+        data = codec.dump_bytes(doc)
+        path = f"runs/{shard_of(str(doc['id']))}/{doc['id']}.toml"
+        chunks.append(f"M 100644 inline {path}\ndata {len(data)}\n{data.decode()}\n")
+    stream = "".join(chunks).encode()
+    subprocess.run(["git", "fast-import", "--quiet"], cwd=repo, env=env, input=stream, check=True)
+
+
+def bench_queries(tmp: Path, n_api: int, n_where: int) -> dict[str, float]:
+    env = make_env(tmp / "home-q", ROOT)
+    repo = new_repo(tmp / "queries", env)
+    results: dict[str, float] = {}
+    os.environ.update(
+        HOME=env["HOME"], XDG_CONFIG_HOME=env["XDG_CONFIG_HOME"], GIT_CONFIG_NOSYSTEM="1"
+    )
+    seconds = record_api_runs(repo, n_api)
+    results[f"record {n_api} runs through the API (s)"] = seconds
+    py = sys.executable
+    index = repo / ".git" / "gitml" / "index.sqlite"
+    ls = [py, "-m", "gitml", "ls"]
+    cold = []
+    for _ in range(3):
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{index}{suffix}").unlink(missing_ok=True)
+        cold.extend(timed(ls, repo, env, 1))
+    results[f"git ml ls, {n_api} runs, cold"] = median_ms(cold)
+    results[f"git ml ls, {n_api} runs, warm"] = median_ms(timed(ls, repo, env, 7))
+    results["  CPU time, ls warm"] = cpu_ms(ls, env)
+    where = [*ls, "--where", "metrics.acc > 0.5 and params.lr = 0.1", "--sort", "-metrics.acc"]
+    results[f"git ml ls --where, {n_api} runs, warm"] = median_ms(timed(where, repo, env, 7))
+    doc = json.loads(
+        subprocess.run(
+            [*ls, "--json", "--limit", "1"],
+            cwd=repo,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )[0]
+    fast_import_runs(repo, env, doc, n_where - n_api)
+    timed(where, repo, env, 1)  # index the new records
+    results[f"git ml ls --where, {n_where} runs, warm"] = median_ms(timed(where, repo, env, 7))
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true", help="small sizes (smoke test)")
+    args = parser.parse_args()
+    WORK.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix="runs-", dir=WORK))
+    n = 5 if args.quick else 21
+    try:
+        report: dict[str, float] = {}
+        report.update(bench_overhead(tmp, n))
+        report.update(bench_log_metric(tmp, 10_000))
+        report.update(
+            bench_queries(tmp, 200 if args.quick else 10_000, 2_000 if args.quick else 100_000)
+        )
+        load = os.getloadavg()[0]
+        print(f"(load average at the end: {load:.1f} on {os.cpu_count()} cores)")
+        width = max(len(k) for k in report)
+        for key, value in report.items():
+            unit = "" if key.endswith("(s)") else " ms"
+            print(f"{key.ljust(width)}  {value:9.1f}{unit}")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

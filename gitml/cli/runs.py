@@ -1,0 +1,215 @@
+"""``git ml run``, ``ls``, ``show`` and ``compare``."""
+
+from typing import Annotated, Any
+
+import typer
+
+from gitml.cli import _runs_view as view
+from gitml.cli._options import JsonOpt
+from gitml.cli._output import Output
+
+
+def run(
+    command: Annotated[
+        list[str] | None,
+        typer.Argument(help="The command to run, after `--` (e.g. -- python train.py)."),
+    ] = None,
+    name: Annotated[
+        str | None,
+        typer.Option("--name", "-n", help="A name for the run (default: adjective-noun)."),
+    ] = None,
+    message: Annotated[
+        str | None, typer.Option("--message", "-m", help="A note about why you ran it.")
+    ] = None,
+    tag: Annotated[
+        list[str] | None, typer.Option("--tag", "-t", help="A tag KEY=VALUE (repeatable).")
+    ] = None,
+    set_param: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set-param",
+            "-S",
+            help="Override a param in its params file for this run: [FILE:]KEY=VALUE; "
+            "VALUE1,VALUE2,... runs a sweep over the grid (repeatable).",
+        ),
+    ] = None,
+    param: Annotated[
+        list[str] | None,
+        typer.Option("--param", "-P", help="Record an ad-hoc param KEY=VALUE (repeatable)."),
+    ] = None,
+    metrics: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--metrics", "-M", help="A metrics file the command writes (JSON/YAML/TOML/CSV)."
+        ),
+    ] = None,
+    params_file: Annotated[
+        list[str] | None,
+        typer.Option("--params-file", help="An extra params file to read (repeatable)."),
+    ] = None,
+    input_: Annotated[
+        list[str] | None,
+        typer.Option("--input", "-i", help="An input file or folder to record the digest of."),
+    ] = None,
+    output: Annotated[
+        list[str] | None,
+        typer.Option("--output", "-o", help="An output file or folder to record the digest of."),
+    ] = None,
+    jobs: Annotated[
+        int,
+        typer.Option(
+            "--jobs", "-j", help="Sweep members to run at once, each in a temporary worktree."
+        ),
+    ] = 1,
+    best: Annotated[
+        str | None,
+        typer.Option(
+            "--best",
+            help="Metric that picks a sweep's best run: NAME, max:NAME or min:NAME "
+            "(default: guessed from the name).",
+        ),
+    ] = None,
+) -> None:
+    """Run a command in the working tree and record it as a run (code, params, metrics, env)."""
+    from gitml.cli._fastrun import execute
+
+    code = execute(
+        command=command or (),
+        name=name,
+        message=message,
+        tag=tag or (),
+        set_param=set_param or (),
+        param=param or (),
+        metrics=metrics or (),
+        params_file=params_file or (),
+        input=input_ or (),
+        output=output or (),
+        jobs=jobs,
+        best=best,
+    )
+    raise typer.Exit(code)
+
+
+def ls(
+    where: Annotated[
+        str | None,
+        typer.Option(
+            "--where",
+            "-w",
+            help='Filter, e.g. "metrics.acc > 0.9 and params.lr = 0.01" (MLflow syntax and more).',
+        ),
+    ] = None,
+    sort: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--sort", "-s", help="Sort key, '-' for descending, e.g. -metrics.acc (repeatable)."
+        ),
+    ] = None,
+    limit: Annotated[
+        int, typer.Option("--limit", "-n", help="Show at most this many runs (0: all).")
+    ] = 20,
+    columns: Annotated[
+        str | None,
+        typer.Option(
+            "--columns", "-c", help="Comma-separated columns, e.g. id,name,metrics.acc,params.lr."
+        ),
+    ] = None,
+    branch: Annotated[
+        str | None,
+        typer.Option("--branch", "-b", help="Runs recorded on this branch (default: current)."),
+    ] = None,
+    all_: Annotated[bool, typer.Option("--all", "-a", help="Runs of every branch.")] = False,
+    json: JsonOpt = False,
+) -> None:
+    """List runs as a table, newest first (or as a JSON array with --json)."""
+    from gitml.runs.store import list_runs
+    from gitml.storage.repo import open_repo
+
+    if limit < 0:
+        raise typer.BadParameter("must be 0 (all) or more", param_hint="--limit")
+    listing = list_runs(
+        open_repo(),
+        where=where,
+        sort=tuple(sort or ()),
+        limit=limit or None,
+        branch=branch,
+        all_branches=all_,
+    )
+    out = Output(json)
+    if json:
+        from gitml.runs.record import to_json
+
+        out.json([to_json(doc) for doc in listing.runs])
+    else:
+        picked = columns.split(",") if columns else None
+        rows, cols, headers, dropped = view.ls_table(listing.runs, picked)
+        if rows:
+            out.table(rows, cols, headers=headers, never_truncate=("id",))
+        if dropped:
+            out.info(f"({dropped} more columns; choose with --columns)")
+    if listing.more:
+        out.info(f"showing the newest {limit}; --limit 0 shows all")
+    if not listing.runs:
+        if listing.hidden_other_branches:
+            out.info(
+                f"no runs on this branch ({listing.hidden_other_branches} on others; use --all)"
+            )
+        elif not json:
+            out.info(
+                "no runs match" if where else "no runs yet; record one with `git ml run -- CMD`"
+            )
+
+
+def show(
+    run_ref: Annotated[
+        str, typer.Argument(metavar="RUN", help="Run id, unique id prefix or name.")
+    ],
+    json: JsonOpt = False,
+) -> None:
+    """Show everything about one run, with a summary of each metric's history."""
+    from gitml.runs.store import show_run
+    from gitml.storage.repo import open_repo
+
+    doc, history = show_run(open_repo(), run_ref)
+    out = Output(json)
+    if json:
+        from gitml.runs.record import to_json
+
+        data: dict[str, Any] = to_json(doc)
+        data["history"] = view.history_json(history)
+        out.json(data)
+        return
+    for line in view.show_lines(doc, history):
+        out.line(line)
+
+
+def compare(
+    runs: Annotated[
+        list[str], typer.Argument(metavar="RUN...", help="Two or more run ids, prefixes or names.")
+    ],
+    all_params: Annotated[
+        bool, typer.Option("--all-params", help="Also list params that are the same.")
+    ] = False,
+    json: JsonOpt = False,
+) -> None:
+    """Compare runs side by side: params that differ, metrics with deltas, data, code."""
+    from gitml.runs.compare import compare_runs
+    from gitml.storage.repo import open_repo
+
+    comparison = compare_runs(open_repo(), runs)
+    out = Output(json)
+    if json:
+        out.json(comparison.as_dict())
+        return
+    for line in view.compare_lines(comparison, all_params=all_params):
+        out.line(line)
+
+
+def register(app: typer.Typer) -> None:
+    app.command(
+        "run",
+        context_settings={"allow_interspersed_args": False},
+    )(run)
+    app.command("ls")(ls)
+    app.command("show")(show)
+    app.command("compare")(compare)

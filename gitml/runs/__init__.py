@@ -1,0 +1,7 @@
+"""Experiment runs: execute a command, checkpoint its code, record params, metrics and env.
+
+Modules, one job each: ``params`` (params files, overrides, sweeps), ``metrics`` (metrics
+files and history), ``env`` (environment capture), ``spool`` (the child-to-parent log),
+``record`` (the run record), ``store`` (writing and querying ``refs/gitml/runs``),
+``execute`` (running a command), ``sweep`` (grids in parallel worktrees), ``compare``.
+"""

@@ -1,0 +1,188 @@
+"""The environment of a run: Python, platform, packages, CPU, GPU and allowlisted variables.
+
+Secrets never enter a record: variables whose name looks secret are dropped even when
+allowlisted, and command-line values that follow secret-looking flags are redacted. The
+installed-package list is identical across most runs, so the record keeps only its digest
+and count; the list itself is stored once, content-addressed, beside the records. It is
+computed from the ``*.dist-info`` folder names on ``sys.path`` and cached under
+``.git/gitml`` keyed by those folders' modification times.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from gitml import __version__
+
+PACKAGES_CACHE = "env-packages.json"
+REDACTED = "***"
+_SECRET_PARTS = ("token", "secret", "passw", "credential", "apikey", "private", "cookie")
+_SECRET_WORDS = {"key", "pass", "pwd", "auth", "session", "signature", "cert"}
+_NORMALISE = re.compile(r"[-_.]+")
+
+
+@dataclass(frozen=True)
+class Environment:
+    info: dict[str, Any]
+    packages_text: str = ""
+    packages_digest: str = ""
+
+    @property
+    def packages_hex(self) -> str:
+        return self.packages_digest.partition(":")[2]
+
+
+def looks_secret(name: str) -> bool:
+    """True for names such as API_KEY, --auth-token, db_password, AWS_SECRET_ACCESS_KEY."""
+    lowered = name.lower().lstrip("-")
+    if any(part in lowered for part in _SECRET_PARTS):
+        return True
+    words = [w for w in re.split(r"[^a-z0-9]+", lowered) if w]
+    return any(w in _SECRET_WORDS or w.endswith("key") for w in words)
+
+
+def redact_argv(argv: Sequence[str]) -> list[str]:
+    """The command with values of secret-looking flags and ``NAME=value`` words hidden."""
+    out: list[str] = []
+    hide_next = False
+    for arg in argv:
+        if hide_next and not arg.startswith("-"):
+            out.append(REDACTED)
+            hide_next = False
+            continue
+        hide_next = False
+        name, eq, _value = arg.partition("=")
+        if eq and looks_secret(name):
+            out.append(f"{name}={REDACTED}")
+        elif arg.startswith("-") and looks_secret(arg):
+            out.append(arg)
+            hide_next = True
+        else:
+            out.append(arg)
+    return out
+
+
+def allowed_vars(environ: Mapping[str, str], allowlist: Sequence[str]) -> dict[str, str]:
+    return {name: environ[name] for name in allowlist if name in environ and not looks_secret(name)}
+
+
+def _site_dirs() -> list[str]:
+    return [p for p in dict.fromkeys(sys.path) if p and Path(p).is_dir()]
+
+
+def _scan_packages(dirs: Sequence[str]) -> list[str]:
+    found: dict[str, str] = {}
+    for directory in dirs:
+        try:
+            names = [entry.name for entry in Path(directory).iterdir()]
+        except OSError:
+            continue
+        for entry in names:
+            if entry.endswith(".dist-info"):
+                stem = entry[: -len(".dist-info")]
+            elif entry.endswith(".egg-info"):
+                stem = entry[: -len(".egg-info")]
+            else:
+                continue
+            name, _, version = stem.partition("-")
+            version = version.split("-py", 1)[0]
+            key = _NORMALISE.sub("-", name).lower()
+            if key and version:
+                found.setdefault(key, version)
+    return [f"{name}=={version}" for name, version in sorted(found.items())]
+
+
+def packages(state_dir: Path | None) -> tuple[str, str, int]:
+    """(list text, ``xxh3-128:<hex>`` digest, count) of the installed packages (cached)."""
+    import xxhash
+
+    dirs = _site_dirs()
+    key = []
+    for d in dirs:
+        try:
+            key.append([d, Path(d).stat().st_mtime_ns])
+        except OSError:
+            continue
+    cache = state_dir / PACKAGES_CACHE if state_dir is not None else None
+    if cache is not None:
+        try:
+            saved = json.loads(cache.read_text("utf-8"))
+            if saved.get("key") == key:
+                return str(saved["text"]), str(saved["digest"]), int(saved["count"])
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+    lines = _scan_packages(dirs)
+    text = "".join(f"{line}\n" for line in lines)
+    digest = "xxh3-128:" + xxhash.xxh3_128_hexdigest(text.encode("utf-8"))
+    if cache is not None:
+        tmp = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")
+        try:
+            tmp.write_text(
+                json.dumps({"key": key, "text": text, "digest": digest, "count": len(lines)}),
+                encoding="utf-8",
+            )
+            tmp.replace(cache)
+        except OSError:
+            pass
+    return text, digest, len(lines)
+
+
+def cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    return line.partition(":")[2].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def gpus(timeout: float = 5.0) -> list[str]:
+    """GPU names and memory from ``nvidia-smi`` where it is installed; [] otherwise."""
+    exe = shutil.which("nvidia-smi")
+    if exe is None:
+        return []
+    try:
+        proc = subprocess.run(
+            [exe, "--query-gpu=name,memory.total,driver_version", "--format=csv,noheader"],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return []
+    if proc.returncode != 0:
+        return []
+    return [line.strip() for line in proc.stdout.splitlines() if line.strip()]
+
+
+def capture_env(state_dir: Path | None, allowlist: Sequence[str]) -> Environment:
+    """Everything the record's ``env`` table holds, plus the package list."""
+    text, digest, count = packages(state_dir)
+    uname = os.uname()
+    info: dict[str, Any] = {
+        "python": platform.python_version(),
+        "implementation": platform.python_implementation(),
+        "executable": sys.executable,
+        "platform": f"{uname.sysname}-{uname.release}-{uname.machine}",
+        "machine": uname.machine,
+        "cpu": cpu_model(),
+        "cpus": os.cpu_count() or 1,
+        "gpus": gpus(),
+        "gitml": __version__,
+        "packages": {"digest": digest, "count": count},
+        "vars": allowed_vars(os.environ, allowlist),
+    }
+    return Environment(info, text, digest)

@@ -1,0 +1,298 @@
+"""``git ml run``: run a command in the working tree and record the run.
+
+Order of work, chosen so nothing is half-recorded and the command starts quickly:
+check every input (options, params files) -> write ``-S`` overrides -> checkpoint the code
+-> start the command -> capture the environment while it runs -> wait -> restore the
+params files -> read metrics -> write the record in one commit -> add the note.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from gitml.config import Settings, load_settings
+from gitml.errors import GitmlError, UsageError
+from gitml.records import ids
+from gitml.runs import params as params_mod
+from gitml.runs.digests import path_digest, relative_name
+from gitml.runs.env import capture_env, redact_argv
+from gitml.runs.metrics import (
+    MetricEvent,
+    at_last_steps,
+    dump_history,
+    merge_events,
+    read_metrics_file,
+)
+from gitml.runs.params import Override
+from gitml.runs.record import RunFacts, Status, build_record
+from gitml.runs.spool import ENV_RUN_ID, ENV_RUN_NAME, ENV_SPOOL, read_spool
+from gitml.runs.store import check_name, save_run
+from gitml.runs.supervise import INTERRUPTING, Supervisor, exit_code_of
+from gitml.storage.repo import GitRepo
+from gitml.storage.worktree import Checkpoint, create_checkpoint
+
+if TYPE_CHECKING:
+    from gitml.runs.sweep import SweepOutcome
+
+SPOOL_DIR = "spool"
+Assignment = Mapping[tuple[str | None, str], Any]
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    """What the user asked ``git ml run`` to do."""
+
+    command: tuple[str, ...]
+    name: str | None = None
+    message: str | None = None
+    tags: Mapping[str, str] = field(default_factory=dict)
+    overrides: tuple[Override, ...] = ()
+    params: Mapping[str, Any] = field(default_factory=dict)
+    params_files: tuple[str, ...] = ()
+    metrics_files: tuple[str, ...] = ()
+    inputs: tuple[str, ...] = ()
+    outputs: tuple[str, ...] = ()
+    jobs: int = 1
+    best: str | None = None
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """A recorded run and the exit code gitml should end with (the command's)."""
+
+    doc: dict[str, Any]
+    exit_code: int
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """Where a run happens: the repository, its settings and the command's folder."""
+
+    repo: GitRepo
+    settings: Settings
+    cwd: Path
+    params_files: tuple[str, ...]
+
+    @property
+    def rel_cwd(self) -> str:
+        rel = self.cwd.relative_to(self.repo.workdir).as_posix()
+        return rel or "."
+
+
+def now() -> datetime:
+    stamp = datetime.now(UTC)
+    return stamp.replace(microsecond=stamp.microsecond // 1000 * 1000)
+
+
+def open_workspace(repo: GitRepo, cwd: Path, extra_params_files: Sequence[str] = ()) -> Workspace:
+    workdir = repo.workdir
+    cwd = cwd.resolve()
+    try:
+        cwd.relative_to(workdir)
+    except ValueError:
+        raise GitmlError(f"{cwd}: is outside the work tree {workdir}") from None
+    settings = load_settings(workdir)
+    names = (*settings.params_files, *extra_params_files)
+    for extra in extra_params_files:
+        if not (cwd / extra).is_file():
+            raise GitmlError(f"{extra}: params file not found (relative to {cwd})")
+    files = tuple(params_mod.find_params_files(cwd, names))
+    params_mod.read_params(cwd, files)
+    return Workspace(repo, settings, cwd, files)
+
+
+def identity(repo: GitRepo) -> dict[str, str]:
+    sig = repo.signature()
+    return {"name": sig.name, "email": sig.email}
+
+
+def max_file_bytes(settings: Settings) -> int:
+    return int(settings.checkpoint_max_file_mb * 1_000_000)
+
+
+def checkpoint(ws: Workspace, run_id: str) -> Checkpoint:
+    return create_checkpoint(
+        ws.repo,
+        max_file_bytes=max_file_bytes(ws.settings),
+        message=f"gitml checkpoint for run {run_id}",
+    )
+
+
+def _stat_key(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size
+
+
+def status_of(returncode: int, signals: Sequence[int]) -> Status:
+    if signals or (returncode < 0 and -returncode in INTERRUPTING):
+        return Status.INTERRUPTED
+    if returncode in (130, 143):
+        return Status.INTERRUPTED
+    return Status.COMPLETED if returncode == 0 else Status.FAILED
+
+
+def digests(paths: Sequence[str], cwd: Path, workdir: Path) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for text in paths:
+        path = Path(text) if Path(text).is_absolute() else cwd / text
+        out[relative_name(path, workdir)] = path_digest(path)
+    return out
+
+
+def metrics_file_events(
+    cwd: Path,
+    files: Sequence[str],
+    before: Mapping[str, tuple[int, int] | None],
+    logged: Sequence[MetricEvent] = (),
+) -> list[MetricEvent]:
+    """Events of metrics files written during the run (stale files are ignored).
+
+    A table of final values lands on each metric's last logged step; CSV history keeps
+    its own steps.
+    """
+    events: list[MetricEvent] = []
+    for rel in files:
+        path = cwd / rel
+        key = _stat_key(path)
+        if key is None or key == before.get(rel):
+            continue
+        found = read_metrics_file(path, rel)
+        events.extend(found if rel.endswith(".csv") else at_last_steps(found, logged))
+    return events
+
+
+@dataclass(frozen=True)
+class Member:
+    """One run of a (possibly one-member) sweep."""
+
+    assignment: Assignment
+    name: str
+    sweep: str | None = None
+    code_base: Checkpoint | None = None
+
+
+def execute_member(
+    ws: Workspace, sup: Supervisor, request: RunRequest, member: Member
+) -> RunOutcome:
+    """Run the command once with ``member``'s overrides and record it."""
+    repo, settings, cwd = ws.repo, ws.settings, ws.cwd
+    new_docs = params_mod.plan_overrides(cwd, ws.params_files, member.assignment)
+    run_id = ids.new_id()
+    inputs = digests(request.inputs, cwd, repo.workdir)
+    metrics_files = tuple(dict.fromkeys((*settings.metrics_files, *request.metrics_files)))
+    before = {rel: _stat_key(cwd / rel) for rel in metrics_files}
+    spool_dir = repo.state_dir / SPOOL_DIR
+    spool_dir.mkdir(exist_ok=True)
+    spool = spool_dir / run_id
+    spool.touch()
+    env = {
+        **os.environ,
+        ENV_SPOOL: str(spool),
+        ENV_RUN_ID: run_id,
+        ENV_RUN_NAME: member.name,
+    }
+    try:
+        started = now()
+        with params_mod.overridden(cwd, new_docs):
+            file_params = params_mod.read_params(cwd, ws.params_files)
+            code = checkpoint(ws, run_id)
+            if member.code_base is not None:
+                code = rebase_code(ws.repo, member.code_base, code)
+            child = sup.start(request.command, cwd=cwd, env=env)
+            try:
+                environment = capture_env(repo.state_dir, settings.env_allowlist)
+            finally:
+                returncode = sup.wait(child)
+            ended = now()
+        reported = read_spool(str(spool))
+        events = [MetricEvent(n, s, v) for n, s, v in reported.metrics]
+        events = merge_events(events, metrics_file_events(cwd, metrics_files, before, events))
+        outputs = digests(request.outputs, cwd, repo.workdir)
+        outputs.update(digests(reported.artifacts, cwd, repo.workdir))
+        status = status_of(returncode, sup.received)
+        facts = RunFacts(
+            id=run_id,
+            name=member.name,
+            status=status,
+            started=started,
+            ended=ended,
+            exit_code=exit_code_of(returncode),
+            command=redact_argv(request.command),
+            cwd=ws.rel_cwd,
+            user=identity(repo),
+            host=socket.gethostname(),
+            code=code,
+            env=environment.info,
+            message=request.message,
+            sweep=member.sweep,
+            params={**file_params, **request.params, **reported.params},
+            events=events,
+            tags={**request.tags, **reported.tags},
+            inputs=inputs,
+            outputs=outputs,
+        )
+        doc = build_record(facts)
+        save_run(
+            repo,
+            doc,
+            history=dump_history(events, merged=True),
+            packages=(environment.packages_hex, environment.packages_text),
+            link_checkpoint=settings.link_checkpoints,
+        )
+    finally:
+        with contextlib.suppress(OSError):
+            spool.unlink()
+    return RunOutcome(doc, facts.exit_code)
+
+
+def rebase_code(repo: GitRepo, base: Checkpoint, member: Checkpoint) -> Checkpoint:
+    """A sweep member's code: the user's HEAD and tree facts, the member's checkpoint."""
+    from gitml.storage.worktree import diffstat
+
+    return replace(
+        base, checkpoint=member.checkpoint, diffstat=diffstat(repo, base.commit, member.checkpoint)
+    )
+
+
+def validate_request(request: RunRequest) -> None:
+    if not request.command:
+        raise UsageError(
+            "nothing to run; give the command after `--`, e.g. git ml run -- python train.py"
+        )
+    if request.name is not None:
+        check_name(request.name)
+    if request.jobs < 1:
+        raise UsageError(f"--jobs {request.jobs}: must be at least 1")
+
+
+def run(
+    repo: GitRepo,
+    request: RunRequest,
+    *,
+    cwd: Path | None = None,
+    on_member: Callable[[RunOutcome], None] | None = None,
+) -> RunOutcome | SweepOutcome:
+    """Execute ``request``; a sweep when ``-S`` lists several values.
+
+    Returns a RunOutcome for a single run, a SweepOutcome for a sweep.
+    """
+    validate_request(request)
+    ws = open_workspace(repo, cwd or Path.cwd(), request.params_files)
+    grid = params_mod.expand_grid(request.overrides)
+    with Supervisor() as sup:
+        if len(grid) == 1:
+            name = request.name or ids.new_name()
+            return execute_member(ws, sup, request, Member(grid[0], name))
+        from gitml.runs.sweep import run_sweep
+
+        return run_sweep(ws, sup, request, grid, on_member=on_member)

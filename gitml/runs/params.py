@@ -1,0 +1,315 @@
+"""Params: params files (YAML, TOML, JSON), ``-S`` overrides written for a run, sweep grids.
+
+Values keep their types. Command-line values are read as TOML literals (``0.01`` is a
+float, ``3`` an int, ``true`` a bool, ``[1, 2]`` a list) and anything else is a string.
+YAML is read with PyYAML's ``safe_load`` (the maintained reference parser for Python,
+C-accelerated when libyaml is present, and never constructing arbitrary objects).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+import os
+import re
+import tomllib
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from gitml.errors import GitmlError, UsageError
+
+PARAM_SUFFIXES = (".yaml", ".yml", ".toml", ".json")
+_KEY_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-/]*")
+
+
+class InvalidParams(GitmlError):
+    """A params file cannot be read or does not hold a table of params."""
+
+
+@dataclass(frozen=True)
+class Override:
+    """One ``-S [FILE:]KEY=V1[,V2...]`` option (several values make a sweep axis)."""
+
+    file: str | None
+    key: str
+    values: tuple[Any, ...]
+    text: str
+
+
+def _finite(value: Any) -> bool:
+    return not (isinstance(value, float) and not math.isfinite(value))
+
+
+def parse_value(text: str) -> Any:
+    """A command-line value as a typed TOML literal, else the string itself."""
+    stripped = text.strip()
+    if not stripped:
+        return text
+    try:
+        value = tomllib.loads(f"v = {stripped}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text
+    return value if _finite(value) else text
+
+
+def split_values(text: str) -> list[str]:
+    """Split ``a,b,[c,d],'e,f'`` on the commas outside brackets and quotes."""
+    parts: list[str] = []
+    depth = 0
+    quote = ""
+    start = 0
+    for i, ch in enumerate(text):
+        if quote:
+            if ch == quote:
+                quote = ""
+        elif ch in "'\"":
+            quote = ch
+        elif ch in "[{":
+            depth += 1
+        elif ch in "]}":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            parts.append(text[start:i])
+            start = i + 1
+    parts.append(text[start:])
+    return parts
+
+
+def _split_assignment(text: str, option: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    key = key.strip()
+    if not sep or not key:
+        raise UsageError(
+            f"{option} {text!r}: expected KEY=VALUE (for example {option} train.lr=0.01)"
+        )
+    return key, value
+
+
+def _check_key(key: str, text: str, option: str) -> None:
+    if not _KEY_RE.fullmatch(key) or ".." in key or key.endswith("."):
+        raise UsageError(
+            f"{option} {text!r}: {key!r} is not a valid key "
+            "(letters, digits, '_', '-' and dots between parts)"
+        )
+
+
+def parse_override(text: str) -> Override:
+    """Parse ``-S [FILE:]KEY=V1[,V2...]``."""
+    key, value = _split_assignment(text, "-S")
+    file = None
+    head, colon, rest = key.partition(":")
+    if colon and head.endswith(PARAM_SUFFIXES):
+        file, key = head, rest.strip()
+    _check_key(key, text, "-S")
+    pieces = split_values(value)
+    if any(not p.strip() for p in pieces) and len(pieces) > 1:
+        raise UsageError(f"-S {text!r}: empty value in the list; write -S {key}=A,B,C")
+    return Override(file, key, tuple(parse_value(p) for p in pieces), text)
+
+
+def parse_param(text: str) -> tuple[str, Any]:
+    """Parse ``-P KEY=VALUE`` (an ad-hoc param; commas stay in the value)."""
+    key, value = _split_assignment(text, "-P")
+    _check_key(key, text, "-P")
+    return key, parse_value(value)
+
+
+def parse_tag(text: str) -> tuple[str, str]:
+    """Parse ``-t KEY=VALUE`` (tags are strings)."""
+    key, value = _split_assignment(text, "-t")
+    _check_key(key, text, "-t")
+    return key, value
+
+
+def flatten(doc: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Nested tables to dotted keys; lists and scalars are values; nulls are dropped."""
+    out: dict[str, Any] = {}
+    for key, value in doc.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            out.update(flatten(value, name + "."))
+        elif value is not None:
+            out[name] = _jsonish(value)
+    return out
+
+
+def _jsonish(value: Any) -> Any:
+    if isinstance(value, list | tuple):
+        return [_jsonish(v) for v in value if v is not None]
+    if isinstance(value, Mapping):
+        return {str(k): _jsonish(v) for k, v in value.items() if v is not None}
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    return value
+
+
+def _load_yaml(text: str, rel: str) -> Any:
+    try:
+        import yaml
+    except ImportError:
+        raise InvalidParams(
+            f"{rel}: reading YAML needs PyYAML; install it with `pip install 'gitml[yaml]'`"
+        ) from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise InvalidParams(f"{rel}: invalid YAML: {where}{problem}") from None
+
+
+def parse_params_text(text: str, rel: str) -> dict[str, Any]:
+    """The nested table of a params file's text (format by suffix)."""
+    if rel.endswith((".yaml", ".yml")):
+        doc = _load_yaml(text, rel)
+    elif rel.endswith(".toml"):
+        try:
+            doc = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise InvalidParams(f"{rel}: invalid TOML: {exc}") from None
+    elif rel.endswith(".json"):
+        try:
+            doc = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InvalidParams(
+                f"{rel}: invalid JSON: line {exc.lineno}, column {exc.colno}: {exc.msg}"
+            ) from None
+    else:
+        raise InvalidParams(f"{rel}: unknown params format; use .yaml, .yml, .toml or .json")
+    if doc is None:
+        return {}
+    if not isinstance(doc, dict):
+        raise InvalidParams(
+            f"{rel}: must hold a table of params at the top, not {type(doc).__name__}"
+        )
+    return {str(k): v for k, v in doc.items()}
+
+
+def load_params_file(path: Path, rel: str) -> dict[str, Any]:
+    try:
+        text = path.read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidParams(f"{rel}: cannot read: {exc}") from None
+    return parse_params_text(text, rel)
+
+
+def find_params_files(cwd: Path, names: Sequence[str]) -> list[str]:
+    """The params files (relative to ``cwd``) that exist, in configured order."""
+    seen: list[str] = []
+    for name in names:
+        if name not in seen and (cwd / name).is_file():
+            seen.append(name)
+    return seen
+
+
+def read_params(cwd: Path, files: Sequence[str]) -> dict[str, Any]:
+    """Flattened params of every file (a later file wins on the same key)."""
+    out: dict[str, Any] = {}
+    for rel in files:
+        out.update(flatten(load_params_file(cwd / rel, rel)))
+    return out
+
+
+def _set_path(doc: dict[str, Any], key: str, value: Any, *, create: bool) -> bool:
+    """Set a dotted ``key`` in nested ``doc`` (literal dotted keys win); False if absent."""
+    if key in doc and not isinstance(doc[key], dict):
+        doc[key] = value
+        return True
+    parts = key.split(".")
+    for i in range(1, len(parts)):
+        head, rest = ".".join(parts[:i]), ".".join(parts[i:])
+        sub = doc.get(head)
+        if isinstance(sub, dict) and _set_path(sub, rest, value, create=False):
+            return True
+    if not create:
+        return False
+    node = doc
+    for part in parts[:-1]:
+        child = node.setdefault(part, {})
+        if not isinstance(child, dict):
+            return False
+        node = child
+    node[parts[-1]] = value
+    return True
+
+
+def dump_params_text(doc: Mapping[str, Any], rel: str) -> str:
+    if rel.endswith((".yaml", ".yml")):
+        import yaml
+
+        return str(yaml.safe_dump(dict(doc), sort_keys=False, default_flow_style=False))
+    if rel.endswith(".toml"):
+        import tomli_w
+
+        return tomli_w.dumps(dict(doc))
+    return json.dumps(doc, indent=2) + "\n"
+
+
+def plan_overrides(
+    cwd: Path, files: Sequence[str], assignments: Mapping[tuple[str | None, str], Any]
+) -> dict[str, dict[str, Any]]:
+    """New nested contents per params file for a set of ``(file, key) -> value`` overrides."""
+    docs: dict[str, dict[str, Any]] = {}
+    touched: list[str] = []
+    for rel in files:
+        docs[rel] = load_params_file(cwd / rel, rel)
+    for (file, key), value in assignments.items():
+        if file is not None:
+            if file not in docs:
+                if not (cwd / file).is_file():
+                    raise InvalidParams(f"-S {file}:{key}: {file} does not exist")
+                docs[file] = load_params_file(cwd / file, file)
+            _set_path(docs[file], key, value, create=True)
+            touched.append(file)
+            continue
+        target = next((rel for rel in files if key in flatten(docs[rel])), None)
+        if target is None:
+            if not files:
+                raise UsageError(
+                    f"-S {key}: there is no params file here; create params.yaml "
+                    "(or use -P to record an ad-hoc param)"
+                )
+            known = sorted(k for rel in files for k in flatten(docs[rel]))
+            hint = ", ".join(known[:8]) + (" ..." if len(known) > 8 else "")
+            raise UsageError(
+                f"-S {key}: no such param in {', '.join(files)} (known: {hint or 'none'}); "
+                f"to add a new one write -S {files[0]}:{key}=VALUE"
+            )
+        _set_path(docs[target], key, value, create=False)
+        touched.append(target)
+    return {rel: docs[rel] for rel in docs if rel in touched}
+
+
+@contextmanager
+def overridden(cwd: Path, new_docs: Mapping[str, Mapping[str, Any]]) -> Iterator[None]:
+    """Write overridden params files for the duration; restore bytes and mtime after."""
+    saved: list[tuple[Path, bytes, int, int]] = []
+    try:
+        for rel, doc in new_docs.items():
+            path = cwd / rel
+            st = path.stat()
+            saved.append((path, path.read_bytes(), st.st_atime_ns, st.st_mtime_ns))
+            path.write_text(dump_params_text(doc, rel), encoding="utf-8")
+        yield
+    finally:
+        for path, data, atime, mtime in reversed(saved):
+            path.write_bytes(data)
+            os.utime(path, ns=(atime, mtime))
+
+
+def expand_grid(overrides: Sequence[Override]) -> list[dict[tuple[str | None, str], Any]]:
+    """The cartesian product of every override's values, in the order given."""
+    if not overrides:
+        return [{}]
+    axes = [[((o.file, o.key), v) for v in o.values] for o in overrides]
+    return [dict(combo) for combo in itertools.product(*axes)]
+
+
+def describe(assignment: Mapping[tuple[str | None, str], Any]) -> str:
+    """``lr=0.1 depth=3`` for messages."""
+    return " ".join(f"{key}={value!r}" for (_, key), value in assignment.items())

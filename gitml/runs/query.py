@@ -1,0 +1,38 @@
+"""The bridge from ``--where``/``--sort``/``--columns`` text to the query language."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+
+def compile_where(text: str) -> tuple[str, list[Any]]:
+    """An SQLite condition over the ``doc`` column (raises QueryError with the column)."""
+    from gitml.query import parse, to_sql
+
+    sql, params = to_sql(parse(text), column="doc")
+    return sql, list(params)
+
+
+def sort_keys(keys: Sequence[str]) -> list[str]:
+    """``["-metrics.acc,name"]`` -> ``["-metrics.acc", "name"]``."""
+    return [part.strip() for key in keys for part in key.split(",") if part.strip()]
+
+
+def compile_sort(keys: Sequence[str]) -> str:
+    """An ORDER BY list for sort keys such as ``-metrics.acc`` (descending)."""
+    from gitml.query import parse_sort, sort_sql
+
+    return str(sort_sql([parse_sort(key) for key in sort_keys(keys)], column="doc"))
+
+
+def column_getter(spelling: str) -> Any:
+    """A function reading the value a ``--columns`` entry names from a run document."""
+    from gitml.query import field_value, parse_field
+
+    field = parse_field(spelling)
+
+    def get(doc: Mapping[str, Any]) -> Any:
+        return field_value(field, doc)
+
+    return get

@@ -1,0 +1,191 @@
+"""The run record: one canonical TOML document per run (``schema = "gitml/run/1"``).
+
+Its JSON form (dates as ISO 8601 strings) is what queries, ``--json`` and later tools
+see: id, name, status, started, ended, duration_s, exit_code, command, cwd, message,
+user, host, parent, sweep, params (flat dotted keys), metrics (last values),
+metric_stats, code, inputs, outputs, tags, env.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from gitml.records import codec
+from gitml.runs.metrics import MetricEvent, summarise
+from gitml.storage.worktree import Checkpoint
+
+SCHEMA = "gitml/run/1"
+MAX_LISTED = 1000
+HEADLINE_METRICS = 3
+
+
+class Status(StrEnum):
+    COMPLETED = "completed"
+    FAILED = "failed"
+    INTERRUPTED = "interrupted"
+
+
+@dataclass(frozen=True)
+class RunFacts:
+    """Everything known about a finished run (``events`` as ``merge_events`` returns)."""
+
+    id: str
+    name: str
+    status: Status
+    started: datetime
+    ended: datetime
+    exit_code: int
+    command: Sequence[str]
+    cwd: str
+    user: Mapping[str, str]
+    host: str
+    code: Checkpoint
+    env: Mapping[str, Any]
+    message: str | None = None
+    parent: str | None = None
+    sweep: str | None = None
+    params: Mapping[str, Any] = field(default_factory=dict)
+    events: Sequence[MetricEvent] = ()
+    tags: Mapping[str, str] = field(default_factory=dict)
+    inputs: Mapping[str, str] = field(default_factory=dict)
+    outputs: Mapping[str, str] = field(default_factory=dict)
+
+
+def _listed(paths: Sequence[str]) -> list[str]:
+    return list(paths[:MAX_LISTED])
+
+
+def code_table(code: Checkpoint) -> dict[str, Any]:
+    table: dict[str, Any] = {
+        "commit": code.commit,
+        "checkpoint": code.checkpoint,
+        "branch": code.branch,
+        "dirty": code.dirty,
+        "untracked": _listed(code.untracked),
+        "modified": _listed(code.modified),
+        "skipped": [{"path": s.path, "reason": s.reason} for s in code.skipped[:MAX_LISTED]],
+        "diffstat": {
+            "files": code.diffstat.files,
+            "insertions": code.diffstat.insertions,
+            "deletions": code.diffstat.deletions,
+        },
+    }
+    if len(code.untracked) > MAX_LISTED:
+        table["untracked_count"] = len(code.untracked)
+    if len(code.modified) > MAX_LISTED:
+        table["modified_count"] = len(code.modified)
+    return table
+
+
+def build_record(facts: RunFacts) -> dict[str, Any]:
+    """The record document of ``facts`` (not yet serialised)."""
+    metrics, stats = summarise(facts.events, merged=True)
+    duration = max(0.0, (facts.ended - facts.started).total_seconds())
+    doc: dict[str, Any] = {
+        "schema": SCHEMA,
+        "id": facts.id,
+        "name": facts.name,
+        "status": str(facts.status),
+        "started": facts.started,
+        "ended": facts.ended,
+        "duration_s": round(duration, 3),
+        "exit_code": facts.exit_code,
+        "command": list(facts.command),
+        "cwd": facts.cwd,
+        "message": facts.message or None,
+        "user": dict(facts.user),
+        "host": facts.host,
+        "parent": facts.parent,
+        "sweep": facts.sweep,
+        "params": dict(facts.params),
+        "metrics": metrics,
+        "metric_stats": stats,
+        "code": code_table(facts.code),
+        "inputs": dict(facts.inputs),
+        "outputs": dict(facts.outputs),
+        "tags": dict(facts.tags),
+        "env": dict(facts.env),
+    }
+    return dict(codec.canonical(doc))
+
+
+def dump_record(doc: Mapping[str, Any]) -> bytes:
+    return codec.dump_bytes(doc)
+
+
+_OPTIONAL_TOP = ("message", "parent", "sweep")
+_TABLES = ("params", "metrics", "metric_stats", "inputs", "outputs", "tags", "env")
+
+
+def to_json(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``--json`` form: every contract key present (``null`` where unset)."""
+    out: dict[str, Any] = codec.to_jsonable(dict(doc))
+    for key in _OPTIONAL_TOP:
+        out.setdefault(key, None)
+    for key in _TABLES:
+        out.setdefault(key, {})
+    code = out.setdefault("code", {})
+    code.setdefault("branch", None)
+    code.setdefault("untracked", [])
+    return out
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return repr(float(f"{value:.6g}")) if math.isfinite(value) else json.dumps(str(value))
+    return json.dumps(str(value), ensure_ascii=False)
+
+
+def _toml_key(key: str) -> str:
+    bare = key.replace("_", "").replace("-", "").isalnum() and key.isascii()
+    return key if bare else json.dumps(key, ensure_ascii=False)
+
+
+def headline(doc: Mapping[str, Any], limit: int = HEADLINE_METRICS) -> dict[str, Any]:
+    metrics = doc.get("metrics") or {}
+    return {k: metrics[k] for k in sorted(metrics)[:limit]}
+
+
+def format_number(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+def summary_line(doc: Mapping[str, Any]) -> str:
+    """``run 01J… brisk-otter completed acc=0.91``: the one readable line."""
+    parts = [f"run {doc['id']} {doc['name']} {doc['status']}"]
+    if doc.get("status") == Status.FAILED:
+        parts.append(f"exit={doc.get('exit_code')}")
+    parts.extend(f"{k}={format_number(v)}" for k, v in headline(doc).items())
+    return " ".join(parts)
+
+
+def note_line(doc: Mapping[str, Any]) -> str:
+    """``<id> = { name = "...", status = "...", acc = 0.91 }`` (inline TOML, one line)."""
+    fields = {"name": doc["name"], "status": doc["status"], **headline(doc)}
+    inner = ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in fields.items())
+    return f"{doc['id']} = {{ {inner} }}"
+
+
+def commit_message(doc: Mapping[str, Any]) -> str:
+    code = doc.get("code", {})
+    trailers = [
+        f"Gitml-Run: {doc['id']}",
+        f"Gitml-Status: {doc['status']}",
+        f"Gitml-Code-Commit: {code.get('commit', '')}",
+        f"Gitml-Checkpoint: {code.get('checkpoint', '')}",
+    ]
+    if doc.get("sweep"):
+        trailers.append(f"Gitml-Sweep: {doc['sweep']}")
+    return summary_line(doc) + "\n\n" + "\n".join(trailers) + "\n"

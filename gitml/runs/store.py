@@ -1,0 +1,252 @@
+"""Runs on ``refs/gitml/runs``: writing a finished run, finding and listing runs.
+
+A run is one commit: ``runs/<shard>/<id>.toml`` (the record), ``runs/<shard>/<id>.history.csv``
+(per-step metric history, when a metric has more than one value) and ``env/<digest>.txt``
+(the installed-package list, stored once for all runs that share it). The commit takes the
+run's code checkpoint as an extra parent (``runs.link_checkpoints``), so checkpoints stay
+reachable and travel with the runs. Reads go through the SQLite index in ``.git/gitml``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from gitml.errors import AmbiguousId, GitmlError, RecordNotFound
+from gitml.records import codec, ids
+from gitml.runs.fastschema import validate
+from gitml.runs.metrics import MetricEvent, load_history
+from gitml.runs.record import commit_message, dump_record, note_line
+from gitml.storage import RUNS_REF
+from gitml.storage.collection import Collection
+from gitml.storage.index import Index
+from gitml.storage.notes import add_note_lines, read_note
+from gitml.storage.repo import GitRepo
+from gitml.storage.worktree import current_branch
+
+NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]{0,63}")
+MAX_NOTE_RUNS = 100
+DEFAULT_LIMIT = 20
+
+
+class InvalidRunRef(GitmlError):
+    """Text that can be neither a run id, an id prefix nor a run name."""
+
+
+def runs_collection(repo: GitRepo) -> Collection:
+    return Collection(repo, RUNS_REF, "runs")
+
+
+def history_path(record_path: str) -> str:
+    return record_path.removesuffix(".toml") + ".history.csv"
+
+
+def env_path(digest_hex: str) -> str:
+    return f"env/{digest_hex}.txt"
+
+
+def check_name(name: str) -> str:
+    if not NAME_RE.fullmatch(name):
+        raise GitmlError(
+            f"run name {name!r} is not valid: use letters, digits, '.', '_', '+' or '-' "
+            "(at most 64, starting with a letter or digit)"
+        )
+    return name
+
+
+def save_run(
+    repo: GitRepo,
+    doc: Mapping[str, Any],
+    *,
+    history: bytes | None = None,
+    packages: tuple[str, str] | None = None,
+    link_checkpoint: bool = True,
+) -> str:
+    """Validate and write a finished run, then add its line to the code commit's note.
+
+    ``packages`` is ``(digest hex, list text)``. Returns the new tip of the runs ref.
+    """
+    collection = runs_collection(repo)
+    path = collection.record_path(str(doc["id"]))
+    validate(doc, "run", where=path)
+    files: dict[str, bytes | None] = {path: dump_record(doc)}
+    if history is not None:
+        files[history_path(path)] = history
+    if packages is not None and packages[0]:
+        files[env_path(packages[0])] = packages[1].encode("utf-8")
+    code = doc["code"]
+    parents = [str(code["checkpoint"])] if link_checkpoint else []
+    if parents and collection.tip() is None:
+        # A root commit first, so the checkpoint never becomes the ref's first parent
+        # (first parents are the collection's own history).
+        collection.write(lambda _snap: {}, "gitml runs: start the collection")
+    tip = collection.write(lambda _snap: files, commit_message(doc), extra_parents=parents)
+    commit = str(code["commit"])
+    existing = read_note(repo, commit) or ""
+    line = note_line(doc)
+    if existing.count("\n") >= MAX_NOTE_RUNS:
+        line = more_runs_line(commit)
+        if line in existing:
+            return tip
+    add_note_lines(repo, {commit: [line]}, f"gitml note run {doc['id']}")
+    return tip
+
+
+def more_runs_line(commit: str) -> str:
+    """The one line that stands for runs past MAX_NOTE_RUNS on a commit (idempotent)."""
+    query = f"code.commit = '{commit}'"
+    return f'more = "more runs: git ml ls --all --where \\"{query}\\""'
+
+
+def parse_run(path: str, data: bytes) -> dict[str, Any] | None:
+    """Index parser: run records only, validated with the fast validator."""
+    if not path.startswith("runs/") or not path.endswith(".toml"):
+        return None
+    doc = codec.loads(data, where=path)
+    validate(doc, "run", where=path)
+    return doc
+
+
+def open_index(repo: GitRepo) -> tuple[Collection, Index]:
+    """The runs collection and the index, brought up to date with the run parser."""
+    collection = runs_collection(repo)
+    index = Index.for_collection(collection)
+    index.refresh(collection, parse_run)
+    return collection, index
+
+
+def _rows(
+    repo: GitRepo, where: str, params: Sequence[Any], limit: int | None = None
+) -> list[dict[str, Any]]:
+    collection, index = open_index(repo)
+    try:
+        return [r.doc for r in index.rows(collection, where, params, "id DESC", limit)]
+    finally:
+        index.close()
+
+
+def find_run(repo: GitRepo, run_id: str) -> dict[str, Any] | None:
+    found = _rows(repo, "id = ?", [run_id], 1)
+    return found[0] if found else None
+
+
+def get_run(repo: GitRepo, text: str) -> dict[str, Any]:
+    """A run by full id, name (the latest run of that name wins) or unique id prefix."""
+    wanted = text.strip()
+    upper = wanted.upper()
+    if ids.is_id(upper):
+        doc = find_run(repo, upper)
+        if doc is None:
+            raise RecordNotFound(f"no run with id {upper}; `git ml ls --all` lists runs")
+        return doc
+    prefix = ids.normalise_prefix(wanted)
+    if prefix is None and not NAME_RE.fullmatch(wanted):
+        raise InvalidRunRef(
+            f"{text!r} is not a run id, id prefix or run name; `git ml ls --all` lists runs"
+        )
+    if NAME_RE.fullmatch(wanted):
+        named = _rows(repo, "json_extract(doc, '$.name') = ?", [wanted], 1)
+        if named:
+            return named[0]
+    if prefix is not None:
+        collection, index = open_index(repo)
+        try:
+            matches = index.ids_with_prefix(collection, prefix, limit=11)
+        finally:
+            index.close()
+        if len(matches) == 1:
+            doc = find_run(repo, matches[0])
+            if doc is not None:
+                return doc
+        if len(matches) > 1:
+            shown = ", ".join(matches[:10]) + (", ..." if len(matches) > 10 else "")
+            raise AmbiguousId(
+                f"run id prefix {prefix!r} matches {len(matches)}"
+                f"{'+' if len(matches) > 10 else ''} runs ({shown}); give more characters"
+            )
+    raise RecordNotFound(
+        f"no run matches {text!r} (id, id prefix or name); `git ml ls --all` lists runs"
+    )
+
+
+def read_history(repo: GitRepo, doc: Mapping[str, Any]) -> list[MetricEvent]:
+    """Per-step metric history of a run (its summary values when there is no history blob)."""
+    collection = runs_collection(repo)
+    data = collection.read(history_path(collection.record_path(str(doc["id"]))))
+    if data is not None:
+        return load_history(data)
+    metrics = doc.get("metrics") or {}
+    return [MetricEvent(name, 0, value) for name, value in sorted(metrics.items())]
+
+
+def read_packages(repo: GitRepo, doc: Mapping[str, Any]) -> list[str]:
+    """The installed-package list a run recorded ([] when unknown)."""
+    digest = str(((doc.get("env") or {}).get("packages") or {}).get("digest", ""))
+    data = runs_collection(repo).read(env_path(digest.partition(":")[2])) if digest else None
+    return data.decode("utf-8").splitlines() if data else []
+
+
+@dataclass(frozen=True)
+class Listing:
+    runs: list[dict[str, Any]]
+    more: bool
+    hidden_other_branches: int = 0
+
+
+def list_runs(
+    repo: GitRepo,
+    *,
+    where: str | None = None,
+    sort: Sequence[str] = (),
+    limit: int | None = DEFAULT_LIMIT,
+    branch: str | None = None,
+    all_branches: bool = False,
+) -> Listing:
+    """Runs matching a query, newest first unless ``sort`` says otherwise.
+
+    Runs of ``branch`` only (default: the current branch; every run when HEAD is
+    detached or ``all_branches``). ``limit=None`` returns every match; ``more`` tells
+    whether the limit cut the list.
+    """
+    if all_branches:
+        branch = None
+    elif branch is None:
+        branch = current_branch(repo)
+    clauses: list[str] = []
+    params: list[Any] = []
+    order = "id DESC"
+    if where:
+        from gitml.runs.query import compile_where
+
+        sql, args = compile_where(where)
+        clauses.append(f"({sql})")
+        params.extend(args)
+    if sort:
+        from gitml.runs.query import compile_sort
+
+        order = compile_sort(sort) + ", id DESC"
+    if branch is not None:
+        clauses.append("json_extract(doc, '$.code.branch') = ?")
+        params.append(branch)
+    condition = " AND ".join(clauses) or "1"
+    collection, index = open_index(repo)
+    try:
+        fetch = None if limit is None else limit + 1
+        rows = index.rows(collection, condition, params, order, fetch)
+        docs = [r.doc for r in rows]
+        more = limit is not None and len(docs) > limit
+        docs = docs[:limit] if limit is not None else docs
+        hidden = 0
+        if branch is not None and not docs:
+            hidden = index.count(collection, "1")
+    finally:
+        index.close()
+    return Listing(docs, more, hidden)
+
+
+def show_run(repo: GitRepo, text: str) -> tuple[dict[str, Any], list[MetricEvent]]:
+    """A run (by id, prefix or name) and its metric history."""
+    doc = get_run(repo, text)
+    return doc, read_history(repo, doc)

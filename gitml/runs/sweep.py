@@ -1,0 +1,168 @@
+"""Sweeps: ``-S lr=0.1,0.01 -S depth=3,5`` runs the grid; ``--jobs N`` runs it in parallel.
+
+With one job the members run one after another in the working tree. With more, gitml
+checkpoints the working tree once and gives each member its own temporary worktree of
+that checkpoint (``git worktree add --detach``), removed afterwards, also on Ctrl-C.
+Members share a ``sweep`` id; a failing member does not stop the others.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from gitml.errors import GitmlError
+from gitml.records import ids
+from gitml.runs.execute import (
+    Assignment,
+    Member,
+    RunOutcome,
+    RunRequest,
+    Workspace,
+    checkpoint,
+    execute_member,
+)
+from gitml.runs.supervise import Interrupted, Supervisor
+from gitml.storage.worktree import Checkpoint, add_worktree, remove_worktree
+
+_WORKTREE_LOCK = threading.Lock()
+_LOWER_IS_BETTER = ("loss", "err", "error", "mse", "mae", "rmse", "perplexity", "latency")
+
+
+@dataclass(frozen=True)
+class SweepOutcome:
+    sweep: str
+    runs: list[dict[str, Any]]
+    errors: list[str] = field(default_factory=list)
+    best: dict[str, Any] | None = None
+    best_metric: str | None = None
+    best_goal: str = "max"
+    interrupted: bool = False
+
+    @property
+    def exit_code(self) -> int:
+        if self.interrupted:
+            return 130
+        if self.errors or any(r["status"] != "completed" for r in self.runs):
+            return 1
+        return 0
+
+
+def parse_best(text: str | None, runs: Sequence[Mapping[str, Any]]) -> tuple[str | None, str]:
+    """(metric, "max"|"min") from ``--best [max:|min:]NAME`` or a guess from the names."""
+    goal = ""
+    name = text
+    if text is not None and text[:4] in ("max:", "min:"):
+        goal, name = text[:3], text[4:]
+    if name is not None:
+        name = name.removeprefix("metrics.")
+    if name is None:
+        names = sorted({k for r in runs for k in (r.get("metrics") or {})})
+        if not names:
+            return None, "max"
+        name = names[0]
+    if not goal:
+        goal = "min" if any(word in name.lower() for word in _LOWER_IS_BETTER) else "max"
+    return name, goal
+
+
+def pick_best(
+    runs: Sequence[dict[str, Any]], metric: str | None, goal: str
+) -> dict[str, Any] | None:
+    scored = [
+        r
+        for r in runs
+        if metric is not None and isinstance((r.get("metrics") or {}).get(metric), int | float)
+    ]
+    if not scored or metric is None:
+        return None
+    sign = 1 if goal == "max" else -1
+    return max(scored, key=lambda r: sign * float(r["metrics"][metric]))
+
+
+def _in_worktree(
+    ws: Workspace, sup: Supervisor, request: RunRequest, member: Member, base: Checkpoint
+) -> RunOutcome:
+    holder = Path(tempfile.mkdtemp(prefix="gitml-sweep-"))
+    # A unique folder name gives each worktree its own .git/worktrees/<name>; adding is
+    # serialised because git picks those names without a lock.
+    path = holder / f"gitml-{member.name}-{holder.name.rsplit('-', 1)[-1]}"
+    try:
+        with _WORKTREE_LOCK:
+            wt_repo = add_worktree(ws.repo, path, base.checkpoint)
+        wt = Workspace(wt_repo, ws.settings, path / ws.rel_cwd, ws.params_files)
+        return execute_member(wt, sup, request, replace(member, code_base=base))
+    finally:
+        with _WORKTREE_LOCK:
+            remove_worktree(ws.repo, path)
+        shutil.rmtree(holder, ignore_errors=True)
+
+
+def run_sweep(
+    ws: Workspace,
+    sup: Supervisor,
+    request: RunRequest,
+    grid: Sequence[Assignment],
+    *,
+    on_member: Callable[[RunOutcome], None] | None = None,
+) -> SweepOutcome:
+    """Run every member of the grid; record each; report the best."""
+    sweep_id = ids.new_id()
+    base_name = request.name or ids.new_name()
+    members = [Member(a, f"{base_name}-{i + 1}", sweep_id) for i, a in enumerate(grid)]
+    results: dict[int, RunOutcome] = {}
+    errors: list[str] = []
+
+    def done(index: int, outcome: RunOutcome) -> None:
+        results[index] = outcome
+        if on_member is not None:
+            on_member(outcome)
+
+    if request.jobs == 1:
+        for i, member in enumerate(members):
+            if sup.interrupted:
+                break
+            try:
+                done(i, execute_member(ws, sup, request, member))
+            except Interrupted:
+                break
+            except GitmlError as exc:
+                errors.append(f"{member.name}: {exc}")
+    else:
+        base = checkpoint(ws, sweep_id)
+        with ThreadPoolExecutor(max_workers=request.jobs, thread_name_prefix="gitml-sweep") as pool:
+            futures: dict[Future[RunOutcome], int] = {
+                pool.submit(_in_worktree, ws, sup, request, m, base): i
+                for i, m in enumerate(members)
+            }
+            pending = set(futures)
+            while pending:
+                finished, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    index = futures[future]
+                    try:
+                        done(index, future.result())
+                    except Interrupted:
+                        continue
+                    except GitmlError as exc:
+                        errors.append(f"{members[index].name}: {exc}")
+                if sup.interrupted:
+                    for future in pending:
+                        future.cancel()
+    runs = [results[i].doc for i in sorted(results)]
+    metric, goal = parse_best(request.best, runs)
+    return SweepOutcome(
+        sweep=sweep_id,
+        runs=runs,
+        errors=errors,
+        best=pick_best(runs, metric, goal),
+        best_metric=metric,
+        best_goal=goal,
+        interrupted=sup.interrupted,
+    )

@@ -1,0 +1,158 @@
+"""``gitml.start_run()`` outside ``git ml run``: a complete run recorded in-process."""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from gitml.errors import GitmlError
+from gitml.records import ids
+from gitml.runs.metrics import MetricEvent
+from gitml.runs.spool import Recorder, flatten_params
+
+
+class LocalRun(Recorder):
+    """A run recorded by this process: checkpoint at start, record at the end."""
+
+    def __init__(
+        self,
+        *,
+        name: str | None = None,
+        params: Mapping[str, Any] | None = None,
+        tags: Mapping[str, str] | None = None,
+        message: str | None = None,
+        path: str | os.PathLike[str] | None = None,
+    ) -> None:
+        super().__init__()
+        from gitml.runs.store import check_name
+
+        self.id = ids.new_id()
+        self.name = check_name(name) if name else ids.new_name()
+        self.message = message
+        self.doc: dict[str, Any] | None = None
+        self._params: dict[str, Any] = flatten_params(params or {})
+        self._tags: dict[str, str] = {k: str(v) for k, v in (tags or {}).items()}
+        self._events: list[MetricEvent] = []
+        self._artifacts: list[str] = []
+        self._path = Path(path) if path is not None else Path.cwd()
+        self._stack: list[LocalRun] | None = None
+
+    def begin(self, stack: list[LocalRun]) -> None:
+        """Checkpoint the code and start collecting (called by ``start_run``)."""
+        from gitml.runs import params as params_mod
+        from gitml.runs.env import capture_env
+        from gitml.runs.execute import checkpoint, now, open_workspace
+        from gitml.storage.repo import open_repo
+
+        self._ws = open_workspace(open_repo(self._path), self._path)
+        file_params = params_mod.read_params(self._ws.cwd, self._ws.params_files)
+        self._params = {**file_params, **self._params}
+        self._code = checkpoint(self._ws, self.id)
+        self._env = capture_env(self._ws.repo.state_dir, self._ws.settings.env_allowlist)
+        self._started = now()
+        self._stack = stack
+        stack.append(self)
+
+    def __enter__(self) -> LocalRun:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc_type is None:
+            self.end()
+        elif issubclass(exc_type, KeyboardInterrupt):
+            self.end("interrupted", 130)
+        else:
+            self.end("failed", 1)
+
+    def end(self, status: str = "completed", exit_code: int | None = None) -> dict[str, Any]:
+        """Record the run (once) and return its record."""
+        if self.doc is not None:
+            return self.doc
+        from gitml.runs.execute import digests, identity, now
+        from gitml.runs.metrics import dump_history, merge_events
+        from gitml.runs.record import RunFacts, Status, build_record
+        from gitml.runs.store import save_run
+
+        if self._stack is not None and self in self._stack:
+            self._stack.remove(self)
+        try:
+            state = Status(status)
+        except ValueError:
+            raise GitmlError(
+                f"run status {status!r} is not one of completed, failed, interrupted"
+            ) from None
+        if exit_code is None:
+            exit_code = {Status.COMPLETED: 0, Status.FAILED: 1, Status.INTERRUPTED: 130}[state]
+        ws = self._ws
+        events = merge_events(self._events)
+        facts = RunFacts(
+            id=self.id,
+            name=self.name,
+            status=state,
+            started=self._started,
+            ended=now(),
+            exit_code=exit_code,
+            command=[Path(sys.executable).name, *sys.argv],
+            cwd=ws.rel_cwd,
+            user=identity(ws.repo),
+            host=socket.gethostname(),
+            code=self._code,
+            env=self._env.info,
+            message=self.message,
+            params=self._params,
+            events=events,
+            tags=self._tags,
+            outputs=digests(self._artifacts, ws.cwd, ws.repo.workdir),
+        )
+        doc = build_record(facts)
+        save_run(
+            ws.repo,
+            doc,
+            history=dump_history(events, merged=True),
+            packages=(self._env.packages_hex, self._env.packages_text),
+            link_checkpoint=ws.settings.link_checkpoints,
+        )
+        self.doc = doc
+        return doc
+
+    def metric(self, name: str, value: Any, step: int | None = None) -> None:
+        value, step = self.checked(name, value, step)
+        self._events.append(MetricEvent(name, step, value))
+
+    def params(self, params: Mapping[str, Any]) -> None:
+        self._params.update(flatten_params(params))
+
+    def tag(self, key: str, value: Any) -> None:
+        self._tags[key] = str(value)
+
+    def artifact(self, path: str) -> None:
+        self._artifacts.append(str(Path(path).absolute()))
+
+    def log_metric(self, name: str, value: float, step: int | None = None) -> None:
+        self.metric(name, value, step)
+
+    def log_metrics(self, metrics: Mapping[str, float], step: int | None = None) -> None:
+        for name, value in metrics.items():
+            self.metric(name, value, step)
+
+    def log_param(self, key: str, value: Any) -> None:
+        self.params({key: value})
+
+    def log_params(self, params: Mapping[str, Any]) -> None:
+        self.params(params)
+
+    def set_tag(self, key: str, value: Any) -> None:
+        self.tag(key, value)
+
+    def log_artifact(self, path: str | os.PathLike[str]) -> None:
+        self.artifact(os.fspath(path))
