@@ -26,13 +26,13 @@ def update_ref(
     """Point ``name`` at ``new`` only if it still points at ``expected``.
 
     ``expected=None`` means the ref must not exist yet. Any mismatch, or a lock held by
-    another writer (git or libgit2: both use ``<ref>.lock``), raises RefConflict.
+    another writer (git or libgit2: both use ``<ref>.lock``), raises RefConflict. Both
+    cases compare under the ref's lock: libgit2's own "create unless it exists" checks
+    before it locks, so two creators can both succeed and the later one silently resets a
+    ref the earlier one has already moved on.
     """
     raw = repo.raw
     try:
-        if expected is None:
-            raw.create_reference_direct(name, new, False, message=message)
-            return
         with raw.transaction() as txn:
             txn.lock_ref(name)
             current = read_ref(repo, name)
