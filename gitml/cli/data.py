@@ -47,6 +47,10 @@ def _size(n: int) -> str:
     return format_bytes(n)
 
 
+def _files(n: int) -> str:
+    return f"{n} file" if n == 1 else f"{n} files"
+
+
 def add(
     paths: Annotated[list[str], typer.Argument(help="Data files or folders to version.")],
     name: Annotated[
@@ -107,7 +111,7 @@ def add(
         return
     for d in report.datasets:
         state = "updated" if d.changed else "unchanged"
-        out.line(f"{d.name}: {state} {d.path} ({d.files} files, {_size(d.nbytes)}) -> {d.digest}")
+        out.line(f"{d.name}: {state} {d.path} ({_files(d.files)}, {_size(d.nbytes)}) -> {d.digest}")
     for path in report.profiled:
         out.info(f"profiled {path}")
     for note in report.notes:
@@ -342,7 +346,7 @@ def show(
     out.line(f"path      {info['path']} ({info['kind']})")
     out.line(f"pointer   {info['pointer']}")
     out.line(f"manifest  {info['manifest']}")
-    out.line(f"files     {info['files']} ({_size(info['bytes'])})")
+    out.line(f"files     {_files(info['files'])} ({_size(info['bytes'])})")
     for path, profile in info["profiles"].items():
         columns = profile.get("columns", {})
         out.line("")

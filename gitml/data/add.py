@@ -208,7 +208,8 @@ def add_datasets(
         )
         versions.append((manifest, listing))
     summary = ", ".join(
-        f"{m.name} ({m.files} files, {format_bytes(m.nbytes)})" for m, _ in versions
+        f"{m.name} ({m.files} file{'' if m.files == 1 else 's'}, {format_bytes(m.nbytes)})"
+        for m, _ in versions
     )
     digests = store.save(versions, profiles.made, f"data add {summary}")
     results: list[Added] = []

@@ -56,7 +56,7 @@ class _Plan:
     pointer: Pointer
     write: dict[str, FileState]
     remove: dict[str, FileState]
-    unsafe: list[str]
+    unsafe: dict[str, Digest]  # changed files whose content is not in the cache
 
 
 def _under(path: str, prefixes: Sequence[str]) -> bool:
@@ -109,11 +109,13 @@ def checkout(
             if missing_only:
                 write = {p: s for p, s in write.items() if p not in current}
             changed = [p for p in write if p in current] + list(remove)
-            unsafe = sorted(p for p in changed if not cache.has(current[p].digest))
+            unsafe = {
+                p: current[p].digest for p in sorted(changed) if not cache.has(current[p].digest)
+            }
             report.unchanged += len(wanted) - len(write)
             report.datasets.append(pointer.name)
             plans.append(_Plan(pointer, write, remove, unsafe))
-        unsafe_all = [p for plan in plans for p in plan.unsafe]
+        unsafe_all = sorted(p for plan in plans for p in plan.unsafe)
         if unsafe_all and not force:
             names = ", ".join(sorted({plan.pointer.name for plan in plans if plan.unsafe}))
             raise DataError(
@@ -122,19 +124,14 @@ def checkout(
                 f"discard them with --force (their content is then kept in the cache)"
             )
         if unsafe_all:
-            cache.store_many([(str(ws.workdir / p), _digest_of(plans, p)) for p in unsafe_all])
+            cache.store_many(
+                [(str(ws.workdir / p), d) for plan in plans for p, d in plan.unsafe.items()]
+            )
             report.kept = unsafe_all
         report.pulled = _fetch_missing(ws, plans, remote, jobs, progress)
         for plan in plans:
             _apply(ws, plan, statcache, jobs, progress, report)
     return report
-
-
-def _digest_of(plans: list[_Plan], path: str) -> Digest:
-    for plan in plans:
-        if path in plan.remove:
-            return plan.remove[path].digest
-    raise AssertionError(path)  # pragma: no cover
 
 
 def _fetch_missing(

@@ -91,7 +91,7 @@ def _pointers(ws: DataWorkspace, keep_days: float | None) -> list[Pointer]:
     blobs: set[tuple[str, str]] = set()
     for tip in tips:
         blobs.update(pointer_blobs(ws.workdir, tip, ws.pointer_dir).items())
-    if tips:
+    if tips and (keep_days is None or keep_days > 0):
         blobs |= pointer_history(ws.workdir, ws.pointer_dir, since_days=keep_days, refs=tips)
     data = read_blobs(ws.workdir, (oid for _, oid in blobs))
     for filename, oid in sorted(blobs):
@@ -139,7 +139,8 @@ def keep_set(ws: DataWorkspace, keep_days: float | None = DEFAULT_KEEP_DAYS) -> 
     store = VersionStore(ws, fetch=False)
     keep: set[Digest] = set()
     required: set[tuple[str, Digest]] = {(p.name, p.manifest) for p in _pointers(ws, keep_days)}
-    required |= _recent_manifests(ws, keep_days)
+    if keep_days is None or keep_days > 0:
+        required |= _recent_manifests(ws, keep_days)
     run_inputs, outputs = _run_references(ws)
     for name, digest in sorted(required):
         version = store.find(name, digest)

@@ -167,7 +167,7 @@ def resolve_url(workdir: Path, url: str) -> str:
     """A directory URL relative to the repository root made absolute; others unchanged."""
     if "://" in url or Path(url).is_absolute():
         return url
-    return os.fspath(workdir / url)
+    return os.path.normpath(workdir / url)
 
 
 def open_workspace(start: str | os.PathLike[str] | None = None) -> DataWorkspace:
