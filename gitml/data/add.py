@@ -19,12 +19,12 @@ from typing import TYPE_CHECKING
 from gitml.data.digest import Digest
 from gitml.data.errors import DataError
 from gitml.data.gitignore import ensure_ignored
-from gitml.data.ingest import list_files, store_hashed
-from gitml.data.listing import Entry, check_relpath, encode
+from gitml.data.ingest import AddResult, list_files, store_hashed
+from gitml.data.listing import Entry, encode
 from gitml.data.manifest import Kind, Manifest, check_name
 from gitml.data.pointers import Pointer, check_data_path, pointer_file, write_pointer
 from gitml.data.progress import format_bytes
-from gitml.data.statcache import hash_with_cache
+from gitml.data.statcache import HashResult, hash_with_cache
 from gitml.data.store import VersionStore
 from gitml.data.workspace import DataWorkspace
 from gitml.errors import InvalidRecord, UsageError
@@ -165,17 +165,19 @@ def add_datasets(
 ) -> AddReport:
     """Version each of ``paths`` (files or folders) as a dataset; see the module doc."""
     targets, pointers = plan(ws, paths, name, cwd or Path.cwd())
+    statcache = ws.statcache()
+    walk_stamp = statcache.stamp()  # before the walk: see gitml.data.snapshot
     files: dict[str, list[str]] = {}
+    dirs: dict[str, list[str]] = {}
     for target in targets:
-        found = list_files(ws.workdir, [target.path])
+        dirs[target.name] = []
+        found = list_files(ws.workdir, [target.path], dirs=dirs[target.name])
         if not found:
             raise DataError(f"'{target.path}' holds no files; nothing to add")
-        for rel in found:
-            check_relpath(rel, where=f"'{target.path}'")
         files[target.name] = found
     store = VersionStore(ws, fetch=False)
     everything = [rel for found in files.values() for rel in found]
-    with ws.statcache() as statcache:
+    with statcache:
         hashed = hash_with_cache(
             ws.workdir, everything, statcache, jobs=jobs, progress=progress, record=False
         )
@@ -196,7 +198,7 @@ def add_datasets(
             Entry(rel[cut:], hashed.digests[rel], hashed.stats[rel].size)
             for rel in files[target.name]
         ]
-        listing = encode(entries)
+        listing = encode(entries, where=f"'{target.path}'")
         from gitml.data.listing import digest_of
 
         manifest = Manifest(
@@ -219,6 +221,7 @@ def add_datasets(
         rel_pointer = pointer_file(ws.pointer_dir, target.name)
         if old != pointer:
             write_pointer(ws.workdir, ws.pointer_dir, pointer)
+        _snapshot(ws, pointer, files[target.name], dirs[target.name], walk_stamp, hashed, stored)
         found = files[target.name]
         results.append(
             Added(
@@ -235,3 +238,31 @@ def add_datasets(
         )
     lines = ensure_ignored(ws.workdir, [t.path for t in targets])
     return AddReport(tuple(results), tuple(lines), tuple(profiles.paths), tuple(profiles.notes))
+
+
+def _snapshot(
+    ws: DataWorkspace,
+    pointer: Pointer,
+    files: Sequence[str],
+    dirs: Sequence[str],
+    stamp: int | None,
+    hashed: HashResult,
+    stored: AddResult,
+) -> None:
+    """Leave the status snapshot of the dataset just added (the next status is fast)."""
+    from gitml.data import snapshot
+    from gitml.data.status import dir_keys
+
+    keys = dir_keys(ws.workdir, dirs, stamp) if pointer.path not in files else {}
+    if keys is None:
+        return
+    trusted = {rel: fs for rel, fs, _ in stored.recorded}
+    entries: dict[str, tuple[snapshot.StatKey | None, str, int]] = {}
+    for rel in files:
+        fs = trusted.get(rel)
+        key = snapshot.trusted(fs, stamp) if fs is not None else None
+        entries[rel] = (key, str(hashed.digests[rel]), hashed.stats[rel].size)
+    state = ws.gitdir / "gitml"
+    snapshot.save(
+        state, pointer.name, snapshot.Snapshot(str(pointer.manifest), pointer.path, keys, entries)
+    )

@@ -99,8 +99,7 @@ def checkout(
     with ws.statcache() as statcache:
         for pointer in chosen:
             where = f"{ws.pointer_dir}/{pointer.name}.toml"
-            version = store.load(pointer.name, pointer.manifest, where=where)
-            st = dataset_status(ws, pointer, version, statcache, jobs=jobs)
+            st = dataset_status(ws, pointer, store, statcache, jobs=jobs, where=where)
             limit = [t for t in inner if t.startswith(pointer.path + "/")]
             wanted = {p: s for p, s in st.wanted.items() if _under(p, limit)}
             current = {p: s for p, s in st.current.items() if _under(p, limit)}

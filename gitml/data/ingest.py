@@ -24,14 +24,19 @@ if TYPE_CHECKING:
 SKIP_DIRS = frozenset({".git"})
 
 
-def list_files(root: str | os.PathLike[str], paths: Iterable[str | os.PathLike[str]]) -> list[str]:
+def list_files(
+    root: str | os.PathLike[str],
+    paths: Iterable[str | os.PathLike[str]],
+    *,
+    dirs: list[str] | None = None,
+) -> list[str]:
     """The files under ``paths`` as sorted POSIX paths relative to ``root``.
 
     A directory contributes every regular file below it (``.git`` directories skipped,
     symlinks to files followed, symlinks to directories not descended into); a file
     contributes itself. Paths outside ``root``, missing paths and special files raise
     ``DataError``; so does a symlink whose target lies outside ``root`` (its content
-    would not be the repository's).
+    would not be the repository's). ``dirs``, if given, receives every folder walked.
     """
     base = Path(root).resolve()
     found: set[str] = set()
@@ -48,7 +53,7 @@ def list_files(root: str | os.PathLike[str], paths: Iterable[str | os.PathLike[s
             raise DataError(f"'{given}' does not exist") from None
         _check_inside(base, path, str(given))
         if stat.S_ISDIR(st.st_mode):
-            found.update(_walk(path, rel.as_posix(), base))
+            found.update(_walk(path, rel.as_posix(), base, dirs))
         elif stat.S_ISREG(st.st_mode):
             found.add(rel.as_posix())
         else:
@@ -66,10 +71,12 @@ def _check_inside(base: Path, path: Path, shown: str) -> None:
         )
 
 
-def _walk(directory: Path, rel: str, base: Path) -> Iterable[str]:
+def _walk(directory: Path, rel: str, base: Path, dirs: list[str] | None) -> Iterable[str]:
     stack = [(os.fspath(directory), "" if rel == "." else rel + "/")]
     while stack:
         path, prefix = stack.pop()
+        if dirs is not None:
+            dirs.append(prefix[:-1] or ".")
         with os.scandir(path) as entries:
             for entry in entries:
                 name = prefix + entry.name
@@ -91,6 +98,7 @@ class AddResult:
     digests: dict[str, Digest]  # relpath -> digest, for every added file
     rehashed: frozenset[str]  # relpaths whose content was read (the rest hit the stat cache)
     stored: dict[str, StoreMethod]  # relpaths whose content entered the cache, and how
+    recorded: tuple[tuple[str, FileStat, Digest], ...] = ()  # stat-cache entries written
 
 
 def add_files(
@@ -141,8 +149,11 @@ def store_hashed(
     stored: dict[str, StoreMethod] = {
         path[len(prefix) :]: m for path, m in methods.items() if m is not StoreMethod.PRESENT
     }
-    statcache.record(_entries(prefix, result, stored), result.stamp_ns)
-    return AddResult(digests=result.digests, rehashed=result.rehashed, stored=stored)
+    entries = _entries(prefix, result, stored)
+    statcache.record(entries, result.stamp_ns)
+    stamp = result.stamp_ns
+    recorded = tuple(e for e in entries if stamp is not None and e[1].mtime_ns < stamp)
+    return AddResult(result.digests, result.rehashed, stored, recorded)
 
 
 def _entries(

@@ -15,6 +15,8 @@ object, so data remotes carry it and a status reads it without opening the git d
 
 from __future__ import annotations
 
+import itertools
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -35,19 +37,16 @@ class Entry:
     size: int
 
 
+_BAD_REL = re.compile(r"^(?:/|\.\.?(?:/|$))|//|/\.\.?(?:/|$)|/$|[\x00-\x1f\x7f]")
+
+
 def check_relpath(path: str, *, where: str) -> str:
     """``path`` if it is a clean relative POSIX path that stays below its root.
 
-    Rejects absolute paths, ``.``/``..``/empty components, backslashes and control
-    characters, with a ``DataError`` naming ``where``.
+    Rejects absolute paths, ``.``/``..``/empty components and control characters, with
+    a ``DataError`` naming ``where``.
     """
-    bad = (
-        not path
-        or path.startswith("/")
-        or any(part in ("", ".", "..") for part in path.split("/"))
-        or any(ord(c) < 32 or c == "\x7f" for c in path)
-    )
-    if bad:
+    if not path or _BAD_REL.search(path):
         raise DataError(
             f"{where}: path {path!r} must be relative, stay inside its folder (no '..' or "
             f"'.'), and hold no control characters"
@@ -55,16 +54,16 @@ def check_relpath(path: str, *, where: str) -> str:
     return path
 
 
-def encode(entries: Iterable[Entry]) -> bytes:
-    """The listing blob of ``entries`` (sorted by path here)."""
+def encode(entries: Iterable[Entry], *, where: str = "listing") -> bytes:
+    """The listing blob of ``entries`` (sorted by path here); errors name ``where``."""
     items = sorted(entries, key=lambda e: e.path)
     lines = [MAGIC.decode()]
     previous = None
     for entry in items:
         if entry.path == previous:
-            raise DataError(f"listing: path {entry.path!r} appears twice")
+            raise DataError(f"{where}: path {entry.path!r} appears twice")
         previous = entry.path
-        check_relpath(entry.path, where="listing")
+        check_relpath(entry.path, where=where)
         lines.append(f"{entry.digest}\t{entry.size}\t{entry.path}\n")
     return "".join(lines).encode("utf-8")
 
@@ -78,8 +77,40 @@ def is_listing(data: bytes) -> bool:
     return data.startswith(MAGIC)
 
 
+# One pass over the whole text finds any problem a valid listing cannot have: the first
+# two fields hold no '/' or '.', so these can only match inside a path.
+_LINE = re.compile(r"^(xxh3-128:[0-9a-f]{32})\t([0-9]+)\t([^\t\n]+)$", re.MULTILINE)
+_BAD_PATH = re.compile(r"\t(?:/|\.\.?(?:/|\n))|//|/\.\.?(?:/|\n)|/\n|[\x00-\x08\x0b-\x1f\x7f]")
+
+
 def decode(data: bytes, *, where: str) -> list[Entry]:
     """Parse and validate a listing blob; ``DataError`` names ``where`` and the line."""
+    fast = _decode_fast(data)
+    return fast if fast is not None else _decode_slow(data, where=where)
+
+
+def _decode_fast(data: bytes) -> list[Entry] | None:
+    """The entries of a valid listing, checked with whole-text regexes; else ``None``."""
+    if not data.startswith(MAGIC):
+        return None
+    try:
+        text = data[len(MAGIC) :].decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if (text and not text.endswith("\n")) or _BAD_PATH.search(text):
+        return None
+    rows = _LINE.findall(text)
+    if len(rows) != text.count("\n"):
+        return None
+    paths = [row[2] for row in rows]
+    if any(a >= b for a, b in itertools.pairwise(paths)):
+        return None
+    new_digest = str.__new__
+    return [Entry(path, new_digest(Digest, digest), int(size)) for digest, size, path in rows]
+
+
+def _decode_slow(data: bytes, *, where: str) -> list[Entry]:
+    """Line-by-line parsing that names the first problem (invalid listings only)."""
     if not data.startswith(MAGIC):
         raise DataError(f"{where}: not a gitml file listing (missing the 'gitml-listing 1' line)")
     try:

@@ -15,21 +15,24 @@ from typing import Any
 
 from gitml.data.digest import Digest
 from gitml.data.errors import DataError
-from gitml.errors import GitmlError, UsageError
+from gitml.errors import GitmlError
 from gitml.records import codec
 
 MAX_PER_ADD = 32
 
 
-def is_tabular(path: str) -> bool:
-    """Whether ``path`` names a CSV, TSV, Parquet or JSON-lines file (by extension)."""
-    from gitml.tabular.read import detect_format
+_TABULAR = (".csv", ".tsv", ".parquet", ".pq", ".jsonl", ".ndjson")
+_COMPRESSED = tuple(f"{ext}{z}" for ext in _TABULAR for z in (".gz", ".bz2", ".zst", ".lz4"))
 
-    try:
-        detect_format(path)
-    except UsageError:
-        return False
-    return True
+
+def is_tabular(path: str) -> bool:
+    """Whether ``path`` names a CSV, TSV, Parquet or JSON-lines file (by extension).
+
+    The same extensions ``gitml.tabular.read.detect_format`` knows, checked without
+    building a path object (this runs once per file of a dataset).
+    """
+    name = path.lower()
+    return name.endswith(_TABULAR) or name.endswith(_COMPRESSED)
 
 
 @dataclass

@@ -51,10 +51,8 @@ def _name(path: Path, workdir: Path) -> tuple[str, str | None]:
 
 def current_version(ws: DataWorkspace, store: VersionStore, pointer: Pointer) -> Digest:
     """The manifest digest of what is at ``pointer.path`` now (recorded if it is new)."""
-    where = f"{ws.pointer_dir}/{pointer.name}.toml"
-    version = store.load(pointer.name, pointer.manifest, where=where)
     with ws.statcache() as statcache:
-        st = dataset_status(ws, pointer, version, statcache)
+        st = dataset_status(ws, pointer, store, statcache)
         if st.changes.clean:
             return pointer.manifest
         if not st.current:
@@ -63,6 +61,8 @@ def current_version(ws: DataWorkspace, store: VersionStore, pointer: Pointer) ->
                 f"`git ml data checkout` before the run"
             )
         add_files(ws.workdir, sorted(st.current), ws.cache, statcache)
+    where = f"{ws.pointer_dir}/{pointer.name}.toml"
+    version = store.load(pointer.name, pointer.manifest, where=where)
     root = dataset_root(pointer.path, version.manifest.kind)
     cut = len(root) + 1 if root else 0
     entries = [Entry(p[cut:], s.digest, s.size) for p, s in sorted(st.current.items())]

@@ -16,7 +16,7 @@ from gitml.data.digest import Digest
 from gitml.data.errors import DataError
 from gitml.data.ingest import list_files
 from gitml.data.manifest import Kind
-from gitml.data.statcache import StatCache, hash_with_cache
+from gitml.data.statcache import FileStat, StatCache, hash_with_cache
 from gitml.data.store import Version
 
 
@@ -44,8 +44,11 @@ def expected(path: str, version: Version) -> dict[str, FileState]:
     return {prefix + e.path: FileState(e.digest, e.size) for e in version.entries}
 
 
-def present(workdir: Path, path: str) -> list[str]:
-    """The files at ``path`` in the work tree now (a folder's files, a file, or none)."""
+def present(workdir: Path, path: str, dirs: list[str] | None = None) -> list[str]:
+    """The files at ``path`` in the work tree now (a folder's files, a file, or none).
+
+    ``dirs``, if given, receives the folders walked (for a folder dataset).
+    """
     try:
         st = (workdir / path).stat()
     except (FileNotFoundError, NotADirectoryError):
@@ -53,7 +56,7 @@ def present(workdir: Path, path: str) -> list[str]:
     except OSError as exc:
         raise DataError(f"cannot stat '{path}': {exc.strerror}") from None
     if stat.S_ISDIR(st.st_mode):
-        return list_files(workdir, [path])
+        return list_files(workdir, [path], dirs=dirs)
     return [path]
 
 
@@ -61,10 +64,18 @@ def hash_present(
     workdir: Path, relpaths: Iterable[str], statcache: StatCache, *, jobs: int | None = None
 ) -> dict[str, FileState]:
     """Digest and size of each of ``relpaths`` that exists (vanished ones are left out)."""
+    return scan_files(workdir, relpaths, statcache, jobs=jobs)[0]
+
+
+def scan_files(
+    workdir: Path, relpaths: Iterable[str], statcache: StatCache, *, jobs: int | None = None
+) -> tuple[dict[str, FileState], dict[str, FileStat], int | None]:
+    """``hash_present`` plus each file's stat and the racy-timestamp stamp taken first."""
     result = hash_with_cache(workdir, relpaths, statcache, jobs=jobs)
-    return {
+    current = {
         rel: FileState(digest, result.stats[rel].size) for rel, digest in result.digests.items()
     }
+    return current, result.stats, result.stamp_ns
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
+from stat import S_ISREG
 from typing import Any
 
+from gitml.data import snapshot
 from gitml.data.digest import Digest
 from gitml.data.errors import DataError
 from gitml.data.pointers import Pointer
-from gitml.data.scan import Changes, FileState, compare, expected, hash_present, present
-from gitml.data.statcache import StatCache
-from gitml.data.store import Version, VersionStore
+from gitml.data.scan import Changes, FileState, compare, expected, present, scan_files
+from gitml.data.snapshot import Snapshot
+from gitml.data.statcache import FileStat, StatCache
+from gitml.data.store import VersionStore
 from gitml.data.workspace import DataWorkspace
 
 
@@ -65,14 +70,28 @@ def select(pointers: dict[str, Pointer], names: Sequence[str]) -> list[Pointer]:
 def dataset_status(
     ws: DataWorkspace,
     pointer: Pointer,
-    version: Version,
+    store: VersionStore,
     statcache: StatCache,
     *,
     jobs: int | None = None,
+    where: str | None = None,
 ) -> DatasetStatus:
+    """Compare the work tree with the pointer's version (snapshot first, see ``snapshot``)."""
+    state = ws.gitdir / "gitml"
+    snap = snapshot.load(state, pointer.name)
+    if snap is not None and snap.manifest == pointer.manifest and snap.path == pointer.path:
+        found = _from_snapshot(ws, pointer, snap, statcache, jobs)
+        if found is not None:
+            return found
+    where = where or f"{ws.pointer_dir}/{pointer.name}.toml"
+    version = store.load(pointer.name, pointer.manifest, where=where)
     wanted = expected(pointer.path, version)
-    current = hash_present(ws.workdir, present(ws.workdir, pointer.path), statcache, jobs=jobs)
-    return DatasetStatus(
+    stamp = statcache.stamp()
+    dirs: list[str] = []
+    files = present(ws.workdir, pointer.path, dirs)
+    keys = dir_keys(ws.workdir, dirs, stamp)
+    current, stats, _ = scan_files(ws.workdir, files, statcache, jobs=jobs)
+    result = DatasetStatus(
         pointer.name,
         pointer.path,
         pointer.manifest,
@@ -80,6 +99,106 @@ def dataset_status(
         current=current,
         wanted=wanted,
     )
+    if result.changes.clean and keys is not None:
+        entries = {
+            rel: (snapshot.trusted(stats[rel], stamp), str(fs.digest), fs.size)
+            for rel, fs in current.items()
+        }
+        snapshot.save(
+            state, pointer.name, Snapshot(str(pointer.manifest), pointer.path, keys, entries)
+        )
+    else:
+        snapshot.forget(state, pointer.name)
+    return result
+
+
+def dir_keys(
+    workdir: Path, dirs: Sequence[str], stamp: int | None
+) -> dict[str, snapshot.DirKey] | None:
+    keys: dict[str, snapshot.DirKey] = {}
+    prefix = f"{workdir}/"
+    for rel in dirs:
+        try:
+            st = os.stat(prefix + rel)  # noqa: PTH116 - plain strings on the hot path
+        except OSError:
+            return None
+        keys[rel] = snapshot.dir_key(st, stamp)
+    return keys
+
+
+def _from_snapshot(
+    ws: DataWorkspace,
+    pointer: Pointer,
+    snap: Snapshot,
+    statcache: StatCache,
+    jobs: int | None,
+) -> DatasetStatus | None:
+    """The status from a snapshot of the clean dataset; ``None``: use the slow path."""
+    workdir = ws.workdir
+    prefix = f"{workdir}/"
+    stamp = statcache.stamp()
+    files: Iterable[str] = snap.files
+    dirs = snap.dirs
+    for rel, key in snap.dirs.items():
+        try:
+            st = os.stat(prefix + rel)  # noqa: PTH116 - plain strings on the hot path
+        except OSError:
+            st = None
+        if st is None or (st.st_dev, st.st_ino, st.st_mtime_ns) != key:
+            walked: list[str] = []
+            files = present(workdir, pointer.path, walked)
+            found = dir_keys(workdir, walked, stamp)
+            if found is None:
+                return None
+            dirs = found
+            break
+    new_str, new_tuple, key_of = str.__new__, tuple.__new__, FileStat.of
+    wanted: dict[str, FileState] = {
+        rel: new_tuple(FileState, (new_str(Digest, digest), size))
+        for rel, (_, digest, size) in snap.files.items()
+    }
+    current: dict[str, FileState] = {}
+    changed: list[str] = []
+    gone: list[str] = []
+    for rel in files:
+        entry = snap.files.get(rel)
+        try:
+            st = os.stat(prefix + rel)  # noqa: PTH116 - plain strings on the hot path
+        except FileNotFoundError:
+            gone.append(rel)
+            continue
+        except OSError:
+            return None
+        if not S_ISREG(st.st_mode):
+            return None
+        if entry is not None and entry[0] == key_of(st):
+            current[rel] = wanted[rel]
+        else:
+            changed.append(rel)
+    entries = snap.files
+    if changed or gone:
+        entries = dict(snap.files)
+        for rel in gone:
+            entries.pop(rel, None)
+        fresh, stats, _ = scan_files(workdir, changed, statcache, jobs=jobs)
+        current.update(fresh)
+        for rel, fs in fresh.items():
+            entries[rel] = (snapshot.trusted(stats[rel], stamp), str(fs.digest), fs.size)
+    unchanged = len(current) == len(wanted) and not changed and not gone
+    result = DatasetStatus(
+        pointer.name,
+        pointer.path,
+        pointer.manifest,
+        Changes((), (), ()) if unchanged else compare(wanted, current),
+        current=current,
+        wanted=wanted,
+    )
+    state = ws.gitdir / "gitml"
+    if not result.changes.clean:
+        snapshot.forget(state, pointer.name)
+    elif changed or dirs is not snap.dirs:
+        snapshot.save(state, pointer.name, Snapshot(snap.manifest, snap.path, dirs, entries))
+    return result
 
 
 def status(
@@ -93,12 +212,9 @@ def status(
         for pointer in pointers:
             where = f"{ws.pointer_dir}/{pointer.name}.toml"
             try:
-                version = store.load(pointer.name, pointer.manifest, where=where)
+                found = dataset_status(ws, pointer, store, statcache, jobs=jobs, where=where)
             except DataError as exc:
                 empty = Changes((), (), ())
-                results.append(
-                    DatasetStatus(pointer.name, pointer.path, pointer.manifest, empty, str(exc))
-                )
-                continue
-            results.append(dataset_status(ws, pointer, version, statcache, jobs=jobs))
+                found = DatasetStatus(pointer.name, pointer.path, pointer.manifest, empty, str(exc))
+            results.append(found)
     return results
