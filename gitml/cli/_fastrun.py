@@ -127,35 +127,10 @@ def execute(
 
 
 def run_fast(argv: Sequence[str]) -> int | None:
-    """``git ml run ARGV`` without typer, or None to let typer handle it.
-
-    Errors end here as in the CLI's funnel: a GitmlError prints one line and exits with
-    its code, Ctrl-C exits 130, anything else is reported as a bug (exit 3).
-    """
-    import os
-    import sys
-    import traceback
-
-    from gitml.errors import GitmlError
+    """``git ml run ARGV`` without typer, or None to let typer handle it."""
+    from gitml.cli._funnel import guarded
 
     parsed = parse_run_args(argv)
     if parsed is None:
         return None
-    try:
-        return execute(**parsed)
-    except GitmlError as exc:
-        sys.stderr.write(f"error: {exc}\n")
-        return exc.exit_code
-    except KeyboardInterrupt:
-        sys.stderr.write("interrupted\n")
-        return 130
-    except BrokenPipeError:
-        return 0
-    except Exception as exc:  # noqa: BLE001 - the funnel of the typer-free path
-        if os.environ.get("GITML_DEBUG"):
-            traceback.print_exc()
-        sys.stderr.write(
-            f"unexpected error: {type(exc).__name__}: {exc}\n"
-            "This is a bug in gitml. Re-run with GITML_DEBUG=1 for a traceback and report it.\n"
-        )
-        return 3
+    return guarded(lambda: execute(**parsed))

@@ -1,4 +1,9 @@
-"""JSON Schema validation of records and tracked files (Draft 2020-12)."""
+"""JSON Schema validation of records and tracked files (Draft 2020-12).
+
+Validation runs on gitml's compiled interpreter (``validator.py``) so that no command
+pays for importing jsonschema; ``strict=True`` uses jsonschema itself (slower, for
+``git ml check`` and the tests that hold the two to the same verdicts).
+"""
 
 from __future__ import annotations
 
@@ -56,23 +61,30 @@ def _message(error: Any) -> str:
     return str(error.message)
 
 
-def find_errors(doc: Mapping[str, Any], kind: str) -> list[str]:
+def find_errors(doc: Mapping[str, Any], kind: str, *, strict: bool = False) -> list[str]:
     """All validation errors as ``field: message`` strings, sorted by field."""
+    if not strict:
+        from gitml.records import validator
+
+        path = resource_dir("schemas") / f"{kind}.schema.json"
+        if not path.is_file():
+            raise InvalidRecord(f"no schema for record kind {kind!r} (expected {path.name})")
+        return validator.find_errors(doc, kind)
     errors = sorted(
         _validator(kind).iter_errors(to_jsonable(dict(doc))), key=lambda e: list(e.absolute_path)
     )
     return [f"{_field(e)}: {_message(e)}" for e in errors]
 
 
-def validate(doc: Mapping[str, Any], kind: str, *, where: str) -> None:
+def validate(doc: Mapping[str, Any], kind: str, *, where: str, strict: bool = False) -> None:
     """Raise InvalidRecord naming ``where`` and the first bad field."""
-    errors = find_errors(doc, kind)
+    errors = find_errors(doc, kind, strict=strict)
     if errors:
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
         raise InvalidRecord(f"{where}: {errors[0]}{more}")
 
 
-def validate_record(doc: Mapping[str, Any], *, where: str) -> str:
+def validate_record(doc: Mapping[str, Any], *, where: str, strict: bool = False) -> str:
     """Validate a record by its own ``schema`` tag; return its kind."""
     tag = doc.get("schema")
     if not isinstance(tag, str):
@@ -81,5 +93,5 @@ def validate_record(doc: Mapping[str, Any], *, where: str) -> str:
         kind = schema_kind(tag)
     except ValueError:
         raise InvalidRecord(f"{where}: schema: {tag!r} is not a gitml schema tag") from None
-    validate(doc, kind, where=where)
+    validate(doc, kind, where=where, strict=strict)
     return kind

@@ -16,7 +16,7 @@ from typing import Any
 
 from gitml.errors import AmbiguousId, GitmlError, RecordNotFound
 from gitml.records import codec, ids
-from gitml.runs.fastschema import validate
+from gitml.records.validator import validate
 from gitml.runs.metrics import MetricEvent, load_history
 from gitml.runs.record import commit_message, dump_record, note_line
 from gitml.storage import RUNS_REF

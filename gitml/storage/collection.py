@@ -7,8 +7,6 @@ concurrent writers (processes or libgit2 and git alike) never lose a record.
 
 from __future__ import annotations
 
-import contextlib
-import random
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -19,14 +17,14 @@ import xxhash
 
 from gitml.errors import GitmlError, RefConflict
 from gitml.records import codec
-from gitml.storage import housekeeping
-from gitml.storage.refs import read_ref, update_ref
+from gitml.storage import housekeeping, refs
+from gitml.storage.blobs import read_blobs
+from gitml.storage.refs import backoff, clear_stale_lock, lock_path, read_ref, update_ref
 from gitml.storage.repo import GitRepo
 from gitml.storage.trees import apply_changes, commit_tree, read_blob, tree_entry
 
 LAYOUT_PATH = "layout.toml"
-MAX_ATTEMPTS = 400
-STALE_LOCK_SECONDS = 60.0
+OBJECT_WRITE_ATTEMPTS = 5
 
 
 class RecordExists(GitmlError):
@@ -132,63 +130,105 @@ class Collection:
         Records are immutable: a different blob at an existing path raises RecordExists
         unless ``replace`` is set (derived data such as notes, where ``None`` deletes).
         """
-        raw = self.repo.raw
         signature = self.repo.signature()
-        for attempt in range(MAX_ATTEMPTS):
+        parents_extra = self._check_parents(extra_parents)
+        deadline = time.monotonic() + refs.RETRY_SECONDS
+        attempt = 0
+        object_failures = 0
+        while True:
             snap = self.snapshot()
             files = dict(build(snap))
-            changes: dict[str, pygit2.Oid | None] = {}
-            tree = snap.tree
-            if self.sharded and tree_entry(tree, LAYOUT_PATH) is None:
-                files.setdefault(LAYOUT_PATH, codec.dump_bytes(self.layout()))
-            for path, data in files.items():
-                existing = tree_entry(tree, path)
-                if data is None:
-                    if existing is not None and replace:
-                        changes[path] = None
-                    continue
-                blob_id = raw.create_blob(data)
-                if existing is not None:
-                    if existing.id == blob_id:
-                        continue
-                    if not replace:
-                        raise RecordExists(
-                            f"{self.ref}:{path} already holds a different record "
-                            f"({existing.id} vs new {blob_id}); records are immutable"
-                        )
-                changes[path] = blob_id
-            if not changes:
-                return str(snap.tip) if snap.tip is not None else ""
-            new_tree = apply_changes(raw, tree, changes)
-            parents: list[pygit2.Oid | str] = [snap.tip] if snap.tip is not None else []
-            parents.extend(p for p in extra_parents if p)
-            commit = raw.create_commit(None, signature, signature, message, new_tree, parents)
             try:
-                update_ref(self.repo, self.ref, commit, snap.tip, message.splitlines()[0])
+                commit = self._commit(snap, files, message, signature, parents_extra, replace)
+            except (OSError, pygit2.GitError) as exc:
+                # A concurrent `git gc` (prune-packed) may remove an empty objects/xx/
+                # directory between libgit2 creating it and moving a new object into it.
+                object_failures += 1
+                if object_failures >= OBJECT_WRITE_ATTEMPTS:
+                    raise GitmlError(
+                        f"{self.repo.commondir / 'objects'}: cannot write git objects ({exc}); "
+                        "check that .git is writable and the disk is not full"
+                    ) from None
+                time.sleep(0.01 * 2**object_failures)
+                continue
+            if commit is None:
+                return str(snap.tip) if snap.tip is not None else ""
+            try:
+                update_ref(self.repo, self.ref, commit, snap.tip, _first_line(message))
             except RefConflict:
+                if time.monotonic() > deadline:
+                    raise RefConflict(
+                        f"{self.ref}: could not write for {refs.RETRY_SECONDS:.0f} s; if no other "
+                        f"git process is running, remove {self._lock_path()} and retry"
+                    ) from None
                 self._clear_stale_lock()
-                time.sleep(random.uniform(0, min(0.05, 0.0005 * (2 ** min(attempt, 7)))))
+                backoff(attempt)
+                attempt += 1
                 continue
             housekeeping.note_write(self.repo)
             return str(commit)
-        raise RefConflict(
-            f"{self.ref}: could not write after {MAX_ATTEMPTS} attempts; if no other git "
-            f"process is running, remove {self._lock_path()} and retry"
-        )
+
+    def _commit(
+        self,
+        snap: Snapshot,
+        files: dict[str, bytes | None],
+        message: str,
+        signature: pygit2.Signature,
+        extra_parents: list[pygit2.Oid],
+        replace: bool,
+    ) -> pygit2.Oid | None:
+        """The commit adding ``files`` on top of ``snap``; ``None`` when nothing changes."""
+        raw = self.repo.raw
+        changes: dict[str, pygit2.Oid | None] = {}
+        tree = snap.tree
+        if self.sharded and tree_entry(tree, LAYOUT_PATH) is None:
+            files.setdefault(LAYOUT_PATH, codec.dump_bytes(self.layout()))
+        for path, data in files.items():
+            existing = tree_entry(tree, path)
+            if data is None:
+                if existing is not None and replace:
+                    changes[path] = None
+                continue
+            blob_id = raw.create_blob(data)
+            if existing is not None:
+                if existing.id == blob_id:
+                    continue
+                if not replace:
+                    raise RecordExists(
+                        f"{self.ref}:{path} already holds a different record "
+                        f"({existing.id} vs new {blob_id}); records are immutable"
+                    )
+            changes[path] = blob_id
+        if not changes:
+            return None
+        new_tree = apply_changes(raw, tree, changes)
+        parents = [snap.tip] if snap.tip is not None else []
+        parents.extend(extra_parents)
+        return raw.create_commit(None, signature, signature, message, new_tree, parents)
+
+    def _check_parents(self, extra_parents: Sequence[str]) -> list[pygit2.Oid]:
+        out: list[pygit2.Oid] = []
+        for sha in extra_parents:
+            if not sha:
+                continue
+            try:
+                obj = self.repo.raw[sha]
+                is_commit = obj.type == pygit2.enums.ObjectType.COMMIT
+            except (KeyError, ValueError, pygit2.GitError):
+                is_commit = False
+            if not is_commit:
+                raise GitmlError(
+                    f"{self.ref}: extra parent {sha} is not a commit in {self.repo.gitdir}"
+                )
+            out.append(obj.id)
+        return out
 
     def _lock_path(self) -> Path:
-        return self.repo.commondir / f"{self.ref}.lock"
+        return lock_path(self.repo, self.ref)
 
     def _clear_stale_lock(self) -> None:
-        """Remove a ``.lock`` left by a killed writer (writers hold it for milliseconds)."""
-        lock = self._lock_path()
-        try:
-            age = time.time() - lock.stat().st_mtime
-        except FileNotFoundError:
-            return
-        if age > STALE_LOCK_SECONDS:
-            with contextlib.suppress(OSError):
-                lock.unlink()
+        """Remove a ``.lock`` left by a killed writer (see refs.STALE_LOCK_SECONDS)."""
+        clear_stale_lock(self.repo, self.ref)
 
     def iter_paths(self, under: str | None = None) -> Iterator[tuple[str, pygit2.Oid]]:
         """(path, blob id) of every record below ``under`` (default: the prefix)."""
@@ -198,6 +238,13 @@ class Collection:
         if not isinstance(obj, pygit2.Tree):
             return
         yield from _walk(self.repo.raw, obj, start)
+
+    def iter_records(self, under: str | None = None) -> Iterator[tuple[str, bytes]]:
+        """(path, bytes) of every record below ``under``; large scans read in bulk."""
+        paths = list(self.iter_paths(under))
+        blobs = read_blobs(self.repo, [oid for _path, oid in paths])
+        for (path, _oid), (_same, data) in zip(paths, blobs, strict=True):
+            yield path, data
 
     def history(self, limit: int | None = None) -> Iterator[LogEntry]:
         """The ref's first-parent log, newest first: the audit trail."""
@@ -216,6 +263,11 @@ class Collection:
             )
             count += 1
             tip = commit.parent_ids[0] if commit.parent_ids else None
+
+
+def _first_line(message: str) -> str:
+    lines = message.strip().splitlines()
+    return lines[0] if lines else "gitml write"
 
 
 def _walk(raw: pygit2.Repository, tree: pygit2.Tree, base: str) -> Iterator[tuple[str, pygit2.Oid]]:

@@ -1,4 +1,10 @@
-"""Keeping the object store packed: libgit2 writes loose objects and never runs gc."""
+"""Keeping the object store packed: libgit2 writes loose objects and never runs gc.
+
+``git gc --auto`` is safe next to gitml writers: it only packs what is reachable or keeps it
+loose, prunes nothing younger than two weeks (so objects a writer made but has not yet
+published survive), and both git and libgit2 take ``<ref>.lock`` before moving a ref, so
+``pack-refs`` never drops an update. libgit2 rescans packs when an object has moved.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,7 @@ import subprocess
 from gitml.storage.repo import GitRepo
 
 GC_EVERY = 256
+_started: list[subprocess.Popen[bytes]] = []
 
 
 def note_write(repo: GitRepo) -> None:
@@ -17,12 +24,14 @@ def note_write(repo: GitRepo) -> None:
         fd = os.open(counter, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         try:
             os.write(fd, b".")
-            size = os.fstat(fd).st_size
+            # After an O_APPEND write the offset is the end of *this* write, so with
+            # concurrent writers each count is seen by exactly one of them.
+            count = os.lseek(fd, 0, os.SEEK_CUR)
         finally:
             os.close(fd)
     except OSError:
         return
-    if size % GC_EVERY == 0:
+    if count % GC_EVERY == 0:
         try:
             os.truncate(counter, 0)
         except OSError:
@@ -32,8 +41,9 @@ def note_write(repo: GitRepo) -> None:
 
 def run_gc_auto(repo: GitRepo) -> None:
     """Start ``git gc --auto --quiet`` without waiting (git detaches when it has work)."""
+    _reap()
     try:
-        subprocess.Popen(
+        proc = subprocess.Popen(
             ["git", "--git-dir", str(repo.commondir), "gc", "--auto", "--quiet"],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
@@ -41,4 +51,10 @@ def run_gc_auto(repo: GitRepo) -> None:
             start_new_session=True,
         )
     except OSError:
-        pass
+        return
+    _started.append(proc)
+
+
+def _reap() -> None:
+    """Collect the exit status of earlier gc launchers (no zombies, no ResourceWarning)."""
+    _started[:] = [proc for proc in _started if proc.poll() is None]

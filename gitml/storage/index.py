@@ -1,33 +1,41 @@
 """A derived SQLite index of collection records under ``.git/gitml/``.
 
 The index is keyed by each collection's ref tip and updated incrementally from the tree
-diff between the indexed tip and the current one. It is disposable: deleting it (even
-while another process uses it) only costs a rebuild; a corrupt file is rebuilt too.
+diff between the indexed tip and the current one (a rebuild reads blobs in bulk). It is
+disposable: deleting it (even while another process uses it) only costs a rebuild; a
+corrupt file is rebuilt too.
 Concurrent refreshes serialise on SQLite's write lock and re-check the tip inside it.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import sys
+import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import closing, suppress
+from contextlib import closing, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pygit2
 
-from gitml.errors import InvalidRecord
+from gitml.errors import GitmlError, InvalidRecord
 from gitml.records import codec
 from gitml.records.schema import validate_record
+from gitml.storage.blobs import read_blobs
 from gitml.storage.collection import LAYOUT_PATH, Collection
-from gitml.storage.trees import commit_tree
+from gitml.storage.trees import commit_tree, diff_trees
 
 INDEX_FILE = "index.sqlite"
 SCHEMA_VERSION = 1
 
 Parser = Callable[[str, bytes], dict[str, Any] | None]
+_T = TypeVar("_T")
+BUSY_SECONDS = 30.0
+BIG_CHANGE = 10_000
 
 _DDL = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -44,7 +52,11 @@ def parse_record(path: str, data: bytes) -> dict[str, Any] | None:
     if not path.endswith(".toml") or path.rsplit("/", 1)[-1] == LAYOUT_PATH:
         return None
     doc = codec.loads(data, where=path)
-    validate_record(doc, where=path)
+    try:
+        validate_record(doc, where=path)
+    except InvalidRecord as exc:
+        message = str(exc)
+        raise InvalidRecord(message if message.startswith(path) else f"{path}: {message}") from None
     return doc
 
 
@@ -61,41 +73,56 @@ class Index:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._conn: sqlite3.Connection | None = None
+        self._inode: tuple[int, int] | None = None
 
     @classmethod
     def for_collection(cls, collection: Collection) -> Index:
         return cls(collection.repo.state_dir / INDEX_FILE)
 
     def connect(self) -> sqlite3.Connection:
+        """The open connection; reopened when the file was deleted or replaced meanwhile."""
+        if self._conn is not None and self._file_identity() != self._inode:
+            self.close()
         if self._conn is None:
             self._conn = self._open()
+            self._inode = self._file_identity()
         return self._conn
 
+    def _file_identity(self) -> tuple[int, int] | None:
+        try:
+            st = self.path.stat()
+        except OSError:
+            return None
+        return (st.st_dev, st.st_ino)
+
     def _open(self) -> sqlite3.Connection:
-        for _ in range(2):
-            conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
-            try:
-                conn.execute("PRAGMA journal_mode=WAL")
-                conn.execute("PRAGMA synchronous=NORMAL")
-                conn.executescript(_DDL)
-                row = conn.execute("SELECT value FROM meta WHERE key='version'").fetchone()
-                if row is None:
+        conn = sqlite3.connect(self.path, timeout=BUSY_SECONDS, isolation_level=None)
+        try:
+            conn.execute("PRAGMA synchronous=NORMAL")
+            mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+            tables = conn.execute(
+                "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='records'"
+            ).fetchone()[0]
+            if mode != "wal" or not tables:
+                # Processes that find a new file set it up one at a time: concurrent schema
+                # changes on a fresh WAL database can fail without waiting for each other.
+                with _file_lock(Path(f"{self.path}.init")):
+                    conn.execute("PRAGMA journal_mode=WAL")
+                    conn.executescript(_DDL)
                     conn.execute(
                         "INSERT OR IGNORE INTO meta VALUES('version', ?)", (str(SCHEMA_VERSION),)
                     )
-                elif row[0] != str(SCHEMA_VERSION):
-                    raise sqlite3.DatabaseError("index schema version changed")
-                return conn
-            except sqlite3.DatabaseError:
-                conn.close()
-                self.drop()
-        raise InvalidRecord(f"{self.path}: cannot create the query index; is .git writable?")
+            row = conn.execute("SELECT value FROM meta WHERE key='version'").fetchone()
+            if row is None or row[0] != str(SCHEMA_VERSION):
+                raise sqlite3.DatabaseError("index schema version changed")
+        except BaseException:
+            conn.close()
+            raise
+        return conn
 
     def drop(self) -> None:
         """Delete the index files (they are rebuilt on demand)."""
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
+        self.close()
         for suffix in ("", "-wal", "-shm"):
             with suppress(FileNotFoundError):
                 Path(f"{self.path}{suffix}").unlink()
@@ -104,28 +131,68 @@ class Index:
         if self._conn is not None:
             self._conn.close()
             self._conn = None
+            self._inode = None
+
+    def _run(self, op: Callable[[sqlite3.Connection], _T]) -> _T:
+        """Run ``op``, waiting out busy moments; a corrupt file is deleted and rebuilt once."""
+        deadline = time.monotonic() + BUSY_SECONDS
+        rebuilt = False
+        attempt = 0
+        while True:
+            try:
+                return op(self.connect())
+            except sqlite3.DatabaseError as exc:
+                if _is_corrupt(exc) and not rebuilt:
+                    rebuilt = True
+                    self.drop()
+                    continue
+                code = _code(exc)
+                if code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+                    # Some busy states (WAL recovery, a stale read snapshot) are reported
+                    # without waiting; retrying the whole operation is what helps.
+                    if time.monotonic() < deadline:
+                        attempt += 1
+                        time.sleep(min(0.1, 0.002 * attempt))
+                        continue
+                    raise GitmlError(
+                        f"{self.path}: the query index stayed locked by another process "
+                        f"({exc}); try again"
+                    ) from None
+                if _is_corrupt(exc) or code in _ENVIRONMENT_ERRORS:
+                    raise GitmlError(
+                        f"{self.path}: cannot use the query index ({exc}); check that .git is "
+                        "writable and has free space, or delete the file"
+                    ) from None
+                raise
 
     def indexed_tip(self, ref: str) -> str | None:
-        row = self.connect().execute("SELECT tip FROM tips WHERE ref=?", (ref,)).fetchone()
-        return str(row[0]) if row else None
+        return self._run(lambda conn: _indexed_tip(conn, ref))
 
     def refresh(self, collection: Collection, parse: Parser = parse_record) -> None:
         """Bring the rows of ``collection`` up to its current tip."""
+        self._run(lambda conn: self._refresh(conn, collection, parse))
+
+    def _refresh(self, conn: sqlite3.Connection, collection: Collection, parse: Parser) -> None:
         tip = collection.tip()
         tip_hex = str(tip) if tip is not None else ""
-        if self.indexed_tip(collection.ref) == tip_hex:
+        if _indexed_tip(conn, collection.ref) == tip_hex:
             return
-        conn = self.connect()
         conn.execute("BEGIN IMMEDIATE")
         try:
-            old_hex = self.indexed_tip(collection.ref)
+            old_hex = _indexed_tip(conn, collection.ref)
+            touched = 0
             if old_hex != tip_hex:
-                self._apply(conn, collection, old_hex, tip, parse)
+                touched = self._apply(conn, collection, old_hex, tip, parse)
                 conn.execute("INSERT OR REPLACE INTO tips VALUES(?, ?)", (collection.ref, tip_hex))
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            with suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
             raise
+        if touched > BIG_CHANGE:
+            # A rebuild leaves a WAL as large as the database; give the space back.
+            with suppress(sqlite3.Error):
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def _apply(
         self,
@@ -134,41 +201,40 @@ class Index:
         old_hex: str | None,
         tip: pygit2.Oid | None,
         parse: Parser,
-    ) -> None:
+    ) -> int:
+        """Update the rows of ``collection`` from ``old_hex`` to ``tip``; rows touched."""
         raw = collection.repo.raw
         ref = collection.ref
-        old: pygit2.Oid | None = None
-        if old_hex:
-            with suppress(ValueError, KeyError):
-                candidate = pygit2.Oid(hex=old_hex)
-                if tip is not None and candidate in raw and raw.descendant_of(tip, candidate):
-                    old = candidate
-        if old is None:
-            conn.execute("DELETE FROM records WHERE ref=?", (ref,))
         if tip is None:
-            return
-        diff = commit_tree(raw, old).diff_to_tree(commit_tree(raw, tip))
-        upserts: list[tuple[str, str, str, str | None, str | None, str | None]] = []
+            return conn.execute("DELETE FROM records WHERE ref=?", (ref,)).rowcount
+        new_tree = commit_tree(raw, tip)
+        old_tree: pygit2.Tree | None = None
+        if old_hex:
+            # The rows hold exactly the old tip's tree, so the tree diff is the update even
+            # when the ref was rewound or replaced; only a vanished old commit forces a rebuild.
+            with suppress(ValueError, KeyError, pygit2.GitError):
+                old_tree = commit_tree(raw, pygit2.Oid(hex=old_hex))
+        if old_tree is None:
+            conn.execute("DELETE FROM records WHERE ref=?", (ref,))
+        changed: list[tuple[str, pygit2.Oid]] = []
         deletes: list[tuple[str, str]] = []
-        for delta in diff.deltas:
-            status = delta.status_char()
-            if status == "D":
-                deletes.append((ref, delta.old_file.path))
-                continue
-            path = delta.new_file.path
-            blob = raw[delta.new_file.id]
-            assert isinstance(blob, pygit2.Blob)
-            try:
-                doc = parse(path, blob.data)
-            except InvalidRecord as exc:
-                upserts.append((ref, path, _stem(path), None, None, str(exc)))
-                continue
-            if doc is None:
-                continue
-            kind = str(doc.get("schema", ""))
-            upserts.append((ref, path, _stem(path), kind, json.dumps(codec.to_jsonable(doc)), None))
+        for path, _old, new in diff_trees(raw, old_tree, new_tree):
+            if new is None:
+                deletes.append((ref, path))
+            else:
+                changed.append((path, new))
+        upserts: list[tuple[str, str, str, str | None, str | None, str | None]] = []
+        blobs = read_blobs(collection.repo, [oid for _path, oid in changed])
+        items = [(path, data) for (path, _oid), (_same, data) in zip(changed, blobs, strict=True)]
+        for path, parsed in zip((p for p, _ in items), parse_many(parse, items), strict=True):
+            if parsed is None:
+                deletes.append((ref, path))
+            else:
+                kind, text, error = parsed
+                upserts.append((ref, path, _stem(path), kind, text, error))
         conn.executemany("DELETE FROM records WHERE ref=? AND path=?", deletes)
         conn.executemany("INSERT OR REPLACE INTO records VALUES(?, ?, ?, ?, ?, ?)", upserts)
+        return len(deletes) + len(upserts)
 
     def rows(
         self,
@@ -180,36 +246,146 @@ class Index:
         offset: int = 0,
     ) -> list[Row]:
         """Valid records of ``collection`` matching an SQL condition over ``doc``."""
-        self.refresh(collection)
         sql = f"SELECT id, path, doc FROM records WHERE ref=? AND error IS NULL AND ({where}) ORDER BY {order_by}"
         args: list[Any] = [collection.ref, *params]
         if limit is not None:
             sql += " LIMIT ? OFFSET ?"
             args += [limit, offset]
-        return [Row(r[0], r[1], json.loads(r[2])) for r in self.connect().execute(sql, args)]
+
+        def op(conn: sqlite3.Connection) -> list[Row]:
+            self._refresh(conn, collection, parse_record)
+            return [Row(r[0], r[1], json.loads(r[2])) for r in conn.execute(sql, args)]
+
+        return self._run(op)
 
     def count(self, collection: Collection, where: str = "1", params: Sequence[Any] = ()) -> int:
-        self.refresh(collection)
         sql = f"SELECT count(*) FROM records WHERE ref=? AND error IS NULL AND ({where})"
-        return int(self.connect().execute(sql, [collection.ref, *params]).fetchone()[0])
+
+        def op(conn: sqlite3.Connection) -> int:
+            self._refresh(conn, collection, parse_record)
+            return int(conn.execute(sql, [collection.ref, *params]).fetchone()[0])
+
+        return self._run(op)
 
     def ids_with_prefix(self, collection: Collection, prefix: str, limit: int = 20) -> list[str]:
-        self.refresh(collection)
-        cur = self.connect().execute(
-            "SELECT id FROM records WHERE ref=? AND id >= ? AND id < ? ORDER BY id LIMIT ?",
-            (collection.ref, prefix, prefix + "\U0010ffff", limit),
-        )
-        return [str(r[0]) for r in cur]
+        def op(conn: sqlite3.Connection) -> list[str]:
+            self._refresh(conn, collection, parse_record)
+            cur = conn.execute(
+                "SELECT id FROM records WHERE ref=? AND error IS NULL AND id >= ? AND id < ? "
+                "ORDER BY id LIMIT ?",
+                (collection.ref, prefix, prefix + "\U0010ffff", limit),
+            )
+            return [str(r[0]) for r in cur]
+
+        return self._run(op)
 
     def errors(self, collection: Collection) -> Iterator[tuple[str, str]]:
         """(path, message) of every record that failed to parse or validate."""
-        self.refresh(collection)
-        cur = self.connect().execute(
-            "SELECT path, error FROM records WHERE ref=? AND error IS NOT NULL ORDER BY path",
-            (collection.ref,),
-        )
-        for path, error in cur:
-            yield str(path), str(error)
+
+        def op(conn: sqlite3.Connection) -> list[tuple[str, str]]:
+            self._refresh(conn, collection, parse_record)
+            cur = conn.execute(
+                "SELECT path, error FROM records WHERE ref=? AND error IS NOT NULL ORDER BY path",
+                (collection.ref,),
+            )
+            return [(str(path), str(error)) for path, error in cur]
+
+        yield from self._run(op)
+
+
+def _indexed_tip(conn: sqlite3.Connection, ref: str) -> str | None:
+    row = conn.execute("SELECT tip FROM tips WHERE ref=?", (ref,)).fetchone()
+    return str(row[0]) if row else None
+
+
+def _code(exc: sqlite3.Error) -> int | None:
+    code = getattr(exc, "sqlite_errorcode", None)
+    return None if code is None else int(code) & 0xFF
+
+
+def _is_corrupt(exc: sqlite3.Error) -> bool:
+    """A damaged or foreign file (or our own version check), as opposed to a busy one."""
+    code = _code(exc)
+    if code is None:
+        return not isinstance(exc, sqlite3.OperationalError)
+    return code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
+
+
+_ENVIRONMENT_ERRORS = (
+    sqlite3.SQLITE_CANTOPEN,
+    sqlite3.SQLITE_READONLY,
+    sqlite3.SQLITE_IOERR,
+    sqlite3.SQLITE_FULL,
+    sqlite3.SQLITE_PERM,
+)
+
+
+@contextmanager
+def _file_lock(path: Path) -> Iterator[None]:
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        if sys.platform != "win32":
+            import fcntl
+
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+Parsed = tuple[str | None, str | None, str | None] | None
+PARALLEL_MIN = 2000
+
+
+def _parse_one(parse: Parser, path: str, data: bytes) -> Parsed:
+    """(kind, JSON text, error) of one blob; None when it is not a record."""
+    try:
+        doc = parse(path, data)
+    except InvalidRecord as exc:
+        return None, None, str(exc)
+    if doc is None:
+        return None
+    return str(doc.get("schema", "")), _dump_json(doc), None
+
+
+def _parse_chunk(parse: Parser, items: list[tuple[str, bytes]]) -> list[Parsed]:
+    return [_parse_one(parse, path, data) for path, data in items]
+
+
+def parse_many(parse: Parser, items: list[tuple[str, bytes]]) -> list[Parsed]:
+    """Parse blobs; a big rebuild is spread over forked worker processes (TOML parsing
+    dominates a cold index, and it is pure CPU work)."""
+    workers = min(os.cpu_count() or 1, 8)
+    if len(items) < PARALLEL_MIN or workers < 2 or sys.platform != "linux":
+        return _parse_chunk(parse, items)
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    size = -(-len(items) // (workers * 4))
+    chunks = [items[i : i + size] for i in range(0, len(items), size)]
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        results = pool.map(_parse_chunk, [parse] * len(chunks), chunks)
+        return [parsed for chunk in results for parsed in chunk]
+
+
+def _dump_json(doc: dict[str, Any]) -> str:
+    """Compact JSON (every byte is parsed again by each json_extract() in a query).
+
+    NaN and infinities, which SQLite rejects as malformed JSON, go the slow way.
+    """
+    try:
+        return json.dumps(doc, default=_json_value, separators=(",", ":"), allow_nan=False)
+    except ValueError:
+        return json.dumps(codec.to_jsonable(doc), separators=(",", ":"))
+
+
+def _json_value(value: Any) -> Any:
+    """TOML values JSON lacks (dates and times), as ``codec.to_jsonable`` writes them."""
+    converted = codec.to_jsonable(value)
+    if converted is value:
+        raise TypeError(f"{type(value).__name__} is not JSON serializable")
+    return converted
 
 
 def _stem(path: str) -> str:

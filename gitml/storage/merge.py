@@ -6,18 +6,18 @@ the same path with different bytes is a real conflict and stops the merge unchan
 
 from __future__ import annotations
 
-import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import pygit2
 
-from gitml.errors import MergeConflict, RefConflict
-from gitml.storage import housekeeping
-from gitml.storage.refs import read_ref, update_ref
+from gitml.errors import GitmlError, MergeConflict, RefConflict
+from gitml.storage import housekeeping, refs
+from gitml.storage.collection import OBJECT_WRITE_ATTEMPTS
+from gitml.storage.refs import backoff, clear_stale_lock, read_ref, update_ref
 from gitml.storage.repo import GitRepo
-from gitml.storage.trees import apply_changes, commit_tree
+from gitml.storage.trees import apply_changes, commit_tree, diff_trees
 
 Resolver = Callable[[str, bytes, bytes], bytes]
 
@@ -32,8 +32,9 @@ class MergeResult:
 
 def count_new_paths(raw: pygit2.Repository, old: pygit2.Oid | None, new: pygit2.Oid) -> int:
     """How many blobs ``new`` adds or changes relative to ``old``."""
-    diff = commit_tree(raw, old).diff_to_tree(commit_tree(raw, new))
-    return sum(1 for d in diff.deltas if d.status_char() in ("A", "M"))
+    old_tree = commit_tree(raw, old) if old is not None else None
+    changes = diff_trees(raw, old_tree, commit_tree(raw, new))
+    return sum(1 for _path, _before, after in changes if after is not None)
 
 
 def merge_into(
@@ -45,12 +46,29 @@ def merge_into(
     message: str,
     resolve: Resolver | None = None,
 ) -> MergeResult:
-    """Merge commit ``theirs`` into local ``ref`` (fast-forward when possible), by CAS."""
+    """Merge commit ``theirs`` into local ``ref`` (fast-forward when possible), by CAS.
+
+    The result is the union of both trees. A path both sides changed differently is a
+    MergeConflict naming both blobs, and nothing is written, unless ``resolve`` is given:
+    it gets (path, ours, theirs) bytes (``b""`` for a side that deleted the path) and
+    returns the merged bytes.
+    """
     raw = repo.raw
     signature = repo.signature()
     if isinstance(theirs, str):
         theirs = pygit2.Oid(hex=theirs)
-    for attempt in range(200):
+    try:
+        is_commit = raw[theirs].type == pygit2.enums.ObjectType.COMMIT
+    except (KeyError, ValueError, pygit2.GitError):
+        is_commit = False
+    if not is_commit:
+        raise GitmlError(
+            f"{theirs_name} ({theirs}) is not a commit in {repo.gitdir}; fetch it first"
+        )
+    deadline = time.monotonic() + refs.RETRY_SECONDS
+    attempt = 0
+    object_failures = 0
+    while True:
         ours = read_ref(repo, ref)
         try:
             if ours is None:
@@ -63,15 +81,34 @@ def merge_into(
                 return MergeResult(
                     ref, "fast-forward", count_new_paths(raw, ours, theirs), str(theirs)
                 )
-            base = raw.merge_base(ours, theirs)
-            tree = _merged_tree(raw, ref, base, ours, theirs, theirs_name, resolve)
-            commit = raw.create_commit(None, signature, signature, message, tree, [ours, theirs])
+            try:
+                base = raw.merge_base(ours, theirs)
+                tree = _merged_tree(raw, ref, base, ours, theirs, theirs_name, resolve)
+                commit = raw.create_commit(
+                    None, signature, signature, message, tree, [ours, theirs]
+                )
+            except (OSError, pygit2.GitError) as exc:
+                # Object writes can race with a concurrent `git gc` (see Collection.write).
+                object_failures += 1
+                if object_failures >= OBJECT_WRITE_ATTEMPTS:
+                    raise GitmlError(
+                        f"{repo.commondir / 'objects'}: cannot write git objects ({exc}); "
+                        "check that .git is writable and the disk is not full"
+                    ) from None
+                time.sleep(0.01 * 2**object_failures)
+                continue
             update_ref(repo, ref, commit, ours, message)
             housekeeping.note_write(repo)
             return MergeResult(ref, "merged", count_new_paths(raw, ours, commit), str(commit))
         except RefConflict:
-            time.sleep(random.uniform(0, min(0.05, 0.0005 * (2 ** min(attempt, 7)))))
-    raise RefConflict(f"{ref}: could not merge {theirs_name}: the ref kept moving; try again")
+            if time.monotonic() > deadline:
+                raise RefConflict(
+                    f"{ref}: could not merge {theirs_name}: the ref kept moving or stayed "
+                    "locked; try again"
+                ) from None
+            clear_stale_lock(repo, ref)
+            backoff(attempt)
+            attempt += 1
 
 
 def _merged_tree(
@@ -92,15 +129,16 @@ def _merged_tree(
     resolved: dict[str, pygit2.Oid | None] = {}
     for ancestor, mine, other in conflicts:
         path = (mine or other or ancestor).path
-        if mine is None or other is None or resolve is None:
+        if resolve is None:
             mine_id = mine.id if mine is not None else "(deleted)"
             other_id = other.id if other is not None else "(deleted)"
             raise MergeConflict(
                 f"{ref}:{path} differs between local ({mine_id}) and {theirs_name} ({other_id}); "
                 f"nothing was changed; compare them with `git diff {mine_id} {other_id}`"
             )
-        mine_blob, other_blob = raw[mine.id].peel(pygit2.Blob), raw[other.id].peel(pygit2.Blob)
-        resolved[path] = raw.create_blob(resolve(path, mine_blob.data, other_blob.data))
+        mine_data = raw[mine.id].peel(pygit2.Blob).data if mine is not None else b""
+        other_data = raw[other.id].peel(pygit2.Blob).data if other is not None else b""
+        resolved[path] = raw.create_blob(resolve(path, mine_data, other_data))
     for path in resolved:
         del index.conflicts[path]
     tree = raw[index.write_tree(raw)]

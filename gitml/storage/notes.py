@@ -28,12 +28,18 @@ def _collection(repo: GitRepo, ref: str) -> Collection:
 
 
 def read_note(repo: GitRepo, commit: str, *, ref: str = NOTES_REF) -> str | None:
+    """The note of ``commit``; lines from every fanout git may have used, as git shows them.
+
+    A merge of notes trees written with different fanouts can hold one commit's note at
+    two paths; git concatenates them when it reads, and so does this.
+    """
     tree = _collection(repo, ref).snapshot().tree
-    for path in note_paths(commit):
-        data = read_blob(tree, path)
-        if data is not None:
-            return data.decode("utf-8", "replace")
-    return None
+    found = [data for path in note_paths(commit) if (data := read_blob(tree, path)) is not None]
+    if not found:
+        return None
+    if len(found) == 1:
+        return found[0].decode("utf-8", "replace")
+    return merge_lines("\n".join(d.decode("utf-8", "replace") for d in found), ())
 
 
 def merge_lines(existing: str, new: Sequence[str]) -> str:
@@ -41,6 +47,13 @@ def merge_lines(existing: str, new: Sequence[str]) -> str:
     lines = {line for line in existing.splitlines() if line.strip()}
     lines.update(line for line in new if line.strip())
     return "".join(f"{line}\n" for line in sorted(lines))
+
+
+def union_lines(path: str, ours: bytes, theirs: bytes) -> bytes:
+    """A ``merge.merge_into`` resolver for notes: the sorted union of both notes' lines."""
+    del path
+    text = ours.decode("utf-8", "replace")
+    return merge_lines(text, theirs.decode("utf-8", "replace").splitlines()).encode("utf-8")
 
 
 def add_note_lines(
@@ -68,12 +81,12 @@ def add_note_lines(
 
 def note_commits(repo: GitRepo, *, ref: str = NOTES_REF) -> list[str]:
     """Every commit that has a gitml note."""
-    out: list[str] = []
+    out: dict[str, None] = {}
     for path, _ in _collection(repo, ref).iter_paths(""):
         name = path.replace("/", "")
         if len(name) == 40:
-            out.append(name)
-    return out
+            out[name] = None
+    return list(out)
 
 
 def is_commit(repo: GitRepo, sha: str) -> bool:

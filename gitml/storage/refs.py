@@ -2,10 +2,27 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import random
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
 import pygit2
 
 from gitml.errors import RefConflict
 from gitml.storage.repo import GitRepo
+
+# Writers hold ``<ref>.lock`` for well under a millisecond; a lock whose file has not been
+# touched for this long belongs to a killed process. Short enough that the writer after a
+# crash waits instead of failing, long enough that no live writer (even one descheduled on
+# a loaded machine) is ever robbed of its lock.
+STALE_LOCK_SECONDS = 10.0
+# How long a writer keeps retrying a contended ref; longer than STALE_LOCK_SECONDS so a
+# lock left by a killed writer is always outlived and broken, never reported as an error.
+RETRY_SECONDS = STALE_LOCK_SECONDS + 20.0
 
 
 def read_ref(repo: GitRepo, name: str) -> pygit2.Oid | None:
@@ -41,3 +58,57 @@ def update_ref(
             txn.set_target(name, new, message=message)
     except (pygit2.GitError, ValueError, OSError) as exc:
         raise RefConflict(f"{name}: {exc}") from None
+
+
+def lock_path(repo: GitRepo, name: str) -> Path:
+    """The ``<ref>.lock`` file git and libgit2 create while updating ``name``."""
+    return repo.commondir / f"{name}.lock"
+
+
+def backoff(attempt: int) -> None:
+    """Sleep a jittered, exponentially growing time (at most 50 ms) before a retry."""
+    time.sleep(random.uniform(0, min(0.05, 0.0005 * (2 ** min(attempt, 7)))))
+
+
+def clear_stale_lock(repo: GitRepo, name: str, max_age: float | None = None) -> bool:
+    """Remove ``<ref>.lock`` if it is older than ``max_age`` seconds; True if removed.
+
+    Breakers serialise on a lock of their own and re-check the lock file's identity under
+    it, so two waiters that saw the same stale lock cannot remove the fresh lock a third
+    writer took in between.
+    """
+    limit = STALE_LOCK_SECONDS if max_age is None else max_age
+    lock = lock_path(repo, name)
+    seen = _stale_identity(lock, limit)
+    if seen is None:
+        return False
+    with _breaker(repo):
+        if _stale_identity(lock, limit) != seen:
+            return False
+        with contextlib.suppress(FileNotFoundError):
+            lock.unlink()
+    return True
+
+
+def _stale_identity(lock: Path, limit: float) -> tuple[int, int] | None:
+    try:
+        st = lock.stat()
+    except OSError:
+        return None
+    if time.time() - st.st_mtime <= limit:
+        return None
+    return (st.st_ino, st.st_mtime_ns)
+
+
+@contextlib.contextmanager
+def _breaker(repo: GitRepo) -> Iterator[None]:
+    path = repo.state_dir / "lock-breaker"
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        if sys.platform != "win32":
+            import fcntl
+
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)

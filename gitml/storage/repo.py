@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import configparser
 import os
 import subprocess
 from dataclasses import dataclass
@@ -17,13 +16,17 @@ DEFAULT_NAME = "gitml"
 DEFAULT_EMAIL = "gitml@localhost"
 
 
-def _read_gitdir_config(gitdir: Path) -> configparser.ConfigParser:
-    parser = configparser.ConfigParser(strict=False, interpolation=None)
+def _ref_storage(commondir: Path) -> str:
+    """``extensions.refStorage`` of the repository (``files`` unless set), read as git does."""
+    config_path = commondir / "config"
+    if not config_path.is_file():
+        return "files"
     try:
-        parser.read(gitdir / "config", encoding="utf-8")
-    except (configparser.Error, UnicodeDecodeError):
-        pass
-    return parser
+        config = pygit2.Config(str(config_path))
+        value = config["extensions.refstorage"]
+    except (KeyError, ValueError, pygit2.GitError):
+        return "files"
+    return str(value).strip().lower() or "files"
 
 
 def _check_ref_storage(gitdir: Path) -> None:
@@ -31,13 +34,12 @@ def _check_ref_storage(gitdir: Path) -> None:
     marker = gitdir / "commondir"
     if marker.is_file():
         commondir = (gitdir / marker.read_text().strip()).resolve()
-    parser = _read_gitdir_config(commondir)
-    storage = parser.get("extensions", "refstorage", fallback="files").strip().lower()
+    storage = _ref_storage(commondir)
     if storage != "files":
         raise UnsupportedRepository(
             f"{commondir}: this repository stores refs as {storage!r} (extensions.refStorage), "
             "which gitml's git library cannot read yet; convert it with "
-            "`git refs migrate --ref-format=files`"
+            "`git refs migrate --ref-format=files` (git >= 2.46)"
         )
 
 
@@ -76,7 +78,8 @@ class GitRepo:
     def state_dir(self) -> Path:
         """``.git/gitml``: gitml's disposable caches (index, stat cache, content cache)."""
         path = self.commondir / "gitml"
-        path.mkdir(exist_ok=True)
+        if not path.is_dir():  # a stat is cheaper than mkdir's EEXIST on every write
+            path.mkdir(exist_ok=True)
         return path
 
     def require_commits(self) -> None:
@@ -130,7 +133,13 @@ class GitRepo:
 def open_repo(path: str | os.PathLike[str] | None = None) -> GitRepo:
     """Discover and open the repository containing ``path`` (default: the cwd)."""
     start = Path(path) if path is not None else Path.cwd()
-    found = pygit2.discover_repository(str(start))
+    try:
+        found = pygit2.discover_repository(str(start))
+    except (pygit2.GitError, OSError, ValueError) as exc:
+        raise UnsupportedRepository(
+            f"{start.resolve()}: git cannot open the repository here: {exc}; "
+            "check its permissions (or `git config --global --add safe.directory <path>`)"
+        ) from None
     if found is None:
         raise NotARepository(
             f"{start.resolve()}: not inside a git repository; run `git init` first (or cd into one)"

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 
 import pygit2
 
 BLOB = pygit2.enums.FileMode.BLOB
 TREE = pygit2.enums.FileMode.TREE
+EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 
 
 def tree_entry(tree: pygit2.Tree | None, path: str) -> pygit2.Object | None:
@@ -34,6 +35,13 @@ def apply_changes(
 
     Only the trees along changed paths are rebuilt; empty trees are pruned.
     """
+    return _apply(repo, base, changes)[0]
+
+
+def _apply(
+    repo: pygit2.Repository, base: pygit2.Tree | None, changes: Mapping[str, pygit2.Oid | None]
+) -> tuple[pygit2.Oid, int]:
+    """(tree id, number of entries): the count spares reading the new tree back."""
     groups: dict[str, dict[str, pygit2.Oid | None]] = {}
     leaves: dict[str, pygit2.Oid | None] = {}
     for path, oid in changes.items():
@@ -55,17 +63,49 @@ def apply_changes(
             repo[existing.id] if existing is not None and existing.type_str == "tree" else None
         )
         assert sub_base is None or isinstance(sub_base, pygit2.Tree)
-        new_sub = apply_changes(repo, sub_base, sub)
-        if len(repo[new_sub]) == 0:  # type: ignore[arg-type]
+        new_sub, size = _apply(repo, sub_base, sub)
+        if size == 0:
             if existing is not None:
                 builder.remove(name)
         else:
             builder.insert(name, new_sub, TREE)
-    return builder.write()
+    return builder.write(), len(builder)
 
 
 def commit_tree(repo: pygit2.Repository, commit_id: pygit2.Oid | None) -> pygit2.Tree:
     """The tree of a commit; the empty tree for ``None``."""
     if commit_id is None:
-        return repo[repo.TreeBuilder().write()].peel(pygit2.Tree)
+        # libgit2 knows the empty tree without it being stored: nothing to write.
+        return repo[EMPTY_TREE].peel(pygit2.Tree)
     return repo[commit_id].peel(pygit2.Tree)
+
+
+def diff_trees(
+    repo: pygit2.Repository, old: pygit2.Tree | None, new: pygit2.Tree | None, base: str = ""
+) -> Iterator[tuple[str, pygit2.Oid | None, pygit2.Oid | None]]:
+    """(path, old blob, new blob) of every blob that differs; ``None`` where absent.
+
+    Subtrees with the same id on both sides are skipped without being read, so the cost
+    follows the size of the change, not of the trees (libgit2's tree diff, as pygit2
+    exposes it, reads every subtree: ~90 ms for one new record among 100k).
+    """
+    old_entries = {str(entry.name): entry for entry in old} if old is not None else {}
+    new_entries = {str(entry.name): entry for entry in new} if new is not None else {}
+    for name in sorted(old_entries.keys() | new_entries.keys()):
+        a, b = old_entries.get(name), new_entries.get(name)
+        if a is not None and b is not None and a.id == b.id and a.filemode == b.filemode:
+            continue
+        path = f"{base}/{name}" if base else name
+        a_tree = a is not None and a.type_str == "tree"
+        b_tree = b is not None and b.type_str == "tree"
+        if a_tree or b_tree:
+            yield from diff_trees(
+                repo,
+                repo[a.id].peel(pygit2.Tree) if a is not None and a_tree else None,
+                repo[b.id].peel(pygit2.Tree) if b is not None and b_tree else None,
+                path,
+            )
+        a_blob = a.id if a is not None and not a_tree else None
+        b_blob = b.id if b is not None and not b_tree else None
+        if a_blob is not None or b_blob is not None:
+            yield path, a_blob, b_blob

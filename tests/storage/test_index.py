@@ -1,0 +1,225 @@
+"""The SQLite query index: incremental, disposable, shared between processes."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gitml.records import codec
+from gitml.storage.index import INDEX_FILE, Index, drop_index, open_index, parse_record
+from gitml.storage.repo import open_repo
+from tests.conftest import git
+from tests.storage.helpers import (
+    FORK,
+    REF,
+    bulk_put,
+    collection,
+    put_record,
+    record,
+    run_workers,
+)
+
+
+def _ids(rows: list[Any]) -> list[str]:
+    return sorted(row.id for row in rows)
+
+
+def _rows_on_disk(path: Path, ref: str = REF) -> int:
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        return int(conn.execute("SELECT count(*) FROM records WHERE ref=?", (ref,)).fetchone()[0])
+
+
+def test_rows_hold_every_valid_record(repo_with_commit: Path) -> None:
+    coll = collection(repo_with_commit)
+    for n in range(5):
+        put_record(coll, f"r{n}")
+    index = open_index(coll)
+    rows = index.rows(coll)
+    assert [row.id for row in rows] == ["r4", "r3", "r2", "r1", "r0"]  # id DESC
+    assert rows[0].path == coll.record_path("r4")
+    assert rows[0].doc["shard"].startswith("r4:")
+    assert index.count(coll) == 5
+    assert index.indexed_tip(REF) == git(repo_with_commit, "rev-parse", REF).strip()
+    assert _ids(index.rows(coll, "json_extract(doc, '$.shard') LIKE ?", ["r3:%"])) == ["r3"]
+
+
+def test_refresh_is_incremental_from_the_tree_diff(repo_with_commit: Path) -> None:
+    coll = collection(repo_with_commit)
+    bulk_put(coll, [f"old{n}" for n in range(50)], "bulk")
+    index = open_index(coll)
+    seen: list[str] = []
+
+    def parse(path: str, data: bytes) -> dict[str, Any] | None:
+        seen.append(path)
+        return parse_record(path, data)
+
+    index.refresh(coll, parse)
+    assert len(seen) == 51  # 50 records + layout.toml
+    seen.clear()
+    put_record(coll, "new1")
+    put_record(coll, "new2")
+    index.refresh(coll, parse)
+    assert sorted(seen) == sorted([coll.record_path("new1"), coll.record_path("new2")])
+    seen.clear()
+    index.refresh(coll, parse)  # tip unchanged: nothing read
+    assert seen == []
+    assert index.count(coll) == 52
+
+
+def test_deleted_and_rewound_records_leave_the_index(repo_with_commit: Path) -> None:
+    coll = collection(repo_with_commit)
+    put_record(coll, "keep")
+    put_record(coll, "gone")
+    index = open_index(coll)
+    assert index.count(coll) == 2
+    coll.write(lambda _s: {coll.record_path("gone"): None}, "delete gone", replace=True)
+    assert _ids(index.rows(coll)) == ["keep"]
+    put_record(coll, "later")
+    assert index.count(coll) == 2
+    git(repo_with_commit, "update-ref", REF, f"{REF}~2")  # rewind to "keep" + "gone"
+    assert _ids(index.rows(coll)) == ["gone", "keep"]
+
+
+def test_deleted_index_file_is_rebuilt(repo_with_commit: Path) -> None:
+    coll = collection(repo_with_commit)
+    for n in range(3):
+        put_record(coll, f"r{n}")
+    index = open_index(coll)
+    assert index.count(coll) == 3
+    index.close()
+    drop_index(coll.repo.state_dir)
+    assert not (coll.repo.state_dir / INDEX_FILE).exists()
+    assert open_index(coll).count(coll) == 3
+
+
+def test_index_deleted_while_another_connection_is_open(repo_with_commit: Path) -> None:
+    coll = collection(repo_with_commit)
+    path = coll.repo.state_dir / INDEX_FILE
+    put_record(coll, "a")
+    first = Index(path)
+    assert first.count(coll) == 1  # holds an open connection
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    second = Index(path)
+    put_record(coll, "b")
+    assert _ids(second.rows(coll)) == ["a", "b"]
+    put_record(coll, "c")
+    # The first connection notices the new file and works on it, not on the deleted one.
+    assert _ids(first.rows(coll)) == ["a", "b", "c"]
+    first.close()  # must not checkpoint into, or delete, the new file's WAL
+    assert _ids(second.rows(coll)) == ["a", "b", "c"]
+    second.close()
+    assert _rows_on_disk(path) == 3
+
+
+@pytest.mark.parametrize("damage", ["garbage-file", "garbage-pages", "empty-header"])
+def test_corrupt_index_file_is_rebuilt(repo_with_commit: Path, damage: str) -> None:
+    coll = collection(repo_with_commit)
+    bulk_put(coll, [f"r{n:03d}" for n in range(300)], "bulk")
+    path = coll.repo.state_dir / INDEX_FILE
+    index = Index(path)
+    assert index.count(coll) == 300
+    index.close()
+    size = path.stat().st_size
+    with path.open("r+b") as fh:
+        if damage == "garbage-file":
+            fh.write(b"this is not a database" * 100)
+        elif damage == "garbage-pages":
+            fh.seek(4096)  # keep the header, smash the b-tree pages
+            fh.write(bytes(range(256)) * ((size - 4096) // 256))
+        else:
+            fh.write(b"\0" * 100)
+    fresh = Index(path)
+    assert fresh.count(coll) == 300
+    assert len(fresh.rows(coll, limit=10)) == 10
+    fresh.close()
+    assert _rows_on_disk(path) == 300
+
+
+def test_garbage_written_under_an_open_connection_is_rebuilt(repo_with_commit: Path) -> None:
+    coll = collection(repo_with_commit)
+    bulk_put(coll, [f"r{n:03d}" for n in range(300)], "bulk")
+    path = coll.repo.state_dir / INDEX_FILE
+    index = Index(path)
+    assert index.count(coll) == 300
+    index.connect().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    with path.open("r+b") as fh:  # same inode: the connection cannot notice by stat
+        fh.seek(0)
+        fh.write(b"\x13" * path.stat().st_size)
+    put_record(coll, "one-more")
+    assert index.count(coll) == 301
+
+
+def _count_in_process(path: Path, barrier: Any, results: Any) -> None:
+    coll = collection(path)
+    barrier.wait()
+    results.put(Index.for_collection(coll).count(coll))
+
+
+@pytest.mark.slow
+def test_two_processes_refreshing_at_once_agree(repo_with_commit: Path) -> None:
+    coll = collection(repo_with_commit)
+    bulk_put(coll, [f"r{n:04d}" for n in range(2000)], "bulk")
+    barrier = FORK.Barrier(2)
+    results = FORK.Queue()
+    run_workers(_count_in_process, [(repo_with_commit, barrier, results)] * 2, timeout=60)
+    assert sorted([results.get(timeout=5), results.get(timeout=5)]) == [2000, 2000]
+    assert _rows_on_disk(coll.repo.state_dir / INDEX_FILE) == 2000
+
+
+def test_invalid_records_are_reported_and_excluded(repo_with_commit: Path) -> None:
+    coll = collection(repo_with_commit)
+    put_record(coll, "good")
+    bad_field = codec.dump_bytes(
+        {"schema": "gitml/layout/1", "collection": "t", "fanout": 9, "shard": "x"}
+    )
+    unknown_kind = codec.dump_bytes({"schema": "gitml/nosuchkind/1", "name": "x"})
+    files: dict[str, bytes | None] = {
+        coll.record_path("badfield"): bad_field,
+        coll.record_path("badtoml"): b'schema = "gitml/layout/1"\nfanout = [\n',
+        coll.record_path("unknown"): unknown_kind,
+        coll.record_path("untagged"): b'name = "no schema"\n',
+    }
+    coll.write(lambda _s: files, "bad records")
+    index = open_index(coll)
+    assert _ids(index.rows(coll)) == ["good"]
+    assert index.count(coll) == 1
+    assert index.ids_with_prefix(coll, "bad") == []
+    errors = dict(index.errors(coll))
+    assert sorted(errors) == sorted(p for p in files)
+    assert "fanout" in errors[coll.record_path("badfield")]
+    assert "invalid TOML" in errors[coll.record_path("badtoml")]
+    assert "nosuchkind" in errors[coll.record_path("unknown")]
+    assert "schema: is required" in errors[coll.record_path("untagged")]
+    for path, message in errors.items():
+        assert message.startswith(path)
+    assert "layout.toml" not in str(errors)
+
+
+def test_prefix_lookup(repo_with_commit: Path) -> None:
+    coll = collection(repo_with_commit)
+    ids = ["01HAAA", "01HAAB", "01HABZ", "01HB00", "02X"]
+    bulk_put(coll, ids, "bulk")
+    index = open_index(coll)
+    assert index.ids_with_prefix(coll, "01HAA") == ["01HAAA", "01HAAB"]
+    assert index.ids_with_prefix(coll, "01H") == ["01HAAA", "01HAAB", "01HABZ", "01HB00"]
+    assert index.ids_with_prefix(coll, "01H", limit=2) == ["01HAAA", "01HAAB"]
+    assert index.ids_with_prefix(coll, "03") == []
+    assert index.ids_with_prefix(coll, "") == sorted(ids)
+
+
+def test_index_follows_each_collection_separately(repo_with_commit: Path) -> None:
+    one = collection(repo_with_commit)
+    other = collection(repo_with_commit, "refs/gitml/other", "o")
+    put_record(one, "x")
+    put_record(other, "y")
+    put_record(other, "z")
+    index = open_index(one)
+    assert (_ids(index.rows(one)), _ids(index.rows(other))) == (["x"], ["y", "z"])
+    assert open_repo(repo_with_commit).state_dir == one.repo.state_dir
+    record_bytes = record("x")
+    assert index.rows(one)[0].doc == codec.loads(record_bytes, where="x")
