@@ -71,7 +71,7 @@ def parse(data: bytes, *, where: str) -> Manifest:
 
     Raises ``InvalidRecord`` naming ``where`` and the first bad field.
     """
-    from gitml.runs.fastschema import validate
+    from gitml.records.schema import validate
 
     doc = codec.loads(data, where=where)
     validate(doc, "dataset", where=where)

@@ -76,7 +76,7 @@ def pointer_file(pointer_dir: str, name: str) -> str:
 
 def parse_pointer(data: bytes, *, name: str, where: str) -> Pointer:
     """A pointer from its bytes; ``InvalidRecord`` names ``where`` and the bad field."""
-    from gitml.runs.fastschema import validate
+    from gitml.records.schema import validate
 
     doc = codec.loads(data, where=where)
     if isinstance(doc.get("path"), str):

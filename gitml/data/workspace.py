@@ -17,13 +17,12 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gitml.config import CONFIG_FILE, Remote, Settings, settings_from_doc
+from gitml.config import CONFIG_FILE, Remote, Settings, load_settings
 from gitml.data.cache import Cache, LinkMode
 from gitml.data.errors import RemoteError
 from gitml.data.pointers import Pointer, load_pointers
 from gitml.data.statcache import StatCache
 from gitml.errors import ConfigError, InvalidRecord
-from gitml.records import codec
 
 if TYPE_CHECKING:
     from gitml.data.remotes import Remote as DataRemote
@@ -31,25 +30,6 @@ if TYPE_CHECKING:
 
 STATE = "gitml"
 CACHE = "cache"
-
-
-def load_settings_fast(workdir: Path) -> Settings:
-    """``gitml.config.load_settings`` validated with the fast validator (no jsonschema)."""
-    from gitml.runs.fastschema import validate
-
-    path = workdir / CONFIG_FILE
-    try:
-        text = path.read_bytes()
-    except FileNotFoundError:
-        return Settings()
-    except OSError as exc:
-        raise ConfigError(f"{CONFIG_FILE}: cannot read: {exc.strerror}") from None
-    try:
-        doc = codec.loads(text, where=CONFIG_FILE)
-        validate(doc, "config", where=CONFIG_FILE)
-    except InvalidRecord as exc:
-        raise ConfigError(str(exc)) from None
-    return settings_from_doc(doc)
 
 
 def _rev_parse(start: Path) -> tuple[Path, Path, Path] | None:
@@ -80,7 +60,7 @@ class DataWorkspace:
         self.workdir = workdir
         self.gitdir = gitdir
         self.commondir = commondir
-        self.settings = settings if settings is not None else load_settings_fast(workdir)
+        self.settings = settings if settings is not None else load_settings(workdir)
         self.link = default_link()
 
     @classmethod
