@@ -193,7 +193,7 @@ def diff(
         out.line(f"{c.status:<9} {c.path:<{width}}  {sizes}")
     counts = result.counts()
     out.line(
-        f"{len(result.changes)} file(s) changed between {result.old} and {result.new}: "
+        f"{_files(len(result.changes))} changed between {result.old} and {result.new}: "
         f"{counts['added']} added, {counts['deleted']} deleted, {counts['modified']} modified"
     )
 

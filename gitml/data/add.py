@@ -251,9 +251,8 @@ def _snapshot(
 ) -> None:
     """Leave the status snapshot of the dataset just added (the next status is fast)."""
     from gitml.data import snapshot
-    from gitml.data.status import dir_keys
 
-    keys = dir_keys(ws.workdir, dirs, stamp) if pointer.path not in files else {}
+    keys = snapshot.dir_keys(ws.workdir, dirs, stamp) if pointer.path not in files else {}
     if keys is None:
         return
     trusted = {rel: fs for rel, fs, _ in stored.recorded}

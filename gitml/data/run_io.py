@@ -175,3 +175,20 @@ def dataset_filter(workdir: Path) -> Callable[[str], bool] | None:
         return any(path == r or path.startswith(r + "/") for r in roots)
 
     return inside
+
+
+def prepare_worktree(workdir: Path) -> int:
+    """Restore the datasets of a fresh worktree (a parallel sweep member); returns files.
+
+    Ignored data is not part of a commit, so a new worktree has the pointers but not the
+    files. They are restored from the shared cache (pulled from the default data remote
+    if missing) as independent copies, so members never share a file they could change.
+    """
+    if not (workdir / ".gitml").is_dir():
+        return 0
+    ws = open_workspace(workdir)
+    if not ws.pointers():
+        return 0
+    from gitml.data.checkout import checkout
+
+    return len(checkout(ws).restored)

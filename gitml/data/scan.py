@@ -10,14 +10,15 @@ import stat
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from gitml.data.digest import Digest
 from gitml.data.errors import DataError
-from gitml.data.ingest import list_files
 from gitml.data.manifest import Kind
 from gitml.data.statcache import FileStat, StatCache, hash_with_cache
-from gitml.data.store import Version
+
+if TYPE_CHECKING:
+    from gitml.data.store import Version
 
 
 class FileState(NamedTuple):
@@ -56,6 +57,8 @@ def present(workdir: Path, path: str, dirs: list[str] | None = None) -> list[str
     except OSError as exc:
         raise DataError(f"cannot stat '{path}': {exc.strerror}") from None
     if stat.S_ISDIR(st.st_mode):
+        from gitml.data.ingest import list_files
+
         return list_files(workdir, [path], dirs=dirs)
     return [path]
 

@@ -22,7 +22,6 @@ write lock). The file is disposable: a corrupt or foreign-version one is recreat
 from __future__ import annotations
 
 import os
-import sqlite3
 import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -34,6 +33,8 @@ from gitml.data.digest import Digest, hash_files_stat
 from gitml.data.errors import DataError
 
 if TYPE_CHECKING:
+    import sqlite3
+
     from gitml.data.progress import Progress
 
 STATCACHE_FILE = "statcache.sqlite"
@@ -92,6 +93,8 @@ class StatCache:
     def _db(self) -> sqlite3.Connection:
         """The database, opened on first use (a status served by snapshots never needs it)."""
         if self._conn is None:
+            import sqlite3  # only when the database is used: a snapshot status never is
+
             try:
                 self._conn = self._open()
             except sqlite3.OperationalError:  # state folder gone or unwritable: remember nothing
@@ -100,6 +103,8 @@ class StatCache:
         return self._conn
 
     def _open(self) -> sqlite3.Connection:
+        import sqlite3
+
         for attempt in (1, 2):
             db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
             try:

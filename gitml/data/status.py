@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-from stat import S_ISREG
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitml.data import snapshot
 from gitml.data.digest import Digest
 from gitml.data.errors import DataError
 from gitml.data.pointers import Pointer
 from gitml.data.scan import Changes, FileState, compare, expected, present, scan_files
-from gitml.data.snapshot import Snapshot
-from gitml.data.statcache import FileStat, StatCache
-from gitml.data.store import VersionStore
+from gitml.data.snapshot import Snapshot, dir_keys, from_snapshot
+from gitml.data.statcache import StatCache
 from gitml.data.workspace import DataWorkspace
+
+if TYPE_CHECKING:
+    from gitml.data.store import VersionStore
 
 
 @dataclass(frozen=True)
@@ -70,20 +69,33 @@ def select(pointers: dict[str, Pointer], names: Sequence[str]) -> list[Pointer]:
 def dataset_status(
     ws: DataWorkspace,
     pointer: Pointer,
-    store: VersionStore,
+    store: VersionStore | None,
     statcache: StatCache,
     *,
     jobs: int | None = None,
     where: str | None = None,
+    states: bool = True,
 ) -> DatasetStatus:
-    """Compare the work tree with the pointer's version (snapshot first, see ``snapshot``)."""
+    """Compare the work tree with the pointer's version (snapshot first, see ``snapshot``).
+
+    With ``states=False`` the ``current`` and ``wanted`` maps may be left empty.
+    """
     state = ws.gitdir / "gitml"
     snap = snapshot.load(state, pointer.name)
     if snap is not None and snap.manifest == pointer.manifest and snap.path == pointer.path:
-        found = _from_snapshot(ws, pointer, snap, statcache, jobs)
+        found = from_snapshot(
+            ws.workdir, state, pointer.name, snap, statcache, jobs=jobs, states=states
+        )
         if found is not None:
-            return found
+            changes, current, wanted = found
+            return DatasetStatus(
+                pointer.name, pointer.path, pointer.manifest, changes, None, current, wanted
+            )
     where = where or f"{ws.pointer_dir}/{pointer.name}.toml"
+    if store is None:
+        from gitml.data.store import VersionStore
+
+        store = VersionStore(ws, fetch=False)
     version = store.load(pointer.name, pointer.manifest, where=where)
     wanted = expected(pointer.path, version)
     stamp = statcache.stamp()
@@ -112,107 +124,20 @@ def dataset_status(
     return result
 
 
-def dir_keys(
-    workdir: Path, dirs: Sequence[str], stamp: int | None
-) -> dict[str, snapshot.DirKey] | None:
-    keys: dict[str, snapshot.DirKey] = {}
-    prefix = f"{workdir}/"
-    for rel in dirs:
-        try:
-            st = os.stat(prefix + rel)  # noqa: PTH116 - plain strings on the hot path
-        except OSError:
-            return None
-        keys[rel] = snapshot.dir_key(st, stamp)
-    return keys
-
-
-def _from_snapshot(
-    ws: DataWorkspace,
-    pointer: Pointer,
-    snap: Snapshot,
-    statcache: StatCache,
-    jobs: int | None,
-) -> DatasetStatus | None:
-    """The status from a snapshot of the clean dataset; ``None``: use the slow path."""
-    workdir = ws.workdir
-    prefix = f"{workdir}/"
-    stamp = statcache.stamp()
-    files: Iterable[str] = snap.files
-    dirs = snap.dirs
-    for rel, key in snap.dirs.items():
-        try:
-            st = os.stat(prefix + rel)  # noqa: PTH116 - plain strings on the hot path
-        except OSError:
-            st = None
-        if st is None or (st.st_dev, st.st_ino, st.st_mtime_ns) != key:
-            walked: list[str] = []
-            files = present(workdir, pointer.path, walked)
-            found = dir_keys(workdir, walked, stamp)
-            if found is None:
-                return None
-            dirs = found
-            break
-    new_str, new_tuple, key_of = str.__new__, tuple.__new__, FileStat.of
-    wanted: dict[str, FileState] = {
-        rel: new_tuple(FileState, (new_str(Digest, digest), size))
-        for rel, (_, digest, size) in snap.files.items()
-    }
-    current: dict[str, FileState] = {}
-    changed: list[str] = []
-    gone: list[str] = []
-    for rel in files:
-        entry = snap.files.get(rel)
-        try:
-            st = os.stat(prefix + rel)  # noqa: PTH116 - plain strings on the hot path
-        except FileNotFoundError:
-            gone.append(rel)
-            continue
-        except OSError:
-            return None
-        if not S_ISREG(st.st_mode):
-            return None
-        if entry is not None and entry[0] == key_of(st):
-            current[rel] = wanted[rel]
-        else:
-            changed.append(rel)
-    entries = snap.files
-    if changed or gone:
-        entries = dict(snap.files)
-        for rel in gone:
-            entries.pop(rel, None)
-        fresh, stats, _ = scan_files(workdir, changed, statcache, jobs=jobs)
-        current.update(fresh)
-        for rel, fs in fresh.items():
-            entries[rel] = (snapshot.trusted(stats[rel], stamp), str(fs.digest), fs.size)
-    unchanged = len(current) == len(wanted) and not changed and not gone
-    result = DatasetStatus(
-        pointer.name,
-        pointer.path,
-        pointer.manifest,
-        Changes((), (), ()) if unchanged else compare(wanted, current),
-        current=current,
-        wanted=wanted,
-    )
-    state = ws.gitdir / "gitml"
-    if not result.changes.clean:
-        snapshot.forget(state, pointer.name)
-    elif changed or dirs is not snap.dirs:
-        snapshot.save(state, pointer.name, Snapshot(snap.manifest, snap.path, dirs, entries))
-    return result
-
-
 def status(
     ws: DataWorkspace, names: Sequence[str] = (), *, jobs: int | None = None
 ) -> list[DatasetStatus]:
     """The status of every dataset (or those ``names`` select), never touching the network."""
-    store = VersionStore(ws, fetch=False)
+    store = None  # made on first need: datasets answered by snapshots need no version
     results: list[DatasetStatus] = []
     pointers = select(ws.pointers(), names)
     with ws.statcache() as statcache:
         for pointer in pointers:
             where = f"{ws.pointer_dir}/{pointer.name}.toml"
             try:
-                found = dataset_status(ws, pointer, store, statcache, jobs=jobs, where=where)
+                found = dataset_status(
+                    ws, pointer, store, statcache, jobs=jobs, where=where, states=False
+                )
             except DataError as exc:
                 empty = Changes((), (), ())
                 found = DatasetStatus(pointer.name, pointer.path, pointer.manifest, empty, str(exc))

@@ -18,13 +18,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gitml.config import CONFIG_FILE, Remote, Settings, load_settings
-from gitml.data.cache import Cache, LinkMode
 from gitml.data.errors import RemoteError
 from gitml.data.pointers import Pointer, load_pointers
 from gitml.data.statcache import StatCache
 from gitml.errors import ConfigError, InvalidRecord
 
 if TYPE_CHECKING:
+    from gitml.data.cache import Cache, LinkMode
     from gitml.data.remotes import Remote as DataRemote
     from gitml.storage.repo import GitRepo
 
@@ -61,7 +61,7 @@ class DataWorkspace:
         self.gitdir = gitdir
         self.commondir = commondir
         self.settings = settings if settings is not None else load_settings(workdir)
-        self.link = default_link()
+        self.link: LinkMode | None = None  # None: default_link()
 
     @classmethod
     def of_repo(cls, repo: GitRepo) -> DataWorkspace:
@@ -89,7 +89,10 @@ class DataWorkspace:
 
     @cached_property
     def cache(self) -> Cache:
-        return Cache(self.commondir / STATE / CACHE, link=self.link)
+        from gitml.data.cache import Cache
+
+        link = self.link if self.link is not None else default_link()
+        return Cache(self.commondir / STATE / CACHE, link=link)
 
     def statcache(self) -> StatCache:
         return StatCache(self.gitdir / STATE)
@@ -131,11 +134,15 @@ def default_link() -> LinkMode:
     (``df.to_csv`` over the same path) would silently corrupt the cache. Root gets
     reflink-or-copy unless it asks for hard links.
     """
+    from gitml.data.cache import LinkMode
+
     return LinkMode.REFLINK if os.geteuid() == 0 else LinkMode.AUTO
 
 
 def link_mode(choice: str) -> LinkMode:
     """The cache link mode of a ``--link`` choice (see ``LINK_CHOICES``)."""
+    from gitml.data.cache import LinkMode
+
     if choice == "auto":
         return default_link()
     if choice == "hardlink":

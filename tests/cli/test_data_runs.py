@@ -111,3 +111,21 @@ def test_checkpoint_leaves_dataset_files_out(project: Path) -> None:
     assert skipped["data/train.csv"] == "data tracked by gitml"
     tree = git(project, "ls-tree", "-r", "--name-only", code["checkpoint"])
     assert "data/train.csv" not in tree
+
+
+def test_parallel_sweep_members_see_the_data(project: Path) -> None:
+    (project / "params.yaml").write_text("a: 1\n")
+    git(project, "add", "params.yaml")
+    git(project, "commit", "-q", "-m", "params")
+    script = (
+        "import pathlib, yaml\n"
+        "a = yaml.safe_load(open('params.yaml'))['a']\n"
+        "rows = pathlib.Path('data/train.csv').read_text().splitlines()\n"
+        "assert len(rows) == 3, rows\n"
+    )
+    result = cli("run", "--jobs", "2", "-S", "a=1,2", "--", PY, "-c", script)
+    assert result.exit_code == 0, result
+    runs = json.loads(ok("ls", "--json"))
+    assert len(runs) == 2
+    assert {r["status"] for r in runs} == {"completed"}
+    assert all(r["inputs"] == {"data": pointer_digest(project)} for r in runs)
