@@ -16,7 +16,9 @@ recently are hashed but not recorded (git "smudges" them), so the next run rehas
 and records them once they are old enough.
 
 Storage: SQLite in WAL mode (readers never block, concurrent writers serialise on the
-write lock). The file is disposable: a corrupt or foreign-version one is recreated.
+write lock). The file is disposable: a corrupt or foreign-version one is recreated. It is
+never fsynced (``synchronous=OFF``): a crash can at worst lose recent entries or leave an
+entry for a stat the file no longer has, and either only costs a rehash.
 """
 
 from __future__ import annotations
@@ -109,7 +111,7 @@ class StatCache:
             db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
             try:
                 version = db.execute("PRAGMA user_version").fetchone()[0]
-                db.execute("PRAGMA synchronous=NORMAL")
+                db.execute("PRAGMA synchronous=OFF")  # disposable: never wait for the disk
                 if version == SCHEMA_VERSION:  # set up already: opening writes nothing
                     return db
                 db.execute("DROP TABLE IF EXISTS files")
