@@ -102,8 +102,7 @@ def push_records(repo: GitRepo, remote: str = "origin", *, data: bool = True) ->
     if data:
         from gitml.data.share import push_for_records
 
-        shared = push_for_records(repo)
-        report.data = shared.as_dict() if shared is not None else None
+        report.data = push_for_records(repo)
     for attempt in range(PUSH_ATTEMPTS):
         report.attempts = attempt + 1
         outcome = push(repo, remote, SHARED_REFS)

@@ -4,6 +4,7 @@ from typing import Annotated, Any
 
 import typer
 
+from gitml.cli import data_remote
 from gitml.cli._options import JsonOpt
 from gitml.cli._output import Output
 
@@ -12,11 +13,6 @@ data_app = typer.Typer(
     "push, pull, gc, remote).",
     no_args_is_help=True,
 )
-remote_app = typer.Typer(
-    help="Manage data remotes: where cached data is shared (a folder or s3://bucket/prefix).",
-    no_args_is_help=True,
-)
-
 RemoteOpt = Annotated[
     str | None,
     typer.Option("--remote", "-r", help="The data remote to use (default: the default remote)."),
@@ -403,74 +399,6 @@ def gc(
         )
 
 
-def remote_add(
-    name: Annotated[str, typer.Argument(help="A name for the remote, e.g. store.")],
-    url: Annotated[
-        str,
-        typer.Argument(
-            help="A folder (relative paths are kept relative to the repository), file:///path or s3://bucket/prefix."
-        ),
-    ],
-    default: Annotated[
-        bool, typer.Option("--default", "-d", help="Make it the default data remote.")
-    ] = False,
-    endpoint_url: Annotated[
-        str | None,
-        typer.Option("--endpoint-url", help="S3: the endpoint of an S3-compatible server."),
-    ] = None,
-    region: Annotated[str | None, typer.Option("--region", help="S3: the bucket's region.")] = None,
-    profile: Annotated[
-        str | None, typer.Option("--profile", help="S3: the AWS profile to take credentials from.")
-    ] = None,
-    json: JsonOpt = False,
-) -> None:
-    """Add a data remote to .gitml/config.toml."""
-    from gitml.data.remote_config import add_remote
-
-    table = add_remote(
-        _workspace(),
-        name,
-        url,
-        default=default,
-        options={"endpoint_url": endpoint_url, "region": region, "profile": profile},
-    )
-    out = Output(json)
-    if json:
-        out.json({"name": name, **table})
-        return
-    out.line(f"added data remote {name}: {table['url']}")
-    out.info("next: commit .gitml/config.toml so that every clone uses it")
-
-
-def remote_ls(json: JsonOpt = False) -> None:
-    """List data remotes (the default one is marked)."""
-    from gitml.data.remote_config import list_remotes
-
-    rows = list_remotes(_workspace())
-    out = Output(json)
-    if json:
-        out.json(rows)
-        return
-    if not rows:
-        out.line("no data remotes; add one with `git ml data remote add NAME URL --default`")
-        return
-    for row in rows:
-        row["default"] = "*" if row["default"] else ""
-    out.table(rows, ["default", "name", "url"], headers={"default": ""}, never_truncate=["url"])
-
-
-def remote_rm(
-    name: Annotated[str, typer.Argument(help="The data remote to remove.")],
-    json: JsonOpt = False,
-) -> None:
-    """Remove a data remote from .gitml/config.toml (its data is left alone)."""
-    from gitml.data.remote_config import remove_remote
-
-    remove_remote(_workspace(), name)
-    out = Output(json)
-    out.emit({"removed": name}, f"removed data remote {name}")
-
-
 def register(app: typer.Typer) -> None:
     data_app.command("add")(add)
     data_app.command("status")(status)
@@ -481,8 +409,5 @@ def register(app: typer.Typer) -> None:
     data_app.command("ls")(ls)
     data_app.command("show")(show)
     data_app.command("gc")(gc)
-    remote_app.command("add")(remote_add)
-    remote_app.command("ls")(remote_ls)
-    remote_app.command("rm")(remote_rm)
-    data_app.add_typer(remote_app, name="remote")
+    data_remote.register(data_app)
     app.add_typer(data_app, name="data")

@@ -182,11 +182,13 @@ def _report(name: str, url: str, result: TransferReport) -> ShareReport:
     )
 
 
-def push_for_records(repo: GitRepo) -> ShareReport | None:
+def push_for_records(repo: GitRepo) -> dict[str, Any] | None:
     """The data half of ``git ml push``: push data first when a data remote is configured.
 
-    Returns ``None`` (nothing to do) in a bare repository or without a data remote, so
-    that records are never published before the data they name.
+    Returns what was pushed (``ShareReport.as_dict``), ``{"skipped": reason}`` when data
+    cannot be pushed without a choice from the user, or ``None`` in a bare repository or
+    without data remotes. Raises (so no record is pushed) if the data push fails: records
+    are never published before the data they name.
     """
     if repo.is_bare:
         return None
@@ -194,7 +196,10 @@ def push_for_records(repo: GitRepo) -> ShareReport | None:
     if not ws.has_remote():
         return None
     if ws.settings.default_remote is None and len(ws.settings.data_remotes) > 1:
-        return None
+        return {
+            "skipped": "several data remotes and no default; set one with `git ml data remote "
+            "add NAME URL --default` or push with `git ml data push --remote NAME`"
+        }
     try:
         report = push_data(ws)
     except GitmlError as exc:
@@ -207,4 +212,4 @@ def push_for_records(repo: GitRepo) -> ShareReport | None:
             f"pushing data to data remote '{report.remote}' failed, so no records were pushed: "
             f"{next(iter(report.failed.values()))}"
         )
-    return report
+    return report.as_dict()

@@ -159,3 +159,18 @@ def test_pull_reports_objects_missing_on_the_remote(
     assert result.exit_code == 1
     assert "1 file(s) are not on data remote store (first: model.bin)" in result.stderr
     assert not (clone / "model.bin").exists()
+
+
+def test_git_ml_push_says_why_data_was_not_pushed(
+    clone_a: Path, tmp_path: Path, remote: Path
+) -> None:
+    for name in ("one", "two"):
+        (tmp_path / name).mkdir()
+        ok("data", "remote", "add", name, str(tmp_path / name))
+    ok("data", "remote", "rm", "one")
+    ok("data", "remote", "add", "one", str(tmp_path / "one"))  # two remotes, no default
+    git(clone_a, "remote", "add", "origin", str(remote))
+    result = cli("push")
+    assert result.exit_code == 0, result
+    assert "warning: data not pushed: several data remotes and no default" in result.stderr
+    assert json.loads(ok("push", "--json"))["data"]["skipped"].startswith("several")
