@@ -44,8 +44,8 @@ def pull(remote: RemoteArg = "origin", json: JsonOpt = False) -> None:
 
 
 def _print_data(out: Output, data: dict[str, object] | None) -> None:
-    if data is not None and "skipped" in data:
-        out.warn(f"data not pushed: {data['skipped']}")
+    if data is not None and "not_pushed" in data:
+        out.warn(f"data not pushed: {data['not_pushed']}")
     elif data is not None:
         out.line(
             f"data pushed to data remote {data['remote']}: {data['transferred']} object(s), "

@@ -185,7 +185,7 @@ def _report(name: str, url: str, result: TransferReport) -> ShareReport:
 def push_for_records(repo: GitRepo) -> dict[str, Any] | None:
     """The data half of ``git ml push``: push data first when a data remote is configured.
 
-    Returns what was pushed (``ShareReport.as_dict``), ``{"skipped": reason}`` when data
+    Returns what was pushed (``ShareReport.as_dict``), ``{"not_pushed": reason}`` when data
     cannot be pushed without a choice from the user, or ``None`` in a bare repository or
     without data remotes. Raises (so no record is pushed) if the data push fails: records
     are never published before the data they name.
@@ -197,7 +197,7 @@ def push_for_records(repo: GitRepo) -> dict[str, Any] | None:
         return None
     if ws.settings.default_remote is None and len(ws.settings.data_remotes) > 1:
         return {
-            "skipped": "several data remotes and no default; set one with `git ml data remote "
+            "not_pushed": "several data remotes and no default; set one with `git ml data remote "
             "add NAME URL --default` or push with `git ml data push --remote NAME`"
         }
     try:

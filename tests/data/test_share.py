@@ -173,4 +173,4 @@ def test_git_ml_push_says_why_data_was_not_pushed(
     result = cli("push")
     assert result.exit_code == 0, result
     assert "warning: data not pushed: several data remotes and no default" in result.stderr
-    assert json.loads(ok("push", "--json"))["data"]["skipped"].startswith("several")
+    assert json.loads(ok("push", "--json"))["data"]["not_pushed"].startswith("several")
