@@ -59,7 +59,12 @@ class Manifest:
         }
 
     def dump(self) -> bytes:
-        return codec.dump_bytes(self.to_doc())
+        """Canonical TOML, checked against the schema before it is written anywhere."""
+        from gitml.records.schema import validate
+
+        doc = self.to_doc()
+        validate(doc, "dataset", where=f"manifest of dataset '{self.name}'")
+        return codec.dump_bytes(doc)
 
     @property
     def digest(self) -> Digest:

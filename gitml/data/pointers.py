@@ -66,7 +66,12 @@ class Pointer:
         }
 
     def dump(self) -> bytes:
-        return codec.dump_bytes(self.to_doc())
+        """Canonical TOML, checked against the schema before it is written."""
+        from gitml.records.schema import validate
+
+        doc = self.to_doc()
+        validate(doc, "pointer", where=f"pointer of dataset '{self.name}'")
+        return codec.dump_bytes(doc)
 
 
 def pointer_file(pointer_dir: str, name: str) -> str:
