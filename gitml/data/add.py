@@ -20,9 +20,10 @@ from gitml.data.digest import Digest
 from gitml.data.errors import DataError
 from gitml.data.gitignore import ensure_ignored
 from gitml.data.ingest import AddResult, list_files, store_hashed
-from gitml.data.listing import Entry, encode
+from gitml.data.listing import Entry, digest_of, encode
 from gitml.data.manifest import Kind, Manifest, check_name
 from gitml.data.pointers import Pointer, check_data_path, pointer_file, write_pointer
+from gitml.data.profiles import ProfileRun, profile_files
 from gitml.data.progress import format_bytes
 from gitml.data.statcache import HashResult, hash_with_cache
 from gitml.data.store import VersionStore
@@ -165,26 +166,23 @@ def add_datasets(
 ) -> AddReport:
     """Version each of ``paths`` (files or folders) as a dataset; see the module doc."""
     targets, pointers = plan(ws, paths, name, cwd or Path.cwd())
-    statcache = ws.statcache()
-    walk_stamp = statcache.stamp()  # before the walk: see gitml.data.snapshot
+    store = VersionStore(ws, fetch=False)
     files: dict[str, list[str]] = {}
     dirs: dict[str, list[str]] = {}
-    for target in targets:
-        dirs[target.name] = []
-        found = list_files(ws.workdir, [target.path], dirs=dirs[target.name])
-        if not found:
-            raise DataError(f"'{target.path}' holds no files; nothing to add")
-        files[target.name] = found
-    store = VersionStore(ws, fetch=False)
-    everything = [rel for found in files.values() for rel in found]
-    with statcache:
+    with ws.statcache() as statcache:
+        walk_stamp = statcache.stamp()  # before the walk: see gitml.data.snapshot
+        for target in targets:
+            dirs[target.name] = []
+            found = list_files(ws.workdir, [target.path], dirs=dirs[target.name])
+            if not found:
+                raise DataError(f"'{target.path}' holds no files; nothing to add")
+            files[target.name] = found
+        everything = [rel for found in files.values() for rel in found]
         hashed = hash_with_cache(
             ws.workdir, everything, statcache, jobs=jobs, progress=progress, record=False
         )
         if hashed.missing:
             raise DataError(f"'{min(hashed.missing)}' disappeared while being added; add again")
-        from gitml.data.profiles import ProfileRun, profile_files
-
         profiles = ProfileRun()
         if profile:
             candidates = [(rel, hashed.digests[rel]) for rel in everything]
@@ -199,8 +197,6 @@ def add_datasets(
             for rel in files[target.name]
         ]
         listing = encode(entries, where=f"'{target.path}'")
-        from gitml.data.listing import digest_of
-
         manifest = Manifest(
             name=target.name,
             kind=target.kind,
