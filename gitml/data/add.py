@@ -14,7 +14,7 @@ import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from gitml.data.digest import Digest
 from gitml.data.errors import DataError
@@ -251,12 +251,16 @@ def _snapshot(
     keys = snapshot.dir_keys(ws.workdir, dirs, stamp) if pointer.path not in files else {}
     if keys is None:
         return
-    trusted = {rel: fs for rel, fs, _ in stored.recorded}
-    entries: dict[str, tuple[snapshot.StatKey | None, str, int]] = {}
-    for rel in files:
-        fs = trusted.get(rel)
-        key = snapshot.trusted(fs, stamp) if fs is not None else None
-        entries[rel] = (key, str(hashed.digests[rel]), hashed.stats[rel].size)
+    limit = stamp if stamp is not None else -1  # see snapshot.trusted, inlined: 1 call/file
+    trusted: dict[str, snapshot.StatKey] = {
+        rel: cast("snapshot.StatKey", tuple(fs))  # a plain tuple: marshal takes no subclasses
+        for rel, fs, _ in stored.recorded
+        if fs.mtime_ns < limit
+    }
+    digests, stats = hashed.digests, hashed.stats
+    entries: dict[str, tuple[snapshot.StatKey | None, str, int]] = {
+        rel: (trusted.get(rel), str(digests[rel]), stats[rel].size) for rel in files
+    }
     state = ws.gitdir / "gitml"
     snapshot.save(
         state, pointer.name, snapshot.Snapshot(str(pointer.manifest), pointer.path, keys, entries)
