@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import git
-from tests.test_sync import daemon, free_port, seeded_remote  # noqa: F401 - fixtures
 
 RUNS_PER_CLONE = 50
 
@@ -123,7 +122,7 @@ def _counts(clone: Path) -> tuple[int, int, int]:
 
 
 @pytest.mark.slow
-def test_four_clones_push_at_once_over_file_url(seeded_remote: Path, tmp_path: Path) -> None:  # noqa: F811
+def test_four_clones_push_at_once_over_file_url(seeded_remote: Path, tmp_path: Path) -> None:
     clones = _prepare(seeded_remote, f"file://{seeded_remote}", tmp_path)
     _run_workers(clones)
     for clone in clones:
@@ -135,7 +134,7 @@ def test_four_clones_push_at_once_over_file_url(seeded_remote: Path, tmp_path: P
 def test_four_clones_push_at_once_over_git_daemon(
     daemon: tuple[str, subprocess.Popen[bytes]],
     seeded_remote: Path,
-    tmp_path: Path,  # noqa: F811
+    tmp_path: Path,
 ) -> None:
     url, _ = daemon
     clones = _prepare(seeded_remote, url, tmp_path)
