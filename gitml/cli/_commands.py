@@ -2,7 +2,7 @@
 
 import typer
 
-from gitml.cli import demo, model, project, registry, rerun, runs, sync
+from gitml.cli import data, demo, model, project, registry, rerun, runs, sync
 
 
 def register(app: typer.Typer) -> None:
@@ -11,5 +11,6 @@ def register(app: typer.Typer) -> None:
     rerun.register(app)
     demo.register(app)
     sync.register(app)
+    data.register(app)
     model.register(app)
     registry.register(app)
