@@ -1,19 +1,22 @@
 """Putting a run's input data back, byte for byte, in a rerun's worktree.
 
-A run records each input as ``path -> content digest``. For a rerun each one is put at its
-path in the worktree: a file the checkpoint already holds with that content is kept;
-anything else is copied from the content cache (``.git/gitml/cache``), after pulling the
-objects the cache lacks from the data remote in one batch. Every byte is verified on the
-way: a download is checked before it enters the cache, and a copy out of the cache is
-hashed while it is written. Inputs outside the repository cannot be put back; they must
-still hold the content the run read.
+A run records each input by digest: a dataset as ``name -> manifest digest``, any other
+path as ``path -> content digest`` (for a folder, the digest of its file listing). For a
+rerun each one is put back in the worktree: a dataset's files at the path its pointer
+(in the checkpoint) names, as that manifest lists them; a path at that path. A file the
+checkpoint already holds with the right content is kept; anything else is copied from
+the content cache (``.git/gitml/cache``), after pulling what the cache lacks from the
+data remote in one batch. Every byte is verified on the way: a download is checked
+before it enters the cache, and a copy out of the cache is hashed while it is written.
+Inputs outside the repository cannot be put back; they must still hold what the run read.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,9 +26,8 @@ from gitml.storage.repo import GitRepo
 
 if TYPE_CHECKING:
     from gitml.data.cache import Cache
-    from gitml.data.remotes import Remote
-
-CACHE_DIR = "cache"
+    from gitml.data.pointers import Pointer
+    from gitml.data.workspace import DataWorkspace
 
 
 class InputMissing(GitmlError):
@@ -45,6 +47,7 @@ class Restored:
     path: str
     source: str
     nbytes: int
+    files: int = 1
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -52,36 +55,53 @@ class Restored:
             "digest": self.digest,
             "path": self.path,
             "source": self.source,
+            "files": self.files,
             "bytes": self.nbytes,
         }
 
 
-@dataclass(frozen=True)
-class _Want:
+@dataclass
+class _Input:
+    """One input and the files it still needs (repository-relative path -> digest)."""
+
     key: str
     digest: str
-    target: Path
+    path: str
+    what: str  # "dataset 'x' version d" or "input 'p' (d)", for messages
+    files: dict[str, str] = field(default_factory=dict)
+    count: int = 0
+    nbytes: int = 0
+
+
+def data_workspace(repo: GitRepo) -> DataWorkspace:
+    """The user's data workspace: settings, cache and data remote."""
+    from gitml.data.cache import LinkMode
+    from gitml.data.workspace import DataWorkspace
+
+    ws = DataWorkspace.of_repo(repo)
+    ws.link = LinkMode.REFLINK  # never hard links: the rerun's files stay independent
+    return ws
 
 
 def open_cache(repo: GitRepo, *, durable: bool = True) -> Cache:
     """The repository's content cache; never hard links, so copies stay independent."""
     from gitml.data.cache import Cache, LinkMode
+    from gitml.data.workspace import CACHE, STATE
 
-    return Cache(repo.state_dir / CACHE_DIR, link=LinkMode.REFLINK, durable=durable)
+    return Cache(repo.commondir / STATE / CACHE, link=LinkMode.REFLINK, durable=durable)
 
 
-def open_data_remote(repo: GitRepo, settings: Settings) -> tuple[str, Remote] | None:
-    """``(name, remote)`` of the default data remote, or None when none is configured."""
-    if not settings.data_remotes:
-        return None
-    from gitml.data.remotes import open_remote
+def checkpoint_pointers(root: Path) -> dict[str, Pointer]:
+    """The dataset pointers of the checkpoint checked out at ``root``."""
+    from gitml.data.pointers import load_pointers
 
-    config = settings.remote(None)
-    url = config.url
-    if "://" not in url and not Path(url).is_absolute():
-        url = os.path.normpath(repo.workdir / url)
-    options = {k: v for k, v in config.options.items() if k != "jobs"}
-    return config.name, open_remote(url, **options)
+    return load_pointers(root, load_settings_of(root).pointer_dir.rstrip("/"))
+
+
+def load_settings_of(root: Path) -> Settings:
+    from gitml.config import load_settings
+
+    return load_settings(root)
 
 
 def _digest_of(path: Path) -> str | None:
@@ -93,16 +113,29 @@ def _digest_of(path: Path) -> str | None:
         return None
 
 
-def _target(root: Path, key: str, run_id: str) -> Path:
-    target = Path(os.path.normpath(root / key))
+def _target(root: Path, rel: str, run_id: str) -> Path:
+    target = Path(os.path.normpath(root / rel))
     if target != root and root not in target.parents:
         raise GitmlError(
-            f"run {run_id}: input path {key!r} leaves the repository; the record is damaged"
+            f"run {run_id}: input path {rel!r} leaves the repository; the record is damaged"
         )
     return target
 
 
-def _missing_message(want: _Want, run_id: str, remote: str | None) -> str:
+def _outside(key: str, digest: str, run_id: str) -> Restored:
+    actual = _digest_of(Path(key))
+    if actual != digest:
+        state = "is missing" if actual is None else f"now holds {actual}"
+        raise InputChanged(
+            f"input '{key}' of run {run_id} lies outside the repository, so gitml cannot "
+            f"restore it, and it {state}, not {digest}; put it back first"
+        )
+    path = Path(key)
+    size = path.stat().st_size if path.is_file() else 0
+    return Restored(key, digest, key, "outside", size)
+
+
+def _missing(item: _Input, rel: str, digest: str, run_id: str, remote: str | None) -> str:
     where = (
         f"neither in the local cache nor on data remote '{remote}'"
         if remote is not None
@@ -113,108 +146,191 @@ def _missing_message(want: _Want, run_id: str, remote: str | None) -> str:
         if remote is not None
         else "add the remote that holds it (`git ml data remote add NAME URL --default`)"
     )
-    return f"input '{want.key}' ({want.digest}) of run {run_id} is {where}; {fix}"
+    part = "" if rel == item.path and digest == item.digest else f": file '{rel}' ({digest})"
+    return f"{item.what} of run {run_id}{part} is {where}; {fix}"
 
 
-def restore_inputs(
-    repo: GitRepo, settings: Settings, root: Path, doc: Mapping[str, Any]
-) -> list[Restored]:
-    """Put every input of run ``doc`` in place under ``root`` (a rerun's worktree)."""
+class _Restorer:
+    """Resolves inputs to files, pulls what the cache lacks, and writes the files."""
+
+    def __init__(self, repo: GitRepo, root: Path, run_id: str) -> None:
+        from gitml.data.store import VersionStore
+
+        self.root = root
+        self.run_id = run_id
+        self.ws = data_workspace(repo)
+        self.cache = self.ws.cache
+        self.store = VersionStore(self.ws)
+        self.pulled: set[str] = set()
+
+    def pull(self, digests: set[str], items: list[tuple[_Input, str, str]]) -> None:
+        """Pull ``digests``; ``InputMissing`` naming the first of ``items`` still absent."""
+        need = {d for d in digests if not self.cache.has(d)}
+        if not need:
+            return
+        if not self.ws.has_remote():
+            item, rel, digest = next(i for i in items if i[2] in need)
+            raise InputMissing(_missing(item, rel, digest, self.run_id, None))
+        from gitml.data.transfer import pull
+
+        config, remote = self.ws.open_remote()
+        report = pull(self.cache, remote, need, jobs=self.ws.remote_jobs(config))
+        if report.failed:
+            raise InputMissing(next(iter(report.failed.values())))
+        for item, rel, digest in items:
+            if digest in report.missing:
+                raise InputMissing(_missing(item, rel, digest, self.run_id, config.name))
+        self.pulled |= {str(d) for d in report.transferred}
+
+    def dataset(self, key: str, digest: str, pointer: Pointer) -> _Input:
+        from gitml.data.digest import parse_digest
+        from gitml.data.scan import expected
+
+        where = f"input '{key}' of run {self.run_id}"
+        version = self.store.load(key, parse_digest(digest), where=where)
+        item = _Input(key, digest, pointer.path, f"dataset '{key}' version {digest}")
+        wanted = expected(pointer.path, version)
+        item.files = {rel: str(state.digest) for rel, state in wanted.items()}
+        item.count, item.nbytes = len(wanted), sum(s.size for s in wanted.values())
+        return item
+
+    def path(self, key: str, digest: str) -> _Input:
+        from gitml.data.digest import parse_digest
+        from gitml.data.listing import decode
+        from gitml.data.store import read_listing_object
+
+        item = _Input(key, digest, key, f"input '{key}' ({digest})")
+        self.pull({digest}, [(item, key, digest)])
+        listing = read_listing_object(self.cache, parse_digest(digest))
+        if listing is None:
+            item.files = {key: digest}
+            item.count, item.nbytes = 1, self.cache.size_of(digest)
+            return item
+        entries = decode(listing, where=f"listing {digest} of input '{key}'")
+        item.files = {f"{key}/{e.path}": str(e.digest) for e in entries}
+        item.count, item.nbytes = len(entries), sum(e.size for e in entries)
+        return item
+
+
+def restore_inputs(repo: GitRepo, root: Path, doc: Mapping[str, Any]) -> list[Restored]:
+    """Put every input of run ``doc`` in place under ``root`` (a rerun's worktree).
+
+    The cache and the data remote are ``repo``'s (the user's settings).
+    """
     run_id = str(doc["id"])
+    inputs: Mapping[str, str] = doc.get("inputs") or {}
+    if not inputs:
+        return []
     restored: list[Restored] = []
-    wants: list[_Want] = []
-    for key, digest in sorted((doc.get("inputs") or {}).items()):
+    items: list[_Input] = []
+    restorer: _Restorer | None = None
+    pointers = checkpoint_pointers(root)
+    for key, digest in sorted(inputs.items()):
         if Path(key).is_absolute():
-            actual = _digest_of(Path(key))
-            if actual != digest:
-                state = "is missing" if actual is None else f"now holds {actual}"
-                raise InputChanged(
-                    f"input '{key}' of run {run_id} lies outside the repository, so gitml "
-                    f"cannot restore it, and it {state}, not {digest}; put it back first"
-                )
-            restored.append(Restored(key, digest, key, "outside", _size(Path(key))))
+            restored.append(_outside(key, digest, run_id))
             continue
         target = _target(root, key, run_id)
-        if target.exists() and _digest_of(target) == digest:
+        if key not in pointers and target.exists() and _digest_of(target) == digest:
             restored.append(Restored(key, digest, key, "checkpoint", _size(target)))
             continue
-        wants.append(_Want(key, digest, target))
-    if not wants:
+        restorer = restorer or _Restorer(repo, root, run_id)
+        pointer = pointers.get(key)
+        items.append(
+            restorer.dataset(key, digest, pointer) if pointer else restorer.path(key, digest)
+        )
+    if restorer is None:
         return restored
-    cache = open_cache(repo)
-    pulled = _pull_missing(repo, settings, cache, wants, run_id)
-    copier = open_cache(repo, durable=False)
-    for want in wants:
-        want.target.parent.mkdir(parents=True, exist_ok=True)
-        copier.materialize(want.digest, want.target)
-        source = "remote" if want.digest in pulled else "cache"
-        restored.append(Restored(want.key, want.digest, want.key, source, _size(want.target)))
+    for item in items:
+        for rel in list(item.files):
+            _target(root, rel, run_id)
+            here = root / rel
+            if here.is_file() and _digest_of(here) == item.files[rel]:
+                del item.files[rel]
+    pairs = [(item, rel, d) for item in items for rel, d in item.files.items()]
+    restorer.pull({d for _, _, d in pairs}, pairs)
+    _write(repo, root, pairs)
+    for item in items:
+        digests = set(item.files.values())
+        source = "remote" if digests & restorer.pulled else "cache" if digests else "checkpoint"
+        restored.append(Restored(item.key, item.digest, item.path, source, item.nbytes, item.count))
     return sorted(restored, key=lambda r: r.key)
 
 
-def _pull_missing(
-    repo: GitRepo, settings: Settings, cache: Cache, wants: list[_Want], run_id: str
-) -> set[str]:
-    """Pull the objects the cache lacks; returns their digests."""
-    need = [w for w in wants if not cache.has(w.digest)]
-    if not need:
-        return set()
-    found = open_data_remote(repo, settings)
-    if found is None:
-        raise InputMissing(_missing_message(need[0], run_id, None))
-    name, remote = found
-    from gitml.data.transfer import pull
+def _write(repo: GitRepo, root: Path, pairs: list[tuple[_Input, str, str]]) -> None:
+    from gitml.data.digest import run_parallel
 
-    report = pull(cache, remote, {w.digest for w in need})
-    if report.failed:
-        raise InputMissing(next(iter(report.failed.values())))
-    for want in need:
-        if want.digest in report.missing:
-            raise InputMissing(_missing_message(want, run_id, name))
-    return {w.digest for w in need}
+    copier = open_cache(repo, durable=False)  # a throwaway worktree needs no fsync
+    for folder in sorted({(root / rel).parent for _, rel, _ in pairs}):
+        folder.mkdir(parents=True, exist_ok=True)
+    tasks = [partial(copier.materialize, digest, root / rel) for _, rel, digest in pairs]
+    run_parallel(tasks, None)
 
 
 def _size(path: Path) -> int:
-    total = 0
     if path.is_file():
         return path.stat().st_size
+    total = 0
     for base, _dirs, files in os.walk(path):
         total += sum((Path(base) / f).stat().st_size for f in files)
     return total
 
 
-def locate_inputs(repo: GitRepo, settings: Settings, doc: Mapping[str, Any]) -> dict[str, str]:
+def request_inputs(root: Path, doc: Mapping[str, Any]) -> tuple[str, ...]:
+    """The ``-i`` values that make the rerun record its inputs under the same keys."""
+    pointers = checkpoint_pointers(root)
+    out = []
+    for key in sorted(doc.get("inputs") or {}):
+        if key in pointers or Path(key).is_absolute():
+            out.append(key)
+        else:
+            out.append(str(root / key))
+    return tuple(out)
+
+
+def locate_inputs(repo: GitRepo, doc: Mapping[str, Any]) -> dict[str, str]:
     """Where each input would come from, without changing anything (for ``--dry-run``).
 
-    ``cache``, ``remote``, ``checkpoint`` (the checkpoint commit holds a file there),
-    ``outside`` or ``missing``.
+    ``cache``, ``remote``, ``checkpoint`` (the checkpoint commit holds it), ``outside``
+    or ``missing`` (a dataset whose version or files cannot be found anywhere).
     """
-    cache = open_cache(repo)
     inputs: Mapping[str, str] = doc.get("inputs") or {}
+    ws = data_workspace(repo)
+    checkpoint = str((doc.get("code") or {}).get("checkpoint", ""))
     places: dict[str, str] = {}
-    unknown: list[str] = []
     for key, digest in sorted(inputs.items()):
         if Path(key).is_absolute():
             places[key] = "outside" if _digest_of(Path(key)) == digest else "missing"
-        elif cache.has(digest):
-            places[key] = "cache"
-        else:
-            unknown.append(key)
-    if not unknown:
-        return places
-    remote = None
-    try:
-        found = open_data_remote(repo, settings)
-    except GitmlError:
-        found = None
-    if found is not None:
-        remote = found[1].has_many({inputs[k] for k in unknown})
-    checkpoint = str((doc.get("code") or {}).get("checkpoint", ""))
-    for key in unknown:
-        if remote is not None and inputs[key] in remote:
-            places[key] = "remote"
-        elif repo.git("cat-file", "-e", f"{checkpoint}:{key}", check=False).returncode == 0:
+            continue
+        pointer_file = f"{ws.pointer_dir}/{key}.toml"
+        is_dataset = _in_commit(repo, checkpoint, pointer_file)
+        if not is_dataset and _in_commit(repo, checkpoint, key):
             places[key] = "checkpoint"
-        else:
-            places[key] = "missing"
+            continue
+        places[key] = _availability(ws, key, digest, is_dataset)
     return places
+
+
+def _in_commit(repo: GitRepo, commit: str, path: str) -> bool:
+    return repo.git("cat-file", "-e", f"{commit}:{path}", check=False).returncode == 0
+
+
+def _availability(ws: DataWorkspace, key: str, digest: str, is_dataset: bool) -> str:
+    from gitml.data.digest import parse_digest
+    from gitml.data.store import VersionStore
+
+    needed = {parse_digest(digest)}
+    if is_dataset:
+        version = VersionStore(ws, fetch=False).find(key, parse_digest(digest))
+        if version is not None:
+            needed = {e.digest for e in version.entries}
+    absent = {d for d in needed if not ws.cache.has(d)}
+    if not absent:
+        return "cache"
+    if not ws.has_remote():
+        return "missing"
+    try:
+        _config, remote = ws.open_remote()
+        found = remote.has_many(absent)
+    except GitmlError:
+        return "missing"
+    return "remote" if found == absent else "missing"

@@ -28,7 +28,7 @@ from typing import Any
 from gitml.config import load_settings
 from gitml.errors import GitmlError, UsageError
 from gitml.rerun.envdiff import EnvDiff, compare_env
-from gitml.rerun.inputs import locate_inputs, restore_inputs
+from gitml.rerun.inputs import locate_inputs, request_inputs, restore_inputs
 from gitml.rerun.report import RerunPlan, RerunResult, SetOutcome
 from gitml.rerun.select import Selection, check_checkpoint, check_command
 from gitml.rerun.verdict import Judgement, Tolerances, judge, tolerances
@@ -132,9 +132,12 @@ def code_of(repo: GitRepo, doc: Mapping[str, Any]) -> Checkpoint | None:
     )
 
 
-def missing_files(doc: Mapping[str, Any]) -> list[str]:
-    """Warnings for files the checkpoint left out that are not restored as inputs."""
-    inputs = tuple(doc.get("inputs") or {})
+def missing_files(doc: Mapping[str, Any], restored: Sequence[str] = ()) -> list[str]:
+    """Warnings for files the checkpoint left out that are not restored as inputs.
+
+    ``restored``: the repository-relative paths the inputs were put back at.
+    """
+    inputs = (*(doc.get("inputs") or {}), *restored)
     out = []
     for item in (doc.get("code") or {}).get("skipped") or ():
         path = str(item["path"])
@@ -192,11 +195,6 @@ def _place(options: RerunOptions, doc: Mapping[str, Any], many: bool) -> tuple[P
     return path, None
 
 
-def _inputs_for_request(path: Path, doc: Mapping[str, Any]) -> tuple[str, ...]:
-    keys = sorted(doc.get("inputs") or {})
-    return tuple(k if Path(k).is_absolute() else str(path / k) for k in keys)
-
-
 def _execute(
     wt_repo: GitRepo,
     path: Path,
@@ -224,7 +222,7 @@ def _execute(
         params={k: v for k, v in (doc.get("params") or {}).items() if k not in changed},
         params_files=tuple(declared.get("params") or ()),
         metrics_files=tuple(declared.get("metrics") or ()),
-        inputs=_inputs_for_request(path, doc),
+        inputs=request_inputs(path, doc),
         outputs=tuple(declared.get("outputs") or ()),
     )
     member = Member(
@@ -270,7 +268,7 @@ def rerun_run(
     with interruptible():
         try:
             wt_repo = add_worktree(repo, path, checkpoint)
-            restored = restore_inputs(repo, settings, path, doc)
+            restored = restore_inputs(repo, path, doc)
             ran = True
             if on_start is not None:
                 on_start(doc, path)
@@ -291,7 +289,7 @@ def rerun_run(
         judgement=judgement,
         env=member_judge.env,
         inputs=tuple(restored),
-        warnings=tuple(missing_files(doc)),
+        warnings=tuple(missing_files(doc, [r.path for r in restored])),
         worktree=path if holder is None else None,
         overhead_s=max(0.0, elapsed - float(new_doc.get("duration_s") or 0.0)),
     )
@@ -340,7 +338,7 @@ def plan_run(repo: GitRepo, doc: dict[str, Any], options: RerunOptions) -> Rerun
         check_command(doc)
     except GitmlError as exc:
         problem = str(exc)
-    places = locate_inputs(repo, settings, doc)
+    places = locate_inputs(repo, doc)
     missing = [k for k, v in places.items() if v == "missing"]
     if missing and problem is None:
         problem = f"input '{missing[0]}' ({doc['inputs'][missing[0]]}) is nowhere to be found"

@@ -31,7 +31,7 @@ def make_project(repo: Path) -> Path:
     """Commit train.py, params.json and a .gitignore (data/ and metrics.json ignored)."""
     (repo / "train.py").write_text(TRAIN)
     (repo / "params.json").write_text(json.dumps(PARAMS))
-    (repo / ".gitignore").write_text("metrics.json\ndata/\n__pycache__/\n")
+    (repo / ".gitignore").write_text("metrics.json\n/data/\n__pycache__/\n")
     git(repo, "add", "train.py", "params.json", ".gitignore")
     git(repo, "commit", "-q", "-m", "trainer")
     return repo

@@ -47,7 +47,14 @@ def test_input_comes_back_from_the_cache_verified(project: Path) -> None:
     data = rerun_json("base")
     assert data["verdict"] == "reproduced"
     assert data["inputs"] == [
-        {"input": DATA, "digest": digest, "path": DATA, "source": "cache", "bytes": 20004}
+        {
+            "input": DATA,
+            "digest": digest,
+            "path": DATA,
+            "source": "cache",
+            "files": 1,
+            "bytes": 20004,
+        }
     ]
     assert latest()["inputs"] == {DATA: digest}
     assert not (project / DATA).exists()
