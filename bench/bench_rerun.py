@@ -1,7 +1,8 @@
 """`git ml rerun` overhead: everything but the command itself.
 
-A repository with 1,000 committed files and a 100 MB input file (ignored by git, kept in
-the content cache) has one recorded run that read it. Each sample is a full `git ml
+A repository with 1,000 committed files and a 100 MB input file (a dataset added with
+`git ml data add`, or, without data versioning, a file kept in the content cache) has one
+recorded run that read it. Each sample is a full `git ml
 rerun RUN` process (worktree of the checkpoint, the input copied out of the cache and
 verified, the run recorded and judged, the worktree removed) minus the time the command
 takes on its own. The record's own `overhead_s` (what gitml adds once it is running) is
@@ -38,11 +39,13 @@ def _git(repo: Path, *args: str) -> None:
 def _project(ctx: Context) -> Path:
     repo = ctx.workdir / "repo"
     _git(ctx.workdir, "init", "-q", str(repo))
+    _git(repo, "config", "user.name", "bench")
+    _git(repo, "config", "user.email", "bench@example.com")
     for i in range(FILES - 1):
         folder = repo / "src" / f"pkg{i // 50:02d}"
         folder.mkdir(parents=True, exist_ok=True)
         (folder / f"mod_{i:04d}.py").write_text(f"VALUE = {i}\n" + "# padding\n" * 20)
-    (repo / ".gitignore").write_text("data/\nmetrics.json\n")
+    (repo / ".gitignore").write_text("/data/\nmetrics.json\n")
     _git(repo, "add", "-A")
     _git(repo, "commit", "-q", "-m", "a project with 1,000 files")
     ctx.say(f"writing a {DATA_MB} MB input")
@@ -54,23 +57,32 @@ def _project(ctx: Context) -> Path:
     return repo
 
 
-def _cache(repo: Path) -> None:
+def _cache(repo: Path, entry: list[str], env: dict[str, str]) -> list[str]:
+    """Put the input in the cache; returns the ``-i`` options of the recorded run."""
+    import importlib.util
+
+    if importlib.util.find_spec("gitml.data.workspace") is not None:
+        subprocess.run([*entry, "data", "add", "data"], cwd=repo, env=env, check=True,
+                       capture_output=True)
+        _git(repo, "add", "-A")
+        _git(repo, "commit", "-q", "-m", "the dataset's pointer")
+        return []
     from gitml.data.cache import Cache, LinkMode
     from gitml.runs.digests import path_digest
 
     path = repo / "data" / "train.bin"
     Cache(repo / ".git" / "gitml" / "cache", link=LinkMode.COPY).store(path, path_digest(path))
+    return ["-i", "data/train.bin"]
 
 
 def run(ctx: Context) -> list[Result]:
     n = 5 if ctx.quick else 11
     repo = _project(ctx)
     entry = _entry()
-    env = {**os.environ, "GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "bench@example.com"}
-    env |= {"GIT_COMMITTER_NAME": "bench", "GIT_COMMITTER_EMAIL": "bench@example.com"}
-    _cache(repo)
+    env = dict(os.environ)
+    inputs = _cache(repo, entry, env)
     subprocess.run(
-        [*entry, "run", "-n", "base", "-M", "metrics.json", "-i", "data/train.bin", "--", *COMMAND],
+        [*entry, "run", "-n", "base", "-M", "metrics.json", *inputs, "--", *COMMAND],
         cwd=repo, env=env, check=True, capture_output=True,
     )
     bare, total, inner = [], [], []
