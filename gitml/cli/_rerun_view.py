@@ -20,6 +20,17 @@ def _signed(value: float | None) -> str:
     return "0" if value == 0 else f"{value:+.4g}"
 
 
+def size(nbytes: int) -> str:
+    if nbytes < 1000:
+        return f"{nbytes} B"
+    value = nbytes / 1000
+    for unit in ("kB", "MB", "GB"):
+        if value < 1000:
+            return f"{value:.1f} {unit}"
+        value /= 1000
+    return f"{value:.1f} TB"
+
+
 def metric_rows(checks: Sequence[MetricCheck]) -> list[dict[str, str]]:
     return [
         {
@@ -70,7 +81,11 @@ def result_lines(result: RerunResult) -> list[str]:
         )
     lines.extend(env_lines(result.env))
     for item in result.inputs:
-        lines.append(f"data: {item.key} ({item.digest}) from {item.source}, verified")
+        where = f" at {item.path}" if item.path != item.key else ""
+        count = f"{item.files} file{'s' if item.files != 1 else ''}, {size(item.nbytes)}"
+        lines.append(
+            f"data: {item.key}{where} ({count}, {item.digest}) from {item.source}, verified"
+        )
     for reason in result.judgement.reasons:
         lines.append(f"why: {reason}")
     for warning in result.warnings:
