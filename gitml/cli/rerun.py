@@ -96,12 +96,12 @@ def rerun(
 
 def _one(out: Output, repo: "GitRepo", text: str, options: "RerunOptions", *, dry_run: bool) -> int:
     from gitml.cli import _rerun_view as view
-    from gitml.rerun.replay import plan_run, rerun_run
+    from gitml.rerun.replay import plan_runs, rerun_run
     from gitml.runs.store import get_run
 
     doc = get_run(repo, text)
     if dry_run:
-        plan = plan_run(repo, doc, options)
+        (plan,) = plan_runs(repo, [doc], options)
         out.emit(plan.as_dict(), "\n".join(view.plan_lines(plan)))
         return 0 if plan.problem is None else 1
     result = rerun_run(repo, doc, options, on_start=lambda d, path: _started(out, d, path))
@@ -119,12 +119,12 @@ def _many(
     dry_run: bool,
 ) -> int:
     from gitml.cli import _rerun_view as view
-    from gitml.rerun.replay import plan_run, rerun_set
+    from gitml.rerun.replay import plan_runs, rerun_set
     from gitml.rerun.select import select_since, select_sweep
 
     selection = select_since(repo, since) if since is not None else select_sweep(repo, str(sweep))
     if dry_run:
-        plans = [plan_run(repo, doc, options) for doc in selection.runs]
+        plans = plan_runs(repo, selection.runs, options)
         if out.json_mode:
             out.json(
                 {

@@ -326,11 +326,22 @@ def rerun_set(
     return outcome
 
 
-def plan_run(repo: GitRepo, doc: dict[str, Any], options: RerunOptions) -> RerunPlan:
-    """What rerunning ``doc`` would do, without doing it (``--dry-run``)."""
+def plan_runs(
+    repo: GitRepo, docs: Sequence[dict[str, Any]], options: RerunOptions
+) -> list[RerunPlan]:
+    """What rerunning each of ``docs`` would do, without doing it (``--dry-run``)."""
     from gitml.runs.env import capture_env
 
+    if not docs:
+        return []
     settings = load_settings(repo.workdir)
+    current = capture_env(repo.state_dir, settings.env_allowlist).info
+    return [_plan(repo, doc, options, current) for doc in docs]
+
+
+def _plan(
+    repo: GitRepo, doc: dict[str, Any], options: RerunOptions, current: Mapping[str, Any]
+) -> RerunPlan:
     checkpoint = str((doc.get("code") or {}).get("checkpoint", ""))
     problem = None
     try:
@@ -342,12 +353,11 @@ def plan_run(repo: GitRepo, doc: dict[str, Any], options: RerunOptions) -> Rerun
     missing = [k for k, v in places.items() if v == "missing"]
     if missing and problem is None:
         problem = f"input '{missing[0]}' ({doc['inputs'][missing[0]]}) is nowhere to be found"
-    env = capture_env(repo.state_dir, settings.env_allowlist)
     return RerunPlan(
         doc=doc,
         checkpoint=checkpoint,
         problem=problem,
         inputs=places,
-        env=env_difference(repo, doc, env.info),
+        env=env_difference(repo, doc, current),
         what_if=tuple(o.text for o in options.overrides),
     )
