@@ -24,17 +24,22 @@ def rerun(
     since: Annotated[
         str | None,
         typer.Option(
-            "--since", help="Rerun the completed runs made on commits in REV..HEAD (oldest first)."
+            "--since",
+            metavar="REV",
+            help="Rerun the completed runs made on commits in REV..HEAD (oldest first).",
         ),
     ] = None,
     sweep: Annotated[
         str | None,
-        typer.Option("--sweep", help="Rerun the completed runs of this sweep (id or prefix)."),
+        typer.Option(
+            "--sweep", metavar="ID", help="Rerun the completed runs of this sweep (id or prefix)."
+        ),
     ] = None,
     in_: Annotated[
         Path | None,
         typer.Option(
             "--in",
+            metavar="DIR",
             help="Rerun in a worktree at DIR (new or empty) and keep it; with --since or "
             "--sweep, one folder per run under DIR.",
         ),
@@ -44,6 +49,7 @@ def rerun(
         typer.Option(
             "--tolerance",
             "-T",
+            metavar="REL|METRIC=REL",
             help="Relative tolerance of the metric comparison: REL for every metric "
             "(default 1e-6) or METRIC=REL (repeatable).",
         ),
@@ -53,6 +59,7 @@ def rerun(
         typer.Option(
             "--set",
             "-S",
+            metavar="KEY=VALUE",
             help="What-if: change a param for this rerun, [FILE:]KEY=VALUE (repeatable); "
             "such a rerun is never 'reproduced'.",
         ),
