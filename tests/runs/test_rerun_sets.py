@@ -63,7 +63,7 @@ def test_since_reruns_completed_originals_made_after_rev(
     assert "--since 'no-such-rev': not a commit in this repository" in bad.stderr
 
 
-def test_sweep_reruns_every_member_and_reports_differences(project: Path) -> None:
+def test_sweep_reruns_every_member_and_reports_differences(project: Path, tmp_path: Path) -> None:
     result = cli(
         "run", "-n", "grid", "-M", "metrics.json", "-S", "seed=1,2", "--", "python3", "train.py"
     )
@@ -77,6 +77,11 @@ def test_sweep_reruns_every_member_and_reports_differences(project: Path) -> Non
     data = json.loads(out.stdout)
     assert sorted(r["run"]["name"] for r in data["results"]) == ["grid-1", "grid-2"]
     assert all(r["verdict"] == "reproduced" for r in data["results"])
+    kept = cli("rerun", "--sweep", sweep, "--in", str(tmp_path / "kept"), "--json")
+    assert kept.exit_code == 0, kept
+    folders = sorted(p.name for p in (tmp_path / "kept").iterdir())
+    assert folders == sorted(m["id"] for m in members)
+    assert all((tmp_path / "kept" / f / "metrics.json").is_file() for f in folders)
     missing = cli("rerun", "--sweep", "ZZZZ")
     assert missing.exit_code == 1
     assert "no sweep matches 'ZZZZ'" in missing.stderr
