@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gitml.errors import UsageError
+from gitml.errors import InvalidRecord, RecordNotFound, UsageError
 from gitml.monitor import performance
 from gitml.monitor.thresholds import Limits
 
@@ -43,6 +43,20 @@ def severity(finding: Mapping[str, Any]) -> tuple[int, float, int, str, str]:
     )
 
 
+def check_data_file(data: Path, format: str | None = None) -> None:
+    """A readable file of a known tabular format, else an error (exit 1, not 2: not an alert)."""
+    from gitml.tabular.read import detect_format
+
+    if not data.is_file():
+        raise RecordNotFound(
+            f"{data}: no such file; --data takes a CSV, TSV, Parquet or JSON-lines file"
+        )
+    try:
+        detect_format(data, format)
+    except UsageError as exc:
+        raise InvalidRecord(str(exc)) from None
+
+
 def run_check(
     profile: Mapping[str, Any],
     data: Path,
@@ -60,8 +74,7 @@ def run_check(
 
     if label is not None and prediction is None:
         raise UsageError("--label needs --prediction: performance compares the two columns")
-    if not data.is_file():
-        raise UsageError(f"{data}: no such file; --data takes a CSV, Parquet or JSON-lines file")
+    check_data_file(data, format)
     trained = profile["columns"]
     hints = {
         name: col["dtype"]

@@ -29,7 +29,7 @@ from typing import Any
 
 from gitml.errors import GitmlError, UsageError
 from gitml.monitor import performance
-from gitml.monitor.check import severity
+from gitml.monitor.check import check_data_file, severity
 
 Predict = Callable[[list[dict[str, Any]]], Sequence[Any]]
 MIN_SLICE = 20
@@ -110,8 +110,7 @@ def _finding(
 def _read(data: Path) -> list[dict[str, Any]]:
     from gitml.tabular.read import scan
 
-    if not data.is_file():
-        raise UsageError(f"{data}: no such file; --data takes a CSV, Parquet or JSON-lines file")
+    check_data_file(data)
     rows: list[dict[str, Any]] = scan(
         data, lambda batches: [r for b in batches for r in b.to_pylist()]
     )
