@@ -129,7 +129,8 @@ def measure(repo: Path, env: dict[str, str], serving: Path) -> tuple[float, floa
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
-    assert proc.stdout is not None and proc.stderr is not None
+    assert proc.stdout is not None
+    assert proc.stderr is not None
     out, err = proc.stdout.read(), proc.stderr.read()
     _pid, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
