@@ -101,6 +101,7 @@ def steps() -> Iterator[Step]:
     yield Step("Compare runs side by side.", ("gitml", "compare", "slow-lr", "fast-lr"))
     yield Step("Each run is a line in git log.", ("git", "log", "--notes=gitml", "-1"))
     yield from registry_steps()
+    yield from monitor_steps(("--reference", "data/train.csv"))
     yield Step(
         "Everything gitml records lives under refs/gitml/* and refs/notes/gitml.",
         ("git", "for-each-ref", "refs/gitml/", "refs/notes/"),
