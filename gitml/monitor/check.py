@@ -128,17 +128,19 @@ def run_check(
     }
     wanted = [c for c in (label, prediction) if c is not None]
 
-    def consume(batches: Any) -> tuple[Any, dict[str, list[Any]]]:
+    def consume(batches: Any) -> tuple[Any, performance.Scorer, set[str]]:
         acc = ServingAccumulator(profile)
-        kept: dict[str, list[Any]] = {c: [] for c in wanted}
+        scorer = performance.Scorer(recorded or {})
+        seen: set[str] = set()
         for batch in batches:
             acc.update(batch)
-            for c in wanted:
-                if c in batch.schema.names:
-                    kept[c].extend(batch.column(c).to_pylist())
-        return acc, kept
+            names = batch.schema.names
+            seen.update(c for c in wanted if c in names)
+            if label is not None and prediction is not None and not set(wanted) - set(names):
+                scorer.update(batch.column(label).to_pylist(), batch.column(prediction).to_pylist())
+        return acc, scorer, seen
 
-    acc, kept = scan(data, consume, format=format, column_types=hints)
+    acc, scorer, seen = scan(data, consume, format=format, column_types=hints)
     drift_prediction = prediction if prediction in trained else None
     found = drift.compare(
         profile,
@@ -168,10 +170,9 @@ def run_check(
     ]
     if label is not None and prediction is not None:
         for c in (label, prediction):
-            if not kept.get(c):
-                raise UsageError(f"{data}: no column {c!r} (named by --label/--prediction)")
-        regression = performance.is_regression(kept[label], recorded or {})
-        out.metrics = performance.scores(kept[label], kept[prediction], regression)
+            if c not in seen:
+                raise InvalidRecord(f"{data}: no column {c!r} (named by --label/--prediction)")
+        out.metrics = scorer.result()
         out.findings += performance.findings(out.metrics, recorded or {}, limits.performance_drop)
     out.findings.sort(key=severity)
     return out

@@ -28,35 +28,67 @@ def is_regression(labels: Sequence[Any], recorded: Mapping[str, Any]) -> bool:
     return any(isinstance(v, float) and not float(v).is_integer() for v in labels[:1000])
 
 
+class Scorer:
+    """``scores`` over a stream of batches in fixed memory (a confusion count or sums)."""
+
+    def __init__(self, recorded: Mapping[str, Any]) -> None:
+        self.recorded = recorded
+        self.regression: bool | None = None
+        self.pairs: dict[tuple[str, str], int] = {}
+        self.n = 0
+        self.sse = self.sae = self.sy = self.syy = 0.0
+
+    def update(self, labels: Sequence[Any], predicted: Sequence[Any]) -> None:
+        if self.regression is None:
+            if all(y is None for y in labels):
+                return
+            self.regression = is_regression(labels, self.recorded)
+        for y, p in zip(labels, predicted, strict=True):
+            if y is None or p is None:
+                continue
+            if self.regression:
+                fy, fp = float(y), float(p)
+                self.n += 1
+                self.sse += (fp - fy) ** 2
+                self.sae += abs(fp - fy)
+                self.sy += fy
+                self.syy += fy * fy
+            else:
+                key = (_key(y), _key(p))
+                self.pairs[key] = self.pairs.get(key, 0) + 1
+
+    def result(self) -> dict[str, float]:
+        if self.regression:
+            if not self.n:
+                return {}
+            out = {"rmse": math.sqrt(self.sse / self.n), "mae": self.sae / self.n}
+            sst = self.syy - self.sy * self.sy / self.n
+            if sst > 0:
+                out["r2"] = 1 - self.sse / sst
+            return out
+        total = sum(self.pairs.values())
+        if not total:
+            return {}
+        out = {"accuracy": sum(c for (y, p), c in self.pairs.items() if y == p) / total}
+        classes = {y for y, _ in self.pairs} | {p for _, p in self.pairs}
+        if len(classes) == 2:
+            pos = max(classes)
+            tp = self.pairs.get((pos, pos), 0)
+            fp = sum(c for (y, p), c in self.pairs.items() if y != pos and p == pos)
+            fn = sum(c for (y, p), c in self.pairs.items() if y == pos and p != pos)
+            precision = tp / (tp + fp) if tp + fp else 0.0
+            recall = tp / (tp + fn) if tp + fn else 0.0
+            out["precision"], out["recall"] = precision, recall
+            out["f1"] = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        return out
+
+
 def scores(labels: Sequence[Any], predicted: Sequence[Any], regression: bool) -> dict[str, float]:
     """Metrics over rows where both label and prediction are present."""
-    pairs = [
-        (y, p) for y, p in zip(labels, predicted, strict=True) if y is not None and p is not None
-    ]
-    if not pairs:
-        return {}
-    if regression:
-        errors = [float(p) - float(y) for y, p in pairs]
-        ys = [float(y) for y, _ in pairs]
-        mean = sum(ys) / len(ys)
-        sse = sum(e * e for e in errors)
-        sst = sum((y - mean) ** 2 for y in ys)
-        out = {"rmse": math.sqrt(sse / len(pairs)), "mae": sum(abs(e) for e in errors) / len(pairs)}
-        if sst > 0:
-            out["r2"] = 1 - sse / sst
-        return out
-    out = {"accuracy": sum(1 for y, p in pairs if _same(y, p)) / len(pairs)}
-    classes = {_key(y) for y, _ in pairs} | {_key(p) for _, p in pairs}
-    if len(classes) == 2:
-        positive = max(classes)
-        tp = sum(1 for y, p in pairs if _key(y) == positive and _key(p) == positive)
-        fp = sum(1 for y, p in pairs if _key(y) != positive and _key(p) == positive)
-        fn = sum(1 for y, p in pairs if _key(y) == positive and _key(p) != positive)
-        precision = tp / (tp + fp) if tp + fp else 0.0
-        recall = tp / (tp + fn) if tp + fn else 0.0
-        out["precision"], out["recall"] = precision, recall
-        out["f1"] = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return out
+    scorer = Scorer({})
+    scorer.regression = regression
+    scorer.update(labels, predicted)
+    return scorer.result()
 
 
 def _key(value: Any) -> str:

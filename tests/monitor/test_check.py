@@ -60,3 +60,31 @@ def test_severity_puts_alerts_first_then_by_distance_to_threshold() -> None:
         },
     ]
     assert [r["column"] for r in sorted(rows, key=severity)] == ["b", "d", "c", "a"]
+
+
+def test_regression_performance_against_recorded_rmse(tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    ys = [i / 10 for i in range(3000)]
+    path = tmp_path / "r.csv"
+    pacsv.write_csv(pa.table({"y": ys, "pred": [y + 0.5 for y in ys]}), path)
+    profile = profile_table(path)
+    out = run_check(
+        profile, path, Limits(), prediction="pred", label="y", recorded={"rmse": 0.4, "mae": 0.5}
+    )
+    assert out.metrics["rmse"] == 0.5
+    perf = {f["method"]: f for f in out.findings if f["kind"] == "performance"}
+    assert perf["rmse"]["alert"]
+    assert perf["rmse"]["value"] == 0.25
+    assert not perf["mae"]["alert"]
+
+
+def test_missing_label_column_is_a_clear_error(tmp_path: Path) -> None:
+    import pytest
+
+    from gitml.errors import InvalidRecord
+
+    path = write_csv(make_frame(100, 1), tmp_path / "t.csv")
+    with pytest.raises(InvalidRecord, match="no column 'y'"):
+        run_check(profile_table(path), path, Limits(), prediction="n1", label="y")
