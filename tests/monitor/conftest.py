@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import shutil
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import cli
-from tests.registry.conftest import init_project, record_run
+from tests.conftest import cli, git
+from tests.registry.conftest import init_project
 
 ROWS = 100_000
 NUMERIC = 15
@@ -77,17 +79,22 @@ def frames(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 @pytest.fixture
 def model(in_repo: Path, frames: dict[str, Path]) -> Path:
-    """``churn`` 1.0.0 trained on ``train.csv`` (input digest with a stored profile)."""
+    """``churn`` 1.0.0 from a real ``git ml run`` on ``train.csv`` added with ``git ml data add``."""
     init_project(in_repo)
-    digest = store_profile(in_repo, frames["train"])
-    run = record_run(
-        in_repo,
-        metrics={"acc": 0.9},
-        inputs={"train.csv": digest},
-        model_bytes=b"weights",
+    shutil.copy(frames["train"], in_repo / "train.csv")
+    added = cli("data", "add", "train.csv", "--json")
+    assert added.exit_code == 0, added.stderr
+    assert json.loads(added.stdout)["profiled"] == ["train.csv"]
+    git(in_repo, "add", ".gitml", ".gitignore")
+    git(in_repo, "commit", "-q", "-m", "Track the training data")
+    code = "import json; open('model.bin', 'w').write('w'); json.dump({'acc': 0.9}, open('m.json', 'w'))"
+    ran = cli(
+        "run", "-n", "train", "-M", "m.json", "-o", "model.bin", "--", sys.executable, "-c", code
     )
-    result = cli("model", "register", "churn", "--run", run, "--version", "1.0.0")
+    assert ran.exit_code == 0, ran.stderr
+    result = cli("model", "register", "churn", "--run", "train", "--version", "1.0.0", "--json")
     assert result.exit_code == 0, result.stderr
+    assert list(json.loads(result.stdout)["inputs"]) == ["train.csv"]
     return in_repo
 
 
