@@ -9,7 +9,6 @@ stored profile (TOML) or a data file, profiled on the fly.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +17,7 @@ from typing import Any
 from gitml.errors import GitmlError, RecordNotFound
 from gitml.records import codec
 from gitml.storage import DATA_REF
-from gitml.storage.collection import Collection, Snapshot, shard_of
+from gitml.storage.collection import Collection, Snapshot
 from gitml.storage.repo import GitRepo
 
 PROFILE_SCHEMA = "gitml/profile/1"
@@ -46,22 +45,25 @@ def _hex(digest: str) -> str | None:
 
 
 def _profile_at(snap: Snapshot, hexdigest: str) -> dict[str, Any] | None:
-    path = f"profiles/{shard_of(hexdigest)}/{hexdigest}.toml"
+    from gitml.data.digest import Digest
+    from gitml.data.store import profile_path
+
+    path = profile_path(Digest.from_hex(hexdigest))
     data = snap.read(path)
     return None if data is None else codec.loads(data, where=f"{DATA_REF}:{path}")
 
 
 def _dataset_files(snap: Snapshot, name: str, hexdigest: str) -> list[tuple[str, str]]:
     """``(relpath, content hex)`` of a dataset version's files, or [] if it is not one."""
-    listing = snap.read(f"data/{name}/{shard_of(hexdigest)}/{hexdigest}.listing")
+    from gitml.data.digest import Digest
+    from gitml.data.listing import decode
+    from gitml.data.store import record_paths
+
+    listing = snap.read(record_paths(name, Digest.from_hex(hexdigest))[1])
     if listing is None:
         return []
-    try:
-        listing_module = importlib.import_module("gitml.data.listing")
-    except ImportError:  # pragma: no cover - data versioning not installed
-        return []
     out = []
-    for entry in listing_module.decode(listing, where=f"listing of dataset {name!r}"):
+    for entry in decode(listing, where=f"listing of dataset {name!r}"):
         hexpart = _hex(str(entry.digest))
         if hexpart is not None:
             out.append((str(entry.path), hexpart))
