@@ -91,7 +91,8 @@ def version_profile(repo: GitRepo, version: Mapping[str, Any]) -> Reference:
         for rel, file_hex in _dataset_files(snap, name, hexpart):
             profile = _profile_at(snap, file_hex)
             if profile is not None:
-                found.append(Reference(profile, f"{name}/{rel} ({digest})"))
+                where = name if not rel or name.endswith(rel) else f"{name}/{rel}"
+                found.append(Reference(profile, f"{where} ({digest})"))
     if not found:
         names = ", ".join(sorted(inputs))
         raise NoProfile(f"no stored profile for the inputs of {label} ({names}); {PROFILE_HINT}")

@@ -19,6 +19,7 @@ def test_monitor_flags_exactly_the_shifted_and_new_category_columns(
     assert code == 2
     assert doc["alert"] is True
     assert (doc["model"], doc["version"], doc["rows"]) == ("churn", "1.0.0", 100_000)
+    assert doc["reference"].startswith("train.csv (xxh3-128:")
     assert alerted(doc) == {"n0", "c0"}
     methods = {(f["column"], f["method"]) for f in doc["findings"] if f["alert"]}
     assert ("c0", "unseen_categories") in methods
