@@ -75,7 +75,8 @@ def test_round_trip_package_verifies_and_matches_the_run(
     assert desc["signature"]["inputs"] == EXPECTED_INPUTS
     assert desc["signature"]["profile"]["age"] == {"min": 21.0, "max": 64.0}
     packages, python = run_packages(project, run.id)
-    assert packages and desc["requirements"] == packages
+    assert packages
+    assert desc["requirements"] == packages
     assert desc["python"] == python
     assert desc["flavor"] == "sklearn"
     assert desc["stage"] == "production"
@@ -210,5 +211,6 @@ def test_unknown_format_is_a_one_line_error(promoted: tuple[Path, Any], tmp_path
         result = cli(*args)
         assert result.exit_code != 0
         assert len(result.stderr.splitlines()) == 1, result.stderr
-        assert "unknown" in result.stderr and "format" in result.stderr
+        assert "unknown" in result.stderr
+        assert "format" in result.stderr
     assert not (tmp_path / "p").exists()
