@@ -164,7 +164,18 @@ def write_package(
         (to / "requirements.txt").write_text(reqs, encoding="utf-8")
         (to / "python_env.yaml").write_text(python_env_text(desc), encoding="utf-8")
         files += ["MLmodel", "requirements.txt", "python_env.yaml"]
-    return {**desc, "path": str(to), "files": files, "format": fmt, "verified": True}
+    return {
+        **desc,
+        "model": desc["name"],
+        "digest": artifact.digest,
+        "size": artifact.size,
+        "run": desc["lineage"]["run"],
+        "path": str(path),
+        "package": str(to),
+        "files": files,
+        "format": fmt,
+        "verified": True,
+    }
 
 
 def read_package(package_dir: str | Path) -> dict[str, Any]:
