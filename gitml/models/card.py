@@ -214,7 +214,12 @@ def markdown(card: Mapping[str, Any]) -> str:
     pk = env.get("packages")
     if pk:
         out.append(f"- packages: {pk['count']} (`{pk['digest']}`)")
-    out += [f"- requirement: `{r}`" for r in env.get("requirements") or []]
+    reqs = env.get("requirements") or []
+    out.append(
+        f"- requirements ({len(reqs)}): " + ", ".join(f"`{r}`" for r in reqs)
+        if reqs
+        else "- requirements: (not recorded)"
+    )
     out += ["", "## Promotion history", ""]
     for p in card["promotions"]:
         verb = "promoted to" if p["action"] == "assign" else "removed from"
