@@ -11,29 +11,17 @@ from collections.abc import Mapping
 from typing import Any
 
 from gitml.config import Settings
-from gitml.errors import GitmlError, UsageError
+from gitml.errors import UsageError
 from gitml.records import codec
 from gitml.storage.repo import GitRepo
 
 CARD_FORMATS = ("markdown", "html")
 
 
-def _profile_summary(repo: GitRepo, digest: str) -> dict[str, Any] | None:
-    from gitml.data.digest import parse_digest
-    from gitml.data.store import profile_path
-    from gitml.storage import DATA_REF
-    from gitml.storage.collection import Collection
+def _profiles(repo: GitRepo, name: str, digest: str) -> list[dict[str, Any]]:
+    from gitml.models.lineage import input_profiles, summary
 
-    try:
-        path = profile_path(parse_digest(digest))
-    except (GitmlError, ValueError):
-        return None
-    data = Collection(repo, DATA_REF, "", sharded=False).read(path)
-    if data is None:
-        return None
-    doc = codec.loads(data, where=path)
-    columns = doc.get("columns") or {}
-    return {"rows": doc.get("rows"), "columns": len(columns)}
+    return [{"file": path, **summary(doc)} for path, doc in input_profiles(repo, name, digest)]
 
 
 def _verified(repo: GitRepo, commit: str) -> str:
@@ -124,7 +112,7 @@ def build_card(repo: GitRepo, settings: Settings, text: str) -> dict[str, Any]:
     run = dict(codec.to_jsonable(get_run(repo, doc["run"]["id"])))
     promotions, checks = _promotions(repo, settings, doc)
     datasets = [
-        {"name": name, "digest": digest, "profile": _profile_summary(repo, digest)}
+        {"name": name, "digest": digest, "profiles": _profiles(repo, name, digest)}
         for name, digest in sorted((doc.get("inputs") or {}).items())
     ]
     env = dict(run.get("env") or {})
@@ -203,9 +191,13 @@ def markdown(card: Mapping[str, Any]) -> str:
         "",
     ]
     for ds in lin["datasets"] or []:
-        prof = ds["profile"]
-        summary = f" — {prof['rows']} rows, {prof['columns']} columns" if prof else ""
-        out.append(f"- `{ds['name']}`: `{ds['digest']}`{summary}")
+        out.append(f"- `{ds['name']}`: `{ds['digest']}`")
+        for prof in ds["profiles"]:
+            cols = ", ".join(
+                f"{c} {i.get('type')}" + (f" [{i['min']}, {i['max']}]" if "min" in i else "")
+                for c, i in prof["columns"].items()
+            )
+            out.append(f"  - `{prof['file']}`: {prof['rows']} rows; {cols}")
     if not lin["datasets"]:
         out.append("- (none recorded)")
     out += ["", "## Metrics", "", *_kv(card["metrics"]), "", "## Environment", ""]

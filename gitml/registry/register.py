@@ -101,6 +101,17 @@ def package_info(
         logged = loaded
     if signature_from is not None:
         logged["signature"] = sig.from_file(signature_from)
+    signature = logged.get("signature")
+    if signature and signature["inputs"] and signature["inputs"][0].get("type") != "tensor":
+        from gitml.models.lineage import training_ranges
+
+        numeric = {"integer", "long", "float", "double"}
+        wanted = {s["name"] for s in signature["inputs"] if s.get("type") in numeric}
+        ranges = training_ranges(repo, run.get("inputs") or {})
+        profile = dict(signature.get("profile") or {})
+        profile.update({col: r for col, r in ranges.items() if col in wanted})
+        if profile:
+            signature["profile"] = profile
     if logged.get("requirements") is None:
         packages = read_packages(repo, run)
         logged["requirements"] = packages or None

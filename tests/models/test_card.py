@@ -46,7 +46,7 @@ def test_card_lists_both_promotions_and_digests_match_records(project: Path) -> 
     assert card["artifact"]["digest"] == record["artifact"]["digest"]
     assert card["lineage"]["run"]["id"] == run
     assert card["lineage"]["datasets"] == [
-        {"name": "data/train.csv", "digest": DATA, "profile": None}
+        {"name": "data/train.csv", "digest": DATA, "profiles": []}
     ]
     assert card["lineage"]["code"]["commit"] == record["code"]["commit"]
     assert card["monitoring"] is None
@@ -93,3 +93,40 @@ def test_card_shows_the_latest_monitoring_report(project: Path) -> None:
         "file": "monitor/churn/1.0.0/02-b.toml",
         "record": {"status": "ok"},
     }
+
+
+def test_card_and_validation_use_the_training_data_profile(project: Path, tmp_path: Path) -> None:
+    (project / "data").mkdir()
+    (project / "data" / "train.csv").write_text("age,plan\n20,basic\n70,pro\n")
+    added = ok_json("data", "add", "data")
+    manifest = added["datasets"][0]["manifest"]
+    run = record_run(project, metrics={"acc": 0.9}, inputs={"data": manifest}, model_bytes=b"m\n")
+    example = tmp_path / "example.csv"
+    example.write_text("age,plan\n30,basic\n")
+    doc = ok_json(
+        "model", "register", "churn", "--run", run, "--artifact", "model.bin",
+        "--signature-from", str(example),
+    )  # fmt: skip
+    assert doc["signature"]["profile"] == {"age": {"min": 20.0, "max": 70.0}}
+    [dataset] = ok_json("model", "card", "churn:1")["lineage"]["datasets"]
+    assert dataset["digest"] == manifest
+    assert dataset["profiles"] == [
+        {
+            "file": "data/train.csv",
+            "rows": 2,
+            "columns": {
+                "age": {"type": "numeric", "missing": 0, "min": 20, "max": 70},
+                "plan": {"type": "categorical", "missing": 0},
+            },
+        }
+    ]
+    assert "  - `data/train.csv`: 2 rows; age numeric [20, 70], plan categorical" in ok(
+        "model", "card", "churn:1"
+    )
+    scoring = tmp_path / "scoring.csv"
+    scoring.write_text("age,plan\n75,basic\n")
+    result = cli("model", "validate", "churn:1", "--data", str(scoring))
+    assert result.exit_code == 0
+    assert result.stderr == (
+        "warning: column 'age': 1 value(s) outside the training range [20, 70] (seen 75 to 75)\n"
+    )
