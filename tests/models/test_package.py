@@ -214,3 +214,51 @@ def test_unknown_format_is_a_one_line_error(promoted: tuple[Path, Any], tmp_path
         assert "unknown" in result.stderr
         assert "format" in result.stderr
     assert not (tmp_path / "p").exists()
+
+
+SCRIPT = """\
+from pathlib import Path
+import gitml
+Path("model.bin").write_bytes(b"spooled")
+gitml.log_model("model.bin", flavor="onnx", input_example={"a": [1.0, 2.0]},
+                requirements=["onnxruntime==1.20.0"])
+"""
+
+
+def test_log_model_under_git_ml_run_reaches_the_version(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    from tests.runs.conftest import git_ml, setup_ml_env
+
+    env = setup_ml_env(tmp_path, monkeypatch)
+    (project / "train.py").write_text(SCRIPT)
+    git(project, "add", "train.py")
+    git(project, "commit", "-q", "-m", "trainer")
+    git_ml(project, "run", "-n", "spooled", "--", sys.executable, "train.py", env=env)
+    doc = ok_json("model", "register", "churn", "--run", "spooled")
+    assert doc["artifact"]["path"] == "model.bin"
+    assert doc["flavor"] == "onnx"
+    assert doc["requirements"] == ["onnxruntime==1.20.0"]
+    assert doc["signature"] == {
+        "inputs": [{"name": "a", "type": "double"}],
+        "profile": {"a": {"min": 1.0, "max": 2.0}},
+    }
+
+
+def test_validate_a_package_folder_as_json(promoted: tuple[Path, Any], tmp_path: Path) -> None:
+    pkg = tmp_path / "pkg"
+    ok("model", "get", "churn@production", "--to", str(pkg))
+    data = tmp_path / "d.csv"
+    data.write_text("age,plan\n30,basic\n")
+    result = cli("model", "validate", str(pkg), "--data", str(data), "--json")
+    assert result.exit_code == 1
+    assert json.loads(result.stdout)["problems"] == [
+        {
+            "kind": "missing",
+            "column": "score",
+            "severity": "error",
+            "message": "column 'score' (double) is missing; the model needs it",
+        }
+    ]
