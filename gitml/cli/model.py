@@ -10,7 +10,8 @@ from gitml.cli._output import Output
 
 model_app = typer.Typer(
     name="model",
-    help="Registered model versions: register, list, show, history and get artifacts.",
+    help="Registered model versions: register, list, show, history, get packages, validate "
+    "input and write model cards.",
     no_args_is_help=True,
 )
 NameArg = Annotated[str, typer.Argument(help="The model name.", show_default=False)]
