@@ -203,8 +203,21 @@ def registry_steps() -> Iterator[Step]:
         "Who changed which stage, when, from which commit.", ("gitml", "model", "history", "churn")
     )
     yield Step(
-        "Deployment fetches the production artifact, verified against its digest.",
-        ("gitml", "model", "get", "churn@production", "--to", "deploy"),
+        "Deployment fetches the production artifact, verified against its digest, as a "
+        "self-describing package (gitml-model.toml; --format mlflow adds MLmodel and "
+        "requirements.txt).",
+        ("gitml", "model", "get", "churn@production", "--to", "deploy", "--format", "mlflow"),
+    )
+    yield Step("", ("cat", "deploy/MLmodel"))
+    yield Step(
+        "Scoring data is checked against the signature train.py logged: the training file "
+        "still has its label column, which the model does not take.",
+        ("gitml", "model", "validate", "churn@production", "--data", "data/train.csv"),
+        expect_fail=True,
+    )
+    yield Step(
+        "A model card for review and audit: lineage, metrics, environment, promotions.",
+        ("gitml", "model", "card", "churn:1.1.0"),
     )
     yield Step(
         "The applied log matches main's history of stages.toml.", ("gitml", "registry", "verify")
