@@ -2,7 +2,7 @@
 
 import typer
 
-from gitml.cli import data, demo, model, project, registry, rerun, runs, sync
+from gitml.cli import data, demo, model, monitor, project, registry, rerun, runs, sync
 
 
 def register(app: typer.Typer) -> None:
@@ -14,3 +14,4 @@ def register(app: typer.Typer) -> None:
     data.register(app)
     model.register(app)
     registry.register(app)
+    monitor.register(app)
