@@ -104,12 +104,26 @@ def load_settings_of(root: Path) -> Settings:
     return load_settings(root)
 
 
-def _digest_of(path: Path) -> str | None:
-    from gitml.runs.digests import path_digest
+def _content_digest(root: Path, rel: str) -> str | None:
+    """The digest a run records for ``root/rel``: a file's content, a folder's listing."""
+    from gitml.data.digest import hash_bytes, hash_file
 
+    path = root / rel
     try:
-        return path_digest(path)
-    except GitmlError:
+        if path.is_file():
+            return str(hash_file(path))
+        if not path.is_dir():
+            return None
+        from gitml.data.ingest import list_files
+        from gitml.data.listing import Entry, encode
+
+        cut = len(rel) + 1
+        entries = [
+            Entry(f[cut:], hash_file(root / f), (root / f).stat().st_size)
+            for f in list_files(root, [rel])
+        ]
+        return str(hash_bytes(encode(entries)))
+    except (GitmlError, OSError):
         return None
 
 
@@ -123,7 +137,7 @@ def _target(root: Path, rel: str, run_id: str) -> Path:
 
 
 def _outside(key: str, digest: str, run_id: str) -> Restored:
-    actual = _digest_of(Path(key))
+    actual = _content_digest(Path(key).parent, Path(key).name)
     if actual != digest:
         state = "is missing" if actual is None else f"now holds {actual}"
         raise InputChanged(
@@ -230,7 +244,8 @@ def restore_inputs(repo: GitRepo, root: Path, doc: Mapping[str, Any]) -> list[Re
             restored.append(_outside(key, digest, run_id))
             continue
         target = _target(root, key, run_id)
-        if key not in pointers and target.exists() and _digest_of(target) == digest:
+        rel = target.relative_to(root).as_posix()
+        if key not in pointers and _content_digest(root, rel) == digest:
             restored.append(Restored(key, digest, key, "checkpoint", _size(target)))
             continue
         restorer = restorer or _Restorer(repo, root, run_id)
@@ -244,7 +259,7 @@ def restore_inputs(repo: GitRepo, root: Path, doc: Mapping[str, Any]) -> list[Re
         for rel in list(item.files):
             _target(root, rel, run_id)
             here = root / rel
-            if here.is_file() and _digest_of(here) == item.files[rel]:
+            if here.is_file() and _content_digest(root, rel) == item.files[rel]:
                 del item.files[rel]
     pairs = [(item, rel, d) for item in items for rel, d in item.files.items()]
     restorer.pull({d for _, _, d in pairs}, pairs)
@@ -299,7 +314,8 @@ def locate_inputs(repo: GitRepo, doc: Mapping[str, Any]) -> dict[str, str]:
     places: dict[str, str] = {}
     for key, digest in sorted(inputs.items()):
         if Path(key).is_absolute():
-            places[key] = "outside" if _digest_of(Path(key)) == digest else "missing"
+            same = _content_digest(Path(key).parent, Path(key).name) == digest
+            places[key] = "outside" if same else "missing"
             continue
         pointer_file = f"{ws.pointer_dir}/{key}.toml"
         is_dataset = _in_commit(repo, checkpoint, pointer_file)

@@ -148,3 +148,19 @@ def test_dry_run_says_where_inputs_come_from_and_records_nothing(project: Path) 
     assert data["ready"] is True
     assert data["inputs"] == {DATA: "cache"}
     assert cli("ls", "--all", "--json").stdout == before
+
+
+def test_folder_outside_the_repository_is_checked_like_a_file(
+    project: Path, tmp_path: Path
+) -> None:
+    (project / DATA).unlink()
+    outside = tmp_path / "ext"
+    (outside / "sub").mkdir(parents=True)
+    (outside / "sub" / "a.txt").write_text("a")
+    run = record("-n", "extdir", "-i", str(outside))
+    data = rerun_json("extdir")
+    assert data["inputs"][0]["source"] == "outside"
+    (outside / "sub" / "a.txt").write_text("changed")
+    result = cli("rerun", "extdir")
+    assert result.exit_code == 1
+    assert f"input '{outside}' of run {run['id']} lies outside the repository" in result.stderr

@@ -137,3 +137,18 @@ def test_folder_input_comes_back_from_its_cached_listing(project: Path) -> None:
     (refs,) = [i for i in data["inputs"] if i["input"] == "refs"]
     assert (refs["source"], refs["files"], refs["bytes"]) == ("cache", 2, 3)
     assert latest()["inputs"] == run["inputs"]
+
+
+def test_committed_folder_input_needs_nothing_from_the_cache(project: Path) -> None:
+    (project / "conf" / "deep").mkdir(parents=True)
+    (project / "conf" / "a.toml").write_text("a = 1\n")
+    (project / "conf" / "deep" / "b.toml").write_text("b = 2\n")
+    git(project, "add", "conf")
+    git(project, "commit", "-q", "-m", "conf")
+    run = record("-n", "conf", "-i", "conf", "-i", "data")
+    listing = run["inputs"]["conf"].partition(":")[2]
+    (project / ".git" / "gitml" / "cache" / listing[:2] / listing[2:]).unlink()
+    data = rerun_json("conf")
+    assert data["verdict"] == "reproduced"
+    (conf,) = [i for i in data["inputs"] if i["input"] == "conf"]
+    assert conf["source"] == "checkpoint"
