@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from gitml.errors import GitmlError
 from gitml.storage.repo import GitRepo, open_repo
 from gitml.validate import check_text, kind_of
+
+if TYPE_CHECKING:
+    from gitml.governance.check import CheckReport
+
+
+def _check_lines(report: CheckReport) -> list[str]:
+    return [f.line() for f in report.errors]
 
 
 def check_staged_files(repo: GitRepo) -> list[str]:
@@ -30,11 +39,18 @@ def record_rewrites(repo: GitRepo, command: str, stdin: str) -> None:
 def run_hook(name: str, args: list[str], stdin: str = "") -> list[str]:
     """Run hook ``name``; returns the problems that must block git (empty: go ahead)."""
     repo = open_repo()
+    import os
+
+    from gitml.config import load_settings
+    from gitml.governance import check
+
     if name == "pre-commit":
-        return check_staged_files(repo)
+        return _check_lines(check.check_staged(repo, load_settings(repo.workdir), dict(os.environ)))
     if name == "post-rewrite":
         record_rewrites(repo, args[0] if args else "rebase", stdin)
         return []
     if name == "pre-push":
-        return []
+        remote = args[0] if args else "origin"
+        settings = load_settings(repo.workdir)
+        return _check_lines(check.check_push(repo, settings, stdin, dict(os.environ), remote))
     raise GitmlError(f"unknown hook {name!r}; gitml installs pre-commit, pre-push and post-rewrite")

@@ -2,7 +2,7 @@
 
 import typer
 
-from gitml.cli import demo, model, project, registry, runs, sync
+from gitml.cli import check, demo, model, project, registry, runs, sync
 
 
 def register(app: typer.Typer) -> None:
@@ -12,3 +12,4 @@ def register(app: typer.Typer) -> None:
     sync.register(app)
     model.register(app)
     registry.register(app)
+    check.register(app)
