@@ -10,7 +10,7 @@ from gitml.config import STAGES_FILE, Settings
 from gitml.errors import InvalidRecord
 from gitml.governance.policy import policy_at
 from gitml.governance.rules import Context, policy_findings
-from gitml.registry.checks import Finding, Proposal, check_promotion
+from gitml.registry.checks import Finding, Proposal, check_structure
 from gitml.registry.stagefile import Assignments, diff, parse
 from gitml.registry.store import load_version, open_index, registry_collection
 from gitml.storage.collection import Snapshot
@@ -102,7 +102,7 @@ def promotions(
         )
         history = held_stages(repo, t.model) if policy else frozenset()
         pctx = Context(ctx.commit, ctx.env, history | ctx.history)
-        found = check_promotion(repo, proposal) + policy_findings(repo, proposal, policy, pctx)
+        found = check_structure(repo, proposal) + policy_findings(repo, proposal, policy, pctx)
         found.sort(key=lambda f: f.severity != "error")
         out.append(PromotionCheck(proposal, ctx.commit, found))
     return out, problems

@@ -158,5 +158,10 @@ def check_promotion(repo: GitRepo, proposal: Proposal) -> list[Finding]:
     return findings
 
 
+def check_structure(repo: GitRepo, proposal: Proposal) -> list[Finding]:
+    """The findings of every rule but the policy (its caller judges the policy itself)."""
+    return [f for rule in RULES if rule is not rule_policy for f in rule(repo, proposal)]
+
+
 def errors(findings: list[Finding]) -> list[Finding]:
     return [f for f in findings if f.severity == "error"]
