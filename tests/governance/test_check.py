@@ -82,7 +82,9 @@ def test_policy_the_pr_relaxes_is_not_the_one_it_is_judged_by(governed: Path) ->
 
 
 def test_policy_syntax_error_names_the_line(governed: Path) -> None:
-    (governed / ".gitml" / "policy.toml").write_text('schema = "gitml/policy/1"\n[stage.production\n')
+    (governed / ".gitml" / "policy.toml").write_text(
+        'schema = "gitml/policy/1"\n[stage.production\n'
+    )
     result = cli("validate", ".gitml/policy.toml")
     assert result.exit_code == 1
     assert "line 2" in result.stderr

@@ -14,7 +14,11 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _hook_env() -> dict[str, str]:
     """This checkout's gitml (not another installed `git-ml`) behind the shim."""
-    path = [d for d in os.environ.get("PATH", "").split(os.pathsep) if d and not (Path(d) / "git-ml").exists()]
+    path = [
+        d
+        for d in os.environ.get("PATH", "").split(os.pathsep)
+        if d and not (Path(d) / "git-ml").exists()
+    ]
     return {"PATH": os.pathsep.join(path), "PYTHONPATH": str(ROOT)}
 
 
@@ -35,7 +39,9 @@ def test_pre_push_hook_blocks_an_invalid_record(governed: Path, remote: Path) ->
     git(governed, "remote", "add", "origin", str(remote))
     env = _hook_env()
     git(governed, "push", "-q", "origin", "main", "refs/gitml/runs:refs/gitml/runs", env=env)
-    _add_record(governed, "refs/gitml/runs", "runs/zz/01BADRECORD.toml", 'schema = "gitml/run/1"\nid = 5\n')
+    _add_record(
+        governed, "refs/gitml/runs", "runs/zz/01BADRECORD.toml", 'schema = "gitml/run/1"\nid = 5\n'
+    )
     proc = subprocess.run(
         ["git", "push", "origin", "refs/gitml/runs:refs/gitml/runs"],
         cwd=governed,

@@ -49,14 +49,30 @@ def test_require_signed_refuses_unsigned_and_wrong_keys_and_accepts_an_allowed_k
     assert "is not signed by an allowed key" in refused.stderr
     git(governed, "reset", "-q", "--hard", "HEAD^")
 
-    _merge(governed, "-c", "gpg.format=ssh", "-c", f"user.signingkey={bad}", "-c", "commit.gpgsign=true")
+    _merge(
+        governed,
+        "-c",
+        "gpg.format=ssh",
+        "-c",
+        f"user.signingkey={bad}",
+        "-c",
+        "commit.gpgsign=true",
+    )
     assert "-----BEGIN SSH SIGNATURE-----" in git(governed, "cat-file", "commit", "HEAD")
     wrong = cli("registry", "apply")
     assert wrong.exit_code == 1
     assert "require_signed" in wrong.stderr
     git(governed, "reset", "-q", "--hard", "HEAD^")
 
-    _merge(governed, "-c", "gpg.format=ssh", "-c", f"user.signingkey={good}", "-c", "commit.gpgsign=true")
+    _merge(
+        governed,
+        "-c",
+        "gpg.format=ssh",
+        "-c",
+        f"user.signingkey={good}",
+        "-c",
+        "commit.gpgsign=true",
+    )
     passed = cli("registry", "apply")
     assert passed.exit_code == 0, passed.stderr
     assert "promote churn 1.2.0 -> production" in passed.stdout
