@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-SHIPPED_HOOKS = ("git-hook-shim.sh",)
+SHIPPED_HOOKS = (
+    "git-hook-shim.sh",
+    "README.md",
+    "github/gitml-check.yml",
+    "github/gitml-apply.yml",
+    "gitlab/gitml.gitlab-ci.yml",
+)
 
 
 def self_test() -> list[str]:
