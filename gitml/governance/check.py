@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from gitml.config import POLICY_FILE, STAGES_FILE, Settings
@@ -178,13 +179,17 @@ def check_records(repo: GitRepo, ref: str, old: str | None, new: str, report: Ch
     changes = [
         (s, p) for s, p in _raw_changes(repo, *args) if p.endswith(".toml") and p != "layout.toml"
     ]
-    if not changes:
+    report.records += len(changes)
+    known = _valid_blobs(repo)
+    todo = [(s, p) for s, p in changes if s not in known]
+    if not todo:
         return
-    for (_sha, path), data in zip(changes, _read_blobs(repo, [s for s, _ in changes]), strict=True):
-        report.records += 1
+    valid: list[str] = []
+    for (sha, path), data in zip(todo, _read_blobs(repo, [s for s, _ in todo]), strict=True):
         where = f"{ref}:{path}"
         try:
             validate_record(codec.loads(data, where=where), where=where)
+            valid.append(sha)
         except InvalidRecord as exc:
             report.findings.append(
                 Finding(
@@ -194,6 +199,33 @@ def check_records(repo: GitRepo, ref: str, old: str | None, new: str, report: Ch
                     file=where,
                 )
             )
+    _remember_valid(repo, valid)
+
+
+def _cache_path(repo: GitRepo) -> Path:
+    from gitml import __version__
+
+    return repo.state_dir / f"check-valid-{__version__}.txt"
+
+
+def _valid_blobs(repo: GitRepo) -> set[str]:
+    """Blob ids of records already found valid by this gitml version (records are immutable)."""
+    try:
+        return set(_cache_path(repo).read_text("ascii").split())
+    except OSError:
+        return set()
+
+
+def _remember_valid(repo: GitRepo, shas: list[str]) -> None:
+    if not shas:
+        return
+    try:
+        path = _cache_path(repo)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="ascii") as fh:
+            fh.write("\n".join(shas) + "\n")
+    except OSError:
+        return
 
 
 def _read_blobs(repo: GitRepo, shas: list[str]) -> list[bytes]:
