@@ -63,15 +63,25 @@ def check(
     from gitml.governance import check as engine
     from gitml.storage.repo import open_repo
 
+    from gitml.config import Settings
+    from gitml.errors import ConfigError
+
     repo = open_repo()
-    settings = load_settings(repo.workdir)
+    try:
+        settings = load_settings(repo.workdir)
+    except ConfigError as exc:
+        out.warn(f"{exc} (checking with gitml's defaults)")
+        settings = Settings()
     env = dict(os.environ)
     if staged:
         report = engine.check_staged(repo, settings, env)
     elif base is not None:
         report = engine.check_range(repo, settings, base, "HEAD", env)
     elif push:
-        stdin = "" if sys.stdin is None or sys.stdin.isatty() else sys.stdin.read()
+        try:
+            stdin = "" if sys.stdin is None or sys.stdin.isatty() else sys.stdin.read()
+        except OSError:
+            stdin = ""
         report = engine.check_push(repo, settings, stdin, env)
     else:
         report = engine.check_all(repo, settings, env)
