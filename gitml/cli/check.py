@@ -59,12 +59,10 @@ def check(
         raise UsageError("pick exactly one of --staged, --base REV, --push, --all")
     if fmt not in ("text", "markdown"):
         raise UsageError(f"--format {fmt!r}: use text or markdown")
-    from gitml.config import load_settings
+    from gitml.config import Settings, load_settings
+    from gitml.errors import ConfigError
     from gitml.governance import check as engine
     from gitml.storage.repo import open_repo
-
-    from gitml.config import Settings
-    from gitml.errors import ConfigError
 
     repo = open_repo()
     try:
