@@ -178,7 +178,8 @@ def check_require_data_pushed(_r: GitRepo, p: Proposal, rules: Rules, _c: Contex
 
     try:
         conf = p.settings.remote(None)
-        remote = open_remote(conf.url, **conf.options)
+        options = {k: v for k, v in conf.options.items() if k != "jobs"}
+        remote = open_remote(conf.url, **options)
         present = {str(d) for d in remote.has_many(wanted)}
     except GitmlError as exc:
         return [_f(p, rules, "require_data_pushed", f"cannot check the data remote: {exc}")]

@@ -104,3 +104,36 @@ def test_all_passes_on_a_clean_repository(governed: Path) -> None:
     result = cli("check", "--all", "--json")
     assert result.exit_code == 0, result.stdout
     assert json.loads(result.stdout)["records"] > 0
+
+
+def test_require_data_pushed_until_the_artifact_is_on_the_data_remote(
+    governed: Path, tmp_path: Path
+) -> None:
+    from gitml.data.remotes import open_remote
+    from gitml.registry.artifacts import open_cache
+    from gitml.storage.repo import open_repo
+
+    store = tmp_path / "store"
+    store.mkdir()
+    config = governed / ".gitml" / "config.toml"
+    config.write_text(
+        config.read_text()
+        + f'\n[data]\ndefault_remote = "store"\n[data.remotes.store]\nurl = "{store}"\n'
+    )
+    _policy(governed, "[stage.production]\nrequire_data_pushed = true\n")
+    git(governed, "switch", "-q", "-c", "pr")
+    write_stages(governed, {"churn": {"production": "1.2.0"}})
+    commit_all(governed, "Promote")
+    result = cli("check", "--base", "main", "--json")
+    assert result.exit_code == 1, result.output
+    [finding] = _findings(result.stdout)
+    assert "not on the data remote 'store'" in finding["message"]
+    digest = (
+        json.loads(result.stdout)["promotions"][0]["findings"][0]["message"]
+        .split("first ")[1]
+        .split(")")[0]
+    )
+    cache = open_cache(open_repo(governed).state_dir)
+    open_remote(str(store)).upload(digest, cache.path_of(digest))
+    again = cli("check", "--base", "main", "--json")
+    assert again.exit_code == 0, again.stdout
