@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING
 
 from gitml.errors import GitmlError
 from gitml.storage.repo import GitRepo, open_repo
-from gitml.validate import check_text, kind_of
 
 if TYPE_CHECKING:
     from gitml.governance.check import CheckReport
@@ -14,16 +13,6 @@ if TYPE_CHECKING:
 
 def _check_lines(report: CheckReport) -> list[str]:
     return [f.line() for f in report.errors]
-
-
-def check_staged_files(repo: GitRepo) -> list[str]:
-    """Schema problems in the staged versions of gitml's tracked files."""
-    staged = repo.git("diff", "--cached", "--name-only", "--diff-filter=AM").stdout.split("\n")
-    problems: list[str] = []
-    for rel in staged:
-        if kind_of(rel) is not None:
-            problems.extend(check_text(rel, repo.git("show", f":{rel}").stdout))
-    return problems
 
 
 def record_rewrites(repo: GitRepo, command: str, stdin: str) -> None:
@@ -38,12 +27,12 @@ def record_rewrites(repo: GitRepo, command: str, stdin: str) -> None:
 
 def run_hook(name: str, args: list[str], stdin: str = "") -> list[str]:
     """Run hook ``name``; returns the problems that must block git (empty: go ahead)."""
-    repo = open_repo()
     import os
 
     from gitml.config import load_settings
     from gitml.governance import check
 
+    repo = open_repo()
     if name == "pre-commit":
         return _check_lines(check.check_staged(repo, load_settings(repo.workdir), dict(os.environ)))
     if name == "post-rewrite":

@@ -106,3 +106,14 @@ def test_promote_command_refuses_below_threshold(governed: Path) -> None:
     result = cli("promote", "churn", "1.0.0", "production")
     assert result.exit_code != 0
     assert "below the minimum 0.84" in result.stderr
+
+
+def test_staged_policy_with_a_syntax_error_is_refused_naming_the_line(governed: Path) -> None:
+    (governed / ".gitml" / "policy.toml").write_text(
+        'schema = "gitml/policy/1"\n\n[stage.production]\nmin_metrics = { acc = }\n'
+    )
+    git(governed, "add", ".gitml/policy.toml")
+    result = cli("check", "--staged")
+    assert result.exit_code == 1
+    assert ".gitml/policy.toml: " in result.stderr
+    assert "line 4" in result.stderr
