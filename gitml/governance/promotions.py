@@ -13,6 +13,7 @@ from gitml.governance.rules import Context, policy_findings
 from gitml.registry.checks import Finding, Proposal, check_structure
 from gitml.registry.stagefile import Assignments, diff, parse
 from gitml.registry.store import load_version, open_index, registry_collection
+from gitml.storage import REGISTRY_REF
 from gitml.storage.collection import Snapshot
 from gitml.storage.repo import GitRepo
 
@@ -75,6 +76,14 @@ def promotions(
             Finding("schema", f"{exc}; fix the file (see `git ml validate`)", file=STAGES_FILE)
         ]
     snap = snap or registry_collection(repo).snapshot()
+    if snap.tip is None and diff(old, new):
+        return [], [
+            Finding(
+                "registered",
+                f"{REGISTRY_REF} does not exist in this clone, so no promotion can be checked; "
+                "fetch gitml's records first (`git fetch origin '+refs/gitml/*:refs/gitml/*'`)",
+            )
+        ]
     try:
         policy = policy_at(repo, policy_commit)
     except InvalidRecord as exc:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import cli, git
 from tests.governance.conftest import commit_all, write_stages
 
@@ -117,3 +119,16 @@ def test_staged_policy_with_a_syntax_error_is_refused_naming_the_line(governed: 
     assert result.exit_code == 1
     assert ".gitml/policy.toml: " in result.stderr
     assert "line 4" in result.stderr
+
+
+def test_check_in_a_clone_without_gitml_refs_says_to_fetch_them(
+    governed: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _pr(governed, "1.2.0")
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", "--no-local", str(governed), str(clone))
+    git(clone, "branch", "-q", "main", "origin/main")
+    monkeypatch.chdir(clone)
+    result = cli("check", "--base", "main")
+    assert result.exit_code == 1
+    assert "git fetch origin '+refs/gitml/*:refs/gitml/*'" in result.stderr
