@@ -253,12 +253,15 @@ def _resolve(repo: GitRepo, ref: str) -> str | None:
     return proc.stdout.strip() or None
 
 
-def push_updates(repo: GitRepo, stdin: str, remote: str) -> list[tuple[str, str, str | None]]:
+def push_updates(
+    repo: GitRepo, stdin: str, remote: str, env: Mapping[str, str] | None = None
+) -> list[tuple[str, str, str | None]]:
     """(local ref, local sha, remote sha or None) of every ref a push sends.
 
-    From pre-push's stdin when git gave it; otherwise (pre-commit's pre-push stage exposes
-    only one ref) the current branch and every ``refs/gitml/*`` ref that differs from
-    its remote-tracking copy, which is what ``git push`` plus ``git ml push`` send.
+    From pre-push's stdin when git gave it; otherwise (pre-commit's pre-push stage consumes
+    stdin and exposes only the first ref, as ``PRE_COMMIT_LOCAL_BRANCH``/``_TO_REF``/
+    ``_FROM_REF``) that ref or the current branch, plus every ``refs/gitml/*`` ref that
+    differs from its remote-tracking copy: what ``git push`` plus ``git ml push`` send.
     """
     out: list[tuple[str, str, str | None]] = []
     lines = [line.split() for line in stdin.splitlines() if line.strip()]
@@ -267,8 +270,16 @@ def push_updates(repo: GitRepo, stdin: str, remote: str) -> list[tuple[str, str,
             if len(parts) == 4 and parts[1] != ZERO:
                 out.append((parts[0], parts[1], None if parts[3] == ZERO else parts[3]))
         return out
+    env = env or {}
+    local, to_ref = env.get("PRE_COMMIT_LOCAL_BRANCH", ""), env.get("PRE_COMMIT_TO_REF", "")
     branch = repo.git("symbolic-ref", "-q", "HEAD", check=False).stdout.strip()
-    if branch:
+    if local.startswith("refs/heads/") and to_ref and to_ref != ZERO:
+        from_ref = env.get("PRE_COMMIT_FROM_REF", "")
+        theirs = None if not from_ref or from_ref == ZERO else from_ref
+        if _resolve(repo, theirs or ZERO) is None:
+            theirs = None
+        out.append((local, to_ref, theirs))
+    elif branch:
         sha = _resolve(repo, branch)
         theirs = _resolve(repo, f"refs/remotes/{remote}/{branch.removeprefix('refs/heads/')}")
         if sha and sha != theirs:
@@ -285,7 +296,9 @@ def check_push(
     repo: GitRepo, settings: Settings, stdin: str, env: Mapping[str, str], remote: str = "origin"
 ) -> CheckReport:
     report = CheckReport("push")
-    for ref, sha, theirs in push_updates(repo, stdin, env.get("PRE_COMMIT_REMOTE_NAME", remote)):
+    for ref, sha, theirs in push_updates(
+        repo, stdin, env.get("PRE_COMMIT_REMOTE_NAME", remote), env
+    ):
         if ref.startswith(REF_ROOT):
             check_records(repo, ref, theirs, sha, report)
             continue

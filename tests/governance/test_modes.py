@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import cli, git
 from tests.governance.conftest import commit_all, write_stages
 
@@ -137,3 +139,22 @@ def test_require_data_pushed_until_the_artifact_is_on_the_data_remote(
     open_remote(str(store)).upload(digest, cache.path_of(digest))
     again = cli("check", "--base", "main", "--json")
     assert again.exit_code == 0, again.stdout
+
+
+def test_push_uses_the_ref_pre_commit_names(
+    governed: Path, remote: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    git(governed, "remote", "add", "origin", str(remote))
+    git(governed, "push", "-q", "origin", "main")
+    base = git(governed, "rev-parse", "HEAD").strip()
+    git(governed, "switch", "-q", "-c", "bad")
+    write_stages(governed, {"churn": {"production": "1.0.0"}})
+    bad = commit_all(governed, "Bad promotion")
+    git(governed, "switch", "-q", "main")
+    monkeypatch.setenv("PRE_COMMIT_LOCAL_BRANCH", "refs/heads/bad")
+    monkeypatch.setenv("PRE_COMMIT_TO_REF", bad)
+    monkeypatch.setenv("PRE_COMMIT_FROM_REF", base)
+    monkeypatch.setenv("PRE_COMMIT_REMOTE_NAME", "origin")
+    result = cli("check", "--push", "--json")
+    assert result.exit_code == 1
+    assert {f["rule"] for f in _findings(result.stdout)} == {"min_metrics"}
