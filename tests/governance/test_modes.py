@@ -158,3 +158,21 @@ def test_push_uses_the_ref_pre_commit_names(
     result = cli("check", "--push", "--json")
     assert result.exit_code == 1
     assert {f["rule"] for f in _findings(result.stdout)} == {"min_metrics"}
+
+
+def test_required_approvals_read_from_the_ci_environment(
+    governed: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _policy(governed, "[stage.production]\nrequired_approvals = 2\n")
+    git(governed, "switch", "-q", "-c", "pr")
+    write_stages(governed, {"churn": {"production": "1.2.0"}})
+    commit_all(governed, "Promote")
+    local = cli("check", "--base", "main", "--json")
+    assert local.exit_code == 0
+    assert _findings(local.stdout)[0]["severity"] == "warning"
+    monkeypatch.setenv("GITML_APPROVALS", "1")
+    one = cli("check", "--base", "main", "--json")
+    assert one.exit_code == 1
+    assert "has 1 approval(s), needs 2" in _findings(one.stdout)[0]["message"]
+    monkeypatch.setenv("GITML_APPROVALS", "2")
+    assert cli("check", "--base", "main").exit_code == 0
