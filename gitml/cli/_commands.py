@@ -2,7 +2,7 @@
 
 import typer
 
-from gitml.cli import check, demo, model, project, registry, runs, sync
+from gitml.cli import check, data, demo, model, project, registry, runs, sync
 
 
 def register(app: typer.Typer) -> None:
@@ -10,6 +10,7 @@ def register(app: typer.Typer) -> None:
     runs.register(app)
     demo.register(app)
     sync.register(app)
+    data.register(app)
     model.register(app)
     registry.register(app)
     check.register(app)
