@@ -96,13 +96,44 @@ def _check_files(
                     field="check.max_git_file_mb",
                 )
             )
-        if kind_of(path) is not None:
+        kind = kind_of(path, settings.pointer_dir)
+        if kind is not None:
             text = repo.git("cat-file", "blob", sha).stdout
-            for problem in check_text(path, text):
+            problems = check_text(path, text)
+            if not problems and kind == "pointer":
+                _check_pointer(repo, path, text, report)
+            for problem in problems:
                 rest = problem.removeprefix(f"{path}: ")
                 report.findings.append(
                     Finding("schema", f"{rest}; fix it (`git ml validate {path}`)", file=path)
                 )
+
+
+def _check_pointer(repo: GitRepo, path: str, text: str, report: CheckReport) -> None:
+    """A pointer's manifest must be recorded on refs/gitml/data (else nobody can check it out)."""
+    from gitml.data.digest import Digest
+    from gitml.data.store import record_paths
+    from gitml.records import codec
+    from gitml.storage import DATA_REF
+
+    name = path.rsplit("/", 1)[1].removesuffix(".toml")
+    manifest = str(codec.loads(text, where=path)["manifest"])
+    want = record_paths(name, Digest(manifest))[0]
+    if not _has_blob(repo, f"{DATA_REF}:{want}"):
+        report.findings.append(
+            Finding(
+                "data-pointer",
+                f"dataset {name!r} points at manifest {manifest}, which is not on {DATA_REF}; "
+                "re-run `git ml data add` for it, or fetch the data records "
+                "(`git fetch origin '+refs/gitml/*:refs/gitml/*'`)",
+                file=path,
+                field="manifest",
+            )
+        )
+
+
+def _has_blob(repo: GitRepo, spec: str) -> bool:
+    return repo.git("cat-file", "-e", spec, check=False).returncode == 0
 
 
 def _blob(repo: GitRepo, spec: str) -> bytes | None:

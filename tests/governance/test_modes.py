@@ -176,3 +176,24 @@ def test_required_approvals_read_from_the_ci_environment(
     assert "has 1 approval(s), needs 2" in _findings(one.stdout)[0]["message"]
     monkeypatch.setenv("GITML_APPROVALS", "2")
     assert cli("check", "--base", "main").exit_code == 0
+
+
+def test_staged_pointer_must_name_a_recorded_manifest(governed: Path) -> None:
+    (governed / "data").mkdir()
+    (governed / "data" / "a.txt").write_text("a\n")
+    added = cli("data", "add", "data")
+    assert added.exit_code == 0, added.stderr
+    pointer = governed / ".gitml" / "data" / "data.toml"
+    git(governed, "add", str(pointer))
+    assert cli("check", "--staged").exit_code == 0
+    text = pointer.read_text()
+    digest = text.split('manifest = "', 1)[1].split('"', 1)[0]
+    pointer.write_text(text.replace(digest, "xxh3-128:" + "0" * 32))
+    git(governed, "add", str(pointer))
+    result = cli("check", "--staged")
+    assert result.exit_code == 1
+    assert (
+        ".gitml/data/data.toml: manifest: dataset 'data' points at manifest xxh3-128:000"
+        in result.stderr
+    )
+    assert "[data-pointer]" in result.stderr
