@@ -186,6 +186,9 @@ def test_staged_pointer_must_name_a_recorded_manifest(governed: Path) -> None:
     pointer = governed / ".gitml" / "data" / "data.toml"
     git(governed, "add", str(pointer))
     assert cli("check", "--staged").exit_code == 0
+    commit_all(governed, "Track data")
+    every = cli("check", "--all")
+    assert every.exit_code == 0, every.stderr
     text = pointer.read_text()
     digest = text.split('manifest = "', 1)[1].split('"', 1)[0]
     pointer.write_text(text.replace(digest, "xxh3-128:" + "0" * 32))
