@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
 import sys
 from collections.abc import Callable, Iterator
@@ -143,7 +144,13 @@ def steps() -> Iterator[Step]:
     yield Step("Back to the present.", ("git", "checkout", "-q", "main"))
     yield Step("", ("gitml", "data", "checkout"))
     yield from registry_steps()
-    yield from monitor_steps()
+    if importlib.util.find_spec("pyarrow") is not None:
+        yield from monitor_steps()
+    else:
+        yield Step(
+            "Monitoring needs the tabular extra; skipped here.",
+            (sys.executable, "-c", "print(\"pip install 'gitml[tabular]' to see git ml monitor\")"),
+        )
     yield Step(
         "Everything gitml records lives under refs/gitml/* and refs/notes/gitml.",
         ("git", "for-each-ref", "refs/gitml/", "refs/notes/"),
