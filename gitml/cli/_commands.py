@@ -2,7 +2,18 @@
 
 import typer
 
-from gitml.cli import data, demo, model, monitor, project, registry, rerun, runs, sync
+from gitml.cli import (
+    check,
+    data,
+    demo,
+    model,
+    monitor,
+    project,
+    registry,
+    rerun,
+    runs,
+    sync,
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -15,3 +26,4 @@ def register(app: typer.Typer) -> None:
     model.register(app)
     registry.register(app)
     monitor.register(app)
+    check.register(app)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
 import sys
 from collections.abc import Callable, Iterator
@@ -43,8 +44,9 @@ def prepare(target: Path) -> None:
     target.mkdir(parents=True, exist_ok=True)
     for name in ("train.py", "params.toml", "make_data.py", "make_serving.py"):
         shutil.copy(PROJECT / name, target / name)
+    shutil.copy(PROJECT / "policy.toml", target / "demo-policy.toml")
     (target / ".gitignore").write_text(
-        "metrics.json\nmodel.json\n__pycache__/\ndeploy/\ndata-store/\n"
+        "metrics.json\nmodel.json\n__pycache__/\ndeploy/\ndata-store/\ndemo-policy.toml\n"
     )
 
 
@@ -154,7 +156,13 @@ def steps() -> Iterator[Step]:
     yield Step("Back to the present.", ("git", "checkout", "-q", "main"))
     yield Step("", ("gitml", "data", "checkout"))
     yield from registry_steps()
-    yield from monitor_steps()
+    if importlib.util.find_spec("pyarrow") is not None:
+        yield from monitor_steps()
+    else:
+        yield Step(
+            "Monitoring needs the tabular extra; skipped here.",
+            (sys.executable, "-c", "print(\"pip install 'gitml[tabular]' to see git ml monitor\")"),
+        )
     yield Step(
         "Everything gitml records lives under refs/gitml/* and refs/notes/gitml.",
         ("git", "for-each-ref", "refs/gitml/", "refs/notes/"),
@@ -202,6 +210,7 @@ def registry_steps() -> Iterator[Step]:
         ("gitml", "registry", "apply"),
     )
     yield Step("Applying again changes nothing.", ("gitml", "registry", "apply"))
+    yield from governance_steps()
     yield Step(
         "Promoting a version that was never registered is refused.",
         ("gitml", "promote", "churn", "9.9.9", "production"),
@@ -263,6 +272,43 @@ def monitor_steps(reference: tuple[str, ...] = ()) -> Iterator[Step]:
     yield Step(
         "Both reports are stored on refs/gitml/monitor.", ("gitml", "monitor", "log", "churn")
     )
+
+
+def governance_steps() -> Iterator[Step]:
+    """Policy as code: one promotion the policy refuses, one it lets through."""
+    yield Step(
+        "Governance: a policy, reviewed like code (production only after staging).",
+        ("cp", "demo-policy.toml", ".gitml/policy.toml"),
+    )
+    yield Step("", ("git", "commit", "-q", "-m", "Add a promotion policy", ".gitml/policy.toml"))
+    yield Step(
+        "Straight to production is refused: 1.0.0 never was in staging.",
+        ("gitml", "promote", "churn", "1.0.0", "production"),
+        expect_fail=True,
+    )
+    yield Step(
+        "Staging first, on a branch for review.",
+        ("gitml", "promote", "churn", "1.0.0", "staging", "--branch"),
+    )
+    yield Step("", ("git", "switch", "-q", "promote/churn-1.0.0-staging"))
+    yield Step(
+        "The pull-request check CI posts (candidate vs current, every finding).",
+        ("gitml", "check", "--base", "main", "--format", "markdown"),
+    )
+    yield Step("", ("git", "switch", "-q", "main"))
+    yield Step(
+        "Merge it; `registry apply` re-runs every check before recording it.",
+        (
+            "git",
+            "merge",
+            "-q",
+            "--no-ff",
+            "promote/churn-1.0.0-staging",
+            "-m",
+            "Merge: stage 1.0.0",
+        ),
+    )
+    yield Step("", ("gitml", "registry", "apply"))
 
 
 def run_demo(target: Path, run: Callable[[Step], int]) -> None:
