@@ -2,7 +2,7 @@
 
 import typer
 
-from gitml.cli import demo, project, runs, sync
+from gitml.cli import demo, project, runs, sync, ui
 
 
 def register(app: typer.Typer) -> None:
@@ -10,3 +10,4 @@ def register(app: typer.Typer) -> None:
     runs.register(app)
     demo.register(app)
     sync.register(app)
+    ui.register(app)
