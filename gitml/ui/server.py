@@ -91,7 +91,7 @@ class Handler(BaseHTTPRequestHandler):
         self._send(response, head=False, extra={"Allow": ALLOWED})
 
     def _answer(self, *, head: bool) -> None:
-        path = "/"
+        path = self.path.partition("?")[0] or "/"
         try:
             if len(self.path) > MAX_URL:
                 raise HttpError(414, "the URL is too long")

@@ -1,5 +1,5 @@
 /* gitml ui: renders the JSON API (or a report's embedded JSON) with DOM text nodes only.
- * Record data never reaches innerHTML: every string goes through createTextNode,
+ * Record data never reaches an HTML parser: every string goes through createTextNode,
  * textContent or setAttribute, and links are built from encodeURIComponent'd ids. */
 (function () {
   "use strict";
