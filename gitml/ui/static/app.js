@@ -267,7 +267,7 @@
 
   /* Parallel coordinates: one vertical axis per dimension, one polyline per run. */
   function parallelCoordinates(runs, dims) {
-    const width = Math.max(560, 130 * dims.length);
+    const width = Math.max(720, 170 * dims.length);
     const height = 320;
     const top = 40;
     const bottom = 30;
@@ -770,7 +770,7 @@
           const value = (r.metrics || {})[m];
           const delta = ((data.metrics || {})[m] || { deltas: [] }).deltas[i];
           return h("td", { class: "num" }, num(value),
-            i && typeof delta === "number" ? h("span", { class: delta >= 0 ? "delta up" : "delta down" }, ` (${delta >= 0 ? "+" : ""}${num(delta)})`) : null);
+            i && typeof delta === "number" ? h("span", { class: "delta" }, ` (${delta >= 0 ? "+" : ""}${num(delta)})`) : null);
         }))))) : h("p", { class: "empty" }, "no metrics");
 
     const dims = [
@@ -787,7 +787,6 @@
     const inputs = Object.entries(data.inputs || {}).sort();
     return h("article", { class: "compare" },
       h("div", { class: "page-head" }, h("h1", null, title), h("span", { class: "summary" }, `${runs.length} runs`)),
-      section("Runs", legend),
       metricNames.length ? section("Metric curves",
         h("div", { class: "chart-controls" },
           h("label", null, "metric ", select),
@@ -796,8 +795,9 @@
         target) : null,
       section("Params that differ", paramTable,
         same.length ? h("details", null, h("summary", null, `${same.length} params are the same`), kvTable(same.map(([k, v]) => [k, num(v)]))) : null),
-      section("Metrics", metricsTable),
       parcoords,
+      section("Metrics", metricsTable),
+      section("Runs", legend),
       codeRows.length ? section(`Code against ${runs[0].name}`, kvTable(codeRows)) : null,
       inputs.length ? section("Inputs", h("table", { class: "grid" }, h("thead", null, header.cloneNode(true)),
         h("tbody", null, inputs.map(([k, vs]) => h("tr", null, h("th", { scope: "row" }, k), vs.map((v) => h("td", null, code(v || "")))))))) : null);
