@@ -59,7 +59,12 @@ class Context:
 
 
 def available_groups() -> list[str]:
-    return sorted(p.stem.removeprefix("bench_") for p in BENCH_DIR.glob("bench_*.py"))
+    """Modules ``bench_<name>.py`` that define ``run(ctx)`` (the others are standalone scripts)."""
+    return sorted(
+        p.stem.removeprefix("bench_")
+        for p in BENCH_DIR.glob("bench_*.py")
+        if "\ndef run(ctx" in p.read_text("utf-8")
+    )
 
 
 def machine() -> dict[str, object]:

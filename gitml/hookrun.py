@@ -17,11 +17,24 @@ def check_staged_files(repo: GitRepo) -> list[str]:
     return problems
 
 
-def run_hook(name: str, args: list[str]) -> list[str]:
+def record_rewrites(repo: GitRepo, command: str, stdin: str) -> None:
+    """``post-rewrite``: link runs of the rewritten commits to the new ones."""
+    from gitml.runs.links import Link, parse_rewritten, record_links
+
+    kind = "amend" if command == "amend" else "rebase"
+    links = [Link(old, new, kind) for old, new in parse_rewritten(stdin)]
+    if links:
+        record_links(repo, links)
+
+
+def run_hook(name: str, args: list[str], stdin: str = "") -> list[str]:
     """Run hook ``name``; returns the problems that must block git (empty: go ahead)."""
     repo = open_repo()
     if name == "pre-commit":
         return check_staged_files(repo)
-    if name in ("pre-push", "post-rewrite"):
+    if name == "post-rewrite":
+        record_rewrites(repo, args[0] if args else "rebase", stdin)
+        return []
+    if name == "pre-push":
         return []
     raise GitmlError(f"unknown hook {name!r}; gitml installs pre-commit, pre-push and post-rewrite")

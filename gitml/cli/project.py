@@ -46,9 +46,12 @@ def hook(
     ] = None,
 ) -> None:
     """Entry point of the installed git hook shims (not for direct use)."""
+    import sys
+
     from gitml.hookrun import run_hook
 
-    problems = run_hook(name, args or [])
+    stdin = sys.stdin.read() if name in ("post-rewrite", "pre-push") else ""
+    problems = run_hook(name, args or [], stdin)
     out = Output()
     for problem in problems:
         out.info(f"gitml: {problem}")

@@ -119,6 +119,13 @@ def ls(
         typer.Option("--branch", "-b", help="Runs recorded on this branch (default: current)."),
     ] = None,
     all_: Annotated[bool, typer.Option("--all", "-a", help="Runs of every branch.")] = False,
+    commit: Annotated[
+        str | None,
+        typer.Option(
+            "--commit",
+            help="Runs made on this commit, or on commits it replaced (amend, rebase, squash).",
+        ),
+    ] = None,
     json: JsonOpt = False,
 ) -> None:
     """List runs as a table, newest first (or as a JSON array with --json)."""
@@ -127,8 +134,16 @@ def ls(
 
     if limit < 0:
         raise typer.BadParameter("must be 0 (all) or more", param_hint="--limit")
+    repo = open_repo()
+    commits = None
+    if commit is not None:
+        from gitml.runs.links import replaced_commits
+        from gitml.storage.history import resolve_commit
+
+        commits = sorted(replaced_commits(repo, resolve_commit(repo, commit)))
     listing = list_runs(
-        open_repo(),
+        repo,
+        commits=commits,
         where=where,
         sort=tuple(sort or ()),
         limit=limit or None,
@@ -205,6 +220,33 @@ def compare(
         out.line(line)
 
 
+def relink(
+    head: Annotated[
+        str, typer.Option("--head", help="The history to attach runs to (default: HEAD).")
+    ] = "HEAD",
+    depth: Annotated[
+        int, typer.Option("--depth", help="How many first-parent commits of HEAD to search.")
+    ] = 200,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Only show the links that would be recorded.")
+    ] = False,
+    json: JsonOpt = False,
+) -> None:
+    """Attach runs of rebased, cherry-picked or squash-merged commits to their new commits."""
+    from gitml.runs.links import relink as do_relink
+    from gitml.storage.repo import open_repo
+
+    links = do_relink(open_repo(), head, depth=depth, dry_run=dry_run)
+    out = Output(json)
+    if json:
+        out.json({"dry_run": dry_run, "links": [link.as_dict() for link in links]})
+        return
+    for link in links:
+        out.line(f"{link.kind:7} {link.old} -> {link.new}")
+    verb = "would link" if dry_run else "linked"
+    out.info(f"{verb} {len(links)} rewritten commit(s)")
+
+
 def register(app: typer.Typer) -> None:
     app.command(
         "run",
@@ -213,3 +255,4 @@ def register(app: typer.Typer) -> None:
     app.command("ls")(ls)
     app.command("show")(show)
     app.command("compare")(compare)
+    app.command("relink")(relink)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-import socket
+import platform
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -230,7 +230,7 @@ def execute_member(
             command=redact_argv(request.command),
             cwd=ws.rel_cwd,
             user=identity(repo),
-            host=socket.gethostname(),
+            host=platform.node(),
             code=code,
             env=environment.info,
             message=request.message,

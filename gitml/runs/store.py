@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from gitml.errors import AmbiguousId, GitmlError, RecordNotFound
-from gitml.records import codec, ids
+from gitml.records import ids
 from gitml.records.validator import validate
 from gitml.runs.metrics import MetricEvent, load_history
 from gitml.runs.record import commit_message, dump_record, note_line
@@ -28,6 +28,7 @@ from gitml.storage.worktree import current_branch
 
 NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]{0,63}")
 MAX_NOTE_RUNS = 100
+RUN_KIND = "gitml/run/1"
 DEFAULT_LIMIT = 20
 
 
@@ -100,20 +101,11 @@ def more_runs_line(commit: str) -> str:
     return f'more = "more runs: git ml ls --all --where \\"{query}\\""'
 
 
-def parse_run(path: str, data: bytes) -> dict[str, Any] | None:
-    """Index parser: run records only, validated with the fast validator."""
-    if not path.startswith("runs/") or not path.endswith(".toml"):
-        return None
-    doc = codec.loads(data, where=path)
-    validate(doc, "run", where=path)
-    return doc
-
-
 def open_index(repo: GitRepo) -> tuple[Collection, Index]:
     """The runs collection and the index, brought up to date with the run parser."""
     collection = runs_collection(repo)
     index = Index.for_collection(collection)
-    index.refresh(collection, parse_run)
+    index.refresh(collection)
     return collection, index
 
 
@@ -122,7 +114,9 @@ def _rows(
 ) -> list[dict[str, Any]]:
     collection, index = open_index(repo)
     try:
-        return [r.doc for r in index.rows(collection, where, params, "id DESC", limit)]
+        return [
+            r.doc for r in index.rows(collection, where, params, "id DESC", limit, kind=RUN_KIND)
+        ]
     finally:
         index.close()
 
@@ -153,7 +147,7 @@ def get_run(repo: GitRepo, text: str) -> dict[str, Any]:
     if prefix is not None:
         collection, index = open_index(repo)
         try:
-            matches = index.ids_with_prefix(collection, prefix, limit=11)
+            matches = index.ids_with_prefix(collection, prefix, limit=11, kind=RUN_KIND)
         finally:
             index.close()
         if len(matches) == 1:
@@ -203,15 +197,17 @@ def list_runs(
     limit: int | None = DEFAULT_LIMIT,
     branch: str | None = None,
     all_branches: bool = False,
+    commits: Sequence[str] | None = None,
     offset: int = 0,
 ) -> Listing:
     """Runs matching a query, newest first unless ``sort`` says otherwise.
 
     Runs of ``branch`` only (default: the current branch; every run when HEAD is
-    detached or ``all_branches``). ``limit=None`` returns every match; ``more`` tells
-    whether the limit cut the list; ``offset`` skips that many matches (paging).
+    detached or ``all_branches``), or made on one of ``commits``. ``limit=None``
+    returns every match; ``more`` tells whether the limit cut the list; ``offset``
+    skips that many matches (paging).
     """
-    condition, params, by_branch = _condition(repo, where, branch, all_branches)
+    condition, params, by_branch = _condition(repo, where, branch, all_branches, commits)
     order = "id DESC"
     if sort:
         from gitml.runs.query import compile_sort
@@ -220,23 +216,29 @@ def list_runs(
     collection, index = open_index(repo)
     try:
         fetch = None if limit is None else limit + 1
-        rows = index.rows(collection, condition, params, order, fetch, max(0, offset))
+        rows = index.rows(
+            collection, condition, params, order, fetch, max(0, offset), kind=RUN_KIND
+        )
         docs = [r.doc for r in rows]
         more = limit is not None and len(docs) > limit
         docs = docs[:limit] if limit is not None else docs
         hidden = 0
         if by_branch and not docs:
-            hidden = index.count(collection, "1")
+            hidden = index.count(collection, "1", kind=RUN_KIND)
     finally:
         index.close()
     return Listing(docs, more, hidden)
 
 
 def _condition(
-    repo: GitRepo, where: str | None, branch: str | None, all_branches: bool
+    repo: GitRepo,
+    where: str | None,
+    branch: str | None,
+    all_branches: bool,
+    commits: Sequence[str] | None = None,
 ) -> tuple[str, list[Any], bool]:
     """The SQL condition, its parameters, and whether it keeps one branch's runs only."""
-    if all_branches:
+    if all_branches or commits is not None:
         branch = None
     elif branch is None:
         branch = current_branch(repo)
@@ -248,6 +250,10 @@ def _condition(
         sql, args = compile_where(where)
         clauses.append(f"({sql})")
         params.extend(args)
+    if commits is not None:
+        wanted = sorted(set(commits))
+        clauses.append(f"json_extract(doc, '$.code.commit') IN ({','.join('?' * len(wanted))})")
+        params.extend(wanted)
     if branch is not None:
         clauses.append("json_extract(doc, '$.code.branch') = ?")
         params.append(branch)
@@ -265,7 +271,7 @@ def count_runs(
     condition, params, _ = _condition(repo, where, branch, all_branches)
     collection, index = open_index(repo)
     try:
-        return index.count(collection, condition, params)
+        return index.count(collection, condition, params, kind=RUN_KIND)
     finally:
         index.close()
 

@@ -244,10 +244,14 @@ class Index:
         order_by: str = "id DESC",
         limit: int | None = None,
         offset: int = 0,
+        kind: str | None = None,
     ) -> list[Row]:
-        """Valid records of ``collection`` matching an SQL condition over ``doc``."""
-        sql = f"SELECT id, path, doc FROM records WHERE ref=? AND error IS NULL AND ({where}) ORDER BY {order_by}"
-        args: list[Any] = [collection.ref, *params]
+        """Valid records of ``collection`` (of one ``kind``) matching an SQL condition over ``doc``."""
+        sql = (
+            "SELECT id, path, doc FROM records WHERE ref=? AND error IS NULL AND kind GLOB ? "
+            f"AND ({where}) ORDER BY {order_by}"
+        )
+        args: list[Any] = [collection.ref, kind or "*", *params]
         if limit is not None:
             sql += " LIMIT ? OFFSET ?"
             args += [limit, offset]
@@ -258,22 +262,33 @@ class Index:
 
         return self._run(op)
 
-    def count(self, collection: Collection, where: str = "1", params: Sequence[Any] = ()) -> int:
-        sql = f"SELECT count(*) FROM records WHERE ref=? AND error IS NULL AND ({where})"
+    def count(
+        self,
+        collection: Collection,
+        where: str = "1",
+        params: Sequence[Any] = (),
+        kind: str | None = None,
+    ) -> int:
+        sql = (
+            "SELECT count(*) FROM records WHERE ref=? AND error IS NULL AND kind GLOB ? "
+            f"AND ({where})"
+        )
 
         def op(conn: sqlite3.Connection) -> int:
             self._refresh(conn, collection, parse_record)
-            return int(conn.execute(sql, [collection.ref, *params]).fetchone()[0])
+            return int(conn.execute(sql, [collection.ref, kind or "*", *params]).fetchone()[0])
 
         return self._run(op)
 
-    def ids_with_prefix(self, collection: Collection, prefix: str, limit: int = 20) -> list[str]:
+    def ids_with_prefix(
+        self, collection: Collection, prefix: str, limit: int = 20, kind: str | None = None
+    ) -> list[str]:
         def op(conn: sqlite3.Connection) -> list[str]:
             self._refresh(conn, collection, parse_record)
             cur = conn.execute(
-                "SELECT id FROM records WHERE ref=? AND error IS NULL AND id >= ? AND id < ? "
-                "ORDER BY id LIMIT ?",
-                (collection.ref, prefix, prefix + "\U0010ffff", limit),
+                "SELECT id FROM records WHERE ref=? AND error IS NULL AND kind GLOB ? "
+                "AND id >= ? AND id < ? ORDER BY id LIMIT ?",
+                (collection.ref, kind or "*", prefix, prefix + "\U0010ffff", limit),
             )
             return [str(r[0]) for r in cur]
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-import socket
+import platform
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -105,7 +105,7 @@ class LocalRun(Recorder):
             command=[Path(sys.executable).name, *sys.argv],
             cwd=ws.rel_cwd,
             user=identity(ws.repo),
-            host=socket.gethostname(),
+            host=platform.node(),
             code=self._code,
             env=self._env.info,
             message=self.message,
