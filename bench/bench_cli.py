@@ -29,7 +29,9 @@ def _median_ms(cmd: list[str], cwd: Path, n: int) -> float:
     samples = []
     for _ in range(n):
         started = time.perf_counter()
-        subprocess.run(cmd, cwd=cwd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(
+            cmd, cwd=cwd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         samples.append((time.perf_counter() - started) * 1000)
     return statistics.median(samples)
 
@@ -38,7 +40,9 @@ def run(ctx: Context) -> list[Result]:
     n = 9 if ctx.quick else 31
     repo = ctx.workdir / "repo"
     subprocess.run(["git", "init", "-q", str(repo)], check=True)
-    subprocess.run(["git", "-C", str(repo), "commit", "-q", "--allow-empty", "-m", "init"], check=True)
+    subprocess.run(
+        ["git", "-C", str(repo), "commit", "-q", "--allow-empty", "-m", "init"], check=True
+    )
     entry = _entry()
     subprocess.run([*entry, "init"], cwd=repo, check=True, capture_output=True)
     true = shutil.which("true") or "/bin/true"
@@ -50,7 +54,14 @@ def run(ctx: Context) -> list[Result]:
     overhead = wrapped - bare
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     return [
-        Result("git ml -h", help_ms, "ms", f"<= {TARGET_HELP_MS:g} ms", help_ms <= TARGET_HELP_MS, f"load {load:.1f}"),
+        Result(
+            "git ml -h",
+            help_ms,
+            "ms",
+            f"<= {TARGET_HELP_MS:g} ms",
+            help_ms <= TARGET_HELP_MS,
+            f"load {load:.1f}",
+        ),
         Result(
             "git ml run -- true, overhead over bare true",
             overhead,

@@ -29,7 +29,9 @@ def _git(cwd: Path, *args: str) -> None:
 def _gitml(cwd: Path, *args: str) -> float:
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "gitml", *args], cwd=cwd, env=env, check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "gitml", *args], cwd=cwd, env=env, check=True, capture_output=True
+    )
     return time.perf_counter() - started
 
 
@@ -51,7 +53,25 @@ def run(ctx: Context) -> list[Result]:
     noop = [_gitml(b, "sync") * 1000 for _ in range(7)]
     noop_ms = statistics.median(noop)
     return [
-        Result(f"push {count} runs (empty remote)", push_s, "s", f"<= {TARGET_PUSH_S:g} s", push_s <= TARGET_PUSH_S),
-        Result(f"pull {count} new runs", pull_s, "s", f"<= {TARGET_PULL_S:g} s", pull_s <= TARGET_PULL_S),
-        Result("no-op sync (median of 7)", noop_ms, "ms", f"<= {TARGET_NOOP_MS:g} ms", noop_ms <= TARGET_NOOP_MS),
+        Result(
+            f"push {count} runs (empty remote)",
+            push_s,
+            "s",
+            f"<= {TARGET_PUSH_S:g} s",
+            push_s <= TARGET_PUSH_S,
+        ),
+        Result(
+            f"pull {count} new runs",
+            pull_s,
+            "s",
+            f"<= {TARGET_PULL_S:g} s",
+            pull_s <= TARGET_PULL_S,
+        ),
+        Result(
+            "no-op sync (median of 7)",
+            noop_ms,
+            "ms",
+            f"<= {TARGET_NOOP_MS:g} ms",
+            noop_ms <= TARGET_NOOP_MS,
+        ),
     ]

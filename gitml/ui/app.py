@@ -122,7 +122,7 @@ def api_runs(req: Request) -> Response:
             columns=columns,
             offset=req.int_arg("offset", 0, 0, 10**9),
             limit=req.int_arg("limit", 50, 1, MAX_PAGE),
-            all_branches=req.flag("all"),
+            branch=req.arg("branch").strip() or None,
         )
     )
 

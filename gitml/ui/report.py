@@ -72,14 +72,19 @@ def select_runs(
 
 def payload(repo: GitRepo, ids: Sequence[str], matched: int) -> dict[str, Any]:
     """The report's data: the comparison of the runs and every run's details."""
-    from gitml.ui.runs import comparison, run_detail
+    from gitml.ui.runs import comparison, rerun_briefs, run_detail
 
+    details = []
+    for run_id in ids:
+        detail = run_detail(repo, run_id)
+        detail["reruns"] = rerun_briefs(repo, run_id)
+        details.append(detail)
     return {
         "title": _title(repo, ids),
         "generated": datetime.now(UTC).replace(microsecond=0).isoformat(),
         "matched": matched,
         "comparison": comparison(repo, ids),
-        "details": [run_detail(repo, run_id) for run_id in ids],
+        "details": details,
     }
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -53,34 +54,79 @@ def _varying(docs: Sequence[Mapping[str, Any]], table: str) -> list[str]:
 
 
 def default_columns(docs: Sequence[Mapping[str, Any]]) -> list[str]:
-    """Base columns, the first metrics and the params that vary across ``docs``."""
+    """Base columns, the branch (when runs span several), the first metrics and the params
+    that vary across ``docs``."""
     from gitml.query.fields import spell_key
 
     metrics = sorted({k for d in docs for k in (d.get("metrics") or {})})[:DEFAULT_METRICS]
     params = _varying(docs, "params")[:DEFAULT_PARAMS]
+    branches = {(d.get("code") or {}).get("branch") for d in docs}
     return [
         *BASE_COLUMNS,
+        *(["code.branch"] if len(branches) > 1 else []),
         *(spell_key("metrics", m) for m in metrics),
         *(spell_key("params", p) for p in params),
     ]
 
 
-_DEFAULTS: dict[tuple[str, str, bool], list[str]] = {}
+def all_columns(docs: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Every column a table of ``docs`` can show: base ones, then params, metrics, tags..."""
+    from gitml.query.fields import spell_key
+
+    out = [*BASE_COLUMNS, "code.branch", "code.commit", "user.name", "host", "sweep", "exit_code"]
+    for table in ("metrics", "params", "tags", "inputs", "outputs"):
+        prefix = "data" if table == "inputs" else table
+        keys = sorted({k for d in docs for k in (d.get(table) or {})})
+        out.extend(spell_key(prefix, k) for k in keys)
+    return out
 
 
-def stable_default_columns(repo: GitRepo, all_branches: bool) -> list[str]:
-    """Default columns from the latest runs regardless of the filter (so filtering never
-    moves columns), cached per runs-ref tip."""
-    from gitml.runs.store import list_runs, runs_collection
+class _TipCache:
+    """Values derived from the runs collection, kept while its ref tip stays the same."""
 
-    tip = runs_collection(repo).tip()
-    key = (str(repo.gitdir), str(tip), all_branches)
-    if key not in _DEFAULTS:
-        docs = list_runs(repo, limit=COLUMN_SAMPLE, all_branches=all_branches).runs
-        if len(_DEFAULTS) > 64:
-            _DEFAULTS.clear()
-        _DEFAULTS[key] = default_columns(docs)
-    return list(_DEFAULTS[key])
+    def __init__(self) -> None:
+        self._values: dict[tuple[str, ...], Any] = {}
+        self._lock = threading.Lock()
+
+    def get(self, repo: GitRepo, key: tuple[str, ...], make: Callable[[], Any]) -> Any:
+        from gitml.runs.store import runs_collection
+
+        full = (str(repo.gitdir), str(runs_collection(repo).tip()), *key)
+        with self._lock:
+            if full in self._values:
+                return self._values[full]
+        value = make()
+        with self._lock:
+            if len(self._values) > 256:
+                self._values.clear()
+            self._values[full] = value
+        return value
+
+
+_CACHE = _TipCache()
+
+
+def _sample(repo: GitRepo) -> tuple[list[str], list[str]]:
+    """(default columns, every column), from the latest runs of every branch."""
+    from gitml.runs.store import list_runs
+
+    def make() -> tuple[list[str], list[str]]:
+        docs = list_runs(repo, limit=COLUMN_SAMPLE, all_branches=True).runs
+        return default_columns(docs), all_columns(docs)
+
+    found: tuple[list[str], list[str]] = _CACHE.get(repo, ("sample",), make)
+    return found
+
+
+def _count(repo: GitRepo, where: str, branch: str | None) -> int:
+    """Runs matching a filter; cached per tip, so paging and sorting count once."""
+    from gitml.runs.store import count_runs
+
+    def make() -> int:
+        return count_runs(repo, where=where or None, branch=branch, all_branches=branch is None)
+
+    total: int = _CACHE.get(repo, ("count", where, branch or ""), make)
+    return total
 
 
 def runs_page(
@@ -91,31 +137,35 @@ def runs_page(
     columns: Sequence[str] = (),
     offset: int = 0,
     limit: int = 50,
-    all_branches: bool = False,
+    branch: str | None = None,
 ) -> dict[str, Any]:
-    """One page of the runs table: the requested cells of each run and the total count."""
-    from gitml.runs.store import count_runs, list_runs
+    """One page of the runs table: the requested cells of each run and the total count.
+
+    ``branch`` keeps one branch's runs (``"."``: the current branch); default every branch.
+    The default columns do not depend on the filter, so filtering never moves them.
+    """
+    from gitml.runs.store import list_runs
     from gitml.storage.worktree import current_branch
 
+    if branch == ".":
+        branch = current_branch(repo)
+    picked = list(dict.fromkeys(c.strip() for c in columns if c.strip())) or _sample(repo)[0]
+    getters = [_getter(c) for c in picked]
     listing = list_runs(
         repo,
         where=where or None,
         sort=tuple(sort),
         limit=limit,
         offset=offset,
-        all_branches=all_branches,
+        branch=branch,
+        all_branches=branch is None,
     )
-    total = count_runs(repo, where=where or None, all_branches=all_branches)
-    picked = [c.strip() for c in columns if c.strip()] or stable_default_columns(repo, all_branches)
-    getters = [_getter(c) for c in dict.fromkeys(picked)]
-    picked = list(dict.fromkeys(picked))
     rows = [
         {"id": doc["id"], "name": doc.get("name"), "cells": [get(doc) for get in getters]}
         for doc in listing.runs
     ]
-    branch = None if all_branches else current_branch(repo)
     return {
-        "total": total,
+        "total": _count(repo, where, branch),
         "offset": offset,
         "limit": limit,
         "branch": branch,
@@ -125,34 +175,33 @@ def runs_page(
     }
 
 
-def run_columns(repo: GitRepo, *, all_branches: bool = True) -> list[str]:
+def run_columns(repo: GitRepo) -> list[str]:
     """Columns a table can show: the base ones, then params, metrics and tags of recent runs."""
-    from gitml.query.fields import spell_key
-    from gitml.runs.store import list_runs
-
-    docs = list_runs(repo, limit=COLUMN_SAMPLE, all_branches=all_branches).runs
-    out = [*BASE_COLUMNS, "code.branch", "code.commit", "user.name", "host", "sweep", "exit_code"]
-    for table in ("metrics", "params", "tags", "inputs", "outputs"):
-        prefix = "data" if table == "inputs" else table
-        keys = sorted({k for d in docs for k in (d.get(table) or {})})
-        out.extend(spell_key(prefix, k) for k in keys)
-    return out
+    return list(_sample(repo)[1])
 
 
 def run_detail(repo: GitRepo, ref: str) -> dict[str, Any]:
-    """A run (its JSON record), its per-step metric curves, its parent and reruns."""
+    """A run (its JSON record), its per-step metric curves and its parent.
+
+    Its reruns are a query (``parent = 'ID'``), left to ``rerun_briefs`` or the runs API.
+    """
     from gitml.runs.record import to_json
-    from gitml.runs.store import find_run, list_runs, show_run
+    from gitml.runs.store import find_run, show_run
 
     doc, history = show_run(repo, ref)
-    reruns = list_runs(repo, where=f"parent = '{doc['id']}'", limit=100, all_branches=True)
     parent = find_run(repo, str(doc["parent"])) if doc.get("parent") else None
     return {
         "run": to_json(doc),
         "history": history_series(history),
         "parent": _brief(parent) if parent else None,
-        "reruns": [_brief(r) for r in reruns.runs],
     }
+
+
+def rerun_briefs(repo: GitRepo, run_id: str) -> list[dict[str, Any]]:
+    from gitml.runs.store import list_runs
+
+    reruns = list_runs(repo, where=f"parent = '{run_id}'", limit=100, all_branches=True)
+    return [_brief(r) for r in reruns.runs]
 
 
 def _brief(doc: Mapping[str, Any]) -> dict[str, Any]:

@@ -135,7 +135,11 @@ def test_runs_filter_select_compare_and_a_run_page(
     assert "where=params.lr+%3D+0.5" in browser.current_url
     expected = [r for r in runs if r["params"]["lr"] == 0.5]
     assert [r.get_attribute("data-id") for r in rows(browser)] == [r["id"] for r in expected]
-    assert css(browser, "#runs-summary")[0].text == "1–2 of 2 runs on branch main"
+    assert css(browser, "#runs-summary")[0].text == "1–2 of 2 runs"
+    css(browser, "#this-branch")[0].click()
+    wait_for(browser, lambda d: "branch=." in d.current_url)
+    wait_for(browser, lambda d: css(d, "#runs-summary")[0].text == "1–2 of 2 runs on branch main")
+    assert len(rows(browser)) == 2
 
     for row in rows(browser):
         row.find_element("css selector", "input.pick").click()

@@ -122,7 +122,7 @@ def test_openapi_is_served(served: Served) -> None:
     doc = served.json("/api/openapi.json")
     assert "/api/runs" in doc["paths"]
     params = {p["name"] for p in doc["paths"]["/api/runs"]["get"]["parameters"]}
-    assert params == {"where", "sort", "columns", "offset", "limit", "all"}
+    assert params == {"where", "sort", "columns", "offset", "limit", "branch"}
 
 
 def test_openapi_references_resolve() -> None:

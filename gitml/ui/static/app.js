@@ -346,7 +346,8 @@
       spellcheck: "false", placeholder: "metrics.acc > 0.9 and params.lr = 0.01",
       "aria-label": "filter runs with the query language",
     });
-    const allBox = h("input", { type: "checkbox", id: "all-branches", checked: state.all });
+    const branchBox = h("input", { type: "checkbox", id: "this-branch", checked: state.branch === "." });
+    const branchLabel = h("span", null, " this branch only");
     const message = h("div", { class: "query-error", id: "query-error" });
     const summary = h("p", { class: "summary", id: "runs-summary" });
     const table = h("table", { class: "runs", id: "runs-table" });
@@ -356,7 +357,7 @@
     const picker = h("details", { class: "columns", id: "column-picker" }, h("summary", null, "Columns"));
     const form = h("form", { class: "filter", id: "filter", role: "search" },
       input, h("button", { type: "submit" }, "Filter"),
-      h("label", { class: "check" }, allBox, " all branches"), picker);
+      h("label", { class: "check" }, branchBox, branchLabel), picker);
 
     function refreshSelectionUi() {
       compareButton.disabled = selected.size < 2;
@@ -366,12 +367,12 @@
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       state.where = input.value.trim();
-      state.all = allBox.checked;
+      state.branch = branchBox.checked ? "." : "";
       state.offset = 0;
       navigate();
     });
-    allBox.addEventListener("change", () => {
-      state.all = allBox.checked;
+    branchBox.addEventListener("change", () => {
+      state.branch = branchBox.checked ? "." : "";
       state.offset = 0;
       navigate();
     });
@@ -441,6 +442,7 @@
         return;
       }
       state.shown = data.columns;
+      if (data.branch) branchLabel.textContent = ` this branch only (${data.branch})`;
       renderTable(data);
     }
 
@@ -456,8 +458,8 @@
         if (!state.where && total === 0 && !data.hidden_other_branches) {
           message.appendChild(emptyState("no runs yet: git ml run -- python train.py"));
         } else if (data.hidden_other_branches) {
-          const link = h("button", { type: "button", class: "link" }, "show all branches");
-          link.addEventListener("click", () => { allBox.checked = true; state.all = true; navigate(); });
+          const link = h("button", { type: "button", class: "link" }, "show every branch");
+          link.addEventListener("click", () => { branchBox.checked = false; state.branch = ""; navigate(); });
           message.appendChild(h("p", { class: "empty-state" },
             `${data.hidden_other_branches} run(s) on other branches: `, link));
         } else {
@@ -513,7 +515,7 @@
     window.addEventListener("popstate", () => {
       Object.assign(state, readRunsState());
       input.value = state.where;
-      allBox.checked = state.all;
+      branchBox.checked = state.branch === ".";
       load();
     });
     refreshSelectionUi();
@@ -531,7 +533,7 @@
       columns: (q.get("columns") || "").split(",").filter(Boolean),
       offset: Math.max(0, parseInt(q.get("offset") || "0", 10) || 0),
       limit: Math.min(500, Math.max(1, parseInt(q.get("limit") || "50", 10) || 50)),
-      all: q.get("all") === "1",
+      branch: q.get("branch") === "." ? "." : "",
       shown: [],
     };
   }
@@ -543,7 +545,7 @@
     if (state.columns.length) q.set("columns", state.columns.join(","));
     if (state.offset) q.set("offset", String(state.offset));
     if (state.limit !== 50 || forApi) q.set("limit", String(state.limit));
-    if (state.all) q.set("all", "1");
+    if (state.branch) q.set("branch", state.branch);
     return q;
   }
 
@@ -604,9 +606,18 @@
     if (detail.parent) {
       summaryRows.push(["rerun of", h("a", { href: runHref(detail.parent.id) }, `${detail.parent.name} (${detail.parent.id})`)]);
     }
-    if (detail.reruns && detail.reruns.length) {
-      summaryRows.push(["reruns", detail.reruns.map((r, i) => [i ? ", " : "",
-        h("a", { href: runHref(r.id) }, `${r.name} (${r.status})`)])]);
+    const rerunCell = h("span", { class: "reruns" });
+    const fillReruns = (list) => append(rerunCell, list.length ? list.map((r, i) => [i ? ", " : "",
+      h("a", { href: runHref(r.id) }, `${r.name} (${r.status})`)]) : "none");
+    if (detail.reruns) {
+      if (detail.reruns.length) summaryRows.push(["reruns", rerunCell]);
+      fillReruns(detail.reruns);
+    } else if (options.live) {
+      summaryRows.push(["reruns", rerunCell]);
+      const query = new URLSearchParams({ where: `parent = '${run.id}'`, columns: "status", limit: "100" });
+      api(`/api/runs?${query.toString()}`)
+        .then((page) => fillReruns(page.rows.map((r) => ({ id: r.id, name: r.name, status: r.cells[0] }))))
+        .catch((err) => append(rerunCell, err.message));
     }
     Object.entries(run.tags || {}).sort().forEach(([k, v]) => summaryRows.push([`tag ${k}`, v]));
 
