@@ -24,11 +24,19 @@ DEFAULT_PARAMS = 4
 COLUMN_SAMPLE = 1000
 MAX_COMPARE = 50
 MAX_DIFF_BYTES = 512 * 1024
+MAX_POINTS = 4000
+_SHA_RE = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 _SWEEP_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:+-]{0,127}")
 
 
-def history_series(events: Sequence[MetricEvent]) -> dict[str, dict[str, list[float | int]]]:
-    """``{metric: {"steps": [...], "values": [...]}}``, one point per step, in step order."""
+def history_series(
+    events: Sequence[MetricEvent], max_points: int = MAX_POINTS
+) -> dict[str, dict[str, list[float | int]]]:
+    """``{metric: {"steps": [...], "values": [...]}}``, one point per step, in step order.
+
+    A metric with more than ``max_points`` steps is thinned to evenly spaced steps (its
+    first and last kept): a chart cannot show more, and the page stays light.
+    """
     from gitml.runs.metrics import merge_events
 
     out: dict[str, dict[str, list[float | int]]] = {}
@@ -36,6 +44,12 @@ def history_series(events: Sequence[MetricEvent]) -> dict[str, dict[str, list[fl
         entry = out.setdefault(event.name, {"steps": [], "values": []})
         entry["steps"].append(event.step)
         entry["values"].append(event.value)
+    for entry in out.values():
+        count = len(entry["steps"])
+        if count > max_points:
+            picks = sorted({round(i * (count - 1) / (max_points - 1)) for i in range(max_points)})
+            entry["steps"] = [entry["steps"][i] for i in picks]
+            entry["values"] = [entry["values"][i] for i in picks]
     return out
 
 
@@ -237,6 +251,9 @@ def run_diff(repo: GitRepo, ref: str) -> dict[str, Any]:
         "error": None,
     }
     if not commit or commit == checkpoint:
+        return out
+    if not (_SHA_RE.fullmatch(commit) and _SHA_RE.fullmatch(checkpoint)):
+        out["error"] = "the run's code commit or checkpoint is not a commit id"
         return out
     try:
         proc = subprocess.run(

@@ -240,3 +240,17 @@ def test_repository_without_commits_serves_empty_states(repo: Path) -> None:
         page = json.loads(fetch(url + "api/runs")[2])
         assert page["total"] == 0
         assert fetch(url)[0] == 200
+
+
+def test_long_histories_are_thinned_to_a_chart_s_worth() -> None:
+    from gitml.runs.metrics import MetricEvent
+    from gitml.ui.runs import history_series
+
+    events = [MetricEvent("loss", step, 1.0 / (step + 1)) for step in range(10_001)]
+    events.append(MetricEvent("acc", 0, 0.5))
+    series = history_series(events, max_points=100)
+    assert len(series["loss"]["steps"]) == 100
+    assert series["loss"]["steps"][0] == 0
+    assert series["loss"]["steps"][-1] == 10_000
+    assert series["loss"]["values"][-1] == 1.0 / 10_001
+    assert series["acc"] == {"steps": [0], "values": [0.5]}
