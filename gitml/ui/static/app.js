@@ -654,6 +654,7 @@
           clear(diffBox);
           if (diff.error) diffBox.appendChild(errorBox(diff.error));
           else diffBox.appendChild(renderPatch(diff.patch, diff.truncated));
+          button.remove();
         } catch (err) {
           diffBox.appendChild(errorBox(err.message));
         }
