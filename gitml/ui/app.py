@@ -2,41 +2,16 @@
 
 from __future__ import annotations
 
-import functools
-from importlib import resources
 from typing import Any
 
 from gitml.ui import collections as other
 from gitml.ui import pages
 from gitml.ui import runs as run_data
+from gitml.ui.assets import STATIC_FILES, openapi_bytes, static_bytes
 from gitml.ui.http import Response, html_response, json_response
 from gitml.ui.routes import Request, Router
 
 MAX_PAGE = 500
-
-# URL -> (file under gitml/ui/static, content type). Nothing else is ever read from disk.
-STATIC_FILES = {
-    "/static/app.js": ("app.js", "text/javascript; charset=utf-8"),
-    "/static/app.css": ("app.css", "text/css; charset=utf-8"),
-    "/static/favicon.svg": ("favicon.svg", "image/svg+xml"),
-    "/static/vendor/uplot/uPlot.iife.min.js": (
-        "vendor/uplot/uPlot.iife.min.js",
-        "text/javascript; charset=utf-8",
-    ),
-    "/static/vendor/uplot/uPlot.min.css": ("vendor/uplot/uPlot.min.css", "text/css; charset=utf-8"),
-    "/static/vendor/uplot/LICENSE": ("vendor/uplot/LICENSE", "text/plain; charset=utf-8"),
-}
-
-
-@functools.cache
-def static_bytes(name: str) -> bytes:
-    """A packaged front-end file (read once per process)."""
-    return resources.files("gitml.ui").joinpath("static", *name.split("/")).read_bytes()
-
-
-@functools.cache
-def openapi_bytes() -> bytes:
-    return resources.files("gitml.ui").joinpath("openapi.json").read_bytes()
 
 
 def _static(url: str) -> Any:

@@ -95,7 +95,7 @@ def _title(repo: GitRepo, ids: Sequence[str]) -> str:
 
 def render(data: dict[str, Any]) -> str:
     """The HTML document of a report ``payload``."""
-    from gitml.ui.app import static_bytes
+    from gitml.ui.assets import static_bytes
 
     scripts = [static_bytes(name).decode("utf-8") for name in SCRIPTS]
     styles = [static_bytes(name).decode("utf-8") for name in STYLES]

@@ -9,7 +9,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from gitml.ui.app import STATIC_FILES, build_router
+from gitml.ui.app import build_router
+from gitml.ui.assets import SCRIPT_PARTS, STATIC_FILES, static_bytes
 from tests.ui.conftest import Served
 
 EXPECTED_HEADERS = {
@@ -89,7 +90,7 @@ def test_static_files_are_served_with_their_types(served: Served) -> None:
         status, headers, body = served.get(url)
         assert status == 200, url
         assert headers["Content-Type"] == content_type
-        assert body == resources.files("gitml.ui").joinpath("static", name).read_bytes()
+        assert body == static_bytes(name)
 
 
 def test_vendored_files_keep_their_licence() -> None:
@@ -134,3 +135,15 @@ def test_openapi_references_resolve() -> None:
         node = doc
         for part in ref.split("/"):
             node = node[part]
+
+
+def test_app_script_is_its_parts_in_one_strict_scope() -> None:
+    script = static_bytes("app.js").decode()
+    assert script.count('"use strict";') == 1
+    assert script.rstrip().endswith("})();")
+    folder = resources.files("gitml.ui").joinpath("static", "js")
+    assert sorted(SCRIPT_PARTS) == sorted(
+        p.name for p in folder.iterdir() if p.name.endswith(".js")
+    )
+    positions = [script.index(folder.joinpath(part).read_text()) for part in SCRIPT_PARTS]
+    assert positions == sorted(positions)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-from importlib import resources
 from pathlib import Path
 from urllib.parse import quote
 
@@ -97,7 +96,9 @@ def test_report_keeps_record_strings_out_of_markup(
 
 
 def test_app_script_never_uses_html_sinks() -> None:
-    script = resources.files("gitml.ui").joinpath("static/app.js").read_text()
+    from gitml.ui.assets import static_bytes
+
+    script = static_bytes("app.js").decode()
     for sink in (
         "innerHTML",
         "outerHTML",

@@ -1,0 +1,67 @@
+/* Monitoring, the report page and the start: one renderer per page, by <body data-page>. */
+
+/* Monitoring reports (an empty state until the monitoring domain records reports). */
+async function listPage(title, path, key, renderItem) {
+  try {
+    const data = await api(path);
+    const items = data[key] || [];
+    show(h("div", { class: "page-head" }, h("h1", null, title)),
+      items.length ? h("div", { class: "cards" }, items.map(renderItem)) : emptyState(data.empty || "nothing yet"));
+  } catch (err) {
+    show(h("h1", null, title), errorBox(err.message));
+  }
+}
+
+function monitorPage() {
+  return listPage("Monitoring", "/api/monitor", "reports", (r) => section(`${r.model} ${r.version || ""}`,
+    h("p", null, when(r.created))));
+}
+
+function reportPage() {
+  const data = reportData();
+  const cmp = data.comparison;
+  const details = data.details || [];
+  const parts = [];
+  if (cmp.runs.length > 1) {
+    parts.push(renderCompare(cmp, data.title));
+  } else {
+    parts.push(h("div", { class: "page-head" }, h("h1", null, data.title)));
+  }
+  if (data.matched > cmp.runs.length) {
+    parts.push(h("p", { class: "empty" }, `${data.matched} runs matched; this report holds ${cmp.runs.length}.`));
+  }
+  details.forEach((d, i) => parts.push(renderRun(d, { live: false, colorIndex: i })));
+  parts.push(h("p", { class: "generated" }, `generated ${data.generated} by gitml`));
+  show(parts);
+  drawPendingCharts();
+}
+
+// --- start -------------------------------------------------------------------------
+
+async function header() {
+  const slot = document.getElementById("repo-name");
+  if (!slot || REPORT) return;
+  try {
+    const data = await api("/api/summary");
+    slot.textContent = data.branch ? `${data.repository} · ${data.branch}` : data.repository;
+  } catch (_err) {
+    /* the page itself reports errors */
+  }
+}
+
+const PAGES = {
+  runs: runsPage,
+  run: runPage,
+  compare: comparePage,
+  data: dataPage,
+  dataset: datasetPage,
+  registry: registryPage,
+  model: modelPage,
+  monitor: monitorPage,
+  report: reportPage,
+};
+const start = PAGES[body.dataset.page];
+if (start) {
+  header();
+  start();
+}
