@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gitml.ui import collections as other
-from gitml.ui import pages
+from gitml.ui import data, monitor, pages, registry
 from gitml.ui import runs as run_data
 from gitml.ui.assets import STATIC_FILES, openapi_bytes, static_bytes
 from gitml.ui.http import Response, html_response, json_response
@@ -47,7 +46,7 @@ def page_data(req: Request) -> Response:
 
 def page_dataset(req: Request) -> Response:
     name = req.params["name"]
-    other.dataset(req.repo(), name)
+    data.dataset(req.repo(), name)
     return html_response(pages.shell("dataset", f"Data {name}", nav="data", name=name))
 
 
@@ -57,7 +56,7 @@ def page_registry(req: Request) -> Response:
 
 def page_model(req: Request) -> Response:
     name = req.params["model"]
-    other.model(req.repo(), name)
+    registry.model(req.repo(), name)
     return html_response(pages.shell("model", f"Model {name}", nav="registry", model=name))
 
 
@@ -79,9 +78,9 @@ def api_summary(req: Request) -> Response:
             "repository": name,
             "branch": current_branch(repo),
             "runs": count_runs(repo, all_branches=True),
-            "datasets": len(other.datasets(repo)["datasets"]),
-            "models": len(other.models(repo)["models"]),
-            "reports": len(other.reports(repo)["reports"]),
+            "datasets": len(data.datasets(repo)["datasets"]),
+            "models": len(registry.models(repo)["models"]),
+            "reports": len(monitor.reports(repo)["reports"]),
         }
     )
 
@@ -128,23 +127,29 @@ def api_compare(req: Request) -> Response:
 
 
 def api_datasets(req: Request) -> Response:
-    return json_response(other.datasets(req.repo()))
+    return json_response(data.datasets(req.repo()))
 
 
 def api_dataset(req: Request) -> Response:
-    return json_response(other.dataset(req.repo(), req.params["name"]))
+    return json_response(data.dataset(req.repo(), req.params["name"]))
+
+
+def api_dataset_diff(req: Request) -> Response:
+    return json_response(
+        data.dataset_diff(req.repo(), req.params["name"], req.arg("old"), req.arg("new"))
+    )
 
 
 def api_models(req: Request) -> Response:
-    return json_response(other.models(req.repo()))
+    return json_response(registry.models(req.repo()))
 
 
 def api_model(req: Request) -> Response:
-    return json_response(other.model(req.repo(), req.params["model"]))
+    return json_response(registry.model(req.repo(), req.params["model"]))
 
 
 def api_reports(req: Request) -> Response:
-    return json_response(other.reports(req.repo()))
+    return json_response(monitor.reports(req.repo()))
 
 
 def api_openapi(req: Request) -> Response:
@@ -172,6 +177,7 @@ def build_router() -> Router:
     router.add("api", "/api/compare", api_compare, "Runs compared")
     router.add("api", "/api/data", api_datasets, "Datasets")
     router.add("api", "/api/data/{name}", api_dataset, "One dataset")
+    router.add("api", "/api/data/{name}/diff", api_dataset_diff, "Files changed between versions")
     router.add("api", "/api/registry", api_models, "Models")
     router.add("api", "/api/registry/{model}", api_model, "One model")
     router.add("api", "/api/monitor", api_reports, "Monitoring reports")
