@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from gitml.ui import data, monitor, pages, registry
 from gitml.ui import runs as run_data
 from gitml.ui.assets import STATIC_FILES, openapi_bytes, static_bytes
 from gitml.ui.http import Response, html_response, json_response
-from gitml.ui.routes import Request, Router
+from gitml.ui.routes import Handler, Request, Router
 
 MAX_PAGE = 500
 
 
-def _static(url: str) -> Any:
+def _static(url: str) -> Handler:
     name, content_type = STATIC_FILES[url]
 
     def handler(_req: Request) -> Response:
