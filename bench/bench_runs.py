@@ -4,11 +4,7 @@
     python bench/bench_runs.py --quick    # small sizes, for a smoke test
 
 Everything happens in a scratch repository under bench/.work/. ``git ml`` is this
-checkout run with this interpreter. Two entry points are measured for ``git ml run``:
-``typer`` (today's ``gitml.cli:main``, which imports typer and lets typer build its
-pydantic adapters for every option) and ``lazy`` (a copy of the package whose
-``gitml/cli/__init__.py`` hands ``run`` to the typer-free parser before importing typer,
-the change proposed for the shared entry point).
+checkout run with this interpreter.
 """
 
 from __future__ import annotations
@@ -28,33 +24,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 WORK = ROOT / "bench" / ".work"
-
-LAZY_INIT = '''"""The ``git ml`` command line (typer is imported only when a command needs it)."""
-
-import sys
-from typing import Any
-
-
-def __getattr__(name: str) -> Any:
-    if name == "app":
-        from gitml.cli._app import app
-
-        return app
-    raise AttributeError(f"module 'gitml.cli' has no attribute {name!r}")
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else list(argv)
-    if args[:1] == ["run"]:
-        from gitml.cli._fastrun import run_fast
-
-        code = run_fast(args[1:])
-        if code is not None:
-            return code
-    from gitml.cli._app import main as typer_main
-
-    return typer_main(argv)
-'''
 
 
 def median_ms(samples: list[float]) -> float:
@@ -99,18 +68,6 @@ def make_env(home: Path, pythonpath: Path) -> dict[str, str]:
     return env
 
 
-def lazy_copy(dest: Path) -> Path:
-    """A copy of the package with the lazy entry point (the proposed shared change)."""
-    if dest.exists():
-        shutil.rmtree(dest)
-    shutil.copytree(ROOT / "gitml", dest / "gitml", symlinks=False)
-    shutil.copytree(ROOT / "schemas", dest / "schemas")
-    cli = dest / "gitml" / "cli"
-    (cli / "_app.py").write_text((cli / "__init__.py").read_text())
-    (cli / "__init__.py").write_text(LAZY_INIT)
-    return dest
-
-
 def new_repo(path: Path, env: dict[str, str]) -> Path:
     path.mkdir(parents=True)
     for args in (["init", "-q"], ["commit", "-q", "--allow-empty", "-m", "init"]):
@@ -120,30 +77,21 @@ def new_repo(path: Path, env: dict[str, str]) -> Path:
 
 def bench_overhead(tmp: Path, n: int) -> dict[str, float]:
     env = make_env(tmp / "home-o", ROOT)
-    lazy = lazy_copy(tmp / "lazy")
-    lazy_env = {**env, "PYTHONPATH": str(lazy)}
     repo = new_repo(tmp / "overhead", env)
     py = sys.executable
-    for e in (env, lazy_env):  # warm caches (bytecode, package list)
-        timed([py, "-m", "gitml", "run", "--", "true"], repo, e, 2)
+    run_true = [py, "-m", "gitml", "run", "--", "true"]
+    timed(run_true, repo, env, 2)  # warm caches (bytecode, package list)
     bare = median_ms(timed(["true"], repo, env, n))
-    typer_path = median_ms(timed([py, "-m", "gitml", "run", "--", "true"], repo, env, n))
-    lazy_path = median_ms(timed([py, "-m", "gitml", "run", "--", "true"], repo, lazy_env, n))
+    plain = median_ms(timed(run_true, repo, env, n))
     subprocess.run([py, "-m", "gitml", "init"], cwd=repo, env=env, check=True, capture_output=True)
     subprocess.run(["git", "add", ".gitml"], cwd=repo, env=env, check=True)
     subprocess.run(["git", "commit", "-qm", "gitml"], cwd=repo, env=env, check=True)
-    run_true = [py, "-m", "gitml", "run", "--", "true"]
-    cpu_typer, cpu_lazy = cpu_ms(run_true, env), cpu_ms(run_true, lazy_env)
-    CPU.clear()
-    lazy_cfg = median_ms(timed(run_true, repo, lazy_env, n))
+    with_config = median_ms(timed(run_true, repo, env, n))
     return {
         "bare true": bare,
-        "git ml run -- true (typer entry), overhead": typer_path - bare,
-        "git ml run -- true (lazy entry), overhead": lazy_path - bare,
-        "git ml run -- true (lazy entry, with .gitml/config.toml), overhead": lazy_cfg - bare,
-        "  CPU time, typer entry": cpu_typer,
-        "  CPU time, lazy entry": cpu_lazy,
-        "  CPU time, lazy entry with config": cpu_ms(run_true, lazy_env),
+        "git ml run -- true, overhead": plain - bare,
+        "git ml run -- true (with .gitml/config.toml), overhead": with_config - bare,
+        "  CPU time, git ml run -- true": cpu_ms(run_true, env),
     }
 
 

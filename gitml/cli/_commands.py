@@ -2,7 +2,7 @@
 
 import typer
 
-from gitml.cli import demo, project, runs, sync, ui
+from gitml.cli import demo, model, project, registry, runs, sync, ui
 
 
 def register(app: typer.Typer) -> None:
@@ -10,4 +10,6 @@ def register(app: typer.Typer) -> None:
     runs.register(app)
     demo.register(app)
     sync.register(app)
+    model.register(app)
+    registry.register(app)
     ui.register(app)

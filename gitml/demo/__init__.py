@@ -43,7 +43,7 @@ def prepare(target: Path) -> None:
     target.mkdir(parents=True, exist_ok=True)
     for name in ("train.py", "params.toml", "make_data.py"):
         shutil.copy(PROJECT / name, target / name)
-    (target / ".gitignore").write_text("metrics.json\nmodel.json\n__pycache__/\n")
+    (target / ".gitignore").write_text("metrics.json\nmodel.json\n__pycache__/\ndeploy/\n")
 
 
 def steps() -> Iterator[Step]:
@@ -100,9 +100,76 @@ def steps() -> Iterator[Step]:
     yield Step("Everything about one run, with its loss curve.", ("gitml", "show", "fast-lr"))
     yield Step("Compare runs side by side.", ("gitml", "compare", "slow-lr", "fast-lr"))
     yield Step("Each run is a line in git log.", ("git", "log", "--notes=gitml", "-1"))
+    yield from registry_steps()
     yield Step(
         "Everything gitml records lives under refs/gitml/* and refs/notes/gitml.",
         ("git", "for-each-ref", "refs/gitml/", "refs/notes/"),
+    )
+
+
+def registry_steps() -> Iterator[Step]:
+    """The model registry: register, promote through a pull request, apply, deploy."""
+    py = sys.executable
+    train = ("-M", "metrics.json", "-o", "model.json", "--", py, "train.py")
+    yield Step(
+        "Train a model and keep its file as the run's output.",
+        ("gitml", "run", "-n", "churn-a", *train),
+    )
+    yield Step(
+        "Register it as version 1.0.0 of model churn (run, code, params, metrics, data; "
+        "the artifact is cached by digest).",
+        ("gitml", "model", "register", "churn", "--run", "churn-a", "--version", "1.0.0"),
+    )
+    yield Step(
+        "A second candidate.", ("gitml", "run", "-n", "churn-b", "-S", "train.lr=1.0", *train)
+    )
+    yield Step(
+        "", ("gitml", "model", "register", "churn", "--run", "churn-b", "--version", "1.1.0")
+    )
+    yield Step(
+        "Promotion is a reviewed change of .gitml/stages.toml: --branch commits it on a new "
+        "branch (work tree untouched) and prints the pull-request body.",
+        ("gitml", "promote", "churn", "1.1.0", "production", "--branch"),
+    )
+    yield Step(
+        "Merge the pull request (a forge would, after review and checks).",
+        (
+            "git",
+            "merge",
+            "-q",
+            "--no-ff",
+            "promote/churn-1.1.0-production",
+            "-m",
+            "Merge: promote churn 1.1.0",
+        ),
+    )
+    yield Step(
+        "CI on main records the merged change as a stage event on refs/gitml/registry.",
+        ("gitml", "registry", "apply"),
+    )
+    yield Step("Applying again changes nothing.", ("gitml", "registry", "apply"))
+    yield Step(
+        "Promoting a version that was never registered is refused.",
+        ("gitml", "promote", "churn", "9.9.9", "production"),
+        expect_fail=True,
+    )
+    yield Step(
+        "The model: applied stages and every version's lineage.",
+        ("gitml", "model", "show", "churn"),
+    )
+    yield Step(
+        "Who changed which stage, when, from which commit.", ("gitml", "model", "history", "churn")
+    )
+    yield Step(
+        "Deployment fetches the production artifact, verified against its digest.",
+        ("gitml", "model", "get", "churn@production", "--to", "deploy"),
+    )
+    yield Step(
+        "The applied log matches main's history of stages.toml.", ("gitml", "registry", "verify")
+    )
+    yield Step(
+        "The log is plain git, one readable commit per change.",
+        ("git", "log", "-1", "--format=%s%n%n%(trailers:only)", "refs/gitml/registry"),
     )
 
 

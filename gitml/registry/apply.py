@@ -1,0 +1,181 @@
+"""``git ml registry apply``: turn changes of ``.gitml/stages.toml`` into stage events.
+
+Run by CI on the default branch after a merge. It walks the branch's first-parent history
+back to the newest commit that already has events, derives the events of every later
+change (``derive``), and appends them to ``refs/gitml/registry`` in one commit whose
+message is readable and whose trailers name model, stage, version, commit and actor.
+Events are deterministic and the write is planned against a snapshot of the ref, so
+running it twice, or twice at once, writes each event exactly once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from gitml.config import STAGES_FILE, Settings
+from gitml.errors import GitmlError
+from gitml.records import codec
+from gitml.records.schema import validate
+from gitml.registry import records as rec
+from gitml.registry.actor import Actor, actor_from, ci_branch
+from gitml.registry.derive import Derivation, Skipped, derive
+from gitml.registry.stagefile import Known, check_versions, parse
+from gitml.registry.store import (
+    Plan,
+    models_in,
+    open_index,
+    registry_collection,
+    version_lookup,
+    write_planned,
+)
+from gitml.storage import REGISTRY_REF
+from gitml.storage.collection import Snapshot
+from gitml.storage.repo import GitRepo
+from gitml.storage.tracked import file_changes, head, read_file_at
+
+
+class WrongBranch(GitmlError):
+    """``registry apply`` outside the default branch."""
+
+
+@dataclass
+class ApplyReport:
+    branch: str
+    tip: str
+    events: list[dict[str, Any]] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    registry_tip: str | None = None
+
+    def as_dict(self, terminal: tuple[str, ...] = ()) -> dict[str, Any]:
+        return {
+            "branch": self.branch,
+            "commit": self.tip,
+            "applied": [
+                {**e, "summary": rec.describe_event(e, e["stage"] in terminal)}
+                for e in codec.to_jsonable(self.events)
+            ],
+            "skipped": [{"commit": s.commit, "reason": s.reason} for s in self.skipped],
+            "registry": self.registry_tip,
+        }
+
+
+def default_branch_tip(
+    repo: GitRepo, settings: Settings, env: Mapping[str, str]
+) -> tuple[str, str]:
+    """(branch, HEAD commit) when HEAD is the default branch; WrongBranch otherwise."""
+    sha, branch = head(repo)
+    if sha is None:
+        raise WrongBranch("the repository has no commits yet; nothing to apply")
+    shown = repr(branch)
+    if branch is None:
+        branch = ci_branch(env)
+        shown = f"a detached HEAD{f' (CI branch {branch!r})' if branch else ''}"
+    if branch != settings.default_branch:
+        raise WrongBranch(
+            f"registry apply runs only on the default branch {settings.default_branch!r} "
+            f"(this checkout is on {shown}); merge the change "
+            f"and run it there (in CI), or set core.default_branch in .gitml/config.toml"
+        )
+    return branch, sha
+
+
+def check_tip(
+    repo: GitRepo, tip: str, settings: Settings, versions: Known, *, empty: bool = False
+) -> None:
+    """Refuse (InvalidStages naming file, commit and field) when the file at the tip is bad.
+
+    ``empty``: this clone has no registry records at all, which usually means they were
+    not fetched; the error then says so instead of blaming the file.
+    """
+    data = read_file_at(repo, tip, STAGES_FILE)
+    if data is None:
+        return
+    parsed = parse(data, where=f"{STAGES_FILE} (commit {tip[:12]})", settings=settings)
+    if empty and parsed.assignments:
+        raise GitmlError(
+            f"{REGISTRY_REF} does not exist in this clone, but {STAGES_FILE} assigns versions; "
+            "fetch the gitml records first (`git ml fetch --ci`, or `git ml pull`), then apply"
+        )
+    check_versions(parsed.assignments, versions, where=f"{STAGES_FILE} (commit {tip[:12]})")
+
+
+def _origin(event: Mapping[str, Any]) -> str:
+    kind = "merge" if event["source"] == "merge" else "commit"
+    return f"{kind} {str(event['commit'])[:7]}"
+
+
+def commit_message(
+    events: list[dict[str, Any]], commits: list[str], actor: Actor, terminal: set[str]
+) -> str:
+    """One readable line (``promote churn 1.4.0 -> production (merge 3f2a1c9)``) + trailers."""
+    if len(events) == 1:
+        event = events[0]
+        subject = f"{rec.describe_event(event, event['stage'] in terminal)} ({_origin(event)})"
+        body = ""
+    else:
+        span = (
+            _origin(events[0])
+            if len(commits) == 1
+            else f"{len(commits)} commits, {commits[0][:7]}..{commits[-1][:7]}"
+        )
+        subject = f"apply {len(events)} stage changes ({span})"
+        lines = [
+            f"- {rec.describe_event(e, e['stage'] in terminal)} ({_origin(e)})" for e in events
+        ]
+        body = "\n".join(lines) + "\n\n"
+    trailers = []
+    for event in events:
+        key = "Gitml-Merge-Commit" if event["source"] == "merge" else "Gitml-Commit"
+        trailers += [
+            f"Gitml-Model: {event['model']}",
+            f"Gitml-Stage: {event['stage']}",
+            f"Gitml-Version: {event['version']}",
+            f"Gitml-Event: {event['event']}",
+            f"{key}: {event['commit']}",
+        ]
+    trailers.append(f"Gitml-Actor: {actor.trailer()}")
+    if actor.run_url:
+        trailers.append(f"Gitml-CI-Run: {actor.run_url}")
+    return f"{subject}\n\n{body}" + "\n".join(trailers) + "\n"
+
+
+def apply(repo: GitRepo, settings: Settings, env: Mapping[str, str]) -> ApplyReport:
+    """Append the events of every change not yet applied; idempotent and race-free."""
+    branch, tip = default_branch_tip(repo, settings, env)
+    repo.require_commits()
+    collection = registry_collection(repo)
+    signature = repo.signature()
+    actor = actor_from(signature.name, signature.email, env)
+    terminal = set(settings.terminal_stages)
+    report = ApplyReport(branch, tip)
+
+    def plan(snap: Snapshot) -> Plan | None:
+        with open_index(repo) as index:
+            index.check_tip(snap)
+            known = version_lookup(snap)
+            check_tip(repo, tip, settings, known, empty=snap.tip is None)
+            models = models_in(snap)
+            state = index.state(models, settings.stages, terminal)
+            seqs = {m: index.max_seq(m) for m in models}
+            changes = file_changes(repo, tip, STAGES_FILE, stop=index.is_applied)
+        derivation: Derivation = derive(
+            repo, changes, settings=settings, versions=known, state=state, seqs=seqs
+        )
+        report.skipped = derivation.skipped
+        if not derivation.events:
+            return None
+        files: dict[str, bytes] = {}
+        for event in derivation.events:
+            path = rec.event_path(event["model"], event["seq"], event["id"])
+            validate(event, "stage-event", where=path)
+            files[path] = codec.dump_bytes(event)
+        message = commit_message(derivation.events, derivation.commits, actor, terminal)
+        return Plan(files, message, derivation.events)
+
+    registry_tip, planned = write_planned(collection, plan)
+    report.registry_tip = registry_tip
+    if planned is not None:
+        report.events = list(planned.result or [])
+    return report

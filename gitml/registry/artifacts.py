@@ -1,0 +1,128 @@
+"""Model artifacts as data: hashed, kept in the content-addressed cache, pushed and pulled.
+
+The registry stores artifacts exactly as the data layer stores dataset files
+(``gitml.data``): ``xxh3-128:<32 hex>`` digests, objects in ``.git/gitml/cache/<2>/<30>``,
+transfers to and from the configured data remote. Artifacts enter the cache by reflink or
+copy, never by hard link, so a training script can keep overwriting its model file in
+place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from gitml.errors import GitmlError
+
+if TYPE_CHECKING:
+    from gitml.config import Settings
+    from gitml.data.cache import Cache
+    from gitml.data.remotes import Remote
+    from gitml.data.transfer import TransferReport
+
+
+class ArtifactError(GitmlError):
+    """An artifact that cannot be read, stored, found or verified."""
+
+
+@dataclass(frozen=True)
+class Artifact:
+    path: str
+    digest: str
+    size: int
+
+    def as_dict(self) -> dict[str, object]:
+        return {"path": self.path, "digest": self.digest, "size": self.size}
+
+
+def open_cache(state_dir: Path) -> Cache:
+    from gitml.data.cache import Cache, LinkMode
+
+    return Cache(state_dir / "cache", link=LinkMode.REFLINK)
+
+
+def hash_file(path: Path) -> tuple[str, int]:
+    """(digest, size) of a file's content."""
+    from gitml.data.digest import hash_file as data_hash
+
+    return str(data_hash(path)), path.stat().st_size
+
+
+def store(state_dir: Path, source: Path, rel: str) -> Artifact:
+    """Hash ``source`` and put it into the cache; returns what the record keeps."""
+    if not source.is_file():
+        kind = "a folder" if source.is_dir() else "missing"
+        raise ArtifactError(
+            f"artifact {rel}: is {kind}; register one file (pack a folder into an archive first)"
+        )
+    digest, size = hash_file(source)
+    open_cache(state_dir).store(source, digest)
+    return Artifact(rel, digest, size)
+
+
+def _remote(settings: Settings, name: str | None) -> Remote:
+    from gitml.data.remotes import open_remote
+
+    remote = settings.remote(name)
+    options = {k: v for k, v in remote.options.items() if k != "jobs"}
+    return open_remote(remote.url, **options)
+
+
+def fetch(
+    state_dir: Path, artifact: Artifact, *, where: str, settings: Settings | None = None
+) -> Path:
+    """The verified cache object of ``artifact``, pulled from the data remote if needed."""
+    cache = open_cache(state_dir)
+    if not cache.has(artifact.digest) and settings is not None and settings.data_remotes:
+        pull(state_dir, settings, [artifact.digest])
+    if not cache.has(artifact.digest):
+        hint = (
+            "no data remote is configured (`[data.remotes]` in .gitml/config.toml)"
+            if settings is None or not settings.data_remotes
+            else "the data remote does not have it either"
+        )
+        raise ArtifactError(
+            f"{where}: artifact {artifact.digest} ({artifact.path}) is not in the local cache "
+            f"{cache.root} and {hint}; push it from the clone that registered it "
+            "(`git ml model push`)"
+        )
+    path = cache.path_of(artifact.digest)
+    if not cache.verify(artifact.digest) or path.stat().st_size != artifact.size:
+        raise ArtifactError(
+            f"{where}: the cached artifact {path} is damaged (it no longer hashes to "
+            f"{artifact.digest}); delete it and fetch it again"
+        )
+    return path
+
+
+def materialize(
+    state_dir: Path,
+    artifact: Artifact,
+    target_dir: Path,
+    *,
+    where: str,
+    settings: Settings | None = None,
+) -> Path:
+    """Copy the verified artifact to ``target_dir/<file name>`` (atomically) and return it."""
+    fetch(state_dir, artifact, where=where, settings=settings)
+    target = target_dir / Path(artifact.path).name
+    open_cache(state_dir).materialize(artifact.digest, target)
+    return target
+
+
+def push(
+    state_dir: Path, settings: Settings, digests: Iterable[str], remote: str | None = None
+) -> TransferReport:
+    from gitml.data.transfer import push as data_push
+
+    return data_push(open_cache(state_dir), _remote(settings, remote), digests)
+
+
+def pull(
+    state_dir: Path, settings: Settings, digests: Iterable[str], remote: str | None = None
+) -> TransferReport:
+    from gitml.data.transfer import pull as data_pull
+
+    return data_pull(open_cache(state_dir), _remote(settings, remote), digests)

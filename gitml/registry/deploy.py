@@ -1,0 +1,76 @@
+"""Deployment side of the registry: ``model get`` and ``model push`` of artifacts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from gitml.config import Settings
+from gitml.errors import RecordNotFound
+from gitml.registry import artifacts
+from gitml.registry.query import parse_ref, resolve
+from gitml.registry.store import open_index
+from gitml.storage.repo import GitRepo
+
+
+def _artifact_of(doc: dict[str, Any], model: str) -> artifacts.Artifact:
+    art = doc.get("artifact")
+    if not art:
+        raise RecordNotFound(
+            f"{model} {doc['version']} has no artifact; register one with "
+            f"`git ml model register {model} --run RUN --artifact PATH`"
+        )
+    return artifacts.Artifact(art["path"], art["digest"], int(art["size"]))
+
+
+def get_artifact(
+    repo: GitRepo, settings: Settings, text: str, *, to: Path | None = None
+) -> dict[str, Any]:
+    """The verified artifact of a version: its cache path, or a copy in ``to``.
+
+    Missing from the cache, it is pulled from the data remote (when one is configured).
+    """
+    ref = parse_ref(text)
+    doc = resolve(repo, settings, ref)
+    artifact = _artifact_of(doc, ref.model)
+    where = f"{ref.model} {doc['version']}"
+    if to is None:
+        path = artifacts.fetch(repo.state_dir, artifact, where=where, settings=settings)
+    else:
+        path = artifacts.materialize(repo.state_dir, artifact, to, where=where, settings=settings)
+    return {
+        "model": ref.model,
+        "version": doc["version"],
+        "stage": ref.stage,
+        "digest": artifact.digest,
+        "size": artifact.size,
+        "path": str(path),
+        "verified": True,
+        "run": doc["run"]["id"],
+    }
+
+
+def push_artifacts(
+    repo: GitRepo, settings: Settings, text: str, *, remote: str | None = None
+) -> dict[str, Any]:
+    """Upload the artifacts of a model (NAME: every version; NAME:VERSION, NAME@STAGE: one)."""
+    ref = parse_ref(text)
+    if ref.version is None and ref.stage is None:
+        with open_index(repo) as index:
+            docs = index.versions(ref.model)
+        if not docs:
+            resolve(repo, settings, ref)  # raises the "not registered" error
+    else:
+        docs = [resolve(repo, settings, ref)]
+    digests = {str(d["artifact"]["digest"]): d["version"] for d in docs if d.get("artifact")}
+    report = artifacts.push(repo.state_dir, settings, digests, remote)
+    return {
+        "model": ref.model,
+        "remote": settings.remote(remote).name,
+        "versions": sorted(digests.values(), key=str),
+        "uploaded": sorted(report.transferred),
+        "present": sorted(report.skipped),
+        "missing": sorted(report.missing),
+        "failed": dict(report.failed),
+        "bytes": report.nbytes,
+    }

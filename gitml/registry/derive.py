@@ -1,0 +1,103 @@
+"""Stage events from the history of ``.gitml/stages.toml`` (shared by apply and verify).
+
+Each first-parent commit of the default branch that changed the file is compared with the
+state before it; every difference becomes one event. A file that does not parse, names an
+unknown stage or an unregistered version is skipped (the next valid one is compared with
+the last valid state), so a broken commit that a later commit fixed does not block the log;
+``registry apply`` refuses only when the file at the tip itself is invalid.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from gitml.config import STAGES_FILE, Settings
+from gitml.registry import records as rec
+from gitml.registry.stagefile import Assignments, InvalidStages, Known, diff, parse
+from gitml.storage.history import merge_base
+from gitml.storage.repo import GitRepo
+from gitml.storage.tracked import FileChange, last_change
+
+DIRECT_TRAILER = "Gitml-Promotion: direct"
+
+
+@dataclass(frozen=True)
+class Skipped:
+    commit: str
+    reason: str
+
+
+@dataclass
+class Derivation:
+    events: list[dict[str, Any]] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    commits: list[str] = field(default_factory=list)
+    state: Assignments = field(default_factory=dict)
+
+
+def source_of(change: FileChange) -> str:
+    if any(line.strip() == DIRECT_TRAILER for line in change.message.splitlines()):
+        return "direct"
+    return "merge" if len(change.parents) > 1 else "commit"
+
+
+def _side_change(repo: GitRepo, change: FileChange) -> dict[str, Any] | None:
+    """For a merge: the commit on the merged branch that last changed the file."""
+    if len(change.parents) < 2:
+        return None
+    base = merge_base(repo, change.parents[0], change.parents[1])
+    found = last_change(repo, change.parents[1], STAGES_FILE, until=base)
+    if found is None:
+        return None
+    sha, who = found
+    return {"commit": sha, "author": rec.person(who.name, who.email)}
+
+
+def derive(
+    repo: GitRepo,
+    changes: Iterable[FileChange],
+    *,
+    settings: Settings,
+    versions: Known | Mapping[str, Iterable[str]],
+    state: Assignments,
+    seqs: Mapping[str, int],
+) -> Derivation:
+    """Events for ``changes`` (oldest first), starting from ``state`` and sequence numbers."""
+    out = Derivation(state=copy.deepcopy(state))
+    next_seq = dict(seqs)
+    for change in changes:
+        where = f"{STAGES_FILE} at commit {change.commit[:12]}"
+        if change.new is None:
+            out.skipped.append(Skipped(change.commit, f"{where}: the file was deleted"))
+            continue
+        try:
+            parsed = parse(change.new, where=where, settings=settings, versions=versions)
+        except InvalidStages as exc:
+            out.skipped.append(Skipped(change.commit, str(exc)))
+            continue
+        transitions = diff(out.state, parsed.assignments)
+        out.state = copy.deepcopy(parsed.assignments)
+        if not transitions:
+            continue
+        source = source_of(change)
+        side = _side_change(repo, change)
+        author = rec.person(change.author.name, change.author.email)
+        for transition in transitions:
+            seq = next_seq.get(transition.model, 0) + 1
+            next_seq[transition.model] = seq
+            out.events.append(
+                rec.build_event(
+                    transition=transition,
+                    seq=seq,
+                    commit=change.commit,
+                    committed=change.committer.time,
+                    author=author,
+                    source=source,
+                    change=side,
+                )
+            )
+        out.commits.append(change.commit)
+    return out

@@ -1,0 +1,183 @@
+"""The Markdown body of a promotion pull request: candidate against the current holder."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from gitml.config import STAGES_FILE
+from gitml.registry.checks import Finding, Proposal
+
+NO_VALUE = "–"
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return NO_VALUE
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(value)
+
+
+def _code(value: Any) -> str:
+    return NO_VALUE if value in (None, "") else f"`{value}`"
+
+
+def _delta(new: Any, old: Any) -> str:
+    numeric = (int, float)
+    if (
+        not isinstance(new, numeric)
+        or not isinstance(old, numeric)
+        or isinstance(new, bool)
+        or isinstance(old, bool)
+    ):
+        return NO_VALUE
+    change = float(new) - float(old)
+    text = f"{change:+.6g}"
+    if old and math.isfinite(change / float(old)):
+        text += f" ({change / abs(float(old)) * 100:+.1f} %)"
+    return text
+
+
+def _size(size: Any) -> str:
+    if not isinstance(size, int):
+        return ""
+    value = float(size)
+    for unit in ("B", "kB", "MB", "GB"):
+        if value < 1000 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1000
+    return ""
+
+
+def _artifact(record: Mapping[str, Any] | None) -> str:
+    art = (record or {}).get("artifact")
+    if not art:
+        return NO_VALUE
+    return f"`{art['digest']}` ({art['path']}, {_size(art.get('size'))})"
+
+
+def _table(head: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    lines = ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
+    lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows]
+    return lines
+
+
+def _section(title: str, lines: list[str]) -> list[str]:
+    return ["", f"### {title}", "", *lines]
+
+
+def pr_body(proposal: Proposal, findings: Sequence[Finding], *, branch: str, commit: str) -> str:
+    """Markdown for the pull request of ``proposal`` (committed on ``branch`` as ``commit``)."""
+    p = proposal
+    cand, cur = p.candidate, p.current
+    verb = {"promote": "Promote", "demote": "Demote", "archive": "Archive"}[p.action]
+    target = f"`{p.stage}`"
+    title = {
+        "promote": f"{verb} `{p.model}` {p.version} to {target}",
+        "demote": f"{verb} `{p.model}` {p.version} from {target}",
+        "archive": f"{verb} `{p.model}` {p.version}",
+    }[p.action]
+    cur_name = f"current {p.stage} {cur['version']}" if cur else f"current {p.stage}"
+    head = ["", f"candidate {p.version}", cur_name]
+    lines = [
+        f"## {title}",
+        "",
+        f"This pull request changes `{STAGES_FILE}` ({p.field}). When it is merged, CI runs "
+        "`git ml registry apply`, which records the change on `refs/gitml/registry` where "
+        "deployments pick it up.",
+    ]
+    if cur is None and p.action == "promote":
+        lines += ["", f"No version holds `{p.stage}` yet."]
+    overview = [
+        ["run", _run(cand), _run(cur)],
+        [
+            "code commit",
+            _code(cand["code"]["commit"]),
+            _code((cur or {}).get("code", {}).get("commit")),
+        ],
+        [
+            "checkpoint",
+            _code(cand["code"]["checkpoint"]),
+            _code((cur or {}).get("code", {}).get("checkpoint")),
+        ],
+        [
+            "uncommitted code",
+            _fmt(cand["code"].get("dirty")),
+            _fmt((cur or {}).get("code", {}).get("dirty")),
+        ],
+        ["artifact", _artifact(cand), _artifact(cur)],
+        ["registered", _fmt(cand.get("created")), _fmt((cur or {}).get("created"))],
+    ]
+    lines += _section("Overview", _table(head, overview))
+    lines += _section("Metrics", _metrics(cand, cur))
+    lines += _section("Params that differ", _params(cand, cur))
+    lines += _section("Data", _data(cand, cur))
+    lines += _section("Checks", _findings(findings))
+    lines += [
+        "",
+        "---",
+        f"Branch `{branch}`, commit `{commit}`. For an HTML report comparing both versions, "
+        f"run `git ml report {p.model}:{p.version}"
+        + (f" {p.model}:{cur['version']}`" if cur else "`")
+        + ".",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _run(record: Mapping[str, Any] | None) -> str:
+    if not record:
+        return NO_VALUE
+    run = record["run"]
+    return f"`{run['id']}` ({run.get('name') or '?'}, {run.get('status') or '?'})"
+
+
+def _metrics(cand: Mapping[str, Any], cur: Mapping[str, Any] | None) -> list[str]:
+    new, old = cand.get("metrics") or {}, (cur or {}).get("metrics") or {}
+    names = sorted(set(new) | set(old))
+    if not names:
+        return ["No metrics recorded."]
+    rows = [
+        [f"`{n}`", _fmt(new.get(n)), _fmt(old.get(n)), _delta(new.get(n), old.get(n))]
+        for n in names
+    ]
+    return _table(["metric", "candidate", "current", "delta"], rows)
+
+
+def _params(cand: Mapping[str, Any], cur: Mapping[str, Any] | None) -> list[str]:
+    if cur is None:
+        params = cand.get("params") or {}
+        if not params:
+            return ["No params recorded."]
+        return _table(["param", "candidate"], [[f"`{k}`", _fmt(params[k])] for k in sorted(params)])
+    new, old = cand.get("params") or {}, cur.get("params") or {}
+    names = sorted(k for k in set(new) | set(old) if new.get(k) != old.get(k))
+    if not names:
+        return ["The params are the same."]
+    return _table(
+        ["param", "candidate", "current"],
+        [[f"`{n}`", _fmt(new.get(n)), _fmt(old.get(n))] for n in names],
+    )
+
+
+def _data(cand: Mapping[str, Any], cur: Mapping[str, Any] | None) -> list[str]:
+    new, old = cand.get("inputs") or {}, (cur or {}).get("inputs") or {}
+    names = sorted(set(new) | set(old))
+    if not names:
+        return ["No input data recorded."]
+    rows = []
+    for name in names:
+        same = cur is not None and new.get(name) == old.get(name)
+        rows.append([f"`{name}`", _code(new.get(name)), "same" if same else _code(old.get(name))])
+    return _table(["input", "candidate", "current"], rows)
+
+
+def _findings(findings: Sequence[Finding]) -> list[str]:
+    if not findings:
+        return ["All checks passed."]
+    icon = {"error": "❌", "warning": "⚠️"}
+    return [f"- {icon[f.severity]} {f.line()}" for f in findings]

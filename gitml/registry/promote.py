@@ -1,0 +1,262 @@
+"""``git ml promote``/``demote``/``archive``: change ``.gitml/stages.toml``, checked.
+
+Three ways to land the change:
+
+* default: edit the file in the work tree (commit it and open a pull request yourself);
+* ``--branch [NAME]``: commit the change on top of HEAD on a new branch, leaving the work
+  tree and the index alone, and return a Markdown pull-request body;
+* ``--direct``: where ``.gitml/policy.toml`` allows it (``allow_direct``), commit the change
+  on the default branch (HEAD must be on it) and apply it at once; the commit carries a
+  ``Gitml-Promotion: direct`` trailer, so its events record ``source = "direct"``.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from gitml.config import POLICY_FILE, STAGES_FILE, Settings
+from gitml.errors import CheckFailed, GitmlError
+from gitml.registry.apply import ApplyReport, apply
+from gitml.registry.checks import Action, Finding, Proposal, check_promotion, errors
+from gitml.registry.derive import DIRECT_TRAILER
+from gitml.registry.names import check_model_name, check_stage, parse_version, version_sort_key
+from gitml.registry.policy import allow_direct, direct_field, load_policy
+from gitml.registry.prbody import pr_body
+from gitml.registry.stagefile import (
+    Assignments,
+    StageFile,
+    dumps,
+    holds,
+    parse,
+    versions_of,
+)
+from gitml.registry.store import get_version, registry_collection, version_lookup
+from gitml.storage.repo import GitRepo
+from gitml.storage.tracked import (
+    advance_branch,
+    commit_file,
+    create_branch,
+    head,
+    path_is_clean,
+    read_file_at,
+    sync_worktree_file,
+)
+
+
+class Mode(StrEnum):
+    WORKTREE = "worktree"
+    BRANCH = "branch"
+    DIRECT = "direct"
+
+
+@dataclass(frozen=True)
+class StageRequest:
+    action: Action
+    model: str
+    version: str
+    stage: str | None = None
+
+
+@dataclass
+class StageResult:
+    proposal: Proposal
+    findings: list[Finding]
+    changed: bool
+    mode: Mode
+    branch: str | None = None
+    commit: str | None = None
+    body: str | None = None
+    applied: ApplyReport | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        p = self.proposal
+        return {
+            "action": p.action,
+            "model": p.model,
+            "version": p.version,
+            "stage": p.stage,
+            "changed": self.changed,
+            "mode": str(self.mode),
+            "file": STAGES_FILE,
+            "branch": self.branch,
+            "commit": self.commit,
+            "findings": [f.as_dict() for f in self.findings],
+            "body": self.body,
+            "applied": self.applied.as_dict(p.settings.terminal_stages) if self.applied else None,
+        }
+
+
+def _target_stage(request: StageRequest, settings: Settings) -> str:
+    if request.action == "archive":
+        if not settings.terminal_stages:
+            raise GitmlError(
+                "no terminal stage is configured to archive into; add one to "
+                '.gitml/config.toml [stages] terminal = ["archived"]'
+            )
+        return settings.terminal_stages[0]
+    assert request.stage is not None
+    if request.action == "promote":
+        if request.stage in settings.terminal_stages:
+            raise GitmlError(
+                f"{request.stage!r} is a terminal stage; use `git ml archive "
+                f"{request.model} {request.version}`"
+            )
+        return check_stage(request.stage, settings.stage_order)
+    return check_stage(request.stage, settings.stages)
+
+
+def changed_assignments(
+    before: Assignments, action: Action, model: str, version: str, stage: str, settings: Settings
+) -> Assignments:
+    after = copy.deepcopy(before)
+    stages = after.setdefault(model, {})
+    if action == "promote":
+        stages[stage] = version
+    elif action == "demote":
+        if not holds(before, model, stage, version):
+            holder = ", ".join(versions_of(before.get(model, {}).get(stage))) or "nothing"
+            raise GitmlError(
+                f"{STAGES_FILE}: models.{model}.{stage}: {model} {version} does not hold "
+                f"{stage!r} (it holds {holder}); nothing to demote"
+            )
+        if stage in settings.terminal_stages:
+            rest = tuple(v for v in versions_of(stages.get(stage)) if v != version)
+            if rest:
+                stages[stage] = rest
+            else:
+                stages.pop(stage)
+        else:
+            stages.pop(stage)
+    else:
+        for name in list(stages):
+            if name not in settings.terminal_stages and stages[name] == version:
+                stages.pop(name)
+        members = set(versions_of(stages.get(stage)))
+        members.add(version)
+        stages[stage] = tuple(sorted(members, key=version_sort_key))
+    if not stages:
+        after.pop(model, None)
+    return after
+
+
+def _message(p: Proposal, direct: bool) -> str:
+    subject = {
+        "promote": f"Promote {p.model} {p.version} to {p.stage}",
+        "demote": f"Demote {p.model} {p.version} from {p.stage}",
+        "archive": f"Archive {p.model} {p.version}",
+    }[p.action]
+    run = p.candidate.get("run", {})
+    body = f"Run {run.get('id')} ({run.get('name')}), code {p.candidate['code']['commit']}."
+    trailers = [
+        f"Gitml-Model: {p.model}",
+        f"Gitml-Version: {p.version}",
+        f"Gitml-Stage: {p.stage}",
+        f"Gitml-Action: {p.action}",
+    ]
+    if direct:
+        trailers.append(DIRECT_TRAILER)
+    return f"{subject}\n\n{body}\n\n" + "\n".join(trailers) + "\n"
+
+
+def default_branch_name(p: Proposal) -> str:
+    if p.action == "archive":
+        return f"archive/{p.model}-{p.version}"
+    return f"{p.action}/{p.model}-{p.version}-{p.stage}"
+
+
+def _base(repo: GitRepo, mode: Mode) -> tuple[str | None, bytes | None]:
+    """(HEAD commit, the stages file the change starts from)."""
+    sha, _branch = head(repo)
+    if mode is Mode.WORKTREE:
+        path = repo.workdir / STAGES_FILE
+        return sha, path.read_bytes() if path.is_file() else None
+    if sha is None:
+        raise GitmlError("the repository has no commits yet; commit .gitml/ first")
+    return sha, read_file_at(repo, sha, STAGES_FILE)
+
+
+def change_stage(
+    repo: GitRepo,
+    settings: Settings,
+    request: StageRequest,
+    *,
+    mode: Mode = Mode.WORKTREE,
+    branch_name: str | None = None,
+    env: Mapping[str, str] | None = None,
+) -> StageResult:
+    """Check and land one stage change; nothing is written when a check fails."""
+    model = check_model_name(request.model)
+    version = parse_version(request.version).text
+    stage = _target_stage(request, settings)
+    candidate = get_version(repo, model, version)
+    if mode is Mode.DIRECT:
+        on = head(repo)[1]
+        if on != settings.default_branch:
+            raise GitmlError(
+                f"--direct commits on the default branch {settings.default_branch!r}, but "
+                f"HEAD is {'detached' if on is None else f'on {on!r}'}; check it out first "
+                "(`git switch " + settings.default_branch + "`), or use --branch"
+            )
+        if not path_is_clean(repo, STAGES_FILE):
+            raise GitmlError(
+                f"{STAGES_FILE} has uncommitted changes; commit or discard them before --direct"
+            )
+    head_sha, data = _base(repo, mode)
+    where = STAGES_FILE if mode is Mode.WORKTREE else f"{STAGES_FILE} (HEAD)"
+    known = version_lookup(registry_collection(repo).snapshot())
+    base = (
+        parse(data, where=where, settings=settings, versions=known)
+        if data is not None
+        else StageFile()
+    )
+    after = changed_assignments(base.assignments, request.action, model, version, stage, settings)
+    holder = base.assignments.get(model, {}).get(stage)
+    current = None
+    if request.action == "promote" and isinstance(holder, str) and holder != version:
+        current = get_version(repo, model, holder)
+    proposal = Proposal(
+        request.action, model, version, stage, base.assignments, after, candidate, current, settings
+    )
+    if after == base.assignments:
+        return StageResult(proposal, [], False, mode)
+    findings = check_promotion(repo, proposal)
+    failed = errors(findings)
+    if failed:
+        more = f" (and {len(failed) - 1} more)" if len(failed) > 1 else ""
+        raise CheckFailed(failed[0].line() + more)
+    text = dumps(StageFile(after, base.header)).encode("utf-8")
+    result = StageResult(proposal, findings, True, mode)
+    if mode is Mode.WORKTREE:
+        path = repo.workdir / STAGES_FILE
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".gitml-tmp")
+        tmp.write_bytes(text)
+        tmp.replace(path)
+        return result
+    assert head_sha is not None
+    if mode is Mode.BRANCH:
+        name = branch_name or default_branch_name(proposal)
+        commit = commit_file(repo, head_sha, STAGES_FILE, text, _message(proposal, False))
+        create_branch(repo, name, commit)
+        result.branch, result.commit = name, commit
+        result.body = pr_body(proposal, findings, branch=name, commit=commit)
+        return result
+    policy = load_policy(read_file_at(repo, head_sha, POLICY_FILE))
+    if not allow_direct(policy, model, stage):
+        raise CheckFailed(
+            f"{POLICY_FILE}: {direct_field(policy, model, stage)}: direct changes of "
+            f"{model!r} in {stage!r} are not allowed; use --branch and a pull request "
+            "(or set allow_direct = true for this stage)"
+        )
+    branch = settings.default_branch
+    commit = commit_file(repo, head_sha, STAGES_FILE, text, _message(proposal, True))
+    advance_branch(repo, branch, commit, head_sha, f"gitml: {proposal.action} {model} {version}")
+    sync_worktree_file(repo, STAGES_FILE, text)
+    result.branch, result.commit = branch, commit
+    result.applied = apply(repo, settings, env or {})
+    return result

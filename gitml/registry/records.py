@@ -1,0 +1,176 @@
+"""Registry records on ``refs/gitml/registry`` and where they live.
+
+* ``models/<model>/versions/<version>.toml``: a registered version
+  (``schema = "gitml/model-version/1"``, event ``model_version.created``).
+* ``models/<model>/events/<bucket>/<seq>-<id>.toml``: an applied stage event
+  (``schema = "gitml/stage-event/1"``, event ``model_version_alias.created``/``deleted``).
+  ``<seq>`` is the model's 8-digit sequence number (replay order) and ``<bucket>`` its first
+  six digits (100 events per folder), so appending rewrites two small trees whatever the
+  length of the log.
+
+Stage events are derived only from the default branch's history of ``.gitml/stages.toml``:
+their id is the change's commit time plus a hash of (commit, model, stage, action,
+version), so every applier derives byte-identical records, and ``registry verify`` can
+re-derive the log and compare.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from gitml.records import codec, ids
+from gitml.registry.stagefile import Transition
+
+PREFIX = "models"
+VERSION_SCHEMA = "gitml/model-version/1"
+EVENT_SCHEMA = "gitml/stage-event/1"
+VERSION_CREATED = "model_version.created"
+ALIAS_CREATED = "model_version_alias.created"
+ALIAS_DELETED = "model_version_alias.deleted"
+BUCKET_SIZE = 100
+SEQ_WIDTH = 8
+
+
+def versions_dir(model: str) -> str:
+    return f"{PREFIX}/{model}/versions"
+
+
+def events_dir(model: str) -> str:
+    return f"{PREFIX}/{model}/events"
+
+
+def version_path(model: str, version: str) -> str:
+    return f"{versions_dir(model)}/{version}.toml"
+
+
+def bucket_of(seq: int) -> str:
+    return f"{seq // BUCKET_SIZE:0{SEQ_WIDTH - 2}d}"
+
+
+def event_path(model: str, seq: int, event_id: str) -> str:
+    return f"{events_dir(model)}/{bucket_of(seq)}/{seq:0{SEQ_WIDTH}d}-{event_id}.toml"
+
+
+def seq_of_name(name: str) -> int | None:
+    head = name.split("-", 1)[0]
+    return int(head) if head.isdigit() else None
+
+
+def person(name: str, email: str) -> dict[str, str]:
+    return {"name": name, "email": email}
+
+
+def build_version(
+    *,
+    record_id: str,
+    model: str,
+    version: str,
+    run: Mapping[str, Any],
+    created: datetime,
+    author: Mapping[str, str],
+    artifact: Mapping[str, Any] | None = None,
+    description: str | None = None,
+    tags: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """A version record linking the run (code, params, metrics, data) and the artifact."""
+    code = run.get("code", {})
+    doc: dict[str, Any] = {
+        "schema": VERSION_SCHEMA,
+        "event": VERSION_CREATED,
+        "id": record_id,
+        "model": model,
+        "version": version,
+        "created": created.astimezone(UTC).replace(microsecond=0),
+        "author": dict(author),
+        "description": description or None,
+        "tags": dict(tags or {}),
+        "run": {"id": run["id"], "name": run.get("name", ""), "status": run.get("status", "")},
+        "code": {
+            "commit": code.get("commit"),
+            "checkpoint": code.get("checkpoint"),
+            "branch": code.get("branch"),
+            "dirty": bool(code.get("dirty", False)),
+        },
+        "params": dict(run.get("params") or {}),
+        "metrics": dict(run.get("metrics") or {}),
+        "inputs": dict(run.get("inputs") or {}),
+        "outputs": dict(run.get("outputs") or {}),
+        "artifact": dict(artifact) if artifact else None,
+    }
+    return dict(codec.canonical(doc))
+
+
+def event_name(action: str) -> str:
+    return ALIAS_CREATED if action == "assign" else ALIAS_DELETED
+
+
+def event_id(commit: str, committed: datetime, transition: Transition) -> str:
+    """Deterministic, time-sortable id of the event a commit's change derives."""
+    import xxhash
+
+    key = "\0".join(
+        (commit, transition.model, transition.stage, transition.action, transition.version)
+    )
+    ms = int(committed.timestamp() * 1000)
+    rand = int(xxhash.xxh3_128_hexdigest(key.encode("utf-8")), 16) >> 48
+    return ids.encode_base32(ms & ((1 << 48) - 1), 10) + ids.encode_base32(rand, 16)
+
+
+def build_event(
+    *,
+    transition: Transition,
+    seq: int,
+    commit: str,
+    committed: datetime,
+    author: Mapping[str, str],
+    source: str,
+    change: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "schema": EVENT_SCHEMA,
+        "event": event_name(transition.action),
+        "id": event_id(commit, committed, transition),
+        "seq": seq,
+        "model": transition.model,
+        "stage": transition.stage,
+        "action": transition.action,
+        "version": transition.version,
+        "previous": transition.previous,
+        "commit": commit,
+        "committed": committed.astimezone(UTC),
+        "author": dict(author),
+        "source": source,
+        "change": dict(change) if change else None,
+    }
+    return dict(codec.canonical(doc))
+
+
+def describe_event(doc: Mapping[str, Any], terminal: bool = False) -> str:
+    """``promote churn 1.4.0 -> production``: the readable form of an event."""
+    model, stage, version = doc["model"], doc["stage"], doc["version"]
+    if doc["action"] == "assign":
+        if terminal:
+            return f"archive {model} {version} ({stage})"
+        return f"promote {model} {version} -> {stage}"
+    if terminal:
+        return f"restore {model} {version} from {stage}"
+    return f"demote {model} {version} from {stage}"
+
+
+def mlflow_payload(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """The MLflow webhook payload of a record (``name``, ``version``, ``alias``...)."""
+    if doc.get("event") == VERSION_CREATED:
+        return {
+            "name": doc["model"],
+            "version": doc["version"],
+            "source": f"models:/{doc['model']}/{doc['version']}",
+            "run_id": doc["run"]["id"],
+            "tags": dict(doc.get("tags") or {}),
+            "description": doc.get("description"),
+        }
+    payload = {"name": doc["model"], "alias": doc["stage"]}
+    if doc.get("event") == ALIAS_CREATED:
+        payload["version"] = doc["version"]
+    return payload

@@ -1,0 +1,140 @@
+"""``git ml model register``: a version linked to its run, with its artifact cached."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from gitml.errors import GitmlError
+from gitml.records import codec, ids
+from gitml.records.schema import validate
+from gitml.registry import artifacts
+from gitml.registry import records as rec
+from gitml.registry.names import (
+    check_model_name,
+    check_same_scheme,
+    next_version,
+    parse_version,
+)
+from gitml.registry.store import Plan, registry_collection, versions_in, write_planned
+from gitml.storage.collection import Snapshot
+from gitml.storage.repo import GitRepo
+
+
+class VersionExists(GitmlError):
+    """A version with this name is already registered (versions are immutable)."""
+
+
+@dataclass(frozen=True)
+class RegisterRequest:
+    model: str
+    run: str
+    artifact: Path | None = None
+    version: str | None = None
+    description: str | None = None
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+
+def _relative(repo: GitRepo, path: Path) -> str:
+    resolved = path.resolve()
+    try:
+        return resolved.relative_to(repo.workdir).as_posix()
+    except ValueError:
+        return resolved.as_posix()
+
+
+def _artifact(
+    repo: GitRepo, run: Mapping[str, Any], path: Path | None
+) -> artifacts.Artifact | None:
+    outputs: Mapping[str, str] = run.get("outputs") or {}
+    if path is None:
+        if len(outputs) != 1:
+            return None
+        rel, digest = next(iter(outputs.items()))
+        candidate = repo.workdir / rel
+        if not candidate.is_file() or artifacts.hash_file(candidate)[0] != digest:
+            return None
+        path = candidate
+    rel = _relative(repo, path)
+    stored = artifacts.store(repo.state_dir, path, rel)
+    recorded = outputs.get(rel)
+    if recorded is not None and recorded != stored.digest:
+        raise GitmlError(
+            f"artifact {rel} has changed since run {run['id']} wrote it (run recorded "
+            f"{recorded}, the file is {stored.digest}); register the file the run produced "
+            "or re-run"
+        )
+    return stored
+
+
+def register(
+    repo: GitRepo, request: RegisterRequest, *, now: datetime | None = None
+) -> dict[str, Any]:
+    """Record a new version of ``request.model``; returns the version record (JSON form)."""
+    from gitml.runs.store import get_run
+    from gitml.storage.notes import add_note_lines
+
+    model = check_model_name(request.model)
+    wanted = parse_version(request.version) if request.version is not None else None
+    run = get_run(repo, request.run)
+    if run.get("status") != "completed":
+        raise GitmlError(
+            f"run {run['id']} ({run.get('name')}) is {run.get('status')}; only completed runs "
+            "can be registered as model versions"
+        )
+    artifact = _artifact(repo, run, request.artifact)
+    signature = repo.signature()
+    created = now or datetime.now(UTC)
+    record_id = ids.new_id(int(created.timestamp() * 1000))
+
+    def plan(snap: Snapshot) -> Plan:
+        existing = versions_in(snap, model)
+        if wanted is not None:
+            check_same_scheme(model, wanted, existing)
+            if wanted.text in existing:
+                raise VersionExists(
+                    f"model {model!r} already has version {wanted.text!r} (versions are "
+                    f"immutable); choose another --version or omit it to auto-increment"
+                )
+            version = wanted.text
+        else:
+            version = next_version(model, existing)
+        doc = rec.build_version(
+            record_id=record_id,
+            model=model,
+            version=version,
+            run=run,
+            created=created,
+            author=rec.person(signature.name, signature.email),
+            artifact=artifact.as_dict() if artifact else None,
+            description=request.description,
+            tags=request.tags,
+        )
+        path = rec.version_path(model, version)
+        validate(doc, "model-version", where=path)
+        trailers = [
+            f"Gitml-Model: {model}",
+            f"Gitml-Version: {version}",
+            f"Gitml-Event: {rec.VERSION_CREATED}",
+            f"Gitml-Run: {run['id']}",
+        ]
+        if artifact is not None:
+            trailers.append(f"Gitml-Artifact: {artifact.digest}")
+        message = f"register {model} {version} (run {run['id']} {run.get('name', '')})".rstrip()
+        message += "\n\n" + "\n".join(trailers) + "\n"
+        return Plan({path: codec.dump_bytes(doc)}, message, doc)
+
+    _tip, planned = write_planned(registry_collection(repo), plan)
+    assert planned is not None
+    doc: dict[str, Any] = codec.to_jsonable(planned.result)
+    commit = str(run.get("code", {}).get("commit", ""))
+    if commit:
+        line = (
+            f'{doc["id"]} = {{ model = "{model}", version = "{doc["version"]}", '
+            f'run = "{run["id"]}" }}'
+        )
+        add_note_lines(repo, {commit: [line]}, f"gitml note model {model} {doc['version']}")
+    return doc

@@ -1,0 +1,339 @@
+"""Reading and writing ``refs/gitml/registry``: planned CAS writes and indexed queries.
+
+Writes go through ``write_planned``: a plan (files + commit message) is computed from a
+snapshot of the ref, and committed only on top of that same snapshot; if another writer
+moved the ref meanwhile the plan is recomputed. Sequence numbers and auto-incremented
+versions are therefore assigned without races and without a lock.
+
+Reads use the SQLite index under ``.git/gitml`` (refreshed incrementally from the ref), so a
+query over a model with 10,000 events is one SQL statement, not 10,000 blob reads.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from gitml.errors import RecordNotFound, RefConflict
+from gitml.records import codec
+from gitml.records.schema import validate
+from gitml.registry import records as rec
+from gitml.registry.names import version_sort_key
+from gitml.registry.stagefile import Assignments, Known, Value
+from gitml.storage import REGISTRY_REF
+from gitml.storage.collection import Collection, Snapshot
+from gitml.storage.index import Index
+from gitml.storage.repo import GitRepo
+
+MAX_PLANS = 400
+
+
+def parse_registry_record(path: str, data: bytes) -> dict[str, Any] | None:
+    """Index parser: versions and events, checked with the fast schema validator."""
+    if not path.endswith(".toml"):
+        return None
+    if "/versions/" in path:
+        kind = "model-version"
+    elif "/events/" in path:
+        kind = "stage-event"
+    else:
+        return None
+    doc = codec.loads(data, where=path)
+    validate(doc, kind, where=path)
+    return doc
+
+
+def registry_collection(repo: GitRepo) -> Collection:
+    return Collection(repo, REGISTRY_REF, rec.PREFIX, sharded=False)
+
+
+@dataclass(frozen=True)
+class Plan:
+    files: Mapping[str, bytes]
+    message: str
+    result: Any = None
+
+
+class Replan(Exception):
+    """The ref moved between planning and committing (or while planning): plan again."""
+
+
+def write_planned(
+    collection: Collection, plan: Callable[[Snapshot], Plan | None]
+) -> tuple[str | None, Plan | None]:
+    """Commit what ``plan(snapshot)`` returns on top of that snapshot; ``None`` = nothing."""
+    for attempt in range(MAX_PLANS):
+        snap = collection.snapshot()
+        try:
+            planned = plan(snap)
+            if planned is None or not planned.files:
+                return (str(snap.tip) if snap.tip is not None else None), planned
+
+            def build(
+                current: Snapshot, expected: Snapshot = snap, files: Plan = planned
+            ) -> Mapping[str, bytes | None]:
+                if current.tip != expected.tip:
+                    raise Replan
+                return dict(files.files)
+
+            tip = collection.write(build, planned.message)
+        except Replan:
+            time.sleep(random.uniform(0, min(0.05, 0.0005 * (2 ** min(attempt, 7)))))
+            continue
+        return tip, planned
+    raise RefConflict(f"{collection.ref}: too many concurrent writers; try again")
+
+
+def list_names(snap: Snapshot, path: str) -> list[str]:
+    return snap.listdir(path)
+
+
+def models_in(snap: Snapshot) -> list[str]:
+    return sorted(list_names(snap, rec.PREFIX))
+
+
+def versions_in(snap: Snapshot, model: str) -> list[str]:
+    return [
+        n.removesuffix(".toml")
+        for n in list_names(snap, rec.versions_dir(model))
+        if n.endswith(".toml")
+    ]
+
+
+def last_seq(snap: Snapshot, model: str) -> int:
+    """The model's highest event sequence number in ``snap`` (0 when none)."""
+    buckets = sorted(list_names(snap, rec.events_dir(model)))
+    for bucket in reversed(buckets):
+        seqs = [
+            s
+            for s in map(rec.seq_of_name, list_names(snap, f"{rec.events_dir(model)}/{bucket}"))
+            if s is not None
+        ]
+        if seqs:
+            return max(seqs)
+    return 0
+
+
+def load_version(snap: Snapshot, model: str, version: str) -> dict[str, Any] | None:
+    path = rec.version_path(model, version)
+    data = snap.read(path)
+    if data is None:
+        return None
+    doc = codec.loads(data, where=f"{REGISTRY_REF}:{path}")
+    validate(doc, "model-version", where=f"{REGISTRY_REF}:{path}")
+    return codec.to_jsonable(doc)  # type: ignore[no-any-return]
+
+
+def version_lookup(snap: Snapshot) -> Known:
+    """``known(model, version)`` answered from the snapshot's tree (no scan)."""
+
+    def known(model: str, version: str | None) -> bool:
+        if version is None:
+            return snap.exists(rec.versions_dir(model))
+        return snap.exists(rec.version_path(model, version))
+
+    return known
+
+
+_EVENT = f"kind = '{rec.EVENT_SCHEMA}'"
+_INDEXES = (
+    "CREATE INDEX IF NOT EXISTS registry_event_stage ON records(ref, "
+    "json_extract(doc, '$.model'), json_extract(doc, '$.stage'), json_extract(doc, '$.seq')) "
+    f"WHERE {_EVENT}",
+    "CREATE INDEX IF NOT EXISTS registry_event_commit ON records(ref, "
+    f"json_extract(doc, '$.commit')) WHERE {_EVENT}",
+)
+
+
+def _range(prefix: str) -> list[str]:
+    """Bounds of the paths under ``prefix/`` (a primary-key range scan)."""
+    return [prefix + "/", prefix + "0"]
+
+
+class RegistryIndex:
+    """Indexed queries over the registry collection (use as ``with open_index(repo) as q``).
+
+    Besides the shared records table it keeps two partial expression indexes on stage
+    events, (model, stage, seq) and (commit), so the applied state and the "already
+    applied?" question cost an index seek each, however long the log.
+    """
+
+    def __init__(self, collection: Collection, index: Index) -> None:
+        self.collection = collection
+        self.index = index
+        self._ready = False
+
+    @property
+    def tip(self) -> str | None:
+        return self.index.indexed_tip(self.collection.ref) or None
+
+    def refresh(self) -> None:
+        if not self._ready:
+            conn = self.index.connect()
+            for ddl in _INDEXES:
+                conn.execute(ddl)
+            self._ready = True
+        self.index.refresh(self.collection, parse_registry_record)
+
+    def check_tip(self, snap: Snapshot) -> None:
+        """Refresh; Replan when the index does not show exactly ``snap``."""
+        self.refresh()
+        if self.tip != (str(snap.tip) if snap.tip is not None else None):
+            raise Replan
+
+    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        self.refresh()
+        return list(self.index.connect().execute(sql, [self.collection.ref, *params]))
+
+    def versions(self, model: str) -> list[dict[str, Any]]:
+        """Version records of ``model``, in version order."""
+        rows = self._query(
+            "SELECT doc FROM records WHERE ref=? AND path >= ? AND path < ? AND error IS NULL",
+            _range(rec.versions_dir(model)),
+        )
+        docs = [_json(r[0]) for r in rows]
+        docs.sort(key=lambda d: version_sort_key(str(d["version"])))
+        return docs
+
+    def version_summaries(self) -> list[tuple[str, int, str]]:
+        """(model, number of versions, newest created) of every model."""
+        rows = self._query(
+            "SELECT json_extract(doc, '$.model'), count(*), max(json_extract(doc, '$.created')) "
+            "FROM records WHERE ref=? AND kind=? AND error IS NULL GROUP BY 1 ORDER BY 1",
+            [rec.VERSION_SCHEMA],
+        )
+        return [(str(m), int(n), str(c)) for m, n, c in rows]
+
+    def version_names(self) -> dict[str, list[str]]:
+        """model -> registered versions (every version record: a scan)."""
+        rows = self._query(
+            "SELECT json_extract(doc, '$.model'), json_extract(doc, '$.version') FROM records "
+            "WHERE ref=? AND kind=? AND error IS NULL",
+            [rec.VERSION_SCHEMA],
+        )
+        out: dict[str, list[str]] = {}
+        for model, version in rows:
+            out.setdefault(str(model), []).append(str(version))
+        return out
+
+    def events(self, model: str) -> list[dict[str, Any]]:
+        """Stage events of ``model`` in replay order (seq, then id)."""
+        rows = self._query(
+            "SELECT doc FROM records WHERE ref=? AND path >= ? AND path < ? "
+            "AND error IS NULL ORDER BY path",
+            _range(rec.events_dir(model)),
+        )
+        docs = [_json(r[0]) for r in rows]
+        docs.sort(key=lambda d: (d["seq"], d["id"]))
+        return docs
+
+    def event_rows(self) -> list[tuple[str, dict[str, Any]]]:
+        """(path, doc) of every valid stage event, by path."""
+        rows = self._query(
+            "SELECT path, doc FROM records WHERE ref=? AND kind=? AND error IS NULL ORDER BY path",
+            [rec.EVENT_SCHEMA],
+        )
+        return [(str(p), _json(d)) for p, d in rows]
+
+    def max_seq(self, model: str) -> int:
+        """The model's highest event sequence number (0 when none): one primary-key seek."""
+        [(path,)] = self._query(
+            "SELECT max(path) FROM records WHERE ref=? AND path >= ? AND path < ?",
+            _range(rec.events_dir(model)),
+        )
+        if not path:
+            return 0
+        return rec.seq_of_name(str(path).rsplit("/", 1)[-1]) or 0
+
+    def is_applied(self, commit: str) -> bool:
+        """Whether any event came from ``commit`` (an index seek)."""
+        rows = self._query(
+            "SELECT 1 FROM records INDEXED BY registry_event_commit "
+            f"WHERE ref=? AND {_EVENT} AND json_extract(doc, '$.commit') = ? LIMIT 1",
+            [commit],
+        )
+        return bool(rows)
+
+    def stage_events(self, model: str, stage: str, *, last: bool = False) -> list[dict[str, Any]]:
+        """Events of one stage of one model in replay order (``last``: only the newest)."""
+        order = "DESC LIMIT 1" if last else ""
+        rows = self._query(
+            "SELECT doc FROM records INDEXED BY registry_event_stage "
+            f"WHERE ref=? AND {_EVENT} "
+            "AND json_extract(doc, '$.model') = ? AND json_extract(doc, '$.stage') = ? "
+            f"AND error IS NULL ORDER BY json_extract(doc, '$.seq') {order}",
+            [model, stage],
+        )
+        docs = [_json(r[0]) for r in rows]
+        docs.sort(key=lambda d: (d["seq"], d["id"]))
+        return docs
+
+    def state(
+        self, models: Iterable[str], stages: Iterable[str], terminal: Iterable[str]
+    ) -> Assignments:
+        """Applied assignments of ``models`` by replay: one index seek per model and stage.
+
+        A stage of the ordered list is held by the version of its newest event when that
+        event assigns; a terminal stage holds every version whose newest event assigns it.
+        """
+        final = set(terminal)
+        wanted = list(stages)
+        out: Assignments = {}
+        for model in models:
+            held: dict[str, Value] = {}
+            for stage in wanted:
+                if stage in final:
+                    members: dict[str, bool] = {}
+                    for event in self.stage_events(model, stage):
+                        members[str(event["version"])] = event["action"] == "assign"
+                    chosen = sorted((v for v, on in members.items() if on), key=version_sort_key)
+                    if chosen:
+                        held[stage] = tuple(chosen)
+                else:
+                    newest = self.stage_events(model, stage, last=True)
+                    if newest and newest[0]["action"] == "assign":
+                        held[stage] = str(newest[0]["version"])
+            if held:
+                out[model] = held
+        return out
+
+    def errors(self) -> Iterator[tuple[str, str]]:
+        yield from self.index.errors(self.collection)
+
+
+def _json(text: str) -> dict[str, Any]:
+    import json
+
+    doc: dict[str, Any] = json.loads(text)
+    return doc
+
+
+@contextmanager
+def open_index(repo: GitRepo) -> Iterator[RegistryIndex]:
+    collection = registry_collection(repo)
+    index = Index.for_collection(collection)
+    try:
+        yield RegistryIndex(collection, index)
+    finally:
+        index.close()
+
+
+def get_version(repo: GitRepo, model: str, version: str) -> dict[str, Any]:
+    """A version record; RecordNotFound says how to list what exists."""
+    snap = registry_collection(repo).snapshot()
+    doc = load_version(snap, model, version)
+    if doc is not None:
+        return doc
+    known = versions_in(snap, model)
+    if not known:
+        raise RecordNotFound(
+            f"model {model!r} is not registered; `git ml model ls` lists models, "
+            f"`git ml model register {model} --run RUN` adds one"
+        )
+    raise RecordNotFound(
+        f"model {model!r} has no version {version!r}; `git ml model show {model}` lists its versions"
+    )

@@ -1,0 +1,260 @@
+"""A tracked file's history on a branch, and commits of one file change built in memory.
+
+(Revisions, ancestry and merge bases in general are in ``gitml.storage.history``.)
+
+``file_changes`` walks the first-parent history of a branch (what the branch itself did:
+merges, direct commits), newest first until told to stop, and returns the commits that
+changed one path. ``commit_file`` builds a commit of a single file change on top of a
+parent without touching the work tree or the index; ``create_branch`` and
+``advance_branch`` publish it (the latter by compare-and-swap).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+import pygit2
+
+from gitml.errors import GitmlError, RecordNotFound, RefConflict, UnsupportedRepository
+from gitml.storage.refs import read_ref, update_ref
+from gitml.storage.repo import GitRepo
+from gitml.storage.trees import apply_changes, read_blob
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    email: str
+    time: datetime
+
+
+@dataclass(frozen=True)
+class FileChange:
+    """One first-parent commit that changed the file (``old``/``new``: content or None)."""
+
+    commit: str
+    parents: tuple[str, ...]
+    old: bytes | None
+    new: bytes | None
+    author: Person
+    committer: Person
+    message: str
+
+
+def _when(sig: pygit2.Signature) -> datetime:
+    return datetime.fromtimestamp(sig.time, timezone(timedelta(minutes=sig.offset)))
+
+
+def person(sig: pygit2.Signature) -> Person:
+    return Person(sig.name, sig.email, _when(sig))
+
+
+def _commit(repo: GitRepo, sha: str | pygit2.Oid) -> pygit2.Commit:
+    try:
+        return repo.raw[sha].peel(pygit2.Commit)
+    except (KeyError, ValueError, pygit2.GitError):
+        if repo.raw.is_shallow:
+            raise UnsupportedRepository(
+                f"{repo.workdir_or_gitdir}: commit {sha} is beyond this shallow clone's history; "
+                "run `git fetch --unshallow` (in CI: fetch-depth: 0) and try again"
+            ) from None
+        raise RecordNotFound(f"commit {sha} is not in this repository") from None
+
+
+def find_branch_commit(repo: GitRepo, branch: str) -> str | None:
+    oid = read_ref(repo, f"refs/heads/{branch}")
+    return str(oid) if oid is not None else None
+
+
+def head(repo: GitRepo) -> tuple[str | None, str | None]:
+    """(HEAD commit or None when unborn, branch or None when detached)."""
+    raw = repo.raw
+    if raw.head_is_unborn:
+        return None, None
+    branch = None if raw.head_is_detached else raw.head.shorthand
+    return str(raw.head.target), branch
+
+
+def read_file_at(repo: GitRepo, commit: str, path: str) -> bytes | None:
+    return read_blob(_commit(repo, commit).tree, path)
+
+
+def _blob_id(tree: pygit2.Tree, path: str) -> pygit2.Oid | None:
+    try:
+        entry = tree[path]
+    except KeyError:
+        return None
+    return entry.id if entry.type_str == "blob" else None
+
+
+def shallow_commits(repo: GitRepo) -> frozenset[str]:
+    """The commits whose parents a shallow clone does not have (empty when not shallow)."""
+    if not repo.raw.is_shallow:
+        return frozenset()
+    try:
+        text = (repo.commondir / "shallow").read_text("ascii")
+    except OSError:
+        return frozenset()
+    return frozenset(line.strip() for line in text.splitlines() if line.strip())
+
+
+def file_changes(
+    repo: GitRepo, tip: str, path: str, *, stop: Callable[[str], bool] | None = None
+) -> list[FileChange]:
+    """Commits on ``tip``'s first-parent line that changed ``path``, oldest first.
+
+    The walk goes back from ``tip`` and ends before the first commit for which ``stop``
+    returns true (it is not included), or at the root.
+    """
+    raw = repo.raw
+    found: list[FileChange] = []
+    shallow = shallow_commits(repo)
+    commit = _commit(repo, tip)
+    while True:
+        sha = str(commit.id)
+        if stop is not None and stop(sha):
+            break
+        if sha in shallow:
+            raise UnsupportedRepository(
+                f"{repo.workdir_or_gitdir}: the history of {path} goes beyond this shallow "
+                f"clone's history (commit {sha[:12]}); run `git fetch --unshallow` (in CI: "
+                "fetch-depth: 0, or `git ml fetch --ci`) and try again"
+            )
+        parent = _commit(repo, commit.parent_ids[0]) if commit.parent_ids else None
+        new_id = _blob_id(commit.tree, path)
+        old_id = _blob_id(parent.tree, path) if parent is not None else None
+        if new_id != old_id:
+            found.append(
+                FileChange(
+                    commit=sha,
+                    parents=tuple(str(p) for p in commit.parent_ids),
+                    old=raw[old_id].peel(pygit2.Blob).data if old_id is not None else None,
+                    new=raw[new_id].peel(pygit2.Blob).data if new_id is not None else None,
+                    author=person(commit.author),
+                    committer=person(commit.committer),
+                    message=commit.message,
+                )
+            )
+        if parent is None:
+            break
+        commit = parent
+    found.reverse()
+    return found
+
+
+def last_change(
+    repo: GitRepo, start: str, path: str, *, until: str | None = None, limit: int = 500
+) -> tuple[str, Person] | None:
+    """The newest commit on ``start``'s first-parent line that changed ``path``.
+
+    The walk stops at ``until`` (excluded; e.g. the merge base) or after ``limit`` commits.
+    """
+    commit = _commit(repo, start)
+    for _ in range(limit):
+        if until is not None and str(commit.id) == until:
+            return None
+        parent = _commit(repo, commit.parent_ids[0]) if commit.parent_ids else None
+        old = _blob_id(parent.tree, path) if parent is not None else None
+        if _blob_id(commit.tree, path) != old:
+            return str(commit.id), person(commit.author)
+        if parent is None:
+            return None
+        commit = parent
+    return None
+
+
+def commit_file(repo: GitRepo, parent: str, path: str, data: bytes, message: str) -> str:
+    """A new commit: ``parent`` with ``path`` set to ``data`` (no ref, index or file touched)."""
+    raw = repo.raw
+    base = _commit(repo, parent)
+    tree = apply_changes(raw, base.tree, {path: raw.create_blob(data)})
+    signature = repo.signature()
+    return str(raw.create_commit(None, signature, signature, message, tree, [base.id]))
+
+
+def create_branch(repo: GitRepo, name: str, commit: str) -> str:
+    """Create ``refs/heads/<name>`` at ``commit``; refuses an existing branch."""
+    ref = f"refs/heads/{name}"
+    if not pygit2.reference_is_valid_name(ref):
+        raise GitmlError(
+            f"{name!r} is not a valid branch name; pass another with --branch-name NAME"
+        )
+    if read_ref(repo, ref) is not None:
+        raise GitmlError(
+            f"branch {name!r} already exists; delete it (`git branch -D {name}`) or pass "
+            "--branch-name OTHER-NAME"
+        )
+    try:
+        update_ref(repo, ref, pygit2.Oid(hex=commit), None, f"gitml: create {name}")
+    except RefConflict:
+        raise GitmlError(
+            f"branch {name!r} appeared meanwhile; pass --branch-name OTHER-NAME"
+        ) from None
+    return ref
+
+
+def advance_branch(repo: GitRepo, branch: str, new: str, expected: str, message: str) -> None:
+    """Move ``refs/heads/<branch>`` from ``expected`` to ``new`` (compare-and-swap)."""
+    ref = f"refs/heads/{branch}"
+    update_ref(repo, ref, pygit2.Oid(hex=new), pygit2.Oid(hex=expected), message)
+
+
+def path_is_clean(repo: GitRepo, path: str) -> bool:
+    """True when ``path`` has no staged or unstaged change against HEAD."""
+    try:
+        flags = repo.raw.status_file(path)
+    except (KeyError, pygit2.GitError):
+        return True
+    return flags == pygit2.enums.FileStatus.CURRENT
+
+
+def sync_worktree_file(repo: GitRepo, path: str, data: bytes) -> None:
+    """Write ``path`` in the work tree and stage exactly that content (after a commit of it)."""
+    raw = repo.raw
+    full = repo.workdir / path
+    full.parent.mkdir(parents=True, exist_ok=True)
+    tmp = full.with_name(full.name + ".gitml-tmp")
+    tmp.write_bytes(data)
+    tmp.replace(full)
+    index = raw.index
+    index.read()
+    index.add(path)
+    index.write()
+
+
+@dataclass(frozen=True)
+class RecordChange:
+    """A commit of a collection ref that modified or deleted an existing path."""
+
+    commit: str
+    subject: str
+    status: str
+    path: str
+
+
+def record_changes(repo: GitRepo, ref: str) -> list[RecordChange]:
+    """Every modification or deletion in the history of ``ref`` (against first parents)."""
+    tip = read_ref(repo, ref)
+    if tip is None:
+        return []
+    raw = repo.raw
+    out: list[RecordChange] = []
+    for commit in raw.walk(tip, pygit2.enums.SortMode.TOPOLOGICAL):
+        if not commit.parent_ids:
+            continue
+        parent = _commit(repo, commit.parent_ids[0])
+        diff = parent.tree.diff_to_tree(commit.tree)
+        for delta in diff.deltas:
+            status = delta.status_char()
+            if status in ("D", "M"):
+                out.append(
+                    RecordChange(
+                        str(commit.id),
+                        commit.message.splitlines()[0] if commit.message else "",
+                        "deleted" if status == "D" else "modified",
+                        delta.old_file.path,
+                    )
+                )
+    return out
