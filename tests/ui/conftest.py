@@ -191,6 +191,32 @@ def served(sweep_repo: Path, sweep_env: dict[str, str]) -> Iterator[Served]:
         yield Served(url, sweep_repo, sweep_env)
 
 
+def make_demo_repo(path: Path, env: dict[str, str]) -> Path:
+    """The repository ``git ml demo`` builds: runs, a registered model promoted through a
+    merged branch and applied, and whatever else the demo walks through."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "gitml", "demo", str(path)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if proc.returncode != 0:
+        raise AssertionError(f"git ml demo failed ({proc.returncode}):\n{proc.stderr}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def demo_repo(tmp_path_factory: pytest.TempPathFactory, sweep_env: dict[str, str]) -> Path:
+    return make_demo_repo(tmp_path_factory.mktemp("ui-demo") / "demo", sweep_env)
+
+
+@pytest.fixture(scope="session")
+def served_demo(demo_repo: Path, sweep_env: dict[str, str]) -> Iterator[Served]:
+    with serving(demo_repo) as url:
+        yield Served(url, demo_repo, sweep_env)
+
+
 def ls_json(repo: Path, env: dict[str, str], *args: str) -> list[dict[str, Any]]:
     out = run_git_ml(repo, env, "ls", "--all", "--limit", "0", "--json", *args)
     runs: list[dict[str, Any]] = json.loads(out)

@@ -293,3 +293,23 @@ def test_readme_screenshot_of_the_runs_page(
         runs[1]["id"],
         runs[2]["id"],
     ]
+
+
+def test_registry_pages_show_models_stages_and_lineage(browser: Any, served_demo: Served) -> None:
+    browser.get(served_demo.url + "registry")
+    wait_for(browser, lambda d: css(d, "#models tbody tr"))
+    (row,) = css(browser, "#models tbody tr")
+    assert row.get_attribute("data-model") == "churn"
+    assert "production: 1.1.0" in row.text
+    row.find_element("css selector", "a").click()
+    wait_for(browser, lambda d: css(d, ".timeline-wrap"))
+    bars = css(browser, "svg.timeline g.bar")
+    assert [(b.get_attribute("data-stage"), b.get_attribute("data-version")) for b in bars] == [
+        ("production", "1.1.0")
+    ]
+    versions = [r.get_attribute("data-version") for r in css(browser, "#versions tbody tr")]
+    assert versions == ["1.1.0", "1.0.0"]
+    css(browser, "#versions tbody tr a")[0].click()
+    wait_for(browser, lambda d: css(d, "article.run"))
+    assert css(browser, "h1")[0].text == "churn-b"
+    assert console_errors(browser) == []
