@@ -56,7 +56,10 @@ def ui(
 def report(
     runs: Annotated[
         list[str] | None,
-        typer.Argument(help="Runs to report: ids, id prefixes or names."),
+        typer.Argument(
+            help="Runs to report: ids, id prefixes or names, or model versions "
+            "(NAME:VERSION, NAME@STAGE) for the runs they were registered from."
+        ),
     ] = None,
     where: Annotated[
         str | None,

@@ -52,9 +52,7 @@ def select_runs(
     if refs and where:
         raise UsageError("give runs or --where, not both")
     if refs:
-        from gitml.runs.store import get_run
-
-        ids = list(dict.fromkeys(str(get_run(repo, ref)["id"]) for ref in refs))
+        ids = list(dict.fromkeys(run_of(repo, ref) for ref in refs))
         if len(ids) > MAX_RUNS:
             raise UsageError(f"a report holds at most {MAX_RUNS} runs (got {len(ids)})")
         return ids, len(ids)
@@ -70,7 +68,23 @@ def select_runs(
     return [str(doc["id"]) for doc in reversed(listing.runs)], matched
 
 
-def payload(repo: GitRepo, ids: Sequence[str], matched: int) -> dict[str, Any]:
+def run_of(repo: GitRepo, ref: str) -> str:
+    """The run id ``ref`` names: a run (id, prefix, name) or a model version
+    (``NAME:VERSION``, ``NAME@STAGE``), which stands for the run it was registered from."""
+    if ":" in ref or "@" in ref:
+        from gitml.config import load_settings
+        from gitml.registry.query import parse_ref, resolve
+
+        version = resolve(repo, load_settings(repo.workdir_or_gitdir), parse_ref(ref))
+        return str(version["run"]["id"])
+    from gitml.runs.store import get_run
+
+    return str(get_run(repo, ref)["id"])
+
+
+def payload(
+    repo: GitRepo, ids: Sequence[str], matched: int, title: str | None = None
+) -> dict[str, Any]:
     """The report's data: the comparison of the runs and every run's details."""
     from gitml.ui.runs import comparison, rerun_briefs, run_detail
 
@@ -80,7 +94,7 @@ def payload(repo: GitRepo, ids: Sequence[str], matched: int) -> dict[str, Any]:
         detail["reruns"] = rerun_briefs(repo, run_id)
         details.append(detail)
     return {
-        "title": _title(repo, ids),
+        "title": title or _title(repo, ids),
         "generated": datetime.now(UTC).replace(microsecond=0).isoformat(),
         "matched": matched,
         "comparison": comparison(repo, ids),
@@ -130,4 +144,7 @@ def build_report(
 ) -> Report:
     """A self-contained report of runs named by ``refs`` or matching ``where``."""
     ids, matched = select_runs(repo, refs, where, all_branches)
-    return Report(render(payload(repo, ids, matched)), len(ids), matched)
+    title = None
+    if refs and len(refs) <= 4:
+        title = f"{repo.workdir_or_gitdir.name}: {', '.join(refs)}"
+    return Report(render(payload(repo, ids, matched, title)), len(ids), matched)

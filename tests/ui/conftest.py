@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -217,10 +218,18 @@ def served_demo(demo_repo: Path, sweep_env: dict[str, str]) -> Iterator[Served]:
         yield Served(url, demo_repo, sweep_env)
 
 
+def report_payload(path: Path) -> Any:
+    found = re.search(
+        r'<script type="application/json" id="gitml-report">(.*?)</script>', path.read_text()
+    )
+    assert found is not None
+    return json.loads(found.group(1))
+
+
 def ls_json(repo: Path, env: dict[str, str], *args: str) -> list[dict[str, Any]]:
     out = run_git_ml(repo, env, "ls", "--all", "--limit", "0", "--json", *args)
     runs: list[dict[str, Any]] = json.loads(out)
     return runs
 
 
-__all__ = ["XSS", "XSS_KEY", "Served", "fetch", "git", "ls_json", "serving"]
+__all__ = ["XSS", "XSS_KEY", "Served", "fetch", "git", "ls_json", "report_payload", "serving"]

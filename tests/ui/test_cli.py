@@ -12,12 +12,11 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from tests.conftest import cli
-from tests.ui.conftest import fetch, ls_json
+from tests.ui.conftest import fetch, ls_json, report_payload
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -42,14 +41,6 @@ def ui_process(
         if proc.poll() is None:
             proc.kill()
         proc.communicate(timeout=10)
-
-
-def report_payload(path: Path) -> Any:
-    found = re.search(
-        r'<script type="application/json" id="gitml-report">(.*?)</script>', path.read_text()
-    )
-    assert found is not None
-    return json.loads(found.group(1))
 
 
 def test_ui_serves_until_ctrl_c(sweep_repo: Path, sweep_env: dict[str, str]) -> None:

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
-from tests.ui.conftest import Served, run_git_ml
+import pytest
+
+from tests.conftest import cli
+from tests.ui.conftest import Served, report_payload, run_git_ml
 
 
 def git_ml_json(served: Served, *args: str) -> Any:
@@ -47,3 +51,25 @@ def test_registry_counts_in_the_summary(served_demo: Served) -> None:
     summary = served_demo.json("/api/summary")
     assert summary["models"] == 1
     assert summary["runs"] >= 2
+
+
+def test_report_of_model_versions_holds_their_runs(
+    served_demo: Served, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    versions = {
+        v["version"]: v["run"] for v in served_demo.json("/api/registry/churn")["model"]["versions"]
+    }
+    monkeypatch.chdir(served_demo.repo)
+    target = tmp_path / "promotion.html"
+    result = cli("report", "churn:1.1.0", "churn@production", "churn:1.0.0", "-o", str(target))
+    assert result.exit_code == 0, result.output
+    assert result.stderr == f"wrote {target} (2 runs)\n"
+    payload = report_payload(target)
+    assert [r["id"] for r in payload["comparison"]["runs"]] == [
+        versions["1.1.0"],
+        versions["1.0.0"],
+    ]
+    assert payload["title"] == "demo: churn:1.1.0, churn@production, churn:1.0.0"
+    result = cli("report", "churn:9.9.9", "-o", str(target))
+    assert result.exit_code == 1
+    assert "9.9.9" in result.stderr
