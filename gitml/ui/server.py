@@ -42,6 +42,17 @@ class UiServer(ThreadingHTTPServer):
         self.router: Router = build_router()
         self.verbose = verbose
         super().__init__(address, Handler)
+        self.allowed_hosts = self._allowed_hosts()
+
+    def _allowed_hosts(self) -> frozenset[str] | None:
+        """``Host`` headers a browser sends for this server's own address (None: any, when
+        bound to every interface, where the user chose to be reachable under any name)."""
+        port = self.server_address[1]
+        bound = self.url.split("//", 1)[1].rstrip("/").rsplit(":", 1)[0].lower()
+        if bound in ("0.0.0.0", "[::]"):
+            return None
+        names = {bound, "127.0.0.1", "localhost", "[::1]"}
+        return frozenset(name for n in names for name in (n, f"{n}:{port}"))
 
     @property
     def url(self) -> str:
@@ -95,6 +106,11 @@ class Handler(BaseHTTPRequestHandler):
         try:
             if len(self.path) > MAX_URL:
                 raise HttpError(414, "the URL is too long")
+            host = self.headers.get("Host", "")
+            allowed = self.server.allowed_hosts
+            if allowed is not None and host.lower() not in allowed:
+                # A page elsewhere cannot rebind its own name to this address and read it.
+                raise HttpError(403, f"unexpected Host header {host!r}; open {self.server.url}")
             split = urlsplit(self.path)
             path = split.path or "/"
             found = self.server.router.match(path)

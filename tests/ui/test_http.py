@@ -147,3 +147,20 @@ def test_app_script_is_its_parts_in_one_strict_scope() -> None:
     )
     positions = [script.index(folder.joinpath(part).read_text()) for part in SCRIPT_PARTS]
     assert positions == sorted(positions)
+
+
+def test_requests_for_another_host_name_are_refused(served: Served) -> None:
+    where = urlsplit(served.url)
+    for host in ("evil.example", f"evil.example:{where.port}", "127.0.0.1.nip.io"):
+        conn = http.client.HTTPConnection(where.hostname or "", where.port, timeout=30)
+        conn.request("GET", "/api/runs", headers={"Host": host})
+        response = conn.getresponse()
+        body = response.read()
+        conn.close()
+        assert response.status == 403, host
+        assert "unexpected Host header" in json.loads(body)["error"]["message"]
+    for host in (f"localhost:{where.port}", f"127.0.0.1:{where.port}"):
+        conn = http.client.HTTPConnection(where.hostname or "", where.port, timeout=30)
+        conn.request("GET", "/api/runs", headers={"Host": host})
+        assert conn.getresponse().status == 200
+        conn.close()
