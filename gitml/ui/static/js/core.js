@@ -3,6 +3,8 @@
 const PALETTE = [
   "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
   "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac",
+  "#1f4e79", "#b35c00", "#8c1c1d", "#3b7f7a", "#2e6b28",
+  "#a88a00", "#6f3f67", "#c25b6a", "#5e4434", "#6b6660",
 ];
 const SVG_NS = "http://www.w3.org/2000/svg";
 const STEP_INCRS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1e3, 2e3, 5e3, 1e4, 2e4, 5e4, 1e5, 2e5, 5e5, 1e6, 1e7, 1e8, 1e9];

@@ -179,7 +179,10 @@ function runsPage() {
         let content = cell(col, value);
         if (col === "id" || col === "name") content = h("a", { href: runHref(row.id) }, content);
         if (col === "status") content = statusBadge(value);
-        tr.appendChild(h("td", { class: typeof value === "number" ? "num" : null }, content));
+        const text = cell(col, value);
+        tr.appendChild(h("td", {
+          class: typeof value === "number" ? "num" : null, title: text.length > 40 ? text : null,
+        }, content));
       });
       return tr;
     });
