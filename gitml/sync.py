@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 from gitml.errors import GitmlError
 from gitml.storage import COLLECTION_REFS, NOTES_REF, REF_ROOT, remote_tracking_ref
@@ -57,6 +58,7 @@ class PushReport:
     up_to_date: list[str] = field(default_factory=list)
     attempts: int = 0
     pulls: list[PullReport] = field(default_factory=list)
+    data: dict[str, Any] | None = None  # what went to the data remote first, if one is set
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -65,6 +67,7 @@ class PushReport:
             "up_to_date": [short_name(r) for r in self.up_to_date],
             "attempts": self.attempts,
             "merged": [p.as_dict() for p in self.pulls],
+            "data": self.data,
         }
 
 
@@ -88,9 +91,18 @@ def pull(repo: GitRepo, remote: str = "origin") -> PullReport:
     return report
 
 
-def push_records(repo: GitRepo, remote: str = "origin") -> PushReport:
-    """Push every local gitml ref fast-forward and atomically; on rejection pull and retry."""
+def push_records(repo: GitRepo, remote: str = "origin", *, data: bool = True) -> PushReport:
+    """Push every local gitml ref fast-forward and atomically; on rejection pull and retry.
+
+    With ``data`` and a default data remote configured, the data that HEAD and the records
+    reference goes to the data remote first, so no pushed record names data others
+    cannot fetch.
+    """
     report = PushReport(remote)
+    if data:
+        from gitml.data.share import push_for_records
+
+        report.data = push_for_records(repo)
     for attempt in range(PUSH_ATTEMPTS):
         report.attempts = attempt + 1
         outcome = push(repo, remote, SHARED_REFS)

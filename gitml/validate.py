@@ -13,9 +13,13 @@ from gitml.records.schema import find_errors
 TRACKED_KINDS = {CONFIG_FILE: "config", POLICY_FILE: "policy", STAGES_FILE: "stages"}
 
 
-def kind_of(rel: str) -> str | None:
+def kind_of(rel: str, pointer_dir: str = ".gitml/data") -> str | None:
     """The schema kind of a tracked file, from its path relative to the repository root."""
-    return TRACKED_KINDS.get(rel.replace("\\", "/").removeprefix("./"))
+    rel = rel.replace("\\", "/").removeprefix("./")
+    folder, _, name = rel.rpartition("/")
+    if folder == pointer_dir.rstrip("/") and name.endswith(".toml"):
+        return "pointer"
+    return TRACKED_KINDS.get(rel)
 
 
 def check_text(rel: str, text: str) -> list[str]:
@@ -31,9 +35,12 @@ def check_text(rel: str, text: str) -> list[str]:
 
 
 def default_files(workdir: Path) -> list[str]:
+    """Every gitml file under ``.gitml/`` (settings, policy, stages and data pointers)."""
     folder = workdir / GITML_DIR
     return sorted(
-        f"{GITML_DIR}/{p.name}" for p in folder.glob("*.toml") if kind_of(f"{GITML_DIR}/{p.name}")
+        p.relative_to(workdir).as_posix()
+        for p in folder.rglob("*.toml")
+        if kind_of(p.relative_to(workdir).as_posix())
     )
 
 

@@ -125,3 +125,13 @@ def test_pre_commit_hook_blocks_invalid_stages_file(in_repo: Path) -> None:
         in proc.stderr
     )
     assert git(in_repo, "log", "--format=%s", "-1").strip() == "gitml"
+
+
+def test_validate_checks_data_pointers(in_repo: Path) -> None:
+    assert cli("init").exit_code == 0
+    pointers = in_repo / ".gitml" / "data"
+    pointers.mkdir()
+    (pointers / "train.toml").write_text('schema = "gitml/pointer/1"\nsurprise = 1\n')
+    result = cli("validate")
+    assert result.exit_code == 1
+    assert ".gitml/data/train.toml: " in result.stderr

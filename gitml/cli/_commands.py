@@ -2,7 +2,7 @@
 
 import typer
 
-from gitml.cli import demo, model, project, registry, runs, sync, ui
+from gitml.cli import data, demo, model, project, registry, runs, sync, ui
 
 
 def register(app: typer.Typer) -> None:
@@ -10,6 +10,7 @@ def register(app: typer.Typer) -> None:
     runs.register(app)
     demo.register(app)
     sync.register(app)
+    data.register(app)
     model.register(app)
     registry.register(app)
     ui.register(app)

@@ -8,6 +8,12 @@ from gitml.cli._options import JsonOpt
 from gitml.cli._output import Output
 
 RemoteArg = Annotated[str, typer.Argument(help="The git remote to exchange records with.")]
+NoDataOpt = Annotated[
+    bool,
+    typer.Option(
+        "--no-data", help="Do not push data to the default data remote before the records."
+    ),
+]
 
 
 def _print_pull(out: Output, report: object) -> None:
@@ -37,16 +43,30 @@ def pull(remote: RemoteArg = "origin", json: JsonOpt = False) -> None:
         _print_pull(out, report)
 
 
-def push(remote: RemoteArg = "origin", json: JsonOpt = False) -> None:
+def _print_data(out: Output, data: dict[str, object] | None) -> None:
+    if data is not None and "not_pushed" in data:
+        out.warn(f"data not pushed: {data['not_pushed']}")
+    elif data is not None:
+        out.line(
+            f"data pushed to data remote {data['remote']}: {data['transferred']} object(s), "
+            f"{data['skipped']} already there"
+        )
+        missing = data.get("missing")
+        if isinstance(missing, list) and missing:
+            out.warn(f"{len(missing)} file(s) of the current data are not in the cache")
+
+
+def push(remote: RemoteArg = "origin", no_data: NoDataOpt = False, json: JsonOpt = False) -> None:
     """Push local gitml records to REMOTE (fast-forward, atomic; merges and retries if others pushed)."""
     from gitml.storage.repo import open_repo
     from gitml.sync import push_records, short_name
 
-    report = push_records(open_repo(), remote)
+    report = push_records(open_repo(), remote, data=not no_data)
     out = Output(json)
     if json:
         out.json(report.as_dict())
         return
+    _print_data(out, report.data)
     for pulled in report.pulls:
         _print_pull(out, pulled)
     if report.pushed:
@@ -55,7 +75,7 @@ def push(remote: RemoteArg = "origin", json: JsonOpt = False) -> None:
         out.line(f"{remote} is up to date")
 
 
-def sync(remote: RemoteArg = "origin", json: JsonOpt = False) -> None:
+def sync(remote: RemoteArg = "origin", no_data: NoDataOpt = False, json: JsonOpt = False) -> None:
     """Pull, then push: afterwards REMOTE and this clone hold the same records."""
     from gitml.storage.repo import open_repo
     from gitml.sync import pull as do_pull
@@ -63,12 +83,13 @@ def sync(remote: RemoteArg = "origin", json: JsonOpt = False) -> None:
 
     repo = open_repo()
     pulled = do_pull(repo, remote)
-    pushed = push_records(repo, remote)
+    pushed = push_records(repo, remote, data=not no_data)
     out = Output(json)
     if json:
         out.json({"pull": pulled.as_dict(), "push": pushed.as_dict()})
         return
     _print_pull(out, pulled)
+    _print_data(out, pushed.data)
     if pushed.pushed:
         out.line(f"pushed to {remote}: " + ", ".join(short_name(r) for r in pushed.pushed))
     else:

@@ -17,7 +17,6 @@ import re
 import stat
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
@@ -27,6 +26,8 @@ import xxhash
 from gitml.data.errors import DataError
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     from gitml.data.progress import Progress
 
 ALGORITHM = "xxh3-128"
@@ -247,6 +248,8 @@ def run_parallel(tasks: Sequence[Callable[[], V]], jobs: int | None = None) -> l
     jobs = default_jobs() if jobs is None else max(1, jobs)
     if jobs == 1 or len(tasks) <= 1:
         return [task() for task in tasks]
+    from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+
     pool = ThreadPoolExecutor(max_workers=min(jobs, len(tasks)), thread_name_prefix="gitml")
     try:
         futures: list[Future[V]] = [pool.submit(task) for task in tasks]

@@ -24,13 +24,19 @@ if TYPE_CHECKING:
 SKIP_DIRS = frozenset({".git"})
 
 
-def list_files(root: str | os.PathLike[str], paths: Iterable[str | os.PathLike[str]]) -> list[str]:
+def list_files(
+    root: str | os.PathLike[str],
+    paths: Iterable[str | os.PathLike[str]],
+    *,
+    dirs: list[str] | None = None,
+) -> list[str]:
     """The files under ``paths`` as sorted POSIX paths relative to ``root``.
 
     A directory contributes every regular file below it (``.git`` directories skipped,
     symlinks to files followed, symlinks to directories not descended into); a file
     contributes itself. Paths outside ``root``, missing paths and special files raise
-    ``DataError``.
+    ``DataError``; so does a symlink whose target lies outside ``root`` (its content
+    would not be the repository's). ``dirs``, if given, receives every folder walked.
     """
     base = Path(root).resolve()
     found: set[str] = set()
@@ -45,8 +51,9 @@ def list_files(root: str | os.PathLike[str], paths: Iterable[str | os.PathLike[s
             st = path.stat()
         except FileNotFoundError:
             raise DataError(f"'{given}' does not exist") from None
+        _check_inside(base, path, str(given))
         if stat.S_ISDIR(st.st_mode):
-            found.update(_walk(path, rel.as_posix()))
+            found.update(_walk(path, rel.as_posix(), base, dirs))
         elif stat.S_ISREG(st.st_mode):
             found.add(rel.as_posix())
         else:
@@ -54,10 +61,22 @@ def list_files(root: str | os.PathLike[str], paths: Iterable[str | os.PathLike[s
     return sorted(found)
 
 
-def _walk(directory: Path, rel: str) -> Iterable[str]:
+def _check_inside(base: Path, path: Path, shown: str) -> None:
+    """Raise ``DataError`` if ``path`` resolves (through symlinks) outside ``base``."""
+    target = Path(os.path.realpath(path))
+    if target != base and not target.is_relative_to(base):
+        raise DataError(
+            f"'{shown}' is a symlink to '{target}', outside the work tree '{base}'; "
+            f"copy the data into the repository instead"
+        )
+
+
+def _walk(directory: Path, rel: str, base: Path, dirs: list[str] | None) -> Iterable[str]:
     stack = [(os.fspath(directory), "" if rel == "." else rel + "/")]
     while stack:
         path, prefix = stack.pop()
+        if dirs is not None:
+            dirs.append(prefix[:-1] or ".")
         with os.scandir(path) as entries:
             for entry in entries:
                 name = prefix + entry.name
@@ -65,6 +84,8 @@ def _walk(directory: Path, rel: str) -> Iterable[str]:
                     if entry.name not in SKIP_DIRS:
                         stack.append((entry.path, name + "/"))
                 elif entry.is_file(follow_symlinks=True):
+                    if entry.is_symlink():
+                        _check_inside(base, Path(entry.path), name)
                     yield name
                 elif not entry.is_symlink():
                     raise DataError(f"'{name}' is not a regular file; only files can be tracked")
@@ -77,6 +98,7 @@ class AddResult:
     digests: dict[str, Digest]  # relpath -> digest, for every added file
     rehashed: frozenset[str]  # relpaths whose content was read (the rest hit the stat cache)
     stored: dict[str, StoreMethod]  # relpaths whose content entered the cache, and how
+    recorded: tuple[tuple[str, FileStat, Digest], ...] = ()  # stat-cache entries written
 
 
 def add_files(
@@ -96,6 +118,22 @@ def add_files(
     result = hash_with_cache(root, relpaths, statcache, jobs=jobs, progress=progress, record=False)
     if result.missing:
         raise DataError(f"'{min(result.missing)}' does not exist")
+    return store_hashed(root, result, cache, statcache, jobs=jobs, progress=progress)
+
+
+def store_hashed(
+    root: str | os.PathLike[str],
+    result: HashResult,
+    cache: Cache,
+    statcache: StatCache,
+    *,
+    jobs: int | None = None,
+    progress: Progress | None = None,
+) -> AddResult:
+    """The second half of ``add_files``: store what ``hash_with_cache(record=False)`` found.
+
+    Callers that inspect files between hashing and storing (profiles) use the two halves.
+    """
     prefix = os.fspath(root) + os.sep
     first: dict[Digest, str] = {}
     for rel, digest in result.digests.items():
@@ -111,8 +149,11 @@ def add_files(
     stored: dict[str, StoreMethod] = {
         path[len(prefix) :]: m for path, m in methods.items() if m is not StoreMethod.PRESENT
     }
-    statcache.record(_entries(prefix, result, stored), result.stamp_ns)
-    return AddResult(digests=result.digests, rehashed=result.rehashed, stored=stored)
+    entries = _entries(prefix, result, stored)
+    statcache.record(entries, result.stamp_ns)
+    stamp = result.stamp_ns
+    recorded = tuple(e for e in entries if stamp is not None and e[1].mtime_ns < stamp)
+    return AddResult(result.digests, result.rehashed, stored, recorded)
 
 
 def _entries(

@@ -16,13 +16,14 @@ recently are hashed but not recorded (git "smudges" them), so the next run rehas
 and records them once they are old enough.
 
 Storage: SQLite in WAL mode (readers never block, concurrent writers serialise on the
-write lock). The file is disposable: a corrupt or foreign-version one is recreated.
+write lock). The file is disposable: a corrupt or foreign-version one is recreated. It is
+never fsynced (``synchronous=OFF``): a crash can at worst lose recent entries or leave an
+entry for a stat the file no longer has, and either only costs a rehash.
 """
 
 from __future__ import annotations
 
 import os
-import sqlite3
 import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -34,12 +35,15 @@ from gitml.data.digest import Digest, hash_files_stat
 from gitml.data.errors import DataError
 
 if TYPE_CHECKING:
+    import sqlite3
+
     from gitml.data.progress import Progress
 
 STATCACHE_FILE = "statcache.sqlite"
 STAMP_FILE = "statcache.stamp"
 SCHEMA_VERSION = 1
 _CHUNK = 900  # bound parameters per query, under SQLite's historical limit of 999
+_SCAN_ALL = 4096  # from this many paths on, read the whole table instead
 _DDL = """
 CREATE TABLE IF NOT EXISTS files(
     path TEXT PRIMARY KEY, dev INTEGER NOT NULL, ino INTEGER NOT NULL,
@@ -81,21 +85,37 @@ class StatCache:
         self.state_dir = Path(state_dir)
         self.path = self.state_dir / STATCACHE_FILE
         self._stamp_path = self.state_dir / STAMP_FILE
-        self._db = self._open()
-
-    def _open(self) -> sqlite3.Connection:
+        self._conn: sqlite3.Connection | None = None
         try:
             self.state_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise DataError(f"cannot create '{self.state_dir}': {exc.strerror}") from exc
+
+    @property
+    def _db(self) -> sqlite3.Connection:
+        """The database, opened on first use (a status served by snapshots never needs it)."""
+        if self._conn is None:
+            import sqlite3  # only when the database is used: a snapshot status never is
+
+            try:
+                self._conn = self._open()
+            except sqlite3.OperationalError:  # state folder gone or unwritable: remember nothing
+                self._conn = sqlite3.connect(":memory:", isolation_level=None)
+                self._conn.executescript(_DDL)
+        return self._conn
+
+    def _open(self) -> sqlite3.Connection:
+        import sqlite3
+
         for attempt in (1, 2):
             db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
             try:
                 version = db.execute("PRAGMA user_version").fetchone()[0]
-                if version != SCHEMA_VERSION:
-                    db.execute("DROP TABLE IF EXISTS files")
+                db.execute("PRAGMA synchronous=OFF")  # disposable: never wait for the disk
+                if version == SCHEMA_VERSION:  # set up already: opening writes nothing
+                    return db
+                db.execute("DROP TABLE IF EXISTS files")
                 db.execute("PRAGMA journal_mode=WAL")
-                db.execute("PRAGMA synchronous=NORMAL")
                 db.executescript(_DDL)
                 db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
                 return db
@@ -108,7 +128,9 @@ class StatCache:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def close(self) -> None:
-        self._db.close()
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
 
     def __enter__(self) -> StatCache:
         return self
@@ -142,6 +164,13 @@ class StatCache:
     def _rows(self, relpaths: Sequence[str]) -> dict[str, tuple[Any, ...]]:
         """Raw rows ``(path, dev, ino, size, mtime_ns, ctime_ns, digest)`` by path."""
         found: dict[str, tuple[Any, ...]] = {}
+        if len(relpaths) >= _SCAN_ALL:
+            # One sequential read beats thousands of bound lookups (a whole-dataset status).
+            wanted = set(relpaths)
+            for row in self._db.execute("SELECT * FROM files"):
+                if row[0] in wanted:
+                    found[row[0]] = row
+            return found
         for start in range(0, len(relpaths), _CHUNK):
             chunk = relpaths[start : start + _CHUNK]
             marks = ",".join("?" * len(chunk))

@@ -43,7 +43,9 @@ def prepare(target: Path) -> None:
     target.mkdir(parents=True, exist_ok=True)
     for name in ("train.py", "params.toml", "make_data.py"):
         shutil.copy(PROJECT / name, target / name)
-    (target / ".gitignore").write_text("metrics.json\nmodel.json\n__pycache__/\ndeploy/\n")
+    (target / ".gitignore").write_text(
+        "metrics.json\nmodel.json\n__pycache__/\ndeploy/\ndata-store/\n"
+    )
 
 
 def steps() -> Iterator[Step]:
@@ -51,6 +53,8 @@ def steps() -> Iterator[Step]:
     yield Step(
         "A fresh repository with a small training project.", ("git", "init", "-q", "-b", "main")
     )
+    yield Step("", ("git", "config", "user.name", "gitml demo"))
+    yield Step("", ("git", "config", "user.email", "demo@gitml.invalid"))
     yield Step("Make the training data (deterministic).", (py, "make_data.py"))
     yield Step(
         "Commit the code.", ("git", "add", "train.py", "params.toml", "make_data.py", ".gitignore")
@@ -61,6 +65,17 @@ def steps() -> Iterator[Step]:
     )
     yield Step("The settings are files, reviewed like code.", ("git", "add", ".gitml"))
     yield Step("", ("git", "commit", "-q", "-m", "Set up gitml"))
+    yield Step(
+        "Version the data: content hashed into the cache, a manifest on refs/gitml/data, "
+        "a small pointer file for git, data/ added to .gitignore, a profile of the CSV.",
+        ("gitml", "data", "add", "data"),
+    )
+    yield Step("Git tracks the pointer, not the data.", ("git", "add", ".gitml", ".gitignore"))
+    yield Step("", ("git", "commit", "-q", "-m", "Track the training data"))
+    yield Step(
+        "The dataset, with the profile monitoring will compare against.",
+        ("gitml", "data", "show", "data"),
+    )
     yield Step("Train once without gitml, to see the script work.", (py, "train.py"))
     train = ("-M", "metrics.json", "--", py, "train.py")
     yield Step(
@@ -97,9 +112,35 @@ def steps() -> Iterator[Step]:
             "-metrics.acc",
         ),
     )
-    yield Step("Everything about one run, with its loss curve.", ("gitml", "show", "fast-lr"))
+    yield Step(
+        "Everything about one run, with its loss curve and the data version it read.",
+        ("gitml", "show", "fast-lr"),
+    )
     yield Step("Compare runs side by side.", ("gitml", "compare", "slow-lr", "fast-lr"))
     yield Step("Each run is a line in git log.", ("git", "log", "--notes=gitml", "-1"))
+    yield Step("More data arrives.", (py, "make_data.py", "600"))
+    yield Step(
+        "gitml sees which files changed (one stat per unchanged file).", ("gitml", "data", "status")
+    )
+    yield Step("Record the new version and commit its pointer.", ("gitml", "data", "add", "data"))
+    yield Step("", ("git", "commit", "-q", "-am", "600 rows of training data"))
+    yield Step(
+        "What changed in the data between two commits.", ("gitml", "data", "diff", "HEAD~1", "HEAD")
+    )
+    yield Step(
+        "Share data through a data remote (a folder here; s3://bucket/prefix works too).",
+        ("mkdir", "data-store"),
+    )
+    yield Step("", ("gitml", "data", "remote", "add", "store", "data-store", "--default"))
+    yield Step("", ("gitml", "data", "push"))
+    yield Step("", ("git", "commit", "-q", "-am", "Add a data remote"))
+    yield Step(
+        "Go back in time: check out the first data commit...", ("git", "checkout", "-q", "HEAD~2")
+    )
+    yield Step("...and restore exactly the data it used.", ("gitml", "data", "checkout"))
+    yield Step("", ("gitml", "data", "status"))
+    yield Step("Back to the present.", ("git", "checkout", "-q", "main"))
+    yield Step("", ("gitml", "data", "checkout"))
     yield from registry_steps()
     yield Step(
         "Everything gitml records lives under refs/gitml/* and refs/notes/gitml.",

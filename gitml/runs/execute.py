@@ -21,7 +21,6 @@ from gitml.config import Settings, load_settings
 from gitml.errors import GitmlError, UsageError
 from gitml.records import ids
 from gitml.runs import params as params_mod
-from gitml.runs.digests import path_digest, relative_name
 from gitml.runs.env import capture_env, redact_argv
 from gitml.runs.metrics import (
     MetricEvent,
@@ -118,9 +117,12 @@ def max_file_bytes(settings: Settings) -> int:
 
 
 def checkpoint(ws: Workspace, run_id: str) -> Checkpoint:
+    from gitml.data.run_io import dataset_filter
+
     return create_checkpoint(
         ws.repo,
         max_file_bytes=max_file_bytes(ws.settings),
+        exclude=dataset_filter(ws.repo.workdir),
         message=f"gitml checkpoint for run {run_id}",
     )
 
@@ -142,11 +144,17 @@ def status_of(returncode: int, signals: Sequence[int]) -> Status:
 
 
 def digests(paths: Sequence[str], cwd: Path, workdir: Path) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for text in paths:
-        path = Path(text) if Path(text).is_absolute() else cwd / text
-        out[relative_name(path, workdir)] = path_digest(path)
-    return out
+    """Output digests; the files (and folder listings) are stored in the data cache."""
+    from gitml.data.run_io import output_digests
+
+    return output_digests(workdir, paths, cwd)
+
+
+def input_digests(paths: Sequence[str], cwd: Path, workdir: Path) -> dict[str, str]:
+    """Input datasets as name -> manifest digest (all datasets when ``paths`` is empty)."""
+    from gitml.data.run_io import input_digests as data_inputs
+
+    return data_inputs(workdir, paths, cwd)
 
 
 def metrics_file_events(
@@ -188,7 +196,7 @@ def execute_member(
     repo, settings, cwd = ws.repo, ws.settings, ws.cwd
     new_docs = params_mod.plan_overrides(cwd, ws.params_files, member.assignment)
     run_id = ids.new_id()
-    inputs = digests(request.inputs, cwd, repo.workdir)
+    inputs = input_digests(request.inputs, cwd, repo.workdir)
     metrics_files = tuple(dict.fromkeys((*settings.metrics_files, *request.metrics_files)))
     before = {rel: _stat_key(cwd / rel) for rel in metrics_files}
     spool_dir = repo.state_dir / SPOOL_DIR

@@ -96,6 +96,9 @@ def _in_worktree(
     try:
         with _WORKTREE_LOCK:
             wt_repo = add_worktree(ws.repo, path, base.checkpoint)
+        from gitml.data.run_io import prepare_worktree
+
+        prepare_worktree(wt_repo.workdir)
         wt = Workspace(wt_repo, ws.settings, path / ws.rel_cwd, ws.params_files)
         return execute_member(wt, sup, request, replace(member, code_base=base))
     finally:

@@ -163,13 +163,13 @@ def test_artifacts_travel_through_the_data_remote(
     git(live, "commit", "-q", "-am", "data remote")
     git(live, "remote", "add", "origin", str(remote))
     git(live, "push", "-q", "origin", "main")
-    ok("push")
     pushed = ok_json("model", "push", "churn@production")
     assert pushed["versions"] == ["1.1.0"]
     assert len(pushed["uploaded"]) == 1
     again = ok_json("model", "push", "churn")
     assert len(again["uploaded"]) == 2
     assert len(again["present"]) == 1
+    ok("push")  # records, after the data they reference (artifacts included)
     other = tmp_path / "other"
     git(tmp_path, "clone", "-q", str(remote), str(other))
     monkeypatch.chdir(other)

@@ -1,0 +1,145 @@
+"""The file list of a dataset version: one line per file, stored as one blob.
+
+Format (UTF-8, ``\\n`` line ends, sorted by path, no duplicates)::
+
+    gitml-listing 1
+    xxh3-128:<32 hex>\\t<size>\\t<path relative to the dataset root>
+
+The list is one blob rather than a sharded subtree of small files because every reader
+(status, checkout, diff, push) needs all of it at once: one object read and a split per
+line, instead of hundreds of tree reads. Consecutive versions of a large dataset differ in
+a few lines, and git's pack delta compression stores such a blob as a small delta, which
+is the saving a sharded subtree would have given. The listing is also a content-cache
+object, so data remotes carry it and a status reads it without opening the git database.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from gitml.data.digest import PREFIX, Digest, hash_bytes
+from gitml.data.errors import DataError
+
+MAGIC = b"gitml-listing 1\n"
+_HEX = frozenset("0123456789abcdef")
+_PREFIX_LEN = len(PREFIX)
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One file of a dataset: its path below the dataset root, digest and size."""
+
+    path: str
+    digest: Digest
+    size: int
+
+
+_BAD_REL = re.compile(r"^(?:/|\.\.?(?:/|$))|//|/\.\.?(?:/|$)|/$|[\x00-\x1f\x7f]")
+
+
+def check_relpath(path: str, *, where: str) -> str:
+    """``path`` if it is a clean relative POSIX path that stays below its root.
+
+    Rejects absolute paths, ``.``/``..``/empty components and control characters, with
+    a ``DataError`` naming ``where``.
+    """
+    if not path or _BAD_REL.search(path):
+        raise DataError(
+            f"{where}: path {path!r} must be relative, stay inside its folder (no '..' or "
+            f"'.'), and hold no control characters"
+        )
+    return path
+
+
+def encode(entries: Iterable[Entry], *, where: str = "listing") -> bytes:
+    """The listing blob of ``entries`` (sorted by path here); errors name ``where``."""
+    items = sorted(entries, key=lambda e: e.path)
+    lines = [MAGIC.decode()]
+    previous = None
+    for entry in items:
+        if entry.path == previous:
+            raise DataError(f"{where}: path {entry.path!r} appears twice")
+        previous = entry.path
+        check_relpath(entry.path, where=where)
+        lines.append(f"{entry.digest}\t{entry.size}\t{entry.path}\n")
+    return "".join(lines).encode("utf-8")
+
+
+def digest_of(data: bytes) -> Digest:
+    return hash_bytes(data)
+
+
+def is_listing(data: bytes) -> bool:
+    """Whether ``data`` starts like a listing (the check for directory run outputs)."""
+    return data.startswith(MAGIC)
+
+
+# One pass over the whole text finds any problem a valid listing cannot have: the first
+# two fields hold no '/' or '.', so these can only match inside a path.
+_LINE = re.compile(r"^(xxh3-128:[0-9a-f]{32})\t([0-9]+)\t([^\t\n]+)$", re.MULTILINE)
+_BAD_PATH = re.compile(r"\t(?:/|\.\.?(?:/|\n))|//|/\.\.?(?:/|\n)|/\n|[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def decode(data: bytes, *, where: str) -> list[Entry]:
+    """Parse and validate a listing blob; ``DataError`` names ``where`` and the line."""
+    fast = _decode_fast(data)
+    return fast if fast is not None else _decode_slow(data, where=where)
+
+
+def _decode_fast(data: bytes) -> list[Entry] | None:
+    """The entries of a valid listing, checked with whole-text regexes; else ``None``."""
+    if not data.startswith(MAGIC):
+        return None
+    try:
+        text = data[len(MAGIC) :].decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if (text and not text.endswith("\n")) or _BAD_PATH.search(text):
+        return None
+    rows = _LINE.findall(text)
+    if len(rows) != text.count("\n"):
+        return None
+    paths = [row[2] for row in rows]
+    if any(a >= b for a, b in itertools.pairwise(paths)):
+        return None
+    new_digest = str.__new__
+    return [Entry(path, new_digest(Digest, digest), int(size)) for digest, size, path in rows]
+
+
+def _decode_slow(data: bytes, *, where: str) -> list[Entry]:
+    """Line-by-line parsing that names the first problem (invalid listings only)."""
+    if not data.startswith(MAGIC):
+        raise DataError(f"{where}: not a gitml file listing (missing the 'gitml-listing 1' line)")
+    try:
+        text = data[len(MAGIC) :].decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{where}: not UTF-8 text ({exc.reason})") from None
+    if text and not text.endswith("\n"):
+        raise DataError(f"{where}: truncated (no newline at the end)")
+    entries: list[Entry] = []
+    new_digest = str.__new__
+    previous = ""
+    for number, line in enumerate(text.splitlines(), start=2):
+        parts = line.split("\t", 2)
+        if len(parts) != 3:
+            raise DataError(f"{where}: line {number}: expected 'digest<TAB>size<TAB>path'")
+        digest, size, path = parts
+        if (
+            len(digest) != _PREFIX_LEN + 32
+            or not digest.startswith(PREFIX)
+            or not _HEX.issuperset(digest[_PREFIX_LEN:])
+        ):
+            raise DataError(f"{where}: line {number}: invalid digest {digest!r}")
+        if not size.isdigit():
+            raise DataError(f"{where}: line {number}: invalid size {size!r}")
+        if path <= previous:
+            if path == previous:
+                raise DataError(f"{where}: line {number}: path {path!r} appears twice")
+            raise DataError(f"{where}: line {number}: paths are not sorted")
+        previous = path
+        check_relpath(path, where=f"{where}: line {number}")
+        entries.append(Entry(path, new_digest(Digest, digest), int(size)))
+    return entries

@@ -1,0 +1,149 @@
+"""Pointer files: ``<pointer_dir>/<name>.toml``, tracked by git, one per dataset.
+
+A pointer says where a dataset lives in the work tree and which manifest (by digest) this
+commit uses, with the file count and size for people reading a diff. One small file per
+dataset keeps merges clean: two branches that change different datasets never touch the
+same file, and two that change the same dataset conflict on exactly one line.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from gitml.data.digest import Digest
+from gitml.data.errors import DataError
+from gitml.data.manifest import check_name
+from gitml.errors import InvalidRecord
+from gitml.records import codec
+
+SCHEMA = "gitml/pointer/1"
+SUFFIX = ".toml"
+RESERVED = (".git", ".gitml")
+
+
+def check_data_path(path: str, *, where: str, reserved: tuple[str, ...] = RESERVED) -> str:
+    """A work-tree data path (POSIX, relative) that stays inside the repository.
+
+    Raises ``InvalidRecord`` naming ``where`` for absolute paths, ``..``, ``.``, empty
+    components, control characters and paths inside ``reserved`` folders (by default
+    ``.git`` and ``.gitml``).
+    """
+    parts = path.split("/")
+    if not path or path.startswith("/") or "\\" in path or (len(path) > 1 and path[1] == ":"):
+        problem = "must be a relative path inside the repository, not absolute"
+    elif any(part in ("", ".", "..") for part in parts):
+        problem = "must stay inside the repository (no '..', '.' or empty parts)"
+    elif any(ord(c) < 32 or c == "\x7f" for c in path):
+        problem = "holds control characters"
+    elif parts[0] in reserved:
+        problem = f"is inside {parts[0]}/, which gitml and git own"
+    else:
+        return path
+    raise InvalidRecord(f"{where}: path: {path!r} {problem}")
+
+
+@dataclass(frozen=True, slots=True)
+class Pointer:
+    """A dataset as one commit uses it."""
+
+    name: str
+    path: str
+    manifest: Digest
+    files: int
+    nbytes: int
+
+    def to_doc(self) -> dict[str, Any]:
+        return {
+            "schema": SCHEMA,
+            "path": self.path,
+            "manifest": str(self.manifest),
+            "files": self.files,
+            "bytes": self.nbytes,
+        }
+
+    def dump(self) -> bytes:
+        """Canonical TOML, checked against the schema before it is written."""
+        from gitml.records.schema import validate
+
+        doc = self.to_doc()
+        validate(doc, "pointer", where=f"pointer of dataset '{self.name}'")
+        return codec.dump_bytes(doc)
+
+
+def pointer_file(pointer_dir: str, name: str) -> str:
+    """The pointer's path relative to the repository root."""
+    return f"{pointer_dir.rstrip('/')}/{name}{SUFFIX}"
+
+
+def parse_pointer(data: bytes, *, name: str, where: str) -> Pointer:
+    """A pointer from its bytes; ``InvalidRecord`` names ``where`` and the bad field."""
+    from gitml.records.schema import validate
+
+    doc = codec.loads(data, where=where)
+    if isinstance(doc.get("path"), str):
+        check_data_path(doc["path"], where=where)
+    validate(doc, "pointer", where=where)
+    try:
+        check_name(name)
+    except DataError:
+        raise InvalidRecord(
+            f"{where}: {name!r} is not a valid dataset name; rename the file "
+            f"(letters, digits, '.', '_', '-')"
+        ) from None
+    return Pointer(name, doc["path"], Digest(doc["manifest"]), doc["files"], doc["bytes"])
+
+
+def load_pointers(workdir: Path, pointer_dir: str) -> dict[str, Pointer]:
+    """Every pointer in the work tree, by dataset name (sorted)."""
+    folder = workdir / pointer_dir
+    try:
+        names = sorted(e.name for e in os.scandir(folder) if e.name.endswith(SUFFIX))
+    except FileNotFoundError:
+        return {}
+    except NotADirectoryError:
+        raise DataError(
+            f"'{pointer_dir}' is not a directory; it holds gitml's data pointers"
+        ) from None
+    pointers: dict[str, Pointer] = {}
+    for filename in names:
+        where = f"{pointer_dir}/{filename}"
+        try:
+            data = (folder / filename).read_bytes()
+        except OSError as exc:
+            raise DataError(f"{where}: cannot read: {exc.strerror}") from None
+        name = filename[: -len(SUFFIX)]
+        pointers[name] = parse_pointer(data, name=name, where=where)
+    return pointers
+
+
+def parse_pointers(files: Mapping[str, bytes], pointer_dir: str, rev: str) -> dict[str, Pointer]:
+    """Pointers read from a commit: ``files`` maps file names in the pointer dir to bytes."""
+    pointers: dict[str, Pointer] = {}
+    for filename, data in sorted(files.items()):
+        if filename.endswith(SUFFIX) and "/" not in filename:
+            name = filename[: -len(SUFFIX)]
+            where = f"{rev}:{pointer_dir}/{filename}"
+            pointers[name] = parse_pointer(data, name=name, where=where)
+    return pointers
+
+
+def write_pointer(workdir: Path, pointer_dir: str, pointer: Pointer) -> str:
+    """Write (atomically) the pointer file; returns its repository-relative path."""
+    rel = pointer_file(pointer_dir, pointer.name)
+    write_text_atomic(workdir / rel, pointer.dump())
+    return rel
+
+
+def write_text_atomic(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` through a temporary file and a rename."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_bytes(data)
+        tmp.replace(path)
+    except OSError as exc:
+        raise DataError(f"cannot write '{path}': {exc.strerror}") from None

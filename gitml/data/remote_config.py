@@ -1,0 +1,105 @@
+"""``git ml data remote add/ls/rm``: data remotes in ``.gitml/config.toml``.
+
+A directory URL given relative to the current folder is stored relative to the
+repository root (so every clone resolves it the same way); S3 options are stored beside
+the URL, credentials never are (they come from the usual AWS settings).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from gitml.config import CONFIG_FILE, default_config_doc, load_config_doc, save_config_doc
+from gitml.data.errors import RemoteError
+from gitml.data.workspace import DataWorkspace, resolve_url
+from gitml.errors import ConfigError, UsageError
+
+S3_OPTIONS = ("endpoint_url", "region", "profile")
+
+
+def _is_directory_url(url: str) -> bool:
+    return "://" not in url
+
+
+def normalise_url(ws: DataWorkspace, url: str, cwd: Path) -> str:
+    """A relative directory URL re-expressed relative to the repository root."""
+    if not url:
+        raise UsageError("the data remote URL is empty; give a folder or s3://bucket/prefix")
+    if not _is_directory_url(url) or Path(url).is_absolute():
+        return url
+    full = os.path.normpath(cwd / url)
+    return Path(os.path.relpath(full, ws.workdir)).as_posix()
+
+
+def add_remote(
+    ws: DataWorkspace,
+    name: str,
+    url: str,
+    *,
+    default: bool = False,
+    options: dict[str, Any] | None = None,
+    cwd: Path | None = None,
+) -> dict[str, Any]:
+    """Add data remote ``name``; returns its table as written."""
+    given = {k: v for k, v in (options or {}).items() if v is not None}
+    scheme = url.split("://", 1)[0].lower() if "://" in url else ""
+    if scheme not in ("", "file", "s3"):
+        raise RemoteError(
+            f"unsupported data remote URL '{url}': use a folder, file:///path or s3://bucket/prefix"
+        )
+    if given and scheme != "s3":
+        raise UsageError(
+            f"--{next(iter(given)).replace('_', '-')} applies to s3:// remotes only, not '{url}'"
+        )
+    doc = load_config_doc(ws.workdir) or default_config_doc()
+    data = doc.setdefault("data", {})
+    remotes = data.setdefault("remotes", {})
+    if name in remotes:
+        raise ConfigError(
+            f"{CONFIG_FILE}: data remote '{name}' already exists ({remotes[name].get('url')}); "
+            f"remove it first with `git ml data remote rm {name}`"
+        )
+    table: dict[str, Any] = {"url": normalise_url(ws, url, cwd or Path.cwd()), **given}
+    remotes[name] = table
+    if default or len(remotes) == 1:
+        data["default_remote"] = name
+    save_config_doc(ws.workdir, doc)
+    return table
+
+
+def list_remotes(ws: DataWorkspace) -> list[dict[str, Any]]:
+    settings = ws.settings
+    default = settings.default_remote
+    if default is None and len(settings.data_remotes) == 1:
+        default = settings.data_remotes[0].name
+    rows = []
+    for remote in settings.data_remotes:
+        rows.append(
+            {
+                "name": remote.name,
+                "url": remote.url,
+                "resolved": resolve_url(ws.workdir, remote.url),
+                "default": remote.name == default,
+                **remote.options,
+            }
+        )
+    return rows
+
+
+def remove_remote(ws: DataWorkspace, name: str) -> None:
+    doc = load_config_doc(ws.workdir)
+    remotes = (doc or {}).get("data", {}).get("remotes", {})
+    if doc is None or name not in remotes:
+        known = ", ".join(sorted(remotes)) or "none"
+        raise ConfigError(f"{CONFIG_FILE}: no data remote named '{name}' (configured: {known})")
+    del remotes[name]
+    data = doc["data"]
+    if data.get("default_remote") == name:
+        del data["default_remote"]
+    if not remotes:
+        del data["remotes"]
+    if not data:
+        del doc["data"]
+    save_config_doc(ws.workdir, doc)

@@ -1,0 +1,215 @@
+"""``git ml data push/pull``: move the objects that commits and records need.
+
+Push sends every object the data of the current commit needs (the work tree's pointers
+and HEAD's), and every object that records reference and this cache holds: each manifest
+on ``refs/gitml/data`` with its listing and files, and run outputs. Pull fetches what the
+current pointers need (``all_records`` adds everything recorded), then restores files
+that are missing from the work tree without touching changed ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from gitml.data.digest import Digest
+from gitml.data.errors import DataError
+from gitml.data.listing import decode
+from gitml.data.pointers import Pointer
+from gitml.data.revs import head_commit, pointers_at
+from gitml.data.status import select
+from gitml.data.store import VersionStore, iter_recorded, read_listing_object
+from gitml.data.transfer import TransferReport, pull, push
+from gitml.data.workspace import DataWorkspace
+from gitml.errors import GitmlError
+
+if TYPE_CHECKING:
+    from gitml.data.progress import Progress
+    from gitml.storage.repo import GitRepo
+
+
+@dataclass
+class ShareReport:
+    remote: str
+    url: str
+    transferred: int = 0
+    skipped: int = 0
+    nbytes: int = 0
+    missing: list[str] = field(default_factory=list)  # objects of the current data not here
+    failed: dict[str, str] = field(default_factory=dict)
+    restored: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed and not self.missing
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "remote": self.remote,
+            "url": self.url,
+            "transferred": self.transferred,
+            "skipped": self.skipped,
+            "bytes": self.nbytes,
+            "missing": self.missing,
+            "failed": self.failed,
+            "restored": self.restored,
+        }
+
+
+def current_pointers(ws: DataWorkspace) -> list[Pointer]:
+    """The work tree's pointers and HEAD's (they differ after an uncommitted add)."""
+    found = list(ws.pointers().values())
+    head = head_commit(ws.workdir)
+    if head is not None:
+        found.extend(p for p in pointers_at(ws.workdir, head, ws.pointer_dir).values())
+    return list(dict.fromkeys(found))
+
+
+def _version_objects(
+    store: VersionStore, pointers: Sequence[Pointer], *, where: str
+) -> dict[Digest, str]:
+    """Objects the pointers' versions need, with a path for messages."""
+    need: dict[Digest, str] = {}
+    for pointer in pointers:
+        version = store.load(pointer.name, pointer.manifest, where=where)
+        need.setdefault(version.digest, f"{pointer.name} manifest")
+        need.setdefault(version.manifest.listing, f"{pointer.name} file list")
+        root = pointer.path + "/" if version.manifest.kind == "directory" else ""
+        for entry in version.entries:
+            need.setdefault(entry.digest, root + entry.path if root else pointer.path)
+    return need
+
+
+def recorded_objects(ws: DataWorkspace, store: VersionStore) -> set[Digest]:
+    """Objects that records reference and this clone can name (listings known locally)."""
+    found: set[Digest] = set()
+    for name, digest, _ in iter_recorded(ws):
+        version = store.find(name, digest)
+        if version is not None:
+            found |= version.object_digests()
+        else:
+            found.add(digest)
+    found |= run_output_objects(ws)
+    return found
+
+
+def run_output_objects(ws: DataWorkspace) -> set[Digest]:
+    """Digests of run outputs (a folder output adds its listing's files, when cached)."""
+    from gitml.runs.store import open_index
+    from gitml.storage import RUNS_REF
+    from gitml.storage.refs import read_ref
+
+    if read_ref(ws.repo, RUNS_REF) is None:
+        return set()
+    collection, index = open_index(ws.repo)
+    try:
+        rows = index.rows(collection, "json_extract(doc, '$.outputs') != '{}'")
+    finally:
+        index.close()
+    found: set[Digest] = set()
+    for row in rows:
+        for value in (row.doc.get("outputs") or {}).values():
+            try:
+                digest = Digest(value)
+            except DataError:
+                continue
+            found.add(digest)
+            data = read_listing_object(ws.cache, digest)
+            if data is not None:
+                found |= {e.digest for e in decode(data, where=f"output {digest}")}
+    return found
+
+
+def push_data(
+    ws: DataWorkspace,
+    *,
+    remote: str | None = None,
+    jobs: int | None = None,
+    progress: Progress | None = None,
+) -> ShareReport:
+    """Upload what the current data and the records need and the remote lacks."""
+    store = VersionStore(ws, fetch=False)
+    current = _version_objects(store, current_pointers(ws), where="push")
+    wanted = set(current) | recorded_objects(ws, store)
+    config, data_remote = ws.open_remote(remote)
+    result = push(
+        ws.cache, data_remote, wanted, jobs=jobs or ws.remote_jobs(config), progress=progress
+    )
+    report = _report(config.name, data_remote.url, result)
+    report.missing = sorted(current[d] for d in result.missing if d in current)
+    return report
+
+
+def pull_data(
+    ws: DataWorkspace,
+    targets: Sequence[str] = (),
+    *,
+    remote: str | None = None,
+    all_records: bool = False,
+    jobs: int | None = None,
+    progress: Progress | None = None,
+) -> ShareReport:
+    """Download what the current pointers (or all records) need, then restore missing files."""
+    from gitml.data.checkout import checkout
+
+    store = VersionStore(ws, remote=remote)
+    pointers = select(ws.pointers(), targets)
+    need = _version_objects(store, pointers, where="pull")
+    wanted = set(need)
+    if all_records:
+        wanted |= recorded_objects(ws, store)
+    config, data_remote = ws.open_remote(remote)
+    result = pull(
+        ws.cache, data_remote, wanted, jobs=jobs or ws.remote_jobs(config), progress=progress
+    )
+    report = _report(config.name, data_remote.url, result)
+    report.missing = sorted(need[d] for d in result.missing if d in need)
+    if not report.failed and not report.missing:
+        restored = checkout(ws, targets, remote=remote, jobs=jobs, missing_only=True)
+        report.restored = len(restored.restored)
+    return report
+
+
+def _report(name: str, url: str, result: TransferReport) -> ShareReport:
+    return ShareReport(
+        remote=name,
+        url=url,
+        transferred=len(result.transferred),
+        skipped=len(result.skipped),
+        nbytes=result.nbytes,
+        failed={str(d): msg for d, msg in result.failed.items()},
+    )
+
+
+def push_for_records(repo: GitRepo) -> dict[str, Any] | None:
+    """The data half of ``git ml push``: push data first when a data remote is configured.
+
+    Returns what was pushed (``ShareReport.as_dict``), ``{"not_pushed": reason}`` when data
+    cannot be pushed without a choice from the user, or ``None`` in a bare repository or
+    without data remotes. Raises (so no record is pushed) if the data push fails: records
+    are never published before the data they name.
+    """
+    if repo.is_bare:
+        return None
+    ws = DataWorkspace.of_repo(repo)
+    if not ws.has_remote():
+        return None
+    if ws.settings.default_remote is None and len(ws.settings.data_remotes) > 1:
+        return {
+            "not_pushed": "several data remotes and no default; set one with `git ml data remote "
+            "add NAME URL --default` or push with `git ml data push --remote NAME`"
+        }
+    try:
+        report = push_data(ws)
+    except GitmlError as exc:
+        raise type(exc)(
+            f"{exc} (no records were pushed; fix that, or push records alone "
+            f"with `git ml push --no-data`)"
+        ) from None
+    if report.failed:
+        raise DataError(
+            f"pushing data to data remote '{report.remote}' failed, so no records were pushed: "
+            f"{next(iter(report.failed.values()))}"
+        )
+    return report.as_dict()

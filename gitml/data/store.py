@@ -1,0 +1,287 @@
+"""Dataset versions on ``refs/gitml/data`` and in the content cache.
+
+Every manifest and listing is kept in two places: as records on ``refs/gitml/data``
+(shared with ``git ml push/pull``, readable with ``git show``) and as objects in the
+content cache (shared with ``git ml data push/pull``, readable without the git library).
+A version is looked up in the cache first, then on the ref, then on the default data
+remote; whatever is found is checked against its digest and kept in the cache.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from gitml.data._fileio import create_temp, publish, unlink_quietly
+from gitml.data.cache import OBJECT_MODE, Cache
+from gitml.data.digest import Digest, hash_bytes
+from gitml.data.errors import DataError, RemoteError
+from gitml.data.listing import MAGIC, Entry, decode
+from gitml.data.manifest import Manifest, parse
+from gitml.data.workspace import DataWorkspace
+from gitml.errors import GitmlError
+
+if TYPE_CHECKING:
+    from gitml.storage.collection import Snapshot
+
+PREFIX = "data"
+PROFILES = "profiles"
+MANIFEST_SUFFIX = ".toml"
+LISTING_SUFFIX = ".listing"
+
+
+@dataclass(frozen=True, slots=True)
+class Version:
+    """A resolved dataset version: its manifest, the manifest's digest and the files."""
+
+    digest: Digest
+    manifest: Manifest
+    entries: tuple[Entry, ...]
+
+    def object_digests(self) -> set[Digest]:
+        """Every cache object this version needs: files, listing and manifest."""
+        return {e.digest for e in self.entries} | {self.manifest.listing, self.digest}
+
+
+def put_bytes(cache: Cache, data: bytes) -> Digest:
+    """Store ``data`` as a cache object (atomically); returns its digest."""
+    digest = hash_bytes(data)
+    if cache.has(digest):
+        return digest
+    fd, tmp = create_temp(cache.temp_dir, digest.hex)
+    try:
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            os.fchmod(fd, OBJECT_MODE)
+            if cache.durable:
+                os.fsync(fd)
+        finally:
+            os.close(fd)
+        publish(tmp, cache.path_of(digest))
+    except BaseException:
+        unlink_quietly(tmp)
+        raise
+    return digest
+
+
+def read_object(cache: Cache, digest: Digest) -> bytes | None:
+    """A small cache object's bytes if present and intact (a corrupt one is removed)."""
+    try:
+        data = Path(cache.path_of(digest)).read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise DataError(f"cannot read cache object {digest}: {exc.strerror}") from None
+    if hash_bytes(data) != digest:
+        cache.remove(digest)
+        return None
+    return data
+
+
+def read_listing_object(cache: Cache, digest: Digest) -> bytes | None:
+    """A cache object's bytes if it is a file listing (a folder output), else ``None``.
+
+    Only the first bytes of other objects are read, however large they are.
+    """
+    try:
+        with open(cache.path_of(digest), "rb") as handle:
+            if handle.read(len(MAGIC)) != MAGIC:
+                return None
+    except OSError:
+        return None
+    return read_object(cache, digest)
+
+
+def record_paths(name: str, digest: Digest) -> tuple[str, str]:
+    """``(manifest, listing)`` paths of a version on ``refs/gitml/data``."""
+    from gitml.storage.collection import shard_of
+
+    base = f"{PREFIX}/{name}/{shard_of(digest.hex)}/{digest.hex}"
+    return base + MANIFEST_SUFFIX, base + LISTING_SUFFIX
+
+
+def profile_path(file_digest: Digest) -> str:
+    """Where the profile of a tabular file with this content lives on ``refs/gitml/data``."""
+    from gitml.storage.collection import shard_of
+
+    return f"{PROFILES}/{shard_of(file_digest.hex)}/{file_digest.hex}.toml"
+
+
+class VersionStore:
+    """Reads and writes dataset versions for one workspace."""
+
+    def __init__(self, ws: DataWorkspace, *, remote: str | None = None, fetch: bool = True) -> None:
+        self.ws = ws
+        self.remote_name = remote
+        self.fetch = fetch  # may a missing version be downloaded from the data remote?
+        self._versions: dict[Digest, Version] = {}
+        self._snap: Snapshot | None = None
+
+    # -- reading -------------------------------------------------------------------------
+
+    def load(self, name: str, digest: Digest, *, where: str) -> Version:
+        """The version ``digest`` of dataset ``name``; ``where`` names who asked for it."""
+        found = self._versions.get(digest)
+        if found is None:
+            data = self._manifest_bytes(name, digest, where)
+            manifest = parse(data, where=f"manifest {digest}")
+            listing = self._listing_bytes(manifest, digest, where)
+            entries = tuple(decode(listing, where=f"listing {manifest.listing}"))
+            found = self._versions[digest] = Version(digest, manifest, entries)
+        return found
+
+    def find(self, name: str, digest: Digest) -> Version | None:
+        """``load`` without the remote, ``None`` instead of an error when absent."""
+        try:
+            saved, self.fetch = self.fetch, False
+            try:
+                return self.load(name, digest, where="")
+            finally:
+                self.fetch = saved
+        except DataError:
+            return None
+
+    def _manifest_bytes(self, name: str, digest: Digest, where: str) -> bytes:
+        cache = self.ws.cache
+        data = read_object(cache, digest)
+        if data is None:
+            data = self._from_ref(name, digest, MANIFEST_SUFFIX)
+        if data is None:
+            data = self._from_remote(digest)
+        if data is None:
+            raise DataError(
+                f"{where}: manifest {digest} of dataset '{name}' is in neither "
+                f"{self._places()}; was the pointer edited? Otherwise fetch it with "
+                f"`git ml data pull` or `git ml pull`"
+            )
+        return data
+
+    def _listing_bytes(self, manifest: Manifest, digest: Digest, where: str) -> bytes:
+        data = read_object(self.ws.cache, manifest.listing)
+        if data is None:
+            data = self._from_ref(manifest.name, digest, LISTING_SUFFIX, manifest.listing)
+        if data is None:
+            data = self._from_remote(manifest.listing)
+        if data is None:
+            raise DataError(
+                f"{where}: the file list {manifest.listing} of dataset '{manifest.name}' is "
+                f"in neither {self._places()}; fetch it with `git ml data pull` or `git ml pull`"
+            )
+        return data
+
+    def _places(self) -> str:
+        """Where a version was looked for, for error messages."""
+        if not self.fetch:
+            return "refs/gitml/data nor the local cache (data remotes were not asked)"
+        if not self.ws.has_remote():
+            return "refs/gitml/data, the cache nor a data remote (none is configured)"
+        try:
+            label = f"data remote '{self.ws.remote_config(self.remote_name).name}'"
+        except GitmlError:
+            label = "the data remote"
+        return f"refs/gitml/data, the cache nor {label}"
+
+    def _from_ref(
+        self, name: str, digest: Digest, suffix: str, expected: Digest | None = None
+    ) -> bytes | None:
+        from gitml.storage import DATA_REF
+        from gitml.storage.collection import Collection
+
+        snap = Collection(self.ws.repo, DATA_REF, PREFIX).snapshot()
+        if snap.tip is None:
+            return None
+        manifest_path, listing_path = record_paths(name, digest)
+        path = manifest_path if suffix == MANIFEST_SUFFIX else listing_path
+        data = snap.read(path)
+        if data is None:  # the pointer's file was renamed: look under every dataset name
+            rest = path.split("/", 2)[2]
+            for other in snap.listdir(PREFIX):
+                data = snap.read(f"{PREFIX}/{other}/{rest}")
+                if data is not None:
+                    break
+        want = expected if expected is not None else digest
+        if data is None or hash_bytes(data) != want:
+            return None
+        put_bytes(self.ws.cache, data)
+        return data
+
+    def _from_remote(self, digest: Digest) -> bytes | None:
+        if not self.fetch or not self.ws.has_remote():
+            return None
+        from gitml.data.transfer import pull
+
+        _config, remote = self.ws.open_remote(self.remote_name)
+        report = pull(self.ws.cache, remote, [digest], jobs=1)
+        if report.failed:
+            raise RemoteError(next(iter(report.failed.values())))
+        return read_object(self.ws.cache, digest)
+
+    # -- writing -------------------------------------------------------------------------
+
+    def save(
+        self,
+        versions: Sequence[tuple[Manifest, bytes]],
+        profiles: Mapping[Digest, bytes],
+        message: str,
+    ) -> list[Digest]:
+        """Record manifests (with their listing bytes) and profiles in one commit."""
+        from gitml.storage import DATA_REF
+        from gitml.storage.collection import Collection
+
+        files: dict[str, bytes] = {}
+        digests = []
+        for manifest, listing in versions:
+            put_bytes(self.ws.cache, listing)
+            data = manifest.dump()
+            digest = put_bytes(self.ws.cache, data)
+            manifest_path, listing_path = record_paths(manifest.name, digest)
+            files[manifest_path] = data
+            files[listing_path] = listing
+            digests.append(digest)
+        for file_digest, data in profiles.items():
+            files[profile_path(file_digest)] = data
+        if files:
+            Collection(self.ws.repo, DATA_REF, PREFIX).write(lambda _snap: files, message)
+        return digests
+
+    def has_profile(self, file_digest: Digest) -> bool:
+        return self._snapshot().exists(profile_path(file_digest))
+
+    def read_profile(self, file_digest: Digest) -> bytes | None:
+        return self._snapshot().read(profile_path(file_digest))
+
+    def _snapshot(self) -> Snapshot:
+        """``refs/gitml/data`` as of the first profile lookup (profiles never change)."""
+        from gitml.storage import DATA_REF
+        from gitml.storage.collection import Collection
+
+        if self._snap is None:
+            self._snap = Collection(self.ws.repo, DATA_REF, PREFIX).snapshot()
+        return self._snap
+
+
+def iter_recorded(ws: DataWorkspace) -> Iterator[tuple[str, Digest, bytes]]:
+    """``(name, digest, manifest bytes)`` of every manifest on ``refs/gitml/data``."""
+    from gitml.storage import DATA_REF
+    from gitml.storage.collection import Collection
+
+    collection = Collection(ws.repo, DATA_REF, PREFIX)
+    snap = collection.snapshot()
+    for path, _ in collection.iter_paths():
+        if not path.endswith(MANIFEST_SUFFIX):
+            continue
+        parts = path.split("/")
+        if len(parts) != 4:
+            continue
+        data = snap.read(path)
+        if data is None:
+            continue
+        digest = hash_bytes(data)
+        if digest.hex != parts[3][: -len(MANIFEST_SUFFIX)]:
+            continue
+        yield parts[1], digest, data
