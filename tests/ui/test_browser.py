@@ -313,3 +313,18 @@ def test_registry_pages_show_models_stages_and_lineage(browser: Any, served_demo
     wait_for(browser, lambda d: css(d, "article.run"))
     assert css(browser, "h1")[0].text == "churn-b"
     assert console_errors(browser) == []
+
+
+def test_data_pages_show_versions_diff_and_histograms(browser: Any, served_demo: Served) -> None:
+    browser.get(served_demo.url + "data")
+    wait_for(browser, lambda d: css(d, "#datasets tbody tr"))
+    css(browser, "#datasets tbody tr a")[0].click()
+    wait_for(browser, lambda d: css(d, "#data-versions"))
+    assert len(css(browser, "#data-versions tbody tr")) == 2
+    columns = [c.get_attribute("data-column") for c in css(browser, ".profile")]
+    assert columns == ["x1", "x2", "label"]
+    assert len(css(browser, '.profile[data-column="x1"] svg.bars rect')) == 20
+    css(browser, "#diff-versions")[0].click()
+    wait_for(browser, lambda d: css(d, "#data-diff tr.change-modified"))
+    assert "data/train.csv" in css(browser, "#data-diff tr.change-modified")[0].text
+    assert console_errors(browser) == []
