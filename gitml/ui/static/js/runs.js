@@ -345,9 +345,11 @@ function renderRun(detail, opts) {
     append(codeSection, [button, diffBox]);
   }
 
-  const io = (title, table) => {
+  const io = (title, table, linkData) => {
     const rows = Object.entries(table || {}).sort();
-    return rows.length ? h("div", null, h("h3", null, title), kvTable(rows.map(([k, v]) => [k, code(v)]), "digests")) : null;
+    const label = (k) => (linkData && !REPORT ? h("a", { href: `/data/${encodeURIComponent(k)}` }, k) : k);
+    return rows.length ? h("div", null, h("h3", null, title),
+      kvTable(rows.map(([k, v]) => [label(k), code(v)]), "digests")) : null;
   };
   const env = run.env || {};
   const envRows = Object.entries(env).filter(([k]) => k !== "packages").sort()
@@ -377,7 +379,7 @@ function renderRun(detail, opts) {
     section("Params", kvTable(params.map(([k, v]) => [k, num(v)]), "params")),
     codeSection,
     (Object.keys(run.inputs || {}).length || Object.keys(run.outputs || {}).length)
-      ? section("Inputs and outputs", io("inputs", run.inputs), io("outputs", run.outputs)) : null,
+      ? section("Inputs and outputs", io("inputs", run.inputs, true), io("outputs", run.outputs)) : null,
     envSection);
 }
 
