@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -56,13 +53,6 @@ def put_runs(repo: Path, n: int) -> list[str]:
         runs.put(path, codec.dump_bytes({"id": rid, "n": i}), f"run {rid}")
         paths.append(path)
     return paths
-
-
-@pytest.fixture
-def seeded_remote(remote: Path, repo_with_commit: Path) -> Path:
-    git(repo_with_commit, "remote", "add", "origin", str(remote))
-    git(repo_with_commit, "push", "-q", "origin", "HEAD:refs/heads/main")
-    return remote
 
 
 def test_two_clones_merge_into_the_union(seeded_remote: Path, tmp_path: Path) -> None:
@@ -157,45 +147,6 @@ def test_concurrent_pushes_from_four_clones_lose_nothing(
         assert len(record_paths(c)) == 100
     tips = {git(c, "rev-parse", RUNS_REF) for c in clones}
     assert len(tips) == 1
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture
-def daemon(seeded_remote: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    port = free_port()
-    base = seeded_remote.parent
-    proc = subprocess.Popen(
-        [
-            "git",
-            "daemon",
-            "--reuseaddr",
-            "--listen=127.0.0.1",
-            f"--port={port}",
-            f"--base-path={base}",
-            "--export-all",
-            "--enable=receive-pack",
-            "--informative-errors",
-            str(base),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.time() + 10
-    while time.time() < deadline:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                break
-        time.sleep(0.05)
-    try:
-        yield f"git://127.0.0.1:{port}/{seeded_remote.name}", proc
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 def test_push_and_pull_over_git_daemon(

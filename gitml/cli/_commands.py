@@ -2,7 +2,7 @@
 
 import typer
 
-from gitml.cli import data, demo, model, project, registry, runs, sync, ui
+from gitml.cli import data, demo, model, monitor, project, registry, runs, sync, ui
 
 
 def register(app: typer.Typer) -> None:
@@ -13,4 +13,5 @@ def register(app: typer.Typer) -> None:
     data.register(app)
     model.register(app)
     registry.register(app)
+    monitor.register(app)
     ui.register(app)

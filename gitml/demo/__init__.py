@@ -41,7 +41,7 @@ def prepare(target: Path) -> None:
     if target.exists() and any(target.iterdir()):
         raise GitmlError(f"{target}: the demo needs an empty or new folder; pass another DIR")
     target.mkdir(parents=True, exist_ok=True)
-    for name in ("train.py", "params.toml", "make_data.py"):
+    for name in ("train.py", "params.toml", "make_data.py", "make_serving.py"):
         shutil.copy(PROJECT / name, target / name)
     (target / ".gitignore").write_text(
         "metrics.json\nmodel.json\n__pycache__/\ndeploy/\ndata-store/\n"
@@ -142,6 +142,7 @@ def steps() -> Iterator[Step]:
     yield Step("Back to the present.", ("git", "checkout", "-q", "main"))
     yield Step("", ("gitml", "data", "checkout"))
     yield from registry_steps()
+    yield from monitor_steps()
     yield Step(
         "Everything gitml records lives under refs/gitml/* and refs/notes/gitml.",
         ("git", "for-each-ref", "refs/gitml/", "refs/notes/"),
@@ -211,6 +212,31 @@ def registry_steps() -> Iterator[Step]:
     yield Step(
         "The log is plain git, one readable commit per change.",
         ("git", "log", "-1", "--format=%s%n%n%(trailers:only)", "refs/gitml/registry"),
+    )
+
+
+def monitor_steps(reference: tuple[str, ...] = ()) -> Iterator[Step]:
+    """Observation: serving batches against the training profile, found through lineage."""
+    py = sys.executable
+    check = ("--prediction", "prediction", "--label", "label", *reference)
+    yield Step(
+        "Serving writes batches with its predictions (gitml.monitor.Collector does this in a "
+        "service); here, one like the training data and one drifted.",
+        (py, "make_serving.py"),
+    )
+    yield Step(
+        "Monday's batch against the profile of the data churn@production was trained on "
+        "(version -> run -> input data -> stored profile): no alert.",
+        ("gitml", "monitor", "churn@production", "--data", "serving/monday.csv", *check),
+    )
+    yield Step(
+        "Tuesday's x1 moved by one standard deviation: drift is flagged and the command "
+        "exits 2, so cron or CI can act on it.",
+        ("gitml", "monitor", "churn@production", "--data", "serving/tuesday.csv", *check),
+        expect_fail=True,
+    )
+    yield Step(
+        "Both reports are stored on refs/gitml/monitor.", ("gitml", "monitor", "log", "churn")
     )
 
 

@@ -1,0 +1,250 @@
+"""``git ml monitor`` (serving data against the training profile), ``monitor log`` and ``scan``."""
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from gitml.cli._options import JsonOpt
+from gitml.cli._output import Output
+
+ALERT_EXIT = 2
+FINDING_COLUMNS = ("alert", "kind", "column", "method", "value", "threshold", "message")
+DataOpt = Annotated[
+    Path | None,
+    typer.Option("--data", "-d", help="Serving data: CSV, TSV, Parquet or JSON lines."),
+]
+FormatOpt = Annotated[
+    str,
+    typer.Option("--format", help="Human output: table or markdown."),
+]
+AllOpt = Annotated[
+    bool, typer.Option("--all", "-a", help="Show every finding, not only alerts and the top 20.")
+]
+NoSaveOpt = Annotated[
+    bool, typer.Option("--no-save", help="Do not store the report on refs/gitml/monitor.")
+]
+
+
+def _open() -> tuple[Any, Any]:
+    from gitml.config import load_settings
+    from gitml.storage.repo import open_repo
+
+    repo = open_repo()
+    return repo, load_settings(repo.workdir)
+
+
+def _markdown(doc: dict[str, Any], findings: list[dict[str, Any]]) -> str:
+    verdict = "**ALERT**" if doc["alert"] else "ok"
+    lines = [
+        f"### {doc['kind']} {doc['model']}:{doc['version']}: {verdict}",
+        "",
+        f"{doc['rows']} rows of `{doc['data']}`"
+        + (f" against `{doc['reference']}`" if doc.get("reference") else "")
+        + f"; {doc['alerts']} alert(s).",
+        "",
+        "| alert | kind | column | method | value | threshold | message |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for f in findings:
+        cells = ["⚠" if f["alert"] else "", f["kind"], f"`{f['column']}`", f["method"]]
+        cells += [f"{f['value']:.4g}", f"{f['threshold']:g}", f["message"].replace("|", "\\|")]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _show(doc: dict[str, Any], path: str | None, fmt: str, show_all: bool, json: bool) -> None:
+    out = Output(json)
+    if json:
+        out.json({**_jsonable(doc), "stored": path})
+        return
+    findings = doc["findings"]
+    shown = findings if show_all else [f for i, f in enumerate(findings) if f["alert"] or i < 20]
+    if fmt == "markdown":
+        out.line(_markdown(doc, shown))
+    else:
+        rows = [{**f, "alert": "ALERT" if f["alert"] else ""} for f in shown]
+        out.table(rows, FINDING_COLUMNS, never_truncate=("column", "method"))
+    hidden = len(findings) - len(shown)
+    if hidden:
+        out.info(f"{hidden} more finding(s) within thresholds; --all shows them")
+    verdict = f"ALERT: {doc['alerts']} finding(s) over threshold" if doc["alert"] else "ok"
+    where = f"; report {doc['id']} on refs/gitml/monitor" if path else ""
+    out.info(f"{doc['model']}:{doc['version']}: {doc['rows']} rows, {verdict}{where}")
+
+
+def _jsonable(doc: dict[str, Any]) -> dict[str, Any]:
+    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in doc.items()}
+
+
+def _log(model: str, version: str | None, json: bool) -> None:
+    from gitml.monitor.report import iter_reports, summary
+    from gitml.registry.names import check_model_name
+
+    repo, _settings = _open()
+    rows = [summary(d) for d in iter_reports(repo, check_model_name(model), version)]
+    out = Output(json)
+    if json:
+        out.json(rows)
+        return
+    if not rows:
+        out.info(
+            f"no monitoring reports for {model!r}; `git ml monitor {model} --data FILE` adds one"
+        )
+        return
+    shown = [{**r, "alert": "ALERT" if r["alert"] else "ok"} for r in rows]
+    out.table(shown, ("created", "id", "kind", "version", "rows", "alert", "alerts", "data"))
+
+
+def monitor_cmd(
+    target: Annotated[
+        str,
+        typer.Argument(
+            help="MODEL[@STAGE|:VERSION] (default: the latest version), or `log`.",
+            show_default=False,
+        ),
+    ],
+    model: Annotated[
+        str | None, typer.Argument(help="With `log`: the model whose reports to list.")
+    ] = None,
+    data: DataOpt = None,
+    prediction: Annotated[
+        str | None, typer.Option("--prediction", "-p", help="The prediction column.")
+    ] = None,
+    label: Annotated[
+        str | None,
+        typer.Option("--label", "-l", help="The label column (performance vs training metrics)."),
+    ] = None,
+    reference: Annotated[
+        Path | None,
+        typer.Option(
+            "--reference",
+            "-r",
+            help="Compare with this data file or stored profile instead of the version's "
+            "training data.",
+        ),
+    ] = None,
+    fmt: FormatOpt = "table",
+    show_all: AllOpt = False,
+    no_save: NoSaveOpt = False,
+    json: JsonOpt = False,
+) -> None:
+    """Compare serving data with the training profile; exit 2 on an alert.
+
+    Reports schema skew (missing, new and retyped columns, unseen categories, null rates),
+    feature and prediction drift, and performance against the version's metrics when
+    --label is given. Thresholds come from [monitor] in .gitml/policy.toml.
+    `git ml monitor log MODEL` lists stored reports.
+    """
+    from gitml.errors import UsageError
+
+    if fmt not in ("table", "markdown"):
+        raise UsageError(f"--format {fmt!r}: use table or markdown (or --json)")
+    if target == "log":
+        if model is None:
+            raise UsageError("name the model: git ml monitor log MODEL[:VERSION]")
+        name, _, only = model.partition(":")
+        _log(name, only or None, json)
+        return
+    if model is not None:
+        raise UsageError(f"unexpected argument {model!r}; pass the serving data with --data")
+    if data is None:
+        raise UsageError("--data FILE is required: the serving data to check")
+    from gitml.monitor.check import run_check
+    from gitml.monitor.lineage import reference_profile, version_profile
+    from gitml.monitor.report import build_report, save_report
+    from gitml.monitor.thresholds import load_limits
+    from gitml.registry.query import parse_ref, resolve
+
+    repo, settings = _open()
+    ref = parse_ref(target)
+    version = resolve(repo, settings, ref)
+    ref_doc = reference_profile(reference) if reference else version_profile(repo, version)
+    limits = load_limits(repo.workdir, ref.model)
+    outcome = run_check(
+        ref_doc.profile,
+        data,
+        limits,
+        prediction=prediction,
+        label=label,
+        recorded=version.get("metrics") or {},
+    )
+    options = {k: v for k, v in (("prediction", prediction), ("label", label)) if v}
+    doc = build_report(
+        kind="monitor",
+        model=ref.model,
+        version=version["version"],
+        rows=outcome.rows,
+        findings=outcome.findings,
+        data=str(data),
+        reference=ref_doc.source,
+        metrics=outcome.metrics,
+        options=options,
+    )
+    path = None if no_save else save_report(repo, doc)
+    _show(doc, path, fmt, show_all, json)
+    if doc["alert"]:
+        raise typer.Exit(ALERT_EXIT)
+
+
+def scan_cmd(
+    target: Annotated[
+        str, typer.Argument(help="MODEL:VERSION (or MODEL@STAGE) to scan.", show_default=False)
+    ],
+    data: DataOpt = None,
+    predict: Annotated[
+        str | None,
+        typer.Option(
+            "--predict",
+            help="MODULE:FUNC called with a list of row dicts; returns one prediction (or "
+            "positive-class probability) per row.",
+        ),
+    ] = None,
+    label: Annotated[
+        str | None, typer.Option("--label", "-l", help="The label column (slices, confidence).")
+    ] = None,
+    fmt: FormatOpt = "table",
+    show_all: AllOpt = False,
+    no_save: NoSaveOpt = False,
+    json: JsonOpt = False,
+) -> None:
+    """Pre-promotion checks of a model callable; exit 2 on an alert.
+
+    Determinism (predict twice), batch vs single-row consistency, slices (>= 20 rows) whose
+    performance drops more than 5 %, and overconfidence when probabilities are returned.
+    """
+    from gitml.errors import UsageError
+
+    if fmt not in ("table", "markdown"):
+        raise UsageError(f"--format {fmt!r}: use table or markdown (or --json)")
+    if data is None or predict is None:
+        raise UsageError("--data FILE and --predict MODULE:FUNC are required")
+    from gitml.monitor.report import build_report, save_report
+    from gitml.monitor.scan import load_callable, run_scan
+    from gitml.registry.query import parse_ref, resolve
+
+    repo, settings = _open()
+    ref = parse_ref(target)
+    version = resolve(repo, settings, ref)
+    func = load_callable(predict, repo.workdir)
+    outcome = run_scan(func, data, label=label)
+    options = {k: v for k, v in (("predict", predict), ("label", label)) if v}
+    doc = build_report(
+        kind="scan",
+        model=ref.model,
+        version=version["version"],
+        rows=outcome.rows,
+        findings=outcome.findings,
+        data=str(data),
+        metrics=outcome.metrics,
+        options=options,
+    )
+    path = None if no_save else save_report(repo, doc)
+    _show(doc, path, fmt, show_all, json)
+    if doc["alert"]:
+        raise typer.Exit(ALERT_EXIT)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("monitor")(monitor_cmd)
+    app.command("scan")(scan_cmd)
