@@ -62,6 +62,14 @@ def page_monitor(req: Request) -> Response:
     return html_response(pages.shell("monitor", "Monitoring"))
 
 
+def page_monitor_model(req: Request) -> Response:
+    name = req.params["model"]
+    monitor.model_reports(req.repo(), name)
+    return html_response(
+        pages.shell("monitor-model", f"Monitoring {name}", nav="monitor", model=name)
+    )
+
+
 # --- JSON ------------------------------------------------------------------------------
 
 
@@ -150,6 +158,10 @@ def api_reports(req: Request) -> Response:
     return json_response(monitor.reports(req.repo()))
 
 
+def api_model_reports(req: Request) -> Response:
+    return json_response(monitor.model_reports(req.repo(), req.params["model"]))
+
+
 def api_openapi(req: Request) -> Response:
     return Response(200, openapi_bytes(), "application/json; charset=utf-8")
 
@@ -165,6 +177,7 @@ def build_router() -> Router:
     router.add("page", "/registry", page_registry, "Models")
     router.add("page", "/registry/{model}", page_model, "One model")
     router.add("page", "/monitor", page_monitor, "Monitoring reports")
+    router.add("page", "/monitor/{model}", page_monitor_model, "One model's monitoring")
     router.add("api", "/api/openapi.json", api_openapi, "This API's OpenAPI document")
     router.add("api", "/api/summary", api_summary, "Repository summary")
     router.add("api", "/api/runs", api_runs, "A page of runs")
@@ -179,6 +192,7 @@ def build_router() -> Router:
     router.add("api", "/api/registry", api_models, "Models")
     router.add("api", "/api/registry/{model}", api_model, "One model")
     router.add("api", "/api/monitor", api_reports, "Monitoring reports")
+    router.add("api", "/api/monitor/{model}", api_model_reports, "One model's reports")
     for url in STATIC_FILES:
         router.add("static", url, _static(url), "Front-end file")
     return router

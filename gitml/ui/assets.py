@@ -17,6 +17,7 @@ SCRIPT_PARTS = (
     "compare.js",
     "data.js",
     "registry.js",
+    "monitor.js",
     "main.js",
 )
 

@@ -328,3 +328,22 @@ def test_data_pages_show_versions_diff_and_histograms(browser: Any, served_demo:
     wait_for(browser, lambda d: css(d, "#data-diff tr.change-modified"))
     assert "data/train.csv" in css(browser, "#data-diff tr.change-modified")[0].text
     assert console_errors(browser) == []
+
+
+def test_monitoring_pages_show_verdicts_findings_and_histograms(
+    browser: Any, served_demo: Served
+) -> None:
+    browser.get(served_demo.url + "monitor")
+    wait_for(browser, lambda d: css(d, "#monitor-latest tbody tr"))
+    (latest,) = css(browser, "#monitor-latest tbody tr")
+    assert "ALERT" in latest.text
+    assert len(css(browser, "#monitor-reports tbody tr")) == 2
+    latest.find_element("css selector", "a").click()
+    wait_for(browser, lambda d: css(d, ".profile"))
+    assert len(css(browser, "svg.alert-history rect")) == 2
+    assert len(css(browser, "svg.alert-history rect.bad")) == 1
+    x1 = css(browser, '.profile[data-column="x1"]')[0]
+    assert "alerting" in (x1.get_attribute("class") or "")
+    assert len(x1.find_elements("css selector", "svg.bars rect")) == 20
+    assert css(browser, "table.findings tr.alert")
+    assert console_errors(browser) == []

@@ -1,21 +1,4 @@
-/* Monitoring, the report page and the start: one renderer per page, by <body data-page>. */
-
-/* Monitoring reports (an empty state until the monitoring domain records reports). */
-async function listPage(title, path, key, renderItem) {
-  try {
-    const data = await api(path);
-    const items = data[key] || [];
-    show(h("div", { class: "page-head" }, h("h1", null, title)),
-      items.length ? h("div", { class: "cards" }, items.map(renderItem)) : emptyState(data.empty || "nothing yet"));
-  } catch (err) {
-    show(h("h1", null, title), errorBox(err.message));
-  }
-}
-
-function monitorPage() {
-  return listPage("Monitoring", "/api/monitor", "reports", (r) => section(`${r.model} ${r.version || ""}`,
-    h("p", null, when(r.created))));
-}
+/* The report page and the start: one renderer per page, picked by <body data-page>. */
 
 function reportPage() {
   const data = reportData();
@@ -58,6 +41,7 @@ const PAGES = {
   registry: registryPage,
   model: modelPage,
   monitor: monitorPage,
+  "monitor-model": monitorModelPage,
   report: reportPage,
 };
 const start = PAGES[body.dataset.page];
