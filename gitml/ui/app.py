@@ -86,7 +86,7 @@ def api_summary(req: Request) -> Response:
             "runs": count_runs(repo, all_branches=True),
             "datasets": len(data.datasets(repo)["datasets"]),
             "models": len(registry.models(repo)["models"]),
-            "reports": len(monitor.reports(repo)["reports"]),
+            "reports": monitor.count_reports(repo),
         }
     )
 

@@ -28,6 +28,16 @@ def _models(repo: GitRepo) -> list[str]:
     return sorted(coll.snapshot().listdir(PREFIX))
 
 
+def count_reports(repo: GitRepo) -> int:
+    """How many reports there are (paths only; nothing is parsed)."""
+    from gitml.monitor.report import PREFIX, collection
+
+    coll = collection(repo)
+    if coll.tip() is None:
+        return 0
+    return sum(1 for path, _oid in coll.iter_paths(PREFIX) if path.endswith(".toml"))
+
+
 def reports(repo: GitRepo) -> dict[str, Any]:
     """Every model's reports (summaries, newest first) and each model's latest."""
     from gitml.monitor.report import iter_reports, summary

@@ -40,3 +40,8 @@ def test_unknown_model_has_no_reports(served_demo: Served) -> None:
     assert "no monitoring reports for model 'nope'" in json.loads(body)["error"]["message"]
     assert served_demo.get("/monitor/nope")[0] == 404
     assert served_demo.get("/monitor/churn")[0] == 200
+
+
+def test_summary_counts_every_collection(served_demo: Served) -> None:
+    summary = served_demo.json("/api/summary")
+    assert (summary["datasets"], summary["models"], summary["reports"]) == (1, 1, 2)
