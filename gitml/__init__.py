@@ -16,6 +16,7 @@ _API = frozenset(
         "log_artifact",
         "log_metric",
         "log_metrics",
+        "log_model",
         "log_param",
         "log_params",
         "set_tag",
@@ -25,6 +26,10 @@ _API = frozenset(
 
 
 def __getattr__(name: str) -> Any:
+    if name == "models":
+        import importlib
+
+        return importlib.import_module("gitml.models")
     if name in _API:
         from gitml import tracking
 

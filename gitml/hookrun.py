@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from gitml.errors import GitmlError
 from gitml.storage.repo import GitRepo, open_repo
-from gitml.validate import check_text, kind_of
+
+if TYPE_CHECKING:
+    from gitml.governance.check import CheckReport
 
 
-def check_staged_files(repo: GitRepo) -> list[str]:
-    """Schema problems in the staged versions of gitml's tracked files."""
-    staged = repo.git("diff", "--cached", "--name-only", "--diff-filter=AM").stdout.split("\n")
-    problems: list[str] = []
-    for rel in staged:
-        if kind_of(rel) is not None:
-            problems.extend(check_text(rel, repo.git("show", f":{rel}").stdout))
-    return problems
+def _check_lines(report: CheckReport) -> list[str]:
+    return [f.line() for f in report.errors]
 
 
 def record_rewrites(repo: GitRepo, command: str, stdin: str) -> None:
@@ -29,12 +27,19 @@ def record_rewrites(repo: GitRepo, command: str, stdin: str) -> None:
 
 def run_hook(name: str, args: list[str], stdin: str = "") -> list[str]:
     """Run hook ``name``; returns the problems that must block git (empty: go ahead)."""
+    import os
+
+    from gitml.config import load_settings
+    from gitml.governance import check
+
     repo = open_repo()
     if name == "pre-commit":
-        return check_staged_files(repo)
+        return _check_lines(check.check_staged(repo, load_settings(repo.workdir), dict(os.environ)))
     if name == "post-rewrite":
         record_rewrites(repo, args[0] if args else "rebase", stdin)
         return []
     if name == "pre-push":
-        return []
+        remote = args[0] if args else "origin"
+        settings = load_settings(repo.workdir)
+        return _check_lines(check.check_push(repo, settings, stdin, dict(os.environ), remote))
     raise GitmlError(f"unknown hook {name!r}; gitml installs pre-commit, pre-push and post-rewrite")

@@ -2,7 +2,8 @@
 
 Only this package imports typer, and only when a command needs it: ``git ml run``
 goes through a typer-free parser first (``_fastrun``) because typer's import alone
-would take a third of the run-overhead budget. Anything that parser does not accept
+would take a third of the run-overhead budget; ``check --staged`` (and the pre-commit
+hook) answers the common nothing-to-check case the same way (``governance.fastcheck``). Anything that parser does not accept
 (help, typos, bad values) falls through to the typer app in ``_app``.
 """
 
@@ -25,6 +26,12 @@ def main(argv: list[str] | None = None) -> int:
         from gitml.cli._fastrun import run_fast
 
         code = run_fast(args[1:])
+        if code is not None:
+            return code
+    if args in (["check", "--staged"], ["hook", "pre-commit"]):
+        from gitml.governance.fastcheck import staged_fast
+
+        code = staged_fast()
         if code is not None:
             return code
     from gitml.cli._app import main as typer_main

@@ -2,7 +2,7 @@
 
 import typer
 
-from gitml.cli import data, demo, model, monitor, project, registry, runs, sync, ui
+from gitml.cli import check, data, demo, model, monitor, project, registry, runs, sync, ui
 
 
 def register(app: typer.Typer) -> None:
@@ -14,4 +14,5 @@ def register(app: typer.Typer) -> None:
     model.register(app)
     registry.register(app)
     monitor.register(app)
+    check.register(app)
     ui.register(app)

@@ -1,4 +1,4 @@
-"""``git ml model register|ls|show|history|get``."""
+"""``git ml model register|ls|show|history|get|validate|card``."""
 
 from pathlib import Path
 from typing import Annotated, Any
@@ -10,7 +10,8 @@ from gitml.cli._output import Output
 
 model_app = typer.Typer(
     name="model",
-    help="Registered model versions: register, list, show, history and get artifacts.",
+    help="Registered model versions: register, list, show, history, get packages, validate "
+    "input and write model cards.",
     no_args_is_help=True,
 )
 NameArg = Annotated[str, typer.Argument(help="The model name.", show_default=False)]
@@ -72,6 +73,14 @@ def register_cmd(
     tag: Annotated[
         list[str] | None, typer.Option("--tag", "-t", help="A tag KEY=VALUE (repeatable).")
     ] = None,
+    signature_from: Annotated[
+        Path | None,
+        typer.Option(
+            "--signature-from",
+            help="Infer the input signature from this example data file (CSV, Parquet, JSONL) "
+            "or read it from a signature .json.",
+        ),
+    ] = None,
     json: JsonOpt = False,
 ) -> None:
     """Register a version of model NAME from a run (code, params, metrics, data, artifact)."""
@@ -87,6 +96,7 @@ def register_cmd(
         version=version,
         description=description,
         tags=dict(parse_tag(t) for t in tag or ()),
+        signature_from=signature_from,
     )
     doc = do_register(open_repo(), request)
     out = Output(json)
@@ -236,16 +246,37 @@ def get_cmd(
         typer.Argument(help="NAME@STAGE, NAME:VERSION or NAME (the latest version)."),
     ],
     to: Annotated[
-        Path | None, typer.Option("--to", help="Copy the artifact into this folder.")
+        Path | None,
+        typer.Option(
+            "--to", help="Write a package here: the artifact and gitml-model.toml (+ MLmodel)."
+        ),
     ] = None,
+    fmt: Annotated[
+        str,
+        typer.Option("--format", help="Package format with --to: gitml or mlflow (adds MLmodel)."),
+    ] = "gitml",
     json: JsonOpt = False,
 ) -> None:
-    """Print the path of a version's artifact, verified against its digest."""
+    """Print the path of a version's artifact, verified; with --to, write a model package."""
+    from gitml.models.package import check_format, write_package
     from gitml.registry.deploy import get_artifact
 
+    check_format(fmt)
     repo, settings = _settings_repo()
-    result = get_artifact(repo, settings, ref, to=to)
     out = Output(json)
+    if to is not None:
+        package = write_package(repo, settings, ref, to, fmt=fmt)
+        if json:
+            out.json(package)
+            return
+        out.line(package["path"])
+        art = package["artifact"]
+        out.info(
+            f"{package['name']} {package['version']}: {art['digest']} ({_size(art['size'])}) "
+            f"verified; wrote {', '.join(package['files'])}"
+        )
+        return
+    result = get_artifact(repo, settings, ref)
     if json:
         out.json(result)
         return
@@ -254,6 +285,76 @@ def get_cmd(
         f"{result['model']} {result['version']}: {result['digest']} "
         f"({_size(result['size'])}) verified"
     )
+
+
+@model_app.command("validate")
+def validate_cmd(
+    ref: Annotated[
+        str,
+        typer.Argument(help="NAME@STAGE, NAME:VERSION, NAME, or a package folder (--to DIR)."),
+    ],
+    data: Annotated[
+        Path, typer.Option("--data", help="The input data to check (CSV, Parquet, JSONL).")
+    ],
+    json: JsonOpt = False,
+) -> None:
+    """Check input data against a model's signature: missing, extra, mistyped, out of range."""
+    from gitml.models.check import check_frame, errors
+    from gitml.models.package import PackageError, read_package
+    from gitml.models.signature import read_table
+
+    if Path(ref).is_dir():
+        signature = read_package(ref).get("signature")
+        label = ref
+    else:
+        from gitml.registry.query import parse_ref, resolve
+
+        repo, settings = _settings_repo()
+        doc = resolve(repo, settings, parse_ref(ref))
+        signature = doc.get("signature")
+        label = f"{doc['model']} {doc['version']}"
+    if not signature:
+        raise PackageError(
+            f"{label} has no signature; register it with `gitml.log_model(..., "
+            "input_example=...)` or `git ml model register ... --signature-from FILE`"
+        )
+    problems = check_frame(read_table(data), signature)
+    out = Output(json)
+    if json:
+        out.json({"model": label, "data": str(data), "problems": [p.as_dict() for p in problems]})
+    else:
+        for problem in problems:
+            (out.error if problem.severity == "error" else out.warn)(problem.message)
+        if not problems:
+            out.line(f"{data}: conforms to the signature of {label}")
+    if errors(problems):
+        raise typer.Exit(1)
+
+
+@model_app.command("card")
+def card_cmd(
+    ref: Annotated[str, typer.Argument(help="NAME:VERSION, NAME@STAGE or NAME (latest).")],
+    fmt: Annotated[str, typer.Option("--format", help="markdown or html.")] = "markdown",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the card to this file.")
+    ] = None,
+    json: JsonOpt = False,
+) -> None:
+    """A model card: description, lineage, metrics, environment, promotions, monitoring."""
+    from gitml.models.card import build_card, render
+
+    repo, settings = _settings_repo()
+    card = build_card(repo, settings, ref)
+    out = Output(json)
+    if json:
+        out.json(card)
+        return
+    text = render(card, fmt)
+    if output is None:
+        typer.echo(text, nl=False)
+        return
+    output.write_text(text, encoding="utf-8")
+    out.info(f"wrote {output}")
 
 
 @model_app.command("push")

@@ -43,8 +43,9 @@ def prepare(target: Path) -> None:
     target.mkdir(parents=True, exist_ok=True)
     for name in ("train.py", "params.toml", "make_data.py", "make_serving.py"):
         shutil.copy(PROJECT / name, target / name)
+    shutil.copy(PROJECT / "policy.toml", target / "demo-policy.toml")
     (target / ".gitignore").write_text(
-        "metrics.json\nmodel.json\n__pycache__/\ndeploy/\ndata-store/\n"
+        "metrics.json\nmodel.json\n__pycache__/\ndeploy/\ndata-store/\ndemo-policy.toml\n"
     )
 
 
@@ -190,6 +191,7 @@ def registry_steps() -> Iterator[Step]:
         ("gitml", "registry", "apply"),
     )
     yield Step("Applying again changes nothing.", ("gitml", "registry", "apply"))
+    yield from governance_steps()
     yield Step(
         "Promoting a version that was never registered is refused.",
         ("gitml", "promote", "churn", "9.9.9", "production"),
@@ -203,8 +205,21 @@ def registry_steps() -> Iterator[Step]:
         "Who changed which stage, when, from which commit.", ("gitml", "model", "history", "churn")
     )
     yield Step(
-        "Deployment fetches the production artifact, verified against its digest.",
-        ("gitml", "model", "get", "churn@production", "--to", "deploy"),
+        "Deployment fetches the production artifact, verified against its digest, as a "
+        "self-describing package (gitml-model.toml; --format mlflow adds MLmodel and "
+        "requirements.txt).",
+        ("gitml", "model", "get", "churn@production", "--to", "deploy", "--format", "mlflow"),
+    )
+    yield Step("", ("cat", "deploy/MLmodel"))
+    yield Step(
+        "Scoring data is checked against the signature train.py logged: the training file "
+        "still has its label column, which the model does not take.",
+        ("gitml", "model", "validate", "churn@production", "--data", "data/train.csv"),
+        expect_fail=True,
+    )
+    yield Step(
+        "A model card for review and audit: lineage, metrics, environment, promotions.",
+        ("gitml", "model", "card", "churn:1.1.0"),
     )
     yield Step(
         "The applied log matches main's history of stages.toml.", ("gitml", "registry", "verify")
@@ -238,6 +253,43 @@ def monitor_steps(reference: tuple[str, ...] = ()) -> Iterator[Step]:
     yield Step(
         "Both reports are stored on refs/gitml/monitor.", ("gitml", "monitor", "log", "churn")
     )
+
+
+def governance_steps() -> Iterator[Step]:
+    """Policy as code: one promotion the policy refuses, one it lets through."""
+    yield Step(
+        "Governance: a policy, reviewed like code (production only after staging).",
+        ("cp", "demo-policy.toml", ".gitml/policy.toml"),
+    )
+    yield Step("", ("git", "commit", "-q", "-m", "Add a promotion policy", ".gitml/policy.toml"))
+    yield Step(
+        "Straight to production is refused: 1.0.0 never was in staging.",
+        ("gitml", "promote", "churn", "1.0.0", "production"),
+        expect_fail=True,
+    )
+    yield Step(
+        "Staging first, on a branch for review.",
+        ("gitml", "promote", "churn", "1.0.0", "staging", "--branch"),
+    )
+    yield Step("", ("git", "switch", "-q", "promote/churn-1.0.0-staging"))
+    yield Step(
+        "The pull-request check CI posts (candidate vs current, every finding).",
+        ("gitml", "check", "--base", "main", "--format", "markdown"),
+    )
+    yield Step("", ("git", "switch", "-q", "main"))
+    yield Step(
+        "Merge it; `registry apply` re-runs every check before recording it.",
+        (
+            "git",
+            "merge",
+            "-q",
+            "--no-ff",
+            "promote/churn-1.0.0-staging",
+            "-m",
+            "Merge: stage 1.0.0",
+        ),
+    )
+    yield Step("", ("gitml", "registry", "apply"))
 
 
 def run_demo(target: Path, run: Callable[[Step], int]) -> None:

@@ -101,6 +101,27 @@ def check_tip(
     check_versions(parsed.assignments, versions, where=f"{STAGES_FILE} (commit {tip[:12]})")
 
 
+def refuse_violations(
+    repo: GitRepo,
+    settings: Settings,
+    events: list[dict[str, Any]],
+    snap: Snapshot,
+    env: Mapping[str, str],
+) -> None:
+    """Re-run every check on the promotions about to be applied (hooks can be skipped)."""
+    from gitml.errors import CheckFailed
+    from gitml.governance.promotions import check_events
+
+    failed = check_events(repo, settings, events, snap, env)
+    if failed:
+        lines = "\n".join(f"  {f.line()}" for f in failed)
+        raise CheckFailed(
+            f"registry apply refuses {len(failed)} policy violation(s) on "
+            f"{settings.default_branch!r}; nothing was applied:\n{lines}\n"
+            f"revert the change of {STAGES_FILE} (`git revert <commit>`) or fix it, then apply again"
+        )
+
+
 def _origin(event: Mapping[str, Any]) -> str:
     kind = "merge" if event["source"] == "merge" else "commit"
     return f"{kind} {str(event['commit'])[:7]}"
@@ -166,6 +187,7 @@ def apply(repo: GitRepo, settings: Settings, env: Mapping[str, str]) -> ApplyRep
         report.skipped = derivation.skipped
         if not derivation.events:
             return None
+        refuse_violations(repo, settings, derivation.events, snap, env)
         files: dict[str, bytes] = {}
         for event in derivation.events:
             path = rec.event_path(event["model"], event["seq"], event["id"])

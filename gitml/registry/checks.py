@@ -126,7 +126,27 @@ def rule_has_artifact(_repo: GitRepo, p: Proposal) -> list[Finding]:
     ]
 
 
-RULES: list[Rule] = [rule_known_stage, rule_not_archived, rule_clean_code, rule_has_artifact]
+def rule_policy(repo: GitRepo, p: Proposal) -> list[Finding]:
+    """The rules of ``.gitml/policy.toml`` in the work tree (``gitml.governance.rules``)."""
+    if p.action != "promote":
+        return []
+    from gitml.governance.policy import policy_at
+    from gitml.governance.promotions import held_stages
+    from gitml.governance.rules import Context, policy_findings
+
+    policy = policy_at(repo, None)
+    if not policy:
+        return []
+    return policy_findings(repo, p, policy, Context(None, {}, held_stages(repo, p.model)))
+
+
+RULES: list[Rule] = [
+    rule_known_stage,
+    rule_not_archived,
+    rule_clean_code,
+    rule_has_artifact,
+    rule_policy,
+]
 
 
 def check_promotion(repo: GitRepo, proposal: Proposal) -> list[Finding]:
@@ -136,6 +156,11 @@ def check_promotion(repo: GitRepo, proposal: Proposal) -> list[Finding]:
         findings.extend(rule(repo, proposal))
     findings.sort(key=lambda f: f.severity != "error")
     return findings
+
+
+def check_structure(repo: GitRepo, proposal: Proposal) -> list[Finding]:
+    """The findings of every rule but the policy (its caller judges the policy itself)."""
+    return [f for rule in RULES if rule is not rule_policy for f in rule(repo, proposal)]
 
 
 def errors(findings: list[Finding]) -> list[Finding]:

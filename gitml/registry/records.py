@@ -73,6 +73,7 @@ def build_version(
     artifact: Mapping[str, Any] | None = None,
     description: str | None = None,
     tags: Mapping[str, str] | None = None,
+    package: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """A version record linking the run (code, params, metrics, data) and the artifact."""
     code = run.get("code", {})
@@ -99,6 +100,9 @@ def build_version(
         "outputs": dict(run.get("outputs") or {}),
         "artifact": dict(artifact) if artifact else None,
     }
+    for key in ("flavor", "signature", "requirements", "python"):
+        if package and package.get(key) is not None:
+            doc[key] = package[key]
     return dict(codec.canonical(doc))
 
 

@@ -36,6 +36,7 @@ class RegisterRequest:
     version: str | None = None
     description: str | None = None
     tags: Mapping[str, str] = field(default_factory=dict)
+    signature_from: Path | None = None
 
 
 def _relative(repo: GitRepo, path: Path) -> str:
@@ -70,6 +71,55 @@ def _artifact(
     return stored
 
 
+def package_info(
+    repo: GitRepo, run: Mapping[str, Any], signature_from: Path | None
+) -> dict[str, Any]:
+    """Flavor, signature, requirements and Python version of the model a run logged.
+
+    ``gitml.log_model`` leaves them in the run's ``gitml.model`` tag; ``signature_from``
+    (an example data file or a signature JSON) overrides the signature; requirements
+    default to the run's recorded packages, pinned.
+    """
+    import json
+
+    from gitml.models import signature as sig
+    from gitml.runs.store import read_packages
+    from gitml.tracking import MODEL_TAG
+
+    logged: dict[str, Any] = {}
+    raw = (run.get("tags") or {}).get(MODEL_TAG)
+    if raw:
+        try:
+            loaded = json.loads(raw)
+        except ValueError:
+            loaded = None
+        if not isinstance(loaded, dict):
+            raise GitmlError(
+                f"run {run['id']}: tag {MODEL_TAG} is not the JSON gitml.log_model writes; "
+                "remove the tag or log the model again"
+            )
+        logged = loaded
+    if signature_from is not None:
+        logged["signature"] = sig.from_file(signature_from)
+    signature = logged.get("signature")
+    if signature and signature["inputs"] and signature["inputs"][0].get("type") != "tensor":
+        from gitml.models.lineage import training_ranges
+
+        numeric = {"integer", "long", "float", "double"}
+        wanted = {s["name"] for s in signature["inputs"] if s.get("type") in numeric}
+        ranges = training_ranges(repo, run.get("inputs") or {})
+        profile = dict(signature.get("profile") or {})
+        profile.update({col: r for col, r in ranges.items() if col in wanted})
+        if profile:
+            signature["profile"] = profile
+    if logged.get("requirements") is None:
+        packages = read_packages(repo, run)
+        logged["requirements"] = packages or None
+    logged["python"] = (run.get("env") or {}).get("python")
+    logged.pop("path", None)
+    return logged
+
+
 def register(
     repo: GitRepo, request: RegisterRequest, *, now: datetime | None = None
 ) -> dict[str, Any]:
@@ -86,6 +136,7 @@ def register(
             "can be registered as model versions"
         )
     artifact = _artifact(repo, run, request.artifact)
+    package = package_info(repo, run, request.signature_from)
     signature = repo.signature()
     created = now or datetime.now(UTC)
     record_id = ids.new_id(int(created.timestamp() * 1000))
@@ -112,6 +163,7 @@ def register(
             artifact=artifact.as_dict() if artifact else None,
             description=request.description,
             tags=request.tags,
+            package=package,
         )
         path = rec.version_path(model, version)
         validate(doc, "model-version", where=path)

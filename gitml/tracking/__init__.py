@@ -27,6 +27,7 @@ __all__ = [
     "log_artifact",
     "log_metric",
     "log_metrics",
+    "log_model",
     "log_param",
     "log_params",
     "set_tag",
@@ -112,6 +113,46 @@ def set_tag(key: str, value: Any) -> None:
 def log_artifact(path: str | os.PathLike[str]) -> None:
     """Record a file or folder the run produced (its content digest goes to ``outputs``)."""
     _sink().artifact(os.fspath(path))
+
+
+MODEL_TAG = "gitml.model"
+
+
+def log_model(
+    path: str | os.PathLike[str],
+    *,
+    flavor: str | None = None,
+    signature: Mapping[str, Any] | None = None,
+    input_example: Any = None,
+    requirements: list[str] | None = None,
+) -> None:
+    """Record a model file the run produced, with its signature, flavor and requirements.
+
+    The file is recorded like ``log_artifact``; the rest goes to the run's ``gitml.model``
+    tag, which ``git ml model register`` reads. ``signature`` (MLflow layout, ``inputs``
+    and ``outputs`` lists of ``{name, type}``) is inferred from ``input_example`` (a
+    DataFrame, pyarrow Table, numpy array, dict of lists or a CSV path) when not given.
+    ``requirements`` default to the run's recorded packages, pinned.
+    """
+    import json
+
+    from gitml.models import signature as sig
+
+    if signature is not None:
+        spec: dict[str, Any] | None = sig.check(signature, where="log_model(signature=...)")
+    elif input_example is not None:
+        spec = sig.infer(input_example)
+    else:
+        spec = None
+    info = {
+        "path": os.fspath(path),
+        "flavor": flavor,
+        "signature": spec,
+        "requirements": list(requirements) if requirements is not None else None,
+    }
+    sink = _sink()
+    sink.tag(MODEL_TAG, json.dumps({k: v for k, v in info.items() if v is not None}))
+    sink.artifact(os.fspath(path))
 
 
 class ActiveRun:

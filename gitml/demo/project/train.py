@@ -41,4 +41,10 @@ correct = sum(
 acc = correct / len(xs)
 Path("metrics.json").write_text(json.dumps({"acc": acc, "loss": loss / len(xs)}) + "\n")
 Path("model.json").write_text(json.dumps({"w": w, "b": b}) + "\n")
+if gitml is not None and hasattr(gitml, "log_model"):
+    example = {"x1": [x[0] for x in xs], "x2": [x[1] for x in xs]}
+    try:
+        gitml.log_model("model.json", input_example=example)
+    except ImportError:  # signatures need pyarrow (gitml[tabular])
+        gitml.log_artifact("model.json")
 print(f"epochs={epochs} lr={lr} acc={acc:.4f}")

@@ -1,0 +1,1 @@
+"""Governance: policy rules for promotions and ``git ml check`` (pre-commit, pre-push, CI)."""

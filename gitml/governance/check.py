@@ -1,0 +1,372 @@
+"""``git ml check``: what a commit, a pull request, a push or the whole repository changes.
+
+Checks: schema validity of gitml's tracked files and records; no large file committed into
+git (``check.max_git_file_mb``); every promotion in ``.gitml/stages.toml`` against the
+registry rules and ``.gitml/policy.toml`` (the policy of the base, so a change cannot relax
+the policy it is judged by); with ``--all``, the registry log against the stages file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gitml.config import POLICY_FILE, STAGES_FILE, Settings
+from gitml.governance.promotions import PromotionCheck, promotions
+from gitml.governance.rules import Context
+from gitml.registry.checks import Finding
+from gitml.storage import COLLECTION_REFS, REF_ROOT, remote_tracking_ref
+from gitml.storage.repo import GitRepo
+from gitml.validate import check_text, kind_of
+
+ZERO = "0" * 40
+EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+
+
+@dataclass
+class CheckReport:
+    mode: str
+    base: str | None = None
+    head: str | None = None
+    findings: list[Finding] = field(default_factory=list)
+    promotions: list[PromotionCheck] = field(default_factory=list)
+    files: int = 0
+    records: int = 0
+
+    def all_findings(self) -> list[Finding]:
+        return self.findings + [f for p in self.promotions for f in p.findings]
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.all_findings() if f.severity == "error"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "mode": self.mode,
+            "base": self.base,
+            "head": self.head,
+            "files": self.files,
+            "records": self.records,
+            "findings": [f.as_dict() for f in self.findings],
+            "promotions": [p.as_dict() for p in self.promotions],
+        }
+
+
+def _raw_changes(repo: GitRepo, *args: str) -> list[tuple[str, str]]:
+    """(blob sha, path) of files added or modified, from ``git diff --raw`` style output."""
+    out = []
+    for line in repo.git(*args).stdout.splitlines():
+        if not line.startswith(":"):
+            continue
+        meta, path = line.split("\t", 1)
+        parts = meta.split()
+        if parts[4] in ("A", "M", "T") and parts[1] != "160000":
+            out.append((parts[3], path))
+    return out
+
+
+def _sizes(repo: GitRepo, shas: list[str]) -> list[int]:
+    if not shas:
+        return []
+    text = repo.git("cat-file", "--batch-check=%(objectsize)", input="\n".join(shas) + "\n").stdout
+    return [int(x) if x.strip().isdigit() else 0 for x in text.splitlines()]
+
+
+def _check_files(
+    repo: GitRepo, settings: Settings, changes: list[tuple[str, str]], report: CheckReport
+) -> None:
+    limit = settings.max_git_file_mb * 1024 * 1024
+    for (sha, path), size in zip(changes, _sizes(repo, [s for s, _ in changes]), strict=True):
+        report.files += 1
+        if size > limit:
+            report.findings.append(
+                Finding(
+                    "max_git_file_mb",
+                    f"{size / 2**20:.1f} MB is over the {settings.max_git_file_mb:g} MB "
+                    "limit for files in git; track it as data (`git ml data add`) and remove it "
+                    "from the commit (`git rm --cached`)",
+                    file=path,
+                    field="check.max_git_file_mb",
+                )
+            )
+        kind = kind_of(path, settings.pointer_dir)
+        if kind is not None:
+            text = repo.git("cat-file", "blob", sha).stdout
+            problems = check_text(path, text)
+            if not problems and kind == "pointer":
+                _check_pointer(repo, path, text, report)
+            for problem in problems:
+                rest = problem.removeprefix(f"{path}: ")
+                report.findings.append(
+                    Finding("schema", f"{rest}; fix it (`git ml validate {path}`)", file=path)
+                )
+
+
+def _check_pointer(repo: GitRepo, path: str, text: str, report: CheckReport) -> None:
+    """A pointer's manifest must be recorded on refs/gitml/data (else nobody can check it out)."""
+    from gitml.data.digest import Digest
+    from gitml.data.store import record_paths
+    from gitml.records import codec
+    from gitml.storage import DATA_REF
+
+    name = path.rsplit("/", 1)[1].removesuffix(".toml")
+    manifest = str(codec.loads(text, where=path)["manifest"])
+    want = record_paths(name, Digest(manifest))[0]
+    if not _has_blob(repo, f"{DATA_REF}:{want}"):
+        report.findings.append(
+            Finding(
+                "data-pointer",
+                f"dataset {name!r} points at manifest {manifest}, which is not on {DATA_REF}; "
+                "re-run `git ml data add` for it, or fetch the data records "
+                "(`git fetch origin '+refs/gitml/*:refs/gitml/*'`)",
+                file=path,
+                field="manifest",
+            )
+        )
+
+
+def _has_blob(repo: GitRepo, spec: str) -> bool:
+    return repo.git("cat-file", "-e", spec, check=False).returncode == 0
+
+
+def _blob(repo: GitRepo, spec: str) -> bytes | None:
+    proc = repo.git("cat-file", "blob", spec, check=False)
+    return proc.stdout.encode("utf-8") if proc.returncode == 0 else None
+
+
+def check_staged(repo: GitRepo, settings: Settings, env: Mapping[str, str]) -> CheckReport:
+    """The staged change (pre-commit); the policy is HEAD's."""
+    report = CheckReport("staged")
+    changes = _raw_changes(repo, "diff", "--cached", "--raw", "--no-abbrev", "--no-renames")
+    _check_files(repo, settings, changes, report)
+    if any(p == STAGES_FILE for _, p in changes):
+        has_head = repo.git("rev-parse", "--verify", "-q", "HEAD", check=False).returncode == 0
+        before = _blob(repo, f"HEAD:{STAGES_FILE}") if has_head else None
+        after = _blob(repo, f":{STAGES_FILE}")
+        policy_commit = repo.git("rev-parse", "HEAD").stdout.strip() if has_head else None
+        _promotions(repo, settings, before, after, policy_commit, Context(None, env), report)
+    return report
+
+
+def _promotions(
+    repo: GitRepo,
+    settings: Settings,
+    before: bytes | None,
+    after: bytes | None,
+    policy_commit: str | None,
+    ctx: Context,
+    report: CheckReport,
+) -> None:
+    found, problems = promotions(
+        repo, settings, before, after, where=STAGES_FILE, policy_commit=policy_commit, ctx=ctx
+    )
+    report.promotions.extend(found)
+    report.findings.extend(problems)
+
+
+def check_range(
+    repo: GitRepo, settings: Settings, base: str, head: str, env: Mapping[str, str]
+) -> CheckReport:
+    """Everything in ``base..head`` (a pull request); the policy is the merge base's."""
+    head_sha = repo.git("rev-parse", "--verify", f"{head}^{{commit}}").stdout.strip()
+    base_sha = repo.git("rev-parse", "--verify", f"{base}^{{commit}}").stdout.strip()
+    fork = repo.git("merge-base", base_sha, head_sha, check=False).stdout.strip() or None
+    report = CheckReport("range", base_sha, head_sha)
+    changes = _raw_changes(
+        repo, "diff", "--raw", "--no-abbrev", "--no-renames", fork or EMPTY_TREE, head_sha
+    )
+    _check_files(repo, settings, changes, report)
+    if any(p == STAGES_FILE for _, p in changes):
+        before = _blob(repo, f"{fork}:{STAGES_FILE}") if fork else None
+        after = _blob(repo, f"{head_sha}:{STAGES_FILE}")
+        _promotions(repo, settings, before, after, fork, Context(head_sha, env), report)
+    if any(p == POLICY_FILE for _, p in changes):
+        report.findings.append(
+            Finding(
+                "policy-change",
+                "this change edits the policy; it applies to later changes, "
+                "not to this one (review it with care)",
+                file=POLICY_FILE,
+                severity="warning",
+            )
+        )
+    return report
+
+
+def check_records(repo: GitRepo, ref: str, old: str | None, new: str, report: CheckReport) -> None:
+    """Schema validity of every record added to gitml ref ``ref`` in ``old..new``."""
+    from gitml.errors import InvalidRecord
+    from gitml.records import codec
+    from gitml.records.schema import validate_record
+
+    args = ("diff-tree", "-r", "--raw", "--no-abbrev", "--no-renames", old or EMPTY_TREE, new)
+    changes = [
+        (s, p) for s, p in _raw_changes(repo, *args) if p.endswith(".toml") and p != "layout.toml"
+    ]
+    report.records += len(changes)
+    known = _valid_blobs(repo)
+    todo = [(s, p) for s, p in changes if s not in known]
+    if not todo:
+        return
+    valid: list[str] = []
+    for (sha, path), data in zip(todo, _read_blobs(repo, [s for s, _ in todo]), strict=True):
+        where = f"{ref}:{path}"
+        try:
+            validate_record(codec.loads(data, where=where), where=where)
+            valid.append(sha)
+        except InvalidRecord as exc:
+            report.findings.append(
+                Finding(
+                    "schema",
+                    f"{exc}; this record is invalid, rewrite it with gitml (records "
+                    "are written by `git ml`, never by hand)",
+                    file=where,
+                )
+            )
+    _remember_valid(repo, valid)
+
+
+def _cache_path(repo: GitRepo) -> Path:
+    from gitml import __version__
+
+    return repo.state_dir / f"check-valid-{__version__}.txt"
+
+
+def _valid_blobs(repo: GitRepo) -> set[str]:
+    """Blob ids of records already found valid by this gitml version (records are immutable)."""
+    try:
+        return set(_cache_path(repo).read_text("ascii").split())
+    except OSError:
+        return set()
+
+
+def _remember_valid(repo: GitRepo, shas: list[str]) -> None:
+    if not shas:
+        return
+    try:
+        path = _cache_path(repo)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="ascii") as fh:
+            fh.write("\n".join(shas) + "\n")
+    except OSError:
+        return
+
+
+def _read_blobs(repo: GitRepo, shas: list[str]) -> list[bytes]:
+    """The contents of ``shas`` through one ``git cat-file --batch``."""
+    import subprocess
+
+    proc = subprocess.run(
+        ["git", "cat-file", "--batch"],
+        cwd=repo.workdir_or_gitdir,
+        input=("\n".join(shas) + "\n").encode(),
+        capture_output=True,
+        check=True,
+    )
+    out, pos, raw = [], 0, proc.stdout
+    for _ in shas:
+        end = raw.index(b"\n", pos)
+        size = int(raw[pos:end].split()[2])
+        out.append(raw[end + 1 : end + 1 + size])
+        pos = end + 1 + size + 1
+    return out
+
+
+def _resolve(repo: GitRepo, ref: str) -> str | None:
+    proc = repo.git("rev-parse", "--verify", "-q", f"{ref}^{{commit}}", check=False)
+    return proc.stdout.strip() or None
+
+
+def push_updates(
+    repo: GitRepo, stdin: str, remote: str, env: Mapping[str, str] | None = None
+) -> list[tuple[str, str, str | None]]:
+    """(local ref, local sha, remote sha or None) of every ref a push sends.
+
+    From pre-push's stdin when git gave it; otherwise (pre-commit's pre-push stage consumes
+    stdin and exposes only the first ref, as ``PRE_COMMIT_LOCAL_BRANCH``/``_TO_REF``/
+    ``_FROM_REF``) that ref or the current branch, plus every ``refs/gitml/*`` ref that
+    differs from its remote-tracking copy: what ``git push`` plus ``git ml push`` send.
+    """
+    out: list[tuple[str, str, str | None]] = []
+    lines = [line.split() for line in stdin.splitlines() if line.strip()]
+    if lines:
+        for parts in lines:
+            if len(parts) == 4 and parts[1] != ZERO:
+                out.append((parts[0], parts[1], None if parts[3] == ZERO else parts[3]))
+        return out
+    env = env or {}
+    local, to_ref = env.get("PRE_COMMIT_LOCAL_BRANCH", ""), env.get("PRE_COMMIT_TO_REF", "")
+    branch = repo.git("symbolic-ref", "-q", "HEAD", check=False).stdout.strip()
+    if local.startswith("refs/heads/") and to_ref and to_ref != ZERO:
+        from_ref = env.get("PRE_COMMIT_FROM_REF", "")
+        theirs = None if not from_ref or from_ref == ZERO else from_ref
+        if _resolve(repo, theirs or ZERO) is None:
+            theirs = None
+        out.append((local, to_ref, theirs))
+    elif branch:
+        sha = _resolve(repo, branch)
+        theirs = _resolve(repo, f"refs/remotes/{remote}/{branch.removeprefix('refs/heads/')}")
+        if sha and sha != theirs:
+            out.append((branch, sha, theirs))
+    for ref in COLLECTION_REFS:
+        sha = _resolve(repo, ref)
+        theirs = _resolve(repo, remote_tracking_ref(remote, ref))
+        if sha and sha != theirs:
+            out.append((ref, sha, theirs))
+    return out
+
+
+def check_push(
+    repo: GitRepo, settings: Settings, stdin: str, env: Mapping[str, str], remote: str = "origin"
+) -> CheckReport:
+    report = CheckReport("push")
+    for ref, sha, theirs in push_updates(
+        repo, stdin, env.get("PRE_COMMIT_REMOTE_NAME", remote), env
+    ):
+        if ref.startswith(REF_ROOT):
+            check_records(repo, ref, theirs, sha, report)
+            continue
+        if ref.startswith("refs/heads/"):
+            base = theirs or _resolve(repo, f"refs/remotes/{remote}/{settings.default_branch}")
+            if base is None or base == sha:
+                continue
+            sub = check_range(repo, settings, base, sha, env)
+            report.findings.extend(sub.findings)
+            report.promotions.extend(sub.promotions)
+            report.files += sub.files
+    return report
+
+
+def check_all(repo: GitRepo, settings: Settings, env: Mapping[str, str]) -> CheckReport:
+    """Every tracked gitml file and large file at HEAD, every record, and the registry log."""
+    report = CheckReport("all")
+    head = _resolve(repo, "HEAD")
+    report.head = head
+    if head:
+        changes = _raw_changes(repo, "diff-tree", "-r", "--raw", "--no-abbrev", EMPTY_TREE, head)
+        _check_files(repo, settings, changes, report)
+    for ref in COLLECTION_REFS:
+        tip = _resolve(repo, ref)
+        if tip:
+            check_records(repo, ref, None, tip, report)
+    if head and _resolve(repo, REF_ROOT + "registry"):
+        from gitml.errors import GitmlError
+        from gitml.registry.verify import verify
+
+        try:
+            result = verify(repo, settings, env)
+        except GitmlError as exc:
+            report.findings.append(Finding("registry-log", f"{exc}", severity="warning"))
+        else:
+            for problem in result.problems:
+                report.findings.append(
+                    Finding("registry-log", f"{problem} (see `git ml registry verify`)")
+                )
+    return report

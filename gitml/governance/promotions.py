@@ -1,0 +1,166 @@
+"""Promotions in a change of ``.gitml/stages.toml``, checked against the registry rules and the policy."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from gitml.config import STAGES_FILE, Settings
+from gitml.errors import InvalidRecord
+from gitml.governance.policy import policy_at
+from gitml.governance.rules import Context, policy_findings
+from gitml.registry.checks import Finding, Proposal, check_structure
+from gitml.registry.stagefile import Assignments, diff, parse
+from gitml.registry.store import load_version, open_index, registry_collection
+from gitml.storage import REGISTRY_REF
+from gitml.storage.collection import Snapshot
+from gitml.storage.repo import GitRepo
+
+
+@dataclass
+class PromotionCheck:
+    proposal: Proposal
+    commit: str | None
+    findings: list[Finding] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        p = self.proposal
+        return {
+            "model": p.model,
+            "version": p.version,
+            "stage": p.stage,
+            "commit": self.commit,
+            "current": (p.current or {}).get("version"),
+            "findings": [f.as_dict() for f in self.findings],
+        }
+
+
+def held_stages(repo: GitRepo, model: str) -> frozenset[tuple[str, str, str]]:
+    """(model, version, stage) of every assignment of ``model`` in the applied log."""
+    with open_index(repo) as index:
+        index.refresh()
+        return frozenset(
+            (model, str(e["version"]), str(e["stage"]))
+            for e in index.events(model)
+            if e["action"] == "assign"
+        )
+
+
+def _parse(data: bytes | None, where: str, settings: Settings) -> Assignments:
+    if data is None:
+        return {}
+    return parse(data, where=where, settings=settings).assignments
+
+
+def promotions(
+    repo: GitRepo,
+    settings: Settings,
+    before: bytes | None,
+    after: bytes | None,
+    *,
+    where: str,
+    policy_commit: str | None,
+    ctx: Context,
+    snap: Snapshot | None = None,
+) -> tuple[list[PromotionCheck], list[Finding]]:
+    """(each promotion with its findings, findings about the file itself)."""
+    try:
+        old = _parse(before, f"{STAGES_FILE} (before)", settings)
+    except InvalidRecord:
+        old = {}
+    try:
+        new = _parse(after, where, settings)
+    except InvalidRecord as exc:
+        return [], [
+            Finding("schema", f"{exc}; fix the file (see `git ml validate`)", file=STAGES_FILE)
+        ]
+    snap = snap or registry_collection(repo).snapshot()
+    if snap.tip is None and diff(old, new):
+        return [], [
+            Finding(
+                "registered",
+                f"{REGISTRY_REF} does not exist in this clone, so no promotion can be checked; "
+                "fetch gitml's records first (`git fetch origin '+refs/gitml/*:refs/gitml/*'`)",
+            )
+        ]
+    try:
+        policy = policy_at(repo, policy_commit)
+    except InvalidRecord as exc:
+        return [], [Finding("policy", str(exc), file=".gitml/policy.toml")]
+    out: list[PromotionCheck] = []
+    problems: list[Finding] = []
+    for t in diff(old, new):
+        if t.action != "assign" or t.stage in settings.terminal_stages:
+            continue
+        field_ = f"models.{t.model}.{t.stage}"
+        candidate = load_version(snap, t.model, t.version)
+        if candidate is None:
+            problems.append(
+                Finding(
+                    "registered",
+                    f"{t.model} {t.version} is not a registered version; register it "
+                    "(`git ml model register`) and push refs/gitml/registry",
+                    field=field_,
+                )
+            )
+            continue
+        current = load_version(snap, t.model, t.previous) if t.previous else None
+        proposal = Proposal(
+            "promote", t.model, t.version, t.stage, old, new, candidate, current, settings
+        )
+        history = held_stages(repo, t.model) if policy else frozenset()
+        pctx = Context(ctx.commit, ctx.env, history | ctx.history)
+        found = check_structure(repo, proposal) + policy_findings(repo, proposal, policy, pctx)
+        found.sort(key=lambda f: f.severity != "error")
+        out.append(PromotionCheck(proposal, ctx.commit, found))
+    return out, problems
+
+
+def check_events(
+    repo: GitRepo,
+    settings: Settings,
+    events: list[dict[str, Any]],
+    snap: Snapshot,
+    env: Mapping[str, str],
+) -> list[Finding]:
+    """Error findings of the promotions among ``events`` (what ``registry apply`` refuses).
+
+    Each commit is judged by the policy of its first parent (the branch before the change)
+    and, for ``require_signed``, by its own signature (the merge commit for a pull request).
+    """
+    from gitml.storage.tracked import read_file_at
+
+    earlier: set[tuple[str, str, str]] = set()
+    out: list[Finding] = []
+    commits = list(dict.fromkeys(str(e["commit"]) for e in events))
+    for commit in commits:
+        mine = [e for e in events if e["commit"] == commit]
+        wanted = {(e["model"], e["version"], e["stage"]) for e in mine if e["action"] == "assign"}
+        parents = repo.git("rev-parse", f"{commit}^@").stdout.split()
+        parent = parents[0] if parents else None
+        before = read_file_at(repo, parent, STAGES_FILE) if parent else None
+        after = read_file_at(repo, commit, STAGES_FILE)
+        where = f"{STAGES_FILE} (commit {commit[:12]})"
+        ctx = Context(commit, env, frozenset(earlier))
+        found, problems = promotions(
+            repo,
+            settings,
+            before,
+            after,
+            where=where,
+            policy_commit=parent or commit,
+            ctx=ctx,
+            snap=snap,
+        )
+        out.extend(f for f in problems if f.severity == "error")
+        for check in found:
+            p = check.proposal
+            if (p.model, p.version, p.stage) in wanted:
+                out.extend(
+                    Finding(f.rule, f"{f.message} (commit {commit[:12]})", f.file, f.field)
+                    for f in check.findings
+                    if f.severity == "error"
+                )
+        earlier |= {(e["model"], e["version"], e["stage"]) for e in mine if e["action"] == "assign"}
+    return out

@@ -1,0 +1,383 @@
+"""The policy rules of ``.gitml/policy.toml``, one ``check_*`` function per rule.
+
+Each takes the proposal, the rules in force for its model and stage, and the context of
+the check (the promotion commit when there is one, the CI environment) and returns
+findings that name the policy field, the rule and what to do.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gitml.config import POLICY_FILE
+from gitml.governance.policy import Rules
+from gitml.registry.checks import Finding, Proposal
+from gitml.registry.stagefile import versions_of
+from gitml.storage import MONITOR_REF
+from gitml.storage.repo import GitRepo
+
+APPROVALS_ENV = "GITML_APPROVALS"
+
+
+@dataclass(frozen=True)
+class Context:
+    """Where a promotion is checked: its commit (None: not committed yet) and environment."""
+
+    commit: str | None = None
+    env: Mapping[str, str] = field(default_factory=dict)
+    history: frozenset[tuple[str, str, str]] = frozenset()
+
+
+def _f(p: Proposal, rules: Rules, rule: str, message: str) -> Finding:
+    return Finding(rule, message, field=f"{p.field} (policy {rules.field(rule)})")
+
+
+def check_requires_stage(_r: GitRepo, p: Proposal, rules: Rules, ctx: Context) -> list[Finding]:
+    need = rules.get("requires_stage")
+    if not need or versions_of(p.before.get(p.model, {}).get(need)).count(p.version):
+        return []
+    if (p.model, p.version, need) in ctx.history:
+        return []
+    return [
+        _f(
+            p,
+            rules,
+            "requires_stage",
+            f"{p.model} {p.version} must hold {need!r} before {p.stage!r}; promote it "
+            f"there first (`git ml promote {p.model} {p.version} {need}`)",
+        )
+    ]
+
+
+def _metric(p: Proposal, name: str) -> float | None:
+    value = p.candidate.get("metrics", {}).get(name)
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def check_min_metrics(_r: GitRepo, p: Proposal, rules: Rules, _c: Context) -> list[Finding]:
+    out = []
+    for name, bound in sorted((rules.get("min_metrics") or {}).items()):
+        value = _metric(p, name)
+        if value is None:
+            out.append(
+                _f(
+                    p,
+                    rules,
+                    "min_metrics",
+                    f"{p.model} {p.version} has no metric {name!r} (needs >= {bound})",
+                )
+            )
+        elif value < bound:
+            out.append(
+                _f(
+                    p,
+                    rules,
+                    "min_metrics",
+                    f"{p.model} {p.version}: {name} = {value:g} is below the minimum {bound:g}; "
+                    "train a better version or change the policy in a reviewed commit",
+                )
+            )
+    return out
+
+
+def check_max_metrics(_r: GitRepo, p: Proposal, rules: Rules, _c: Context) -> list[Finding]:
+    out = []
+    for name, bound in sorted((rules.get("max_metrics") or {}).items()):
+        value = _metric(p, name)
+        if value is None:
+            out.append(
+                _f(
+                    p,
+                    rules,
+                    "max_metrics",
+                    f"{p.model} {p.version} has no metric {name!r} (needs <= {bound})",
+                )
+            )
+        elif value > bound:
+            out.append(
+                _f(
+                    p,
+                    rules,
+                    "max_metrics",
+                    f"{p.model} {p.version}: {name} = {value:g} is above the maximum {bound:g}",
+                )
+            )
+    return out
+
+
+def check_no_regression(_r: GitRepo, p: Proposal, rules: Rules, _c: Context) -> list[Finding]:
+    if p.current is None:
+        return []
+    lower = set(rules.get("lower_is_better") or ())
+    out = []
+    for name, allowed in sorted((rules.get("no_regression") or {}).items()):
+        new, old = _metric(p, name), p.current.get("metrics", {}).get(name)
+        if new is None or not isinstance(old, int | float):
+            if new is None:
+                out.append(
+                    _f(
+                        p,
+                        rules,
+                        "no_regression",
+                        f"{p.model} {p.version} has no metric {name!r} to compare",
+                    )
+                )
+            continue
+        drop = (new - old) if name in lower else (old - new)
+        if drop > allowed + 1e-12:
+            out.append(
+                _f(
+                    p,
+                    rules,
+                    "no_regression",
+                    f"{p.model} {p.version}: {name} = {new:g} regresses from {old:g} "
+                    f"(current {p.current.get('version')}) by {drop:g}, more than the allowed {allowed:g}",
+                )
+            )
+    return out
+
+
+def check_require_clean_code(_r: GitRepo, p: Proposal, rules: Rules, _c: Context) -> list[Finding]:
+    if not rules.get("require_clean_code") or not p.candidate.get("code", {}).get("dirty"):
+        return []
+    run = p.candidate.get("run", {}).get("id")
+    return [
+        _f(
+            p,
+            rules,
+            "require_clean_code",
+            f"{p.model} {p.version} comes from run {run} with uncommitted code; "
+            "commit the code, re-run and register the new run",
+        )
+    ]
+
+
+def _digests(p: Proposal) -> list[str]:
+    found = list(p.candidate.get("inputs", {}).values()) + list(
+        p.candidate.get("outputs", {}).values()
+    )
+    artifact = p.candidate.get("artifact") or {}
+    if artifact.get("digest"):
+        found.append(artifact["digest"])
+    return sorted(set(found))
+
+
+def check_require_data_pushed(_r: GitRepo, p: Proposal, rules: Rules, _c: Context) -> list[Finding]:
+    if not rules.get("require_data_pushed"):
+        return []
+    wanted = _digests(p)
+    if not wanted:
+        return []
+    from gitml.data.remotes import open_remote
+    from gitml.errors import GitmlError
+
+    try:
+        conf = p.settings.remote(None)
+        options = {k: v for k, v in conf.options.items() if k != "jobs"}
+        remote = open_remote(conf.url, **options)
+        present = {str(d) for d in remote.has_many(wanted)}
+    except GitmlError as exc:
+        return [_f(p, rules, "require_data_pushed", f"cannot check the data remote: {exc}")]
+    missing = [d for d in wanted if d not in present]
+    if not missing:
+        return []
+    return [
+        _f(
+            p,
+            rules,
+            "require_data_pushed",
+            f"{p.model} {p.version}: {len(missing)} digest(s) are not on the data "
+            f"remote {conf.name!r} (first {missing[0]}); run `git ml data push`",
+        )
+    ]
+
+
+def latest_monitor_report(repo: GitRepo, model: str, version: str) -> dict[str, Any] | None:
+    """The newest ``monitor/<model>/<version>/<id>.toml`` on refs/gitml/monitor (ids sort by time)."""
+    from gitml.records import codec
+    from gitml.storage.collection import Collection
+
+    snap = Collection(repo, MONITOR_REF, "monitor", sharded=False).snapshot()
+    folder = f"monitor/{model}/{version}"
+    names = sorted(n for n in snap.listdir(folder) if n.endswith(".toml"))
+    if not names:
+        return None
+    data = snap.read(f"{folder}/{names[-1]}")
+    return (
+        None
+        if data is None
+        else dict(codec.loads(data, where=f"{MONITOR_REF}:{folder}/{names[-1]}"))
+    )
+
+
+def check_require_monitor_ok(
+    repo: GitRepo, p: Proposal, rules: Rules, _c: Context
+) -> list[Finding]:
+    if not rules.get("require_monitor_ok"):
+        return []
+    report = latest_monitor_report(repo, p.model, p.version)
+    if report is None:
+        return [
+            _f(
+                p,
+                rules,
+                "require_monitor_ok",
+                f"{p.model} {p.version} has no monitoring report on "
+                f"{MONITOR_REF}; run `git ml monitor` on it and push the report",
+            )
+        ]
+    if report.get("alert"):
+        return [
+            _f(
+                p,
+                rules,
+                "require_monitor_ok",
+                f"{p.model} {p.version}: the latest monitoring report "
+                f"({report.get('id', '?')}) has an alert; investigate, then re-run the monitor",
+            )
+        ]
+    return []
+
+
+def verify_signature(repo: GitRepo, commit: str, signers: str | None) -> str | None:
+    """None when git verifies ``commit``'s signature; otherwise why not."""
+    args = ["-c", "gpg.ssh.allowedSignersFile=" + signers] if signers else []
+    proc = repo.git(*args, "verify-commit", "--raw", commit, check=False)
+    if proc.returncode == 0:
+        return None
+    text = (proc.stderr or proc.stdout).strip().splitlines()
+    return text[-1] if text else "no signature"
+
+
+def check_require_signed(repo: GitRepo, p: Proposal, rules: Rules, ctx: Context) -> list[Finding]:
+    if not rules.get("require_signed"):
+        return []
+    if ctx.commit is None:
+        return []
+    signers = rules.get("allowed_signers")
+    path = None
+    tmp: str | None = None
+    if signers:
+        from gitml.storage.tracked import read_file_at
+
+        data = read_file_at(repo, ctx.commit, signers)
+        if data is None:
+            return [
+                _f(
+                    p,
+                    rules,
+                    "allowed_signers",
+                    f"{signers} does not exist at {ctx.commit[:12]}; commit it",
+                )
+            ]
+        fd, tmp = tempfile.mkstemp(prefix="gitml-signers-")
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        path = tmp
+    try:
+        why = verify_signature(repo, ctx.commit, path)
+    finally:
+        if tmp:
+            Path(tmp).unlink()
+    if why is None:
+        return []
+    return [
+        _f(
+            p,
+            rules,
+            "require_signed",
+            f"commit {ctx.commit[:12]} promoting {p.model} {p.version} is not signed by "
+            f"an allowed key ({why}); sign it (`git commit -S`, `git merge -S`) with a key in {signers or 'git config'}",
+        )
+    ]
+
+
+def approvals(env: Mapping[str, str]) -> int | None:
+    """Approvals of the change, as CI reports them: ``GITML_APPROVALS`` (set by the workflow
+    template from the forge's API) or GitLab's ``CI_MERGE_REQUEST_APPROVED`` (1 when approved)."""
+    if env.get(APPROVALS_ENV, "").strip().isdigit():
+        return int(env[APPROVALS_ENV])
+    if "CI_MERGE_REQUEST_APPROVED" in env:
+        return 1 if env["CI_MERGE_REQUEST_APPROVED"] == "true" else 0
+    return None
+
+
+def check_required_approvals(_r: GitRepo, p: Proposal, rules: Rules, ctx: Context) -> list[Finding]:
+    need = int(rules.get("required_approvals") or 0)
+    if need == 0:
+        return []
+    got = approvals(ctx.env)
+    if got is None:
+        return [
+            Finding(
+                "required_approvals",
+                f"{p.model} {p.version} needs {need} approval(s), which only CI can "
+                f"see ({APPROVALS_ENV} is not set); the CI check enforces it",
+                field=p.field,
+                severity="warning",
+            )
+        ]
+    if got >= need:
+        return []
+    return [
+        _f(
+            p,
+            rules,
+            "required_approvals",
+            f"{p.model} {p.version} has {got} approval(s), needs {need}",
+        )
+    ]
+
+
+def check_max_artifact_mb(_r: GitRepo, p: Proposal, rules: Rules, _c: Context) -> list[Finding]:
+    limit = rules.get("max_artifact_mb")
+    size = (p.candidate.get("artifact") or {}).get("size")
+    if limit is None or size is None or size <= limit * 1024 * 1024:
+        return []
+    return [
+        _f(
+            p,
+            rules,
+            "max_artifact_mb",
+            f"{p.model} {p.version}: artifact is {size / 2**20:.1f} MB, over {limit} MB",
+        )
+    ]
+
+
+PolicyRule = Callable[[GitRepo, Proposal, Rules, Context], list[Finding]]
+
+POLICY_RULES: tuple[PolicyRule, ...] = (
+    check_requires_stage,
+    check_min_metrics,
+    check_max_metrics,
+    check_no_regression,
+    check_require_clean_code,
+    check_require_data_pushed,
+    check_require_monitor_ok,
+    check_require_signed,
+    check_required_approvals,
+    check_max_artifact_mb,
+)
+
+
+def policy_findings(
+    repo: GitRepo, p: Proposal, policy: dict[str, Any], ctx: Context
+) -> list[Finding]:
+    """Every policy finding for a promotion (demotions and archiving are never blocked)."""
+    if p.action != "promote" or not policy:
+        return []
+    from gitml.governance.policy import resolve
+
+    rules = resolve(policy, p.model, p.stage)
+    out: list[Finding] = []
+    for rule in POLICY_RULES:
+        out.extend(rule(repo, p, rules, ctx))
+    return out
+
+
+__all__ = ["POLICY_FILE", "Context", "policy_findings"]

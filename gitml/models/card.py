@@ -1,0 +1,269 @@
+"""``git ml model card``: a compliance document built only from records.
+
+Facts come from the version record, its run record, the applied stage events (with
+``git verify-commit`` on each merge commit), dataset profiles on ``refs/gitml/data``,
+monitoring reports on ``refs/gitml/monitor`` and the registry's promotion rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from gitml.config import Settings
+from gitml.errors import UsageError
+from gitml.records import codec
+from gitml.storage.repo import GitRepo
+
+CARD_FORMATS = ("markdown", "html")
+
+
+def _profiles(repo: GitRepo, name: str, digest: str) -> list[dict[str, Any]]:
+    from gitml.models.lineage import input_profiles, summary
+
+    return [{"file": path, **summary(doc)} for path, doc in input_profiles(repo, name, digest)]
+
+
+def _verified(repo: GitRepo, commit: str) -> str:
+    proc = repo.git("verify-commit", commit, check=False)
+    if proc.returncode == 0:
+        return "verified"
+    detail = proc.stderr.strip()
+    if "no signature" in detail.lower() or not detail:
+        return "unsigned"
+    return "signature not verified"
+
+
+def _monitoring(repo: GitRepo, model: str, version: str) -> dict[str, Any] | None:
+    from gitml.storage import MONITOR_REF
+    from gitml.storage.collection import Collection
+
+    snap = Collection(repo, MONITOR_REF, "monitor", sharded=False).snapshot()
+    base = f"monitor/{model}/{version}"
+    names = sorted(n for n in snap.listdir(base) if n.endswith(".toml")) if snap.tip else []
+    if not names:
+        return None
+    data = snap.read(f"{base}/{names[-1]}")
+    if data is None:
+        return None
+    doc = dict(codec.to_jsonable(codec.loads(data, where=f"{base}/{names[-1]}")))
+    return {"file": f"{base}/{names[-1]}", "record": doc}
+
+
+def _promotions(
+    repo: GitRepo, settings: Settings, doc: Mapping[str, Any]
+) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
+    from gitml.registry.checks import Proposal, check_promotion
+    from gitml.registry.query import replay
+    from gitml.registry.store import open_index
+
+    with open_index(repo) as index:
+        events = index.events(doc["model"])
+    terminal = settings.terminal_stages
+    entries: list[dict[str, Any]] = []
+    checks: list[dict[str, str]] = []
+    for i, event in enumerate(events):
+        if event["version"] != doc["version"]:
+            continue
+        entries.append(
+            {
+                "action": event["action"],
+                "stage": event["stage"],
+                "when": event["committed"],
+                "who": event["author"],
+                "commit": event["commit"],
+                "source": event["source"],
+                "signature": _verified(repo, event["commit"]),
+                "event": event["id"],
+            }
+        )
+        if event["action"] != "assign":
+            continue
+        before = replay(events[:i], terminal)
+        after = replay(events[: i + 1], terminal)
+        proposal = Proposal(
+            "promote",
+            doc["model"],
+            doc["version"],
+            event["stage"],
+            before,
+            after,
+            doc,
+            None,
+            settings,
+        )
+        findings = check_promotion(repo, proposal)
+        checks.append(
+            {
+                "stage": event["stage"],
+                "result": "passed" if not findings else "; ".join(f.line() for f in findings),
+            }
+        )
+    return entries, checks
+
+
+def build_card(repo: GitRepo, settings: Settings, text: str) -> dict[str, Any]:
+    """Every fact of a model card for the version ``text`` names (JSON form)."""
+    from gitml.registry.query import parse_ref, resolve
+    from gitml.runs.store import get_run, read_packages
+
+    ref = parse_ref(text)
+    doc = dict(codec.to_jsonable(resolve(repo, settings, ref)))
+    run = dict(codec.to_jsonable(get_run(repo, doc["run"]["id"])))
+    promotions, checks = _promotions(repo, settings, doc)
+    datasets = [
+        {"name": name, "digest": digest, "profiles": _profiles(repo, name, digest)}
+        for name, digest in sorted((doc.get("inputs") or {}).items())
+    ]
+    env = dict(run.get("env") or {})
+    return {
+        "model": doc["model"],
+        "version": doc["version"],
+        "record": doc["id"],
+        "description": doc.get("description"),
+        "created": doc["created"],
+        "author": doc["author"],
+        "tags": doc.get("tags") or {},
+        "artifact": doc.get("artifact"),
+        "flavor": doc.get("flavor"),
+        "signature": doc.get("signature"),
+        "lineage": {
+            "run": doc["run"],
+            "command": run.get("command") or [],
+            "code": doc["code"],
+            "params": doc.get("params") or {},
+            "datasets": datasets,
+            "outputs": doc.get("outputs") or {},
+        },
+        "metrics": doc.get("metrics") or {},
+        "environment": {
+            "python": env.get("python"),
+            "platform": env.get("platform"),
+            "packages": env.get("packages"),
+            "requirements": doc.get("requirements") or read_packages(repo, run),
+        },
+        "promotions": promotions,
+        "monitoring": _monitoring(repo, doc["model"], doc["version"]),
+        "policy_checks": checks,
+    }
+
+
+def _kv(mapping: Mapping[str, Any]) -> list[str]:
+    return [f"- `{k}`: {v}" for k, v in sorted(mapping.items())] or ["- (none)"]
+
+
+def markdown(card: Mapping[str, Any]) -> str:
+    """The card as Markdown."""
+    lin = card["lineage"]
+    code = lin["code"]
+    art = card.get("artifact")
+    out = [f"# Model card: {card['model']} {card['version']}", ""]
+    out += ["## Description", "", card.get("description") or "(no description recorded)", ""]
+    out += [
+        "## Model",
+        "",
+        f"- record: `{card['record']}`",
+        f"- registered: {card['created']} by {card['author']['name']} <{card['author']['email']}>",
+        f"- flavor: {card.get('flavor') or '(not recorded)'}",
+        (
+            f"- artifact: `{art['path']}` `{art['digest']}` ({art['size']} bytes)"
+            if art
+            else "- artifact: none"
+        ),
+    ]
+    sig = card.get("signature")
+    if sig:
+        cols = ", ".join(f"{s.get('name', 'tensor')}: {s['type']}" for s in sig["inputs"])
+        out.append(f"- signature inputs: {cols}")
+    out += ["", "## Lineage", ""]
+    out += [
+        f"- run: `{lin['run']['id']}` ({lin['run']['name']}, {lin['run']['status']})",
+        f"- command: `{' '.join(lin['command'])}`",
+        f"- code commit: `{code.get('commit')}` (branch {code.get('branch')}, "
+        f"{'dirty' if code.get('dirty') else 'clean'})",
+        f"- checkpoint: `{code.get('checkpoint')}`",
+        "",
+        "### Params",
+        "",
+        *_kv(lin["params"]),
+        "",
+        "### Input datasets",
+        "",
+    ]
+    for ds in lin["datasets"] or []:
+        out.append(f"- `{ds['name']}`: `{ds['digest']}`")
+        for prof in ds["profiles"]:
+            cols = ", ".join(
+                f"{c} {i.get('type')}" + (f" [{i['min']}, {i['max']}]" if "min" in i else "")
+                for c, i in prof["columns"].items()
+            )
+            out.append(f"  - `{prof['file']}`: {prof['rows']} rows; {cols}")
+    if not lin["datasets"]:
+        out.append("- (none recorded)")
+    out += ["", "## Metrics", "", *_kv(card["metrics"]), "", "## Environment", ""]
+    env = card["environment"]
+    out += [f"- python: {env.get('python')}", f"- platform: {env.get('platform')}"]
+    pk = env.get("packages")
+    if pk:
+        out.append(f"- packages: {pk['count']} (`{pk['digest']}`)")
+    reqs = env.get("requirements") or []
+    out.append(
+        f"- requirements ({len(reqs)}): " + ", ".join(f"`{r}`" for r in reqs)
+        if reqs
+        else "- requirements: (not recorded)"
+    )
+    out += ["", "## Promotion history", ""]
+    for p in card["promotions"]:
+        verb = "promoted to" if p["action"] == "assign" else "removed from"
+        out.append(
+            f"- {p['when']}: {verb} {p['stage']} by {p['who']['name']} <{p['who']['email']}> "
+            f"in commit `{p['commit']}` ({p['source']}; commit signature: {p['signature']})"
+        )
+    if not card["promotions"]:
+        out.append("- (never promoted)")
+    out += ["", "## Monitoring", ""]
+    mon = card.get("monitoring")
+    if mon:
+        out.append(f"- latest report `{mon['file']}`:")
+        out += ["  " + line for line in _kv(mon["record"])]
+    else:
+        out.append("- no monitoring report")
+    out += ["", "## Policy checks", ""]
+    out += [f"- {c['stage']}: {c['result']}" for c in card["policy_checks"]] or ["- (none run)"]
+    return "\n".join(out) + "\n"
+
+
+def html(card: Mapping[str, Any]) -> str:
+    """The card as a standalone HTML page (the Markdown lines, escaped)."""
+    import html as h
+
+    body: list[str] = []
+    in_list = False
+    for line in markdown(card).splitlines():
+        is_item = line.startswith("- ") or line.startswith("  - ")
+        if in_list and not is_item:
+            body.append("</ul>")
+            in_list = False
+        if line.startswith("#"):
+            level = len(line) - len(line.lstrip("#"))
+            body.append(f"<h{level}>{h.escape(line[level:].strip())}</h{level}>")
+        elif is_item:
+            if not in_list:
+                body.append("<ul>")
+                in_list = True
+            body.append(f"<li>{h.escape(line.strip()[2:])}</li>")
+        elif line:
+            body.append(f"<p>{h.escape(line)}</p>")
+    if in_list:
+        body.append("</ul>")
+    title = h.escape(f"Model card: {card['model']} {card['version']}")
+    return (
+        f'<!doctype html>\n<html><head><meta charset="utf-8"><title>{title}</title></head>\n'
+        "<body>\n" + "\n".join(body) + "\n</body></html>\n"
+    )
+
+
+def render(card: Mapping[str, Any], fmt: str) -> str:
+    if fmt not in CARD_FORMATS:
+        raise UsageError(f"unknown card format {fmt!r}; use one of: {', '.join(CARD_FORMATS)}")
+    return markdown(card) if fmt == "markdown" else html(card)

@@ -1,0 +1,209 @@
+"""``git ml model get --to DIR``: a self-describing model package.
+
+The folder holds the artifact file and ``gitml-model.toml`` (name, version, digests,
+signature, requirements, Python version, flavor, lineage and the stage it was fetched
+at). ``--format mlflow`` adds ``MLmodel``, ``requirements.txt`` and ``python_env.yaml`` in
+MLflow's documented layout, so MLflow-compatible serving tools can load it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from gitml.config import Settings
+from gitml.errors import GitmlError, UsageError
+from gitml.records import codec
+from gitml.storage.repo import GitRepo
+
+PACKAGE_FILE = "gitml-model.toml"
+PACKAGE_SCHEMA = "gitml/model-package/1"
+FORMATS = ("gitml", "mlflow")
+LOADERS = {
+    "sklearn": "mlflow.sklearn",
+    "pytorch": "mlflow.pytorch",
+    "xgboost": "mlflow.xgboost",
+    "lightgbm": "mlflow.lightgbm",
+    "tensorflow": "mlflow.tensorflow",
+    "keras": "mlflow.tensorflow",
+    "onnx": "mlflow.onnx",
+    "catboost": "mlflow.catboost",
+    "statsmodels": "mlflow.statsmodels",
+}
+
+
+class PackageError(GitmlError):
+    """A package folder that cannot be read or does not match its description."""
+
+
+def check_format(fmt: str) -> str:
+    if fmt not in FORMATS:
+        raise UsageError(f"unknown package format {fmt!r}; use one of: {', '.join(FORMATS)}")
+    return fmt
+
+
+def describe(doc: Mapping[str, Any], stage: str | None, file_name: str) -> dict[str, Any]:
+    """The ``gitml-model.toml`` content of a version record."""
+    art = doc["artifact"]
+    code = doc.get("code") or {}
+    out: dict[str, Any] = {
+        "schema": PACKAGE_SCHEMA,
+        "name": doc["model"],
+        "version": doc["version"],
+        "stage": stage,
+        "record": doc["id"],
+        "created": doc["created"],
+        "flavor": doc.get("flavor"),
+        "python": doc.get("python"),
+        "requirements": list(doc.get("requirements") or []),
+        "artifact": {
+            "file": file_name,
+            "path": art["path"],
+            "digest": art["digest"],
+            "size": art["size"],
+        },
+        "signature": doc.get("signature"),
+        "lineage": {
+            "run": doc["run"]["id"],
+            "run_name": doc["run"].get("name"),
+            "code_commit": code.get("commit"),
+            "checkpoint": code.get("checkpoint"),
+            "branch": code.get("branch"),
+            "datasets": dict(doc.get("inputs") or {}),
+        },
+    }
+    return dict(codec.canonical(out))
+
+
+def model_uuid(record_id: str) -> str:
+    """A stable 32-hex MLflow ``model_uuid`` for a version record."""
+    return uuid.UUID(hashlib.md5(record_id.encode("ascii")).hexdigest()).hex
+
+
+def _specs(specs: list[Mapping[str, Any]]) -> str:
+    shown = []
+    for spec in specs:
+        item = dict(spec)
+        if "name" in item:
+            item.setdefault("required", True)
+        shown.append(item)
+    return json.dumps(shown)
+
+
+def _y(value: Any) -> str:
+    """A YAML scalar (JSON strings and numbers are valid YAML)."""
+    return json.dumps(value)
+
+
+def mlmodel_text(desc: Mapping[str, Any]) -> str:
+    """The ``MLmodel`` YAML of a package description (MLflow's documented layout)."""
+    file_name = desc["artifact"]["file"]
+    flavor = desc.get("flavor")
+    created = datetime.fromisoformat(str(desc["created"])).astimezone(UTC)
+    lines = ["artifact_path: model", "flavors:", "  python_function:"]
+    lines.append("    env:")
+    lines.append("      virtualenv: python_env.yaml")
+    if flavor in LOADERS:
+        lines.append(f"    loader_module: {LOADERS[flavor]}")
+    lines.append(f"    model_path: {_y(file_name)}")
+    if desc.get("python"):
+        lines.append(f"    python_version: {_y(desc['python'])}")
+    if flavor and flavor != "python_function":
+        lines.append(f"  {flavor}:")
+        if flavor == "sklearn":
+            lines.append(f"    pickled_model: {_y(file_name)}")
+            lines.append("    serialization_format: pickle")
+        else:
+            lines.append(f"    data: {_y(file_name)}")
+    lines.append(f"model_uuid: {model_uuid(desc['record'])}")
+    lines.append(f"run_id: {desc['lineage']['run']}")
+    sig = desc.get("signature")
+    if sig:
+        lines.append("signature:")
+        lines.append(f"  inputs: {_y(_specs(sig['inputs']))}")
+        if sig.get("outputs"):
+            lines.append(f"  outputs: {_y(_specs(sig['outputs']))}")
+        else:
+            lines.append("  outputs: null")
+    lines.append(f"utc_time_created: {_y(created.strftime('%Y-%m-%d %H:%M:%S.%f'))}")
+    return "\n".join(lines) + "\n"
+
+
+def python_env_text(desc: Mapping[str, Any]) -> str:
+    python = desc.get("python") or ""
+    head = f"python: {_y(python)}\n" if python else ""
+    return head + "build_dependencies:\n- pip\ndependencies:\n- -r requirements.txt\n"
+
+
+def write_package(
+    repo: GitRepo, settings: Settings, text: str, to: Path, *, fmt: str = "gitml"
+) -> dict[str, Any]:
+    """Write the package of the version ``text`` names into ``to``; returns its description."""
+    from gitml.registry import artifacts
+    from gitml.registry.deploy import _artifact_of
+    from gitml.registry.query import parse_ref, resolve
+
+    check_format(fmt)
+    ref = parse_ref(text)
+    doc = resolve(repo, settings, ref)
+    artifact = _artifact_of(doc, ref.model)
+    where = f"{ref.model} {doc['version']}"
+    to.mkdir(parents=True, exist_ok=True)
+    path = artifacts.materialize(repo.state_dir, artifact, to, where=where, settings=settings)
+    desc = describe(codec.to_jsonable(doc), ref.stage, path.name)
+    files = [path.name, PACKAGE_FILE]
+    (to / PACKAGE_FILE).write_bytes(codec.dump_bytes(desc))
+    if fmt == "mlflow":
+        (to / "MLmodel").write_text(mlmodel_text(desc), encoding="utf-8")
+        reqs = "".join(f"{r}\n" for r in desc.get("requirements") or [])
+        (to / "requirements.txt").write_text(reqs, encoding="utf-8")
+        (to / "python_env.yaml").write_text(python_env_text(desc), encoding="utf-8")
+        files += ["MLmodel", "requirements.txt", "python_env.yaml"]
+    return {
+        **desc,
+        "model": desc["name"],
+        "digest": artifact.digest,
+        "size": artifact.size,
+        "run": desc["lineage"]["run"],
+        "path": str(path),
+        "package": str(to),
+        "files": files,
+        "format": fmt,
+        "verified": True,
+    }
+
+
+def read_package(package_dir: str | Path) -> dict[str, Any]:
+    """The ``gitml-model.toml`` of a package folder."""
+    path = Path(package_dir) / PACKAGE_FILE
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise PackageError(
+            f"{path}: cannot read the package description ({exc.strerror}); write the package "
+            "with `git ml model get NAME@STAGE --to DIR`"
+        ) from None
+    return dict(codec.to_jsonable(codec.loads(data, where=str(path))))
+
+
+def verify_package(package_dir: str | Path) -> dict[str, Any]:
+    """Re-hash the artifact of a package against its recorded digest; returns the description."""
+    from gitml.registry.artifacts import hash_file
+
+    desc = read_package(package_dir)
+    art = desc["artifact"]
+    path = Path(package_dir) / art["file"]
+    if not path.is_file():
+        raise PackageError(f"{path}: the package's artifact file is missing")
+    digest, size = hash_file(path)
+    if digest != art["digest"] or size != art["size"]:
+        raise PackageError(
+            f"{path}: hashes to {digest} ({size} bytes) but the package records {art['digest']} "
+            f"({art['size']} bytes); fetch the package again"
+        )
+    return desc

@@ -1,0 +1,3 @@
+from tests.registry.conftest import project
+
+__all__ = ["project"]
