@@ -20,7 +20,7 @@ def test_models_are_listed_as_model_ls_lists_them(served_demo: Served) -> None:
     data = served_demo.json("/api/registry")
     assert data["models"] == git_ml_json(served_demo, "model", "ls")
     assert [m["name"] for m in data["models"]] == ["churn"]
-    assert data["models"][0]["stages"] == {"production": "1.1.0"}
+    assert data["models"][0]["stages"]["production"] == "1.1.0"
     assert "production" in data["stages"]
 
 
