@@ -13,6 +13,7 @@ from gitml.cli import (
     rerun,
     runs,
     sync,
+    ui,
 )
 
 
@@ -27,3 +28,4 @@ def register(app: typer.Typer) -> None:
     registry.register(app)
     monitor.register(app)
     check.register(app)
+    ui.register(app)

@@ -198,30 +198,58 @@ def list_runs(
     branch: str | None = None,
     all_branches: bool = False,
     commits: Sequence[str] | None = None,
+    offset: int = 0,
 ) -> Listing:
     """Runs matching a query, newest first unless ``sort`` says otherwise.
 
     Runs of ``branch`` only (default: the current branch; every run when HEAD is
     detached or ``all_branches``), or made on one of ``commits``. ``limit=None``
-    returns every match; ``more`` tells whether the limit cut the list.
+    returns every match; ``more`` tells whether the limit cut the list; ``offset``
+    skips that many matches (paging).
     """
+    condition, params, by_branch = _condition(repo, where, branch, all_branches, commits)
+    order = "id DESC"
+    if sort:
+        from gitml.runs.query import compile_sort
+
+        order = compile_sort(sort) + ", id DESC"
+    collection, index = open_index(repo)
+    try:
+        fetch = None if limit is None else limit + 1
+        rows = index.rows(
+            collection, condition, params, order, fetch, max(0, offset), kind=RUN_KIND
+        )
+        docs = [r.doc for r in rows]
+        more = limit is not None and len(docs) > limit
+        docs = docs[:limit] if limit is not None else docs
+        hidden = 0
+        if by_branch and not docs:
+            hidden = index.count(collection, "1", kind=RUN_KIND)
+    finally:
+        index.close()
+    return Listing(docs, more, hidden)
+
+
+def _condition(
+    repo: GitRepo,
+    where: str | None,
+    branch: str | None,
+    all_branches: bool,
+    commits: Sequence[str] | None = None,
+) -> tuple[str, list[Any], bool]:
+    """The SQL condition, its parameters, and whether it keeps one branch's runs only."""
     if all_branches or commits is not None:
         branch = None
     elif branch is None:
         branch = current_branch(repo)
     clauses: list[str] = []
     params: list[Any] = []
-    order = "id DESC"
     if where:
         from gitml.runs.query import compile_where
 
         sql, args = compile_where(where)
         clauses.append(f"({sql})")
         params.extend(args)
-    if sort:
-        from gitml.runs.query import compile_sort
-
-        order = compile_sort(sort) + ", id DESC"
     if commits is not None:
         wanted = sorted(set(commits))
         clauses.append(f"json_extract(doc, '$.code.commit') IN ({','.join('?' * len(wanted))})")
@@ -229,20 +257,23 @@ def list_runs(
     if branch is not None:
         clauses.append("json_extract(doc, '$.code.branch') = ?")
         params.append(branch)
-    condition = " AND ".join(clauses) or "1"
+    return " AND ".join(clauses) or "1", params, branch is not None
+
+
+def count_runs(
+    repo: GitRepo,
+    *,
+    where: str | None = None,
+    branch: str | None = None,
+    all_branches: bool = False,
+) -> int:
+    """How many runs ``list_runs`` with the same filter would return without a limit."""
+    condition, params, _ = _condition(repo, where, branch, all_branches)
     collection, index = open_index(repo)
     try:
-        fetch = None if limit is None else limit + 1
-        rows = index.rows(collection, condition, params, order, fetch, kind=RUN_KIND)
-        docs = [r.doc for r in rows]
-        more = limit is not None and len(docs) > limit
-        docs = docs[:limit] if limit is not None else docs
-        hidden = 0
-        if branch is not None and not docs:
-            hidden = index.count(collection, "1", kind=RUN_KIND)
+        return index.count(collection, condition, params, kind=RUN_KIND)
     finally:
         index.close()
-    return Listing(docs, more, hidden)
 
 
 def show_run(repo: GitRepo, text: str) -> tuple[dict[str, Any], list[MetricEvent]]:

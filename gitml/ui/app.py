@@ -1,0 +1,198 @@
+"""The route table: every page, JSON endpoint and static file the server answers."""
+
+from __future__ import annotations
+
+from gitml.ui import data, monitor, pages, registry
+from gitml.ui import runs as run_data
+from gitml.ui.assets import STATIC_FILES, openapi_bytes, static_bytes
+from gitml.ui.http import Response, html_response, json_response
+from gitml.ui.routes import Handler, Request, Router
+
+MAX_PAGE = 500
+
+
+def _static(url: str) -> Handler:
+    name, content_type = STATIC_FILES[url]
+
+    def handler(_req: Request) -> Response:
+        return Response(200, static_bytes(name), content_type, {"Cache-Control": "no-cache"})
+
+    return handler
+
+
+# --- pages -----------------------------------------------------------------------------
+
+
+def page_runs(req: Request) -> Response:
+    return html_response(pages.shell("runs", "Runs"))
+
+
+def page_run(req: Request) -> Response:
+    from gitml.runs.store import get_run
+
+    doc = get_run(req.repo(), req.params["run"])
+    return html_response(pages.shell("run", f"Run {doc['name']}", nav="runs", run=str(doc["id"])))
+
+
+def page_compare(req: Request) -> Response:
+    return html_response(pages.shell("compare", "Compare"))
+
+
+def page_data(req: Request) -> Response:
+    return html_response(pages.shell("data", "Data"))
+
+
+def page_dataset(req: Request) -> Response:
+    name = req.params["name"]
+    data.dataset(req.repo(), name)
+    return html_response(pages.shell("dataset", f"Data {name}", nav="data", name=name))
+
+
+def page_registry(req: Request) -> Response:
+    return html_response(pages.shell("registry", "Registry"))
+
+
+def page_model(req: Request) -> Response:
+    name = req.params["model"]
+    registry.model(req.repo(), name)
+    return html_response(pages.shell("model", f"Model {name}", nav="registry", model=name))
+
+
+def page_monitor(req: Request) -> Response:
+    return html_response(pages.shell("monitor", "Monitoring"))
+
+
+def page_monitor_model(req: Request) -> Response:
+    name = req.params["model"]
+    monitor.model_reports(req.repo(), name)
+    return html_response(
+        pages.shell("monitor-model", f"Monitoring {name}", nav="monitor", model=name)
+    )
+
+
+# --- JSON ------------------------------------------------------------------------------
+
+
+def api_summary(req: Request) -> Response:
+    from gitml.runs.store import count_runs
+    from gitml.storage.worktree import current_branch
+
+    repo = req.repo()
+    name = repo.workdir_or_gitdir.name
+    return json_response(
+        {
+            "repository": name,
+            "branch": current_branch(repo),
+            "runs": count_runs(repo, all_branches=True),
+            "datasets": len(data.datasets(repo)["datasets"]),
+            "models": len(registry.models(repo)["models"]),
+            "reports": monitor.count_reports(repo),
+        }
+    )
+
+
+def api_runs(req: Request) -> Response:
+    sort = [s for s in req.arg("sort").split(",") if s.strip()]
+    columns = [c for c in req.arg("columns").split(",") if c.strip()]
+    return json_response(
+        run_data.runs_page(
+            req.repo(),
+            where=req.arg("where").strip(),
+            sort=sort,
+            columns=columns,
+            offset=req.int_arg("offset", 0, 0, 10**9),
+            limit=req.int_arg("limit", 50, 1, MAX_PAGE),
+            branch=req.arg("branch").strip() or None,
+        )
+    )
+
+
+def api_columns(req: Request) -> Response:
+    return json_response({"columns": run_data.run_columns(req.repo())})
+
+
+def api_run(req: Request) -> Response:
+    return json_response(run_data.run_detail(req.repo(), req.params["run"]))
+
+
+def api_run_diff(req: Request) -> Response:
+    return json_response(run_data.run_diff(req.repo(), req.params["run"]))
+
+
+def api_run_packages(req: Request) -> Response:
+    return json_response(run_data.run_packages(req.repo(), req.params["run"]))
+
+
+def api_compare(req: Request) -> Response:
+    repo = req.repo()
+    if req.arg("sweep"):
+        refs = run_data.sweep_refs(repo, req.arg("sweep"))
+    else:
+        refs = run_data.check_refs(req.arg("runs"))
+    return json_response(run_data.comparison(repo, refs))
+
+
+def api_datasets(req: Request) -> Response:
+    return json_response(data.datasets(req.repo()))
+
+
+def api_dataset(req: Request) -> Response:
+    return json_response(data.dataset(req.repo(), req.params["name"]))
+
+
+def api_dataset_diff(req: Request) -> Response:
+    return json_response(
+        data.dataset_diff(req.repo(), req.params["name"], req.arg("old"), req.arg("new"))
+    )
+
+
+def api_models(req: Request) -> Response:
+    return json_response(registry.models(req.repo()))
+
+
+def api_model(req: Request) -> Response:
+    return json_response(registry.model(req.repo(), req.params["model"]))
+
+
+def api_reports(req: Request) -> Response:
+    return json_response(monitor.reports(req.repo()))
+
+
+def api_model_reports(req: Request) -> Response:
+    return json_response(monitor.model_reports(req.repo(), req.params["model"]))
+
+
+def api_openapi(req: Request) -> Response:
+    return Response(200, openapi_bytes(), "application/json; charset=utf-8")
+
+
+def build_router() -> Router:
+    router = Router()
+    router.add("page", "/", page_runs, "Runs table")
+    router.add("page", "/runs", page_runs, "Runs table")
+    router.add("page", "/runs/{run}", page_run, "One run")
+    router.add("page", "/compare", page_compare, "Runs compared")
+    router.add("page", "/data", page_data, "Datasets")
+    router.add("page", "/data/{name}", page_dataset, "One dataset")
+    router.add("page", "/registry", page_registry, "Models")
+    router.add("page", "/registry/{model}", page_model, "One model")
+    router.add("page", "/monitor", page_monitor, "Monitoring reports")
+    router.add("page", "/monitor/{model}", page_monitor_model, "One model's monitoring")
+    router.add("api", "/api/openapi.json", api_openapi, "This API's OpenAPI document")
+    router.add("api", "/api/summary", api_summary, "Repository summary")
+    router.add("api", "/api/runs", api_runs, "A page of runs")
+    router.add("api", "/api/runs/columns", api_columns, "Columns the runs table can show")
+    router.add("api", "/api/runs/{run}", api_run, "One run with its metric curves")
+    router.add("api", "/api/runs/{run}/diff", api_run_diff, "Checkpoint diff of a run")
+    router.add("api", "/api/runs/{run}/packages", api_run_packages, "Installed packages")
+    router.add("api", "/api/compare", api_compare, "Runs compared")
+    router.add("api", "/api/data", api_datasets, "Datasets")
+    router.add("api", "/api/data/{name}", api_dataset, "One dataset")
+    router.add("api", "/api/data/{name}/diff", api_dataset_diff, "Files changed between versions")
+    router.add("api", "/api/registry", api_models, "Models")
+    router.add("api", "/api/registry/{model}", api_model, "One model")
+    router.add("api", "/api/monitor", api_reports, "Monitoring reports")
+    router.add("api", "/api/monitor/{model}", api_model_reports, "One model's reports")
+    for url in STATIC_FILES:
+        router.add("static", url, _static(url), "Front-end file")
+    return router

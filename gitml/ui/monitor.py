@@ -1,0 +1,87 @@
+"""Monitoring reports for the UI, read through ``gitml.monitor`` (``git ml monitor log``).
+
+A model's page adds, for each version its reports are about, the training profile the
+reports compared serving data with (``gitml.monitor.lineage``), so every column's training
+histogram shows beside its drift findings.
+"""
+
+from __future__ import annotations
+
+from itertools import islice
+from typing import TYPE_CHECKING, Any
+
+from gitml.errors import GitmlError, RecordNotFound
+
+if TYPE_CHECKING:
+    from gitml.storage.repo import GitRepo
+
+EMPTY_REPORTS = "no monitoring reports yet: git ml monitor MODEL@STAGE --data FILE"
+MAX_REPORTS = 200
+
+
+def _models(repo: GitRepo) -> list[str]:
+    from gitml.monitor.report import PREFIX, collection
+
+    coll = collection(repo)
+    if coll.tip() is None:
+        return []
+    return sorted(coll.snapshot().listdir(PREFIX))
+
+
+def count_reports(repo: GitRepo) -> int:
+    """How many reports there are (paths only; nothing is parsed)."""
+    from gitml.monitor.report import PREFIX, collection
+
+    coll = collection(repo)
+    if coll.tip() is None:
+        return 0
+    return sum(1 for path, _oid in coll.iter_paths(PREFIX) if path.endswith(".toml"))
+
+
+def reports(repo: GitRepo) -> dict[str, Any]:
+    """Every model's reports (summaries, newest first) and each model's latest."""
+    from gitml.monitor.report import iter_reports, summary
+
+    found: list[dict[str, Any]] = []
+    for model in _models(repo):
+        found.extend(summary(doc) for doc in iter_reports(repo, model))
+    found.sort(key=lambda r: (r["created"], r["id"]), reverse=True)
+    latest: dict[str, dict[str, Any]] = {}
+    for row in found:
+        latest.setdefault(row["model"], row)
+    return {
+        "reports": found[:MAX_REPORTS],
+        "latest": [latest[m] for m in sorted(latest)],
+        "empty": EMPTY_REPORTS,
+    }
+
+
+def model_reports(repo: GitRepo, model: str) -> dict[str, Any]:
+    """A model's reports with their findings (newest first) and the training profiles."""
+    from gitml.monitor.report import iter_reports
+    from gitml.records.codec import to_jsonable
+
+    if model not in _models(repo):
+        raise RecordNotFound(
+            f"no monitoring reports for model {model!r}; `git ml monitor {model}@STAGE "
+            "--data FILE` adds one"
+        )
+    docs = [to_jsonable(doc) for doc in islice(iter_reports(repo, model), MAX_REPORTS)]
+    training = {v: _training(repo, model, v) for v in sorted({d["version"] for d in docs})}
+    return {"model": model, "reports": docs, "training": training}
+
+
+def _training(repo: GitRepo, model: str, version: str) -> dict[str, Any]:
+    """The profile a version's reports compare with ({"error": ...} when there is none)."""
+    from gitml.monitor.lineage import version_profile
+    from gitml.registry.store import get_version
+
+    try:
+        reference = version_profile(repo, get_version(repo, model, version))
+    except GitmlError as exc:
+        return {"source": None, "columns": {}, "error": str(exc)}
+    return {
+        "source": reference.source,
+        "columns": reference.profile.get("columns", {}),
+        "error": None,
+    }
