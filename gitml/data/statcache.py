@@ -98,11 +98,26 @@ class StatCache:
             import sqlite3  # only when the database is used: a snapshot status never is
 
             try:
-                self._conn = self._open()
+                self._conn = self._open_patiently()
             except sqlite3.OperationalError:  # state folder gone or unwritable: remember nothing
                 self._conn = sqlite3.connect(":memory:", isolation_level=None)
                 self._conn.executescript(_DDL)
         return self._conn
+
+    def _open_patiently(self) -> sqlite3.Connection:
+        """``_open``, retried while another process holds the lock during its own setup."""
+        import sqlite3
+        import time
+
+        deadline = time.monotonic() + 30.0
+        while True:
+            try:
+                return self._open()
+            except sqlite3.OperationalError as exc:
+                busy = "locked" in str(exc) or "busy" in str(exc)
+                if not busy or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.02)
 
     def _open(self) -> sqlite3.Connection:
         import sqlite3
@@ -114,10 +129,17 @@ class StatCache:
                 db.execute("PRAGMA synchronous=OFF")  # disposable: never wait for the disk
                 if version == SCHEMA_VERSION:  # set up already: opening writes nothing
                     return db
-                db.execute("DROP TABLE IF EXISTS files")
                 db.execute("PRAGMA journal_mode=WAL")
-                db.executescript(_DDL)
-                db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+                db.execute("BEGIN IMMEDIATE")  # set up once: others wait, then see it done
+                try:
+                    if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+                        db.execute("DROP TABLE IF EXISTS files")
+                        db.execute(_DDL)
+                        db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+                    db.execute("COMMIT")
+                except BaseException:
+                    db.execute("ROLLBACK")
+                    raise
                 return db
             except sqlite3.DatabaseError:
                 db.close()
