@@ -62,8 +62,9 @@ def _cache(repo: Path, entry: list[str], env: dict[str, str]) -> list[str]:
     import importlib.util
 
     if importlib.util.find_spec("gitml.data.workspace") is not None:
-        subprocess.run([*entry, "data", "add", "data"], cwd=repo, env=env, check=True,
-                       capture_output=True)
+        subprocess.run(
+            [*entry, "data", "add", "data"], cwd=repo, env=env, check=True, capture_output=True
+        )
         _git(repo, "add", "-A")
         _git(repo, "commit", "-q", "-m", "the dataset's pointer")
         return []
@@ -83,7 +84,10 @@ def run(ctx: Context) -> list[Result]:
     inputs = _cache(repo, entry, env)
     subprocess.run(
         [*entry, "run", "-n", "base", "-M", "metrics.json", *inputs, "--", *COMMAND],
-        cwd=repo, env=env, check=True, capture_output=True,
+        cwd=repo,
+        env=env,
+        check=True,
+        capture_output=True,
     )
     bare, total, inner = [], [], []
     for i in range(n + 1):
@@ -110,9 +114,20 @@ def run(ctx: Context) -> list[Result]:
         f"load {load:.1f}"
     )
     return [
-        Result("git ml rerun overhead (whole process)", overhead, "s", f"<= {TARGET_S:g} s",
-               overhead <= TARGET_S, detail),
-        Result("git ml rerun overhead inside gitml (record's overhead_s)", statistics.median(inner),
-               "s", f"<= {TARGET_S:g} s", statistics.median(inner) <= TARGET_S,
-               "excludes interpreter start-up and imports"),
+        Result(
+            "git ml rerun overhead (whole process)",
+            overhead,
+            "s",
+            f"<= {TARGET_S:g} s",
+            overhead <= TARGET_S,
+            detail,
+        ),
+        Result(
+            "git ml rerun overhead inside gitml (record's overhead_s)",
+            statistics.median(inner),
+            "s",
+            f"<= {TARGET_S:g} s",
+            statistics.median(inner) <= TARGET_S,
+            "excludes interpreter start-up and imports",
+        ),
     ]
