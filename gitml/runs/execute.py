@@ -116,13 +116,24 @@ def max_file_bytes(settings: Settings) -> int:
     return int(settings.checkpoint_max_file_mb * 1_000_000)
 
 
-def checkpoint(ws: Workspace, run_id: str) -> Checkpoint:
-    from gitml.data.run_io import dataset_filter
+def has_datasets(workdir: Path) -> bool:
+    """Whether any dataset pointer exists (without importing the data machinery)."""
+    from gitml.config import load_settings
 
+    pointers = workdir / load_settings(workdir).pointer_dir
+    return pointers.is_dir() and any(pointers.glob("*.toml"))
+
+
+def checkpoint(ws: Workspace, run_id: str) -> Checkpoint:
+    exclude = None
+    if has_datasets(ws.repo.workdir):
+        from gitml.data.run_io import dataset_filter
+
+        exclude = dataset_filter(ws.repo.workdir)
     return create_checkpoint(
         ws.repo,
         max_file_bytes=max_file_bytes(ws.settings),
-        exclude=dataset_filter(ws.repo.workdir),
+        exclude=exclude,
         message=f"gitml checkpoint for run {run_id}",
     )
 
@@ -152,6 +163,8 @@ def digests(paths: Sequence[str], cwd: Path, workdir: Path) -> dict[str, str]:
 
 def input_digests(paths: Sequence[str], cwd: Path, workdir: Path) -> dict[str, str]:
     """Input datasets as name -> manifest digest (all datasets when ``paths`` is empty)."""
+    if not paths and not has_datasets(workdir):
+        return {}  # no datasets: the data machinery is not even imported
     from gitml.data.run_io import input_digests as data_inputs
 
     return data_inputs(workdir, paths, cwd)
