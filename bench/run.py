@@ -119,6 +119,12 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown group(s) {', '.join(unknown)}; known: {', '.join(groups)}")
     args.workdir.mkdir(parents=True, exist_ok=True)
+    # Measure what an installed gitml does: pip writes bytecode at install time, so
+    # commands never compile their modules (some shells set PYTHONDONTWRITEBYTECODE).
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    import compileall
+
+    compileall.compile_dir(ROOT / "gitml", quiet=1)
     status = 0
     for group in args.groups or groups:
         module = importlib.import_module(f"bench_{group}")
