@@ -55,3 +55,21 @@ def test_pre_commit_blocks_a_promotion_below_threshold_and_lets_a_good_one_in(
     passed = _run(governed, env, "git", "commit", "-m", "Promote churn 1.2.0")
     assert passed.returncode == 0, passed.stdout + passed.stderr
     assert git(governed, "log", "-1", "--format=%s").strip() == "Promote churn 1.2.0"
+
+
+def test_pre_commit_try_repo_runs_gitml_check_on_staged_promotions(
+    governed: Path, tmp_path: Path
+) -> None:
+    env = {"PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home")}
+    write_stages(governed, {"churn": {"production": "1.0.0"}})
+    git(governed, "add", ".gitml/stages.toml")
+    blocked = _run(governed, env, PRE_COMMIT, "try-repo", str(ROOT), "gitml-check")
+    out = blocked.stdout + blocked.stderr
+    assert blocked.returncode == 1, out
+    assert "churn 1.0.0: acc = 0.8 is below the minimum 0.84" in out, out
+
+    write_stages(governed, {"churn": {"production": "1.2.0"}})
+    git(governed, "add", ".gitml/stages.toml")
+    passed = _run(governed, env, PRE_COMMIT, "try-repo", str(ROOT), "gitml-check")
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    assert "gitml check" in passed.stdout
