@@ -168,6 +168,7 @@ def monitor_cmd(
         prediction=prediction,
         label=label,
         recorded=version.get("metrics") or {},
+        signature=version.get("signature"),
     )
     options = {k: v for k, v in (("prediction", prediction), ("label", label)) if v}
     doc = build_report(

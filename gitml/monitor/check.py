@@ -111,8 +111,10 @@ def run_check(
     label: str | None = None,
     recorded: Mapping[str, Any] | None = None,
     format: str | None = None,
+    signature: Mapping[str, Any] | None = None,
 ) -> Outcome:
-    """Stream ``data`` once: drift statistics, and labels/predictions when asked."""
+    """Stream ``data`` once: drift statistics, and labels/predictions when asked; with the
+    model's ``signature``, also the columns it needs that are missing or mistyped."""
     from gitml.tabular import drift
     from gitml.tabular.read import scan
     from gitml.tabular.serving import ServingAccumulator
@@ -174,5 +176,9 @@ def run_check(
                 raise InvalidRecord(f"{data}: no column {c!r} (named by --label/--prediction)")
         out.metrics = scorer.result()
         out.findings += performance.findings(out.metrics, recorded or {}, limits.performance_drop)
+    if signature:
+        from gitml.monitor.signature import signature_findings
+
+        out.findings += signature_findings(signature, data, format=format)
     out.findings.sort(key=severity)
     return out
