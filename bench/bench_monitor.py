@@ -144,6 +144,59 @@ def measure(
     return wall, cpu, usage.ru_maxrss / 1024, json.loads(out)
 
 
+EVIDENTLY = BENCH / ".work" / "evidently" / "bin" / "python"
+EVIDENTLY_SCRIPT = """
+import sys, time
+import pandas as pd
+try:
+    from evidently import Report
+    from evidently.presets import DataDriftPreset
+    def run(ref, cur):
+        return Report([DataDriftPreset()]).run(cur, ref)
+except ImportError:
+    from evidently.report import Report
+    from evidently.metric_preset import DataDriftPreset
+    def run(ref, cur):
+        r = Report(metrics=[DataDriftPreset()]); r.run(reference_data=ref, current_data=cur); return r
+ref = pd.read_csv(sys.argv[1]); cur = pd.read_csv(sys.argv[2])
+run(ref, cur)
+"""
+
+
+def evidently_side_by_side(repo: Path, serving: Path, repeat: int) -> list[dict[str, Any]]:
+    """Evidently's DataDriftPreset on the same frames (it needs the raw reference data),
+    from its own venv under bench/.work/evidently; skipped when that venv is absent.
+
+    Make it with: python3 -m venv bench/.work/evidently &&
+    bench/.work/evidently/bin/pip install evidently 'pandas<3'   (0.7.23 needs pandas 2)
+    """
+    if not EVIDENTLY.exists():
+        return []
+    walls, rss = [], []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        proc = subprocess.Popen(
+            [str(EVIDENTLY), "-c", EVIDENTLY_SCRIPT, str(repo / "train.csv"), str(serving)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        assert proc.stderr is not None
+        err = proc.stderr.read()
+        _pid, status, usage = os.wait4(proc.pid, 0)
+        if os.waitstatus_to_exitcode(status) != 0:
+            raise SystemExit(f"evidently failed: {err.decode().strip()[-400:]}")
+        walls.append(time.perf_counter() - start)
+        rss.append(usage.ru_maxrss / 1024)
+    return [
+        {
+            "name": "Evidently DataDriftPreset, same frames (median wall)",
+            "value": statistics.median(walls),
+            "unit": "s",
+            "detail": f"peak RSS {max(rss):.0f} MB; reads the raw 100k x 20 reference too",
+        }
+    ]
+
+
 def bench(work: Path, repeat: int) -> list[dict[str, Any]]:
     repo, env, serving = setup(work)
     walls, cpus, rss = [], [], []
@@ -176,6 +229,7 @@ def bench(work: Path, repeat: int) -> list[dict[str, Any]]:
             "target": "<= 500 MB",
             "ok": max(rss) <= 500,
         },
+        *evidently_side_by_side(repo, serving, repeat),
     ]
 
 
