@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import math
 import re
-import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -121,24 +119,9 @@ def parse_metrics_text(text: str, rel: str) -> list[MetricEvent]:
     """Metric events of a metrics file (a table gives one step; CSV rows give history)."""
     if rel.endswith(".csv"):
         return _parse_csv(text, rel)
-    if rel.endswith((".yaml", ".yml")):
-        from gitml.runs.params import _load_yaml
+    from gitml.runs.documents import load_document
 
-        doc: Any = _load_yaml(text, rel)
-    elif rel.endswith(".toml"):
-        try:
-            doc = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise InvalidMetric(f"{rel}: invalid TOML: {exc}") from None
-    elif rel.endswith(".json"):
-        try:
-            doc = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise InvalidMetric(
-                f"{rel}: invalid JSON: line {exc.lineno}, column {exc.colno}: {exc.msg}"
-            ) from None
-    else:
-        raise InvalidMetric(f"{rel}: unknown metrics format; use .json, .yaml, .toml or .csv")
+    doc: Any = load_document(text, rel, InvalidMetric, "metrics", ".json, .yaml, .toml or .csv")
     if doc is None:
         return []
     if not isinstance(doc, dict):

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from gitml.errors import GitmlError, UsageError
+from gitml.runs.documents import load_document
 
 PARAM_SUFFIXES = (".yaml", ".yml", ".toml", ".json")
 _KEY_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-/]*")
@@ -147,40 +148,9 @@ def _jsonish(value: Any) -> Any:
     return value
 
 
-def _load_yaml(text: str, rel: str) -> Any:
-    try:
-        import yaml
-    except ImportError:
-        raise InvalidParams(
-            f"{rel}: reading YAML needs PyYAML; install it with `pip install 'gitml[yaml]'`"
-        ) from None
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise InvalidParams(f"{rel}: invalid YAML: {where}{problem}") from None
-
-
 def parse_params_text(text: str, rel: str) -> dict[str, Any]:
     """The nested table of a params file's text (format by suffix)."""
-    if rel.endswith((".yaml", ".yml")):
-        doc = _load_yaml(text, rel)
-    elif rel.endswith(".toml"):
-        try:
-            doc = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise InvalidParams(f"{rel}: invalid TOML: {exc}") from None
-    elif rel.endswith(".json"):
-        try:
-            doc = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise InvalidParams(
-                f"{rel}: invalid JSON: line {exc.lineno}, column {exc.colno}: {exc.msg}"
-            ) from None
-    else:
-        raise InvalidParams(f"{rel}: unknown params format; use .yaml, .yml, .toml or .json")
+    doc = load_document(text, rel, InvalidParams, "params")
     if doc is None:
         return {}
     if not isinstance(doc, dict):
