@@ -8,7 +8,7 @@ from typing import Any
 
 __version__ = "0.1.0"
 
-_API = frozenset(
+API_NAMES = frozenset(
     {
         "ActiveRun",
         "GitmlWarning",
@@ -30,7 +30,7 @@ def __getattr__(name: str) -> Any:
         import importlib
 
         return importlib.import_module("gitml.models")
-    if name in _API:
+    if name in API_NAMES:
         from gitml import tracking
 
         value = getattr(tracking, name)
@@ -40,4 +40,4 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *_API})
+    return sorted({*globals(), *API_NAMES})

@@ -15,24 +15,13 @@ import warnings
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
+from gitml import API_NAMES
 from gitml.runs.spool import ENV_RUN_ID, ENV_RUN_NAME, ENV_SPOOL, SpoolWriter
 
 if TYPE_CHECKING:
     from gitml.tracking.local import LocalRun
 
-__all__ = [
-    "ActiveRun",
-    "GitmlWarning",
-    "active_run",
-    "log_artifact",
-    "log_metric",
-    "log_metrics",
-    "log_model",
-    "log_param",
-    "log_params",
-    "set_tag",
-    "start_run",
-]
+__all__ = sorted(API_NAMES)  # the one list, which ``gitml.__getattr__`` serves
 
 
 class GitmlWarning(UserWarning):
