@@ -96,6 +96,25 @@ def _log(model: str, version: str | None, json: bool) -> None:
     out.table(shown, ("created", "id", "kind", "version", "rows", "alert", "alerts", "data"))
 
 
+def _check_format(fmt: str) -> None:
+    from gitml.errors import UsageError
+
+    if fmt not in ("table", "markdown"):
+        raise UsageError(f"--format {fmt!r}: use table or markdown (or --json)")
+
+
+def _finish(
+    repo: Any, doc: dict[str, Any], *, no_save: bool, fmt: str, show_all: bool, json: bool
+) -> None:
+    """Store the report (unless --no-save), show it, and exit 2 on an alert."""
+    from gitml.monitor.report import save_report
+
+    path = None if no_save else save_report(repo, doc)
+    _show(doc, path, fmt, show_all, json)
+    if doc["alert"]:
+        raise typer.Exit(ALERT_EXIT)
+
+
 def monitor_cmd(
     target: Annotated[
         str,
@@ -138,8 +157,7 @@ def monitor_cmd(
     """
     from gitml.errors import UsageError
 
-    if fmt not in ("table", "markdown"):
-        raise UsageError(f"--format {fmt!r}: use table or markdown (or --json)")
+    _check_format(fmt)
     if target == "log":
         if model is None:
             raise UsageError("name the model: git ml monitor log MODEL[:VERSION]")
@@ -152,7 +170,7 @@ def monitor_cmd(
         raise UsageError("--data FILE is required: the serving data to check")
     from gitml.monitor.check import run_check
     from gitml.monitor.lineage import reference_profile, version_profile
-    from gitml.monitor.report import build_report, save_report
+    from gitml.monitor.report import build_report
     from gitml.monitor.thresholds import load_limits
     from gitml.registry.query import parse_ref, resolve
 
@@ -182,10 +200,7 @@ def monitor_cmd(
         metrics=outcome.metrics,
         options=options,
     )
-    path = None if no_save else save_report(repo, doc)
-    _show(doc, path, fmt, show_all, json)
-    if doc["alert"]:
-        raise typer.Exit(ALERT_EXIT)
+    _finish(repo, doc, no_save=no_save, fmt=fmt, show_all=show_all, json=json)
 
 
 def scan_cmd(
@@ -216,11 +231,10 @@ def scan_cmd(
     """
     from gitml.errors import UsageError
 
-    if fmt not in ("table", "markdown"):
-        raise UsageError(f"--format {fmt!r}: use table or markdown (or --json)")
+    _check_format(fmt)
     if data is None or predict is None:
         raise UsageError("--data FILE and --predict MODULE:FUNC are required")
-    from gitml.monitor.report import build_report, save_report
+    from gitml.monitor.report import build_report
     from gitml.monitor.scan import load_callable, run_scan
     from gitml.registry.query import parse_ref, resolve
 
@@ -240,10 +254,7 @@ def scan_cmd(
         metrics=outcome.metrics,
         options=options,
     )
-    path = None if no_save else save_report(repo, doc)
-    _show(doc, path, fmt, show_all, json)
-    if doc["alert"]:
-        raise typer.Exit(ALERT_EXIT)
+    _finish(repo, doc, no_save=no_save, fmt=fmt, show_all=show_all, json=json)
 
 
 def register(app: typer.Typer) -> None:
