@@ -13,10 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gitml.errors import GitmlError
-from gitml.storage import COLLECTION_REFS, NOTES_REF, REF_ROOT, remote_tracking_ref
+from gitml.storage import NOTES_REF, REF_ROOT, remote_tracking_ref
 from gitml.storage.merge import MergeResult, merge_into
 from gitml.storage.notes import merge_lines
-from gitml.storage.refs import read_ref
 from gitml.storage.remote import SHARED_REFS, fetch, push
 from gitml.storage.repo import GitRepo
 
@@ -140,7 +139,3 @@ def prepare_ci(repo: GitRepo, remote: str = "origin") -> CiReport:
             raise GitmlError(f"`git fetch --unshallow {remote}` failed: {detail}")
         unshallowed = True
     return CiReport(unshallowed, pull(repo, remote))
-
-
-def local_refs(repo: GitRepo) -> list[str]:
-    return [ref for ref in (*COLLECTION_REFS, NOTES_REF) if read_ref(repo, ref) is not None]

@@ -125,7 +125,7 @@ def test_notes_merge_as_a_union_of_lines(seeded_remote: Path, tmp_path: Path) ->
         'A = { name = "a" }',
         'B = { name = "b" }',
     ]
-    assert NOTES_REF
+    assert git(seeded_remote, "rev-parse", NOTES_REF) == git(b, "rev-parse", NOTES_REF)
 
 
 def test_concurrent_pushes_from_four_clones_lose_nothing(

@@ -39,7 +39,6 @@ from gitml.storage.worktree import (
     DiffStat,
     Skipped,
     add_worktree,
-    commit_exists,
     remove_worktree,
 )
 
@@ -115,7 +114,7 @@ def rerun_name(doc: Mapping[str, Any]) -> str:
 def code_of(repo: GitRepo, doc: Mapping[str, Any]) -> Checkpoint | None:
     """The original run's code facts, for the rerun's record (None if its HEAD is absent)."""
     code = doc["code"]
-    if not commit_exists(repo, str(code["commit"])):
+    if not repo.has_commit(str(code["commit"])):
         return None
     stat = code.get("diffstat") or {}
     return Checkpoint(

@@ -10,7 +10,6 @@ from gitml.errors import GitmlError, RecordNotFound, UsageError
 from gitml.runs.env import REDACTED
 from gitml.runs.store import open_index
 from gitml.storage.repo import GitRepo
-from gitml.storage.worktree import commit_exists
 
 
 class CheckpointMissing(GitmlError):
@@ -37,7 +36,7 @@ def find_reruns(repo: GitRepo, run_id: str) -> list[dict[str, Any]]:
 def check_checkpoint(repo: GitRepo, doc: Mapping[str, Any]) -> str:
     """The run's checkpoint commit; ``CheckpointMissing`` saying what to fetch if absent."""
     sha = str((doc.get("code") or {}).get("checkpoint", ""))
-    if commit_exists(repo, sha):
+    if repo.has_commit(sha):
         return sha
     where = f"run {doc['id']} ({doc['name']}): its code checkpoint {sha}"
     if (repo.commondir / "shallow").is_file():

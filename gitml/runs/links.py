@@ -20,7 +20,6 @@ from gitml.runs.store import RUN_KIND, open_index, runs_collection
 from gitml.storage.collection import shard_of
 from gitml.storage.history import (
     first_parent_commits,
-    has_commit,
     is_ancestor,
     merge_base,
     patch_id,
@@ -135,9 +134,7 @@ def find_rewrites(repo: GitRepo, head: str = "HEAD", depth: int = 200) -> list[L
     """
     tip = resolve_commit(repo, head)
     candidates = [
-        c
-        for c in sorted(run_commits(repo))
-        if has_commit(repo, c) and not is_ancestor(repo, c, tip)
+        c for c in sorted(run_commits(repo)) if repo.has_commit(c) and not is_ancestor(repo, c, tip)
     ]
     if not candidates:
         return []

@@ -211,16 +211,11 @@ class Collection:
         for sha in extra_parents:
             if not sha:
                 continue
-            try:
-                obj = self.repo.raw[sha]
-                is_commit = obj.type == pygit2.enums.ObjectType.COMMIT
-            except (KeyError, ValueError, pygit2.GitError):
-                is_commit = False
-            if not is_commit:
+            if not self.repo.has_commit(sha):
                 raise GitmlError(
                     f"{self.ref}: extra parent {sha} is not a commit in {self.repo.gitdir}"
                 )
-            out.append(obj.id)
+            out.append(self.repo.raw[sha].id)
         return out
 
     def _lock_path(self) -> Path:

@@ -19,13 +19,6 @@ def resolve_commit(repo: GitRepo, rev: str) -> str:
         raise GitmlError(f"{rev!r} does not name a commit in this repository") from None
 
 
-def has_commit(repo: GitRepo, sha: str) -> bool:
-    try:
-        return repo.raw[sha].type == pygit2.enums.ObjectType.COMMIT
-    except (KeyError, ValueError, pygit2.GitError):
-        return False
-
-
 def is_ancestor(repo: GitRepo, ancestor: str, descendant: str) -> bool:
     """True when ``ancestor`` is ``descendant`` or reachable from it."""
     if ancestor == descendant:

@@ -57,11 +57,7 @@ def merge_into(
     signature = repo.signature()
     if isinstance(theirs, str):
         theirs = pygit2.Oid(hex=theirs)
-    try:
-        is_commit = raw[theirs].type == pygit2.enums.ObjectType.COMMIT
-    except (KeyError, ValueError, pygit2.GitError):
-        is_commit = False
-    if not is_commit:
+    if not repo.has_commit(theirs):
         raise GitmlError(
             f"{theirs_name} ({theirs}) is not a commit in {repo.gitdir}; fetch it first"
         )

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-import pygit2
-
 from gitml.storage import NOTES_REF
 from gitml.storage.collection import Collection, Snapshot
 from gitml.storage.repo import GitRepo
@@ -87,10 +85,3 @@ def note_commits(repo: GitRepo, *, ref: str = NOTES_REF) -> list[str]:
         if len(name) == 40:
             out[name] = None
     return list(out)
-
-
-def is_commit(repo: GitRepo, sha: str) -> bool:
-    try:
-        return isinstance(repo.raw[sha], pygit2.Commit)
-    except (KeyError, ValueError):
-        return False

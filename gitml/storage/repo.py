@@ -82,6 +82,13 @@ class GitRepo:
             path.mkdir(exist_ok=True)
         return path
 
+    def has_commit(self, sha: str | pygit2.Oid) -> bool:
+        """Whether ``sha`` names a commit present in this repository."""
+        try:
+            return self.raw[sha].type == pygit2.enums.ObjectType.COMMIT
+        except (KeyError, ValueError, TypeError, pygit2.GitError):
+            return False
+
     def require_commits(self) -> None:
         if self.raw.head_is_unborn:
             raise UnsupportedRepository(

@@ -181,13 +181,6 @@ def diffstat(repo: GitRepo, old: str, new: str) -> DiffStat:
     return DiffStat(stats.files_changed, stats.insertions, stats.deletions, paths)
 
 
-def commit_exists(repo: GitRepo, sha: str) -> bool:
-    try:
-        return isinstance(repo.raw[sha], pygit2.Commit)
-    except (KeyError, ValueError):
-        return False
-
-
 def add_worktree(repo: GitRepo, path: Path, commit: str) -> GitRepo:
     """A detached temporary worktree of ``commit`` at ``path`` (opened)."""
     from gitml.storage.repo import open_repo

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from gitml.storage import NOTES_REF
-from gitml.storage.notes import add_note_lines, is_commit, merge_lines, note_commits, read_note
+from gitml.storage.notes import add_note_lines, merge_lines, note_commits, read_note
 from gitml.storage.repo import open_repo
 from tests.conftest import git
 from tests.storage.helpers import FORK, assert_fsck_clean, run_workers
@@ -131,13 +131,3 @@ def test_concurrent_note_writers_lose_nothing(repo_with_commit: Path) -> None:
 
 def test_merge_lines_sorts_and_deduplicates() -> None:
     assert merge_lines("b = 1\na = 2\n\n", ["a = 2", "c = 3", "  "]) == "a = 2\nb = 1\nc = 3\n"
-
-
-def test_is_commit(repo_with_commit: Path) -> None:
-    repo = open_repo(repo_with_commit)
-    head = git(repo_with_commit, "rev-parse", "HEAD").strip()
-    tree = git(repo_with_commit, "rev-parse", "HEAD^{tree}").strip()
-    assert is_commit(repo, head)
-    assert not is_commit(repo, tree)
-    assert not is_commit(repo, "0" * 40)
-    assert not is_commit(repo, "not-a-sha")

@@ -129,3 +129,13 @@ def test_git_cli_errors_become_gitml_errors(repo_with_commit: Path) -> None:
     assert repo.git("rev-parse", "--verify", "no-such-ref", check=False).returncode != 0
     assert repo.config_get("user.name") == "Test User"
     assert repo.config_get("no.such-key") is None
+
+
+def test_has_commit_is_true_only_for_commits(repo_with_commit: Path) -> None:
+    repo = open_repo(repo_with_commit)
+    head = git(repo_with_commit, "rev-parse", "HEAD").strip()
+    tree = git(repo_with_commit, "rev-parse", "HEAD^{tree}").strip()
+    assert repo.has_commit(head)
+    assert not repo.has_commit(tree)
+    assert not repo.has_commit("0" * 40)
+    assert not repo.has_commit("not-a-sha")
