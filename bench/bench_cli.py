@@ -1,7 +1,10 @@
 """CLI start-up: `git ml -h` and the overhead `git ml run` adds to a command.
 
 Both go through the installed `git-ml` console script next to this interpreter when
-there is one (what users run), else `python -m gitml`.
+there is one (what users run), else `python -m gitml`. The same command (`true`) is
+also wrapped, in the same run, by DVC (`dvc exp run` of a one-stage `dvc.yaml`) and
+MLflow (`mlflow run` of an `MLproject`, local environment, file store), each from its
+own venv under bench/.work (see anchors.py); their rows carry no target.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import sys
 import time
 from pathlib import Path
 
+from anchors import anchor_bin, version_of
 from run import Context, Result
 
 TARGET_HELP_MS = 80.0
@@ -36,15 +40,54 @@ def _median_ms(cmd: list[str], cwd: Path, n: int) -> float:
     return statistics.median(samples)
 
 
+def _git_repo(path: Path) -> Path:
+    subprocess.run(["git", "init", "-q", str(path)], check=True)
+    subprocess.run(
+        ["git", "-C", str(path), "commit", "-q", "--allow-empty", "-m", "init"], check=True
+    )
+    return path
+
+
+def _commit_all(repo: Path) -> None:
+    subprocess.run(["git", "-C", str(repo), "add", "-A"], check=True)
+    subprocess.run(["git", "-C", str(repo), "commit", "-q", "-m", "setup"], check=True)
+
+
+def _dvc(ctx: Context, true: str, n: int) -> tuple[float, str] | None:
+    dvc = anchor_bin("dvc", ["dvc"], "dvc")
+    if dvc is None:
+        return None
+    repo = _git_repo(ctx.workdir / "dvc-repo")
+    subprocess.run([str(dvc), "init", "-q"], cwd=repo, check=True)
+    (repo / "dvc.yaml").write_text(f'stages:\n  noop:\n    cmd: "{true}"\n')
+    _commit_all(repo)
+    cmd = [str(dvc), "exp", "run"]
+    subprocess.run(cmd, cwd=repo, check=True, capture_output=True)
+    return _median_ms(cmd, repo, n), version_of(dvc, "dvc")
+
+
+def _mlflow(ctx: Context, true: str, n: int) -> tuple[float, str] | None:
+    mlflow = anchor_bin("mlflow", ["mlflow-skinny", "numpy", "pandas"], "mlflow")
+    if mlflow is None:
+        return None
+    repo = _git_repo(ctx.workdir / "mlflow-repo")
+    (repo / "MLproject").write_text(f'name: bench\nentry_points:\n  main:\n    command: "{true}"\n')
+    _commit_all(repo)
+    os.environ.update(
+        MLFLOW_ALLOW_FILE_STORE="true", MLFLOW_TRACKING_URI=(repo / "mlruns").as_uri()
+    )
+    cmd = [str(mlflow), "run", ".", "--env-manager", "local"]
+    subprocess.run(cmd, cwd=repo, check=True, capture_output=True)
+    return _median_ms(cmd, repo, n), version_of(mlflow, "mlflow-skinny")
+
+
 def run(ctx: Context) -> list[Result]:
     n = 9 if ctx.quick else 31
-    repo = ctx.workdir / "repo"
-    subprocess.run(["git", "init", "-q", str(repo)], check=True)
-    subprocess.run(
-        ["git", "-C", str(repo), "commit", "-q", "--allow-empty", "-m", "init"], check=True
-    )
+    n_anchor = 3 if ctx.quick else 11
+    repo = _git_repo(ctx.workdir / "repo")
     entry = _entry()
     subprocess.run([*entry, "init"], cwd=repo, check=True, capture_output=True)
+    _commit_all(repo)
     true = shutil.which("true") or "/bin/true"
     for _ in range(3):
         subprocess.run([*entry, "run", "--", true], cwd=repo, check=True, capture_output=True)
@@ -53,7 +96,7 @@ def run(ctx: Context) -> list[Result]:
     wrapped = _median_ms([*entry, "run", "--", true], repo, n)
     overhead = wrapped - bare
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    return [
+    results = [
         Result(
             "git ml -h",
             help_ms,
@@ -68,6 +111,22 @@ def run(ctx: Context) -> list[Result]:
             "ms",
             f"<= {TARGET_RUN_OVERHEAD_MS:g} ms",
             overhead <= TARGET_RUN_OVERHEAD_MS,
-            f"{wrapped:.0f} ms vs {bare:.1f} ms",
+            f"{wrapped:.0f} ms vs {bare:.1f} ms, clean tree, median of {n}",
         ),
     ]
+    for label, measure in (("dvc exp run", _dvc), ("mlflow run", _mlflow)):
+        found = measure(ctx, true, n_anchor)
+        if found is None:
+            continue
+        ms, version = found
+        results.append(
+            Result(
+                f"{label} (true), overhead over bare true",
+                ms - bare,
+                "ms",
+                "",
+                None,
+                f"{version}; {(ms - bare) / overhead:.1f}x gitml's; median of {n_anchor}",
+            )
+        )
+    return results

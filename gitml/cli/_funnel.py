@@ -2,7 +2,6 @@
 
 import os
 import sys
-import traceback
 from collections.abc import Callable
 
 from gitml.errors import GitmlError
@@ -22,6 +21,8 @@ def guarded(call: Callable[[], int]) -> int:
         return 0
     except Exception as exc:  # noqa: BLE001 - the one funnel for bugs
         if os.environ.get("GITML_DEBUG"):
+            import traceback
+
             traceback.print_exc()
         sys.stderr.write(
             f"unexpected error: {type(exc).__name__}: {exc}\n"

@@ -3,10 +3,28 @@
 from __future__ import annotations
 
 import json
-import shutil
+import os
 import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
+
+
+def terminal_columns(fallback: int = 120) -> int:
+    """Width of the terminal: ``$COLUMNS``, else stdout's terminal, else ``fallback``.
+
+    What ``shutil.get_terminal_size`` answers, without importing shutil on start-up.
+    """
+    try:
+        columns = int(os.environ.get("COLUMNS", "0"))
+    except ValueError:
+        columns = 0
+    if columns > 0:
+        return columns
+    try:
+        columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+    except (AttributeError, ValueError, OSError):
+        columns = 0
+    return columns if columns > 0 else fallback
 
 
 def _cell(value: Any) -> str:
@@ -72,7 +90,7 @@ def render_table(
     heads = [(headers or {}).get(c, c) for c in columns]
     cells = [[_cell(row.get(c)) for c in columns] for row in rows]
     widths = [max([len(h), *(len(r[i]) for r in cells)]) for i, h in enumerate(heads)]
-    limit = width if width is not None else shutil.get_terminal_size((120, 24)).columns
+    limit = width if width is not None else terminal_columns()
     while sum(widths) + 2 * (len(widths) - 1) > limit:
         candidates = [i for i, c in enumerate(columns) if c not in never_truncate and widths[i] > 8]
         if not candidates:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
+
+from gitml.cli._output import terminal_columns
 
 if TYPE_CHECKING:
     from gitml.runs.compare import Comparison
@@ -137,7 +138,7 @@ def ls_table(
         dropped = 0
     rows = [{c: _cell(getters[c](doc), c) for c in cols} for doc in runs]
     if not columns:
-        limit = width if width is not None else shutil.get_terminal_size((120, 24)).columns
+        limit = width if width is not None else terminal_columns()
         widths = {c: max([len(headers.get(c, c)), *(len(r[c]) for r in rows)]) for c in cols}
         while len(cols) > len(BASE_COLUMNS) and sum(widths[c] + 2 for c in cols) - 2 > limit:
             cols.pop()

@@ -1,10 +1,10 @@
 """``git ml run``, ``ls``, ``show`` and ``compare``."""
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-from gitml.cli import _runs_view as view
+from gitml.cli import _runs_cmds as _cmds
 from gitml.cli._options import JsonOpt
 from gitml.cli._output import Output
 
@@ -129,50 +129,9 @@ def ls(
     json: JsonOpt = False,
 ) -> None:
     """List runs as a table, newest first (or as a JSON array with --json)."""
-    from gitml.runs.store import list_runs
-    from gitml.storage.repo import open_repo
-
     if limit < 0:
         raise typer.BadParameter("must be 0 (all) or more", param_hint="--limit")
-    repo = open_repo()
-    commits = None
-    if commit is not None:
-        from gitml.runs.links import replaced_commits
-        from gitml.storage.history import resolve_commit
-
-        commits = sorted(replaced_commits(repo, resolve_commit(repo, commit)))
-    listing = list_runs(
-        repo,
-        commits=commits,
-        where=where,
-        sort=tuple(sort or ()),
-        limit=limit or None,
-        branch=branch,
-        all_branches=all_,
-    )
-    out = Output(json)
-    if json:
-        from gitml.runs.record import to_json
-
-        out.json([to_json(doc) for doc in listing.runs])
-    else:
-        picked = columns.split(",") if columns else None
-        rows, cols, headers, dropped = view.ls_table(listing.runs, picked)
-        if rows:
-            out.table(rows, cols, headers=headers, never_truncate=("id",))
-        if dropped:
-            out.info(f"({dropped} more columns; choose with --columns)")
-    if listing.more:
-        out.info(f"showing the newest {limit}; --limit 0 shows all")
-    if not listing.runs:
-        if listing.hidden_other_branches:
-            out.info(
-                f"no runs on this branch ({listing.hidden_other_branches} on others; use --all)"
-            )
-        elif not json:
-            out.info(
-                "no runs match" if where else "no runs yet; record one with `git ml run -- CMD`"
-            )
+    _cmds.ls(where, sort, limit, columns, branch, all_, commit, json)
 
 
 def show(
@@ -182,40 +141,7 @@ def show(
     json: JsonOpt = False,
 ) -> None:
     """Show everything about one run, with a summary of each metric's history and its reruns."""
-    from gitml.cli import _rerun_view
-    from gitml.rerun.select import find_reruns
-    from gitml.runs.store import show_run
-    from gitml.storage.repo import open_repo
-
-    repo = open_repo()
-    doc, history = show_run(repo, run_ref)
-    reruns = find_reruns(repo, str(doc["id"]))
-    out = Output(json)
-    if json:
-        from gitml.runs.record import to_json
-
-        data: dict[str, Any] = to_json(doc)
-        data["history"] = view.history_json(history)
-        data["reruns"] = [
-            {
-                "id": r["id"],
-                "name": r["name"],
-                "started": r.get("started"),
-                "verdict": (r.get("rerun") or {}).get("verdict"),
-                "what_if": (r.get("rerun") or {}).get("what_if", []),
-            }
-            for r in reruns
-        ]
-        out.json(data)
-        return
-    for line in view.show_lines(doc, history):
-        out.line(line)
-    if doc.get("rerun"):
-        for line in _rerun_view.rerun_table_lines(doc):
-            out.line(line)
-    if reruns:
-        for line in _rerun_view.reruns_lines(reruns):
-            out.line(line)
+    _cmds.show(run_ref, json)
 
 
 def compare(
@@ -228,16 +154,7 @@ def compare(
     json: JsonOpt = False,
 ) -> None:
     """Compare runs side by side: params that differ, metrics with deltas, data, code."""
-    from gitml.runs.compare import compare_runs
-    from gitml.storage.repo import open_repo
-
-    comparison = compare_runs(open_repo(), runs)
-    out = Output(json)
-    if json:
-        out.json(comparison.as_dict())
-        return
-    for line in view.compare_lines(comparison, all_params=all_params):
-        out.line(line)
+    _cmds.compare(runs, all_params, json)
 
 
 def relink(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import secrets
 import time
 
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -120,7 +119,9 @@ def encode_base32(value: int, length: int) -> str:
 def new_id(now_ms: int | None = None) -> str:
     """A new time-sortable id."""
     ms = int(time.time() * 1000) if now_ms is None else now_ms
-    return encode_base32(ms & ((1 << 48) - 1), 10) + encode_base32(secrets.randbits(80), 16)
+    return encode_base32(ms & ((1 << 48) - 1), 10) + encode_base32(
+        int.from_bytes(os.urandom(10), "big"), 16
+    )
 
 
 def id_time_ms(record_id: str) -> int:

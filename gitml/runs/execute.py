@@ -156,6 +156,8 @@ def status_of(returncode: int, signals: Sequence[int]) -> Status:
 
 def digests(paths: Sequence[str], cwd: Path, workdir: Path) -> dict[str, str]:
     """Output digests; the files (and folder listings) are stored in the data cache."""
+    if not paths:
+        return {}  # nothing declared: the data machinery is not even imported
     from gitml.data.run_io import output_digests
 
     return output_digests(workdir, paths, cwd)

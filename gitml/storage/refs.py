@@ -28,10 +28,8 @@ RETRY_SECONDS = STALE_LOCK_SECONDS + 20.0
 def read_ref(repo: GitRepo, name: str) -> pygit2.Oid | None:
     """The commit a ref points at, or ``None`` when it does not exist."""
     try:
-        ref = repo.raw.references.get(name)
-    except (pygit2.GitError, ValueError):
-        return None
-    if ref is None:
+        ref = repo.raw.lookup_reference(name)
+    except (KeyError, pygit2.GitError, ValueError):
         return None
     target = ref.target
     return target if isinstance(target, pygit2.Oid) else None
@@ -49,6 +47,9 @@ def update_ref(
     ref the earlier one has already moved on.
     """
     raw = repo.raw
+    if expected is not None:
+        _move_ref(repo, name, new, expected, message)
+        return
     try:
         with raw.transaction() as txn:
             txn.lock_ref(name)
@@ -56,6 +57,27 @@ def update_ref(
             if current != expected:
                 raise RefConflict(f"{name} moved from {expected} to {current}")
             txn.set_target(name, new, message=message)
+    except (pygit2.GitError, ValueError, OSError) as exc:
+        raise RefConflict(f"{name}: {exc}") from None
+
+
+def _move_ref(
+    repo: GitRepo, name: str, new: pygit2.Oid, expected: pygit2.Oid, message: str
+) -> None:
+    """Move an existing ref; libgit2 re-reads it under ``<ref>.lock`` and compares.
+
+    ``git_reference_set_target`` is ``create_matching(force, current=old target)``: the
+    files backend takes the lock, re-reads the ref and fails with "old reference value
+    does not match" when another writer moved it, so this is a compare-and-swap without
+    the cffi transaction API (and without loading the rest of pygit2).
+    """
+    try:
+        ref = repo.raw.lookup_reference(name)
+        if ref.target != expected:
+            raise RefConflict(f"{name} moved from {expected} to {ref.target}")
+        ref.set_target(new, message)
+    except KeyError:
+        raise RefConflict(f"{name} was deleted (expected {expected})") from None
     except (pygit2.GitError, ValueError, OSError) as exc:
         raise RefConflict(f"{name}: {exc}") from None
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pygit2
 
 from gitml.errors import GitmlError, NotARepository, UnsupportedRepository
+from gitml.storage.lean import open_repository
 
 DEFAULT_NAME = "gitml"
 DEFAULT_EMAIL = "gitml@localhost"
@@ -19,7 +20,10 @@ DEFAULT_EMAIL = "gitml@localhost"
 def _ref_storage(commondir: Path) -> str:
     """``extensions.refStorage`` of the repository (``files`` unless set), read as git does."""
     config_path = commondir / "config"
-    if not config_path.is_file():
+    try:
+        if b"refstorage" not in config_path.read_bytes().lower():
+            return "files"
+    except OSError:
         return "files"
     try:
         config = pygit2.Config(str(config_path))
@@ -153,7 +157,7 @@ def open_repo(path: str | os.PathLike[str] | None = None) -> GitRepo:
         )
     _check_ref_storage(Path(found))
     try:
-        raw = pygit2.Repository(found)
+        raw = open_repository(found)
     except pygit2.GitError as exc:
         raise UnsupportedRepository(f"{found}: git cannot open this repository: {exc}") from None
     return GitRepo(raw)

@@ -1,0 +1,224 @@
+"""The bodies of ``git ml model register|ls|show|history|get`` (typer-free, see ``_fast``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from gitml.cli._output import Output
+
+
+def settings_repo() -> tuple[Any, Any]:
+    from gitml.config import load_settings
+    from gitml.storage.repo import open_repo
+
+    repo = open_repo()
+    return repo, load_settings(repo.workdir)
+
+
+def _size(size: int) -> str:
+    value = float(size)
+    for unit in ("B", "kB", "MB", "GB"):
+        if value < 1000 or unit == "GB":
+            return f"{int(value)} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1000
+    return str(size)
+
+
+def _when(iso: str) -> str:
+    """``2026-01-02T03:04:05+00:00`` -> ``2026-01-02 03:04`` (tables; JSON keeps the full time)."""
+    return iso[:16].replace("T", " ")
+
+
+def _stages_text(stages: dict[str, Any]) -> str:
+    parts = []
+    for stage, value in stages.items():
+        shown = ",".join(value) if isinstance(value, list) else value
+        parts.append(f"{stage}={shown}")
+    return " ".join(parts)
+
+
+def register(
+    name: str,
+    run: str,
+    artifact: Path | None = None,
+    version: str | None = None,
+    description: str | None = None,
+    tag: Sequence[str] | None = None,
+    signature_from: Path | None = None,
+    json: bool = False,
+) -> None:
+    """Register a version of model NAME from a run (code, params, metrics, data, artifact)."""
+    from gitml.registry.register import RegisterRequest
+    from gitml.registry.register import register as do_register
+    from gitml.runs.params import parse_tag
+    from gitml.storage.repo import open_repo
+
+    request = RegisterRequest(
+        model=name,
+        run=run,
+        artifact=artifact,
+        version=version,
+        description=description,
+        tags=dict(parse_tag(t) for t in tag or ()),
+        signature_from=signature_from,
+    )
+    doc = do_register(open_repo(), request)
+    out = Output(json)
+    if json:
+        out.json(doc)
+        return
+    art = doc.get("artifact")
+    art_text = f", artifact {art['path']} {art['digest']} ({_size(art['size'])})" if art else ""
+    out.line(
+        f"registered {doc['model']} {doc['version']} (run {doc['run']['id']} "
+        f"{doc['run']['name']}{art_text})"
+    )
+    if not art:
+        out.warn("no artifact registered; pass --artifact PATH so `git ml model get` can deploy it")
+
+
+def ls(json: bool = False) -> None:
+    """List registered models with their latest version and applied stages."""
+    from gitml.registry.query import list_models
+
+    repo, settings = settings_repo()
+    models = list_models(repo, settings)
+    out = Output(json)
+    if json:
+        out.json(models)
+        return
+    if not models:
+        out.info("no models registered yet; `git ml model register NAME --run RUN` adds one")
+        return
+    rows = [{**m, "stages": _stages_text(m["stages"])} for m in models]
+    out.table(
+        [{**r, "updated": _when(r["updated"])} for r in rows],
+        ["name", "versions", "latest", "stages", "updated"],
+        never_truncate=["name", "latest", "stages"],
+    )
+
+
+def show(name: str, json: bool = False) -> None:
+    """Show a model: applied stages, and every version with its run, code, data and artifact."""
+    from gitml.registry.query import show_model
+
+    repo, settings = settings_repo()
+    model = show_model(repo, settings, name)
+    out = Output(json)
+    if json:
+        out.json(model)
+        return
+    versions = model["versions"]
+    out.line(f"model {model['name']}: {len(versions)} version(s), latest {model['latest']}")
+    out.line(f"stages: {_stages_text(model['stages']) or '(none applied)'}")
+    if model["pending"]:
+        out.line(
+            "pending in .gitml/stages.toml (not applied yet): "
+            + _stages_text(
+                {k: v if v is not None else "(none)" for k, v in model["pending"].items()}
+            )
+        )
+    by_version = {v["version"]: v for v in versions}
+    for stage, held in model["stages"].items():
+        if isinstance(held, str) and held in by_version:
+            _lineage(out, stage, by_version[held])
+    metrics = sorted(versions[0]["metrics"])[:3] if versions else []
+    rows = []
+    for v in versions:
+        rows.append(
+            {
+                "version": v["version"],
+                "stages": ",".join(v["stages"]),
+                "created": _when(v["created"]),
+                "run": f"{v['run']} {v['run_name'] or ''}".rstrip(),
+                "code": v["code"]["commit"][:12] + ("+dirty" if v["code"].get("dirty") else ""),
+                **{f"metrics.{m}": v["metrics"].get(m) for m in metrics},
+            }
+        )
+    out.line()
+    out.table(
+        rows,
+        ["version", "stages", "created", "run", "code", *(f"metrics.{m}" for m in metrics)],
+        headers={f"metrics.{m}": m for m in metrics},
+        never_truncate=["version", "stages", "run"],
+    )
+
+
+def _lineage(out: Output, stage: str, v: dict[str, Any]) -> None:
+    """Where a stage's version came from: run, code, data and artifact."""
+    code = v["code"]
+    dirty = ", with uncommitted changes" if code.get("dirty") else ""
+    out.line()
+    out.line(f"{stage} {v['version']}")
+    out.line(f"  run       {v['run']} {v['run_name'] or ''}".rstrip())
+    out.line(f"  code      {code['commit']} (checkpoint {code['checkpoint'][:12]}{dirty})")
+    for name, digest in sorted(v["inputs"].items()):
+        out.line(f"  data      {name} {digest}")
+    art = v["artifact"]
+    if art:
+        out.line(f"  artifact  {art['path']} {art['digest']} ({_size(art['size'])})")
+
+
+def history(
+    name: str, stage: str | None = None, as_of: str | None = None, json: bool = False
+) -> None:
+    """Registrations and stage changes of a model: what, who, when and from which commit."""
+    from gitml.registry.query import history as model_history
+    from gitml.registry.query import parse_when
+
+    repo, settings = settings_repo()
+    when = parse_when(as_of) if as_of else None
+    result = model_history(repo, settings, name, stage=stage, as_of=when)
+    out = Output(json)
+    if json:
+        out.json(result)
+        return
+    rows = [
+        {
+            "time": _when(e["time"]),
+            "event": e["summary"],
+            "who": e["who"]["name"],
+            "commit": (e["commit"] or "")[:12],
+            "source": e["source"],
+        }
+        for e in result["events"]
+    ]
+    if rows:
+        out.table(rows, ["time", "event", "who", "commit", "source"], never_truncate=["event"])
+    else:
+        out.info("no events")
+    label = f"stages as of {as_of}" if as_of else "stages"
+    out.info(f"{label}: {_stages_text(result['stages']) or '(none)'}")
+
+
+def get(ref: str, to: Path | None = None, fmt: str = "gitml", json: bool = False) -> None:
+    """Print the path of a version's artifact, verified; with --to, write a model package."""
+    from gitml.models.package import check_format, write_package
+    from gitml.registry.deploy import get_artifact
+
+    check_format(fmt)
+    repo, settings = settings_repo()
+    out = Output(json)
+    if to is not None:
+        package = write_package(repo, settings, ref, to, fmt=fmt)
+        if json:
+            out.json(package)
+            return
+        out.line(package["path"])
+        art = package["artifact"]
+        out.info(
+            f"{package['name']} {package['version']}: {art['digest']} ({_size(art['size'])}) "
+            f"verified; wrote {', '.join(package['files'])}"
+        )
+        return
+    result = get_artifact(repo, settings, ref)
+    if json:
+        out.json(result)
+        return
+    out.line(result["path"])
+    out.info(
+        f"{result['model']} {result['version']}: {result['digest']} "
+        f"({_size(result['size'])}) verified"
+    )
