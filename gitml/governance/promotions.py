@@ -36,15 +36,10 @@ class PromotionCheck:
         }
 
 
-def held_stages(repo: GitRepo, model: str) -> frozenset[tuple[str, str, str]]:
-    """(model, version, stage) of every assignment of ``model`` in the applied log."""
+def held_stages(repo: GitRepo, model: str, version: str) -> frozenset[tuple[str, str, str]]:
+    """(model, version, stage) of every stage the applied log ever gave this version."""
     with open_index(repo) as index:
-        index.refresh()
-        return frozenset(
-            (model, str(e["version"]), str(e["stage"]))
-            for e in index.events(model)
-            if e["action"] == "assign"
-        )
+        return frozenset((model, version, s) for s in index.assigned_stages(model, version))
 
 
 def _parse(data: bytes | None, where: str, settings: Settings) -> Assignments:
@@ -109,7 +104,7 @@ def promotions(
         proposal = Proposal(
             "promote", t.model, t.version, t.stage, old, new, candidate, current, settings
         )
-        history = held_stages(repo, t.model) if policy else frozenset()
+        history = held_stages(repo, t.model, t.version) if policy else frozenset()
         pctx = Context(ctx.commit, ctx.env, history | ctx.history)
         found = check_structure(repo, proposal) + policy_findings(repo, proposal, policy, pctx)
         found.sort(key=lambda f: f.severity != "error")

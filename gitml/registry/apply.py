@@ -127,6 +127,12 @@ def _origin(event: Mapping[str, Any]) -> str:
     return f"{kind} {str(event['commit'])[:7]}"
 
 
+# Events listed (with trailers) in one apply commit's message. A CI job that applies a
+# long backlog at once would otherwise write a message of megabytes, which every later
+# read of the log's tip parses again.
+MESSAGE_EVENTS = 50
+
+
 def commit_message(
     events: list[dict[str, Any]], commits: list[str], actor: Actor, terminal: set[str]
 ) -> str:
@@ -143,11 +149,17 @@ def commit_message(
         )
         subject = f"apply {len(events)} stage changes ({span})"
         lines = [
-            f"- {rec.describe_event(e, e['stage'] in terminal)} ({_origin(e)})" for e in events
+            f"- {rec.describe_event(e, e['stage'] in terminal)} ({_origin(e)})"
+            for e in events[:MESSAGE_EVENTS]
         ]
+        if len(events) > MESSAGE_EVENTS:
+            lines.append(
+                f"- and {len(events) - MESSAGE_EVENTS} more; every event is a record in "
+                "this commit's tree (`git ml model history NAME`)"
+            )
         body = "\n".join(lines) + "\n\n"
     trailers = []
-    for event in events:
+    for event in events[:MESSAGE_EVENTS]:
         key = "Gitml-Merge-Commit" if event["source"] == "merge" else "Gitml-Commit"
         trailers += [
             f"Gitml-Model: {event['model']}",

@@ -137,7 +137,9 @@ def rule_policy(repo: GitRepo, p: Proposal) -> list[Finding]:
     policy = policy_at(repo, None)
     if not policy:
         return []
-    return policy_findings(repo, p, policy, Context(None, {}, held_stages(repo, p.model)))
+    return policy_findings(
+        repo, p, policy, Context(None, {}, held_stages(repo, p.model, p.version))
+    )
 
 
 RULES: list[Rule] = [

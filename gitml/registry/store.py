@@ -146,6 +146,8 @@ _INDEXES = (
     f"WHERE {_EVENT}",
     "CREATE INDEX IF NOT EXISTS registry_event_commit ON records(ref, "
     f"json_extract(doc, '$.commit')) WHERE {_EVENT}",
+    "CREATE INDEX IF NOT EXISTS registry_event_version ON records(ref, "
+    f"json_extract(doc, '$.model'), json_extract(doc, '$.version')) WHERE {_EVENT}",
 )
 
 
@@ -157,9 +159,10 @@ def _range(prefix: str) -> list[str]:
 class RegistryIndex:
     """Indexed queries over the registry collection (use as ``with open_index(repo) as q``).
 
-    Besides the shared records table it keeps two partial expression indexes on stage
-    events, (model, stage, seq) and (commit), so the applied state and the "already
-    applied?" question cost an index seek each, however long the log.
+    Besides the shared records table it keeps partial expression indexes on stage
+    events, (model, stage, seq), (commit) and (model, version), so the applied state, the
+    "already applied?" question and a version's past stages cost an index seek each,
+    however long the log.
     """
 
     def __init__(self, collection: Collection, index: Index) -> None:
@@ -257,6 +260,17 @@ class RegistryIndex:
             [commit],
         )
         return bool(rows)
+
+    def assigned_stages(self, model: str, version: str) -> set[str]:
+        """Every stage the log ever assigned ``version`` of ``model`` to (an index seek)."""
+        rows = self._query(
+            "SELECT DISTINCT json_extract(doc, '$.stage') FROM records "
+            f"INDEXED BY registry_event_version WHERE ref=? AND {_EVENT} "
+            "AND json_extract(doc, '$.model') = ? AND json_extract(doc, '$.version') = ? "
+            "AND json_extract(doc, '$.action') = 'assign' AND error IS NULL",
+            [model, version],
+        )
+        return {str(stage) for (stage,) in rows}
 
     def stage_events(self, model: str, stage: str, *, last: bool = False) -> list[dict[str, Any]]:
         """Events of one stage of one model in replay order (``last``: only the newest)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import pygit2
@@ -44,7 +45,7 @@ class Snapshot:
     ref: str
     tip: pygit2.Oid | None
 
-    @property
+    @cached_property
     def tree(self) -> pygit2.Tree | None:
         if self.tip is None:
             return None

@@ -301,3 +301,30 @@ def test_apply_in_a_shallow_clone_asks_for_history(
     ok("fetch", "--ci")
     [event] = ok_json("registry", "apply")["applied"]
     assert event["source"] == "merge"
+
+
+def test_a_long_backlog_lists_a_bounded_number_of_events_in_the_message() -> None:
+    from gitml.registry.actor import Actor
+    from gitml.registry.apply import MESSAGE_EVENTS, commit_message
+
+    events = [
+        {
+            "model": "churn",
+            "stage": "production",
+            "version": str(n),
+            "action": "assign",
+            "event": "model_version_alias.created",
+            "source": "commit",
+            "commit": f"{n:040x}",
+        }
+        for n in range(MESSAGE_EVENTS + 25)
+    ]
+    message = commit_message(
+        events, [e["commit"] for e in events], Actor("CI", "ci@example.com"), set()
+    )
+    assert message.startswith(f"apply {MESSAGE_EVENTS + 25} stage changes")
+    assert message.count("Gitml-Model: churn") == MESSAGE_EVENTS
+    assert f"- promote churn {MESSAGE_EVENTS - 1} -> production" in message
+    assert f"- promote churn {MESSAGE_EVENTS} -> production" not in message
+    assert "- and 25 more;" in message
+    assert message.rstrip().endswith("Gitml-Actor: CI <ci@example.com>")
