@@ -2,9 +2,15 @@
 
     python bench/bench_runs.py            # full sizes (10k API runs, 100k for --where)
     python bench/bench_runs.py --quick    # small sizes, for a smoke test
+    PYTHONPATH=$PWD python bench/run.py runs   # through the shared runner, with targets
+                                               # and the MLflow and DVC anchors
 
 Everything happens in a scratch repository under bench/.work/. ``git ml`` is this
-checkout run with this interpreter.
+checkout run with this interpreter. The anchors run in their own venvs (anchors.py) on
+the same workload in the same run: MLflow 3 (``mlflow-skinny``, local file store: the
+local backend that needs no database server) logs the same 10,000 metric steps, records
+runs through its fluent API and answers the same filter with ``search_runs``; DVC
+answers ``dvc exp show`` over a number of ``dvc exp run`` experiments.
 """
 
 from __future__ import annotations
@@ -21,9 +27,19 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 WORK = ROOT / "bench" / ".work"
+WHERE = "metrics.acc > 0.5 and params.lr = 0.1"
+MLFLOW_WHERE = "metrics.acc > 0.5 and params.lr = '0.1'"
+TARGETS = {
+    "log_metric": 50.0,  # ms added by 10,000 calls
+    "api_runs": 60.0,  # s for 10,000 runs
+    "ls_warm": 150.0,  # ms over 10,000 runs
+    "ls_cold": 2000.0,  # ms over 10,000 runs
+    "where_100k": 500.0,  # ms over 100,000 runs
+}
 
 
 def median_ms(samples: list[float]) -> float:
@@ -210,7 +226,7 @@ def bench_queries(tmp: Path, n_api: int, n_where: int) -> dict[str, float]:
     results[f"git ml ls, {n_api} runs, cold"] = median_ms(cold)
     results[f"git ml ls, {n_api} runs, warm"] = median_ms(timed(ls, repo, env, 7))
     results["  CPU time, ls warm"] = cpu_ms(ls, env)
-    where = [*ls, "--where", "metrics.acc > 0.5 and params.lr = 0.1", "--sort", "-metrics.acc"]
+    where = [*ls, "--where", WHERE, "--sort", "-metrics.acc"]
     results[f"git ml ls --where, {n_api} runs, warm"] = median_ms(timed(where, repo, env, 7))
     doc = json.loads(
         subprocess.run(
@@ -250,6 +266,177 @@ def main() -> None:
             print(f"{key.ljust(width)}  {value:9.1f}{unit}")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+MLFLOW_SCRIPT = """
+import random, sys, time, mlflow
+runs, calls, where = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+mlflow.set_tracking_uri(sys.argv[4])
+t = time.perf_counter()
+for i in range(runs):
+    with mlflow.start_run():
+        mlflow.log_params({"lr": random.choice([0.1, 0.01]), "i": i})
+        mlflow.log_metric("acc", random.random())
+        mlflow.log_metric("loss", random.random())
+record = time.perf_counter() - t
+with mlflow.start_run():
+    mlflow.log_metric("warm", 0)
+    t = time.perf_counter()
+    for i in range(calls):
+        mlflow.log_metric("loss", 1.0 / (i + 1), step=i)
+    logging = time.perf_counter() - t
+searches = []
+for _ in range(5):
+    t = time.perf_counter()
+    mlflow.search_runs(filter_string=where, order_by=["metrics.acc DESC"])
+    searches.append(time.perf_counter() - t)
+print(record, logging, sorted(searches)[2])
+"""
+
+
+def bench_mlflow(tmp: Path, runs: int, calls: int) -> dict[str, float] | None:
+    """MLflow on the same workload: (seconds per run recorded, log_metric ms, search ms)."""
+    from anchors import anchor_bin
+
+    mlflow = anchor_bin("mlflow", ["mlflow-skinny", "numpy", "pandas"], "mlflow")
+    if mlflow is None:
+        return None
+    work = tmp / "mlflow"
+    work.mkdir()
+    env = {**os.environ, "MLFLOW_ALLOW_FILE_STORE": "true"}
+    proc = subprocess.run(
+        [str(mlflow.parent / "python"), "-c", MLFLOW_SCRIPT, str(runs), str(calls),
+         MLFLOW_WHERE, (work / "mlruns").as_uri()],
+        cwd=work, env=env, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    record, logging, search = (float(x) for x in proc.stdout.split()[-3:])
+    return {"record_s": record, "log_metric_ms": logging * 1000, "search_ms": search * 1000}
+
+
+def bench_dvc_show(tmp: Path, experiments: int) -> float | None:
+    """``dvc exp show`` over ``experiments`` experiments of a one-stage pipeline (ms)."""
+    from anchors import anchor_bin
+
+    dvc = anchor_bin("dvc", ["dvc"], "dvc")
+    if dvc is None:
+        return None
+    env = make_env(tmp / "home-dvc", ROOT)
+    repo = new_repo(tmp / "dvc", env)
+    subprocess.run([str(dvc), "init", "-q"], cwd=repo, env=env, check=True)
+    (repo / "params.yaml").write_text("lr: 0.1\n")
+    (repo / "train.py").write_text(
+        "import json, random\njson.dump({'acc': random.random()}, open('metrics.json', 'w'))\n"
+    )
+    (repo / "dvc.yaml").write_text(
+        "stages:\n  train:\n    cmd: python3 train.py\n    deps: [train.py]\n"
+        "    params: [lr]\n    metrics:\n    - metrics.json:\n        cache: false\n"
+    )
+    for args in (["add", "-A"], ["commit", "-qm", "dvc"]):
+        subprocess.run(["git", *args], cwd=repo, env=env, check=True)
+    for i in range(experiments):
+        subprocess.run(
+            [str(dvc), "exp", "run", "-S", f"lr={0.2 + i / 1000}"],
+            cwd=repo, env=env, check=True, capture_output=True,
+        )  # fmt: skip
+    show = [str(dvc), "exp", "show", "--no-pager", "--json"]
+    return median_ms(timed(show, repo, env, 5))
+
+
+def run(ctx: Any) -> list[Any]:
+    """Entry point for ``bench/run.py runs``: #3's figures with MLflow and DVC beside them."""
+    from run import Result
+
+    n_api = 500 if ctx.quick else 10_000
+    n_where = 5_000 if ctx.quick else 100_000
+    calls = 10_000
+    tmp = ctx.workdir
+    results: list[Any] = []
+    ctx.say(f"{calls} log_metric calls")
+    logm = bench_log_metric(tmp, calls)
+    added = logm[f"{calls} log_metric calls, whole run minus a 1-call run"]
+    results.append(
+        Result(
+            f"{calls} log_metric under git ml run, added",
+            added,
+            "ms",
+            f"<= {TARGETS['log_metric']:g} ms",
+            added <= TARGETS["log_metric"],
+            f"whole run minus a 1-call run, median of 5; in the script "
+            f"{logm[f'{calls} log_metric calls, in the script']:.0f} ms",
+        )
+    )
+    ctx.say(f"{n_api} API runs, then queries")
+    q = bench_queries(tmp, n_api, n_where)
+    api_s = q[f"record {n_api} runs through the API (s)"]
+    per_10k = api_s * 10_000 / n_api
+    results.append(
+        Result(
+            f"record {n_api} runs through gitml.start_run",
+            api_s,
+            "s",
+            f"<= {TARGETS['api_runs'] * n_api / 10_000:g} s",
+            per_10k <= TARGETS["api_runs"],
+            f"{api_s / n_api * 1000:.1f} ms a run",
+        )
+    )
+    rows = [
+        (f"git ml ls, {n_api} runs, warm", "ls_warm", "median of 7"),
+        (f"git ml ls, {n_api} runs, cold", "ls_cold", "index deleted first, median of 3"),
+        (f"git ml ls --where, {n_api} runs, warm", None, "median of 7"),
+        (f"git ml ls --where, {n_where} runs, warm", "where_100k", "median of 7"),
+    ]
+    for key, target, detail in rows:
+        value = q[key]
+        bound = TARGETS[target] if target else None
+        results.append(
+            Result(
+                key,
+                value,
+                "ms",
+                f"<= {bound:g} ms" if bound else "",
+                value <= bound if bound else None,
+                f"{detail}; --where {WHERE!r}" if "where" in key else detail,
+            )
+        )
+    ml_runs = 100 if ctx.quick else 1_000
+    ctx.say(f"MLflow: {ml_runs} runs, {calls} log_metric calls, search_runs")
+    ml = bench_mlflow(tmp, ml_runs, calls)
+    if ml is not None:
+        results += [
+            Result(
+                f"mlflow: {calls} log_metric calls (in the script)",
+                ml["log_metric_ms"],
+                "ms",
+                detail=f"{ml['log_metric_ms'] / max(added, 1):.0f}x gitml's added time",
+            ),
+            Result(
+                f"mlflow: record {ml_runs} runs (fluent API)",
+                ml["record_s"],
+                "s",
+                detail=f"{ml['record_s'] / ml_runs * 1000:.1f} ms a run "
+                f"({ml['record_s'] / ml_runs / (api_s / n_api):.1f}x gitml's)",
+            ),
+            Result(
+                f"mlflow: search_runs, {ml_runs} runs",
+                ml["search_ms"],
+                "ms",
+                detail=f"same filter, ordered; median of 5 in one process (no start-up); "
+                f"gitml ls --where over {n_api}: {q[f'git ml ls --where, {n_api} runs, warm']:.0f} ms",
+            ),
+        ]
+    experiments = 5 if ctx.quick else 50
+    ctx.say(f"DVC: {experiments} experiments, exp show")
+    dvc_ms = bench_dvc_show(tmp, experiments)
+    if dvc_ms is not None:
+        results.append(
+            Result(
+                f"dvc exp show --json, {experiments} experiments",
+                dvc_ms,
+                "ms",
+                detail=f"median of 5; gitml ls over {n_api}: {q[f'git ml ls, {n_api} runs, warm']:.0f} ms",
+            )
+        )
+    return results
 
 
 if __name__ == "__main__":

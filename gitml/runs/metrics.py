@@ -13,9 +13,10 @@ import io
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from itertools import groupby
+from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from gitml.errors import GitmlError
 
@@ -27,8 +28,9 @@ class InvalidMetric(GitmlError):
     """A metric name or value that cannot be recorded."""
 
 
-@dataclass(frozen=True, slots=True)
-class MetricEvent:
+class MetricEvent(NamedTuple):
+    """One value of a metric at one step (a tuple: runs log tens of thousands of them)."""
+
     name: str
     step: int
     value: float | int
@@ -189,16 +191,10 @@ def dump_history(events: Sequence[MetricEvent], *, merged: bool = False) -> byte
     ordered = events if merged else merge_events(events)
     if len({e.name for e in ordered}) == len(ordered):
         return None
-    quoted: dict[str, str] = {}
     parts = [HISTORY_HEADER]
-    for e in ordered:
-        name = quoted.get(e.name)
-        if name is None:
-            name = quoted[e.name] = f'"{e.name}"' if "," in e.name or '"' in e.name else e.name
-        value = e.value
-        parts.append(
-            f"{name},{e.step},{value!r}\n" if type(value) is float else f"{name},{e.step},{value}\n"
-        )
+    for name, group in groupby(ordered, key=itemgetter(0)):
+        label = f'"{name}"' if "," in name or '"' in name else name
+        parts.extend([f"{label},{step},{value!r}\n" for _name, step, value in group])
     return "".join(parts).encode("utf-8")
 
 

@@ -156,10 +156,13 @@ class ActiveRun:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        return None
+        self.end()
 
     def end(self) -> None:
-        return None
+        """Write what is buffered (gitml records the run when the command ends)."""
+        flush = getattr(self._sink, "flush", None)
+        if callable(flush):
+            flush()
 
     def log_metric(self, name: str, value: float, step: int | None = None) -> None:
         self._sink.metric(name, value, step)

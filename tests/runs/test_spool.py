@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
+import time
 import warnings
 from pathlib import Path
 
@@ -91,3 +94,55 @@ def test_api_under_a_spool_appends_lines(tmp_path: Path, monkeypatch: pytest.Mon
     assert data.metrics == [("acc", 0, 0.5), ("acc", 4, 0.6), ("loss", 4, 0.1), ("acc", 5, 0.7)]
     assert data.params == {"lr": 0.1, "b": 2}
     assert data.tags == {"k": "v"}
+
+
+def _child(tmp_path: Path, code: str) -> subprocess.Popen[str]:
+    env = {**os.environ, "GITML_RUN_SPOOL": str(tmp_path / "spool")}
+    return subprocess.Popen(
+        [sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, text=True
+    )
+
+
+def test_buffered_metrics_are_written_before_sigterm_ends_the_command(tmp_path: Path) -> None:
+    proc = _child(
+        tmp_path,
+        "import time, gitml\n"
+        "for i in range(100):\n"
+        "    gitml.log_metric('loss', 1.0 / (i + 1))\n"
+        "print('ready', flush=True)\n"
+        "time.sleep(60)\n",
+    )
+    assert proc.stdout is not None
+    assert proc.stdout.readline() == "ready\n"
+    assert read_spool(str(tmp_path / "spool")).metrics == []  # still buffered
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=30) == -signal.SIGTERM
+    assert len(read_spool(str(tmp_path / "spool")).metrics) == 100
+
+
+def test_a_forked_worker_does_not_repeat_its_parents_buffer(tmp_path: Path) -> None:
+    proc = _child(
+        tmp_path,
+        "import os, gitml\n"
+        "gitml.log_metric('parent', 1.0)\n"
+        "pid = os.fork()\n"
+        "if pid == 0:\n"
+        "    gitml.log_metric('child', 2.0)\n"
+        "    gitml.tracking._default.flush()\n"
+        "    os._exit(0)\n"
+        "os.waitpid(pid, 0)\n",
+    )
+    assert proc.wait(timeout=30) == 0
+    names = [name for name, _step, _value in read_spool(str(tmp_path / "spool")).metrics]
+    assert sorted(names) == ["child", "parent"]
+
+
+def test_metrics_are_written_a_quarter_second_later_at_most(tmp_path: Path) -> None:
+    from gitml.runs.spool import FLUSH_SECONDS, SpoolWriter
+
+    writer = SpoolWriter(str(tmp_path / "spool"))
+    writer.metric("loss", 1.0)
+    assert read_spool(str(tmp_path / "spool")).metrics == []
+    time.sleep(FLUSH_SECONDS + 0.05)
+    writer.metric("loss", 0.5)
+    assert len(read_spool(str(tmp_path / "spool")).metrics) == 2
