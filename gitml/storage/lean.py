@@ -58,8 +58,6 @@ class _LeanLoader:
 
 def _completer(module: ModuleType, real: Loader) -> Any:
     def __getattr__(name: str) -> Any:
-        if name.startswith("__"):
-            raise AttributeError(f"module {_NAME!r} has no attribute {name!r}")
         complete(module, real)
         try:
             return module.__dict__[name]

@@ -75,3 +75,12 @@ def test_switched_off_it_is_plain_pygit2(repo_with_commit: Path) -> None:
         "print(type(open_repo().raw).__name__, 'pygit2.repository' in sys.modules)\n"
     )
     assert _python(repo_with_commit, code, GITML_LEAN_PYGIT2="0") == "Repository True"
+
+
+def test_package_dunders_complete_it_too(repo_with_commit: Path) -> None:
+    code = (
+        "import gitml.storage\n"
+        "import pygit2\n"
+        "print(pygit2.__version__ == __import__('importlib.metadata').metadata.version('pygit2'))\n"
+    )
+    assert _python(repo_with_commit, code) == "True"
