@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from functools import partial
 from typing import Any
 
 from gitml.cli._output import Output
@@ -12,12 +13,13 @@ def change(
     action: str,
     name: str,
     version: str,
-    stage: str | None,
-    branch: bool,
-    branch_name: str | None,
-    direct: bool,
-    json: bool,
+    stage: str | None = None,
+    branch: bool = False,
+    branch_name: str | None = None,
+    direct: bool = False,
+    json: bool = False,
 ) -> None:
+    """Edit (or branch, or apply) one stage assignment and report what happened."""
     from gitml.config import load_settings
     from gitml.errors import UsageError
     from gitml.registry.checks import Action
@@ -70,42 +72,10 @@ def change(
     )
 
 
-def promote(
-    name: str,
-    version: str,
-    stage: str,
-    branch: bool = False,
-    branch_name: str | None = None,
-    direct: bool = False,
-    json: bool = False,
-) -> None:
-    """Assign VERSION of model NAME to STAGE in .gitml/stages.toml (checked first)."""
-    change("promote", name, version, stage, branch, branch_name, direct, json)
-
-
-def demote(
-    name: str,
-    version: str,
-    stage: str,
-    branch: bool = False,
-    branch_name: str | None = None,
-    direct: bool = False,
-    json: bool = False,
-) -> None:
-    """Remove VERSION of model NAME from STAGE in .gitml/stages.toml."""
-    change("demote", name, version, stage, branch, branch_name, direct, json)
-
-
-def archive(
-    name: str,
-    version: str,
-    branch: bool = False,
-    branch_name: str | None = None,
-    direct: bool = False,
-    json: bool = False,
-) -> None:
-    """Take VERSION of model NAME out of every stage and into the archived stage."""
-    change("archive", name, version, None, branch, branch_name, direct, json)
+# ``git ml promote|demote|archive``: keyword arguments as the fast table names them.
+promote = partial(change, "promote")
+demote = partial(change, "demote")
+archive = partial(change, "archive")
 
 
 def print_applied(out: Output, report: Any, terminal: tuple[str, ...]) -> None:

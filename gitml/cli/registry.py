@@ -76,7 +76,7 @@ def archive(
     json: JsonOpt = False,
 ) -> None:
     """Take VERSION of model NAME out of every stage and into the archived stage."""
-    _cmds.archive(name, version, branch, branch_name, direct, json)
+    _cmds.change("archive", name, version, None, branch, branch_name, direct, json)
 
 
 @registry_app.command("apply")
