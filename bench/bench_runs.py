@@ -216,7 +216,10 @@ def bench_queries(tmp: Path, n_api: int, n_where: int) -> dict[str, float]:
     seconds = record_api_runs(repo, n_api)
     results[f"record {n_api} runs through the API (s)"] = seconds
     py = sys.executable
-    index = repo / ".git" / "gitml" / "index.sqlite"
+    sys.path.insert(0, str(ROOT))
+    from gitml.storage.index import INDEX_FILE
+
+    index = repo / ".git" / "gitml" / INDEX_FILE
     ls = [py, "-m", "gitml", "ls"]
     cold = []
     for _ in range(3):

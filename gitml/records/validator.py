@@ -21,15 +21,6 @@ from typing import Any
 from gitml.errors import InvalidRecord
 from gitml.resources import resource_dir
 
-_TYPES: dict[str, tuple[type, ...]] = {
-    "object": (dict,),
-    "array": (list,),
-    "string": (str,),
-    "integer": (int,),
-    "number": (int, float),
-    "boolean": (bool,),
-    "null": (type(None),),
-}
 _SUPPORTED = frozenset(
     {
         "$schema",
@@ -85,25 +76,58 @@ def _pattern(text: str) -> re.Pattern[str]:
     return re.compile(text)
 
 
-def _is_type(value: Any, name: str) -> bool:
-    if isinstance(value, bool) and name in ("integer", "number"):
+def _is_integer(value: Any) -> bool:
+    if isinstance(value, bool):
         return False
-    if name == "integer" and isinstance(value, float):
+    if isinstance(value, float):
         return value.is_integer()
-    if name == "number" and isinstance(value, float):
+    return isinstance(value, int)
+
+
+def _is_number(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, float):
         return math.isfinite(value)
-    return isinstance(value, _TYPES[name])
+    return isinstance(value, int)
 
 
-Check = Callable[[Any, str], list[str]]
+_TYPE_TESTS: dict[str, Callable[[Any], bool]] = {
+    "object": lambda v: isinstance(v, dict),
+    "array": lambda v: isinstance(v, list),
+    "string": lambda v: isinstance(v, str),
+    "integer": _is_integer,
+    "number": _is_number,
+    "boolean": lambda v: isinstance(v, bool),
+    "null": lambda v: v is None,
+}
 
 
-def _where(path: str) -> str:
-    return path or "(top level)"
+def _type_test(kinds: list[str]) -> Callable[[Any], bool] | None:
+    if not kinds:
+        return None
+    tests = [_TYPE_TESTS[k] for k in kinds]
+    if len(tests) == 1:
+        return tests[0]
+    return lambda v: any(test(v) for test in tests)
 
 
-def _join(path: str, key: object) -> str:
-    return f"{path}.{key}" if path else str(key)
+# A path is built only when an error names it: ``""`` (the top level), a plain string, or
+# ``(parent path, key)`` pairs, rendered by ``_render``.
+Path = Any
+Check = Callable[[Any, Path], list[str]]
+_OK: list[str] = []  # what passing checks return; callers only ever read it
+
+
+def _render(path: Path) -> str:
+    if not isinstance(path, tuple):
+        return str(path)
+    base = _render(path[0])
+    return f"{base}.{path[1]}" if base else str(path[1])
+
+
+def _where(path: Path) -> str:
+    return _render(path) or "(top level)"
 
 
 def _compile(schema: Mapping[str, Any], root: Mapping[str, Any], cache: dict[int, Check]) -> Check:
@@ -153,30 +177,62 @@ def _compile(schema: Mapping[str, Any], root: Mapping[str, Any], cache: dict[int
     closed = extra_schema is False
     extra = _compile(extra_schema, root, cache) if isinstance(extra_schema, dict) else None
     names = _compile(schema["propertyNames"], root, cache) if "propertyNames" in schema else None
+    type_ok = _type_test(kinds)
 
-    def check(value: Any, path: str) -> list[str]:
+    def type_error(value: Any, path: Path) -> list[str]:
+        return [f"{_where(path)}: {value!r} is not of type {' or '.join(repr(k) for k in kinds)}"]
+
+    if type_ok is not None and not (set(schema) - {"type", "title", "description"}):
+
+        def check_type(value: Any, path: Path) -> list[str]:
+            if type(value) in _DATE_TYPES:
+                value = value.isoformat()
+            return _OK if type_ok(value) else type_error(value, path)
+
+        return check_type
+
+    combines = bool(all_of or any_of or one_of or if_check is not None)
+    string_rules = bool(min_length or max_length is not None or fmt or pattern)
+    number_rules = any(b is not None for b in (minimum, exclusive, maximum, exclusive_max))
+    array_rules = bool(min_items or max_items is not None or items is not None)
+
+    def check(value: Any, path: Path) -> list[str]:
         if type(value) in _DATE_TYPES:
             value = value.isoformat()
-        if kinds and not any(_is_type(value, k) for k in kinds):
-            return [
-                f"{_where(path)}: {value!r} is not of type {' or '.join(repr(k) for k in kinds)}"
-            ]
+        if type_ok is not None and not type_ok(value):
+            return type_error(value, path)
         if has_const and value != const:
             return [f"{_where(path)}: {const!r} was expected"]
         if enum is not None and value not in enum:
             return [f"{_where(path)}: {value!r} is not one of {enum!r}"]
         found: list[str] = []
-        for sub_check in all_of:
-            found.extend(sub_check(value, path))
-        if any_of and all(sub_check(value, path) for sub_check in any_of):
-            found.append(f"{_where(path)}: {value!r} matches none of the allowed shapes")
-        if one_of and sum(1 for sub_check in one_of if not sub_check(value, path)) != 1:
-            found.append(f"{_where(path)}: {value!r} must match exactly one allowed shape")
-        if if_check is not None:
-            branch = then_check if not if_check(value, path) else else_check
-            if branch is not None:
-                found.extend(branch(value, path))
-        if isinstance(value, str):
+        if combines:
+            for sub_check in all_of:
+                found.extend(sub_check(value, path))
+            if any_of and all(sub_check(value, path) for sub_check in any_of):
+                found.append(f"{_where(path)}: {value!r} matches none of the allowed shapes")
+            if one_of and sum(1 for sub_check in one_of if not sub_check(value, path)) != 1:
+                found.append(f"{_where(path)}: {value!r} must match exactly one allowed shape")
+            if if_check is not None:
+                branch = then_check if not if_check(value, path) else else_check
+                if branch is not None:
+                    found.extend(branch(value, path))
+        if isinstance(value, dict):
+            for name in required:
+                if name not in value:
+                    found.append(f"{_render((path, name))}: is required")
+            for key, item in value.items():
+                sub = (path, key)
+                if names is not None:
+                    found.extend(names(key, sub))
+                checker = props.get(key)
+                if checker is not None:
+                    found.extend(checker(item, sub))
+                elif closed:
+                    found.append(f"{_render(sub)}: is not a known field (check the spelling)")
+                elif extra is not None:
+                    found.extend(extra(item, sub))
+        elif string_rules and isinstance(value, str):
             if len(value) < min_length:
                 found.append(f"{_where(path)}: {value!r} is too short")
             if max_length is not None and len(value) > max_length:
@@ -185,7 +241,7 @@ def _compile(schema: Mapping[str, Any], root: Mapping[str, Any], cache: dict[int
                 found.append(f"{_where(path)}: {value!r} is not a {schema['format']!r}")
             if pattern is not None and not pattern.search(value):
                 found.append(f"{_where(path)}: {value!r} does not match {pattern.pattern!r}")
-        elif isinstance(value, int | float) and not isinstance(value, bool):
+        elif number_rules and isinstance(value, int | float) and not isinstance(value, bool):
             if minimum is not None and value < minimum:
                 found.append(f"{_where(path)}: {value!r} is less than the minimum of {minimum}")
             if exclusive is not None and value <= exclusive:
@@ -194,29 +250,14 @@ def _compile(schema: Mapping[str, Any], root: Mapping[str, Any], cache: dict[int
                 found.append(f"{_where(path)}: {value!r} is greater than the maximum of {maximum}")
             if exclusive_max is not None and value >= exclusive_max:
                 found.append(f"{_where(path)}: {value!r} is not below {exclusive_max}")
-        elif isinstance(value, list):
+        elif array_rules and isinstance(value, list):
             if len(value) < min_items:
                 found.append(f"{_where(path)}: has fewer than {min_items} item(s)")
             if max_items is not None and len(value) > max_items:
                 found.append(f"{_where(path)}: has more than {max_items} item(s)")
             if items is not None:
                 for i, item in enumerate(value):
-                    found.extend(items(item, _join(path, i)))
-        elif isinstance(value, dict):
-            for name in required:
-                if name not in value:
-                    found.append(f"{_join(path, name)}: is required")
-            for key, item in value.items():
-                sub = _join(path, key)
-                if names is not None:
-                    found.extend(names(key, sub))
-                checker = props.get(key)
-                if checker is not None:
-                    found.extend(checker(item, sub))
-                elif closed:
-                    found.append(f"{sub}: is not a known field (check the spelling)")
-                elif extra is not None:
-                    found.extend(extra(item, sub))
+                    found.extend(items(item, (path, i)))
         return found
 
     return check

@@ -176,9 +176,7 @@ class RegistryIndex:
 
     def refresh(self) -> None:
         if not self._ready:
-            conn = self.index.connect()
-            for ddl in _INDEXES:
-                conn.execute(ddl)
+            self.index.run(lambda conn: [conn.execute(ddl) for ddl in _INDEXES])
             self._ready = True
         self.index.refresh(self.collection, parse_registry_record)
 
@@ -190,7 +188,8 @@ class RegistryIndex:
 
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         self.refresh()
-        return list(self.index.connect().execute(sql, [self.collection.ref, *params]))
+        args = [self.collection.ref, *params]
+        return self.index.run(lambda conn: list(conn.execute(sql, args)))
 
     def versions(self, model: str) -> list[dict[str, Any]]:
         """Version records of ``model``, in version order."""

@@ -29,8 +29,11 @@ from gitml.storage.blobs import read_blobs
 from gitml.storage.collection import LAYOUT_PATH, Collection
 from gitml.storage.trees import commit_tree, diff_trees
 
-INDEX_FILE = "index.sqlite"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+# One file per schema version: two gitml versions on one repository (say the one
+# pre-commit pinned and the one on PATH) each keep their own instead of rebuilding
+# each other's on every call.
+INDEX_FILE = f"index-v{SCHEMA_VERSION}.sqlite"
 
 Parser = Callable[[str, bytes], dict[str, Any] | None]
 _T = TypeVar("_T")
@@ -42,7 +45,7 @@ CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS tips(ref TEXT PRIMARY KEY, tip TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS records(
     ref TEXT NOT NULL, path TEXT NOT NULL, id TEXT NOT NULL, kind TEXT,
-    doc TEXT, error TEXT, PRIMARY KEY(ref, path)) WITHOUT ROWID;
+    doc TEXT, error TEXT, PRIMARY KEY(ref, path));
 CREATE INDEX IF NOT EXISTS records_id ON records(ref, id);
 """
 
@@ -132,6 +135,10 @@ class Index:
             self._conn.close()
             self._conn = None
             self._inode = None
+
+    def run(self, op: Callable[[sqlite3.Connection], _T]) -> _T:
+        """Run ``op`` on the connection the way every index operation runs."""
+        return self._run(op)
 
     def _run(self, op: Callable[[sqlite3.Connection], _T]) -> _T:
         """Run ``op``, waiting out busy moments; a corrupt file is deleted and rebuilt once."""

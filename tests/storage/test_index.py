@@ -223,3 +223,33 @@ def test_index_follows_each_collection_separately(repo_with_commit: Path) -> Non
     assert open_repo(repo_with_commit).state_dir == one.repo.state_dir
     record_bytes = record("x")
     assert index.rows(one)[0].doc == codec.loads(record_bytes, where="x")
+
+
+def _stale_index(path: Path, version: str) -> None:
+    conn = sqlite3.connect(path)
+    conn.executescript(
+        "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+        f"INSERT INTO meta VALUES('version', '{version}');"
+    )
+    conn.close()
+
+
+def test_an_index_of_another_schema_version_is_left_alone(repo_with_commit: Path) -> None:
+    coll = collection(repo_with_commit)
+    put_record(coll, "r1")
+    other = coll.repo.state_dir / "index-v1.sqlite"
+    _stale_index(other, "1")
+    assert [row.id for row in open_index(coll).rows(coll)] == ["r1"]
+    assert other.exists()
+    assert other.name != INDEX_FILE
+
+
+def test_a_stale_version_in_the_index_file_is_rebuilt_by_registry_queries(
+    repo_with_commit: Path,
+) -> None:
+    from gitml.registry.store import open_index as open_registry_index
+
+    repo = open_repo(repo_with_commit)
+    _stale_index(repo.state_dir / INDEX_FILE, "old")
+    with open_registry_index(repo) as index:
+        assert index.version_names() == {}
