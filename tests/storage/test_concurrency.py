@@ -81,3 +81,52 @@ def test_processes_creating_the_same_ref_at_once_keep_every_record(
         assert git(repo, "rev-list", "--max-parents=0", ref).count("\n") == 1
         assert git(repo, "rev-list", "--count", ref).strip() == str(workers)
     assert_fsck_clean(repo)
+
+
+_LEAN_WRITER = """
+import sys
+from pathlib import Path
+from gitml.storage.collection import Collection
+from gitml.storage.repo import open_repo
+from tests.storage.helpers import PREFIX, REF, put_record
+
+worker, count, go = sys.argv[1], int(sys.argv[2]), Path(sys.argv[3])
+coll = Collection(open_repo("."), REF, PREFIX)
+while not go.exists():
+    pass
+for n in range(count):
+    put_record(coll, f"lean{worker}n{n:04d}")
+print("full" if "pygit2.repository" in sys.modules else "lean")
+"""
+
+
+@pytest.mark.slow
+def test_fresh_interpreters_moving_the_ref_by_set_target_lose_nothing(
+    repo_with_commit: Path, tmp_path: Path
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    put_record(collection(repo_with_commit), "seed")  # the ref exists: updates, not creation
+    go = tmp_path / "go"
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", _LEAN_WRITER, str(w), "150", str(go)],
+            cwd=repo_with_commit,
+            env=env,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for w in range(4)
+    ]
+    go.touch()
+    outs = [proc.communicate(timeout=120)[0].strip() for proc in procs]
+    assert [proc.returncode for proc in procs] == [0, 0, 0, 0]
+    assert outs == ["lean"] * 4  # the compare-and-swap under test is set_target's
+    docs = assert_all_valid(repo_with_commit)
+    assert len(docs) == 1 + 4 * 150
+    assert git(repo_with_commit, "rev-list", "--count", REF).strip() == str(1 + 4 * 150)
+    assert_fsck_clean(repo_with_commit)
