@@ -44,9 +44,15 @@ class _LeanLoader:
         return None
 
     def exec_module(self, module: ModuleType) -> None:
-        core = importlib.import_module(_NAME + "._pygit2")
-        enums = importlib.import_module(_NAME + ".enums")
-        core._cache_enums()
+        try:
+            core = importlib.import_module(_NAME + "._pygit2")
+            enums = importlib.import_module(_NAME + ".enums")
+            core._cache_enums()
+            core.init_file_backend  # noqa: B018 - what LeanRepository opens with
+        except (ImportError, AttributeError):
+            # A pygit2 whose core is laid out differently: the ordinary import.
+            self.real.exec_module(module)
+            return
         names = module.__dict__
         for key in dir(core):
             if not key.startswith("_") and key != "Repository":
