@@ -23,20 +23,11 @@ import sys
 import time
 from pathlib import Path
 
+from common import hermetic_env
+
 ROOT = Path(__file__).resolve().parents[1]
 WORK = ROOT / "bench" / ".work" / "governance"
 RESULTS = ROOT / "bench" / "results"
-
-
-def _env(home: Path) -> dict[str, str]:
-    home.mkdir(parents=True, exist_ok=True)
-    (home / ".gitconfig").write_text(
-        "[user]\n\tname = Bench\n\temail = bench@example.com\n[init]\n\tdefaultBranch = main\n"
-        "[gc]\n\tauto = 0\n"
-    )
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "GITML_"))}
-    env.update(HOME=str(home), GIT_CONFIG_NOSYSTEM="1", PYTHONPATH=str(ROOT))
-    return env
 
 
 def _git(repo: Path, *args: str, stdin: bytes | None = None) -> str:
@@ -62,7 +53,7 @@ def build(runs: int, versions: int) -> Path:
         shutil.rmtree(WORK)
     repo = WORK / "repo"
     repo.mkdir(parents=True)
-    os.environ.update(_env(WORK / "home"))
+    os.environ.update(hermetic_env(WORK / "home"))
     for key in [k for k in os.environ if k.startswith("GIT_") and k != "GIT_CONFIG_NOSYSTEM"]:
         del os.environ[key]
     os.chdir(repo)

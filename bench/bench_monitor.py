@@ -27,6 +27,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from common import hermetic_env
+
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "bench"
 for entry in (str(ROOT), str(BENCH)):
@@ -34,16 +36,6 @@ for entry in (str(ROOT), str(BENCH)):
         sys.path.insert(0, entry)
 
 ROWS = 100_000
-
-
-def _env(home: Path) -> dict[str, str]:
-    home.mkdir(parents=True, exist_ok=True)
-    (home / ".gitconfig").write_text(
-        "[user]\n\tname = Bench\n\temail = bench@example.com\n[init]\n\tdefaultBranch = main\n"
-    )
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "GITML_"))}
-    env.update(HOME=str(home), GIT_CONFIG_NOSYSTEM="1", PYTHONPATH=str(ROOT))
-    return env
 
 
 def _sh(cmd: list[str], cwd: Path, env: dict[str, str], ok: tuple[int, ...] = (0,)) -> str:
@@ -87,7 +79,7 @@ def setup(work: Path) -> tuple[Path, dict[str, str], Path]:
     shutil.rmtree(work, ignore_errors=True)
     repo = work / "repo"
     repo.mkdir(parents=True)
-    env = _env(work / "home")
+    env = hermetic_env(work / "home")
     _sh(["git", "init", "-q"], repo, env)
     _sh(["git", "commit", "-q", "--allow-empty", "-m", "init"], repo, env)
     _gitml(["init"], repo, env)

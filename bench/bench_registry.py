@@ -37,28 +37,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from common import hermetic_env
+
 ROOT = Path(__file__).resolve().parents[1]
 WORK = ROOT / "bench" / ".work"
 RESULTS = ROOT / "bench" / "results"
 OPS = ("register", "promote", "apply", "promote --branch", "show", "history", "get")
-
-
-def make_env(home: Path) -> dict[str, str]:
-    home.mkdir(parents=True, exist_ok=True)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "GITML_"))}
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    env.update(
-        HOME=str(home),
-        XDG_CONFIG_HOME=str(home / ".config"),
-        GIT_CONFIG_NOSYSTEM="1",
-        PYTHONPATH=str(ROOT),
-        COLUMNS="120",
-    )
-    (home / ".gitconfig").write_text(
-        "[user]\n\tname = Bench\n\temail = bench@example.com\n[init]\n\tdefaultBranch = main\n"
-        "[gc]\n\tauto = 0\n[advice]\n\tdetachedHead = false\n"
-    )
-    return env
 
 
 def sh(cmd: list[str], cwd: Path, env: dict[str, str], stdin: str | None = None) -> str:
@@ -354,7 +338,7 @@ def run(ctx: Any) -> list[Any]:
 
     sizes = [0, 500] if ctx.quick else [0, 1000, 5000, 10000]
     reps = 3 if ctx.quick else 7
-    env = make_env(ctx.workdir / "home")
+    env = hermetic_env(ctx.workdir / "home")
     sys.path.insert(0, str(ROOT))
     cwd = Path.cwd()
     saved = dict(os.environ)
@@ -412,7 +396,7 @@ def main() -> None:
         sizes = [int(s) for s in args.sizes.split(",")]
     reps = 3 if args.quick else args.reps
     WORK.mkdir(parents=True, exist_ok=True)
-    env = make_env(WORK / "home-registry")
+    env = hermetic_env(WORK / "home-registry")
     sys.path.insert(0, str(ROOT))
     bench = Bench(WORK / "registry-repo", env)
     bench.setup(args.versions)

@@ -29,6 +29,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from common import hermetic_env
+
 ROOT = Path(__file__).resolve().parents[1]
 WORK = ROOT / "bench" / ".work"
 WHERE = "metrics.acc > 0.5 and params.lr = 0.1"
@@ -67,23 +69,6 @@ def cpu_ms(cmd: list[str], env: dict[str, str]) -> float:
     return median_ms(CPU[" ".join(cmd[-3:]) + str(env.get("PYTHONPATH"))])
 
 
-def make_env(home: Path, pythonpath: Path) -> dict[str, str]:
-    home.mkdir(parents=True, exist_ok=True)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "GITML_"))}
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    env.update(
-        HOME=str(home),
-        XDG_CONFIG_HOME=str(home / ".config"),
-        GIT_CONFIG_NOSYSTEM="1",
-        PYTHONPATH=str(pythonpath),
-    )
-    (home / ".gitconfig").write_text(
-        "[user]\n\tname = Bench\n\temail = bench@example.com\n[init]\n\tdefaultBranch = main\n"
-        "[gc]\n\tauto = 0\n"
-    )
-    return env
-
-
 def new_repo(path: Path, env: dict[str, str]) -> Path:
     path.mkdir(parents=True)
     for args in (["init", "-q"], ["commit", "-q", "--allow-empty", "-m", "init"]):
@@ -92,7 +77,7 @@ def new_repo(path: Path, env: dict[str, str]) -> Path:
 
 
 def bench_overhead(tmp: Path, n: int) -> dict[str, float]:
-    env = make_env(tmp / "home-o", ROOT)
+    env = hermetic_env(tmp / "home-o")
     repo = new_repo(tmp / "overhead", env)
     py = sys.executable
     run_true = [py, "-m", "gitml", "run", "--", "true"]
@@ -112,7 +97,7 @@ def bench_overhead(tmp: Path, n: int) -> dict[str, float]:
 
 
 def bench_log_metric(tmp: Path, calls: int) -> dict[str, float]:
-    env = make_env(tmp / "home-m", ROOT)
+    env = hermetic_env(tmp / "home-m")
     repo = new_repo(tmp / "metrics", env)
     script = (
         "import time, gitml\n"
@@ -207,7 +192,7 @@ def fast_import_runs(repo: Path, env: dict[str, str], template: dict[str, object
 
 
 def bench_queries(tmp: Path, n_api: int, n_where: int) -> dict[str, float]:
-    env = make_env(tmp / "home-q", ROOT)
+    env = hermetic_env(tmp / "home-q")
     repo = new_repo(tmp / "queries", env)
     results: dict[str, float] = {}
     os.environ.update(
@@ -323,7 +308,7 @@ def bench_dvc_show(tmp: Path, experiments: int) -> float | None:
     dvc = anchor_bin("dvc", ["dvc"], "dvc")
     if dvc is None:
         return None
-    env = make_env(tmp / "home-dvc", ROOT)
+    env = hermetic_env(tmp / "home-dvc")
     repo = new_repo(tmp / "dvc", env)
     subprocess.run([str(dvc), "init", "-q"], cwd=repo, env=env, check=True)
     (repo / "params.yaml").write_text("lr: 0.1\n")

@@ -1,12 +1,12 @@
 """The ``git ml`` command line: a thin typer layer over the domain packages.
 
 Only this package imports typer, and only when a command needs it: importing typer and
-building its command tree costs about 40 ms. ``git ml run`` goes through a typer-free
-parser first (``_fastrun``); the everyday read and registry commands (``ls``, ``show``,
-``model show``, ``promote``, ``registry apply``, ...) likewise (``_fast``); ``check
---staged`` (and the pre-commit hook) answers the common nothing-to-check case the same
-way (``governance.fastcheck``). Anything those parsers do not accept (help, typos, bad
-values) falls through to the typer app in ``_app``.
+building its command tree costs about 40 ms. ``git ml run`` and the everyday read and
+registry commands (``ls``, ``show``, ``model show``, ``promote``, ``registry apply``, ...)
+go through a typer-free parser first (``_fast``); ``check --staged`` (and the pre-commit
+hook) answers the common nothing-to-check case the same way (``governance.fastcheck``).
+Anything those parsers do not accept (help, typos, bad values) falls through to the typer
+app in ``_app``.
 """
 
 import sys
@@ -24,12 +24,6 @@ def __getattr__(name: str) -> Any:
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; the single error funnel lives in ``_app.main``."""
     args = sys.argv[1:] if argv is None else list(argv)
-    if args[:1] == ["run"]:
-        from gitml.cli._fastrun import run_fast
-
-        code = run_fast(args[1:])
-        if code is not None:
-            return code
     if args in (["check", "--staged"], ["hook", "pre-commit"]):
         from gitml.governance.fastcheck import staged_fast
 

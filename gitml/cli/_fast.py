@@ -1,7 +1,7 @@
-"""The everyday read and registry commands without typer.
+"""``git ml run`` and the everyday read and registry commands without typer.
 
 Importing typer and building the click command tree costs about 40 ms, more than the
-commands people type all day (``ls``, ``show``, ``model show``, ``promote``,
+commands people type all day (``run``, ``ls``, ``show``, ``model show``, ``promote``,
 ``registry apply``) need for their own work. For those, ``dispatch`` parses the line from
 the table below and calls the same function the typer command calls. The table mirrors
 the typer declarations exactly (``tests/cli/test_fast.py`` rebuilds it from the click
@@ -19,6 +19,7 @@ from typing import Any
 
 ARG = "arg"  # one positional
 ARGS = "args"  # one or more positionals (a list)
+TAIL = "tail"  # a command to run: the first positional and every argument after it
 TEXT = "text"  # an option with a value
 PATH = "path"  # an option with a file-system path value
 INT = "int"  # an option with an integer value
@@ -46,6 +47,23 @@ _STAGE_FLAGS = (
 )
 
 COMMANDS: dict[tuple[str, ...], tuple[str, tuple[Param, ...]]] = {
+    ("run",): (
+        "gitml.cli._runs_cmds:run",
+        (
+            Param("command", TAIL),
+            Param("name", TEXT, ("--name", "-n")),
+            Param("message", TEXT, ("--message", "-m")),
+            Param("tag", MULTI, ("--tag", "-t")),
+            Param("set_param", MULTI, ("--set-param", "-S")),
+            Param("param", MULTI, ("--param", "-P")),
+            Param("metrics", MULTI, ("--metrics", "-M")),
+            Param("params_file", MULTI, ("--params-file",)),
+            Param("input_", MULTI, ("--input", "-i")),
+            Param("output", MULTI, ("--output", "-o")),
+            Param("jobs", INT, ("--jobs", "-j"), 1),
+            Param("best", TEXT, ("--best",)),
+        ),
+    ),
     ("ls",): (
         "gitml.cli._runs_cmds:ls",
         (
@@ -157,7 +175,8 @@ def _convert(param: Param, raw: str) -> Any:
 def parse(params: Sequence[Param], argv: Sequence[str]) -> dict[str, Any] | None:
     """Keyword arguments for the command, or None when typer should handle ``argv``."""
     by_opt = {opt: p for p in params for opt in p.opts}
-    values: dict[str, Any] = {p.dest: p.default for p in params if p.kind not in (ARG, ARGS)}
+    tail = any(p.kind == TAIL for p in params)
+    values: dict[str, Any] = {p.dest: p.default for p in params if p.kind not in (ARG, ARGS, TAIL)}
     positionals: list[str] = []
     args = list(argv)
     i = 0
@@ -168,6 +187,9 @@ def parse(params: Sequence[Param], argv: Sequence[str]) -> dict[str, Any] | None
             positionals.extend(args[i:])
             break
         if not arg.startswith("-") or arg == "-":
+            if tail:  # the command's own options are not ours
+                positionals.extend(args[i - 1 :])
+                break
             positionals.append(arg)
             continue
         if arg.startswith("--"):
@@ -201,8 +223,8 @@ def parse(params: Sequence[Param], argv: Sequence[str]) -> dict[str, Any] | None
             if not positionals:
                 return None
             values[param.dest] = positionals.pop(0)
-        elif param.kind == ARGS:
-            if not positionals:
+        elif param.kind in (ARGS, TAIL):
+            if not positionals and param.required:
                 return None
             values[param.dest], positionals = positionals, []
         elif param.required and values[param.dest] is None:

@@ -1,4 +1,4 @@
-"""The bodies of ``git ml ls``, ``show`` and ``compare`` (typer-free, see ``_fast``)."""
+"""The bodies of ``git ml run``, ``ls``, ``show`` and ``compare`` (typer-free, see ``_fast``)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,54 @@ from typing import Any
 
 from gitml.cli import _runs_view as view
 from gitml.cli._output import Output
+
+
+def run(
+    command: Sequence[str] | None = None,
+    name: str | None = None,
+    message: str | None = None,
+    tag: Sequence[str] | None = None,
+    set_param: Sequence[str] | None = None,
+    param: Sequence[str] | None = None,
+    metrics: Sequence[str] | None = None,
+    params_file: Sequence[str] | None = None,
+    input_: Sequence[str] | None = None,
+    output: Sequence[str] | None = None,
+    jobs: int = 1,
+    best: str | None = None,
+) -> int:
+    """Run and record; report on stderr; return the exit code (the command's)."""
+    from gitml.runs.execute import RunOutcome, RunRequest
+    from gitml.runs.execute import run as run_request
+    from gitml.runs.params import parse_override, parse_param, parse_tag
+    from gitml.storage.repo import open_repo
+
+    request = RunRequest(
+        command=tuple(command or ()),
+        name=name,
+        message=message,
+        tags=dict(parse_tag(t) for t in tag or ()),
+        overrides=tuple(parse_override(s) for s in set_param or ()),
+        params=dict(parse_param(p) for p in param or ()),
+        params_files=tuple(params_file or ()),
+        metrics_files=tuple(metrics or ()),
+        inputs=tuple(input_ or ()),
+        outputs=tuple(output or ()),
+        jobs=jobs,
+        best=best,
+    )
+    out = Output()
+    outcome = run_request(
+        open_repo(), request, on_member=lambda o: out.info("gitml: " + view.run_line(o.doc))
+    )
+    if isinstance(outcome, RunOutcome):
+        out.info("gitml: " + view.run_line(outcome.doc))
+        for line in view.code_lines(outcome.doc):
+            out.info("gitml:   " + line)
+        return outcome.exit_code
+    for line in view.sweep_summary(outcome):
+        out.info(line)
+    return outcome.exit_code
 
 
 def ls(

@@ -71,22 +71,10 @@ def run(
     ] = None,
 ) -> None:
     """Run a command in the working tree and record it as a run (code, params, metrics, env)."""
-    from gitml.cli._fastrun import execute
-
-    code = execute(
-        command=command or (),
-        name=name,
-        message=message,
-        tag=tag or (),
-        set_param=set_param or (),
-        param=param or (),
-        metrics=metrics or (),
-        params_file=params_file or (),
-        input=input_ or (),
-        output=output or (),
-        jobs=jobs,
-        best=best,
-    )
+    code = _cmds.run(
+        command, name, message, tag, set_param, param, metrics, params_file, input_, output,
+        jobs, best,
+    )  # fmt: skip
     raise typer.Exit(code)
 
 

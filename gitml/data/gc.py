@@ -18,14 +18,13 @@ from typing import Any
 
 from gitml.data.digest import Digest
 from gitml.data.errors import DataError
-from gitml.data.listing import decode
 from gitml.data.pointers import SUFFIX, Pointer, load_pointers, parse_pointer
 from gitml.data.revs import pointer_blobs, pointer_history, read_blobs, ref_tips
 from gitml.data.store import (
     MANIFEST_SUFFIX,
     PREFIX,
     VersionStore,
-    read_listing_object,
+    output_objects,
 )
 from gitml.data.workspace import DataWorkspace
 from gitml.errors import InvalidRecord
@@ -154,10 +153,7 @@ def keep_set(ws: DataWorkspace, keep_days: float | None = DEFAULT_KEEP_DAYS) -> 
         version = store.find(name, digest)
         keep |= version.object_digests() if version is not None else {digest}
     for digest in outputs:
-        keep.add(digest)
-        data = read_listing_object(ws.cache, digest)
-        if data is not None:
-            keep |= {e.digest for e in decode(data, where=f"output {digest}")}
+        keep |= output_objects(ws.cache, digest)
     return keep
 
 

@@ -15,11 +15,10 @@ from typing import TYPE_CHECKING, Any
 
 from gitml.data.digest import Digest
 from gitml.data.errors import DataError
-from gitml.data.listing import decode
 from gitml.data.pointers import Pointer
 from gitml.data.revs import head_commit, pointers_at
 from gitml.data.status import select
-from gitml.data.store import VersionStore, iter_recorded, read_listing_object
+from gitml.data.store import VersionStore, iter_recorded, output_objects
 from gitml.data.transfer import TransferReport, pull, push
 from gitml.data.workspace import DataWorkspace
 from gitml.errors import GitmlError
@@ -114,10 +113,7 @@ def run_output_objects(ws: DataWorkspace) -> set[Digest]:
                 digest = Digest(value)
             except DataError:
                 continue
-            found.add(digest)
-            data = read_listing_object(ws.cache, digest)
-            if data is not None:
-                found |= {e.digest for e in decode(data, where=f"output {digest}")}
+            found |= output_objects(ws.cache, digest)
     return found
 
 

@@ -97,6 +97,15 @@ def read_listing_object(cache: Cache, digest: Digest) -> bytes | None:
     return read_object(cache, digest)
 
 
+def output_objects(cache: Cache, digest: Digest) -> set[Digest]:
+    """The cache objects a recorded output needs: itself and, for a folder, its files."""
+    found = {digest}
+    data = read_listing_object(cache, digest)
+    if data is not None:
+        found |= {e.digest for e in decode(data, where=f"output {digest}")}
+    return found
+
+
 def record_paths(name: str, digest: Digest) -> tuple[str, str]:
     """``(manifest, listing)`` paths of a version on ``refs/gitml/data``."""
     from gitml.storage.collection import shard_of

@@ -32,6 +32,22 @@ class RecordExists(GitmlError):
     """A write would replace an existing record with different bytes."""
 
 
+def object_write_failed(repo: GitRepo, exc: Exception, failures: int) -> int:
+    """Count a failed object write and wait before the retry; give up after a few.
+
+    A concurrent ``git gc`` (prune-packed) may remove an empty ``objects/xx/`` directory
+    between libgit2 creating it and moving a new object into it.
+    """
+    failures += 1
+    if failures >= OBJECT_WRITE_ATTEMPTS:
+        raise GitmlError(
+            f"{repo.commondir / 'objects'}: cannot write git objects ({exc}); "
+            "check that .git is writable and the disk is not full"
+        ) from None
+    time.sleep(0.01 * 2**failures)
+    return failures
+
+
 def shard_of(record_id: str) -> str:
     """Two hex chars of a hash of the id: spreads time-ordered ids evenly."""
     return xxhash.xxh3_64_hexdigest(record_id.encode("utf-8"))[:2]
@@ -142,15 +158,7 @@ class Collection:
             try:
                 commit = self._commit(snap, files, message, signature, parents_extra, replace)
             except (OSError, pygit2.GitError) as exc:
-                # A concurrent `git gc` (prune-packed) may remove an empty objects/xx/
-                # directory between libgit2 creating it and moving a new object into it.
-                object_failures += 1
-                if object_failures >= OBJECT_WRITE_ATTEMPTS:
-                    raise GitmlError(
-                        f"{self.repo.commondir / 'objects'}: cannot write git objects ({exc}); "
-                        "check that .git is writable and the disk is not full"
-                    ) from None
-                time.sleep(0.01 * 2**object_failures)
+                object_failures = object_write_failed(self.repo, exc, object_failures)
                 continue
             if commit is None:
                 return str(snap.tip) if snap.tip is not None else ""

@@ -15,7 +15,7 @@ import sqlite3
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import closing, contextmanager, suppress
+from contextlib import closing, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -27,6 +27,7 @@ from gitml.records import codec
 from gitml.records.schema import validate_record
 from gitml.storage.blobs import read_blobs
 from gitml.storage.collection import LAYOUT_PATH, Collection
+from gitml.storage.filelock import exclusive
 from gitml.storage.trees import commit_tree, diff_trees
 
 SCHEMA_VERSION = 2
@@ -109,7 +110,7 @@ class Index:
             if mode != "wal" or not tables:
                 # Processes that find a new file set it up one at a time: concurrent schema
                 # changes on a fresh WAL database can fail without waiting for each other.
-                with _file_lock(Path(f"{self.path}.init")):
+                with exclusive(Path(f"{self.path}.init")):
                     conn.execute("PRAGMA journal_mode=WAL")
                     conn.executescript(_DDL)
                     conn.execute(
@@ -340,19 +341,6 @@ _ENVIRONMENT_ERRORS = (
     sqlite3.SQLITE_FULL,
     sqlite3.SQLITE_PERM,
 )
-
-
-@contextmanager
-def _file_lock(path: Path) -> Iterator[None]:
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        if sys.platform != "win32":
-            import fcntl
-
-            fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)
 
 
 Parsed = tuple[str | None, str | None, str | None] | None

@@ -14,7 +14,7 @@ import pygit2
 
 from gitml.errors import GitmlError, MergeConflict, RefConflict
 from gitml.storage import housekeeping, refs
-from gitml.storage.collection import OBJECT_WRITE_ATTEMPTS
+from gitml.storage.collection import object_write_failed
 from gitml.storage.refs import backoff, clear_stale_lock, read_ref, update_ref
 from gitml.storage.repo import GitRepo
 from gitml.storage.trees import apply_changes, commit_tree, diff_trees
@@ -84,14 +84,7 @@ def merge_into(
                     None, signature, signature, message, tree, [ours, theirs]
                 )
             except (OSError, pygit2.GitError) as exc:
-                # Object writes can race with a concurrent `git gc` (see Collection.write).
-                object_failures += 1
-                if object_failures >= OBJECT_WRITE_ATTEMPTS:
-                    raise GitmlError(
-                        f"{repo.commondir / 'objects'}: cannot write git objects ({exc}); "
-                        "check that .git is writable and the disk is not full"
-                    ) from None
-                time.sleep(0.01 * 2**object_failures)
+                object_failures = object_write_failed(repo, exc, object_failures)
                 continue
             update_ref(repo, ref, commit, ours, message)
             housekeeping.note_write(repo)

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import random
-import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pygit2
 
 from gitml.errors import RefConflict
+from gitml.storage.filelock import exclusive
 from gitml.storage.repo import GitRepo
 
 # Writers hold ``<ref>.lock`` for well under a millisecond; a lock whose file has not been
@@ -104,7 +102,7 @@ def clear_stale_lock(repo: GitRepo, name: str, max_age: float | None = None) -> 
     seen = _stale_identity(lock, limit)
     if seen is None:
         return False
-    with _breaker(repo):
+    with exclusive(repo.state_dir / "lock-breaker"):
         if _stale_identity(lock, limit) != seen:
             return False
         with contextlib.suppress(FileNotFoundError):
@@ -120,17 +118,3 @@ def _stale_identity(lock: Path, limit: float) -> tuple[int, int] | None:
     if time.time() - st.st_mtime <= limit:
         return None
     return (st.st_ino, st.st_mtime_ns)
-
-
-@contextlib.contextmanager
-def _breaker(repo: GitRepo) -> Iterator[None]:
-    path = repo.state_dir / "lock-breaker"
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        if sys.platform != "win32":
-            import fcntl
-
-            fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)

@@ -13,15 +13,17 @@ import pytest
 import typer
 
 from gitml.cli import app
-from gitml.cli._fast import ARG, ARGS, COMMANDS, FLAG, INT, MULTI, PATH, TEXT, Param, parse
+from gitml.cli._fast import ARG, ARGS, COMMANDS, FLAG, INT, MULTI, PATH, TAIL, TEXT, Param, parse
 from tests.conftest import git
 
 
-def _param(p: Any) -> Param:
+def _param(p: Any, interspersed: bool) -> Param:
     """What the fast table must say about a click parameter typer built."""
     assert p.name is not None
     if p.param_type_name == "argument":
-        return Param(p.name, ARGS if p.nargs == -1 else ARG, required=p.required)
+        if p.nargs != -1:
+            return Param(p.name, ARG, required=p.required)
+        return Param(p.name, ARGS if interspersed else TAIL, required=p.required)
     assert p.param_type_name == "option"
     assert not p.secondary_opts, f"{p.name}: --no-x flags are not in the fast table"
     if p.is_flag:
@@ -49,7 +51,8 @@ def _typer_command(path: tuple[str, ...]) -> Any:
 @pytest.mark.parametrize("path", sorted(COMMANDS), ids=" ".join)
 def test_fast_table_matches_the_typer_declaration(path: tuple[str, ...]) -> None:
     command = _typer_command(path)
-    expected = tuple(_param(p) for p in command.params if p.name != "help")
+    interspersed = command.context_settings.get("allow_interspersed_args", True)
+    expected = tuple(_param(p, interspersed) for p in command.params if p.name != "help")
     assert COMMANDS[path][1] == expected
 
 
