@@ -116,17 +116,15 @@ def max_file_bytes(settings: Settings) -> int:
     return int(settings.checkpoint_max_file_mb * 1_000_000)
 
 
-def has_datasets(workdir: Path) -> bool:
+def has_datasets(ws: Workspace) -> bool:
     """Whether any dataset pointer exists (without importing the data machinery)."""
-    from gitml.config import load_settings
-
-    pointers = workdir / load_settings(workdir).pointer_dir
+    pointers = ws.repo.workdir / ws.settings.pointer_dir
     return pointers.is_dir() and any(pointers.glob("*.toml"))
 
 
 def checkpoint(ws: Workspace, run_id: str) -> Checkpoint:
     exclude = None
-    if has_datasets(ws.repo.workdir):
+    if has_datasets(ws):
         from gitml.data.run_io import dataset_filter
 
         exclude = dataset_filter(ws.repo.workdir)
@@ -163,13 +161,13 @@ def digests(paths: Sequence[str], cwd: Path, workdir: Path) -> dict[str, str]:
     return output_digests(workdir, paths, cwd)
 
 
-def input_digests(paths: Sequence[str], cwd: Path, workdir: Path) -> dict[str, str]:
+def input_digests(ws: Workspace, paths: Sequence[str]) -> dict[str, str]:
     """Input datasets as name -> manifest digest (all datasets when ``paths`` is empty)."""
-    if not paths and not has_datasets(workdir):
+    if not paths and not has_datasets(ws):
         return {}  # no datasets: the data machinery is not even imported
     from gitml.data.run_io import input_digests as data_inputs
 
-    return data_inputs(workdir, paths, cwd)
+    return data_inputs(ws.repo.workdir, paths, ws.cwd)
 
 
 def metrics_file_events(
@@ -213,7 +211,7 @@ def execute_member(
     repo, settings, cwd = ws.repo, ws.settings, ws.cwd
     new_docs = params_mod.plan_overrides(cwd, ws.params_files, member.assignment)
     run_id = ids.new_id()
-    inputs = input_digests(request.inputs, cwd, repo.workdir)
+    inputs = input_digests(ws, request.inputs)
     metrics_files = tuple(dict.fromkeys((*settings.metrics_files, *request.metrics_files)))
     before = {rel: _stat_key(cwd / rel) for rel in metrics_files}
     spool_dir = repo.state_dir / SPOOL_DIR

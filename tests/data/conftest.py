@@ -12,6 +12,7 @@ import pytest
 
 from gitml.data.cache import Cache, LinkMode
 from gitml.data.digest import Digest, hash_bytes
+from gitml.data.statcache import StatCache
 
 AWS_VARS = (
     "AWS_PROFILE",
@@ -97,3 +98,9 @@ def filled_cache(cache: Cache, tmp_path: Path) -> dict[Digest, bytes]:
         cache.store(tmp_path / "src" / f"f{i}", digest)
         objects[digest] = data
     return objects
+
+
+@pytest.fixture
+def statcache(tmp_path: Path) -> Iterator[StatCache]:
+    with StatCache(tmp_path / "state") as sc:
+        yield sc

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -29,12 +28,6 @@ def work(tmp_path: Path) -> Path:
         if path.is_file():
             os.utime(path, ns=(past, past))
     return root
-
-
-@pytest.fixture
-def statcache(tmp_path: Path) -> Iterator[StatCache]:
-    with StatCache(tmp_path / "state") as sc:
-        yield sc
 
 
 def test_list_files_walks_directories_sorted_and_skips_git(work: Path) -> None:

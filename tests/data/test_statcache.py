@@ -5,7 +5,6 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -27,12 +26,6 @@ def tree(tmp_path: Path) -> Path:
         past = time.time_ns() - 10 * 10**9  # well before any stamp: not racy
         os.utime(path, ns=(past, past))
     return root
-
-
-@pytest.fixture
-def statcache(tmp_path: Path) -> Iterator[StatCache]:
-    with StatCache(tmp_path / "state") as sc:
-        yield sc
 
 
 RELS = [f"d/f{i:02}" for i in range(20)]

@@ -12,7 +12,8 @@ import yaml
 
 import gitml
 from tests.conftest import cli, git
-from tests.registry.conftest import merge_branch, ok, ok_json
+from tests.registry.conftest import land as land_branch
+from tests.registry.conftest import ok, ok_json
 
 EXAMPLE = {"age": [21, 35, 64], "plan": ["basic", "pro", "basic"], "score": [0.25, 1.5, 3.0]}
 EXPECTED_INPUTS = [
@@ -24,11 +25,7 @@ EXPECTED_INPUTS = [
 
 def land(repo: Path, *args: str) -> str:
     """``git ml promote ARGS --branch``, a plain-git merge into main and ``registry apply``."""
-    result = cli(*args, "--branch")
-    assert result.exit_code == 0, result.stderr
-    branch = result.stderr.split("created branch ", 1)[1].split(" ", 1)[0]
-    merge = merge_branch(repo, branch)
-    git(repo, "branch", "-q", "-d", branch)
+    merge = land_branch(repo, *args)
     ok("registry", "apply")
     return merge
 

@@ -104,6 +104,16 @@ def merge_branch(repo: Path, branch: str, message: str | None = None) -> str:
     return git(repo, "rev-parse", "HEAD").strip()
 
 
+def land(repo: Path, *args: str) -> str:
+    """``git ml promote ARGS --branch`` then a plain-git merge into main; the merge commit."""
+    result = cli(*args, "--branch")
+    assert result.exit_code == 0, result.stderr
+    branch = result.stderr.split("created branch ", 1)[1].split(" ", 1)[0]
+    merge = merge_branch(repo, branch)
+    git(repo, "branch", "-q", "-d", branch)
+    return merge
+
+
 def registry_paths(repo: Path) -> list[str]:
     out = git(repo, "ls-tree", "-r", "--name-only", "refs/gitml/registry", check=False)
     return sorted(out.split())

@@ -10,19 +10,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import cli, git
-from tests.registry.conftest import event_paths, merge_branch, ok, ok_json, registry_tip
+from tests.registry.conftest import event_paths, land, ok, ok_json, registry_tip
 
 STAGES = ".gitml/stages.toml"
-
-
-def land(repo: Path, *args: str) -> str:
-    """``git ml promote ARGS --branch`` then a plain-git merge into main; the merge commit."""
-    result = cli(*args, "--branch")
-    assert result.exit_code == 0, result.stderr
-    branch = result.stderr.split("created branch ", 1)[1].split(" ", 1)[0]
-    merge = merge_branch(repo, branch)
-    git(repo, "branch", "-q", "-d", branch)
-    return merge
 
 
 def events(repo: Path) -> list[dict[str, object]]:

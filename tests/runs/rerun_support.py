@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from tests.conftest import cli, git
 
@@ -35,6 +38,14 @@ def make_project(repo: Path) -> Path:
     git(repo, "add", "train.py", "params.json", ".gitignore")
     git(repo, "commit", "-q", "-m", "trainer")
     return repo
+
+
+def isolated_project(repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """``make_project`` with temporary worktrees in ``tmp_path/tmp``, where tests count them."""
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    return make_project(repo)
 
 
 def record(*args: str, script: str = "train.py") -> dict[str, Any]:

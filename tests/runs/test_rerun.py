@@ -4,21 +4,23 @@ from __future__ import annotations
 
 import json
 import sys
-import tempfile
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import cli, git
-from tests.runs.rerun_support import config, latest, make_project, record, rerun_json
+from tests.runs.rerun_support import (
+    config,
+    isolated_project,
+    latest,
+    record,
+    rerun_json,
+)
 
 
 @pytest.fixture
 def project(in_repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    temp = tmp_path / "tmp"
-    temp.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(temp))
-    return make_project(in_repo)
+    return isolated_project(in_repo, tmp_path, monkeypatch)
 
 
 def _leftovers(tmp_path: Path) -> list[str]:

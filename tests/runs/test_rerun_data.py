@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -12,17 +11,20 @@ from gitml.data.cache import Cache
 from gitml.data.remotes import DirectoryRemote
 from gitml.runs.digests import path_digest
 from tests.conftest import cli
-from tests.runs.rerun_support import config, latest, make_project, record, rerun_json
+from tests.runs.rerun_support import (
+    config,
+    isolated_project,
+    latest,
+    record,
+    rerun_json,
+)
 
 DATA = "data/train.csv"
 
 
 @pytest.fixture
 def project(in_repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    temp = tmp_path / "tmp"
-    temp.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(temp))
-    make_project(in_repo)
+    isolated_project(in_repo, tmp_path, monkeypatch)
     (in_repo / "data").mkdir()
     (in_repo / DATA).write_bytes(b"x,y\n" + b"1,2\n" * 5000)
     return in_repo

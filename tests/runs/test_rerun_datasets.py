@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import shutil
-import tempfile
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import cli, git
-from tests.runs.rerun_support import latest, make_project, record, rerun_json
+from tests.runs.rerun_support import isolated_project, latest, record, rerun_json
 
 
 def ok(*args: str) -> str:
@@ -20,10 +19,7 @@ def ok(*args: str) -> str:
 
 @pytest.fixture
 def project(in_repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    temp = tmp_path / "tmp"
-    temp.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(temp))
-    make_project(in_repo)
+    isolated_project(in_repo, tmp_path, monkeypatch)
     (in_repo / "data").mkdir()
     (in_repo / "data" / "train.csv").write_bytes(b"x,y\n" + b"1,2\n" * 3000)
     (in_repo / "data" / "labels.txt").write_text("a\nb\n")

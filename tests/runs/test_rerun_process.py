@@ -50,12 +50,11 @@ def env(repo_with_commit: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     return environ
 
 
-def test_sigint_to_the_process_group_removes_the_worktree(
-    repo_with_commit: Path, env: dict[str, str], tmp_path: Path
-) -> None:
+def _slow_rerun(repo: Path, env: dict[str, str]) -> subprocess.Popen[str]:
+    """``git ml rerun base`` in its own session, stopped inside the command."""
     proc = subprocess.Popen(
         ["git-ml", "rerun", "base"],
-        cwd=repo_with_commit,
+        cwd=repo,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -65,6 +64,13 @@ def test_sigint_to_the_process_group_removes_the_worktree(
     assert proc.stdout is not None
     assert proc.stdout.readline() == "trained\n"
     assert proc.stdout.readline() == "ready\n"
+    return proc
+
+
+def test_sigint_to_the_process_group_removes_the_worktree(
+    repo_with_commit: Path, env: dict[str, str], tmp_path: Path
+) -> None:
+    proc = _slow_rerun(repo_with_commit, env)
     assert len(list((tmp_path / "tmp").iterdir())) == 1  # the worktree is there meanwhile
     os.killpg(proc.pid, signal.SIGINT)
     out, err = proc.communicate(timeout=30)
@@ -81,18 +87,7 @@ def test_sigint_to_the_process_group_removes_the_worktree(
 def test_sigterm_to_gitml_alone_also_cleans_up(
     repo_with_commit: Path, env: dict[str, str], tmp_path: Path
 ) -> None:
-    proc = subprocess.Popen(
-        ["git-ml", "rerun", "base"],
-        cwd=repo_with_commit,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-        env={**env, "SLOW": "1"},
-    )
-    assert proc.stdout is not None
-    assert proc.stdout.readline() == "trained\n"
-    assert proc.stdout.readline() == "ready\n"
+    proc = _slow_rerun(repo_with_commit, env)
     proc.terminate()
     _out, err = proc.communicate(timeout=30)
     assert proc.returncode == 143, err

@@ -3,21 +3,17 @@
 from __future__ import annotations
 
 import json
-import tempfile
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import cli, git
-from tests.runs.rerun_support import latest, make_project, record
+from tests.runs.rerun_support import isolated_project, latest, record
 
 
 @pytest.fixture
 def project(in_repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    temp = tmp_path / "tmp"
-    temp.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(temp))
-    return make_project(in_repo)
+    return isolated_project(in_repo, tmp_path, monkeypatch)
 
 
 def _commit(repo: Path, message: str) -> str:
