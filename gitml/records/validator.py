@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime, time
 from functools import cache
 from typing import Any
@@ -114,19 +114,19 @@ def _type_test(kinds: list[str]) -> Callable[[Any], bool] | None:
 
 # A path is built only when an error names it: ``""`` (the top level), a plain string, or
 # ``(parent path, key)`` pairs, rendered by ``_render``.
-Path = Any
-Check = Callable[[Any, Path], list[str]]
-_OK: list[str] = []  # what passing checks return; callers only ever read it
+FieldPath = Any
+Check = Callable[[Any, FieldPath], Sequence[str]]
+_OK: tuple[str, ...] = ()  # what a passing check returns
 
 
-def _render(path: Path) -> str:
+def _render(path: FieldPath) -> str:
     if not isinstance(path, tuple):
         return str(path)
     base = _render(path[0])
     return f"{base}.{path[1]}" if base else str(path[1])
 
 
-def _where(path: Path) -> str:
+def _where(path: FieldPath) -> str:
     return _render(path) or "(top level)"
 
 
@@ -179,12 +179,12 @@ def _compile(schema: Mapping[str, Any], root: Mapping[str, Any], cache: dict[int
     names = _compile(schema["propertyNames"], root, cache) if "propertyNames" in schema else None
     type_ok = _type_test(kinds)
 
-    def type_error(value: Any, path: Path) -> list[str]:
+    def type_error(value: Any, path: FieldPath) -> list[str]:
         return [f"{_where(path)}: {value!r} is not of type {' or '.join(repr(k) for k in kinds)}"]
 
     if type_ok is not None and not (set(schema) - {"type", "title", "description"}):
 
-        def check_type(value: Any, path: Path) -> list[str]:
+        def check_type(value: Any, path: FieldPath) -> Sequence[str]:
             if type(value) in _DATE_TYPES:
                 value = value.isoformat()
             return _OK if type_ok(value) else type_error(value, path)
@@ -196,7 +196,7 @@ def _compile(schema: Mapping[str, Any], root: Mapping[str, Any], cache: dict[int
     number_rules = any(b is not None for b in (minimum, exclusive, maximum, exclusive_max))
     array_rules = bool(min_items or max_items is not None or items is not None)
 
-    def check(value: Any, path: Path) -> list[str]:
+    def check(value: Any, path: FieldPath) -> list[str]:
         if type(value) in _DATE_TYPES:
             value = value.isoformat()
         if type_ok is not None and not type_ok(value):
@@ -267,10 +267,6 @@ def _compile(schema: Mapping[str, Any], root: Mapping[str, Any], cache: dict[int
 def checker(kind: str) -> Check:
     schema = load_schema(kind)
     return _compile(schema, schema, {})
-
-
-def _errors(value: Any, schema: Mapping[str, Any], root: Mapping[str, Any], path: str) -> list[str]:
-    return _compile(schema, root, {})(value, path)
 
 
 def find_errors(doc: Mapping[str, Any], kind: str) -> list[str]:

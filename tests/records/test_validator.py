@@ -81,7 +81,7 @@ def test_validate_names_the_record_and_field() -> None:
 
 def test_unsupported_keywords_are_refused() -> None:
     with pytest.raises(ValueError, match="not supported"):
-        fastschema._errors(1, {"patternProperties": {}}, {}, "")
+        fastschema._compile({"patternProperties": {}}, {}, {})
 
 
 SAMPLES = Path(__file__).resolve().parent / "samples"
