@@ -7,14 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from gitml.cli._output import Output
-
-
-def settings_repo() -> tuple[Any, Any]:
-    from gitml.config import load_settings
-    from gitml.storage.repo import open_repo
-
-    repo = open_repo()
-    return repo, load_settings(repo.workdir)
+from gitml.cli._repo import repo_and_settings
 
 
 def _size(size: int) -> str:
@@ -83,7 +76,7 @@ def ls(json: bool = False) -> None:
     """List registered models with their latest version and applied stages."""
     from gitml.registry.query import list_models
 
-    repo, settings = settings_repo()
+    repo, settings = repo_and_settings()
     models = list_models(repo, settings)
     out = Output(json)
     if json:
@@ -104,7 +97,7 @@ def show(name: str, json: bool = False) -> None:
     """Show a model: applied stages, and every version with its run, code, data and artifact."""
     from gitml.registry.query import show_model
 
-    repo, settings = settings_repo()
+    repo, settings = repo_and_settings()
     model = show_model(repo, settings, name)
     out = Output(json)
     if json:
@@ -168,7 +161,7 @@ def history(
     from gitml.registry.query import history as model_history
     from gitml.registry.query import parse_when
 
-    repo, settings = settings_repo()
+    repo, settings = repo_and_settings()
     when = parse_when(as_of) if as_of else None
     result = model_history(repo, settings, name, stage=stage, as_of=when)
     out = Output(json)
@@ -199,7 +192,7 @@ def get(ref: str, to: Path | None = None, fmt: str = "gitml", json: bool = False
     from gitml.registry.deploy import get_artifact
 
     check_format(fmt)
-    repo, settings = settings_repo()
+    repo, settings = repo_and_settings()
     out = Output(json)
     if to is not None:
         package = write_package(repo, settings, ref, to, fmt=fmt)

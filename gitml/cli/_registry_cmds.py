@@ -7,6 +7,7 @@ from functools import partial
 from typing import Any
 
 from gitml.cli._output import Output
+from gitml.cli._repo import repo_and_settings
 
 
 def change(
@@ -20,17 +21,14 @@ def change(
     json: bool = False,
 ) -> None:
     """Edit (or branch, or apply) one stage assignment and report what happened."""
-    from gitml.config import load_settings
     from gitml.errors import UsageError
     from gitml.registry.checks import Action
     from gitml.registry.promote import Mode, StageRequest, change_stage
-    from gitml.storage.repo import open_repo
 
     if direct and (branch or branch_name):
         raise UsageError("--direct and --branch exclude each other; pick one")
     mode = Mode.DIRECT if direct else Mode.BRANCH if (branch or branch_name) else Mode.WORKTREE
-    repo = open_repo()
-    settings = load_settings(repo.workdir)
+    repo, settings = repo_and_settings()
     actions: dict[str, Action] = {"promote": "promote", "demote": "demote", "archive": "archive"}
     request = StageRequest(actions[action], name, version, stage)
     result = change_stage(
@@ -98,12 +96,9 @@ def print_applied(out: Output, report: Any, terminal: tuple[str, ...]) -> None:
 
 def apply(push: str | None = None, json: bool = False) -> None:
     """Record every change of .gitml/stages.toml on the default branch as stage events."""
-    from gitml.config import load_settings
     from gitml.registry.apply import apply
-    from gitml.storage.repo import open_repo
 
-    repo = open_repo()
-    settings = load_settings(repo.workdir)
+    repo, settings = repo_and_settings()
     out = Output(json)
     pushed: list[str] = []
     if push is not None:
@@ -127,12 +122,10 @@ def apply(push: str | None = None, json: bool = False) -> None:
 
 def verify(rev: str | None = None, json: bool = False) -> int:
     """Check that the applied log matches the default branch's .gitml/stages.toml history."""
-    from gitml.config import load_settings
     from gitml.registry.verify import verify
-    from gitml.storage.repo import open_repo
 
-    repo = open_repo()
-    report = verify(repo, load_settings(repo.workdir), dict(os.environ), rev)
+    repo, settings = repo_and_settings()
+    report = verify(repo, settings, dict(os.environ), rev)
     out = Output(json)
     if json:
         out.json(report.as_dict())

@@ -6,9 +6,9 @@ from typing import Annotated
 import typer
 
 from gitml.cli import _model_cmds as _cmds
-from gitml.cli._model_cmds import settings_repo
 from gitml.cli._options import JsonOpt
 from gitml.cli._output import Output
+from gitml.cli._repo import repo_and_settings
 
 model_app = typer.Typer(
     name="model",
@@ -133,7 +133,7 @@ def validate_cmd(
     else:
         from gitml.registry.query import parse_ref, resolve
 
-        repo, settings = settings_repo()
+        repo, settings = repo_and_settings()
         doc = resolve(repo, settings, parse_ref(ref))
         signature = doc.get("signature")
         label = f"{doc['model']} {doc['version']}"
@@ -167,7 +167,7 @@ def card_cmd(
     """A model card: description, lineage, metrics, environment, promotions, monitoring."""
     from gitml.models.card import build_card, render
 
-    repo, settings = settings_repo()
+    repo, settings = repo_and_settings()
     card = build_card(repo, settings, ref)
     out = Output(json)
     if json:
@@ -196,7 +196,7 @@ def push_cmd(
     """Upload artifacts to the data remote, so other clones and deployments can get them."""
     from gitml.registry.deploy import push_artifacts
 
-    repo, settings = settings_repo()
+    repo, settings = repo_and_settings()
     result = push_artifacts(repo, settings, ref, remote=remote)
     out = Output(json)
     if json:

@@ -7,6 +7,7 @@ import typer
 
 from gitml.cli._options import JsonOpt
 from gitml.cli._output import Output
+from gitml.cli._repo import repo_and_settings
 
 ALERT_EXIT = 2
 FINDING_COLUMNS = ("alert", "kind", "column", "method", "value", "threshold", "message")
@@ -24,14 +25,6 @@ AllOpt = Annotated[
 NoSaveOpt = Annotated[
     bool, typer.Option("--no-save", help="Do not store the report on refs/gitml/monitor.")
 ]
-
-
-def _open() -> tuple[Any, Any]:
-    from gitml.config import load_settings
-    from gitml.storage.repo import open_repo
-
-    repo = open_repo()
-    return repo, load_settings(repo.workdir)
 
 
 def _markdown(doc: dict[str, Any], findings: list[dict[str, Any]]) -> str:
@@ -81,7 +74,7 @@ def _log(model: str, version: str | None, json: bool) -> None:
     from gitml.monitor.report import iter_reports, summary
     from gitml.registry.names import check_model_name
 
-    repo, _settings = _open()
+    repo, _settings = repo_and_settings()
     rows = [summary(d) for d in iter_reports(repo, check_model_name(model), version)]
     out = Output(json)
     if json:
@@ -174,7 +167,7 @@ def monitor_cmd(
     from gitml.monitor.thresholds import load_limits
     from gitml.registry.query import parse_ref, resolve
 
-    repo, settings = _open()
+    repo, settings = repo_and_settings()
     ref = parse_ref(target)
     version = resolve(repo, settings, ref)
     ref_doc = reference_profile(reference) if reference else version_profile(repo, version)
@@ -238,7 +231,7 @@ def scan_cmd(
     from gitml.monitor.scan import load_callable, run_scan
     from gitml.registry.query import parse_ref, resolve
 
-    repo, settings = _open()
+    repo, settings = repo_and_settings()
     ref = parse_ref(target)
     version = resolve(repo, settings, ref)
     func = load_callable(predict, repo.workdir)
