@@ -29,12 +29,12 @@ def _entry() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "gitml"]
 
 
-def _median_ms(cmd: list[str], cwd: Path, n: int) -> float:
+def _median_ms(cmd: list[str], cwd: Path, n: int, env: dict[str, str] | None = None) -> float:
     samples = []
     for _ in range(n):
         started = time.perf_counter()
         subprocess.run(
-            cmd, cwd=cwd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            cmd, cwd=cwd, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
         samples.append((time.perf_counter() - started) * 1000)
     return statistics.median(samples)
@@ -73,12 +73,14 @@ def _mlflow(ctx: Context, true: str, n: int) -> tuple[float, str] | None:
     repo = _git_repo(ctx.workdir / "mlflow-repo")
     (repo / "MLproject").write_text(f'name: bench\nentry_points:\n  main:\n    command: "{true}"\n')
     _commit_all(repo)
-    os.environ.update(
-        MLFLOW_ALLOW_FILE_STORE="true", MLFLOW_TRACKING_URI=(repo / "mlruns").as_uri()
-    )
+    env = {
+        **os.environ,
+        "MLFLOW_ALLOW_FILE_STORE": "true",
+        "MLFLOW_TRACKING_URI": (repo / "mlruns").as_uri(),
+    }
     cmd = [str(mlflow), "run", ".", "--env-manager", "local"]
-    subprocess.run(cmd, cwd=repo, check=True, capture_output=True)
-    return _median_ms(cmd, repo, n), version_of(mlflow, "mlflow-skinny")
+    subprocess.run(cmd, cwd=repo, env=env, check=True, capture_output=True)
+    return _median_ms(cmd, repo, n, env), version_of(mlflow, "mlflow-skinny")
 
 
 def run(ctx: Context) -> list[Result]:

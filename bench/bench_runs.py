@@ -139,7 +139,7 @@ def bench_log_metric(tmp: Path, calls: int) -> dict[str, float]:
     }
 
 
-def record_api_runs(repo: Path, n: int) -> float:
+def record_api_runs(repo: Path, env: dict[str, str], n: int) -> float:
     """Record ``n`` runs in-process through ``gitml.start_run`` (seconds)."""
     code = (
         "import random, sys, time, gitml\n"
@@ -151,8 +151,6 @@ def record_api_runs(repo: Path, n: int) -> float:
         "        run.log_metric('loss', random.random())\n"
         "print(time.perf_counter() - t)\n"
     )
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
     proc = subprocess.run(
         [sys.executable, "-c", code], cwd=repo, env=env, check=True, capture_output=True, text=True
     )
@@ -195,10 +193,7 @@ def bench_queries(tmp: Path, n_api: int, n_where: int) -> dict[str, float]:
     env = hermetic_env(tmp / "home-q")
     repo = new_repo(tmp / "queries", env)
     results: dict[str, float] = {}
-    os.environ.update(
-        HOME=env["HOME"], XDG_CONFIG_HOME=env["XDG_CONFIG_HOME"], GIT_CONFIG_NOSYSTEM="1"
-    )
-    seconds = record_api_runs(repo, n_api)
+    seconds = record_api_runs(repo, env, n_api)
     results[f"record {n_api} runs through the API (s)"] = seconds
     py = sys.executable
     sys.path.insert(0, str(ROOT))
