@@ -1,8 +1,9 @@
 """``git ml run``: run a command in the working tree and record the run.
 
 Order of work, chosen so nothing is half-recorded and the command starts quickly:
-check every input (options, params files) -> write ``-S`` overrides -> checkpoint the code
--> start the command -> capture the environment while it runs -> wait -> restore the
+check every input (options, params files) -> checkpoint the code as the user left it ->
+write ``-S`` overrides (added to the checkpoint; ``code.dirty`` describes the user's tree
+only, so an override never makes a run dirty) -> start the command -> capture the environment while it runs -> wait -> restore the
 params files -> read metrics -> write the record in one commit -> add the note.
 """
 
@@ -12,7 +13,7 @@ import contextlib
 import os
 import platform
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -209,7 +210,7 @@ def execute_member(
 ) -> RunOutcome:
     """Run the command once with ``member``'s overrides and record it."""
     repo, settings, cwd = ws.repo, ws.settings, ws.cwd
-    new_docs = params_mod.plan_overrides(cwd, ws.params_files, member.assignment)
+    new_texts = params_mod.plan_overrides(cwd, ws.params_files, member.assignment)
     run_id = ids.new_id()
     inputs = input_digests(ws, request.inputs)
     metrics_files = tuple(dict.fromkeys((*settings.metrics_files, *request.metrics_files)))
@@ -226,11 +227,10 @@ def execute_member(
     }
     try:
         started = now()
-        with params_mod.overridden(cwd, new_docs):
+        code = member.code_base or checkpoint(ws, run_id)
+        with params_mod.overridden(cwd, new_texts):
             file_params = params_mod.read_params(cwd, ws.params_files)
-            code = checkpoint(ws, run_id)
-            if member.code_base is not None:
-                code = rebase_code(ws.repo, member.code_base, code)
+            code = with_overrides(ws, code, new_texts, run_id)
             child = sup.start(request.command, cwd=cwd, env=env)
             try:
                 environment = capture_env(repo.state_dir, settings.env_allowlist)
@@ -295,12 +295,21 @@ def declared(request: RunRequest) -> dict[str, list[str]]:
     return {key: value for key, value in found.items() if value}
 
 
-def rebase_code(repo: GitRepo, base: Checkpoint, member: Checkpoint) -> Checkpoint:
-    """A sweep member's code: the user's HEAD and tree facts, the member's checkpoint."""
-    from gitml.storage.worktree import diffstat
+def with_overrides(
+    ws: Workspace, code: Checkpoint, new_texts: Mapping[str, str], run_id: str
+) -> Checkpoint:
+    """The run's code: ``code`` (the tree as the user left it) plus the params files ``-S``
+    rewrote. An override is a param, not a code change: ``dirty`` stays ``code``'s."""
+    if not new_texts:
+        return code
+    from gitml.storage.worktree import checkpoint_with_files
 
-    return replace(
-        base, checkpoint=member.checkpoint, diffstat=diffstat(repo, base.commit, member.checkpoint)
+    files = {
+        (ws.cwd / rel).relative_to(ws.repo.workdir).as_posix(): text.encode("utf-8")
+        for rel, text in new_texts.items()
+    }
+    return checkpoint_with_files(
+        ws.repo, code, files, message=f"gitml checkpoint for run {run_id} (params overridden)"
     )
 
 
