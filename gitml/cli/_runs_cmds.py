@@ -44,11 +44,15 @@ def run(
         best=best,
     )
     out = Output()
-    outcome = run_request(
-        open_repo(), request, on_member=lambda o: out.info("gitml: " + view.run_line(o.doc))
-    )
+
+    def report(member: RunOutcome) -> None:
+        out.info("gitml: " + view.run_line(member.doc))
+        for problem in member.warnings:
+            out.warn(problem)
+
+    outcome = run_request(open_repo(), request, on_member=report)
     if isinstance(outcome, RunOutcome):
-        out.info("gitml: " + view.run_line(outcome.doc))
+        report(outcome)
         for line in view.code_lines(outcome.doc):
             out.info("gitml:   " + line)
         return outcome.exit_code

@@ -65,10 +65,13 @@ class RunRequest:
 
 @dataclass(frozen=True)
 class RunOutcome:
-    """A recorded run and the exit code gitml should end with (the command's)."""
+    """A recorded run, the exit code gitml should end with (the command's), and what the
+    record could not hold (an output gone before it was hashed, a metrics file never
+    written)."""
 
     doc: dict[str, Any]
     exit_code: int
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -162,6 +165,41 @@ def digests(paths: Sequence[str], cwd: Path, workdir: Path) -> dict[str, str]:
     return output_digests(workdir, paths, cwd)
 
 
+def recorded_outputs(
+    paths: Sequence[str], cwd: Path, workdir: Path, *, what: str
+) -> tuple[dict[str, str], list[str]]:
+    """(digests, warnings): an output that cannot be hashed is left out, never the run."""
+    paths = list(dict.fromkeys(paths))
+    problems = [
+        f"{what} {p}: not recorded, it no longer exists" for p in paths if not (cwd / p).exists()
+    ]
+    present = [p for p in paths if (cwd / p).exists()]
+    try:
+        return digests(present, cwd, workdir), problems
+    except GitmlError:
+        found: dict[str, str] = {}
+        for path in present:
+            try:
+                found.update(digests([path], cwd, workdir))
+            except GitmlError as exc:
+                problems.append(f"{what} {path}: not recorded: {exc}")
+        return found, problems
+
+
+def unread_metrics_files(
+    cwd: Path, files: Sequence[str], before: Mapping[str, tuple[int, int] | None]
+) -> list[str]:
+    """Warnings for ``-M`` files the run did not write (missing, or unchanged since before)."""
+    out = []
+    for rel in files:
+        key = _stat_key(cwd / rel)
+        if key is None:
+            out.append(f"-M {rel}: no metrics file was found after the run; nothing was read")
+        elif key == before.get(rel):
+            out.append(f"-M {rel}: the run did not write it (unchanged since before); not read")
+    return out
+
+
 def input_digests(ws: Workspace, paths: Sequence[str]) -> dict[str, str]:
     """Input datasets as name -> manifest digest (all datasets when ``paths`` is empty)."""
     if not paths and not has_datasets(ws):
@@ -244,8 +282,14 @@ def execute_member(
         declared_outputs = request.outputs
         if status is not Status.COMPLETED:  # a failed command may not have written them
             declared_outputs = tuple(p for p in request.outputs if (cwd / p).exists())
-        outputs = digests(declared_outputs, cwd, repo.workdir)
-        outputs.update(digests(reported.artifacts, cwd, repo.workdir))
+        outputs, problems = recorded_outputs(declared_outputs, cwd, repo.workdir, what="-o")
+        logged, logged_problems = recorded_outputs(
+            reported.artifacts, cwd, repo.workdir, what="log_artifact"
+        )
+        outputs.update(logged)
+        problems += logged_problems
+        if status is Status.COMPLETED:
+            problems += unread_metrics_files(cwd, request.metrics_files, before)
         facts = RunFacts(
             id=run_id,
             name=member.name,
@@ -282,7 +326,7 @@ def execute_member(
     finally:
         with contextlib.suppress(OSError):
             spool.unlink()
-    return RunOutcome(doc, facts.exit_code)
+    return RunOutcome(doc, facts.exit_code, tuple(problems))
 
 
 def declared(request: RunRequest) -> dict[str, list[str]]:

@@ -142,8 +142,22 @@ class SpoolWriter(Recorder):
         self._write(f"t\t{key}\t{json.dumps(str(value))}\n")
 
     def artifact(self, path: str) -> None:
+        full = existing_artifact(path)
         self.flush()
-        self._write(f"a\t{Path(path).absolute()}\n")
+        self._write(f"a\t{full}\n")
+
+
+def existing_artifact(path: str) -> Path:
+    """The absolute path of a file or folder to record; raises at the call when it is
+    missing (as MLflow's ``log_artifact`` does), so a typo never surfaces at the end."""
+    full = Path(path).absolute()
+    if not full.exists():
+        import errno
+
+        raise FileNotFoundError(
+            errno.ENOENT, "log_artifact: no such file or folder (log what the run wrote)", path
+        )
+    return full
 
 
 def _flush_on_sigterm(writer: SpoolWriter) -> None:
