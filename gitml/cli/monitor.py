@@ -235,7 +235,7 @@ def scan_cmd(
     ref = parse_ref(target)
     version = resolve(repo, settings, ref)
     func = load_callable(predict, repo.workdir)
-    outcome = run_scan(func, data, label=label)
+    outcome = run_scan(func, data, label=label, recorded=version.get("metrics") or {})
     options = {k: v for k, v in (("predict", predict), ("label", label)) if v}
     doc = build_report(
         kind="scan",
