@@ -25,7 +25,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from gitml.config import load_settings
+from gitml.config import Settings, load_settings
 from gitml.errors import GitmlError, UsageError
 from gitml.rerun.envdiff import EnvDiff, compare_env
 from gitml.rerun.inputs import locate_inputs, request_inputs, restore_inputs
@@ -329,18 +329,30 @@ def plan_runs(
     repo: GitRepo, docs: Sequence[dict[str, Any]], options: RerunOptions
 ) -> list[RerunPlan]:
     """What rerunning each of ``docs`` would do, without doing it (``--dry-run``)."""
-    from gitml.runs.env import capture_env
-
     if not docs:
         return []
     settings = load_settings(repo.workdir)
-    current = capture_env(repo.state_dir, settings.env_allowlist).info
-    return [_plan(repo, doc, options, current) for doc in docs]
+    return [_plan(repo, doc, options, settings) for doc in docs]
+
+
+def _current_env(repo: GitRepo, doc: Mapping[str, Any], settings: Settings) -> dict[str, Any]:
+    """The environment a rerun of ``doc`` would record now: its command's interpreter's."""
+    import os
+
+    from gitml.runs.env import capture_env
+    from gitml.runs.interpreter import find_interpreter
+
+    cwd = repo.workdir / str(doc.get("cwd") or ".")
+    interpreter = find_interpreter(
+        [str(a) for a in doc.get("command") or ()], cwd, os.environ, repo.state_dir
+    )
+    return capture_env(repo.state_dir, settings.env_allowlist, interpreter).info
 
 
 def _plan(
-    repo: GitRepo, doc: dict[str, Any], options: RerunOptions, current: Mapping[str, Any]
+    repo: GitRepo, doc: dict[str, Any], options: RerunOptions, settings: Settings
 ) -> RerunPlan:
+    current = _current_env(repo, doc, settings)
     checkpoint = str((doc.get("code") or {}).get("checkpoint", ""))
     problem = None
     try:

@@ -23,6 +23,7 @@ from gitml.errors import GitmlError, UsageError
 from gitml.records import ids
 from gitml.runs import params as params_mod
 from gitml.runs.env import capture_env, redact_argv
+from gitml.runs.interpreter import Interpreter, find_interpreter
 from gitml.runs.metrics import (
     MetricEvent,
     at_last_steps,
@@ -271,11 +272,15 @@ def execute_member(
             code = with_overrides(ws, code, new_texts, run_id)
             child = sup.start(request.command, cwd=cwd, env=env)
             try:
-                environment = capture_env(repo.state_dir, settings.env_allowlist)
+                interpreter = find_interpreter(request.command, cwd, env, repo.state_dir)
+                environment = capture_env(repo.state_dir, settings.env_allowlist, interpreter)
             finally:
                 returncode = sup.wait(child)
             ended = now()
         reported = read_spool(str(spool))
+        told = Interpreter.from_report(reported.interpreter) if reported.interpreter else None
+        if told is not None and not told.same_as(interpreter):
+            environment = capture_env(repo.state_dir, settings.env_allowlist, told)
         events = [MetricEvent(n, s, v) for n, s, v in reported.metrics]
         events = merge_events(events, metrics_file_events(cwd, metrics_files, before, events))
         status = status_of(returncode, sup.received)

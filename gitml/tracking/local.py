@@ -48,13 +48,18 @@ class LocalRun(Recorder):
         from gitml.runs import params as params_mod
         from gitml.runs.env import capture_env
         from gitml.runs.execute import checkpoint, now, open_workspace
+        from gitml.runs.interpreter import Interpreter
         from gitml.storage.repo import open_repo
 
         self._ws = open_workspace(open_repo(self._path), self._path)
         file_params = params_mod.read_params(self._ws.cwd, self._ws.params_files)
         self._params = {**file_params, **self._params}
         self._code = checkpoint(self._ws, self.id)
-        self._env = capture_env(self._ws.repo.state_dir, self._ws.settings.env_allowlist)
+        self._env = capture_env(
+            self._ws.repo.state_dir,
+            self._ws.settings.env_allowlist,
+            Interpreter.current("script"),
+        )
         self._started = now()
         self._stack = stack
         stack.append(self)
