@@ -201,6 +201,8 @@ def get(ref: str, to: Path | None = None, fmt: str = "gitml", json: bool = False
         if json:
             out.json(package)
             return
+        for problem in package["warnings"]:
+            out.warn(problem)
         out.line(package["path"])
         art = package["artifact"]
         out.info(

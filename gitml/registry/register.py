@@ -11,6 +11,7 @@ from typing import Any
 from gitml.errors import GitmlError
 from gitml.records import codec, ids
 from gitml.records.schema import validate
+from gitml.registry import artifacts
 from gitml.registry import records as rec
 from gitml.registry.names import (
     check_model_name,
@@ -61,13 +62,19 @@ def logged_model(run: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def package_info(
-    repo: GitRepo, run: Mapping[str, Any], signature_from: Path | None
+    repo: GitRepo,
+    run: Mapping[str, Any],
+    signature_from: Path | None,
+    *,
+    artifact: artifacts.Artifact | None = None,
+    warn: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """Flavor, signature, requirements and Python version of the model a run logged.
 
     ``gitml.log_model`` leaves them in the run's ``gitml.model`` tag; ``signature_from``
-    (an example data file or a signature JSON) overrides the signature; requirements
-    default to the run's recorded packages, pinned.
+    (an example data file or a signature JSON) overrides the signature. Requirements not
+    given to ``log_model`` are what the model needs (``gitml.models.requirements``): the
+    flavor's packages and what the artifact's pickle imports, pinned to the run's versions.
     """
     from gitml.models import signature as sig
     from gitml.runs.store import read_packages
@@ -87,8 +94,16 @@ def package_info(
         if profile:
             signature["profile"] = profile
     if logged.get("requirements") is None:
-        packages = read_packages(repo, run)
-        logged["requirements"] = packages or None
+        from gitml.models.requirements import model_requirements, read_pickle_info
+
+        info = None
+        if artifact is not None:
+            info = read_pickle_info(artifacts.open_cache(repo.state_dir).path_of(artifact.digest))
+        found = model_requirements(logged.get("flavor"), info, read_packages(repo, run) or [])
+        logged["requirements"] = found.requirements or None
+        if warn is not None:
+            for problem in found.warnings:
+                warn(problem)
     logged["python"] = (run.get("env") or {}).get("python")
     logged.pop("path", None)
     return logged
@@ -128,7 +143,7 @@ def register(
         preferred=logged_model(run).get("path"),
         warn=warn,
     )
-    package = package_info(repo, run, request.signature_from)
+    package = package_info(repo, run, request.signature_from, artifact=artifact, warn=warn)
     signature = repo.signature()
     created = now or datetime.now(UTC)
     record_id = ids.new_id(int(created.timestamp() * 1000))
