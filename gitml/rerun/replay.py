@@ -31,6 +31,7 @@ from gitml.rerun.envdiff import EnvDiff, compare_env
 from gitml.rerun.inputs import locate_inputs, request_inputs, restore_inputs
 from gitml.rerun.report import RerunPlan, RerunResult, SetOutcome
 from gitml.rerun.select import Selection, check_checkpoint, check_command
+from gitml.rerun.unrecorded import note, restore_unrecorded, unrecorded_datasets
 from gitml.rerun.verdict import Judgement, Tolerances, judge, tolerances
 from gitml.runs.params import Override, expand_grid
 from gitml.storage.repo import GitRepo
@@ -268,6 +269,7 @@ def rerun_run(
         try:
             wt_repo = add_worktree(repo, path, checkpoint)
             restored = restore_inputs(repo, path, doc)
+            unrecorded = restore_unrecorded(path, doc, unrecorded_datasets(repo, doc))
             ran = True
             if on_start is not None:
                 on_start(doc, path)
@@ -288,7 +290,7 @@ def rerun_run(
         judgement=judgement,
         env=member_judge.env,
         inputs=tuple(restored),
-        warnings=tuple(missing_files(doc, [r.path for r in restored])),
+        warnings=(*unrecorded, *missing_files(doc, [r.path for r in restored])),
         worktree=path if holder is None else None,
         overhead_s=max(0.0, elapsed - float(new_doc.get("duration_s") or 0.0)),
     )
@@ -360,10 +362,14 @@ def _plan(
         check_command(doc)
     except GitmlError as exc:
         problem = str(exc)
-    places = locate_inputs(repo, doc)
-    missing = [k for k, v in places.items() if v == "missing"]
+    extra = unrecorded_datasets(repo, doc)
+    places = locate_inputs(repo, {**doc, "inputs": {**extra, **(doc.get("inputs") or {})}})
+    for name, digest in extra.items():
+        places[name] = f"{places[name]} ({note(digest)})"
+    missing = [k for k, v in places.items() if v.startswith("missing")]
     if missing and problem is None:
-        problem = f"input '{missing[0]}' ({doc['inputs'][missing[0]]}) is nowhere to be found"
+        digest = {**extra, **(doc.get("inputs") or {})}[missing[0]]
+        problem = f"input '{missing[0]}' ({digest}) is nowhere to be found"
     return RerunPlan(
         doc=doc,
         checkpoint=checkpoint,

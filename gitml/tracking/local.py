@@ -47,7 +47,7 @@ class LocalRun(Recorder):
         """Checkpoint the code and start collecting (called by ``start_run``)."""
         from gitml.runs import params as params_mod
         from gitml.runs.env import capture_env
-        from gitml.runs.execute import checkpoint, now, open_workspace
+        from gitml.runs.execute import checkpoint, input_digests, now, open_workspace
         from gitml.runs.interpreter import Interpreter
         from gitml.storage.repo import open_repo
 
@@ -55,6 +55,7 @@ class LocalRun(Recorder):
         file_params = params_mod.read_params(self._ws.cwd, self._ws.params_files)
         self._params = {**file_params, **self._params}
         self._code = checkpoint(self._ws, self.id)
+        self._inputs = input_digests(self._ws, ())
         self._env = capture_env(
             self._ws.repo.state_dir,
             self._ws.settings.env_allowlist,
@@ -123,6 +124,7 @@ class LocalRun(Recorder):
             params=self._params,
             events=events,
             tags=self._tags,
+            inputs=self._inputs,
             outputs=outputs,
         )
         doc = build_record(facts)
