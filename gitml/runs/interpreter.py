@@ -43,14 +43,14 @@ CACHE = "env-interpreters.json"
 _PYTHON = re.compile(r"(?:python|pypy)(?:\d+(?:\.\d+)*)?[mtw]?(?:\.exe)?")
 _WRAPPERS = {"nice", "nohup", "time", "exec", "command"}
 _CONDA = {"conda", "mamba", "micromamba"}
-_UV_VALUE_OPTIONS = {
-    "--with", "--with-editable", "--with-requirements", "--extra", "--group", "--only-group",
+_UV_VALUE_OPTIONS = frozenset({
+    "--python", "-p", "--directory", "--project", "--with", "--with-editable", "--with-requirements", "--extra", "--group", "--only-group",
     "--no-group", "--package", "--index", "--default-index", "--index-url", "--extra-index-url",
     "--find-links", "-f", "--env-file", "--config-file", "--cache-dir", "--color", "--prerelease",
     "--resolution", "--index-strategy", "--keyring-provider", "--link-mode", "--refresh-package",
     "--reinstall-package", "--upgrade-package", "-P", "--exclude-newer", "--script",
-}  # fmt: skip
-_CONDA_VALUE_OPTIONS = {"--cwd", "--root-prefix", "-r"}
+})  # fmt: skip
+_CONDA_VALUE_OPTIONS = frozenset({"-n", "--name", "-p", "--prefix", "--cwd", "--root-prefix", "-r"})
 PROBE = (
     "import json, platform, sys; print(json.dumps({'executable': sys.executable, "
     "'python': platform.python_version(), 'implementation': platform.python_implementation(), "
@@ -206,26 +206,27 @@ def _shebang(script: Path, path_var: str | None) -> Path | None:
     return found
 
 
-def _uv(args: list[str], cwd: Path, environ: Mapping[str, str]) -> tuple[Path, str] | None:
-    python: str | None = None
-    project = cwd
+def _split_options(args: list[str], valued: frozenset[str]) -> tuple[dict[str, str], list[str]]:
+    """(option -> value, the command after them) of ``TOOL run [OPTIONS] [--] CMD``."""
+    options: dict[str, str] = {}
     while args and args[0].startswith("-") and args[0] != "--":
         option, eq, value = args[0].partition("=")
-        takes = option in ("--python", "-p", "--directory", "--project") or (
-            option in _UV_VALUE_OPTIONS
-        )
-        if takes and not eq:
+        if option in valued and not eq:
             value = args[1] if len(args) > 1 else ""
             args = args[2:]
         else:
             args = args[1:]
-        if option in ("--python", "-p"):
-            python = value
-        elif option in ("--directory", "--project"):
-            project = cwd / value
+        options[option] = value
     if args and args[0] == "--":
         args = args[1:]
-    if python is not None:
+    return options, args
+
+
+def _uv(args: list[str], cwd: Path, environ: Mapping[str, str]) -> tuple[Path, str] | None:
+    options, args = _split_options(args, _UV_VALUE_OPTIONS)
+    python = options.get("--python") or options.get("-p")
+    project = cwd / (options.get("--directory") or options.get("--project") or ".")
+    if python:
         exe = Path(python) if "/" in python else _on_path((python,), environ.get("PATH"))
         return (exe, "uv") if exe is not None and exe.exists() else None
     venv = _uv_environment(project, environ)
@@ -247,21 +248,11 @@ def _uv_environment(project: Path, environ: Mapping[str, str]) -> Path | None:
 
 
 def _conda(tool: str, args: list[str], environ: Mapping[str, str]) -> tuple[Path, str] | None:
-    prefix: Path | None = None
-    name: str | None = None
-    while args and args[0].startswith("-"):
-        option, eq, value = args[0].partition("=")
-        takes = option in ("-n", "--name", "-p", "--prefix") or option in _CONDA_VALUE_OPTIONS
-        if takes and not eq:
-            value = args[1] if len(args) > 1 else ""
-            args = args[2:]
-        else:
-            args = args[1:]
-        if option in ("-p", "--prefix"):
-            prefix = Path(value)
-        elif option in ("-n", "--name"):
-            name = value
-    if prefix is None and name is not None:
+    options, args = _split_options(args, _CONDA_VALUE_OPTIONS)
+    named = options.get("-p") or options.get("--prefix")
+    prefix = Path(named) if named else None
+    name = options.get("-n") or options.get("--name")
+    if prefix is None and name:
         prefix = _conda_named(tool, name, environ)
     if prefix is None:
         prefix_var = environ.get("CONDA_PREFIX")
