@@ -18,11 +18,11 @@ from typing import Any
 
 from gitml.errors import GitmlError
 
-Path_ = tuple[str, ...]
+KeyPath = tuple[str, ...]
 _JSON_SPACE = re.compile(r"[ \t\n\r]*")
 
 
-def set_path(doc: dict[str, Any], key: str, value: Any, *, create: bool) -> Path_ | None:
+def set_path(doc: dict[str, Any], key: str, value: Any, *, create: bool) -> KeyPath | None:
     """Set dotted ``key`` in nested ``doc`` (a literal dotted key wins); the keys used.
 
     ``None`` when the key is absent and ``create`` is false, or a value on the way is not a
@@ -157,7 +157,7 @@ def _skip(text: str, pos: int) -> int:
     return match.end() if match else pos
 
 
-def _json_span(text: str, path: Path_) -> tuple[int, int] | None:
+def _json_span(text: str, path: KeyPath) -> tuple[int, int] | None:
     """Where the value at ``path`` is written in JSON ``text`` (the last duplicate wins,
     as in ``json.loads``); ``None`` when it is not there."""
     decoder = json.JSONDecoder()
