@@ -76,3 +76,12 @@ def test_demote_names_who_holds_the_stage(in_repo: Path) -> None:
     assert "wine 2 does not hold 'dev' ('dev' is held by wine 1); nothing to demote" in (
         other.stderr
     )
+
+
+def test_an_empty_override_is_refused_before_anything_runs(in_repo: Path) -> None:
+    (in_repo / "params.yaml").write_text("alpha: 0.5\n")
+    result = cli("run", "-S", "alpha=", "--", "touch", "ran")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: -S 'alpha=': no value after '='; write -S alpha=VALUE")
+    assert not (in_repo / "ran").exists()
+    assert git(in_repo, "for-each-ref", "refs/gitml/runs") == ""
