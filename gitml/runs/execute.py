@@ -3,8 +3,10 @@
 Order of work, chosen so nothing is half-recorded and the command starts quickly:
 check every input (options, params files) -> checkpoint the code as the user left it ->
 write ``-S`` overrides (added to the checkpoint; ``code.dirty`` describes the user's tree
-only, so an override never makes a run dirty) -> start the command -> capture the environment while it runs -> wait -> restore the
-params files -> read metrics -> write the record in one commit -> add the note.
+only, so an override never makes a run dirty) -> start the command -> find its
+interpreter and capture the environment while it runs -> wait -> restore the params
+files -> read metrics -> write the record in one commit -> add the note. An output that
+cannot be hashed is left out with a warning; the run is always recorded.
 """
 
 from __future__ import annotations
