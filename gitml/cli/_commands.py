@@ -8,6 +8,7 @@ from gitml.cli import (
     demo,
     model,
     monitor,
+    pipelines,
     project,
     registry,
     rerun,
@@ -28,4 +29,5 @@ def register(app: typer.Typer) -> None:
     registry.register(app)
     monitor.register(app)
     check.register(app)
+    pipelines.register(app)
     ui.register(app)

@@ -1,0 +1,303 @@
+"""What is at a dependency or output path, by content, at the cost of a ``stat``.
+
+Each path gets two digests in one read: DVC's md5 (what ``dvc.lock`` holds, so DVC and
+gitml agree on it) and gitml's xxh3-128 (what run records and the content cache use).
+A folder's md5 is DVC's: the md5 of the JSON list of ``{"md5", "relpath"}`` of its files,
+suffixed ``.dir``; its xxh3 digest is the digest of gitml's file listing, the same value
+``git ml run -o`` records for the folder.
+
+Digests are remembered in ``<git dir>/gitml/pipelines/state`` with each file's
+``(dev, ino, size, mtime_ns, ctime_ns)`` and each folder's ``(dev, ino, mtime_ns)``: an
+unchanged folder is confirmed by statting its folders and files, a changed file is read
+again, an added or removed one shows in its folder's ``mtime``. The racy-timestamp rule
+of ``gitml.data.statcache`` applies (a stat newer than the stamp is not trusted). The
+file is disposable: any damage means "hash again".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import marshal
+import os
+import stat
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import xxhash
+
+from gitml.data.digest import PREFIX, open_regular, read_buffer, run_parallel
+from gitml.data.snapshot import dir_key, trusted
+from gitml.data.statcache import FileStat, StatCache
+from gitml.errors import GitmlError
+from gitml.pipelines.errors import PipelineError
+
+VERSION = 1
+FOLDER = "pipelines"
+STATE_FILE = "state"
+_BATCH = 128
+_FileEntry = tuple[Any, str, str, int, bool]  # stat key or None, md5, xxh3 hex, size, exec
+
+
+@dataclass(frozen=True, slots=True)
+class PathInfo:
+    """The content of a file or folder: DVC's md5 and gitml's digest."""
+
+    md5: str  # "<hex>" for a file, "<hex>.dir" for a folder
+    digest: str  # xxh3-128 of the file, or of the folder's listing
+    size: int
+    nfiles: int | None = None  # folders only
+    isexec: bool = False
+
+    @property
+    def isdir(self) -> bool:
+        return self.nfiles is not None
+
+    def lock_fields(self) -> dict[str, Any]:
+        """The hash fields of a ``dvc.lock`` entry, in DVC's order."""
+        out: dict[str, Any] = {"hash": "md5", "md5": self.md5, "size": self.size}
+        if self.nfiles is not None:
+            out["nfiles"] = self.nfiles
+        if self.isexec:
+            out["isexec"] = True
+        return out
+
+
+def _hash_pair(path: str) -> tuple[str, str, os.stat_result]:
+    """md5 and xxh3-128 of one file in one pass, and its stat after reading."""
+    fd, _ = open_regular(path)
+    try:
+        buf = read_buffer()
+        view = memoryview(buf)
+        md5 = hashlib.md5(usedforsecurity=False)
+        xxh = xxhash.xxh3_128()
+        while True:
+            n = os.readv(fd, [buf])
+            if not n:
+                break
+            md5.update(view[:n])
+            xxh.update(view[:n])
+        return md5.hexdigest(), xxh.hexdigest(), os.fstat(fd)
+    finally:
+        os.close(fd)
+
+
+def _hash_batch(paths: Sequence[str]) -> list[tuple[str, str, os.stat_result]]:
+    return [_hash_pair(p) for p in paths]
+
+
+def hash_many(paths: Sequence[str]) -> dict[str, tuple[str, str, os.stat_result]]:
+    """``_hash_pair`` of many files, in parallel batches."""
+    tasks = [partial(_hash_batch, paths[i : i + _BATCH]) for i in range(0, len(paths), _BATCH)]
+    out: dict[str, tuple[str, str, os.stat_result]] = {}
+    for batch, results in zip(
+        (paths[i : i + _BATCH] for i in range(0, len(paths), _BATCH)),
+        run_parallel(tasks),
+        strict=True,
+    ):
+        out.update(zip(batch, results, strict=True))
+    return out
+
+
+def dir_md5(files: Sequence[tuple[str, str]]) -> str:
+    """DVC's folder hash of ``(relpath, md5)`` pairs."""
+    listing = [{"md5": md5, "relpath": rel} for rel, md5 in sorted(files)]
+    data = json.dumps(listing, sort_keys=True).encode("utf-8")
+    return hashlib.md5(data, usedforsecurity=False).hexdigest() + ".dir"
+
+
+def listing_digest(files: Sequence[tuple[str, str, int]]) -> str:
+    """gitml's folder digest of ``(relpath, xxh3 hex, size)`` (``gitml.data.listing``)."""
+    from gitml.data.listing import Entry, encode
+
+    entries = [
+        Entry(rel, str.__new__(_digest_type(), PREFIX + hx), size) for rel, hx, size in files
+    ]
+    return PREFIX + xxhash.xxh3_128_hexdigest(encode(entries))
+
+
+def _digest_type() -> type:
+    from gitml.data.digest import Digest
+
+    return Digest
+
+
+def _is_exec(mode: int) -> bool:
+    return bool(mode & stat.S_IXUSR)
+
+
+class State:
+    """Path digests of one work tree, remembered across commands."""
+
+    def __init__(self, workdir: Path, gitdir: Path) -> None:
+        self.workdir = workdir
+        self.state_dir = gitdir / "gitml"
+        self.path = self.state_dir / FOLDER / STATE_FILE
+        self._entries: dict[str, Any] | None = None
+        self._memo: dict[str, PathInfo | None] = {}
+        self._dirty = False
+        self._stamp: int | None = None
+
+    @property
+    def entries(self) -> dict[str, Any]:
+        if self._entries is None:
+            self._entries = self._load()
+        return self._entries
+
+    def _load(self) -> dict[str, Any]:
+        try:
+            raw = marshal.loads(self.path.read_bytes())
+        except (OSError, EOFError, ValueError, TypeError):
+            return {}
+        if (
+            isinstance(raw, tuple)
+            and len(raw) == 2
+            and raw[0] == VERSION
+            and isinstance(raw[1], dict)
+        ):
+            return raw[1]
+        return {}
+
+    def save(self) -> None:
+        """Write what was learnt (a failure only costs speed later)."""
+        if not self._dirty or self._entries is None:
+            return
+        tmp = self.path.with_name(f".{STATE_FILE}.{os.getpid()}.tmp")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_bytes(marshal.dumps((VERSION, self._entries)))
+            tmp.replace(self.path)
+            self._dirty = False
+        except OSError:
+            tmp.unlink(missing_ok=True)
+
+    def stamp(self) -> int | None:
+        if self._stamp is None:
+            self._stamp = StatCache(self.state_dir).stamp()
+        return self._stamp
+
+    def forget(self, paths: Sequence[str]) -> None:
+        """Drop what is known of ``paths`` in this process (they are being rewritten)."""
+        for rel in paths:
+            self._memo.pop(rel, None)
+        for rel in list(self._memo):
+            if any(rel.startswith(p + "/") or p.startswith(rel + "/") for p in paths):
+                del self._memo[rel]
+        self._stamp = None
+
+    def info(self, rel: str) -> PathInfo | None:
+        """The content of ``rel`` (repository-relative), or ``None`` if it does not exist."""
+        if rel not in self._memo:
+            self._memo[rel] = self._info(rel)
+        return self._memo[rel]
+
+    def _info(self, rel: str) -> PathInfo | None:
+        full = f"{self.workdir}/{rel}"
+        try:
+            st = os.stat(full)  # noqa: PTH116 - hot path
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise PipelineError(f"cannot read '{rel}': {exc.strerror}") from None
+        if stat.S_ISDIR(st.st_mode):
+            return self._folder(rel)
+        if not stat.S_ISREG(st.st_mode):
+            raise PipelineError(f"'{rel}' is not a regular file or folder")
+        key = FileStat.of(st)
+        entry = self.entries.get(rel)
+        if entry is not None and entry[0] == "f" and entry[1] is not None and entry[1] == key:
+            _, _, md5, hx, size, isexec = entry
+            return PathInfo(md5, PREFIX + hx, size, None, isexec)
+        stamp = self.stamp()
+        md5, hx, after = hash_many([full])[full]
+        isexec = _is_exec(after.st_mode)
+        self.entries[rel] = (
+            "f",
+            trusted(FileStat.of(after), stamp),
+            md5,
+            hx,
+            after.st_size,
+            isexec,
+        )
+        self._dirty = True
+        return PathInfo(md5, PREFIX + hx, after.st_size, None, isexec)
+
+    def _folder(self, rel: str, *, rewalk: bool = False) -> PathInfo:
+        entry = self.entries.get(rel)
+        prefix = f"{self.workdir}/"
+        old_files: dict[str, _FileEntry] = {}
+        walk = True
+        if entry is not None and entry[0] == "d" and not rewalk:
+            _, dirs, old_files, md5, hx, size, nfiles = entry
+            walk = not _dirs_unchanged(prefix, dirs)
+        stamp = self.stamp()
+        if walk:
+            from gitml.data.ingest import list_files
+
+            found_dirs: list[str] = []
+            try:
+                names = list_files(self.workdir, [rel], dirs=found_dirs)
+            except (GitmlError, OSError) as exc:
+                raise PipelineError(f"cannot list '{rel}': {exc}") from None
+            cut = len(rel) + 1
+            files = [n[cut:] for n in names]
+            dirs = {}
+            for d in found_dirs:
+                try:
+                    dirs[d] = dir_key(os.stat(prefix + d), stamp)  # noqa: PTH116
+                except OSError:
+                    dirs[d] = (-1, -1, -1)
+        else:
+            files = list(old_files)
+        base = f"{prefix}{rel}/"
+        stale: list[str] = []
+        keys: dict[str, Any] = {}
+        for name in files:
+            try:
+                st = os.stat(base + name)  # noqa: PTH116 - one per file
+            except FileNotFoundError:
+                if walk:  # removed while we listed: it is not part of the folder
+                    continue
+                return self._folder(rel, rewalk=True)
+            key = FileStat.of(st)
+            keys[name] = key
+            old = old_files.get(name)
+            if old is None or old[0] is None or old[0] != key:
+                stale.append(name)
+        if not walk and not stale:
+            return PathInfo(md5, PREFIX + hx, size, nfiles)
+        hashed = hash_many([base + n for n in stale])
+        new_files: dict[str, _FileEntry] = {}
+        for name in keys:
+            if name in old_files and name not in stale:
+                new_files[name] = old_files[name]
+                continue
+            md5_f, hx_f, after = hashed[base + name]
+            new_files[name] = (
+                trusted(FileStat.of(after), stamp),
+                md5_f,
+                hx_f,
+                after.st_size,
+                _is_exec(after.st_mode),
+            )
+        md5 = dir_md5([(n, e[1]) for n, e in new_files.items()])
+        hx = listing_digest([(n, e[2], e[3]) for n, e in new_files.items()])[len(PREFIX) :]
+        size = sum(e[3] for e in new_files.values())
+        nfiles = len(new_files)
+        self.entries[rel] = ("d", dirs if walk else entry[1], new_files, md5, hx, size, nfiles)  # type: ignore[index]
+        self._dirty = True
+        return PathInfo(md5, PREFIX + hx, size, nfiles)
+
+
+def _dirs_unchanged(prefix: str, dirs: dict[str, tuple[int, int, int]]) -> bool:
+    for rel, key in dirs.items():
+        try:
+            st = os.stat(prefix + rel)  # noqa: PTH116 - one per folder
+        except OSError:
+            return False
+        if (st.st_dev, st.st_ino, st.st_mtime_ns) != key:
+            return False
+    return True
