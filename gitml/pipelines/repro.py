@@ -27,7 +27,7 @@ from gitml.pipelines.lockfile import build_entry, write_entries
 from gitml.pipelines.model import Stage
 from gitml.pipelines.project import Project, open_project
 from gitml.pipelines.runcache import find_runs, remove_outputs, restorable, restore, stage_key
-from gitml.pipelines.stagerun import StageRunner, stage_params
+from gitml.pipelines.stagerun import StageRunner, metrics_files, stage_params
 from gitml.pipelines.state import State
 from gitml.pipelines.status import Checker, StageState, check_runnable
 
@@ -184,7 +184,11 @@ class _Member:
         self.notify(address, f"Running stage '{address}':\n> {stage.cmd_text}")
         inputs = {d.repo_path: st.deps[d.path].digest for d in stage.deps if st.deps[d.path]}  # type: ignore[union-attr]
         outcome, missing = self.stage_runner().run(
-            stage, key=key, inputs=inputs, params=stage_params(stage, params)
+            stage,
+            key=key,
+            inputs=inputs,
+            params=stage_params(stage, params),
+            metrics=metrics_files(stage, self.project.file_of(stage).metrics),
         )
         self._forget(stage)
         run_id = str(outcome.doc["id"])

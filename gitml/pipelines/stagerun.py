@@ -11,9 +11,10 @@ the first failure. The run records the stage's params only, its dependencies as 
 from __future__ import annotations
 
 import os
+import posixpath
 import re
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -41,6 +42,16 @@ def shell_command(stage: Stage) -> tuple[str, ...]:
     else:
         script = "\n".join(f"(\n{cmd}\n) || exit $?" for cmd in stage.cmd)
     return (shell, *opts, "-c", script)
+
+
+def metrics_files(stage: Stage, file_metrics: Sequence[str]) -> list[str]:
+    """The stage's metrics files (relative to its wdir): its own, and the stage file's
+    top-level ones that lie inside its outputs."""
+    found = [o.path for o in stage.outs if o.kind == "metrics"]
+    for rel in file_metrics:
+        if any(rel == o.repo_path or rel.startswith(o.repo_path + "/") for o in stage.outs):
+            found.append(posixpath.relpath(rel, stage.wdir or "."))
+    return list(dict.fromkeys(found))
 
 
 def run_name(stage: Stage) -> str:
@@ -93,6 +104,7 @@ class StageRunner:
         key: str,
         inputs: Mapping[str, str],
         params: Mapping[str, Any],
+        metrics: Sequence[str] = (),
     ) -> tuple[RunOutcome, list[str]]:
         """Run ``stage``; the outcome and the outputs it failed to write."""
         from gitml.runs.execute import Member, RunRequest, execute_member, open_workspace
@@ -102,7 +114,7 @@ class StageRunner:
         cwd = self.root / stage.wdir if stage.wdir else self.root
         files = tuple(p.path for p in stage.params if (cwd / p.path).is_file())
         ws = open_workspace(self.repo, cwd, files)
-        metrics = tuple(o.path for o in stage.outs if o.kind == "metrics")
+        metrics = tuple(metrics)
         request = RunRequest(
             command=shell_command(stage),
             name=run_name(stage),
