@@ -6,6 +6,7 @@ from gitml.cli import (
     check,
     data,
     demo,
+    lineage,
     model,
     monitor,
     pipelines,
@@ -30,4 +31,5 @@ def register(app: typer.Typer) -> None:
     monitor.register(app)
     check.register(app)
     pipelines.register(app)
+    lineage.register(app)
     ui.register(app)
