@@ -277,14 +277,17 @@ def start_node(repo: GitRepo, text: str, data: _Data) -> tuple[Node, set[str]]:
 
 
 def _work_path(repo: GitRepo, text: str) -> str | None:
+    """``text`` as a path of the work tree (from the current folder, else from the root)."""
     if repo.is_bare:
         return None
     root = repo.workdir
-    full = (Path.cwd() / text).resolve()
-    if not full.exists() or (full != root and root not in full.parents):
-        return None
-    rel = full.relative_to(root).as_posix()
-    return rel if rel != "." and not rel.startswith(".git/") and rel != ".git" else None
+    for base in (Path.cwd(), root):
+        full = (base / text).resolve()
+        if full.exists() and (full == root or root in full.parents):
+            rel = full.relative_to(root).as_posix()
+            if rel != "." and rel != ".git" and not rel.startswith(".git/"):
+                return rel
+    return None
 
 
 def _content_digest(root: Path, rel: str) -> str:
