@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -48,11 +46,15 @@ def load_params(path: Path, shown: str) -> dict[str, Any] | None:
     if shown.endswith((".yaml", ".yml")):
         doc = yamlfile.loads(text, where=shown)
     elif shown.endswith(".json"):
+        import json
+
         try:
             doc = json.loads(text)
         except json.JSONDecodeError as exc:
             raise PipelineError(f"{shown}: invalid JSON: line {exc.lineno}: {exc.msg}") from None
     else:
+        import tomllib
+
         try:
             doc = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:

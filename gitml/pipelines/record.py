@@ -108,6 +108,7 @@ def save_pipeline_run(
         pipeline["plots"] = plots
     from gitml.records import ids
 
+    started, ended = (t.replace(microsecond=t.microsecond // 1000 * 1000) for t in (started, ended))
     facts = RunFacts(
         id=member.pipeline_id,
         name=member.name or ids.new_name(),

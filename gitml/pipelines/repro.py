@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +32,8 @@ from gitml.pipelines.state import State
 from gitml.pipelines.status import Checker, StageState, check_runnable
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     from gitml.runs.params import Override
     from gitml.runs.supervise import Supervisor
     from gitml.runs.sweep import SweepOutcome
@@ -118,6 +120,19 @@ class _Member:
         self.lock = threading.Lock()
         self.runner: StageRunner | None = None
         self.failed = False
+        self._prepared = False
+
+    def prepare(self) -> None:
+        """Before the first stage runs or is restored: keep cached outputs out of git."""
+        with self.lock:
+            if self._prepared:
+                return
+            self._prepared = True
+        from gitml.data.gitignore import ensure_ignored
+
+        paths = [o.repo_path for s in self.project.graph.stages.values() for o in s.outs if o.cache]
+        if paths:
+            ensure_ignored(self.project.root, paths)
 
     def open_repo(self) -> GitRepo:
         with self.lock:
@@ -168,6 +183,7 @@ class _Member:
             self.notify(address, f"Stage '{address}' didn't change, skipping")
             return StageResult(address, "skipped")
         check_runnable(st, self.project.graph)
+        self.prepare()
         params = {p.path: st.params.get(p.path) for p in stage.params}
         key = stage_key(stage, st.deps, params)
         assert key is not None  # every dependency exists (check_runnable)
@@ -244,6 +260,8 @@ class _Member:
             for address in order:
                 self.results[address] = self._next(address, ups[address])
             return
+        from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+
         pending = list(order)
         running: dict[Future[StageResult], str] = {}
         with ThreadPoolExecutor(self.request.jobs, thread_name_prefix="gitml-stage") as pool:
@@ -367,14 +385,6 @@ def plan_order(project: Project, request: ReproRequest) -> list[str]:
     )
 
 
-def _ignore_outputs(project: Project, order: Sequence[str]) -> None:
-    from gitml.data.gitignore import ensure_ignored
-
-    paths = [o.repo_path for a in order for o in project.stage(a).outs if o.cache]
-    if paths:
-        ensure_ignored(project.root, paths)
-
-
 def run_member(
     root: Path,
     request: ReproRequest,
@@ -386,11 +396,12 @@ def run_member(
     name: str | None = None,
     code_base: Any = None,
     always_record: bool = False,
+    project: Project | None = None,
 ) -> ReproOutcome:
     """One pipeline run of the work tree at ``root`` (params overridden by ``assignment``)."""
     from gitml.runs import params as params_mod
 
-    project = open_project(root)
+    project = project or open_project(root)
     new_docs = _apply_overrides(project.root, project, assignment or {})
     with params_mod.overridden(project.root, new_docs):
         if new_docs:
@@ -400,12 +411,9 @@ def run_member(
         if request.dry_run:
             member.dry_run(order)
             return ReproOutcome([member.results[a] for a in order])
-        from gitml.runs.execute import now
-
-        started = now()
-        _ignore_outputs(project, order)
+        started = datetime.now(UTC)
         member.run_plan(order)
-        ended = now()
+        ended = datetime.now(UTC)
         member.state.save()
         results = [member.results[a] for a in order]
         outcome = ReproOutcome(results, interrupted=sup.interrupted)
@@ -440,7 +448,13 @@ def repro(
     with Supervisor() as sup:
         if len(grid) == 1:
             return run_member(
-                project.root, request, sup, notify, assignment=grid[0], name=request.name
+                project.root,
+                request,
+                sup,
+                notify,
+                assignment=grid[0],
+                name=request.name,
+                project=project,
             )
         if request.dry_run:
             raise UsageError("--dry-run shows one pipeline run; give each -S one value")

@@ -16,8 +16,6 @@ file is disposable: any damage means "hash again".
 
 from __future__ import annotations
 
-import hashlib
-import json
 import marshal
 import os
 import stat
@@ -31,11 +29,11 @@ import xxhash
 
 from gitml.data.digest import PREFIX, open_regular, read_buffer, run_parallel
 from gitml.data.snapshot import dir_key, trusted
-from gitml.data.statcache import FileStat, StatCache
+from gitml.data.statcache import StatCache
 from gitml.errors import GitmlError
 from gitml.pipelines.errors import PipelineError
 
-VERSION = 1
+VERSION = 2
 FOLDER = "pipelines"
 STATE_FILE = "state"
 _BATCH = 128
@@ -68,6 +66,8 @@ class PathInfo:
 
 def _hash_pair(path: str) -> tuple[str, str, os.stat_result]:
     """md5 and xxh3-128 of one file in one pass, and its stat after reading."""
+    import hashlib
+
     fd, _ = open_regular(path)
     try:
         buf = read_buffer()
@@ -104,6 +104,9 @@ def hash_many(paths: Sequence[str]) -> dict[str, tuple[str, str, os.stat_result]
 
 def dir_md5(files: Sequence[tuple[str, str]]) -> str:
     """DVC's folder hash of ``(relpath, md5)`` pairs."""
+    import hashlib
+    import json
+
     listing = [{"md5": md5, "relpath": rel} for rel, md5 in sorted(files)]
     data = json.dumps(listing, sort_keys=True).encode("utf-8")
     return hashlib.md5(data, usedforsecurity=False).hexdigest() + ".dir"
@@ -127,6 +130,11 @@ def _digest_type() -> type:
 
 def _is_exec(mode: int) -> bool:
     return bool(mode & stat.S_IXUSR)
+
+
+def _key(st: os.stat_result) -> tuple[int, int, int, int, int]:
+    """The stat fields that identify a version of a file (``gitml.data.statcache``'s)."""
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
 class State:
@@ -206,7 +214,7 @@ class State:
             return self._folder(rel)
         if not stat.S_ISREG(st.st_mode):
             raise PipelineError(f"'{rel}' is not a regular file or folder")
-        key = FileStat.of(st)
+        key = _key(st)
         entry = self.entries.get(rel)
         if entry is not None and entry[0] == "f" and entry[1] is not None and entry[1] == key:
             _, _, md5, hx, size, isexec = entry
@@ -216,7 +224,7 @@ class State:
         isexec = _is_exec(after.st_mode)
         self.entries[rel] = (
             "f",
-            trusted(FileStat.of(after), stamp),
+            trusted(_key(after), stamp),
             md5,
             hx,
             after.st_size,
@@ -254,30 +262,35 @@ class State:
             files = list(old_files)
         base = f"{prefix}{rel}/"
         stale: list[str] = []
-        keys: dict[str, Any] = {}
+        present: list[str] = []
+        stat_of = os.stat
         for name in files:
             try:
-                st = os.stat(base + name)  # noqa: PTH116 - one per file
+                st = stat_of(base + name)
             except FileNotFoundError:
                 if walk:  # removed while we listed: it is not part of the folder
                     continue
                 return self._folder(rel, rewalk=True)
-            key = FileStat.of(st)
-            keys[name] = key
+            present.append(name)
             old = old_files.get(name)
-            if old is None or old[0] is None or old[0] != key:
+            if (
+                old is None
+                or old[0] is None
+                or old[0] != (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+            ):
                 stale.append(name)
         if not walk and not stale:
             return PathInfo(md5, PREFIX + hx, size, nfiles)
         hashed = hash_many([base + n for n in stale])
         new_files: dict[str, _FileEntry] = {}
-        for name in keys:
-            if name in old_files and name not in stale:
+        fresh = set(stale)
+        for name in present:
+            if name in old_files and name not in fresh:
                 new_files[name] = old_files[name]
                 continue
             md5_f, hx_f, after = hashed[base + name]
             new_files[name] = (
-                trusted(FileStat.of(after), stamp),
+                trusted(_key(after), stamp),
                 md5_f,
                 hx_f,
                 after.st_size,
@@ -287,7 +300,7 @@ class State:
         hx = listing_digest([(n, e[2], e[3]) for n, e in new_files.items()])[len(PREFIX) :]
         size = sum(e[3] for e in new_files.values())
         nfiles = len(new_files)
-        self.entries[rel] = ("d", dirs if walk else entry[1], new_files, md5, hx, size, nfiles)  # type: ignore[index]
+        self.entries[rel] = ("d", dirs, new_files, md5, hx, size, nfiles)
         self._dirty = True
         return PathInfo(md5, PREFIX + hx, size, nfiles)
 
