@@ -101,7 +101,7 @@ def _report(out: Output, outcome: Any, *, dry_run: bool) -> None:
         if r.action == "failed" and r.error:
             out.error(r.error)
     if outcome.record is None:
-        if not outcome.executed:
+        if all(r.action in ("skipped", "frozen") for r in outcome.stages):
             out.info(UP_TO_DATE)
         return
     counts: dict[str, int] = {}

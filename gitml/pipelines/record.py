@@ -58,10 +58,8 @@ def save_pipeline_run(
 ) -> dict[str, Any]:
     """Write the pipeline run of ``member`` and return its record."""
     from gitml.runs.env import capture_env, redact_argv
-    from gitml.runs.execute import identity
-    from gitml.runs.metrics import dump_history
+    from gitml.runs.execute import identity, store
     from gitml.runs.record import RunFacts, Status, build_record
-    from gitml.runs.store import save_run
 
     project = member.project
     repo = member.open_repo()
@@ -131,11 +129,5 @@ def save_pipeline_run(
         pipeline=pipeline,
     )
     doc = build_record(facts)
-    save_run(
-        repo,
-        doc,
-        history=dump_history(events, merged=True),
-        packages=(env.packages_hex, env.packages_text),
-        link_checkpoint=settings.link_checkpoints,
-    )
+    store(repo, settings, doc, events=events, environment=env)
     return doc

@@ -15,14 +15,15 @@ which each member is a pipeline run (in its own worktree with ``--jobs`` above 1
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gitml.errors import GitmlError, UsageError
-from gitml.pipelines.errors import at
+from gitml.pipelines.errors import PipelineError, at
 from gitml.pipelines.lockfile import build_entry, write_entries
 from gitml.pipelines.model import Stage
 from gitml.pipelines.project import Project, open_project
@@ -93,7 +94,8 @@ class ReproOutcome:
 
     @property
     def executed(self) -> list[StageResult]:
-        return [r for r in self.stages if r.action in ("ran", "restored", "failed")]
+        """Stages that ran or were restored (a stage that failed before running is not)."""
+        return [r for r in self.stages if r.action in ("ran", "restored") or r.run]
 
 
 @dataclass
@@ -427,6 +429,31 @@ def run_member(
     return outcome
 
 
+@contextmanager
+def exclusive_repro(project: Project) -> Iterator[None]:
+    """Hold this work tree's repro lock: two repros would delete each other's outputs."""
+    import os
+    import sys
+
+    folder = project.ws.gitdir / "gitml" / "pipelines"
+    folder.mkdir(parents=True, exist_ok=True)
+    fd = os.open(folder / "repro.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        if sys.platform != "win32":
+            import fcntl
+
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise PipelineError(
+                    f"another `git ml repro` is running in {project.root}; wait for it to "
+                    "finish (or run in a separate worktree)"
+                ) from None
+        yield
+    finally:
+        os.close(fd)
+
+
 def repro(
     request: ReproRequest,
     notify: Notify,
@@ -445,7 +472,8 @@ def repro(
     project = open_project(start)
     plan_order(project, request)  # unknown targets fail before anything runs
     grid = params_mod.expand_grid(request.overrides)
-    with Supervisor() as sup:
+    guard = nullcontext() if request.dry_run else exclusive_repro(project)
+    with guard, Supervisor() as sup:
         if len(grid) == 1:
             return run_member(
                 project.root,

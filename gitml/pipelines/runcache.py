@@ -83,13 +83,32 @@ def find_runs(repo: GitRepo, keys: Sequence[str]) -> dict[str, list[dict[str, An
     return found
 
 
+def _inside(root: Path, stage: Stage, rel: str) -> Path:
+    """``root/rel``, refused when a folder on the way is a symlink leading elsewhere."""
+    import os
+
+    path = root / rel
+    real_root = Path(os.path.realpath(root))
+    real_parent = Path(os.path.realpath(path.parent))
+    if real_parent != real_root and real_root not in real_parent.parents:
+        from gitml.pipelines.errors import at
+
+        raise at(
+            stage.file,
+            stage.name,
+            f"output '{rel}' lies under a symlink to {real_parent}, outside the repository; "
+            "gitml does not delete or write there",
+        )
+    return path
+
+
 def remove_outputs(root: Path, stage: Stage) -> list[str]:
     """Delete the stage's outputs that are not ``persist`` (as DVC does before a run)."""
     removed = []
     for out in stage.outs:
         if out.persist:
             continue
-        path = root / out.repo_path
+        path = _inside(root, stage, out.repo_path)
         if path.is_symlink() or path.is_file():
             path.unlink()
         elif path.is_dir():

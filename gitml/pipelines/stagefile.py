@@ -85,6 +85,13 @@ class _Reader:
         full = _norm(wdir, given)
         if full == ".." or full.startswith("../") or not full:
             raise self.error(stage, f"{what} {given!r}: leaves the repository")
+        parts = full.split("/")
+        if any(p.lower() == ".git" for p in parts) or parts[0] == ".gitml":
+            raise self.error(
+                stage, f"{what} {given!r}: is inside .git or .gitml, which git and gitml own"
+            )
+        if any(ord(c) < 32 or c == "\x7f" for c in full):
+            raise self.error(stage, f"{what} {given!r}: holds control characters")
         return full
 
     # --- the file -----------------------------------------------------------------------

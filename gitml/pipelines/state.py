@@ -19,11 +19,12 @@ from __future__ import annotations
 import marshal
 import os
 import stat
+import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import xxhash
 
@@ -33,11 +34,10 @@ from gitml.data.statcache import StatCache
 from gitml.errors import GitmlError
 from gitml.pipelines.errors import PipelineError
 
-VERSION = 2
+VERSION = 3
 FOLDER = "pipelines"
 STATE_FILE = "state"
 _BATCH = 128
-_FileEntry = tuple[Any, str, str, int, bool]  # stat key or None, md5, xxh3 hex, size, exec
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,36 +234,22 @@ class State:
         return PathInfo(md5, PREFIX + hx, after.st_size, None, isexec)
 
     def _folder(self, rel: str, *, rewalk: bool = False) -> PathInfo:
+        """A folder's digests; its files' stats are compared as one packed blob."""
         entry = self.entries.get(rel)
         prefix = f"{self.workdir}/"
-        old_files: dict[str, _FileEntry] = {}
-        walk = True
-        if entry is not None and entry[0] == "d" and not rewalk:
-            _, dirs, old_files, md5, hx, size, nfiles = entry
-            walk = not _dirs_unchanged(prefix, dirs)
+        old: _Folder | None = None
+        if entry is not None and entry[0] == "d" and len(entry) == len(_Folder._fields) + 1:
+            old = _Folder(*entry[1:])
+        walk = rewalk or old is None or not _dirs_unchanged(prefix, old.dirs)
         stamp = self.stamp()
-        if walk:
-            from gitml.data.ingest import list_files
-
-            found_dirs: list[str] = []
-            try:
-                names = list_files(self.workdir, [rel], dirs=found_dirs)
-            except (GitmlError, OSError) as exc:
-                raise PipelineError(f"cannot list '{rel}': {exc}") from None
-            cut = len(rel) + 1
-            files = [n[cut:] for n in names]
-            dirs = {}
-            for d in found_dirs:
-                try:
-                    dirs[d] = dir_key(os.stat(prefix + d), stamp)  # noqa: PTH116
-                except OSError:
-                    dirs[d] = (-1, -1, -1)
+        if walk or old is None:
+            files, dirs = self._walk(rel, prefix, stamp)
         else:
-            files = list(old_files)
+            files, dirs = old.names.split("\0") if old.names else [], old.dirs
         base = f"{prefix}{rel}/"
-        stale: list[str] = []
+        blob = bytearray()
         present: list[str] = []
-        stat_of = os.stat
+        stat_of, pack = os.stat, _STAT.pack
         for name in files:
             try:
                 st = stat_of(base + name)
@@ -272,37 +258,118 @@ class State:
                     continue
                 return self._folder(rel, rewalk=True)
             present.append(name)
-            old = old_files.get(name)
-            if (
-                old is None
-                or old[0] is None
-                or old[0] != (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
-            ):
-                stale.append(name)
-        if not walk and not stale:
-            return PathInfo(md5, PREFIX + hx, size, nfiles)
-        hashed = hash_many([base + n for n in stale])
-        new_files: dict[str, _FileEntry] = {}
-        fresh = set(stale)
-        for name in present:
-            if name in old_files and name not in fresh:
-                new_files[name] = old_files[name]
-                continue
-            md5_f, hx_f, after = hashed[base + name]
-            new_files[name] = (
-                trusted(_key(after), stamp),
-                md5_f,
-                hx_f,
-                after.st_size,
-                _is_exec(after.st_mode),
-            )
-        md5 = dir_md5([(n, e[1]) for n, e in new_files.items()])
-        hx = listing_digest([(n, e[2], e[3]) for n, e in new_files.items()])[len(PREFIX) :]
-        size = sum(e[3] for e in new_files.values())
-        nfiles = len(new_files)
-        self.entries[rel] = ("d", dirs, new_files, md5, hx, size, nfiles)
+            blob += pack(st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+        if old is not None and not walk and blob == old.stats:
+            return PathInfo(old.md5, PREFIX + old.hx, old.size, old.nfiles)
+        folder = _rebuild(base, present, bytes(blob), old, dirs, stamp)
+        self.entries[rel] = ("d", *folder)
         self._dirty = True
-        return PathInfo(md5, PREFIX + hx, size, nfiles)
+        return PathInfo(folder.md5, PREFIX + folder.hx, folder.size, folder.nfiles)
+
+    def file_hexes(self, rel: str) -> list[str] | None:
+        """The xxh3 hex digests of a folder's files as last seen (``None``: not known)."""
+        entry = self.entries.get(rel)
+        if entry is None or entry[0] != "d":
+            return None
+        xxhs = _Folder(*entry[1:]).xxhs
+        return [xxhs[i : i + 16].hex() for i in range(0, len(xxhs), 16)]
+
+    def _walk(self, rel: str, prefix: str, stamp: int | None) -> tuple[list[str], DirKeys]:
+        from gitml.data.ingest import list_files
+
+        found_dirs: list[str] = []
+        try:
+            names = list_files(self.workdir, [rel], dirs=found_dirs)
+        except (GitmlError, OSError) as exc:
+            raise PipelineError(f"cannot list '{rel}': {exc}") from None
+        dirs: DirKeys = {}
+        for d in found_dirs:
+            try:
+                dirs[d] = dir_key(os.stat(prefix + d), stamp)  # noqa: PTH116
+            except OSError:
+                dirs[d] = (-1, -1, -1)
+        cut = len(rel) + 1
+        return [n[cut:] for n in names], dirs
+
+
+DirKeys = dict[str, tuple[int, int, int]]
+_STAT = struct.Struct("<QQQqq")  # dev, ino, size, mtime_ns, ctime_ns
+_UNTRUSTED = bytes(_STAT.size)  # never equal to a real stat: the file is read again
+
+
+class _Folder(NamedTuple):
+    """What is stored for a folder: its files as packed columns, loaded in one piece."""
+
+    dirs: DirKeys
+    names: str  # "\0"-joined, relative to the folder
+    stats: bytes  # _STAT records, one per file
+    md5s: bytes  # 16 bytes per file
+    xxhs: bytes  # 16 bytes per file
+    execs: bytes  # 1 byte per file
+    md5: str
+    hx: str
+    size: int
+    nfiles: int
+
+
+def _rebuild(
+    base: str,
+    names: list[str],
+    blob: bytes,
+    old: _Folder | None,
+    dirs: DirKeys,
+    stamp: int | None,
+) -> _Folder:
+    """The folder's record from the current stats, reading only files that changed."""
+    size_of = _STAT.size
+    previous: dict[str, int] = {}
+    if old is not None and old.names:
+        previous = {n: i for i, n in enumerate(old.names.split("\0"))}
+    reuse: dict[int, int] = {}
+    stale: list[str] = []
+    for i, name in enumerate(names):
+        j = previous.get(name)
+        if (
+            j is not None
+            and old is not None
+            and old.stats[j * size_of : (j + 1) * size_of] == blob[i * size_of : (i + 1) * size_of]
+        ):
+            reuse[i] = j
+        else:
+            stale.append(name)
+    hashed = hash_many([base + n for n in stale])
+    stats, md5s, xxhs, execs = bytearray(), bytearray(), bytearray(), bytearray()
+    sizes: list[int] = []
+    for i, name in enumerate(names):
+        j = reuse.get(i)
+        if j is not None and old is not None:
+            stats += old.stats[j * size_of : (j + 1) * size_of]
+            md5s += old.md5s[j * 16 : (j + 1) * 16]
+            xxhs += old.xxhs[j * 16 : (j + 1) * 16]
+            execs += old.execs[j : j + 1]
+            sizes.append(_STAT.unpack_from(blob, i * size_of)[2])
+            continue
+        md5_hex, xxh_hex, after = hashed[base + name]
+        key = trusted(_key(after), stamp)
+        stats += _STAT.pack(*key) if key is not None else _UNTRUSTED
+        md5s += bytes.fromhex(md5_hex)
+        xxhs += bytes.fromhex(xxh_hex)
+        execs.append(1 if _is_exec(after.st_mode) else 0)
+        sizes.append(after.st_size)
+    md5_list = [md5s[i * 16 : (i + 1) * 16].hex() for i in range(len(names))]
+    xxh_list = [xxhs[i * 16 : (i + 1) * 16].hex() for i in range(len(names))]
+    return _Folder(
+        dirs=dirs,
+        names="\0".join(names),
+        stats=bytes(stats),
+        md5s=bytes(md5s),
+        xxhs=bytes(xxhs),
+        execs=bytes(execs),
+        md5=dir_md5(list(zip(names, md5_list, strict=True))),
+        hx=listing_digest(list(zip(names, xxh_list, sizes, strict=True)))[len(PREFIX) :],
+        size=sum(sizes),
+        nfiles=len(names),
+    )
 
 
 def _dirs_unchanged(prefix: str, dirs: dict[str, tuple[int, int, int]]) -> bool:

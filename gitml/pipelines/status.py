@@ -103,6 +103,17 @@ def _param_changes(dep: ParamsDep, now: dict[str, Any] | None, locked: Any) -> l
     return changes
 
 
+def _path_changes(
+    section: str, path: str, info: PathInfo | None, locked: Mapping[str, Any] | None
+) -> list[Change]:
+    """A dependency or output gone, or not the content the lock file names."""
+    if info is None:
+        return [Change(section, "deleted", path)]
+    if locked is None or locked.get("md5") != info.md5:
+        return [Change(section, "modified", path)]
+    return []
+
+
 class Checker:
     """Stage states of one project against its lock files."""
 
@@ -133,10 +144,8 @@ class Checker:
             return False
         if not info.isdir:
             return True
-        entry = self.state.entries.get(rel)
-        if entry is None or entry[0] != "d":
-            return False
-        return all(has(e[2]) for e in entry[2].values())
+        hexes = self.state.file_hexes(rel)
+        return hexes is not None and all(has(h) for h in hexes)
 
     def check(self, stage: Stage) -> StageState:
         lock = self.lock(stage)
@@ -154,24 +163,18 @@ class Checker:
             elif not stage.deps and not stage.params and not stage.outs:
                 changes.append(Change("always", "no dependencies or outputs: always runs"))
             for dep in stage.deps:
-                info = deps[dep.path]
                 locked = lock.deps.get(dep.path) if lock else None
-                if info is None:
-                    changes.append(Change("deps", "deleted", dep.path))
-                elif locked is None or locked.get("md5") != info.md5:
-                    changes.append(Change("deps", "modified", dep.path))
+                changes.extend(_path_changes("deps", dep.path, deps[dep.path], locked))
             for pdep in stage.params:
                 locked_values = lock.params.get(pdep.path) if lock else None
                 changes.extend(_param_changes(pdep, params[pdep.path], locked_values))
         for out in stage.outs:
             info = outs[out.path]
             locked = lock.outs.get(out.path) if lock else None
-            if info is None:
-                changes.append(Change("outs", "deleted", out.path))
-            elif locked is None or locked.get("md5") != info.md5:
-                changes.append(Change("outs", "modified", out.path))
-            elif out.cache and not self.in_cache(info, out.repo_path):
-                changes.append(Change("outs", "not in cache", out.path))
+            found = _path_changes("outs", out.path, info, locked)
+            if not found and out.cache and info and not self.in_cache(info, out.repo_path):
+                found = [Change("outs", "not in cache", out.path)]
+            changes.extend(found)
         return StageState(stage, tuple(changes), deps, outs, params)
 
 

@@ -14,12 +14,11 @@ import shutil
 import tempfile
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gitml.errors import GitmlError
 from gitml.pipelines.repro import Notify, ReproOutcome, ReproRequest, run_member
 
 if TYPE_CHECKING:
@@ -34,15 +33,13 @@ _WORKTREES = threading.Lock()
 
 def _in_worktree(
     project: Project,
-    request: ReproRequest,
-    sup: Supervisor,
-    notify: Notify,
-    assignment: Assignment,
+    member: Callable[..., ReproOutcome],
     *,
-    sweep: str,
+    assignment: Assignment,
     name: str,
     base: Checkpoint,
 ) -> ReproOutcome:
+    """``member`` run in a temporary worktree of ``base`` (one stage at a time)."""
     from gitml.data.run_io import prepare_worktree
     from gitml.storage.repo import open_repo
     from gitml.storage.worktree import add_worktree, remove_worktree
@@ -54,17 +51,7 @@ def _in_worktree(
         with _WORKTREES:
             add_worktree(repo, path, base.checkpoint)
         prepare_worktree(path)
-        return run_member(
-            path,
-            replace(request, jobs=1),
-            sup,
-            notify,
-            assignment=assignment,
-            sweep=sweep,
-            name=name,
-            code_base=base,
-            always_record=True,
-        )
+        return member(path, assignment=assignment, name=name, code_base=base, always_record=True)
     finally:
         with _WORKTREES:
             remove_worktree(repo, path)
@@ -82,73 +69,32 @@ def run_pipeline_sweep(
 ) -> SweepOutcome:
     """Run the pipeline once per grid point; each member is a pipeline run."""
     from gitml.records import ids
-    from gitml.runs.sweep import SweepOutcome, parse_best, pick_best
+    from gitml.runs.sweep import gather, outcome_of
 
     sweep_id = ids.new_id()
     base_name = request.name or ids.new_name()
     names = [f"{base_name}-{i + 1}" for i in range(len(grid))]
-    outcomes: dict[int, ReproOutcome] = {}
-    errors: list[str] = []
-
-    def done(index: int, outcome: ReproOutcome) -> None:
-        outcomes[index] = outcome
-        if on_member is not None:
-            on_member(outcome)
-
+    calls: list[Callable[[], ReproOutcome]]
     if request.jobs == 1:
-        for i, assignment in enumerate(grid):
-            if sup.interrupted:
-                break
-            try:
-                done(
-                    i,
-                    run_member(
-                        project.root,
-                        request,
-                        sup,
-                        notify,
-                        assignment=assignment,
-                        sweep=sweep_id,
-                        name=names[i],
-                        always_record=True,
-                    ),
-                )
-            except GitmlError as exc:
-                errors.append(f"{names[i]}: {exc}")
+        member = partial(run_member, request=request, sup=sup, notify=notify, sweep=sweep_id)
+        calls = [
+            partial(member, project.root, assignment=a, name=n, always_record=True)
+            for a, n in zip(grid, names, strict=True)
+        ]
     else:
         from gitml.runs.execute import checkpoint, open_workspace
         from gitml.storage.repo import open_repo
 
         repo = open_repo(project.root)
         base = checkpoint(open_workspace(repo, project.root), sweep_id)
-        with ThreadPoolExecutor(request.jobs, thread_name_prefix="gitml-repro") as pool:
-            futures = {
-                i: pool.submit(
-                    _in_worktree,
-                    project,
-                    request,
-                    sup,
-                    notify,
-                    assignment,
-                    sweep=sweep_id,
-                    name=names[i],
-                    base=base,
-                )
-                for i, assignment in enumerate(grid)
-            }
-            for i, future in futures.items():
-                try:
-                    done(i, future.result())
-                except GitmlError as exc:
-                    errors.append(f"{names[i]}: {exc}")
+        one_stage_at_a_time = replace(request, jobs=1)
+        member = partial(
+            run_member, request=one_stage_at_a_time, sup=sup, notify=notify, sweep=sweep_id
+        )
+        calls = [
+            partial(_in_worktree, project, member, assignment=a, name=n, base=base)
+            for a, n in zip(grid, names, strict=True)
+        ]
+    outcomes, errors = gather(calls, names, jobs=request.jobs, sup=sup, on_done=on_member)
     runs = [o.record for _, o in sorted(outcomes.items()) if o.record is not None]
-    metric, goal = parse_best(request.best, runs)
-    return SweepOutcome(
-        sweep=sweep_id,
-        runs=runs,
-        errors=errors,
-        best=pick_best(runs, metric, goal),
-        best_metric=metric,
-        best_goal=goal,
-        interrupted=sup.interrupted,
-    )
+    return outcome_of(sweep_id, runs, errors, best=request.best, interrupted=sup.interrupted)

@@ -21,7 +21,7 @@ from gitml.config import Settings, load_settings
 from gitml.errors import GitmlError, UsageError
 from gitml.records import ids
 from gitml.runs import params as params_mod
-from gitml.runs.env import capture_env, redact_argv
+from gitml.runs.env import Environment, capture_env, redact_argv
 from gitml.runs.metrics import (
     MetricEvent,
     at_last_steps,
@@ -277,17 +277,29 @@ def execute_member(
         doc = build_record(facts)
         if member.judge is not None:
             doc = build_record(facts, rerun=member.judge(doc))
-        save_run(
-            repo,
-            doc,
-            history=dump_history(events, merged=True),
-            packages=(environment.packages_hex, environment.packages_text),
-            link_checkpoint=settings.link_checkpoints,
-        )
+        store(repo, settings, doc, events=events, environment=environment)
     finally:
         with contextlib.suppress(OSError):
             spool.unlink()
     return RunOutcome(doc, facts.exit_code)
+
+
+def store(
+    repo: GitRepo,
+    settings: Settings,
+    doc: Mapping[str, Any],
+    *,
+    events: Sequence[MetricEvent],
+    environment: Environment,
+) -> None:
+    """Write a run record with its metric history and package list."""
+    save_run(
+        repo,
+        doc,
+        history=dump_history(events, merged=True),
+        packages=(environment.packages_hex, environment.packages_text),
+        link_checkpoint=settings.link_checkpoints,
+    )
 
 
 def declared(request: RunRequest) -> dict[str, list[str]]:

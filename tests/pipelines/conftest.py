@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,8 +18,8 @@ GETSTARTED = Path(__file__).resolve().parent / "getstarted"
 ROWS = 1500
 
 
-def make_getstarted(path: Path, *, gitml_data: bool = True) -> Path:
-    """DVC's get-started project with generated data in a new repository at ``path``."""
+def copy_getstarted(path: Path) -> Path:
+    """DVC's get-started project and its generated data.xml in a new repository."""
     shutil.copytree(GETSTARTED, path)
     git(path, "init", "-q")
     subprocess.run(
@@ -25,8 +27,13 @@ def make_getstarted(path: Path, *, gitml_data: bool = True) -> Path:
         cwd=path,
         check=True,
     )
-    if gitml_data:
-        assert cli_in(path, "data", "add", "data/data.xml").exit_code == 0
+    return path
+
+
+def make_getstarted(path: Path) -> Path:
+    """``copy_getstarted`` with data.xml added as a gitml dataset, committed."""
+    copy_getstarted(path)
+    assert cli_in(path, "data", "add", "data/data.xml").exit_code == 0
     git(path, "add", "-A")
     git(path, "commit", "-q", "-m", "get-started")
     return path
@@ -42,6 +49,19 @@ def cli_in(path: Path, *args: str) -> CliResult:
         return cli(*args)
     finally:
         os.chdir(here)
+
+
+def repro_json(root: Path, *args: str) -> dict[str, Any]:
+    """``git ml repro --json ARGS`` that must succeed."""
+    result = cli_in(root, "repro", "--json", *args)
+    assert result.exit_code == 0, result.output
+    out: dict[str, Any] = json.loads(result.stdout)
+    return out
+
+
+def actions(outcome: dict[str, Any]) -> dict[str, str]:
+    """Stage -> what repro did with it."""
+    return {s["stage"]: s["action"] for s in outcome["stages"]}
 
 
 @pytest.fixture

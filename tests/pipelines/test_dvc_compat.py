@@ -12,14 +12,13 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import git
-from tests.pipelines.conftest import GETSTARTED, ROWS, cli_in, make_getstarted
+from tests.pipelines.conftest import cli_in, copy_getstarted, make_getstarted
 from tests.pipelines.dvc_anchor import dvc_env, dvc_executable
 
 pytestmark = pytest.mark.slow
@@ -56,15 +55,7 @@ class Dvc:
 
 
 def make_dvc_project(exe: Path, path: Path) -> Dvc:
-    import shutil
-
-    shutil.copytree(GETSTARTED, path)
-    git(path, "init", "-q")
-    subprocess.run(
-        [sys.executable, "src/generate_data.py", str(ROWS), "7", "data/data.xml"],
-        cwd=path,
-        check=True,
-    )
+    copy_getstarted(path)
     dvc = Dvc(exe, path)
     dvc("init", "-q")
     dvc("add", "-q", "data/data.xml")

@@ -12,24 +12,14 @@ from gitml.records.validator import validate
 from gitml.runs.store import list_runs
 from gitml.storage.repo import open_repo
 from tests.conftest import git
-from tests.pipelines.conftest import cli_in
+from tests.pipelines.conftest import actions, cli_in
+from tests.pipelines.conftest import repro_json as repro
 
 STAGES = ["prepare", "featurize", "train", "evaluate"]
 
 
 def runs(root: Path) -> list[dict[str, Any]]:
     return list_runs(open_repo(root), all_branches=True, limit=None).runs
-
-
-def repro(root: Path, *args: str) -> dict[str, Any]:
-    result = cli_in(root, "repro", "--json", *args)
-    assert result.exit_code == 0, result.output
-    out: dict[str, Any] = json.loads(result.stdout)
-    return out
-
-
-def actions(outcome: dict[str, Any]) -> dict[str, str]:
-    return {s["stage"]: s["action"] for s in outcome["stages"]}
 
 
 def set_param(root: Path, old: str, new: str) -> None:

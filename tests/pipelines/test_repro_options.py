@@ -4,23 +4,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 from tests.conftest import git
-from tests.pipelines.conftest import cli_in, write
+from tests.pipelines.conftest import actions, cli_in, write
+from tests.pipelines.conftest import repro_json as repro
 
 SLOW = "import sys, time\na = time.time()\ntime.sleep(1.0)\nopen(sys.argv[1], 'w').write(f'{a} {time.time()}')\n"
-
-
-def repro(root: Path, *args: str) -> dict[str, Any]:
-    result = cli_in(root, "repro", "--json", *args)
-    assert result.exit_code == 0, result.output
-    out: dict[str, Any] = json.loads(result.stdout)
-    return out
-
-
-def actions(outcome: dict[str, Any]) -> dict[str, str]:
-    return {s["stage"]: s["action"] for s in outcome["stages"]}
 
 
 def test_jobs_run_independent_stages_at_once(repo_with_commit: Path) -> None:
@@ -185,3 +174,44 @@ def test_commands_outside_a_pipeline_say_what_to_do(repo_with_commit: Path) -> N
     assert result.exit_code == 1
     assert result.stderr.startswith("error: no dvc.yaml in ")
     git(repo_with_commit, "status")
+
+
+def test_a_second_repro_in_the_same_work_tree_is_refused(repo_with_commit: Path) -> None:
+    import fcntl
+    import os
+
+    write(
+        repo_with_commit,
+        {"dvc.yaml": "stages:\n  s:\n    cmd: echo x > o.txt\n    outs: [o.txt]\n"},
+    )
+    folder = repo_with_commit / ".git" / "gitml" / "pipelines"
+    folder.mkdir(parents=True)
+    fd = os.open(folder / "repro.lock", os.O_RDWR | os.O_CREAT)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        result = cli_in(repo_with_commit, "repro")
+        assert result.exit_code == 1
+        assert "another `git ml repro` is running in" in result.stderr
+        assert not (repo_with_commit / "o.txt").exists()
+        assert cli_in(repo_with_commit, "repro", "--dry-run").exit_code == 0
+    finally:
+        os.close(fd)
+    assert cli_in(repo_with_commit, "repro").exit_code == 0
+
+
+def test_outputs_inside_git_or_under_a_symlinked_folder_are_refused(
+    repo_with_commit: Path, tmp_path: Path
+) -> None:
+    write(repo_with_commit, {"dvc.yaml": "stages:\n  s:\n    cmd: x\n    outs: [.GIT/config]\n"})
+    result = cli_in(repo_with_commit, "status")
+    assert result.exit_code == 1
+    assert "stage 's': output '.GIT/config': is inside .git or .gitml" in result.stderr
+    outside = tmp_path / "outside"
+    (outside / "keep").mkdir(parents=True)
+    (outside / "keep" / "precious.txt").write_text("mine")
+    (repo_with_commit / "link").symlink_to(outside)
+    write(repo_with_commit, {"dvc.yaml": "stages:\n  s:\n    cmd: echo x\n    outs: [link/keep]\n"})
+    result = cli_in(repo_with_commit, "repro")
+    assert result.exit_code == 1
+    assert "'link/keep' is a symlink to" in result.stderr
+    assert (outside / "keep" / "precious.txt").read_text() == "mine"
