@@ -368,6 +368,18 @@ class _Walk:
             found[key] = same or docs
         return found
 
+    def run_data(self, key: str, table: str) -> list[str]:
+        """Data nodes of a run's inputs (edges into it) or outputs (edges out of it)."""
+        found = []
+        for path, digest in sorted((self.runs[key].get(table) or {}).items()):
+            data = self.data_of(path, str(digest))
+            if table == "inputs":
+                self.lineage.add_edge(data.key, key)
+            else:
+                self.lineage.add_edge(key, data.key)
+            found.append(data.key)
+        return found
+
     def _run_ids(self, keys: list[str]) -> list[str]:
         return [str(self.lineage.nodes[k].info["id"]) for k in keys if k.startswith("run:")]
 
@@ -389,10 +401,7 @@ class _Walk:
                 self.lineage.add_edge(run.key, key)
                 nxt.append(run.key)
             elif node.kind == "run":
-                for path, digest in sorted((self.runs[key].get("inputs") or {}).items()):
-                    data = self.data_of(path, str(digest))
-                    self.lineage.add_edge(data.key, key)
-                    nxt.append(data.key)
+                nxt.extend(self.run_data(key, "inputs"))
             else:
                 data_keys.append(key)
         for key, docs in self._candidates("outputs", data_keys).items():
@@ -417,10 +426,7 @@ class _Walk:
                 continue
             if node.kind == "run":
                 made.append(str(node.info["id"]))
-                for path, digest in sorted((self.runs[key].get("outputs") or {}).items()):
-                    data = self.data_of(path, str(digest))
-                    self.lineage.add_edge(key, data.key)
-                    nxt.append(data.key)
+                nxt.extend(self.run_data(key, "outputs"))
             else:
                 data_keys.append(key)
         for key, docs in self._candidates("inputs", data_keys).items():
