@@ -16,15 +16,15 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from gitml.pipelines.stagefile import plot_of
+from gitml.pipelines.plotdefs import plot_of
 from gitml.pipelines.stagerun import stage_params
 
 if TYPE_CHECKING:
-    from gitml.pipelines.repro import _Member
+    from gitml.pipelines.member import Member
     from gitml.runs.metrics import MetricEvent
 
 
-def _metrics(member: _Member, order: Sequence[str]) -> list[MetricEvent]:
+def _metrics(member: Member, order: Sequence[str]) -> list[MetricEvent]:
     from gitml.errors import GitmlError
     from gitml.runs.metrics import merge_events, read_metrics_file
 
@@ -43,7 +43,7 @@ def _metrics(member: _Member, order: Sequence[str]) -> list[MetricEvent]:
     return merge_events(*events)
 
 
-def _plots(member: _Member, order: Sequence[str]) -> list[dict[str, Any]]:
+def _plots(member: Member, order: Sequence[str]) -> list[dict[str, Any]]:
     project = member.project
     plots = [p.as_dict() for f in project.files for p in f.plots]
     for address in order:
@@ -54,7 +54,7 @@ def _plots(member: _Member, order: Sequence[str]) -> list[dict[str, Any]]:
 
 
 def save_pipeline_run(
-    member: _Member, order: Sequence[str], started: datetime, ended: datetime, exit_code: int
+    member: Member, order: Sequence[str], started: datetime, ended: datetime, exit_code: int
 ) -> dict[str, Any]:
     """Write the pipeline run of ``member`` and return its record."""
     from gitml.runs.env import capture_env, redact_argv

@@ -18,8 +18,9 @@ from typing import Any
 from gitml.pipelines import interpolate, yamlfile
 from gitml.pipelines.errors import PipelineError, at
 from gitml.pipelines.interpolate import Context, InterpolationError
-from gitml.pipelines.model import DEFAULT_PARAMS, Dep, Out, ParamsDep, PlotDef, Stage, StageFile
+from gitml.pipelines.model import DEFAULT_PARAMS, Dep, Out, ParamsDep, Stage, StageFile
 from gitml.pipelines.paramfiles import ParamsCache
+from gitml.pipelines.plotdefs import PLOT_KEYS, read_artifacts, read_plots
 
 TOP_KEYS = ("stages", "vars", "plots", "metrics", "params", "artifacts")
 STAGE_KEYS = (
@@ -37,7 +38,6 @@ STAGE_KEYS = (
     "meta",
 )
 OUT_KEYS = ("cache", "persist", "desc", "type", "labels", "meta")
-PLOT_KEYS = ("template", "x", "y", "x_label", "y_label", "title", "header")
 UNSUPPORTED = {
     "datasets": "dataset dependencies are not supported by gitml",
     "remote": "per-output remotes are not supported by gitml; use `git ml data remote`",
@@ -63,7 +63,7 @@ def _norm(*parts: str) -> str:
     return "" if joined == "." else joined.replace(os.sep, "/")
 
 
-class _Reader:
+class Reader:
     """Parses one ``dvc.yaml`` (``path`` relative to ``root``)."""
 
     def __init__(self, root: Path, path: str, cache: ParamsCache) -> None:
@@ -124,8 +124,8 @@ class _Reader:
             stages=tuple(stages),
             metrics=tuple(self.top_paths(doc, "metrics", ctx)),
             params=tuple(self.top_paths(doc, "params", ctx)),
-            plots=tuple(self.top_plots(doc.get("plots") or [], ctx)),
-            artifacts=self.artifacts(doc.get("artifacts") or {}, ctx),
+            plots=tuple(read_plots(self, doc.get("plots") or [], ctx)),
+            artifacts=read_artifacts(self, doc.get("artifacts") or {}, ctx),
         )
 
     def top_paths(self, doc: Mapping[str, Any], key: str, ctx: Context) -> list[str]:
@@ -368,112 +368,11 @@ class _Reader:
             )
         return found
 
-    # --- top-level plots and artifacts ---------------------------------------------------
-
-    def top_plots(self, items: Any, ctx: Context) -> list[PlotDef]:
-        items = self.resolved(ctx, items, "plots", None)
-        if not isinstance(items, list):
-            raise self.error(None, "'plots' must be a list")
-        plots = []
-        for item in items:
-            if isinstance(item, str):
-                path = self.repo_path(self.folder, item, "plots", "plots")
-                plots.append(PlotDef(id=item, y={path: ()}))
-                continue
-            if not isinstance(item, Mapping) or len(item) != 1:
-                raise self.error(
-                    None, f"plots: expected a path or {{id: definition}}, got {item!r}"
-                )
-            plot_id, spec = next(iter(item.items()))
-            plots.append(self.plot(str(plot_id), spec or {}))
-        return plots
-
-    def plot(self, plot_id: str, spec: Any) -> PlotDef:
-        if not isinstance(spec, Mapping):
-            raise self.error(None, f"plots.{plot_id}: expected a table")
-        for key in spec:
-            if key not in PLOT_KEYS or key == "header":
-                raise self.error(
-                    None,
-                    f"plots.{plot_id}: unknown key '{key}' (known: template, x, y, x_label, "
-                    "y_label, title)",
-                )
-        y_spec = spec.get("y")
-        files: dict[str, tuple[str, ...]] = {}
-        if isinstance(y_spec, Mapping):
-            for file, cols in y_spec.items():
-                path = self.repo_path(self.folder, str(file), "plots", f"plots.{plot_id}.y")
-                files[path] = _columns(cols)
-        else:
-            path = self.repo_path(self.folder, plot_id, "plots", f"plots.{plot_id}")
-            files[path] = _columns(y_spec)
-        x_spec = spec.get("x")
-        x: dict[str, str] = {}
-        if isinstance(x_spec, Mapping):
-            for file, col in x_spec.items():
-                x[self.repo_path(self.folder, str(file), "plots", f"plots.{plot_id}.x")] = str(col)
-        elif x_spec is not None:
-            x = dict.fromkeys(files, str(x_spec))
-        return PlotDef(
-            id=plot_id,
-            y=files,
-            x=x,
-            template=str(spec.get("template") or "linear"),
-            title=_text(spec.get("title")),
-            x_label=_text(spec.get("x_label")),
-            y_label=_text(spec.get("y_label")),
-        )
-
-    def artifacts(self, spec: Any, ctx: Context) -> dict[str, dict[str, Any]]:
-        spec = self.resolved(ctx, spec, "artifacts", None)
-        if not isinstance(spec, Mapping):
-            raise self.error(None, "'artifacts' must be a table of artifacts")
-        out = {}
-        for name, info in spec.items():
-            if not isinstance(info, Mapping) or not isinstance(info.get("path"), str):
-                raise self.error(None, f"artifacts.{name}: needs a 'path'")
-            unknown = sorted(set(info) - {"path", "type", "desc", "labels", "meta"})
-            if unknown:
-                raise self.error(None, f"artifacts.{name}: unknown key '{unknown[0]}'")
-            out[str(name)] = {
-                **dict(info),
-                "path": self.repo_path(self.folder, info["path"], "artifacts", "artifact"),
-            }
-        return out
-
-
-def _columns(value: Any) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    if isinstance(value, list):
-        return tuple(str(v) for v in value)
-    return (str(value),)
-
-
-def _text(value: Any) -> str | None:
-    return None if value is None else str(value)
-
-
-def plot_of(out: Out) -> PlotDef:
-    """The plot an output of kind ``plots`` declares (its own file)."""
-    props = out.plot or {}
-    y = _columns(props.get("y"))
-    x = {out.repo_path: str(props["x"])} if props.get("x") is not None else {}
-    return PlotDef(
-        id=out.repo_path,
-        y={out.repo_path: y},
-        x=x,
-        template=str(props.get("template") or "linear"),
-        title=_text(props.get("title")),
-        x_label=_text(props.get("x_label")),
-        y_label=_text(props.get("y_label")),
-    )
-
 
 def parse_stage_file(root: Path, path: str, text: str, cache: ParamsCache) -> StageFile:
     """The stages of the ``dvc.yaml`` at ``path`` (relative to ``root``) whose text is ``text``."""
     doc = yamlfile.loads(text, where=path)
-    return _Reader(root, path, cache).read(doc)
+    return Reader(root, path, cache).read(doc)
 
 
 def load_stage_file(root: Path, path: str, cache: ParamsCache | None = None) -> StageFile:

@@ -19,7 +19,8 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gitml.pipelines.repro import Notify, ReproOutcome, ReproRequest, run_member
+from gitml.pipelines.member import Notify
+from gitml.pipelines.repro import ReproOutcome, ReproRequest, run_member
 
 if TYPE_CHECKING:
     from gitml.pipelines.project import Project
