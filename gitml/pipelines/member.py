@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from gitml.pipelines.repro import ReproRequest
     from gitml.runs.supervise import Supervisor
     from gitml.storage.repo import GitRepo
+    from gitml.storage.worktree import Checkpoint
 
 Notify = Callable[[str, str], None]  # (stage address or "", message)
 DONE = ("ran", "restored", "skipped", "frozen")
@@ -68,7 +69,7 @@ class Member:
     repo: GitRepo | None = None
     sweep: str | None = None
     name: str | None = None
-    code_base: Any = None
+    code_base: Checkpoint | None = None
     results: dict[str, StageResult] = field(default_factory=dict)
     states: dict[str, StageState] = field(default_factory=dict)
 

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from gitml.runs.params import Override
     from gitml.runs.supervise import Supervisor
     from gitml.runs.sweep import SweepOutcome
+    from gitml.storage.worktree import Checkpoint
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,7 @@ def run_member(
     assignment: Mapping[tuple[str | None, str], Any] | None = None,
     sweep: str | None = None,
     name: str | None = None,
-    code_base: Any = None,
+    code_base: Checkpoint | None = None,
     always_record: bool = False,
     project: Project | None = None,
 ) -> ReproOutcome:
