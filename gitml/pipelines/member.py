@@ -90,10 +90,14 @@ class Member:
             if self._prepared:
                 return
             self._prepared = True
-        from gitml.data.gitignore import ensure_ignored
+        from gitml.data.gitignore import GITIGNORE, ensure_ignored, pattern_for
 
         paths = [o.repo_path for s in self.project.graph.stages.values() for o in s.outs if o.cache]
-        if paths:
+        try:
+            listed = set((self.project.root / GITIGNORE).read_text("utf-8").splitlines())
+        except (OSError, UnicodeDecodeError):
+            listed = set()
+        if any(pattern_for(p) not in listed for p in paths):  # else: nothing to ask git
             ensure_ignored(self.project.root, paths)
 
     def open_repo(self) -> GitRepo:
