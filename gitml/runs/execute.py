@@ -24,7 +24,8 @@ from gitml.config import Settings, load_settings
 from gitml.errors import GitmlError, UsageError
 from gitml.records import ids
 from gitml.runs import params as params_mod
-from gitml.runs.env import capture_env, redact_argv
+from gitml.runs.code import with_overrides
+from gitml.runs.env import Environment, capture_env, redact_argv
 from gitml.runs.interpreter import Interpreter, find_interpreter
 from gitml.runs.metrics import (
     MetricEvent,
@@ -244,6 +245,9 @@ class Member:
     code_base: Checkpoint | None = None
     parent: str | None = None
     judge: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+    code: Checkpoint | None = None  # code checkpointed already (a pipeline's stages share it)
+    inputs: Mapping[str, str] | None = None  # input digests known already
+    finish: Callable[[RunFacts], RunFacts] | None = None  # last facts added before recording
 
 
 def execute_member(
@@ -253,7 +257,7 @@ def execute_member(
     repo, settings, cwd = ws.repo, ws.settings, ws.cwd
     new_texts = params_mod.plan_overrides(cwd, ws.params_files, member.assignment)
     run_id = ids.new_id()
-    inputs = input_digests(ws, request.inputs)
+    inputs = member.inputs if member.inputs is not None else input_digests(ws, request.inputs)
     metrics_files = tuple(dict.fromkeys((*settings.metrics_files, *request.metrics_files)))
     before = {rel: _stat_key(cwd / rel) for rel in metrics_files}
     spool_dir = repo.state_dir / SPOOL_DIR
@@ -268,10 +272,10 @@ def execute_member(
     }
     try:
         started = now()
-        code = member.code_base or checkpoint(ws, run_id)
+        code = member.code or member.code_base or checkpoint(ws, run_id)
         with params_mod.overridden(cwd, new_texts):
             file_params = params_mod.read_params(cwd, ws.params_files)
-            code = with_overrides(ws, code, new_texts, run_id)
+            code = with_overrides(ws.repo, code, cwd=cwd, new_texts=new_texts, run_id=run_id)
             child = sup.start(request.command, cwd=cwd, env=env)
             try:
                 interpreter = find_interpreter(request.command, cwd, env, repo.state_dir)
@@ -320,20 +324,34 @@ def execute_member(
             outputs=outputs,
             declared=declared(request),
         )
+        if member.finish is not None:
+            facts = member.finish(facts)
         doc = build_record(facts)
         if member.judge is not None:
             doc = build_record(facts, rerun=member.judge(doc))
-        save_run(
-            repo,
-            doc,
-            history=dump_history(events, merged=True),
-            packages=(environment.packages_hex, environment.packages_text),
-            link_checkpoint=settings.link_checkpoints,
-        )
+        store(repo, settings, doc, events=events, environment=environment)
     finally:
         with contextlib.suppress(OSError):
             spool.unlink()
     return RunOutcome(doc, facts.exit_code, tuple(problems))
+
+
+def store(
+    repo: GitRepo,
+    settings: Settings,
+    doc: Mapping[str, Any],
+    *,
+    events: Sequence[MetricEvent],
+    environment: Environment,
+) -> None:
+    """Write a run record with its metric history and package list."""
+    save_run(
+        repo,
+        doc,
+        history=dump_history(events, merged=True),
+        packages=(environment.packages_hex, environment.packages_text),
+        link_checkpoint=settings.link_checkpoints,
+    )
 
 
 def declared(request: RunRequest) -> dict[str, list[str]]:
@@ -344,24 +362,6 @@ def declared(request: RunRequest) -> dict[str, list[str]]:
         "outputs": list(request.outputs),
     }
     return {key: value for key, value in found.items() if value}
-
-
-def with_overrides(
-    ws: Workspace, code: Checkpoint, new_texts: Mapping[str, str], run_id: str
-) -> Checkpoint:
-    """The run's code: ``code`` (the tree as the user left it) plus the params files ``-S``
-    rewrote. An override is a param, not a code change: ``dirty`` stays ``code``'s."""
-    if not new_texts:
-        return code
-    from gitml.storage.worktree import checkpoint_with_files
-
-    files = {
-        (ws.cwd / rel).relative_to(ws.repo.workdir).as_posix(): text.encode("utf-8")
-        for rel, text in new_texts.items()
-    }
-    return checkpoint_with_files(
-        ws.repo, code, files, message=f"gitml checkpoint for run {run_id} (params overridden)"
-    )
 
 
 def validate_request(request: RunRequest) -> None:
