@@ -32,7 +32,9 @@ def read_note(repo: GitRepo, commit: str, *, ref: str = NOTES_REF) -> str | None
     two paths; git concatenates them when it reads, and so does this.
     """
     tree = _collection(repo, ref).snapshot().tree
-    found = [data for path in note_paths(commit) if (data := read_blob(tree, path)) is not None]
+    found = [
+        data for path in note_paths(commit) if (data := read_blob(repo.odb, tree, path)) is not None
+    ]
     if not found:
         return None
     if len(found) == 1:
@@ -67,7 +69,7 @@ def add_note_lines(
         for commit, new in lines.items():
             existing = ""
             for path in note_paths(commit):
-                data = read_blob(tree, path)
+                data = read_blob(repo.odb, tree, path)
                 if data is not None:
                     existing += data.decode("utf-8", "replace") + "\n"
                     files[path] = None
