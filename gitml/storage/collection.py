@@ -19,7 +19,7 @@ from gitml.errors import GitmlError, RefConflict
 from gitml.records import codec
 from gitml.storage import housekeeping, refs
 from gitml.storage.blobs import read_blobs
-from gitml.storage.odb import ObjectDB, ObjectWriteError, Signature, Tree, object_id
+from gitml.storage.odb import ObjectDB, ObjectWriteError, Tree, object_id
 from gitml.storage.refs import backoff, clear_stale_lock, lock_path, read_ref, update_ref
 from gitml.storage.repo import GitRepo
 from gitml.storage.trees import apply_changes, commit_tree, read_blob, subtree, tree_entry
@@ -146,7 +146,7 @@ class Collection:
         Records are immutable: a different blob at an existing path raises RecordExists
         unless ``replace`` is set (derived data such as notes, where ``None`` deletes).
         """
-        signature = self.repo.signature()
+        self.repo.prepare_writes()
         parents_extra = self._check_parents(extra_parents)
         deadline = time.monotonic() + refs.RETRY_SECONDS
         attempt = 0
@@ -155,7 +155,7 @@ class Collection:
             snap = self.snapshot()
             files = dict(build(snap))
             try:
-                commit = self._commit(snap, files, message, signature, parents_extra, replace)
+                commit = self._commit(snap, files, message, parents_extra, replace)
             except (OSError, ObjectWriteError) as exc:
                 object_failures = object_write_failed(self.repo, exc, object_failures)
                 continue
@@ -181,7 +181,6 @@ class Collection:
         snap: Snapshot,
         files: dict[str, bytes | None],
         message: str,
-        signature: Signature,
         extra_parents: list[str],
         replace: bool,
     ) -> str | None:
@@ -212,6 +211,7 @@ class Collection:
         new_tree = apply_changes(odb, tree, changes)
         parents = [snap.tip] if snap.tip is not None else []
         parents.extend(extra_parents)
+        signature = self.repo.signature()
         return odb.write_commit(new_tree, parents, message, author=signature, committer=signature)
 
     def _check_parents(self, extra_parents: Sequence[str]) -> list[str]:

@@ -315,9 +315,7 @@ class ObjectDB:
             path = self.scratch / f"obj-{os.getpid()}-{next(_counter)}"
             path.write_bytes(body)
             files.append(path)
-        writer = self._writers.get(kind)
-        if writer is None:
-            writer = self._writers[kind] = _Writer(self.cwd, ("--no-filters", "-t", kind))
+        writer = self._writer(kind)
         try:
             got = writer.hash_paths([str(path) for path in files])
         finally:
@@ -330,6 +328,17 @@ class ObjectDB:
                     f"{self.cwd}: git could not write object {oid} ({kind}); check that .git is "
                     "writable and the disk is not full (SHA-256 repositories are not supported)"
                 )
+
+    def start_writers(self) -> None:
+        """Start the object writers now (a commit needs all three), to overlap their start-up."""
+        for kind in _KINDS:
+            self._writer(kind)._started()
+
+    def _writer(self, kind: str) -> _Writer:
+        writer = self._writers.get(kind)
+        if writer is None:
+            writer = self._writers[kind] = _Writer(self.cwd, ("--no-filters", "-t", kind))
+        return writer
 
     def hash_files(self, paths: Sequence[str]) -> list[str | None]:
         """Blob ids of work-tree files (relative paths), written with git's filters applied."""

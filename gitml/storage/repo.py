@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gitml.errors import GitmlError, NotARepository, UnsupportedRepository
-from gitml.storage.git import last_line, run_git
+from gitml.storage.git import last_line, run_git, start_git
 from gitml.storage.odb import ObjectDB, Signature
 
 if TYPE_CHECKING:
@@ -58,6 +58,7 @@ class GitRepo:
         self.commondir = commondir
         self._workdir = workdir
         self.is_shallow = shallow
+        self._identity_proc: subprocess.Popen[bytes] | None = None
 
     def __repr__(self) -> str:
         return f"GitRepo({str(self.workdir_or_gitdir)!r})"
@@ -133,13 +134,26 @@ class GitRepo:
                 "run `git fetch --unshallow` first"
             )
 
+    def prepare_writes(self) -> None:
+        """Start the git processes a write will need, so they start while it reads."""
+        self.odb.start_writers()
+        if self._identity_proc is None and "_identity" not in self.__dict__:
+            self._identity_proc = start_git(
+                self.workdir_or_gitdir, "config", "--get-regexp", r"^user\.(name|email)$"
+            )
+
     @cached_property
     def _identity(self) -> tuple[str, str]:
+        proc, self._identity_proc = self._identity_proc, None
+        if proc is None:
+            out = run_git(
+                self.workdir_or_gitdir, "config", "--get-regexp", r"^user\.(name|email)$"
+            ).stdout
+        else:
+            out = proc.communicate()[0]
         found = dict(
             line.split(" ", 1)
-            for line in self.git(
-                "config", "--get-regexp", r"^user\.(name|email)$", check=False
-            ).stdout.splitlines()
+            for line in out.decode("utf-8", "replace").splitlines()
             if " " in line
         )
         if found.get("user.name") and found.get("user.email"):

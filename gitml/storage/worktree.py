@@ -148,6 +148,7 @@ def create_checkpoint(
     assert head is not None
     if not status:
         return Checkpoint(head, head, branch, False)
+    repo.prepare_writes()
     odb = repo.odb
     head_commit = odb.commit(head)
     base = odb.tree(head_commit.tree)
