@@ -173,26 +173,36 @@ class _Writer:
             self.pid = os.getpid()
         return self.proc
 
+    def send(self, paths: Sequence[str]) -> None:
+        """Ask for the ids of ``paths`` (at most ``_CHUNK``); ``receive`` collects them."""
+        proc = self._started()
+        assert proc.stdin is not None
+        try:
+            proc.stdin.write(b"".join(os.fsencode(p) + b"\n" for p in paths))
+            proc.stdin.flush()
+        except OSError:
+            pass
+
+    def receive(self, count: int) -> list[str | None]:
+        """The ``count`` answers asked for; None where git could not read a file."""
+        assert self.proc is not None
+        assert self.proc.stdout is not None
+        out: list[str | None] = []
+        for _ in range(count):
+            line = self.proc.stdout.readline().strip()
+            if not line:  # git stopped (an unreadable file): the rest is unanswered
+                self.close()
+                return out + [None] * (count - len(out))
+            out.append(line.decode())
+        return out
+
     def hash_paths(self, paths: Sequence[str]) -> list[str | None]:
         """The ids of the files at ``paths``; None where git could not read one."""
         out: list[str | None] = []
         for start in range(0, len(paths), _CHUNK):
             chunk = paths[start : start + _CHUNK]
-            proc = self._started()
-            assert proc.stdin is not None
-            assert proc.stdout is not None
-            try:
-                proc.stdin.write(b"".join(os.fsencode(p) + b"\n" for p in chunk))
-                proc.stdin.flush()
-            except OSError:
-                pass
-            for _path in chunk:
-                line = proc.stdout.readline().strip()
-                if not line:  # git stopped (an unreadable file): the rest is unanswered
-                    self.close()
-                    out.extend([None] * (len(chunk) - len(out) + start))
-                    break
-                out.append(line.decode())
+            self.send(chunk)
+            out.extend(self.receive(len(chunk)))
         return out
 
     def close(self) -> None:
@@ -216,6 +226,7 @@ class ObjectDB:
         self._commits: dict[str, Commit] = {}
         self._pending: dict[str, tuple[str, bytes]] = {}
         self._writers: dict[str, _Writer] = {}
+        self._scratch_ready = False
         self._lock = threading.RLock()
 
     # reading
@@ -300,34 +311,55 @@ class ObjectDB:
         return oid
 
     def flush(self) -> None:
-        """Write every pending object, blobs first; GitmlError when git cannot write them."""
+        """Write every pending object; ObjectWriteError when git cannot write them.
+
+        git checks each object's format, not that what it names exists, so a small batch
+        goes to the three writers at once; a large one kind after kind, blobs first.
+        """
         with self._lock:
             pending, self._pending = self._pending, {}
-            for kind in _KINDS:
-                items = [(oid, body) for oid, (k, body) in pending.items() if k == kind]
-                if items:
-                    self._write(kind, items)
+            batches = {
+                kind: [(oid, body) for oid, (k, body) in pending.items() if k == kind]
+                for kind in _KINDS
+            }
+            batches = {kind: items for kind, items in batches.items() if items}
+            if not batches:
+                return
+            if not self._scratch_ready:
+                self.scratch.mkdir(parents=True, exist_ok=True)
+                self._scratch_ready = True
+            files = {kind: self._files(items) for kind, items in batches.items()}
+            try:
+                if all(len(items) <= _CHUNK for items in batches.values()):
+                    for kind, paths in files.items():
+                        self._writer(kind).send([str(p) for p in paths])
+                    got = {k: self._writer(k).receive(len(p)) for k, p in files.items()}
+                else:
+                    got = {
+                        k: self._writer(k).hash_paths([str(p) for p in paths])
+                        for k, paths in files.items()
+                    }
+            finally:
+                for paths in files.values():
+                    for path in paths:
+                        path.unlink(missing_ok=True)
+            for kind, items in batches.items():
+                for (oid, _body), written in zip(items, got[kind], strict=True):
+                    if written != oid:
+                        self._writer(kind).close()
+                        raise ObjectWriteError(
+                            f"{self.cwd}: git could not write object {oid} ({kind}); check that "
+                            ".git is writable and the disk is not full (SHA-256 repositories are "
+                            "not supported)"
+                        )
 
-    def _write(self, kind: str, items: Sequence[tuple[str, bytes]]) -> None:
-        self.scratch.mkdir(parents=True, exist_ok=True)
+    def _files(self, items: Sequence[tuple[str, bytes]]) -> list[Path]:
         files = []
         for _oid, body in items:
             path = self.scratch / f"obj-{os.getpid()}-{next(_counter)}"
             path.write_bytes(body)
             files.append(path)
-        writer = self._writer(kind)
-        try:
-            got = writer.hash_paths([str(path) for path in files])
-        finally:
-            for path in files:
-                path.unlink(missing_ok=True)
-        for (oid, _body), written in zip(items, got, strict=True):
-            if written != oid:
-                writer.close()
-                raise ObjectWriteError(
-                    f"{self.cwd}: git could not write object {oid} ({kind}); check that .git is "
-                    "writable and the disk is not full (SHA-256 repositories are not supported)"
-                )
+        return files
 
     def start_writers(self) -> None:
         """Start the object writers now (a commit needs all three), to overlap their start-up."""

@@ -59,9 +59,14 @@ class GitRepo:
         self._workdir = workdir
         self.is_shallow = shallow
         self._identity_proc: subprocess.Popen[bytes] | None = None
+        self._identity_of_dir = _dir_identity(gitdir)
 
     def __repr__(self) -> str:
         return f"GitRepo({str(self.workdir_or_gitdir)!r})"
+
+    def is_current(self) -> bool:
+        """Whether the git directory opened is still there (not removed or replaced)."""
+        return _dir_identity(self.gitdir) == self._identity_of_dir
 
     @property
     def workdir(self) -> Path:
@@ -188,6 +193,14 @@ class GitRepo:
             proc.stdout.decode("utf-8", "replace"),
             proc.stderr.decode("utf-8", "replace"),
         )
+
+
+def _dir_identity(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
 
 
 def _find_gitdir(start: Path) -> Path | None:
