@@ -146,7 +146,6 @@ class Collection:
         Records are immutable: a different blob at an existing path raises RecordExists
         unless ``replace`` is set (derived data such as notes, where ``None`` deletes).
         """
-        self.repo.prepare_writes()
         parents_extra = self._check_parents(extra_parents)
         deadline = time.monotonic() + refs.RETRY_SECONDS
         attempt = 0
@@ -154,6 +153,14 @@ class Collection:
         while True:
             snap = self.snapshot()
             files = dict(build(snap))
+            if snap.tip is not None:  # every tree on the way to the files, in one round trip
+                folders = {
+                    "/".join(p.split("/")[:n]) for p in files for n in range(p.count("/") + 1)
+                }
+                self.repo.odb.prefetch(
+                    [snap.tip]
+                    + [f"{snap.tip}:{f}" if f else f"{snap.tip}^{{tree}}" for f in folders]
+                )
             try:
                 commit = self._commit(snap, files, message, parents_extra, replace)
             except (OSError, ObjectWriteError) as exc:

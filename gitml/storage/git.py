@@ -141,8 +141,13 @@ class ObjectReader:
 
     def read(self, name: str) -> GitObject | None:
         """The object ``name`` names, or None when it names none."""
-        if "\n" in name:
-            return None
+        return self.read_all([name])[0]
+
+    def read_all(self, names: Sequence[str]) -> list[GitObject | None]:
+        """The objects a few names name, asked for at once (one round trip, not one each)."""
+        asked = [name for name in names if "\n" not in name]
+        if not asked:
+            return [None] * len(names)
         with self._lock:
             proc = self._proc
             if proc is None or proc.poll() is not None or self._pid != os.getpid():
@@ -151,9 +156,10 @@ class ObjectReader:
                 self._pid = os.getpid()
             assert proc.stdin is not None
             assert proc.stdout is not None
-            proc.stdin.write(name.encode("utf-8", "surrogateescape") + b"\n")
+            proc.stdin.write(b"".join(n.encode("utf-8", "surrogateescape") + b"\n" for n in asked))
             proc.stdin.flush()
-            return _read_response(proc.stdout)
+            found = {name: _read_response(proc.stdout) for name in asked}
+        return [found.get(name) for name in names]
 
     def iter(self, names: Sequence[str]) -> Iterator[tuple[str, GitObject | None]]:
         """(name, object or None) for every name, in order, read in bulk."""

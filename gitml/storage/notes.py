@@ -31,7 +31,10 @@ def read_note(repo: GitRepo, commit: str, *, ref: str = NOTES_REF) -> str | None
     A merge of notes trees written with different fanouts can hold one commit's note at
     two paths; git concatenates them when it reads, and so does this.
     """
-    tree = _collection(repo, ref).snapshot().tree
+    snap = _collection(repo, ref).snapshot()
+    if snap.tip is not None:  # every fanout's folder in one round trip
+        repo.odb.prefetch([snap.tip, f"{snap.tip}^{{tree}}", f"{snap.tip}:{commit[:2]}"])
+    tree = snap.tree
     found = [
         data for path in note_paths(commit) if (data := read_blob(repo.odb, tree, path)) is not None
     ]

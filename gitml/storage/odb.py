@@ -234,6 +234,16 @@ class ObjectDB:
     def read(self, name: str) -> GitObject | None:
         return self.reader.read(name)
 
+    def prefetch(self, names: Sequence[str]) -> None:
+        """Read the commits and trees ``names`` name in one round trip, for later lookups."""
+        for found in self.reader.read_all(names):
+            if found is None:
+                continue
+            if found.kind == "tree":
+                self._trees.setdefault(found.oid, parse_tree(found.oid, found.data))
+            elif found.kind == "commit":
+                self._commits.setdefault(found.oid, parse_commit(found.oid, found.data))
+
     def resolve(self, name: str) -> str | None:
         """The id of the object ``name`` names (ref, revision, id), or None."""
         found = self.reader.read(name)
@@ -258,7 +268,9 @@ class ObjectDB:
         cached = self._commits.get(name)
         if cached is not None:
             return cached
-        found = self.reader.read(name if len(name) == 40 else f"{name}^{{commit}}")
+        found = self.reader.read(name)
+        if found is not None and found.kind == "tag":
+            found = self.reader.read(f"{name}^{{commit}}")
         if found is None or found.kind != "commit":
             raise KeyError(name)
         commit = parse_commit(found.oid, found.data)

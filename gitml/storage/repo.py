@@ -118,7 +118,13 @@ class GitRepo:
     def has_commit(self, sha: object) -> bool:
         """Whether ``sha`` (a full or abbreviated id) names a commit in this repository."""
         text = str(sha)
-        return bool(_HEX.fullmatch(text)) and self.odb.kind(text) == "commit"
+        if not _HEX.fullmatch(text):
+            return False
+        try:
+            self.odb.commit(text)
+        except KeyError:
+            return False
+        return True
 
     def head_commit(self) -> str | None:
         """HEAD's commit, or None before the first commit."""
