@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gitml.errors import GitmlError
-from gitml.storage.git import GitFailed, GitObject, ObjectReader, start_long_lived
+from gitml.storage.git import GitObject, ObjectReader, start_long_lived
 
 MODE_BLOB = "100644"
 MODE_EXEC = "100755"
@@ -244,15 +244,6 @@ class ObjectDB:
             elif found.kind == "commit":
                 self._commits.setdefault(found.oid, parse_commit(found.oid, found.data))
 
-    def resolve(self, name: str) -> str | None:
-        """The id of the object ``name`` names (ref, revision, id), or None."""
-        found = self.reader.read(name)
-        return found.oid if found is not None else None
-
-    def kind(self, name: str) -> str | None:
-        found = self.reader.read(name)
-        return found.kind if found is not None else None
-
     def tree(self, oid: str) -> Tree:
         tree = self._trees.get(oid)
         if tree is None:
@@ -408,7 +399,3 @@ def walk_first_parents(odb: ObjectDB, tip: str) -> Iterator[Commit]:
         commit = odb.commit(oid)
         yield commit
         oid = commit.parents[0] if commit.parents else None
-
-
-def missing_object(oid: str) -> GitFailed:
-    return GitFailed(f"object {oid} is missing from the repository; run `git fsck`")

@@ -21,6 +21,7 @@ from gitml.storage.odb import Commit, Signature, Tree
 from gitml.storage.refs import read_ref, update_ref
 from gitml.storage.repo import GitRepo
 from gitml.storage.trees import apply_changes, read_blob, tree_entry
+from gitml.storage.worktree import current_branch
 
 
 @dataclass(frozen=True)
@@ -73,13 +74,7 @@ def head(repo: GitRepo) -> tuple[str | None, str | None]:
     commit = repo.head_commit()
     if commit is None:
         return None, None
-    return commit, head_branch(repo)
-
-
-def head_branch(repo: GitRepo) -> str | None:
-    """The checked-out branch's short name; None when HEAD is detached."""
-    proc = repo.git("symbolic-ref", "--quiet", "--short", "HEAD", check=False)
-    return proc.stdout.strip() or None if proc.returncode == 0 else None
+    return commit, current_branch(repo)
 
 
 def _tree(repo: GitRepo, commit: Commit) -> Tree:
