@@ -20,7 +20,14 @@ from gitml.records import codec
 from gitml.storage import housekeeping, refs
 from gitml.storage.blobs import read_blobs
 from gitml.storage.odb import ObjectDB, ObjectWriteError, Tree, object_id
-from gitml.storage.refs import backoff, clear_stale_lock, lock_path, read_ref, update_ref
+from gitml.storage.refs import (
+    backoff,
+    clear_stale_lock,
+    lock_path,
+    read_ref,
+    update_ref,
+    update_refs,
+)
 from gitml.storage.repo import GitRepo
 from gitml.storage.trees import apply_changes, commit_tree, read_blob, subtree, tree_entry
 
@@ -83,6 +90,16 @@ Builder = Callable[[Snapshot], Mapping[str, bytes | None]]
 
 
 @dataclass(frozen=True)
+class Companion:
+    """A write to a second collection published with the first one: both refs or neither."""
+
+    collection: Collection
+    build: Builder
+    message: str
+    replace: bool = True
+
+
+@dataclass(frozen=True)
 class LogEntry:
     commit: str
     message: str
@@ -138,6 +155,7 @@ class Collection:
         *,
         extra_parents: Sequence[str] = (),
         replace: bool = False,
+        also: Companion | None = None,
     ) -> str:
         """Commit the files ``build(snapshot)`` returns; retried on conflict.
 
@@ -145,6 +163,7 @@ class Collection:
         paths from what is there (sequence numbers). Returns the new (or unchanged) tip.
         Records are immutable: a different blob at an existing path raises RecordExists
         unless ``replace`` is set (derived data such as notes, where ``None`` deletes).
+        ``also`` commits to a second collection in the same ref transaction.
         """
         parents_extra = self._check_parents(extra_parents)
         deadline = time.monotonic() + refs.RETRY_SECONDS
@@ -152,36 +171,54 @@ class Collection:
         object_failures = 0
         while True:
             snap = self.snapshot()
-            files = dict(build(snap))
-            if snap.tip is not None:  # every tree on the way to the files, in one round trip
-                folders = {
-                    "/".join(p.split("/")[:n]) for p in files for n in range(p.count("/") + 1)
-                }
-                self.repo.odb.prefetch(
-                    [snap.tip]
-                    + [f"{snap.tip}:{f}" if f else f"{snap.tip}^{{tree}}" for f in folders]
-                )
             try:
-                commit = self._commit(snap, files, message, parents_extra, replace)
+                updates = self._updates(snap, build, message, parents_extra, replace)
+                if also is not None:
+                    other = also.collection.snapshot()
+                    updates += also.collection._updates(
+                        other, also.build, also.message, [], also.replace
+                    )
             except (OSError, ObjectWriteError) as exc:
                 object_failures = object_write_failed(self.repo, exc, object_failures)
                 continue
-            if commit is None:
+            if not updates:
                 return snap.tip or ""
             try:
-                update_ref(self.repo, self.ref, commit, snap.tip, _first_line(message))
+                if len(updates) == 1:
+                    update_ref(self.repo, *updates[0], _first_line(message))
+                else:
+                    update_refs(self.repo, updates, _first_line(message))
             except RefConflict:
                 if time.monotonic() > deadline:
                     raise RefConflict(
                         f"{self.ref}: could not write for {refs.RETRY_SECONDS:.0f} s; if no other "
                         f"git process is running, remove {self._lock_path()} and retry"
                     ) from None
-                self._clear_stale_lock()
+                for name, _new, _old in updates:
+                    clear_stale_lock(self.repo, name)
                 backoff(attempt)
                 attempt += 1
                 continue
             housekeeping.note_write(self.repo)
-            return commit
+            return str(updates[0][1]) if updates[0][0] == self.ref else snap.tip or ""
+
+    def _updates(
+        self,
+        snap: Snapshot,
+        build: Builder,
+        message: str,
+        extra_parents: list[str],
+        replace: bool,
+    ) -> list[tuple[str, object, object | None]]:
+        """The ref update that publishes ``build(snap)`` (none when nothing changes)."""
+        files = dict(build(snap))
+        if snap.tip is not None:  # every tree on the way to the files, in one round trip
+            folders = {"/".join(p.split("/")[:n]) for p in files for n in range(p.count("/") + 1)}
+            self.repo.odb.prefetch(
+                [snap.tip] + [f"{snap.tip}:{f}" if f else f"{snap.tip}^{{tree}}" for f in folders]
+            )
+        commit = self._commit(snap, files, message, extra_parents, replace)
+        return [(self.ref, commit, snap.tip)] if commit is not None else []
 
     def _commit(
         self,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from gitml.storage import NOTES_REF
-from gitml.storage.collection import Collection, Snapshot
+from gitml.storage.collection import Builder, Collection, Companion, Snapshot
 from gitml.storage.repo import GitRepo
 from gitml.storage.trees import read_blob
 
@@ -65,7 +65,15 @@ def add_note_lines(
     """Merge ``lines`` into the notes of each commit (commit sha -> lines)."""
     if not lines:
         return
+    _collection(repo, ref).write(_note_builder(repo, lines), message, replace=True)
 
+
+def note_companion(repo: GitRepo, lines: Mapping[str, Sequence[str]], message: str) -> Companion:
+    """``add_note_lines`` as part of another collection's write (one ref transaction)."""
+    return Companion(_collection(repo, NOTES_REF), _note_builder(repo, lines), message)
+
+
+def _note_builder(repo: GitRepo, lines: Mapping[str, Sequence[str]]) -> Builder:
     def build(snap: Snapshot) -> dict[str, bytes | None]:
         tree = snap.tree
         files: dict[str, bytes | None] = {}
@@ -79,7 +87,7 @@ def add_note_lines(
             files[note_paths(commit)[0]] = merge_lines(existing, new).encode("utf-8")
         return files
 
-    _collection(repo, ref).write(build, message, replace=True)
+    return build
 
 
 def note_commits(repo: GitRepo, *, ref: str = NOTES_REF) -> list[str]:

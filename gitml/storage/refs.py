@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import random
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from gitml.errors import GitmlError, RefConflict
@@ -37,17 +38,33 @@ def update_ref(
     (``<ref>.lock``, which libgit2 takes too); a mismatch or a lock held by another writer
     raises RefConflict.
     """
-    old = str(expected) if expected is not None else ZERO_OID
-    proc = run_git(
-        repo.workdir_or_gitdir, "update-ref", "--no-deref", "-m", message, name, str(new), old
+    update_refs(repo, [(name, new, expected)], message)
+
+
+def update_refs(
+    repo: GitRepo, updates: Sequence[tuple[str, object, object | None]], message: str
+) -> None:
+    """Move every ``(name, new, expected)`` as ``update_ref`` does, all in one transaction.
+
+    One ``git update-ref --stdin``: git locks every ref, compares each, and moves all of
+    them or none; a mismatch or a lock held by another writer raises RefConflict.
+    """
+    stdin = b"".join(
+        b"update %s\0%s\0%s\0"
+        % (name.encode(), str(new).encode(), (str(old) if old is not None else ZERO_OID).encode())
+        for name, new, old in updates
     )
+    proc = run_git(
+        repo.workdir_or_gitdir, "update-ref", "--no-deref", "-m", message, "--stdin", "-z",
+        input=stdin,
+    )  # fmt: skip
     if proc.returncode == 0:
         return
-    error = last_line(proc.stderr) if b"cannot lock ref" not in proc.stderr else ""
-    if not error:
+    names = ", ".join(name for name, _new, _old in updates)
+    if b"cannot lock ref" in proc.stderr:
         detail = proc.stderr.decode("utf-8", "replace").splitlines()[0]
-        raise RefConflict(f"{name}: {detail.removeprefix('fatal: ')}")
-    raise GitmlError(f"{name}: git refused the update: {error}")
+        raise RefConflict(f"{names}: {detail.removeprefix('fatal: ')}")
+    raise GitmlError(f"{names}: git refused the update: {last_line(proc.stderr)}")
 
 
 def lock_path(repo: GitRepo, name: str) -> Path:
