@@ -1,0 +1,34 @@
+"""``git ml lineage``: where a run, model version or dataset came from, and what came of it."""
+
+from typing import Annotated
+
+import typer
+
+from gitml.cli import _pipelines_cmds as _cmds
+from gitml.cli._declare import command
+from gitml.cli._options import JsonOpt
+
+
+def lineage(
+    target: Annotated[
+        str,
+        typer.Argument(
+            metavar="RUN|MODEL@STAGE|MODEL:VERSION|DATASET|PATH",
+            help="A run (id, prefix, name), a model version, a dataset name or a path.",
+        ),
+    ],
+    direction: Annotated[
+        str,
+        typer.Option(
+            "--direction",
+            "-d",
+            help="up (where it came from), down (what came of it) or both.",
+        ),
+    ] = "both",
+    json: JsonOpt = False,
+) -> None:
+    """Walk the lineage graph: runs linked by the digests they read and wrote."""
+
+
+def register(app: typer.Typer) -> None:
+    command(app, "lineage", lineage, _cmds.lineage)
