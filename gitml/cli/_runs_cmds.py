@@ -23,13 +23,35 @@ def run(
     output: Sequence[str] | None = None,
     jobs: int = 1,
     best: str | None = None,
+    on: str | None = None,
+    retries: int = 0,
+    search: str | None = None,
+    trials: int = 10,
+    objective: str | None = None,
+    direction: str | None = None,
+    sampler: str = "tpe",
+    pruner: str = "median",
+    seed: int | None = None,
+    cpus: float = 1.0,
+    gpus: float = 0.0,
 ) -> int:
     """Run and record; report on stderr; return the exit code (the command's)."""
-    from gitml.runs.execute import RunOutcome, RunRequest
+    from gitml.runs.execute import RunOutcome, RunRequest, SearchOptions
     from gitml.runs.execute import run as run_request
     from gitml.runs.params import parse_override, parse_param, parse_tag
     from gitml.storage.repo import open_repo
 
+    options = None
+    if search is not None:
+        options = SearchOptions(
+            kind=search,
+            trials=trials,
+            objective=objective,
+            direction=direction,
+            sampler=sampler,
+            pruner=pruner,
+            seed=seed,
+        )
     request = RunRequest(
         command=tuple(command or ()),
         name=name,
@@ -43,6 +65,11 @@ def run(
         outputs=tuple(output or ()),
         jobs=jobs,
         best=best,
+        on=on,
+        retries=retries,
+        search=options,
+        cpus=cpus,
+        gpus=gpus,
     )
     out = Output()
 

@@ -69,6 +69,67 @@ def run(
             "(default: guessed from the name).",
         ),
     ] = None,
+    on: Annotated[
+        str | None,
+        typer.Option(
+            "--on",
+            help="Run the members on a Ray cluster: ray (this machine's cluster or "
+            "RAY_ADDRESS) or ray://HOST:PORT (the head's address); needs gitml[ray].",
+        ),
+    ] = None,
+    retries: Annotated[
+        int,
+        typer.Option(
+            "--retries",
+            help="Start a member again (a new run) when its worker or node died; "
+            "the lost attempt is recorded interrupted.",
+        ),
+    ] = 0,
+    search: Annotated[
+        str | None,
+        typer.Option(
+            "--search",
+            help="Search instead of a grid: random or optuna; -S gives the space, e.g. "
+            "-S lr=loguniform(1e-4,1e-1) -S depth=int(2,8) -S opt=adam,sgd.",
+        ),
+    ] = None,
+    trials: Annotated[
+        int, typer.Option("--trials", help="How many trials a search runs (each a run).")
+    ] = 10,
+    objective: Annotated[
+        str | None,
+        typer.Option(
+            "--objective", help="The metric a search optimises, e.g. metrics.acc (optuna needs it)."
+        ),
+    ] = None,
+    direction: Annotated[
+        str | None,
+        typer.Option(
+            "--direction",
+            help="max or min the objective (default: guessed from its name, loss-like is min).",
+        ),
+    ] = None,
+    sampler: Annotated[
+        str,
+        typer.Option("--sampler", help="Optuna's sampler: tpe (default), random, cmaes or qmc."),
+    ] = "tpe",
+    pruner: Annotated[
+        str,
+        typer.Option(
+            "--pruner",
+            help="Optuna's pruner, fed the objective's step metrics: median (default), "
+            "hyperband or none.",
+        ),
+    ] = "median",
+    seed: Annotated[
+        int | None, typer.Option("--seed", help="Seed of a search's sampler (reproducible).")
+    ] = None,
+    cpus: Annotated[
+        float, typer.Option("--cpus", help="CPUs each member needs on a cluster (default 1).")
+    ] = 1.0,
+    gpus: Annotated[
+        float, typer.Option("--gpus", help="GPUs each member needs on a cluster (default 0).")
+    ] = 0.0,
 ) -> None:
     """Run a command in the working tree and record it as a run (code, params, metrics, env)."""
 

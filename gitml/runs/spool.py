@@ -213,12 +213,30 @@ def _number(text: str) -> float | int:
 
 def read_spool(path: str) -> SpoolData:
     """Parse a spool file (missing file: nothing reported); malformed lines are skipped."""
-    data = SpoolData()
     try:
         with open(path, "rb") as fh:
             raw = fh.read()
     except FileNotFoundError:
-        return data
+        return SpoolData()
+    return parse_spool(raw)
+
+
+def read_spool_from(path: str, offset: int) -> tuple[SpoolData, int]:
+    """What the whole lines written after ``offset`` report, and the offset after them
+    (a command still running may be half-way through a line)."""
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(offset)
+            raw = fh.read()
+    except FileNotFoundError:
+        return SpoolData(), offset
+    end = raw.rfind(b"\n") + 1
+    return parse_spool(raw[:end]), offset + end
+
+
+def parse_spool(raw: bytes) -> SpoolData:
+    """The records of spool lines; malformed lines are skipped."""
+    data = SpoolData()
     metrics = data.metrics
     append = metrics.append
     for line in raw.decode("utf-8", "replace").split("\n"):

@@ -29,6 +29,7 @@ from gitml.runs.execute import (
     checkpoint,
     execute_member,
 )
+from gitml.runs.live import Watch
 from gitml.runs.supervise import Interrupted, Supervisor
 from gitml.storage.worktree import Checkpoint, add_worktree, remove_worktree
 
@@ -45,6 +46,7 @@ class SweepOutcome:
     best_metric: str | None = None
     best_goal: str = "max"
     interrupted: bool = False
+    parent: dict[str, Any] | None = None  # a search's parent run (its study)
 
     @property
     def exit_code(self) -> int:
@@ -87,9 +89,16 @@ def pick_best(
     return max(scored, key=lambda r: sign * float(r["metrics"][metric]))
 
 
-def _in_worktree(
-    ws: Workspace, sup: Supervisor, request: RunRequest, member: Member, base: Checkpoint
+def in_worktree(
+    ws: Workspace,
+    sup: Supervisor,
+    request: RunRequest,
+    member: Member,
+    base: Checkpoint,
+    *,
+    watch: Watch | None = None,
 ) -> RunOutcome:
+    """Run ``member`` in a temporary worktree of ``base`` (removed afterwards) and record it."""
     holder = Path(tempfile.mkdtemp(prefix="gitml-sweep-"))
     # A unique folder name gives each worktree its own .git/worktrees/<name>; adding is
     # serialised because git picks those names without a lock.
@@ -101,7 +110,7 @@ def _in_worktree(
 
         prepare_worktree(wt_repo.workdir)
         wt = Workspace(wt_repo, ws.settings, path / ws.rel_cwd, ws.params_files)
-        return execute_member(wt, sup, request, replace(member, code_base=base))
+        return execute_member(wt, sup, request, replace(member, code_base=base), watch=watch)
     finally:
         with _WORKTREE_LOCK:
             remove_worktree(ws.repo, path)
@@ -200,7 +209,7 @@ def run_sweep(
         calls = [partial(execute_member, ws, sup, request, m) for m in members]
     else:
         base = checkpoint(ws, sweep_id)
-        calls = [partial(_in_worktree, ws, sup, request, m, base) for m in members]
+        calls = [partial(in_worktree, ws, sup, request, m, base) for m in members]
     results, errors = gather(
         calls, [m.name for m in members], jobs=request.jobs, sup=sup, on_done=on_member
     )
