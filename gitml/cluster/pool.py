@@ -50,7 +50,7 @@ class _Running:
     job: Job
     begun: Performed | None = None
     events: list[MetricEvent] = field(default_factory=list)
-    missing: str | None = None
+    missing: tuple[str, str] | None = None  # (module, node) the command lacked there
 
 
 class SweepPlanner:
@@ -95,7 +95,7 @@ class SweepPlanner:
             request=self.request,
             commit=self.base.checkpoint,
             cwd=self.ws.rel_cwd,
-            params_files=self.ws.params_files,
+            params_files=self.request.params_files,
             files=self.files,
             outside=self.outside,
             control=self.control,
@@ -171,6 +171,10 @@ class RayPool:
             return self._lost(state, "its task was cancelled")
         except ray.exceptions.RayTaskError as exc:
             return Finished(state.job, error=f"failed on the cluster: {_cause(exc)}")
+        except ray.exceptions.NodeDiedError:
+            return self._lost(state, "its Ray node died")
+        except ray.exceptions.WorkerCrashedError:
+            return self._lost(state, "its Ray worker died")
         except ray.exceptions.RayError as exc:
             return self._lost(state, _cause(exc))
         kind = message[0]
@@ -183,7 +187,8 @@ class RayPool:
             if watch is not None and watch.metrics(events):
                 self.control.stop.remote(state.job.member.run_id)
         elif kind == "missing":
-            state.missing = message[1] if self._local_import(message[1]) else None
+            if self._local_import(message[1]):
+                state.missing = (message[1], message[2])
         elif kind == "error":
             return Finished(state.job, error=str(message[1]))
         elif kind == "done":
@@ -192,12 +197,11 @@ class RayPool:
 
     def _done(self, state: _Running, performed: Performed, objects: dict[str, bytes]) -> Finished:
         if state.missing is not None:
-            host = performed.facts.host
+            module, node = state.missing
             return Finished(
                 state.job,
-                error=f"Ray node {host} cannot import '{state.missing}', which the command "
-                "needs and this machine's Python has; install it on every node "
-                "(the member was not recorded)",
+                error=f"Ray node {node} cannot import '{module}', which the command needs and "
+                "this machine's Python has; install it on every node (nothing was recorded)",
                 fatal=True,
             )
         store_objects(self.ws, objects)

@@ -11,7 +11,7 @@ and yields ``done`` with the facts and the output objects. The driver writes the
 It never writes a record or touches a gitml ref itself.
 
 Messages: ``("begun", Performed)``, ``("metrics", [(name, step, value), ...])``,
-``("missing", module)`` (the command could not import it), ``("done", Performed,
+``("missing", module, node)`` (the command could not import it), ``("done", Performed,
 {digest: bytes})`` and ``("error", text)`` (nothing ran, or it cannot be recorded).
 """
 
@@ -48,7 +48,7 @@ class Task:
     request: RunRequest
     commit: str  # the checkpoint to check out
     cwd: str  # where the command runs, relative to the work tree
-    params_files: tuple[str, ...]
+    params_files: tuple[str, ...]  # extra params files (``--params-file``)
     files: Mapping[str, str]  # input files to put back: path -> content digest
     outside: tuple[str, ...] = ()  # inputs outside the repository: must be on the node
     control: Any = None  # the Control actor, asked whether to stop
@@ -185,14 +185,14 @@ def _should_stop(task: Task, run_id: str) -> bool:
 
 def _perform(task: Task, root: Path, relay: Relay, box: dict[str, Any]) -> None:
     """Run the member (a thread of the task); leaves ``performed`` or ``error`` in ``box``."""
-    from gitml.config import load_settings
-    from gitml.runs.execute import Workspace, perform_member
+    from gitml.runs.execute import open_workspace, perform_member
     from gitml.runs.supervise import Supervisor
     from gitml.storage.repo import open_repo
 
     try:
-        repo = open_repo(root)
-        ws = Workspace(repo, load_settings(root), root / task.cwd, task.params_files)
+        cwd = root / task.cwd
+        cwd.mkdir(parents=True, exist_ok=True)
+        ws = open_workspace(open_repo(root), cwd, task.params_files)
         sup = Supervisor(interactive=False, stderr_tail=STDERR_TAIL, die_with_parent=True)
         box["performed"] = perform_member(ws, sup, task.request, task.member, watch=relay)
         box["stderr"] = "".join(sup.stderr_tails)
@@ -251,7 +251,7 @@ def run_member(shipment: Shipment, task: Task) -> Iterator[tuple[Any, ...]]:
         performed: Performed = box["performed"]
         module = missing_module(str(box.get("stderr", "")))
         if module is not None and performed.facts.exit_code != 0:
-            yield ("missing", module)
+            yield ("missing", module, _host())
         objects, problems = output_objects(
             performed, node.commondir / "gitml" / "cache", shipment.remote
         )
@@ -264,6 +264,12 @@ def run_member(shipment: Shipment, task: Task) -> Iterator[tuple[Any, ...]]:
 
 
 def _host() -> str:
-    import platform
+    """This node's address in the cluster."""
+    from gitml.cluster.connect import import_ray
 
-    return platform.node()
+    ray = import_ray()
+    context = ray.get_runtime_context()
+    for node in ray.nodes():
+        if node.get("NodeID") == context.get_node_id():
+            return str(node.get("NodeManagerAddress"))
+    return context.get_node_id()[:12]

@@ -140,10 +140,14 @@ def run_planned(
     here_in_order = request.on is None and request.jobs == 1
     pool = make_pool(ws, sup, request, None if here_in_order else base)
     try:
-        result = drive(pool, plan, sup, retries=request.retries, on_member=on_member)
+        report = None if single else on_member
+        result = drive(pool, plan, sup, retries=request.retries, on_member=report)
     finally:
         pool.close()
     if single:
+        for _index, lost in result.outcomes[:-1]:  # attempts lost with their node
+            if on_member is not None:
+                on_member(lost)
         return single_outcome(result)
     runs = [o.doc for _, o in sorted(result.outcomes, key=lambda pair: pair[0])]
     parent = None
