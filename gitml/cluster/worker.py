@@ -272,4 +272,4 @@ def _host() -> str:
     for node in ray.nodes():
         if node.get("NodeID") == context.get_node_id():
             return str(node.get("NodeManagerAddress"))
-    return context.get_node_id()[:12]
+    return str(context.get_node_id())[:12]
