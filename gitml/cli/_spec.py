@@ -512,6 +512,65 @@ COMMANDS: dict[tuple[str, ...], Command] = {
         ),
         interspersed=True,
     ),
+    ('queue', 'add'): Command(
+        body='gitml.cli._queue_cmds:add',
+        params=(
+            Param(dest='command', kind='tail', opts=(), default=None, required=False, positional=True),
+            Param(dest='name', kind='text', opts=('--name', '-n'), default=None, required=False, positional=False),
+            Param(dest='message', kind='text', opts=('--message', '-m'), default=None, required=False, positional=False),
+            Param(dest='tag', kind='multi', opts=('--tag', '-t'), default=None, required=False, positional=False),
+            Param(dest='set_param', kind='multi', opts=('--set-param', '-S'), default=None, required=False, positional=False),
+            Param(dest='param', kind='multi', opts=('--param', '-P'), default=None, required=False, positional=False),
+            Param(dest='metrics', kind='multi', opts=('--metrics', '-M'), default=None, required=False, positional=False),
+            Param(dest='params_file', kind='multi', opts=('--params-file',), default=None, required=False, positional=False),
+            Param(dest='input_', kind='multi', opts=('--input', '-i'), default=None, required=False, positional=False),
+            Param(dest='output', kind='multi', opts=('--output', '-o'), default=None, required=False, positional=False),
+            Param(dest='jobs', kind='int', opts=('--jobs', '-j'), default=1, required=False, positional=False),
+            Param(dest='best', kind='text', opts=('--best',), default=None, required=False, positional=False),
+            Param(dest='retries', kind='int', opts=('--retries',), default=0, required=False, positional=False),
+            Param(dest='search', kind='text', opts=('--search',), default=None, required=False, positional=False),
+            Param(dest='trials', kind='int', opts=('--trials',), default=10, required=False, positional=False),
+            Param(dest='objective', kind='text', opts=('--objective',), default=None, required=False, positional=False),
+            Param(dest='direction', kind='text', opts=('--direction',), default=None, required=False, positional=False),
+            Param(dest='sampler', kind='text', opts=('--sampler',), default='tpe', required=False, positional=False),
+            Param(dest='pruner', kind='text', opts=('--pruner',), default='median', required=False, positional=False),
+            Param(dest='seed', kind='int', opts=('--seed',), default=None, required=False, positional=False),
+            Param(dest='cpus', kind='float', opts=('--cpus',), default=1.0, required=False, positional=False),
+            Param(dest='gpus', kind='float', opts=('--gpus',), default=0.0, required=False, positional=False),
+        ),
+        interspersed=False,
+    ),
+    ('queue', 'start'): Command(
+        body='gitml.cli._queue_cmds:start',
+        params=(
+            Param(dest='workers', kind='int', opts=('--workers', '-w'), default=1, required=False, positional=False),
+            Param(dest='on', kind='text', opts=('--on',), default=None, required=False, positional=False),
+        ),
+        interspersed=True,
+    ),
+    ('queue', 'status'): Command(
+        body='gitml.cli._queue_cmds:status',
+        params=(
+            Param(dest='json', kind='flag', opts=('--json',), default=False, required=False, positional=False),
+        ),
+        interspersed=True,
+    ),
+    ('queue', 'logs'): Command(
+        body='gitml.cli._queue_cmds:logs',
+        params=(
+            Param(dest='entry', kind='arg', opts=(), default=None, required=True, positional=True),
+            Param(dest='follow', kind='flag', opts=('--follow', '-f'), default=False, required=False, positional=False),
+        ),
+        interspersed=True,
+    ),
+    ('queue', 'cancel'): Command(
+        body='gitml.cli._queue_cmds:cancel',
+        params=(
+            Param(dest='entries', kind='args', opts=(), default=None, required=False, positional=True),
+            Param(dest='all_', kind='flag', opts=('--all', '-a'), default=False, required=False, positional=False),
+        ),
+        interspersed=True,
+    ),
 }
 
 GROUPS: frozenset[tuple[str, ...]] = frozenset(
@@ -521,11 +580,12 @@ GROUPS: frozenset[tuple[str, ...]] = frozenset(
         ('data', 'remote'),
         ('model',),
         ('registry',),
+        ('queue',),
     }
 )
 
 HELP: dict[tuple[str, ...], str] = {
-    (): "Usage: git ml [OPTIONS] COMMAND [ARGS]...\n\n  gitml: experiment tracking, data versioning, a reviewed model registry and\n  monitoring, stored in your git repository.\n\nOptions:\n  --version   Print gitml's version and exit.\n  -h, --help  Show this message and exit.\n\nCommands:\n  init      Set this repository up for gitml (idempotent).\n  validate  Check gitml's tracked files (.gitml/*.toml) against their...\n  run       Run a command in the working tree and record it as a run...\n  ls        List runs as a table, newest first (or as a JSON array with...\n  show      Show everything about one run, with a summary of each...\n  compare   Compare runs side by side: params that differ, metrics with...\n  relink    Attach runs of rebased, cherry-picked or squash-merged...\n  rerun     Rerun a recorded run from its code checkpoint, input data and...\n  demo      Build a throwaway repository and walk through what gitml...\n  pull      Fetch gitml records from REMOTE and merge them into the local...\n  push      Push local gitml records to REMOTE (fast-forward, atomic;...\n  sync      Pull, then push: afterwards REMOTE and this clone hold the...\n  fetch     Fetch gitml records into refs/remotes/REMOTE/gitml/* without...\n  promote   Assign VERSION of model NAME to STAGE in .gitml/stages.toml...\n  demote    Remove VERSION of model NAME from STAGE in .gitml/stages.toml.\n  archive   Take VERSION of model NAME out of every stage and into the...\n  monitor   Compare serving data with the training profile; exit 2 on an...\n  scan      Pre-promotion checks of a model callable; exit 2 on an alert.\n  check     Check gitml files, records, large files and promotions...\n  repro     Run the stale stages of dvc.yaml in order; restore cached...\n  status    Which pipeline stages are stale and why (changed dependency,...\n  dag       Print the pipeline's stage graph (text, Mermaid or Graphviz...\n  lineage   Walk the lineage graph: runs linked by the digests they read...\n  ui        Serve a local, read-only web app over this repository's runs,...\n  report    Write one self-contained HTML report (charts included, opens...\n  data      Version data files and folders next to your code (add,...\n  model     Registered model versions: register, list, show, history, get...\n  registry  The applied stage-event log on refs/gitml/registry (CI side).\n",
+    (): "Usage: git ml [OPTIONS] COMMAND [ARGS]...\n\n  gitml: experiment tracking, data versioning, a reviewed model registry and\n  monitoring, stored in your git repository.\n\nOptions:\n  --version   Print gitml's version and exit.\n  -h, --help  Show this message and exit.\n\nCommands:\n  init      Set this repository up for gitml (idempotent).\n  validate  Check gitml's tracked files (.gitml/*.toml) against their...\n  run       Run a command in the working tree and record it as a run...\n  ls        List runs as a table, newest first (or as a JSON array with...\n  show      Show everything about one run, with a summary of each...\n  compare   Compare runs side by side: params that differ, metrics with...\n  relink    Attach runs of rebased, cherry-picked or squash-merged...\n  rerun     Rerun a recorded run from its code checkpoint, input data and...\n  demo      Build a throwaway repository and walk through what gitml...\n  pull      Fetch gitml records from REMOTE and merge them into the local...\n  push      Push local gitml records to REMOTE (fast-forward, atomic;...\n  sync      Pull, then push: afterwards REMOTE and this clone hold the...\n  fetch     Fetch gitml records into refs/remotes/REMOTE/gitml/* without...\n  promote   Assign VERSION of model NAME to STAGE in .gitml/stages.toml...\n  demote    Remove VERSION of model NAME from STAGE in .gitml/stages.toml.\n  archive   Take VERSION of model NAME out of every stage and into the...\n  monitor   Compare serving data with the training profile; exit 2 on an...\n  scan      Pre-promotion checks of a model callable; exit 2 on an alert.\n  check     Check gitml files, records, large files and promotions...\n  repro     Run the stale stages of dvc.yaml in order; restore cached...\n  status    Which pipeline stages are stale and why (changed dependency,...\n  dag       Print the pipeline's stage graph (text, Mermaid or Graphviz...\n  lineage   Walk the lineage graph: runs linked by the digests they read...\n  ui        Serve a local, read-only web app over this repository's runs,...\n  report    Write one self-contained HTML report (charts included, opens...\n  data      Version data files and folders next to your code (add,...\n  model     Registered model versions: register, list, show, history, get...\n  registry  The applied stage-event log on refs/gitml/registry (CI side).\n  queue     A run queue: add runs now, run them later with `git ml queue...\n",
     ('init',): 'Usage: git ml init [OPTIONS]\n\n  Set this repository up for gitml (idempotent).\n\nOptions:\n  --hooks     Install git hook shims (chains existing hooks).\n  --json      Print machine-readable JSON on stdout.\n  -h, --help  Show this message and exit.\n',
     ('hook',): 'Usage: git ml hook [OPTIONS] {name} [args]...\n\n  Entry point of the installed git hook shims (not for direct use).\n\nArguments:\n  name     The git hook being run (pre-commit, pre-push, post-rewrite).\n           [required]\n  args...  Arguments git passed to the hook.\n\nOptions:\n  -h, --help  Show this message and exit.\n',
     ('validate',): "Usage: git ml validate [OPTIONS] [files]...\n\n  Check gitml's tracked files (.gitml/*.toml) against their JSON Schemas.\n\nArguments:\n  files...  Files to check (default: every gitml file under .gitml/).\n\nOptions:\n  --json      Print machine-readable JSON on stdout.\n  -h, --help  Show this message and exit.\n",
@@ -578,4 +638,10 @@ HELP: dict[tuple[str, ...], str] = {
     ('registry',): "Usage: git ml registry [OPTIONS] COMMAND [ARGS]...\n\n  The applied stage-event log on refs/gitml/registry (CI side).\n\nOptions:\n  -h, --help  Show this message and exit.\n\nCommands:\n  apply   Record every change of .gitml/stages.toml on the default branch...\n  verify  Check that the applied log matches the default branch's...\n",
     ('registry', 'apply'): 'Usage: git ml registry apply [OPTIONS]\n\n  Record every change of .gitml/stages.toml on the default branch as stage\n  events.\n\nOptions:\n  --push <str>  Pull gitml records from this git remote first and push them\n                afterwards.\n  --json        Print machine-readable JSON on stdout.\n  -h, --help    Show this message and exit.\n',
     ('registry', 'verify'): "Usage: git ml registry verify [OPTIONS]\n\n  Check that the applied log matches the default branch's .gitml/stages.toml\n  history.\n\nOptions:\n  --rev <str>  Verify against this commit instead of the default branch.\n  --json       Print machine-readable JSON on stdout.\n  -h, --help   Show this message and exit.\n",
+    ('queue',): 'Usage: git ml queue [OPTIONS] COMMAND [ARGS]...\n\n  A run queue: add runs now, run them later with `git ml queue start` (here or\n  on Ray).\n\nOptions:\n  -h, --help  Show this message and exit.\n\nCommands:\n  add     Queue a run (the options of git ml run); the code is pinned as...\n  start   Run queued runs until none is left (each from the code it pinned).\n  status  List queued runs: queued, running, done, failed or cancelled,...\n  logs    Print what a queued run printed (kept in the clone that ran it).\n  cancel  Cancel queued runs; a running one is stopped (recorded...\n',
+    ('queue', 'add'): "Usage: git ml queue add [OPTIONS] [command]...\n\n  Queue a run (the options of git ml run); the code is pinned as it is now.\n\nArguments:\n  command...  The command to run, after `--` (e.g. -- python train.py).\n\nOptions:\n  -n, --name <str>       A name for the run (default: adjective-noun).\n  -m, --message <str>    A note about why you ran it.\n  -t, --tag <str>        A tag KEY=VALUE (repeatable).\n  -S, --set-param <str>  Override a param in its params file for this run:\n                         [FILE:]KEY=VALUE; VALUE1,VALUE2,... runs a sweep over\n                         the grid (repeatable).\n  -P, --param <str>      Record an ad-hoc param KEY=VALUE (repeatable).\n  -M, --metrics <str>    A metrics file the command writes\n                         (JSON/YAML/TOML/CSV).\n  --params-file <str>    An extra params file to read (repeatable).\n  -i, --input <str>      An input file or folder to record the digest of.\n  -o, --output <str>     An output file or folder to record the digest of.\n  -j, --jobs <int>       Sweep members to run at once, each in a temporary\n                         worktree.  [default: 1]\n  --best <str>           Metric that picks a sweep's best run: NAME, max:NAME\n                         or min:NAME (default: guessed from the name).\n  --retries <int>        Start a member again (a new run) when its worker or\n                         node died; the lost attempt is recorded interrupted.\n                         [default: 0]\n  --search <str>         Search instead of a grid: random or optuna; -S gives\n                         the space, e.g. -S lr=loguniform(1e-4,1e-1) -S\n                         depth=int(2,8) -S opt=adam,sgd.\n  --trials <int>         How many trials a search runs (each a run).\n                         [default: 10]\n  --objective <str>      The metric a search optimises, e.g. metrics.acc\n                         (optuna needs it).\n  --direction <str>      max or min the objective (default: guessed from its\n                         name, loss-like is min).\n  --sampler <str>        Optuna's sampler: tpe (default), random, cmaes or\n                         qmc.  [default: tpe]\n  --pruner <str>         Optuna's pruner, fed the objective's step metrics:\n                         median (default), hyperband or none.  [default:\n                         median]\n  --seed <int>           Seed of a search's sampler (reproducible).\n  --cpus <float>         CPUs each member needs on a cluster (default 1).\n                         [default: 1.0]\n  --gpus <float>         GPUs each member needs on a cluster (default 0).\n                         [default: 0.0]\n  -h, --help             Show this message and exit.\n",
+    ('queue', 'start'): "Usage: git ml queue start [OPTIONS]\n\n  Run queued runs until none is left (each from the code it pinned).\n\nOptions:\n  -w, --workers <int>  Queued runs to run at once (default 1).  [default: 1]\n  --on <str>           Run the members on a Ray cluster: ray (this machine's\n                       cluster or RAY_ADDRESS) or ray://HOST:PORT (the head's\n                       address); needs gitml[ray].\n  -h, --help           Show this message and exit.\n",
+    ('queue', 'status'): 'Usage: git ml queue status [OPTIONS]\n\n  List queued runs: queued, running, done, failed or cancelled, with their\n  runs.\n\nOptions:\n  --json      Print machine-readable JSON on stdout.\n  -h, --help  Show this message and exit.\n',
+    ('queue', 'logs'): 'Usage: git ml queue logs [OPTIONS] {ENTRY}\n\n  Print what a queued run printed (kept in the clone that ran it).\n\nArguments:\n  ENTRY  A queued run (id, prefix or name) or a run it recorded.  [required]\n\nOptions:\n  -f, --follow  Keep printing until the run has ended.\n  -h, --help    Show this message and exit.\n',
+    ('queue', 'cancel'): 'Usage: git ml queue cancel [OPTIONS] [ENTRY...]\n\n  Cancel queued runs; a running one is stopped (recorded interrupted).\n\nArguments:\n  ENTRY...  Queued run ids, unique id prefixes or names.\n\nOptions:\n  -a, --all   Cancel every queued and running entry.\n  -h, --help  Show this message and exit.\n',
 }

@@ -35,13 +35,7 @@ from gitml.rerun.unrecorded import note, restore_unrecorded, unrecorded_datasets
 from gitml.rerun.verdict import Judgement, Tolerances, judge, tolerances
 from gitml.runs.params import Override, expand_grid
 from gitml.storage.repo import GitRepo
-from gitml.storage.worktree import (
-    Checkpoint,
-    DiffStat,
-    Skipped,
-    add_worktree,
-    remove_worktree,
-)
+from gitml.storage.worktree import Checkpoint, add_worktree, remove_worktree
 
 NAME_SUFFIX = "-rerun"
 _SIGNALS = (signal.SIGTERM, signal.SIGHUP)
@@ -114,22 +108,11 @@ def rerun_name(doc: Mapping[str, Any]) -> str:
 
 def code_of(repo: GitRepo, doc: Mapping[str, Any]) -> Checkpoint | None:
     """The original run's code facts, for the rerun's record (None if its HEAD is absent)."""
-    code = doc["code"]
-    if not repo.has_commit(str(code["commit"])):
+    from gitml.runs.code import checkpoint_of
+
+    if not repo.has_commit(str(doc["code"]["commit"])):
         return None
-    stat = code.get("diffstat") or {}
-    return Checkpoint(
-        commit=str(code["commit"]),
-        checkpoint=str(code["checkpoint"]),
-        branch=code.get("branch"),
-        dirty=bool(code.get("dirty")),
-        untracked=tuple(code.get("untracked") or ()),
-        modified=tuple(code.get("modified") or ()),
-        skipped=tuple(Skipped(s["path"], s["reason"]) for s in code.get("skipped") or ()),
-        diffstat=DiffStat(
-            stat.get("files", 0), stat.get("insertions", 0), stat.get("deletions", 0)
-        ),
-    )
+    return checkpoint_of(doc["code"])
 
 
 def missing_files(doc: Mapping[str, Any], restored: Sequence[str] = ()) -> list[str]:

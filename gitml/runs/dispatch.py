@@ -93,12 +93,12 @@ def objective_of(request: RunRequest) -> tuple[str | None, str]:
     return name, options.direction or goal
 
 
-def make_pool(ws: Workspace, sup: Supervisor, request: RunRequest, base: Checkpoint | None) -> Pool:
+def make_pool(ws: Workspace, sup: Supervisor, request: RunRequest, base: Checkpoint) -> Pool:
+    """Members here (in the work tree one by one, or ``--jobs`` worktrees) or on a cluster."""
     if request.on is None:
         return LocalPool(ws, sup, request, jobs=request.jobs, base=base)
     from gitml.cluster.pool import RayPool
 
-    assert base is not None
     return RayPool(ws, request, base)
 
 
@@ -116,8 +116,10 @@ def run_planned(
     request: RunRequest,
     *,
     on_member: Callable[[RunOutcome], None] | None = None,
+    base: Checkpoint | None = None,
 ) -> RunOutcome | SweepOutcome:
-    """Run a sweep, a search or one run on a pool (see the module doc)."""
+    """Run a sweep, a search or one run on a pool (see the module doc); ``base``: the code
+    to run (default: the work tree as it is now)."""
     _check_cluster(request)
     sweep = ids.new_id()
     name = request.name or ids.new_name()
@@ -136,9 +138,8 @@ def run_planned(
             members = [Member(grid[0], name)]
         plan = GridPlan(members)
     started = now()
-    base = checkpoint(ws, sweep)
-    here_in_order = request.on is None and request.jobs == 1
-    pool = make_pool(ws, sup, request, None if here_in_order else base)
+    base = base or checkpoint(ws, sweep)
+    pool = make_pool(ws, sup, request, base)
     try:
         report = None if single else on_member
         result = drive(pool, plan, sup, retries=request.retries, on_member=report)

@@ -148,8 +148,8 @@ def drive(
 
 
 class LocalPool:
-    """Members on threads of this process: in the work tree (one at a time) or each in a
-    temporary worktree of ``base``."""
+    """Members on threads of this process, all with the code of ``base``: one at a time in
+    the work tree (``jobs`` 1), or each in a temporary worktree of ``base``."""
 
     def __init__(
         self,
@@ -158,13 +158,13 @@ class LocalPool:
         request: RunRequest,
         *,
         jobs: int,
-        base: Checkpoint | None,
+        base: Checkpoint,
     ) -> None:
         self.ws = ws
         self.sup = sup
         self.request = request
         self.base = base
-        self._slots = jobs if base is not None else 1
+        self._slots = jobs
         self._threads = ThreadPoolExecutor(self._slots, thread_name_prefix="gitml-member")
         self._finished: queue.Queue[Finished] = queue.Queue()
 
@@ -173,8 +173,9 @@ class LocalPool:
         return self._slots
 
     def _run(self, job: Job) -> RunOutcome:
-        if self.base is None:
-            return execute_member(self.ws, self.sup, self.request, job.member, watch=job.watch)
+        if self._slots == 1:
+            member = replace(job.member, code_base=job.member.code_base or self.base)
+            return execute_member(self.ws, self.sup, self.request, member, watch=job.watch)
         from gitml.runs.sweep import in_worktree
 
         return in_worktree(self.ws, self.sup, self.request, job.member, self.base, watch=job.watch)

@@ -59,10 +59,11 @@ class Supervisor:
         *,
         interactive: bool | None = None,
         stdout: int | None = None,
+        stderr: int | None = None,
         stderr_tail: int = 0,
         die_with_parent: bool = False,
     ) -> None:
-        """``stdout``: a file descriptor for the commands' output (default: inherited).
+        """``stdout``, ``stderr``: file descriptors for the commands' output (default: inherited).
 
         ``stderr_tail``: keep that many last bytes of each command's stderr (still passed
         on to gitml's) in ``stderr_tails`` once it has ended. ``die_with_parent``: a command whose gitml dies
@@ -70,6 +71,7 @@ class Supervisor:
         """
         self.interactive = is_interactive() if interactive is None else interactive
         self.stdout = stdout
+        self.stderr = stderr
         self.stderr_tail = stderr_tail
         self.die_with_parent = die_with_parent
         self.received: list[int] = []
@@ -100,6 +102,11 @@ class Supervisor:
     @property
     def interrupted(self) -> bool:
         return bool(self.received)
+
+    def deliver(self, signum: int) -> None:
+        """Act on ``signum`` as if it had been sent to gitml (from any thread)."""
+        self.received.append(signum)
+        self._sync_all()
 
     def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
         # Runs in the main thread at any bytecode boundary, possibly while that thread
@@ -138,7 +145,7 @@ class Supervisor:
                 cwd=cwd,
                 env=dict(env),
                 stdout=self.stdout,
-                stderr=subprocess.PIPE if self.stderr_tail else None,
+                stderr=subprocess.PIPE if self.stderr_tail else self.stderr,
                 process_group=None if self.interactive else 0,
             )
         except FileNotFoundError:
