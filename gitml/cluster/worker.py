@@ -151,9 +151,12 @@ def output_objects(
     problems: list[str] = []
     pushed = False
     if remote is not None:
-        report = push(cache, _open(remote), digests)
-        pushed = not report.failed and not report.missing
-        if not pushed:
+        try:
+            report = push(cache, _open(remote), digests)
+            pushed = not report.failed and not report.missing
+        except GitmlError as exc:
+            problems.append(f"outputs not pushed to the data remote: {exc}")
+        if not pushed and not problems:
             problems.append(f"outputs not pushed to the data remote {remote.url}")
     objects: dict[str, bytes] = {}
     total = 0
@@ -252,9 +255,12 @@ def run_member(shipment: Shipment, task: Task) -> Iterator[tuple[Any, ...]]:
         module = missing_module(str(box.get("stderr", "")))
         if module is not None and performed.facts.exit_code != 0:
             yield ("missing", module, _host())
-        objects, problems = output_objects(
-            performed, node.commondir / "gitml" / "cache", shipment.remote
-        )
+        try:
+            objects, problems = output_objects(
+                performed, node.commondir / "gitml" / "cache", shipment.remote
+            )
+        except GitmlError as exc:  # the run happened: it is recorded, without its outputs
+            objects, problems = {}, [f"outputs not sent from node {_host()}: {exc}"]
         if problems:
             performed = replace(performed, problems=(*performed.problems, *problems))
         yield ("done", performed, objects)

@@ -14,6 +14,7 @@ import os
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -70,11 +71,10 @@ class RayCluster:
         if path_prefix:
             env["PATH"] = path_prefix
         handle = log.open("wb")
+        command = [str(self.ray_bin), "start", "--block", f"--node-ip-address={ip}"]
+        command += [f"--temp-dir={folder / 'r'}", "--disable-usage-stats", *args]
         proc = subprocess.Popen(
-            [
-                str(self.ray_bin), "start", "--block", f"--node-ip-address={ip}",
-                f"--temp-dir={folder / 'ray'}", "--disable-usage-stats", *args,
-            ],  # fmt: skip
+            command,
             stdout=handle,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
@@ -95,7 +95,7 @@ class RayCluster:
     def start_head(self, cpus: int) -> None:
         self.port = free_port(HEAD_IP)
         self._start(
-            "head",
+            "h",
             HEAD_IP,
             ["--head", f"--port={self.port}", f"--num-cpus={cpus}", "--include-dashboard=false"],
         )
@@ -103,13 +103,13 @@ class RayCluster:
     def add_worker(self, cpus: int, *, path: str = "") -> Node:
         ip = f"127.0.0.{len(self.nodes) + 2}"
         return self._start(
-            f"worker{len(self.nodes)}",
+            f"w{len(self.nodes)}",
             ip,
             [f"--address={self.address}", f"--num-cpus={cpus}"],
             path_prefix=path,
         )
 
-    def stop_node(self, node: Node, grace: float = 10.0) -> None:
+    def stop_node(self, node: Node, grace: float = 3.0) -> None:
         for sig in (signal.SIGTERM, signal.SIGKILL):
             try:
                 os.killpg(node.proc.pid, sig)
@@ -147,6 +147,11 @@ class RayCluster:
             except ProcessLookupError:
                 pass
         return left
+
+
+def short_root() -> Path:
+    """A folder with a short path: Ray's socket paths inside it must stay under 108 bytes."""
+    return Path(tempfile.mkdtemp(prefix="gr-", dir="/tmp"))
 
 
 def start_cluster(root: Path, ray_bin: Path, *, head_cpus: int, worker_cpus: int) -> RayCluster:
