@@ -30,6 +30,8 @@ from gitml.runs.execute import (
     execute_member,
 )
 from gitml.runs.live import Watch
+from gitml.runs.pool import LOST_TAG, RETRY_OF_TAG
+from gitml.runs.study import PRUNED_TAG
 from gitml.runs.supervise import Interrupted, Supervisor
 from gitml.storage.worktree import Checkpoint, add_worktree, remove_worktree
 
@@ -52,9 +54,20 @@ class SweepOutcome:
     def exit_code(self) -> int:
         if self.interrupted:
             return 130
-        if self.errors or any(r["status"] != "completed" for r in self.runs):
+        if self.errors or any(not _settled(r, self.runs) for r in self.runs):
             return 1
         return 0
+
+
+def _settled(run: Mapping[str, Any], runs: Sequence[Mapping[str, Any]]) -> bool:
+    """Whether a member ended as planned: completed, stopped by a search's pruner, or lost
+    with its node and run again."""
+    tags = run.get("tags") or {}
+    if run["status"] == "completed" or tags.get(PRUNED_TAG) == "true":
+        return True
+    return LOST_TAG in tags and any(
+        (r.get("tags") or {}).get(RETRY_OF_TAG) == run["id"] for r in runs
+    )
 
 
 def parse_best(text: str | None, runs: Sequence[Mapping[str, Any]]) -> tuple[str | None, str]:

@@ -4,7 +4,7 @@ The study lives in memory while the search runs (its record is the sweep's paren
 Trials use Optuna's ask-and-tell interface; the sampler is TPE by default (``constant_liar``
 so that trials running at once do not all explore the same point), and the pruner (median
 by default) reads the objective's step values as the member logs them, so a trial that
-falls behind is stopped and recorded ``interrupted`` with the tag ``optuna.state = PRUNED``.
+falls behind is stopped and recorded ``interrupted`` with the tag ``gitml.pruned``.
 Calls into the study are serialised: members report from several threads.
 """
 
