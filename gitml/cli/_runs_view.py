@@ -83,6 +83,10 @@ def code_lines(doc: Mapping[str, Any]) -> list[str]:
 
 
 def sweep_summary(outcome: SweepOutcome) -> list[str]:
+    if not outcome.runs and outcome.errors and not outcome.interrupted:
+        others = len(outcome.errors) - 1
+        also = f" ({others} other member{'s' * (others > 1)} failed too)" if others else ""
+        return [f"gitml: error: sweep {outcome.sweep}: {outcome.errors[0]}{also}"]
     lines = [f"gitml: sweep {outcome.sweep}: {len(outcome.runs)} runs recorded"]
     lines.extend(f"gitml: failed to record {e}" for e in outcome.errors)
     if outcome.interrupted:

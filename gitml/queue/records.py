@@ -196,9 +196,9 @@ def add_event(
     queue_collection(repo).write(build, f"queue {doc['kind']} {entry_id}")
 
 
-def claim(repo: GitRepo, entry_id: str, runner: str) -> bool:
-    """Claim a queued entry for this runner; False when someone else has it."""
-    doc = event_doc(entry_id, "claimed", worker=worker_of(runner))
+def claim(repo: GitRepo, entry_id: str, worker: Mapping[str, Any]) -> bool:
+    """Claim a queued entry for ``worker`` (``worker_of``); False when someone else has it."""
+    doc = event_doc(entry_id, "claimed", worker=dict(worker))
     try:
         add_event(repo, entry_id, doc, require_queued=True)
     except NotQueued:

@@ -210,7 +210,7 @@ class Runner:
     def _next(self) -> EntryState | None:
         """Claim the oldest queued entry; None when none is left."""
         for state in iter_states(self.repo):
-            if state.state == "queued" and claim(self.repo, state.id, self.id):
+            if state.state == "queued" and claim(self.repo, state.id, self._worker()):
                 return state
         return None
 

@@ -24,6 +24,7 @@ import json
 import math
 import os
 import sys
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -106,27 +107,47 @@ class SpoolWriter(Recorder):
         self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         self._lines: list[str] = []
         self._since = monotonic()
+        self._lock = threading.RLock()  # re-entered by the SIGTERM handler's flush
+        self._timer: threading.Timer | None = None
         atexit.register(self.flush)
-        # A forked worker starts with a copy of the buffer: those lines are the parent's.
-        os.register_at_fork(after_in_child=self._lines.clear)
+        os.register_at_fork(after_in_child=self._forked)
         _flush_on_sigterm(self)
         self._write(f"e\t{json.dumps(interpreter_report())}\n")
 
+    def _forked(self) -> None:
+        """A forked worker starts with a copy of the buffer: those lines are the parent's."""
+        self._lines.clear()
+        self._lock = threading.RLock()
+        self._timer = None
+
     def metric(self, name: str, value: Any, step: int | None = None) -> None:
         value, step = self.checked(name, value, step)
-        lines = self._lines
-        lines.append(f"m\t{name}\t{value!r}\t{step}\n")
-        if len(lines) >= FLUSH_LINES or monotonic() - self._since >= FLUSH_SECONDS:
-            self.flush()
+        with self._lock:
+            lines = self._lines
+            lines.append(f"m\t{name}\t{value!r}\t{step}\n")
+            if len(lines) >= FLUSH_LINES or monotonic() - self._since >= FLUSH_SECONDS:
+                self.flush()
+            elif self._timer is None:
+                # Lines logged before a long quiet stretch reach the spool within a
+                # quarter-second too (a watcher prunes on them; a lost run keeps them).
+                self._timer = threading.Timer(FLUSH_SECONDS, self._drain)
+                self._timer.daemon = True
+                self._timer.start()
 
     def flush(self) -> None:
         """Write the buffered metric lines (one ``write``: appends stay whole)."""
-        lines = self._lines
-        self._since = monotonic()
-        if lines:
-            text = "".join(lines)
-            lines.clear()
-            self._write(text)
+        with self._lock:
+            self._since = monotonic()
+            self._drain()
+
+    def _drain(self) -> None:
+        with self._lock:
+            self._timer = None
+            lines = self._lines
+            if lines:
+                text = "".join(lines)
+                lines.clear()
+                self._write(text)
 
     def _write(self, text: str) -> None:
         data = memoryview(text.encode())
@@ -177,7 +198,6 @@ def interpreter_report() -> dict[str, Any]:
 def _flush_on_sigterm(writer: SpoolWriter) -> None:
     """Flush before SIGTERM's default action (gitml forwards it to stop a run)."""
     import signal
-    import threading
 
     if threading.current_thread() is not threading.main_thread():
         return
