@@ -27,6 +27,7 @@ from gitml.rerun.replay import (
     Judge,
     RerunOptions,
     code_of,
+    judge_of,
     missing_files,
     rerun_name,
     what_if_assignment,
@@ -34,7 +35,6 @@ from gitml.rerun.replay import (
 from gitml.rerun.report import RerunResult, SetOutcome
 from gitml.rerun.select import Selection, check_checkpoint, check_command
 from gitml.rerun.unrecorded import unrecorded_datasets
-from gitml.rerun.verdict import tolerances
 from gitml.runs.execute import Member, RunRequest, identity
 from gitml.runs.pool import Job, drive
 from gitml.runs.supervise import Supervisor
@@ -83,13 +83,7 @@ def plan_rerun(
     checkpoint = check_checkpoint(repo, doc)
     command = check_command(doc)
     assignment = what_if_assignment(options.overrides)
-    settings = load_settings(repo.workdir)
-    judge = Judge(
-        repo,
-        doc,
-        tolerances(settings.tolerance, options.tolerances),
-        [o.text for o in options.overrides],
-    )
+    judge = judge_of(repo, doc, options)
     base = code_of(repo, doc) or Checkpoint(checkpoint, checkpoint, None, False)
     code = _what_if_code(repo, doc, base, assignment)
     inputs = {**unrecorded_datasets(repo, doc), **(doc.get("inputs") or {})}

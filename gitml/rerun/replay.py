@@ -238,13 +238,7 @@ def rerun_run(
     checkpoint = check_checkpoint(repo, doc)
     command = check_command(doc)
     what_if_assignment(options.overrides)
-    settings = load_settings(repo.workdir)
-    member_judge = Judge(
-        repo,
-        doc,
-        tolerances(settings.tolerance, options.tolerances),
-        [o.text for o in options.overrides],
-    )
+    member_judge = judge_of(repo, doc, options)
     code_base = code_of(repo, doc)
     path, holder = _place(options, doc, many)
     ran = False
@@ -360,4 +354,15 @@ def _plan(
         inputs=places,
         env=env_difference(repo, doc, current),
         what_if=tuple(o.text for o in options.overrides),
+    )
+
+
+def judge_of(repo: GitRepo, doc: dict[str, Any], options: RerunOptions) -> Judge:
+    """The judge of a rerun of ``doc``: the repository's tolerances, then ``--tolerance``."""
+    settings = load_settings(repo.workdir)
+    return Judge(
+        repo,
+        doc,
+        tolerances(settings.tolerance, options.tolerances),
+        [o.text for o in options.overrides],
     )

@@ -340,28 +340,28 @@ def perform_member(
             try:
                 interpreter = find_interpreter(request.command, cwd, env, repo.state_dir)
                 environment = capture_env(repo.state_dir, settings.env_allowlist, interpreter)
+                begun = RunFacts(
+                    id=run_id,
+                    name=member.name,
+                    status=Status.INTERRUPTED,
+                    started=started,
+                    ended=started,
+                    exit_code=exit_code_of(-signal.SIGKILL),
+                    command=redact_argv(request.command),
+                    cwd=ws.rel_cwd,
+                    user=user,
+                    host=platform.node(),
+                    code=code,
+                    env=environment.info,
+                    message=request.message,
+                    parent=member.parent,
+                    sweep=member.sweep,
+                    params={**file_params, **request.params},
+                    tags=dict(request.tags),
+                    inputs=inputs,
+                    declared=declared(request),
+                )
                 if watch is not None:
-                    begun = RunFacts(
-                        id=run_id,
-                        name=member.name,
-                        status=Status.INTERRUPTED,
-                        started=started,
-                        ended=started,
-                        exit_code=exit_code_of(-signal.SIGKILL),
-                        command=redact_argv(request.command),
-                        cwd=ws.rel_cwd,
-                        user=user,
-                        host=platform.node(),
-                        code=code,
-                        env=environment.info,
-                        message=request.message,
-                        parent=member.parent,
-                        sweep=member.sweep,
-                        params={**file_params, **request.params},
-                        tags=dict(request.tags),
-                        inputs=inputs,
-                        declared=declared(request),
-                    )
                     tail = follow(spool, watch, stop=lambda: sup.terminate(child))
                     watch.begun(Performed(begun, environment))
             finally:
@@ -389,28 +389,16 @@ def perform_member(
         problems += logged_problems
         if status is Status.COMPLETED:
             problems += unread_metrics_files(cwd, request.metrics_files, before)
-        facts = RunFacts(
-            id=run_id,
-            name=member.name,
+        facts = replace(
+            begun,
             status=status,
-            started=started,
             ended=ended,
             exit_code=exit_code_of(returncode),
-            command=redact_argv(request.command),
-            cwd=ws.rel_cwd,
-            user=user,
-            host=platform.node(),
-            code=code,
             env=environment.info,
-            message=request.message,
-            parent=member.parent,
-            sweep=member.sweep,
-            params={**file_params, **request.params, **reported.params},
+            params={**begun.params, **reported.params},
             events=events,
-            tags={**request.tags, **reported.tags},
-            inputs=inputs,
+            tags={**begun.tags, **reported.tags},
             outputs=outputs,
-            declared=declared(request),
         )
     finally:
         with contextlib.suppress(OSError):

@@ -37,15 +37,19 @@ class Node:
     log: Path
 
     def pids(self) -> list[int]:
-        """Every process of this node's process group."""
+        """Every live process of this node's process group (zombies have ended)."""
+        self.proc.poll()  # reap ``ray start`` itself once it has exited
         found = []
         for entry in Path("/proc").iterdir():
             if entry.name.isdigit():
                 try:
-                    if os.getpgid(int(entry.name)) == self.proc.pid:
-                        found.append(int(entry.name))
-                except OSError:
+                    if os.getpgid(int(entry.name)) != self.proc.pid:
+                        continue
+                    state = (entry / "stat").read_text().rpartition(")")[2].split()[0]
+                except (OSError, IndexError):
                     continue
+                if state != "Z":
+                    found.append(int(entry.name))
         return found
 
 
