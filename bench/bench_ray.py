@@ -8,12 +8,13 @@ raycluster.py``, the same as the tests use) with 2 and then 4 worker CPUs. For e
   per-member overhead is the whole ``git ml run`` process's wall time times the members
   that run at once (the worker CPUs), divided by 64, minus ``true``'s own time;
   throughput is members recorded per second;
-- side by side on the same cluster: Ray Tune (``ray[tune]`` of the same Ray version in its
-  own venv, ``bench/.work/raytune``, its workers started with that venv's Python through
-  ``runtime_env.py_executable``) running a 64-trial random search of a function that
-  returns one metric, beside ``git ml run --on … --search random --trials 64`` of a
-  script that logs the same metric, each as one whole process. gitml records full runs
-  (checkpoint, params, metrics, environment); Tune keeps its results in its own folder.
+- side by side on a cluster of the same shape (2 worker CPUs): Ray Tune (``ray[tune]`` of
+  the same Ray version in its own venv, ``bench/.work/raytune``, whose ``ray start``
+  runs that cluster, so Tune's workers have its dependencies) running a 64-trial random
+  search of a function that returns one metric, beside ``git ml run --on … --search
+  random --trials 64`` of a script that logs the same metric, each as one whole process.
+  gitml records full runs (checkpoint, params, metrics, environment); Tune keeps its
+  results in its own folder.
 """
 
 from __future__ import annotations
@@ -42,8 +43,7 @@ started = time.perf_counter()
 import ray
 from ray import tune
 
-ray.init(address=sys.argv[1], runtime_env={"py_executable": sys.executable},
-         logging_level="ERROR", log_to_driver=False)
+ray.init(address=sys.argv[1], logging_level="ERROR", log_to_driver=False)
 
 def trial(config):
     return {"score": 1.0 - (config["x"] - 0.3) ** 2}
@@ -113,13 +113,20 @@ def _search(cluster: RayCluster, repo: Path, env: dict[str, str]) -> float:
     return _timed([*cmd, "--", "python", "score.py"], repo, env)[0]
 
 
-def _tune(cluster: RayCluster, python: Path, ctx: Context, env: dict[str, str]) -> float:
+def _tune(python: Path, ctx: Context, env: dict[str, str], cpus: int) -> float:
+    """Ray Tune's search, on a cluster its own venv runs (head without CPUs, one worker)."""
     script = ctx.workdir / "tune_search.py"
     script.write_text(TUNE)
     storage = ctx.workdir / "tune-results"
-    args = [str(python), str(script), cluster.address, str(MEMBERS), str(storage)]
-    elapsed, _out = _timed(args, ctx.workdir, {**env, "PYTHONPATH": ""})
-    shutil.rmtree(storage, ignore_errors=True)
+    root = short_root()
+    cluster = start_cluster(root, python.parent / "ray", head_cpus=0, worker_cpus=cpus)
+    try:
+        args = [str(python), str(script), cluster.address, str(MEMBERS), str(storage)]
+        elapsed, _out = _timed(args, ctx.workdir, {**env, "PYTHONPATH": ""})
+    finally:
+        cluster.stop()
+        shutil.rmtree(root, ignore_errors=True)
+        shutil.rmtree(storage, ignore_errors=True)
     return elapsed
 
 
@@ -157,7 +164,7 @@ def run(ctx: Context) -> list[Result]:
             )
             if cpus == 2 and tune_python is not None:
                 ours = _search(cluster, repo, env)
-                theirs = _tune(cluster, tune_python, ctx, env)
+                theirs = _tune(tune_python, ctx, env, cpus)
                 ratio = ours / theirs
                 results.append(
                     Result(
