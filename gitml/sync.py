@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from gitml.config import Settings
 from gitml.errors import GitmlError
-from gitml.storage import NOTES_REF, REF_ROOT, remote_tracking_ref
+from gitml.storage import COLLECTION_REFS, NOTES_REF, REF_ROOT, remote_tracking_ref
 from gitml.storage.merge import MergeResult, merge_into
 from gitml.storage.notes import merge_lines
+from gitml.storage.refs import read_ref
 from gitml.storage.remote import SHARED_REFS, fetch, push
 from gitml.storage.repo import GitRepo
 
@@ -70,9 +73,42 @@ class PushReport:
         }
 
 
+def project_settings(repo: GitRepo) -> Settings:
+    """The project's settings (gitml's defaults in a bare repository)."""
+    from gitml.config import load_settings
+
+    if repo.is_bare:
+        return Settings()
+    return load_settings(repo.workdir)
+
+
+def check_fetched(repo: GitRepo, remote: str, tips: Mapping[str, str | None]) -> None:
+    """Refuse (naming commit and path) fetched collection history that is not append-only.
+
+    Only the commits the local refs do not already hold are read.
+    """
+    from gitml.integrity.history import check_history, refusal
+
+    skew = project_settings(repo).clock_skew_s
+    problems: list[str] = []
+    for ref in COLLECTION_REFS:
+        theirs = tips.get(ref)
+        if theirs is None:
+            continue
+        ours = read_ref(repo, ref)
+        known = [str(ours)] if ours is not None else []
+        problems += check_history(repo, ref, theirs, known, skew_s=skew).problems
+    if problems:
+        raise refusal(remote, problems)
+
+
 def pull(repo: GitRepo, remote: str = "origin") -> PullReport:
-    """Fetch and merge every gitml ref from ``remote``; local state changes only by CAS."""
+    """Fetch and merge every gitml ref from ``remote``; local state changes only by CAS.
+
+    What arrives is checked first (``check_fetched``); a refusal changes nothing local.
+    """
     tips = fetch(repo, remote)
+    check_fetched(repo, remote, tips)
     report = PullReport(remote)
     for ref in SHARED_REFS:
         theirs = tips.get(ref)

@@ -88,9 +88,10 @@ def test_conflicting_record_stops_pull_and_changes_nothing(
     b = clone(str(seeded_remote), tmp_path / "b")
     put_runs(a, 1)
     put_runs(b, 1)
-    path = "runs/00/01JCONFLICT00000000000000.toml"
-    Collection(open_repo(a), RUNS_REF, "runs").put(path, b"id = 'x'\nv = 1\n", "a")
-    Collection(open_repo(b), RUNS_REF, "runs").put(path, b"id = 'x'\nv = 2\n", "b")
+    rid = ids.new_id()
+    path = Collection(open_repo(a), RUNS_REF, "runs").record_path(rid)
+    Collection(open_repo(a), RUNS_REF, "runs").put(path, f"id = '{rid}'\nv = 1\n".encode(), "a")
+    Collection(open_repo(b), RUNS_REF, "runs").put(path, f"id = '{rid}'\nv = 2\n".encode(), "b")
     push_records(open_repo(a), "origin")
     before = git(b, "rev-parse", RUNS_REF)
     with pytest.raises(MergeConflict) as info:

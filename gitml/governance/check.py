@@ -344,6 +344,26 @@ def check_push(
     return report
 
 
+def _check_history(
+    repo: GitRepo, settings: Settings, ref: str, tip: str, report: CheckReport
+) -> None:
+    """The local history of ``ref`` is append-only and every record is where it belongs."""
+    from gitml.integrity.history import audited_tips, check_history, remember_audited
+
+    found = check_history(repo, ref, tip, audited_tips(repo, ref), skew_s=settings.clock_skew_s)
+    for problem in found.problems:
+        report.findings.append(
+            Finding(
+                "append-only",
+                f"{problem.removeprefix(ref + ': ')}; records are append-only, so this history "
+                "was rewritten or forged (restore it from a clone that has the records)",
+                file=ref,
+            )
+        )
+    if not found.problems:
+        remember_audited(repo, ref, tip)
+
+
 def check_all(repo: GitRepo, settings: Settings, env: Mapping[str, str]) -> CheckReport:
     """Every tracked gitml file and large file at HEAD, every record, and the registry log."""
     report = CheckReport("all")
@@ -355,6 +375,7 @@ def check_all(repo: GitRepo, settings: Settings, env: Mapping[str, str]) -> Chec
     for ref in COLLECTION_REFS:
         tip = _resolve(repo, ref)
         if tip:
+            _check_history(repo, settings, ref, tip, report)
             check_records(repo, ref, None, tip, report)
     if head and _resolve(repo, REF_ROOT + "registry"):
         from gitml.errors import GitmlError

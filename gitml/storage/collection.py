@@ -53,6 +53,16 @@ def shard_of(record_id: str) -> str:
     return xxhash.xxh3_64_hexdigest(record_id.encode("utf-8"))[:2]
 
 
+def layout_doc(prefix: str, *, sharded: bool = True) -> dict[str, object]:
+    """The ``layout.toml`` of a collection: how readers find its records."""
+    return {
+        "schema": "gitml/layout/1",
+        "collection": prefix,
+        "fanout": 1 if sharded else 0,
+        "shard": "xxh3-64:2" if sharded else "none",
+    }
+
+
 @dataclass(frozen=True)
 class Snapshot:
     """A collection as of one tip commit (``tip=None``: the ref does not exist)."""
@@ -110,12 +120,7 @@ class Collection:
         return f"{base}/{record_id}.toml"
 
     def layout(self) -> dict[str, object]:
-        return {
-            "schema": "gitml/layout/1",
-            "collection": self.prefix,
-            "fanout": 1 if self.sharded else 0,
-            "shard": "xxh3-64:2" if self.sharded else "none",
-        }
+        return layout_doc(self.prefix, sharded=self.sharded)
 
     def tip(self) -> pygit2.Oid | None:
         return read_ref(self.repo, self.ref)
@@ -281,5 +286,5 @@ def _walk(raw: pygit2.Repository, tree: pygit2.Tree, base: str) -> Iterator[tupl
             sub = raw[entry.id]
             assert isinstance(sub, pygit2.Tree)
             yield from _walk(raw, sub, path)
-        else:
+        elif entry.type_str == "blob":
             yield path, entry.id

@@ -1,0 +1,220 @@
+"""Where each record of each collection may live, and what its path promises about it.
+
+A path is part of a record's identity: ``runs/<shard>/<id>.toml`` holds the run ``<id>``
+and nothing else, at the one shard its id hashes to. ``check_file`` answers, for one file
+added to a collection ref, whether its path is one the collection uses and whether the
+bytes are what the path says (id, model, version, sequence number, content digest), and
+returns the record id whose time must not be later than the commit that first holds it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import xxhash
+
+from gitml.errors import InvalidRecord
+from gitml.records import codec, ids
+from gitml.records.limits import size_problem
+from gitml.storage import DATA_REF, MONITOR_REF, REGISTRY_REF, RUNS_REF
+from gitml.storage.collection import LAYOUT_PATH, layout_doc, shard_of
+
+_ID = r"[0-9A-HJKMNP-TV-Z]{26}"
+_SHARD = r"[0-9a-f]{2}"
+_HEX32 = r"[0-9a-f]{32}"
+_SHA = r"[0-9a-f]{40}"
+_MODEL = r"[a-z0-9][a-z0-9._-]{0,63}"
+_NAME = r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}"
+_VERSION = r"[0-9A-Za-z][0-9A-Za-z.+-]{0,63}"
+
+Found = tuple[str | None, str | None]
+"""(problem or None, the record id whose time the commit bounds, or None)."""
+Check = Callable[[Mapping[str, str], str, bytes], Found]
+
+
+@dataclass(frozen=True)
+class Rule:
+    pattern: re.Pattern[str]
+    check: Check
+
+
+def _shard_problem(key: str, shard: str, canonical: str) -> str | None:
+    if shard_of(key) == shard:
+        return None
+    return f"is filed outside its shard (it belongs at {canonical})"
+
+
+def _doc(path: str, data: bytes) -> dict[str, Any]:
+    return codec.loads(data, where=path)
+
+
+def _fields(doc: Mapping[str, Any], want: Mapping[str, Any]) -> str | None:
+    """Which field of ``doc`` disagrees with what the path says, if any."""
+    for key, value in want.items():
+        if doc.get(key) != value:
+            return f"says {key} = {doc.get(key)!r} but its path says {value!r}"
+    return None
+
+
+def _layout(prefix: str) -> Check:
+    expected = codec.dump_bytes(layout_doc(prefix))
+
+    def check(_m: Mapping[str, str], _path: str, data: bytes) -> Found:
+        return (None if data == expected else "is not this collection's layout.toml"), None
+
+    return check
+
+
+def _run(m: Mapping[str, str], path: str, data: bytes) -> Found:
+    run_id = m["id"]
+    found = _shard_problem(run_id, m["shard"], f"runs/{shard_of(run_id)}/{run_id}.toml")
+    return found or _fields(_doc(path, data), {"id": run_id}), run_id
+
+
+def _history(m: Mapping[str, str], _path: str, _data: bytes) -> Found:
+    run_id = m["id"]
+    canonical = f"runs/{shard_of(run_id)}/{run_id}.history.csv"
+    return _shard_problem(run_id, m["shard"], canonical), run_id
+
+
+def _content(m: Mapping[str, str], _path: str, data: bytes) -> Found:
+    actual = xxhash.xxh3_128_hexdigest(data)
+    if actual == m["hex"]:
+        return None, None
+    return f"holds content whose digest is {actual}, not the {m['hex']} its path says", None
+
+
+def _link(m: Mapping[str, str], path: str, data: bytes) -> Found:
+    new = m["new"]
+    found = _shard_problem(new, m["shard"], f"links/{shard_of(new)}/{new}-{m['old']}.toml")
+    want = {"commit": new, "rewritten_from": m["old"]}
+    return found or _fields(_doc(path, data), want), None
+
+
+def _manifest(m: Mapping[str, str], path: str, data: bytes) -> Found:
+    hexdigest = m["hex"]
+    canonical = f"data/{m['name']}/{shard_of(hexdigest)}/{hexdigest}.toml"
+    found = _shard_problem(hexdigest, m["shard"], canonical) or _content(m, path, data)[0]
+    return found or _fields(_doc(path, data), {"name": m["name"]}), None
+
+
+def _sharded(m: Mapping[str, str], path: str, _data: bytes) -> Found:
+    hexdigest = m["hex"]
+    head, _, name = path.rpartition("/")
+    canonical = f"{head.rpartition('/')[0]}/{shard_of(hexdigest)}/{name}"
+    return _shard_problem(hexdigest, m["shard"], canonical), None
+
+
+def _version(m: Mapping[str, str], path: str, data: bytes) -> Found:
+    doc = _doc(path, data)
+    found = _fields(doc, {"model": m["model"], "version": m["version"]})
+    record_id = doc.get("id")
+    return found, record_id if isinstance(record_id, str) else None
+
+
+def _event(m: Mapping[str, str], path: str, data: bytes) -> Found:
+    from gitml.registry.records import bucket_of
+
+    seq = int(m["seq"])
+    if bucket_of(seq) != m["bucket"]:
+        return f"is filed in bucket {m['bucket']}, not {bucket_of(seq)} where seq {seq} goes", m[
+            "id"
+        ]
+    doc = _doc(path, data)
+    return _fields(doc, {"model": m["model"], "seq": seq, "id": m["id"]}), m["id"]
+
+
+def _report(m: Mapping[str, str], path: str, data: bytes) -> Found:
+    want = {"model": m["model"], "version": m["version"], "id": m["id"]}
+    return _fields(_doc(path, data), want), m["id"]
+
+
+def _applied(m: Mapping[str, str], path: str, data: bytes) -> Found:
+    sha = m["sha"]
+    found = _shard_problem(sha, m["shard"], f"applied/{shard_of(sha)}/{sha}.toml")
+    return found or _fields(_doc(path, data), {"commit": sha}), None
+
+
+def _rules(*pairs: tuple[str, Check]) -> tuple[Rule, ...]:
+    return tuple(Rule(re.compile(pattern), check) for pattern, check in pairs)
+
+
+LAYOUTS: dict[str, tuple[Rule, ...]] = {
+    RUNS_REF: _rules(
+        (re.escape(LAYOUT_PATH), _layout("runs")),
+        (rf"runs/(?P<shard>{_SHARD})/(?P<id>{_ID})\.toml", _run),
+        (rf"runs/(?P<shard>{_SHARD})/(?P<id>{_ID})\.history\.csv", _history),
+        (rf"env/(?P<hex>{_HEX32})\.txt", _content),
+        (rf"links/(?P<shard>{_SHARD})/(?P<new>{_SHA})-(?P<old>{_SHA})\.toml", _link),
+    ),
+    DATA_REF: _rules(
+        (re.escape(LAYOUT_PATH), _layout("data")),
+        (rf"data/(?P<name>{_NAME})/(?P<shard>{_SHARD})/(?P<hex>{_HEX32})\.toml", _manifest),
+        (rf"data/(?P<name>{_NAME})/(?P<shard>{_SHARD})/(?P<hex>{_HEX32})\.listing", _sharded),
+        (rf"profiles/(?P<shard>{_SHARD})/(?P<hex>{_HEX32})\.toml", _sharded),
+    ),
+    REGISTRY_REF: _rules(
+        (rf"models/(?P<model>{_MODEL})/versions/(?P<version>{_VERSION})\.toml", _version),
+        (
+            rf"models/(?P<model>{_MODEL})/events/(?P<bucket>[0-9]{{6}})/"
+            rf"(?P<seq>[0-9]{{8}})-(?P<id>{_ID})\.toml",
+            _event,
+        ),
+        (rf"applied/(?P<shard>{_SHARD})/(?P<sha>{_SHA})\.toml", _applied),
+    ),
+    MONITOR_REF: _rules(
+        (rf"monitor/(?P<model>{_MODEL})/(?P<version>{_VERSION})/(?P<id>{_ID})\.toml", _report),
+    ),
+}
+"""Every path each collection uses; anything else is refused."""
+
+
+TOP_LEVEL: dict[str, frozenset[str]] = {
+    RUNS_REF: frozenset({LAYOUT_PATH, "runs", "env", "links"}),
+    DATA_REF: frozenset({LAYOUT_PATH, "data", "profiles"}),
+    REGISTRY_REF: frozenset({"models", "applied"}),
+    MONITOR_REF: frozenset({"monitor"}),
+}
+"""The names each collection's tree may hold at its root."""
+
+
+def check_file(ref: str, path: str, data: bytes) -> Found:
+    """(problem, time-bounded record id) of ``data`` added at ``path`` of collection ``ref``.
+
+    The problem reads after "commit <sha> adds <path>, which ..." would; None when the
+    file is where it belongs and says what its path says.
+    """
+    size = size_problem(path, len(data))
+    if size is not None:
+        return size, None
+    for rule in LAYOUTS.get(ref, ()):
+        match = rule.pattern.fullmatch(path)
+        if match is None:
+            continue
+        try:
+            return rule.check(match.groupdict(), path, data)
+        except InvalidRecord as exc:
+            return str(exc).removeprefix(f"{path}: "), None
+    return "is not a path this collection uses", None
+
+
+def time_problem(record_id: str | None, commit_time: int, skew_s: float) -> str | None:
+    """Why a record id claims a time after the commit that first holds it (None: it does not)."""
+    if record_id is None or not ids.is_id(record_id):
+        return None
+    claimed = ids.id_time_ms(record_id) / 1000
+    if claimed <= commit_time + skew_s:
+        return None
+    return (
+        f"has id {record_id}, whose time ({_utc(claimed)}) is after the commit that adds it "
+        f"({_utc(commit_time)}); ids cannot claim the future"
+    )
+
+
+def _utc(stamp: float) -> str:
+    import time
+
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(stamp))
