@@ -8,6 +8,8 @@ from typing import Any
 from gitml.cli import _runs_view as view
 from gitml.cli._output import Output
 
+SHOWN_INVALID = 3
+
 
 def run(
     command: Sequence[str] | None = None,
@@ -102,6 +104,12 @@ def ls(
             out.table(rows, cols, headers=headers, never_truncate=("id",))
         if dropped:
             out.info(f"({dropped} more columns; choose with --columns)")
+    for problem in listing.invalid[:SHOWN_INVALID]:
+        out.warn(f"skipped an unreadable run record: {problem}")
+    if len(listing.invalid) > SHOWN_INVALID:
+        out.warn(
+            f"skipped {len(listing.invalid)} unreadable run records; `git ml check --all` lists them"
+        )
     if listing.more:
         out.info(f"showing the newest {limit}; --limit 0 shows all")
     if not listing.runs:

@@ -32,7 +32,24 @@ _VERSION = r"[0-9A-Za-z][0-9A-Za-z.+-]{0,63}"
 
 Found = tuple[str | None, str | None]
 """(problem or None, the record id whose time the commit bounds, or None)."""
-Check = Callable[[Mapping[str, str], str, bytes], Found]
+
+
+class File:
+    """One file added to a collection: its path, bytes and (parsed on demand) document."""
+
+    def __init__(self, path: str, data: bytes, doc: Mapping[str, Any] | None = None) -> None:
+        self.path = path
+        self.data = data
+        self._doc = doc
+
+    @property
+    def doc(self) -> Mapping[str, Any]:
+        if self._doc is None:
+            self._doc = codec.loads(self.data, where=self.path)
+        return self._doc
+
+
+Check = Callable[[Mapping[str, str], File], Found]
 
 
 @dataclass(frozen=True)
@@ -47,10 +64,6 @@ def _shard_problem(key: str, shard: str, canonical: str) -> str | None:
     return f"is filed outside its shard (it belongs at {canonical})"
 
 
-def _doc(path: str, data: bytes) -> dict[str, Any]:
-    return codec.loads(data, where=path)
-
-
 def _fields(doc: Mapping[str, Any], want: Mapping[str, Any]) -> str | None:
     """Which field of ``doc`` disagrees with what the path says, if any."""
     for key, value in want.items():
@@ -62,60 +75,60 @@ def _fields(doc: Mapping[str, Any], want: Mapping[str, Any]) -> str | None:
 def _layout(prefix: str) -> Check:
     expected = codec.dump_bytes(layout_doc(prefix))
 
-    def check(_m: Mapping[str, str], _path: str, data: bytes) -> Found:
-        return (None if data == expected else "is not this collection's layout.toml"), None
+    def check(_m: Mapping[str, str], file: File) -> Found:
+        return (None if file.data == expected else "is not this collection's layout.toml"), None
 
     return check
 
 
-def _run(m: Mapping[str, str], path: str, data: bytes) -> Found:
+def _run(m: Mapping[str, str], file: File) -> Found:
     run_id = m["id"]
     found = _shard_problem(run_id, m["shard"], f"runs/{shard_of(run_id)}/{run_id}.toml")
-    return found or _fields(_doc(path, data), {"id": run_id}), run_id
+    return found or _fields(file.doc, {"id": run_id}), run_id
 
 
-def _history(m: Mapping[str, str], _path: str, _data: bytes) -> Found:
+def _history(m: Mapping[str, str], _file: File) -> Found:
     run_id = m["id"]
     canonical = f"runs/{shard_of(run_id)}/{run_id}.history.csv"
     return _shard_problem(run_id, m["shard"], canonical), run_id
 
 
-def _content(m: Mapping[str, str], _path: str, data: bytes) -> Found:
-    actual = xxhash.xxh3_128_hexdigest(data)
+def _content(m: Mapping[str, str], file: File) -> Found:
+    actual = xxhash.xxh3_128_hexdigest(file.data)
     if actual == m["hex"]:
         return None, None
     return f"holds content whose digest is {actual}, not the {m['hex']} its path says", None
 
 
-def _link(m: Mapping[str, str], path: str, data: bytes) -> Found:
+def _link(m: Mapping[str, str], file: File) -> Found:
     new = m["new"]
     found = _shard_problem(new, m["shard"], f"links/{shard_of(new)}/{new}-{m['old']}.toml")
     want = {"commit": new, "rewritten_from": m["old"]}
-    return found or _fields(_doc(path, data), want), None
+    return found or _fields(file.doc, want), None
 
 
-def _manifest(m: Mapping[str, str], path: str, data: bytes) -> Found:
+def _manifest(m: Mapping[str, str], file: File) -> Found:
     hexdigest = m["hex"]
     canonical = f"data/{m['name']}/{shard_of(hexdigest)}/{hexdigest}.toml"
-    found = _shard_problem(hexdigest, m["shard"], canonical) or _content(m, path, data)[0]
-    return found or _fields(_doc(path, data), {"name": m["name"]}), None
+    found = _shard_problem(hexdigest, m["shard"], canonical) or _content(m, file)[0]
+    return found or _fields(file.doc, {"name": m["name"]}), None
 
 
-def _sharded(m: Mapping[str, str], path: str, _data: bytes) -> Found:
+def _sharded(m: Mapping[str, str], file: File) -> Found:
     hexdigest = m["hex"]
-    head, _, name = path.rpartition("/")
+    head, _, name = file.path.rpartition("/")
     canonical = f"{head.rpartition('/')[0]}/{shard_of(hexdigest)}/{name}"
     return _shard_problem(hexdigest, m["shard"], canonical), None
 
 
-def _version(m: Mapping[str, str], path: str, data: bytes) -> Found:
-    doc = _doc(path, data)
+def _version(m: Mapping[str, str], file: File) -> Found:
+    doc = file.doc
     found = _fields(doc, {"model": m["model"], "version": m["version"]})
     record_id = doc.get("id")
     return found, record_id if isinstance(record_id, str) else None
 
 
-def _event(m: Mapping[str, str], path: str, data: bytes) -> Found:
+def _event(m: Mapping[str, str], file: File) -> Found:
     from gitml.registry.records import bucket_of
 
     seq = int(m["seq"])
@@ -123,19 +136,18 @@ def _event(m: Mapping[str, str], path: str, data: bytes) -> Found:
         return f"is filed in bucket {m['bucket']}, not {bucket_of(seq)} where seq {seq} goes", m[
             "id"
         ]
-    doc = _doc(path, data)
-    return _fields(doc, {"model": m["model"], "seq": seq, "id": m["id"]}), m["id"]
+    return _fields(file.doc, {"model": m["model"], "seq": seq, "id": m["id"]}), m["id"]
 
 
-def _report(m: Mapping[str, str], path: str, data: bytes) -> Found:
+def _report(m: Mapping[str, str], file: File) -> Found:
     want = {"model": m["model"], "version": m["version"], "id": m["id"]}
-    return _fields(_doc(path, data), want), m["id"]
+    return _fields(file.doc, want), m["id"]
 
 
-def _applied(m: Mapping[str, str], path: str, data: bytes) -> Found:
+def _applied(m: Mapping[str, str], file: File) -> Found:
     sha = m["sha"]
     found = _shard_problem(sha, m["shard"], f"applied/{shard_of(sha)}/{sha}.toml")
-    return found or _fields(_doc(path, data), {"commit": sha}), None
+    return found or _fields(file.doc, {"commit": sha}), None
 
 
 def _rules(*pairs: tuple[str, Check]) -> tuple[Rule, ...]:
@@ -181,11 +193,11 @@ TOP_LEVEL: dict[str, frozenset[str]] = {
 """The names each collection's tree may hold at its root."""
 
 
-def check_file(ref: str, path: str, data: bytes) -> Found:
+def check_file(ref: str, path: str, data: bytes, doc: Mapping[str, Any] | None = None) -> Found:
     """(problem, time-bounded record id) of ``data`` added at ``path`` of collection ``ref``.
 
-    The problem reads after "commit <sha> adds <path>, which ..." would; None when the
-    file is where it belongs and says what its path says.
+    The problem reads after "commit <sha> adds <path>, which ..."; None when the file is
+    where it belongs and says what its path says. ``doc``: the bytes already parsed.
     """
     size = size_problem(path, len(data))
     if size is not None:
@@ -195,10 +207,17 @@ def check_file(ref: str, path: str, data: bytes) -> Found:
         if match is None:
             continue
         try:
-            return rule.check(match.groupdict(), path, data)
+            return rule.check(match.groupdict(), File(path, data, doc))
         except InvalidRecord as exc:
             return str(exc).removeprefix(f"{path}: "), None
     return "is not a path this collection uses", None
+
+
+def require_identity(ref: str, path: str, data: bytes, doc: Mapping[str, Any]) -> None:
+    """Raise InvalidRecord when the record at ``path`` is not what its path says."""
+    problem, _ = check_file(ref, path, data, doc)
+    if problem is not None:
+        raise InvalidRecord(f"{path}: {problem}")
 
 
 def time_problem(record_id: str | None, commit_time: int, skew_s: float) -> str | None:

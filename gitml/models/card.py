@@ -35,19 +35,13 @@ def _verified(repo: GitRepo, commit: str) -> str:
 
 
 def _monitoring(repo: GitRepo, model: str, version: str) -> dict[str, Any] | None:
-    from gitml.storage import MONITOR_REF
-    from gitml.storage.collection import Collection
+    """The newest ``monitor`` report of the version (what require_monitor_ok judges)."""
+    from gitml.monitor.report import PREFIX, latest_report
 
-    snap = Collection(repo, MONITOR_REF, "monitor", sharded=False).snapshot()
-    base = f"monitor/{model}/{version}"
-    names = sorted(n for n in snap.listdir(base) if n.endswith(".toml")) if snap.tip else []
-    if not names:
+    doc = latest_report(repo, model, version, "monitor")
+    if doc is None:
         return None
-    data = snap.read(f"{base}/{names[-1]}")
-    if data is None:
-        return None
-    doc = dict(codec.to_jsonable(codec.loads(data, where=f"{base}/{names[-1]}")))
-    return {"file": f"{base}/{names[-1]}", "record": doc}
+    return {"file": f"{PREFIX}/{model}/{version}/{doc['id']}.toml", "record": doc}
 
 
 def _promotions(

@@ -44,6 +44,9 @@ def parse_registry_record(path: str, data: bytes) -> dict[str, Any] | None:
         return None
     doc = codec.loads(data, where=path)
     validate(doc, kind, where=path)
+    from gitml.integrity.layouts import require_identity
+
+    require_identity(REGISTRY_REF, path, data, doc)
     return doc
 
 
@@ -178,7 +181,7 @@ class RegistryIndex:
         if not self._ready:
             self.index.run(lambda conn: [conn.execute(ddl) for ddl in _INDEXES])
             self._ready = True
-        self.index.refresh(self.collection, parse_registry_record)
+        self.index.refresh(self.collection)
 
     def check_tip(self, snap: Snapshot) -> None:
         """Refresh; Replan when the index does not show exactly ``snap``."""
@@ -328,7 +331,7 @@ def _json(text: str) -> dict[str, Any]:
 @contextmanager
 def open_index(repo: GitRepo) -> Iterator[RegistryIndex]:
     collection = registry_collection(repo)
-    index = Index.for_collection(collection)
+    index = Index.for_collection(collection, parse_registry_record)
     try:
         yield RegistryIndex(collection, index)
     finally:

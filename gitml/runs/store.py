@@ -21,7 +21,7 @@ from gitml.runs.metrics import MetricEvent, load_history
 from gitml.runs.record import commit_message, dump_record, note_line
 from gitml.storage import RUNS_REF
 from gitml.storage.collection import Collection
-from gitml.storage.index import Index
+from gitml.storage.index import Index, parse_record
 from gitml.storage.notes import add_note_lines, read_note
 from gitml.storage.repo import GitRepo
 from gitml.storage.worktree import current_branch
@@ -101,22 +101,34 @@ def more_runs_line(commit: str) -> str:
     return f'more = "more runs: git ml ls --all --where \\"{query}\\""'
 
 
+def parse_run_record(path: str, data: bytes) -> dict[str, Any] | None:
+    """Index parser: a valid record that is what its path says (``integrity.layouts``)."""
+    doc = parse_record(path, data)
+    if doc is not None:
+        from gitml.integrity.layouts import require_identity
+
+        require_identity(RUNS_REF, path, data, doc)
+    return doc
+
+
 def open_index(repo: GitRepo) -> tuple[Collection, Index]:
     """The runs collection and the index, brought up to date with the run parser."""
     collection = runs_collection(repo)
-    index = Index.for_collection(collection)
+    index = Index.for_collection(collection, parse_run_record)
     index.refresh(collection)
     return collection, index
 
 
 def _rows(
-    repo: GitRepo, where: str, params: Sequence[Any], limit: int | None = None
+    repo: GitRepo,
+    where: str,
+    params: Sequence[Any],
+    limit: int | None = None,
+    order: str = "id DESC",
 ) -> list[dict[str, Any]]:
     collection, index = open_index(repo)
     try:
-        return [
-            r.doc for r in index.rows(collection, where, params, "id DESC", limit, kind=RUN_KIND)
-        ]
+        return [r.doc for r in index.rows(collection, where, params, order, limit, kind=RUN_KIND)]
     finally:
         index.close()
 
@@ -127,7 +139,7 @@ def find_run(repo: GitRepo, run_id: str) -> dict[str, Any] | None:
 
 
 def get_run(repo: GitRepo, text: str) -> dict[str, Any]:
-    """A run by full id, name (the latest run of that name wins) or unique id prefix."""
+    """A run by full id, name (the latest recorded run of that name wins) or unique id prefix."""
     wanted = text.strip()
     upper = wanted.upper()
     if ids.is_id(upper):
@@ -141,7 +153,8 @@ def get_run(repo: GitRepo, text: str) -> dict[str, Any]:
             f"{text!r} is not a run id, id prefix or run name; `git ml ls --all` lists runs"
         )
     if NAME_RE.fullmatch(wanted):
-        named = _rows(repo, "json_extract(doc, '$.name') = ?", [wanted], 1)
+        # "Latest" by the ref's own commit order: a pulled record's id may claim any time.
+        named = _rows(repo, "json_extract(doc, '$.name') = ?", [wanted], 1, "seq DESC, id DESC")
         if named:
             return named[0]
     if prefix is not None:
@@ -187,6 +200,8 @@ class Listing:
     runs: list[dict[str, Any]]
     more: bool
     hidden_other_branches: int = 0
+    invalid: tuple[str, ...] = ()
+    """One line per run record that could not be read (left out of ``runs``)."""
 
 
 def list_runs(
@@ -225,9 +240,10 @@ def list_runs(
         hidden = 0
         if by_branch and not docs:
             hidden = index.count(collection, "1", kind=RUN_KIND)
+        invalid = tuple(error for _path, error in index.errors(collection))
     finally:
         index.close()
-    return Listing(docs, more, hidden)
+    return Listing(docs, more, hidden, invalid)
 
 
 def _condition(

@@ -40,7 +40,7 @@ def forge_commit(
     ``parents`` defaults to ``[base]``.
     """
     index = {"GIT_INDEX_FILE": str(repo / ".git" / "forge-index")}
-    if base is not None:
+    if base:
         git(repo, "read-tree", base, env=index)
     else:
         git(repo, "read-tree", "--empty", env=index)

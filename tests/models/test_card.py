@@ -81,18 +81,28 @@ def test_card_html_to_a_file_escapes_text(project: Path, tmp_path: Path) -> None
 
 def test_card_shows_the_latest_monitoring_report(project: Path) -> None:
     registered(project)
-    from gitml.storage import MONITOR_REF
-    from gitml.storage.collection import Collection
+    from gitml.monitor.report import build_report, save_report
     from gitml.storage.repo import open_repo
 
-    coll = Collection(open_repo(project), MONITOR_REF, "monitor", sharded=False)
-    for name, status in (("01-a.toml", "drift"), ("02-b.toml", "ok")):
-        coll.put(f"monitor/churn/1.0.0/{name}", f'status = "{status}"\n'.encode(), "report")
+    repo = open_repo(project)
+    saved = []
+    for kind, alert in (("monitor", False), ("monitor", True), ("scan", False)):
+        finding = {
+            "column": "age",
+            "kind": "drift",
+            "method": "psi",
+            "value": 0.5 if alert else 0.01,
+            "threshold": 0.1,
+            "alert": alert,
+            "message": "drift",
+        }
+        doc = build_report(
+            kind=kind, model="churn", version="1.0.0", rows=10, findings=[finding], data="x.csv"
+        )
+        saved.append(save_report(repo, doc))
     card = ok_json("model", "card", "churn:1.0.0")
-    assert card["monitoring"] == {
-        "file": "monitor/churn/1.0.0/02-b.toml",
-        "record": {"status": "ok"},
-    }
+    assert card["monitoring"]["file"] == saved[1]
+    assert card["monitoring"]["record"]["alert"] is True
 
 
 def test_card_and_validation_use_the_training_data_profile(project: Path, tmp_path: Path) -> None:
