@@ -20,8 +20,9 @@ from dataclasses import dataclass, field
 
 import pygit2
 
+from gitml.storage.changes import commit_changes
 from gitml.storage.repo import GitRepo
-from gitml.storage.trees import Leaf, commit_tree, diff_leaves
+from gitml.storage.trees import Leaf, commit_tree
 
 REGULAR = pygit2.enums.FileMode.BLOB
 _KINDS: dict[int, str] = {
@@ -97,13 +98,12 @@ def audit(
         for n, parent_id in enumerate(commit.parent_ids):
             if parent_id in ids and (n == 0 or shape(raw[parent_id].peel(pygit2.Tree))):
                 ours.add(parent_id)
-    seen: set[str] = set()
+    requests: list[tuple[str, list[str]]] = []
     for commit in reversed(order):  # parents before children
         report.commits += 1
         sha = str(commit.id)
-        tree = commit.tree
-        if not shape(tree):
-            names = ", ".join(sorted(str(e.name) for e in tree)[:5])
+        if not shape(commit.tree):
+            names = ", ".join(sorted(str(e.name) for e in commit.tree)[:5])
             report.violations.append(
                 Violation(sha, "", f"is not a commit of this collection (its tree holds {names})")
             )
@@ -117,31 +117,28 @@ def audit(
                     f"{skew_s:.0f} s ahead of this machine's clock)",
                 )
             )
-        parents = _collection_parents(raw, commit, shape)
-        for n, parent in enumerate(parents):
-            for path, before, after in diff_leaves(raw, parent, tree):
+        requests.append((sha, _collection_parents(raw, commit, shape)))
+    seen: set[str] = set()
+    times = {str(commit.id): commit.commit_time for commit in order}
+    for (sha, _parents), diffs in zip(requests, commit_changes(repo, requests), strict=True):
+        for n, diff in enumerate(diffs):
+            for path, before, after in diff:
                 if before is not None:
                     found = Violation(sha, path, _change(path, before, after))
                     if found not in report.violations:
                         report.violations.append(found)
                 elif n == 0 and after is not None and path not in seen:
-                    _add(report, sha, commit.commit_time, path, after, seen)
-        if not parents:
-            for path, _none, after in diff_leaves(raw, None, tree):
-                if after is not None and path not in seen:
-                    _add(report, sha, commit.commit_time, path, after, seen)
+                    _add(report, sha, times[sha], path, after, seen)
     return report
 
 
-def _collection_parents(
-    raw: pygit2.Repository, commit: pygit2.Commit, shape: Shape
-) -> list[pygit2.Tree]:
-    trees: list[pygit2.Tree] = []
-    for n, parent_id in enumerate(commit.parent_ids):
-        tree = commit_tree(raw, parent_id)
-        if n == 0 or shape(tree):
-            trees.append(tree)
-    return trees
+def _collection_parents(raw: pygit2.Repository, commit: pygit2.Commit, shape: Shape) -> list[str]:
+    """The parents that are the collection's history: the first, and merged ones of its shape."""
+    return [
+        str(parent_id)
+        for n, parent_id in enumerate(commit.parent_ids)
+        if n == 0 or shape(commit_tree(raw, parent_id))
+    ]
 
 
 def _add(report: Audit, sha: str, when: int, path: str, leaf: Leaf, seen: set[str]) -> None:

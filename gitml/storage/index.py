@@ -26,8 +26,10 @@ from gitml.errors import GitmlError, InvalidRecord
 from gitml.records import codec
 from gitml.records.schema import validate_record
 from gitml.storage.blobs import read_blobs
+from gitml.storage.changes import commit_changes
 from gitml.storage.collection import LAYOUT_PATH, Collection
 from gitml.storage.filelock import exclusive
+from gitml.storage.repo import GitRepo
 from gitml.storage.trees import commit_tree, diff_trees
 
 SCHEMA_VERSION = 3
@@ -244,7 +246,7 @@ class Index:
             else:
                 parsed_items.append((path, *parsed))
         if parsed_items:
-            ages = _ages(raw, tip, old_hex, {item[0] for item in parsed_items})
+            ages = _ages(collection.repo, tip, old_hex, {item[0] for item in parsed_items})
             oldest = max(ages.values(), default=0) + 1
             row = conn.execute("SELECT max(seq) FROM records WHERE ref=?", (ref,)).fetchone()
             base = int(row[0] or 0) + 1
@@ -327,31 +329,35 @@ class Index:
         yield from self._run(op)
 
 
-def _ages(
-    raw: pygit2.Repository, tip: pygit2.Oid, old_hex: str | None, wanted: set[str]
-) -> dict[str, int]:
+def _ages(repo: GitRepo, tip: pygit2.Oid, old_hex: str | None, wanted: set[str]) -> dict[str, int]:
     """path -> how many first-parent commits back from ``tip`` it was added (0: by the tip).
 
     This is the ref's own commit order, which a record cannot forge the way it can forge
     the time in its id: a record pulled from elsewhere is older than every record written
-    after the pull. The walk stops at the previously indexed tip or once every path is
-    placed; paths never placed count as oldest.
+    after the pull. The walk goes back in chunks and stops at the previously indexed tip
+    or once every path is placed; paths never placed count as oldest.
     """
+    raw = repo.raw
     old = pygit2.Oid(hex=old_hex) if old_hex else None
     remaining = set(wanted)
     ages: dict[str, int] = {}
     oid: pygit2.Oid | None = tip
     age = 0
+    chunk = 1
     while oid is not None and remaining and oid != old:
-        commit = raw[oid].peel(pygit2.Commit)
-        parent = commit.parent_ids[0] if commit.parent_ids else None
-        before = commit_tree(raw, parent) if parent is not None else None
-        for path, was, now in diff_trees(raw, before, commit.tree):
-            if was is None and now is not None and path in remaining:
-                ages[path] = age
-                remaining.discard(path)
-        oid = parent
-        age += 1
+        requests: list[tuple[str, list[str]]] = []
+        while oid is not None and oid != old and len(requests) < chunk:
+            commit = raw[oid].peel(pygit2.Commit)
+            parent = commit.parent_ids[0] if commit.parent_ids else None
+            requests.append((str(oid), [str(parent)] if parent is not None else []))
+            oid = parent
+        for (_sha, _parents), [diff] in zip(requests, commit_changes(repo, requests), strict=True):
+            for path, was, now in diff:
+                if was is None and now is not None and path in remaining:
+                    ages[path] = age
+                    remaining.discard(path)
+            age += 1
+        chunk = min(chunk * 8, 4096)
     return ages
 
 
