@@ -15,7 +15,7 @@ from typing import Any
 
 from gitml.config import Settings
 from gitml.errors import GitmlError
-from gitml.storage import COLLECTION_REFS, NOTES_REF, REF_ROOT, remote_tracking_ref
+from gitml.storage import COLLECTION_REFS, NOTES_REF, REF_ROOT, REGISTRY_REF, remote_tracking_ref
 from gitml.storage.merge import MergeResult, merge_into
 from gitml.storage.notes import merge_lines
 from gitml.storage.refs import read_ref
@@ -88,16 +88,22 @@ def check_fetched(repo: GitRepo, remote: str, tips: Mapping[str, str | None]) ->
     Only the commits the local refs do not already hold are read.
     """
     from gitml.integrity.history import check_history, refusal
+    from gitml.registry.incoming import registry_problems
 
     skew = project_settings(repo).clock_skew_s
     problems: list[str] = []
+    added: dict[str, list[str]] = {}
     for ref in COLLECTION_REFS:
         theirs = tips.get(ref)
         if theirs is None:
             continue
         ours = read_ref(repo, ref)
         known = [str(ours)] if ours is not None else []
-        problems += check_history(repo, ref, theirs, known, skew_s=skew).problems
+        found = check_history(repo, ref, theirs, known, skew_s=skew)
+        problems += found.problems
+        added[ref] = found.added
+    if not problems:
+        problems = registry_problems(repo, tips, added.get(REGISTRY_REF, []))
     if problems:
         raise refusal(remote, problems)
 

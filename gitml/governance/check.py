@@ -17,7 +17,7 @@ from gitml.config import POLICY_FILE, STAGES_FILE, Settings
 from gitml.governance.promotions import PromotionCheck, promotions
 from gitml.governance.rules import Context
 from gitml.registry.checks import Finding
-from gitml.storage import COLLECTION_REFS, REF_ROOT, remote_tracking_ref
+from gitml.storage import COLLECTION_REFS, REF_ROOT, REGISTRY_REF, remote_tracking_ref
 from gitml.storage.repo import GitRepo
 from gitml.validate import check_text, kind_of
 
@@ -372,17 +372,19 @@ def check_all(repo: GitRepo, settings: Settings, env: Mapping[str, str]) -> Chec
     if head:
         changes = _raw_changes(repo, "diff-tree", "-r", "--raw", "--no-abbrev", EMPTY_TREE, head)
         _check_files(repo, settings, changes, report)
+    verifies = bool(head and _resolve(repo, REGISTRY_REF))
     for ref in COLLECTION_REFS:
         tip = _resolve(repo, ref)
         if tip:
-            _check_history(repo, settings, ref, tip, report)
+            if ref != REGISTRY_REF or not verifies:
+                _check_history(repo, settings, ref, tip, report)
             check_records(repo, ref, None, tip, report)
-    if head and _resolve(repo, REF_ROOT + "registry"):
+    if verifies:
         from gitml.errors import GitmlError
         from gitml.registry.verify import verify
 
         try:
-            result = verify(repo, settings, env)
+            result = verify(repo, settings, env)  # audits the registry's history too
         except GitmlError as exc:
             report.findings.append(Finding("registry-log", f"{exc}", severity="warning"))
         else:

@@ -30,7 +30,8 @@ class HistoryRefused(GitmlError):
 class HistoryCheck:
     problems: list[str]
     commits: int
-    files: int
+    added: list[str]
+    """Paths of the files the history adds (first holder order)."""
 
 
 def check_history(
@@ -51,7 +52,7 @@ def check_history(
             problem = time_problem(record_id, added.time, skew_s)
         if problem is not None:
             problems.append(f"{ref}: commit {added.commit[:12]} adds {added.path}, which {problem}")
-    return HistoryCheck(problems, report.commits, len(report.added))
+    return HistoryCheck(problems, report.commits, [added.path for added in report.added])
 
 
 def audited_tips(repo: GitRepo, ref: str) -> list[str]:

@@ -225,6 +225,14 @@ class RegistryIndex:
             out.setdefault(str(model), []).append(str(version))
         return out
 
+    def all_versions(self) -> list[dict[str, Any]]:
+        """Every valid version record (a scan)."""
+        rows = self._query(
+            "SELECT doc FROM records WHERE ref=? AND kind=? AND error IS NULL ORDER BY path",
+            [rec.VERSION_SCHEMA],
+        )
+        return [_json(r[0]) for r in rows]
+
     def events(self, model: str) -> list[dict[str, Any]]:
         """Stage events of ``model`` in replay order (seq, then id)."""
         rows = self._query(

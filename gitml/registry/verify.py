@@ -24,13 +24,7 @@ from gitml.registry.store import open_index, registry_collection
 from gitml.storage import REGISTRY_REF
 from gitml.storage.history import resolve_commit
 from gitml.storage.repo import GitRepo
-from gitml.storage.tracked import (
-    file_changes,
-    find_branch_commit,
-    head,
-    read_file_at,
-    record_changes,
-)
+from gitml.storage.tracked import file_changes, find_branch_commit, head, read_file_at
 
 
 @dataclass
@@ -81,8 +75,15 @@ def _label(doc: Mapping[str, Any], terminal: set[str]) -> str:
 
 
 def verify(
-    repo: GitRepo, settings: Settings, env: Mapping[str, str], rev: str | None = None
+    repo: GitRepo,
+    settings: Settings,
+    env: Mapping[str, str],
+    rev: str | None = None,
+    *,
+    audit: bool = True,
 ) -> VerifyReport:
+    """Every problem of the registry: events against the default branch, versions against
+    their runs, and (``audit``) the ref's history against the append-only rules."""
     tip = branch_tip(repo, settings, env, rev)
     report = VerifyReport(rev or settings.default_branch, tip)
     terminal = set(settings.terminal_stages)
@@ -92,6 +93,8 @@ def verify(
             report.problems.append(f"{REGISTRY_REF}:{path}: invalid record: {error}")
         versions = index.version_names()
         rows = index.event_rows()
+        version_docs = index.all_versions()
+    _check_versions(repo, version_docs, report)
     actual: dict[str, tuple[str, dict[str, Any]]] = {}
     by_model: dict[str, dict[int, list[str]]] = {}
     for path, doc in rows:
@@ -152,12 +155,34 @@ def verify(
             f"{STAGES_FILE} on {settings.default_branch!r} (written by hand, or from another history)"
         )
     _check_direct(repo, derived.events, report)
-    for change in record_changes(repo, registry_collection(repo).ref):
-        report.problems.append(
-            f"{REGISTRY_REF}: commit {change.commit[:12]} ({change.subject}) {change.status} "
-            f"{change.path}; records are append-only"
-        )
+    if audit:
+        report.problems += history_problems(repo, settings)
     return report
+
+
+def history_problems(repo: GitRepo, settings: Settings) -> list[str]:
+    """The registry ref's history is append-only with every record where it belongs."""
+    from gitml.integrity.history import audited_tips, check_history, remember_audited
+
+    tip = registry_collection(repo).tip()
+    if tip is None:
+        return []
+    known = audited_tips(repo, REGISTRY_REF)
+    found = check_history(repo, REGISTRY_REF, str(tip), known, skew_s=settings.clock_skew_s)
+    if not found.problems:
+        remember_audited(repo, REGISTRY_REF, str(tip))
+    return found.problems
+
+
+def _check_versions(repo: GitRepo, versions: list[dict[str, Any]], report: VerifyReport) -> None:
+    """Every version's copied facts against its run's record."""
+    from gitml.registry.consistency import problems_of
+    from gitml.runs.store import find_runs
+
+    runs = find_runs(repo, [str(v["run"]["id"]) for v in versions])
+    for version, problem in problems_of(versions, runs):
+        path = rec.version_path(str(version["model"]), str(version["version"]))
+        report.problems.append(f"{REGISTRY_REF}:{path}: {problem}; the record was edited or forged")
 
 
 def _check_direct(repo: GitRepo, events: list[dict[str, Any]], report: VerifyReport) -> None:

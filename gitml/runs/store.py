@@ -138,6 +138,17 @@ def find_run(repo: GitRepo, run_id: str) -> dict[str, Any] | None:
     return found[0] if found else None
 
 
+def find_runs(repo: GitRepo, run_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """run id -> record of each of ``run_ids`` found (one query per 500 ids)."""
+    wanted = sorted(set(run_ids))
+    out: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        for doc in _rows(repo, f"id IN ({','.join('?' * len(chunk))})", chunk):
+            out[str(doc["id"])] = doc
+    return out
+
+
 def get_run(repo: GitRepo, text: str) -> dict[str, Any]:
     """A run by full id, name (the latest recorded run of that name wins) or unique id prefix."""
     wanted = text.strip()

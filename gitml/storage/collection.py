@@ -128,6 +128,10 @@ class Collection:
     def snapshot(self) -> Snapshot:
         return Snapshot(self.repo, self.ref, self.tip())
 
+    def snapshot_at(self, commit: str | None) -> Snapshot:
+        """The collection as of ``commit`` (a fetched tip, say); empty for None."""
+        return Snapshot(self.repo, self.ref, pygit2.Oid(hex=commit) if commit else None)
+
     def read(self, path: str) -> bytes | None:
         return self.snapshot().read(path)
 

@@ -222,39 +222,3 @@ def sync_worktree_file(repo: GitRepo, path: str, data: bytes) -> None:
     index.read()
     index.add(path)
     index.write()
-
-
-@dataclass(frozen=True)
-class RecordChange:
-    """A commit of a collection ref that modified or deleted an existing path."""
-
-    commit: str
-    subject: str
-    status: str
-    path: str
-
-
-def record_changes(repo: GitRepo, ref: str) -> list[RecordChange]:
-    """Every modification or deletion in the history of ``ref`` (against first parents)."""
-    tip = read_ref(repo, ref)
-    if tip is None:
-        return []
-    raw = repo.raw
-    out: list[RecordChange] = []
-    for commit in raw.walk(tip, pygit2.enums.SortMode.TOPOLOGICAL):
-        if not commit.parent_ids:
-            continue
-        parent = _commit(repo, commit.parent_ids[0])
-        diff = parent.tree.diff_to_tree(commit.tree)
-        for delta in diff.deltas:
-            status = delta.status_char()
-            if status in ("D", "M"):
-                out.append(
-                    RecordChange(
-                        str(commit.id),
-                        commit.message.splitlines()[0] if commit.message else "",
-                        "deleted" if status == "D" else "modified",
-                        delta.old_file.path,
-                    )
-                )
-    return out
