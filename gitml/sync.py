@@ -90,7 +90,8 @@ def check_fetched(repo: GitRepo, remote: str, tips: Mapping[str, str | None]) ->
     from gitml.integrity.history import check_history, refusal
     from gitml.registry.incoming import registry_problems
 
-    skew = project_settings(repo).clock_skew_s
+    settings = project_settings(repo)
+    skew = settings.clock_skew_s
     problems: list[str] = []
     added: dict[str, list[str]] = {}
     for ref in COLLECTION_REFS:
@@ -103,9 +104,24 @@ def check_fetched(repo: GitRepo, remote: str, tips: Mapping[str, str | None]) ->
         problems += found.problems
         added[ref] = found.added
     if not problems:
-        problems = registry_problems(repo, tips, added.get(REGISTRY_REF, []))
+        problems = registry_problems(
+            repo,
+            tips,
+            added.get(REGISTRY_REF, []),
+            settings=settings,
+            branch_tips=_branch_tips(repo, remote, settings.default_branch),
+        )
     if problems:
         raise refusal(remote, problems)
+
+
+def _branch_tips(repo: GitRepo, remote: str, branch: str) -> list[str]:
+    """The default branch as fetched from ``remote``, then as this clone has it."""
+    found = [
+        read_ref(repo, f"refs/remotes/{remote}/{branch}"),
+        read_ref(repo, f"refs/heads/{branch}"),
+    ]
+    return list(dict.fromkeys(str(oid) for oid in found if oid is not None))
 
 
 def pull(repo: GitRepo, remote: str = "origin") -> PullReport:
@@ -113,7 +129,8 @@ def pull(repo: GitRepo, remote: str = "origin") -> PullReport:
 
     What arrives is checked first (``check_fetched``); a refusal changes nothing local.
     """
-    tips = fetch(repo, remote)
+    branch = project_settings(repo).default_branch
+    tips = fetch(repo, remote, branches=(branch,))
     check_fetched(repo, remote, tips)
     report = PullReport(remote)
     for ref in SHARED_REFS:

@@ -13,10 +13,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gitml.config import POLICY_FILE, STAGES_FILE, Settings
+from gitml.config import CONFIG_FILE, POLICY_FILE, STAGES_FILE, Settings
 from gitml.governance.promotions import PromotionCheck, promotions
 from gitml.governance.rules import Context
 from gitml.registry.checks import Finding
+from gitml.registry.rules import (
+    RulesAt,
+    governing_changed,
+    mixed_message,
+    rules_changed,
+    signer_paths,
+)
 from gitml.storage import COLLECTION_REFS, REF_ROOT, REGISTRY_REF, remote_tracking_ref
 from gitml.storage.repo import GitRepo
 from gitml.validate import check_text, kind_of
@@ -146,13 +153,40 @@ def check_staged(repo: GitRepo, settings: Settings, env: Mapping[str, str]) -> C
     report = CheckReport("staged")
     changes = _raw_changes(repo, "diff", "--cached", "--raw", "--no-abbrev", "--no-renames")
     _check_files(repo, settings, changes, report)
-    if any(p == STAGES_FILE for _, p in changes):
+    changed = {p for _, p in changes}
+    if STAGES_FILE in changed:
         has_head = repo.git("rev-parse", "--verify", "-q", "HEAD", check=False).returncode == 0
-        before = _blob(repo, f"HEAD:{STAGES_FILE}") if has_head else None
+        head = repo.git("rev-parse", "HEAD").stdout.strip() if has_head else None
+        rules = _staged_rules(repo, changed, head)
+        if rules:
+            report.findings.append(_mixed(rules, "the staged change"))
+        before = _blob(repo, f"HEAD:{STAGES_FILE}") if head else None
         after = _blob(repo, f":{STAGES_FILE}")
-        policy_commit = repo.git("rev-parse", "HEAD").stdout.strip() if has_head else None
-        _promotions(repo, settings, before, after, policy_commit, Context(None, env), report)
+        in_force = RulesAt(repo, head).settings if head else settings
+        ctx = Context(None, env, rules=head)
+        _promotions(repo, in_force, before, after, head, ctx, report)
     return report
+
+
+def _staged_rules(repo: GitRepo, changed: set[str], head: str | None) -> list[str]:
+    """The rules files (policy, governing config, allowed signers) the staged change edits."""
+    before = {
+        path: _blob(repo, f"HEAD:{path}") if head else None for path in (CONFIG_FILE, POLICY_FILE)
+    }
+    signers = signer_paths(before[POLICY_FILE]) | signer_paths(_blob(repo, f":{POLICY_FILE}"))
+    out = []
+    if POLICY_FILE in changed:
+        out.append(POLICY_FILE)
+    if CONFIG_FILE in changed and governing_changed(
+        before[CONFIG_FILE], _blob(repo, f":{CONFIG_FILE}")
+    ):
+        out.append(CONFIG_FILE)
+    out += sorted(path for path in signers if path in changed)
+    return out
+
+
+def _mixed(rules: list[str], span: str) -> Finding:
+    return Finding("rules-and-stages", mixed_message(rules, span), file=STAGES_FILE)
 
 
 def _promotions(
@@ -183,17 +217,22 @@ def check_range(
         repo, "diff", "--raw", "--no-abbrev", "--no-renames", fork or EMPTY_TREE, head_sha
     )
     _check_files(repo, settings, changes, report)
+    rules = rules_changed(repo, fork, head_sha)
     if any(p == STAGES_FILE for _, p in changes):
+        if rules:
+            report.findings.append(_mixed(rules, f"{(fork or '')[:12]}..{head_sha[:12]}"))
         before = _blob(repo, f"{fork}:{STAGES_FILE}") if fork else None
         after = _blob(repo, f"{head_sha}:{STAGES_FILE}")
-        _promotions(repo, settings, before, after, fork, Context(head_sha, env), report)
-    if any(p == POLICY_FILE for _, p in changes):
+        in_force = RulesAt(repo, fork).settings if fork else settings
+        ctx = Context(head_sha, env, rules=fork)
+        _promotions(repo, in_force, before, after, fork, ctx, report)
+    elif rules:
         report.findings.append(
             Finding(
                 "policy-change",
-                "this change edits the policy; it applies to later changes, "
-                "not to this one (review it with care)",
-                file=POLICY_FILE,
+                f"this change edits the rules ({', '.join(rules)}); they apply to changes "
+                "that land after it is applied, not to this one (review it with care)",
+                file=rules[0],
                 severity="warning",
             )
         )

@@ -29,11 +29,14 @@ APPROVALS_ENV = "GITML_APPROVALS"
 
 @dataclass(frozen=True)
 class Context:
-    """Where a promotion is checked: its commit (None: not committed yet) and environment."""
+    """Where a promotion is checked: its commit (None: not committed yet), environment,
+    the stages the version verifiably held, and the commit whose rules are in force (the
+    target's: the merge base, the base of the landing; None: the work tree)."""
 
     commit: str | None = None
     env: Mapping[str, str] = field(default_factory=dict)
     history: frozenset[tuple[str, str, str]] = frozenset()
+    rules: str | None = None
 
 
 def _f(p: Proposal, rules: Rules, rule: str, message: str) -> Finding:
@@ -262,16 +265,18 @@ def check_require_signed(repo: GitRepo, p: Proposal, rules: Rules, ctx: Context)
     path = None
     tmp: str | None = None
     if signers:
-        from gitml.storage.tracked import read_file_at
+        from gitml.registry.rules import RulesAt
 
-        data = read_file_at(repo, ctx.commit, signers)
+        target = RulesAt(repo, ctx.rules)
+        data = target.read(signers)
         if data is None:
             return [
                 _f(
                     p,
                     rules,
                     "allowed_signers",
-                    f"{signers} does not exist at {ctx.commit[:12]}; commit it",
+                    f"{signers} does not exist in the rules in force ({target.where}); "
+                    "commit it in a change of its own",
                 )
             ]
         fd, tmp = tempfile.mkstemp(prefix="gitml-signers-")

@@ -158,7 +158,7 @@ def rule_policy(repo: GitRepo, p: Proposal) -> list[Finding]:
     if not policy:
         return []
     return policy_findings(
-        repo, p, policy, Context(None, {}, held_stages(repo, p.model, p.version))
+        repo, p, policy, Context(None, {}, held_stages(repo, p.settings, {}, p.model, p.version))
     )
 
 

@@ -36,7 +36,9 @@ def parse_registry_record(path: str, data: bytes) -> dict[str, Any] | None:
     """Index parser: versions and events, checked with the fast schema validator."""
     if not path.endswith(".toml"):
         return None
-    if "/versions/" in path:
+    if path.startswith(f"{rec.APPLIED_DIR}/"):
+        kind = "applied"
+    elif "/versions/" in path:
         kind = "model-version"
     elif "/events/" in path:
         kind = "stage-event"
@@ -225,6 +227,14 @@ class RegistryIndex:
             out.setdefault(str(model), []).append(str(version))
         return out
 
+    def applied_rows(self) -> list[tuple[str, dict[str, Any]]]:
+        """(path, doc) of every applied-state record."""
+        rows = self._query(
+            "SELECT path, doc FROM records WHERE ref=? AND kind=? AND error IS NULL ORDER BY path",
+            [rec.APPLIED_SCHEMA],
+        )
+        return [(str(p), _json(d)) for p, d in rows]
+
     def all_versions(self) -> list[dict[str, Any]]:
         """Every valid version record (a scan)."""
         rows = self._query(
@@ -263,13 +273,19 @@ class RegistryIndex:
         return rec.seq_of_name(str(path).rsplit("/", 1)[-1]) or 0
 
     def is_applied(self, commit: str) -> bool:
-        """Whether any event came from ``commit`` (an index seek)."""
+        """Whether ``commit`` is applied: an event came from it, or apply recorded it
+        (``applied/``); two index seeks."""
         rows = self._query(
             "SELECT 1 FROM records INDEXED BY registry_event_commit "
             f"WHERE ref=? AND {_EVENT} AND json_extract(doc, '$.commit') = ? LIMIT 1",
             [commit],
         )
-        return bool(rows)
+        return bool(rows) or bool(
+            self._query(
+                "SELECT 1 FROM records WHERE ref=? AND path=? AND error IS NULL",
+                [rec.applied_path(commit)],
+            )
+        )
 
     def assigned_stages(self, model: str, version: str) -> set[str]:
         """Every stage the log ever assigned ``version`` of ``model`` to (an index seek)."""

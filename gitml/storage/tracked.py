@@ -68,6 +68,19 @@ def find_branch_commit(repo: GitRepo, branch: str) -> str | None:
     return str(oid) if oid is not None else None
 
 
+def find_tracking_commit(repo: GitRepo, branch: str) -> str | None:
+    """``branch`` as a remote has it (``refs/remotes/origin/<branch>`` first), or None."""
+    found = read_ref(repo, f"refs/remotes/origin/{branch}")
+    if found is not None:
+        return str(found)
+    for ref in repo.raw.references:
+        if ref.startswith("refs/remotes/") and ref.endswith(f"/{branch}"):
+            other = read_ref(repo, ref)
+            if other is not None:
+                return str(other)
+    return None
+
+
 def head(repo: GitRepo) -> tuple[str | None, str | None]:
     """(HEAD commit or None when unborn, branch or None when detached)."""
     raw = repo.raw
@@ -142,6 +155,32 @@ def file_changes(
         commit = parent
     found.reverse()
     return found
+
+
+def first_parent_line(
+    repo: GitRepo, tip: str, *, stop: Callable[[str], bool]
+) -> tuple[list[tuple[str, tuple[str, ...]]], bool]:
+    """(sha, parents) of ``tip``'s first-parent line after the newest commit ``stop``
+    accepts, oldest first, and whether such a commit was found (False: back to the root)."""
+    out: list[tuple[str, tuple[str, ...]]] = []
+    shallow = shallow_commits(repo)
+    commit = _commit(repo, tip)
+    while True:
+        sha = str(commit.id)
+        if stop(sha):
+            out.reverse()
+            return out, True
+        if sha in shallow:
+            raise UnsupportedRepository(
+                f"{repo.workdir_or_gitdir}: the history since the last applied change goes "
+                f"beyond this shallow clone's history (commit {sha[:12]}); run `git fetch "
+                "--unshallow` (in CI: fetch-depth: 0, or `git ml fetch --ci`) and try again"
+            )
+        out.append((sha, tuple(str(p) for p in commit.parent_ids)))
+        if not commit.parent_ids:
+            out.reverse()
+            return out, False
+        commit = _commit(repo, commit.parent_ids[0])
 
 
 def last_change(

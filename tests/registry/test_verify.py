@@ -153,7 +153,7 @@ def test_verify_reports_a_direct_change_the_policy_did_not_allow(three_versions:
     head = git(three_versions, "rev-parse", "HEAD").strip()
     assert problems(three_versions) == [
         f"commit {head[:12]}: churn 1.0.0 was changed in 'staging' directly, but "
-        ".gitml/policy.toml at that commit does not allow it"
+        ".gitml/policy.toml before that commit did not allow it"
     ]
 
 
