@@ -19,6 +19,7 @@ from gitml.governance.rules import Context
 from gitml.registry.checks import Finding
 from gitml.registry.rules import (
     RulesAt,
+    assignments_changed,
     governing_changed,
     mixed_message,
     rules_changed,
@@ -157,11 +158,11 @@ def check_staged(repo: GitRepo, settings: Settings, env: Mapping[str, str]) -> C
     if STAGES_FILE in changed:
         has_head = repo.git("rev-parse", "--verify", "-q", "HEAD", check=False).returncode == 0
         head = repo.git("rev-parse", "HEAD").stdout.strip() if has_head else None
-        rules = _staged_rules(repo, changed, head)
-        if rules:
-            report.findings.append(_mixed(rules, "the staged change"))
         before = _blob(repo, f"HEAD:{STAGES_FILE}") if head else None
         after = _blob(repo, f":{STAGES_FILE}")
+        rules = _staged_rules(repo, changed, head)
+        if rules and assignments_changed(before, after):
+            report.findings.append(_mixed(rules, "the staged change"))
         in_force = RulesAt(repo, head).settings if head else settings
         ctx = Context(None, env, rules=head)
         _promotions(repo, in_force, before, after, head, ctx, report)
@@ -219,10 +220,10 @@ def check_range(
     _check_files(repo, settings, changes, report)
     rules = rules_changed(repo, fork, head_sha)
     if any(p == STAGES_FILE for _, p in changes):
-        if rules:
-            report.findings.append(_mixed(rules, f"{(fork or '')[:12]}..{head_sha[:12]}"))
         before = _blob(repo, f"{fork}:{STAGES_FILE}") if fork else None
         after = _blob(repo, f"{head_sha}:{STAGES_FILE}")
+        if rules and assignments_changed(before, after):
+            report.findings.append(_mixed(rules, f"{(fork or '')[:12]}..{head_sha[:12]}"))
         in_force = RulesAt(repo, fork).settings if fork else settings
         ctx = Context(head_sha, env, rules=fork)
         _promotions(repo, in_force, before, after, fork, ctx, report)

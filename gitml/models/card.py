@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from gitml import escape
 from gitml.config import Settings
 from gitml.errors import UsageError
 from gitml.records import codec
@@ -143,24 +144,44 @@ def build_card(repo: GitRepo, settings: Settings, text: str) -> dict[str, Any]:
 
 
 def _kv(mapping: Mapping[str, Any]) -> list[str]:
-    return [f"- `{k}`: {v}" for k, v in sorted(mapping.items())] or ["- (none)"]
+    return [f"- {_c(k)}: {_t(v)}" for k, v in sorted(mapping.items())] or ["- (none)"]
+
+
+def _t(value: Any) -> str:
+    """Record text as inert Markdown."""
+    return escape.markdown(str(value))
+
+
+def _c(value: Any) -> str:
+    """Record text as a Markdown code span."""
+    return escape.code(str(value))
+
+
+def _who(person: Mapping[str, Any]) -> str:
+    return _t(f"{person.get('name')} <{person.get('email')}>")
 
 
 def markdown(card: Mapping[str, Any]) -> str:
-    """The card as Markdown."""
+    """The card as Markdown (every text from a record escaped)."""
     lin = card["lineage"]
     code = lin["code"]
     art = card.get("artifact")
-    out = [f"# Model card: {card['model']} {card['version']}", ""]
-    out += ["## Description", "", card.get("description") or "(no description recorded)", ""]
+    out = [f"# Model card: {_t(card['model'])} {_t(card['version'])}", ""]
+    description = card.get("description")
+    out += [
+        "## Description",
+        "",
+        _t(description) if description else "(no description recorded)",
+        "",
+    ]
     out += [
         "## Model",
         "",
-        f"- record: `{card['record']}`",
-        f"- registered: {card['created']} by {card['author']['name']} <{card['author']['email']}>",
-        f"- flavor: {card.get('flavor') or '(not recorded)'}",
+        f"- record: {_c(card['record'])}",
+        f"- registered: {_t(card['created'])} by {_who(card['author'])}",
+        f"- flavor: {_t(card.get('flavor') or '(not recorded)')}",
         (
-            f"- artifact: `{art['path']}` `{art['digest']}` ({art['size']} bytes)"
+            f"- artifact: {_c(art['path'])} {_c(art['digest'])} ({art['size']} bytes)"
             if art
             else "- artifact: none"
         ),
@@ -168,14 +189,15 @@ def markdown(card: Mapping[str, Any]) -> str:
     sig = card.get("signature")
     if sig:
         cols = ", ".join(f"{s.get('name', 'tensor')}: {s['type']}" for s in sig["inputs"])
-        out.append(f"- signature inputs: {cols}")
+        out.append(f"- signature inputs: {_t(cols)}")
     out += ["", "## Lineage", ""]
+    run = lin["run"]
     out += [
-        f"- run: `{lin['run']['id']}` ({lin['run']['name']}, {lin['run']['status']})",
-        f"- command: `{' '.join(lin['command'])}`",
-        f"- code commit: `{code.get('commit')}` (branch {code.get('branch')}, "
+        f"- run: {_c(run['id'])} ({_t(run['name'])}, {_t(run['status'])})",
+        f"- command: {_c(' '.join(lin['command']))}",
+        f"- code commit: {_c(code.get('commit'))} (branch {_t(code.get('branch'))}, "
         f"{'dirty' if code.get('dirty') else 'clean'})",
-        f"- checkpoint: `{code.get('checkpoint')}`",
+        f"- checkpoint: {_c(code.get('checkpoint'))}",
         "",
         "### Params",
         "",
@@ -185,24 +207,24 @@ def markdown(card: Mapping[str, Any]) -> str:
         "",
     ]
     for ds in lin["datasets"] or []:
-        out.append(f"- `{ds['name']}`: `{ds['digest']}`")
+        out.append(f"- {_c(ds['name'])}: {_c(ds['digest'])}")
         for prof in ds["profiles"]:
             cols = ", ".join(
                 f"{c} {i.get('type')}" + (f" [{i['min']}, {i['max']}]" if "min" in i else "")
                 for c, i in prof["columns"].items()
             )
-            out.append(f"  - `{prof['file']}`: {prof['rows']} rows; {cols}")
+            out.append(f"  - {_c(prof['file'])}: {prof['rows']} rows; {_t(cols)}")
     if not lin["datasets"]:
         out.append("- (none recorded)")
     out += ["", "## Metrics", "", *_kv(card["metrics"]), "", "## Environment", ""]
     env = card["environment"]
-    out += [f"- python: {env.get('python')}", f"- platform: {env.get('platform')}"]
+    out += [f"- python: {_t(env.get('python'))}", f"- platform: {_t(env.get('platform'))}"]
     pk = env.get("packages")
     if pk:
-        out.append(f"- packages: {pk['count']} (`{pk['digest']}`)")
+        out.append(f"- packages: {pk['count']} ({_c(pk['digest'])})")
     reqs = env.get("requirements") or []
     out.append(
-        f"- requirements ({len(reqs)}): " + ", ".join(f"`{r}`" for r in reqs)
+        f"- requirements ({len(reqs)}): " + ", ".join(_c(r) for r in reqs)
         if reqs
         else "- requirements: (not recorded)"
     )
@@ -210,20 +232,22 @@ def markdown(card: Mapping[str, Any]) -> str:
     for p in card["promotions"]:
         verb = "promoted to" if p["action"] == "assign" else "removed from"
         out.append(
-            f"- {p['when']}: {verb} {p['stage']} by {p['who']['name']} <{p['who']['email']}> "
-            f"in commit `{p['commit']}` ({p['source']}; commit signature: {p['signature']})"
+            f"- {_t(p['when'])}: {verb} {_t(p['stage'])} by {_who(p['who'])} "
+            f"in commit {_c(p['commit'])} ({_t(p['source'])}; commit signature: {p['signature']})"
         )
     if not card["promotions"]:
         out.append("- (never promoted)")
     out += ["", "## Monitoring", ""]
     mon = card.get("monitoring")
     if mon:
-        out.append(f"- latest report `{mon['file']}`:")
+        out.append(f"- latest report {_c(mon['file'])}:")
         out += ["  " + line for line in _kv(mon["record"])]
     else:
         out.append("- no monitoring report")
     out += ["", "## Policy checks", ""]
-    out += [f"- {c['stage']}: {c['result']}" for c in card["policy_checks"]] or ["- (none run)"]
+    out += [f"- {_t(c['stage'])}: {_t(c['result'])}" for c in card["policy_checks"]] or [
+        "- (none run)"
+    ]
     return "\n".join(out) + "\n"
 
 

@@ -116,8 +116,24 @@ def rules_changed(repo: GitRepo, before: str | None, after: str | None) -> list[
 
 
 def stages_changed(repo: GitRepo, before: str | None, after: str | None) -> bool:
+    """Whether the stage assignments differ between two commits (None: the work tree)."""
     old = RulesAt(repo, before).read(STAGES_FILE) if before else None
-    return old != RulesAt(repo, after).read(STAGES_FILE)
+    return assignments_changed(old, RulesAt(repo, after).read(STAGES_FILE))
+
+
+def assignments_changed(before: bytes | None, after: bytes | None) -> bool:
+    """Whether two versions of the stages file assign differently (a file that does not
+    parse counts as a change unless the bytes are equal)."""
+    if before == after:
+        return False
+    from gitml.registry.stagefile import parse
+
+    try:
+        old = parse(before).assignments if before is not None else {}
+        new = parse(after).assignments if after is not None else {}
+    except InvalidRecord:
+        return True
+    return old != new
 
 
 def _same_governing(old: RulesAt, new: RulesAt) -> bool:

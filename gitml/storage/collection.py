@@ -22,7 +22,7 @@ from gitml.storage import housekeeping, refs
 from gitml.storage.blobs import read_blobs
 from gitml.storage.refs import backoff, clear_stale_lock, lock_path, read_ref, update_ref
 from gitml.storage.repo import GitRepo
-from gitml.storage.trees import apply_changes, commit_tree, read_blob, tree_entry
+from gitml.storage.trees import apply_changes, commit_tree, diff_trees, read_blob, tree_entry
 
 LAYOUT_PATH = "layout.toml"
 OBJECT_WRITE_ATTEMPTS = 5
@@ -242,6 +242,19 @@ class Collection:
     def _clear_stale_lock(self) -> None:
         """Remove a ``.lock`` left by a killed writer (see refs.STALE_LOCK_SECONDS)."""
         clear_stale_lock(self.repo, self.ref)
+
+    def added_since(self, commit: pygit2.Oid | None) -> list[str]:
+        """Paths of the blobs the tip holds that ``commit`` did not (all when None)."""
+        tip = self.tip()
+        if tip is None:
+            return []
+        raw = self.repo.raw
+        old = commit_tree(raw, commit) if commit is not None else None
+        return [
+            path
+            for path, before, after in diff_trees(raw, old, commit_tree(raw, tip))
+            if before is None and after is not None
+        ]
 
     def iter_paths(self, under: str | None = None) -> Iterator[tuple[str, pygit2.Oid]]:
         """(path, blob id) of every record below ``under`` (default: the prefix)."""
