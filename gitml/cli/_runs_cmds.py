@@ -131,9 +131,11 @@ def show(run_ref: str, json: bool = False) -> None:
     from gitml.storage.repo import open_repo
 
     repo = open_repo()
-    doc, history = show_run(repo, run_ref)
+    doc, history, problem = show_run(repo, run_ref)
     reruns = find_reruns(repo, str(doc["id"]))
     out = Output(json)
+    if problem is not None:
+        out.warn(problem)
     if json:
         from gitml.runs.record import to_json
 

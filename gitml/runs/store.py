@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from gitml.errors import AmbiguousId, GitmlError, RecordNotFound
+from gitml.errors import AmbiguousId, GitmlError, InvalidRecord, RecordNotFound
 from gitml.records import ids
 from gitml.records.validator import validate
 from gitml.runs.metrics import MetricEvent, load_history
@@ -189,14 +189,30 @@ def get_run(repo: GitRepo, text: str) -> dict[str, Any]:
     )
 
 
-def read_history(repo: GitRepo, doc: Mapping[str, Any]) -> list[MetricEvent]:
-    """Per-step metric history of a run (its summary values when there is no history blob)."""
+def load_run_history(repo: GitRepo, doc: Mapping[str, Any]) -> tuple[list[MetricEvent], str | None]:
+    """(per-step metric history, None), or (the run's summary values, the problem) when
+    there is no history blob (problem None) or it is unreadable or over the size limit."""
+    from gitml.records.limits import size_problem
+
     collection = runs_collection(repo)
-    data = collection.read(history_path(collection.record_path(str(doc["id"]))))
-    if data is not None:
-        return load_history(data)
+    path = history_path(collection.record_path(str(doc["id"])))
+    data = collection.read(path)
     metrics = doc.get("metrics") or {}
-    return [MetricEvent(name, 0, value) for name, value in sorted(metrics.items())]
+    summary = [MetricEvent(name, 0, value) for name, value in sorted(metrics.items())]
+    if data is None:
+        return summary, None
+    problem = size_problem(path, len(data))
+    if problem is None:
+        try:
+            return load_history(data), None
+        except InvalidRecord as exc:
+            problem = str(exc)
+    return summary, f"{RUNS_REF}:{path} {problem}; showing the final values only"
+
+
+def read_history(repo: GitRepo, doc: Mapping[str, Any]) -> list[MetricEvent]:
+    """Per-step metric history of a run (its summary values when there is none to read)."""
+    return load_run_history(repo, doc)[0]
 
 
 def read_packages(repo: GitRepo, doc: Mapping[str, Any]) -> list[str]:
@@ -303,7 +319,8 @@ def count_runs(
         index.close()
 
 
-def show_run(repo: GitRepo, text: str) -> tuple[dict[str, Any], list[MetricEvent]]:
-    """A run (by id, prefix or name) and its metric history."""
+def show_run(repo: GitRepo, text: str) -> tuple[dict[str, Any], list[MetricEvent], str | None]:
+    """A run (by id, prefix or name), its metric history and why that history could not
+    be read (None when it could)."""
     doc = get_run(repo, text)
-    return doc, read_history(repo, doc)
+    return (doc, *load_run_history(repo, doc))

@@ -24,6 +24,7 @@ import pygit2
 
 from gitml.errors import GitmlError, InvalidRecord
 from gitml.records import codec
+from gitml.records.limits import check_size
 from gitml.records.schema import validate_record
 from gitml.storage.blobs import read_blobs
 from gitml.storage.changes import commit_changes
@@ -58,6 +59,7 @@ def parse_record(path: str, data: bytes) -> dict[str, Any] | None:
     """Default parser: every ``*.toml`` but ``layout.toml`` is a record, validated."""
     if not path.endswith(".toml") or path.rsplit("/", 1)[-1] == LAYOUT_PATH:
         return None
+    check_size(path, len(data))
     doc = codec.loads(data, where=path)
     try:
         validate_record(doc, where=path)
