@@ -8,7 +8,7 @@ the policy it is judged by); with ``--all``, the registry log against the stages
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -149,12 +149,23 @@ def _blob(repo: GitRepo, spec: str) -> bytes | None:
     return proc.stdout.encode("utf-8") if proc.returncode == 0 else None
 
 
-def check_staged(repo: GitRepo, settings: Settings, env: Mapping[str, str]) -> CheckReport:
-    """The staged change (pre-commit); the policy is HEAD's."""
+def check_staged(
+    repo: GitRepo, settings: Settings, env: Mapping[str, str], files: Sequence[str] = ()
+) -> CheckReport:
+    """The staged change (pre-commit); the policy is HEAD's.
+
+    ``files``: the files pre-commit passes; when they name the stages file but it is not
+    staged (``pre-commit run --all-files``), HEAD's stages file is judged against the
+    applied state, as ``check --all`` does.
+    """
     report = CheckReport("staged")
     changes = _raw_changes(repo, "diff", "--cached", "--raw", "--no-abbrev", "--no-renames")
     _check_files(repo, settings, changes, report)
     changed = {p for _, p in changes}
+    if STAGES_FILE in files and STAGES_FILE not in changed:
+        head = _resolve(repo, "HEAD")
+        if head is not None:
+            judge_stages(repo, settings, env, head, report)
     if STAGES_FILE in changed:
         has_head = repo.git("rev-parse", "--verify", "-q", "HEAD", check=False).returncode == 0
         head = repo.git("rev-parse", "HEAD").stdout.strip() if has_head else None
@@ -404,6 +415,48 @@ def _check_history(
         remember_audited(repo, ref, tip)
 
 
+def judge_stages(
+    repo: GitRepo, settings: Settings, env: Mapping[str, str], head: str, report: CheckReport
+) -> None:
+    """The stages file at ``head`` against the applied state and the rules in force.
+
+    Every assignment the registry has not applied yet is a promotion, judged by the rules
+    as ``registry apply`` will judge it (those at the base of the first change since the
+    last applied state); a change since then that touched the rules and the stages
+    together is reported. A violation committed past the hooks (``--no-verify``) is
+    found here.
+    """
+    from gitml.registry.landings import mixed_problems, pending_landings
+    from gitml.registry.store import models_in, open_index, registry_collection
+
+    after = _blob(repo, f"{head}:{STAGES_FILE}")
+    if after is None:
+        return
+    snap = registry_collection(repo).snapshot()
+    with open_index(repo) as index:
+        index.refresh()
+        landings = pending_landings(repo, head, stop=index.is_applied)
+        base = landings[0].base if landings else head
+        rules = RulesAt(repo, base or head)
+        stages = rules.settings
+        state = index.state(models_in(snap), stages.stages, stages.terminal_stages)
+    for problem in mixed_problems(repo, landings):
+        report.findings.append(Finding("rules-and-stages", problem, file=STAGES_FILE))
+    found, problems = promotions(
+        repo,
+        stages,
+        None,
+        after,
+        where=f"{STAGES_FILE} (HEAD)",
+        policy_commit=base or head,
+        ctx=Context(None, env, rules=base or head),
+        snap=snap,
+        applied=state,
+    )
+    report.promotions.extend(found)
+    report.findings.extend(problems)
+
+
 def check_all(repo: GitRepo, settings: Settings, env: Mapping[str, str]) -> CheckReport:
     """Every tracked gitml file and large file at HEAD, every record, and the registry log."""
     report = CheckReport("all")
@@ -419,6 +472,8 @@ def check_all(repo: GitRepo, settings: Settings, env: Mapping[str, str]) -> Chec
             if ref != REGISTRY_REF or not verifies:
                 _check_history(repo, settings, ref, tip, report)
             check_records(repo, ref, None, tip, report)
+    if head:
+        judge_stages(repo, settings, env, head, report)
     if verifies:
         from gitml.errors import GitmlError
         from gitml.registry.verify import verify

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from gitml.config import GITML_DIR
@@ -18,8 +19,14 @@ def _git(*args: str, stdin: str | None = None) -> str | None:
     return proc.stdout if proc.returncode == 0 else None
 
 
-def staged_fast() -> int | None:
-    """0 when the staged change has nothing for the full check to look at; None otherwise."""
+def staged_fast(files: Sequence[str] = ()) -> int | None:
+    """0 when the staged change has nothing for the full check to look at; None otherwise.
+
+    ``files`` are what pre-commit passes: any gitml file among them, or anything that is
+    not a plain file name, needs the full check.
+    """
+    if any(f.startswith(("-", f"{GITML_DIR}/")) or f == GITML_DIR for f in files):
+        return None
     raw = _git("diff", "--cached", "--raw", "--no-abbrev", "--no-renames", "-z")
     top = _git("rev-parse", "--show-toplevel")
     if raw is None or top is None:

@@ -75,10 +75,17 @@ def promotions(
     policy_commit: str | None,
     ctx: Context,
     snap: Snapshot | None = None,
+    applied: Assignments | None = None,
 ) -> tuple[list[PromotionCheck], list[Finding]]:
-    """(each promotion with its findings, findings about the file itself)."""
+    """(each promotion with its findings, findings about the file itself).
+
+    ``applied``: compare ``after`` with these assignments (the applied state) instead of
+    with ``before``.
+    """
     try:
-        old = _parse(before, f"{STAGES_FILE} (before)", settings)
+        old = (
+            applied if applied is not None else _parse(before, f"{STAGES_FILE} (before)", settings)
+        )
     except InvalidRecord:
         old = {}
     try:
