@@ -133,7 +133,7 @@ def _check_pointer(repo: GitRepo, path: str, text: str, report: CheckReport) -> 
                 "data-pointer",
                 f"dataset {name!r} points at manifest {manifest}, which is not on {DATA_REF}; "
                 "re-run `git ml data add` for it, or fetch the data records "
-                "(`git fetch origin '+refs/gitml/*:refs/gitml/*'`)",
+                "(`git ml pull`, or `git ml fetch --ci` in CI)",
                 file=path,
                 field="manifest",
             )

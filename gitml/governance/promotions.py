@@ -100,7 +100,7 @@ def promotions(
             Finding(
                 "registered",
                 f"{REGISTRY_REF} does not exist in this clone, so no promotion can be checked; "
-                "fetch gitml's records first (`git fetch origin '+refs/gitml/*:refs/gitml/*'`)",
+                "fetch gitml's records first (`git ml pull`, or `git ml fetch --ci` in CI)",
             )
         ]
     try:
