@@ -101,13 +101,18 @@ def load_config_doc(workdir: Path) -> dict[str, Any] | None:
         text = path.read_text("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{CONFIG_FILE}: cannot read: {exc}") from None
+    return parse_config_doc(text, where=CONFIG_FILE)
+
+
+def parse_config_doc(text: str | bytes, *, where: str) -> dict[str, Any]:
+    """A config document, parsed and validated; ConfigError names ``where`` and the field."""
     try:
-        doc = codec.loads(text, where=CONFIG_FILE)
+        doc = codec.loads(text, where=where)
     except InvalidRecord as exc:
         raise ConfigError(str(exc)) from None
     errors = find_errors(doc, "config")
     if errors:
-        raise ConfigError(f"{CONFIG_FILE}: {errors[0]}")
+        raise ConfigError(f"{where}: {errors[0]}")
     return doc
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gitml.config import Settings
-from gitml.errors import GitmlError
+from gitml.errors import GitmlError, listing
 from gitml.storage import COLLECTION_REFS, NOTES_REF, REF_ROOT, REGISTRY_REF, remote_tracking_ref
 from gitml.storage.merge import MergeResult, merge_into
 from gitml.storage.notes import merge_lines
@@ -247,11 +247,9 @@ def check_outgoing(repo: GitRepo, remote: str, settings: Settings) -> None:
         check_records(repo, ref, str(theirs) if theirs is not None else None, str(ours), report)
     problems += [f.message for f in report.errors]
     if problems:
-        lines = "\n".join(f"  {p}" for p in problems[:10])
-        more = f"\n  ... and {len(problems) - 10} more" if len(problems) > 10 else ""
         raise CheckFailed(
             f"not pushing to {remote!r}: {len(problems)} problem(s) with the records to send "
-            f"(the checks the pre-push hook runs):\n{lines}{more}"
+            f"(the checks the pre-push hook runs):\n{listing(problems)}"
         )
 
 

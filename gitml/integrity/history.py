@@ -13,13 +13,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from gitml.errors import GitmlError
+from gitml.errors import GitmlError, listing
 from gitml.integrity.layouts import TOP_LEVEL, check_file, time_problem
 from gitml.storage.audit import audit, top_names
 from gitml.storage.blobs import read_blobs
 from gitml.storage.repo import GitRepo
-
-SHOWN = 10
 
 
 class HistoryRefused(GitmlError):
@@ -82,11 +80,9 @@ def _cache_path(repo: GitRepo) -> Path:
 
 def refusal(source: str, problems: list[str]) -> HistoryRefused:
     """The one error for refused records: the first problems, one per line, and what to do."""
-    shown = "\n".join(f"  {line}" for line in problems[:SHOWN])
-    more = f"\n  ... and {len(problems) - SHOWN} more" if len(problems) > SHOWN else ""
     return HistoryRefused(
         f"refusing the gitml records from {source}: {len(problems)} problem(s); nothing local "
-        f"was changed:\n{shown}{more}\n"
+        f"was changed:\n{listing(problems)}\n"
         "records are append-only; whoever administers the remote must restore its history "
         "(corrections are new records, never edits or deletions)"
     )

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gitml.config import STAGES_FILE, Settings
-from gitml.errors import GitmlError, InvalidRecord
+from gitml.errors import GitmlError, InvalidRecord, listing
 from gitml.records import codec
 from gitml.records.schema import validate
 from gitml.registry import records as rec
@@ -127,7 +127,7 @@ def refuse_violations(
 
     failed = check_events(repo, events, snap, env, bases=bases)
     if failed:
-        lines = "\n".join(f"  {f.line()}" for f in failed)
+        lines = listing([f.line() for f in failed], shown=len(failed))
         raise CheckFailed(
             f"registry apply refuses {len(failed)} policy violation(s) on "
             f"{settings.default_branch!r}; nothing was applied:\n{lines}\n"
@@ -152,11 +152,9 @@ def refuse_untrusted(repo: GitRepo, settings: Settings, env: Mapping[str, str]) 
 
     trust = trusted_log(repo, settings, env)
     if trust.untrusted:
-        shown = "\n".join(f"  {p}" for p in trust.untrusted[:10])
-        more = f"\n  ... and {len(trust.untrusted) - 10} more" if len(trust.untrusted) > 10 else ""
         raise CheckFailed(
             f"registry apply refuses to extend {REGISTRY_REF}: its log does not verify against "
-            f"{settings.default_branch!r}; nothing was applied:\n{shown}{more}\n"
+            f"{settings.default_branch!r}; nothing was applied:\n{listing(trust.untrusted)}\n"
             "see `git ml registry verify`; restore the registry ref from a clone whose log "
             "verifies (records are append-only: no event is ever edited or removed)"
         )
@@ -169,10 +167,9 @@ def refuse_mixed(settings: Settings, landings: list[Landing], repo: GitRepo) -> 
 
     problems = mixed_problems(repo, landings)
     if problems:
-        lines = "\n".join(f"  {p}" for p in problems)
         raise CheckFailed(
             f"registry apply refuses {len(problems)} change(s) on {settings.default_branch!r}; "
-            f"nothing was applied:\n{lines}\nrevert that change (`git revert -m 1 <merge>`, or "
+            f"nothing was applied:\n{listing(problems)}\nrevert that change (`git revert -m 1 <merge>`, or "
             f"`git revert <commit>`), then land the rules and the promotion separately"
         )
 

@@ -14,10 +14,16 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from gitml.config import CONFIG_FILE, POLICY_FILE, STAGES_FILE, Settings, settings_from_doc
+from gitml.config import (
+    CONFIG_FILE,
+    POLICY_FILE,
+    STAGES_FILE,
+    Settings,
+    parse_config_doc,
+    settings_from_doc,
+)
 from gitml.errors import ConfigError, InvalidRecord
 from gitml.records import codec
-from gitml.records.schema import find_errors
 from gitml.storage.repo import GitRepo
 from gitml.storage.tracked import FileChange, read_file_at
 
@@ -43,15 +49,7 @@ class RulesAt:
         data = self.read(CONFIG_FILE)
         if data is None:
             return {}
-        where = f"{CONFIG_FILE} ({self.where})"
-        try:
-            doc = codec.loads(data, where=where)
-        except InvalidRecord as exc:
-            raise ConfigError(str(exc)) from None
-        errors = find_errors(doc, "config")
-        if errors:
-            raise ConfigError(f"{where}: {errors[0]}")
-        return doc
+        return parse_config_doc(data, where=f"{CONFIG_FILE} ({self.where})")
 
     @cached_property
     def settings(self) -> Settings:

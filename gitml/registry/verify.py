@@ -70,16 +70,21 @@ class VerifyReport:
 
 
 def branch_tip(repo: GitRepo, settings: Settings, env: Mapping[str, str], rev: str | None) -> str:
+    """The default branch to verify against: ``rev``, the local branch (or the remote's
+    when it is strictly ahead), a CI checkout of it, or the remote's."""
     if rev is not None:
         return resolve_commit(repo, rev)
     branch = settings.default_branch
     found = find_branch_commit(repo, branch)
+    tracking = find_tracking_commit(repo, branch)
     if found is not None:
+        # The remote's branch when it is ahead of ours (a pull may bring events of it).
+        if tracking is not None and tracking != found and is_ancestor(repo, found, tracking):
+            return tracking
         return found
     sha, on = head(repo)
     if sha is not None and on is None and ci_branch(env) == branch:
         return sha
-    tracking = find_tracking_commit(repo, branch)
     if tracking is not None:
         return tracking
     raise GitmlError(

@@ -73,11 +73,16 @@ def governed_team(team: Team) -> Team:
         register(team.victim, version, acc)
     (team.victim / ".gitml" / "policy.toml").write_text(POLICY)
     commit_all(team.victim, "Add a policy")
+    publish(team)
+    return team
+
+
+def publish(team: Team) -> None:
+    """The victim pushes main and the records; the attacker takes a fresh copy of both."""
     git(team.victim, "push", "-q", "origin", "HEAD:refs/heads/main")
     ok("push", "--no-data")
     fetch_gitml(team.attacker)
     git(team.attacker, "pull", "-q", "origin", "main")
-    return team
 
 
 def monitor_doc(

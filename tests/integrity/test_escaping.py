@@ -8,14 +8,12 @@ body, inject HTML into a report, or drive the reader's terminal.
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from tests.conftest import cli, git
-from tests.registry.conftest import MODEL_FILE, init_project, land, ok
+from tests.registry.conftest import MODEL_FILE, init_project, land, ok, record_run
 
 FAKE_CHECK = "## ✅ gitml check passed"
 FAKE_BOX = "- [x] approved by security"
@@ -26,58 +24,18 @@ OSC_TITLE = "\x1b]0;pwned\x07"
 CLEAR = "\x1b[2J\x1b[H"
 
 
-def _record(
-    repo: Path,
-    *,
-    metrics: dict[str, float],
-    params: dict[str, Any],
-    message: str,
-    command: list[str],
-) -> str:
-    from gitml.records import ids
-    from gitml.runs.digests import path_digest
-    from gitml.runs.metrics import MetricEvent
-    from gitml.runs.record import RunFacts, Status, build_record
-    from gitml.runs.store import save_run
-    from gitml.storage.repo import open_repo
-    from gitml.storage.worktree import Checkpoint
-
-    head = git(repo, "rev-parse", "HEAD").strip()
-    (repo / MODEL_FILE).write_bytes(b"model\n")
-    started = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
-    run_id = ids.new_id()
-    facts = RunFacts(
-        id=run_id,
-        name="evil",
-        status=Status.COMPLETED,
-        started=started,
-        ended=started + timedelta(seconds=1),
-        exit_code=0,
-        command=command,
-        cwd=".",
-        user={"name": "Test User", "email": "test@example.com"},
-        host="h",
-        code=Checkpoint(head, head, "main", False),
-        env={"python": "3.12.0"},
-        message=message,
-        params=params,
-        events=[MetricEvent(k, 0, v) for k, v in metrics.items()],
-        outputs={MODEL_FILE: path_digest(repo / MODEL_FILE)},
-    )
-    save_run(open_repo(repo), build_record(facts), link_checkpoint=False)
-    return run_id
-
-
 @pytest.fixture
 def evil(in_repo: Path) -> Path:
     """churn 1.0.0 from a run whose names, params, description and message are hostile."""
     repo = init_project(in_repo)
-    run = _record(
+    run = record_run(
         repo,
         metrics={"acc": 0.9, EVIL_METRIC: 1.0},
         params={f"lr\n{FAKE_BOX}": 0.1, "note": f"{IMG}{SCRIPT}{OSC_TITLE}{CLEAR}"},
         message=f"tuned{OSC_TITLE}{CLEAR}\n{FAKE_CHECK}",
         command=["python", f"train.py{CLEAR}"],
+        model_bytes=b"model\n",
+        name="evil",
     )
     ok(
         "model",

@@ -14,8 +14,8 @@ import pytest
 
 from tests.conftest import cli, git
 from tests.governance.conftest import commit_all
-from tests.integrity.conftest import Team, id_at, now_env, ok, tip
-from tests.integrity.forge import fetch_gitml, forge_commit, push_forced, show
+from tests.integrity.conftest import Team, id_at, now_env, ok, publish, tip
+from tests.integrity.forge import forge_commit, push_forced, show
 from tests.registry.conftest import land, register
 
 REGISTRY = "refs/gitml/registry"
@@ -39,10 +39,7 @@ def applied(team: Team) -> Team:
     ok("registry", "apply")
     land(team.victim, "promote", "churn", "1.1.0", "production")
     ok("registry", "apply")
-    git(team.victim, "push", "-q", "origin", "HEAD:refs/heads/main")
-    ok("push", "--no-data")
-    fetch_gitml(team.attacker)
-    git(team.attacker, "pull", "-q", "origin", "main")
+    publish(team)
     return team
 
 

@@ -13,8 +13,8 @@ import pytest
 
 from tests.conftest import cli, git
 from tests.governance.conftest import commit_all, write_stages
-from tests.integrity.conftest import Team, id_at, now_env, ok, tip
-from tests.integrity.forge import fetch_gitml, forge_commit, push_forced, show
+from tests.integrity.conftest import Team, id_at, now_env, ok, publish, tip
+from tests.integrity.forge import forge_commit, push_forced, show
 from tests.registry.conftest import MODEL_FILE, record_run
 
 REGISTRY = "refs/gitml/registry"
@@ -34,9 +34,7 @@ def forged(team: Team) -> Team:
     ok("model", "register", "churn", "--run", run, "--version", "1.0.0", "--artifact", MODEL_FILE)
     (team.victim / ".gitml" / "policy.toml").write_text(POLICY)
     commit_all(team.victim, "Add a policy")
-    git(team.victim, "push", "-q", "origin", "HEAD:refs/heads/main")
-    ok("push", "--no-data")
-    fetch_gitml(team.attacker)
+    publish(team)
     text = show(team.attacker, f"{REGISTRY}:models/churn/versions/1.0.0.toml")
     own = re.search(r'^id = "(\w+)"', text, re.M)
     assert own is not None

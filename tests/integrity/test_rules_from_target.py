@@ -8,7 +8,6 @@ rules and the stages together is refused, however it is merged.
 from __future__ import annotations
 
 import shutil
-import subprocess
 import tomllib
 from pathlib import Path
 
@@ -17,6 +16,7 @@ import pytest
 from gitml.records import codec
 from tests.conftest import cli, git
 from tests.governance.conftest import commit_all, write_stages
+from tests.governance.test_signed import _key
 from tests.integrity.conftest import ok, tip
 from tests.registry.conftest import land
 
@@ -160,14 +160,6 @@ def test_a_fork_pr_is_judged_by_upstream_rules(live: Path, tmp_path: Path) -> No
 
 
 needs_ssh = pytest.mark.skipif(shutil.which("ssh-keygen") is None, reason="needs ssh-keygen")
-
-
-def _key(tmp: Path, name: str) -> Path:
-    path = tmp / name
-    subprocess.run(
-        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", str(path)], check=True
-    )
-    return path
 
 
 def _signer_line(key: Path) -> str:

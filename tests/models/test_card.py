@@ -80,26 +80,13 @@ def test_card_html_to_a_file_escapes_text(project: Path, tmp_path: Path) -> None
 
 
 def test_card_shows_the_latest_monitoring_report(project: Path) -> None:
-    registered(project)
-    from gitml.monitor.report import build_report, save_report
-    from gitml.storage.repo import open_repo
+    from tests.integrity.conftest import save_monitor
 
-    repo = open_repo(project)
-    saved = []
-    for kind, alert in (("monitor", False), ("monitor", True), ("scan", False)):
-        finding = {
-            "column": "age",
-            "kind": "drift",
-            "method": "psi",
-            "value": 0.5 if alert else 0.01,
-            "threshold": 0.1,
-            "alert": alert,
-            "message": "drift",
-        }
-        doc = build_report(
-            kind=kind, model="churn", version="1.0.0", rows=10, findings=[finding], data="x.csv"
-        )
-        saved.append(save_report(repo, doc))
+    registered(project)
+    saved = [
+        save_monitor(project, "1.0.0", alert=alert, kind=kind)
+        for kind, alert in (("monitor", False), ("monitor", True), ("scan", False))
+    ]
     card = ok_json("model", "card", "churn:1.0.0")
     assert card["monitoring"]["file"] == saved[1]
     assert card["monitoring"]["record"]["alert"] is True
@@ -130,7 +117,7 @@ def test_card_and_validation_use_the_training_data_profile(project: Path, tmp_pa
             },
         }
     ]
-    assert "  - `data/train.csv`: 2 rows; age numeric [20, 70], plan categorical" in ok(
+    assert "  - `data/train.csv`: 2 rows; age numeric \\[20, 70\\], plan categorical" in ok(
         "model", "card", "churn:1"
     )
     scoring = tmp_path / "scoring.csv"
