@@ -111,6 +111,9 @@ def build_card(repo: GitRepo, settings: Settings, text: str) -> dict[str, Any]:
         for name, digest in sorted((doc.get("inputs") or {}).items())
     ]
     env = dict(run.get("env") or {})
+    from gitml.lineage import run_lineage, upstream_chain
+
+    upstream = upstream_chain(run_lineage(repo, str(doc["run"]["id"])))
     return {
         "model": doc["model"],
         "version": doc["version"],
@@ -129,6 +132,7 @@ def build_card(repo: GitRepo, settings: Settings, text: str) -> dict[str, Any]:
             "params": doc.get("params") or {},
             "datasets": datasets,
             "outputs": doc.get("outputs") or {},
+            "upstream": upstream,
         },
         "metrics": doc.get("metrics") or {},
         "environment": {
@@ -216,6 +220,14 @@ def markdown(card: Mapping[str, Any]) -> str:
             out.append(f"  - {_c(prof['file'])}: {prof['rows']} rows; {_t(cols)}")
     if not lin["datasets"]:
         out.append("- (none recorded)")
+    from gitml.lineage import markdown_lines
+
+    out += [
+        "",
+        "### Upstream",
+        "",
+        *(markdown_lines(lin["upstream"]) or ["- (no recorded run made its inputs)"]),
+    ]
     out += ["", "## Metrics", "", *_kv(card["metrics"]), "", "## Environment", ""]
     env = card["environment"]
     out += [f"- python: {_t(env.get('python'))}", f"- platform: {_t(env.get('platform'))}"]
