@@ -198,6 +198,26 @@ def dump_history(events: Sequence[MetricEvent], *, merged: bool = False) -> byte
     return "".join(parts).encode("utf-8")
 
 
+def thin_history(data: bytes, limit: int) -> bytes:
+    """``data`` when it fits in ``limit`` bytes; otherwise the same curves with every k-th
+    step of each metric (and its last), k doubling until they fit."""
+    if len(data) <= limit:
+        return data
+    events = load_history(data)
+    stride = 2
+    while True:
+        kept: list[MetricEvent] = []
+        for _name, group in groupby(events, key=itemgetter(0)):
+            rows = list(group)
+            kept += rows[::stride]
+            if (len(rows) - 1) % stride:
+                kept.append(rows[-1])
+        blob = dump_history(kept, merged=True) or b""
+        if len(blob) <= limit:
+            return blob
+        stride *= 2
+
+
 def load_history(data: bytes) -> list[MetricEvent]:
     """Parse a ``*.history.csv`` blob; InvalidRecord (with the line) when it is malformed."""
     try:

@@ -16,8 +16,9 @@ from typing import Any
 
 from gitml.errors import AmbiguousId, GitmlError, InvalidRecord, RecordNotFound
 from gitml.records import ids
+from gitml.records.limits import MAX_HISTORY_BYTES
 from gitml.records.validator import validate
-from gitml.runs.metrics import MetricEvent, load_history
+from gitml.runs.metrics import MetricEvent, load_history, thin_history
 from gitml.runs.record import commit_message, dump_record, note_line
 from gitml.storage import RUNS_REF
 from gitml.storage.collection import Collection
@@ -74,7 +75,8 @@ def save_run(
     validate(doc, "run", where=path)
     files: dict[str, bytes | None] = {path: dump_record(doc)}
     if history is not None:
-        files[history_path(path)] = history
+        # Others refuse a history over the limit, so a very long one is kept thinned.
+        files[history_path(path)] = thin_history(history, MAX_HISTORY_BYTES)
     if packages is not None and packages[0]:
         files[env_path(packages[0])] = packages[1].encode("utf-8")
     code = doc["code"]

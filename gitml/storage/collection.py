@@ -18,6 +18,7 @@ import xxhash
 
 from gitml.errors import GitmlError, RefConflict
 from gitml.records import codec
+from gitml.records.limits import check_size
 from gitml.storage import housekeeping, refs
 from gitml.storage.blobs import read_blobs
 from gitml.storage.refs import backoff, clear_stale_lock, lock_path, read_ref, update_ref
@@ -154,7 +155,8 @@ class Collection:
         ``build`` is called again on each retry with the new snapshot, so it may derive
         paths from what is there (sequence numbers). Returns the new (or unchanged) tip.
         Records are immutable: a different blob at an existing path raises RecordExists
-        unless ``replace`` is set (derived data such as notes, where ``None`` deletes).
+        unless ``replace`` is set (derived data such as notes, where ``None`` deletes); a
+        record over the size limits (``records.limits``) raises InvalidRecord.
         """
         signature = self.repo.signature()
         parents_extra = self._check_parents(extra_parents)
@@ -207,6 +209,7 @@ class Collection:
                 if existing is not None and replace:
                     changes[path] = None
                 continue
+            check_size(path, len(data), where=f"{self.ref}:{path}")
             blob_id = raw.create_blob(data)
             if existing is not None:
                 if existing.id == blob_id:

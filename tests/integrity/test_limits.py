@@ -171,3 +171,37 @@ def test_an_empty_sort_key_is_a_usage_error(registered: Path) -> None:
     result = cli("ls", "--sort", ",")
     assert result.exit_code == 2
     assert "--sort" in result.stderr
+
+
+def test_a_record_over_the_limit_is_refused_when_written(registered: Path) -> None:
+    from gitml.errors import InvalidRecord
+    from gitml.storage.collection import Collection
+    from gitml.storage.repo import open_repo
+
+    run_id = id_at(0)
+    path = f"runs/{shard_of(run_id)}/{run_id}.toml"
+    runs = Collection(open_repo(registered), RUNS, "runs")
+    before = tip(registered, RUNS)
+    with pytest.raises(InvalidRecord, match=r"is 2\.0 MiB, over the 1\.0 MiB limit for a record"):
+        runs.put(path, b"x" * (2 << 20), "too big")
+    assert tip(registered, RUNS) == before
+
+
+def test_a_very_long_history_is_thinned_when_written() -> None:
+    from gitml.records.limits import MAX_HISTORY_BYTES
+    from gitml.runs.metrics import MetricEvent, dump_history, load_history, thin_history
+
+    events = [
+        MetricEvent(name, step, step / 7) for name in ("acc", "loss") for step in range(700_000)
+    ]
+    blob = dump_history(events, merged=True)
+    assert blob is not None
+    assert len(blob) > MAX_HISTORY_BYTES
+    thinned = thin_history(blob, MAX_HISTORY_BYTES)
+    assert len(thinned) <= MAX_HISTORY_BYTES
+    kept = load_history(thinned)
+    for name in ("acc", "loss"):
+        steps = [e.step for e in kept if e.name == name]
+        assert steps[0] == 0
+        assert steps[-1] == 699_999
+        assert len(steps) > 100_000
