@@ -8,7 +8,6 @@ a newline. Each function here makes text inert for one medium and keeps it reada
 
 from __future__ import annotations
 
-import html as _html
 import re
 
 # C0 controls but tab and newline, DEL, C1 controls, and the bidirectional overrides
@@ -39,6 +38,8 @@ def one_line(text: str) -> str:
 def markdown(text: str, *, starts_line: bool = False) -> str:
     """Plain text inside Markdown: one line, no markup, no HTML. ``starts_line``: the text
     begins a line, where ``#``, ``-``, ``>`` or ``1.`` would open a block."""
+    import html as _html  # only Markdown and HTML need it; every command imports this module
+
     escaped = _INLINE.sub(r"\\\1", _html.escape(one_line(text), quote=False))
     if not starts_line:
         return escaped
@@ -56,6 +57,8 @@ def code(text: str) -> str:
 
 def html(text: str) -> str:
     """Text inside HTML element content or a quoted attribute."""
+    import html as _html
+
     return _html.escape(one_line(text), quote=True)
 
 

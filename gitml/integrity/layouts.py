@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import xxhash
@@ -154,21 +155,27 @@ def _rules(*pairs: tuple[str, Check]) -> tuple[Rule, ...]:
     return tuple(Rule(re.compile(pattern), check) for pattern, check in pairs)
 
 
-LAYOUTS: dict[str, tuple[Rule, ...]] = {
-    RUNS_REF: _rules(
+@cache
+def layouts() -> dict[str, tuple[Rule, ...]]:
+    """Every path each collection uses; anything else is refused (compiled on first use)."""
+    return {ref: _rules(*pairs) for ref, pairs in _PATTERNS.items()}
+
+
+_PATTERNS: dict[str, tuple[tuple[str, Check], ...]] = {
+    RUNS_REF: (
         (re.escape(LAYOUT_PATH), _layout("runs")),
         (rf"runs/(?P<shard>{_SHARD})/(?P<id>{_ID})\.toml", _run),
         (rf"runs/(?P<shard>{_SHARD})/(?P<id>{_ID})\.history\.csv", _history),
         (rf"env/(?P<hex>{_HEX32})\.txt", _content),
         (rf"links/(?P<shard>{_SHARD})/(?P<new>{_SHA})-(?P<old>{_SHA})\.toml", _link),
     ),
-    DATA_REF: _rules(
+    DATA_REF: (
         (re.escape(LAYOUT_PATH), _layout("data")),
         (rf"data/(?P<name>{_NAME})/(?P<shard>{_SHARD})/(?P<hex>{_HEX32})\.toml", _manifest),
         (rf"data/(?P<name>{_NAME})/(?P<shard>{_SHARD})/(?P<hex>{_HEX32})\.listing", _sharded),
         (rf"profiles/(?P<shard>{_SHARD})/(?P<hex>{_HEX32})\.toml", _sharded),
     ),
-    REGISTRY_REF: _rules(
+    REGISTRY_REF: (
         (rf"models/(?P<model>{_MODEL})/versions/(?P<version>{_VERSION})\.toml", _version),
         (
             rf"models/(?P<model>{_MODEL})/events/(?P<bucket>[0-9]{{6}})/"
@@ -177,11 +184,10 @@ LAYOUTS: dict[str, tuple[Rule, ...]] = {
         ),
         (rf"applied/(?P<shard>{_SHARD})/(?P<sha>{_SHA})\.toml", _applied),
     ),
-    MONITOR_REF: _rules(
+    MONITOR_REF: (
         (rf"monitor/(?P<model>{_MODEL})/(?P<version>{_VERSION})/(?P<id>{_ID})\.toml", _report),
     ),
 }
-"""Every path each collection uses; anything else is refused."""
 
 
 TOP_LEVEL: dict[str, frozenset[str]] = {
@@ -202,7 +208,7 @@ def check_file(ref: str, path: str, data: bytes, doc: Mapping[str, Any] | None =
     size = size_problem(path, len(data))
     if size is not None:
         return size, None
-    for rule in LAYOUTS.get(ref, ()):
+    for rule in layouts().get(ref, ()):
         match = rule.pattern.fullmatch(path)
         if match is None:
             continue

@@ -130,10 +130,9 @@ def rule_matches_run(repo: GitRepo, p: Proposal) -> list[Finding]:
     """The candidate's copied facts are its run's (a forged version cannot be promoted)."""
     if p.action != "promote":
         return []
-    from gitml.registry.consistency import missing_run, version_problems
-    from gitml.runs.store import find_run
+    from gitml.registry.consistency import load_run, missing_run, version_problems
 
-    run = find_run(repo, str(p.candidate.get("run", {}).get("id", "")))
+    run = load_run(repo, str(p.candidate.get("run", {}).get("id", "")))
     found = version_problems(p.candidate, run) if run is not None else [missing_run(p.candidate)]
     return [
         Finding(

@@ -10,9 +10,12 @@ run's own record; the promotion rules, ``registry verify``, ``check --all`` and
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitml.records.codec import to_jsonable
+
+if TYPE_CHECKING:
+    from gitml.storage.repo import GitRepo
 
 # (field of the version, where the run keeps it)
 COPIED = (
@@ -73,6 +76,28 @@ def version_problems(version: Mapping[str, Any], run: Mapping[str, Any]) -> list
                 f"{label}'s artifact {digest} is none of the outputs its run {run_id} recorded"
             )
     return out
+
+
+def load_run(repo: GitRepo, run_id: str) -> dict[str, Any] | None:
+    """A run's record read straight from refs/gitml/runs at the one path its id allows
+    (JSON form); None when it is not there or not readable. Cheaper than the query index
+    for one run, which is all a promotion needs."""
+    from gitml.errors import InvalidRecord
+    from gitml.records import codec
+    from gitml.records.limits import check_size
+    from gitml.storage import RUNS_REF
+    from gitml.storage.collection import Collection
+
+    runs = Collection(repo, RUNS_REF, "runs")
+    path = runs.record_path(run_id)
+    data = runs.read(path)
+    if data is None:
+        return None
+    try:
+        check_size(path, len(data))
+        return dict(codec.to_jsonable(codec.loads(data, where=path)))
+    except InvalidRecord:
+        return None
 
 
 def missing_run(version: Mapping[str, Any]) -> str:

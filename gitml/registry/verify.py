@@ -287,8 +287,6 @@ def remember_trusted(repo: GitRepo, branch_commit: str) -> None:
 
 
 def _still_trusted(repo: GitRepo, settings: Settings, branch_commit: str) -> bool:
-    from gitml.integrity.history import check_history
-
     try:
         cached_registry, cached_branch = _trust_cache(repo).read_text("ascii").split()
     except (OSError, ValueError):
@@ -302,6 +300,8 @@ def _still_trusted(repo: GitRepo, settings: Settings, branch_commit: str) -> boo
         return True
     if not is_ancestor(repo, cached_registry, str(tip)):
         return False
+    from gitml.integrity.history import check_history
+
     found = check_history(
         repo, REGISTRY_REF, str(tip), [cached_registry], skew_s=settings.clock_skew_s
     )

@@ -73,12 +73,14 @@ def find_tracking_commit(repo: GitRepo, branch: str) -> str | None:
     found = read_ref(repo, f"refs/remotes/origin/{branch}")
     if found is not None:
         return str(found)
-    for ref in repo.raw.references:
-        if ref.startswith("refs/remotes/") and ref.endswith(f"/{branch}"):
-            other = read_ref(repo, ref)
-            if other is not None:
-                return str(other)
-    return None
+    listed = repo.git(
+        "for-each-ref",
+        "--count=1",
+        "--format=%(objectname)",
+        f"refs/remotes/*/{branch}",
+        check=False,
+    ).stdout.split()
+    return listed[0] if listed else None
 
 
 def head(repo: GitRepo) -> tuple[str | None, str | None]:
