@@ -59,6 +59,11 @@ class Output:
         elif human is not None:
             self.line(human)
 
+    def text(self, text: str) -> None:
+        """``text`` on stdout exactly as given."""
+        sys.stdout.write(text)
+        sys.stdout.flush()
+
     def line(self, text: str = "") -> None:
         """A line of data; control characters in it are shown, not obeyed."""
         text = terminal(text)

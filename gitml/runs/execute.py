@@ -344,6 +344,7 @@ def run(
     Returns a RunOutcome for a single run, a SweepOutcome for a sweep.
     """
     validate_request(request)
+    repo.prepare_writes()  # git's writers start while the command runs
     ws = open_workspace(repo, cwd or Path.cwd(), request.params_files)
     grid = params_mod.expand_grid(request.overrides)
     with Supervisor() as sup:

@@ -18,20 +18,19 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-import pygit2
-
 from gitml.storage.changes import commit_changes
+from gitml.storage.git import GitFailed, last_line, run_git
+from gitml.storage.odb import MODE_BLOB, MODE_COMMIT, MODE_EXEC, MODE_LINK, Commit, Tree
 from gitml.storage.repo import GitRepo
 from gitml.storage.trees import Leaf, commit_tree
 
-REGULAR = pygit2.enums.FileMode.BLOB
-_KINDS: dict[int, str] = {
-    pygit2.enums.FileMode.BLOB_EXECUTABLE: "an executable file",
-    pygit2.enums.FileMode.LINK: "a symbolic link",
-    pygit2.enums.FileMode.COMMIT: "a gitlink (submodule entry)",
+_KINDS: dict[str, str] = {
+    MODE_EXEC: "an executable file",
+    MODE_LINK: "a symbolic link",
+    MODE_COMMIT: "a gitlink (submodule entry)",
 }
 
-Shape = Callable[[pygit2.Tree], bool]
+Shape = Callable[[Tree], bool]
 """Whether a tree is one of the collection's (its top-level names are the collection's)."""
 
 
@@ -52,7 +51,7 @@ class Added:
     """A file the range adds, with the first commit that holds it."""
 
     path: str
-    oid: pygit2.Oid
+    oid: str
     commit: str
     time: int
 
@@ -80,46 +79,45 @@ def audit(
     now: float | None = None,
 ) -> Audit:
     """Check every commit in ``tip`` minus what ``known`` reaches (see the module doc)."""
-    raw = repo.raw
-    start = pygit2.Oid(hex=tip)
-    walker = raw.walk(start, pygit2.enums.SortMode.TOPOLOGICAL)
-    for sha in known:
-        walker.hide(pygit2.Oid(hex=sha))
-    fresh = list(walker)
-    ids = {commit.id for commit in fresh}
+    odb = repo.odb
+    fresh = _new_commits(repo, tip, known)
+    odb.prefetch(list(fresh))
     report = Audit()
     latest = (time.time() if now is None else now) + skew_s
-    ours: set[pygit2.Oid] = {start}
-    order: list[pygit2.Commit] = []
-    for commit in fresh:  # children before parents
-        if commit.id not in ours:
+    ours: set[str] = {tip}
+    order: list[Commit] = []
+    for sha in fresh:  # children before parents
+        if sha not in ours:
             continue
+        commit = odb.commit(sha)
         order.append(commit)
-        for n, parent_id in enumerate(commit.parent_ids):
-            if parent_id in ids and (n == 0 or shape(raw[parent_id].peel(pygit2.Tree))):
-                ours.add(parent_id)
+        for n, parent in enumerate(commit.parents):
+            if parent in fresh and (n == 0 or shape(commit_tree(odb, parent))):
+                ours.add(parent)
     requests: list[tuple[str, list[str]]] = []
     for commit in reversed(order):  # parents before children
         report.commits += 1
-        sha = str(commit.id)
-        if not shape(commit.tree):
-            names = ", ".join(sorted(str(e.name) for e in commit.tree)[:5])
-            report.violations.append(
-                Violation(sha, "", f"is not a commit of this collection (its tree holds {names})")
-            )
-            continue
-        if commit.commit_time > latest:
+        tree = odb.tree(commit.tree)
+        if not shape(tree):
+            names = ", ".join(sorted(e.name for e in tree)[:5])
             report.violations.append(
                 Violation(
-                    sha,
+                    commit.oid, "", f"is not a commit of this collection (its tree holds {names})"
+                )
+            )
+            continue
+        if commit.committer.time > latest:
+            report.violations.append(
+                Violation(
+                    commit.oid,
                     "",
-                    f"is dated {_utc(commit.commit_time)}, in the future (more than "
+                    f"is dated {_utc(commit.committer.time)}, in the future (more than "
                     f"{skew_s:.0f} s ahead of this machine's clock)",
                 )
             )
-        requests.append((sha, _collection_parents(raw, commit, shape)))
+        requests.append((commit.oid, _collection_parents(repo, commit, shape)))
     seen: set[str] = set()
-    times = {str(commit.id): commit.commit_time for commit in order}
+    times = {commit.oid: commit.committer.time for commit in order}
     for (sha, _parents), diffs in zip(requests, commit_changes(repo, requests), strict=True):
         for n, diff in enumerate(diffs):
             for path, before, after in diff:
@@ -132,20 +130,31 @@ def audit(
     return report
 
 
-def _collection_parents(raw: pygit2.Repository, commit: pygit2.Commit, shape: Shape) -> list[str]:
+def _new_commits(repo: GitRepo, tip: str, known: Iterable[str]) -> dict[str, int]:
+    """The commits ``tip`` reaches and ``known`` do not, children first (a dict for order
+    and membership)."""
+    hidden = [f"^{sha}" for sha in known]
+    proc = run_git(repo.workdir_or_gitdir, "rev-list", "--topo-order", tip, *hidden)
+    if proc.returncode != 0:
+        raise GitFailed(f"`git rev-list {tip[:12]}` failed: {last_line(proc.stderr)}")
+    return {sha: n for n, sha in enumerate(proc.stdout.decode().split())}
+
+
+def _collection_parents(repo: GitRepo, commit: Commit, shape: Shape) -> list[str]:
     """The parents that are the collection's history: the first, and merged ones of its shape."""
+    odb = repo.odb
     return [
-        str(parent_id)
-        for n, parent_id in enumerate(commit.parent_ids)
-        if n == 0 or shape(commit_tree(raw, parent_id))
+        parent
+        for n, parent in enumerate(commit.parents)
+        if n == 0 or shape(commit_tree(odb, parent))
     ]
 
 
 def _add(report: Audit, sha: str, when: int, path: str, leaf: Leaf, seen: set[str]) -> None:
     seen.add(path)
     oid, mode = leaf
-    if mode != REGULAR:
-        kind = _KINDS.get(mode, f"an entry of mode {mode:o}")
+    if mode != MODE_BLOB:
+        kind = _KINDS.get(mode, f"an entry of mode {mode}")
         report.violations.append(
             Violation(sha, path, f"adds {path} as {kind}; records are regular files")
         )

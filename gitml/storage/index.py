@@ -20,8 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-import pygit2
-
 from gitml.errors import GitmlError, InvalidRecord
 from gitml.records import codec
 from gitml.records.limits import check_size
@@ -30,6 +28,7 @@ from gitml.storage.blobs import read_blobs
 from gitml.storage.changes import commit_changes
 from gitml.storage.collection import LAYOUT_PATH, Collection
 from gitml.storage.filelock import exclusive
+from gitml.storage.odb import Tree
 from gitml.storage.repo import GitRepo
 from gitml.storage.trees import commit_tree, diff_trees
 
@@ -214,26 +213,26 @@ class Index:
         conn: sqlite3.Connection,
         collection: Collection,
         old_hex: str | None,
-        tip: pygit2.Oid | None,
+        tip: str | None,
         parse: Parser,
     ) -> int:
         """Update the rows of ``collection`` from ``old_hex`` to ``tip``; rows touched."""
-        raw = collection.repo.raw
+        odb = collection.repo.odb
         ref = collection.ref
         if tip is None:
             return conn.execute("DELETE FROM records WHERE ref=?", (ref,)).rowcount
-        new_tree = commit_tree(raw, tip)
-        old_tree: pygit2.Tree | None = None
+        new_tree = commit_tree(odb, tip)
+        old_tree: Tree | None = None
         if old_hex:
             # The rows hold exactly the old tip's tree, so the tree diff is the update even
             # when the ref was rewound or replaced; only a vanished old commit forces a rebuild.
-            with suppress(ValueError, KeyError, pygit2.GitError):
-                old_tree = commit_tree(raw, pygit2.Oid(hex=old_hex))
+            with suppress(KeyError):
+                old_tree = commit_tree(odb, old_hex)
         if old_tree is None:
             conn.execute("DELETE FROM records WHERE ref=?", (ref,))
-        changed: list[tuple[str, pygit2.Oid]] = []
+        changed: list[tuple[str, str]] = []
         deletes: list[tuple[str, str]] = []
-        for path, _old, new in diff_trees(raw, old_tree, new_tree):
+        for path, _old, new in diff_trees(odb, old_tree, new_tree):
             if new is None:
                 deletes.append((ref, path))
             else:
@@ -331,7 +330,7 @@ class Index:
         yield from self._run(op)
 
 
-def _ages(repo: GitRepo, tip: pygit2.Oid, old_hex: str | None, wanted: set[str]) -> dict[str, int]:
+def _ages(repo: GitRepo, tip: str, old_hex: str | None, wanted: set[str]) -> dict[str, int]:
     """path -> how many first-parent commits back from ``tip`` it was added (0: by the tip).
 
     This is the ref's own commit order, which a record cannot forge the way it can forge
@@ -339,19 +338,18 @@ def _ages(repo: GitRepo, tip: pygit2.Oid, old_hex: str | None, wanted: set[str])
     after the pull. The walk goes back in chunks and stops at the previously indexed tip
     or once every path is placed; paths never placed count as oldest.
     """
-    raw = repo.raw
-    old = pygit2.Oid(hex=old_hex) if old_hex else None
+    odb = repo.odb
     remaining = set(wanted)
     ages: dict[str, int] = {}
-    oid: pygit2.Oid | None = tip
+    oid: str | None = tip
     age = 0
     chunk = 1
-    while oid is not None and remaining and oid != old:
+    while oid is not None and remaining and oid != old_hex:
         requests: list[tuple[str, list[str]]] = []
-        while oid is not None and oid != old and len(requests) < chunk:
-            commit = raw[oid].peel(pygit2.Commit)
-            parent = commit.parent_ids[0] if commit.parent_ids else None
-            requests.append((str(oid), [str(parent)] if parent is not None else []))
+        while oid is not None and oid != old_hex and len(requests) < chunk:
+            commit = odb.commit(oid)
+            parent = commit.parents[0] if commit.parents else None
+            requests.append((commit.oid, [parent] if parent is not None else []))
             oid = parent
         for (_sha, _parents), [diff] in zip(requests, commit_changes(repo, requests), strict=True):
             for path, was, now in diff:

@@ -1,4 +1,4 @@
-"""Both engines of ``commit_changes`` (pygit2 and ``git diff-tree``) give the same answer."""
+"""Both engines of ``commit_changes`` (in-process tree diffs and ``git diff-tree``) agree."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ def test_engines_agree_on_adds_edits_deletes_merges_and_odd_entries(repo_with_co
         (retyped, [merge]),
     ]
     grepo = open_repo(repo)
-    fast = [_in_process(grepo.raw, commit, parents) for commit, parents in requests]
+    fast = [_in_process(grepo, commit, parents) for commit, parents in requests]
     bulk = _diff_tree(grepo, requests)
     assert [[sorted(d) for d in diffs] for diffs in fast] == [
         [sorted(d) for d in diffs] for diffs in bulk
