@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitml.config import CONFIG_FILE, POLICY_FILE, STAGES_FILE, Settings
 from gitml.governance.promotions import PromotionCheck, promotions
@@ -30,6 +30,10 @@ from gitml.storage.blobs import read_blobs
 from gitml.storage.git import git_output, raw_changes
 from gitml.storage.repo import GitRepo
 from gitml.validate import check_text, kind_of
+
+if TYPE_CHECKING:
+    from gitml.registry.store import RegistryIndex
+    from gitml.storage.collection import Snapshot
 
 ZERO = "0" * 40
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
@@ -418,6 +422,8 @@ def judge_stages(
     snap = registry_collection(repo).snapshot()
     with open_index(repo) as index:
         index.refresh()
+        if _applied_as_committed(repo, head, after, index, snap):
+            return  # nothing is pending, so there is nothing to judge
         landings = pending_landings(repo, head, stop=index.is_applied)
         base = landings[0].base if landings else head
         rules = RulesAt(repo, base or head)
@@ -438,6 +444,23 @@ def judge_stages(
     )
     report.promotions.extend(found)
     report.findings.extend(problems)
+
+
+def _applied_as_committed(
+    repo: GitRepo, head: str, after: bytes, index: RegistryIndex, snap: Snapshot
+) -> bool:
+    """Whether the stages file at ``head`` assigns exactly what the registry applied."""
+    from gitml.errors import InvalidRecord
+    from gitml.registry.stagefile import parse
+    from gitml.registry.store import models_in
+
+    settings = RulesAt(repo, head).settings
+    try:
+        committed = parse(after, settings=settings).assignments
+    except InvalidRecord:
+        return False
+    models = models_in(snap)
+    return committed == index.state(models, settings.stages, settings.terminal_stages)
 
 
 def check_all(repo: GitRepo, settings: Settings, env: Mapping[str, str]) -> CheckReport:

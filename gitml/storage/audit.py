@@ -22,6 +22,7 @@ from gitml.storage.changes import commit_changes
 from gitml.storage.git import GitFailed, last_line, run_git
 from gitml.storage.odb import MODE_BLOB, MODE_COMMIT, MODE_EXEC, MODE_LINK, Commit, Tree
 from gitml.storage.repo import GitRepo
+from gitml.storage.tracked import shallow_commits
 from gitml.storage.trees import Leaf, commit_tree
 
 _KINDS: dict[str, str] = {
@@ -92,8 +93,11 @@ def audit(
         commit = odb.commit(sha)
         order.append(commit)
         for n, parent in enumerate(commit.parents):
-            if parent in fresh and (n == 0 or shape(commit_tree(odb, parent))):
+            if parent not in fresh:
+                continue
+            if n == 0 or shape(commit_tree(odb, parent)):
                 ours.add(parent)
+    shallow = shallow_commits(repo)  # a shallow clone's history starts at these commits
     requests: list[tuple[str, list[str]]] = []
     for commit in reversed(order):  # parents before children
         report.commits += 1
@@ -115,7 +119,8 @@ def audit(
                     f"{skew_s:.0f} s ahead of this machine's clock)",
                 )
             )
-        requests.append((commit.oid, _collection_parents(repo, commit, shape)))
+        parents = [] if commit.oid in shallow else _collection_parents(repo, commit, shape)
+        requests.append((commit.oid, parents))
     seen: set[str] = set()
     times = {commit.oid: commit.committer.time for commit in order}
     for (sha, _parents), diffs in zip(requests, commit_changes(repo, requests), strict=True):
@@ -146,7 +151,7 @@ def _collection_parents(repo: GitRepo, commit: Commit, shape: Shape) -> list[str
     return [
         parent
         for n, parent in enumerate(commit.parents)
-        if n == 0 or shape(commit_tree(odb, parent))
+        if n == 0 or (repo.has_commit(parent) and shape(commit_tree(odb, parent)))
     ]
 
 

@@ -30,6 +30,7 @@ from gitml.storage.collection import LAYOUT_PATH, Collection
 from gitml.storage.filelock import exclusive
 from gitml.storage.odb import Tree
 from gitml.storage.repo import GitRepo
+from gitml.storage.tracked import shallow_commits
 from gitml.storage.trees import commit_tree, diff_trees
 
 SCHEMA_VERSION = 3
@@ -339,6 +340,7 @@ def _ages(repo: GitRepo, tip: str, old_hex: str | None, wanted: set[str]) -> dic
     or once every path is placed; paths never placed count as oldest.
     """
     odb = repo.odb
+    shallow = shallow_commits(repo)  # their parents are not here: the history starts there
     remaining = set(wanted)
     ages: dict[str, int] = {}
     oid: str | None = tip
@@ -348,7 +350,7 @@ def _ages(repo: GitRepo, tip: str, old_hex: str | None, wanted: set[str]) -> dic
         requests: list[tuple[str, list[str]]] = []
         while oid is not None and oid != old_hex and len(requests) < chunk:
             commit = odb.commit(oid)
-            parent = commit.parents[0] if commit.parents else None
+            parent = commit.parents[0] if commit.parents and oid not in shallow else None
             requests.append((commit.oid, [parent] if parent is not None else []))
             oid = parent
         for (_sha, _parents), [diff] in zip(requests, commit_changes(repo, requests), strict=True):

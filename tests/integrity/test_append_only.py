@@ -7,6 +7,7 @@ victim's `git ml pull` must refuse it, name the commit and path, and change noth
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -149,3 +150,14 @@ def test_check_all_reports_a_bad_history_already_in_local_refs(team: Team) -> No
     result = cli("check", "--all")
     assert result.exit_code == 1
     refused(result.stderr, bad, run_paths(team.victim, f"{bad}^")[0])
+
+
+def test_a_shallow_copy_of_the_records_is_audited_from_where_it_starts(
+    team: Team, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shallow = tmp_path / "shallow"
+    git(tmp_path, "clone", "-q", "--depth", "1", f"file://{team.remote}", str(shallow))
+    git(shallow, "fetch", "-q", "--depth", "1", "origin", "refs/gitml/*:refs/gitml/*")
+    monkeypatch.chdir(shallow)
+    assert cli("check", "--all").exit_code == 0
+    assert len(cli("ls", "--all", "--limit", "0").stdout.splitlines()) == 13
