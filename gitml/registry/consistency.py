@@ -66,14 +66,12 @@ def version_problems(version: Mapping[str, Any], run: Mapping[str, Any]) -> list
     if digest:
         outputs: Mapping[str, Any] = run.get("outputs") or {}
         recorded = outputs.get(str(artifact.get("path")))
+        # A file inside a folder output, or a file the run did not record (registered with
+        # a warning), has nothing here to be compared with.
         if recorded is not None and recorded != digest:
             out.append(
                 f"{label}'s artifact {artifact.get('path')} is {digest}, but its run {run_id} "
                 f"wrote {recorded}"
-            )
-        elif recorded is None and outputs and digest not in outputs.values():
-            out.append(
-                f"{label}'s artifact {digest} is none of the outputs its run {run_id} recorded"
             )
     return out
 
