@@ -32,7 +32,7 @@ def applied(team: Team) -> Team:
     """churn 1.0.0-1.2.0 and other 1.0.0; 1.1.0 reached staging then production; pushed."""
     for version, acc in (("1.0.0", 0.80), ("1.1.0", 0.85), ("1.2.0", 0.90)):
         register(team.victim, version, acc)
-    ok("model", "register", "other", "--run", team.runs[0], "--version", "1.0.0")
+    ok("model", "register", "other", "--run", team.runs[0], "--version", "1.0.0", "--no-artifact")
     (team.victim / ".gitml" / "policy.toml").write_text(POLICY)
     commit_all(team.victim, "Add a policy")
     land(team.victim, "promote", "churn", "1.1.0", "staging")
