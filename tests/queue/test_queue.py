@@ -172,3 +172,40 @@ def test_queue_add_without_a_command_records_nothing(project: Path) -> None:
     assert git(project, "for-each-ref", "refs/gitml/").strip() == ""
     empty = git_ml(project, "queue", "start")
     assert "0 ran" in empty.stderr or "empty" in empty.stderr
+
+
+def test_a_pull_refuses_queue_records_edited_or_misfiled_by_hand(
+    project: Path, remote: Path, tmp_path: Path
+) -> None:
+    from tests.integrity.forge import forge_commit
+
+    git_ml(project, "queue", "add", "-n", "honest", "--", "python", "train.py")
+    git(project, "remote", "add", "origin", str(remote))
+    git(project, "push", "-q", "origin", "HEAD")
+    git_ml(project, "push", "--no-data")
+    other = tmp_path / "other"
+    git(tmp_path, "clone", "-q", str(remote), str(other))
+    git_ml(other, "pull")
+    (entry,) = status(other).values()
+    path = next(
+        p
+        for p in git(project, "ls-tree", "-r", "--name-only", "refs/gitml/queue").split()
+        if p.endswith(f"{entry['id']}.toml")
+    )
+    tip = git(project, "rev-parse", "refs/gitml/queue").strip()
+    text = git(project, "show", f"{tip}:{path}")
+    forged = forge_commit(project, tip, add={path: text.replace("train.py", "evil.py")})
+    git(project, "push", "-q", "-f", "origin", f"{forged}:refs/gitml/queue")
+    refused = git_ml(other, "pull", check=False)
+    assert refused.returncode != 0
+    assert path in refused.stderr
+    assert status(other)[entry["name"]]["command"] == ["python", "train.py"]
+
+    shard = "00" if path.split("/")[1] != "00" else "01"
+    misfiled = f"queue/{shard}/{path.split('/')[2]}"
+    moved = forge_commit(project, tip, add={misfiled: text})
+    git(project, "push", "-q", "-f", "origin", f"{moved}:refs/gitml/queue")
+    refused = git_ml(other, "pull", check=False)
+    assert refused.returncode != 0
+    assert "outside its shard" in refused.stderr
+    assert len(status(other)) == 1
