@@ -1,8 +1,9 @@
 """One real Ray cluster on loopback for the whole session, and a small numpy project.
 
 The cluster is a head (2 CPUs) and a second worker node (2 CPUs), each ``ray start`` in
-its own session with its own temp dir; it is started once, on first use, and stopped at
-the end of the session, after which no process of it may be left.
+its own session with its own temp dir; it is started once, on first use, and stopped once
+the tests of this folder have run (not left idle for the rest of the suite), after which
+no process of it may be left.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ Path("model.json").write_text(json.dumps({"w": w.round(6).tolist()}))
 PARAMS = "train:\n  lr: 0.1\n  epochs: 3\n"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def ray_cluster() -> Iterator[RayCluster]:
     ray_bin = Path(sys.executable).parent / "ray"
     assert ray_bin.exists(), "the test extra installs ray (pip install -e '.[test]')"
