@@ -62,5 +62,17 @@ def check_files(workdir: Path, paths: Iterable[str]) -> list[str]:
         except (OSError, UnicodeDecodeError) as exc:
             problems.append(f"{rel}: cannot read: {exc}")
             continue
-        problems.extend(check_text(rel, text))
+        found = check_text(rel, text)
+        if not found and kind_of(rel) == "pointer":
+            found = _pointer_problems(workdir, rel, text)
+        problems.extend(found)
     return problems
+
+
+def _pointer_problems(workdir: Path, rel: str, text: str) -> list[str]:
+    """A valid pointer's dataset: no link on the way, a file list git's rules accept."""
+    from gitml.data.audit import worktree_problems
+
+    doc = codec.loads(text, where=rel)
+    name = rel.rpartition("/")[2].removesuffix(".toml")
+    return worktree_problems(workdir, rel, name, str(doc["path"]), str(doc["manifest"]))

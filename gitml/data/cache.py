@@ -305,16 +305,21 @@ class Cache:
         dest: str | os.PathLike[str],
         *,
         progress: Progress | None = None,
+        dir_fd: int | None = None,
+        shown: str | None = None,
     ) -> StoreMethod:
-        """Write the object to ``dest`` (a work-tree path) as an independent, writable file.
+        """Write the object to ``dest`` as an independent, writable file.
 
         Reflink if possible, else a copy verified while it is made; ``dest`` is replaced
-        atomically (its directory is created if needed). Raises ``IntegrityError`` if the
-        object is corrupt (``dest`` is then left as it was).
+        atomically (its directory is created if needed). With ``dir_fd``, ``dest`` is a
+        name in that open folder (``gitml.data.pathguard.TreeWriter`` passes one reached
+        without following links) and ``shown`` the path for messages. Raises
+        ``IntegrityError`` if the object is corrupt (``dest`` is then left as it was).
         """
         digest = parse_digest(digest)
         source = self.path_of(digest)
         dest = Path(dest)
+        label = shown if shown is not None else str(dest)
 
         def corrupt(actual: Digest) -> IntegrityError:
             return IntegrityError(
@@ -336,9 +341,14 @@ class Cache:
                 durable=self.durable,
                 reflink=self.link is not LinkMode.COPY,
                 progress=progress,
+                dir_fd=dir_fd,
             )
+        except IsADirectoryError:
+            raise DataError(
+                f"cannot write '{label}': a folder is in the way; move it away and run again"
+            ) from None
         except OSError as exc:
-            raise DataError(f"cannot write '{dest}': {exc.strerror or exc}") from exc
+            raise DataError(f"cannot write '{label}': {exc.strerror or exc}") from exc
         finally:
             os.close(fd)
         return StoreMethod.REFLINK if cloned else StoreMethod.COPY

@@ -28,20 +28,20 @@ RESERVED = (".git", ".gitml")
 def check_data_path(path: str, *, where: str, reserved: tuple[str, ...] = RESERVED) -> str:
     """A work-tree data path (POSIX, relative) that stays inside the repository.
 
-    Raises ``InvalidRecord`` naming ``where`` for absolute paths, ``..``, ``.``, empty
-    components, control characters and paths inside ``reserved`` folders (by default
-    ``.git`` and ``.gitml``).
+    Raises ``InvalidRecord`` naming ``where`` for anything ``gitml.data.pathguard`` refuses
+    (absolute paths, ``..``, ``.``, empty components, control characters, a ``.git``
+    component in any case or alias), backslashes, and paths inside ``reserved`` top-level
+    folders (by default ``.git`` and ``.gitml``).
     """
-    parts = path.split("/")
-    if not path or path.startswith("/") or "\\" in path or (len(path) > 1 and path[1] == ":"):
-        problem = "must be a relative path inside the repository, not absolute"
-    elif any(part in ("", ".", "..") for part in parts):
-        problem = "must stay inside the repository (no '..', '.' or empty parts)"
-    elif any(ord(c) < 32 or c == "\x7f" for c in path):
-        problem = "holds control characters"
-    elif parts[0] in reserved:
-        problem = f"is inside {parts[0]}/, which gitml and git own"
-    else:
+    from gitml.data.pathguard import path_problem
+
+    problem = path_problem(path)
+    top = path.split("/")[0]
+    if problem is None and "\\" in path:
+        problem = "holds a backslash"
+    if problem is None and top in reserved:
+        problem = f"is inside {top}/, which gitml and git own"
+    if problem is None:
         return path
     raise InvalidRecord(f"{where}: path: {path!r} {problem}")
 

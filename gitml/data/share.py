@@ -147,10 +147,11 @@ def pull_data(
     progress: Progress | None = None,
 ) -> ShareReport:
     """Download what the current pointers (or all records) need, then restore missing files."""
-    from gitml.data.checkout import checkout
+    from gitml.data.checkout import check_datasets, checkout
 
     store = VersionStore(ws, remote=remote)
     pointers = select(ws.pointers(), targets)
+    check_datasets(ws, store, pointers)
     need = _version_objects(store, pointers, where="pull")
     wanted = set(need)
     if all_records:

@@ -22,6 +22,7 @@ from gitml.records import codec
 from gitml.storage.repo import GitRepo
 
 PACKAGE_FILE = "gitml-model.toml"
+PACKAGE_FILES = (PACKAGE_FILE, "MLmodel", "requirements.txt", "python_env.yaml")
 PACKAGE_SCHEMA = "gitml/model-package/1"
 FORMATS = ("gitml", "mlflow")
 LOADERS = {
@@ -153,17 +154,18 @@ def write_package(
     doc = resolve(repo, settings, ref)
     artifact = _artifact_of(doc, ref.model)
     where = f"{ref.model} {doc['version']}"
-    to.mkdir(parents=True, exist_ok=True)
-    path = artifacts.materialize(repo.state_dir, artifact, to, where=where, settings=settings)
+    path = artifacts.materialize(
+        repo.state_dir, artifact, to, where=where, settings=settings, reserved=PACKAGE_FILES
+    )
     desc = describe(codec.to_jsonable(doc), ref.stage, path.name)
-    files = [path.name, PACKAGE_FILE]
-    (to / PACKAGE_FILE).write_bytes(codec.dump_bytes(desc))
+    written = {PACKAGE_FILE: codec.dump_bytes(desc)}
     if fmt == "mlflow":
-        (to / "MLmodel").write_text(mlmodel_text(desc), encoding="utf-8")
         reqs = "".join(f"{r}\n" for r in desc.get("requirements") or [])
-        (to / "requirements.txt").write_text(reqs, encoding="utf-8")
-        (to / "python_env.yaml").write_text(python_env_text(desc), encoding="utf-8")
-        files += ["MLmodel", "requirements.txt", "python_env.yaml"]
+        written["MLmodel"] = mlmodel_text(desc).encode("utf-8")
+        written["requirements.txt"] = reqs.encode("utf-8")
+        written["python_env.yaml"] = python_env_text(desc).encode("utf-8")
+    artifacts.write_files(to, written, where=where)
+    files = [path.name, *written]
     return {
         **desc,
         "model": desc["name"],

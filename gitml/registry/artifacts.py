@@ -9,7 +9,7 @@ place.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -97,6 +97,23 @@ def fetch(
     return path
 
 
+def file_name(artifact: Artifact, *, where: str, reserved: Iterable[str] = ()) -> str:
+    """The name ``model get --to`` writes the artifact under: the last part of its path.
+
+    The record may come from anyone who can push, so the name must pass the data plane's
+    path guard (no ``.git`` in any case or alias, no ``..``) and not be one of ``reserved``.
+    """
+    from gitml.data.pathguard import UnsafePath, check_name
+
+    name = artifact.path.replace("\\", "/").rpartition("/")[2]
+    check_name(name, where=f"{where}: artifact {artifact.path!r}")
+    if name in reserved:
+        raise UnsafePath(
+            f"{where}: artifact {artifact.path!r} would overwrite the package's own '{name}'"
+        )
+    return name
+
+
 def materialize(
     state_dir: Path,
     artifact: Artifact,
@@ -104,12 +121,30 @@ def materialize(
     *,
     where: str,
     settings: Settings | None = None,
+    reserved: Iterable[str] = (),
 ) -> Path:
-    """Copy the verified artifact to ``target_dir/<file name>`` (atomically) and return it."""
+    """Copy the verified artifact to ``target_dir/<file name>`` (atomically) and return it.
+
+    The file is written by the path guard's ``TreeWriter``: a link at that name is
+    replaced, never followed.
+    """
+    from gitml.data import pathguard
+
+    name = file_name(artifact, where=where, reserved=reserved)
     fetch(state_dir, artifact, where=where, settings=settings)
-    target = target_dir / Path(artifact.path).name
-    open_cache(state_dir).materialize(artifact.digest, target)
-    return target
+    target_dir.mkdir(parents=True, exist_ok=True)
+    with pathguard.TreeWriter(target_dir, where=where) as writer:
+        writer.materialize(open_cache(state_dir), artifact.digest, name)
+    return target_dir / name
+
+
+def write_files(target_dir: Path, files: Mapping[str, bytes], *, where: str) -> None:
+    """Write small package files into ``target_dir`` (atomically, never through a link)."""
+    from gitml.data import pathguard
+
+    with pathguard.TreeWriter(target_dir, where=where) as writer:
+        for name, data in files.items():
+            writer.write_bytes(name, data)
 
 
 def push(

@@ -1,0 +1,114 @@
+"""Files a killed gitml process leaves behind, and telling them from a live one's.
+
+Every temporary file and run spool carries its writer's **owner tag** in its name:
+``<pid>-<place>-<start>``, where ``place`` is eight hex digits of a hash of the host name
+and the PID namespace, and ``start`` is the process's start time in clock ticks since
+boot (``/proc/<pid>/stat``; 0 where unknown). A file is left over when its owner is gone:
+same place, and that PID no longer runs, is a zombie, or now belongs to a process that
+started at another time (the PID was reused). A file from another host or container, or
+without a tag, is never judged here; ``data gc`` removes it once it is an hour old.
+
+``sweep`` runs at the start of ``data add`` and ``git ml run``: a few ``scandir`` calls.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+import xxhash
+
+TAG = r"(?P<pid>[0-9]+)-(?P<place>[0-9a-f]{8})-(?P<start>[0-9]+)"
+_TEMP = re.compile(rf"\..*\.{TAG}\.[0-9a-f]{{12}}\.tmp")
+_SPOOL = re.compile(rf"[0-9A-Z]{{26}}\.{TAG}")
+_PROC = Path("/proc")
+_mine: tuple[int, str] | None = None
+
+
+def _start_time(pid: int) -> tuple[int, str] | None:
+    """(start ticks, state letter) of ``pid``, or None if there is no such process."""
+    try:
+        text = (_PROC / str(pid) / "stat").read_text("ascii", "replace")
+    except FileNotFoundError:
+        return None
+    except OSError:
+        return 0, "?"
+    # The command name (field 2) may hold spaces and parentheses: split after the last ')'.
+    fields = text[text.rfind(")") + 2 :].split()
+    try:
+        return int(fields[19]), fields[0]
+    except (IndexError, ValueError):
+        return 0, "?"
+
+
+def _place() -> str:
+    try:
+        namespace = (_PROC / "self" / "ns" / "pid").stat().st_ino
+    except OSError:
+        namespace = 0
+    return xxhash.xxh3_64_hexdigest(f"{os.uname().nodename}\0{namespace}".encode())[:8]
+
+
+def owner_tag() -> str:
+    """This process's tag (recomputed after a fork)."""
+    global _mine
+    pid = os.getpid()
+    if _mine is None or _mine[0] != pid:
+        found = _start_time(pid) if _PROC.is_dir() else None
+        _mine = (pid, f"{pid}-{_place()}-{found[0] if found else 0}")
+    return _mine[1]
+
+
+def owner_gone(pid: int, place: str, start: int) -> bool:
+    """Whether the process a tag names is certainly not running (see the module doc)."""
+    mine = owner_tag()
+    if place != mine.split("-")[1]:
+        return False
+    if pid == os.getpid():
+        return f"{pid}-{place}-{start}" != mine
+    if not _PROC.is_dir():  # pragma: no cover - non-Linux: the PID alone decides
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        except OSError:
+            return False
+        return False
+    found = _start_time(pid)
+    if found is None:
+        return True
+    ticks, state = found
+    return state in ("Z", "X") or (start != 0 and ticks != 0 and ticks != start)
+
+
+def is_leftover(name: str) -> bool:
+    """Whether ``name`` is a temporary file or spool of a gitml process that is gone."""
+    match = _TEMP.fullmatch(name) or _SPOOL.fullmatch(name)
+    if match is None:
+        return False
+    return owner_gone(int(match["pid"]), match["place"], int(match["start"]))
+
+
+def is_temp_name(name: str) -> bool:
+    """Whether ``name`` is one of gitml's temporary files (whoever wrote it)."""
+    return _TEMP.fullmatch(name) is not None
+
+
+def sweep(folders: Iterable[Path]) -> int:
+    """Remove the leftovers in ``folders`` (not recursive); returns how many went."""
+    removed = 0
+    for folder in folders:
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.is_file(follow_symlinks=False) and is_leftover(entry.name):
+                try:
+                    Path(entry.path).unlink()
+                except OSError:
+                    continue
+                removed += 1
+    return removed
