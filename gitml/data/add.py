@@ -22,6 +22,7 @@ from gitml.data.gitignore import ensure_ignored
 from gitml.data.ingest import AddResult, list_files, store_hashed
 from gitml.data.listing import Entry, digest_of, encode
 from gitml.data.manifest import Kind, Manifest, check_name
+from gitml.data.pathguard import check_root
 from gitml.data.pointers import Pointer, check_data_path, pointer_file, write_pointer
 from gitml.data.profiles import ProfileRun, profile_files
 from gitml.data.progress import format_bytes
@@ -81,9 +82,11 @@ def repo_relative(ws: DataWorkspace, given: str, cwd: Path) -> str:
     if not os.path.lexists(full):
         raise DataError(f"'{given}' does not exist")
     try:
-        return check_data_path(rel, where=f"'{given}'")
+        check_data_path(rel, where=f"'{given}'")
     except InvalidRecord as exc:
         raise DataError(str(exc).replace(": path:", "")) from None
+    check_root(ws.workdir, rel, where=f"'{given}'")  # what checkout will refuse, refused now
+    return rel
 
 
 def _inside(child: str, parent: str) -> bool:

@@ -134,16 +134,20 @@ def parse_pointers(files: Mapping[str, bytes], pointer_dir: str, rev: str) -> di
 def write_pointer(workdir: Path, pointer_dir: str, pointer: Pointer) -> str:
     """Write (atomically) the pointer file; returns its repository-relative path."""
     rel = pointer_file(pointer_dir, pointer.name)
-    write_text_atomic(workdir / rel, pointer.dump())
+    write_text_atomic(workdir, rel, pointer.dump())
     return rel
 
 
-def write_text_atomic(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` through a temporary file and a rename."""
+def write_text_atomic(workdir: Path, rel: str, data: bytes) -> None:
+    """Replace ``workdir/rel`` with ``data`` through a temporary file and a rename.
+
+    Written by the path guard's ``TreeWriter``: a link on the way stops the write and a
+    link at ``rel`` itself is replaced, never followed (a commit may have put either there).
+    """
+    from gitml.data.pathguard import TreeWriter
+
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_bytes(data)
-        tmp.replace(path)
+        with TreeWriter(workdir, where=rel) as writer:
+            writer.write_bytes(rel, data)
     except OSError as exc:
-        raise DataError(f"cannot write '{path}': {exc.strerror}") from None
+        raise DataError(f"cannot write '{rel}': {exc.strerror}") from None

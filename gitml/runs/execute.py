@@ -21,7 +21,7 @@ from gitml.config import Settings, load_settings
 from gitml.errors import GitmlError, UsageError
 from gitml.records import ids
 from gitml.runs import params as params_mod
-from gitml.runs.env import capture_env, redact_argv
+from gitml.runs.env import capture_env
 from gitml.runs.metrics import (
     MetricEvent,
     at_last_steps,
@@ -31,13 +31,15 @@ from gitml.runs.metrics import (
 )
 from gitml.runs.params import Override
 from gitml.runs.record import RunFacts, Status, build_record
+from gitml.runs.redact import redact_command, redact_params, redact_text
 from gitml.runs.spool import ENV_RUN_ID, ENV_RUN_NAME, ENV_SPOOL, read_spool
 from gitml.runs.store import check_name, save_run
 from gitml.runs.supervise import INTERRUPTING, Supervisor, exit_code_of
 from gitml.storage.repo import GitRepo
-from gitml.storage.worktree import Checkpoint, create_checkpoint
+from gitml.storage.worktree import Checkpoint, Screen, create_checkpoint
 
 if TYPE_CHECKING:
+    from gitml.runs.secrets import SecretScreen
     from gitml.runs.sweep import SweepOutcome
 
 SPOOL_DIR = "spool"
@@ -99,6 +101,8 @@ def open_workspace(repo: GitRepo, cwd: Path, extra_params_files: Sequence[str] =
         raise GitmlError(f"{cwd}: is outside the work tree {workdir}") from None
     settings = load_settings(workdir)
     names = (*settings.params_files, *extra_params_files)
+    for name in names:
+        params_mod.check_inside(workdir, cwd, name)
     for extra in extra_params_files:
         if not (cwd / extra).is_file():
             raise GitmlError(f"{extra}: params file not found (relative to {cwd})")
@@ -123,17 +127,34 @@ def has_datasets(ws: Workspace) -> bool:
 
 
 def checkpoint(ws: Workspace, run_id: str) -> Checkpoint:
+    """The run's code checkpoint: data tracked by gitml left out, credentials withheld."""
     exclude = None
     if has_datasets(ws):
         from gitml.data.run_io import dataset_filter
 
         exclude = dataset_filter(ws.repo.workdir)
+    limit = max_file_bytes(ws.settings)
     return create_checkpoint(
         ws.repo,
-        max_file_bytes=max_file_bytes(ws.settings),
+        max_file_bytes=limit,
         exclude=exclude,
+        screen=credential_screen(ws.settings, limit),
         message=f"gitml checkpoint for run {run_id}",
     )
+
+
+def credential_screen(settings: Settings, limit: int) -> Screen:
+    """``gitml.runs.secrets``, built on the first changed file (a clean tree never needs it)."""
+    made: list[SecretScreen] = []
+
+    def screen(path: str, untracked: bool, full: Path) -> str | None:
+        if not made:
+            from gitml.runs.secrets import SecretScreen
+
+            made.append(SecretScreen.of(settings, max_bytes=limit))
+        return made[0].reason(path, untracked=untracked, full=full)
+
+    return screen
 
 
 def _stat_key(path: Path) -> tuple[int, int] | None:
@@ -253,18 +274,21 @@ def execute_member(
             started=started,
             ended=ended,
             exit_code=exit_code_of(returncode),
-            command=redact_argv(request.command),
+            command=redact_command(request.command, cwd),
             cwd=ws.rel_cwd,
             user=identity(repo),
             host=platform.node(),
             code=code,
             env=environment.info,
-            message=request.message,
+            message=redact_text(request.message) if request.message else None,
             parent=member.parent,
             sweep=member.sweep,
-            params={**file_params, **request.params, **reported.params},
+            params={
+                **redact_params(file_params, by_key=False),
+                **redact_params({**request.params, **reported.params}, by_key=True),
+            },
             events=events,
-            tags={**request.tags, **reported.tags},
+            tags=redact_params({**request.tags, **reported.tags}, by_key=True),
             inputs=inputs,
             outputs=outputs,
             declared=declared(request),

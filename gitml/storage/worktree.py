@@ -3,7 +3,9 @@
 The checkpoint starts from HEAD's tree in a private in-memory index and adds every
 changed tracked file and every untracked file that is not ignored, so ``git checkout
 <checkpoint>`` reproduces what a run saw. Files above a size limit and paths the caller
-excludes (data tracked by gitml) are left out and listed. A clean tree reuses HEAD.
+excludes (data tracked by gitml) are left out and listed; so are files the caller's
+``screen`` withholds (credentials), before their content enters the object database. A
+clean tree reuses HEAD.
 """
 
 from __future__ import annotations
@@ -56,6 +58,11 @@ class Checkpoint:
     modified: tuple[str, ...] = ()
     skipped: tuple[Skipped, ...] = ()
     diffstat: DiffStat = field(default_factory=DiffStat)
+    withheld: tuple[Skipped, ...] = ()  # left out because they look like credentials
+
+
+# (path, untracked, full path) -> why the file must stay out of the checkpoint, or None.
+Screen = Callable[[str, bool, Path], str | None]
 
 
 def head_info(repo: GitRepo) -> tuple[str, str | None]:
@@ -104,9 +111,13 @@ def create_checkpoint(
     *,
     max_file_bytes: int,
     exclude: Callable[[str], bool] | None = None,
+    screen: Screen | None = None,
     message: str = "gitml checkpoint",
 ) -> Checkpoint:
-    """Commit the working tree (tracked changes + untracked, not ignored) without side effects."""
+    """Commit the working tree (tracked changes + untracked, not ignored) without side effects.
+
+    A file ``screen`` withholds keeps its HEAD version (or stays out, if untracked).
+    """
     head, branch = head_info(repo)
     raw = repo.raw
     try:
@@ -122,6 +133,7 @@ def create_checkpoint(
     untracked: list[str] = []
     modified: list[str] = []
     skipped: list[Skipped] = []
+    withheld: list[Skipped] = []
     for path, flags in sorted(status.items()):
         if path.endswith("/"):
             skipped.append(Skipped(path.rstrip("/"), "nested git repository"))
@@ -132,6 +144,11 @@ def create_checkpoint(
         existing = index[path] if path in index else None  # noqa: SIM401 - Index has no get()
         if existing is not None and existing.mode == _MODE_COMMIT:
             continue
+        if screen is not None:
+            reason = screen(path, existing is None, workdir / path)
+            if reason is not None:
+                withheld.append(Skipped(path, reason))
+                continue
         found = _blob_for(raw, workdir, path, max_file_bytes)
         if isinstance(found, Skipped):
             skipped.append(found)
@@ -148,7 +165,9 @@ def create_checkpoint(
     tree = index.write_tree(raw)
     dirty = bool(untracked or modified)
     if tree == head_commit.tree_id:
-        return Checkpoint(head, head, branch, dirty, skipped=tuple(skipped))
+        return Checkpoint(
+            head, head, branch, dirty, skipped=tuple(skipped), withheld=tuple(withheld)
+        )
     signature = repo.signature()
     commit = raw.create_commit(None, signature, signature, message, tree, [head_commit.id])
     return Checkpoint(
@@ -160,6 +179,7 @@ def create_checkpoint(
         modified=tuple(modified),
         skipped=tuple(skipped),
         diffstat=diffstat(repo, head, str(commit)),
+        withheld=tuple(withheld),
     )
 
 

@@ -53,6 +53,13 @@ class LocalRun(Recorder):
         file_params = params_mod.read_params(self._ws.cwd, self._ws.params_files)
         self._params = {**file_params, **self._params}
         self._code = checkpoint(self._ws, self.id)
+        if self._code.withheld:
+            import warnings
+
+            from gitml.runs.secrets import warning_line
+
+            paths = [item.path for item in self._code.withheld]
+            warnings.warn(warning_line(paths, self.id), stacklevel=3)
         self._env = capture_env(self._ws.repo.state_dir, self._ws.settings.env_allowlist)
         self._started = now()
         self._stack = stack
