@@ -191,13 +191,20 @@ def push_cmd(
         str | None,
         typer.Option("--remote", "-r", help="The data remote (default: the configured one)."),
     ] = None,
+    verify: Annotated[
+        bool,
+        typer.Option(
+            "--verify",
+            help="Re-hash what the remote holds for these artifacts and replace corrupt ones.",
+        ),
+    ] = False,
     json: JsonOpt = False,
 ) -> None:
     """Upload artifacts to the data remote, so other clones and deployments can get them."""
     from gitml.registry.deploy import push_artifacts
 
     repo, settings = repo_and_settings()
-    result = push_artifacts(repo, settings, ref, remote=remote)
+    result = push_artifacts(repo, settings, ref, remote=remote, verify=verify)
     out = Output(json)
     if json:
         out.json(result)
@@ -208,6 +215,8 @@ def push_cmd(
         )
         for digest in result["missing"]:
             out.warn(f"{digest} is not in the local cache; push it from the clone that has it")
+        for digest in result["repaired"]:
+            out.warn(f"{digest} was corrupt on {result['remote']} and has been replaced")
         for digest, message in result["failed"].items():
             out.error(f"{digest}: {message}")
     if result["missing"] or result["failed"]:

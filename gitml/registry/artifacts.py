@@ -76,7 +76,9 @@ def fetch(
     """The verified cache object of ``artifact``, pulled from the data remote if needed."""
     cache = open_cache(state_dir)
     if not cache.has(artifact.digest) and settings is not None and settings.data_remotes:
-        pull(state_dir, settings, [artifact.digest])
+        report = pull(state_dir, settings, [artifact.digest])
+        for problem in report.failed.values():  # on the remote, but corrupt there
+            raise ArtifactError(f"{where}: artifact {artifact.path}: {problem}")
     if not cache.has(artifact.digest):
         hint = (
             "no data remote is configured (`[data.remotes]` in .gitml/config.toml)"
@@ -148,11 +150,16 @@ def write_files(target_dir: Path, files: Mapping[str, bytes], *, where: str) -> 
 
 
 def push(
-    state_dir: Path, settings: Settings, digests: Iterable[str], remote: str | None = None
+    state_dir: Path,
+    settings: Settings,
+    digests: Iterable[str],
+    remote: str | None = None,
+    *,
+    verify: bool = False,
 ) -> TransferReport:
     from gitml.data.transfer import push as data_push
 
-    return data_push(open_cache(state_dir), _remote(settings, remote), digests)
+    return data_push(open_cache(state_dir), _remote(settings, remote), digests, verify=verify)
 
 
 def pull(
