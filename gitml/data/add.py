@@ -20,6 +20,7 @@ from gitml.data.digest import Digest
 from gitml.data.errors import DataError
 from gitml.data.gitignore import ensure_ignored
 from gitml.data.ingest import AddResult, list_files, store_hashed
+from gitml.data.leftovers import sweep_state
 from gitml.data.listing import Entry, digest_of, encode
 from gitml.data.manifest import Kind, Manifest, check_name
 from gitml.data.pathguard import check_root
@@ -28,7 +29,7 @@ from gitml.data.profiles import ProfileRun, profile_files
 from gitml.data.progress import format_bytes
 from gitml.data.statcache import HashResult, hash_with_cache
 from gitml.data.store import VersionStore
-from gitml.data.workspace import DataWorkspace
+from gitml.data.workspace import STATE, DataWorkspace
 from gitml.errors import InvalidRecord, UsageError
 
 if TYPE_CHECKING:
@@ -169,6 +170,7 @@ def add_datasets(
 ) -> AddReport:
     """Version each of ``paths`` (files or folders) as a dataset; see the module doc."""
     targets, pointers = plan(ws, paths, name, cwd or Path.cwd())
+    sweep_state(ws.commondir / STATE)  # temporary files and spools of killed gitml processes
     store = VersionStore(ws, fetch=False)
     files: dict[str, list[str]] = {}
     dirs: dict[str, list[str]] = {}

@@ -389,7 +389,13 @@ class Cache:
         publish(path, self.path_of(digest))
 
     def clean_temp(self, older_than: float = 3600.0) -> int:
-        """Remove temporary files left by killed writers; returns how many were removed."""
+        """Remove temporary files left by killed writers; returns how many were removed.
+
+        A file whose writer is known to be gone goes at once; others (another host's, an
+        untagged one) once they are ``older_than`` seconds old.
+        """
+        from gitml.data.leftovers import is_leftover
+
         cutoff = time.time() - older_than
         removed = 0
         try:
@@ -397,7 +403,9 @@ class Cache:
         except FileNotFoundError:
             return 0
         for entry in entries:
-            if entry.is_file(follow_symlinks=False) and entry.stat().st_mtime <= cutoff:
+            if not entry.is_file(follow_symlinks=False):
+                continue
+            if is_leftover(entry.name) or entry.stat().st_mtime <= cutoff:
                 unlink_quietly(Path(entry.path))
                 removed += 1
         return removed

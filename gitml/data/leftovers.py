@@ -8,7 +8,9 @@ same place, and that PID no longer runs, is a zombie, or now belongs to a proces
 started at another time (the PID was reused). A file from another host or container, or
 without a tag, is never judged here; ``data gc`` removes it once it is an hour old.
 
-``sweep`` runs at the start of ``data add`` and ``git ml run``: a few ``scandir`` calls.
+``sweep_state`` runs at the start of ``data add`` and ``git ml run`` (a few ``scandir``
+calls); ``data add`` and ``data checkout`` also drop leftovers they meet in dataset
+folders, and ``data gc`` removes them whatever their age.
 """
 
 from __future__ import annotations
@@ -112,3 +114,9 @@ def sweep(folders: Iterable[Path]) -> int:
                     continue
                 removed += 1
     return removed
+
+
+def sweep_state(state_dir: Path) -> int:
+    """The leftovers in gitml's state folder (``.git/gitml``): the content cache's
+    temporary files and run spools."""
+    return sweep([state_dir / "cache" / "tmp", state_dir / "spool"])

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gitml.config import Settings, load_settings
+from gitml.data.leftovers import owner_tag, sweep_state
 from gitml.errors import GitmlError, UsageError
 from gitml.records import ids
 from gitml.runs import params as params_mod
@@ -237,7 +238,7 @@ def execute_member(
     before = {rel: _stat_key(cwd / rel) for rel in metrics_files}
     spool_dir = repo.state_dir / SPOOL_DIR
     spool_dir.mkdir(exist_ok=True)
-    spool = spool_dir / run_id
+    spool = spool_dir / f"{run_id}.{owner_tag()}"  # tagged: a later run removes it if we die
     spool.touch()
     env = {
         **os.environ,
@@ -351,6 +352,7 @@ def run(
     Returns a RunOutcome for a single run, a SweepOutcome for a sweep.
     """
     validate_request(request)
+    sweep_state(repo.state_dir)  # temporary files and spools of killed gitml processes
     ws = open_workspace(repo, cwd or Path.cwd(), request.params_files)
     grid = params_mod.expand_grid(request.overrides)
     with Supervisor() as sup:
