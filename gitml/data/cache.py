@@ -58,7 +58,7 @@ from gitml.data.digest import (
     parse_digest,
     run_parallel,
 )
-from gitml.data.errors import DataError, IntegrityError, SourceChanged
+from gitml.data.errors import DataError, IntegrityError, SourceChanged, write_error
 
 if TYPE_CHECKING:
     from gitml.data.progress import Progress
@@ -219,7 +219,7 @@ class Cache:
         try:
             return self._store_fd(path, fd, st, digest, linkable, sync_links, defer, progress)
         except OSError as exc:
-            raise DataError(f"cannot store '{os.fsdecode(path)}' in the cache: {exc}") from exc
+            raise write_error(exc, f"'{os.fsdecode(path)}' into the cache") from exc
         finally:
             os.close(fd)
 
@@ -348,7 +348,7 @@ class Cache:
                 f"cannot write '{label}': a folder is in the way; move it away and run again"
             ) from None
         except OSError as exc:
-            raise DataError(f"cannot write '{label}': {exc.strerror or exc}") from exc
+            raise write_error(exc, f"'{label}'") from exc
         finally:
             os.close(fd)
         return StoreMethod.REFLINK if cloned else StoreMethod.COPY

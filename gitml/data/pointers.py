@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from gitml.data.digest import Digest
-from gitml.data.errors import DataError
+from gitml.data.errors import DataError, write_error
 from gitml.data.manifest import check_name
 from gitml.errors import InvalidRecord
 from gitml.records import codec
@@ -150,4 +150,4 @@ def write_text_atomic(workdir: Path, rel: str, data: bytes) -> None:
         with TreeWriter(workdir, where=rel) as writer:
             writer.write_bytes(rel, data)
     except OSError as exc:
-        raise DataError(f"cannot write '{rel}': {exc.strerror}") from None
+        raise write_error(exc, f"'{rel}'") from None

@@ -27,7 +27,7 @@ from gitml.data.digest import (
     parse_digest,
     run_parallel,
 )
-from gitml.data.errors import DataError, RemoteError
+from gitml.data.errors import RemoteError, write_error
 from gitml.data.remotes import corrupt_local_object, corrupt_remote_object
 
 OPTIONS = ("endpoint_url", "region", "profile", "connect_timeout", "read_timeout", "max_attempts")
@@ -231,7 +231,7 @@ class S3Remote:
             raise self._error(exc, "download") from exc
         except OSError as exc:
             unlink_quietly(tmp)
-            raise DataError(f"cannot write '{dest}': {exc}") from exc
+            raise write_error(exc, f"downloaded object {digest} into '{dest.parent}'") from exc
         except BaseException:
             unlink_quietly(tmp)
             raise

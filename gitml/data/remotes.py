@@ -16,7 +16,7 @@ from urllib.parse import unquote, urlsplit
 from gitml.data._fileio import unlink_quietly, write_verified
 from gitml.data.cache import OBJECT_MODE, TEMP_DIR
 from gitml.data.digest import Digest, hash_fd, is_hex, open_regular, parse_digest
-from gitml.data.errors import DataError, IntegrityError, RemoteError
+from gitml.data.errors import DataError, IntegrityError, RemoteError, write_error
 
 _LIST_THRESHOLD = 2048  # above this many digests, list the shards instead of stat-ing each
 
@@ -116,7 +116,7 @@ class DirectoryRemote:
                 durable=self.durable,
             )
         except OSError as exc:
-            raise RemoteError(f"cannot write to data remote '{self.url}': {exc}") from exc
+            raise write_error(exc, f"to data remote '{self.url}'", RemoteError) from exc
         finally:
             os.close(fd)
         return st.st_size
@@ -138,7 +138,7 @@ class DirectoryRemote:
                 durable=self.durable,
             )
         except OSError as exc:
-            raise DataError(f"cannot write '{dest}': {exc}") from exc
+            raise write_error(exc, f"downloaded object {digest} into '{dest.parent}'") from exc
         finally:
             os.close(fd)
         return st.st_size

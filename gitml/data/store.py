@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from gitml.data._fileio import create_temp, publish, unlink_quietly
 from gitml.data.cache import OBJECT_MODE, Cache
 from gitml.data.digest import Digest, hash_bytes
-from gitml.data.errors import DataError, RemoteError
+from gitml.data.errors import DataError, RemoteError, write_error
 from gitml.data.listing import MAGIC, Entry, decode
 from gitml.data.manifest import Manifest, parse
 from gitml.data.workspace import DataWorkspace
@@ -52,6 +52,14 @@ def put_bytes(cache: Cache, data: bytes) -> Digest:
     digest = hash_bytes(data)
     if cache.has(digest):
         return digest
+    try:
+        _write_object(cache, digest, data)
+    except OSError as exc:
+        raise write_error(exc, f"cache object {digest}") from None
+    return digest
+
+
+def _write_object(cache: Cache, digest: Digest, data: bytes) -> None:
     fd, tmp = create_temp(cache.temp_dir, digest.hex)
     try:
         try:
@@ -67,7 +75,6 @@ def put_bytes(cache: Cache, data: bytes) -> Digest:
     except BaseException:
         unlink_quietly(tmp)
         raise
-    return digest
 
 
 def read_object(cache: Cache, digest: Digest) -> bytes | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import platform
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -266,8 +266,9 @@ def execute_member(
         declared_outputs = request.outputs
         if status is not Status.COMPLETED:  # a failed command may not have written them
             declared_outputs = tuple(p for p in request.outputs if (cwd / p).exists())
-        outputs = digests(declared_outputs, cwd, repo.workdir)
-        outputs.update(digests(reported.artifacts, cwd, repo.workdir))
+        with recording(run_id, returncode):
+            outputs = digests(declared_outputs, cwd, repo.workdir)
+            outputs.update(digests(reported.artifacts, cwd, repo.workdir))
         facts = RunFacts(
             id=run_id,
             name=member.name,
@@ -297,17 +298,29 @@ def execute_member(
         doc = build_record(facts)
         if member.judge is not None:
             doc = build_record(facts, rerun=member.judge(doc))
-        save_run(
-            repo,
-            doc,
-            history=dump_history(events, merged=True),
-            packages=(environment.packages_hex, environment.packages_text),
-            link_checkpoint=settings.link_checkpoints,
-        )
+        with recording(run_id, returncode):
+            save_run(
+                repo,
+                doc,
+                history=dump_history(events, merged=True),
+                packages=(environment.packages_hex, environment.packages_text),
+                link_checkpoint=settings.link_checkpoints,
+            )
     finally:
         with contextlib.suppress(OSError):
             spool.unlink()
     return RunOutcome(doc, facts.exit_code)
+
+
+@contextlib.contextmanager
+def recording(run_id: str, returncode: int) -> Iterator[None]:
+    """Say, on an error after the command ended, that it ran but its run is not recorded."""
+    try:
+        yield
+    except GitmlError as exc:
+        code = exit_code_of(returncode)
+        exc.args = (f"the command ended (exit {code}) but run {run_id} was not recorded: {exc}",)
+        raise
 
 
 def declared(request: RunRequest) -> dict[str, list[str]]:

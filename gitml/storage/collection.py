@@ -7,6 +7,8 @@ concurrent writers (processes or libgit2 and git alike) never lose a record.
 
 from __future__ import annotations
 
+import errno
+import os
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -16,7 +18,7 @@ from pathlib import Path
 import pygit2
 import xxhash
 
-from gitml.errors import GitmlError, RefConflict
+from gitml.errors import GitmlError, RefConflict, WriteFailed, write_failure
 from gitml.records import codec
 from gitml.storage import housekeeping, refs
 from gitml.storage.blobs import read_blobs
@@ -36,8 +38,12 @@ def object_write_failed(repo: GitRepo, exc: Exception, failures: int) -> int:
     """Count a failed object write and wait before the retry; give up after a few.
 
     A concurrent ``git gc`` (prune-packed) may remove an empty ``objects/xx/`` directory
-    between libgit2 creating it and moving a new object into it.
+    between libgit2 creating it and moving a new object into it. A full or read-only disk
+    is not retried.
     """
+    failure = write_failure(exc, f"git objects in {repo.commondir / 'objects'}")
+    if failure is not None:
+        raise failure from None
     failures += 1
     if failures >= OBJECT_WRITE_ATTEMPTS:
         raise GitmlError(
@@ -46,6 +52,24 @@ def object_write_failed(repo: GitRepo, exc: Exception, failures: int) -> int:
         ) from None
     time.sleep(0.01 * 2**failures)
     return failures
+
+
+def check_stored(repo: GitRepo, oid: pygit2.Oid, what: str) -> pygit2.Oid:
+    """``oid``, once the object database is seen to hold it.
+
+    On a full disk libgit2 has been seen to return the id of a commit it never stored; a
+    ref moved to it would point at nothing.
+    """
+    if oid in repo.raw:
+        return oid
+    fs = os.statvfs(repo.commondir)
+    free = fs.f_bavail * fs.f_frsize
+    code = errno.ENOSPC if free < 1 << 20 else errno.EIO
+    raise WriteFailed(
+        f"cannot write {what}: git did not store object {oid} ({os.strerror(code)}); "
+        "check that the disk has free space and .git is writable, then run again",
+        code,
+    )
 
 
 def shard_of(record_id: str) -> str:
@@ -213,7 +237,8 @@ class Collection:
         new_tree = apply_changes(raw, tree, changes)
         parents = [snap.tip] if snap.tip is not None else []
         parents.extend(extra_parents)
-        return raw.create_commit(None, signature, signature, message, new_tree, parents)
+        commit = raw.create_commit(None, signature, signature, message, new_tree, parents)
+        return check_stored(self.repo, commit, f"a commit of {self.ref}")
 
     def _check_parents(self, extra_parents: Sequence[str]) -> list[pygit2.Oid]:
         out: list[pygit2.Oid] = []

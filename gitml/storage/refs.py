@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pygit2
 
-from gitml.errors import RefConflict
+from gitml.errors import RefConflict, write_failure
 from gitml.storage.filelock import exclusive
 from gitml.storage.repo import GitRepo
 
@@ -56,7 +56,7 @@ def update_ref(
                 raise RefConflict(f"{name} moved from {expected} to {current}")
             txn.set_target(name, new, message=message)
     except (pygit2.GitError, ValueError, OSError) as exc:
-        raise RefConflict(f"{name}: {exc}") from None
+        raise write_failure(exc, f"ref {name}") or RefConflict(f"{name}: {exc}") from None
 
 
 def _move_ref(
@@ -77,7 +77,7 @@ def _move_ref(
     except KeyError:
         raise RefConflict(f"{name} was deleted (expected {expected})") from None
     except (pygit2.GitError, ValueError, OSError) as exc:
-        raise RefConflict(f"{name}: {exc}") from None
+        raise write_failure(exc, f"ref {name}") or RefConflict(f"{name}: {exc}") from None
 
 
 def lock_path(repo: GitRepo, name: str) -> Path:

@@ -10,6 +10,7 @@ clean tree reuses HEAD.
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from collections.abc import Callable, Sequence
@@ -18,7 +19,8 @@ from pathlib import Path
 
 import pygit2
 
-from gitml.errors import GitmlError
+from gitml.errors import GitmlError, write_failure
+from gitml.storage.collection import check_stored
 from gitml.storage.repo import GitRepo
 
 _FS = pygit2.enums.FileStatus
@@ -101,6 +103,9 @@ def _blob_for(
     try:
         oid = raw.create_blob_fromworkdir(path)
     except (pygit2.GitError, OSError) as exc:
+        failure = write_failure(exc, "the code checkpoint")
+        if failure is not None and failure.code not in (errno.EACCES, errno.EPERM):
+            raise failure from None  # the disk is full: not a property of this file
         return Skipped(path, f"unreadable ({exc})")
     mode = _MODE_EXEC if st.st_mode & stat.S_IXUSR else _MODE_BLOB
     return oid, mode
@@ -162,14 +167,19 @@ def create_checkpoint(
         oid, mode = found
         index.add(pygit2.IndexEntry(path, oid, mode))
         (untracked if flags & _UNTRACKED and existing is None else modified).append(path)
-    tree = index.write_tree(raw)
     dirty = bool(untracked or modified)
-    if tree == head_commit.tree_id:
-        return Checkpoint(
-            head, head, branch, dirty, skipped=tuple(skipped), withheld=tuple(withheld)
-        )
-    signature = repo.signature()
-    commit = raw.create_commit(None, signature, signature, message, tree, [head_commit.id])
+    try:
+        tree = index.write_tree(raw)
+        if tree == head_commit.tree_id:
+            return Checkpoint(
+                head, head, branch, dirty, skipped=tuple(skipped), withheld=tuple(withheld)
+            )
+        signature = repo.signature()
+        commit = raw.create_commit(None, signature, signature, message, tree, [head_commit.id])
+        check_stored(repo, commit, "the code checkpoint")
+    except (pygit2.GitError, OSError) as exc:
+        failure = write_failure(exc, "the code checkpoint")
+        raise failure or GitmlError(f"cannot write the code checkpoint: {exc}") from None
     return Checkpoint(
         commit=head,
         checkpoint=str(commit),
