@@ -2,7 +2,7 @@
 
 Every temporary file and run spool carries its writer's **owner tag** in its name:
 ``<pid>-<place>-<start>``, where ``place`` is eight hex digits of a hash of the host name
-and the PID namespace, and ``start`` is the process's start time in clock ticks since
+and the PID namespace (CRC-32: a label, not a secret), and ``start`` is the process's start time in clock ticks since
 boot (``/proc/<pid>/stat``; 0 where unknown). A file is left over when its owner is gone:
 same place, and that PID no longer runs, is a zombie, or now belongs to a process that
 started at another time (the PID was reused). A file from another host or container, or
@@ -17,14 +17,12 @@ from __future__ import annotations
 
 import os
 import re
+import zlib
 from collections.abc import Iterable
+from functools import cache
 from pathlib import Path
 
-import xxhash
-
 TAG = r"(?P<pid>[0-9]+)-(?P<place>[0-9a-f]{8})-(?P<start>[0-9]+)"
-_TEMP = re.compile(rf"\..*\.{TAG}\.[0-9a-f]{{12}}\.tmp")
-_SPOOL = re.compile(rf"[0-9A-Z]{{26}}\.{TAG}")
 _PROC = Path("/proc")
 _mine: tuple[int, str] | None = None
 
@@ -50,7 +48,8 @@ def _place() -> str:
         namespace = (_PROC / "self" / "ns" / "pid").stat().st_ino
     except OSError:
         namespace = 0
-    return xxhash.xxh3_64_hexdigest(f"{os.uname().nodename}\0{namespace}".encode())[:8]
+    label = f"{os.uname().nodename}\0{namespace}".encode()
+    return f"{zlib.crc32(label):08x}"
 
 
 def owner_tag() -> str:
@@ -85,9 +84,16 @@ def owner_gone(pid: int, place: str, start: int) -> bool:
     return state in ("Z", "X") or (start != 0 and ticks != 0 and ticks != start)
 
 
+@cache
+def _patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """(temporary file, spool) names; compiled on first use (most sweeps find nothing)."""
+    return re.compile(rf"\..*\.{TAG}\.[0-9a-f]{{12}}\.tmp"), re.compile(rf"[0-9A-Z]{{26}}\.{TAG}")
+
+
 def is_leftover(name: str) -> bool:
     """Whether ``name`` is a temporary file or spool of a gitml process that is gone."""
-    match = _TEMP.fullmatch(name) or _SPOOL.fullmatch(name)
+    temp, spool = _patterns()
+    match = temp.fullmatch(name) or spool.fullmatch(name)
     if match is None:
         return False
     return owner_gone(int(match["pid"]), match["place"], int(match["start"]))
@@ -95,7 +101,7 @@ def is_leftover(name: str) -> bool:
 
 def is_temp_name(name: str) -> bool:
     """Whether ``name`` is one of gitml's temporary files (whoever wrote it)."""
-    return _TEMP.fullmatch(name) is not None
+    return _patterns()[0].fullmatch(name) is not None
 
 
 def sweep(folders: Iterable[Path]) -> int:

@@ -20,25 +20,37 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from gitml.runs.env import REDACTED, looks_secret
 
-_URL_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^\s/:@'\"]+:)[^\s/@'\"]+@")
-_HEADER = re.compile(
-    r"(?i)(?P<head>\b(?:proxy-)?authorization|\b(?:set-)?cookie|\bx-[a-z0-9-]*(?:token|key|secret"
-    r"|auth)[a-z0-9-]*|\b[a-z0-9-]*api-?key)(?P<sep>\s*:\s*)(?P<value>[^\r\n'\"]+)"
-)
-_ASSIGNMENT = re.compile(r"(?<![\w.-])(?P<key>[A-Za-z_][A-Za-z0-9_.-]*)=(?P<value>[^\s'\"&;]+)")
-_NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
+
+@cache
+def _patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    """(URL password, secret header, assignment); compiled when a word may need them."""
+    url = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^\s/:@'\"]+:)[^\s/@'\"]+@")
+    header = re.compile(
+        r"(?i)(?P<head>\b(?:proxy-)?authorization|\b(?:set-)?cookie|\bx-[a-z0-9-]*(?:token|key"
+        r"|secret|auth)[a-z0-9-]*|\b[a-z0-9-]*api-?key)(?P<sep>\s*:\s*)(?P<value>[^\r\n'\"]+)"
+    )
+    assignment = re.compile(r"(?<![\w.-])(?P<key>[A-Za-z_][A-Za-z0-9_.-]*)=(?P<value>[^\s'\"&;]+)")
+    return url, header, assignment
+
+
 _MYSQL = frozenset({"mysql", "mysqldump", "mysqladmin", "mariadb", "mariadb-dump", "mysqlimport"})
 _PASSWORD_FLAGS = frozenset({"-p", "--pass", "--passwd", "--password", "--pwd"})
 _USER_FLAGS = frozenset({"-u", "--user"})
 
 
+_SHORTEST_TOKEN = 16  # no token format of gitml.runs.secrets is shorter
+
+
 def _tokens(text: str) -> str:
     """``text`` with every match of a ``gitml.runs.secrets`` token format replaced."""
+    if len(text) < _SHORTEST_TOKEN:
+        return text
     from gitml.runs.secrets import RULES
 
     data = text.encode("utf-8", "surrogateescape")
@@ -50,9 +62,12 @@ def _tokens(text: str) -> str:
 
 def redact_text(text: str) -> str:
     """Free text (one word, a ``sh -c`` string, a param value) with its secrets hidden."""
-    text = _URL_PASSWORD.sub(lambda m: m["head"] + REDACTED + "@", text)
-    text = _HEADER.sub(lambda m: m["head"] + m["sep"] + REDACTED, text)
-    text = _ASSIGNMENT.sub(
+    if ":" not in text and "=" not in text:
+        return _tokens(text)
+    url, header, assignment = _patterns()
+    text = url.sub(lambda m: m["head"] + REDACTED + "@", text)
+    text = header.sub(lambda m: m["head"] + m["sep"] + REDACTED, text)
+    text = assignment.sub(
         lambda m: f"{m['key']}={REDACTED}" if looks_secret(m["key"]) else m[0], text
     )
     return _tokens(text)
@@ -68,9 +83,17 @@ def _value(flag: str, value: str, cwd: Path | None) -> str:
     """The recorded form of the value after a secret-looking ``flag``."""
     if value.startswith("-"):
         return value
-    if flag == "-p" and (_NUMBER.fullmatch(value) or (cwd is not None and (cwd / value).exists())):
+    if flag == "-p" and (_is_number(value) or (cwd is not None and (cwd / value).exists())):
         return value
     return REDACTED
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def redact_command(argv: Sequence[str], cwd: Path | None = None) -> list[str]:
