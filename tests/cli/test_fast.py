@@ -14,7 +14,7 @@ import typer
 
 from gitml.cli import app
 from gitml.cli._fast import ARG, ARGS, COMMANDS, FLAG, INT, MULTI, PATH, TAIL, TEXT, Param, parse
-from tests.conftest import git
+from tests.conftest import git, gitml_process
 
 
 def _param(p: Any, interspersed: bool) -> Param:
@@ -104,15 +104,8 @@ def test_hands_over_to_typer_for_help_typos_and_bad_lines(
 
 
 def _cli(cwd: Path, *args: str, fast: bool = True) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "GITML_FAST_CLI": "1" if fast else "0", "COLUMNS": "200"}
-    return subprocess.run(
-        [sys.executable, "-m", "gitml", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-    )
+    env = {"GITML_FAST_CLI": "1" if fast else "0", "COLUMNS": "200"}
+    return gitml_process(*args, cwd=cwd, env=env)
 
 
 def test_fast_and_typer_paths_print_the_same(repo_with_commit: Path) -> None:

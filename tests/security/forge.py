@@ -22,7 +22,10 @@ from gitml.data.digest import Digest, hash_bytes
 from gitml.data.listing import MAGIC
 from gitml.data.store import record_paths
 from gitml.records import codec
-from tests.conftest import cli, git
+from tests.conftest import git, ok
+from tests.data.conftest import write
+
+__all__ = ["ok", "write"]
 
 
 @dataclass(frozen=True)
@@ -50,17 +53,6 @@ class World:
                 Bucket=bucket, Key=f"data/{digest.hex[:2]}/{digest.hex[2:]}", Body=data
             )
         return digest
-
-
-def ok(*args: str) -> str:
-    result = cli(*args)
-    assert result.exit_code == 0, result
-    return result.stdout
-
-
-def write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
 
 
 def make_world(

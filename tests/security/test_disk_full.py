@@ -12,9 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import git
+from tests.conftest import git, gitml_process
 
-ROOT = Path(__file__).resolve().parents[2]
 FREE_KB = (0, 4, 8, 12, 16, 24, 32, 48, 64, 96)
 SPAM = (
     "import sys, gitml\n"
@@ -47,16 +46,7 @@ def disk(tmp_path: Path) -> Iterator[Path]:
 
 
 def gitml(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run(
-        [sys.executable, "-m", "gitml", *args],
-        cwd=repo,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
+    return gitml_process(*args, cwd=repo, timeout=180)
 
 
 def fill(disk: Path, free_kb: int) -> None:

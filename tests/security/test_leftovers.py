@@ -15,6 +15,7 @@ import pytest
 from gitml.data import leftovers
 from gitml.data.workspace import open_workspace
 from tests.conftest import cli, git
+from tests.data.test_kill import _kill_when
 
 ROOT = Path(__file__).resolve().parents[2]
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -44,19 +45,8 @@ def wait_for(predicate: object, limit: float = 30.0) -> None:
 
 
 def kill_add_mid_copy(repo: Path) -> bool:
-    """Start a real ``data add`` and SIGKILL it once it has temporary files in the cache."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "gitml", "data", "add", "data", "--link", "copy"],
-        cwd=repo,
-        env=ENV,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    wait_for(lambda: proc.poll() is not None or len(temp_files(repo)) > 5)
-    running = proc.poll() is None
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
-    return running
+    """A real ``data add`` SIGKILLed once it has temporary files in the cache."""
+    return _kill_when(repo, lambda r: len(temp_files(r)) > 5)
 
 
 @pytest.fixture

@@ -38,8 +38,21 @@ def victim_with_data(world: World, dest: Path, monkeypatch: pytest.MonkeyPatch) 
     return dest
 
 
-def everything(victim: Path, outside: Path) -> tuple[dict[str, Any], dict[str, Any]]:
-    return listing(victim), listing(outside)
+def refused_without_a_trace(victim: Path, world: World, needle: str, commands: Any) -> None:
+    """The victim takes the attacker's commits and records with plain git; each command is
+    refused (naming ``needle``) and the work tree, ``.git`` and the outside folder keep
+    every path, mode and byte."""
+    git(victim, "fetch", "-q", "origin", "+refs/gitml/*:refs/gitml/*")
+    git(victim, "pull", "-q", "--ff-only", "origin", "main")
+    before = listing(victim), listing(world.outside)
+    for command in commands:
+        result = cli(*command)
+        assert result.exit_code == 1, result
+        assert needle in result.stderr, result
+        assert (listing(victim), listing(world.outside)) == before, command
+
+
+PULLS = (("data", "pull"), ("data", "checkout"), ("data", "checkout", "--force"))
 
 
 @pytest.mark.parametrize("attack", sorted(ATTACKS))
@@ -54,14 +67,7 @@ def test_refused_file_list_leaves_every_byte_as_it_was(
     point(world.attacker, "ds", "ds", digest, files)
     publish(world.attacker)
     monkeypatch.chdir(victim)
-    git(victim, "fetch", "-q", "origin", "+refs/gitml/*:refs/gitml/*")
-    git(victim, "pull", "-q", "--ff-only", "origin", "main")
-    before = everything(victim, world.outside)
-    for command in (("data", "pull"), ("data", "checkout"), ("data", "checkout", "--force")):
-        result = cli(*command)
-        assert result.exit_code == 1, result
-        assert str(digest) in result.stderr
-        assert everything(victim, world.outside) == before, command
+    refused_without_a_trace(victim, world, str(digest), PULLS)
 
 
 def test_refused_link_in_the_work_tree_leaves_every_byte_as_it_was(
@@ -78,14 +84,7 @@ def test_refused_link_in_the_work_tree_leaves_every_byte_as_it_was(
     commit_symlink(world.attacker, "ds/sub", str(world.outside))
     publish(world.attacker)
     monkeypatch.chdir(victim)
-    git(victim, "fetch", "-q", "origin", "+refs/gitml/*:refs/gitml/*")
-    git(victim, "pull", "-q", "--ff-only", "origin", "main")
-    before = everything(victim, world.outside)
-    for command in (("data", "pull"), ("data", "checkout"), ("data", "checkout", "--force")):
-        result = cli(*command)
-        assert result.exit_code == 1, result
-        assert "'ds/sub' is a symbolic link" in result.stderr
-        assert everything(victim, world.outside) == before, command
+    refused_without_a_trace(victim, world, "'ds/sub' is a symbolic link", PULLS)
 
 
 def test_pointer_into_dot_git_leaves_every_byte_as_it_was(
@@ -98,11 +97,5 @@ def test_pointer_into_dot_git_leaves_every_byte_as_it_was(
     point(world.attacker, "hooks", ".Git/hooks", digest, files)
     publish(world.attacker)
     monkeypatch.chdir(victim)
-    git(victim, "fetch", "-q", "origin", "+refs/gitml/*:refs/gitml/*")
-    git(victim, "pull", "-q", "--ff-only", "origin", "main")
-    before = everything(victim, world.outside)
-    for command in (("data", "pull"), ("data", "checkout", "--force"), ("data", "status")):
-        result = cli(*command)
-        assert result.exit_code == 1, result
-        assert "'.Git/hooks' has a '.Git' component" in result.stderr
-        assert everything(victim, world.outside) == before, command
+    commands = (("data", "pull"), ("data", "checkout", "--force"), ("data", "status"))
+    refused_without_a_trace(victim, world, "'.Git/hooks' has a '.Git' component", commands)
