@@ -6,8 +6,10 @@ from gitml.cli import (
     check,
     data,
     demo,
+    lineage,
     model,
     monitor,
+    pipelines,
     project,
     registry,
     rerun,
@@ -28,4 +30,6 @@ def register(app: typer.Typer) -> None:
     registry.register(app)
     monitor.register(app)
     check.register(app)
+    pipelines.register(app)
+    lineage.register(app)
     ui.register(app)

@@ -155,6 +155,23 @@ COMMANDS: dict[tuple[str, ...], tuple[str, tuple[Param, ...]]] = {
         "gitml.cli._registry_cmds:apply",
         (Param("push", TEXT, ("--push",)), _JSON),
     ),
+    ("repro",): (
+        "gitml.cli._pipelines_cmds:repro",
+        (
+            Param("targets", ARGS),
+            Param("force", FLAG, ("--force", "-f"), False),
+            Param("single_item", FLAG, ("--single-item", "-s"), False),
+            Param("downstream", FLAG, ("--downstream",), False),
+            Param("dry_run", FLAG, ("--dry-run",), False),
+            Param("jobs", INT, ("--jobs", "-j"), 1),
+            Param("set_param", MULTI, ("--set-param", "-S")),
+            Param("name", TEXT, ("--name", "-n")),
+            Param("message", TEXT, ("--message", "-m")),
+            Param("best", TEXT, ("--best",)),
+            _JSON,
+        ),
+    ),
+    ("status",): ("gitml.cli._pipelines_cmds:status", (Param("targets", ARGS), _JSON)),
     ("registry", "verify"): (
         "gitml.cli._registry_cmds:verify",
         (Param("rev", TEXT, ("--rev",)), _JSON),

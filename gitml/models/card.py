@@ -116,6 +116,9 @@ def build_card(repo: GitRepo, settings: Settings, text: str) -> dict[str, Any]:
         for name, digest in sorted((doc.get("inputs") or {}).items())
     ]
     env = dict(run.get("env") or {})
+    from gitml.lineage import run_lineage, upstream_chain
+
+    upstream = upstream_chain(run_lineage(repo, str(doc["run"]["id"])))
     return {
         "model": doc["model"],
         "version": doc["version"],
@@ -134,6 +137,7 @@ def build_card(repo: GitRepo, settings: Settings, text: str) -> dict[str, Any]:
             "params": doc.get("params") or {},
             "datasets": datasets,
             "outputs": doc.get("outputs") or {},
+            "upstream": upstream,
         },
         "metrics": doc.get("metrics") or {},
         "environment": {
@@ -200,6 +204,14 @@ def markdown(card: Mapping[str, Any]) -> str:
             out.append(f"  - `{prof['file']}`: {prof['rows']} rows; {cols}")
     if not lin["datasets"]:
         out.append("- (none recorded)")
+    from gitml.lineage import markdown_lines
+
+    out += [
+        "",
+        "### Upstream",
+        "",
+        *(markdown_lines(lin["upstream"]) or ["- (no recorded run made its inputs)"]),
+    ]
     out += ["", "## Metrics", "", *_kv(card["metrics"]), "", "## Environment", ""]
     env = card["environment"]
     out += [f"- python: {env.get('python')}", f"- platform: {env.get('platform')}"]

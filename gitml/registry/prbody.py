@@ -70,7 +70,14 @@ def _section(title: str, lines: list[str]) -> list[str]:
     return ["", f"### {title}", "", *lines]
 
 
-def pr_body(proposal: Proposal, findings: Sequence[Finding], *, branch: str, commit: str) -> str:
+def pr_body(
+    proposal: Proposal,
+    findings: Sequence[Finding],
+    *,
+    branch: str,
+    commit: str,
+    upstream: Sequence[str] = (),
+) -> str:
     """Markdown for the pull request of ``proposal`` (committed on ``branch`` as ``commit``)."""
     p = proposal
     cand, cur = p.candidate, p.current
@@ -116,6 +123,8 @@ def pr_body(proposal: Proposal, findings: Sequence[Finding], *, branch: str, com
     lines += _section("Metrics", _metrics(cand, cur))
     lines += _section("Params that differ", _params(cand, cur))
     lines += _section("Data", _data(cand, cur))
+    if upstream:
+        lines += _section("Upstream of the candidate", list(upstream))
     lines += _section("Checks", _findings(findings))
     lines += [
         "",

@@ -244,7 +244,10 @@ def change_stage(
         commit = commit_file(repo, head_sha, STAGES_FILE, text, _message(proposal, False))
         create_branch(repo, name, commit)
         result.branch, result.commit = name, commit
-        result.body = pr_body(proposal, findings, branch=name, commit=commit)
+        from gitml.lineage import upstream_markdown
+
+        upstream = upstream_markdown(repo, str(proposal.candidate["run"]["id"]))
+        result.body = pr_body(proposal, findings, branch=name, commit=commit, upstream=upstream)
         return result
     policy = load_policy(read_file_at(repo, head_sha, POLICY_FILE))
     if not allow_direct(policy, model, stage):

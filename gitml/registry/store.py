@@ -222,6 +222,19 @@ class RegistryIndex:
             out.setdefault(str(model), []).append(str(version))
         return out
 
+    def versions_of_runs(self, run_ids: Sequence[str]) -> list[dict[str, Any]]:
+        """Version records registered from any of ``run_ids`` (a scan of version records)."""
+        wanted = sorted(set(run_ids))
+        if not wanted:
+            return []
+        marks = ",".join("?" * len(wanted))
+        rows = self._query(
+            "SELECT doc FROM records WHERE ref=? AND kind=? AND error IS NULL "
+            f"AND json_extract(doc, '$.run.id') IN ({marks})",
+            [rec.VERSION_SCHEMA, *wanted],
+        )
+        return [_json(r[0]) for r in rows]
+
     def events(self, model: str) -> list[dict[str, Any]]:
         """Stage events of ``model`` in replay order (seq, then id)."""
         rows = self._query(

@@ -22,7 +22,7 @@ from gitml.data.leftovers import owner_tag, sweep_state
 from gitml.errors import GitmlError, UsageError
 from gitml.records import ids
 from gitml.runs import params as params_mod
-from gitml.runs.env import capture_env
+from gitml.runs.env import Environment, capture_env
 from gitml.runs.metrics import (
     MetricEvent,
     at_last_steps,
@@ -224,6 +224,9 @@ class Member:
     code_base: Checkpoint | None = None
     parent: str | None = None
     judge: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+    code: Checkpoint | None = None  # code checkpointed already (a pipeline's stages share it)
+    inputs: Mapping[str, str] | None = None  # input digests known already
+    finish: Callable[[RunFacts], RunFacts] | None = None  # last facts added before recording
 
 
 def execute_member(
@@ -233,7 +236,7 @@ def execute_member(
     repo, settings, cwd = ws.repo, ws.settings, ws.cwd
     new_docs = params_mod.plan_overrides(cwd, ws.params_files, member.assignment)
     run_id = ids.new_id()
-    inputs = input_digests(ws, request.inputs)
+    inputs = member.inputs if member.inputs is not None else input_digests(ws, request.inputs)
     metrics_files = tuple(dict.fromkeys((*settings.metrics_files, *request.metrics_files)))
     before = {rel: _stat_key(cwd / rel) for rel in metrics_files}
     spool_dir = repo.state_dir / SPOOL_DIR
@@ -250,7 +253,7 @@ def execute_member(
         started = now()
         with params_mod.overridden(cwd, new_docs):
             file_params = params_mod.read_params(cwd, ws.params_files)
-            code = checkpoint(ws, run_id)
+            code = member.code or checkpoint(ws, run_id)
             if member.code_base is not None:
                 code = rebase_code(ws.repo, member.code_base, code)
             child = sup.start(request.command, cwd=cwd, env=env)
@@ -295,17 +298,13 @@ def execute_member(
             outputs=outputs,
             declared=declared(request),
         )
+        if member.finish is not None:
+            facts = member.finish(facts)
         doc = build_record(facts)
         if member.judge is not None:
             doc = build_record(facts, rerun=member.judge(doc))
         with recording(run_id, returncode):
-            save_run(
-                repo,
-                doc,
-                history=dump_history(events, merged=True),
-                packages=(environment.packages_hex, environment.packages_text),
-                link_checkpoint=settings.link_checkpoints,
-            )
+            store(repo, settings, doc, events=events, environment=environment)
     finally:
         with contextlib.suppress(OSError):
             spool.unlink()
@@ -321,6 +320,24 @@ def recording(run_id: str, returncode: int) -> Iterator[None]:
         code = exit_code_of(returncode)
         exc.args = (f"the command ended (exit {code}) but run {run_id} was not recorded: {exc}",)
         raise
+
+
+def store(
+    repo: GitRepo,
+    settings: Settings,
+    doc: Mapping[str, Any],
+    *,
+    events: Sequence[MetricEvent],
+    environment: Environment,
+) -> None:
+    """Write a run record with its metric history and package list."""
+    save_run(
+        repo,
+        doc,
+        history=dump_history(events, merged=True),
+        packages=(environment.packages_hex, environment.packages_text),
+        link_checkpoint=settings.link_checkpoints,
+    )
 
 
 def declared(request: RunRequest) -> dict[str, list[str]]:

@@ -4,8 +4,9 @@ Its JSON form (dates as ISO 8601 strings) is what queries, ``--json`` and later 
 see: id, name, status, started, ended, duration_s, exit_code, command, cwd, message,
 user, host, parent, sweep, params (flat dotted keys), metrics (last values),
 metric_stats, code, inputs, outputs, tags, env; ``declared`` (the metrics, params and
-output files named on the command line) when there were any, and ``rerun`` (the verdict
-of a rerun, whose ``parent`` is the run it reproduced).
+output files named on the command line) when there were any, ``rerun`` (the verdict
+of a rerun, whose ``parent`` is the run it reproduced), ``stage`` (a pipeline stage's
+run) and ``pipeline`` (a pipeline run: what each of its stages did).
 """
 
 from __future__ import annotations
@@ -58,6 +59,8 @@ class RunFacts:
     inputs: Mapping[str, str] = field(default_factory=dict)
     outputs: Mapping[str, str] = field(default_factory=dict)
     declared: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    stage: Mapping[str, Any] | None = None  # a pipeline stage's run: which stage, which key
+    pipeline: Mapping[str, Any] | None = None  # a pipeline run: its stages and what each did
 
 
 def _listed(paths: Sequence[str]) -> list[str]:
@@ -120,6 +123,10 @@ def build_record(facts: RunFacts, *, rerun: Mapping[str, Any] | None = None) -> 
         doc["declared"] = {k: list(v) for k, v in facts.declared.items()}
     if rerun is not None:
         doc["rerun"] = dict(rerun)
+    if facts.stage is not None:
+        doc["stage"] = dict(facts.stage)
+    if facts.pipeline is not None:
+        doc["pipeline"] = dict(facts.pipeline)
     return dict(codec.canonical(doc))
 
 
@@ -127,7 +134,7 @@ def dump_record(doc: Mapping[str, Any]) -> bytes:
     return codec.dump_bytes(doc)
 
 
-_OPTIONAL_TOP = ("message", "parent", "sweep", "rerun")
+_OPTIONAL_TOP = ("message", "parent", "sweep", "rerun", "stage", "pipeline")
 _TABLES = ("params", "metrics", "metric_stats", "inputs", "outputs", "tags", "env")
 
 

@@ -14,8 +14,9 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from gitml.errors import GitmlError
 from gitml.records import ids
@@ -107,6 +108,81 @@ def _in_worktree(
         shutil.rmtree(holder, ignore_errors=True)
 
 
+T = TypeVar("T")
+
+
+def outcome_of(
+    sweep: str,
+    runs: list[dict[str, Any]],
+    errors: list[str],
+    *,
+    best: str | None,
+    interrupted: bool,
+) -> SweepOutcome:
+    """The sweep's outcome, its best run picked by ``--best`` (or a guess)."""
+    metric, goal = parse_best(best, runs)
+    return SweepOutcome(
+        sweep=sweep,
+        runs=runs,
+        errors=errors,
+        best=pick_best(runs, metric, goal),
+        best_metric=metric,
+        best_goal=goal,
+        interrupted=interrupted,
+    )
+
+
+def gather(
+    calls: Sequence[Callable[[], T]],
+    names: Sequence[str],
+    *,
+    jobs: int,
+    sup: Supervisor,
+    on_done: Callable[[T], None] | None = None,
+) -> tuple[dict[int, T], list[str]]:
+    """Run sweep members (one after another, or ``jobs`` at a time on threads).
+
+    Returns each finished member's result by index and a line per member that failed
+    with a ``GitmlError``; after an interrupt no new member starts.
+    """
+    results: dict[int, T] = {}
+    errors: list[str] = []
+
+    def done(index: int, outcome: T) -> None:
+        results[index] = outcome
+        if on_done is not None:
+            on_done(outcome)
+
+    if jobs == 1:
+        for i, call in enumerate(calls):
+            if sup.interrupted:
+                break
+            try:
+                done(i, call())
+            except Interrupted:
+                break
+            except GitmlError as exc:
+                errors.append(f"{names[i]}: {exc}")
+        return results, errors
+    with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="gitml-sweep") as pool:
+        futures: dict[Future[T], int] = {pool.submit(call): i for i, call in enumerate(calls)}
+        pending = set(futures)
+        while pending:
+            finished, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
+            for future in finished:
+                index = futures[future]
+                try:
+                    done(index, future.result())
+                except Interrupted:
+                    continue
+                except GitmlError as exc:
+                    errors.append(f"{names[index]}: {exc}")
+            if sup.interrupted:
+                for future in pending:
+                    future.cancel()
+    return results, errors
+
+
 def run_sweep(
     ws: Workspace,
     sup: Supervisor,
@@ -119,53 +195,14 @@ def run_sweep(
     sweep_id = ids.new_id()
     base_name = request.name or ids.new_name()
     members = [Member(a, f"{base_name}-{i + 1}", sweep_id) for i, a in enumerate(grid)]
-    results: dict[int, RunOutcome] = {}
-    errors: list[str] = []
-
-    def done(index: int, outcome: RunOutcome) -> None:
-        results[index] = outcome
-        if on_member is not None:
-            on_member(outcome)
-
+    calls: list[Callable[[], RunOutcome]]
     if request.jobs == 1:
-        for i, member in enumerate(members):
-            if sup.interrupted:
-                break
-            try:
-                done(i, execute_member(ws, sup, request, member))
-            except Interrupted:
-                break
-            except GitmlError as exc:
-                errors.append(f"{member.name}: {exc}")
+        calls = [partial(execute_member, ws, sup, request, m) for m in members]
     else:
         base = checkpoint(ws, sweep_id)
-        with ThreadPoolExecutor(max_workers=request.jobs, thread_name_prefix="gitml-sweep") as pool:
-            futures: dict[Future[RunOutcome], int] = {
-                pool.submit(_in_worktree, ws, sup, request, m, base): i
-                for i, m in enumerate(members)
-            }
-            pending = set(futures)
-            while pending:
-                finished, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    index = futures[future]
-                    try:
-                        done(index, future.result())
-                    except Interrupted:
-                        continue
-                    except GitmlError as exc:
-                        errors.append(f"{members[index].name}: {exc}")
-                if sup.interrupted:
-                    for future in pending:
-                        future.cancel()
-    runs = [results[i].doc for i in sorted(results)]
-    metric, goal = parse_best(request.best, runs)
-    return SweepOutcome(
-        sweep=sweep_id,
-        runs=runs,
-        errors=errors,
-        best=pick_best(runs, metric, goal),
-        best_metric=metric,
-        best_goal=goal,
-        interrupted=sup.interrupted,
+        calls = [partial(_in_worktree, ws, sup, request, m, base) for m in members]
+    results, errors = gather(
+        calls, [m.name for m in members], jobs=request.jobs, sup=sup, on_done=on_member
     )
+    runs = [results[i].doc for i in sorted(results)]
+    return outcome_of(sweep_id, runs, errors, best=request.best, interrupted=sup.interrupted)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from gitml.ui import data, monitor, pages, registry
+from gitml.ui import pipelines as pipeline_data
 from gitml.ui import runs as run_data
 from gitml.ui.assets import STATIC_FILES, openapi_bytes, static_bytes
 from gitml.ui.http import Response, html_response, json_response
@@ -68,6 +69,14 @@ def page_monitor_model(req: Request) -> Response:
     return html_response(
         pages.shell("monitor-model", f"Monitoring {name}", nav="monitor", model=name)
     )
+
+
+def page_pipeline(req: Request) -> Response:
+    return html_response(pages.shell("pipeline", "Pipeline"))
+
+
+def page_lineage(req: Request) -> Response:
+    return html_response(pages.shell("lineage", "Lineage", nav="pipeline"))
 
 
 # --- JSON ------------------------------------------------------------------------------
@@ -162,6 +171,16 @@ def api_model_reports(req: Request) -> Response:
     return json_response(monitor.model_reports(req.repo(), req.params["model"]))
 
 
+def api_pipeline(req: Request) -> Response:
+    return json_response(pipeline_data.pipeline_view(req.repo()))
+
+
+def api_lineage(req: Request) -> Response:
+    return json_response(
+        pipeline_data.lineage_view(req.repo(), req.arg("target"), req.arg("direction", "both"))
+    )
+
+
 def api_openapi(req: Request) -> Response:
     return Response(200, openapi_bytes(), "application/json; charset=utf-8")
 
@@ -178,6 +197,8 @@ def build_router() -> Router:
     router.add("page", "/registry/{model}", page_model, "One model")
     router.add("page", "/monitor", page_monitor, "Monitoring reports")
     router.add("page", "/monitor/{model}", page_monitor_model, "One model's monitoring")
+    router.add("page", "/pipeline", page_pipeline, "The pipeline's stages")
+    router.add("page", "/lineage", page_lineage, "Lineage of a run, model or dataset")
     router.add("api", "/api/openapi.json", api_openapi, "This API's OpenAPI document")
     router.add("api", "/api/summary", api_summary, "Repository summary")
     router.add("api", "/api/runs", api_runs, "A page of runs")
@@ -193,6 +214,8 @@ def build_router() -> Router:
     router.add("api", "/api/registry/{model}", api_model, "One model")
     router.add("api", "/api/monitor", api_reports, "Monitoring reports")
     router.add("api", "/api/monitor/{model}", api_model_reports, "One model's reports")
+    router.add("api", "/api/pipeline", api_pipeline, "Stages with their state and last run")
+    router.add("api", "/api/lineage", api_lineage, "Lineage graph of a run, model or dataset")
     for url in STATIC_FILES:
         router.add("static", url, _static(url), "Front-end file")
     return router

@@ -18,6 +18,7 @@ SCRIPT_PARTS = (
     "data.js",
     "registry.js",
     "monitor.js",
+    "pipelines.js",
     "main.js",
 )
 

@@ -11,6 +11,7 @@ from html import escape
 NAV = (
     ("runs", "/", "Runs"),
     ("compare", "/compare", "Compare"),
+    ("pipeline", "/pipeline", "Pipeline"),
     ("data", "/data", "Data"),
     ("registry", "/registry", "Registry"),
     ("monitor", "/monitor", "Monitoring"),

@@ -201,6 +201,7 @@ def run_detail(repo: GitRepo, ref: str) -> dict[str, Any]:
     """
     from gitml.runs.record import to_json
     from gitml.runs.store import find_run, show_run
+    from gitml.ui.pipelines import plots_of
 
     doc, history = show_run(repo, ref)
     parent = find_run(repo, str(doc["parent"])) if doc.get("parent") else None
@@ -208,6 +209,7 @@ def run_detail(repo: GitRepo, ref: str) -> dict[str, Any]:
         "run": to_json(doc),
         "history": history_series(history),
         "parent": _brief(parent) if parent else None,
+        "plots": plots_of(repo, [doc]),
     }
 
 
@@ -321,6 +323,9 @@ def comparison(repo: GitRepo, refs: Sequence[str]) -> dict[str, Any]:
     base["runs"] = [to_json(d) for d in docs]
     base["histories"] = {str(d["id"]): history_series(read_history(repo, d)) for d in docs}
     base["sweeps"] = sorted({str(d["sweep"]) for d in docs if d.get("sweep")})
+    from gitml.ui.pipelines import plots_of
+
+    base["plots"] = plots_of(repo, docs)
     return base
 
 

@@ -95,6 +95,7 @@ function renderCompare(data, title) {
       same.length ? h("details", null, h("summary", null, `${same.length} params are the same`), kvTable(same.map(([k, v]) => [k, num(v)]))) : null),
     parcoords,
     section("Metrics", metricsTable),
+    renderPlots(data.plots, runs.map((r) => r.id)),
     section("Runs", legend),
     codeRows.length ? section(`Code against ${runs[0].name}`, kvTable(codeRows)) : null,
     inputs.length ? section("Inputs", h("table", { class: "grid" }, h("thead", null, header.cloneNode(true)),

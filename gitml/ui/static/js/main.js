@@ -42,6 +42,8 @@ const PAGES = {
   model: modelPage,
   monitor: monitorPage,
   "monitor-model": monitorModelPage,
+  pipeline: pipelinePage,
+  lineage: lineagePage,
   report: reportPage,
 };
 const start = PAGES[body.dataset.page];

@@ -303,6 +303,11 @@ function renderRun(detail, opts) {
       .catch((err) => append(rerunCell, err.message));
   }
   Object.entries(run.tags || {}).sort().forEach(([k, v]) => summaryRows.push([`tag ${k}`, v]));
+  if (run.stage) {
+    summaryRows.push(["stage", [code(`${run.stage.file}:${run.stage.name}`), run.stage.pipeline ? [" of pipeline run ",
+      h("a", { href: runHref(run.stage.pipeline) }, run.stage.pipeline)] : null]]);
+  }
+  if (!REPORT) summaryRows.push(["lineage", h("a", { href: `/lineage?target=${encodeURIComponent(run.id)}` }, "where it came from, what came of it")]);
 
   const metricNames = Array.from(new Set([...Object.keys(metrics), ...Object.keys(stats)])).sort();
   const metricTable = metricNames.length ? h("table", { class: "grid" },
@@ -377,6 +382,12 @@ function renderRun(detail, opts) {
     section("Summary", kvTable(summaryRows)),
     section("Metrics", metricTable, metricCharts(detail.history || {}, run.name, options.colorIndex)),
     section("Params", kvTable(params.map(([k, v]) => [k, num(v)]), "params")),
+    run.pipeline ? section("Pipeline stages", h("table", { class: "grid", id: "pipeline-stages" },
+      h("thead", null, h("tr", null, ["stage", "action", "run", "why"].map((t) => h("th", null, t)))),
+      h("tbody", null, (run.pipeline.stages || []).map((st) => h("tr", null, h("th", { scope: "row" }, st.stage),
+        h("td", null, st.action), h("td", null, st.run ? h("a", { href: runHref(st.run) }, st.run) : ""),
+        h("td", null, (st.reasons || []).join("; "))))))) : null,
+    renderPlots(detail.plots, [run.id]),
     codeSection,
     (Object.keys(run.inputs || {}).length || Object.keys(run.outputs || {}).length)
       ? section("Inputs and outputs", io("inputs", run.inputs, true), io("outputs", run.outputs)) : null,

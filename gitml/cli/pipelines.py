@@ -1,0 +1,93 @@
+"""``git ml repro``, ``status`` and ``dag``: pipelines defined in ``dvc.yaml``."""
+
+from typing import Annotated
+
+import typer
+
+from gitml.cli import _pipelines_cmds as _cmds
+from gitml.cli._options import JsonOpt
+
+Targets = Annotated[
+    list[str] | None,
+    typer.Argument(
+        metavar="[STAGE]...",
+        help="Stages (NAME, FILE:NAME, a foreach group or a dvc.yaml); default: all.",
+    ),
+]
+
+
+def repro(
+    targets: Targets = None,
+    force: Annotated[
+        bool,
+        typer.Option("--force", "-f", help="Run every planned stage, even up-to-date ones."),
+    ] = False,
+    single_item: Annotated[
+        bool,
+        typer.Option("--single-item", "-s", help="Only the named stages, not their upstream."),
+    ] = False,
+    downstream: Annotated[
+        bool,
+        typer.Option("--downstream", help="The named stages and every stage that depends on them."),
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what would run or be restored; change nothing.")
+    ] = False,
+    jobs: Annotated[
+        int,
+        typer.Option(
+            "--jobs",
+            "-j",
+            help="Independent stages to run at once (a sweep: members at once, each in a worktree).",
+        ),
+    ] = 1,
+    set_param: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set-param",
+            "-S",
+            help="Override a param for this repro: [FILE:]KEY=VALUE; VALUE1,VALUE2 sweeps.",
+        ),
+    ] = None,
+    name: Annotated[
+        str | None, typer.Option("--name", "-n", help="A name for the pipeline run.")
+    ] = None,
+    message: Annotated[
+        str | None, typer.Option("--message", "-m", help="A note about why you ran it.")
+    ] = None,
+    best: Annotated[
+        str | None,
+        typer.Option(
+            "--best", help="Metric that picks a sweep's best run: NAME, max:NAME, min:NAME."
+        ),
+    ] = None,
+    json: JsonOpt = False,
+) -> None:
+    """Run the stale stages of dvc.yaml in order; restore cached ones; write dvc.lock."""
+    code = _cmds.repro(
+        targets, force, single_item, downstream, dry_run, jobs, set_param, name, message,
+        best, json,
+    )  # fmt: skip
+    raise typer.Exit(code)
+
+
+def status(targets: Targets = None, json: JsonOpt = False) -> None:
+    """Which pipeline stages are stale and why (changed dependency, param, command, output)."""
+    _cmds.status(targets, json)
+
+
+def dag(
+    targets: Targets = None,
+    fmt: Annotated[str, typer.Option("--format", help="text, mermaid or dot.")] = "text",
+    status: Annotated[
+        bool, typer.Option("--status", help="Label each stage with its state.")
+    ] = False,
+) -> None:
+    """Print the pipeline's stage graph (text, Mermaid or Graphviz DOT)."""
+    _cmds.dag(targets, fmt, status)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("repro")(repro)
+    app.command("status")(status)
+    app.command("dag")(dag)

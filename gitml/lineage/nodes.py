@@ -1,0 +1,153 @@
+"""The nodes and edges of a lineage graph, and the datasets of the work tree."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from gitml.errors import GitmlError
+
+if TYPE_CHECKING:
+    from gitml.storage.repo import GitRepo
+
+MAX_NODES = 500
+DIRECTIONS = ("up", "down", "both")
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    """A run (``run:<id>``), data (``data:<path>@<digest>``) or a model (``model:<m>:<v>``)."""
+
+    key: str
+    kind: str
+    label: str
+    info: Mapping[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"key": self.key, "kind": self.kind, "label": self.label, **self.info}
+
+
+@dataclass
+class Lineage:
+    """The nodes reached from ``start`` and the edges between them (upstream -> downstream)."""
+
+    start: str
+    direction: str
+    nodes: dict[str, Node] = field(default_factory=dict)
+    edges: list[tuple[str, str]] = field(default_factory=list)
+    truncated: bool = False
+
+    def add_edge(self, upstream: str, downstream: str) -> None:
+        if (upstream, downstream) not in self.edges:
+            self.edges.append((upstream, downstream))
+
+    def upstream_of(self, key: str) -> list[str]:
+        return [a for a, b in self.edges if b == key]
+
+    def downstream_of(self, key: str) -> list[str]:
+        return [b for a, b in self.edges if a == key]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "start": self.start,
+            "direction": self.direction,
+            "nodes": [n.as_dict() for n in self.nodes.values()],
+            "edges": [{"from": a, "to": b} for a, b in self.edges],
+            "truncated": self.truncated,
+        }
+
+
+@dataclass
+class Datasets:
+    """Datasets of the work tree: pointers by path and name, version aliases by digest."""
+
+    repo: GitRepo
+    by_path: dict[str, str] = field(default_factory=dict)  # path -> dataset name
+    by_name: dict[str, str] = field(default_factory=dict)  # name -> path
+    _aliases: dict[str, set[str]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, repo: GitRepo) -> Datasets:
+        found = cls(repo)
+        try:
+            from gitml.data.workspace import DataWorkspace
+
+            for pointer in DataWorkspace.of_repo(repo).pointers().values():
+                found.by_path[pointer.path] = pointer.name
+                found.by_name[pointer.name] = pointer.path
+        except GitmlError:
+            pass
+        return found
+
+    def aliases(self, name: str | None, digest: str) -> set[str]:
+        """``digest`` and, for a dataset version, the listing or file digest it stands for."""
+        if name is None or name not in self.by_name:
+            return {digest}
+        if digest not in self._aliases:
+            out = {digest}
+            try:
+                from gitml.data.digest import parse_digest
+                from gitml.data.store import VersionStore
+                from gitml.data.workspace import DataWorkspace
+
+                version = VersionStore(DataWorkspace.of_repo(self.repo), fetch=False).find(
+                    name, parse_digest(digest)
+                )
+                if version is not None:
+                    out.add(str(version.manifest.listing))
+                    if len(version.entries) == 1 and str(version.manifest.kind) == "file":
+                        out.add(str(version.entries[0].digest))
+            except GitmlError:
+                pass
+            self._aliases[digest] = out
+        return self._aliases[digest]
+
+
+def run_node(doc: Mapping[str, Any]) -> Node:
+    stage = doc.get("stage") or {}
+    info: dict[str, Any] = {
+        "id": doc["id"],
+        "name": doc["name"],
+        "status": doc["status"],
+        "started": str(doc.get("started", "")),
+        "commit": (doc.get("code") or {}).get("commit"),
+    }
+    if stage:
+        info["stage"] = stage.get("name")
+        info["stage_file"] = stage.get("file")
+        info["pipeline_run"] = stage.get("pipeline")
+    label = f"run {doc['id']} {doc['name']}"
+    if stage:
+        label += f" (stage {stage.get('name')})"
+    return Node(f"run:{doc['id']}", "run", label, info)
+
+
+def data_node(path: str, digest: str, data: Datasets) -> Node:
+    name = data.by_path.get(path) or (path if path in data.by_name else None)
+    shown = data.by_name.get(name, path) if name else path
+    info: dict[str, Any] = {"path": shown, "digest": digest}
+    label = f"{shown} {digest}"
+    if name:
+        info["dataset"] = name
+        label += f" (dataset {name})"
+    return Node(f"data:{shown}@{digest}", "data", label, info)
+
+
+def model_node(doc: Mapping[str, Any], stages: Sequence[str] = ()) -> Node:
+    info: dict[str, Any] = {
+        "model": doc["model"],
+        "version": doc["version"],
+        "run": doc["run"]["id"],
+        "stages": list(stages),
+    }
+    art = doc.get("artifact")
+    if art:
+        info["artifact"] = {"path": art["path"], "digest": art["digest"]}
+    held = f" ({', '.join(stages)})" if stages else ""
+    return Node(
+        f"model:{doc['model']}:{doc['version']}",
+        "model",
+        f"model {doc['model']}:{doc['version']}{held}",
+        info,
+    )

@@ -1,0 +1,119 @@
+"""Where a lineage walk starts: a run, a model version, a dataset or a path."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from gitml.errors import GitmlError, RecordNotFound
+from gitml.lineage.nodes import Datasets, Node, data_node, model_node, run_node
+
+if TYPE_CHECKING:
+    from gitml.config import Settings
+    from gitml.storage.repo import GitRepo
+
+
+def _settings(repo: GitRepo) -> Settings:
+    from gitml.config import load_settings
+
+    return load_settings(repo.workdir_or_gitdir)
+
+
+def model_stages(repo: GitRepo, docs: Sequence[Mapping[str, Any]]) -> dict[str, list[str]]:
+    """``model:version`` -> the applied stages holding it."""
+    if not docs:
+        return {}
+    from gitml.registry.store import open_index
+
+    settings = _settings(repo)
+    models = sorted({str(d["model"]) for d in docs})
+    with open_index(repo) as index:
+        state = index.state(models, settings.stages, settings.terminal_stages)
+    out: dict[str, list[str]] = {}
+    for model, held in state.items():
+        for stage, value in held.items():
+            for version in value if isinstance(value, tuple) else (value,):
+                out.setdefault(f"{model}:{version}", []).append(stage)
+    return out
+
+
+def versions_of_runs(repo: GitRepo, run_ids: Sequence[str]) -> list[dict[str, Any]]:
+    if not run_ids:
+        return []
+    from gitml.registry.store import open_index
+
+    with open_index(repo) as index:
+        return index.versions_of_runs(run_ids)
+
+
+def start_node(repo: GitRepo, text: str, data: Datasets) -> tuple[Node, set[str]]:
+    """The node ``text`` names and the digests it stands for.
+
+    ``NAME@STAGE``/``NAME:VERSION`` is a model version; a dataset name or a path in the
+    work tree is data (its current version); anything else is a run.
+    """
+    if "@" in text or ":" in text:
+        from gitml.registry.query import parse_ref, resolve
+
+        doc = resolve(repo, _settings(repo), parse_ref(text))
+        stages = model_stages(repo, [doc]).get(f"{doc['model']}:{doc['version']}", [])
+        return model_node(doc, stages), set()
+    if text in data.by_name:
+        from gitml.data.workspace import DataWorkspace
+
+        pointer = DataWorkspace.of_repo(repo).pointers()[text]
+        digest = str(pointer.manifest)
+        return data_node(pointer.path, digest, data), data.aliases(text, digest)
+    path = _work_path(repo, text)
+    if path is not None:
+        digest = _content_digest(repo.workdir, path)
+        name = data.by_path.get(path)
+        if name is not None:
+            from gitml.data.workspace import DataWorkspace
+
+            manifest = str(DataWorkspace.of_repo(repo).pointers()[name].manifest)
+            aliases = data.aliases(name, manifest) | {digest}
+            return data_node(path, manifest, data), aliases
+        return data_node(path, digest, data), {digest}
+    from gitml.runs.store import get_run
+
+    try:
+        return run_node(get_run(repo, text)), set()
+    except (RecordNotFound, GitmlError) as exc:
+        raise RecordNotFound(
+            f"{text!r} is no run, model version (NAME@STAGE, NAME:VERSION), dataset or path "
+            f"in the work tree ({exc})"
+        ) from None
+
+
+def _work_path(repo: GitRepo, text: str) -> str | None:
+    """``text`` as a path of the work tree (from the current folder, else from the root)."""
+    if repo.is_bare:
+        return None
+    root = repo.workdir
+    for base in (Path.cwd(), root):
+        full = (base / text).resolve()
+        if full.exists() and (full == root or root in full.parents):
+            rel = full.relative_to(root).as_posix()
+            if rel != "." and rel != ".git" and not rel.startswith(".git/"):
+                return rel
+    return None
+
+
+def _content_digest(root: Path, rel: str) -> str:
+    """What a run records for ``rel``: a file's digest, a folder's listing digest."""
+    from gitml.data.digest import hash_bytes, hash_file
+
+    path = root / rel
+    if path.is_file():
+        return str(hash_file(path))
+    from gitml.data.ingest import list_files
+    from gitml.data.listing import Entry, encode
+
+    cut = len(rel) + 1
+    entries = [
+        Entry(f[cut:], hash_file(root / f), (root / f).stat().st_size)
+        for f in list_files(root, [rel])
+    ]
+    return str(hash_bytes(encode(entries)))

@@ -1,0 +1,213 @@
+"""Walking the graph: runs found by the digests they recorded, one level at a time."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from gitml.errors import GitmlError, UsageError
+from gitml.lineage.nodes import (
+    DIRECTIONS,
+    MAX_NODES,
+    Datasets,
+    Lineage,
+    Node,
+    data_node,
+    model_node,
+    run_node,
+)
+from gitml.lineage.start import model_stages, start_node, versions_of_runs
+
+if TYPE_CHECKING:
+    from gitml.storage.repo import GitRepo
+
+
+def runs_with(repo: GitRepo, table: str, digests: Iterable[str]) -> list[dict[str, Any]]:
+    """Runs (not pipeline runs) whose ``table`` (inputs/outputs) holds one of ``digests``."""
+    wanted = sorted(set(digests))
+    if not wanted:
+        return []
+    from gitml.runs.store import RUN_KIND, open_index
+
+    marks = ",".join("?" * len(wanted))
+    status = " AND json_extract(doc, '$.status') = 'completed'" if table == "outputs" else ""
+    collection, index = open_index(repo)
+    try:
+        rows = index.rows(
+            collection,
+            f"EXISTS (SELECT 1 FROM json_each(doc, '$.{table}') WHERE value IN ({marks})) "
+            f"AND json_extract(doc, '$.pipeline') IS NULL{status}",
+            wanted,
+            "id ASC",
+            kind=RUN_KIND,
+        )
+    finally:
+        index.close()
+    return [r.doc for r in rows]
+
+
+class _Walk:
+    def __init__(self, repo: GitRepo, lineage: Lineage, data: Datasets) -> None:
+        self.repo = repo
+        self.lineage = lineage
+        self.data = data
+        self.aliases: dict[str, set[str]] = {}  # data key -> digests it stands for
+        self.runs: dict[str, dict[str, Any]] = {}
+
+    def add(self, node: Node) -> bool:
+        nodes = self.lineage.nodes
+        if node.key in nodes:
+            return False
+        if len(nodes) >= MAX_NODES:
+            self.lineage.truncated = True
+            return False
+        nodes[node.key] = node
+        return True
+
+    def run(self, doc: dict[str, Any]) -> Node:
+        node = run_node(doc)
+        self.runs[node.key] = doc
+        self.add(node)
+        return self.lineage.nodes.get(node.key, node)
+
+    def data_of(self, key: str, digest: str) -> Node:
+        node = data_node(key, digest, self.data)
+        name = node.info.get("dataset")
+        self.aliases.setdefault(node.key, set()).update(self.data.aliases(name, digest))
+        self.add(node)
+        return node
+
+    def _candidates(self, table: str, keys: list[str]) -> dict[str, list[dict[str, Any]]]:
+        """Per data node, the runs whose ``table`` holds its content, same path first.
+
+        Identical bytes can sit at several paths; a run that recorded the content under
+        the node's own path (or dataset name) is preferred over one that has it elsewhere.
+        """
+        by_digest: dict[str, list[str]] = {}
+        for key in keys:
+            for digest in self.aliases[key]:
+                by_digest.setdefault(digest, []).append(key)
+        found: dict[str, list[dict[str, Any]]] = {key: [] for key in keys}
+        for doc in runs_with(self.repo, table, by_digest):
+            held = doc.get(table) or {}
+            for key in {k for d in held.values() for k in by_digest.get(str(d), [])}:
+                found[key].append(doc)
+        for key, docs in found.items():
+            info = self.lineage.nodes[key].info
+            names = {info["path"], info.get("dataset")}
+            same = [
+                d
+                for d in docs
+                if any(d.get(table, {}).get(n) in self.aliases[key] for n in names if n)
+            ]
+            found[key] = same or docs
+        return found
+
+    def run_data(self, key: str, table: str) -> list[str]:
+        """Data nodes of a run's inputs (edges into it) or outputs (edges out of it)."""
+        found = []
+        for path, digest in sorted((self.runs[key].get(table) or {}).items()):
+            data = self.data_of(path, str(digest))
+            if table == "inputs":
+                self.lineage.add_edge(data.key, key)
+            else:
+                self.lineage.add_edge(key, data.key)
+            found.append(data.key)
+        return found
+
+    def _run_ids(self, keys: list[str]) -> list[str]:
+        return [str(self.lineage.nodes[k].info["id"]) for k in keys if k.startswith("run:")]
+
+    def step_up(self, frontier: list[str]) -> list[str]:
+        nxt: list[str] = []
+        data_keys: list[str] = []
+        for key in frontier:
+            node = self.lineage.nodes.get(key)
+            if node is None:
+                continue
+            if node.kind == "model":
+                from gitml.runs.store import get_run
+
+                try:
+                    doc = get_run(self.repo, str(node.info["run"]))
+                except GitmlError:
+                    continue
+                run = self.run(doc)
+                self.lineage.add_edge(run.key, key)
+                nxt.append(run.key)
+            elif node.kind == "run":
+                nxt.extend(self.run_data(key, "inputs"))
+            else:
+                data_keys.append(key)
+        for key, docs in self._candidates("outputs", data_keys).items():
+            # The bytes were made before the first run here that read them: the newest
+            # such producer made them (a run cache restore records no new run).
+            readers = self._run_ids(self.lineage.downstream_of(key))
+            bound = min(readers) if readers else None
+            made = [d for d in docs if bound is None or str(d["id"]) < bound]
+            if made:
+                run = self.run(max(made, key=lambda d: str(d["id"])))
+                self.lineage.add_edge(run.key, key)
+                nxt.append(run.key)
+        return nxt
+
+    def step_down(self, frontier: list[str]) -> list[str]:
+        nxt: list[str] = []
+        data_keys: list[str] = []
+        made: list[str] = []
+        for key in frontier:
+            node = self.lineage.nodes.get(key)
+            if node is None or node.kind == "model":
+                continue
+            if node.kind == "run":
+                made.append(str(node.info["id"]))
+                nxt.extend(self.run_data(key, "outputs"))
+            else:
+                data_keys.append(key)
+        for key, docs in self._candidates("inputs", data_keys).items():
+            writers = self._run_ids(self.lineage.upstream_of(key))
+            bound = max(writers) if writers else None
+            for doc in docs:
+                if bound is None or str(doc["id"]) > bound:
+                    run = self.run(doc)
+                    self.lineage.add_edge(key, run.key)
+                    nxt.append(run.key)
+        versions = versions_of_runs(self.repo, made)
+        stages = model_stages(self.repo, versions)
+        for doc in versions:
+            model = model_node(doc, stages.get(f"{doc['model']}:{doc['version']}", []))
+            self.add(model)
+            self.lineage.add_edge(f"run:{doc['run']['id']}", model.key)
+        return nxt
+
+
+def trace(repo: GitRepo, text: str, *, direction: str = "up") -> Lineage:
+    """The lineage of the run, model version, dataset or path ``text`` names."""
+    if direction not in DIRECTIONS:
+        raise UsageError(f"direction {direction!r}: use one of {', '.join(DIRECTIONS)}")
+    data = Datasets.of(repo)
+    start, digests = start_node(repo, text, data)
+    lineage = Lineage(start.key, direction)
+    walk = _Walk(repo, lineage, data)
+    walk.add(start)
+    if start.kind == "run":
+        from gitml.runs.store import get_run
+
+        walk.runs[start.key] = get_run(repo, str(start.info["id"]))
+    if start.kind == "data":
+        walk.aliases[start.key] = digests or {str(start.info["digest"])}
+    steps = {"up": [walk.step_up], "down": [walk.step_down]}.get(
+        direction, [walk.step_up, walk.step_down]
+    )
+    for step in steps:
+        seen: set[str] = set()
+        frontier = [start.key]
+        while frontier and not lineage.truncated:
+            seen.update(frontier)
+            frontier = [k for k in dict.fromkeys(step(frontier)) if k not in seen]
+    return lineage
+
+
+def run_lineage(repo: GitRepo, run_id: str) -> Lineage:
+    """The upstream lineage of one run (what a model card and a promotion show)."""
+    return trace(repo, run_id, direction="up")

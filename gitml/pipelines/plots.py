@@ -1,0 +1,251 @@
+"""The plots a pipeline declares, filled with each run's data, ready to draw.
+
+A pipeline run records its stage files' plot definitions (``pipeline.plots``); the data
+files are outputs of its stages, found by digest in the runs' records and read from the
+content cache (a file, or a file inside a folder output's listing). A stage run shows
+the plots whose files it wrote. Rows come from JSON/YAML (a list of objects, or the
+first list in an object), CSV or TSV; each series holds at most ``MAX_POINTS`` rows.
+
+Templates: ``linear``, ``simple`` and ``smooth`` are line charts, ``scatter`` points,
+``confusion``/``confusion_normalized`` a matrix of counts, ``bar_horizontal`` bars;
+a ROC or precision-recall curve is a line chart of ``fpr``/``tpr`` or ``recall``/
+``precision`` on the unit square (``kind`` says which, so axes can be fixed).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from gitml.errors import GitmlError
+
+if TYPE_CHECKING:
+    from gitml.data.cache import Cache
+    from gitml.storage.repo import GitRepo
+
+MAX_POINTS = 2000
+MAX_FILE_BYTES = 8 << 20
+LINES = ("linear", "simple", "smooth")
+CONFUSION = ("confusion", "confusion_normalized")
+TEMPLATES = (*LINES, "scatter", *CONFUSION, "bar_horizontal", "bar_horizontal_sorted")
+
+
+def parse_rows(data: bytes, path: str) -> list[dict[str, Any]]:
+    """The rows of a plot data file ([] when it holds none)."""
+    text = data.decode("utf-8", "replace")
+    if path.endswith((".csv", ".tsv")):
+        reader = csv.DictReader(io.StringIO(text), delimiter="\t" if path.endswith(".tsv") else ",")
+        return [{k: _number(v) for k, v in row.items() if k is not None} for row in reader]
+    try:
+        if path.endswith((".yaml", ".yml")):
+            from gitml.pipelines import yamlfile
+
+            doc = yamlfile.loads(text, where=path)
+        else:
+            doc = json.loads(text)
+    except (GitmlError, ValueError):
+        return []
+    if isinstance(doc, Mapping):
+        doc = next((v for v in doc.values() if isinstance(v, list)), [])
+    if not isinstance(doc, list):
+        return []
+    return [dict(r) for r in doc if isinstance(r, Mapping)]
+
+
+def _number(text: str) -> Any:
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        return float(text)
+    except ValueError:
+        return text
+
+
+def _kind(template: str, x: str | None, fields: Sequence[str]) -> str:
+    if template in CONFUSION:
+        return "confusion"
+    if template == "scatter":
+        return "scatter"
+    if template.startswith("bar_horizontal"):
+        return "bar"
+    if x == "fpr" and "tpr" in fields:
+        return "roc"
+    if x == "recall" and "precision" in fields:
+        return "pr"
+    return "line"
+
+
+def _thin(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    if len(rows) <= MAX_POINTS:
+        return rows
+    step = len(rows) / MAX_POINTS
+    return [rows[int(i * step)] for i in range(MAX_POINTS - 1)] + [rows[-1]]
+
+
+def _confusion(rows: Sequence[Mapping[str, Any]], x: str, y: str) -> dict[str, Any]:
+    labels = sorted({str(r.get(x)) for r in rows} | {str(r.get(y)) for r in rows})
+    index = {label: i for i, label in enumerate(labels)}
+    counts = [[0] * len(labels) for _ in labels]
+    for r in rows:
+        counts[index[str(r.get(x))]][index[str(r.get(y))]] += 1
+    return {"labels": labels, "counts": counts}
+
+
+class _Reader:
+    """Plot files of runs, read from the content cache by digest."""
+
+    def __init__(self, cache: Cache) -> None:
+        self.cache = cache
+        self._listings: dict[str, dict[str, str]] = {}
+
+    def digest_of(self, outputs: Mapping[str, str], path: str) -> str | None:
+        if path in outputs:
+            return str(outputs[path])
+        for out, digest in outputs.items():
+            if path.startswith(out + "/"):
+                return self._listing(str(digest)).get(path[len(out) + 1 :])
+        return None
+
+    def files_under(self, outputs: Mapping[str, str], folder: str) -> list[str]:
+        """Data files a plot names by folder (DVC: every file in it is a plot)."""
+        for out, digest in outputs.items():
+            if out == folder:
+                return [f"{folder}/{rel}" for rel in sorted(self._listing(str(digest)))]
+            if folder.startswith(out + "/"):
+                inner = folder[len(out) + 1 :] + "/"
+                return [
+                    f"{out}/{rel}"
+                    for rel in sorted(self._listing(str(digest)))
+                    if rel.startswith(inner)
+                ]
+        return []
+
+    def _listing(self, digest: str) -> dict[str, str]:
+        if digest not in self._listings:
+            from gitml.data.digest import parse_digest
+            from gitml.data.listing import decode
+            from gitml.data.store import read_listing_object
+
+            entries: dict[str, str] = {}
+            try:
+                data = read_listing_object(self.cache, parse_digest(digest))
+                if data is not None:
+                    entries = {e.path: str(e.digest) for e in decode(data, where=digest)}
+            except GitmlError:
+                entries = {}
+            self._listings[digest] = entries
+        return self._listings[digest]
+
+    def rows(self, digest: str, path: str) -> list[dict[str, Any]] | None:
+        try:
+            target = self.cache.path_of(digest)
+            if target.stat().st_size > MAX_FILE_BYTES:
+                return None
+            return parse_rows(target.read_bytes(), path)
+        except (OSError, GitmlError):
+            return None
+
+
+def _definitions(
+    repo: GitRepo, doc: Mapping[str, Any]
+) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """The plot definitions that apply to run ``doc`` and the outputs to read them from."""
+    pipeline = doc.get("pipeline")
+    if pipeline:
+        return list(pipeline.get("plots") or []), dict(doc.get("outputs") or {})
+    stage = doc.get("stage") or {}
+    if not stage.get("pipeline"):
+        return [], {}
+    from gitml.runs.store import find_run
+
+    parent = find_run(repo, str(stage["pipeline"]))
+    if parent is None:
+        return [], {}
+    outputs = dict(doc.get("outputs") or {})
+    defs = [
+        p
+        for p in (parent.get("pipeline") or {}).get("plots") or []
+        if any(
+            f == o or f.startswith(o + "/") or o.startswith(f + "/")
+            for f in p["y"]
+            for o in outputs
+        )
+    ]
+    return defs, outputs
+
+
+def run_plots(repo: GitRepo, docs: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The plots of ``docs`` (runs), each with one series per run and data file."""
+    from gitml.rerun.inputs import open_cache
+
+    reader = _Reader(open_cache(repo, durable=False))
+    plots: dict[str, dict[str, Any]] = {}
+    for doc in docs:
+        defs, outputs = _definitions(repo, doc)
+        for spec in defs:
+            for plot_id, files in _expand(spec, outputs, reader):
+                entry = plots.setdefault(plot_id, _plot_head(spec, plot_id))
+                entry["series"].extend(_series(spec, files, outputs, reader, doc))
+    return [p for p in plots.values() if p["series"]]
+
+
+def _expand(
+    spec: Mapping[str, Any], outputs: Mapping[str, str], reader: _Reader
+) -> Iterable[tuple[str, dict[str, list[str]]]]:
+    """``(plot id, {file: fields})``: a folder named as a plot makes one plot per file."""
+    y: Mapping[str, list[str]] = spec["y"]
+    if len(y) == 1:
+        ((path, fields),) = y.items()
+        if reader.digest_of(outputs, path) is None:
+            inner = reader.files_under(outputs, path)
+            if inner:
+                return [(f, {f: list(fields)}) for f in inner]
+    return [(str(spec["id"]), {f: list(c) for f, c in y.items()})]
+
+
+def _plot_head(spec: Mapping[str, Any], plot_id: str) -> dict[str, Any]:
+    head: dict[str, Any] = {
+        "id": plot_id,
+        "template": spec.get("template") or "linear",
+        "title": spec.get("title") or plot_id,
+        "series": [],
+    }
+    for key in ("x_label", "y_label"):
+        if spec.get(key):
+            head[key] = spec[key]
+    return head
+
+
+def _series(
+    spec: Mapping[str, Any],
+    files: Mapping[str, list[str]],
+    outputs: Mapping[str, str],
+    reader: _Reader,
+    doc: Mapping[str, Any],
+) -> list[dict[str, Any]]:
+    out = []
+    for path, fields in files.items():
+        digest = reader.digest_of(outputs, path)
+        rows = reader.rows(digest, path) if digest else None
+        if not rows:
+            continue
+        x = (spec.get("x") or {}).get(path)
+        names = list(fields) or [k for k in rows[0] if k != x][-1:]
+        template = str(spec.get("template") or "linear")
+        base = {"run": doc["id"], "run_name": doc["name"], "file": path, "x": x}
+        base["kind"] = _kind(template, x, names)
+        for name in names:
+            series = dict(base, y=name)
+            if base["kind"] == "confusion":
+                series["matrix"] = _confusion(rows, x or "actual", name)
+            else:
+                kept = _thin(rows)
+                series["xs"] = [r.get(x) if x else i for i, r in enumerate(kept)]
+                series["ys"] = [r.get(name) for r in kept]
+            out.append(series)
+    return out
