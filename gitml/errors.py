@@ -81,10 +81,11 @@ _TEXTS = {os.strerror(code): code for code in _REASONS}
 _TEXTS.update({"database or disk is full": errno.ENOSPC, "disk I/O error": errno.EIO})  # sqlite
 
 
-def write_failure(exc: BaseException, what: str) -> WriteFailed | None:
+def write_failure(exc: BaseException | str, what: str) -> WriteFailed | None:
     """A one-line error for a write the file system refused, or None if ``exc`` is not that.
 
-    ``exc`` is an ``OSError`` or a library error whose text carries the OS's reason.
+    ``exc`` is an ``OSError``, or a library error (or a tool's message) whose text carries
+    the OS's reason.
     """
     code = exc.errno if isinstance(exc, OSError) else None
     if code not in _REASONS:

@@ -8,6 +8,11 @@ same place, and that PID no longer runs, is a zombie, or now belongs to a proces
 started at another time (the PID was reused). A file from another host or container, or
 without a tag, is never judged here; ``data gc`` removes it once it is an hour old.
 
+The object database's scratch files (``.git/gitml/tmp/obj-<pid>-<n>``, see
+``gitml.storage.odb``) carry only a PID: one goes when that PID no longer runs here and the
+file is over a minute old (a live writer, on any host, hands it to git within
+milliseconds).
+
 ``sweep_state`` runs at the start of ``data add`` and ``git ml run`` (a few ``scandir``
 calls); ``data add`` and ``data checkout`` also drop leftovers they meet in dataset
 folders, and ``data gc`` removes them whatever their age.
@@ -17,6 +22,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 import zlib
 from collections.abc import Iterable
 from functools import cache
@@ -84,15 +90,31 @@ def owner_gone(pid: int, place: str, start: int) -> bool:
     return state in ("Z", "X") or (start != 0 and ticks != 0 and ticks != start)
 
 
+SCRATCH_AGE = 60.0
+
+
 @cache
-def _patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
-    """(temporary file, spool) names; compiled on first use (most sweeps find nothing)."""
-    return re.compile(rf"\..*\.{TAG}\.[0-9a-f]{{12}}\.tmp"), re.compile(rf"[0-9A-Z]{{26}}\.{TAG}")
+def _patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    """(temporary file, spool, object scratch) names; compiled on first use."""
+    return (
+        re.compile(rf"\..*\.{TAG}\.[0-9a-f]{{12}}\.tmp"),
+        re.compile(rf"[0-9A-Z]{{26}}\.{TAG}"),
+        re.compile(r"obj-(?P<pid>[0-9]+)-[0-9]+"),
+    )
+
+
+def _scratch_gone(name: str, mtime: float) -> bool:
+    """Whether ``name`` is an object scratch file whose writer is gone (see the module doc)."""
+    match = _patterns()[2].fullmatch(name)
+    if match is None or time.time() - mtime < SCRATCH_AGE or not _PROC.is_dir():
+        return False
+    found = _start_time(int(match["pid"]))
+    return found is None or found[1] in ("Z", "X")
 
 
 def is_leftover(name: str) -> bool:
     """Whether ``name`` is a temporary file or spool of a gitml process that is gone."""
-    temp, spool = _patterns()
+    temp, spool, _scratch = _patterns()
     match = temp.fullmatch(name) or spool.fullmatch(name)
     if match is None:
         return False
@@ -113,7 +135,12 @@ def sweep(folders: Iterable[Path]) -> int:
         except OSError:
             continue
         for entry in entries:
-            if entry.is_file(follow_symlinks=False) and is_leftover(entry.name):
+            if not entry.is_file(follow_symlinks=False):
+                continue
+            name = entry.name
+            if is_leftover(name) or (
+                name.startswith("obj-") and _scratch_gone(name, entry.stat().st_mtime)
+            ):
                 try:
                     Path(entry.path).unlink()
                 except OSError:
@@ -124,5 +151,5 @@ def sweep(folders: Iterable[Path]) -> int:
 
 def sweep_state(state_dir: Path) -> int:
     """The leftovers in gitml's state folder (``.git/gitml``): the content cache's
-    temporary files and run spools."""
-    return sweep([state_dir / "cache" / "tmp", state_dir / "spool"])
+    temporary files, run spools and the object database's scratch files."""
+    return sweep([state_dir / "cache" / "tmp", state_dir / "spool", state_dir / "tmp"])

@@ -383,6 +383,7 @@ def run(
     """
     validate_request(request)
     sweep_state(repo.state_dir)  # temporary files and spools of killed gitml processes
+    repo.prepare_writes()  # git's writers start while the command runs
     ws = open_workspace(repo, cwd or Path.cwd(), request.params_files)
     grid = params_mod.expand_grid(request.overrides)
     with Supervisor() as sup:

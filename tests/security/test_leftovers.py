@@ -164,3 +164,24 @@ def test_a_killed_checkouts_temporary_file_is_not_data(in_repo: Path) -> None:
     assert status.stdout == "data (data): clean\n", status
     assert not stray.exists()
     git(in_repo, "status", "--porcelain")
+
+
+def test_object_scratch_of_a_gone_writer_goes_once_it_is_old(in_repo: Path) -> None:
+    scratch = state(in_repo) / "tmp"
+    scratch.mkdir(parents=True)
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    old = time.time() - 2 * leftovers.SCRATCH_AGE
+    files = {
+        "gone-old": scratch / f"obj-{dead.pid}-1",
+        "gone-new": scratch / f"obj-{dead.pid}-2",
+        "live-old": scratch / f"obj-{os.getppid()}-3",
+    }
+    for path in files.values():
+        path.write_bytes(b"blob 0\0")
+    for key in ("gone-old", "live-old"):
+        os.utime(files[key], (old, old))
+    assert cli("run", "--", sys.executable, "-c", "pass").exit_code == 0
+    assert not files["gone-old"].exists()
+    assert files["gone-new"].exists()  # may still be on its way into git, from anywhere
+    assert files["live-old"].exists()  # its writer runs
