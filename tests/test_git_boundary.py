@@ -19,6 +19,7 @@ GIT_LIBRARIES = ("pygit2", "dulwich", "git")
 OTHER_PROCESSES = {
     "gitml/runs/supervise.py": "runs the user's command",
     "gitml/runs/env.py": "asks nvidia-smi for the GPUs",
+    "gitml/runs/interpreter.py": "asks the command's Python for its version and module path",
     "gitml/cli/_demo_cmds.py": "runs the demo's transcript, the commands a user would type",
 }
 # Sequences starting with "git" that are text shown to a user, not commands gitml runs.

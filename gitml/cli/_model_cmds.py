@@ -37,6 +37,7 @@ def register(
     name: str,
     run: str,
     artifact: Path | None = None,
+    no_artifact: bool = False,
     version: str | None = None,
     description: str | None = None,
     tag: Sequence[str] | None = None,
@@ -57,9 +58,10 @@ def register(
         description=description,
         tags=dict(parse_tag(t) for t in tag or ()),
         signature_from=signature_from,
+        no_artifact=no_artifact,
     )
-    doc = do_register(open_repo(), request)
     out = Output(json)
+    doc = do_register(open_repo(), request, warn=out.warn)
     if json:
         out.json(doc)
         return
@@ -70,7 +72,7 @@ def register(
         f"{doc['run']['name']}{art_text})"
     )
     if not art:
-        out.warn("no artifact registered; pass --artifact PATH so `git ml model get` can deploy it")
+        out.info("registered without an artifact (--no-artifact): `git ml model get` has no file")
 
 
 def ls(*, json: bool = False) -> None:
@@ -200,6 +202,8 @@ def get(*, ref: str, to: Path | None = None, fmt: str = "gitml", json: bool = Fa
         if json:
             out.json(package)
             return
+        for problem in package["warnings"]:
+            out.warn(problem)
         out.line(package["path"])
         art = package["artifact"]
         out.info(

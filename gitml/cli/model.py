@@ -28,9 +28,16 @@ def register_cmd(
         typer.Option(
             "--artifact",
             "-a",
-            help="The model file to register (default: the run's single output, if unchanged).",
+            help="The run's output to register (a path, a file in a folder output, or a copy "
+            "of it); default: the file log_model named, else the run's single output.",
         ),
     ] = None,
+    no_artifact: Annotated[
+        bool,
+        typer.Option(
+            "--no-artifact", help="Register a version without a model file (lineage only)."
+        ),
+    ] = False,
     version: Annotated[
         str | None,
         typer.Option(

@@ -64,7 +64,7 @@ class ReproOutcome:
 
 def _apply_overrides(
     root: Path, project: Project, assignment: Mapping[tuple[str | None, str], Any]
-) -> dict[str, dict[str, Any]]:
+) -> dict[str, str]:
     from gitml.runs import params as params_mod
 
     if not assignment:
@@ -76,6 +76,14 @@ def _apply_overrides(
         files.insert(0, "params.yaml")
     files = [f for f in files if (root / f).is_file()]
     return params_mod.plan_overrides(root, files, assignment)
+
+
+def _user_code(root: Path) -> Checkpoint:
+    """The work tree's code as the user left it, before ``-S`` rewrites params files."""
+    from gitml.runs.execute import checkpoint, open_workspace
+    from gitml.storage.repo import open_repo
+
+    return checkpoint(open_workspace(open_repo(root), root), "repro")
 
 
 def plan_order(project: Project, request: ReproRequest) -> list[str]:
@@ -107,6 +115,8 @@ def run_member(
 
     project = project or open_project(root)
     new_docs = _apply_overrides(project.root, project, assignment or {})
+    if new_docs and code_base is None and not request.dry_run:
+        code_base = _user_code(project.root)  # an override is a param, never a dirty tree
     with params_mod.overridden(project.root, new_docs):
         if new_docs:
             project = open_project(root)

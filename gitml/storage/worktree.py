@@ -13,8 +13,8 @@ from __future__ import annotations
 import errno
 import os
 import stat
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from gitml.errors import GitmlError, WriteFailed
@@ -233,6 +233,31 @@ def create_checkpoint(
         diffstat=diffstat(repo, head, commit),
         withheld=tuple(withheld),
     )
+
+
+def checkpoint_with_files(
+    repo: GitRepo, base: Checkpoint, files: Mapping[str, bytes], *, message: str
+) -> Checkpoint:
+    """``base`` with ``files`` (work-tree paths -> content) written into its checkpoint.
+
+    The code of a run whose params files gitml rewrote for ``-S``: HEAD, branch and what
+    the user had changed (``dirty``, modified, untracked) stay those of ``base``; only the
+    checkpoint commit (parent HEAD) and its diffstat take the rewritten files.
+    """
+    repo.prepare_writes()
+    odb = repo.odb
+    start = odb.tree(odb.commit(base.checkpoint).tree)
+    changes: dict[str, TreeEntry | None] = {}
+    for path, data in files.items():
+        existing = tree_entry(odb, start, path)
+        mode = existing.mode if existing is not None else MODE_BLOB
+        changes[path] = TreeEntry(path.rpartition("/")[2], mode, odb.write_blob(data))
+    tree = apply_changes(odb, start, changes)
+    if tree == odb.commit(base.checkpoint).tree:
+        return base
+    signature = repo.signature()
+    commit = odb.write_commit(tree, [base.commit], message, author=signature, committer=signature)
+    return replace(base, checkpoint=commit, diffstat=diffstat(repo, base.commit, commit))
 
 
 def diffstat(repo: GitRepo, old: str, new: str) -> DiffStat:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import platform
 import sys
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
@@ -13,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from gitml.errors import GitmlError
 from gitml.records import ids
 from gitml.runs.metrics import MetricEvent
-from gitml.runs.spool import Recorder, flatten_params
+from gitml.runs.spool import Recorder, existing_artifact, flatten_params
 
 if TYPE_CHECKING:
     from gitml.storage.repo import GitRepo
@@ -68,7 +69,8 @@ class LocalRun(Recorder):
         """Checkpoint the code and start collecting (called by ``start_run``)."""
         from gitml.runs import params as params_mod
         from gitml.runs.env import capture_env
-        from gitml.runs.execute import checkpoint, now, open_workspace
+        from gitml.runs.execute import checkpoint, input_digests, now, open_workspace
+        from gitml.runs.interpreter import Interpreter
 
         self._ws = open_workspace(_repo_of(self._path), self._path)
         file_params = params_mod.read_params(self._ws.cwd, self._ws.params_files)
@@ -81,7 +83,12 @@ class LocalRun(Recorder):
 
             paths = [item.path for item in self._code.withheld]
             warnings.warn(warning_line(paths, self.id), stacklevel=3)
-        self._env = capture_env(self._ws.repo.state_dir, self._ws.settings.env_allowlist)
+        self._inputs = input_digests(self._ws, ())
+        self._env = capture_env(
+            self._ws.repo.state_dir,
+            self._ws.settings.env_allowlist,
+            Interpreter.current("script"),
+        )
         self._started = now()
         self._stack = stack
         stack.append(self)
@@ -106,9 +113,10 @@ class LocalRun(Recorder):
         """Record the run (once) and return its record."""
         if self.doc is not None:
             return self.doc
-        from gitml.runs.execute import digests, identity, now
+        from gitml.runs.execute import identity, now, recorded_outputs
         from gitml.runs.metrics import dump_history, merge_events
         from gitml.runs.record import RunFacts, Status, build_record
+        from gitml.runs.redact import redact_command, redact_params, redact_text
         from gitml.runs.store import save_run
 
         if self._stack is not None and self in self._stack:
@@ -123,6 +131,11 @@ class LocalRun(Recorder):
             exit_code = {Status.COMPLETED: 0, Status.FAILED: 1, Status.INTERRUPTED: 130}[state]
         ws = self._ws
         events = merge_events(self._events)
+        outputs, problems = recorded_outputs(
+            self._artifacts, ws.cwd, ws.repo.workdir, what="log_artifact"
+        )
+        for problem in problems:
+            warnings.warn(f"gitml: run {self.name}: {problem}", stacklevel=2)
         facts = RunFacts(
             id=self.id,
             name=self.name,
@@ -130,17 +143,18 @@ class LocalRun(Recorder):
             started=self._started,
             ended=now(),
             exit_code=exit_code,
-            command=[Path(sys.executable).name, *sys.argv],
+            command=redact_command([Path(sys.executable).name, *sys.argv], ws.cwd),
             cwd=ws.rel_cwd,
             user=identity(ws.repo),
             host=platform.node(),
             code=self._code,
             env=self._env.info,
-            message=self.message,
-            params=self._params,
+            message=redact_text(self.message) if self.message else None,
+            params=redact_params(self._params, by_key=True),
             events=events,
-            tags=self._tags,
-            outputs=digests(self._artifacts, ws.cwd, ws.repo.workdir),
+            tags=redact_params(self._tags, by_key=True),
+            inputs=self._inputs,
+            outputs=outputs,
         )
         doc = build_record(facts)
         save_run(
@@ -164,7 +178,7 @@ class LocalRun(Recorder):
         self._tags[key] = str(value)
 
     def artifact(self, path: str) -> None:
-        self._artifacts.append(str(Path(path).absolute()))
+        self._artifacts.append(str(existing_artifact(path)))
 
     def log_metric(self, name: str, value: float, step: int | None = None) -> None:
         self.metric(name, value, step)
