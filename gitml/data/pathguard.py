@@ -208,6 +208,24 @@ def check_places(root: Path, paths: Iterable[str], *, where: str) -> None:
             seen.add(shown)
 
 
+def check_target(target: Path, *, git_dir: Path, where: str) -> None:
+    """A folder the user named to write into (``model get --to``) leads nowhere into git.
+
+    The folder may lie outside the work tree, and links on the way are the user's to
+    follow, but once they are followed it may neither be in the repository's git directory
+    nor have a ``.git`` component: a committed link ``deploy -> .git/hooks`` must not turn
+    an artifact name into a hook.
+    """
+    real = Path(os.path.realpath(target))
+    real_git = Path(os.path.realpath(git_dir))
+    if real == real_git or real_git in real.parents or any(map(_is_dotgit, real.parts)):
+        shown = f"'{target}'" if Path(target) == real else f"'{target}' (which is '{real}')"
+        raise UnsafePath(
+            f"{where}: {shown} lies inside git's own files; gitml never writes there. "
+            f"Name a folder outside .git"
+        )
+
+
 class TreeWriter:
     """Writes and removes files below ``root`` without following a symbolic link on the way.
 

@@ -128,11 +128,13 @@ def materialize(
     """Copy the verified artifact to ``target_dir/<file name>`` (atomically) and return it.
 
     The file is written by the path guard's ``TreeWriter``: a link at that name is
-    replaced, never followed.
+    replaced, never followed; ``target_dir`` may not lead into the git directory (which
+    holds ``state_dir``).
     """
     from gitml.data import pathguard
 
     name = file_name(artifact, where=where, reserved=reserved)
+    pathguard.check_target(target_dir, git_dir=state_dir.parent, where=where)
     fetch(state_dir, artifact, where=where, settings=settings)
     target_dir.mkdir(parents=True, exist_ok=True)
     with pathguard.TreeWriter(target_dir, where=where) as writer:

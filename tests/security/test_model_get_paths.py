@@ -118,3 +118,33 @@ def test_link_swapped_in_after_the_checks_is_replaced_not_followed(
     assert listing(outside) == before
     assert (target / "model.bin").read_bytes() == WEIGHTS
     assert not (target / "gitml-model.toml").is_symlink()
+
+
+@pytest.mark.parametrize(
+    ("to", "link"),
+    [("deploy", ".git/hooks"), ("deploy/sub", ".git"), (".git/hooks", None), ("x/.GIT", None)],
+    ids=["link-to-hooks", "link-to-dot-git", "hooks", "dot-git-mixed-case"],
+)
+def test_target_leading_into_dot_git_is_refused(
+    registered: Path, to: str, link: str | None
+) -> None:
+    hooks = registered / ".git" / "hooks"
+    hooks.mkdir(exist_ok=True)
+    if link is not None:
+        (registered / "deploy").symlink_to(link)
+        git(registered, "add", "deploy")
+        git(registered, "commit", "-q", "-m", "a deploy folder")
+    before = listing(registered / ".git")
+    result = cli("model", "get", "m:1.0.0", "--to", to)
+    assert result.exit_code == 1, result
+    assert result.stderr.startswith("error: "), result
+    assert result.stderr.count("\n") == 1, result
+    assert "lies inside git's own files" in result.stderr, result
+    after = listing(registered / ".git")
+    assert {k: v for k, v in after.items() if k.startswith("hooks")} == {
+        k: v for k, v in before.items() if k.startswith("hooks")
+    }
+    assert not (registered / "x").exists()
+    for fmt in ("gitml", "mlflow"):
+        again = cli("model", "get", "m:1.0.0", "--to", to, "--format", fmt)
+        assert again.exit_code == 1, again
