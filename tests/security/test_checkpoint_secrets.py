@@ -174,3 +174,20 @@ def test_a_bad_pattern_in_the_config_is_one_clear_line(project: Path) -> None:
     result = cli("run", "--", sys.executable, "-c", "pass")
     assert result.exit_code == 1, result
     assert result.stderr.startswith("error: .gitml/config.toml: runs.secrets.patterns: '(unclosed'")
+    assert result.stderr.count("\n") == 1, result
+    assert "Traceback" not in result.output
+
+
+def test_validate_and_check_report_a_bad_pattern(project: Path) -> None:
+    write(
+        project / ".gitml" / "config.toml",
+        b'schema = "gitml/config/1"\n[runs.secrets]\npatterns = ["ok-[0-9]+", "(unclosed"]\n',
+    )
+    result = cli("validate", ".gitml/config.toml")
+    assert result.exit_code == 1, result
+    assert ".gitml/config.toml: runs.secrets.patterns: '(unclosed'" in result.output, result
+    assert "Traceback" not in result.output
+    git(project, "add", ".gitml/config.toml")
+    staged = cli("check", "--staged")
+    assert staged.exit_code != 0, staged
+    assert "'(unclosed'" in staged.output, staged
