@@ -18,7 +18,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from gitml.errors import GitmlError
+from gitml.errors import GitmlError, InvalidRecord
 
 NAME_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-/ :]{0,199}")
 HISTORY_HEADER = "metric,step,value\n"
@@ -198,10 +198,38 @@ def dump_history(events: Sequence[MetricEvent], *, merged: bool = False) -> byte
     return "".join(parts).encode("utf-8")
 
 
+def thin_history(data: bytes, limit: int) -> bytes:
+    """``data`` when it fits in ``limit`` bytes; otherwise the same curves with every k-th
+    step of each metric (and its last), k doubling until they fit."""
+    if len(data) <= limit:
+        return data
+    events = load_history(data)
+    stride = 2
+    while True:
+        kept: list[MetricEvent] = []
+        for _name, group in groupby(events, key=itemgetter(0)):
+            rows = list(group)
+            kept += rows[::stride]
+            if (len(rows) - 1) % stride:
+                kept.append(rows[-1])
+        blob = dump_history(kept, merged=True) or b""
+        if len(blob) <= limit:
+            return blob
+        stride *= 2
+
+
 def load_history(data: bytes) -> list[MetricEvent]:
-    reader = csv.reader(io.StringIO(data.decode("utf-8")))
-    next(reader, None)
-    return [MetricEvent(r[0], int(r[1]), parse_number(r[2])) for r in reader if len(r) == 3]
+    """Parse a ``*.history.csv`` blob; InvalidRecord (with the line) when it is malformed."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidRecord(f"is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    reader = csv.reader(io.StringIO(text))
+    try:
+        next(reader, None)
+        return [MetricEvent(r[0], int(r[1]), parse_number(r[2])) for r in reader if len(r) == 3]
+    except (ValueError, csv.Error) as exc:
+        raise InvalidRecord(f"is not a metric history (line {reader.line_num}: {exc})") from None
 
 
 def series(events: Sequence[MetricEvent], name: str) -> list[float | int]:
