@@ -115,13 +115,13 @@ def code_of(doc: Mapping[str, Any]) -> Checkpoint:
 
 def add(repo: GitRepo, request: RunRequest, *, cwd: Path) -> dict[str, Any]:
     """Check and queue ``request``; returns the entry."""
-    from gitml.runs.env import redact_argv
     from gitml.runs.record import code_table
+    from gitml.runs.redact import redact_command
 
     validate_request(request)
     if request.on is not None:
         raise UsageError("queue add takes no --on: say where with `git ml queue start --on`")
-    if redact_argv(request.command) != list(request.command):
+    if redact_command(request.command, cwd) != list(request.command):
         raise UsageError(
             "the command holds a secret-looking value, and queued runs are shared with "
             "`git ml push`; pass secrets through environment variables instead"

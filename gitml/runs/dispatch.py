@@ -190,8 +190,9 @@ def record_study(
     interrupted: bool,
 ) -> dict[str, Any]:
     """Write the search's parent run (the study, its best trial) and return its record."""
-    from gitml.runs.env import Environment, redact_argv
+    from gitml.runs.env import Environment
     from gitml.runs.execute import store
+    from gitml.runs.redact import redact_command, redact_params, redact_text
     from gitml.runs.store import find_run
     from gitml.runs.study import Parent, Study, parent_facts
     from gitml.search.space import describe_space, parse_space
@@ -221,15 +222,15 @@ def record_study(
         name=plan.name,
         started=started,
         ended=now(),
-        command=redact_argv(request.command),
+        command=redact_command(request.command, ws.cwd),
         cwd=ws.rel_cwd,
         user=identity(ws.repo),
         host=platform.node(),
         code=code,
         env=env,
-        params=dict(request.params),
-        tags=dict(request.tags),
-        message=request.message,
+        params=redact_params(dict(request.params), by_key=True),
+        tags=redact_params(dict(request.tags), by_key=True),
+        message=redact_text(request.message) if request.message else None,
     )
     facts = parent_facts(parent, study, interrupted=interrupted)
     doc = build_record(facts)
