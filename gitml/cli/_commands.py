@@ -11,6 +11,7 @@ from gitml.cli import (
     monitor,
     pipelines,
     project,
+    queue,
     registry,
     rerun,
     runs,
@@ -33,3 +34,4 @@ def register(app: typer.Typer) -> None:
     pipelines.register(app)
     lineage.register(app)
     ui.register(app)
+    queue.register(app)
