@@ -95,6 +95,7 @@ COMMANDS: dict[tuple[str, ...], tuple[str, tuple[Param, ...]]] = {
             Param("name", ARG, required=True),
             Param("run", TEXT, ("--run", "-r"), required=True),
             Param("artifact", PATH, ("--artifact", "-a")),
+            Param("no_artifact", FLAG, ("--no-artifact",), False),
             Param("version", TEXT, ("--version", "-v")),
             Param("description", TEXT, ("--description", "-d")),
             Param("tag", MULTI, ("--tag", "-t")),

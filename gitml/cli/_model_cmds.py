@@ -41,6 +41,7 @@ def register(
     tag: Sequence[str] | None = None,
     signature_from: Path | None = None,
     json: bool = False,
+    no_artifact: bool = False,
 ) -> None:
     """Register a version of model NAME from a run (code, params, metrics, data, artifact)."""
     from gitml.registry.register import RegisterRequest
@@ -56,9 +57,10 @@ def register(
         description=description,
         tags=dict(parse_tag(t) for t in tag or ()),
         signature_from=signature_from,
+        no_artifact=no_artifact,
     )
-    doc = do_register(open_repo(), request)
     out = Output(json)
+    doc = do_register(open_repo(), request, warn=out.warn)
     if json:
         out.json(doc)
         return
@@ -69,7 +71,7 @@ def register(
         f"{doc['run']['name']}{art_text})"
     )
     if not art:
-        out.warn("no artifact registered; pass --artifact PATH so `git ml model get` can deploy it")
+        out.info("registered without an artifact (--no-artifact): `git ml model get` has no file")
 
 
 def ls(json: bool = False) -> None:
@@ -199,6 +201,8 @@ def get(ref: str, to: Path | None = None, fmt: str = "gitml", json: bool = False
         if json:
             out.json(package)
             return
+        for problem in package["warnings"]:
+            out.warn(problem)
         out.line(package["path"])
         art = package["artifact"]
         out.info(

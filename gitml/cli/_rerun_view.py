@@ -107,7 +107,8 @@ def plan_lines(plan: RerunPlan) -> list[str]:
         f"  checkpoint  {plan.checkpoint}",
     ]
     for key, place in plan.inputs.items():
-        lines.append(f"  input       {key} ({doc['inputs'][key]}): {place}")
+        digest = (doc.get("inputs") or {}).get(key)
+        lines.append(f"  input       {key}{f' ({digest})' if digest else ''}: {place}")
     if plan.what_if:
         lines.append(f"  what-if     {', '.join(plan.what_if)} (never 'reproduced')")
     lines.extend("  " + line for line in env_lines(plan.env))

@@ -44,11 +44,15 @@ def run(
         best=best,
     )
     out = Output()
-    outcome = run_request(
-        open_repo(), request, on_member=lambda o: out.info("gitml: " + view.run_line(o.doc))
-    )
+
+    def report(member: RunOutcome) -> None:
+        out.info("gitml: " + view.run_line(member.doc))
+        for problem in member.warnings:
+            out.warn(problem)
+
+    outcome = run_request(open_repo(), request, on_member=report)
     if isinstance(outcome, RunOutcome):
-        out.info("gitml: " + view.run_line(outcome.doc))
+        report(outcome)
         for line in view.code_lines(outcome.doc):
             out.info("gitml:   " + line)
         return outcome.exit_code
@@ -91,6 +95,11 @@ def ls(
         all_branches=all_,
     )
     out = Output(json)
+    if sort:
+        from gitml.runs.query import unsorted_keys
+
+        for key in unsorted_keys(sort, listing.runs):
+            out.warn(f"--sort {key}: no run listed has this field, so it ordered nothing")
     if json:
         from gitml.runs.record import to_json
 
@@ -104,15 +113,12 @@ def ls(
             out.info(f"({dropped} more columns; choose with --columns)")
     if listing.more:
         out.info(f"showing the newest {limit}; --limit 0 shows all")
-    if not listing.runs:
-        if listing.hidden_other_branches:
-            out.info(
-                f"no runs on this branch ({listing.hidden_other_branches} on others; use --all)"
+    if not listing.runs and not json:
+        out.info(
+            view.no_runs_text(
+                listing.hidden_other_branches, where=where, commit=commit, branch=branch
             )
-        elif not json:
-            out.info(
-                "no runs match" if where else "no runs yet; record one with `git ml run -- CMD`"
-            )
+        )
 
 
 def show(run_ref: str, json: bool = False) -> None:

@@ -297,3 +297,16 @@ def compare_lines(comparison: Comparison, *, all_params: bool = False) -> list[s
             f"+{change.insertions} -{change.deletions}" + (f" ({paths})" if paths else "")
         )
     return lines
+
+
+def no_runs_text(
+    hidden: int, *, where: str | None, commit: str | None, branch: str | None = None
+) -> str:
+    """Why ``git ml ls`` shows nothing (``hidden``: matches on other branches)."""
+    matching = " that match" if where else ""
+    if commit is not None:
+        return f"no runs{matching} were made on {commit} (or on a commit it replaced)"
+    if hidden:
+        place = f"branch {branch!r}" if branch else "this branch"
+        return f"no runs{matching} on {place} ({hidden} on other branches; use --all)"
+    return "no runs match" if where else "no runs yet; record one with `git ml run -- CMD`"

@@ -90,13 +90,15 @@ def check(
 
         out.line(markdown(report))
     else:
-        for finding in report.all_findings():
+        findings = report.all_findings()
+        for finding in findings:
             (out.error if finding.severity == "error" else out.warn)(finding.line())
         status = "ok" if report.ok else f"{len(report.errors)} error(s)"
-        out.info(
-            f"gitml check ({report.mode}): {status}; {report.files} file(s), "
-            f"{report.records} record(s), {len(report.promotions)} promotion(s)"
-        )
+        if findings or not (staged or push):  # the hook modes say nothing on success
+            out.info(
+                f"gitml check ({report.mode}): {status}; {report.files} file(s), "
+                f"{report.records} record(s), {len(report.promotions)} promotion(s)"
+            )
     if not report.ok:
         raise typer.Exit(1)
 

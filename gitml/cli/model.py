@@ -30,9 +30,16 @@ def register_cmd(
         typer.Option(
             "--artifact",
             "-a",
-            help="The model file to register (default: the run's single output, if unchanged).",
+            help="The run's output to register (a path, a file in a folder output, or a copy "
+            "of it); default: the file log_model named, else the run's single output.",
         ),
     ] = None,
+    no_artifact: Annotated[
+        bool,
+        typer.Option(
+            "--no-artifact", help="Register a version without a model file (lineage only)."
+        ),
+    ] = False,
     version: Annotated[
         str | None,
         typer.Option(
@@ -56,7 +63,17 @@ def register_cmd(
     json: JsonOpt = False,
 ) -> None:
     """Register a version of model NAME from a run (code, params, metrics, data, artifact)."""
-    _cmds.register(name, run, artifact, version, description, tag, signature_from, json)
+    _cmds.register(
+        name,
+        run,
+        artifact=artifact,
+        version=version,
+        description=description,
+        tag=tag,
+        signature_from=signature_from,
+        json=json,
+        no_artifact=no_artifact,
+    )
 
 
 @model_app.command("ls")

@@ -28,7 +28,9 @@ NoSaveOpt = Annotated[
 
 
 def _markdown(doc: dict[str, Any], findings: list[dict[str, Any]]) -> str:
-    verdict = "**ALERT**" if doc["alert"] else "ok"
+    from gitml.monitor.report import verdict as verdict_of
+
+    verdict = "**ALERT**" if doc["alert"] else verdict_of(doc)
     lines = [
         f"### {doc['kind']} {doc['model']}:{doc['version']}: {verdict}",
         "",
@@ -57,13 +59,27 @@ def _show(doc: dict[str, Any], path: str | None, fmt: str, show_all: bool, json:
         out.line(_markdown(doc, shown))
     else:
         rows = [{**f, "alert": "ALERT" if f["alert"] else ""} for f in shown]
-        out.table(rows, FINDING_COLUMNS, never_truncate=("column", "method"))
+        out.table(rows, FINDING_COLUMNS, never_truncate=FINDING_COLUMNS)  # messages stay whole
     hidden = len(findings) - len(shown)
     if hidden:
         out.info(f"{hidden} more finding(s) within thresholds; --all shows them")
-    verdict = f"ALERT: {doc['alerts']} finding(s) over threshold" if doc["alert"] else "ok"
+    verdict = _verdict_text(doc)
     where = f"; report {doc['id']} on refs/gitml/monitor" if path else ""
     out.info(f"{doc['model']}:{doc['version']}: {doc['rows']} rows, {verdict}{where}")
+
+
+def _verdict_text(doc: dict[str, Any]) -> str:
+    from gitml.monitor.report import unjudged
+
+    if doc["alert"]:
+        return f"ALERT: {doc['alerts']} finding(s) over threshold"
+    waiting = unjudged(doc)
+    if waiting:
+        return (
+            f"not judged: {len(waiting)} finding(s) over threshold on too few rows to decide "
+            "(see the messages); check a larger batch"
+        )
+    return "ok"
 
 
 def _jsonable(doc: dict[str, Any]) -> dict[str, Any]:
@@ -85,7 +101,7 @@ def _log(model: str, version: str | None, json: bool) -> None:
             f"no monitoring reports for {model!r}; `git ml monitor {model} --data FILE` adds one"
         )
         return
-    shown = [{**r, "alert": "ALERT" if r["alert"] else "ok"} for r in rows]
+    shown = [{**r, "alert": r["verdict"]} for r in rows]
     out.table(shown, ("created", "id", "kind", "version", "rows", "alert", "alerts", "data"))
 
 
@@ -235,7 +251,7 @@ def scan_cmd(
     ref = parse_ref(target)
     version = resolve(repo, settings, ref)
     func = load_callable(predict, repo.workdir)
-    outcome = run_scan(func, data, label=label)
+    outcome = run_scan(func, data, label=label, recorded=version.get("metrics") or {})
     options = {k: v for k, v in (("predict", predict), ("label", label)) if v}
     doc = build_report(
         kind="scan",

@@ -33,7 +33,7 @@ def init(
         out.line(f"hook {hook.name}: {hook.action}")
     if not (report.created or report.refspecs or report.config or report.hooks):
         out.line("already initialised; nothing to do")
-    else:
+    elif report.created:  # new files to commit; git config and hooks need no commit
         out.info("next: commit .gitml/ (`git add .gitml && git commit -m 'Set up gitml'`)")
 
 

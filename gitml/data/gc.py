@@ -3,7 +3,8 @@
 Kept: the data of every worktree's pointers, of the tips of branches, tags and
 remote-tracking branches, of every commit on them from the last ``keep_days`` days (all
 commits with ``keep_days=None``), of every dataset version recorded on
-``refs/gitml/data`` in that window, and the inputs and outputs of every recorded run.
+``refs/gitml/data`` in that window, and the inputs and outputs of every recorded run (an input that is not a dataset
+version, such as an earlier run's output, is kept like an output).
 If a version that must be kept cannot be read here, gc stops: it would not know which
 files that version needs.
 """
@@ -151,7 +152,9 @@ def keep_set(ws: DataWorkspace, keep_days: float | None = DEFAULT_KEEP_DAYS) -> 
         keep |= version.object_digests()
     for name, digest in run_inputs:
         version = store.find(name, digest)
-        keep |= version.object_digests() if version is not None else {digest}
+        keep |= (
+            version.object_digests() if version is not None else output_objects(ws.cache, digest)
+        )
     for digest in outputs:
         keep |= output_objects(ws.cache, digest)
     return keep

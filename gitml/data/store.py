@@ -22,7 +22,7 @@ from gitml.data.errors import DataError, RemoteError
 from gitml.data.listing import MAGIC, Entry, decode
 from gitml.data.manifest import Manifest, parse
 from gitml.data.workspace import DataWorkspace
-from gitml.errors import GitmlError
+from gitml.errors import GitmlError, InvalidRecord
 
 if TYPE_CHECKING:
     from gitml.storage.collection import Snapshot
@@ -145,14 +145,15 @@ class VersionStore:
         return found
 
     def find(self, name: str, digest: Digest) -> Version | None:
-        """``load`` without the remote, ``None`` instead of an error when absent."""
+        """``load`` without the remote; ``None`` when absent or when ``digest`` names
+        something other than a manifest (a run's plain input file, a folder listing)."""
         try:
             saved, self.fetch = self.fetch, False
             try:
                 return self.load(name, digest, where="")
             finally:
                 self.fetch = saved
-        except DataError:
+        except (DataError, InvalidRecord):
             return None
 
     def _manifest_bytes(self, name: str, digest: Digest, where: str) -> bytes:

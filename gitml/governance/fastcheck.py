@@ -1,13 +1,13 @@
 """``git ml check --staged`` without pygit2 or typer when nothing gitml-related is staged.
 
 It runs on every commit, so the common case (no gitml file, no large file) is answered
-with two git calls; anything else returns None and the full check runs.
+with two git calls, silently (a hook says nothing on success); anything else returns
+None and the full check runs.
 """
 
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 from gitml.config import GITML_DIR
@@ -41,5 +41,4 @@ def staged_fast() -> int | None:
         sizes = _git("cat-file", "--batch-check=%(objectsize)", stdin="\n".join(shas) + "\n")
         if sizes is None or any(not s.isdigit() or int(s) > limit for s in sizes.split()):
             return None
-    sys.stderr.write(f"gitml check (staged): ok; {len(shas)} file(s), nothing gitml-related\n")
     return 0

@@ -7,6 +7,7 @@ monitoring reports on ``refs/gitml/monitor`` and the registry's promotion rules.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -156,6 +157,35 @@ def _kv(mapping: Mapping[str, Any]) -> list[str]:
     return [f"- `{k}`: {v}" for k, v in sorted(mapping.items())] or ["- (none)"]
 
 
+MAX_FINDINGS = 10
+
+
+def _monitoring_lines(mon: Mapping[str, Any] | None) -> list[str]:
+    """The latest report as readable lines: verdict, metrics, the findings that matter."""
+    if not mon:
+        return ["- no monitoring report"]
+    from gitml.monitor.report import verdict
+
+    rec = mon["record"]
+    lines = [
+        f"- latest report: `{rec['id']}` ({rec['kind']}, {rec['created']}) on `{rec['data']}`, "
+        f"{rec['rows']} rows: **{verdict(rec)}** ({rec['alerts']} alert(s))",
+    ]
+    if rec.get("metrics"):
+        shown = ", ".join(f"{k} {float(v):.4g}" for k, v in sorted(rec["metrics"].items()))
+        lines.append(f"- measured: {shown}")
+    findings = rec.get("findings") or []
+    notable = [f for f in findings if f["alert"] or float(f["value"]) > float(f["threshold"])]
+    for f in notable[:MAX_FINDINGS]:
+        mark = "ALERT " if f["alert"] else ""
+        lines.append(f"- {mark}{f['kind']} `{f['column']}` {f['method']}: {f['message']}")
+    rest = len(findings) - len(notable[:MAX_FINDINGS])
+    if rest:
+        lines.append(f"- {rest} more finding(s) within thresholds (`git ml monitor log`)")
+    lines.append(f"- record: `{mon['file']}` on refs/gitml/monitor")
+    return lines
+
+
 def markdown(card: Mapping[str, Any]) -> str:
     """The card as Markdown."""
     lin = card["lineage"]
@@ -233,20 +263,35 @@ def markdown(card: Mapping[str, Any]) -> str:
         )
     if not card["promotions"]:
         out.append("- (never promoted)")
-    out += ["", "## Monitoring", ""]
-    mon = card.get("monitoring")
-    if mon:
-        out.append(f"- latest report `{mon['file']}`:")
-        out += ["  " + line for line in _kv(mon["record"])]
-    else:
-        out.append("- no monitoring report")
+    out += ["", "## Monitoring", "", *_monitoring_lines(card.get("monitoring"))]
     out += ["", "## Policy checks", ""]
     out += [f"- {c['stage']}: {c['result']}" for c in card["policy_checks"]] or ["- (none run)"]
     return "\n".join(out) + "\n"
 
 
+STYLE = (
+    "body{font:15px/1.5 system-ui,-apple-system,'Segoe UI',sans-serif;max-width:56rem;"
+    "margin:2rem auto;padding:0 1rem;color:#1f2328}"
+    "h1{font-size:1.6rem;border-bottom:1px solid #d0d7de;padding-bottom:.3rem}"
+    "h2{font-size:1.25rem;margin-top:1.6rem;border-bottom:1px solid #eaeef2}"
+    "h3{font-size:1.05rem}ul{padding-left:1.4rem}li{margin:.15rem 0}"
+    "code{font:13px ui-monospace,SFMono-Regular,Menlo,monospace;background:#f6f8fa;"
+    "padding:.1rem .3rem;border-radius:4px;overflow-wrap:anywhere}"
+)
+_CODE = re.compile(r"`([^`]+)`")
+_STRONG = re.compile(r"\*\*([^*]+)\*\*")
+
+
+def _inline(text: str) -> str:
+    """Escaped text with the Markdown's `code` and **strong** spans as HTML."""
+    import html as h
+
+    escaped = h.escape(text)
+    return _STRONG.sub(r"<strong>\1</strong>", _CODE.sub(r"<code>\1</code>", escaped))
+
+
 def html(card: Mapping[str, Any]) -> str:
-    """The card as a standalone HTML page (the Markdown lines, escaped)."""
+    """The card as a standalone, styled HTML page (the Markdown lines, escaped)."""
     import html as h
 
     body: list[str] = []
@@ -258,20 +303,20 @@ def html(card: Mapping[str, Any]) -> str:
             in_list = False
         if line.startswith("#"):
             level = len(line) - len(line.lstrip("#"))
-            body.append(f"<h{level}>{h.escape(line[level:].strip())}</h{level}>")
+            body.append(f"<h{level}>{_inline(line[level:].strip())}</h{level}>")
         elif is_item:
             if not in_list:
                 body.append("<ul>")
                 in_list = True
-            body.append(f"<li>{h.escape(line.strip()[2:])}</li>")
+            body.append(f"<li>{_inline(line.strip()[2:])}</li>")
         elif line:
-            body.append(f"<p>{h.escape(line)}</p>")
+            body.append(f"<p>{_inline(line)}</p>")
     if in_list:
         body.append("</ul>")
     title = h.escape(f"Model card: {card['model']} {card['version']}")
     return (
-        f'<!doctype html>\n<html><head><meta charset="utf-8"><title>{title}</title></head>\n'
-        "<body>\n" + "\n".join(body) + "\n</body></html>\n"
+        f'<!doctype html>\n<html><head><meta charset="utf-8"><title>{title}</title>\n'
+        f"<style>{STYLE}</style></head>\n<body>\n" + "\n".join(body) + "\n</body></html>\n"
     )
 
 

@@ -115,9 +115,12 @@ def check_frame(frame: Any, signature: Mapping[str, Any]) -> list[Problem]:
     table = to_table(frame)
     present = {f.name: f for f in table.schema}
     expected = {str(s["name"]): str(s["type"]) for s in specs if "name" in s}
+    optional = {str(s["name"]) for s in specs if "name" in s and s.get("required") is False}
     profile: Mapping[str, Mapping[str, float]] = signature.get("profile") or {}
     problems: list[Problem] = []
     for name, kind in expected.items():
+        if name not in present and name in optional:
+            continue
         if name not in present:
             problems.append(
                 Problem(

@@ -4,6 +4,12 @@ The folder holds the artifact file and ``gitml-model.toml`` (name, version, dige
 signature, requirements, Python version, flavor, lineage and the stage it was fetched
 at). ``--format mlflow`` adds ``MLmodel``, ``requirements.txt`` and ``python_env.yaml`` in
 MLflow's documented layout, so MLflow-compatible serving tools can load it.
+
+``requirements.txt`` lists what the model needs (never gitml or development tools). The
+flavor's loader must be able to read the file: a pickled LightGBM scikit-learn model
+names its class (``model_class``), as ``mlflow.lightgbm`` saves one; a pickle without a
+flavor is served by a small loader written beside it (``code/gitml_pyfunc.py``); what
+MLflow cannot load is said in a warning rather than written silently.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from typing import Any
 
 from gitml.config import Settings
 from gitml.errors import GitmlError, UsageError
+from gitml.models.requirements import PickleInfo, read_pickle_info, without_tools
 from gitml.records import codec
 from gitml.storage.repo import GitRepo
 
@@ -100,26 +107,112 @@ def _y(value: Any) -> str:
     return json.dumps(value)
 
 
-def mlmodel_text(desc: Mapping[str, Any]) -> str:
-    """The ``MLmodel`` YAML of a package description (MLflow's documented layout)."""
+PYFUNC_LOADER = "gitml_pyfunc"
+PYFUNC_CODE = '''"""MLflow python_function loader for a pickled model (written by ``git ml model get``).
+
+The model object only needs a ``predict`` method; this file needs nothing but Python.
+"""
+
+import pickle
+
+
+class PickledModel:
+    def __init__(self, model):
+        self._model = model
+
+    def predict(self, model_input, params=None):
+        return self._model.predict(model_input)
+
+    def get_raw_model(self):
+        return self._model
+
+
+def _load_pyfunc(path):
+    with open(path, "rb") as handle:
+        return PickledModel(pickle.load(handle))
+'''
+
+
+def _pinned(desc: Mapping[str, Any], name: str) -> str | None:
+    """The version ``requirements`` pin ``name`` to, if any."""
+    from gitml.models.requirements import normalise
+
+    for line in desc.get("requirements") or []:
+        dist, sep, version = str(line).partition("==")
+        if sep and normalise(dist) == normalise(name):
+            return version
+    return None
+
+
+def _flavor_lines(
+    desc: Mapping[str, Any], info: PickleInfo | None, warnings: list[str]
+) -> tuple[list[str], list[str]]:
+    """(python_function lines, the flavor's own lines) of ``MLmodel``."""
     file_name = desc["artifact"]["file"]
     flavor = desc.get("flavor")
-    created = datetime.fromisoformat(str(desc["created"])).astimezone(UTC)
-    lines = ["artifact_path: model", "flavors:", "  python_function:"]
-    lines.append("    env:")
-    lines.append("      virtualenv: python_env.yaml")
+    own: list[str] = []
     if flavor in LOADERS:
-        lines.append(f"    loader_module: {LOADERS[flavor]}")
-    lines.append(f"    model_path: {_y(file_name)}")
-    if desc.get("python"):
-        lines.append(f"    python_version: {_y(desc['python'])}")
-    if flavor and flavor != "python_function":
-        lines.append(f"  {flavor}:")
+        key = "model_path" if flavor == "sklearn" else "data"  # as MLflow's flavors write it
+        pyfunc = [f"    loader_module: {LOADERS[flavor]}", f"    {key}: {_y(file_name)}"]
+        own = [f"  {flavor}:"]
         if flavor == "sklearn":
-            lines.append(f"    pickled_model: {_y(file_name)}")
-            lines.append("    serialization_format: pickle")
+            own.append(f"    pickled_model: {_y(file_name)}")
+            own.append("    serialization_format: pickle")
+            version = _pinned(desc, "scikit-learn")
+            if version:
+                own.append(f"    sklearn_version: {_y(version)}")
         else:
-            lines.append(f"    data: {_y(file_name)}")
+            own.append(f"    data: {_y(file_name)}")
+            own += _model_class(str(flavor), info, warnings)
+        return pyfunc, own
+    if info is not None:
+        return [
+            f"    loader_module: {PYFUNC_LOADER}",
+            "    code: code",
+            f"    data: {_y(file_name)}",
+        ], own
+    warnings.append(
+        "no flavor was logged and the file is not a pickle: MLflow can read this MLmodel but "
+        "cannot load the model (log it with gitml.log_model(PATH, flavor=...))"
+    )
+    return [], own
+
+
+def _model_class(flavor: str, info: PickleInfo | None, warnings: list[str]) -> list[str]:
+    """The ``model_class`` a flavor's loader needs to read the file, if it can read it."""
+    if flavor == "lightgbm" and info is not None:
+        top = info.top_class or ""
+        if top.startswith("lightgbm.sklearn."):
+            return [f"    model_class: {_y(top)}", "    serialization_format: pickle"]
+        warnings.append(
+            "mlflow.lightgbm reads a pickle only of a scikit-learn-style LightGBM model; save "
+            "a Booster with booster.save_model('model.txt') and log that file"
+        )
+    elif flavor == "xgboost" and info is not None:
+        warnings.append(
+            "mlflow.xgboost cannot read a pickle; save the model with "
+            "model.save_model('model.json') and log that file"
+        )
+    return []
+
+
+def mlmodel_text(
+    desc: Mapping[str, Any], info: PickleInfo | None = None, warnings: list[str] | None = None
+) -> str:
+    """The ``MLmodel`` YAML of a package description (MLflow's documented layout).
+
+    ``info`` describes the artifact when it is a pickle; what MLflow could not load is
+    appended to ``warnings``.
+    """
+    said: list[str] = [] if warnings is None else warnings
+    created = datetime.fromisoformat(str(desc["created"])).astimezone(UTC)
+    pyfunc, own = _flavor_lines(desc, info, said)
+    lines = ["artifact_path: model", "flavors:" if pyfunc or own else "flavors: {}"]
+    if pyfunc:
+        lines += ["  python_function:", "    env:", "      virtualenv: python_env.yaml", *pyfunc]
+        if desc.get("python"):
+            lines.append(f"    python_version: {_y(desc['python'])}")
+    lines += own
     lines.append(f"model_uuid: {model_uuid(desc['record'])}")
     lines.append(f"run_id: {desc['lineage']['run']}")
     sig = desc.get("signature")
@@ -158,12 +251,9 @@ def write_package(
     desc = describe(codec.to_jsonable(doc), ref.stage, path.name)
     files = [path.name, PACKAGE_FILE]
     (to / PACKAGE_FILE).write_bytes(codec.dump_bytes(desc))
+    warnings: list[str] = []
     if fmt == "mlflow":
-        (to / "MLmodel").write_text(mlmodel_text(desc), encoding="utf-8")
-        reqs = "".join(f"{r}\n" for r in desc.get("requirements") or [])
-        (to / "requirements.txt").write_text(reqs, encoding="utf-8")
-        (to / "python_env.yaml").write_text(python_env_text(desc), encoding="utf-8")
-        files += ["MLmodel", "requirements.txt", "python_env.yaml"]
+        files += _write_mlflow(to, desc, read_pickle_info(path), warnings)
     return {
         **desc,
         "model": desc["name"],
@@ -175,7 +265,26 @@ def write_package(
         "files": files,
         "format": fmt,
         "verified": True,
+        "warnings": warnings,
     }
+
+
+def _write_mlflow(
+    to: Path, desc: Mapping[str, Any], info: PickleInfo | None, warnings: list[str]
+) -> list[str]:
+    """Write ``MLmodel``, ``requirements.txt``, ``python_env.yaml`` (and a loader for a
+    pickle without a flavor); returns the names written."""
+    text = mlmodel_text(desc, info, warnings)
+    (to / "MLmodel").write_text(text, encoding="utf-8")
+    reqs = "".join(f"{r}\n" for r in without_tools(desc.get("requirements") or []))
+    (to / "requirements.txt").write_text(reqs, encoding="utf-8")
+    (to / "python_env.yaml").write_text(python_env_text(desc), encoding="utf-8")
+    written = ["MLmodel", "requirements.txt", "python_env.yaml"]
+    if f"loader_module: {PYFUNC_LOADER}" in text:
+        (to / "code").mkdir(exist_ok=True)
+        (to / "code" / f"{PYFUNC_LOADER}.py").write_text(PYFUNC_CODE, encoding="utf-8")
+        written.append(f"code/{PYFUNC_LOADER}.py")
+    return written
 
 
 def read_package(package_dir: str | Path) -> dict[str, Any]:

@@ -3,8 +3,9 @@
 An example is a pandas DataFrame, a pyarrow Table or RecordBatch, a dict of lists, a
 numpy array (a tensor spec) or the path of a CSV/Parquet/JSONL file (read with
 ``gitml.tabular``). The result is MLflow's signature layout as plain data:
-``{"inputs": [{"name": ..., "type": ...}, ...]}``, plus per-column numeric ranges
-(``profile``) for ``gitml.models.validate``.
+``{"inputs": [{"name": ..., "type": ...}, ...]}`` (``"required": false`` for a column
+that holds nulls, as MLflow infers it), plus per-column numeric ranges (``profile``) for
+``gitml.models.validate``.
 """
 
 from __future__ import annotations
@@ -129,8 +130,12 @@ def infer(example: Any) -> dict[str, Any]:
                 f"column {field.name!r} has type {field.type}, which MLflow signatures cannot "
                 f"describe ({', '.join(MLFLOW_TYPES)}); convert it or pass signature= explicitly"
             )
-        inputs.append({"name": field.name, "type": kind})
-        bounds = _numeric_range(table.column(field.name))
+        column = table.column(field.name)
+        spec: dict[str, Any] = {"name": field.name, "type": kind}
+        if column.null_count:  # as MLflow's infer_signature: a column with nulls is optional
+            spec["required"] = False
+        inputs.append(spec)
+        bounds = _numeric_range(column)
         if bounds is not None:
             profile[field.name] = bounds
     return {"inputs": inputs, "profile": profile}

@@ -143,6 +143,9 @@ def run_check(
         return acc, scorer, seen
 
     acc, scorer, seen = scan(data, consume, format=format, column_types=hints)
+    for column, option in ((prediction, "--prediction"), (label, "--label")):
+        if column is not None and column not in seen:
+            raise InvalidRecord(f"{data}: no column {column!r} (named by {option})")
     drift_prediction = prediction if prediction in trained else None
     found = drift.compare(
         profile,
@@ -151,6 +154,8 @@ def run_check(
         limits.p_values,
         column_thresholds=limits.columns,
         prediction=drift_prediction,
+        declared=[c for c in (prediction, label) if c is not None],
+        label=label,
     )
     out = Outcome(rows=acc.rows)
     out.findings = [
@@ -163,6 +168,7 @@ def run_check(
                 "threshold": f.threshold,
                 "alert": f.alert,
                 "message": f.message,
+                **({} if f.judged else {"judged": False}),
             },
             trained.get(f.column),
             {**drift.DEFAULT_THRESHOLDS, **limits.thresholds, **limits.columns.get(f.column, {})},
@@ -171,9 +177,6 @@ def run_check(
         for f in found
     ]
     if label is not None and prediction is not None:
-        for c in (label, prediction):
-            if c not in seen:
-                raise InvalidRecord(f"{data}: no column {c!r} (named by --label/--prediction)")
         out.metrics = scorer.result()
         out.findings += performance.findings(out.metrics, recorded or {}, limits.performance_drop)
     if signature:

@@ -18,14 +18,27 @@ ALIASES = {"acc": "accuracy", "val_acc": "accuracy", "val_accuracy": "accuracy"}
 REGRESSION_HINTS = frozenset({"rmse", "mae", "mse", "r2"})
 
 
-def is_regression(labels: Sequence[Any], recorded: Mapping[str, Any]) -> bool:
-    """Regression when the recorded metrics say so, else when labels are non-integer floats."""
+def _fractional(values: Sequence[Any]) -> bool:
+    return any(
+        isinstance(v, float) and math.isfinite(v) and not v.is_integer() for v in values[:1000]
+    )
+
+
+def is_regression(
+    labels: Sequence[Any], recorded: Mapping[str, Any], predicted: Sequence[Any] = ()
+) -> bool:
+    """The task, as the version's recorded metrics say (RMSE/MAE/R² or accuracy/F1), else
+    from the data: fractional labels, or fractional predictions of numeric labels with
+    more than two values (integer wine-quality scores predicted by a regressor)."""
     names = {ALIASES.get(k, k) for k in recorded}
     if names & REGRESSION_HINTS:
         return True
     if "accuracy" in names or "f1" in names:
         return False
-    return any(isinstance(v, float) and not float(v).is_integer() for v in labels[:1000])
+    if _fractional(labels):
+        return True
+    numeric = [v for v in labels[:1000] if isinstance(v, int | float) and not isinstance(v, bool)]
+    return len(set(numeric)) > 2 and len(numeric) == len(labels[:1000]) and _fractional(predicted)
 
 
 class Scorer:
@@ -42,7 +55,7 @@ class Scorer:
         if self.regression is None:
             if all(y is None for y in labels):
                 return
-            self.regression = is_regression(labels, self.recorded)
+            self.regression = is_regression(labels, self.recorded, predicted)
         for y, p in zip(labels, predicted, strict=True):
             if y is None or p is None:
                 continue

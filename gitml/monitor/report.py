@@ -63,14 +63,32 @@ def build_report(
     return dict(codec.canonical(doc))
 
 
+def unjudged(doc: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """Findings over their threshold that too few rows kept from being judged."""
+    return [
+        f
+        for f in doc.get("findings") or ()
+        if f.get("judged") is False and float(f["value"]) > float(f["threshold"])
+    ]
+
+
+def verdict(doc: Mapping[str, Any]) -> str:
+    """``ALERT``, ``not judged`` (nothing alerts, but a check over its threshold had too
+    few rows to decide) or ``ok``."""
+    if doc["alert"]:
+        return "ALERT"
+    return "not judged" if unjudged(doc) else "ok"
+
+
 def save_report(repo: GitRepo, doc: Mapping[str, Any]) -> str:
     """Validate and store ``doc``; returns its path on ``refs/gitml/monitor``."""
     from gitml.records.schema import validate
 
     path = report_path(doc["model"], doc["version"], doc["id"])
     validate(dict(doc), "monitor-report", where=path)
-    verdict = "ALERT" if doc["alert"] else "ok"
-    message = f"{doc['kind']} {doc['model']}:{doc['version']}: {verdict} ({doc['alerts']} alerts)"
+    message = (
+        f"{doc['kind']} {doc['model']}:{doc['version']}: {verdict(doc)} ({doc['alerts']} alerts)"
+    )
     collection(repo).put(path, codec.dump_bytes(doc), message)
     return path
 
@@ -99,5 +117,6 @@ def summary(doc: Mapping[str, Any]) -> dict[str, Any]:
         "rows": doc["rows"],
         "alert": doc["alert"],
         "alerts": doc["alerts"],
+        "verdict": verdict(doc),
         "data": doc["data"],
     }

@@ -8,8 +8,8 @@ Checks, each a finding (kind in parentheses):
 - batch vs single row: the first ``SINGLE_ROWS`` rows predicted one at a time match the
   batch outputs; a mismatch hints at leakage between rows or batch statistics (``consistency``);
 - slices (with ``--label``): every category (and every numeric quartile) with at least
-  ``MIN_SLICE`` rows whose accuracy (or RMSE) is more than ``SLICE_DROP`` worse than
-  overall, relative (``slice``);
+  ``MIN_SLICE`` rows whose accuracy (RMSE for a regression, decided as ``git ml monitor``
+  decides it) is more than ``SLICE_DROP`` worse than overall, relative (``slice``);
 - overconfidence (with probabilities and a label): on rows predicted with confidence at
   least ``CONFIDENT``, the mean confidence exceeds the accuracy by more than
   ``CONFIDENCE_GAP`` (``calibration``).
@@ -22,7 +22,7 @@ import importlib.util
 import itertools
 import math
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -126,8 +126,18 @@ def _is_probability(predicted: Sequence[Any], labels: Sequence[Any]) -> bool:
     )
 
 
-def run_scan(func: Predict, data: Path, *, label: str | None = None) -> ScanOutcome:
-    """Every scan finding for ``func`` on ``data``, sorted by severity."""
+def run_scan(
+    func: Predict,
+    data: Path,
+    *,
+    label: str | None = None,
+    recorded: Mapping[str, Any] | None = None,
+) -> ScanOutcome:
+    """Every scan finding for ``func`` on ``data``, sorted by severity.
+
+    ``recorded`` (the version's training metrics) decides the task as ``git ml monitor``
+    does: slices are judged by RMSE for regression, accuracy for classification.
+    """
     table = _read(data)
     if label is not None and table and label not in table[0]:
         raise UsageError(f"{data}: no column {label!r} (named by --label)")
@@ -164,16 +174,21 @@ def run_scan(func: Predict, data: Path, *, label: str | None = None) -> ScanOutc
     )
     if label is not None:
         labels = [r.get(label) for r in table]
-        out.findings += _quality(rows, labels, first, out)
+        out.findings += _quality(rows, labels, first, out, recorded or {})
     out.findings.sort(key=severity)
     return out
 
 
 def _quality(
-    rows: list[dict[str, Any]], labels: list[Any], predicted: list[Any], out: ScanOutcome
+    rows: list[dict[str, Any]],
+    labels: list[Any],
+    predicted: list[Any],
+    out: ScanOutcome,
+    recorded: Mapping[str, Any],
 ) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = []
-    proba = _is_probability(predicted, labels)
+    regression = performance.is_regression(labels, recorded, predicted)
+    proba = not regression and _is_probability(predicted, labels)
     if proba:
         classes = sorted({performance._key(y) for y in labels if y is not None})
         positive, negative = (classes[-1], classes[0]) if classes else ("1", "0")
@@ -181,7 +196,6 @@ def _quality(
         found += _confidence(labels, predicted, hard)
     else:
         hard = predicted
-    regression = not proba and performance.is_regression(labels, {})
     metric = "rmse" if regression else "accuracy"
     overall = performance.scores(labels, hard, regression)
     out.metrics = overall

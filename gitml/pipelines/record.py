@@ -59,6 +59,7 @@ def save_pipeline_run(
     """Write the pipeline run of ``member`` and return its record."""
     from gitml.runs.env import capture_env, redact_argv
     from gitml.runs.execute import identity, store
+    from gitml.runs.interpreter import Interpreter
     from gitml.runs.record import RunFacts, Status, build_record
 
     project = member.project
@@ -66,7 +67,7 @@ def save_pipeline_run(
     runner = member.stage_runner()
     code = runner.checkpoint()
     settings = project.ws.settings
-    env = capture_env(repo.state_dir, settings.env_allowlist)
+    env = capture_env(repo.state_dir, settings.env_allowlist, Interpreter.current("gitml"))
     graph = project.graph
     params: dict[str, Any] = {}
     inputs: dict[str, str] = {}

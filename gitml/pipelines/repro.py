@@ -64,7 +64,7 @@ class ReproOutcome:
 
 def _apply_overrides(
     root: Path, project: Project, assignment: Mapping[tuple[str | None, str], Any]
-) -> dict[str, dict[str, Any]]:
+) -> dict[str, str]:
     from gitml.runs import params as params_mod
 
     if not assignment:

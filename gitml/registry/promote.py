@@ -119,10 +119,15 @@ def changed_assignments(
         stages[stage] = version
     elif action == "demote":
         if not holds(before, model, stage, version):
-            holder = ", ".join(versions_of(before.get(model, {}).get(stage))) or "nothing"
+            holders = ", ".join(versions_of(before.get(model, {}).get(stage)))
+            held = (
+                f"{stage!r} is held by {model} {holders}"
+                if holders
+                else f"no version of {model} holds {stage!r}"
+            )
             raise GitmlError(
                 f"{STAGES_FILE}: models.{model}.{stage}: {model} {version} does not hold "
-                f"{stage!r} (it holds {holder}); nothing to demote"
+                f"{stage!r} ({held}); nothing to demote"
             )
         if stage in settings.terminal_stages:
             rest = tuple(v for v in versions_of(stages.get(stage)) if v != version)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,68 +37,49 @@ class RegisterRequest:
     description: str | None = None
     tags: Mapping[str, str] = field(default_factory=dict)
     signature_from: Path | None = None
+    no_artifact: bool = False
 
 
-def _relative(repo: GitRepo, path: Path) -> str:
-    resolved = path.resolve()
+def logged_model(run: Mapping[str, Any]) -> dict[str, Any]:
+    """What ``gitml.log_model`` left in the run's ``gitml.model`` tag ({} when nothing)."""
+    import json
+
+    from gitml.tracking import MODEL_TAG
+
+    raw = (run.get("tags") or {}).get(MODEL_TAG)
+    if not raw:
+        return {}
     try:
-        return resolved.relative_to(repo.workdir).as_posix()
+        loaded = json.loads(raw)
     except ValueError:
-        return resolved.as_posix()
-
-
-def _artifact(
-    repo: GitRepo, run: Mapping[str, Any], path: Path | None
-) -> artifacts.Artifact | None:
-    outputs: Mapping[str, str] = run.get("outputs") or {}
-    if path is None:
-        if len(outputs) != 1:
-            return None
-        rel, digest = next(iter(outputs.items()))
-        candidate = repo.workdir / rel
-        if not candidate.is_file() or artifacts.hash_file(candidate)[0] != digest:
-            return None
-        path = candidate
-    rel = _relative(repo, path)
-    stored = artifacts.store(repo.state_dir, path, rel)
-    recorded = outputs.get(rel)
-    if recorded is not None and recorded != stored.digest:
+        loaded = None
+    if not isinstance(loaded, dict):
         raise GitmlError(
-            f"artifact {rel} has changed since run {run['id']} wrote it (run recorded "
-            f"{recorded}, the file is {stored.digest}); register the file the run produced "
-            "or re-run"
+            f"run {run['id']}: tag {MODEL_TAG} is not the JSON gitml.log_model writes; "
+            "remove the tag or log the model again"
         )
-    return stored
+    return loaded
 
 
 def package_info(
-    repo: GitRepo, run: Mapping[str, Any], signature_from: Path | None
+    repo: GitRepo,
+    run: Mapping[str, Any],
+    signature_from: Path | None,
+    *,
+    artifact: artifacts.Artifact | None = None,
+    warn: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """Flavor, signature, requirements and Python version of the model a run logged.
 
     ``gitml.log_model`` leaves them in the run's ``gitml.model`` tag; ``signature_from``
-    (an example data file or a signature JSON) overrides the signature; requirements
-    default to the run's recorded packages, pinned.
+    (an example data file or a signature JSON) overrides the signature. Requirements not
+    given to ``log_model`` are what the model needs (``gitml.models.requirements``): the
+    flavor's packages and what the artifact's pickle imports, pinned to the run's versions.
     """
-    import json
-
     from gitml.models import signature as sig
     from gitml.runs.store import read_packages
-    from gitml.tracking import MODEL_TAG
 
-    logged: dict[str, Any] = {}
-    raw = (run.get("tags") or {}).get(MODEL_TAG)
-    if raw:
-        try:
-            loaded = json.loads(raw)
-        except ValueError:
-            loaded = None
-        if not isinstance(loaded, dict):
-            raise GitmlError(
-                f"run {run['id']}: tag {MODEL_TAG} is not the JSON gitml.log_model writes; "
-                "remove the tag or log the model again"
-            )
-        logged = loaded
+    logged = logged_model(run)
     if signature_from is not None:
         logged["signature"] = sig.from_file(signature_from)
     signature = logged.get("signature")
@@ -113,17 +94,35 @@ def package_info(
         if profile:
             signature["profile"] = profile
     if logged.get("requirements") is None:
-        packages = read_packages(repo, run)
-        logged["requirements"] = packages or None
+        from gitml.models.requirements import model_requirements, read_pickle_info
+
+        info = None
+        if artifact is not None:
+            info = read_pickle_info(artifacts.open_cache(repo.state_dir).path_of(artifact.digest))
+        found = model_requirements(logged.get("flavor"), info, read_packages(repo, run) or [])
+        logged["requirements"] = found.requirements or None
+        if warn is not None:
+            for problem in found.warnings:
+                warn(problem)
     logged["python"] = (run.get("env") or {}).get("python")
     logged.pop("path", None)
     return logged
 
 
 def register(
-    repo: GitRepo, request: RegisterRequest, *, now: datetime | None = None
+    repo: GitRepo,
+    request: RegisterRequest,
+    *,
+    now: datetime | None = None,
+    warn: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
-    """Record a new version of ``request.model``; returns the version record (JSON form)."""
+    """Record a new version of ``request.model``; returns the version record (JSON form).
+
+    The artifact is one of the run's outputs, by digest (``gitml.registry.run_artifact``);
+    ``warn`` hears about a file registered that the run did not record.
+    """
+    from gitml.config import load_settings
+    from gitml.registry.run_artifact import run_artifact
     from gitml.runs.store import get_run
     from gitml.storage.notes import add_note_lines
 
@@ -135,8 +134,16 @@ def register(
             f"run {run['id']} ({run.get('name')}) is {run.get('status')}; only completed runs "
             "can be registered as model versions"
         )
-    artifact = _artifact(repo, run, request.artifact)
-    package = package_info(repo, run, request.signature_from)
+    artifact = run_artifact(
+        repo,
+        load_settings(repo.workdir),
+        run,
+        request.artifact,
+        no_artifact=request.no_artifact,
+        preferred=logged_model(run).get("path"),
+        warn=warn,
+    )
+    package = package_info(repo, run, request.signature_from, artifact=artifact, warn=warn)
     signature = repo.signature()
     created = now or datetime.now(UTC)
     record_id = ids.new_id(int(created.timestamp() * 1000))

@@ -1,6 +1,7 @@
 """How the current environment differs from the one a run recorded.
 
-Compared: Python (version, implementation, interpreter), platform, machine, CPU, GPUs,
+Compared: Python (version, implementation, interpreter: two names of one file are the
+same interpreter), platform, machine, CPU, GPUs,
 gitml's version, allow-listed variables, and the installed packages (by digest; when the
 digests differ, the two lists are compared name by name). Differences are reported and
 stored with the rerun; they do not change its verdict, which the metrics decide.
@@ -86,6 +87,18 @@ def _text(value: Any) -> str | None:
     return str(value)
 
 
+def _same_file(a: str | None, b: str | None) -> bool:
+    """Two interpreter paths naming one file (``bin/python`` and ``bin/python3``)."""
+    if a is None or b is None:
+        return False
+    from pathlib import Path
+
+    try:
+        return Path(a).samefile(b)
+    except OSError:
+        return False
+
+
 def parse_packages(lines: Sequence[str]) -> dict[str, str]:
     """``name==version`` lines to ``{name: version}``."""
     out: dict[str, str] = {}
@@ -118,7 +131,7 @@ def compare_env(
     changes = []
     for name in (*FIELDS, "gpus"):
         a, b = _text(recorded.get(name)), _text(current.get(name))
-        if a != b:
+        if a != b and not (name == "executable" and _same_file(a, b)):
             changes.append(EnvChange(name, a, b))
     old_vars = recorded.get("vars") or {}
     new_vars = current.get("vars") or {}

@@ -25,12 +25,13 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from gitml.config import load_settings
+from gitml.config import Settings, load_settings
 from gitml.errors import GitmlError, UsageError
 from gitml.rerun.envdiff import EnvDiff, compare_env
 from gitml.rerun.inputs import locate_inputs, request_inputs, restore_inputs
 from gitml.rerun.report import RerunPlan, RerunResult, SetOutcome
 from gitml.rerun.select import Selection, check_checkpoint, check_command
+from gitml.rerun.unrecorded import note, restore_unrecorded, unrecorded_datasets
 from gitml.rerun.verdict import Judgement, Tolerances, judge, tolerances
 from gitml.runs.params import Override, expand_grid
 from gitml.storage.repo import GitRepo
@@ -268,6 +269,7 @@ def rerun_run(
         try:
             wt_repo = add_worktree(repo, path, checkpoint)
             restored = restore_inputs(repo, path, doc)
+            unrecorded = restore_unrecorded(path, doc, unrecorded_datasets(repo, doc))
             ran = True
             if on_start is not None:
                 on_start(doc, path)
@@ -288,7 +290,7 @@ def rerun_run(
         judgement=judgement,
         env=member_judge.env,
         inputs=tuple(restored),
-        warnings=tuple(missing_files(doc, [r.path for r in restored])),
+        warnings=(*unrecorded, *missing_files(doc, [r.path for r in restored])),
         worktree=path if holder is None else None,
         overhead_s=max(0.0, elapsed - float(new_doc.get("duration_s") or 0.0)),
     )
@@ -329,18 +331,30 @@ def plan_runs(
     repo: GitRepo, docs: Sequence[dict[str, Any]], options: RerunOptions
 ) -> list[RerunPlan]:
     """What rerunning each of ``docs`` would do, without doing it (``--dry-run``)."""
-    from gitml.runs.env import capture_env
-
     if not docs:
         return []
     settings = load_settings(repo.workdir)
-    current = capture_env(repo.state_dir, settings.env_allowlist).info
-    return [_plan(repo, doc, options, current) for doc in docs]
+    return [_plan(repo, doc, options, settings) for doc in docs]
+
+
+def _current_env(repo: GitRepo, doc: Mapping[str, Any], settings: Settings) -> dict[str, Any]:
+    """The environment a rerun of ``doc`` would record now: its command's interpreter's."""
+    import os
+
+    from gitml.runs.env import capture_env
+    from gitml.runs.interpreter import find_interpreter
+
+    cwd = repo.workdir / str(doc.get("cwd") or ".")
+    interpreter = find_interpreter(
+        [str(a) for a in doc.get("command") or ()], cwd, os.environ, repo.state_dir
+    )
+    return capture_env(repo.state_dir, settings.env_allowlist, interpreter).info
 
 
 def _plan(
-    repo: GitRepo, doc: dict[str, Any], options: RerunOptions, current: Mapping[str, Any]
+    repo: GitRepo, doc: dict[str, Any], options: RerunOptions, settings: Settings
 ) -> RerunPlan:
+    current = _current_env(repo, doc, settings)
     checkpoint = str((doc.get("code") or {}).get("checkpoint", ""))
     problem = None
     try:
@@ -348,10 +362,14 @@ def _plan(
         check_command(doc)
     except GitmlError as exc:
         problem = str(exc)
-    places = locate_inputs(repo, doc)
-    missing = [k for k, v in places.items() if v == "missing"]
+    extra = unrecorded_datasets(repo, doc)
+    places = locate_inputs(repo, {**doc, "inputs": {**extra, **(doc.get("inputs") or {})}})
+    for name, digest in extra.items():
+        places[name] = f"{places[name]} ({note(digest)})"
+    missing = [k for k, v in places.items() if v.startswith("missing")]
     if missing and problem is None:
-        problem = f"input '{missing[0]}' ({doc['inputs'][missing[0]]}) is nowhere to be found"
+        digest = {**extra, **(doc.get("inputs") or {})}[missing[0]]
+        problem = f"input '{missing[0]}' ({digest}) is nowhere to be found"
     return RerunPlan(
         doc=doc,
         checkpoint=checkpoint,

@@ -1,11 +1,13 @@
 """The environment of a run: Python, platform, packages, CPU, GPU and allowlisted variables.
 
-Secrets never enter a record: variables whose name looks secret are dropped even when
-allowlisted, and command-line values that follow secret-looking flags are redacted. The
-installed-package list is identical across most runs, so the record keeps only its digest
-and count; the list itself is stored once, content-addressed, beside the records. It is
-computed from the ``*.dist-info`` folder names on ``sys.path`` and cached under
-``.git/gitml`` keyed by those folders' modification times.
+Python and its packages are those of the interpreter the command runs
+(``gitml.runs.interpreter``), not gitml's own. Secrets never enter a record: variables
+whose name looks secret are dropped even when allowlisted, and command-line values that
+follow secret-looking flags are redacted. The installed-package list is identical across
+most runs, so the record keeps only its digest and count; the list itself is stored once,
+content-addressed, beside the records. It is computed from the ``*.dist-info`` folder
+names on the interpreter's module search path and cached under ``.git/gitml`` keyed by
+those folders' modification times.
 """
 
 from __future__ import annotations
@@ -20,11 +22,15 @@ import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitml import __version__
 
+if TYPE_CHECKING:
+    from gitml.runs.interpreter import Interpreter
+
 PACKAGES_CACHE = "env-packages.json"
+MAX_CACHED = 32
 REDACTED = "***"
 _SECRET_PARTS = ("token", "secret", "passw", "credential", "apikey", "private", "cookie")
 _SECRET_WORDS = {"key", "pass", "pwd", "auth", "session", "signature", "cert"}
@@ -76,8 +82,32 @@ def allowed_vars(environ: Mapping[str, str], allowlist: Sequence[str]) -> dict[s
     return {name: environ[name] for name in allowlist if name in environ and not looks_secret(name)}
 
 
-def _site_dirs() -> list[str]:
-    return [p for p in dict.fromkeys(sys.path) if p and Path(p).is_dir()]
+def site_dirs(path: Sequence[str]) -> list[str]:
+    """The folders of a module search path that exist, once each, in order."""
+    return [p for p in dict.fromkeys(path) if p and Path(p).is_dir()]
+
+
+def load_json(path: Path | None) -> dict[str, Any]:
+    """A JSON object cached under ``.git/gitml`` ({} when absent or unreadable)."""
+    if path is None:
+        return {}
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def save_json(path: Path | None, data: Mapping[str, Any]) -> None:
+    """Replace a cache file atomically (a cache: failures are ignored)."""
+    if path is None:
+        return
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(json.dumps(data), encoding="utf-8")
+        tmp.replace(path)
+    except OSError:
+        pass
 
 
 def _scan_packages(dirs: Sequence[str]) -> list[str]:
@@ -102,38 +132,33 @@ def _scan_packages(dirs: Sequence[str]) -> list[str]:
     return [f"{name}=={version}" for name, version in sorted(found.items())]
 
 
-def packages(state_dir: Path | None) -> tuple[str, str, int]:
-    """(list text, ``xxh3-128:<hex>`` digest, count) of the installed packages (cached)."""
+def packages(state_dir: Path | None, path: Sequence[str] | None = None) -> tuple[str, str, int]:
+    """(list text, ``xxh3-128:<hex>`` digest, count) of the packages on a module search
+    path (default: this interpreter's), cached per path."""
     import xxhash
 
-    dirs = _site_dirs()
+    dirs = site_dirs(sys.path if path is None else path)
     key = []
     for d in dirs:
         try:
             key.append([d, Path(d).stat().st_mtime_ns])
         except OSError:
             continue
+    name = "\n".join(dirs)
     cache = state_dir / PACKAGES_CACHE if state_dir is not None else None
-    if cache is not None:
+    saved = load_json(cache)
+    entry = saved.get(name)
+    if isinstance(entry, dict) and entry.get("key") == key:
         try:
-            saved = json.loads(cache.read_text("utf-8"))
-            if saved.get("key") == key:
-                return str(saved["text"]), str(saved["digest"]), int(saved["count"])
-        except (OSError, ValueError, KeyError, TypeError):
+            return str(entry["text"]), str(entry["digest"]), int(entry["count"])
+        except (KeyError, TypeError, ValueError):
             pass
     lines = _scan_packages(dirs)
     text = "".join(f"{line}\n" for line in lines)
     digest = "xxh3-128:" + xxhash.xxh3_128_hexdigest(text.encode("utf-8"))
-    if cache is not None:
-        tmp = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")
-        try:
-            tmp.write_text(
-                json.dumps({"key": key, "text": text, "digest": digest, "count": len(lines)}),
-                encoding="utf-8",
-            )
-            tmp.replace(cache)
-        except OSError:
-            pass
+    saved.pop(name, None)
+    saved[name] = {"key": key, "text": text, "digest": digest, "count": len(lines)}
+    save_json(cache, dict(list(saved.items())[-MAX_CACHED:]))
     return text, digest, len(lines)
 
 
@@ -168,14 +193,18 @@ def gpus(timeout: float = 5.0) -> list[str]:
     return [line.strip() for line in proc.stdout.splitlines() if line.strip()]
 
 
-def capture_env(state_dir: Path | None, allowlist: Sequence[str]) -> Environment:
-    """Everything the record's ``env`` table holds, plus the package list."""
-    text, digest, count = packages(state_dir)
+def capture_env(
+    state_dir: Path | None, allowlist: Sequence[str], interpreter: Interpreter
+) -> Environment:
+    """Everything the record's ``env`` table holds, plus the package list, for a run whose
+    command runs ``interpreter``."""
+    text, digest, count = packages(state_dir, interpreter.path)
     uname = os.uname()
     info: dict[str, Any] = {
-        "python": platform.python_version(),
-        "implementation": platform.python_implementation(),
-        "executable": sys.executable,
+        "python": interpreter.python,
+        "implementation": interpreter.implementation,
+        "executable": interpreter.executable,
+        "python_from": interpreter.source,
         "platform": f"{uname.sysname}-{uname.release}-{uname.machine}",
         "machine": uname.machine,
         "cpu": cpu_model(),

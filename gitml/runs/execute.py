@@ -1,9 +1,12 @@
 """``git ml run``: run a command in the working tree and record the run.
 
 Order of work, chosen so nothing is half-recorded and the command starts quickly:
-check every input (options, params files) -> write ``-S`` overrides -> checkpoint the code
--> start the command -> capture the environment while it runs -> wait -> restore the
-params files -> read metrics -> write the record in one commit -> add the note.
+check every input (options, params files) -> checkpoint the code as the user left it ->
+write ``-S`` overrides (added to the checkpoint; ``code.dirty`` describes the user's tree
+only, so an override never makes a run dirty) -> start the command -> find its
+interpreter and capture the environment while it runs -> wait -> restore the params
+files -> read metrics -> write the record in one commit -> add the note. An output that
+cannot be hashed is left out with a warning; the run is always recorded.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from gitml.errors import GitmlError, UsageError
 from gitml.records import ids
 from gitml.runs import params as params_mod
 from gitml.runs.env import Environment, capture_env, redact_argv
+from gitml.runs.interpreter import Interpreter, find_interpreter
 from gitml.runs.metrics import (
     MetricEvent,
     at_last_steps,
@@ -64,10 +68,13 @@ class RunRequest:
 
 @dataclass(frozen=True)
 class RunOutcome:
-    """A recorded run and the exit code gitml should end with (the command's)."""
+    """A recorded run, the exit code gitml should end with (the command's), and what the
+    record could not hold (an output gone before it was hashed, a metrics file never
+    written)."""
 
     doc: dict[str, Any]
     exit_code: int
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -161,6 +168,41 @@ def digests(paths: Sequence[str], cwd: Path, workdir: Path) -> dict[str, str]:
     return output_digests(workdir, paths, cwd)
 
 
+def recorded_outputs(
+    paths: Sequence[str], cwd: Path, workdir: Path, *, what: str
+) -> tuple[dict[str, str], list[str]]:
+    """(digests, warnings): an output that cannot be hashed is left out, never the run."""
+    paths = list(dict.fromkeys(paths))
+    problems = [
+        f"{what} {p}: not recorded, it no longer exists" for p in paths if not (cwd / p).exists()
+    ]
+    present = [p for p in paths if (cwd / p).exists()]
+    try:
+        return digests(present, cwd, workdir), problems
+    except GitmlError:
+        found: dict[str, str] = {}
+        for path in present:
+            try:
+                found.update(digests([path], cwd, workdir))
+            except GitmlError as exc:
+                problems.append(f"{what} {path}: not recorded: {exc}")
+        return found, problems
+
+
+def unread_metrics_files(
+    cwd: Path, files: Sequence[str], before: Mapping[str, tuple[int, int] | None]
+) -> list[str]:
+    """Warnings for ``-M`` files the run did not write (missing, or unchanged since before)."""
+    out = []
+    for rel in files:
+        key = _stat_key(cwd / rel)
+        if key is None:
+            out.append(f"-M {rel}: no metrics file was found after the run; nothing was read")
+        elif key == before.get(rel):
+            out.append(f"-M {rel}: the run did not write it (unchanged since before); not read")
+    return out
+
+
 def input_digests(ws: Workspace, paths: Sequence[str]) -> dict[str, str]:
     """Input datasets as name -> manifest digest (all datasets when ``paths`` is empty)."""
     if not paths and not has_datasets(ws):
@@ -212,7 +254,7 @@ def execute_member(
 ) -> RunOutcome:
     """Run the command once with ``member``'s overrides and record it."""
     repo, settings, cwd = ws.repo, ws.settings, ws.cwd
-    new_docs = params_mod.plan_overrides(cwd, ws.params_files, member.assignment)
+    new_texts = params_mod.plan_overrides(cwd, ws.params_files, member.assignment)
     run_id = ids.new_id()
     inputs = member.inputs if member.inputs is not None else input_digests(ws, request.inputs)
     metrics_files = tuple(dict.fromkeys((*settings.metrics_files, *request.metrics_files)))
@@ -229,26 +271,35 @@ def execute_member(
     }
     try:
         started = now()
-        with params_mod.overridden(cwd, new_docs):
+        code = member.code or member.code_base or checkpoint(ws, run_id)
+        with params_mod.overridden(cwd, new_texts):
             file_params = params_mod.read_params(cwd, ws.params_files)
-            code = member.code or checkpoint(ws, run_id)
-            if member.code_base is not None:
-                code = rebase_code(ws.repo, member.code_base, code)
+            code = with_overrides(ws, code, new_texts, run_id)
             child = sup.start(request.command, cwd=cwd, env=env)
             try:
-                environment = capture_env(repo.state_dir, settings.env_allowlist)
+                interpreter = find_interpreter(request.command, cwd, env, repo.state_dir)
+                environment = capture_env(repo.state_dir, settings.env_allowlist, interpreter)
             finally:
                 returncode = sup.wait(child)
             ended = now()
         reported = read_spool(str(spool))
+        told = Interpreter.from_report(reported.interpreter) if reported.interpreter else None
+        if told is not None and not told.same_as(interpreter):
+            environment = capture_env(repo.state_dir, settings.env_allowlist, told)
         events = [MetricEvent(n, s, v) for n, s, v in reported.metrics]
         events = merge_events(events, metrics_file_events(cwd, metrics_files, before, events))
         status = status_of(returncode, sup.received)
         declared_outputs = request.outputs
         if status is not Status.COMPLETED:  # a failed command may not have written them
             declared_outputs = tuple(p for p in request.outputs if (cwd / p).exists())
-        outputs = digests(declared_outputs, cwd, repo.workdir)
-        outputs.update(digests(reported.artifacts, cwd, repo.workdir))
+        outputs, problems = recorded_outputs(declared_outputs, cwd, repo.workdir, what="-o")
+        logged, logged_problems = recorded_outputs(
+            reported.artifacts, cwd, repo.workdir, what="log_artifact"
+        )
+        outputs.update(logged)
+        problems += logged_problems
+        if status is Status.COMPLETED:
+            problems += unread_metrics_files(cwd, request.metrics_files, before)
         facts = RunFacts(
             id=run_id,
             name=member.name,
@@ -281,7 +332,7 @@ def execute_member(
     finally:
         with contextlib.suppress(OSError):
             spool.unlink()
-    return RunOutcome(doc, facts.exit_code)
+    return RunOutcome(doc, facts.exit_code, tuple(problems))
 
 
 def store(
@@ -310,6 +361,24 @@ def declared(request: RunRequest) -> dict[str, list[str]]:
         "outputs": list(request.outputs),
     }
     return {key: value for key, value in found.items() if value}
+
+
+def with_overrides(
+    ws: Workspace, code: Checkpoint, new_texts: Mapping[str, str], run_id: str
+) -> Checkpoint:
+    """The run's code: ``code`` (the tree as the user left it) plus the params files ``-S``
+    rewrote. An override is a param, not a code change: ``dirty`` stays ``code``'s."""
+    if not new_texts:
+        return code
+    from gitml.storage.worktree import checkpoint_with_files
+
+    files = {
+        (ws.cwd / rel).relative_to(ws.repo.workdir).as_posix(): text.encode("utf-8")
+        for rel, text in new_texts.items()
+    }
+    return checkpoint_with_files(
+        ws.repo, code, files, message=f"gitml checkpoint for run {run_id} (params overridden)"
+    )
 
 
 def rebase_code(repo: GitRepo, base: Checkpoint, member: Checkpoint) -> Checkpoint:

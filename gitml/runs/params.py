@@ -3,13 +3,14 @@
 Values keep their types. Command-line values are read as TOML literals (``0.01`` is a
 float, ``3`` an int, ``true`` a bool, ``[1, 2]`` a list) and anything else is a string.
 YAML is read with PyYAML's ``safe_load`` (the maintained reference parser for Python,
-C-accelerated when libyaml is present, and never constructing arbitrary objects).
+C-accelerated when libyaml is present, and never constructing arbitrary objects). ``-S``
+edits the files in place, keeping everything but the overridden values
+(``gitml.runs.params_edit``).
 """
 
 from __future__ import annotations
 
 import itertools
-import json
 import math
 import os
 import re
@@ -109,6 +110,11 @@ def parse_override(text: str) -> Override:
     pieces = split_values(value)
     if any(not p.strip() for p in pieces) and len(pieces) > 1:
         raise UsageError(f"-S {text!r}: empty value in the list; write -S {key}=A,B,C")
+    if not value.strip():
+        raise UsageError(
+            f"-S {text!r}: no value after '='; write -S {key}=VALUE (-S {key}=\"\" for an "
+            "empty string)"
+        )
     return Override(file, key, tuple(parse_value(p) for p in pieces), text)
 
 
@@ -160,12 +166,15 @@ def parse_params_text(text: str, rel: str) -> dict[str, Any]:
     return {str(k): v for k, v in doc.items()}
 
 
-def load_params_file(path: Path, rel: str) -> dict[str, Any]:
+def read_params_text(path: Path, rel: str) -> str:
     try:
-        text = path.read_text("utf-8")
+        return path.read_text("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise InvalidParams(f"{rel}: cannot read: {exc}") from None
-    return parse_params_text(text, rel)
+
+
+def load_params_file(path: Path, rel: str) -> dict[str, Any]:
+    return parse_params_text(read_params_text(path, rel), rel)
 
 
 def find_params_files(cwd: Path, names: Sequence[str]) -> list[str]:
@@ -185,57 +194,31 @@ def read_params(cwd: Path, files: Sequence[str]) -> dict[str, Any]:
     return out
 
 
-def _set_path(doc: dict[str, Any], key: str, value: Any, *, create: bool) -> bool:
-    """Set a dotted ``key`` in nested ``doc`` (literal dotted keys win); False if absent."""
-    if key in doc and not isinstance(doc[key], dict):
-        doc[key] = value
-        return True
-    parts = key.split(".")
-    for i in range(1, len(parts)):
-        head, rest = ".".join(parts[:i]), ".".join(parts[i:])
-        sub = doc.get(head)
-        if isinstance(sub, dict) and _set_path(sub, rest, value, create=False):
-            return True
-    if not create:
-        return False
-    node = doc
-    for part in parts[:-1]:
-        child = node.setdefault(part, {})
-        if not isinstance(child, dict):
-            return False
-        node = child
-    node[parts[-1]] = value
-    return True
-
-
-def dump_params_text(doc: Mapping[str, Any], rel: str) -> str:
-    if rel.endswith((".yaml", ".yml")):
-        import yaml
-
-        return str(yaml.safe_dump(dict(doc), sort_keys=False, default_flow_style=False))
-    if rel.endswith(".toml"):
-        import tomli_w
-
-        return tomli_w.dumps(dict(doc))
-    return json.dumps(doc, indent=2) + "\n"
-
-
 def plan_overrides(
     cwd: Path, files: Sequence[str], assignments: Mapping[tuple[str | None, str], Any]
-) -> dict[str, dict[str, Any]]:
-    """New nested contents per params file for a set of ``(file, key) -> value`` overrides."""
+) -> dict[str, str]:
+    """New text per params file for a set of ``(file, key) -> value`` overrides.
+
+    Each file is edited in place (``gitml.runs.params_edit``): only the overridden values
+    change, so the run's checkpoint shows exactly what ``-S`` set.
+    """
+    texts: dict[str, str] = {}
     docs: dict[str, dict[str, Any]] = {}
-    touched: list[str] = []
+
+    def load(rel: str) -> None:
+        texts[rel] = read_params_text(cwd / rel, rel)
+        docs[rel] = parse_params_text(texts[rel], rel)
+
     for rel in files:
-        docs[rel] = load_params_file(cwd / rel, rel)
+        load(rel)
+    changes: dict[str, list[tuple[str, Any, bool]]] = {}
     for (file, key), value in assignments.items():
         if file is not None:
             if file not in docs:
                 if not (cwd / file).is_file():
                     raise InvalidParams(f"-S {file}:{key}: {file} does not exist")
-                docs[file] = load_params_file(cwd / file, file)
-            _set_path(docs[file], key, value, create=True)
-            touched.append(file)
+                load(file)
+            changes.setdefault(file, []).append((key, value, True))
             continue
         target = next((rel for rel in files if key in flatten(docs[rel])), None)
         if target is None:
@@ -250,21 +233,24 @@ def plan_overrides(
                 f"-S {key}: no such param in {', '.join(files)} (known: {hint or 'none'}); "
                 f"to add a new one write -S {files[0]}:{key}=VALUE"
             )
-        _set_path(docs[target], key, value, create=False)
-        touched.append(target)
-    return {rel: docs[rel] for rel in docs if rel in touched}
+        changes.setdefault(target, []).append((key, value, False))
+    if not changes:
+        return {}
+    from gitml.runs.params_edit import edit_text
+
+    return {rel: edit_text(texts[rel], rel, todo) for rel, todo in changes.items()}
 
 
 @contextmanager
-def overridden(cwd: Path, new_docs: Mapping[str, Mapping[str, Any]]) -> Iterator[None]:
+def overridden(cwd: Path, new_texts: Mapping[str, str]) -> Iterator[None]:
     """Write overridden params files for the duration; restore bytes and mtime after."""
     saved: list[tuple[Path, bytes, int, int]] = []
     try:
-        for rel, doc in new_docs.items():
+        for rel, text in new_texts.items():
             path = cwd / rel
             st = path.stat()
             saved.append((path, path.read_bytes(), st.st_atime_ns, st.st_mtime_ns))
-            path.write_text(dump_params_text(doc, rel), encoding="utf-8")
+            path.write_text(text, encoding="utf-8")
         yield
     finally:
         for path, data, atime, mtime in reversed(saved):

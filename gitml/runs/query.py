@@ -36,3 +36,15 @@ def column_getter(spelling: str) -> Any:
         return field_value(field, doc)
 
     return get
+
+
+def unsorted_keys(keys: Sequence[str], docs: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The ``--sort`` keys no run in ``docs`` has a value for (they sorted nothing)."""
+    from gitml.query import field_value, parse_sort
+
+    missing = []
+    for key in sort_keys(keys):
+        field = parse_sort(key).field
+        if docs and all(field_value(field, doc) is None for doc in docs):
+            missing.append(key)
+    return missing

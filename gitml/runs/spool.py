@@ -12,6 +12,7 @@ file once the command has ended; a torn last line is ignored.
     p <TAB> key <TAB> JSON value             a param
     t <TAB> key <TAB> JSON string            a tag
     a <TAB> absolute path                    an artifact (output)
+    e <TAB> JSON object                      the script's interpreter (once, at the first call)
 
 This module is imported by the API inside user scripts: it must stay light.
 """
@@ -22,6 +23,7 @@ import atexit
 import json
 import math
 import os
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -108,6 +110,7 @@ class SpoolWriter(Recorder):
         # A forked worker starts with a copy of the buffer: those lines are the parent's.
         os.register_at_fork(after_in_child=self._lines.clear)
         _flush_on_sigterm(self)
+        self._write(f"e\t{json.dumps(interpreter_report())}\n")
 
     def metric(self, name: str, value: Any, step: int | None = None) -> None:
         value, step = self.checked(name, value, step)
@@ -142,8 +145,33 @@ class SpoolWriter(Recorder):
         self._write(f"t\t{key}\t{json.dumps(str(value))}\n")
 
     def artifact(self, path: str) -> None:
+        full = existing_artifact(path)
         self.flush()
-        self._write(f"a\t{Path(path).absolute()}\n")
+        self._write(f"a\t{full}\n")
+
+
+def existing_artifact(path: str) -> Path:
+    """The absolute path of a file or folder to record; raises at the call when it is
+    missing (as MLflow's ``log_artifact`` does), so a typo never surfaces at the end."""
+    full = Path(path).absolute()
+    if not full.exists():
+        import errno
+
+        raise FileNotFoundError(
+            errno.ENOENT, "log_artifact: no such file or folder (log what the run wrote)", path
+        )
+    return full
+
+
+def interpreter_report() -> dict[str, Any]:
+    """This interpreter, as the run records it (``sys`` only: this runs in user scripts)."""
+    name = sys.implementation.name
+    return {
+        "executable": sys.executable,
+        "python": sys.version.split()[0],
+        "implementation": {"cpython": "CPython", "pypy": "PyPy"}.get(name, name),
+        "path": [p for p in sys.path if p],
+    }
 
 
 def _flush_on_sigterm(writer: SpoolWriter) -> None:
@@ -175,6 +203,7 @@ class SpoolData:
     params: dict[str, Any] = field(default_factory=dict)
     tags: dict[str, str] = field(default_factory=dict)
     artifacts: list[str] = field(default_factory=list)
+    interpreter: dict[str, Any] | None = None
 
 
 def _number(text: str) -> float | int:
@@ -207,6 +236,9 @@ def read_spool(path: str) -> SpoolData:
                 data.tags[parts[1]] = str(json.loads(parts[2]))
             elif kind == "a" and len(parts) == 2:
                 data.artifacts.append(parts[1])
+            elif kind == "e" and len(parts) == 2 and data.interpreter is None:
+                reported = json.loads(parts[1])
+                data.interpreter = reported if isinstance(reported, dict) else None
         except ValueError:
             continue
     return data

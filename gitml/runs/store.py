@@ -223,8 +223,9 @@ def list_runs(
         more = limit is not None and len(docs) > limit
         docs = docs[:limit] if limit is not None else docs
         hidden = 0
-        if by_branch and not docs:
-            hidden = index.count(collection, "1", kind=RUN_KIND)
+        if by_branch and not docs:  # what the branch filter alone hid: matches elsewhere
+            anywhere, anywhere_params, _ = _condition(repo, where, None, True)
+            hidden = index.count(collection, anywhere, anywhere_params, kind=RUN_KIND)
     finally:
         index.close()
     return Listing(docs, more, hidden)

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pygit2
@@ -161,6 +161,31 @@ def create_checkpoint(
         skipped=tuple(skipped),
         diffstat=diffstat(repo, head, str(commit)),
     )
+
+
+def checkpoint_with_files(
+    repo: GitRepo, base: Checkpoint, files: Mapping[str, bytes], *, message: str
+) -> Checkpoint:
+    """``base`` with ``files`` (work-tree paths -> content) written into its checkpoint.
+
+    The code of a run whose params files gitml rewrote for ``-S``: HEAD, branch and what
+    the user had changed (``dirty``, modified, untracked) stay those of ``base``; only the
+    checkpoint commit (parent HEAD) and its diffstat take the rewritten files.
+    """
+    raw = repo.raw
+    start = raw[base.checkpoint].peel(pygit2.Commit)
+    index = pygit2.Index()
+    index.read_tree(start.tree)
+    for path, data in files.items():
+        mode = index[path].mode if path in index else _MODE_BLOB
+        index.add(pygit2.IndexEntry(path, raw.create_blob(data), mode))
+    tree = index.write_tree(raw)
+    if tree == start.tree_id:
+        return base
+    signature = repo.signature()
+    head = raw[base.commit].peel(pygit2.Commit)
+    commit = str(raw.create_commit(None, signature, signature, message, tree, [head.id]))
+    return replace(base, checkpoint=commit, diffstat=diffstat(repo, base.commit, commit))
 
 
 def diffstat(repo: GitRepo, old: str, new: str) -> DiffStat:

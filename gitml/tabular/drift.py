@@ -31,7 +31,7 @@ value is greater than the threshold:
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -68,6 +68,7 @@ class Finding:
     threshold: float
     alert: bool
     message: str
+    judged: bool = True  # False: too few serving values to decide; shown, never an alert
 
 
 def compare(
@@ -79,12 +80,17 @@ def compare(
     column_thresholds: Mapping[str, Mapping[str, float]] | None = None,
     prediction: str | None = None,
     format: str | None = None,
+    declared: Collection[str] = (),
+    label: str | None = None,
 ) -> list[Finding]:
     """Every finding for ``serving`` (an accumulator, or a file streamed into one).
 
     ``thresholds`` overrides ``DEFAULT_THRESHOLDS``; ``column_thresholds`` overrides them
     per column (``{"age": {"psi": 0.2}}``). Findings on the ``prediction`` column have
-    kind "prediction". Order: training columns by position, then new columns, then tests.
+    kind "prediction". Serving columns the caller ``declared`` (the prediction, the label)
+    are never "new"; the ``label`` is no feature, so it is not checked for drift (the
+    performance findings judge it). Order: training columns by position, then new
+    columns, then tests.
     """
     limits = _limits(DEFAULT_THRESHOLDS, thresholds, "thresholds")
     per_column = {
@@ -105,6 +111,8 @@ def compare(
     findings: list[Finding] = []
     tests: list[tuple[str, str, float, str]] = []
     for name in sorted(trained, key=lambda n: trained[n]["position"]):
+        if name == label:
+            continue
         lim = per_column.get(name, limits)
         kind: Kind = "prediction" if name == prediction else "drift"
         state = acc.columns.get(name)
@@ -131,7 +139,7 @@ def compare(
             continue
         findings.extend(_column(name, trained[name], state, lim, kind, tests))
     for name, state in acc.columns.items():
-        if name not in trained:
+        if name not in trained and name not in declared and name != label:
             lim = per_column.get(name, limits)
             findings.append(
                 _flag(
@@ -194,6 +202,7 @@ def _finding(
         threshold,
         alert,
         f"{what} {value:.4g} ({verdict} {threshold:g}){note}",
+        judged=not short_of,
     )
 
 

@@ -100,7 +100,10 @@ def set_tag(key: str, value: Any) -> None:
 
 
 def log_artifact(path: str | os.PathLike[str]) -> None:
-    """Record a file or folder the run produced (its content digest goes to ``outputs``)."""
+    """Record a file or folder the run produced (its content digest goes to ``outputs``).
+
+    Raises ``FileNotFoundError`` at once when ``path`` does not exist, as MLflow does.
+    """
     _sink().artifact(os.fspath(path))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import platform
 import sys
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
@@ -13,7 +14,7 @@ from typing import Any
 from gitml.errors import GitmlError
 from gitml.records import ids
 from gitml.runs.metrics import MetricEvent
-from gitml.runs.spool import Recorder, flatten_params
+from gitml.runs.spool import Recorder, existing_artifact, flatten_params
 
 
 class LocalRun(Recorder):
@@ -46,14 +47,20 @@ class LocalRun(Recorder):
         """Checkpoint the code and start collecting (called by ``start_run``)."""
         from gitml.runs import params as params_mod
         from gitml.runs.env import capture_env
-        from gitml.runs.execute import checkpoint, now, open_workspace
+        from gitml.runs.execute import checkpoint, input_digests, now, open_workspace
+        from gitml.runs.interpreter import Interpreter
         from gitml.storage.repo import open_repo
 
         self._ws = open_workspace(open_repo(self._path), self._path)
         file_params = params_mod.read_params(self._ws.cwd, self._ws.params_files)
         self._params = {**file_params, **self._params}
         self._code = checkpoint(self._ws, self.id)
-        self._env = capture_env(self._ws.repo.state_dir, self._ws.settings.env_allowlist)
+        self._inputs = input_digests(self._ws, ())
+        self._env = capture_env(
+            self._ws.repo.state_dir,
+            self._ws.settings.env_allowlist,
+            Interpreter.current("script"),
+        )
         self._started = now()
         self._stack = stack
         stack.append(self)
@@ -78,7 +85,7 @@ class LocalRun(Recorder):
         """Record the run (once) and return its record."""
         if self.doc is not None:
             return self.doc
-        from gitml.runs.execute import digests, identity, now
+        from gitml.runs.execute import identity, now, recorded_outputs
         from gitml.runs.metrics import dump_history, merge_events
         from gitml.runs.record import RunFacts, Status, build_record
         from gitml.runs.store import save_run
@@ -95,6 +102,11 @@ class LocalRun(Recorder):
             exit_code = {Status.COMPLETED: 0, Status.FAILED: 1, Status.INTERRUPTED: 130}[state]
         ws = self._ws
         events = merge_events(self._events)
+        outputs, problems = recorded_outputs(
+            self._artifacts, ws.cwd, ws.repo.workdir, what="log_artifact"
+        )
+        for problem in problems:
+            warnings.warn(f"gitml: run {self.name}: {problem}", stacklevel=2)
         facts = RunFacts(
             id=self.id,
             name=self.name,
@@ -112,7 +124,8 @@ class LocalRun(Recorder):
             params=self._params,
             events=events,
             tags=self._tags,
-            outputs=digests(self._artifacts, ws.cwd, ws.repo.workdir),
+            inputs=self._inputs,
+            outputs=outputs,
         )
         doc = build_record(facts)
         save_run(
@@ -136,7 +149,7 @@ class LocalRun(Recorder):
         self._tags[key] = str(value)
 
     def artifact(self, path: str) -> None:
-        self._artifacts.append(str(Path(path).absolute()))
+        self._artifacts.append(str(existing_artifact(path)))
 
     def log_metric(self, name: str, value: float, step: int | None = None) -> None:
         self.metric(name, value, step)

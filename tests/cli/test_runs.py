@@ -195,7 +195,9 @@ def test_ls_table_and_show_text(here: Path) -> None:
     assert "train.lr" in shown
     assert "loss" in shown
     assert "packages" in shown
-    assert cli("ls", "--branch", "other").stderr.startswith("no runs on this branch (1 on others")
+    assert cli("ls", "--branch", "other").stderr.startswith(
+        "no runs on branch 'other' (1 on other branches"
+    )
     assert len(runs_json("--all")) == 1
 
 

@@ -162,7 +162,7 @@ def test_demote_removes_only_the_holder(three_versions: Path) -> None:
     assert refused.exit_code == 1
     assert refused.stderr == (
         "error: .gitml/stages.toml: models.churn.staging: churn 1.0.0 does not hold "
-        "'staging' (it holds 1.1.0); nothing to demote\n"
+        "'staging' ('staging' is held by churn 1.1.0); nothing to demote\n"
     )
     ok("demote", "churn", "1.1.0", "staging")
     assert "churn" not in stages(three_versions)

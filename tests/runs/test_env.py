@@ -51,7 +51,9 @@ def test_allowed_vars_never_include_secrets() -> None:
 
 
 def test_capture_env_records_digest_and_count_not_the_list(tmp_path: Path) -> None:
-    found = env.capture_env(tmp_path, ["CI"])
+    from gitml.runs.interpreter import Interpreter
+
+    found = env.capture_env(tmp_path, ["CI"], Interpreter.current("script"))
     packages = found.info["packages"]
     assert packages["digest"].startswith("xxh3-128:")
     assert packages["count"] == len(found.packages_text.splitlines()) > 0
@@ -63,9 +65,10 @@ def test_package_list_is_cached_by_site_folder_mtimes(tmp_path: Path) -> None:
     text, digest, count = env.packages(tmp_path)
     cache = tmp_path / env.PACKAGES_CACHE
     saved = json.loads(cache.read_text())
-    saved["text"], saved["count"] = "fake==1\n", 1
+    (entry,) = saved.values()
+    entry["text"], entry["count"] = "fake==1\n", 1
     cache.write_text(json.dumps(saved))
     assert env.packages(tmp_path)[0] == "fake==1\n"
-    saved["key"] = [["/nowhere", 0]]
+    entry["key"] = [["/nowhere", 0]]
     cache.write_text(json.dumps(saved))
     assert env.packages(tmp_path) == (text, digest, count)

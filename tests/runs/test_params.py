@@ -101,7 +101,7 @@ def test_override_of_unknown_key_lists_known_keys(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match=r"-S train\.lrr: no such param in params\.toml"):
         p.plan_overrides(tmp_path, ["params.toml"], {(None, "train.lrr"): 1})
     docs = p.plan_overrides(tmp_path, ["params.toml"], {("params.toml", "train.new"): 1})
-    assert docs["params.toml"] == {"train": {"lr": 0.1, "new": 1}}
+    assert docs["params.toml"] == "[train]\nlr = 0.1\nnew = 1\n"
 
 
 def test_override_without_params_file_says_how_to_fix(tmp_path: Path) -> None:

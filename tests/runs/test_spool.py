@@ -22,12 +22,13 @@ def test_spool_round_trip_with_automatic_steps(tmp_path: Path) -> None:
     writer.metric("acc", 1, step=7)
     writer.params({"opt": {"name": "adam", "lr": 0.1}, "layers": (1, 2)})
     writer.tag("team", 3)
-    writer.artifact("model.bin")
+    (tmp_path / "model.bin").write_bytes(b"m")
+    writer.artifact(str(tmp_path / "model.bin"))
     data = read_spool(path)
     assert data.metrics == [("loss", 0, 1.0), ("loss", 1, 0.5), ("acc", 7, 1)]
     assert data.params == {"opt.name": "adam", "opt.lr": 0.1, "layers": [1, 2]}
     assert data.tags == {"team": "3"}
-    assert data.artifacts == [str(Path("model.bin").absolute())]
+    assert data.artifacts == [str(tmp_path / "model.bin")]
 
 
 def test_torn_last_line_is_ignored(tmp_path: Path) -> None:
@@ -46,7 +47,8 @@ def test_writer_rejects_bad_values_before_writing(tmp_path: Path) -> None:
         writer.metric("acc", 1.0, step=1.5)  # type: ignore[arg-type]
     with pytest.raises(InvalidMetric, match="name"):
         writer.metric("a\tb", 1.0)
-    assert path.read_bytes() == b""
+    writer.flush()
+    assert [line.split(b"\t")[0] for line in path.read_bytes().splitlines()] == [b"e"]
 
 
 def test_import_gitml_loads_neither_pygit2_nor_typer() -> None:

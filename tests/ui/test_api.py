@@ -132,7 +132,7 @@ def test_run_diff_of_a_sweep_member_shows_its_param_override(served: Served) -> 
         doc["code"]["checkpoint"],
     )
     assert diff["patch"].startswith("diff --git a/params.json b/params.json")
-    assert f'+  "lr": {doc["params"]["lr"]}' in diff["patch"]
+    assert f'"lr": {doc["params"]["lr"]}, "depth"' in diff["patch"].split("\n+", 1)[1]
     assert diff["error"] is None
 
 

@@ -50,6 +50,56 @@ function lineChart(target, series, opts) {
   return chart;
 }
 
+/* Final values of one metric, one horizontal bar per run: a metric recorded once per run
+   has no curve, and a lone dot on a step axis says nothing. bars = [{label, color, value}]. */
+function barChart(target, bars, opts) {
+  const options = opts || {};
+  clear(target);
+  const shown = bars.filter((b) => typeof b.value === "number" && Number.isFinite(b.value));
+  target.dataset.series = String(shown.length);
+  target.dataset.kind = "bars";
+  if (!shown.length) {
+    append(target, h("p", { class: "empty" }, "no values"));
+    return null;
+  }
+  const width = Math.max(320, target.clientWidth || 640);
+  const rowHeight = 28;
+  const top = options.title ? 30 : 8;
+  const left = Math.min(220, 12 + 7 * Math.max(...bars.map((b) => String(b.label).length)));
+  const right = 90;
+  const height = top + rowHeight * bars.length + 8;
+  const values = shown.map((b) => b.value);
+  const lo = Math.min(0, ...values);
+  const hi = Math.max(0, ...values);
+  const x = (v) => left + (hi === lo ? 0 : ((v - lo) / (hi - lo)) * (width - left - right));
+  const svg = s("svg", {
+    width, height, viewBox: `0 0 ${width} ${height}`, class: "bars", role: "img",
+    "aria-label": `${options.title || "metric"}: final value per run`,
+  });
+  if (options.title) {
+    svg.appendChild(s("text", { x: width / 2, y: 18, "text-anchor": "middle", class: "bars-title" }, options.title));
+  }
+  svg.appendChild(s("line", { x1: x(0), x2: x(0), y1: top - 4, y2: height - 4, class: "bars-zero" }));
+  bars.forEach((bar, i) => {
+    const y = top + i * rowHeight;
+    svg.appendChild(s("text", { x: left - 8, y: y + 17, "text-anchor": "end", class: "tick" }, bar.label));
+    if (typeof bar.value !== "number" || !Number.isFinite(bar.value)) {
+      svg.appendChild(s("text", { x: left + 4, y: y + 17, class: "tick" }, "no value"));
+      return;
+    }
+    const x0 = Math.min(x(0), x(bar.value));
+    const rect = s("rect", {
+      x: x0, y: y + 4, width: Math.max(1, Math.abs(x(bar.value) - x(0))), height: rowHeight - 8,
+      fill: bar.color, class: "bar", "data-value": String(bar.value),
+    });
+    append(rect, s("title", null, `${bar.label}: ${num(bar.value)}`));
+    svg.appendChild(rect);
+    svg.appendChild(s("text", { x: Math.max(x(0), x(bar.value)) + 6, y: y + 17, class: "tick" }, num(bar.value)));
+  });
+  append(target, svg);
+  return svg;
+}
+
 function fitOnResize(target, draw) {
   let width = target.clientWidth;
   if (typeof ResizeObserver === "undefined") return;

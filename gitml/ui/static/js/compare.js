@@ -33,7 +33,7 @@ function renderCompare(data, title) {
       h("td", null, code(r.id)), h("td", null, statusBadge(r.status)), h("td", null, r.sweep || "")))));
 
   const select = h("select", { id: "metric-select", "aria-label": "metric" },
-    (multi.length ? multi : metricNames).map((m) => h("option", { value: m }, m)));
+    [...multi, ...metricNames.filter((m) => !multi.includes(m))].map((m) => h("option", { value: m }, m)));
   const logBox = h("input", { type: "checkbox", id: "log-scale" });
   const smoothing = h("input", { type: "range", id: "smoothing", min: "0", max: "0.99", step: "0.01", value: "0" });
   const smoothLabel = h("span", { class: "smooth-value" }, "0");
@@ -47,6 +47,12 @@ function renderCompare(data, title) {
       return { label: r.name, color: color(i), steps, values };
     });
     smoothLabel.textContent = smoothing.value;
+    delete target.dataset.kind;
+    if (series.every((sr) => sr.steps.length < 2)) {
+      const bars = runs.map((r, i) => ({ label: r.name, color: color(i), value: (r.metrics || {})[metric] }));
+      barChart(target, bars, { title: metric });
+      return;
+    }
     lineChart(target, series, { title: metric, log: logBox.checked, smoothing: Number(smoothing.value), height: 320 });
   }
   [select, logBox, smoothing].forEach((el) => el.addEventListener("input", draw));
