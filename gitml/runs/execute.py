@@ -24,6 +24,8 @@ from gitml.config import Settings, load_settings
 from gitml.errors import GitmlError, UsageError
 from gitml.records import ids
 from gitml.runs import params as params_mod
+from gitml.runs.attached import ingest
+from gitml.runs.companions import mlflow_env, proposed_name, system_sampler
 from gitml.runs.env import Environment, capture_env, redact_argv
 from gitml.runs.interpreter import Interpreter, find_interpreter
 from gitml.runs.metrics import (
@@ -33,9 +35,10 @@ from gitml.runs.metrics import (
     merge_events,
     read_metrics_file,
 )
+from gitml.runs.nested import events_of, nested_facts, remove_spools
 from gitml.runs.params import Override
 from gitml.runs.record import RunFacts, Status, build_record
-from gitml.runs.spool import ENV_RUN_ID, ENV_RUN_NAME, ENV_SPOOL, read_spool
+from gitml.runs.spool import ENV_RUN_ID, ENV_RUN_NAME, ENV_SPOOL, SpoolData, read_spool
 from gitml.runs.store import check_name, save_run
 from gitml.runs.supervise import INTERRUPTING, Supervisor, exit_code_of
 from gitml.storage.repo import GitRepo
@@ -64,6 +67,7 @@ class RunRequest:
     outputs: tuple[str, ...] = ()
     jobs: int = 1
     best: str | None = None
+    system_metrics: bool = False
 
 
 @dataclass(frozen=True)
@@ -75,6 +79,7 @@ class RunOutcome:
     doc: dict[str, Any]
     exit_code: int
     warnings: tuple[str, ...] = ()
+    nested: int = 0  # runs the command started inside its own, recorded beside it
 
 
 @dataclass(frozen=True)
@@ -269,25 +274,33 @@ def execute_member(
         ENV_RUN_ID: run_id,
         ENV_RUN_NAME: member.name,
     }
+    reported = SpoolData()
     try:
         started = now()
         code = member.code or member.code_base or checkpoint(ws, run_id)
+        interpreter = find_interpreter(request.command, cwd, env, repo.state_dir)
+        env.update(mlflow_env(interpreter, env))
+        sampled: list[MetricEvent] = []
         with params_mod.overridden(cwd, new_texts):
             file_params = params_mod.read_params(cwd, ws.params_files)
             code = with_overrides(ws, code, new_texts, run_id)
+            sampler = system_sampler(request, sampled)
             child = sup.start(request.command, cwd=cwd, env=env)
             try:
-                interpreter = find_interpreter(request.command, cwd, env, repo.state_dir)
                 environment = capture_env(repo.state_dir, settings.env_allowlist, interpreter)
             finally:
                 returncode = sup.wait(child)
+                if sampler is not None:
+                    sampler.stop()
             ended = now()
         reported = read_spool(str(spool))
         told = Interpreter.from_report(reported.interpreter) if reported.interpreter else None
         if told is not None and not told.same_as(interpreter):
             environment = capture_env(repo.state_dir, settings.env_allowlist, told)
-        events = [MetricEvent(n, s, v) for n, s, v in reported.metrics]
-        events = merge_events(events, metrics_file_events(cwd, metrics_files, before, events))
+        events = events_of(reported)
+        events = merge_events(
+            events, sampled, metrics_file_events(cwd, metrics_files, before, events)
+        )
         status = status_of(returncode, sup.received)
         declared_outputs = request.outputs
         if status is not Status.COMPLETED:  # a failed command may not have written them
@@ -297,12 +310,14 @@ def execute_member(
             reported.artifacts, cwd, repo.workdir, what="log_artifact"
         )
         outputs.update(logged)
-        problems += logged_problems
+        named, media, named_problems = ingest(reported.files, repo.workdir)
+        outputs.update(named)
+        problems += logged_problems + named_problems
         if status is Status.COMPLETED:
             problems += unread_metrics_files(cwd, request.metrics_files, before)
         facts = RunFacts(
             id=run_id,
-            name=member.name,
+            name=proposed_name(request, member, reported.name),
             status=status,
             started=started,
             ended=ended,
@@ -322,6 +337,7 @@ def execute_member(
             inputs=inputs,
             outputs=outputs,
             declared=declared(request),
+            media=media,
         )
         if member.finish is not None:
             facts = member.finish(facts)
@@ -329,10 +345,20 @@ def execute_member(
         if member.judge is not None:
             doc = build_record(facts, rerun=member.judge(doc))
         store(repo, settings, doc, events=events, environment=environment)
+        nested, nested_problems = nested_facts(
+            facts, spool, reported.children, workdir=repo.workdir
+        )
+        problems += nested_problems
+        for child_facts, child_events in nested:
+            store(
+                repo, settings, build_record(child_facts), events=child_events,
+                environment=environment,
+            )  # fmt: skip
     finally:
         with contextlib.suppress(OSError):
             spool.unlink()
-    return RunOutcome(doc, facts.exit_code, tuple(problems))
+        remove_spools(spool, reported.children)
+    return RunOutcome(doc, facts.exit_code, tuple(problems), nested=len(nested))
 
 
 def store(

@@ -6,7 +6,9 @@ user, host, parent, sweep, params (flat dotted keys), metrics (last values),
 metric_stats, code, inputs, outputs, tags, env; ``declared`` (the metrics, params and
 output files named on the command line) when there were any, ``rerun`` (the verdict
 of a rerun, whose ``parent`` is the run it reproduced), ``stage`` (a pipeline stage's
-run) and ``pipeline`` (a pipeline run: what each of its stages did).
+run), ``pipeline`` (a pipeline run: what each of its stages did) and ``media`` (figures,
+images, tables, text and plots the run logged, each cached under its name in ``outputs``).
+A nested run's ``parent`` is the run it ran inside.
 """
 
 from __future__ import annotations
@@ -61,6 +63,7 @@ class RunFacts:
     declared: Mapping[str, Sequence[str]] = field(default_factory=dict)
     stage: Mapping[str, Any] | None = None  # a pipeline stage's run: which stage, which key
     pipeline: Mapping[str, Any] | None = None  # a pipeline run: its stages and what each did
+    media: Sequence[Mapping[str, Any]] = ()  # figures, images, tables... stored under names
 
 
 def _listed(paths: Sequence[str]) -> list[str]:
@@ -126,6 +129,8 @@ def build_record(facts: RunFacts, *, rerun: Mapping[str, Any] | None = None) -> 
         doc["stage"] = dict(facts.stage)
     if facts.pipeline is not None:
         doc["pipeline"] = dict(facts.pipeline)
+    if facts.media:
+        doc["media"] = [dict(m) for m in facts.media]
     return dict(codec.canonical(doc))
 
 

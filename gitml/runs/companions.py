@@ -1,0 +1,65 @@
+"""What runs beside a command under ``git ml run``: MLflow pointed at gitml, the sampler
+of system metrics, and the run name the script proposes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from gitml.runs.metrics import MetricEvent
+
+if TYPE_CHECKING:
+    from gitml.runs.execute import Member, RunRequest
+    from gitml.runs.interpreter import Interpreter
+
+MLFLOW_PLUGIN_GROUP = "mlflow.tracking_store"
+
+
+def has_mlflow_plugin(interpreter: Interpreter) -> bool:
+    """Whether ``interpreter`` can import MLflow and has gitml's tracking-store plugin
+    (an installed distribution declaring the ``gitml`` entry point of MLflow's group)."""
+    paths = [Path(p) for p in interpreter.path if p]
+    if not any((p / "mlflow" / "__init__.py").is_file() for p in paths):
+        return False
+    for folder in paths:
+        for info in folder.glob("gitml-*.dist-info"):
+            try:
+                text = (info / "entry_points.txt").read_text("utf-8")
+            except OSError:
+                continue
+            if f"[{MLFLOW_PLUGIN_GROUP}]" in text:
+                return True
+    return False
+
+
+def proposed_name(request: RunRequest, member: Member, proposed: str | None) -> str:
+    """The run's name: ``--name``, else the one the script proposed (``start_run(name=)``,
+    MLflow's ``run_name``) when it is valid, else the generated one."""
+    from gitml.runs.store import NAME_RE
+
+    if request.name is None and member.sweep is None and proposed and NAME_RE.fullmatch(proposed):
+        return proposed
+    return member.name
+
+
+def mlflow_env(interpreter: Interpreter, env: Mapping[str, str]) -> dict[str, str]:
+    """``MLFLOW_TRACKING_URI=gitml:`` when the command's Python has MLflow and gitml's
+    plugin and the user set no tracking URI (so ``mlflow.log_*`` calls record this run)."""
+    if env.get("MLFLOW_TRACKING_URI") or not has_mlflow_plugin(interpreter):
+        return {}
+    return {"MLFLOW_TRACKING_URI": "gitml:"}
+
+
+def system_sampler(request: RunRequest, into: list[MetricEvent]) -> Any:
+    """A started sampler of CPU, memory and GPU use (``--system-metrics``), or None."""
+    if not request.system_metrics:
+        return None
+    from gitml.runs.sysmetrics import Sampler
+
+    def record(name: str, value: float, step: int, stamp: int) -> None:
+        into.append(MetricEvent(name, step, value, stamp))
+
+    sampler = Sampler(record)
+    sampler.start()
+    return sampler
