@@ -116,7 +116,7 @@ class ActiveRun:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if exc_type is None:
+        if exc_type is None or (issubclass(exc_type, SystemExit) and not getattr(exc, "code", 1)):
             self.end()
         elif issubclass(exc_type, KeyboardInterrupt):
             self.end("interrupted")
@@ -132,6 +132,9 @@ class ActiveRun:
             from gitml.errors import GitmlError
 
             raise GitmlError(f"run status {status!r} is not one of completed, failed, interrupted")
+        if self in _stack:  # runs started inside this one and still open end with it
+            for inner in reversed(_stack[_stack.index(self) + 1 :]):
+                inner.end(state)
         self.ended = True
         _pop(self)
         if self.role == "local":
