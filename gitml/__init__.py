@@ -6,8 +6,6 @@ Type checkers see every name with its real signature (the imports under
 ``TYPE_CHECKING``); the lazy loader is hidden from them, so a misspelt name is an error.
 """
 
-from __future__ import annotations
-
 from typing import TYPE_CHECKING
 
 __version__ = "0.1.0"

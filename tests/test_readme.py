@@ -120,6 +120,10 @@ BLOCKS: dict[str, Block] = {
             "git ml scan churn:1.2.0": "churn 1.2.0 and model.py's predict stand for yours",
         },
     ),
+    "git ml repro                     # run what is stale, in DVC's order; restore what is cached": Block(
+        skip="needs a dvc.yaml project; tests/pipelines runs repro, status and dag on DVC's "
+        "own example pipelines"
+    ),
     "git ml push            # push refs/gitml/* and refs/notes/gitml (fast-forward, atomic)": Block(
         setup=(
             "git init -q --bare ../origin.git && git remote add origin ../origin.git",
