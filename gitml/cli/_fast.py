@@ -62,6 +62,7 @@ COMMANDS: dict[tuple[str, ...], tuple[str, tuple[Param, ...]]] = {
             Param("output", MULTI, ("--output", "-o")),
             Param("jobs", INT, ("--jobs", "-j"), 1),
             Param("best", TEXT, ("--best",)),
+            Param("system_metrics", FLAG, ("--system-metrics",), False),
         ),
     ),
     ("ls",): (

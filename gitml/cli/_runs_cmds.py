@@ -22,6 +22,8 @@ def run(
     output: Sequence[str] | None = None,
     jobs: int = 1,
     best: str | None = None,
+    *,
+    system_metrics: bool = False,
 ) -> int:
     """Run and record; report on stderr; return the exit code (the command's)."""
     from gitml.runs.execute import RunOutcome, RunRequest
@@ -42,11 +44,18 @@ def run(
         outputs=tuple(output or ()),
         jobs=jobs,
         best=best,
+        system_metrics=system_metrics,
     )
     out = Output()
 
     def report(member: RunOutcome) -> None:
         out.info("gitml: " + view.run_line(member.doc))
+        if member.nested:
+            out.info(
+                f"gitml:   and {member.nested} nested run(s) (git ml ls --where \"parent = '{member.doc['id']}'\")"
+            )
+        for line in member.notes:
+            out.info("gitml:   " + line)
         for problem in member.warnings:
             out.warn(problem)
 

@@ -69,11 +69,19 @@ def run(
             "(default: guessed from the name).",
         ),
     ] = None,
+    system_metrics: Annotated[
+        bool,
+        typer.Option(
+            "--system-metrics",
+            help="Sample CPU, memory and GPU use while the command runs into the run's "
+            "step history (every $GITML_SYSTEM_METRICS_INTERVAL seconds, default 10).",
+        ),
+    ] = False,
 ) -> None:
     """Run a command in the working tree and record it as a run (code, params, metrics, env)."""
     code = _cmds.run(
         command, name, message, tag, set_param, param, metrics, params_file, input_, output,
-        jobs, best,
+        jobs, best, system_metrics=system_metrics,
     )  # fmt: skip
     raise typer.Exit(code)
 

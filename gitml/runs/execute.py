@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from gitml.config import Settings, load_settings
 from gitml.errors import GitmlError, UsageError
 from gitml.records import ids
+from gitml.registry.pending import register_pending
 from gitml.runs import params as params_mod
 from gitml.runs.attached import ingest
 from gitml.runs.companions import mlflow_env, proposed_name, system_sampler
@@ -80,6 +81,7 @@ class RunOutcome:
     exit_code: int
     warnings: tuple[str, ...] = ()
     nested: int = 0  # runs the command started inside its own, recorded beside it
+    notes: tuple[str, ...] = ()  # what else was done (model versions registered)
 
 
 @dataclass(frozen=True)
@@ -275,6 +277,7 @@ def execute_member(
         ENV_RUN_NAME: member.name,
     }
     reported = SpoolData()
+    notes: list[str] = []
     try:
         started = now()
         code = member.code or member.code_base or checkpoint(ws, run_id)
@@ -349,16 +352,19 @@ def execute_member(
             facts, spool, reported.children, workdir=repo.workdir
         )
         problems += nested_problems
+        recorded = [doc]
         for child_facts, child_events in nested:
-            store(
-                repo, settings, build_record(child_facts), events=child_events,
-                environment=environment,
-            )  # fmt: skip
+            recorded.append(build_record(child_facts))
+            store(repo, settings, recorded[-1], events=child_events, environment=environment)
+        for each in recorded:
+            registered, failed = register_pending(repo, each)
+            notes += registered
+            problems += failed
     finally:
         with contextlib.suppress(OSError):
             spool.unlink()
         remove_spools(spool, reported.children)
-    return RunOutcome(doc, facts.exit_code, tuple(problems), nested=len(nested))
+    return RunOutcome(doc, facts.exit_code, tuple(problems), nested=len(nested), notes=tuple(notes))
 
 
 def store(

@@ -304,7 +304,6 @@ def start_run(
     run shares its parent's checkpoint. ``system_metrics`` samples CPU, memory and GPU use
     into the run's history (under ``git ml run``: ``--system-metrics``).
     """
-    global _claimed
     from gitml.errors import UsageError
 
     name = name or run_name
@@ -315,40 +314,15 @@ def start_run(
             f"run {enclosing.name} ({enclosing.id}) is active: end it first, or start this "
             "one with nested=True"
         )
-    if os.environ.get(ENV_SPOOL):
-        root = _root_sink()
-        assert isinstance(root, SpoolWriter)
-        command_id = os.environ.get(ENV_RUN_ID, "")
-        if enclosing is None and not _claimed and parent is None:
-            _claimed = True
-            run = ActiveRun(
-                root, run_id=command_id, name=os.environ.get(ENV_RUN_NAME, ""), role="command"
-            )
-            if name:
-                root.propose_name(name)
-        else:
-            run = _spool_child(
-                root,
-                name=name,
-                parent=parent or (enclosing.id if enclosing else command_id),
-                sweep=sweep,
-                tags=tags,
-                base=enclosing.sink if enclosing else root,
-            )
-    else:
-        from gitml.tracking.local import LocalRun
-
-        outer = enclosing.sink if enclosing and isinstance(enclosing.sink, LocalRun) else None
-        local = LocalRun(
-            name=name,
-            message=message,
-            path=path,
-            parent=parent or (enclosing.id if enclosing else None),
-            sweep=sweep,
-            system_metrics=system_metrics,
-        )
-        local.begin(outer)
-        run = ActiveRun(local, run_id=local.id, name=local.name, parent=local.parent, role="local")
+    run = open_run(
+        name=name,
+        parent=parent or (enclosing.id if enclosing else None),
+        outer=enclosing.sink if enclosing else None,
+        sweep=sweep,
+        message=message,
+        path=path,
+        system_metrics=system_metrics,
+    )
     if params:
         run.log_params(params)
     if tags:
@@ -357,14 +331,54 @@ def start_run(
     return run
 
 
-def _spool_child(
-    root: SpoolWriter,
+def open_run(
     *,
-    name: str | None,
-    parent: str,
-    sweep: str | None,
-    tags: Mapping[str, Any] | None,
-    base: Sink,
+    name: str | None = None,
+    parent: str | None = None,
+    outer: Sink | None = None,
+    sweep: str | None = None,
+    message: str | None = None,
+    path: str | os.PathLike[str] | None = None,
+    system_metrics: bool = False,
+) -> ActiveRun:
+    """A new run, not made the active one (``start_run`` and the MLflow plugin use it).
+
+    Under ``git ml run`` the first run opened without a parent is the command's own run
+    (a proposed ``name`` renames it unless ``--name`` was given); any other is a nested
+    run of ``parent`` (default: the command's run). Elsewhere an in-process run, sharing
+    the checkpoint of ``outer`` when that is one.
+    """
+    global _claimed
+    if os.environ.get(ENV_SPOOL):
+        root = _root_sink()
+        assert isinstance(root, SpoolWriter)
+        command_id = os.environ.get(ENV_RUN_ID, "")
+        if parent is None and not _claimed:
+            _claimed = True
+            if name:
+                root.propose_name(name)
+            return ActiveRun(
+                root, run_id=command_id, name=os.environ.get(ENV_RUN_NAME, ""), role="command"
+            )
+        return _spool_child(
+            root, name=name, parent=parent or command_id, sweep=sweep, base=outer or root
+        )
+    from gitml.tracking.local import LocalRun
+
+    local = LocalRun(
+        name=name,
+        message=message,
+        path=path,
+        parent=parent,
+        sweep=sweep,
+        system_metrics=system_metrics,
+    )
+    local.begin(outer if isinstance(outer, LocalRun) else None)
+    return ActiveRun(local, run_id=local.id, name=local.name, parent=local.parent, role="local")
+
+
+def _spool_child(
+    root: SpoolWriter, *, name: str | None, parent: str, sweep: str | None, base: Sink
 ) -> ActiveRun:
     from gitml.records import ids
 

@@ -166,6 +166,11 @@ class LocalRun(Recorder):
         )
         remove_staged(self.staging)
         self.doc = doc
+        from gitml.registry.pending import register_pending
+
+        _registered, failed = register_pending(ws.repo, doc)
+        for problem in failed:
+            warnings.warn(f"gitml: run {self.name}: {problem}", stacklevel=2)
         return doc
 
     def metric(
