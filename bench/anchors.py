@@ -81,7 +81,10 @@ def cached_venv(
     venv = base / f"{name}-{requirements_key(requirements)}"
     if (venv / DONE_MARK).exists():
         return venv, ""
-    if os.environ.get("GITML_NO_ANCHOR_INSTALL") == "1" or os.environ.get("BENCH_NO_INSTALL") == "1":
+    if (
+        os.environ.get("GITML_NO_ANCHOR_INSTALL") == "1"
+        or os.environ.get("BENCH_NO_INSTALL") == "1"
+    ):
         return None, f"{name} is not installed in {venv} and installing is switched off"
     base.mkdir(parents=True, exist_ok=True)
     from gitml.storage.filelock import exclusive

@@ -211,6 +211,10 @@ def load_file(file: Path, meta: Mapping[str, Any]) -> Any:
     """A model loaded from ``file`` in the flavor ``meta`` names (by suffix otherwise)."""
     flavor = meta.get("flavor")
     suffix = Path(str(meta.get("path") or file)).suffix
+    if suffix == ".skops":  # MLflow 3's scikit-learn format
+        import skops.io
+
+        return skops.io.load(file, trusted=skops.io.get_untrusted_types(file=file))
     if suffix == ".pkl" or (flavor == "sklearn" and suffix not in (".ubj", ".json")):
         import pickle
 

@@ -27,7 +27,14 @@ def decode_png(data: bytes) -> tuple[int, int, int, bytes]:
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     width, height, depth, color = struct.unpack(">IIBB", data[16:26])
     idat = data[data.index(b"IDAT") + 4 :]
-    return width, height, color, zlib.decompress(idat[: struct.unpack(">I", data[data.index(b"IDAT") - 4 : data.index(b"IDAT")])[0]])
+    return (
+        width,
+        height,
+        color,
+        zlib.decompress(
+            idat[: struct.unpack(">I", data[data.index(b"IDAT") - 4 : data.index(b"IDAT")])[0]]
+        ),
+    )
 
 
 def test_png_of_arrays_round_trips_pixels() -> None:
@@ -98,7 +105,11 @@ def test_roc_and_pr_points_match_hand_computed_curves() -> None:
     ]  # fmt: skip
     assert auc == 0.75
     rows, ap = pr_points([1, 0, 1, 0], [0.9, 0.8, 0.7, 0.1])
-    assert [(r["recall"], r["precision"]) for r in rows][:3] == [(0.5, 1.0), (0.5, 0.5), (1.0, 2 / 3)]
+    assert [(r["recall"], r["precision"]) for r in rows][:3] == [
+        (0.5, 1.0),
+        (0.5, 0.5),
+        (1.0, 2 / 3),
+    ]
     assert ap == pytest.approx(0.5 + 0.5 * 2 / 3)
 
 

@@ -125,7 +125,8 @@ class GitmlArtifactRepository(ArtifactRepository):
         self._keep_copy(live, name, folder)
         tag = model_tag(name, folder)
         if tag is not None:
-            live.handle.sink.tag(MODEL_TAG, json.dumps({k: v for k, v in tag.items() if v}))
+            live.tags[MODEL_TAG] = json.dumps({k: v for k, v in tag.items() if v})
+            live.handle.sink.tag(MODEL_TAG, live.tags[MODEL_TAG])
 
     @staticmethod
     def _keep_copy(live: Any, name: str, folder: Path) -> None:

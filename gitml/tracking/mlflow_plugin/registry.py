@@ -20,6 +20,7 @@ from mlflow.exceptions import MlflowException
 from mlflow.store.model_registry.abstract_store import AbstractStore
 
 from gitml.registry.pending import PENDING_TAG
+from gitml.tracking import MODEL_TAG
 from gitml.tracking.mlflow_plugin import convert
 from gitml.tracking.mlflow_plugin.store import LIVE, LOGGED_MODELS, repo_path
 
@@ -29,6 +30,19 @@ STAGES_MESSAGE = (
     "MLflow's {call}"
 )
 _PENDING: dict[tuple[str, str], ModelVersion] = {}
+
+
+def model_name(name: str) -> str:
+    """The gitml model name of an MLflow one: valid names stay; others are lower-cased
+    with words split by '-' (``ElasticnetWineModel`` -> ``elasticnet-wine-model``)."""
+    import re
+
+    from gitml.registry.names import check_model_name
+
+    if re.fullmatch(r"[a-z0-9][a-z0-9._-]{0,63}", name):
+        return name
+    words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "-", name.strip()).lower()
+    return check_model_name(re.sub(r"[^a-z0-9._-]+", "-", words).strip("-._")[:64])
 
 
 def _refuse(call: str, model: str, version: str = "VERSION") -> MlflowException:
@@ -58,11 +72,11 @@ class GitmlRegistryStore(AbstractStore):
     # --- models -------------------------------------------------------------------------
 
     def create_registered_model(self, name: str, *args: Any, **kwargs: Any) -> RegisteredModel:
-        from gitml.registry.names import check_model_name
-
-        return RegisteredModel(check_model_name(name), int(time.time() * 1000))
+        model_name(name)  # an MLflow name gitml cannot map is refused here, not later
+        return RegisteredModel(name, int(time.time() * 1000))
 
     def get_registered_model(self, name: str) -> RegisteredModel:
+        name = model_name(name)
         versions = self._versions(name)
         if not versions and not any(k[0] == name for k in _PENDING):
             raise MlflowException(
@@ -79,6 +93,7 @@ class GitmlRegistryStore(AbstractStore):
         return PagedList([RegisteredModel(n) for n in names], None)
 
     def get_latest_versions(self, name: str, stages: Any = None) -> list[ModelVersion]:
+        name = model_name(name)
         return self._versions(name)[-1:]
 
     # --- versions -----------------------------------------------------------------------
@@ -119,11 +134,16 @@ class GitmlRegistryStore(AbstractStore):
         local_model_path: Any = None,
         model_id: str | None = None,
     ) -> ModelVersion:
+        name = model_name(name)
         artifact = self._artifact_of(source, model_id)
         run_id = run_id or self._run_of(source, model_id)
         if not run_id:
             raise MlflowException(f"{source}: register a model a gitml run logged (runs:/ID/PATH)")
         live = LIVE.get(run_id)
+        if live is not None:
+            logged = json.loads(live.tags.get(MODEL_TAG, "{}")).get("path")
+            if artifact and isinstance(logged, str) and logged.startswith(artifact + "/"):
+                artifact = logged  # the model file of an MLflow model folder
         if live is not None:  # recorded when the run is: ask for it in the run's tags
             version = self._next_version(name)
             wanted = json.loads(live.tags.get(PENDING_TAG, "[]"))
@@ -182,6 +202,7 @@ class GitmlRegistryStore(AbstractStore):
         return None
 
     def get_model_version(self, name: str, version: str) -> ModelVersion:
+        name = model_name(name)
         pending = _PENDING.get((name, str(version)))
         if pending is not None:
             return pending
@@ -199,9 +220,10 @@ class GitmlRegistryStore(AbstractStore):
         from mlflow.store.entities.paged_list import PagedList
 
         name = (filter_string or "").split("=", 1)[-1].strip().strip("'\"")
-        return PagedList(self._versions(name) if name else [], None)
+        return PagedList(self._versions(model_name(name)) if name else [], None)
 
     def get_model_version_by_alias(self, name: str, alias: str) -> ModelVersion:
+        name = model_name(name)
         from gitml.registry.query import ModelRef, resolve
 
         return self._entity(resolve(self._repo(), self._settings(), ModelRef(name, None, alias)))

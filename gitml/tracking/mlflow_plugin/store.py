@@ -39,6 +39,7 @@ from gitml.tracking.mlflow_plugin import convert
 
 LIVE: dict[str, LiveRun] = {}
 LOGGED_MODELS: dict[str, LoggedModel] = {}
+EXPERIMENTS: dict[str, str] = {}  # id -> name of experiments named in this process
 _LOCK = threading.Lock()
 
 
@@ -87,7 +88,7 @@ class GitmlTrackingStore(AbstractStore):
     # --- experiments -------------------------------------------------------------------
 
     def _experiment_names(self) -> list[str]:
-        names = {convert.DEFAULT_EXPERIMENT}
+        names = {convert.DEFAULT_EXPERIMENT, *EXPERIMENTS.values()}
         names.update(r.tags.get(convert.EXPERIMENT_TAG, "") for r in LIVE.values())
         for doc in self._records(None, limit=None):
             names.add((doc.get("tags") or {}).get(convert.EXPERIMENT_TAG, ""))
@@ -110,9 +111,12 @@ class GitmlTrackingStore(AbstractStore):
         return PagedList(found[:max_results], None)
 
     def create_experiment(self, name: str, artifact_location: Any = None, tags: Any = None) -> str:
+        EXPERIMENTS[convert.experiment_id(name)] = name
         return convert.experiment_id(name)
 
     def get_experiment(self, experiment_id: str) -> Any:
+        if str(experiment_id) in EXPERIMENTS:
+            return convert.experiment(EXPERIMENTS[str(experiment_id)])
         for name in self._experiment_names():
             if convert.experiment_id(name) == str(experiment_id):
                 return convert.experiment(name)
@@ -123,6 +127,7 @@ class GitmlTrackingStore(AbstractStore):
         )
 
     def get_experiment_by_name(self, experiment_name: str) -> Any:
+        EXPERIMENTS[convert.experiment_id(experiment_name)] = experiment_name
         return convert.experiment(experiment_name)
 
     def _experiment_name(self, experiment_id: str) -> str:
