@@ -25,7 +25,7 @@ def cached(repo: Path, digest: str) -> bytes:
 
 def decode_png(data: bytes) -> tuple[int, int, int, bytes]:
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
-    width, height, depth, color = struct.unpack(">IIBB", data[16:26])
+    width, height, _depth, color = struct.unpack(">IIBB", data[16:26])
     idat = data[data.index(b"IDAT") + 4 :]
     return (
         width,

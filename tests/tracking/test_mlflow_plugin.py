@@ -103,7 +103,8 @@ def test_autolog_script_records_the_same_as_mlflow(
     assert ours["metrics"] == pytest.approx(theirs["metrics"])
     assert "training_accuracy_score" in ours["metrics"]
     model = json.loads(ours["tags"]["gitml.model"])
-    assert model["flavor"] == "sklearn" and model["path"].startswith("model/")
+    assert model["flavor"] == "sklearn"
+    assert model["path"].startswith("model/")
     assert model["path"] in ours["outputs"] or "model" in ours["outputs"]
     for key in ("estimator_name", "estimator_class"):
         assert ours["tags"][key] == theirs["tags"][key]
@@ -135,7 +136,8 @@ def test_stage_and_alias_changes_are_refused_with_the_reviewed_way(
     out = run_python(mlflow_python, "-c", code, cwd=repo).splitlines()
     assert out[0] == "1"
     for line in out[1:3]:
-        assert "git ml promote churn 1 STAGE" in line and ".gitml/stages.toml" in line
+        assert "git ml promote churn 1 STAGE" in line
+        assert ".gitml/stages.toml" in line
 
 
 def test_outside_git_ml_run_mlflow_runs_are_recorded_in_process(

@@ -25,8 +25,10 @@ def test_nested_local_runs_link_their_parent_and_share_its_checkpoint(in_repo: P
             gitml.set_tags({"fold": 1, "kind": "cv"})
         assert gitml.active_run() is outer
         gitml.log_metric("acc", 0.9)
-    assert outer.doc is not None and inner.doc is not None
-    assert inner.doc["parent"] == outer.id and outer.doc.get("parent") is None
+    assert outer.doc is not None
+    assert inner.doc is not None
+    assert inner.doc["parent"] == outer.id
+    assert outer.doc.get("parent") is None
     assert inner.doc["code"]["checkpoint"] == outer.doc["code"]["checkpoint"]
     assert inner.doc["tags"] == {"fold": "1", "kind": "cv"}
     assert inner.doc["params"] == {}
