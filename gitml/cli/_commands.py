@@ -6,6 +6,7 @@ from gitml.cli import (
     check,
     data,
     demo,
+    imports,
     lineage,
     model,
     monitor,
@@ -33,3 +34,4 @@ def register(app: typer.Typer) -> None:
     pipelines.register(app)
     lineage.register(app)
     ui.register(app)
+    imports.register(app)

@@ -14,68 +14,18 @@ from __future__ import annotations
 import json
 import re
 import shutil
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from mlflow.entities import FileInfo
 from mlflow.exceptions import MlflowException
 from mlflow.store.artifact.artifact_repo import ArtifactRepository
 
+from gitml.runs.attached import media_info, model_tag
 from gitml.tracking import MODEL_TAG
 from gitml.tracking.mlflow_plugin.store import LIVE, repo_path
 
 _URI = re.compile(r"gitml:/+(?P<run>[0-9A-Za-z]{26})/artifacts(?:/(?P<path>.*))?$")
-_STEP_IMAGE = re.compile(r"images/(?P<key>[^/]+)%step%(?P<step>\d+)%timestamp%\d+%[^/]*\.png$")
-IMAGE_FORMATS = {".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg", ".gif": "gif", ".webp": "webp"}
-MAX_SNIFF = 8 << 20
-MODEL_FILES = {  # MLflow flavor -> the key of its flavor table naming the model file
-    "sklearn": "pickled_model",
-    "xgboost": "data",
-    "lightgbm": "data",
-    "pytorch": "model_data",
-    "keras": "data",
-}
-
-
-def media_info(name: str, path: Path) -> dict[str, Any]:
-    """How the UI shows a file stored under ``name`` ({} when it is no media)."""
-    found = _STEP_IMAGE.search(name)
-    if found:
-        return {"kind": "image", "format": "png", "key": found["key"], "step": int(found["step"])}
-    suffix = PurePosixPath(name).suffix.lower()
-    if suffix in IMAGE_FORMATS:
-        return {"kind": "image", "format": IMAGE_FORMATS[suffix]}
-    if suffix in (".txt", ".md", ".log"):
-        return {"kind": "text"}
-    if suffix in (".yaml", ".yml"):
-        return {"kind": "dict", "format": "yaml"}
-    if suffix == ".json" and path.is_file() and path.stat().st_size <= MAX_SNIFF:
-        try:
-            data = json.loads(path.read_text("utf-8"))
-        except (ValueError, UnicodeDecodeError):
-            return {}
-        if isinstance(data, dict) and {"columns", "data"} <= set(data):
-            return {"kind": "table"}
-        return {"kind": "dict", "format": "json"}
-    return {}
-
-
-def model_tag(name: str, folder: Path) -> dict[str, Any] | None:
-    """The ``gitml.model`` tag of an MLflow model folder stored under ``name``."""
-    mlmodel = folder / "MLmodel"
-    if not mlmodel.is_file():
-        return None
-    import yaml
-
-    try:
-        flavors = dict(yaml.safe_load(mlmodel.read_text("utf-8")).get("flavors") or {})
-    except (yaml.YAMLError, AttributeError, UnicodeDecodeError):
-        return None
-    for flavor, key in MODEL_FILES.items():
-        table = flavors.get(flavor)
-        if isinstance(table, dict) and isinstance(table.get(key), str):
-            return {"path": f"{name}/{table[key]}", "flavor": flavor}
-    return {"path": name, "flavor": next(iter(flavors), None)}
 
 
 class GitmlArtifactRepository(ArtifactRepository):

@@ -22,6 +22,7 @@ from mlflow.store.model_registry.abstract_store import AbstractStore
 from gitml.registry.pending import PENDING_TAG
 from gitml.tracking import MODEL_TAG
 from gitml.tracking.mlflow_plugin import convert
+from gitml.tracking.mlflow_plugin.names import model_name
 from gitml.tracking.mlflow_plugin.store import LIVE, LOGGED_MODELS, repo_path
 
 STAGES_MESSAGE = (
@@ -30,19 +31,6 @@ STAGES_MESSAGE = (
     "MLflow's {call}"
 )
 _PENDING: dict[tuple[str, str], ModelVersion] = {}
-
-
-def model_name(name: str) -> str:
-    """The gitml model name of an MLflow one: valid names stay; others are lower-cased
-    with words split by '-' (``ElasticnetWineModel`` -> ``elasticnet-wine-model``)."""
-    import re
-
-    from gitml.registry.names import check_model_name
-
-    if re.fullmatch(r"[a-z0-9][a-z0-9._-]{0,63}", name):
-        return name
-    words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "-", name.strip()).lower()
-    return check_model_name(re.sub(r"[^a-z0-9._-]+", "-", words).strip("-._")[:64])
 
 
 def _refuse(call: str, model: str, version: str = "VERSION") -> MlflowException:
