@@ -61,7 +61,8 @@ class ImportError_(GitmlError):
 def open_source(text: str) -> FileStore | SqlStore:
     """The store ``text`` names: a folder (``mlruns``), ``file://...`` or ``sqlite:///...``."""
     if text.startswith("sqlite:"):
-        path = Path(unquote(urlparse(text).path))
+        # SQLAlchemy's spelling: sqlite:///relative.db, sqlite:////absolute/path.db
+        path = Path(unquote(text.removeprefix("sqlite:").removeprefix("///")))
         if not path.is_file():
             raise ImportError_(f"{text}: no such SQLite file")
         return SqlStore(path)
@@ -198,7 +199,7 @@ class SqlStore:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        self.db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
 
     def _rows(self, sql: str, *args: Any) -> list[tuple[Any, ...]]:
         try:
