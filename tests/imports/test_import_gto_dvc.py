@@ -84,6 +84,19 @@ def test_gto_tags_become_versions_and_stage_history_in_order(gto: Path, in_repo:
     assert first["artifact"]["path"] == "model.pkl"
     again = json.loads(cli("import", "gto", "--json").stdout)
     assert (again["runs"], again["versions"], again["stage_branch"]) == (0, 0, None)
+    # Fast-forwarded and applied, the registry's event log replays GTO's history.
+    git(repo, "merge", "-q", "--ff-only", branch)
+    applied = cli("registry", "apply")
+    assert applied.exit_code == 0, applied.output
+    log = json.loads(cli("model", "history", "churn", "--json").stdout)
+    promotions = [
+        (e["stage"], e["version"]) for e in log["events"] if e["summary"].startswith("promote")
+    ]
+    gto_assignments = [
+        (e["stage"], e["version"].lstrip("v")) for e in events if e["event"] == "assignment"
+    ]
+    assert promotions == gto_assignments
+    assert log["stages"] == {"staging": "0.1.0", "production": "0.1.0", "archived": ["0.0.1"]}
 
 
 def test_dvc_experiments_become_runs_equal_to_dvc_exp_show(in_repo: Path, tmp_path: Path) -> None:
