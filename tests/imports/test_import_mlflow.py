@@ -12,7 +12,7 @@ import pytest
 from gitml.runs.store import find_run, read_history
 from gitml.storage.repo import open_repo
 from tests.conftest import cli, git
-from tests.tracking.conftest import SCRIPTS, mlflow_python, run_python  # noqa: F401
+from tests.tracking.conftest import SCRIPTS, run_python
 
 pytestmark = pytest.mark.slow
 RUNS = int(os.environ.get("GITML_TEST_MLFLOW_RUNS", "1000"))
@@ -30,8 +30,12 @@ def made_by_mlflow(mlflow_python: Path, tmp_path_factory: pytest.TempPathFactory
         ("sqlite", f"sqlite:///{root}/mlflow.db"),
     ):
         count = RUNS if kind == "file" else 60
-        run_python(mlflow_python, str(SCRIPTS / "make_mlruns.py"), uri, str(count), cwd=root, env=env)
-        answer = run_python(mlflow_python, str(SCRIPTS / "mlflow_answer.py"), uri, cwd=root, env=env)
+        run_python(
+            mlflow_python, str(SCRIPTS / "make_mlruns.py"), uri, str(count), cwd=root, env=env
+        )
+        answer = run_python(
+            mlflow_python, str(SCRIPTS / "mlflow_answer.py"), uri, cwd=root, env=env
+        )
         out[kind] = {"uri": uri, "source": str(root / "mlruns") if kind == "file" else uri,
                      "answer": json.loads(answer), "count": count}  # fmt: skip
     return out
@@ -99,7 +103,10 @@ def test_artifacts_become_cached_outputs_and_media(
     assert run["media"] == [
         {"name": "notes.txt", "kind": "text", "digest": run["outputs"]["notes.txt"]}
     ]
-    assert json.loads(run["tags"]["gitml.model"]) == {"path": "model/model.pkl", "flavor": "sklearn"}
+    assert json.loads(run["tags"]["gitml.model"]) == {
+        "path": "model/model.pkl",
+        "flavor": "sklearn",
+    }
 
 
 def test_bad_source_is_one_clear_line(in_repo: Path, tmp_path: Path) -> None:
