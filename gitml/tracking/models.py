@@ -136,6 +136,17 @@ def log_model(
     return stored
 
 
+def log_model_file(path: str, name: str, *, flavor: str) -> str:
+    """Store a model file or folder a framework wrote (anywhere) under ``name`` as the
+    run's model, with its flavor in the ``gitml.model`` tag."""
+    from gitml.runs.attached import check_name
+
+    sink = current_sink()
+    sink.attach(path, check_name(name), {})
+    sink.tag(MODEL_TAG, json.dumps({"path": name, "flavor": flavor}))
+    return name
+
+
 def load_model(ref: str, *, path: str | os.PathLike[str] | None = None) -> Any:
     """Load a registered version (``NAME@STAGE``, ``NAME:VERSION``, ``NAME``) or the model
     a run logged (run id, prefix or name) from the repository at ``path`` (default: here)."""
