@@ -1,0 +1,228 @@
+"""The MLflow plugin and ``git ml import mlflow``, side by side with MLflow itself.
+
+gitml is installed from a wheel built from this checkout into a fresh venv
+(``wheel.py``); MLflow (mlflow-skinny with SQLAlchemy and Alembic, so its SQLite store
+works) lives in its own venv (``anchors.cached_venv``, the one the tests use), made
+visible to the wheel's venv by a ``.pth`` line so ``mlflow.*`` calls reach the wheel's
+gitml plugin. Every timed step is a fresh process.
+
+- per call: ``log_metric`` in a loop under a spool (as under ``git ml run``): gitml's own
+  API, ``mlflow.log_metric`` through the ``gitml:`` plugin, and MLflow's SQLite store.
+  Target: the plugin at most 2x gitml's native call.
+- per run: ``git ml run`` of a script making RUNS MLflow runs (10 params, 100 metric
+  values each) against the same script on MLflow's SQLite store; a run costs the
+  difference to the same command making no run, divided by RUNS (MLflow's import and the
+  interpreter start are left out for both). Target: gitml at least 5x faster.
+- import: ``git ml import mlflow`` of a file store of 10,000 runs MLflow made (made once
+  and kept in ``bench/.work/``). Target: at most 60 s.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from common import ROOT, hermetic_env
+
+CALLS = 20_000
+RUNS = 30
+IMPORT_RUNS = 10_000
+REPEAT = 5
+
+PER_CALL = """\
+import os, sys, time
+kind, calls = sys.argv[1], int(sys.argv[2])
+if kind == "gitml":
+    import gitml
+    log = gitml.log_metric
+    gitml.log_metric("warm", 0.0)
+else:
+    import mlflow
+    mlflow.start_run()
+    log = mlflow.log_metric
+    log("warm", 0.0)
+t = time.perf_counter()
+for i in range(calls):
+    log("loss", 1.0 / (i + 1), step=i)
+took = time.perf_counter() - t
+print(took / calls * 1e6)
+"""
+
+PER_RUN = """\
+import sys
+import mlflow
+for i in range(int(sys.argv[1])):
+    with mlflow.start_run(run_name=f"run-{i}"):
+        mlflow.log_params({f"p{k}": k * i for k in range(10)})
+        for step in range(100):
+            mlflow.log_metric("loss", 1.0 / (step + 1), step=step)
+"""
+
+
+def _site(venv: Path) -> Path:
+    return venv / "lib" / f"python{sys.version_info[0]}.{sys.version_info[1]}" / "site-packages"
+
+
+def _mlflow_venv() -> Path | None:
+    from anchors import cached_venv
+
+    from tests.anchors import anchor_requirements
+
+    venv, why = cached_venv("mlflow", anchor_requirements("mlflow"))
+    if venv is None:
+        print(f"MLflow unavailable: {why}", file=sys.stderr)
+    return venv
+
+
+def _wheel_python(ctx: Any, mlflow_venv: Path) -> Path:
+    """The wheel venv's python, seeing MLflow's packages after its own."""
+    from wheel import wheel_bin
+
+    bin_dir = wheel_bin(ctx.workdir)
+    (_site(bin_dir.parent) / "zz_mlflow_anchor.pth").write_text(f"{_site(mlflow_venv)}\n")
+    return bin_dir / "python"
+
+
+def _run(args: list[str], cwd: Path, env: dict[str, str]) -> str:
+    proc = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(args[:4])} failed:\n{proc.stderr[-3000:]}")
+    return proc.stdout
+
+
+def _repo(path: Path, env: dict[str, str]) -> Path:
+    path.mkdir(parents=True)
+    for args in (["init", "-q"], ["commit", "-q", "--allow-empty", "-m", "init"]):
+        subprocess.run(["git", *args], cwd=path, env=env, check=True)
+    return path
+
+
+def per_call(ctx: Any, python: Path, env: dict[str, str]) -> dict[str, float]:
+    """Median µs per ``log_metric`` call of each way."""
+    script = ctx.workdir / "per_call.py"
+    script.write_text(PER_CALL)
+    work = ctx.workdir / "per-call"
+    work.mkdir()
+    calls = CALLS // 10 if ctx.quick else CALLS
+    out: dict[str, list[float]] = {"gitml": [], "plugin": [], "sqlite": []}
+    for i in range(REPEAT):
+        spool = work / f"spool-{i}"
+        spooled = {
+            **env,
+            "GITML_RUN_SPOOL": str(spool),
+            "GITML_RUN_ID": "01KDMPKJ5R19BCCZM1ESE7S6MM",
+        }
+        out["gitml"].append(
+            float(_run([str(python), str(script), "gitml", str(calls)], work, spooled))
+        )
+        plugin = {**spooled, "GITML_RUN_SPOOL": str(spool) + "-p", "MLFLOW_TRACKING_URI": "gitml:"}
+        out["plugin"].append(
+            float(_run([str(python), str(script), "mlflow", str(calls)], work, plugin))
+        )
+        db = {**env, "MLFLOW_TRACKING_URI": f"sqlite:///{work}/mlflow-{i}.db"}
+        out["sqlite"].append(
+            float(_run([str(python), str(script), "mlflow", str(max(200, calls // 20))], work, db))
+        )
+    return {k: statistics.median(v) for k, v in out.items()}
+
+
+def _wall(args: list[str], cwd: Path, env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    _run(args, cwd, env)
+    return time.perf_counter() - start
+
+
+def per_run(ctx: Any, python: Path, env: dict[str, str]) -> dict[str, float]:
+    """Median seconds per MLflow run: under ``git ml run`` (plugin) and on SQLite."""
+    runs = 5 if ctx.quick else RUNS
+    repo = _repo(ctx.workdir / "per-run", env)
+    (repo / "runs.py").write_text(PER_RUN)
+    subprocess.run(["git", "add", "runs.py"], cwd=repo, env=env, check=True)
+    subprocess.run(["git", "commit", "-q", "-m", "script"], cwd=repo, env=env, check=True)
+    git_ml = [str(python.parent / "git-ml"), "run", "--", str(python), "runs.py"]
+    gitml: list[float] = []
+    sqlite: list[float] = []
+    for i in range(REPEAT):
+        many = _wall([*git_ml, str(runs)], repo, env)
+        none = _wall([*git_ml, "0"], repo, env)
+        gitml.append((many - none) / runs)
+        db = {**env, "MLFLOW_TRACKING_URI": f"sqlite:///{ctx.workdir}/per-run-{i}.db"}
+        _run([str(python), "runs.py", "0"], repo, db)  # creates the schema: not a run's cost
+        many = _wall([str(python), "runs.py", str(runs)], repo, db)
+        none = _wall([str(python), "runs.py", "0"], repo, db)
+        sqlite.append((many - none) / runs)
+    return {"gitml": statistics.median(gitml), "sqlite": statistics.median(sqlite)}
+
+
+def import_store(ctx: Any, python: Path, mlflow_venv: Path, env: dict[str, str]) -> float:
+    """Seconds ``git ml import mlflow`` takes for IMPORT_RUNS runs (median of 3)."""
+    count = 1000 if ctx.quick else IMPORT_RUNS
+    store = Path(__file__).resolve().parent / ".work" / f"mlruns-{count}"
+    if not (store / ".complete").exists():
+        maker = ROOT / "tests" / "tracking" / "scripts" / "make_mlruns.py"
+        ctx.say(f"making an MLflow store of {count} runs with MLflow (once)")
+        menv = {**env, "MLFLOW_ALLOW_FILE_STORE": "true"}
+        _run(
+            [str(mlflow_venv / "bin" / "python"), str(maker), store.as_uri(), str(count)],
+            ROOT,
+            menv,
+        )
+        (store / ".complete").write_text("")
+    took = []
+    for i in range(3):
+        repo = _repo(ctx.workdir / f"import-{i}", env)
+        took.append(
+            _wall([str(python.parent / "git-ml"), "import", "mlflow", str(store)], repo, env)
+        )
+    return statistics.median(took)
+
+
+def run(ctx: Any) -> list[Any]:
+    """Entry point for ``bench/run.py mlflow``."""
+    from run import Result
+
+    mlflow_venv = _mlflow_venv()
+    if mlflow_venv is None:
+        return [Result("mlflow", 0, "", detail="MLflow could not be installed; nothing measured")]
+    python = _wheel_python(ctx, mlflow_venv)
+    env = hermetic_env(ctx.workdir / "home")
+    env.pop("PYTHONPATH", None)  # the wheel's gitml, not the checkout's
+    env.update(
+        MLFLOW_DISABLE_TELEMETRY="true",
+        DO_NOT_TRACK="true",
+        PATH=f"{python.parent}{os.pathsep}{env['PATH']}",
+    )
+    ctx.say("per-call logging")
+    calls = per_call(ctx, python, env)
+    ctx.say("per-run cost")
+    runs = per_run(ctx, python, env)
+    ctx.say("import")
+    imported = import_store(ctx, python, mlflow_venv, env)
+    ratio_call = calls["plugin"] / calls["gitml"]
+    ratio_run = runs["sqlite"] / runs["gitml"]
+    count = 1000 if ctx.quick else IMPORT_RUNS
+    load = os.getloadavg()[0]
+    return [
+        Result("log_metric: gitml API", calls["gitml"], "µs/call", detail=f"load {load:.1f}"),
+        Result(
+            "log_metric: MLflow through gitml:", calls["plugin"], "µs/call",
+            target="<= 2x gitml API", ok=ratio_call <= 2, detail=f"{ratio_call:.1f}x gitml",
+        ),
+        Result("log_metric: MLflow SQLite store", calls["sqlite"], "µs/call",
+               detail=f"{calls['sqlite'] / calls['plugin']:.0f}x the plugin"),
+        Result("per run: MLflow through gitml: (git ml run)", runs["gitml"] * 1000, "ms/run"),
+        Result(
+            "per run: MLflow SQLite store", runs["sqlite"] * 1000, "ms/run",
+            target=">= 5x gitml", ok=ratio_run >= 5, detail=f"{ratio_run:.1f}x gitml",
+        ),
+        Result(
+            f"git ml import mlflow ({count:,} runs)", imported, "s",
+            target="<= 60 s" if count == IMPORT_RUNS else "", ok=imported <= 60 if count == IMPORT_RUNS else None,
+            detail=f"{count / imported:,.0f} runs/s",
+        ),
+    ]  # fmt: skip
