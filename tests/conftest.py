@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.anchors import anchor_python  # reads the anchor cache's place under the real HOME
+from tests.anchors import (
+    anchor_python_or_skip,  # reads the anchor cache's place under the real HOME
+)
 
 FIXED_DATE = "2026-01-02T03:04:05+00:00"
 
@@ -187,7 +189,6 @@ def daemon(seeded_remote: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]
 @pytest.fixture(scope="session")
 def mlflow_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The python of a venv with MLflow (and scikit-learn) and gitml's MLflow plugin."""
-    python, why = anchor_python("mlflow", tmp_path_factory.mktemp("mlflow-venv") / "venv")
-    if python is None:
-        pytest.skip(f"MLflow could not be installed: {why}")
-    return python
+    return anchor_python_or_skip(
+        "mlflow", tmp_path_factory.mktemp("mlflow-venv") / "venv", "MLflow"
+    )

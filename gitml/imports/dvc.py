@@ -16,16 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gitml.imports.records import (
-    ORIGINAL_ID_TAG,
-    SOURCE_TAG,
-    ImportSummary,
-    build_run,
-    existing_ids,
-    run_name,
-    stable_id,
-    write_runs,
-)
+from gitml.imports import records
 from gitml.runs.metrics import MetricEvent
 
 if TYPE_CHECKING:
@@ -169,23 +160,23 @@ def _hashes(entries: Any) -> dict[str, str]:
     }
 
 
-def import_dvc(repo: GitRepo, *, from_json: Path | None = None) -> ImportSummary:
+def import_dvc(repo: GitRepo, *, from_json: Path | None = None) -> records.ImportSummary:
     """Import DVC experiments (see the module doc); running it again imports nothing twice."""
     found = experiments_from_json(from_json) if from_json else experiments_from_refs(repo)
-    summary = ImportSummary(source=str(from_json) if from_json else "refs/exps")
+    summary = records.ImportSummary(source=str(from_json) if from_json else "refs/exps")
     docs = [_record(e) for e in found]
-    known = existing_ids(repo, [str(d["id"]) for d, _ in docs])
+    known = records.existing_ids(repo, [str(d["id"]) for d, _ in docs])
     fresh = [d for d in docs if d[0]["id"] not in known]
-    write_runs(repo, fresh, f"gitml import dvc: {len(fresh)} experiments")
+    records.write_runs(repo, fresh, f"gitml import dvc: {len(fresh)} experiments")
     summary.runs, summary.skipped = len(fresh), len(docs) - len(fresh)
     return summary
 
 
 def _record(exp: Mapping[str, Any]) -> tuple[dict[str, Any], bytes | None]:
     events: Iterable[MetricEvent] = (MetricEvent(k, 0, v) for k, v in exp["metrics"].items())
-    doc, history = build_run(
-        run_id=stable_id(int(exp["time"]), f"dvc:{exp['rev']}"),
-        name=run_name(str(exp["name"]), "dvc-experiment"),
+    doc, history = records.build_run(
+        run_id=records.stable_id(int(exp["time"]), f"dvc:{exp['rev']}"),
+        name=records.run_name(str(exp["name"]), "dvc-experiment"),
         status="completed",
         started_ms=int(exp["time"]),
         ended_ms=int(exp["time"]),
@@ -195,8 +186,8 @@ def _record(exp: Mapping[str, Any]) -> tuple[dict[str, Any], bytes | None]:
         params=exp["params"],
         events=list(events),
         tags={
-            SOURCE_TAG: "dvc",
-            ORIGINAL_ID_TAG: str(exp["rev"]),
+            records.SOURCE_TAG: "dvc",
+            records.ORIGINAL_ID_TAG: str(exp["rev"]),
             "dvc.experiment": str(exp["name"]),
             "dvc.baseline": str(exp["baseline"]),
         },

@@ -23,6 +23,7 @@ from gitml.imports.records import (
     ImportSummary,
     build_run,
     existing_ids,
+    register_version,
     stable_id,
     write_runs,
 )
@@ -128,9 +129,8 @@ def _version_run(repo: GitRepo, event: GtoEvent) -> tuple[dict[str, Any], bytes 
 
 def import_gto(repo: GitRepo) -> ImportSummary:
     """Import GTO's tags (see the module doc); running it again imports nothing twice."""
-    from gitml.errors import GitmlError
     from gitml.registry.names import parse_version
-    from gitml.registry.register import RegisterRequest, VersionExists, register
+    from gitml.registry.register import RegisterRequest
     from gitml.registry.store import registry_collection, versions_in
 
     summary = ImportSummary(source="gto")
@@ -147,23 +147,14 @@ def import_gto(repo: GitRepo) -> ImportSummary:
         if version in versions_in(registry_collection(repo).snapshot(), event.model):
             summary.versions_skipped += 1
             continue
-        try:
-            register(
-                repo,
-                RegisterRequest(
-                    model=event.model,
-                    run=str(doc["id"]),
-                    version=version,
-                    no_artifact=not doc["outputs"],
-                    tags={SOURCE_TAG: "gto", ORIGINAL_ID_TAG: event.ref.name},
-                ),
-            )
-        except VersionExists:
-            summary.versions_skipped += 1
-        except GitmlError as exc:
-            summary.problems.append(f"{event.model}@{event.version}: not registered: {exc}")
-        else:
-            summary.versions += 1
+        request = RegisterRequest(
+            model=event.model,
+            run=str(doc["id"]),
+            version=version,
+            no_artifact=not doc["outputs"],
+            tags={SOURCE_TAG: "gto", ORIGINAL_ID_TAG: event.ref.name},
+        )
+        register_version(repo, request, summary, f"{event.model}@{event.version}")
     summary.stage_branch = _stage_history(repo, events, summary)
     return summary
 

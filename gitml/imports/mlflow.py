@@ -27,6 +27,7 @@ from gitml.imports.records import (
     ImportSummary,
     build_run,
     existing_ids,
+    register_version,
     run_name,
     stable_id,
     write_runs,
@@ -160,8 +161,7 @@ def import_mlflow(
 def _register(
     repo: GitRepo, versions: list[SourceVersion], parents: dict[str, str], summary: ImportSummary
 ) -> None:
-    from gitml.errors import GitmlError
-    from gitml.registry.register import RegisterRequest, VersionExists, register
+    from gitml.registry.register import RegisterRequest
     from gitml.registry.store import registry_collection, versions_in
     from gitml.tracking.mlflow_plugin.names import model_name
 
@@ -177,23 +177,14 @@ def _register(
                 f"{version.run_id} was not imported; not registered"
             )
             continue
-        try:
-            register(
-                repo,
-                RegisterRequest(
-                    model=name,
-                    run=run,
-                    version=str(version.version),
-                    description=version.description,
-                    tags={"gitml.import.source": "mlflow", "gitml.import.model": version.model},
-                ),
-            )
-        except VersionExists:
-            summary.versions_skipped += 1
-        except GitmlError as exc:
-            summary.problems.append(f"model {version.model} version {version.version}: {exc}")
-        else:
-            summary.versions += 1
+        request = RegisterRequest(
+            model=name,
+            run=run,
+            version=str(version.version),
+            description=version.description,
+            tags={"gitml.import.source": "mlflow", "gitml.import.model": version.model},
+        )
+        register_version(repo, request, summary, f"model {version.model} version {version.version}")
 
 
 def _stages(repo: GitRepo, versions: list[SourceVersion], summary: ImportSummary) -> str | None:

@@ -11,6 +11,7 @@ SQL store: the tables ``experiments``, ``runs``, ``params``, ``tags``, ``metrics
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -77,8 +78,9 @@ def open_source(text: str) -> FileStore | SqlStore:
 def _yaml(path: Path) -> dict[str, Any]:
     import yaml
 
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: 10x faster
     try:
-        found = yaml.safe_load(path.read_text("utf-8"))
+        found = yaml.load(path.read_text("utf-8"), Loader=loader)
     except (OSError, yaml.YAMLError, UnicodeDecodeError) as exc:
         raise ImportError_(f"{path}: cannot read: {exc}") from None
     return found if isinstance(found, dict) else {}
@@ -143,9 +145,7 @@ class FileStore:
             tags=_values(folder / "tags"),
             artifacts=_local_path(meta.get("artifact_uri"), folder / "artifacts"),
         )
-        metrics = folder / "metrics"
-        for path in sorted(p for p in metrics.rglob("*") if p.is_file()):
-            key = path.relative_to(metrics).as_posix()
+        for key, path in _files(folder / "metrics"):
             for line in path.read_text("utf-8").splitlines():
                 parts = line.split()
                 if len(parts) >= 2:
@@ -184,14 +184,24 @@ class FileStore:
         return sorted(out, key=lambda v: (v.model, v.version))
 
 
+def _files(folder: Path, prefix: str = "") -> list[tuple[str, Path]]:
+    """``(key, path)`` of every file under ``folder`` (MLflow writes a key with '/' as
+    folders), sorted by key."""
+    found: list[tuple[str, Path]] = []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return found
+    for entry in entries:
+        if entry.is_dir(follow_symlinks=False):
+            found += _files(Path(entry.path), f"{prefix}{entry.name}/")
+        elif entry.is_file(follow_symlinks=False):
+            found.append((prefix + entry.name, Path(entry.path)))
+    return sorted(found)
+
+
 def _values(folder: Path) -> dict[str, str]:
-    if not folder.is_dir():
-        return {}
-    return {
-        p.relative_to(folder).as_posix(): p.read_text("utf-8")
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
+    return {key: path.read_text("utf-8") for key, path in _files(folder)}
 
 
 class SqlStore:

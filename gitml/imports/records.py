@@ -215,3 +215,18 @@ def stage_branch(
         )
     create_branch(repo, name, tip)
     return name
+
+
+def register_version(repo: GitRepo, request: Any, summary: ImportSummary, label: str) -> None:
+    """Register one imported version, counting it (or its failure) in ``summary``."""
+    from gitml.errors import GitmlError
+    from gitml.registry.register import VersionExists, register
+
+    try:
+        register(repo, request)
+    except VersionExists:
+        summary.versions_skipped += 1
+    except GitmlError as exc:
+        summary.problems.append(f"{label}: not registered: {exc}")
+    else:
+        summary.versions += 1

@@ -44,11 +44,16 @@ def proposed_name(request: RunRequest, member: Member, proposed: str | None) -> 
 
 
 def mlflow_env(interpreter: Interpreter, env: Mapping[str, str]) -> dict[str, str]:
-    """``MLFLOW_TRACKING_URI=gitml:`` when the command's Python has MLflow and gitml's
-    plugin and the user set no tracking URI (so ``mlflow.log_*`` calls record this run)."""
+    """``MLFLOW_TRACKING_URI=gitml:`` (and the registry's) when the command's Python has
+    MLflow and gitml's plugin and the user set no tracking URI, so ``mlflow.log_*`` calls
+    record this run. The registry URI is named too: MLflow otherwise looks for it in a
+    Spark session on every call."""
     if env.get("MLFLOW_TRACKING_URI") or not has_mlflow_plugin(interpreter):
         return {}
-    return {"MLFLOW_TRACKING_URI": "gitml:"}
+    found = {"MLFLOW_TRACKING_URI": "gitml:"}
+    if not env.get("MLFLOW_REGISTRY_URI"):
+        found["MLFLOW_REGISTRY_URI"] = "gitml:"
+    return found
 
 
 def system_sampler(request: RunRequest, into: list[MetricEvent]) -> Any:

@@ -37,3 +37,13 @@ def anchor_python(name: str, dest: Path) -> tuple[Path | None, str]:
     if base is None:
         return None, why
     return overlay_venv(base, dest, editable=ROOT), ""
+
+
+def anchor_python_or_skip(name: str, dest: Path, what: str) -> Path:
+    """``anchor_python`` for a fixture: the test is skipped, saying why, if it is not made."""
+    import pytest
+
+    python, why = anchor_python(name, dest)
+    if python is None:
+        pytest.skip(f"{what} could not be installed: {why}")
+    return python

@@ -11,16 +11,14 @@ from typing import Any
 
 import pytest
 
-from tests.anchors import anchor_python
+from tests.anchors import anchor_python_or_skip
 from tests.runs.conftest import git_ml, setup_ml_env
 
 
 @pytest.fixture(scope="session")
 def frameworks_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    python, why = anchor_python("frameworks", tmp_path_factory.mktemp("frameworks") / "venv")
-    if python is None:
-        pytest.skip(f"the training frameworks could not be installed: {why}")
-    return python
+    dest = tmp_path_factory.mktemp("frameworks") / "venv"
+    return anchor_python_or_skip("frameworks", dest, "the training frameworks")
 
 
 @pytest.fixture

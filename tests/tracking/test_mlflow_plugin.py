@@ -39,9 +39,10 @@ def project(repo: Path, *scripts: str) -> Path:
     return repo
 
 
-def test_wine_example_records_the_same_params_metrics_and_model_as_mlflow(
-    mlflow_python: Path, repo_with_commit: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def on_mlflows_own_store(
+    python: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *script: str, extra: str = ""
+) -> list[dict[str, Any]]:
+    """Run ``script`` against MLflow's own SQLite store; MLflow's answer about its runs."""
     setup_ml_env(tmp_path, monkeypatch)
     for key, value in QUIET_MLFLOW.items():
         monkeypatch.setenv(key, value)
@@ -49,10 +50,18 @@ def test_wine_example_records_the_same_params_metrics_and_model_as_mlflow(
     own.mkdir()
     uri = f"sqlite:///{own}/mlflow.db"
     run_python(
-        mlflow_python, str(SCRIPTS / "wine.py"), "0.5", "0.3", cwd=own,
-        env={"MLFLOW_TRACKING_URI": uri},
-    )  # fmt: skip
-    answer = {r["name"]: r for r in mlflow_answer(mlflow_python, uri, own, "--predict", "11")}
+        python, str(SCRIPTS / script[0]), *script[1:], cwd=own, env={"MLFLOW_TRACKING_URI": uri}
+    )
+    return mlflow_answer(python, uri, own, *extra.split())
+
+
+def test_wine_example_records_the_same_params_metrics_and_model_as_mlflow(
+    mlflow_python: Path, repo_with_commit: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    found = on_mlflows_own_store(
+        mlflow_python, tmp_path, monkeypatch, "wine.py", "0.5", "0.3", extra="--predict 11"
+    )
+    answer = {r["name"]: r for r in found}
     (top,) = [r for r in answer.values() if r["parent"] is None]
     mlflow_nested = answer["holdout-check"]
     assert mlflow_nested["parent"] == top["id"]
@@ -85,16 +94,7 @@ def test_wine_example_records_the_same_params_metrics_and_model_as_mlflow(
 def test_autolog_script_records_the_same_as_mlflow(
     mlflow_python: Path, repo_with_commit: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    setup_ml_env(tmp_path, monkeypatch)
-    for key, value in QUIET_MLFLOW.items():
-        monkeypatch.setenv(key, value)
-    own = tmp_path / "mlflow-own"
-    own.mkdir()
-    uri = f"sqlite:///{own}/mlflow.db"
-    run_python(
-        mlflow_python, str(SCRIPTS / "autolog.py"), cwd=own, env={"MLFLOW_TRACKING_URI": uri}
-    )
-    (theirs,) = mlflow_answer(mlflow_python, uri, own)
+    (theirs,) = on_mlflows_own_store(mlflow_python, tmp_path, monkeypatch, "autolog.py")
     repo = project(repo_with_commit, "autolog.py")
     git_ml(repo, "run", "--", str(mlflow_python), "autolog.py")
     ours = gitml_runs(repo)["forest"]

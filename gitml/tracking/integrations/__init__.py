@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import gitml.tracking as api
-from gitml.runs.spool import param_value
+from gitml.runs.spool import flatten_params
 
 
 class RunScope:
@@ -55,13 +55,6 @@ def numbers(values: Mapping[str, Any]) -> dict[str, float]:
 
 
 def plain_params(values: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    """Params as gitml stores them: nested mappings as dotted keys, scalars kept,
-    anything else (objects, callables) as its text; ``None`` left out."""
-    out: dict[str, Any] = {}
-    for key, value in values.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, Mapping):
-            out.update(plain_params(value, name + "."))
-        elif value is not None:
-            out[name] = param_value(value)
-    return out
+    """Params as gitml stores them (nested mappings as dotted keys, objects as their text),
+    ``None`` left out."""
+    return {k: v for k, v in flatten_params(values, prefix).items() if v is not None}

@@ -247,11 +247,9 @@ class GitmlTrackingStore(AbstractStore):
         params: Sequence[Param],
         tags: Sequence[RunTag],
     ) -> None:
-        live = live_run(run_id)
-        sink = live.handle.sink
+        live = LIVE.get(run_id) or live_run(run_id)
         for metric in metrics:
-            sink.metric(metric.key, metric.value, int(metric.step or 0), metric.timestamp)
-            live.history.setdefault(metric.key, []).append(metric)
+            self._metric(live, metric)
         if params:
             values = {p.key: str(p.value) for p in params}
             for key, value in values.items():
@@ -262,8 +260,20 @@ class GitmlTrackingStore(AbstractStore):
                         error_code="INVALID_PARAMETER_VALUE",
                     )
             live.params.update(values)
-            sink.params(values)
-        self._set_tags(live, {t.key: str(t.value) for t in tags})
+            live.handle.sink.params(values)
+        if tags:
+            self._set_tags(live, {t.key: str(t.value) for t in tags})
+
+    @staticmethod
+    def _metric(live: LiveRun, metric: Metric) -> None:
+        """One value (the hot path: a spool line and the in-memory history)."""
+        key = metric.key
+        live.handle.sink.metric(key, metric.value, metric.step or 0, metric.timestamp)
+        found = live.history.get(key)
+        if found is None:
+            live.history[key] = [metric]
+        else:
+            found.append(metric)
 
     def _set_tags(self, live: LiveRun, tags: dict[str, str]) -> None:
         for key, value in tags.items():
@@ -273,7 +283,7 @@ class GitmlTrackingStore(AbstractStore):
             live.handle.sink.tag(key, value)
 
     def log_metric(self, run_id: str, metric: Metric) -> None:
-        self.log_batch(run_id, [metric], [], [])
+        self._metric(LIVE.get(run_id) or live_run(run_id), metric)
 
     def log_param(self, run_id: str, param: Param) -> None:
         self.log_batch(run_id, [], [param], [])
