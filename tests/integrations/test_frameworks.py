@@ -189,3 +189,75 @@ def test_sklearn_autolog(train: Any) -> None:
     assert "training_roc_auc" in run["metrics"]
     assert run["tags"]["estimator_name"] == "LogisticRegression"
     assert model_of(run)["flavor"] == "sklearn"
+
+
+MODELS = """\
+import json, sys
+import numpy as np, torch, keras, xgboost as xgb, lightgbm as lgb
+from sklearn.linear_model import LogisticRegression
+import gitml
+
+rng = np.random.default_rng(0)
+x = rng.normal(size=(60, 3)).astype("float32"); y = (x[:, 0] > 0).astype(int)
+models = {
+    "sklearn": LogisticRegression().fit(x, y),
+    "xgboost": xgb.train({"max_depth": 2}, xgb.DMatrix(x, label=y), num_boost_round=3),
+    "lightgbm": lgb.train({"verbose": -1, "num_leaves": 4}, lgb.Dataset(x, y), num_boost_round=3),
+    "pytorch": torch.nn.Linear(3, 1),
+    "keras": keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)]),
+}
+
+def predict(flavor, model):
+    if flavor == "xgboost":
+        return model.predict(xgb.DMatrix(x[:5]))
+    if flavor == "pytorch":
+        with torch.no_grad():
+            return model(torch.from_numpy(x[:5])).numpy()
+    return model.predict(x[:5], **({"verbose": 0} if flavor == "keras" else {}))
+
+for flavor, model in models.items():
+    with gitml.start_run(name=f"model-{flavor}"):
+        stored = gitml.log_model(model, "model")
+    loaded = gitml.load_model(f"model-{flavor}")
+    same = np.allclose(np.asarray(predict(flavor, model)), np.asarray(predict(flavor, loaded)))
+    print(json.dumps([flavor, stored, type(loaded).__name__, bool(same)]))
+"""
+
+
+def test_log_model_saves_native_formats_that_load_model_reads_back(
+    frameworks_python: Path, repo_with_commit: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import subprocess
+
+    from tests.conftest import cli, git
+    from tests.runs.conftest import setup_ml_env
+
+    env = setup_ml_env(tmp_path, monkeypatch)
+    env["KERAS_BACKEND"] = "torch"
+    (repo_with_commit / "models.py").write_text(MODELS)
+    proc = subprocess.run(
+        [str(frameworks_python), "models.py"], cwd=repo_with_commit, env=env,
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    rows = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("[")]
+    assert [(f, s, same) for f, s, _t, same in rows] == [
+        ("sklearn", "model.pkl", True),
+        ("xgboost", "model.ubj", True),
+        ("lightgbm", "model.txt", True),
+        ("pytorch", "model.pth", True),
+        ("keras", "model.keras", True),
+    ]
+    # A registered version, by stage: the reviewed way (promote, merge, apply).
+    monkeypatch.chdir(repo_with_commit)
+    assert cli("model", "register", "churn", "--run", "model-xgboost").exit_code == 0
+    assert cli("promote", "churn", "1", "production").exit_code == 0
+    git(repo_with_commit, "add", ".gitml")
+    git(repo_with_commit, "commit", "-q", "-m", "churn 1 to production")
+    assert cli("registry", "apply").exit_code == 0
+    load = "import gitml; print(type(gitml.load_model('churn@production')).__name__)"
+    out = subprocess.run(
+        [str(frameworks_python), "-c", load], cwd=repo_with_commit, env=env,
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert out.stdout.strip() == "Booster"
