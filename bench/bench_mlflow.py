@@ -1,7 +1,7 @@
 """The MLflow plugin and ``git ml import mlflow``, side by side with MLflow itself.
 
 gitml is installed from a wheel built from this checkout into a fresh venv
-(``wheel.py``); MLflow (mlflow-skinny with SQLAlchemy and Alembic, so its SQLite store
+(``builds.py``); MLflow (mlflow-skinny with SQLAlchemy and Alembic, so its SQLite store
 works) lives in its own venv (``anchors.cached_venv``, the one the tests use), made
 visible to the wheel's venv by a ``.pth`` line so ``mlflow.*`` calls reach the wheel's
 gitml plugin. Every timed step is a fresh process.
@@ -100,11 +100,11 @@ def _mlflow_venv() -> Path | None:
 
 def _wheel_python(ctx: Any, mlflow_venv: Path) -> Path:
     """The wheel venv's python, seeing MLflow's packages after its own."""
-    from wheel import wheel_bin
+    from builds import install
 
-    bin_dir = wheel_bin(ctx.workdir)
-    (_site(bin_dir.parent) / "zz_mlflow_anchor.pth").write_text(f"{_site(mlflow_venv)}\n")
-    return bin_dir / "python"
+    python = install(ctx.workdir).python
+    (_site(python.parent.parent) / "zz_mlflow_anchor.pth").write_text(f"{_site(mlflow_venv)}\n")
+    return python
 
 
 def _run(args: list[str], cwd: Path, env: dict[str, str]) -> str:

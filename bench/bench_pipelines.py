@@ -1,7 +1,7 @@
 """Pipelines: no-op ``repro``/``status`` beside DVC, and what running a stage costs.
 
 gitml comes from a wheel built from this checkout and installed into a fresh venv
-(``wheel.py``); DVC from its own venv (``anchors.py``). Two sibling repositories hold the
+(``builds.py``); DVC from its own venv (``anchors.py``). Two sibling repositories hold the
 same 10-stage pipeline: stage *i* reads ``data/raw/<i>`` (2,000 files of 4 KiB, 20,000
 in all; ``--quick``: 200 and 2,000), a script and the previous stage's output, and has
 its own params. After one full ``repro`` in each, every timed command is one process as
@@ -29,9 +29,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from anchors import anchor_bin, version_of
+from builds import command_env
 from common import hermetic_env
 from run import Context, Result
-from wheel import clean_env, wheel_bin
 
 STAGES = 10
 TARGET_NOOP_S = 0.3
@@ -262,9 +262,9 @@ def _bookkeeping(ctx: Context, bin_dir: Path, env: dict[str, str]) -> list[Resul
 
 
 def run(ctx: Context) -> list[Result]:
-    env = clean_env(hermetic_env(ctx.workdir / "home"))
+    env = command_env(hermetic_env(ctx.workdir / "home"))
     ctx.say("building the gitml wheel and a fresh venv")
-    bin_dir = wheel_bin(ctx.workdir / "wheel")
+    bin_dir = ctx.builds()[0].git_ml.parent
     env["PATH"] = f"{bin_dir}{os.pathsep}{env.get('PATH', '')}"
     files = 200 if ctx.quick else 2000
     results = _noop(ctx, bin_dir, env, files)

@@ -54,12 +54,14 @@ def sh(cmd: list[str], cwd: Path, env: dict[str, str], stdin: str | None = None)
     return proc.stdout
 
 
-def timed_cli(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float, str]:
+def timed_cli(
+    args: list[str], cwd: Path, env: dict[str, str], entry: list[str] | None = None
+) -> tuple[float, float, str]:
     """(wall s, CPU s of the child, stdout) of one ``git ml ARGS`` process."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.run(
-        [sys.executable, "-m", "gitml", *args],
+        [*(entry or [sys.executable, "-m", "gitml"]), *args],
         cwd=cwd,
         env=env,
         capture_output=True,
@@ -91,6 +93,8 @@ class Bench:
     def __init__(self, repo: Path, env: dict[str, str]) -> None:
         self.repo = repo
         self.env = env
+        self.entry: list[str] | None = None  # an installed build's git-ml (None: this checkout)
+        self.cli_env = env
         self.events = 0
         self.commits = 0
         self.run_id = ""
@@ -236,7 +240,7 @@ class Bench:
             if inproc:
                 out[name] = (timed_inproc(args), float("nan"))
             else:
-                wall, cpu, _ = timed_cli(args, self.repo, self.env)
+                wall, cpu, _ = timed_cli(args, self.repo, self.cli_env, self.entry)
                 out[name] = (wall, cpu)
             if after is not None:
                 after()

@@ -25,6 +25,7 @@ import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
@@ -51,6 +52,18 @@ class Context:
     workdir: Path
     quick: bool
     log: list[str] = field(default_factory=list)
+    against: tuple[str, ...] = ()
+    build_dir: Path | None = None
+    _builds: list[Any] = field(default_factory=list)
+
+    def builds(self) -> list[Any]:
+        """gitml installed from wheels: this checkout first, then each ``--against`` revision."""
+        if not self._builds:
+            from builds import install
+
+            where = self.build_dir or self.workdir
+            self._builds.extend(install(where, rev) for rev in (None, *self.against))
+        return self._builds
 
     def say(self, message: str) -> None:
         """Progress on stderr (tables go to stdout)."""
@@ -110,6 +123,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workdir", type=Path, default=BENCH_DIR / ".work")
     parser.add_argument("--keep", action="store_true", help="keep scratch repositories")
     parser.add_argument("--no-save", action="store_true", help="do not write bench/results/")
+    parser.add_argument(
+        "--against",
+        action="append",
+        default=[],
+        metavar="REV",
+        help="also build REV of this repository and time it side by side (repeatable)",
+    )
     args = parser.parse_args(argv)
     groups = available_groups()
     if args.list:
@@ -126,10 +146,30 @@ def main(argv: list[str] | None = None) -> int:
 
     compileall.compile_dir(ROOT / "gitml", quiet=1)
     status = 0
-    for group in args.groups or groups:
+    build_dir = Path(tempfile.mkdtemp(prefix="builds-", dir=args.workdir))
+    shared: list[Any] = []
+    try:
+        status = _run_groups(args, args.groups or groups, build_dir, shared)
+    finally:
+        if not args.keep:
+            shutil.rmtree(build_dir, ignore_errors=True)
+    return status
+
+
+def _run_groups(
+    args: argparse.Namespace, names: list[str], build_dir: Path, shared: list[Any]
+) -> int:
+    status = 0
+    for group in names:
         module = importlib.import_module(f"bench_{group}")
         workdir = Path(tempfile.mkdtemp(prefix=f"{group}-", dir=args.workdir))
-        ctx = Context(workdir=workdir, quick=args.quick)
+        ctx = Context(
+            workdir=workdir,
+            quick=args.quick,
+            against=tuple(args.against),
+            build_dir=build_dir,
+            _builds=shared,
+        )
         started = time.time()
         print(f"running {group} in {workdir}", file=sys.stderr, flush=True)
         try:
@@ -153,6 +193,7 @@ def main(argv: list[str] | None = None) -> int:
                 "started": stamp,
                 "seconds": round(elapsed, 1),
                 "quick": args.quick,
+                "builds": [b.label for b in shared],
                 "machine": machine(),
                 "results": [asdict(r) for r in results],
             }

@@ -132,7 +132,7 @@ def prepare_ci(repo: GitRepo, remote: str = "origin") -> CiReport:
     CI checkouts are usually shallow and never fetch custom refs or notes.
     """
     unshallowed = False
-    if repo.raw.is_shallow:
+    if repo.is_shallow:
         proc = repo.git("fetch", "--no-tags", "--quiet", "--unshallow", remote, check=False)
         if proc.returncode != 0:
             detail = (proc.stderr.strip().splitlines() or ["(no message)"])[-1]

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.pipelines.conftest import make_getstarted
 from tests.ui.conftest import hermetic_env, make_demo_repo
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,7 +35,7 @@ class Block:
     """How one README block is exercised: ``skip`` (the reason) or run in a scratch repo."""
 
     skip: str | None = None
-    fresh: bool = False  # a new empty repository instead of the demo's
+    base: str = "demo"  # the scratch repository: demo, fresh (git ml init only), getstarted
     setup: tuple[str, ...] = ()  # shell lines run first (not part of the README)
     skip_lines: dict[str, str] = field(default_factory=dict)  # line prefix -> reason
     exit_codes: dict[str, tuple[int, ...]] = field(default_factory=dict)  # prefix -> allowed
@@ -87,7 +88,7 @@ BLOCKS: dict[str, Block] = {
         exit_codes={"git ml rerun baseline --set": (1,)},  # a what-if is never 'reproduced'
     ),
     "git ml data add data/                       # hash (xxh3-128, parallel), cache, record, write .gitml/data/data.toml": Block(
-        fresh=True,
+        base="fresh",
         setup=(
             "mkdir data && printf 'a,b\\n1,2\\n' > data/train.csv && git ml data add data/",
             "git add .gitml .gitignore && git commit -q -m 'Training data v0' && git tag v1.0",
@@ -99,7 +100,7 @@ BLOCKS: dict[str, Block] = {
         "a moto S3 server"
     ),
     "git ml model register churn --run brisk-otter --artifact model.pkl --version 1.4.0": Block(
-        fresh=True,
+        base="fresh",
         setup=(
             "git init -q --bare ../origin.git && git remote add origin ../origin.git",
             "echo model.pkl > .gitignore && git add .gitignore && git commit -q -m 'ignore'",
@@ -110,6 +111,15 @@ BLOCKS: dict[str, Block] = {
         skip_lines={
             "git ml model get churn@production --to /srv/model": "writes under /srv and needs "
             "the pull request merged by a forge (the demo deploys into ./deploy after a merge)"
+        },
+    ),
+    "git ml repro                     # run what is stale, in DVC's order; restore what is cached": Block(
+        base="getstarted",
+        skip_lines={
+            "git ml repro -S train.lr=": "train.lr stands for one of your params (DVC's "
+            "get-started project has train.n_est; tests/pipelines runs its sweeps)",
+            "git ml lineage churn@production": "churn stands for a registered model "
+            "(tests/test_lineage.py walks one)",
         },
     ),
     'on: { push: { branches: [main] } }': Block(
@@ -127,10 +137,6 @@ BLOCKS: dict[str, Block] = {
             "churned stands for your data (the demo runs it on serving/monday.csv)",
             "git ml scan churn:1.2.0": "churn 1.2.0 and model.py's predict stand for yours",
         },
-    ),
-    "git ml repro                     # run what is stale, in DVC's order; restore what is cached": Block(
-        skip="needs a dvc.yaml project; tests/pipelines runs repro, status and dag on DVC's "
-        "own example pipelines"
     ),
     "git ml push            # push refs/gitml/* and refs/notes/gitml (fast-forward, atomic)": Block(
         setup=(
@@ -178,7 +184,9 @@ def shell(line: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProc
 
 def scratch(block: Block, demo: Path, tmp_path: Path, env: dict[str, str]) -> Path:
     where = tmp_path / "work" / "repo"
-    if block.fresh:
+    if block.base == "getstarted":
+        make_getstarted(where)
+    elif block.base == "fresh":
         where.mkdir(parents=True)
         for line in (
             "git init -q",

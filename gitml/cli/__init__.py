@@ -1,12 +1,12 @@
 """The ``git ml`` command line: a thin typer layer over the domain packages.
 
-Only this package imports typer, and only when a command needs it: importing typer and
-building its command tree costs about 40 ms. ``git ml run`` and the everyday read and
-registry commands (``ls``, ``show``, ``model show``, ``promote``, ``registry apply``, ...)
-go through a typer-free parser first (``_fast``); ``check --staged`` (and the pre-commit
-hook) answers the common nothing-to-check case the same way (``governance.fastcheck``).
-Anything those parsers do not accept (help, typos, bad values) falls through to the typer
-app in ``_app``.
+The typer declarations (``_app`` and the command modules) are the one definition of every
+command; each command's work is a keyword-called body in a typer-free ``_*_cmds`` module.
+Importing typer and building its command tree costs about 40 ms, so ``main`` reads the
+line from ``_spec`` (generated from the typer app) first and calls the body directly, or
+prints the help typer rendered; any line that is not plainly valid goes to typer itself.
+``check --staged`` (the pre-commit hook) answers the common nothing-to-check case before
+that (``governance.fastcheck``).
 """
 
 import sys
@@ -22,7 +22,7 @@ def __getattr__(name: str) -> Any:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the CLI; the single error funnel lives in ``_app.main``."""
+    """Run the CLI; every path ends in the one error funnel (``_funnel.guarded``)."""
     args = sys.argv[1:] if argv is None else list(argv)
     if args in (["check", "--staged"], ["hook", "pre-commit"]):
         from gitml.governance.fastcheck import staged_fast
@@ -30,11 +30,23 @@ def main(argv: list[str] | None = None) -> int:
         code = staged_fast()
         if code is not None:
             return code
-    from gitml.cli._fast import dispatch
+    from gitml.cli._parse import Call, Help, Version, parse
+    from gitml.cli._spec import COMMANDS, GROUPS, HELP
 
-    code = dispatch(args)
-    if code is not None:
-        return code
+    found = parse(args, COMMANDS, GROUPS)
+    if isinstance(found, Help):
+        sys.stdout.write(HELP[found.path])
+        return 0
+    if isinstance(found, Version):
+        from gitml import __version__
+
+        sys.stdout.write(f"gitml {__version__}\n")
+        return 0
+    if isinstance(found, Call):
+        from gitml.cli._body import call_body
+        from gitml.cli._funnel import guarded
+
+        return guarded(lambda: call_body(found.body, found.kwargs))
     from gitml.cli._app import main as typer_main
 
     return typer_main(argv)

@@ -1,6 +1,6 @@
 """The typer app: every command registered, and its entry through the error funnel.
 
-Command modules import domain code inside the command functions, so ``git ml -h``
+Command bodies (``_*_cmds``) import domain code where they need it, so building the app
 loads neither pygit2 nor any heavy library.
 """
 

@@ -38,7 +38,11 @@ def _report(summary: ImportSummary, json: bool) -> None:
 
 
 def mlflow(
-    *, source: str, experiment: Sequence[str] = (), no_artifacts: bool = False, json: bool = False
+    *,
+    source: str,
+    experiment: Sequence[str] | None = None,
+    no_artifacts: bool = False,
+    json: bool = False,
 ) -> None:
     """Import an MLflow store: runs, metric histories, artifacts, registered models."""
     from gitml.data.progress import progress_for
@@ -49,7 +53,7 @@ def mlflow(
         summary = import_mlflow(
             open_repo(),
             source,
-            experiments=experiment,
+            experiments=experiment or (),
             artifacts=not no_artifacts,
             progress=progress,
         )

@@ -1,4 +1,4 @@
-"""The bodies of ``git ml model register|ls|show|history|get`` (typer-free, see ``_fast``)."""
+"""The bodies of ``git ml model ...``."""
 
 from __future__ import annotations
 
@@ -33,15 +33,16 @@ def _stages_text(stages: dict[str, Any]) -> str:
 
 
 def register(
+    *,
     name: str,
     run: str,
     artifact: Path | None = None,
+    no_artifact: bool = False,
     version: str | None = None,
     description: str | None = None,
     tag: Sequence[str] | None = None,
     signature_from: Path | None = None,
     json: bool = False,
-    no_artifact: bool = False,
 ) -> None:
     """Register a version of model NAME from a run (code, params, metrics, data, artifact)."""
     from gitml.registry.register import RegisterRequest
@@ -74,7 +75,7 @@ def register(
         out.info("registered without an artifact (--no-artifact): `git ml model get` has no file")
 
 
-def ls(json: bool = False) -> None:
+def ls(*, json: bool = False) -> None:
     """List registered models with their latest version and applied stages."""
     from gitml.registry.query import list_models
 
@@ -95,7 +96,7 @@ def ls(json: bool = False) -> None:
     )
 
 
-def show(name: str, json: bool = False) -> None:
+def show(*, name: str, json: bool = False) -> None:
     """Show a model: applied stages, and every version with its run, code, data and artifact."""
     from gitml.registry.query import show_model
 
@@ -157,7 +158,7 @@ def _lineage(out: Output, stage: str, v: dict[str, Any]) -> None:
 
 
 def history(
-    name: str, stage: str | None = None, as_of: str | None = None, json: bool = False
+    *, name: str, stage: str | None = None, as_of: str | None = None, json: bool = False
 ) -> None:
     """Registrations and stage changes of a model: what, who, when and from which commit."""
     from gitml.registry.query import history as model_history
@@ -188,7 +189,7 @@ def history(
     out.info(f"{label}: {_stages_text(result['stages']) or '(none)'}")
 
 
-def get(ref: str, to: Path | None = None, fmt: str = "gitml", json: bool = False) -> None:
+def get(*, ref: str, to: Path | None = None, fmt: str = "gitml", json: bool = False) -> None:
     """Print the path of a version's artifact, verified; with --to, write a model package."""
     from gitml.models.package import check_format, write_package
     from gitml.registry.deploy import get_artifact
@@ -219,3 +220,77 @@ def get(ref: str, to: Path | None = None, fmt: str = "gitml", json: bool = False
         f"{result['model']} {result['version']}: {result['digest']} "
         f"({_size(result['size'])}) verified"
     )
+
+
+def validate(*, ref: str, data: Path, json: bool = False) -> int:
+    """Check input data against a model's signature: missing, extra, mistyped, out of range."""
+    from gitml.models.check import check_frame, errors
+    from gitml.models.package import PackageError, read_package
+    from gitml.models.signature import read_table
+
+    if Path(ref).is_dir():
+        signature = read_package(ref).get("signature")
+        label = ref
+    else:
+        from gitml.registry.query import parse_ref, resolve
+
+        repo, settings = repo_and_settings()
+        doc = resolve(repo, settings, parse_ref(ref))
+        signature = doc.get("signature")
+        label = f"{doc['model']} {doc['version']}"
+    if not signature:
+        raise PackageError(
+            f"{label} has no signature; register it with `gitml.log_model(..., "
+            "input_example=...)` or `git ml model register ... --signature-from FILE`"
+        )
+    problems = check_frame(read_table(data), signature)
+    out = Output(json)
+    if json:
+        out.json({"model": label, "data": str(data), "problems": [p.as_dict() for p in problems]})
+    else:
+        for problem in problems:
+            (out.error if problem.severity == "error" else out.warn)(problem.message)
+        if not problems:
+            out.line(f"{data}: conforms to the signature of {label}")
+    return 1 if errors(problems) else 0
+
+
+def card(
+    *, ref: str, fmt: str = "markdown", output: Path | None = None, json: bool = False
+) -> None:
+    """A model card: description, lineage, metrics, environment, promotions, monitoring."""
+    from gitml.models.card import build_card, render
+
+    repo, settings = repo_and_settings()
+    built = build_card(repo, settings, ref)
+    out = Output(json)
+    if json:
+        out.json(built)
+        return
+    text = render(built, fmt)
+    if output is None:
+        out.text(text)
+        return
+    output.write_text(text, encoding="utf-8")
+    out.info(f"wrote {output}")
+
+
+def push(*, ref: str, remote: str | None = None, json: bool = False) -> int:
+    """Upload artifacts to the data remote, so other clones and deployments can get them."""
+    from gitml.registry.deploy import push_artifacts
+
+    repo, settings = repo_and_settings()
+    result = push_artifacts(repo, settings, ref, remote=remote)
+    out = Output(json)
+    if json:
+        out.json(result)
+    else:
+        out.line(
+            f"{result['model']}: {len(result['uploaded'])} artifact(s) uploaded, "
+            f"{len(result['present'])} already on {result['remote']}"
+        )
+        for digest in result["missing"]:
+            out.warn(f"{digest} is not in the local cache; push it from the clone that has it")
+        for digest, message in result["failed"].items():
+            out.error(f"{digest}: {message}")
+    return 1 if result["missing"] or result["failed"] else 0

@@ -53,6 +53,11 @@ class Output:
         elif human is not None:
             self.line(human)
 
+    def text(self, text: str) -> None:
+        """``text`` on stdout exactly as given."""
+        sys.stdout.write(text)
+        sys.stdout.flush()
+
     def line(self, text: str = "") -> None:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
         sys.stdout.flush()

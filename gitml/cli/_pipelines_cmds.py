@@ -1,4 +1,4 @@
-"""The bodies of ``git ml repro``, ``status`` and ``dag`` (typer-free, see ``_fast``)."""
+"""The bodies of ``git ml repro``, ``status``, ``dag`` and ``lineage``."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ def _argv(
 
 
 def repro(
+    *,
     targets: Sequence[str] | None = None,
     force: bool = False,
     single_item: bool = False,
@@ -113,7 +114,7 @@ def _report(out: Output, outcome: Any, *, dry_run: bool) -> None:
     out.info(f"gitml: pipeline {run_line(outcome.record)} ({summary})")
 
 
-def status(targets: Sequence[str] | None = None, json: bool = False) -> None:
+def status(*, targets: Sequence[str] | None = None, json: bool = False) -> None:
     """Which stages are stale and why (DVC's decisions), in execution order."""
     from gitml.pipelines.project import open_project
     from gitml.pipelines.status import pipeline_status
@@ -141,7 +142,7 @@ def status(targets: Sequence[str] | None = None, json: bool = False) -> None:
             out.line(f"{row.stage}: will run if {', '.join(row.after)} change its dependencies")
 
 
-def dag(targets: Sequence[str] | None = None, fmt: str = "text", status: bool = False) -> None:
+def dag(*, targets: Sequence[str] | None = None, fmt: str = "text", status: bool = False) -> None:
     """The stage graph: text, Mermaid or Graphviz DOT."""
     from gitml.errors import UsageError
     from gitml.pipelines.dag import FORMATS, render
@@ -158,3 +159,17 @@ def dag(targets: Sequence[str] | None = None, fmt: str = "text", status: bool = 
 
         states = {r.stage: r.state for r in pipeline_status(project, tuple(targets or ()))}
     Output().line(render(project.graph, stages, fmt, states))
+
+
+def lineage(*, target: str, direction: str = "both", json: bool = False) -> None:
+    """Walk the lineage graph: runs linked by the digests they read and wrote."""
+    from gitml.lineage import trace, tree_lines
+    from gitml.storage.repo import open_repo
+
+    found = trace(open_repo(), target, direction=direction)
+    out = Output(json)
+    if json:
+        out.json(found.as_dict())
+        return
+    for line in tree_lines(found):
+        out.line(line)

@@ -1,4 +1,4 @@
-"""The bodies of ``git ml promote|demote|archive`` and ``registry apply|verify`` (typer-free)."""
+"""The bodies of ``git ml promote|demote|archive`` and ``registry apply|verify``."""
 
 from __future__ import annotations
 
@@ -12,9 +12,10 @@ from gitml.cli._repo import repo_and_settings
 
 def change(
     action: str,
+    *,
     name: str,
     version: str,
-    stage: str | None = None,
+    stage: str | None,
     branch: bool = False,
     branch_name: str | None = None,
     direct: bool = False,
@@ -70,10 +71,25 @@ def change(
     )
 
 
-# ``git ml promote|demote|archive``: keyword arguments as the fast table names them.
+# ``git ml promote`` and ``demote``: the declared keywords, the action bound here.
 promote = partial(change, "promote")
 demote = partial(change, "demote")
-archive = partial(change, "archive")
+
+
+def archive(
+    *,
+    name: str,
+    version: str,
+    branch: bool = False,
+    branch_name: str | None = None,
+    direct: bool = False,
+    json: bool = False,
+) -> None:
+    """Take VERSION of model NAME out of every stage (into the archived one)."""
+    change(
+        "archive", name=name, version=version, stage=None, branch=branch,
+        branch_name=branch_name, direct=direct, json=json,
+    )  # fmt: skip
 
 
 def print_applied(out: Output, report: Any, terminal: tuple[str, ...]) -> None:
@@ -94,7 +110,7 @@ def print_applied(out: Output, report: Any, terminal: tuple[str, ...]) -> None:
         )
 
 
-def apply(push: str | None = None, json: bool = False) -> None:
+def apply(*, push: str | None = None, json: bool = False) -> None:
     """Record every change of .gitml/stages.toml on the default branch as stage events."""
     from gitml.registry.apply import apply
 
@@ -120,7 +136,7 @@ def apply(push: str | None = None, json: bool = False) -> None:
         out.info(f"pushed to {push}: {', '.join(pushed)}")
 
 
-def verify(rev: str | None = None, json: bool = False) -> int:
+def verify(*, rev: str | None = None, json: bool = False) -> int:
     """Check that the applied log matches the default branch's .gitml/stages.toml history."""
     from gitml.registry.verify import verify
 

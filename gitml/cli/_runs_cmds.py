@@ -1,4 +1,4 @@
-"""The bodies of ``git ml run``, ``ls``, ``show`` and ``compare`` (typer-free, see ``_fast``)."""
+"""The bodies of ``git ml run``, ``ls``, ``show``, ``compare`` and ``relink``."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from gitml.cli._output import Output
 
 
 def run(
+    *,
     command: Sequence[str] | None = None,
     name: str | None = None,
     message: str | None = None,
@@ -22,7 +23,6 @@ def run(
     output: Sequence[str] | None = None,
     jobs: int = 1,
     best: str | None = None,
-    *,
     system_metrics: bool = False,
 ) -> int:
     """Run and record; report on stderr; return the exit code (the command's)."""
@@ -71,6 +71,7 @@ def run(
 
 
 def ls(
+    *,
     where: str | None = None,
     sort: Sequence[str] | None = None,
     limit: int = 20,
@@ -130,7 +131,7 @@ def ls(
         )
 
 
-def show(run_ref: str, json: bool = False) -> None:
+def show(*, run_ref: str, json: bool = False) -> None:
     """Show everything about one run, with a summary of each metric's history and its reruns."""
     from gitml.cli import _rerun_view
     from gitml.rerun.select import find_reruns
@@ -168,7 +169,7 @@ def show(run_ref: str, json: bool = False) -> None:
             out.line(line)
 
 
-def compare(runs: Sequence[str], all_params: bool = False, json: bool = False) -> None:
+def compare(*, runs: Sequence[str], all_params: bool = False, json: bool = False) -> None:
     """Compare runs side by side: params that differ, metrics with deltas, data, code."""
     from gitml.runs.compare import compare_runs
     from gitml.storage.repo import open_repo
@@ -180,3 +181,21 @@ def compare(runs: Sequence[str], all_params: bool = False, json: bool = False) -
         return
     for line in view.compare_lines(comparison, all_params=all_params):
         out.line(line)
+
+
+def relink(
+    *, head: str = "HEAD", depth: int = 200, dry_run: bool = False, json: bool = False
+) -> None:
+    """Attach runs of rebased, cherry-picked or squash-merged commits to their new commits."""
+    from gitml.runs.links import relink as do_relink
+    from gitml.storage.repo import open_repo
+
+    links = do_relink(open_repo(), head, depth=depth, dry_run=dry_run)
+    out = Output(json)
+    if json:
+        out.json({"dry_run": dry_run, "links": [link.as_dict() for link in links]})
+        return
+    for link in links:
+        out.line(f"{link.kind:7} {link.old} -> {link.new}")
+    verb = "would link" if dry_run else "linked"
+    out.info(f"{verb} {len(links)} rewritten commit(s)")

@@ -1,12 +1,13 @@
 """``git ml data ...``: version data files and folders, share them through data remotes."""
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
+from gitml.cli import _data_cmds as _cmds
 from gitml.cli import data_remote
+from gitml.cli._declare import command
 from gitml.cli._options import JsonOpt
-from gitml.cli._output import Output
 
 data_app = typer.Typer(
     help="Version data files and folders next to your code (add, status, diff, checkout, "
@@ -23,28 +24,6 @@ JobsOpt = Annotated[
         "--jobs", "-j", help="Parallel workers (default: CPUs for hashing, 8 for transfers)."
     ),
 ]
-
-
-def _workspace() -> Any:
-    from gitml.data.workspace import open_workspace
-
-    return open_workspace()
-
-
-def _progress(label: str, json: bool) -> Any:
-    from gitml.data.progress import NullProgress, progress_for
-
-    return NullProgress() if json else progress_for(label)
-
-
-def _size(n: int) -> str:
-    from gitml.data.progress import format_bytes
-
-    return format_bytes(n)
-
-
-def _files(n: int) -> str:
-    return f"{n} file" if n == 1 else f"{n} files"
 
 
 def add(
@@ -70,51 +49,6 @@ def add(
     json: JsonOpt = False,
 ) -> None:
     """Hash PATHs into the cache, record a manifest and write a pointer file per dataset."""
-    from gitml.data.add import add_datasets
-    from gitml.data.workspace import LINK_CHOICES, link_mode
-
-    if link not in LINK_CHOICES:
-        raise typer.BadParameter(f"use one of {', '.join(LINK_CHOICES)}", param_hint="--link")
-    ws = _workspace()
-    ws.link = link_mode(link)
-    with _progress("adding", json) as progress:
-        report = add_datasets(
-            ws, paths, name=name, profile=not no_profile, jobs=jobs, progress=progress
-        )
-    out = Output(json)
-    if json:
-        out.json(
-            {
-                "datasets": [
-                    {
-                        "name": d.name,
-                        "path": d.path,
-                        "pointer": d.pointer,
-                        "manifest": str(d.digest),
-                        "files": d.files,
-                        "bytes": d.nbytes,
-                        "changed": d.changed,
-                        "stored": d.stored,
-                        "rehashed": d.rehashed,
-                    }
-                    for d in report.datasets
-                ],
-                "gitignore": list(report.ignored),
-                "profiled": list(report.profiled),
-                "notes": list(report.notes),
-            }
-        )
-        return
-    for d in report.datasets:
-        state = "updated" if d.changed else "unchanged"
-        out.line(f"{d.name}: {state} {d.path} ({_files(d.files)}, {_size(d.nbytes)}) -> {d.digest}")
-    for path in report.profiled:
-        out.info(f"profiled {path}")
-    for note in report.notes:
-        out.warn(note)
-    if any(d.changed for d in report.datasets) or report.ignored:
-        files = [d.pointer for d in report.datasets] + ([".gitignore"] if report.ignored else [])
-        out.info(f"next: git add {' '.join(files)} && git commit")
 
 
 def status(
@@ -125,29 +59,6 @@ def status(
     json: JsonOpt = False,
 ) -> None:
     """Show files added, modified or deleted in each dataset since its pointer's version."""
-    from gitml.data.status import status as do_status
-
-    results = do_status(_workspace(), names or (), jobs=jobs)
-    out = Output(json)
-    if json:
-        out.json({"datasets": [r.as_dict() for r in results]})
-        return
-    if not results:
-        out.line("no datasets; add one with `git ml data add PATH`")
-        return
-    for r in results:
-        if r.problem is not None:
-            out.line(f"{r.name} ({r.path}): unknown: {r.problem}")
-            continue
-        c = r.changes
-        if c.clean:
-            out.line(f"{r.name} ({r.path}): clean")
-            continue
-        counts = f"{len(c.modified)} modified, {len(c.added)} added, {len(c.deleted)} deleted"
-        out.line(f"{r.name} ({r.path}): {counts}")
-        for label, paths in (("modified", c.modified), ("added", c.added), ("deleted", c.deleted)):
-            for path in paths:
-                out.line(f"  {label + ':':<10}{path}")
 
 
 def diff(
@@ -160,38 +71,6 @@ def diff(
     json: JsonOpt = False,
 ) -> None:
     """List data files added, deleted and modified between two commits (with sizes)."""
-    from gitml.data.diff import data_diff
-    from gitml.errors import UsageError
-
-    given = revs or []
-    if len(given) > 2:
-        raise UsageError("data diff takes at most two revisions: OLD [NEW]")
-    result = data_diff(_workspace(), *given)
-    out = Output(json)
-    if json:
-        out.json(result.as_dict())
-        return
-    if not result.changes:
-        out.line(f"no data changes between {result.old} and {result.new}")
-        return
-    width = max(len(c.path) for c in result.changes)
-    for c in result.changes:
-        if c.status == "modified":
-            assert c.old is not None
-            assert c.new is not None
-            sizes = f"{_size(c.old.size)} -> {_size(c.new.size)}"
-        elif c.status == "added":
-            assert c.new is not None
-            sizes = _size(c.new.size)
-        else:
-            assert c.old is not None
-            sizes = _size(c.old.size)
-        out.line(f"{c.status:<9} {c.path:<{width}}  {sizes}")
-    counts = result.counts()
-    out.line(
-        f"{_files(len(result.changes))} changed between {result.old} and {result.new}: "
-        f"{counts['added']} added, {counts['deleted']} deleted, {counts['modified']} modified"
-    )
 
 
 def checkout(
@@ -213,50 +92,10 @@ def checkout(
     json: JsonOpt = False,
 ) -> None:
     """Restore the data the current commit's pointers name, from the cache or the data remote."""
-    from gitml.data.checkout import checkout as do_checkout
-
-    with _progress("restoring", json) as progress:
-        report = do_checkout(
-            _workspace(), paths or (), force=force, remote=remote, jobs=jobs, progress=progress
-        )
-    out = Output(json)
-    if json:
-        out.json(report.as_dict())
-        return
-    for path in report.kept:
-        out.info(f"kept in the cache before overwriting: {path}")
-    if not report.restored and not report.removed:
-        out.line(f"data is up to date ({report.unchanged} file(s))")
-        return
-    out.line(
-        f"restored {len(report.restored)} file(s), removed {len(report.removed)}, "
-        f"{report.unchanged} unchanged" + (f", {report.pulled} pulled" if report.pulled else "")
-    )
 
 
 def push(remote: RemoteOpt = None, jobs: JobsOpt = None, json: JsonOpt = False) -> None:
     """Upload the current data and everything records reference to a data remote."""
-    from gitml.data.share import push_data
-
-    with _progress("pushing", json) as progress:
-        report = push_data(_workspace(), remote=remote, jobs=jobs, progress=progress)
-    out = Output(json)
-    if json:
-        out.json(report.as_dict())
-    else:
-        out.line(
-            f"pushed {report.transferred} object(s) ({_size(report.nbytes)}) to {report.remote}; "
-            f"{report.skipped} already there"
-        )
-        if report.missing:
-            out.warn(
-                f"{len(report.missing)} file(s) of the current data are not in the cache "
-                f"(first: {report.missing[0]}); pull them before pushing"
-            )
-    for message in report.failed.values():
-        out.error(message)
-    if report.failed:
-        raise typer.Exit(1)
 
 
 def pull(
@@ -273,55 +112,10 @@ def pull(
     json: JsonOpt = False,
 ) -> None:
     """Download the data the pointers name, then restore files missing from the work tree."""
-    from gitml.data.share import pull_data
-
-    with _progress("pulling", json) as progress:
-        report = pull_data(
-            _workspace(),
-            names or (),
-            remote=remote,
-            all_records=all_,
-            jobs=jobs,
-            progress=progress,
-        )
-    out = Output(json)
-    if json:
-        out.json(report.as_dict())
-    else:
-        out.line(
-            f"pulled {report.transferred} object(s) ({_size(report.nbytes)}) from "
-            f"{report.remote}; restored {report.restored} file(s)"
-        )
-    for message in report.failed.values():
-        out.error(message)
-    if report.missing:
-        out.error(
-            f"{len(report.missing)} file(s) are not on data remote {report.remote} "
-            f"(first: {report.missing[0]}); push them from a clone that has them"
-        )
-    if report.failed or report.missing:
-        raise typer.Exit(1)
 
 
 def ls(json: JsonOpt = False) -> None:
     """List the datasets of this commit (from the pointer files)."""
-    from gitml.data.catalog import list_datasets
-
-    rows = list_datasets(_workspace())
-    out = Output(json)
-    if json:
-        out.json(rows)
-        return
-    if not rows:
-        out.line("no datasets; add one with `git ml data add PATH`")
-        return
-    for row in rows:
-        row["size"] = _size(row["bytes"])
-    out.table(
-        rows,
-        ["name", "path", "files", "size", "manifest"],
-        never_truncate=["manifest", "name"],
-    )
 
 
 def show(
@@ -330,39 +124,6 @@ def show(
     json: JsonOpt = False,
 ) -> None:
     """Show a dataset's manifest and the profiles of its tabular files."""
-    from gitml.cli._output import render_table
-    from gitml.data.catalog import column_summary, show_dataset
-
-    info = show_dataset(_workspace(), name, files=files)
-    out = Output(json)
-    if json:
-        out.json(info)
-        return
-    out.line(f"dataset   {info['name']}")
-    out.line(f"path      {info['path']} ({info['kind']})")
-    out.line(f"pointer   {info['pointer']}")
-    out.line(f"manifest  {info['manifest']}")
-    out.line(f"files     {_files(info['files'])} ({_size(info['bytes'])})")
-    for path, profile in info["profiles"].items():
-        columns = profile.get("columns", {})
-        out.line("")
-        out.line(
-            f"{path}: {profile.get('rows')} rows, {len(columns)} columns ({profile.get('format')})"
-        )
-        rows = [
-            {
-                "column": col,
-                "type": spec.get("type"),
-                "missing": spec.get("missing"),
-                "summary": column_summary(spec),
-            }
-            for col, spec in sorted(columns.items(), key=lambda kv: kv[1].get("position", 0))
-        ]
-        out.line(render_table(rows, ["column", "type", "missing", "summary"]))
-    for path in info["unprofiled"]:
-        out.line(f"{path}: no profile (add it again with pyarrow installed)")
-    for entry in info.get("entries", []):
-        out.line(f"{entry['digest']}  {entry['size']:>12}  {entry['path']}")
 
 
 def gc(
@@ -381,33 +142,17 @@ def gc(
     json: JsonOpt = False,
 ) -> None:
     """Remove cached data that no branch, tag, recent commit or run refers to."""
-    from gitml.data.gc import collect
-
-    report = collect(_workspace(), keep_days=None if all_commits else keep_days, remove=yes)
-    out = Output(json)
-    if json:
-        out.json(report.as_dict())
-        return
-    if yes:
-        out.line(
-            f"removed {report.removable} object(s) ({_size(report.nbytes)}); kept {report.kept}"
-        )
-    else:
-        out.line(
-            f"would remove {report.removable} object(s) ({_size(report.nbytes)}); "
-            f"keeping {report.kept}. Run with --yes to remove them"
-        )
 
 
 def register(app: typer.Typer) -> None:
-    data_app.command("add")(add)
-    data_app.command("status")(status)
-    data_app.command("diff")(diff)
-    data_app.command("checkout")(checkout)
-    data_app.command("push")(push)
-    data_app.command("pull")(pull)
-    data_app.command("ls")(ls)
-    data_app.command("show")(show)
-    data_app.command("gc")(gc)
+    command(data_app, "add", add, _cmds.add)
+    command(data_app, "status", status, _cmds.status)
+    command(data_app, "diff", diff, _cmds.diff)
+    command(data_app, "checkout", checkout, _cmds.checkout)
+    command(data_app, "push", push, _cmds.push)
+    command(data_app, "pull", pull, _cmds.pull)
+    command(data_app, "ls", ls, _cmds.ls)
+    command(data_app, "show", show, _cmds.show)
+    command(data_app, "gc", gc, _cmds.gc)
     data_remote.register(data_app)
     app.add_typer(data_app, name="data")

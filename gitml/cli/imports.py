@@ -6,6 +6,7 @@ from typing import Annotated
 import typer
 
 from gitml.cli import _import_cmds as _cmds
+from gitml.cli._declare import command
 from gitml.cli._options import JsonOpt
 
 import_app = typer.Typer(
@@ -16,7 +17,6 @@ import_app = typer.Typer(
 )
 
 
-@import_app.command("mlflow")
 def mlflow(
     source: Annotated[
         str,
@@ -38,7 +38,6 @@ def mlflow(
     _cmds.mlflow(source=source, experiment=experiment or (), no_artifacts=no_artifacts, json=json)
 
 
-@import_app.command("dvc")
 def dvc(
     from_json: Annotated[
         Path | None,
@@ -51,14 +50,14 @@ def dvc(
     json: JsonOpt = False,
 ) -> None:
     """Import DVC experiments: params, metrics, dvc.lock dependencies and outputs."""
-    _cmds.dvc(from_json=from_json, json=json)
 
 
-@import_app.command("gto")
 def gto(json: JsonOpt = False) -> None:
     """Import GTO's tags: model versions, and stage history on a branch to review."""
-    _cmds.gto(json=json)
 
 
 def register(app: typer.Typer) -> None:
+    command(import_app, "mlflow", mlflow, _cmds.mlflow)
+    command(import_app, "dvc", dvc, _cmds.dvc)
+    command(import_app, "gto", gto, _cmds.gto)
     app.add_typer(import_app)

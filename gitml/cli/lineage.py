@@ -4,6 +4,8 @@ from typing import Annotated
 
 import typer
 
+from gitml.cli import _pipelines_cmds as _cmds
+from gitml.cli._declare import command
 from gitml.cli._options import JsonOpt
 
 
@@ -26,18 +28,7 @@ def lineage(
     json: JsonOpt = False,
 ) -> None:
     """Walk the lineage graph: runs linked by the digests they read and wrote."""
-    from gitml.cli._output import Output
-    from gitml.lineage import trace, tree_lines
-    from gitml.storage.repo import open_repo
-
-    found = trace(open_repo(), target, direction=direction)
-    out = Output(json)
-    if json:
-        out.json(found.as_dict())
-        return
-    for line in tree_lines(found):
-        out.line(line)
 
 
 def register(app: typer.Typer) -> None:
-    app.command("lineage")(lineage)
+    command(app, "lineage", lineage, _cmds.lineage)

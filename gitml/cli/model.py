@@ -6,9 +6,8 @@ from typing import Annotated
 import typer
 
 from gitml.cli import _model_cmds as _cmds
+from gitml.cli._declare import command
 from gitml.cli._options import JsonOpt
-from gitml.cli._output import Output
-from gitml.cli._repo import repo_and_settings
 
 model_app = typer.Typer(
     name="model",
@@ -19,7 +18,6 @@ model_app = typer.Typer(
 NameArg = Annotated[str, typer.Argument(help="The model name.", show_default=False)]
 
 
-@model_app.command("register")
 def register_cmd(
     name: NameArg,
     run: Annotated[
@@ -63,32 +61,16 @@ def register_cmd(
     json: JsonOpt = False,
 ) -> None:
     """Register a version of model NAME from a run (code, params, metrics, data, artifact)."""
-    _cmds.register(
-        name,
-        run,
-        artifact=artifact,
-        version=version,
-        description=description,
-        tag=tag,
-        signature_from=signature_from,
-        json=json,
-        no_artifact=no_artifact,
-    )
 
 
-@model_app.command("ls")
 def ls_cmd(json: JsonOpt = False) -> None:
     """List registered models with their latest version and applied stages."""
-    _cmds.ls(json)
 
 
-@model_app.command("show")
 def show_cmd(name: NameArg, json: JsonOpt = False) -> None:
     """Show a model: applied stages, and every version with its run, code, data and artifact."""
-    _cmds.show(name, json)
 
 
-@model_app.command("history")
 def history_cmd(
     name: NameArg,
     stage: Annotated[
@@ -103,10 +85,8 @@ def history_cmd(
     json: JsonOpt = False,
 ) -> None:
     """Registrations and stage changes of a model: what, who, when and from which commit."""
-    _cmds.history(name, stage, as_of, json)
 
 
-@model_app.command("get")
 def get_cmd(
     ref: Annotated[
         str,
@@ -125,10 +105,8 @@ def get_cmd(
     json: JsonOpt = False,
 ) -> None:
     """Print the path of a version's artifact, verified; with --to, write a model package."""
-    _cmds.get(ref, to, fmt, json)
 
 
-@model_app.command("validate")
 def validate_cmd(
     ref: Annotated[
         str,
@@ -140,39 +118,8 @@ def validate_cmd(
     json: JsonOpt = False,
 ) -> None:
     """Check input data against a model's signature: missing, extra, mistyped, out of range."""
-    from gitml.models.check import check_frame, errors
-    from gitml.models.package import PackageError, read_package
-    from gitml.models.signature import read_table
-
-    if Path(ref).is_dir():
-        signature = read_package(ref).get("signature")
-        label = ref
-    else:
-        from gitml.registry.query import parse_ref, resolve
-
-        repo, settings = repo_and_settings()
-        doc = resolve(repo, settings, parse_ref(ref))
-        signature = doc.get("signature")
-        label = f"{doc['model']} {doc['version']}"
-    if not signature:
-        raise PackageError(
-            f"{label} has no signature; register it with `gitml.log_model(..., "
-            "input_example=...)` or `git ml model register ... --signature-from FILE`"
-        )
-    problems = check_frame(read_table(data), signature)
-    out = Output(json)
-    if json:
-        out.json({"model": label, "data": str(data), "problems": [p.as_dict() for p in problems]})
-    else:
-        for problem in problems:
-            (out.error if problem.severity == "error" else out.warn)(problem.message)
-        if not problems:
-            out.line(f"{data}: conforms to the signature of {label}")
-    if errors(problems):
-        raise typer.Exit(1)
 
 
-@model_app.command("card")
 def card_cmd(
     ref: Annotated[str, typer.Argument(help="NAME:VERSION, NAME@STAGE or NAME (latest).")],
     fmt: Annotated[str, typer.Option("--format", help="markdown or html.")] = "markdown",
@@ -182,23 +129,8 @@ def card_cmd(
     json: JsonOpt = False,
 ) -> None:
     """A model card: description, lineage, metrics, environment, promotions, monitoring."""
-    from gitml.models.card import build_card, render
-
-    repo, settings = repo_and_settings()
-    card = build_card(repo, settings, ref)
-    out = Output(json)
-    if json:
-        out.json(card)
-        return
-    text = render(card, fmt)
-    if output is None:
-        typer.echo(text, nl=False)
-        return
-    output.write_text(text, encoding="utf-8")
-    out.info(f"wrote {output}")
 
 
-@model_app.command("push")
 def push_cmd(
     ref: Annotated[
         str,
@@ -211,25 +143,15 @@ def push_cmd(
     json: JsonOpt = False,
 ) -> None:
     """Upload artifacts to the data remote, so other clones and deployments can get them."""
-    from gitml.registry.deploy import push_artifacts
-
-    repo, settings = repo_and_settings()
-    result = push_artifacts(repo, settings, ref, remote=remote)
-    out = Output(json)
-    if json:
-        out.json(result)
-    else:
-        out.line(
-            f"{result['model']}: {len(result['uploaded'])} artifact(s) uploaded, "
-            f"{len(result['present'])} already on {result['remote']}"
-        )
-        for digest in result["missing"]:
-            out.warn(f"{digest} is not in the local cache; push it from the clone that has it")
-        for digest, message in result["failed"].items():
-            out.error(f"{digest}: {message}")
-    if result["missing"] or result["failed"]:
-        raise typer.Exit(1)
 
 
 def register(app: typer.Typer) -> None:
+    command(model_app, "register", register_cmd, _cmds.register)
+    command(model_app, "ls", ls_cmd, _cmds.ls)
+    command(model_app, "show", show_cmd, _cmds.show)
+    command(model_app, "history", history_cmd, _cmds.history)
+    command(model_app, "get", get_cmd, _cmds.get)
+    command(model_app, "validate", validate_cmd, _cmds.validate)
+    command(model_app, "card", card_cmd, _cmds.card)
+    command(model_app, "push", push_cmd, _cmds.push)
     app.add_typer(model_app)

@@ -1,16 +1,14 @@
 """``git ml monitor`` (serving data against the training profile), ``monitor log`` and ``scan``."""
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
+from gitml.cli import _monitor_cmds as _cmds
+from gitml.cli._declare import command
 from gitml.cli._options import JsonOpt
-from gitml.cli._output import Output
-from gitml.cli._repo import repo_and_settings
 
-ALERT_EXIT = 2
-FINDING_COLUMNS = ("alert", "kind", "column", "method", "value", "threshold", "message")
 DataOpt = Annotated[
     Path | None,
     typer.Option("--data", "-d", help="Serving data: CSV, TSV, Parquet or JSON lines."),
@@ -25,103 +23,6 @@ AllOpt = Annotated[
 NoSaveOpt = Annotated[
     bool, typer.Option("--no-save", help="Do not store the report on refs/gitml/monitor.")
 ]
-
-
-def _markdown(doc: dict[str, Any], findings: list[dict[str, Any]]) -> str:
-    from gitml.monitor.report import verdict as verdict_of
-
-    verdict = "**ALERT**" if doc["alert"] else verdict_of(doc)
-    lines = [
-        f"### {doc['kind']} {doc['model']}:{doc['version']}: {verdict}",
-        "",
-        f"{doc['rows']} rows of `{doc['data']}`"
-        + (f" against `{doc['reference']}`" if doc.get("reference") else "")
-        + f"; {doc['alerts']} alert(s).",
-        "",
-        "| alert | kind | column | method | value | threshold | message |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    for f in findings:
-        cells = ["⚠" if f["alert"] else "", f["kind"], f"`{f['column']}`", f["method"]]
-        cells += [f"{f['value']:.4g}", f"{f['threshold']:g}", f["message"].replace("|", "\\|")]
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
-
-
-def _show(doc: dict[str, Any], path: str | None, fmt: str, show_all: bool, json: bool) -> None:
-    out = Output(json)
-    if json:
-        out.json({**_jsonable(doc), "stored": path})
-        return
-    findings = doc["findings"]
-    shown = findings if show_all else [f for i, f in enumerate(findings) if f["alert"] or i < 20]
-    if fmt == "markdown":
-        out.line(_markdown(doc, shown))
-    else:
-        rows = [{**f, "alert": "ALERT" if f["alert"] else ""} for f in shown]
-        out.table(rows, FINDING_COLUMNS, never_truncate=FINDING_COLUMNS)  # messages stay whole
-    hidden = len(findings) - len(shown)
-    if hidden:
-        out.info(f"{hidden} more finding(s) within thresholds; --all shows them")
-    verdict = _verdict_text(doc)
-    where = f"; report {doc['id']} on refs/gitml/monitor" if path else ""
-    out.info(f"{doc['model']}:{doc['version']}: {doc['rows']} rows, {verdict}{where}")
-
-
-def _verdict_text(doc: dict[str, Any]) -> str:
-    from gitml.monitor.report import unjudged
-
-    if doc["alert"]:
-        return f"ALERT: {doc['alerts']} finding(s) over threshold"
-    waiting = unjudged(doc)
-    if waiting:
-        return (
-            f"not judged: {len(waiting)} finding(s) over threshold on too few rows to decide "
-            "(see the messages); check a larger batch"
-        )
-    return "ok"
-
-
-def _jsonable(doc: dict[str, Any]) -> dict[str, Any]:
-    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in doc.items()}
-
-
-def _log(model: str, version: str | None, json: bool) -> None:
-    from gitml.monitor.report import iter_reports, summary
-    from gitml.registry.names import check_model_name
-
-    repo, _settings = repo_and_settings()
-    rows = [summary(d) for d in iter_reports(repo, check_model_name(model), version)]
-    out = Output(json)
-    if json:
-        out.json(rows)
-        return
-    if not rows:
-        out.info(
-            f"no monitoring reports for {model!r}; `git ml monitor {model} --data FILE` adds one"
-        )
-        return
-    shown = [{**r, "alert": r["verdict"]} for r in rows]
-    out.table(shown, ("created", "id", "kind", "version", "rows", "alert", "alerts", "data"))
-
-
-def _check_format(fmt: str) -> None:
-    from gitml.errors import UsageError
-
-    if fmt not in ("table", "markdown"):
-        raise UsageError(f"--format {fmt!r}: use table or markdown (or --json)")
-
-
-def _finish(
-    repo: Any, doc: dict[str, Any], *, no_save: bool, fmt: str, show_all: bool, json: bool
-) -> None:
-    """Store the report (unless --no-save), show it, and exit 2 on an alert."""
-    from gitml.monitor.report import save_report
-
-    path = None if no_save else save_report(repo, doc)
-    _show(doc, path, fmt, show_all, json)
-    if doc["alert"]:
-        raise typer.Exit(ALERT_EXIT)
 
 
 def monitor_cmd(
@@ -164,52 +65,6 @@ def monitor_cmd(
     --label is given. Thresholds come from [monitor] in .gitml/policy.toml.
     `git ml monitor log MODEL` lists stored reports.
     """
-    from gitml.errors import UsageError
-
-    _check_format(fmt)
-    if target == "log":
-        if model is None:
-            raise UsageError("name the model: git ml monitor log MODEL[:VERSION]")
-        name, _, only = model.partition(":")
-        _log(name, only or None, json)
-        return
-    if model is not None:
-        raise UsageError(f"unexpected argument {model!r}; pass the serving data with --data")
-    if data is None:
-        raise UsageError("--data FILE is required: the serving data to check")
-    from gitml.monitor.check import run_check
-    from gitml.monitor.lineage import reference_profile, version_profile
-    from gitml.monitor.report import build_report
-    from gitml.monitor.thresholds import load_limits
-    from gitml.registry.query import parse_ref, resolve
-
-    repo, settings = repo_and_settings()
-    ref = parse_ref(target)
-    version = resolve(repo, settings, ref)
-    ref_doc = reference_profile(reference) if reference else version_profile(repo, version)
-    limits = load_limits(repo.workdir, ref.model)
-    outcome = run_check(
-        ref_doc.profile,
-        data,
-        limits,
-        prediction=prediction,
-        label=label,
-        recorded=version.get("metrics") or {},
-        signature=version.get("signature"),
-    )
-    options = {k: v for k, v in (("prediction", prediction), ("label", label)) if v}
-    doc = build_report(
-        kind="monitor",
-        model=ref.model,
-        version=version["version"],
-        rows=outcome.rows,
-        findings=outcome.findings,
-        data=str(data),
-        reference=ref_doc.source,
-        metrics=outcome.metrics,
-        options=options,
-    )
-    _finish(repo, doc, no_save=no_save, fmt=fmt, show_all=show_all, json=json)
 
 
 def scan_cmd(
@@ -238,34 +93,8 @@ def scan_cmd(
     Determinism (predict twice), batch vs single-row consistency, slices (>= 20 rows) whose
     performance drops more than 5 %, and overconfidence when probabilities are returned.
     """
-    from gitml.errors import UsageError
-
-    _check_format(fmt)
-    if data is None or predict is None:
-        raise UsageError("--data FILE and --predict MODULE:FUNC are required")
-    from gitml.monitor.report import build_report
-    from gitml.monitor.scan import load_callable, run_scan
-    from gitml.registry.query import parse_ref, resolve
-
-    repo, settings = repo_and_settings()
-    ref = parse_ref(target)
-    version = resolve(repo, settings, ref)
-    func = load_callable(predict, repo.workdir)
-    outcome = run_scan(func, data, label=label, recorded=version.get("metrics") or {})
-    options = {k: v for k, v in (("predict", predict), ("label", label)) if v}
-    doc = build_report(
-        kind="scan",
-        model=ref.model,
-        version=version["version"],
-        rows=outcome.rows,
-        findings=outcome.findings,
-        data=str(data),
-        metrics=outcome.metrics,
-        options=options,
-    )
-    _finish(repo, doc, no_save=no_save, fmt=fmt, show_all=show_all, json=json)
 
 
 def register(app: typer.Typer) -> None:
-    app.command("monitor")(monitor_cmd)
-    app.command("scan")(scan_cmd)
+    command(app, "monitor", monitor_cmd, _cmds.monitor)
+    command(app, "scan", scan_cmd, _cmds.scan)

@@ -5,6 +5,7 @@ from typing import Annotated
 import typer
 
 from gitml.cli import _pipelines_cmds as _cmds
+from gitml.cli._declare import command
 from gitml.cli._options import JsonOpt
 
 Targets = Annotated[
@@ -64,16 +65,10 @@ def repro(
     json: JsonOpt = False,
 ) -> None:
     """Run the stale stages of dvc.yaml in order; restore cached ones; write dvc.lock."""
-    code = _cmds.repro(
-        targets, force, single_item, downstream, dry_run, jobs, set_param, name, message,
-        best, json,
-    )  # fmt: skip
-    raise typer.Exit(code)
 
 
 def status(targets: Targets = None, json: JsonOpt = False) -> None:
     """Which pipeline stages are stale and why (changed dependency, param, command, output)."""
-    _cmds.status(targets, json)
 
 
 def dag(
@@ -84,10 +79,9 @@ def dag(
     ] = False,
 ) -> None:
     """Print the pipeline's stage graph (text, Mermaid or Graphviz DOT)."""
-    _cmds.dag(targets, fmt, status)
 
 
 def register(app: typer.Typer) -> None:
-    app.command("repro")(repro)
-    app.command("status")(status)
-    app.command("dag")(dag)
+    command(app, "repro", repro, _cmds.repro)
+    command(app, "status", status, _cmds.status)
+    command(app, "dag", dag, _cmds.dag)

@@ -5,6 +5,7 @@ from typing import Annotated
 import typer
 
 from gitml.cli import _registry_cmds as _cmds
+from gitml.cli._declare import command
 from gitml.cli._options import JsonOpt
 
 ModelArg = Annotated[str, typer.Argument(help="The model name.", show_default=False)]
@@ -51,7 +52,6 @@ def promote(
     json: JsonOpt = False,
 ) -> None:
     """Assign VERSION of model NAME to STAGE in .gitml/stages.toml (checked first)."""
-    _cmds.promote(name, version, stage, branch, branch_name, direct, json)
 
 
 def demote(
@@ -64,7 +64,6 @@ def demote(
     json: JsonOpt = False,
 ) -> None:
     """Remove VERSION of model NAME from STAGE in .gitml/stages.toml."""
-    _cmds.demote(name, version, stage, branch, branch_name, direct, json)
 
 
 def archive(
@@ -76,10 +75,8 @@ def archive(
     json: JsonOpt = False,
 ) -> None:
     """Take VERSION of model NAME out of every stage and into the archived stage."""
-    _cmds.change("archive", name, version, None, branch, branch_name, direct, json)
 
 
-@registry_app.command("apply")
 def apply_cmd(
     push: Annotated[
         str | None,
@@ -91,10 +88,8 @@ def apply_cmd(
     json: JsonOpt = False,
 ) -> None:
     """Record every change of .gitml/stages.toml on the default branch as stage events."""
-    _cmds.apply(push, json)
 
 
-@registry_app.command("verify")
 def verify_cmd(
     rev: Annotated[
         str | None,
@@ -103,13 +98,12 @@ def verify_cmd(
     json: JsonOpt = False,
 ) -> None:
     """Check that the applied log matches the default branch's .gitml/stages.toml history."""
-    code = _cmds.verify(rev, json)
-    if code:
-        raise typer.Exit(code)
 
 
 def register(app: typer.Typer) -> None:
-    app.command("promote")(promote)
-    app.command("demote")(demote)
-    app.command("archive")(archive)
+    command(app, "promote", promote, _cmds.promote)
+    command(app, "demote", demote, _cmds.demote)
+    command(app, "archive", archive, _cmds.archive)
+    command(registry_app, "apply", apply_cmd, _cmds.apply)
+    command(registry_app, "verify", verify_cmd, _cmds.verify)
     app.add_typer(registry_app)

@@ -1,19 +1,13 @@
 """``git ml rerun``: reproduce recorded runs from their checkpoint, data and params."""
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated
 
 import typer
 
+from gitml.cli import _rerun_cmds as _cmds
+from gitml.cli._declare import command
 from gitml.cli._options import JsonOpt
-from gitml.cli._output import Output
-
-STDERR_FD = 2  # with --json the command's output goes here, so stdout stays pure JSON
-
-if TYPE_CHECKING:
-    from gitml.rerun.replay import RerunOptions
-    from gitml.rerun.report import RerunResult
-    from gitml.storage.repo import GitRepo
 
 
 def rerun(
@@ -78,103 +72,7 @@ def rerun(
     is recorded as a new run whose parent is RUN, and gets a verdict: reproduced (exit 0),
     differs (exit 1) or failed (the command's exit code).
     """
-    from gitml.errors import UsageError
-    from gitml.rerun.replay import RerunOptions
-    from gitml.runs.params import parse_override
-    from gitml.storage.repo import open_repo
-
-    chosen = [x for x in (run_ref, since, sweep) if x is not None]
-    if len(chosen) != 1:
-        raise UsageError("name one run (RUN), or a set with --since REV or --sweep ID")
-    out = Output(json)
-    options = RerunOptions(
-        tolerances=tuple(tolerance or ()),
-        overrides=tuple(parse_override(s) for s in set_param or ()),
-        keep_in=in_,
-        stdout=STDERR_FD if json else None,
-    )
-    repo = open_repo()
-    if run_ref is not None:
-        code = _one(out, repo, run_ref, options, dry_run=dry_run)
-    else:
-        code = _many(out, repo, since, sweep, options, dry_run=dry_run)
-    raise typer.Exit(code)
-
-
-def _one(out: Output, repo: "GitRepo", text: str, options: "RerunOptions", *, dry_run: bool) -> int:
-    from gitml.cli import _rerun_view as view
-    from gitml.rerun.replay import plan_runs, rerun_run
-    from gitml.runs.store import get_run
-
-    doc = get_run(repo, text)
-    if dry_run:
-        (plan,) = plan_runs(repo, [doc], options)
-        out.emit(plan.as_dict(), "\n".join(view.plan_lines(plan)))
-        return 0 if plan.problem is None else 1
-    result = rerun_run(repo, doc, options, on_start=lambda d, path: _started(out, d, path))
-    out.emit(result.as_dict(), "\n".join(view.result_lines(result)))
-    return result.exit_code
-
-
-def _many(
-    out: Output,
-    repo: "GitRepo",
-    since: str | None,
-    sweep: str | None,
-    options: "RerunOptions",
-    *,
-    dry_run: bool,
-) -> int:
-    from gitml.cli import _rerun_view as view
-    from gitml.rerun.replay import plan_runs, rerun_set
-    from gitml.rerun.select import select_since, select_sweep
-
-    selection = select_since(repo, since) if since is not None else select_sweep(repo, str(sweep))
-    if dry_run:
-        plans = plan_runs(repo, selection.runs, options)
-        if out.json_mode:
-            out.json(
-                {
-                    "plans": [p.as_dict() for p in plans],
-                    "skipped": [
-                        {"run": {"id": d["id"], "name": d["name"]}, "reason": why}
-                        for d, why in selection.skipped
-                    ],
-                }
-            )
-        else:
-            for plan in plans:
-                out.line("\n".join(view.plan_lines(plan)))
-            for doc, why in selection.skipped:
-                out.line(f"would skip {doc['id']} {doc['name']}: {why}")
-            if not plans:
-                out.line("nothing to rerun")
-        return 0 if all(p.problem is None for p in plans) else 1
-
-    def finished(result: "RerunResult") -> None:
-        out.info(f"gitml: {result.original['id']} {result.original['name']}: {result.verdict}")
-
-    def failed(doc: dict[str, Any], message: str) -> None:
-        out.error(f"{doc['id']} {doc['name']}: {message}")
-
-    outcome = rerun_set(
-        repo,
-        selection,
-        options,
-        on_start=lambda d, path: _started(out, d, path),
-        on_result=finished,
-        on_error=failed,
-    )
-    out.emit(outcome.as_dict(), "\n".join(view.set_lines(outcome)))
-    return outcome.exit_code
-
-
-def _started(out: Output, doc: dict[str, Any], path: Path) -> None:
-    out.info(
-        f"gitml: rerunning {doc['id']} {doc['name']} at checkpoint "
-        f"{str(doc['code']['checkpoint'])[:12]} in {path}"
-    )
 
 
 def register(app: typer.Typer) -> None:
-    app.command("rerun")(rerun)
+    command(app, "rerun", rerun, _cmds.rerun)

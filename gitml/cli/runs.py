@@ -5,8 +5,8 @@ from typing import Annotated
 import typer
 
 from gitml.cli import _runs_cmds as _cmds
+from gitml.cli._declare import command
 from gitml.cli._options import JsonOpt
-from gitml.cli._output import Output
 
 
 def run(
@@ -79,11 +79,6 @@ def run(
     ] = False,
 ) -> None:
     """Run a command in the working tree and record it as a run (code, params, metrics, env)."""
-    code = _cmds.run(
-        command, name, message, tag, set_param, param, metrics, params_file, input_, output,
-        jobs, best, system_metrics=system_metrics,
-    )  # fmt: skip
-    raise typer.Exit(code)
 
 
 def ls(
@@ -125,9 +120,6 @@ def ls(
     json: JsonOpt = False,
 ) -> None:
     """List runs as a table, newest first (or as a JSON array with --json)."""
-    if limit < 0:
-        raise typer.BadParameter("must be 0 (all) or more", param_hint="--limit")
-    _cmds.ls(where, sort, limit, columns, branch, all_, commit, json)
 
 
 def show(
@@ -137,7 +129,6 @@ def show(
     json: JsonOpt = False,
 ) -> None:
     """Show everything about one run, with a summary of each metric's history and its reruns."""
-    _cmds.show(run_ref, json)
 
 
 def compare(
@@ -150,7 +141,6 @@ def compare(
     json: JsonOpt = False,
 ) -> None:
     """Compare runs side by side: params that differ, metrics with deltas, data, code."""
-    _cmds.compare(runs, all_params, json)
 
 
 def relink(
@@ -166,26 +156,11 @@ def relink(
     json: JsonOpt = False,
 ) -> None:
     """Attach runs of rebased, cherry-picked or squash-merged commits to their new commits."""
-    from gitml.runs.links import relink as do_relink
-    from gitml.storage.repo import open_repo
-
-    links = do_relink(open_repo(), head, depth=depth, dry_run=dry_run)
-    out = Output(json)
-    if json:
-        out.json({"dry_run": dry_run, "links": [link.as_dict() for link in links]})
-        return
-    for link in links:
-        out.line(f"{link.kind:7} {link.old} -> {link.new}")
-    verb = "would link" if dry_run else "linked"
-    out.info(f"{verb} {len(links)} rewritten commit(s)")
 
 
 def register(app: typer.Typer) -> None:
-    app.command(
-        "run",
-        context_settings={"allow_interspersed_args": False},
-    )(run)
-    app.command("ls")(ls)
-    app.command("show")(show)
-    app.command("compare")(compare)
-    app.command("relink")(relink)
+    command(app, "run", run, _cmds.run, context_settings={"allow_interspersed_args": False})
+    command(app, "ls", ls, _cmds.ls)
+    command(app, "show", show, _cmds.show)
+    command(app, "compare", compare, _cmds.compare)
+    command(app, "relink", relink, _cmds.relink)

@@ -4,8 +4,9 @@ from typing import Annotated
 
 import typer
 
+from gitml.cli import _sync_cmds as _cmds
+from gitml.cli._declare import command
 from gitml.cli._options import JsonOpt
-from gitml.cli._output import Output
 
 RemoteArg = Annotated[str, typer.Argument(help="The git remote to exchange records with.")]
 NoDataOpt = Annotated[
@@ -16,84 +17,16 @@ NoDataOpt = Annotated[
 ]
 
 
-def _print_pull(out: Output, report: object) -> None:
-    from gitml.sync import PullReport
-
-    assert isinstance(report, PullReport)
-    arrived = {name: n for name, n in report.added.items() if n}
-    if arrived:
-        out.line(
-            f"pulled from {report.remote}: "
-            + ", ".join(f"{n} {name} record(s)" for name, n in sorted(arrived.items()))
-        )
-    else:
-        out.line(f"pulled from {report.remote}: nothing new")
-
-
 def pull(remote: RemoteArg = "origin", json: JsonOpt = False) -> None:
     """Fetch gitml records from REMOTE and merge them into the local ones."""
-    from gitml.storage.repo import open_repo
-    from gitml.sync import pull as do_pull
-
-    report = do_pull(open_repo(), remote)
-    out = Output(json)
-    if json:
-        out.json(report.as_dict())
-    else:
-        _print_pull(out, report)
-
-
-def _print_data(out: Output, data: dict[str, object] | None) -> None:
-    if data is not None and "not_pushed" in data:
-        out.warn(f"data not pushed: {data['not_pushed']}")
-    elif data is not None:
-        out.line(
-            f"data pushed to data remote {data['remote']}: {data['transferred']} object(s), "
-            f"{data['skipped']} already there"
-        )
-        missing = data.get("missing")
-        if isinstance(missing, list) and missing:
-            out.warn(f"{len(missing)} file(s) of the current data are not in the cache")
 
 
 def push(remote: RemoteArg = "origin", no_data: NoDataOpt = False, json: JsonOpt = False) -> None:
     """Push local gitml records to REMOTE (fast-forward, atomic; merges and retries if others pushed)."""
-    from gitml.storage.repo import open_repo
-    from gitml.sync import push_records, short_name
-
-    report = push_records(open_repo(), remote, data=not no_data)
-    out = Output(json)
-    if json:
-        out.json(report.as_dict())
-        return
-    _print_data(out, report.data)
-    for pulled in report.pulls:
-        _print_pull(out, pulled)
-    if report.pushed:
-        out.line(f"pushed to {remote}: " + ", ".join(short_name(r) for r in report.pushed))
-    else:
-        out.line(f"{remote} is up to date")
 
 
 def sync(remote: RemoteArg = "origin", no_data: NoDataOpt = False, json: JsonOpt = False) -> None:
     """Pull, then push: afterwards REMOTE and this clone hold the same records."""
-    from gitml.storage.repo import open_repo
-    from gitml.sync import pull as do_pull
-    from gitml.sync import push_records, short_name
-
-    repo = open_repo()
-    pulled = do_pull(repo, remote)
-    pushed = push_records(repo, remote, data=not no_data)
-    out = Output(json)
-    if json:
-        out.json({"pull": pulled.as_dict(), "push": pushed.as_dict()})
-        return
-    _print_pull(out, pulled)
-    _print_data(out, pushed.data)
-    if pushed.pushed:
-        out.line(f"pushed to {remote}: " + ", ".join(short_name(r) for r in pushed.pushed))
-    else:
-        out.line(f"{remote} is up to date")
 
 
 def fetch(
@@ -107,31 +40,10 @@ def fetch(
     json: JsonOpt = False,
 ) -> None:
     """Fetch gitml records into refs/remotes/REMOTE/gitml/* without touching local records."""
-    from gitml.storage.remote import fetch as do_fetch
-    from gitml.storage.repo import open_repo
-    from gitml.sync import prepare_ci, short_name
-
-    repo = open_repo()
-    out = Output(json)
-    if ci:
-        report = prepare_ci(repo, remote)
-        if json:
-            out.json(report.as_dict())
-            return
-        if report.unshallowed:
-            out.line("fetched the full history (the clone was shallow)")
-        _print_pull(out, report.pull)
-        return
-    tips = do_fetch(repo, remote)
-    if json:
-        out.json({"remote": remote, "tips": {short_name(k): v for k, v in tips.items()}})
-        return
-    for ref, tip in tips.items():
-        out.line(f"{short_name(ref)}: {tip or '(none on ' + remote + ')'}")
 
 
 def register(app: typer.Typer) -> None:
-    app.command("pull")(pull)
-    app.command("push")(push)
-    app.command("sync")(sync)
-    app.command("fetch")(fetch)
+    command(app, "pull", pull, _cmds.pull)
+    command(app, "push", push, _cmds.push)
+    command(app, "sync", sync, _cmds.sync)
+    command(app, "fetch", fetch, _cmds.fetch)

@@ -5,9 +5,8 @@ from typing import Annotated
 
 import typer
 
-from gitml.cli._output import Output
-
-LOOPBACK = ("127.0.0.1", "localhost", "::1")
+from gitml.cli import _ui_cmds as _cmds
+from gitml.cli._declare import command
 
 
 def ui(
@@ -29,28 +28,6 @@ def ui(
     ] = False,
 ) -> None:
     """Serve a local, read-only web app over this repository's runs, data and models."""
-    from gitml.storage.repo import open_repo
-    from gitml.ui.server import make_server, serve
-
-    if not 0 <= port <= 65535:
-        raise typer.BadParameter("must be 0..65535", param_hint="--port")
-    repo = open_repo()
-    out = Output()
-    server = make_server(repo.workdir_or_gitdir, host, port, verbose=verbose)
-    if host not in LOOPBACK:
-        out.warn(
-            f"listening on {host}: anyone who can reach this address can read every run, "
-            "param and metric of this repository (the app has no login)"
-        )
-    out.info(f"gitml ui: serving {repo.workdir_or_gitdir} at {server.url} (Ctrl-C stops)")
-    if open_:
-        import webbrowser
-
-        webbrowser.open(server.url)
-    try:
-        serve(server)
-    except KeyboardInterrupt:
-        out.info("gitml ui: stopped")
 
 
 def report(
@@ -75,23 +52,8 @@ def report(
     ),
 ) -> None:
     """Write one self-contained HTML report (charts included, opens with no network)."""
-    from gitml.storage.repo import open_repo
-    from gitml.ui.report import build_report
-
-    result = build_report(open_repo(), tuple(runs or ()), where=where, all_branches=all_)
-    target = output.expanduser()
-    try:
-        target.write_text(result.html, encoding="utf-8")
-    except OSError as exc:
-        from gitml.errors import GitmlError
-
-        raise GitmlError(f"cannot write {target}: {exc.strerror or exc}") from None
-    out = Output()
-    if result.matched > result.runs:
-        out.warn(f"{result.matched} runs match; the report holds the newest {result.runs}")
-    out.info(f"wrote {target} ({result.runs} run{'s' if result.runs != 1 else ''})")
 
 
 def register(app: typer.Typer) -> None:
-    app.command("ui")(ui)
-    app.command("report")(report)
+    command(app, "ui", ui, _cmds.ui)
+    command(app, "report", report, _cmds.report)

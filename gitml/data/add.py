@@ -10,7 +10,6 @@ extend ``.gitignore``. Running ``add`` again after an interruption completes it.
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +28,7 @@ from gitml.data.statcache import HashResult, hash_with_cache
 from gitml.data.store import VersionStore
 from gitml.data.workspace import DataWorkspace
 from gitml.errors import InvalidRecord, UsageError
+from gitml.storage.git import lines_z, run_git
 
 if TYPE_CHECKING:
     from gitml.data.progress import Progress
@@ -138,13 +138,8 @@ def plan(
 
 
 def _refuse_git_tracked(workdir: Path, paths: Sequence[str]) -> None:
-    proc = subprocess.run(
-        ["git", "--literal-pathspecs", "ls-files", "-z", "--", *paths],
-        cwd=workdir,
-        capture_output=True,
-        check=False,
-    )
-    tracked = [p.decode("utf-8", "replace") for p in proc.stdout.split(b"\0") if p]
+    proc = run_git(workdir, "--literal-pathspecs", "ls-files", "-z", "--", *paths)
+    tracked = lines_z(proc.stdout)
     if tracked:
         first = tracked[0]
         owner = next((p for p in paths if _inside(first, p)), first)

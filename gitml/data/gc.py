@@ -11,7 +11,7 @@ files that version needs.
 
 from __future__ import annotations
 
-import subprocess
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +29,7 @@ from gitml.data.store import (
 )
 from gitml.data.workspace import DataWorkspace
 from gitml.errors import InvalidRecord
+from gitml.storage.git import lines_z, run_git
 
 DEFAULT_KEEP_DAYS = 30.0
 
@@ -52,14 +53,12 @@ class GcReport:
 
 
 def _worktrees(workdir: Path) -> list[Path]:
-    proc = subprocess.run(
-        ["git", "worktree", "list", "--porcelain"],
-        cwd=workdir,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    found = [Path(line[9:]) for line in proc.stdout.splitlines() if line.startswith("worktree ")]
+    proc = run_git(workdir, "worktree", "list", "--porcelain", "-z")
+    found = [
+        Path(os.fsdecode(item[9:]))
+        for item in proc.stdout.split(b"\0")
+        if item.startswith(b"worktree ")
+    ]
     return found or [workdir]
 
 
@@ -67,12 +66,11 @@ def _recent_manifests(ws: DataWorkspace, keep_days: float | None) -> set[tuple[s
     """``(name, digest)`` of versions recorded on ``refs/gitml/data`` in the window."""
     from gitml.storage import DATA_REF
 
-    args = ["git", "log", "--format=", "--name-only", "--no-renames", DATA_REF, "--"]
+    args = ["log", "--format=", "--name-only", "-z", "--no-renames", DATA_REF, "--"]
     if keep_days is not None:
-        args.insert(2, f"--since={int(keep_days * 86400)}.seconds.ago")
-    proc = subprocess.run(args, cwd=ws.workdir, capture_output=True, text=True, check=False)
+        args.insert(1, f"--since={int(keep_days * 86400)}.seconds.ago")
     found: set[tuple[str, Digest]] = set()
-    for line in proc.stdout.splitlines():
+    for line in lines_z(run_git(ws.workdir, *args).stdout):
         parts = line.split("/")
         if len(parts) == 4 and parts[0] == PREFIX and parts[3].endswith(MANIFEST_SUFFIX):
             try:

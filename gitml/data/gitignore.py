@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
 from gitml.data.pointers import write_text_atomic
+from gitml.storage.git import lines_z, nul_input, run_git
 
 GITIGNORE = ".gitignore"
 _SPECIAL = set("*?[\\")
@@ -24,16 +24,10 @@ def ignored(workdir: Path, paths: Sequence[str]) -> set[str]:
     """Those of ``paths`` that git already ignores (by any rule)."""
     if not paths:
         return set()
-    proc = subprocess.run(
-        ["git", "check-ignore", "--no-index", "--stdin", "-z"],
-        cwd=workdir,
-        input="\0".join(paths).encode() + b"\0",
-        capture_output=True,
-        check=False,
-    )
+    proc = run_git(workdir, "check-ignore", "--no-index", "--stdin", "-z", input=nul_input(paths))
     if proc.returncode not in (0, 1):
         return set()
-    return {p.decode() for p in proc.stdout.split(b"\0") if p}
+    return set(lines_z(proc.stdout))
 
 
 def ensure_ignored(workdir: Path, paths: Sequence[str]) -> list[str]:

@@ -2,36 +2,23 @@
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from gitml.data.errors import DataError
 from gitml.data.pointers import SUFFIX, Pointer, parse_pointers
-
-
-def _git(workdir: Path, *args: str, input: bytes | None = None) -> bytes:
-    proc = subprocess.run(
-        ["git", *args], cwd=workdir, input=input, capture_output=True, check=False
-    )
-    if proc.returncode != 0:
-        detail = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise DataError(f"`git {' '.join(args[:3])}` failed: {detail[-1] if detail else '?'}")
-    return proc.stdout
+from gitml.storage.git import git_output, iter_objects, raw_changes, run_git
 
 
 def resolve_commit(workdir: Path, rev: str) -> str:
     """The full id of the commit ``rev`` names; ``DataError`` if it names none."""
-    proc = subprocess.run(
-        ["git", "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"],
-        cwd=workdir,
-        capture_output=True,
-        text=True,
-        check=False,
+    proc = run_git(
+        workdir, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"
     )
-    if proc.returncode != 0 or not proc.stdout.strip():
+    sha = proc.stdout.decode().strip()
+    if proc.returncode != 0 or not sha:
         raise DataError(f"unknown revision '{rev}'; use a commit id, branch or tag")
-    return proc.stdout.strip()
+    return sha
 
 
 def head_commit(workdir: Path) -> str | None:
@@ -45,26 +32,16 @@ def head_commit(workdir: Path) -> str | None:
 def read_blobs(workdir: Path, blob_ids: Iterable[str]) -> dict[str, bytes]:
     """The content of each blob (one ``git cat-file --batch`` for all of them)."""
     ids = list(dict.fromkeys(blob_ids))
-    if not ids:
-        return {}
-    out = _git(workdir, "cat-file", "--batch", input=("\n".join(ids) + "\n").encode())
-    blobs: dict[str, bytes] = {}
-    pos = 0
-    for oid in ids:
-        end = out.index(b"\n", pos)
-        header = out[pos:end].split()
-        pos = end + 1
-        if len(header) < 3 or header[1] != b"blob":
-            continue
-        size = int(header[2])
-        blobs[oid] = out[pos : pos + size]
-        pos += size + 1
-    return blobs
+    return {
+        oid: found.data
+        for oid, found in iter_objects(workdir, ids)
+        if found is not None and found.kind == "blob"
+    }
 
 
 def pointer_blobs(workdir: Path, commit: str, pointer_dir: str) -> dict[str, str]:
     """``{file name: blob id}`` of the pointer files in ``commit``."""
-    out = _git(workdir, "ls-tree", "-z", "--full-tree", commit, "--", pointer_dir + "/")
+    out = git_output(workdir, "ls-tree", "-z", "--full-tree", commit, "--", pointer_dir + "/")
     found: dict[str, str] = {}
     for item in out.split(b"\0"):
         if not item:
@@ -93,20 +70,16 @@ def pointer_history(
     Both sides of each change are collected, so a pointer that was current at any commit
     of the window is included even if it was written before the window began.
     """
-    args = ["log", "--format=", "--raw", "--no-abbrev", "-m", "--no-renames", *refs]
+    args = ["log", "--format=", "--raw", "-z", "--no-abbrev", "-m", "--no-renames", *refs]
     if since_days is not None:
         args.insert(1, f"--since={int(since_days * 86400)}.seconds.ago")
     args += ["--", pointer_dir + "/"]
-    out = _git(workdir, *args).decode("utf-8", "replace")
     blobs: set[tuple[str, str]] = set()
-    for line in out.splitlines():
-        if not line.startswith(":"):
-            continue
-        meta, _, path = line[1:].partition("\t")
-        name = path.rpartition("/")[2]
+    for change in raw_changes(git_output(workdir, *args)):
+        name = change.path.rpartition("/")[2]
         if not name.endswith(SUFFIX):
             continue
-        for oid in meta.split()[2:4]:
+        for oid in (change.old_oid, change.new_oid):
             if oid.strip("0"):
                 blobs.add((name, oid))
     return blobs
@@ -114,7 +87,7 @@ def pointer_history(
 
 def ref_tips(workdir: Path) -> list[str]:
     """Tips of branches, tags and remote-tracking branches (not fetched gitml records)."""
-    out = _git(
+    out = git_output(
         workdir,
         "for-each-ref",
         "--format=%(refname) %(objectname) %(objecttype) %(*objecttype)",

@@ -12,7 +12,6 @@ State lives under the git directory: the content cache is shared by all worktree
 from __future__ import annotations
 
 import os
-import subprocess
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,6 +21,7 @@ from gitml.data.errors import RemoteError
 from gitml.data.pointers import Pointer, load_pointers
 from gitml.data.statcache import StatCache
 from gitml.errors import ConfigError, InvalidRecord
+from gitml.storage.git import run_git
 
 if TYPE_CHECKING:
     from gitml.data.cache import Cache, LinkMode
@@ -34,16 +34,12 @@ CACHE = "cache"
 
 def _rev_parse(start: Path) -> tuple[Path, Path, Path] | None:
     try:
-        proc = subprocess.run(
-            ["git", "rev-parse", "--show-toplevel", "--absolute-git-dir", "--git-common-dir"],
-            cwd=start,
-            capture_output=True,
-            text=True,
-            check=False,
+        proc = run_git(
+            start, "rev-parse", "--show-toplevel", "--absolute-git-dir", "--git-common-dir"
         )
     except OSError:
         return None
-    lines = proc.stdout.splitlines()
+    lines = os.fsdecode(proc.stdout).splitlines()
     if proc.returncode != 0 or len(lines) != 3:
         return None
     top, gitdir, common = (Path(line) for line in lines)

@@ -18,6 +18,8 @@ from gitml.governance.promotions import PromotionCheck, promotions
 from gitml.governance.rules import Context
 from gitml.registry.checks import Finding
 from gitml.storage import COLLECTION_REFS, REF_ROOT, remote_tracking_ref
+from gitml.storage.blobs import read_blobs
+from gitml.storage.git import git_output, raw_changes
 from gitml.storage.repo import GitRepo
 from gitml.validate import check_text, kind_of
 
@@ -60,16 +62,12 @@ class CheckReport:
 
 
 def _raw_changes(repo: GitRepo, *args: str) -> list[tuple[str, str]]:
-    """(blob sha, path) of files added or modified, from ``git diff --raw`` style output."""
-    out = []
-    for line in repo.git(*args).stdout.splitlines():
-        if not line.startswith(":"):
-            continue
-        meta, path = line.split("\t", 1)
-        parts = meta.split()
-        if parts[4] in ("A", "M", "T") and parts[1] != "160000":
-            out.append((parts[3], path))
-    return out
+    """(blob sha, path) of files added or modified, from ``git diff --raw -z`` style output."""
+    return [
+        (change.new_oid, change.path)
+        for change in raw_changes(git_output(repo.workdir_or_gitdir, args[0], "-z", *args[1:]))
+        if change.status in ("A", "M", "T") and change.new_mode != "160000"
+    ]
 
 
 def _sizes(repo: GitRepo, shas: list[str]) -> list[int]:
@@ -260,23 +258,8 @@ def _remember_valid(repo: GitRepo, shas: list[str]) -> None:
 
 
 def _read_blobs(repo: GitRepo, shas: list[str]) -> list[bytes]:
-    """The contents of ``shas`` through one ``git cat-file --batch``."""
-    import subprocess
-
-    proc = subprocess.run(
-        ["git", "cat-file", "--batch"],
-        cwd=repo.workdir_or_gitdir,
-        input=("\n".join(shas) + "\n").encode(),
-        capture_output=True,
-        check=True,
-    )
-    out, pos, raw = [], 0, proc.stdout
-    for _ in shas:
-        end = raw.index(b"\n", pos)
-        size = int(raw[pos:end].split()[2])
-        out.append(raw[end + 1 : end + 1 + size])
-        pos = end + 1 + size + 1
-    return out
+    """The contents of ``shas`` (read in bulk)."""
+    return [data for _sha, data in read_blobs(repo, shas)]
 
 
 def _resolve(repo: GitRepo, ref: str) -> str | None:

@@ -7,38 +7,34 @@ None and the full check runs.
 
 from __future__ import annotations
 
-import subprocess
+import os
 from pathlib import Path
 
 from gitml.config import GITML_DIR
-
-
-def _git(*args: str, stdin: str | None = None) -> str | None:
-    proc = subprocess.run(["git", *args], input=stdin, capture_output=True, text=True, check=False)
-    return proc.stdout if proc.returncode == 0 else None
+from gitml.storage.git import raw_changes, run_git
 
 
 def staged_fast() -> int | None:
     """0 when the staged change has nothing for the full check to look at; None otherwise."""
-    raw = _git("diff", "--cached", "--raw", "--no-abbrev", "--no-renames", "-z")
-    top = _git("rev-parse", "--show-toplevel")
-    if raw is None or top is None:
+    raw = run_git(".", "diff", "--cached", "--raw", "--no-abbrev", "--no-renames", "-z")
+    top = run_git(".", "rev-parse", "--show-toplevel")
+    if raw.returncode != 0 or top.returncode != 0:
         return None
-    fields = raw.split("\0")
     shas: list[str] = []
-    for meta, path in zip(fields[0::2], fields[1::2], strict=False):
-        if not meta.startswith(":"):
-            continue
-        parts = meta.split()
-        if path.startswith(f"{GITML_DIR}/") or path == GITML_DIR:
+    for change in raw_changes(raw.stdout):
+        if change.path.startswith(f"{GITML_DIR}/") or change.path == GITML_DIR:
             return None
-        if parts[4] in ("A", "M", "T") and parts[1] != "160000":
-            shas.append(parts[3])
+        if change.status in ("A", "M", "T") and change.new_mode != "160000":
+            shas.append(change.new_oid)
     if shas:
         from gitml.config import load_settings
 
-        limit = load_settings(Path(top.strip())).max_git_file_mb * 1024 * 1024
-        sizes = _git("cat-file", "--batch-check=%(objectsize)", stdin="\n".join(shas) + "\n")
-        if sizes is None or any(not s.isdigit() or int(s) > limit for s in sizes.split()):
+        limit = load_settings(Path(os.fsdecode(top.stdout).strip())).max_git_file_mb * 1024 * 1024
+        sizes = run_git(
+            ".", "cat-file", "--batch-check=%(objectsize)", input=("\n".join(shas) + "\n").encode()
+        )
+        if sizes.returncode != 0 or any(
+            not s.isdigit() or int(s) > limit for s in sizes.stdout.decode().split()
+        ):
             return None
     return 0

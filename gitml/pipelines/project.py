@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -12,6 +11,7 @@ from gitml.pipelines.graph import Graph, build_graph
 from gitml.pipelines.model import STAGE_FILE, Stage, StageFile
 from gitml.pipelines.paramfiles import ParamsCache
 from gitml.pipelines.stagefile import load_stage_file
+from gitml.storage.git import lines_z, run_git
 
 if TYPE_CHECKING:
     from gitml.data.workspace import DataWorkspace
@@ -40,18 +40,15 @@ class Project:
 def find_stage_files(root: Path) -> list[str]:
     """``dvc.yaml`` files of the work tree (tracked, or new and not ignored), root first."""
     try:
-        proc = subprocess.run(
-            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--",
-             STAGE_FILE, f":(glob)**/{STAGE_FILE}"],
-            cwd=root,
-            capture_output=True,
-            check=False,
+        proc = run_git(
+            root, "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--",
+            STAGE_FILE, f":(glob)**/{STAGE_FILE}",
         )  # fmt: skip
     except OSError:
         proc = None
     found = set()
     if proc is not None and proc.returncode == 0:
-        found = {p.decode("utf-8", "surrogateescape") for p in proc.stdout.split(b"\0") if p}
+        found = set(lines_z(proc.stdout))
     found = {p for p in found if (root / p).is_file()}
     if (root / STAGE_FILE).is_file():
         found.add(STAGE_FILE)

@@ -17,10 +17,11 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from gitml.pipelines.plotdefs import plot_of
-from gitml.pipelines.stagerun import stage_params
+from gitml.pipelines.stagerun import shell_command, stage_params
 
 if TYPE_CHECKING:
     from gitml.pipelines.member import Member
+    from gitml.runs.interpreter import Interpreter
     from gitml.runs.metrics import MetricEvent
 
 
@@ -53,13 +54,24 @@ def _plots(member: Member, order: Sequence[str]) -> list[dict[str, Any]]:
     return plots
 
 
+def _interpreter(member: Member, order: Sequence[str]) -> Interpreter:
+    """The interpreter the pipeline's first stage runs (its environment is the record's)."""
+    import os
+
+    from gitml.runs.interpreter import find_interpreter
+
+    project = member.project
+    command = next((shell_command(project.stage(a)) for a in order), ())
+    state_dir = member.open_repo().state_dir
+    return find_interpreter(command, project.root, os.environ, state_dir)
+
+
 def save_pipeline_run(
     member: Member, order: Sequence[str], started: datetime, ended: datetime, exit_code: int
 ) -> dict[str, Any]:
     """Write the pipeline run of ``member`` and return its record."""
     from gitml.runs.env import capture_env, redact_argv
     from gitml.runs.execute import identity, store
-    from gitml.runs.interpreter import Interpreter
     from gitml.runs.record import RunFacts, Status, build_record
 
     project = member.project
@@ -67,7 +79,7 @@ def save_pipeline_run(
     runner = member.stage_runner()
     code = runner.checkpoint()
     settings = project.ws.settings
-    env = capture_env(repo.state_dir, settings.env_allowlist, Interpreter.current("gitml"))
+    env = capture_env(repo.state_dir, settings.env_allowlist, _interpreter(member, order))
     graph = project.graph
     params: dict[str, Any] = {}
     inputs: dict[str, str] = {}

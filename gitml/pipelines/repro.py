@@ -78,6 +78,14 @@ def _apply_overrides(
     return params_mod.plan_overrides(root, files, assignment)
 
 
+def _user_code(root: Path) -> Checkpoint:
+    """The work tree's code as the user left it, before ``-S`` rewrites params files."""
+    from gitml.runs.execute import checkpoint, open_workspace
+    from gitml.storage.repo import open_repo
+
+    return checkpoint(open_workspace(open_repo(root), root), "repro")
+
+
 def plan_order(project: Project, request: ReproRequest) -> list[str]:
     from gitml.pipelines.graph import plan
 
@@ -107,6 +115,8 @@ def run_member(
 
     project = project or open_project(root)
     new_docs = _apply_overrides(project.root, project, assignment or {})
+    if new_docs and code_base is None and not request.dry_run:
+        code_base = _user_code(project.root)  # an override is a param, never a dirty tree
     with params_mod.overridden(project.root, new_docs):
         if new_docs:
             project = open_project(root)

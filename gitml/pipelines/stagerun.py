@@ -88,7 +88,8 @@ class StageRunner:
         """The code of this pipeline run, checkpointed on first use."""
         with self._lock:
             if self.code is None:
-                from gitml.runs.execute import checkpoint, open_workspace, rebase_code
+                from gitml.runs.code import rebase_code
+                from gitml.runs.execute import checkpoint, open_workspace
 
                 ws = open_workspace(self.repo, self.root)
                 code = checkpoint(ws, self.pipeline_id)

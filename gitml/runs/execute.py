@@ -15,7 +15,7 @@ import contextlib
 import os
 import platform
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,6 +26,7 @@ from gitml.records import ids
 from gitml.registry.pending import register_pending
 from gitml.runs import params as params_mod
 from gitml.runs.attached import ingest
+from gitml.runs.code import with_overrides
 from gitml.runs.companions import mlflow_env, proposed_name, system_sampler
 from gitml.runs.env import Environment, capture_env, redact_argv
 from gitml.runs.interpreter import Interpreter, find_interpreter
@@ -286,7 +287,7 @@ def execute_member(
         sampled: list[MetricEvent] = []
         with params_mod.overridden(cwd, new_texts):
             file_params = params_mod.read_params(cwd, ws.params_files)
-            code = with_overrides(ws, code, new_texts, run_id)
+            code = with_overrides(ws.repo, code, cwd=cwd, new_texts=new_texts, run_id=run_id)
             sampler = system_sampler(request, sampled)
             child = sup.start(request.command, cwd=cwd, env=env)
             try:
@@ -395,33 +396,6 @@ def declared(request: RunRequest) -> dict[str, list[str]]:
     return {key: value for key, value in found.items() if value}
 
 
-def with_overrides(
-    ws: Workspace, code: Checkpoint, new_texts: Mapping[str, str], run_id: str
-) -> Checkpoint:
-    """The run's code: ``code`` (the tree as the user left it) plus the params files ``-S``
-    rewrote. An override is a param, not a code change: ``dirty`` stays ``code``'s."""
-    if not new_texts:
-        return code
-    from gitml.storage.worktree import checkpoint_with_files
-
-    files = {
-        (ws.cwd / rel).relative_to(ws.repo.workdir).as_posix(): text.encode("utf-8")
-        for rel, text in new_texts.items()
-    }
-    return checkpoint_with_files(
-        ws.repo, code, files, message=f"gitml checkpoint for run {run_id} (params overridden)"
-    )
-
-
-def rebase_code(repo: GitRepo, base: Checkpoint, member: Checkpoint) -> Checkpoint:
-    """A sweep member's code: the user's HEAD and tree facts, the member's checkpoint."""
-    from gitml.storage.worktree import diffstat
-
-    return replace(
-        base, checkpoint=member.checkpoint, diffstat=diffstat(repo, base.commit, member.checkpoint)
-    )
-
-
 def validate_request(request: RunRequest) -> None:
     if not request.command:
         raise UsageError(
@@ -445,6 +419,7 @@ def run(
     Returns a RunOutcome for a single run, a SweepOutcome for a sweep.
     """
     validate_request(request)
+    repo.prepare_writes()  # git's writers start while the command runs
     ws = open_workspace(repo, cwd or Path.cwd(), request.params_files)
     grid = params_mod.expand_grid(request.overrides)
     with Supervisor() as sup:

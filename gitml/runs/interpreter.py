@@ -7,7 +7,8 @@ the command uses. It is found from the command line, in this order:
   ENVIRONMENT``, else the nearest ``.venv`` from the run's folder), in which CMD runs;
 - ``conda run -n NAME | -p PREFIX CMD`` (also ``mamba``, ``micromamba``): CMD inside that
   environment;
-- ``env``, ``nice``, ``nohup``, ``time`` and ``sh -c 'CMD …'`` are looked through;
+- ``env``, ``nice``, ``nohup``, ``time`` and ``sh -c 'CMD …'`` (its first command) are
+  looked through;
 - ``python``, ``python3.12``, ``/venv/bin/python`` (``-m module`` included): that
   interpreter, found on the command's ``PATH``;
 - a script or console script with a ``#!`` line naming Python (``#!/usr/bin/env
@@ -43,6 +44,7 @@ CACHE = "env-interpreters.json"
 _PYTHON = re.compile(r"(?:python|pypy)(?:\d+(?:\.\d+)*)?[mtw]?(?:\.exe)?")
 _WRAPPERS = {"nice", "nohup", "time", "exec", "command"}
 _CONDA = {"conda", "mamba", "micromamba"}
+_SHELLS = {"sh", "bash", "dash", "zsh", "ksh"}
 _UV_VALUE_OPTIONS = frozenset({
     "--python", "-p", "--directory", "--project", "--with", "--with-editable", "--with-requirements", "--extra", "--group", "--only-group",
     "--no-group", "--package", "--index", "--default-index", "--index-url", "--extra-index-url",
@@ -136,11 +138,14 @@ def locate(
             args = _after_env(args[1:])
         elif name in _WRAPPERS:
             args = _drop_options(args[1:])
-        elif name in ("sh", "bash", "dash", "zsh") and len(args) >= 3 and args[1] == "-c":
+        elif name in _SHELLS and "-c" in args[1:-1]:
             try:
-                args = shlex.split(args[2])
+                words = shlex.split(args[args.index("-c", 1) + 1], comments=True)
             except ValueError:
                 return None
+            while words and words[0] in ("(", "{"):  # a subshell or group around the command
+                words = words[1:]
+            args = words
         elif name == "uv" and len(args) > 1 and args[1] == "run":
             return _uv(args[2:], cwd, environ)
         elif name in _CONDA and len(args) > 1 and args[1] == "run":

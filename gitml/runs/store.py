@@ -22,7 +22,7 @@ from gitml.runs.record import commit_message, dump_record, note_line
 from gitml.storage import RUNS_REF
 from gitml.storage.collection import Collection
 from gitml.storage.index import Index
-from gitml.storage.notes import add_note_lines, read_note
+from gitml.storage.notes import note_companion, read_note
 from gitml.storage.repo import GitRepo
 from gitml.storage.worktree import current_branch
 
@@ -83,16 +83,17 @@ def save_run(
         # A root commit first, so the checkpoint never becomes the ref's first parent
         # (first parents are the collection's own history).
         collection.write(lambda _snap: {}, "gitml runs: start the collection")
-    tip = collection.write(lambda _snap: files, commit_message(doc), extra_parents=parents)
     commit = str(code["commit"])
     existing = read_note(repo, commit) or ""
     line = note_line(doc)
     if existing.count("\n") >= MAX_NOTE_RUNS:
         line = more_runs_line(commit)
-        if line in existing:
-            return tip
-    add_note_lines(repo, {commit: [line]}, f"gitml note run {doc['id']}")
-    return tip
+    note = None
+    if line not in existing:  # the record and its note land together
+        note = note_companion(repo, {commit: [line]}, f"gitml note run {doc['id']}")
+    return collection.write(
+        lambda _snap: files, commit_message(doc), extra_parents=parents, also=note
+    )
 
 
 def more_runs_line(commit: str) -> str:

@@ -1,12 +1,7 @@
-"""Git storage: the only package that imports pygit2.
+"""Git storage: the only door to git (the git command line through ``git``, and pygit2).
 
-Ref namespaces are constants here and nowhere else. Importing the package makes a later
-``import pygit2`` lean (see ``lean``): short commands never pay for pygit2's full start-up.
+Ref namespaces are constants here and nowhere else.
 """
-
-from gitml.storage import lean as _lean
-
-_lean.install()
 
 REF_ROOT = "refs/gitml/"
 NOTES_REF = "refs/notes/gitml"

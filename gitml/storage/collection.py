@@ -13,16 +13,23 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-import pygit2
 import xxhash
 
 from gitml.errors import GitmlError, RefConflict
 from gitml.records import codec
 from gitml.storage import housekeeping, refs
 from gitml.storage.blobs import read_blobs
-from gitml.storage.refs import backoff, clear_stale_lock, lock_path, read_ref, update_ref
+from gitml.storage.odb import ObjectDB, ObjectWriteError, Tree, object_id
+from gitml.storage.refs import (
+    backoff,
+    clear_stale_lock,
+    lock_path,
+    read_ref,
+    update_ref,
+    update_refs,
+)
 from gitml.storage.repo import GitRepo
-from gitml.storage.trees import apply_changes, commit_tree, read_blob, tree_entry
+from gitml.storage.trees import apply_changes, commit_tree, read_blob, subtree, tree_entry
 
 LAYOUT_PATH = "layout.toml"
 OBJECT_WRITE_ATTEMPTS = 5
@@ -35,8 +42,9 @@ class RecordExists(GitmlError):
 def object_write_failed(repo: GitRepo, exc: Exception, failures: int) -> int:
     """Count a failed object write and wait before the retry; give up after a few.
 
-    A concurrent ``git gc`` (prune-packed) may remove an empty ``objects/xx/`` directory
-    between libgit2 creating it and moving a new object into it.
+    git retries the usual race itself (a concurrent ``git gc`` removing an empty
+    ``objects/xx/`` directory); what is left is a full disk or a read-only ``.git``, which
+    a few attempts tell apart from a passing hiccup.
     """
     failures += 1
     if failures >= OBJECT_WRITE_ATTEMPTS:
@@ -59,28 +67,36 @@ class Snapshot:
 
     repo: GitRepo
     ref: str
-    tip: pygit2.Oid | None
+    tip: str | None
 
     @cached_property
-    def tree(self) -> pygit2.Tree | None:
+    def tree(self) -> Tree | None:
         if self.tip is None:
             return None
-        return commit_tree(self.repo.raw, self.tip)
+        return commit_tree(self.repo.odb, self.tip)
 
     def read(self, path: str) -> bytes | None:
-        return read_blob(self.tree, path)
+        return read_blob(self.repo.odb, self.tree, path)
 
     def exists(self, path: str) -> bool:
-        return tree_entry(self.tree, path) is not None
+        return tree_entry(self.repo.odb, self.tree, path) is not None
 
     def listdir(self, path: str) -> list[str]:
-        obj = tree_entry(self.tree, path) if path else self.tree
-        if not isinstance(obj, pygit2.Tree):
-            return []
-        return [entry.name for entry in obj if entry.name is not None]
+        found = subtree(self.repo.odb, self.tree, path)
+        return [entry.name for entry in found] if found is not None else []
 
 
 Builder = Callable[[Snapshot], Mapping[str, bytes | None]]
+
+
+@dataclass(frozen=True)
+class Companion:
+    """A write to a second collection published with the first one: both refs or neither."""
+
+    collection: Collection
+    build: Builder
+    message: str
+    replace: bool = True
 
 
 @dataclass(frozen=True)
@@ -117,7 +133,7 @@ class Collection:
             "shard": "xxh3-64:2" if self.sharded else "none",
         }
 
-    def tip(self) -> pygit2.Oid | None:
+    def tip(self) -> str | None:
         return read_ref(self.repo, self.ref)
 
     def snapshot(self) -> Snapshot:
@@ -139,6 +155,7 @@ class Collection:
         *,
         extra_parents: Sequence[str] = (),
         replace: bool = False,
+        also: Companion | None = None,
     ) -> str:
         """Commit the files ``build(snapshot)`` returns; retried on conflict.
 
@@ -146,77 +163,103 @@ class Collection:
         paths from what is there (sequence numbers). Returns the new (or unchanged) tip.
         Records are immutable: a different blob at an existing path raises RecordExists
         unless ``replace`` is set (derived data such as notes, where ``None`` deletes).
+        ``also`` commits to a second collection in the same ref transaction.
         """
-        signature = self.repo.signature()
         parents_extra = self._check_parents(extra_parents)
         deadline = time.monotonic() + refs.RETRY_SECONDS
         attempt = 0
         object_failures = 0
         while True:
             snap = self.snapshot()
-            files = dict(build(snap))
             try:
-                commit = self._commit(snap, files, message, signature, parents_extra, replace)
-            except (OSError, pygit2.GitError) as exc:
+                updates = self._updates(snap, build, message, parents_extra, replace)
+                if also is not None:
+                    other = also.collection.snapshot()
+                    updates += also.collection._updates(
+                        other, also.build, also.message, [], also.replace
+                    )
+            except (OSError, ObjectWriteError) as exc:
                 object_failures = object_write_failed(self.repo, exc, object_failures)
                 continue
-            if commit is None:
-                return str(snap.tip) if snap.tip is not None else ""
+            if not updates:
+                return snap.tip or ""
             try:
-                update_ref(self.repo, self.ref, commit, snap.tip, _first_line(message))
+                if len(updates) == 1:
+                    update_ref(self.repo, *updates[0], _first_line(message))
+                else:
+                    update_refs(self.repo, updates, _first_line(message))
             except RefConflict:
                 if time.monotonic() > deadline:
                     raise RefConflict(
                         f"{self.ref}: could not write for {refs.RETRY_SECONDS:.0f} s; if no other "
                         f"git process is running, remove {self._lock_path()} and retry"
                     ) from None
-                self._clear_stale_lock()
+                for name, _new, _old in updates:
+                    clear_stale_lock(self.repo, name)
                 backoff(attempt)
                 attempt += 1
                 continue
             housekeeping.note_write(self.repo)
-            return str(commit)
+            return str(updates[0][1]) if updates[0][0] == self.ref else snap.tip or ""
+
+    def _updates(
+        self,
+        snap: Snapshot,
+        build: Builder,
+        message: str,
+        extra_parents: list[str],
+        replace: bool,
+    ) -> list[tuple[str, object, object | None]]:
+        """The ref update that publishes ``build(snap)`` (none when nothing changes)."""
+        files = dict(build(snap))
+        if snap.tip is not None:  # every tree on the way to the files, in one round trip
+            folders = {"/".join(p.split("/")[:n]) for p in files for n in range(p.count("/") + 1)}
+            self.repo.odb.prefetch(
+                [snap.tip] + [f"{snap.tip}:{f}" if f else f"{snap.tip}^{{tree}}" for f in folders]
+            )
+        commit = self._commit(snap, files, message, extra_parents, replace)
+        return [(self.ref, commit, snap.tip)] if commit is not None else []
 
     def _commit(
         self,
         snap: Snapshot,
         files: dict[str, bytes | None],
         message: str,
-        signature: pygit2.Signature,
-        extra_parents: list[pygit2.Oid],
+        extra_parents: list[str],
         replace: bool,
-    ) -> pygit2.Oid | None:
+    ) -> str | None:
         """The commit adding ``files`` on top of ``snap``; ``None`` when nothing changes."""
-        raw = self.repo.raw
-        changes: dict[str, pygit2.Oid | None] = {}
+        odb = self.repo.odb
+        changes: dict[str, str | None] = {}
         tree = snap.tree
-        if self.sharded and tree_entry(tree, LAYOUT_PATH) is None:
+        if self.sharded and tree_entry(odb, tree, LAYOUT_PATH) is None:
             files.setdefault(LAYOUT_PATH, codec.dump_bytes(self.layout()))
         for path, data in files.items():
-            existing = tree_entry(tree, path)
+            existing = tree_entry(odb, tree, path)
             if data is None:
                 if existing is not None and replace:
                     changes[path] = None
                 continue
-            blob_id = raw.create_blob(data)
+            blob_id = object_id("blob", data)
             if existing is not None:
-                if existing.id == blob_id:
+                if existing.oid == blob_id:
                     continue
                 if not replace:
                     raise RecordExists(
                         f"{self.ref}:{path} already holds a different record "
-                        f"({existing.id} vs new {blob_id}); records are immutable"
+                        f"({existing.oid} vs new {blob_id}); records are immutable"
                     )
-            changes[path] = blob_id
+            changes[path] = odb.write_blob(data)
         if not changes:
             return None
-        new_tree = apply_changes(raw, tree, changes)
+        new_tree = apply_changes(odb, tree, changes)
         parents = [snap.tip] if snap.tip is not None else []
         parents.extend(extra_parents)
-        return raw.create_commit(None, signature, signature, message, new_tree, parents)
+        signature = self.repo.signature()
+        return odb.write_commit(new_tree, parents, message, author=signature, committer=signature)
 
-    def _check_parents(self, extra_parents: Sequence[str]) -> list[pygit2.Oid]:
-        out: list[pygit2.Oid] = []
+    def _check_parents(self, extra_parents: Sequence[str]) -> list[str]:
+        out: list[str] = []
         for sha in extra_parents:
             if not sha:
                 continue
@@ -224,7 +267,7 @@ class Collection:
                 raise GitmlError(
                     f"{self.ref}: extra parent {sha} is not a commit in {self.repo.gitdir}"
                 )
-            out.append(self.repo.raw[sha].id)
+            out.append(self.repo.odb.commit(str(sha)).oid)
         return out
 
     def _lock_path(self) -> Path:
@@ -234,14 +277,12 @@ class Collection:
         """Remove a ``.lock`` left by a killed writer (see refs.STALE_LOCK_SECONDS)."""
         clear_stale_lock(self.repo, self.ref)
 
-    def iter_paths(self, under: str | None = None) -> Iterator[tuple[str, pygit2.Oid]]:
+    def iter_paths(self, under: str | None = None) -> Iterator[tuple[str, str]]:
         """(path, blob id) of every record below ``under`` (default: the prefix)."""
-        tree = self.snapshot().tree
         start = under if under is not None else self.prefix
-        obj = tree_entry(tree, start) if start else tree
-        if not isinstance(obj, pygit2.Tree):
-            return
-        yield from _walk(self.repo.raw, obj, start)
+        found = subtree(self.repo.odb, self.snapshot().tree, start)
+        if found is not None:
+            yield from _walk(self.repo.odb, found, start)
 
     def iter_records(self, under: str | None = None) -> Iterator[tuple[str, bytes]]:
         """(path, bytes) of every record below ``under``; large scans read in bulk."""
@@ -254,19 +295,19 @@ class Collection:
         """The ref's first-parent log, newest first: the audit trail."""
         tip = self.tip()
         count = 0
-        raw = self.repo.raw
+        odb = self.repo.odb
         while tip is not None and (limit is None or count < limit):
-            commit = raw[tip].peel(pygit2.Commit)
+            commit = odb.commit(tip)
             yield LogEntry(
-                commit=str(commit.id),
+                commit=commit.oid,
                 message=commit.message,
                 author=commit.author.name,
                 email=commit.author.email,
-                time=commit.commit_time,
-                offset=commit.commit_time_offset,
+                time=commit.committer.time,
+                offset=commit.committer.offset,
             )
             count += 1
-            tip = commit.parent_ids[0] if commit.parent_ids else None
+            tip = commit.parents[0] if commit.parents else None
 
 
 def _first_line(message: str) -> str:
@@ -274,12 +315,10 @@ def _first_line(message: str) -> str:
     return lines[0] if lines else "gitml write"
 
 
-def _walk(raw: pygit2.Repository, tree: pygit2.Tree, base: str) -> Iterator[tuple[str, pygit2.Oid]]:
+def _walk(odb: ObjectDB, tree: Tree, base: str) -> Iterator[tuple[str, str]]:
     for entry in tree:
-        path = f"{base}/{entry.name}" if base else str(entry.name)
-        if entry.type_str == "tree":
-            sub = raw[entry.id]
-            assert isinstance(sub, pygit2.Tree)
-            yield from _walk(raw, sub, path)
+        path = f"{base}/{entry.name}" if base else entry.name
+        if entry.is_tree:
+            yield from _walk(odb, odb.tree(entry.oid), path)
         else:
-            yield path, entry.id
+            yield path, entry.oid

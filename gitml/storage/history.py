@@ -2,50 +2,44 @@
 
 from __future__ import annotations
 
-import subprocess
-
-import pygit2
-
 from gitml.errors import GitmlError
+from gitml.storage.git import run_git
+from gitml.storage.odb import walk_first_parents
 from gitml.storage.repo import GitRepo
 
 
 def resolve_commit(repo: GitRepo, rev: str) -> str:
     """The full sha of the commit ``rev`` names; a clear error when it names none."""
-    try:
-        obj = repo.raw.revparse_single(rev)
-        return str(obj.peel(pygit2.Commit).id)
-    except (KeyError, ValueError, pygit2.GitError, pygit2.InvalidSpecError):
-        raise GitmlError(f"{rev!r} does not name a commit in this repository") from None
+    proc = repo.git(
+        "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}", check=False
+    )
+    if proc.returncode != 0 or not proc.stdout.strip():
+        raise GitmlError(f"{rev!r} does not name a commit in this repository")
+    return proc.stdout.strip()
 
 
 def is_ancestor(repo: GitRepo, ancestor: str, descendant: str) -> bool:
     """True when ``ancestor`` is ``descendant`` or reachable from it."""
     if ancestor == descendant:
         return True
-    try:
-        return bool(repo.raw.descendant_of(descendant, ancestor))
-    except (KeyError, ValueError, pygit2.GitError):
-        return False
+    return (
+        repo.git("merge-base", "--is-ancestor", ancestor, descendant, check=False).returncode == 0
+    )
 
 
 def first_parent_commits(repo: GitRepo, head: str, limit: int) -> list[str]:
     """Up to ``limit`` commits of ``head``'s first-parent history, newest first."""
     out: list[str] = []
-    oid: pygit2.Oid | None = pygit2.Oid(hex=head)
-    while oid is not None and len(out) < limit:
-        commit = repo.raw[oid].peel(pygit2.Commit)
-        out.append(str(commit.id))
-        oid = commit.parent_ids[0] if commit.parent_ids else None
+    for commit in walk_first_parents(repo.odb, head):
+        if len(out) >= limit:
+            break
+        out.append(commit.oid)
     return out
 
 
 def merge_base(repo: GitRepo, a: str, b: str) -> str | None:
-    try:
-        base = repo.raw.merge_base(a, b)
-    except (KeyError, ValueError, pygit2.GitError):
-        return None
-    return str(base) if base is not None else None
+    proc = repo.git("merge-base", a, b, check=False)
+    return proc.stdout.strip() or None if proc.returncode == 0 else None
 
 
 def patch_id(repo: GitRepo, base: str | None, tip: str) -> str | None:
@@ -54,28 +48,13 @@ def patch_id(repo: GitRepo, base: str | None, tip: str) -> str | None:
     Equal ids mean the same change, which is how a rebased, cherry-picked or squashed
     commit is recognised; None for an empty change.
     """
+    cwd = repo.workdir_or_gitdir
     if base is None:
-        diff = subprocess.run(
-            ["git", "diff-tree", "-p", "--root", "--no-commit-id", tip],
-            cwd=repo.workdir_or_gitdir,
-            capture_output=True,
-            check=False,
-        )
+        diff = run_git(cwd, "diff-tree", "-p", "--root", "--no-commit-id", tip)
     else:
-        diff = subprocess.run(
-            ["git", "diff", "--no-color", base, tip],
-            cwd=repo.workdir_or_gitdir,
-            capture_output=True,
-            check=False,
-        )
+        diff = run_git(cwd, "diff", "--no-color", base, tip)
     if diff.returncode != 0 or not diff.stdout.strip():
         return None
-    proc = subprocess.run(
-        ["git", "patch-id", "--stable"],
-        cwd=repo.workdir_or_gitdir,
-        input=b"commit " + b"0" * 40 + b"\n" + diff.stdout,
-        capture_output=True,
-        check=False,
-    )
+    proc = run_git(cwd, "patch-id", "--stable", input=b"commit " + b"0" * 40 + b"\n" + diff.stdout)
     words = proc.stdout.split()
     return words[0].decode() if proc.returncode == 0 and words else None

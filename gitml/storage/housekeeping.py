@@ -1,9 +1,9 @@
-"""Keeping the object store packed: libgit2 writes loose objects and never runs gc.
+"""Keeping the object store packed: gitml's writes leave loose objects.
 
 ``git gc --auto`` is safe next to gitml writers: it only packs what is reachable or keeps it
 loose, prunes nothing younger than two weeks (so objects a writer made but has not yet
-published survive), and both git and libgit2 take ``<ref>.lock`` before moving a ref, so
-``pack-refs`` never drops an update. libgit2 rescans packs when an object has moved.
+published survive), and every ref update takes ``<ref>.lock``, so ``pack-refs`` never drops an
+update.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import subprocess
 
+from gitml.storage.git import start_git
 from gitml.storage.repo import GitRepo
 
 GC_EVERY = 256
@@ -43,13 +44,7 @@ def run_gc_auto(repo: GitRepo) -> None:
     """Start ``git gc --auto --quiet`` without waiting (git detaches when it has work)."""
     _reap()
     try:
-        proc = subprocess.Popen(
-            ["git", "--git-dir", str(repo.commondir), "gc", "--auto", "--quiet"],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
+        proc = start_git(repo.commondir, "gc", "--auto", "--quiet", detach=True)
     except OSError:
         return
     _started.append(proc)

@@ -20,14 +20,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-import pygit2
-
 from gitml.errors import GitmlError, InvalidRecord
 from gitml.records import codec
 from gitml.records.schema import validate_record
 from gitml.storage.blobs import read_blobs
 from gitml.storage.collection import LAYOUT_PATH, Collection
 from gitml.storage.filelock import exclusive
+from gitml.storage.odb import Tree
 from gitml.storage.trees import commit_tree, diff_trees
 
 SCHEMA_VERSION = 2
@@ -207,26 +206,26 @@ class Index:
         conn: sqlite3.Connection,
         collection: Collection,
         old_hex: str | None,
-        tip: pygit2.Oid | None,
+        tip: str | None,
         parse: Parser,
     ) -> int:
         """Update the rows of ``collection`` from ``old_hex`` to ``tip``; rows touched."""
-        raw = collection.repo.raw
+        odb = collection.repo.odb
         ref = collection.ref
         if tip is None:
             return conn.execute("DELETE FROM records WHERE ref=?", (ref,)).rowcount
-        new_tree = commit_tree(raw, tip)
-        old_tree: pygit2.Tree | None = None
+        new_tree = commit_tree(odb, tip)
+        old_tree: Tree | None = None
         if old_hex:
             # The rows hold exactly the old tip's tree, so the tree diff is the update even
             # when the ref was rewound or replaced; only a vanished old commit forces a rebuild.
-            with suppress(ValueError, KeyError, pygit2.GitError):
-                old_tree = commit_tree(raw, pygit2.Oid(hex=old_hex))
+            with suppress(KeyError):
+                old_tree = commit_tree(odb, old_hex)
         if old_tree is None:
             conn.execute("DELETE FROM records WHERE ref=?", (ref,))
-        changed: list[tuple[str, pygit2.Oid]] = []
+        changed: list[tuple[str, str]] = []
         deletes: list[tuple[str, str]] = []
-        for path, _old, new in diff_trees(raw, old_tree, new_tree):
+        for path, _old, new in diff_trees(odb, old_tree, new_tree):
             if new is None:
                 deletes.append((ref, path))
             else:

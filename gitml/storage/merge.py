@@ -9,15 +9,19 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-
-import pygit2
+from typing import TYPE_CHECKING
 
 from gitml.errors import GitmlError, MergeConflict, RefConflict
 from gitml.storage import housekeeping, refs
 from gitml.storage.collection import object_write_failed
+from gitml.storage.history import is_ancestor, merge_base
+from gitml.storage.odb import EMPTY_TREE, ObjectDB, ObjectWriteError
 from gitml.storage.refs import backoff, clear_stale_lock, read_ref, update_ref
 from gitml.storage.repo import GitRepo
 from gitml.storage.trees import apply_changes, commit_tree, diff_trees
+
+if TYPE_CHECKING:
+    import pygit2
 
 Resolver = Callable[[str, bytes, bytes], bytes]
 
@@ -30,17 +34,17 @@ class MergeResult:
     tip: str | None
 
 
-def count_new_paths(raw: pygit2.Repository, old: pygit2.Oid | None, new: pygit2.Oid) -> int:
+def count_new_paths(odb: ObjectDB, old: str | None, new: str) -> int:
     """How many blobs ``new`` adds or changes relative to ``old``."""
-    old_tree = commit_tree(raw, old) if old is not None else None
-    changes = diff_trees(raw, old_tree, commit_tree(raw, new))
+    old_tree = commit_tree(odb, old) if old is not None else None
+    changes = diff_trees(odb, old_tree, commit_tree(odb, new))
     return sum(1 for _path, _before, after in changes if after is not None)
 
 
 def merge_into(
     repo: GitRepo,
     ref: str,
-    theirs: pygit2.Oid | str,
+    theirs: object,
     *,
     theirs_name: str,
     message: str,
@@ -51,12 +55,11 @@ def merge_into(
     The result is the union of both trees. A path both sides changed differently is a
     MergeConflict naming both blobs, and nothing is written, unless ``resolve`` is given:
     it gets (path, ours, theirs) bytes (``b""`` for a side that deleted the path) and
-    returns the merged bytes.
+    returns the merged bytes. The three-way tree merge is libgit2's, loaded here only.
     """
-    raw = repo.raw
+    odb = repo.odb
     signature = repo.signature()
-    if isinstance(theirs, str):
-        theirs = pygit2.Oid(hex=theirs)
+    theirs = str(theirs)
     if not repo.has_commit(theirs):
         raise GitmlError(
             f"{theirs_name} ({theirs}) is not a commit in {repo.gitdir}; fetch it first"
@@ -69,26 +72,26 @@ def merge_into(
         try:
             if ours is None:
                 update_ref(repo, ref, theirs, None, message)
-                return MergeResult(ref, "created", count_new_paths(raw, None, theirs), str(theirs))
-            if ours == theirs or raw.descendant_of(ours, theirs):
-                return MergeResult(ref, "up-to-date", 0, str(ours))
-            if raw.descendant_of(theirs, ours):
+                return MergeResult(ref, "created", count_new_paths(odb, None, theirs), theirs)
+            if ours == theirs or is_ancestor(repo, theirs, ours):
+                return MergeResult(ref, "up-to-date", 0, ours)
+            if is_ancestor(repo, ours, theirs):
                 update_ref(repo, ref, theirs, ours, message)
-                return MergeResult(
-                    ref, "fast-forward", count_new_paths(raw, ours, theirs), str(theirs)
-                )
+                return MergeResult(ref, "fast-forward", count_new_paths(odb, ours, theirs), theirs)
+            import pygit2
+
             try:
-                base = raw.merge_base(ours, theirs)
-                tree = _merged_tree(raw, ref, base, ours, theirs, theirs_name, resolve)
-                commit = raw.create_commit(
-                    None, signature, signature, message, tree, [ours, theirs]
+                base = merge_base(repo, ours, theirs)
+                tree = _merged_tree(repo, ref, base, ours, theirs, theirs_name, resolve)
+                commit = odb.write_commit(
+                    tree, [ours, theirs], message, author=signature, committer=signature
                 )
-            except (OSError, pygit2.GitError) as exc:
+            except (OSError, ObjectWriteError, pygit2.GitError) as exc:
                 object_failures = object_write_failed(repo, exc, object_failures)
                 continue
             update_ref(repo, ref, commit, ours, message)
             housekeeping.note_write(repo)
-            return MergeResult(ref, "merged", count_new_paths(raw, ours, commit), str(commit))
+            return MergeResult(ref, "merged", count_new_paths(odb, ours, commit), commit)
         except RefConflict:
             if time.monotonic() > deadline:
                 raise RefConflict(
@@ -100,22 +103,29 @@ def merge_into(
             attempt += 1
 
 
+def _libgit2_tree(raw: pygit2.Repository, commit: str | None) -> pygit2.Tree:
+    import pygit2
+
+    return raw[commit or EMPTY_TREE].peel(pygit2.Tree)
+
+
 def _merged_tree(
-    raw: pygit2.Repository,
+    repo: GitRepo,
     ref: str,
-    base: pygit2.Oid | None,
-    ours: pygit2.Oid,
-    theirs: pygit2.Oid,
+    base: str | None,
+    ours: str,
+    theirs: str,
     theirs_name: str,
     resolve: Resolver | None,
-) -> pygit2.Oid:
+) -> str:
+    raw, odb = repo.raw, repo.odb
     index = raw.merge_trees(
-        commit_tree(raw, base), commit_tree(raw, ours), commit_tree(raw, theirs)
+        _libgit2_tree(raw, base), _libgit2_tree(raw, ours), _libgit2_tree(raw, theirs)
     )
     conflicts = list(index.conflicts) if index.conflicts is not None else []
     if not conflicts:
-        return index.write_tree(raw)
-    resolved: dict[str, pygit2.Oid | None] = {}
+        return str(index.write_tree(raw))
+    resolved: dict[str, str | None] = {}
     for ancestor, mine, other in conflicts:
         path = (mine or other or ancestor).path
         if resolve is None:
@@ -125,11 +135,9 @@ def _merged_tree(
                 f"{ref}:{path} differs between local ({mine_id}) and {theirs_name} ({other_id}); "
                 f"nothing was changed; compare them with `git diff {mine_id} {other_id}`"
             )
-        mine_data = raw[mine.id].peel(pygit2.Blob).data if mine is not None else b""
-        other_data = raw[other.id].peel(pygit2.Blob).data if other is not None else b""
-        resolved[path] = raw.create_blob(resolve(path, mine_data, other_data))
+        mine_data = odb.blob(str(mine.id)) if mine is not None else b""
+        other_data = odb.blob(str(other.id)) if other is not None else b""
+        resolved[path] = odb.write_blob(resolve(path, mine_data, other_data))
     for path in resolved:
         del index.conflicts[path]
-    tree = raw[index.write_tree(raw)]
-    assert isinstance(tree, pygit2.Tree)
-    return apply_changes(raw, tree, resolved)
+    return apply_changes(odb, odb.tree(str(index.write_tree(raw))), resolved)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from gitml.storage import NOTES_REF
-from gitml.storage.collection import Collection, Snapshot
+from gitml.storage.collection import Builder, Collection, Companion, Snapshot
 from gitml.storage.repo import GitRepo
 from gitml.storage.trees import read_blob
 
@@ -31,8 +31,13 @@ def read_note(repo: GitRepo, commit: str, *, ref: str = NOTES_REF) -> str | None
     A merge of notes trees written with different fanouts can hold one commit's note at
     two paths; git concatenates them when it reads, and so does this.
     """
-    tree = _collection(repo, ref).snapshot().tree
-    found = [data for path in note_paths(commit) if (data := read_blob(tree, path)) is not None]
+    snap = _collection(repo, ref).snapshot()
+    if snap.tip is not None:  # every fanout's folder in one round trip
+        repo.odb.prefetch([snap.tip, f"{snap.tip}^{{tree}}", f"{snap.tip}:{commit[:2]}"])
+    tree = snap.tree
+    found = [
+        data for path in note_paths(commit) if (data := read_blob(repo.odb, tree, path)) is not None
+    ]
     if not found:
         return None
     if len(found) == 1:
@@ -60,21 +65,29 @@ def add_note_lines(
     """Merge ``lines`` into the notes of each commit (commit sha -> lines)."""
     if not lines:
         return
+    _collection(repo, ref).write(_note_builder(repo, lines), message, replace=True)
 
+
+def note_companion(repo: GitRepo, lines: Mapping[str, Sequence[str]], message: str) -> Companion:
+    """``add_note_lines`` as part of another collection's write (one ref transaction)."""
+    return Companion(_collection(repo, NOTES_REF), _note_builder(repo, lines), message)
+
+
+def _note_builder(repo: GitRepo, lines: Mapping[str, Sequence[str]]) -> Builder:
     def build(snap: Snapshot) -> dict[str, bytes | None]:
         tree = snap.tree
         files: dict[str, bytes | None] = {}
         for commit, new in lines.items():
             existing = ""
             for path in note_paths(commit):
-                data = read_blob(tree, path)
+                data = read_blob(repo.odb, tree, path)
                 if data is not None:
                     existing += data.decode("utf-8", "replace") + "\n"
                     files[path] = None
             files[note_paths(commit)[0]] = merge_lines(existing, new).encode("utf-8")
         return files
 
-    _collection(repo, ref).write(build, message, replace=True)
+    return build
 
 
 def note_commits(repo: GitRepo, *, ref: str = NOTES_REF) -> list[str]:

@@ -1,16 +1,16 @@
-"""Reading refs and moving them by compare-and-swap only."""
+"""Reading refs and moving them by compare-and-swap only (one ``git update-ref REF NEW OLD``)."""
 
 from __future__ import annotations
 
 import contextlib
 import random
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
-import pygit2
-
-from gitml.errors import RefConflict
+from gitml.errors import GitmlError, RefConflict
 from gitml.storage.filelock import exclusive
+from gitml.storage.git import ZERO_OID, last_line, run_git
 from gitml.storage.repo import GitRepo
 
 # Writers hold ``<ref>.lock`` for well under a millisecond; a lock whose file has not been
@@ -23,61 +23,48 @@ STALE_LOCK_SECONDS = 10.0
 RETRY_SECONDS = STALE_LOCK_SECONDS + 20.0
 
 
-def read_ref(repo: GitRepo, name: str) -> pygit2.Oid | None:
+def read_ref(repo: GitRepo, name: str) -> str | None:
     """The commit a ref points at, or ``None`` when it does not exist."""
-    try:
-        ref = repo.raw.lookup_reference(name)
-    except (KeyError, pygit2.GitError, ValueError):
-        return None
-    target = ref.target
-    return target if isinstance(target, pygit2.Oid) else None
+    found = repo.odb.read(name)
+    return found.oid if found is not None and found.kind == "commit" else None
 
 
 def update_ref(
-    repo: GitRepo, name: str, new: pygit2.Oid, expected: pygit2.Oid | None, message: str
+    repo: GitRepo, name: str, new: object, expected: object | None, message: str
 ) -> None:
     """Point ``name`` at ``new`` only if it still points at ``expected``.
 
-    ``expected=None`` means the ref must not exist yet. Any mismatch, or a lock held by
-    another writer (git or libgit2: both use ``<ref>.lock``), raises RefConflict. Both
-    cases compare under the ref's lock: libgit2's own "create unless it exists" checks
-    before it locks, so two creators can both succeed and the later one silently resets a
-    ref the earlier one has already moved on.
+    ``expected=None`` means the ref must not exist yet. git compares under the ref's lock
+    (``<ref>.lock``, which libgit2 takes too); a mismatch or a lock held by another writer
+    raises RefConflict.
     """
-    raw = repo.raw
-    if expected is not None:
-        _move_ref(repo, name, new, expected, message)
-        return
-    try:
-        with raw.transaction() as txn:
-            txn.lock_ref(name)
-            current = read_ref(repo, name)
-            if current != expected:
-                raise RefConflict(f"{name} moved from {expected} to {current}")
-            txn.set_target(name, new, message=message)
-    except (pygit2.GitError, ValueError, OSError) as exc:
-        raise RefConflict(f"{name}: {exc}") from None
+    update_refs(repo, [(name, new, expected)], message)
 
 
-def _move_ref(
-    repo: GitRepo, name: str, new: pygit2.Oid, expected: pygit2.Oid, message: str
+def update_refs(
+    repo: GitRepo, updates: Sequence[tuple[str, object, object | None]], message: str
 ) -> None:
-    """Move an existing ref; libgit2 re-reads it under ``<ref>.lock`` and compares.
+    """Move every ``(name, new, expected)`` as ``update_ref`` does, all in one transaction.
 
-    ``git_reference_set_target`` is ``create_matching(force, current=old target)``: the
-    files backend takes the lock, re-reads the ref and fails with "old reference value
-    does not match" when another writer moved it, so this is a compare-and-swap without
-    the cffi transaction API (and without loading the rest of pygit2).
+    One ``git update-ref --stdin``: git locks every ref, compares each, and moves all of
+    them or none; a mismatch or a lock held by another writer raises RefConflict.
     """
-    try:
-        ref = repo.raw.lookup_reference(name)
-        if ref.target != expected:
-            raise RefConflict(f"{name} moved from {expected} to {ref.target}")
-        ref.set_target(new, message)
-    except KeyError:
-        raise RefConflict(f"{name} was deleted (expected {expected})") from None
-    except (pygit2.GitError, ValueError, OSError) as exc:
-        raise RefConflict(f"{name}: {exc}") from None
+    stdin = b"".join(
+        b"update %s\0%s\0%s\0"
+        % (name.encode(), str(new).encode(), (str(old) if old is not None else ZERO_OID).encode())
+        for name, new, old in updates
+    )
+    proc = run_git(
+        repo.workdir_or_gitdir, "update-ref", "--no-deref", "-m", message, "--stdin", "-z",
+        input=stdin,
+    )  # fmt: skip
+    if proc.returncode == 0:
+        return
+    names = ", ".join(name for name, _new, _old in updates)
+    if b"cannot lock ref" in proc.stderr:
+        detail = proc.stderr.decode("utf-8", "replace").splitlines()[0]
+        raise RefConflict(f"{names}: {detail.removeprefix('fatal: ')}")
+    raise GitmlError(f"{names}: git refused the update: {last_line(proc.stderr)}")
 
 
 def lock_path(repo: GitRepo, name: str) -> Path:

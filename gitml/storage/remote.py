@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from gitml.errors import GitmlError
 from gitml.storage import COLLECTION_REFS, NOTES_REF, REF_ROOT, remote_tracking_ref
+from gitml.storage.git import GitTimeout, last_line, run_git
 from gitml.storage.refs import read_ref
 from gitml.storage.repo import GitRepo
 
@@ -21,22 +22,15 @@ def _git(
     repo: GitRepo, *args: str, timeout: float | None = None
 ) -> subprocess.CompletedProcess[str]:
     try:
-        return subprocess.run(
-            ["git", *args],
-            cwd=repo.workdir_or_gitdir,
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=timeout,
-            env=None,
-        )
-    except subprocess.TimeoutExpired:
-        raise RemoteError(f"`git {' '.join(args[:2])}` timed out after {timeout:.0f} s") from None
-
-
-def _last_line(text: str) -> str:
-    lines = [line for line in text.strip().splitlines() if line.strip()]
-    return lines[-1] if lines else "(no message)"
+        proc = run_git(repo.workdir_or_gitdir, *args, timeout=timeout)
+    except GitTimeout as exc:
+        raise RemoteError(str(exc)) from None
+    return subprocess.CompletedProcess(
+        proc.args,
+        proc.returncode,
+        proc.stdout.decode("utf-8", "replace"),
+        proc.stderr.decode("utf-8", "replace"),
+    )
 
 
 def check_remote(repo: GitRepo, remote: str) -> None:
@@ -65,7 +59,7 @@ def fetch(repo: GitRepo, remote: str, *, timeout: float | None = None) -> dict[s
         repo, "fetch", "--no-tags", "--quiet", remote, *fetch_refspecs(remote), timeout=timeout
     )
     if proc.returncode != 0:
-        raise RemoteError(f"fetching gitml refs from {remote!r} failed: {_last_line(proc.stderr)}")
+        raise RemoteError(f"fetching gitml refs from {remote!r} failed: {last_line(proc.stderr)}")
     tips: dict[str, str | None] = {}
     for ref in SHARED_REFS:
         oid = read_ref(repo, remote_tracking_ref(remote, ref))
@@ -106,7 +100,7 @@ def push(
         else:
             pushed.append(ref)
     if proc.returncode != 0 and not rejected:
-        raise RemoteError(f"pushing gitml refs to {remote!r} failed: {_last_line(proc.stderr)}")
+        raise RemoteError(f"pushing gitml refs to {remote!r} failed: {last_line(proc.stderr)}")
     if rejected:
         return PushOutcome((), tuple(up_to_date), tuple(existing))
     return PushOutcome(tuple(pushed), tuple(up_to_date), ())

@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
-from dataclasses import dataclass
+import time
 from functools import cached_property
 from pathlib import Path
-
-import pygit2
+from typing import TYPE_CHECKING
 
 from gitml.errors import GitmlError, NotARepository, UnsupportedRepository
-from gitml.storage.lean import open_repository
+from gitml.storage.git import last_line, run_git, start_git
+from gitml.storage.odb import ObjectDB, Signature
+
+if TYPE_CHECKING:
+    import pygit2
 
 DEFAULT_NAME = "gitml"
 DEFAULT_EMAIL = "gitml@localhost"
+_HEX = re.compile(r"[0-9a-f]{4,40}")
 
 
 def _ref_storage(commondir: Path) -> str:
@@ -25,12 +30,8 @@ def _ref_storage(commondir: Path) -> str:
             return "files"
     except OSError:
         return "files"
-    try:
-        config = pygit2.Config(str(config_path))
-        value = config["extensions.refstorage"]
-    except (KeyError, ValueError, pygit2.GitError):
-        return "files"
-    return str(value).strip().lower() or "files"
+    proc = run_git(commondir, "config", "--file", str(config_path), "extensions.refstorage")
+    return proc.stdout.decode().strip().lower() or "files"
 
 
 def _check_ref_storage(gitdir: Path) -> None:
@@ -42,41 +43,47 @@ def _check_ref_storage(gitdir: Path) -> None:
     if storage != "files":
         raise UnsupportedRepository(
             f"{commondir}: this repository stores refs as {storage!r} (extensions.refStorage), "
-            "which gitml's git library cannot read yet; convert it with "
+            "which gitml cannot read yet; convert it with "
             "`git refs migrate --ref-format=files` (git >= 2.46)"
         )
 
 
-@dataclass
 class GitRepo:
-    """A pygit2 repository plus the facts gitml asks about it."""
+    """A repository as git sees it: its directories, objects, identity and command line."""
 
-    raw: pygit2.Repository
+    def __init__(
+        self, gitdir: Path, commondir: Path, workdir: Path | None, *, shallow: bool
+    ) -> None:
+        self.gitdir = gitdir
+        self.commondir = commondir
+        self._workdir = workdir
+        self.is_shallow = shallow
+        self._identity_proc: subprocess.Popen[bytes] | None = None
+        self._identity_of_dir = _dir_identity(gitdir)
 
-    @property
-    def gitdir(self) -> Path:
-        return Path(self.raw.path).resolve()
+    def __repr__(self) -> str:
+        return f"GitRepo({str(self.workdir_or_gitdir)!r})"
 
-    @cached_property
-    def commondir(self) -> Path:
-        """The shared .git directory (differs from gitdir in linked worktrees)."""
-        marker = self.gitdir / "commondir"
-        if marker.is_file():
-            return (self.gitdir / marker.read_text().strip()).resolve()
-        return self.gitdir
+    def is_current(self) -> bool:
+        """Whether the git directory opened is still there (not removed or replaced)."""
+        return _dir_identity(self.gitdir) == self._identity_of_dir
 
     @property
     def workdir(self) -> Path:
         """The work tree; raises for bare repositories."""
-        if self.raw.is_bare or self.raw.workdir is None:
+        if self._workdir is None:
             raise UnsupportedRepository(
                 f"{self.gitdir}: is a bare repository; run this command in a clone with a work tree"
             )
-        return Path(self.raw.workdir).resolve()
+        return self._workdir
 
     @property
     def is_bare(self) -> bool:
-        return bool(self.raw.is_bare)
+        return self._workdir is None
+
+    @property
+    def workdir_or_gitdir(self) -> Path:
+        return self._workdir if self._workdir is not None else self.gitdir
 
     @property
     def state_dir(self) -> Path:
@@ -86,78 +93,175 @@ class GitRepo:
             path.mkdir(exist_ok=True)
         return path
 
-    def has_commit(self, sha: str | pygit2.Oid) -> bool:
-        """Whether ``sha`` names a commit present in this repository."""
+    @cached_property
+    def odb(self) -> ObjectDB:
+        """The object database (git processes start on first use)."""
+        return ObjectDB(self.workdir_or_gitdir, self.state_dir / "tmp")
+
+    @cached_property
+    def raw(self) -> pygit2.Repository:
+        """The repository through libgit2, for the few operations that use it."""
+        import pygit2
+
         try:
-            return self.raw[sha].type == pygit2.enums.ObjectType.COMMIT
-        except (KeyError, ValueError, TypeError, pygit2.GitError):
+            return pygit2.Repository(str(self.gitdir))
+        except pygit2.GitError as exc:
+            raise UnsupportedRepository(
+                f"{self.gitdir}: git cannot open this repository: {exc}"
+            ) from None
+
+    def close(self) -> None:
+        """Stop the git processes this repository started (they also end with the process)."""
+        if "odb" in self.__dict__:
+            self.odb.close()
+
+    def has_commit(self, sha: object) -> bool:
+        """Whether ``sha`` (a full or abbreviated id) names a commit in this repository."""
+        text = str(sha)
+        if not _HEX.fullmatch(text):
             return False
+        try:
+            self.odb.commit(text)
+        except KeyError:
+            return False
+        return True
+
+    def head_commit(self) -> str | None:
+        """HEAD's commit, or None before the first commit."""
+        found = self.odb.read("HEAD")
+        return found.oid if found is not None and found.kind == "commit" else None
 
     def require_commits(self) -> None:
-        if self.raw.head_is_unborn:
+        if self.head_commit() is None:
             raise UnsupportedRepository(
                 f"{self.workdir_or_gitdir}: the repository has no commits yet; "
                 "make a first commit (`git commit --allow-empty -m init`) and try again"
             )
 
     def require_history(self, what: str) -> None:
-        if self.raw.is_shallow:
+        if self.is_shallow:
             raise UnsupportedRepository(
                 f"{self.workdir_or_gitdir}: is a shallow clone, and {what} needs history; "
                 "run `git fetch --unshallow` first"
             )
 
-    @property
-    def workdir_or_gitdir(self) -> Path:
-        return Path(self.raw.workdir).resolve() if self.raw.workdir else self.gitdir
+    def prepare_writes(self) -> None:
+        """Start the git processes a write will need, so they start while it reads."""
+        self.odb.start_writers()
+        if self._identity_proc is None and "_identity" not in self.__dict__:
+            self._identity_proc = start_git(
+                self.workdir_or_gitdir, "config", "--get-regexp", r"^user\.(name|email)$"
+            )
 
-    def signature(self) -> pygit2.Signature:
-        """The user's git identity, or gitml's fallback when none is configured."""
-        try:
-            return self.raw.default_signature
-        except (KeyError, pygit2.GitError):
-            name = os.environ.get("GIT_COMMITTER_NAME") or DEFAULT_NAME
-            email = os.environ.get("GIT_COMMITTER_EMAIL") or DEFAULT_EMAIL
-            return pygit2.Signature(name, email)
+    @cached_property
+    def _identity(self) -> tuple[str, str]:
+        proc, self._identity_proc = self._identity_proc, None
+        if proc is None:
+            out = run_git(
+                self.workdir_or_gitdir, "config", "--get-regexp", r"^user\.(name|email)$"
+            ).stdout
+        else:
+            out = proc.communicate()[0]
+        found = dict(
+            line.split(" ", 1)
+            for line in out.decode("utf-8", "replace").splitlines()
+            if " " in line
+        )
+        if found.get("user.name") and found.get("user.email"):
+            return found["user.name"], found["user.email"]
+        name = os.environ.get("GIT_COMMITTER_NAME") or DEFAULT_NAME
+        email = os.environ.get("GIT_COMMITTER_EMAIL") or DEFAULT_EMAIL
+        return name, email
+
+    def signature(self) -> Signature:
+        """The user's git identity (or gitml's fallback when none is configured), now."""
+        name, email = self._identity
+        now = time.time()
+        offset = time.localtime(now).tm_gmtoff // 60
+        return Signature(name, email, int(now), offset)
 
     def config_get(self, key: str) -> str | None:
-        try:
-            value = self.raw.config[key]
-        except (KeyError, pygit2.GitError):
-            return None
-        return str(value)
+        proc = self.git("config", "--get", key, check=False)
+        return proc.stdout.rstrip("\n") if proc.returncode == 0 else None
 
     def git(
         self, *args: str, check: bool = True, input: str | None = None
     ) -> subprocess.CompletedProcess[str]:
-        """Run the git CLI in this repository (for network and maintenance work)."""
-        cwd = self.workdir_or_gitdir
-        proc = subprocess.run(
-            ["git", *args], cwd=cwd, capture_output=True, text=True, input=input, check=False
+        """Run the git CLI in this repository (text in and out)."""
+        proc = run_git(
+            self.workdir_or_gitdir, *args, input=input.encode() if input is not None else None
         )
         if check and proc.returncode != 0:
-            detail = (proc.stderr.strip().splitlines() or ["(no message)"])[-1]
-            raise GitmlError(f"`git {' '.join(args)}` failed: {detail}")
-        return proc
+            raise GitmlError(f"`git {' '.join(args)}` failed: {last_line(proc.stderr)}")
+        return subprocess.CompletedProcess(
+            proc.args,
+            proc.returncode,
+            proc.stdout.decode("utf-8", "replace"),
+            proc.stderr.decode("utf-8", "replace"),
+        )
+
+
+def _dir_identity(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
+
+
+def _find_gitdir(start: Path) -> Path | None:
+    """The git directory above ``start`` found by looking, for errors git itself refused."""
+    for folder in (start, *start.parents):
+        dotgit = folder / ".git"
+        if dotgit.is_dir():
+            return dotgit
+        if dotgit.is_file():
+            text = dotgit.read_text("utf-8", "replace").strip()
+            if text.startswith("gitdir:"):
+                return (folder / text.removeprefix("gitdir:").strip()).resolve()
+        if (folder / "HEAD").is_file() and (folder / "objects").is_dir():
+            return folder
+    return None
 
 
 def open_repo(path: str | os.PathLike[str] | None = None) -> GitRepo:
     """Discover and open the repository containing ``path`` (default: the cwd)."""
     start = Path(path) if path is not None else Path.cwd()
-    try:
-        found = pygit2.discover_repository(str(start))
-    except (pygit2.GitError, OSError, ValueError) as exc:
-        raise UnsupportedRepository(
-            f"{start.resolve()}: git cannot open the repository here: {exc}; "
-            "check its permissions (or `git config --global --add safe.directory <path>`)"
-        ) from None
-    if found is None:
+    if not start.is_dir():
         raise NotARepository(
             f"{start.resolve()}: not inside a git repository; run `git init` first (or cd into one)"
         )
-    _check_ref_storage(Path(found))
-    try:
-        raw = open_repository(found)
-    except pygit2.GitError as exc:
-        raise UnsupportedRepository(f"{found}: git cannot open this repository: {exc}") from None
-    return GitRepo(raw)
+    proc = run_git(
+        start,
+        "rev-parse",
+        "--absolute-git-dir",
+        "--git-common-dir",
+        "--is-bare-repository",
+        "--is-shallow-repository",
+        "--show-toplevel",
+    )
+    lines = proc.stdout.decode("utf-8", "surrogateescape").splitlines()
+    if len(lines) < 4:
+        error = last_line(proc.stderr)
+        if "not a git repository" in error:
+            raise NotARepository(
+                f"{start.resolve()}: not inside a git repository; "
+                "run `git init` first (or cd into one)"
+            )
+        found = _find_gitdir(start.resolve())
+        if found is not None:
+            _check_ref_storage(found)
+        raise UnsupportedRepository(
+            f"{start.resolve()}: git cannot open the repository here: {error}; "
+            "check its permissions (or `git config --global --add safe.directory <path>`)"
+        )
+    gitdir = Path(lines[0]).resolve()
+    commondir = (start / lines[1]).resolve()
+    _check_ref_storage(gitdir)
+    workdir: Path | None = None
+    if lines[2] != "true":
+        if len(lines) > 4:
+            workdir = Path(lines[4]).resolve()
+        elif gitdir.name == ".git":  # run from inside the git directory
+            workdir = gitdir.parent
+    return GitRepo(gitdir, commondir, workdir, shallow=lines[3] == "true")

@@ -15,12 +15,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-import pygit2
-
 from gitml.errors import GitmlError, RecordNotFound, RefConflict, UnsupportedRepository
+from gitml.storage.git import git_output, iter_raw
+from gitml.storage.odb import Commit, Signature, Tree
 from gitml.storage.refs import read_ref, update_ref
 from gitml.storage.repo import GitRepo
-from gitml.storage.trees import apply_changes, read_blob
+from gitml.storage.trees import apply_changes, read_blob, tree_entry
+from gitml.storage.worktree import current_branch
 
 
 @dataclass(frozen=True)
@@ -43,19 +44,19 @@ class FileChange:
     message: str
 
 
-def _when(sig: pygit2.Signature) -> datetime:
+def _when(sig: Signature) -> datetime:
     return datetime.fromtimestamp(sig.time, timezone(timedelta(minutes=sig.offset)))
 
 
-def person(sig: pygit2.Signature) -> Person:
+def person(sig: Signature) -> Person:
     return Person(sig.name, sig.email, _when(sig))
 
 
-def _commit(repo: GitRepo, sha: str | pygit2.Oid) -> pygit2.Commit:
+def _commit(repo: GitRepo, sha: str) -> Commit:
     try:
-        return repo.raw[sha].peel(pygit2.Commit)
-    except (KeyError, ValueError, pygit2.GitError):
-        if repo.raw.is_shallow:
+        return repo.odb.commit(str(sha))
+    except KeyError:
+        if repo.is_shallow:
             raise UnsupportedRepository(
                 f"{repo.workdir_or_gitdir}: commit {sha} is beyond this shallow clone's history; "
                 "run `git fetch --unshallow` (in CI: fetch-depth: 0) and try again"
@@ -70,28 +71,28 @@ def find_branch_commit(repo: GitRepo, branch: str) -> str | None:
 
 def head(repo: GitRepo) -> tuple[str | None, str | None]:
     """(HEAD commit or None when unborn, branch or None when detached)."""
-    raw = repo.raw
-    if raw.head_is_unborn:
+    commit = repo.head_commit()
+    if commit is None:
         return None, None
-    branch = None if raw.head_is_detached else raw.head.shorthand
-    return str(raw.head.target), branch
+    return commit, current_branch(repo)
+
+
+def _tree(repo: GitRepo, commit: Commit) -> Tree:
+    return repo.odb.tree(commit.tree)
 
 
 def read_file_at(repo: GitRepo, commit: str, path: str) -> bytes | None:
-    return read_blob(_commit(repo, commit).tree, path)
+    return read_blob(repo.odb, _tree(repo, _commit(repo, commit)), path)
 
 
-def _blob_id(tree: pygit2.Tree, path: str) -> pygit2.Oid | None:
-    try:
-        entry = tree[path]
-    except KeyError:
-        return None
-    return entry.id if entry.type_str == "blob" else None
+def _blob_id(repo: GitRepo, commit: Commit, path: str) -> str | None:
+    entry = tree_entry(repo.odb, _tree(repo, commit), path)
+    return entry.oid if entry is not None and entry.kind == "blob" else None
 
 
 def shallow_commits(repo: GitRepo) -> frozenset[str]:
     """The commits whose parents a shallow clone does not have (empty when not shallow)."""
-    if not repo.raw.is_shallow:
+    if not repo.is_shallow:
         return frozenset()
     try:
         text = (repo.commondir / "shallow").read_text("ascii")
@@ -108,12 +109,12 @@ def file_changes(
     The walk goes back from ``tip`` and ends before the first commit for which ``stop``
     returns true (it is not included), or at the root.
     """
-    raw = repo.raw
+    odb = repo.odb
     found: list[FileChange] = []
     shallow = shallow_commits(repo)
     commit = _commit(repo, tip)
     while True:
-        sha = str(commit.id)
+        sha = commit.oid
         if stop is not None and stop(sha):
             break
         if sha in shallow:
@@ -122,16 +123,16 @@ def file_changes(
                 f"clone's history (commit {sha[:12]}); run `git fetch --unshallow` (in CI: "
                 "fetch-depth: 0, or `git ml fetch --ci`) and try again"
             )
-        parent = _commit(repo, commit.parent_ids[0]) if commit.parent_ids else None
-        new_id = _blob_id(commit.tree, path)
-        old_id = _blob_id(parent.tree, path) if parent is not None else None
+        parent = _commit(repo, commit.parents[0]) if commit.parents else None
+        new_id = _blob_id(repo, commit, path)
+        old_id = _blob_id(repo, parent, path) if parent is not None else None
         if new_id != old_id:
             found.append(
                 FileChange(
                     commit=sha,
-                    parents=tuple(str(p) for p in commit.parent_ids),
-                    old=raw[old_id].peel(pygit2.Blob).data if old_id is not None else None,
-                    new=raw[new_id].peel(pygit2.Blob).data if new_id is not None else None,
+                    parents=commit.parents,
+                    old=odb.blob(old_id) if old_id is not None else None,
+                    new=odb.blob(new_id) if new_id is not None else None,
                     author=person(commit.author),
                     committer=person(commit.committer),
                     message=commit.message,
@@ -153,12 +154,12 @@ def last_change(
     """
     commit = _commit(repo, start)
     for _ in range(limit):
-        if until is not None and str(commit.id) == until:
+        if until is not None and commit.oid == until:
             return None
-        parent = _commit(repo, commit.parent_ids[0]) if commit.parent_ids else None
-        old = _blob_id(parent.tree, path) if parent is not None else None
-        if _blob_id(commit.tree, path) != old:
-            return str(commit.id), person(commit.author)
+        parent = _commit(repo, commit.parents[0]) if commit.parents else None
+        old = _blob_id(repo, parent, path) if parent is not None else None
+        if _blob_id(repo, commit, path) != old:
+            return commit.oid, person(commit.author)
         if parent is None:
             return None
         commit = parent
@@ -167,17 +168,17 @@ def last_change(
 
 def commit_file(repo: GitRepo, parent: str, path: str, data: bytes, message: str) -> str:
     """A new commit: ``parent`` with ``path`` set to ``data`` (no ref, index or file touched)."""
-    raw = repo.raw
+    odb = repo.odb
     base = _commit(repo, parent)
-    tree = apply_changes(raw, base.tree, {path: raw.create_blob(data)})
+    tree = apply_changes(odb, _tree(repo, base), {path: odb.write_blob(data)})
     signature = repo.signature()
-    return str(raw.create_commit(None, signature, signature, message, tree, [base.id]))
+    return odb.write_commit(tree, [base.oid], message, author=signature, committer=signature)
 
 
 def create_branch(repo: GitRepo, name: str, commit: str) -> str:
     """Create ``refs/heads/<name>`` at ``commit``; refuses an existing branch."""
     ref = f"refs/heads/{name}"
-    if not pygit2.reference_is_valid_name(ref):
+    if repo.git("check-ref-format", ref, check=False).returncode != 0:
         raise GitmlError(
             f"{name!r} is not a valid branch name; pass another with --branch-name NAME"
         )
@@ -187,7 +188,7 @@ def create_branch(repo: GitRepo, name: str, commit: str) -> str:
             "--branch-name OTHER-NAME"
         )
     try:
-        update_ref(repo, ref, pygit2.Oid(hex=commit), None, f"gitml: create {name}")
+        update_ref(repo, ref, commit, None, f"gitml: create {name}")
     except RefConflict:
         raise GitmlError(
             f"branch {name!r} appeared meanwhile; pass --branch-name OTHER-NAME"
@@ -198,30 +199,23 @@ def create_branch(repo: GitRepo, name: str, commit: str) -> str:
 def advance_branch(repo: GitRepo, branch: str, new: str, expected: str, message: str) -> None:
     """Move ``refs/heads/<branch>`` from ``expected`` to ``new`` (compare-and-swap)."""
     ref = f"refs/heads/{branch}"
-    update_ref(repo, ref, pygit2.Oid(hex=new), pygit2.Oid(hex=expected), message)
+    update_ref(repo, ref, new, expected, message)
 
 
 def path_is_clean(repo: GitRepo, path: str) -> bool:
     """True when ``path`` has no staged or unstaged change against HEAD."""
-    try:
-        flags = repo.raw.status_file(path)
-    except (KeyError, pygit2.GitError):
-        return True
-    return flags == pygit2.enums.FileStatus.CURRENT
+    proc = repo.git("status", "--porcelain", "--no-renames", "--", path, check=False)
+    return proc.returncode != 0 or not proc.stdout.strip()
 
 
 def sync_worktree_file(repo: GitRepo, path: str, data: bytes) -> None:
     """Write ``path`` in the work tree and stage exactly that content (after a commit of it)."""
-    raw = repo.raw
     full = repo.workdir / path
     full.parent.mkdir(parents=True, exist_ok=True)
     tmp = full.with_name(full.name + ".gitml-tmp")
     tmp.write_bytes(data)
     tmp.replace(full)
-    index = raw.index
-    index.read()
-    index.add(path)
-    index.write()
+    repo.git("update-index", "--add", "--", path)
 
 
 @dataclass(frozen=True)
@@ -236,25 +230,18 @@ class RecordChange:
 
 def record_changes(repo: GitRepo, ref: str) -> list[RecordChange]:
     """Every modification or deletion in the history of ``ref`` (against first parents)."""
-    tip = read_ref(repo, ref)
-    if tip is None:
+    if read_ref(repo, ref) is None:
         return []
-    raw = repo.raw
-    out: list[RecordChange] = []
-    for commit in raw.walk(tip, pygit2.enums.SortMode.TOPOLOGICAL):
-        if not commit.parent_ids:
-            continue
-        parent = _commit(repo, commit.parent_ids[0])
-        diff = parent.tree.diff_to_tree(commit.tree)
-        for delta in diff.deltas:
-            status = delta.status_char()
-            if status in ("D", "M"):
-                out.append(
-                    RecordChange(
-                        str(commit.id),
-                        commit.message.splitlines()[0] if commit.message else "",
-                        "deleted" if status == "D" else "modified",
-                        delta.old_file.path,
-                    )
-                )
-    return out
+    out = git_output(
+        repo.workdir_or_gitdir, "log", "--topo-order", "--diff-merges=first-parent",
+        "--no-renames", "--raw", "--no-abbrev", "-z", "--format=%x1e%H%x1f%s", ref,
+    )  # fmt: skip
+    found: list[RecordChange] = []
+    commit = subject = ""
+    for item in iter_raw(out):
+        if isinstance(item, str):
+            commit, _, subject = item.lstrip("\x1e").partition("\x1f")
+        elif item.status in ("D", "M"):
+            kind = "deleted" if item.status == "D" else "modified"
+            found.append(RecordChange(commit, subject, kind, item.path))
+    return found

@@ -1,111 +1,114 @@
-"""Building trees from a base tree plus a set of path changes."""
+"""Looking paths up in trees, building trees from a base plus path changes, diffing trees."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
-import pygit2
+from gitml.storage.odb import EMPTY_TREE, MODE_BLOB, MODE_TREE, ObjectDB, Tree, TreeEntry
 
-BLOB = pygit2.enums.FileMode.BLOB
-TREE = pygit2.enums.FileMode.TREE
-EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+__all__ = ["EMPTY_TREE", "apply_changes", "commit_tree", "diff_trees", "read_blob", "tree_entry"]
 
 
-def tree_entry(tree: pygit2.Tree | None, path: str) -> pygit2.Object | None:
-    """The object at ``path`` inside ``tree``, or ``None``."""
+def tree_entry(odb: ObjectDB, tree: Tree | None, path: str) -> TreeEntry | None:
+    """The entry at ``path`` inside ``tree``, or ``None``."""
     if tree is None:
         return None
-    try:
-        return tree[path]
-    except KeyError:
+    *folders, name = path.split("/")
+    for folder in folders:
+        entry = tree.get(folder)
+        if entry is None or not entry.is_tree:
+            return None
+        tree = odb.tree(entry.oid)
+    return tree.get(name)
+
+
+def subtree(odb: ObjectDB, tree: Tree | None, path: str) -> Tree | None:
+    """The tree at ``path`` (``tree`` itself for ``""``), or ``None``."""
+    if not path:
+        return tree
+    entry = tree_entry(odb, tree, path)
+    return odb.tree(entry.oid) if entry is not None and entry.is_tree else None
+
+
+def read_blob(odb: ObjectDB, tree: Tree | None, path: str) -> bytes | None:
+    entry = tree_entry(odb, tree, path)
+    if entry is None or entry.kind != "blob":
         return None
+    return odb.blob(entry.oid)
 
 
-def read_blob(tree: pygit2.Tree | None, path: str) -> bytes | None:
-    obj = tree_entry(tree, path)
-    if isinstance(obj, pygit2.Blob):
-        return obj.data
-    return None
+Change = str | TreeEntry | None  # a blob id (a plain file), an entry, or a removal
 
 
-def apply_changes(
-    repo: pygit2.Repository, base: pygit2.Tree | None, changes: Mapping[str, pygit2.Oid | None]
-) -> pygit2.Oid:
+def apply_changes(odb: ObjectDB, base: Tree | None, changes: Mapping[str, Change]) -> str:
     """Write the tree ``base`` with ``changes`` applied (``None`` removes a path).
 
     Only the trees along changed paths are rebuilt; empty trees are pruned.
     """
-    return _apply(repo, base, changes)[0]
+    return _apply(odb, base, changes)[0]
 
 
-def _apply(
-    repo: pygit2.Repository, base: pygit2.Tree | None, changes: Mapping[str, pygit2.Oid | None]
-) -> tuple[pygit2.Oid, int]:
+def _apply(odb: ObjectDB, base: Tree | None, changes: Mapping[str, Change]) -> tuple[str, int]:
     """(tree id, number of entries): the count spares reading the new tree back."""
-    groups: dict[str, dict[str, pygit2.Oid | None]] = {}
-    leaves: dict[str, pygit2.Oid | None] = {}
+    groups: dict[str, dict[str, Change]] = {}
+    leaves: dict[str, Change] = {}
     for path, oid in changes.items():
         head, sep, rest = path.partition("/")
         if sep:
             groups.setdefault(head, {})[rest] = oid
         else:
             leaves[head] = oid
-    builder = repo.TreeBuilder(base) if base is not None else repo.TreeBuilder()
+    entries = dict(base.entries) if base is not None else {}
     for name, oid in leaves.items():
         if oid is None:
-            if builder.get(name) is not None:
-                builder.remove(name)
+            entries.pop(name, None)
+        elif isinstance(oid, TreeEntry):
+            entries[name] = TreeEntry(name, oid.mode, oid.oid)
         else:
-            builder.insert(name, oid, BLOB)
+            entries[name] = TreeEntry(name, MODE_BLOB, oid)
     for name, sub in groups.items():
-        existing = builder.get(name)
-        sub_base = (
-            repo[existing.id] if existing is not None and existing.type_str == "tree" else None
-        )
-        assert sub_base is None or isinstance(sub_base, pygit2.Tree)
-        new_sub, size = _apply(repo, sub_base, sub)
+        existing = entries.get(name)
+        sub_base = odb.tree(existing.oid) if existing is not None and existing.is_tree else None
+        new_sub, size = _apply(odb, sub_base, sub)
         if size == 0:
-            if existing is not None:
-                builder.remove(name)
+            entries.pop(name, None)
         else:
-            builder.insert(name, new_sub, TREE)
-    return builder.write(), len(builder)
+            entries[name] = TreeEntry(name, MODE_TREE, new_sub)
+    return odb.write_tree(entries.values()), len(entries)
 
 
-def commit_tree(repo: pygit2.Repository, commit_id: pygit2.Oid | None) -> pygit2.Tree:
+def commit_tree(odb: ObjectDB, commit_id: str | None) -> Tree:
     """The tree of a commit; the empty tree for ``None``."""
     if commit_id is None:
-        # libgit2 knows the empty tree without it being stored: nothing to write.
-        return repo[EMPTY_TREE].peel(pygit2.Tree)
-    return repo[commit_id].peel(pygit2.Tree)
+        return odb.tree(EMPTY_TREE)
+    return odb.tree(odb.commit(str(commit_id)).tree)
 
 
 def diff_trees(
-    repo: pygit2.Repository, old: pygit2.Tree | None, new: pygit2.Tree | None, base: str = ""
-) -> Iterator[tuple[str, pygit2.Oid | None, pygit2.Oid | None]]:
+    odb: ObjectDB, old: Tree | None, new: Tree | None, base: str = ""
+) -> Iterator[tuple[str, str | None, str | None]]:
     """(path, old blob, new blob) of every blob that differs; ``None`` where absent.
 
     Subtrees with the same id on both sides are skipped without being read, so the cost
-    follows the size of the change, not of the trees (libgit2's tree diff, as pygit2
-    exposes it, reads every subtree: ~90 ms for one new record among 100k).
+    follows the size of the change, not of the trees.
     """
-    old_entries = {str(entry.name): entry for entry in old} if old is not None else {}
-    new_entries = {str(entry.name): entry for entry in new} if new is not None else {}
+    old_entries = old.entries if old is not None else {}
+    new_entries = new.entries if new is not None else {}
     for name in sorted(old_entries.keys() | new_entries.keys()):
         a, b = old_entries.get(name), new_entries.get(name)
-        if a is not None and b is not None and a.id == b.id and a.filemode == b.filemode:
+        if a is not None and b is not None and a.oid == b.oid and a.mode == b.mode:
             continue
         path = f"{base}/{name}" if base else name
-        a_tree = a is not None and a.type_str == "tree"
-        b_tree = b is not None and b.type_str == "tree"
+        a_tree = a is not None and a.is_tree
+        b_tree = b is not None and b.is_tree
         if a_tree or b_tree:
             yield from diff_trees(
-                repo,
-                repo[a.id].peel(pygit2.Tree) if a is not None and a_tree else None,
-                repo[b.id].peel(pygit2.Tree) if b is not None and b_tree else None,
+                odb,
+                odb.tree(a.oid) if a is not None and a_tree else None,
+                odb.tree(b.oid) if b is not None and b_tree else None,
                 path,
             )
-        a_blob = a.id if a is not None and not a_tree else None
-        b_blob = b.id if b is not None and not b_tree else None
+        a_blob = a.oid if a is not None and not a_tree else None
+        b_blob = b.oid if b is not None and not b_tree else None
         if a_blob is not None or b_blob is not None:
             yield path, a_blob, b_blob

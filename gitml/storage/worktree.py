@@ -14,18 +14,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-import pygit2
-
 from gitml.errors import GitmlError
+from gitml.storage.git import git_output
+from gitml.storage.odb import MODE_BLOB, MODE_COMMIT, MODE_EXEC, MODE_LINK, TreeEntry
 from gitml.storage.repo import GitRepo
-
-_FS = pygit2.enums.FileStatus
-_UNTRACKED = _FS.WT_NEW
-_DELETED = _FS.WT_DELETED | _FS.INDEX_DELETED
-_MODE_BLOB = pygit2.enums.FileMode.BLOB
-_MODE_EXEC = pygit2.enums.FileMode.BLOB_EXECUTABLE
-_MODE_LINK = pygit2.enums.FileMode.LINK
-_MODE_COMMIT = pygit2.enums.FileMode.COMMIT
+from gitml.storage.trees import apply_changes, tree_entry
 
 
 @dataclass(frozen=True)
@@ -61,22 +54,62 @@ class Checkpoint:
 def head_info(repo: GitRepo) -> tuple[str, str | None]:
     """(HEAD commit, branch name or None when detached); needs at least one commit."""
     repo.require_commits()
-    raw = repo.raw
-    branch = None if raw.head_is_detached else raw.head.shorthand
-    return str(raw.head.target), branch
+    head = repo.head_commit()
+    assert head is not None
+    return head, current_branch(repo)
 
 
 def current_branch(repo: GitRepo) -> str | None:
     """The checked-out branch; None when HEAD is detached or unborn."""
-    raw = repo.raw
-    if raw.head_is_unborn or raw.head_is_detached:
+    proc = repo.git("symbolic-ref", "--quiet", "--short", "HEAD", check=False)
+    if proc.returncode != 0 or repo.head_commit() is None:
         return None
-    return str(raw.head.shorthand)
+    return proc.stdout.strip() or None
+
+
+@dataclass(frozen=True)
+class _Status:
+    """One path of ``git status --porcelain=v2``."""
+
+    path: str
+    untracked: bool
+    deleted: bool
+
+
+def _status(repo: GitRepo) -> tuple[str | None, str | None, list[_Status]]:
+    """(HEAD commit, branch, changed paths) from one ``git status``."""
+    try:
+        out = git_output(
+            repo.workdir,
+            "status", "--porcelain=v2", "--branch", "-z", "--untracked-files=all",
+            "--no-renames", "--ignore-submodules=none",
+        )  # fmt: skip
+    except GitmlError as exc:
+        raise GitmlError(f"cannot read the working tree status: {exc}") from None
+    head = branch = None
+    found: list[_Status] = []
+    for item in out.split(b"\0"):
+        if not item:
+            continue
+        text = os.fsdecode(item)
+        if text.startswith("# branch.oid "):
+            value = text.removeprefix("# branch.oid ")
+            head = None if value == "(initial)" else value
+        elif text.startswith("# branch.head "):
+            value = text.removeprefix("# branch.head ")
+            branch = None if value == "(detached)" else value
+        elif text.startswith("? "):
+            found.append(_Status(text[2:], True, False))
+        elif text[:2] in ("1 ", "u "):
+            fields = text.split(" ", 8 if text[0] == "1" else 10)
+            xy = fields[1]
+            found.append(_Status(fields[-1], False, "D" in xy))
+    return head, branch, found
 
 
 def _blob_for(
-    raw: pygit2.Repository, workdir: Path, path: str, max_bytes: int
-) -> tuple[pygit2.Oid, pygit2.enums.FileMode] | Skipped | None:
+    repo: GitRepo, workdir: Path, path: str, max_bytes: int
+) -> tuple[str, str] | Skipped | None:
     """Blob id and mode of a working-tree file; Skipped when too large; None when gone."""
     full = workdir / path
     try:
@@ -86,17 +119,18 @@ def _blob_for(
     except OSError as exc:
         return Skipped(path, f"unreadable ({exc.strerror})")
     if stat.S_ISLNK(st.st_mode):
-        return raw.create_blob(os.fsencode(full.readlink())), _MODE_LINK
+        return repo.odb.write_blob(os.fsencode(full.readlink())), MODE_LINK
     if not stat.S_ISREG(st.st_mode):
         return Skipped(path, "not a regular file")
     if st.st_size > max_bytes:
         return Skipped(path, f"larger than the limit ({st.st_size / 1e6:.1f} MB)")
-    try:
-        oid = raw.create_blob_fromworkdir(path)
-    except (pygit2.GitError, OSError) as exc:
-        return Skipped(path, f"unreadable ({exc})")
-    mode = _MODE_EXEC if st.st_mode & stat.S_IXUSR else _MODE_BLOB
-    return oid, mode
+    if "\n" in path:  # not expressible to git's --stdin-paths: stored as it is, unfiltered
+        oid: str | None = repo.odb.write_blob(full.read_bytes())
+    else:
+        oid = repo.odb.hash_files([path])[0]
+    if oid is None:
+        return Skipped(path, "unreadable (git could not read it)")
+    return oid, MODE_EXEC if st.st_mode & stat.S_IXUSR else MODE_BLOB
 
 
 def create_checkpoint(
@@ -107,59 +141,60 @@ def create_checkpoint(
     message: str = "gitml checkpoint",
 ) -> Checkpoint:
     """Commit the working tree (tracked changes + untracked, not ignored) without side effects."""
-    head, branch = head_info(repo)
-    raw = repo.raw
-    try:
-        status = raw.status(untracked_files="all", ignored=False)
-    except pygit2.GitError as exc:
-        raise GitmlError(f"cannot read the working tree status: {exc}") from None
+    workdir = repo.workdir
+    head, branch, status = _status(repo)
+    if head is None:
+        repo.require_commits()
+    assert head is not None
     if not status:
         return Checkpoint(head, head, branch, False)
-    workdir = repo.workdir
-    head_commit = raw[head].peel(pygit2.Commit)
-    index = pygit2.Index()
-    index.read_tree(head_commit.tree)
+    repo.prepare_writes()
+    odb = repo.odb
+    head_commit = odb.commit(head)
+    base = odb.tree(head_commit.tree)
+    changes: dict[str, TreeEntry | None] = {}
     untracked: list[str] = []
     modified: list[str] = []
     skipped: list[Skipped] = []
-    for path, flags in sorted(status.items()):
+    for item in sorted(status, key=lambda s: s.path):
+        path = item.path
         if path.endswith("/"):
             skipped.append(Skipped(path.rstrip("/"), "nested git repository"))
             continue
         if exclude is not None and exclude(path):
             skipped.append(Skipped(path, "data tracked by gitml"))
             continue
-        existing = index[path] if path in index else None  # noqa: SIM401 - Index has no get()
-        if existing is not None and existing.mode == _MODE_COMMIT:
+        existing = tree_entry(odb, base, path)
+        if existing is not None and existing.mode == MODE_COMMIT:
             continue
-        found = _blob_for(raw, workdir, path, max_file_bytes)
+        found = _blob_for(repo, workdir, path, max_file_bytes)
         if isinstance(found, Skipped):
             skipped.append(found)
             continue
         if found is None:
-            if existing is not None or flags & _DELETED:
+            if existing is not None or item.deleted:
                 if existing is not None:
-                    index.remove(path)
+                    changes[path] = None
                 modified.append(path)
             continue
         oid, mode = found
-        index.add(pygit2.IndexEntry(path, oid, mode))
-        (untracked if flags & _UNTRACKED and existing is None else modified).append(path)
-    tree = index.write_tree(raw)
+        changes[path] = TreeEntry(path.rpartition("/")[2], mode, oid)
+        (untracked if item.untracked and existing is None else modified).append(path)
+    tree = apply_changes(odb, base, changes)
     dirty = bool(untracked or modified)
-    if tree == head_commit.tree_id:
+    if tree == head_commit.tree:
         return Checkpoint(head, head, branch, dirty, skipped=tuple(skipped))
     signature = repo.signature()
-    commit = raw.create_commit(None, signature, signature, message, tree, [head_commit.id])
+    commit = odb.write_commit(tree, [head], message, author=signature, committer=signature)
     return Checkpoint(
         commit=head,
-        checkpoint=str(commit),
+        checkpoint=commit,
         branch=branch,
         dirty=dirty,
         untracked=tuple(untracked),
         modified=tuple(modified),
         skipped=tuple(skipped),
-        diffstat=diffstat(repo, head, str(commit)),
+        diffstat=diffstat(repo, head, commit),
     )
 
 
@@ -172,38 +207,43 @@ def checkpoint_with_files(
     the user had changed (``dirty``, modified, untracked) stay those of ``base``; only the
     checkpoint commit (parent HEAD) and its diffstat take the rewritten files.
     """
-    raw = repo.raw
-    start = raw[base.checkpoint].peel(pygit2.Commit)
-    index = pygit2.Index()
-    index.read_tree(start.tree)
+    repo.prepare_writes()
+    odb = repo.odb
+    start = odb.tree(odb.commit(base.checkpoint).tree)
+    changes: dict[str, TreeEntry | None] = {}
     for path, data in files.items():
-        mode = index[path].mode if path in index else _MODE_BLOB
-        index.add(pygit2.IndexEntry(path, raw.create_blob(data), mode))
-    tree = index.write_tree(raw)
-    if tree == start.tree_id:
+        existing = tree_entry(odb, start, path)
+        mode = existing.mode if existing is not None else MODE_BLOB
+        changes[path] = TreeEntry(path.rpartition("/")[2], mode, odb.write_blob(data))
+    tree = apply_changes(odb, start, changes)
+    if tree == odb.commit(base.checkpoint).tree:
         return base
     signature = repo.signature()
-    head = raw[base.commit].peel(pygit2.Commit)
-    commit = str(raw.create_commit(None, signature, signature, message, tree, [head.id]))
+    commit = odb.write_commit(tree, [base.commit], message, author=signature, committer=signature)
     return replace(base, checkpoint=commit, diffstat=diffstat(repo, base.commit, commit))
 
 
 def diffstat(repo: GitRepo, old: str, new: str) -> DiffStat:
     """Files, insertions and deletions between two commits (and the changed paths)."""
-    raw = repo.raw
     try:
-        a = raw.revparse_single(old).peel(pygit2.Tree)
-        b = raw.revparse_single(new).peel(pygit2.Tree)
-    except (KeyError, ValueError, pygit2.GitError) as exc:
+        out = git_output(
+            repo.workdir_or_gitdir,
+            "diff", "--numstat", "-z", "--no-renames", "--no-ext-diff", "--no-textconv",
+            "--ignore-submodules=none", f"{old}^{{tree}}", f"{new}^{{tree}}", "--",
+        )  # fmt: skip
+    except GitmlError as exc:
         raise GitmlError(f"cannot compare commits {old} and {new}: {exc}") from None
-    if a.id == b.id:
-        return DiffStat()
-    diff = a.diff_to_tree(b)
-    stats = diff.stats
-    paths = tuple(
-        d.new_file.path if d.status_char() != "D" else d.old_file.path for d in diff.deltas
-    )
-    return DiffStat(stats.files_changed, stats.insertions, stats.deletions, paths)
+    files = insertions = deletions = 0
+    paths: list[str] = []
+    for item in out.split(b"\0"):
+        if not item:
+            continue
+        added, removed, path = os.fsdecode(item).split("\t", 2)
+        files += 1
+        insertions += int(added) if added.isdigit() else 0
+        deletions += int(removed) if removed.isdigit() else 0
+        paths.append(path)
+    return DiffStat(files, insertions, deletions, tuple(paths))
 
 
 def add_worktree(repo: GitRepo, path: Path, commit: str) -> GitRepo:

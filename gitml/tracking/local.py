@@ -18,7 +18,27 @@ from gitml.runs.spool import Recorder, existing_artifact, flatten_params, stage_
 if TYPE_CHECKING:
     from gitml.runs.env import Environment
     from gitml.runs.execute import Workspace
+    from gitml.storage.repo import GitRepo
     from gitml.storage.worktree import Checkpoint
+
+
+# One repository handle (and the git processes it keeps) per work tree for the life of
+# the process, so a script recording many runs starts them once.
+_REPOS: dict[Path, GitRepo] = {}
+KEEP_REPOS = 4
+
+
+def _repo_of(path: Path) -> GitRepo:
+    from gitml.storage.repo import open_repo
+
+    key = path.resolve()
+    repo = _REPOS.pop(key, None)
+    if repo is None or not repo.is_current():
+        repo = open_repo(key)
+    while len(_REPOS) >= KEEP_REPOS:  # the least recently used goes (and its processes)
+        _REPOS.pop(next(iter(_REPOS))).close()
+    _REPOS[key] = repo
+    return repo
 
 
 class LocalRun(Recorder):
@@ -87,9 +107,8 @@ class LocalRun(Recorder):
         from gitml.runs.env import capture_env
         from gitml.runs.execute import checkpoint, input_digests, open_workspace
         from gitml.runs.interpreter import Interpreter
-        from gitml.storage.repo import open_repo
 
-        self._ws = open_workspace(open_repo(self._path), self._path)
+        self._ws = open_workspace(_repo_of(self._path), self._path)
         file_params = params_mod.read_params(self._ws.cwd, self._ws.params_files)
         self._params = {**file_params, **self._params}
         self._code = checkpoint(self._ws, self.id)

@@ -7,10 +7,10 @@ history that changed that pointer (and the work tree's pointer when it differs).
 from __future__ import annotations
 
 import re
-import subprocess
 from typing import TYPE_CHECKING, Any
 
 from gitml.errors import RecordNotFound, UsageError
+from gitml.storage.git import iter_raw, run_git
 
 if TYPE_CHECKING:
     from gitml.data.pointers import Pointer
@@ -69,32 +69,22 @@ def dataset_versions(ws: DataWorkspace, name: str) -> list[dict[str, Any]]:
     from gitml.data.revs import read_blobs
 
     path = pointer_file(ws.pointer_dir, name)
-    proc = subprocess.run(
-        [
-            "git",
-            "log",
-            f"-n{MAX_VERSIONS}",
-            "--no-renames",
-            "--raw",
-            "--no-abbrev",
-            "--format=%x1e%H%x1f%aI%x1f%an%x1f%s",
-            "HEAD",
-            "--",
-            path,
-        ],
-        cwd=ws.workdir,
-        capture_output=True,
-        check=False,
-    )
+    proc = run_git(
+        ws.workdir,
+        "log",
+        f"-n{MAX_VERSIONS}", "--no-renames", "--raw", "-z", "--no-abbrev",
+        "--format=%x1e%H%x1f%aI%x1f%an%x1f%s", "HEAD", "--", path,
+    )  # fmt: skip
     commits: list[dict[str, Any]] = []
     if proc.returncode == 0:
-        for chunk in proc.stdout.decode("utf-8", "replace").split("\x1e")[1:]:
-            head, _, raw = chunk.partition("\n")
-            rev, when, author, subject = ([*head.split("\x1f"), "", "", "", ""])[:4]
-            blob = next((line.split()[3] for line in raw.splitlines() if line.startswith(":")), "")
-            commits.append(
-                {"rev": rev, "time": when, "author": author, "subject": subject, "blob": blob}
-            )
+        for item in iter_raw(proc.stdout):
+            if isinstance(item, str):
+                rev, when, author, subject = ([*item.lstrip("\x1e").split("\x1f"), "", "", ""])[:4]
+                commits.append(
+                    {"rev": rev, "time": when, "author": author, "subject": subject, "blob": ""}
+                )
+            elif commits and not commits[-1]["blob"]:
+                commits[-1]["blob"] = item.new_oid
     blobs = read_blobs(ws.workdir, [c["blob"] for c in commits if c["blob"].strip("0")])
     out: list[dict[str, Any]] = []
     current = ws.pointers().get(name)

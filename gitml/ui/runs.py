@@ -7,12 +7,12 @@ and ``git ml report`` share them. Runs are read through ``gitml.runs`` (the CLI'
 from __future__ import annotations
 
 import re
-import subprocess
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from gitml.errors import RecordNotFound, UsageError
+from gitml.storage.git import GitFailed, run_git
 
 if TYPE_CHECKING:
     from gitml.runs.metrics import MetricEvent
@@ -268,14 +268,12 @@ def run_diff(repo: GitRepo, ref: str) -> dict[str, Any]:
         out["error"] = "the run's code commit or checkpoint is not a commit id"
         return out
     try:
-        proc = subprocess.run(
-            ["git", "diff", "--no-color", "--no-ext-diff", "--no-textconv", commit, checkpoint],
-            cwd=repo.workdir_or_gitdir,
-            capture_output=True,
-            check=False,
+        proc = run_git(
+            repo.workdir_or_gitdir,
+            "diff", "--no-color", "--no-ext-diff", "--no-textconv", commit, checkpoint,
             timeout=30,
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
+        )  # fmt: skip
+    except (OSError, GitFailed) as exc:
         out["error"] = f"git diff failed: {exc}"
         return out
     if proc.returncode != 0:

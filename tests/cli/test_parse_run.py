@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from gitml.cli._fast import COMMANDS, parse
+from gitml.cli._parse import parse_args
+from gitml.cli._spec import COMMANDS
 
 
 def _parse(argv: list[str]) -> dict[str, Any] | None:
-    return parse(COMMANDS[("run",)][1], argv)
+    return parse_args(COMMANDS[("run",)], argv)
 
 
 def test_parses_options_and_command() -> None:

@@ -1,0 +1,86 @@
+"""The bodies of ``git ml check``."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from gitml.cli._output import Output
+
+
+def check(
+    *,
+    staged: bool = False,
+    base: str | None = None,
+    push: bool = False,
+    all_: bool = False,
+    fmt: str = "text",
+    self_test: bool = False,
+    json: bool = False,
+) -> int:
+    """Check gitml files, records, large files and promotions against .gitml/policy.toml."""
+
+    from gitml.errors import UsageError
+
+    out = Output(json)
+    if self_test:
+        from gitml.governance.selftest import self_test as run_self_test
+
+        problems = run_self_test()
+        out.emit({"ok": not problems, "problems": problems})
+        if not json:
+            for problem in problems:
+                out.error(problem)
+            if not problems:
+                out.info("self-test passed: every shipped schema and resource is valid")
+        if problems:
+            return 1
+        return 0
+    modes = sum([staged, base is not None, push, all_])
+    if modes != 1:
+        raise UsageError("pick exactly one of --staged, --base REV, --push, --all")
+    if fmt not in ("text", "markdown"):
+        raise UsageError(f"--format {fmt!r}: use text or markdown")
+    from gitml.config import Settings, load_settings
+    from gitml.errors import ConfigError
+    from gitml.governance import check as engine
+    from gitml.storage.repo import open_repo
+
+    repo = open_repo()
+    try:
+        settings = load_settings(repo.workdir)
+    except ConfigError as exc:
+        out.warn(f"{exc} (checking with gitml's defaults)")
+        settings = Settings()
+    env = dict(os.environ)
+    if staged:
+        report = engine.check_staged(repo, settings, env)
+    elif base is not None:
+        report = engine.check_range(repo, settings, base, "HEAD", env)
+    elif push:
+        try:
+            stdin = "" if sys.stdin is None or sys.stdin.isatty() else sys.stdin.read()
+        except OSError:
+            stdin = ""
+        report = engine.check_push(repo, settings, stdin, env)
+    else:
+        report = engine.check_all(repo, settings, env)
+    if json:
+        out.json(report.as_dict())
+    elif fmt == "markdown":
+        from gitml.governance.report import markdown
+
+        out.line(markdown(report))
+    else:
+        findings = report.all_findings()
+        for finding in findings:
+            (out.error if finding.severity == "error" else out.warn)(finding.line())
+        status = "ok" if report.ok else f"{len(report.errors)} error(s)"
+        if findings or not (staged or push):  # the hook modes say nothing on success
+            out.info(
+                f"gitml check ({report.mode}): {status}; {report.files} file(s), "
+                f"{report.records} record(s), {len(report.promotions)} promotion(s)"
+            )
+    if not report.ok:
+        return 1
+    return 0

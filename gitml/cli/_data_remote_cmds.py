@@ -1,0 +1,62 @@
+"""The bodies of ``git ml data remote add|ls|rm``."""
+
+from __future__ import annotations
+
+from gitml.cli._output import Output
+
+
+def remote_add(
+    *,
+    name: str,
+    url: str,
+    default: bool = False,
+    endpoint_url: str | None = None,
+    region: str | None = None,
+    profile: str | None = None,
+    json: bool = False,
+) -> None:
+    """Add a data remote to .gitml/config.toml."""
+    from gitml.data.remote_config import add_remote
+    from gitml.data.workspace import open_workspace
+
+    table = add_remote(
+        open_workspace(),
+        name,
+        url,
+        default=default,
+        options={"endpoint_url": endpoint_url, "region": region, "profile": profile},
+    )
+    out = Output(json)
+    if json:
+        out.json({"name": name, **table})
+        return
+    out.line(f"added data remote {name}: {table['url']}")
+    out.info("next: commit .gitml/config.toml so that every clone uses it")
+
+
+def remote_ls(*, json: bool = False) -> None:
+    """List data remotes (the default one is marked)."""
+    from gitml.data.remote_config import list_remotes
+    from gitml.data.workspace import open_workspace
+
+    rows = list_remotes(open_workspace())
+    out = Output(json)
+    if json:
+        out.json(rows)
+        return
+    if not rows:
+        out.line("no data remotes; add one with `git ml data remote add NAME URL --default`")
+        return
+    for row in rows:
+        row["default"] = "*" if row["default"] else ""
+    out.table(rows, ["default", "name", "url"], headers={"default": ""}, never_truncate=["url"])
+
+
+def remote_rm(*, name: str, json: bool = False) -> None:
+    """Remove a data remote from .gitml/config.toml (its data is left alone)."""
+    from gitml.data.remote_config import remove_remote
+    from gitml.data.workspace import open_workspace
+
+    remove_remote(open_workspace(), name)
+    out = Output(json)
+    out.emit({"removed": name}, f"removed data remote {name}")

@@ -1,0 +1,47 @@
+"""The code a run records: its checkpoint, and what an override or a sweep changes in it.
+
+``code.dirty`` has one meaning everywhere: the user's work tree differed from HEAD. A
+``-S`` override is a param, not a code change, so the params files gitml rewrites for a
+run go into its checkpoint commit without making it dirty, and a sweep member run in a
+temporary worktree keeps the user's tree facts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from gitml.storage.repo import GitRepo
+from gitml.storage.worktree import Checkpoint
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+def with_overrides(
+    repo: GitRepo, code: Checkpoint, *, cwd: Path, new_texts: Mapping[str, str], run_id: str
+) -> Checkpoint:
+    """``code`` (the tree as the user left it) plus the params files, relative to ``cwd``,
+    that ``-S`` rewrote; ``dirty`` stays ``code``'s."""
+    if not new_texts:
+        return code
+    from gitml.storage.worktree import checkpoint_with_files
+
+    files = {
+        (cwd / rel).relative_to(repo.workdir).as_posix(): text.encode("utf-8")
+        for rel, text in new_texts.items()
+    }
+    return checkpoint_with_files(
+        repo, code, files, message=f"gitml checkpoint for run {run_id} (params overridden)"
+    )
+
+
+def rebase_code(repo: GitRepo, base: Checkpoint, member: Checkpoint) -> Checkpoint:
+    """A member checkpointed in its own worktree: the user's HEAD and tree facts from
+    ``base``, the member's checkpoint commit."""
+    from gitml.storage.worktree import diffstat
+
+    return replace(
+        base, checkpoint=member.checkpoint, diffstat=diffstat(repo, base.commit, member.checkpoint)
+    )

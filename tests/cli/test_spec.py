@@ -1,0 +1,34 @@
+"""The generated spec is what the typer declarations say, and the bodies are typer-free."""
+
+from __future__ import annotations
+
+import inspect
+import subprocess
+import sys
+
+from gitml.cli import _generate
+from gitml.cli._spec import COMMANDS
+
+
+def test_spec_is_generated_from_the_typer_app() -> None:
+    # Out of date: run `python -m gitml.cli._generate` and commit gitml/cli/_spec.py.
+    assert _generate.SPEC.read_text("utf-8") == _generate.build()
+
+
+def test_bodies_take_exactly_the_declared_keywords() -> None:
+    for path, command in COMMANDS.items():
+        module, _, name = command.body.partition(":")
+        body = getattr(__import__(module, fromlist=[name]), name)
+        parameters = inspect.signature(body).parameters
+        assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in parameters.values()), path
+        assert list(parameters) == [p.dest for p in command.params], path
+
+
+def test_importing_every_body_loads_neither_typer_nor_pygit2() -> None:
+    modules = sorted({command.body.partition(":")[0] for command in COMMANDS.values()})
+    code = (
+        f"import importlib, sys\nfor m in {modules!r}: importlib.import_module(m)\n"
+        "print(sorted(m for m in ('typer', 'click', 'pygit2') if m in sys.modules))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert proc.stdout.strip() == "[]"
