@@ -141,11 +141,16 @@ def per_call(ctx: Any, python: Path, env: dict[str, str]) -> dict[str, float]:
         out["gitml"].append(
             float(_run([str(python), str(script), "gitml", str(calls)], work, spooled))
         )
-        plugin = {**spooled, "GITML_RUN_SPOOL": str(spool) + "-p", "MLFLOW_TRACKING_URI": "gitml:"}
+        # as git ml run sets them (naming the registry spares MLflow a Spark lookup per call)
+        plugin = {**spooled, "GITML_RUN_SPOOL": f"{spool}-p"}
+        plugin.update(MLFLOW_TRACKING_URI="gitml:", MLFLOW_REGISTRY_URI="gitml:")
         out["plugin"].append(
             float(_run([str(python), str(script), "mlflow", str(calls)], work, plugin))
         )
-        db = {**env, "MLFLOW_TRACKING_URI": f"sqlite:///{work}/mlflow-{i}.db"}
+        plugin["GITML_RUN_SPOOL"] = f"{spool}-s"
+        out["share"].append(float(_run([str(python), str(share), str(calls)], work, plugin)))
+        uri = f"sqlite:///{work}/mlflow-{i}.db"
+        db = {**env, "MLFLOW_TRACKING_URI": uri, "MLFLOW_REGISTRY_URI": uri}
         out["sqlite"].append(
             float(_run([str(python), str(script), "mlflow", str(max(200, calls // 20))], work, db))
         )
@@ -194,7 +199,8 @@ def per_run(ctx: Any, python: Path, env: dict[str, str]) -> dict[str, float]:
         after_none = wall_none - _command_seconds(repo, env, python)
         loop = float(out.split()[-1])
         gitml.append((loop + max(0.0, after_many - after_none)) / runs)
-        db = {**env, "MLFLOW_TRACKING_URI": f"sqlite:///{ctx.workdir}/per-run-{i}.db"}
+        uri = f"sqlite:///{ctx.workdir}/per-run-{i}.db"
+        db = {**env, "MLFLOW_TRACKING_URI": uri, "MLFLOW_REGISTRY_URI": uri}
         _run([str(python), "runs.py", "0"], repo, db)  # creates the schema: not a run's cost
         sqlite.append(float(_run([str(python), "runs.py", str(runs)], repo, db).split()[-1]) / runs)
     return {"gitml": statistics.median(gitml), "sqlite": statistics.median(sqlite)}
