@@ -15,14 +15,16 @@ This module is imported by user scripts: it must not import pygit2, typer or num
 from __future__ import annotations
 
 import os
-import warnings
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal
 
 from gitml.runs.spool import ENV_RUN_ID, ENV_RUN_NAME, ENV_SPOOL, SpoolWriter
+from gitml.tracking.sinks import GitmlWarning as GitmlWarning
+from gitml.tracking.sinks import NullSink
+from gitml.tracking.sinks import Sink as Sink
 
 if TYPE_CHECKING:
     from gitml.tracking.local import LocalRun
@@ -30,53 +32,6 @@ if TYPE_CHECKING:
 MODEL_TAG = "gitml.model"
 RunStatus = Literal["completed", "failed", "interrupted"]
 _MLFLOW_STATUS = {"FINISHED": "completed", "FAILED": "failed", "KILLED": "interrupted"}
-
-
-class GitmlWarning(UserWarning):
-    """Logging calls made outside any run (they are not recorded)."""
-
-
-class Sink(Protocol):
-    """Where the calls of one run go: the spool, an in-process run, or nowhere."""
-
-    def metric(
-        self, name: str, value: Any, step: int | None = None, timestamp: int | None = None
-    ) -> None: ...
-    def params(self, params: Mapping[str, Any]) -> None: ...
-    def tag(self, key: str, value: Any) -> None: ...
-    def artifact(self, path: str) -> None: ...
-    def attach(self, path: str, name: str, info: Mapping[str, Any] | None = None) -> None: ...
-
-
-class _NullSink:
-    warned = False
-
-    def _warn(self) -> None:
-        if not self.warned:
-            self.warned = True
-            warnings.warn(
-                "gitml: no active run (not under `git ml run` nor inside "
-                "`with gitml.start_run()`); logged values are not recorded",
-                GitmlWarning,
-                stacklevel=4,
-            )
-
-    def metric(
-        self, name: str, value: Any, step: int | None = None, timestamp: int | None = None
-    ) -> None:
-        self._warn()
-
-    def params(self, params: Mapping[str, Any]) -> None:
-        self._warn()
-
-    def tag(self, key: str, value: Any) -> None:
-        self._warn()
-
-    def artifact(self, path: str) -> None:
-        self._warn()
-
-    def attach(self, path: str, name: str, info: Mapping[str, Any] | None = None) -> None:
-        self._warn()
 
 
 class ActiveRun:
@@ -186,7 +141,7 @@ def _root_sink() -> Sink:
     global _root
     if _root is None:
         path = os.environ.get(ENV_SPOOL)
-        _root = SpoolWriter(path) if path else _NullSink()
+        _root = SpoolWriter(path) if path else NullSink()
     return _root
 
 
