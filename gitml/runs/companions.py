@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from gitml.runs.metrics import MetricEvent
 
@@ -16,12 +16,13 @@ if TYPE_CHECKING:
 MLFLOW_PLUGIN_GROUP = "mlflow.tracking_store"
 
 
-def has_mlflow_plugin(interpreter: Interpreter) -> bool:
-    """Whether ``interpreter`` can import MLflow and has gitml's tracking-store plugin
-    (an installed distribution declaring the ``gitml`` entry point of MLflow's group)."""
+def mlflow_in(interpreter: Interpreter) -> Literal["plugin", "mlflow"] | None:
+    """``"plugin"`` when ``interpreter`` can import MLflow and has gitml's tracking-store
+    plugin (an installed distribution declaring it in MLflow's entry-point group),
+    ``"mlflow"`` when it has MLflow alone, else ``None``."""
     paths = [Path(p) for p in interpreter.path if p]
     if not any((p / "mlflow" / "__init__.py").is_file() for p in paths):
-        return False
+        return None
     for folder in paths:
         for info in folder.glob("gitml-*.dist-info"):
             try:
@@ -29,8 +30,8 @@ def has_mlflow_plugin(interpreter: Interpreter) -> bool:
             except OSError:
                 continue
             if f"[{MLFLOW_PLUGIN_GROUP}]" in text:
-                return True
-    return False
+                return "plugin"
+    return "mlflow"
 
 
 def proposed_name(request: RunRequest, member: Member, proposed: str | None) -> str:
@@ -48,12 +49,33 @@ def mlflow_env(interpreter: Interpreter, env: Mapping[str, str]) -> dict[str, st
     MLflow and gitml's plugin and the user set no tracking URI, so ``mlflow.log_*`` calls
     record this run. The registry URI is named too: MLflow otherwise looks for it in a
     Spark session on every call."""
-    if env.get("MLFLOW_TRACKING_URI") or not has_mlflow_plugin(interpreter):
+    if env.get("MLFLOW_TRACKING_URI") or mlflow_in(interpreter) != "plugin":
         return {}
-    found = {"MLFLOW_TRACKING_URI": "gitml:"}
+    names = {"MLFLOW_TRACKING_URI": "gitml:"}
     if not env.get("MLFLOW_REGISTRY_URI"):
-        found["MLFLOW_REGISTRY_URI"] = "gitml:"
-    return found
+        names["MLFLOW_REGISTRY_URI"] = "gitml:"
+    return names
+
+
+MLFLOW_DEFAULT_STORES = ("mlflow.db", "mlruns")
+
+
+def mlflow_stores(cwd: Path) -> set[str]:
+    """MLflow's default stores present in ``cwd`` (a run that makes one logged to MLflow)."""
+    return {name for name in MLFLOW_DEFAULT_STORES if (cwd / name).exists()}
+
+
+def mlflow_missed(interpreter: Interpreter, cwd: Path, before: set[str]) -> str | None:
+    """A warning when the command wrote MLflow's own store because its Python has MLflow
+    but not gitml (so its ``mlflow.*`` calls were not recorded in this run)."""
+    made = sorted(mlflow_stores(cwd) - before)
+    if not made or mlflow_in(interpreter) != "mlflow":
+        return None
+    return (
+        f"the command logged to MLflow's own store ({', '.join(made)}): its Python "
+        f"({interpreter.executable}) has MLflow but not gitml; `pip install gitml` there so "
+        "mlflow.* calls record the run"
+    )
 
 
 def system_sampler(request: RunRequest, into: list[MetricEvent]) -> Any:

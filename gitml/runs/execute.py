@@ -27,7 +27,13 @@ from gitml.registry.pending import register_pending
 from gitml.runs import params as params_mod
 from gitml.runs.attached import ingest
 from gitml.runs.code import with_overrides
-from gitml.runs.companions import mlflow_env, proposed_name, system_sampler
+from gitml.runs.companions import (
+    mlflow_env,
+    mlflow_missed,
+    mlflow_stores,
+    proposed_name,
+    system_sampler,
+)
 from gitml.runs.env import Environment, capture_env, redact_argv
 from gitml.runs.interpreter import Interpreter, find_interpreter
 from gitml.runs.metrics import (
@@ -284,6 +290,7 @@ def execute_member(
         code = member.code or member.code_base or checkpoint(ws, run_id)
         interpreter = find_interpreter(request.command, cwd, env, repo.state_dir)
         env.update(mlflow_env(interpreter, env))
+        stores_before = mlflow_stores(cwd)
         sampled: list[MetricEvent] = []
         with params_mod.overridden(cwd, new_texts):
             file_params = params_mod.read_params(cwd, ws.params_files)
@@ -319,6 +326,8 @@ def execute_member(
         problems += logged_problems + named_problems
         if status is Status.COMPLETED:
             problems += unread_metrics_files(cwd, request.metrics_files, before)
+        missed = mlflow_missed(interpreter, cwd, stores_before)
+        problems += [missed] if missed else []
         facts = RunFacts(
             id=run_id,
             name=proposed_name(request, member, reported.name),

@@ -116,3 +116,28 @@ def test_bad_source_is_one_clear_line(in_repo: Path, tmp_path: Path) -> None:
         f"error: {tmp_path / 'nothing'}: neither an MLflow store folder (mlruns) nor a "
         "sqlite:/// URI"
     ]
+
+
+def test_an_interrupted_import_resumes_where_it_stopped(
+    made_by_mlflow: dict[str, Any], in_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gitml.imports.mlflow as importer
+    from gitml.storage.repo import open_repo as open_git
+
+    store = made_by_mlflow["file"]
+    written = importer.write_runs
+    calls = []
+
+    def interrupted(*args: Any) -> None:
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt  # Ctrl-C during the second batch
+        written(*args)
+
+    monkeypatch.setattr(importer, "write_runs", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        importer.import_mlflow(open_git(in_repo), store["source"])
+    monkeypatch.setattr(importer, "write_runs", written)
+    summary = importer.import_mlflow(open_git(in_repo), store["source"])
+    assert (summary.skipped, summary.runs) == (importer.BATCH, store["count"] - importer.BATCH)
+    check_against_mlflow(in_repo, store["answer"])
