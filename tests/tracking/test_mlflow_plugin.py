@@ -91,12 +91,17 @@ def test_wine_example_records_the_same_params_metrics_and_model_as_mlflow(
     assert ours == pytest.approx(top["predictions"], rel=1e-12)
 
 
+@pytest.mark.parametrize("which", ["sklearn", "all"])
 def test_autolog_script_records_the_same_as_mlflow(
-    mlflow_python: Path, repo_with_commit: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    which: str,
+    mlflow_python: Path,
+    repo_with_commit: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    (theirs,) = on_mlflows_own_store(mlflow_python, tmp_path, monkeypatch, "autolog.py")
+    (theirs,) = on_mlflows_own_store(mlflow_python, tmp_path, monkeypatch, "autolog.py", which)
     repo = project(repo_with_commit, "autolog.py")
-    git_ml(repo, "run", "--", str(mlflow_python), "autolog.py")
+    git_ml(repo, "run", "--", str(mlflow_python), "autolog.py", which)
     ours = gitml_runs(repo)["forest"]
     assert ours["params"] == theirs["params"]
     assert ours["params"]["n_estimators"] == "5"
@@ -167,3 +172,22 @@ def test_outside_git_ml_run_mlflow_runs_are_recorded_in_process(
     assert runs["direct"]["metrics"] == {"loss": 0.5}
     assert runs["child"]["parent"] == runs["direct"]["id"]
     assert [m["kind"] for m in runs["direct"]["media"]] == ["dict"]
+
+
+def test_mlflow_without_gitml_in_the_commands_python_is_warned_about(
+    mlflow_python: Path, repo_with_commit: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bench.anchors import cached_venv
+    from tests.anchors import anchor_requirements
+
+    setup_ml_env(tmp_path, monkeypatch)
+    monkeypatch.delenv("PYTHONPATH")  # that Python must not see this checkout's gitml
+    for key, value in QUIET_MLFLOW.items():
+        monkeypatch.setenv(key, value)
+    (repo_with_commit / ".gitignore").write_text("mlflow.db\nmlruns/\n")
+    venv, _why = cached_venv("mlflow", anchor_requirements("mlflow"))  # MLflow, no gitml
+    assert venv is not None
+    code = "import mlflow\nwith mlflow.start_run():\n    mlflow.log_param('a', 1)\n"
+    proc = git_ml(repo_with_commit, "run", "--", str(venv / "bin" / "python"), "-c", code)
+    assert "has MLflow but not gitml; `pip install gitml` there" in proc.stderr
+    assert "logged to MLflow's own store (mlflow.db)" in proc.stderr
