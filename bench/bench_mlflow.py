@@ -223,9 +223,10 @@ def import_store(ctx: Any, python: Path, mlflow_venv: Path, env: dict[str, str])
     took = []
     for i in range(3):
         repo = _repo(ctx.workdir / f"import-{i}", env)
-        took.append(
-            _wall([str(python.parent / "git-ml"), "import", "mlflow", str(store)], repo, env)
+        seconds, _out = _wall(
+            [str(python.parent / "git-ml"), "import", "mlflow", str(store)], repo, env
         )
+        took.append(seconds)
     return statistics.median(took)
 
 
