@@ -54,8 +54,11 @@ def make_id(rng: random.Random, n: int) -> str:
     return encode_base32(((BASE_MS + n) << 80) | rng.getrandbits(80), 26)
 
 
-def run_record(rng: random.Random, record_id: str) -> bytes:
-    """A run-like record of about 420 bytes (the shape `git ml run` writes)."""
+def run_record(rng: random.Random, record_id: str, *, complete: bool = False) -> bytes:
+    """A run-like record of about 420 bytes (the shape `git ml run` writes); ``complete``:
+    every field the run schema requires (about 700 bytes), as pushes and pulls check."""
+    if complete:
+        return codec.dump_bytes(_complete_run(rng, record_id))
     doc = {
         "schema": "gitml/run/1",
         "id": record_id,
@@ -76,6 +79,38 @@ def run_record(rng: random.Random, record_id: str) -> bytes:
     return codec.dump_bytes(doc)
 
 
+def _complete_run(rng: random.Random, record_id: str) -> dict[str, Any]:
+    sha = f"{rng.getrandbits(160):040x}"
+    return {
+        "schema": "gitml/run/1",
+        "id": record_id,
+        "name": f"{rng.choice(['brisk', 'calm', 'keen'])}-{rng.choice(['otter', 'lynx', 'wren'])}",
+        "status": "completed",
+        "started": "2026-01-02T03:04:05Z",
+        "ended": "2026-01-02T03:04:05Z",
+        "duration_s": round(rng.uniform(10, 5000), 3),
+        "exit_code": 0,
+        "command": ["python", "train.py", "--epochs", "10"],
+        "cwd": ".",
+        "user": {"name": "gitml", "email": "gitml@localhost"},
+        "host": "bench",
+        "code": {
+            "commit": sha,
+            "checkpoint": sha,
+            "branch": "main",
+            "dirty": False,
+            "untracked": [],
+        },
+        "params": {"lr": rng.choice([0.1, 0.01, 0.001]), "depth": rng.randint(2, 12)},
+        "metrics": {"auc": round(rng.random(), 6)},
+        "metric_stats": {},
+        "inputs": {"train": f"xxh3-128:{rng.getrandbits(128):032x}"},
+        "outputs": {},
+        "tags": {},
+        "env": {"python": "3.12.0"},
+    }
+
+
 def bench_parse(path: str, data: bytes) -> dict[str, Any] | None:
     """Index parser for run-like records: TOML only (there is no run schema yet)."""
     if not path.endswith(".toml") or path.endswith(LAYOUT_PATH):
@@ -87,8 +122,11 @@ def _data(payload: bytes) -> bytes:
     return b"data %d\n%s\n" % (len(payload), payload)
 
 
-def fill(path: Path, count: int, *, history: bool, seed: int = 7) -> list[str]:
-    """A repository whose ``refs/gitml/runs`` holds ``count`` records; returns their ids."""
+def fill(
+    path: Path, count: int, *, history: bool, seed: int = 7, complete: bool = False
+) -> list[str]:
+    """A repository whose ``refs/gitml/runs`` holds ``count`` records; returns their ids
+    (``complete``: schema-valid run records, see ``run_record``)."""
     subprocess.run(["git", "init", "-q", str(path)], check=True)
     subprocess.run(
         ["git", "-C", str(path), "commit", "-q", "--allow-empty", "-m", "init"], check=True
@@ -108,7 +146,7 @@ def fill(path: Path, count: int, *, history: bool, seed: int = 7) -> list[str]:
             + _data(layout)
         )
         for n, record_id in enumerate(ids):
-            body = run_record(rng, record_id)
+            body = run_record(rng, record_id, complete=complete)
             line = b"M 100644 inline %s\n" % coll.record_path(record_id).encode()
             if history:
                 message = f"add run {record_id} (completed)".encode()

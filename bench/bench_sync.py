@@ -8,18 +8,25 @@ Every timed operation is the real CLI (`python -m gitml push|pull|sync`).
 from __future__ import annotations
 
 import os
+import random
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from bench_storage import fill
+from bench_storage import fill, run_record
 from run import Context, Result
+
+from gitml.records.ids import new_id
+from gitml.storage import RUNS_REF
+from gitml.storage.collection import Collection
+from gitml.storage.repo import open_repo
 
 TARGET_PULL_S = 5.0
 TARGET_PUSH_S = 5.0
 TARGET_NOOP_MS = 300.0
+FEW = 5
 
 
 def _git(cwd: Path, *args: str) -> None:
@@ -35,11 +42,20 @@ def _gitml(cwd: Path, *args: str) -> float:
     return time.perf_counter() - started
 
 
+def _add_runs(repo: Path, count: int, *, seed: int) -> None:
+    """``count`` more runs, one commit each, written the way `git ml run` writes them."""
+    rng = random.Random(seed)
+    runs = Collection(open_repo(repo), RUNS_REF, "runs")
+    for _ in range(count):
+        rid = new_id()
+        runs.put(runs.record_path(rid), run_record(rng, rid, complete=True), f"add run {rid}")
+
+
 def run(ctx: Context) -> list[Result]:
     count = 1_000 if ctx.quick else 10_000
     a = ctx.workdir / "a"
     ctx.say(f"filling clone A with {count} records (one commit each)")
-    fill(a, count, history=True)
+    fill(a, count, history=True, complete=True)
     remote = ctx.workdir / "remote.git"
     _git(ctx.workdir, "init", "-q", "--bare", str(remote))
     _git(a, "remote", "add", "origin", f"file://{remote}")
@@ -52,6 +68,13 @@ def run(ctx: Context) -> list[Result]:
     pull_s = _gitml(b, "pull")
     noop = [_gitml(b, "sync") * 1000 for _ in range(7)]
     noop_ms = statistics.median(noop)
+    ctx.say("pull a few new runs")
+    few = []
+    for round_ in range(5):
+        _add_runs(a, FEW, seed=round_)
+        _gitml(a, "push")
+        few.append(_gitml(b, "pull") * 1000)
+    few_ms = statistics.median(few)
     return [
         Result(
             f"push {count} runs (empty remote)",
@@ -66,6 +89,13 @@ def run(ctx: Context) -> list[Result]:
             "s",
             f"<= {TARGET_PULL_S:g} s",
             pull_s <= TARGET_PULL_S,
+        ),
+        Result(
+            f"pull {FEW} new runs (median of 5)",
+            few_ms,
+            "ms",
+            f"<= {TARGET_NOOP_MS:g} ms",
+            few_ms <= TARGET_NOOP_MS,
         ),
         Result(
             "no-op sync (median of 7)",

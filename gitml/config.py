@@ -17,6 +17,8 @@ STAGES_FILE = f"{GITML_DIR}/stages.toml"
 
 DEFAULT_STAGES = ("dev", "staging", "production")
 DEFAULT_TERMINAL = ("archived",)
+DEFAULT_CLOCK_SKEW_S = 300.0
+DEFAULT_PUSH_DEADLINE_S = 120.0
 DEFAULT_PARAMS_FILES = ("params.yaml", "params.yml", "params.toml", "params.json")
 DEFAULT_ENV_ALLOWLIST = (
     "CUDA_VISIBLE_DEVICES",
@@ -57,6 +59,8 @@ class Settings:
     default_remote: str | None = None
     pointer_dir: str = ".gitml/data"
     max_git_file_mb: float = 5.0
+    clock_skew_s: float = DEFAULT_CLOCK_SKEW_S
+    push_deadline_s: float = DEFAULT_PUSH_DEADLINE_S
     raw: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -97,13 +101,18 @@ def load_config_doc(workdir: Path) -> dict[str, Any] | None:
         text = path.read_text("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{CONFIG_FILE}: cannot read: {exc}") from None
+    return parse_config_doc(text, where=CONFIG_FILE)
+
+
+def parse_config_doc(text: str | bytes, *, where: str) -> dict[str, Any]:
+    """A config document, parsed and validated; ConfigError names ``where`` and the field."""
     try:
-        doc = codec.loads(text, where=CONFIG_FILE)
+        doc = codec.loads(text, where=where)
     except InvalidRecord as exc:
         raise ConfigError(str(exc)) from None
     errors = find_errors(doc, "config")
     if errors:
-        raise ConfigError(f"{CONFIG_FILE}: {errors[0]}")
+        raise ConfigError(f"{where}: {errors[0]}")
     return doc
 
 
@@ -113,6 +122,7 @@ def settings_from_doc(doc: dict[str, Any]) -> Settings:
     runs = doc.get("runs", {})
     data = doc.get("data", {})
     check = doc.get("check", {})
+    sync = doc.get("sync", {})
     remotes = tuple(
         Remote(name, str(opts["url"]), {k: v for k, v in opts.items() if k != "url"})
         for name, opts in sorted(data.get("remotes", {}).items())
@@ -145,6 +155,8 @@ def settings_from_doc(doc: dict[str, Any]) -> Settings:
         default_remote=default_remote,
         pointer_dir=data.get("pointer_dir", ".gitml/data"),
         max_git_file_mb=float(check.get("max_git_file_mb", 5.0)),
+        clock_skew_s=float(sync.get("clock_skew_seconds", DEFAULT_CLOCK_SKEW_S)),
+        push_deadline_s=float(sync.get("push_deadline_seconds", DEFAULT_PUSH_DEADLINE_S)),
         raw=doc,
     )
 

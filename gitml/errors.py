@@ -6,6 +6,16 @@ the class's ``exit_code``.
 
 from __future__ import annotations
 
+SHOWN = 10
+
+
+def listing(lines: list[str], shown: int = SHOWN) -> str:
+    """Lines for a multi-line error: indented, the first ``shown``, then how many more."""
+    out = "\n".join(f"  {line}" for line in lines[:shown])
+    if len(lines) > shown:
+        out += f"\n  ... and {len(lines) - shown} more"
+    return out
+
 
 class GitmlError(Exception):
     """A user-facing error with a one-line, fix-oriented message."""

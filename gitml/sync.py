@@ -9,17 +9,22 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from gitml.errors import GitmlError
-from gitml.storage import NOTES_REF, REF_ROOT, remote_tracking_ref
+from gitml.config import Settings
+from gitml.errors import GitmlError, listing
+from gitml.storage import COLLECTION_REFS, NOTES_REF, REF_ROOT, REGISTRY_REF, remote_tracking_ref
 from gitml.storage.merge import MergeResult, merge_into
 from gitml.storage.notes import merge_lines
+from gitml.storage.refs import read_ref
 from gitml.storage.remote import SHARED_REFS, fetch, push
 from gitml.storage.repo import GitRepo
 
-PUSH_ATTEMPTS = 8
+PUSH_BACKOFF_CAP_S = 3.0
+"""Longest pause between two push attempts (full jitter below it)."""
+SHOWN_UNPUSHED = 10
 
 
 def short_name(ref: str) -> str:
@@ -70,9 +75,65 @@ class PushReport:
         }
 
 
+def project_settings(repo: GitRepo) -> Settings:
+    """The project's settings (gitml's defaults in a bare repository)."""
+    from gitml.config import load_settings
+
+    if repo.is_bare:
+        return Settings()
+    return load_settings(repo.workdir)
+
+
+def check_fetched(repo: GitRepo, remote: str, tips: Mapping[str, str | None]) -> None:
+    """Refuse (naming commit and path) fetched collection history that is not append-only.
+
+    Only the commits the local refs do not already hold are read.
+    """
+    from gitml.integrity.history import check_history, refusal
+    from gitml.registry.incoming import registry_problems
+
+    settings = project_settings(repo)
+    skew = settings.clock_skew_s
+    problems: list[str] = []
+    added: dict[str, list[str]] = {}
+    for ref in COLLECTION_REFS:
+        theirs = tips.get(ref)
+        if theirs is None:
+            continue
+        ours = read_ref(repo, ref)
+        known = [str(ours)] if ours is not None else []
+        found = check_history(repo, ref, theirs, known, skew_s=skew)
+        problems += found.problems
+        added[ref] = found.added
+    if not problems:
+        problems = registry_problems(
+            repo,
+            tips,
+            added.get(REGISTRY_REF, []),
+            settings=settings,
+            branch_tips=_branch_tips(repo, remote, settings.default_branch),
+        )
+    if problems:
+        raise refusal(remote, problems)
+
+
+def _branch_tips(repo: GitRepo, remote: str, branch: str) -> list[str]:
+    """The default branch as fetched from ``remote``, then as this clone has it."""
+    found = [
+        read_ref(repo, f"refs/remotes/{remote}/{branch}"),
+        read_ref(repo, f"refs/heads/{branch}"),
+    ]
+    return list(dict.fromkeys(str(oid) for oid in found if oid is not None))
+
+
 def pull(repo: GitRepo, remote: str = "origin") -> PullReport:
-    """Fetch and merge every gitml ref from ``remote``; local state changes only by CAS."""
-    tips = fetch(repo, remote)
+    """Fetch and merge every gitml ref from ``remote``; local state changes only by CAS.
+
+    What arrives is checked first (``check_fetched``); a refusal changes nothing local.
+    """
+    branch = project_settings(repo).default_branch
+    tips = fetch(repo, remote, branches=(branch,))
+    check_fetched(repo, remote, tips)
     report = PullReport(remote)
     for ref in SHARED_REFS:
         theirs = tips.get(ref)
@@ -90,19 +151,37 @@ def pull(repo: GitRepo, remote: str = "origin") -> PullReport:
     return report
 
 
-def push_records(repo: GitRepo, remote: str = "origin", *, data: bool = True) -> PushReport:
+class PushGaveUp(GitmlError):
+    """Others kept pushing until the deadline; the records named are still only local."""
+
+
+def push_records(
+    repo: GitRepo,
+    remote: str = "origin",
+    *,
+    data: bool = True,
+    deadline_s: float | None = None,
+) -> PushReport:
     """Push every local gitml ref fast-forward and atomically; on rejection pull and retry.
 
-    With ``data`` and a default data remote configured, the data that HEAD and the records
-    reference goes to the data remote first, so no pushed record names data others
-    cannot fetch.
+    The records about to be sent are checked first, as the pre-push hook would (``git ml
+    push`` pushes with --no-verify, so no hook sees gitml refs). With ``data`` and a
+    default data remote configured, the data that HEAD and the records reference goes to
+    the data remote first, so no pushed record names data others cannot fetch. Rejections
+    are retried with jittered exponential backoff until ``deadline_s`` (``[sync]
+    push_deadline_seconds``); giving up names every record that is not on the remote.
     """
+    settings = project_settings(repo)
+    check_outgoing(repo, remote, settings)
     report = PushReport(remote)
     if data:
         from gitml.data.share import push_for_records
 
         report.data = push_for_records(repo)
-    for attempt in range(PUSH_ATTEMPTS):
+    limit = settings.push_deadline_s if deadline_s is None else deadline_s
+    deadline = time.monotonic() + limit
+    attempt = 0
+    while True:
         report.attempts = attempt + 1
         outcome = push(repo, remote, SHARED_REFS)
         if not outcome.rejected:
@@ -110,11 +189,68 @@ def push_records(repo: GitRepo, remote: str = "origin", *, data: bool = True) ->
             report.up_to_date = list(outcome.up_to_date)
             return report
         report.pulls.append(pull(repo, remote))
-        time.sleep(random.uniform(0, min(2.0, 0.05 * 2**attempt)))
-    raise GitmlError(
-        f"pushing gitml refs to {remote!r} was rejected {PUSH_ATTEMPTS} times because others kept "
-        "pushing; nothing was lost locally; run `git ml push` again"
+        pause = random.uniform(0, min(PUSH_BACKOFF_CAP_S, 0.05 * 2 ** min(attempt, 10)))
+        if time.monotonic() + pause > deadline:
+            raise _gave_up(repo, remote, report.attempts, limit)
+        time.sleep(pause)
+        attempt += 1
+
+
+def _gave_up(repo: GitRepo, remote: str, attempts: int, limit: float) -> PushGaveUp:
+    waiting = unpushed(repo, remote)
+    shown = ", ".join(waiting[:SHOWN_UNPUSHED])
+    more = f" and {len(waiting) - SHOWN_UNPUSHED} more" if len(waiting) > SHOWN_UNPUSHED else ""
+    return PushGaveUp(
+        f"gave up pushing gitml refs to {remote!r} after {attempts} attempt(s) in {limit:.0f} s "
+        f"because others kept pushing; {len(waiting)} record(s) are only in this clone: "
+        f"{shown or '(none)'}{more}; nothing was lost here: run `git ml push` again (or raise "
+        "[sync] push_deadline_seconds)"
     )
+
+
+def unpushed(repo: GitRepo, remote: str) -> list[str]:
+    """``<ref>:<path>`` of every record the local refs hold and ``remote`` (as last fetched)
+    does not."""
+    from gitml.storage.collection import Collection
+
+    out: list[str] = []
+    for ref in COLLECTION_REFS:
+        collection = Collection(repo, ref, "")
+        ours = collection.tip()
+        if ours is None:
+            continue
+        theirs = read_ref(repo, remote_tracking_ref(remote, ref))
+        out += [f"{ref}:{path}" for path in collection.added_since(theirs)]
+    return out
+
+
+def check_outgoing(repo: GitRepo, remote: str, settings: Settings) -> None:
+    """What the pre-push hook checks on gitml refs: every record to be sent is valid and
+    where it belongs, and the history sent is append-only. Raises CheckFailed."""
+    from gitml.errors import CheckFailed
+    from gitml.governance.check import CheckReport, check_records
+    from gitml.integrity.history import check_history
+
+    report = CheckReport("push")
+    problems: list[str] = []
+    for ref in COLLECTION_REFS:
+        ours = read_ref(repo, ref)
+        if ours is None:
+            continue
+        theirs = read_ref(repo, remote_tracking_ref(remote, ref))
+        if theirs == ours:
+            continue
+        known = [str(theirs)] if theirs is not None else []
+        problems += check_history(
+            repo, ref, str(ours), known, skew_s=settings.clock_skew_s
+        ).problems
+        check_records(repo, ref, str(theirs) if theirs is not None else None, str(ours), report)
+    problems += [f.message for f in report.errors]
+    if problems:
+        raise CheckFailed(
+            f"not pushing to {remote!r}: {len(problems)} problem(s) with the records to send "
+            f"(the checks the pre-push hook runs):\n{listing(problems)}"
+        )
 
 
 @dataclass

@@ -20,18 +20,21 @@ from tests.conftest import cli, git
 
 WRITER = """
 import sys
-from gitml.records import codec, ids
-from gitml.storage import RUNS_REF
-from gitml.storage.collection import Collection
+from pathlib import Path
 from gitml.storage.repo import open_repo
 from gitml.sync import push_records
-repo = open_repo(sys.argv[1])
-runs = Collection(repo, RUNS_REF, "runs")
-for i in range(int(sys.argv[2])):
-    rid = ids.new_id()
-    runs.put(runs.record_path(rid), codec.dump_bytes({"id": rid, "n": i}), f"run {rid}")
-push_records(repo, "origin")
+from tests.test_sync import put_runs
+put_runs(Path(sys.argv[1]), int(sys.argv[2]))
+push_records(open_repo(sys.argv[1]), "origin")
 """
+SAMPLE_RUN = Path(__file__).parent / "records" / "samples" / "run.toml"
+
+
+def run_record(rid: str, n: int) -> bytes:
+    """A valid run record (the schema sample) with its own id."""
+    doc = codec.loads(SAMPLE_RUN.read_bytes(), where=str(SAMPLE_RUN))
+    doc["id"], doc["metrics"] = rid, {"n": n}
+    return codec.dump_bytes(doc)
 
 
 def clone(remote_url: str, path: Path) -> Path:
@@ -50,7 +53,7 @@ def put_runs(repo: Path, n: int) -> list[str]:
     for i in range(n):
         rid = ids.new_id()
         path = runs.record_path(rid)
-        runs.put(path, codec.dump_bytes({"id": rid, "n": i}), f"run {rid}")
+        runs.put(path, run_record(rid, i), f"run {rid}")
         paths.append(path)
     return paths
 
@@ -88,9 +91,10 @@ def test_conflicting_record_stops_pull_and_changes_nothing(
     b = clone(str(seeded_remote), tmp_path / "b")
     put_runs(a, 1)
     put_runs(b, 1)
-    path = "runs/00/01JCONFLICT00000000000000.toml"
-    Collection(open_repo(a), RUNS_REF, "runs").put(path, b"id = 'x'\nv = 1\n", "a")
-    Collection(open_repo(b), RUNS_REF, "runs").put(path, b"id = 'x'\nv = 2\n", "b")
+    rid = ids.new_id()
+    path = Collection(open_repo(a), RUNS_REF, "runs").record_path(rid)
+    Collection(open_repo(a), RUNS_REF, "runs").put(path, run_record(rid, 1), "a")
+    Collection(open_repo(b), RUNS_REF, "runs").put(path, run_record(rid, 2), "b")
     push_records(open_repo(a), "origin")
     before = git(b, "rev-parse", RUNS_REF)
     with pytest.raises(MergeConflict) as info:

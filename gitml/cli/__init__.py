@@ -24,10 +24,10 @@ def __getattr__(name: str) -> Any:
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; every path ends in the one error funnel (``_funnel.guarded``)."""
     args = sys.argv[1:] if argv is None else list(argv)
-    if args in (["check", "--staged"], ["hook", "pre-commit"]):
+    if args[:2] == ["check", "--staged"] or args == ["hook", "pre-commit"]:
         from gitml.governance.fastcheck import staged_fast
 
-        code = staged_fast()
+        code = staged_fast(args[2:] if args[0] == "check" else ())
         if code is not None:
             return code
     from gitml.cli._parse import Call, Help, Version, parse

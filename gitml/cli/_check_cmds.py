@@ -10,6 +10,7 @@ from gitml.cli._output import Output
 
 def check(
     *,
+    files: list[str] | None = None,
     staged: bool = False,
     base: str | None = None,
     push: bool = False,
@@ -39,6 +40,8 @@ def check(
     modes = sum([staged, base is not None, push, all_])
     if modes != 1:
         raise UsageError("pick exactly one of --staged, --base REV, --push, --all")
+    if files and not staged:
+        raise UsageError("FILES go with --staged (they are what pre-commit passes)")
     if fmt not in ("text", "markdown"):
         raise UsageError(f"--format {fmt!r}: use text or markdown")
     from gitml.config import Settings, load_settings
@@ -54,7 +57,7 @@ def check(
         settings = Settings()
     env = dict(os.environ)
     if staged:
-        report = engine.check_staged(repo, settings, env)
+        report = engine.check_staged(repo, settings, env, files or ())
     elif base is not None:
         report = engine.check_range(repo, settings, base, "HEAD", env)
     elif push:

@@ -12,7 +12,9 @@ def guarded(call: Callable[[], int]) -> int:
     try:
         return call()
     except GitmlError as exc:
-        sys.stderr.write(f"error: {exc}\n")
+        from gitml.escape import terminal
+
+        sys.stderr.write(f"error: {terminal(str(exc))}\n")
         return exc.exit_code
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")

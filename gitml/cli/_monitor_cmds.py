@@ -72,12 +72,14 @@ def _jsonable(doc: dict[str, Any]) -> dict[str, Any]:
 
 
 def _log(model: str, version: str | None, json: bool) -> None:
-    from gitml.monitor.report import iter_reports, summary
+    from gitml.monitor.report import invalid_reports, iter_reports, summary
     from gitml.registry.names import check_model_name
 
     repo, _settings = repo_and_settings()
     rows = [summary(d) for d in iter_reports(repo, check_model_name(model), version)]
     out = Output(json)
+    for _path, problem in invalid_reports(repo, model):
+        out.warn(f"skipped an unreadable report: {problem}")
     if json:
         out.json(rows)
         return

@@ -1,4 +1,8 @@
-"""The one output sink: data on stdout (human or JSON), messages on stderr."""
+"""The one output sink: data on stdout (human or JSON), messages on stderr.
+
+Human output shows control characters from records as escapes (``gitml.escape``): a
+message or param could otherwise set the terminal's title or clear the screen.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,8 @@ import os
 import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
+
+from gitml.escape import one_line, terminal
 
 
 def terminal_columns(fallback: int = 120) -> int:
@@ -34,7 +40,7 @@ def _cell(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, float):
         return f"{value:.6g}"
-    return str(value)
+    return one_line(str(value))
 
 
 class Output:
@@ -59,11 +65,13 @@ class Output:
         sys.stdout.flush()
 
     def line(self, text: str = "") -> None:
+        """A line of data; control characters in it are shown, not obeyed."""
+        text = terminal(text)
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
         sys.stdout.flush()
 
     def info(self, text: str) -> None:
-        sys.stderr.write(text + "\n")
+        sys.stderr.write(terminal(text) + "\n")
         sys.stderr.flush()
 
     def warn(self, text: str) -> None:

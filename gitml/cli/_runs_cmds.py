@@ -8,6 +8,8 @@ from typing import Any
 from gitml.cli import _runs_view as view
 from gitml.cli._output import Output
 
+SHOWN_INVALID = 3
+
 
 def run(
     *,
@@ -121,6 +123,12 @@ def ls(
             out.table(rows, cols, headers=headers, never_truncate=("id",))
         if dropped:
             out.info(f"({dropped} more columns; choose with --columns)")
+    for problem in listing.invalid[:SHOWN_INVALID]:
+        out.warn(f"skipped an unreadable run record: {problem}")
+    if len(listing.invalid) > SHOWN_INVALID:
+        out.warn(
+            f"skipped {len(listing.invalid)} unreadable run records; `git ml check --all` lists them"
+        )
     if listing.more:
         out.info(f"showing the newest {limit}; --limit 0 shows all")
     if not listing.runs and not json:
@@ -139,9 +147,11 @@ def show(*, run_ref: str, json: bool = False) -> None:
     from gitml.storage.repo import open_repo
 
     repo = open_repo()
-    doc, history = show_run(repo, run_ref)
+    doc, history, problem = show_run(repo, run_ref)
     reruns = find_reruns(repo, str(doc["id"]))
     out = Output(json)
+    if problem is not None:
+        out.warn(problem)
     if json:
         from gitml.runs.record import to_json
 

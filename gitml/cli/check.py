@@ -10,6 +10,14 @@ from gitml.cli._options import JsonOpt
 
 
 def check(
+    files: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="With --staged: the files pre-commit passes (with --all-files they include "
+            ".gitml/stages.toml, which is then judged as committed).",
+            show_default=False,
+        ),
+    ] = None,
     staged: Annotated[
         bool, typer.Option("--staged", help="Check the staged change (pre-commit).")
     ] = False,

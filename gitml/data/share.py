@@ -167,6 +167,28 @@ def pull_data(
     return report
 
 
+def unshared_data(ws: DataWorkspace) -> dict[str, Any] | None:
+    """Without a data remote: how much data the records reference, which others who pull
+    them cannot fetch (None when they reference none)."""
+    wanted = recorded_objects(ws, VersionStore(ws, fetch=False))
+    if not wanted:
+        return None
+    cached = [d for d in wanted if ws.cache.has(d)]
+    size = sum(ws.cache.size_of(d) for d in cached)
+    unknown = len(wanted) - len(cached)
+    extra = f", {unknown} of them not in this clone's cache either" if unknown else ""
+    return {
+        "not_pushed": (
+            f"no data remote is configured, so the {len(wanted)} data object(s) the records "
+            f"reference ({size / 2**20:.1f} MiB here{extra}) stay in this clone; others who "
+            "pull the records cannot fetch them: add one with `git ml data remote add NAME "
+            "URL --default`, then `git ml data push`"
+        ),
+        "objects": len(wanted),
+        "bytes": size,
+    }
+
+
 def _report(name: str, url: str, result: TransferReport) -> ShareReport:
     return ShareReport(
         remote=name,
@@ -182,15 +204,15 @@ def push_for_records(repo: GitRepo) -> dict[str, Any] | None:
     """The data half of ``git ml push``: push data first when a data remote is configured.
 
     Returns what was pushed (``ShareReport.as_dict``), ``{"not_pushed": reason}`` when data
-    cannot be pushed without a choice from the user, or ``None`` in a bare repository or
-    without data remotes. Raises (so no record is pushed) if the data push fails: records
+    cannot be pushed without a choice from the user or without a data remote while the
+    records reference data (``unshared_data``), or ``None`` when there is nothing to say. Raises (so no record is pushed) if the data push fails: records
     are never published before the data they name.
     """
     if repo.is_bare:
         return None
     ws = DataWorkspace.of_repo(repo)
     if not ws.has_remote():
-        return None
+        return unshared_data(ws)
     if ws.settings.default_remote is None and len(ws.settings.data_remotes) > 1:
         return {
             "not_pushed": "several data remotes and no default; set one with `git ml data remote "

@@ -8,20 +8,32 @@ the policy it is judged by); with ``--all``, the registry log against the stages
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from gitml.config import POLICY_FILE, STAGES_FILE, Settings
+from gitml.config import CONFIG_FILE, POLICY_FILE, STAGES_FILE, Settings
 from gitml.governance.promotions import PromotionCheck, promotions
 from gitml.governance.rules import Context
 from gitml.registry.checks import Finding
-from gitml.storage import COLLECTION_REFS, REF_ROOT, remote_tracking_ref
+from gitml.registry.rules import (
+    RulesAt,
+    assignments_changed,
+    governing_changed,
+    mixed_message,
+    rules_changed,
+    signer_paths,
+)
+from gitml.storage import COLLECTION_REFS, REF_ROOT, REGISTRY_REF, remote_tracking_ref
 from gitml.storage.blobs import read_blobs
 from gitml.storage.git import git_output, raw_changes
 from gitml.storage.repo import GitRepo
 from gitml.validate import check_text, kind_of
+
+if TYPE_CHECKING:
+    from gitml.registry.store import RegistryIndex
+    from gitml.storage.collection import Snapshot
 
 ZERO = "0" * 40
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
@@ -123,7 +135,7 @@ def _check_pointer(repo: GitRepo, path: str, text: str, report: CheckReport) -> 
                 "data-pointer",
                 f"dataset {name!r} points at manifest {manifest}, which is not on {DATA_REF}; "
                 "re-run `git ml data add` for it, or fetch the data records "
-                "(`git fetch origin '+refs/gitml/*:refs/gitml/*'`)",
+                "(`git ml pull`, or `git ml fetch --ci` in CI)",
                 file=path,
                 field="manifest",
             )
@@ -139,18 +151,56 @@ def _blob(repo: GitRepo, spec: str) -> bytes | None:
     return proc.stdout.encode("utf-8") if proc.returncode == 0 else None
 
 
-def check_staged(repo: GitRepo, settings: Settings, env: Mapping[str, str]) -> CheckReport:
-    """The staged change (pre-commit); the policy is HEAD's."""
+def check_staged(
+    repo: GitRepo, settings: Settings, env: Mapping[str, str], files: Sequence[str] = ()
+) -> CheckReport:
+    """The staged change (pre-commit); the policy is HEAD's.
+
+    ``files``: the files pre-commit passes; when they name the stages file but it is not
+    staged (``pre-commit run --all-files``), HEAD's stages file is judged against the
+    applied state, as ``check --all`` does.
+    """
     report = CheckReport("staged")
     changes = _raw_changes(repo, "diff", "--cached", "--raw", "--no-abbrev", "--no-renames")
     _check_files(repo, settings, changes, report)
-    if any(p == STAGES_FILE for _, p in changes):
+    changed = {p for _, p in changes}
+    if STAGES_FILE in files and STAGES_FILE not in changed:
+        head = _resolve(repo, "HEAD")
+        if head is not None:
+            judge_stages(repo, settings, env, head, report)
+    if STAGES_FILE in changed:
         has_head = repo.git("rev-parse", "--verify", "-q", "HEAD", check=False).returncode == 0
-        before = _blob(repo, f"HEAD:{STAGES_FILE}") if has_head else None
+        head = repo.git("rev-parse", "HEAD").stdout.strip() if has_head else None
+        before = _blob(repo, f"HEAD:{STAGES_FILE}") if head else None
         after = _blob(repo, f":{STAGES_FILE}")
-        policy_commit = repo.git("rev-parse", "HEAD").stdout.strip() if has_head else None
-        _promotions(repo, settings, before, after, policy_commit, Context(None, env), report)
+        rules = _staged_rules(repo, changed, head)
+        if rules and assignments_changed(before, after):
+            report.findings.append(_mixed(rules, "the staged change"))
+        in_force = RulesAt(repo, head).settings if head else settings
+        ctx = Context(None, env, rules=head)
+        _promotions(repo, in_force, before, after, head, ctx, report)
     return report
+
+
+def _staged_rules(repo: GitRepo, changed: set[str], head: str | None) -> list[str]:
+    """The rules files (policy, governing config, allowed signers) the staged change edits."""
+    before = {
+        path: _blob(repo, f"HEAD:{path}") if head else None for path in (CONFIG_FILE, POLICY_FILE)
+    }
+    signers = signer_paths(before[POLICY_FILE]) | signer_paths(_blob(repo, f":{POLICY_FILE}"))
+    out = []
+    if POLICY_FILE in changed:
+        out.append(POLICY_FILE)
+    if CONFIG_FILE in changed and governing_changed(
+        before[CONFIG_FILE], _blob(repo, f":{CONFIG_FILE}")
+    ):
+        out.append(CONFIG_FILE)
+    out += sorted(path for path in signers if path in changed)
+    return out
+
+
+def _mixed(rules: list[str], span: str) -> Finding:
+    return Finding("rules-and-stages", mixed_message(rules, span), file=STAGES_FILE)
 
 
 def _promotions(
@@ -181,17 +231,22 @@ def check_range(
         repo, "diff", "--raw", "--no-abbrev", "--no-renames", fork or EMPTY_TREE, head_sha
     )
     _check_files(repo, settings, changes, report)
+    rules = rules_changed(repo, fork, head_sha)
     if any(p == STAGES_FILE for _, p in changes):
         before = _blob(repo, f"{fork}:{STAGES_FILE}") if fork else None
         after = _blob(repo, f"{head_sha}:{STAGES_FILE}")
-        _promotions(repo, settings, before, after, fork, Context(head_sha, env), report)
-    if any(p == POLICY_FILE for _, p in changes):
+        if rules and assignments_changed(before, after):
+            report.findings.append(_mixed(rules, f"{(fork or '')[:12]}..{head_sha[:12]}"))
+        in_force = RulesAt(repo, fork).settings if fork else settings
+        ctx = Context(head_sha, env, rules=fork)
+        _promotions(repo, in_force, before, after, fork, ctx, report)
+    elif rules:
         report.findings.append(
             Finding(
                 "policy-change",
-                "this change edits the policy; it applies to later changes, "
-                "not to this one (review it with care)",
-                file=POLICY_FILE,
+                f"this change edits the rules ({', '.join(rules)}); they apply to changes "
+                "that land after it is applied, not to this one (review it with care)",
+                file=rules[0],
                 severity="warning",
             )
         )
@@ -327,6 +382,87 @@ def check_push(
     return report
 
 
+def _check_history(
+    repo: GitRepo, settings: Settings, ref: str, tip: str, report: CheckReport
+) -> None:
+    """The local history of ``ref`` is append-only and every record is where it belongs."""
+    from gitml.integrity.history import audited_tips, check_history, remember_audited
+
+    found = check_history(repo, ref, tip, audited_tips(repo, ref), skew_s=settings.clock_skew_s)
+    for problem in found.problems:
+        report.findings.append(
+            Finding(
+                "append-only",
+                f"{problem.removeprefix(ref + ': ')}; records are append-only, so this history "
+                "was rewritten or forged (restore it from a clone that has the records)",
+                file=ref,
+            )
+        )
+    if not found.problems:
+        remember_audited(repo, ref, tip)
+
+
+def judge_stages(
+    repo: GitRepo, settings: Settings, env: Mapping[str, str], head: str, report: CheckReport
+) -> None:
+    """The stages file at ``head`` against the applied state and the rules in force.
+
+    Every assignment the registry has not applied yet is a promotion, judged by the rules
+    as ``registry apply`` will judge it (those at the base of the first change since the
+    last applied state); a change since then that touched the rules and the stages
+    together is reported. A violation committed past the hooks (``--no-verify``) is
+    found here.
+    """
+    from gitml.registry.landings import mixed_problems, pending_landings
+    from gitml.registry.store import models_in, open_index, registry_collection
+
+    after = _blob(repo, f"{head}:{STAGES_FILE}")
+    if after is None:
+        return
+    snap = registry_collection(repo).snapshot()
+    with open_index(repo) as index:
+        index.refresh()
+        if _applied_as_committed(repo, head, after, index, snap):
+            return  # nothing is pending, so there is nothing to judge
+        landings = pending_landings(repo, head, stop=index.is_applied)
+        base = landings[0].base if landings else head
+        rules = RulesAt(repo, base or head)
+        stages = rules.settings
+        state = index.state(models_in(snap), stages.stages, stages.terminal_stages)
+    for problem in mixed_problems(repo, landings):
+        report.findings.append(Finding("rules-and-stages", problem, file=STAGES_FILE))
+    found, problems = promotions(
+        repo,
+        stages,
+        None,
+        after,
+        where=f"{STAGES_FILE} (HEAD)",
+        policy_commit=base or head,
+        ctx=Context(None, env, rules=base or head),
+        snap=snap,
+        applied=state,
+    )
+    report.promotions.extend(found)
+    report.findings.extend(problems)
+
+
+def _applied_as_committed(
+    repo: GitRepo, head: str, after: bytes, index: RegistryIndex, snap: Snapshot
+) -> bool:
+    """Whether the stages file at ``head`` assigns exactly what the registry applied."""
+    from gitml.errors import InvalidRecord
+    from gitml.registry.stagefile import parse
+    from gitml.registry.store import models_in
+
+    settings = RulesAt(repo, head).settings
+    try:
+        committed = parse(after, settings=settings).assignments
+    except InvalidRecord:
+        return False
+    models = models_in(snap)
+    return committed == index.state(models, settings.stages, settings.terminal_stages)
+
+
 def check_all(repo: GitRepo, settings: Settings, env: Mapping[str, str]) -> CheckReport:
     """Every tracked gitml file and large file at HEAD, every record, and the registry log."""
     report = CheckReport("all")
@@ -335,16 +471,21 @@ def check_all(repo: GitRepo, settings: Settings, env: Mapping[str, str]) -> Chec
     if head:
         changes = _raw_changes(repo, "diff-tree", "-r", "--raw", "--no-abbrev", EMPTY_TREE, head)
         _check_files(repo, settings, changes, report)
+    verifies = bool(head and _resolve(repo, REGISTRY_REF))
     for ref in COLLECTION_REFS:
         tip = _resolve(repo, ref)
         if tip:
+            if ref != REGISTRY_REF or not verifies:
+                _check_history(repo, settings, ref, tip, report)
             check_records(repo, ref, None, tip, report)
-    if head and _resolve(repo, REF_ROOT + "registry"):
+    if head:
+        judge_stages(repo, settings, env, head, report)
+    if verifies:
         from gitml.errors import GitmlError
         from gitml.registry.verify import verify
 
         try:
-            result = verify(repo, settings, env)
+            result = verify(repo, settings, env)  # audits the registry's history too
         except GitmlError as exc:
             report.findings.append(Finding("registry-log", f"{exc}", severity="warning"))
         else:

@@ -8,14 +8,21 @@ None and the full check runs.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 from gitml.config import GITML_DIR
 from gitml.storage.git import raw_changes, run_git
 
 
-def staged_fast() -> int | None:
-    """0 when the staged change has nothing for the full check to look at; None otherwise."""
+def staged_fast(files: Sequence[str] = ()) -> int | None:
+    """0 when the staged change has nothing for the full check to look at; None otherwise.
+
+    ``files`` are what pre-commit passes: any gitml file among them, or anything that is
+    not a plain file name, needs the full check.
+    """
+    if any(f.startswith(("-", f"{GITML_DIR}/")) or f == GITML_DIR for f in files):
+        return None
     raw = run_git(".", "diff", "--cached", "--raw", "--no-abbrev", "--no-renames", "-z")
     top = run_git(".", "rev-parse", "--show-toplevel")
     if raw.returncode != 0 or top.returncode != 0:

@@ -36,10 +36,27 @@ class PromotionCheck:
         }
 
 
-def held_stages(repo: GitRepo, model: str, version: str) -> frozenset[tuple[str, str, str]]:
-    """(model, version, stage) of every stage the applied log ever gave this version."""
+def held_stages(
+    repo: GitRepo, settings: Settings, env: Mapping[str, str], model: str, version: str
+) -> frozenset[tuple[str, str, str]]:
+    """(model, version, stage) of every stage the applied log verifiably gave this version.
+
+    Only events the default branch derives count (``registry.verify.trusted_log``): a
+    stage event pushed to the registry ref by hand never satisfies ``requires_stage``.
+    """
+    from gitml.registry.verify import trusted_log
+
+    trust = trusted_log(repo, settings, env)
     with open_index(repo) as index:
-        return frozenset((model, version, s) for s in index.assigned_stages(model, version))
+        if trust.verified is None:
+            stages = index.assigned_stages(model, version)
+        else:
+            stages = {
+                str(e["stage"])
+                for e in index.events(model)
+                if e["id"] in trust.verified and e["version"] == version and e["action"] == "assign"
+            }
+    return frozenset((model, version, s) for s in stages)
 
 
 def _parse(data: bytes | None, where: str, settings: Settings) -> Assignments:
@@ -58,10 +75,17 @@ def promotions(
     policy_commit: str | None,
     ctx: Context,
     snap: Snapshot | None = None,
+    applied: Assignments | None = None,
 ) -> tuple[list[PromotionCheck], list[Finding]]:
-    """(each promotion with its findings, findings about the file itself)."""
+    """(each promotion with its findings, findings about the file itself).
+
+    ``applied``: compare ``after`` with these assignments (the applied state) instead of
+    with ``before``.
+    """
     try:
-        old = _parse(before, f"{STAGES_FILE} (before)", settings)
+        old = (
+            applied if applied is not None else _parse(before, f"{STAGES_FILE} (before)", settings)
+        )
     except InvalidRecord:
         old = {}
     try:
@@ -76,7 +100,7 @@ def promotions(
             Finding(
                 "registered",
                 f"{REGISTRY_REF} does not exist in this clone, so no promotion can be checked; "
-                "fetch gitml's records first (`git fetch origin '+refs/gitml/*:refs/gitml/*'`)",
+                "fetch gitml's records first (`git ml pull`, or `git ml fetch --ci` in CI)",
             )
         ]
     try:
@@ -104,8 +128,10 @@ def promotions(
         proposal = Proposal(
             "promote", t.model, t.version, t.stage, old, new, candidate, current, settings
         )
-        history = held_stages(repo, t.model, t.version) if policy else frozenset()
-        pctx = Context(ctx.commit, ctx.env, history | ctx.history)
+        history = (
+            held_stages(repo, settings, ctx.env, t.model, t.version) if policy else frozenset()
+        )
+        pctx = Context(ctx.commit, ctx.env, history | ctx.history, ctx.rules)
         found = check_structure(repo, proposal) + policy_findings(repo, proposal, policy, pctx)
         found.sort(key=lambda f: f.severity != "error")
         out.append(PromotionCheck(proposal, ctx.commit, found))
@@ -114,16 +140,21 @@ def promotions(
 
 def check_events(
     repo: GitRepo,
-    settings: Settings,
     events: list[dict[str, Any]],
     snap: Snapshot,
     env: Mapping[str, str],
+    *,
+    bases: Mapping[str, str | None],
 ) -> list[Finding]:
     """Error findings of the promotions among ``events`` (what ``registry apply`` refuses).
 
-    Each commit is judged by the policy of its first parent (the branch before the change)
-    and, for ``require_signed``, by its own signature (the merge commit for a pull request).
+    Each commit is judged by the rules (policy, stage configuration, allowed signers) at
+    the base of its landing (``bases``: the branch before the change landed), never by
+    rules the change itself brings; ``require_signed`` verifies the commit's own
+    signature (the merge commit for a pull request).
     """
+    from gitml.registry.rules import RulesAt
+    from gitml.storage.history import first_parent
     from gitml.storage.tracked import read_file_at
 
     earlier: set[tuple[str, str, str]] = set()
@@ -132,19 +163,20 @@ def check_events(
     for commit in commits:
         mine = [e for e in events if e["commit"] == commit]
         wanted = {(e["model"], e["version"], e["stage"]) for e in mine if e["action"] == "assign"}
-        parents = repo.git("rev-parse", f"{commit}^@").stdout.split()
-        parent = parents[0] if parents else None
+        parent = first_parent(repo, commit)
+        base = bases.get(commit, parent)
         before = read_file_at(repo, parent, STAGES_FILE) if parent else None
         after = read_file_at(repo, commit, STAGES_FILE)
         where = f"{STAGES_FILE} (commit {commit[:12]})"
-        ctx = Context(commit, env, frozenset(earlier))
+        ctx = Context(commit, env, frozenset(earlier), rules=base or commit)
+        target = RulesAt(repo, base or commit)
         found, problems = promotions(
             repo,
-            settings,
+            target.settings,
             before,
             after,
             where=where,
-            policy_commit=parent or commit,
+            policy_commit=base or commit,
             ctx=ctx,
             snap=snap,
         )

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from gitml import escape
 from gitml.governance.check import CheckReport
 from gitml.governance.promotions import PromotionCheck
 from gitml.registry.checks import Finding
 
 
 def _esc(text: Any) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+    return escape.markdown(str(text))
+
+
+def _code(text: Any) -> str:
+    return escape.code(str(text)).replace("|", "\\|")
 
 
 def _num(value: Any) -> str:
@@ -23,8 +28,8 @@ def _finding_rows(findings: list[Finding]) -> list[str]:
     rows = ["| | rule | where | what to do |", "|---|---|---|---|"]
     for f in findings:
         mark = "❌" if f.severity == "error" else "⚠️"
-        where = f"`{f.file}`" + (f" `{f.field}`" if f.field else "")
-        rows.append(f"| {mark} | `{f.rule}` | {_esc(where)} | {_esc(f.message)} |")
+        where = _code(f.file) + (f" {_code(f.field)}" if f.field else "")
+        rows.append(f"| {mark} | {_code(f.rule)} | {where} | {_esc(f.message)} |")
     return rows
 
 
@@ -33,7 +38,7 @@ def _promotion(p: PromotionCheck) -> list[str]:
     cand, cur = prop.candidate, prop.current or {}
     errors = [f for f in p.findings if f.severity == "error"]
     status = "❌ blocked" if errors else "✅ passes policy"
-    lines = [f"### {prop.model} {prop.version} → `{prop.stage}`: {status}", ""]
+    lines = [f"### {_esc(prop.model)} {_esc(prop.version)} → {_code(prop.stage)}: {status}", ""]
     lines += ["| | candidate | current |", "|---|---|---|"]
     lines.append(f"| version | **{_esc(prop.version)}** | {_esc(cur.get('version', '—'))} |")
     lines.append(
@@ -48,8 +53,9 @@ def _promotion(p: PromotionCheck) -> list[str]:
         )
     code_c, code_o = cand.get("code", {}), cur.get("code", {})
     lines.append(
-        f"| code | `{str(code_c.get('commit') or '')[:12]}`{' (dirty)' if code_c.get('dirty') else ''} "
-        f"| {('`' + str(code_o.get('commit'))[:12] + '`') if code_o.get('commit') else '—'} |"
+        f"| code | {_code(str(code_c.get('commit') or '')[:12])}"
+        f"{' (dirty)' if code_c.get('dirty') else ''} "
+        f"| {_code(str(code_o.get('commit'))[:12]) if code_o.get('commit') else '—'} |"
     )
     lines.append("")
     if p.findings:

@@ -12,7 +12,7 @@ import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitml.config import POLICY_FILE
 from gitml.governance.policy import Rules
@@ -21,16 +21,22 @@ from gitml.registry.stagefile import versions_of
 from gitml.storage import MONITOR_REF
 from gitml.storage.repo import GitRepo
 
+if TYPE_CHECKING:
+    from gitml.monitor.report import ReportKind
+
 APPROVALS_ENV = "GITML_APPROVALS"
 
 
 @dataclass(frozen=True)
 class Context:
-    """Where a promotion is checked: its commit (None: not committed yet) and environment."""
+    """Where a promotion is checked: its commit (None: not committed yet), environment,
+    the stages the version verifiably held, and the commit whose rules are in force (the
+    target's: the merge base, the base of the landing; None: the work tree)."""
 
     commit: str | None = None
     env: Mapping[str, str] = field(default_factory=dict)
     history: frozenset[tuple[str, str, str]] = frozenset()
+    rules: str | None = None
 
 
 def _f(p: Proposal, rules: Rules, rule: str, message: str) -> Finding:
@@ -197,38 +203,24 @@ def check_require_data_pushed(_r: GitRepo, p: Proposal, rules: Rules, _c: Contex
     ]
 
 
-def latest_monitor_report(repo: GitRepo, model: str, version: str) -> dict[str, Any] | None:
-    """The newest ``monitor/<model>/<version>/<id>.toml`` on refs/gitml/monitor (ids sort by time)."""
-    from gitml.records import codec
-    from gitml.storage.collection import Collection
-
-    snap = Collection(repo, MONITOR_REF, "monitor", sharded=False).snapshot()
-    folder = f"monitor/{model}/{version}"
-    names = sorted(n for n in snap.listdir(folder) if n.endswith(".toml"))
-    if not names:
-        return None
-    data = snap.read(f"{folder}/{names[-1]}")
-    return (
-        None
-        if data is None
-        else dict(codec.loads(data, where=f"{MONITOR_REF}:{folder}/{names[-1]}"))
-    )
-
-
-def check_require_monitor_ok(
-    repo: GitRepo, p: Proposal, rules: Rules, _c: Context
+def _report_rule(
+    repo: GitRepo, p: Proposal, rules: Rules, *, rule: str, kind: ReportKind
 ) -> list[Finding]:
-    if not rules.get("require_monitor_ok"):
+    """require_monitor_ok / require_scan_ok: the version's newest report of ``kind`` is clean."""
+    if not rules.get(rule):
         return []
-    report = latest_monitor_report(repo, p.model, p.version)
+    from gitml.monitor.report import latest_report
+
+    report = latest_report(repo, p.model, p.version, kind)
+    label = "monitoring" if kind == "monitor" else "scan"
     if report is None:
         return [
             _f(
                 p,
                 rules,
-                "require_monitor_ok",
-                f"{p.model} {p.version} has no monitoring report on "
-                f"{MONITOR_REF}; run `git ml monitor` on it and push the report",
+                rule,
+                f"{p.model} {p.version} has no {label} report on {MONITOR_REF}; run "
+                f"`git ml {kind}` on it and push the report",
             )
         ]
     if report.get("alert"):
@@ -236,12 +228,22 @@ def check_require_monitor_ok(
             _f(
                 p,
                 rules,
-                "require_monitor_ok",
-                f"{p.model} {p.version}: the latest monitoring report "
-                f"({report.get('id', '?')}) has an alert; investigate, then re-run the monitor",
+                rule,
+                f"{p.model} {p.version}: the latest {label} report ({report.get('id', '?')}) "
+                f"has an alert; investigate, then re-run `git ml {kind}`",
             )
         ]
     return []
+
+
+def check_require_monitor_ok(
+    repo: GitRepo, p: Proposal, rules: Rules, _c: Context
+) -> list[Finding]:
+    return _report_rule(repo, p, rules, rule="require_monitor_ok", kind="monitor")
+
+
+def check_require_scan_ok(repo: GitRepo, p: Proposal, rules: Rules, _c: Context) -> list[Finding]:
+    return _report_rule(repo, p, rules, rule="require_scan_ok", kind="scan")
 
 
 def verify_signature(repo: GitRepo, commit: str, signers: str | None) -> str | None:
@@ -263,16 +265,18 @@ def check_require_signed(repo: GitRepo, p: Proposal, rules: Rules, ctx: Context)
     path = None
     tmp: str | None = None
     if signers:
-        from gitml.storage.tracked import read_file_at
+        from gitml.registry.rules import RulesAt
 
-        data = read_file_at(repo, ctx.commit, signers)
+        target = RulesAt(repo, ctx.rules)
+        data = target.read(signers)
         if data is None:
             return [
                 _f(
                     p,
                     rules,
                     "allowed_signers",
-                    f"{signers} does not exist at {ctx.commit[:12]}; commit it",
+                    f"{signers} does not exist in the rules in force ({target.where}); "
+                    "commit it in a change of its own",
                 )
             ]
         fd, tmp = tempfile.mkstemp(prefix="gitml-signers-")
@@ -359,6 +363,7 @@ POLICY_RULES: tuple[PolicyRule, ...] = (
     check_require_clean_code,
     check_require_data_pushed,
     check_require_monitor_ok,
+    check_require_scan_ok,
     check_require_signed,
     check_required_approvals,
     check_max_artifact_mb,

@@ -18,8 +18,15 @@ from typing import TYPE_CHECKING, Any
 import xxhash
 
 from gitml.records import ids
+from gitml.records.limits import MAX_HISTORY_BYTES
 from gitml.records.validator import validate
-from gitml.runs.metrics import MetricEvent, dump_history, merge_events, summarise
+from gitml.runs.metrics import (
+    MetricEvent,
+    dump_history,
+    merge_events,
+    summarise,
+    thin_history,
+)
 from gitml.runs.record import dump_record
 from gitml.runs.store import NAME_RE, history_path, runs_collection
 
@@ -154,7 +161,8 @@ def write_runs(
         validate(doc, "run", where=path)
         files[path] = dump_record(doc)
         if history is not None:
-            files[history_path(path)] = history
+            # as save_run keeps it: a history over the limit is thinned, not refused
+            files[history_path(path)] = thin_history(history, MAX_HISTORY_BYTES)
     collection.write(lambda _snap: files, message)
 
 

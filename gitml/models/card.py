@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from gitml import escape
 from gitml.config import Settings
 from gitml.errors import UsageError
 from gitml.records import codec
@@ -36,19 +37,13 @@ def _verified(repo: GitRepo, commit: str) -> str:
 
 
 def _monitoring(repo: GitRepo, model: str, version: str) -> dict[str, Any] | None:
-    from gitml.storage import MONITOR_REF
-    from gitml.storage.collection import Collection
+    """The newest ``monitor`` report of the version (what require_monitor_ok judges)."""
+    from gitml.monitor.report import PREFIX, latest_report
 
-    snap = Collection(repo, MONITOR_REF, "monitor", sharded=False).snapshot()
-    base = f"monitor/{model}/{version}"
-    names = sorted(n for n in snap.listdir(base) if n.endswith(".toml")) if snap.tip else []
-    if not names:
+    doc = latest_report(repo, model, version, "monitor")
+    if doc is None:
         return None
-    data = snap.read(f"{base}/{names[-1]}")
-    if data is None:
-        return None
-    doc = dict(codec.to_jsonable(codec.loads(data, where=f"{base}/{names[-1]}")))
-    return {"file": f"{base}/{names[-1]}", "record": doc}
+    return {"file": f"{PREFIX}/{model}/{version}/{doc['id']}.toml", "record": doc}
 
 
 def _promotions(
@@ -154,7 +149,21 @@ def build_card(repo: GitRepo, settings: Settings, text: str) -> dict[str, Any]:
 
 
 def _kv(mapping: Mapping[str, Any]) -> list[str]:
-    return [f"- `{k}`: {v}" for k, v in sorted(mapping.items())] or ["- (none)"]
+    return [f"- {_c(k)}: {_t(v)}" for k, v in sorted(mapping.items())] or ["- (none)"]
+
+
+def _t(value: Any) -> str:
+    """Record text as inert Markdown."""
+    return escape.markdown(str(value))
+
+
+def _c(value: Any) -> str:
+    """Record text as a Markdown code span."""
+    return escape.code(str(value))
+
+
+def _who(person: Mapping[str, Any]) -> str:
+    return _t(f"{person.get('name')} <{person.get('email')}>")
 
 
 MAX_FINDINGS = 10
@@ -168,39 +177,47 @@ def _monitoring_lines(mon: Mapping[str, Any] | None) -> list[str]:
 
     rec = mon["record"]
     lines = [
-        f"- latest report: `{rec['id']}` ({rec['kind']}, {rec['created']}) on `{rec['data']}`, "
-        f"{rec['rows']} rows: **{verdict(rec)}** ({rec['alerts']} alert(s))",
+        f"- latest report: {_c(rec['id'])} ({_t(rec['kind'])}, {_t(rec['created'])}) on "
+        f"{_c(rec['data'])}, {rec['rows']} rows: **{verdict(rec)}** ({rec['alerts']} alert(s))",
     ]
     if rec.get("metrics"):
-        shown = ", ".join(f"{k} {float(v):.4g}" for k, v in sorted(rec["metrics"].items()))
+        shown = ", ".join(f"{_t(k)} {float(v):.4g}" for k, v in sorted(rec["metrics"].items()))
         lines.append(f"- measured: {shown}")
     findings = rec.get("findings") or []
     notable = [f for f in findings if f["alert"] or float(f["value"]) > float(f["threshold"])]
     for f in notable[:MAX_FINDINGS]:
         mark = "ALERT " if f["alert"] else ""
-        lines.append(f"- {mark}{f['kind']} `{f['column']}` {f['method']}: {f['message']}")
+        lines.append(
+            f"- {mark}{_t(f['kind'])} {_c(f['column'])} {_t(f['method'])}: {_t(f['message'])}"
+        )
     rest = len(findings) - len(notable[:MAX_FINDINGS])
     if rest:
         lines.append(f"- {rest} more finding(s) within thresholds (`git ml monitor log`)")
-    lines.append(f"- record: `{mon['file']}` on refs/gitml/monitor")
+    lines.append(f"- record: {_c(mon['file'])} on refs/gitml/monitor")
     return lines
 
 
 def markdown(card: Mapping[str, Any]) -> str:
-    """The card as Markdown."""
+    """The card as Markdown (every text from a record escaped)."""
     lin = card["lineage"]
     code = lin["code"]
     art = card.get("artifact")
-    out = [f"# Model card: {card['model']} {card['version']}", ""]
-    out += ["## Description", "", card.get("description") or "(no description recorded)", ""]
+    out = [f"# Model card: {_t(card['model'])} {_t(card['version'])}", ""]
+    description = card.get("description")
+    out += [
+        "## Description",
+        "",
+        _t(description) if description else "(no description recorded)",
+        "",
+    ]
     out += [
         "## Model",
         "",
-        f"- record: `{card['record']}`",
-        f"- registered: {card['created']} by {card['author']['name']} <{card['author']['email']}>",
-        f"- flavor: {card.get('flavor') or '(not recorded)'}",
+        f"- record: {_c(card['record'])}",
+        f"- registered: {_t(card['created'])} by {_who(card['author'])}",
+        f"- flavor: {_t(card.get('flavor') or '(not recorded)')}",
         (
-            f"- artifact: `{art['path']}` `{art['digest']}` ({art['size']} bytes)"
+            f"- artifact: {_c(art['path'])} {_c(art['digest'])} ({art['size']} bytes)"
             if art
             else "- artifact: none"
         ),
@@ -208,14 +225,15 @@ def markdown(card: Mapping[str, Any]) -> str:
     sig = card.get("signature")
     if sig:
         cols = ", ".join(f"{s.get('name', 'tensor')}: {s['type']}" for s in sig["inputs"])
-        out.append(f"- signature inputs: {cols}")
+        out.append(f"- signature inputs: {_t(cols)}")
     out += ["", "## Lineage", ""]
+    run = lin["run"]
     out += [
-        f"- run: `{lin['run']['id']}` ({lin['run']['name']}, {lin['run']['status']})",
-        f"- command: `{' '.join(lin['command'])}`",
-        f"- code commit: `{code.get('commit')}` (branch {code.get('branch')}, "
+        f"- run: {_c(run['id'])} ({_t(run['name'])}, {_t(run['status'])})",
+        f"- command: {_c(' '.join(lin['command']))}",
+        f"- code commit: {_c(code.get('commit'))} (branch {_t(code.get('branch'))}, "
         f"{'dirty' if code.get('dirty') else 'clean'})",
-        f"- checkpoint: `{code.get('checkpoint')}`",
+        f"- checkpoint: {_c(code.get('checkpoint'))}",
         "",
         "### Params",
         "",
@@ -225,13 +243,13 @@ def markdown(card: Mapping[str, Any]) -> str:
         "",
     ]
     for ds in lin["datasets"] or []:
-        out.append(f"- `{ds['name']}`: `{ds['digest']}`")
+        out.append(f"- {_c(ds['name'])}: {_c(ds['digest'])}")
         for prof in ds["profiles"]:
             cols = ", ".join(
                 f"{c} {i.get('type')}" + (f" [{i['min']}, {i['max']}]" if "min" in i else "")
                 for c, i in prof["columns"].items()
             )
-            out.append(f"  - `{prof['file']}`: {prof['rows']} rows; {cols}")
+            out.append(f"  - {_c(prof['file'])}: {prof['rows']} rows; {_t(cols)}")
     if not lin["datasets"]:
         out.append("- (none recorded)")
     from gitml.lineage import markdown_lines
@@ -244,13 +262,13 @@ def markdown(card: Mapping[str, Any]) -> str:
     ]
     out += ["", "## Metrics", "", *_kv(card["metrics"]), "", "## Environment", ""]
     env = card["environment"]
-    out += [f"- python: {env.get('python')}", f"- platform: {env.get('platform')}"]
+    out += [f"- python: {_t(env.get('python'))}", f"- platform: {_t(env.get('platform'))}"]
     pk = env.get("packages")
     if pk:
-        out.append(f"- packages: {pk['count']} (`{pk['digest']}`)")
+        out.append(f"- packages: {pk['count']} ({_c(pk['digest'])})")
     reqs = env.get("requirements") or []
     out.append(
-        f"- requirements ({len(reqs)}): " + ", ".join(f"`{r}`" for r in reqs)
+        f"- requirements ({len(reqs)}): " + ", ".join(_c(r) for r in reqs)
         if reqs
         else "- requirements: (not recorded)"
     )
@@ -258,14 +276,16 @@ def markdown(card: Mapping[str, Any]) -> str:
     for p in card["promotions"]:
         verb = "promoted to" if p["action"] == "assign" else "removed from"
         out.append(
-            f"- {p['when']}: {verb} {p['stage']} by {p['who']['name']} <{p['who']['email']}> "
-            f"in commit `{p['commit']}` ({p['source']}; commit signature: {p['signature']})"
+            f"- {_t(p['when'])}: {verb} {_t(p['stage'])} by {_who(p['who'])} "
+            f"in commit {_c(p['commit'])} ({_t(p['source'])}; commit signature: {p['signature']})"
         )
     if not card["promotions"]:
         out.append("- (never promoted)")
     out += ["", "## Monitoring", "", *_monitoring_lines(card.get("monitoring"))]
     out += ["", "## Policy checks", ""]
-    out += [f"- {c['stage']}: {c['result']}" for c in card["policy_checks"]] or ["- (none run)"]
+    out += [f"- {_t(c['stage'])}: {_t(c['result'])}" for c in card["policy_checks"]] or [
+        "- (none run)"
+    ]
     return "\n".join(out) + "\n"
 
 
@@ -280,6 +300,7 @@ STYLE = (
 )
 _CODE = re.compile(r"`([^`]+)`")
 _STRONG = re.compile(r"\*\*([^*]+)\*\*")
+_BACKSLASHED = re.compile(r"\\([\\`*_\[\]|~#>+\-=.)])")
 
 
 def _inline(text: str) -> str:
@@ -287,7 +308,17 @@ def _inline(text: str) -> str:
     import html as h
 
     escaped = h.escape(text)
-    return _STRONG.sub(r"<strong>\1</strong>", _CODE.sub(r"<code>\1</code>", escaped))
+    parts = _CODE.split(escaped)  # text, code, text, code, ...: escapes apply outside code
+    html_parts = [
+        f"<code>{part}</code>" if n % 2 else _unescape(_STRONG.sub(r"<strong>\1</strong>", part))
+        for n, part in enumerate(parts)
+    ]
+    return "".join(html_parts)
+
+
+def _unescape(text: str) -> str:
+    """Markdown's backslash escapes (``escape.markdown``) as the characters they stand for."""
+    return _BACKSLASHED.sub(r"\1", text)
 
 
 def html(card: Mapping[str, Any]) -> str:

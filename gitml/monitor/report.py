@@ -1,8 +1,10 @@
 """Monitoring and scan reports on ``refs/gitml/monitor``.
 
-Layout: ``monitor/<model>/<version>/<id>.toml`` (schema ``gitml/monitor-report/1``), with
-time-sortable ids, so the latest report of a version is the greatest file name and the
-governance rule ``require_monitor_ok`` reads its ``alert``.
+Layout: ``monitor/<model>/<version>/<id>.toml`` (schema ``gitml/monitor-report/1``).
+Reads go through the query index; "latest" means latest in the ref's own commit order
+(a pulled report's id could claim any time), and ``latest_report`` picks the newest of
+one kind, so a passing ``scan`` never hides an alerting ``monitor`` report from the
+``require_monitor_ok`` rule.
 """
 
 from __future__ import annotations
@@ -93,16 +95,65 @@ def save_report(repo: GitRepo, doc: Mapping[str, Any]) -> str:
     return path
 
 
+def parse_report_record(path: str, data: bytes) -> dict[str, Any] | None:
+    """Index parser: a valid report that is what its path says."""
+    from gitml.integrity.layouts import require_identity
+    from gitml.storage.index import parse_record
+
+    doc = parse_record(path, data)
+    if doc is not None:
+        require_identity(MONITOR_REF, path, data, doc)
+    return doc
+
+
+def _reports(
+    repo: GitRepo, folder: str, *, kind: ReportKind | None = None, limit: int | None = None
+) -> list[dict[str, Any]]:
+    """Valid reports under ``folder``, newest first by commit order (JSON form)."""
+    from gitml.storage.index import Index
+
+    coll = collection(repo)
+    if coll.tip() is None:
+        return []
+    where = "path >= ? AND path < ?"
+    params: list[Any] = [folder + "/", folder + "0"]
+    if kind is not None:
+        where += " AND json_extract(doc, '$.kind') = ?"
+        params.append(kind)
+    index = Index.for_collection(coll, parse_report_record)
+    try:
+        rows = index.rows(coll, where, params, "seq DESC, id DESC", limit, kind=SCHEMA)
+    finally:
+        index.close()
+    return [row.doc for row in rows]
+
+
 def iter_reports(repo: GitRepo, model: str, version: str | None = None) -> Iterator[dict[str, Any]]:
-    """Reports of ``model`` (optionally one version), newest first."""
-    under = f"{PREFIX}/{model}" + (f"/{version}" if version else "")
-    found = [
-        (path.rsplit("/", 1)[-1], path, data)
-        for path, data in collection(repo).iter_records(under)
-        if path.endswith(".toml")
-    ]
-    for _name, path, data in sorted(found, reverse=True):
-        yield codec.loads(data, where=f"{MONITOR_REF}:{path}")
+    """Reports of ``model`` (optionally one version), newest first (JSON form)."""
+    yield from _reports(repo, f"{PREFIX}/{model}" + (f"/{version}" if version else ""))
+
+
+def latest_report(
+    repo: GitRepo, model: str, version: str, kind: ReportKind = "monitor"
+) -> dict[str, Any] | None:
+    """The newest report of ``kind`` on ``model`` ``version`` (by commit order), or None."""
+    found = _reports(repo, f"{PREFIX}/{model}/{version}", kind=kind, limit=1)
+    return found[0] if found else None
+
+
+def invalid_reports(repo: GitRepo, model: str) -> list[tuple[str, str]]:
+    """(path, problem) of every report of ``model`` that is unreadable or misfiled."""
+    from gitml.storage.index import Index
+
+    coll = collection(repo)
+    if coll.tip() is None:
+        return []
+    index = Index.for_collection(coll, parse_report_record)
+    try:
+        prefix = f"{PREFIX}/{model}/"
+        return [(p, e) for p, e in index.errors(coll) if p.startswith(prefix)]
+    finally:
+        index.close()
 
 
 def summary(doc: Mapping[str, Any]) -> dict[str, Any]:

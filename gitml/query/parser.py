@@ -35,6 +35,12 @@ from gitml.query.lexer import Kind, Name, Token, tokenize
 from gitml.query.literals import Literal, LiteralError, operand
 
 _OPS_TEXT = "=, !=, <, <=, >, >=, like, ilike, in, is null"
+MAX_NESTING = 24
+"""Deepest nesting of parentheses and ``not`` (the SQL each level adds must stay parseable)."""
+MAX_TERMS = 200
+"""Most conditions in one expression."""
+MAX_LIST = 1000
+"""Most values in one ``in (...)`` list."""
 
 
 def parse(text: str, option: str = "--where") -> Expr:
@@ -78,6 +84,8 @@ class _Parser:
         self.tokens = tokens
         self.pos = 0
         self.option = option
+        self.depth = 0
+        self.terms = 0
 
     def peek(self, ahead: int = 0) -> Token:
         return self.tokens[min(self.pos + ahead, len(self.tokens) - 1)]
@@ -115,25 +123,41 @@ class _Parser:
 
     def negation(self) -> Expr:
         token = self.peek()
-        if self.keyword("not"):
-            self.advance()
-            return Not(self.negation())
-        if token.kind is Kind.LPAREN:
-            self.advance()
-            expr = self.expression()
-            closing = self.peek()
-            if closing.kind is not Kind.RPAREN:
+        if self.keyword("not") or token.kind is Kind.LPAREN:
+            self.depth += 1
+            if self.depth > MAX_NESTING:
                 raise self.error(
-                    f"expected ')' to close the '(' at column {token.column}, "
-                    f"found {closing.describe()}",
-                    closing,
+                    f"more than {MAX_NESTING} nested parentheses or 'not'",
+                    token,
+                    "simplify the expression",
                 )
-            self.advance()
-            return expr
+            try:
+                return self._nested(token)
+            finally:
+                self.depth -= 1
         if token.kind is Kind.END or token.kind is Kind.RPAREN:
             found = "" if token.kind is Kind.END else f", found {token.describe()}"
             raise self.error(f"expected a condition such as metrics.acc > 0.9{found}", token)
+        self.terms += 1
+        if self.terms > MAX_TERMS:
+            raise self.error(f"more than {MAX_TERMS} conditions", token, "simplify the expression")
         return self.predicate()
+
+    def _nested(self, token: Token) -> Expr:
+        """``not X`` or ``( X )``, starting at ``token``."""
+        self.advance()
+        if token.kind is not Kind.LPAREN:
+            return Not(self.negation())
+        expr = self.expression()
+        closing = self.peek()
+        if closing.kind is not Kind.RPAREN:
+            raise self.error(
+                f"expected ')' to close the '(' at column {token.column}, "
+                f"found {closing.describe()}",
+                closing,
+            )
+        self.advance()
+        return expr
 
     def predicate(self) -> Expr:
         if self._starts_with_value():
@@ -268,6 +292,8 @@ class _Parser:
             if found is None:
                 raise self.error("null cannot be in a list", token, "use 'is null'")
             items.append(found)
+            if len(items) > MAX_LIST:
+                raise self.error(f"more than {MAX_LIST} values in the list", token)
             after = self.advance()
             if after.kind is Kind.RPAREN:
                 return tuple(items)

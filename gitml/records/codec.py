@@ -15,6 +15,7 @@ from typing import Any
 import tomli_w
 
 from gitml.errors import InvalidRecord
+from gitml.records.limits import MAX_DEPTH, depth_problem
 
 try:  # the mypyc-compiled build of the stdlib's own parser, about 3x faster on records
     import tomli as toml_parser
@@ -22,6 +23,7 @@ except ImportError:  # pragma: no cover - tomli is a dependency; tomllib is the 
     import tomllib as toml_parser  # type: ignore[no-redef]
 
 Doc = dict[str, Any]
+_TOO_DEEP = f"nests tables or arrays more than {MAX_DEPTH} deep"
 
 
 def canonical(value: Any) -> Any:
@@ -36,7 +38,10 @@ def canonical(value: Any) -> Any:
 
 
 def dumps(doc: Mapping[str, Any]) -> str:
-    """Serialise ``doc`` canonically."""
+    """Serialise ``doc`` canonically (refusing documents nested past the limit)."""
+    problem = depth_problem(doc)
+    if problem is not None:
+        raise InvalidRecord(f"a record {problem}; flatten it (params and metrics are flat keys)")
     text = tomli_w.dumps(canonical(doc))
     return text if text.endswith("\n") else text + "\n"
 
@@ -46,7 +51,11 @@ def dump_bytes(doc: Mapping[str, Any]) -> bytes:
 
 
 def loads(text: str | bytes, *, where: str) -> Doc:
-    """Parse TOML; errors name ``where`` (a file or record path) and the line."""
+    """Parse TOML; errors name ``where`` (a file or record path) and the line.
+
+    Documents nested deeper than ``limits.MAX_DEPTH`` are refused, so no later
+    recursive step (validation, JSON, rendering) can overflow the stack.
+    """
     if isinstance(text, bytes):
         try:
             text = text.decode("utf-8")
@@ -55,9 +64,15 @@ def loads(text: str | bytes, *, where: str) -> Doc:
                 f"{where}: not UTF-8 text ({exc.reason} at byte {exc.start})"
             ) from None
     try:
-        return toml_parser.loads(text)
+        doc = toml_parser.loads(text)
     except toml_parser.TOMLDecodeError as exc:
         raise InvalidRecord(f"{where}: invalid TOML: {exc}") from None
+    except RecursionError:
+        raise InvalidRecord(f"{where}: {_TOO_DEEP}") from None
+    problem = depth_problem(doc)
+    if problem is not None:
+        raise InvalidRecord(f"{where}: {problem}")
+    return doc
 
 
 def to_jsonable(value: Any) -> Any:

@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from gitml import escape
+
 # (variable, provider) in order of preference: the login of whoever triggered the job.
 LOGIN_VARS = (
     ("GITHUB_ACTOR", "github"),
@@ -39,17 +41,22 @@ class Actor:
 
     def trailer(self) -> str:
         text = f"{self.name} <{self.email}>"
-        return f"{text} ({self.login})" if self.login else text
+        return escape.trailer(f"{text} ({self.login})" if self.login else text)
 
 
 def actor_from(name: str, email: str, env: Mapping[str, str]) -> Actor:
+    """Who applies: the git identity and CI login, each made one line (CI variables are
+    whatever the job's environment says, and each becomes part of a commit trailer)."""
     login = None
     for var, provider in LOGIN_VARS:
         value = env.get(var, "").strip()
         if value:
-            login = f"{provider}:{value}"
+            login = escape.trailer(f"{provider}:{value}")
             break
-    return Actor(name, email, login, ci_run_url(env))
+    url = ci_run_url(env)
+    return Actor(
+        escape.trailer(name), escape.trailer(email), login, escape.trailer(url) if url else None
+    )
 
 
 def ci_run_url(env: Mapping[str, str]) -> str | None:

@@ -15,13 +15,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gitml.config import STAGES_FILE, Settings
-from gitml.errors import GitmlError
+from gitml.errors import GitmlError, InvalidRecord, listing
 from gitml.records import codec
 from gitml.records.schema import validate
 from gitml.registry import records as rec
 from gitml.registry.actor import Actor, actor_from, ci_branch
 from gitml.registry.derive import Derivation, Skipped, derive
-from gitml.registry.stagefile import Known, check_versions, parse
+from gitml.registry.landings import (
+    Landing,
+    bases,
+    landing_rules,
+    mixed_problems,
+    pending_landings,
+)
+from gitml.registry.rules import settings_before
+from gitml.registry.stagefile import Assignments, Known, check_versions, parse
 from gitml.registry.store import (
     Plan,
     models_in,
@@ -30,6 +38,7 @@ from gitml.registry.store import (
     version_lookup,
     write_planned,
 )
+from gitml.registry.verify import remember_trusted, trusted_log
 from gitml.storage import REGISTRY_REF
 from gitml.storage.collection import Snapshot
 from gitml.storage.repo import GitRepo
@@ -107,18 +116,61 @@ def refuse_violations(
     events: list[dict[str, Any]],
     snap: Snapshot,
     env: Mapping[str, str],
+    bases: Mapping[str, str | None],
 ) -> None:
-    """Re-run every check on the promotions about to be applied (hooks can be skipped)."""
+    """Re-run every check on the promotions about to be applied (hooks can be skipped).
+
+    Each change is judged by the rules at the base of its landing (``bases``).
+    """
     from gitml.errors import CheckFailed
     from gitml.governance.promotions import check_events
 
-    failed = check_events(repo, settings, events, snap, env)
+    failed = check_events(repo, events, snap, env, bases=bases)
     if failed:
-        lines = "\n".join(f"  {f.line()}" for f in failed)
+        lines = listing([f.line() for f in failed], shown=len(failed))
         raise CheckFailed(
             f"registry apply refuses {len(failed)} policy violation(s) on "
             f"{settings.default_branch!r}; nothing was applied:\n{lines}\n"
             f"revert the change of {STAGES_FILE} (`git revert <commit>`) or fix it, then apply again"
+        )
+
+
+def _undone(repo: GitRepo, tip: str, settings: Settings, state: Assignments) -> bool:
+    """Whether the stages file at ``tip`` assigns exactly the applied ``state``."""
+    data = read_file_at(repo, tip, STAGES_FILE)
+    if data is None:
+        return not state
+    try:
+        return parse(data, settings=settings).assignments == state
+    except InvalidRecord:
+        return False
+
+
+def refuse_untrusted(repo: GitRepo, settings: Settings, env: Mapping[str, str]) -> None:
+    """Refuse to extend a log that does not verify against the default branch."""
+    from gitml.errors import CheckFailed
+
+    trust = trusted_log(repo, settings, env)
+    if trust.untrusted:
+        raise CheckFailed(
+            f"registry apply refuses to extend {REGISTRY_REF}: its log does not verify against "
+            f"{settings.default_branch!r}; nothing was applied:\n{listing(trust.untrusted)}\n"
+            "see `git ml registry verify`; restore the registry ref from a clone whose log "
+            "verifies (records are append-only: no event is ever edited or removed)"
+        )
+
+
+def refuse_mixed(settings: Settings, landings: list[Landing], repo: GitRepo) -> None:
+    """Refuse landings that changed the rules and the stages together (revert them; once
+    the stages file is back to the applied state, apply records that and moves on)."""
+    from gitml.errors import CheckFailed
+
+    problems = mixed_problems(repo, landings)
+    if problems:
+        raise CheckFailed(
+            f"registry apply refuses {len(problems)} change(s) on {settings.default_branch!r}; "
+            f"nothing was applied:\n{listing(problems)}\nrevert that change (`git revert -m 1 <merge>`, or "
+            f"`git revert <commit>`), then land the rules and the promotion separately"
         )
 
 
@@ -192,15 +244,40 @@ def apply(repo: GitRepo, settings: Settings, env: Mapping[str, str]) -> ApplyRep
             models = models_in(snap)
             state = index.state(models, settings.stages, terminal)
             seqs = {m: index.max_seq(m) for m in models}
+            landings = pending_landings(repo, tip, stop=index.is_applied)
             changes = file_changes(repo, tip, STAGES_FILE, stop=index.is_applied)
+        rules = sorted({r for landing in landings for r in landing_rules(repo, landing)})
+        if mixed_problems(repo, landings):
+            if not _undone(repo, tip, settings, state):
+                refuse_mixed(settings, landings, repo)
+            # The mixed change was reverted: record the applied state, apply nothing.
+            skipped = [change.commit for change in changes]
+            marker = rec.build_applied(tip, branch, rules, skipped)
+            path = rec.applied_path(tip)
+            validate(marker, "applied", where=path)
+            message = f"apply {branch} at {tip[:7]}: {len(skipped)} undone stage change(s)\n"
+            return Plan({path: codec.dump_bytes(marker)}, message, [])
         derivation: Derivation = derive(
-            repo, changes, settings=settings, versions=known, state=state, seqs=seqs
+            repo,
+            changes,
+            settings=settings,
+            versions=known,
+            state=state,
+            seqs=seqs,
+            settings_for=settings_before(repo),
         )
         report.skipped = derivation.skipped
-        if not derivation.events:
-            return None
-        refuse_violations(repo, settings, derivation.events, snap, env)
         files: dict[str, bytes] = {}
+        if rules:
+            marker = rec.build_applied(tip, branch, rules)
+            validate(marker, "applied", where=rec.applied_path(tip))
+            files[rec.applied_path(tip)] = codec.dump_bytes(marker)
+        if not derivation.events:
+            if not files:
+                return None
+            message = f"apply {branch} at {tip[:7]}: rules changed ({', '.join(rules)})\n"
+            return Plan(files, message, [])
+        refuse_violations(repo, settings, derivation.events, snap, env, bases(landings))
         for event in derivation.events:
             path = rec.event_path(event["model"], event["seq"], event["id"])
             validate(event, "stage-event", where=path)
@@ -208,8 +285,10 @@ def apply(repo: GitRepo, settings: Settings, env: Mapping[str, str]) -> ApplyRep
         message = commit_message(derivation.events, derivation.commits, actor, terminal)
         return Plan(files, message, derivation.events)
 
+    refuse_untrusted(repo, settings, env)
     registry_tip, planned = write_planned(collection, plan)
     report.registry_tip = registry_tip
+    remember_trusted(repo, tip)
     if planned is not None:
         report.events = list(planned.result or [])
     return report

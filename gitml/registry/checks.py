@@ -126,6 +126,25 @@ def rule_has_artifact(_repo: GitRepo, p: Proposal) -> list[Finding]:
     ]
 
 
+def rule_matches_run(repo: GitRepo, p: Proposal) -> list[Finding]:
+    """The candidate's copied facts are its run's (a forged version cannot be promoted)."""
+    if p.action != "promote":
+        return []
+    from gitml.registry.consistency import load_run, missing_run, version_problems
+
+    run = load_run(repo, str(p.candidate.get("run", {}).get("id", "")))
+    found = version_problems(p.candidate, run) if run is not None else [missing_run(p.candidate)]
+    return [
+        Finding(
+            "matches-run",
+            f"{problem}; this version record was not written from that run by "
+            "`git ml model register` (edited or forged), so it cannot be promoted",
+            field=p.field,
+        )
+        for problem in found
+    ]
+
+
 def rule_policy(repo: GitRepo, p: Proposal) -> list[Finding]:
     """The rules of ``.gitml/policy.toml`` in the work tree (``gitml.governance.rules``)."""
     if p.action != "promote":
@@ -138,12 +157,13 @@ def rule_policy(repo: GitRepo, p: Proposal) -> list[Finding]:
     if not policy:
         return []
     return policy_findings(
-        repo, p, policy, Context(None, {}, held_stages(repo, p.model, p.version))
+        repo, p, policy, Context(None, {}, held_stages(repo, p.settings, {}, p.model, p.version))
     )
 
 
 RULES: list[Rule] = [
     rule_known_stage,
+    rule_matches_run,
     rule_not_archived,
     rule_clean_code,
     rule_has_artifact,

@@ -10,7 +10,7 @@ the last valid state), so a broken commit that a later commit fixed does not blo
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,8 +64,13 @@ def derive(
     versions: Known | Mapping[str, Iterable[str]],
     state: Assignments,
     seqs: Mapping[str, int],
+    settings_for: Callable[[FileChange], Settings] | None = None,
 ) -> Derivation:
-    """Events for ``changes`` (oldest first), starting from ``state`` and sequence numbers."""
+    """Events for ``changes`` (oldest first), starting from ``state`` and sequence numbers.
+
+    Each change is read with ``settings_for(change)`` (the stage configuration in force
+    for it; ``rules.settings_before``), or with ``settings``.
+    """
     out = Derivation(state=copy.deepcopy(state))
     next_seq = dict(seqs)
     for change in changes:
@@ -74,7 +79,8 @@ def derive(
             out.skipped.append(Skipped(change.commit, f"{where}: the file was deleted"))
             continue
         try:
-            parsed = parse(change.new, where=where, settings=settings, versions=versions)
+            in_force = settings_for(change) if settings_for is not None else settings
+            parsed = parse(change.new, where=where, settings=in_force, versions=versions)
         except InvalidStages as exc:
             out.skipped.append(Skipped(change.commit, str(exc)))
             continue

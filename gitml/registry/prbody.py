@@ -6,6 +6,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from gitml import escape
 from gitml.config import STAGES_FILE
 from gitml.registry.checks import Finding, Proposal
 
@@ -19,11 +20,11 @@ def _fmt(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, float):
         return f"{value:.6g}"
-    return str(value)
+    return escape.markdown(str(value))
 
 
 def _code(value: Any) -> str:
-    return NO_VALUE if value in (None, "") else f"`{value}`"
+    return NO_VALUE if value in (None, "") else escape.code(str(value))
 
 
 def _delta(new: Any, old: Any) -> str:
@@ -57,7 +58,7 @@ def _artifact(record: Mapping[str, Any] | None) -> str:
     art = (record or {}).get("artifact")
     if not art:
         return NO_VALUE
-    return f"`{art['digest']}` ({art['path']}, {_size(art.get('size'))})"
+    return f"{_code(art['digest'])} ({escape.markdown(str(art['path']))}, {_size(art.get('size'))})"
 
 
 def _table(head: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
@@ -142,7 +143,8 @@ def _run(record: Mapping[str, Any] | None) -> str:
     if not record:
         return NO_VALUE
     run = record["run"]
-    return f"`{run['id']}` ({run.get('name') or '?'}, {run.get('status') or '?'})"
+    name, status = _fmt(run.get("name") or "?"), _fmt(run.get("status") or "?")
+    return f"{_code(run['id'])} ({name}, {status})"
 
 
 def _metrics(cand: Mapping[str, Any], cur: Mapping[str, Any] | None) -> list[str]:
@@ -151,7 +153,7 @@ def _metrics(cand: Mapping[str, Any], cur: Mapping[str, Any] | None) -> list[str
     if not names:
         return ["No metrics recorded."]
     rows = [
-        [f"`{n}`", _fmt(new.get(n)), _fmt(old.get(n)), _delta(new.get(n), old.get(n))]
+        [_code(n), _fmt(new.get(n)), _fmt(old.get(n)), _delta(new.get(n), old.get(n))]
         for n in names
     ]
     return _table(["metric", "candidate", "current", "delta"], rows)
@@ -162,14 +164,14 @@ def _params(cand: Mapping[str, Any], cur: Mapping[str, Any] | None) -> list[str]
         params = cand.get("params") or {}
         if not params:
             return ["No params recorded."]
-        return _table(["param", "candidate"], [[f"`{k}`", _fmt(params[k])] for k in sorted(params)])
+        return _table(["param", "candidate"], [[_code(k), _fmt(params[k])] for k in sorted(params)])
     new, old = cand.get("params") or {}, cur.get("params") or {}
     names = sorted(k for k in set(new) | set(old) if new.get(k) != old.get(k))
     if not names:
         return ["The params are the same."]
     return _table(
         ["param", "candidate", "current"],
-        [[f"`{n}`", _fmt(new.get(n)), _fmt(old.get(n))] for n in names],
+        [[_code(n), _fmt(new.get(n)), _fmt(old.get(n))] for n in names],
     )
 
 
@@ -181,7 +183,7 @@ def _data(cand: Mapping[str, Any], cur: Mapping[str, Any] | None) -> list[str]:
     rows = []
     for name in names:
         same = cur is not None and new.get(name) == old.get(name)
-        rows.append([f"`{name}`", _code(new.get(name)), "same" if same else _code(old.get(name))])
+        rows.append([_code(name), _code(new.get(name)), "same" if same else _code(old.get(name))])
     return _table(["input", "candidate", "current"], rows)
 
 
@@ -189,4 +191,4 @@ def _findings(findings: Sequence[Finding]) -> list[str]:
     if not findings:
         return ["All checks passed."]
     icon = {"error": "❌", "warning": "⚠️"}
-    return [f"- {icon[f.severity]} {f.line()}" for f in findings]
+    return [f"- {icon[f.severity]} {escape.markdown(f.line())}" for f in findings]

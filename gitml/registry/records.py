@@ -2,6 +2,9 @@
 
 * ``models/<model>/versions/<version>.toml``: a registered version
   (``schema = "gitml/model-version/1"``, event ``model_version.created``).
+* ``applied/<shard>/<commit>.toml``: the default branch was applied up to ``<commit>``
+  after it changed the rules (``schema = "gitml/applied/1"``): later changes are judged
+  by the rules as of that commit.
 * ``models/<model>/events/<bucket>/<seq>-<id>.toml``: an applied stage event
   (``schema = "gitml/stage-event/1"``, event ``model_version_alias.created``/``deleted``).
   ``<seq>`` is the model's 8-digit sequence number (replay order) and ``<bucket>`` its first
@@ -26,6 +29,8 @@ from gitml.registry.stagefile import Transition
 PREFIX = "models"
 VERSION_SCHEMA = "gitml/model-version/1"
 EVENT_SCHEMA = "gitml/stage-event/1"
+APPLIED_SCHEMA = "gitml/applied/1"
+APPLIED_DIR = "applied"
 VERSION_CREATED = "model_version.created"
 ALIAS_CREATED = "model_version_alias.created"
 ALIAS_DELETED = "model_version_alias.deleted"
@@ -51,6 +56,28 @@ def bucket_of(seq: int) -> str:
 
 def event_path(model: str, seq: int, event_id: str) -> str:
     return f"{events_dir(model)}/{bucket_of(seq)}/{seq:0{SEQ_WIDTH}d}-{event_id}.toml"
+
+
+def applied_path(commit: str) -> str:
+    from gitml.storage.collection import shard_of
+
+    return f"{APPLIED_DIR}/{shard_of(commit)}/{commit}.toml"
+
+
+def build_applied(
+    commit: str, branch: str, rules: list[str], skipped: list[str] | None = None
+) -> dict[str, Any]:
+    """The record that the default branch was applied up to ``commit`` (``skipped``: stage
+    changes in the range that were undone by ``commit`` and so produce no events)."""
+    doc: dict[str, Any] = {
+        "schema": APPLIED_SCHEMA,
+        "commit": commit,
+        "branch": branch,
+        "rules": sorted(rules),
+    }
+    if skipped:
+        doc["skipped"] = list(skipped)
+    return doc
 
 
 def seq_of_name(name: str) -> int | None:

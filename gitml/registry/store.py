@@ -36,7 +36,9 @@ def parse_registry_record(path: str, data: bytes) -> dict[str, Any] | None:
     """Index parser: versions and events, checked with the fast schema validator."""
     if not path.endswith(".toml"):
         return None
-    if "/versions/" in path:
+    if path.startswith(f"{rec.APPLIED_DIR}/"):
+        kind = "applied"
+    elif "/versions/" in path:
         kind = "model-version"
     elif "/events/" in path:
         kind = "stage-event"
@@ -44,6 +46,9 @@ def parse_registry_record(path: str, data: bytes) -> dict[str, Any] | None:
         return None
     doc = codec.loads(data, where=path)
     validate(doc, kind, where=path)
+    from gitml.integrity.layouts import require_identity
+
+    require_identity(REGISTRY_REF, path, data, doc)
     return doc
 
 
@@ -178,7 +183,7 @@ class RegistryIndex:
         if not self._ready:
             self.index.run(lambda conn: [conn.execute(ddl) for ddl in _INDEXES])
             self._ready = True
-        self.index.refresh(self.collection, parse_registry_record)
+        self.index.refresh(self.collection)
 
     def check_tip(self, snap: Snapshot) -> None:
         """Refresh; Replan when the index does not show exactly ``snap``."""
@@ -221,6 +226,22 @@ class RegistryIndex:
         for model, version in rows:
             out.setdefault(str(model), []).append(str(version))
         return out
+
+    def applied_rows(self) -> list[tuple[str, dict[str, Any]]]:
+        """(path, doc) of every applied-state record."""
+        rows = self._query(
+            "SELECT path, doc FROM records WHERE ref=? AND kind=? AND error IS NULL ORDER BY path",
+            [rec.APPLIED_SCHEMA],
+        )
+        return [(str(p), _json(d)) for p, d in rows]
+
+    def all_versions(self) -> list[dict[str, Any]]:
+        """Every valid version record (a scan)."""
+        rows = self._query(
+            "SELECT doc FROM records WHERE ref=? AND kind=? AND error IS NULL ORDER BY path",
+            [rec.VERSION_SCHEMA],
+        )
+        return [_json(r[0]) for r in rows]
 
     def versions_of_runs(self, run_ids: Sequence[str]) -> list[dict[str, Any]]:
         """Version records registered from any of ``run_ids`` (a scan of version records)."""
@@ -265,13 +286,19 @@ class RegistryIndex:
         return rec.seq_of_name(str(path).rsplit("/", 1)[-1]) or 0
 
     def is_applied(self, commit: str) -> bool:
-        """Whether any event came from ``commit`` (an index seek)."""
+        """Whether ``commit`` is applied: an event came from it, or apply recorded it
+        (``applied/``); two index seeks."""
         rows = self._query(
             "SELECT 1 FROM records INDEXED BY registry_event_commit "
             f"WHERE ref=? AND {_EVENT} AND json_extract(doc, '$.commit') = ? LIMIT 1",
             [commit],
         )
-        return bool(rows)
+        return bool(rows) or bool(
+            self._query(
+                "SELECT 1 FROM records WHERE ref=? AND path=? AND error IS NULL",
+                [rec.applied_path(commit)],
+            )
+        )
 
     def assigned_stages(self, model: str, version: str) -> set[str]:
         """Every stage the log ever assigned ``version`` of ``model`` to (an index seek)."""
@@ -341,7 +368,7 @@ def _json(text: str) -> dict[str, Any]:
 @contextmanager
 def open_index(repo: GitRepo) -> Iterator[RegistryIndex]:
     collection = registry_collection(repo)
-    index = Index.for_collection(collection)
+    index = Index.for_collection(collection, parse_registry_record)
     try:
         yield RegistryIndex(collection, index)
     finally:

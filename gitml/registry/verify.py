@@ -9,8 +9,9 @@ Each problem names the record or commit and what to do.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from gitml.config import POLICY_FILE, STAGES_FILE, Settings
@@ -18,18 +19,20 @@ from gitml.errors import GitmlError, InvalidRecord
 from gitml.records import codec
 from gitml.registry import records as rec
 from gitml.registry.actor import ci_branch
-from gitml.registry.derive import Skipped, derive
+from gitml.registry.derive import Derivation, Skipped, derive
 from gitml.registry.policy import allow_direct, load_policy
+from gitml.registry.rules import settings_before
+from gitml.registry.stagefile import Known, parse
 from gitml.registry.store import open_index, registry_collection
 from gitml.storage import REGISTRY_REF
-from gitml.storage.history import resolve_commit
+from gitml.storage.history import first_parent, is_ancestor, resolve_commit
 from gitml.storage.repo import GitRepo
 from gitml.storage.tracked import (
     file_changes,
     find_branch_commit,
+    find_tracking_commit,
     head,
     read_file_at,
-    record_changes,
 )
 
 
@@ -41,6 +44,14 @@ class VerifyReport:
     expected: int = 0
     problems: list[str] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
+    untrusted: list[str] = field(default_factory=list)
+    """The problems that make the log untrustworthy (``apply`` refuses to extend it)."""
+    verified: set[str] = field(default_factory=set)
+    """Ids of the events that are exactly what the default branch derives."""
+
+    def distrust(self, problem: str) -> None:
+        self.problems.append(problem)
+        self.untrusted.append(problem)
 
     @property
     def ok(self) -> bool:
@@ -59,15 +70,23 @@ class VerifyReport:
 
 
 def branch_tip(repo: GitRepo, settings: Settings, env: Mapping[str, str], rev: str | None) -> str:
+    """The default branch to verify against: ``rev``, the local branch (or the remote's
+    when it is strictly ahead), a CI checkout of it, or the remote's."""
     if rev is not None:
         return resolve_commit(repo, rev)
     branch = settings.default_branch
     found = find_branch_commit(repo, branch)
+    tracking = find_tracking_commit(repo, branch)
     if found is not None:
+        # The remote's branch when it is ahead of ours (a pull may bring events of it).
+        if tracking is not None and tracking != found and is_ancestor(repo, found, tracking):
+            return tracking
         return found
     sha, on = head(repo)
     if sha is not None and on is None and ci_branch(env) == branch:
         return sha
+    if tracking is not None:
+        return tracking
     raise GitmlError(
         f"there is no local branch {branch!r} (the default branch); fetch it "
         f"(`git fetch origin {branch}:{branch}`) or pass --rev"
@@ -81,43 +100,50 @@ def _label(doc: Mapping[str, Any], terminal: set[str]) -> str:
 
 
 def verify(
-    repo: GitRepo, settings: Settings, env: Mapping[str, str], rev: str | None = None
+    repo: GitRepo,
+    settings: Settings,
+    env: Mapping[str, str],
+    rev: str | None = None,
+    *,
+    audit: bool = True,
 ) -> VerifyReport:
+    """Every problem of the registry: events against the default branch, versions against
+    their runs, and (``audit``) the ref's history against the append-only rules."""
     tip = branch_tip(repo, settings, env, rev)
     report = VerifyReport(rev or settings.default_branch, tip)
     terminal = set(settings.terminal_stages)
     with open_index(repo) as index:
         index.refresh()
         for path, error in index.errors():
-            report.problems.append(f"{REGISTRY_REF}:{path}: invalid record: {error}")
+            report.distrust(f"{REGISTRY_REF}:{path}: invalid record: {error}")
         versions = index.version_names()
         rows = index.event_rows()
+        version_docs = index.all_versions()
+        applied = index.applied_rows()
+    _check_versions(repo, version_docs, report)
     actual: dict[str, tuple[str, dict[str, Any]]] = {}
     by_model: dict[str, dict[int, list[str]]] = {}
     for path, doc in rows:
         report.events += 1
         expected_path = rec.event_path(doc["model"], int(doc["seq"]), doc["id"])
         if path != expected_path:
-            report.problems.append(
+            report.distrust(
                 f"{REGISTRY_REF}:{path}: event is filed at the wrong path (its fields say "
                 f"{expected_path}); it was not written by `git ml registry apply`"
             )
         if doc["id"] in actual:
-            report.problems.append(
-                f"{REGISTRY_REF}:{path}: duplicates the event {actual[doc['id']][0]}"
-            )
+            report.distrust(f"{REGISTRY_REF}:{path}: duplicates the event {actual[doc['id']][0]}")
             continue
         actual[doc["id"]] = (path, doc)
         by_model.setdefault(doc["model"], {}).setdefault(int(doc["seq"]), []).append(path)
     for model, seqs in sorted(by_model.items()):
         for seq, paths in sorted(seqs.items()):
             if len(paths) > 1:
-                report.problems.append(
+                report.distrust(
                     f"{REGISTRY_REF}: model {model!r} has {len(paths)} events with seq {seq}: "
                     + ", ".join(paths)
                 )
-    changes = file_changes(repo, tip, STAGES_FILE)
-    derived = derive(repo, changes, settings=settings, versions=versions, state={}, seqs={})
+    derived = expected_events(repo, settings, tip, versions, applied, report)
     report.skipped = derived.skipped
     report.expected = len(derived.events)
     if tip in {s.commit for s in derived.skipped}:
@@ -135,29 +161,183 @@ def verify(
                 else "was never applied; run `git ml registry apply` on "
                 f"{settings.default_branch!r}"
             )
-            report.problems.append(
-                f"{STAGES_FILE}: models.{want['model']}.{want['stage']}: change {_label(want, terminal)} {what}"
+            problem = (
+                f"{STAGES_FILE}: models.{want['model']}.{want['stage']}: change "
+                f"{_label(want, terminal)} {what}"
             )
+            (report.distrust if later else report.problems.append)(problem)
             continue
         path, doc = found
         diffs = sorted(k for k in set(want) | set(doc) if want.get(k) != doc.get(k))
         if diffs:
             shown = ", ".join(f"{k} = {doc.get(k)!r} (expected {want.get(k)!r})" for k in diffs)
-            report.problems.append(
+            report.distrust(
                 f"{REGISTRY_REF}:{path}: differs from {_label(want, terminal)}: {shown}"
             )
+        else:
+            report.verified.add(str(doc["id"]))
     for path, doc in sorted(actual.values()):
-        report.problems.append(
+        report.distrust(
             f"{REGISTRY_REF}:{path}: event {_label(doc, terminal)} matches no change of "
             f"{STAGES_FILE} on {settings.default_branch!r} (written by hand, or from another history)"
         )
     _check_direct(repo, derived.events, report)
-    for change in record_changes(repo, registry_collection(repo).ref):
-        report.problems.append(
-            f"{REGISTRY_REF}: commit {change.commit[:12]} ({change.subject}) {change.status} "
-            f"{change.path}; records are append-only"
-        )
+    if audit:
+        for problem in history_problems(repo, settings):
+            report.distrust(problem)
+    if not report.untrusted:
+        remember_trusted(repo, tip)
     return report
+
+
+def expected_events(
+    repo: GitRepo,
+    settings: Settings,
+    tip: str,
+    versions: Known | Mapping[str, Iterable[str]],
+    applied: list[tuple[str, dict[str, Any]]],
+    report: VerifyReport,
+) -> Derivation:
+    """Every stage event the default branch at ``tip`` derives, as ``registry apply`` would
+    have written it (changes that applied-state records verifiably skip left out)."""
+    skip = _check_applied(repo, tip, applied, report)
+    changes = [c for c in file_changes(repo, tip, STAGES_FILE) if c.commit not in skip]
+    return derive(
+        repo,
+        changes,
+        settings=settings,
+        versions=versions,
+        state={},
+        seqs={},
+        settings_for=settings_before(repo),
+    )
+
+
+def _check_applied(
+    repo: GitRepo, tip: str, rows: list[tuple[str, dict[str, Any]]], report: VerifyReport
+) -> set[str]:
+    """Check the applied-state records; the stage changes they verifiably skip.
+
+    A record must name a commit of the default branch, and the changes it skips must
+    have been undone by that commit (the stages file is back to what it was before them).
+    """
+    skip: set[str] = set()
+    for path, doc in rows:
+        commit = str(doc["commit"])
+        skipped = [str(c) for c in doc.get("skipped") or []]
+        if not is_ancestor(repo, commit, tip):
+            report.distrust(
+                f"{REGISTRY_REF}:{path}: says the default branch was applied at "
+                f"{commit[:12]}, which is not on {report.branch!r} (written by hand?)"
+            )
+        elif skipped and not _undone_by(repo, skipped[0], commit):
+            report.distrust(
+                f"{REGISTRY_REF}:{path}: skips the stage change of {skipped[0][:12]}, which "
+                f"{commit[:12]} did not undo (written by hand?)"
+            )
+        else:
+            skip.update(skipped)
+    return skip
+
+
+def _undone_by(repo: GitRepo, first: str, commit: str) -> bool:
+    before = first_parent(repo, first)
+    old = read_file_at(repo, before, STAGES_FILE) if before else None
+    new = read_file_at(repo, commit, STAGES_FILE)
+    try:
+        return (parse(old).assignments if old else {}) == (parse(new).assignments if new else {})
+    except InvalidRecord:
+        return False
+
+
+@dataclass(frozen=True)
+class Trust:
+    """Which stage events to believe: all (``verified`` None) or only those listed."""
+
+    untrusted: list[str]
+    verified: frozenset[str] | None
+
+
+def trusted_log(repo: GitRepo, settings: Settings, env: Mapping[str, str]) -> Trust:
+    """Whether the applied log verifies against the default branch (cached per tip).
+
+    A log last found to verify stays trusted while the registry ref only gains records
+    that are not stage events (versions) and the default branch only moves forward; any
+    other change re-verifies. With no default branch to verify against, nothing is.
+    """
+    try:
+        tip = branch_tip(repo, settings, env, None)
+    except GitmlError as exc:
+        return Trust([str(exc)], frozenset())
+    if _still_trusted(repo, settings, tip):
+        return Trust([], None)
+    report = verify(repo, settings, env)
+    if not report.untrusted:
+        return Trust([], None)
+    return Trust(report.untrusted, frozenset(report.verified))
+
+
+def remember_trusted(repo: GitRepo, branch_commit: str) -> None:
+    """Record that the registry's current log verified against ``branch_commit``."""
+    tip = registry_collection(repo).tip()
+    try:
+        _trust_cache(repo).write_text(f"{tip or ''} {branch_commit}\n", "ascii")
+    except OSError:
+        return
+
+
+def _still_trusted(repo: GitRepo, settings: Settings, branch_commit: str) -> bool:
+    try:
+        cached_registry, cached_branch = _trust_cache(repo).read_text("ascii").split()
+    except (OSError, ValueError):
+        return False
+    tip = registry_collection(repo).tip()
+    if tip is None or not repo.has_commit(cached_registry):
+        return False
+    if not is_ancestor(repo, cached_branch, branch_commit):
+        return False
+    if str(tip) == cached_registry:
+        return True
+    if not is_ancestor(repo, cached_registry, str(tip)):
+        return False
+    from gitml.integrity.history import check_history
+
+    found = check_history(
+        repo, REGISTRY_REF, str(tip), [cached_registry], skew_s=settings.clock_skew_s
+    )
+    grown = any("/events/" in p or p.startswith(f"{rec.APPLIED_DIR}/") for p in found.added)
+    return not found.problems and not grown
+
+
+def _trust_cache(repo: GitRepo) -> Path:
+    from gitml import __version__
+
+    return repo.state_dir / f"registry-trusted-{__version__}.txt"
+
+
+def history_problems(repo: GitRepo, settings: Settings) -> list[str]:
+    """The registry ref's history is append-only with every record where it belongs."""
+    from gitml.integrity.history import audited_tips, check_history, remember_audited
+
+    tip = registry_collection(repo).tip()
+    if tip is None:
+        return []
+    known = audited_tips(repo, REGISTRY_REF)
+    found = check_history(repo, REGISTRY_REF, str(tip), known, skew_s=settings.clock_skew_s)
+    if not found.problems:
+        remember_audited(repo, REGISTRY_REF, str(tip))
+    return found.problems
+
+
+def _check_versions(repo: GitRepo, versions: list[dict[str, Any]], report: VerifyReport) -> None:
+    """Every version's copied facts against its run's record."""
+    from gitml.registry.consistency import problems_of
+    from gitml.runs.store import find_runs
+
+    runs = find_runs(repo, [str(v["run"]["id"]) for v in versions])
+    for version, problem in problems_of(versions, runs):
+        path = rec.version_path(str(version["model"]), str(version["version"]))
+        report.problems.append(f"{REGISTRY_REF}:{path}: {problem}; the record was edited or forged")
 
 
 def _check_direct(repo: GitRepo, events: list[dict[str, Any]], report: VerifyReport) -> None:
@@ -167,9 +347,10 @@ def _check_direct(repo: GitRepo, events: list[dict[str, Any]], report: VerifyRep
             continue
         commit = event["commit"]
         if commit not in policies:
+            before = first_parent(repo, commit) or commit
             try:
                 policies[commit] = load_policy(
-                    read_file_at(repo, commit, POLICY_FILE), where=f"{POLICY_FILE} at {commit[:12]}"
+                    read_file_at(repo, before, POLICY_FILE), where=f"{POLICY_FILE} at {before[:12]}"
                 )
             except InvalidRecord as exc:
                 report.problems.append(str(exc))
@@ -177,5 +358,5 @@ def _check_direct(repo: GitRepo, events: list[dict[str, Any]], report: VerifyRep
         if not allow_direct(policies[commit], event["model"], event["stage"]):
             report.problems.append(
                 f"commit {commit[:12]}: {event['model']} {event['version']} was changed in "
-                f"{event['stage']!r} directly, but {POLICY_FILE} at that commit does not allow it"
+                f"{event['stage']!r} directly, but {POLICY_FILE} before that commit did not allow it"
             )

@@ -18,7 +18,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from gitml.errors import GitmlError
+from gitml.errors import GitmlError, InvalidRecord
 
 NAME_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-/ :]{0,199}")
 HISTORY_HEADER = "metric,step,value\n"
@@ -209,16 +209,46 @@ def dump_history(events: Sequence[MetricEvent], *, merged: bool = False) -> byte
     return "".join(parts).encode("utf-8")
 
 
+def thin_history(data: bytes, limit: int) -> bytes:
+    """``data`` when it fits in ``limit`` bytes; otherwise the same curves with every k-th
+    step of each metric (and its last), k doubling until they fit."""
+    if len(data) <= limit:
+        return data
+    events = load_history(data)
+    stride = 2
+    while True:
+        kept: list[MetricEvent] = []
+        for _name, group in groupby(events, key=itemgetter(0)):
+            rows = list(group)
+            kept += rows[::stride]
+            if (len(rows) - 1) % stride:
+                kept.append(rows[-1])
+        blob = dump_history(kept, merged=True) or b""
+        if len(blob) <= limit:
+            return blob
+        stride *= 2
+
+
 def load_history(data: bytes) -> list[MetricEvent]:
-    reader = csv.reader(io.StringIO(data.decode("utf-8")))
-    next(reader, None)
-    out = []
-    for r in reader:
-        if len(r) == 3:
-            out.append(MetricEvent(r[0], int(r[1]), parse_number(r[2])))
-        elif len(r) == 4:
-            stamp = int(r[3]) if r[3] else None
-            out.append(MetricEvent(r[0], int(r[1]), parse_number(r[2]), stamp))
+    """Parse a ``*.history.csv`` blob (``name,step,value`` rows, and a fourth column of
+    timestamps in ms where they were logged); InvalidRecord (with the line) when it is
+    malformed."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidRecord(f"is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    reader = csv.reader(io.StringIO(text))
+    out: list[MetricEvent] = []
+    try:
+        next(reader, None)
+        for r in reader:
+            if len(r) == 3:
+                out.append(MetricEvent(r[0], int(r[1]), parse_number(r[2])))
+            elif len(r) == 4:
+                stamp = int(r[3]) if r[3] else None
+                out.append(MetricEvent(r[0], int(r[1]), parse_number(r[2]), stamp))
+    except (ValueError, csv.Error) as exc:
+        raise InvalidRecord(f"is not a metric history (line {reader.line_num}: {exc})") from None
     return out
 
 

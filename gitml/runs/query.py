@@ -22,8 +22,12 @@ def sort_keys(keys: Sequence[str]) -> list[str]:
 def compile_sort(keys: Sequence[str]) -> str:
     """An ORDER BY list for sort keys such as ``-metrics.acc`` (descending)."""
     from gitml.query import parse_sort, sort_sql
+    from gitml.query.errors import QueryError
 
-    return str(sort_sql([parse_sort(key) for key in sort_keys(keys)], column="doc"))
+    parsed = sort_keys(keys)
+    if not parsed:
+        raise QueryError("--sort", "expected a field such as -metrics.acc, found no key", 1)
+    return str(sort_sql([parse_sort(key) for key in parsed], column="doc"))
 
 
 def column_getter(spelling: str) -> Any:

@@ -14,14 +14,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from gitml.errors import AmbiguousId, GitmlError, RecordNotFound
+from gitml.errors import AmbiguousId, GitmlError, InvalidRecord, RecordNotFound
 from gitml.records import ids
+from gitml.records.limits import MAX_HISTORY_BYTES
 from gitml.records.validator import validate
-from gitml.runs.metrics import MetricEvent, load_history
+from gitml.runs.metrics import MetricEvent, load_history, thin_history
 from gitml.runs.record import commit_message, dump_record, note_line
 from gitml.storage import RUNS_REF
 from gitml.storage.collection import Collection
-from gitml.storage.index import Index
+from gitml.storage.index import Index, parse_record
 from gitml.storage.notes import note_companion, read_note
 from gitml.storage.repo import GitRepo
 from gitml.storage.worktree import current_branch
@@ -74,7 +75,8 @@ def save_run(
     validate(doc, "run", where=path)
     files: dict[str, bytes | None] = {path: dump_record(doc)}
     if history is not None:
-        files[history_path(path)] = history
+        # Others refuse a history over the limit, so a very long one is kept thinned.
+        files[history_path(path)] = thin_history(history, MAX_HISTORY_BYTES)
     if packages is not None and packages[0]:
         files[env_path(packages[0])] = packages[1].encode("utf-8")
     code = doc["code"]
@@ -102,22 +104,34 @@ def more_runs_line(commit: str) -> str:
     return f'more = "more runs: git ml ls --all --where \\"{query}\\""'
 
 
+def parse_run_record(path: str, data: bytes) -> dict[str, Any] | None:
+    """Index parser: a valid record that is what its path says (``integrity.layouts``)."""
+    doc = parse_record(path, data)
+    if doc is not None:
+        from gitml.integrity.layouts import require_identity
+
+        require_identity(RUNS_REF, path, data, doc)
+    return doc
+
+
 def open_index(repo: GitRepo) -> tuple[Collection, Index]:
     """The runs collection and the index, brought up to date with the run parser."""
     collection = runs_collection(repo)
-    index = Index.for_collection(collection)
+    index = Index.for_collection(collection, parse_run_record)
     index.refresh(collection)
     return collection, index
 
 
 def _rows(
-    repo: GitRepo, where: str, params: Sequence[Any], limit: int | None = None
+    repo: GitRepo,
+    where: str,
+    params: Sequence[Any],
+    limit: int | None = None,
+    order: str = "id DESC",
 ) -> list[dict[str, Any]]:
     collection, index = open_index(repo)
     try:
-        return [
-            r.doc for r in index.rows(collection, where, params, "id DESC", limit, kind=RUN_KIND)
-        ]
+        return [r.doc for r in index.rows(collection, where, params, order, limit, kind=RUN_KIND)]
     finally:
         index.close()
 
@@ -127,8 +141,19 @@ def find_run(repo: GitRepo, run_id: str) -> dict[str, Any] | None:
     return found[0] if found else None
 
 
+def find_runs(repo: GitRepo, run_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """run id -> record of each of ``run_ids`` found (one query per 500 ids)."""
+    wanted = sorted(set(run_ids))
+    out: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        for doc in _rows(repo, f"id IN ({','.join('?' * len(chunk))})", chunk):
+            out[str(doc["id"])] = doc
+    return out
+
+
 def get_run(repo: GitRepo, text: str) -> dict[str, Any]:
-    """A run by full id, name (the latest run of that name wins) or unique id prefix."""
+    """A run by full id, name (the latest recorded run of that name wins) or unique id prefix."""
     wanted = text.strip()
     upper = wanted.upper()
     if ids.is_id(upper):
@@ -142,7 +167,8 @@ def get_run(repo: GitRepo, text: str) -> dict[str, Any]:
             f"{text!r} is not a run id, id prefix or run name; `git ml ls --all` lists runs"
         )
     if NAME_RE.fullmatch(wanted):
-        named = _rows(repo, "json_extract(doc, '$.name') = ?", [wanted], 1)
+        # "Latest" by the ref's own commit order: a pulled record's id may claim any time.
+        named = _rows(repo, "json_extract(doc, '$.name') = ?", [wanted], 1, "seq DESC, id DESC")
         if named:
             return named[0]
     if prefix is not None:
@@ -166,14 +192,30 @@ def get_run(repo: GitRepo, text: str) -> dict[str, Any]:
     )
 
 
-def read_history(repo: GitRepo, doc: Mapping[str, Any]) -> list[MetricEvent]:
-    """Per-step metric history of a run (its summary values when there is no history blob)."""
+def load_run_history(repo: GitRepo, doc: Mapping[str, Any]) -> tuple[list[MetricEvent], str | None]:
+    """(per-step metric history, None), or (the run's summary values, the problem) when
+    there is no history blob (problem None) or it is unreadable or over the size limit."""
+    from gitml.records.limits import size_problem
+
     collection = runs_collection(repo)
-    data = collection.read(history_path(collection.record_path(str(doc["id"]))))
-    if data is not None:
-        return load_history(data)
+    path = history_path(collection.record_path(str(doc["id"])))
+    data = collection.read(path)
     metrics = doc.get("metrics") or {}
-    return [MetricEvent(name, 0, value) for name, value in sorted(metrics.items())]
+    summary = [MetricEvent(name, 0, value) for name, value in sorted(metrics.items())]
+    if data is None:
+        return summary, None
+    problem = size_problem(path, len(data))
+    if problem is None:
+        try:
+            return load_history(data), None
+        except InvalidRecord as exc:
+            problem = str(exc)
+    return summary, f"{RUNS_REF}:{path} {problem}; showing the final values only"
+
+
+def read_history(repo: GitRepo, doc: Mapping[str, Any]) -> list[MetricEvent]:
+    """Per-step metric history of a run (its summary values when there is none to read)."""
+    return load_run_history(repo, doc)[0]
 
 
 def read_packages(repo: GitRepo, doc: Mapping[str, Any]) -> list[str]:
@@ -188,6 +230,8 @@ class Listing:
     runs: list[dict[str, Any]]
     more: bool
     hidden_other_branches: int = 0
+    invalid: tuple[str, ...] = ()
+    """One line per run record that could not be read (left out of ``runs``)."""
 
 
 def list_runs(
@@ -227,9 +271,10 @@ def list_runs(
         if by_branch and not docs:  # what the branch filter alone hid: matches elsewhere
             anywhere, anywhere_params, _ = _condition(repo, where, None, True)
             hidden = index.count(collection, anywhere, anywhere_params, kind=RUN_KIND)
+        invalid = tuple(error for _path, error in index.errors(collection))
     finally:
         index.close()
-    return Listing(docs, more, hidden)
+    return Listing(docs, more, hidden, invalid)
 
 
 def _condition(
@@ -278,7 +323,8 @@ def count_runs(
         index.close()
 
 
-def show_run(repo: GitRepo, text: str) -> tuple[dict[str, Any], list[MetricEvent]]:
-    """A run (by id, prefix or name) and its metric history."""
+def show_run(repo: GitRepo, text: str) -> tuple[dict[str, Any], list[MetricEvent], str | None]:
+    """A run (by id, prefix or name), its metric history and why that history could not
+    be read (None when it could)."""
     doc = get_run(repo, text)
-    return doc, read_history(repo, doc)
+    return (doc, *load_run_history(repo, doc))

@@ -17,6 +17,7 @@ import xxhash
 
 from gitml.errors import GitmlError, RefConflict
 from gitml.records import codec
+from gitml.records.limits import check_size
 from gitml.storage import housekeeping, refs
 from gitml.storage.blobs import read_blobs
 from gitml.storage.odb import ObjectDB, ObjectWriteError, Tree, object_id
@@ -29,7 +30,14 @@ from gitml.storage.refs import (
     update_refs,
 )
 from gitml.storage.repo import GitRepo
-from gitml.storage.trees import apply_changes, commit_tree, read_blob, subtree, tree_entry
+from gitml.storage.trees import (
+    apply_changes,
+    commit_tree,
+    diff_trees,
+    read_blob,
+    subtree,
+    tree_entry,
+)
 
 LAYOUT_PATH = "layout.toml"
 OBJECT_WRITE_ATTEMPTS = 5
@@ -59,6 +67,16 @@ def object_write_failed(repo: GitRepo, exc: Exception, failures: int) -> int:
 def shard_of(record_id: str) -> str:
     """Two hex chars of a hash of the id: spreads time-ordered ids evenly."""
     return xxhash.xxh3_64_hexdigest(record_id.encode("utf-8"))[:2]
+
+
+def layout_doc(prefix: str, *, sharded: bool = True) -> dict[str, object]:
+    """The ``layout.toml`` of a collection: how readers find its records."""
+    return {
+        "schema": "gitml/layout/1",
+        "collection": prefix,
+        "fanout": 1 if sharded else 0,
+        "shard": "xxh3-64:2" if sharded else "none",
+    }
 
 
 @dataclass(frozen=True)
@@ -126,18 +144,17 @@ class Collection:
         return f"{base}/{record_id}.toml"
 
     def layout(self) -> dict[str, object]:
-        return {
-            "schema": "gitml/layout/1",
-            "collection": self.prefix,
-            "fanout": 1 if self.sharded else 0,
-            "shard": "xxh3-64:2" if self.sharded else "none",
-        }
+        return layout_doc(self.prefix, sharded=self.sharded)
 
     def tip(self) -> str | None:
         return read_ref(self.repo, self.ref)
 
     def snapshot(self) -> Snapshot:
         return Snapshot(self.repo, self.ref, self.tip())
+
+    def snapshot_at(self, commit: str | None) -> Snapshot:
+        """The collection as of ``commit`` (a fetched tip, say); empty for None."""
+        return Snapshot(self.repo, self.ref, commit)
 
     def read(self, path: str) -> bytes | None:
         return self.snapshot().read(path)
@@ -162,7 +179,8 @@ class Collection:
         ``build`` is called again on each retry with the new snapshot, so it may derive
         paths from what is there (sequence numbers). Returns the new (or unchanged) tip.
         Records are immutable: a different blob at an existing path raises RecordExists
-        unless ``replace`` is set (derived data such as notes, where ``None`` deletes).
+        unless ``replace`` is set (derived data such as notes, where ``None`` deletes); a
+        record over the size limits (``records.limits``) raises InvalidRecord.
         ``also`` commits to a second collection in the same ref transaction.
         """
         parents_extra = self._check_parents(extra_parents)
@@ -240,6 +258,7 @@ class Collection:
                 if existing is not None and replace:
                     changes[path] = None
                 continue
+            check_size(path, len(data), where=f"{self.ref}:{path}")
             blob_id = object_id("blob", data)
             if existing is not None:
                 if existing.oid == blob_id:
@@ -276,6 +295,19 @@ class Collection:
     def _clear_stale_lock(self) -> None:
         """Remove a ``.lock`` left by a killed writer (see refs.STALE_LOCK_SECONDS)."""
         clear_stale_lock(self.repo, self.ref)
+
+    def added_since(self, commit: str | None) -> list[str]:
+        """Paths of the blobs the tip holds that ``commit`` did not (all when None)."""
+        tip = self.tip()
+        if tip is None:
+            return []
+        odb = self.repo.odb
+        old = commit_tree(odb, commit) if commit is not None else None
+        return [
+            path
+            for path, before, after in diff_trees(odb, old, commit_tree(odb, tip))
+            if before is None and after is not None
+        ]
 
     def iter_paths(self, under: str | None = None) -> Iterator[tuple[str, str]]:
         """(path, blob id) of every record below ``under`` (default: the prefix)."""
@@ -320,5 +352,5 @@ def _walk(odb: ObjectDB, tree: Tree, base: str) -> Iterator[tuple[str, str]]:
         path = f"{base}/{entry.name}" if base else entry.name
         if entry.is_tree:
             yield from _walk(odb, odb.tree(entry.oid), path)
-        else:
+        elif entry.kind == "blob":  # a gitlink holds nothing readable
             yield path, entry.oid

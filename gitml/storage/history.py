@@ -27,6 +27,12 @@ def is_ancestor(repo: GitRepo, ancestor: str, descendant: str) -> bool:
     )
 
 
+def first_parent(repo: GitRepo, commit: str) -> str | None:
+    """The first parent of ``commit`` (None for a root commit)."""
+    parents = repo.odb.commit(commit).parents
+    return parents[0] if parents else None
+
+
 def first_parent_commits(repo: GitRepo, head: str, limit: int) -> list[str]:
     """Up to ``limit`` commits of ``head``'s first-parent history, newest first."""
     out: list[str] = []

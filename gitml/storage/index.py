@@ -22,14 +22,18 @@ from typing import Any, TypeVar
 
 from gitml.errors import GitmlError, InvalidRecord
 from gitml.records import codec
+from gitml.records.limits import check_size
 from gitml.records.schema import validate_record
 from gitml.storage.blobs import read_blobs
+from gitml.storage.changes import commit_changes
 from gitml.storage.collection import LAYOUT_PATH, Collection
 from gitml.storage.filelock import exclusive
 from gitml.storage.odb import Tree
+from gitml.storage.repo import GitRepo
+from gitml.storage.tracked import shallow_commits
 from gitml.storage.trees import commit_tree, diff_trees
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 # One file per schema version: two gitml versions on one repository (say the one
 # pre-commit pinned and the one on PATH) each keep their own instead of rebuilding
 # each other's on every call.
@@ -45,8 +49,9 @@ CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS tips(ref TEXT PRIMARY KEY, tip TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS records(
     ref TEXT NOT NULL, path TEXT NOT NULL, id TEXT NOT NULL, kind TEXT,
-    doc TEXT, error TEXT, PRIMARY KEY(ref, path));
+    doc TEXT, error TEXT, seq INTEGER NOT NULL, PRIMARY KEY(ref, path));
 CREATE INDEX IF NOT EXISTS records_id ON records(ref, id);
+CREATE INDEX IF NOT EXISTS records_error ON records(ref) WHERE error IS NOT NULL;
 """
 
 
@@ -54,6 +59,7 @@ def parse_record(path: str, data: bytes) -> dict[str, Any] | None:
     """Default parser: every ``*.toml`` but ``layout.toml`` is a record, validated."""
     if not path.endswith(".toml") or path.rsplit("/", 1)[-1] == LAYOUT_PATH:
         return None
+    check_size(path, len(data))
     doc = codec.loads(data, where=path)
     try:
         validate_record(doc, where=path)
@@ -73,14 +79,16 @@ class Row:
 class Index:
     """The query index of one repository."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, parse: Parser = parse_record) -> None:
         self.path = path
+        self.parse = parse
         self._conn: sqlite3.Connection | None = None
         self._inode: tuple[int, int] | None = None
 
     @classmethod
-    def for_collection(cls, collection: Collection) -> Index:
-        return cls(collection.repo.state_dir / INDEX_FILE)
+    def for_collection(cls, collection: Collection, parse: Parser = parse_record) -> Index:
+        """The repository's index, reading records of ``collection`` with ``parse``."""
+        return cls(collection.repo.state_dir / INDEX_FILE, parse)
 
     def connect(self) -> sqlite3.Connection:
         """The open connection; reopened when the file was deleted or replaced meanwhile."""
@@ -175,9 +183,9 @@ class Index:
     def indexed_tip(self, ref: str) -> str | None:
         return self._run(lambda conn: _indexed_tip(conn, ref))
 
-    def refresh(self, collection: Collection, parse: Parser = parse_record) -> None:
+    def refresh(self, collection: Collection, parse: Parser | None = None) -> None:
         """Bring the rows of ``collection`` up to its current tip."""
-        self._run(lambda conn: self._refresh(conn, collection, parse))
+        self._run(lambda conn: self._refresh(conn, collection, parse or self.parse))
 
     def _refresh(self, conn: sqlite3.Connection, collection: Collection, parse: Parser) -> None:
         tip = collection.tip()
@@ -230,17 +238,25 @@ class Index:
                 deletes.append((ref, path))
             else:
                 changed.append((path, new))
-        upserts: list[tuple[str, str, str, str | None, str | None, str | None]] = []
+        upserts: list[tuple[str, str, str, str | None, str | None, str | None, int]] = []
         blobs = read_blobs(collection.repo, [oid for _path, oid in changed])
         items = [(path, data) for (path, _oid), (_same, data) in zip(changed, blobs, strict=True)]
+        parsed_items: list[tuple[str, str | None, str | None, str | None]] = []
         for path, parsed in zip((p for p, _ in items), parse_many(parse, items), strict=True):
             if parsed is None:
                 deletes.append((ref, path))
             else:
-                kind, text, error = parsed
-                upserts.append((ref, path, _stem(path), kind, text, error))
+                parsed_items.append((path, *parsed))
+        if parsed_items:
+            ages = _ages(collection.repo, tip, old_hex, {item[0] for item in parsed_items})
+            oldest = max(ages.values(), default=0) + 1
+            row = conn.execute("SELECT max(seq) FROM records WHERE ref=?", (ref,)).fetchone()
+            base = int(row[0] or 0) + 1
+            for path, kind, text, error in parsed_items:
+                seq = base + oldest - ages.get(path, oldest)
+                upserts.append((ref, path, _stem(path), kind, text, error, seq))
         conn.executemany("DELETE FROM records WHERE ref=? AND path=?", deletes)
-        conn.executemany("INSERT OR REPLACE INTO records VALUES(?, ?, ?, ?, ?, ?)", upserts)
+        conn.executemany("INSERT OR REPLACE INTO records VALUES(?, ?, ?, ?, ?, ?, ?)", upserts)
         return len(deletes) + len(upserts)
 
     def rows(
@@ -264,7 +280,7 @@ class Index:
             args += [limit, offset]
 
         def op(conn: sqlite3.Connection) -> list[Row]:
-            self._refresh(conn, collection, parse_record)
+            self._refresh(conn, collection, self.parse)
             return [Row(r[0], r[1], json.loads(r[2])) for r in conn.execute(sql, args)]
 
         return self._run(op)
@@ -282,7 +298,7 @@ class Index:
         )
 
         def op(conn: sqlite3.Connection) -> int:
-            self._refresh(conn, collection, parse_record)
+            self._refresh(conn, collection, self.parse)
             return int(conn.execute(sql, [collection.ref, kind or "*", *params]).fetchone()[0])
 
         return self._run(op)
@@ -291,7 +307,7 @@ class Index:
         self, collection: Collection, prefix: str, limit: int = 20, kind: str | None = None
     ) -> list[str]:
         def op(conn: sqlite3.Connection) -> list[str]:
-            self._refresh(conn, collection, parse_record)
+            self._refresh(conn, collection, self.parse)
             cur = conn.execute(
                 "SELECT id FROM records WHERE ref=? AND error IS NULL AND kind GLOB ? "
                 "AND id >= ? AND id < ? ORDER BY id LIMIT ?",
@@ -305,7 +321,7 @@ class Index:
         """(path, message) of every record that failed to parse or validate."""
 
         def op(conn: sqlite3.Connection) -> list[tuple[str, str]]:
-            self._refresh(conn, collection, parse_record)
+            self._refresh(conn, collection, self.parse)
             cur = conn.execute(
                 "SELECT path, error FROM records WHERE ref=? AND error IS NOT NULL ORDER BY path",
                 (collection.ref,),
@@ -313,6 +329,38 @@ class Index:
             return [(str(path), str(error)) for path, error in cur]
 
         yield from self._run(op)
+
+
+def _ages(repo: GitRepo, tip: str, old_hex: str | None, wanted: set[str]) -> dict[str, int]:
+    """path -> how many first-parent commits back from ``tip`` it was added (0: by the tip).
+
+    This is the ref's own commit order, which a record cannot forge the way it can forge
+    the time in its id: a record pulled from elsewhere is older than every record written
+    after the pull. The walk goes back in chunks and stops at the previously indexed tip
+    or once every path is placed; paths never placed count as oldest.
+    """
+    odb = repo.odb
+    shallow = shallow_commits(repo)  # their parents are not here: the history starts there
+    remaining = set(wanted)
+    ages: dict[str, int] = {}
+    oid: str | None = tip
+    age = 0
+    chunk = 1
+    while oid is not None and remaining and oid != old_hex:
+        requests: list[tuple[str, list[str]]] = []
+        while oid is not None and oid != old_hex and len(requests) < chunk:
+            commit = odb.commit(oid)
+            parent = commit.parents[0] if commit.parents and oid not in shallow else None
+            requests.append((commit.oid, [parent] if parent is not None else []))
+            oid = parent
+        for (_sha, _parents), [diff] in zip(requests, commit_changes(repo, requests), strict=True):
+            for path, was, now in diff:
+                if was is None and now is not None and path in remaining:
+                    ages[path] = age
+                    remaining.discard(path)
+            age += 1
+        chunk = min(chunk * 8, 4096)
+    return ages
 
 
 def _indexed_tip(conn: sqlite3.Connection, ref: str) -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from gitml.errors import GitmlError
@@ -49,15 +50,26 @@ def fetch_refspecs(remote: str) -> list[str]:
     ]
 
 
-def fetch(repo: GitRepo, remote: str, *, timeout: float | None = None) -> dict[str, str | None]:
+def fetch(
+    repo: GitRepo, remote: str, *, timeout: float | None = None, branches: Sequence[str] = ()
+) -> dict[str, str | None]:
     """Fetch gitml refs into the remote-tracking namespace; local refs are never touched.
 
-    Returns the remote-tracking tip of every shared ref (``None`` when absent).
+    ``branches`` are fetched too (into ``refs/remotes/<remote>/<branch>``, as ``git fetch``
+    does), when the remote has them. Returns the remote-tracking tip of every shared ref
+    (``None`` when absent).
     """
     check_remote(repo, remote)
-    proc = _git(
-        repo, "fetch", "--no-tags", "--quiet", remote, *fetch_refspecs(remote), timeout=timeout
-    )
+    specs = list(fetch_refspecs(remote))
+    if branches:
+        advertised = _git(repo, "ls-remote", "--heads", remote, *branches, timeout=timeout)
+        have = {line.split("\t", 1)[1] for line in advertised.stdout.splitlines() if "\t" in line}
+        specs += [
+            f"+refs/heads/{b}:refs/remotes/{remote}/{b}"
+            for b in branches
+            if f"refs/heads/{b}" in have
+        ]
+    proc = _git(repo, "fetch", "--no-tags", "--quiet", remote, *specs, timeout=timeout)
     if proc.returncode != 0:
         raise RemoteError(f"fetching gitml refs from {remote!r} failed: {last_line(proc.stderr)}")
     tips: dict[str, str | None] = {}

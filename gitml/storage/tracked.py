@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from gitml.errors import GitmlError, RecordNotFound, RefConflict, UnsupportedRepository
-from gitml.storage.git import git_output, iter_raw
 from gitml.storage.odb import Commit, Signature, Tree
 from gitml.storage.refs import read_ref, update_ref
 from gitml.storage.repo import GitRepo
@@ -67,6 +66,21 @@ def _commit(repo: GitRepo, sha: str) -> Commit:
 def find_branch_commit(repo: GitRepo, branch: str) -> str | None:
     oid = read_ref(repo, f"refs/heads/{branch}")
     return str(oid) if oid is not None else None
+
+
+def find_tracking_commit(repo: GitRepo, branch: str) -> str | None:
+    """``branch`` as a remote has it (``refs/remotes/origin/<branch>`` first), or None."""
+    found = read_ref(repo, f"refs/remotes/origin/{branch}")
+    if found is not None:
+        return str(found)
+    listed = repo.git(
+        "for-each-ref",
+        "--count=1",
+        "--format=%(objectname)",
+        f"refs/remotes/*/{branch}",
+        check=False,
+    ).stdout.split()
+    return listed[0] if listed else None
 
 
 def head(repo: GitRepo) -> tuple[str | None, str | None]:
@@ -145,6 +159,32 @@ def file_changes(
     return found
 
 
+def first_parent_line(
+    repo: GitRepo, tip: str, *, stop: Callable[[str], bool]
+) -> tuple[list[tuple[str, tuple[str, ...]]], bool]:
+    """(sha, parents) of ``tip``'s first-parent line after the newest commit ``stop``
+    accepts, oldest first, and whether such a commit was found (False: back to the root)."""
+    out: list[tuple[str, tuple[str, ...]]] = []
+    shallow = shallow_commits(repo)
+    commit = _commit(repo, tip)
+    while True:
+        sha = commit.oid
+        if stop(sha):
+            out.reverse()
+            return out, True
+        if sha in shallow:
+            raise UnsupportedRepository(
+                f"{repo.workdir_or_gitdir}: the history since the last applied change goes "
+                f"beyond this shallow clone's history (commit {sha[:12]}); run `git fetch "
+                "--unshallow` (in CI: fetch-depth: 0, or `git ml fetch --ci`) and try again"
+            )
+        out.append((sha, commit.parents))
+        if not commit.parents:
+            out.reverse()
+            return out, False
+        commit = _commit(repo, commit.parents[0])
+
+
 def last_change(
     repo: GitRepo, start: str, path: str, *, until: str | None = None, limit: int = 500
 ) -> tuple[str, Person] | None:
@@ -216,32 +256,3 @@ def sync_worktree_file(repo: GitRepo, path: str, data: bytes) -> None:
     tmp.write_bytes(data)
     tmp.replace(full)
     repo.git("update-index", "--add", "--", path)
-
-
-@dataclass(frozen=True)
-class RecordChange:
-    """A commit of a collection ref that modified or deleted an existing path."""
-
-    commit: str
-    subject: str
-    status: str
-    path: str
-
-
-def record_changes(repo: GitRepo, ref: str) -> list[RecordChange]:
-    """Every modification or deletion in the history of ``ref`` (against first parents)."""
-    if read_ref(repo, ref) is None:
-        return []
-    out = git_output(
-        repo.workdir_or_gitdir, "log", "--topo-order", "--diff-merges=first-parent",
-        "--no-renames", "--raw", "--no-abbrev", "-z", "--format=%x1e%H%x1f%s", ref,
-    )  # fmt: skip
-    found: list[RecordChange] = []
-    commit = subject = ""
-    for item in iter_raw(out):
-        if isinstance(item, str):
-            commit, _, subject = item.lstrip("\x1e").partition("\x1f")
-        elif item.status in ("D", "M"):
-            kind = "deleted" if item.status == "D" else "modified"
-            found.append(RecordChange(commit, subject, kind, item.path))
-    return found

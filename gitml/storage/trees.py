@@ -4,9 +4,25 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
-from gitml.storage.odb import EMPTY_TREE, MODE_BLOB, MODE_TREE, ObjectDB, Tree, TreeEntry
+from gitml.storage.odb import (
+    EMPTY_TREE,
+    MODE_BLOB,
+    MODE_COMMIT,
+    MODE_TREE,
+    ObjectDB,
+    Tree,
+    TreeEntry,
+)
 
-__all__ = ["EMPTY_TREE", "apply_changes", "commit_tree", "diff_trees", "read_blob", "tree_entry"]
+__all__ = [
+    "EMPTY_TREE",
+    "apply_changes",
+    "commit_tree",
+    "diff_leaves",
+    "diff_trees",
+    "read_blob",
+    "tree_entry",
+]
 
 
 def tree_entry(odb: ObjectDB, tree: Tree | None, path: str) -> TreeEntry | None:
@@ -84,13 +100,18 @@ def commit_tree(odb: ObjectDB, commit_id: str | None) -> Tree:
     return odb.tree(odb.commit(str(commit_id)).tree)
 
 
-def diff_trees(
+Leaf = tuple[str, str]
+"""A tree entry that is not a tree: (object id, file mode)."""
+
+
+def diff_leaves(
     odb: ObjectDB, old: Tree | None, new: Tree | None, base: str = ""
-) -> Iterator[tuple[str, str | None, str | None]]:
-    """(path, old blob, new blob) of every blob that differs; ``None`` where absent.
+) -> Iterator[tuple[str, Leaf | None, Leaf | None]]:
+    """(path, old leaf, new leaf) of every non-tree entry that differs (id or mode).
 
     Subtrees with the same id on both sides are skipped without being read, so the cost
-    follows the size of the change, not of the trees.
+    follows the size of the change, not of the trees. A path that is a tree on one side
+    and a leaf on the other yields both the leaf and every leaf of the tree.
     """
     old_entries = old.entries if old is not None else {}
     new_entries = new.entries if new is not None else {}
@@ -102,13 +123,27 @@ def diff_trees(
         a_tree = a is not None and a.is_tree
         b_tree = b is not None and b.is_tree
         if a_tree or b_tree:
-            yield from diff_trees(
+            yield from diff_leaves(
                 odb,
                 odb.tree(a.oid) if a is not None and a_tree else None,
                 odb.tree(b.oid) if b is not None and b_tree else None,
                 path,
             )
-        a_blob = a.oid if a is not None and not a_tree else None
-        b_blob = b.oid if b is not None and not b_tree else None
+        a_leaf = (a.oid, a.mode) if a is not None and not a_tree else None
+        b_leaf = (b.oid, b.mode) if b is not None and not b_tree else None
+        if a_leaf is not None or b_leaf is not None:
+            yield path, a_leaf, b_leaf
+
+
+def diff_trees(
+    odb: ObjectDB, old: Tree | None, new: Tree | None
+) -> Iterator[tuple[str, str | None, str | None]]:
+    """(path, old blob, new blob) of every blob that differs; ``None`` where absent.
+
+    Gitlinks hold nothing readable and are left out (``gitml.storage.audit`` refuses them).
+    """
+    for path, a, b in diff_leaves(odb, old, new):
+        a_blob = a[0] if a is not None and a[1] != MODE_COMMIT else None
+        b_blob = b[0] if b is not None and b[1] != MODE_COMMIT else None
         if a_blob is not None or b_blob is not None:
             yield path, a_blob, b_blob

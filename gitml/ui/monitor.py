@@ -39,16 +39,20 @@ def count_reports(repo: GitRepo) -> int:
 
 
 def reports(repo: GitRepo) -> dict[str, Any]:
-    """Every model's reports (summaries, newest first) and each model's latest."""
+    """Every model's reports (summaries, newest first) and each model's current state."""
     from gitml.monitor.report import iter_reports, summary
 
     found: list[dict[str, Any]] = []
-    for model in _models(repo):
-        found.extend(summary(doc) for doc in iter_reports(repo, model))
-    found.sort(key=lambda r: (r["created"], r["id"]), reverse=True)
     latest: dict[str, dict[str, Any]] = {}
-    for row in found:
-        latest.setdefault(row["model"], row)
+    for model in _models(repo):
+        rows = [summary(doc) for doc in iter_reports(repo, model)]  # newest first
+        found.extend(rows)
+        # The model's state is its newest `monitor` report (as require_monitor_ok reads
+        # it); a model with only scans shows its newest scan.
+        chosen = next((r for r in rows if r["kind"] == "monitor"), rows[0] if rows else None)
+        if chosen is not None:
+            latest[model] = chosen
+    found.sort(key=lambda r: (r["created"], r["id"]), reverse=True)
     return {
         "reports": found[:MAX_REPORTS],
         "latest": [latest[m] for m in sorted(latest)],

@@ -203,13 +203,14 @@ def run_detail(repo: GitRepo, ref: str) -> dict[str, Any]:
     from gitml.runs.store import find_run, show_run
     from gitml.ui.pipelines import plots_of
 
-    doc, history = show_run(repo, ref)
+    doc, history, problem = show_run(repo, ref)
     parent = find_run(repo, str(doc["parent"])) if doc.get("parent") else None
     return {
         "run": to_json(doc),
         "history": history_series(history),
         "parent": _brief(parent) if parent else None,
         "plots": plots_of(repo, [doc]),
+        "warnings": [problem] if problem else [],
     }
 
 

@@ -131,4 +131,4 @@ def test_check_in_a_clone_without_gitml_refs_says_to_fetch_them(
     monkeypatch.chdir(clone)
     result = cli("check", "--base", "main")
     assert result.exit_code == 1
-    assert "git fetch origin '+refs/gitml/*:refs/gitml/*'" in result.stderr
+    assert "`git ml fetch --ci` in CI" in result.stderr

@@ -9,7 +9,7 @@ import yaml
 from tests.conftest import cli
 
 ROOT = Path(__file__).resolve().parents[2]
-REFSPEC = "+refs/gitml/*:refs/gitml/*"
+FETCH = "git ml fetch --ci"
 
 
 def test_pre_commit_manifest_declares_the_three_hooks() -> None:
@@ -21,18 +21,19 @@ def test_pre_commit_manifest_declares_the_three_hooks() -> None:
         hook = hooks[name]
         assert hook["language"] == "python"
         assert hook["always_run"] is True
-        assert hook["pass_filenames"] is False
         assert hook["require_serial"] is True
+    assert hooks["gitml-check"]["pass_filenames"] is True  # --all-files judges the stages file
+    assert hooks["gitml-check-push"]["pass_filenames"] is False
 
 
-def test_ci_templates_parse_and_fetch_gitml_refs() -> None:
+def test_ci_templates_parse_and_pull_gitml_refs_through_gitml() -> None:
     for rel in ("github/gitml-check.yml", "github/gitml-apply.yml", "gitlab/gitml.gitlab-ci.yml"):
         text = (ROOT / "hooks" / rel).read_text()
         assert yaml.safe_load(text)
-        assert REFSPEC in text, rel
+        assert FETCH in text, rel
+        assert "+refs/gitml/*:refs/gitml/*" not in text, rel  # that would skip the checks
     apply = (ROOT / "hooks" / "github" / "gitml-apply.yml").read_text()
-    assert "git ml registry apply" in apply
-    assert "refs/gitml/registry:refs/gitml/registry" in apply
+    assert "git ml registry apply --push origin" in apply
 
 
 def test_self_test_passes_on_this_checkout() -> None:

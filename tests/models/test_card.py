@@ -80,19 +80,16 @@ def test_card_html_to_a_file_escapes_text(project: Path, tmp_path: Path) -> None
 
 
 def test_card_shows_the_latest_monitoring_report(project: Path) -> None:
-    registered(project)
-    from gitml.storage import MONITOR_REF
-    from gitml.storage.collection import Collection
-    from gitml.storage.repo import open_repo
+    from tests.integrity.conftest import save_monitor
 
-    coll = Collection(open_repo(project), MONITOR_REF, "monitor", sharded=False)
-    for name, status in (("01-a.toml", "drift"), ("02-b.toml", "ok")):
-        coll.put(f"monitor/churn/1.0.0/{name}", f'status = "{status}"\n'.encode(), "report")
+    registered(project)
+    saved = [
+        save_monitor(project, "1.0.0", alert=alert, kind=kind)
+        for kind, alert in (("monitor", False), ("monitor", True), ("scan", False))
+    ]
     card = ok_json("model", "card", "churn:1.0.0")
-    assert card["monitoring"] == {
-        "file": "monitor/churn/1.0.0/02-b.toml",
-        "record": {"status": "ok"},
-    }
+    assert card["monitoring"]["file"] == saved[1]
+    assert card["monitoring"]["record"]["alert"] is True
 
 
 def test_card_and_validation_use_the_training_data_profile(project: Path, tmp_path: Path) -> None:
@@ -120,7 +117,7 @@ def test_card_and_validation_use_the_training_data_profile(project: Path, tmp_pa
             },
         }
     ]
-    assert "  - `data/train.csv`: 2 rows; age numeric [20, 70], plan categorical" in ok(
+    assert "  - `data/train.csv`: 2 rows; age numeric \\[20, 70\\], plan categorical" in ok(
         "model", "card", "churn:1"
     )
     scoring = tmp_path / "scoring.csv"

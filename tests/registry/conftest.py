@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -35,6 +35,8 @@ def record_run(
     dirty: bool = False,
     status: str = "completed",
     name: str | None = None,
+    message: str | None = None,
+    command: Sequence[str] = ("python", "train.py"),
 ) -> str:
     """Save a finished run through the runs store (as ``git ml run`` would); returns its id.
 
@@ -63,7 +65,8 @@ def record_run(
         started=started,
         ended=started + timedelta(seconds=3),
         exit_code=0 if status == "completed" else 1,
-        command=["python", "train.py"],
+        command=list(command),
+        message=message,
         cwd=".",
         user={"name": "Test User", "email": "test@example.com"},
         host="test-host",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 import tomllib
 from pathlib import Path
 
@@ -46,7 +47,8 @@ def rewrite_registry(
     args = ["commit-tree", tree, "-m", "hand edit"]
     if parent:
         args += ["-p", "refs/gitml/registry"]
-    commit = git(repo, *args).strip()
+    now = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())
+    commit = git(repo, *args, env={"GIT_COMMITTER_DATE": now}).strip()
     git(repo, "update-ref", "refs/gitml/registry", commit)
     os.unlink(repo / ".git" / "tamper-index")
 
@@ -86,7 +88,7 @@ def test_verify_reports_a_deleted_event(applied: Path) -> None:
         f".gitml/stages.toml: models.churn.production: change `promote churn 1.1.0 -> production` "
         f"(commit {doc['commit'][:12]}) its event is missing from the log (deleted?)",
         f"refs/gitml/registry: commit {git(applied, 'rev-parse', 'refs/gitml/registry').strip()[:12]} "
-        f"(hand edit) deleted {second}; records are append-only",
+        f"deletes {second}; records are append-only (correct a record with a new one)",
     ]
 
 
@@ -123,15 +125,17 @@ def test_verify_reports_an_edited_event(applied: Path) -> None:
         f"refs/gitml/registry:{first}: differs from `promote churn 1.0.0 -> production`"
     )
     assert found[0].endswith("version = '1.1.0' (expected '1.0.0')")
-    assert found[1].endswith(f"(hand edit) modified {first}; records are append-only")
+    assert f"changes {first} (" in found[1]
+    assert found[1].endswith("records are append-only (correct a record with a new one)")
     assert len(found) == 2
 
 
 def test_verify_reports_an_invalid_record(applied: Path) -> None:
     path = "models/churn/events/000000/00000009-junk.toml"
     rewrite_registry(applied, add=(path, 'schema = "gitml/stage-event/1"\nseq = "x"\n'))
-    [problem] = problems(applied)
-    assert problem.startswith(f"refs/gitml/registry:{path}: invalid record: {path}: ")
+    invalid, misfiled = problems(applied)
+    assert invalid.startswith(f"refs/gitml/registry:{path}: invalid record: {path}: ")
+    assert misfiled.endswith(f"adds {path}, which is not a path this collection uses")
 
 
 def test_verify_reports_a_direct_change_the_policy_did_not_allow(three_versions: Path) -> None:
@@ -149,7 +153,7 @@ def test_verify_reports_a_direct_change_the_policy_did_not_allow(three_versions:
     head = git(three_versions, "rev-parse", "HEAD").strip()
     assert problems(three_versions) == [
         f"commit {head[:12]}: churn 1.0.0 was changed in 'staging' directly, but "
-        ".gitml/policy.toml at that commit does not allow it"
+        ".gitml/policy.toml before that commit did not allow it"
     ]
 
 

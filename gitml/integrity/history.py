@@ -1,0 +1,88 @@
+"""Judging a collection ref's new history before anything local trusts it.
+
+``check_history`` audits the commits (``gitml.storage.audit``: append-only, regular files,
+not from the future) and every file they add (``layouts``: a path the collection uses,
+bytes that say what the path says, within the size limits, an id no later than its
+commit). ``git ml pull`` runs it on what it fetched before merging anything, and
+``git ml check --all`` on the local refs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from gitml.errors import GitmlError, listing
+from gitml.integrity.layouts import TOP_LEVEL, check_file, time_problem
+from gitml.storage.audit import audit, top_names
+from gitml.storage.blobs import read_blobs
+from gitml.storage.repo import GitRepo
+
+
+class HistoryRefused(GitmlError):
+    """Fetched records whose history deletes, edits or misfiles records."""
+
+
+@dataclass(frozen=True)
+class HistoryCheck:
+    problems: list[str]
+    commits: int
+    added: list[str]
+    """Paths of the files the history adds (first holder order)."""
+
+
+def check_history(
+    repo: GitRepo,
+    ref: str,
+    tip: str,
+    known: Iterable[str] = (),
+    *,
+    skew_s: float,
+) -> HistoryCheck:
+    """Every problem with the commits of ``ref``'s history from ``tip`` back to ``known``."""
+    report = audit(repo, tip, known, shape=top_names(TOP_LEVEL[ref]), skew_s=skew_s)
+    problems = [v.line(ref) for v in report.violations]
+    blobs = read_blobs(repo, [added.oid for added in report.added])
+    for added, (_oid, data) in zip(report.added, blobs, strict=True):
+        problem, record_id = check_file(ref, added.path, data)
+        if problem is None:
+            problem = time_problem(record_id, added.time, skew_s)
+        if problem is not None:
+            problems.append(f"{ref}: commit {added.commit[:12]} adds {added.path}, which {problem}")
+    return HistoryCheck(problems, report.commits, [added.path for added in report.added])
+
+
+def audited_tips(repo: GitRepo, ref: str) -> list[str]:
+    """Tips of ``ref`` this gitml version already found clean (their history is not re-read)."""
+    try:
+        lines = _cache_path(repo).read_text("ascii").splitlines()
+    except OSError:
+        return []
+    found = [line.split()[1] for line in lines if line.startswith(f"{ref} ")]
+    return [sha for sha in found if repo.has_commit(sha)]
+
+
+def remember_audited(repo: GitRepo, ref: str, tip: str) -> None:
+    """Record that ``ref``'s history up to ``tip`` passed ``check_history``."""
+    try:
+        with _cache_path(repo).open("a", encoding="ascii") as fh:
+            fh.write(f"{ref} {tip}\n")
+    except OSError:
+        return
+
+
+def _cache_path(repo: GitRepo) -> Path:
+    from gitml import __version__
+
+    return repo.state_dir / f"audited-{__version__}.txt"
+
+
+def refusal(source: str, problems: list[str]) -> HistoryRefused:
+    """The one error for refused records: the first problems, one per line, and what to do."""
+    return HistoryRefused(
+        f"refusing the gitml records from {source}: {len(problems)} problem(s); nothing local "
+        f"was changed:\n{listing(problems)}\n"
+        "records are append-only; whoever administers the remote must restore its history "
+        "(corrections are new records, never edits or deletions)"
+    )

@@ -1,0 +1,80 @@
+"""Size and shape limits of records, checked when records are written and when read.
+
+Records travel between clones, so one hostile record must not be able to stop every
+reader: nesting beyond ``MAX_DEPTH`` overflows recursive parsers and serialisers, and a
+multi-megabyte message or metric history makes a one-line ``git ml show`` cost seconds
+and gigabytes. Every writer refuses records over these limits; every reader turns one
+into a one-line error naming it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gitml.errors import InvalidRecord
+
+MAX_DEPTH = 32
+"""Deepest nesting of tables and arrays in a record (a run record nests about 4 deep)."""
+MAX_RECORD_BYTES = 1 << 20
+"""Largest TOML record (and environment package list)."""
+MAX_HISTORY_BYTES = 16 << 20
+"""Largest per-step metric history (``*.history.csv``): ~500k steps."""
+HISTORY_SUFFIX = ".history.csv"
+
+
+def max_bytes(path: str) -> int | None:
+    """The size limit of the blob at ``path`` in a collection (None: no limit)."""
+    if path.endswith(HISTORY_SUFFIX):
+        return MAX_HISTORY_BYTES
+    if path.endswith((".toml", ".txt")):
+        return MAX_RECORD_BYTES
+    return None
+
+
+def size_problem(path: str, size: int) -> str | None:
+    """Why a blob of ``size`` bytes may not live at ``path`` (None when it may)."""
+    limit = max_bytes(path)
+    if limit is None or size <= limit:
+        return None
+    what = "a metric history" if path.endswith(HISTORY_SUFFIX) else "a record"
+    return f"is {_mb(size)}, over the {_mb(limit)} limit for {what}"
+
+
+def check_size(path: str, size: int, *, where: str | None = None) -> None:
+    """Raise InvalidRecord when ``size`` is over the limit for ``path``."""
+    problem = size_problem(path, size)
+    if problem is not None:
+        raise InvalidRecord(f"{where or path}: {problem}")
+
+
+def depth_problem(doc: Any, limit: int = MAX_DEPTH) -> str | None:
+    """Why ``doc`` nests too deeply (None when it does not).
+
+    The walk recurses at most ``limit`` frames, so it cannot overflow itself.
+    """
+    if _deeper_than(doc, limit):
+        return f"nests tables or arrays more than {limit} deep"
+    return None
+
+
+def _deeper_than(value: Any, budget: int) -> bool:
+    kind = type(value)
+    if kind is dict:
+        items = value.values()
+    elif kind is list:
+        items = value
+    else:
+        return False
+    if budget == 0:
+        return True
+    for item in items:
+        inner = type(item)
+        if (inner is dict or inner is list) and _deeper_than(item, budget - 1):
+            return True
+    return False
+
+
+def _mb(size: int) -> str:
+    if size < 1 << 20:
+        return f"{size / 1024:.0f} KiB"
+    return f"{size / (1 << 20):.1f} MiB"

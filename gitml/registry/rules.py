@@ -1,0 +1,171 @@
+"""The rules a promotion is judged by, read from a commit of the default branch.
+
+The rules are ``.gitml/policy.toml``, the stage configuration in ``.gitml/config.toml``
+(``[stages]`` and ``[core]``, which says which branch is the source of truth) and every
+allowed-signers file the policy names. A promotion is judged by the rules of its target
+-- the default branch before the change landed -- never by rules the change brings, and a
+change may not touch the rules and the stages at once (``landings``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+from gitml.config import (
+    CONFIG_FILE,
+    POLICY_FILE,
+    STAGES_FILE,
+    Settings,
+    parse_config_doc,
+    settings_from_doc,
+)
+from gitml.errors import ConfigError, InvalidRecord
+from gitml.records import codec
+from gitml.storage.repo import GitRepo
+from gitml.storage.tracked import FileChange, read_file_at
+
+MIXED = "change the rules and the stages in separate pull requests"
+GOVERNING_TABLES = ("core", "stages")
+
+
+@dataclass(frozen=True)
+class RulesAt:
+    """The rules as committed at ``commit`` (the work tree's when None)."""
+
+    repo: GitRepo
+    commit: str | None
+
+    def read(self, path: str) -> bytes | None:
+        if self.commit is None:
+            full = self.repo.workdir / path
+            return full.read_bytes() if full.is_file() else None
+        return read_file_at(self.repo, self.commit, path)
+
+    @cached_property
+    def config_doc(self) -> dict[str, Any]:
+        data = self.read(CONFIG_FILE)
+        if data is None:
+            return {}
+        return parse_config_doc(data, where=f"{CONFIG_FILE} ({self.where})")
+
+    @cached_property
+    def settings(self) -> Settings:
+        """Project settings as committed (gitml's defaults when there is no config)."""
+        return settings_from_doc(self.config_doc) if self.config_doc else Settings()
+
+    @cached_property
+    def policy(self) -> dict[str, Any]:
+        from gitml.registry.policy import load_policy
+
+        return load_policy(self.read(POLICY_FILE), where=f"{POLICY_FILE} ({self.where})")
+
+    @property
+    def where(self) -> str:
+        return "work tree" if self.commit is None else f"commit {self.commit[:12]}"
+
+    def signer_files(self) -> set[str]:
+        """Every allowed-signers path the policy names."""
+        return set(_signer_paths(self.policy))
+
+
+def settings_before(repo: GitRepo) -> Callable[[FileChange], Settings]:
+    """For ``derive``: the stage configuration in force for a change (its first parent's;
+    a landing that changed it together with the stages is refused, so within an applied
+    landing the first parent's is the base's)."""
+    cache: dict[bytes | None, Settings] = {}
+
+    def settings_for(change: FileChange) -> Settings:
+        at = RulesAt(repo, change.parents[0] if change.parents else change.commit)
+        key = at.read(CONFIG_FILE)
+        if key not in cache:
+            cache[key] = at.settings
+        return cache[key]
+
+    return settings_for
+
+
+def _signer_paths(policy: Mapping[str, Any]) -> Iterator[str]:
+    for rules in (policy.get("stage") or {}).values():
+        if isinstance(rules, Mapping) and rules.get("allowed_signers"):
+            yield str(rules["allowed_signers"])
+    for model in (policy.get("model") or {}).values():
+        for rules in ((model or {}).get("stage") or {}).values():
+            if isinstance(rules, Mapping) and rules.get("allowed_signers"):
+                yield str(rules["allowed_signers"])
+
+
+def rules_changed(repo: GitRepo, before: str | None, after: str | None) -> list[str]:
+    """Which rules files differ between two commits (None: the work tree for ``after``)."""
+    old, new = RulesAt(repo, before) if before else None, RulesAt(repo, after)
+    files = new.signer_files() | (old.signer_files() if old is not None else set())
+    out = []
+    for path in (POLICY_FILE, CONFIG_FILE, *sorted(files)):
+        a = old.read(path) if old is not None else None
+        b = new.read(path)
+        if a == b:
+            continue
+        if path == CONFIG_FILE and old is not None and _same_governing(old, new):
+            continue
+        out.append(path)
+    return out
+
+
+def stages_changed(repo: GitRepo, before: str | None, after: str | None) -> bool:
+    """Whether the stage assignments differ between two commits (None: the work tree)."""
+    old = RulesAt(repo, before).read(STAGES_FILE) if before else None
+    return assignments_changed(old, RulesAt(repo, after).read(STAGES_FILE))
+
+
+def assignments_changed(before: bytes | None, after: bytes | None) -> bool:
+    """Whether two versions of the stages file assign differently (a file that does not
+    parse counts as a change unless the bytes are equal)."""
+    if before == after:
+        return False
+    from gitml.registry.stagefile import parse
+
+    try:
+        old = parse(before).assignments if before is not None else {}
+        new = parse(after).assignments if after is not None else {}
+    except InvalidRecord:
+        return True
+    return old != new
+
+
+def _same_governing(old: RulesAt, new: RulesAt) -> bool:
+    try:
+        return all(old.config_doc.get(k) == new.config_doc.get(k) for k in GOVERNING_TABLES)
+    except ConfigError:
+        return False
+
+
+def governing_changed(before: bytes | None, after: bytes | None) -> bool:
+    """Whether two versions of the config differ in the tables that govern stages."""
+    if before == after:
+        return False
+    try:
+        old = codec.loads(before, where=CONFIG_FILE) if before is not None else {}
+        new = codec.loads(after, where=CONFIG_FILE) if after is not None else {}
+    except InvalidRecord:
+        return True
+    return any(old.get(k) != new.get(k) for k in GOVERNING_TABLES)
+
+
+def signer_paths(policy_data: bytes | None) -> set[str]:
+    """The allowed-signers files a policy file names (none when it does not parse)."""
+    from gitml.registry.policy import load_policy
+
+    try:
+        return set(_signer_paths(load_policy(policy_data)))
+    except InvalidRecord:
+        return set()
+
+
+def mixed_message(rules: list[str], span: str) -> str:
+    """The one refusal for a change that touches the rules and the stages."""
+    return (
+        f"{span} changes {', '.join(rules)} and {STAGES_FILE}; {MIXED} (a promotion is judged "
+        "by the rules already in force, so the rules must land first)"
+    )

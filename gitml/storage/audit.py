@@ -1,0 +1,182 @@
+"""Auditing a collection ref's history: records are only ever added, as plain files.
+
+``audit`` walks the commits of a ref that are new (reachable from ``tip`` but not from
+any ``known`` commit) and compares each with its parents. A commit may add records; it
+may not delete or change one, hold anything but a regular file, or be dated in the
+future. Only the new range is read, and each commit costs a tree diff pruned to what it
+changed, so auditing what a pull brings follows the size of the pull, not of the history.
+
+Which parents count: the first parent is always the collection's own history (writers
+commit on top of the old tip); another parent counts when its tree looks like the
+collection (``shape``) -- a merge of two clones' histories -- and not when it is the
+code checkpoint a run commit links to.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from gitml.storage.changes import commit_changes
+from gitml.storage.git import GitFailed, last_line, run_git
+from gitml.storage.odb import MODE_BLOB, MODE_COMMIT, MODE_EXEC, MODE_LINK, Commit, Tree
+from gitml.storage.repo import GitRepo
+from gitml.storage.tracked import shallow_commits
+from gitml.storage.trees import Leaf, commit_tree
+
+_KINDS: dict[str, str] = {
+    MODE_EXEC: "an executable file",
+    MODE_LINK: "a symbolic link",
+    MODE_COMMIT: "a gitlink (submodule entry)",
+}
+
+Shape = Callable[[Tree], bool]
+"""Whether a tree is one of the collection's (its top-level names are the collection's)."""
+
+
+@dataclass(frozen=True)
+class Violation:
+    """A commit that breaks the append-only rules, and how."""
+
+    commit: str
+    path: str
+    problem: str
+
+    def line(self, ref: str) -> str:
+        return f"{ref}: commit {self.commit[:12]} {self.problem}"
+
+
+@dataclass(frozen=True)
+class Added:
+    """A file the range adds, with the first commit that holds it."""
+
+    path: str
+    oid: str
+    commit: str
+    time: int
+
+
+@dataclass
+class Audit:
+    violations: list[Violation] = field(default_factory=list)
+    added: list[Added] = field(default_factory=list)
+    commits: int = 0
+
+
+def top_names(names: Iterable[str]) -> Shape:
+    """A shape: every top-level entry of the tree is one of ``names``."""
+    allowed = frozenset(names)
+    return lambda tree: all(entry.name in allowed for entry in tree)
+
+
+def audit(
+    repo: GitRepo,
+    tip: str,
+    known: Iterable[str],
+    *,
+    shape: Shape,
+    skew_s: float,
+    now: float | None = None,
+) -> Audit:
+    """Check every commit in ``tip`` minus what ``known`` reaches (see the module doc)."""
+    odb = repo.odb
+    fresh = _new_commits(repo, tip, known)
+    odb.prefetch(list(fresh))
+    report = Audit()
+    latest = (time.time() if now is None else now) + skew_s
+    ours: set[str] = {tip}
+    order: list[Commit] = []
+    for sha in fresh:  # children before parents
+        if sha not in ours:
+            continue
+        commit = odb.commit(sha)
+        order.append(commit)
+        for n, parent in enumerate(commit.parents):
+            if parent not in fresh:
+                continue
+            if n == 0 or shape(commit_tree(odb, parent)):
+                ours.add(parent)
+    shallow = shallow_commits(repo)  # a shallow clone's history starts at these commits
+    requests: list[tuple[str, list[str]]] = []
+    for commit in reversed(order):  # parents before children
+        report.commits += 1
+        tree = odb.tree(commit.tree)
+        if not shape(tree):
+            names = ", ".join(sorted(e.name for e in tree)[:5])
+            report.violations.append(
+                Violation(
+                    commit.oid, "", f"is not a commit of this collection (its tree holds {names})"
+                )
+            )
+            continue
+        if commit.committer.time > latest:
+            report.violations.append(
+                Violation(
+                    commit.oid,
+                    "",
+                    f"is dated {_utc(commit.committer.time)}, in the future (more than "
+                    f"{skew_s:.0f} s ahead of this machine's clock)",
+                )
+            )
+        parents = [] if commit.oid in shallow else _collection_parents(repo, commit, shape)
+        requests.append((commit.oid, parents))
+    seen: set[str] = set()
+    times = {commit.oid: commit.committer.time for commit in order}
+    for (sha, _parents), diffs in zip(requests, commit_changes(repo, requests), strict=True):
+        for n, diff in enumerate(diffs):
+            for path, before, after in diff:
+                if before is not None:
+                    found = Violation(sha, path, _change(path, before, after))
+                    if found not in report.violations:
+                        report.violations.append(found)
+                elif n == 0 and after is not None and path not in seen:
+                    _add(report, sha, times[sha], path, after, seen)
+    return report
+
+
+def _new_commits(repo: GitRepo, tip: str, known: Iterable[str]) -> dict[str, int]:
+    """The commits ``tip`` reaches and ``known`` do not, children first (a dict for order
+    and membership)."""
+    hidden = [f"^{sha}" for sha in known]
+    proc = run_git(repo.workdir_or_gitdir, "rev-list", "--topo-order", tip, *hidden)
+    if proc.returncode != 0:
+        raise GitFailed(f"`git rev-list {tip[:12]}` failed: {last_line(proc.stderr)}")
+    return {sha: n for n, sha in enumerate(proc.stdout.decode().split())}
+
+
+def _collection_parents(repo: GitRepo, commit: Commit, shape: Shape) -> list[str]:
+    """The parents that are the collection's history: the first, and merged ones of its shape."""
+    odb = repo.odb
+    return [
+        parent
+        for n, parent in enumerate(commit.parents)
+        if n == 0 or (repo.has_commit(parent) and shape(commit_tree(odb, parent)))
+    ]
+
+
+def _add(report: Audit, sha: str, when: int, path: str, leaf: Leaf, seen: set[str]) -> None:
+    seen.add(path)
+    oid, mode = leaf
+    if mode != MODE_BLOB:
+        kind = _KINDS.get(mode, f"an entry of mode {mode}")
+        report.violations.append(
+            Violation(sha, path, f"adds {path} as {kind}; records are regular files")
+        )
+        return
+    report.added.append(Added(path, oid, sha, when))
+
+
+def _change(path: str, before: Leaf, after: Leaf | None) -> str:
+    if after is None:
+        return f"deletes {path}; records are append-only (correct a record with a new one)"
+    if after[0] == before[0]:
+        return f"changes the mode of {path}; records are regular files"
+    return (
+        f"changes {path} ({before[0]} -> {after[0]}); records are append-only "
+        "(correct a record with a new one)"
+    )
+
+
+def _utc(stamp: int) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(stamp))

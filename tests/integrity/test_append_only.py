@@ -1,0 +1,163 @@
+"""Collections are append-only across clones: a pull refuses history that loses or edits records.
+
+Every attack is pushed to a real bare remote by an attacker's clone with plain git; the
+victim's `git ml pull` must refuse it, name the commit and path, and change nothing local.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from gitml.storage.collection import shard_of
+from tests.conftest import cli, git
+from tests.integrity.conftest import Team, ok, run_paths, tip
+from tests.integrity.forge import GITLINK, SYMLINK, blob, forge_commit, push_forced, show
+from tests.registry.conftest import record_run
+
+RUNS = "refs/gitml/runs"
+
+
+def refused(result_stderr: str, commit: str, path: str) -> None:
+    assert commit[:12] in result_stderr, result_stderr
+    assert path in result_stderr, result_stderr
+
+
+def assert_pull_refused(team: Team, commit: str, path: str, what: str) -> str:
+    before = {ref: tip(team.victim, ref) for ref in (RUNS, "refs/gitml/registry")}
+    result = cli("pull")
+    assert result.exit_code == 1, result
+    assert result.stdout == ""
+    refused(result.stderr, commit, path)
+    assert what in result.stderr, result.stderr
+    assert {ref: tip(team.victim, ref) for ref in before} == before
+    assert len(run_paths(team.victim)) == len(team.runs)
+    return result.stderr
+
+
+def test_pull_refuses_a_commit_that_deletes_the_runs(team: Team) -> None:
+    remote_tip = tip(team.attacker, RUNS)
+    bad = forge_commit(team.attacker, remote_tip, remove=["runs"], message="clean up")
+    push_forced(team.attacker, bad, RUNS)
+    assert_pull_refused(team, bad, run_paths(team.victim)[0], "deletes")
+    listing = cli("ls", "--all", "--limit", "0")
+    assert len(listing.stdout.splitlines()) == 13  # header + 12 runs
+    assert ok("check", "--all") == ""
+
+
+def test_push_does_not_spread_a_deletion_from_the_remote(team: Team) -> None:
+    bad = forge_commit(team.attacker, tip(team.attacker, RUNS), remove=["runs"])
+    push_forced(team.attacker, bad, RUNS)
+    record_run(team.victim, metrics={"acc": 0.5})
+    result = cli("push", "--no-data")
+    assert result.exit_code == 1
+    refused(result.stderr, bad, "runs/")
+    assert tip(team.remote, RUNS) == bad
+    assert len(run_paths(team.victim)) == 13
+
+
+@pytest.mark.parametrize("diverged", [False, True], ids=["fast-forward", "three-way"])
+def test_pull_refuses_a_record_edited_in_place(team: Team, diverged: bool) -> None:
+    path = run_paths(team.attacker)[3]
+    text = show(team.attacker, f"{RUNS}:{path}")
+    edited = re.sub(r"acc = [0-9.]+", "acc = 0.999", text, count=1)
+    assert edited != text
+    bad = forge_commit(team.attacker, tip(team.attacker, RUNS), add={path: edited})
+    push_forced(team.attacker, bad, RUNS)
+    if diverged:
+        record_run(team.victim, metrics={"acc": 0.5})
+        team.runs.append("local")
+    assert_pull_refused(team, bad, path, "changes")
+    assert show(team.victim, f"{RUNS}:{path}") == text
+
+
+def test_pull_refuses_a_deletion_hidden_in_a_merge_commit(team: Team) -> None:
+    base = tip(team.attacker, RUNS)
+    victim_record = run_paths(team.attacker)[5]
+    side = forge_commit(team.attacker, base, message="unrelated")
+    merge = forge_commit(
+        team.attacker,
+        base,
+        remove=[victim_record],
+        parents=[base, side],
+        message="Merge origin/runs",
+    )
+    push_forced(team.attacker, merge, RUNS)
+    assert_pull_refused(team, merge, victim_record, "deletes")
+
+
+def test_pull_refuses_a_merge_whose_first_parent_is_a_fresh_history(team: Team) -> None:
+    base = tip(team.attacker, RUNS)
+    orphan = forge_commit(
+        team.attacker, None, add={"layout.toml": show(team.attacker, f"{RUNS}:layout.toml")}
+    )
+    merge = forge_commit(team.attacker, orphan, parents=[orphan, base], message="Merge")
+    push_forced(team.attacker, merge, RUNS)
+    assert_pull_refused(team, merge, run_paths(team.victim)[0], "deletes")
+
+
+def test_pull_refuses_a_run_filed_outside_its_shard(team: Team) -> None:
+    path = run_paths(team.attacker)[0]
+    run_id = path.rsplit("/", 1)[1].removesuffix(".toml")
+    wrong = next(f"{n:02x}" for n in range(256) if f"{n:02x}" != shard_of(run_id))
+    text = re.sub(r"acc = [0-9.]+", "acc = 0.999", show(team.attacker, f"{RUNS}:{path}"))
+    forged = f"runs/{wrong}/{run_id}.toml"
+    bad = forge_commit(team.attacker, tip(team.attacker, RUNS), add={forged: text})
+    push_forced(team.attacker, bad, RUNS)
+    stderr = assert_pull_refused(team, bad, forged, "shard")
+    assert f"runs/{shard_of(run_id)}/{run_id}.toml" in stderr
+    listing = cli("ls", "--all", "--limit", "0", "--json")
+    assert listing.stdout.count(run_id) == 1
+
+
+def test_pull_refuses_a_record_whose_id_differs_from_its_path(team: Team) -> None:
+    path = run_paths(team.attacker)[0]
+    other = run_paths(team.attacker)[1].rsplit("/", 1)[1].removesuffix(".toml")
+    text = show(team.attacker, f"{RUNS}:{path}")
+    own = path.rsplit("/", 1)[1].removesuffix(".toml")
+    fake_id = own[:-4] + ("AAAA" if not own.endswith("AAAA") else "BBBB")
+    forged = f"runs/{shard_of(fake_id)}/{fake_id}.toml"
+    bad = forge_commit(
+        team.attacker, tip(team.attacker, RUNS), add={forged: text.replace(own, other)}
+    )
+    push_forced(team.attacker, bad, RUNS)
+    assert_pull_refused(team, bad, forged, "id")
+
+
+@pytest.mark.parametrize("kind", ["gitlink", "symlink", "tree"])
+def test_pull_refuses_entries_that_are_not_plain_files(team: Team, kind: str) -> None:
+    run_id = "01KE0C9A1B2C3D4E5F6G7H8J9K"
+    path = f"runs/{shard_of(run_id)}/{run_id}.toml"
+    head = git(team.attacker, "rev-parse", "HEAD").strip()
+    if kind == "gitlink":
+        extra = {"entries": {path: (GITLINK, head)}}
+    elif kind == "symlink":
+        extra = {"entries": {path: (SYMLINK, blob(team.attacker, "../../../../etc/passwd"))}}
+    else:
+        extra = {"add": {f"{path}/inner.toml": "x = 1\n"}}
+        path = f"{path}/inner.toml"
+    bad = forge_commit(team.attacker, tip(team.attacker, RUNS), **extra)  # type: ignore[arg-type]
+    push_forced(team.attacker, bad, RUNS)
+    assert_pull_refused(team, bad, path.split("/inner")[0], "")
+
+
+def test_check_all_reports_a_bad_history_already_in_local_refs(team: Team) -> None:
+    bad = forge_commit(team.attacker, tip(team.attacker, RUNS), remove=["runs"])
+    push_forced(team.attacker, bad, RUNS)
+    git(team.victim, "fetch", "-q", "origin", "+refs/gitml/*:refs/gitml/*")
+    result = cli("check", "--all")
+    assert result.exit_code == 1
+    refused(result.stderr, bad, run_paths(team.victim, f"{bad}^")[0])
+
+
+def test_a_shallow_copy_of_the_records_is_audited_from_where_it_starts(
+    team: Team, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shallow = tmp_path / "shallow"
+    git(tmp_path, "clone", "-q", "--depth", "1", f"file://{team.remote}", str(shallow))
+    git(shallow, "fetch", "-q", "--depth", "1", "origin", "refs/gitml/*:refs/gitml/*")
+    monkeypatch.chdir(shallow)
+    assert cli("check", "--all").exit_code == 0
+    assert len(cli("ls", "--all", "--limit", "0").stdout.splitlines()) == 13

@@ -1,0 +1,125 @@
+"""Stage events the default branch does not derive never count: pulls refuse them, apply will
+not build on a log holding them, and no rule reads them.
+
+The attack: an event "assign 1.0.0 -> production" by "Release Manager" pushed straight to
+refs/gitml/registry, which no forge protects.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import cli, git
+from tests.governance.conftest import commit_all
+from tests.integrity.conftest import Team, id_at, now_env, ok, publish, tip
+from tests.integrity.forge import forge_commit, push_forced, show
+from tests.registry.conftest import land, register
+
+REGISTRY = "refs/gitml/registry"
+POLICY = """schema = "gitml/policy/1"
+
+[stage.production]
+requires_stage = "staging"
+min_metrics = { acc = 0.84 }
+"""
+
+
+@pytest.fixture
+def applied(team: Team) -> Team:
+    """churn 1.0.0-1.2.0 and other 1.0.0; 1.1.0 reached staging then production; pushed."""
+    for version, acc in (("1.0.0", 0.80), ("1.1.0", 0.85), ("1.2.0", 0.90)):
+        register(team.victim, version, acc)
+    ok("model", "register", "other", "--run", team.runs[0], "--version", "1.0.0", "--no-artifact")
+    (team.victim / ".gitml" / "policy.toml").write_text(POLICY)
+    commit_all(team.victim, "Add a policy")
+    land(team.victim, "promote", "churn", "1.1.0", "staging")
+    ok("registry", "apply")
+    land(team.victim, "promote", "churn", "1.1.0", "production")
+    ok("registry", "apply")
+    publish(team)
+    return team
+
+
+def forge_event(team: Team, *, model: str, version: str, stage: str, seq: int) -> tuple[str, str]:
+    """Push a hand-written event; returns (path, commit)."""
+    events = [
+        p
+        for p in git(team.attacker, "ls-tree", "-r", "--name-only", REGISTRY).split()
+        if "/events/" in p and p.startswith("models/churn/")
+    ]
+    text = show(team.attacker, f"{REGISTRY}:{events[-1]}")
+    event_id = id_at(0)
+    own = re.search(r'^id = "(\w+)"', text, re.M)
+    assert own is not None
+    text = text.replace(own.group(1), event_id)
+    text = re.sub(r'^model = ".*"$', f'model = "{model}"', text, flags=re.M)
+    text = re.sub(r'^stage = ".*"$', f'stage = "{stage}"', text, flags=re.M)
+    text = re.sub(r'^version = ".*"$', f'version = "{version}"', text, flags=re.M)
+    text = re.sub(r"^seq = \d+$", f"seq = {seq}", text, flags=re.M)
+    text = re.sub(r'^name = ".*"$', 'name = "Release Manager"', text, count=1, flags=re.M)
+    path = f"models/{model}/events/000000/{seq:08d}-{event_id}.toml"
+    bad = forge_commit(team.attacker, tip(team.attacker, REGISTRY), add={path: text}, env=now_env())
+    push_forced(team.attacker, bad, REGISTRY)
+    return path, bad
+
+
+def holder(stage: str, model: str = "churn") -> str:
+    result = cli("model", "show", model, "--json")
+    assert result.exit_code == 0, result.stderr
+    import json
+
+    return str(json.loads(result.stdout)["stages"].get(stage))
+
+
+@pytest.mark.parametrize("model", ["churn", "other"])
+def test_pull_refuses_a_stage_event_the_default_branch_does_not_derive(
+    applied: Team, model: str
+) -> None:
+    path, _bad = forge_event(applied, model=model, version="1.0.0", stage="production", seq=3)
+    before = tip(applied.victim, REGISTRY)
+    result = cli("pull")
+    assert result.exit_code == 1
+    assert path in result.stderr
+    assert "no change of .gitml/stages.toml" in result.stderr
+    assert tip(applied.victim, REGISTRY) == before
+    assert holder("production") == "1.1.0"
+    assert "Release Manager" not in cli("model", "history", "churn").stdout
+
+
+def test_apply_refuses_to_extend_a_log_that_does_not_verify(applied: Team) -> None:
+    path, _bad = forge_event(applied, model="churn", version="1.0.0", stage="production", seq=3)
+    git(applied.victim, "fetch", "-q", "origin", "+refs/gitml/*:refs/gitml/*")
+    land(applied.victim, "promote", "churn", "1.2.0", "staging")
+    before = tip(applied.victim, REGISTRY)
+    result = cli("registry", "apply")
+    assert result.exit_code == 1
+    assert path in result.stderr
+    assert "registry verify" in result.stderr
+    assert tip(applied.victim, REGISTRY) == before
+    verify = cli("registry", "verify")
+    assert verify.exit_code == 1
+    assert path in verify.stdout
+    check = cli("check", "--all")
+    assert check.exit_code == 1
+    assert path in check.stderr
+
+
+def test_a_forged_staging_event_does_not_satisfy_requires_stage(applied: Team) -> None:
+    forge_event(applied, model="churn", version="1.2.0", stage="staging", seq=3)
+    git(applied.victim, "fetch", "-q", "origin", "+refs/gitml/*:refs/gitml/*")
+    result = cli("promote", "churn", "1.2.0", "production")
+    assert result.exit_code == 1
+    assert "[requires_stage]" in result.stderr
+    assert "must hold 'staging' before 'production'" in result.stderr
+
+
+def test_model_state_after_a_refused_pull_is_the_genuine_one(applied: Team) -> None:
+    forge_event(applied, model="churn", version="1.0.0", stage="production", seq=3)
+    assert cli("pull").exit_code == 1
+    out = Path(applied.victim / "deploy")
+    got = cli("model", "get", "churn@production", "--to", str(out))
+    assert got.exit_code == 0, got.stderr
+    assert (out / "model.bin").read_text() == "model 1.1.0\n"

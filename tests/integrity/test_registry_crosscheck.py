@@ -1,0 +1,99 @@
+"""A model version's copied facts must equal its run's record, or it cannot go anywhere.
+
+The attack: a copy of version 1.0.0 (dirty code, acc 0.8) pushed as 1.0.1 claiming clean
+code and acc 0.99, then promoted through a pull request.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import cli, git
+from tests.governance.conftest import commit_all, write_stages
+from tests.integrity.conftest import Team, id_at, now_env, ok, publish, tip
+from tests.integrity.forge import forge_commit, push_forced, show
+from tests.registry.conftest import MODEL_FILE, record_run
+
+REGISTRY = "refs/gitml/registry"
+FORGED = "models/churn/versions/1.0.1.toml"
+POLICY = """schema = "gitml/policy/1"
+
+[stage.production]
+min_metrics = { acc = 0.84 }
+require_clean_code = true
+"""
+
+
+@pytest.fixture
+def forged(team: Team) -> Team:
+    """churn 1.0.0 from a dirty run with acc 0.8; the attacker pushed a 'clean' 1.0.1."""
+    run = record_run(team.victim, metrics={"acc": 0.8}, dirty=True, model_bytes=b"model v1\n")
+    ok("model", "register", "churn", "--run", run, "--version", "1.0.0", "--artifact", MODEL_FILE)
+    (team.victim / ".gitml" / "policy.toml").write_text(POLICY)
+    commit_all(team.victim, "Add a policy")
+    publish(team)
+    text = show(team.attacker, f"{REGISTRY}:models/churn/versions/1.0.0.toml")
+    own = re.search(r'^id = "(\w+)"', text, re.M)
+    assert own is not None
+    text = text.replace(own.group(1), id_at(0)).replace('version = "1.0.0"', 'version = "1.0.1"')
+    text = text.replace("dirty = true", "dirty = false").replace("acc = 0.8", "acc = 0.99")
+    bad = forge_commit(
+        team.attacker, tip(team.attacker, REGISTRY), add={FORGED: text}, env=now_env()
+    )
+    push_forced(team.attacker, bad, REGISTRY)
+    return team
+
+
+def _take_it_anyway(team: Team) -> None:
+    """The forged record in the local refs, as a plain `git fetch` into refs/gitml would."""
+    git(team.victim, "fetch", "-q", "origin", "+refs/gitml/*:refs/gitml/*")
+
+
+def test_pull_refuses_a_version_that_disagrees_with_its_run(forged: Team) -> None:
+    before = tip(forged.victim, REGISTRY)
+    result = cli("pull")
+    assert result.exit_code == 1
+    assert FORGED in result.stderr
+    assert "code.dirty = false" in result.stderr
+    assert "metrics" in result.stderr
+    assert tip(forged.victim, REGISTRY) == before
+
+
+def test_verify_and_check_all_report_the_forged_version(forged: Team) -> None:
+    _take_it_anyway(forged)
+    verify = cli("registry", "verify")
+    assert verify.exit_code == 1
+    lines = [line for line in verify.stdout.splitlines() if FORGED in line]
+    assert any("code.dirty" in line for line in lines), verify.stdout
+    assert any("metrics" in line for line in lines), verify.stdout
+    check = cli("check", "--all")
+    assert check.exit_code == 1
+    assert FORGED in check.stderr
+
+
+def _pull_request(repo: Path, stage: str) -> str:
+    git(repo, "checkout", "-q", "-b", f"promote-{stage}")
+    write_stages(repo, {"churn": {stage: "1.0.1"}})
+    return commit_all(repo, f"Promote churn 1.0.1 to {stage}")
+
+
+@pytest.mark.parametrize("stage", ["staging", "production"])
+def test_a_forged_version_fails_the_pr_check_and_apply(forged: Team, stage: str) -> None:
+    _take_it_anyway(forged)
+    _pull_request(forged.victim, stage)
+    check = cli("check", "--base", "main")
+    assert check.exit_code == 1
+    assert "[matches-run]" in check.stderr
+    git(forged.victim, "checkout", "-q", "main")
+    git(forged.victim, "merge", "-q", "--no-ff", f"promote-{stage}", "-m", "Merge")
+    before = tip(forged.victim, REGISTRY)
+    applied = cli("registry", "apply")
+    assert applied.exit_code == 1
+    assert "[matches-run]" in applied.stderr
+    assert tip(forged.victim, REGISTRY) == before
+    got = cli("model", "get", f"churn@{stage}", "--to", str(forged.victim / "out"))
+    assert got.exit_code == 1
+    assert not (forged.victim / "out").exists()

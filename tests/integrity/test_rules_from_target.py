@@ -1,0 +1,189 @@
+"""The rules in force for a promotion are the target's, never the change's.
+
+Policy, stage configuration and allowed signers come from the default branch as it stood
+before the change landed (the merge base for a PR check), and a change that touches the
+rules and the stages together is refused, however it is merged.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from gitml.records import codec
+from tests.conftest import cli, git
+from tests.governance.conftest import commit_all, write_stages
+from tests.governance.test_signed import _key
+from tests.integrity.conftest import ok, tip
+from tests.registry.conftest import land
+
+REGISTRY = "refs/gitml/registry"
+POLICY = ".gitml/policy.toml"
+MIXED = "change the rules and the stages in separate pull requests"
+
+
+@pytest.fixture
+def live(governed: Path) -> Path:
+    """``governed`` with 1.2.0 applied in production (min acc 0.84 there)."""
+    land(governed, "promote", "churn", "1.2.0", "production")
+    ok("registry", "apply")
+    return governed
+
+
+LAX = [
+    'schema = "gitml/policy/1"\n\n[stage.production]\nmin_metrics = { acc = 0.7 }\n'
+    "no_regression = { acc = 0.0 }\n",
+    'schema = "gitml/policy/1"\n\n[stage.production]\nmin_metrics = { acc = 0.7 }\n',
+    'schema = "gitml/policy/1"\n\n[stage.production]\nmin_metrics = { acc = 0.5 }\n',
+]
+
+
+def _relax(repo: Path, step: int = 2) -> None:
+    """Loosen the policy so that churn 1.0.0 (acc 0.8) passes it (fully at ``step`` 2)."""
+    (repo / POLICY).write_text(LAX[step])
+
+
+def _pr_relax_then_promote(repo: Path, *, relax_commits: int = 1) -> None:
+    git(repo, "switch", "-q", "-c", "pr")
+    for n in range(relax_commits):
+        _relax(repo, 2 - relax_commits + 1 + n)
+        commit_all(repo, f"Relax the policy ({n + 1})")
+    write_stages(repo, {"churn": {"production": "1.0.0"}})
+    commit_all(repo, "Promote churn 1.0.0")
+    git(repo, "switch", "-q", "main")
+
+
+def _refused_everywhere(repo: Path) -> None:
+    before = tip(repo, REGISTRY)
+    result = cli("registry", "apply")
+    assert result.exit_code == 1, result
+    assert MIXED in result.stderr
+    assert tip(repo, REGISTRY) == before
+    assert ok("model", "get", "churn@production", "--to", str(repo / "out")) is not None
+    assert (repo / "out" / "model.bin").read_text() == "model 1.2.0\n"
+
+
+def test_the_pr_check_judges_by_the_base_and_refuses_rules_with_stages(live: Path) -> None:
+    _pr_relax_then_promote(live)
+    git(live, "switch", "-q", "pr")
+    result = cli("check", "--base", "main")
+    assert result.exit_code == 1
+    assert MIXED in result.stderr
+    assert "acc = 0.8 is below the minimum 0.84" in result.stderr
+    git(live, "switch", "-q", "main")
+
+
+@pytest.mark.parametrize("how", ["fast-forward", "rebase", "merge-commit", "squash"])
+def test_apply_refuses_rules_and_stages_however_they_were_merged(live: Path, how: str) -> None:
+    _pr_relax_then_promote(live)
+    if how == "fast-forward":
+        git(live, "merge", "-q", "--ff-only", "pr")
+    elif how == "rebase":
+        (live / "unrelated.txt").write_text("main moved on\n")
+        commit_all(live, "Unrelated work on main")
+        git(live, "rebase", "-q", "main", "pr")
+        git(live, "switch", "-q", "main")
+        git(live, "merge", "-q", "--ff-only", "pr")
+    elif how == "merge-commit":
+        git(live, "merge", "-q", "--no-ff", "pr", "-m", "Merge pr")
+    else:
+        git(live, "merge", "-q", "--squash", "pr")
+        commit_all(live, "Squashed pr")
+    _refused_everywhere(live)
+
+
+def test_a_rule_change_split_across_three_commits_is_refused(live: Path) -> None:
+    _pr_relax_then_promote(live, relax_commits=3)
+    git(live, "merge", "-q", "--ff-only", "pr")
+    _refused_everywhere(live)
+
+
+def test_rules_merged_separately_apply_to_later_promotions(live: Path) -> None:
+    git(live, "switch", "-q", "-c", "rules")
+    _relax(live)
+    commit_all(live, "Relax the policy")
+    git(live, "switch", "-q", "main")
+    git(live, "merge", "-q", "--no-ff", "rules", "-m", "Merge rules")
+    ok("registry", "apply")
+    land(live, "promote", "churn", "1.0.0", "production")
+    result = cli("registry", "apply")
+    assert result.exit_code == 0, result.stderr
+    assert "promote churn 1.0.0 -> production" in result.stdout
+
+
+def test_a_pr_cannot_reconfigure_the_stages_it_assigns(live: Path) -> None:
+    git(live, "switch", "-q", "-c", "pr")
+    config = live / ".gitml" / "config.toml"
+    doc = tomllib.loads(config.read_text())
+    doc["stages"] = {"order": ["dev", "staging"], "terminal": ["archived", "production"]}
+    config.write_text(codec.dumps(doc))
+    (live / ".gitml" / "stages.toml").write_text(
+        'schema = "gitml/stages/1"\n\n[models.churn]\nproduction = ["1.0.0", "1.2.0"]\n'
+    )
+    commit_all(live, "Make production terminal and add 1.0.0")
+    check = cli("check", "--base", "main")
+    assert check.exit_code == 1
+    assert MIXED in check.stderr
+    git(live, "switch", "-q", "main")
+    git(live, "merge", "-q", "--no-ff", "pr", "-m", "Merge pr")
+    before = tip(live, REGISTRY)
+    refused = cli("registry", "apply")
+    assert refused.exit_code == 1
+    assert MIXED in refused.stderr
+    assert tip(live, REGISTRY) == before
+    # Reverting the merge is how to recover: apply records the applied state, nothing else.
+    git(live, "revert", "--no-edit", "-m", "1", "HEAD")
+    assert ok("registry", "apply") == ""
+    assert ok("model", "get", "churn@production", "--to", str(live / "out")) is not None
+    assert (live / "out" / "model.bin").read_text() == "model 1.2.0\n"
+    assert cli("registry", "verify").exit_code == 0
+    land(live, "promote", "churn", "1.1.0", "staging")
+    assert "promote churn 1.1.0 -> staging" in ok("registry", "apply")
+
+
+def test_a_fork_pr_is_judged_by_upstream_rules(live: Path, tmp_path: Path) -> None:
+    fork = tmp_path / "fork"
+    git(tmp_path, "clone", "-q", str(live), str(fork))
+    _relax(fork)
+    write_stages(fork, {"churn": {"production": "1.0.0"}})
+    commit_all(fork, "Relax and promote")
+    git(live, "fetch", "-q", str(fork), "main:refs/pull/1/head")
+    git(live, "switch", "-q", "--detach", "refs/pull/1/head")
+    result = cli("check", "--base", "main")
+    git(live, "switch", "-q", "main")
+    assert result.exit_code == 1
+    assert MIXED in result.stderr
+    assert "acc = 0.8 is below the minimum 0.84" in result.stderr
+
+
+needs_ssh = pytest.mark.skipif(shutil.which("ssh-keygen") is None, reason="needs ssh-keygen")
+
+
+def _signer_line(key: Path) -> str:
+    kind, blob = key.with_suffix(".pub").read_text().split()[:2]
+    return f'test@example.com namespaces="git" {kind} {blob}\n'
+
+
+@needs_ssh
+def test_a_pr_cannot_add_its_own_signing_key(live: Path, tmp_path: Path) -> None:
+    good, mine = _key(tmp_path, "good"), _key(tmp_path, "mine")
+    signers = live / ".gitml" / "allowed_signers"
+    signers.write_text(_signer_line(good))
+    with (live / POLICY).open("a") as fh:
+        fh.write('require_signed = true\nallowed_signers = ".gitml/allowed_signers"\n')
+    commit_all(live, "Require signed promotions")
+    ok("registry", "apply")
+    git(live, "switch", "-q", "-c", "pr")
+    signers.write_text(_signer_line(good) + _signer_line(mine))
+    write_stages(live, {"churn": {"production": "1.1.0"}})
+    commit_all(live, "Trust my key; promote 1.1.0")
+    check = cli("check", "--base", "main")
+    assert check.exit_code == 1
+    assert MIXED in check.stderr
+    git(live, "switch", "-q", "main")
+    sign = ["-c", "gpg.format=ssh", "-c", f"user.signingkey={mine}", "-c", "commit.gpgsign=true"]
+    git(live, *sign, "merge", "-q", "--no-ff", "pr", "-m", "Merge pr")
+    _refused_everywhere(live)
