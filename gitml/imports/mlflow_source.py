@@ -23,6 +23,7 @@ from gitml.errors import GitmlError
 
 NOT_RUNS = ("models", "datasets", "traces", "tags")  # MLflow 3 keeps these beside runs
 STATUS = {1: "RUNNING", 2: "SCHEDULED", 3: "FINISHED", 4: "FAILED", 5: "KILLED"}
+READERS = 8  # run folders read at once: a run is a dozen small files, so reading waits on I/O
 
 
 @dataclass
@@ -123,10 +124,13 @@ class FileStore:
         return found
 
     def runs(self) -> Iterator[SourceRun]:
-        for experiment, folder in self.run_folders():
-            run = self.read_run(experiment, folder)
-            if run is not None:
-                yield run
+        """Every run, in ``run_folders`` order (folders are read by READERS threads)."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=READERS) as pool:
+            for run in pool.map(lambda found: self.read_run(*found), self.run_folders()):
+                if run is not None:
+                    yield run
 
     def read_run(self, experiment: str, folder: Path) -> SourceRun | None:
         meta = _yaml(folder / "meta.yaml")
