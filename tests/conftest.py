@@ -12,6 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.anchors import (
+    anchor_python_or_skip,  # reads the anchor cache's place under the real HOME
+)
+
 FIXED_DATE = "2026-01-02T03:04:05+00:00"
 
 
@@ -208,3 +212,11 @@ def daemon(seeded_remote: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def mlflow_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The python of a venv with MLflow (and scikit-learn) and gitml's MLflow plugin."""
+    return anchor_python_or_skip(
+        "mlflow", tmp_path_factory.mktemp("mlflow-venv") / "venv", "MLflow"
+    )

@@ -70,6 +70,14 @@ BLOCKS: dict[str, Block] = {
     ),
     "git ml run -M metrics.json -- python train.py            # record a run": Block(),
     "import gitml": Block(python_preamble="epochs = 3\nloss = 0.25\n"),
+    "import gitml  # the same calls under git ml run and on their own": Block(
+        skip="names a figure, an array, a frame and a model that stand for yours; "
+        "tests/tracking and tests/integrations make each call on real ones"
+    ),
+    "git ml import mlflow ./mlruns                 # MLflow's file store, or sqlite:///mlflow.db": Block(
+        skip="needs stores made by MLflow, DVC and GTO; tests/imports imports stores each "
+        "tool made in its own venv"
+    ),
     "git ml ui                      # http://127.0.0.1:8765/ — read-only, local, no account": Block(
         skip="git ml ui serves until interrupted and --open starts a browser (tests/ui drives "
         "both); the report lines name runs and a sweep id that stand for yours"

@@ -6,6 +6,7 @@ from gitml.cli import (
     check,
     data,
     demo,
+    imports,
     lineage,
     model,
     monitor,
@@ -35,3 +36,4 @@ def register(app: typer.Typer) -> None:
     lineage.register(app)
     ui.register(app)
     queue.register(app)
+    imports.register(app)

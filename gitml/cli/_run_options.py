@@ -116,3 +116,11 @@ CpusOpt = Annotated[
 GpusOpt = Annotated[
     float, typer.Option("--gpus", help="GPUs each member needs on a cluster (default 0).")
 ]
+SystemMetricsOpt = Annotated[
+    bool,
+    typer.Option(
+        "--system-metrics",
+        help="Sample CPU, memory and GPU use while the command runs into the run's "
+        "step history (every $GITML_SYSTEM_METRICS_INTERVAL seconds, default 10).",
+    ),
+]

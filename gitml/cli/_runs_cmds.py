@@ -39,6 +39,7 @@ def request_of(
     seed: int | None = None,
     cpus: float = 1.0,
     gpus: float = 0.0,
+    system_metrics: bool = False,
 ) -> RunRequest:
     """The run ``git ml run`` (or ``queue add``) was asked for, from its options."""
     from gitml.runs.execute import RunRequest, SearchOptions
@@ -73,6 +74,7 @@ def request_of(
         search=options,
         cpus=cpus,
         gpus=gpus,
+        system_metrics=system_metrics,
     )
 
 
@@ -101,6 +103,7 @@ def run(
     seed: int | None = None,
     cpus: float = 1.0,
     gpus: float = 0.0,
+    system_metrics: bool = False,
 ) -> int:
     """Run and record; report on stderr; return the exit code (the command's)."""
     request = request_of(**locals())  # first: the locals are exactly the options
@@ -112,6 +115,12 @@ def run(
 
     def report(member: RunOutcome) -> None:
         out.info("gitml: " + view.run_line(member.doc))
+        if member.nested:
+            out.info(
+                f"gitml:   and {member.nested} nested run(s) (git ml ls --where \"parent = '{member.doc['id']}'\")"
+            )
+        for line in member.notes:
+            out.info("gitml:   " + line)
         for problem in member.warnings:
             out.warn(problem)
 

@@ -37,6 +37,7 @@ def run(
     seed: _opts.SeedOpt = None,
     cpus: _opts.CpusOpt = 1.0,
     gpus: _opts.GpusOpt = 0.0,
+    system_metrics: _opts.SystemMetricsOpt = False,
 ) -> None:
     """Run a command in the working tree and record it as a run (code, params, metrics, env)."""
 

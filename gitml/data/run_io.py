@@ -15,7 +15,7 @@ too, so ``data push`` shares outputs and they can be restored byte for byte.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from gitml.data.cache import LinkMode
@@ -192,3 +192,23 @@ def prepare_worktree(workdir: Path) -> int:
     from gitml.data.checkout import checkout
 
     return len(checkout(ws).restored)
+
+
+def cache_outputs(
+    workdir: Path, files: Mapping[str, Path]
+) -> tuple[dict[str, str], dict[str, str]]:
+    """``({name: digest}, {name: why not})``: files stored under names (not work-tree
+    paths), each cached like an output; one that fails is reported, the rest kept."""
+    stored: dict[str, str] = {}
+    failed: dict[str, str] = {}
+    if not files:
+        return stored, failed
+    ws = _workspace(workdir)
+    for name, full in files.items():
+        try:
+            if not full.exists():
+                raise GitmlError(f"{full}: the staged copy is missing")
+            stored[name] = str(cache_output(ws, full, None))
+        except (GitmlError, OSError) as exc:
+            failed[name] = str(exc)
+    return stored, failed

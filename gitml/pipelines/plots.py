@@ -91,8 +91,11 @@ def _confusion(rows: Sequence[Mapping[str, Any]], x: str, y: str) -> dict[str, A
     labels = sorted({str(r.get(x)) for r in rows} | {str(r.get(y)) for r in rows})
     index = {label: i for i, label in enumerate(labels)}
     counts = [[0] * len(labels) for _ in labels]
-    for r in rows:
-        counts[index[str(r.get(x))]][index[str(r.get(y))]] += 1
+    for r in rows:  # a row is one sample, or a cell with its ``count`` (gitml.log_plot)
+        weight = r.get("count", 1)
+        counts[index[str(r.get(x))]][index[str(r.get(y))]] += (
+            weight if isinstance(weight, int) and weight > 0 else 1
+        )
     return {"labels": labels, "counts": counts}
 
 
@@ -155,6 +158,9 @@ def _definitions(
     repo: GitRepo, doc: Mapping[str, Any]
 ) -> tuple[list[dict[str, Any]], dict[str, str]]:
     """The plot definitions that apply to run ``doc`` and the outputs to read them from."""
+    logged = logged_plots(doc)
+    if logged:
+        return logged, dict(doc.get("outputs") or {})
     pipeline = doc.get("pipeline")
     if pipeline:
         return list(pipeline.get("plots") or []), dict(doc.get("outputs") or {})
@@ -177,6 +183,27 @@ def _definitions(
         )
     ]
     return defs, outputs
+
+
+def logged_plots(doc: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Plot definitions of the plots a run logged itself (``gitml.log_plot``)."""
+    out = []
+    for entry in doc.get("media") or []:
+        spec = entry.get("plot") if isinstance(entry, Mapping) else None
+        if entry.get("kind") != "plot" or not isinstance(spec, Mapping):
+            continue
+        name = str(entry.get("name"))
+        out.append(
+            {
+                "id": name,
+                "template": spec.get("template"),
+                "title": entry.get("title") or name,
+                "x": {name: spec.get("x")},
+                "y": {name: [spec.get("y")]},
+                **{k: spec[k] for k in ("x_label", "y_label") if spec.get(k)},
+            }
+        )
+    return out
 
 
 def run_plots(repo: GitRepo, docs: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:

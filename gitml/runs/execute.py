@@ -25,8 +25,17 @@ from gitml.config import Settings, load_settings
 from gitml.data.leftovers import owner_tag, sweep_state
 from gitml.errors import GitmlError, UsageError
 from gitml.records import ids
+from gitml.registry.pending import register_pending
 from gitml.runs import params as params_mod
+from gitml.runs.attached import ingest
 from gitml.runs.code import with_overrides
+from gitml.runs.companions import (
+    mlflow_env,
+    mlflow_missed,
+    mlflow_stores,
+    proposed_name,
+    system_sampler,
+)
 from gitml.runs.env import Environment, capture_env
 from gitml.runs.interpreter import Interpreter, find_interpreter
 from gitml.runs.live import Watch, follow
@@ -37,10 +46,11 @@ from gitml.runs.metrics import (
     merge_events,
     read_metrics_file,
 )
+from gitml.runs.nested import events_of, nested_facts, remove_spools
 from gitml.runs.params import Override
 from gitml.runs.record import RunFacts, Status, build_record
 from gitml.runs.redact import redact_command, redact_params, redact_text
-from gitml.runs.spool import ENV_RUN_ID, ENV_RUN_NAME, ENV_SPOOL, read_spool
+from gitml.runs.spool import ENV_RUN_ID, ENV_RUN_NAME, ENV_SPOOL, SpoolData, read_spool
 from gitml.runs.store import check_name, save_run
 from gitml.runs.supervise import INTERRUPTING, Supervisor, exit_code_of
 from gitml.storage.repo import GitRepo
@@ -75,6 +85,7 @@ class RunRequest:
     search: SearchOptions | None = None
     cpus: float = 1.0  # what each member needs on a cluster
     gpus: float = 0.0
+    system_metrics: bool = False  # sample CPU, memory and GPU use into the step history
 
 
 @dataclass(frozen=True)
@@ -99,6 +110,8 @@ class RunOutcome:
     doc: dict[str, Any]
     exit_code: int
     warnings: tuple[str, ...] = ()
+    nested: int = 0  # runs the command started inside its own, recorded beside it
+    notes: tuple[str, ...] = ()  # what else was done (model versions registered)
 
 
 @dataclass(frozen=True)
@@ -304,6 +317,7 @@ class Performed:
     facts: RunFacts
     environment: Environment
     problems: tuple[str, ...] = ()
+    nested: tuple[tuple[RunFacts, list[MetricEvent]], ...] = ()  # runs started inside it
 
 
 def execute_member(
@@ -350,17 +364,22 @@ def perform_member(
         ENV_RUN_NAME: member.name,
     }
     user = member.user or identity(repo)
+    reported = SpoolData()
     try:
         started = now()
         code = member.code or member.code_base or checkpoint(ws, run_id)
+        interpreter = find_interpreter(request.command, cwd, env, repo.state_dir)
+        env.update(mlflow_env(interpreter, env))
+        stores_before = mlflow_stores(cwd)
+        sampled: list[MetricEvent] = []
         with params_mod.overridden(cwd, new_texts):
             file_params = params_mod.read_params(cwd, ws.params_files)
             if not member.code_has_overrides:
                 code = with_overrides(ws.repo, code, cwd=cwd, new_texts=new_texts, run_id=run_id)
+            sampler = system_sampler(request, sampled)
             child = sup.start(request.command, cwd=cwd, env=env)
             tail = None
             try:
-                interpreter = find_interpreter(request.command, cwd, env, repo.state_dir)
                 environment = capture_env(repo.state_dir, settings.env_allowlist, interpreter)
                 begun = RunFacts(
                     id=run_id,
@@ -395,13 +414,17 @@ def perform_member(
                 finally:
                     if tail is not None:
                         tail.close()
+                    if sampler is not None:
+                        sampler.stop()
             ended = now()
         reported = read_spool(str(spool))
         told = Interpreter.from_report(reported.interpreter) if reported.interpreter else None
         if told is not None and not told.same_as(interpreter):
             environment = capture_env(repo.state_dir, settings.env_allowlist, told)
-        events = [MetricEvent(n, s, v) for n, s, v in reported.metrics]
-        events = merge_events(events, metrics_file_events(cwd, metrics_files, before, events))
+        events = events_of(reported)
+        events = merge_events(
+            events, sampled, metrics_file_events(cwd, metrics_files, before, events)
+        )
         status = status_of(returncode, sup.received)
         declared_outputs = request.outputs
         if status is not Status.COMPLETED:  # a failed command may not have written them
@@ -411,11 +434,16 @@ def perform_member(
             reported.artifacts, cwd, repo.workdir, what="log_artifact"
         )
         outputs.update(logged)
-        problems += logged_problems
+        named, media, named_problems = ingest(reported.files, repo.workdir)
+        outputs.update(named)
+        problems += logged_problems + named_problems
         if status is Status.COMPLETED:
             problems += unread_metrics_files(cwd, request.metrics_files, before)
+        missed = mlflow_missed(interpreter, cwd, stores_before)
+        problems += [missed] if missed else []
         facts = replace(
             begun,
+            name=proposed_name(request, member, reported.name),
             status=status,
             ended=ended,
             exit_code=exit_code_of(returncode),
@@ -424,17 +452,24 @@ def perform_member(
             events=events,
             tags={**begun.tags, **redact_params(dict(reported.tags), by_key=True)},
             outputs=outputs,
+            media=media,
         )
+        nested, nested_problems = nested_facts(
+            facts, spool, reported.children, workdir=repo.workdir
+        )
+        problems += nested_problems
     finally:
         with contextlib.suppress(OSError):
             spool.unlink()
-    return Performed(facts, environment, tuple(problems))
+        remove_spools(spool, reported.children)
+    return Performed(facts, environment, tuple(problems), nested=tuple(nested))
 
 
 def record_member(
     repo: GitRepo, settings: Settings, member: Member, performed: Performed
 ) -> RunOutcome:
-    """Write the record of a member that ran (its last facts added, judged if a rerun)."""
+    """Write the record of a member that ran (its last facts added, judged if a rerun),
+    then the runs it started inside its own, then the model versions they asked for."""
     facts = performed.facts
     if member.tags:
         facts = replace(facts, tags={**facts.tags, **member.tags})
@@ -445,7 +480,28 @@ def record_member(
         doc = build_record(facts, rerun=member.judge(doc))
     with recording(facts.id, facts.exit_code):
         store(repo, settings, doc, events=facts.events, environment=performed.environment)
-    return RunOutcome(doc, facts.exit_code, performed.problems)
+    problems = list(performed.problems)
+    notes: list[str] = []
+    recorded = [doc]
+    for child_facts, child_events in performed.nested:
+        redacted = replace(
+            child_facts,
+            params=redact_params(child_facts.params, by_key=True),
+            tags=redact_params(child_facts.tags, by_key=True),
+        )
+        recorded.append(build_record(redacted))
+        store(repo, settings, recorded[-1], events=child_events, environment=performed.environment)
+    for each in recorded:
+        registered, failed = register_pending(repo, each)
+        notes += registered
+        problems += failed
+    return RunOutcome(
+        doc,
+        facts.exit_code,
+        tuple(problems),
+        nested=len(performed.nested),
+        notes=tuple(notes),
+    )
 
 
 @contextlib.contextmanager

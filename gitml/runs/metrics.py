@@ -22,6 +22,7 @@ from gitml.errors import GitmlError, InvalidRecord
 
 NAME_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-/ :]{0,199}")
 HISTORY_HEADER = "metric,step,value\n"
+TIMED_HEADER = "metric,step,value,timestamp\n"
 
 
 class InvalidMetric(GitmlError):
@@ -29,11 +30,13 @@ class InvalidMetric(GitmlError):
 
 
 class MetricEvent(NamedTuple):
-    """One value of a metric at one step (a tuple: runs log tens of thousands of them)."""
+    """One value of a metric at one step (a tuple: runs log tens of thousands of them);
+    ``timestamp`` (milliseconds since the epoch) when the logger gave one."""
 
     name: str
     step: int
     value: float | int
+    timestamp: int | None = None
 
 
 def check_name(name: object, where: str = "metric") -> str:
@@ -187,14 +190,22 @@ def summarise(
 
 
 def dump_history(events: Sequence[MetricEvent], *, merged: bool = False) -> bytes | None:
-    """The history blob, or None when no metric has more than one value."""
+    """The history blob, or None when no metric has more than one value and none has a
+    timestamp. A ``timestamp`` column is written only when some value carries one."""
     ordered = events if merged else merge_events(events)
-    if len({e.name for e in ordered}) == len(ordered):
+    timed = any(e.timestamp is not None for e in ordered)
+    if not timed and len({e.name for e in ordered}) == len(ordered):
         return None
-    parts = [HISTORY_HEADER]
+    parts = [TIMED_HEADER if timed else HISTORY_HEADER]
     for name, group in groupby(ordered, key=itemgetter(0)):
         label = f'"{name}"' if "," in name or '"' in name else name
-        parts.extend([f"{label},{step},{value!r}\n" for _name, step, value in group])
+        if timed:
+            parts.extend(
+                f"{label},{e.step},{e.value!r},{'' if e.timestamp is None else e.timestamp}\n"
+                for e in group
+            )
+        else:
+            parts.extend([f"{label},{e.step},{e.value!r}\n" for e in group])
     return "".join(parts).encode("utf-8")
 
 
@@ -219,17 +230,26 @@ def thin_history(data: bytes, limit: int) -> bytes:
 
 
 def load_history(data: bytes) -> list[MetricEvent]:
-    """Parse a ``*.history.csv`` blob; InvalidRecord (with the line) when it is malformed."""
+    """Parse a ``*.history.csv`` blob (``name,step,value`` rows, and a fourth column of
+    timestamps in ms where they were logged); InvalidRecord (with the line) when it is
+    malformed."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InvalidRecord(f"is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     reader = csv.reader(io.StringIO(text))
+    out: list[MetricEvent] = []
     try:
         next(reader, None)
-        return [MetricEvent(r[0], int(r[1]), parse_number(r[2])) for r in reader if len(r) == 3]
+        for r in reader:
+            if len(r) == 3:
+                out.append(MetricEvent(r[0], int(r[1]), parse_number(r[2])))
+            elif len(r) == 4:
+                stamp = int(r[3]) if r[3] else None
+                out.append(MetricEvent(r[0], int(r[1]), parse_number(r[2]), stamp))
     except (ValueError, csv.Error) as exc:
         raise InvalidRecord(f"is not a metric history (line {reader.line_num}: {exc})") from None
+    return out
 
 
 def series(events: Sequence[MetricEvent], name: str) -> list[float | int]:

@@ -6,8 +6,10 @@ user, host, parent, sweep, params (flat dotted keys), metrics (last values),
 metric_stats, code, inputs, outputs, tags, env; ``declared`` (the metrics, params and
 output files named on the command line) when there were any, ``rerun`` (the verdict
 of a rerun, whose ``parent`` is the run it reproduced), ``stage`` (a pipeline stage's
-run), ``pipeline`` (a pipeline run: what each of its stages did) and ``study`` (a search's
-parent run: the search and its trials, ``gitml.runs.study``).
+run), ``pipeline`` (a pipeline run: what each of its stages did), ``study`` (a search's
+parent run: the search and its trials, ``gitml.runs.study``) and ``media`` (figures,
+images, tables, text and plots the run logged, each cached under its name in ``outputs``).
+A nested run's ``parent`` is the run it ran inside.
 """
 
 from __future__ import annotations
@@ -63,6 +65,7 @@ class RunFacts:
     stage: Mapping[str, Any] | None = None  # a pipeline stage's run: which stage, which key
     pipeline: Mapping[str, Any] | None = None  # a pipeline run: its stages and what each did
     study: Mapping[str, Any] | None = None  # a search's parent run: the study and its trials
+    media: Sequence[Mapping[str, Any]] = ()  # figures, images, tables... stored under names
 
 
 def _listed(paths: Sequence[str]) -> list[str]:
@@ -131,6 +134,8 @@ def build_record(facts: RunFacts, *, rerun: Mapping[str, Any] | None = None) -> 
         doc["pipeline"] = dict(facts.pipeline)
     if facts.study is not None:
         doc["study"] = dict(facts.study)
+    if facts.media:
+        doc["media"] = [dict(m) for m in facts.media]
     return dict(codec.canonical(doc))
 
 

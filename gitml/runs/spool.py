@@ -12,11 +12,22 @@ The writer runs inside the user's program, so it never raises there for a write 
 disk refused (full, read-only): it stops writing, keeps the program going, and says
 nothing -- ``git ml run`` reports the disk problem itself when it records the run.
 
-    m <TAB> name <TAB> value <TAB> step      a metric value
+    m <TAB> name <TAB> value <TAB> step [<TAB> ms]   a metric value (and its timestamp)
     p <TAB> key <TAB> JSON value             a param
     t <TAB> key <TAB> JSON string            a tag
-    a <TAB> absolute path                    an artifact (output)
+    a <TAB> absolute path                    an artifact (output) at its place in the tree
+    f <TAB> JSON object                      a file stored under a name (``name``, the
+                                             staged ``path``; ``kind``, ``key``, ``step``
+                                             for media such as images and tables)
+    n <TAB> JSON string                      a run name the script proposes
+    r <TAB> JSON object                      a nested run began (``id``, ``name``,
+                                             ``parent``, ``tags``, ``started``, ``sweep``)
+    x <TAB> JSON object                      this (nested) run ended (``status``, ``ended``)
     e <TAB> JSON object                      the script's interpreter (once, at the first call)
+
+A nested run writes its own lines to ``<spool>.<run id>``; its ``r`` line goes to the
+command's spool. Named files are copied into ``<spool>.files/`` at the call (the caller
+may delete its copy at once, as MLflow does with temporary files).
 
 This module is imported by the API inside user scripts: it must stay light.
 """
@@ -24,9 +35,11 @@ This module is imported by the API inside user scripts: it must stay light.
 from __future__ import annotations
 
 import atexit
+import itertools
 import json
 import math
 import os
+import shutil
 import sys
 import threading
 from collections.abc import Mapping
@@ -75,7 +88,7 @@ class Recorder:
         self._names: set[str] = set()
         self._next: dict[str, int] = {}
 
-    def checked(self, name: str, value: Any, step: int | None) -> tuple[float | int, int]:
+    def checked(self, name: str, value: Any, step: Any) -> tuple[float | int, int]:
         if name not in self._names:
             from gitml.runs.metrics import check_name
 
@@ -105,9 +118,10 @@ FLUSH_SECONDS = 0.25
 class SpoolWriter(Recorder):
     """The child side: appends records to the spool file."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, *, root: str | None = None) -> None:
         super().__init__()
         self.path = path
+        self.root = root or path  # the command's spool, which lists nested runs
         self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         self._failed = False  # the disk refused a write: nothing more is written
         self._lines: list[str] = []
@@ -117,7 +131,8 @@ class SpoolWriter(Recorder):
         atexit.register(self.flush)
         os.register_at_fork(after_in_child=self._forked)
         _flush_on_sigterm(self)
-        self._write(f"e\t{json.dumps(interpreter_report())}\n")
+        if root is None:
+            self._write(f"e\t{json.dumps(interpreter_report())}\n")
 
     def _forked(self) -> None:
         """A forked worker starts with a copy of the buffer: those lines are the parent's."""
@@ -125,11 +140,16 @@ class SpoolWriter(Recorder):
         self._lock = threading.RLock()
         self._timer = None
 
-    def metric(self, name: str, value: Any, step: int | None = None) -> None:
+    def metric(
+        self, name: str, value: Any, step: int | None = None, timestamp: int | None = None
+    ) -> None:
         value, step = self.checked(name, value, step)
         with self._lock:
             lines = self._lines
-            lines.append(f"m\t{name}\t{value!r}\t{step}\n")
+            if timestamp is None:
+                lines.append(f"m\t{name}\t{value!r}\t{step}\n")
+            else:
+                lines.append(f"m\t{name}\t{value!r}\t{step}\t{int(timestamp)}\n")
             if len(lines) >= FLUSH_LINES or monotonic() - self._since >= FLUSH_SECONDS:
                 self.flush()
             elif self._timer is None:
@@ -180,6 +200,46 @@ class SpoolWriter(Recorder):
         self.flush()
         self._write(f"a\t{full}\n")
 
+    def attach(self, path: str, name: str, info: Mapping[str, Any] | None = None) -> None:
+        """Store the file or folder at ``path`` under ``name`` (copied now)."""
+        from gitml.runs.attached import check_name
+
+        check_name(name)
+        staged = stage_copy(existing_artifact(path), Path(self.root + ".files"))
+        self.flush()
+        self._write(f"f\t{json.dumps({**(info or {}), 'name': name, 'path': str(staged)})}\n")
+
+    def propose_name(self, name: str) -> None:
+        """A name for the run, used when ``git ml run`` was given none."""
+        self._write(f"n\t{json.dumps(name)}\n")
+
+    def child(self, run_id: str, facts: Mapping[str, Any]) -> SpoolWriter:
+        """A writer for a nested run (its ``r`` line goes to the command's spool)."""
+        self.flush()
+        with open(self.root, "a", encoding="utf-8") as fh:
+            fh.write(f"r\t{json.dumps({**facts, 'id': run_id})}\n")
+        return SpoolWriter(f"{self.root}.{run_id}", root=self.root)
+
+    def finish(self, status: str, ended: str) -> None:
+        """Mark this nested run ended (the command's own run ends with the command)."""
+        self.flush()
+        self._write(f"x\t{json.dumps({'status': status, 'ended': ended})}\n")
+
+
+_staged = itertools.count()
+
+
+def stage_copy(source: Path, folder: Path) -> Path:
+    """A copy of ``source`` (file or folder) in a new slot under ``folder``."""
+    slot = folder / f"{os.getpid()}-{next(_staged)}"
+    slot.mkdir(parents=True, exist_ok=True)
+    target = slot / source.name
+    if source.is_dir():
+        shutil.copytree(source, target, symlinks=False)
+    else:
+        shutil.copyfile(source, target)
+    return target
+
 
 def existing_artifact(path: str) -> Path:
     """The absolute path of a file or folder to record; raises at the call when it is
@@ -229,11 +289,15 @@ def _flush_on_sigterm(writer: SpoolWriter) -> None:
 class SpoolData:
     """What a command reported through the spool."""
 
-    metrics: list[tuple[str, int, float | int]] = field(default_factory=list)
+    metrics: list[tuple[Any, ...]] = field(default_factory=list)  # (name, step, value[, ms])
     params: dict[str, Any] = field(default_factory=dict)
     tags: dict[str, str] = field(default_factory=dict)
     artifacts: list[str] = field(default_factory=list)
     interpreter: dict[str, Any] | None = None
+    files: list[dict[str, Any]] = field(default_factory=list)
+    name: str | None = None
+    children: list[dict[str, Any]] = field(default_factory=list)
+    end: dict[str, Any] | None = None
 
 
 def _number(text: str) -> float | int:
@@ -278,12 +342,26 @@ def parse_spool(raw: bytes) -> SpoolData:
                 # repr() of a float always has one of ".", "e", "n" (inf, nan); of an int none.
                 is_float = "." in text or "e" in text or "n" in text
                 append((parts[1], int(parts[3]), float(text) if is_float else _number(text)))
+            elif kind == "m" and len(parts) == 5:
+                value = _number(parts[2]) if parts[2].lstrip("-").isdigit() else float(parts[2])
+                append((parts[1], int(parts[3]), value, int(parts[4])))
             elif kind == "p" and len(parts) == 3:
                 data.params[parts[1]] = json.loads(parts[2])
             elif kind == "t" and len(parts) == 3:
                 data.tags[parts[1]] = str(json.loads(parts[2]))
             elif kind == "a" and len(parts) == 2:
                 data.artifacts.append(parts[1])
+            elif kind in ("f", "r", "x") and len(parts) == 2:
+                found = json.loads(parts[1])
+                if isinstance(found, dict):
+                    if kind == "f":
+                        data.files.append(found)
+                    elif kind == "r":
+                        data.children.append(found)
+                    else:
+                        data.end = found
+            elif kind == "n" and len(parts) == 2:
+                data.name = str(json.loads(parts[1]))
             elif kind == "e" and len(parts) == 2 and data.interpreter is None:
                 reported = json.loads(parts[1])
                 data.interpreter = reported if isinstance(reported, dict) else None

@@ -8,16 +8,18 @@ import sys
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
-from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from gitml.errors import GitmlError
 from gitml.records import ids
 from gitml.runs.metrics import MetricEvent
-from gitml.runs.spool import Recorder, existing_artifact, flatten_params
+from gitml.runs.spool import Recorder, existing_artifact, flatten_params, stage_copy
 
 if TYPE_CHECKING:
+    from gitml.runs.env import Environment
+    from gitml.runs.execute import Workspace
     from gitml.storage.repo import GitRepo
+    from gitml.storage.worktree import Checkpoint
 
 
 # One repository handle (and the git processes it keeps) per work tree for the life of
@@ -40,7 +42,11 @@ def _repo_of(path: Path) -> GitRepo:
 
 
 class LocalRun(Recorder):
-    """A run recorded by this process: checkpoint at start, record at the end."""
+    """A run recorded by this process: checkpoint at start, record at the end.
+
+    A nested run (``begin(outer)``) shares its parent's workspace, checkpoint and
+    environment, and reads no params files of its own.
+    """
 
     def __init__(
         self,
@@ -50,6 +56,9 @@ class LocalRun(Recorder):
         tags: Mapping[str, str] | None = None,
         message: str | None = None,
         path: str | os.PathLike[str] | None = None,
+        parent: str | None = None,
+        sweep: str | None = None,
+        system_metrics: bool = False,
     ) -> None:
         super().__init__()
         from gitml.runs.store import check_name
@@ -57,19 +66,46 @@ class LocalRun(Recorder):
         self.id = ids.new_id()
         self.name = check_name(name) if name else ids.new_name()
         self.message = message
+        self.parent = parent
+        self.sweep = sweep
         self.doc: dict[str, Any] | None = None
         self._params: dict[str, Any] = flatten_params(params or {})
         self._tags: dict[str, str] = {k: str(v) for k, v in (tags or {}).items()}
         self._events: list[MetricEvent] = []
         self._artifacts: list[str] = []
+        self._files: list[dict[str, Any]] = []
         self._path = Path(path) if path is not None else Path.cwd()
-        self._stack: list[LocalRun] | None = None
+        self._system_metrics = system_metrics
+        self._sampler: Any = None
+        self._ws: Workspace
+        self._code: Checkpoint
+        self._inputs: dict[str, str]
+        self._env: Environment
 
-    def begin(self, stack: list[LocalRun]) -> None:
-        """Checkpoint the code and start collecting (called by ``start_run``)."""
+    def begin(self, outer: LocalRun | None = None) -> None:
+        """Checkpoint the code (or share ``outer``'s) and start collecting."""
+        from gitml.runs.execute import now
+
+        if outer is not None:
+            self._ws, self._code, self._inputs, self._env = (
+                outer._ws,
+                outer._code,
+                outer._inputs,
+                outer._env,
+            )
+        else:
+            self._checkpoint()
+        self._started = now()
+        if self._system_metrics:
+            from gitml.runs.sysmetrics import Sampler
+
+            self._sampler = Sampler(self.metric_at)
+            self._sampler.start()
+
+    def _checkpoint(self) -> None:
         from gitml.runs import params as params_mod
         from gitml.runs.env import capture_env
-        from gitml.runs.execute import checkpoint, input_digests, now, open_workspace
+        from gitml.runs.execute import checkpoint, input_digests, open_workspace
         from gitml.runs.interpreter import Interpreter
 
         self._ws = open_workspace(_repo_of(self._path), self._path)
@@ -89,44 +125,30 @@ class LocalRun(Recorder):
             self._ws.settings.env_allowlist,
             Interpreter.current("script"),
         )
-        self._started = now()
-        self._stack = stack
-        stack.append(self)
 
-    def __enter__(self) -> LocalRun:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if exc_type is None:
-            self.end()
-        elif issubclass(exc_type, KeyboardInterrupt):
-            self.end("interrupted", 130)
-        else:
-            self.end("failed", 1)
+    @property
+    def staging(self) -> Path:
+        return Path(self._ws.repo.state_dir) / "spool" / f"{self.id}.files"
 
     def end(self, status: str = "completed", exit_code: int | None = None) -> dict[str, Any]:
         """Record the run (once) and return its record."""
         if self.doc is not None:
             return self.doc
+        from gitml.runs.attached import ingest, remove_staged
         from gitml.runs.execute import identity, now, recorded_outputs
         from gitml.runs.metrics import dump_history, merge_events
         from gitml.runs.record import RunFacts, Status, build_record
         from gitml.runs.redact import redact_command, redact_params, redact_text
         from gitml.runs.store import save_run
 
-        if self._stack is not None and self in self._stack:
-            self._stack.remove(self)
         try:
             state = Status(status)
         except ValueError:
             raise GitmlError(
                 f"run status {status!r} is not one of completed, failed, interrupted"
             ) from None
+        if self._sampler is not None:
+            self._sampler.stop()
         if exit_code is None:
             exit_code = {Status.COMPLETED: 0, Status.FAILED: 1, Status.INTERRUPTED: 130}[state]
         ws = self._ws
@@ -134,7 +156,9 @@ class LocalRun(Recorder):
         outputs, problems = recorded_outputs(
             self._artifacts, ws.cwd, ws.repo.workdir, what="log_artifact"
         )
-        for problem in problems:
+        named, media, named_problems = ingest(self._files, ws.repo.workdir)
+        outputs.update(named)
+        for problem in [*problems, *named_problems]:
             warnings.warn(f"gitml: run {self.name}: {problem}", stacklevel=2)
         facts = RunFacts(
             id=self.id,
@@ -150,11 +174,14 @@ class LocalRun(Recorder):
             code=self._code,
             env=self._env.info,
             message=redact_text(self.message) if self.message else None,
+            parent=self.parent,
+            sweep=self.sweep,
             params=redact_params(self._params, by_key=True),
             events=events,
             tags=redact_params(self._tags, by_key=True),
             inputs=self._inputs,
             outputs=outputs,
+            media=media,
         )
         doc = build_record(facts)
         save_run(
@@ -164,12 +191,24 @@ class LocalRun(Recorder):
             packages=(self._env.packages_hex, self._env.packages_text),
             link_checkpoint=ws.settings.link_checkpoints,
         )
+        remove_staged(self.staging)
         self.doc = doc
+        from gitml.registry.pending import register_pending
+
+        _registered, failed = register_pending(ws.repo, doc)
+        for problem in failed:
+            warnings.warn(f"gitml: run {self.name}: {problem}", stacklevel=2)
         return doc
 
-    def metric(self, name: str, value: Any, step: int | None = None) -> None:
+    def metric(
+        self, name: str, value: Any, step: int | None = None, timestamp: int | None = None
+    ) -> None:
         value, step = self.checked(name, value, step)
-        self._events.append(MetricEvent(name, step, value))
+        self._events.append(MetricEvent(name, step, value, timestamp))
+
+    def metric_at(self, name: str, value: float, step: int, timestamp: int) -> None:
+        """A sampled value (system metrics): from another thread, so no step counter."""
+        self._events.append(MetricEvent(name, step, value, timestamp))
 
     def params(self, params: Mapping[str, Any]) -> None:
         self._params.update(flatten_params(params))
@@ -180,21 +219,8 @@ class LocalRun(Recorder):
     def artifact(self, path: str) -> None:
         self._artifacts.append(str(existing_artifact(path)))
 
-    def log_metric(self, name: str, value: float, step: int | None = None) -> None:
-        self.metric(name, value, step)
+    def attach(self, path: str, name: str, info: Mapping[str, Any] | None = None) -> None:
+        from gitml.runs.attached import check_name
 
-    def log_metrics(self, metrics: Mapping[str, float], step: int | None = None) -> None:
-        for name, value in metrics.items():
-            self.metric(name, value, step)
-
-    def log_param(self, key: str, value: Any) -> None:
-        self.params({key: value})
-
-    def log_params(self, params: Mapping[str, Any]) -> None:
-        self.params(params)
-
-    def set_tag(self, key: str, value: Any) -> None:
-        self.tag(key, value)
-
-    def log_artifact(self, path: str | os.PathLike[str]) -> None:
-        self.artifact(os.fspath(path))
+        staged = stage_copy(existing_artifact(path), self.staging)
+        self._files.append({**(info or {}), "name": check_name(name), "path": str(staged)})

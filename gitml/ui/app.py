@@ -132,6 +132,12 @@ def api_run_packages(req: Request) -> Response:
     return json_response(run_data.run_packages(req.repo(), req.params["run"]))
 
 
+def api_run_media(req: Request) -> Response:
+    from gitml.ui.media import media_response
+
+    return media_response(req.repo(), req.params["run"], req.params["index"])
+
+
 def api_compare(req: Request) -> Response:
     repo = req.repo()
     if req.arg("sweep"):
@@ -206,6 +212,7 @@ def build_router() -> Router:
     router.add("api", "/api/runs/{run}", api_run, "One run with its metric curves")
     router.add("api", "/api/runs/{run}/diff", api_run_diff, "Checkpoint diff of a run")
     router.add("api", "/api/runs/{run}/packages", api_run_packages, "Installed packages")
+    router.add("api", "/api/runs/{run}/media/{index}", api_run_media, "One media file of a run")
     router.add("api", "/api/compare", api_compare, "Runs compared")
     router.add("api", "/api/data", api_datasets, "Datasets")
     router.add("api", "/api/data/{name}", api_dataset, "One dataset")

@@ -13,6 +13,7 @@ from importlib import resources
 SCRIPT_PARTS = (
     "core.js",
     "charts.js",
+    "media.js",
     "runs.js",
     "compare.js",
     "data.js",

@@ -86,12 +86,15 @@ def payload(
     repo: GitRepo, ids: Sequence[str], matched: int, title: str | None = None
 ) -> dict[str, Any]:
     """The report's data: the comparison of the runs and every run's details."""
+    from gitml.ui.media import MAX_REPORT_MEDIA, embedded
     from gitml.ui.runs import comparison, rerun_briefs, run_detail
 
     details = []
+    budget = [MAX_REPORT_MEDIA]
     for run_id in ids:
         detail = run_detail(repo, run_id)
         detail["reruns"] = rerun_briefs(repo, run_id)
+        detail["media"] = embedded(repo, detail["run"], budget)
         details.append(detail)
     return {
         "title": title or _title(repo, ids),

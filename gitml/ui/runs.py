@@ -217,8 +217,18 @@ def run_detail(repo: GitRepo, ref: str) -> dict[str, Any]:
 def rerun_briefs(repo: GitRepo, run_id: str) -> list[dict[str, Any]]:
     from gitml.runs.store import list_runs
 
-    reruns = list_runs(repo, where=f"parent = '{run_id}'", limit=100, all_branches=True)
+    where = f"parent = '{run_id}' and rerun.verdict is not null"
+    reruns = list_runs(repo, where=where, limit=100, all_branches=True)
     return [_brief(r) for r in reruns.runs]
+
+
+def nested_briefs(repo: GitRepo, run_id: str) -> list[dict[str, Any]]:
+    """Runs started inside this one (nested runs, a sweep's trials), oldest first."""
+    from gitml.runs.store import list_runs
+
+    where = f"parent = '{run_id}' and rerun.verdict is null"
+    nested = list_runs(repo, where=where, sort=("id",), limit=500, all_branches=True)
+    return [_brief(r) for r in nested.runs]
 
 
 def _brief(doc: Mapping[str, Any]) -> dict[str, Any]:

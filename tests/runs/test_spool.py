@@ -68,7 +68,8 @@ def test_api_outside_a_run_warns_once_and_records_nothing(
     import gitml.tracking as tracking
 
     monkeypatch.delenv("GITML_RUN_SPOOL", raising=False)
-    monkeypatch.setattr(tracking, "_default", None)
+    monkeypatch.setattr(tracking, "_root", None)
+    monkeypatch.setattr(tracking, "_claimed", False)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         tracking.log_metric("acc", 0.5)
@@ -84,7 +85,8 @@ def test_api_under_a_spool_appends_lines(tmp_path: Path, monkeypatch: pytest.Mon
     spool = tmp_path / "spool"
     monkeypatch.setenv("GITML_RUN_SPOOL", str(spool))
     monkeypatch.setenv("GITML_RUN_ID", "01J0000000000000000000000A")
-    monkeypatch.setattr(tracking, "_default", None)
+    monkeypatch.setattr(tracking, "_root", None)
+    monkeypatch.setattr(tracking, "_claimed", False)
     gitml.log_metric("acc", 0.5)
     gitml.log_metrics({"acc": 0.6, "loss": 0.1}, step=4)
     gitml.log_param("lr", 0.1)
@@ -130,7 +132,7 @@ def test_a_forked_worker_does_not_repeat_its_parents_buffer(tmp_path: Path) -> N
         "pid = os.fork()\n"
         "if pid == 0:\n"
         "    gitml.log_metric('child', 2.0)\n"
-        "    gitml.tracking._default.flush()\n"
+        "    gitml.tracking._root.flush()\n"
         "    os._exit(0)\n"
         "os.waitpid(pid, 0)\n",
     )

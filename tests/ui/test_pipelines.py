@@ -15,7 +15,6 @@ import pytest
 from tests.pipelines.conftest import GETSTARTED, ROWS
 from tests.ui.conftest import Served, fetch, ls_json, report_payload, run_git_ml, serving
 from tests.ui.test_browser import CHROMIUM, console_errors, css, wait_for
-from tests.ui.test_browser import browser as browser  # the module's Chromium fixture
 
 EVIL = "evil<img src=x onerror=alert(3)>"
 EVIL_STAGE = f"  {json.dumps(EVIL)}:\n    cmd: echo hi > evil.txt\n    outs: [evil.txt]\n"

@@ -12,9 +12,7 @@ import pytest
 
 from tests.conftest import cli
 from tests.ui.conftest import Served, ls_json, make_project, run_git_ml, serving
-from tests.ui.test_browser import browser, console_errors, css, wait_for
-
-__all__ = ["browser"]  # the module-scoped Chromium fixture, shared
+from tests.ui.test_browser import console_errors, css, wait_for
 
 WRITE = "import json, sys; json.dump({'acc': float(sys.argv[1]), 'f1': 0.5}, open('m.json', 'w'))"
 

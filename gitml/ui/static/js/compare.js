@@ -18,6 +18,13 @@ async function comparePage() {
   }
 }
 
+/* In a report each run's media (with their data) are in its details. */
+function embeddedOf(runId) {
+  if (!REPORT) return null;
+  const found = (reportData().details || []).find((d) => d.run.id === runId);
+  return found ? found.media : null;
+}
+
 function renderCompare(data, title) {
   const runs = data.runs;
   const histories = data.histories || {};
@@ -102,6 +109,7 @@ function renderCompare(data, title) {
     parcoords,
     section("Metrics", metricsTable),
     renderPlots(data.plots, runs.map((r) => r.id)),
+    compareMedia(runs, (r) => mediaEntries(r, embeddedOf(r.id))),
     section("Runs", legend),
     codeRows.length ? section(`Code against ${runs[0].name}`, kvTable(codeRows)) : null,
     inputs.length ? section("Inputs", h("table", { class: "grid" }, h("thead", null, header.cloneNode(true)),

@@ -287,7 +287,7 @@ function renderRun(detail, opts) {
       : h("a", { href: `/compare?sweep=${encodeURIComponent(run.sweep)}` }, run.sweep)]);
   }
   if (detail.parent) {
-    summaryRows.push(["rerun of", h("a", { href: runHref(detail.parent.id) }, `${detail.parent.name} (${detail.parent.id})`)]);
+    summaryRows.push([run.rerun ? "rerun of" : "parent run", h("a", { href: runHref(detail.parent.id) }, `${detail.parent.name} (${detail.parent.id})`)]);
   }
   const rerunCell = h("span", { class: "reruns" });
   const fillReruns = (list) => append(rerunCell, list.length ? list.map((r, i) => [i ? ", " : "",
@@ -297,7 +297,7 @@ function renderRun(detail, opts) {
     fillReruns(detail.reruns);
   } else if (options.live) {
     summaryRows.push(["reruns", rerunCell]);
-    const query = new URLSearchParams({ where: `parent = '${run.id}'`, columns: "status", limit: "100" });
+    const query = new URLSearchParams({ where: `parent = '${run.id}' and rerun.verdict is not null`, columns: "status", limit: "100" });
     api(`/api/runs?${query.toString()}`)
       .then((page) => fillReruns(page.rows.map((r) => ({ id: r.id, name: r.name, status: r.cells[0] }))))
       .catch((err) => append(rerunCell, err.message));
@@ -388,6 +388,7 @@ function renderRun(detail, opts) {
         h("td", null, st.action), h("td", null, st.run ? h("a", { href: runHref(st.run) }, st.run) : ""),
         h("td", null, (st.reasons || []).join("; "))))))) : null,
     renderPlots(detail.plots, [run.id]),
+    renderMedia(run.id, mediaEntries(run, detail.media)),
     codeSection,
     (Object.keys(run.inputs || {}).length || Object.keys(run.outputs || {}).length)
       ? section("Inputs and outputs", io("inputs", run.inputs, true), io("outputs", run.outputs)) : null,

@@ -1,0 +1,63 @@
+"""``git ml import mlflow|dvc|gto``: bring history from other tools."""
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from gitml.cli import _import_cmds as _cmds
+from gitml.cli._declare import command
+from gitml.cli._options import JsonOpt
+
+import_app = typer.Typer(
+    name="import",
+    help="Import runs, experiments and registries from MLflow, DVC and GTO (idempotent: "
+    "running it again imports nothing twice).",
+    no_args_is_help=True,
+)
+
+
+def mlflow(
+    source: Annotated[
+        str,
+        typer.Argument(
+            help="An MLflow store: an mlruns folder (file store) or sqlite:///PATH.",
+            show_default=False,
+        ),
+    ],
+    experiment: Annotated[
+        list[str] | None,
+        typer.Option("--experiment", "-e", help="Import only this experiment (repeatable)."),
+    ] = None,
+    no_artifacts: Annotated[
+        bool, typer.Option("--no-artifacts", help="Leave the runs' artifact files out.")
+    ] = False,
+    json: JsonOpt = False,
+) -> None:
+    """Import MLflow runs (params, metric histories, tags, artifacts) and registered models."""
+    _cmds.mlflow(source=source, experiment=experiment or (), no_artifacts=no_artifacts, json=json)
+
+
+def dvc(
+    from_json: Annotated[
+        Path | None,
+        typer.Option(
+            "--from-json",
+            help="Read the experiments from this output of `dvc exp show --json` instead of "
+            "refs/exps.",
+        ),
+    ] = None,
+    json: JsonOpt = False,
+) -> None:
+    """Import DVC experiments: params, metrics, dvc.lock dependencies and outputs."""
+
+
+def gto(json: JsonOpt = False) -> None:
+    """Import GTO's tags: model versions, and stage history on a branch to review."""
+
+
+def register(app: typer.Typer) -> None:
+    command(import_app, "mlflow", mlflow, _cmds.mlflow)
+    command(import_app, "dvc", dvc, _cmds.dvc)
+    command(import_app, "gto", gto, _cmds.gto)
+    app.add_typer(import_app)
