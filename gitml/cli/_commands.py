@@ -4,6 +4,7 @@ import typer
 
 from gitml.cli import (
     check,
+    completion,
     data,
     demo,
     lineage,
@@ -33,3 +34,4 @@ def register(app: typer.Typer) -> None:
     pipelines.register(app)
     lineage.register(app)
     ui.register(app)
+    completion.register(app)

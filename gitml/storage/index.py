@@ -29,15 +29,11 @@ from gitml.storage.changes import commit_changes
 from gitml.storage.collection import LAYOUT_PATH, Collection
 from gitml.storage.filelock import exclusive
 from gitml.storage.odb import Tree
+from gitml.storage.peek import INDEX_FILE as INDEX_FILE
+from gitml.storage.peek import SCHEMA_VERSION
 from gitml.storage.repo import GitRepo
 from gitml.storage.tracked import shallow_commits
 from gitml.storage.trees import commit_tree, diff_trees
-
-SCHEMA_VERSION = 3
-# One file per schema version: two gitml versions on one repository (say the one
-# pre-commit pinned and the one on PATH) each keep their own instead of rebuilding
-# each other's on every call.
-INDEX_FILE = f"index-v{SCHEMA_VERSION}.sqlite"
 
 Parser = Callable[[str, bytes], dict[str, Any] | None]
 _T = TypeVar("_T")
