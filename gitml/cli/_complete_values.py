@@ -24,14 +24,14 @@ _ID_CHARS = frozenset("0123456789ABCDEFGHJKMNPQRSTVWXYZ")
 
 
 def _runs(where: Where, prefix: str) -> list[str]:
-    found = index_rows(where, RUNS_REF, RUN_KIND, prefix)
+    ids = bool(prefix) and set(prefix.upper()) <= _ID_CHARS  # ids only once typed
+    found = index_rows(where, RUNS_REF, RUN_KIND, prefix, ids=ids)
     if found is None or found.tip != ref_tip(where, RUNS_REF):
         _refresh_run_index(where)
-        found = index_rows(where, RUNS_REF, RUN_KIND, prefix)
+        found = index_rows(where, RUNS_REF, RUN_KIND, prefix, ids=ids)
     if found is None:
         return []
-    ids = found.ids if prefix and set(prefix.upper()) <= _ID_CHARS else []
-    return [*found.names, *ids]
+    return [*found.names, *found.ids]
 
 
 def _refresh_run_index(where: Where) -> None:

@@ -45,9 +45,10 @@ CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS tips(ref TEXT PRIMARY KEY, tip TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS records(
     ref TEXT NOT NULL, path TEXT NOT NULL, id TEXT NOT NULL, kind TEXT,
-    doc TEXT, error TEXT, seq INTEGER NOT NULL, PRIMARY KEY(ref, path));
+    doc TEXT, error TEXT, seq INTEGER NOT NULL, name TEXT, PRIMARY KEY(ref, path));
 CREATE INDEX IF NOT EXISTS records_id ON records(ref, id);
 CREATE INDEX IF NOT EXISTS records_error ON records(ref) WHERE error IS NOT NULL;
+CREATE INDEX IF NOT EXISTS records_name ON records(ref, kind, name) WHERE error IS NULL;
 """
 
 
@@ -252,7 +253,12 @@ class Index:
                 seq = base + oldest - ages.get(path, oldest)
                 upserts.append((ref, path, _stem(path), kind, text, error, seq))
         conn.executemany("DELETE FROM records WHERE ref=? AND path=?", deletes)
-        conn.executemany("INSERT OR REPLACE INTO records VALUES(?, ?, ?, ?, ?, ?, ?)", upserts)
+        # name: the record's name field, for completion to list without parsing documents.
+        conn.executemany(
+            "INSERT OR REPLACE INTO records(ref, path, id, kind, doc, error, seq, name) "
+            "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, json_extract(?5, '$.name'))",
+            upserts,
+        )
         return len(deletes) + len(upserts)
 
     def rows(

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from gitml.storage.git import run_git
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 # One file per schema version: two gitml versions on one repository (say the one
 # pre-commit pinned and the one on PATH) each keep their own instead of rebuilding
 # each other's on every call.
@@ -80,11 +80,14 @@ class IndexedNames:
     names: list[str]
 
 
-def index_rows(where: Where, ref: str, kind: str, prefix: str) -> IndexedNames | None:
-    """Record ids and names starting with ``prefix``, read from the index as it stands.
+def index_rows(
+    where: Where, ref: str, kind: str, prefix: str, *, ids: bool = True
+) -> IndexedNames | None:
+    """Record names (and with ``ids`` ids) starting with ``prefix``, from the index as it is.
 
     None when there is no index yet (or it cannot be read); the caller decides whether a
-    stale one (``tip`` not the ref's tip) is worth a refresh.
+    stale one (``tip`` not the ref's tip) is worth a refresh. Names are read from the
+    index's ``records_name`` index alone, so 10,000 records cost no document parsing.
     """
     path = where.commondir / "gitml" / INDEX_FILE
     if not path.is_file():
@@ -95,19 +98,23 @@ def index_rows(where: Where, ref: str, kind: str, prefix: str) -> IndexedNames |
         closing(sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)) as db,
     ):
         row = db.execute("SELECT tip FROM tips WHERE ref=?", (ref,)).fetchone()
-        ids = db.execute(
-            "SELECT id FROM records WHERE ref=? AND error IS NULL AND kind=? "
-            "AND id >= ? AND id < ? ORDER BY id",
-            (ref, kind, upper, upper + "\U0010ffff"),
-        ).fetchall()
+        found_ids = (
+            db.execute(
+                "SELECT id FROM records WHERE ref=? AND error IS NULL AND kind=? "
+                "AND id >= ? AND id < ? ORDER BY id",
+                (ref, kind, upper, upper + "\U0010ffff"),
+            ).fetchall()
+            if ids
+            else []
+        )
         names = db.execute(
-            "SELECT DISTINCT json_extract(doc, '$.name') AS name FROM records "
-            "WHERE ref=? AND error IS NULL AND kind=? AND name >= ? AND name < ? ORDER BY name",
+            "SELECT DISTINCT name FROM records WHERE ref=? AND kind=? AND error IS NULL "
+            "AND name >= ? AND name < ? ORDER BY name",
             (ref, kind, prefix, prefix + "\U0010ffff"),
         ).fetchall()
         return IndexedNames(
             tip=(row[0] or None) if row else None,
-            ids=[str(r[0]) for r in ids],
+            ids=[str(r[0]) for r in found_ids],
             names=[str(r[0]) for r in names if r[0]],
         )
     return None
