@@ -20,8 +20,8 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 
 from builds import Build, command_env, install
@@ -46,19 +46,6 @@ def _git(cwd: Path, env: dict[str, str], *args: str) -> None:
     subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True)
 
 
-@contextmanager
-def _moto() -> Iterator[str]:
-    from moto.server import ThreadedMotoServer
-
-    port = servers.free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.stop()
-
-
 def _kinds(
     stack: ExitStack, ctx: Context, env: dict[str, str]
 ) -> dict[str, Callable[[str], tuple[str, list[str]]]]:
@@ -74,7 +61,7 @@ def _kinds(
         AWS_DEFAULT_REGION="us-east-1",
         AWS_EC2_METADATA_DISABLED="true",
     )
-    moto = stack.enter_context(_moto())
+    moto = stack.enter_context(servers.moto_s3())
     import boto3
 
     boto3.client(

@@ -3,7 +3,7 @@
 Each starts a real server on 127.0.0.1 and a free port, waits until it answers, and stops
 it afterwards: OpenSSH's sshd with its own host key and configuration, Azurite (Azure
 Blob Storage's emulator, from npm), gcp-storage-emulator (a Google Cloud Storage JSON-API
-server, from PyPI) and Python's http.server. A server that cannot start raises
+server, from PyPI), moto's S3 server and Python's http.server. A server that cannot start raises
 ``Unavailable`` with the reason, for the caller to skip on.
 """
 
@@ -22,6 +22,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.conftest import free_port
+
 ROOT = Path(__file__).resolve().parents[1]
 TOOLS = ROOT / ".ci" / "tools" / "node_modules" / ".bin"
 # Azurite's well-known development account (published in Azure's documentation).
@@ -33,12 +35,6 @@ AZURITE_KEY = (
 
 class Unavailable(Exception):
     """The server cannot run on this machine (the message says why)."""
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _wait_for_port(
@@ -177,6 +173,20 @@ def gcs_emulator() -> Iterator[GcsEmulator]:
         argv = [str(program), "start", "--host=127.0.0.1", f"--port={port}", "--in-memory"]
         with _running([*argv, "--default-bucket=gitml-test"], port, Path(tmp)):
             yield GcsEmulator(f"http://127.0.0.1:{port}", "gitml-test")
+
+
+@contextmanager
+def moto_s3() -> Iterator[str]:
+    """moto's S3 server (``ThreadedMotoServer``, in this process); yields its endpoint."""
+    from moto.server import ThreadedMotoServer
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.stop()
 
 
 @contextmanager

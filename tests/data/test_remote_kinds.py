@@ -27,31 +27,27 @@ from tests import servers
 from tests.conftest import cli, git
 
 
-@pytest.fixture(scope="session")
-def ssh_server() -> Iterator[servers.Ssh]:
+def _session_server(start: Any, what: str) -> Iterator[Any]:
     try:
-        with servers.sshd() as server:
+        with start() as server:
             yield server
     except servers.Unavailable as exc:
-        pytest.skip(f"no sshd on loopback: {exc}")
+        pytest.skip(f"no {what} on loopback: {exc}")
+
+
+@pytest.fixture(scope="session")
+def ssh_server() -> Iterator[servers.Ssh]:
+    yield from _session_server(servers.sshd, "sshd")
 
 
 @pytest.fixture(scope="session")
 def azurite_server() -> Iterator[servers.Azurite]:
-    try:
-        with servers.azurite() as server:
-            yield server
-    except servers.Unavailable as exc:
-        pytest.skip(f"no Azurite on loopback: {exc}")
+    yield from _session_server(servers.azurite, "Azurite")
 
 
 @pytest.fixture(scope="session")
 def gcs_server() -> Iterator[servers.GcsEmulator]:
-    try:
-        with servers.gcs_emulator() as server:
-            yield server
-    except servers.Unavailable as exc:
-        pytest.skip(f"no GCS emulator on loopback: {exc}")
+    yield from _session_server(servers.gcs_emulator, "GCS emulator")
 
 
 def _azure_container(server: servers.Azurite, name: str) -> None:
