@@ -53,7 +53,12 @@ def _kinds(
     kinds: dict[str, Callable[[str], tuple[str, list[str]]]] = {}
     folder_root = ctx.workdir / "folder-remotes"
     folder_root.mkdir()
-    kinds["folder"] = lambda tag: (str(folder_root / tag), [])
+
+    def folder(tag: str) -> tuple[str, list[str]]:
+        (folder_root / tag).mkdir()
+        return str(folder_root / tag), []
+
+    kinds["folder"] = folder
 
     env.update(
         AWS_ACCESS_KEY_ID="testing",

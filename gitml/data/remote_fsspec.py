@@ -48,7 +48,10 @@ class FsspecRemote:
         self.fs = fs
         self.root = root.rstrip("/")
         self.read_only = read_only
-        self._rename = rename  # write under a temporary name, then rename into place
+        # A file system (SSH) has folders to make, and writes under a temporary name that is
+        # then renamed into place; an object store has neither.
+        self._rename = rename
+        self._folders: set[str] = set()  # shard folders known to exist
         self._errors: tuple[type[Exception], ...] = (OSError, *errors)
         self._hint = hint
         self._check_path = check_path if check_path is not None else self.root
@@ -114,7 +117,10 @@ class FsspecRemote:
         data, size = read_source(src_path, digest)
         final = self._path(digest)
         target = f"{final}.{os.getpid()}.{os.urandom(6).hex()}.tmp" if self._rename else final
-        self._run("an upload", partial(self.fs.makedirs, final.rpartition("/")[0], exist_ok=True))
+        folder = final.rpartition("/")[0]
+        if self._rename and folder not in self._folders:
+            self._run("an upload", partial(self.fs.makedirs, folder, exist_ok=True))
+            self._folders.add(folder)
         try:
             if data is not None:
                 self.fs.pipe_file(target, data)
