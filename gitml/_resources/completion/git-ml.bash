@@ -21,26 +21,24 @@ __gitml_reply() {
 	# $1: what to append to each candidate (git's completion is registered with -o
 	# nospace and adds the space itself); the rest: the words after the program, the
 	# last one being completed.
-	local suffix=$1 fallback line cut breaks i
+	local suffix=$1 fallback cut breaks
 	shift
 	local cur=${!#}
 	local -a answer
 	mapfile -t answer < <(__gitml_ask __complete -- "$@" 2>/dev/null)
 	fallback=${answer[0]}
-	COMPREPLY=()
-	for line in "${answer[@]:1}"; do
-		COMPREPLY+=("${line%%$'\t'*}$suffix")
-	done
+	# Whole-array expansions, not loops: 10,000 run names cost bash milliseconds.
+	COMPREPLY=("${answer[@]:1}")
+	COMPREPLY=("${COMPREPLY[@]%%$'\t'*}")
 	# bash replaces only what follows the last word-break character (':', '='...), or
 	# that character too for '@' and '$' (readline's special prefixes).
 	breaks=${COMP_WORDBREAKS//[[:space:]]/}
 	cut=${cur%[$breaks]*}
 	if [[ $cut != "$cur" ]]; then
 		[[ ${cur:${#cut}:1} == [@\$] ]] || cut+=${cur:${#cut}:1}
-		for i in "${!COMPREPLY[@]}"; do
-			COMPREPLY[i]=${COMPREPLY[i]#"$cut"}
-		done
+		COMPREPLY=("${COMPREPLY[@]#"$cut"}")
 	fi
+	[[ -n $suffix && ${#COMPREPLY[@]} -gt 0 ]] && COMPREPLY=("${COMPREPLY[@]/%/$suffix}")
 	case $fallback in
 	files)
 		compopt -o filenames 2>/dev/null
