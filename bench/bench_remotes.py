@@ -164,7 +164,11 @@ def run(ctx: Context) -> list[Result]:
                 name = f"{kind}{rep}"
                 clone = ctx.workdir / "clones" / name
                 clone.parent.mkdir(exist_ok=True)
-                pushed, pulled = _push_pull(build, repo, env, name, fresh(name), clone)
+                try:
+                    pushed, pulled = _push_pull(build, repo, env, name, fresh(name), clone)
+                except RuntimeError as exc:  # a refused (e.g. corrupt) transfer is reported
+                    ctx.say(f"{kind}, round {rep + 1}: {exc}")
+                    continue
                 times.setdefault(kind, {}).setdefault("push", []).append(pushed)
                 times[kind].setdefault("pull", []).append(pulled)
                 if kind == "folder":  # what was just pushed, served read-only

@@ -83,7 +83,7 @@ def test_monitor_performance_drop_against_training_metrics(model: Path, tmp_path
     labels = [i % 2 for i in range(rows)]
     good = {"y": labels, "pred": labels}
     bad = {"y": labels, "pred": [v if i % 5 else 1 - v for i, v in enumerate(labels)]}
-    for name, cols, expect in (("good", good, 0), ("bad", bad, 2)):
+    for name, cols, expect in (("good", good, 0), ("bad", bad, ALERT_EXIT)):
         path = tmp_path / f"{name}.csv"
         pacsv.write_csv(pa.table(cols), path)
         code, doc = monitor_json(
