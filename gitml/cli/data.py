@@ -102,6 +102,13 @@ def checkout(
 def push(
     remote: DataRemoteOpt = None,
     jobs: JobsOpt = None,
+    verify: Annotated[
+        bool,
+        typer.Option(
+            "--verify",
+            help="Re-hash what the remote holds for these objects and replace corrupt ones.",
+        ),
+    ] = False,
     json: JsonOpt = False,
     quiet: QuietOpt = False,
 ) -> None:

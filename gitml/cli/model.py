@@ -183,6 +183,13 @@ def push_cmd(
         MODEL_REFS,
     ],
     remote: DataRemoteOpt = None,
+    verify: Annotated[
+        bool,
+        typer.Option(
+            "--verify",
+            help="Re-hash what the remote holds for these artifacts and replace corrupt ones.",
+        ),
+    ] = False,
     json: JsonOpt = False,
     quiet: QuietOpt = False,
 ) -> None:

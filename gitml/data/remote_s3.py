@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from gitml.data.digest import Digest, is_hex, parse_digest, run_parallel
 from gitml.data.errors import RemoteError
-from gitml.data.remote_stream import CHUNK, read_source, receive
+from gitml.data.remote_stream import CHUNK, hash_chunks, read_source, receive
 
 if TYPE_CHECKING:
     from gitml.data.progress import Progress
@@ -172,6 +172,23 @@ class S3Remote:
             raise self._error(exc, "upload") from exc
         return size
 
+    def _get(self, digest: Digest) -> Any:
+        try:
+            return self.client.get_object(Bucket=self.bucket, Key=self._key(digest))
+        except self._errors as exc:
+            code = getattr(exc, "response", {}).get("Error", {}).get("Code")
+            if code in ("404", "NoSuchKey"):
+                raise RemoteError(f"object {digest} is not on data remote '{self.url}'") from exc
+            raise self._error(exc, "download") from exc
+
+    def content_digest(self, digest: str) -> Digest:
+        """What the object stored as ``digest`` hashes to now (it differs if corrupt)."""
+        response = self._get(parse_digest(digest))
+        try:
+            return hash_chunks(response["Body"].iter_chunks(CHUNK))
+        except self._errors as exc:
+            raise self._error(exc, "download") from exc
+
     def download(
         self,
         digest: str,
@@ -180,17 +197,9 @@ class S3Remote:
         progress: Progress | None = None,
     ) -> int:
         digest = parse_digest(digest)
-        dest = Path(dest_path)
+        chunks = self._get(digest)["Body"].iter_chunks(CHUNK)
         try:
-            response = self.client.get_object(Bucket=self.bucket, Key=self._key(digest))
-        except self._errors as exc:
-            code = getattr(exc, "response", {}).get("Error", {}).get("Code")
-            if code in ("404", "NoSuchKey"):
-                raise RemoteError(f"object {digest} is not on data remote '{self.url}'") from exc
-            raise self._error(exc, "download") from exc
-        chunks = response["Body"].iter_chunks(CHUNK)
-        try:
-            return receive(chunks, dest, digest, url=self.url, progress=progress)
+            return receive(chunks, Path(dest_path), digest, url=self.url, progress=progress)
         except self._errors as exc:
             raise self._error(exc, "download") from exc
 

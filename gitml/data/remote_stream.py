@@ -17,8 +17,9 @@ import xxhash
 
 from gitml.data._fileio import create_temp, publish, unlink_quietly
 from gitml.data.digest import BIG_FILE, Digest, hash_bytes, hash_file, open_regular
-from gitml.data.errors import DataError
+from gitml.data.errors import write_error
 from gitml.data.remotes import corrupt_local_object, corrupt_remote_object
+from gitml.errors import GitmlError
 
 if TYPE_CHECKING:
     from gitml.data.progress import Progress
@@ -75,7 +76,7 @@ def receive(
 
     The file appears only complete and verified: on a mismatch ``IntegrityError`` is raised
     and nothing is left behind. Errors reading ``chunks`` pass through for the caller to
-    name; a failed local write is a ``DataError``.
+    name; a failed local write is one line saying why (a full or read-only disk included).
     """
     hasher = xxhash.xxh3_128()
     size = 0
@@ -116,5 +117,5 @@ def _write_all(fd: int, chunk: bytes, dest: Path) -> None:
         raise _write_failed(dest, exc) from exc
 
 
-def _write_failed(dest: Path, exc: OSError) -> DataError:
-    return DataError(f"cannot write '{dest}': {exc.strerror or exc}")
+def _write_failed(dest: Path, exc: OSError) -> GitmlError:
+    return write_error(exc, f"'{dest}'")
