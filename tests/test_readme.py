@@ -136,6 +136,12 @@ BLOCKS: dict[str, Block] = {
             "git ml scan churn:1.2.0": "churn 1.2.0 and model.py's predict stand for yours",
         },
     ),
+    "git ml run --search random --trials 4 -S train.lr='loguniform(0.01,1)' -S train.epochs='int(5,30)' --objective metrics.acc -M metrics.json --jobs 2 -- python train.py": Block(
+        skip_lines={
+            "git ml run --on ray://10.0.0.5:6379": "needs a Ray cluster at that address "
+            "(tests/cluster runs sweeps on a real local one)",
+        },
+    ),
     "git ml push            # push refs/gitml/* and refs/notes/gitml (fast-forward, atomic)": Block(
         setup=(
             "git init -q --bare ../origin.git && git remote add origin ../origin.git",

@@ -12,6 +12,7 @@ from gitml.cli import (
     monitor,
     pipelines,
     project,
+    queue,
     registry,
     rerun,
     runs,
@@ -35,3 +36,4 @@ def register(app: typer.Typer) -> None:
     lineage.register(app)
     ui.register(app)
     completion.register(app)
+    queue.register(app)

@@ -83,6 +83,44 @@ def _many(
     return outcome.exit_code
 
 
+def _on_cluster(
+    out: Output,
+    repo: GitRepo,
+    run_ref: str | None,
+    since: str | None,
+    sweep: str | None,
+    options: RerunOptions,
+    *,
+    on: str,
+    retries: int,
+) -> int:
+    from gitml.cli import _rerun_view as view
+    from gitml.cluster.rerun import rerun_on_cluster
+    from gitml.errors import GitmlError
+    from gitml.rerun.select import Selection, select_since, select_sweep
+    from gitml.runs.store import get_run
+
+    if run_ref is not None:
+        selection = Selection([get_run(repo, run_ref)])
+    elif since is not None:
+        selection = select_since(repo, since)
+    else:
+        selection = select_sweep(repo, str(sweep))
+    outcome = rerun_on_cluster(repo, selection, options, on=on, retries=retries)
+    if run_ref is not None:
+        if outcome.errors:
+            raise GitmlError(outcome.errors[0][1])
+        if not outcome.results:
+            return outcome.exit_code
+        result = outcome.results[0]
+        out.emit(result.as_dict(), "\n".join(view.result_lines(result)))
+        return result.exit_code
+    for doc, message in outcome.errors:
+        out.error(f"{doc['id']} {doc['name']}: {message}")
+    out.emit(outcome.as_dict(), "\n".join(view.set_lines(outcome)))
+    return outcome.exit_code
+
+
 def _started(out: Output, doc: dict[str, Any], path: Path) -> None:
     out.info(
         f"gitml: rerunning {doc['id']} {doc['name']} at checkpoint "
@@ -99,6 +137,8 @@ def rerun(
     tolerance: list[str] | None = None,
     set_param: list[str] | None = None,
     dry_run: bool = False,
+    on: str | None = None,
+    retries: int = 0,
     json: bool = False,
     quiet: bool = False,
 ) -> int:
@@ -119,6 +159,8 @@ def rerun(
         stdout=STDERR_FD if json else None,
     )
     repo = open_repo()
+    if on is not None and not dry_run:
+        return _on_cluster(out, repo, run_ref, since, sweep, options, on=on, retries=retries)
     if run_ref is not None:
         code = _one(out, repo, run_ref, options, dry_run=dry_run)
     else:

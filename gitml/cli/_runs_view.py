@@ -93,6 +93,10 @@ def withheld_warning(doc: Mapping[str, Any]) -> str | None:
 
 
 def sweep_summary(outcome: SweepOutcome) -> list[str]:
+    if not outcome.runs and outcome.errors and not outcome.interrupted:
+        others = len(outcome.errors) - 1
+        also = f" ({others} other member{'s' * (others > 1)} failed too)" if others else ""
+        return [f"gitml: error: sweep {outcome.sweep}: {outcome.errors[0]}{also}"]
     lines = [f"gitml: sweep {outcome.sweep}: {len(outcome.runs)} runs recorded"]
     lines.extend(f"gitml: failed to record {e}" for e in outcome.errors)
     if outcome.interrupted:
@@ -103,6 +107,8 @@ def sweep_summary(outcome: SweepOutcome) -> list[str]:
             f"gitml: best ({outcome.best_goal} {outcome.best_metric}): {best['id']} "
             f"{best['name']} {outcome.best_metric}={number(best['metrics'][outcome.best_metric])}"
         )
+    if outcome.parent is not None:
+        lines.append(f"gitml: the study: git ml show {outcome.parent['id']}")
     lines.append(f"gitml: list them with: git ml ls --where \"sweep = '{outcome.sweep}'\"")
     return lines
 
@@ -257,6 +263,29 @@ def show_lines(doc: Mapping[str, Any], history: Sequence[MetricEvent]) -> list[s
     lines.append(f"  packages    {packages.get('count', 0)} ({packages.get('digest', '')})")
     for name, value in sorted((env.get("vars") or {}).items()):
         lines.append(f"  {name}={value}")
+    if doc.get("study"):
+        lines.extend(study_lines(doc["study"]))
+    return lines
+
+
+def study_lines(study: Mapping[str, Any]) -> list[str]:
+    """A search's study: how it searched, its best trial and every trial's result."""
+    settings = ", ".join(f"{k} {study[k]}" for k in ("sampler", "pruner", "seed") if k in study)
+    results = study.get("results") or []
+    lines = [
+        "study",
+        f"  search      {study.get('search')} ({settings}), {study.get('direction')} "
+        f"{study.get('objective')}, {len(results)} of {study.get('trials')} trials",
+    ]
+    best = study.get("best")
+    if best:
+        lines.append(
+            f"  best        trial {best['trial']}: {best['run']} = {number(best['value'])}"
+        )
+    lines.extend(
+        f"  trial {r['trial']:<4}  {r['run']}  {r['state']:<8}  {number(r.get('value', ''))}"
+        for r in results
+    )
     return lines
 
 

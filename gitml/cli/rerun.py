@@ -68,6 +68,19 @@ def rerun(
             "--dry-run", help="Show what would be rerun, and whether it can be, then stop."
         ),
     ] = False,
+    on: Annotated[
+        str | None,
+        typer.Option(
+            "--on",
+            help="Rerun on a Ray cluster: ray or ray://HOST:PORT (the head's address).",
+        ),
+    ] = None,
+    retries: Annotated[
+        int,
+        typer.Option(
+            "--retries", help="With --on: start a rerun again when its worker or node died."
+        ),
+    ] = 0,
     json: JsonOpt = False,
     quiet: QuietOpt = False,
 ) -> None:

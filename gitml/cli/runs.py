@@ -4,6 +4,7 @@ from typing import Annotated
 
 import typer
 
+from gitml.cli import _run_options as _opts
 from gitml.cli import _runs_cmds as _cmds
 from gitml.cli._declare import command
 from gitml.cli._options import JsonOpt, QuietOpt
@@ -17,87 +18,28 @@ def run(
             metavar="-- CMD...", help="The command to run, after `--` (e.g. -- python train.py)."
         ),
     ] = None,
-    name: Annotated[
-        str | None,
-        typer.Option(
-            "--name", "-n", metavar="NAME", help="A name for the run (default: adjective-noun)."
-        ),
-    ] = None,
-    message: Annotated[
-        str | None,
-        typer.Option("--message", "-m", metavar="TEXT", help="A note about why you ran it."),
-    ] = None,
-    tag: Annotated[
-        list[str] | None,
-        typer.Option("--tag", "-t", metavar="KEY=VALUE", help="A tag (repeatable)."),
-    ] = None,
-    set_param: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--set-param",
-            "-S",
-            metavar="[FILE:]KEY=VALUE",
-            help="Override a param in its params file for this run: [FILE:]KEY=VALUE; "
-            "VALUE1,VALUE2,... runs a sweep over the grid (repeatable).",
-        ),
-    ] = None,
-    param: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--param", "-P", metavar="KEY=VALUE", help="Record an ad-hoc param (repeatable)."
-        ),
-    ] = None,
-    metrics: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--metrics",
-            "-M",
-            metavar="FILE",
-            help="A metrics file the command writes (JSON/YAML/TOML/CSV; repeatable).",
-        ),
-    ] = None,
-    params_file: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--params-file", metavar="FILE", help="An extra params file to read (repeatable)."
-        ),
-    ] = None,
-    input_: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--input",
-            "-i",
-            metavar="PATH",
-            help="An input file or folder to record the digest of (repeatable).",
-        ),
-    ] = None,
-    output: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--output",
-            "-o",
-            metavar="PATH",
-            help="An output file or folder to record the digest of (repeatable).",
-        ),
-    ] = None,
-    jobs: Annotated[
-        int,
-        typer.Option(
-            "--jobs",
-            "-j",
-            metavar="N",
-            help="Sweep members to run at once, each in a temporary worktree.",
-        ),
-    ] = 1,
-    best: Annotated[
-        str | None,
-        typer.Option(
-            "--best",
-            metavar="METRIC",
-            help="Metric that picks a sweep's best run: NAME, max:NAME or min:NAME "
-            "(default: guessed from the name).",
-        ),
-    ] = None,
+    name: _opts.NameOpt = None,
+    message: _opts.MessageOpt = None,
+    tag: _opts.TagOpt = None,
+    set_param: _opts.SetParamOpt = None,
+    param: _opts.ParamOpt = None,
+    metrics: _opts.MetricsOpt = None,
+    params_file: _opts.ParamsFileOpt = None,
+    input_: _opts.InputOpt = None,
+    output: _opts.OutputOpt = None,
+    jobs: _opts.JobsOpt = 1,
+    best: _opts.BestOpt = None,
+    on: _opts.OnOpt = None,
+    retries: _opts.RetriesOpt = 0,
+    search: _opts.SearchOpt = None,
+    trials: _opts.TrialsOpt = 10,
+    objective: _opts.ObjectiveOpt = None,
+    direction: _opts.DirectionOpt = None,
+    sampler: _opts.SamplerOpt = "tpe",
+    pruner: _opts.PrunerOpt = "median",
+    seed: _opts.SeedOpt = None,
+    cpus: _opts.CpusOpt = 1.0,
+    gpus: _opts.GpusOpt = 0.0,
     quiet: QuietOpt = False,
 ) -> None:
     """Run a command in the working tree and record it as a run (code, params, metrics, env)."""

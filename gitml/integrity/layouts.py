@@ -20,7 +20,7 @@ import xxhash
 from gitml.errors import InvalidRecord
 from gitml.records import codec, ids
 from gitml.records.limits import size_problem
-from gitml.storage import DATA_REF, MONITOR_REF, REGISTRY_REF, RUNS_REF
+from gitml.storage import DATA_REF, MONITOR_REF, QUEUE_REF, REGISTRY_REF, RUNS_REF
 from gitml.storage.collection import LAYOUT_PATH, layout_doc, shard_of
 
 _ID = r"[0-9A-HJKMNP-TV-Z]{26}"
@@ -151,6 +151,19 @@ def _applied(m: Mapping[str, str], file: File) -> Found:
     return found or _fields(file.doc, {"commit": sha}), None
 
 
+def _queued(m: Mapping[str, str], file: File) -> Found:
+    entry = m["id"]
+    found = _shard_problem(entry, m["shard"], f"queue/{shard_of(entry)}/{entry}.toml")
+    return found or _fields(file.doc, {"id": entry}), entry
+
+
+def _queue_event(m: Mapping[str, str], file: File) -> Found:
+    entry = m["entry"]
+    canonical = f"queue/{shard_of(entry)}/{entry}/{m['id']}.toml"
+    found = _shard_problem(entry, m["shard"], canonical)
+    return found or _fields(file.doc, {"entry": entry, "id": m["id"]}), m["id"]
+
+
 def _rules(*pairs: tuple[str, Check]) -> tuple[Rule, ...]:
     return tuple(Rule(re.compile(pattern), check) for pattern, check in pairs)
 
@@ -187,6 +200,11 @@ _PATTERNS: dict[str, tuple[tuple[str, Check], ...]] = {
     MONITOR_REF: (
         (rf"monitor/(?P<model>{_MODEL})/(?P<version>{_VERSION})/(?P<id>{_ID})\.toml", _report),
     ),
+    QUEUE_REF: (
+        (re.escape(LAYOUT_PATH), _layout("queue")),
+        (rf"queue/(?P<shard>{_SHARD})/(?P<id>{_ID})\.toml", _queued),
+        (rf"queue/(?P<shard>{_SHARD})/(?P<entry>{_ID})/(?P<id>{_ID})\.toml", _queue_event),
+    ),
 }
 
 
@@ -195,6 +213,7 @@ TOP_LEVEL: dict[str, frozenset[str]] = {
     DATA_REF: frozenset({LAYOUT_PATH, "data", "profiles"}),
     REGISTRY_REF: frozenset({"models", "applied"}),
     MONITOR_REF: frozenset({"monitor"}),
+    QUEUE_REF: frozenset({LAYOUT_PATH, "queue"}),
 }
 """The names each collection's tree may hold at its root."""
 

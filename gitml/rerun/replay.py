@@ -35,13 +35,7 @@ from gitml.rerun.unrecorded import note, restore_unrecorded, unrecorded_datasets
 from gitml.rerun.verdict import Judgement, Tolerances, judge, tolerances
 from gitml.runs.params import Override, expand_grid
 from gitml.storage.repo import GitRepo
-from gitml.storage.worktree import (
-    Checkpoint,
-    DiffStat,
-    Skipped,
-    add_worktree,
-    remove_worktree,
-)
+from gitml.storage.worktree import Checkpoint, add_worktree, remove_worktree
 
 NAME_SUFFIX = "-rerun"
 _SIGNALS = (signal.SIGTERM, signal.SIGHUP)
@@ -114,22 +108,11 @@ def rerun_name(doc: Mapping[str, Any]) -> str:
 
 def code_of(repo: GitRepo, doc: Mapping[str, Any]) -> Checkpoint | None:
     """The original run's code facts, for the rerun's record (None if its HEAD is absent)."""
-    code = doc["code"]
-    if not repo.has_commit(str(code["commit"])):
+    from gitml.runs.code import checkpoint_of
+
+    if not repo.has_commit(str(doc["code"]["commit"])):
         return None
-    stat = code.get("diffstat") or {}
-    return Checkpoint(
-        commit=str(code["commit"]),
-        checkpoint=str(code["checkpoint"]),
-        branch=code.get("branch"),
-        dirty=bool(code.get("dirty")),
-        untracked=tuple(code.get("untracked") or ()),
-        modified=tuple(code.get("modified") or ()),
-        skipped=tuple(Skipped(s["path"], s["reason"]) for s in code.get("skipped") or ()),
-        diffstat=DiffStat(
-            stat.get("files", 0), stat.get("insertions", 0), stat.get("deletions", 0)
-        ),
-    )
+    return checkpoint_of(doc["code"])
 
 
 def missing_files(doc: Mapping[str, Any], restored: Sequence[str] = ()) -> list[str]:
@@ -255,13 +238,7 @@ def rerun_run(
     checkpoint = check_checkpoint(repo, doc)
     command = check_command(doc)
     what_if_assignment(options.overrides)
-    settings = load_settings(repo.workdir)
-    member_judge = Judge(
-        repo,
-        doc,
-        tolerances(settings.tolerance, options.tolerances),
-        [o.text for o in options.overrides],
-    )
+    member_judge = judge_of(repo, doc, options)
     code_base = code_of(repo, doc)
     path, holder = _place(options, doc, many)
     ran = False
@@ -377,4 +354,15 @@ def _plan(
         inputs=places,
         env=env_difference(repo, doc, current),
         what_if=tuple(o.text for o in options.overrides),
+    )
+
+
+def judge_of(repo: GitRepo, doc: dict[str, Any], options: RerunOptions) -> Judge:
+    """The judge of a rerun of ``doc``: the repository's tolerances, then ``--tolerance``."""
+    settings = load_settings(repo.workdir)
+    return Judge(
+        repo,
+        doc,
+        tolerances(settings.tolerance, options.tolerances),
+        [o.text for o in options.overrides],
     )

@@ -29,8 +29,10 @@ def _query(repo: GitRepo, where: str, params: list[Any], order: str) -> list[dic
 
 
 def find_reruns(repo: GitRepo, run_id: str) -> list[dict[str, Any]]:
-    """The reruns of a run (records whose ``parent`` is it), oldest first."""
-    return _query(repo, "json_extract(doc, '$.parent') = ?", [run_id], "id ASC")
+    """The reruns of a run (records whose ``parent`` is it and that hold a verdict), oldest
+    first; a search's trials, whose parent is the study's run, are not reruns."""
+    where = "json_extract(doc, '$.parent') = ? AND json_extract(doc, '$.rerun') IS NOT NULL"
+    return _query(repo, where, [run_id], "id ASC")
 
 
 def check_checkpoint(repo: GitRepo, doc: Mapping[str, Any]) -> str:

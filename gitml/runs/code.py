@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from gitml.storage.repo import GitRepo
 from gitml.storage.worktree import Checkpoint
@@ -44,4 +44,23 @@ def rebase_code(repo: GitRepo, base: Checkpoint, member: Checkpoint) -> Checkpoi
 
     return replace(
         base, checkpoint=member.checkpoint, diffstat=diffstat(repo, base.commit, member.checkpoint)
+    )
+
+
+def checkpoint_of(table: Mapping[str, Any]) -> Checkpoint:
+    """A record's ``code`` table as the Checkpoint it was made from."""
+    from gitml.storage.worktree import DiffStat, Skipped
+
+    stat = table.get("diffstat") or {}
+    return Checkpoint(
+        commit=str(table["commit"]),
+        checkpoint=str(table["checkpoint"]),
+        branch=table.get("branch"),
+        dirty=bool(table.get("dirty")),
+        untracked=tuple(table.get("untracked") or ()),
+        modified=tuple(table.get("modified") or ()),
+        skipped=tuple(Skipped(s["path"], s["reason"]) for s in table.get("skipped") or ()),
+        diffstat=DiffStat(
+            stat.get("files", 0), stat.get("insertions", 0), stat.get("deletions", 0)
+        ),
     )

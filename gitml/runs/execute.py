@@ -14,8 +14,9 @@ from __future__ import annotations
 import contextlib
 import os
 import platform
+import signal
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,6 +29,7 @@ from gitml.runs import params as params_mod
 from gitml.runs.code import with_overrides
 from gitml.runs.env import Environment, capture_env
 from gitml.runs.interpreter import Interpreter, find_interpreter
+from gitml.runs.live import Watch, follow
 from gitml.runs.metrics import (
     MetricEvent,
     at_last_steps,
@@ -68,6 +70,24 @@ class RunRequest:
     outputs: tuple[str, ...] = ()
     jobs: int = 1
     best: str | None = None
+    on: str | None = None  # where members run: None (here) or a cluster, e.g. ray://HOST:PORT
+    retries: int = 0  # new attempts at a member lost with its worker or machine
+    search: SearchOptions | None = None
+    cpus: float = 1.0  # what each member needs on a cluster
+    gpus: float = 0.0
+
+
+@dataclass(frozen=True)
+class SearchOptions:
+    """``--search KIND --trials N --objective metrics.NAME --direction max|min``."""
+
+    kind: str  # random | optuna
+    trials: int
+    objective: str | None = None
+    direction: str | None = None
+    sampler: str = "tpe"
+    pruner: str = "median"
+    seed: int | None = None
 
 
 @dataclass(frozen=True)
@@ -270,15 +290,51 @@ class Member:
     code: Checkpoint | None = None  # code checkpointed already (a pipeline's stages share it)
     inputs: Mapping[str, str] | None = None  # input digests known already
     finish: Callable[[RunFacts], RunFacts] | None = None  # last facts added before recording
+    run_id: str | None = None  # chosen by whoever plans the member (default: at its start)
+    user: Mapping[str, str] | None = None  # who ran it (default: the repository's identity)
+    env: Mapping[str, str] = field(default_factory=dict)  # extra environment for the command
+    tags: Mapping[str, str] = field(default_factory=dict)  # tags the record gets besides the run's
+    code_has_overrides: bool = False  # ``code`` already holds the -S params files
+
+
+@dataclass(frozen=True)
+class Performed:
+    """A member that ran, not yet recorded: what a worker hands back to the recording side."""
+
+    facts: RunFacts
+    environment: Environment
+    problems: tuple[str, ...] = ()
 
 
 def execute_member(
-    ws: Workspace, sup: Supervisor, request: RunRequest, member: Member
+    ws: Workspace,
+    sup: Supervisor,
+    request: RunRequest,
+    member: Member,
+    *,
+    watch: Watch | None = None,
 ) -> RunOutcome:
     """Run the command once with ``member``'s overrides and record it."""
+    performed = perform_member(ws, sup, request, member, watch=watch)
+    return record_member(ws.repo, ws.settings, member, performed)
+
+
+def perform_member(
+    ws: Workspace,
+    sup: Supervisor,
+    request: RunRequest,
+    member: Member,
+    *,
+    watch: Watch | None = None,
+) -> Performed:
+    """Run the command once with ``member``'s overrides; everything a record needs.
+
+    ``watch`` hears when the command has started and every metric it logs while it runs,
+    and may ask for it to stop (SIGTERM to its process group).
+    """
     repo, settings, cwd = ws.repo, ws.settings, ws.cwd
     new_texts = params_mod.plan_overrides(cwd, ws.params_files, member.assignment)
-    run_id = ids.new_id()
+    run_id = member.run_id or ids.new_id()
     inputs = member.inputs if member.inputs is not None else input_digests(ws, request.inputs)
     metrics_files = tuple(dict.fromkeys((*settings.metrics_files, *request.metrics_files)))
     before = {rel: _stat_key(cwd / rel) for rel in metrics_files}
@@ -288,22 +344,57 @@ def execute_member(
     spool.touch()
     env = {
         **os.environ,
+        **member.env,
         ENV_SPOOL: str(spool),
         ENV_RUN_ID: run_id,
         ENV_RUN_NAME: member.name,
     }
+    user = member.user or identity(repo)
     try:
         started = now()
         code = member.code or member.code_base or checkpoint(ws, run_id)
         with params_mod.overridden(cwd, new_texts):
             file_params = params_mod.read_params(cwd, ws.params_files)
-            code = with_overrides(ws.repo, code, cwd=cwd, new_texts=new_texts, run_id=run_id)
+            if not member.code_has_overrides:
+                code = with_overrides(ws.repo, code, cwd=cwd, new_texts=new_texts, run_id=run_id)
             child = sup.start(request.command, cwd=cwd, env=env)
+            tail = None
             try:
                 interpreter = find_interpreter(request.command, cwd, env, repo.state_dir)
                 environment = capture_env(repo.state_dir, settings.env_allowlist, interpreter)
+                begun = RunFacts(
+                    id=run_id,
+                    name=member.name,
+                    status=Status.INTERRUPTED,
+                    started=started,
+                    ended=started,
+                    exit_code=exit_code_of(-signal.SIGKILL),
+                    command=redact_command(request.command, cwd),
+                    cwd=ws.rel_cwd,
+                    user=user,
+                    host=platform.node(),
+                    code=code,
+                    env=environment.info,
+                    message=redact_text(request.message) if request.message else None,
+                    parent=member.parent,
+                    sweep=member.sweep,
+                    params={
+                        **redact_params(file_params, by_key=False),
+                        **redact_params(dict(request.params), by_key=True),
+                    },
+                    tags=redact_params(dict(request.tags), by_key=True),
+                    inputs=inputs,
+                    declared=declared(request),
+                )
+                if watch is not None:
+                    tail = follow(spool, watch, stop=lambda: sup.terminate(child))
+                    watch.begun(Performed(begun, environment))
             finally:
-                returncode = sup.wait(child)
+                try:
+                    returncode = sup.wait(child)
+                finally:
+                    if tail is not None:
+                        tail.close()
             ended = now()
         reported = read_spool(str(spool))
         told = Interpreter.from_report(reported.interpreter) if reported.interpreter else None
@@ -323,43 +414,38 @@ def execute_member(
         problems += logged_problems
         if status is Status.COMPLETED:
             problems += unread_metrics_files(cwd, request.metrics_files, before)
-        facts = RunFacts(
-            id=run_id,
-            name=member.name,
+        facts = replace(
+            begun,
             status=status,
-            started=started,
             ended=ended,
             exit_code=exit_code_of(returncode),
-            command=redact_command(request.command, cwd),
-            cwd=ws.rel_cwd,
-            user=identity(repo),
-            host=platform.node(),
-            code=code,
             env=environment.info,
-            message=redact_text(request.message) if request.message else None,
-            parent=member.parent,
-            sweep=member.sweep,
-            params={
-                **redact_params(file_params, by_key=False),
-                **redact_params({**request.params, **reported.params}, by_key=True),
-            },
+            params={**begun.params, **redact_params(dict(reported.params), by_key=True)},
             events=events,
-            tags=redact_params({**request.tags, **reported.tags}, by_key=True),
-            inputs=inputs,
+            tags={**begun.tags, **redact_params(dict(reported.tags), by_key=True)},
             outputs=outputs,
-            declared=declared(request),
         )
-        if member.finish is not None:
-            facts = member.finish(facts)
-        doc = build_record(facts)
-        if member.judge is not None:
-            doc = build_record(facts, rerun=member.judge(doc))
-        with recording(run_id, returncode):
-            store(repo, settings, doc, events=events, environment=environment)
     finally:
         with contextlib.suppress(OSError):
             spool.unlink()
-    return RunOutcome(doc, facts.exit_code, tuple(problems))
+    return Performed(facts, environment, tuple(problems))
+
+
+def record_member(
+    repo: GitRepo, settings: Settings, member: Member, performed: Performed
+) -> RunOutcome:
+    """Write the record of a member that ran (its last facts added, judged if a rerun)."""
+    facts = performed.facts
+    if member.tags:
+        facts = replace(facts, tags={**facts.tags, **member.tags})
+    if member.finish is not None:
+        facts = member.finish(facts)
+    doc = build_record(facts)
+    if member.judge is not None:
+        doc = build_record(facts, rerun=member.judge(doc))
+    with recording(facts.id, facts.exit_code):
+        store(repo, settings, doc, events=facts.events, environment=performed.environment)
+    return RunOutcome(doc, facts.exit_code, performed.problems)
 
 
 @contextlib.contextmanager
@@ -410,6 +496,22 @@ def validate_request(request: RunRequest) -> None:
         check_name(request.name)
     if request.jobs < 1:
         raise UsageError(f"--jobs {request.jobs}: must be at least 1")
+    if request.retries < 0:
+        raise UsageError(f"--retries {request.retries}: must be 0 or more")
+    if request.cpus < 0 or request.gpus < 0:
+        raise UsageError("--cpus and --gpus: must be 0 or more")
+    search = request.search
+    if search is not None:
+        if search.kind not in ("random", "optuna"):
+            raise UsageError(f"--search {search.kind}: choose random or optuna")
+        if search.trials < 1:
+            raise UsageError(f"--trials {search.trials}: must be at least 1")
+        if search.direction not in (None, "max", "min"):
+            raise UsageError(f"--direction {search.direction}: choose max or min")
+        if search.kind == "optuna" and search.objective is None:
+            raise UsageError(
+                "--search optuna needs the metric to optimise: --objective metrics.NAME"
+            )
 
 
 def run(
@@ -427,6 +529,14 @@ def run(
     sweep_state(repo.state_dir)  # temporary files and spools of killed gitml processes
     repo.prepare_writes()  # git's writers start while the command runs
     ws = open_workspace(repo, cwd or Path.cwd(), request.params_files)
+    if request.search is not None or request.on is not None:
+        from gitml.runs.dispatch import run_planned
+
+        with Supervisor() as sup:
+            return run_planned(ws, sup, request, on_member=on_member)
+    from gitml.search.space import reject_distributions
+
+    reject_distributions(request.overrides)
     grid = params_mod.expand_grid(request.overrides)
     with Supervisor() as sup:
         if len(grid) == 1:

@@ -362,3 +362,20 @@ def _probe(exe: Path, environ: Mapping[str, str]) -> dict[str, Any] | None:
     except (ValueError, IndexError):
         return None
     return info if isinstance(info, dict) else None
+
+
+def can_import(interpreter: Interpreter, module: str, environ: Mapping[str, str]) -> bool:
+    """Whether ``interpreter`` finds ``module`` (without importing it)."""
+    check = "import importlib.util, sys; sys.exit(importlib.util.find_spec(sys.argv[1]) is None)"
+    try:
+        proc = subprocess.run(
+            [interpreter.executable, "-c", check, module],
+            capture_output=True,
+            env=dict(environ),
+            timeout=30,
+            check=False,
+            stdin=subprocess.DEVNULL,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return proc.returncode == 0

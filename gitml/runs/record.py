@@ -6,7 +6,8 @@ user, host, parent, sweep, params (flat dotted keys), metrics (last values),
 metric_stats, code, inputs, outputs, tags, env; ``declared`` (the metrics, params and
 output files named on the command line) when there were any, ``rerun`` (the verdict
 of a rerun, whose ``parent`` is the run it reproduced), ``stage`` (a pipeline stage's
-run) and ``pipeline`` (a pipeline run: what each of its stages did).
+run), ``pipeline`` (a pipeline run: what each of its stages did) and ``study`` (a search's
+parent run: the search and its trials, ``gitml.runs.study``).
 """
 
 from __future__ import annotations
@@ -61,6 +62,7 @@ class RunFacts:
     declared: Mapping[str, Sequence[str]] = field(default_factory=dict)
     stage: Mapping[str, Any] | None = None  # a pipeline stage's run: which stage, which key
     pipeline: Mapping[str, Any] | None = None  # a pipeline run: its stages and what each did
+    study: Mapping[str, Any] | None = None  # a search's parent run: the study and its trials
 
 
 def _listed(paths: Sequence[str]) -> list[str]:
@@ -127,6 +129,8 @@ def build_record(facts: RunFacts, *, rerun: Mapping[str, Any] | None = None) -> 
         doc["stage"] = dict(facts.stage)
     if facts.pipeline is not None:
         doc["pipeline"] = dict(facts.pipeline)
+    if facts.study is not None:
+        doc["study"] = dict(facts.study)
     return dict(codec.canonical(doc))
 
 
@@ -134,7 +138,7 @@ def dump_record(doc: Mapping[str, Any]) -> bytes:
     return codec.dump_bytes(doc)
 
 
-_OPTIONAL_TOP = ("message", "parent", "sweep", "rerun", "stage", "pipeline")
+_OPTIONAL_TOP = ("message", "parent", "sweep", "rerun", "stage", "pipeline", "study")
 _TABLES = ("params", "metrics", "metric_stats", "inputs", "outputs", "tags", "env")
 
 

@@ -28,6 +28,7 @@ import json
 import math
 import os
 import sys
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -111,27 +112,47 @@ class SpoolWriter(Recorder):
         self._failed = False  # the disk refused a write: nothing more is written
         self._lines: list[str] = []
         self._since = monotonic()
+        self._lock = threading.RLock()  # re-entered by the SIGTERM handler's flush
+        self._timer: threading.Timer | None = None
         atexit.register(self.flush)
-        # A forked worker starts with a copy of the buffer: those lines are the parent's.
-        os.register_at_fork(after_in_child=self._lines.clear)
+        os.register_at_fork(after_in_child=self._forked)
         _flush_on_sigterm(self)
         self._write(f"e\t{json.dumps(interpreter_report())}\n")
 
+    def _forked(self) -> None:
+        """A forked worker starts with a copy of the buffer: those lines are the parent's."""
+        self._lines.clear()
+        self._lock = threading.RLock()
+        self._timer = None
+
     def metric(self, name: str, value: Any, step: int | None = None) -> None:
         value, step = self.checked(name, value, step)
-        lines = self._lines
-        lines.append(f"m\t{name}\t{value!r}\t{step}\n")
-        if len(lines) >= FLUSH_LINES or monotonic() - self._since >= FLUSH_SECONDS:
-            self.flush()
+        with self._lock:
+            lines = self._lines
+            lines.append(f"m\t{name}\t{value!r}\t{step}\n")
+            if len(lines) >= FLUSH_LINES or monotonic() - self._since >= FLUSH_SECONDS:
+                self.flush()
+            elif self._timer is None:
+                # Lines logged before a long quiet stretch reach the spool within a
+                # quarter-second too (a watcher prunes on them; a lost run keeps them).
+                self._timer = threading.Timer(FLUSH_SECONDS, self._drain)
+                self._timer.daemon = True
+                self._timer.start()
 
     def flush(self) -> None:
         """Write the buffered metric lines (one ``write``: appends stay whole)."""
-        lines = self._lines
-        self._since = monotonic()
-        if lines:
-            text = "".join(lines)
-            lines.clear()
-            self._write(text)
+        with self._lock:
+            self._since = monotonic()
+            self._drain()
+
+    def _drain(self) -> None:
+        with self._lock:
+            self._timer = None
+            lines = self._lines
+            if lines:
+                text = "".join(lines)
+                lines.clear()
+                self._write(text)
 
     def _write(self, text: str) -> None:
         if self._failed:
@@ -187,7 +208,6 @@ def interpreter_report() -> dict[str, Any]:
 def _flush_on_sigterm(writer: SpoolWriter) -> None:
     """Flush before SIGTERM's default action (gitml forwards it to stop a run)."""
     import signal
-    import threading
 
     if threading.current_thread() is not threading.main_thread():
         return
@@ -223,12 +243,30 @@ def _number(text: str) -> float | int:
 
 def read_spool(path: str) -> SpoolData:
     """Parse a spool file (missing file: nothing reported); malformed lines are skipped."""
-    data = SpoolData()
     try:
         with open(path, "rb") as fh:
             raw = fh.read()
     except FileNotFoundError:
-        return data
+        return SpoolData()
+    return parse_spool(raw)
+
+
+def read_spool_from(path: str, offset: int) -> tuple[SpoolData, int]:
+    """What the whole lines written after ``offset`` report, and the offset after them
+    (a command still running may be half-way through a line)."""
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(offset)
+            raw = fh.read()
+    except FileNotFoundError:
+        return SpoolData(), offset
+    end = raw.rfind(b"\n") + 1
+    return parse_spool(raw[:end]), offset + end
+
+
+def parse_spool(raw: bytes) -> SpoolData:
+    """The records of spool lines; malformed lines are skipped."""
+    data = SpoolData()
     metrics = data.metrics
     append = metrics.append
     for line in raw.decode("utf-8", "replace").split("\n"):

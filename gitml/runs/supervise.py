@@ -10,6 +10,7 @@ dying, and forwards only the signals sent to gitml alone (SIGTERM, SIGHUP).
 
 from __future__ import annotations
 
+import io
 import os
 import signal
 import subprocess
@@ -53,12 +54,31 @@ def exit_code_of(returncode: int) -> int:
 class Supervisor:
     """Runs commands and forwards signals; use as a context manager (main thread)."""
 
-    def __init__(self, *, interactive: bool | None = None, stdout: int | None = None) -> None:
-        """``stdout``: a file descriptor for the commands' output (default: inherited)."""
+    def __init__(
+        self,
+        *,
+        interactive: bool | None = None,
+        stdout: int | None = None,
+        stderr: int | None = None,
+        stderr_tail: int = 0,
+        die_with_parent: bool = False,
+    ) -> None:
+        """``stdout``, ``stderr``: file descriptors for the commands' output (default: inherited).
+
+        ``stderr_tail``: keep that many last bytes of each command's stderr (still passed
+        on to gitml's) in ``stderr_tails`` once it has ended. ``die_with_parent``: a command whose gitml dies
+        (a cluster worker killed with its node) is stopped too, by a small watcher process.
+        """
         self.interactive = is_interactive() if interactive is None else interactive
         self.stdout = stdout
+        self.stderr = stderr
+        self.stderr_tail = stderr_tail
+        self.die_with_parent = die_with_parent
         self.received: list[int] = []
         self._children: dict[int, subprocess.Popen[bytes]] = {}
+        self.stderr_tails: list[str] = []
+        self._tails: dict[int, tuple[threading.Thread, bytearray]] = {}
+        self._guards: dict[int, subprocess.Popen[bytes]] = {}
         self._lock = threading.Lock()
         self._sent: dict[int, int] = {}
         self._saved: dict[int, object] = {}
@@ -82,6 +102,11 @@ class Supervisor:
     @property
     def interrupted(self) -> bool:
         return bool(self.received)
+
+    def deliver(self, signum: int) -> None:
+        """Act on ``signum`` as if it had been sent to gitml (from any thread)."""
+        self.received.append(signum)
+        self._sync_all()
 
     def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
         # Runs in the main thread at any bytecode boundary, possibly while that thread
@@ -120,6 +145,7 @@ class Supervisor:
                 cwd=cwd,
                 env=dict(env),
                 stdout=self.stdout,
+                stderr=subprocess.PIPE if self.stderr_tail else self.stderr,
                 process_group=None if self.interactive else 0,
             )
         except FileNotFoundError:
@@ -135,7 +161,31 @@ class Supervisor:
         with self._lock:
             self._children[child.pid] = child
             self._sync(child.pid)
+            if child.stderr is not None:
+                kept = bytearray()
+                thread = threading.Thread(
+                    target=_copy_stderr,
+                    args=(child.stderr, kept, self.stderr_tail),
+                    daemon=True,
+                )
+                thread.start()
+                self._tails[child.pid] = (thread, kept)
+            if self.die_with_parent and not self.interactive:
+                self._guards[child.pid] = _guard(child.pid)
         return child
+
+    def terminate(self, child: subprocess.Popen[bytes]) -> None:
+        """Ask one command to stop (SIGTERM to its process group), as a signal to gitml would."""
+        with self._lock:
+            if child.pid not in self._children:
+                return
+            try:
+                if self.interactive:
+                    os.kill(child.pid, signal.SIGTERM)
+                else:
+                    os.killpg(child.pid, signal.SIGTERM)
+            except (ProcessLookupError, PermissionError):
+                pass
 
     def wait(self, child: subprocess.Popen[bytes]) -> int:
         """The command's raw return code (negative: killed by that signal)."""
@@ -145,3 +195,41 @@ class Supervisor:
             with self._lock:
                 self._children.pop(child.pid, None)
                 self._sent.pop(child.pid, None)
+                guard = self._guards.pop(child.pid, None)
+                tail = self._tails.pop(child.pid, None)
+            if guard is not None:
+                guard.kill()
+                guard.wait()
+            if tail is not None:
+                tail[0].join(timeout=5)
+                self.stderr_tails.append(bytes(tail[1]).decode("utf-8", "replace"))
+
+
+def _copy_stderr(source: io.BufferedReader, kept: bytearray, limit: int) -> None:
+    """Pass a command's stderr on to gitml's, keeping its last ``limit`` bytes."""
+    while chunk := source.read1(65536):
+        try:
+            sys.stderr.buffer.write(chunk)
+            sys.stderr.buffer.flush()
+        except (OSError, ValueError, AttributeError):
+            pass
+        kept.extend(chunk)
+        del kept[: max(0, len(kept) - limit)]
+    source.close()
+
+
+_GUARD = (
+    'while kill -0 "$0" 2>/dev/null; do sleep 1; done; '
+    'kill -TERM -- "-$1" 2>/dev/null; sleep 5; kill -KILL -- "-$1" 2>/dev/null'
+)
+
+
+def _guard(pgid: int) -> subprocess.Popen[bytes]:
+    """A watcher that stops process group ``pgid`` once this process has died."""
+    return subprocess.Popen(
+        ["sh", "-c", _GUARD, str(os.getpid()), str(pgid)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )

@@ -29,6 +29,9 @@ from gitml.runs.execute import (
     checkpoint,
     execute_member,
 )
+from gitml.runs.live import Watch
+from gitml.runs.pool import LOST_TAG, RETRY_OF_TAG
+from gitml.runs.study import PRUNED_TAG
 from gitml.runs.supervise import Interrupted, Supervisor
 from gitml.storage.worktree import Checkpoint, add_worktree, remove_worktree
 
@@ -45,14 +48,26 @@ class SweepOutcome:
     best_metric: str | None = None
     best_goal: str = "max"
     interrupted: bool = False
+    parent: dict[str, Any] | None = None  # a search's parent run (its study)
 
     @property
     def exit_code(self) -> int:
         if self.interrupted:
             return 130
-        if self.errors or any(r["status"] != "completed" for r in self.runs):
+        if self.errors or any(not _settled(r, self.runs) for r in self.runs):
             return 1
         return 0
+
+
+def _settled(run: Mapping[str, Any], runs: Sequence[Mapping[str, Any]]) -> bool:
+    """Whether a member ended as planned: completed, stopped by a search's pruner, or lost
+    with its node and run again."""
+    tags = run.get("tags") or {}
+    if run["status"] == "completed" or tags.get(PRUNED_TAG) == "true":
+        return True
+    return LOST_TAG in tags and any(
+        (r.get("tags") or {}).get(RETRY_OF_TAG) == run["id"] for r in runs
+    )
 
 
 def parse_best(text: str | None, runs: Sequence[Mapping[str, Any]]) -> tuple[str | None, str]:
@@ -87,9 +102,16 @@ def pick_best(
     return max(scored, key=lambda r: sign * float(r["metrics"][metric]))
 
 
-def _in_worktree(
-    ws: Workspace, sup: Supervisor, request: RunRequest, member: Member, base: Checkpoint
+def in_worktree(
+    ws: Workspace,
+    sup: Supervisor,
+    request: RunRequest,
+    member: Member,
+    base: Checkpoint,
+    *,
+    watch: Watch | None = None,
 ) -> RunOutcome:
+    """Run ``member`` in a temporary worktree of ``base`` (removed afterwards) and record it."""
     holder = Path(tempfile.mkdtemp(prefix="gitml-sweep-"))
     # A unique folder name gives each worktree its own .git/worktrees/<name>; adding is
     # serialised because git picks those names without a lock.
@@ -101,7 +123,7 @@ def _in_worktree(
 
         prepare_worktree(wt_repo.workdir)
         wt = Workspace(wt_repo, ws.settings, path / ws.rel_cwd, ws.params_files)
-        return execute_member(wt, sup, request, replace(member, code_base=base))
+        return execute_member(wt, sup, request, replace(member, code_base=base), watch=watch)
     finally:
         with _WORKTREE_LOCK:
             remove_worktree(ws.repo, path)
@@ -200,7 +222,7 @@ def run_sweep(
         calls = [partial(execute_member, ws, sup, request, m) for m in members]
     else:
         base = checkpoint(ws, sweep_id)
-        calls = [partial(_in_worktree, ws, sup, request, m, base) for m in members]
+        calls = [partial(in_worktree, ws, sup, request, m, base) for m in members]
     results, errors = gather(
         calls, [m.name for m in members], jobs=request.jobs, sup=sup, on_done=on_member
     )

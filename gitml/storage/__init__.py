@@ -9,7 +9,8 @@ RUNS_REF = REF_ROOT + "runs"
 DATA_REF = REF_ROOT + "data"
 REGISTRY_REF = REF_ROOT + "registry"
 MONITOR_REF = REF_ROOT + "monitor"
-COLLECTION_REFS = (RUNS_REF, DATA_REF, REGISTRY_REF, MONITOR_REF)
+QUEUE_REF = REF_ROOT + "queue"
+COLLECTION_REFS = (RUNS_REF, DATA_REF, REGISTRY_REF, MONITOR_REF, QUEUE_REF)
 
 
 def remote_tracking_ref(remote: str, ref: str) -> str:

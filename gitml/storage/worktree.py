@@ -283,22 +283,35 @@ def diffstat(repo: GitRepo, old: str, new: str) -> DiffStat:
     return DiffStat(files, insertions, deletions, tuple(paths))
 
 
+def _worktrees_lock(repo: GitRepo) -> Path:
+    """Held while a worktree is added, removed or pruned: a prune or a remove by one
+    process deletes registrations (and the emptied ``worktrees`` folder) that another
+    process's ``worktree add`` is still writing."""
+    return repo.commondir / "gitml-worktrees.lock"
+
+
 def add_worktree(repo: GitRepo, path: Path, commit: str) -> GitRepo:
     """A detached temporary worktree of ``commit`` at ``path`` (opened)."""
+    from gitml.storage.filelock import exclusive
     from gitml.storage.repo import open_repo
 
-    repo.git("worktree", "add", "--detach", "--quiet", str(path), commit)
+    with exclusive(_worktrees_lock(repo)):
+        repo.git("worktree", "add", "--detach", "--quiet", str(path), commit)
     return open_repo(path)
 
 
 def remove_worktree(repo: GitRepo, path: Path) -> None:
     """Remove a temporary worktree (files and registration), even if it has changes."""
-    repo.git("worktree", "remove", "--force", str(path), check=False)
+    from gitml.storage.filelock import exclusive
+
+    with exclusive(_worktrees_lock(repo)):
+        repo.git("worktree", "remove", "--force", str(path), check=False)
     if path.exists():
         import shutil
 
         shutil.rmtree(path, ignore_errors=True)
-    repo.git("worktree", "prune", check=False)
+    with exclusive(_worktrees_lock(repo)):
+        repo.git("worktree", "prune", check=False)
 
 
 def worktree_paths(repo: GitRepo) -> Sequence[str]:

@@ -148,3 +148,16 @@ def test_metrics_are_written_a_quarter_second_later_at_most(tmp_path: Path) -> N
     time.sleep(FLUSH_SECONDS + 0.05)
     writer.metric("loss", 0.5)
     assert len(read_spool(str(tmp_path / "spool")).metrics) == 2
+
+
+def test_metrics_before_a_quiet_stretch_reach_the_spool_a_quarter_second_later(
+    tmp_path: Path,
+) -> None:
+    from gitml.runs.spool import FLUSH_SECONDS, SpoolWriter
+
+    writer = SpoolWriter(str(tmp_path / "spool"))
+    writer.metric("loss", 1.0, step=0)
+    writer.metric("loss", 0.9, step=1)
+    assert read_spool(str(tmp_path / "spool")).metrics == []
+    time.sleep(FLUSH_SECONDS + 0.25)  # no further call: a watcher still sees both
+    assert len(read_spool(str(tmp_path / "spool")).metrics) == 2

@@ -1,0 +1,154 @@
+"""The bodies of ``git ml queue``."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from gitml.cli._output import Output
+
+
+def add(
+    *,
+    command: Sequence[str] | None = None,
+    name: str | None = None,
+    message: str | None = None,
+    tag: Sequence[str] | None = None,
+    set_param: Sequence[str] | None = None,
+    param: Sequence[str] | None = None,
+    metrics: Sequence[str] | None = None,
+    params_file: Sequence[str] | None = None,
+    input_: Sequence[str] | None = None,
+    output: Sequence[str] | None = None,
+    jobs: int = 1,
+    best: str | None = None,
+    retries: int = 0,
+    search: str | None = None,
+    trials: int = 10,
+    objective: str | None = None,
+    direction: str | None = None,
+    sampler: str = "tpe",
+    pruner: str = "median",
+    seed: int | None = None,
+    cpus: float = 1.0,
+    gpus: float = 0.0,
+) -> None:
+    """Queue a run (the options of git ml run); the code is pinned as it is now."""
+    options = dict(locals())  # first: the locals are exactly the options
+    from gitml.cli._runs_cmds import request_of
+    from gitml.queue.entries import add as add_entry
+    from gitml.storage.repo import open_repo
+
+    request = request_of(**options)
+    doc = add_entry(open_repo(), request, cwd=Path.cwd())
+    Output().info(
+        f"gitml: queued {doc['id']} {doc['name']}: {' '.join(doc['command'])} "
+        "(run it with `git ml queue start`)"
+    )
+
+
+def start(*, workers: int = 1, on: str | None = None) -> int:
+    """Run queued runs until none is left (each from the code it pinned)."""
+    from gitml.errors import UsageError
+    from gitml.queue.runner import Runner
+    from gitml.storage.repo import open_repo
+
+    if workers < 1:
+        raise UsageError(f"--workers {workers}: must be at least 1")
+    out = Output()
+    runner = Runner(open_repo(), workers=workers, on=on, on_event=lambda t: out.info(f"gitml: {t}"))
+    ended = runner.run()
+    if runner.stopping:
+        out.info("gitml: stopped; entries not started stay queued")
+        return 130
+    bad = [e for e in ended if e.status != "completed"]
+    out.info(f"gitml: queue drained: {len(ended)} ran, {len(bad)} did not complete")
+    return 1 if bad else 0
+
+
+def status(*, json: bool = False) -> None:
+    """List queued runs: queued, running, done, failed or cancelled, with their runs."""
+    from gitml.queue.records import iter_states
+    from gitml.records.codec import to_jsonable
+    from gitml.storage.repo import open_repo
+
+    states = list(iter_states(open_repo()))
+    out = Output(json)
+    if json:
+        out.json(
+            [
+                {
+                    "id": s.id,
+                    "name": s.name,
+                    "state": s.state,
+                    "command": s.doc["command"],
+                    "created": to_jsonable(s.doc["created"]),
+                    "claims": s.claims,
+                    "worker": (s.claim or {}).get("worker"),
+                    "runs": (s.finished or {}).get("runs", []),
+                    "exit_code": (s.finished or {}).get("exit_code"),
+                    "cancel_requested": s.cancel_requested,
+                }
+                for s in states
+            ]
+        )
+        return
+    if not states:
+        out.info("the queue is empty; add runs with `git ml queue add -- CMD`")
+        return
+    rows = []
+    for s in states:
+        worker = (s.claim or {}).get("worker") or {}
+        state = s.state + (" (cancelling)" if s.cancel_requested and s.state == "running" else "")
+        if s.claims > 1:
+            state += f" ({s.claims} claims)"
+        rows.append(
+            {
+                "id": s.id,
+                "name": s.name,
+                "state": state,
+                "command": " ".join(s.doc["command"]),
+                "worker": worker.get("host", ""),
+                "runs": str(len((s.finished or {}).get("runs") or [])),
+            }
+        )
+    cols = ["id", "name", "state", "command", "worker", "runs"]
+    out.table(rows, cols, never_truncate=("id",))
+
+
+def logs(*, entry: str, follow: bool = False) -> None:
+    """Print what a queued run printed (kept in the clone that ran it)."""
+    from gitml.errors import GitmlError
+    from gitml.queue.control import follow as follow_log
+    from gitml.queue.control import read_log
+    from gitml.queue.records import find_entry, iter_states
+    from gitml.storage.repo import open_repo
+
+    repo = open_repo()
+    state = find_entry(list(iter_states(repo)), entry)
+    if follow:
+        for chunk in follow_log(repo, state.id):
+            sys.stdout.buffer.write(chunk)
+            sys.stdout.buffer.flush()
+        return
+    data = read_log(repo, state)
+    if data is None:
+        worker = (state.claim or state.finished or {}).get("worker") or {}
+        where = f" (it ran on {worker['host']})" if worker.get("host") else ""
+        raise GitmlError(
+            f"queued run {state.id} {state.name} is {state.state} and has no log in this "
+            f"clone{where}; logs stay in the clone that ran it"
+        )
+    sys.stdout.buffer.write(data)
+
+
+def cancel(*, entries: Sequence[str] | None = None, all_: bool = False) -> None:
+    """Cancel queued runs; a running one is stopped (recorded interrupted)."""
+    from gitml.queue.control import cancel as cancel_entries
+    from gitml.storage.repo import open_repo
+
+    out = Output()
+    for state in cancel_entries(open_repo(), list(entries or ()), every=all_):
+        verb = "stopping" if state.state == "running" else "cancelled"
+        out.info(f"gitml: {verb} {state.id} {state.name}")

@@ -1,0 +1,96 @@
+"""``git ml queue add|start|status|logs|cancel``: runs to do later, drained here or on Ray."""
+
+from typing import Annotated
+
+import typer
+
+from gitml.cli import _queue_cmds as _cmds
+from gitml.cli import _run_options as _opts
+from gitml.cli._declare import command
+from gitml.cli._options import JsonOpt
+
+queue_app = typer.Typer(
+    help="A run queue: add runs now, run them later with `git ml queue start` (here or on Ray).",
+    no_args_is_help=True,
+)
+
+
+def add(
+    command: Annotated[
+        list[str] | None,
+        typer.Argument(help="The command to run, after `--` (e.g. -- python train.py)."),
+    ] = None,
+    name: _opts.NameOpt = None,
+    message: _opts.MessageOpt = None,
+    tag: _opts.TagOpt = None,
+    set_param: _opts.SetParamOpt = None,
+    param: _opts.ParamOpt = None,
+    metrics: _opts.MetricsOpt = None,
+    params_file: _opts.ParamsFileOpt = None,
+    input_: _opts.InputOpt = None,
+    output: _opts.OutputOpt = None,
+    jobs: _opts.JobsOpt = 1,
+    best: _opts.BestOpt = None,
+    retries: _opts.RetriesOpt = 0,
+    search: _opts.SearchOpt = None,
+    trials: _opts.TrialsOpt = 10,
+    objective: _opts.ObjectiveOpt = None,
+    direction: _opts.DirectionOpt = None,
+    sampler: _opts.SamplerOpt = "tpe",
+    pruner: _opts.PrunerOpt = "median",
+    seed: _opts.SeedOpt = None,
+    cpus: _opts.CpusOpt = 1.0,
+    gpus: _opts.GpusOpt = 0.0,
+) -> None:
+    """Queue a run (the options of git ml run); the code is pinned as it is now."""
+
+
+def start(
+    workers: Annotated[
+        int, typer.Option("--workers", "-w", help="Queued runs to run at once (default 1).")
+    ] = 1,
+    on: _opts.OnOpt = None,
+) -> None:
+    """Run queued runs until none is left (each from the code it pinned)."""
+
+
+EntryArgs = Annotated[
+    list[str] | None,
+    typer.Argument(metavar="ENTRY...", help="Queued run ids, unique id prefixes or names."),
+]
+
+
+def status(json: JsonOpt = False) -> None:
+    """List queued runs: queued, running, done, failed or cancelled, with their runs."""
+
+
+def logs(
+    entry: Annotated[
+        str,
+        typer.Argument(
+            metavar="ENTRY", help="A queued run (id, prefix or name) or a run it recorded."
+        ),
+    ],
+    follow: Annotated[
+        bool, typer.Option("--follow", "-f", help="Keep printing until the run has ended.")
+    ] = False,
+) -> None:
+    """Print what a queued run printed (kept in the clone that ran it)."""
+
+
+def cancel(
+    entries: EntryArgs = None,
+    all_: Annotated[
+        bool, typer.Option("--all", "-a", help="Cancel every queued and running entry.")
+    ] = False,
+) -> None:
+    """Cancel queued runs; a running one is stopped (recorded interrupted)."""
+
+
+def register(app: typer.Typer) -> None:
+    command(queue_app, "add", add, _cmds.add, context_settings={"allow_interspersed_args": False})
+    command(queue_app, "start", start, _cmds.start)
+    command(queue_app, "status", status, _cmds.status)
+    command(queue_app, "logs", logs, _cmds.logs)
+    command(queue_app, "cancel", cancel, _cmds.cancel)
+    app.add_typer(queue_app, name="queue")

@@ -1,0 +1,218 @@
+"""``git ml rerun --on ray``: reruns on the cluster, judged and recorded by the driver.
+
+Each selected run is checked here as a local rerun is (checkpoint present, command
+complete); its inputs, and the datasets its checkpoint names that it did not record,
+become files to put back by digest; the checkpoints travel in one pack. A ``--set``
+what-if is planned here in a temporary worktree of the checkpoint, so the record's code
+names a commit this repository holds. The node runs the command; the driver judges the new
+record against the original before writing it, exactly as a local rerun does.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from gitml.cluster.shipment import Shipment, build_shipment, input_files
+from gitml.cluster.worker import Task
+from gitml.config import load_settings
+from gitml.errors import GitmlError, UsageError
+from gitml.records import ids
+from gitml.rerun.replay import (
+    Judge,
+    RerunOptions,
+    code_of,
+    judge_of,
+    missing_files,
+    rerun_name,
+    what_if_assignment,
+)
+from gitml.rerun.report import RerunResult, SetOutcome
+from gitml.rerun.select import Selection, check_checkpoint, check_command
+from gitml.rerun.unrecorded import unrecorded_datasets
+from gitml.runs.execute import Member, RunRequest, identity
+from gitml.runs.pool import Job, drive
+from gitml.runs.supervise import Supervisor
+from gitml.storage.repo import GitRepo
+from gitml.storage.worktree import Checkpoint
+
+
+@dataclass
+class Planned:
+    """One rerun, planned: the original, its judge, and the task a node runs."""
+
+    doc: dict[str, Any]
+    judge: Judge
+    task: Task
+    warnings: tuple[str, ...]
+
+
+def _what_if_code(
+    repo: GitRepo, doc: Mapping[str, Any], base: Checkpoint, assignment: Mapping[Any, Any]
+) -> Checkpoint:
+    """The checkpoint with ``--set``'s params files, planned in a temporary worktree."""
+    if not assignment:
+        return base
+    from gitml.runs import params as params_mod
+    from gitml.runs.code import with_overrides
+    from gitml.storage.worktree import add_worktree, remove_worktree
+
+    holder = Path(tempfile.mkdtemp(prefix="gitml-plan-"))
+    path = holder / "tree"
+    try:
+        wt = add_worktree(repo, path, base.checkpoint)
+        cwd = path / str(doc.get("cwd") or ".")
+        declared = tuple((doc.get("declared") or {}).get("params") or ())
+        files = params_mod.find_params_files(cwd, (*load_settings(path).params_files, *declared))
+        texts = params_mod.plan_overrides(cwd, files, assignment)
+        return with_overrides(wt, base, cwd=cwd, new_texts=texts, run_id=str(doc["id"]))
+    finally:
+        remove_worktree(repo, path)
+        shutil.rmtree(holder, ignore_errors=True)
+
+
+def plan_rerun(
+    repo: GitRepo, doc: dict[str, Any], options: RerunOptions, template: RunRequest
+) -> tuple[Planned, dict[str, str]]:
+    """(the planned rerun, the input files its node must put back)."""
+    checkpoint = check_checkpoint(repo, doc)
+    command = check_command(doc)
+    assignment = what_if_assignment(options.overrides)
+    judge = judge_of(repo, doc, options)
+    base = code_of(repo, doc) or Checkpoint(checkpoint, checkpoint, None, False)
+    code = _what_if_code(repo, doc, base, assignment)
+    inputs = {**unrecorded_datasets(repo, doc), **(doc.get("inputs") or {})}
+    files, outside = input_files(repo, checkpoint, inputs)
+    declared = doc.get("declared") or {}
+    changed = {key for _file, key in assignment}
+    what_if = judge.what_if
+    request = replace(
+        template,
+        command=command,
+        name=rerun_name(doc),
+        message=f"rerun of {doc['id']}" + (f" with {', '.join(what_if)}" if what_if else ""),
+        params={k: v for k, v in (doc.get("params") or {}).items() if k not in changed},
+        params_files=tuple(declared.get("params") or ()),
+        metrics_files=tuple(declared.get("metrics") or ()),
+        inputs=(),
+        outputs=tuple(declared.get("outputs") or ()),
+    )
+    member = Member(
+        assignment,
+        rerun_name(doc),
+        code=code,
+        code_has_overrides=True,
+        parent=str(doc["id"]),
+        judge=judge,
+        run_id=ids.new_id(),
+        user=identity(repo),
+        inputs=dict(doc.get("inputs") or {}),
+    )
+    cwd = str(doc.get("cwd") or ".")
+    task = Task(
+        member=member,
+        request=request,
+        commit=checkpoint,
+        cwd=cwd,
+        params_files=tuple(declared.get("params") or ()),
+        files=files,
+        outside=tuple(outside),
+    )
+    warnings = tuple(missing_files(doc, list(inputs)))
+    return Planned(doc, judge, task, warnings), files
+
+
+class RerunPlanner:
+    """Hands the pool the planned task of each job (jobs are numbered as ``planned``)."""
+
+    def __init__(self, planned: list[Planned], control: Any) -> None:
+        self.planned = planned
+        self.control = control
+
+    def __call__(self, job: Job) -> Task:
+        task = self.planned[job.index].task
+        member = job.member
+        if member.run_id != task.member.run_id:  # a new attempt
+            task = replace(task, member=replace(task.member, run_id=member.run_id))
+        return replace(
+            task, member=replace(task.member, judge=None, finish=None), control=self.control
+        )
+
+
+def rerun_on_cluster(
+    repo: GitRepo,
+    selection: Selection,
+    options: RerunOptions,
+    *,
+    on: str,
+    retries: int = 0,
+    on_result: Callable[[RerunResult], None] | None = None,
+    on_error: Callable[[dict[str, Any], str], None] | None = None,
+) -> SetOutcome:
+    """Rerun every selected run on the cluster ``on`` names (see the module doc)."""
+    if options.keep_in is not None:
+        raise UsageError("--in keeps a local worktree; it does not go with --on")
+    from gitml.cluster.connect import connect
+    from gitml.cluster.pool import RayPool
+    from gitml.runs.dispatch import GridPlan
+    from gitml.runs.execute import Workspace
+
+    connect(on)
+    outcome = SetOutcome(skipped=list(selection.skipped))
+    template = RunRequest(command=("true",), on=on, retries=retries)
+    planned: list[Planned] = []
+    files: dict[str, str] = {}
+    for doc in selection.runs:
+        try:
+            one, needed = plan_rerun(repo, doc, options, template)
+        except GitmlError as exc:
+            outcome.errors.append((doc, str(exc)))
+            if on_error is not None:
+                on_error(doc, str(exc))
+            continue
+        planned.append(one)
+        files.update(needed)
+    if not planned:
+        return outcome
+    ws = Workspace(repo, load_settings(repo.workdir), repo.workdir, ())
+    commits = [p.task.commit for p in planned]
+
+    def planner(control: Any) -> tuple[RerunPlanner, Shipment]:
+        return RerunPlanner(planned, control), build_shipment(repo, commits, files)
+
+    started = time.perf_counter()
+    with Supervisor() as sup:
+        pool = RayPool(ws, template, planner=planner)
+        try:
+            plan = GridPlan([p.task.member for p in planned])
+            result = drive(pool, plan, sup, retries=retries)
+        finally:
+            pool.close()
+        outcome.interrupted = sup.interrupted
+    for index, item in enumerate(planned):
+        done = [o for i, o in result.outcomes if i == index]
+        if not done or item.judge.judgement is None:
+            why = next((e for e in result.errors if e.startswith(f"{item.task.member.name}:")), "")
+            message = why.partition(": ")[2] or "the rerun did not finish"
+            outcome.errors.append((item.doc, message))
+            if on_error is not None:
+                on_error(item.doc, message)
+            continue
+        doc = done[-1].doc
+        result_one = RerunResult(
+            original=item.doc,
+            doc=doc,
+            judgement=item.judge.judgement,
+            env=item.judge.env,
+            warnings=item.warnings,
+            overhead_s=max(0.0, time.perf_counter() - started - float(doc.get("duration_s") or 0)),
+        )
+        outcome.results.append(result_one)
+        if on_result is not None:
+            on_result(result_one)
+    return outcome

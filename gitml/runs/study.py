@@ -1,0 +1,147 @@
+"""A search's record: the sweep's parent run holds the study, the trials are its runs.
+
+The shape shared by every search gitml records (``--search random|optuna`` here, and any
+study whose trials become runs):
+
+- the parent is a run whose id is the sweep id; its ``study`` table holds the search
+  (sampler, pruner, objective, direction, space) and every trial (number, run, state,
+  value); its ``params`` are the space as text, its metric ``best_<objective>`` the best
+  value so far at each trial, and its tag ``gitml.best_run`` the best trial's run id;
+- each trial is a run with ``sweep`` and ``parent`` both the parent's id and the tag
+  ``gitml.trial`` (its number); a pruned trial is ``interrupted`` with ``gitml.pruned``.
+
+Records are immutable and a trial is recorded when it ends, before the best is known, so
+the best is marked on the parent, which is written last.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from gitml.runs.metrics import MetricEvent
+from gitml.runs.record import RunFacts, Status
+from gitml.storage.worktree import Checkpoint
+
+BEST_RUN_TAG = "gitml.best_run"
+TRIAL_TAG = "gitml.trial"
+PRUNED_TAG = "gitml.pruned"
+SEARCH_TAG = "gitml.search"
+
+
+@dataclass(frozen=True)
+class TrialResult:
+    """How one trial ended."""
+
+    number: int
+    run: str
+    state: str  # complete | pruned | failed
+    value: float | None
+
+    def as_dict(self) -> dict[str, Any]:
+        found: dict[str, Any] = {"trial": self.number, "run": self.run, "state": self.state}
+        if self.value is not None:
+            found["value"] = self.value
+        return found
+
+
+@dataclass(frozen=True)
+class Study:
+    """Everything the parent run records about a search."""
+
+    search: str  # random | optuna
+    objective: str
+    direction: str  # max | min
+    trials: int
+    space: Mapping[str, str]
+    settings: Mapping[str, Any] = field(default_factory=dict)
+    results: Sequence[TrialResult] = ()
+
+    def best(self) -> TrialResult | None:
+        scored = [r for r in self.results if r.state == "complete" and r.value is not None]
+        if not scored:
+            return None
+        sign = 1.0 if self.direction == "max" else -1.0
+        return max(scored, key=lambda r: (sign * float(r.value or 0.0), -r.number))
+
+    def table(self) -> dict[str, Any]:
+        found: dict[str, Any] = {
+            "search": self.search,
+            "objective": self.objective,
+            "direction": self.direction,
+            "trials": self.trials,
+            "space": dict(self.space),
+            **self.settings,
+            "results": [r.as_dict() for r in sorted(self.results, key=lambda r: r.number)],
+        }
+        best = self.best()
+        if best is not None:
+            found["best"] = {"run": best.run, "trial": best.number, "value": best.value}
+        return found
+
+    def history(self) -> list[MetricEvent]:
+        """``best_<objective>``: the best value after each trial (by trial number)."""
+        events: list[MetricEvent] = []
+        best: float | None = None
+        sign = 1.0 if self.direction == "max" else -1.0
+        for result in sorted(self.results, key=lambda r: r.number):
+            value = result.value
+            if result.state == "complete" and value is not None:
+                best = value if best is None else sign * max(sign * best, sign * value)
+            if best is not None:
+                events.append(MetricEvent(f"best_{self.objective}", result.number, best))
+        return events
+
+
+@dataclass(frozen=True)
+class Parent:
+    """The facts of the parent run that are not the study's."""
+
+    sweep: str
+    name: str
+    started: datetime
+    ended: datetime
+    command: Sequence[str]
+    cwd: str
+    user: Mapping[str, str]
+    host: str
+    code: Checkpoint
+    env: Mapping[str, Any]
+    params: Mapping[str, Any] = field(default_factory=dict)
+    tags: Mapping[str, str] = field(default_factory=dict)
+    message: str | None = None
+
+
+def parent_facts(parent: Parent, study: Study, *, interrupted: bool) -> RunFacts:
+    """The parent run of a search: completed when a trial completed, else failed."""
+    best = study.best()
+    if interrupted:
+        status, code = Status.INTERRUPTED, 130
+    elif best is not None:
+        status, code = Status.COMPLETED, 0
+    else:
+        status, code = Status.FAILED, 1
+    tags = {**parent.tags, SEARCH_TAG: study.search}
+    if best is not None:
+        tags[BEST_RUN_TAG] = best.run
+    return RunFacts(
+        id=parent.sweep,
+        name=parent.name,
+        status=status,
+        started=parent.started,
+        ended=parent.ended,
+        exit_code=code,
+        command=parent.command,
+        cwd=parent.cwd,
+        user=parent.user,
+        host=parent.host,
+        code=parent.code,
+        env=parent.env,
+        message=parent.message,
+        params={**parent.params, **study.space},
+        events=study.history(),
+        tags=tags,
+        study=study.table(),
+    )

@@ -1,0 +1,100 @@
+"""Bad clusters: one line naming the problem, nothing recorded, no member half-written."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.cluster.raycluster import RayCluster, free_port
+from tests.conftest import git
+from tests.runs.conftest import git_ml
+
+
+def _nothing_recorded(repo: Path) -> None:
+    assert git(repo, "for-each-ref", "refs/gitml/runs", "refs/notes/").strip() == ""
+
+
+def _one_line(stderr: str) -> str:
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1, stderr
+    assert "Traceback" not in stderr
+    return lines[0]
+
+
+def test_unreachable_address_is_one_line_within_seconds(project: Path) -> None:
+    address = f"127.0.0.1:{free_port('127.0.0.1')}"
+    started = time.monotonic()
+    result = git_ml(project, "run", "--on", f"ray://{address}", "-S", "train.lr=0.1,0.2", "--", "python", "train.py", check=False)  # fmt: skip
+    assert time.monotonic() - started < 30
+    assert result.returncode != 0
+    line = _one_line(result.stderr)
+    assert f"cannot reach the Ray head at {address}" in line
+    _nothing_recorded(project)
+    bad = git_ml(project, "run", "--on", "ray:/nowhere", "--", "true", check=False)
+    assert "expected ray or ray://HOST:PORT" in _one_line(bad.stderr)
+    _nothing_recorded(project)
+
+
+def test_a_module_the_nodes_lack_stops_the_sweep_with_nothing_recorded(
+    project: Path, on: str, tmp_path: Path
+) -> None:
+    only_here = tmp_path / "only-here"
+    only_here.mkdir()
+    (only_here / "localhelper.py").write_text("VALUE = 1\n")
+    (project / "uses.py").write_text("import localhelper\nprint(localhelper.VALUE)\n")
+    git(project, "add", "uses.py")
+    git(project, "commit", "-q", "-m", "uses a module only this machine has")
+    env = {**os.environ, "PYTHONPATH": f"{only_here}{os.pathsep}{os.environ['PYTHONPATH']}"}
+    result = git_ml(project, "run", "--on", on, "-S", "train.lr=0.1,0.2,0.3", "--", "python", "uses.py", check=False, env=env)  # fmt: skip
+    assert result.returncode != 0
+    # the command's own output comes back through Ray's log; gitml's verdict is one line
+    (line,) = [x for x in result.stderr.splitlines() if x.startswith("gitml:")]
+    assert "cannot import 'localhelper'" in line
+    assert "install it on every node" in line
+    assert "nothing was recorded" in line
+    _nothing_recorded(project)
+
+
+def _wait_node_gone(cluster: RayCluster, ip: str) -> None:
+    """Until the head no longer counts the node at ``ip`` as alive."""
+    probe = (
+        "import ray, sys; ray.init(address=sys.argv[1], logging_level='ERROR'); "
+        "print(any(n['Alive'] and n['NodeManagerAddress'] == sys.argv[2] for n in ray.nodes()))"
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        out = subprocess.run(
+            [sys.executable, "-c", probe, cluster.address, ip],
+            capture_output=True, text=True, check=False, env=cluster.env,
+        )  # fmt: skip
+        if out.stdout.strip().endswith("False"):
+            return
+        time.sleep(1)
+    raise AssertionError(f"the head still counts node {ip} as alive")
+
+
+def test_a_node_without_git_is_named_before_anything_runs(
+    project: Path, on: str, ray_cluster: RayCluster, tmp_path: Path
+) -> None:
+    bare = tmp_path / "no-git-bin"
+    bare.mkdir()
+    for tool in ("sh", "env"):
+        found = shutil.which(tool)
+        assert found is not None
+        (bare / tool).symlink_to(found)
+    path = f"{Path(sys.executable).parent}{os.pathsep}{bare}"
+    node = ray_cluster.add_worker(1, path=path)
+    try:
+        result = git_ml(project, "run", "--on", on, "-S", "train.lr=0.1,0.2", "--", "python", "train.py", check=False)  # fmt: skip
+    finally:
+        ray_cluster.stop_node(node)
+        ray_cluster.nodes.remove(node)
+        _wait_node_gone(ray_cluster, node.ip)
+    assert result.returncode != 0
+    line = _one_line(result.stderr)
+    assert f"Ray node {node.ip} has no git on its PATH" in line
+    _nothing_recorded(project)
