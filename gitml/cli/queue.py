@@ -47,7 +47,7 @@ def add(
 
 def start(
     workers: Annotated[
-        int, typer.Option("--workers", "-w", help="Queued runs to run at once (default 1).")
+        int, typer.Option("--workers", metavar="N", help="Queued runs to run at once (default 1).")
     ] = 1,
     on: _opts.OnOpt = None,
 ) -> None:
@@ -72,7 +72,7 @@ def logs(
         ),
     ],
     follow: Annotated[
-        bool, typer.Option("--follow", "-f", help="Keep printing until the run has ended.")
+        bool, typer.Option("--follow", help="Keep printing until the run has ended.")
     ] = False,
 ) -> None:
     """Print what a queued run printed (kept in the clone that ran it)."""

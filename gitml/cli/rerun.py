@@ -72,13 +72,16 @@ def rerun(
         str | None,
         typer.Option(
             "--on",
+            metavar="CLUSTER",
             help="Rerun on a Ray cluster: ray or ray://HOST:PORT (the head's address).",
         ),
     ] = None,
     retries: Annotated[
         int,
         typer.Option(
-            "--retries", help="With --on: start a rerun again when its worker or node died."
+            "--retries",
+            metavar="N",
+            help="With --on: start a rerun again when its worker or node died.",
         ),
     ] = 0,
     json: JsonOpt = False,
