@@ -49,8 +49,11 @@ def _source(workdir: Path, rev: str | None) -> Path:
     return target
 
 
-def install(workdir: Path, rev: str | None = None) -> Build:
-    """Build a wheel of this checkout (or of ``rev``) and install it into a new venv."""
+def install(workdir: Path, rev: str | None = None, extras: str = "") -> Build:
+    """Build a wheel of this checkout (or of ``rev``) and install it into a new venv.
+
+    ``extras`` (e.g. ``"s3,gcs"``) are installed with it, from the package index.
+    """
     label = rev or "this"
     source = _source(workdir, rev)
     dist = workdir / f"dist-{label.replace('/', '-')}"
@@ -65,7 +68,13 @@ def install(workdir: Path, rev: str | None = None) -> Build:
     wheel = next(dist.glob("gitml-*.whl"))
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, env=env)
     subprocess.run(
-        [str(venv / "bin" / "pip"), "install", "-q", "--disable-pip-version-check", str(wheel)],
+        [
+            str(venv / "bin" / "pip"),
+            "install",
+            "-q",
+            "--disable-pip-version-check",
+            f"{wheel}[{extras}]" if extras else str(wheel),
+        ],
         check=True,
         env=env,
     )

@@ -9,6 +9,11 @@ from __future__ import annotations
 import errno
 import os
 
+# The exit status of `git ml monitor` and `git ml scan` when a finding is over its
+# threshold: neither success nor an error, and apart from typer's 2 for a bad command
+# line, so cron and CI can tell an alert from a mistake (EXIT STATUS in the man page).
+ALERT_EXIT = 4
+
 SHOWN = 10
 
 

@@ -61,18 +61,18 @@ def test_trained_model_traces_back_to_data_xml(tmp_path: Path) -> None:
     ]
     source = nodes[chain[-1]]
     assert (source["path"], source["dataset"]) == ("data/data.xml", "data.xml")
-    text = cli_in(root, "lineage", "so-model:1", "-d", "up").stdout
+    text = cli_in(root, "lineage", "so-model:1", "--direction", "up").stdout
     assert text.splitlines()[0].startswith("model so-model:1")
     assert "data/data.xml" in text
     assert "(dataset data.xml) (source)" in text
 
     promoted = cli_in(root, "promote", "so-model", "1", "dev", "--direct")
     assert promoted.exit_code == 0, promoted.output
-    at_stage = lineage(root, "so-model@dev", "-d", "up")
+    at_stage = lineage(root, "so-model@dev", "--direction", "up")
     assert at_stage["nodes"][0]["stages"] == ["dev"]
     assert {n["key"] for n in at_stage["nodes"]} == set(nodes)
 
-    down = lineage(root, "data.xml", "-d", "down")
+    down = lineage(root, "data.xml", "--direction", "down")
     down_nodes = {n["key"]: n for n in down["nodes"]}
     assert "model:so-model:1" in down_nodes
     assert {n.get("stage") for n in down_nodes.values() if n["kind"] == "run"} == set(stages)
@@ -112,10 +112,10 @@ def test_runs_made_with_inputs_and_outputs_link_both_ways(in_repo: Path) -> None
         "run", "-n", "use", "-i", "mid.txt", "-o", "out.txt", "--", "sh", "-c", "cp mid.txt out.txt"
     )
     assert second.exit_code == 0, second.output
-    up = lineage(in_repo, "use", "-d", "up")
+    up = lineage(in_repo, "use", "--direction", "up")
     assert [label.split()[2] for label in labels(up, "run")] == ["use", "make"]
     assert {n["path"] for n in up["nodes"] if n["kind"] == "data"} == {"mid.txt", "raw.txt"}
-    down = lineage(in_repo, "raw.txt", "-d", "down")
+    down = lineage(in_repo, "raw.txt", "--direction", "down")
     assert [label.split()[2] for label in labels(down, "run")] == ["make", "use"]
     assert {n["path"] for n in down["nodes"] if n["kind"] == "data"} == {
         "raw.txt",

@@ -95,9 +95,17 @@ BLOCKS: dict[str, Block] = {
             "printf 'a,b\\n1,2\\n3,4\\n' > data/train.csv",
         ),
     ),
+    "git ml completion bash > ~/.local/share/bash-completion/completions/git-ml   # bash (git's completion finds it)": Block(
+        base="fresh",
+        setup=(
+            "mkdir -p ~/.local/share/bash-completion/completions ~/.zfunc "
+            "~/.config/fish/conf.d",
+        ),
+    ),
     "git ml data remote add store s3://bucket/team/data --default [--endpoint-url URL] [--region R] [--profile P]": Block(
-        skip="needs an S3 bucket or a mounted NAS; tests/data runs remotes on a folder and on "
-        "a moto S3 server"
+        skip="needs an S3 bucket, a GCS project or a mounted NAS; tests/data runs remotes on a "
+        "folder, a moto S3 server and (test_remote_kinds.py) sshd, Azurite, a GCS emulator "
+        "and http.server on loopback"
     ),
     "git ml model register churn --run brisk-otter --artifact model.pkl --version 1.4.0": Block(
         base="fresh",
@@ -122,15 +130,12 @@ BLOCKS: dict[str, Block] = {
             "(tests/test_lineage.py walks one)",
         },
     ),
-    'on: { push: { branches: [main] } }': Block(
-        skip="a GitHub Actions workflow; tests/governance/test_templates.py checks the shipped "
-        "templates"
-    ),
     'schema = "gitml/policy/1"': Block(),
     "# .gitml/config.toml": Block(),
     "# .pre-commit-config.yaml": Block(
-        skip="names a mirror URL that stands for yours; tests/governance runs the hooks "
-        "through pre-commit"
+        skip="names a mirror URL that stands for yours; "
+        "tests/governance/test_precommit_readme.py copies this block and runs it with the "
+        "real pre-commit against a clone of this repository"
     ),
     "git ml monitor churn@production --data serving.csv --prediction score --label churned": Block(
         skip_lines={

@@ -18,12 +18,13 @@ def check(
     fmt: str = "text",
     self_test: bool = False,
     json: bool = False,
+    quiet: bool = False,
 ) -> int:
     """Check gitml files, records, large files and promotions against .gitml/policy.toml."""
 
     from gitml.errors import UsageError
 
-    out = Output(json)
+    out = Output(json, quiet=quiet)
     if self_test:
         from gitml.governance.selftest import self_test as run_self_test
 
@@ -41,7 +42,7 @@ def check(
     if modes != 1:
         raise UsageError("pick exactly one of --staged, --base REV, --push, --all")
     if files and not staged:
-        raise UsageError("FILES go with --staged (they are what pre-commit passes)")
+        raise UsageError("FILEs go with --staged (they are what pre-commit passes)")
     if fmt not in ("text", "markdown"):
         raise UsageError(f"--format {fmt!r}: use text or markdown")
     from gitml.config import Settings, load_settings

@@ -4,6 +4,7 @@ import typer
 
 from gitml.cli import (
     check,
+    completion,
     data,
     demo,
     imports,
@@ -35,5 +36,6 @@ def register(app: typer.Typer) -> None:
     pipelines.register(app)
     lineage.register(app)
     ui.register(app)
+    completion.register(app)
     queue.register(app)
     imports.register(app)

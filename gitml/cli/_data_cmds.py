@@ -13,10 +13,11 @@ def _workspace() -> Any:
     return open_workspace()
 
 
-def _progress(label: str, json: bool) -> Any:
+def _progress(out: Output) -> Any:
+    """Bars on a terminal's stderr; nothing with --json or --quiet."""
     from gitml.data.progress import NullProgress, progress_for
 
-    return NullProgress() if json else progress_for(label)
+    return NullProgress() if out.json_mode or out.quiet else progress_for()
 
 
 def _size(n: int) -> str:
@@ -37,6 +38,7 @@ def add(
     link: str = "auto",
     jobs: int | None = None,
     json: bool = False,
+    quiet: bool = False,
 ) -> None:
     """Hash PATHs into the cache, record a manifest and write a pointer file per dataset."""
     from gitml.data.add import add_datasets
@@ -47,11 +49,11 @@ def add(
         raise UsageError(f"--link {link!r}: use one of {', '.join(LINK_CHOICES)}")
     ws = _workspace()
     ws.link = link_mode(link)
-    with _progress("adding", json) as progress:
+    out = Output(json, quiet=quiet)
+    with _progress(out) as progress:
         report = add_datasets(
             ws, paths, name=name, profile=not no_profile, jobs=jobs, progress=progress
         )
-    out = Output(json)
     if json:
         out.json(
             {
@@ -77,7 +79,9 @@ def add(
         return
     for d in report.datasets:
         state = "updated" if d.changed else "unchanged"
-        out.line(f"{d.name}: {state} {d.path} ({_files(d.files)}, {_size(d.nbytes)}) -> {d.digest}")
+        out.summary(
+            f"{d.name}: {state} {d.path} ({_files(d.files)}, {_size(d.nbytes)}) -> {d.digest}"
+        )
     for path in report.profiled:
         out.info(f"profiled {path}")
     for note in report.notes:
@@ -157,42 +161,48 @@ def checkout(
     remote: str | None = None,
     jobs: int | None = None,
     json: bool = False,
+    quiet: bool = False,
 ) -> None:
     """Restore the data the current commit's pointers name, from the cache or the data remote."""
     from gitml.data.checkout import checkout as do_checkout
 
-    with _progress("restoring", json) as progress:
+    out = Output(json, quiet=quiet)
+    with _progress(out) as progress:
         report = do_checkout(
             _workspace(), paths or (), force=force, remote=remote, jobs=jobs, progress=progress
         )
-    out = Output(json)
     if json:
         out.json(report.as_dict())
         return
     for path in report.kept:
         out.info(f"kept in the cache before overwriting: {path}")
     if not report.restored and not report.removed:
-        out.line(f"data is up to date ({report.unchanged} file(s))")
+        out.summary(f"data is up to date ({report.unchanged} file(s))")
         return
-    out.line(
+    out.summary(
         f"restored {len(report.restored)} file(s), removed {len(report.removed)}, "
         f"{report.unchanged} unchanged" + (f", {report.pulled} pulled" if report.pulled else "")
     )
 
 
 def push(
-    *, remote: str | None = None, jobs: int | None = None, verify: bool = False, json: bool = False
+    *,
+    remote: str | None = None,
+    jobs: int | None = None,
+    verify: bool = False,
+    json: bool = False,
+    quiet: bool = False,
 ) -> int:
     """Upload the current data and everything records reference to a data remote."""
     from gitml.data.share import push_data
 
-    with _progress("pushing", json) as progress:
+    out = Output(json, quiet=quiet)
+    with _progress(out) as progress:
         report = push_data(_workspace(), remote=remote, jobs=jobs, progress=progress, verify=verify)
-    out = Output(json)
     if json:
         out.json(report.as_dict())
     else:
-        out.line(
+        out.summary(
             f"pushed {report.transferred} object(s) ({_size(report.nbytes)}) to {report.remote}; "
             f"{report.skipped} already there" + (", verified" if verify else "")
         )
@@ -220,11 +230,13 @@ def pull(
     all_: bool = False,
     jobs: int | None = None,
     json: bool = False,
+    quiet: bool = False,
 ) -> int:
     """Download the data the pointers name, then restore files missing from the work tree."""
     from gitml.data.share import pull_data
 
-    with _progress("pulling", json) as progress:
+    out = Output(json, quiet=quiet)
+    with _progress(out) as progress:
         report = pull_data(
             _workspace(),
             names or (),
@@ -233,11 +245,10 @@ def pull(
             jobs=jobs,
             progress=progress,
         )
-    out = Output(json)
     if json:
         out.json(report.as_dict())
     else:
-        out.line(
+        out.summary(
             f"pulled {report.transferred} object(s) ({_size(report.nbytes)}) from "
             f"{report.remote}; restored {report.restored} file(s)"
         )
@@ -312,18 +323,23 @@ def show(*, name: str, files: bool = False, json: bool = False) -> None:
 
 
 def gc(
-    *, yes: bool = False, keep_days: float = 30.0, all_commits: bool = False, json: bool = False
+    *,
+    yes: bool = False,
+    keep_days: float = 30.0,
+    all_commits: bool = False,
+    json: bool = False,
+    quiet: bool = False,
 ) -> None:
     """Remove cached data that no branch, tag, recent commit or run refers to."""
     from gitml.data.gc import collect
 
     report = collect(_workspace(), keep_days=None if all_commits else keep_days, remove=yes)
-    out = Output(json)
+    out = Output(json, quiet=quiet)
     if json:
         out.json(report.as_dict())
         return
     if yes:
-        out.line(
+        out.summary(
             f"removed {report.removable} object(s) ({_size(report.nbytes)}); kept {report.kept}"
         )
     else:

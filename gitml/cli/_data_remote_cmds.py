@@ -13,24 +13,22 @@ def remote_add(
     endpoint_url: str | None = None,
     region: str | None = None,
     profile: str | None = None,
+    option: list[str] | None = None,
     json: bool = False,
+    quiet: bool = False,
 ) -> None:
     """Add a data remote to .gitml/config.toml."""
-    from gitml.data.remote_config import add_remote
+    from gitml.data.remote_config import add_remote, parse_option
     from gitml.data.workspace import open_workspace
 
-    table = add_remote(
-        open_workspace(),
-        name,
-        url,
-        default=default,
-        options={"endpoint_url": endpoint_url, "region": region, "profile": profile},
-    )
-    out = Output(json)
+    options = {"endpoint_url": endpoint_url, "region": region, "profile": profile}
+    options.update(parse_option(text) for text in option or ())
+    table = add_remote(open_workspace(), name, url, default=default, options=options)
+    out = Output(json, quiet=quiet)
     if json:
         out.json({"name": name, **table})
         return
-    out.line(f"added data remote {name}: {table['url']}")
+    out.summary(f"added data remote {name}: {table['url']}")
     out.info("next: commit .gitml/config.toml so that every clone uses it")
 
 
@@ -52,11 +50,11 @@ def remote_ls(*, json: bool = False) -> None:
     out.table(rows, ["default", "name", "url"], headers={"default": ""}, never_truncate=["url"])
 
 
-def remote_rm(*, name: str, json: bool = False) -> None:
+def remote_rm(*, name: str, json: bool = False, quiet: bool = False) -> None:
     """Remove a data remote from .gitml/config.toml (its data is left alone)."""
     from gitml.data.remote_config import remove_remote
     from gitml.data.workspace import open_workspace
 
     remove_remote(open_workspace(), name)
-    out = Output(json)
+    out = Output(json, quiet=quiet)
     out.emit({"removed": name}, f"removed data remote {name}")

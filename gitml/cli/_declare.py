@@ -15,6 +15,7 @@ from typing import Any
 import typer
 
 from gitml.cli._body import call_body
+from gitml.cli._usage import ConventionalCommand
 
 BODY_ATTR = "gitml_body"
 
@@ -43,4 +44,5 @@ def command(
         return call_body(target, kwargs)
 
     setattr(forward, BODY_ATTR, target)
+    settings.setdefault("cls", ConventionalCommand)
     group.command(name, **settings)(forward)

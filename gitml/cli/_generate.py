@@ -14,7 +14,9 @@ import contextlib
 import inspect
 import io
 import os
+import re
 import sys
+import typing
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -36,6 +38,7 @@ from gitml.cli._parse import (
     Command,
     Param,
 )
+from gitml.cli._values import FILES, Values
 
 SPEC = Path(__file__).with_name("_spec.py")
 HEADER = '''"""The command line as the typer declarations define it (generated; do not edit).
@@ -77,7 +80,25 @@ def _kind(param: Any, interspersed: bool) -> str:
     return kind
 
 
-def _param(param: Any, interspersed: bool) -> Param:
+def _declared_values(declaration: Any) -> dict[str, str]:
+    """``{parameter: Values.spec()}`` from the declaration's ``Annotated`` metadata."""
+    found = {}
+    for name, hint in typing.get_type_hints(declaration, include_extras=True).items():
+        marks = [m for m in getattr(hint, "__metadata__", ()) if isinstance(m, Values)]
+        if len(marks) > 1:
+            raise ValueError(f"{name}: more than one completion kind")
+        if marks:
+            found[name] = marks[0].spec()
+    return found
+
+
+def first_sentence(text: str | None) -> str:
+    """The first sentence of a help text, on one line (``e.g. x`` does not end one)."""
+    flat = " ".join((text or "").split())
+    return re.split(r"(?<=[.!?]) (?=[A-Z`])", flat, maxsplit=1)[0]
+
+
+def _param(param: Any, interspersed: bool, values: str) -> Param:
     kind = _kind(param, interspersed)
     default = param.default
     if kind == MULTI or kind in (ARGS, TAIL):
@@ -91,6 +112,8 @@ def _param(param: Any, interspersed: bool) -> Param:
         default=default,
         required=bool(param.required),
         positional=param.param_type_name == "argument",
+        values=values or (FILES.spec() if kind == PATH else ""),
+        help=first_sentence(param.help),
     )
 
 
@@ -126,7 +149,13 @@ def iter_commands(
 
 def _command(path: tuple[str, ...], click_command: Any) -> Command:
     interspersed = bool(click_command.context_settings.get("allow_interspersed_args", True))
-    params = tuple(_param(p, interspersed) for p in click_command.params if p.name != "help")
+    declaration = getattr(click_command.callback, "__wrapped__", None)
+    values = _declared_values(declaration) if declaration is not None else {}
+    params = tuple(
+        _param(p, interspersed, values.get(p.name, ""))
+        for p in click_command.params
+        if p.name != "help"
+    )
     positionals = [p for p in params if p.positional]
     if any(p.kind in (ARGS, TAIL) for p in positionals[:-1]):
         raise ValueError(f"{' '.join(path)}: only the last argument may take many values")
@@ -165,8 +194,12 @@ def build() -> str:
     commands: list[str] = []
     groups: list[str] = []
     helps: list[str] = []
+    summaries: list[str] = []
     for path, click_command, is_group in iter_commands(root):
         helps.append(f"    {path!r}: {render_help(path)!r},\n")
+        if path and not click_command.hidden:
+            summary = first_sentence(click_command.help).rstrip(".")
+            summaries.append(f"    {path!r}: {summary!r},\n")
         if is_group:
             groups.append(f"    {path!r},\n")
             continue
@@ -184,6 +217,9 @@ def build() -> str:
         + "".join("    " + g for g in groups)
         + "    }\n)\n\nHELP: dict[tuple[str, ...], str] = {\n"
         + "".join(helps)
+        + "}\n\n# Every visible command and group, in declaration order, with its first sentence.\n"
+        + "SUMMARIES: dict[tuple[str, ...], str] = {\n"
+        + "".join(summaries)
         + "}\n"
     )
 

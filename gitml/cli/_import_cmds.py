@@ -12,8 +12,8 @@ if TYPE_CHECKING:
     from gitml.imports.records import ImportSummary
 
 
-def _report(summary: ImportSummary, json: bool) -> None:
-    out = Output(json)
+def _report(summary: ImportSummary, json: bool, *, quiet: bool = False) -> None:
+    out = Output(json, quiet=quiet)
     for problem in summary.problems:
         out.warn(problem)
     lines = [
@@ -43,13 +43,15 @@ def mlflow(
     experiment: Sequence[str] | None = None,
     no_artifacts: bool = False,
     json: bool = False,
+    quiet: bool = False,
 ) -> None:
     """Import an MLflow store: runs, metric histories, artifacts, registered models."""
-    from gitml.data.progress import progress_for
+    from gitml.data.progress import NullProgress, progress_for
     from gitml.imports.mlflow import import_mlflow
     from gitml.storage.repo import open_repo
 
-    with progress_for("importing runs") as progress:
+    with NullProgress() if json or quiet else progress_for() as progress:
+        progress.phase("importing runs")
         summary = import_mlflow(
             open_repo(),
             source,
@@ -57,20 +59,20 @@ def mlflow(
             artifacts=not no_artifacts,
             progress=progress,
         )
-    _report(summary, json)
+    _report(summary, json, quiet=quiet)
 
 
-def dvc(*, from_json: Path | None = None, json: bool = False) -> None:
+def dvc(*, from_json: Path | None = None, json: bool = False, quiet: bool = False) -> None:
     """Import DVC experiments (refs/exps, or the JSON of `dvc exp show --json`)."""
     from gitml.imports.dvc import import_dvc
     from gitml.storage.repo import open_repo
 
-    _report(import_dvc(open_repo(), from_json=from_json), json)
+    _report(import_dvc(open_repo(), from_json=from_json), json, quiet=quiet)
 
 
-def gto(*, json: bool = False) -> None:
+def gto(*, json: bool = False, quiet: bool = False) -> None:
     """Import GTO's registry tags: versions, and stage history on a branch for review."""
     from gitml.imports.gto import import_gto
     from gitml.storage.repo import open_repo
 
-    _report(import_gto(open_repo()), json)
+    _report(import_gto(open_repo()), json, quiet=quiet)

@@ -43,6 +43,7 @@ def register(
     tag: Sequence[str] | None = None,
     signature_from: Path | None = None,
     json: bool = False,
+    quiet: bool = False,
 ) -> None:
     """Register a version of model NAME from a run (code, params, metrics, data, artifact)."""
     from gitml.registry.register import RegisterRequest
@@ -60,14 +61,14 @@ def register(
         signature_from=signature_from,
         no_artifact=no_artifact,
     )
-    out = Output(json)
+    out = Output(json, quiet=quiet)
     doc = do_register(open_repo(), request, warn=out.warn)
     if json:
         out.json(doc)
         return
     art = doc.get("artifact")
     art_text = f", artifact {art['path']} {art['digest']} ({_size(art['size'])})" if art else ""
-    out.line(
+    out.summary(
         f"registered {doc['model']} {doc['version']} (run {doc['run']['id']} "
         f"{doc['run']['name']}{art_text})"
     )
@@ -189,14 +190,21 @@ def history(
     out.info(f"{label}: {_stages_text(result['stages']) or '(none)'}")
 
 
-def get(*, ref: str, to: Path | None = None, fmt: str = "gitml", json: bool = False) -> None:
+def get(
+    *,
+    ref: str,
+    to: Path | None = None,
+    fmt: str = "gitml",
+    json: bool = False,
+    quiet: bool = False,
+) -> None:
     """Print the path of a version's artifact, verified; with --to, write a model package."""
     from gitml.models.package import check_format, write_package
     from gitml.registry.deploy import get_artifact
 
     check_format(fmt)
     repo, settings = repo_and_settings()
-    out = Output(json)
+    out = Output(json, quiet=quiet)
     if to is not None:
         package = write_package(repo, settings, ref, to, fmt=fmt)
         if json:
@@ -222,7 +230,7 @@ def get(*, ref: str, to: Path | None = None, fmt: str = "gitml", json: bool = Fa
     )
 
 
-def validate(*, ref: str, data: Path, json: bool = False) -> int:
+def validate(*, ref: str, data: Path, json: bool = False, quiet: bool = False) -> int:
     """Check input data against a model's signature: missing, extra, mistyped, out of range."""
     from gitml.models.check import check_frame, errors
     from gitml.models.package import PackageError, read_package
@@ -244,26 +252,31 @@ def validate(*, ref: str, data: Path, json: bool = False) -> int:
             "input_example=...)` or `git ml model register ... --signature-from FILE`"
         )
     problems = check_frame(read_table(data), signature)
-    out = Output(json)
+    out = Output(json, quiet=quiet)
     if json:
         out.json({"model": label, "data": str(data), "problems": [p.as_dict() for p in problems]})
     else:
         for problem in problems:
             (out.error if problem.severity == "error" else out.warn)(problem.message)
         if not problems:
-            out.line(f"{data}: conforms to the signature of {label}")
+            out.summary(f"{data}: conforms to the signature of {label}")
     return 1 if errors(problems) else 0
 
 
 def card(
-    *, ref: str, fmt: str = "markdown", output: Path | None = None, json: bool = False
+    *,
+    ref: str,
+    fmt: str = "markdown",
+    output: Path | None = None,
+    json: bool = False,
+    quiet: bool = False,
 ) -> None:
     """A model card: description, lineage, metrics, environment, promotions, monitoring."""
     from gitml.models.card import build_card, render
 
     repo, settings = repo_and_settings()
     built = build_card(repo, settings, ref)
-    out = Output(json)
+    out = Output(json, quiet=quiet)
     if json:
         out.json(built)
         return
@@ -275,17 +288,24 @@ def card(
     out.info(f"wrote {output}")
 
 
-def push(*, ref: str, remote: str | None = None, verify: bool = False, json: bool = False) -> int:
+def push(
+    *,
+    ref: str,
+    remote: str | None = None,
+    verify: bool = False,
+    json: bool = False,
+    quiet: bool = False,
+) -> int:
     """Upload artifacts to the data remote, so other clones and deployments can get them."""
     from gitml.registry.deploy import push_artifacts
 
     repo, settings = repo_and_settings()
     result = push_artifacts(repo, settings, ref, remote=remote, verify=verify)
-    out = Output(json)
+    out = Output(json, quiet=quiet)
     if json:
         out.json(result)
     else:
-        out.line(
+        out.summary(
             f"{result['model']}: {len(result['uploaded'])} artifact(s) uploaded, "
             f"{len(result['present'])} already on {result['remote']}"
         )

@@ -7,8 +7,8 @@ from typing import Any
 
 from gitml.cli._output import Output
 from gitml.cli._repo import repo_and_settings
+from gitml.errors import ALERT_EXIT
 
-ALERT_EXIT = 2
 FINDING_COLUMNS = ("alert", "kind", "column", "method", "value", "threshold", "message")
 
 
@@ -33,14 +33,15 @@ def _markdown(doc: dict[str, Any], findings: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def _show(doc: dict[str, Any], path: str | None, fmt: str, show_all: bool, json: bool) -> None:
-    out = Output(json)
-    if json:
+def _show(doc: dict[str, Any], path: str | None, fmt: str, show_all: bool, out: Output) -> None:
+    if out.json_mode:
         out.json({**_jsonable(doc), "stored": path})
         return
     findings = doc["findings"]
     shown = findings if show_all else [f for i, f in enumerate(findings) if f["alert"] or i < 20]
-    if fmt == "markdown":
+    if out.quiet:  # the exit status says whether there was an alert; the report is stored
+        pass
+    elif fmt == "markdown":
         out.line(_markdown(doc, shown))
     else:
         rows = [{**f, "alert": "ALERT" if f["alert"] else ""} for f in shown]
@@ -100,13 +101,13 @@ def _check_format(fmt: str) -> None:
 
 
 def _finish(
-    repo: Any, doc: dict[str, Any], *, no_save: bool, fmt: str, show_all: bool, json: bool
+    repo: Any, doc: dict[str, Any], *, no_save: bool, fmt: str, show_all: bool, out: Output
 ) -> int:
-    """Store the report (unless --no-save), show it; the exit code (2 on an alert)."""
+    """Store the report (unless --no-save), show it; the exit code (ALERT_EXIT on an alert)."""
     from gitml.monitor.report import save_report
 
     path = None if no_save else save_report(repo, doc)
-    _show(doc, path, fmt, show_all, json)
+    _show(doc, path, fmt, show_all, out)
     return ALERT_EXIT if doc["alert"] else 0
 
 
@@ -122,8 +123,9 @@ def monitor(
     show_all: bool = False,
     no_save: bool = False,
     json: bool = False,
+    quiet: bool = False,
 ) -> int:
-    """Compare serving data with the training profile; exit 2 on an alert."""
+    """Compare serving data with the training profile; exit 4 on an alert."""
     from gitml.errors import UsageError
 
     _check_format(fmt)
@@ -169,7 +171,8 @@ def monitor(
         metrics=outcome.metrics,
         options=options,
     )
-    return _finish(repo, doc, no_save=no_save, fmt=fmt, show_all=show_all, json=json)
+    out = Output(json, quiet=quiet)
+    return _finish(repo, doc, no_save=no_save, fmt=fmt, show_all=show_all, out=out)
 
 
 def scan(
@@ -182,8 +185,9 @@ def scan(
     show_all: bool = False,
     no_save: bool = False,
     json: bool = False,
+    quiet: bool = False,
 ) -> int:
-    """Pre-promotion checks of a model callable; exit 2 on an alert."""
+    """Pre-promotion checks of a model callable; exit 4 on an alert."""
     from gitml.errors import UsageError
 
     _check_format(fmt)
@@ -209,4 +213,5 @@ def scan(
         metrics=outcome.metrics,
         options=options,
     )
-    return _finish(repo, doc, no_save=no_save, fmt=fmt, show_all=show_all, json=json)
+    out = Output(json, quiet=quiet)
+    return _finish(repo, doc, no_save=no_save, fmt=fmt, show_all=show_all, out=out)

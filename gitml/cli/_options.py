@@ -4,4 +4,29 @@ from typing import Annotated
 
 import typer
 
+from gitml.cli._values import DATA_REMOTES
+
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout.")]
+QuietOpt = Annotated[
+    bool,
+    typer.Option("--quiet", "-q", help="Print only warnings and errors (no progress, no summary)."),
+]
+DataRemoteOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--remote",
+        "-r",
+        metavar="NAME",
+        help="The data remote to use (default: the default data remote).",
+    ),
+    DATA_REMOTES,
+]
+JobsOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--jobs",
+        "-j",
+        metavar="N",
+        help="Parallel workers (default: CPUs for hashing, 8 for transfers).",
+    ),
+]

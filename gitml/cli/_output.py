@@ -44,20 +44,25 @@ def _cell(value: Any) -> str:
 
 
 class Output:
-    """Human or JSON rendering; the CLI's only writer."""
+    """Human or JSON rendering; the CLI's only writer.
 
-    def __init__(self, json_mode: bool = False) -> None:
+    With ``quiet`` (``-q``), summaries (``summary``) and notes (``info``) are dropped;
+    data, warnings and errors are still written.
+    """
+
+    def __init__(self, json_mode: bool = False, *, quiet: bool = False) -> None:
         self.json_mode = json_mode
+        self.quiet = quiet
 
     def json(self, data: Any) -> None:
         sys.stdout.write(json.dumps(data, indent=2, sort_keys=False, default=str) + "\n")
 
     def emit(self, data: Any, human: str | None = None) -> None:
-        """JSON of ``data`` in JSON mode, else the ``human`` text (if any)."""
+        """JSON of ``data`` in JSON mode, else the ``human`` summary (if any)."""
         if self.json_mode:
             self.json(data)
         elif human is not None:
-            self.line(human)
+            self.summary(human)
 
     def text(self, text: str) -> None:
         """``text`` on stdout exactly as given."""
@@ -70,15 +75,25 @@ class Output:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
         sys.stdout.flush()
 
+    def summary(self, text: str) -> None:
+        """What a command did, on stdout (not with ``quiet``)."""
+        if not self.quiet:
+            self.line(text)
+
     def info(self, text: str) -> None:
-        sys.stderr.write(terminal(text) + "\n")
-        sys.stderr.flush()
+        """A note or hint on stderr (not with ``quiet``)."""
+        if not self.quiet:
+            self._stderr(text)
 
     def warn(self, text: str) -> None:
-        self.info(f"warning: {text}")
+        self._stderr(f"warning: {text}")
 
     def error(self, text: str) -> None:
-        self.info(f"error: {text}")
+        self._stderr(f"error: {text}")
+
+    def _stderr(self, text: str) -> None:
+        sys.stderr.write(terminal(text) + "\n")
+        sys.stderr.flush()
 
     def table(
         self,

@@ -39,6 +39,8 @@ class Param:
     default: Any = None
     required: bool = False
     positional: bool = False
+    values: str = ""  # what its values are, for completion (``_values.Values.spec``)
+    help: str = ""  # the first sentence of its help, for completion menus
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ def repro(
     message: str | None = None,
     best: str | None = None,
     json: bool = False,
+    quiet: bool = False,
 ) -> int:
     """Reproduce the stale stages; stage events on stderr; exit with the first failure's code."""
     from gitml.pipelines.repro import ReproOutcome, ReproRequest
@@ -54,7 +55,7 @@ def repro(
         best=best,
         argv=_argv(targets or (), flags, {"jobs": jobs if jobs != 1 else None, "S": set_param}),
     )
-    out = Output(json)
+    out = Output(json, quiet=quiet)
 
     def notify(_stage: str, text: str) -> None:
         out.info(text)

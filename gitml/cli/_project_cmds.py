@@ -7,26 +7,26 @@ import sys
 from gitml.cli._output import Output
 
 
-def init(*, hooks: bool = False, json: bool = False) -> None:
+def init(*, hooks: bool = False, json: bool = False, quiet: bool = False) -> None:
     """Set this repository up for gitml (idempotent)."""
     from gitml.project import init_project
     from gitml.storage.repo import open_repo
 
     report = init_project(open_repo(), install_hooks=hooks)
-    out = Output(json)
+    out = Output(json, quiet=quiet)
     if json:
         out.json(report.as_dict())
         return
     for rel in report.created:
-        out.line(f"created {rel}")
+        out.summary(f"created {rel}")
     for spec in report.refspecs:
-        out.line(f"fetch refspec {spec}")
+        out.summary(f"fetch refspec {spec}")
     for item in report.config:
-        out.line(f"set {item}")
+        out.summary(f"set {item}")
     for hook in report.hooks:
-        out.line(f"hook {hook.name}: {hook.action}")
+        out.summary(f"hook {hook.name}: {hook.action}")
     if not (report.created or report.refspecs or report.config or report.hooks):
-        out.line("already initialised; nothing to do")
+        out.summary("already initialised; nothing to do")
     elif report.created:  # new files to commit; git config and hooks need no commit
         out.info("next: commit .gitml/ (`git add .gitml && git commit -m 'Set up gitml'`)")
 
@@ -47,7 +47,7 @@ def hook(*, name: str, args: list[str] | None = None) -> int:
     return 0
 
 
-def validate(*, files: list[str] | None = None, json: bool = False) -> int:
+def validate(*, files: list[str] | None = None, json: bool = False, quiet: bool = False) -> int:
     """Check gitml's tracked files (.gitml/*.toml) against their JSON Schemas."""
     from gitml.storage.repo import open_repo
     from gitml.validate import check_files, default_files
@@ -55,7 +55,7 @@ def validate(*, files: list[str] | None = None, json: bool = False) -> int:
     workdir = open_repo().workdir
     names = files if files else default_files(workdir)
     problems = check_files(workdir, names)
-    out = Output(json)
+    out = Output(json, quiet=quiet)
     out.emit({"ok": not problems, "files": names, "problems": problems})
     if not json:
         for problem in problems:

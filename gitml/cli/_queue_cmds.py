@@ -33,22 +33,24 @@ def add(
     seed: int | None = None,
     cpus: float = 1.0,
     gpus: float = 0.0,
+    quiet: bool = False,
 ) -> None:
     """Queue a run (the options of git ml run); the code is pinned as it is now."""
     options = dict(locals())  # first: the locals are exactly the options
+    quiet = options.pop("quiet")
     from gitml.cli._runs_cmds import request_of
     from gitml.queue.entries import add as add_entry
     from gitml.storage.repo import open_repo
 
     request = request_of(**options)
     doc = add_entry(open_repo(), request, cwd=Path.cwd())
-    Output().info(
+    Output(quiet=quiet).info(
         f"gitml: queued {doc['id']} {doc['name']}: {' '.join(doc['command'])} "
         "(run it with `git ml queue start`)"
     )
 
 
-def start(*, workers: int = 1, on: str | None = None) -> int:
+def start(*, workers: int = 1, on: str | None = None, quiet: bool = False) -> int:
     """Run queued runs until none is left (each from the code it pinned)."""
     from gitml.errors import UsageError
     from gitml.queue.runner import Runner
@@ -56,7 +58,7 @@ def start(*, workers: int = 1, on: str | None = None) -> int:
 
     if workers < 1:
         raise UsageError(f"--workers {workers}: must be at least 1")
-    out = Output()
+    out = Output(quiet=quiet)
     runner = Runner(open_repo(), workers=workers, on=on, on_event=lambda t: out.info(f"gitml: {t}"))
     ended = runner.run()
     if runner.stopping:
@@ -143,12 +145,14 @@ def logs(*, entry: str, follow: bool = False) -> None:
     sys.stdout.buffer.write(data)
 
 
-def cancel(*, entries: Sequence[str] | None = None, all_: bool = False) -> None:
+def cancel(
+    *, entries: Sequence[str] | None = None, all_: bool = False, quiet: bool = False
+) -> None:
     """Cancel queued runs; a running one is stopped (recorded interrupted)."""
     from gitml.queue.control import cancel as cancel_entries
     from gitml.storage.repo import open_repo
 
-    out = Output()
+    out = Output(quiet=quiet)
     for state in cancel_entries(open_repo(), list(entries or ()), every=all_):
         verb = "stopping" if state.state == "running" else "cancelled"
         out.info(f"gitml: {verb} {state.id} {state.name}")

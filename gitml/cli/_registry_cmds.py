@@ -20,6 +20,7 @@ def change(
     branch_name: str | None = None,
     direct: bool = False,
     json: bool = False,
+    quiet: bool = False,
 ) -> None:
     """Edit (or branch, or apply) one stage assignment and report what happened."""
     from gitml.errors import UsageError
@@ -35,7 +36,7 @@ def change(
     result = change_stage(
         repo, settings, request, mode=mode, branch_name=branch_name, env=dict(os.environ)
     )
-    out = Output(json)
+    out = Output(json, quiet=quiet)
     if json:
         out.json(result.as_dict())
         return
@@ -64,7 +65,7 @@ def change(
         out.info(f"committed on {result.branch}: {result.commit}")
         print_applied(out, result.applied, settings.terminal_stages)
         return
-    out.line(f"edited .gitml/stages.toml: {what}")
+    out.summary(f"edited .gitml/stages.toml: {what}")
     out.info(
         "next: commit it on a branch and open a pull request (or use --branch to do both); "
         "after the merge CI runs `git ml registry apply`"
@@ -84,11 +85,12 @@ def archive(
     branch_name: str | None = None,
     direct: bool = False,
     json: bool = False,
+    quiet: bool = False,
 ) -> None:
     """Take VERSION of model NAME out of every stage (into the archived one)."""
     change(
         "archive", name=name, version=version, stage=None, branch=branch,
-        branch_name=branch_name, direct=direct, json=json,
+        branch_name=branch_name, direct=direct, json=json, quiet=quiet,
     )  # fmt: skip
 
 
@@ -99,7 +101,7 @@ def print_applied(out: Output, report: Any, terminal: tuple[str, ...]) -> None:
         out.warn(f"skipped commit {skipped.commit[:12]}: {skipped.reason}")
     for event in report.events:
         origin = "merge" if event["source"] == "merge" else "commit"
-        out.line(
+        out.summary(
             f"{rec.describe_event(event, event['stage'] in terminal)} "
             f"({origin} {event['commit'][:7]}, seq {event['seq']})"
         )
@@ -110,12 +112,12 @@ def print_applied(out: Output, report: Any, terminal: tuple[str, ...]) -> None:
         )
 
 
-def apply(*, push: str | None = None, json: bool = False) -> None:
+def apply(*, push: str | None = None, json: bool = False, quiet: bool = False) -> None:
     """Record every change of .gitml/stages.toml on the default branch as stage events."""
     from gitml.registry.apply import apply
 
     repo, settings = repo_and_settings()
-    out = Output(json)
+    out = Output(json, quiet=quiet)
     pushed: list[str] = []
     if push is not None:
         from gitml.registry.apply import default_branch_tip
@@ -136,13 +138,13 @@ def apply(*, push: str | None = None, json: bool = False) -> None:
         out.info(f"pushed to {push}: {', '.join(pushed)}")
 
 
-def verify(*, rev: str | None = None, json: bool = False) -> int:
+def verify(*, rev: str | None = None, json: bool = False, quiet: bool = False) -> int:
     """Check that the applied log matches the default branch's .gitml/stages.toml history."""
     from gitml.registry.verify import verify
 
     repo, settings = repo_and_settings()
     report = verify(repo, settings, dict(os.environ), rev)
-    out = Output(json)
+    out = Output(json, quiet=quiet)
     if json:
         out.json(report.as_dict())
     else:

@@ -140,6 +140,7 @@ def rerun(
     on: str | None = None,
     retries: int = 0,
     json: bool = False,
+    quiet: bool = False,
 ) -> int:
     """Rerun a recorded run from its code checkpoint, input data and params, and prove the result."""
     from gitml.errors import UsageError
@@ -150,7 +151,7 @@ def rerun(
     chosen = [x for x in (run_ref, since, sweep) if x is not None]
     if len(chosen) != 1:
         raise UsageError("name one run (RUN), or a set with --since REV or --sweep ID")
-    out = Output(json)
+    out = Output(json, quiet=quiet)
     options = RerunOptions(
         tolerances=tuple(tolerance or ()),
         overrides=tuple(parse_override(s) for s in set_param or ()),

@@ -104,14 +104,17 @@ def run(
     cpus: float = 1.0,
     gpus: float = 0.0,
     system_metrics: bool = False,
+    quiet: bool = False,
 ) -> int:
     """Run and record; report on stderr; return the exit code (the command's)."""
-    request = request_of(**locals())  # first: the locals are exactly the options
+    options = dict(locals())  # first: the locals are exactly the options
+    quiet = options.pop("quiet")
+    request = request_of(**options)
     from gitml.runs.execute import RunOutcome
     from gitml.runs.execute import run as run_request
     from gitml.storage.repo import open_repo
 
-    out = Output()
+    out = Output(quiet=quiet)
 
     def report(member: RunOutcome) -> None:
         out.info("gitml: " + view.run_line(member.doc))
@@ -261,18 +264,23 @@ def compare(*, runs: Sequence[str], all_params: bool = False, json: bool = False
 
 
 def relink(
-    *, head: str = "HEAD", depth: int = 200, dry_run: bool = False, json: bool = False
+    *,
+    head: str = "HEAD",
+    depth: int = 200,
+    dry_run: bool = False,
+    json: bool = False,
+    quiet: bool = False,
 ) -> None:
     """Attach runs of rebased, cherry-picked or squash-merged commits to their new commits."""
     from gitml.runs.links import relink as do_relink
     from gitml.storage.repo import open_repo
 
     links = do_relink(open_repo(), head, depth=depth, dry_run=dry_run)
-    out = Output(json)
+    out = Output(json, quiet=quiet)
     if json:
         out.json({"dry_run": dry_run, "links": [link.as_dict() for link in links]})
         return
     for link in links:
-        out.line(f"{link.kind:7} {link.old} -> {link.new}")
+        (out.line if dry_run else out.summary)(f"{link.kind:7} {link.old} -> {link.new}")
     verb = "would link" if dry_run else "linked"
     out.info(f"{verb} {len(links)} rewritten commit(s)")

@@ -11,19 +11,19 @@ def _print_pull(out: Output, report: object) -> None:
     assert isinstance(report, PullReport)
     arrived = {name: n for name, n in report.added.items() if n}
     if arrived:
-        out.line(
+        out.summary(
             f"pulled from {report.remote}: "
             + ", ".join(f"{n} {name} record(s)" for name, n in sorted(arrived.items()))
         )
     else:
-        out.line(f"pulled from {report.remote}: nothing new")
+        out.summary(f"pulled from {report.remote}: nothing new")
 
 
 def _print_data(out: Output, data: dict[str, object] | None) -> None:
     if data is not None and "not_pushed" in data:
         out.warn(f"data not pushed: {data['not_pushed']}")
     elif data is not None:
-        out.line(
+        out.summary(
             f"data pushed to data remote {data['remote']}: {data['transferred']} object(s), "
             f"{data['skipped']} already there"
         )
@@ -32,26 +32,28 @@ def _print_data(out: Output, data: dict[str, object] | None) -> None:
             out.warn(f"{len(missing)} file(s) of the current data are not in the cache")
 
 
-def pull(*, remote: str = "origin", json: bool = False) -> None:
+def pull(*, remote: str = "origin", json: bool = False, quiet: bool = False) -> None:
     """Fetch gitml records from REMOTE and merge them into the local ones."""
     from gitml.storage.repo import open_repo
     from gitml.sync import pull as do_pull
 
     report = do_pull(open_repo(), remote)
-    out = Output(json)
+    out = Output(json, quiet=quiet)
     if json:
         out.json(report.as_dict())
     else:
         _print_pull(out, report)
 
 
-def push(*, remote: str = "origin", no_data: bool = False, json: bool = False) -> None:
+def push(
+    *, remote: str = "origin", no_data: bool = False, json: bool = False, quiet: bool = False
+) -> None:
     """Push local gitml records to REMOTE (fast-forward, atomic; merges and retries if others pushed)."""
     from gitml.storage.repo import open_repo
     from gitml.sync import push_records, short_name
 
     report = push_records(open_repo(), remote, data=not no_data)
-    out = Output(json)
+    out = Output(json, quiet=quiet)
     if json:
         out.json(report.as_dict())
         return
@@ -59,12 +61,14 @@ def push(*, remote: str = "origin", no_data: bool = False, json: bool = False) -
     for pulled in report.pulls:
         _print_pull(out, pulled)
     if report.pushed:
-        out.line(f"pushed to {remote}: " + ", ".join(short_name(r) for r in report.pushed))
+        out.summary(f"pushed to {remote}: " + ", ".join(short_name(r) for r in report.pushed))
     else:
-        out.line(f"{remote} is up to date")
+        out.summary(f"{remote} is up to date")
 
 
-def sync(*, remote: str = "origin", no_data: bool = False, json: bool = False) -> None:
+def sync(
+    *, remote: str = "origin", no_data: bool = False, json: bool = False, quiet: bool = False
+) -> None:
     """Pull, then push: afterwards REMOTE and this clone hold the same records."""
     from gitml.storage.repo import open_repo
     from gitml.sync import pull as do_pull
@@ -73,33 +77,35 @@ def sync(*, remote: str = "origin", no_data: bool = False, json: bool = False) -
     repo = open_repo()
     pulled = do_pull(repo, remote)
     pushed = push_records(repo, remote, data=not no_data)
-    out = Output(json)
+    out = Output(json, quiet=quiet)
     if json:
         out.json({"pull": pulled.as_dict(), "push": pushed.as_dict()})
         return
     _print_pull(out, pulled)
     _print_data(out, pushed.data)
     if pushed.pushed:
-        out.line(f"pushed to {remote}: " + ", ".join(short_name(r) for r in pushed.pushed))
+        out.summary(f"pushed to {remote}: " + ", ".join(short_name(r) for r in pushed.pushed))
     else:
-        out.line(f"{remote} is up to date")
+        out.summary(f"{remote} is up to date")
 
 
-def fetch(*, remote: str = "origin", ci: bool = False, json: bool = False) -> None:
+def fetch(
+    *, remote: str = "origin", ci: bool = False, json: bool = False, quiet: bool = False
+) -> None:
     """Fetch gitml records into refs/remotes/REMOTE/gitml/* without touching local records."""
     from gitml.storage.remote import fetch as do_fetch
     from gitml.storage.repo import open_repo
     from gitml.sync import prepare_ci, short_name
 
     repo = open_repo()
-    out = Output(json)
+    out = Output(json, quiet=quiet)
     if ci:
         report = prepare_ci(repo, remote)
         if json:
             out.json(report.as_dict())
             return
         if report.unshallowed:
-            out.line("fetched the full history (the clone was shallow)")
+            out.summary("fetched the full history (the clone was shallow)")
         _print_pull(out, report.pull)
         return
     tips = do_fetch(repo, remote)
@@ -107,4 +113,4 @@ def fetch(*, remote: str = "origin", ci: bool = False, json: bool = False) -> No
         out.json({"remote": remote, "tips": {short_name(k): v for k, v in tips.items()}})
         return
     for ref, tip in tips.items():
-        out.line(f"{short_name(ref)}: {tip or '(none on ' + remote + ')'}")
+        out.summary(f"{short_name(ref)}: {tip or '(none on ' + remote + ')'}")

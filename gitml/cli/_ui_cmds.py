@@ -44,6 +44,7 @@ def report(
     where: str | None = None,
     all_: bool = False,
     output: Path = Path("gitml-report.html"),
+    quiet: bool = False,
 ) -> None:
     """Write one self-contained HTML report (charts included, opens with no network)."""
     from gitml.storage.repo import open_repo
@@ -57,7 +58,7 @@ def report(
         from gitml.errors import GitmlError
 
         raise GitmlError(f"cannot write {target}: {exc.strerror or exc}") from None
-    out = Output()
+    out = Output(quiet=quiet)
     if result.matched > result.runs:
         out.warn(f"{result.matched} runs match; the report holds the newest {result.runs}")
     out.info(f"wrote {target} ({result.runs} run{'s' if result.runs != 1 else ''})")

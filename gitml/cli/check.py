@@ -6,23 +6,29 @@ import typer
 
 from gitml.cli import _check_cmds as _cmds
 from gitml.cli._declare import command
-from gitml.cli._options import JsonOpt
+from gitml.cli._options import JsonOpt, QuietOpt
+from gitml.cli._values import FILES, choices
 
 
 def check(
     files: Annotated[
         list[str] | None,
         typer.Argument(
+            metavar="FILE",
             help="With --staged: the files pre-commit passes (with --all-files they include "
             ".gitml/stages.toml, which is then judged as committed).",
             show_default=False,
         ),
+        FILES,
     ] = None,
     staged: Annotated[
         bool, typer.Option("--staged", help="Check the staged change (pre-commit).")
     ] = False,
     base: Annotated[
-        str | None, typer.Option("--base", help="Check everything in BASE..HEAD (a pull request).")
+        str | None,
+        typer.Option(
+            "--base", metavar="REV", help="Check everything in REV..HEAD (a pull request)."
+        ),
     ] = None,
     push: Annotated[
         bool,
@@ -36,12 +42,18 @@ def check(
     ] = False,
     fmt: Annotated[
         str,
-        typer.Option("--format", help="text or markdown (a PR comment / $GITHUB_STEP_SUMMARY)."),
+        typer.Option(
+            "--format",
+            metavar="FORMAT",
+            help="text or markdown (a PR comment / $GITHUB_STEP_SUMMARY).",
+        ),
+        choices("text", "markdown"),
     ] = "text",
     self_test: Annotated[
         bool, typer.Option("--self-test", help="Validate gitml's shipped schemas and resources.")
     ] = False,
     json: JsonOpt = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Check gitml files, records, large files and promotions against .gitml/policy.toml."""
 

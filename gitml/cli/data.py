@@ -7,30 +7,25 @@ import typer
 from gitml.cli import _data_cmds as _cmds
 from gitml.cli import data_remote
 from gitml.cli._declare import command
-from gitml.cli._options import JsonOpt
+from gitml.cli._options import DataRemoteOpt, JobsOpt, JsonOpt, QuietOpt
+from gitml.cli._values import DATASETS, FILES, choices
 
 data_app = typer.Typer(
     help="Version data files and folders next to your code (add, status, diff, checkout, "
     "push, pull, gc, remote).",
     no_args_is_help=True,
 )
-RemoteOpt = Annotated[
-    str | None,
-    typer.Option("--remote", "-r", help="The data remote to use (default: the default remote)."),
-]
-JobsOpt = Annotated[
-    int | None,
-    typer.Option(
-        "--jobs", "-j", help="Parallel workers (default: CPUs for hashing, 8 for transfers)."
-    ),
-]
 
 
 def add(
-    paths: Annotated[list[str], typer.Argument(help="Data files or folders to version.")],
+    paths: Annotated[
+        list[str], typer.Argument(metavar="PATH", help="Data files or folders to version."), FILES
+    ],
     name: Annotated[
         str | None,
-        typer.Option("--name", "-n", help="Dataset name (default: the last part of PATH)."),
+        typer.Option(
+            "--name", "-n", metavar="NAME", help="Dataset name (default: the last part of PATH)."
+        ),
     ] = None,
     no_profile: Annotated[
         bool,
@@ -40,20 +35,25 @@ def add(
         str,
         typer.Option(
             "--link",
+            metavar="MODE",
             help="How content enters the cache: auto (reflink, else a read-only hard link, "
             "else a copy; no hard links for root), hardlink (hard links for root too), "
             "reflink (reflink, else copy) or copy.",
         ),
+        choices("auto", "hardlink", "reflink", "copy"),
     ] = "auto",
     jobs: JobsOpt = None,
     json: JsonOpt = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Hash PATHs into the cache, record a manifest and write a pointer file per dataset."""
 
 
 def status(
     names: Annotated[
-        list[str] | None, typer.Argument(help="Datasets (names or paths) to check; default: all.")
+        list[str] | None,
+        typer.Argument(metavar="DATASET", help="Datasets (names or paths) to check; default: all."),
+        DATASETS,
     ] = None,
     jobs: JobsOpt = None,
     json: JsonOpt = False,
@@ -65,7 +65,8 @@ def diff(
     revs: Annotated[
         list[str] | None,
         typer.Argument(
-            help="[OLD [NEW]]: commits to compare (default: HEAD against the work tree)."
+            metavar="[OLD [NEW]]",
+            help="Commits to compare (default: HEAD against the work tree).",
         ),
     ] = None,
     json: JsonOpt = False,
@@ -76,7 +77,10 @@ def diff(
 def checkout(
     paths: Annotated[
         list[str] | None,
-        typer.Argument(help="Datasets (names or paths) or paths inside them; default: all."),
+        typer.Argument(
+            metavar="DATASET", help="Datasets (names or paths) or paths inside them; default: all."
+        ),
+        DATASETS,
     ] = None,
     force: Annotated[
         bool,
@@ -87,15 +91,16 @@ def checkout(
             "the cache).",
         ),
     ] = False,
-    remote: RemoteOpt = None,
+    remote: DataRemoteOpt = None,
     jobs: JobsOpt = None,
     json: JsonOpt = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Restore the data the current commit's pointers name, from the cache or the data remote."""
 
 
 def push(
-    remote: RemoteOpt = None,
+    remote: DataRemoteOpt = None,
     jobs: JobsOpt = None,
     verify: Annotated[
         bool,
@@ -105,6 +110,7 @@ def push(
         ),
     ] = False,
     json: JsonOpt = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Upload the current data and everything records reference to a data remote."""
 
@@ -112,15 +118,20 @@ def push(
 def pull(
     names: Annotated[
         list[str] | None,
-        typer.Argument(help="Datasets (names or paths) to pull; default: all in the pointers."),
+        typer.Argument(
+            metavar="DATASET",
+            help="Datasets (names or paths) to pull; default: all in the pointers.",
+        ),
+        DATASETS,
     ] = None,
-    remote: RemoteOpt = None,
+    remote: DataRemoteOpt = None,
     all_: Annotated[
         bool,
         typer.Option("--all", "-a", help="Also pull every version that records reference."),
     ] = False,
     jobs: JobsOpt = None,
     json: JsonOpt = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Download the data the pointers name, then restore files missing from the work tree."""
 
@@ -130,7 +141,9 @@ def ls(json: JsonOpt = False) -> None:
 
 
 def show(
-    name: Annotated[str, typer.Argument(help="The dataset's name or path.")],
+    name: Annotated[
+        str, typer.Argument(metavar="DATASET", help="The dataset's name or path."), DATASETS
+    ],
     files: Annotated[bool, typer.Option("--files", help="Also list every file.")] = False,
     json: JsonOpt = False,
 ) -> None:
@@ -144,13 +157,16 @@ def gc(
     keep_days: Annotated[
         float,
         typer.Option(
-            "--keep-days", help="Keep the data of commits and records from this many days."
+            "--keep-days",
+            metavar="DAYS",
+            help="Keep the data of commits and records from this many days.",
         ),
     ] = 30.0,
     all_commits: Annotated[
         bool, typer.Option("--all-commits", help="Keep the data of every commit, however old.")
     ] = False,
     json: JsonOpt = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Remove cached data that no branch, tag, recent commit or run refers to."""
 

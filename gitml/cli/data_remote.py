@@ -6,34 +6,58 @@ import typer
 
 from gitml.cli import _data_remote_cmds as _cmds
 from gitml.cli._declare import command
-from gitml.cli._options import JsonOpt
+from gitml.cli._options import JsonOpt, QuietOpt
+from gitml.cli._values import DATA_REMOTES
 
 remote_app = typer.Typer(
-    help="Manage data remotes: where cached data is shared (a folder or s3://bucket/prefix).",
+    help="Manage data remotes: where cached data is shared (a folder, s3://, gs://, azure://, "
+    "ssh:// or https:// for reading).",
     no_args_is_help=True,
 )
 
 
 def remote_add(
-    name: Annotated[str, typer.Argument(help="A name for the remote, e.g. store.")],
+    name: Annotated[str, typer.Argument(metavar="NAME", help="A name for the remote, e.g. store.")],
     url: Annotated[
         str,
         typer.Argument(
-            help="A folder (relative paths are kept relative to the repository), file:///path or s3://bucket/prefix."
+            metavar="URL",
+            help="A folder (relative paths are kept relative to the repository), file:///path, "
+            "s3://bucket/prefix, gs://bucket/prefix, azure://container/prefix, "
+            "ssh://[user@]host[:port]/path or https://host/path (read-only).",
         ),
     ],
     default: Annotated[
-        bool, typer.Option("--default", "-d", help="Make it the default data remote.")
+        bool, typer.Option("--default", help="Make it the default data remote.")
     ] = False,
     endpoint_url: Annotated[
         str | None,
-        typer.Option("--endpoint-url", help="S3: the endpoint of an S3-compatible server."),
+        typer.Option(
+            "--endpoint-url", metavar="URL", help="S3: the endpoint of an S3-compatible server."
+        ),
     ] = None,
-    region: Annotated[str | None, typer.Option("--region", help="S3: the bucket's region.")] = None,
+    region: Annotated[
+        str | None, typer.Option("--region", metavar="REGION", help="S3: the bucket's region.")
+    ] = None,
     profile: Annotated[
-        str | None, typer.Option("--profile", help="S3: the AWS profile to take credentials from.")
+        str | None,
+        typer.Option(
+            "--profile", metavar="PROFILE", help="S3: the AWS profile to take credentials from."
+        ),
+    ] = None,
+    option: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--option",
+            metavar="KEY=VALUE",
+            help="A setting stored with the remote (repeatable): jobs (any remote); gs: "
+            "project, endpoint_url, token; azure: account_name; ssh: keyfile; s3: "
+            "connect_timeout, read_timeout, max_attempts. Credentials are never stored: they "
+            "come from each library's usual variables and files.",
+        ),
     ] = None,
     json: JsonOpt = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Add a data remote to .gitml/config.toml."""
 
@@ -43,8 +67,11 @@ def remote_ls(json: JsonOpt = False) -> None:
 
 
 def remote_rm(
-    name: Annotated[str, typer.Argument(help="The data remote to remove.")],
+    name: Annotated[
+        str, typer.Argument(metavar="NAME", help="The data remote to remove."), DATA_REMOTES
+    ],
     json: JsonOpt = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Remove a data remote from .gitml/config.toml (its data is left alone)."""
 

@@ -7,14 +7,17 @@ import typer
 
 from gitml.cli import _demo_cmds as _cmds
 from gitml.cli._declare import command
+from gitml.cli._values import DIRS
 
 
 def demo(
     directory: Annotated[
         Path | None,
         typer.Argument(
-            help="Folder to build the demo repository in (default: a new temporary folder)."
+            metavar="DIR",
+            help="Folder to build the demo repository in (default: a new temporary folder).",
         ),
+        DIRS,
     ] = None,
 ) -> None:
     """Build a throwaway repository and walk through what gitml does, printing each command."""

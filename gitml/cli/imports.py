@@ -7,7 +7,7 @@ import typer
 
 from gitml.cli import _import_cmds as _cmds
 from gitml.cli._declare import command
-from gitml.cli._options import JsonOpt
+from gitml.cli._options import JsonOpt, QuietOpt
 
 import_app = typer.Typer(
     name="import",
@@ -21,21 +21,34 @@ def mlflow(
     source: Annotated[
         str,
         typer.Argument(
+            metavar="SOURCE",
             help="An MLflow store: an mlruns folder (file store) or sqlite:///PATH.",
             show_default=False,
         ),
     ],
     experiment: Annotated[
         list[str] | None,
-        typer.Option("--experiment", "-e", help="Import only this experiment (repeatable)."),
+        typer.Option(
+            "--experiment",
+            "-e",
+            metavar="NAME",
+            help="Import only this experiment (repeatable).",
+        ),
     ] = None,
     no_artifacts: Annotated[
         bool, typer.Option("--no-artifacts", help="Leave the runs' artifact files out.")
     ] = False,
     json: JsonOpt = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Import MLflow runs (params, metric histories, tags, artifacts) and registered models."""
-    _cmds.mlflow(source=source, experiment=experiment or (), no_artifacts=no_artifacts, json=json)
+    _cmds.mlflow(
+        source=source,
+        experiment=experiment or (),
+        no_artifacts=no_artifacts,
+        json=json,
+        quiet=quiet,
+    )
 
 
 def dvc(
@@ -43,16 +56,18 @@ def dvc(
         Path | None,
         typer.Option(
             "--from-json",
+            metavar="FILE",
             help="Read the experiments from this output of `dvc exp show --json` instead of "
             "refs/exps.",
         ),
     ] = None,
     json: JsonOpt = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Import DVC experiments: params, metrics, dvc.lock dependencies and outputs."""
 
 
-def gto(json: JsonOpt = False) -> None:
+def gto(json: JsonOpt = False, quiet: QuietOpt = False) -> None:
     """Import GTO's tags: model versions, and stage history on a branch to review."""
 
 

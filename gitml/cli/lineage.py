@@ -7,6 +7,7 @@ import typer
 from gitml.cli import _pipelines_cmds as _cmds
 from gitml.cli._declare import command
 from gitml.cli._options import JsonOpt
+from gitml.cli._values import LINEAGE_TARGETS, choices
 
 
 def lineage(
@@ -16,14 +17,16 @@ def lineage(
             metavar="RUN|MODEL@STAGE|MODEL:VERSION|DATASET|PATH",
             help="A run (id, prefix, name), a model version, a dataset name or a path.",
         ),
+        LINEAGE_TARGETS,
     ],
     direction: Annotated[
         str,
         typer.Option(
             "--direction",
-            "-d",
+            metavar="DIRECTION",
             help="up (where it came from), down (what came of it) or both.",
         ),
+        choices("up", "down", "both"),
     ] = "both",
     json: JsonOpt = False,
 ) -> None:

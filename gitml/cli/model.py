@@ -7,7 +7,8 @@ import typer
 
 from gitml.cli import _model_cmds as _cmds
 from gitml.cli._declare import command
-from gitml.cli._options import JsonOpt
+from gitml.cli._options import DataRemoteOpt, JsonOpt, QuietOpt
+from gitml.cli._values import DIRS, FILES, MODEL_REFS, MODELS, RUNS, STAGES, choices
 
 model_app = typer.Typer(
     name="model",
@@ -15,19 +16,23 @@ model_app = typer.Typer(
     "input and write model cards.",
     no_args_is_help=True,
 )
-NameArg = Annotated[str, typer.Argument(help="The model name.", show_default=False)]
+NameArg = Annotated[
+    str, typer.Argument(metavar="NAME", help="The model name.", show_default=False), MODELS
+]
 
 
 def register_cmd(
     name: NameArg,
     run: Annotated[
-        str, typer.Option("--run", "-r", help="The run (id, unique id prefix or name).")
+        str,
+        typer.Option("--run", metavar="RUN", help="The run (id, unique id prefix or name)."),
+        RUNS,
     ],
     artifact: Annotated[
         Path | None,
         typer.Option(
             "--artifact",
-            "-a",
+            metavar="PATH",
             help="The run's output to register (a path, a file in a folder output, or a copy "
             "of it); default: the file log_model named, else the run's single output.",
         ),
@@ -41,24 +46,30 @@ def register_cmd(
     version: Annotated[
         str | None,
         typer.Option(
-            "--version", "-v", help="SemVer (1.4.0) or integer version (default: the next one)."
+            "--version",
+            metavar="VERSION",
+            help="SemVer (1.4.0) or integer version (default: the next one).",
         ),
     ] = None,
     description: Annotated[
-        str | None, typer.Option("--description", "-d", help="What this version is.")
+        str | None,
+        typer.Option("--description", metavar="TEXT", help="What this version is."),
     ] = None,
     tag: Annotated[
-        list[str] | None, typer.Option("--tag", "-t", help="A tag KEY=VALUE (repeatable).")
+        list[str] | None,
+        typer.Option("--tag", "-t", metavar="KEY=VALUE", help="A tag (repeatable)."),
     ] = None,
     signature_from: Annotated[
         Path | None,
         typer.Option(
             "--signature-from",
+            metavar="FILE",
             help="Infer the input signature from this example data file (CSV, Parquet, JSONL) "
             "or read it from a signature .json.",
         ),
     ] = None,
     json: JsonOpt = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Register a version of model NAME from a run (code, params, metrics, data, artifact)."""
 
@@ -74,12 +85,16 @@ def show_cmd(name: NameArg, json: JsonOpt = False) -> None:
 def history_cmd(
     name: NameArg,
     stage: Annotated[
-        str | None, typer.Option("--stage", "-s", help="Only the events of this stage.")
+        str | None,
+        typer.Option("--stage", metavar="STAGE", help="Only the events of this stage."),
+        STAGES,
     ] = None,
     as_of: Annotated[
         str | None,
         typer.Option(
-            "--as-of", help="Only what had happened by this date or time (UTC unless given)."
+            "--as-of",
+            metavar="WHEN",
+            help="Only what had happened by this date or time (UTC unless given).",
         ),
     ] = None,
     json: JsonOpt = False,
@@ -90,19 +105,31 @@ def history_cmd(
 def get_cmd(
     ref: Annotated[
         str,
-        typer.Argument(help="NAME@STAGE, NAME:VERSION or NAME (the latest version)."),
+        typer.Argument(
+            metavar="MODEL", help="NAME@STAGE, NAME:VERSION or NAME (the latest version)."
+        ),
+        MODEL_REFS,
     ],
     to: Annotated[
         Path | None,
         typer.Option(
-            "--to", help="Write a package here: the artifact and gitml-model.toml (+ MLmodel)."
+            "--to",
+            metavar="DIR",
+            help="Write a package here: the artifact and gitml-model.toml (+ MLmodel).",
         ),
+        DIRS,
     ] = None,
     fmt: Annotated[
         str,
-        typer.Option("--format", help="Package format with --to: gitml or mlflow (adds MLmodel)."),
+        typer.Option(
+            "--format",
+            metavar="FORMAT",
+            help="Package format with --to: gitml or mlflow (adds MLmodel).",
+        ),
+        choices("gitml", "mlflow"),
     ] = "gitml",
     json: JsonOpt = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Print the path of a version's artifact, verified; with --to, write a model package."""
 
@@ -110,23 +137,41 @@ def get_cmd(
 def validate_cmd(
     ref: Annotated[
         str,
-        typer.Argument(help="NAME@STAGE, NAME:VERSION, NAME, or a package folder (--to DIR)."),
+        typer.Argument(
+            metavar="MODEL", help="NAME@STAGE, NAME:VERSION, NAME, or a package folder (--to DIR)."
+        ),
+        MODEL_REFS,
     ],
     data: Annotated[
-        Path, typer.Option("--data", help="The input data to check (CSV, Parquet, JSONL).")
+        Path,
+        typer.Option(
+            "--data", "-d", metavar="FILE", help="The input data to check (CSV, Parquet, JSONL)."
+        ),
     ],
     json: JsonOpt = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Check input data against a model's signature: missing, extra, mistyped, out of range."""
 
 
 def card_cmd(
-    ref: Annotated[str, typer.Argument(help="NAME:VERSION, NAME@STAGE or NAME (latest).")],
-    fmt: Annotated[str, typer.Option("--format", help="markdown or html.")] = "markdown",
+    ref: Annotated[
+        str,
+        typer.Argument(metavar="MODEL", help="NAME:VERSION, NAME@STAGE or NAME (latest)."),
+        MODEL_REFS,
+    ],
+    fmt: Annotated[
+        str,
+        typer.Option("--format", metavar="FORMAT", help="markdown or html."),
+        choices("markdown", "html"),
+    ] = "markdown",
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write the card to this file.")
+        Path | None,
+        typer.Option("--output", "-o", metavar="FILE", help="Write the card to this file."),
+        FILES,
     ] = None,
     json: JsonOpt = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """A model card: description, lineage, metrics, environment, promotions, monitoring."""
 
@@ -134,12 +179,10 @@ def card_cmd(
 def push_cmd(
     ref: Annotated[
         str,
-        typer.Argument(help="NAME (every version), NAME:VERSION or NAME@STAGE."),
+        typer.Argument(metavar="MODEL", help="NAME (every version), NAME:VERSION or NAME@STAGE."),
+        MODEL_REFS,
     ],
-    remote: Annotated[
-        str | None,
-        typer.Option("--remote", "-r", help="The data remote (default: the configured one)."),
-    ] = None,
+    remote: DataRemoteOpt = None,
     verify: Annotated[
         bool,
         typer.Option(
@@ -148,6 +191,7 @@ def push_cmd(
         ),
     ] = False,
     json: JsonOpt = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Upload artifacts to the data remote, so other clones and deployments can get them."""
 

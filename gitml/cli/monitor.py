@@ -7,15 +7,19 @@ import typer
 
 from gitml.cli import _monitor_cmds as _cmds
 from gitml.cli._declare import command
-from gitml.cli._options import JsonOpt
+from gitml.cli._options import JsonOpt, QuietOpt
+from gitml.cli._values import MODEL_REFS, MODELS, choices
 
 DataOpt = Annotated[
     Path | None,
-    typer.Option("--data", "-d", help="Serving data: CSV, TSV, Parquet or JSON lines."),
+    typer.Option(
+        "--data", "-d", metavar="FILE", help="Serving data: CSV, TSV, Parquet or JSON lines."
+    ),
 ]
 FormatOpt = Annotated[
     str,
-    typer.Option("--format", help="Human output: table or markdown."),
+    typer.Option("--format", metavar="FORMAT", help="Human output: table or markdown."),
+    choices("table", "markdown"),
 ]
 AllOpt = Annotated[
     bool, typer.Option("--all", "-a", help="Show every finding, not only alerts and the top 20.")
@@ -29,26 +33,36 @@ def monitor_cmd(
     target: Annotated[
         str,
         typer.Argument(
+            metavar="MODEL|log",
             help="MODEL[@STAGE|:VERSION] (default: the latest version), or `log`.",
             show_default=False,
         ),
+        MODEL_REFS,
     ],
     model: Annotated[
-        str | None, typer.Argument(help="With `log`: the model whose reports to list.")
+        str | None,
+        typer.Argument(metavar="NAME", help="With `log`: the model whose reports to list."),
+        MODELS,
     ] = None,
     data: DataOpt = None,
     prediction: Annotated[
-        str | None, typer.Option("--prediction", "-p", help="The prediction column.")
+        str | None,
+        typer.Option("--prediction", metavar="COLUMN", help="The prediction column."),
     ] = None,
     label: Annotated[
         str | None,
-        typer.Option("--label", "-l", help="The label column (performance vs training metrics)."),
+        typer.Option(
+            "--label",
+            "-l",
+            metavar="COLUMN",
+            help="The label column (performance vs training metrics).",
+        ),
     ] = None,
     reference: Annotated[
         Path | None,
         typer.Option(
             "--reference",
-            "-r",
+            metavar="FILE",
             help="Compare with this data file or stored profile instead of the version's "
             "training data.",
         ),
@@ -57,8 +71,9 @@ def monitor_cmd(
     show_all: AllOpt = False,
     no_save: NoSaveOpt = False,
     json: JsonOpt = False,
+    quiet: QuietOpt = False,
 ) -> None:
-    """Compare serving data with the training profile; exit 2 on an alert.
+    """Compare serving data with the training profile; exit 4 on an alert.
 
     Reports schema skew (missing, new and retyped columns, unseen categories, null rates),
     feature and prediction drift, and performance against the version's metrics when
@@ -69,26 +84,35 @@ def monitor_cmd(
 
 def scan_cmd(
     target: Annotated[
-        str, typer.Argument(help="MODEL:VERSION (or MODEL@STAGE) to scan.", show_default=False)
+        str,
+        typer.Argument(
+            metavar="MODEL", help="MODEL:VERSION (or MODEL@STAGE) to scan.", show_default=False
+        ),
+        MODEL_REFS,
     ],
     data: DataOpt = None,
     predict: Annotated[
         str | None,
         typer.Option(
             "--predict",
+            metavar="MODULE:FUNC",
             help="MODULE:FUNC called with a list of row dicts; returns one prediction (or "
             "positive-class probability) per row.",
         ),
     ] = None,
     label: Annotated[
-        str | None, typer.Option("--label", "-l", help="The label column (slices, confidence).")
+        str | None,
+        typer.Option(
+            "--label", "-l", metavar="COLUMN", help="The label column (slices, confidence)."
+        ),
     ] = None,
     fmt: FormatOpt = "table",
     show_all: AllOpt = False,
     no_save: NoSaveOpt = False,
     json: JsonOpt = False,
+    quiet: QuietOpt = False,
 ) -> None:
-    """Pre-promotion checks of a model callable; exit 2 on an alert.
+    """Pre-promotion checks of a model callable; exit 4 on an alert.
 
     Determinism (predict twice), batch vs single-row consistency, slices (>= 20 rows) whose
     performance drops more than 5 %, and overconfidence when probabilities are returned.

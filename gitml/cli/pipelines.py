@@ -6,14 +6,16 @@ import typer
 
 from gitml.cli import _pipelines_cmds as _cmds
 from gitml.cli._declare import command
-from gitml.cli._options import JsonOpt
+from gitml.cli._options import JsonOpt, QuietOpt
+from gitml.cli._values import PIPELINE_STAGES, choices
 
 Targets = Annotated[
     list[str] | None,
     typer.Argument(
-        metavar="[STAGE]...",
+        metavar="STAGE",
         help="Stages (NAME, FILE:NAME, a foreach group or a dvc.yaml); default: all.",
     ),
+    PIPELINE_STAGES,
 ]
 
 
@@ -39,6 +41,7 @@ def repro(
         typer.Option(
             "--jobs",
             "-j",
+            metavar="N",
             help="Independent stages to run at once (a sweep: members at once, each in a worktree).",
         ),
     ] = 1,
@@ -47,22 +50,28 @@ def repro(
         typer.Option(
             "--set-param",
             "-S",
+            metavar="[FILE:]KEY=VALUE",
             help="Override a param for this repro: [FILE:]KEY=VALUE; VALUE1,VALUE2 sweeps.",
         ),
     ] = None,
     name: Annotated[
-        str | None, typer.Option("--name", "-n", help="A name for the pipeline run.")
+        str | None,
+        typer.Option("--name", "-n", metavar="NAME", help="A name for the pipeline run."),
     ] = None,
     message: Annotated[
-        str | None, typer.Option("--message", "-m", help="A note about why you ran it.")
+        str | None,
+        typer.Option("--message", "-m", metavar="TEXT", help="A note about why you ran it."),
     ] = None,
     best: Annotated[
         str | None,
         typer.Option(
-            "--best", help="Metric that picks a sweep's best run: NAME, max:NAME, min:NAME."
+            "--best",
+            metavar="METRIC",
+            help="Metric that picks a sweep's best run: NAME, max:NAME, min:NAME.",
         ),
     ] = None,
     json: JsonOpt = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Run the stale stages of dvc.yaml in order; restore cached ones; write dvc.lock."""
 
@@ -73,7 +82,11 @@ def status(targets: Targets = None, json: JsonOpt = False) -> None:
 
 def dag(
     targets: Targets = None,
-    fmt: Annotated[str, typer.Option("--format", help="text, mermaid or dot.")] = "text",
+    fmt: Annotated[
+        str,
+        typer.Option("--format", metavar="FORMAT", help="text, mermaid or dot."),
+        choices("text", "mermaid", "dot"),
+    ] = "text",
     status: Annotated[
         bool, typer.Option("--status", help="Label each stage with its state.")
     ] = False,

@@ -6,7 +6,8 @@ import typer
 
 from gitml.cli import _project_cmds as _cmds
 from gitml.cli._declare import command
-from gitml.cli._options import JsonOpt
+from gitml.cli._options import JsonOpt, QuietOpt
+from gitml.cli._values import FILES, choices
 
 
 def init(
@@ -14,16 +15,22 @@ def init(
         bool, typer.Option("--hooks", help="Install git hook shims (chains existing hooks).")
     ] = False,
     json: JsonOpt = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Set this repository up for gitml (idempotent)."""
 
 
 def hook(
     name: Annotated[
-        str, typer.Argument(help="The git hook being run (pre-commit, pre-push, post-rewrite).")
+        str,
+        typer.Argument(
+            metavar="HOOK", help="The git hook being run (pre-commit, pre-push, post-rewrite)."
+        ),
+        choices("pre-commit", "pre-push", "post-rewrite"),
     ],
     args: Annotated[
-        list[str] | None, typer.Argument(help="Arguments git passed to the hook.")
+        list[str] | None,
+        typer.Argument(metavar="ARG", help="Arguments git passed to the hook."),
     ] = None,
 ) -> None:
     """Entry point of the installed git hook shims (not for direct use)."""
@@ -32,9 +39,13 @@ def hook(
 def validate(
     files: Annotated[
         list[str] | None,
-        typer.Argument(help="Files to check (default: every gitml file under .gitml/)."),
+        typer.Argument(
+            metavar="FILE", help="Files to check (default: every gitml file under .gitml/)."
+        ),
+        FILES,
     ] = None,
     json: JsonOpt = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Check gitml's tracked files (.gitml/*.toml) against their JSON Schemas."""
 

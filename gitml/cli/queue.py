@@ -7,7 +7,7 @@ import typer
 from gitml.cli import _queue_cmds as _cmds
 from gitml.cli import _run_options as _opts
 from gitml.cli._declare import command
-from gitml.cli._options import JsonOpt
+from gitml.cli._options import JsonOpt, QuietOpt
 
 queue_app = typer.Typer(
     help="A run queue: add runs now, run them later with `git ml queue start` (here or on Ray).",
@@ -18,7 +18,9 @@ queue_app = typer.Typer(
 def add(
     command: Annotated[
         list[str] | None,
-        typer.Argument(help="The command to run, after `--` (e.g. -- python train.py)."),
+        typer.Argument(
+            metavar="-- CMD...", help="The command to run, after `--` (e.g. -- python train.py)."
+        ),
     ] = None,
     name: _opts.NameOpt = None,
     message: _opts.MessageOpt = None,
@@ -41,15 +43,17 @@ def add(
     seed: _opts.SeedOpt = None,
     cpus: _opts.CpusOpt = 1.0,
     gpus: _opts.GpusOpt = 0.0,
+    quiet: QuietOpt = False,
 ) -> None:
     """Queue a run (the options of git ml run); the code is pinned as it is now."""
 
 
 def start(
     workers: Annotated[
-        int, typer.Option("--workers", "-w", help="Queued runs to run at once (default 1).")
+        int, typer.Option("--workers", metavar="N", help="Queued runs to run at once (default 1).")
     ] = 1,
     on: _opts.OnOpt = None,
+    quiet: QuietOpt = False,
 ) -> None:
     """Run queued runs until none is left (each from the code it pinned)."""
 
@@ -72,7 +76,7 @@ def logs(
         ),
     ],
     follow: Annotated[
-        bool, typer.Option("--follow", "-f", help="Keep printing until the run has ended.")
+        bool, typer.Option("--follow", help="Keep printing until the run has ended.")
     ] = False,
 ) -> None:
     """Print what a queued run printed (kept in the clone that ran it)."""
@@ -83,6 +87,7 @@ def cancel(
     all_: Annotated[
         bool, typer.Option("--all", "-a", help="Cancel every queued and running entry.")
     ] = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Cancel queued runs; a running one is stopped (recorded interrupted)."""
 

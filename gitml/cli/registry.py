@@ -6,10 +6,15 @@ import typer
 
 from gitml.cli import _registry_cmds as _cmds
 from gitml.cli._declare import command
-from gitml.cli._options import JsonOpt
+from gitml.cli._options import JsonOpt, QuietOpt
+from gitml.cli._values import GIT_REMOTES, MODELS, STAGES, VERSIONS
 
-ModelArg = Annotated[str, typer.Argument(help="The model name.", show_default=False)]
-VersionArg = Annotated[str, typer.Argument(help="The version (e.g. 1.4.0 or 3).")]
+ModelArg = Annotated[
+    str, typer.Argument(metavar="NAME", help="The model name.", show_default=False), MODELS
+]
+VersionArg = Annotated[
+    str, typer.Argument(metavar="VERSION", help="The version (e.g. 1.4.0 or 3)."), VERSIONS
+]
 BranchOpt = Annotated[
     bool,
     typer.Option(
@@ -23,6 +28,7 @@ BranchNameOpt = Annotated[
     str | None,
     typer.Option(
         "--branch-name",
+        metavar="BRANCH",
         help="Name of that branch (implies --branch; default promote/NAME-VERSION-STAGE).",
     ),
 ]
@@ -45,11 +51,16 @@ registry_app = typer.Typer(
 def promote(
     name: ModelArg,
     version: VersionArg,
-    stage: Annotated[str, typer.Argument(help="The stage (e.g. staging, production).")],
+    stage: Annotated[
+        str,
+        typer.Argument(metavar="STAGE", help="The stage (e.g. staging, production)."),
+        STAGES,
+    ],
     branch: BranchOpt = False,
     branch_name: BranchNameOpt = None,
     direct: DirectOpt = False,
     json: JsonOpt = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Assign VERSION of model NAME to STAGE in .gitml/stages.toml (checked first)."""
 
@@ -57,11 +68,14 @@ def promote(
 def demote(
     name: ModelArg,
     version: VersionArg,
-    stage: Annotated[str, typer.Argument(help="The stage VERSION leaves.")],
+    stage: Annotated[
+        str, typer.Argument(metavar="STAGE", help="The stage VERSION leaves."), STAGES
+    ],
     branch: BranchOpt = False,
     branch_name: BranchNameOpt = None,
     direct: DirectOpt = False,
     json: JsonOpt = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Remove VERSION of model NAME from STAGE in .gitml/stages.toml."""
 
@@ -73,6 +87,7 @@ def archive(
     branch_name: BranchNameOpt = None,
     direct: DirectOpt = False,
     json: JsonOpt = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Take VERSION of model NAME out of every stage and into the archived stage."""
 
@@ -82,10 +97,13 @@ def apply_cmd(
         str | None,
         typer.Option(
             "--push",
+            metavar="REMOTE",
             help="Pull gitml records from this git remote first and push them afterwards.",
         ),
+        GIT_REMOTES,
     ] = None,
     json: JsonOpt = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Record every change of .gitml/stages.toml on the default branch as stage events."""
 
@@ -93,9 +111,12 @@ def apply_cmd(
 def verify_cmd(
     rev: Annotated[
         str | None,
-        typer.Option("--rev", help="Verify against this commit instead of the default branch."),
+        typer.Option(
+            "--rev", metavar="REV", help="Verify against this commit instead of the default branch."
+        ),
     ] = None,
     json: JsonOpt = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Check that the applied log matches the default branch's .gitml/stages.toml history."""
 

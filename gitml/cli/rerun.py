@@ -7,13 +7,15 @@ import typer
 
 from gitml.cli import _rerun_cmds as _cmds
 from gitml.cli._declare import command
-from gitml.cli._options import JsonOpt
+from gitml.cli._options import JsonOpt, QuietOpt
+from gitml.cli._values import DIRS, RUNS
 
 
 def rerun(
     run_ref: Annotated[
         str | None,
         typer.Argument(metavar="RUN", help="The run to reproduce: id, unique id prefix or name."),
+        RUNS,
     ] = None,
     since: Annotated[
         str | None,
@@ -37,6 +39,7 @@ def rerun(
             help="Rerun in a worktree at DIR (new or empty) and keep it; with --since or "
             "--sweep, one folder per run under DIR.",
         ),
+        DIRS,
     ] = None,
     tolerance: Annotated[
         list[str] | None,
@@ -51,9 +54,10 @@ def rerun(
     set_param: Annotated[
         list[str] | None,
         typer.Option(
+            "--set-param",
             "--set",
             "-S",
-            metavar="KEY=VALUE",
+            metavar="[FILE:]KEY=VALUE",
             help="What-if: change a param for this rerun, [FILE:]KEY=VALUE (repeatable); "
             "such a rerun is never 'reproduced'.",
         ),
@@ -68,16 +72,20 @@ def rerun(
         str | None,
         typer.Option(
             "--on",
+            metavar="CLUSTER",
             help="Rerun on a Ray cluster: ray or ray://HOST:PORT (the head's address).",
         ),
     ] = None,
     retries: Annotated[
         int,
         typer.Option(
-            "--retries", help="With --on: start a rerun again when its worker or node died."
+            "--retries",
+            metavar="N",
+            help="With --on: start a rerun again when its worker or node died.",
         ),
     ] = 0,
     json: JsonOpt = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Rerun a recorded run from its code checkpoint, input data and params, and prove the result.
 

@@ -7,13 +7,16 @@ import typer
 from gitml.cli import _run_options as _opts
 from gitml.cli import _runs_cmds as _cmds
 from gitml.cli._declare import command
-from gitml.cli._options import JsonOpt
+from gitml.cli._options import JsonOpt, QuietOpt
+from gitml.cli._values import RUNS
 
 
 def run(
     command: Annotated[
         list[str] | None,
-        typer.Argument(help="The command to run, after `--` (e.g. -- python train.py)."),
+        typer.Argument(
+            metavar="-- CMD...", help="The command to run, after `--` (e.g. -- python train.py)."
+        ),
     ] = None,
     name: _opts.NameOpt = None,
     message: _opts.MessageOpt = None,
@@ -38,6 +41,7 @@ def run(
     cpus: _opts.CpusOpt = 1.0,
     gpus: _opts.GpusOpt = 0.0,
     system_metrics: _opts.SystemMetricsOpt = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Run a command in the working tree and record it as a run (code, params, metrics, env)."""
 
@@ -48,33 +52,45 @@ def ls(
         typer.Option(
             "--where",
             "-w",
+            metavar="EXPR",
             help='Filter, e.g. "metrics.acc > 0.9 and params.lr = 0.01" (MLflow syntax and more).',
         ),
     ] = None,
     sort: Annotated[
         list[str] | None,
         typer.Option(
-            "--sort", "-s", help="Sort key, '-' for descending, e.g. -metrics.acc (repeatable)."
+            "--sort",
+            metavar="KEY",
+            help="Sort key, '-' for descending, e.g. -metrics.acc (repeatable).",
         ),
     ] = None,
     limit: Annotated[
-        int, typer.Option("--limit", "-n", help="Show at most this many runs (0: all).")
+        int, typer.Option("--limit", metavar="N", help="Show at most this many runs (0: all).")
     ] = 20,
     columns: Annotated[
         str | None,
         typer.Option(
-            "--columns", "-c", help="Comma-separated columns, e.g. id,name,metrics.acc,params.lr."
+            "--columns",
+            "-c",
+            metavar="COLUMNS",
+            help="Comma-separated columns, e.g. id,name,metrics.acc,params.lr.",
         ),
     ] = None,
     branch: Annotated[
         str | None,
-        typer.Option("--branch", "-b", help="Runs recorded on this branch (default: current)."),
+        typer.Option(
+            "--branch",
+            "-b",
+            metavar="BRANCH",
+            help="Runs recorded on this branch (default: current).",
+        ),
     ] = None,
     all_: Annotated[bool, typer.Option("--all", "-a", help="Runs of every branch.")] = False,
     commit: Annotated[
         str | None,
         typer.Option(
             "--commit",
+            metavar="REV",
             help="Runs made on this commit, or on commits it replaced (amend, rebase, squash).",
         ),
     ] = None,
@@ -85,7 +101,7 @@ def ls(
 
 def show(
     run_ref: Annotated[
-        str, typer.Argument(metavar="RUN", help="Run id, unique id prefix or name.")
+        str, typer.Argument(metavar="RUN", help="Run id, unique id prefix or name."), RUNS
     ],
     json: JsonOpt = False,
 ) -> None:
@@ -94,7 +110,9 @@ def show(
 
 def compare(
     runs: Annotated[
-        list[str], typer.Argument(metavar="RUN...", help="Two or more run ids, prefixes or names.")
+        list[str],
+        typer.Argument(metavar="RUN", help="Two or more run ids, prefixes or names."),
+        RUNS,
     ],
     all_params: Annotated[
         bool, typer.Option("--all-params", help="Also list params that are the same.")
@@ -106,15 +124,22 @@ def compare(
 
 def relink(
     head: Annotated[
-        str, typer.Option("--head", help="The history to attach runs to (default: HEAD).")
+        str,
+        typer.Option(
+            "--head", metavar="REV", help="The history to attach runs to (default: HEAD)."
+        ),
     ] = "HEAD",
     depth: Annotated[
-        int, typer.Option("--depth", help="How many first-parent commits of HEAD to search.")
+        int,
+        typer.Option(
+            "--depth", metavar="N", help="How many first-parent commits of HEAD to search."
+        ),
     ] = 200,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Only show the links that would be recorded.")
     ] = False,
     json: JsonOpt = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Attach runs of rebased, cherry-picked or squash-merged commits to their new commits."""
 

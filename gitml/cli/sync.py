@@ -6,9 +6,14 @@ import typer
 
 from gitml.cli import _sync_cmds as _cmds
 from gitml.cli._declare import command
-from gitml.cli._options import JsonOpt
+from gitml.cli._options import JsonOpt, QuietOpt
+from gitml.cli._values import GIT_REMOTES
 
-RemoteArg = Annotated[str, typer.Argument(help="The git remote to exchange records with.")]
+RemoteArg = Annotated[
+    str,
+    typer.Argument(metavar="REMOTE", help="The git remote to exchange records with."),
+    GIT_REMOTES,
+]
 NoDataOpt = Annotated[
     bool,
     typer.Option(
@@ -17,15 +22,25 @@ NoDataOpt = Annotated[
 ]
 
 
-def pull(remote: RemoteArg = "origin", json: JsonOpt = False) -> None:
+def pull(remote: RemoteArg = "origin", json: JsonOpt = False, quiet: QuietOpt = False) -> None:
     """Fetch gitml records from REMOTE and merge them into the local ones."""
 
 
-def push(remote: RemoteArg = "origin", no_data: NoDataOpt = False, json: JsonOpt = False) -> None:
+def push(
+    remote: RemoteArg = "origin",
+    no_data: NoDataOpt = False,
+    json: JsonOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
     """Push local gitml records to REMOTE (fast-forward, atomic; merges and retries if others pushed)."""
 
 
-def sync(remote: RemoteArg = "origin", no_data: NoDataOpt = False, json: JsonOpt = False) -> None:
+def sync(
+    remote: RemoteArg = "origin",
+    no_data: NoDataOpt = False,
+    json: JsonOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
     """Pull, then push: afterwards REMOTE and this clone hold the same records."""
 
 
@@ -38,6 +53,7 @@ def fetch(
         ),
     ] = False,
     json: JsonOpt = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Fetch gitml records into refs/remotes/REMOTE/gitml/* without touching local records."""
 

@@ -7,16 +7,20 @@ import typer
 
 from gitml.cli import _ui_cmds as _cmds
 from gitml.cli._declare import command
+from gitml.cli._options import QuietOpt
+from gitml.cli._values import RUNS
 
 
 def ui(
     port: Annotated[
-        int, typer.Option("--port", "-p", help="Port to listen on (0: any free port).")
+        int,
+        typer.Option("--port", "-p", metavar="PORT", help="Port to listen on (0: any free port)."),
     ] = 8765,
     host: Annotated[
         str,
         typer.Option(
             "--host",
+            metavar="HOST",
             help="Address to bind. Anything but 127.0.0.1 exposes your records to the network.",
         ),
     ] = "127.0.0.1",
@@ -34,22 +38,28 @@ def report(
     runs: Annotated[
         list[str] | None,
         typer.Argument(
+            metavar="RUN",
             help="Runs to report: ids, id prefixes or names, or model versions "
-            "(NAME:VERSION, NAME@STAGE) for the runs they were registered from."
+            "(NAME:VERSION, NAME@STAGE) for the runs they were registered from.",
         ),
+        RUNS,
     ] = None,
     where: Annotated[
         str | None,
         typer.Option(
-            "--where", "-w", help="Report the runs matching a query, e.g. \"sweep = '…'\"."
+            "--where",
+            "-w",
+            metavar="EXPR",
+            help="Report the runs matching a query, e.g. \"sweep = '…'\".",
         ),
     ] = None,
     all_: Annotated[
         bool, typer.Option("--all", "-a", help="With --where: search runs of every branch.")
     ] = False,
-    output: Annotated[Path, typer.Option("--output", "-o", help="The HTML file to write.")] = Path(
-        "gitml-report.html"
-    ),
+    output: Annotated[
+        Path, typer.Option("--output", "-o", metavar="FILE", help="The HTML file to write.")
+    ] = Path("gitml-report.html"),
+    quiet: QuietOpt = False,
 ) -> None:
     """Write one self-contained HTML report (charts included, opens with no network)."""
 

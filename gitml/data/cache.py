@@ -34,7 +34,7 @@ from __future__ import annotations
 import os
 import time
 import weakref
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from enum import StrEnum
 from functools import partial
 from pathlib import Path
@@ -59,6 +59,7 @@ from gitml.data.digest import (
     run_parallel,
 )
 from gitml.data.errors import DataError, IntegrityError, SourceChanged, write_error
+from gitml.data.progress import one_file
 
 if TYPE_CHECKING:
     from gitml.data.progress import Progress
@@ -165,16 +166,23 @@ class Cache:
         *,
         jobs: int | None = None,
         progress: Progress | None = None,
+        sizes: Mapping[P, int] | None = None,
     ) -> dict[P, StoreMethod]:
-        """``store`` each ``(path, digest)`` in parallel; returns what was done per path."""
+        """``store`` each ``(path, digest)`` in parallel; returns what was done per path.
+
+        ``sizes`` (the files' sizes, when the caller knows them) makes the progress count
+        bytes as well as files.
+        """
         pairs = [(path, parse_digest(digest)) for path, digest in items]
+        known = sizes or {}
         if progress is not None:
-            progress.add_total(files=len(pairs))
+            nbytes = sum(known.get(path, 0) for path, _ in pairs)
+            progress.phase("caching", files=len(pairs), nbytes=nbytes)
         batches = [pairs[i : i + _BATCH] for i in range(0, len(pairs), _BATCH)]
         pending: list[tuple[Path, Path]] = []  # verified copies, renamed after one flush
         done: dict[P, StoreMethod] = {}
         try:
-            tasks = [partial(self._store_batch, b, pending, progress) for b in batches]
+            tasks = [partial(self._store_batch, b, pending, progress, known) for b in batches]
             for result in run_parallel(tasks, jobs):
                 done.update(result)
             if self.durable and (pending or StoreMethod.HARDLINK in done.values()):
@@ -192,13 +200,15 @@ class Cache:
         batch: list[tuple[P, Digest]],
         pending: list[tuple[Path, Path]],
         progress: Progress | None,
+        sizes: Mapping[P, int],
     ) -> list[tuple[P, StoreMethod]]:
         out = []
         for path, digest in batch:
-            method = self._store(path, digest, sync_links=False, defer=pending, progress=progress)
+            share = one_file(progress, sizes.get(path, 0))
+            method = self._store(path, digest, sync_links=False, defer=pending, progress=share)
             out.append((path, method))
-            if progress is not None:
-                progress.update(files=1)
+            if share is not None:
+                share.done()
         return out
 
     def _store(

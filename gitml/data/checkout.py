@@ -25,6 +25,7 @@ from gitml.data.cache import Cache
 from gitml.data.digest import Digest, run_parallel
 from gitml.data.errors import DataError
 from gitml.data.pointers import Pointer
+from gitml.data.progress import one_file
 from gitml.data.scan import FileState, expected
 from gitml.data.statcache import FileStat, StatCache
 from gitml.data.status import dataset_status, select
@@ -162,10 +163,12 @@ def _fetch_missing(
 ) -> int:
     cache = ws.cache
     need: dict[Digest, str] = {}
+    sizes: dict[Digest, int] = {}
     for plan in plans:
         for path, state in plan.write.items():
             if state.digest not in need and not cache.has(state.digest):
                 need[state.digest] = path
+                sizes[state.digest] = state.size
     if not need:
         return 0
     first = next(iter(need.values()))
@@ -177,7 +180,8 @@ def _fetch_missing(
     from gitml.data.transfer import pull
 
     config, data_remote = ws.open_remote(remote)
-    result = pull(cache, data_remote, need, jobs=jobs or ws.remote_jobs(config), progress=progress)
+    jobs = jobs or ws.remote_jobs(config)
+    result = pull(cache, data_remote, need, jobs=jobs, progress=progress, sizes=sizes)
     if result.failed:
         raise DataError(next(iter(result.failed.values())))
     if result.missing:
@@ -206,7 +210,7 @@ def _apply(
     cache = ws.cache
     items = sorted(plan.write.items())
     if progress is not None:
-        progress.add_total(files=len(items), nbytes=sum(s.size for _, s in items))
+        progress.phase("restoring", files=len(items), nbytes=sum(s.size for _, s in items))
     tasks = [partial(_restore, writer, cache, path, state, progress) for path, state in items]
     run_parallel(tasks, jobs)
     report.restored.extend(path for path, _ in items)
@@ -225,6 +229,7 @@ def _restore(
     state: FileState,
     progress: Progress | None,
 ) -> None:
-    writer.materialize(cache, state.digest, path)
-    if progress is not None:
-        progress.update(files=1, nbytes=state.size)
+    share = one_file(progress, state.size)
+    writer.materialize(cache, state.digest, path, progress=share)
+    if share is not None:
+        share.done()

@@ -200,7 +200,7 @@ def hash_files_stat(
     """``hash_files``, with each file's ``fstat`` after reading it (see ``hash_file_stat``)."""
     items = [(p, sizes[p] if sizes is not None and p in sizes else _file_size(p)) for p in paths]
     if progress is not None:
-        progress.add_total(files=len(items), nbytes=sum(size for _, size in items))
+        progress.phase("hashing", files=len(items), nbytes=sum(size for _, size in items))
     tasks: list[Callable[[], list[tuple[P, Hashed]]]] = []
     for item in sorted((it for it in items if it[1] >= BIG_FILE), key=lambda it: -it[1]):
         tasks.append(partial(_hash_big, item[0], progress))

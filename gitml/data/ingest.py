@@ -153,7 +153,8 @@ def store_hashed(
         for digest, rel in first.items()
         if rel in result.rehashed or not cache.has(digest)
     ]
-    methods = cache.store_many(todo, jobs=jobs, progress=progress)
+    sizes = {prefix + rel: result.stats[rel].size for rel in first.values() if rel in result.stats}
+    methods = cache.store_many(todo, jobs=jobs, progress=progress, sizes=sizes)
     stored: dict[str, StoreMethod] = {
         path[len(prefix) :]: m for path, m in methods.items() if m is not StoreMethod.PRESENT
     }

@@ -1,8 +1,9 @@
 """``git ml data remote add/ls/rm``: data remotes in ``.gitml/config.toml``.
 
 A directory URL given relative to the current folder is stored relative to the
-repository root (so every clone resolves it the same way); S3 options are stored beside
-the URL, credentials never are (they come from the usual AWS settings).
+repository root (so every clone resolves it the same way); a network remote's options
+(``remote_kinds``) are stored beside the URL, credentials never are (they come from each
+library's usual settings).
 """
 
 from __future__ import annotations
@@ -12,11 +13,34 @@ from pathlib import Path
 from typing import Any
 
 from gitml.config import CONFIG_FILE, default_config_doc, load_config_doc, save_config_doc
-from gitml.data.errors import RemoteError
+from gitml.data.remote_kinds import kind_of, scheme_of
 from gitml.data.workspace import DataWorkspace, resolve_url
 from gitml.errors import ConfigError, UsageError
 
-S3_OPTIONS = ("endpoint_url", "region", "profile")
+_SCALARS = {"true": True, "false": False}
+COMMON_OPTIONS = ("jobs",)  # every kind of remote: parallel transfers
+_S3_FLAGS = ("endpoint_url", "region", "profile")  # options with a flag of their own
+
+
+def parse_option(text: str) -> tuple[str, Any]:
+    """``KEY=VALUE`` as stored in the config: numbers and true/false typed, the rest text."""
+    key, eq, value = text.partition("=")
+    key = key.strip().replace("-", "_")
+    if not eq or not key:
+        raise UsageError(f"--option {text!r}: write KEY=VALUE, e.g. account_name=mystore")
+    if value in _SCALARS:
+        return key, _SCALARS[value]
+    for kind in (int, float):
+        try:
+            return key, kind(value)
+        except ValueError:
+            continue
+    return key, value
+
+
+def _flag(key: str) -> str:
+    """How the option ``key`` is written on the command line."""
+    return f"--{key.replace('_', '-')}" if key in _S3_FLAGS else f"--option {key}"
 
 
 def _is_directory_url(url: str) -> bool:
@@ -44,15 +68,21 @@ def add_remote(
 ) -> dict[str, Any]:
     """Add data remote ``name``; returns its table as written."""
     given = {k: v for k, v in (options or {}).items() if v is not None}
-    scheme = url.split("://", 1)[0].lower() if "://" in url else ""
-    if scheme not in ("", "file", "s3"):
-        raise RemoteError(
-            f"unsupported data remote URL '{url}': use a folder, file:///path or s3://bucket/prefix"
-        )
-    if given and scheme != "s3":
-        raise UsageError(
-            f"--{next(iter(given)).replace('_', '-')} applies to s3:// remotes only, not '{url}'"
-        )
+    specific = sorted(set(given) - set(COMMON_OPTIONS))
+    if scheme_of(url) in ("", "file"):
+        if specific:
+            flag = _flag(specific[0])
+            where = "s3:// remotes only" if specific[0] in _S3_FLAGS else "network remotes"
+            raise UsageError(f"{flag} applies to {where}, not '{url}'")
+    else:
+        kind = kind_of(url)
+        unknown = sorted(set(specific) - set(kind.options))
+        if unknown:
+            takes = ", ".join(kind.options) or "no options"
+            raise UsageError(
+                f"{_flag(unknown[0])} does not apply to {scheme_of(url)}:// remotes "
+                f"(like '{url}'); they take: {takes}"
+            )
     doc = load_config_doc(ws.workdir) or default_config_doc()
     data = doc.setdefault("data", {})
     remotes = data.setdefault("remotes", {})

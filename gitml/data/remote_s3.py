@@ -13,27 +13,19 @@ import os
 from collections.abc import Iterable, Iterator
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from gitml.data._fileio import create_temp, publish, unlink_quietly
-from gitml.data.digest import (
-    BIG_FILE,
-    Digest,
-    hash_bytes,
-    hash_file,
-    is_hex,
-    open_regular,
-    parse_digest,
-    run_parallel,
-)
-from gitml.data.errors import RemoteError, write_error
-from gitml.data.remotes import corrupt_local_object, corrupt_remote_object
+from gitml.data.digest import Digest, is_hex, parse_digest, run_parallel
+from gitml.data.errors import RemoteError
+from gitml.data.remote_stream import CHUNK, hash_chunks, read_source, receive
+
+if TYPE_CHECKING:
+    from gitml.data.progress import Progress
 
 OPTIONS = ("endpoint_url", "region", "profile", "connect_timeout", "read_timeout", "max_attempts")
 _HEAD_THRESHOLD = 256  # up to this many digests, HEAD each; above, list the prefix
 _HEAD_JOBS = 16
-_CHUNK = 1 << 20
 _LIST_PAGE = 1000
 
 
@@ -159,27 +151,26 @@ class S3Remote:
         found = run_parallel([partial(self._head, d) for d in wanted], _HEAD_JOBS)
         return {d for d, present in zip(wanted, found, strict=True) if present}
 
-    def upload(self, digest: str, src_path: str | os.PathLike[str]) -> int:
+    def upload(
+        self,
+        digest: str,
+        src_path: str | os.PathLike[str],
+        *,
+        progress: Progress | None = None,
+    ) -> int:
         digest = parse_digest(digest)
-        fd, st = open_regular(src_path)
-        try:
-            if st.st_size < BIG_FILE:
-                data = _read_all(fd, st.st_size)
-                actual = hash_bytes(data)
-            else:
-                data, actual = None, hash_file(src_path)
-        finally:
-            os.close(fd)
-        if actual != digest:
-            raise corrupt_local_object(src_path, digest, actual)
+        data, size = read_source(src_path, digest)
         try:
             if data is not None:
                 self.client.put_object(Bucket=self.bucket, Key=self._key(digest), Body=data)
             else:
-                self.client.upload_file(os.fspath(src_path), self.bucket, self._key(digest))
+                sent = None if progress is None else partial(_sent, progress)
+                self.client.upload_file(
+                    os.fspath(src_path), self.bucket, self._key(digest), Callback=sent
+                )
         except self._errors as exc:
             raise self._error(exc, "upload") from exc
-        return st.st_size
+        return size
 
     def _get(self, digest: Digest) -> Any:
         try:
@@ -191,51 +182,26 @@ class S3Remote:
             raise self._error(exc, "download") from exc
 
     def content_digest(self, digest: str) -> Digest:
-        import xxhash
-
+        """What the object stored as ``digest`` hashes to now (it differs if corrupt)."""
         response = self._get(parse_digest(digest))
-        hasher = xxhash.xxh3_128()
         try:
-            for chunk in response["Body"].iter_chunks(_CHUNK):
-                hasher.update(chunk)
+            return hash_chunks(response["Body"].iter_chunks(CHUNK))
         except self._errors as exc:
             raise self._error(exc, "download") from exc
-        return Digest.from_hex(hasher.hexdigest())
 
-    def download(self, digest: str, dest_path: str | os.PathLike[str]) -> int:
+    def download(
+        self,
+        digest: str,
+        dest_path: str | os.PathLike[str],
+        *,
+        progress: Progress | None = None,
+    ) -> int:
         digest = parse_digest(digest)
-        dest = Path(dest_path)
-        response = self._get(digest)
-        import xxhash
-
-        hasher = xxhash.xxh3_128()
-        size = 0
-        fd, tmp = create_temp(dest.parent, dest.name)
+        chunks = self._get(digest)["Body"].iter_chunks(CHUNK)
         try:
-            try:
-                for chunk in response["Body"].iter_chunks(_CHUNK):
-                    hasher.update(chunk)
-                    size += len(chunk)
-                    view = memoryview(chunk)
-                    while view:
-                        view = view[os.write(fd, view) :]
-                actual = Digest.from_hex(hasher.hexdigest())
-                if actual != digest:
-                    raise corrupt_remote_object(self.url, digest, actual)
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-            publish(tmp, dest)
+            return receive(chunks, Path(dest_path), digest, url=self.url, progress=progress)
         except self._errors as exc:
-            unlink_quietly(tmp)
             raise self._error(exc, "download") from exc
-        except OSError as exc:
-            unlink_quietly(tmp)
-            raise write_error(exc, f"downloaded object {digest} into '{dest.parent}'") from exc
-        except BaseException:
-            unlink_quietly(tmp)
-            raise
-        return size
 
     def iter_digests(self) -> Iterator[Digest]:
         start = f"{self.prefix}/" if self.prefix else ""
@@ -261,11 +227,6 @@ class S3Remote:
             raise self._error(exc, "delete") from exc
 
 
-def _read_all(fd: int, size: int) -> bytes:
-    parts = []
-    while True:
-        chunk = os.read(fd, max(size, _CHUNK))
-        if not chunk:
-            break
-        parts.append(chunk)
-    return b"".join(parts)
+def _sent(progress: Progress, nbytes: int) -> None:
+    """boto3's transfer callback: ``nbytes`` more were sent."""
+    progress.update(nbytes=nbytes)

@@ -10,13 +10,16 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 from urllib.parse import unquote, urlsplit
 
 from gitml.data._fileio import unlink_quietly, write_verified
 from gitml.data.cache import OBJECT_MODE, TEMP_DIR
 from gitml.data.digest import Digest, hash_fd, is_hex, open_regular, parse_digest
 from gitml.data.errors import DataError, IntegrityError, RemoteError, write_error
+
+if TYPE_CHECKING:
+    from gitml.data.progress import Progress
 
 _LIST_THRESHOLD = 2048  # above this many digests, list the shards instead of stat-ing each
 
@@ -31,18 +34,32 @@ class Remote(Protocol):
         """Those of ``digests`` present on the remote."""
         ...
 
-    def upload(self, digest: str, src_path: str | os.PathLike[str]) -> int:
+    def upload(
+        self,
+        digest: str,
+        src_path: str | os.PathLike[str],
+        *,
+        progress: Progress | None = None,
+    ) -> int:
         """Store the file ``src_path`` as ``digest``; returns the bytes sent.
 
         Raises ``IntegrityError`` (and sends nothing) if the file does not hash to ``digest``.
+        Bytes are reported to ``progress`` as they are sent.
         """
         ...
 
-    def download(self, digest: str, dest_path: str | os.PathLike[str]) -> int:
+    def download(
+        self,
+        digest: str,
+        dest_path: str | os.PathLike[str],
+        *,
+        progress: Progress | None = None,
+    ) -> int:
         """Write the object to ``dest_path``; returns its size.
 
         ``dest_path`` appears only complete and verified: on a hash mismatch the partial
-        download is deleted and ``IntegrityError`` raised.
+        download is deleted and ``IntegrityError`` raised. Bytes are reported to
+        ``progress`` as they arrive.
         """
         ...
 
@@ -102,7 +119,13 @@ class DirectoryRemote:
             return wanted & set(self.iter_digests())
         return {d for d in wanted if self._object(d).exists()}
 
-    def upload(self, digest: str, src_path: str | os.PathLike[str]) -> int:
+    def upload(
+        self,
+        digest: str,
+        src_path: str | os.PathLike[str],
+        *,
+        progress: Progress | None = None,
+    ) -> int:
         digest = parse_digest(digest)
         fd, st = open_regular(src_path)
         try:
@@ -114,6 +137,7 @@ class DirectoryRemote:
                 mismatch=lambda actual: corrupt_local_object(src_path, digest, actual),
                 mode=OBJECT_MODE,
                 durable=self.durable,
+                progress=progress,
             )
         except OSError as exc:
             raise write_error(exc, f"to data remote '{self.url}'", RemoteError) from exc
@@ -121,7 +145,13 @@ class DirectoryRemote:
             os.close(fd)
         return st.st_size
 
-    def download(self, digest: str, dest_path: str | os.PathLike[str]) -> int:
+    def download(
+        self,
+        digest: str,
+        dest_path: str | os.PathLike[str],
+        *,
+        progress: Progress | None = None,
+    ) -> int:
         digest = parse_digest(digest)
         dest = Path(dest_path)
         try:
@@ -136,6 +166,7 @@ class DirectoryRemote:
                 temp_dir=dest.parent,
                 mismatch=lambda actual: corrupt_remote_object(self.url, digest, actual),
                 durable=self.durable,
+                progress=progress,
             )
         except OSError as exc:
             raise write_error(exc, f"downloaded object {digest} into '{dest.parent}'") from exc
@@ -186,12 +217,12 @@ def _file_url_path(url: str) -> str:
 
 
 def open_remote(url: str, *, check: bool = True, **options: Any) -> Remote:
-    """The remote at ``url``: a directory path, ``file://...`` or ``s3://bucket/prefix``.
+    """The remote at ``url``: a directory path, ``file://...``, or a network URL.
 
-    S3 options: ``endpoint_url``, ``region``, ``profile``, ``connect_timeout``,
-    ``read_timeout``, ``max_attempts`` (credentials and defaults come from the usual AWS
-    environment variables and config files). With ``check`` the remote is probed now, so
-    a wrong path or an unreachable endpoint fails here with a one-line ``RemoteError``.
+    Network URLs (``s3://``, ``gs://``, ``azure://``, ``ssh://``, ``https://``) and their
+    options are described in ``remote_kinds``; credentials come from each library's usual
+    environment variables and files. With ``check`` the remote is probed now, so a wrong
+    path or an unreachable endpoint fails here with a one-line ``RemoteError``.
     """
     scheme = urlsplit(url).scheme.lower() if "://" in url else ""
     remote: Remote
@@ -208,16 +239,8 @@ def open_remote(url: str, *, check: bool = True, **options: Any) -> Remote:
         if check:
             directory.check()
         remote = directory
-    elif scheme == "s3":
-        from gitml.data.remote_s3 import S3Remote
-
-        s3 = S3Remote.from_url(url, **options)
-        if check:
-            s3.check()
-        remote = s3
     else:
-        raise RemoteError(
-            f"unsupported data remote URL '{url}': use a directory path, file:///path, "
-            f"or s3://bucket/prefix"
-        )
+        from gitml.data.remote_kinds import open_url
+
+        remote = open_url(url, check=check, **options)
     return remote

@@ -176,7 +176,9 @@ def pull_data(
     report = _report(config.name, data_remote.url, result)
     report.missing = sorted(need[d] for d in result.missing if d in need)
     if not report.failed and not report.missing:
-        restored = checkout(ws, targets, remote=remote, jobs=jobs, missing_only=True)
+        restored = checkout(
+            ws, targets, remote=remote, jobs=jobs, missing_only=True, progress=progress
+        )
         report.restored = len(restored.restored)
     return report
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from gitml.data.cache import Cache
 from gitml.data.digest import Digest, parse_digest, run_parallel
 from gitml.data.errors import IntegrityError
+from gitml.data.progress import one_file
 
 if TYPE_CHECKING:
     from gitml.data.progress import Progress
@@ -75,20 +76,25 @@ def push(
         actual = run_parallel(checks, jobs or DEFAULT_JOBS)
         corrupt = {d for d, a in zip(sorted(present), actual, strict=True) if a != d}
     todo = sorted((candidates - present) | corrupt)
+    sizes = {d: cache.size_of(d) for d in todo}
     if progress is not None:
-        progress.add_total(files=len(todo), nbytes=sum(cache.size_of(d) for d in todo))
-    tasks = [partial(_upload, cache, remote, d, progress) for d in todo]
+        progress.phase("uploading", files=len(todo), nbytes=sum(sizes.values()))
+    tasks = [partial(_upload, cache, remote, d, sizes[d], progress) for d in todo]
     report = _report(run_parallel(tasks, jobs or DEFAULT_JOBS), present - corrupt, missing)
     return replace(report, repaired=frozenset(corrupt & report.transferred))
 
 
-def _upload(cache: Cache, remote: Remote, digest: Digest, progress: Progress | None) -> _Outcome:
+def _upload(
+    cache: Cache, remote: Remote, digest: Digest, size: int, progress: Progress | None
+) -> _Outcome:
+    share = one_file(progress, size)
     try:
-        nbytes = remote.upload(digest, cache.path_of(digest))
+        nbytes = remote.upload(digest, cache.path_of(digest), progress=share)
     except IntegrityError as exc:
         return digest, 0, str(exc)
-    if progress is not None:
-        progress.update(files=1, nbytes=nbytes)
+    finally:
+        if share is not None:
+            share.done()
     return digest, nbytes, None
 
 
@@ -99,26 +105,39 @@ def pull(
     *,
     jobs: int | None = None,
     progress: Progress | None = None,
+    sizes: Mapping[Digest, int] | None = None,
 ) -> TransferReport:
-    """Download those of ``digests`` the cache lacks; digests not on the remote are ``missing``."""
+    """Download those of ``digests`` the cache lacks; digests not on the remote are ``missing``.
+
+    ``sizes`` (the objects' sizes, when the caller's file lists give them) makes the
+    progress count bytes against a total.
+    """
     wanted = {parse_digest(d) for d in digests}
     present = {d for d in wanted if cache.has(d)}
     candidates = wanted - present
     available = remote.has_many(candidates) if candidates else set()
     todo = sorted(available)
+    known = {d: sizes[d] for d in todo if d in sizes} if sizes is not None else {}
     if progress is not None:
-        progress.add_total(files=len(todo))
-    tasks = [partial(_download, cache, remote, d, progress) for d in todo]
+        total = sum(known.values()) if len(known) == len(todo) else 0
+        progress.phase("downloading", files=len(todo), nbytes=total)
+    tasks = [partial(_download, cache, remote, d, known.get(d), progress) for d in todo]
     return _report(run_parallel(tasks, jobs or DEFAULT_JOBS), present, candidates - available)
 
 
-def _download(cache: Cache, remote: Remote, digest: Digest, progress: Progress | None) -> _Outcome:
+def _download(
+    cache: Cache, remote: Remote, digest: Digest, size: int | None, progress: Progress | None
+) -> _Outcome:
     tmp = cache.temp_path(digest)
+    # Without a known size the bytes are counted as they come (there is no total to keep).
+    share = one_file(progress, size) if size is not None else None
     try:
-        nbytes = remote.download(digest, tmp)
+        nbytes = remote.download(digest, tmp, progress=share or progress)
     except IntegrityError as exc:
         return digest, 0, str(exc)
     cache.adopt(tmp, digest)
-    if progress is not None:
-        progress.update(files=1, nbytes=nbytes)
+    if share is not None:
+        share.done()
+    elif progress is not None:
+        progress.update(files=1)
     return digest, nbytes, None

@@ -265,7 +265,7 @@ def monitor_steps(reference: tuple[str, ...] = ()) -> Iterator[Step]:
     )
     yield Step(
         "Tuesday's x1 moved by one standard deviation: drift is flagged and the command "
-        "exits 2, so cron or CI can act on it.",
+        "exits 4 (an alert, not an error), so cron or CI can act on it.",
         ("gitml", "monitor", "churn@production", "--data", "serving/tuesday.csv", *check),
         expect_fail=True,
     )

@@ -5,3 +5,5 @@ files and history), ``env`` (environment capture), ``spool`` (the child-to-paren
 ``record`` (the run record), ``store`` (writing and querying ``refs/gitml/runs``),
 ``execute`` (running a command), ``sweep`` (grids in parallel worktrees), ``compare``.
 """
+
+RUN_KIND = "gitml/run/1"  # the schema of a run record, as the query index files it

@@ -18,6 +18,7 @@ from gitml.errors import AmbiguousId, GitmlError, InvalidRecord, RecordNotFound
 from gitml.records import ids
 from gitml.records.limits import MAX_HISTORY_BYTES
 from gitml.records.validator import validate
+from gitml.runs import RUN_KIND as RUN_KIND
 from gitml.runs.metrics import MetricEvent, load_history, thin_history
 from gitml.runs.record import commit_message, dump_record, note_line
 from gitml.storage import RUNS_REF
@@ -29,7 +30,6 @@ from gitml.storage.worktree import current_branch
 
 NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]{0,63}")
 MAX_NOTE_RUNS = 100
-RUN_KIND = "gitml/run/1"
 DEFAULT_LIMIT = 20
 
 

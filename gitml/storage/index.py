@@ -29,15 +29,11 @@ from gitml.storage.changes import commit_changes
 from gitml.storage.collection import LAYOUT_PATH, Collection
 from gitml.storage.filelock import exclusive
 from gitml.storage.odb import Tree
+from gitml.storage.peek import INDEX_FILE as INDEX_FILE
+from gitml.storage.peek import SCHEMA_VERSION
 from gitml.storage.repo import GitRepo
 from gitml.storage.tracked import shallow_commits
 from gitml.storage.trees import commit_tree, diff_trees
-
-SCHEMA_VERSION = 3
-# One file per schema version: two gitml versions on one repository (say the one
-# pre-commit pinned and the one on PATH) each keep their own instead of rebuilding
-# each other's on every call.
-INDEX_FILE = f"index-v{SCHEMA_VERSION}.sqlite"
 
 Parser = Callable[[str, bytes], dict[str, Any] | None]
 _T = TypeVar("_T")
@@ -49,9 +45,10 @@ CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS tips(ref TEXT PRIMARY KEY, tip TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS records(
     ref TEXT NOT NULL, path TEXT NOT NULL, id TEXT NOT NULL, kind TEXT,
-    doc TEXT, error TEXT, seq INTEGER NOT NULL, PRIMARY KEY(ref, path));
+    doc TEXT, error TEXT, seq INTEGER NOT NULL, name TEXT, PRIMARY KEY(ref, path));
 CREATE INDEX IF NOT EXISTS records_id ON records(ref, id);
 CREATE INDEX IF NOT EXISTS records_error ON records(ref) WHERE error IS NOT NULL;
+CREATE INDEX IF NOT EXISTS records_name ON records(ref, kind, name) WHERE error IS NULL;
 """
 
 
@@ -256,7 +253,12 @@ class Index:
                 seq = base + oldest - ages.get(path, oldest)
                 upserts.append((ref, path, _stem(path), kind, text, error, seq))
         conn.executemany("DELETE FROM records WHERE ref=? AND path=?", deletes)
-        conn.executemany("INSERT OR REPLACE INTO records VALUES(?, ?, ?, ?, ?, ?, ?)", upserts)
+        # name: the record's name field, for completion to list without parsing documents.
+        conn.executemany(
+            "INSERT OR REPLACE INTO records(ref, path, id, kind, doc, error, seq, name) "
+            "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, json_extract(?5, '$.name'))",
+            upserts,
+        )
         return len(deletes) + len(upserts)
 
     def rows(

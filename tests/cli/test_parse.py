@@ -175,10 +175,12 @@ def test_valid_lines_give_the_body_what_typer_gives_it(
 
 def test_options_attached_separate_and_after_arguments() -> None:
     ls = COMMANDS[("ls",)]
-    parsed = parse_args(ls, ["-w", "metrics.acc > 1", "--sort=-metrics.acc", "-s", "name", "-n5"])
+    line = ["-w", "metrics.acc > 1", "--sort=-metrics.acc", "--sort", "name", "-cid,name"]
+    parsed = parse_args(ls, [*line, "--limit=5"])
     assert parsed is not None
     assert parsed["where"] == "metrics.acc > 1"
     assert parsed["sort"] == ["-metrics.acc", "name"]
+    assert parsed["columns"] == "id,name"
     assert parsed["limit"] == 5
     assert parsed["all_"] is False
     promote = parse_args(COMMANDS[("promote",)], ["churn", "--json", "1.0.0", "-b", "production"])

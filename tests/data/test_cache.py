@@ -338,7 +338,9 @@ def test_store_across_filesystems_copies(tmp_path: Path) -> None:
 def test_store_many_reports_progress(tmp_path: Path) -> None:
     cache = Cache(tmp_path / "cache", link=LinkMode.COPY)
     items = [(tmp_path / f"f{i}", write(tmp_path / f"f{i}", bytes(i))) for i in range(10)]
-    progress = TerminalProgress("storing", io.StringIO())
-    cache.store_many(items, progress=progress)
-    assert (progress.total_files, progress.files) == (10, 10)
-    assert progress.nbytes == sum(range(10))
+    progress = TerminalProgress(io.StringIO(), delay=60)
+    cache.store_many(items, progress=progress, sizes={path: i for i, (path, _) in enumerate(items)})
+    progress.close()
+    (phase,) = progress.phases
+    assert (phase.label, phase.total_files, phase.files) == ("caching", 10, 10)
+    assert phase.nbytes == phase.total_bytes == sum(range(10))

@@ -66,10 +66,12 @@ def test_hash_files_reports_progress_totals(tmp_path: Path) -> None:
     for i, size in enumerate(sizes):
         paths.append(tmp_path / f"f{i}")
         paths[-1].write_bytes(b"x" * size)
-    progress = TerminalProgress("hashing", io.StringIO())
+    progress = TerminalProgress(io.StringIO(), delay=60)
     hash_files(paths, jobs=2, progress=progress)
-    assert (progress.total_files, progress.total_bytes) == (4, sum(sizes))
-    assert (progress.files, progress.nbytes) == (4, sum(sizes))
+    progress.close()
+    (phase,) = progress.phases
+    assert (phase.label, phase.total_files, phase.total_bytes) == ("hashing", 4, sum(sizes))
+    assert (phase.files, phase.nbytes) == (4, sum(sizes))
 
 
 def test_hash_file_missing_names_the_path(tmp_path: Path) -> None:

@@ -3,7 +3,16 @@ from __future__ import annotations
 import io
 import threading
 
-from gitml.data.progress import NullProgress, TerminalProgress, format_bytes, progress_for
+import pytest
+
+from gitml.data.progress import (
+    NullProgress,
+    Phase,
+    TerminalProgress,
+    format_bytes,
+    progress_for,
+)
+from tests.terminal import last_states
 
 
 class FakeTerminal(io.StringIO):
@@ -15,39 +24,63 @@ class FakeTerminal(io.StringIO):
 
 def test_progress_for_is_silent_when_not_a_terminal() -> None:
     stream = io.StringIO()
-    progress = progress_for("hashing", stream)
+    progress = progress_for(stream)
     assert isinstance(progress, NullProgress)
-    progress.add_total(files=3)
+    progress.phase("hashing", files=3)
     progress.update(files=3, nbytes=10)
     progress.close()
     assert stream.getvalue() == ""
 
 
-def test_progress_for_draws_on_a_terminal() -> None:
-    stream = FakeTerminal()
-    progress = progress_for("hashing", stream)
+def test_progress_for_draws_on_a_terminal_after_the_configured_delay(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("GITML_PROGRESS_DELAY", "2.5")
+    progress = progress_for(FakeTerminal())
     assert isinstance(progress, TerminalProgress)
+    assert progress._delay == 2.5
+    monkeypatch.setenv("GITML_PROGRESS_DELAY", "soon")
+    assert progress_for(FakeTerminal())._delay == 0.3  # type: ignore[union-attr]
 
 
-def test_terminal_progress_draws_in_place_and_clears() -> None:
+def test_each_phase_keeps_its_own_line_and_totals() -> None:
     stream = FakeTerminal()
-    with TerminalProgress("pushing", stream, delay=0, interval=0) as progress:
-        progress.add_total(files=4, nbytes=4096)
+    with TerminalProgress(stream, delay=0, interval=0.01) as progress:
+        progress.phase("hashing", files=4, nbytes=4096)
+        progress.update(files=4, nbytes=4096)
+        progress.phase("caching", files=4, nbytes=4096)
         progress.update(files=1, nbytes=1024)
-        assert stream.getvalue().startswith("\rpushing  1/4 files  1.0 KiB/4.0 KiB  25%")
-        assert stream.getvalue().endswith("\x1b[K")
-    assert stream.getvalue().endswith("\r\x1b[K")
+    lines = last_states(stream.getvalue())
+    hashing = [line for line in lines if line.startswith("hashing")][-1]
+    caching = [line for line in lines if line.startswith("caching")][-1]
+    assert "100%" in hashing
+    assert "4/4 files  4.0 KiB/4.0 KiB" in hashing
+    assert " 25%" in caching
+    assert "1/4 files  1.0 KiB/4.0 KiB" in caching
+
+
+def test_a_phase_with_nothing_to_do_gets_no_line() -> None:
+    stream = FakeTerminal()
+    with TerminalProgress(stream, delay=0) as progress:
+        progress.phase("hashing")  # every file was in the stat cache
+        progress.phase("uploading", files=1, nbytes=10)
+        progress.update(files=1, nbytes=10)
+    text = stream.getvalue()
+    assert "hashing" not in text
+    assert "uploading" in text
 
 
 def test_terminal_progress_waits_before_drawing() -> None:
     stream = FakeTerminal()
-    with TerminalProgress("hashing", stream, delay=60) as progress:
+    with TerminalProgress(stream, delay=60) as progress:
+        progress.phase("hashing", files=1)
         progress.update(files=1)
     assert stream.getvalue() == ""
 
 
 def test_terminal_progress_counts_from_many_threads() -> None:
-    progress = TerminalProgress("x", FakeTerminal(), delay=0, interval=0)
+    progress = TerminalProgress(FakeTerminal(), delay=60)
+    progress.phase("x", files=8000)
 
     def work() -> None:
         for _ in range(1000):
@@ -58,13 +91,16 @@ def test_terminal_progress_counts_from_many_threads() -> None:
         t.start()
     for t in threads:
         t.join()
-    assert (progress.files, progress.nbytes) == (8000, 16000)
+    progress.close()
+    assert (progress.phases[0].files, progress.phases[0].nbytes) == (8000, 16000)
 
 
-def test_render_without_totals() -> None:
-    progress = TerminalProgress("pulling", io.StringIO())
-    progress.update(files=2, nbytes=3 << 20)
-    assert progress.render(1.0) == "pulling  2 files  3.0 MiB  3.0 MiB/s"
+def test_counts_say_what_is_known() -> None:
+    assert Phase("pulling", files=2, nbytes=3 << 20).counts() == "2 files  3.0 MiB"
+    assert Phase("pulling", total_files=4, files=1).counts() == "1/4 files"
+    assert Phase("x", total_files=1, total_bytes=10, files=1, nbytes=10).counts() == (
+        "1/1 file  10 B/10 B"
+    )
 
 
 def test_format_bytes() -> None:
@@ -75,12 +111,6 @@ def test_format_bytes() -> None:
 
 def test_null_progress_is_a_context_manager() -> None:
     with NullProgress() as progress:
+        progress.phase("x", files=1)
         progress.add_total(files=1)
         progress.update(files=1)
-
-
-def test_render_percent_by_files_when_bytes_unknown() -> None:
-    progress = TerminalProgress("pulling", io.StringIO())
-    progress.add_total(files=4)
-    progress.update(files=1)
-    assert progress.render(0.0) == "pulling  1/4 files  25%"

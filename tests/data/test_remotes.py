@@ -48,8 +48,8 @@ def test_open_remote_missing_directory_is_one_clear_line(tmp_path: Path) -> None
 @pytest.mark.parametrize(
     ("url", "match"),
     [
-        ("gs://bucket/x", "unsupported data remote URL 'gs://bucket/x'"),
-        ("http://example.com/x", "unsupported data remote URL"),
+        ("ftp://example.com/x", "unsupported data remote URL 'ftp://example.com/x'"),
+        ("webdav://example.com/x", "unsupported data remote URL"),
         ("file://otherhost/x", "names host 'otherhost'"),
         ("", "empty data remote URL"),
     ],

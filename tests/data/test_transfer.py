@@ -118,11 +118,13 @@ def test_push_reports_corrupt_cache_object(
 def test_push_shows_progress_totals(
     remote: Remote, cache: Cache, filled_cache: dict[Digest, bytes]
 ) -> None:
-    progress = TerminalProgress("pushing", io.StringIO())
+    progress = TerminalProgress(io.StringIO(), delay=60)
     push(cache, remote, filled_cache, progress=progress)
+    progress.close()
     total = sum(len(v) for v in filled_cache.values())
-    assert (progress.total_files, progress.total_bytes) == (5, total)
-    assert (progress.files, progress.nbytes) == (5, total)
+    (phase,) = progress.phases
+    assert (phase.label, phase.total_files, phase.total_bytes) == ("uploading", 5, total)
+    assert (phase.files, phase.nbytes) == (5, total)
 
 
 def test_push_to_vanished_directory_raises(
@@ -141,7 +143,10 @@ def test_pull_shows_progress(
     remote: Remote, cache: Cache, filled_cache: dict[Digest, bytes], tmp_path: Path
 ) -> None:
     push(cache, remote, filled_cache)
-    progress = TerminalProgress("pulling", io.StringIO())
-    pull(Cache(tmp_path / "fresh"), remote, filled_cache, progress=progress)
-    assert (progress.total_files, progress.files) == (5, 5)
-    assert progress.nbytes == sum(len(v) for v in filled_cache.values())
+    progress = TerminalProgress(io.StringIO(), delay=60)
+    sizes = {d: len(v) for d, v in filled_cache.items()}
+    pull(Cache(tmp_path / "fresh"), remote, filled_cache, progress=progress, sizes=sizes)
+    progress.close()
+    (phase,) = progress.phases
+    assert (phase.label, phase.total_files, phase.files) == ("downloading", 5, 5)
+    assert phase.nbytes == phase.total_bytes == sum(sizes.values())

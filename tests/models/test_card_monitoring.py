@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from gitml.errors import ALERT_EXIT
 from tests.conftest import cli
 from tests.monitor.test_honest_verdicts import monitored, write
 
@@ -13,7 +14,7 @@ __all__ = ["monitored"]  # the fixture: a registered version with a profiled tra
 def test_monitoring_section_lists_verdict_metrics_and_findings(monitored: Path) -> None:
     write(monitored / "serving.csv", 3000, seed=5, shift=1.0, pred=True)
     ran = cli("monitor", "clf:1", "--data", "serving.csv", "--prediction", "pred", "--label", "y")
-    assert ran.exit_code == 2, ran
+    assert ran.exit_code == ALERT_EXIT, ran
     card = cli("model", "card", "clf:1")
     assert card.exit_code == 0, card
     section = card.stdout.split("## Monitoring\n", 1)[1].split("\n## ", 1)[0]

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from gitml.errors import ALERT_EXIT
 from tests.conftest import cli, git
 from tests.registry.conftest import init_project
 
@@ -100,7 +101,7 @@ def model(in_repo: Path, frames: dict[str, Path]) -> Path:
 
 def monitor_json(*args: str) -> tuple[int, dict[str, Any]]:
     result = cli("monitor", *args, "--json")
-    assert result.exit_code in (0, 2), result.stderr
+    assert result.exit_code in (0, ALERT_EXIT), result.stderr
     return result.exit_code, json.loads(result.stdout)
 
 

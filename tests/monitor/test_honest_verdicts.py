@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from gitml.errors import ALERT_EXIT
 from tests.conftest import cli, git
 from tests.registry.conftest import init_project
 
@@ -51,7 +52,7 @@ def monitored(in_repo: Path) -> Path:
 
 def monitor(*args: str) -> tuple[int, dict[str, Any]]:
     result = cli("monitor", "clf:1", *args, "--json", "--no-save")
-    assert result.exit_code in (0, 2), result
+    assert result.exit_code in (0, ALERT_EXIT), result
     return result.exit_code, json.loads(result.stdout)
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from gitml.errors import ALERT_EXIT
 from tests.conftest import cli, git
 from tests.monitor.conftest import alerted, make_frame, monitor_json, write_csv
 
@@ -16,7 +17,7 @@ def test_monitor_flags_exactly_the_shifted_and_new_category_columns(
     model: Path, frames: dict[str, Path]
 ) -> None:
     code, doc = monitor_json("churn:1.0.0", "--data", str(frames["drifted"]))
-    assert code == 2
+    assert code == ALERT_EXIT
     assert doc["alert"] is True
     assert (doc["model"], doc["version"], doc["rows"]) == ("churn", "1.0.0", 100_000)
     assert doc["reference"].startswith("train.csv (xxh3-128:")
@@ -41,7 +42,7 @@ def test_monitor_reports_missing_and_retyped_columns_as_schema_skew(
     table = make_frame(5000, 7).drop(["n3"])
     table = table.set_column(table.schema.get_field_index("n4"), "n4", pa.array(["x"] * 5000))
     code, doc = monitor_json("churn:1.0.0", "--data", str(write_csv(table, tmp_path / "s.csv")))
-    assert code == 2
+    assert code == ALERT_EXIT
     skew = {(f["column"], f["method"]): f for f in doc["findings"] if f["kind"] == "schema"}
     assert skew[("n3", "missing_column")]["alert"]
     assert "not in the serving data" in skew[("n3", "missing_column")]["message"]
@@ -67,7 +68,7 @@ def test_monitor_stores_reports_and_log_lists_them(model: Path, frames: dict[str
 
 def test_monitor_markdown_and_table_output(model: Path, frames: dict[str, Path]) -> None:
     md = cli("monitor", "churn:1.0.0", "--data", str(frames["drifted"]), "--format", "markdown")
-    assert md.exit_code == 2
+    assert md.exit_code == ALERT_EXIT
     assert md.stdout.startswith("### monitor churn:1.0.0: **ALERT**")
     assert "| ⚠ | drift | `n0` | wasserstein |" in md.stdout
     table = cli("monitor", "churn:1.0.0", "--data", str(frames["clean"]), "--no-save")
@@ -82,7 +83,7 @@ def test_monitor_performance_drop_against_training_metrics(model: Path, tmp_path
     labels = [i % 2 for i in range(rows)]
     good = {"y": labels, "pred": labels}
     bad = {"y": labels, "pred": [v if i % 5 else 1 - v for i, v in enumerate(labels)]}
-    for name, cols, expect in (("good", good, 0), ("bad", bad, 2)):
+    for name, cols, expect in (("good", good, 0), ("bad", bad, ALERT_EXIT)):
         path = tmp_path / f"{name}.csv"
         pacsv.write_csv(pa.table(cols), path)
         code, doc = monitor_json(

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from gitml.errors import ALERT_EXIT
 from tests.conftest import cli, git
 from tests.registry.conftest import init_project, record_run
 
@@ -55,7 +56,7 @@ def _scan(func: str, *extra: str) -> tuple[int, dict[str, Any]]:
     result = cli(
         "scan", "churn:1", "--data", "scan.csv", "--predict", f"models_mod:{func}", *extra, "--json"
     )
-    assert result.exit_code in (0, 2), result.stderr
+    assert result.exit_code in (0, ALERT_EXIT), result.stderr
     return result.exit_code, json.loads(result.stdout)
 
 
@@ -75,19 +76,19 @@ def test_scan_passes_a_deterministic_row_wise_model(scan_project: Path) -> None:
 
 def test_scan_flags_a_nondeterministic_model(scan_project: Path) -> None:
     code, doc = _scan("noisy")
-    assert code == 2
+    assert code == ALERT_EXIT
     assert ("determinism", "(model)") in _alerts(doc)
 
 
 def test_scan_flags_batch_dependent_predictions(scan_project: Path) -> None:
     code, doc = _scan("batchy")
-    assert code == 2
+    assert code == ALERT_EXIT
     assert _alerts(doc) == {("consistency", "(model)")}
 
 
 def test_scan_flags_the_slice_whose_accuracy_drops(scan_project: Path) -> None:
     code, doc = _scan("bad_in_rome", "--label", "y")
-    assert code == 2
+    assert code == ALERT_EXIT
     alerts = _alerts(doc)
     assert ("slice", "city") in alerts
     rome = [f for f in doc["findings"] if f["alert"] and f["column"] == "city"]
@@ -96,7 +97,7 @@ def test_scan_flags_the_slice_whose_accuracy_drops(scan_project: Path) -> None:
 
 def test_scan_flags_overconfident_probabilities(scan_project: Path) -> None:
     code, doc = _scan("overconfident", "--label", "y")
-    assert code == 2
+    assert code == ALERT_EXIT
     assert ("calibration", "(model)") in _alerts(doc)
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from gitml.errors import ALERT_EXIT
 from tests.conftest import cli
 from tests.registry.conftest import init_project, record_run
 
@@ -38,7 +39,7 @@ def scan() -> tuple[int, dict[str, Any]]:
         "scan", "wine:1", "--data", "holdout.csv", "--predict", "wine_model:predict",
         "--label", "quality", "--json",
     )  # fmt: skip
-    assert result.exit_code in (0, 2), result
+    assert result.exit_code in (0, ALERT_EXIT), result
     return result.exit_code, json.loads(result.stdout)
 
 
@@ -55,5 +56,5 @@ def test_scan_of_a_regressor_scores_rmse_and_flags_the_bad_slice(
     assert {f["method"] for f in slices} == {"rmse"}
     alerts = {f["message"].split(" on ")[1].split(" (")[0] for f in slices if f["alert"]}
     assert alerts == {"city = Rome"}
-    assert code == 2
+    assert code == ALERT_EXIT
     assert not any("accuracy" in f["message"] for f in doc["findings"])

@@ -139,7 +139,7 @@ def test_concurrent_auto_increments_get_distinct_versions(project: Path) -> None
     run = record_run(project, metrics={"acc": 0.5}, model_bytes=b"m")
     code = (
         "import sys\nfrom gitml.cli import main\n"
-        f"for _ in range(5):\n    assert main(['model', 'register', 'churn', '--run', '{run}', '-a', '{MODEL_FILE}']) == 0\n"
+        f"for _ in range(5):\n    assert main(['model', 'register', 'churn', '--run', '{run}', '--artifact', '{MODEL_FILE}']) == 0\n"
     )
     procs = [
         subprocess.Popen([sys.executable, "-c", code], cwd=project, stdout=subprocess.DEVNULL)

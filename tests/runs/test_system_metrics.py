@@ -52,7 +52,7 @@ def test_git_ml_run_system_metrics_records_a_timed_history(
     assert all(e.timestamp is not None for e in events)
     assert [e.timestamp for e in events] == sorted(e.timestamp for e in events)  # type: ignore[type-var]
     git_ml(repo_with_commit, "run", "--", sys.executable, "-c", "pass")
-    newest = json.loads(git_ml(repo_with_commit, "ls", "--json", "-n", "1").stdout)[0]
+    newest = json.loads(git_ml(repo_with_commit, "ls", "--json", "--limit", "1").stdout)[0]
     assert not any(k.startswith("system/") for k in newest["metrics"])  # opt-in only
 
 

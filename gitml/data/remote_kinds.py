@@ -1,0 +1,226 @@
+"""The kinds of network data remote, by URL scheme, and how each is opened.
+
+A directory (a path or ``file://``) is handled by ``remotes.DirectoryRemote``; every other
+URL names a kind here: ``s3://`` (boto3), and ``gs://``, ``azure://``, ``ssh://`` and
+``https://`` (read-only) through fsspec's back-ends, the URLs DVC users already have.
+Each kind's library is an optional extra (``pip install 'gitml[gcs]'``...); options are
+the settings stored beside the URL in ``.gitml/config.toml`` (never credentials, which
+come from each library's usual environment variables and files).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+from urllib.parse import SplitResult, unquote, urlsplit
+
+from gitml.data.errors import RemoteError
+from gitml.data.remote_s3 import OPTIONS as S3_OPTIONS
+from gitml.data.remotes import Remote
+
+
+class ProbedRemote(Remote, Protocol):
+    """A network remote, which can be probed before use."""
+
+    def check(self) -> None:
+        """Raise a one-line ``RemoteError`` unless the remote answers and exists."""
+        ...
+
+
+_SSH_TIMEOUT = 30.0  # seconds to connect
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of remote: its URL schemes, pip extra, stored options and how to open it."""
+
+    name: str
+    schemes: tuple[str, ...]
+    extra: str
+    example: str
+    options: tuple[str, ...]
+    opener: Callable[[str, SplitResult, Mapping[str, Any]], ProbedRemote]
+
+
+def _module(name: str, url: str, extra: str) -> Any:
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        package = name.split(".")[0]
+        raise RemoteError(
+            f"data remote '{url}' needs {package}; install it with: pip install 'gitml[{extra}]'"
+        ) from None
+
+
+def _types(*names: str) -> tuple[type[Exception], ...]:
+    """The exception classes ``module:Class`` that a back-end raises (those importable)."""
+    found = []
+    for name in names:
+        module, _, attr = name.partition(":")
+        try:
+            found.append(getattr(importlib.import_module(module), attr))
+        except (ImportError, AttributeError):
+            continue
+    return tuple(found)
+
+
+def _bucket_and_prefix(url: str, parts: SplitResult, what: str) -> tuple[str, str]:
+    if not parts.netloc or parts.query or parts.fragment:
+        raise RemoteError(f"invalid data remote '{url}': expected {what}")
+    return parts.netloc, unquote(parts.path).strip("/")
+
+
+def _open_s3(url: str, parts: SplitResult, options: Mapping[str, Any]) -> ProbedRemote:
+    from gitml.data.remote_s3 import S3Remote
+
+    return S3Remote.from_url(url, **options)
+
+
+def _open_gcs(url: str, parts: SplitResult, options: Mapping[str, Any]) -> ProbedRemote:
+    from gitml.data.remote_fsspec import FsspecRemote
+
+    bucket, prefix = _bucket_and_prefix(url, parts, "gs://bucket/prefix")
+    # The plain JSON-API client: the default class first asks each bucket's layout over
+    # gRPC, which S3-style object storage has no use for.
+    gcsfs = _module("gcsfs.core", url, "gcs")
+    fs = gcsfs.GCSFileSystem(
+        project=options.get("project") or "",
+        endpoint_url=options.get("endpoint_url"),
+        token=options.get("token"),
+        skip_instance_cache=True,
+    )
+    return FsspecRemote(
+        url,
+        fs,
+        f"{bucket}/{prefix}".rstrip("/"),
+        errors=_types(
+            "gcsfs.retry:HttpError", "google.auth.exceptions:GoogleAuthError", "aiohttp:ClientError"
+        ),
+        hint="credentials: GOOGLE_APPLICATION_CREDENTIALS or `gcloud auth application-default login`",
+        check_path=bucket,
+    )
+
+
+def _open_azure(url: str, parts: SplitResult, options: Mapping[str, Any]) -> ProbedRemote:
+    from gitml.data.remote_fsspec import FsspecRemote
+
+    container, prefix = _bucket_and_prefix(url, parts, "azure://container/prefix")
+    adlfs = _module("adlfs", url, "azure")
+    fs = adlfs.AzureBlobFileSystem(
+        account_name=options.get("account_name"), skip_instance_cache=True
+    )
+    return FsspecRemote(
+        url,
+        fs,
+        f"{container}/{prefix}".rstrip("/"),
+        errors=_types("azure.core.exceptions:AzureError", "aiohttp:ClientError"),
+        hint="credentials: AZURE_STORAGE_CONNECTION_STRING, AZURE_STORAGE_ACCOUNT_KEY or "
+        "`az login`, and the account_name option",
+        check_path=container,
+    )
+
+
+def _open_ssh(url: str, parts: SplitResult, options: Mapping[str, Any]) -> ProbedRemote:
+    from gitml.data.remote_fsspec import FsspecRemote, remote_error
+
+    if not parts.hostname or parts.query or parts.fragment or not parts.path.strip("/"):
+        raise RemoteError(f"invalid data remote '{url}': expected ssh://[user@]host[:port]/path")
+    sshfs = _module("sshfs", url, "ssh")
+    keyfile = options.get("keyfile")
+    settings: dict[str, Any] = {"timeout": _SSH_TIMEOUT, "skip_instance_cache": True}
+    if parts.port:
+        settings["port"] = parts.port
+    if parts.username:
+        settings["username"] = unquote(parts.username)
+    if keyfile:
+        settings["client_keys"] = [str(keyfile)]
+    errors = _types("asyncssh:Error")
+    connecting: tuple[type[Exception], ...] = (OSError, *errors)
+    hint = "keys, known hosts and settings come from ~/.ssh, as for ssh"
+    try:
+        fs = sshfs.SSHFileSystem(parts.hostname, **settings)  # connects at once
+    except connecting as exc:
+        raise remote_error(url, exc, action="a check", hint=hint) from exc
+    return FsspecRemote(
+        url,
+        fs,
+        "/" + unquote(parts.path).strip("/"),
+        errors=errors,
+        hint=hint,
+        rename=True,
+    )
+
+
+def _open_http(url: str, parts: SplitResult, options: Mapping[str, Any]) -> ProbedRemote:
+    from gitml.data.remote_fsspec import FsspecRemote
+
+    if not parts.netloc or parts.query or parts.fragment:
+        raise RemoteError(f"invalid data remote '{url}': expected https://host/path")
+    http = _module("fsspec.implementations.http", url, "http")
+    _module("aiohttp", url, "http")
+    root = url.rstrip("/")
+    return FsspecRemote(
+        url,
+        http.HTTPFileSystem(skip_instance_cache=True),
+        root,
+        errors=_types("aiohttp:ClientError"),
+        hint="a web server serving a pushed remote's folder",
+        read_only=True,
+    )
+
+
+KINDS = (
+    Kind("s3", ("s3",), "s3", "s3://bucket/prefix", S3_OPTIONS, _open_s3),
+    Kind(
+        "gcs",
+        ("gs", "gcs"),
+        "gcs",
+        "gs://bucket/prefix",
+        ("project", "endpoint_url", "token"),
+        _open_gcs,
+    ),
+    Kind(
+        "azure",
+        ("azure", "az"),
+        "azure",
+        "azure://container/prefix",
+        ("account_name",),
+        _open_azure,
+    ),
+    Kind("ssh", ("ssh", "sftp"), "ssh", "ssh://user@host/path", ("keyfile",), _open_ssh),
+    Kind("http", ("https", "http"), "http", "https://host/path (read-only)", (), _open_http),
+)
+EXAMPLES = ", ".join(k.example for k in KINDS)
+
+
+def scheme_of(url: str) -> str:
+    """The lower-case URL scheme (empty for a plain path)."""
+    return urlsplit(url).scheme.lower() if "://" in url else ""
+
+
+def kind_of(url: str) -> Kind:
+    """The kind of a network remote's URL; ``RemoteError`` naming the supported ones."""
+    scheme = scheme_of(url)
+    for kind in KINDS:
+        if scheme in kind.schemes:
+            return kind
+    raise RemoteError(
+        f"unsupported data remote URL '{url}': use a directory path, file:///path, {EXAMPLES}"
+    )
+
+
+def open_url(url: str, *, check: bool = True, **options: Any) -> Remote:
+    """The network remote at ``url``, probed now with ``check`` (a one-line ``RemoteError``)."""
+    kind = kind_of(url)
+    unknown = sorted(set(options) - set(kind.options))
+    if unknown:
+        known = ", ".join(kind.options) or "none"
+        raise RemoteError(
+            f"unknown option(s) {', '.join(unknown)} for data remote '{url}'; known: {known}"
+        )
+    remote = kind.opener(url, urlsplit(url), options)
+    if check:
+        remote.check()
+    return remote
