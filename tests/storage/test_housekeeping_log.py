@@ -12,10 +12,7 @@ from tests.conftest import git
 from tests.storage.helpers import assert_all_valid, assert_fsck_clean, collection, put_record
 from tests.storage.test_housekeeping import _packs, _seed_loose_objects_in_17, _wait_for_gc
 
-WARNING = (
-    "warning: There are too many unreachable loose objects; "
-    "run 'git prune' to remove them.\n"
-)
+WARNING = "warning: There are too many unreachable loose objects; run 'git prune' to remove them.\n"
 
 
 def test_gc_runs_although_an_earlier_gc_left_a_warning(
