@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from gitml.errors import AmbiguousId, GitmlError, InvalidRecord, RecordNotFound
@@ -21,7 +22,7 @@ from gitml.records.validator import validate
 from gitml.runs.metrics import MetricEvent, load_history, thin_history
 from gitml.runs.record import commit_message, dump_record, note_line
 from gitml.storage import RUNS_REF
-from gitml.storage.collection import Collection
+from gitml.storage.collection import Collection, Layout
 from gitml.storage.index import Index, parse_record
 from gitml.storage.notes import note_companion, read_note
 from gitml.storage.repo import GitRepo
@@ -104,20 +105,22 @@ def more_runs_line(commit: str) -> str:
     return f'more = "more runs: git ml ls --all --where \\"{query}\\""'
 
 
-def parse_run_record(path: str, data: bytes) -> dict[str, Any] | None:
-    """Index parser: a valid record that is what its path says (``integrity.layouts``)."""
+def parse_run_record(path: str, data: bytes, layout: Layout | None = None) -> dict[str, Any] | None:
+    """Index parser: a valid record that is what its path says (``integrity.layouts``),
+    filed as ``layout`` (the collection's) says."""
     doc = parse_record(path, data)
     if doc is not None:
         from gitml.integrity.layouts import require_identity
 
-        require_identity(RUNS_REF, path, data, doc)
+        require_identity(RUNS_REF, path, data, doc, layout=layout)
     return doc
 
 
 def open_index(repo: GitRepo) -> tuple[Collection, Index]:
     """The runs collection and the index, brought up to date with the run parser."""
     collection = runs_collection(repo)
-    index = Index.for_collection(collection, parse_run_record)
+    parse = partial(parse_run_record, layout=collection.current_layout())
+    index = Index.for_collection(collection, parse)
     index.refresh(collection)
     return collection, index
 
