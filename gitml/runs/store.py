@@ -122,7 +122,17 @@ def open_index(repo: GitRepo) -> tuple[Collection, Index]:
     parse = partial(parse_run_record, layout=collection.current_layout())
     index = Index.for_collection(collection, parse)
     index.refresh(collection)
+    index.run(lambda conn: [conn.execute(ddl) for ddl in _INDEXES])
     return collection, index
+
+
+_INDEXES = (
+    # Lookups by name (``show NAME``, and every id prefix, which could also be a name) and
+    # by parent (a run's reruns) use these instead of reading every record's JSON; the
+    # trailing columns give the order those queries ask for, so SQLite prefers them.
+    "CREATE INDEX IF NOT EXISTS runs_name ON records(ref, json_extract(doc, '$.name'), seq, id)",
+    "CREATE INDEX IF NOT EXISTS runs_parent ON records(ref, json_extract(doc, '$.parent'), id)",
+)
 
 
 def _rows(
