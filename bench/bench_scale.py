@@ -33,6 +33,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from bench_cli import _git, _new_repo
 from builds import Build, command_env
 from common import hermetic_env
 from run import Context, Result
@@ -60,23 +61,12 @@ def _median(fn: Callable[[], float], n: int) -> float:
     return statistics.median(fn() for _ in range(n))
 
 
-def _git(repo: Path, env: dict[str, str], *args: str) -> str:
-    return subprocess.run(
-        ["git", *args], cwd=repo, env=env, check=True, capture_output=True, text=True
-    ).stdout
-
-
 def _bytes(folder: Path, pattern: str) -> int:
     return sum(p.stat().st_size for p in folder.glob(pattern))
 
 
 def _seed(build: Build, repo: Path, env: dict[str, str], runs: int) -> float:
-    repo.mkdir(parents=True)
-    _git(repo, env, "init", "-q")
-    (repo / "README.md").write_text("bench\n")
-    subprocess.run(build.command("init"), cwd=repo, env=env, check=True, capture_output=True)
-    _git(repo, env, "add", "-A")
-    _git(repo, env, "commit", "-q", "-m", "setup")
+    _new_repo(repo, env, build)
     subprocess.run(build.command("run", "--", "true"), cwd=repo, env=env, check=True)
     started = time.perf_counter()
     seed = [str(build.python), str(BENCH_DIR / "scale_seed.py"), str(repo), str(runs - 1)]
