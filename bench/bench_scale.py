@@ -18,7 +18,7 @@ store. Rows, per build (this build's value; the others in the detail column):
 - ``git gc`` and ``git fsck`` of the seeded repository (one sample);
 - any command still running after ``BENCH_SCALE_LIMIT_S`` (900) is stopped and shows as
   ``inf`` (after a stopped push or pull, plain git moves the refs so the rest can go on);
-- bytes a run: the pack and the query index, divided by N.
+- bytes a run: the pack, the query index and the trees uncompressed, divided by N.
 
 N is 100,000 (``--quick``: 10,000; ``BENCH_SCALE_RUNS`` overrides).
 """
@@ -65,6 +65,15 @@ def _bytes(folder: Path, pattern: str) -> int:
     return sum(p.stat().st_size for p in folder.glob(pattern))
 
 
+def _tree_bytes(repo: Path, env: dict[str, str]) -> int:
+    """Uncompressed size of every tree in the store: what index-pack and fsck hash."""
+    check = "--batch-check=%(objecttype) %(objectsize)"
+    listed = _git(repo, env, "cat-file", "--batch-all-objects", check)
+    return sum(
+        int(size) for kind, size in (line.split() for line in listed.splitlines()) if kind == "tree"
+    )
+
+
 def _seed(build: Build, repo: Path, env: dict[str, str], runs: int) -> float:
     _new_repo(repo, env, build)
     subprocess.run(build.command("run", "--", "true"), cwd=repo, env=env, check=True)
@@ -88,6 +97,7 @@ def _measure(ctx: Context, build: Build, env: dict[str, str], runs: int) -> dict
     out["ls, warm (s)"] = _median(lambda: _seconds(ml("ls"), repo, env), 5)
     out["index bytes a run"] = _bytes(state, "index-v*.sqlite*") / runs
     out["pack bytes a run"] = _bytes(repo / ".git" / "objects" / "pack", "*.pack") / runs
+    out["tree bytes a run (uncompressed)"] = _tree_bytes(repo, env) / runs
     ids = _git(
         repo,
         env,
