@@ -119,8 +119,13 @@ def parse_run_record(path: str, data: bytes, layout: Layout | None = None) -> di
 def open_index(repo: GitRepo) -> tuple[Collection, Index]:
     """The runs collection and the index, brought up to date with the run parser."""
     collection = runs_collection(repo)
-    parse = partial(parse_run_record, layout=collection.current_layout())
-    index = Index.for_collection(collection, parse)
+    index = Index.for_collection(collection)
+    if index.indexed_tip(collection.ref) != (collection.tip() or ""):
+        # Records to parse: they must follow the collection's layout. (Reading it starts a
+        # git process, which a warm index, the usual case, does not need.)
+        index.parse = partial(parse_run_record, layout=collection.current_layout())
+    else:
+        index.parse = parse_run_record
     index.refresh(collection)
     index.run(lambda conn: [conn.execute(ddl) for ddl in _INDEXES])
     return collection, index
