@@ -54,6 +54,9 @@ class Settings:
     checkpoint_max_file_mb: float = 10.0
     link_checkpoints: bool = True
     env_allowlist: tuple[str, ...] = DEFAULT_ENV_ALLOWLIST
+    secret_names: tuple[str, ...] = ()  # runs.secrets: more credential-file name globs,
+    secret_patterns: tuple[str, ...] = ()  # content regexes,
+    secret_allow: tuple[str, ...] = ()  # and paths that go into checkpoints regardless
     tolerance: dict[str, float] = field(default_factory=dict)
     data_remotes: tuple[Remote, ...] = ()
     default_remote: str | None = None
@@ -120,6 +123,7 @@ def settings_from_doc(doc: dict[str, Any]) -> Settings:
     core = doc.get("core", {})
     stages = doc.get("stages", {})
     runs = doc.get("runs", {})
+    secrets = runs.get("secrets", {})
     data = doc.get("data", {})
     check = doc.get("check", {})
     sync = doc.get("sync", {})
@@ -150,6 +154,9 @@ def settings_from_doc(doc: dict[str, Any]) -> Settings:
         checkpoint_max_file_mb=float(runs.get("checkpoint_max_file_mb", 10.0)),
         link_checkpoints=bool(runs.get("link_checkpoints", True)),
         env_allowlist=tuple(runs.get("env_allowlist", DEFAULT_ENV_ALLOWLIST)),
+        secret_names=tuple(secrets.get("names", ())),
+        secret_patterns=_patterns(secrets.get("patterns", ())),
+        secret_allow=tuple(secrets.get("allow", ())),
         tolerance=dict(runs.get("tolerance", {})),
         data_remotes=remotes,
         default_remote=default_remote,
@@ -159,6 +166,21 @@ def settings_from_doc(doc: dict[str, Any]) -> Settings:
         push_deadline_s=float(sync.get("push_deadline_seconds", DEFAULT_PUSH_DEADLINE_S)),
         raw=doc,
     )
+
+
+def _patterns(patterns: list[str]) -> tuple[str, ...]:
+    """``runs.secrets.patterns``: regular expressions, checked here so a typo fails early."""
+    import re
+
+    for pattern in patterns:
+        try:
+            re.compile(pattern.encode())
+        except re.error as exc:
+            raise ConfigError(
+                f"{CONFIG_FILE}: runs.secrets.patterns: {pattern!r} is not a regular "
+                f"expression ({exc})"
+            ) from None
+    return tuple(patterns)
 
 
 def load_settings(workdir: Path) -> Settings:

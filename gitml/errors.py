@@ -6,6 +6,9 @@ the class's ``exit_code``.
 
 from __future__ import annotations
 
+import errno
+import os
+
 SHOWN = 10
 
 
@@ -63,3 +66,41 @@ class UsageError(GitmlError):
 
 class CheckFailed(GitmlError):
     """Governance findings of error severity."""
+
+
+class WriteFailed(GitmlError):
+    """The file system refused a write: full, over quota, read-only, not permitted."""
+
+    def __init__(self, message: str, code: int) -> None:
+        super().__init__(message)
+        self.code = code  # the errno
+
+
+# What the OS says when it, not gitml, stops a write; libraries (libgit2, sqlite) pass the
+# same text on in their own errors.
+_REASONS = {
+    errno.ENOSPC: "free some space and run again",
+    errno.EDQUOT: "free some space (or raise the quota) and run again",
+    errno.EFBIG: "the file system cannot hold a file this large",
+    errno.EROFS: "the file system is mounted read-only",
+    errno.EACCES: "check the permissions of the repository and the folder",
+    errno.EPERM: "check the permissions of the repository and the folder",
+    errno.EIO: "the disk reported an input/output error; check it",
+}
+_TEXTS = {os.strerror(code): code for code in _REASONS}
+_TEXTS.update({"database or disk is full": errno.ENOSPC, "disk I/O error": errno.EIO})  # sqlite
+
+
+def write_failure(exc: BaseException | str, what: str) -> WriteFailed | None:
+    """A one-line error for a write the file system refused, or None if ``exc`` is not that.
+
+    ``exc`` is an ``OSError``, or a library error (or a tool's message) whose text carries
+    the OS's reason.
+    """
+    code = exc.errno if isinstance(exc, OSError) else None
+    if code not in _REASONS:
+        text = str(exc)
+        code = next((c for t, c in _TEXTS.items() if t in text), None)
+    if code is None:
+        return None
+    return WriteFailed(f"cannot write {what}: {os.strerror(code)}; {_REASONS[code]}", code)

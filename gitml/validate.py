@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from gitml.config import CONFIG_FILE, GITML_DIR, POLICY_FILE, STAGES_FILE
-from gitml.errors import InvalidRecord
+from gitml.errors import ConfigError, InvalidRecord
 from gitml.records import codec
 from gitml.records.schema import find_errors
 
@@ -31,7 +32,22 @@ def check_text(rel: str, text: str) -> list[str]:
         doc = codec.loads(text, where=rel)
     except InvalidRecord as exc:
         return [str(exc)]
-    return [f"{rel}: {error}" for error in find_errors(doc, kind)]
+    problems = [f"{rel}: {error}" for error in find_errors(doc, kind)]
+    if not problems and kind == "config":
+        problems = _config_problems(doc)
+    return problems
+
+
+def _config_problems(doc: dict[str, Any]) -> list[str]:
+    """What the schema cannot state about a settings file (a content pattern that does not
+    compile, ...): the errors loading it would raise."""
+    from gitml.config import settings_from_doc
+
+    try:
+        settings_from_doc(doc)
+    except ConfigError as exc:
+        return [str(exc)]
+    return []
 
 
 def default_files(workdir: Path) -> list[str]:
@@ -62,5 +78,17 @@ def check_files(workdir: Path, paths: Iterable[str]) -> list[str]:
         except (OSError, UnicodeDecodeError) as exc:
             problems.append(f"{rel}: cannot read: {exc}")
             continue
-        problems.extend(check_text(rel, text))
+        found = check_text(rel, text)
+        if not found and kind_of(rel) == "pointer":
+            found = _pointer_problems(workdir, rel, text)
+        problems.extend(found)
     return problems
+
+
+def _pointer_problems(workdir: Path, rel: str, text: str) -> list[str]:
+    """A valid pointer's dataset: no link on the way, a file list git's rules accept."""
+    from gitml.data.audit import worktree_problems
+
+    doc = codec.loads(text, where=rel)
+    name = rel.rpartition("/")[2].removesuffix(".toml")
+    return worktree_problems(workdir, rel, name, str(doc["path"]), str(doc["manifest"]))

@@ -119,6 +119,7 @@ BLOCKS: dict[str, Block] = {
         "templates"
     ),
     'schema = "gitml/policy/1"': Block(),
+    "# .gitml/config.toml": Block(),
     "# .pre-commit-config.yaml": Block(
         skip="names a mirror URL that stands for yours; tests/governance runs the hooks "
         "through pre-commit"
@@ -208,8 +209,14 @@ def test_readme_block_runs_verbatim(
         assert proc.returncode == 0, proc.stderr
         return
     if lang == "toml":
-        (repo / ".gitml" / "policy.toml").write_text(body + "\n")
-        proc = shell("git ml validate .gitml/policy.toml", repo, env)
+        # A block that starts with '# .gitml/NAME.toml' is added to that file; others are
+        # the policy.
+        named = key_of(body).removeprefix("#").strip()
+        name = named if named.startswith(".gitml/") else ".gitml/policy.toml"
+        path = repo / name
+        before = path.read_text() if named.startswith(".gitml/") and path.exists() else ""
+        path.write_text(before + body + "\n")
+        proc = shell(f"git ml validate {name}", repo, env)
         assert proc.returncode == 0, proc.stdout + proc.stderr
         return
     for line in body.splitlines():

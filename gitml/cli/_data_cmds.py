@@ -180,20 +180,27 @@ def checkout(
     )
 
 
-def push(*, remote: str | None = None, jobs: int | None = None, json: bool = False) -> int:
+def push(
+    *, remote: str | None = None, jobs: int | None = None, verify: bool = False, json: bool = False
+) -> int:
     """Upload the current data and everything records reference to a data remote."""
     from gitml.data.share import push_data
 
     with _progress("pushing", json) as progress:
-        report = push_data(_workspace(), remote=remote, jobs=jobs, progress=progress)
+        report = push_data(_workspace(), remote=remote, jobs=jobs, progress=progress, verify=verify)
     out = Output(json)
     if json:
         out.json(report.as_dict())
     else:
         out.line(
             f"pushed {report.transferred} object(s) ({_size(report.nbytes)}) to {report.remote}; "
-            f"{report.skipped} already there"
+            f"{report.skipped} already there" + (", verified" if verify else "")
         )
+        if report.repaired:
+            out.warn(
+                f"{len(report.repaired)} object(s) on {report.remote} were corrupt and have been "
+                f"replaced (first: {report.repaired[0]})"
+            )
         if report.missing:
             out.warn(
                 f"{len(report.missing)} file(s) of the current data are not in the cache "

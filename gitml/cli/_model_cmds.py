@@ -275,12 +275,12 @@ def card(
     out.info(f"wrote {output}")
 
 
-def push(*, ref: str, remote: str | None = None, json: bool = False) -> int:
+def push(*, ref: str, remote: str | None = None, verify: bool = False, json: bool = False) -> int:
     """Upload artifacts to the data remote, so other clones and deployments can get them."""
     from gitml.registry.deploy import push_artifacts
 
     repo, settings = repo_and_settings()
-    result = push_artifacts(repo, settings, ref, remote=remote)
+    result = push_artifacts(repo, settings, ref, remote=remote, verify=verify)
     out = Output(json)
     if json:
         out.json(result)
@@ -291,6 +291,8 @@ def push(*, ref: str, remote: str | None = None, json: bool = False) -> int:
         )
         for digest in result["missing"]:
             out.warn(f"{digest} is not in the local cache; push it from the clone that has it")
+        for digest in result["repaired"]:
+            out.warn(f"{digest} was corrupt on {result['remote']} and has been replaced")
         for digest, message in result["failed"].items():
             out.error(f"{digest}: {message}")
     return 1 if result["missing"] or result["failed"] else 0

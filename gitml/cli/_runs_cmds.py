@@ -54,13 +54,17 @@ def run(
             out.warn(problem)
 
     outcome = run_request(open_repo(), request, on_member=report)
+    docs = [outcome.doc] if isinstance(outcome, RunOutcome) else list(outcome.runs)
+    warning = view.withheld_warning(docs[0]) if docs else None
     if isinstance(outcome, RunOutcome):
         report(outcome)
         for line in view.code_lines(outcome.doc):
             out.info("gitml:   " + line)
-        return outcome.exit_code
-    for line in view.sweep_summary(outcome):
-        out.info(line)
+    else:
+        for line in view.sweep_summary(outcome):
+            out.info(line)
+    if warning is not None:
+        out.info("gitml: warning: " + warning)
     return outcome.exit_code
 
 

@@ -82,6 +82,16 @@ def code_lines(doc: Mapping[str, Any]) -> list[str]:
     return lines
 
 
+def withheld_warning(doc: Mapping[str, Any]) -> str | None:
+    """One line naming the files a checkpoint withheld as likely credentials, if any."""
+    withheld = [str(item["path"]) for item in (doc.get("code") or {}).get("withheld") or ()]
+    if not withheld:
+        return None
+    from gitml.runs.secrets import warning_line
+
+    return warning_line(withheld, str(doc["id"]))
+
+
 def sweep_summary(outcome: SweepOutcome) -> list[str]:
     lines = [f"gitml: sweep {outcome.sweep}: {len(outcome.runs)} runs recorded"]
     lines.extend(f"gitml: failed to record {e}" for e in outcome.errors)
@@ -214,6 +224,7 @@ def show_lines(doc: Mapping[str, Any], history: Sequence[MetricEvent]) -> list[s
     lines.extend(f"  modified    {p}" for p in code.get("modified") or ())
     lines.extend(f"  untracked   {p}" for p in code.get("untracked") or ())
     lines.extend(f"  skipped     {s['path']} ({s['reason']})" for s in code.get("skipped") or ())
+    lines.extend(f"  withheld    {s['path']} ({s['reason']})" for s in code.get("withheld") or ())
     lines.append("params")
     lines.extend(_kv(doc.get("params") or {}))
     lines.append("metrics")

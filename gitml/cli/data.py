@@ -94,7 +94,18 @@ def checkout(
     """Restore the data the current commit's pointers name, from the cache or the data remote."""
 
 
-def push(remote: RemoteOpt = None, jobs: JobsOpt = None, json: JsonOpt = False) -> None:
+def push(
+    remote: RemoteOpt = None,
+    jobs: JobsOpt = None,
+    verify: Annotated[
+        bool,
+        typer.Option(
+            "--verify",
+            help="Re-hash what the remote holds for these objects and replace corrupt ones.",
+        ),
+    ] = False,
+    json: JsonOpt = False,
+) -> None:
     """Upload the current data and everything records reference to a data remote."""
 
 

@@ -140,6 +140,13 @@ def push_cmd(
         str | None,
         typer.Option("--remote", "-r", help="The data remote (default: the configured one)."),
     ] = None,
+    verify: Annotated[
+        bool,
+        typer.Option(
+            "--verify",
+            help="Re-hash what the remote holds for these artifacts and replace corrupt ones.",
+        ),
+    ] = False,
     json: JsonOpt = False,
 ) -> None:
     """Upload artifacts to the data remote, so other clones and deployments can get them."""

@@ -73,11 +73,22 @@ def copy_hashing(src_fd: int, dst_fd: int, progress: Progress | None = None) -> 
     return str.__new__(Digest, PREFIX + hasher.hexdigest())
 
 
-def create_temp(directory: Path, stem: str, mode: int = 0o666) -> tuple[int, Path]:
-    """Create a new, hidden, uniquely named file in ``directory`` (made if missing)."""
-    name = f".{stem}.{os.getpid()}.{os.urandom(6).hex()}.tmp"
+def create_temp(
+    directory: Path, stem: str, mode: int = 0o666, *, dir_fd: int | None = None
+) -> tuple[int, Path]:
+    """Create a new, hidden, uniquely named file in ``directory`` (made if missing).
+
+    The name carries this process's owner tag (``gitml.data.leftovers``), so a later run
+    can tell the file of a killed writer from a live one's. With ``dir_fd`` the file is
+    made in that open folder and the returned path is its bare name.
+    """
+    from gitml.data.leftovers import owner_tag
+
+    name = f".{stem}.{owner_tag()}.{os.urandom(6).hex()}.tmp"
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    if dir_fd is not None:
+        return os.open(name, flags, mode, dir_fd=dir_fd), Path(name)
     path = directory / name
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
     try:
         fd = os.open(path, flags, mode)
     except FileNotFoundError:
@@ -86,12 +97,21 @@ def create_temp(directory: Path, stem: str, mode: int = 0o666) -> tuple[int, Pat
     return fd, path
 
 
-def unlink_quietly(path: Path) -> None:
-    path.unlink(missing_ok=True)
+def unlink_quietly(path: Path, *, dir_fd: int | None = None) -> None:
+    try:
+        os.unlink(path, dir_fd=dir_fd)
+    except FileNotFoundError:
+        pass
 
 
-def publish(tmp: Path, final: Path) -> None:
-    """Rename ``tmp`` onto ``final`` atomically, creating ``final``'s directory if needed."""
+def publish(tmp: Path, final: Path, *, dir_fd: int | None = None) -> None:
+    """Rename ``tmp`` onto ``final`` atomically, creating ``final``'s directory if needed.
+
+    With ``dir_fd`` both are names in that open folder (nothing is created then).
+    """
+    if dir_fd is not None:
+        os.rename(tmp, final, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
+        return
     try:
         tmp.rename(final)
     except FileNotFoundError:
@@ -114,6 +134,7 @@ def write_verified(
     copy: bool = True,
     progress: Progress | None = None,
     defer: list[tuple[Path, Path]] | None = None,
+    dir_fd: int | None = None,
 ) -> bool | None:
     """Write ``src_fd``'s content to ``final`` atomically and only if it hashes to ``expected``.
 
@@ -127,17 +148,23 @@ def write_verified(
     With ``defer`` the verified temporary file is neither fsynced nor renamed: ``(tmp,
     final)`` is appended to it, for the caller to flush the whole batch at once (one
     ``syncfs`` instead of an fsync per file) and then ``publish``.
+
+    With ``dir_fd``, ``final`` is a name in that open folder and the temporary file is
+    made beside it (``temp_dir`` is then unused).
     """
-    fd, tmp = create_temp(temp_dir, final.name)
+    fd, tmp = create_temp(temp_dir, final.name, dir_fd=dir_fd)
     try:
         try:
             cloned = reflink and try_reflink(src_fd, fd)
             if not cloned and not copy:
-                unlink_quietly(tmp)
+                unlink_quietly(tmp, dir_fd=dir_fd)
                 return None
             if cloned:
-                with open(tmp, "rb", buffering=0) as clone:
-                    actual = hash_fd(clone.fileno(), progress)
+                clone = os.open(tmp, os.O_RDONLY | os.O_CLOEXEC, dir_fd=dir_fd)
+                try:
+                    actual = hash_fd(clone, progress)
+                finally:
+                    os.close(clone)
             else:
                 actual = copy_hashing(src_fd, fd, progress)
             if actual != expected:
@@ -149,11 +176,11 @@ def write_verified(
         finally:
             os.close(fd)
         if defer is None:
-            publish(tmp, final)
+            publish(tmp, final, dir_fd=dir_fd)
         else:
             defer.append((tmp, final))
     except BaseException:
-        unlink_quietly(tmp)
+        unlink_quietly(tmp, dir_fd=dir_fd)
         raise
     return cloned
 

@@ -19,14 +19,16 @@ from gitml.data.digest import Digest
 from gitml.data.errors import DataError
 from gitml.data.gitignore import ensure_ignored
 from gitml.data.ingest import AddResult, list_files, store_hashed
+from gitml.data.leftovers import sweep_state
 from gitml.data.listing import Entry, digest_of, encode
 from gitml.data.manifest import Kind, Manifest, check_name
+from gitml.data.pathguard import check_root
 from gitml.data.pointers import Pointer, check_data_path, pointer_file, write_pointer
 from gitml.data.profiles import ProfileRun, profile_files
 from gitml.data.progress import format_bytes
 from gitml.data.statcache import HashResult, hash_with_cache
 from gitml.data.store import VersionStore
-from gitml.data.workspace import DataWorkspace
+from gitml.data.workspace import STATE, DataWorkspace
 from gitml.errors import InvalidRecord, UsageError
 from gitml.storage.git import lines_z, run_git
 
@@ -81,9 +83,11 @@ def repo_relative(ws: DataWorkspace, given: str, cwd: Path) -> str:
     if not os.path.lexists(full):
         raise DataError(f"'{given}' does not exist")
     try:
-        return check_data_path(rel, where=f"'{given}'")
+        check_data_path(rel, where=f"'{given}'")
     except InvalidRecord as exc:
         raise DataError(str(exc).replace(": path:", "")) from None
+    check_root(ws.workdir, rel, where=f"'{given}'")  # what checkout will refuse, refused now
+    return rel
 
 
 def _inside(child: str, parent: str) -> bool:
@@ -161,6 +165,7 @@ def add_datasets(
 ) -> AddReport:
     """Version each of ``paths`` (files or folders) as a dataset; see the module doc."""
     targets, pointers = plan(ws, paths, name, cwd or Path.cwd())
+    sweep_state(ws.commondir / STATE)  # temporary files and spools of killed gitml processes
     store = VersionStore(ws, fetch=False)
     files: dict[str, list[str]] = {}
     dirs: dict[str, list[str]] = {}

@@ -58,7 +58,7 @@ from gitml.data.digest import (
     parse_digest,
     run_parallel,
 )
-from gitml.data.errors import DataError, IntegrityError, SourceChanged
+from gitml.data.errors import DataError, IntegrityError, SourceChanged, write_error
 
 if TYPE_CHECKING:
     from gitml.data.progress import Progress
@@ -219,7 +219,7 @@ class Cache:
         try:
             return self._store_fd(path, fd, st, digest, linkable, sync_links, defer, progress)
         except OSError as exc:
-            raise DataError(f"cannot store '{os.fsdecode(path)}' in the cache: {exc}") from exc
+            raise write_error(exc, f"'{os.fsdecode(path)}' into the cache") from exc
         finally:
             os.close(fd)
 
@@ -305,16 +305,21 @@ class Cache:
         dest: str | os.PathLike[str],
         *,
         progress: Progress | None = None,
+        dir_fd: int | None = None,
+        shown: str | None = None,
     ) -> StoreMethod:
-        """Write the object to ``dest`` (a work-tree path) as an independent, writable file.
+        """Write the object to ``dest`` as an independent, writable file.
 
         Reflink if possible, else a copy verified while it is made; ``dest`` is replaced
-        atomically (its directory is created if needed). Raises ``IntegrityError`` if the
-        object is corrupt (``dest`` is then left as it was).
+        atomically (its directory is created if needed). With ``dir_fd``, ``dest`` is a
+        name in that open folder (``gitml.data.pathguard.TreeWriter`` passes one reached
+        without following links) and ``shown`` the path for messages. Raises
+        ``IntegrityError`` if the object is corrupt (``dest`` is then left as it was).
         """
         digest = parse_digest(digest)
         source = self.path_of(digest)
         dest = Path(dest)
+        label = shown if shown is not None else str(dest)
 
         def corrupt(actual: Digest) -> IntegrityError:
             return IntegrityError(
@@ -336,9 +341,14 @@ class Cache:
                 durable=self.durable,
                 reflink=self.link is not LinkMode.COPY,
                 progress=progress,
+                dir_fd=dir_fd,
             )
+        except IsADirectoryError:
+            raise DataError(
+                f"cannot write '{label}': a folder is in the way; move it away and run again"
+            ) from None
         except OSError as exc:
-            raise DataError(f"cannot write '{dest}': {exc.strerror or exc}") from exc
+            raise write_error(exc, f"'{label}'") from exc
         finally:
             os.close(fd)
         return StoreMethod.REFLINK if cloned else StoreMethod.COPY
@@ -379,7 +389,13 @@ class Cache:
         publish(path, self.path_of(digest))
 
     def clean_temp(self, older_than: float = 3600.0) -> int:
-        """Remove temporary files left by killed writers; returns how many were removed."""
+        """Remove temporary files left by killed writers; returns how many were removed.
+
+        A file whose writer is known to be gone goes at once; others (another host's, an
+        untagged one) once they are ``older_than`` seconds old.
+        """
+        from gitml.data.leftovers import is_leftover
+
         cutoff = time.time() - older_than
         removed = 0
         try:
@@ -387,7 +403,9 @@ class Cache:
         except FileNotFoundError:
             return 0
         for entry in entries:
-            if entry.is_file(follow_symlinks=False) and entry.stat().st_mtime <= cutoff:
+            if not entry.is_file(follow_symlinks=False):
+                continue
+            if is_leftover(entry.name) or entry.stat().st_mtime <= cutoff:
                 unlink_quietly(Path(entry.path))
                 removed += 1
         return removed

@@ -1,11 +1,15 @@
 """``git ml data checkout``: make the work tree hold the data its pointers name.
 
-Everything that can fail is settled before the first file changes: the versions are
-resolved, uncommitted data changes are found (a file whose content is not in the cache
-was never added, so overwriting it would lose it), and missing objects are pulled from
-the data remote. Only then are files removed and written, each one atomically from a
-verified cache object. With ``force``, changed content is first kept in the cache, so
-even a forced checkout loses nothing that ``data gc`` has not collected.
+Everything that can fail is settled before the first file changes: every dataset passes
+the path guard (``gitml.data.pathguard``: a safe location with no link on the way, a file
+list git itself would accept, no link among the folders to be written), then the
+versions are compared with the work tree, uncommitted data changes are found (a file
+whose content is not in the cache was never added, so overwriting it would lose it), and
+missing objects are pulled from the data remote. Only then are files removed and written,
+each one atomically from a verified cache object, through folders opened without
+following links. With ``force``, changed content is first kept in the cache, so even a
+forced checkout loses nothing that ``data gc`` has not collected; it removes only regular
+files (or links) found inside the dataset's own folder, never a folder or a link's target.
 """
 
 from __future__ import annotations
@@ -14,14 +18,14 @@ import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from pathlib import Path
 from typing import TYPE_CHECKING
 
+from gitml.data import pathguard
 from gitml.data.cache import Cache
 from gitml.data.digest import Digest, run_parallel
 from gitml.data.errors import DataError
 from gitml.data.pointers import Pointer
-from gitml.data.scan import FileState
+from gitml.data.scan import FileState, expected
 from gitml.data.statcache import FileStat, StatCache
 from gitml.data.status import dataset_status, select
 from gitml.data.store import VersionStore
@@ -93,6 +97,7 @@ def checkout(
     owners = [p.name for p in pointers.values() for t in inner if t.startswith(p.path + "/")]
     chosen = select(pointers, [*whole, *owners]) if targets else list(pointers.values())
     store = VersionStore(ws, remote=remote)
+    check_datasets(ws, store, chosen)
     cache = ws.cache
     report = CheckoutReport()
     plans: list[_Plan] = []
@@ -128,9 +133,24 @@ def checkout(
             )
             report.kept = unsafe_all
         report.pulled = _fetch_missing(ws, plans, remote, jobs, progress)
-        for plan in plans:
-            _apply(ws, plan, statcache, jobs, progress, report)
+        with pathguard.TreeWriter(ws.workdir, where="data checkout") as writer:
+            for plan in plans:
+                _apply(ws, writer, plan, statcache, jobs, progress, report)
     return report
+
+
+def check_datasets(ws: DataWorkspace, store: VersionStore, pointers: Sequence[Pointer]) -> None:
+    """Refuse, before anything is fetched or written, what the path guard would stop later.
+
+    Each dataset's location (a safe name, no link on the way), its version's file list
+    (git's path rules, checked when it is read) and the folders its files go to.
+    """
+    with store.deferred():
+        for pointer in pointers:
+            where = f"{ws.pointer_dir}/{pointer.name}.toml"
+            pathguard.check_root(ws.workdir, pointer.path, where=where)
+            version = store.load(pointer.name, pointer.manifest, where=where)
+            pathguard.check_places(ws.workdir, expected(pointer.path, version), where=where)
 
 
 def _fetch_missing(
@@ -171,6 +191,7 @@ def _fetch_missing(
 
 def _apply(
     ws: DataWorkspace,
+    writer: pathguard.TreeWriter,
     plan: _Plan,
     statcache: StatCache,
     jobs: int | None,
@@ -179,17 +200,14 @@ def _apply(
 ) -> None:
     workdir = ws.workdir
     for path in sorted(plan.remove, reverse=True):
-        with contextlib.suppress(FileNotFoundError):
-            (workdir / path).unlink()
+        writer.remove(path)
         report.removed.append(path)
-    _prune_empty(workdir, plan.pointer.path, plan.remove)
-    for folder in sorted({(workdir / path).parent for path in plan.write}):
-        folder.mkdir(parents=True, exist_ok=True)
+    writer.prune({p.rpartition("/")[0] for p in plan.remove}, inside=plan.pointer.path)
     cache = ws.cache
     items = sorted(plan.write.items())
     if progress is not None:
         progress.add_total(files=len(items), nbytes=sum(s.size for _, s in items))
-    tasks = [partial(_restore, cache, workdir, path, state, progress) for path, state in items]
+    tasks = [partial(_restore, writer, cache, path, state, progress) for path, state in items]
     run_parallel(tasks, jobs)
     report.restored.extend(path for path, _ in items)
     stamp = statcache.stamp()
@@ -201,23 +219,12 @@ def _apply(
 
 
 def _restore(
-    cache: Cache, workdir: Path, path: str, state: FileState, progress: Progress | None
+    writer: pathguard.TreeWriter,
+    cache: Cache,
+    path: str,
+    state: FileState,
+    progress: Progress | None,
 ) -> None:
-    cache.materialize(state.digest, workdir / path)
+    writer.materialize(cache, state.digest, path)
     if progress is not None:
         progress.update(files=1, nbytes=state.size)
-
-
-def _prune_empty(workdir: Path, root: str, removed: dict[str, FileState]) -> None:
-    """Remove folders that removing files left empty, inside the dataset only."""
-    folders = {str(Path(p).parent) for p in removed}
-    for folder in sorted(folders, key=len, reverse=True):
-        current = Path(folder)
-        while current.as_posix() != "." and (
-            current.as_posix() == root or current.as_posix().startswith(root + "/")
-        ):
-            try:
-                (workdir / current).rmdir()
-            except OSError:
-                break
-            current = current.parent

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gitml.errors import GitmlError
+from gitml.errors import GitmlError, write_failure
 
 
 class DataError(GitmlError):
@@ -19,3 +19,9 @@ class IntegrityError(DataError):
 
 class RemoteError(GitmlError):
     """A data remote is misconfigured, unreachable or refuses an operation."""
+
+
+def write_error(exc: OSError, what: str, kind: type[GitmlError] = DataError) -> GitmlError:
+    """The one-line error for a failed write of ``what``: the disk's reason and what to do
+    when the file system refused it (full, read-only), else ``kind`` with the OS's words."""
+    return write_failure(exc, what) or kind(f"cannot write {what}: {exc.strerror or exc}")

@@ -48,5 +48,5 @@ def ensure_ignored(workdir: Path, paths: Sequence[str]) -> list[str]:
         return []
     if text and not text.endswith("\n"):
         text += "\n"
-    write_text_atomic(target, (text + "\n".join(lines) + "\n").encode("utf-8"))
+    write_text_atomic(workdir, GITIGNORE, (text + "\n".join(lines) + "\n").encode("utf-8"))
     return lines

@@ -6,6 +6,7 @@ record and the pointer file from ``AddResult.digests``.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 from collections.abc import Iterable
@@ -16,12 +17,13 @@ from typing import TYPE_CHECKING
 from gitml.data.cache import Cache, StoreMethod
 from gitml.data.digest import Digest
 from gitml.data.errors import DataError
+from gitml.data.leftovers import is_leftover, is_temp_name
 from gitml.data.statcache import FileStat, HashResult, StatCache, hash_with_cache
 
 if TYPE_CHECKING:
     from gitml.data.progress import Progress
 
-SKIP_DIRS = frozenset({".git"})
+SKIP = ".git"  # a nested repository, or a worktree's or submodule's git file
 
 
 def list_files(
@@ -32,8 +34,9 @@ def list_files(
 ) -> list[str]:
     """The files under ``paths`` as sorted POSIX paths relative to ``root``.
 
-    A directory contributes every regular file below it (``.git`` directories skipped,
-    symlinks to files followed, symlinks to directories not descended into); a file
+    A directory contributes every regular file below it (``.git`` folders and files
+    skipped, symlinks to files followed, symlinks to directories not descended into, and
+    gitml's own temporary files left out -- those of killed processes are removed); a file
     contributes itself. Paths outside ``root``, missing paths and special files raise
     ``DataError``; so does a symlink whose target lies outside ``root`` (its content
     would not be the repository's). ``dirs``, if given, receives every folder walked.
@@ -80,9 +83,14 @@ def _walk(directory: Path, rel: str, base: Path, dirs: list[str] | None) -> Iter
         with os.scandir(path) as entries:
             for entry in entries:
                 name = prefix + entry.name
+                if entry.name == SKIP:
+                    continue
                 if entry.is_dir(follow_symlinks=False):
-                    if entry.name not in SKIP_DIRS:
-                        stack.append((entry.path, name + "/"))
+                    stack.append((entry.path, name + "/"))
+                elif entry.name.endswith(".tmp") and is_temp_name(entry.name):
+                    if is_leftover(entry.name):
+                        with contextlib.suppress(OSError):
+                            Path(entry.path).unlink()
                 elif entry.is_file(follow_symlinks=True):
                     if entry.is_symlink():
                         _check_inside(base, Path(entry.path), name)

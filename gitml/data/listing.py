@@ -37,21 +37,16 @@ class Entry:
     size: int
 
 
-_BAD_REL = re.compile(r"^(?:/|\.\.?(?:/|$))|//|/\.\.?(?:/|$)|/$|[\x00-\x1f\x7f]")
-
-
 def check_relpath(path: str, *, where: str) -> str:
-    """``path`` if it is a clean relative POSIX path that stays below its root.
+    """``path`` if ``gitml.data.pathguard`` would write it below its root.
 
-    Rejects absolute paths, ``.``/``..``/empty components and control characters, with
-    a ``DataError`` naming ``where``.
+    Git's ``verify_path`` rules: no absolute path, no ``.``/``..``/empty component, no
+    ``.git`` component in any case or alias, no control characters. ``UnsafePath`` (a
+    ``DataError``) names ``where`` otherwise.
     """
-    if not path or _BAD_REL.search(path):
-        raise DataError(
-            f"{where}: path {path!r} must be relative, stay inside its folder (no '..' or "
-            f"'.'), and hold no control characters"
-        )
-    return path
+    from gitml.data.pathguard import check_path
+
+    return check_path(path, where=where)
 
 
 def encode(entries: Iterable[Entry], *, where: str = "listing") -> bytes:
@@ -81,6 +76,12 @@ def is_listing(data: bytes) -> bool:
 # two fields hold no '/' or '.', so these can only match inside a path.
 _LINE = re.compile(r"^(xxh3-128:[0-9a-f]{32})\t([0-9]+)\t([^\t\n]+)$", re.MULTILINE)
 _BAD_PATH = re.compile(r"\t(?:/|\.\.?(?:/|\n))|//|/\.\.?(?:/|\n)|/\n|[\x00-\x08\x0b-\x1f\x7f]")
+# Paths the exact (slower) check of ``pathguard`` must see: a component that starts like
+# '.git' (HFS+ ignores some code points) or 'git~', a backslash, a drive prefix.
+_SUSPECT = re.compile(
+    r"[\t/][\u200c-\u200f\u202a-\u202e\u206a-\u206f\ufeff]*\.[\u200c-\u200f\u202a-\u202e\u206a-\u206f\ufeff]*[gG]"
+    r"|[\t/][gG][iI][tT]~|\\|\t[A-Za-z]:"
+)
 
 
 def decode(data: bytes, *, where: str) -> list[Entry]:
@@ -97,7 +98,7 @@ def _decode_fast(data: bytes) -> list[Entry] | None:
         text = data[len(MAGIC) :].decode("utf-8")
     except UnicodeDecodeError:
         return None
-    if (text and not text.endswith("\n")) or _BAD_PATH.search(text):
+    if (text and not text.endswith("\n")) or _BAD_PATH.search(text) or _SUSPECT.search(text):
         return None
     rows = _LINE.findall(text)
     if len(rows) != text.count("\n"):

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from gitml.data.digest import Digest
-from gitml.data.errors import DataError
+from gitml.data.errors import DataError, write_error
 from gitml.data.manifest import check_name
 from gitml.errors import InvalidRecord
 from gitml.records import codec
@@ -28,20 +28,20 @@ RESERVED = (".git", ".gitml")
 def check_data_path(path: str, *, where: str, reserved: tuple[str, ...] = RESERVED) -> str:
     """A work-tree data path (POSIX, relative) that stays inside the repository.
 
-    Raises ``InvalidRecord`` naming ``where`` for absolute paths, ``..``, ``.``, empty
-    components, control characters and paths inside ``reserved`` folders (by default
-    ``.git`` and ``.gitml``).
+    Raises ``InvalidRecord`` naming ``where`` for anything ``gitml.data.pathguard`` refuses
+    (absolute paths, ``..``, ``.``, empty components, control characters, a ``.git``
+    component in any case or alias), backslashes, and paths inside ``reserved`` top-level
+    folders (by default ``.git`` and ``.gitml``).
     """
-    parts = path.split("/")
-    if not path or path.startswith("/") or "\\" in path or (len(path) > 1 and path[1] == ":"):
-        problem = "must be a relative path inside the repository, not absolute"
-    elif any(part in ("", ".", "..") for part in parts):
-        problem = "must stay inside the repository (no '..', '.' or empty parts)"
-    elif any(ord(c) < 32 or c == "\x7f" for c in path):
-        problem = "holds control characters"
-    elif parts[0] in reserved:
-        problem = f"is inside {parts[0]}/, which gitml and git own"
-    else:
+    from gitml.data.pathguard import path_problem
+
+    problem = path_problem(path)
+    top = path.split("/")[0]
+    if problem is None and "\\" in path:
+        problem = "holds a backslash"
+    if problem is None and top in reserved:
+        problem = f"is inside {top}/, which gitml and git own"
+    if problem is None:
         return path
     raise InvalidRecord(f"{where}: path: {path!r} {problem}")
 
@@ -134,16 +134,20 @@ def parse_pointers(files: Mapping[str, bytes], pointer_dir: str, rev: str) -> di
 def write_pointer(workdir: Path, pointer_dir: str, pointer: Pointer) -> str:
     """Write (atomically) the pointer file; returns its repository-relative path."""
     rel = pointer_file(pointer_dir, pointer.name)
-    write_text_atomic(workdir / rel, pointer.dump())
+    write_text_atomic(workdir, rel, pointer.dump())
     return rel
 
 
-def write_text_atomic(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` through a temporary file and a rename."""
+def write_text_atomic(workdir: Path, rel: str, data: bytes) -> None:
+    """Replace ``workdir/rel`` with ``data`` through a temporary file and a rename.
+
+    Written by the path guard's ``TreeWriter``: a link on the way stops the write and a
+    link at ``rel`` itself is replaced, never followed (a commit may have put either there).
+    """
+    from gitml.data.pathguard import TreeWriter
+
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_bytes(data)
-        tmp.replace(path)
+        with TreeWriter(workdir, where=rel) as writer:
+            writer.write_bytes(rel, data)
     except OSError as exc:
-        raise DataError(f"cannot write '{path}': {exc.strerror}") from None
+        raise write_error(exc, f"'{rel}'") from None

@@ -27,7 +27,7 @@ from gitml.data.digest import (
     parse_digest,
     run_parallel,
 )
-from gitml.data.errors import DataError, RemoteError
+from gitml.data.errors import RemoteError, write_error
 from gitml.data.remotes import corrupt_local_object, corrupt_remote_object
 
 OPTIONS = ("endpoint_url", "region", "profile", "connect_timeout", "read_timeout", "max_attempts")
@@ -181,16 +181,31 @@ class S3Remote:
             raise self._error(exc, "upload") from exc
         return st.st_size
 
-    def download(self, digest: str, dest_path: str | os.PathLike[str]) -> int:
-        digest = parse_digest(digest)
-        dest = Path(dest_path)
+    def _get(self, digest: Digest) -> Any:
         try:
-            response = self.client.get_object(Bucket=self.bucket, Key=self._key(digest))
+            return self.client.get_object(Bucket=self.bucket, Key=self._key(digest))
         except self._errors as exc:
             code = getattr(exc, "response", {}).get("Error", {}).get("Code")
             if code in ("404", "NoSuchKey"):
                 raise RemoteError(f"object {digest} is not on data remote '{self.url}'") from exc
             raise self._error(exc, "download") from exc
+
+    def content_digest(self, digest: str) -> Digest:
+        import xxhash
+
+        response = self._get(parse_digest(digest))
+        hasher = xxhash.xxh3_128()
+        try:
+            for chunk in response["Body"].iter_chunks(_CHUNK):
+                hasher.update(chunk)
+        except self._errors as exc:
+            raise self._error(exc, "download") from exc
+        return Digest.from_hex(hasher.hexdigest())
+
+    def download(self, digest: str, dest_path: str | os.PathLike[str]) -> int:
+        digest = parse_digest(digest)
+        dest = Path(dest_path)
+        response = self._get(digest)
         import xxhash
 
         hasher = xxhash.xxh3_128()
@@ -216,7 +231,7 @@ class S3Remote:
             raise self._error(exc, "download") from exc
         except OSError as exc:
             unlink_quietly(tmp)
-            raise DataError(f"cannot write '{dest}': {exc}") from exc
+            raise write_error(exc, f"downloaded object {digest} into '{dest.parent}'") from exc
         except BaseException:
             unlink_quietly(tmp)
             raise

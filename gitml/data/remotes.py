@@ -15,8 +15,8 @@ from urllib.parse import unquote, urlsplit
 
 from gitml.data._fileio import unlink_quietly, write_verified
 from gitml.data.cache import OBJECT_MODE, TEMP_DIR
-from gitml.data.digest import Digest, is_hex, open_regular, parse_digest
-from gitml.data.errors import DataError, IntegrityError, RemoteError
+from gitml.data.digest import Digest, hash_fd, is_hex, open_regular, parse_digest
+from gitml.data.errors import DataError, IntegrityError, RemoteError, write_error
 
 _LIST_THRESHOLD = 2048  # above this many digests, list the shards instead of stat-ing each
 
@@ -50,11 +50,19 @@ class Remote(Protocol):
         """Every object on the remote."""
         ...
 
+    def content_digest(self, digest: str) -> Digest:
+        """What the object stored as ``digest`` hashes to now (it differs if corrupt).
+
+        Raises ``RemoteError`` if there is no such object.
+        """
+        ...
+
 
 def corrupt_remote_object(url: str, digest: str, actual: Digest) -> IntegrityError:
     return IntegrityError(
         f"object {digest} on data remote '{url}' is corrupt (its content hashes to {actual}); "
-        f"delete it there and push it again from a clone that has it"
+        f"replace it from a clone that has a good copy with `git ml data push --verify` "
+        f"(`git ml model push NAME --verify` for a model artifact)"
     )
 
 
@@ -108,7 +116,7 @@ class DirectoryRemote:
                 durable=self.durable,
             )
         except OSError as exc:
-            raise RemoteError(f"cannot write to data remote '{self.url}': {exc}") from exc
+            raise write_error(exc, f"to data remote '{self.url}'", RemoteError) from exc
         finally:
             os.close(fd)
         return st.st_size
@@ -130,10 +138,20 @@ class DirectoryRemote:
                 durable=self.durable,
             )
         except OSError as exc:
-            raise DataError(f"cannot write '{dest}': {exc}") from exc
+            raise write_error(exc, f"downloaded object {digest} into '{dest.parent}'") from exc
         finally:
             os.close(fd)
         return st.st_size
+
+    def content_digest(self, digest: str) -> Digest:
+        try:
+            fd, _st = open_regular(self._object(digest))
+        except DataError:
+            raise RemoteError(f"object {digest} is not on data remote '{self.url}'") from None
+        try:
+            return hash_fd(fd)
+        finally:
+            os.close(fd)
 
     def iter_digests(self) -> Iterator[Digest]:
         try:

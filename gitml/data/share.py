@@ -38,6 +38,7 @@ class ShareReport:
     missing: list[str] = field(default_factory=list)  # objects of the current data not here
     failed: dict[str, str] = field(default_factory=dict)
     restored: int = 0
+    repaired: list[str] = field(default_factory=list)  # corrupt on the remote, sent again
 
     @property
     def ok(self) -> bool:
@@ -53,6 +54,7 @@ class ShareReport:
             "missing": self.missing,
             "failed": self.failed,
             "restored": self.restored,
+            "repaired": self.repaired,
         }
 
 
@@ -123,17 +125,28 @@ def push_data(
     remote: str | None = None,
     jobs: int | None = None,
     progress: Progress | None = None,
+    verify: bool = False,
 ) -> ShareReport:
-    """Upload what the current data and the records need and the remote lacks."""
+    """Upload what the current data and the records need and the remote lacks.
+
+    With ``verify`` the remote's copies of those objects are re-hashed first, and corrupt
+    ones are replaced from this cache.
+    """
     store = VersionStore(ws, fetch=False)
     current = _version_objects(store, current_pointers(ws), where="push")
     wanted = set(current) | recorded_objects(ws, store)
     config, data_remote = ws.open_remote(remote)
     result = push(
-        ws.cache, data_remote, wanted, jobs=jobs or ws.remote_jobs(config), progress=progress
+        ws.cache,
+        data_remote,
+        wanted,
+        jobs=jobs or ws.remote_jobs(config),
+        progress=progress,
+        verify=verify,
     )
     report = _report(config.name, data_remote.url, result)
     report.missing = sorted(current[d] for d in result.missing if d in current)
+    report.repaired = sorted(str(d) for d in result.repaired)
     return report
 
 
@@ -147,10 +160,11 @@ def pull_data(
     progress: Progress | None = None,
 ) -> ShareReport:
     """Download what the current pointers (or all records) need, then restore missing files."""
-    from gitml.data.checkout import checkout
+    from gitml.data.checkout import check_datasets, checkout
 
     store = VersionStore(ws, remote=remote)
     pointers = select(ws.pointers(), targets)
+    check_datasets(ws, store, pointers)
     need = _version_objects(store, pointers, where="pull")
     wanted = set(need)
     if all_records:

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from gitml.data.digest import Digest, hash_files_stat
 from gitml.data.errors import DataError
+from gitml.errors import write_failure
 
 if TYPE_CHECKING:
     import sqlite3
@@ -210,8 +211,17 @@ class StatCache:
             return 0
         rows = [(path, *fs, str(digest)) for path, fs, digest in entries if fs.mtime_ns < stamp_ns]
         if rows:
-            with self._write():
-                self._db.executemany("INSERT OR REPLACE INTO files VALUES (?,?,?,?,?,?,?)", rows)
+            import sqlite3
+
+            try:
+                with self._write():
+                    self._db.executemany(
+                        "INSERT OR REPLACE INTO files VALUES (?,?,?,?,?,?,?)", rows
+                    )
+            except sqlite3.DatabaseError as exc:
+                if write_failure(exc, str(self.path)) is None:
+                    raise
+                return 0  # a full disk: the files are hashed again next time, nothing is lost
         return len(rows)
 
     def forget(self, relpaths: Iterable[str]) -> None:
@@ -242,7 +252,10 @@ class _Transaction:
     def __exit__(
         self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None
     ) -> None:
-        self.db.execute("COMMIT" if et is None else "ROLLBACK")
+        if et is None:
+            self.db.execute("COMMIT")
+        elif self.db.in_transaction:
+            self.db.execute("ROLLBACK")
 
 
 @dataclass(frozen=True, slots=True)

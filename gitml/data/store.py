@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING
 from gitml.data._fileio import create_temp, publish, unlink_quietly
 from gitml.data.cache import OBJECT_MODE, Cache
 from gitml.data.digest import Digest, hash_bytes
-from gitml.data.errors import DataError, RemoteError
+from gitml.data.errors import DataError, RemoteError, write_error
 from gitml.data.listing import MAGIC, Entry, decode
 from gitml.data.manifest import Manifest, parse
 from gitml.data.workspace import DataWorkspace
@@ -51,6 +52,14 @@ def put_bytes(cache: Cache, data: bytes) -> Digest:
     digest = hash_bytes(data)
     if cache.has(digest):
         return digest
+    try:
+        _write_object(cache, digest, data)
+    except OSError as exc:
+        raise write_error(exc, f"cache object {digest}") from None
+    return digest
+
+
+def _write_object(cache: Cache, digest: Digest, data: bytes) -> None:
     fd, tmp = create_temp(cache.temp_dir, digest.hex)
     try:
         try:
@@ -66,7 +75,6 @@ def put_bytes(cache: Cache, data: bytes) -> Digest:
     except BaseException:
         unlink_quietly(tmp)
         raise
-    return digest
 
 
 def read_object(cache: Cache, digest: Digest) -> bytes | None:
@@ -130,6 +138,7 @@ class VersionStore:
         self.fetch = fetch  # may a missing version be downloaded from the data remote?
         self._versions: dict[Digest, Version] = {}
         self._snap: Snapshot | None = None
+        self._pending: list[bytes] | None = None
 
     # -- reading -------------------------------------------------------------------------
 
@@ -140,9 +149,36 @@ class VersionStore:
             data = self._manifest_bytes(name, digest, where)
             manifest = parse(data, where=f"manifest {digest}")
             listing = self._listing_bytes(manifest, digest, where)
-            entries = tuple(decode(listing, where=f"listing {manifest.listing}"))
+            try:
+                entries = tuple(decode(listing, where=f"file list {manifest.listing}"))
+            except DataError as exc:
+                raise type(exc)(
+                    f"{where}: dataset '{name}' version {digest}: {exc}; gitml refuses this "
+                    f"version (anyone with push access can write records, so check who made it)"
+                ) from None
             found = self._versions[digest] = Version(digest, manifest, entries)
+            # Kept in the cache only once valid: a refused record leaves no trace there.
+            if self._pending is not None:
+                self._pending.extend((data, listing))
+            else:
+                put_bytes(self.ws.cache, data)
+                put_bytes(self.ws.cache, listing)
         return found
+
+    @contextmanager
+    def deferred(self) -> Iterator[None]:
+        """Keep versions read inside the block out of the cache unless the block succeeds.
+
+        So a check that refuses a version (or where it would be written) changes nothing.
+        """
+        self._pending = []
+        try:
+            yield
+            pending = self._pending
+        finally:
+            self._pending = None
+        for data in pending:
+            put_bytes(self.ws.cache, data)
 
     def find(self, name: str, digest: Digest) -> Version | None:
         """``load`` without the remote; ``None`` when absent or when ``digest`` names
@@ -217,7 +253,6 @@ class VersionStore:
         want = expected if expected is not None else digest
         if data is None or hash_bytes(data) != want:
             return None
-        put_bytes(self.ws.cache, data)
         return data
 
     def _from_remote(self, digest: Digest) -> bytes | None:

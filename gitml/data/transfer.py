@@ -1,14 +1,16 @@
 """``push`` and ``pull``: move cache objects to and from a data remote, in parallel.
 
-Objects already at the destination are skipped (one batched existence check). A corrupt
-object is reported in ``TransferReport.failed`` and the others still move; any other
-error (remote unreachable, disk full) stops the transfer and is raised.
+Objects already at the destination are skipped (one batched existence check); with
+``verify``, a push first re-hashes what the remote holds for them and uploads again any
+that no longer match (``TransferReport.repaired``). A corrupt object is reported in
+``TransferReport.failed`` and the others still move; any other error (remote
+unreachable, disk full) stops the transfer and is raised.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -34,6 +36,7 @@ class TransferReport:
     missing: frozenset[Digest] = frozenset()  # not at the source either
     failed: Mapping[Digest, str] = field(default_factory=dict)  # corrupt: digest -> message
     nbytes: int = 0  # bytes moved
+    repaired: frozenset[Digest] = frozenset()  # corrupt at the destination, sent again
 
     @property
     def ok(self) -> bool:
@@ -58,17 +61,25 @@ def push(
     *,
     jobs: int | None = None,
     progress: Progress | None = None,
+    verify: bool = False,
 ) -> TransferReport:
-    """Upload those of ``digests`` the remote lacks; digests not in the cache are ``missing``."""
+    """Upload those of ``digests`` the remote lacks (or, with ``verify``, holds corrupt);
+    digests not in the cache are ``missing``."""
     wanted = {parse_digest(d) for d in digests}
     missing = {d for d in wanted if not cache.has(d)}
     candidates = wanted - missing
     present = remote.has_many(candidates) if candidates else set()
-    todo = sorted(candidates - present)
+    corrupt: set[Digest] = set()
+    if verify and present:
+        checks = [partial(remote.content_digest, d) for d in sorted(present)]
+        actual = run_parallel(checks, jobs or DEFAULT_JOBS)
+        corrupt = {d for d, a in zip(sorted(present), actual, strict=True) if a != d}
+    todo = sorted((candidates - present) | corrupt)
     if progress is not None:
         progress.add_total(files=len(todo), nbytes=sum(cache.size_of(d) for d in todo))
     tasks = [partial(_upload, cache, remote, d, progress) for d in todo]
-    return _report(run_parallel(tasks, jobs or DEFAULT_JOBS), present, missing)
+    report = _report(run_parallel(tasks, jobs or DEFAULT_JOBS), present - corrupt, missing)
+    return replace(report, repaired=frozenset(corrupt & report.transferred))
 
 
 def _upload(cache: Cache, remote: Remote, digest: Digest, progress: Progress | None) -> _Outcome:

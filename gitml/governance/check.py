@@ -90,7 +90,11 @@ def _sizes(repo: GitRepo, shas: list[str]) -> list[int]:
 
 
 def _check_files(
-    repo: GitRepo, settings: Settings, changes: list[tuple[str, str]], report: CheckReport
+    repo: GitRepo,
+    settings: Settings,
+    changes: list[tuple[str, str]],
+    report: CheckReport,
+    rev: str | None = None,
 ) -> None:
     limit = settings.max_git_file_mb * 1024 * 1024
     for (sha, path), size in zip(changes, _sizes(repo, [s for s, _ in changes]), strict=True):
@@ -117,6 +121,19 @@ def _check_files(
                 report.findings.append(
                     Finding("schema", f"{rest}; fix it (`git ml validate {path}`)", file=path)
                 )
+    _check_data_plane(repo, settings, rev, [p for _, p in changes], report)
+
+
+def _check_data_plane(
+    repo: GitRepo, settings: Settings, rev: str | None, changed: list[str], report: CheckReport
+) -> None:
+    """The data plane's path rules on the datasets a change touches (``gitml.data.audit``)."""
+    from gitml.data.audit import check_data_plane
+
+    for file, problem in check_data_plane(repo, rev, settings.pointer_dir, changed):
+        report.findings.append(
+            Finding("data-path", f"{problem}; gitml refuses this data", file=file, field="path")
+        )
 
 
 def _check_pointer(repo: GitRepo, path: str, text: str, report: CheckReport) -> None:
@@ -230,7 +247,7 @@ def check_range(
     changes = _raw_changes(
         repo, "diff", "--raw", "--no-abbrev", "--no-renames", fork or EMPTY_TREE, head_sha
     )
-    _check_files(repo, settings, changes, report)
+    _check_files(repo, settings, changes, report, head_sha)
     rules = rules_changed(repo, fork, head_sha)
     if any(p == STAGES_FILE for _, p in changes):
         before = _blob(repo, f"{fork}:{STAGES_FILE}") if fork else None
@@ -260,15 +277,15 @@ def check_records(repo: GitRepo, ref: str, old: str | None, new: str, report: Ch
     from gitml.records.schema import validate_record
 
     args = ("diff-tree", "-r", "--raw", "--no-abbrev", "--no-renames", old or EMPTY_TREE, new)
-    changes = [
-        (s, p) for s, p in _raw_changes(repo, *args) if p.endswith(".toml") and p != "layout.toml"
-    ]
+    raw = _raw_changes(repo, *args)
+    changes = [(s, p) for s, p in raw if p.endswith(".toml") and p != "layout.toml"]
     report.records += len(changes)
     known = _valid_blobs(repo)
+    valid = _check_listings(repo, ref, [(s, p) for s, p in raw if s not in known], report)
     todo = [(s, p) for s, p in changes if s not in known]
     if not todo:
+        _remember_valid(repo, valid)
         return
-    valid: list[str] = []
     for (sha, path), data in zip(todo, _read_blobs(repo, [s for s, _ in todo]), strict=True):
         where = f"{ref}:{path}"
         try:
@@ -284,6 +301,31 @@ def check_records(repo: GitRepo, ref: str, old: str | None, new: str, report: Ch
                 )
             )
     _remember_valid(repo, valid)
+
+
+def _check_listings(
+    repo: GitRepo, ref: str, changes: list[tuple[str, str]], report: CheckReport
+) -> list[str]:
+    """File lists on ``refs/gitml/data`` obey the path guard's rules; returns the valid ones."""
+    from gitml.data.audit import listing_problem
+    from gitml.data.store import LISTING_SUFFIX
+    from gitml.storage import DATA_REF
+
+    listings = [(s, p) for s, p in changes if ref == DATA_REF and p.endswith(LISTING_SUFFIX)]
+    valid = []
+    for (sha, path), data in zip(
+        listings, _read_blobs(repo, [s for s, _ in listings]), strict=True
+    ):
+        problem = listing_problem(data, where=f"{ref}:{path}")
+        if problem is None:
+            valid.append(sha)
+            continue
+        report.findings.append(
+            Finding(
+                "data-path", f"{problem}; gitml refuses this dataset version", file=f"{ref}:{path}"
+            )
+        )
+    return valid
 
 
 def _cache_path(repo: GitRepo) -> Path:
@@ -470,7 +512,7 @@ def check_all(repo: GitRepo, settings: Settings, env: Mapping[str, str]) -> Chec
     report.head = head
     if head:
         changes = _raw_changes(repo, "diff-tree", "-r", "--raw", "--no-abbrev", EMPTY_TREE, head)
-        _check_files(repo, settings, changes, report)
+        _check_files(repo, settings, changes, report, head)
     verifies = bool(head and _resolve(repo, REGISTRY_REF))
     for ref in COLLECTION_REFS:
         tip = _resolve(repo, ref)

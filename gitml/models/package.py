@@ -29,6 +29,7 @@ from gitml.records import codec
 from gitml.storage.repo import GitRepo
 
 PACKAGE_FILE = "gitml-model.toml"
+PACKAGE_FILES = (PACKAGE_FILE, "MLmodel", "requirements.txt", "python_env.yaml", "code")
 PACKAGE_SCHEMA = "gitml/model-package/1"
 FORMATS = ("gitml", "mlflow")
 LOADERS = {
@@ -246,14 +247,16 @@ def write_package(
     doc = resolve(repo, settings, ref)
     artifact = _artifact_of(doc, ref.model)
     where = f"{ref.model} {doc['version']}"
-    to.mkdir(parents=True, exist_ok=True)
-    path = artifacts.materialize(repo.state_dir, artifact, to, where=where, settings=settings)
+    path = artifacts.materialize(
+        repo.state_dir, artifact, to, where=where, settings=settings, reserved=PACKAGE_FILES
+    )
     desc = describe(codec.to_jsonable(doc), ref.stage, path.name)
-    files = [path.name, PACKAGE_FILE]
-    (to / PACKAGE_FILE).write_bytes(codec.dump_bytes(desc))
+    written = {PACKAGE_FILE: codec.dump_bytes(desc)}
     warnings: list[str] = []
     if fmt == "mlflow":
-        files += _write_mlflow(to, desc, read_pickle_info(path), warnings)
+        written.update(_mlflow_files(desc, read_pickle_info(path), warnings))
+    artifacts.write_files(to, written, where=where)
+    files = [path.name, *written]
     return {
         **desc,
         "model": desc["name"],
@@ -269,22 +272,21 @@ def write_package(
     }
 
 
-def _write_mlflow(
-    to: Path, desc: Mapping[str, Any], info: PickleInfo | None, warnings: list[str]
-) -> list[str]:
-    """Write ``MLmodel``, ``requirements.txt``, ``python_env.yaml`` (and a loader for a
-    pickle without a flavor); returns the names written."""
+def _mlflow_files(
+    desc: Mapping[str, Any], info: PickleInfo | None, warnings: list[str]
+) -> dict[str, bytes]:
+    """``MLmodel``, ``requirements.txt``, ``python_env.yaml`` (and a loader for a pickle
+    without a flavor), by name."""
     text = mlmodel_text(desc, info, warnings)
-    (to / "MLmodel").write_text(text, encoding="utf-8")
     reqs = "".join(f"{r}\n" for r in without_tools(desc.get("requirements") or []))
-    (to / "requirements.txt").write_text(reqs, encoding="utf-8")
-    (to / "python_env.yaml").write_text(python_env_text(desc), encoding="utf-8")
-    written = ["MLmodel", "requirements.txt", "python_env.yaml"]
+    files = {
+        "MLmodel": text.encode("utf-8"),
+        "requirements.txt": reqs.encode("utf-8"),
+        "python_env.yaml": python_env_text(desc).encode("utf-8"),
+    }
     if f"loader_module: {PYFUNC_LOADER}" in text:
-        (to / "code").mkdir(exist_ok=True)
-        (to / "code" / f"{PYFUNC_LOADER}.py").write_text(PYFUNC_CODE, encoding="utf-8")
-        written.append(f"code/{PYFUNC_LOADER}.py")
-    return written
+        files[f"code/{PYFUNC_LOADER}.py"] = PYFUNC_CODE.encode("utf-8")
+    return files
 
 
 def read_package(package_dir: str | Path) -> dict[str, Any]:

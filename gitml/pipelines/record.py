@@ -70,9 +70,10 @@ def save_pipeline_run(
     member: Member, order: Sequence[str], started: datetime, ended: datetime, exit_code: int
 ) -> dict[str, Any]:
     """Write the pipeline run of ``member`` and return its record."""
-    from gitml.runs.env import capture_env, redact_argv
+    from gitml.runs.env import capture_env
     from gitml.runs.execute import identity, store
     from gitml.runs.record import RunFacts, Status, build_record
+    from gitml.runs.redact import redact_command, redact_params, redact_text
 
     project = member.project
     repo = member.open_repo()
@@ -127,15 +128,15 @@ def save_pipeline_run(
         started=started,
         ended=ended,
         exit_code=exit_code,
-        command=redact_argv(["git", "ml", "repro", *member.request.argv]),
+        command=redact_command(["git", "ml", "repro", *member.request.argv]),
         cwd=".",
         user=identity(repo),
         host=platform.node(),
         code=code,
         env=env.info,
-        message=member.request.message,
+        message=redact_text(member.request.message) if member.request.message else None,
         sweep=member.sweep,
-        params=params,
+        params=redact_params(params, by_key=False),
         events=events,
         inputs=inputs,
         outputs=outputs,

@@ -84,9 +84,15 @@ def find_runs(repo: GitRepo, keys: Sequence[str]) -> dict[str, list[dict[str, An
 
 
 def _inside(root: Path, stage: Stage, rel: str) -> Path:
-    """``root/rel``, refused when a folder on the way is a symlink leading elsewhere."""
+    """``root/rel``, refused when a folder on the way is a symlink leading elsewhere, or
+    when the data plane's path guard refuses it (a ``.git`` part, a link on the way)."""
     import os
 
+    from gitml.data import pathguard
+
+    where = f"{stage.file}: stage '{stage.name}': output"
+    pathguard.check_path(rel, where=where)
+    pathguard.check_places(root, [rel], where=where)
     path = root / rel
     real_root = Path(os.path.realpath(root))
     real_parent = Path(os.path.realpath(path.parent))

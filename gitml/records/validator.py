@@ -154,6 +154,14 @@ def _compile(schema: Mapping[str, Any], root: Mapping[str, Any], cache: dict[int
     enum = schema.get("enum")
     min_length = schema.get("minLength", 0)
     pattern = _pattern(schema["pattern"]) if "pattern" in schema else None
+    # A long pattern says less than the rule it states: show the rule when one is given.
+    pattern_rule = (
+        f"breaks the rule: {schema['description']}"
+        if pattern is not None and len(pattern.pattern) > 60 and "description" in schema
+        else f"does not match {pattern.pattern!r}"
+        if pattern is not None
+        else ""
+    )
     minimum, exclusive, maximum = (
         schema.get("minimum"),
         schema.get("exclusiveMinimum"),
@@ -240,7 +248,7 @@ def _compile(schema: Mapping[str, Any], root: Mapping[str, Any], cache: dict[int
             if fmt is not None and not fmt.fullmatch(value):
                 found.append(f"{_where(path)}: {value!r} is not a {schema['format']!r}")
             if pattern is not None and not pattern.search(value):
-                found.append(f"{_where(path)}: {value!r} does not match {pattern.pattern!r}")
+                found.append(f"{_where(path)}: {value!r} {pattern_rule}")
         elif number_rules and isinstance(value, int | float) and not isinstance(value, bool):
             if minimum is not None and value < minimum:
                 found.append(f"{_where(path)}: {value!r} is less than the minimum of {minimum}")

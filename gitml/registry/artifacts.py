@@ -9,7 +9,7 @@ place.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -76,7 +76,9 @@ def fetch(
     """The verified cache object of ``artifact``, pulled from the data remote if needed."""
     cache = open_cache(state_dir)
     if not cache.has(artifact.digest) and settings is not None and settings.data_remotes:
-        pull(state_dir, settings, [artifact.digest])
+        report = pull(state_dir, settings, [artifact.digest])
+        for problem in report.failed.values():  # on the remote, but corrupt there
+            raise ArtifactError(f"{where}: artifact {artifact.path}: {problem}")
     if not cache.has(artifact.digest):
         hint = (
             "no data remote is configured (`[data.remotes]` in .gitml/config.toml)"
@@ -97,6 +99,23 @@ def fetch(
     return path
 
 
+def file_name(artifact: Artifact, *, where: str, reserved: Iterable[str] = ()) -> str:
+    """The name ``model get --to`` writes the artifact under: the last part of its path.
+
+    The record may come from anyone who can push, so the name must pass the data plane's
+    path guard (no ``.git`` in any case or alias, no ``..``) and not be one of ``reserved``.
+    """
+    from gitml.data.pathguard import UnsafePath, check_name
+
+    name = artifact.path.replace("\\", "/").rpartition("/")[2]
+    check_name(name, where=f"{where}: artifact {artifact.path!r}")
+    if name in reserved:
+        raise UnsafePath(
+            f"{where}: artifact {artifact.path!r} would overwrite the package's own '{name}'"
+        )
+    return name
+
+
 def materialize(
     state_dir: Path,
     artifact: Artifact,
@@ -104,20 +123,45 @@ def materialize(
     *,
     where: str,
     settings: Settings | None = None,
+    reserved: Iterable[str] = (),
 ) -> Path:
-    """Copy the verified artifact to ``target_dir/<file name>`` (atomically) and return it."""
+    """Copy the verified artifact to ``target_dir/<file name>`` (atomically) and return it.
+
+    The file is written by the path guard's ``TreeWriter``: a link at that name is
+    replaced, never followed; ``target_dir`` may not lead into the git directory (which
+    holds ``state_dir``).
+    """
+    from gitml.data import pathguard
+
+    name = file_name(artifact, where=where, reserved=reserved)
+    pathguard.check_target(target_dir, git_dir=state_dir.parent, where=where)
     fetch(state_dir, artifact, where=where, settings=settings)
-    target = target_dir / Path(artifact.path).name
-    open_cache(state_dir).materialize(artifact.digest, target)
-    return target
+    target_dir.mkdir(parents=True, exist_ok=True)
+    with pathguard.TreeWriter(target_dir, where=where) as writer:
+        writer.materialize(open_cache(state_dir), artifact.digest, name)
+    return target_dir / name
+
+
+def write_files(target_dir: Path, files: Mapping[str, bytes], *, where: str) -> None:
+    """Write small package files into ``target_dir`` (atomically, never through a link)."""
+    from gitml.data import pathguard
+
+    with pathguard.TreeWriter(target_dir, where=where) as writer:
+        for name, data in files.items():
+            writer.write_bytes(name, data)
 
 
 def push(
-    state_dir: Path, settings: Settings, digests: Iterable[str], remote: str | None = None
+    state_dir: Path,
+    settings: Settings,
+    digests: Iterable[str],
+    remote: str | None = None,
+    *,
+    verify: bool = False,
 ) -> TransferReport:
     from gitml.data.transfer import push as data_push
 
-    return data_push(open_cache(state_dir), _remote(settings, remote), digests)
+    return data_push(open_cache(state_dir), _remote(settings, remote), digests, verify=verify)
 
 
 def pull(

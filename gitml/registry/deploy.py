@@ -51,7 +51,12 @@ def get_artifact(
 
 
 def push_artifacts(
-    repo: GitRepo, settings: Settings, text: str, *, remote: str | None = None
+    repo: GitRepo,
+    settings: Settings,
+    text: str,
+    *,
+    remote: str | None = None,
+    verify: bool = False,
 ) -> dict[str, Any]:
     """Upload the artifacts of a model (NAME: every version; NAME:VERSION, NAME@STAGE: one)."""
     ref = parse_ref(text)
@@ -63,7 +68,7 @@ def push_artifacts(
     else:
         docs = [resolve(repo, settings, ref)]
     digests = {str(d["artifact"]["digest"]): d["version"] for d in docs if d.get("artifact")}
-    report = artifacts.push(repo.state_dir, settings, digests, remote)
+    report = artifacts.push(repo.state_dir, settings, digests, remote, verify=verify)
     return {
         "model": ref.model,
         "remote": settings.remote(remote).name,
@@ -72,5 +77,6 @@ def push_artifacts(
         "present": sorted(report.skipped),
         "missing": sorted(report.missing),
         "failed": dict(report.failed),
+        "repaired": sorted(report.repaired),
         "bytes": report.nbytes,
     }

@@ -9,6 +9,11 @@ the content cache (``.git/gitml/cache``), after pulling what the cache lacks fro
 data remote in one batch. Every byte is verified on the way: a download is checked
 before it enters the cache, and a copy out of the cache is hashed while it is written.
 Inputs outside the repository cannot be put back; they must still hold what the run read.
+
+The record and the checkpoint may come from anyone who can push, so every path passes the
+data plane's path guard (``gitml.data.pathguard``) before anything is read or fetched, and
+files are written through folders opened without following links: a checkpoint that holds
+a link where a folder should be stops the rerun instead of redirecting its writes.
 """
 
 from __future__ import annotations
@@ -127,13 +132,14 @@ def _content_digest(root: Path, rel: str) -> str | None:
         return None
 
 
-def _target(root: Path, rel: str, run_id: str) -> Path:
-    target = Path(os.path.normpath(root / rel))
-    if target != root and root not in target.parents:
-        raise GitmlError(
-            f"run {run_id}: input path {rel!r} leaves the repository; the record is damaged"
-        )
-    return target
+def _check(root: Path, rels: list[str], run_id: str) -> None:
+    """Every path passes git's rules and has no link (or file) among the folders on the way."""
+    from gitml.data import pathguard
+
+    where = f"run {run_id}: input"
+    for rel in rels:
+        pathguard.check_path(rel, where=where)
+    pathguard.check_places(root, rels, where=where)
 
 
 def _outside(key: str, digest: str, run_id: str) -> Restored:
@@ -243,21 +249,23 @@ def restore_inputs(repo: GitRepo, root: Path, doc: Mapping[str, Any]) -> list[Re
         if Path(key).is_absolute():
             restored.append(_outside(key, digest, run_id))
             continue
-        target = _target(root, key, run_id)
-        rel = target.relative_to(root).as_posix()
-        if key not in pointers and _content_digest(root, rel) == digest:
-            restored.append(Restored(key, digest, key, "checkpoint", _size(target)))
+        pointer = pointers.get(key)
+        if pointer is None:
+            _check(root, [key], run_id)
+        else:
+            _check_dataset(root, pointer, run_id)
+        if pointer is None and _content_digest(root, key) == digest:
+            restored.append(Restored(key, digest, key, "checkpoint", _size(root / key)))
             continue
         restorer = restorer or _Restorer(repo, root, run_id)
-        pointer = pointers.get(key)
         items.append(
             restorer.dataset(key, digest, pointer) if pointer else restorer.path(key, digest)
         )
     if restorer is None:
         return restored
+    _check(root, [rel for item in items for rel in item.files], run_id)
     for item in items:
         for rel in list(item.files):
-            _target(root, rel, run_id)
             here = root / rel
             if here.is_file() and _content_digest(root, rel) == item.files[rel]:
                 del item.files[rel]
@@ -272,13 +280,19 @@ def restore_inputs(repo: GitRepo, root: Path, doc: Mapping[str, Any]) -> list[Re
 
 
 def _write(repo: GitRepo, root: Path, pairs: list[tuple[_Input, str, str]]) -> None:
+    from gitml.data import pathguard
     from gitml.data.digest import run_parallel
 
     copier = open_cache(repo, durable=False)  # a throwaway worktree needs no fsync
-    for folder in sorted({(root / rel).parent for _, rel, _ in pairs}):
-        folder.mkdir(parents=True, exist_ok=True)
-    tasks = [partial(copier.materialize, digest, root / rel) for _, rel, digest in pairs]
-    run_parallel(tasks, None)
+    with pathguard.TreeWriter(root, where="rerun: input") as writer:
+        tasks = [partial(writer.materialize, copier, digest, rel) for _, rel, digest in pairs]
+        run_parallel(tasks, None)
+
+
+def _check_dataset(root: Path, pointer: Pointer, run_id: str) -> None:
+    from gitml.data import pathguard
+
+    pathguard.check_root(root, pointer.path, where=f"run {run_id}: dataset '{pointer.name}'")
 
 
 def _size(path: Path) -> int:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gitml.errors import GitmlError, RecordNotFound, UsageError
-from gitml.runs.env import REDACTED
+from gitml.runs.redact import is_redacted
 from gitml.runs.store import open_index
 from gitml.storage.repo import GitRepo
 
@@ -53,7 +53,7 @@ def check_checkpoint(repo: GitRepo, doc: Mapping[str, Any]) -> str:
 def check_command(doc: Mapping[str, Any]) -> tuple[str, ...]:
     """The run's command; ``NotRerunnable`` if gitml hid parts of it as secrets."""
     command = tuple(str(w) for w in doc.get("command") or ())
-    hidden = [w for w in command if w == REDACTED or w.endswith("=" + REDACTED)]
+    hidden = [w for w in command if is_redacted(w)]
     if hidden:
         raise NotRerunnable(
             f"run {doc['id']} ({doc['name']}): gitml hid secret values of its command when "

@@ -2,9 +2,9 @@
 
 Python and its packages are those of the interpreter the command runs
 (``gitml.runs.interpreter``), not gitml's own. Secrets never enter a record: variables
-whose name looks secret are dropped even when allowlisted, and command-line values that
-follow secret-looking flags are redacted. The installed-package list is identical across
-most runs, so the record keeps only its digest and count; the list itself is stored once,
+whose name looks secret are dropped even when allowlisted (command lines and params are
+redacted by ``gitml.runs.redact``). The installed-package list is identical across most
+runs, so the record keeps only its digest and count; the list itself is stored once,
 content-addressed, beside the records. It is computed from the ``*.dist-info`` folder
 names on the interpreter's module search path and cached under ``.git/gitml`` keyed by
 those folders' modification times.
@@ -55,27 +55,6 @@ def looks_secret(name: str) -> bool:
         return True
     words = [w for w in re.split(r"[^a-z0-9]+", lowered) if w]
     return any(w in _SECRET_WORDS or w.endswith("key") for w in words)
-
-
-def redact_argv(argv: Sequence[str]) -> list[str]:
-    """The command with values of secret-looking flags and ``NAME=value`` words hidden."""
-    out: list[str] = []
-    hide_next = False
-    for arg in argv:
-        if hide_next and not arg.startswith("-"):
-            out.append(REDACTED)
-            hide_next = False
-            continue
-        hide_next = False
-        name, eq, _value = arg.partition("=")
-        if eq and looks_secret(name):
-            out.append(f"{name}={REDACTED}")
-        elif arg.startswith("-") and looks_secret(arg):
-            out.append(arg)
-            hide_next = True
-        else:
-            out.append(arg)
-    return out
 
 
 def allowed_vars(environ: Mapping[str, str], allowlist: Sequence[str]) -> dict[str, str]:

@@ -14,18 +14,19 @@ from __future__ import annotations
 import contextlib
 import os
 import platform
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gitml.config import Settings, load_settings
+from gitml.data.leftovers import owner_tag, sweep_state
 from gitml.errors import GitmlError, UsageError
 from gitml.records import ids
 from gitml.runs import params as params_mod
 from gitml.runs.code import with_overrides
-from gitml.runs.env import Environment, capture_env, redact_argv
+from gitml.runs.env import Environment, capture_env
 from gitml.runs.interpreter import Interpreter, find_interpreter
 from gitml.runs.metrics import (
     MetricEvent,
@@ -36,13 +37,15 @@ from gitml.runs.metrics import (
 )
 from gitml.runs.params import Override
 from gitml.runs.record import RunFacts, Status, build_record
+from gitml.runs.redact import redact_command, redact_params, redact_text
 from gitml.runs.spool import ENV_RUN_ID, ENV_RUN_NAME, ENV_SPOOL, read_spool
 from gitml.runs.store import check_name, save_run
 from gitml.runs.supervise import INTERRUPTING, Supervisor, exit_code_of
 from gitml.storage.repo import GitRepo
-from gitml.storage.worktree import Checkpoint, create_checkpoint
+from gitml.storage.worktree import Checkpoint, Screen, create_checkpoint
 
 if TYPE_CHECKING:
+    from gitml.runs.secrets import SecretScreen
     from gitml.runs.sweep import SweepOutcome
 
 SPOOL_DIR = "spool"
@@ -107,6 +110,8 @@ def open_workspace(repo: GitRepo, cwd: Path, extra_params_files: Sequence[str] =
         raise GitmlError(f"{cwd}: is outside the work tree {workdir}") from None
     settings = load_settings(workdir)
     names = (*settings.params_files, *extra_params_files)
+    for name in names:
+        params_mod.check_inside(workdir, cwd, name)
     for extra in extra_params_files:
         if not (cwd / extra).is_file():
             raise GitmlError(f"{extra}: params file not found (relative to {cwd})")
@@ -131,17 +136,34 @@ def has_datasets(ws: Workspace) -> bool:
 
 
 def checkpoint(ws: Workspace, run_id: str) -> Checkpoint:
+    """The run's code checkpoint: data tracked by gitml left out, credentials withheld."""
     exclude = None
     if has_datasets(ws):
         from gitml.data.run_io import dataset_filter
 
         exclude = dataset_filter(ws.repo.workdir)
+    limit = max_file_bytes(ws.settings)
     return create_checkpoint(
         ws.repo,
-        max_file_bytes=max_file_bytes(ws.settings),
+        max_file_bytes=limit,
         exclude=exclude,
+        screen=credential_screen(ws.settings, limit),
         message=f"gitml checkpoint for run {run_id}",
     )
+
+
+def credential_screen(settings: Settings, limit: int) -> Screen:
+    """``gitml.runs.secrets``, built on the first changed file (a clean tree never needs it)."""
+    made: list[SecretScreen] = []
+
+    def screen(path: str, untracked: bool, full: Path) -> str | None:
+        if not made:
+            from gitml.runs.secrets import SecretScreen
+
+            made.append(SecretScreen.of(settings, max_bytes=limit))
+        return made[0].reason(path, untracked=untracked, full=full)
+
+    return screen
 
 
 def _stat_key(path: Path) -> tuple[int, int] | None:
@@ -262,7 +284,7 @@ def execute_member(
     before = {rel: _stat_key(cwd / rel) for rel in metrics_files}
     spool_dir = repo.state_dir / SPOOL_DIR
     spool_dir.mkdir(exist_ok=True)
-    spool = spool_dir / run_id
+    spool = spool_dir / f"{run_id}.{owner_tag()}"  # tagged: a later run removes it if we die
     spool.touch()
     env = {
         **os.environ,
@@ -308,18 +330,21 @@ def execute_member(
             started=started,
             ended=ended,
             exit_code=exit_code_of(returncode),
-            command=redact_argv(request.command),
+            command=redact_command(request.command, cwd),
             cwd=ws.rel_cwd,
             user=identity(repo),
             host=platform.node(),
             code=code,
             env=environment.info,
-            message=request.message,
+            message=redact_text(request.message) if request.message else None,
             parent=member.parent,
             sweep=member.sweep,
-            params={**file_params, **request.params, **reported.params},
+            params={
+                **redact_params(file_params, by_key=False),
+                **redact_params({**request.params, **reported.params}, by_key=True),
+            },
             events=events,
-            tags={**request.tags, **reported.tags},
+            tags=redact_params({**request.tags, **reported.tags}, by_key=True),
             inputs=inputs,
             outputs=outputs,
             declared=declared(request),
@@ -329,11 +354,23 @@ def execute_member(
         doc = build_record(facts)
         if member.judge is not None:
             doc = build_record(facts, rerun=member.judge(doc))
-        store(repo, settings, doc, events=events, environment=environment)
+        with recording(run_id, returncode):
+            store(repo, settings, doc, events=events, environment=environment)
     finally:
         with contextlib.suppress(OSError):
             spool.unlink()
     return RunOutcome(doc, facts.exit_code, tuple(problems))
+
+
+@contextlib.contextmanager
+def recording(run_id: str, returncode: int) -> Iterator[None]:
+    """Say, on an error after the command ended, that it ran but its run is not recorded."""
+    try:
+        yield
+    except GitmlError as exc:
+        code = exit_code_of(returncode)
+        exc.args = (f"the command ended (exit {code}) but run {run_id} was not recorded: {exc}",)
+        raise
 
 
 def store(
@@ -387,6 +424,7 @@ def run(
     Returns a RunOutcome for a single run, a SweepOutcome for a sweep.
     """
     validate_request(request)
+    sweep_state(repo.state_dir)  # temporary files and spools of killed gitml processes
     repo.prepare_writes()  # git's writers start while the command runs
     ws = open_workspace(repo, cwd or Path.cwd(), request.params_files)
     grid = params_mod.expand_grid(request.overrides)

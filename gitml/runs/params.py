@@ -177,6 +177,21 @@ def load_params_file(path: Path, rel: str) -> dict[str, Any]:
     return parse_params_text(read_params_text(path, rel), rel)
 
 
+def check_inside(workdir: Path, cwd: Path, name: str) -> None:
+    """A params file (relative to ``cwd``) must lie inside the repository, links resolved.
+
+    A params file is recorded in full and pushed with the run, so one outside the work
+    tree (``~/.docker/config.json``) would publish whatever it holds.
+    """
+    resolved = (cwd / name).resolve()
+    if resolved != workdir and workdir in resolved.parents:
+        return
+    raise InvalidParams(
+        f"params file {name!r} lies outside the repository ({resolved}); params files must be "
+        f"inside it (runs.params_files in .gitml/config.toml, or --params-file)"
+    )
+
+
 def find_params_files(cwd: Path, names: Sequence[str]) -> list[str]:
     """The params files (relative to ``cwd``) that exist, in configured order."""
     seen: list[str] = []

@@ -76,6 +76,7 @@ def code_table(code: Checkpoint) -> dict[str, Any]:
         "untracked": _listed(code.untracked),
         "modified": _listed(code.modified),
         "skipped": [{"path": s.path, "reason": s.reason} for s in code.skipped[:MAX_LISTED]],
+        "withheld": [{"path": s.path, "reason": s.reason} for s in code.withheld[:MAX_LISTED]],
         "diffstat": {
             "files": code.diffstat.files,
             "insertions": code.diffstat.insertions,

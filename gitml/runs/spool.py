@@ -8,6 +8,10 @@ under a microsecond a call); params, tags and artifacts are written at once. A c
 killed with SIGKILL loses at most its last quarter-second of metrics. gitml reads the
 file once the command has ended; a torn last line is ignored.
 
+The writer runs inside the user's program, so it never raises there for a write the
+disk refused (full, read-only): it stops writing, keeps the program going, and says
+nothing -- ``git ml run`` reports the disk problem itself when it records the run.
+
     m <TAB> name <TAB> value <TAB> step      a metric value
     p <TAB> key <TAB> JSON value             a param
     t <TAB> key <TAB> JSON string            a tag
@@ -104,6 +108,7 @@ class SpoolWriter(Recorder):
         super().__init__()
         self.path = path
         self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        self._failed = False  # the disk refused a write: nothing more is written
         self._lines: list[str] = []
         self._since = monotonic()
         atexit.register(self.flush)
@@ -129,9 +134,14 @@ class SpoolWriter(Recorder):
             self._write(text)
 
     def _write(self, text: str) -> None:
+        if self._failed:
+            return
         data = memoryview(text.encode())
-        while data:
-            data = data[os.write(self._fd, data) :]
+        try:
+            while data:
+                data = data[os.write(self._fd, data) :]
+        except OSError:
+            self._failed = True
 
     def params(self, params: Mapping[str, Any]) -> None:
         self.flush()

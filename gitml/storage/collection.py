@@ -15,7 +15,7 @@ from pathlib import Path
 
 import xxhash
 
-from gitml.errors import GitmlError, RefConflict
+from gitml.errors import GitmlError, RefConflict, write_failure
 from gitml.records import codec
 from gitml.records.limits import check_size
 from gitml.storage import housekeeping, refs
@@ -52,8 +52,11 @@ def object_write_failed(repo: GitRepo, exc: Exception, failures: int) -> int:
 
     git retries the usual race itself (a concurrent ``git gc`` removing an empty
     ``objects/xx/`` directory); what is left is a full disk or a read-only ``.git``, which
-    a few attempts tell apart from a passing hiccup.
+    a few attempts tell apart from a passing hiccup -- unless the OS said which it is.
     """
+    failure = write_failure(exc, f"git objects in {repo.commondir / 'objects'}")
+    if failure is not None:
+        raise failure from None
     failures += 1
     if failures >= OBJECT_WRITE_ATTEMPTS:
         raise GitmlError(

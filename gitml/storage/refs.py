@@ -8,7 +8,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from gitml.errors import GitmlError, RefConflict
+from gitml.errors import GitmlError, RefConflict, write_failure
 from gitml.storage.filelock import exclusive
 from gitml.storage.git import ZERO_OID, last_line, run_git
 from gitml.storage.repo import GitRepo
@@ -61,6 +61,9 @@ def update_refs(
     if proc.returncode == 0:
         return
     names = ", ".join(name for name, _new, _old in updates)
+    failure = write_failure(proc.stderr.decode("utf-8", "replace"), f"ref {names}")
+    if failure is not None:  # a full or read-only disk is no conflict: retrying cannot help
+        raise failure
     if b"cannot lock ref" in proc.stderr:
         detail = proc.stderr.decode("utf-8", "replace").splitlines()[0]
         raise RefConflict(f"{names}: {detail.removeprefix('fatal: ')}")

@@ -3,18 +3,21 @@
 The checkpoint starts from HEAD's tree in a private in-memory index and adds every
 changed tracked file and every untracked file that is not ignored, so ``git checkout
 <checkpoint>`` reproduces what a run saw. Files above a size limit and paths the caller
-excludes (data tracked by gitml) are left out and listed. A clean tree reuses HEAD.
+excludes (data tracked by gitml) are left out and listed; so are files the caller's
+``screen`` withholds (credentials), before their content enters the object database. A
+clean tree reuses HEAD.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from gitml.errors import GitmlError
+from gitml.errors import GitmlError, WriteFailed
 from gitml.storage.git import git_output
 from gitml.storage.odb import MODE_BLOB, MODE_COMMIT, MODE_EXEC, MODE_LINK, TreeEntry
 from gitml.storage.repo import GitRepo
@@ -49,6 +52,11 @@ class Checkpoint:
     modified: tuple[str, ...] = ()
     skipped: tuple[Skipped, ...] = ()
     diffstat: DiffStat = field(default_factory=DiffStat)
+    withheld: tuple[Skipped, ...] = ()  # left out because they look like credentials
+
+
+# (path, untracked, full path) -> why the file must stay out of the checkpoint, or None.
+Screen = Callable[[str, bool, Path], str | None]
 
 
 def head_info(repo: GitRepo) -> tuple[str, str | None]:
@@ -129,8 +137,24 @@ def _blob_for(
     else:
         oid = repo.odb.hash_files([path])[0]
     if oid is None:
+        _refuse_full_disk(repo)
         return Skipped(path, "unreadable (git could not read it)")
     return oid, MODE_EXEC if st.st_mode & stat.S_IXUSR else MODE_BLOB
+
+
+def _refuse_full_disk(repo: GitRepo) -> None:
+    """``WriteFailed`` when git could not store a file because the disk is (nearly) full.
+
+    git's object writer answers "unreadable" either way; a file left out of a checkpoint
+    because the disk was full would be a silent loss.
+    """
+    fs = os.statvfs(repo.commondir)
+    if fs.f_bavail * fs.f_frsize < 1 << 20:
+        raise WriteFailed(
+            f"cannot write the code checkpoint: {os.strerror(errno.ENOSPC)}; free some space "
+            "and run again",
+            errno.ENOSPC,
+        )
 
 
 def create_checkpoint(
@@ -138,9 +162,13 @@ def create_checkpoint(
     *,
     max_file_bytes: int,
     exclude: Callable[[str], bool] | None = None,
+    screen: Screen | None = None,
     message: str = "gitml checkpoint",
 ) -> Checkpoint:
-    """Commit the working tree (tracked changes + untracked, not ignored) without side effects."""
+    """Commit the working tree (tracked changes + untracked, not ignored) without side effects.
+
+    A file ``screen`` withholds keeps its HEAD version (or stays out, if untracked).
+    """
     workdir = repo.workdir
     head, branch, status = _status(repo)
     if head is None:
@@ -156,6 +184,7 @@ def create_checkpoint(
     untracked: list[str] = []
     modified: list[str] = []
     skipped: list[Skipped] = []
+    withheld: list[Skipped] = []
     for item in sorted(status, key=lambda s: s.path):
         path = item.path
         if path.endswith("/"):
@@ -167,6 +196,11 @@ def create_checkpoint(
         existing = tree_entry(odb, base, path)
         if existing is not None and existing.mode == MODE_COMMIT:
             continue
+        if screen is not None:
+            reason = screen(path, existing is None, workdir / path)
+            if reason is not None:
+                withheld.append(Skipped(path, reason))
+                continue
         found = _blob_for(repo, workdir, path, max_file_bytes)
         if isinstance(found, Skipped):
             skipped.append(found)
@@ -183,7 +217,9 @@ def create_checkpoint(
     tree = apply_changes(odb, base, changes)
     dirty = bool(untracked or modified)
     if tree == head_commit.tree:
-        return Checkpoint(head, head, branch, dirty, skipped=tuple(skipped))
+        return Checkpoint(
+            head, head, branch, dirty, skipped=tuple(skipped), withheld=tuple(withheld)
+        )
     signature = repo.signature()
     commit = odb.write_commit(tree, [head], message, author=signature, committer=signature)
     return Checkpoint(
@@ -195,6 +231,7 @@ def create_checkpoint(
         modified=tuple(modified),
         skipped=tuple(skipped),
         diffstat=diffstat(repo, head, commit),
+        withheld=tuple(withheld),
     )
 
 

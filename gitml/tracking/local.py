@@ -76,6 +76,13 @@ class LocalRun(Recorder):
         file_params = params_mod.read_params(self._ws.cwd, self._ws.params_files)
         self._params = {**file_params, **self._params}
         self._code = checkpoint(self._ws, self.id)
+        if self._code.withheld:
+            import warnings
+
+            from gitml.runs.secrets import warning_line
+
+            paths = [item.path for item in self._code.withheld]
+            warnings.warn(warning_line(paths, self.id), stacklevel=3)
         self._inputs = input_digests(self._ws, ())
         self._env = capture_env(
             self._ws.repo.state_dir,
@@ -109,6 +116,7 @@ class LocalRun(Recorder):
         from gitml.runs.execute import identity, now, recorded_outputs
         from gitml.runs.metrics import dump_history, merge_events
         from gitml.runs.record import RunFacts, Status, build_record
+        from gitml.runs.redact import redact_command, redact_params, redact_text
         from gitml.runs.store import save_run
 
         if self._stack is not None and self in self._stack:
@@ -135,16 +143,16 @@ class LocalRun(Recorder):
             started=self._started,
             ended=now(),
             exit_code=exit_code,
-            command=[Path(sys.executable).name, *sys.argv],
+            command=redact_command([Path(sys.executable).name, *sys.argv], ws.cwd),
             cwd=ws.rel_cwd,
             user=identity(ws.repo),
             host=platform.node(),
             code=self._code,
             env=self._env.info,
-            message=self.message,
-            params=self._params,
+            message=redact_text(self.message) if self.message else None,
+            params=redact_params(self._params, by_key=True),
             events=events,
-            tags=self._tags,
+            tags=redact_params(self._tags, by_key=True),
             inputs=self._inputs,
             outputs=outputs,
         )

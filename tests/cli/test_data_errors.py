@@ -41,7 +41,7 @@ def test_add_path_outside_repository(in_repo: Path, tmp_path: Path) -> None:
 
 def test_add_repository_root_or_git_dir(in_repo: Path) -> None:
     assert "is the whole repository" in fails("data", "add", ".").stderr
-    assert "inside .git/" in fails("data", "add", ".git/HEAD").stderr
+    assert "which git reads as '.git'" in fails("data", "add", ".git/HEAD").stderr
     nothing_recorded(in_repo)
 
 
@@ -102,9 +102,11 @@ def test_add_overlapping_and_clashing_datasets(in_repo: Path) -> None:
 @pytest.mark.parametrize(
     ("path", "problem"),
     [
-        ("../outside", "must stay inside the repository"),
-        ("data/../../x", "must stay inside the repository"),
-        ("/etc", "must be a relative path inside the repository, not absolute"),
+        ("../outside", "has a '..' component"),
+        ("data/../../x", "has a '..' component"),
+        ("/etc", "is absolute"),
+        (".Git/hooks", "has a '.Git' component, which git reads as '.git'"),
+        ("data/.git", "has a '.git' component, which git reads as '.git'"),
     ],
 )
 def test_pointer_with_escaping_path(in_repo: Path, path: str, problem: str) -> None:

@@ -13,16 +13,11 @@ import typer
 from gitml import __version__
 from gitml.cli import app, main
 from gitml.errors import ConfigError
+from tests.conftest import gitml_process
 
 
 def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "gitml", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    return gitml_process(*args, cwd=cwd)
 
 
 def test_help_lists_commands() -> None:

@@ -22,9 +22,11 @@ def test_round_trip_sorted() -> None:
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        (f"{A}\t1\t../etc/passwd\n", "must be relative, stay inside its folder"),
-        (f"{A}\t1\t/abs\n", "must be relative"),
-        (f"{A}\t1\ta//b\n", "must be relative"),
+        (f"{A}\t1\t../etc/passwd\n", "has a '..' component"),
+        (f"{A}\t1\t/abs\n", "is absolute"),
+        (f"{A}\t1\ta//b\n", "has an empty component"),
+        (f"{A}\t1\tsub/.GIT/config\n", "has a '.GIT' component, which git reads as '.git'"),
+        (f"{A}\t1\tgit~1/HEAD\n", "which git reads as '.git'"),
         (f"{A}\tx\ta\n", "invalid size 'x'"),
         ("xxh3-128:zz\t1\ta\n", "invalid digest"),
         (f"{A}\t1\tb\n{A}\t1\ta\n", "paths are not sorted"),
@@ -44,7 +46,9 @@ def test_decode_rejects_other_content() -> None:
 
 
 def test_encode_rejects_bad_paths_and_duplicates() -> None:
-    with pytest.raises(DataError, match="control characters"):
+    with pytest.raises(DataError, match="control character"):
         encode([Entry("a\nb", A, 1)])
+    with pytest.raises(DataError, match=r"which git reads as '\.git'"):
+        encode([Entry("x/.git/hooks/post-checkout", A, 1)])
     with pytest.raises(DataError, match="appears twice"):
         encode([Entry("a", A, 1), Entry("a", A, 1)])

@@ -1,0 +1,27 @@
+"""``git ml repro`` removes and restores stage outputs only where the path guard allows:
+never through a committed link into ``.git``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.conftest import git
+from tests.pipelines.conftest import cli_in, write
+from tests.security.forge import listing
+
+
+def test_output_below_a_link_into_dot_git_is_neither_removed_nor_written(
+    repo_with_commit: Path,
+) -> None:
+    (repo_with_commit / "sub").symlink_to(".git")
+    write(
+        repo_with_commit, {"dvc.yaml": "stages:\n  s:\n    cmd: echo x\n    outs: [sub/objects]\n"}
+    )
+    git(repo_with_commit, "add", "sub", "dvc.yaml")
+    git(repo_with_commit, "commit", "-q", "-m", "pipeline")
+    before = listing(repo_with_commit / ".git" / "objects")
+    result = cli_in(repo_with_commit, "repro")
+    assert result.exit_code == 1, result
+    assert "'sub' is a symbolic link" in result.stderr
+    assert listing(repo_with_commit / ".git" / "objects") == before
+    assert git(repo_with_commit, "fsck", "--strict", check=False) is not None
