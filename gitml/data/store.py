@@ -116,17 +116,17 @@ def output_objects(cache: Cache, digest: Digest) -> set[Digest]:
 
 def record_paths(name: str, digest: Digest) -> tuple[str, str]:
     """``(manifest, listing)`` paths of a version on ``refs/gitml/data``."""
-    from gitml.storage.collection import shard_of
+    from gitml.storage.collection import wide_shard_of
 
-    base = f"{PREFIX}/{name}/{shard_of(digest.hex)}/{digest.hex}"
+    base = f"{PREFIX}/{name}/{wide_shard_of(digest.hex)}/{digest.hex}"
     return base + MANIFEST_SUFFIX, base + LISTING_SUFFIX
 
 
 def profile_path(file_digest: Digest) -> str:
     """Where the profile of a tabular file with this content lives on ``refs/gitml/data``."""
-    from gitml.storage.collection import shard_of
+    from gitml.storage.collection import wide_shard_of
 
-    return f"{PROFILES}/{shard_of(file_digest.hex)}/{file_digest.hex}.toml"
+    return f"{PROFILES}/{wide_shard_of(file_digest.hex)}/{file_digest.hex}.toml"
 
 
 class VersionStore:
@@ -236,9 +236,9 @@ class VersionStore:
         self, name: str, digest: Digest, suffix: str, expected: Digest | None = None
     ) -> bytes | None:
         from gitml.storage import DATA_REF
-        from gitml.storage.collection import Collection
+        from gitml.storage.collection import WIDE, Collection
 
-        snap = Collection(self.ws.repo, DATA_REF, PREFIX).snapshot()
+        snap = Collection(self.ws.repo, DATA_REF, PREFIX, fresh=WIDE).snapshot()
         if snap.tip is None:
             return None
         manifest_path, listing_path = record_paths(name, digest)
@@ -276,7 +276,7 @@ class VersionStore:
     ) -> list[Digest]:
         """Record manifests (with their listing bytes) and profiles in one commit."""
         from gitml.storage import DATA_REF
-        from gitml.storage.collection import Collection
+        from gitml.storage.collection import WIDE, Collection
 
         files: dict[str, bytes] = {}
         digests = []
@@ -291,7 +291,9 @@ class VersionStore:
         for file_digest, data in profiles.items():
             files[profile_path(file_digest)] = data
         if files:
-            Collection(self.ws.repo, DATA_REF, PREFIX).write(lambda _snap: files, message)
+            Collection(self.ws.repo, DATA_REF, PREFIX, fresh=WIDE).write(
+                lambda _snap: files, message
+            )
         return digests
 
     def has_profile(self, file_digest: Digest) -> bool:
@@ -303,19 +305,19 @@ class VersionStore:
     def _snapshot(self) -> Snapshot:
         """``refs/gitml/data`` as of the first profile lookup (profiles never change)."""
         from gitml.storage import DATA_REF
-        from gitml.storage.collection import Collection
+        from gitml.storage.collection import WIDE, Collection
 
         if self._snap is None:
-            self._snap = Collection(self.ws.repo, DATA_REF, PREFIX).snapshot()
+            self._snap = Collection(self.ws.repo, DATA_REF, PREFIX, fresh=WIDE).snapshot()
         return self._snap
 
 
 def iter_recorded(ws: DataWorkspace) -> Iterator[tuple[str, Digest, bytes]]:
     """``(name, digest, manifest bytes)`` of every manifest on ``refs/gitml/data``."""
     from gitml.storage import DATA_REF
-    from gitml.storage.collection import Collection
+    from gitml.storage.collection import WIDE, Collection
 
-    collection = Collection(ws.repo, DATA_REF, PREFIX)
+    collection = Collection(ws.repo, DATA_REF, PREFIX, fresh=WIDE)
     snap = collection.snapshot()
     for path, _ in collection.iter_paths():
         if not path.endswith(MANIFEST_SUFFIX):

@@ -15,8 +15,10 @@ from pathlib import Path
 
 from gitml.errors import GitmlError, listing
 from gitml.integrity.layouts import TOP_LEVEL, check_file, time_problem
+from gitml.storage import DATA_REF, RUNS_REF
 from gitml.storage.audit import audit, top_names
 from gitml.storage.blobs import read_blobs
+from gitml.storage.collection import Collection, Layout
 from gitml.storage.repo import GitRepo
 
 
@@ -43,14 +45,32 @@ def check_history(
     """Every problem with the commits of ``ref``'s history from ``tip`` back to ``known``."""
     report = audit(repo, tip, known, shape=top_names(TOP_LEVEL[ref]), skew_s=skew_s)
     problems = [v.line(ref) for v in report.violations]
+    layout = _tree_layout(repo, ref, tip, problems)
     blobs = read_blobs(repo, [added.oid for added in report.added])
     for added, (_oid, data) in zip(report.added, blobs, strict=True):
-        problem, record_id = check_file(ref, added.path, data)
+        problem, record_id = check_file(ref, added.path, data, layout=layout)
         if problem is None:
             problem = time_problem(record_id, added.time, skew_s)
         if problem is not None:
             problems.append(f"{ref}: commit {added.commit[:12]} adds {added.path}, which {problem}")
     return HistoryCheck(problems, report.commits, [added.path for added in report.added])
+
+
+def _tree_layout(repo: GitRepo, ref: str, tip: str, problems: list[str]) -> Layout | None:
+    """The layout ``tip``'s ``layout.toml`` names; every file of the history must follow it.
+
+    Without one (a ref that holds none) each path is judged by its own shape; one this
+    version cannot read is a problem.
+    """
+    prefix = {RUNS_REF: "runs", DATA_REF: "data"}.get(ref)
+    if prefix is None:
+        return None
+    collection = Collection(repo, ref, prefix)
+    try:
+        return collection.layout_at(collection.snapshot_at(tip))
+    except GitmlError as exc:
+        problems.append(str(exc))
+        return None
 
 
 def audited_tips(repo: GitRepo, ref: str) -> list[str]:

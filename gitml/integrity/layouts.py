@@ -1,7 +1,8 @@
 """Where each record of each collection may live, and what its path promises about it.
 
 A path is part of a record's identity: ``runs/<shard>/<id>.toml`` holds the run ``<id>``
-and nothing else, at the one shard its id hashes to. ``check_file`` answers, for one file
+and nothing else, at the one shard its id hashes to under the layout the ref's
+``layout.toml`` names (``a/b/c/d`` for ``DEEP``, ``ab`` for a runs ref created as ``WIDE``). ``check_file`` answers, for one file
 added to a collection ref, whether its path is one the collection uses and whether the
 bytes are what the path says (id, model, version, sequence number, content digest), and
 returns the record id whose time must not be later than the commit that first holds it.
@@ -21,10 +22,11 @@ from gitml.errors import InvalidRecord
 from gitml.records import codec, ids
 from gitml.records.limits import size_problem
 from gitml.storage import DATA_REF, MONITOR_REF, QUEUE_REF, REGISTRY_REF, RUNS_REF
-from gitml.storage.collection import LAYOUT_PATH, layout_doc, shard_of
+from gitml.storage.collection import LAYOUT_PATH, LAYOUTS, WIDE, Layout
 
 _ID = r"[0-9A-HJKMNP-TV-Z]{26}"
 _SHARD = r"[0-9a-f]{2}"
+_RUN_SHARD = r"[0-9a-f]{2}|[0-9a-f](?:/[0-9a-f]){3}"
 _HEX32 = r"[0-9a-f]{32}"
 _SHA = r"[0-9a-f]{40}"
 _MODEL = r"[a-z0-9][a-z0-9._-]{0,63}"
@@ -38,10 +40,18 @@ Found = tuple[str | None, str | None]
 class File:
     """One file added to a collection: its path, bytes and (parsed on demand) document."""
 
-    def __init__(self, path: str, data: bytes, doc: Mapping[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        path: str,
+        data: bytes,
+        doc: Mapping[str, Any] | None = None,
+        layout: Layout | None = None,
+    ) -> None:
         self.path = path
         self.data = data
         self._doc = doc
+        self.layout = layout
+        """The layout of the tree the file is in; None: whichever its path has."""
 
     @property
     def doc(self) -> Mapping[str, Any]:
@@ -60,9 +70,23 @@ class Rule:
 
 
 def _shard_problem(key: str, shard: str, canonical: str) -> str | None:
-    if shard_of(key) == shard:
+    if WIDE.shard(key) == shard:
         return None
     return f"is filed outside its shard (it belongs at {canonical})"
+
+
+def _run_layout(shard: str, file: File) -> Layout:
+    """The layout a run path must follow: its tree's, else the one its shard's shape has."""
+    if file.layout is not None:
+        return file.layout
+    return next(layout for layout in LAYOUTS if len(layout.shard("")) == len(shard))
+
+
+def _run_file(run_id: str, m: Mapping[str, str], file: File, suffix: str) -> str | None:
+    shard = _run_layout(m["shard"], file).shard(run_id)
+    if shard == m["shard"]:
+        return None
+    return f"is filed outside its shard (it belongs at runs/{shard}/{run_id}{suffix})"
 
 
 def _fields(doc: Mapping[str, Any], want: Mapping[str, Any]) -> str | None:
@@ -73,25 +97,24 @@ def _fields(doc: Mapping[str, Any], want: Mapping[str, Any]) -> str | None:
     return None
 
 
-def _layout(prefix: str) -> Check:
-    expected = codec.dump_bytes(layout_doc(prefix))
-
+def _layout(prefix: str, allowed: tuple[Layout, ...]) -> Check:
     def check(_m: Mapping[str, str], file: File) -> Found:
-        return (None if file.data == expected else "is not this collection's layout.toml"), None
+        wanted = (file.layout,) if file.layout is not None else allowed
+        ok = any(file.data == codec.dump_bytes(layout.doc(prefix)) for layout in wanted)
+        return (None if ok else "is not this collection's layout.toml"), None
 
     return check
 
 
 def _run(m: Mapping[str, str], file: File) -> Found:
     run_id = m["id"]
-    found = _shard_problem(run_id, m["shard"], f"runs/{shard_of(run_id)}/{run_id}.toml")
+    found = _run_file(run_id, m, file, ".toml")
     return found or _fields(file.doc, {"id": run_id}), run_id
 
 
-def _history(m: Mapping[str, str], _file: File) -> Found:
+def _history(m: Mapping[str, str], file: File) -> Found:
     run_id = m["id"]
-    canonical = f"runs/{shard_of(run_id)}/{run_id}.history.csv"
-    return _shard_problem(run_id, m["shard"], canonical), run_id
+    return _run_file(run_id, m, file, ".history.csv"), run_id
 
 
 def _content(m: Mapping[str, str], file: File) -> Found:
@@ -103,14 +126,14 @@ def _content(m: Mapping[str, str], file: File) -> Found:
 
 def _link(m: Mapping[str, str], file: File) -> Found:
     new = m["new"]
-    found = _shard_problem(new, m["shard"], f"links/{shard_of(new)}/{new}-{m['old']}.toml")
+    found = _shard_problem(new, m["shard"], f"links/{WIDE.shard(new)}/{new}-{m['old']}.toml")
     want = {"commit": new, "rewritten_from": m["old"]}
     return found or _fields(file.doc, want), None
 
 
 def _manifest(m: Mapping[str, str], file: File) -> Found:
     hexdigest = m["hex"]
-    canonical = f"data/{m['name']}/{shard_of(hexdigest)}/{hexdigest}.toml"
+    canonical = f"data/{m['name']}/{WIDE.shard(hexdigest)}/{hexdigest}.toml"
     found = _shard_problem(hexdigest, m["shard"], canonical) or _content(m, file)[0]
     return found or _fields(file.doc, {"name": m["name"]}), None
 
@@ -118,7 +141,7 @@ def _manifest(m: Mapping[str, str], file: File) -> Found:
 def _sharded(m: Mapping[str, str], file: File) -> Found:
     hexdigest = m["hex"]
     head, _, name = file.path.rpartition("/")
-    canonical = f"{head.rpartition('/')[0]}/{shard_of(hexdigest)}/{name}"
+    canonical = f"{head.rpartition('/')[0]}/{WIDE.shard(hexdigest)}/{name}"
     return _shard_problem(hexdigest, m["shard"], canonical), None
 
 
@@ -147,19 +170,19 @@ def _report(m: Mapping[str, str], file: File) -> Found:
 
 def _applied(m: Mapping[str, str], file: File) -> Found:
     sha = m["sha"]
-    found = _shard_problem(sha, m["shard"], f"applied/{shard_of(sha)}/{sha}.toml")
+    found = _shard_problem(sha, m["shard"], f"applied/{WIDE.shard(sha)}/{sha}.toml")
     return found or _fields(file.doc, {"commit": sha}), None
 
 
 def _queued(m: Mapping[str, str], file: File) -> Found:
     entry = m["id"]
-    found = _shard_problem(entry, m["shard"], f"queue/{shard_of(entry)}/{entry}.toml")
+    found = _shard_problem(entry, m["shard"], f"queue/{WIDE.shard(entry)}/{entry}.toml")
     return found or _fields(file.doc, {"id": entry}), entry
 
 
 def _queue_event(m: Mapping[str, str], file: File) -> Found:
     entry = m["entry"]
-    canonical = f"queue/{shard_of(entry)}/{entry}/{m['id']}.toml"
+    canonical = f"queue/{WIDE.shard(entry)}/{entry}/{m['id']}.toml"
     found = _shard_problem(entry, m["shard"], canonical)
     return found or _fields(file.doc, {"entry": entry, "id": m["id"]}), m["id"]
 
@@ -176,14 +199,14 @@ def layouts() -> dict[str, tuple[Rule, ...]]:
 
 _PATTERNS: dict[str, tuple[tuple[str, Check], ...]] = {
     RUNS_REF: (
-        (re.escape(LAYOUT_PATH), _layout("runs")),
-        (rf"runs/(?P<shard>{_SHARD})/(?P<id>{_ID})\.toml", _run),
-        (rf"runs/(?P<shard>{_SHARD})/(?P<id>{_ID})\.history\.csv", _history),
+        (re.escape(LAYOUT_PATH), _layout("runs", LAYOUTS)),
+        (rf"runs/(?P<shard>{_RUN_SHARD})/(?P<id>{_ID})\.toml", _run),
+        (rf"runs/(?P<shard>{_RUN_SHARD})/(?P<id>{_ID})\.history\.csv", _history),
         (rf"env/(?P<hex>{_HEX32})\.txt", _content),
         (rf"links/(?P<shard>{_SHARD})/(?P<new>{_SHA})-(?P<old>{_SHA})\.toml", _link),
     ),
     DATA_REF: (
-        (re.escape(LAYOUT_PATH), _layout("data")),
+        (re.escape(LAYOUT_PATH), _layout("data", (WIDE,))),
         (rf"data/(?P<name>{_NAME})/(?P<shard>{_SHARD})/(?P<hex>{_HEX32})\.toml", _manifest),
         (rf"data/(?P<name>{_NAME})/(?P<shard>{_SHARD})/(?P<hex>{_HEX32})\.listing", _sharded),
         (rf"profiles/(?P<shard>{_SHARD})/(?P<hex>{_HEX32})\.toml", _sharded),
@@ -201,7 +224,7 @@ _PATTERNS: dict[str, tuple[tuple[str, Check], ...]] = {
         (rf"monitor/(?P<model>{_MODEL})/(?P<version>{_VERSION})/(?P<id>{_ID})\.toml", _report),
     ),
     QUEUE_REF: (
-        (re.escape(LAYOUT_PATH), _layout("queue")),
+        (re.escape(LAYOUT_PATH), _layout("queue", (WIDE,))),
         (rf"queue/(?P<shard>{_SHARD})/(?P<id>{_ID})\.toml", _queued),
         (rf"queue/(?P<shard>{_SHARD})/(?P<entry>{_ID})/(?P<id>{_ID})\.toml", _queue_event),
     ),
@@ -218,11 +241,20 @@ TOP_LEVEL: dict[str, frozenset[str]] = {
 """The names each collection's tree may hold at its root."""
 
 
-def check_file(ref: str, path: str, data: bytes, doc: Mapping[str, Any] | None = None) -> Found:
+def check_file(
+    ref: str,
+    path: str,
+    data: bytes,
+    doc: Mapping[str, Any] | None = None,
+    *,
+    layout: Layout | None = None,
+) -> Found:
     """(problem, time-bounded record id) of ``data`` added at ``path`` of collection ``ref``.
 
     The problem reads after "commit <sha> adds <path>, which ..."; None when the file is
     where it belongs and says what its path says. ``doc``: the bytes already parsed.
+    ``layout``: the layout the ref's tree names, which every run path must follow (one
+    ref never mixes layouts, so an id has one path); None accepts either layout's paths.
     """
     size = size_problem(path, len(data))
     if size is not None:
@@ -232,15 +264,17 @@ def check_file(ref: str, path: str, data: bytes, doc: Mapping[str, Any] | None =
         if match is None:
             continue
         try:
-            return rule.check(match.groupdict(), File(path, data, doc))
+            return rule.check(match.groupdict(), File(path, data, doc, layout))
         except InvalidRecord as exc:
             return str(exc).removeprefix(f"{path}: "), None
     return "is not a path this collection uses", None
 
 
-def require_identity(ref: str, path: str, data: bytes, doc: Mapping[str, Any]) -> None:
+def require_identity(
+    ref: str, path: str, data: bytes, doc: Mapping[str, Any], *, layout: Layout | None = None
+) -> None:
     """Raise InvalidRecord when the record at ``path`` is not what its path says."""
-    problem, _ = check_file(ref, path, data, doc)
+    problem, _ = check_file(ref, path, data, doc, layout=layout)
     if problem is not None:
         raise InvalidRecord(f"{path}: {problem}")
 

@@ -26,7 +26,7 @@ from gitml.errors import GitmlError, RecordNotFound
 from gitml.records import codec, ids
 from gitml.records.validator import validate
 from gitml.storage import QUEUE_REF
-from gitml.storage.collection import Collection, Snapshot, shard_of
+from gitml.storage.collection import WIDE, Collection, Snapshot, wide_shard_of
 from gitml.storage.repo import GitRepo
 
 ENTRY_SCHEMA = "gitml/queue-entry/1"
@@ -40,15 +40,15 @@ class NotQueued(GitmlError):
 
 
 def queue_collection(repo: GitRepo) -> Collection:
-    return Collection(repo, QUEUE_REF, PREFIX)
+    return Collection(repo, QUEUE_REF, PREFIX, fresh=WIDE)  # a small collection
 
 
 def entry_path(entry_id: str) -> str:
-    return f"{PREFIX}/{shard_of(entry_id)}/{entry_id}.toml"
+    return f"{PREFIX}/{wide_shard_of(entry_id)}/{entry_id}.toml"
 
 
 def events_dir(entry_id: str) -> str:
-    return f"{PREFIX}/{shard_of(entry_id)}/{entry_id}"
+    return f"{PREFIX}/{wide_shard_of(entry_id)}/{entry_id}"
 
 
 def stamp() -> datetime:

@@ -59,9 +59,9 @@ def event_path(model: str, seq: int, event_id: str) -> str:
 
 
 def applied_path(commit: str) -> str:
-    from gitml.storage.collection import shard_of
+    from gitml.storage.collection import wide_shard_of
 
-    return f"{APPLIED_DIR}/{shard_of(commit)}/{commit}.toml"
+    return f"{APPLIED_DIR}/{wide_shard_of(commit)}/{commit}.toml"
 
 
 def build_applied(

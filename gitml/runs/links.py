@@ -17,7 +17,7 @@ from typing import Any
 from gitml.errors import UsageError
 from gitml.records import codec
 from gitml.runs.store import RUN_KIND, open_index, runs_collection
-from gitml.storage.collection import shard_of
+from gitml.storage.collection import wide_shard_of
 from gitml.storage.history import (
     first_parent_commits,
     is_ancestor,
@@ -43,7 +43,7 @@ class Link:
 
 
 def link_path(new: str, old: str) -> str:
-    return f"links/{shard_of(new)}/{new}-{old}.toml"
+    return f"links/{wide_shard_of(new)}/{new}-{old}.toml"
 
 
 def link_doc(link: Link) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from gitml.errors import AmbiguousId, GitmlError, InvalidRecord, RecordNotFound
@@ -22,7 +23,7 @@ from gitml.runs import RUN_KIND as RUN_KIND
 from gitml.runs.metrics import MetricEvent, load_history, thin_history
 from gitml.runs.record import commit_message, dump_record, note_line
 from gitml.storage import RUNS_REF
-from gitml.storage.collection import Collection
+from gitml.storage.collection import Collection, Layout
 from gitml.storage.index import Index, parse_record
 from gitml.storage.notes import note_companion, read_note
 from gitml.storage.repo import GitRepo
@@ -104,22 +105,39 @@ def more_runs_line(commit: str) -> str:
     return f'more = "more runs: git ml ls --all --where \\"{query}\\""'
 
 
-def parse_run_record(path: str, data: bytes) -> dict[str, Any] | None:
-    """Index parser: a valid record that is what its path says (``integrity.layouts``)."""
+def parse_run_record(path: str, data: bytes, layout: Layout | None = None) -> dict[str, Any] | None:
+    """Index parser: a valid record that is what its path says (``integrity.layouts``),
+    filed as ``layout`` (the collection's) says."""
     doc = parse_record(path, data)
     if doc is not None:
         from gitml.integrity.layouts import require_identity
 
-        require_identity(RUNS_REF, path, data, doc)
+        require_identity(RUNS_REF, path, data, doc, layout=layout)
     return doc
 
 
 def open_index(repo: GitRepo) -> tuple[Collection, Index]:
     """The runs collection and the index, brought up to date with the run parser."""
     collection = runs_collection(repo)
-    index = Index.for_collection(collection, parse_run_record)
+    index = Index.for_collection(collection)
+    if index.indexed_tip(collection.ref) != (collection.tip() or ""):
+        # Records to parse: they must follow the collection's layout. (Reading it starts a
+        # git process, which a warm index, the usual case, does not need.)
+        index.parse = partial(parse_run_record, layout=collection.current_layout())
+    else:
+        index.parse = parse_run_record
     index.refresh(collection)
+    index.run(lambda conn: [conn.execute(ddl) for ddl in _INDEXES])
     return collection, index
+
+
+_INDEXES = (
+    # Lookups by name (``show NAME``, and every id prefix, which could also be a name) and
+    # by parent (a run's reruns) use these instead of reading every record's JSON; the
+    # trailing columns give the order those queries ask for, so SQLite prefers them.
+    "CREATE INDEX IF NOT EXISTS runs_name ON records(ref, json_extract(doc, '$.name'), seq, id)",
+    "CREATE INDEX IF NOT EXISTS runs_parent ON records(ref, json_extract(doc, '$.parent'), id)",
+)
 
 
 def _rows(

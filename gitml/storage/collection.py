@@ -67,19 +67,67 @@ def object_write_failed(repo: GitRepo, exc: Exception, failures: int) -> int:
     return failures
 
 
+@dataclass(frozen=True)
+class Layout:
+    """How record ids map to folders: ``levels`` folders of ``width`` hex chars each,
+    taken from xxh3-64 of the id (which spreads time-ordered ids evenly).
+
+    A write rewrites one tree per level, so the deeper the fan-out the smaller each
+    rewritten tree: with four levels of 16 a write touches trees of at most 16 entries
+    down to a leaf of N/65,536 records, where one level of 256 rewrites a leaf of N/256.
+    """
+
+    levels: int
+    width: int
+
+    def shard(self, key: str) -> str:
+        digest = xxhash.xxh3_64_hexdigest(key.encode("utf-8"))
+        w = self.width
+        return "/".join(digest[i * w : (i + 1) * w] for i in range(self.levels))
+
+    def doc(self, prefix: str) -> dict[str, object]:
+        """The ``layout.toml`` of a collection with this layout."""
+        return {
+            "schema": "gitml/layout/1",
+            "collection": prefix,
+            "fanout": self.levels,
+            "shard": f"xxh3-64:{self.width}" if self.levels else "none",
+        }
+
+
+WIDE = Layout(levels=1, width=2)
+"""One level of 256 folders: the first layout, kept by collections that stay small (data,
+registry) and by runs collections created before ``DEEP``."""
+DEEP = Layout(levels=4, width=1)
+"""Four levels of 16 folders: what new runs collections use (linear history cost)."""
+FLAT = Layout(levels=0, width=0)
+LAYOUTS = (DEEP, WIDE)
+
+
 def shard_of(record_id: str) -> str:
-    """Two hex chars of a hash of the id: spreads time-ordered ids evenly."""
-    return xxhash.xxh3_64_hexdigest(record_id.encode("utf-8"))[:2]
+    """The folders of ``record_id`` in a collection created now (``DEEP``)."""
+    return DEEP.shard(record_id)
+
+
+def wide_shard_of(key: str) -> str:
+    """Two hex chars of a hash of ``key``: the ``WIDE`` shard of small collections."""
+    return WIDE.shard(key)
 
 
 def layout_doc(prefix: str, *, sharded: bool = True) -> dict[str, object]:
-    """The ``layout.toml`` of a collection: how readers find its records."""
-    return {
-        "schema": "gitml/layout/1",
-        "collection": prefix,
-        "fanout": 1 if sharded else 0,
-        "shard": "xxh3-64:2" if sharded else "none",
-    }
+    """The ``layout.toml`` a new collection ``prefix`` gets."""
+    return (DEEP if sharded else FLAT).doc(prefix)
+
+
+def parse_layout(data: bytes, prefix: str, *, where: str) -> Layout:
+    """The layout a ``layout.toml`` names; a clear error for one this version cannot read."""
+    for layout in LAYOUTS:
+        if data == codec.dump_bytes(layout.doc(prefix)):
+            return layout
+    raise GitmlError(
+        f"{where}: not a collection layout this gitml reads (known: one level of two hex "
+        "characters, or four of one); upgrade gitml"
+    )
 
 
 @dataclass(frozen=True)
@@ -133,21 +181,51 @@ class LogEntry:
 class Collection:
     """Records under one ref; paths start with ``prefix`` (``runs``, ``data``, ...)."""
 
-    def __init__(self, repo: GitRepo, ref: str, prefix: str, *, sharded: bool = True) -> None:
+    def __init__(
+        self,
+        repo: GitRepo,
+        ref: str,
+        prefix: str,
+        *,
+        sharded: bool = True,
+        fresh: Layout = DEEP,
+    ) -> None:
+        """``fresh``: the layout this collection gets if it does not exist yet; an existing
+        one keeps the layout its ``layout.toml`` names."""
         self.repo = repo
         self.ref = ref
         self.prefix = prefix
         self.sharded = sharded
+        self.fresh = fresh if sharded else FLAT
+        self._layout: Layout | None = None if sharded else FLAT
 
     def record_path(self, record_id: str, *, under: str = "") -> str:
-        """Where a record with this id lives (``runs/ab/<id>.toml``)."""
+        """Where a record with this id lives (``runs/a/b/c/d/<id>.toml``)."""
         base = f"{self.prefix}/{under}" if under else self.prefix
-        if self.sharded:
-            return f"{base}/{shard_of(record_id)}/{record_id}.toml"
-        return f"{base}/{record_id}.toml"
+        shard = self.current_layout().shard(record_id)
+        return f"{base}/{shard}/{record_id}.toml" if shard else f"{base}/{record_id}.toml"
+
+    def current_layout(self) -> Layout:
+        """The layout of the collection (``fresh`` while it does not exist)."""
+        if self._layout is not None:
+            return self._layout
+        found = self.layout_at(self.snapshot())
+        if found is None:
+            return self.fresh
+        self._layout = found  # a layout.toml never changes once written
+        return found
+
+    def layout_at(self, snap: Snapshot) -> Layout | None:
+        """The layout ``snap``'s ``layout.toml`` names (None: there is none)."""
+        if not self.sharded:
+            return FLAT
+        data = snap.read(LAYOUT_PATH)
+        if data is None:
+            return None
+        return parse_layout(data, self.prefix, where=f"{self.ref}:{LAYOUT_PATH}")
 
     def layout(self) -> dict[str, object]:
-        return layout_doc(self.prefix, sharded=self.sharded)
+        return self.fresh.doc(self.prefix)
 
     def tip(self) -> str | None:
         return read_ref(self.repo, self.ref)

@@ -156,9 +156,15 @@ class ObjectReader:
                 self._pid = os.getpid()
             assert proc.stdin is not None
             assert proc.stdout is not None
-            proc.stdin.write(b"".join(n.encode("utf-8", "surrogateescape") + b"\n" for n in asked))
-            proc.stdin.flush()
-            found = {name: _read_response(proc.stdout) for name in asked}
+            found: dict[str, GitObject | None] = {}
+            for chunk in _request_chunks(asked):
+                # Each chunk fits in the pipe: git cannot stall writing answers we are not
+                # yet reading while we stall writing requests it is not yet reading.
+                proc.stdin.write(
+                    b"".join(n.encode("utf-8", "surrogateescape") + b"\n" for n in chunk)
+                )
+                proc.stdin.flush()
+                found.update((name, _read_response(proc.stdout)) for name in chunk)
         return [found.get(name) for name in names]
 
     def iter(self, names: Sequence[str]) -> Iterator[tuple[str, GitObject | None]]:
@@ -169,6 +175,23 @@ class ObjectReader:
         proc, self._proc = self._proc, None
         if proc is not None and self._pid == os.getpid():
             _stop(proc)
+
+
+REQUEST_CHUNK_BYTES = 16_384
+"""Request bytes written before reading the answers: well under a pipe's 64 KiB buffer."""
+
+
+def _request_chunks(names: Sequence[str]) -> Iterator[list[str]]:
+    chunk: list[str] = []
+    size = 0
+    for name in names:
+        if chunk and size + len(name) + 1 > REQUEST_CHUNK_BYTES:
+            yield chunk
+            chunk, size = [], 0
+        chunk.append(name)
+        size += len(name.encode("utf-8", "surrogateescape")) + 1
+    if chunk:
+        yield chunk
 
 
 def iter_objects(cwd: Path | str, names: Sequence[str]) -> Iterator[tuple[str, GitObject | None]]:

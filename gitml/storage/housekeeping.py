@@ -41,10 +41,13 @@ def note_write(repo: GitRepo) -> None:
 
 
 def run_gc_auto(repo: GitRepo) -> None:
-    """Start ``git gc --auto --quiet`` without waiting (git detaches when it has work)."""
+    """Start ``git gc --auto --quiet`` without waiting (git detaches when it has work);
+    a warning an earlier gc left in ``gc.log`` does not stop it."""
     _reap()
     try:
-        proc = start_git(repo.commondir, "gc", "--auto", "--quiet", detach=True)
+        proc = start_git(
+            repo.commondir, "-c", "gc.logExpiry=now", "gc", "--auto", "--quiet", detach=True
+        )
     except OSError:
         return
     _started.append(proc)

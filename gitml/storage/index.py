@@ -33,7 +33,7 @@ from gitml.storage.peek import INDEX_FILE as INDEX_FILE
 from gitml.storage.peek import SCHEMA_VERSION
 from gitml.storage.repo import GitRepo
 from gitml.storage.tracked import shallow_commits
-from gitml.storage.trees import commit_tree, diff_trees
+from gitml.storage.trees import commit_tree, diff_trees, list_blobs
 
 Parser = Callable[[str, bytes], dict[str, Any] | None]
 _T = TypeVar("_T")
@@ -230,7 +230,14 @@ class Index:
             conn.execute("DELETE FROM records WHERE ref=?", (ref,))
         changed: list[tuple[str, str]] = []
         deletes: list[tuple[str, str]] = []
-        for path, _old, new in diff_trees(odb, old_tree, new_tree):
+        # A rebuild lists the tip's blobs with one git process instead of reading every
+        # tree (65,536 leaves of a deep layout) one round trip at a time.
+        listed = (
+            diff_trees(odb, old_tree, new_tree)
+            if old_tree is not None
+            else ((path, None, oid) for path, oid in list_blobs(collection.repo.commondir, tip))
+        )
+        for path, _old, new in listed:
             if new is None:
                 deletes.append((ref, path))
             else:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 
+from gitml.storage.git import git_output
 from gitml.storage.odb import (
     EMPTY_TREE,
     MODE_BLOB,
@@ -20,6 +23,7 @@ __all__ = [
     "commit_tree",
     "diff_leaves",
     "diff_trees",
+    "list_blobs",
     "read_blob",
     "tree_entry",
 ]
@@ -147,3 +151,18 @@ def diff_trees(
         b_blob = b[0] if b is not None and b[1] != MODE_COMMIT else None
         if a_blob is not None or b_blob is not None:
             yield path, a_blob, b_blob
+
+
+def list_blobs(gitdir: Path, commit: str) -> list[tuple[str, str]]:
+    """(path, blob id) of every blob in ``commit``'s tree (what ``diff_trees`` from the
+    empty tree yields), listed by one ``git ls-tree -r``."""
+    out = []
+    listing = git_output(gitdir, "ls-tree", "-r", "-z", "--full-tree", commit)
+    for record in listing.split(b"\0"):
+        head, tab, name = record.partition(b"\t")
+        if not tab:
+            continue
+        _mode, kind, oid = head.split(b" ")
+        if kind == b"blob":
+            out.append((os.fsdecode(name), oid.decode()))
+    return out

@@ -51,7 +51,7 @@ def store_profile(repo: Path, data: Path) -> str:
     from gitml.records import codec
     from gitml.runs.digests import path_digest
     from gitml.storage import DATA_REF
-    from gitml.storage.collection import Collection, shard_of
+    from gitml.storage.collection import Collection, wide_shard_of
     from gitml.storage.repo import open_repo
     from gitml.tabular.profile import profile_table
 
@@ -59,7 +59,7 @@ def store_profile(repo: Path, data: Path) -> str:
     hexpart = digest.split(":", 1)[1]
     coll = Collection(open_repo(repo), DATA_REF, "data", sharded=False)
     coll.put(
-        f"profiles/{shard_of(hexpart)}/{hexpart}.toml",
+        f"profiles/{wide_shard_of(hexpart)}/{hexpart}.toml",
         codec.dump_bytes(profile_table(data)),
         f"profile of {data.name}",
     )

@@ -48,8 +48,8 @@ def test_layout_file_is_valid_and_names_fanout(repo_with_commit: Path) -> None:
     assert layout == {
         "schema": "gitml/layout/1",
         "collection": "t",
-        "fanout": 1,
-        "shard": "xxh3-64:2",
+        "fanout": 4,
+        "shard": "xxh3-64:1",
     }
 
 
