@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gitml.config import CONFIG_FILE, POLICY_FILE, STAGES_FILE, Settings
+from gitml.governance.findings import Finding
 from gitml.governance.promotions import PromotionCheck, promotions
 from gitml.governance.rules import Context
-from gitml.registry.checks import Finding
 from gitml.registry.rules import (
     RulesAt,
     assignments_changed,
@@ -287,7 +287,7 @@ def check_records(repo: GitRepo, ref: str, old: str | None, new: str, report: Ch
 
 
 def _cache_path(repo: GitRepo) -> Path:
-    from gitml import __version__
+    from gitml._version import __version__
 
     return repo.state_dir / f"check-valid-{__version__}.txt"
 

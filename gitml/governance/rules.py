@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gitml.config import POLICY_FILE
-from gitml.governance.policy import Rules
-from gitml.registry.checks import Finding, Proposal
+from gitml.governance.findings import Finding, Proposal
+from gitml.governance.policy import Rules, resolve
 from gitml.registry.stagefile import versions_of
 from gitml.storage import MONITOR_REF
 from gitml.storage.repo import GitRepo
@@ -376,8 +376,6 @@ def policy_findings(
     """Every policy finding for a promotion (demotions and archiving are never blocked)."""
     if p.action != "promote" or not policy:
         return []
-    from gitml.governance.policy import resolve
-
     rules = resolve(policy, p.model, p.stage)
     out: list[Finding] = []
     for rule in POLICY_RULES:

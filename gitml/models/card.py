@@ -49,7 +49,8 @@ def _monitoring(repo: GitRepo, model: str, version: str) -> dict[str, Any] | Non
 def _promotions(
     repo: GitRepo, settings: Settings, doc: Mapping[str, Any]
 ) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
-    from gitml.registry.checks import Proposal, check_promotion
+    from gitml.governance.engine import check_proposal
+    from gitml.governance.findings import Proposal
     from gitml.registry.query import replay
     from gitml.registry.store import open_index
 
@@ -78,17 +79,17 @@ def _promotions(
         before = replay(events[:i], terminal)
         after = replay(events[: i + 1], terminal)
         proposal = Proposal(
-            "promote",
-            doc["model"],
-            doc["version"],
-            event["stage"],
-            before,
-            after,
-            doc,
-            None,
-            settings,
+            action="promote",
+            model=doc["model"],
+            version=doc["version"],
+            stage=event["stage"],
+            before=before,
+            after=after,
+            candidate=doc,
+            current=None,
+            settings=settings,
         )
-        findings = check_promotion(repo, proposal)
+        findings = check_proposal(repo, proposal)
         checks.append(
             {
                 "stage": event["stage"],

@@ -8,7 +8,7 @@ from typing import Any
 
 from gitml import escape
 from gitml.config import STAGES_FILE
-from gitml.registry.checks import Finding, Proposal
+from gitml.governance.findings import Finding, Proposal
 
 NO_VALUE = "–"
 

@@ -44,7 +44,7 @@ def logged_model(run: Mapping[str, Any]) -> dict[str, Any]:
     """What ``gitml.log_model`` left in the run's ``gitml.model`` tag ({} when nothing)."""
     import json
 
-    from gitml.tracking import MODEL_TAG
+    from gitml.runs.tags import MODEL_TAG
 
     raw = (run.get("tags") or {}).get(MODEL_TAG)
     if not raw:
