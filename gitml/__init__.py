@@ -6,7 +6,7 @@ so ``import gitml`` stays cheap and never imports pygit2 or typer.
 
 from typing import Any
 
-__version__ = "0.1.0"
+from gitml._version import __version__ as __version__
 
 API_NAMES = frozenset(
     {

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gitml import __version__
+from gitml._version import __version__
 
 if TYPE_CHECKING:
     from gitml.runs.interpreter import Interpreter

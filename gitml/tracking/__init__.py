@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from gitml import API_NAMES
 from gitml.runs.spool import ENV_RUN_ID, ENV_RUN_NAME, ENV_SPOOL, SpoolWriter
+from gitml.runs.tags import MODEL_TAG
 
 if TYPE_CHECKING:
     from gitml.tracking.local import LocalRun
@@ -105,9 +106,6 @@ def log_artifact(path: str | os.PathLike[str]) -> None:
     Raises ``FileNotFoundError`` at once when ``path`` does not exist, as MLflow does.
     """
     _sink().artifact(os.fspath(path))
-
-
-MODEL_TAG = "gitml.model"
 
 
 def log_model(
