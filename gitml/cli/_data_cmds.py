@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from gitml.cli._output import Output
+from gitml.units import format_bytes
 
 
 def _workspace() -> Any:
@@ -17,12 +18,6 @@ def _progress(label: str, json: bool) -> Any:
     from gitml.data.progress import NullProgress, progress_for
 
     return NullProgress() if json else progress_for(label)
-
-
-def _size(n: int) -> str:
-    from gitml.data.progress import format_bytes
-
-    return format_bytes(n)
 
 
 def _files(n: int) -> str:
@@ -77,7 +72,9 @@ def add(
         return
     for d in report.datasets:
         state = "updated" if d.changed else "unchanged"
-        out.line(f"{d.name}: {state} {d.path} ({_files(d.files)}, {_size(d.nbytes)}) -> {d.digest}")
+        out.line(
+            f"{d.name}: {state} {d.path} ({_files(d.files)}, {format_bytes(d.nbytes)}) -> {d.digest}"
+        )
     for path in report.profiled:
         out.info(f"profiled {path}")
     for note in report.notes:
@@ -135,13 +132,13 @@ def diff(*, revs: list[str] | None = None, json: bool = False) -> None:
         if c.status == "modified":
             assert c.old is not None
             assert c.new is not None
-            sizes = f"{_size(c.old.size)} -> {_size(c.new.size)}"
+            sizes = f"{format_bytes(c.old.size)} -> {format_bytes(c.new.size)}"
         elif c.status == "added":
             assert c.new is not None
-            sizes = _size(c.new.size)
+            sizes = format_bytes(c.new.size)
         else:
             assert c.old is not None
-            sizes = _size(c.old.size)
+            sizes = format_bytes(c.old.size)
         out.line(f"{c.status:<9} {c.path:<{width}}  {sizes}")
     counts = result.counts()
     out.line(
@@ -191,7 +188,7 @@ def push(*, remote: str | None = None, jobs: int | None = None, json: bool = Fal
         out.json(report.as_dict())
     else:
         out.line(
-            f"pushed {report.transferred} object(s) ({_size(report.nbytes)}) to {report.remote}; "
+            f"pushed {report.transferred} object(s) ({format_bytes(report.nbytes)}) to {report.remote}; "
             f"{report.skipped} already there"
         )
         if report.missing:
@@ -231,7 +228,7 @@ def pull(
         out.json(report.as_dict())
     else:
         out.line(
-            f"pulled {report.transferred} object(s) ({_size(report.nbytes)}) from "
+            f"pulled {report.transferred} object(s) ({format_bytes(report.nbytes)}) from "
             f"{report.remote}; restored {report.restored} file(s)"
         )
     for message in report.failed.values():
@@ -259,7 +256,7 @@ def ls(*, json: bool = False) -> None:
         out.line("no datasets; add one with `git ml data add PATH`")
         return
     for row in rows:
-        row["size"] = _size(row["bytes"])
+        row["size"] = format_bytes(row["bytes"])
     out.table(
         rows,
         ["name", "path", "files", "size", "manifest"],
@@ -281,7 +278,7 @@ def show(*, name: str, files: bool = False, json: bool = False) -> None:
     out.line(f"path      {info['path']} ({info['kind']})")
     out.line(f"pointer   {info['pointer']}")
     out.line(f"manifest  {info['manifest']}")
-    out.line(f"files     {_files(info['files'])} ({_size(info['bytes'])})")
+    out.line(f"files     {_files(info['files'])} ({format_bytes(info['bytes'])})")
     for path, profile in info["profiles"].items():
         columns = profile.get("columns", {})
         out.line("")
@@ -317,10 +314,10 @@ def gc(
         return
     if yes:
         out.line(
-            f"removed {report.removable} object(s) ({_size(report.nbytes)}); kept {report.kept}"
+            f"removed {report.removable} object(s) ({format_bytes(report.nbytes)}); kept {report.kept}"
         )
     else:
         out.line(
-            f"would remove {report.removable} object(s) ({_size(report.nbytes)}); "
+            f"would remove {report.removable} object(s) ({format_bytes(report.nbytes)}); "
             f"keeping {report.kept}. Run with --yes to remove them"
         )

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from gitml.atomic import write_atomic
 from gitml.data.digest import Digest
 from gitml.data.errors import DataError
 from gitml.data.manifest import check_name
@@ -141,9 +142,6 @@ def write_pointer(workdir: Path, pointer_dir: str, pointer: Pointer) -> str:
 def write_text_atomic(path: Path, data: bytes) -> None:
     """Replace ``path`` with ``data`` through a temporary file and a rename."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_bytes(data)
-        tmp.replace(path)
+        write_atomic(path, data)
     except OSError as exc:
         raise DataError(f"cannot write '{path}': {exc.strerror}") from None

@@ -14,6 +14,8 @@ import time
 from types import TracebackType
 from typing import Protocol, TextIO
 
+from gitml.units import format_bytes as format_bytes
+
 
 class Progress(Protocol):
     """What domain code calls; implementations are thread-safe."""
@@ -42,15 +44,6 @@ class NullProgress:
         self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.close()
-
-
-def format_bytes(n: float) -> str:
-    """``1536`` -> ``'1.5 KiB'``."""
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if abs(n) < 1024 or unit == "TiB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    raise AssertionError("unreachable")  # pragma: no cover
 
 
 class TerminalProgress:

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from gitml.atomic import write_atomic
 from gitml.data.digest import Digest
 from gitml.data.statcache import FileStat, StatCache
 
@@ -69,13 +70,10 @@ def save(state_dir: Path, name: str, snap: Snapshot) -> None:
     """Write the snapshot atomically; a failure only costs speed, so it is ignored."""
     target = snapshot_path(state_dir, name)
     data = marshal.dumps((VERSION, snap.manifest, snap.path, snap.dirs, snap.files))
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_bytes(data)
-        tmp.replace(target)
+        write_atomic(target, data)
     except OSError:
-        tmp.unlink(missing_ok=True)
+        pass
 
 
 def forget(state_dir: Path, name: str) -> None:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from gitml.atomic import write_atomic
 from gitml.config import POLICY_FILE, STAGES_FILE, Settings
 from gitml.errors import CheckFailed, GitmlError
 from gitml.governance.engine import check_proposal
@@ -246,11 +247,7 @@ def change_stage(
     text = dumps(StageFile(after, base.header)).encode("utf-8")
     result = StageResult(proposal, findings, True, mode)
     if mode is Mode.WORKTREE:
-        path = repo.workdir / STAGES_FILE
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".gitml-tmp")
-        tmp.write_bytes(text)
-        tmp.replace(path)
+        write_atomic(repo.workdir / STAGES_FILE, text)
         return result
     assert head_sha is not None
     if mode is Mode.BRANCH:
