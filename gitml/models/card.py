@@ -21,9 +21,12 @@ CARD_FORMATS = ("markdown", "html")
 
 
 def _profiles(repo: GitRepo, name: str, digest: str) -> list[dict[str, Any]]:
-    from gitml.models.lineage import input_profiles, summary
+    from gitml.lineage.profiles import input_profiles, profile_summary
 
-    return [{"file": path, **summary(doc)} for path, doc in input_profiles(repo, name, digest)]
+    return [
+        {"file": p.path, **profile_summary(codec.to_jsonable(p.profile))}
+        for p in input_profiles(repo, {name: digest})
+    ]
 
 
 def _verified(repo: GitRepo, commit: str) -> str:

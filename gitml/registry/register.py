@@ -84,7 +84,7 @@ def package_info(
         logged["signature"] = sig.from_file(signature_from)
     signature = logged.get("signature")
     if signature and signature["inputs"] and signature["inputs"][0].get("type") != "tensor":
-        from gitml.models.lineage import training_ranges
+        from gitml.lineage.profiles import training_ranges
 
         numeric = {"integer", "long", "float", "double"}
         wanted = {s["name"] for s in signature["inputs"] if s.get("type") in numeric}
