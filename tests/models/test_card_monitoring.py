@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.conftest import cli
 from tests.monitor.test_honest_verdicts import monitored, write
+from tests.support.core import cli
 
 __all__ = ["monitored"]  # the fixture: a registered version with a profiled training set
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import cli, git
-from tests.registry.conftest import init_project, record_run
+from tests.support.core import cli, git
+from tests.support.registry import init_project, record_run
 
 MODELS = """
 import random

@@ -12,8 +12,7 @@ from gitml.records.codec import dumps, loads
 from gitml.tabular.drift import DEFAULT_THRESHOLDS, DriftFinding, compare
 from gitml.tabular.profile import profile_table
 from gitml.tabular.serving import ServingAccumulator
-
-from .conftest import make_table
+from tests.support.tabular import make_table
 
 
 def _serve(profile: dict[str, Any], table: Any, chunk: int | None = None) -> ServingAccumulator:

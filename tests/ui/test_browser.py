@@ -16,8 +16,8 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.conftest import cli
-from tests.ui.conftest import XSS, XSS_KEY, Served, ls_json
+from tests.support.core import cli
+from tests.support.ui import XSS, XSS_KEY, Served, ls_json
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
