@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from gitml.config import CONFIG_FILE, POLICY_FILE, STAGES_FILE, Settings
 from gitml.governance.findings import Finding
 from gitml.governance.promotions import PromotionCheck, promotions
-from gitml.governance.rules import Context
+from gitml.governance.rules import RuleContext
 from gitml.registry.rules import (
     RulesAt,
     assignments_changed,
@@ -177,7 +177,7 @@ def check_staged(
         if rules and assignments_changed(before, after):
             report.findings.append(_mixed(rules, "the staged change"))
         in_force = RulesAt(repo, head).settings if head else settings
-        ctx = Context(None, env, rules=head)
+        ctx = RuleContext(env=env, rules=head)
         _promotions(repo, in_force, before, after, head, ctx, report)
     return report
 
@@ -209,7 +209,7 @@ def _promotions(
     before: bytes | None,
     after: bytes | None,
     policy_commit: str | None,
-    ctx: Context,
+    ctx: RuleContext,
     report: CheckReport,
 ) -> None:
     found, problems = promotions(
@@ -238,7 +238,7 @@ def check_range(
         if rules and assignments_changed(before, after):
             report.findings.append(_mixed(rules, f"{(fork or '')[:12]}..{head_sha[:12]}"))
         in_force = RulesAt(repo, fork).settings if fork else settings
-        ctx = Context(head_sha, env, rules=fork)
+        ctx = RuleContext(commit=head_sha, env=env, rules=fork)
         _promotions(repo, in_force, before, after, fork, ctx, report)
     elif rules:
         report.findings.append(
@@ -438,7 +438,7 @@ def judge_stages(
         after,
         where=f"{STAGES_FILE} (HEAD)",
         policy_commit=base or head,
-        ctx=Context(None, env, rules=base or head),
+        ctx=RuleContext(env=env, rules=base or head),
         snap=snap,
         applied=state,
     )

@@ -15,7 +15,7 @@ from typing import Any
 from gitml.config import Settings
 from gitml.governance.findings import Finding, Proposal
 from gitml.governance.policy import policy_at
-from gitml.governance.rules import Context, policy_findings
+from gitml.governance.rules import RuleContext, policy_findings
 from gitml.governance.structure import STRUCTURE_RULES
 from gitml.registry.store import open_index
 from gitml.registry.verify import trusted_log
@@ -23,7 +23,7 @@ from gitml.storage.repo import GitRepo
 
 
 def check_promotion(
-    repo: GitRepo, proposal: Proposal, *, policy: dict[str, Any], ctx: Context
+    repo: GitRepo, proposal: Proposal, *, policy: dict[str, Any], ctx: RuleContext
 ) -> list[Finding]:
     """Every finding for ``proposal`` under ``policy`` in ``ctx``, errors first."""
     found = [f for rule in STRUCTURE_RULES for f in rule(repo, proposal)]
@@ -38,7 +38,7 @@ def check_proposal(repo: GitRepo, proposal: Proposal) -> list[Finding]:
     history: frozenset[tuple[str, str, str]] = frozenset()
     if policy and proposal.action == "promote":
         history = held_stages(repo, proposal.settings, {}, proposal.model, proposal.version)
-    return check_promotion(repo, proposal, policy=policy, ctx=Context(None, {}, history))
+    return check_promotion(repo, proposal, policy=policy, ctx=RuleContext(history=history))
 
 
 def held_stages(

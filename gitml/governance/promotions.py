@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from gitml.config import STAGES_FILE, Settings
@@ -11,7 +11,7 @@ from gitml.errors import InvalidRecord
 from gitml.governance.engine import check_promotion, held_stages
 from gitml.governance.findings import Finding, Proposal
 from gitml.governance.policy import policy_at
-from gitml.governance.rules import Context
+from gitml.governance.rules import RuleContext
 from gitml.registry.stagefile import Assignments, diff, parse
 from gitml.registry.store import load_version, registry_collection
 from gitml.storage import REGISTRY_REF
@@ -51,7 +51,7 @@ def promotions(
     *,
     where: str,
     policy_commit: str | None,
-    ctx: Context,
+    ctx: RuleContext,
     snap: Snapshot | None = None,
     applied: Assignments | None = None,
 ) -> tuple[list[PromotionCheck], list[Finding]]:
@@ -117,7 +117,7 @@ def promotions(
         history = (
             held_stages(repo, settings, ctx.env, t.model, t.version) if policy else frozenset()
         )
-        pctx = Context(ctx.commit, ctx.env, history | ctx.history, ctx.rules)
+        pctx = replace(ctx, history=history | ctx.history)
         found = check_promotion(repo, proposal, policy=policy, ctx=pctx)
         out.append(PromotionCheck(proposal, ctx.commit, found))
     return out, problems
@@ -153,7 +153,7 @@ def check_events(
         before = read_file_at(repo, parent, STAGES_FILE) if parent else None
         after = read_file_at(repo, commit, STAGES_FILE)
         where = f"{STAGES_FILE} (commit {commit[:12]})"
-        ctx = Context(commit, env, frozenset(earlier), rules=base or commit)
+        ctx = RuleContext(commit=commit, env=env, history=frozenset(earlier), rules=base or commit)
         target = RulesAt(repo, base or commit)
         found, problems = promotions(
             repo,
