@@ -65,55 +65,29 @@ def _metric(p: Proposal, name: str) -> float | None:
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
-def check_min_metrics(_r: GitRepo, p: Proposal, rules: Rules, _c: RuleContext) -> list[Finding]:
+def _metric_bounds(p: Proposal, rules: Rules, rule: str, *, minimum: bool) -> list[Finding]:
+    """``min_metrics`` (``minimum``) or ``max_metrics``: each named metric within its bound."""
+    sign, word = (">=", "below the minimum") if minimum else ("<=", "above the maximum")
+    hint = "; train a better version or change the policy in a reviewed commit" if minimum else ""
     out = []
-    for name, bound in sorted((rules.get("min_metrics") or {}).items()):
+    for name, bound in sorted((rules.get(rule) or {}).items()):
         value = _metric(p, name)
         if value is None:
-            out.append(
-                _f(
-                    p,
-                    rules,
-                    "min_metrics",
-                    f"{p.model} {p.version} has no metric {name!r} (needs >= {bound})",
-                )
-            )
-        elif value < bound:
-            out.append(
-                _f(
-                    p,
-                    rules,
-                    "min_metrics",
-                    f"{p.model} {p.version}: {name} = {value:g} is below the minimum {bound:g}; "
-                    "train a better version or change the policy in a reviewed commit",
-                )
-            )
+            message = f"{p.model} {p.version} has no metric {name!r} (needs {sign} {bound})"
+        elif (value < bound) if minimum else (value > bound):
+            message = f"{p.model} {p.version}: {name} = {value:g} is {word} {bound:g}{hint}"
+        else:
+            continue
+        out.append(_f(p, rules, rule, message))
     return out
+
+
+def check_min_metrics(_r: GitRepo, p: Proposal, rules: Rules, _c: RuleContext) -> list[Finding]:
+    return _metric_bounds(p, rules, "min_metrics", minimum=True)
 
 
 def check_max_metrics(_r: GitRepo, p: Proposal, rules: Rules, _c: RuleContext) -> list[Finding]:
-    out = []
-    for name, bound in sorted((rules.get("max_metrics") or {}).items()):
-        value = _metric(p, name)
-        if value is None:
-            out.append(
-                _f(
-                    p,
-                    rules,
-                    "max_metrics",
-                    f"{p.model} {p.version} has no metric {name!r} (needs <= {bound})",
-                )
-            )
-        elif value > bound:
-            out.append(
-                _f(
-                    p,
-                    rules,
-                    "max_metrics",
-                    f"{p.model} {p.version}: {name} = {value:g} is above the maximum {bound:g}",
-                )
-            )
-    return out
+    return _metric_bounds(p, rules, "max_metrics", minimum=False)
 
 
 def check_no_regression(_r: GitRepo, p: Proposal, rules: Rules, _c: RuleContext) -> list[Finding]:
