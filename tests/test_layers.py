@@ -70,11 +70,9 @@ def _module_name(rel: str) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-def _imported(node: ast.AST, module: str, is_package: bool) -> list[str]:
+def _imported(node: ast.Import | ast.ImportFrom, module: str, is_package: bool) -> list[str]:
     if isinstance(node, ast.Import):
         return [alias.name for alias in node.names]
-    if not isinstance(node, ast.ImportFrom):
-        return []
     if node.level:
         base = module.split(".")
         base = base[: len(base) - node.level + (1 if is_package else 0)]
@@ -96,6 +94,8 @@ def violations(source: str, rel: str) -> list[str]:
     own = unit_of(module)
     found: list[str] = []
     for node in ast.walk(ast.parse(source, filename=rel)):
+        if not isinstance(node, (ast.Import, ast.ImportFrom)):
+            continue
         for target in _imported(node, module, rel.endswith("__init__.py")):
             if target != "gitml" and not target.startswith("gitml."):
                 continue
