@@ -23,12 +23,11 @@ if TYPE_CHECKING:
     from gitml.data.digest import Digest
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class InputProfile:
-    """The profile of one file a run read: which input, which file below it, the profile."""
+    """The profile of one file a run read: the input's name, the file below it, the profile."""
 
     input: str
-    digest: str
     rel: str
     profile: dict[str, Any]
 
@@ -75,12 +74,12 @@ def input_profiles(repo: GitRepo, inputs: Mapping[str, str]) -> list[InputProfil
             continue
         direct = _profile_at(snap, digest)
         if direct is not None:
-            found.append(InputProfile(name, str(value), "", direct))
+            found.append(InputProfile(name, "", direct))
             continue
         for rel, file_digest in _dataset_files(snap, name, digest):
             profile = _profile_at(snap, file_digest)
             if profile is not None:
-                found.append(InputProfile(name, str(value), rel, profile))
+                found.append(InputProfile(name, rel, profile))
     return found
 
 

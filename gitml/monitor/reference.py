@@ -51,7 +51,8 @@ def version_profile(repo: GitRepo, version: Mapping[str, Any]) -> Reference:
             f"{label} records no input data (run {version['run']['id']}); {PROFILE_HINT}"
         )
     found = [
-        Reference(p.profile, f"{_where(p)} ({p.digest})") for p in input_profiles(repo, inputs)
+        Reference(p.profile, f"{_where(p)} ({inputs[p.input]})")
+        for p in input_profiles(repo, inputs)
     ]
     if not found:
         names = ", ".join(sorted(inputs))
