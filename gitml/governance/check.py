@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gitml.config import CONFIG_FILE, POLICY_FILE, STAGES_FILE, Settings
-from gitml.governance.findings import Finding
+from gitml.governance.findings import Finding, errors
 from gitml.governance.promotions import PromotionCheck, promotions
 from gitml.governance.rules import RuleContext
 from gitml.registry.rules import (
@@ -54,7 +54,7 @@ class CheckReport:
 
     @property
     def errors(self) -> list[Finding]:
-        return [f for f in self.all_findings() if f.severity == "error"]
+        return errors(self.all_findings())
 
     @property
     def ok(self) -> bool:
