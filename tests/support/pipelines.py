@@ -11,7 +11,7 @@ from typing import Any
 
 from tests.support.core import CliResult, cli, git
 
-GETSTARTED = Path(__file__).resolve().parent / "getstarted"
+GETSTARTED = Path(__file__).resolve().parents[1] / "pipelines" / "getstarted"
 
 
 ROWS = 1500
