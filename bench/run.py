@@ -3,6 +3,7 @@
     python bench/run.py                 # every group
     python bench/run.py storage         # one group
     python bench/run.py storage --quick # smaller sizes, for a smoke run
+    python bench/run.py sync --quick --no-save --ignore-targets   # the smoke CI runs
     python bench/run.py --list
 
 A group is a module ``bench/bench_<name>.py`` with ``run(ctx: Context) -> list[Result]``.
@@ -124,6 +125,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep scratch repositories")
     parser.add_argument("--no-save", action="store_true", help="do not write bench/results/")
     parser.add_argument(
+        "--ignore-targets",
+        action="store_true",
+        help="exit 0 when a target is missed (a smoke run on a loaded machine); errors still fail",
+    )
+    parser.add_argument(
         "--against",
         action="append",
         default=[],
@@ -180,7 +186,7 @@ def _run_groups(
         elapsed = time.time() - started
         print(format_table(group, results))
         print(f"\n({group}: {elapsed:.0f} s{', quick' if args.quick else ''})\n")
-        if any(r.ok is False for r in results):
+        if any(r.ok is False for r in results) and not args.ignore_targets:
             status = 1
         if not args.no_save:
             out_dir = BENCH_DIR / "results"

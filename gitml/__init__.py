@@ -8,7 +8,7 @@ Type checkers see every name with its real signature (the imports under
 
 from typing import TYPE_CHECKING
 
-__version__ = "0.1.0"
+from gitml._version import __version__ as __version__
 
 # Public name -> the module that defines it (the one table the lazy loader serves).
 API: dict[str, str] = {

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from gitml.atomic import write_atomic
 from gitml.errors import ConfigError, InvalidRecord
 from gitml.records import codec
 from gitml.records.schema import find_errors
@@ -195,8 +196,4 @@ def save_config_doc(workdir: Path, doc: dict[str, Any]) -> None:
     if errors:
         raise ConfigError(f"{CONFIG_FILE}: {errors[0]}")
     settings_from_doc(doc)
-    path = workdir / CONFIG_FILE
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(codec.dumps(doc), encoding="utf-8")
-    tmp.replace(path)
+    write_atomic(workdir / CONFIG_FILE, codec.dumps(doc))

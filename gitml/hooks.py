@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import stat
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from gitml.atomic import write_atomic
 from gitml.errors import GitmlError
 from gitml.resources import resource_dir
 
@@ -52,10 +52,7 @@ def install_hooks(hooks_dir: Path, names: tuple[str, ...] = HOOKS) -> list[HookR
                     )
                 path.rename(legacy)
                 action = "chained"
-        tmp = path.with_name(f".{name}.gitml-tmp")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.chmod(tmp.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
-        tmp.replace(path)
+        write_atomic(path, text, mode=0o755)
         results.append(HookResult(name, action))
     return results
 

@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.conftest import free_port
+from tests.support.core import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 TOOLS = ROOT / ".ci" / "tools" / "node_modules" / ".bin"

@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import git
+from tests.support.core import git
 
 
 def test_demo_runs_every_step(tmp_path: Path) -> None:

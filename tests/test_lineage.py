@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import cli, git
-from tests.pipelines.conftest import cli_in, make_getstarted
+from tests.support.core import cli, git
+from tests.support.pipelines import cli_in, make_getstarted
 
 
 def lineage(root: Path, *args: str) -> dict[str, Any]:

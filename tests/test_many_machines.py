@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import git
+from tests.support.core import git
 
 RUNS_PER_CLONE = 50
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from gitml.config import load_settings
-from tests.conftest import cli, git
+from tests.support.core import cli, git
 
 
 def test_init_writes_files_and_config(in_repo: Path, remote: Path) -> None:

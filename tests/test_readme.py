@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.pipelines.conftest import make_getstarted
-from tests.ui.conftest import hermetic_env, make_demo_repo
+from tests.support.pipelines import make_getstarted
+from tests.support.ui import hermetic_env, make_demo_repo
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"

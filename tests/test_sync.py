@@ -16,7 +16,7 @@ from gitml.storage.collection import Collection
 from gitml.storage.notes import add_note_lines, read_note
 from gitml.storage.repo import open_repo
 from gitml.sync import pull, push_records
-from tests.conftest import cli, git
+from tests.support.core import cli, git
 
 WRITER = """
 import sys

@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.write(HELP[found.path])
         return 0
     if isinstance(found, Version):
-        from gitml import __version__
+        from gitml._version import __version__
 
         sys.stdout.write(f"gitml {__version__}\n")
         return 0

@@ -8,7 +8,7 @@ import sys
 
 import typer
 
-from gitml import __version__
+from gitml._version import __version__
 from gitml.cli import _commands
 from gitml.cli._funnel import guarded
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from gitml.cli._output import Output
+from gitml.units import format_bytes
 
 
 def _workspace() -> Any:
@@ -18,12 +19,6 @@ def _progress(out: Output) -> Any:
     from gitml.data.progress import NullProgress, progress_for
 
     return NullProgress() if out.json_mode or out.quiet else progress_for()
-
-
-def _size(n: int) -> str:
-    from gitml.data.progress import format_bytes
-
-    return format_bytes(n)
 
 
 def _files(n: int) -> str:
@@ -80,7 +75,7 @@ def add(
     for d in report.datasets:
         state = "updated" if d.changed else "unchanged"
         out.summary(
-            f"{d.name}: {state} {d.path} ({_files(d.files)}, {_size(d.nbytes)}) -> {d.digest}"
+            f"{d.name}: {state} {d.path} ({_files(d.files)}, {format_bytes(d.nbytes)}) -> {d.digest}"
         )
     for path in report.profiled:
         out.info(f"profiled {path}")
@@ -139,13 +134,13 @@ def diff(*, revs: list[str] | None = None, json: bool = False) -> None:
         if c.status == "modified":
             assert c.old is not None
             assert c.new is not None
-            sizes = f"{_size(c.old.size)} -> {_size(c.new.size)}"
+            sizes = f"{format_bytes(c.old.size)} -> {format_bytes(c.new.size)}"
         elif c.status == "added":
             assert c.new is not None
-            sizes = _size(c.new.size)
+            sizes = format_bytes(c.new.size)
         else:
             assert c.old is not None
-            sizes = _size(c.old.size)
+            sizes = format_bytes(c.old.size)
         out.line(f"{c.status:<9} {c.path:<{width}}  {sizes}")
     counts = result.counts()
     out.line(
@@ -203,7 +198,7 @@ def push(
         out.json(report.as_dict())
     else:
         out.summary(
-            f"pushed {report.transferred} object(s) ({_size(report.nbytes)}) to {report.remote}; "
+            f"pushed {report.transferred} object(s) ({format_bytes(report.nbytes)}) to {report.remote}; "
             f"{report.skipped} already there" + (", verified" if verify else "")
         )
         if report.repaired:
@@ -249,7 +244,7 @@ def pull(
         out.json(report.as_dict())
     else:
         out.summary(
-            f"pulled {report.transferred} object(s) ({_size(report.nbytes)}) from "
+            f"pulled {report.transferred} object(s) ({format_bytes(report.nbytes)}) from "
             f"{report.remote}; restored {report.restored} file(s)"
         )
     for message in report.failed.values():
@@ -277,7 +272,7 @@ def ls(*, json: bool = False) -> None:
         out.line("no datasets; add one with `git ml data add PATH`")
         return
     for row in rows:
-        row["size"] = _size(row["bytes"])
+        row["size"] = format_bytes(row["bytes"])
     out.table(
         rows,
         ["name", "path", "files", "size", "manifest"],
@@ -299,7 +294,7 @@ def show(*, name: str, files: bool = False, json: bool = False) -> None:
     out.line(f"path      {info['path']} ({info['kind']})")
     out.line(f"pointer   {info['pointer']}")
     out.line(f"manifest  {info['manifest']}")
-    out.line(f"files     {_files(info['files'])} ({_size(info['bytes'])})")
+    out.line(f"files     {_files(info['files'])} ({format_bytes(info['bytes'])})")
     for path, profile in info["profiles"].items():
         columns = profile.get("columns", {})
         out.line("")
@@ -340,10 +335,10 @@ def gc(
         return
     if yes:
         out.summary(
-            f"removed {report.removable} object(s) ({_size(report.nbytes)}); kept {report.kept}"
+            f"removed {report.removable} object(s) ({format_bytes(report.nbytes)}); kept {report.kept}"
         )
     else:
         out.line(
-            f"would remove {report.removable} object(s) ({_size(report.nbytes)}); "
+            f"would remove {report.removable} object(s) ({format_bytes(report.nbytes)}); "
             f"keeping {report.kept}. Run with --yes to remove them"
         )

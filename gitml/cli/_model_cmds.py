@@ -8,20 +8,7 @@ from typing import Any
 
 from gitml.cli._output import Output
 from gitml.cli._repo import repo_and_settings
-
-
-def _size(size: int) -> str:
-    value = float(size)
-    for unit in ("B", "kB", "MB", "GB"):
-        if value < 1000 or unit == "GB":
-            return f"{int(value)} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1000
-    return str(size)
-
-
-def _when(iso: str) -> str:
-    """``2026-01-02T03:04:05+00:00`` -> ``2026-01-02 03:04`` (tables; JSON keeps the full time)."""
-    return iso[:16].replace("T", " ")
+from gitml.units import format_bytes, format_time
 
 
 def _stages_text(stages: dict[str, Any]) -> str:
@@ -67,7 +54,9 @@ def register(
         out.json(doc)
         return
     art = doc.get("artifact")
-    art_text = f", artifact {art['path']} {art['digest']} ({_size(art['size'])})" if art else ""
+    art_text = (
+        f", artifact {art['path']} {art['digest']} ({format_bytes(art['size'])})" if art else ""
+    )
     out.summary(
         f"registered {doc['model']} {doc['version']} (run {doc['run']['id']} "
         f"{doc['run']['name']}{art_text})"
@@ -91,7 +80,7 @@ def ls(*, json: bool = False) -> None:
         return
     rows = [{**m, "stages": _stages_text(m["stages"])} for m in models]
     out.table(
-        [{**r, "updated": _when(r["updated"])} for r in rows],
+        [{**r, "updated": format_time(r["updated"])} for r in rows],
         ["name", "versions", "latest", "stages", "updated"],
         never_truncate=["name", "latest", "stages"],
     )
@@ -128,7 +117,7 @@ def show(*, name: str, json: bool = False) -> None:
             {
                 "version": v["version"],
                 "stages": ",".join(v["stages"]),
-                "created": _when(v["created"]),
+                "created": format_time(v["created"]),
                 "run": f"{v['run']} {v['run_name'] or ''}".rstrip(),
                 "code": v["code"]["commit"][:12] + ("+dirty" if v["code"].get("dirty") else ""),
                 **{f"metrics.{m}": v["metrics"].get(m) for m in metrics},
@@ -155,7 +144,7 @@ def _lineage(out: Output, stage: str, v: dict[str, Any]) -> None:
         out.line(f"  data      {name} {digest}")
     art = v["artifact"]
     if art:
-        out.line(f"  artifact  {art['path']} {art['digest']} ({_size(art['size'])})")
+        out.line(f"  artifact  {art['path']} {art['digest']} ({format_bytes(art['size'])})")
 
 
 def history(
@@ -174,7 +163,7 @@ def history(
         return
     rows = [
         {
-            "time": _when(e["time"]),
+            "time": format_time(e["time"]),
             "event": e["summary"],
             "who": e["who"]["name"],
             "commit": (e["commit"] or "")[:12],
@@ -215,7 +204,7 @@ def get(
         out.line(package["path"])
         art = package["artifact"]
         out.info(
-            f"{package['name']} {package['version']}: {art['digest']} ({_size(art['size'])}) "
+            f"{package['name']} {package['version']}: {art['digest']} ({format_bytes(art['size'])}) "
             f"verified; wrote {', '.join(package['files'])}"
         )
         return
@@ -226,7 +215,7 @@ def get(
     out.line(result["path"])
     out.info(
         f"{result['model']} {result['version']}: {result['digest']} "
-        f"({_size(result['size'])}) verified"
+        f"({format_bytes(result['size'])}) verified"
     )
 
 

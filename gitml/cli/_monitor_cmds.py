@@ -140,7 +140,7 @@ def monitor(
     if data is None:
         raise UsageError("--data FILE is required: the serving data to check")
     from gitml.monitor.check import run_check
-    from gitml.monitor.lineage import reference_profile, version_profile
+    from gitml.monitor.reference import reference_profile, version_profile
     from gitml.monitor.report import build_report
     from gitml.monitor.thresholds import load_limits
     from gitml.registry.query import parse_ref, resolve

@@ -24,7 +24,7 @@ def change(
 ) -> None:
     """Edit (or branch, or apply) one stage assignment and report what happened."""
     from gitml.errors import UsageError
-    from gitml.registry.checks import Action
+    from gitml.governance.findings import Action
     from gitml.registry.promote import Mode, StageRequest, change_stage
 
     if direct and (branch or branch_name):

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from gitml.cli._output import render_table
 from gitml.cli._runs_view import duration, number
+from gitml.units import format_bytes
 
 if TYPE_CHECKING:
     from gitml.rerun.envdiff import EnvDiff
@@ -18,17 +19,6 @@ def _signed(value: float | None) -> str:
     if value is None:
         return "-"
     return "0" if value == 0 else f"{value:+.4g}"
-
-
-def size(nbytes: int) -> str:
-    if nbytes < 1000:
-        return f"{nbytes} B"
-    value = nbytes / 1000
-    for unit in ("kB", "MB", "GB"):
-        if value < 1000:
-            return f"{value:.1f} {unit}"
-        value /= 1000
-    return f"{value:.1f} TB"
 
 
 def metric_rows(checks: Sequence[MetricCheck]) -> list[dict[str, str]]:
@@ -82,7 +72,7 @@ def result_lines(result: RerunResult) -> list[str]:
     lines.extend(env_lines(result.env))
     for item in result.inputs:
         where = f" at {item.path}" if item.path != item.key else ""
-        count = f"{item.files} file{'s' if item.files != 1 else ''}, {size(item.nbytes)}"
+        count = f"{item.files} file{'s' if item.files != 1 else ''}, {format_bytes(item.nbytes)}"
         lines.append(
             f"data: {item.key}{where} ({count}, {item.digest}) from {item.source}, verified"
         )

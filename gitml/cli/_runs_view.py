@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from gitml.cli._output import terminal_columns
+from gitml.units import format_time
 
 if TYPE_CHECKING:
     from gitml.runs.compare import Comparison
@@ -40,13 +40,7 @@ def duration(seconds: Any) -> str:
     return f"{hours}h{minutes:02d}m"
 
 
-def when(iso: Any) -> str:
-    if not isinstance(iso, str):
-        return ""
-    try:
-        return datetime.fromisoformat(iso).astimezone().strftime("%Y-%m-%d %H:%M")
-    except ValueError:
-        return iso
+when = format_time
 
 
 def headline(doc: Mapping[str, Any], limit: int = 3) -> str:

@@ -31,23 +31,23 @@ class ClusterError(GitmlError):
 
 
 @dataclass(frozen=True)
-class Target:
+class ClusterTarget:
     """Where ``--on`` points: ``address`` None means this machine's cluster."""
 
     text: str
     address: str | None
 
 
-def parse_target(text: str) -> Target:
+def parse_target(text: str) -> ClusterTarget:
     """``ray`` or ``ray://HOST:PORT``; anything else is a one-line error."""
     if text == SCHEME:
-        return Target(text, os.environ.get("RAY_ADDRESS") or None)
+        return ClusterTarget(text, os.environ.get("RAY_ADDRESS") or None)
     prefix = f"{SCHEME}://"
     if text.startswith(prefix):
         address = text[len(prefix) :].rstrip("/")
         host, _, port = address.rpartition(":")
         if host and port.isdigit():
-            return Target(text, address)
+            return ClusterTarget(text, address)
     raise ClusterError(
         f"--on {text}: expected ray or ray://HOST:PORT (the address `ray start --head` prints)"
     )
@@ -64,7 +64,7 @@ def import_ray() -> ModuleType:
     return ray
 
 
-def check_reachable(target: Target) -> None:
+def check_reachable(target: ClusterTarget) -> None:
     """A TCP connection to the head's address, so a wrong one fails fast."""
     if target.address is None or target.address == "auto":
         return
@@ -80,7 +80,7 @@ def check_reachable(target: Target) -> None:
         ) from None
 
 
-def join(target: Target) -> ModuleType:
+def join(target: ClusterTarget) -> ModuleType:
     """``ray.init`` for ``target`` (once per process); the ray module."""
     ray = import_ray()
     if ray.is_initialized():
@@ -108,7 +108,7 @@ def probe() -> dict[str, Any]:
     import platform
     import shutil
 
-    from gitml import __version__
+    from gitml._version import __version__
 
     return {"gitml": __version__, "git": shutil.which("git"), "host": platform.node()}
 
@@ -117,7 +117,7 @@ def check_nodes(ray: ModuleType) -> list[dict[str, Any]]:
     """Run ``probe`` on every node with CPUs; one line for the first node that cannot work."""
     from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
-    from gitml import __version__
+    from gitml._version import __version__
 
     nodes = [n for n in ray.nodes() if n.get("Alive") and n.get("Resources", {}).get("CPU")]
     if not nodes:

@@ -263,5 +263,7 @@ def _snapshot(
     }
     state = ws.gitdir / "gitml"
     snapshot.save(
-        state, pointer.name, snapshot.Snapshot(str(pointer.manifest), pointer.path, keys, entries)
+        state,
+        pointer.name,
+        snapshot.StatSnapshot(str(pointer.manifest), pointer.path, keys, entries),
     )

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Protocol, TextIO
 
+from gitml.units import format_bytes as format_bytes
+
 
 class Progress(Protocol):
     """What domain code calls; implementations are thread-safe."""
@@ -97,15 +99,6 @@ class OneFile:
 def one_file(progress: Progress | None, size: int) -> OneFile | None:
     """A ``OneFile`` of ``progress``, or None when nothing reports progress."""
     return None if progress is None else OneFile(progress, size)
-
-
-def format_bytes(n: float) -> str:
-    """``1536`` -> ``'1.5 KiB'``."""
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if abs(n) < 1024 or unit == "TiB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    raise AssertionError("unreachable")  # pragma: no cover
 
 
 @dataclass

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from gitml.atomic import write_atomic
 from gitml.data.digest import Digest
 from gitml.data.statcache import FileStat, StatCache
 
@@ -38,7 +39,7 @@ UNTRUSTED_DIR: DirKey = (-1, -1, -1)
 
 
 @dataclass(frozen=True)
-class Snapshot:
+class StatSnapshot:
     """What a clean dataset looked like: folders, and files with their stat and content."""
 
     manifest: str
@@ -51,7 +52,7 @@ def snapshot_path(state_dir: Path, name: str) -> Path:
     return state_dir / FOLDER / f"{name}{SUFFIX}"
 
 
-def load(state_dir: Path, name: str) -> Snapshot | None:
+def load(state_dir: Path, name: str) -> StatSnapshot | None:
     """The snapshot of dataset ``name``, or ``None`` if there is none or it is unusable."""
     try:
         raw: Any = marshal.loads(snapshot_path(state_dir, name).read_bytes())
@@ -62,20 +63,17 @@ def load(state_dir: Path, name: str) -> Snapshot | None:
     _, manifest, path, dirs, files = raw
     if not (isinstance(dirs, dict) and isinstance(files, dict) and isinstance(path, str)):
         return None
-    return Snapshot(str(manifest), path, dirs, files)
+    return StatSnapshot(str(manifest), path, dirs, files)
 
 
-def save(state_dir: Path, name: str, snap: Snapshot) -> None:
+def save(state_dir: Path, name: str, snap: StatSnapshot) -> None:
     """Write the snapshot atomically; a failure only costs speed, so it is ignored."""
     target = snapshot_path(state_dir, name)
     data = marshal.dumps((VERSION, snap.manifest, snap.path, snap.dirs, snap.files))
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_bytes(data)
-        tmp.replace(target)
+        write_atomic(target, data)
     except OSError:
-        tmp.unlink(missing_ok=True)
+        pass
 
 
 def forget(state_dir: Path, name: str) -> None:
@@ -116,7 +114,7 @@ def from_snapshot(
     workdir: Path,
     state_dir: Path,
     name: str,
-    snap: Snapshot,
+    snap: StatSnapshot,
     statcache: StatCache,
     *,
     jobs: int | None = None,
@@ -189,7 +187,7 @@ def from_snapshot(
     if not changes.clean:
         forget(state_dir, name)
     elif changed or dirs is not snap.dirs:
-        save(state_dir, name, Snapshot(snap.manifest, snap.path, dirs, entries))
+        save(state_dir, name, StatSnapshot(snap.manifest, snap.path, dirs, entries))
     if not states:
         return changes, {}, {}
     new_str, new_tuple = str.__new__, tuple.__new__

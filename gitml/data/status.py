@@ -11,7 +11,7 @@ from gitml.data.digest import Digest
 from gitml.data.errors import DataError
 from gitml.data.pointers import Pointer
 from gitml.data.scan import Changes, FileState, compare, expected, present, scan_files
-from gitml.data.snapshot import Snapshot, dir_keys, from_snapshot
+from gitml.data.snapshot import StatSnapshot, dir_keys, from_snapshot
 from gitml.data.statcache import StatCache
 from gitml.data.workspace import DataWorkspace
 
@@ -117,7 +117,7 @@ def dataset_status(
             for rel, fs in current.items()
         }
         snapshot.save(
-            state, pointer.name, Snapshot(str(pointer.manifest), pointer.path, keys, entries)
+            state, pointer.name, StatSnapshot(str(pointer.manifest), pointer.path, keys, entries)
         )
     else:
         snapshot.forget(state, pointer.name)

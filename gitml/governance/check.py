@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gitml.config import CONFIG_FILE, POLICY_FILE, STAGES_FILE, Settings
+from gitml.governance.findings import Finding, errors
 from gitml.governance.promotions import PromotionCheck, promotions
-from gitml.governance.rules import Context
-from gitml.registry.checks import Finding
+from gitml.governance.rules import RuleContext
 from gitml.registry.rules import (
     RulesAt,
     assignments_changed,
@@ -54,7 +54,7 @@ class CheckReport:
 
     @property
     def errors(self) -> list[Finding]:
-        return [f for f in self.all_findings() if f.severity == "error"]
+        return errors(self.all_findings())
 
     @property
     def ok(self) -> bool:
@@ -194,7 +194,7 @@ def check_staged(
         if rules and assignments_changed(before, after):
             report.findings.append(_mixed(rules, "the staged change"))
         in_force = RulesAt(repo, head).settings if head else settings
-        ctx = Context(None, env, rules=head)
+        ctx = RuleContext(env=env, rules=head)
         _promotions(repo, in_force, before, after, head, ctx, report)
     return report
 
@@ -226,7 +226,7 @@ def _promotions(
     before: bytes | None,
     after: bytes | None,
     policy_commit: str | None,
-    ctx: Context,
+    ctx: RuleContext,
     report: CheckReport,
 ) -> None:
     found, problems = promotions(
@@ -255,7 +255,7 @@ def check_range(
         if rules and assignments_changed(before, after):
             report.findings.append(_mixed(rules, f"{(fork or '')[:12]}..{head_sha[:12]}"))
         in_force = RulesAt(repo, fork).settings if fork else settings
-        ctx = Context(head_sha, env, rules=fork)
+        ctx = RuleContext(commit=head_sha, env=env, rules=fork)
         _promotions(repo, in_force, before, after, fork, ctx, report)
     elif rules:
         report.findings.append(
@@ -329,7 +329,7 @@ def _check_listings(
 
 
 def _cache_path(repo: GitRepo) -> Path:
-    from gitml import __version__
+    from gitml._version import __version__
 
     return repo.state_dir / f"check-valid-{__version__}.txt"
 
@@ -480,7 +480,7 @@ def judge_stages(
         after,
         where=f"{STAGES_FILE} (HEAD)",
         policy_commit=base or head,
-        ctx=Context(None, env, rules=base or head),
+        ctx=RuleContext(env=env, rules=base or head),
         snap=snap,
         applied=state,
     )

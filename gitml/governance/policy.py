@@ -1,4 +1,6 @@
-"""Resolving ``.gitml/policy.toml``: stage rules for every model, overridden per model."""
+"""Reading ``.gitml/policy.toml`` and resolving it: stage rules for every model, overridden
+per model (``[model.M.stage.S]`` over ``[stage.S]``, rule by rule; metric maps merge per
+metric). This is the only place that knows the override order."""
 
 from __future__ import annotations
 
@@ -6,7 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from gitml.config import POLICY_FILE
-from gitml.registry.policy import load_policy
+from gitml.records import codec
+from gitml.records.schema import validate
 from gitml.storage.repo import GitRepo
 from gitml.storage.tracked import read_file_at
 
@@ -16,19 +19,35 @@ class Rules:
     """The rules in force for one model in one stage, and where each one is written."""
 
     values: dict[str, Any]
-    fields: dict[str, str]
+    sources: dict[str, str]
+    stage: str = ""
 
     def get(self, name: str, default: Any = None) -> Any:
         return self.values.get(name, default)
 
+    def source(self, name: str) -> str:
+        """The policy key that decides ``name`` (the stage's own when no layer sets it)."""
+        return self.sources.get(name, f"stage.{self.stage}.{name}")
+
     def field(self, name: str) -> str:
-        return self.fields.get(name, name)
+        if name not in self.sources:
+            return name
+        return f"{POLICY_FILE}: {self.sources[name]}"
+
+
+def load_policy(data: bytes | None, *, where: str = POLICY_FILE) -> dict[str, Any]:
+    """The validated policy document in ``data`` ({} when there is none)."""
+    if data is None:
+        return {}
+    doc = codec.loads(data, where=where)
+    validate(doc, "policy", where=where)
+    return doc
 
 
 def resolve(policy: dict[str, Any], model: str, stage: str) -> Rules:
     """``[stage.S]`` merged with ``[model.M.stage.S]`` (per rule; maps merge per metric)."""
     values: dict[str, Any] = {}
-    fields: dict[str, str] = {}
+    sources: dict[str, str] = {}
     layers = (
         (f"stage.{stage}", policy.get("stage", {}).get(stage, {})),
         (
@@ -42,8 +61,15 @@ def resolve(policy: dict[str, Any], model: str, stage: str) -> Rules:
                 values[name] = {**values[name], **value}
             else:
                 values[name] = value
-            fields[name] = f"{POLICY_FILE}: {prefix}.{name}"
-    return Rules(values, fields)
+            sources[name] = f"{prefix}.{name}"
+    return Rules(values, sources, stage)
+
+
+def allow_direct(policy: dict[str, Any], model: str, stage: str) -> tuple[bool, str]:
+    """Whether ``model`` may change in ``stage`` without a pull request, and the policy key
+    that decides it (off unless a rule turns it on)."""
+    rules = resolve(policy, model, stage)
+    return bool(rules.get("allow_direct", False)), rules.source("allow_direct")
 
 
 def policy_at(repo: GitRepo, commit: str | None) -> dict[str, Any]:

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from gitml.config import STAGES_FILE, Settings
 from gitml.errors import InvalidRecord
+from gitml.governance.engine import check_promotion, held_stages
+from gitml.governance.findings import Finding, Proposal
 from gitml.governance.policy import policy_at
-from gitml.governance.rules import Context, policy_findings
-from gitml.registry.checks import Finding, Proposal, check_structure
+from gitml.governance.rules import RuleContext
 from gitml.registry.stagefile import Assignments, diff, parse
-from gitml.registry.store import load_version, open_index, registry_collection
+from gitml.registry.store import load_version, registry_collection
 from gitml.storage import REGISTRY_REF
 from gitml.storage.collection import Snapshot
 from gitml.storage.repo import GitRepo
@@ -36,29 +37,6 @@ class PromotionCheck:
         }
 
 
-def held_stages(
-    repo: GitRepo, settings: Settings, env: Mapping[str, str], model: str, version: str
-) -> frozenset[tuple[str, str, str]]:
-    """(model, version, stage) of every stage the applied log verifiably gave this version.
-
-    Only events the default branch derives count (``registry.verify.trusted_log``): a
-    stage event pushed to the registry ref by hand never satisfies ``requires_stage``.
-    """
-    from gitml.registry.verify import trusted_log
-
-    trust = trusted_log(repo, settings, env)
-    with open_index(repo) as index:
-        if trust.verified is None:
-            stages = index.assigned_stages(model, version)
-        else:
-            stages = {
-                str(e["stage"])
-                for e in index.events(model)
-                if e["id"] in trust.verified and e["version"] == version and e["action"] == "assign"
-            }
-    return frozenset((model, version, s) for s in stages)
-
-
 def _parse(data: bytes | None, where: str, settings: Settings) -> Assignments:
     if data is None:
         return {}
@@ -73,7 +51,7 @@ def promotions(
     *,
     where: str,
     policy_commit: str | None,
-    ctx: Context,
+    ctx: RuleContext,
     snap: Snapshot | None = None,
     applied: Assignments | None = None,
 ) -> tuple[list[PromotionCheck], list[Finding]]:
@@ -126,14 +104,21 @@ def promotions(
             continue
         current = load_version(snap, t.model, t.previous) if t.previous else None
         proposal = Proposal(
-            "promote", t.model, t.version, t.stage, old, new, candidate, current, settings
+            action="promote",
+            model=t.model,
+            version=t.version,
+            stage=t.stage,
+            before=old,
+            after=new,
+            candidate=candidate,
+            current=current,
+            settings=settings,
         )
         history = (
             held_stages(repo, settings, ctx.env, t.model, t.version) if policy else frozenset()
         )
-        pctx = Context(ctx.commit, ctx.env, history | ctx.history, ctx.rules)
-        found = check_structure(repo, proposal) + policy_findings(repo, proposal, policy, pctx)
-        found.sort(key=lambda f: f.severity != "error")
+        pctx = replace(ctx, history=history | ctx.history)
+        found = check_promotion(repo, proposal, policy=policy, ctx=pctx)
         out.append(PromotionCheck(proposal, ctx.commit, found))
     return out, problems
 
@@ -168,7 +153,7 @@ def check_events(
         before = read_file_at(repo, parent, STAGES_FILE) if parent else None
         after = read_file_at(repo, commit, STAGES_FILE)
         where = f"{STAGES_FILE} (commit {commit[:12]})"
-        ctx = Context(commit, env, frozenset(earlier), rules=base or commit)
+        ctx = RuleContext(commit=commit, env=env, history=frozenset(earlier), rules=base or commit)
         target = RulesAt(repo, base or commit)
         found, problems = promotions(
             repo,

@@ -6,8 +6,8 @@ from typing import Any
 
 from gitml import escape
 from gitml.governance.check import CheckReport
+from gitml.governance.findings import Finding
 from gitml.governance.promotions import PromotionCheck
-from gitml.registry.checks import Finding
 
 
 def _esc(text: Any) -> str:

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gitml.config import POLICY_FILE
-from gitml.governance.policy import Rules
-from gitml.registry.checks import Finding, Proposal
+from gitml.governance.findings import Finding, Proposal
+from gitml.governance.policy import Rules, resolve
 from gitml.registry.stagefile import versions_of
 from gitml.storage import MONITOR_REF
 from gitml.storage.repo import GitRepo
@@ -27,8 +27,8 @@ if TYPE_CHECKING:
 APPROVALS_ENV = "GITML_APPROVALS"
 
 
-@dataclass(frozen=True)
-class Context:
+@dataclass(frozen=True, kw_only=True)
+class RuleContext:
     """Where a promotion is checked: its commit (None: not committed yet), environment,
     the stages the version verifiably held, and the commit whose rules are in force (the
     target's: the merge base, the base of the landing; None: the work tree)."""
@@ -43,7 +43,7 @@ def _f(p: Proposal, rules: Rules, rule: str, message: str) -> Finding:
     return Finding(rule, message, field=f"{p.field} (policy {rules.field(rule)})")
 
 
-def check_requires_stage(_r: GitRepo, p: Proposal, rules: Rules, ctx: Context) -> list[Finding]:
+def check_requires_stage(_r: GitRepo, p: Proposal, rules: Rules, ctx: RuleContext) -> list[Finding]:
     need = rules.get("requires_stage")
     if not need or versions_of(p.before.get(p.model, {}).get(need)).count(p.version):
         return []
@@ -65,58 +65,32 @@ def _metric(p: Proposal, name: str) -> float | None:
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
-def check_min_metrics(_r: GitRepo, p: Proposal, rules: Rules, _c: Context) -> list[Finding]:
+def _metric_bounds(p: Proposal, rules: Rules, rule: str, *, minimum: bool) -> list[Finding]:
+    """``min_metrics`` (``minimum``) or ``max_metrics``: each named metric within its bound."""
+    sign, word = (">=", "below the minimum") if minimum else ("<=", "above the maximum")
+    hint = "; train a better version or change the policy in a reviewed commit" if minimum else ""
     out = []
-    for name, bound in sorted((rules.get("min_metrics") or {}).items()):
+    for name, bound in sorted((rules.get(rule) or {}).items()):
         value = _metric(p, name)
         if value is None:
-            out.append(
-                _f(
-                    p,
-                    rules,
-                    "min_metrics",
-                    f"{p.model} {p.version} has no metric {name!r} (needs >= {bound})",
-                )
-            )
-        elif value < bound:
-            out.append(
-                _f(
-                    p,
-                    rules,
-                    "min_metrics",
-                    f"{p.model} {p.version}: {name} = {value:g} is below the minimum {bound:g}; "
-                    "train a better version or change the policy in a reviewed commit",
-                )
-            )
+            message = f"{p.model} {p.version} has no metric {name!r} (needs {sign} {bound})"
+        elif (value < bound) if minimum else (value > bound):
+            message = f"{p.model} {p.version}: {name} = {value:g} is {word} {bound:g}{hint}"
+        else:
+            continue
+        out.append(_f(p, rules, rule, message))
     return out
 
 
-def check_max_metrics(_r: GitRepo, p: Proposal, rules: Rules, _c: Context) -> list[Finding]:
-    out = []
-    for name, bound in sorted((rules.get("max_metrics") or {}).items()):
-        value = _metric(p, name)
-        if value is None:
-            out.append(
-                _f(
-                    p,
-                    rules,
-                    "max_metrics",
-                    f"{p.model} {p.version} has no metric {name!r} (needs <= {bound})",
-                )
-            )
-        elif value > bound:
-            out.append(
-                _f(
-                    p,
-                    rules,
-                    "max_metrics",
-                    f"{p.model} {p.version}: {name} = {value:g} is above the maximum {bound:g}",
-                )
-            )
-    return out
+def check_min_metrics(_r: GitRepo, p: Proposal, rules: Rules, _c: RuleContext) -> list[Finding]:
+    return _metric_bounds(p, rules, "min_metrics", minimum=True)
 
 
-def check_no_regression(_r: GitRepo, p: Proposal, rules: Rules, _c: Context) -> list[Finding]:
+def check_max_metrics(_r: GitRepo, p: Proposal, rules: Rules, _c: RuleContext) -> list[Finding]:
+    return _metric_bounds(p, rules, "max_metrics", minimum=False)
+
+
+def check_no_regression(_r: GitRepo, p: Proposal, rules: Rules, _c: RuleContext) -> list[Finding]:
     if p.current is None:
         return []
     lower = set(rules.get("lower_is_better") or ())
@@ -148,7 +122,9 @@ def check_no_regression(_r: GitRepo, p: Proposal, rules: Rules, _c: Context) -> 
     return out
 
 
-def check_require_clean_code(_r: GitRepo, p: Proposal, rules: Rules, _c: Context) -> list[Finding]:
+def check_require_clean_code(
+    _r: GitRepo, p: Proposal, rules: Rules, _c: RuleContext
+) -> list[Finding]:
     if not rules.get("require_clean_code") or not p.candidate.get("code", {}).get("dirty"):
         return []
     run = p.candidate.get("run", {}).get("id")
@@ -173,7 +149,9 @@ def _digests(p: Proposal) -> list[str]:
     return sorted(set(found))
 
 
-def check_require_data_pushed(_r: GitRepo, p: Proposal, rules: Rules, _c: Context) -> list[Finding]:
+def check_require_data_pushed(
+    _r: GitRepo, p: Proposal, rules: Rules, _c: RuleContext
+) -> list[Finding]:
     if not rules.get("require_data_pushed"):
         return []
     wanted = _digests(p)
@@ -237,12 +215,14 @@ def _report_rule(
 
 
 def check_require_monitor_ok(
-    repo: GitRepo, p: Proposal, rules: Rules, _c: Context
+    repo: GitRepo, p: Proposal, rules: Rules, _c: RuleContext
 ) -> list[Finding]:
     return _report_rule(repo, p, rules, rule="require_monitor_ok", kind="monitor")
 
 
-def check_require_scan_ok(repo: GitRepo, p: Proposal, rules: Rules, _c: Context) -> list[Finding]:
+def check_require_scan_ok(
+    repo: GitRepo, p: Proposal, rules: Rules, _c: RuleContext
+) -> list[Finding]:
     return _report_rule(repo, p, rules, rule="require_scan_ok", kind="scan")
 
 
@@ -256,7 +236,9 @@ def verify_signature(repo: GitRepo, commit: str, signers: str | None) -> str | N
     return text[-1] if text else "no signature"
 
 
-def check_require_signed(repo: GitRepo, p: Proposal, rules: Rules, ctx: Context) -> list[Finding]:
+def check_require_signed(
+    repo: GitRepo, p: Proposal, rules: Rules, ctx: RuleContext
+) -> list[Finding]:
     if not rules.get("require_signed"):
         return []
     if ctx.commit is None:
@@ -311,7 +293,9 @@ def approvals(env: Mapping[str, str]) -> int | None:
     return None
 
 
-def check_required_approvals(_r: GitRepo, p: Proposal, rules: Rules, ctx: Context) -> list[Finding]:
+def check_required_approvals(
+    _r: GitRepo, p: Proposal, rules: Rules, ctx: RuleContext
+) -> list[Finding]:
     need = int(rules.get("required_approvals") or 0)
     if need == 0:
         return []
@@ -338,7 +322,7 @@ def check_required_approvals(_r: GitRepo, p: Proposal, rules: Rules, ctx: Contex
     ]
 
 
-def check_max_artifact_mb(_r: GitRepo, p: Proposal, rules: Rules, _c: Context) -> list[Finding]:
+def check_max_artifact_mb(_r: GitRepo, p: Proposal, rules: Rules, _c: RuleContext) -> list[Finding]:
     limit = rules.get("max_artifact_mb")
     size = (p.candidate.get("artifact") or {}).get("size")
     if limit is None or size is None or size <= limit * 1024 * 1024:
@@ -353,7 +337,7 @@ def check_max_artifact_mb(_r: GitRepo, p: Proposal, rules: Rules, _c: Context) -
     ]
 
 
-PolicyRule = Callable[[GitRepo, Proposal, Rules, Context], list[Finding]]
+PolicyRule = Callable[[GitRepo, Proposal, Rules, RuleContext], list[Finding]]
 
 POLICY_RULES: tuple[PolicyRule, ...] = (
     check_requires_stage,
@@ -371,13 +355,11 @@ POLICY_RULES: tuple[PolicyRule, ...] = (
 
 
 def policy_findings(
-    repo: GitRepo, p: Proposal, policy: dict[str, Any], ctx: Context
+    repo: GitRepo, p: Proposal, policy: dict[str, Any], ctx: RuleContext
 ) -> list[Finding]:
     """Every policy finding for a promotion (demotions and archiving are never blocked)."""
     if p.action != "promote" or not policy:
         return []
-    from gitml.governance.policy import resolve
-
     rules = resolve(policy, p.model, p.stage)
     out: list[Finding] = []
     for rule in POLICY_RULES:
@@ -385,4 +367,4 @@ def policy_findings(
     return out
 
 
-__all__ = ["POLICY_FILE", "Context", "policy_findings"]
+__all__ = ["POLICY_FILE", "RuleContext", "policy_findings"]

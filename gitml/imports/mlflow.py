@@ -65,7 +65,7 @@ def _record(
     if artifacts and run.artifacts is not None:
         outputs, media, problems, model = _artifacts(repo, run.artifacts)
         if model is not None:
-            from gitml.tracking import MODEL_TAG
+            from gitml.runs.tags import MODEL_TAG
 
             tags[MODEL_TAG] = json.dumps(model)
     events = [MetricEvent(key, step, value, stamp) for key, value, stamp, step in run.metrics]
@@ -161,9 +161,9 @@ def import_mlflow(
 def _register(
     repo: GitRepo, versions: list[SourceVersion], parents: dict[str, str], summary: ImportSummary
 ) -> None:
+    from gitml.registry.names import model_name_from_mlflow as model_name
     from gitml.registry.register import RegisterRequest
     from gitml.registry.store import registry_collection, versions_in
-    from gitml.tracking.mlflow_plugin.names import model_name
 
     for version in versions:
         name = model_name(version.model)
@@ -190,7 +190,7 @@ def _register(
 def _stages(repo: GitRepo, versions: list[SourceVersion], summary: ImportSummary) -> str | None:
     from gitml.config import load_settings
     from gitml.imports.records import stage_branch
-    from gitml.tracking.mlflow_plugin.names import model_name
+    from gitml.registry.names import model_name_from_mlflow as model_name
 
     stages = set(load_settings(repo.workdir_or_gitdir).stages)
     wanted: dict[str, dict[str, Any]] = {}

@@ -93,7 +93,7 @@ def remember_audited(repo: GitRepo, ref: str, tip: str) -> None:
 
 
 def _cache_path(repo: GitRepo) -> Path:
-    from gitml import __version__
+    from gitml._version import __version__
 
     return repo.state_dir / f"audited-{__version__}.txt"
 

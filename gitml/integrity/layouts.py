@@ -23,6 +23,7 @@ from gitml.records import codec, ids
 from gitml.records.limits import size_problem
 from gitml.storage import DATA_REF, MONITOR_REF, QUEUE_REF, REGISTRY_REF, RUNS_REF
 from gitml.storage.collection import LAYOUT_PATH, LAYOUTS, WIDE, Layout
+from gitml.units import format_utc
 
 _ID = r"[0-9A-HJKMNP-TV-Z]{26}"
 _SHARD = r"[0-9a-f]{2}"
@@ -287,12 +288,6 @@ def time_problem(record_id: str | None, commit_time: int, skew_s: float) -> str 
     if claimed <= commit_time + skew_s:
         return None
     return (
-        f"has id {record_id}, whose time ({_utc(claimed)}) is after the commit that adds it "
-        f"({_utc(commit_time)}); ids cannot claim the future"
+        f"has id {record_id}, whose time ({format_utc(claimed)}) is after the commit that adds it "
+        f"({format_utc(commit_time)}); ids cannot claim the future"
     )
-
-
-def _utc(stamp: float) -> str:
-    import time
-
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(stamp))

@@ -21,9 +21,12 @@ CARD_FORMATS = ("markdown", "html")
 
 
 def _profiles(repo: GitRepo, name: str, digest: str) -> list[dict[str, Any]]:
-    from gitml.models.lineage import input_profiles, summary
+    from gitml.lineage.profiles import input_profiles, profile_summary
 
-    return [{"file": path, **summary(doc)} for path, doc in input_profiles(repo, name, digest)]
+    return [
+        {"file": p.path, **profile_summary(codec.to_jsonable(p.profile))}
+        for p in input_profiles(repo, {name: digest})
+    ]
 
 
 def _verified(repo: GitRepo, commit: str) -> str:
@@ -49,7 +52,8 @@ def _monitoring(repo: GitRepo, model: str, version: str) -> dict[str, Any] | Non
 def _promotions(
     repo: GitRepo, settings: Settings, doc: Mapping[str, Any]
 ) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
-    from gitml.registry.checks import Proposal, check_promotion
+    from gitml.governance.engine import check_proposal
+    from gitml.governance.findings import Proposal
     from gitml.registry.query import replay
     from gitml.registry.store import open_index
 
@@ -78,17 +82,17 @@ def _promotions(
         before = replay(events[:i], terminal)
         after = replay(events[: i + 1], terminal)
         proposal = Proposal(
-            "promote",
-            doc["model"],
-            doc["version"],
-            event["stage"],
-            before,
-            after,
-            doc,
-            None,
-            settings,
+            action="promote",
+            model=doc["model"],
+            version=doc["version"],
+            stage=event["stage"],
+            before=before,
+            after=after,
+            candidate=doc,
+            current=None,
+            settings=settings,
         )
-        findings = check_promotion(repo, proposal)
+        findings = check_proposal(repo, proposal)
         checks.append(
             {
                 "stage": event["stage"],

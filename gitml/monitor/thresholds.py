@@ -33,7 +33,7 @@ def _rename(table: Mapping[str, Any]) -> dict[str, float]:
 
 def load_limits(workdir: Path, model: str) -> Limits:
     """The limits for ``model`` from the work tree's policy (defaults when absent)."""
-    from gitml.registry.policy import load_policy
+    from gitml.governance.policy import load_policy
 
     path = workdir / POLICY_FILE
     policy = load_policy(path.read_bytes() if path.is_file() else None)

@@ -11,12 +11,12 @@ turns through a file lock and replace the file atomically.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from gitml.atomic import write_atomic
 from gitml.pipelines import yamlfile
 from gitml.pipelines.errors import PipelineError, at
 from gitml.pipelines.model import DEFAULT_PARAMS, Stage
@@ -139,10 +139,7 @@ def write_entries(
         doc["stages"] = stages
         if not changed and target.exists():
             return
-        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
         try:
-            tmp.write_text(yamlfile.dumps(doc), encoding="utf-8")
-            tmp.replace(target)
+            write_atomic(target, yamlfile.dumps(doc))
         except OSError as exc:
-            tmp.unlink(missing_ok=True)
             raise PipelineError(f"{path}: cannot write: {exc.strerror or exc}") from None

@@ -28,6 +28,7 @@ from typing import Any, NamedTuple
 
 import xxhash
 
+from gitml.atomic import write_atomic
 from gitml.data.digest import PREFIX, open_regular, read_buffer, run_parallel
 from gitml.data.snapshot import dir_key, trusted
 from gitml.data.statcache import StatCache
@@ -173,14 +174,11 @@ class State:
         """Write what was learnt (a failure only costs speed later)."""
         if not self._dirty or self._entries is None:
             return
-        tmp = self.path.with_name(f".{STATE_FILE}.{os.getpid()}.tmp")
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp.write_bytes(marshal.dumps((VERSION, self._entries)))
-            tmp.replace(self.path)
+            write_atomic(self.path, marshal.dumps((VERSION, self._entries)))
             self._dirty = False
         except OSError:
-            tmp.unlink(missing_ok=True)
+            pass
 
     def stamp(self) -> int | None:
         if self._stamp is None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from gitml.errors import InvalidRecord
+from gitml.units import format_bytes
 
 MAX_DEPTH = 32
 """Deepest nesting of tables and arrays in a record (a run record nests about 4 deep)."""
@@ -37,7 +38,7 @@ def size_problem(path: str, size: int) -> str | None:
     if limit is None or size <= limit:
         return None
     what = "a metric history" if path.endswith(HISTORY_SUFFIX) else "a record"
-    return f"is {_mb(size)}, over the {_mb(limit)} limit for {what}"
+    return f"is {format_bytes(size)}, over the {format_bytes(limit)} limit for {what}"
 
 
 def check_size(path: str, size: int, *, where: str | None = None) -> None:
@@ -72,9 +73,3 @@ def _deeper_than(value: Any, budget: int) -> bool:
         if (inner is dict or inner is list) and _deeper_than(item, budget - 1):
             return True
     return False
-
-
-def _mb(size: int) -> str:
-    if size < 1 << 20:
-        return f"{size / 1024:.0f} KiB"
-    return f"{size / (1 << 20):.1f} MiB"

@@ -140,3 +140,14 @@ def version_sort_key(text: str) -> tuple[object, ...]:
         return (1, parse_version(text).key)
     except InvalidName:
         return (0, text)
+
+
+def model_name_from_mlflow(name: str) -> str:
+    """The gitml model name of an MLflow one: valid names stay; others are lower-cased
+    with words split by '-' (``ElasticnetWineModel`` -> ``elasticnet-wine-model``)."""
+    import re
+
+    if re.fullmatch(r"[a-z0-9][a-z0-9._-]{0,63}", name):
+        return name
+    words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "-", name.strip()).lower()
+    return check_model_name(re.sub(r"[^a-z0-9._-]+", "-", words).strip("-._")[:64])

@@ -8,7 +8,8 @@ from typing import Any
 
 from gitml import escape
 from gitml.config import STAGES_FILE
-from gitml.registry.checks import Finding, Proposal
+from gitml.governance.findings import Finding, Proposal
+from gitml.units import format_bytes
 
 NO_VALUE = "–"
 
@@ -46,12 +47,7 @@ def _delta(new: Any, old: Any) -> str:
 def _size(size: Any) -> str:
     if not isinstance(size, int):
         return ""
-    value = float(size)
-    for unit in ("B", "kB", "MB", "GB"):
-        if value < 1000 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1000
-    return ""
+    return format_bytes(size)
 
 
 def _artifact(record: Mapping[str, Any] | None) -> str:

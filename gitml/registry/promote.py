@@ -18,13 +18,15 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from gitml.atomic import write_atomic
 from gitml.config import POLICY_FILE, STAGES_FILE, Settings
 from gitml.errors import CheckFailed, GitmlError
+from gitml.governance.engine import check_proposal
+from gitml.governance.findings import Action, Finding, Proposal, errors
+from gitml.governance.policy import allow_direct, load_policy
 from gitml.registry.apply import ApplyReport, apply
-from gitml.registry.checks import Action, Finding, Proposal, check_promotion, errors
 from gitml.registry.derive import DIRECT_TRAILER
 from gitml.registry.names import check_model_name, check_stage, parse_version, version_sort_key
-from gitml.registry.policy import allow_direct, direct_field, load_policy
 from gitml.registry.prbody import pr_body
 from gitml.registry.stagefile import (
     Assignments,
@@ -225,11 +227,19 @@ def change_stage(
     if request.action == "promote" and isinstance(holder, str) and holder != version:
         current = get_version(repo, model, holder)
     proposal = Proposal(
-        request.action, model, version, stage, base.assignments, after, candidate, current, settings
+        action=request.action,
+        model=model,
+        version=version,
+        stage=stage,
+        before=base.assignments,
+        after=after,
+        candidate=candidate,
+        current=current,
+        settings=settings,
     )
     if after == base.assignments:
         return StageResult(proposal, [], False, mode)
-    findings = check_promotion(repo, proposal)
+    findings = check_proposal(repo, proposal)
     failed = errors(findings)
     if failed:
         more = f" (and {len(failed) - 1} more)" if len(failed) > 1 else ""
@@ -237,11 +247,7 @@ def change_stage(
     text = dumps(StageFile(after, base.header)).encode("utf-8")
     result = StageResult(proposal, findings, True, mode)
     if mode is Mode.WORKTREE:
-        path = repo.workdir / STAGES_FILE
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".gitml-tmp")
-        tmp.write_bytes(text)
-        tmp.replace(path)
+        write_atomic(repo.workdir / STAGES_FILE, text)
         return result
     assert head_sha is not None
     if mode is Mode.BRANCH:
@@ -255,9 +261,10 @@ def change_stage(
         result.body = pr_body(proposal, findings, branch=name, commit=commit, upstream=upstream)
         return result
     policy = load_policy(read_file_at(repo, head_sha, POLICY_FILE))
-    if not allow_direct(policy, model, stage):
+    allowed, decided_by = allow_direct(policy, model, stage)
+    if not allowed:
         raise CheckFailed(
-            f"{POLICY_FILE}: {direct_field(policy, model, stage)}: direct changes of "
+            f"{POLICY_FILE}: {decided_by}: direct changes of "
             f"{model!r} in {stage!r} are not allowed; use --branch and a pull request "
             "(or set allow_direct = true for this stage)"
         )

@@ -44,7 +44,7 @@ def logged_model(run: Mapping[str, Any]) -> dict[str, Any]:
     """What ``gitml.log_model`` left in the run's ``gitml.model`` tag ({} when nothing)."""
     import json
 
-    from gitml.tracking import MODEL_TAG
+    from gitml.runs.tags import MODEL_TAG
 
     raw = (run.get("tags") or {}).get(MODEL_TAG)
     if not raw:
@@ -84,7 +84,7 @@ def package_info(
         logged["signature"] = sig.from_file(signature_from)
     signature = logged.get("signature")
     if signature and signature["inputs"] and signature["inputs"][0].get("type") != "tensor":
-        from gitml.models.lineage import training_ranges
+        from gitml.lineage.profiles import training_ranges
 
         numeric = {"integer", "long", "float", "double"}
         wanted = {s["name"] for s in signature["inputs"] if s.get("type") in numeric}

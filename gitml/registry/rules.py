@@ -58,7 +58,7 @@ class RulesAt:
 
     @cached_property
     def policy(self) -> dict[str, Any]:
-        from gitml.registry.policy import load_policy
+        from gitml.governance.policy import load_policy
 
         return load_policy(self.read(POLICY_FILE), where=f"{POLICY_FILE} ({self.where})")
 
@@ -155,7 +155,7 @@ def governing_changed(before: bytes | None, after: bytes | None) -> bool:
 
 def signer_paths(policy_data: bytes | None) -> set[str]:
     """The allowed-signers files a policy file names (none when it does not parse)."""
-    from gitml.registry.policy import load_policy
+    from gitml.governance.policy import load_policy
 
     try:
         return set(_signer_paths(load_policy(policy_data)))

@@ -16,11 +16,11 @@ from typing import Any
 
 from gitml.config import POLICY_FILE, STAGES_FILE, Settings
 from gitml.errors import GitmlError, InvalidRecord
+from gitml.governance.policy import allow_direct, load_policy
 from gitml.records import codec
 from gitml.registry import records as rec
 from gitml.registry.actor import ci_branch
 from gitml.registry.derive import Derivation, Skipped, derive
-from gitml.registry.policy import allow_direct, load_policy
 from gitml.registry.rules import settings_before
 from gitml.registry.stagefile import Known, parse
 from gitml.registry.store import open_index, registry_collection
@@ -310,7 +310,7 @@ def _still_trusted(repo: GitRepo, settings: Settings, branch_commit: str) -> boo
 
 
 def _trust_cache(repo: GitRepo) -> Path:
-    from gitml import __version__
+    from gitml._version import __version__
 
     return repo.state_dir / f"registry-trusted-{__version__}.txt"
 
@@ -355,7 +355,7 @@ def _check_direct(repo: GitRepo, events: list[dict[str, Any]], report: VerifyRep
             except InvalidRecord as exc:
                 report.problems.append(str(exc))
                 policies[commit] = {}
-        if not allow_direct(policies[commit], event["model"], event["stage"]):
+        if not allow_direct(policies[commit], event["model"], event["stage"])[0]:
             report.problems.append(
                 f"commit {commit[:12]}: {event['model']} {event['version']} was changed in "
                 f"{event['stage']!r} directly, but {POLICY_FILE} before that commit did not allow it"

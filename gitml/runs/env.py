@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gitml import __version__
+from gitml._version import __version__
+from gitml.atomic import write_atomic
 
 if TYPE_CHECKING:
     from gitml.runs.interpreter import Interpreter
@@ -81,10 +82,8 @@ def save_json(path: Path | None, data: Mapping[str, Any]) -> None:
     """Replace a cache file atomically (a cache: failures are ignored)."""
     if path is None:
         return
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     try:
-        tmp.write_text(json.dumps(data), encoding="utf-8")
-        tmp.replace(path)
+        write_atomic(path, json.dumps(data))
     except OSError:
         pass
 

@@ -1,7 +1,7 @@
 """Running sweep members a few at a time, here or on a cluster, and retrying the lost ones.
 
 A pool starts members (``Job``) and reports each one once it has finished. ``drive`` keeps
-the pool full from a ``Plan`` (a grid, a search), hands every finished member back to the
+the pool full from a ``PoolPlan`` (a grid, a search), hands every finished member back to the
 plan, and starts a member again when the machine or worker running it died (``--retries``):
 the lost attempt is recorded ``interrupted`` with what it had logged, and the new attempt
 is a new run tagged ``gitml.retry_of``. The local pool runs members on threads, one at a
@@ -72,7 +72,7 @@ class Pool(Protocol):
     def close(self) -> None: ...
 
 
-class Plan(Protocol):
+class PoolPlan(Protocol):
     """What to run: the next job when a slot is free, and what became of each."""
 
     def next_job(self) -> Job | None:
@@ -103,7 +103,7 @@ def retry_of(job: Job, lost: RunOutcome | None) -> Job:
 
 def drive(
     pool: Pool,
-    plan: Plan,
+    plan: PoolPlan,
     sup: Supervisor,
     *,
     retries: int = 0,

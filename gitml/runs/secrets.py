@@ -81,7 +81,7 @@ NAMES = (
 
 
 @dataclass(frozen=True)
-class Rule:
+class SecretRule:
     """A content rule: ``pattern`` runs only where one of ``markers`` occurs."""
 
     label: str
@@ -94,50 +94,54 @@ class Rule:
 
 
 RULES = (
-    Rule(
+    SecretRule(
         "a private key", (b"PRIVATE KEY",), r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----"
     ),
-    Rule(
+    SecretRule(
         "an AWS access key id",
         (b"AKIA", b"ASIA", b"ABIA", b"ACCA"),
         r"(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA)(?!IOSFODNN7EXAMPLE)[A-Z2-7]{16}(?![A-Z0-9])",
     ),
-    Rule(
+    SecretRule(
         "an AWS secret access key",
         (b"ecret_access_key", b"ECRET_ACCESS_KEY", b"ecretAccessKey"),
         r"(?i)secret_?access_?key['\"]?\s*[:=]\s*['\"]?[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+])",
     ),
-    Rule(
+    SecretRule(
         "a GitHub token",
         (b"ghp_", b"gho_", b"ghu_", b"ghs_", b"ghr_", b"github_pat_"),
         r"(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{60,255})",
     ),
-    Rule(
+    SecretRule(
         "a GitLab token",
         (b"glpat-", b"gldt-", b"glrt-", b"glptt-", b"glsoat-"),
         r"gl(?:pat|dt|rt|ptt|soat)-[A-Za-z0-9_-]{20,}",
     ),
-    Rule("a Slack token", (b"xox",), r"xox[abposr]-[A-Za-z0-9-]{10,}"),
-    Rule(
+    SecretRule("a Slack token", (b"xox",), r"xox[abposr]-[A-Za-z0-9-]{10,}"),
+    SecretRule(
         "a Slack webhook",
         (b"hooks.slack.com",),
         r"hooks\.slack\.com/services/T[A-Z0-9]+/B[A-Z0-9]+/[A-Za-z0-9]+",
     ),
-    Rule("a Google API key", (b"AIza",), r"AIza[0-9A-Za-z_-]{35}"),
-    Rule("a Google OAuth client secret", (b"GOCSPX-",), r"GOCSPX-[A-Za-z0-9_-]{28}"),
-    Rule("a Stripe live key", (b"_live_",), r"(?:sk|rk)_live_[0-9A-Za-z]{24,}"),
-    Rule(
+    SecretRule("a Google API key", (b"AIza",), r"AIza[0-9A-Za-z_-]{35}"),
+    SecretRule("a Google OAuth client secret", (b"GOCSPX-",), r"GOCSPX-[A-Za-z0-9_-]{28}"),
+    SecretRule("a Stripe live key", (b"_live_",), r"(?:sk|rk)_live_[0-9A-Za-z]{24,}"),
+    SecretRule(
         "an OpenAI key",
         (b"T3BlbkFJ",),
         r"sk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{16,}T3BlbkFJ[A-Za-z0-9_-]{16,}",
     ),
-    Rule("an Anthropic key", (b"sk-ant-",), r"sk-ant-[a-z]+[0-9]{2}-[A-Za-z0-9_-]{80,}"),
-    Rule("a Hugging Face token", (b"hf_",), r"(?<![A-Za-z0-9_])hf_[A-Za-z]{34}(?![A-Za-z0-9])"),
-    Rule("an npm token", (b"npm_",), r"(?<![A-Za-z0-9_])npm_[A-Za-z0-9]{36}(?![A-Za-z0-9])"),
-    Rule("a PyPI token", (b"pypi-AgEIcHlwaS5vcmc",), r"pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,}"),
-    Rule("an Azure storage key", (b"AccountKey=",), r"AccountKey=[A-Za-z0-9+/]{86}=="),
-    Rule("a SendGrid key", (b"SG.",), r"SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}"),
-    Rule(
+    SecretRule("an Anthropic key", (b"sk-ant-",), r"sk-ant-[a-z]+[0-9]{2}-[A-Za-z0-9_-]{80,}"),
+    SecretRule(
+        "a Hugging Face token", (b"hf_",), r"(?<![A-Za-z0-9_])hf_[A-Za-z]{34}(?![A-Za-z0-9])"
+    ),
+    SecretRule("an npm token", (b"npm_",), r"(?<![A-Za-z0-9_])npm_[A-Za-z0-9]{36}(?![A-Za-z0-9])"),
+    SecretRule(
+        "a PyPI token", (b"pypi-AgEIcHlwaS5vcmc",), r"pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,}"
+    ),
+    SecretRule("an Azure storage key", (b"AccountKey=",), r"AccountKey=[A-Za-z0-9+/]{86}=="),
+    SecretRule("a SendGrid key", (b"SG.",), r"SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}"),
+    SecretRule(
         "a password in a URL",
         (b"://",),
         r"[A-Za-z][A-Za-z0-9+.-]{1,30}://[^\s/:@'\"<>{}$%]{1,128}:[^\s/@'\"<>{}$%]{1,256}@[A-Za-z0-9\[]",
@@ -154,7 +158,9 @@ def _matches(glob: str, path: str) -> bool:
     )
 
 
-def find_token(data: bytes, rules: Sequence[Rule] = RULES) -> tuple[str, re.Match[bytes]] | None:
+def find_token(
+    data: bytes, rules: Sequence[SecretRule] = RULES
+) -> tuple[str, re.Match[bytes]] | None:
     """The first rule whose pattern occurs in ``data``, with the match; else None."""
     for rule in rules:
         if any(marker in data for marker in rule.markers):
@@ -176,7 +182,9 @@ class SecretScreen:
         max_bytes: int,
     ) -> None:
         self.names = (*NAMES, *names)
-        extra = tuple(Rule(f"a match of runs.secrets pattern {p!r}", (b"",), p) for p in patterns)
+        extra = tuple(
+            SecretRule(f"a match of runs.secrets pattern {p!r}", (b"",), p) for p in patterns
+        )
         self.rules = (*RULES, *extra)
         self.allow = tuple(allow)
         self.max_bytes = max_bytes

@@ -24,6 +24,7 @@ from gitml.storage.odb import MODE_BLOB, MODE_COMMIT, MODE_EXEC, MODE_LINK, Comm
 from gitml.storage.repo import GitRepo
 from gitml.storage.tracked import shallow_commits
 from gitml.storage.trees import Leaf, commit_tree
+from gitml.units import format_utc
 
 _KINDS: dict[str, str] = {
     MODE_EXEC: "an executable file",
@@ -115,7 +116,7 @@ def audit(
                 Violation(
                     commit.oid,
                     "",
-                    f"is dated {_utc(commit.committer.time)}, in the future (more than "
+                    f"is dated {format_utc(commit.committer.time)}, in the future (more than "
                     f"{skew_s:.0f} s ahead of this machine's clock)",
                 )
             )
@@ -176,7 +177,3 @@ def _change(path: str, before: Leaf, after: Leaf | None) -> str:
         f"changes {path} ({before[0]} -> {after[0]}); records are append-only "
         "(correct a record with a new one)"
     )
-
-
-def _utc(stamp: int) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(stamp))

@@ -15,7 +15,7 @@ from gitml.storage.repo import GitRepo
 SHARED_REFS = (*COLLECTION_REFS, NOTES_REF)
 
 
-class RemoteError(GitmlError):
+class GitRemoteError(GitmlError):
     """git could not reach the remote or refused the transfer."""
 
 
@@ -25,7 +25,7 @@ def _git(
     try:
         proc = run_git(repo.workdir_or_gitdir, *args, timeout=timeout)
     except GitTimeout as exc:
-        raise RemoteError(str(exc)) from None
+        raise GitRemoteError(str(exc)) from None
     return subprocess.CompletedProcess(
         proc.args,
         proc.returncode,
@@ -38,7 +38,7 @@ def check_remote(repo: GitRepo, remote: str) -> None:
     names = _git(repo, "remote").stdout.split()
     if remote not in names:
         known = ", ".join(names) or "none"
-        raise RemoteError(
+        raise GitRemoteError(
             f"no git remote named {remote!r} (remotes: {known}); add one with `git remote add`"
         )
 
@@ -71,7 +71,9 @@ def fetch(
         ]
     proc = _git(repo, "fetch", "--no-tags", "--quiet", remote, *specs, timeout=timeout)
     if proc.returncode != 0:
-        raise RemoteError(f"fetching gitml refs from {remote!r} failed: {last_line(proc.stderr)}")
+        raise GitRemoteError(
+            f"fetching gitml refs from {remote!r} failed: {last_line(proc.stderr)}"
+        )
     tips: dict[str, str | None] = {}
     for ref in SHARED_REFS:
         oid = read_ref(repo, remote_tracking_ref(remote, ref))
@@ -112,7 +114,7 @@ def push(
         else:
             pushed.append(ref)
     if proc.returncode != 0 and not rejected:
-        raise RemoteError(f"pushing gitml refs to {remote!r} failed: {last_line(proc.stderr)}")
+        raise GitRemoteError(f"pushing gitml refs to {remote!r} failed: {last_line(proc.stderr)}")
     if rejected:
         return PushOutcome((), tuple(up_to_date), tuple(existing))
     return PushOutcome(tuple(pushed), tuple(up_to_date), ())

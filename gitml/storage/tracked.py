@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
+from gitml.atomic import write_atomic
 from gitml.errors import GitmlError, RecordNotFound, RefConflict, UnsupportedRepository
 from gitml.storage.odb import Commit, Signature, Tree
 from gitml.storage.refs import read_ref, update_ref
@@ -250,9 +251,5 @@ def path_is_clean(repo: GitRepo, path: str) -> bool:
 
 def sync_worktree_file(repo: GitRepo, path: str, data: bytes) -> None:
     """Write ``path`` in the work tree and stage exactly that content (after a commit of it)."""
-    full = repo.workdir / path
-    full.parent.mkdir(parents=True, exist_ok=True)
-    tmp = full.with_name(full.name + ".gitml-tmp")
-    tmp.write_bytes(data)
-    tmp.replace(full)
+    write_atomic(repo.workdir / path, data)
     repo.git("update-index", "--add", "--", path)

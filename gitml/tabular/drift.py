@@ -58,7 +58,7 @@ Kind = Literal["schema", "drift", "prediction"]
 
 
 @dataclass(frozen=True, slots=True)
-class Finding:
+class DriftFinding:
     """One check of one column; ``alert`` says whether it crossed its threshold."""
 
     column: str
@@ -82,7 +82,7 @@ def compare(
     format: str | None = None,
     declared: Collection[str] = (),
     label: str | None = None,
-) -> list[Finding]:
+) -> list[DriftFinding]:
     """Every finding for ``serving`` (an accumulator, or a file streamed into one).
 
     ``thresholds`` overrides ``DEFAULT_THRESHOLDS``; ``column_thresholds`` overrides them
@@ -108,7 +108,7 @@ def compare(
         if isinstance(serving, ServingAccumulator)
         else accumulate(profile, serving, format=format)
     )
-    findings: list[Finding] = []
+    findings: list[DriftFinding] = []
     tests: list[tuple[str, str, float, str]] = []
     for name in sorted(trained, key=lambda n: trained[n]["position"]):
         if name == label:
@@ -173,9 +173,9 @@ def _limits(
     return merged
 
 
-def _flag(column: str, method: str, lim: Mapping[str, float], what: str) -> Finding:
+def _flag(column: str, method: str, lim: Mapping[str, float], what: str) -> DriftFinding:
     threshold = lim[method]
-    return Finding(
+    return DriftFinding(
         column, "schema", method, 1.0, threshold, threshold < 1.0, f"column {column!r} {what}"
     )
 
@@ -188,13 +188,13 @@ def _finding(
     lim: Mapping[str, float],
     what: str,
     short_of: int = 0,
-) -> Finding:
+) -> DriftFinding:
     threshold = lim[method]
     value = _tidy(value)
     alert = not short_of and value > threshold
     verdict = "above" if value > threshold else "within"
     note = f"; not judged: fewer than {short_of} serving values" if short_of else ""
-    return Finding(
+    return DriftFinding(
         column,
         kind,
         method,
@@ -219,8 +219,8 @@ def _column(
     lim: Mapping[str, float],
     kind: Kind,
     tests: list[tuple[str, str, float, str]],
-) -> list[Finding]:
-    out: list[Finding] = []
+) -> list[DriftFinding]:
+    out: list[DriftFinding] = []
     rows_t = trained["count"] + trained["missing"]
     rows_s = state.count + state.missing
     if rows_t and rows_s:
@@ -250,7 +250,7 @@ def _numeric(
     lim: Mapping[str, float],
     kind: Kind,
     tests: list[tuple[str, str, float, str]],
-) -> list[Finding]:
+) -> list[DriftFinding]:
     from gitml.tabular import stats
 
     edges = trained["histogram"]["edges"]
@@ -320,7 +320,7 @@ def _categorical(
     lim: Mapping[str, float],
     kind: Kind,
     tests: list[tuple[str, str, float, str]],
-) -> list[Finding]:
+) -> list[DriftFinding]:
     from gitml.tabular import stats
 
     top: Mapping[str, int] = trained["top"]
@@ -330,7 +330,7 @@ def _categorical(
     in_top = [seen.get(v, 0) for v in labels]
     actual = [*in_top, state.count - sum(in_top)]
     short = _short_of(lim, len(expected), state.count)
-    out: list[Finding] = []
+    out: list[DriftFinding] = []
     if trained["type"] == "categorical" and trained["other"] == 0:
         unseen = sorted(((n, v) for v, n in seen.items() if v not in top), reverse=True)
         share = actual[-1] / state.count
@@ -378,7 +378,7 @@ def _tests(
     limits: Mapping[str, float],
     per_column: Mapping[str, Mapping[str, float]],
     prediction: str | None,
-) -> list[Finding]:
+) -> list[DriftFinding]:
     from gitml.tabular.stats import benjamini_hochberg
 
     adjusted = benjamini_hochberg([p for _, _, p, _ in tests])
@@ -387,7 +387,7 @@ def _tests(
         alpha = per_column.get(column, limits)["p_value"]
         kind: Kind = "prediction" if column == prediction else "drift"
         out.append(
-            Finding(
+            DriftFinding(
                 column,
                 kind,
                 method,

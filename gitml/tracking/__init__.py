@@ -22,6 +22,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
 from gitml.runs.spool import ENV_RUN_ID, ENV_RUN_NAME, ENV_SPOOL, SpoolWriter
+from gitml.runs.tags import MODEL_TAG as MODEL_TAG
 from gitml.tracking.sinks import GitmlWarning as GitmlWarning
 from gitml.tracking.sinks import NullSink
 from gitml.tracking.sinks import Sink as Sink
@@ -29,7 +30,6 @@ from gitml.tracking.sinks import Sink as Sink
 if TYPE_CHECKING:
     from gitml.tracking.local import LocalRun
 
-MODEL_TAG = "gitml.model"
 RunStatus = Literal["completed", "failed", "interrupted"]
 _MLFLOW_STATUS = {"FINISHED": "completed", "FAILED": "failed", "KILLED": "interrupted"}
 

@@ -1,7 +1,7 @@
 """Monitoring reports for the UI, read through ``gitml.monitor`` (``git ml monitor log``).
 
 A model's page adds, for each version its reports are about, the training profile the
-reports compared serving data with (``gitml.monitor.lineage``), so every column's training
+reports compared serving data with (``gitml.monitor.reference``), so every column's training
 histogram shows beside its drift findings.
 """
 
@@ -77,7 +77,7 @@ def model_reports(repo: GitRepo, model: str) -> dict[str, Any]:
 
 def _training(repo: GitRepo, model: str, version: str) -> dict[str, Any]:
     """The profile a version's reports compare with ({"error": ...} when there is none)."""
-    from gitml.monitor.lineage import version_profile
+    from gitml.monitor.reference import version_profile
     from gitml.registry.store import get_version
 
     try:

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import cli, git
-from tests.registry.conftest import MODEL_FILE, init_project, record_run
+from tests.support.core import cli, git
+from tests.support.registry import MODEL_FILE, init_project, record_run
 from tests.terminal import Terminal, plain
 
 GIT_BASH_COMPLETION = Path("/usr/share/bash-completion/completions/git")

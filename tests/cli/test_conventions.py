@@ -20,7 +20,7 @@ from gitml.cli import app
 from gitml.cli._generate import iter_commands
 from gitml.cli._spec import COMMANDS, GROUPS, HELP
 from gitml.errors import ALERT_EXIT
-from tests.conftest import cli
+from tests.support.core import cli
 
 ROOT = Path(__file__).resolve().parents[2]
 # Commands whose output is the answer itself (a table, a document, JSON, a script): a

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from gitml.data.digest import hash_bytes, hash_file
-from tests.conftest import cli, git
+from tests.support.core import cli, git
 
 
 def write(path: Path, data: bytes) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli.test_data import ok, write
-from tests.conftest import CliResult, cli, git
+from tests.support.core import CliResult, cli, git
 
 
 def fails(*args: str) -> CliResult:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from gitml.data.digest import hash_bytes
 from tests.cli.test_data import commit_all, ok, write
-from tests.conftest import cli, git
+from tests.support.core import cli, git
 
 
 def cached(repo: Path, data: bytes) -> bool:

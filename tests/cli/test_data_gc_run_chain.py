@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from tests.cli.test_data_gc import cached
-from tests.conftest import cli
+from tests.support.core import cli
 
 
 def ok(*args: str) -> str:

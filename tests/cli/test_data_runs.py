@@ -13,7 +13,7 @@ import pytest
 from gitml.data.digest import hash_bytes, hash_file
 from gitml.data.listing import decode
 from tests.cli.test_data import ok, write
-from tests.conftest import cli, git
+from tests.support.core import cli, git
 
 PY = sys.executable
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.conftest import cli, git
-from tests.registry.conftest import init_project, ok, record_run
+from tests.support.core import cli, git
+from tests.support.registry import init_project, ok, record_run
 
 
 def run_here(name: str) -> None:

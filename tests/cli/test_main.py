@@ -13,7 +13,7 @@ import typer
 from gitml import __version__
 from gitml.cli import app, main
 from gitml.errors import ConfigError
-from tests.conftest import gitml_process
+from tests.support.core import gitml_process
 
 
 def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:

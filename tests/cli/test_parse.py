@@ -35,7 +35,7 @@ from gitml.cli._parse import (
     parse_args,
 )
 from gitml.cli._spec import COMMANDS, GROUPS, HELP
-from tests.conftest import git
+from tests.support.core import git
 
 PATHS = sorted(COMMANDS)
 

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import cli, git
-from tests.runs.conftest import PARAMS, make_project, setup_ml_env
+from tests.support.core import cli, git
+from tests.support.runs import PARAMS, make_project, setup_ml_env
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import git
-from tests.runs.conftest import PARAMS, git_ml, make_project, setup_ml_env
+from tests.support.core import git
+from tests.support.runs import PARAMS, git_ml, make_project, setup_ml_env
 
 
 @pytest.fixture

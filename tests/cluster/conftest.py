@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 
 from tests.cluster.raycluster import RayCluster, short_root, start_cluster
-from tests.conftest import git
-from tests.runs.conftest import git_ml, setup_ml_env
+from tests.support.core import git
+from tests.support.runs import git_ml, setup_ml_env
 
 TRAIN = '''\
 """Logistic regression in numpy: params from params.yaml, loss per epoch, acc at the end."""

@@ -10,8 +10,8 @@ import time
 from pathlib import Path
 
 from tests.cluster.raycluster import RayCluster, free_port
-from tests.conftest import git
-from tests.runs.conftest import git_ml
+from tests.support.core import git
+from tests.support.runs import git_ml
 
 
 def _nothing_recorded(repo: Path) -> None:

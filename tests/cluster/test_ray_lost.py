@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.cluster.conftest import ls_json, sweep_of
-from tests.conftest import git
+from tests.support.core import git
 
 # The first attempt of member k=1 logs a step, leaves its pid in a marker file and waits to
 # be killed; its next attempt finds the marker and finishes, as does member k=2.

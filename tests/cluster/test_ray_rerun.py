@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 from tests.cluster.conftest import ls_json
-from tests.conftest import git
-from tests.runs.conftest import git_ml
+from tests.support.core import git
+from tests.support.runs import git_ml
 
 READS_DATA = '''\
 """Sums the data file scaled by params; the data is ignored by git, so a node needs it sent."""

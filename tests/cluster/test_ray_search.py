@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.cluster.conftest import ls_json, sweep_of
-from tests.runs.conftest import git_ml
+from tests.support.runs import git_ml
 
 
 @pytest.mark.slow

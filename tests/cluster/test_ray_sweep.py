@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 from tests.cluster.conftest import ls_json, sweep_of
-from tests.conftest import git
-from tests.runs.conftest import git_ml
+from tests.support.core import git
+from tests.support.runs import git_ml
 
 GRID = ("-S", "train.lr=0.05,0.5", "-S", "train.epochs=2,3,5")
 COMMAND = ("-o", "model.json", "--", "python", "train.py")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,25 +12,7 @@ import pytest
 from gitml.data.cache import Cache, LinkMode
 from gitml.data.digest import Digest, hash_bytes
 from gitml.data.statcache import StatCache
-
-AWS_VARS = (
-    "AWS_PROFILE",
-    "AWS_DEFAULT_PROFILE",
-    "AWS_ENDPOINT_URL",
-    "AWS_ENDPOINT_URL_S3",
-    "AWS_SESSION_TOKEN",
-    "AWS_SECURITY_TOKEN",
-    "AWS_CONFIG_FILE",
-    "AWS_SHARED_CREDENTIALS_FILE",
-    "AWS_REGION",
-)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+from tests.support.data import AWS_VARS, write
 
 
 @pytest.fixture(scope="session")
@@ -69,13 +50,6 @@ def bucket(s3_client: Any, request: pytest.FixtureRequest) -> str:
     name = "t-" + hash_bytes(request.node.nodeid.encode()).hex[:24]
     s3_client.create_bucket(Bucket=name)
     return name
-
-
-def write(path: Path, data: bytes) -> Digest:
-    """Write ``data`` to ``path`` (parents created); return its digest."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
-    return hash_bytes(data)
 
 
 @pytest.fixture

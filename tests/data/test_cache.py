@@ -16,8 +16,7 @@ from gitml.data.cache import OBJECT_MODE, Cache, LinkMode, StoreMethod
 from gitml.data.digest import hash_bytes, hash_file
 from gitml.data.errors import DataError, IntegrityError, SourceChanged
 from gitml.data.progress import TerminalProgress
-
-from .conftest import write
+from tests.support.data import write
 
 REPO = Path(__file__).resolve().parents[2]
 IS_ROOT = os.geteuid() == 0

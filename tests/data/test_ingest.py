@@ -11,8 +11,7 @@ from gitml.data.digest import hash_file
 from gitml.data.errors import DataError
 from gitml.data.ingest import add_files, list_files
 from gitml.data.statcache import StatCache, hash_with_cache
-
-from .conftest import write
+from tests.support.data import write
 
 
 @pytest.fixture

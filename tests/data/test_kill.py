@@ -14,7 +14,7 @@ import pytest
 
 from gitml.data.cache import Cache
 from gitml.data.digest import hash_file
-from tests.conftest import cli, git
+from tests.support.core import cli, git
 
 FILES = 160
 SIZE = 512 << 10

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from gitml.data.progress import OneFile, format_bytes
-from tests.conftest import cli
+from tests.support.core import cli
 from tests.terminal import Terminal, last_states
 
 BIN = str(Path(sys.executable).parent)

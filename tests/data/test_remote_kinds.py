@@ -24,7 +24,7 @@ from gitml.data.remote_fsspec import FsspecRemote
 from gitml.data.remotes import DirectoryRemote, open_remote
 from gitml.data.transfer import pull, push
 from tests import servers
-from tests.conftest import cli, git
+from tests.support.core import cli, git
 
 
 def _session_server(start: Any, what: str) -> Iterator[Any]:

@@ -11,8 +11,8 @@ from gitml.data.digest import BIG_FILE, hash_bytes
 from gitml.data.errors import IntegrityError, RemoteError
 from gitml.data.remote_s3 import S3Remote
 from gitml.data.remotes import Remote, open_remote
-
-from .conftest import free_port, write
+from tests.support.core import free_port
+from tests.support.data import write
 
 
 def test_open_remote_s3_round_trip(

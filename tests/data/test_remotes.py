@@ -10,8 +10,7 @@ from gitml.data.cache import Cache
 from gitml.data.digest import Digest, hash_bytes
 from gitml.data.errors import IntegrityError, RemoteError
 from gitml.data.remotes import DirectoryRemote, Remote, open_remote
-
-from .conftest import write
+from tests.support.data import write
 
 
 @pytest.fixture

@@ -11,9 +11,7 @@ from typing import Any
 import pytest
 
 from gitml.data.digest import hash_file
-from tests.conftest import cli, git
-
-from .conftest import free_port
+from tests.support.core import cli, free_port, git
 
 
 def ok(*args: str) -> str:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from gitml.data import snapshot
-from tests.conftest import cli, git
+from tests.support.core import cli, git
 
 
 def ok(*args: str) -> str:

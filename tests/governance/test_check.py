@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import cli, git
-from tests.governance.conftest import commit_all, write_stages
+from tests.support.core import cli, git
+from tests.support.governance import commit_all, write_stages
 
 
 def _pr(repo: Path, version: str, branch: str = "pr") -> None:

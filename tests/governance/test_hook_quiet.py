@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import cli, git
+from tests.support.core import cli, git
 
 
 def commit(repo: Path, message: str) -> subprocess.CompletedProcess[str]:

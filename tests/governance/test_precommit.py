@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import git
-from tests.governance.conftest import commit_all, write_stages
+from tests.support.core import git
+from tests.support.governance import commit_all, write_stages
 
 ROOT = Path(__file__).resolve().parents[2]
 PRE_COMMIT = shutil.which("pre-commit") or str(Path(sys.executable).parent / "pre-commit")

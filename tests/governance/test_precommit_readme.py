@@ -20,8 +20,8 @@ import pytest
 import yaml
 
 from gitml import __version__
-from tests.conftest import git
-from tests.governance.conftest import commit_all, write_stages
+from tests.support.core import git
+from tests.support.governance import commit_all, write_stages
 
 ROOT = Path(__file__).resolve().parents[2]
 PRE_COMMIT = shutil.which("pre-commit") or str(Path(sys.executable).parent / "pre-commit")

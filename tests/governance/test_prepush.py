@@ -7,7 +7,7 @@ import subprocess
 from pathlib import Path
 
 from gitml.hooks import install_hooks
-from tests.conftest import git
+from tests.support.core import git
 
 ROOT = Path(__file__).resolve().parents[2]
 

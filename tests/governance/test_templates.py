@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from tests.conftest import cli
+from tests.support.core import cli
 
 ROOT = Path(__file__).resolve().parents[2]
 FETCH = "git ml fetch --ci"

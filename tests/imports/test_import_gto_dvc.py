@@ -13,8 +13,8 @@ import pytest
 from bench.anchors import cached_venv
 from gitml.registry import stagefile
 from tests.anchors import anchor_requirements
-from tests.conftest import cli, git
 from tests.pipelines.dvc_anchor import dvc_env, dvc_executable
+from tests.support.core import cli, git
 
 pytestmark = pytest.mark.slow
 

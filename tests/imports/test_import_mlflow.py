@@ -11,7 +11,7 @@ import pytest
 
 from gitml.runs.store import find_run, read_history
 from gitml.storage.repo import open_repo
-from tests.conftest import cli, git
+from tests.support.core import cli, git
 from tests.tracking.conftest import SCRIPTS, run_python
 
 pytestmark = pytest.mark.slow

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from tests.anchors import anchor_python_or_skip
-from tests.runs.conftest import git_ml, setup_ml_env
+from tests.support.runs import git_ml, setup_ml_env
 
 
 @pytest.fixture(scope="session")

@@ -229,8 +229,8 @@ def test_log_model_saves_native_formats_that_load_model_reads_back(
 ) -> None:
     import subprocess
 
-    from tests.conftest import cli, git
-    from tests.runs.conftest import setup_ml_env
+    from tests.support.core import cli, git
+    from tests.support.runs import setup_ml_env
 
     env = setup_ml_env(tmp_path, monkeypatch)
     env["KERAS_BACKEND"] = "torch"

@@ -6,7 +6,7 @@ import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from tests.conftest import git
+from tests.support.core import git
 
 REGULAR = "100644"
 GITLINK = "160000"

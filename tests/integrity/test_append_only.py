@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from gitml.storage.collection import shard_of
-from tests.conftest import cli, git
-from tests.integrity.conftest import Team, ok, run_paths, tip
 from tests.integrity.forge import GITLINK, SYMLINK, blob, forge_commit, push_forced, show
-from tests.registry.conftest import record_run
+from tests.support.core import cli, git
+from tests.support.integrity import Team, ok, run_paths, tip
+from tests.support.registry import record_run
 
 RUNS = "refs/gitml/runs"
 

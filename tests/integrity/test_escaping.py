@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import cli, git
-from tests.registry.conftest import MODEL_FILE, init_project, land, ok, record_run
+from tests.support.core import cli, git
+from tests.support.registry import MODEL_FILE, init_project, land, ok, record_run
 
 FAKE_CHECK = "## ✅ gitml check passed"
 FAKE_BOX = "- [x] approved by security"

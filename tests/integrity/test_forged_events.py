@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import cli, git
-from tests.governance.conftest import commit_all
-from tests.integrity.conftest import Team, id_at, now_env, ok, publish, tip
 from tests.integrity.forge import forge_commit, push_forced, show
-from tests.registry.conftest import land, register
+from tests.support.core import cli, git
+from tests.support.governance import commit_all
+from tests.support.integrity import Team, id_at, now_env, ok, publish, tip
+from tests.support.registry import land, register
 
 REGISTRY = "refs/gitml/registry"
 POLICY = """schema = "gitml/policy/1"

@@ -7,8 +7,9 @@ import re
 
 from gitml.records import codec
 from gitml.storage.collection import shard_of
-from tests.conftest import cli, git
-from tests.integrity.conftest import (
+from tests.integrity.forge import forge_commit, push_forced, show
+from tests.support.core import cli, git
+from tests.support.integrity import (
     Team,
     id_at,
     monitor_doc,
@@ -18,8 +19,7 @@ from tests.integrity.conftest import (
     save_monitor,
     tip,
 )
-from tests.integrity.forge import forge_commit, push_forced, show
-from tests.registry.conftest import record_run
+from tests.support.registry import record_run
 
 RUNS = "refs/gitml/runs"
 MONITOR = "refs/gitml/monitor"

@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 
 from gitml.storage.collection import shard_of
-from tests.conftest import cli, git
-from tests.integrity.conftest import Team, id_at, now_env, ok, run_paths, tip
 from tests.integrity.forge import GITLINK, forge_commit, push_forced, show
-from tests.registry.conftest import land
-from tests.ui.conftest import fetch, serving
+from tests.support.core import cli, git
+from tests.support.integrity import Team, id_at, now_env, ok, run_paths, tip
+from tests.support.registry import land
+from tests.support.ui import fetch, serving
 
 RUNS = "refs/gitml/runs"
 REGISTRY = "refs/gitml/registry"

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import cli
-from tests.governance.conftest import commit_all
-from tests.integrity.conftest import save_monitor
-from tests.registry.conftest import ok_json
-from tests.ui.conftest import fetch, serving
+from tests.support.core import cli
+from tests.support.governance import commit_all
+from tests.support.integrity import save_monitor
+from tests.support.registry import ok_json
+from tests.support.ui import fetch, serving
 
 
 def _policy(repo: Path, rules: str) -> None:

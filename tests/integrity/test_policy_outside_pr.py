@@ -17,10 +17,10 @@ import pytest
 
 from gitml.records import codec
 from gitml.storage.collection import shard_of
-from tests.conftest import cli, git
-from tests.governance.conftest import commit_all, write_stages
-from tests.integrity.conftest import id_at, ok, tip
-from tests.registry.conftest import init_project
+from tests.support.core import cli, git
+from tests.support.governance import commit_all, write_stages
+from tests.support.integrity import id_at, ok, tip
+from tests.support.registry import init_project
 
 ROOT = Path(__file__).resolve().parents[2]
 PRE_COMMIT = shutil.which("pre-commit") or str(Path(sys.executable).parent / "pre-commit")

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from gitml.storage import RUNS_REF
-from tests.conftest import cli, git
-from tests.integrity.conftest import ok, tip
+from tests.support.core import cli, git
+from tests.support.integrity import ok, tip
 
 GIT_ML = str(Path(sys.executable).parent / "git-ml")
 JOBS = 16

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import cli, git
-from tests.governance.conftest import commit_all, write_stages
-from tests.integrity.conftest import Team, id_at, now_env, ok, publish, tip
 from tests.integrity.forge import forge_commit, push_forced, show
-from tests.registry.conftest import MODEL_FILE, record_run
+from tests.support.core import cli, git
+from tests.support.governance import commit_all, write_stages
+from tests.support.integrity import Team, id_at, now_env, ok, publish, tip
+from tests.support.registry import MODEL_FILE, record_run
 
 REGISTRY = "refs/gitml/registry"
 FORGED = "models/churn/versions/1.0.1.toml"

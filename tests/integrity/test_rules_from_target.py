@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 
 from gitml.records import codec
-from tests.conftest import cli, git
-from tests.governance.conftest import commit_all, write_stages
 from tests.governance.test_signed import _key
-from tests.integrity.conftest import ok, tip
-from tests.registry.conftest import land
+from tests.support.core import cli, git
+from tests.support.governance import commit_all, write_stages
+from tests.support.integrity import ok, tip
+from tests.support.registry import land
 
 REGISTRY = "refs/gitml/registry"
 POLICY = ".gitml/policy.toml"

@@ -6,9 +6,9 @@ import re
 import tomllib
 from pathlib import Path
 
-from tests.conftest import cli, git
 from tests.models.test_package import land
-from tests.registry.conftest import ok, ok_json, record_run
+from tests.support.core import cli, git
+from tests.support.registry import ok, ok_json, record_run
 
 DATA = "xxh3-128:00112233445566778899aabbccddeeff"
 
@@ -80,7 +80,7 @@ def test_card_html_to_a_file_escapes_text(project: Path, tmp_path: Path) -> None
 
 
 def test_card_shows_the_latest_monitoring_report(project: Path) -> None:
-    from tests.integrity.conftest import save_monitor
+    from tests.support.integrity import save_monitor
 
     registered(project)
     saved = [

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from gitml.errors import ALERT_EXIT
-from tests.conftest import cli
 from tests.monitor.test_honest_verdicts import monitored, write
+from tests.support.core import cli
 
 __all__ = ["monitored"]  # the fixture: a registered version with a profiled training set
 

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import cli, git
-from tests.registry.conftest import init_project
+from tests.support.core import cli, git
+from tests.support.registry import init_project
 
 ROOT = Path(__file__).resolve().parents[2]
 REAL_HOME = os.environ.get("HOME", "")

@@ -11,9 +11,9 @@ import pytest
 import yaml
 
 import gitml
-from tests.conftest import cli, git
-from tests.registry.conftest import land as land_branch
-from tests.registry.conftest import ok, ok_json
+from tests.support.core import cli, git
+from tests.support.registry import land as land_branch
+from tests.support.registry import ok, ok_json
 
 EXAMPLE = {"age": [21, 35, 64], "plan": ["basic", "pro", "basic"], "score": [0.25, 1.5, 3.0]}
 EXPECTED_INPUTS = [
@@ -226,7 +226,7 @@ def test_log_model_under_git_ml_run_reaches_the_version(
 ) -> None:
     import sys
 
-    from tests.runs.conftest import git_ml, setup_ml_env
+    from tests.support.runs import git_ml, setup_ml_env
 
     env = setup_ml_env(tmp_path, monkeypatch)
     (project / "train.py").write_text(SCRIPT)

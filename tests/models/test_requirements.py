@@ -18,8 +18,8 @@ from gitml.models.requirements import (
     read_pickle_info,
     without_tools,
 )
-from tests.conftest import cli
-from tests.registry.conftest import ok
+from tests.support.core import cli
+from tests.support.registry import ok
 
 # Protocol 2, GLOBAL opcodes: what an xgboost and a LightGBM Booster pickle start with.
 XGB_PICKLE = b"\x80\x02cxgboost.sklearn\nXGBClassifier\nq\x00)\x81q\x01}q\x02b."

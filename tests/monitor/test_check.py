@@ -7,7 +7,7 @@ from pathlib import Path
 from gitml.monitor.check import run_check, severity
 from gitml.monitor.thresholds import Limits
 from gitml.tabular.profile import profile_table
-from tests.monitor.conftest import make_frame, write_csv
+from tests.support.monitor import make_frame, write_csv
 
 
 def test_small_training_profile_noise_does_not_alert_but_real_drift_does(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.conftest import cli
-from tests.registry.conftest import init_project, record_run
+from tests.support.core import cli
+from tests.support.registry import init_project, record_run
 
 
 def _error(*args: str, code: int = 1) -> str:

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from gitml.errors import ALERT_EXIT
-from tests.conftest import cli, git
-from tests.registry.conftest import init_project
+from tests.support.core import cli, git
+from tests.support.registry import init_project
 
 CITIES = ("Oslo", "Rome", "Lima")
 

@@ -9,8 +9,8 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from gitml.errors import ALERT_EXIT
-from tests.conftest import cli, git
-from tests.monitor.conftest import alerted, make_frame, monitor_json, write_csv
+from tests.support.core import cli, git
+from tests.support.monitor import alerted, make_frame, monitor_json, write_csv
 
 
 def test_monitor_flags_exactly_the_shifted_and_new_category_columns(

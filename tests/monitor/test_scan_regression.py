@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from gitml.errors import ALERT_EXIT
-from tests.conftest import cli
-from tests.registry.conftest import init_project, record_run
+from tests.support.core import cli
+from tests.support.registry import init_project, record_run
 
 MODEL = """
 def predict(rows):

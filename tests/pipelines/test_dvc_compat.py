@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import git
-from tests.pipelines.conftest import cli_in, copy_getstarted, make_getstarted
 from tests.pipelines.dvc_anchor import dvc_env, dvc_executable
+from tests.support.core import git
+from tests.support.pipelines import cli_in, copy_getstarted, make_getstarted
 
 pytestmark = pytest.mark.slow
 _LINE = re.compile(

@@ -11,9 +11,9 @@ import pytest
 from gitml.records.validator import validate
 from gitml.runs.store import list_runs
 from gitml.storage.repo import open_repo
-from tests.conftest import git
-from tests.pipelines.conftest import actions, cli_in
-from tests.pipelines.conftest import repro_json as repro
+from tests.support.core import git
+from tests.support.pipelines import actions, cli_in
+from tests.support.pipelines import repro_json as repro
 
 STAGES = ["prepare", "featurize", "train", "evaluate"]
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.conftest import git
-from tests.pipelines.conftest import cli_in
 from tests.pipelines.test_repro import repro, runs
+from tests.support.core import git
+from tests.support.pipelines import cli_in
 
 
 def test_an_override_does_not_make_a_repro_dirty(getstarted: Path) -> None:

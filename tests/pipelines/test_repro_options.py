@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.conftest import git
-from tests.pipelines.conftest import actions, cli_in, write
-from tests.pipelines.conftest import repro_json as repro
+from tests.support.core import git
+from tests.support.pipelines import actions, cli_in, write
+from tests.support.pipelines import repro_json as repro
 
 SLOW = "import sys, time\na = time.time()\ntime.sleep(1.0)\nopen(sys.argv[1], 'w').write(f'{a} {time.time()}')\n"
 

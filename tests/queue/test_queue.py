@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import git
-from tests.runs.conftest import git_ml, make_project, setup_ml_env
+from tests.support.core import git
+from tests.support.runs import git_ml, make_project, setup_ml_env
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import cli, git
-from tests.registry.conftest import event_paths, land, ok, ok_json, registry_tip
+from tests.support.core import cli, git
+from tests.support.registry import event_paths, land, ok, ok_json, registry_tip
 
 STAGES = ".gitml/stages.toml"
 

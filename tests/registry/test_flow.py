@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import CliResult, git
-from tests.runs.conftest import git_ml, setup_ml_env
+from tests.support.core import CliResult, git
+from tests.support.runs import git_ml, setup_ml_env
 
 TRAIN = """\
 import json, sys, tomllib
@@ -140,7 +140,7 @@ def test_thousand_versions_and_five_thousand_events(
     from gitml.registry.query import replay
     from gitml.registry.store import open_index, registry_collection
     from gitml.storage.repo import open_repo
-    from tests.registry.conftest import record_run
+    from tests.support.registry import record_run
 
     run = record_run(project, metrics={"acc": 0.9}, model_bytes=b"shared weights")
     repo = open_repo(project)
@@ -220,13 +220,13 @@ def test_thousand_versions_and_five_thousand_events(
 
 
 def _cli(*args: str) -> CliResult:
-    from tests.conftest import cli
+    from tests.support.core import cli
 
     return cli(*args)
 
 
 def _ok(*args: str) -> str:
-    from tests.conftest import cli
+    from tests.support.core import cli
 
     result = cli(*args)
     assert result.exit_code == 0, result.stderr

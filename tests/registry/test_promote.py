@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import cli, git
-from tests.registry.conftest import event_paths, ok, ok_json, record_run, register
+from tests.support.core import cli, git
+from tests.support.registry import event_paths, ok, ok_json, record_run, register
 
 STAGES = ".gitml/stages.toml"
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from gitml.cli._output import render_table
-from tests.conftest import cli, git
-from tests.registry.conftest import MODEL_FILE, ok, ok_json
 from tests.registry.test_apply import land
+from tests.support.core import cli, git
+from tests.support.registry import MODEL_FILE, ok, ok_json
 
 
 @pytest.fixture

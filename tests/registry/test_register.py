@@ -7,15 +7,8 @@ import sys
 import tomllib
 from pathlib import Path
 
-from tests.conftest import cli, git
-from tests.registry.conftest import (
-    MODEL_FILE,
-    ok,
-    ok_json,
-    record_run,
-    registry_paths,
-    registry_tip,
-)
+from tests.support.core import cli, git
+from tests.support.registry import MODEL_FILE, ok, ok_json, record_run, registry_paths, registry_tip
 
 
 def test_register_links_run_code_params_metrics_data_and_artifact(project: Path) -> None:

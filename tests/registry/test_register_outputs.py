@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import cli, git
-from tests.registry.conftest import init_project, ok, ok_json, registry_paths
+from tests.support.core import cli, git
+from tests.support.registry import init_project, ok, ok_json, registry_paths
 
 TRAIN = """\
 import json, pathlib, sys

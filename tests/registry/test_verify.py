@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import cli, git
-from tests.registry.conftest import event_paths, ok
 from tests.registry.test_apply import land
+from tests.support.core import cli, git
+from tests.support.registry import event_paths, ok
 
 STAGES = ".gitml/stages.toml"
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import cli, git
+from tests.support.core import cli, git
 
 TRAIN = """\
 import json, os, random, sys

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 import gitml
-from tests.conftest import cli
+from tests.support.core import cli
 
 
 def runs() -> list[dict[str, Any]]:

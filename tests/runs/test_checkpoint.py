@@ -7,7 +7,7 @@ from pathlib import Path
 
 from gitml.storage.repo import open_repo
 from gitml.storage.worktree import create_checkpoint, diffstat
-from tests.conftest import git
+from tests.support.core import git
 
 LIMIT = 1_000_000
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import cli
+from tests.support.core import cli
 
 ROOT = Path(__file__).resolve().parents[2]
 

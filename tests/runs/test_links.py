@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import cli, git
+from tests.support.core import cli, git
 
 
 def commit_file(repo: Path, name: str, text: str, message: str) -> str:

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import cli, git
+from tests.support.core import cli, git
 
 PARAMS = "# model settings\nalpha: 0.20  # regularisation\n\nl1_ratio: 0.5\n"
 SCRIPT = (

@@ -13,7 +13,7 @@ import yaml
 
 from gitml.errors import UsageError
 from gitml.runs import params as p
-from tests.conftest import cli, git
+from tests.support.core import cli, git
 
 YAML_TEXT = """\
 # Training params (tuned by hand)

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import cli, git
 from tests.runs.rerun_support import (
     config,
     isolated_project,
@@ -16,6 +15,7 @@ from tests.runs.rerun_support import (
     record,
     rerun_json,
 )
+from tests.support.core import cli, git
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ import pytest
 from gitml.data.cache import Cache
 from gitml.data.remotes import DirectoryRemote
 from gitml.runs.digests import path_digest
-from tests.conftest import cli
 from tests.runs.rerun_support import (
     config,
     isolated_project,
@@ -18,6 +17,7 @@ from tests.runs.rerun_support import (
     record,
     rerun_json,
 )
+from tests.support.core import cli
 
 DATA = "data/train.csv"
 

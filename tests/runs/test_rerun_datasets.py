@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import cli, git
 from tests.runs.rerun_support import isolated_project, latest, record, rerun_json
+from tests.support.core import cli, git
 
 
 def ok(*args: str) -> str:
@@ -50,7 +50,7 @@ def test_dataset_comes_back_from_the_cache(project: Path, tmp_path: Path) -> Non
     assert not (project / "data").exists()
     assert list((tmp_path / "tmp").iterdir()) == []
     human = cli("rerun", "base")
-    assert f"data: data (2 files, 12.0 kB, {manifest}) from cache, verified\n" in human.stdout
+    assert f"data: data (2 files, 11.7 KiB, {manifest}) from cache, verified\n" in human.stdout
 
 
 def test_rerun_restores_the_version_the_run_read_not_the_pointers(project: Path) -> None:

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import git
-from tests.runs.conftest import git_ml, setup_ml_env
+from tests.support.core import git
+from tests.support.runs import git_ml, setup_ml_env
 
 SCRIPT = """\
 import json, os, sys, time

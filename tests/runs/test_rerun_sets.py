@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import cli, git
 from tests.runs.rerun_support import isolated_project, latest, record
+from tests.support.core import cli, git
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import cli, git
+from tests.support.core import cli, git
 
 SCRIPT = """\
 import gitml

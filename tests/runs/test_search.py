@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import git
-from tests.runs.conftest import git_ml
+from tests.support.core import git
+from tests.support.runs import git_ml
 
 # A score that peaks at x = 0.3 and grows over the steps, logged step by step (slowly
 # enough that the pruner can stop a trial that falls behind).

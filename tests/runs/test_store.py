@@ -15,7 +15,7 @@ from gitml.runs.record import note_line
 from gitml.runs.store import InvalidRunRef, get_run, history_path, read_history, read_packages
 from gitml.storage.collection import shard_of
 from gitml.storage.repo import open_repo
-from tests.conftest import git
+from tests.support.core import git
 
 
 def record(repo: Path, **kwargs: Any) -> dict[str, Any]:

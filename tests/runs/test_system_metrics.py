@@ -12,7 +12,7 @@ import gitml
 from gitml.runs.store import read_history
 from gitml.runs.sysmetrics import Probe, Sampler
 from gitml.storage.repo import open_repo
-from tests.runs.conftest import git_ml, setup_ml_env
+from tests.support.runs import git_ml, setup_ml_env
 
 CPU = "system/cpu_utilization_percentage"
 MEMORY = "system/system_memory_usage_megabytes"

@@ -22,8 +22,8 @@ from gitml.data.digest import Digest, hash_bytes
 from gitml.data.listing import MAGIC
 from gitml.data.store import record_paths
 from gitml.records import codec
-from tests.conftest import git, ok
-from tests.data.conftest import write
+from tests.support.core import git, ok
+from tests.support.data import write
 
 __all__ = ["ok", "write"]
 

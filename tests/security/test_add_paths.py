@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.conftest import cli
 from tests.security.forge import listing, write
+from tests.support.core import cli
 
 
 def test_add_refuses_a_dataset_root_linked_into_dot_git(in_repo: Path) -> None:

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import cli, git
 from tests.security.forge import write
+from tests.support.core import cli, git
 
 # By name (untracked files).
 BY_NAME = {

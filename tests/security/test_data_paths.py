@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 
 import gitml.data.pathguard as pathguard
-from tests.conftest import cli, git
 from tests.security.forge import (
     World,
     commit_symlink,
@@ -26,6 +25,7 @@ from tests.security.forge import (
     victim_clone,
     write,
 )
+from tests.support.core import cli, git
 
 COMMANDS = [("data", "pull"), ("data", "checkout"), ("data", "checkout", "--force")]
 COMMAND_IDS = ["pull", "checkout", "checkout-force"]

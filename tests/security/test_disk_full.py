@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import git, gitml_process
+from tests.support.core import git, gitml_process
 
 FREE_KB = (0, 4, 8, 12, 16, 24, 32, 48, 64, 96)
 SPAM = (

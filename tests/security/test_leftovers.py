@@ -14,8 +14,8 @@ import pytest
 
 from gitml.data import leftovers
 from gitml.data.workspace import open_workspace
-from tests.conftest import cli, git
 from tests.data.test_kill import _kill_when
+from tests.support.core import cli, git
 
 ROOT = Path(__file__).resolve().parents[2]
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}

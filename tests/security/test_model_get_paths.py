@@ -11,9 +11,9 @@ import gitml.data.pathguard as pathguard
 from gitml.data.pathguard import UnsafePath
 from gitml.registry import artifacts
 from gitml.storage.repo import open_repo
-from tests.conftest import cli, git
-from tests.registry.conftest import init_project, record_run
 from tests.security.forge import commit_files, listing, ok, write
+from tests.support.core import cli, git
+from tests.support.registry import init_project, record_run
 
 WEIGHTS = b"weights\n"
 

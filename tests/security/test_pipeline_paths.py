@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.conftest import git
-from tests.pipelines.conftest import cli_in, write
 from tests.security.forge import listing
+from tests.support.core import git
+from tests.support.pipelines import cli_in, write
 
 
 def test_output_below_a_link_into_dot_git_is_neither_removed_nor_written(

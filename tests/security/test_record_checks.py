@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import cli, git
 from tests.security.forge import (
     World,
     commit_symlink,
@@ -18,6 +17,7 @@ from tests.security.forge import (
     victim_clone,
     write,
 )
+from tests.support.core import cli, git
 
 
 def findings(*args: str) -> str:

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import cli, git
 from tests.security.forge import write
+from tests.support.core import cli, git
 
 SECRETS = ("pa55w0rd", "dbpass", "abc123token", "s3cret", "hunter2", "tagsecret", "xyzkey")
 

@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import cli, git
 from tests.security.forge import (
     World,
     commit_symlink,
@@ -18,6 +17,7 @@ from tests.security.forge import (
     point,
     publish,
 )
+from tests.support.core import cli, git
 
 ATTACKS = {
     "dot-git": {".git/config": b"[core]\n\tfsmonitor = touch pwned\n", ".git/HEAD": b"x\n"},

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from gitml.data.digest import Digest, hash_bytes
-from tests.conftest import cli, git
-from tests.registry.conftest import record_run
 from tests.security.forge import World, ok, publish
+from tests.support.core import cli, git
+from tests.support.registry import record_run
 
 WEIGHTS = b"weights v1\n"
 DATA = b"honest data\n"

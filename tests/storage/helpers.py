@@ -12,7 +12,7 @@ from gitml.records import codec
 from gitml.records.schema import validate_record
 from gitml.storage.collection import LAYOUT_PATH, Collection
 from gitml.storage.repo import open_repo
-from tests.conftest import git
+from tests.support.core import git
 
 REF = "refs/gitml/t"
 PREFIX = "t"

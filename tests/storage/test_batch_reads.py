@@ -6,7 +6,7 @@ import threading
 from pathlib import Path
 
 from gitml.storage.repo import open_repo
-from tests.conftest import git
+from tests.support.core import git
 
 
 def test_a_batch_larger_than_the_pipes_is_read_whole(repo_with_commit: Path) -> None:

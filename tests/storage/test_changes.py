@@ -6,8 +6,8 @@ from pathlib import Path
 
 from gitml.storage.changes import _diff_tree, _in_process, commit_changes
 from gitml.storage.repo import open_repo
-from tests.conftest import git
 from tests.integrity.forge import GITLINK, SYMLINK, blob, forge_commit
+from tests.support.core import git
 
 
 def test_engines_agree_on_adds_edits_deletes_merges_and_odd_entries(repo_with_commit: Path) -> None:

@@ -16,7 +16,6 @@ from gitml.records.schema import validate_record
 from gitml.storage import blobs
 from gitml.storage.collection import LAYOUT_PATH, RecordExists, shard_of
 from gitml.storage.repo import open_repo
-from tests.conftest import git
 from tests.storage.helpers import (
     REF,
     assert_all_valid,
@@ -28,6 +27,7 @@ from tests.storage.helpers import (
     record,
     record_paths,
 )
+from tests.support.core import git
 
 
 def test_record_prints_with_git_show(repo_with_commit: Path) -> None:

@@ -10,7 +10,6 @@ import pytest
 from gitml.storage import collection as collection_module
 from gitml.storage.collection import Collection
 from gitml.storage.repo import open_repo
-from tests.conftest import git
 from tests.storage.helpers import (
     FORK,
     REF,
@@ -20,6 +19,7 @@ from tests.storage.helpers import (
     put_record,
     run_workers,
 )
+from tests.support.core import git
 
 
 def _append_many(path: Path, worker: int, count: int, barrier: Any) -> None:

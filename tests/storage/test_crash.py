@@ -14,7 +14,6 @@ from gitml.errors import RefConflict
 from gitml.storage import refs
 from gitml.storage.refs import clear_stale_lock, lock_path
 from gitml.storage.repo import open_repo
-from tests.conftest import git
 from tests.storage.helpers import (
     FORK,
     REF,
@@ -24,6 +23,7 @@ from tests.storage.helpers import (
     put_record,
     record_paths,
 )
+from tests.support.core import git
 
 
 def _append_forever(path: Path, worker: int, ready: Any) -> None:

@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 
 from gitml.storage import housekeeping
-from tests.conftest import git
 from tests.storage.helpers import (
     FORK,
     REF,
@@ -21,6 +20,7 @@ from tests.storage.helpers import (
     put_record,
     run_workers,
 )
+from tests.support.core import git
 
 
 def _packs(repo: Path) -> list[Path]:

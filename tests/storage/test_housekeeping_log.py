@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from gitml.storage import housekeeping
-from tests.conftest import git
 from tests.storage.helpers import assert_all_valid, assert_fsck_clean, collection, put_record
 from tests.storage.test_housekeeping import _packs, _seed_loose_objects_in_17, _wait_for_gc
+from tests.support.core import git
 
 WARNING = "warning: There are too many unreachable loose objects; run 'git prune' to remove them.\n"
 

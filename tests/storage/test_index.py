@@ -11,7 +11,6 @@ import pytest
 from gitml.records import codec
 from gitml.storage.index import INDEX_FILE, Index, drop_index, open_index, parse_record
 from gitml.storage.repo import open_repo
-from tests.conftest import git
 from tests.storage.helpers import (
     FORK,
     REF,
@@ -21,6 +20,7 @@ from tests.storage.helpers import (
     record,
     run_workers,
 )
+from tests.support.core import git
 
 
 def _ids(rows: list[Any]) -> list[str]:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from gitml.storage.repo import open_repo
 from gitml.storage.trees import commit_tree, diff_trees, list_blobs
-from tests.conftest import git
 from tests.storage.helpers import collection, put_record
+from tests.support.core import git
 
 
 def _mktree(repo: Path, listing: str) -> str:

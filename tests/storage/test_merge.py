@@ -12,7 +12,6 @@ from gitml.storage import NOTES_REF, remote_tracking_ref
 from gitml.storage.merge import merge_into
 from gitml.storage.notes import add_note_lines, read_note, union_lines
 from gitml.storage.repo import open_repo
-from tests.conftest import git
 from tests.storage.helpers import (
     REF,
     assert_all_valid,
@@ -23,6 +22,7 @@ from tests.storage.helpers import (
     record,
     record_paths,
 )
+from tests.support.core import git
 
 THEIRS = remote_tracking_ref("other", REF)
 

@@ -9,8 +9,8 @@ from typing import Any
 from gitml.storage import NOTES_REF
 from gitml.storage.notes import add_note_lines, merge_lines, note_commits, read_note
 from gitml.storage.repo import open_repo
-from tests.conftest import git
 from tests.storage.helpers import FORK, assert_fsck_clean, run_workers
+from tests.support.core import git
 
 
 def _commits(repo: Path, count: int) -> list[str]:

@@ -10,7 +10,7 @@ import pytest
 
 from gitml.errors import GitmlError, NotARepository, UnsupportedRepository
 from gitml.storage.repo import GitRepo, open_repo
-from tests.conftest import git
+from tests.support.core import git
 
 
 def _error(call: Callable[[], object]) -> GitmlError:

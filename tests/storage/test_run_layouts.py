@@ -18,8 +18,8 @@ from gitml.runs.store import find_run, get_run, runs_collection
 from gitml.storage import RUNS_REF
 from gitml.storage.collection import DEEP, LAYOUT_PATH, WIDE, Collection
 from gitml.storage.repo import open_repo
-from tests.conftest import git
 from tests.runs.test_store import record
+from tests.support.core import git
 
 
 def _start_wide(repo: Path) -> None:

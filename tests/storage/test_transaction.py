@@ -11,8 +11,8 @@ from gitml.storage import NOTES_REF
 from gitml.storage.notes import note_companion, read_note
 from gitml.storage.refs import read_ref, update_refs
 from gitml.storage.repo import open_repo
-from tests.conftest import git
 from tests.storage.helpers import REF, assert_fsck_clean, collection, put_record, record
+from tests.support.core import git
 
 
 def test_a_record_and_its_note_land_together(repo_with_commit: Path) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import multiprocessing
 from pathlib import Path
 
-from tests.conftest import git
+from tests.support.core import git
 
 
 def _cycle(gitdir: str, commit: str, folder: str, worker: int, rounds: int) -> str:

@@ -9,11 +9,10 @@ import pytest
 
 from gitml.errors import UsageError
 from gitml.records.codec import dumps, loads
-from gitml.tabular.drift import DEFAULT_THRESHOLDS, Finding, compare
+from gitml.tabular.drift import DEFAULT_THRESHOLDS, DriftFinding, compare
 from gitml.tabular.profile import profile_table
 from gitml.tabular.serving import ServingAccumulator
-
-from .conftest import make_table
+from tests.support.tabular import make_table
 
 
 def _serve(profile: dict[str, Any], table: Any, chunk: int | None = None) -> ServingAccumulator:
@@ -26,7 +25,7 @@ def _serve(profile: dict[str, Any], table: Any, chunk: int | None = None) -> Ser
     return acc
 
 
-def _alerts(findings: list[Finding]) -> set[str]:
+def _alerts(findings: list[DriftFinding]) -> set[str]:
     return {f.column for f in findings if f.alert}
 
 
@@ -202,7 +201,7 @@ def test_compare_works_on_a_profile_read_back_from_toml(training_profile: dict[s
     assert loads(dumps(report), where="report.toml") == report
 
 
-def _as_dict(finding: Finding) -> dict[str, Any]:
+def _as_dict(finding: DriftFinding) -> dict[str, Any]:
     return {name: getattr(finding, name) for name in finding.__slots__}
 
 

@@ -17,8 +17,7 @@ from gitml.records.codec import dumps, loads
 from gitml.records.schema import find_errors, iter_schema_files
 from gitml.tabular import profile as profile_module
 from gitml.tabular.profile import profile_table
-
-from .conftest import CATEGORICAL, NUMERIC, make_table
+from tests.support.tabular import CATEGORICAL, NUMERIC, make_table
 
 
 def _plain(value: Any) -> bool:

@@ -16,7 +16,7 @@ from gitml.data.cache import Cache
 from gitml.records.validator import validate
 from gitml.tracking.media import png_bytes
 from gitml.tracking.plots import pr_points, roc_points
-from tests.runs.conftest import git_ml, setup_ml_env
+from tests.support.runs import git_ml, setup_ml_env
 
 
 def cached(repo: Path, digest: str) -> bytes:

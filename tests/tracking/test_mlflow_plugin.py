@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import git
-from tests.runs.conftest import git_ml, setup_ml_env
+from tests.support.core import git
+from tests.support.runs import git_ml, setup_ml_env
 from tests.tracking.conftest import QUIET_MLFLOW, SCRIPTS, run_python
 
 pytestmark = pytest.mark.slow

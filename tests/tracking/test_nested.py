@@ -13,8 +13,8 @@ from gitml.errors import UsageError
 from gitml.runs.metrics import load_history
 from gitml.runs.store import history_path, runs_collection
 from gitml.storage.repo import open_repo
-from tests.conftest import git
-from tests.runs.conftest import git_ml, setup_ml_env
+from tests.support.core import git
+from tests.support.runs import git_ml, setup_ml_env
 
 
 def test_nested_local_runs_link_their_parent_and_share_its_checkpoint(in_repo: Path) -> None:

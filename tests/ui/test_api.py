@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.ui.conftest import Served, fetch, ls_json, serving
+from tests.support.ui import Served, fetch, ls_json, serving
 
 
 def test_runs_lists_the_sweep_newest_first_with_its_total(served: Served) -> None:
@@ -203,7 +203,7 @@ def test_pages_are_html_shells_loading_the_app(served: Served, path: str) -> Non
 
 
 def test_new_records_show_without_a_restart(tmp_path: Path, sweep_env: dict[str, str]) -> None:
-    from tests.ui.conftest import make_project, run_git_ml
+    from tests.support.ui import make_project, run_git_ml
 
     repo = make_project(tmp_path / "fresh", sweep_env)
     with serving(repo) as url:

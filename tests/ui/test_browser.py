@@ -16,8 +16,9 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.conftest import cli
-from tests.ui.conftest import CHROMIUM, XSS, XSS_KEY, Served, ls_json
+from tests.support.core import cli
+from tests.support.ui import XSS, XSS_KEY, Served, ls_json
+from tests.ui.conftest import CHROMIUM
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 # Read at import: the hermetic fixture clears GITML_* variables before each test.

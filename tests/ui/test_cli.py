@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import cli
-from tests.ui.conftest import fetch, ls_json, report_payload
+from tests.support.core import cli
+from tests.support.ui import fetch, ls_json, report_payload
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -6,8 +6,8 @@ import json
 from typing import Any
 from urllib.parse import quote
 
-from tests.conftest import git
-from tests.ui.conftest import Served, run_git_ml
+from tests.support.core import git
+from tests.support.ui import Served, run_git_ml
 
 
 def git_ml_json(served: Served, *args: str) -> Any:

@@ -11,7 +11,7 @@ import pytest
 
 from gitml.ui.app import build_router
 from gitml.ui.assets import SCRIPT_PARTS, STATIC_FILES, static_bytes
-from tests.ui.conftest import Served
+from tests.support.ui import Served
 
 EXPECTED_HEADERS = {
     "X-Content-Type-Options": "nosniff",

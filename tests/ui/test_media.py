@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
+from tests.support.ui import Served, hermetic_env, ls_json, make_project, serving
 from tests.tracking.conftest import QUIET_MLFLOW
-from tests.ui.conftest import Served, hermetic_env, ls_json, make_project, serving
 from tests.ui.test_browser import console_errors, css, wait_for
 
 pytestmark = pytest.mark.slow
@@ -133,7 +133,7 @@ def test_compare_puts_the_runs_images_side_by_side(browser: Any, served_media: S
 
 
 def test_report_embeds_the_media(browser: Any, served_media: Served, tmp_path: Path) -> None:
-    from tests.conftest import cli
+    from tests.support.core import cli
 
     runs = ls_json(served_media.repo, served_media.env)
     out = tmp_path / "report.html"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.ui.conftest import Served, run_git_ml
+from tests.support.ui import Served, run_git_ml
 
 
 def git_ml_json(served: Served, *args: str) -> Any:

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from tests.pipelines.conftest import GETSTARTED, ROWS
-from tests.ui.conftest import Served, fetch, ls_json, report_payload, run_git_ml, serving
+from tests.support.pipelines import GETSTARTED, ROWS
+from tests.support.ui import Served, fetch, ls_json, report_payload, run_git_ml, serving
 from tests.ui.test_browser import CHROMIUM, console_errors, css, wait_for
 
 EVIL = "evil<img src=x onerror=alert(3)>"

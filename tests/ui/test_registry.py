@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import cli
-from tests.ui.conftest import Served, report_payload, run_git_ml
+from tests.support.core import cli
+from tests.support.ui import Served, report_payload, run_git_ml
 
 
 def git_ml_json(served: Served, *args: str) -> Any:

@@ -10,8 +10,8 @@ from urllib.parse import quote
 import pytest
 
 from gitml.ui.http import dump_json
-from tests.conftest import cli
-from tests.ui.conftest import XSS, XSS_KEY, Served
+from tests.support.core import cli
+from tests.support.ui import XSS, XSS_KEY, Served
 
 RAW = (b"<script>alert", b"<img src=x", b"</script><")
 

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import cli
-from tests.ui.conftest import Served, ls_json, make_project, run_git_ml, serving
+from tests.support.core import cli
+from tests.support.ui import Served, ls_json, make_project, run_git_ml, serving
 from tests.ui.test_browser import console_errors, css, wait_for
 
 WRITE = "import json, sys; json.dump({'acc': float(sys.argv[1]), 'f1': 0.5}, open('m.json', 'w'))"

@@ -1,16 +1,7 @@
-"""MLflow's model names as gitml's (no MLflow import: importers use it too)."""
+"""MLflow's model names as gitml's (the mapping lives with the registry's names)."""
 
 from __future__ import annotations
 
+from gitml.registry.names import model_name_from_mlflow as model_name
 
-def model_name(name: str) -> str:
-    """The gitml model name of an MLflow one: valid names stay; others are lower-cased
-    with words split by '-' (``ElasticnetWineModel`` -> ``elasticnet-wine-model``)."""
-    import re
-
-    from gitml.registry.names import check_model_name
-
-    if re.fullmatch(r"[a-z0-9][a-z0-9._-]{0,63}", name):
-        return name
-    words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "-", name.strip()).lower()
-    return check_model_name(re.sub(r"[^a-z0-9._-]+", "-", words).strip("-._")[:64])
+__all__ = ["model_name"]

@@ -1,0 +1,62 @@
+"""The one promotion-rule engine: ``check_promotion`` runs every rule on a stage change.
+
+The rules are the structural ones (``governance.structure``) and the policy's
+(``governance.rules``, resolved by ``governance.policy``). ``registry`` calls
+``check_proposal`` before it edits ``.gitml/stages.toml``; ``git ml check`` and
+``registry apply`` call ``check_promotion`` with the policy and context of the commit
+they judge (``governance.promotions``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from gitml.config import Settings
+from gitml.governance.findings import Finding, Proposal
+from gitml.governance.policy import policy_at
+from gitml.governance.rules import RuleContext, policy_findings
+from gitml.governance.structure import STRUCTURE_RULES
+from gitml.registry.store import open_index
+from gitml.registry.verify import trusted_log
+from gitml.storage.repo import GitRepo
+
+
+def check_promotion(
+    repo: GitRepo, proposal: Proposal, *, policy: dict[str, Any], ctx: RuleContext
+) -> list[Finding]:
+    """Every finding for ``proposal`` under ``policy`` in ``ctx``, errors first."""
+    found = [f for rule in STRUCTURE_RULES for f in rule(repo, proposal)]
+    found += policy_findings(repo, proposal, policy, ctx)
+    found.sort(key=lambda f: f.severity != "error")
+    return found
+
+
+def check_proposal(repo: GitRepo, proposal: Proposal) -> list[Finding]:
+    """Every finding for a stage change made in the work tree, under its policy."""
+    policy = policy_at(repo, None)
+    history: frozenset[tuple[str, str, str]] = frozenset()
+    if policy and proposal.action == "promote":
+        history = held_stages(repo, proposal.settings, {}, proposal.model, proposal.version)
+    return check_promotion(repo, proposal, policy=policy, ctx=RuleContext(history=history))
+
+
+def held_stages(
+    repo: GitRepo, settings: Settings, env: Mapping[str, str], model: str, version: str
+) -> frozenset[tuple[str, str, str]]:
+    """(model, version, stage) of every stage the applied log verifiably gave this version.
+
+    Only events the default branch derives count (``registry.verify.trusted_log``): a
+    stage event pushed to the registry ref by hand never satisfies ``requires_stage``.
+    """
+    trust = trusted_log(repo, settings, env)
+    with open_index(repo) as index:
+        if trust.verified is None:
+            stages = index.assigned_stages(model, version)
+        else:
+            stages = {
+                str(e["stage"])
+                for e in index.events(model)
+                if e["id"] in trust.verified and e["version"] == version and e["action"] == "assign"
+            }
+    return frozenset((model, version, s) for s in stages)

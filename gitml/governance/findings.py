@@ -1,0 +1,63 @@
+"""What the promotion rules judge and what they answer: a ``Proposal`` and its ``Finding``s."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+from gitml.config import STAGES_FILE
+
+if TYPE_CHECKING:
+    from gitml.config import Settings
+    from gitml.registry.stagefile import Assignments
+
+Action = Literal["promote", "demote", "archive"]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One result of a rule: where (file, field), which rule, and what to do."""
+
+    rule: str
+    message: str
+    file: str = STAGES_FILE
+    field: str = ""
+    severity: Literal["error", "warning"] = "error"
+
+    def line(self) -> str:
+        where = f"{self.file}: {self.field}: " if self.field else f"{self.file}: "
+        return f"{where}{self.message} [{self.rule}]"
+
+    def as_dict(self) -> dict[str, str]:
+        return {
+            "rule": self.rule,
+            "severity": self.severity,
+            "file": self.file,
+            "field": self.field,
+            "message": self.message,
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
+class Proposal:
+    """A stage change as it would land: the file before and after, and the records."""
+
+    action: Action
+    model: str
+    version: str
+    stage: str
+    before: Assignments
+    after: Assignments
+    candidate: Mapping[str, Any]
+    current: Mapping[str, Any] | None
+    settings: Settings
+
+    @property
+    def field(self) -> str:
+        return f"models.{self.model}.{self.stage}"
+
+
+def errors(findings: list[Finding]) -> list[Finding]:
+    """The findings that block the change."""
+    return [f for f in findings if f.severity == "error"]

@@ -1,0 +1,99 @@
+"""Start-up cost, held by the module sets ``python -X importtime`` reports.
+
+``import gitml`` and ``git ml -h`` must stay cheap however the code grows: the tests name
+what they may load, so a new eager import fails here rather than in a benchmark.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+# Third-party packages that cost tens of milliseconds or more to import.
+HEAVY = frozenset(
+    {
+        "typer",
+        "click",
+        "rich",
+        "pygit2",
+        "dulwich",
+        "jsonschema",
+        "numpy",
+        "pyarrow",
+        "yaml",
+        "boto3",
+        "botocore",
+        "fsspec",
+        "mlflow",
+        "ray",
+        "optuna",
+    }
+)
+HELP_MODULES = frozenset(
+    {
+        "gitml",
+        "gitml._version",
+        "gitml.cli",
+        "gitml.cli._output",
+        "gitml.cli._parse",
+        "gitml.cli._spec",
+        "gitml.escape",
+    }
+)
+
+
+def imported(code: str, cwd: Path | None = None) -> set[str]:
+    """Every module a fresh interpreter imports running ``code`` (``-X importtime``)."""
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    found = set()
+    for line in proc.stderr.splitlines():
+        if line.startswith("import time:") and line.count("|") == 2:
+            name = line.rsplit("|", 1)[1].strip()
+            if name != "imported package":
+                found.add(name)
+    return found
+
+
+def git_ml(*args: str) -> str:
+    return f"import sys; sys.argv = ['git-ml', *{list(args)!r}]; from gitml.cli import main; main()"
+
+
+def heavy(modules: set[str]) -> set[str]:
+    return {m for m in modules if m.split(".")[0] in HEAVY}
+
+
+def test_import_gitml_loads_only_the_facade() -> None:
+    modules = imported("import gitml")
+    assert {m for m in modules if m.startswith("gitml")} == {"gitml", "gitml._version"}
+    assert heavy(modules) == set()
+
+
+@pytest.mark.parametrize(
+    "args", [("-h",), ("--version",), ("ls", "-h"), ("model", "show", "-h"), ("run", "-h")]
+)
+def test_help_loads_no_heavy_package_and_few_gitml_modules(args: tuple[str, ...]) -> None:
+    modules = imported(git_ml(*args))
+    assert heavy(modules) == set()
+    assert {m for m in modules if m.startswith("gitml")} <= HELP_MODULES
+
+
+def test_ls_in_a_repository_loads_no_heavy_package(repo_with_commit: Path) -> None:
+    modules = imported(git_ml("ls"), cwd=repo_with_commit)
+    assert heavy(modules) == set()
+    assert "gitml.cli._runs_view" in modules  # the command really ran
+
+
+def test_the_check_sees_a_heavy_import() -> None:
+    modules = imported("import gitml, jsonschema")
+    assert "jsonschema" in heavy(modules)
+    assert {m for m in modules if m.startswith("gitml")} == {"gitml", "gitml._version"}
