@@ -70,7 +70,15 @@ def read_events(repo: GitRepo) -> list[GtoEvent]:
             kind = "unassign" if found["gone"] else "assign"
             events.append(GtoEvent(kind, found["model"], version, found["stage"], ref))
     order = {e.ref.name: i for i, e in enumerate(events)}
-    return sorted(events, key=lambda e: (e.ref.time, _number(e.ref.name), order[e.ref.name]))
+    return sorted(
+        events,
+        key=lambda e: (e.ref.time, _LIFECYCLE[e.kind], _number(e.ref.name), order[e.ref.name]),
+    )
+
+
+# Tag times have one-second resolution; within one second a version is registered, then
+# assigned (in GTO's own numbering of assignment tags), then deregistered.
+_LIFECYCLE = {"register": 0, "assign": 1, "unassign": 1, "deregister": 2}
 
 
 def _number(name: str) -> int:
