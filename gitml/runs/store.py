@@ -135,7 +135,8 @@ _INDEXES = (
     # Lookups by name (``show NAME``, and every id prefix, which could also be a name) and
     # by parent (a run's reruns) use these instead of reading every record's JSON; the
     # trailing columns give the order those queries ask for, so SQLite prefers them.
-    "CREATE INDEX IF NOT EXISTS runs_name ON records(ref, json_extract(doc, '$.name'), seq, id)",
+    # ``name`` is the index's copy of the record's name field.
+    "CREATE INDEX IF NOT EXISTS runs_name ON records(ref, name, seq, id)",
     "CREATE INDEX IF NOT EXISTS runs_parent ON records(ref, json_extract(doc, '$.parent'), id)",
 )
 
@@ -186,7 +187,7 @@ def get_run(repo: GitRepo, text: str) -> dict[str, Any]:
         )
     if NAME_RE.fullmatch(wanted):
         # "Latest" by the ref's own commit order: a pulled record's id may claim any time.
-        named = _rows(repo, "json_extract(doc, '$.name') = ?", [wanted], 1, "seq DESC, id DESC")
+        named = _rows(repo, "name = ?", [wanted], 1, "seq DESC, id DESC")
         if named:
             return named[0]
     if prefix is not None:

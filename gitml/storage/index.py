@@ -280,7 +280,9 @@ class Index:
     ) -> list[Row]:
         """Valid records of ``collection`` (of one ``kind``) matching an SQL condition over ``doc``."""
         sql = (
-            "SELECT id, path, doc FROM records WHERE ref=? AND error IS NULL AND kind GLOB ? "
+            # ``+kind``: the kind filter never picks the index; the condition's own indexes
+            # (a name, a parent) and the order do.
+            "SELECT id, path, doc FROM records WHERE ref=? AND error IS NULL AND +kind GLOB ? "
             f"AND ({where}) ORDER BY {order_by}"
         )
         args: list[Any] = [collection.ref, kind or "*", *params]
