@@ -19,10 +19,10 @@ from mlflow.entities.model_registry import ModelVersion, RegisteredModel
 from mlflow.exceptions import MlflowException
 from mlflow.store.model_registry.abstract_store import AbstractStore
 
+from gitml.registry.names import model_name_from_mlflow as model_name
 from gitml.registry.pending import PENDING_TAG
 from gitml.tracking import MODEL_TAG
 from gitml.tracking.mlflow_plugin import convert
-from gitml.tracking.mlflow_plugin.names import model_name
 from gitml.tracking.mlflow_plugin.store import LIVE, LOGGED_MODELS, repo_path
 
 STAGES_MESSAGE = (
