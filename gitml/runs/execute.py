@@ -376,8 +376,8 @@ def perform_member(
             file_params = params_mod.read_params(cwd, ws.params_files)
             if not member.code_has_overrides:
                 code = with_overrides(ws.repo, code, cwd=cwd, new_texts=new_texts, run_id=run_id)
-            sampler = system_sampler(request, sampled)
             child = sup.start(request.command, cwd=cwd, env=env)
+            sampler = system_sampler(request, sampled)  # stopped below, once the child ends
             tail = None
             try:
                 environment = capture_env(repo.state_dir, settings.env_allowlist, interpreter)
