@@ -28,6 +28,9 @@ def options_body(
     lists the flat keywords (the fields first), so ``_generate`` checks them against the
     declaration as it checks any body.
     """
+    unknown = set(without) - {f.name for f in dataclasses.fields(options)}
+    if unknown:
+        raise ValueError(f"{options.__name__} has no field {', '.join(sorted(unknown))}")
     fields = [f for f in dataclasses.fields(options) if f.name not in without]
     names = [f.name for f in fields]
     flat = [
