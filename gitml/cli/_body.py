@@ -1,7 +1,13 @@
 """Calling a command's body by name (``module:function``) with keyword arguments."""
 
+import dataclasses
+import functools
 import importlib
-from typing import Any
+import inspect
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+_R = TypeVar("_R")
 
 
 def call_body(target: str, kwargs: dict[str, Any]) -> int:
@@ -10,3 +16,36 @@ def call_body(target: str, kwargs: dict[str, Any]) -> int:
     body = getattr(importlib.import_module(module), name)
     code = body(**kwargs)
     return int(code or 0)
+
+
+def options_body(
+    options: type[Any], *, without: tuple[str, ...] = ()
+) -> Callable[[Callable[..., _R]], Callable[..., _R]]:
+    """A body given the fields of the dataclass ``options`` (but ``without``) as one value.
+
+    Both parsers call a body with one keyword per option; the decorated body takes those
+    options as ``options=OPTIONS(...)`` and its other keywords as they are. Its signature
+    lists the flat keywords (the fields first), so ``_generate`` checks them against the
+    declaration as it checks any body.
+    """
+    unknown = set(without) - {f.name for f in dataclasses.fields(options)}
+    if unknown:
+        raise ValueError(f"{options.__name__} has no field {', '.join(sorted(unknown))}")
+    fields = [f for f in dataclasses.fields(options) if f.name not in without]
+    names = [f.name for f in fields]
+    flat = [
+        inspect.Parameter(f.name, inspect.Parameter.KEYWORD_ONLY, default=f.default) for f in fields
+    ]
+
+    def wrap(body: Callable[..., _R]) -> Callable[..., _R]:
+        own = [p for p in inspect.signature(body).parameters.values() if p.name != "options"]
+
+        @functools.wraps(body)
+        def call(**kwargs: Any) -> _R:
+            given = {name: kwargs.pop(name) for name in names if name in kwargs}
+            return body(options=options(**given), **kwargs)
+
+        call.__signature__ = inspect.Signature([*flat, *own])  # type: ignore[attr-defined]
+        return call
+
+    return wrap

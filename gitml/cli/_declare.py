@@ -1,13 +1,15 @@
 """How a command is declared: a typer signature and docstring, and a typer-free body.
 
 A declaration is a function whose parameters (typer ``Annotated`` options and arguments)
-and docstring are the command's one definition; it has no body of its own. ``command``
+and docstring are the command's one definition; it has no body of its own. A command that
+takes another's options but a few is declared as that declaration ``narrowed``. ``command``
 registers it so that typer calls the body, a keyword-only function in a ``_*_cmds``
 module, with the parsed values. The fast path (``_parse``, from the generated ``_spec``)
 calls the same body with the same keywords, so both paths run the same code.
 """
 
 import functools
+import inspect
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -27,6 +29,25 @@ def body_name(body: Callable[..., Any]) -> str:
         name = next(key for key, value in vars(module).items() if value is body)
         return f"{module.__name__}:{name}"
     return f"{body.__module__}:{body.__qualname__}"
+
+
+def narrowed(
+    declaration: Callable[..., Any], *, without: tuple[str, ...], doc: str
+) -> Callable[..., None]:
+    """A declaration with the parameters of ``declaration`` but ``without``, and help ``doc``."""
+    signature = inspect.signature(declaration)
+    unknown = set(without) - set(signature.parameters)
+    if unknown:
+        raise ValueError(f"{declaration.__name__} has no parameter {', '.join(sorted(unknown))}")
+    params = [p for name, p in signature.parameters.items() if name not in without]
+
+    def declared() -> None:
+        pass
+
+    declared.__doc__ = doc
+    declared.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]
+    declared.__annotations__ = {p.name: p.annotation for p in params} | {"return": None}
+    return declared
 
 
 def command(

@@ -6,43 +6,18 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from gitml.cli._body import options_body
 from gitml.cli._output import Output
+from gitml.cli._run_request import RunOptions
 
 
-def add(
-    *,
-    command: Sequence[str] | None = None,
-    name: str | None = None,
-    message: str | None = None,
-    tag: Sequence[str] | None = None,
-    set_param: Sequence[str] | None = None,
-    param: Sequence[str] | None = None,
-    metrics: Sequence[str] | None = None,
-    params_file: Sequence[str] | None = None,
-    input_: Sequence[str] | None = None,
-    output: Sequence[str] | None = None,
-    jobs: int = 1,
-    best: str | None = None,
-    retries: int = 0,
-    search: str | None = None,
-    trials: int = 10,
-    objective: str | None = None,
-    direction: str | None = None,
-    sampler: str = "tpe",
-    pruner: str = "median",
-    seed: int | None = None,
-    cpus: float = 1.0,
-    gpus: float = 0.0,
-    quiet: bool = False,
-) -> None:
+@options_body(RunOptions, without=("on", "system_metrics"))
+def add(*, options: RunOptions, quiet: bool = False) -> None:
     """Queue a run (the options of git ml run); the code is pinned as it is now."""
-    options = dict(locals())  # first: the locals are exactly the options
-    quiet = options.pop("quiet")
-    from gitml.cli._runs_cmds import request_of
     from gitml.queue.entries import add as add_entry
     from gitml.storage.repo import open_repo
 
-    request = request_of(**options)
+    request = options.request()
     doc = add_entry(open_repo(), request, cwd=Path.cwd())
     Output(quiet=quiet).info(
         f"gitml: queued {doc['id']} {doc['name']}: {' '.join(doc['command'])} "

@@ -1,4 +1,4 @@
-"""The options of ``git ml run``, shared with ``git ml queue add`` (declared once)."""
+"""The options of ``git ml run`` (``queue add`` takes all but two of them, ``queue start`` ``--on``)."""
 
 from typing import Annotated
 

@@ -3,117 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from gitml.cli import _runs_view as view
+from gitml.cli._body import options_body
 from gitml.cli._output import Output
+from gitml.cli._run_request import RunOptions
 
 SHOWN_INVALID = 3
 
-if TYPE_CHECKING:
-    from gitml.runs.execute import RunRequest
 
-
-def request_of(
-    *,
-    command: Sequence[str] | None = None,
-    name: str | None = None,
-    message: str | None = None,
-    tag: Sequence[str] | None = None,
-    set_param: Sequence[str] | None = None,
-    param: Sequence[str] | None = None,
-    metrics: Sequence[str] | None = None,
-    params_file: Sequence[str] | None = None,
-    input_: Sequence[str] | None = None,
-    output: Sequence[str] | None = None,
-    jobs: int = 1,
-    best: str | None = None,
-    on: str | None = None,
-    retries: int = 0,
-    search: str | None = None,
-    trials: int = 10,
-    objective: str | None = None,
-    direction: str | None = None,
-    sampler: str = "tpe",
-    pruner: str = "median",
-    seed: int | None = None,
-    cpus: float = 1.0,
-    gpus: float = 0.0,
-    system_metrics: bool = False,
-) -> RunRequest:
-    """The run ``git ml run`` (or ``queue add``) was asked for, from its options."""
-    from gitml.runs.execute import RunRequest, SearchOptions
-    from gitml.runs.params import parse_override, parse_param, parse_tag
-
-    options = None
-    if search is not None:
-        options = SearchOptions(
-            kind=search,
-            trials=trials,
-            objective=objective,
-            direction=direction,
-            sampler=sampler,
-            pruner=pruner,
-            seed=seed,
-        )
-    return RunRequest(
-        command=tuple(command or ()),
-        name=name,
-        message=message,
-        tags=dict(parse_tag(t) for t in tag or ()),
-        overrides=tuple(parse_override(s) for s in set_param or ()),
-        params=dict(parse_param(p) for p in param or ()),
-        params_files=tuple(params_file or ()),
-        metrics_files=tuple(metrics or ()),
-        inputs=tuple(input_ or ()),
-        outputs=tuple(output or ()),
-        jobs=jobs,
-        best=best,
-        on=on,
-        retries=retries,
-        search=options,
-        cpus=cpus,
-        gpus=gpus,
-        system_metrics=system_metrics,
-    )
-
-
-def run(
-    *,
-    command: Sequence[str] | None = None,
-    name: str | None = None,
-    message: str | None = None,
-    tag: Sequence[str] | None = None,
-    set_param: Sequence[str] | None = None,
-    param: Sequence[str] | None = None,
-    metrics: Sequence[str] | None = None,
-    params_file: Sequence[str] | None = None,
-    input_: Sequence[str] | None = None,
-    output: Sequence[str] | None = None,
-    jobs: int = 1,
-    best: str | None = None,
-    on: str | None = None,
-    retries: int = 0,
-    search: str | None = None,
-    trials: int = 10,
-    objective: str | None = None,
-    direction: str | None = None,
-    sampler: str = "tpe",
-    pruner: str = "median",
-    seed: int | None = None,
-    cpus: float = 1.0,
-    gpus: float = 0.0,
-    system_metrics: bool = False,
-    quiet: bool = False,
-) -> int:
+@options_body(RunOptions)
+def run(*, options: RunOptions, quiet: bool = False) -> int:
     """Run and record; report on stderr; return the exit code (the command's)."""
-    options = dict(locals())  # first: the locals are exactly the options
-    quiet = options.pop("quiet")
-    request = request_of(**options)
     from gitml.runs.execute import RunOutcome
     from gitml.runs.execute import run as run_request
     from gitml.storage.repo import open_repo
 
+    request = options.request()
     out = Output(quiet=quiet)
 
     def report(member: RunOutcome) -> None:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from gitml.cli._output import Output
 
+if TYPE_CHECKING:
+    from gitml.sync import PullReport, PushReport
 
-def _print_pull(out: Output, report: object) -> None:
-    from gitml.sync import PullReport
 
-    assert isinstance(report, PullReport)
+def _print_pull(out: Output, report: PullReport) -> None:
     arrived = {name: n for name, n in report.added.items() if n}
     if arrived:
         out.summary(
@@ -32,6 +34,15 @@ def _print_data(out: Output, data: dict[str, object] | None) -> None:
             out.warn(f"{len(missing)} file(s) of the current data are not in the cache")
 
 
+def _print_pushed(out: Output, remote: str, report: PushReport) -> None:
+    from gitml.sync import short_name
+
+    if report.pushed:
+        out.summary(f"pushed to {remote}: " + ", ".join(short_name(r) for r in report.pushed))
+    else:
+        out.summary(f"{remote} is up to date")
+
+
 def pull(*, remote: str = "origin", json: bool = False, quiet: bool = False) -> None:
     """Fetch gitml records from REMOTE and merge them into the local ones."""
     from gitml.storage.repo import open_repo
@@ -50,7 +61,7 @@ def push(
 ) -> None:
     """Push local gitml records to REMOTE (fast-forward, atomic; merges and retries if others pushed)."""
     from gitml.storage.repo import open_repo
-    from gitml.sync import push_records, short_name
+    from gitml.sync import push_records
 
     report = push_records(open_repo(), remote, data=not no_data)
     out = Output(json, quiet=quiet)
@@ -60,10 +71,7 @@ def push(
     _print_data(out, report.data)
     for pulled in report.pulls:
         _print_pull(out, pulled)
-    if report.pushed:
-        out.summary(f"pushed to {remote}: " + ", ".join(short_name(r) for r in report.pushed))
-    else:
-        out.summary(f"{remote} is up to date")
+    _print_pushed(out, remote, report)
 
 
 def sync(
@@ -72,7 +80,7 @@ def sync(
     """Pull, then push: afterwards REMOTE and this clone hold the same records."""
     from gitml.storage.repo import open_repo
     from gitml.sync import pull as do_pull
-    from gitml.sync import push_records, short_name
+    from gitml.sync import push_records
 
     repo = open_repo()
     pulled = do_pull(repo, remote)
@@ -83,10 +91,7 @@ def sync(
         return
     _print_pull(out, pulled)
     _print_data(out, pushed.data)
-    if pushed.pushed:
-        out.summary(f"pushed to {remote}: " + ", ".join(short_name(r) for r in pushed.pushed))
-    else:
-        out.summary(f"{remote} is up to date")
+    _print_pushed(out, remote, pushed)
 
 
 def fetch(

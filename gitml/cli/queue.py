@@ -6,7 +6,8 @@ import typer
 
 from gitml.cli import _queue_cmds as _cmds
 from gitml.cli import _run_options as _opts
-from gitml.cli._declare import command
+from gitml.cli import runs
+from gitml.cli._declare import command, narrowed
 from gitml.cli._options import JsonOpt, QuietOpt
 
 queue_app = typer.Typer(
@@ -15,37 +16,11 @@ queue_app = typer.Typer(
 )
 
 
-def add(
-    command: Annotated[
-        list[str] | None,
-        typer.Argument(
-            metavar="-- CMD...", help="The command to run, after `--` (e.g. -- python train.py)."
-        ),
-    ] = None,
-    name: _opts.NameOpt = None,
-    message: _opts.MessageOpt = None,
-    tag: _opts.TagOpt = None,
-    set_param: _opts.SetParamOpt = None,
-    param: _opts.ParamOpt = None,
-    metrics: _opts.MetricsOpt = None,
-    params_file: _opts.ParamsFileOpt = None,
-    input_: _opts.InputOpt = None,
-    output: _opts.OutputOpt = None,
-    jobs: _opts.JobsOpt = 1,
-    best: _opts.BestOpt = None,
-    retries: _opts.RetriesOpt = 0,
-    search: _opts.SearchOpt = None,
-    trials: _opts.TrialsOpt = 10,
-    objective: _opts.ObjectiveOpt = None,
-    direction: _opts.DirectionOpt = None,
-    sampler: _opts.SamplerOpt = "tpe",
-    pruner: _opts.PrunerOpt = "median",
-    seed: _opts.SeedOpt = None,
-    cpus: _opts.CpusOpt = 1.0,
-    gpus: _opts.GpusOpt = 0.0,
-    quiet: QuietOpt = False,
-) -> None:
-    """Queue a run (the options of git ml run); the code is pinned as it is now."""
+add = narrowed(
+    runs.run,
+    without=("on", "system_metrics"),
+    doc="Queue a run (the options of git ml run); the code is pinned as it is now.",
+)
 
 
 def start(

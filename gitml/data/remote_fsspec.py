@@ -18,9 +18,9 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gitml.data.digest import Digest, is_hex, parse_digest, run_parallel
+from gitml.data.digest import Digest, is_hex, parse_digest
 from gitml.data.errors import RemoteError
-from gitml.data.remote_stream import CHUNK, hash_chunks, read_source, receive
+from gitml.data.remote_stream import CHUNK, hash_chunks, lookup_many, read_source, receive
 
 if TYPE_CHECKING:
     from gitml.data.progress import Progress
@@ -95,11 +95,13 @@ class FsspecRemote:
         return bool(self._run("a lookup", partial(self.fs.exists, self._path(digest))))
 
     def has_many(self, digests: Iterable[str]) -> set[Digest]:
-        wanted = sorted({parse_digest(d) for d in digests})
-        if len(wanted) > _LIST_THRESHOLD and not self.read_only:
-            return set(wanted) & set(self.iter_digests())
-        found = run_parallel([partial(self._exists, d) for d in wanted], _LOOKUP_JOBS)
-        return {d for d, present in zip(wanted, found, strict=True) if present}
+        return lookup_many(
+            digests,
+            exists=self._exists,
+            listing=None if self.read_only else self.iter_digests,
+            threshold=_LIST_THRESHOLD,
+            jobs=_LOOKUP_JOBS,
+        )
 
     def upload(
         self,

@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from gitml.data.digest import Digest, is_hex, parse_digest, run_parallel
+from gitml.data.digest import Digest, is_hex, parse_digest
 from gitml.data.errors import RemoteError
-from gitml.data.remote_stream import CHUNK, hash_chunks, read_source, receive
+from gitml.data.remote_stream import CHUNK, hash_chunks, lookup_many, read_source, receive
 
 if TYPE_CHECKING:
     from gitml.data.progress import Progress
@@ -76,13 +76,8 @@ class S3Remote:
 
     @classmethod
     def from_url(cls, url: str, **options: Any) -> S3Remote:
-        """Parse ``s3://bucket[/prefix]``; ``options`` are the keyword arguments above."""
-        unknown = sorted(set(options) - set(OPTIONS))
-        if unknown:
-            raise RemoteError(
-                f"unknown option(s) {', '.join(unknown)} for data remote '{url}'; "
-                f"known: {', '.join(OPTIONS)}"
-            )
+        """Parse ``s3://bucket[/prefix]``; ``options`` are the keyword arguments above, as
+        ``remote_kinds.open_url`` checked them."""
         parts = urlsplit(url)
         if not parts.netloc or parts.query or parts.fragment:
             raise RemoteError(f"invalid S3 data remote '{url}': expected s3://bucket/prefix")
@@ -145,11 +140,13 @@ class S3Remote:
         return True
 
     def has_many(self, digests: Iterable[str]) -> set[Digest]:
-        wanted = sorted({parse_digest(d) for d in digests})
-        if len(wanted) > _HEAD_THRESHOLD:
-            return set(wanted) & set(self.iter_digests())
-        found = run_parallel([partial(self._head, d) for d in wanted], _HEAD_JOBS)
-        return {d for d, present in zip(wanted, found, strict=True) if present}
+        return lookup_many(
+            digests,
+            exists=self._head,
+            listing=self.iter_digests,
+            threshold=_HEAD_THRESHOLD,
+            jobs=_HEAD_JOBS,
+        )
 
     def upload(
         self,

@@ -1,6 +1,6 @@
 """Moving one object over the network, verified at both ends (S3 and fsspec remotes).
 
-``read_source`` hashes what is about to be sent (a file that no longer matches its digest
+``lookup_many`` asks which objects are there; ``read_source`` hashes what is about to be sent (a file that no longer matches its digest
 is never uploaded); ``receive`` writes what arrives into a temporary file beside the
 destination and publishes it only once it hashes to the expected digest, so a broken or
 corrupt download never appears under the object's name.
@@ -9,14 +9,23 @@ corrupt download never appears under the object's name.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import xxhash
 
 from gitml.data._fileio import create_temp, publish, unlink_quietly
-from gitml.data.digest import BIG_FILE, Digest, hash_bytes, hash_file, open_regular
+from gitml.data.digest import (
+    BIG_FILE,
+    Digest,
+    hash_bytes,
+    hash_file,
+    open_regular,
+    parse_digest,
+    run_parallel,
+)
 from gitml.data.errors import write_error
 from gitml.data.remotes import corrupt_local_object, corrupt_remote_object
 from gitml.errors import GitmlError
@@ -25,6 +34,23 @@ if TYPE_CHECKING:
     from gitml.data.progress import Progress
 
 CHUNK = 1 << 20
+
+
+def lookup_many(
+    digests: Iterable[str],
+    *,
+    exists: Callable[[Digest], bool],
+    listing: Callable[[], Iterable[Digest]] | None,
+    threshold: int,
+    jobs: int,
+) -> set[Digest]:
+    """Those of ``digests`` a remote holds: each asked for with ``exists``, ``jobs`` at a
+    time, or, when there are more than ``threshold`` and the remote can be listed, listed."""
+    wanted = sorted({parse_digest(d) for d in digests})
+    if listing is not None and len(wanted) > threshold:
+        return set(wanted) & set(listing())
+    found = run_parallel([partial(exists, d) for d in wanted], jobs)
+    return {d for d, present in zip(wanted, found, strict=True) if present}
 
 
 def read_source(src_path: str | os.PathLike[str], digest: Digest) -> tuple[bytes | None, int]:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gitml.imports import records
+from gitml.pipelines.paramfiles import flatten as flat_keys
 from gitml.runs.metrics import MetricEvent
 
 if TYPE_CHECKING:
@@ -34,13 +35,9 @@ def _yaml(data: bytes | None) -> Any:
         return None
 
 
-def flatten(data: Any, prefix: str = "") -> dict[str, Any]:
-    if not isinstance(data, Mapping):
-        return {prefix.rstrip("."): data} if prefix else {}
-    out: dict[str, Any] = {}
-    for key, value in data.items():
-        out.update(flatten(value, f"{prefix}{key}."))
-    return out
+def flatten(data: Any) -> dict[str, Any]:
+    """A params or metrics document as dotted keys (nothing when it is not a table)."""
+    return flat_keys(data) if isinstance(data, Mapping) else {}
 
 
 def _numbers(data: Mapping[str, Any]) -> dict[str, float | int]:

@@ -114,11 +114,6 @@ def wide_shard_of(key: str) -> str:
     return WIDE.shard(key)
 
 
-def layout_doc(prefix: str, *, sharded: bool = True) -> dict[str, object]:
-    """The ``layout.toml`` a new collection ``prefix`` gets."""
-    return (DEEP if sharded else FLAT).doc(prefix)
-
-
 def parse_layout(data: bytes, prefix: str, *, where: str) -> Layout:
     """The layout a ``layout.toml`` names; a clear error for one this version cannot read."""
     for layout in LAYOUTS:

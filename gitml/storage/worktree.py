@@ -59,14 +59,6 @@ class Checkpoint:
 Screen = Callable[[str, bool, Path], str | None]
 
 
-def head_info(repo: GitRepo) -> tuple[str, str | None]:
-    """(HEAD commit, branch name or None when detached); needs at least one commit."""
-    repo.require_commits()
-    head = repo.head_commit()
-    assert head is not None
-    return head, current_branch(repo)
-
-
 def current_branch(repo: GitRepo) -> str | None:
     """The checked-out branch; None when HEAD is detached or unborn."""
     proc = repo.git("symbolic-ref", "--quiet", "--short", "HEAD", check=False)

@@ -222,15 +222,6 @@ def rerun_briefs(repo: GitRepo, run_id: str) -> list[dict[str, Any]]:
     return [_brief(r) for r in reruns.runs]
 
 
-def nested_briefs(repo: GitRepo, run_id: str) -> list[dict[str, Any]]:
-    """Runs started inside this one (nested runs, a sweep's trials), oldest first."""
-    from gitml.runs.store import list_runs
-
-    where = f"parent = '{run_id}' and rerun.verdict is null"
-    nested = list_runs(repo, where=where, sort=("id",), limit=500, all_branches=True)
-    return [_brief(r) for r in nested.runs]
-
-
 def _brief(doc: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "id": doc["id"],

@@ -6,7 +6,12 @@ import inspect
 import subprocess
 import sys
 
-from gitml.cli import _generate
+import pytest
+
+from gitml.cli import _generate, runs
+from gitml.cli._body import options_body
+from gitml.cli._declare import narrowed
+from gitml.cli._run_request import RunOptions
 from gitml.cli._spec import COMMANDS
 
 
@@ -32,3 +37,10 @@ def test_importing_every_body_loads_neither_typer_nor_pygit2() -> None:
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert proc.stdout.strip() == "[]"
+
+
+def test_narrowing_names_only_what_is_there() -> None:
+    with pytest.raises(ValueError, match=r"^run has no parameter gpu$"):
+        narrowed(runs.run, without=("gpu",), doc="A run.")
+    with pytest.raises(ValueError, match=r"^RunOptions has no field gpu$"):
+        options_body(RunOptions, without=("gpu",))
