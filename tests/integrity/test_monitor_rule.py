@@ -55,6 +55,8 @@ def test_a_new_clean_monitoring_report_lets_the_promotion_through(governed: Path
     save_monitor(governed, "1.2.0", alert=True, kind="scan")
     code, stderr = _promote()
     assert code == 0, stderr
+    stages = (governed / ".gitml" / "stages.toml").read_text()
+    assert '[models.churn]\nproduction = "1.2.0"' in stages, stages
 
 
 @pytest.mark.parametrize(("scan_alert", "expected"), [(True, 1), (False, 0)])
