@@ -69,6 +69,8 @@ def test_require_scan_ok_reads_the_latest_scan(
     save_monitor(governed, "1.2.0", alert=not scan_alert)
     code, stderr = _promote()
     assert code == expected, stderr
+    stages = (governed / ".gitml" / "stages.toml").read_text()
+    assert ('production = "1.2.0"' in stages) is (not scan_alert), stages
     if scan_alert:
         assert "the latest scan report" in stderr
         assert "[require_scan_ok]" in stderr
