@@ -3,8 +3,9 @@
 Each starts a real server on 127.0.0.1 and a free port, waits until it answers, and stops
 it afterwards: OpenSSH's sshd with its own host key and configuration, Azurite (Azure
 Blob Storage's emulator, from npm), gcp-storage-emulator (a Google Cloud Storage JSON-API
-server, from PyPI), moto's S3 server and Python's http.server. A server that cannot start raises
-``Unavailable`` with the reason, for the caller to skip on.
+server, from PyPI), moto's S3 server and Python's http.server. A server that is not installed
+raises ``Unavailable`` with the reason, for the caller to skip on; one that is installed but
+does not start raises ``ServerFailed``, which fails the test (.ci/run installs every server).
 """
 
 from __future__ import annotations
@@ -34,7 +35,11 @@ AZURITE_KEY = (
 
 
 class Unavailable(Exception):
-    """The server cannot run on this machine (the message says why)."""
+    """The server is not installed on this machine (the message says why)."""
+
+
+class ServerFailed(RuntimeError):
+    """The server is installed but did not start (the message holds the end of its log)."""
 
 
 def _wait_for_port(
@@ -43,7 +48,7 @@ def _wait_for_port(
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise Unavailable(
+            raise ServerFailed(
                 f"exited with {proc.returncode}: {log.read_text(errors='replace')[-500:]}"
             )
         with socket.socket() as s:
@@ -51,7 +56,7 @@ def _wait_for_port(
             if s.connect_ex(("127.0.0.1", port)) == 0:
                 return
         time.sleep(0.1)
-    raise Unavailable(
+    raise ServerFailed(
         f"not listening after {timeout:.0f} s: {log.read_text(errors='replace')[-500:]}"
     )
 
@@ -63,7 +68,7 @@ def _running(argv: list[str], port: int, workdir: Path) -> Iterator[None]:
         try:
             proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, cwd=workdir)
         except OSError as exc:
-            raise Unavailable(f"{argv[0]}: {exc}") from None
+            raise ServerFailed(f"{argv[0]}: {exc}") from None
     try:
         _wait_for_port(port, proc, log)
         yield

@@ -308,13 +308,17 @@ _BACKSLASHED = re.compile(r"\\([\\`*_\[\]|~#>+\-=.)])")
 
 
 def _inline(text: str) -> str:
-    """Escaped text with the Markdown's `code` and **strong** spans as HTML."""
+    """Escaped text with the Markdown's `code` and **strong** spans as HTML.
+
+    Code spans hold literal text; prose holds Markdown whose record text ``escape.markdown``
+    already turned into entities, so it is decoded first and escaped exactly once."""
     import html as h
 
-    escaped = h.escape(text)
-    parts = _CODE.split(escaped)  # text, code, text, code, ...: escapes apply outside code
+    parts = _CODE.split(text)  # text, code, text, code, ...: escapes apply outside code
     html_parts = [
-        f"<code>{part}</code>" if n % 2 else _unescape(_STRONG.sub(r"<strong>\1</strong>", part))
+        f"<code>{h.escape(part)}</code>"
+        if n % 2
+        else _unescape(_STRONG.sub(r"<strong>\1</strong>", h.escape(h.unescape(part))))
         for n, part in enumerate(parts)
     ]
     return "".join(html_parts)

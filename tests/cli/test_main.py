@@ -128,9 +128,7 @@ def test_typer_exit_code_passes_through() -> None:
 
 
 def test_git_ml_help_opens_the_man_page(in_repo: Path) -> None:
-    bindir = Path(sys.executable).parent
-    if not (bindir / "git-ml").exists():
-        pytest.skip("the git-ml console script is not installed in this environment")
+    bindir = Path(sys.executable).parent  # the test extra installs git-ml and its man page here
     env = {
         **os.environ,
         "PATH": f"{bindir}{os.pathsep}{os.environ['PATH']}",
@@ -141,10 +139,5 @@ def test_git_ml_help_opens_the_man_page(in_repo: Path) -> None:
     proc = subprocess.run(
         ["git", "ml", "--help"], cwd=in_repo, capture_output=True, text=True, env=env, check=False
     )
-    if (
-        "No manual entry" in proc.stderr
-        and not (bindir.parent / "share/man/man1/git-ml.1").exists()
-    ):
-        pytest.skip("man page not installed next to this interpreter")
     assert proc.returncode == 0, proc.stderr
     assert "git-native ML model management" in proc.stdout

@@ -12,15 +12,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from tests.support.core import git
 from tests.support.governance import commit_all, write_stages
 
 ROOT = Path(__file__).resolve().parents[2]
 PRE_COMMIT = shutil.which("pre-commit") or str(Path(sys.executable).parent / "pre-commit")
-
-pytestmark = pytest.mark.skipif(not Path(PRE_COMMIT).exists(), reason="needs pre-commit")
 
 
 def _run(repo: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:

@@ -93,6 +93,10 @@ def test_model_card_markdown_and_html_escape_record_text(evil: Path) -> None:
     page = ok("model", "card", "churn:1.0.0", "--format", "html")
     assert "<script" not in page
     assert "<img" not in page
+    shown = "&lt;script&gt;alert(1)&lt;/script&gt;"  # the description, escaped once
+    assert shown in markdown, markdown
+    assert f"<p>{shown}" in page, page
+    assert "&amp;lt;" not in page, page  # no record text escaped twice
 
 
 def test_terminal_output_shows_control_characters_instead_of_obeying_them(evil: Path) -> None:

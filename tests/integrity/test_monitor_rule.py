@@ -55,6 +55,8 @@ def test_a_new_clean_monitoring_report_lets_the_promotion_through(governed: Path
     save_monitor(governed, "1.2.0", alert=True, kind="scan")
     code, stderr = _promote()
     assert code == 0, stderr
+    stages = (governed / ".gitml" / "stages.toml").read_text()
+    assert '[models.churn]\nproduction = "1.2.0"' in stages, stages
 
 
 @pytest.mark.parametrize(("scan_alert", "expected"), [(True, 1), (False, 0)])
@@ -67,6 +69,8 @@ def test_require_scan_ok_reads_the_latest_scan(
     save_monitor(governed, "1.2.0", alert=not scan_alert)
     code, stderr = _promote()
     assert code == expected, stderr
+    stages = (governed / ".gitml" / "stages.toml").read_text()
+    assert ('production = "1.2.0"' in stages) is (not scan_alert), stages
     if scan_alert:
         assert "the latest scan report" in stderr
         assert "[require_scan_ok]" in stderr

@@ -44,7 +44,6 @@ def test_check_all_judges_the_committed_stages_against_the_policy(violated: Path
     assert "1 promotion(s)" in result.stderr
 
 
-@pytest.mark.skipif(not Path(PRE_COMMIT).exists(), reason="needs pre-commit")
 def test_pre_commit_all_files_finds_the_committed_violation(violated: Path, tmp_path: Path) -> None:
     rev = git(ROOT, "rev-parse", "HEAD").strip()
     (violated / ".pre-commit-config.yaml").write_text(

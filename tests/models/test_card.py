@@ -77,6 +77,7 @@ def test_card_html_to_a_file_escapes_text(project: Path, tmp_path: Path) -> None
     assert "<h1>Model card: churn 1.0.0</h1>" in page
     assert "<li>(never promoted)</li>" in page
     assert "<li>no monitoring report</li>" in page
+    assert "by Test User &lt;test@example.com&gt;</li>" in page  # escaped once, shown as typed
 
 
 def test_card_shows_the_latest_monitoring_report(project: Path) -> None:

@@ -81,7 +81,7 @@ def test_a_batch_too_small_to_judge_is_not_called_ok(monitored: Path) -> None:
     assert code == 0
     over = [f for f in doc["findings"] if f["value"] > f["threshold"] and not f["alert"]]
     assert over
-    assert all(f.get("judged") is False for f in over if "not judged" in f["message"])
+    assert all(f.get("judged") is False and "not judged" in f["message"] for f in over), over
     table = cli("monitor", "clf:1", "--data", "small.csv")
     assert table.exit_code == 0
     verdict = table.stderr.strip().splitlines()[-1]

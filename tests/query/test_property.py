@@ -11,10 +11,6 @@ import sqlite3
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
-import pytest
-
-pytest.importorskip("hypothesis")
-
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

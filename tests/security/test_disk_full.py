@@ -126,7 +126,7 @@ def test_run_on_a_full_disk_keeps_gitml_out_of_the_commands_output(disk: Path) -
     def project(repo: Path) -> None:
         (repo / "train.py").write_text(SPAM)
 
-    failed = 0
+    failed = ran_unrecorded = 0
     for free in FREE_KB:
         repo = fresh(disk, project)
         fill(disk, free)
@@ -140,7 +140,9 @@ def test_run_on_a_full_disk_keeps_gitml_out_of_the_commands_output(disk: Path) -
             if result.returncode == 1:
                 assert "but run" in result.stderr
                 assert "was not recorded" in result.stderr
+                ran_unrecorded += 1
     assert failed >= 5
+    assert ran_unrecorded >= 1, "no fill level let the command run and then failed the record"
 
 
 def test_the_error_names_the_cause_and_the_fix(disk: Path) -> None:

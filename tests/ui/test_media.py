@@ -165,6 +165,7 @@ def test_report_embeds_the_media(browser: Any, served_media: Served, tmp_path: P
         for m in d["media"]
         if m["name"] == "evil.png"
     ]
+    assert evil, "the report lists the run's evil.png"
     assert all(not m.get("data", "").startswith("data:") for m in evil)
 
 
