@@ -132,9 +132,14 @@ def test_stage_and_alias_changes_are_refused_with_the_reviewed_way(
         "client = MlflowClient('gitml:')\n"
         "print(client.get_latest_versions('churn')[0].version)\n"
         "for call in (lambda: client.set_registered_model_alias('churn', 'production', '1'),\n"
-        "             lambda: client.transition_model_version_stage('churn', '1', 'Production')):\n"
+        "             lambda: client.transition_model_version_stage('churn', '1', 'Production'),\n"
+        "             lambda: client.update_registered_model('churn', 'better'),\n"
+        "             lambda: client.set_registered_model_tag('churn', 'team', 'a'),\n"
+        "             lambda: client.set_model_version_tag('churn', '1', 'team', 'a'),\n"
+        "             lambda: client.set_experiment_tag('0', 'team', 'a')):\n"
         "    try:\n"
         "        call()\n"
+        "        print('accepted')\n"
         "    except mlflow.exceptions.MlflowException as exc:\n"
         "        print(exc.message)\n"
     )
@@ -143,6 +148,29 @@ def test_stage_and_alias_changes_are_refused_with_the_reviewed_way(
     for line in out[1:3]:
         assert "git ml promote churn 1 STAGE" in line
         assert ".gitml/stages.toml" in line
+    # Changes gitml cannot keep are refused, never accepted and dropped.
+    assert "git ml model register NAME --description" in out[3]
+    assert all("carry no tags" in line for line in out[4:7])
+
+
+def test_logged_datasets_and_models_are_kept_in_the_run(
+    mlflow_python: Path, repo_with_commit: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    setup_ml_env(tmp_path, monkeypatch)
+    code = (
+        "import json, mlflow, numpy as np\n"
+        "data = mlflow.data.from_numpy(np.arange(12.0).reshape(4, 3), name='wine-train')\n"
+        "with mlflow.start_run():\n"
+        "    mlflow.log_input(data, context='training')\n"
+        "print(json.dumps([data.name, data.digest]))\n"
+    )
+    (repo_with_commit / "inputs.py").write_text(code)
+    proc = git_ml(repo_with_commit, "run", "-n", "with-data", "--", str(mlflow_python), "inputs.py")
+    name, digest = json.loads(proc.stdout.strip().splitlines()[-1])
+    run = gitml_runs(repo_with_commit)["with-data"]
+    assert json.loads(run["tags"]["mlflow.datasets"]) == [
+        {"name": name, "digest": digest, "source_type": "code", "context": {"mlflow.data.context": "training"}}
+    ]  # fmt: skip
 
 
 def test_outside_git_ml_run_mlflow_runs_are_recorded_in_process(

@@ -238,11 +238,18 @@ class GitmlRegistryStore(AbstractStore):
     def update_model_version(self, name: str, version: str, description: str) -> ModelVersion:
         raise MlflowException("gitml versions are immutable; register a new version")
 
-    def update_registered_model(self, name: str, description: str, *args: Any) -> Any:
-        return RegisteredModel(name, description=description)
+    def update_registered_model(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        raise MlflowException(
+            "gitml model records are immutable; give a description when registering "
+            "(`git ml model register NAME --description TEXT`)"
+        )
 
-    def set_registered_model_tag(self, name: str, tag: Any) -> None:
-        return None
+    def set_registered_model_tag(self, name: str, *args: Any, **kwargs: Any) -> None:
+        raise MlflowException(
+            "gitml model records are immutable and carry no tags; tag the run instead"
+        )
 
-    def set_model_version_tag(self, name: str, version: str, tag: Any) -> None:
-        return None
+    def set_model_version_tag(self, name: str, *args: Any, **kwargs: Any) -> None:
+        raise MlflowException(
+            "gitml versions are immutable and carry no tags; tag the run that made them instead"
+        )

@@ -134,8 +134,11 @@ class GitmlTrackingStore(LoggedModels, AbstractStore):
         name: str = self.get_experiment(experiment_id).name
         return name
 
-    def set_experiment_tag(self, experiment_id: str, tag: Any) -> None:
-        return None
+    def set_experiment_tag(self, experiment_id: str, *args: Any, **kwargs: Any) -> None:
+        raise MlflowException(
+            "gitml experiments are the `experiment` tag of immutable runs and carry no tags "
+            "of their own; tag the runs instead (mlflow.set_tag)"
+        )
 
     def delete_experiment(self, experiment_id: str) -> None:
         raise MlflowException("gitml experiments are tags of immutable runs; nothing to delete")
@@ -293,16 +296,33 @@ class GitmlTrackingStore(LoggedModels, AbstractStore):
         raise MlflowException("gitml run tags cannot be deleted (records are append-only)")
 
     def log_inputs(self, run_id: str, datasets: Any = None, models: Any = None) -> None:
-        return None
+        """MLflow datasets (name, digest, source) and input models go to the run's tags."""
+        live = live_run(run_id)
+        found = [
+            {
+                "name": each.dataset.name,
+                "digest": each.dataset.digest,
+                "source_type": each.dataset.source_type,
+                "context": {t.key: t.value for t in each.tags or ()},
+            }
+            for each in datasets or ()
+        ]
+        self._append_tag(live, "mlflow.datasets", found)
+        self._append_tag(live, "mlflow.input-models", [m.model_id for m in models or ()])
 
     def log_outputs(self, run_id: str, models: Any) -> None:
-        return None
+        """The ids (and steps) of the logged models the run produced go to its tags."""
+        found = [{"model_id": m.model_id, "step": m.step} for m in models or ()]
+        self._append_tag(live_run(run_id), "mlflow.output-models", found)
+
+    def _append_tag(self, live: LiveRun, key: str, items: list[Any]) -> None:
+        """Extend the JSON list kept under tag ``key`` (nothing when ``items`` is empty)."""
+        if items:
+            self._set_tags(live, {key: json.dumps([*json.loads(live.tags.get(key, "[]")), *items])})
 
     def record_logged_model(self, run_id: str, mlflow_model: Any) -> None:
         live = live_run(run_id)
-        history = json.loads(live.tags.get("mlflow.log-model.history", "[]"))
-        history.append(mlflow_model.get_tags_dict())
-        self._set_tags(live, {"mlflow.log-model.history": json.dumps(history)})
+        self._append_tag(live, "mlflow.log-model.history", [mlflow_model.get_tags_dict()])
 
     def get_metric_history(
         self,
