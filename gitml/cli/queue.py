@@ -53,6 +53,15 @@ def start(
         int, typer.Option("--workers", metavar="N", help="Queued runs to run at once (default 1).")
     ] = 1,
     on: _opts.OnOpt = None,
+    include_pulled: Annotated[
+        bool,
+        typer.Option(
+            "--include-pulled",
+            help="Also run entries added in other clones (they came with `git ml pull`, "
+            "with commands whoever pushed them wrote); by default they are listed and "
+            "stay queued.",
+        ),
+    ] = False,
     quiet: QuietOpt = False,
 ) -> None:
     """Run queued runs until none is left (each from the code it pinned)."""
