@@ -38,6 +38,13 @@ def project(in_repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> P
     return in_repo
 
 
+LINKS_ON_THE_WAY = pytest.mark.parametrize(
+    ("link", "shown"),
+    [("data/sub", "data/sub"), ("data/sub/deeper", "data/sub/deeper"), ("data", "data")],
+    ids=["one-down", "two-down", "root"],
+)
+
+
 def forge_run(repo: Path, *, links: dict[str, str], inputs: dict[str, str] | None = None) -> str:
     """A run record like 'honest' whose checkpoint adds ``links`` (path -> target)."""
     grepo = open_repo(repo)
@@ -70,11 +77,7 @@ def refused(*needles: str) -> None:
         assert needle in result.stderr, result
 
 
-@pytest.mark.parametrize(
-    ("link", "shown"),
-    [("data/sub", "data/sub"), ("data/sub/deeper", "data/sub/deeper"), ("data", "data")],
-    ids=["one-down", "two-down", "root"],
-)
+@LINKS_ON_THE_WAY
 def test_checkpoint_link_on_the_way_stops_the_rerun(
     project: Path, tmp_path: Path, link: str, shown: str
 ) -> None:
@@ -137,11 +140,7 @@ def test_input_path_naming_dot_git_is_refused(project: Path, tmp_path: Path, key
     assert list(root.iterdir()) == []
 
 
-@pytest.mark.parametrize(
-    ("link", "shown"),
-    [("data/sub", "data/sub"), ("data/sub/deeper", "data/sub/deeper"), ("data", "data")],
-    ids=["one-down", "two-down", "root"],
-)
+@LINKS_ON_THE_WAY
 def test_a_ray_node_restores_inputs_only_through_the_guard(
     project: Path, tmp_path: Path, link: str, shown: str
 ) -> None:
