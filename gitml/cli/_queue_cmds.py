@@ -86,12 +86,16 @@ def start(
 
 
 def status(*, json: bool = False) -> None:
-    """List queued runs: queued, running, done, failed or cancelled, with their runs."""
+    """List queued runs: queued (pulled: added in another clone), running, done, failed or
+    cancelled, with their runs."""
+    from gitml.queue.origin import added_here
     from gitml.queue.records import iter_states
     from gitml.records.codec import to_jsonable
     from gitml.storage.repo import open_repo
 
-    states = list(iter_states(open_repo()))
+    repo = open_repo()
+    states = list(iter_states(repo))
+    pulled = {s.id for s in states if not added_here(repo, s.id)}
     out = Output(json)
     if json:
         out.json(
@@ -107,6 +111,7 @@ def status(*, json: bool = False) -> None:
                     "runs": (s.finished or {}).get("runs", []),
                     "exit_code": (s.finished or {}).get("exit_code"),
                     "cancel_requested": s.cancel_requested,
+                    "pulled": s.id in pulled,
                 }
                 for s in states
             ]
@@ -121,6 +126,8 @@ def status(*, json: bool = False) -> None:
         state = s.state + (" (cancelling)" if s.cancel_requested and s.state == "running" else "")
         if s.claims > 1:
             state += f" ({s.claims} claims)"
+        if s.state == "queued" and s.id in pulled:
+            state += " (pulled)"
         rows.append(
             {
                 "id": s.id,

@@ -74,7 +74,8 @@ EntryArgs = Annotated[
 
 
 def status(json: JsonOpt = False) -> None:
-    """List queued runs: queued, running, done, failed or cancelled, with their runs."""
+    """List queued runs: queued (pulled: added in another clone), running, done, failed or
+    cancelled, with their runs."""
 
 
 def logs(

@@ -60,6 +60,9 @@ def test_queue_start_does_not_run_entries_pulled_from_another_clone(
     assert "planted" in refusal[0]
     assert "1 ran, 0 did not complete" in started.stderr
     assert _states(victim) == {"planted": "queued", "mine": "done"}
+    listed = json.loads(git_ml(victim, "queue", "status", "--json").stdout)
+    assert {e["name"]: e["pulled"] for e in listed} == {"planted": True, "mine": False}
+    assert "queued (pulled)" in git_ml(victim, "queue", "status").stdout
 
     asked = git_ml(victim, "queue", "start", "--include-pulled")
     assert marker.read_text() == "ran"
