@@ -25,7 +25,9 @@ def add(*, options: RunOptions, quiet: bool = False) -> None:
     )
 
 
-def start(*, workers: int = 1, on: str | None = None, quiet: bool = False) -> int:
+def start(
+    *, workers: int = 1, on: str | None = None, include_pulled: bool = False, quiet: bool = False
+) -> int:
     """Run queued runs until none is left (each from the code it pinned)."""
     from gitml.errors import UsageError
     from gitml.queue.runner import Runner
@@ -34,23 +36,41 @@ def start(*, workers: int = 1, on: str | None = None, quiet: bool = False) -> in
     if workers < 1:
         raise UsageError(f"--workers {workers}: must be at least 1")
     out = Output(quiet=quiet)
-    runner = Runner(open_repo(), workers=workers, on=on, on_event=lambda t: out.info(f"gitml: {t}"))
+    runner = Runner(
+        open_repo(),
+        workers=workers,
+        on=on,
+        include_pulled=include_pulled,
+        on_event=lambda t: out.info(f"gitml: {t}"),
+    )
     ended = runner.run()
     if runner.stopping:
         out.info("gitml: stopped; entries not started stay queued")
         return 130
     bad = [e for e in ended if e.status != "completed"]
     out.info(f"gitml: queue drained: {len(ended)} ran, {len(bad)} did not complete")
-    return 1 if bad else 0
+    pulled = list(runner.pulled.values())
+    if pulled:
+        listed = ", ".join(f"{s.id} {s.name}" for s in pulled)  # schema: plain characters
+        out.warn(
+            f"not run: {len(pulled)} queued run(s) added in another clone ({listed}); "
+            "check their commands with `git ml queue status`, then run them with "
+            "`git ml queue start --include-pulled`"
+        )
+    return 1 if bad or pulled else 0
 
 
 def status(*, json: bool = False) -> None:
-    """List queued runs: queued, running, done, failed or cancelled, with their runs."""
+    """List queued runs: queued (pulled: added in another clone), running, done, failed or
+    cancelled, with their runs."""
+    from gitml.queue.origin import added_here
     from gitml.queue.records import iter_states
     from gitml.records.codec import to_jsonable
     from gitml.storage.repo import open_repo
 
-    states = list(iter_states(open_repo()))
+    repo = open_repo()
+    states = list(iter_states(repo))
+    pulled = {s.id for s in states if not added_here(repo, s.id)}
     out = Output(json)
     if json:
         out.json(
@@ -66,6 +86,7 @@ def status(*, json: bool = False) -> None:
                     "runs": (s.finished or {}).get("runs", []),
                     "exit_code": (s.finished or {}).get("exit_code"),
                     "cancel_requested": s.cancel_requested,
+                    "pulled": s.id in pulled,
                 }
                 for s in states
             ]
@@ -80,6 +101,8 @@ def status(*, json: bool = False) -> None:
         state = s.state + (" (cancelling)" if s.cancel_requested and s.state == "running" else "")
         if s.claims > 1:
             state += f" ({s.claims} claims)"
+        if s.state == "queued" and s.id in pulled:
+            state += " (pulled)"
         rows.append(
             {
                 "id": s.id,

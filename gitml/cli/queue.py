@@ -28,6 +28,15 @@ def start(
         int, typer.Option("--workers", metavar="N", help="Queued runs to run at once (default 1).")
     ] = 1,
     on: _opts.OnOpt = None,
+    include_pulled: Annotated[
+        bool,
+        typer.Option(
+            "--include-pulled",
+            help="Also run entries added in other clones (they came with `git ml pull`, "
+            "with commands whoever pushed them wrote); by default they are listed and "
+            "stay queued.",
+        ),
+    ] = False,
     quiet: QuietOpt = False,
 ) -> None:
     """Run queued runs until none is left (each from the code it pinned)."""
@@ -40,7 +49,8 @@ EntryArgs = Annotated[
 
 
 def status(json: JsonOpt = False) -> None:
-    """List queued runs: queued, running, done, failed or cancelled, with their runs."""
+    """List queued runs: queued (pulled: added in another clone), running, done, failed or
+    cancelled, with their runs."""
 
 
 def logs(

@@ -96,12 +96,17 @@ def node_root() -> Path:
 
 def place_inputs(root: Path, files: Mapping[str, str], shipment: Shipment, cache_dir: Path) -> None:
     """Write each input file under ``root`` from the node's cache (filled from the
-    shipment, then from the data remote), verified by digest."""
+    shipment, then from the data remote), verified by digest, through the data plane's
+    path guard: ``root`` holds a checkpoint someone else may have written, so a folder on
+    the way that is a link stops the member before anything is fetched or written."""
     if not files:
         return
+    from gitml.data import pathguard
     from gitml.data.cache import Cache, LinkMode
     from gitml.data.store import put_bytes
 
+    where = "input"
+    pathguard.check_writes(root, files, where=where)
     cache = Cache(cache_dir, link=LinkMode.REFLINK, durable=False)
     for digest in set(files.values()) - {d for d in files.values() if cache.has(d)}:
         data = shipment.objects.get(digest)
@@ -110,8 +115,9 @@ def place_inputs(root: Path, files: Mapping[str, str], shipment: Shipment, cache
     need = {d for d in files.values() if not cache.has(d)}
     if need:
         pull_from(shipment.remote, cache, need)
-    for rel, digest in sorted(files.items()):
-        cache.materialize(digest, root / rel)
+    with pathguard.TreeWriter(root, where=where) as writer:
+        for rel, digest in sorted(files.items()):
+            writer.materialize(cache, digest, rel)
 
 
 def _open(spec: RemoteSpec) -> Any:

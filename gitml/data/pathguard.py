@@ -208,6 +208,15 @@ def check_places(root: Path, paths: Iterable[str], *, where: str) -> None:
             seen.add(shown)
 
 
+def check_writes(root: Path, paths: Iterable[str], *, where: str) -> None:
+    """Every one of ``paths`` passes git's rules (``check_path``) and no folder on its way
+    below ``root`` is a link or a file (``check_places``): the checks before a write."""
+    paths = list(paths)
+    for rel in paths:
+        check_path(rel, where=where)
+    check_places(root, paths, where=where)
+
+
 def check_target(target: Path, *, git_dir: Path, where: str) -> None:
     """A folder the user named to write into (``model get --to``) leads nowhere into git.
 

@@ -7,7 +7,8 @@ original ids in ``gitml.import.*`` tags; nested runs keep their parent; ``FINISH
 ``FAILED`` and ``KILLED`` become ``completed``, ``failed`` and ``interrupted`` (a run still
 ``RUNNING`` is ``interrupted``, its MLflow status kept in ``gitml.import.status``). Local
 artifacts are cached like outputs (images, text, tables as media; model folders set the
-``gitml.model`` tag). Registered versions are registered again under gitml names
+``gitml.model`` tag); only files inside the store are read, never through a link, so a
+store someone else wrote cannot import the user's own files. Registered versions are registered again under gitml names
 (``gitml.tracking.mlflow_plugin.registry.model_name``); aliases and legacy stages that
 name a configured stage become ``.gitml/stages.toml`` on the branch
 ``gitml-import/mlflow`` for review.
@@ -95,11 +96,14 @@ def _artifacts(
     from gitml.runs.attached import ingest, media_info, model_tag
 
     files: list[dict[str, Any]] = []
+    skipped: list[str] = []
     model: dict[str, Any] | None = None
 
     def walk(path: Path, name: str) -> None:
         nonlocal model
-        if path.is_dir():
+        if path.is_symlink():  # the store is someone else's: never read where a link points
+            skipped.append(f"artifact {name}: not imported: it is a symbolic link")
+        elif path.is_dir():
             tag = model_tag(name, path) if name else None
             if tag is not None:
                 files.append({"name": name, "path": str(path)})
@@ -112,7 +116,7 @@ def _artifacts(
 
     walk(folder, "")
     outputs, media, problems = ingest(files, repo.workdir)
-    return outputs, media, problems, model
+    return outputs, media, skipped + problems, model
 
 
 def import_mlflow(

@@ -87,14 +87,22 @@ def _yaml(path: Path) -> dict[str, Any]:
     return found if isinstance(found, dict) else {}
 
 
-def _local_path(uri: str | None, fallback: Path) -> Path | None:
-    if not uri:
-        return fallback if fallback.is_dir() else None
-    parsed = urlparse(uri)
-    if parsed.scheme in ("", "file"):
-        path = Path(unquote(parsed.path))
-        return path if path.is_dir() else (fallback if fallback.is_dir() else None)
-    return None  # artifacts on a server or in object storage are not copied
+def _local_path(uri: str | None, fallback: Path, *, store: Path) -> Path | None:
+    """A run's artifact folder: its ``artifact_uri`` or else ``fallback``, whichever is a
+    folder inside ``store`` once links are followed. The store is someone else's writing,
+    and a URI (or a link) naming a folder outside it would import the user's own files."""
+    candidates = [fallback]
+    if uri:
+        parsed = urlparse(uri)
+        if parsed.scheme not in ("", "file"):
+            return None  # artifacts on a server or in object storage are not copied
+        candidates.insert(0, Path(unquote(parsed.path)))
+    inside = Path(os.path.realpath(store))
+    for path in candidates:
+        real = Path(os.path.realpath(path))
+        if (real == inside or inside in real.parents) and real.is_dir():
+            return path
+    return None
 
 
 class FileStore:
@@ -147,7 +155,7 @@ class FileStore:
             user=str(meta.get("user_id") or ""),
             params=_values(folder / "params"),
             tags=_values(folder / "tags"),
-            artifacts=_local_path(meta.get("artifact_uri"), folder / "artifacts"),
+            artifacts=_local_path(meta.get("artifact_uri"), folder / "artifacts", store=self.root),
         )
         for key, path in _files(folder / "metrics"):
             for line in path.read_text("utf-8").splitlines():
@@ -254,7 +262,9 @@ class SqlStore:
                 tags=tags.get(run_id, {}),
                 metrics=metrics.get(run_id, []),
                 artifacts=_local_path(
-                    uri, self.path.parent / "mlruns" / str(exp) / run_id / "artifacts"
+                    uri,
+                    self.path.parent / "mlruns" / str(exp) / run_id / "artifacts",
+                    store=self.path.parent,
                 ),
             )
             yield run

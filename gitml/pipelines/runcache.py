@@ -91,8 +91,7 @@ def _inside(root: Path, stage: Stage, rel: str) -> Path:
     from gitml.data import pathguard
 
     where = f"{stage.file}: stage '{stage.name}': output"
-    pathguard.check_path(rel, where=where)
-    pathguard.check_places(root, [rel], where=where)
+    pathguard.check_writes(root, [rel], where=where)
     path = root / rel
     real_root = Path(os.path.realpath(root))
     real_parent = Path(os.path.realpath(path.parent))

@@ -4,7 +4,8 @@ Everything ``git ml run`` would check before starting is checked here (options, 
 files, ``-S`` keys and search spaces), so an entry that is queued can run; the work tree
 is checkpointed as ``git ml run`` does. An entry stores its options as the command line
 gave them and its command as given: a command holding a secret-looking value is refused
-(the queue is shared with ``git ml push``), as a rerun of a redacted command is.
+(the queue is shared with ``git ml push``), as a rerun of a redacted command is. The
+clone notes the entries it added (``queue.origin``): the only ones its runner takes unasked.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from gitml.errors import UsageError
+from gitml.queue.origin import note_added
 from gitml.queue.records import ENTRY_SCHEMA, add_entry, stamp
 from gitml.records import codec, ids
 from gitml.runs.execute import (
@@ -144,4 +146,5 @@ def add(repo: GitRepo, request: RunRequest, *, cwd: Path) -> dict[str, Any]:
     }
     doc = dict(codec.canonical(doc))
     add_entry(repo, doc, checkpoint=code.checkpoint)
+    note_added(repo, entry_id)  # after the write: an entry noted is one that exists
     return doc

@@ -10,6 +10,10 @@ a grid or a search, here or, with ``--on``, on a Ray cluster; its output goes to
 to Ray's logs and to this terminal). A ``queue cancel`` of a running entry is seen within
 a second and stops its commands as Ctrl-C would; Ctrl-C (or SIGTERM) stops the runner
 the same way after recording what ran.
+
+Only entries this clone added run unasked (``queue.origin``): an entry that arrived by
+``git ml pull`` carries a command from whoever pushed it, so the runner leaves it queued
+and lists it in ``pulled`` unless it was made with ``include_pulled``.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from typing import Any
 
 from gitml.errors import GitmlError
 from gitml.queue.entries import code_of, request_of
+from gitml.queue.origin import added_here
 from gitml.queue.records import (
     EntryState,
     add_event,
@@ -149,11 +154,14 @@ class Runner:
         *,
         workers: int,
         on: str | None = None,
+        include_pulled: bool = False,
         on_event: Callable[[str], None] | None = None,
     ) -> None:
         self.repo = repo
         self.workers = workers
         self.on = on
+        self.include_pulled = include_pulled
+        self.pulled: dict[str, EntryState] = {}  # queued, not added here, so not run
         self.id = ids.new_id()
         self.say = on_event or (lambda _text: None)
         self.running: dict[str, tuple[EntryState, Any]] = {}
@@ -208,9 +216,14 @@ class Runner:
         return found
 
     def _next(self) -> EntryState | None:
-        """Claim the oldest queued entry; None when none is left."""
+        """Claim the oldest queued entry this runner may run; None when none is left."""
         for state in iter_states(self.repo):
-            if state.state == "queued" and claim(self.repo, state.id, self._worker()):
+            if state.state != "queued":
+                continue
+            if not self.include_pulled and not added_here(self.repo, state.id):
+                self.pulled[state.id] = state
+                continue
+            if claim(self.repo, state.id, self._worker()):
                 return state
         return None
 

@@ -136,10 +136,7 @@ def _check(root: Path, rels: list[str], run_id: str) -> None:
     """Every path passes git's rules and has no link (or file) among the folders on the way."""
     from gitml.data import pathguard
 
-    where = f"run {run_id}: input"
-    for rel in rels:
-        pathguard.check_path(rel, where=where)
-    pathguard.check_places(root, rels, where=where)
+    pathguard.check_writes(root, rels, where=f"run {run_id}: input")
 
 
 def _outside(key: str, digest: str, run_id: str) -> Restored:

@@ -57,7 +57,7 @@ def test_entries_added_in_one_clone_run_once_in_another_after_a_pull(
     other = tmp_path / "other"
     git(tmp_path, "clone", "-q", str(remote), str(other))
     git_ml(other, "pull")
-    started = git_ml(other, "queue", "start", "--workers", "2")
+    started = git_ml(other, "queue", "start", "--workers", "2", "--include-pulled")
     assert "queue drained: 3 ran, 0 did not complete" in started.stderr
 
     entries = status(other)

@@ -38,6 +38,13 @@ def project(in_repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> P
     return in_repo
 
 
+LINKS_ON_THE_WAY = pytest.mark.parametrize(
+    ("link", "shown"),
+    [("data/sub", "data/sub"), ("data/sub/deeper", "data/sub/deeper"), ("data", "data")],
+    ids=["one-down", "two-down", "root"],
+)
+
+
 def forge_run(repo: Path, *, links: dict[str, str], inputs: dict[str, str] | None = None) -> str:
     """A run record like 'honest' whose checkpoint adds ``links`` (path -> target)."""
     grepo = open_repo(repo)
@@ -70,11 +77,7 @@ def refused(*needles: str) -> None:
         assert needle in result.stderr, result
 
 
-@pytest.mark.parametrize(
-    ("link", "shown"),
-    [("data/sub", "data/sub"), ("data/sub/deeper", "data/sub/deeper"), ("data", "data")],
-    ids=["one-down", "two-down", "root"],
-)
+@LINKS_ON_THE_WAY
 def test_checkpoint_link_on_the_way_stops_the_rerun(
     project: Path, tmp_path: Path, link: str, shown: str
 ) -> None:
@@ -135,3 +138,31 @@ def test_input_path_naming_dot_git_is_refused(project: Path, tmp_path: Path, key
     with pytest.raises(UnsafePath, match=r"which git reads as '\.git'"):
         restore_inputs(open_repo(project), root, doc)
     assert list(root.iterdir()) == []
+
+
+@LINKS_ON_THE_WAY
+def test_a_ray_node_restores_inputs_only_through_the_guard(
+    project: Path, tmp_path: Path, link: str, shown: str
+) -> None:
+    """What a node of ``rerun --on ray`` does with the forged run: the driver's shipment,
+    the checkpoint checked out in the node's worktree, the inputs put back."""
+    from gitml.cluster.shipment import build_shipment, input_files
+    from gitml.cluster.worker import place_inputs
+    from gitml.storage.worktree import add_worktree, remove_worktree
+
+    outside = tmp_path / "outside"
+    repo = open_repo(project)
+    doc = get_run(repo, forge_run(project, links={link: str(outside)}))
+    checkpoint = str(doc["code"]["checkpoint"])
+    files, _outside = input_files(repo, checkpoint, doc["inputs"])
+    assert "data/sub/deeper/authorized_keys" in files
+    shipment = build_shipment(repo, [checkpoint], files)
+    node = tmp_path / "node"
+    add_worktree(repo, node, checkpoint)
+    before = listing(outside)
+    try:
+        with pytest.raises(UnsafePath, match=f"'{shown}' is a symbolic link"):
+            place_inputs(node, files, shipment, tmp_path / "node-cache")
+        assert listing(outside) == before
+    finally:
+        remove_worktree(repo, node)
