@@ -171,7 +171,7 @@ def _command_seconds(repo: Path, env: dict[str, str], python: Path) -> float:
         str(python.parent / "git-ml"),
         "ls",
         "--json",
-        "-n",
+        "--limit",
         "1",
         "--where",
         "parent is null",
