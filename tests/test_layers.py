@@ -11,6 +11,8 @@ Layers, top first (ARCHITECTURE.md shows the same table, and a test below compar
 
 The check reads every module's syntax tree, so imports inside functions count too.
 Packages in one layer may import each other; a new top-level package must be placed.
+No two modules import each other, directly or round a loop (imports for type checking
+only aside): the caller of two modules sits above both.
 """
 
 from __future__ import annotations
@@ -161,6 +163,79 @@ def test_a_wrong_way_import_is_found(source: str, rel: str) -> None:
 )
 def test_a_downward_import_passes(source: str, rel: str) -> None:
     assert violations(source, rel) == []
+
+
+def _type_checking_only(tree: ast.AST) -> set[int]:
+    """The ids of nodes inside ``if TYPE_CHECKING:`` blocks."""
+    return {
+        id(inner)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
+        for inner in ast.walk(node)
+    }
+
+
+def module_graph() -> dict[str, set[str]]:
+    """The gitml modules each module imports when it runs."""
+    paths = {_module_name(p.relative_to(ROOT).as_posix()): p for p in _modules()}
+    graph: dict[str, set[str]] = {name: set() for name in paths}
+    for name, path in paths.items():
+        tree = ast.parse(path.read_text("utf-8"), filename=str(path))
+        skipped = _type_checking_only(tree)
+        for node in ast.walk(tree):
+            if id(node) in skipped or not isinstance(node, (ast.Import, ast.ImportFrom)):
+                continue
+            for target in _imported(node, name, path.name == "__init__.py"):
+                names = [a.name for a in node.names] if isinstance(node, ast.ImportFrom) else []
+                found = [f"{target}.{n}" for n in names if f"{target}.{n}" in paths]
+                graph[name].update(found or ([target] if target in paths else []))
+        graph[name].discard(name)
+    return graph
+
+
+def import_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Groups of modules that reach each other through imports (Tarjan's algorithm)."""
+    order: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    cycles: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        order[node] = low[node] = len(order)
+        stack.append(node)
+        for nxt in sorted(graph.get(node, ())):
+            if nxt not in order:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in stack:
+                low[node] = min(low[node], order[nxt])
+        if low[node] == order[node]:
+            group = [stack.pop()]
+            while group[-1] != node:
+                group.append(stack.pop())
+            if len(group) > 1:
+                cycles.append(sorted(group))
+
+    for node in sorted(graph):
+        if node not in order:
+            visit(node)
+    return cycles
+
+
+def test_no_modules_import_each_other() -> None:
+    assert import_cycles(module_graph()) == []
+
+
+def test_an_import_loop_is_found() -> None:
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a", "e"}, "e": set()}
+    assert import_cycles(graph) == [["a", "b", "c"]]
+    assert import_cycles({"a": {"b"}, "b": set()}) == []
+
+
+def test_the_graph_sees_imports_in_functions_and_of_submodules() -> None:
+    graph = module_graph()
+    assert "gitml.runs.dispatch" in graph["gitml.cli._runs_cmds"]  # inside a function
+    assert "gitml.runs.params" in graph["gitml.runs.dispatch"]  # from gitml.runs import params
 
 
 def test_architecture_page_shows_the_same_layers() -> None:

@@ -36,8 +36,8 @@ def repro(
     quiet: bool = False,
 ) -> int:
     """Reproduce the stale stages; stage events on stderr; exit with the first failure's code."""
+    from gitml.pipelines.dispatch import repro as do_repro
     from gitml.pipelines.repro import ReproOutcome, ReproRequest
-    from gitml.pipelines.repro import repro as do_repro
     from gitml.runs.params import parse_override
 
     flags = {"force": force, "single_item": single_item, "downstream": downstream}

@@ -16,8 +16,8 @@ SHOWN_INVALID = 3
 @options_body(RunOptions)
 def run(*, options: RunOptions, quiet: bool = False) -> int:
     """Run and record; report on stderr; return the exit code (the command's)."""
+    from gitml.runs.dispatch import run as run_request
     from gitml.runs.execute import RunOutcome
-    from gitml.runs.execute import run as run_request
     from gitml.storage.repo import open_repo
 
     request = options.request()

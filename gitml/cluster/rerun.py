@@ -10,12 +10,9 @@ record against the original before writing it, exactly as a local rerun does.
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Any
 
 from gitml.cluster.shipment import Shipment, build_shipment, input_files
@@ -60,20 +57,16 @@ def _what_if_code(
         return base
     from gitml.runs import params as params_mod
     from gitml.runs.code import with_overrides
-    from gitml.storage.worktree import add_worktree, remove_worktree
+    from gitml.storage.worktree import temporary_worktree
 
-    holder = Path(tempfile.mkdtemp(prefix="gitml-plan-"))
-    path = holder / "tree"
-    try:
-        wt = add_worktree(repo, path, base.checkpoint)
-        cwd = path / str(doc.get("cwd") or ".")
+    with temporary_worktree(repo, base.checkpoint, prefix="gitml-plan-") as wt:
+        cwd = wt.workdir / str(doc.get("cwd") or ".")
         declared = tuple((doc.get("declared") or {}).get("params") or ())
-        files = params_mod.find_params_files(cwd, (*load_settings(path).params_files, *declared))
+        files = params_mod.find_params_files(
+            cwd, (*load_settings(wt.workdir).params_files, *declared)
+        )
         texts = params_mod.plan_overrides(cwd, files, assignment)
         return with_overrides(wt, base, cwd=cwd, new_texts=texts, run_id=str(doc["id"]))
-    finally:
-        remove_worktree(repo, path)
-        shutil.rmtree(holder, ignore_errors=True)
 
 
 def plan_rerun(

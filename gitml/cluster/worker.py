@@ -121,7 +121,7 @@ def place_inputs(root: Path, files: Mapping[str, str], shipment: Shipment, cache
 
 
 def _open(spec: RemoteSpec) -> Any:
-    from gitml.data.remotes import open_remote
+    from gitml.data.remote_kinds import open_remote
 
     return open_remote(spec.url, **dict(spec.options))
 

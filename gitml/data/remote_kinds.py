@@ -1,7 +1,7 @@
-"""The kinds of network data remote, by URL scheme, and how each is opened.
+"""The kinds of data remote, by URL scheme, and how each is opened (``open_remote``).
 
-A directory (a path or ``file://``) is handled by ``remotes.DirectoryRemote``; every other
-URL names a kind here: ``s3://`` (boto3), and ``gs://``, ``azure://``, ``ssh://`` and
+A directory (a path or ``file://``) is a ``remotes.DirectoryRemote``; every other URL
+names a kind here: ``s3://`` (boto3), and ``gs://``, ``azure://``, ``ssh://`` and
 ``https://`` (read-only) through fsspec's back-ends, the URLs DVC users already have.
 Each kind's library is an optional extra (``pip install 'gitml[gcs]'``...); options are
 the settings stored beside the URL in ``.gitml/config.toml`` (never credentials, which
@@ -18,7 +18,7 @@ from urllib.parse import SplitResult, unquote, urlsplit
 
 from gitml.data.errors import RemoteError
 from gitml.data.remote_s3 import OPTIONS as S3_OPTIONS
-from gitml.data.remotes import Remote
+from gitml.data.remotes import DirectoryRemote, Remote
 
 
 class ProbedRemote(Remote, Protocol):
@@ -211,7 +211,7 @@ def kind_of(url: str) -> Kind:
     )
 
 
-def open_url(url: str, *, check: bool = True, **options: Any) -> Remote:
+def _open_network(url: str, *, check: bool = True, **options: Any) -> Remote:
     """The network remote at ``url``, probed now with ``check`` (a one-line ``RemoteError``)."""
     kind = kind_of(url)
     unknown = sorted(set(options) - set(kind.options))
@@ -223,4 +223,44 @@ def open_url(url: str, *, check: bool = True, **options: Any) -> Remote:
     remote = kind.opener(url, urlsplit(url), options)
     if check:
         remote.check()
+    return remote
+
+
+def _file_url_path(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.netloc not in ("", "localhost"):
+        raise RemoteError(
+            f"data remote '{url}' names host '{parts.netloc}'; file:// URLs must be local "
+            f"(file:///absolute/path)"
+        )
+    if parts.query or parts.fragment:
+        raise RemoteError(f"data remote '{url}' has a query or fragment; use file:///absolute/path")
+    return unquote(parts.path)
+
+
+def open_remote(url: str, *, check: bool = True, **options: Any) -> Remote:
+    """The remote at ``url``: a directory path, ``file://...``, or a network URL.
+
+    Network URLs (``s3://``, ``gs://``, ``azure://``, ``ssh://``, ``https://``) and their
+    options are described above; credentials come from each library's usual
+    environment variables and files. With ``check`` the remote is probed now, so a wrong
+    path or an unreachable endpoint fails here with a one-line ``RemoteError``.
+    """
+    scheme = urlsplit(url).scheme.lower() if "://" in url else ""
+    remote: Remote
+    if scheme in ("", "file"):
+        if options:
+            raise RemoteError(
+                f"unknown option(s) {', '.join(sorted(options))} for directory data remote '{url}'"
+            )
+        path = _file_url_path(url) if scheme == "file" else url
+        if not path:
+            raise RemoteError("empty data remote URL; use a directory path or s3://bucket/prefix")
+        directory = DirectoryRemote(path)
+        directory.url = url
+        if check:
+            directory.check()
+        remote = directory
+    else:
+        remote = _open_network(url, check=check, **options)
     return remote

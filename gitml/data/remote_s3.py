@@ -77,7 +77,7 @@ class S3Remote:
     @classmethod
     def from_url(cls, url: str, **options: Any) -> S3Remote:
         """Parse ``s3://bucket[/prefix]``; ``options`` are the keyword arguments above, as
-        ``remote_kinds.open_url`` checked them."""
+        ``remote_kinds.open_remote`` checked them."""
         parts = urlsplit(url)
         if not parts.netloc or parts.query or parts.fragment:
             raise RemoteError(f"invalid S3 data remote '{url}': expected s3://bucket/prefix")

@@ -1,4 +1,5 @@
-"""Data remotes: where cache objects are shared. A directory, or S3-compatible storage.
+"""Data remotes: where cache objects are shared. What every kind of remote does, and the
+directory remote (``remote_kinds.open_remote`` opens any kind by its URL).
 
 A remote keeps the cache's layout, ``<root>/<2 hex>/<30 hex>``, so a directory remote is
 simply another cache. Objects appear atomically (temporary file and rename; an S3 PUT is
@@ -10,8 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
-from urllib.parse import unquote, urlsplit
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from gitml.data._fileio import unlink_quietly, write_verified
 from gitml.data.cache import OBJECT_MODE, TEMP_DIR
@@ -202,45 +202,3 @@ class DirectoryRemote:
         existed = path.exists()
         unlink_quietly(path)
         return existed
-
-
-def _file_url_path(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.netloc not in ("", "localhost"):
-        raise RemoteError(
-            f"data remote '{url}' names host '{parts.netloc}'; file:// URLs must be local "
-            f"(file:///absolute/path)"
-        )
-    if parts.query or parts.fragment:
-        raise RemoteError(f"data remote '{url}' has a query or fragment; use file:///absolute/path")
-    return unquote(parts.path)
-
-
-def open_remote(url: str, *, check: bool = True, **options: Any) -> Remote:
-    """The remote at ``url``: a directory path, ``file://...``, or a network URL.
-
-    Network URLs (``s3://``, ``gs://``, ``azure://``, ``ssh://``, ``https://``) and their
-    options are described in ``remote_kinds``; credentials come from each library's usual
-    environment variables and files. With ``check`` the remote is probed now, so a wrong
-    path or an unreachable endpoint fails here with a one-line ``RemoteError``.
-    """
-    scheme = urlsplit(url).scheme.lower() if "://" in url else ""
-    remote: Remote
-    if scheme in ("", "file"):
-        if options:
-            raise RemoteError(
-                f"unknown option(s) {', '.join(sorted(options))} for directory data remote '{url}'"
-            )
-        path = _file_url_path(url) if scheme == "file" else url
-        if not path:
-            raise RemoteError("empty data remote URL; use a directory path or s3://bucket/prefix")
-        directory = DirectoryRemote(path)
-        directory.url = url
-        if check:
-            directory.check()
-        remote = directory
-    else:
-        from gitml.data.remote_kinds import open_url
-
-        remote = open_url(url, check=check, **options)
-    return remote

@@ -104,7 +104,7 @@ class DataWorkspace:
 
     def open_remote(self, name: str | None = None) -> tuple[Remote, DataRemote]:
         """The configured remote ``name`` (default: the default one), probed."""
-        from gitml.data.remotes import open_remote
+        from gitml.data.remote_kinds import open_remote
 
         config = self.settings.remote(name)
         options: dict[str, Any] = {k: v for k, v in config.options.items() if k != "jobs"}

@@ -157,7 +157,7 @@ def check_require_data_pushed(
     wanted = _digests(p)
     if not wanted:
         return []
-    from gitml.data.remotes import open_remote
+    from gitml.data.remote_kinds import open_remote
     from gitml.errors import GitmlError
 
     try:

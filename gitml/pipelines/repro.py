@@ -11,14 +11,13 @@ in a work tree.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager, nullcontext
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gitml.errors import UsageError
 from gitml.pipelines.errors import PipelineError
 from gitml.pipelines.member import Member, Notify, StageResult
 from gitml.pipelines.project import Project, open_project
@@ -26,7 +25,6 @@ from gitml.pipelines.project import Project, open_project
 if TYPE_CHECKING:
     from gitml.runs.params import Override
     from gitml.runs.supervise import Supervisor
-    from gitml.runs.sweep import SweepOutcome
     from gitml.storage.worktree import Checkpoint
 
 
@@ -164,40 +162,3 @@ def exclusive_repro(project: Project) -> Iterator[None]:
         yield
     finally:
         os.close(fd)
-
-
-def repro(
-    request: ReproRequest,
-    notify: Notify,
-    *,
-    start: Path | None = None,
-    on_member: Callable[[ReproOutcome], None] | None = None,
-) -> ReproOutcome | SweepOutcome:
-    """Run ``git ml repro`` in the work tree containing ``start``."""
-    from gitml.runs import params as params_mod
-    from gitml.runs.supervise import Supervisor
-
-    if request.jobs < 1:
-        raise UsageError(f"--jobs {request.jobs}: must be at least 1")
-    if request.single_item and request.downstream:
-        raise UsageError("--single-item and --downstream cannot be used together")
-    project = open_project(start)
-    plan_order(project, request)  # unknown targets fail before anything runs
-    grid = params_mod.expand_grid(request.overrides)
-    guard = nullcontext() if request.dry_run else exclusive_repro(project)
-    with guard, Supervisor() as sup:
-        if len(grid) == 1:
-            return run_member(
-                project.root,
-                request,
-                sup,
-                notify,
-                assignment=grid[0],
-                name=request.name,
-                project=project,
-            )
-        if request.dry_run:
-            raise UsageError("--dry-run shows one pipeline run; give each -S one value")
-        from gitml.pipelines.sweep import run_pipeline_sweep
-
-        return run_pipeline_sweep(project, request, sup, notify, grid, on_member=on_member)

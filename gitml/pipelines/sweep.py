@@ -10,13 +10,9 @@ the sweep's id; the best member is picked as ``git ml run`` picks it.
 
 from __future__ import annotations
 
-import shutil
-import tempfile
-import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from functools import partial
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gitml.pipelines.member import Notify
@@ -29,7 +25,6 @@ if TYPE_CHECKING:
     from gitml.storage.worktree import Checkpoint
 
 Assignment = Mapping[tuple[str | None, str], Any]
-_WORKTREES = threading.Lock()
 
 
 def _in_worktree(
@@ -43,20 +38,13 @@ def _in_worktree(
     """``member`` run in a temporary worktree of ``base`` (one stage at a time)."""
     from gitml.data.run_io import prepare_worktree
     from gitml.storage.repo import open_repo
-    from gitml.storage.worktree import add_worktree, remove_worktree
+    from gitml.storage.worktree import temporary_worktree
 
-    repo = open_repo(project.root)
-    holder = Path(tempfile.mkdtemp(prefix="gitml-repro-"))
-    path = holder / f"gitml-{name}"
-    try:
-        with _WORKTREES:
-            add_worktree(repo, path, base.checkpoint)
-        prepare_worktree(path)
-        return member(path, assignment=assignment, name=name, code_base=base, always_record=True)
-    finally:
-        with _WORKTREES:
-            remove_worktree(repo, path)
-        shutil.rmtree(holder, ignore_errors=True)
+    with temporary_worktree(open_repo(project.root), base.checkpoint, prefix="gitml-repro-") as wt:
+        prepare_worktree(wt.workdir)
+        return member(
+            wt.workdir, assignment=assignment, name=name, code_base=base, always_record=True
+        )
 
 
 def run_pipeline_sweep(

@@ -20,9 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import signal
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -100,17 +98,11 @@ def release_stale(repo: GitRepo, runner: str) -> list[str]:
 def _checkout(repo: GitRepo, state: EntryState) -> Iterator[Path]:
     """A temporary worktree of the entry's code, its datasets restored."""
     from gitml.data.run_io import prepare_worktree
-    from gitml.storage.worktree import add_worktree, remove_worktree
+    from gitml.storage.worktree import temporary_worktree
 
-    holder = Path(tempfile.mkdtemp(prefix="gitml-queue-"))
-    path = holder / f"gitml-queue-{state.name}"
-    try:
-        add_worktree(repo, path, code_of(state.doc).checkpoint)
-        prepare_worktree(path)
-        yield path
-    finally:
-        remove_worktree(repo, path)
-        shutil.rmtree(holder, ignore_errors=True)
+    with temporary_worktree(repo, code_of(state.doc).checkpoint, prefix="gitml-queue-") as wt:
+        prepare_worktree(wt.workdir)
+        yield wt.workdir
 
 
 def run_entry(

@@ -63,7 +63,7 @@ def store(state_dir: Path, source: Path, rel: str) -> Artifact:
 
 
 def _remote(settings: Settings, name: str | None) -> Remote:
-    from gitml.data.remotes import open_remote
+    from gitml.data.remote_kinds import open_remote
 
     remote = settings.remote(name)
     options = {k: v for k, v in remote.options.items() if k != "jobs"}

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gitml.config import Settings, load_settings
-from gitml.data.leftovers import owner_tag, sweep_state
+from gitml.data.leftovers import owner_tag
 from gitml.errors import GitmlError, UsageError
 from gitml.records import ids
 from gitml.registry.pending import register_pending
@@ -58,7 +58,6 @@ from gitml.storage.worktree import Checkpoint, Screen, create_checkpoint
 
 if TYPE_CHECKING:
     from gitml.runs.secrets import SecretScreen
-    from gitml.runs.sweep import SweepOutcome
 
 SPOOL_DIR = "spool"
 Assignment = Mapping[tuple[str | None, str], Any]
@@ -568,36 +567,3 @@ def validate_request(request: RunRequest) -> None:
             raise UsageError(
                 "--search optuna needs the metric to optimise: --objective metrics.NAME"
             )
-
-
-def run(
-    repo: GitRepo,
-    request: RunRequest,
-    *,
-    cwd: Path | None = None,
-    on_member: Callable[[RunOutcome], None] | None = None,
-) -> RunOutcome | SweepOutcome:
-    """Execute ``request``; a sweep when ``-S`` lists several values.
-
-    Returns a RunOutcome for a single run, a SweepOutcome for a sweep.
-    """
-    validate_request(request)
-    sweep_state(repo.state_dir)  # temporary files and spools of killed gitml processes
-    repo.prepare_writes()  # git's writers start while the command runs
-    ws = open_workspace(repo, cwd or Path.cwd(), request.params_files)
-    if request.search is not None or request.on is not None:
-        from gitml.runs.dispatch import run_planned
-
-        with Supervisor() as sup:
-            return run_planned(ws, sup, request, on_member=on_member)
-    from gitml.search.space import reject_distributions
-
-    reject_distributions(request.overrides)
-    grid = params_mod.expand_grid(request.overrides)
-    with Supervisor() as sup:
-        if len(grid) == 1:
-            name = request.name or ids.new_name()
-            return execute_member(ws, sup, request, Member(grid[0], name))
-        from gitml.runs.sweep import run_sweep
-
-        return run_sweep(ws, sup, request, grid, on_member=on_member)

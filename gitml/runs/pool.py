@@ -22,12 +22,30 @@ from gitml.records import ids
 from gitml.runs.execute import Member, RunOutcome, RunRequest, Workspace, execute_member
 from gitml.runs.live import Watch
 from gitml.runs.supervise import Interrupted, Supervisor
-from gitml.storage.worktree import Checkpoint
+from gitml.storage.worktree import Checkpoint, temporary_worktree
 
 POLL_SECONDS = 0.25
 RETRY_OF_TAG = "gitml.retry_of"
 ATTEMPT_TAG = "gitml.attempt"
 LOST_TAG = "gitml.lost"
+
+
+def in_worktree(
+    ws: Workspace,
+    sup: Supervisor,
+    request: RunRequest,
+    member: Member,
+    base: Checkpoint,
+    *,
+    watch: Watch | None = None,
+) -> RunOutcome:
+    """Run ``member`` in a temporary worktree of ``base`` (removed afterwards) and record it."""
+    from gitml.data.run_io import prepare_worktree
+
+    with temporary_worktree(ws.repo, base.checkpoint, prefix="gitml-sweep-") as wt_repo:
+        prepare_worktree(wt_repo.workdir)
+        wt = Workspace(wt_repo, ws.settings, wt_repo.workdir / ws.rel_cwd, ws.params_files)
+        return execute_member(wt, sup, request, replace(member, code_base=base), watch=watch)
 
 
 @dataclass
@@ -176,8 +194,6 @@ class LocalPool:
         if self._slots == 1:
             member = replace(job.member, code_base=job.member.code_base or self.base)
             return execute_member(self.ws, self.sup, self.request, member, watch=job.watch)
-        from gitml.runs.sweep import in_worktree
-
         return in_worktree(self.ws, self.sup, self.request, job.member, self.base, watch=job.watch)
 
     def start(self, job: Job) -> None:

@@ -8,14 +8,10 @@ Members share a ``sweep`` id; a failing member does not stop the others.
 
 from __future__ import annotations
 
-import shutil
-import tempfile
-import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import partial
-from pathlib import Path
 from typing import Any, TypeVar
 
 from gitml.errors import GitmlError
@@ -29,13 +25,10 @@ from gitml.runs.execute import (
     checkpoint,
     execute_member,
 )
-from gitml.runs.live import Watch
-from gitml.runs.pool import LOST_TAG, RETRY_OF_TAG
+from gitml.runs.pool import LOST_TAG, RETRY_OF_TAG, in_worktree
 from gitml.runs.study import PRUNED_TAG
 from gitml.runs.supervise import Interrupted, Supervisor
-from gitml.storage.worktree import Checkpoint, add_worktree, remove_worktree
 
-_WORKTREE_LOCK = threading.Lock()
 _LOWER_IS_BETTER = ("loss", "err", "error", "mse", "mae", "rmse", "perplexity", "latency")
 
 
@@ -100,34 +93,6 @@ def pick_best(
         return None
     sign = 1 if goal == "max" else -1
     return max(scored, key=lambda r: sign * float(r["metrics"][metric]))
-
-
-def in_worktree(
-    ws: Workspace,
-    sup: Supervisor,
-    request: RunRequest,
-    member: Member,
-    base: Checkpoint,
-    *,
-    watch: Watch | None = None,
-) -> RunOutcome:
-    """Run ``member`` in a temporary worktree of ``base`` (removed afterwards) and record it."""
-    holder = Path(tempfile.mkdtemp(prefix="gitml-sweep-"))
-    # A unique folder name gives each worktree its own .git/worktrees/<name>; adding is
-    # serialised because git picks those names without a lock.
-    path = holder / f"gitml-{member.name}-{holder.name.rsplit('-', 1)[-1]}"
-    try:
-        with _WORKTREE_LOCK:
-            wt_repo = add_worktree(ws.repo, path, base.checkpoint)
-        from gitml.data.run_io import prepare_worktree
-
-        prepare_worktree(wt_repo.workdir)
-        wt = Workspace(wt_repo, ws.settings, path / ws.rel_cwd, ws.params_files)
-        return execute_member(wt, sup, request, replace(member, code_base=base), watch=watch)
-    finally:
-        with _WORKTREE_LOCK:
-            remove_worktree(ws.repo, path)
-        shutil.rmtree(holder, ignore_errors=True)
 
 
 T = TypeVar("T")

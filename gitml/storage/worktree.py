@@ -10,10 +10,13 @@ clean tree reuses HEAD.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
+import shutil
 import stat
-from collections.abc import Callable, Mapping, Sequence
+import tempfile
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -299,11 +302,22 @@ def remove_worktree(repo: GitRepo, path: Path) -> None:
     with exclusive(_worktrees_lock(repo)):
         repo.git("worktree", "remove", "--force", str(path), check=False)
     if path.exists():
-        import shutil
-
         shutil.rmtree(path, ignore_errors=True)
     with exclusive(_worktrees_lock(repo)):
         repo.git("worktree", "prune", check=False)
+
+
+@contextlib.contextmanager
+def temporary_worktree(repo: GitRepo, commit: str, *, prefix: str) -> Iterator[GitRepo]:
+    """A detached worktree of ``commit`` in a new temporary folder, for the block; it is
+    removed (files, registration and folder) afterwards, also when the block fails."""
+    holder = Path(tempfile.mkdtemp(prefix=prefix))
+    path = holder / f"{prefix.rstrip('-')}-{holder.name.rsplit('-', 1)[-1]}"
+    try:
+        yield add_worktree(repo, path, commit)
+    finally:
+        remove_worktree(repo, path)
+        shutil.rmtree(holder, ignore_errors=True)
 
 
 def worktree_paths(repo: GitRepo) -> Sequence[str]:

@@ -21,7 +21,8 @@ from gitml.data.digest import Digest, hash_bytes
 from gitml.data.errors import IntegrityError, RemoteError
 from gitml.data.progress import TerminalProgress
 from gitml.data.remote_fsspec import FsspecRemote
-from gitml.data.remotes import DirectoryRemote, open_remote
+from gitml.data.remote_kinds import open_remote
+from gitml.data.remotes import DirectoryRemote
 from gitml.data.transfer import pull, push
 from tests import servers
 from tests.support.core import cli, git

@@ -9,8 +9,9 @@ import pytest
 from gitml.data import remote_s3
 from gitml.data.digest import BIG_FILE, hash_bytes
 from gitml.data.errors import IntegrityError, RemoteError
+from gitml.data.remote_kinds import open_remote
 from gitml.data.remote_s3 import S3Remote
-from gitml.data.remotes import Remote, open_remote
+from gitml.data.remotes import Remote
 from tests.support.core import free_port
 from tests.support.data import write
 

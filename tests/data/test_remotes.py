@@ -9,7 +9,8 @@ from gitml.data import remotes
 from gitml.data.cache import Cache
 from gitml.data.digest import Digest, hash_bytes
 from gitml.data.errors import IntegrityError, RemoteError
-from gitml.data.remotes import DirectoryRemote, Remote, open_remote
+from gitml.data.remote_kinds import open_remote
+from gitml.data.remotes import DirectoryRemote, Remote
 from tests.support.data import write
 
 
