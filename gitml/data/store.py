@@ -14,7 +14,6 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from gitml.data._fileio import create_temp, publish, unlink_quietly
 from gitml.data.cache import OBJECT_MODE, Cache
@@ -24,11 +23,10 @@ from gitml.data.listing import MAGIC, Entry, decode
 from gitml.data.manifest import Manifest, parse
 from gitml.data.workspace import DataWorkspace
 from gitml.errors import GitmlError, InvalidRecord
+from gitml.storage import DATA_REF
+from gitml.storage.collection import DECLARED, Snapshot, open_collection, wide_shard_of
 
-if TYPE_CHECKING:
-    from gitml.storage.collection import Snapshot
-
-PREFIX = "data"
+PREFIX = DECLARED[DATA_REF].prefix
 PROFILES = "profiles"
 MANIFEST_SUFFIX = ".toml"
 LISTING_SUFFIX = ".listing"
@@ -116,16 +114,12 @@ def output_objects(cache: Cache, digest: Digest) -> set[Digest]:
 
 def record_paths(name: str, digest: Digest) -> tuple[str, str]:
     """``(manifest, listing)`` paths of a version on ``refs/gitml/data``."""
-    from gitml.storage.collection import wide_shard_of
-
     base = f"{PREFIX}/{name}/{wide_shard_of(digest.hex)}/{digest.hex}"
     return base + MANIFEST_SUFFIX, base + LISTING_SUFFIX
 
 
 def profile_path(file_digest: Digest) -> str:
     """Where the profile of a tabular file with this content lives on ``refs/gitml/data``."""
-    from gitml.storage.collection import wide_shard_of
-
     return f"{PROFILES}/{wide_shard_of(file_digest.hex)}/{file_digest.hex}.toml"
 
 
@@ -235,10 +229,8 @@ class VersionStore:
     def _from_ref(
         self, name: str, digest: Digest, suffix: str, expected: Digest | None = None
     ) -> bytes | None:
-        from gitml.storage import DATA_REF
-        from gitml.storage.collection import WIDE, Collection
 
-        snap = Collection(self.ws.repo, DATA_REF, PREFIX, fresh=WIDE).snapshot()
+        snap = open_collection(self.ws.repo, DATA_REF).snapshot()
         if snap.tip is None:
             return None
         manifest_path, listing_path = record_paths(name, digest)
@@ -275,8 +267,6 @@ class VersionStore:
         message: str,
     ) -> list[Digest]:
         """Record manifests (with their listing bytes) and profiles in one commit."""
-        from gitml.storage import DATA_REF
-        from gitml.storage.collection import WIDE, Collection
 
         files: dict[str, bytes] = {}
         digests = []
@@ -291,9 +281,7 @@ class VersionStore:
         for file_digest, data in profiles.items():
             files[profile_path(file_digest)] = data
         if files:
-            Collection(self.ws.repo, DATA_REF, PREFIX, fresh=WIDE).write(
-                lambda _snap: files, message
-            )
+            open_collection(self.ws.repo, DATA_REF).write(lambda _snap: files, message)
         return digests
 
     def has_profile(self, file_digest: Digest) -> bool:
@@ -304,20 +292,16 @@ class VersionStore:
 
     def _snapshot(self) -> Snapshot:
         """``refs/gitml/data`` as of the first profile lookup (profiles never change)."""
-        from gitml.storage import DATA_REF
-        from gitml.storage.collection import WIDE, Collection
 
         if self._snap is None:
-            self._snap = Collection(self.ws.repo, DATA_REF, PREFIX, fresh=WIDE).snapshot()
+            self._snap = open_collection(self.ws.repo, DATA_REF).snapshot()
         return self._snap
 
 
 def iter_recorded(ws: DataWorkspace) -> Iterator[tuple[str, Digest, bytes]]:
     """``(name, digest, manifest bytes)`` of every manifest on ``refs/gitml/data``."""
-    from gitml.storage import DATA_REF
-    from gitml.storage.collection import WIDE, Collection
 
-    collection = Collection(ws.repo, DATA_REF, PREFIX, fresh=WIDE)
+    collection = open_collection(ws.repo, DATA_REF)
     snap = collection.snapshot()
     for path, _ in collection.iter_paths():
         if not path.endswith(MANIFEST_SUFFIX):

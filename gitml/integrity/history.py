@@ -18,7 +18,7 @@ from gitml.integrity.layouts import TOP_LEVEL, check_file, time_problem
 from gitml.storage import DATA_REF, RUNS_REF
 from gitml.storage.audit import audit, top_names
 from gitml.storage.blobs import read_blobs
-from gitml.storage.collection import Collection, Layout
+from gitml.storage.collection import Layout, open_collection
 from gitml.storage.repo import GitRepo
 
 
@@ -62,10 +62,9 @@ def _tree_layout(repo: GitRepo, ref: str, tip: str, problems: list[str]) -> Layo
     Without one (a ref that holds none) each path is judged by its own shape; one this
     version cannot read is a problem.
     """
-    prefix = {RUNS_REF: "runs", DATA_REF: "data"}.get(ref)
-    if prefix is None:
+    if ref not in (RUNS_REF, DATA_REF):
         return None
-    collection = Collection(repo, ref, prefix)
+    collection = open_collection(repo, ref)
     try:
         return collection.layout_at(collection.snapshot_at(tip))
     except GitmlError as exc:

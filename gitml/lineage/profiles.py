@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from gitml.errors import GitmlError
 from gitml.records import codec
 from gitml.storage import DATA_REF
-from gitml.storage.collection import Collection, Snapshot
+from gitml.storage.collection import Snapshot, open_collection
 from gitml.storage.repo import GitRepo
 
 if TYPE_CHECKING:
@@ -63,7 +63,7 @@ def input_profiles(repo: GitRepo, inputs: Mapping[str, str]) -> list[InputProfil
     """Every stored profile of the files behind ``inputs``, by input name then path."""
     from gitml.data.digest import parse_digest
 
-    snap = Collection(repo, DATA_REF, "data", sharded=False).snapshot()
+    snap = open_collection(repo, DATA_REF).snapshot()
     if snap.tip is None:
         return []
     found: list[InputProfile] = []

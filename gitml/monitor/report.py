@@ -16,16 +16,16 @@ from typing import Any, Literal
 from gitml.records import codec
 from gitml.records.ids import new_id
 from gitml.storage import MONITOR_REF
-from gitml.storage.collection import Collection
+from gitml.storage.collection import DECLARED, Collection, open_collection
 from gitml.storage.repo import GitRepo
 
 SCHEMA = "gitml/monitor-report/1"
-PREFIX = "monitor"
+PREFIX = DECLARED[MONITOR_REF].prefix
 ReportKind = Literal["monitor", "scan"]
 
 
 def collection(repo: GitRepo) -> Collection:
-    return Collection(repo, MONITOR_REF, PREFIX, sharded=False)
+    return open_collection(repo, MONITOR_REF)
 
 
 def report_path(model: str, version: str, report_id: str) -> str:

@@ -26,12 +26,12 @@ from gitml.errors import GitmlError, RecordNotFound
 from gitml.records import codec, ids
 from gitml.records.validator import validate
 from gitml.storage import QUEUE_REF
-from gitml.storage.collection import WIDE, Collection, Snapshot, wide_shard_of
+from gitml.storage.collection import DECLARED, Collection, Snapshot, open_collection, wide_shard_of
 from gitml.storage.repo import GitRepo
 
 ENTRY_SCHEMA = "gitml/queue-entry/1"
 EVENT_SCHEMA = "gitml/queue-event/1"
-PREFIX = "queue"
+PREFIX = DECLARED[QUEUE_REF].prefix
 EVENT_KINDS = ("claimed", "finished", "cancelled", "released")
 
 
@@ -40,7 +40,7 @@ class NotQueued(GitmlError):
 
 
 def queue_collection(repo: GitRepo) -> Collection:
-    return Collection(repo, QUEUE_REF, PREFIX, fresh=WIDE)  # a small collection
+    return open_collection(repo, QUEUE_REF)
 
 
 def entry_path(entry_id: str) -> str:

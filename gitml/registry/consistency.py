@@ -84,9 +84,9 @@ def load_run(repo: GitRepo, run_id: str) -> dict[str, Any] | None:
     from gitml.records import codec
     from gitml.records.limits import check_size
     from gitml.storage import RUNS_REF
-    from gitml.storage.collection import Collection
+    from gitml.storage.collection import open_collection
 
-    runs = Collection(repo, RUNS_REF, "runs")
+    runs = open_collection(repo, RUNS_REF)
     path = runs.record_path(run_id)
     data = runs.read(path)
     if data is None:

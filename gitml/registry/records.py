@@ -25,8 +25,10 @@ from typing import Any
 
 from gitml.records import codec, ids
 from gitml.registry.stagefile import Transition
+from gitml.storage import REGISTRY_REF
+from gitml.storage.collection import DECLARED
 
-PREFIX = "models"
+PREFIX = DECLARED[REGISTRY_REF].prefix
 VERSION_SCHEMA = "gitml/model-version/1"
 EVENT_SCHEMA = "gitml/stage-event/1"
 APPLIED_SCHEMA = "gitml/applied/1"

@@ -25,7 +25,7 @@ from gitml.registry import records as rec
 from gitml.registry.names import version_sort_key
 from gitml.registry.stagefile import Assignments, Known, Value
 from gitml.storage import REGISTRY_REF
-from gitml.storage.collection import Collection, Snapshot
+from gitml.storage.collection import Collection, Snapshot, open_collection
 from gitml.storage.index import Index
 from gitml.storage.repo import GitRepo
 
@@ -53,7 +53,7 @@ def parse_registry_record(path: str, data: bytes) -> dict[str, Any] | None:
 
 
 def registry_collection(repo: GitRepo) -> Collection:
-    return Collection(repo, REGISTRY_REF, rec.PREFIX, sharded=False)
+    return open_collection(repo, REGISTRY_REF)
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from gitml.runs import RUN_KIND as RUN_KIND
 from gitml.runs.metrics import MetricEvent, load_history, thin_history
 from gitml.runs.record import commit_message, dump_record, note_line
 from gitml.storage import RUNS_REF
-from gitml.storage.collection import Collection, Layout
+from gitml.storage.collection import Collection, Layout, open_collection
 from gitml.storage.index import Index, parse_record
 from gitml.storage.notes import note_companion, read_note
 from gitml.storage.repo import GitRepo
@@ -39,7 +39,7 @@ class InvalidRunRef(GitmlError):
 
 
 def runs_collection(repo: GitRepo) -> Collection:
-    return Collection(repo, RUNS_REF, "runs")
+    return open_collection(repo, RUNS_REF)
 
 
 def history_path(record_path: str) -> str:

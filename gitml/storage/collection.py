@@ -18,7 +18,15 @@ import xxhash
 from gitml.errors import GitmlError, RefConflict, write_failure
 from gitml.records import codec
 from gitml.records.limits import check_size
-from gitml.storage import housekeeping, refs
+from gitml.storage import (
+    DATA_REF,
+    MONITOR_REF,
+    QUEUE_REF,
+    REGISTRY_REF,
+    RUNS_REF,
+    housekeeping,
+    refs,
+)
 from gitml.storage.blobs import read_blobs
 from gitml.storage.odb import ObjectDB, ObjectWriteError, Tree, object_id
 from gitml.storage.refs import (
@@ -102,6 +110,25 @@ DEEP = Layout(levels=4, width=1)
 """Four levels of 16 folders: what new runs collections use (linear history cost)."""
 FLAT = Layout(levels=0, width=0)
 LAYOUTS = (DEEP, WIDE)
+
+
+@dataclass(frozen=True)
+class Declared:
+    """Where a collection's records live in its ref, and how they are filed."""
+
+    prefix: str
+    sharded: bool = True
+    fresh: Layout = DEEP  # the layout of a collection created now
+
+
+DECLARED: Mapping[str, Declared] = {
+    RUNS_REF: Declared("runs"),
+    DATA_REF: Declared("data", fresh=WIDE),  # small: a record per dataset version
+    REGISTRY_REF: Declared("models", sharded=False),  # by model name and version
+    MONITOR_REF: Declared("monitor", sharded=False),  # by model, version and report
+    QUEUE_REF: Declared("queue", fresh=WIDE),
+}
+"""Every record collection, declared once: its ref, folder and sharding."""
 
 
 def shard_of(record_id: str) -> str:
@@ -430,3 +457,9 @@ def _walk(odb: ObjectDB, tree: Tree, base: str) -> Iterator[tuple[str, str]]:
             yield from _walk(odb, odb.tree(entry.oid), path)
         elif entry.kind == "blob":  # a gitlink holds nothing readable
             yield path, entry.oid
+
+
+def open_collection(repo: GitRepo, ref: str) -> Collection:
+    """The record collection on ``ref`` (one of ``DECLARED``), as it is declared."""
+    declared = DECLARED[ref]
+    return Collection(repo, ref, declared.prefix, sharded=declared.sharded, fresh=declared.fresh)

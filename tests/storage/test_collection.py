@@ -221,3 +221,22 @@ def test_message_with_body_keeps_one_line_subject(repo_with_commit: Path) -> Non
     coll.put(coll.record_path("b"), record("b"), "")
     assert git(repo_with_commit, "log", "--format=%s", REF).splitlines() == ["", "add run a"]
     assert "Gitml-Run: a" in git(repo_with_commit, "log", "-1", "--skip=1", "--format=%b", REF)
+
+
+def test_every_collection_is_declared_once_and_opened_from_its_declaration() -> None:
+    import ast
+
+    from gitml.storage import COLLECTION_REFS
+    from gitml.storage.collection import DECLARED
+
+    assert sorted(DECLARED) == sorted(COLLECTION_REFS)
+    root = Path(__file__).resolve().parents[2] / "gitml"
+    built = [
+        path.relative_to(root).as_posix()
+        for path in root.rglob("*.py")
+        if path.parent.name != "storage"
+        for node in ast.walk(ast.parse(path.read_text("utf-8")))
+        if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "Collection"
+    ]
+    # sync lists what every ref added since the remote's tip, whatever its layout.
+    assert built == ["sync.py"]
