@@ -301,7 +301,7 @@ def test_git_ml_data_push_and_pull_in_a_fresh_clone(
     assert cli("init", "-q").exit_code == 0
     (in_repo / "data").mkdir()
     for i in range(5):
-        (in_repo / "data" / f"{i}.bin").write_bytes(os.urandom(1000 * (i + 1)))
+        (in_repo / "data" / f"{i}.bin").write_bytes(servers.random_bytes(1000 * (i + 1)))
     assert cli("data", "add", "data", "-q").exit_code == 0
     args = [f"--option={key}={value}" for key, value in options.items()]
     added = cli("data", "remote", "add", "store", url, *args, "--default")
