@@ -6,8 +6,11 @@ The layout is the cache's, ``<root>/<2 hex>/<30 hex>``. What is sent is hashed f
 for S3 (a file that no longer matches its digest is never uploaded); what arrives is
 written to a temporary file, verified and only then published (``remote_stream``).
 An object appears whole: object stores commit an upload only when it is complete, and on
-an SSH server it is written under a temporary name and renamed. An ``https://`` remote is
-read-only and cannot be listed, so its lookups are one request per object.
+an SSH server it is written under a temporary name and renamed. Where the back-end compares
+what the store kept with what was sent (gcsfs with ``consistency="md5"``), an object kept
+with other bytes is deleted and its push fails, so that a retry sends it again rather than
+skipping it. An ``https://`` remote is read-only and cannot be listed, so its lookups are
+one request per object.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gitml.data.digest import Digest, is_hex, parse_digest
-from gitml.data.errors import RemoteError
+from gitml.data.errors import IntegrityError, RemoteError
 from gitml.data.remote_stream import CHUNK, hash_chunks, lookup_many, read_source, receive
 
 if TYPE_CHECKING:
@@ -43,6 +46,7 @@ class FsspecRemote:
         read_only: bool = False,
         rename: bool = False,
         check_path: str | None = None,
+        mismatch: tuple[type[Exception], ...] = (),
     ) -> None:
         self.url = url
         self.fs = fs
@@ -55,6 +59,8 @@ class FsspecRemote:
         self._errors: tuple[type[Exception], ...] = (OSError, *errors)
         self._hint = hint
         self._check_path = check_path if check_path is not None else self.root
+        # Raised by the back-end when the store reports other bytes than were sent.
+        self._mismatch = mismatch
 
     def _path(self, digest: Digest) -> str:
         return f"{self.root}/{digest.hex[:2]}/{digest.hex[2:]}"
@@ -130,6 +136,10 @@ class FsspecRemote:
                 self.fs.put_file(os.fspath(src_path), target, callback=_callback(progress))
             if self._rename:
                 self._publish(target, final)
+        except self._mismatch as exc:
+            if self._rename or not self._holds(digest):
+                self._discard(target)
+                raise self._stored_other_bytes(digest) from exc
         except self._errors as exc:
             if self._rename:
                 self._discard(target)
@@ -144,6 +154,24 @@ class FsspecRemote:
             if not self.fs.exists(final):
                 raise
             self._discard(target)
+
+    def _holds(self, digest: Digest) -> bool:
+        """Whether the object stored as ``digest`` can be read and hashes to it.
+
+        After a reported mismatch it still may: another push of the same object can land
+        between the upload and this check.
+        """
+        try:
+            return self.content_digest(digest) == digest
+        except RemoteError:
+            return False
+
+    def _stored_other_bytes(self, digest: Digest) -> IntegrityError:
+        return IntegrityError(
+            f"data remote '{self.url}' stored object {digest} with other content than was "
+            f"sent (the checksum it reported differs), so the stored copy was deleted; push "
+            f"again, and if this repeats, check the remote and the network"
+        )
 
     def _discard(self, path: str) -> None:
         try:

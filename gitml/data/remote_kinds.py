@@ -90,6 +90,9 @@ def _open_gcs(url: str, parts: SplitResult, options: Mapping[str, Any]) -> Probe
         endpoint_url=options.get("endpoint_url"),
         token=options.get("token"),
         skip_instance_cache=True,
+        # gcsfs compares the MD5 the store reports for each upload with the bytes sent
+        # (by default it checks nothing).
+        consistency="md5",
     )
     return FsspecRemote(
         url,
@@ -100,6 +103,7 @@ def _open_gcs(url: str, parts: SplitResult, options: Mapping[str, Any]) -> Probe
         ),
         hint="credentials: GOOGLE_APPLICATION_CREDENTIALS or `gcloud auth application-default login`",
         check_path=bucket,
+        mismatch=_types("gcsfs.retry:ChecksumError"),
     )
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,6 +11,7 @@ import pytest
 from gitml.data.cache import Cache, LinkMode
 from gitml.data.digest import Digest, hash_bytes
 from gitml.data.statcache import StatCache
+from tests.servers import random_bytes
 from tests.support.data import AWS_VARS, write
 
 
@@ -60,7 +60,7 @@ def cache(tmp_path: Path) -> Cache:
 @pytest.fixture
 def filled_cache(cache: Cache, tmp_path: Path) -> dict[Digest, bytes]:
     """Five objects of assorted sizes in ``cache``; returns their content by digest."""
-    contents = [b"", b"a", b"hello world\n", os.urandom(70_000), os.urandom(3 << 20)]
+    contents = [b"", b"a", b"hello world\n", random_bytes(70_000), random_bytes(3 << 20)]
     objects: dict[Digest, bytes] = {}
     for i, data in enumerate(contents):
         digest = write(tmp_path / "src" / f"f{i}", data)
