@@ -221,7 +221,7 @@ class Bench:
         ops: list[tuple[str, list[str], Callable[[], None] | None]] = [
             (
                 "register",
-                ["model", "register", "churn", "--run", self.run_id, "-a", "model.bin"],
+                ["model", "register", "churn", "--run", self.run_id, "--artifact", "model.bin"],
                 None,
             ),
             ("promote", ["promote", "churn", version, "production"], self._commit_stages),
