@@ -144,7 +144,7 @@ def _registry(
     bench = Bench(ctx.workdir / "registry", hermetic_env(ctx.workdir / "home-registry"))
     bench.cli_env = command_env(bench.env)
     try:
-        bench.setup(200)
+        bench.setup(200, record_with=builds[-1].command())
         ctx.say(f"registry log grown to {events} events")
         bench.grow(events)
         names = {

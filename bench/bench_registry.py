@@ -104,7 +104,10 @@ class Bench:
     def git(self, *args: str, stdin: str | None = None) -> str:
         return sh(["git", *args], self.repo, self.env, stdin)
 
-    def setup(self, versions: int) -> None:
+    def setup(self, versions: int, *, record_with: list[str] | None = None) -> None:
+        """A repository with one run and ``versions`` versions of churn. ``record_with``: the
+        ``git-ml`` whose own ``run`` records the run (the oldest build compared, so that
+        every build reads the runs ref it starts)."""
         repo = self.repo
         if repo.exists():
             shutil.rmtree(repo)
@@ -118,7 +121,7 @@ class Bench:
         os.chdir(repo)
         for key, value in self.env.items():
             os.environ[key] = value
-        self.run_id = self._record_run()
+        self.run_id = self._record_run() if record_with is None else self._run_with(record_with)
         self._bulk_versions(versions)
 
     def _record_run(self) -> str:
@@ -152,6 +155,14 @@ class Bench:
         )
         save_run(open_repo(self.repo), build_record(facts), link_checkpoint=False)
         return run_id
+
+    def _run_with(self, entry: list[str]) -> str:
+        sh(
+            [*entry, "run", "--name", "bench", "--output", "model.bin", "--", "true"],
+            self.repo,
+            self.env,
+        )
+        return str(json.loads(sh([*entry, "ls", "--json"], self.repo, self.cli_env))[0]["id"])
 
     def _bulk_versions(self, count: int) -> None:
         """``count`` versions (1..count) of churn in one commit, through the record builders."""
