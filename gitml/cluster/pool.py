@@ -56,7 +56,7 @@ class _Running:
 class SweepPlanner:
     """Plans sweep and search members: every member runs at one checkpoint, ``base``."""
 
-    def __init__(self, ws: Workspace, request: RunRequest, base: Checkpoint, control: Any) -> None:
+    def __init__(self, ws: Workspace, request: RunRequest, base: Checkpoint, control: str) -> None:
         self.ws = ws
         self.request = request
         self.base = base
@@ -111,7 +111,7 @@ class RayPool:
         request: RunRequest,
         base: Checkpoint | None = None,
         *,
-        planner: Callable[[Any], Any] | None = None,
+        planner: Callable[[str], tuple[Planner, Shipment]] | None = None,
     ) -> None:
         from gitml.cluster.connect import import_ray
 
@@ -119,14 +119,15 @@ class RayPool:
         self.ray = ray
         self.ws = ws
         self.request = request
-        self.control = ray.remote(num_cpus=0)(Control).remote()
+        self.control_name = f"gitml-control-{ids.new_id()}"
+        self._control: Any = None
         if planner is None:
             assert base is not None
-            sweep = SweepPlanner(ws, request, base, self.control)
+            sweep = SweepPlanner(ws, request, base, self.control_name)
             self.plan: Planner = sweep
             shipment = sweep.shipment()
         else:
-            self.plan, shipment = planner(self.control)
+            self.plan, shipment = planner(self.control_name)
         self.shipment = ray.put(shipment)
         options: dict[str, Any] = {"num_cpus": request.cpus, "max_retries": 0}
         if request.gpus:
@@ -185,7 +186,7 @@ class RayPool:
             state.events.extend(events)
             watch = state.job.watch
             if watch is not None and watch.metrics(events):
-                self.control.stop.remote(state.job.member.run_id)
+                self.control().stop.remote(state.job.member.run_id)
         elif kind == "missing":
             if self._local_import(message[1]):
                 state.missing = (message[1], message[2])
@@ -236,14 +237,22 @@ class RayPool:
             self._importable[module] = can_import(found, module, os.environ)
         return self._importable[module]
 
+    def control(self) -> Any:
+        """The Control actor, made on first use (see ``Control``)."""
+        if self._control is None:
+            actor = self.ray.remote(num_cpus=0)(Control)
+            self._control = actor.options(name=self.control_name).remote()
+        return self._control
+
     def stop_all(self) -> None:
-        self.control.stop_all.remote()
+        self.control().stop_all.remote()
 
     def close(self) -> None:
         for generator in list(self.running):
             self.ray.cancel(generator, force=True)
         self.running.clear()
-        self.ray.kill(self.control)
+        if self._control is not None:
+            self.ray.kill(self._control)
 
 
 def store_objects(ws: Workspace, objects: dict[str, bytes]) -> None:

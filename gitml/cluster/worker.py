@@ -52,11 +52,16 @@ class Task:
     params_files: tuple[str, ...]  # extra params files (``--params-file``)
     files: Mapping[str, str]  # input files to put back: path -> content digest
     outside: tuple[str, ...] = ()  # inputs outside the repository: must be on the node
-    control: Any = None  # the Control actor, asked whether to stop
+    control: str | None = None  # the name of the Control actor, asked whether to stop
 
 
 class Control:
-    """A Ray actor the driver tells which members to stop (pruned, cancelled, Ctrl-C)."""
+    """A Ray actor the driver tells which members to stop (pruned, cancelled, Ctrl-C).
+
+    The driver makes it, under the name each task carries, only once it first has a
+    member to stop: until then no process is started for it, and a member that finds no
+    actor of that name has not been asked to stop.
+    """
 
     def __init__(self) -> None:
         self.stopped: set[str] = set()
@@ -188,7 +193,11 @@ def _should_stop(task: Task, run_id: str) -> bool:
     import ray
 
     try:
-        return bool(ray.get(task.control.should_stop.remote(run_id), timeout=5))
+        control = ray.get_actor(task.control)
+    except ValueError:  # not made: nothing has been asked to stop
+        return False
+    try:
+        return bool(ray.get(control.should_stop.remote(run_id), timeout=5))
     except ray.exceptions.RayError:
         return False
 

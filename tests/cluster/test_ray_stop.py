@@ -1,0 +1,65 @@
+"""Stopping a sweep on Ray: Ctrl-C or a scheduler's SIGTERM to the driver stops the members
+on the nodes, and each is recorded ``interrupted`` with what it had logged."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.cluster.conftest import ls_json, sweep_of
+from tests.support.core import git
+
+# Logs a step, says it has started (a file per member) and waits far longer than the test.
+SLEEPER = """\
+import time
+from pathlib import Path
+
+import yaml
+
+import gitml
+
+params = yaml.safe_load(Path("params.yaml").read_text())
+gitml.log_metric("progress", 1.0, step=0)
+(Path(params["marker"]) / str(params["k"])).write_text("started")
+time.sleep(300)
+"""
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT])
+def test_a_signal_to_the_driver_stops_members_on_the_nodes_and_records_them(
+    project: Path, on: str, tmp_path: Path, signum: signal.Signals
+) -> None:
+    markers = tmp_path / "markers"
+    markers.mkdir()
+    (project / "sleeper.py").write_text(SLEEPER)
+    (project / "params.yaml").write_text(f"marker: {markers}\nk: 0\n")
+    git(project, "add", ".")
+    git(project, "commit", "-q", "-m", "sleeper")
+    driver = subprocess.Popen(
+        ["git", "ml", "run", "-n", "stopped", "--on", on, "-S", "k=1,2", "--", "python", "sleeper.py"],
+        cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 120
+        while len(list(markers.iterdir())) < 2:
+            assert driver.poll() is None, driver.communicate()
+            assert time.monotonic() < deadline, "the members did not start"
+            time.sleep(0.2)
+        time.sleep(0.5)  # the driver hears step 0
+        stopped = time.monotonic()
+        driver.send_signal(signum)
+        _, err = driver.communicate(timeout=120)
+    finally:
+        if driver.poll() is None:
+            driver.kill()
+    assert time.monotonic() - stopped < 60  # stopped, not waited out
+    assert driver.returncode != 0
+    runs = ls_json(project, "--where", f"sweep = '{sweep_of(err)}'")
+    assert sorted(r["params"]["k"] for r in runs) == [1, 2]  # each recorded once
+    assert [r["status"] for r in runs] == ["interrupted", "interrupted"]
+    assert all(r["metrics"] == {"progress": 1.0} for r in runs)
+    assert all("gitml.lost" not in r["tags"] for r in runs)  # stopped, not lost
