@@ -29,7 +29,7 @@ time.sleep(300)
 """
 
 
-@pytest.mark.parametrize("signum", [signal.SIGINT])
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 def test_a_signal_to_the_driver_stops_members_on_the_nodes_and_records_them(
     project: Path, on: str, tmp_path: Path, signum: signal.Signals
 ) -> None:
