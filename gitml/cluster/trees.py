@@ -4,20 +4,21 @@ Ray keeps a worker process for many tasks, so each process checks every member's
 out in a worktree of its own (``reset_worktree``: exactly the commit's files, nothing a
 member before it wrote or changed) instead of adding and removing a worktree per member,
 which writes and deletes every file of the checkout and registers it each time. The
-worktree is named by the process id, under the node repository's folder. A process that
-died (killed with its member) leaves its worktree behind: the next member on the node
-removes it. A worktree that cannot be reset (a member left what git cannot delete) is
-replaced by a new one.
+worktree is named by the process's owner tag (``gitml.data.leftovers``: PID, host and
+start time, so a reused PID is told apart), under the node repository's folder. A
+process that died (killed with its member) leaves its worktree behind: the next member
+on the node removes it. A worktree that cannot be reset (a member left what git cannot
+delete) is replaced by a new one.
 """
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from gitml.data.leftovers import owner_tag, tag_gone
 from gitml.errors import GitmlError
 from gitml.storage.repo import GitRepo
 from gitml.storage.worktree import add_worktree, remove_worktree, reset_worktree
@@ -34,22 +35,6 @@ def trees_dir(node: GitRepo) -> Path:
     return node.commondir.parent / TREES
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _owner(path: Path) -> int | None:
-    """The process a worktree folder belongs to (its name is ``PID`` or ``PID.N``)."""
-    text = path.name.partition(".")[0]
-    return int(text) if text.isdigit() else None
-
-
 def remove_dead(node: GitRepo) -> list[Path]:
     """Remove the worktrees of processes that have ended; the folders removed."""
     folder = trees_dir(node)
@@ -57,8 +42,7 @@ def remove_dead(node: GitRepo) -> list[Path]:
         return []
     removed = []
     for path in sorted(folder.iterdir()):
-        pid = _owner(path)
-        if pid is not None and not _alive(pid):
+        if tag_gone(path.name.partition(".")[0]):
             remove_worktree(node, path)
             removed.append(path)
     return removed
@@ -69,7 +53,7 @@ def _reused(node: GitRepo, commit: str) -> Path:
     global _replaced
     problem = ""
     for _ in range(ATTEMPTS):
-        path = trees_dir(node) / (str(os.getpid()) + (f".{_replaced}" if _replaced else ""))
+        path = trees_dir(node) / (owner_tag() + (f".{_replaced}" if _replaced else ""))
         try:
             if path.exists():
                 reset_worktree(node, path, commit)
@@ -94,7 +78,7 @@ def member_tree(node: GitRepo, commit: str) -> Iterator[Path]:
         finally:
             _busy.release()
         return
-    path = trees_dir(node) / f"{os.getpid()}.{threading.get_ident()}"
+    path = trees_dir(node) / f"{owner_tag()}.{threading.get_ident()}"
     add_worktree(node, path, commit)
     try:
         yield path

@@ -4,27 +4,29 @@ on the nodes, and each is recorded ``interrupted`` with what it had logged."""
 from __future__ import annotations
 
 import signal
-import subprocess
 import time
 from pathlib import Path
 
 import pytest
 
-from tests.cluster.conftest import ls_json, sweep_of
-from tests.support.core import git
+from tests.cluster.conftest import (
+    committed_script,
+    ls_json,
+    start_driver,
+    sweep_of,
+    wait_for_markers,
+)
 
-# Logs a step, says it has started (a file per member) and waits far longer than the test.
+# Logs a step, leaves a file named by its run id (it has started) and waits far longer
+# than the test.
 SLEEPER = """\
-import time
+import os, time
 from pathlib import Path
-
 import yaml
-
 import gitml
-
-params = yaml.safe_load(Path("params.yaml").read_text())
 gitml.log_metric("progress", 1.0, step=0)
-(Path(params["marker"]) / str(params["k"])).write_text("started")
+marker = Path(yaml.safe_load(Path("params.yaml").read_text())["marker"])
+(marker / os.environ["GITML_RUN_ID"]).write_text("started")
 time.sleep(300)
 """
 
@@ -35,20 +37,10 @@ def test_a_signal_to_the_driver_stops_members_on_the_nodes_and_records_them(
 ) -> None:
     markers = tmp_path / "markers"
     markers.mkdir()
-    (project / "sleeper.py").write_text(SLEEPER)
-    (project / "params.yaml").write_text(f"marker: {markers}\nk: 0\n")
-    git(project, "add", ".")
-    git(project, "commit", "-q", "-m", "sleeper")
-    driver = subprocess.Popen(
-        ["git", "ml", "run", "-n", "stopped", "--on", on, "-S", "k=1,2", "--", "python", "sleeper.py"],
-        cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+    committed_script(project, "sleeper.py", SLEEPER, markers)
+    driver = start_driver(project, "run", "--on", on, "-S", "k=1,2", "--", "python", "sleeper.py")
     try:
-        deadline = time.monotonic() + 120
-        while len(list(markers.iterdir())) < 2:
-            assert driver.poll() is None, driver.communicate()
-            assert time.monotonic() < deadline, "the members did not start"
-            time.sleep(0.2)
+        wait_for_markers(markers, 2, driver)
         time.sleep(0.5)  # the driver hears step 0
         stopped = time.monotonic()
         driver.send_signal(signum)

@@ -82,7 +82,7 @@ import gitml
 
 left = [p.name for p in Path(".").iterdir() if p.name.startswith("left-")]
 gitml.log_metric("leftovers", float(len(left)))
-gitml.log_metric("tree", float(Path.cwd().name.partition(".")[0]))
+gitml.log_metric("tree", float(Path.cwd().name.split("-")[0]))  # its worker's PID
 Path("params.yaml").write_text("changed: by the member\\n")
 Path("left-" + Path.cwd().name).write_text("left behind\\n")
 Path("model.json").write_text("ignored, left behind\\n")
