@@ -1,8 +1,10 @@
 """Sweeps on a local Ray cluster: per-member overhead, scaling with CPUs, and Ray Tune.
 
-Run from the venv that has ``gitml[ray]`` (the nodes import gitml from it). A cluster of
-a head without CPUs and one worker node is started on loopback (``tests/cluster/
-raycluster.py``, the same as the tests use) with 2 and then 4 worker CPUs. For each:
+gitml is timed as a new user gets it: a wheel of this checkout installed with the ``ray``
+extra into a fresh venv (``builds.py``), whose ``ray start`` runs the cluster, so the
+nodes import that gitml and that Ray, never this checkout's. A cluster of a head without
+CPUs and one worker node is started on loopback (``tests/cluster/raycluster.py``, the
+same as the tests use) with 2 and then 4 worker CPUs. For each:
 
 - a 64-member grid of ``true`` (``git ml run --on ray://… -S k=1,…,64 -- true``); the
   per-member overhead is the whole ``git ml run`` process's wall time times the members
@@ -23,11 +25,11 @@ import os
 import shutil
 import statistics
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 from anchors import anchor_bin, version_of
+from builds import Build, command_env, install
 from common import hermetic_env
 from run import Context, Result
 
@@ -67,17 +69,12 @@ gitml.log_metric("score", 1.0 - (x - 0.3) ** 2)
 """
 
 
-def _entry() -> list[str]:
-    script = Path(sys.executable).parent / "git-ml"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "gitml"]
-
-
-def _project(ctx: Context, env: dict[str, str]) -> Path:
+def _project(ctx: Context, build: Build, env: dict[str, str]) -> Path:
     repo = ctx.workdir / "repo"
     subprocess.run(["git", "init", "-q", str(repo)], check=True, env=env)
     (repo / "params.yaml").write_text("k: 0\nx: 0.5\n")
     (repo / "score.py").write_text(SCORE)
-    subprocess.run([*_entry(), "init"], cwd=repo, env=env, check=True, capture_output=True)
+    subprocess.run(build.command("init"), cwd=repo, env=env, check=True, capture_output=True)
     subprocess.run(["git", "add", "-A"], cwd=repo, env=env, check=True)
     subprocess.run(["git", "commit", "-q", "-m", "bench"], cwd=repo, env=env, check=True)
     return repo
@@ -101,28 +98,33 @@ def _bare_true() -> float:
     return statistics.median(times)
 
 
-def _grid(cluster: RayCluster, repo: Path, env: dict[str, str], repeats: int) -> list[float]:
+def _grid(
+    build: Build, cluster: RayCluster, repo: Path, env: dict[str, str], repeats: int
+) -> list[float]:
     grid = ",".join(str(i) for i in range(1, MEMBERS + 1))
-    cmd = [*_entry(), "run", "--on", f"ray://{cluster.address}", "-S", f"k={grid}", "--", "true"]
+    cmd = build.command("run", "--on", f"ray://{cluster.address}", "-S", f"k={grid}", "--", "true")
     return [_timed(cmd, repo, env)[0] for _ in range(repeats)]
 
 
-def _search(cluster: RayCluster, repo: Path, env: dict[str, str]) -> float:
-    cmd = [*_entry(), "run", "--on", f"ray://{cluster.address}", "--search", "random"]
+def _search(build: Build, cluster: RayCluster, repo: Path, env: dict[str, str]) -> float:
+    cmd = build.command("run", "--on", f"ray://{cluster.address}", "--search", "random")
     cmd += ["--trials", str(MEMBERS), "-S", "x=uniform(0,1)", "--objective", "metrics.score"]
     return _timed([*cmd, "--", "python", "score.py"], repo, env)[0]
 
 
-def _tune(python: Path, ctx: Context, env: dict[str, str], cpus: int) -> float:
+def _tune(
+    python: Path, ctx: Context, env: dict[str, str], *, cpus: int, nodes_env: dict[str, str]
+) -> float:
     """Ray Tune's search, on a cluster its own venv runs (head without CPUs, one worker)."""
     script = ctx.workdir / "tune_search.py"
     script.write_text(TUNE)
     storage = ctx.workdir / "tune-results"
     root = short_root()
-    cluster = start_cluster(root, python.parent / "ray", head_cpus=0, worker_cpus=cpus)
+    ray_bin = python.parent / "ray"
+    cluster = start_cluster(root, ray_bin, head_cpus=0, worker_cpus=cpus, environ=nodes_env)
     try:
         args = [str(python), str(script), cluster.address, str(MEMBERS), str(storage)]
-        elapsed, _out = _timed(args, ctx.workdir, {**env, "PYTHONPATH": ""})
+        elapsed, _out = _timed(args, ctx.workdir, env)
     finally:
         cluster.stop()
         shutil.rmtree(root, ignore_errors=True)
@@ -132,21 +134,23 @@ def _tune(python: Path, ctx: Context, env: dict[str, str], cpus: int) -> float:
 
 def run(ctx: Context) -> list[Result]:
     repeats = 1 if ctx.quick else 3
-    env = hermetic_env(ctx.workdir / "home")
-    ray_bin = Path(sys.executable).parent / "ray"
-    if not ray_bin.exists():
-        raise RuntimeError("bench_ray needs gitml[ray] in the venv that runs it")
+    build = install(ctx.workdir / "wheel", extras="ray")
+    bin_dir = build.git_ml.parent
+    ray_bin = bin_dir / "ray"
+    env = command_env(hermetic_env(ctx.workdir / "home"))
+    env["PATH"] = f"{bin_dir}{os.pathsep}{env.get('PATH', '')}"  # as if the venv were active
+    nodes_env = command_env(dict(os.environ))
     tune_python = anchor_bin("raytune", [f"ray[tune]=={version_of(ray_bin, 'ray')}"], "python")
-    repo = _project(ctx, env)
+    repo = _project(ctx, build, env)
     bare = _bare_true()
     results: list[Result] = []
     throughput: dict[int, float] = {}
-    load = os.getloadavg()[0]
     for cpus in (2, 4):
+        load = os.getloadavg()[0]
         root = short_root()
-        cluster = start_cluster(root, ray_bin, head_cpus=0, worker_cpus=cpus)
+        cluster = start_cluster(root, ray_bin, head_cpus=0, worker_cpus=cpus, environ=nodes_env)
         try:
-            walls = _grid(cluster, repo, env, repeats)
+            walls = _grid(build, cluster, repo, env, repeats)
             wall = statistics.median(walls)
             per_member = wall * cpus / MEMBERS - bare
             throughput[cpus] = MEMBERS / wall
@@ -163,8 +167,8 @@ def run(ctx: Context) -> list[Result]:
                 )
             )
             if cpus == 2 and tune_python is not None:
-                ours = _search(cluster, repo, env)
-                theirs = _tune(tune_python, ctx, env, cpus)
+                ours = _search(build, cluster, repo, env)
+                theirs = _tune(tune_python, ctx, env, cpus=cpus, nodes_env=nodes_env)
                 ratio = ours / theirs
                 results.append(
                     Result(

@@ -2,7 +2,8 @@
 
 ``--on ray`` joins the cluster this machine belongs to (``RAY_ADDRESS``, else the one
 ``ray start`` began here); ``--on ray://HOST:PORT`` joins the cluster whose head's GCS
-listens there (the address ``ray start --head`` prints). The driver joins as a Ray driver,
+listens there (the address ``ray start --head`` prints). The driver joins as a Ray driver
+(keeping its own SIGINT, SIGTERM and SIGHUP handlers, which stop and record the members),
 so it runs on a node of the cluster or a machine every node can reach (``ray job submit
 -- git ml run --on ray ...`` runs it on the head). The head is probed with a plain TCP
 connection first, so a wrong address is one line within seconds, not Ray's long retries.
@@ -14,7 +15,9 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import socket
+import threading
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
@@ -80,12 +83,28 @@ def check_reachable(target: ClusterTarget) -> None:
         ) from None
 
 
+def _signal_handlers() -> dict[int, Any]:
+    """This process's Python handlers of the signals that stop a run (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+    return {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+
+
+def _restore(handlers: dict[int, Any]) -> None:
+    """Put ``handlers`` back: Ray's crash reporter takes SIGTERM over in ``ray.init`` and
+    ends the process on it, so a scheduler's SIGTERM would lose every running member."""
+    for sig, handler in handlers.items():
+        if handler is not None:
+            signal.signal(sig, handler)
+
+
 def join(target: ClusterTarget) -> ModuleType:
     """``ray.init`` for ``target`` (once per process); the ray module."""
     ray = import_ray()
     if ray.is_initialized():
         return ray
     check_reachable(target)
+    handlers = _signal_handlers()
     try:
         ray.init(
             address=target.address or "auto",
@@ -100,6 +119,8 @@ def join(target: ClusterTarget) -> ModuleType:
                 "name one (--on ray://HOST:PORT) or set RAY_ADDRESS"
             ) from None
         raise ClusterError(f"--on {target.text}: cannot join the cluster: {exc}") from None
+    finally:
+        _restore(handlers)
     return ray
 
 

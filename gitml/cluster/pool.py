@@ -5,7 +5,10 @@ its run id, its code (the sweep's checkpoint with its ``-S`` params files, commi
 the record names commits this repository holds), who runs it and its recorded inputs. The
 pool follows every task's messages: the pruner hears the step metrics, the output objects
 go into this clone's cache, and the finished facts become the record, written here, so
-records are written by one process and never depend on concurrent pushes.
+records are written by one process and never depend on concurrent pushes. One writer
+thread writes them, one at a time in the order members end, while the pool goes on
+following and starting members: a member's slot on the cluster is free as soon as its
+task has ended, and ``close`` waits for every record to be written.
 
 A task that dies with its worker or node (Ray reports the worker crashed, the node died,
 the object was lost) is recorded ``interrupted`` from what it had reported (start facts
@@ -17,6 +20,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from concurrent import futures
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -41,6 +46,7 @@ from gitml.runs.record import Status
 from gitml.storage.worktree import Checkpoint
 
 Planner = Callable[[Job], Task]
+WRITE_POLL = 0.05  # how long a poll waits on the cluster while records are being written
 
 
 @dataclass
@@ -56,7 +62,7 @@ class _Running:
 class SweepPlanner:
     """Plans sweep and search members: every member runs at one checkpoint, ``base``."""
 
-    def __init__(self, ws: Workspace, request: RunRequest, base: Checkpoint, control: Any) -> None:
+    def __init__(self, ws: Workspace, request: RunRequest, base: Checkpoint, control: str) -> None:
         self.ws = ws
         self.request = request
         self.base = base
@@ -111,7 +117,7 @@ class RayPool:
         request: RunRequest,
         base: Checkpoint | None = None,
         *,
-        planner: Callable[[Any], Any] | None = None,
+        planner: Callable[[str], tuple[Planner, Shipment]] | None = None,
     ) -> None:
         from gitml.cluster.connect import import_ray
 
@@ -119,14 +125,15 @@ class RayPool:
         self.ray = ray
         self.ws = ws
         self.request = request
-        self.control = ray.remote(num_cpus=0)(Control).remote()
+        self.control_name = f"gitml-control-{ids.new_id()}"
+        self._control: Any = None
         if planner is None:
             assert base is not None
-            sweep = SweepPlanner(ws, request, base, self.control)
+            sweep = SweepPlanner(ws, request, base, self.control_name)
             self.plan: Planner = sweep
             shipment = sweep.shipment()
         else:
-            self.plan, shipment = planner(self.control)
+            self.plan, shipment = planner(self.control_name)
         self.shipment = ray.put(shipment)
         options: dict[str, Any] = {"num_cpus": request.cpus, "max_retries": 0}
         if request.gpus:
@@ -137,10 +144,13 @@ class RayPool:
         capacity = int(cpus // request.cpus) if request.cpus > 0 else 64
         self._slots = max(1, min(capacity, request.jobs) if request.jobs > 1 else capacity)
         self._importable: dict[str, bool] = {}
+        self._writer = ThreadPoolExecutor(1, thread_name_prefix="gitml-record")
+        self._writing: list[Future[Finished]] = []
 
     @property
     def slots(self) -> int:
-        return self._slots
+        """Members on the cluster at once, plus those whose records are being written."""
+        return self._slots + len(self._writing)
 
     def start(self, job: Job) -> None:
         task = self.plan(job)
@@ -148,19 +158,41 @@ class RayPool:
         self.running[generator] = _Running(job)
 
     def poll(self, timeout: float) -> list[Finished]:
-        if not self.running:
-            return []
-        ready, _ = self.ray.wait(list(self.running), num_returns=1, timeout=timeout)
-        found: list[Finished] = []
-        for generator in ready:
-            finished = self._step(generator)
-            if finished is not None:
+        found = self._written()
+        if self.running:
+            wait = 0.0 if found else min(timeout, WRITE_POLL) if self._writing else timeout
+            ready, _ = self.ray.wait(list(self.running), num_returns=1, timeout=wait)
+            for generator in ready:
+                ended = self._step(generator)
+                if ended is None:
+                    continue
                 del self.running[generator]
-                found.append(finished)
-        return found
+                if isinstance(ended, Finished):
+                    found.append(ended)
+                else:
+                    self._writing.append(ended)
+        elif self._writing and not found:
+            futures.wait(self._writing, timeout=timeout, return_when=futures.FIRST_COMPLETED)
+        return found + self._written()
 
-    def _step(self, generator: Any) -> Finished | None:
-        """Take one message of a member; its Finished when it has ended."""
+    def _written(self) -> list[Finished]:
+        """Members whose records have been written since the last call (a write that
+        failed raises here, as it would have where the member ended)."""
+        done = [f for f in self._writing if f.done()]
+        self._writing = [f for f in self._writing if not f.done()]
+        return [f.result() for f in done]
+
+    def _write(
+        self, job: Job, performed: Performed, objects: dict[str, bytes], *, lost: bool
+    ) -> Finished:
+        """Store a member's output objects and its record (on the writer thread)."""
+        store_objects(self.ws, objects)
+        outcome = record_member(self.ws.repo, self.ws.settings, job.member, performed)
+        return Finished(job, outcome=outcome, lost=lost)
+
+    def _step(self, generator: Any) -> Finished | Future[Finished] | None:
+        """Take one message of a member: None while it runs; once it has ended, its
+        Finished, or the Future of its record being written."""
         ray = self.ray
         state = self.running[generator]
         try:
@@ -185,7 +217,7 @@ class RayPool:
             state.events.extend(events)
             watch = state.job.watch
             if watch is not None and watch.metrics(events):
-                self.control.stop.remote(state.job.member.run_id)
+                self.control().stop.remote(state.job.member.run_id)
         elif kind == "missing":
             if self._local_import(message[1]):
                 state.missing = (message[1], message[2])
@@ -195,7 +227,9 @@ class RayPool:
             return self._done(state, message[1], message[2])
         return None
 
-    def _done(self, state: _Running, performed: Performed, objects: dict[str, bytes]) -> Finished:
+    def _done(
+        self, state: _Running, performed: Performed, objects: dict[str, bytes]
+    ) -> Finished | Future[Finished]:
         if state.missing is not None:
             module, node = state.missing
             return Finished(
@@ -204,11 +238,9 @@ class RayPool:
                 "this machine's Python has; install it on every node (nothing was recorded)",
                 fatal=True,
             )
-        store_objects(self.ws, objects)
-        outcome = record_member(self.ws.repo, self.ws.settings, state.job.member, performed)
-        return Finished(state.job, outcome=outcome)
+        return self._writer.submit(self._write, state.job, performed, objects, lost=False)
 
-    def _lost(self, state: _Running, reason: str) -> Finished:
+    def _lost(self, state: _Running, reason: str) -> Finished | Future[Finished]:
         """A member whose worker or node died: its partial record, if it had begun."""
         if state.begun is None:
             return Finished(state.job, error=f"lost before it started ({reason})", lost=True)
@@ -220,10 +252,8 @@ class RayPool:
             events=merge_events(state.events),
             tags={**facts.tags, LOST_TAG: reason[:200]},
         )
-        outcome = record_member(
-            self.ws.repo, self.ws.settings, state.job.member, replace(state.begun, facts=facts)
-        )
-        return Finished(state.job, outcome=outcome, lost=True)
+        partial = replace(state.begun, facts=facts)
+        return self._writer.submit(self._write, state.job, partial, {}, lost=True)
 
     def _local_import(self, module: str) -> bool:
         """Whether the command's Python here has ``module`` (so the node lacks it)."""
@@ -236,14 +266,23 @@ class RayPool:
             self._importable[module] = can_import(found, module, os.environ)
         return self._importable[module]
 
+    def control(self) -> Any:
+        """The Control actor, made on first use (see ``Control``)."""
+        if self._control is None:
+            actor = self.ray.remote(num_cpus=0)(Control)
+            self._control = actor.options(name=self.control_name).remote()
+        return self._control
+
     def stop_all(self) -> None:
-        self.control.stop_all.remote()
+        self.control().stop_all.remote()
 
     def close(self) -> None:
         for generator in list(self.running):
             self.ray.cancel(generator, force=True)
         self.running.clear()
-        self.ray.kill(self.control)
+        self._writer.shutdown(wait=True)  # every member that ended is recorded
+        if self._control is not None:
+            self.ray.kill(self._control)
 
 
 def store_objects(ws: Workspace, objects: dict[str, bytes]) -> None:

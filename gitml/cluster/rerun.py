@@ -123,7 +123,7 @@ def plan_rerun(
 class RerunPlanner:
     """Hands the pool the planned task of each job (jobs are numbered as ``planned``)."""
 
-    def __init__(self, planned: list[Planned], control: Any) -> None:
+    def __init__(self, planned: list[Planned], control: str) -> None:
         self.planned = planned
         self.control = control
 
@@ -175,7 +175,7 @@ def rerun_on_cluster(
     ws = Workspace(repo, load_settings(repo.workdir), repo.workdir, ())
     commits = [p.task.commit for p in planned]
 
-    def planner(control: Any) -> tuple[RerunPlanner, Shipment]:
+    def planner(control: str) -> tuple[RerunPlanner, Shipment]:
         return RerunPlanner(planned, control), build_shipment(repo, commits, files)
 
     started = time.perf_counter()

@@ -1,10 +1,11 @@
 """What runs on a node: one member, from the shipped checkpoint to its finished facts.
 
 A Ray task (a streaming generator) takes the shipment and one ``Task``: it stores the
-shipped pack in the node's repository (once per node), adds a detached worktree of the
-checkpoint, puts the member's input files back (sent by the driver, else pulled from the
-data remote), and runs the member with ``git ml run``'s own executor and supervisor
-(signals, spool, outputs to the node's cache). While it runs, the task yields ``begun``
+shipped pack in the node's repository (once per node), checks the checkpoint out in its
+worker process's own worktree (``gitml.cluster.trees``), puts the member's input files
+back (sent by the driver, else pulled from the data remote), and runs the member with
+``git ml run``'s own executor and supervisor (signals, spool, outputs to the node's
+cache). While it runs, the task yields ``begun``
 (the facts known at the start) and ``metrics`` (what the command logs), so a member lost
 with its node still has a record; at the end it pushes the outputs to the data remote,
 and yields ``done`` with the facts and the output objects. The driver writes the record.
@@ -17,9 +18,9 @@ Messages: ``("begun", Performed)``, ``("metrics", [(name, step, value), ...])``,
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import re
-import shutil
 import tempfile
 import threading
 import time
@@ -51,11 +52,16 @@ class Task:
     params_files: tuple[str, ...]  # extra params files (``--params-file``)
     files: Mapping[str, str]  # input files to put back: path -> content digest
     outside: tuple[str, ...] = ()  # inputs outside the repository: must be on the node
-    control: Any = None  # the Control actor, asked whether to stop
+    control: str | None = None  # the name of the Control actor, asked whether to stop
 
 
 class Control:
-    """A Ray actor the driver tells which members to stop (pruned, cancelled, Ctrl-C)."""
+    """A Ray actor the driver tells which members to stop (pruned, cancelled, Ctrl-C).
+
+    The driver makes it, under the name each task carries, only once it first has a
+    member to stop: until then no process is started for it, and a member that finds no
+    actor of that name has not been asked to stop.
+    """
 
     def __init__(self) -> None:
         self.stopped: set[str] = set()
@@ -187,7 +193,11 @@ def _should_stop(task: Task, run_id: str) -> bool:
     import ray
 
     try:
-        return bool(ray.get(task.control.should_stop.remote(run_id), timeout=5))
+        control = ray.get_actor(task.control)
+    except ValueError:  # not made: nothing has been asked to stop
+        return False
+    try:
+        return bool(ray.get(control.should_stop.remote(run_id), timeout=5))
     except ray.exceptions.RayError:
         return False
 
@@ -213,25 +223,19 @@ def _perform(task: Task, root: Path, relay: Relay, box: dict[str, Any]) -> None:
 
 def run_member(shipment: Shipment, task: Task) -> Iterator[tuple[Any, ...]]:
     """The Ray task: run one member on this node (see the module doc)."""
+    from gitml.cluster.trees import member_tree
     from gitml.storage.ship import node_repo, receive_pack
-    from gitml.storage.worktree import add_worktree, remove_worktree
 
     run_id = task.member.run_id or ""
     for outside in task.outside:
         if not Path(outside).exists():
             yield ("error", f"input {outside} is not on this node ({_host()})")
             return
-    try:
-        node = node_repo(node_root())
-        receive_pack(node, shipment.pack, shipment.commits)
-    except GitmlError as exc:
-        yield ("error", f"node {_host()}: {exc}")
-        return
-    holder = Path(tempfile.mkdtemp(prefix="gitml-member-"))
-    path = holder / f"gitml-{task.member.name}"
-    try:
+    with contextlib.ExitStack() as stack:
         try:
-            add_worktree(node, path, task.commit)
+            node = node_repo(node_root())
+            receive_pack(node, shipment.pack, shipment.commits)
+            path = stack.enter_context(member_tree(node, task.commit))
             place_inputs(path, task.files, shipment, node.commondir / "gitml" / "cache")
         except GitmlError as exc:
             yield ("error", f"node {_host()}: {exc}")
@@ -270,9 +274,6 @@ def run_member(shipment: Shipment, task: Task) -> Iterator[tuple[Any, ...]]:
         if problems:
             performed = replace(performed, problems=(*performed.problems, *problems))
         yield ("done", performed, objects)
-    finally:
-        remove_worktree(node, path)
-        shutil.rmtree(holder, ignore_errors=True)
 
 
 def _host() -> str:

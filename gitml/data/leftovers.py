@@ -112,6 +112,12 @@ def _scratch_gone(name: str, mtime: float) -> bool:
     return found is None or found[1] in ("Z", "X")
 
 
+def tag_gone(tag: str) -> bool:
+    """Whether the process an owner tag names is certainly gone (False for other text)."""
+    match = re.fullmatch(TAG, tag)
+    return match is not None and owner_gone(int(match["pid"]), match["place"], int(match["start"]))
+
+
 def is_leftover(name: str) -> bool:
     """Whether ``name`` is a temporary file or spool of a gitml process that is gone."""
     temp, spool, _scratch = _patterns()

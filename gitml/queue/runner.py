@@ -2,8 +2,9 @@
 
 The runner works in the foreground until nothing is queued and nothing it started is
 still running (``nohup git ml queue start &`` keeps it going after the terminal closes).
-Before it starts, it releases the claims of runners on this host whose process is gone,
-so a killed runner's entries are queued again. Each entry runs in a temporary worktree of
+With ``--on`` it first joins the cluster and checks its nodes, so a cluster it cannot use
+stops it before anything is written. Then it releases the claims of runners on this host
+whose process is gone, so a killed runner's entries are queued again. Each entry runs in a temporary worktree of
 the code it pinned (its datasets restored), through ``git ml run``'s own planner: one run,
 a grid or a search, here or, with ``--on``, on a Ray cluster; its output goes to
 ``.git/gitml/queue/logs/<entry id>.log`` (with ``--on ray`` the members' own output goes
@@ -234,12 +235,12 @@ class Runner:
 
     def run(self) -> list[Ended]:
         """Drain the queue; returns what ran, in the order entries ended."""
-        for entry_id in release_stale(self.repo, self.id):
-            self.say(f"released {entry_id}: its runner had ended")
         if self.on is not None:
             from gitml.cluster.connect import connect
 
             connect(self.on)
+        for entry_id in release_stale(self.repo, self.id):
+            self.say(f"released {entry_id}: its runner had ended")
         saved = {}
         if threading.current_thread() is threading.main_thread():
             for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):

@@ -5,8 +5,8 @@ worktree of its checkpoint, which needs the checkpoint commit and every object o
 tree, not the history. ``pack_commits`` packs exactly that (``rev-list --objects
 --no-walk``), so what travels is about the size of a shallow clone's checkout. The node
 keeps one bare repository (``node_repo``) that receives packs once and marks the
-commits shallow, so git never looks for their parents; members add detached worktrees of
-it and remove them when they end.
+commits shallow, so git never looks for their parents; members run in detached worktrees
+of it.
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from gitml.errors import GitmlError, WriteFailed
-from gitml.storage.git import git_output
+from gitml.storage.git import git_output, last_line, run_git
 from gitml.storage.odb import MODE_BLOB, MODE_COMMIT, MODE_EXEC, MODE_LINK, TreeEntry
 from gitml.storage.repo import GitRepo
 from gitml.storage.trees import apply_changes, tree_entry
@@ -318,6 +318,36 @@ def temporary_worktree(repo: GitRepo, commit: str, *, prefix: str) -> Iterator[G
     finally:
         remove_worktree(repo, path)
         shutil.rmtree(holder, ignore_errors=True)
+
+
+def worktree_gitdir(repo: GitRepo, path: Path) -> Path | None:
+    """The administrative folder of ``repo``'s worktree at ``path``; None when ``path`` is
+    not one (no ``.git`` file, or one that points elsewhere)."""
+    try:
+        text = (path / ".git").read_text("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    if not text.startswith("gitdir: "):
+        return None
+    gitdir = Path(text.removeprefix("gitdir: ").strip())
+    if gitdir.parent != repo.commondir / "worktrees" or not gitdir.is_dir():
+        return None
+    return gitdir
+
+
+def reset_worktree(repo: GitRepo, path: Path, commit: str) -> None:
+    """Make ``repo``'s worktree at ``path`` hold exactly ``commit``: HEAD detached there,
+    index and tracked files reset, every untracked and ignored file and folder (nested
+    repositories too) deleted. ``GitmlError`` when it cannot; git is pointed at the
+    worktree explicitly, so a broken one never lets git find a repository above it."""
+    gitdir = worktree_gitdir(repo, path)
+    if gitdir is None:
+        raise GitmlError(f"{path}: is not a worktree of {repo.commondir}")
+    where = ("--git-dir", str(gitdir), "--work-tree", str(path))
+    for args in (("checkout", "--detach", "--force", "--quiet", commit), ("clean", "-ffdxq")):
+        proc = run_git(path, *where, *args)
+        if proc.returncode != 0:
+            raise GitmlError(f"{path}: `git {args[0]}` failed: {last_line(proc.stderr)}")
 
 
 def worktree_paths(repo: GitRepo) -> Sequence[str]:

@@ -11,7 +11,9 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -120,4 +122,30 @@ def node_processes(marker: str) -> list[int]:
                     found.append(int(entry.name))
             except OSError:
                 continue
+    return found
+
+
+def committed_script(repo: Path, name: str, text: str, markers: Path) -> None:
+    """Commit the script ``name`` and a params.yaml naming ``markers`` (members write there)."""
+    (repo / name).write_text(text)
+    (repo / "params.yaml").write_text(f"marker: {markers}\nk: 0\n")
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", name)
+
+
+def start_driver(repo: Path, *args: str) -> subprocess.Popen[str]:
+    """``git ml ARGS`` in the background, its output captured."""
+    return subprocess.Popen(
+        ["git", "ml", *args], cwd=repo, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+
+
+def wait_for_markers(markers: Path, count: int, driver: subprocess.Popen[str]) -> list[Path]:
+    """The files members wrote into ``markers`` once there are ``count`` (fails if the driver
+    ends first or they take over two minutes)."""
+    deadline = time.monotonic() + 120
+    while len(found := sorted(markers.iterdir())) < count:
+        assert driver.poll() is None, driver.communicate()
+        assert time.monotonic() < deadline, "the members did not start"
+        time.sleep(0.2)
     return found

@@ -16,6 +16,7 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -158,20 +159,31 @@ def short_root() -> Path:
     return Path(tempfile.mkdtemp(prefix="gr-", dir="/tmp"))
 
 
-def start_cluster(root: Path, ray_bin: Path, *, head_cpus: int, worker_cpus: int) -> RayCluster:
-    """A head with ``head_cpus`` and one worker node with ``worker_cpus`` (0: no worker)."""
+def start_cluster(
+    root: Path,
+    ray_bin: Path,
+    *,
+    head_cpus: int,
+    worker_cpus: int,
+    environ: Mapping[str, str] | None = None,
+) -> RayCluster:
+    """A head with ``head_cpus`` and one worker node with ``worker_cpus`` (0: no worker).
+
+    The nodes get ``environ`` (default: this process's), without git's, gitml's, Ray's
+    and pytest's variables, and with ``ray_bin``'s folder first on ``PATH``.
+    """
     home = root / "home"
     home.mkdir(parents=True, exist_ok=True)
     env = {
         k: v
-        for k, v in os.environ.items()
+        for k, v in (os.environ if environ is None else environ).items()
         if not k.startswith(("GIT_", "GITML_", "RAY_", "PYTEST_"))
     }
     env.update(
         {
             "HOME": str(home),
             "GIT_CONFIG_NOSYSTEM": "1",
-            "PATH": f"{ray_bin.parent}{os.pathsep}{os.environ.get('PATH', '')}",
+            "PATH": f"{ray_bin.parent}{os.pathsep}{env.get('PATH', '')}",
             "RAY_USAGE_STATS_ENABLED": "0",
         }
     )

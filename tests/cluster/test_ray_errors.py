@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -9,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+from tests.cluster.conftest import ls_json
 from tests.cluster.raycluster import RayCluster, free_port
 from tests.support.core import git
 from tests.support.runs import git_ml
@@ -25,18 +27,38 @@ def _one_line(stderr: str) -> str:
     return lines[0]
 
 
-def test_unreachable_address_is_one_line_within_seconds(project: Path) -> None:
-    address = f"127.0.0.1:{free_port('127.0.0.1')}"
+def _refs(repo: Path) -> str:
+    """Every ref with its object: equal before and after means nothing was written."""
+    return git(repo, "for-each-ref", "--format=%(refname) %(objectname)")
+
+
+def _unreachable(repo: Path, address: str, command: str, *args: str) -> None:
+    """``git ml COMMAND --on ray://ADDRESS ARGS`` fails fast with one line, writes nothing."""
+    before = _refs(repo)
     started = time.monotonic()
-    result = git_ml(project, "run", "--on", f"ray://{address}", "-S", "train.lr=0.1,0.2", "--", "python", "train.py", check=False)  # fmt: skip
+    result = git_ml(repo, *command.split(), "--on", f"ray://{address}", *args, check=False)
     assert time.monotonic() - started < 30
     assert result.returncode != 0
-    line = _one_line(result.stderr)
-    assert f"cannot reach the Ray head at {address}" in line
+    assert f"cannot reach the Ray head at {address}" in _one_line(result.stderr)
+    assert _refs(repo) == before
+
+
+def test_unreachable_address_is_one_line_within_seconds(project: Path) -> None:
+    address = f"127.0.0.1:{free_port('127.0.0.1')}"
+    _unreachable(project, address, "run", "-S", "train.lr=0.1,0.2", "--", "python", "train.py")
     _nothing_recorded(project)
     bad = git_ml(project, "run", "--on", "ray:/nowhere", "--", "true", check=False)
     assert "expected ray or ray://HOST:PORT" in _one_line(bad.stderr)
     _nothing_recorded(project)
+
+    git_ml(project, "run", "-n", "here", "--", "true")
+    _unreachable(project, address, "rerun", "here")
+    _unreachable(project, address, "rerun", "--since", "HEAD~1")
+    git_ml(project, "queue", "add", "-n", "later", "--", "true")
+    _unreachable(project, address, "queue start")
+    queued = json.loads(git_ml(project, "queue", "status", "--json").stdout)
+    assert [(e["name"], e["state"]) for e in queued] == [("later", "queued")]  # not claimed
+    assert [r["name"] for r in ls_json(project)] == ["here"]
 
 
 def test_a_module_the_nodes_lack_stops_the_sweep_with_nothing_recorded(

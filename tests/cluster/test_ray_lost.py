@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
 import time
 from pathlib import Path
 
 import pytest
 
-from tests.cluster.conftest import ls_json, sweep_of
-from tests.support.core import git
+from tests.cluster.conftest import (
+    committed_script,
+    ls_json,
+    start_driver,
+    sweep_of,
+    wait_for_markers,
+)
 
 # The first attempt of member k=1 logs a step, leaves its pid in a marker file and waits to
 # be killed; its next attempt finds the marker and finishes, as does member k=2.
@@ -52,22 +56,10 @@ def test_killed_worker_is_recorded_interrupted_and_retried_to_completed(
 ) -> None:
     markers = tmp_path / "markers"
     markers.mkdir()
-    (project / "stuck.py").write_text(STUCK)
-    (project / "params.yaml").write_text(f"marker: {markers}\nk: 0\n")
-    git(project, "add", ".")
-    git(project, "commit", "-q", "-m", "stuck")
-    driver = subprocess.Popen(
-        ["git", "ml", "run", "-n", "lost", "--on", on, "--retries", "1", "-S", "k=1,2",
-         "--", "python", "stuck.py"],
-        cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+    committed_script(project, "stuck.py", STUCK, markers)
+    driver = start_driver(project, "run", "-n", "lost", "--on", on, "--retries", "1", "-S", "k=1,2", "--", "python", "stuck.py")  # fmt: skip
     try:
-        deadline = time.monotonic() + 120
-        while len(list(markers.iterdir())) < 1:
-            assert driver.poll() is None, driver.communicate()
-            assert time.monotonic() < deadline, "no member started"
-            time.sleep(0.2)
-        victim = next(markers.iterdir())
+        (victim,) = wait_for_markers(markers, 1, driver)
         time.sleep(0.3)
         os.kill(_ray_worker_of(int(victim.read_text())), signal.SIGKILL)
         _, err = driver.communicate(timeout=240)

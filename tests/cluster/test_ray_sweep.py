@@ -71,3 +71,33 @@ def test_ray_member_record_holds_checkpoint_history_and_pulled_outputs(
     hexdigest = digest.partition(":")[2]
     cached = clone / ".git" / "gitml" / "cache" / hexdigest[:2] / hexdigest[2:]
     assert cached.is_file()  # the node pushed the output to the data remote
+
+
+# Each member counts the files earlier members left in its work tree, leaves one (and an
+# ignored one) itself, and logs which worker process's worktree it ran in.
+LITTER = """\
+from pathlib import Path
+
+import gitml
+
+left = [p.name for p in Path(".").iterdir() if p.name.startswith("left-")]
+gitml.log_metric("leftovers", float(len(left)))
+gitml.log_metric("tree", float(Path.cwd().name.split("-")[0]))  # its worker's PID
+Path("params.yaml").write_text("changed: by the member\\n")
+Path("left-" + Path.cwd().name).write_text("left behind\\n")
+Path("model.json").write_text("ignored, left behind\\n")
+"""
+
+
+def test_members_reusing_a_worker_see_none_of_each_others_files(project: Path, on: str) -> None:
+    (project / "litter.py").write_text(LITTER)
+    git(project, "add", "litter.py")
+    git(project, "commit", "-q", "-m", "litter")
+    result = git_ml(project, "run", "--on", on, "-S", "train.lr=1,2,3,4,5,6,7,8", "--", "python", "litter.py")  # fmt: skip
+    runs = _members(project, sweep_of(result.stderr))
+    assert len(runs) == 8
+    assert all(r["status"] == "completed" for r in runs)
+    assert [r["metrics"]["leftovers"] for r in runs] == [0.0] * 8  # type: ignore[index]
+    assert all(r["params"]["train.lr"] in range(1, 9) for r in runs)  # type: ignore[index]
+    trees = [r["metrics"]["tree"] for r in runs]  # type: ignore[index]
+    assert len(set(trees)) < len(trees)  # some worker process ran more than one member
