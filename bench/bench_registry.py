@@ -115,7 +115,7 @@ class Bench:
         self.git("init", "-q")
         (repo / ".gitignore").write_text("model.bin\n")
         (repo / "model.bin").write_bytes(os.urandom(64 * 1024))
-        sh([sys.executable, "-m", "gitml", "init"], repo, self.env)
+        sh([*(record_with or [sys.executable, "-m", "gitml"]), "init"], repo, self.cli_env)
         self.git("add", ".")
         self.git("commit", "-q", "-m", "Set up gitml")
         os.chdir(repo)
@@ -160,7 +160,7 @@ class Bench:
         sh(
             [*entry, "run", "--name", "bench", "--output", "model.bin", "--", "true"],
             self.repo,
-            self.env,
+            self.cli_env,
         )
         return str(json.loads(sh([*entry, "ls", "--json"], self.repo, self.cli_env))[0]["id"])
 
