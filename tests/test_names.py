@@ -14,14 +14,10 @@ ROOT = Path(__file__).resolve().parents[1]
 GITML = ROOT / "gitml"
 KNOWN = frozenset(
     {
-        "Added",
-        "FileChange",
         "Kind",
         "Member",
         "Remote",
-        "Skipped",
         "StageFile",
-        "StageResult",
         "Version",
     }
 )

@@ -46,7 +46,7 @@ class Target:
 
 
 @dataclass(frozen=True, slots=True)
-class Added:
+class AddedDataset:
     """One dataset after ``add``."""
 
     name: str
@@ -62,7 +62,7 @@ class Added:
 
 @dataclass(frozen=True, slots=True)
 class AddReport:
-    datasets: tuple[Added, ...]
+    datasets: tuple[AddedDataset, ...]
     ignored: tuple[str, ...]  # lines added to .gitignore
     profiled: tuple[str, ...]  # tabular files profiled now
     notes: tuple[str, ...]  # things left out, e.g. profiles without pyarrow
@@ -210,7 +210,7 @@ def add_datasets(
         for m, _ in versions
     )
     digests = store.save(versions, profiles.made, f"data add {summary}")
-    results: list[Added] = []
+    results: list[AddedDataset] = []
     for target, (manifest, _), digest in zip(targets, versions, digests, strict=True):
         old = pointers.get(target.name)
         pointer = Pointer(target.name, target.path, digest, manifest.files, manifest.nbytes)
@@ -220,7 +220,7 @@ def add_datasets(
         _snapshot(ws, pointer, files[target.name], dirs[target.name], walk_stamp, hashed, stored)
         found = files[target.name]
         results.append(
-            Added(
+            AddedDataset(
                 name=target.name,
                 path=target.path,
                 pointer=rel_pointer,

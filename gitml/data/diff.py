@@ -20,7 +20,7 @@ WORKSPACE = "workspace"
 
 
 @dataclass(frozen=True, slots=True)
-class FileChange:
+class DatasetFileChange:
     path: str
     dataset: str
     status: str  # added | deleted | modified
@@ -44,7 +44,7 @@ class FileChange:
 class DataDiff:
     old: str
     new: str
-    changes: tuple[FileChange, ...]
+    changes: tuple[DatasetFileChange, ...]
 
     def counts(self) -> dict[str, int]:
         counts = {"added": 0, "deleted": 0, "modified": 0}
@@ -95,9 +95,9 @@ def data_diff(ws: DataWorkspace, old: str | None = None, new: str | None = None)
         a, b = before.get(path), after.get(path)
         if a is not None and b is not None:
             if a[1].digest != b[1].digest:
-                changes.append(FileChange(path, b[0], "modified", a[1], b[1]))
+                changes.append(DatasetFileChange(path, b[0], "modified", a[1], b[1]))
         elif a is not None:
-            changes.append(FileChange(path, a[0], "deleted", a[1], None))
+            changes.append(DatasetFileChange(path, a[0], "deleted", a[1], None))
         elif b is not None:
-            changes.append(FileChange(path, b[0], "added", None, b[1]))
+            changes.append(DatasetFileChange(path, b[0], "added", None, b[1]))
     return DataDiff(old, new or WORKSPACE, tuple(changes))

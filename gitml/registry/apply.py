@@ -20,7 +20,7 @@ from gitml.records import codec
 from gitml.records.schema import validate
 from gitml.registry import records as rec
 from gitml.registry.actor import Actor, actor_from, ci_branch
-from gitml.registry.derive import Derivation, Skipped, derive
+from gitml.registry.derive import Derivation, SkippedChange, derive
 from gitml.registry.landings import (
     Landing,
     bases,
@@ -54,7 +54,7 @@ class ApplyReport:
     branch: str
     tip: str
     events: list[dict[str, Any]] = field(default_factory=list)
-    skipped: list[Skipped] = field(default_factory=list)
+    skipped: list[SkippedChange] = field(default_factory=list)
     registry_tip: str | None = None
 
     def as_dict(self, terminal: tuple[str, ...] = ()) -> dict[str, Any]:

@@ -25,7 +25,7 @@ DIRECT_TRAILER = "Gitml-Promotion: direct"
 
 
 @dataclass(frozen=True)
-class Skipped:
+class SkippedChange:
     commit: str
     reason: str
 
@@ -33,7 +33,7 @@ class Skipped:
 @dataclass
 class Derivation:
     events: list[dict[str, Any]] = field(default_factory=list)
-    skipped: list[Skipped] = field(default_factory=list)
+    skipped: list[SkippedChange] = field(default_factory=list)
     commits: list[str] = field(default_factory=list)
     state: Assignments = field(default_factory=dict)
 
@@ -76,13 +76,13 @@ def derive(
     for change in changes:
         where = f"{STAGES_FILE} at commit {change.commit[:12]}"
         if change.new is None:
-            out.skipped.append(Skipped(change.commit, f"{where}: the file was deleted"))
+            out.skipped.append(SkippedChange(change.commit, f"{where}: the file was deleted"))
             continue
         try:
             in_force = settings_for(change) if settings_for is not None else settings
             parsed = parse(change.new, where=where, settings=in_force, versions=versions)
         except InvalidStages as exc:
-            out.skipped.append(Skipped(change.commit, str(exc)))
+            out.skipped.append(SkippedChange(change.commit, str(exc)))
             continue
         transitions = diff(out.state, parsed.assignments)
         out.state = copy.deepcopy(parsed.assignments)

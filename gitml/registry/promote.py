@@ -64,7 +64,7 @@ class StageRequest:
 
 
 @dataclass
-class StageResult:
+class StageChange:
     proposal: Proposal
     findings: list[Finding]
     changed: bool
@@ -195,7 +195,7 @@ def change_stage(
     mode: Mode = Mode.WORKTREE,
     branch_name: str | None = None,
     env: Mapping[str, str] | None = None,
-) -> StageResult:
+) -> StageChange:
     """Check and land one stage change; nothing is written when a check fails."""
     model = check_model_name(request.model)
     version = parse_version(request.version).text
@@ -238,14 +238,14 @@ def change_stage(
         settings=settings,
     )
     if after == base.assignments:
-        return StageResult(proposal, [], False, mode)
+        return StageChange(proposal, [], False, mode)
     findings = check_proposal(repo, proposal)
     failed = errors(findings)
     if failed:
         more = f" (and {len(failed) - 1} more)" if len(failed) > 1 else ""
         raise CheckFailed(failed[0].line() + more)
     text = dumps(StageFile(after, base.header)).encode("utf-8")
-    result = StageResult(proposal, findings, True, mode)
+    result = StageChange(proposal, findings, True, mode)
     if mode is Mode.WORKTREE:
         write_atomic(repo.workdir / STAGES_FILE, text)
         return result

@@ -20,7 +20,7 @@ from gitml.governance.policy import allow_direct, load_policy
 from gitml.records import codec
 from gitml.registry import records as rec
 from gitml.registry.actor import ci_branch
-from gitml.registry.derive import Derivation, Skipped, derive
+from gitml.registry.derive import Derivation, SkippedChange, derive
 from gitml.registry.rules import settings_before
 from gitml.registry.stagefile import Known, parse
 from gitml.registry.store import open_index, registry_collection
@@ -43,7 +43,7 @@ class VerifyReport:
     events: int = 0
     expected: int = 0
     problems: list[str] = field(default_factory=list)
-    skipped: list[Skipped] = field(default_factory=list)
+    skipped: list[SkippedChange] = field(default_factory=list)
     untrusted: list[str] = field(default_factory=list)
     """The problems that make the log untrustworthy (``apply`` refuses to extend it)."""
     verified: set[str] = field(default_factory=set)

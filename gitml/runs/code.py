@@ -49,7 +49,7 @@ def rebase_code(repo: GitRepo, base: Checkpoint, member: Checkpoint) -> Checkpoi
 
 def checkpoint_of(table: Mapping[str, Any]) -> Checkpoint:
     """A record's ``code`` table as the Checkpoint it was made from."""
-    from gitml.storage.worktree import DiffStat, Skipped
+    from gitml.storage.worktree import DiffStat, LeftOutFile
 
     stat = table.get("diffstat") or {}
     return Checkpoint(
@@ -59,7 +59,7 @@ def checkpoint_of(table: Mapping[str, Any]) -> Checkpoint:
         dirty=bool(table.get("dirty")),
         untracked=tuple(table.get("untracked") or ()),
         modified=tuple(table.get("modified") or ()),
-        skipped=tuple(Skipped(s["path"], s["reason"]) for s in table.get("skipped") or ()),
+        skipped=tuple(LeftOutFile(s["path"], s["reason"]) for s in table.get("skipped") or ()),
         diffstat=DiffStat(
             stat.get("files", 0), stat.get("insertions", 0), stat.get("deletions", 0)
         ),

@@ -49,7 +49,7 @@ class Violation:
 
 
 @dataclass(frozen=True)
-class Added:
+class AddedRecord:
     """A file the range adds, with the first commit that holds it."""
 
     path: str
@@ -61,7 +61,7 @@ class Added:
 @dataclass
 class Audit:
     violations: list[Violation] = field(default_factory=list)
-    added: list[Added] = field(default_factory=list)
+    added: list[AddedRecord] = field(default_factory=list)
     commits: int = 0
 
 
@@ -165,7 +165,7 @@ def _add(report: Audit, sha: str, when: int, path: str, leaf: Leaf, seen: set[st
             Violation(sha, path, f"adds {path} as {kind}; records are regular files")
         )
         return
-    report.added.append(Added(path, oid, sha, when))
+    report.added.append(AddedRecord(path, oid, sha, when))
 
 
 def _change(path: str, before: Leaf, after: Leaf | None) -> str:

@@ -28,7 +28,7 @@ from gitml.storage.trees import apply_changes, tree_entry
 
 
 @dataclass(frozen=True)
-class Skipped:
+class LeftOutFile:
     """A working-tree file the checkpoint left out, and why."""
 
     path: str
@@ -53,9 +53,9 @@ class Checkpoint:
     dirty: bool
     untracked: tuple[str, ...] = ()
     modified: tuple[str, ...] = ()
-    skipped: tuple[Skipped, ...] = ()
+    skipped: tuple[LeftOutFile, ...] = ()
     diffstat: DiffStat = field(default_factory=DiffStat)
-    withheld: tuple[Skipped, ...] = ()  # left out because they look like credentials
+    withheld: tuple[LeftOutFile, ...] = ()  # left out because they look like credentials
 
 
 # (path, untracked, full path) -> why the file must stay out of the checkpoint, or None.
@@ -112,28 +112,28 @@ def _status(repo: GitRepo) -> tuple[str | None, str | None, list[_Status]]:
 
 def _blob_for(
     repo: GitRepo, workdir: Path, path: str, max_bytes: int
-) -> tuple[str, str] | Skipped | None:
-    """Blob id and mode of a working-tree file; Skipped when too large; None when gone."""
+) -> tuple[str, str] | LeftOutFile | None:
+    """Blob id and mode of a working-tree file; LeftOutFile when too large; None when gone."""
     full = workdir / path
     try:
         st = full.lstat()
     except FileNotFoundError:
         return None
     except OSError as exc:
-        return Skipped(path, f"unreadable ({exc.strerror})")
+        return LeftOutFile(path, f"unreadable ({exc.strerror})")
     if stat.S_ISLNK(st.st_mode):
         return repo.odb.write_blob(os.fsencode(full.readlink())), MODE_LINK
     if not stat.S_ISREG(st.st_mode):
-        return Skipped(path, "not a regular file")
+        return LeftOutFile(path, "not a regular file")
     if st.st_size > max_bytes:
-        return Skipped(path, f"larger than the limit ({st.st_size / 1e6:.1f} MB)")
+        return LeftOutFile(path, f"larger than the limit ({st.st_size / 1e6:.1f} MB)")
     if "\n" in path:  # not expressible to git's --stdin-paths: stored as it is, unfiltered
         oid: str | None = repo.odb.write_blob(full.read_bytes())
     else:
         oid = repo.odb.hash_files([path])[0]
     if oid is None:
         _refuse_full_disk(repo)
-        return Skipped(path, "unreadable (git could not read it)")
+        return LeftOutFile(path, "unreadable (git could not read it)")
     return oid, MODE_EXEC if st.st_mode & stat.S_IXUSR else MODE_BLOB
 
 
@@ -178,15 +178,15 @@ def create_checkpoint(
     changes: dict[str, TreeEntry | None] = {}
     untracked: list[str] = []
     modified: list[str] = []
-    skipped: list[Skipped] = []
-    withheld: list[Skipped] = []
+    skipped: list[LeftOutFile] = []
+    withheld: list[LeftOutFile] = []
     for item in sorted(status, key=lambda s: s.path):
         path = item.path
         if path.endswith("/"):
-            skipped.append(Skipped(path.rstrip("/"), "nested git repository"))
+            skipped.append(LeftOutFile(path.rstrip("/"), "nested git repository"))
             continue
         if exclude is not None and exclude(path):
-            skipped.append(Skipped(path, "data tracked by gitml"))
+            skipped.append(LeftOutFile(path, "data tracked by gitml"))
             continue
         existing = tree_entry(odb, base, path)
         if existing is not None and existing.mode == MODE_COMMIT:
@@ -194,10 +194,10 @@ def create_checkpoint(
         if screen is not None:
             reason = screen(path, existing is None, workdir / path)
             if reason is not None:
-                withheld.append(Skipped(path, reason))
+                withheld.append(LeftOutFile(path, reason))
                 continue
         found = _blob_for(repo, workdir, path, max_file_bytes)
-        if isinstance(found, Skipped):
+        if isinstance(found, LeftOutFile):
             skipped.append(found)
             continue
         if found is None:
