@@ -55,12 +55,13 @@ def _what_if_code(
     """The checkpoint with ``--set``'s params files, planned in a temporary worktree."""
     if not assignment:
         return base
+    from gitml.data.pathguard import enter_folder
     from gitml.runs import params as params_mod
     from gitml.runs.code import with_overrides
     from gitml.storage.worktree import temporary_worktree
 
     with temporary_worktree(repo, base.checkpoint, prefix="gitml-plan-") as wt:
-        cwd = wt.workdir / str(doc.get("cwd") or ".")
+        cwd = enter_folder(wt.workdir, str(doc.get("cwd") or "."), where=f"run {doc['id']} cwd")
         declared = tuple((doc.get("declared") or {}).get("params") or ())
         files = params_mod.find_params_files(
             cwd, (*load_settings(wt.workdir).params_files, *declared)

@@ -204,13 +204,13 @@ def _should_stop(task: Task, run_id: str) -> bool:
 
 def _perform(task: Task, root: Path, relay: Relay, box: dict[str, Any]) -> None:
     """Run the member (a thread of the task); leaves ``performed`` or ``error`` in ``box``."""
+    from gitml.data.pathguard import enter_folder
     from gitml.runs.execute import open_workspace, perform_member
     from gitml.runs.supervise import Supervisor
     from gitml.storage.repo import open_repo
 
     try:
-        cwd = root / task.cwd
-        cwd.mkdir(parents=True, exist_ok=True)
+        cwd = enter_folder(root, task.cwd, where=f"run {task.member.name} cwd")
         ws = open_workspace(open_repo(root), cwd, task.params_files)
         sup = Supervisor(interactive=False, stderr_tail=STDERR_TAIL, die_with_parent=True)
         box["performed"] = perform_member(ws, sup, task.request, task.member, watch=relay)

@@ -217,6 +217,17 @@ def check_writes(root: Path, paths: Iterable[str], *, where: str) -> None:
     check_places(root, paths, where=where)
 
 
+def enter_folder(root: Path, rel: str, *, where: str) -> Path:
+    """``root/rel``, made if missing: the folder a recorded command runs in (``.`` is
+    ``root``). ``rel`` passes git's rules and no folder on the way is a link or a file."""
+    if rel == ".":
+        return root
+    check_path(rel, where=where)
+    with TreeWriter(root, where=where) as writer:
+        writer.make_folder(rel)
+    return root / rel
+
+
 def check_target(target: Path, *, git_dir: Path, where: str) -> None:
     """A folder the user named to write into (``model get --to``) leads nowhere into git.
 
@@ -325,6 +336,10 @@ class TreeWriter:
                 self._dirs[folder] = fd
                 return fd, False
         return fd, True
+
+    def make_folder(self, folder: str) -> None:
+        """Make ``root/folder`` and the folders on the way, never through a link."""
+        os.close(self._descend(folder, create=True))
 
     def materialize(
         self, cache: Cache, digest: str, rel: str, *, progress: Progress | None = None

@@ -110,13 +110,15 @@ def run_entry(
     repo: GitRepo, state: EntryState, sup: Any, *, on: str | None, log: Callable[[str], None]
 ) -> Ended:
     """Run one claimed entry to its end (see the module doc)."""
+    from gitml.data.pathguard import enter_folder
     from gitml.runs.dispatch import run_planned
     from gitml.runs.execute import RunOutcome, open_workspace
     from gitml.storage.repo import open_repo
 
     request = request_of(state.doc, on=on)
     with _checkout(repo, state) as path:
-        ws = open_workspace(open_repo(path), path / str(state.doc["cwd"]), request.params_files)
+        cwd = enter_folder(path, str(state.doc["cwd"]), where=f"queued run {state.id} cwd")
+        ws = open_workspace(open_repo(path), cwd, request.params_files)
 
         def member(outcome: RunOutcome) -> None:
             from gitml.runs.record import summary_line

@@ -26,6 +26,7 @@ from types import FrameType
 from typing import Any
 
 from gitml.config import Settings, load_settings
+from gitml.data import pathguard
 from gitml.errors import GitmlError, UsageError
 from gitml.rerun.envdiff import EnvDiff, compare_env
 from gitml.rerun.inputs import locate_inputs, request_inputs, restore_inputs
@@ -192,8 +193,7 @@ def _execute(
 
     assignment = what_if_assignment(options.overrides)
     declared = doc.get("declared") or {}
-    cwd = path / str(doc.get("cwd") or ".")
-    cwd.mkdir(parents=True, exist_ok=True)
+    cwd = pathguard.enter_folder(path, str(doc.get("cwd") or "."), where=f"run {doc['id']} cwd")
     ws = open_workspace(wt_repo, cwd, tuple(declared.get("params") or ()))
     changed = {key for _file, key in assignment}
     what_if = member_judge.what_if

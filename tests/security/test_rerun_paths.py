@@ -45,7 +45,13 @@ LINKS_ON_THE_WAY = pytest.mark.parametrize(
 )
 
 
-def forge_run(repo: Path, *, links: dict[str, str], inputs: dict[str, str] | None = None) -> str:
+def forge_run(
+    repo: Path,
+    *,
+    links: dict[str, str],
+    inputs: dict[str, str] | None = None,
+    cwd: str | None = None,
+) -> str:
     """A run record like 'honest' whose checkpoint adds ``links`` (path -> target)."""
     grepo = open_repo(repo)
     doc: dict[str, Any] = dict(get_run(grepo, "honest"))
@@ -62,6 +68,8 @@ def forge_run(repo: Path, *, links: dict[str, str], inputs: dict[str, str] | Non
     doc.update(id=run_id, name="forged", code={**doc["code"], "checkpoint": checkpoint})
     if inputs is not None:
         doc["inputs"] = inputs
+    if cwd is not None:
+        doc["cwd"] = cwd
     collection = runs_collection(grepo)
     data = dump_record(doc)
     collection.write(lambda _snap: {collection.record_path(run_id): data}, "forged run")
@@ -126,6 +134,32 @@ def test_link_swapped_in_after_the_checks_stops_the_write(
     assert result.exit_code == 1, result
     assert "'data/sub/deeper' is a symbolic link" in result.stderr
     assert listing(outside) == before
+
+
+@pytest.mark.parametrize(
+    ("cwd", "shown"),
+    [
+        ("work/made", "'work' is a symbolic link"),
+        ("../../made", "has a '..' component"),
+        ("/ABSOLUTE/made", "is absolute"),
+    ],
+    ids=["link-on-the-way", "dot-dot", "absolute"],
+)
+def test_recorded_cwd_is_made_only_inside_the_worktree(
+    project: Path, tmp_path: Path, cwd: str, shown: str
+) -> None:
+    outside = tmp_path / "outside"
+    cwd = cwd.replace("/ABSOLUTE", str(outside))
+    forge_run(project, links={"work": str(outside)}, cwd=cwd)
+    before = listing(outside)
+    result = cli("rerun", "forged")
+    assert result.exit_code == 1, result
+    assert "Traceback" not in result.output
+    last = result.stderr.splitlines()[-1]
+    assert last.startswith("error: "), result
+    assert shown in last, result
+    assert listing(outside) == before
+    assert not (outside / "made").exists()
 
 
 @pytest.mark.parametrize("key", ["sub/.git/config", ".GIT/hooks/post-checkout", "a/git~1/x"])
