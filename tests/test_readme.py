@@ -63,7 +63,7 @@ BLOCKS: dict[str, Block] = {
     ),
     "python3 -m venv .venv && .venv/bin/pip install -q '.[all]' && .venv/bin/git-ml demo": Block(
         skip="installs gitml into ./.venv; CI builds and smoke-tests the wheel, and "
-        "tests/test_demo.py runs the demo"
+        "tests/demo/test_demo.py runs the demo"
     ),
     "python3 -m venv .venv && .venv/bin/pip install -q -e '.[test]' && .venv/bin/python -m pytest": Block(
         skip="the test command itself (.ci/run runs it)"
@@ -127,7 +127,7 @@ BLOCKS: dict[str, Block] = {
             "git ml repro -S train.lr=": "train.lr stands for one of your params (DVC's "
             "get-started project has train.n_est; tests/pipelines runs its sweeps)",
             "git ml lineage churn@production": "churn stands for a registered model "
-            "(tests/test_lineage.py walks one)",
+            "(tests/lineage/test_lineage.py walks one)",
         },
     ),
     'schema = "gitml/policy/1"': Block(),

@@ -19,7 +19,7 @@ from gitml.rerun.inputs import restore_inputs
 from gitml.runs.record import dump_record
 from gitml.runs.store import get_run, runs_collection
 from gitml.storage.repo import open_repo
-from tests.runs.rerun_support import isolated_project, record
+from tests.rerun.rerun_support import isolated_project, record
 from tests.security.forge import hash_blob, listing, ok, write
 from tests.support.core import cli, git
 

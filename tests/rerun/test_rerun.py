@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.runs.rerun_support import (
+from tests.rerun.rerun_support import (
     config,
     isolated_project,
     latest,

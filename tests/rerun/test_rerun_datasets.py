@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.runs.rerun_support import isolated_project, latest, record, rerun_json
+from tests.rerun.rerun_support import isolated_project, latest, record, rerun_json
 from tests.support.core import cli, git
 
 

@@ -10,7 +10,7 @@ import pytest
 from gitml.data.cache import Cache
 from gitml.data.remotes import DirectoryRemote
 from gitml.runs.digests import path_digest
-from tests.runs.rerun_support import (
+from tests.rerun.rerun_support import (
     config,
     isolated_project,
     latest,
