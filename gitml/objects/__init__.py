@@ -6,5 +6,6 @@ files named by it (``cache``, written only through verified IO in ``fileio``), a
 cache that spares re-hashing unchanged files (``statcache``), folders as one listing
 object (``listing``), remotes opened by URL scheme (``remotes``) and parallel, verified
 transfers to and from them (``transfer``). Writing objects out into a tree goes through
-one path guard (``pathguard``). Nothing here talks to git or knows what a dataset is.
+one path guard (``pathguard``). Nothing here talks to git; the records that name objects
+(dataset pointers and manifests, run and model records) belong to the packages above.
 """

@@ -1,4 +1,4 @@
-"""Small cache objects read and written whole: manifests, file listings, run records' outputs.
+"""Small cache objects read and written whole: manifests, file listings of folders.
 
 ``put_bytes`` writes one atomically under its digest; ``read_object`` returns one only if it
 still hashes to its name (a corrupt one is removed); a file listing (a folder output) is
