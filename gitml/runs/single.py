@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gitml.data.leftovers import sweep_state
+from gitml.objects.leftovers import sweep_state
 from gitml.records import ids
 from gitml.runs import params as params_mod
 from gitml.runs.execute import (
