@@ -53,17 +53,26 @@ def trusted_log(repo: GitRepo, settings: Settings, env: Mapping[str, str]) -> Tr
         tip = branch_tip(repo, settings, env, None)
     except GitmlError as exc:
         return Trust([str(exc)], frozenset())
-    point = load_trust_point(repo)
-    if point is not None:
-        advanced = advance(repo, settings, point, tip)
-        if advanced is not None:
-            if advanced != point:
-                save_trust_point(repo, advanced)
-            return Trust([], None)
+    if move_trust_point(repo, settings, tip):
+        return Trust([], None)
     report = verify(repo, settings, env)
     if not report.untrusted:
         return Trust([], None)
     return Trust(report.untrusted, frozenset(report.verified))
+
+
+def move_trust_point(repo: GitRepo, settings: Settings, branch: str) -> bool:
+    """Move the trust point to the registry's tip and ``branch`` when what arrived since
+    verifies; False when there is none or it does not (the whole log must be verified)."""
+    point = load_trust_point(repo)
+    if point is None:
+        return False
+    advanced = advance(repo, settings, point, branch)
+    if advanced is None:
+        return False
+    if advanced != point:
+        save_trust_point(repo, advanced)
+    return True
 
 
 def advance(repo: GitRepo, settings: Settings, point: TrustPoint, branch: str) -> TrustPoint | None:
