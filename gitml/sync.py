@@ -15,7 +15,14 @@ from typing import Any
 
 from gitml.config import Settings
 from gitml.errors import GitmlError, listing
-from gitml.storage import COLLECTION_REFS, NOTES_REF, REF_ROOT, REGISTRY_REF, remote_tracking_ref
+from gitml.storage import (
+    COLLECTION_REFS,
+    INDEX_REF,
+    NOTES_REF,
+    REF_ROOT,
+    REGISTRY_REF,
+    remote_tracking_ref,
+)
 from gitml.storage.merge import MergeResult, merge_into
 from gitml.storage.notes import merge_lines
 from gitml.storage.refs import read_ref
@@ -63,6 +70,8 @@ class PushReport:
     attempts: int = 0
     pulls: list[PullReport] = field(default_factory=list)
     data: dict[str, Any] | None = None  # what went to the data remote first, if one is set
+    index: str | None = None
+    """What became of the local index snapshot: pushed, up to date, or not pushed (why)."""
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -72,6 +81,7 @@ class PushReport:
             "attempts": self.attempts,
             "merged": [p.as_dict() for p in self.pulls],
             "data": self.data,
+            "index": self.index,
         }
 
 
@@ -187,6 +197,7 @@ def push_records(
         if not outcome.rejected:
             report.pushed = list(outcome.pushed)
             report.up_to_date = list(outcome.up_to_date)
+            report.index = push_index_snapshot(repo, remote)
             return report
         report.pulls.append(pull(repo, remote))
         pause = random.uniform(0, min(PUSH_BACKOFF_CAP_S, 0.05 * 2 ** min(attempt, 10)))
@@ -194,6 +205,17 @@ def push_records(
             raise _gave_up(repo, remote, report.attempts, limit)
         time.sleep(pause)
         attempt += 1
+
+
+def push_index_snapshot(repo: GitRepo, remote: str) -> str | None:
+    """Send the local index snapshot after the records (fast-forward only; it is a cache,
+    so a snapshot someone else pushed meanwhile is kept and ours is not forced)."""
+    if read_ref(repo, INDEX_REF) is None:
+        return None
+    outcome = push(repo, remote, (INDEX_REF,))
+    if outcome.rejected:
+        return f"not pushed: {remote} has another snapshot; `git ml index publish` builds on it"
+    return "pushed" if outcome.pushed else "up to date"
 
 
 def _gave_up(repo: GitRepo, remote: str, attempts: int, limit: float) -> PushGaveUp:

@@ -24,7 +24,7 @@ from gitml.runs.metrics import MetricEvent, load_history, thin_history
 from gitml.runs.record import commit_message, dump_record, note_line
 from gitml.storage import RUNS_REF
 from gitml.storage.collection import Collection, Layout, open_collection
-from gitml.storage.index import Index, parse_record
+from gitml.storage.index import Index, Parser, parse_record
 from gitml.storage.notes import note_companion, read_note
 from gitml.storage.repo import GitRepo
 from gitml.storage.worktree import current_branch
@@ -116,14 +116,26 @@ def parse_run_record(path: str, data: bytes, layout: Layout | None = None) -> di
     return doc
 
 
+def run_parser(collection: Collection) -> Parser:
+    """The index parser for runs filed as ``collection``'s layout says."""
+    return partial(parse_run_record, layout=collection.current_layout())
+
+
 def open_index(repo: GitRepo) -> tuple[Collection, Index]:
     """The runs collection and the index, brought up to date with the run parser."""
     collection = runs_collection(repo)
     index = Index.for_collection(collection)
-    if index.indexed_tip(collection.ref) != (collection.tip() or ""):
+    indexed = index.indexed_tip(collection.ref)
+    tip = collection.tip()
+    if indexed != (tip or ""):
+        if indexed is None and tip is not None:
+            # A fresh index: a trusted snapshot spares parsing the records it covers.
+            from gitml.storage.index_snapshot import seed_index
+
+            seed_index(collection, index)
         # Records to parse: they must follow the collection's layout. (Reading it starts a
         # git process, which a warm index, the usual case, does not need.)
-        index.parse = partial(parse_run_record, layout=collection.current_layout())
+        index.parse = run_parser(collection)
     else:
         index.parse = parse_run_record
     index.refresh(collection)
