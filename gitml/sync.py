@@ -97,9 +97,12 @@ def project_settings(repo: GitRepo) -> Settings:
 def check_fetched(repo: GitRepo, remote: str, tips: Mapping[str, str | None]) -> None:
     """Refuse (naming commit and path) fetched collection history that is not append-only.
 
-    Only the commits the local refs do not already hold are read.
+    Only the commits neither the local refs nor a tip this gitml version already audited
+    clean (``integrity.history.audited_tips``) hold are read; tips that pass are
+    remembered, so a CI job that restores the marks of an earlier run on the default
+    branch reads only the history since.
     """
-    from gitml.integrity.history import check_history, refusal
+    from gitml.integrity.history import audited_tips, check_history, refusal, remember_audited
     from gitml.registry.incoming import registry_problems
 
     settings = project_settings(repo)
@@ -112,7 +115,7 @@ def check_fetched(repo: GitRepo, remote: str, tips: Mapping[str, str | None]) ->
             continue
         ours = read_ref(repo, ref)
         known = [str(ours)] if ours is not None else []
-        found = check_history(repo, ref, theirs, known, skew_s=skew)
+        found = check_history(repo, ref, theirs, known + audited_tips(repo, ref), skew_s=skew)
         problems += found.problems
         added[ref] = found.added
     if not problems:
@@ -125,6 +128,8 @@ def check_fetched(repo: GitRepo, remote: str, tips: Mapping[str, str | None]) ->
         )
     if problems:
         raise refusal(remote, problems)
+    for ref in added:
+        remember_audited(repo, ref, str(tips[ref]))
 
 
 def _branch_tips(repo: GitRepo, remote: str, branch: str) -> list[str]:

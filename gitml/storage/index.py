@@ -517,6 +517,12 @@ def parse_many(parse: Parser, items: list[tuple[str, bytes]]) -> list[Parsed]:
         return [parsed for chunk in results for parsed in chunk]
 
 
+def row_doc(doc: dict[str, Any]) -> dict[str, Any]:
+    """A parsed record as the index gives it back (its JSON form: times as text)."""
+    loaded: dict[str, Any] = json.loads(_dump_json(doc))
+    return loaded
+
+
 def _dump_json(doc: dict[str, Any]) -> str:
     """Compact JSON (every byte is parsed again by each json_extract() in a query).
 
