@@ -151,7 +151,9 @@ _INDEXES = (
     # trailing columns give the order those queries ask for, so SQLite prefers them.
     # ``name`` is the index's copy of the record's name field.
     "CREATE INDEX IF NOT EXISTS runs_name ON records(ref, name, seq, id)",
-    "CREATE INDEX IF NOT EXISTS runs_parent ON records(ref, json_extract(doc, '$.parent'), id)",
+    # Only reruns have a parent: the others take no room in it.
+    "CREATE INDEX IF NOT EXISTS runs_parent ON records(ref, json_extract(doc, '$.parent'), id) "
+    "WHERE json_extract(doc, '$.parent') IS NOT NULL",
 )
 
 

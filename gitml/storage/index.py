@@ -39,6 +39,7 @@ Parser = Callable[[str, bytes], dict[str, Any] | None]
 _T = TypeVar("_T")
 BUSY_SECONDS = 30.0
 BIG_CHANGE = 10_000
+PAGE_SIZE = 16_384
 
 _DDL = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -134,6 +135,9 @@ class Index:
                 # Processes that find a new file set it up one at a time: concurrent schema
                 # changes on a fresh WAL database can fail without waiting for each other.
                 with exclusive(Path(f"{self.path}.init")):
+                    # Rows are about 1.5 KB: 4 KB pages held two and left a quarter empty.
+                    # (Takes effect on a new, empty file only.)
+                    conn.execute(f"PRAGMA page_size={PAGE_SIZE}")
                     conn.execute("PRAGMA journal_mode=WAL")
                     conn.executescript(_DDL)
                     conn.execute(
