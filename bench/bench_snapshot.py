@@ -61,7 +61,7 @@ def run(ctx: Context) -> list[Result]:
             ["git", "cat-file", "--batch-check=%(objectsize:disk)"],
             cwd=clone,
             env=env,
-            input="refs/gitml/index:runs/0000.jsonl\n",
+            input="refs/remotes/origin/gitml/index:runs/0000.jsonl\n",
             capture_output=True,
             text=True,
             check=True,
