@@ -3,10 +3,12 @@
 Each build (this checkout, plus each ``--against REV``) is a wheel in a fresh venv
 (builds.py). Per build and size: a new repository gets one real ``git ml run -- true``
 (the template, and the collection created the way that build creates it), then N-1 more
-runs are seeded by ``scale_seed.py`` running under that build's Python: one commit per
-run, each adding one record where that build files it, written by ``git fast-import`` (the
-same trees and commits as gitml's own writes). Then ``git gc`` once, as auto-gc leaves a
-store. Rows, per build (this build's value; the others in the detail column):
+runs are seeded by ``scale_seed.py`` running under that build's Python: a commit on
+``main`` for every ``BENCH_SCALE_RUNS_PER_COMMIT`` runs (10; 0 puts every run on one
+commit), then one commit per run, each adding one record where that build files it, and
+one notes commit adding the run's line to its code commit's note where that build writes
+it, all by ``git fast-import`` (the same trees and commits as gitml's own writes). Then
+``git gc`` once, as auto-gc leaves a store. Rows, per build (this build's value; the others in the detail column):
 
 - ``git ml run -- true`` minus ``true`` (median of 5);
 - ``git ml ls`` warm (median of 5) and with the index deleted (one sample);
@@ -55,6 +57,7 @@ from run import Context, Result
 BENCH_DIR = Path(__file__).resolve().parent
 WHERE = "metrics.acc > 0.5 and params.lr = 0.1"
 LIMIT_S = float(os.environ.get("BENCH_SCALE_LIMIT_S") or 900)
+RUNS_PER_COMMIT = int(os.environ.get("BENCH_SCALE_RUNS_PER_COMMIT") or 10)
 REFS = ("refs/gitml/*:refs/gitml/*", "refs/notes/gitml:refs/notes/gitml")
 MLFLOW = "MLflow sqlite"
 
@@ -115,6 +118,7 @@ def _seed(build: Build, repo: Path, env: dict[str, str], runs: int) -> float:
     subprocess.run(build.command("run", "--", "true"), cwd=repo, env=env, check=True)
     started = time.perf_counter()
     seed = [str(build.python), str(BENCH_DIR / "scale_seed.py"), str(repo), str(runs - 1)]
+    seed.append(str(RUNS_PER_COMMIT))
     subprocess.run(seed, cwd=repo, env=env, check=True)
     _git(repo, env, "gc", "--quiet")
     return time.perf_counter() - started
