@@ -216,15 +216,18 @@ def _mlflow(ctx: Context, runs: int) -> Measured | str:
     script = [str(venv / "bin" / "python"), str(BENCH_DIR / "scale_mlflow.py"), str(folder)]
     try:
         proc = subprocess.run(
-            [*script, str(runs)], capture_output=True, text=True, timeout=LIMIT_S, check=True
+            [*script, str(runs)], capture_output=True, text=True, timeout=4 * LIMIT_S, check=True
         )
         measured: Measured = json.loads(proc.stdout.strip().splitlines()[-1])
     except (OSError, subprocess.SubprocessError, ValueError, IndexError) as exc:
-        tail = (getattr(exc, "stderr", "") or "").strip().splitlines()[-1:]
+        stderr = getattr(exc, "stderr", None) or ""  # bytes after a timeout, text otherwise
+        if isinstance(stderr, bytes):
+            stderr = stderr.decode("utf-8", "replace")
+        tail = stderr.strip().splitlines()[-1:]
         return f"MLflow failed: {exc} {' '.join(tail)}".strip()
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    ctx.say(f"MLflow: seeded {runs:,} runs in {measured['seed (s)']:.0f} s")
+    ctx.say(f"MLflow at {runs:,} runs: {json.dumps(measured)}")
     return measured
 
 
@@ -377,6 +380,8 @@ def run(ctx: Context) -> list[Result]:
         full = not history_only or n < history_only
         for build in builds:
             measured[(n, build.label)] = _measure(ctx, build, env, n, full=full)
+            # On stderr as soon as measured: a later failure loses nothing.
+            ctx.say(f"{build.label} at {n:,} runs: {json.dumps(measured[(n, build.label)])}")
         if full:
             anchor[n] = _mlflow(ctx, n)
     labels = [b.label for b in builds]
