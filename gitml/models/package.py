@@ -248,7 +248,7 @@ def write_package(
     artifact = _artifact_of(doc, ref.model)
     where = f"{ref.model} {doc['version']}"
     path = artifacts.materialize(
-        repo.state_dir, artifact, to, where=where, settings=settings, reserved=PACKAGE_FILES
+        repo, artifact, to, where=where, settings=settings, reserved=PACKAGE_FILES
     )
     desc = describe(codec.to_jsonable(doc), ref.stage, path.name)
     written = {PACKAGE_FILE: codec.dump_bytes(desc)}
