@@ -1,12 +1,14 @@
 """A large run store: what a teammate's first day, queries and housekeeping cost at N runs.
 
 Each build (this checkout, plus each ``--against REV``) is a wheel in a fresh venv
-(builds.py). Per build: a new repository gets one real ``git ml run -- true`` (the
-template, and the collection created the way that build creates it), then N-1 more runs
-are seeded by ``scale_seed.py`` running under that build's Python: one commit per run,
-each adding one record where that build files it, written by ``git fast-import`` (the
-same trees and commits as gitml's own writes). Then ``git gc`` once, as auto-gc leaves a
-store. Rows, per build (this build's value; the others in the detail column):
+(builds.py). Per build and size: a new repository gets one real ``git ml run -- true``
+(the template, and the collection created the way that build creates it), then N-1 more
+runs are seeded by ``scale_seed.py`` running under that build's Python: a commit on
+``main`` for every ``BENCH_SCALE_RUNS_PER_COMMIT`` runs (10; 0 puts every run on one
+commit), then one commit per run, each adding one record where that build files it, and
+one notes commit adding the run's line to its code commit's note where that build writes
+it, all by ``git fast-import`` (the same trees and commits as gitml's own writes). Then
+``git gc`` once, as auto-gc leaves a store. Rows, per build (this build's value; the others in the detail column):
 
 - ``git ml run -- true`` minus ``true`` (median of 5);
 - ``git ml ls`` warm (median of 5) and with the index deleted (one sample);
@@ -20,17 +22,31 @@ store. Rows, per build (this build's value; the others in the detail column):
   ``inf`` (after a stopped push or pull, plain git moves the refs so the rest can go on);
 - bytes a run: the pack, the query index and the trees uncompressed, divided by N.
 
-N is 100,000 (``--quick``: 10,000; ``BENCH_SCALE_RUNS`` overrides).
+The anchor is MLflow's sqlite store holding the same runs (``scale_mlflow.py`` in
+MLflow's own venv): its database bytes a run, ``search_runs`` with the same filter and
+order, ``get_run`` by id and a run by name. When MLflow cannot be installed its column
+says so and the rest goes on.
+
+Sizes: ``--runs 10000,100000`` (default 100,000; ``--quick`` 10,000; the
+``BENCH_SCALE_RUNS`` variable takes the same list). Sizes of at least
+``BENCH_SCALE_HISTORY_ONLY`` runs measure only what the history costs (bytes, push,
+clone + pull, gc, fsck), which is what the largest synthetic stores are for. With two
+sizes or more, the growth of push, pull, gc and fsck from one size to the next is a row
+of its own, judged against the growth of N (linear history). Besides the runner's table
+the group prints the issue's table: one row an operation, one column a size and build.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import statistics
 import subprocess
+import sys
 import time
 from collections.abc import Callable
+from itertools import pairwise
 from pathlib import Path
 
 from bench_cli import _git, _new_repo
@@ -41,7 +57,30 @@ from run import Context, Result
 BENCH_DIR = Path(__file__).resolve().parent
 WHERE = "metrics.acc > 0.5 and params.lr = 0.1"
 LIMIT_S = float(os.environ.get("BENCH_SCALE_LIMIT_S") or 900)
+RUNS_PER_COMMIT = int(os.environ.get("BENCH_SCALE_RUNS_PER_COMMIT") or 10)
 REFS = ("refs/gitml/*:refs/gitml/*", "refs/notes/gitml:refs/notes/gitml")
+MLFLOW = "MLflow sqlite"
+
+# The issue's goals (at a million runs, so they must hold at every smaller N too).
+TARGETS = {
+    "ls, no index (s)": 10.0,
+    "show by id (s)": 0.1,
+    "show by prefix (s)": 0.1,
+    "show by name (s)": 0.1,
+    "ls --where --sort, warm (s)": 0.3,
+    "check --all, fresh (s)": 30.0,
+    "day one: clone + pull + ls (s)": 60.0,
+    "git gc (s)": 60.0,
+    "pack + index bytes a run": 500.0,
+}
+HISTORY_ROWS = (
+    "push to empty remote (s)",
+    "pull into fresh clone (s)",
+    "git gc (s)",
+    "git fsck (s)",
+)
+
+Measured = dict[str, float]
 
 
 def _seconds(cmd: list[str], cwd: Path, env: dict[str, str], limit: float = LIMIT_S) -> float:
@@ -79,84 +118,274 @@ def _seed(build: Build, repo: Path, env: dict[str, str], runs: int) -> float:
     subprocess.run(build.command("run", "--", "true"), cwd=repo, env=env, check=True)
     started = time.perf_counter()
     seed = [str(build.python), str(BENCH_DIR / "scale_seed.py"), str(repo), str(runs - 1)]
+    seed.append(str(RUNS_PER_COMMIT))
     subprocess.run(seed, cwd=repo, env=env, check=True)
     _git(repo, env, "gc", "--quiet")
     return time.perf_counter() - started
 
 
-def _measure(ctx: Context, build: Build, env: dict[str, str], runs: int) -> dict[str, float]:
-    base = ctx.workdir / build.label.replace("/", "-")
-    repo = base / "repo"
-    seeded = _seed(build, repo, env, runs)
-    ctx.say(f"{build.label}: seeded {runs:,} runs in {seeded:.0f} s")
-    out: dict[str, float] = {}
+def _store_bytes(repo: Path, env: dict[str, str], runs: int, out: Measured) -> None:
+    out["pack bytes a run"] = _bytes(repo / ".git" / "objects" / "pack", "*.pack") / runs
+    out["tree bytes a run (uncompressed)"] = _tree_bytes(repo, env) / runs
+
+
+def _queries(build: Build, repo: Path, env: dict[str, str], runs: int, out: Measured) -> None:
+    """ls cold and warm, show by id, prefix and name, ls --where --sort; the index size."""
     ml = build.command
     state = repo / ".git" / "gitml"
     shutil.rmtree(state, ignore_errors=True)
     out["ls, no index (s)"] = _seconds(ml("ls"), repo, env)
     out["ls, warm (s)"] = _median(lambda: _seconds(ml("ls"), repo, env), 5)
     out["index bytes a run"] = _bytes(state, "index-v*.sqlite*") / runs
-    out["pack bytes a run"] = _bytes(repo / ".git" / "objects" / "pack", "*.pack") / runs
-    out["tree bytes a run (uncompressed)"] = _tree_bytes(repo, env) / runs
-    ids = _git(
-        repo,
-        env,
-        "log",
-        "--format=%(trailers:key=Gitml-Run,valueonly)",
-        "-n",
-        "40",
-        "refs/gitml/runs",
-    ).split()
+    out["pack + index bytes a run"] = out["pack bytes a run"] + out["index bytes a run"]
+    log = ["log", "--format=%(trailers:key=Gitml-Run,valueonly)", "-n", "40", "refs/gitml/runs"]
+    ids = _git(repo, env, *log).split()
     target = ids[len(ids) // 2]
-    name = subprocess.run(
+    shown = subprocess.run(
         ml("show", target, "--json"), cwd=repo, env=env, capture_output=True, text=True, check=True
     ).stdout
-    run_name = name.split('"name": "', 1)[1].split('"', 1)[0] if '"name": "' in name else target
+    name = str(json.loads(shown).get("name") or target)
     out["show by id (s)"] = _median(lambda: _seconds(ml("show", target), repo, env), 5)
     out["show by prefix (s)"] = _median(lambda: _seconds(ml("show", target[:14]), repo, env), 5)
-    out["show by name (s)"] = _median(lambda: _seconds(ml("show", run_name), repo, env), 5)
+    out["show by name (s)"] = _median(lambda: _seconds(ml("show", name), repo, env), 5)
     where = ml("ls", "--all", "--where", WHERE, "--sort", "-metrics.acc")
     _seconds(where, repo, env)
     out["ls --where --sort, warm (s)"] = _median(lambda: _seconds(where, repo, env), 5)
-    remote = base / "remote.git"
+
+
+def _sharing(build: Build, base: Path, env: dict[str, str], out: Measured, *, full: bool) -> None:
+    """Push to an empty remote, clone + pull, the first ls and check --all in the clone."""
+    ml = build.command
+    repo, remote, clone = base / "repo", base / "remote.git", base / "clone"
     _git(base, env, "init", "-q", "--bare", str(remote))
     _git(repo, env, "remote", "add", "origin", str(remote))
     _git(repo, env, "push", "-q", "origin", "main")
     out["push to empty remote (s)"] = _seconds(ml("push", "--no-data"), repo, env)
     if out["push to empty remote (s)"] == float("inf"):  # go on with what git alone sends
         _git(repo, env, "push", "-q", "--force", "origin", *REFS)
-    clone = base / "clone"
     out["git clone (s)"] = _seconds(["git", "clone", "-q", str(remote), str(clone)], base, env)
     out["pull into fresh clone (s)"] = _seconds(ml("pull"), clone, env)
     if out["pull into fresh clone (s)"] == float("inf"):
         _git(clone, env, "fetch", "-q", "origin", *REFS)
+    if not full:
+        shutil.rmtree(clone)
+        return
     out["first ls in the clone (s)"] = _seconds(ml("ls"), clone, env)
     out["day one: clone + pull + ls (s)"] = (
         out["git clone (s)"] + out["pull into fresh clone (s)"] + out["first ls in the clone (s)"]
     )
     shutil.rmtree(clone / ".git" / "gitml", ignore_errors=True)
     out["check --all, fresh (s)"] = _seconds(ml("check", "--all"), clone, env)
+    shutil.rmtree(clone)
+
+
+def _measure(ctx: Context, build: Build, env: dict[str, str], runs: int, *, full: bool) -> Measured:
+    base = ctx.workdir / f"{build.label.replace('/', '-')}-{runs}"
+    repo = base / "repo"
+    out: Measured = {"seed (s)": _seed(build, repo, env, runs)}
+    ctx.say(f"{build.label}: seeded {runs:,} runs in {out['seed (s)']:.0f} s")
+    _store_bytes(repo, env, runs, out)
+    if full:
+        _queries(build, repo, env, runs, out)
+    _sharing(build, base, env, out, full=full)
     out["git gc (s)"] = _seconds(["git", "gc", "--quiet"], repo, env)
     out["git fsck (s)"] = _seconds(["git", "fsck", "--no-progress"], repo, env)
-    true = shutil.which("true") or "/bin/true"
-    out["run -- true, added (s)"] = _median(
-        lambda: _seconds(ml("run", "--", true), repo, env) - _seconds([true], repo, env), 5
-    )
+    if full:
+        true = shutil.which("true") or "/bin/true"
+        out["run -- true, added (s)"] = _median(
+            lambda: (
+                _seconds(build.command("run", "--", true), repo, env) - _seconds([true], repo, env)
+            ),
+            5,
+        )
+    shutil.rmtree(base)  # a large store is gigabytes; the next size needs the disk
     return out
 
 
+def _mlflow(ctx: Context, runs: int) -> Measured | str:
+    """The MLflow sqlite anchor at ``runs``, or why it was skipped."""
+    from anchors import cached_venv
+
+    from tests.anchors import anchor_requirements
+
+    venv, why = cached_venv("mlflow", anchor_requirements("mlflow"))
+    if venv is None:
+        return why or "MLflow could not be installed"
+    folder = ctx.workdir / f"mlflow-{runs}"
+    folder.mkdir()
+    script = [str(venv / "bin" / "python"), str(BENCH_DIR / "scale_mlflow.py"), str(folder)]
+    try:
+        proc = subprocess.run(
+            [*script, str(runs)], capture_output=True, text=True, timeout=4 * LIMIT_S, check=True
+        )
+        measured: Measured = json.loads(proc.stdout.strip().splitlines()[-1])
+    except (OSError, subprocess.SubprocessError, ValueError, IndexError) as exc:
+        stderr = getattr(exc, "stderr", None) or ""  # bytes after a timeout, text otherwise
+        if isinstance(stderr, bytes):
+            stderr = stderr.decode("utf-8", "replace")
+        tail = stderr.strip().splitlines()[-1:]
+        return f"MLflow failed: {exc} {' '.join(tail)}".strip()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    ctx.say(f"MLflow at {runs:,} runs: {json.dumps(measured)}")
+    return measured
+
+
+def _sizes(ctx: Context) -> tuple[int, ...]:
+    if ctx.runs:
+        return ctx.runs
+    text = os.environ.get("BENCH_SCALE_RUNS")
+    if text:
+        return tuple(int(part) for part in text.replace("_", "").split(","))
+    return (10_000,) if ctx.quick else (100_000,)
+
+
+def _unit(row: str) -> str:
+    return "B" if "bytes" in row else "s"
+
+
+def _fmt(value: float | None, unit: str) -> str:
+    if value is None:
+        return "—"
+    if value == float("inf"):
+        return "stopped"
+    if unit == "B":
+        return f"{value:,.0f} B"
+    return f"{value * 1000:.0f} ms" if value < 1 else f"{value:.1f} s"
+
+
+# The issue's rows: a label and the measured rows it shows (joined by " / ").
+ISSUE_ROWS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
+    ("seeding (fast-import + gc)", ("seed (s)",), ("seed (s)",)),
+    ("`git ml run -- true` added", ("run -- true, added (s)",), ()),
+    ("`ls` warm", ("ls, warm (s)",), ()),
+    ("`ls` with no index", ("ls, no index (s)",), ()),
+    ("`git ml pull` into a fresh clone", ("pull into fresh clone (s)",), ()),
+    ("`git ml push` to an empty remote", ("push to empty remote (s)",), ()),
+    (
+        "`show` id / prefix / name",
+        ("show by id (s)", "show by prefix (s)", "show by name (s)"),
+        ("get run by id (s)", "", "run by name (s)"),
+    ),
+    (
+        "`ls --where … --sort` warm",
+        ("ls --where --sort, warm (s)",),
+        ("search --where --sort (s)",),
+    ),
+    ("`check --all`, no validity cache", ("check --all, fresh (s)",), ()),
+    ("`git gc` / `git fsck`", ("git gc (s)", "git fsck (s)"), ()),
+    ("pack / index bytes a run", ("pack bytes a run", "index bytes a run"), ("", "db bytes a run")),
+    ("trees written a run (uncompressed)", ("tree bytes a run (uncompressed)",), ()),
+    ("day one: clone + pull + first `ls`", ("day one: clone + pull + ls (s)",), ()),
+)
+
+
+def _cell(values: Measured | str | None, rows: tuple[str, ...]) -> str:
+    if not rows or values is None:
+        return ""
+    if isinstance(values, str):
+        return "skipped"
+    unit = _unit(rows[-1])
+    cells = [_fmt(values.get(row), unit) if row else "—" for row in rows]
+    if all(c == "—" for c in cells):
+        return ""
+    return " / ".join(c.removesuffix(" B") for c in cells) + (" B" if unit == "B" else "")
+
+
+def issue_table(
+    sizes: tuple[int, ...],
+    labels: list[str],
+    measured: dict[tuple[int, str], Measured],
+    anchor: dict[int, Measured | str],
+) -> str:
+    """The issue's table: an operation a row; a size and build (and MLflow) a column."""
+    head = ["operation"]
+    for n in sizes:
+        head += [f"{n:,} {label}" for label in labels] + [f"{n:,} {MLFLOW}"]
+    lines = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
+    for label, rows, anchor_rows in ISSUE_ROWS:
+        cells = [label]
+        for n in sizes:
+            cells += [_cell(measured.get((n, b)), rows) for b in labels]
+            cells.append(_cell(anchor.get(n), anchor_rows))
+        lines.append("| " + " | ".join(cells) + " |")
+    skipped = {n: why for n, why in anchor.items() if isinstance(why, str)}
+    lines += [f"\n{MLFLOW} at {n:,} runs skipped: {why}" for n, why in skipped.items()]
+    return "\n".join(lines)
+
+
+def _results(
+    sizes: tuple[int, ...],
+    labels: list[str],
+    measured: dict[tuple[int, str], Measured],
+    anchor: dict[int, Measured | str],
+) -> list[Result]:
+    this, others = labels[0], labels[1:]
+    load = os.getloadavg()[0]
+    results = []
+    for n in sizes:
+        mine = measured[(n, this)]
+        for row, value in mine.items():
+            unit = _unit(row)
+            detail = [f"{label}: {_fmt(measured[(n, label)].get(row), unit)}" for label in others]
+            detail.append(f"load {load:.1f}")
+            bound = TARGETS.get(row)
+            results.append(
+                Result(
+                    f"{row.removesuffix(' (s)')}, {n:,} runs",
+                    value,
+                    unit,
+                    target="" if bound is None else f"<= {_fmt(bound, unit)}",
+                    ok=None if bound is None else value <= bound,
+                    detail="; ".join(detail),
+                )
+            )
+        ml = anchor.get(n)
+        if isinstance(ml, dict) and "pack + index bytes a run" in mine:
+            ratio = mine["pack + index bytes a run"] / ml["db bytes a run"]
+            results.append(
+                Result(
+                    f"pack + index bytes a run / {MLFLOW}'s, {n:,} runs",
+                    ratio,
+                    "x",
+                    target="<= 2x",
+                    ok=ratio <= 2,
+                    detail=f"{MLFLOW}: {ml['db bytes a run']:,.0f} B a run",
+                )
+            )
+    for small, large in pairwise(sizes):
+        for row in HISTORY_ROWS:
+            ratio = measured[(large, this)][row] / measured[(small, this)][row]
+            bound = large / small
+            results.append(
+                Result(
+                    f"{row.removesuffix(' (s)')}: {large:,} runs / {small:,}",
+                    ratio,
+                    "x",
+                    target=f"<= {bound:g}x (linear)",
+                    ok=ratio <= bound,
+                )
+            )
+    return results
+
+
 def run(ctx: Context) -> list[Result]:
-    runs = int(os.environ.get("BENCH_SCALE_RUNS") or (10_000 if ctx.quick else 100_000))
+    sizes = _sizes(ctx)
+    history_only = int(os.environ.get("BENCH_SCALE_HISTORY_ONLY") or 0)
     builds = ctx.builds()
     env = command_env(hermetic_env(ctx.workdir / "home"))
-    measured = {b.label: _measure(ctx, b, env, runs) for b in builds}
-    this, others = builds[0].label, [b.label for b in builds[1:]]
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    results = []
-    for row, value in measured[this].items():
-        unit = "B" if "bytes" in row else "s"
-        name = row.removesuffix(" (s)")
-        detail = [f"{label}: {measured[label][row]:,.3f} {unit}" for label in others]
-        detail.append(f"{runs:,} runs, load {load:.1f}")
-        results.append(Result(f"{name}, {runs:,} runs", value, unit, detail="; ".join(detail)))
-    return results
+    measured: dict[tuple[int, str], Measured] = {}
+    anchor: dict[int, Measured | str] = {}
+    for n in sizes:
+        full = not history_only or n < history_only
+        for build in builds:
+            measured[(n, build.label)] = _measure(ctx, build, env, n, full=full)
+            # On stderr as soon as measured: a later failure loses nothing.
+            ctx.say(f"{build.label} at {n:,} runs: {json.dumps(measured[(n, build.label)])}")
+        if full:
+            anchor[n] = _mlflow(ctx, n)
+    labels = [b.label for b in builds]
+    print(f"## scale: the issue's table ({', '.join(f'{n:,}' for n in sizes)} runs)\n")
+    print(issue_table(sizes, labels, measured, anchor), end="\n\n", flush=True)
+    sys.stdout.flush()
+    return _results(sizes, labels, measured, anchor)

@@ -4,6 +4,7 @@
     python bench/run.py storage         # one group
     python bench/run.py storage --quick # smaller sizes, for a smoke run
     python bench/run.py sync --quick --no-save --ignore-targets   # the smoke CI runs
+    python bench/run.py scale --runs 10000,100000 --against main
     python bench/run.py --list
 
 A group is a module ``bench/bench_<name>.py`` with ``run(ctx: Context) -> list[Result]``.
@@ -54,6 +55,7 @@ class Context:
     quick: bool
     log: list[str] = field(default_factory=list)
     against: tuple[str, ...] = ()
+    runs: tuple[int, ...] = ()
     build_dir: Path | None = None
     _builds: list[Any] = field(default_factory=list)
 
@@ -116,6 +118,16 @@ def format_table(group: str, results: list[Result]) -> str:
     return "\n".join(lines)
 
 
+def _counts(text: str) -> tuple[int, ...]:
+    try:
+        counts = tuple(int(part.replace("_", "")) for part in text.split(",") if part.strip())
+    except ValueError:
+        counts = ()
+    if not counts or min(counts) < 2:
+        raise argparse.ArgumentTypeError(f"{text!r}: give counts of 2 or more, e.g. 10000,100000")
+    return counts
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("groups", nargs="*", help="groups to run (default: all)")
@@ -135,6 +147,13 @@ def main(argv: list[str] | None = None) -> int:
         default=[],
         metavar="REV",
         help="also build REV of this repository and time it side by side (repeatable)",
+    )
+    parser.add_argument(
+        "--runs",
+        type=_counts,
+        default=(),
+        metavar="N[,N...]",
+        help="record counts for groups that take them (scale), e.g. 10000,100000",
     )
     args = parser.parse_args(argv)
     groups = available_groups()
@@ -173,6 +192,7 @@ def _run_groups(
             workdir=workdir,
             quick=args.quick,
             against=tuple(args.against),
+            runs=args.runs,
             build_dir=build_dir,
             _builds=shared,
         )

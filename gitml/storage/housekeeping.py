@@ -1,25 +1,47 @@
-"""Keeping the object store packed: gitml's writes leave loose objects.
+"""Keeping the object store packed in bounded steps: gitml's writes leave loose objects.
 
-``git gc --auto`` is safe next to gitml writers: it only packs what is reachable or keeps it
-loose, prunes nothing younger than two weeks (so objects a writer made but has not yet
-published survive), and every ref update takes ``<ref>.lock``, so ``pack-refs`` never drops an
-update.
+Every ``GC_EVERY`` writes start one step in the background (``python -m
+gitml.storage.housekeeping GIT_DIR``): ``git repack --geometric=2 -d``. The loose objects
+(reachable or not) go into a new pack, and packs are merged only as far as needed for each
+to hold at least twice the objects of the next smaller one. A step costs the objects
+written since the last one plus the small packs it merges; over a store's life an object
+is rewritten about log2(N) times, and the packs number about log2 of the objects.
+
+Not ``git gc --auto``: past ``gc.autoPackLimit`` packs it rewrites the whole store (and the
+commit-graph of every run commit), and a warning it leaves in ``gc.log`` makes git skip it
+for a day. A step writes no ``gc.log``, and since loose objects stay few and packs stay
+under ``gc.autoPackLimit``, git's own automatic gc rarely has work.
+
+Safe next to writers: repack deletes only packs whose objects it wrote into its new pack,
+and loose objects already in a pack; it prunes nothing, so objects a writer made but has
+not yet published survive. Unreachable objects are packed, never deleted (``git gc``
+prunes them). One step at a time: a step holds ``.git/gitml/housekeeping.lock``, and one
+that finds it held leaves the work to the step that holds it. ``gc.auto = 0`` (git's
+switch for automatic housekeeping) turns steps off. A failed step leaves git's message in
+``.git/gitml/housekeeping.log``; the next one that succeeds removes it.
 """
 
 from __future__ import annotations
 
 import os
 import subprocess
+import sys
+from pathlib import Path
 
-from gitml.storage.git import start_git
+from gitml.storage.filelock import try_exclusive
+from gitml.storage.git import last_line, run_git
 from gitml.storage.repo import GitRepo
 
 GC_EVERY = 256
+STATE = "gitml"
+LOCK = "housekeeping.lock"
+LOG = "housekeeping.log"
+REPACK = ("repack", "--geometric=2", "-d", "-q")
 _started: list[subprocess.Popen[bytes]] = []
 
 
 def note_write(repo: GitRepo) -> None:
-    """Count one write; every ``GC_EVERY`` writes start ``git gc --auto`` in the background."""
+    """Count one write; every ``GC_EVERY`` writes start a housekeeping step in the background."""
     counter = repo.state_dir / "writes"
     try:
         fd = os.open(counter, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
@@ -37,22 +59,63 @@ def note_write(repo: GitRepo) -> None:
             os.truncate(counter, 0)
         except OSError:
             pass
-        run_gc_auto(repo)
+        start_step(repo.commondir)
 
 
-def run_gc_auto(repo: GitRepo) -> None:
-    """Start ``git gc --auto --quiet`` without waiting (git detaches when it has work);
-    a warning an earlier gc left in ``gc.log`` does not stop it."""
+def start_step(commondir: Path) -> None:
+    """Start ``housekeep(commondir)`` in a detached process, without waiting for it."""
     _reap()
+    if not sys.executable:
+        return
+    package_root = str(Path(__file__).resolve().parents[2])
+    path = os.environ.get("PYTHONPATH")
+    env = {
+        **os.environ,
+        "PYTHONPATH": f"{package_root}{os.pathsep}{path}" if path else package_root,
+    }
     try:
-        proc = start_git(
-            repo.commondir, "-c", "gc.logExpiry=now", "gc", "--auto", "--quiet", detach=True
+        proc = subprocess.Popen(
+            [sys.executable, "-m", __name__, str(commondir)],
+            cwd=commondir,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
         )
     except OSError:
         return
     _started.append(proc)
 
 
+def housekeep(commondir: Path) -> bool:
+    """One bounded step (see the module); False when it was skipped: switched off with
+    ``gc.auto = 0``, or another step is running."""
+    if _switched_off(commondir):
+        return False
+    state = commondir / STATE
+    state.mkdir(exist_ok=True)
+    with try_exclusive(state / LOCK) as held:
+        if not held:
+            return False
+        proc = run_git(commondir, *REPACK)
+        log = state / LOG
+        if proc.returncode != 0:
+            log.write_text(f"git {' '.join(REPACK)}: {last_line(proc.stderr)}\n", "utf-8")
+        elif log.exists():
+            log.unlink(missing_ok=True)
+    return True
+
+
+def _switched_off(commondir: Path) -> bool:
+    proc = run_git(commondir, "config", "--type=int", "--get", "gc.auto")
+    return proc.returncode == 0 and proc.stdout.strip() == b"0"
+
+
 def _reap() -> None:
-    """Collect the exit status of earlier gc launchers (no zombies, no ResourceWarning)."""
+    """Collect the exit status of earlier steps (no zombies, no ResourceWarning)."""
     _started[:] = [proc for proc in _started if proc.poll() is None]
+
+
+if __name__ == "__main__":
+    housekeep(Path(sys.argv[1]))

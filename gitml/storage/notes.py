@@ -1,9 +1,14 @@
 """The derived ``refs/notes/gitml``: one line per record on the code commit it came from.
 
-gitml writes the notes tree itself with a fixed 2-hex fanout and moves the ref by
-compare-and-swap (libgit2's ``create_note`` keeps a flat tree and force-updates the ref).
-Each line is ``<id> = { ... }`` inline TOML, so git's ``cat_sort_uniq`` merge keeps
-notes valid, and notes can always be regenerated from the collections.
+gitml writes the notes tree itself and moves the ref by compare-and-swap (libgit2's
+``create_note`` keeps a flat tree and force-updates the ref). A note goes to
+``ab/cd/<36 hex>``: the two levels of 2-hex folders git's notes use past 65,536 notes.
+Every write rewrites the root and one folder of each level; with one level (``ab/<38
+hex>``) the folder grew with the number of annotated commits, so a write cost 66 bytes
+for every 256 of them and the notes history grew with their square. Notes git or an older
+gitml wrote flat or at one level are read as well and move to two levels when gitml next
+writes them. Each line is ``<id> = { ... }`` inline TOML, so git's ``cat_sort_uniq`` merge
+keeps notes valid, and notes can always be regenerated from the collections.
 """
 
 from __future__ import annotations
@@ -17,8 +22,9 @@ from gitml.storage.trees import read_blob
 
 
 def note_paths(commit: str) -> tuple[str, ...]:
-    """Where git may keep the note of ``commit``: our fanout first, then flat and 2-level."""
-    return (f"{commit[:2]}/{commit[2:]}", commit, f"{commit[:2]}/{commit[2:4]}/{commit[4:]}")
+    """Where git may keep the note of ``commit``: the two levels gitml writes first, then
+    one level and flat."""
+    return (f"{commit[:2]}/{commit[2:4]}/{commit[4:]}", f"{commit[:2]}/{commit[2:]}", commit)
 
 
 def _collection(repo: GitRepo, ref: str) -> Collection:
@@ -33,7 +39,14 @@ def read_note(repo: GitRepo, commit: str, *, ref: str = NOTES_REF) -> str | None
     """
     snap = _collection(repo, ref).snapshot()
     if snap.tip is not None:  # every fanout's folder in one round trip
-        repo.odb.prefetch([snap.tip, f"{snap.tip}^{{tree}}", f"{snap.tip}:{commit[:2]}"])
+        repo.odb.prefetch(
+            [
+                snap.tip,
+                f"{snap.tip}^{{tree}}",
+                f"{snap.tip}:{commit[:2]}",
+                f"{snap.tip}:{commit[:2]}/{commit[2:4]}",
+            ]
+        )
     tree = snap.tree
     found = [
         data for path in note_paths(commit) if (data := read_blob(repo.odb, tree, path)) is not None

@@ -1,21 +1,24 @@
-"""Every GC_EVERY writes start `git gc --auto`; it never harms concurrent writers."""
+"""Housekeeping packs gitml's loose objects in bounded steps, next to concurrent writers."""
 
 from __future__ import annotations
 
-import hashlib
-import subprocess
+import math
+import struct
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from gitml.storage import housekeeping
+from gitml.storage.filelock import exclusive
 from tests.storage.helpers import (
     FORK,
     REF,
     assert_all_valid,
     assert_fsck_clean,
+    bulk_put,
     collection,
     put_record,
     run_workers,
@@ -27,70 +30,140 @@ def _packs(repo: Path) -> list[Path]:
     return sorted((repo / ".git" / "objects" / "pack").glob("*.pack"))
 
 
-def _seed_loose_objects_in_17(repo: Path, count: int) -> None:
-    """With gc.auto=1, `gc --auto` acts once objects/17 holds 2 loose objects (git samples
-    that one directory), so seed it with reachable blobs to make the first trigger certain."""
-    made, n = 0, 0
-    while made < count:
-        data = f"seed {n}\n".encode()
-        n += 1
-        if hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest().startswith("17"):
-            proc = subprocess.run(
-                ["git", "hash-object", "-w", "--stdin"],
-                cwd=repo,
-                input=data,
-                check=True,
-                capture_output=True,
-            )
-            git(repo, "update-ref", f"refs/seeds/{made}", proc.stdout.decode().strip())
-            made += 1
+def _objects_in_packs(repo: Path) -> dict[str, int]:
+    """Pack file name -> how many objects it holds."""
+    # A version-2 .idx: magic, version, then 256 fan-out counts; the last is the total.
+    return {
+        pack.name: struct.unpack(">I", pack.with_suffix(".idx").read_bytes()[1028:1032])[0]
+        for pack in _packs(repo)
+    }
 
 
-def _gc_config(repo: Path) -> None:
-    git(repo, "config", "gc.auto", "1")
-    # A warning in gc.log (e.g. unreachable objects left by CAS retries) would make git skip
-    # every later `gc --auto` for a day; the tests want each trigger to act.
-    git(repo, "config", "gc.logExpiry", "now")
+def _loose(repo: Path) -> int:
+    return int(git(repo, "count-objects", "-v").split("count: ")[1].split()[0])
 
 
-def _wait_for_gc(repo: Path, timeout: float = 30) -> None:
-    """Until packs exist and no gc holds gc.pid (git removes it when it finishes)."""
+def _switch_on(repo: Path) -> None:
+    # The tests' global config switches automatic housekeeping off (gc.auto = 0).
+    git(repo, "config", "gc.auto", "6700")
+
+
+def _step(repo: Path) -> bool:
+    return housekeeping.housekeep(repo / ".git")
+
+
+def _until(condition: Callable[[], bool], timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"not so after {timeout} s"
+        time.sleep(0.1)
+
+
+def _wait_until_packed(repo: Path, timeout: float = 30) -> None:
+    """Until no loose object is left and no step holds the lock."""
+    deadline = time.monotonic() + timeout
+    lock = repo / ".git" / "gitml" / housekeeping.LOCK
     while time.monotonic() < deadline:
-        if _packs(repo) and not (repo / ".git" / "gc.pid").exists():
-            time.sleep(0.2)
-            if not (repo / ".git" / "gc.pid").exists():
+        if _packs(repo) and _loose(repo) == 0 and lock.exists():
+            with exclusive(lock):  # a step still running holds it
                 return
         time.sleep(0.05)
-    raise AssertionError("git gc --auto did not run")
+    raise AssertionError(f"still {_loose(repo)} loose objects after {timeout} s")
 
 
-def _assert_gc_succeeded(repo: Path) -> None:
-    """A detached gc reports failures in gc.log; with gc.auto=1 the seeded unreachable
-    objects keep it warning that it would like to run again, which is not a failure."""
-    log = repo / ".git" / "gc.log"
-    if log.exists():
-        lines = log.read_text().splitlines()
-        assert all("too many unreachable loose objects" in line for line in lines), lines
-
-
-def test_gc_auto_starts_every_gc_every_writes(
+def test_every_gc_every_writes_start_a_step_that_packs_the_loose_objects(
     repo_with_commit: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    repo = repo_with_commit
     monkeypatch.setattr(housekeeping, "GC_EVERY", 4)
-    _gc_config(repo_with_commit)
-    _seed_loose_objects_in_17(repo_with_commit, 3)
-    coll = collection(repo_with_commit)
+    _switch_on(repo)
+    coll = collection(repo)
     for n in range(3):
         put_record(coll, f"r{n}")
     time.sleep(0.5)
-    assert _packs(repo_with_commit) == []  # three writes: no gc yet
+    assert _packs(repo) == []  # three writes: no step yet
+    assert _loose(repo) > 0
     put_record(coll, "r3")
-    _wait_for_gc(repo_with_commit)
-    assert _packs(repo_with_commit)
-    _assert_gc_succeeded(repo_with_commit)
-    assert len(assert_all_valid(repo_with_commit)) == 4
-    assert_fsck_clean(repo_with_commit)
+    _wait_until_packed(repo)
+    assert len(assert_all_valid(repo)) == 4
+    assert_fsck_clean(repo)
+    assert not (repo / ".git" / "gc.log").exists()  # git's own auto-gc stays on
+    assert not (repo / ".git" / "gitml" / housekeeping.LOG).exists()
+
+
+def test_a_step_rewrites_only_what_is_new_and_packs_stay_logarithmic(
+    repo_with_commit: Path,
+) -> None:
+    repo = repo_with_commit
+    _switch_on(repo)
+    coll = collection(repo)
+    bulk_put(coll, [f"b{n:04d}" for n in range(400)], "many records")
+    assert _step(repo)
+    (big,) = _objects_in_packs(repo)
+    for step in range(12):
+        for n in range(3):
+            put_record(coll, f"s{step}n{n}")
+        assert _step(repo)
+        counts = _objects_in_packs(repo)
+        # The store's big pack is never rewritten for a few new objects ...
+        assert big in counts, (step, counts)
+        assert _loose(repo) == 0
+        # ... and packs stay about log2 of the objects, however many steps ran.
+        assert len(counts) <= math.log2(sum(counts.values())) + 1, counts
+    assert len(_objects_in_packs(repo)) < 12  # small packs were merged
+    assert len(assert_all_valid(repo)) == 436
+    assert_fsck_clean(repo)
+
+
+def test_a_step_packs_unreachable_loose_objects_and_deletes_nothing(
+    repo_with_commit: Path,
+) -> None:
+    repo = repo_with_commit
+    _switch_on(repo)
+    (repo / "orphan.txt").write_text("written, never published\n")
+    orphan = git(repo, "hash-object", "-w", "orphan.txt")
+    assert _step(repo)
+    assert _loose(repo) == 0
+    assert git(repo, "cat-file", "-p", orphan.strip()) == "written, never published\n"
+
+
+def test_gc_auto_zero_switches_steps_off(repo_with_commit: Path) -> None:
+    repo = repo_with_commit
+    git(repo, "config", "gc.auto", "0")
+    put_record(collection(repo), "r0")
+    loose = _loose(repo)
+    assert not _step(repo)
+    assert _packs(repo) == []
+    assert _loose(repo) == loose
+
+
+def test_a_step_leaves_the_work_to_one_already_running(repo_with_commit: Path) -> None:
+    repo = repo_with_commit
+    _switch_on(repo)
+    put_record(collection(repo), "r0")
+    loose = _loose(repo)
+    with exclusive(repo / ".git" / "gitml" / housekeeping.LOCK):
+        started = time.monotonic()
+        assert not _step(repo)
+        assert time.monotonic() - started < 5  # it did not wait
+    assert _packs(repo) == []
+    assert _loose(repo) == loose
+    assert _step(repo)
+    assert _loose(repo) == 0
+
+
+def test_a_failed_step_says_why_and_the_next_good_one_clears_it(repo_with_commit: Path) -> None:
+    repo = repo_with_commit
+    _switch_on(repo)
+    put_record(collection(repo), "r0")
+    git(repo, "config", "pack.window", "not-a-number")
+    assert _step(repo)
+    log = repo / ".git" / "gitml" / housekeeping.LOG
+    assert "pack.window" in log.read_text()
+    git(repo, "config", "--unset", "pack.window")
+    assert _step(repo)
+    assert not log.exists()
+    assert _loose(repo) == 0
 
 
 def _append(path: Path, worker: int, count: int, barrier: Any) -> None:
@@ -101,23 +174,21 @@ def _append(path: Path, worker: int, count: int, barrier: Any) -> None:
 
 
 @pytest.mark.slow
-def test_background_gc_does_not_disturb_concurrent_writers(
+def test_steps_do_not_disturb_concurrent_writers(
     repo_with_commit: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(housekeeping, "GC_EVERY", 20)
     repo = repo_with_commit
-    _gc_config(repo)
-    git(repo, "config", "gc.autoPackLimit", "2")  # repack everything (-A) as packs pile up
-    _seed_loose_objects_in_17(repo, 3)
+    _switch_on(repo)
     barrier = FORK.Barrier(2)
     run_workers(_append, [(repo, w, 150, barrier) for w in range(2)], timeout=180)
-    _wait_for_gc(repo)
+    _until(lambda: bool(_packs(repo)))  # background steps ran while the writers wrote
+    # A trigger that came while a step ran left its objects to the next step; one more
+    # step (once no background step holds the lock) packs them.
+    _until(lambda: _step(repo))
+    assert _loose(repo) == 0
     assert len(assert_all_valid(repo)) == 300
     assert git(repo, "rev-list", "--count", REF).strip() == "300"
     assert_fsck_clean(repo)
-    _assert_gc_succeeded(repo)
-    # gc really ran: refs were packed and objects went into packs (how many stay loose
-    # depends on when the last gc started relative to the writers).
-    assert REF in (repo / ".git" / "packed-refs").read_text()
-    packed = int(git(repo, "count-objects", "-v").split("in-pack: ")[1].split()[0])
-    assert packed > 0
+    assert not (repo / ".git" / "gc.log").exists()
+    assert len(_packs(repo)) <= math.log2(sum(_objects_in_packs(repo).values())) + 1
