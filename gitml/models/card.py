@@ -109,7 +109,8 @@ def build_card(repo: GitRepo, settings: Settings, text: str) -> dict[str, Any]:
 
     ref = parse_ref(text)
     doc = dict(codec.to_jsonable(resolve(repo, settings, ref)))
-    run = dict(codec.to_jsonable(get_run(repo, doc["run"]["id"])))
+    record = get_run(repo, doc["run"]["id"])
+    run = dict(codec.to_jsonable(record))
     promotions, checks = _promotions(repo, settings, doc)
     datasets = [
         {"name": name, "digest": digest, "profiles": _profiles(repo, name, digest)}
@@ -144,7 +145,7 @@ def build_card(repo: GitRepo, settings: Settings, text: str) -> dict[str, Any]:
             "python": env.get("python"),
             "platform": env.get("platform"),
             "packages": env.get("packages"),
-            "requirements": doc.get("requirements") or read_packages(repo, run),
+            "requirements": doc.get("requirements") or read_packages(repo, record),
         },
         "promotions": promotions,
         "monitoring": _monitoring(repo, doc["model"], doc["version"]),

@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitml.errors import GitmlError
 from gitml.records import codec, ids
@@ -22,6 +22,9 @@ from gitml.registry.names import (
 from gitml.registry.store import Plan, registry_collection, versions_in, write_planned
 from gitml.storage.collection import Snapshot
 from gitml.storage.repo import GitRepo
+
+if TYPE_CHECKING:
+    from gitml.records.shapes import RunRecord
 
 
 class VersionExists(GitmlError):
@@ -40,13 +43,13 @@ class RegisterRequest:
     no_artifact: bool = False
 
 
-def logged_model(run: Mapping[str, Any]) -> dict[str, Any]:
+def logged_model(run: RunRecord) -> dict[str, Any]:
     """What ``gitml.log_model`` left in the run's ``gitml.model`` tag ({} when nothing)."""
     import json
 
     from gitml.runs.tags import MODEL_TAG
 
-    raw = (run.get("tags") or {}).get(MODEL_TAG)
+    raw = run["tags"].get(MODEL_TAG)
     if not raw:
         return {}
     try:
@@ -63,7 +66,7 @@ def logged_model(run: Mapping[str, Any]) -> dict[str, Any]:
 
 def package_info(
     repo: GitRepo,
-    run: Mapping[str, Any],
+    run: RunRecord,
     signature_from: Path | None,
     *,
     artifact: artifacts.Artifact | None = None,
@@ -88,7 +91,7 @@ def package_info(
 
         numeric = {"integer", "long", "float", "double"}
         wanted = {s["name"] for s in signature["inputs"] if s.get("type") in numeric}
-        ranges = training_ranges(repo, run.get("inputs") or {})
+        ranges = training_ranges(repo, run["inputs"])
         profile = dict(signature.get("profile") or {})
         profile.update({col: r for col, r in ranges.items() if col in wanted})
         if profile:
@@ -104,7 +107,7 @@ def package_info(
         if warn is not None:
             for problem in found.warnings:
                 warn(problem)
-    logged["python"] = (run.get("env") or {}).get("python")
+    logged["python"] = run["env"].get("python")
     logged.pop("path", None)
     return logged
 

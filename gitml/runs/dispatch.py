@@ -219,9 +219,9 @@ def record_study(
     best = study.best()
     env: dict[str, Any] = {}
     for run_id in ([best.run] if best else []) + list(runs):  # the trials' environment
-        doc = find_run(ws.repo, run_id)
-        if doc is not None:
-            env = dict(doc.get("env") or {})
+        trial = find_run(ws.repo, run_id)
+        if trial is not None:
+            env = dict(trial["env"])
             break
     parent = Parent(
         sweep=plan.sweep,

@@ -13,12 +13,12 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitml.errors import AmbiguousId, GitmlError, InvalidRecord, RecordNotFound
 from gitml.records import ids
 from gitml.records.limits import MAX_HISTORY_BYTES
-from gitml.records.validator import validate
+from gitml.records.typed import typed
 from gitml.runs import RUN_KIND as RUN_KIND
 from gitml.runs.metrics import MetricEvent, load_history, thin_history
 from gitml.runs.record import commit_message, dump_record, note_line
@@ -28,6 +28,9 @@ from gitml.storage.index import Index, parse_record
 from gitml.storage.notes import note_companion, read_note
 from gitml.storage.repo import GitRepo
 from gitml.storage.worktree import current_branch
+
+if TYPE_CHECKING:
+    from gitml.records.shapes import RunRecord
 
 NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]{0,63}")
 MAX_NOTE_RUNS = 100
@@ -67,35 +70,36 @@ def save_run(
     packages: tuple[str, str] | None = None,
     link_checkpoint: bool = True,
 ) -> str:
-    """Validate and write a finished run, then add its line to the code commit's note.
+    """Validate and write a finished run ``doc`` (as ``record.build_record`` makes it),
+    then add its line to the code commit's note.
 
     ``packages`` is ``(digest hex, list text)``. Returns the new tip of the runs ref.
     """
     collection = runs_collection(repo)
     path = collection.record_path(str(doc["id"]))
-    validate(doc, "run", where=path)
-    files: dict[str, bytes | None] = {path: dump_record(doc)}
+    run = typed(doc, "run", where=path)
+    files: dict[str, bytes | None] = {path: dump_record(run)}
     if history is not None:
         # Others refuse a history over the limit, so a very long one is kept thinned.
         files[history_path(path)] = thin_history(history, MAX_HISTORY_BYTES)
     if packages is not None and packages[0]:
         files[env_path(packages[0])] = packages[1].encode("utf-8")
-    code = doc["code"]
-    parents = [str(code["checkpoint"])] if link_checkpoint else []
+    code = run["code"]
+    parents = [code["checkpoint"]] if link_checkpoint else []
     if parents and collection.tip() is None:
         # A root commit first, so the checkpoint never becomes the ref's first parent
         # (first parents are the collection's own history).
         collection.write(lambda _snap: {}, "gitml runs: start the collection")
-    commit = str(code["commit"])
+    commit = code["commit"]
     existing = read_note(repo, commit) or ""
-    line = note_line(doc)
+    line = note_line(run)
     if existing.count("\n") >= MAX_NOTE_RUNS:
         line = more_runs_line(commit)
     note = None
     if line not in existing:  # the record and its note land together
-        note = note_companion(repo, {commit: [line]}, f"gitml note run {doc['id']}")
+        note = note_companion(repo, {commit: [line]}, f"gitml note run {run['id']}")
     return collection.write(
-        lambda _snap: files, commit_message(doc), extra_parents=parents, also=note
+        lambda _snap: files, commit_message(run), extra_parents=parents, also=note
     )
 
 
@@ -147,31 +151,32 @@ def _rows(
     params: Sequence[Any],
     limit: int | None = None,
     order: str = "id DESC",
-) -> list[dict[str, Any]]:
+) -> list[RunRecord]:
     collection, index = open_index(repo)
     try:
-        return [r.doc for r in index.rows(collection, where, params, order, limit, kind=RUN_KIND)]
+        rows = index.rows(collection, where, params, order, limit, kind=RUN_KIND)
+        return [typed(r.doc, "run", where=None) for r in rows]
     finally:
         index.close()
 
 
-def find_run(repo: GitRepo, run_id: str) -> dict[str, Any] | None:
+def find_run(repo: GitRepo, run_id: str) -> RunRecord | None:
     found = _rows(repo, "id = ?", [run_id], 1)
     return found[0] if found else None
 
 
-def find_runs(repo: GitRepo, run_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+def find_runs(repo: GitRepo, run_ids: Sequence[str]) -> dict[str, RunRecord]:
     """run id -> record of each of ``run_ids`` found (one query per 500 ids)."""
     wanted = sorted(set(run_ids))
-    out: dict[str, dict[str, Any]] = {}
+    out: dict[str, RunRecord] = {}
     for start in range(0, len(wanted), 500):
         chunk = wanted[start : start + 500]
         for doc in _rows(repo, f"id IN ({','.join('?' * len(chunk))})", chunk):
-            out[str(doc["id"])] = doc
+            out[doc["id"]] = doc
     return out
 
 
-def get_run(repo: GitRepo, text: str) -> dict[str, Any]:
+def get_run(repo: GitRepo, text: str) -> RunRecord:
     """A run by full id, name (the latest recorded run of that name wins) or unique id prefix."""
     wanted = text.strip()
     upper = wanted.upper()
@@ -211,15 +216,15 @@ def get_run(repo: GitRepo, text: str) -> dict[str, Any]:
     )
 
 
-def load_run_history(repo: GitRepo, doc: Mapping[str, Any]) -> tuple[list[MetricEvent], str | None]:
+def load_run_history(repo: GitRepo, doc: RunRecord) -> tuple[list[MetricEvent], str | None]:
     """(per-step metric history, None), or (the run's summary values, the problem) when
     there is no history blob (problem None) or it is unreadable or over the size limit."""
     from gitml.records.limits import size_problem
 
     collection = runs_collection(repo)
-    path = history_path(collection.record_path(str(doc["id"])))
+    path = history_path(collection.record_path(doc["id"]))
     data = collection.read(path)
-    metrics = doc.get("metrics") or {}
+    metrics = doc["metrics"]
     summary = [MetricEvent(name, 0, value) for name, value in sorted(metrics.items())]
     if data is None:
         return summary, None
@@ -232,21 +237,22 @@ def load_run_history(repo: GitRepo, doc: Mapping[str, Any]) -> tuple[list[Metric
     return summary, f"{RUNS_REF}:{path} {problem}; showing the final values only"
 
 
-def read_history(repo: GitRepo, doc: Mapping[str, Any]) -> list[MetricEvent]:
+def read_history(repo: GitRepo, doc: RunRecord) -> list[MetricEvent]:
     """Per-step metric history of a run (its summary values when there is none to read)."""
     return load_run_history(repo, doc)[0]
 
 
-def read_packages(repo: GitRepo, doc: Mapping[str, Any]) -> list[str]:
+def read_packages(repo: GitRepo, doc: RunRecord) -> list[str]:
     """The installed-package list a run recorded ([] when unknown)."""
-    digest = str(((doc.get("env") or {}).get("packages") or {}).get("digest", ""))
+    packages = doc["env"].get("packages")
+    digest = packages["digest"] if packages is not None else ""
     data = runs_collection(repo).read(env_path(digest.partition(":")[2])) if digest else None
     return data.decode("utf-8").splitlines() if data else []
 
 
 @dataclass(frozen=True)
 class Listing:
-    runs: list[dict[str, Any]]
+    runs: list[RunRecord]
     more: bool
     hidden_other_branches: int = 0
     invalid: tuple[str, ...] = ()
@@ -283,7 +289,7 @@ def list_runs(
         rows = index.rows(
             collection, condition, params, order, fetch, max(0, offset), kind=RUN_KIND
         )
-        docs = [r.doc for r in rows]
+        docs = [typed(r.doc, "run", where=None) for r in rows]
         more = limit is not None and len(docs) > limit
         docs = docs[:limit] if limit is not None else docs
         hidden = 0
@@ -342,7 +348,7 @@ def count_runs(
         index.close()
 
 
-def show_run(repo: GitRepo, text: str) -> tuple[dict[str, Any], list[MetricEvent], str | None]:
+def show_run(repo: GitRepo, text: str) -> tuple[RunRecord, list[MetricEvent], str | None]:
     """A run (by id, prefix or name), its metric history and why that history could not
     be read (None when it could)."""
     doc = get_run(repo, text)

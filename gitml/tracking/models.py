@@ -21,9 +21,12 @@ import shutil
 import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitml.tracking import MODEL_TAG, current_sink
+
+if TYPE_CHECKING:
+    from gitml.records.shapes import RunRecord
 
 FLAVORS = ("sklearn", "xgboost", "lightgbm", "pytorch", "keras")
 
@@ -190,13 +193,13 @@ def _version_file(repo: Any, settings: Any, ref: str) -> tuple[Path, dict[str, A
     return file, meta
 
 
-def _find_run(repo: Any, run_id: str) -> dict[str, Any] | None:
+def _find_run(repo: Any, run_id: str) -> RunRecord | None:
     from gitml.runs.store import find_run
 
     return find_run(repo, run_id) if run_id else None
 
 
-def _logged(run: Mapping[str, Any]) -> dict[str, Any]:
+def _logged(run: RunRecord) -> dict[str, Any]:
     from gitml.registry.register import logged_model
 
     return logged_model(run)

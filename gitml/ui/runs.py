@@ -244,8 +244,7 @@ def run_diff(repo: GitRepo, ref: str) -> dict[str, Any]:
     from gitml.runs.store import get_run
 
     doc = get_run(repo, ref)
-    code = doc.get("code") or {}
-    commit, checkpoint = str(code.get("commit", "")), str(code.get("checkpoint", ""))
+    commit, checkpoint = doc["code"]["commit"], doc["code"]["checkpoint"]
     out: dict[str, Any] = {
         "id": doc["id"],
         "commit": commit,
