@@ -220,7 +220,7 @@ def _execute(
         return execute_member(ws, sup, request, member).doc
 
 
-Started = Callable[[RunRecord, Path], None]
+Started = Callable[["RunRecord", Path], None]
 
 
 def rerun_run(
