@@ -32,7 +32,7 @@ class PromotionCheck:
             "version": p.version,
             "stage": p.stage,
             "commit": self.commit,
-            "current": (p.current or {}).get("version"),
+            "current": p.current["version"] if p.current is not None else None,
             "findings": [f.as_dict() for f in self.findings],
         }
 

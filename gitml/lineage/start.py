@@ -11,6 +11,7 @@ from gitml.lineage.nodes import Datasets, Node, data_node, model_node, run_node
 
 if TYPE_CHECKING:
     from gitml.config import Settings
+    from gitml.records.shapes import ModelVersionRecord
     from gitml.storage.repo import GitRepo
 
 
@@ -38,7 +39,7 @@ def model_stages(repo: GitRepo, docs: Sequence[Mapping[str, Any]]) -> dict[str, 
     return out
 
 
-def versions_of_runs(repo: GitRepo, run_ids: Sequence[str]) -> list[dict[str, Any]]:
+def versions_of_runs(repo: GitRepo, run_ids: Sequence[str]) -> list[ModelVersionRecord]:
     if not run_ids:
         return []
     from gitml.registry.store import open_index

@@ -11,17 +11,21 @@ ref as it was.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitml.config import STAGES_FILE, Settings
 from gitml.errors import InvalidRecord
 from gitml.records import codec
+from gitml.records.typed import typed
 from gitml.registry import records as rec
 from gitml.registry.stagefile import Known
 from gitml.registry.store import registry_collection, version_lookup
 from gitml.storage import REGISTRY_REF, RUNS_REF
 from gitml.storage.collection import Collection, Snapshot
 from gitml.storage.repo import GitRepo
+
+if TYPE_CHECKING:
+    from gitml.records.shapes import AppliedRecord
 
 
 def registry_problems(
@@ -117,15 +121,21 @@ def _load(snap: Snapshot, path: str) -> dict[str, Any] | None:
         return None
 
 
-def _applied_rows(snapshots: list[Snapshot]) -> list[tuple[str, dict[str, Any]]]:
-    rows: dict[str, dict[str, Any]] = {}
+def _applied_rows(snapshots: list[Snapshot]) -> list[tuple[str, AppliedRecord]]:
+    """The valid applied-state records of ``snapshots`` (the index reports the others)."""
+    rows: dict[str, AppliedRecord] = {}
     for snap in snapshots:
         for shard in snap.listdir(rec.APPLIED_DIR):
             for name in snap.listdir(f"{rec.APPLIED_DIR}/{shard}"):
                 path = f"{rec.APPLIED_DIR}/{shard}/{name}"
                 doc = _load(snap, path)
-                if doc is not None:
-                    rows.setdefault(path, codec.to_jsonable(doc))
+                if doc is None:
+                    continue
+                try:
+                    applied = typed(codec.to_jsonable(doc), "applied", where=path)
+                except InvalidRecord:
+                    continue
+                rows.setdefault(path, applied)
     return sorted(rows.items())
 
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from gitml.errors import GitmlError
 from gitml.records import codec, ids
-from gitml.records.schema import validate
+from gitml.records.typed import typed
 from gitml.registry import artifacts
 from gitml.registry import records as rec
 from gitml.registry.names import (
@@ -132,9 +132,9 @@ def register(
     model = check_model_name(request.model)
     wanted = parse_version(request.version) if request.version is not None else None
     run = get_run(repo, request.run)
-    if run.get("status") != "completed":
+    if run["status"] != "completed":
         raise GitmlError(
-            f"run {run['id']} ({run.get('name')}) is {run.get('status')}; only completed runs "
+            f"run {run['id']} ({run['name']}) is {run['status']}; only completed runs "
             "can be registered as model versions"
         )
     artifact = run_artifact(
@@ -163,7 +163,7 @@ def register(
             version = wanted.text
         else:
             version = next_version(model, existing)
-        doc = rec.build_version(
+        built = rec.build_version(
             record_id=record_id,
             model=model,
             version=version,
@@ -176,7 +176,7 @@ def register(
             package=package,
         )
         path = rec.version_path(model, version)
-        validate(doc, "model-version", where=path)
+        doc = typed(built, "model-version", where=path)
         trailers = [
             f"Gitml-Model: {model}",
             f"Gitml-Version: {version}",
@@ -185,14 +185,14 @@ def register(
         ]
         if artifact is not None:
             trailers.append(f"Gitml-Artifact: {artifact.digest}")
-        message = f"register {model} {version} (run {run['id']} {run.get('name', '')})".rstrip()
+        message = f"register {model} {version} (run {run['id']} {run['name']})".rstrip()
         message += "\n\n" + "\n".join(trailers) + "\n"
         return Plan({path: codec.dump_bytes(doc)}, message, doc)
 
     _tip, planned = write_planned(registry_collection(repo), plan)
     assert planned is not None
     doc: dict[str, Any] = codec.to_jsonable(planned.result)
-    commit = str(run.get("code", {}).get("commit", ""))
+    commit = run["code"]["commit"]
     if commit:
         line = (
             f'{doc["id"]} = {{ model = "{model}", version = "{doc["version"]}", '

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitml.config import POLICY_FILE, STAGES_FILE, Settings
 from gitml.errors import GitmlError, InvalidRecord
@@ -34,6 +34,9 @@ from gitml.storage.tracked import (
     head,
     read_file_at,
 )
+
+if TYPE_CHECKING:
+    from gitml.records.shapes import AppliedRecord, ModelVersionRecord, StageEventRecord
 
 
 @dataclass
@@ -121,7 +124,7 @@ def verify(
         version_docs = index.all_versions()
         applied = index.applied_rows()
     _check_versions(repo, version_docs, report)
-    actual: dict[str, tuple[str, dict[str, Any]]] = {}
+    actual: dict[str, tuple[str, StageEventRecord]] = {}
     by_model: dict[str, dict[int, list[str]]] = {}
     for path, doc in rows:
         report.events += 1
@@ -195,7 +198,7 @@ def expected_events(
     settings: Settings,
     tip: str,
     versions: Known | Mapping[str, Iterable[str]],
-    applied: list[tuple[str, dict[str, Any]]],
+    applied: list[tuple[str, AppliedRecord]],
     report: VerifyReport,
 ) -> Derivation:
     """Every stage event the default branch at ``tip`` derives, as ``registry apply`` would
@@ -214,7 +217,7 @@ def expected_events(
 
 
 def _check_applied(
-    repo: GitRepo, tip: str, rows: list[tuple[str, dict[str, Any]]], report: VerifyReport
+    repo: GitRepo, tip: str, rows: list[tuple[str, AppliedRecord]], report: VerifyReport
 ) -> set[str]:
     """Check the applied-state records; the stage changes they verifiably skip.
 
@@ -329,7 +332,9 @@ def history_problems(repo: GitRepo, settings: Settings) -> list[str]:
     return found.problems
 
 
-def _check_versions(repo: GitRepo, versions: list[dict[str, Any]], report: VerifyReport) -> None:
+def _check_versions(
+    repo: GitRepo, versions: list[ModelVersionRecord], report: VerifyReport
+) -> None:
     """Every version's copied facts against its run's record."""
     from gitml.registry.consistency import problems_of
     from gitml.runs.store import find_runs

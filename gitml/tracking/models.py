@@ -187,7 +187,7 @@ def _version_file(repo: Any, settings: Any, ref: str) -> tuple[Path, dict[str, A
     artifact = Artifact(str(art["path"]), str(art["digest"]), int(art["size"]))
     file = fetch(repo.state_dir, artifact, where=ref, settings=settings)
     meta = {"flavor": version.get("flavor"), "path": art["path"]}
-    run = _find_run(repo, str((version.get("run") or {}).get("id", "")))
+    run = _find_run(repo, version["run"]["id"])
     logged = _logged(run) if run else {}
     meta.setdefault("model_class", logged.get("model_class"))
     return file, meta
