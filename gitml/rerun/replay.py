@@ -188,7 +188,7 @@ def _execute(
     options: RerunOptions,
     member_judge: Judge,
     code_base: Checkpoint | None,
-) -> dict[str, Any]:
+) -> RunRecord:
     from gitml.runs.execute import Member, RunRequest, execute_member, open_workspace
     from gitml.runs.supervise import Supervisor
 

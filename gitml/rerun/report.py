@@ -24,7 +24,7 @@ class RerunResult:
     """One finished rerun: the original, the new record, and the comparisons."""
 
     original: RunRecord
-    doc: dict[str, Any]
+    doc: RunRecord
     judgement: Judgement
     env: EnvDiff
     inputs: tuple[Restored, ...] = ()

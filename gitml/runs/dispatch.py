@@ -38,6 +38,7 @@ from gitml.runs.supervise import Supervisor
 from gitml.runs.sweep import SweepOutcome, outcome_of, parse_best, run_sweep
 
 if TYPE_CHECKING:
+    from gitml.records.shapes import RunRecord
     from gitml.search.plan import SearchPlan
     from gitml.storage.repo import GitRepo
     from gitml.storage.worktree import Checkpoint
@@ -194,7 +195,7 @@ def record_study(
     code: Checkpoint,
     started: datetime,
     interrupted: bool,
-) -> dict[str, Any]:
+) -> RunRecord:
     """Write the search's parent run (the study, its best trial) and return its record."""
     from gitml.runs.env import Environment
     from gitml.runs.execute import store
@@ -240,8 +241,7 @@ def record_study(
     )
     facts = parent_facts(parent, study, interrupted=interrupted)
     doc = build_record(facts)
-    store(ws.repo, ws.settings, doc, events=facts.events, environment=Environment({}))
-    return doc
+    return store(ws.repo, ws.settings, doc, events=facts.events, environment=Environment({}))
 
 
 def run(

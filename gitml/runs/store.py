@@ -69,11 +69,11 @@ def save_run(
     history: bytes | None = None,
     packages: tuple[str, str] | None = None,
     link_checkpoint: bool = True,
-) -> str:
+) -> RunRecord:
     """Validate and write a finished run ``doc`` (as ``record.build_record`` makes it),
     then add its line to the code commit's note.
 
-    ``packages`` is ``(digest hex, list text)``. Returns the new tip of the runs ref.
+    ``packages`` is ``(digest hex, list text)``. Returns the record, as validated.
     """
     collection = runs_collection(repo)
     path = collection.record_path(str(doc["id"]))
@@ -98,9 +98,8 @@ def save_run(
     note = None
     if line not in existing:  # the record and its note land together
         note = note_companion(repo, {commit: [line]}, f"gitml note run {run['id']}")
-    return collection.write(
-        lambda _snap: files, commit_message(run), extra_parents=parents, also=note
-    )
+    collection.write(lambda _snap: files, commit_message(run), extra_parents=parents, also=note)
+    return run
 
 
 def more_runs_line(commit: str) -> str:
