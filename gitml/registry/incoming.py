@@ -70,7 +70,8 @@ def _derived_problems(
 
     theirs = snapshots[0]
     docs = [(path, _load(theirs, path)) for path in paths]
-    applied = [(p, d) for p, d in _applied_rows(snapshots)]
+    applied = _applied_rows(snapshots)
+    valid = {path for path, _doc in applied}
     known = _known(snapshots)
     if not branch_tips:
         return [
@@ -89,7 +90,7 @@ def _derived_problems(
         unmatched = [
             (path, doc)
             for path, doc in unmatched
-            if not _derives(path, doc, expected, marker_problems)
+            if not _derives(path, doc, expected, marker_problems | _invalid(path, valid))
         ]
         if not unmatched:
             return []
@@ -109,6 +110,11 @@ def _derives(
     if path.startswith(f"{rec.APPLIED_DIR}/"):
         return not any(path in problem for problem in bad)
     return bool(expected.get(str(doc.get("id"))) == codec.to_jsonable(doc))
+
+
+def _invalid(path: str, valid: set[str]) -> set[str]:
+    """An arriving applied-state record that fails its schema is a problem of its own."""
+    return {path} if path.startswith(f"{rec.APPLIED_DIR}/") and path not in valid else set()
 
 
 def _load(snap: Snapshot, path: str) -> dict[str, Any] | None:
