@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from gitml.errors import GitmlError
 
 if TYPE_CHECKING:
-    from gitml.records.shapes import RunRecord
+    from gitml.records.shapes import ModelVersionRecord, RunRecord
     from gitml.storage.repo import GitRepo
 
 MAX_NODES = 500
@@ -134,7 +134,7 @@ def data_node(path: str, digest: str, data: Datasets) -> Node:
     return Node(f"data:{shown}@{digest}", "data", label, info)
 
 
-def model_node(doc: Mapping[str, Any], stages: Sequence[str] = ()) -> Node:
+def model_node(doc: ModelVersionRecord, stages: Sequence[str] = ()) -> Node:
     info: dict[str, Any] = {
         "model": doc["model"],
         "version": doc["version"],

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from gitml.errors import GitmlError, RecordNotFound
 from gitml.lineage.nodes import Datasets, Node, data_node, model_node, run_node
@@ -21,14 +21,14 @@ def _settings(repo: GitRepo) -> Settings:
     return load_settings(repo.workdir_or_gitdir)
 
 
-def model_stages(repo: GitRepo, docs: Sequence[Mapping[str, Any]]) -> dict[str, list[str]]:
+def model_stages(repo: GitRepo, docs: Sequence[ModelVersionRecord]) -> dict[str, list[str]]:
     """``model:version`` -> the applied stages holding it."""
     if not docs:
         return {}
     from gitml.registry.store import open_index
 
     settings = _settings(repo)
-    models = sorted({str(d["model"]) for d in docs})
+    models = sorted({d["model"] for d in docs})
     with open_index(repo) as index:
         state = index.state(models, settings.stages, settings.terminal_stages)
     out: dict[str, list[str]] = {}
