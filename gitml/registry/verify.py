@@ -345,7 +345,7 @@ def _check_versions(
         report.problems.append(f"{REGISTRY_REF}:{path}: {problem}; the record was edited or forged")
 
 
-def _check_direct(repo: GitRepo, events: list[dict[str, Any]], report: VerifyReport) -> None:
+def _check_direct(repo: GitRepo, events: list[StageEventRecord], report: VerifyReport) -> None:
     policies: dict[str, dict[str, Any]] = {}
     for event in events:
         if event["source"] != "direct":
