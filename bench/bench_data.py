@@ -28,10 +28,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from gitml.data.cache import Cache, LinkMode
-from gitml.data.digest import hash_file
-from gitml.data.ingest import add_files, list_files
-from gitml.data.statcache import StatCache, hash_with_cache
+from gitml.objects.cache import Cache, LinkMode
+from gitml.objects.digest import hash_file
+from gitml.objects.ingest import add_files, list_files
+from gitml.objects.statcache import StatCache, hash_with_cache
 
 GIB = 1 << 30
 SMALL_COUNT = 20_000

@@ -68,7 +68,7 @@ def _cache(repo: Path, entry: list[str], env: dict[str, str]) -> list[str]:
         _git(repo, "add", "-A")
         _git(repo, "commit", "-q", "-m", "the dataset's pointer")
         return []
-    from gitml.data.cache import Cache, LinkMode
+    from gitml.objects.cache import Cache, LinkMode
     from gitml.runs.digests import path_digest
 
     path = repo / "data" / "train.bin"

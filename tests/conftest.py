@@ -8,6 +8,7 @@ import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,6 +16,7 @@ from tests.anchors import (
     anchor_python_or_skip,  # reads the anchor cache's place under the real HOME
 )
 from tests.support.core import FIXED_DATE, free_port, git
+from tests.support.data import AWS_VARS
 
 
 @pytest.fixture(autouse=True)
@@ -139,3 +141,42 @@ def mlflow_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return anchor_python_or_skip(
         "mlflow", tmp_path_factory.mktemp("mlflow-venv") / "venv", "MLflow"
     )
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint() -> Iterator[str]:
+    """A real moto S3 server (``ThreadedMotoServer``) for the whole session."""
+    from tests.servers import moto_s3
+
+    with moto_s3() as endpoint:
+        yield endpoint
+
+
+@pytest.fixture
+def aws_env(monkeypatch: pytest.MonkeyPatch, hermetic_git: Path) -> None:
+    """Test credentials only; no profile, config file or instance metadata lookups."""
+    for var in AWS_VARS:
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(hermetic_git / "aws-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(hermetic_git / "aws-credentials"))
+
+
+@pytest.fixture
+def s3_client(moto_endpoint: str, aws_env: None) -> Any:
+    import boto3
+
+    return boto3.client("s3", endpoint_url=moto_endpoint, region_name="us-east-1")
+
+
+@pytest.fixture
+def bucket(s3_client: Any, request: pytest.FixtureRequest) -> str:
+    """A fresh, empty bucket named after the test."""
+    from gitml.objects.digest import hash_bytes
+
+    name = "t-" + hash_bytes(request.node.nodeid.encode()).hex[:24]
+    s3_client.create_bucket(Bucket=name)
+    return name

@@ -176,7 +176,7 @@ def random_bytes(size: int) -> bytes:
     uploads a small object as one ``multipart/related`` body with bare-LF line breaks, and the
     emulator's MIME parser (Python's ``email``) takes that CR with the LF before the closing
     boundary as one line break (with CRLF line breaks, or in a resumable upload, the CR is
-    kept). gitml refuses the short copy (``test_remote_kinds``); random data meant to
+    kept). gitml refuses the short copy (``tests/objects/remotes/test_fsspec.py``); random data meant to
     round-trip through the emulator avoids a final CR.
     """
     data = os.urandom(size)

@@ -5,6 +5,7 @@ Layers, top first (ARCHITECTURE.md shows the same table, and a test below compar
     interfaces  gitml cli ui tracking hookrun __main__
     domain      data runs registry governance models monitor lineage pipelines rerun
                 integrity sync project validate hooks demo tabular
+    objects     objects
     storage     storage config
     records     records query
     foundation  errors _version resources escape atomic units
@@ -57,6 +58,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
             }
         ),
     ),
+    ("objects", frozenset({"objects"})),
     ("storage", frozenset({"storage", "config"})),
     ("records", frozenset({"records", "query"})),
     ("foundation", frozenset({"errors", "_version", "resources", "escape", "atomic", "units"})),
@@ -146,6 +148,7 @@ def test_no_module_imports_from_a_higher_layer() -> None:
         ("from gitml import ui\n", "gitml/records/codec.py"),
         ("from ..cli import main\n", "gitml/data/add.py"),
         ("from gitml.newthing import x\n", "gitml/data/add.py"),
+        ("def f():\n    from gitml.data.store import VersionStore\n", "gitml/objects/cache.py"),
     ],
 )
 def test_a_wrong_way_import_is_found(source: str, rel: str) -> None:
@@ -159,6 +162,7 @@ def test_a_wrong_way_import_is_found(source: str, rel: str) -> None:
         ("from gitml.registry import store\n", "gitml/governance/engine.py"),
         ("from . import codec\n", "gitml/records/__init__.py"),
         ("def f():\n    from gitml.data.add import add\n", "gitml/cli/_data_cmds.py"),
+        ("from gitml.objects.cache import Cache\n", "gitml/registry/artifacts.py"),
     ],
 )
 def test_a_downward_import_passes(source: str, rel: str) -> None:

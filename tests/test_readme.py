@@ -103,8 +103,8 @@ BLOCKS: dict[str, Block] = {
         ),
     ),
     "git ml data remote add store s3://bucket/team/data --default [--endpoint-url URL] [--region R] [--profile P]": Block(
-        skip="needs an S3 bucket, a GCS project or a mounted NAS; tests/data runs remotes on a "
-        "folder, a moto S3 server and (test_remote_kinds.py) sshd, Azurite, a GCS emulator "
+        skip="needs an S3 bucket, a GCS project or a mounted NAS; tests/objects runs remotes on "
+        "a folder, a moto S3 server and (remotes/test_fsspec.py) sshd, Azurite, a GCS emulator "
         "and http.server on loopback"
     ),
     "git ml model register churn --run brisk-otter --artifact model.pkl --version 1.4.0": Block(

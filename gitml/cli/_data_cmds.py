@@ -16,7 +16,7 @@ def _workspace() -> Any:
 
 def _progress(out: Output) -> Any:
     """Bars on a terminal's stderr; nothing with --json or --quiet."""
-    from gitml.data.progress import NullProgress, progress_for
+    from gitml.objects.progress import NullProgress, progress_for
 
     return NullProgress() if out.json_mode or out.quiet else progress_for()
 

@@ -18,12 +18,12 @@ def remote_add(
     quiet: bool = False,
 ) -> None:
     """Add a data remote to .gitml/config.toml."""
-    from gitml.data.remote_config import add_remote, parse_option
     from gitml.data.workspace import open_workspace
+    from gitml.objects.remotes.config import add_remote, parse_option
 
     options = {"endpoint_url": endpoint_url, "region": region, "profile": profile}
     options.update(parse_option(text) for text in option or ())
-    table = add_remote(open_workspace(), name, url, default=default, options=options)
+    table = add_remote(open_workspace().workdir, name, url, default=default, options=options)
     out = Output(json, quiet=quiet)
     if json:
         out.json({"name": name, **table})
@@ -34,10 +34,11 @@ def remote_add(
 
 def remote_ls(*, json: bool = False) -> None:
     """List data remotes (the default one is marked)."""
-    from gitml.data.remote_config import list_remotes
     from gitml.data.workspace import open_workspace
+    from gitml.objects.remotes.config import list_remotes
 
-    rows = list_remotes(open_workspace())
+    ws = open_workspace()
+    rows = list_remotes(ws.settings, workdir=ws.workdir)
     out = Output(json)
     if json:
         out.json(rows)
@@ -52,9 +53,9 @@ def remote_ls(*, json: bool = False) -> None:
 
 def remote_rm(*, name: str, json: bool = False, quiet: bool = False) -> None:
     """Remove a data remote from .gitml/config.toml (its data is left alone)."""
-    from gitml.data.remote_config import remove_remote
     from gitml.data.workspace import open_workspace
+    from gitml.objects.remotes.config import remove_remote
 
-    remove_remote(open_workspace(), name)
+    remove_remote(open_workspace().workdir, name)
     out = Output(json, quiet=quiet)
     out.emit({"removed": name}, f"removed data remote {name}")

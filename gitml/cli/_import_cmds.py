@@ -46,8 +46,8 @@ def mlflow(
     quiet: bool = False,
 ) -> None:
     """Import an MLflow store: runs, metric histories, artifacts, registered models."""
-    from gitml.data.progress import NullProgress, progress_for
     from gitml.imports.mlflow import import_mlflow
+    from gitml.objects.progress import NullProgress, progress_for
     from gitml.storage.repo import open_repo
 
     with NullProgress() if json or quiet else progress_for() as progress:

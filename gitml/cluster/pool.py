@@ -289,7 +289,7 @@ def store_objects(ws: Workspace, objects: dict[str, bytes]) -> None:
     """Put output objects a node sent into this clone's cache, each verified by digest."""
     if not objects:
         return
-    from gitml.data.store import put_bytes
+    from gitml.objects.blobs import put_bytes
     from gitml.rerun.inputs import open_cache
 
     cache = open_cache(ws.repo)

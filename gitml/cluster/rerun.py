@@ -58,7 +58,7 @@ def _what_if_code(
     """The checkpoint with ``--set``'s params files, planned in a temporary worktree."""
     if not assignment:
         return base
-    from gitml.data.pathguard import enter_folder
+    from gitml.objects.pathguard import enter_folder
     from gitml.runs import params as params_mod
     from gitml.runs.code import with_overrides
     from gitml.storage.worktree import temporary_worktree

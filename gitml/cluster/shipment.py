@@ -43,7 +43,8 @@ class Shipment:
 
 def remote_spec(repo: GitRepo) -> RemoteSpec | None:
     """The default data remote with its URL resolved here, or None without one."""
-    from gitml.data.workspace import DataWorkspace, resolve_url
+    from gitml.data.workspace import DataWorkspace
+    from gitml.objects.remotes.config import resolve_url
 
     ws = DataWorkspace.of_repo(repo)
     if not ws.has_remote():
@@ -70,12 +71,13 @@ def input_files(
     if not inputs:
         return {}, []
     from gitml.config import load_settings
-    from gitml.data.digest import parse_digest
-    from gitml.data.listing import decode
     from gitml.data.revs import pointers_at
     from gitml.data.scan import expected
-    from gitml.data.store import VersionStore, read_listing_object
+    from gitml.data.store import VersionStore
     from gitml.data.workspace import DataWorkspace
+    from gitml.objects.blobs import read_listing_object
+    from gitml.objects.digest import parse_digest
+    from gitml.objects.listing import decode
 
     pointer_dir = load_settings(repo.workdir).pointer_dir.rstrip("/")
     pointers = pointers_at(repo.workdir, commit, pointer_dir)

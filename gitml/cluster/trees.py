@@ -4,7 +4,7 @@ Ray keeps a worker process for many tasks, so each process checks every member's
 out in a worktree of its own (``reset_worktree``: exactly the commit's files, nothing a
 member before it wrote or changed) instead of adding and removing a worktree per member,
 which writes and deletes every file of the checkout and registers it each time. The
-worktree is named by the process's owner tag (``gitml.data.leftovers``: PID, host and
+worktree is named by the process's owner tag (``gitml.objects.leftovers``: PID, host and
 start time, so a reused PID is told apart), under the node repository's folder. A
 process that died (killed with its member) leaves its worktree behind: the next member
 on the node removes it. A worktree that cannot be reset (a member left what git cannot
@@ -18,8 +18,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from gitml.data.leftovers import owner_tag, tag_gone
 from gitml.errors import GitmlError
+from gitml.objects.leftovers import owner_tag, tag_gone
 from gitml.storage.repo import GitRepo
 from gitml.storage.worktree import add_worktree, remove_worktree, reset_worktree
 

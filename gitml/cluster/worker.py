@@ -107,9 +107,9 @@ def place_inputs(root: Path, files: Mapping[str, str], shipment: Shipment, cache
     the way that is a link stops the member before anything is fetched or written."""
     if not files:
         return
-    from gitml.data import pathguard
-    from gitml.data.cache import Cache, LinkMode
-    from gitml.data.store import put_bytes
+    from gitml.objects import pathguard
+    from gitml.objects.blobs import put_bytes
+    from gitml.objects.cache import Cache, LinkMode
 
     where = "input"
     pathguard.check_writes(root, files, where=where)
@@ -127,13 +127,13 @@ def place_inputs(root: Path, files: Mapping[str, str], shipment: Shipment, cache
 
 
 def _open(spec: RemoteSpec) -> Any:
-    from gitml.data.remote_kinds import open_remote
+    from gitml.objects.remotes import open_remote
 
     return open_remote(spec.url, **dict(spec.options))
 
 
 def pull_from(spec: RemoteSpec | None, cache: Any, need: set[str]) -> None:
-    from gitml.data.transfer import pull
+    from gitml.objects.transfer import pull
 
     first = sorted(need)[0]
     if spec is None:
@@ -151,10 +151,10 @@ def output_objects(
     outputs = performed.facts.outputs
     if not outputs:
         return {}, []
-    from gitml.data.cache import Cache, LinkMode
-    from gitml.data.digest import parse_digest
-    from gitml.data.store import output_objects as objects_of
-    from gitml.data.transfer import push
+    from gitml.objects.blobs import output_objects as objects_of
+    from gitml.objects.cache import Cache, LinkMode
+    from gitml.objects.digest import parse_digest
+    from gitml.objects.transfer import push
 
     cache = Cache(cache_dir, link=LinkMode.REFLINK, durable=False)
     digests: set[str] = set()
@@ -204,7 +204,7 @@ def _should_stop(task: Task, run_id: str) -> bool:
 
 def _perform(task: Task, root: Path, relay: Relay, box: dict[str, Any]) -> None:
     """Run the member (a thread of the task); leaves ``performed`` or ``error`` in ``box``."""
-    from gitml.data.pathguard import enter_folder
+    from gitml.objects.pathguard import enter_folder
     from gitml.runs.execute import open_workspace, perform_member
     from gitml.runs.supervise import Supervisor
     from gitml.storage.repo import open_repo

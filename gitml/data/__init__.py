@@ -1,5 +1,5 @@
-"""Data versioning: content hashing, the stat cache, the object cache and data remotes.
+"""Datasets: pointer files, manifests and file lists on ``refs/gitml/data``, and their verbs.
 
-Nothing in this package talks to git; the git-integrated layer (manifests on refs, pointer
-files, CLI commands) builds on it.
+``data add``, ``status``, ``checkout``, ``diff``, ``push``/``pull`` and ``gc`` build on the
+object store (``gitml.objects``), which keeps the files themselves.
 """

@@ -15,25 +15,25 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
-from gitml.data.digest import Digest
-from gitml.data.errors import DataError
 from gitml.data.gitignore import ensure_ignored
-from gitml.data.ingest import AddResult, list_files, store_hashed
-from gitml.data.leftovers import sweep_state
-from gitml.data.listing import Entry, digest_of, encode
 from gitml.data.manifest import Kind, Manifest, check_name
-from gitml.data.pathguard import check_root
 from gitml.data.pointers import Pointer, check_data_path, pointer_file, write_pointer
 from gitml.data.profiles import ProfileRun, profile_files
-from gitml.data.progress import format_bytes
-from gitml.data.statcache import HashResult, hash_with_cache
 from gitml.data.store import VersionStore
 from gitml.data.workspace import STATE, DataWorkspace
 from gitml.errors import InvalidRecord, UsageError
+from gitml.objects.digest import Digest
+from gitml.objects.errors import DataError
+from gitml.objects.ingest import AddResult, list_files, store_hashed
+from gitml.objects.leftovers import sweep_state
+from gitml.objects.listing import Entry, digest_of, encode
+from gitml.objects.pathguard import check_root
+from gitml.objects.progress import format_bytes
+from gitml.objects.statcache import HashResult, hash_with_cache
 from gitml.storage.git import lines_z, run_git
 
 if TYPE_CHECKING:
-    from gitml.data.progress import Progress
+    from gitml.objects.progress import Progress
 
 
 @dataclass(frozen=True, slots=True)

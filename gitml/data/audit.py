@@ -12,9 +12,9 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gitml.data.digest import Digest
-from gitml.data.errors import DataError
 from gitml.errors import GitmlError
+from gitml.objects.digest import Digest
+from gitml.objects.errors import DataError
 
 if TYPE_CHECKING:
     from gitml.storage.repo import GitRepo
@@ -24,7 +24,7 @@ _LINK_MODE = "120000"
 
 def listing_problem(data: bytes, *, where: str) -> str | None:
     """Why a file list blob is unusable (git's path rules, format), or None."""
-    from gitml.data.listing import decode
+    from gitml.objects.listing import decode
 
     try:
         decode(data, where=where)
@@ -117,9 +117,9 @@ def check_data_plane(
 def worktree_problems(workdir: Path, rel: str, name: str, path: str, manifest: str) -> list[str]:
     """For ``git ml validate``: the dataset's place in the work tree, and its file list if
     this clone has it (nothing is fetched)."""
-    from gitml.data import pathguard
     from gitml.data.store import VersionStore
     from gitml.data.workspace import open_workspace
+    from gitml.objects import pathguard
 
     problems = []
     try:

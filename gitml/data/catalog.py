@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from gitml.data.errors import DataError
 from gitml.data.pointers import Pointer, pointer_file
 from gitml.data.profiles import is_tabular, load_profile
 from gitml.data.scan import dataset_root
 from gitml.data.store import VersionStore
 from gitml.data.workspace import DataWorkspace
+from gitml.objects.errors import DataError
 
 
 def list_datasets(ws: DataWorkspace) -> list[dict[str, Any]]:

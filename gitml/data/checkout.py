@@ -1,7 +1,7 @@
 """``git ml data checkout``: make the work tree hold the data its pointers name.
 
 Everything that can fail is settled before the first file changes: every dataset passes
-the path guard (``gitml.data.pathguard``: a safe location with no link on the way, a file
+the path guard (``gitml.objects.pathguard``: a safe location with no link on the way, a file
 list git itself would accept, no link among the folders to be written), then the
 versions are compared with the work tree, uncommitted data changes are found (a file
 whose content is not in the cache was never added, so overwriting it would lose it), and
@@ -20,20 +20,20 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING
 
-from gitml.data import pathguard
-from gitml.data.cache import Cache
-from gitml.data.digest import Digest, run_parallel
-from gitml.data.errors import DataError
 from gitml.data.pointers import Pointer
-from gitml.data.progress import one_file
 from gitml.data.scan import FileState, expected
-from gitml.data.statcache import FileStat, StatCache
 from gitml.data.status import dataset_status, select
 from gitml.data.store import VersionStore
 from gitml.data.workspace import DataWorkspace
+from gitml.objects import pathguard
+from gitml.objects.cache import Cache
+from gitml.objects.digest import Digest, run_parallel
+from gitml.objects.errors import DataError
+from gitml.objects.progress import one_file
+from gitml.objects.statcache import FileStat, StatCache
 
 if TYPE_CHECKING:
-    from gitml.data.progress import Progress
+    from gitml.objects.progress import Progress
 
 
 @dataclass
@@ -177,7 +177,7 @@ def _fetch_missing(
             f"{len(need)} object(s) are not in the cache (first: '{first}') and no data remote "
             f"is configured; add one with `git ml data remote add NAME URL --default`"
         )
-    from gitml.data.transfer import pull
+    from gitml.objects.transfer import pull
 
     config, data_remote = ws.open_remote(remote)
     jobs = jobs or ws.remote_jobs(config)

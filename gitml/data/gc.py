@@ -17,18 +17,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gitml.data.digest import Digest
-from gitml.data.errors import DataError
 from gitml.data.pointers import SUFFIX, Pointer, load_pointers, parse_pointer
 from gitml.data.revs import pointer_blobs, pointer_history, read_blobs, ref_tips
-from gitml.data.store import (
-    MANIFEST_SUFFIX,
-    PREFIX,
-    VersionStore,
-    output_objects,
-)
+from gitml.data.store import MANIFEST_SUFFIX, PREFIX, VersionStore
 from gitml.data.workspace import DataWorkspace
 from gitml.errors import InvalidRecord
+from gitml.objects.blobs import output_objects
+from gitml.objects.digest import Digest
+from gitml.objects.errors import DataError
 from gitml.storage.git import lines_z, run_git
 
 DEFAULT_KEEP_DAYS = 30.0

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from gitml.data.digest import Digest, hash_bytes
-from gitml.data.errors import DataError
+from gitml.objects.digest import Digest, hash_bytes
+from gitml.objects.errors import DataError
 from gitml.records import codec
 
 SCHEMA = "gitml/dataset/1"

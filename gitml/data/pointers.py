@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gitml.data.digest import Digest
-from gitml.data.errors import DataError, write_error
 from gitml.data.manifest import check_name
 from gitml.errors import InvalidRecord
+from gitml.objects.digest import Digest
+from gitml.objects.errors import DataError, write_error
 from gitml.records import codec
 
 SCHEMA = "gitml/pointer/1"
@@ -28,12 +28,12 @@ RESERVED = (".git", ".gitml")
 def check_data_path(path: str, *, where: str, reserved: tuple[str, ...] = RESERVED) -> str:
     """A work-tree data path (POSIX, relative) that stays inside the repository.
 
-    Raises ``InvalidRecord`` naming ``where`` for anything ``gitml.data.pathguard`` refuses
+    Raises ``InvalidRecord`` naming ``where`` for anything ``gitml.objects.pathguard`` refuses
     (absolute paths, ``..``, ``.``, empty components, control characters, a ``.git``
     component in any case or alias), backslashes, and paths inside ``reserved`` top-level
     folders (by default ``.git`` and ``.gitml``).
     """
-    from gitml.data.pathguard import path_problem
+    from gitml.objects.pathguard import path_problem
 
     problem = path_problem(path)
     top = path.split("/")[0]
@@ -144,7 +144,7 @@ def write_text_atomic(workdir: Path, rel: str, data: bytes) -> None:
     Written by the path guard's ``TreeWriter``: a link on the way stops the write and a
     link at ``rel`` itself is replaced, never followed (a commit may have put either there).
     """
-    from gitml.data.pathguard import TreeWriter
+    from gitml.objects.pathguard import TreeWriter
 
     try:
         with TreeWriter(workdir, where=rel) as writer:

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gitml.data.digest import Digest
-from gitml.data.errors import DataError
 from gitml.errors import GitmlError
+from gitml.objects.digest import Digest
+from gitml.objects.errors import DataError
 from gitml.records import codec
 
 MAX_PER_ADD = 32

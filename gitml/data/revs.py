@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from gitml.data.errors import DataError
 from gitml.data.pointers import SUFFIX, Pointer, parse_pointers
+from gitml.objects.errors import DataError
 from gitml.storage.git import git_output, iter_objects, raw_changes, run_git
 
 

@@ -18,18 +18,19 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from gitml.data.cache import LinkMode
-from gitml.data.digest import Digest, hash_file
-from gitml.data.errors import DataError
-from gitml.data.ingest import add_files, list_files
-from gitml.data.listing import Entry, encode
 from gitml.data.manifest import Manifest
 from gitml.data.pointers import Pointer
 from gitml.data.scan import dataset_root
 from gitml.data.status import dataset_status
-from gitml.data.store import VersionStore, put_bytes
+from gitml.data.store import VersionStore
 from gitml.data.workspace import DataWorkspace, open_workspace
 from gitml.errors import GitmlError
+from gitml.objects.blobs import put_bytes
+from gitml.objects.cache import LinkMode
+from gitml.objects.digest import Digest, hash_file
+from gitml.objects.errors import DataError
+from gitml.objects.ingest import add_files, list_files
+from gitml.objects.listing import Entry, encode
 
 
 def _workspace(workdir: Path) -> DataWorkspace:
@@ -114,7 +115,7 @@ def _digest_only(ws: DataWorkspace, full: Path, rel: str | None, given: str) -> 
     root = ws.workdir if rel is not None else full.parent
     target = rel if rel is not None else full.name
     files = list_files(root, [target])
-    from gitml.data.statcache import hash_with_cache
+    from gitml.objects.statcache import hash_with_cache
 
     with ws.statcache() as statcache:
         if rel is not None:

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from gitml.data.digest import Digest
-from gitml.data.errors import DataError
 from gitml.data.manifest import Kind
-from gitml.data.statcache import FileStat, StatCache, hash_with_cache
+from gitml.objects.digest import Digest
+from gitml.objects.errors import DataError
+from gitml.objects.statcache import FileStat, StatCache, hash_with_cache
 
 if TYPE_CHECKING:
     from gitml.data.store import Version
@@ -57,7 +57,7 @@ def present(workdir: Path, path: str, dirs: list[str] | None = None) -> list[str
     except OSError as exc:
         raise DataError(f"cannot stat '{path}': {exc.strerror}") from None
     if stat.S_ISDIR(st.st_mode):
-        from gitml.data.ingest import list_files
+        from gitml.objects.ingest import list_files
 
         return list_files(workdir, [path], dirs=dirs)
     return [path]

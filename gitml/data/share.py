@@ -13,18 +13,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from gitml.data.digest import Digest
-from gitml.data.errors import DataError
 from gitml.data.pointers import Pointer
 from gitml.data.revs import head_commit, pointers_at
 from gitml.data.status import select
-from gitml.data.store import VersionStore, iter_recorded, output_objects
-from gitml.data.transfer import TransferReport, pull, push
+from gitml.data.store import VersionStore, iter_recorded
 from gitml.data.workspace import DataWorkspace
 from gitml.errors import GitmlError
+from gitml.objects.blobs import output_objects
+from gitml.objects.digest import Digest
+from gitml.objects.errors import DataError
+from gitml.objects.transfer import TransferReport, pull, push
 
 if TYPE_CHECKING:
-    from gitml.data.progress import Progress
+    from gitml.objects.progress import Progress
     from gitml.storage.repo import GitRepo
 
 

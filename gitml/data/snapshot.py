@@ -7,7 +7,7 @@ the folders (an added or removed file changes its folder's ``mtime``; only then 
 tree walked again) and the files (a file whose stat moved is rehashed through the stat
 cache); it never reads the file list or the stat-cache database for unchanged files.
 
-Entries obey the racy-timestamp rule of ``gitml.data.statcache``: a stat is trusted only
+Entries obey the racy-timestamp rule of ``gitml.objects.statcache``: a stat is trusted only
 if its ``mtime`` is older than a stamp taken before it was read; untrusted entries are
 kept without a stat, so they are looked at again next time. The file is disposable: any
 mismatch in version, manifest or path, or any damage, means "no snapshot".
@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gitml.atomic import write_atomic
-from gitml.data.digest import Digest
-from gitml.data.statcache import FileStat, StatCache
+from gitml.objects.digest import Digest
+from gitml.objects.statcache import FileStat, StatCache
 
 if TYPE_CHECKING:
     from gitml.data.scan import Changes, FileState
@@ -34,7 +34,7 @@ FOLDER = "status"
 SUFFIX = ".snap"
 
 DirKey = tuple[int, int, int]  # dev, ino, mtime_ns
-StatKey = tuple[int, int, int, int, int]  # as gitml.data.statcache.FileStat
+StatKey = tuple[int, int, int, int, int]  # as gitml.objects.statcache.FileStat
 UNTRUSTED_DIR: DirKey = (-1, -1, -1)
 
 

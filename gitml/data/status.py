@@ -7,13 +7,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from gitml.data import snapshot
-from gitml.data.digest import Digest
-from gitml.data.errors import DataError
 from gitml.data.pointers import Pointer
 from gitml.data.scan import Changes, FileState, compare, expected, present, scan_files
 from gitml.data.snapshot import StatSnapshot, dir_keys, from_snapshot
-from gitml.data.statcache import StatCache
 from gitml.data.workspace import DataWorkspace
+from gitml.objects.digest import Digest
+from gitml.objects.errors import DataError
+from gitml.objects.statcache import StatCache
 
 if TYPE_CHECKING:
     from gitml.data.store import VersionStore

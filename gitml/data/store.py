@@ -9,20 +9,17 @@ remote; whatever is found is checked against its digest and kept in the cache.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 
-from gitml.data._fileio import create_temp, publish, unlink_quietly
-from gitml.data.cache import OBJECT_MODE, Cache
-from gitml.data.digest import Digest, hash_bytes
-from gitml.data.errors import DataError, RemoteError, write_error
-from gitml.data.listing import MAGIC, Entry, decode
 from gitml.data.manifest import Manifest, parse
 from gitml.data.workspace import DataWorkspace
 from gitml.errors import GitmlError, InvalidRecord
+from gitml.objects.blobs import put_bytes, read_object
+from gitml.objects.digest import Digest, hash_bytes
+from gitml.objects.errors import DataError, RemoteError
+from gitml.objects.listing import Entry, decode
 from gitml.storage import DATA_REF
 from gitml.storage.collection import DECLARED, Snapshot, open_collection, wide_shard_of
 
@@ -43,73 +40,6 @@ class Version:
     def object_digests(self) -> set[Digest]:
         """Every cache object this version needs: files, listing and manifest."""
         return {e.digest for e in self.entries} | {self.manifest.listing, self.digest}
-
-
-def put_bytes(cache: Cache, data: bytes) -> Digest:
-    """Store ``data`` as a cache object (atomically); returns its digest."""
-    digest = hash_bytes(data)
-    if cache.has(digest):
-        return digest
-    try:
-        _write_object(cache, digest, data)
-    except OSError as exc:
-        raise write_error(exc, f"cache object {digest}") from None
-    return digest
-
-
-def _write_object(cache: Cache, digest: Digest, data: bytes) -> None:
-    fd, tmp = create_temp(cache.temp_dir, digest.hex)
-    try:
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
-            os.fchmod(fd, OBJECT_MODE)
-            if cache.durable:
-                os.fsync(fd)
-        finally:
-            os.close(fd)
-        publish(tmp, cache.path_of(digest))
-    except BaseException:
-        unlink_quietly(tmp)
-        raise
-
-
-def read_object(cache: Cache, digest: Digest) -> bytes | None:
-    """A small cache object's bytes if present and intact (a corrupt one is removed)."""
-    try:
-        data = Path(cache.path_of(digest)).read_bytes()
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        raise DataError(f"cannot read cache object {digest}: {exc.strerror}") from None
-    if hash_bytes(data) != digest:
-        cache.remove(digest)
-        return None
-    return data
-
-
-def read_listing_object(cache: Cache, digest: Digest) -> bytes | None:
-    """A cache object's bytes if it is a file listing (a folder output), else ``None``.
-
-    Only the first bytes of other objects are read, however large they are.
-    """
-    try:
-        with open(cache.path_of(digest), "rb") as handle:
-            if handle.read(len(MAGIC)) != MAGIC:
-                return None
-    except OSError:
-        return None
-    return read_object(cache, digest)
-
-
-def output_objects(cache: Cache, digest: Digest) -> set[Digest]:
-    """The cache objects a recorded output needs: itself and, for a folder, its files."""
-    found = {digest}
-    data = read_listing_object(cache, digest)
-    if data is not None:
-        found |= {e.digest for e in decode(data, where=f"output {digest}")}
-    return found
 
 
 def record_paths(name: str, digest: Digest) -> tuple[str, str]:
@@ -250,7 +180,7 @@ class VersionStore:
     def _from_remote(self, digest: Digest) -> bytes | None:
         if not self.fetch or not self.ws.has_remote():
             return None
-        from gitml.data.transfer import pull
+        from gitml.objects.transfer import pull
 
         _config, remote = self.ws.open_remote(self.remote_name)
         report = pull(self.ws.cache, remote, [digest], jobs=1)

@@ -17,19 +17,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gitml.config import CONFIG_FILE, Remote, Settings, load_settings
-from gitml.data.errors import RemoteError
 from gitml.data.pointers import Pointer, load_pointers
-from gitml.data.statcache import StatCache
 from gitml.errors import ConfigError, InvalidRecord
+from gitml.objects.errors import RemoteError
+from gitml.objects.statcache import StatCache
 from gitml.storage.git import run_git
 
 if TYPE_CHECKING:
-    from gitml.data.cache import Cache, LinkMode
-    from gitml.data.remotes import Remote as DataRemote
+    from gitml.objects.cache import Cache, LinkMode
+    from gitml.objects.remotes.base import Remote as DataRemote
     from gitml.storage.repo import GitRepo
 
 STATE = "gitml"
-CACHE = "cache"
 
 
 def _rev_parse(start: Path) -> tuple[Path, Path, Path] | None:
@@ -85,10 +84,10 @@ class DataWorkspace:
 
     @cached_property
     def cache(self) -> Cache:
-        from gitml.data.cache import Cache
+        from gitml.objects.cache import CACHE_DIR, Cache
 
         link = self.link if self.link is not None else default_link()
-        return Cache(self.commondir / STATE / CACHE, link=link)
+        return Cache(self.commondir / STATE / CACHE_DIR, link=link)
 
     def statcache(self) -> StatCache:
         return StatCache(self.gitdir / STATE)
@@ -104,7 +103,8 @@ class DataWorkspace:
 
     def open_remote(self, name: str | None = None) -> tuple[Remote, DataRemote]:
         """The configured remote ``name`` (default: the default one), probed."""
-        from gitml.data.remote_kinds import open_remote
+        from gitml.objects.remotes import open_remote
+        from gitml.objects.remotes.config import resolve_url
 
         config = self.settings.remote(name)
         options: dict[str, Any] = {k: v for k, v in config.options.items() if k != "jobs"}
@@ -130,27 +130,20 @@ def default_link() -> LinkMode:
     (``df.to_csv`` over the same path) would silently corrupt the cache. Root gets
     reflink-or-copy unless it asks for hard links.
     """
-    from gitml.data.cache import LinkMode
+    from gitml.objects.cache import LinkMode
 
     return LinkMode.REFLINK if os.geteuid() == 0 else LinkMode.AUTO
 
 
 def link_mode(choice: str) -> LinkMode:
     """The cache link mode of a ``--link`` choice (see ``LINK_CHOICES``)."""
-    from gitml.data.cache import LinkMode
+    from gitml.objects.cache import LinkMode
 
     if choice == "auto":
         return default_link()
     if choice == "hardlink":
         return LinkMode.AUTO
     return LinkMode(choice)
-
-
-def resolve_url(workdir: Path, url: str) -> str:
-    """A directory URL relative to the repository root made absolute; others unchanged."""
-    if "://" in url or Path(url).is_absolute():
-        return url
-    return os.path.normpath(workdir / url)
 
 
 def open_workspace(start: str | os.PathLike[str] | None = None) -> DataWorkspace:

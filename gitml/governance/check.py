@@ -138,8 +138,8 @@ def _check_data_plane(
 
 def _check_pointer(repo: GitRepo, path: str, text: str, report: CheckReport) -> None:
     """A pointer's manifest must be recorded on refs/gitml/data (else nobody can check it out)."""
-    from gitml.data.digest import Digest
     from gitml.data.store import record_paths
+    from gitml.objects.digest import Digest
     from gitml.records import codec
     from gitml.storage import DATA_REF
 

@@ -155,8 +155,8 @@ def check_require_data_pushed(
     wanted = _digests(p)
     if not wanted:
         return []
-    from gitml.data.remote_kinds import open_remote
     from gitml.errors import GitmlError
+    from gitml.objects.remotes import open_remote
 
     try:
         conf = p.settings.remote(None)

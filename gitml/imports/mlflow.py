@@ -36,7 +36,7 @@ from gitml.imports.records import (
 from gitml.runs.metrics import MetricEvent
 
 if TYPE_CHECKING:
-    from gitml.data.progress import Progress
+    from gitml.objects.progress import Progress
     from gitml.storage.repo import GitRepo
 
 BATCH = 500

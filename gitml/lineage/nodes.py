@@ -88,9 +88,9 @@ class Datasets:
         if digest not in self._aliases:
             out = {digest}
             try:
-                from gitml.data.digest import parse_digest
                 from gitml.data.store import VersionStore
                 from gitml.data.workspace import DataWorkspace
+                from gitml.objects.digest import parse_digest
 
                 version = VersionStore(DataWorkspace.of_repo(self.repo), fetch=False).find(
                     name, parse_digest(digest)

@@ -20,7 +20,7 @@ from gitml.storage.collection import Snapshot, open_collection
 from gitml.storage.repo import GitRepo
 
 if TYPE_CHECKING:
-    from gitml.data.digest import Digest
+    from gitml.objects.digest import Digest
 
 
 @dataclass(frozen=True)
@@ -47,8 +47,8 @@ def _profile_at(snap: Snapshot, digest: Digest) -> dict[str, Any] | None:
 
 def _dataset_files(snap: Snapshot, name: str, digest: Digest) -> Iterator[tuple[str, Digest]]:
     """``(relpath, content digest)`` of a dataset version's files (none if it is not one)."""
-    from gitml.data.listing import decode
     from gitml.data.store import record_paths
+    from gitml.objects.listing import decode
 
     try:
         listing = snap.read(record_paths(name, digest)[1])
@@ -61,7 +61,7 @@ def _dataset_files(snap: Snapshot, name: str, digest: Digest) -> Iterator[tuple[
 
 def input_profiles(repo: GitRepo, inputs: Mapping[str, str]) -> list[InputProfile]:
     """Every stored profile of the files behind ``inputs``, by input name then path."""
-    from gitml.data.digest import parse_digest
+    from gitml.objects.digest import parse_digest
 
     snap = open_collection(repo, DATA_REF).snapshot()
     if snap.tip is None:

@@ -104,13 +104,13 @@ def _work_path(repo: GitRepo, text: str) -> str | None:
 
 def _content_digest(root: Path, rel: str) -> str:
     """What a run records for ``rel``: a file's digest, a folder's listing digest."""
-    from gitml.data.digest import hash_bytes, hash_file
+    from gitml.objects.digest import hash_bytes, hash_file
 
     path = root / rel
     if path.is_file():
         return str(hash_file(path))
-    from gitml.data.ingest import list_files
-    from gitml.data.listing import Entry, encode
+    from gitml.objects.ingest import list_files
+    from gitml.objects.listing import Entry, encode
 
     cut = len(rel) + 1
     entries = [

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from gitml.errors import GitmlError
 
 if TYPE_CHECKING:
-    from gitml.data.cache import Cache
+    from gitml.objects.cache import Cache
     from gitml.records.shapes import PipelinePlotTable, RunRecord
     from gitml.storage.repo import GitRepo
 
@@ -131,9 +131,9 @@ class _Reader:
 
     def _listing(self, digest: str) -> dict[str, str]:
         if digest not in self._listings:
-            from gitml.data.digest import parse_digest
-            from gitml.data.listing import decode
-            from gitml.data.store import read_listing_object
+            from gitml.objects.blobs import read_listing_object
+            from gitml.objects.digest import parse_digest
+            from gitml.objects.listing import decode
 
             entries: dict[str, str] = {}
             try:

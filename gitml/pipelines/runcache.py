@@ -88,7 +88,7 @@ def _inside(root: Path, stage: Stage, rel: str) -> Path:
     when the data plane's path guard refuses it (a ``.git`` part, a link on the way)."""
     import os
 
-    from gitml.data import pathguard
+    from gitml.objects import pathguard
 
     where = f"{stage.file}: stage '{stage.name}': output"
     pathguard.check_writes(root, [rel], where=where)

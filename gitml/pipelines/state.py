@@ -10,7 +10,7 @@ Digests are remembered in ``<git dir>/gitml/pipelines/state`` with each file's
 ``(dev, ino, size, mtime_ns, ctime_ns)`` and each folder's ``(dev, ino, mtime_ns)``: an
 unchanged folder is confirmed by statting its folders and files, a changed file is read
 again, an added or removed one shows in its folder's ``mtime``. The racy-timestamp rule
-of ``gitml.data.statcache`` applies (a stat newer than the stamp is not trusted). The
+of ``gitml.objects.statcache`` applies (a stat newer than the stamp is not trusted). The
 file is disposable: any damage means "hash again".
 """
 
@@ -29,10 +29,10 @@ from typing import Any, NamedTuple
 import xxhash
 
 from gitml.atomic import write_atomic
-from gitml.data.digest import PREFIX, open_regular, read_buffer, run_parallel
 from gitml.data.snapshot import dir_key, trusted
-from gitml.data.statcache import StatCache
 from gitml.errors import GitmlError
+from gitml.objects.digest import PREFIX, open_regular, read_buffer, run_parallel
+from gitml.objects.statcache import StatCache
 from gitml.pipelines.errors import PipelineError
 
 VERSION = 3
@@ -114,8 +114,8 @@ def dir_md5(files: Sequence[tuple[str, str]]) -> str:
 
 
 def listing_digest(files: Sequence[tuple[str, str, int]]) -> str:
-    """gitml's folder digest of ``(relpath, xxh3 hex, size)`` (``gitml.data.listing``)."""
-    from gitml.data.listing import Entry, encode
+    """gitml's folder digest of ``(relpath, xxh3 hex, size)`` (``gitml.objects.listing``)."""
+    from gitml.objects.listing import Entry, encode
 
     entries = [
         Entry(rel, str.__new__(_digest_type(), PREFIX + hx), size) for rel, hx, size in files
@@ -124,7 +124,7 @@ def listing_digest(files: Sequence[tuple[str, str, int]]) -> str:
 
 
 def _digest_type() -> type:
-    from gitml.data.digest import Digest
+    from gitml.objects.digest import Digest
 
     return Digest
 
@@ -134,7 +134,7 @@ def _is_exec(mode: int) -> bool:
 
 
 def _key(st: os.stat_result) -> tuple[int, int, int, int, int]:
-    """The stat fields that identify a version of a file (``gitml.data.statcache``'s)."""
+    """The stat fields that identify a version of a file (``gitml.objects.statcache``'s)."""
     return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
@@ -273,7 +273,7 @@ class State:
         return [xxhs[i : i + 16].hex() for i in range(0, len(xxhs), 16)]
 
     def _walk(self, rel: str, prefix: str, stamp: int | None) -> tuple[list[str], DirKeys]:
-        from gitml.data.ingest import list_files
+        from gitml.objects.ingest import list_files
 
         found_dirs: list[str] = []
         try:

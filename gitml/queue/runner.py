@@ -110,7 +110,7 @@ def run_entry(
     repo: GitRepo, state: EntryState, sup: Any, *, on: str | None, log: Callable[[str], None]
 ) -> Ended:
     """Run one claimed entry to its end (see the module doc)."""
-    from gitml.data.pathguard import enter_folder
+    from gitml.objects.pathguard import enter_folder
     from gitml.runs.dispatch import run_planned
     from gitml.runs.execute import RunOutcome, open_workspace
     from gitml.storage.repo import open_repo

@@ -1,10 +1,9 @@
 """Model artifacts as data: hashed, kept in the content-addressed cache, pushed and pulled.
 
-The registry stores artifacts exactly as the data layer stores dataset files
-(``gitml.data``): ``xxh3-128:<32 hex>`` digests, objects in ``.git/gitml/cache/<2>/<30>``,
-transfers to and from the configured data remote. Artifacts enter the cache by reflink or
-copy, never by hard link, so a training script can keep overwriting its model file in
-place.
+The registry keeps artifacts in the object store (``gitml.objects``), as datasets are
+kept: ``xxh3-128:<32 hex>`` digests, objects in ``.git/gitml/cache/<2>/<30>``, transfers to
+and from the configured data remote. Artifacts enter the cache by reflink or copy, never by
+hard link, so a training script can keep overwriting its model file in place.
 """
 
 from __future__ import annotations
@@ -18,9 +17,9 @@ from gitml.errors import GitmlError
 
 if TYPE_CHECKING:
     from gitml.config import Settings
-    from gitml.data.cache import Cache
-    from gitml.data.remotes import Remote
-    from gitml.data.transfer import TransferReport
+    from gitml.objects.cache import Cache
+    from gitml.objects.remotes.base import Remote
+    from gitml.objects.transfer import TransferReport
 
 
 class ArtifactError(GitmlError):
@@ -38,14 +37,14 @@ class Artifact:
 
 
 def open_cache(state_dir: Path) -> Cache:
-    from gitml.data.cache import Cache, LinkMode
+    from gitml.objects.cache import CACHE_DIR, Cache, LinkMode
 
-    return Cache(state_dir / "cache", link=LinkMode.REFLINK)
+    return Cache(state_dir / CACHE_DIR, link=LinkMode.REFLINK)
 
 
 def hash_file(path: Path) -> tuple[str, int]:
     """(digest, size) of a file's content."""
-    from gitml.data.digest import hash_file as data_hash
+    from gitml.objects.digest import hash_file as data_hash
 
     return str(data_hash(path)), path.stat().st_size
 
@@ -63,7 +62,7 @@ def store(state_dir: Path, source: Path, rel: str) -> Artifact:
 
 
 def _remote(settings: Settings, name: str | None) -> Remote:
-    from gitml.data.remote_kinds import open_remote
+    from gitml.objects.remotes import open_remote
 
     remote = settings.remote(name)
     options = {k: v for k, v in remote.options.items() if k != "jobs"}
@@ -105,7 +104,7 @@ def file_name(artifact: Artifact, *, where: str, reserved: Iterable[str] = ()) -
     The record may come from anyone who can push, so the name must pass the data plane's
     path guard (no ``.git`` in any case or alias, no ``..``) and not be one of ``reserved``.
     """
-    from gitml.data.pathguard import UnsafePath, check_name
+    from gitml.objects.pathguard import UnsafePath, check_name
 
     name = artifact.path.replace("\\", "/").rpartition("/")[2]
     check_name(name, where=f"{where}: artifact {artifact.path!r}")
@@ -131,7 +130,7 @@ def materialize(
     replaced, never followed; ``target_dir`` may not lead into the git directory (which
     holds ``state_dir``).
     """
-    from gitml.data import pathguard
+    from gitml.objects import pathguard
 
     name = file_name(artifact, where=where, reserved=reserved)
     pathguard.check_target(target_dir, git_dir=state_dir.parent, where=where)
@@ -144,7 +143,7 @@ def materialize(
 
 def write_files(target_dir: Path, files: Mapping[str, bytes], *, where: str) -> None:
     """Write small package files into ``target_dir`` (atomically, never through a link)."""
-    from gitml.data import pathguard
+    from gitml.objects import pathguard
 
     with pathguard.TreeWriter(target_dir, where=where) as writer:
         for name, data in files.items():
@@ -159,7 +158,7 @@ def push(
     *,
     verify: bool = False,
 ) -> TransferReport:
-    from gitml.data.transfer import push as data_push
+    from gitml.objects.transfer import push as data_push
 
     return data_push(open_cache(state_dir), _remote(settings, remote), digests, verify=verify)
 
@@ -167,6 +166,6 @@ def push(
 def pull(
     state_dir: Path, settings: Settings, digests: Iterable[str], remote: str | None = None
 ) -> TransferReport:
-    from gitml.data.transfer import pull as data_pull
+    from gitml.objects.transfer import pull as data_pull
 
     return data_pull(open_cache(state_dir), _remote(settings, remote), digests)

@@ -132,9 +132,9 @@ def _named_output(
 
 def _listing_entry(repo: GitRepo, listing: str, inner: str) -> str | None:
     """The digest of file ``inner`` of a folder output whose listing is ``listing``."""
-    from gitml.data.digest import parse_digest
-    from gitml.data.listing import decode
-    from gitml.data.store import read_listing_object
+    from gitml.objects.blobs import read_listing_object
+    from gitml.objects.digest import parse_digest
+    from gitml.objects.listing import decode
 
     data = read_listing_object(artifacts.open_cache(repo.state_dir), parse_digest(listing))
     if data is None:
@@ -206,7 +206,7 @@ def _from_output(
 
 
 def _is_listing(cache: Any, digest: str) -> bool:
-    from gitml.data.digest import parse_digest
-    from gitml.data.store import read_listing_object
+    from gitml.objects.blobs import read_listing_object
+    from gitml.objects.digest import parse_digest
 
     return read_listing_object(cache, parse_digest(digest)) is not None

@@ -11,7 +11,7 @@ before it enters the cache, and a copy out of the cache is hashed while it is wr
 Inputs outside the repository cannot be put back; they must still hold what the run read.
 
 The record and the checkpoint may come from anyone who can push, so every path passes the
-data plane's path guard (``gitml.data.pathguard``) before anything is read or fetched, and
+data plane's path guard (``gitml.objects.pathguard``) before anything is read or fetched, and
 files are written through folders opened without following links: a checkpoint that holds
 a link where a folder should be stops the rerun instead of redirecting its writes.
 """
@@ -30,9 +30,9 @@ from gitml.errors import GitmlError
 from gitml.storage.repo import GitRepo
 
 if TYPE_CHECKING:
-    from gitml.data.cache import Cache
     from gitml.data.pointers import Pointer
     from gitml.data.workspace import DataWorkspace
+    from gitml.objects.cache import Cache
     from gitml.records.shapes import RunRecord
 
 
@@ -81,8 +81,8 @@ class _Input:
 
 def data_workspace(repo: GitRepo) -> DataWorkspace:
     """The user's data workspace: settings, cache and data remote."""
-    from gitml.data.cache import LinkMode
     from gitml.data.workspace import DataWorkspace
+    from gitml.objects.cache import LinkMode
 
     ws = DataWorkspace.of_repo(repo)
     ws.link = LinkMode.REFLINK  # never hard links: the rerun's files stay independent
@@ -91,10 +91,9 @@ def data_workspace(repo: GitRepo) -> DataWorkspace:
 
 def open_cache(repo: GitRepo, *, durable: bool = True) -> Cache:
     """The repository's content cache; never hard links, so copies stay independent."""
-    from gitml.data.cache import Cache, LinkMode
-    from gitml.data.workspace import CACHE, STATE
+    from gitml.objects.cache import CACHE_DIR, Cache, LinkMode
 
-    return Cache(repo.commondir / STATE / CACHE, link=LinkMode.REFLINK, durable=durable)
+    return Cache(repo.state_dir / CACHE_DIR, link=LinkMode.REFLINK, durable=durable)
 
 
 def checkpoint_pointers(root: Path) -> dict[str, Pointer]:
@@ -112,7 +111,7 @@ def load_settings_of(root: Path) -> Settings:
 
 def _content_digest(root: Path, rel: str) -> str | None:
     """The digest a run records for ``root/rel``: a file's content, a folder's listing."""
-    from gitml.data.digest import hash_bytes, hash_file
+    from gitml.objects.digest import hash_bytes, hash_file
 
     path = root / rel
     try:
@@ -120,8 +119,8 @@ def _content_digest(root: Path, rel: str) -> str | None:
             return str(hash_file(path))
         if not path.is_dir():
             return None
-        from gitml.data.ingest import list_files
-        from gitml.data.listing import Entry, encode
+        from gitml.objects.ingest import list_files
+        from gitml.objects.listing import Entry, encode
 
         cut = len(rel) + 1
         entries = [
@@ -135,7 +134,7 @@ def _content_digest(root: Path, rel: str) -> str | None:
 
 def _check(root: Path, rels: list[str], run_id: str) -> None:
     """Every path passes git's rules and has no link (or file) among the folders on the way."""
-    from gitml.data import pathguard
+    from gitml.objects import pathguard
 
     pathguard.check_writes(root, rels, where=f"run {run_id}: input")
 
@@ -189,7 +188,7 @@ class _Restorer:
         if not self.ws.has_remote():
             item, rel, digest = next(i for i in items if i[2] in need)
             raise InputMissing(_missing(item, rel, digest, self.run_id, None))
-        from gitml.data.transfer import pull
+        from gitml.objects.transfer import pull
 
         config, remote = self.ws.open_remote()
         report = pull(self.cache, remote, need, jobs=self.ws.remote_jobs(config))
@@ -201,8 +200,8 @@ class _Restorer:
         self.pulled |= {str(d) for d in report.transferred}
 
     def dataset(self, key: str, digest: str, pointer: Pointer) -> _Input:
-        from gitml.data.digest import parse_digest
         from gitml.data.scan import expected
+        from gitml.objects.digest import parse_digest
 
         where = f"input '{key}' of run {self.run_id}"
         version = self.store.load(key, parse_digest(digest), where=where)
@@ -213,9 +212,9 @@ class _Restorer:
         return item
 
     def path(self, key: str, digest: str) -> _Input:
-        from gitml.data.digest import parse_digest
-        from gitml.data.listing import decode
-        from gitml.data.store import read_listing_object
+        from gitml.objects.blobs import read_listing_object
+        from gitml.objects.digest import parse_digest
+        from gitml.objects.listing import decode
 
         item = _Input(key, digest, key, f"input '{key}' ({digest})")
         self.pull({digest}, [(item, key, digest)])
@@ -278,8 +277,8 @@ def restore_inputs(
 
 
 def _write(repo: GitRepo, root: Path, pairs: list[tuple[_Input, str, str]]) -> None:
-    from gitml.data import pathguard
-    from gitml.data.digest import run_parallel
+    from gitml.objects import pathguard
+    from gitml.objects.digest import run_parallel
 
     copier = open_cache(repo, durable=False)  # a throwaway worktree needs no fsync
     with pathguard.TreeWriter(root, where="rerun: input") as writer:
@@ -288,7 +287,7 @@ def _write(repo: GitRepo, root: Path, pairs: list[tuple[_Input, str, str]]) -> N
 
 
 def _check_dataset(root: Path, pointer: Pointer, run_id: str) -> None:
-    from gitml.data import pathguard
+    from gitml.objects import pathguard
 
     pathguard.check_root(root, pointer.path, where=f"run {run_id}: dataset '{pointer.name}'")
 
@@ -342,8 +341,8 @@ def _in_commit(repo: GitRepo, commit: str, path: str) -> bool:
 
 
 def _availability(ws: DataWorkspace, key: str, digest: str, is_dataset: bool) -> str:
-    from gitml.data.digest import parse_digest
     from gitml.data.store import VersionStore
+    from gitml.objects.digest import parse_digest
 
     needed = {parse_digest(digest)}
     if is_dataset:

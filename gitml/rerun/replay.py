@@ -26,8 +26,8 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from gitml.config import Settings, load_settings
-from gitml.data import pathguard
 from gitml.errors import GitmlError, UsageError
+from gitml.objects import pathguard
 from gitml.rerun.envdiff import EnvDiff, compare_env
 from gitml.rerun.inputs import locate_inputs, request_inputs, restore_inputs
 from gitml.rerun.report import RerunPlan, RerunResult, SetOutcome

@@ -16,8 +16,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gitml.data.leftovers import sweep_state
 from gitml.errors import GitmlError
+from gitml.objects.leftovers import sweep_state
 from gitml.records import ids
 from gitml.runs import params as params_mod
 from gitml.runs.execute import (

@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gitml.config import Settings, load_settings
-from gitml.data.leftovers import owner_tag
 from gitml.errors import GitmlError, UsageError
+from gitml.objects.leftovers import owner_tag
 from gitml.records import ids
 from gitml.registry.pending import register_pending
 from gitml.runs import params as params_mod

@@ -137,7 +137,13 @@ def compare(
                 )
             )
             continue
-        findings.extend(_column(name, trained[name], state, lim, kind, tests))
+        findings.extend(
+            _column(
+                _Column(
+                    name=name, trained=trained[name], state=state, lim=lim, kind=kind, tests=tests
+                )
+            )
+        )
     for name, state in acc.columns.items():
         if name not in trained and name not in declared and name != label:
             lim = per_column.get(name, limits)
@@ -212,51 +218,70 @@ def _short_of(lim: Mapping[str, float], cells: int, count: int) -> int:
     return needed if count < needed else 0
 
 
-def _column(
-    name: str,
-    trained: Mapping[str, Any],
-    state: ServingColumn,
-    lim: Mapping[str, float],
-    kind: Kind,
-    tests: list[tuple[str, str, float, str]],
-) -> list[DriftFinding]:
+@dataclass(frozen=True, kw_only=True)
+class _Column:
+    """One training column and its serving state, judged under limits ``lim``.
+
+    ``kind`` labels its distribution findings; p-value tests are appended to ``tests``
+    and judged together at the end.
+    """
+
+    name: str
+    trained: Mapping[str, Any]
+    state: ServingColumn
+    lim: Mapping[str, float]
+    kind: Kind
+    tests: list[tuple[str, str, float, str]]
+
+    def finding(
+        self, method: str, value: float, what: str, *, short_of: int = 0, kind: Kind | None = None
+    ) -> DriftFinding:
+        """A finding of ``method`` on this column (of this column's kind unless ``kind``)."""
+        return _finding(
+            self.name, kind or self.kind, method, value, self.lim, what, short_of=short_of
+        )
+
+    def short_of(self, cells: int, count: int) -> int:
+        """The serving count needed to judge ``cells`` bins, or 0 if ``count`` has it."""
+        return _short_of(self.lim, cells, count)
+
+    def test(self, method: str, p_value: float, what: str) -> None:
+        """Keep a p-value test of this column for the joint judgement."""
+        self.tests.append((self.name, method, p_value, what))
+
+
+def _column(col: _Column) -> list[DriftFinding]:
+    trained, state = col.trained, col.state
     out: list[DriftFinding] = []
     rows_t = trained["count"] + trained["missing"]
     rows_s = state.count + state.missing
     if rows_t and rows_s:
         rate_t, rate_s = trained["missing"] / rows_t, state.missing / rows_s
         out.append(
-            _finding(
-                name,
-                "schema",
+            col.finding(
                 "null_rate_change",
                 abs(rate_s - rate_t),
-                lim,
                 f"missing share {rate_s:.2%} vs {rate_t:.2%} in training: change",
-                _short_of(lim, 0, rows_s),
+                short_of=col.short_of(0, rows_s),
+                kind="schema",
             )
         )
     if trained["type"] == "numeric" and "histogram" in trained and state.moments.count:
-        out.extend(_numeric(name, trained, state, lim, kind, tests))
+        out.extend(_numeric(col))
     elif trained["type"] in ("categorical", "boolean") and trained["count"] and state.count:
-        out.extend(_categorical(name, trained, state, lim, kind, tests))
+        out.extend(_categorical(col))
     return out
 
 
-def _numeric(
-    name: str,
-    trained: Mapping[str, Any],
-    state: ServingColumn,
-    lim: Mapping[str, float],
-    kind: Kind,
-    tests: list[tuple[str, str, float, str]],
-) -> list[DriftFinding]:
+def _numeric(col: _Column) -> list[DriftFinding]:
     from gitml.tabular import stats
+
+    trained, state = col.trained, col.state
 
     edges = trained["histogram"]["edges"]
     counts = trained["histogram"]["counts"]
     serving_sample = state.reservoir.sample()
-    short = _short_of(lim, len(counts), state.moments.count)
+    short = col.short_of(len(counts), state.moments.count)
     std = float(trained["std"])
     w1 = stats.wasserstein(
         edges,
@@ -269,59 +294,40 @@ def _numeric(
     )
     shift = f"serving mean {state.moments.mean:.4g} vs {trained['mean']:.4g};"
     out = [
-        _finding(
-            name,
-            kind,
+        col.finding(
             "psi",
             stats.psi(counts, state.bins),
-            lim,
             f"{shift} PSI on {len(counts)} training bins",
-            short,
+            short_of=short,
         ),
-        _finding(
-            name,
-            kind,
+        col.finding(
             "wasserstein",
             w1 / std if std > 0 else w1,
-            lim,
             f"{shift} Wasserstein distance / training std"
             + ("" if std > 0 else " (std is 0: not normalized)"),
-            short,
+            short_of=short,
         ),
-        _finding(
-            name,
-            kind,
+        col.finding(
             "jensen_shannon",
             stats.jensen_shannon(counts, state.bins),
-            lim,
             f"{shift} Jensen-Shannon distance on the training bins",
-            short,
+            short_of=short,
         ),
     ]
     sample = trained.get("sample", [])
     if sample and serving_sample.size:
         d = stats.ks_statistic(sample, serving_sample)
         p = stats.ks_pvalue(d, len(sample), int(serving_sample.size))
-        tests.append(
-            (
-                name,
-                "ks",
-                p,
-                f"KS statistic {d:.4g} on samples of {len(sample)} and {serving_sample.size}",
-            )
+        col.test(
+            "ks", p, f"KS statistic {d:.4g} on samples of {len(sample)} and {serving_sample.size}"
         )
     return out
 
 
-def _categorical(
-    name: str,
-    trained: Mapping[str, Any],
-    state: ServingColumn,
-    lim: Mapping[str, float],
-    kind: Kind,
-    tests: list[tuple[str, str, float, str]],
-) -> list[DriftFinding]:
+def _categorical(col: _Column) -> list[DriftFinding]:
     from gitml.tabular import stats
+
+    trained, state = col.trained, col.state
 
     top: Mapping[str, int] = trained["top"]
     labels = list(top)
@@ -329,47 +335,37 @@ def _categorical(
     seen = state.counter.counts
     in_top = [seen.get(v, 0) for v in labels]
     actual = [*in_top, state.count - sum(in_top)]
-    short = _short_of(lim, len(expected), state.count)
+    short = col.short_of(len(expected), state.count)
     out: list[DriftFinding] = []
     if trained["type"] == "categorical" and trained["other"] == 0:
         unseen = sorted(((n, v) for v, n in seen.items() if v not in top), reverse=True)
         share = actual[-1] / state.count
         examples = ", ".join(repr(v) for _, v in unseen[:3])
         out.append(
-            _finding(
-                name,
-                "schema",
+            col.finding(
                 "unseen_categories",
                 share,
-                lim,
                 f"{len(unseen)} value(s) never seen in training ({examples or 'none'}); share",
+                kind="schema",
             )
         )
     out += [
-        _finding(
-            name,
-            kind,
+        col.finding(
             "linf",
             stats.linf(expected, actual),
-            lim,
             "largest change of a category share",
-            short,
+            short_of=short,
         ),
-        _finding(
-            name,
-            kind,
+        col.finding(
             "jensen_shannon",
             stats.jensen_shannon(expected, actual),
-            lim,
             "Jensen-Shannon distance of category shares",
-            short,
+            short_of=short,
         ),
     ]
     chi2, df = stats.chi2_homogeneity(expected, actual)
     if df:
-        tests.append(
-            (name, "chi_squared", stats.chi2_sf(chi2, df), f"chi-squared {chi2:.4g} on {df} df")
-        )
+        col.test("chi_squared", stats.chi2_sf(chi2, df), f"chi-squared {chi2:.4g} on {df} df")
     return out
 
 

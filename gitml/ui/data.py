@@ -48,7 +48,7 @@ def dataset(repo: GitRepo, name: str) -> dict[str, Any]:
     """One dataset (``git ml data show --files``: files and column profiles) and the
     versions its pointer file had in the history of HEAD."""
     from gitml.data.catalog import show_dataset
-    from gitml.data.errors import DataError
+    from gitml.objects.errors import DataError
 
     ws = _workspace(repo)
     if ws is None or name not in ws.pointers():

@@ -51,8 +51,8 @@ def _entry(doc: Mapping[str, Any], index: int) -> Mapping[str, Any]:
 
 
 def _bytes(repo: GitRepo, doc: Mapping[str, Any], entry: Mapping[str, Any], limit: int) -> bytes:
-    from gitml.data.digest import parse_digest
     from gitml.errors import GitmlError
+    from gitml.objects.digest import parse_digest
     from gitml.rerun.inputs import open_cache
 
     cache = open_cache(repo, durable=False)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from gitml.data.digest import hash_bytes, hash_file
+from gitml.objects.digest import hash_bytes, hash_file
 from tests.support.core import cli, git
 
 
@@ -130,7 +130,7 @@ def test_status_reports_added_modified_deleted(in_repo: Path) -> None:
 
 
 def test_clean_status_reads_no_file(in_repo: Path) -> None:
-    from gitml.data.statcache import StatCache, hash_with_cache
+    from gitml.objects.statcache import StatCache, hash_with_cache
 
     write(in_repo / "data" / "a.txt", b"a" * 1000)
     write(in_repo / "data" / "b.txt", b"b" * 1000)

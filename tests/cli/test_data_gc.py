@@ -6,7 +6,7 @@ import json
 import sys
 from pathlib import Path
 
-from gitml.data.digest import hash_bytes
+from gitml.objects.digest import hash_bytes
 from tests.cli.test_data import commit_all, ok, write
 from tests.support.core import cli, git
 

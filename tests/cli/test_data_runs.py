@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from gitml.data.digest import hash_bytes, hash_file
-from gitml.data.listing import decode
+from gitml.objects.digest import hash_bytes, hash_file
+from gitml.objects.listing import decode
 from tests.cli.test_data import ok, write
 from tests.support.core import cli, git
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from gitml.data.cache import Cache
-from gitml.data.digest import hash_file
+from gitml.objects.cache import Cache
+from gitml.objects.digest import hash_file
 from tests.support.core import cli, git
 
 FILES = 160

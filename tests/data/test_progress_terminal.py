@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from gitml.data.progress import OneFile, format_bytes
+from gitml.objects.progress import OneFile, format_bytes
 from tests.support.core import cli
 from tests.terminal import Terminal, last_states
 
@@ -182,8 +182,8 @@ def test_one_file_reports_bytes_as_they_come_and_settles_the_rest() -> None:
 
 def test_a_big_file_moves_its_bar_in_chunks(project: Path) -> None:
     from gitml.data.add import add_datasets
-    from gitml.data.cache import LinkMode
     from gitml.data.workspace import open_workspace
+    from gitml.objects.cache import LinkMode
 
     size = 40 << 20
     (project / "big.bin").write_bytes(os.urandom(size))

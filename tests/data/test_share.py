@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from gitml.data.digest import hash_file
+from gitml.objects.digest import hash_file
 from tests.support.core import cli, free_port, git
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from gitml.data.digest import hash_bytes, hash_file
-from gitml.data.listing import Entry, encode
+from gitml.objects.digest import hash_bytes, hash_file
+from gitml.objects.listing import Entry, encode
 from gitml.pipelines import state as state_mod
 from gitml.pipelines.state import State
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from gitml.data.cache import Cache
-from gitml.data.remotes import DirectoryRemote
+from gitml.objects.cache import Cache
+from gitml.objects.remotes.directory import DirectoryRemote
 from gitml.runs.digests import path_digest
 from tests.rerun.rerun_support import (
     config,

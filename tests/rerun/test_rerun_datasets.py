@@ -87,7 +87,7 @@ def test_dataset_missing_everywhere_names_dataset_file_and_digest(
     run = record("-n", "base")
     (manifest,) = run["inputs"].values()
     objects = project / ".git" / "gitml" / "cache"
-    from gitml.data.digest import hash_file
+    from gitml.objects.digest import hash_file
 
     digest = hash_file(project / "data" / "labels.txt")
     hex32 = digest.hex
@@ -121,8 +121,8 @@ def test_folder_input_comes_back_from_its_cached_listing(project: Path) -> None:
     assert f"error: input 'refs' ({run['inputs']['refs']}) of run {run['id']}: file " in (
         result.stderr
     )
-    from gitml.data.cache import Cache, LinkMode
-    from gitml.data.digest import hash_file
+    from gitml.objects.cache import Cache, LinkMode
+    from gitml.objects.digest import hash_file
 
     cache = Cache(project / ".git" / "gitml" / "cache", link=LinkMode.COPY)
     for content in kept.values():

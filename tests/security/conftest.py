@@ -6,10 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.data.conftest import aws_env, bucket, moto_endpoint, s3_client
 from tests.security.forge import World, make_world
-
-__all__ = ["aws_env", "bucket", "moto_endpoint", "s3_client"]
 
 
 @pytest.fixture

@@ -18,9 +18,9 @@ from typing import Any
 
 import pytest
 
-from gitml.data.digest import Digest, hash_bytes
-from gitml.data.listing import MAGIC
 from gitml.data.store import record_paths
+from gitml.objects.digest import Digest, hash_bytes
+from gitml.objects.listing import MAGIC
 from gitml.records import codec
 from tests.support.core import git, ok
 from tests.support.data import write

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-import gitml.data.pathguard as pathguard
+import gitml.objects.pathguard as pathguard
 from tests.security.forge import (
     World,
     commit_symlink,

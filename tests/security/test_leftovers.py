@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from gitml.data import leftovers
 from gitml.data.workspace import open_workspace
+from gitml.objects import leftovers
 from tests.data.test_kill import _kill_when
 from tests.support.core import cli, git
 
@@ -22,7 +22,7 @@ ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 HOLD_TEMP = """
 import sys, time
 from pathlib import Path
-from gitml.data._fileio import create_temp
+from gitml.objects.fileio import create_temp
 fd, path = create_temp(Path(sys.argv[1]), "0" * 32)
 print(path, flush=True)
 time.sleep(120)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-import gitml.data.pathguard as pathguard
-from gitml.data.pathguard import UnsafePath
+import gitml.objects.pathguard as pathguard
+from gitml.objects.pathguard import UnsafePath
 from gitml.registry import artifacts
 from gitml.storage.repo import open_repo
 from tests.security.forge import commit_files, listing, ok, write

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from gitml.data.digest import Digest, hash_bytes
+from gitml.objects.digest import Digest, hash_bytes
 from tests.security.forge import World, ok, publish
 from tests.support.core import cli, git
 from tests.support.registry import record_run

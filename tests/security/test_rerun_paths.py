@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-import gitml.data.pathguard as pathguard
-from gitml.data.pathguard import UnsafePath
+import gitml.objects.pathguard as pathguard
+from gitml.objects.pathguard import UnsafePath
 from gitml.records import ids
 from gitml.rerun.inputs import restore_inputs
 from gitml.runs.record import dump_record

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gitml.data.digest import Digest, hash_bytes
+from gitml.objects.digest import Digest, hash_bytes
 
 AWS_VARS = (
     "AWS_PROFILE",

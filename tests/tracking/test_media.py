@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import gitml
-from gitml.data.cache import Cache
+from gitml.objects.cache import Cache
 from gitml.records.validator import validate
 from gitml.tracking.media import png_bytes
 from gitml.tracking.plots import pr_points, roc_points

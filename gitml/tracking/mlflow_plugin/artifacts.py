@@ -134,9 +134,9 @@ class GitmlArtifactRepository(ArtifactRepository):
         return open_cache(self._cache_root)
 
     def _listing(self, digest: str) -> dict[str, tuple[str, int]] | None:
-        from gitml.data.digest import parse_digest
-        from gitml.data.listing import decode
-        from gitml.data.store import read_listing_object
+        from gitml.objects.blobs import read_listing_object
+        from gitml.objects.digest import parse_digest
+        from gitml.objects.listing import decode
 
         data = read_listing_object(self._cache(), parse_digest(digest))
         if data is None:

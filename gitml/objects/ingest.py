@@ -14,14 +14,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gitml.data.cache import Cache, StoreMethod
-from gitml.data.digest import Digest
-from gitml.data.errors import DataError
-from gitml.data.leftovers import is_leftover, is_temp_name
-from gitml.data.statcache import FileStat, HashResult, StatCache, hash_with_cache
+from gitml.objects.cache import Cache, StoreMethod
+from gitml.objects.digest import Digest
+from gitml.objects.errors import DataError
+from gitml.objects.leftovers import is_leftover, is_temp_name
+from gitml.objects.statcache import FileStat, HashResult, StatCache, hash_with_cache
 
 if TYPE_CHECKING:
-    from gitml.data.progress import Progress
+    from gitml.objects.progress import Progress
 
 SKIP = ".git"  # a nested repository, or a worktree's or submodule's git file
 

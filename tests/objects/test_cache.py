@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from gitml.data.cache import OBJECT_MODE, Cache, LinkMode, StoreMethod
-from gitml.data.digest import hash_bytes, hash_file
-from gitml.data.errors import DataError, IntegrityError, SourceChanged
-from gitml.data.progress import TerminalProgress
+from gitml.objects.cache import OBJECT_MODE, Cache, LinkMode, StoreMethod
+from gitml.objects.digest import hash_bytes, hash_file
+from gitml.objects.errors import DataError, IntegrityError, SourceChanged
+from gitml.objects.progress import TerminalProgress
 from tests.support.data import write
 
 REPO = Path(__file__).resolve().parents[2]
@@ -211,8 +211,8 @@ def test_clean_temp_removes_only_old_files(cache: Cache) -> None:
 
 STORE_SCRIPT = """
 import sys
-from gitml.data.cache import Cache, LinkMode
-from gitml.data.digest import parse_digest
+from gitml.objects.cache import Cache, LinkMode
+from gitml.objects.digest import parse_digest
 cache = Cache(sys.argv[1], link=LinkMode(sys.argv[4]))
 print("ready", flush=True)
 cache.store(sys.argv[2], parse_digest(sys.argv[3]))

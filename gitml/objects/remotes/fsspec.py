@@ -4,7 +4,7 @@ One class over fsspec filesystems (``gcsfs``, ``adlfs``, ``sshfs``, fsspec's own
 client), the libraries DVC's remotes are built on, so the same URLs and credentials work.
 The layout is the cache's, ``<root>/<2 hex>/<30 hex>``. What is sent is hashed first, as
 for S3 (a file that no longer matches its digest is never uploaded); what arrives is
-written to a temporary file, verified and only then published (``remote_stream``).
+written to a temporary file, verified and only then published (``stream``).
 An object appears whole: object stores commit an upload only when it is complete, and on
 an SSH server it is written under a temporary name and renamed. Where the back-end compares
 what the store kept with what was sent (gcsfs with ``consistency="md5"``), an object kept
@@ -21,12 +21,12 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gitml.data.digest import Digest, is_hex, parse_digest
-from gitml.data.errors import IntegrityError, RemoteError
-from gitml.data.remote_stream import CHUNK, hash_chunks, lookup_many, read_source, receive
+from gitml.objects.digest import Digest, is_hex, parse_digest
+from gitml.objects.errors import IntegrityError, RemoteError
+from gitml.objects.remotes.stream import CHUNK, hash_chunks, lookup_many, read_source, receive
 
 if TYPE_CHECKING:
-    from gitml.data.progress import Progress
+    from gitml.objects.progress import Progress
 
 _LIST_THRESHOLD = 256  # up to this many digests, look each up; above, list the remote
 _LOOKUP_JOBS = 16

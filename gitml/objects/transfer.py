@@ -14,14 +14,14 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import TYPE_CHECKING
 
-from gitml.data.cache import Cache
-from gitml.data.digest import Digest, parse_digest, run_parallel
-from gitml.data.errors import IntegrityError
-from gitml.data.progress import one_file
+from gitml.objects.cache import Cache
+from gitml.objects.digest import Digest, parse_digest, run_parallel
+from gitml.objects.errors import IntegrityError
+from gitml.objects.progress import one_file
 
 if TYPE_CHECKING:
-    from gitml.data.progress import Progress
-    from gitml.data.remotes import Remote
+    from gitml.objects.progress import Progress
+    from gitml.objects.remotes.base import Remote
 
 DEFAULT_JOBS = 8
 

@@ -5,12 +5,12 @@ from pathlib import Path
 
 import pytest
 
-from gitml.data import remotes
-from gitml.data.cache import Cache
-from gitml.data.digest import Digest, hash_bytes
-from gitml.data.errors import IntegrityError, RemoteError
-from gitml.data.remote_kinds import open_remote
-from gitml.data.remotes import DirectoryRemote, Remote
+from gitml.objects.cache import Cache
+from gitml.objects.digest import Digest, hash_bytes
+from gitml.objects.errors import IntegrityError, RemoteError
+from gitml.objects.remotes import directory, open_remote
+from gitml.objects.remotes.base import Remote
+from gitml.objects.remotes.directory import DirectoryRemote
 from tests.support.data import write
 
 
@@ -83,7 +83,7 @@ def test_directory_round_trip(tmp_path: Path, remote_dir: Path) -> None:
 def test_directory_has_many_by_listing(
     tmp_path: Path, remote_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(remotes, "_LIST_THRESHOLD", 1)
+    monkeypatch.setattr(directory, "_LIST_THRESHOLD", 1)
     remote = DirectoryRemote(remote_dir)
     digests = [write(tmp_path / f"s{i}", f"{i}".encode()) for i in range(4)]
     for i in range(2):

@@ -31,14 +31,14 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from gitml.data.digest import Digest, hash_files_stat
-from gitml.data.errors import DataError
 from gitml.errors import write_failure
+from gitml.objects.digest import Digest, hash_files_stat
+from gitml.objects.errors import DataError
 
 if TYPE_CHECKING:
     import sqlite3
 
-    from gitml.data.progress import Progress
+    from gitml.objects.progress import Progress
 
 STATCACHE_FILE = "statcache.sqlite"
 STAMP_FILE = "statcache.stamp"

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from gitml.data.digest import hash_file
-from gitml.data.errors import DataError
-from gitml.data.statcache import STATCACHE_FILE, FileStat, StatCache, _i64, hash_with_cache
+from gitml.objects.digest import hash_file
+from gitml.objects.errors import DataError
+from gitml.objects.statcache import STATCACHE_FILE, FileStat, StatCache, _i64, hash_with_cache
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -159,7 +159,7 @@ def test_concurrent_writers_lose_nothing(tmp_path: Path) -> None:
     StatCache(state).close()
     script = (
         "import sys\n"
-        "from gitml.data.statcache import FileStat, StatCache\n"
+        "from gitml.objects.statcache import FileStat, StatCache\n"
         "tag = sys.argv[1]\n"
         "with StatCache(sys.argv[2]) as sc:\n"
         "    for batch in range(20):\n"

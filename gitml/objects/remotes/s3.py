@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from gitml.data.digest import Digest, is_hex, parse_digest
-from gitml.data.errors import RemoteError
-from gitml.data.remote_stream import CHUNK, hash_chunks, lookup_many, read_source, receive
+from gitml.objects.digest import Digest, is_hex, parse_digest
+from gitml.objects.errors import RemoteError
+from gitml.objects.remotes.stream import CHUNK, hash_chunks, lookup_many, read_source, receive
 
 if TYPE_CHECKING:
-    from gitml.data.progress import Progress
+    from gitml.objects.progress import Progress
 
 OPTIONS = ("endpoint_url", "region", "profile", "connect_timeout", "read_timeout", "max_attempts")
 _HEAD_THRESHOLD = 256  # up to this many digests, HEAD each; above, list the prefix
@@ -77,7 +77,7 @@ class S3Remote:
     @classmethod
     def from_url(cls, url: str, **options: Any) -> S3Remote:
         """Parse ``s3://bucket[/prefix]``; ``options`` are the keyword arguments above, as
-        ``remote_kinds.open_remote`` checked them."""
+        ``gitml.objects.remotes.open_remote`` checked them."""
         parts = urlsplit(url)
         if not parts.netloc or parts.query or parts.fragment:
             raise RemoteError(f"invalid S3 data remote '{url}': expected s3://bucket/prefix")

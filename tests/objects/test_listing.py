@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from gitml.data.digest import hash_bytes
-from gitml.data.errors import DataError
-from gitml.data.listing import MAGIC, Entry, decode, encode
+from gitml.objects.digest import hash_bytes
+from gitml.objects.errors import DataError
+from gitml.objects.listing import MAGIC, Entry, decode, encode
 
 A = hash_bytes(b"a")
 

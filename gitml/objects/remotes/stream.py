@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 
 import xxhash
 
-from gitml.data._fileio import create_temp, publish, unlink_quietly
-from gitml.data.digest import (
+from gitml.errors import GitmlError
+from gitml.objects.digest import (
     BIG_FILE,
     Digest,
     hash_bytes,
@@ -26,12 +26,12 @@ from gitml.data.digest import (
     parse_digest,
     run_parallel,
 )
-from gitml.data.errors import write_error
-from gitml.data.remotes import corrupt_local_object, corrupt_remote_object
-from gitml.errors import GitmlError
+from gitml.objects.errors import write_error
+from gitml.objects.fileio import create_temp, publish, unlink_quietly
+from gitml.objects.remotes.base import corrupt_local_object, corrupt_remote_object
 
 if TYPE_CHECKING:
-    from gitml.data.progress import Progress
+    from gitml.objects.progress import Progress
 
 CHUNK = 1 << 20
 

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from gitml.data.cache import Cache, LinkMode, StoreMethod
-from gitml.data.digest import hash_file
-from gitml.data.errors import DataError
-from gitml.data.ingest import add_files, list_files
-from gitml.data.statcache import StatCache, hash_with_cache
+from gitml.objects.cache import Cache, LinkMode, StoreMethod
+from gitml.objects.digest import hash_file
+from gitml.objects.errors import DataError
+from gitml.objects.ingest import add_files, list_files
+from gitml.objects.statcache import StatCache, hash_with_cache
 from tests.support.data import write
 
 

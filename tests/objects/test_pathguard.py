@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gitml.data.pathguard import check_name, check_path, check_root, path_problem
 from gitml.errors import GitmlError
+from gitml.objects.pathguard import check_name, check_path, check_root, path_problem
 from gitml.resources import resource_dir
 
 REFUSED = [

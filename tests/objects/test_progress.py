@@ -5,7 +5,7 @@ import threading
 
 import pytest
 
-from gitml.data.progress import (
+from gitml.objects.progress import (
     NullProgress,
     Phase,
     TerminalProgress,

@@ -20,8 +20,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from gitml.data.digest import PREFIX, Digest, hash_bytes
-from gitml.data.errors import DataError
+from gitml.objects.digest import PREFIX, Digest, hash_bytes
+from gitml.objects.errors import DataError
 
 MAGIC = b"gitml-listing 1\n"
 _HEX = frozenset("0123456789abcdef")
@@ -38,13 +38,13 @@ class Entry:
 
 
 def check_relpath(path: str, *, where: str) -> str:
-    """``path`` if ``gitml.data.pathguard`` would write it below its root.
+    """``path`` if ``gitml.objects.pathguard`` would write it below its root.
 
     Git's ``verify_path`` rules: no absolute path, no ``.``/``..``/empty component, no
     ``.git`` component in any case or alias, no control characters. ``UnsafePath`` (a
     ``DataError``) names ``where`` otherwise.
     """
-    from gitml.data.pathguard import check_path
+    from gitml.objects.pathguard import check_path
 
     return check_path(path, where=where)
 

@@ -34,11 +34,11 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gitml.data.errors import DataError
+from gitml.objects.errors import DataError
 
 if TYPE_CHECKING:
-    from gitml.data.cache import Cache
-    from gitml.data.progress import Progress
+    from gitml.objects.cache import Cache
+    from gitml.objects.progress import Progress
 
 # Code points HFS+ drops when it compares names (git's utf8.c, next_hfs_char).
 _HFS_IGNORED = re.compile("[\u200c-\u200f\u202a-\u202e\u206a-\u206f\ufeff]")
@@ -355,7 +355,7 @@ class TreeWriter:
 
     def write_bytes(self, rel: str, data: bytes) -> None:
         """Replace ``rel`` with ``data`` atomically (a temporary file and a rename)."""
-        from gitml.data._fileio import create_temp, publish, unlink_quietly
+        from gitml.objects.fileio import create_temp, publish, unlink_quietly
 
         folder, _, name = rel.rpartition("/")
         dir_fd, owned = self._folder(folder)

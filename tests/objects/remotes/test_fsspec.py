@@ -16,14 +16,14 @@ from typing import Any
 
 import pytest
 
-from gitml.data.cache import Cache, LinkMode
-from gitml.data.digest import Digest, hash_bytes
-from gitml.data.errors import IntegrityError, RemoteError
-from gitml.data.progress import TerminalProgress
-from gitml.data.remote_fsspec import FsspecRemote
-from gitml.data.remote_kinds import open_remote
-from gitml.data.remotes import DirectoryRemote
-from gitml.data.transfer import pull, push
+from gitml.objects.cache import Cache, LinkMode
+from gitml.objects.digest import Digest, hash_bytes
+from gitml.objects.errors import IntegrityError, RemoteError
+from gitml.objects.progress import TerminalProgress
+from gitml.objects.remotes import open_remote
+from gitml.objects.remotes.directory import DirectoryRemote
+from gitml.objects.remotes.fsspec import FsspecRemote
+from gitml.objects.transfer import pull, push
 from tests import servers
 from tests.support.core import cli, git
 

@@ -5,13 +5,14 @@ from pathlib import Path
 
 import pytest
 
-from gitml.data.cache import Cache, LinkMode
-from gitml.data.digest import Digest, hash_bytes
-from gitml.data.errors import RemoteError
-from gitml.data.progress import TerminalProgress
-from gitml.data.remote_s3 import S3Remote
-from gitml.data.remotes import DirectoryRemote, Remote
-from gitml.data.transfer import pull, push
+from gitml.objects.cache import Cache, LinkMode
+from gitml.objects.digest import Digest, hash_bytes
+from gitml.objects.errors import RemoteError
+from gitml.objects.progress import TerminalProgress
+from gitml.objects.remotes.base import Remote
+from gitml.objects.remotes.directory import DirectoryRemote
+from gitml.objects.remotes.s3 import S3Remote
+from gitml.objects.transfer import pull, push
 
 
 @pytest.fixture(params=["directory", "s3"])

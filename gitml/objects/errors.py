@@ -1,4 +1,4 @@
-"""Errors of the data layer, all ``GitmlError`` subclasses with one-line messages."""
+"""Errors of the object store and the data verbs, all ``GitmlError`` subclasses with one-line messages."""
 
 from __future__ import annotations
 

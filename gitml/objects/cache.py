@@ -40,16 +40,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from gitml.data._fileio import (
-    create_temp,
-    link_verified,
-    publish,
-    reflink_known_unsupported,
-    syncfs,
-    unlink_quietly,
-    write_verified,
-)
-from gitml.data.digest import (
+from gitml.objects.digest import (
     PREFIX,
     Digest,
     hash_fd,
@@ -58,12 +49,22 @@ from gitml.data.digest import (
     parse_digest,
     run_parallel,
 )
-from gitml.data.errors import DataError, IntegrityError, SourceChanged, write_error
-from gitml.data.progress import one_file
+from gitml.objects.errors import DataError, IntegrityError, SourceChanged, write_error
+from gitml.objects.fileio import (
+    create_temp,
+    link_verified,
+    publish,
+    reflink_known_unsupported,
+    syncfs,
+    unlink_quietly,
+    write_verified,
+)
+from gitml.objects.progress import one_file
 
 if TYPE_CHECKING:
-    from gitml.data.progress import Progress
+    from gitml.objects.progress import Progress
 
+CACHE_DIR = "cache"  # the cache's folder in gitml's state folder (``.git/gitml``)
 TEMP_DIR = "tmp"
 OBJECT_MODE = 0o444
 _BATCH = 64
@@ -322,7 +323,7 @@ class Cache:
 
         Reflink if possible, else a copy verified while it is made; ``dest`` is replaced
         atomically (its directory is created if needed). With ``dir_fd``, ``dest`` is a
-        name in that open folder (``gitml.data.pathguard.TreeWriter`` passes one reached
+        name in that open folder (``gitml.objects.pathguard.TreeWriter`` passes one reached
         without following links) and ``shown`` the path for messages. Raises
         ``IntegrityError`` if the object is corrupt (``dest`` is then left as it was).
         """
@@ -404,7 +405,7 @@ class Cache:
         A file whose writer is known to be gone goes at once; others (another host's, an
         untagged one) once they are ``older_than`` seconds old.
         """
-        from gitml.data.leftovers import is_leftover
+        from gitml.objects.leftovers import is_leftover
 
         cutoff = time.time() - older_than
         removed = 0

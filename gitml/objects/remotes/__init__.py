@@ -1,6 +1,6 @@
 """The kinds of data remote, by URL scheme, and how each is opened (``open_remote``).
 
-A directory (a path or ``file://``) is a ``remotes.DirectoryRemote``; every other URL
+A directory (a path or ``file://``) is a ``directory.DirectoryRemote``; every other URL
 names a kind here: ``s3://`` (boto3), and ``gs://``, ``azure://``, ``ssh://`` and
 ``https://`` (read-only) through fsspec's back-ends, the URLs DVC users already have.
 Each kind's library is an optional extra (``pip install 'gitml[gcs]'``...); options are
@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import SplitResult, unquote, urlsplit
 
-from gitml.data.errors import RemoteError
-from gitml.data.remote_s3 import OPTIONS as S3_OPTIONS
-from gitml.data.remotes import DirectoryRemote, Remote
+from gitml.objects.errors import RemoteError
+from gitml.objects.remotes.base import Remote
+from gitml.objects.remotes.directory import DirectoryRemote
+from gitml.objects.remotes.s3 import OPTIONS as S3_OPTIONS
 
 
 class ProbedRemote(Remote, Protocol):
@@ -73,13 +74,13 @@ def _bucket_and_prefix(url: str, parts: SplitResult, what: str) -> tuple[str, st
 
 
 def _open_s3(url: str, parts: SplitResult, options: Mapping[str, Any]) -> ProbedRemote:
-    from gitml.data.remote_s3 import S3Remote
+    from gitml.objects.remotes.s3 import S3Remote
 
     return S3Remote.from_url(url, **options)
 
 
 def _open_gcs(url: str, parts: SplitResult, options: Mapping[str, Any]) -> ProbedRemote:
-    from gitml.data.remote_fsspec import FsspecRemote
+    from gitml.objects.remotes.fsspec import FsspecRemote
 
     bucket, prefix = _bucket_and_prefix(url, parts, "gs://bucket/prefix")
     # The plain JSON-API client: the default class first asks each bucket's layout over
@@ -108,7 +109,7 @@ def _open_gcs(url: str, parts: SplitResult, options: Mapping[str, Any]) -> Probe
 
 
 def _open_azure(url: str, parts: SplitResult, options: Mapping[str, Any]) -> ProbedRemote:
-    from gitml.data.remote_fsspec import FsspecRemote
+    from gitml.objects.remotes.fsspec import FsspecRemote
 
     container, prefix = _bucket_and_prefix(url, parts, "azure://container/prefix")
     adlfs = _module("adlfs", url, "azure")
@@ -127,7 +128,7 @@ def _open_azure(url: str, parts: SplitResult, options: Mapping[str, Any]) -> Pro
 
 
 def _open_ssh(url: str, parts: SplitResult, options: Mapping[str, Any]) -> ProbedRemote:
-    from gitml.data.remote_fsspec import FsspecRemote, remote_error
+    from gitml.objects.remotes.fsspec import FsspecRemote, remote_error
 
     if not parts.hostname or parts.query or parts.fragment or not parts.path.strip("/"):
         raise RemoteError(f"invalid data remote '{url}': expected ssh://[user@]host[:port]/path")
@@ -158,7 +159,7 @@ def _open_ssh(url: str, parts: SplitResult, options: Mapping[str, Any]) -> Probe
 
 
 def _open_http(url: str, parts: SplitResult, options: Mapping[str, Any]) -> ProbedRemote:
-    from gitml.data.remote_fsspec import FsspecRemote
+    from gitml.objects.remotes.fsspec import FsspecRemote
 
     if not parts.netloc or parts.query or parts.fragment:
         raise RemoteError(f"invalid data remote '{url}': expected https://host/path")

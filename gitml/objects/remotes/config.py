@@ -2,7 +2,7 @@
 
 A directory URL given relative to the current folder is stored relative to the
 repository root (so every clone resolves it the same way); a network remote's options
-(``remote_kinds``) are stored beside the URL, credentials never are (they come from each
+(``gitml.objects.remotes``) are stored beside the URL, credentials never are (they come from each
 library's usual settings).
 """
 
@@ -12,10 +12,15 @@ import os
 from pathlib import Path
 from typing import Any
 
-from gitml.config import CONFIG_FILE, default_config_doc, load_config_doc, save_config_doc
-from gitml.data.remote_kinds import kind_of, scheme_of
-from gitml.data.workspace import DataWorkspace, resolve_url
+from gitml.config import (
+    CONFIG_FILE,
+    Settings,
+    default_config_doc,
+    load_config_doc,
+    save_config_doc,
+)
 from gitml.errors import ConfigError, UsageError
+from gitml.objects.remotes import kind_of, scheme_of
 
 _SCALARS = {"true": True, "false": False}
 COMMON_OPTIONS = ("jobs",)  # every kind of remote: parallel transfers
@@ -47,18 +52,25 @@ def _is_directory_url(url: str) -> bool:
     return "://" not in url
 
 
-def normalise_url(ws: DataWorkspace, url: str, cwd: Path) -> str:
+def resolve_url(workdir: Path, url: str) -> str:
+    """A directory URL relative to the repository root made absolute; others unchanged."""
+    if "://" in url or Path(url).is_absolute():
+        return url
+    return os.path.normpath(workdir / url)
+
+
+def normalise_url(workdir: Path, url: str, cwd: Path) -> str:
     """A relative directory URL re-expressed relative to the repository root."""
     if not url:
         raise UsageError("the data remote URL is empty; give a folder or s3://bucket/prefix")
     if not _is_directory_url(url) or Path(url).is_absolute():
         return url
     full = os.path.normpath(cwd / url)
-    return Path(os.path.relpath(full, ws.workdir)).as_posix()
+    return Path(os.path.relpath(full, workdir)).as_posix()
 
 
 def add_remote(
-    ws: DataWorkspace,
+    workdir: Path,
     name: str,
     url: str,
     *,
@@ -83,7 +95,7 @@ def add_remote(
                 f"{_flag(unknown[0])} does not apply to {scheme_of(url)}:// remotes "
                 f"(like '{url}'); they take: {takes}"
             )
-    doc = load_config_doc(ws.workdir) or default_config_doc()
+    doc = load_config_doc(workdir) or default_config_doc()
     data = doc.setdefault("data", {})
     remotes = data.setdefault("remotes", {})
     if name in remotes:
@@ -91,16 +103,15 @@ def add_remote(
             f"{CONFIG_FILE}: data remote '{name}' already exists ({remotes[name].get('url')}); "
             f"remove it first with `git ml data remote rm {name}`"
         )
-    table: dict[str, Any] = {"url": normalise_url(ws, url, cwd or Path.cwd()), **given}
+    table: dict[str, Any] = {"url": normalise_url(workdir, url, cwd or Path.cwd()), **given}
     remotes[name] = table
     if default or len(remotes) == 1:
         data["default_remote"] = name
-    save_config_doc(ws.workdir, doc)
+    save_config_doc(workdir, doc)
     return table
 
 
-def list_remotes(ws: DataWorkspace) -> list[dict[str, Any]]:
-    settings = ws.settings
+def list_remotes(settings: Settings, *, workdir: Path) -> list[dict[str, Any]]:
     default = settings.default_remote
     if default is None and len(settings.data_remotes) == 1:
         default = settings.data_remotes[0].name
@@ -110,7 +121,7 @@ def list_remotes(ws: DataWorkspace) -> list[dict[str, Any]]:
             {
                 "name": remote.name,
                 "url": remote.url,
-                "resolved": resolve_url(ws.workdir, remote.url),
+                "resolved": resolve_url(workdir, remote.url),
                 "default": remote.name == default,
                 **remote.options,
             }
@@ -118,8 +129,8 @@ def list_remotes(ws: DataWorkspace) -> list[dict[str, Any]]:
     return rows
 
 
-def remove_remote(ws: DataWorkspace, name: str) -> None:
-    doc = load_config_doc(ws.workdir)
+def remove_remote(workdir: Path, name: str) -> None:
+    doc = load_config_doc(workdir)
     remotes = (doc or {}).get("data", {}).get("remotes", {})
     if doc is None or name not in remotes:
         known = ", ".join(sorted(remotes)) or "none"
@@ -132,4 +143,4 @@ def remove_remote(ws: DataWorkspace, name: str) -> None:
         del data["remotes"]
     if not data:
         del doc["data"]
-    save_config_doc(ws.workdir, doc)
+    save_config_doc(workdir, doc)

@@ -6,12 +6,11 @@ from typing import Any
 
 import pytest
 
-from gitml.data import remote_s3
-from gitml.data.digest import BIG_FILE, hash_bytes
-from gitml.data.errors import IntegrityError, RemoteError
-from gitml.data.remote_kinds import open_remote
-from gitml.data.remote_s3 import S3Remote
-from gitml.data.remotes import Remote
+from gitml.objects.digest import BIG_FILE, hash_bytes
+from gitml.objects.errors import IntegrityError, RemoteError
+from gitml.objects.remotes import open_remote, s3
+from gitml.objects.remotes.base import Remote
+from gitml.objects.remotes.s3 import S3Remote
 from tests.support.core import free_port
 from tests.support.data import write
 
@@ -61,14 +60,14 @@ def test_s3_has_many_by_listing(
     for i in range(3):
         remote.upload(digests[i], tmp_path / f"s{i}")
     head = remote.has_many(digests)
-    monkeypatch.setattr(remote_s3, "_HEAD_THRESHOLD", 0)
+    monkeypatch.setattr(s3, "_HEAD_THRESHOLD", 0)
     assert remote.has_many(digests) == head == set(digests[:3])
 
 
 def test_s3_listing_pages_and_ignores_foreign_keys(
     moto_endpoint: str, bucket: str, s3_client: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(remote_s3, "_LIST_PAGE", 7)
+    monkeypatch.setattr(s3, "_LIST_PAGE", 7)
     digests = {hash_bytes(f"{i}".encode()) for i in range(30)}  # several pages
     for d in digests:
         s3_client.put_object(Bucket=bucket, Key=f"p/{d.hex[:2]}/{d.hex[2:]}", Body=b"")

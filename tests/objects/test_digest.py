@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import xxhash
 
-from gitml.data.digest import (
+from gitml.objects.digest import (
     BIG_FILE,
     BUFFER_SIZE,
     Digest,
@@ -20,8 +20,8 @@ from gitml.data.digest import (
     parse_digest,
     run_parallel,
 )
-from gitml.data.errors import DataError
-from gitml.data.progress import TerminalProgress
+from gitml.objects.errors import DataError
+from gitml.objects.progress import TerminalProgress
 
 SIZES = [0, 1, BUFFER_SIZE - 1, BUFFER_SIZE, BUFFER_SIZE + 1, 3 * BUFFER_SIZE + 7]
 

@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING
 
 import xxhash
 
-from gitml.data.digest import PREFIX, Digest, hash_fd, read_buffer
+from gitml.objects.digest import PREFIX, Digest, hash_fd, read_buffer
 
 if TYPE_CHECKING:
-    from gitml.data.progress import Progress
+    from gitml.objects.progress import Progress
 
 FICLONE = 0x40049409  # _IOW(0x94, 9, int) from <linux/fs.h>
 _NO_REFLINK = {errno.EOPNOTSUPP, errno.ENOTTY, errno.EXDEV, errno.EINVAL, errno.ENOSYS, errno.EPERM}
@@ -78,11 +78,11 @@ def create_temp(
 ) -> tuple[int, Path]:
     """Create a new, hidden, uniquely named file in ``directory`` (made if missing).
 
-    The name carries this process's owner tag (``gitml.data.leftovers``), so a later run
+    The name carries this process's owner tag (``gitml.objects.leftovers``), so a later run
     can tell the file of a killed writer from a live one's. With ``dir_fd`` the file is
     made in that open folder and the returned path is its bare name.
     """
-    from gitml.data.leftovers import owner_tag
+    from gitml.objects.leftovers import owner_tag
 
     name = f".{stem}.{owner_tag()}.{os.urandom(6).hex()}.tmp"
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC

@@ -23,12 +23,12 @@ from typing import TYPE_CHECKING, TypeVar
 
 import xxhash
 
-from gitml.data.errors import DataError
+from gitml.objects.errors import DataError
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
 
-    from gitml.data.progress import Progress
+    from gitml.objects.progress import Progress
 
 ALGORITHM = "xxh3-128"
 PREFIX = ALGORITHM + ":"
