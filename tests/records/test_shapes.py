@@ -9,11 +9,14 @@ from __future__ import annotations
 import json
 import types
 import typing
+from pathlib import Path
 from typing import Any, get_args, get_origin, is_typeddict
 
 import pytest
 
-from gitml.records import shapes
+from gitml.errors import InvalidRecord
+from gitml.records import codec, shapes
+from gitml.records.typed import typed
 from gitml.resources import resource_dir
 
 SETTINGS = {"config", "policy"}  # tracked settings files, read into their own types
@@ -114,3 +117,24 @@ def test_a_key_the_schema_dropped_is_found() -> None:
     assert mismatches(shapes.MonitorReportRecord, schema, schema, "monitor-report") == [
         "monitor-report.findings: shape FindingTable lacks [], schema lacks ['judged']"
     ]
+
+
+SAMPLES = Path(__file__).parent / "samples"
+
+
+@pytest.mark.parametrize("kind", sorted(shapes.SHAPES))
+def test_typed_hands_back_the_validated_dict_itself(kind: str) -> None:
+    doc = codec.loads((SAMPLES / f"{kind}.toml").read_bytes(), where=kind)
+    assert typed(doc, kind, where=f"{kind}.toml") is doc  # type: ignore[call-overload]
+
+
+def test_typed_refuses_a_record_its_schema_refuses() -> None:
+    doc = codec.loads((SAMPLES / "run.toml").read_bytes(), where="run")
+    del doc["code"]["dirty"]
+    with pytest.raises(InvalidRecord, match=r"^runs/x\.toml: code\.dirty: is required"):
+        typed(doc, "run", where="runs/x.toml")
+
+
+def test_an_index_row_is_typed_without_a_second_validation() -> None:
+    row = {"schema": "gitml/run/1"}  # rows were validated when they were indexed
+    assert typed(row, "run", where=None) is row
