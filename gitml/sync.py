@@ -15,7 +15,14 @@ from typing import Any
 
 from gitml.config import Settings
 from gitml.errors import GitmlError, listing
-from gitml.storage import COLLECTION_REFS, NOTES_REF, REF_ROOT, REGISTRY_REF, remote_tracking_ref
+from gitml.storage import (
+    COLLECTION_REFS,
+    INDEX_REF,
+    NOTES_REF,
+    REF_ROOT,
+    REGISTRY_REF,
+    remote_tracking_ref,
+)
 from gitml.storage.merge import MergeResult, merge_into
 from gitml.storage.notes import merge_lines
 from gitml.storage.refs import read_ref
@@ -63,6 +70,8 @@ class PushReport:
     attempts: int = 0
     pulls: list[PullReport] = field(default_factory=list)
     data: dict[str, Any] | None = None  # what went to the data remote first, if one is set
+    index: str | None = None
+    """What became of the local index snapshot: pushed, up to date, or not pushed (why)."""
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -72,6 +81,7 @@ class PushReport:
             "attempts": self.attempts,
             "merged": [p.as_dict() for p in self.pulls],
             "data": self.data,
+            "index": self.index,
         }
 
 
@@ -87,9 +97,12 @@ def project_settings(repo: GitRepo) -> Settings:
 def check_fetched(repo: GitRepo, remote: str, tips: Mapping[str, str | None]) -> None:
     """Refuse (naming commit and path) fetched collection history that is not append-only.
 
-    Only the commits the local refs do not already hold are read.
+    Only the commits neither the local refs nor a tip this gitml version already audited
+    clean (``integrity.history.audited_tips``) hold are read; tips that pass are
+    remembered, so a CI job that restores the marks of an earlier run on the default
+    branch reads only the history since.
     """
-    from gitml.integrity.history import check_history, refusal
+    from gitml.integrity.history import audited_tips, check_history, refusal, remember_audited
     from gitml.registry.incoming import registry_problems
 
     settings = project_settings(repo)
@@ -102,7 +115,7 @@ def check_fetched(repo: GitRepo, remote: str, tips: Mapping[str, str | None]) ->
             continue
         ours = read_ref(repo, ref)
         known = [str(ours)] if ours is not None else []
-        found = check_history(repo, ref, theirs, known, skew_s=skew)
+        found = check_history(repo, ref, theirs, known + audited_tips(repo, ref), skew_s=skew)
         problems += found.problems
         added[ref] = found.added
     if not problems:
@@ -115,6 +128,8 @@ def check_fetched(repo: GitRepo, remote: str, tips: Mapping[str, str | None]) ->
         )
     if problems:
         raise refusal(remote, problems)
+    for ref in added:
+        remember_audited(repo, ref, str(tips[ref]))
 
 
 def _branch_tips(repo: GitRepo, remote: str, branch: str) -> list[str]:
@@ -187,6 +202,7 @@ def push_records(
         if not outcome.rejected:
             report.pushed = list(outcome.pushed)
             report.up_to_date = list(outcome.up_to_date)
+            report.index = push_index_snapshot(repo, remote)
             return report
         report.pulls.append(pull(repo, remote))
         pause = random.uniform(0, min(PUSH_BACKOFF_CAP_S, 0.05 * 2 ** min(attempt, 10)))
@@ -194,6 +210,17 @@ def push_records(
             raise _gave_up(repo, remote, report.attempts, limit)
         time.sleep(pause)
         attempt += 1
+
+
+def push_index_snapshot(repo: GitRepo, remote: str) -> str | None:
+    """Send the local index snapshot after the records (fast-forward only; it is a cache,
+    so a snapshot someone else pushed meanwhile is kept and ours is not forced)."""
+    if read_ref(repo, INDEX_REF) is None:
+        return None
+    outcome = push(repo, remote, (INDEX_REF,))
+    if outcome.rejected:
+        return f"not pushed: {remote} has another snapshot; `git ml index publish` builds on it"
+    return "pushed" if outcome.pushed else "up to date"
 
 
 def _gave_up(repo: GitRepo, remote: str, attempts: int, limit: float) -> PushGaveUp:

@@ -8,6 +8,7 @@ from gitml.cli import (
     data,
     demo,
     imports,
+    index,
     lineage,
     model,
     monitor,
@@ -39,3 +40,4 @@ def register(app: typer.Typer) -> None:
     completion.register(app)
     queue.register(app)
     imports.register(app)
+    index.register(app)

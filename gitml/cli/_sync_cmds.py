@@ -41,6 +41,10 @@ def _print_pushed(out: Output, remote: str, report: PushReport) -> None:
         out.summary(f"pushed to {remote}: " + ", ".join(short_name(r) for r in report.pushed))
     else:
         out.summary(f"{remote} is up to date")
+    if report.index is not None and report.index.startswith("not pushed"):
+        out.warn(f"index snapshot {report.index}")
+    elif report.index == "pushed":
+        out.summary(f"index snapshot pushed to {remote}")
 
 
 def pull(*, remote: str = "origin", json: bool = False, quiet: bool = False) -> None:

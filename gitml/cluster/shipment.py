@@ -44,7 +44,7 @@ class Shipment:
 def remote_spec(repo: GitRepo) -> RemoteSpec | None:
     """The default data remote with its URL resolved here, or None without one."""
     from gitml.data.workspace import DataWorkspace
-    from gitml.objects.remotes.config import resolve_url
+    from gitml.objects.remotes.config import connection
 
     ws = DataWorkspace.of_repo(repo)
     if not ws.has_remote():
@@ -53,8 +53,7 @@ def remote_spec(repo: GitRepo) -> RemoteSpec | None:
         config = ws.remote_config()
     except GitmlError:
         return None
-    options = {k: v for k, v in config.options.items() if k != "jobs"}
-    return RemoteSpec(resolve_url(repo.workdir, config.url), options)
+    return RemoteSpec(*connection(repo.workdir, config))
 
 
 def _in_commit(repo: GitRepo, commit: str, path: str) -> bool:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from gitml.config import CONFIG_FILE, Remote, Settings, load_settings
 from gitml.data.pointers import Pointer, load_pointers
@@ -103,14 +103,11 @@ class DataWorkspace:
 
     def open_remote(self, name: str | None = None) -> tuple[Remote, DataRemote]:
         """The configured remote ``name`` (default: the default one), probed."""
-        from gitml.objects.remotes import open_remote
-        from gitml.objects.remotes.config import resolve_url
+        from gitml.objects.remotes.config import open_configured
 
         config = self.settings.remote(name)
-        options: dict[str, Any] = {k: v for k, v in config.options.items() if k != "jobs"}
-        url = resolve_url(self.workdir, config.url)
         try:
-            return config, open_remote(url, **options)
+            return config, open_configured(self.workdir, config)
         except RemoteError as exc:
             raise RemoteError(f"data remote '{config.name}': {exc}") from None
 

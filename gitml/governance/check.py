@@ -25,7 +25,13 @@ from gitml.registry.rules import (
     rules_changed,
     signer_paths,
 )
-from gitml.storage import COLLECTION_REFS, REF_ROOT, REGISTRY_REF, remote_tracking_ref
+from gitml.storage import (
+    COLLECTION_REFS,
+    INDEX_REF,
+    REF_ROOT,
+    REGISTRY_REF,
+    remote_tracking_ref,
+)
 from gitml.storage.blobs import read_blobs
 from gitml.storage.git import git_output, raw_changes
 from gitml.storage.repo import GitRepo
@@ -410,6 +416,8 @@ def check_push(
     for ref, sha, theirs in push_updates(
         repo, stdin, env.get("PRE_COMMIT_REMOTE_NAME", remote), env
     ):
+        if ref == INDEX_REF:  # a cache of derived rows; readers check it themselves
+            continue
         if ref.startswith(REF_ROOT):
             check_records(repo, ref, theirs, sha, report)
             continue

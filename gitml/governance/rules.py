@@ -148,7 +148,7 @@ def _digests(p: Proposal) -> list[str]:
 
 
 def check_require_data_pushed(
-    _r: GitRepo, p: Proposal, rules: Rules, _c: RuleContext
+    repo: GitRepo, p: Proposal, rules: Rules, _c: RuleContext
 ) -> list[Finding]:
     if not rules.get("require_data_pushed"):
         return []
@@ -156,12 +156,11 @@ def check_require_data_pushed(
     if not wanted:
         return []
     from gitml.errors import GitmlError
-    from gitml.objects.remotes import open_remote
+    from gitml.objects.remotes.config import open_configured
 
     try:
         conf = p.settings.remote(None)
-        options = {k: v for k, v in conf.options.items() if k != "jobs"}
-        remote = open_remote(conf.url, **options)
+        remote = open_configured(repo.workdir_or_gitdir, conf)
         present = {str(d) for d in remote.has_many(wanted)}
     except GitmlError as exc:
         return [_f(p, rules, "require_data_pushed", f"cannot check the data remote: {exc}")]

@@ -21,6 +21,10 @@ from gitml.storage.blobs import read_blobs
 from gitml.storage.collection import Layout, open_collection
 from gitml.storage.repo import GitRepo
 
+AUDITED_KEPT = 16
+"""How many of the newest audited tips of a ref are used (older ones are their ancestors,
+as a rule, and each costs a lookup)."""
+
 
 class HistoryRefused(GitmlError):
     """Fetched records whose history deletes, edits or misfiles records."""
@@ -78,14 +82,17 @@ def audited_tips(repo: GitRepo, ref: str) -> list[str]:
         lines = _cache_path(repo).read_text("ascii").splitlines()
     except OSError:
         return []
-    found = [line.split()[1] for line in lines if line.startswith(f"{ref} ")]
-    return [sha for sha in found if repo.has_commit(sha)]
+    found = [line.split()[1] for line in reversed(lines) if line.startswith(f"{ref} ")]
+    newest = list(dict.fromkeys(found))[:AUDITED_KEPT]
+    return [sha for sha in newest if repo.has_commit(sha)]
 
 
 def remember_audited(repo: GitRepo, ref: str, tip: str) -> None:
     """Record that ``ref``'s history up to ``tip`` passed ``check_history``."""
     try:
-        with _cache_path(repo).open("a", encoding="ascii") as fh:
+        path = _cache_path(repo)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="ascii") as fh:
             fh.write(f"{ref} {tip}\n")
     except OSError:
         return

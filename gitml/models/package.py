@@ -251,7 +251,7 @@ def write_package(
     artifact = _artifact_of(doc, ref.model)
     where = f"{ref.model} {doc['version']}"
     path = artifacts.materialize(
-        repo.state_dir, artifact, to, where=where, settings=settings, reserved=PACKAGE_FILES
+        repo, artifact, to, where=where, settings=settings, reserved=PACKAGE_FILES
     )
     desc = describe(doc, ref.stage, path.name)
     written = {PACKAGE_FILE: codec.dump_bytes(desc)}

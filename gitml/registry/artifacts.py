@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from gitml.objects.cache import Cache
     from gitml.objects.remotes.base import Remote
     from gitml.objects.transfer import TransferReport
+    from gitml.storage.repo import GitRepo
 
 
 class ArtifactError(GitmlError):
@@ -61,21 +62,19 @@ def store(state_dir: Path, source: Path, rel: str) -> Artifact:
     return Artifact(rel, digest, size)
 
 
-def _remote(settings: Settings, name: str | None) -> Remote:
-    from gitml.objects.remotes import open_remote
+def _remote(repo: GitRepo, settings: Settings, name: str | None) -> Remote:
+    from gitml.objects.remotes.config import open_configured
 
-    remote = settings.remote(name)
-    options = {k: v for k, v in remote.options.items() if k != "jobs"}
-    return open_remote(remote.url, **options)
+    return open_configured(repo.workdir_or_gitdir, settings.remote(name))
 
 
 def fetch(
-    state_dir: Path, artifact: Artifact, *, where: str, settings: Settings | None = None
+    repo: GitRepo, artifact: Artifact, *, where: str, settings: Settings | None = None
 ) -> Path:
     """The verified cache object of ``artifact``, pulled from the data remote if needed."""
-    cache = open_cache(state_dir)
+    cache = open_cache(repo.state_dir)
     if not cache.has(artifact.digest) and settings is not None and settings.data_remotes:
-        report = pull(state_dir, settings, [artifact.digest])
+        report = pull(repo, settings, [artifact.digest])
         for problem in report.failed.values():  # on the remote, but corrupt there
             raise ArtifactError(f"{where}: artifact {artifact.path}: {problem}")
     if not cache.has(artifact.digest):
@@ -116,7 +115,7 @@ def file_name(artifact: Artifact, *, where: str, reserved: Iterable[str] = ()) -
 
 
 def materialize(
-    state_dir: Path,
+    repo: GitRepo,
     artifact: Artifact,
     target_dir: Path,
     *,
@@ -127,17 +126,16 @@ def materialize(
     """Copy the verified artifact to ``target_dir/<file name>`` (atomically) and return it.
 
     The file is written by the path guard's ``TreeWriter``: a link at that name is
-    replaced, never followed; ``target_dir`` may not lead into the git directory (which
-    holds ``state_dir``).
+    replaced, never followed; ``target_dir`` may not lead into the git directory.
     """
     from gitml.objects import pathguard
 
     name = file_name(artifact, where=where, reserved=reserved)
-    pathguard.check_target(target_dir, git_dir=state_dir.parent, where=where)
-    fetch(state_dir, artifact, where=where, settings=settings)
+    pathguard.check_target(target_dir, git_dir=repo.state_dir.parent, where=where)
+    fetch(repo, artifact, where=where, settings=settings)
     target_dir.mkdir(parents=True, exist_ok=True)
     with pathguard.TreeWriter(target_dir, where=where) as writer:
-        writer.materialize(open_cache(state_dir), artifact.digest, name)
+        writer.materialize(open_cache(repo.state_dir), artifact.digest, name)
     return target_dir / name
 
 
@@ -151,7 +149,7 @@ def write_files(target_dir: Path, files: Mapping[str, bytes], *, where: str) -> 
 
 
 def push(
-    state_dir: Path,
+    repo: GitRepo,
     settings: Settings,
     digests: Iterable[str],
     remote: str | None = None,
@@ -160,12 +158,14 @@ def push(
 ) -> TransferReport:
     from gitml.objects.transfer import push as data_push
 
-    return data_push(open_cache(state_dir), _remote(settings, remote), digests, verify=verify)
+    return data_push(
+        open_cache(repo.state_dir), _remote(repo, settings, remote), digests, verify=verify
+    )
 
 
 def pull(
-    state_dir: Path, settings: Settings, digests: Iterable[str], remote: str | None = None
+    repo: GitRepo, settings: Settings, digests: Iterable[str], remote: str | None = None
 ) -> TransferReport:
     from gitml.objects.transfer import pull as data_pull
 
-    return data_pull(open_cache(state_dir), _remote(settings, remote), digests)
+    return data_pull(open_cache(repo.state_dir), _remote(repo, settings, remote), digests)

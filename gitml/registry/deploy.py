@@ -38,9 +38,9 @@ def get_artifact(
     artifact = _artifact_of(doc, ref.model)
     where = f"{ref.model} {doc['version']}"
     if to is None:
-        path = artifacts.fetch(repo.state_dir, artifact, where=where, settings=settings)
+        path = artifacts.fetch(repo, artifact, where=where, settings=settings)
     else:
-        path = artifacts.materialize(repo.state_dir, artifact, to, where=where, settings=settings)
+        path = artifacts.materialize(repo, artifact, to, where=where, settings=settings)
     return {
         "model": ref.model,
         "version": doc["version"],
@@ -71,7 +71,7 @@ def push_artifacts(
     else:
         docs = [resolve(repo, settings, ref)]
     digests = {str(d["artifact"]["digest"]): d["version"] for d in docs if d.get("artifact")}
-    report = artifacts.push(repo.state_dir, settings, digests, remote, verify=verify)
+    report = artifacts.push(repo, settings, digests, remote, verify=verify)
     return {
         "model": ref.model,
         "remote": settings.remote(remote).name,

@@ -185,7 +185,7 @@ def _from_output(
         if copy.is_file() and artifacts.hash_file(copy)[0] == digest:
             cache.store(copy, digest)
     if not cache.has(digest) and settings.data_remotes:
-        artifacts.pull(repo.state_dir, settings, [digest])
+        artifacts.pull(repo, settings, [digest])
     if not cache.has(digest):
         where = (
             "nor on the data remote"

@@ -24,7 +24,7 @@ from gitml.runs.metrics import MetricEvent, load_history, thin_history
 from gitml.runs.record import commit_message, dump_record, note_line
 from gitml.storage import RUNS_REF
 from gitml.storage.collection import Collection, Layout, open_collection
-from gitml.storage.index import Index, parse_record
+from gitml.storage.index import Index, Parser, parse_record, row_doc
 from gitml.storage.notes import note_companion, read_note
 from gitml.storage.repo import GitRepo
 from gitml.storage.worktree import current_branch
@@ -35,6 +35,8 @@ if TYPE_CHECKING:
 NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]{0,63}")
 MAX_NOTE_RUNS = 100
 DEFAULT_LIMIT = 20
+DIRECT_MAX = 64
+"""At most this many runs are read from their blobs while the index is behind."""
 
 
 class InvalidRunRef(GitmlError):
@@ -119,14 +121,26 @@ def parse_run_record(path: str, data: bytes, layout: Layout | None = None) -> di
     return doc
 
 
+def run_parser(collection: Collection) -> Parser:
+    """The index parser for runs filed as ``collection``'s layout says."""
+    return partial(parse_run_record, layout=collection.current_layout())
+
+
 def open_index(repo: GitRepo) -> tuple[Collection, Index]:
     """The runs collection and the index, brought up to date with the run parser."""
     collection = runs_collection(repo)
     index = Index.for_collection(collection)
-    if index.indexed_tip(collection.ref) != (collection.tip() or ""):
+    indexed = index.indexed_tip(collection.ref)
+    tip = collection.tip()
+    if indexed != (tip or ""):
+        if indexed is None and tip is not None:
+            # A fresh index: a trusted snapshot spares parsing the records it covers.
+            from gitml.storage.index_snapshot import seed_index
+
+            seed_index(collection, index)
         # Records to parse: they must follow the collection's layout. (Reading it starts a
         # git process, which a warm index, the usual case, does not need.)
-        index.parse = partial(parse_run_record, layout=collection.current_layout())
+        index.parse = run_parser(collection)
     else:
         index.parse = parse_run_record
     index.refresh(collection)
@@ -140,7 +154,9 @@ _INDEXES = (
     # trailing columns give the order those queries ask for, so SQLite prefers them.
     # ``name`` is the index's copy of the record's name field.
     "CREATE INDEX IF NOT EXISTS runs_name ON records(ref, name, seq, id)",
-    "CREATE INDEX IF NOT EXISTS runs_parent ON records(ref, json_extract(doc, '$.parent'), id)",
+    # Only reruns have a parent: the others take no room in it.
+    "CREATE INDEX IF NOT EXISTS runs_parent ON records(ref, json_extract(doc, '$.parent'), id) "
+    "WHERE json_extract(doc, '$.parent') IS NOT NULL",
 )
 
 
@@ -160,18 +176,53 @@ def _rows(
 
 
 def find_run(repo: GitRepo, run_id: str) -> RunRecord | None:
-    found = _rows(repo, "id = ?", [run_id], 1)
-    return found[0] if found else None
+    return find_runs(repo, [run_id]).get(run_id)
 
 
 def find_runs(repo: GitRepo, run_ids: Sequence[str]) -> dict[str, RunRecord]:
-    """run id -> record of each of ``run_ids`` found (one query per 500 ids)."""
+    """run id -> record of each of ``run_ids`` found (one query per 500 ids).
+
+    While the index is behind the ref (a fresh CI checkout, say) a few ids are read
+    straight from their blobs, so looking up some runs never costs parsing all of them.
+    """
     wanted = sorted(set(run_ids))
+    if len(wanted) <= DIRECT_MAX:
+        direct = _read_direct(repo, wanted)
+        if direct is not None:
+            return direct
     out: dict[str, RunRecord] = {}
     for start in range(0, len(wanted), 500):
         chunk = wanted[start : start + 500]
         for doc in _rows(repo, f"id IN ({','.join('?' * len(chunk))})", chunk):
             out[doc["id"]] = doc
+    return out
+
+
+def _read_direct(repo: GitRepo, wanted: Sequence[str]) -> dict[str, RunRecord] | None:
+    """The runs of ``wanted`` read from their blobs, checked as the index checks them; None
+    when the index is current (it answers faster) or an id is not an id."""
+    collection = runs_collection(repo)
+    index = Index.for_collection(collection)
+    try:
+        if index.indexed_tip(collection.ref) == (collection.tip() or ""):
+            return None
+    finally:
+        index.close()
+    if not all(ids.is_id(run_id) for run_id in wanted):
+        return None
+    parse = run_parser(collection)
+    out: dict[str, RunRecord] = {}
+    for run_id in wanted:
+        path = collection.record_path(run_id)
+        data = collection.read(path)
+        if data is None:
+            continue
+        try:
+            doc = parse(path, data)
+        except InvalidRecord:
+            continue  # the index leaves invalid records out too
+        if doc is not None and doc.get("schema") == RUN_KIND:
+            out[run_id] = typed(row_doc(doc), "run", where=None)  # parse validated it
     return out
 
 

@@ -11,6 +11,8 @@ REGISTRY_REF = REF_ROOT + "registry"
 MONITOR_REF = REF_ROOT + "monitor"
 QUEUE_REF = REF_ROOT + "queue"
 COLLECTION_REFS = (RUNS_REF, DATA_REF, REGISTRY_REF, MONITOR_REF, QUEUE_REF)
+INDEX_REF = REF_ROOT + "index"
+"""Shared query-index snapshots (a cache of derived rows, never records)."""
 
 
 def remote_tracking_ref(remote: str, ref: str) -> str:

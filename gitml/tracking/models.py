@@ -185,7 +185,7 @@ def _version_file(repo: Any, settings: Any, ref: str) -> tuple[Path, dict[str, A
 
         raise GitmlError(f"{ref}: version {version['version']} was registered without a file")
     artifact = Artifact(str(art["path"]), str(art["digest"]), int(art["size"]))
-    file = fetch(repo.state_dir, artifact, where=ref, settings=settings)
+    file = fetch(repo, artifact, where=ref, settings=settings)
     meta = {"flavor": version.get("flavor"), "path": art["path"]}
     run = _find_run(repo, version["run"]["id"])
     logged = _logged(run) if run else {}
@@ -218,7 +218,7 @@ def _run_file(repo: Any, settings: Any, ref: str) -> tuple[Path, dict[str, Any]]
     assert artifact is not None
     from gitml.registry.artifacts import fetch
 
-    return fetch(repo.state_dir, artifact, where=ref, settings=settings), logged
+    return fetch(repo, artifact, where=ref, settings=settings), logged
 
 
 def load_file(file: Path, meta: Mapping[str, Any]) -> Any:

@@ -1,0 +1,105 @@
+"""A fresh clone's first ``ls`` with and without a signed index snapshot, the snapshot's cost
+in the pack, and ``check --all`` in a fresh checkout with and without the audit marks.
+
+This checkout's build only (the snapshot is new): seed N runs as ``bench_scale`` does,
+publish a snapshot signed by a throw-away SSH key, push to a bare remote, clone, pull and
+time the first ``ls`` with ``gitml.index.signers`` naming that key and with it unset.
+N is 10,000 (``--quick``: 2,000; ``BENCH_SNAPSHOT_RUNS`` overrides).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+from bench_cli import _git
+from bench_scale import _bytes, _median, _seconds, _seed
+from builds import command_env
+from common import hermetic_env
+from run import Context, Result
+
+
+def _key(folder: Path) -> tuple[Path, Path]:
+    key = folder / "ci-key"
+    subprocess.run(
+        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "ci", "-f", str(key)], check=True
+    )
+    kind, text = key.with_suffix(".pub").read_text().split()[:2]
+    signers = folder / "allowed_signers"
+    signers.write_text(f'ci@example.com namespaces="git" {kind} {text}\n')
+    return key, signers
+
+
+def run(ctx: Context) -> list[Result]:
+    runs = int(os.environ.get("BENCH_SNAPSHOT_RUNS") or (2_000 if ctx.quick else 10_000))
+    build = ctx.builds()[0]
+    env = command_env(hermetic_env(ctx.workdir / "home"))
+    ml = build.command
+    base = ctx.workdir
+    repo = base / "repo"
+    _seed(build, repo, env, runs)
+    key, signers = _key(base)
+    _git(repo, env, "config", "gpg.format", "ssh")
+    _git(repo, env, "config", "user.signingkey", str(key))
+    out: dict[str, float] = {}
+    out["index publish (s)"] = _seconds(ml("index", "publish"), repo, env)
+    remote = base / "remote.git"
+    _git(base, env, "init", "-q", "--bare", str(remote))
+    _git(repo, env, "remote", "add", "origin", str(remote))
+    _git(repo, env, "push", "-q", "origin", "main")
+    _seconds(ml("push", "--no-data"), repo, env)
+    clone = base / "clone"
+    _git(base, env, "clone", "-q", str(remote), str(clone))
+    _seconds(ml("pull"), clone, env)
+    _git(clone, env, "gc", "--quiet")
+    state = clone / ".git" / "gitml"
+    pack = _bytes(clone / ".git" / "objects" / "pack", "*.pack")
+    index_pack = int(
+        subprocess.run(
+            ["git", "cat-file", "--batch-check=%(objectsize:disk)"],
+            cwd=clone,
+            env=env,
+            input="refs/remotes/origin/gitml/index:runs/0000.jsonl\n",
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    )
+    out["pack bytes a run (with snapshot)"] = pack / runs
+    out["snapshot segment bytes a run in the pack"] = index_pack / runs
+
+    def first_ls(signed: bool) -> float:
+        shutil.rmtree(state, ignore_errors=True)
+        if signed:
+            _git(clone, env, "config", "gitml.index.signers", str(signers))
+        else:
+            subprocess.run(
+                ["git", "config", "--unset-all", "gitml.index.signers"], cwd=clone, env=env
+            )
+        return _seconds(ml("ls"), clone, env)
+
+    out["first ls, signed snapshot (s)"] = _median(lambda: first_ls(True), 3)
+    out["first ls, no snapshot (s)"] = _median(lambda: first_ls(False), 3)
+    out["index bytes a run"] = _bytes(state, "index-v*.sqlite*") / runs
+
+    shutil.rmtree(state, ignore_errors=True)
+    out["check --all, fresh (s)"] = _seconds(ml("check", "--all"), clone, env)
+    marks = [p for p in state.glob("*.txt") if p.name.startswith(("audited-", "check-valid-"))]
+    saved = {p.name: p.read_bytes() for p in marks}
+    shutil.rmtree(state, ignore_errors=True)
+    state.mkdir(parents=True)
+    for name, data in saved.items():
+        (state / name).write_bytes(data)
+    out["check --all, fresh with audit marks (s)"] = _seconds(ml("check", "--all"), clone, env)
+
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    results = []
+    for row, value in out.items():
+        unit = "B" if "bytes" in row else "s"
+        detail = f"{runs:,} runs, load {load:.1f}"
+        results.append(
+            Result(f"{row.removesuffix(' (s)')}, {runs:,} runs", value, unit, detail=detail)
+        )
+    return results

@@ -1,0 +1,27 @@
+"""``git ml index publish|verify``: the shared, signed snapshot of the query index."""
+
+import typer
+
+from gitml.cli import _index_cmds as _cmds
+from gitml.cli._declare import command
+from gitml.cli._options import JsonOpt, QuietOpt
+
+index_app = typer.Typer(
+    help="Share the query index: a signed snapshot lets fresh clones skip parsing records.",
+    no_args_is_help=True,
+)
+
+
+def publish(json: JsonOpt = False, quiet: QuietOpt = False) -> None:
+    """Sign a snapshot of the runs index into refs/gitml/index (`git ml push` sends it)."""
+
+
+def verify(json: JsonOpt = False, quiet: QuietOpt = False) -> None:
+    """Re-derive every row of every index snapshot here from its record (exit 1 on a
+    difference)."""
+
+
+def register(app: typer.Typer) -> None:
+    command(index_app, "publish", publish, _cmds.publish)
+    command(index_app, "verify", verify, _cmds.verify)
+    app.add_typer(index_app, name="index")

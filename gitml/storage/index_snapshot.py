@@ -1,0 +1,406 @@
+"""Index snapshots: a collection's query-index rows, shared through ``refs/gitml/index``.
+
+Without one, a fresh clone parses every record to build its index (TOML, validation,
+JSON: about 0.2 ms a record). A snapshot carries the rows another clone derived, keyed
+by path and blob id, so a reader parses only the records newer than it.
+
+A snapshot is a cache, never a source of truth. What a row *says* cannot be checked
+against its blob without parsing it, so a reader uses a snapshot only when:
+
+- its commit carries an SSH signature ``git verify-commit`` accepts against the
+  allowed-signers file the local user names in ``gitml.index.signers`` (who derived the
+  rows is trusted; without that setting no snapshot is used);
+- it was made by this gitml version (the same parsing and validation rules);
+- the records commit it names is in the local ref's history, and its rows name exactly
+  the record blobs of that commit (path and blob id; one ``git ls-tree -r``).
+
+Anything else drops it with one warning, and the index is built by parsing.
+``git ml index verify`` re-derives every row of a snapshot from its blob.
+
+A snapshot commit's tree holds, per collection (``runs/``), ``snapshot.json`` (format,
+gitml version, ref, records commit, segment names) and immutable segments ``<n>.jsonl``:
+a first line naming the ref, the records commit the segment was derived from and its
+row count, then one ``[path, blob, seq, kind, doc, error]`` line per record. Publishing
+adds a segment for the records since the snapshot it builds on (its parent commit) and
+folds all into one past ``MAX_SEGMENTS``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from gitml._version import __version__
+from gitml.errors import GitmlError
+from gitml.escape import terminal
+from gitml.storage import INDEX_REF, REF_ROOT
+from gitml.storage.blobs import read_blobs
+from gitml.storage.collection import Collection
+from gitml.storage.git import last_line
+from gitml.storage.index import Index, IndexRow, Parser, is_record_path, parse_many
+from gitml.storage.odb import MODE_BLOB, MODE_TREE, TreeEntry
+from gitml.storage.refs import read_ref, update_ref
+from gitml.storage.repo import GitRepo
+from gitml.storage.trees import commit_tree, list_blobs, read_blob
+
+FORMAT = 1
+SIGNERS_KEY = "gitml.index.signers"
+MAX_SEGMENTS = 16
+META = "snapshot.json"
+_SSH_SIGNATURE = "-----BEGIN SSH SIGNATURE-----"
+
+
+class SnapshotRefused(GitmlError):
+    """A snapshot that cannot be used; the message says why."""
+
+
+class SnapshotElsewhere(SnapshotRefused):
+    """A snapshot of records this clone does not have (yet): skipped without a warning."""
+
+
+@dataclass(frozen=True)
+class IndexSnapshot:
+    """A snapshot read from ``commit``: the rows of ``ref`` at records commit ``records``."""
+
+    commit: str
+    ref: str
+    records: str
+    segments: tuple[tuple[str, str], ...]
+    """(name, blob id) of each segment, oldest first."""
+    rows: list[IndexRow]
+
+
+@dataclass(frozen=True)
+class Published:
+    commit: str
+    records: str
+    rows: int
+    new_rows: int
+    segments: int
+
+
+def folder(ref: str) -> str:
+    """The tree folder of a collection's rows (``runs`` for ``refs/gitml/runs``)."""
+    return ref.removeprefix(REF_ROOT)
+
+
+def snapshot_refs(repo: GitRepo) -> list[str]:
+    """Refs that may hold a snapshot: the local one, then every remote's as last fetched."""
+    proc = repo.git("for-each-ref", "--format=%(refname)", "refs/remotes/", check=False)
+    remotes = sorted(
+        name
+        for name in proc.stdout.split()
+        if name.endswith("/gitml/index") and name.count("/") == 4
+    )
+    return [INDEX_REF, *remotes]
+
+
+def read_snapshot(repo: GitRepo, commit: str, ref: str) -> IndexSnapshot:
+    """The rows of ``ref`` a snapshot commit holds; SnapshotRefused when they are unusable."""
+    odb = repo.odb
+    try:
+        tree = commit_tree(odb, commit)
+    except (KeyError, GitmlError):
+        raise SnapshotRefused(f"{commit[:12]} is not a commit") from None
+    base = folder(ref)
+    raw = read_blob(odb, tree, f"{base}/{META}")
+    if raw is None:
+        raise SnapshotRefused(f"it holds no rows of {ref}")
+    try:
+        meta = json.loads(raw)
+        fmt, version = meta["format"], meta["gitml"]
+        records, names = str(meta["records"]), [str(n) for n in meta["segments"]]
+        meta_ref = meta["ref"]
+    except (ValueError, KeyError, TypeError):
+        raise SnapshotRefused(f"{base}/{META} is malformed") from None
+    if fmt != FORMAT or meta_ref != ref:
+        raise SnapshotRefused(f"{base}/{META} has format {fmt!r} for {meta_ref!r}")
+    if version != __version__:
+        raise SnapshotRefused(f"it was made by gitml {version}, this is gitml {__version__}")
+    segments: list[tuple[str, str]] = []
+    for name in names:
+        entry = tree_entry_oid(repo, tree_oid=tree.oid, path=f"{base}/{name}")
+        if entry is None:
+            raise SnapshotRefused(f"segment {base}/{name} is missing")
+        segments.append((name, entry))
+    rows: list[IndexRow] = []
+    for (name, _oid), (_same, data) in zip(
+        segments, read_blobs(repo, [oid for _n, oid in segments]), strict=True
+    ):
+        rows += _segment_rows(data, ref=ref, where=f"{base}/{name}")
+    return IndexSnapshot(commit, ref, records, tuple(segments), rows)
+
+
+def tree_entry_oid(repo: GitRepo, *, tree_oid: str, path: str) -> str | None:
+    """The blob id at ``path`` below tree ``tree_oid`` (None when there is none)."""
+    from gitml.storage.trees import tree_entry
+
+    entry = tree_entry(repo.odb, repo.odb.tree(tree_oid), path)
+    return entry.oid if entry is not None and entry.mode == MODE_BLOB else None
+
+
+def _segment_rows(data: bytes, *, ref: str, where: str) -> list[IndexRow]:
+    lines = data.split(b"\n")
+    try:
+        head = json.loads(lines[0])
+        count = int(head["rows"])
+        if head["ref"] != ref:
+            raise SnapshotRefused(f"{where} holds rows of {head['ref']!r}")
+        # One decoder call for the whole segment: a call per line costs more than its row.
+        items = json.loads(b"[" + b",".join(line for line in lines[1:] if line) + b"]")
+        rows = [IndexRow(*_row(item)) for item in items]
+    except (ValueError, KeyError, TypeError, IndexError):
+        raise SnapshotRefused(f"{where} is malformed") from None
+    if len(rows) != count:
+        raise SnapshotRefused(f"{where} says {count} rows and holds {len(rows)}")
+    return rows
+
+
+def _row(
+    item: list[object],
+) -> tuple[str, str, int, str | None, str | None, str | None]:
+    path, blob, seq, kind, doc, error = item
+    if not isinstance(path, str) or not isinstance(blob, str) or len(blob) != 40:
+        raise ValueError("bad row")
+    if not isinstance(seq, int) or isinstance(seq, bool):
+        raise ValueError("bad row")
+    int(blob, 16)
+    for value in (kind, doc, error):
+        if value is not None and not isinstance(value, str):
+            raise ValueError("bad row")
+    if (doc is None) == (error is None):
+        raise ValueError("bad row")
+    return path, blob, seq, _text(kind), _text(doc), _text(error)
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def check_signature(repo: GitRepo, commit: str, signers: str) -> None:
+    """SnapshotRefused unless ``commit`` is SSH-signed by a key in the ``signers`` file."""
+    path = Path(signers).expanduser()
+    if not path.is_file():
+        raise SnapshotRefused(f"{SIGNERS_KEY} names {signers}, which is not a file")
+    header = repo.git("cat-file", "commit", commit, check=False).stdout
+    if f"gpgsig {_SSH_SIGNATURE}" not in header.split("\n\n", 1)[0]:
+        raise SnapshotRefused(f"commit {commit[:12]} carries no SSH signature")
+    proc = repo.git(
+        "-c", f"gpg.ssh.allowedSignersFile={path}", "verify-commit", commit, check=False
+    )
+    if proc.returncode != 0:
+        raise SnapshotRefused(
+            f"commit {commit[:12]} is not signed by a key in {SIGNERS_KEY} "
+            f"({last_line(proc.stderr) or 'no valid signature'})"
+        )
+
+
+def check_against_records(repo: GitRepo, snap: IndexSnapshot, tip: str) -> None:
+    """SnapshotRefused unless the snapshot's records commit is in ``tip``'s history and its
+    rows name exactly that commit's record blobs."""
+    if not _is_ancestor(repo, snap.records, tip):
+        raise SnapshotElsewhere(
+            f"its records commit {snap.records[:12]} is not in the history of {snap.ref}"
+        )
+    expected = {
+        (p, oid) for p, oid in list_blobs(repo.commondir, snap.records) if is_record_path(p)
+    }
+    listed = [(row.path, row.blob) for row in snap.rows]
+    if len(set(listed)) != len(listed) or set(listed) != expected:
+        odd = sorted(set(listed) ^ expected)[:1]
+        detail = f" (first difference: {odd[0][0]})" if odd else " (a path listed twice)"
+        raise SnapshotRefused(
+            f"its rows do not name the record blobs of {snap.records[:12]}{detail}"
+        )
+
+
+def _is_ancestor(repo: GitRepo, older: str, newer: str) -> bool:
+    proc = repo.git("merge-base", "--is-ancestor", older, newer, check=False)
+    return proc.returncode == 0
+
+
+def trusted_snapshot(
+    repo: GitRepo, commit: str, collection: Collection, signers: str
+) -> IndexSnapshot:
+    """The snapshot at ``commit`` after every check a reader makes (SnapshotRefused)."""
+    tip = collection.tip()
+    if tip is None:
+        raise SnapshotRefused(f"{collection.ref} does not exist here")
+    check_signature(repo, commit, signers)
+    snap = read_snapshot(repo, commit, collection.ref)
+    check_against_records(repo, snap, tip)
+    return snap
+
+
+def seed_index(collection: Collection, index: Index) -> bool:
+    """Fill an empty index for ``collection`` from the first trusted snapshot; whether one
+    was used. A snapshot that fails a check is named in one warning and skipped."""
+    repo = collection.repo
+    signers = repo.config_get(SIGNERS_KEY)
+    if not signers:
+        return False
+    for name in snapshot_refs(repo):
+        commit = read_ref(repo, name)
+        if commit is None:
+            continue
+        try:
+            snap = trusted_snapshot(repo, commit, collection, signers)
+        except SnapshotElsewhere:
+            continue
+        except SnapshotRefused as exc:
+            warn(f"not using the index snapshot {name} ({commit[:12]}): {exc}; parsing records")
+            continue
+        return index.seed(collection.ref, snap.records, snap.rows)
+    return False
+
+
+def warn(text: str) -> None:
+    sys.stderr.write(terminal(f"gitml: warning: {text}") + "\n")
+    sys.stderr.flush()
+
+
+def publish(collection: Collection, index: Index) -> Published:
+    """Sign and store a snapshot of ``collection``'s index at its current tip in
+    ``refs/gitml/index``, built on the newest snapshot whose rows agree with this index."""
+    repo = collection.repo
+    records, rows = index.export(collection)
+    if records is None:
+        raise GitmlError(f"{collection.ref} holds no records yet; nothing to publish")
+    base = _base(repo, collection, records, rows)
+    base_rows = {row.path for row in base.rows} if base is not None else set()
+    fresh = [row for row in rows if row.path not in base_rows]
+    segments = list(base.segments) if base is not None else []
+    if base is not None and not fresh and base.records == records:
+        return Published(base.commit, records, len(rows), 0, len(segments))
+    if len(segments) >= MAX_SEGMENTS:
+        segments, fresh = [], rows
+    elif base is not None and fresh:
+        top = max((row.seq for row in base.rows), default=0)
+        fresh = [_renumbered(row, top + rank) for rank, row in enumerate(fresh, start=1)]
+    odb = repo.odb
+    name = f"{len(segments):04d}.jsonl"
+    segments.append((name, odb.write_blob(_segment(collection.ref, records, fresh))))
+    meta = {
+        "format": FORMAT,
+        "gitml": __version__,
+        "ref": collection.ref,
+        "records": records,
+        "rows": len(rows),
+        "segments": [n for n, _oid in segments],
+    }
+    entries = [TreeEntry(n, MODE_BLOB, oid) for n, oid in segments]
+    entries.append(TreeEntry(META, MODE_BLOB, odb.write_blob(json.dumps(meta).encode())))
+    inner = odb.write_tree(entries)
+    root = odb.write_tree([TreeEntry(folder(collection.ref), MODE_TREE, inner)])
+    odb.flush()
+    parent = [base.commit] if base is not None else []
+    message = f"gitml index: {len(rows)} {folder(collection.ref)} rows at {records[:12]}"
+    commit = _signed_commit(repo, root, parent, message)
+    update_ref(repo, INDEX_REF, commit, read_ref(repo, INDEX_REF), message)
+    return Published(commit, records, len(rows), len(fresh), len(segments))
+
+
+def _renumbered(row: IndexRow, seq: int) -> IndexRow:
+    return IndexRow(row.path, row.blob, seq, row.kind, row.doc, row.error)
+
+
+def _segment(ref: str, records: str, rows: Sequence[IndexRow]) -> bytes:
+    head = json.dumps({"ref": ref, "records": records, "rows": len(rows)})
+    lines = [head] + [
+        json.dumps([r.path, r.blob, r.seq, r.kind, r.doc, r.error], separators=(",", ":"))
+        for r in rows
+    ]
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def _base(
+    repo: GitRepo, collection: Collection, records: str, rows: Sequence[IndexRow]
+) -> IndexSnapshot | None:
+    """The snapshot with the most rows that this index's own rows confirm, one for one."""
+    mine = {row.path: row for row in rows}
+    best: IndexSnapshot | None = None
+    for name in snapshot_refs(repo):
+        commit = read_ref(repo, name)
+        if commit is None:
+            continue
+        try:
+            snap = read_snapshot(repo, commit, collection.ref)
+        except SnapshotRefused:
+            continue
+        if not _is_ancestor(repo, snap.records, records):
+            continue
+        if any(not _same(mine.get(row.path), row) for row in snap.rows):
+            continue
+        if best is None or len(snap.rows) > len(best.rows):
+            best = snap
+    return best
+
+
+def _same(ours: IndexRow | None, theirs: IndexRow) -> bool:
+    return ours is not None and (ours.blob, ours.kind, ours.doc, ours.error) == (
+        theirs.blob,
+        theirs.kind,
+        theirs.doc,
+        theirs.error,
+    )
+
+
+def _signed_commit(repo: GitRepo, tree: str, parents: Sequence[str], message: str) -> str:
+    args = ["commit-tree", "-S", tree]
+    for parent in parents:
+        args += ["-p", parent]
+    proc = repo.git(*args, "-m", message, check=False)
+    if proc.returncode != 0:
+        raise GitmlError(
+            f"could not sign the index snapshot ({last_line(proc.stderr)}): snapshots are "
+            "signed with your git signing key; set gpg.format=ssh and user.signingkey"
+        )
+    return proc.stdout.strip()
+
+
+@dataclass(frozen=True)
+class SnapshotAudit:
+    """What ``git ml index verify`` found for one snapshot."""
+
+    ref: str
+    commit: str
+    rows: int
+    signature: str | None
+    """None when the signature verifies against ``gitml.index.signers``; else why not."""
+    problems: list[str]
+
+
+def verify(collection: Collection, parse: Parser) -> Iterator[SnapshotAudit]:
+    """Re-derive every row of every snapshot from its blob (the full audit)."""
+    repo = collection.repo
+    signers = repo.config_get(SIGNERS_KEY)
+    tip = collection.tip()
+    for name in snapshot_refs(repo):
+        commit = read_ref(repo, name)
+        if commit is None:
+            continue
+        problems: list[str] = []
+        signature: str | None = f"{SIGNERS_KEY} is not set"
+        if signers:
+            try:
+                check_signature(repo, commit, signers)
+                signature = None
+            except SnapshotRefused as exc:
+                signature = str(exc)
+        try:
+            snap = read_snapshot(repo, commit, collection.ref)
+            if tip is None:
+                raise SnapshotRefused(f"{collection.ref} does not exist here")
+            check_against_records(repo, snap, tip)
+        except SnapshotRefused as exc:
+            yield SnapshotAudit(name, commit, 0, signature, [str(exc)])
+            continue
+        blobs = read_blobs(repo, [row.blob for row in snap.rows])
+        items = [(row.path, data) for row, (_oid, data) in zip(snap.rows, blobs, strict=True)]
+        for row, parsed in zip(snap.rows, parse_many(parse, items), strict=True):
+            if parsed is None or (row.kind, row.doc, row.error) != parsed:
+                problems.append(f"{row.path}: the row differs from what blob {row.blob[:12]} says")
+        yield SnapshotAudit(name, commit, len(snap.rows), signature, problems)

@@ -1,0 +1,256 @@
+"""Index snapshots on ``refs/gitml/index``: a cache a fresh clone may load instead of parsing
+records, and never a source of truth (the rows of a snapshot are claims about blobs)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import threading
+from pathlib import Path
+
+import pytest
+
+from tests.integrity.forge import blob
+from tests.support.core import cli, git, gitml_process
+from tests.support.integrity import Team, ok
+from tests.support.registry import record_run
+
+pytestmark = pytest.mark.skipif(shutil.which("ssh-keygen") is None, reason="needs ssh-keygen")
+
+SEGMENT = "runs/0000.jsonl"
+
+
+def _key(tmp: Path, name: str) -> Path:
+    path = tmp / name
+    subprocess.run(
+        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", str(path)], check=True
+    )
+    return path
+
+
+def _signers(tmp: Path, key: Path) -> Path:
+    kind, text = key.with_suffix(".pub").read_text().split()[:2]
+    path = tmp / "allowed_signers"
+    path.write_text(f'ci@example.com namespaces="git" {kind} {text}\n')
+    return path
+
+
+def _sign_with(repo: Path, key: Path) -> None:
+    git(repo, "config", "gpg.format", "ssh")
+    git(repo, "config", "user.signingkey", str(key))
+
+
+def _fresh_clone(team: Team, tmp: Path, name: str, signers: Path | None) -> Path:
+    clone = tmp / name
+    git(tmp, "clone", "-q", str(team.remote), str(clone))
+    if signers is not None:
+        git(clone, "config", "gitml.index.signers", str(signers))
+    return clone
+
+
+def _listing(repo: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[list[object], str]:
+    monkeypatch.chdir(repo)
+    result = cli("ls", "--all", "--json", "--limit", "1000")
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout), result.stderr
+
+
+def _count_parsed(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many blobs the index parses (an observation: parsing itself runs unchanged)."""
+    import gitml.storage.index as index_module
+
+    seen: list[int] = []
+    real = index_module.parse_many
+
+    def counting(parse: index_module.Parser, items: list[tuple[str, bytes]]) -> list[object]:
+        seen.append(len(items))
+        return real(parse, items)  # type: ignore[return-value]
+
+    monkeypatch.setattr(index_module, "parse_many", counting)
+    return seen
+
+
+@pytest.fixture
+def signed(team: Team, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The victim's clone signs and pushes a snapshot of its 12 runs; the trusted signers."""
+    key = _key(tmp_path, "ci")
+    signers = _signers(tmp_path, key)
+    _sign_with(team.victim, key)
+    monkeypatch.chdir(team.victim)
+    assert "12 run rows" in ok("index", "publish")
+    pushed = cli("push", "--no-data")
+    assert pushed.exit_code == 0, pushed.stderr
+    assert "index snapshot pushed" in pushed.stdout
+    return signers
+
+
+def test_a_fresh_clone_loads_a_signed_snapshot_and_parses_only_newer_runs(
+    team: Team, signed: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for i in range(2):  # recorded after the snapshot: the reader parses these two only
+        record_run(team.victim, metrics={"acc": 0.5 + i / 10}, name=f"late-{i}")
+    ok("push", "--no-data")
+    expected, _ = _listing(team.victim, monkeypatch)
+
+    clone = _fresh_clone(team, tmp_path, "fresh", signed)
+    monkeypatch.chdir(clone)
+    ok("pull")
+    parsed = _count_parsed(monkeypatch)
+    listed, stderr = _listing(clone, monkeypatch)
+    assert listed == expected
+    assert len(listed) == 14
+    assert sum(parsed) == 2
+    assert "warning" not in stderr
+    assert ok("show", "late-1", "--json") == _shown(team.victim, "late-1", monkeypatch)
+
+    monkeypatch.chdir(clone)
+    verified = cli("index", "verify")
+    assert verified.exit_code == 0, verified.stderr
+    assert "12 rows match their records; signed by a trusted key" in verified.stdout
+
+
+def _shown(repo: Path, name: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.chdir(repo)
+    return ok("show", name, "--json")
+
+
+def _forge_segment(repo: Path, run_id: str, acc: float) -> bytes:
+    """The snapshot's segment with one run's acc changed; blob ids left as they were."""
+    data = git(repo, "cat-file", "blob", f"refs/gitml/index:{SEGMENT}").encode()
+    lines = data.decode().splitlines()
+    out = [lines[0]]
+    for line in lines[1:]:
+        row = json.loads(line)
+        if row[0].endswith(f"/{run_id}.toml"):
+            doc = json.loads(row[4])
+            doc["metrics"]["acc"] = acc
+            row[4] = json.dumps(doc, separators=(",", ":"))
+        out.append(json.dumps(row, separators=(",", ":")))
+    return ("\n".join(out) + "\n").encode()
+
+
+def _mktree(repo: Path, listing: str) -> str:
+    proc = subprocess.run(
+        ["git", "mktree"], cwd=repo, input=listing, capture_output=True, text=True, check=True
+    )
+    return proc.stdout.strip()
+
+
+def _forged_snapshot(repo: Path, segment: bytes, *sign: str) -> str:
+    """A snapshot commit like the remote's with ``segment`` in place of its segment."""
+    seg = blob(repo, segment)
+    meta = git(repo, "rev-parse", "refs/gitml/index:runs/snapshot.json").strip()
+    inner = _mktree(repo, f"100644 blob {seg}\t0000.jsonl\n100644 blob {meta}\tsnapshot.json\n")
+    root = _mktree(repo, f"040000 tree {inner}\truns\n")
+    return git(repo, *sign, "commit-tree", root, "-m", "index").strip()
+
+
+def test_a_forged_snapshot_never_changes_what_ls_and_show_say(
+    team: Team, signed: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An attacker rewrites a metric inside the snapshot, keeping every blob id: unsigned,
+    or signed by a key not in ``gitml.index.signers``, it is dropped with one warning and the
+    records are parsed; `ls`, `show` and `check` say what the records say."""
+    victim_run = team.runs[3]
+    git(team.attacker, "fetch", "-q", "origin", "+refs/gitml/*:refs/gitml/*")
+    forged = _forge_segment(team.attacker, victim_run, 0.99)
+    assert b'acc\\":0.99' in forged
+    stranger = _key(tmp_path, "stranger")
+    unsigned = _forged_snapshot(team.attacker, forged)
+    tree = git(team.attacker, "rev-parse", f"{unsigned}^{{tree}}").strip()
+    by_stranger = git(
+        team.attacker, "-c", "gpg.format=ssh", "-c", f"user.signingkey={stranger}",
+        "commit-tree", "-S", tree, "-m", "index",
+    ).strip()  # fmt: skip
+    for n, commit in enumerate((unsigned, by_stranger)):
+        git(team.attacker, "push", "-q", "-f", "origin", f"{commit}:refs/gitml/index")
+
+        clone = _fresh_clone(team, tmp_path, f"victim-{n}", signed)
+        monkeypatch.chdir(clone)
+        ok("pull")
+        listed, stderr = _listing(clone, monkeypatch)
+        acc = {row["id"]: row["metrics"]["acc"] for row in listed}  # type: ignore[index]
+        assert acc[victim_run] == pytest.approx(0.83)
+        assert "not using the index snapshot" in stderr
+        assert ("no SSH signature" if n == 0 else "not signed by a key in") in stderr
+        shown = json.loads(ok("show", victim_run, "--json"))
+        assert shown["metrics"]["acc"] == pytest.approx(0.83)
+        assert cli("check", "--all").exit_code == 0
+
+
+def test_verify_rederives_rows_a_trusted_signer_got_wrong(
+    team: Team, signed: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Signed by the trusted key but wrong (a buggy or compromised publisher): `git ml index
+    verify` parses every record and names the row; rows that do not name exactly the
+    records commit's blobs are refused by every reader."""
+    key = tmp_path / "ci"
+    victim_run = team.runs[5]
+    sign = ("-c", "gpg.format=ssh", "-c", f"user.signingkey={key}")
+    forged = _forge_segment(team.victim, victim_run, 0.99)
+    tree = git(team.victim, "rev-parse", _forged_snapshot(team.victim, forged) + "^{tree}").strip()
+    commit = git(team.victim, *sign, "commit-tree", "-S", tree, "-m", "index").strip()
+    git(team.victim, "update-ref", "refs/gitml/index", commit)
+    monkeypatch.chdir(team.victim)
+    git(team.victim, "config", "gitml.index.signers", str(signed))
+    verdict = cli("index", "verify")
+    assert verdict.exit_code == 1
+    assert f"{victim_run}.toml: the row differs from what blob" in verdict.stderr
+
+    # A row for a record the records commit does not hold, under the trusted signature.
+    lines = forged.decode().splitlines()
+    extra = json.loads(lines[1])
+    extra[0] = extra[0].replace(extra[0].rsplit("/", 1)[1], "01ARZ3NDEKTSV4RRFFQ69G5FAV.toml")
+    head = json.loads(lines[0])
+    head["rows"] += 1
+    padded = [json.dumps(head), *lines[1:], json.dumps(extra)]
+    tree = git(
+        team.victim,
+        "rev-parse",
+        _forged_snapshot(team.victim, ("\n".join(padded) + "\n").encode()) + "^{tree}",
+    ).strip()
+    commit = git(team.victim, *sign, "commit-tree", "-S", tree, "-m", "index").strip()
+    git(team.victim, "push", "-q", "-f", "origin", f"{commit}:refs/gitml/index")
+    clone = _fresh_clone(team, tmp_path, "fresh", signed)
+    monkeypatch.chdir(clone)
+    ok("pull")
+    listed, stderr = _listing(clone, monkeypatch)
+    assert len(listed) == 12
+    assert "do not name the record blobs" in stderr
+
+
+def test_two_clones_publishing_at_once_lose_no_record_and_leave_a_good_snapshot(
+    team: Team, signed: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key = tmp_path / "ci"
+    other = _fresh_clone(team, tmp_path, "other", signed)
+    _sign_with(other, key)
+    monkeypatch.chdir(other)
+    ok("pull")
+    for repo, name in ((team.victim, "mine"), (other, "theirs")):
+        record_run(repo, metrics={"acc": 0.7}, name=name)
+        monkeypatch.chdir(repo)
+        ok("index", "publish")
+    results: dict[str, subprocess.CompletedProcess[str]] = {}
+
+    def push(repo: Path) -> None:
+        results[str(repo)] = gitml_process("push", "--no-data", cwd=repo, timeout=120)
+
+    threads = [threading.Thread(target=push, args=(repo,)) for repo in (team.victim, other)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert all(r.returncode == 0 for r in results.values()), results
+    notes = "".join(r.stdout + r.stderr for r in results.values())
+    assert notes.count("index snapshot pushed") >= 1
+
+    fresh = _fresh_clone(team, tmp_path, "fresh", signed)
+    monkeypatch.chdir(fresh)
+    ok("pull")
+    listed, stderr = _listing(fresh, monkeypatch)
+    assert {row["name"] for row in listed} >= {"mine", "theirs"}  # type: ignore[index]
+    assert len(listed) == 14
+    assert "warning" not in stderr
+    assert cli("index", "verify").exit_code == 0
