@@ -93,6 +93,48 @@ def test_ls_in_a_repository_loads_no_heavy_package(repo_with_commit: Path) -> No
     assert "gitml.cli._runs_view" in modules  # the command really ran
 
 
+# What one ``git ml run`` never calls, so never loads: the pool, sweep and search machinery,
+# the registry past its check for pending registrations, the query index, the interfaces.
+RUN_NEVER = (
+    "gitml.runs.dispatch",
+    "gitml.runs.pool",
+    "gitml.runs.sweep",
+    "gitml.runs.study",
+    "gitml.runs.store",
+    "gitml.search.plan",
+    "gitml.cluster",
+    "gitml.registry.register",
+    "gitml.registry.store",
+    "gitml.storage.index",
+    "gitml.query",
+    "gitml.governance",
+    "gitml.monitor",
+    "gitml.tabular",
+    "gitml.ui",
+    "gitml.tracking",
+    "concurrent.futures",
+    "logging",
+    "sqlite3",
+)
+# The gitml modules one run loads today (58 clean, 59 dirty), with a little room.
+RUN_MODULES = 62
+
+
+@pytest.mark.parametrize("dirty", [False, True], ids=["clean", "dirty"])
+def test_one_run_loads_only_what_it_calls(repo_with_commit: Path, dirty: bool) -> None:
+    if dirty:
+        (repo_with_commit / "README.md").write_text("changed\n")
+        (repo_with_commit / "new.txt").write_text("new\n")
+    modules = imported(git_ml("run", "--", sys.executable, "-c", "pass"), cwd=repo_with_commit)
+    assert "gitml.runs.single" in modules  # the command really ran
+    assert heavy(modules) == set()
+    never = {
+        m for m in modules if m in RUN_NEVER or m.startswith(tuple(f"{n}." for n in RUN_NEVER))
+    }
+    assert never == set()
+    assert len({m for m in modules if m.startswith("gitml")}) <= RUN_MODULES
+
+
 def test_the_check_sees_a_heavy_import() -> None:
     modules = imported("import gitml, jsonschema")
     assert "jsonschema" in heavy(modules)

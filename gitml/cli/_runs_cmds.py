@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from gitml.cli import _runs_view as view
 from gitml.cli._body import options_body
 from gitml.cli._output import Output
 from gitml.cli._run_request import RunOptions
+
+if TYPE_CHECKING:
+    from gitml.runs.sweep import SweepOutcome
 
 SHOWN_INVALID = 3
 
@@ -16,8 +20,8 @@ SHOWN_INVALID = 3
 @options_body(RunOptions)
 def run(*, options: RunOptions, quiet: bool = False) -> int:
     """Run and record; report on stderr; return the exit code (the command's)."""
-    from gitml.runs.dispatch import run as run_request
     from gitml.runs.execute import RunOutcome
+    from gitml.runs.single import open_run, run_member, single_member
     from gitml.storage.repo import open_repo
 
     request = options.request()
@@ -34,7 +38,15 @@ def run(*, options: RunOptions, quiet: bool = False) -> int:
         for problem in member.warnings:
             out.warn(problem)
 
-    outcome = run_request(open_repo(), request, on_member=report)
+    ws = open_run(open_repo(), request, Path.cwd())
+    member = single_member(request)
+    outcome: RunOutcome | SweepOutcome
+    if member is not None:
+        outcome = run_member(ws, request, member)
+    else:  # a sweep, a search or a cluster run: the pool machinery
+        from gitml.runs.dispatch import run_many
+
+        outcome = run_many(ws, request, on_member=report)
     docs = [outcome.doc] if isinstance(outcome, RunOutcome) else list(outcome.runs)
     warning = view.withheld_warning(docs[0]) if docs else None
     if isinstance(outcome, RunOutcome):

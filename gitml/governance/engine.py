@@ -18,7 +18,7 @@ from gitml.governance.policy import policy_at
 from gitml.governance.rules import RuleContext, policy_findings
 from gitml.governance.structure import STRUCTURE_RULES
 from gitml.registry.store import open_index
-from gitml.registry.verify import trusted_log
+from gitml.registry.trust import trusted_log
 from gitml.storage.repo import GitRepo
 
 
@@ -46,7 +46,7 @@ def held_stages(
 ) -> frozenset[tuple[str, str, str]]:
     """(model, version, stage) of every stage the applied log verifiably gave this version.
 
-    Only events the default branch derives count (``registry.verify.trusted_log``): a
+    Only events the default branch derives count (``registry.trust.trusted_log``): a
     stage event pushed to the registry ref by hand never satisfies ``requires_stage``.
     """
     trust = trusted_log(repo, settings, env)

@@ -38,7 +38,7 @@ from gitml.registry.store import (
     version_lookup,
     write_planned,
 )
-from gitml.registry.verify import remember_trusted, trusted_log
+from gitml.registry.trust import move_trust_point, trusted_log
 from gitml.storage import REGISTRY_REF
 from gitml.storage.collection import Snapshot
 from gitml.storage.repo import GitRepo
@@ -290,7 +290,8 @@ def apply(repo: GitRepo, settings: Settings, env: Mapping[str, str]) -> ApplyRep
     refuse_untrusted(repo, settings, env)
     registry_tip, planned = write_planned(collection, plan)
     report.registry_tip = registry_tip
-    remember_trusted(repo, tip)
+    # The events just written are checked once, here, so later commands start past them.
+    move_trust_point(repo, settings, tip)
     if planned is not None:
         report.events = list(planned.result or [])
     return report

@@ -34,12 +34,12 @@ def requests(doc: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 def register_pending(repo: GitRepo, doc: Mapping[str, Any]) -> tuple[list[str], list[str]]:
     """Register what the run asked for: ``(versions registered, failures)``, a line each."""
-    from gitml.registry.register import RegisterRequest, register
-
     wanted = requests(doc)
     if not wanted or doc.get("status") != "completed":
         failed = [f"{r['model']}: not registered, run {doc['id']} did not complete" for r in wanted]
         return [], failed
+    from gitml.registry.register import RegisterRequest, register
+
     done: list[str] = []
     failed = []
     for item in wanted:

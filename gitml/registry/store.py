@@ -362,6 +362,21 @@ class RegistryIndex:
     def errors(self) -> Iterator[tuple[str, str]]:
         yield from self.index.errors(self.collection)
 
+    def docs_at(self, paths: Iterable[str]) -> dict[str, tuple[str, dict[str, Any]]]:
+        """path -> (kind, doc) of the valid records at ``paths`` (one primary-key seek each)."""
+        wanted = sorted(set(paths))
+        out: dict[str, tuple[str, dict[str, Any]]] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for path, kind, doc in self._query(
+                f"SELECT path, kind, doc FROM records WHERE ref=? AND path IN ({marks}) "
+                "AND error IS NULL",
+                chunk,
+            ):
+                out[str(path)] = (str(kind), _json(doc))
+        return out
+
 
 def _json(text: str) -> dict[str, Any]:
     import json

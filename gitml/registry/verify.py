@@ -9,9 +9,8 @@ Each problem names the record or commit and what to do.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gitml.config import POLICY_FILE, STAGES_FILE, Settings
@@ -24,6 +23,7 @@ from gitml.registry.derive import Derivation, SkippedChange, derive
 from gitml.registry.rules import settings_before
 from gitml.registry.stagefile import Known, parse
 from gitml.registry.store import open_index, registry_collection
+from gitml.registry.trustpoint import TrustPoint, save_trust_point
 from gitml.storage import REGISTRY_REF
 from gitml.storage.history import first_parent, is_ancestor, resolve_commit
 from gitml.storage.repo import GitRepo
@@ -51,6 +51,10 @@ class VerifyReport:
     """The problems that make the log untrustworthy (``apply`` refuses to extend it)."""
     verified: set[str] = field(default_factory=set)
     """Ids of the events that are exactly what the default branch derives."""
+    pending: list[dict[str, Any]] = field(default_factory=list)
+    """Events the default branch derives that were never applied."""
+    undone: set[str] = field(default_factory=set)
+    """Commits whose stage changes applied-state records verifiably skip."""
 
     def distrust(self, problem: str) -> None:
         self.problems.append(problem)
@@ -117,12 +121,14 @@ def verify(
     terminal = set(settings.terminal_stages)
     with open_index(repo) as index:
         index.refresh()
+        registry = index.tip
         for path, error in index.errors():
             report.distrust(f"{REGISTRY_REF}:{path}: invalid record: {error}")
         versions = index.version_names()
         rows = index.event_rows()
         version_docs = index.all_versions()
         applied = index.applied_rows()
+        read_one_tip = registry == index.tip
     _check_versions(repo, version_docs, report)
     actual: dict[str, tuple[str, StageEventRecord]] = {}
     by_model: dict[str, dict[int, list[str]]] = {}
@@ -168,7 +174,11 @@ def verify(
                 f"{STAGES_FILE}: models.{want['model']}.{want['stage']}: change "
                 f"{_label(want, terminal)} {what}"
             )
-            (report.distrust if later else report.problems.append)(problem)
+            if later:
+                report.distrust(problem)
+            else:
+                report.problems.append(problem)
+                report.pending.append(want)
             continue
         path, doc = found
         diffs = sorted(k for k in set(want) | set(doc) if want.get(k) != doc.get(k))
@@ -188,8 +198,19 @@ def verify(
     if audit:
         for problem in history_problems(repo, settings):
             report.distrust(problem)
-    if not report.untrusted:
-        remember_trusted(repo, tip)
+    if not report.untrusted and audit and rev is None and read_one_tip and registry:
+        save_trust_point(
+            repo,
+            TrustPoint(
+                registry=registry,
+                branch=tip,
+                state=derived.state,
+                seqs={str(e["model"]): int(e["seq"]) for e in derived.events},
+                pending=report.pending,
+                undone=sorted(report.undone),
+                skipped=[s.commit for s in derived.skipped],
+            ),
+        )
     return report
 
 
@@ -203,7 +224,8 @@ def expected_events(
 ) -> Derivation:
     """Every stage event the default branch at ``tip`` derives, as ``registry apply`` would
     have written it (changes that applied-state records verifiably skip left out)."""
-    skip = _check_applied(repo, tip, applied, report)
+    skip = check_applied(repo, tip, applied, report)
+    report.undone = skip
     changes = [c for c in file_changes(repo, tip, STAGES_FILE) if c.commit not in skip]
     return derive(
         repo,
@@ -216,8 +238,8 @@ def expected_events(
     )
 
 
-def _check_applied(
-    repo: GitRepo, tip: str, rows: list[tuple[str, AppliedRecord]], report: VerifyReport
+def check_applied(
+    repo: GitRepo, tip: str, rows: Sequence[tuple[str, Mapping[str, Any]]], report: VerifyReport
 ) -> set[str]:
     """Check the applied-state records; the stage changes they verifiably skip.
 
@@ -251,71 +273,6 @@ def _undone_by(repo: GitRepo, first: str, commit: str) -> bool:
         return (parse(old).assignments if old else {}) == (parse(new).assignments if new else {})
     except InvalidRecord:
         return False
-
-
-@dataclass(frozen=True)
-class Trust:
-    """Which stage events to believe: all (``verified`` None) or only those listed."""
-
-    untrusted: list[str]
-    verified: frozenset[str] | None
-
-
-def trusted_log(repo: GitRepo, settings: Settings, env: Mapping[str, str]) -> Trust:
-    """Whether the applied log verifies against the default branch (cached per tip).
-
-    A log last found to verify stays trusted while the registry ref only gains records
-    that are not stage events (versions) and the default branch only moves forward; any
-    other change re-verifies. With no default branch to verify against, nothing is.
-    """
-    try:
-        tip = branch_tip(repo, settings, env, None)
-    except GitmlError as exc:
-        return Trust([str(exc)], frozenset())
-    if _still_trusted(repo, settings, tip):
-        return Trust([], None)
-    report = verify(repo, settings, env)
-    if not report.untrusted:
-        return Trust([], None)
-    return Trust(report.untrusted, frozenset(report.verified))
-
-
-def remember_trusted(repo: GitRepo, branch_commit: str) -> None:
-    """Record that the registry's current log verified against ``branch_commit``."""
-    tip = registry_collection(repo).tip()
-    try:
-        _trust_cache(repo).write_text(f"{tip or ''} {branch_commit}\n", "ascii")
-    except OSError:
-        return
-
-
-def _still_trusted(repo: GitRepo, settings: Settings, branch_commit: str) -> bool:
-    try:
-        cached_registry, cached_branch = _trust_cache(repo).read_text("ascii").split()
-    except (OSError, ValueError):
-        return False
-    tip = registry_collection(repo).tip()
-    if tip is None or not repo.has_commit(cached_registry):
-        return False
-    if not is_ancestor(repo, cached_branch, branch_commit):
-        return False
-    if str(tip) == cached_registry:
-        return True
-    if not is_ancestor(repo, cached_registry, str(tip)):
-        return False
-    from gitml.integrity.history import check_history
-
-    found = check_history(
-        repo, REGISTRY_REF, str(tip), [cached_registry], skew_s=settings.clock_skew_s
-    )
-    grown = any("/events/" in p or p.startswith(f"{rec.APPLIED_DIR}/") for p in found.added)
-    return not found.problems and not grown
-
-
-def _trust_cache(repo: GitRepo) -> Path:
-    from gitml._version import __version__
-
-    return repo.state_dir / f"registry-trusted-{__version__}.txt"
 
 
 def history_problems(repo: GitRepo, settings: Settings) -> list[str]:

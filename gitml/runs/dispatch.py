@@ -13,11 +13,9 @@ import platform
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gitml.errors import GitmlError
-from gitml.objects.leftovers import sweep_state
 from gitml.records import ids
 from gitml.runs import params as params_mod
 from gitml.runs.execute import (
@@ -26,21 +24,18 @@ from gitml.runs.execute import (
     RunRequest,
     Workspace,
     checkpoint,
-    execute_member,
     identity,
     now,
-    open_workspace,
-    validate_request,
 )
 from gitml.runs.pool import Drive, Finished, Job, LocalPool, Pool, drive
 from gitml.runs.record import build_record
 from gitml.runs.supervise import Supervisor
 from gitml.runs.sweep import SweepOutcome, outcome_of, parse_best, run_sweep
+from gitml.search.space import reject_distributions
 
 if TYPE_CHECKING:
     from gitml.records.shapes import RunRecord
     from gitml.search.plan import SearchPlan
-    from gitml.storage.repo import GitRepo
     from gitml.storage.worktree import Checkpoint
 
 
@@ -244,30 +239,21 @@ def record_study(
     return store(ws.repo, ws.settings, doc, events=facts.events, environment=Environment({}))
 
 
-def run(
-    repo: GitRepo,
+def run_many(
+    ws: Workspace,
     request: RunRequest,
     *,
-    cwd: Path | None = None,
     on_member: Callable[[RunOutcome], None] | None = None,
 ) -> RunOutcome | SweepOutcome:
-    """Execute ``request``; a sweep when ``-S`` lists several values.
+    """Execute a request that is not one plain run (``runs.single.single_member`` is None):
+    a search or a cluster run on a pool, or a sweep over ``-S`` values.
 
-    Returns a RunOutcome for a single run, a SweepOutcome for a sweep.
+    Returns a SweepOutcome, or a RunOutcome for a one-member run on a pool.
     """
-    validate_request(request)
-    sweep_state(repo.state_dir)  # temporary files and spools of killed gitml processes
-    repo.prepare_writes()  # git's writers start while the command runs
-    ws = open_workspace(repo, cwd or Path.cwd(), request.params_files)
     if request.search is not None or request.on is not None:
         with Supervisor() as sup:
             return run_planned(ws, sup, request, on_member=on_member)
-    from gitml.search.space import reject_distributions
-
     reject_distributions(request.overrides)
     grid = params_mod.expand_grid(request.overrides)
     with Supervisor() as sup:
-        if len(grid) == 1:
-            name = request.name or ids.new_name()
-            return execute_member(ws, sup, request, Member(grid[0], name))
         return run_sweep(ws, sup, request, grid, on_member=on_member)

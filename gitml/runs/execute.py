@@ -50,8 +50,8 @@ from gitml.runs.nested import events_of, nested_facts, remove_spools
 from gitml.runs.params import Override
 from gitml.runs.record import RunFacts, Status, build_record
 from gitml.runs.redact import redact_command, redact_params, redact_text
+from gitml.runs.save import check_name, save_run
 from gitml.runs.spool import ENV_RUN_ID, ENV_RUN_NAME, ENV_SPOOL, SpoolData, read_spool
-from gitml.runs.store import check_name, save_run
 from gitml.runs.supervise import INTERRUPTING, Supervisor, exit_code_of
 from gitml.storage.repo import GitRepo
 from gitml.storage.worktree import Checkpoint, Screen, create_checkpoint

@@ -1,4 +1,4 @@
-"""Runs on ``refs/gitml/runs``: writing a finished run, finding and listing runs.
+"""Runs on ``refs/gitml/runs``: finding and listing runs (``runs.save`` writes them).
 
 A run is one commit: ``runs/<shard>/<id>.toml`` (the record), ``runs/<shard>/<id>.history.csv``
 (per-step metric history, when a metric has more than one value) and ``env/<digest>.txt``
@@ -9,31 +9,31 @@ reachable and travel with the runs. Reads go through the SQLite index in ``.git/
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from gitml.errors import AmbiguousId, GitmlError, InvalidRecord, RecordNotFound
 from gitml.records import ids
-from gitml.records.limits import MAX_HISTORY_BYTES
 from gitml.records.typed import typed
 from gitml.runs import RUN_KIND as RUN_KIND
-from gitml.runs.metrics import MetricEvent, load_history, thin_history
-from gitml.runs.record import commit_message, dump_record, note_line
+from gitml.runs.metrics import MetricEvent, load_history
+from gitml.runs.save import NAME_RE as NAME_RE
+from gitml.runs.save import check_name as check_name
+from gitml.runs.save import env_path
+from gitml.runs.save import history_path as history_path
+from gitml.runs.save import runs_collection as runs_collection
+from gitml.runs.save import save_run as save_run
 from gitml.storage import RUNS_REF
-from gitml.storage.collection import Collection, Layout, open_collection
+from gitml.storage.collection import Collection, Layout
 from gitml.storage.index import Index, Parser, parse_record, row_doc
-from gitml.storage.notes import note_companion, read_note
 from gitml.storage.repo import GitRepo
 from gitml.storage.worktree import current_branch
 
 if TYPE_CHECKING:
     from gitml.records.shapes import RunRecord
 
-NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]{0,63}")
-MAX_NOTE_RUNS = 100
 DEFAULT_LIMIT = 20
 DIRECT_MAX = 64
 """At most this many runs are read from their blobs while the index is behind."""
@@ -41,73 +41,6 @@ DIRECT_MAX = 64
 
 class InvalidRunRef(GitmlError):
     """Text that can be neither a run id, an id prefix nor a run name."""
-
-
-def runs_collection(repo: GitRepo) -> Collection:
-    return open_collection(repo, RUNS_REF)
-
-
-def history_path(record_path: str) -> str:
-    return record_path.removesuffix(".toml") + ".history.csv"
-
-
-def env_path(digest_hex: str) -> str:
-    return f"env/{digest_hex}.txt"
-
-
-def check_name(name: str) -> str:
-    if not NAME_RE.fullmatch(name):
-        raise GitmlError(
-            f"run name {name!r} is not valid: use letters, digits, '.', '_', '+' or '-' "
-            "(at most 64, starting with a letter or digit)"
-        )
-    return name
-
-
-def save_run(
-    repo: GitRepo,
-    doc: Mapping[str, Any],
-    *,
-    history: bytes | None = None,
-    packages: tuple[str, str] | None = None,
-    link_checkpoint: bool = True,
-) -> RunRecord:
-    """Validate and write a finished run ``doc`` (as ``record.build_record`` makes it),
-    then add its line to the code commit's note.
-
-    ``packages`` is ``(digest hex, list text)``. Returns the record, as validated.
-    """
-    collection = runs_collection(repo)
-    path = collection.record_path(str(doc["id"]))
-    run = typed(doc, "run", where=path)
-    files: dict[str, bytes | None] = {path: dump_record(run)}
-    if history is not None:
-        # Others refuse a history over the limit, so a very long one is kept thinned.
-        files[history_path(path)] = thin_history(history, MAX_HISTORY_BYTES)
-    if packages is not None and packages[0]:
-        files[env_path(packages[0])] = packages[1].encode("utf-8")
-    code = run["code"]
-    parents = [code["checkpoint"]] if link_checkpoint else []
-    if parents and collection.tip() is None:
-        # A root commit first, so the checkpoint never becomes the ref's first parent
-        # (first parents are the collection's own history).
-        collection.write(lambda _snap: {}, "gitml runs: start the collection")
-    commit = code["commit"]
-    existing = read_note(repo, commit) or ""
-    line = note_line(run)
-    if existing.count("\n") >= MAX_NOTE_RUNS:
-        line = more_runs_line(commit)
-    note = None
-    if line not in existing:  # the record and its note land together
-        note = note_companion(repo, {commit: [line]}, f"gitml note run {run['id']}")
-    collection.write(lambda _snap: files, commit_message(run), extra_parents=parents, also=note)
-    return run
-
-
-def more_runs_line(commit: str) -> str:
-    """The one line that stands for runs past MAX_NOTE_RUNS on a commit (idempotent)."""
-    query = f"code.commit = '{commit}'"
-    return f'more = "more runs: git ml ls --all --where \\"{query}\\""'
 
 
 def parse_run_record(path: str, data: bytes, layout: Layout | None = None) -> dict[str, Any] | None:

@@ -149,11 +149,7 @@ class ObjectReader:
         if not asked:
             return [None] * len(names)
         with self._lock:
-            proc = self._proc
-            if proc is None or proc.poll() is not None or self._pid != os.getpid():
-                # A forked child starts its own: the parent's pipes are the parent's.
-                proc = self._proc = start_long_lived(self, self.cwd, "cat-file", "--batch")
-                self._pid = os.getpid()
+            proc = self._started()
             assert proc.stdin is not None
             assert proc.stdout is not None
             found: dict[str, GitObject | None] = {}
@@ -166,6 +162,19 @@ class ObjectReader:
                 proc.stdin.flush()
                 found.update((name, _read_response(proc.stdout)) for name in chunk)
         return [found.get(name) for name in names]
+
+    def start(self) -> None:
+        """Start git now (a command about to read overlaps its start-up with other work)."""
+        with self._lock:
+            self._started()
+
+    def _started(self) -> subprocess.Popen[bytes]:
+        proc = self._proc
+        if proc is None or proc.poll() is not None or self._pid != os.getpid():
+            # A forked child starts its own: the parent's pipes are the parent's.
+            proc = self._proc = start_long_lived(self, self.cwd, "cat-file", "--batch")
+            self._pid = os.getpid()
+        return proc
 
     def iter(self, names: Sequence[str]) -> Iterator[tuple[str, GitObject | None]]:
         """(name, object or None) for every name, in order, read in bulk."""

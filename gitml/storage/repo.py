@@ -152,6 +152,7 @@ class GitRepo:
     def prepare_writes(self) -> None:
         """Start the git processes a write will need, so they start while it reads."""
         self.odb.start_writers()
+        self.odb.reader.start()
         if self._identity_proc is None and "_identity" not in self.__dict__:
             self._identity_proc = start_git(
                 self.workdir_or_gitdir, "config", "--get-regexp", r"^user\.(name|email)$"

@@ -339,7 +339,7 @@ def _spool_child(
 
     run_id = ids.new_id()
     if name:
-        from gitml.runs.store import check_name
+        from gitml.runs.save import check_name
 
         check_name(name)
     child_name = name or ids.new_name()

@@ -62,7 +62,7 @@ class LocalRun(Recorder):
         system_metrics: bool = False,
     ) -> None:
         super().__init__()
-        from gitml.runs.store import check_name
+        from gitml.runs.save import check_name
 
         self.id = ids.new_id()
         self.name = check_name(name) if name else ids.new_name()
@@ -140,7 +140,7 @@ class LocalRun(Recorder):
         from gitml.runs.metrics import dump_history, merge_events
         from gitml.runs.record import RunFacts, Status, build_record
         from gitml.runs.redact import redact_command, redact_params, redact_text
-        from gitml.runs.store import save_run
+        from gitml.runs.save import save_run
 
         try:
             state = Status(status)

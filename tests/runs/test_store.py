@@ -128,9 +128,9 @@ def test_note_keeps_one_line_per_run_up_to_a_cap(
 ) -> None:
     import tomllib
 
-    from gitml.runs import store
+    from gitml.runs import save
 
-    monkeypatch.setattr(store, "MAX_NOTE_RUNS", 2)
+    monkeypatch.setattr(save, "MAX_NOTE_RUNS", 2)
     docs = [record(repo_with_commit) for _ in range(4)]
     note = git(repo_with_commit, "notes", "--ref=gitml", "show", "HEAD")
     lines = note.splitlines()

@@ -1,0 +1,192 @@
+"""Whether to believe the applied stage log, verified incrementally from a trust point.
+
+``registry.verify.verify`` derives every event from the whole history of the stages file
+(about half a second at 1,000 events) and, when the log verifies, leaves a trust point. A
+later command checks only what arrived since: the registry ref's new commits must descend
+from the trust point's and pass the append-only audit, the default branch's first-parent
+line must pass through the trust point's commit, and every new stage event must be exactly
+one the new stage changes derive from the trust point's state (or one derived before and
+still pending). Anything else -- a rewritten or non-descending history, an event that does
+not match, an applied-state record that skips a change derived before, a newly registered
+version that could make a change left out before valid -- verifies the whole log again,
+which reports the problem precisely.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from gitml.config import STAGES_FILE, Settings
+from gitml.errors import GitmlError
+from gitml.integrity.history import check_history
+from gitml.records import codec
+from gitml.registry import records as rec
+from gitml.registry.derive import derive
+from gitml.registry.rules import settings_before
+from gitml.registry.store import open_index, registry_collection, version_lookup
+from gitml.registry.trustpoint import TrustPoint, load_trust_point, save_trust_point
+from gitml.registry.verify import VerifyReport, branch_tip, check_applied, verify
+from gitml.storage import REGISTRY_REF
+from gitml.storage.history import is_ancestor
+from gitml.storage.repo import GitRepo
+from gitml.storage.tracked import FileChange, file_changes
+
+
+@dataclass(frozen=True)
+class Trust:
+    """Which stage events to believe: all (``verified`` None) or only those listed."""
+
+    untrusted: list[str]
+    verified: frozenset[str] | None
+
+
+def trusted_log(repo: GitRepo, settings: Settings, env: Mapping[str, str]) -> Trust:
+    """Whether the applied log verifies against the default branch.
+
+    From the last trust point only what arrived since is checked; without one, or when what
+    arrived does not extend it, the whole log is verified. With no default branch to verify
+    against, nothing is believed.
+    """
+    try:
+        tip = branch_tip(repo, settings, env, None)
+    except GitmlError as exc:
+        return Trust([str(exc)], frozenset())
+    if move_trust_point(repo, settings, tip):
+        return Trust([], None)
+    report = verify(repo, settings, env)
+    if not report.untrusted:
+        return Trust([], None)
+    return Trust(report.untrusted, frozenset(report.verified))
+
+
+def move_trust_point(repo: GitRepo, settings: Settings, branch: str) -> bool:
+    """Move the trust point to the registry's tip and ``branch`` when what arrived since
+    verifies; False when there is none or it does not (the whole log must be verified)."""
+    point = load_trust_point(repo)
+    if point is None:
+        return False
+    advanced = advance(repo, settings, point, branch)
+    if advanced is None:
+        return False
+    if advanced != point:
+        save_trust_point(repo, advanced)
+    return True
+
+
+def advance(repo: GitRepo, settings: Settings, point: TrustPoint, branch: str) -> TrustPoint | None:
+    """The trust point moved to the registry's tip and ``branch``, when everything that arrived
+    since ``point`` verifies; None when the whole log must be verified."""
+    if not repo.has_commit(point.registry) or not is_ancestor(repo, point.branch, branch):
+        return None
+    with open_index(repo) as index:
+        index.refresh()
+        registry = index.tip
+        if registry is None:
+            return None
+        if registry == point.registry and branch == point.branch:
+            return point
+        added = _added(repo, settings, point.registry, registry)
+        if added is None or any(True for _ in index.errors()):
+            return None
+        docs = index.docs_at(added)
+    if point.skipped and any("/versions/" in p for p in added):
+        return None  # a new version may make a change left out before valid
+    changes = _changes_since(repo, point.branch, branch)
+    if changes is None:
+        return None
+    events = {p: d for p, (kind, d) in docs.items() if kind == rec.EVENT_SCHEMA}
+    markers = [(p, d) for p, (kind, d) in docs.items() if kind == rec.APPLIED_SCHEMA]
+    undone = _undone(repo, point, branch, markers, {c.commit for c in changes})
+    if undone is None:
+        return None
+    kept = [c for c in changes if c.commit not in undone]
+    derived = derive(
+        repo,
+        kept,
+        settings=settings,
+        versions=version_lookup(registry_collection(repo).snapshot_at(registry)),
+        state=point.state,
+        seqs=point.seqs,
+        settings_for=settings_before(repo),
+    )
+    new = [codec.to_jsonable(e) for e in derived.events]
+    pending = _match([*point.pending, *new], events)
+    if pending is None:
+        return None
+    seqs = dict(point.seqs)
+    seqs.update({str(e["model"]): int(e["seq"]) for e in new})
+    return replace(
+        point,
+        registry=registry,
+        branch=branch,
+        state=derived.state,
+        seqs=seqs,
+        pending=pending,
+        undone=sorted(undone),
+        skipped=[*point.skipped, *(s.commit for s in derived.skipped)],
+    )
+
+
+def _added(repo: GitRepo, settings: Settings, old: str, new: str) -> list[str] | None:
+    """Paths of the records the registry's commits from ``old`` to ``new`` add; None when
+    ``new`` does not descend from ``old`` or its history is not append-only."""
+    if old == new:
+        return []
+    if not is_ancestor(repo, old, new):
+        return None
+    found = check_history(repo, REGISTRY_REF, new, [old], skew_s=settings.clock_skew_s)
+    return None if found.problems else found.added
+
+
+def _changes_since(repo: GitRepo, old: str, new: str) -> list[FileChange] | None:
+    """The stage changes on ``new``'s first-parent line after ``old``; None when that line
+    does not pass through ``old``."""
+    reached = False
+
+    def stop(sha: str) -> bool:
+        nonlocal reached
+        reached = reached or sha == old
+        return reached
+
+    changes = file_changes(repo, new, STAGES_FILE, stop=stop)
+    return changes if reached else None
+
+
+def _undone(
+    repo: GitRepo,
+    point: TrustPoint,
+    branch: str,
+    markers: list[tuple[str, dict[str, Any]]],
+    new_changes: set[str],
+) -> set[str] | None:
+    """Every change applied-state records skip, when the new records hold and skip only
+    changes not derived before; None otherwise."""
+    report = VerifyReport(REGISTRY_REF, branch)
+    undone = set(point.undone)
+    fresh = check_applied(repo, branch, markers, report)
+    if report.untrusted or not fresh <= undone | new_changes:
+        return None
+    return undone | fresh
+
+
+def _match(
+    expected: list[dict[str, Any]], events: Mapping[str, dict[str, Any]]
+) -> list[dict[str, Any]] | None:
+    """The expected events still pending once ``events`` (path -> doc) are matched; None when
+    an event is not exactly an expected one at its own path, or one is missing before a
+    later one of its model."""
+    by_id = {str(e["id"]): e for e in expected}
+    last: dict[str, int] = {}
+    for path, doc in events.items():
+        want = by_id.pop(str(doc.get("id")), None)
+        if want is None or doc != want:
+            return None
+        if path != rec.event_path(str(doc["model"]), int(doc["seq"]), str(doc["id"])):
+            return None
+        last[str(doc["model"])] = max(last.get(str(doc["model"]), 0), int(doc["seq"]))
+    pending = [e for e in expected if str(e["id"]) in by_id]
+    if any(int(e["seq"]) < last.get(str(e["model"]), 0) for e in pending):
+        return None
+    return pending

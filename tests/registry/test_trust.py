@@ -1,0 +1,143 @@
+"""The applied log's trust is checked from the last trust point: events derived since are
+believed without verifying the whole log again; anything that does not extend the
+point verifies it all (and a forged event is refused either way)."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from gitml.config import load_settings
+from gitml.registry import trust
+from gitml.registry.trustpoint import load_trust_point, save_trust_point
+from gitml.storage.repo import open_repo
+from tests.registry.test_verify import rewrite_registry
+from tests.support.core import git
+from tests.support.integrity import id_at
+from tests.support.registry import event_paths, land, ok, register, registry_tip
+
+
+@pytest.fixture
+def full_runs(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts the whole-log verifications ``trusted_log`` falls back to."""
+    calls: list[int] = []
+    whole = trust.verify
+
+    def counted(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        return whole(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(trust, "verify", counted)
+    return calls
+
+
+def trusted(repo: Path) -> trust.Trust:
+    return trust.trusted_log(open_repo(repo), load_settings(repo), {})
+
+
+@pytest.fixture
+def trusted_point(three_versions: Path) -> Path:
+    """Two applied changes and a trust point at them."""
+    land(three_versions, "promote", "churn", "1.0.0", "production")
+    land(three_versions, "promote", "churn", "1.1.0", "production")
+    ok("registry", "apply")
+    assert trusted(three_versions) == trust.Trust([], None)
+    point = load_trust_point(open_repo(three_versions))
+    assert point is not None
+    assert point.registry == registry_tip(three_versions)
+    return three_versions
+
+
+def test_events_applied_since_the_trust_point_are_believed_without_a_full_verify(
+    trusted_point: Path, full_runs: list[int]
+) -> None:
+    repo = open_repo(trusted_point)
+    before = load_trust_point(repo)
+    assert before is not None
+    land(trusted_point, "promote", "churn", "1.2.0", "staging")
+    ok("registry", "apply")  # as another gitml version would: the trust point stays behind
+    save_trust_point(repo, before)
+    assert trusted(trusted_point) == trust.Trust([], None)
+    assert full_runs == []
+    after = load_trust_point(repo)
+    assert after is not None
+    assert (after.registry, after.branch) == (
+        registry_tip(trusted_point),
+        git(trusted_point, "rev-parse", "main").strip(),
+    )
+    assert after.seqs == {"churn": 3}
+    assert after.pending == []
+
+
+def test_a_forged_event_past_the_trust_point_is_refused(
+    trusted_point: Path, full_runs: list[int]
+) -> None:
+    last = event_paths(trusted_point)[-1]
+    text = git(trusted_point, "show", f"refs/gitml/registry:{last}")
+    doc = tomllib.loads(text)
+    forged_id = id_at(0)
+    forged = (
+        text.replace(doc["id"], forged_id)
+        .replace('version = "1.1.0"', 'version = "1.2.0"')
+        .replace("seq = 2", "seq = 3")
+    )
+    path = f"models/churn/events/000000/00000003-{forged_id}.toml"
+    rewrite_registry(trusted_point, add=(path, forged))
+    repo = open_repo(trusted_point)
+    point = load_trust_point(repo)
+    assert point is not None
+    tip = git(trusted_point, "rev-parse", "main").strip()
+    assert trust.advance(repo, load_settings(trusted_point), point, tip) is None
+    found = trusted(trusted_point)
+    assert full_runs == [1]
+    assert any(path in problem and "matches no change" in problem for problem in found.untrusted)
+    assert found.verified is not None
+    assert forged_id not in found.verified
+    assert load_trust_point(repo) == point  # an untrusted log moves no trust point
+
+
+def test_a_log_that_does_not_descend_from_the_trust_point_is_verified_whole(
+    trusted_point: Path, full_runs: list[int]
+) -> None:
+    rewrite_registry(trusted_point, parent=False)  # the same records, another history
+    assert trusted(trusted_point).untrusted == []
+    assert full_runs == [1]
+    point = load_trust_point(open_repo(trusted_point))
+    assert point is not None
+    assert point.registry == registry_tip(trusted_point)
+
+
+def test_a_branch_that_does_not_pass_through_the_trust_point_is_verified_whole(
+    trusted_point: Path, full_runs: list[int]
+) -> None:
+    point = git(trusted_point, "rev-parse", "main").strip()
+    git(trusted_point, "reset", "-q", "--hard", "main~1")
+    git(trusted_point, "commit", "-q", "--allow-empty", "-m", "elsewhere")
+    git(trusted_point, "merge", "-q", "--no-ff", "-m", "take the old tip", point)
+    # The trust point's commit is reachable from main, but only through a second parent.
+    found = trusted(trusted_point)
+    assert full_runs == [1]
+    assert any("matches no change" in problem for problem in found.untrusted)
+
+
+def test_a_version_registered_after_a_change_was_left_out_verifies_whole(
+    three_versions: Path, full_runs: list[int]
+) -> None:
+    stages = three_versions / ".gitml/stages.toml"
+    stages.write_text('schema = "gitml/stages/1"\n[models.churn]\nstaging = "2.0.0"\n')
+    git(three_versions, "commit", "-q", "-am", "names a version not registered yet")
+    stages.write_text('schema = "gitml/stages/1"\n[models.churn]\nstaging = "1.2.0"\n')
+    git(three_versions, "commit", "-q", "-am", "fixed")
+    ok("registry", "apply")
+    assert trusted(three_versions) == trust.Trust([], None)
+    assert full_runs == [1]
+    point = load_trust_point(open_repo(three_versions))
+    assert point is not None
+    assert len(point.skipped) == 1
+    # Registered now, 2.0.0 makes the change left out valid: only a whole verification
+    # says what the log must then hold.
+    register(three_versions, "2.0.0", 0.95)
+    trusted(three_versions)
+    assert full_runs == [1, 1]
