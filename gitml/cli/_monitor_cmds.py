@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitml.cli._output import Output
 from gitml.cli._repo import repo_and_settings
 from gitml.errors import ALERT_EXIT
 
+if TYPE_CHECKING:
+    from gitml.records.shapes import FindingTable, MonitorReportRecord
+
 FINDING_COLUMNS = ("alert", "kind", "column", "method", "value", "threshold", "message")
 
 
-def _markdown(doc: dict[str, Any], findings: list[dict[str, Any]]) -> str:
+def _markdown(doc: MonitorReportRecord, findings: list[FindingTable]) -> str:
     from gitml.monitor.report import verdict as verdict_of
 
     verdict = "**ALERT**" if doc["alert"] else verdict_of(doc)
@@ -33,7 +36,9 @@ def _markdown(doc: dict[str, Any], findings: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def _show(doc: dict[str, Any], path: str | None, fmt: str, show_all: bool, out: Output) -> None:
+def _show(
+    doc: MonitorReportRecord, path: str | None, fmt: str, show_all: bool, out: Output
+) -> None:
     if out.json_mode:
         out.json({**_jsonable(doc), "stored": path})
         return
@@ -54,7 +59,7 @@ def _show(doc: dict[str, Any], path: str | None, fmt: str, show_all: bool, out: 
     out.info(f"{doc['model']}:{doc['version']}: {doc['rows']} rows, {verdict}{where}")
 
 
-def _verdict_text(doc: dict[str, Any]) -> str:
+def _verdict_text(doc: MonitorReportRecord) -> str:
     from gitml.monitor.report import unjudged
 
     if doc["alert"]:
@@ -68,7 +73,7 @@ def _verdict_text(doc: dict[str, Any]) -> str:
     return "ok"
 
 
-def _jsonable(doc: dict[str, Any]) -> dict[str, Any]:
+def _jsonable(doc: MonitorReportRecord) -> dict[str, Any]:
     return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in doc.items()}
 
 
@@ -101,7 +106,7 @@ def _check_format(fmt: str) -> None:
 
 
 def _finish(
-    repo: Any, doc: dict[str, Any], *, no_save: bool, fmt: str, show_all: bool, out: Output
+    repo: Any, doc: MonitorReportRecord, *, no_save: bool, fmt: str, show_all: bool, out: Output
 ) -> int:
     """Store the report (unless --no-save), show it; the exit code (ALERT_EXIT on an alert)."""
     from gitml.monitor.report import save_report

@@ -82,9 +82,9 @@ def status(*, json: bool = False) -> None:
                     "command": s.doc["command"],
                     "created": to_jsonable(s.doc["created"]),
                     "claims": s.claims,
-                    "worker": (s.claim or {}).get("worker"),
-                    "runs": (s.finished or {}).get("runs", []),
-                    "exit_code": (s.finished or {}).get("exit_code"),
+                    "worker": s.worker,
+                    "runs": s.runs,
+                    "exit_code": s.finished.get("exit_code") if s.finished else None,
                     "cancel_requested": s.cancel_requested,
                     "pulled": s.id in pulled,
                 }
@@ -97,7 +97,6 @@ def status(*, json: bool = False) -> None:
         return
     rows = []
     for s in states:
-        worker = (s.claim or {}).get("worker") or {}
         state = s.state + (" (cancelling)" if s.cancel_requested and s.state == "running" else "")
         if s.claims > 1:
             state += f" ({s.claims} claims)"
@@ -109,8 +108,8 @@ def status(*, json: bool = False) -> None:
                 "name": s.name,
                 "state": state,
                 "command": " ".join(s.doc["command"]),
-                "worker": worker.get("host", ""),
-                "runs": str(len((s.finished or {}).get("runs") or [])),
+                "worker": s.worker["host"] if s.worker else "",
+                "runs": str(len(s.runs)),
             }
         )
     cols = ["id", "name", "state", "command", "worker", "runs"]
@@ -134,8 +133,9 @@ def logs(*, entry: str, follow: bool = False) -> None:
         return
     data = read_log(repo, state)
     if data is None:
-        worker = (state.claim or state.finished or {}).get("worker") or {}
-        where = f" (it ran on {worker['host']})" if worker.get("host") else ""
+        event = state.claim or state.finished
+        worker = event.get("worker") if event is not None else None
+        where = f" (it ran on {worker['host']})" if worker and worker["host"] else ""
         raise GitmlError(
             f"queued run {state.id} {state.name} is {state.state} and has no log in this "
             f"clone{where}; logs stay in the clone that ran it"

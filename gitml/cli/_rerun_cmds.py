@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from gitml.cli._output import Output
 
 STDERR_FD = 2  # with --json the command's output goes here, so stdout stays pure JSON
 
 if TYPE_CHECKING:
+    from gitml.records.shapes import RunRecord
     from gitml.rerun.replay import RerunOptions
     from gitml.rerun.report import RerunResult
     from gitml.storage.repo import GitRepo
@@ -68,7 +69,7 @@ def _many(
     def finished(result: RerunResult) -> None:
         out.info(f"gitml: {result.original['id']} {result.original['name']}: {result.verdict}")
 
-    def failed(doc: dict[str, Any], message: str) -> None:
+    def failed(doc: RunRecord, message: str) -> None:
         out.error(f"{doc['id']} {doc['name']}: {message}")
 
     outcome = rerun_set(
@@ -121,7 +122,7 @@ def _on_cluster(
     return outcome.exit_code
 
 
-def _started(out: Output, doc: dict[str, Any], path: Path) -> None:
+def _started(out: Output, doc: RunRecord, path: Path) -> None:
     out.info(
         f"gitml: rerunning {doc['id']} {doc['name']} at checkpoint "
         f"{str(doc['code']['checkpoint'])[:12]} in {path}"

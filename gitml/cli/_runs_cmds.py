@@ -151,8 +151,8 @@ def show(*, run_ref: str, json: bool = False) -> None:
                 "id": r["id"],
                 "name": r["name"],
                 "started": r.get("started"),
-                "verdict": (r.get("rerun") or {}).get("verdict"),
-                "what_if": (r.get("rerun") or {}).get("what_if", []),
+                "verdict": r.get("rerun", {}).get("verdict"),
+                "what_if": r.get("rerun", {}).get("what_if", []),
             }
             for r in reruns
         ]

@@ -9,6 +9,7 @@ from gitml.cli._output import terminal_columns
 from gitml.units import format_time
 
 if TYPE_CHECKING:
+    from gitml.records.shapes import RunRecord
     from gitml.runs.compare import Comparison
     from gitml.runs.metrics import MetricEvent
     from gitml.runs.sweep import SweepOutcome
@@ -57,33 +58,34 @@ def run_line(doc: Mapping[str, Any]) -> str:
     return f"{text}: {metrics}" if metrics else text
 
 
-def code_lines(doc: Mapping[str, Any]) -> list[str]:
-    code = doc.get("code") or {}
+def code_lines(doc: RunRecord) -> list[str]:
+    code = doc["code"]
     lines = []
-    if code.get("dirty") or code.get("checkpoint") != code.get("commit"):
+    if code["dirty"] or code["checkpoint"] != code["commit"]:
         parts = []
-        if code.get("modified"):
-            parts.append(f"{len(code['modified'])} modified")
-        if code.get("untracked"):
+        modified = code.get("modified", [])
+        if modified:
+            parts.append(f"{len(modified)} modified")
+        if code["untracked"]:
             parts.append(f"{len(code['untracked'])} untracked")
         detail = f" ({', '.join(parts)})" if parts else ""
         lines.append(
-            f"code: checkpoint {str(code.get('checkpoint'))[:12]} of "
-            f"{code.get('branch') or 'HEAD'}@{str(code.get('commit'))[:12]}{detail}"
+            f"code: checkpoint {code['checkpoint'][:12]} of "
+            f"{code.get('branch') or 'HEAD'}@{code['commit'][:12]}{detail}"
         )
-    for item in code.get("skipped") or ():
+    for item in code.get("skipped", []):
         lines.append(f"not in checkpoint: {item['path']} ({item['reason']})")
     return lines
 
 
-def withheld_warning(doc: Mapping[str, Any]) -> str | None:
+def withheld_warning(doc: RunRecord) -> str | None:
     """One line naming the files a checkpoint withheld as likely credentials, if any."""
-    withheld = [str(item["path"]) for item in (doc.get("code") or {}).get("withheld") or ()]
+    withheld = [item["path"] for item in doc["code"].get("withheld", [])]
     if not withheld:
         return None
     from gitml.runs.secrets import warning_line
 
-    return warning_line(withheld, str(doc["id"]))
+    return warning_line(withheld, doc["id"])
 
 
 def sweep_summary(outcome: SweepOutcome) -> list[str]:

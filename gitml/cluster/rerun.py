@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitml.cluster.shipment import Shipment, build_shipment, input_files
 from gitml.cluster.worker import Task
@@ -38,12 +38,15 @@ from gitml.runs.supervise import Supervisor
 from gitml.storage.repo import GitRepo
 from gitml.storage.worktree import Checkpoint
 
+if TYPE_CHECKING:
+    from gitml.records.shapes import RunRecord
+
 
 @dataclass
 class Planned:
     """One rerun, planned: the original, its judge, and the task a node runs."""
 
-    doc: dict[str, Any]
+    doc: RunRecord
     judge: Judge
     task: Task
     warnings: tuple[str, ...]
@@ -71,7 +74,7 @@ def _what_if_code(
 
 
 def plan_rerun(
-    repo: GitRepo, doc: dict[str, Any], options: RerunOptions, template: RunRequest
+    repo: GitRepo, doc: RunRecord, options: RerunOptions, template: RunRequest
 ) -> tuple[Planned, dict[str, str]]:
     """(the planned rerun, the input files its node must put back)."""
     checkpoint = check_checkpoint(repo, doc)
@@ -146,7 +149,7 @@ def rerun_on_cluster(
     on: str,
     retries: int = 0,
     on_result: Callable[[RerunResult], None] | None = None,
-    on_error: Callable[[dict[str, Any], str], None] | None = None,
+    on_error: Callable[[RunRecord, str], None] | None = None,
 ) -> SetOutcome:
     """Rerun every selected run on the cluster ``on`` names (see the module doc)."""
     if options.keep_in is not None:
@@ -197,10 +200,9 @@ def rerun_on_cluster(
             if on_error is not None:
                 on_error(item.doc, message)
             continue
-        doc = done[-1].doc
         result_one = RerunResult(
             original=item.doc,
-            doc=doc,
+            doc=done[-1].doc,
             judgement=item.judge.judgement,
             env=item.judge.env,
             warnings=item.warnings,

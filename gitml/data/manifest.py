@@ -76,10 +76,9 @@ def parse(data: bytes, *, where: str) -> Manifest:
 
     Raises ``InvalidRecord`` naming ``where`` and the first bad field.
     """
-    from gitml.records.schema import validate
+    from gitml.records.typed import typed
 
-    doc = codec.loads(data, where=where)
-    validate(doc, "dataset", where=where)
+    doc = typed(codec.loads(data, where=where), "dataset", where=where)
     return Manifest(
         name=doc["name"],
         kind=Kind(doc["kind"]),

@@ -81,12 +81,12 @@ def pointer_file(pointer_dir: str, name: str) -> str:
 
 def parse_pointer(data: bytes, *, name: str, where: str) -> Pointer:
     """A pointer from its bytes; ``InvalidRecord`` names ``where`` and the bad field."""
-    from gitml.records.schema import validate
+    from gitml.records.typed import typed
 
-    doc = codec.loads(data, where=where)
-    if isinstance(doc.get("path"), str):
-        check_data_path(doc["path"], where=where)
-    validate(doc, "pointer", where=where)
+    parsed = codec.loads(data, where=where)
+    if isinstance(parsed.get("path"), str):
+        check_data_path(parsed["path"], where=where)
+    doc = typed(parsed, "pointer", where=where)
     try:
         check_name(name)
     except DataError:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from gitml.config import STAGES_FILE
 
 if TYPE_CHECKING:
     from gitml.config import Settings
+    from gitml.records.shapes import ModelVersionRecord
     from gitml.registry.stagefile import Assignments
 
 Action = Literal["promote", "demote", "archive"]
@@ -49,8 +49,8 @@ class Proposal:
     stage: str
     before: Assignments
     after: Assignments
-    candidate: Mapping[str, Any]
-    current: Mapping[str, Any] | None
+    candidate: ModelVersionRecord
+    current: ModelVersionRecord | None
     settings: Settings
 
     @property

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitml.config import STAGES_FILE, Settings
 from gitml.errors import InvalidRecord
@@ -17,6 +17,9 @@ from gitml.registry.store import load_version, registry_collection
 from gitml.storage import REGISTRY_REF
 from gitml.storage.collection import Snapshot
 from gitml.storage.repo import GitRepo
+
+if TYPE_CHECKING:
+    from gitml.records.shapes import StageEventRecord
 
 
 @dataclass
@@ -32,7 +35,7 @@ class PromotionCheck:
             "version": p.version,
             "stage": p.stage,
             "commit": self.commit,
-            "current": (p.current or {}).get("version"),
+            "current": p.current["version"] if p.current is not None else None,
             "findings": [f.as_dict() for f in self.findings],
         }
 
@@ -125,7 +128,7 @@ def promotions(
 
 def check_events(
     repo: GitRepo,
-    events: list[dict[str, Any]],
+    events: list[StageEventRecord],
     snap: Snapshot,
     env: Mapping[str, str],
     *,

@@ -35,27 +35,25 @@ def _finding_rows(findings: list[Finding]) -> list[str]:
 
 def _promotion(p: PromotionCheck) -> list[str]:
     prop = p.proposal
-    cand, cur = prop.candidate, prop.current or {}
+    cand, cur = prop.candidate, prop.current
     errors = [f for f in p.findings if f.severity == "error"]
     status = "❌ blocked" if errors else "✅ passes policy"
     lines = [f"### {_esc(prop.model)} {_esc(prop.version)} → {_code(prop.stage)}: {status}", ""]
     lines += ["| | candidate | current |", "|---|---|---|"]
-    lines.append(f"| version | **{_esc(prop.version)}** | {_esc(cur.get('version', '—'))} |")
+    lines.append(f"| version | **{_esc(prop.version)}** | {_esc(cur['version'] if cur else '—')} |")
     lines.append(
-        f"| run | {_esc(cand.get('run', {}).get('name') or cand.get('run', {}).get('id', ''))} "
-        f"| {_esc(cur.get('run', {}).get('name') or cur.get('run', {}).get('id', '—'))} |"
+        f"| run | {_esc(cand['run']['name'] or cand['run']['id'])} "
+        f"| {_esc(cur['run']['name'] or cur['run']['id']) if cur else '—'} |"
     )
-    metrics = sorted(set(cand.get("metrics", {})) | set(cur.get("metrics", {})))
-    for name in metrics:
+    old_metrics = cur["metrics"] if cur else {}
+    for name in sorted(set(cand["metrics"]) | set(old_metrics)):
         lines.append(
-            f"| {_esc(name)} | {_num(cand.get('metrics', {}).get(name))} "
-            f"| {_num(cur.get('metrics', {}).get(name) if cur else None)} |"
+            f"| {_esc(name)} | {_num(cand['metrics'].get(name))} | {_num(old_metrics.get(name))} |"
         )
-    code_c, code_o = cand.get("code", {}), cur.get("code", {})
     lines.append(
-        f"| code | {_code(str(code_c.get('commit') or '')[:12])}"
-        f"{' (dirty)' if code_c.get('dirty') else ''} "
-        f"| {_code(str(code_o.get('commit'))[:12]) if code_o.get('commit') else '—'} |"
+        f"| code | {_code(cand['code']['commit'][:12])}"
+        f"{' (dirty)' if cand['code']['dirty'] else ''} "
+        f"| {_code(cur['code']['commit'][:12]) if cur else '—'} |"
     )
     lines.append("")
     if p.findings:

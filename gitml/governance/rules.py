@@ -140,11 +140,9 @@ def check_require_clean_code(
 
 
 def _digests(p: Proposal) -> list[str]:
-    found = list(p.candidate.get("inputs", {}).values()) + list(
-        p.candidate.get("outputs", {}).values()
-    )
-    artifact = p.candidate.get("artifact") or {}
-    if artifact.get("digest"):
+    found = [*p.candidate["inputs"].values(), *p.candidate["outputs"].values()]
+    artifact = p.candidate.get("artifact")
+    if artifact is not None:
         found.append(artifact["digest"])
     return sorted(set(found))
 
@@ -323,7 +321,8 @@ def check_required_approvals(
 
 def check_max_artifact_mb(_r: GitRepo, p: Proposal, rules: Rules, _c: RuleContext) -> list[Finding]:
     limit = rules.get("max_artifact_mb")
-    size = (p.candidate.get("artifact") or {}).get("size")
+    artifact = p.candidate.get("artifact")
+    size = artifact["size"] if artifact is not None else None
     if limit is None or size is None or size <= limit * 1024 * 1024:
         return []
     return [

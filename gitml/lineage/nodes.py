@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from gitml.errors import GitmlError
 
 if TYPE_CHECKING:
+    from gitml.records.shapes import ModelVersionRecord, RunRecord
     from gitml.storage.repo import GitRepo
 
 MAX_NODES = 500
@@ -104,22 +105,21 @@ class Datasets:
         return self._aliases[digest]
 
 
-def run_node(doc: Mapping[str, Any]) -> Node:
-    stage = doc.get("stage") or {}
+def run_node(doc: RunRecord) -> Node:
+    stage = doc.get("stage")
     info: dict[str, Any] = {
         "id": doc["id"],
         "name": doc["name"],
         "status": doc["status"],
-        "started": str(doc.get("started", "")),
-        "commit": (doc.get("code") or {}).get("commit"),
+        "started": str(doc["started"]),
+        "commit": doc["code"]["commit"],
     }
-    if stage:
-        info["stage"] = stage.get("name")
-        info["stage_file"] = stage.get("file")
-        info["pipeline_run"] = stage.get("pipeline")
     label = f"run {doc['id']} {doc['name']}"
-    if stage:
-        label += f" (stage {stage.get('name')})"
+    if stage is not None:
+        info["stage"] = stage["name"]
+        info["stage_file"] = stage["file"]
+        info["pipeline_run"] = stage.get("pipeline")
+        label += f" (stage {stage['name']})"
     return Node(f"run:{doc['id']}", "run", label, info)
 
 
@@ -134,7 +134,7 @@ def data_node(path: str, digest: str, data: Datasets) -> Node:
     return Node(f"data:{shown}@{digest}", "data", label, info)
 
 
-def model_node(doc: Mapping[str, Any], stages: Sequence[str] = ()) -> Node:
+def model_node(doc: ModelVersionRecord, stages: Sequence[str] = ()) -> Node:
     info: dict[str, Any] = {
         "model": doc["model"],
         "version": doc["version"],

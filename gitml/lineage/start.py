@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from gitml.errors import GitmlError, RecordNotFound
 from gitml.lineage.nodes import Datasets, Node, data_node, model_node, run_node
 
 if TYPE_CHECKING:
     from gitml.config import Settings
+    from gitml.records.shapes import ModelVersionRecord
     from gitml.storage.repo import GitRepo
 
 
@@ -20,14 +21,14 @@ def _settings(repo: GitRepo) -> Settings:
     return load_settings(repo.workdir_or_gitdir)
 
 
-def model_stages(repo: GitRepo, docs: Sequence[Mapping[str, Any]]) -> dict[str, list[str]]:
+def model_stages(repo: GitRepo, docs: Sequence[ModelVersionRecord]) -> dict[str, list[str]]:
     """``model:version`` -> the applied stages holding it."""
     if not docs:
         return {}
     from gitml.registry.store import open_index
 
     settings = _settings(repo)
-    models = sorted({str(d["model"]) for d in docs})
+    models = sorted({d["model"] for d in docs})
     with open_index(repo) as index:
         state = index.state(models, settings.stages, settings.terminal_stages)
     out: dict[str, list[str]] = {}
@@ -38,7 +39,7 @@ def model_stages(repo: GitRepo, docs: Sequence[Mapping[str, Any]]) -> dict[str, 
     return out
 
 
-def versions_of_runs(repo: GitRepo, run_ids: Sequence[str]) -> list[dict[str, Any]]:
+def versions_of_runs(repo: GitRepo, run_ids: Sequence[str]) -> list[ModelVersionRecord]:
     if not run_ids:
         return []
     from gitml.registry.store import open_index

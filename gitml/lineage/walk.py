@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Literal
 
 from gitml.errors import GitmlError, UsageError
 from gitml.lineage.nodes import (
@@ -19,14 +19,18 @@ from gitml.lineage.nodes import (
 from gitml.lineage.start import model_stages, start_node, versions_of_runs
 
 if TYPE_CHECKING:
+    from gitml.records.shapes import RunRecord
     from gitml.storage.repo import GitRepo
 
+Side = Literal["inputs", "outputs"]
 
-def runs_with(repo: GitRepo, table: str, digests: Iterable[str]) -> list[dict[str, Any]]:
+
+def runs_with(repo: GitRepo, table: Side, digests: Iterable[str]) -> list[RunRecord]:
     """Runs (not pipeline runs) whose ``table`` (inputs/outputs) holds one of ``digests``."""
     wanted = sorted(set(digests))
     if not wanted:
         return []
+    from gitml.records.typed import typed
     from gitml.runs.store import RUN_KIND, open_index
 
     marks = ",".join("?" * len(wanted))
@@ -43,7 +47,7 @@ def runs_with(repo: GitRepo, table: str, digests: Iterable[str]) -> list[dict[st
         )
     finally:
         index.close()
-    return [r.doc for r in rows]
+    return [typed(r.doc, "run", where=None) for r in rows]
 
 
 class _Walk:
@@ -52,7 +56,7 @@ class _Walk:
         self.lineage = lineage
         self.data = data
         self.aliases: dict[str, set[str]] = {}  # data key -> digests it stands for
-        self.runs: dict[str, dict[str, Any]] = {}
+        self.runs: dict[str, RunRecord] = {}
 
     def add(self, node: Node) -> bool:
         nodes = self.lineage.nodes
@@ -64,7 +68,7 @@ class _Walk:
         nodes[node.key] = node
         return True
 
-    def run(self, doc: dict[str, Any]) -> Node:
+    def run(self, doc: RunRecord) -> Node:
         node = run_node(doc)
         self.runs[node.key] = doc
         self.add(node)
@@ -77,7 +81,7 @@ class _Walk:
         self.add(node)
         return node
 
-    def _candidates(self, table: str, keys: list[str]) -> dict[str, list[dict[str, Any]]]:
+    def _candidates(self, table: Side, keys: list[str]) -> dict[str, list[RunRecord]]:
         """Per data node, the runs whose ``table`` holds its content, same path first.
 
         Identical bytes can sit at several paths; a run that recorded the content under
@@ -87,27 +91,25 @@ class _Walk:
         for key in keys:
             for digest in self.aliases[key]:
                 by_digest.setdefault(digest, []).append(key)
-        found: dict[str, list[dict[str, Any]]] = {key: [] for key in keys}
+        found: dict[str, list[RunRecord]] = {key: [] for key in keys}
         for doc in runs_with(self.repo, table, by_digest):
-            held = doc.get(table) or {}
-            for key in {k for d in held.values() for k in by_digest.get(str(d), [])}:
+            held = doc[table]
+            for key in {k for d in held.values() for k in by_digest.get(d, [])}:
                 found[key].append(doc)
         for key, docs in found.items():
             info = self.lineage.nodes[key].info
             names = {info["path"], info.get("dataset")}
             same = [
-                d
-                for d in docs
-                if any(d.get(table, {}).get(n) in self.aliases[key] for n in names if n)
+                d for d in docs if any(d[table].get(n) in self.aliases[key] for n in names if n)
             ]
             found[key] = same or docs
         return found
 
-    def run_data(self, key: str, table: str) -> list[str]:
+    def run_data(self, key: str, table: Side) -> list[str]:
         """Data nodes of a run's inputs (edges into it) or outputs (edges out of it)."""
         found = []
-        for path, digest in sorted((self.runs[key].get(table) or {}).items()):
-            data = self.data_of(path, str(digest))
+        for path, digest in sorted(self.runs[key][table].items()):
+            data = self.data_of(path, digest)
             if table == "inputs":
                 self.lineage.add_edge(data.key, key)
             else:
@@ -144,9 +146,9 @@ class _Walk:
             # such producer made them (a run cache restore records no new run).
             readers = self._run_ids(self.lineage.downstream_of(key))
             bound = min(readers) if readers else None
-            made = [d for d in docs if bound is None or str(d["id"]) < bound]
+            made = [d for d in docs if bound is None or d["id"] < bound]
             if made:
-                run = self.run(max(made, key=lambda d: str(d["id"])))
+                run = self.run(max(made, key=lambda d: d["id"]))
                 self.lineage.add_edge(run.key, key)
                 nxt.append(run.key)
         return nxt
@@ -168,16 +170,17 @@ class _Walk:
             writers = self._run_ids(self.lineage.upstream_of(key))
             bound = max(writers) if writers else None
             for doc in docs:
-                if bound is None or str(doc["id"]) > bound:
+                if bound is None or doc["id"] > bound:
                     run = self.run(doc)
                     self.lineage.add_edge(key, run.key)
                     nxt.append(run.key)
         versions = versions_of_runs(self.repo, made)
         stages = model_stages(self.repo, versions)
-        for doc in versions:
-            model = model_node(doc, stages.get(f"{doc['model']}:{doc['version']}", []))
+        for version in versions:
+            held = stages.get(f"{version['model']}:{version['version']}", [])
+            model = model_node(version, held)
             self.add(model)
-            self.lineage.add_edge(f"run:{doc['run']['id']}", model.key)
+            self.lineage.add_edge(f"run:{version['run']['id']}", model.key)
         return nxt
 
 

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitml import escape
 from gitml.config import Settings
 from gitml.errors import UsageError
 from gitml.records import codec
 from gitml.storage.repo import GitRepo
+
+if TYPE_CHECKING:
+    from gitml.records.shapes import ModelVersionRecord
 
 CARD_FORMATS = ("markdown", "html")
 
@@ -50,7 +53,7 @@ def _monitoring(repo: GitRepo, model: str, version: str) -> dict[str, Any] | Non
 
 
 def _promotions(
-    repo: GitRepo, settings: Settings, doc: Mapping[str, Any]
+    repo: GitRepo, settings: Settings, doc: ModelVersionRecord
 ) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
     from gitml.governance.engine import check_proposal
     from gitml.governance.findings import Proposal
@@ -108,17 +111,17 @@ def build_card(repo: GitRepo, settings: Settings, text: str) -> dict[str, Any]:
     from gitml.runs.store import get_run, read_packages
 
     ref = parse_ref(text)
-    doc = dict(codec.to_jsonable(resolve(repo, settings, ref)))
-    run = dict(codec.to_jsonable(get_run(repo, doc["run"]["id"])))
+    doc = resolve(repo, settings, ref)
+    run = get_run(repo, doc["run"]["id"])
     promotions, checks = _promotions(repo, settings, doc)
     datasets = [
         {"name": name, "digest": digest, "profiles": _profiles(repo, name, digest)}
-        for name, digest in sorted((doc.get("inputs") or {}).items())
+        for name, digest in sorted(doc["inputs"].items())
     ]
-    env = dict(run.get("env") or {})
+    env = run["env"]
     from gitml.lineage import run_lineage, upstream_chain
 
-    upstream = upstream_chain(run_lineage(repo, str(doc["run"]["id"])))
+    upstream = upstream_chain(run_lineage(repo, doc["run"]["id"]))
     return {
         "model": doc["model"],
         "version": doc["version"],
@@ -126,20 +129,20 @@ def build_card(repo: GitRepo, settings: Settings, text: str) -> dict[str, Any]:
         "description": doc.get("description"),
         "created": doc["created"],
         "author": doc["author"],
-        "tags": doc.get("tags") or {},
+        "tags": doc["tags"],
         "artifact": doc.get("artifact"),
         "flavor": doc.get("flavor"),
         "signature": doc.get("signature"),
         "lineage": {
             "run": doc["run"],
-            "command": run.get("command") or [],
+            "command": run["command"],
             "code": doc["code"],
-            "params": doc.get("params") or {},
+            "params": doc["params"],
             "datasets": datasets,
-            "outputs": doc.get("outputs") or {},
+            "outputs": doc["outputs"],
             "upstream": upstream,
         },
-        "metrics": doc.get("metrics") or {},
+        "metrics": doc["metrics"],
         "environment": {
             "python": env.get("python"),
             "platform": env.get("platform"),

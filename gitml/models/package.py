@@ -20,13 +20,16 @@ import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitml.config import Settings
 from gitml.errors import GitmlError, UsageError
 from gitml.models.requirements import PickleInfo, read_pickle_info, without_tools
 from gitml.records import codec
 from gitml.storage.repo import GitRepo
+
+if TYPE_CHECKING:
+    from gitml.records.shapes import ModelVersionRecord
 
 PACKAGE_FILE = "gitml-model.toml"
 PACKAGE_FILES = (PACKAGE_FILE, "MLmodel", "requirements.txt", "python_env.yaml", "code")
@@ -55,10 +58,10 @@ def check_format(fmt: str) -> str:
     return fmt
 
 
-def describe(doc: Mapping[str, Any], stage: str | None, file_name: str) -> dict[str, Any]:
-    """The ``gitml-model.toml`` content of a version record."""
+def describe(doc: ModelVersionRecord, stage: str | None, file_name: str) -> dict[str, Any]:
+    """The ``gitml-model.toml`` content of a version record (one with an artifact)."""
     art = doc["artifact"]
-    code = doc.get("code") or {}
+    code = doc["code"]
     out: dict[str, Any] = {
         "schema": PACKAGE_SCHEMA,
         "name": doc["model"],
@@ -68,7 +71,7 @@ def describe(doc: Mapping[str, Any], stage: str | None, file_name: str) -> dict[
         "created": doc["created"],
         "flavor": doc.get("flavor"),
         "python": doc.get("python"),
-        "requirements": list(doc.get("requirements") or []),
+        "requirements": list(doc.get("requirements", [])),
         "artifact": {
             "file": file_name,
             "path": art["path"],
@@ -78,11 +81,11 @@ def describe(doc: Mapping[str, Any], stage: str | None, file_name: str) -> dict[
         "signature": doc.get("signature"),
         "lineage": {
             "run": doc["run"]["id"],
-            "run_name": doc["run"].get("name"),
-            "code_commit": code.get("commit"),
-            "checkpoint": code.get("checkpoint"),
+            "run_name": doc["run"]["name"],
+            "code_commit": code["commit"],
+            "checkpoint": code["checkpoint"],
             "branch": code.get("branch"),
-            "datasets": dict(doc.get("inputs") or {}),
+            "datasets": dict(doc["inputs"]),
         },
     }
     return dict(codec.canonical(out))
@@ -250,7 +253,7 @@ def write_package(
     path = artifacts.materialize(
         repo, artifact, to, where=where, settings=settings, reserved=PACKAGE_FILES
     )
-    desc = describe(codec.to_jsonable(doc), ref.stage, path.name)
+    desc = describe(doc, ref.stage, path.name)
     written = {PACKAGE_FILE: codec.dump_bytes(desc)}
     warnings: list[str] = []
     if fmt == "mlflow":

@@ -11,13 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from gitml.records import codec
 from gitml.records.ids import new_id
 from gitml.storage import MONITOR_REF
 from gitml.storage.collection import DECLARED, Collection, open_collection
 from gitml.storage.repo import GitRepo
+
+if TYPE_CHECKING:
+    from gitml.records.shapes import FindingTable, MonitorReportRecord
 
 SCHEMA = "gitml/monitor-report/1"
 PREFIX = DECLARED[MONITOR_REF].prefix
@@ -44,8 +47,10 @@ def build_report(
     metrics: Mapping[str, float] | None = None,
     options: Mapping[str, Any] | None = None,
     created: datetime | None = None,
-) -> dict[str, Any]:
-    """A report record; ``alert`` is true when any finding alerts."""
+) -> MonitorReportRecord:
+    """A report record, validated; ``alert`` is true when any finding alerts."""
+    from gitml.records.typed import typed
+
     doc: dict[str, Any] = {
         "schema": SCHEMA,
         "id": new_id(),
@@ -62,19 +67,15 @@ def build_report(
         "metrics": dict(metrics or {}),
         "findings": [dict(f) for f in findings],
     }
-    return dict(codec.canonical(doc))
+    return typed(codec.canonical(doc), "monitor-report", where=f"report on {model}:{version}")
 
 
-def unjudged(doc: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+def unjudged(doc: MonitorReportRecord) -> list[FindingTable]:
     """Findings over their threshold that too few rows kept from being judged."""
-    return [
-        f
-        for f in doc.get("findings") or ()
-        if f.get("judged") is False and float(f["value"]) > float(f["threshold"])
-    ]
+    return [f for f in doc["findings"] if f.get("judged") is False and f["value"] > f["threshold"]]
 
 
-def verdict(doc: Mapping[str, Any]) -> str:
+def verdict(doc: MonitorReportRecord) -> str:
     """``ALERT``, ``not judged`` (nothing alerts, but a check over its threshold had too
     few rows to decide) or ``ok``."""
     if doc["alert"]:
@@ -82,12 +83,12 @@ def verdict(doc: Mapping[str, Any]) -> str:
     return "not judged" if unjudged(doc) else "ok"
 
 
-def save_report(repo: GitRepo, doc: Mapping[str, Any]) -> str:
+def save_report(repo: GitRepo, doc: MonitorReportRecord) -> str:
     """Validate and store ``doc``; returns its path on ``refs/gitml/monitor``."""
     from gitml.records.schema import validate
 
     path = report_path(doc["model"], doc["version"], doc["id"])
-    validate(dict(doc), "monitor-report", where=path)
+    validate(doc, "monitor-report", where=path)
     message = (
         f"{doc['kind']} {doc['model']}:{doc['version']}: {verdict(doc)} ({doc['alerts']} alerts)"
     )
@@ -108,8 +109,9 @@ def parse_report_record(path: str, data: bytes) -> dict[str, Any] | None:
 
 def _reports(
     repo: GitRepo, folder: str, *, kind: ReportKind | None = None, limit: int | None = None
-) -> list[dict[str, Any]]:
+) -> list[MonitorReportRecord]:
     """Valid reports under ``folder``, newest first by commit order (JSON form)."""
+    from gitml.records.typed import typed
     from gitml.storage.index import Index
 
     coll = collection(repo)
@@ -125,17 +127,19 @@ def _reports(
         rows = index.rows(coll, where, params, "seq DESC, id DESC", limit, kind=SCHEMA)
     finally:
         index.close()
-    return [row.doc for row in rows]
+    return [typed(row.doc, "monitor-report", where=None) for row in rows]
 
 
-def iter_reports(repo: GitRepo, model: str, version: str | None = None) -> Iterator[dict[str, Any]]:
+def iter_reports(
+    repo: GitRepo, model: str, version: str | None = None
+) -> Iterator[MonitorReportRecord]:
     """Reports of ``model`` (optionally one version), newest first (JSON form)."""
     yield from _reports(repo, f"{PREFIX}/{model}" + (f"/{version}" if version else ""))
 
 
 def latest_report(
     repo: GitRepo, model: str, version: str, kind: ReportKind = "monitor"
-) -> dict[str, Any] | None:
+) -> MonitorReportRecord | None:
     """The newest report of ``kind`` on ``model`` ``version`` (by commit order), or None."""
     found = _reports(repo, f"{PREFIX}/{model}/{version}", kind=kind, limit=1)
     return found[0] if found else None
@@ -156,7 +160,7 @@ def invalid_reports(repo: GitRepo, model: str) -> list[tuple[str, str]]:
         index.close()
 
 
-def summary(doc: Mapping[str, Any]) -> dict[str, Any]:
+def summary(doc: MonitorReportRecord) -> dict[str, Any]:
     """A report without its findings (for ``monitor log``)."""
     created = doc["created"]
     return {

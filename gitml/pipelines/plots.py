@@ -24,6 +24,7 @@ from gitml.errors import GitmlError
 
 if TYPE_CHECKING:
     from gitml.objects.cache import Cache
+    from gitml.records.shapes import PipelinePlotTable, RunRecord
     from gitml.storage.repo import GitRepo
 
 MAX_POINTS = 2000
@@ -154,28 +155,27 @@ class _Reader:
             return None
 
 
-def _definitions(
-    repo: GitRepo, doc: Mapping[str, Any]
-) -> tuple[list[dict[str, Any]], dict[str, str]]:
+def _definitions(repo: GitRepo, doc: RunRecord) -> tuple[list[PipelinePlotTable], dict[str, str]]:
     """The plot definitions that apply to run ``doc`` and the outputs to read them from."""
     logged = logged_plots(doc)
+    outputs = dict(doc["outputs"])
     if logged:
-        return logged, dict(doc.get("outputs") or {})
+        return logged, outputs
     pipeline = doc.get("pipeline")
     if pipeline:
-        return list(pipeline.get("plots") or []), dict(doc.get("outputs") or {})
-    stage = doc.get("stage") or {}
-    if not stage.get("pipeline"):
+        return list(pipeline.get("plots", [])), outputs
+    stage = doc.get("stage")
+    if stage is None or "pipeline" not in stage:
         return [], {}
     from gitml.runs.store import find_run
 
-    parent = find_run(repo, str(stage["pipeline"]))
-    if parent is None:
+    parent = find_run(repo, stage["pipeline"])
+    parent_pipeline = parent.get("pipeline") if parent is not None else None
+    if parent_pipeline is None:
         return [], {}
-    outputs = dict(doc.get("outputs") or {})
     defs = [
         p
-        for p in (parent.get("pipeline") or {}).get("plots") or []
+        for p in parent_pipeline.get("plots", [])
         if any(
             f == o or f.startswith(o + "/") or o.startswith(f + "/")
             for f in p["y"]
@@ -185,28 +185,30 @@ def _definitions(
     return defs, outputs
 
 
-def logged_plots(doc: Mapping[str, Any]) -> list[dict[str, Any]]:
+def logged_plots(doc: RunRecord) -> list[PipelinePlotTable]:
     """Plot definitions of the plots a run logged itself (``gitml.log_plot``)."""
-    out = []
-    for entry in doc.get("media") or []:
-        spec = entry.get("plot") if isinstance(entry, Mapping) else None
-        if entry.get("kind") != "plot" or not isinstance(spec, Mapping):
+    out: list[PipelinePlotTable] = []
+    for entry in doc.get("media", []):
+        spec = entry.get("plot")
+        if entry["kind"] != "plot" or spec is None:
             continue
-        name = str(entry.get("name"))
-        out.append(
-            {
-                "id": name,
-                "template": spec.get("template"),
-                "title": entry.get("title") or name,
-                "x": {name: spec.get("x")},
-                "y": {name: [spec.get("y")]},
-                **{k: spec[k] for k in ("x_label", "y_label") if spec.get(k)},
-            }
-        )
+        name = entry["name"]
+        plot: PipelinePlotTable = {
+            "id": name,
+            "template": spec["template"],
+            "title": entry.get("title") or name,
+            "x": {name: spec["x"]},
+            "y": {name: [spec["y"]]},
+        }
+        if spec.get("x_label"):
+            plot["x_label"] = spec["x_label"]
+        if spec.get("y_label"):
+            plot["y_label"] = spec["y_label"]
+        out.append(plot)
     return out
 
 
-def run_plots(repo: GitRepo, docs: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def run_plots(repo: GitRepo, docs: Sequence[RunRecord]) -> list[dict[str, Any]]:
     """The plots of ``docs`` (runs), each with one series per run and data file."""
     from gitml.rerun.inputs import open_cache
 
@@ -222,7 +224,7 @@ def run_plots(repo: GitRepo, docs: Sequence[Mapping[str, Any]]) -> list[dict[str
 
 
 def _expand(
-    spec: Mapping[str, Any], outputs: Mapping[str, str], reader: _Reader
+    spec: PipelinePlotTable, outputs: Mapping[str, str], reader: _Reader
 ) -> Iterable[tuple[str, dict[str, list[str]]]]:
     """``(plot id, {file: fields})``: a folder named as a plot makes one plot per file."""
     y: Mapping[str, list[str]] = spec["y"]
@@ -232,28 +234,29 @@ def _expand(
             inner = reader.files_under(outputs, path)
             if inner:
                 return [(f, {f: list(fields)}) for f in inner]
-    return [(str(spec["id"]), {f: list(c) for f, c in y.items()})]
+    return [(spec["id"], {f: list(c) for f, c in y.items()})]
 
 
-def _plot_head(spec: Mapping[str, Any], plot_id: str) -> dict[str, Any]:
+def _plot_head(spec: PipelinePlotTable, plot_id: str) -> dict[str, Any]:
     head: dict[str, Any] = {
         "id": plot_id,
-        "template": spec.get("template") or "linear",
+        "template": spec["template"] or "linear",
         "title": spec.get("title") or plot_id,
         "series": [],
     }
-    for key in ("x_label", "y_label"):
-        if spec.get(key):
-            head[key] = spec[key]
+    if spec.get("x_label"):
+        head["x_label"] = spec["x_label"]
+    if spec.get("y_label"):
+        head["y_label"] = spec["y_label"]
     return head
 
 
 def _series(
-    spec: Mapping[str, Any],
+    spec: PipelinePlotTable,
     files: Mapping[str, list[str]],
     outputs: Mapping[str, str],
     reader: _Reader,
-    doc: Mapping[str, Any],
+    doc: RunRecord,
 ) -> list[dict[str, Any]]:
     out = []
     for path, fields in files.items():
@@ -261,10 +264,10 @@ def _series(
         rows = reader.rows(digest, path) if digest else None
         if not rows:
             continue
-        x = (spec.get("x") or {}).get(path)
+        x = spec.get("x", {}).get(path)
         names = list(fields) or [k for k in rows[0] if k != x][-1:]
-        template = str(spec.get("template") or "linear")
-        base = {"run": doc["id"], "run_name": doc["name"], "file": path, "x": x}
+        template = spec["template"] or "linear"
+        base: dict[str, Any] = {"run": doc["id"], "run_name": doc["name"], "file": path, "x": x}
         base["kind"] = _kind(template, x, names)
         for name in names:
             series = dict(base, y=name)

@@ -21,6 +21,7 @@ from gitml.pipelines.stagerun import shell_command, stage_params
 
 if TYPE_CHECKING:
     from gitml.pipelines.member import Member
+    from gitml.records.shapes import RunRecord
     from gitml.runs.interpreter import Interpreter
     from gitml.runs.metrics import MetricEvent
 
@@ -68,7 +69,7 @@ def _interpreter(member: Member, order: Sequence[str]) -> Interpreter:
 
 def save_pipeline_run(
     member: Member, order: Sequence[str], started: datetime, ended: datetime, exit_code: int
-) -> dict[str, Any]:
+) -> RunRecord:
     """Write the pipeline run of ``member`` and return its record."""
     from gitml.runs.env import capture_env
     from gitml.runs.execute import identity, store
@@ -142,6 +143,4 @@ def save_pipeline_run(
         outputs=outputs,
         pipeline=pipeline,
     )
-    doc = build_record(facts)
-    store(repo, settings, doc, events=events, environment=env)
-    return doc
+    return store(repo, settings, build_record(facts), events=events, environment=env)

@@ -23,6 +23,7 @@ from gitml.pipelines.member import Member, Notify, StageResult
 from gitml.pipelines.project import Project, open_project
 
 if TYPE_CHECKING:
+    from gitml.records.shapes import RunRecord
     from gitml.runs.params import Override
     from gitml.runs.supervise import Supervisor
     from gitml.storage.worktree import Checkpoint
@@ -50,7 +51,7 @@ class ReproOutcome:
     """One pipeline run (or dry run): each stage's result and the record written, if any."""
 
     stages: list[StageResult]
-    record: dict[str, Any] | None = None
+    record: RunRecord | None = None
     exit_code: int = 0
     interrupted: bool = False
 

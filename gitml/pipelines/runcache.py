@@ -127,14 +127,14 @@ def remove_outputs(root: Path, stage: Stage) -> list[str]:
 def restore(repo: GitRepo, root: Path, stage: Stage, doc: Mapping[str, Any]) -> bool:
     """Put back the outputs run ``doc`` recorded for ``stage``; False if they cannot be."""
     outputs: Mapping[str, str] = doc.get("outputs") or {}
-    wanted = {out.repo_path: outputs.get(out.repo_path) for out in stage.outs}
-    if any(d is None for d in wanted.values()):
+    if any(out.repo_path not in outputs for out in stage.outs):
         return False
+    wanted = {out.repo_path: outputs[out.repo_path] for out in stage.outs}
     from gitml.rerun.inputs import restore_inputs
 
     remove_outputs(root, stage)
     try:
-        restore_inputs(repo, root, {"id": doc["id"], "inputs": wanted})
+        restore_inputs(repo, root, run_id=str(doc["id"]), inputs=wanted)
     except GitmlError:
         remove_outputs(root, stage)
         return False

@@ -20,14 +20,18 @@ import platform
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitml.errors import GitmlError, RecordNotFound
 from gitml.records import codec, ids
+from gitml.records.typed import typed
 from gitml.records.validator import validate
 from gitml.storage import QUEUE_REF
 from gitml.storage.collection import DECLARED, Collection, Snapshot, open_collection, wide_shard_of
 from gitml.storage.repo import GitRepo
+
+if TYPE_CHECKING:
+    from gitml.records.shapes import QueueEntryRecord, QueueEventRecord, WorkerTable
 
 ENTRY_SCHEMA = "gitml/queue-entry/1"
 EVENT_SCHEMA = "gitml/queue-event/1"
@@ -65,26 +69,36 @@ def worker_of(runner: str) -> dict[str, Any]:
 class EntryState:
     """An entry with its events replayed."""
 
-    doc: dict[str, Any]
-    events: tuple[dict[str, Any], ...] = ()
+    doc: QueueEntryRecord
+    events: tuple[QueueEventRecord, ...] = ()
     state: str = "queued"  # queued | running | done | failed | cancelled
-    claim: dict[str, Any] | None = None
-    finished: dict[str, Any] | None = None
+    claim: QueueEventRecord | None = None
+    finished: QueueEventRecord | None = None
     cancel_requested: bool = False
     claims: int = 0
 
     @property
     def id(self) -> str:
-        return str(self.doc["id"])
+        return self.doc["id"]
 
     @property
     def name(self) -> str:
-        return str(self.doc["name"])
+        return self.doc["name"]
+
+    @property
+    def worker(self) -> WorkerTable | None:
+        """Who holds the current claim (None while nobody does)."""
+        return self.claim.get("worker") if self.claim is not None else None
+
+    @property
+    def runs(self) -> list[str]:
+        """The runs the entry recorded when it finished ([] until then)."""
+        return self.finished.get("runs", []) if self.finished is not None else []
 
 
-def state_of(doc: dict[str, Any], events: Sequence[dict[str, Any]]) -> EntryState:
+def state_of(doc: QueueEntryRecord, events: Sequence[QueueEventRecord]) -> EntryState:
     """Replay ``events`` (any order) of the entry ``doc``."""
-    ordered = sorted(events, key=lambda e: str(e["id"]))
+    ordered = sorted(events, key=lambda e: e["id"])
     state = "queued"
     claim = finished = None
     cancel = False
@@ -107,45 +121,43 @@ def state_of(doc: dict[str, Any], events: Sequence[dict[str, Any]]) -> EntryStat
     return EntryState(doc, tuple(ordered), state, claim, finished, cancel, claims)
 
 
-def _events_in(snap: Snapshot, entry_id: str) -> list[dict[str, Any]]:
+def _events_in(snap: Snapshot, entry_id: str) -> list[QueueEventRecord]:
     folder = events_dir(entry_id)
     found = []
     for name in snap.listdir(folder):
         path = f"{folder}/{name}"
         data = snap.read(path)
         if data is not None:
-            found.append(load_record(data, path, "queue-event"))
+            where = f"{QUEUE_REF}:{path}"
+            found.append(typed(codec.loads(data, where=where), "queue-event", where=where))
     return found
 
 
-def load_record(data: bytes, path: str, kind: str) -> dict[str, Any]:
-    doc = dict(codec.loads(data, where=f"{QUEUE_REF}:{path}"))
-    validate(doc, kind, where=f"{QUEUE_REF}:{path}")
-    return doc
-
-
 def read_state(snap: Snapshot, entry_id: str) -> EntryState:
-    data = snap.read(entry_path(entry_id))
+    path = entry_path(entry_id)
+    data = snap.read(path)
     if data is None:
         raise RecordNotFound(f"no queued run {entry_id}; `git ml queue status` lists them")
-    doc = load_record(data, entry_path(entry_id), "queue-entry")
+    where = f"{QUEUE_REF}:{path}"
+    doc = typed(codec.loads(data, where=where), "queue-entry", where=where)
     return state_of(doc, _events_in(snap, entry_id))
 
 
 def iter_states(repo: GitRepo) -> Iterator[EntryState]:
     """Every entry with its state, oldest first."""
     collection = queue_collection(repo)
-    entries: dict[str, dict[str, Any]] = {}
-    events: dict[str, list[dict[str, Any]]] = {}
+    entries: dict[str, QueueEntryRecord] = {}
+    events: dict[str, list[QueueEventRecord]] = {}
     for path, data in collection.iter_records():
         if not path.endswith(".toml"):
             continue
         parts = path.split("/")
+        where = f"{QUEUE_REF}:{path}"
         if len(parts) == 3:
-            doc = load_record(data, path, "queue-entry")
-            entries[str(doc["id"])] = doc
+            doc = typed(codec.loads(data, where=where), "queue-entry", where=where)
+            entries[doc["id"]] = doc
         elif len(parts) == 4:
-            event = load_record(data, path, "queue-event")
+            event = typed(codec.loads(data, where=where), "queue-event", where=where)
             events.setdefault(parts[2], []).append(event)
     for entry_id in sorted(entries):
         yield state_of(entries[entry_id], events.get(entry_id, []))
@@ -166,7 +178,7 @@ def add_entry(repo: GitRepo, doc: Mapping[str, Any], *, checkpoint: str) -> None
     )
 
 
-def event_doc(entry_id: str, kind: str, **fields: Any) -> dict[str, Any]:
+def event_doc(entry_id: str, kind: str, **fields: Any) -> QueueEventRecord:
     doc: dict[str, Any] = {
         "schema": EVENT_SCHEMA,
         "id": ids.new_id(),
@@ -175,12 +187,11 @@ def event_doc(entry_id: str, kind: str, **fields: Any) -> dict[str, Any]:
         "time": stamp(),
         **{k: v for k, v in fields.items() if v is not None},
     }
-    validate(doc, "queue-event", where=f"queue event of {entry_id}")
-    return dict(codec.canonical(doc))
+    return typed(codec.canonical(doc), "queue-event", where=f"queue event of {entry_id}")
 
 
 def add_event(
-    repo: GitRepo, entry_id: str, doc: Mapping[str, Any], *, require_queued: bool = False
+    repo: GitRepo, entry_id: str, doc: QueueEventRecord, *, require_queued: bool = False
 ) -> None:
     """Add an event; with ``require_queued``, only if the entry is queued in the snapshot
     the write builds on (``NotQueued`` otherwise), which makes a claim exclusive."""
@@ -216,7 +227,7 @@ def find_entry(states: Sequence[EntryState], text: str) -> EntryState:
     named = [s for s in states if s.name == wanted]
     if named:
         return named[-1]
-    by_run = [s for s in states if upper in ((s.finished or {}).get("runs") or [])]
+    by_run = [s for s in states if upper in s.runs]
     if by_run:
         return by_run[-1]
     prefixed = [s for s in states if s.id.startswith(upper)] if len(upper) >= 4 else []

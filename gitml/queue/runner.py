@@ -79,16 +79,16 @@ def release_stale(repo: GitRepo, runner: str) -> list[str]:
     here = worker_of(runner)
     released = []
     for state in iter_states(repo):
-        worker = (state.claim or {}).get("worker") or {}
-        if state.state != "running" or worker.get("host") != here["host"]:
+        worker = state.worker
+        if state.state != "running" or worker is None or worker["host"] != here["host"]:
             continue
-        if _alive(int(worker.get("pid", 0))):
+        if _alive(worker["pid"]):
             continue
         doc = event_doc(
             state.id,
             "released",
             worker=here,
-            reason=f"its runner (pid {worker.get('pid')}) ended without finishing it",
+            reason=f"its runner (pid {worker['pid']}) ended without finishing it",
         )
         add_event(repo, state.id, doc)
         released.append(state.id)

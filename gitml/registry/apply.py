@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitml.config import STAGES_FILE, Settings
 from gitml.errors import GitmlError, InvalidRecord, listing
@@ -44,6 +44,9 @@ from gitml.storage.collection import Snapshot
 from gitml.storage.repo import GitRepo
 from gitml.storage.tracked import file_changes, head, read_file_at
 
+if TYPE_CHECKING:
+    from gitml.records.shapes import StageEventRecord
+
 
 class WrongBranch(GitmlError):
     """``registry apply`` outside the default branch."""
@@ -53,7 +56,7 @@ class WrongBranch(GitmlError):
 class ApplyReport:
     branch: str
     tip: str
-    events: list[dict[str, Any]] = field(default_factory=list)
+    events: list[StageEventRecord] = field(default_factory=list)
     skipped: list[SkippedChange] = field(default_factory=list)
     registry_tip: str | None = None
 
@@ -113,7 +116,7 @@ def check_tip(
 def refuse_violations(
     repo: GitRepo,
     settings: Settings,
-    events: list[dict[str, Any]],
+    events: list[StageEventRecord],
     snap: Snapshot,
     env: Mapping[str, str],
     bases: Mapping[str, str | None],
@@ -174,9 +177,9 @@ def refuse_mixed(settings: Settings, landings: list[Landing], repo: GitRepo) -> 
         )
 
 
-def _origin(event: Mapping[str, Any]) -> str:
+def _origin(event: StageEventRecord) -> str:
     kind = "merge" if event["source"] == "merge" else "commit"
-    return f"{kind} {str(event['commit'])[:7]}"
+    return f"{kind} {event['commit'][:7]}"
 
 
 # Events listed (with trailers) in one apply commit's message. A CI job that applies a
@@ -186,7 +189,7 @@ MESSAGE_EVENTS = 50
 
 
 def commit_message(
-    events: list[dict[str, Any]], commits: list[str], actor: Actor, terminal: set[str]
+    events: list[StageEventRecord], commits: list[str], actor: Actor, terminal: set[str]
 ) -> str:
     """One readable line (``promote churn 1.4.0 -> production (merge 3f2a1c9)``) + trailers."""
     if len(events) == 1:
@@ -278,9 +281,8 @@ def apply(repo: GitRepo, settings: Settings, env: Mapping[str, str]) -> ApplyRep
             message = f"apply {branch} at {tip[:7]}: rules changed ({', '.join(rules)})\n"
             return Plan(files, message, [])
         refuse_violations(repo, settings, derivation.events, snap, env, bases(landings))
-        for event in derivation.events:
+        for event in derivation.events:  # validated as derived
             path = rec.event_path(event["model"], event["seq"], event["id"])
-            validate(event, "stage-event", where=path)
             files[path] = codec.dump_bytes(event)
         message = commit_message(derivation.events, derivation.commits, actor, terminal)
         return Plan(files, message, derivation.events)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitml.config import Settings
 from gitml.errors import RecordNotFound
@@ -12,15 +12,18 @@ from gitml.registry.query import parse_ref, resolve
 from gitml.registry.store import open_index
 from gitml.storage.repo import GitRepo
 
+if TYPE_CHECKING:
+    from gitml.records.shapes import ModelVersionRecord
 
-def _artifact_of(doc: dict[str, Any], model: str) -> artifacts.Artifact:
+
+def _artifact_of(doc: ModelVersionRecord, model: str) -> artifacts.Artifact:
     art = doc.get("artifact")
     if not art:
         raise RecordNotFound(
             f"{model} {doc['version']} has no artifact; register one with "
             f"`git ml model register {model} --run RUN --artifact PATH`"
         )
-    return artifacts.Artifact(art["path"], art["digest"], int(art["size"]))
+    return artifacts.Artifact(art["path"], art["digest"], art["size"])
 
 
 def get_artifact(

@@ -12,14 +12,18 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitml.config import STAGES_FILE, Settings
+from gitml.records.typed import typed
 from gitml.registry import records as rec
 from gitml.registry.stagefile import Assignments, InvalidStages, Known, diff, parse
 from gitml.storage.history import merge_base
 from gitml.storage.repo import GitRepo
 from gitml.storage.tracked import FileChange, last_change
+
+if TYPE_CHECKING:
+    from gitml.records.shapes import StageEventRecord
 
 DIRECT_TRAILER = "Gitml-Promotion: direct"
 
@@ -32,7 +36,7 @@ class SkippedChange:
 
 @dataclass
 class Derivation:
-    events: list[dict[str, Any]] = field(default_factory=list)
+    events: list[StageEventRecord] = field(default_factory=list)
     skipped: list[SkippedChange] = field(default_factory=list)
     commits: list[str] = field(default_factory=list)
     state: Assignments = field(default_factory=dict)
@@ -94,16 +98,15 @@ def derive(
         for transition in transitions:
             seq = next_seq.get(transition.model, 0) + 1
             next_seq[transition.model] = seq
-            out.events.append(
-                rec.build_event(
-                    transition=transition,
-                    seq=seq,
-                    commit=change.commit,
-                    committed=change.committer.time,
-                    author=author,
-                    source=source,
-                    change=side,
-                )
+            event = rec.build_event(
+                transition=transition,
+                seq=seq,
+                commit=change.commit,
+                committed=change.committer.time,
+                author=author,
+                source=source,
+                change=side,
             )
+            out.events.append(typed(event, "stage-event", where=f"{where}: {transition.model}"))
         out.commits.append(change.commit)
     return out

@@ -11,17 +11,21 @@ ref as it was.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitml.config import STAGES_FILE, Settings
 from gitml.errors import InvalidRecord
 from gitml.records import codec
+from gitml.records.typed import typed
 from gitml.registry import records as rec
 from gitml.registry.stagefile import Known
 from gitml.registry.store import registry_collection, version_lookup
 from gitml.storage import REGISTRY_REF, RUNS_REF
 from gitml.storage.collection import Collection, Snapshot
 from gitml.storage.repo import GitRepo
+
+if TYPE_CHECKING:
+    from gitml.records.shapes import AppliedRecord
 
 
 def registry_problems(
@@ -66,7 +70,8 @@ def _derived_problems(
 
     theirs = snapshots[0]
     docs = [(path, _load(theirs, path)) for path in paths]
-    applied = [(p, d) for p, d in _applied_rows(snapshots)]
+    applied = _applied_rows(snapshots)
+    valid = {path for path, _doc in applied}
     known = _known(snapshots)
     if not branch_tips:
         return [
@@ -85,7 +90,7 @@ def _derived_problems(
         unmatched = [
             (path, doc)
             for path, doc in unmatched
-            if not _derives(path, doc, expected, marker_problems)
+            if not _derives(path, doc, expected, marker_problems | _invalid(path, valid))
         ]
         if not unmatched:
             return []
@@ -107,6 +112,11 @@ def _derives(
     return bool(expected.get(str(doc.get("id"))) == codec.to_jsonable(doc))
 
 
+def _invalid(path: str, valid: set[str]) -> set[str]:
+    """An arriving applied-state record that fails its schema is a problem of its own."""
+    return {path} if path.startswith(f"{rec.APPLIED_DIR}/") and path not in valid else set()
+
+
 def _load(snap: Snapshot, path: str) -> dict[str, Any] | None:
     data = snap.read(path)
     if data is None:
@@ -117,15 +127,21 @@ def _load(snap: Snapshot, path: str) -> dict[str, Any] | None:
         return None
 
 
-def _applied_rows(snapshots: list[Snapshot]) -> list[tuple[str, dict[str, Any]]]:
-    rows: dict[str, dict[str, Any]] = {}
+def _applied_rows(snapshots: list[Snapshot]) -> list[tuple[str, AppliedRecord]]:
+    """The valid applied-state records of ``snapshots`` (the index reports the others)."""
+    rows: dict[str, AppliedRecord] = {}
     for snap in snapshots:
         for shard in snap.listdir(rec.APPLIED_DIR):
             for name in snap.listdir(f"{rec.APPLIED_DIR}/{shard}"):
                 path = f"{rec.APPLIED_DIR}/{shard}/{name}"
                 doc = _load(snap, path)
-                if doc is not None:
-                    rows.setdefault(path, codec.to_jsonable(doc))
+                if doc is None:
+                    continue
+                try:
+                    applied = typed(codec.to_jsonable(doc), "applied", where=path)
+                except InvalidRecord:
+                    continue
+                rows.setdefault(path, applied)
     return sorted(rows.items())
 
 

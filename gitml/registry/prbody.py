@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from gitml import escape
 from gitml.config import STAGES_FILE
 from gitml.governance.findings import Finding, Proposal
 from gitml.units import format_bytes
+
+if TYPE_CHECKING:
+    from gitml.records.shapes import ModelVersionRecord
 
 NO_VALUE = "–"
 
@@ -50,8 +53,8 @@ def _size(size: Any) -> str:
     return format_bytes(size)
 
 
-def _artifact(record: Mapping[str, Any] | None) -> str:
-    art = (record or {}).get("artifact")
+def _artifact(record: ModelVersionRecord | None) -> str:
+    art = record.get("artifact") if record is not None else None
     if not art:
         return NO_VALUE
     return f"{_code(art['digest'])} ({escape.markdown(str(art['path']))}, {_size(art.get('size'))})"
@@ -101,20 +104,20 @@ def pr_body(
         [
             "code commit",
             _code(cand["code"]["commit"]),
-            _code((cur or {}).get("code", {}).get("commit")),
+            _code(cur["code"]["commit"] if cur else None),
         ],
         [
             "checkpoint",
             _code(cand["code"]["checkpoint"]),
-            _code((cur or {}).get("code", {}).get("checkpoint")),
+            _code(cur["code"]["checkpoint"] if cur else None),
         ],
         [
             "uncommitted code",
-            _fmt(cand["code"].get("dirty")),
-            _fmt((cur or {}).get("code", {}).get("dirty")),
+            _fmt(cand["code"]["dirty"]),
+            _fmt(cur["code"]["dirty"] if cur else None),
         ],
         ["artifact", _artifact(cand), _artifact(cur)],
-        ["registered", _fmt(cand.get("created")), _fmt((cur or {}).get("created"))],
+        ["registered", _fmt(cand["created"]), _fmt(cur["created"] if cur else None)],
     ]
     lines += _section("Overview", _table(head, overview))
     lines += _section("Metrics", _metrics(cand, cur))
@@ -135,16 +138,16 @@ def pr_body(
     return "\n".join(lines)
 
 
-def _run(record: Mapping[str, Any] | None) -> str:
+def _run(record: ModelVersionRecord | None) -> str:
     if not record:
         return NO_VALUE
     run = record["run"]
-    name, status = _fmt(run.get("name") or "?"), _fmt(run.get("status") or "?")
+    name, status = _fmt(run["name"] or "?"), _fmt(run["status"] or "?")
     return f"{_code(run['id'])} ({name}, {status})"
 
 
-def _metrics(cand: Mapping[str, Any], cur: Mapping[str, Any] | None) -> list[str]:
-    new, old = cand.get("metrics") or {}, (cur or {}).get("metrics") or {}
+def _metrics(cand: ModelVersionRecord, cur: ModelVersionRecord | None) -> list[str]:
+    new, old = cand["metrics"], cur["metrics"] if cur else {}
     names = sorted(set(new) | set(old))
     if not names:
         return ["No metrics recorded."]
@@ -155,13 +158,13 @@ def _metrics(cand: Mapping[str, Any], cur: Mapping[str, Any] | None) -> list[str
     return _table(["metric", "candidate", "current", "delta"], rows)
 
 
-def _params(cand: Mapping[str, Any], cur: Mapping[str, Any] | None) -> list[str]:
+def _params(cand: ModelVersionRecord, cur: ModelVersionRecord | None) -> list[str]:
     if cur is None:
-        params = cand.get("params") or {}
+        params = cand["params"]
         if not params:
             return ["No params recorded."]
         return _table(["param", "candidate"], [[_code(k), _fmt(params[k])] for k in sorted(params)])
-    new, old = cand.get("params") or {}, cur.get("params") or {}
+    new, old = cand["params"], cur["params"]
     names = sorted(k for k in set(new) | set(old) if new.get(k) != old.get(k))
     if not names:
         return ["The params are the same."]
@@ -171,8 +174,8 @@ def _params(cand: Mapping[str, Any], cur: Mapping[str, Any] | None) -> list[str]
     )
 
 
-def _data(cand: Mapping[str, Any], cur: Mapping[str, Any] | None) -> list[str]:
-    new, old = cand.get("inputs") or {}, (cur or {}).get("inputs") or {}
+def _data(cand: ModelVersionRecord, cur: ModelVersionRecord | None) -> list[str]:
+    new, old = cand["inputs"], cur["inputs"] if cur else {}
     names = sorted(set(new) | set(old))
     if not names:
         return ["No input data recorded."]

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitml.config import STAGES_FILE, Settings
 from gitml.errors import GitmlError, RecordNotFound, UsageError
@@ -33,6 +33,9 @@ from gitml.registry.store import (
     versions_in,
 )
 from gitml.storage.repo import GitRepo
+
+if TYPE_CHECKING:
+    from gitml.records.shapes import ModelVersionRecord, StageEventRecord, Timestamp
 
 REF_RE = re.compile(r"(?P<model>[^@:]+)(?:@(?P<stage>[^@:]+)|:(?P<version>[^@:]+))?")
 
@@ -61,22 +64,22 @@ def _version_stages(version: str, stages: Mapping[str, Any]) -> list[str]:
     return [s for s, v in stages.items() if version in versions_of(v)]
 
 
-def _summary(doc: Mapping[str, Any], stages: Mapping[str, Any]) -> dict[str, Any]:
+def _summary(doc: ModelVersionRecord, stages: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "version": doc["version"],
         "run": doc["run"]["id"],
-        "run_name": doc["run"].get("name"),
+        "run_name": doc["run"]["name"],
         "artifact": doc.get("artifact"),
         "created": doc["created"],
         "author": doc["author"],
         "description": doc.get("description"),
-        "tags": doc.get("tags", {}),
+        "tags": doc["tags"],
         "stages": _version_stages(doc["version"], stages),
-        "metrics": doc.get("metrics", {}),
-        "params": doc.get("params", {}),
+        "metrics": doc["metrics"],
+        "params": doc["params"],
         "code": doc["code"],
-        "inputs": doc.get("inputs", {}),
-        "outputs": doc.get("outputs", {}),
+        "inputs": doc["inputs"],
+        "outputs": doc["outputs"],
         "id": doc["id"],
     }
 
@@ -102,7 +105,7 @@ def list_models(repo: GitRepo, settings: Settings) -> list[dict[str, Any]]:
     return out
 
 
-def _require_model(index: RegistryIndex, model: str) -> list[dict[str, Any]]:
+def _require_model(index: RegistryIndex, model: str) -> list[ModelVersionRecord]:
     check_model_name(model)
     versions = index.versions(model)
     if not versions:
@@ -167,8 +170,8 @@ def parse_when(text: str) -> datetime:
     return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
 
 
-def _time(value: str) -> datetime:
-    return datetime.fromisoformat(value)
+def _time(value: Timestamp) -> datetime:
+    return value if isinstance(value, datetime) else datetime.fromisoformat(value)
 
 
 def history(
@@ -216,7 +219,7 @@ def history(
     }
 
 
-def _registration(doc: Mapping[str, Any]) -> dict[str, Any]:
+def _registration(doc: ModelVersionRecord) -> dict[str, Any]:
     return {
         "time": doc["created"],
         "event": doc["event"],
@@ -232,7 +235,7 @@ def _registration(doc: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _stage_entry(doc: Mapping[str, Any], terminal: bool) -> dict[str, Any]:
+def _stage_entry(doc: StageEventRecord, terminal: bool) -> dict[str, Any]:
     return {
         "time": doc["committed"],
         "event": doc["event"],
@@ -274,7 +277,7 @@ def parse_ref(text: str) -> ModelRef:
     return ModelRef(model, version, match["stage"])
 
 
-def resolve(repo: GitRepo, settings: Settings, ref: ModelRef) -> dict[str, Any]:
+def resolve(repo: GitRepo, settings: Settings, ref: ModelRef) -> ModelVersionRecord:
     """The version record ``ref`` names (a stage resolves through the applied log)."""
     if ref.version is not None:
         return get_version(repo, ref.model, ref.version)

@@ -21,12 +21,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitml.records import codec, ids
 from gitml.registry.stagefile import Transition
 from gitml.storage import REGISTRY_REF
 from gitml.storage.collection import DECLARED
+
+if TYPE_CHECKING:
+    from gitml.records.shapes import RunRecord
 
 PREFIX = DECLARED[REGISTRY_REF].prefix
 VERSION_SCHEMA = "gitml/model-version/1"
@@ -96,7 +99,7 @@ def build_version(
     record_id: str,
     model: str,
     version: str,
-    run: Mapping[str, Any],
+    run: RunRecord,
     created: datetime,
     author: Mapping[str, str],
     artifact: Mapping[str, Any] | None = None,
@@ -105,7 +108,7 @@ def build_version(
     package: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """A version record linking the run (code, params, metrics, data) and the artifact."""
-    code = run.get("code", {})
+    code = run["code"]
     doc: dict[str, Any] = {
         "schema": VERSION_SCHEMA,
         "event": VERSION_CREATED,
@@ -116,17 +119,17 @@ def build_version(
         "author": dict(author),
         "description": description or None,
         "tags": dict(tags or {}),
-        "run": {"id": run["id"], "name": run.get("name", ""), "status": run.get("status", "")},
+        "run": {"id": run["id"], "name": run["name"], "status": run["status"]},
         "code": {
-            "commit": code.get("commit"),
-            "checkpoint": code.get("checkpoint"),
+            "commit": code["commit"],
+            "checkpoint": code["checkpoint"],
             "branch": code.get("branch"),
-            "dirty": bool(code.get("dirty", False)),
+            "dirty": code["dirty"],
         },
-        "params": dict(run.get("params") or {}),
-        "metrics": dict(run.get("metrics") or {}),
-        "inputs": dict(run.get("inputs") or {}),
-        "outputs": dict(run.get("outputs") or {}),
+        "params": dict(run["params"]),
+        "metrics": dict(run["metrics"]),
+        "inputs": dict(run["inputs"]),
+        "outputs": dict(run["outputs"]),
         "artifact": dict(artifact) if artifact else None,
     }
     for key in ("flavor", "signature", "requirements", "python"):

@@ -6,11 +6,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitml.errors import GitmlError
 from gitml.records import codec, ids
-from gitml.records.schema import validate
+from gitml.records.typed import typed
 from gitml.registry import artifacts
 from gitml.registry import records as rec
 from gitml.registry.names import (
@@ -22,6 +22,9 @@ from gitml.registry.names import (
 from gitml.registry.store import Plan, registry_collection, versions_in, write_planned
 from gitml.storage.collection import Snapshot
 from gitml.storage.repo import GitRepo
+
+if TYPE_CHECKING:
+    from gitml.records.shapes import RunRecord
 
 
 class VersionExists(GitmlError):
@@ -40,13 +43,13 @@ class RegisterRequest:
     no_artifact: bool = False
 
 
-def logged_model(run: Mapping[str, Any]) -> dict[str, Any]:
+def logged_model(run: RunRecord) -> dict[str, Any]:
     """What ``gitml.log_model`` left in the run's ``gitml.model`` tag ({} when nothing)."""
     import json
 
     from gitml.runs.tags import MODEL_TAG
 
-    raw = (run.get("tags") or {}).get(MODEL_TAG)
+    raw = run["tags"].get(MODEL_TAG)
     if not raw:
         return {}
     try:
@@ -63,7 +66,7 @@ def logged_model(run: Mapping[str, Any]) -> dict[str, Any]:
 
 def package_info(
     repo: GitRepo,
-    run: Mapping[str, Any],
+    run: RunRecord,
     signature_from: Path | None,
     *,
     artifact: artifacts.Artifact | None = None,
@@ -88,7 +91,7 @@ def package_info(
 
         numeric = {"integer", "long", "float", "double"}
         wanted = {s["name"] for s in signature["inputs"] if s.get("type") in numeric}
-        ranges = training_ranges(repo, run.get("inputs") or {})
+        ranges = training_ranges(repo, run["inputs"])
         profile = dict(signature.get("profile") or {})
         profile.update({col: r for col, r in ranges.items() if col in wanted})
         if profile:
@@ -104,7 +107,7 @@ def package_info(
         if warn is not None:
             for problem in found.warnings:
                 warn(problem)
-    logged["python"] = (run.get("env") or {}).get("python")
+    logged["python"] = run["env"].get("python")
     logged.pop("path", None)
     return logged
 
@@ -129,9 +132,9 @@ def register(
     model = check_model_name(request.model)
     wanted = parse_version(request.version) if request.version is not None else None
     run = get_run(repo, request.run)
-    if run.get("status") != "completed":
+    if run["status"] != "completed":
         raise GitmlError(
-            f"run {run['id']} ({run.get('name')}) is {run.get('status')}; only completed runs "
+            f"run {run['id']} ({run['name']}) is {run['status']}; only completed runs "
             "can be registered as model versions"
         )
     artifact = run_artifact(
@@ -160,7 +163,7 @@ def register(
             version = wanted.text
         else:
             version = next_version(model, existing)
-        doc = rec.build_version(
+        built = rec.build_version(
             record_id=record_id,
             model=model,
             version=version,
@@ -173,7 +176,7 @@ def register(
             package=package,
         )
         path = rec.version_path(model, version)
-        validate(doc, "model-version", where=path)
+        doc = typed(built, "model-version", where=path)
         trailers = [
             f"Gitml-Model: {model}",
             f"Gitml-Version: {version}",
@@ -182,14 +185,14 @@ def register(
         ]
         if artifact is not None:
             trailers.append(f"Gitml-Artifact: {artifact.digest}")
-        message = f"register {model} {version} (run {run['id']} {run.get('name', '')})".rstrip()
+        message = f"register {model} {version} (run {run['id']} {run['name']})".rstrip()
         message += "\n\n" + "\n".join(trailers) + "\n"
         return Plan({path: codec.dump_bytes(doc)}, message, doc)
 
     _tip, planned = write_planned(registry_collection(repo), plan)
     assert planned is not None
     doc: dict[str, Any] = codec.to_jsonable(planned.result)
-    commit = str(run.get("code", {}).get("commit", ""))
+    commit = run["code"]["commit"]
     if commit:
         line = (
             f'{doc["id"]} = {{ model = "{model}", version = "{doc["version"]}", '

@@ -16,17 +16,21 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitml.errors import RecordNotFound, RefConflict
 from gitml.records import codec
 from gitml.records.schema import validate
+from gitml.records.typed import typed
 from gitml.registry import records as rec
 from gitml.registry.names import version_sort_key
 from gitml.registry.stagefile import Assignments, Known, Value
 from gitml.storage import REGISTRY_REF
 from gitml.storage.collection import Collection, Snapshot, open_collection
 from gitml.storage.index import Index
+
+if TYPE_CHECKING:
+    from gitml.records.shapes import AppliedRecord, ModelVersionRecord, StageEventRecord
 from gitml.storage.repo import GitRepo
 
 MAX_PLANS = 400
@@ -123,14 +127,15 @@ def last_seq(snap: Snapshot, model: str) -> int:
     return 0
 
 
-def load_version(snap: Snapshot, model: str, version: str) -> dict[str, Any] | None:
+def load_version(snap: Snapshot, model: str, version: str) -> ModelVersionRecord | None:
+    """The version record at ``model``/``version`` in ``snap``, validated (dates as text)."""
     path = rec.version_path(model, version)
     data = snap.read(path)
     if data is None:
         return None
     doc = codec.loads(data, where=f"{REGISTRY_REF}:{path}")
-    validate(doc, "model-version", where=f"{REGISTRY_REF}:{path}")
-    return codec.to_jsonable(doc)  # type: ignore[no-any-return]
+    typed(doc, "model-version", where=f"{REGISTRY_REF}:{path}")
+    return typed(codec.to_jsonable(doc), "model-version", where=None)
 
 
 def version_lookup(snap: Snapshot) -> Known:
@@ -196,14 +201,14 @@ class RegistryIndex:
         args = [self.collection.ref, *params]
         return self.index.run(lambda conn: list(conn.execute(sql, args)))
 
-    def versions(self, model: str) -> list[dict[str, Any]]:
+    def versions(self, model: str) -> list[ModelVersionRecord]:
         """Version records of ``model``, in version order."""
         rows = self._query(
             "SELECT doc FROM records WHERE ref=? AND path >= ? AND path < ? AND error IS NULL",
             _range(rec.versions_dir(model)),
         )
-        docs = [_json(r[0]) for r in rows]
-        docs.sort(key=lambda d: version_sort_key(str(d["version"])))
+        docs = [_version(r[0]) for r in rows]
+        docs.sort(key=lambda d: version_sort_key(d["version"]))
         return docs
 
     def version_summaries(self) -> list[tuple[str, int, str]]:
@@ -227,23 +232,23 @@ class RegistryIndex:
             out.setdefault(str(model), []).append(str(version))
         return out
 
-    def applied_rows(self) -> list[tuple[str, dict[str, Any]]]:
+    def applied_rows(self) -> list[tuple[str, AppliedRecord]]:
         """(path, doc) of every applied-state record."""
         rows = self._query(
             "SELECT path, doc FROM records WHERE ref=? AND kind=? AND error IS NULL ORDER BY path",
             [rec.APPLIED_SCHEMA],
         )
-        return [(str(p), _json(d)) for p, d in rows]
+        return [(str(p), typed(_json(d), "applied", where=None)) for p, d in rows]
 
-    def all_versions(self) -> list[dict[str, Any]]:
+    def all_versions(self) -> list[ModelVersionRecord]:
         """Every valid version record (a scan)."""
         rows = self._query(
             "SELECT doc FROM records WHERE ref=? AND kind=? AND error IS NULL ORDER BY path",
             [rec.VERSION_SCHEMA],
         )
-        return [_json(r[0]) for r in rows]
+        return [_version(r[0]) for r in rows]
 
-    def versions_of_runs(self, run_ids: Sequence[str]) -> list[dict[str, Any]]:
+    def versions_of_runs(self, run_ids: Sequence[str]) -> list[ModelVersionRecord]:
         """Version records registered from any of ``run_ids`` (a scan of version records)."""
         wanted = sorted(set(run_ids))
         if not wanted:
@@ -254,26 +259,26 @@ class RegistryIndex:
             f"AND json_extract(doc, '$.run.id') IN ({marks})",
             [rec.VERSION_SCHEMA, *wanted],
         )
-        return [_json(r[0]) for r in rows]
+        return [_version(r[0]) for r in rows]
 
-    def events(self, model: str) -> list[dict[str, Any]]:
+    def events(self, model: str) -> list[StageEventRecord]:
         """Stage events of ``model`` in replay order (seq, then id)."""
         rows = self._query(
             "SELECT doc FROM records WHERE ref=? AND path >= ? AND path < ? "
             "AND error IS NULL ORDER BY path",
             _range(rec.events_dir(model)),
         )
-        docs = [_json(r[0]) for r in rows]
+        docs = [_event(r[0]) for r in rows]
         docs.sort(key=lambda d: (d["seq"], d["id"]))
         return docs
 
-    def event_rows(self) -> list[tuple[str, dict[str, Any]]]:
+    def event_rows(self) -> list[tuple[str, StageEventRecord]]:
         """(path, doc) of every valid stage event, by path."""
         rows = self._query(
             "SELECT path, doc FROM records WHERE ref=? AND kind=? AND error IS NULL ORDER BY path",
             [rec.EVENT_SCHEMA],
         )
-        return [(str(p), _json(d)) for p, d in rows]
+        return [(str(p), _event(d)) for p, d in rows]
 
     def max_seq(self, model: str) -> int:
         """The model's highest event sequence number (0 when none): one primary-key seek."""
@@ -311,7 +316,7 @@ class RegistryIndex:
         )
         return {str(stage) for (stage,) in rows}
 
-    def stage_events(self, model: str, stage: str, *, last: bool = False) -> list[dict[str, Any]]:
+    def stage_events(self, model: str, stage: str, *, last: bool = False) -> list[StageEventRecord]:
         """Events of one stage of one model in replay order (``last``: only the newest)."""
         order = "DESC LIMIT 1" if last else ""
         rows = self._query(
@@ -321,7 +326,7 @@ class RegistryIndex:
             f"AND error IS NULL ORDER BY json_extract(doc, '$.seq') {order}",
             [model, stage],
         )
-        docs = [_json(r[0]) for r in rows]
+        docs = [_event(r[0]) for r in rows]
         docs.sort(key=lambda d: (d["seq"], d["id"]))
         return docs
 
@@ -342,14 +347,14 @@ class RegistryIndex:
                 if stage in final:
                     members: dict[str, bool] = {}
                     for event in self.stage_events(model, stage):
-                        members[str(event["version"])] = event["action"] == "assign"
+                        members[event["version"]] = event["action"] == "assign"
                     chosen = sorted((v for v, on in members.items() if on), key=version_sort_key)
                     if chosen:
                         held[stage] = tuple(chosen)
                 else:
                     newest = self.stage_events(model, stage, last=True)
                     if newest and newest[0]["action"] == "assign":
-                        held[stage] = str(newest[0]["version"])
+                        held[stage] = newest[0]["version"]
             if held:
                 out[model] = held
         return out
@@ -380,6 +385,16 @@ def _json(text: str) -> dict[str, Any]:
     return doc
 
 
+def _version(text: str) -> ModelVersionRecord:
+    """A version row of the index (validated when indexed, ``parse_registry_record``)."""
+    return typed(_json(text), "model-version", where=None)
+
+
+def _event(text: str) -> StageEventRecord:
+    """A stage-event row of the index (validated when indexed)."""
+    return typed(_json(text), "stage-event", where=None)
+
+
 @contextmanager
 def open_index(repo: GitRepo) -> Iterator[RegistryIndex]:
     collection = registry_collection(repo)
@@ -390,7 +405,7 @@ def open_index(repo: GitRepo) -> Iterator[RegistryIndex]:
         index.close()
 
 
-def get_version(repo: GitRepo, model: str, version: str) -> dict[str, Any]:
+def get_version(repo: GitRepo, model: str, version: str) -> ModelVersionRecord:
     """A version record; RecordNotFound says how to list what exists."""
     snap = registry_collection(repo).snapshot()
     doc = load_version(snap, model, version)

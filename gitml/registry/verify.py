@@ -9,9 +9,9 @@ Each problem names the record or commit and what to do.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitml.config import POLICY_FILE, STAGES_FILE, Settings
 from gitml.errors import GitmlError, InvalidRecord
@@ -34,6 +34,9 @@ from gitml.storage.tracked import (
     head,
     read_file_at,
 )
+
+if TYPE_CHECKING:
+    from gitml.records.shapes import AppliedRecord, ModelVersionRecord, StageEventRecord
 
 
 @dataclass
@@ -127,7 +130,7 @@ def verify(
         applied = index.applied_rows()
         read_one_tip = registry == index.tip
     _check_versions(repo, version_docs, report)
-    actual: dict[str, tuple[str, dict[str, Any]]] = {}
+    actual: dict[str, tuple[str, StageEventRecord]] = {}
     by_model: dict[str, dict[int, list[str]]] = {}
     for path, doc in rows:
         report.events += 1
@@ -216,7 +219,7 @@ def expected_events(
     settings: Settings,
     tip: str,
     versions: Known | Mapping[str, Iterable[str]],
-    applied: list[tuple[str, dict[str, Any]]],
+    applied: list[tuple[str, AppliedRecord]],
     report: VerifyReport,
 ) -> Derivation:
     """Every stage event the default branch at ``tip`` derives, as ``registry apply`` would
@@ -236,7 +239,7 @@ def expected_events(
 
 
 def check_applied(
-    repo: GitRepo, tip: str, rows: list[tuple[str, dict[str, Any]]], report: VerifyReport
+    repo: GitRepo, tip: str, rows: Sequence[tuple[str, Mapping[str, Any]]], report: VerifyReport
 ) -> set[str]:
     """Check the applied-state records; the stage changes they verifiably skip.
 
@@ -286,7 +289,9 @@ def history_problems(repo: GitRepo, settings: Settings) -> list[str]:
     return found.problems
 
 
-def _check_versions(repo: GitRepo, versions: list[dict[str, Any]], report: VerifyReport) -> None:
+def _check_versions(
+    repo: GitRepo, versions: list[ModelVersionRecord], report: VerifyReport
+) -> None:
     """Every version's copied facts against its run's record."""
     from gitml.registry.consistency import problems_of
     from gitml.runs.store import find_runs
@@ -297,7 +302,7 @@ def _check_versions(repo: GitRepo, versions: list[dict[str, Any]], report: Verif
         report.problems.append(f"{REGISTRY_REF}:{path}: {problem}; the record was edited or forged")
 
 
-def _check_direct(repo: GitRepo, events: list[dict[str, Any]], report: VerifyReport) -> None:
+def _check_direct(repo: GitRepo, events: list[StageEventRecord], report: VerifyReport) -> None:
     policies: dict[str, dict[str, Any]] = {}
     for event in events:
         if event["source"] != "direct":

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from gitml.data.pointers import Pointer
     from gitml.data.workspace import DataWorkspace
     from gitml.objects.cache import Cache
+    from gitml.records.shapes import RunRecord
 
 
 class InputMissing(GitmlError):
@@ -228,13 +229,13 @@ class _Restorer:
         return item
 
 
-def restore_inputs(repo: GitRepo, root: Path, doc: Mapping[str, Any]) -> list[Restored]:
-    """Put every input of run ``doc`` in place under ``root`` (a rerun's worktree).
+def restore_inputs(
+    repo: GitRepo, root: Path, *, run_id: str, inputs: Mapping[str, str]
+) -> list[Restored]:
+    """Put ``inputs`` (of run ``run_id``) in place under ``root`` (a rerun's worktree).
 
     The cache and the data remote are ``repo``'s (the user's settings).
     """
-    run_id = str(doc["id"])
-    inputs: Mapping[str, str] = doc.get("inputs") or {}
     if not inputs:
         return []
     restored: list[Restored] = []
@@ -300,11 +301,11 @@ def _size(path: Path) -> int:
     return total
 
 
-def request_inputs(root: Path, doc: Mapping[str, Any]) -> tuple[str, ...]:
+def request_inputs(root: Path, doc: RunRecord) -> tuple[str, ...]:
     """The ``-i`` values that make the rerun record its inputs under the same keys."""
     pointers = checkpoint_pointers(root)
     out = []
-    for key in sorted(doc.get("inputs") or {}):
+    for key in sorted(doc["inputs"]):
         if key in pointers or Path(key).is_absolute():
             out.append(key)
         else:
@@ -312,15 +313,14 @@ def request_inputs(root: Path, doc: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(out)
 
 
-def locate_inputs(repo: GitRepo, doc: Mapping[str, Any]) -> dict[str, str]:
+def locate_inputs(repo: GitRepo, doc: RunRecord, inputs: Mapping[str, str]) -> dict[str, str]:
     """Where each input would come from, without changing anything (for ``--dry-run``).
 
     ``cache``, ``remote``, ``checkpoint`` (the checkpoint commit holds it), ``outside``
     or ``missing`` (a dataset whose version or files cannot be found anywhere).
     """
-    inputs: Mapping[str, str] = doc.get("inputs") or {}
     ws = data_workspace(repo)
-    checkpoint = str((doc.get("code") or {}).get("checkpoint", ""))
+    checkpoint = doc["code"]["checkpoint"]
     places: dict[str, str] = {}
     for key, digest in sorted(inputs.items()):
         if Path(key).is_absolute():

@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitml.config import Settings, load_settings
 from gitml.errors import GitmlError, UsageError
@@ -37,6 +37,9 @@ from gitml.rerun.verdict import Judgement, Tolerances, judge, tolerances
 from gitml.runs.params import Override, expand_grid
 from gitml.storage.repo import GitRepo
 from gitml.storage.worktree import Checkpoint, add_worktree, remove_worktree
+
+if TYPE_CHECKING:
+    from gitml.records.shapes import RunRecord
 
 NAME_SUFFIX = "-rerun"
 _SIGNALS = (signal.SIGTERM, signal.SIGHUP)
@@ -103,11 +106,11 @@ def what_if_assignment(overrides: Sequence[Override]) -> dict[tuple[str | None, 
     return grid[0]
 
 
-def rerun_name(doc: Mapping[str, Any]) -> str:
+def rerun_name(doc: RunRecord) -> str:
     return str(doc["name"])[: 64 - len(NAME_SUFFIX)].rstrip(".-_+") + NAME_SUFFIX
 
 
-def code_of(repo: GitRepo, doc: Mapping[str, Any]) -> Checkpoint | None:
+def code_of(repo: GitRepo, doc: RunRecord) -> Checkpoint | None:
     """The original run's code facts, for the rerun's record (None if its HEAD is absent)."""
     from gitml.runs.code import checkpoint_of
 
@@ -116,15 +119,15 @@ def code_of(repo: GitRepo, doc: Mapping[str, Any]) -> Checkpoint | None:
     return checkpoint_of(doc["code"])
 
 
-def missing_files(doc: Mapping[str, Any], restored: Sequence[str] = ()) -> list[str]:
+def missing_files(doc: RunRecord, restored: Sequence[str] = ()) -> list[str]:
     """Warnings for files the checkpoint left out that are not restored as inputs.
 
     ``restored``: the repository-relative paths the inputs were put back at.
     """
-    inputs = (*(doc.get("inputs") or {}), *restored)
+    inputs = (*doc["inputs"], *restored)
     out = []
-    for item in (doc.get("code") or {}).get("skipped") or ():
-        path = str(item["path"])
+    for item in doc["code"].get("skipped", []):
+        path = item["path"]
         if not any(path == i or path.startswith(i.rstrip("/") + "/") for i in inputs):
             out.append(
                 f"{path} was not in the run's checkpoint ({item['reason']}); "
@@ -137,7 +140,7 @@ class Judge:
     """Called by the executor with the new record, before it is written."""
 
     def __init__(
-        self, repo: GitRepo, original: Mapping[str, Any], tol: Tolerances, what_if: Sequence[str]
+        self, repo: GitRepo, original: RunRecord, tol: Tolerances, what_if: Sequence[str]
     ) -> None:
         self.repo = repo
         self.original = original
@@ -152,12 +155,10 @@ class Judge:
         return self.judgement.table(self.env.fields)
 
 
-def env_difference(
-    repo: GitRepo, original: Mapping[str, Any], current: Mapping[str, Any]
-) -> EnvDiff:
+def env_difference(repo: GitRepo, original: RunRecord, current: Mapping[str, Any]) -> EnvDiff:
     """How ``current`` (an ``env`` table) differs from the run's recorded environment."""
-    recorded = original.get("env") or {}
-    old = (recorded.get("packages") or {}).get("digest")
+    recorded = original["env"]
+    old = recorded.get("packages", {}).get("digest")
     new = (current.get("packages") or {}).get("digest")
     if old == new:
         return compare_env(recorded, current, None, ())
@@ -168,7 +169,7 @@ def env_difference(
     return compare_env(recorded, current, listed, packages(repo.state_dir)[0].splitlines())
 
 
-def _place(options: RerunOptions, doc: Mapping[str, Any], many: bool) -> tuple[Path, Path | None]:
+def _place(options: RerunOptions, doc: RunRecord, many: bool) -> tuple[Path, Path | None]:
     """(worktree folder, temporary holder to delete afterwards or None when kept)."""
     if options.keep_in is None:
         holder = Path(tempfile.mkdtemp(prefix="gitml-rerun-"))
@@ -182,12 +183,12 @@ def _place(options: RerunOptions, doc: Mapping[str, Any], many: bool) -> tuple[P
 def _execute(
     wt_repo: GitRepo,
     path: Path,
-    doc: Mapping[str, Any],
+    doc: RunRecord,
     command: tuple[str, ...],
     options: RerunOptions,
     member_judge: Judge,
     code_base: Checkpoint | None,
-) -> dict[str, Any]:
+) -> RunRecord:
     from gitml.runs.execute import Member, RunRequest, execute_member, open_workspace
     from gitml.runs.supervise import Supervisor
 
@@ -219,12 +220,12 @@ def _execute(
         return execute_member(ws, sup, request, member).doc
 
 
-Started = Callable[[dict[str, Any], Path], None]
+Started = Callable[["RunRecord", Path], None]
 
 
 def rerun_run(
     repo: GitRepo,
-    doc: dict[str, Any],
+    doc: RunRecord,
     options: RerunOptions,
     *,
     many: bool = False,
@@ -245,7 +246,7 @@ def rerun_run(
     with interruptible():
         try:
             wt_repo = add_worktree(repo, path, checkpoint)
-            restored = restore_inputs(repo, path, doc)
+            restored = restore_inputs(repo, path, run_id=doc["id"], inputs=doc["inputs"])
             unrecorded = restore_unrecorded(path, doc, unrecorded_datasets(repo, doc))
             ran = True
             if on_start is not None:
@@ -280,7 +281,7 @@ def rerun_set(
     *,
     on_start: Started | None = None,
     on_result: Callable[[RerunResult], None] | None = None,
-    on_error: Callable[[dict[str, Any], str], None] | None = None,
+    on_error: Callable[[RunRecord, str], None] | None = None,
 ) -> SetOutcome:
     """Rerun every selected run; one that cannot be rerun does not stop the others."""
     outcome = SetOutcome(skipped=list(selection.skipped))
@@ -304,9 +305,7 @@ def rerun_set(
     return outcome
 
 
-def plan_runs(
-    repo: GitRepo, docs: Sequence[dict[str, Any]], options: RerunOptions
-) -> list[RerunPlan]:
+def plan_runs(repo: GitRepo, docs: Sequence[RunRecord], options: RerunOptions) -> list[RerunPlan]:
     """What rerunning each of ``docs`` would do, without doing it (``--dry-run``)."""
     if not docs:
         return []
@@ -314,7 +313,7 @@ def plan_runs(
     return [_plan(repo, doc, options, settings) for doc in docs]
 
 
-def _current_env(repo: GitRepo, doc: Mapping[str, Any], settings: Settings) -> dict[str, Any]:
+def _current_env(repo: GitRepo, doc: RunRecord, settings: Settings) -> dict[str, Any]:
     """The environment a rerun of ``doc`` would record now: its command's interpreter's."""
     import os
 
@@ -328,11 +327,9 @@ def _current_env(repo: GitRepo, doc: Mapping[str, Any], settings: Settings) -> d
     return capture_env(repo.state_dir, settings.env_allowlist, interpreter).info
 
 
-def _plan(
-    repo: GitRepo, doc: dict[str, Any], options: RerunOptions, settings: Settings
-) -> RerunPlan:
+def _plan(repo: GitRepo, doc: RunRecord, options: RerunOptions, settings: Settings) -> RerunPlan:
     current = _current_env(repo, doc, settings)
-    checkpoint = str((doc.get("code") or {}).get("checkpoint", ""))
+    checkpoint = doc["code"]["checkpoint"]
     problem = None
     try:
         check_checkpoint(repo, doc)
@@ -340,12 +337,12 @@ def _plan(
     except GitmlError as exc:
         problem = str(exc)
     extra = unrecorded_datasets(repo, doc)
-    places = locate_inputs(repo, {**doc, "inputs": {**extra, **(doc.get("inputs") or {})}})
+    places = locate_inputs(repo, doc, {**extra, **doc["inputs"]})
     for name, digest in extra.items():
         places[name] = f"{places[name]} ({note(digest)})"
     missing = [k for k, v in places.items() if v.startswith("missing")]
     if missing and problem is None:
-        digest = {**extra, **(doc.get("inputs") or {})}[missing[0]]
+        digest = {**extra, **doc["inputs"]}[missing[0]]
         problem = f"input '{missing[0]}' ({digest}) is nowhere to be found"
     return RerunPlan(
         doc=doc,
@@ -357,7 +354,7 @@ def _plan(
     )
 
 
-def judge_of(repo: GitRepo, doc: dict[str, Any], options: RerunOptions) -> Judge:
+def judge_of(repo: GitRepo, doc: RunRecord, options: RerunOptions) -> Judge:
     """The judge of a rerun of ``doc``: the repository's tolerances, then ``--tolerance``."""
     settings = load_settings(repo.workdir)
     return Judge(

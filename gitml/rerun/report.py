@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitml.rerun.envdiff import EnvDiff
 from gitml.rerun.inputs import Restored
 from gitml.rerun.verdict import Judgement, Verdict
 
+if TYPE_CHECKING:
+    from gitml.records.shapes import RunRecord
 
-def run_ref(doc: dict[str, Any]) -> dict[str, Any]:
+
+def run_ref(doc: Mapping[str, Any]) -> dict[str, Any]:
     return {"id": doc["id"], "name": doc["name"]}
 
 
@@ -19,8 +23,8 @@ def run_ref(doc: dict[str, Any]) -> dict[str, Any]:
 class RerunResult:
     """One finished rerun: the original, the new record, and the comparisons."""
 
-    original: dict[str, Any]
-    doc: dict[str, Any]
+    original: RunRecord
+    doc: RunRecord
     judgement: Judgement
     env: EnvDiff
     inputs: tuple[Restored, ...] = ()
@@ -68,7 +72,7 @@ class RerunResult:
 class RerunPlan:
     """What ``--dry-run`` shows about one run: would it run, with what, and where from."""
 
-    doc: dict[str, Any]
+    doc: RunRecord
     checkpoint: str
     problem: str | None  # why it cannot be rerun, if so
     inputs: dict[str, str]  # input -> cache | remote | checkpoint | outside | missing
@@ -94,8 +98,8 @@ class SetOutcome:
     """A set of reruns (``--since``/``--sweep``), in the order they ran."""
 
     results: list[RerunResult] = field(default_factory=list)
-    errors: list[tuple[dict[str, Any], str]] = field(default_factory=list)
-    skipped: list[tuple[dict[str, Any], str]] = field(default_factory=list)
+    errors: list[tuple[RunRecord, str]] = field(default_factory=list)
+    skipped: list[tuple[RunRecord, str]] = field(default_factory=list)
     interrupted: bool = False
 
     @property

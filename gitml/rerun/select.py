@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitml.errors import GitmlError, RecordNotFound, UsageError
+from gitml.records.typed import typed
 from gitml.runs.redact import is_redacted
-from gitml.runs.store import open_index
+from gitml.runs.store import RUN_KIND, open_index
 from gitml.storage.repo import GitRepo
+
+if TYPE_CHECKING:
+    from gitml.records.shapes import RunRecord
 
 
 class CheckpointMissing(GitmlError):
@@ -20,15 +23,16 @@ class NotRerunnable(GitmlError):
     """The record lacks something a rerun needs."""
 
 
-def _query(repo: GitRepo, where: str, params: list[Any], order: str) -> list[dict[str, Any]]:
+def _query(repo: GitRepo, where: str, params: list[Any], order: str) -> list[RunRecord]:
     collection, index = open_index(repo)
     try:
-        return [r.doc for r in index.rows(collection, where, params, order)]
+        rows = index.rows(collection, where, params, order, kind=RUN_KIND)
+        return [typed(r.doc, "run", where=None) for r in rows]
     finally:
         index.close()
 
 
-def find_reruns(repo: GitRepo, run_id: str) -> list[dict[str, Any]]:
+def find_reruns(repo: GitRepo, run_id: str) -> list[RunRecord]:
     """The reruns of a run (records whose ``parent`` is it and that carry a verdict), oldest
     first; a search's trials (whose parent is the study's run) and nested runs (whose
     parent is the run they ran inside) carry none, so they are not reruns."""
@@ -36,9 +40,9 @@ def find_reruns(repo: GitRepo, run_id: str) -> list[dict[str, Any]]:
     return _query(repo, where, [run_id], "id ASC")
 
 
-def check_checkpoint(repo: GitRepo, doc: Mapping[str, Any]) -> str:
+def check_checkpoint(repo: GitRepo, doc: RunRecord) -> str:
     """The run's checkpoint commit; ``CheckpointMissing`` saying what to fetch if absent."""
-    sha = str((doc.get("code") or {}).get("checkpoint", ""))
+    sha = doc["code"]["checkpoint"]
     if repo.has_commit(sha):
         return sha
     where = f"run {doc['id']} ({doc['name']}): its code checkpoint {sha}"
@@ -53,7 +57,7 @@ def check_checkpoint(repo: GitRepo, doc: Mapping[str, Any]) -> str:
     )
 
 
-def check_command(doc: Mapping[str, Any]) -> tuple[str, ...]:
+def check_command(doc: RunRecord) -> tuple[str, ...]:
     """The run's command; ``NotRerunnable`` if gitml hid parts of it as secrets."""
     command = tuple(str(w) for w in doc.get("command") or ())
     hidden = [w for w in command if is_redacted(w)]
@@ -70,18 +74,18 @@ def check_command(doc: Mapping[str, Any]) -> tuple[str, ...]:
 class Selection:
     """The runs to rerun, and those a set left out (with why)."""
 
-    runs: list[dict[str, Any]]
-    skipped: list[tuple[dict[str, Any], str]] = field(default_factory=list)
+    runs: list[RunRecord]
+    skipped: list[tuple[RunRecord, str]] = field(default_factory=list)
 
 
-def _originals(docs: list[dict[str, Any]]) -> Selection:
-    runs: list[dict[str, Any]] = []
-    skipped: list[tuple[dict[str, Any], str]] = []
+def _originals(docs: list[RunRecord]) -> Selection:
+    runs: list[RunRecord] = []
+    skipped: list[tuple[RunRecord, str]] = []
     for doc in docs:
         if doc.get("parent"):
             skipped.append((doc, f"a rerun of {doc['parent']}"))
-        elif doc.get("status") != "completed":
-            skipped.append((doc, f"{doc.get('status')}, nothing to reproduce"))
+        elif doc["status"] != "completed":
+            skipped.append((doc, f"{doc['status']}, nothing to reproduce"))
         else:
             runs.append(doc)
     return Selection(runs, skipped)

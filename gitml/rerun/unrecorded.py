@@ -11,19 +11,22 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from gitml.errors import GitmlError, InvalidRecord
 from gitml.storage.repo import GitRepo
 
+if TYPE_CHECKING:
+    from gitml.records.shapes import RunRecord
 
-def unrecorded_datasets(repo: GitRepo, doc: Mapping[str, Any]) -> dict[str, str]:
+
+def unrecorded_datasets(repo: GitRepo, doc: RunRecord) -> dict[str, str]:
     """``{dataset: manifest digest}`` the checkpoint's pointers name for datasets the run
     recorded no input of."""
     from gitml.config import load_settings
     from gitml.data.revs import pointers_at
 
-    checkpoint = str((doc.get("code") or {}).get("checkpoint") or "")
+    checkpoint = doc["code"]["checkpoint"]
     if not checkpoint:
         return {}
     pointer_dir = load_settings(repo.workdir).pointer_dir.rstrip("/")
@@ -44,7 +47,7 @@ def note(digest: str) -> str:
     return f"not recorded by the run; the checkpoint's pointer names {digest}"
 
 
-def restore_unrecorded(root: Path, doc: Mapping[str, Any], names: Mapping[str, str]) -> list[str]:
+def restore_unrecorded(root: Path, doc: RunRecord, names: Mapping[str, str]) -> list[str]:
     """Put the checkpoint's version of each dataset in ``names`` under ``root`` (a rerun's
     worktree); returns the warnings to show."""
     if not names:

@@ -16,9 +16,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitml.errors import UsageError
+
+if TYPE_CHECKING:
+    from gitml.records.shapes import RunRecord
 
 DEFAULT_TOLERANCE = 1e-6
 DEFAULT_KEY = "default"
@@ -188,7 +191,7 @@ class Judgement:
 
 
 def judge(
-    original: Mapping[str, Any],
+    original: RunRecord,
     rerun: Mapping[str, Any],
     tol: Tolerances,
     what_if: Sequence[str] = (),

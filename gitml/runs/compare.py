@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitml.errors import UsageError
 from gitml.runs.store import get_run
 from gitml.storage.repo import GitRepo
 from gitml.storage.worktree import diffstat
+
+if TYPE_CHECKING:
+    from gitml.records.shapes import RunRecord
 
 
 @dataclass(frozen=True)
@@ -24,7 +27,7 @@ class CodeDelta:
 
 @dataclass(frozen=True)
 class Comparison:
-    runs: list[dict[str, Any]]
+    runs: list[RunRecord]
     params: dict[str, list[Any]] = field(default_factory=dict)
     same_params: dict[str, Any] = field(default_factory=dict)
     metrics: dict[str, list[Any]] = field(default_factory=dict)
@@ -55,9 +58,10 @@ class Comparison:
         }
 
 
-def _table(runs: Sequence[dict[str, Any]], key: str) -> dict[str, list[Any]]:
-    names = sorted({k for r in runs for k in (r.get(key) or {})})
-    return {n: [(r.get(key) or {}).get(n) for r in runs] for n in names}
+def _table(tables: Sequence[Mapping[str, Any]]) -> dict[str, list[Any]]:
+    """key -> its value in each of ``tables`` (None where a table lacks it)."""
+    names = sorted({k for table in tables for k in table})
+    return {n: [table.get(n) for table in tables] for n in names}
 
 
 def _delta(base: Any, value: Any) -> float | None:
@@ -74,10 +78,10 @@ def compare_runs(repo: GitRepo, refs: Sequence[str]) -> Comparison:
     if len(refs) < 2:
         raise UsageError("compare needs at least two runs, e.g. git ml compare RUN1 RUN2")
     runs = [get_run(repo, ref) for ref in refs]
-    params = _table(runs, "params")
+    params = _table([r["params"] for r in runs])
     differing = {k: v for k, v in params.items() if any(x != v[0] for x in v)}
     same = {k: v[0] for k, v in params.items() if k not in differing}
-    metrics = _table(runs, "metrics")
+    metrics = _table([r["metrics"] for r in runs])
     deltas = {k: [_delta(v[0], x) for x in v] for k, v in metrics.items()}
     code = []
     base = runs[0]["code"]["checkpoint"]
@@ -95,6 +99,6 @@ def compare_runs(repo: GitRepo, refs: Sequence[str]) -> Comparison:
         same_params=same,
         metrics=metrics,
         deltas=deltas,
-        inputs=_table(runs, "inputs"),
+        inputs=_table([r["inputs"] for r in runs]),
         code=code,
     )

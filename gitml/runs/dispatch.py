@@ -34,6 +34,7 @@ from gitml.runs.sweep import SweepOutcome, outcome_of, parse_best, run_sweep
 from gitml.search.space import reject_distributions
 
 if TYPE_CHECKING:
+    from gitml.records.shapes import RunRecord
     from gitml.search.plan import SearchPlan
     from gitml.storage.worktree import Checkpoint
 
@@ -189,7 +190,7 @@ def record_study(
     code: Checkpoint,
     started: datetime,
     interrupted: bool,
-) -> dict[str, Any]:
+) -> RunRecord:
     """Write the search's parent run (the study, its best trial) and return its record."""
     from gitml.runs.env import Environment
     from gitml.runs.execute import store
@@ -214,9 +215,9 @@ def record_study(
     best = study.best()
     env: dict[str, Any] = {}
     for run_id in ([best.run] if best else []) + list(runs):  # the trials' environment
-        doc = find_run(ws.repo, run_id)
-        if doc is not None:
-            env = dict(doc.get("env") or {})
+        trial = find_run(ws.repo, run_id)
+        if trial is not None:
+            env = dict(trial["env"])
             break
     parent = Parent(
         sweep=plan.sweep,
@@ -235,8 +236,7 @@ def record_study(
     )
     facts = parent_facts(parent, study, interrupted=interrupted)
     doc = build_record(facts)
-    store(ws.repo, ws.settings, doc, events=facts.events, environment=Environment({}))
-    return doc
+    return store(ws.repo, ws.settings, doc, events=facts.events, environment=Environment({}))
 
 
 def run_many(

@@ -57,6 +57,7 @@ from gitml.storage.repo import GitRepo
 from gitml.storage.worktree import Checkpoint, Screen, create_checkpoint
 
 if TYPE_CHECKING:
+    from gitml.records.shapes import RunRecord
     from gitml.runs.secrets import SecretScreen
 
 SPOOL_DIR = "spool"
@@ -106,7 +107,7 @@ class RunOutcome:
     record could not hold (an output gone before it was hashed, a metrics file never
     written)."""
 
-    doc: dict[str, Any]
+    doc: RunRecord
     exit_code: int
     warnings: tuple[str, ...] = ()
     nested: int = 0  # runs the command started inside its own, recorded beside it
@@ -474,11 +475,11 @@ def record_member(
         facts = replace(facts, tags={**facts.tags, **member.tags})
     if member.finish is not None:
         facts = member.finish(facts)
-    doc = build_record(facts)
+    built = build_record(facts)
     if member.judge is not None:
-        doc = build_record(facts, rerun=member.judge(doc))
+        built = build_record(facts, rerun=member.judge(built))
     with recording(facts.id, facts.exit_code):
-        store(repo, settings, doc, events=facts.events, environment=performed.environment)
+        doc = store(repo, settings, built, events=facts.events, environment=performed.environment)
     problems = list(performed.problems)
     notes: list[str] = []
     recorded = [doc]
@@ -488,8 +489,10 @@ def record_member(
             params=redact_params(child_facts.params, by_key=True),
             tags=redact_params(child_facts.tags, by_key=True),
         )
-        recorded.append(build_record(redacted))
-        store(repo, settings, recorded[-1], events=child_events, environment=performed.environment)
+        child = build_record(redacted)
+        recorded.append(
+            store(repo, settings, child, events=child_events, environment=performed.environment)
+        )
     for each in recorded:
         registered, failed = register_pending(repo, each)
         notes += registered
@@ -521,9 +524,9 @@ def store(
     *,
     events: Sequence[MetricEvent],
     environment: Environment,
-) -> None:
-    """Write a run record with its metric history and package list."""
-    save_run(
+) -> RunRecord:
+    """Write a run record with its metric history and package list; the record, validated."""
+    return save_run(
         repo,
         doc,
         history=dump_history(events, merged=True),

@@ -20,11 +20,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitml.records import codec
 from gitml.runs.metrics import MetricEvent, summarise
 from gitml.storage.worktree import Checkpoint
+
+if TYPE_CHECKING:
+    from gitml.records.shapes import RunRecord
 
 SCHEMA = "gitml/run/1"
 MAX_LISTED = 1000
@@ -175,8 +178,8 @@ def _toml_key(key: str) -> str:
     return key if bare else json.dumps(key, ensure_ascii=False)
 
 
-def headline(doc: Mapping[str, Any], limit: int = HEADLINE_METRICS) -> dict[str, Any]:
-    metrics = doc.get("metrics") or {}
+def headline(doc: RunRecord, limit: int = HEADLINE_METRICS) -> dict[str, float]:
+    metrics = doc["metrics"]
     return {k: metrics[k] for k in sorted(metrics)[:limit]}
 
 
@@ -186,30 +189,30 @@ def format_number(value: Any) -> str:
     return str(value)
 
 
-def summary_line(doc: Mapping[str, Any]) -> str:
+def summary_line(doc: RunRecord) -> str:
     """``run 01J… brisk-otter completed acc=0.91``: the one readable line."""
     parts = [f"run {doc['id']} {doc['name']} {doc['status']}"]
-    if doc.get("status") == Status.FAILED:
-        parts.append(f"exit={doc.get('exit_code')}")
+    if doc["status"] == "failed":
+        parts.append(f"exit={doc['exit_code']}")
     parts.extend(f"{k}={format_number(v)}" for k, v in headline(doc).items())
     return " ".join(parts)
 
 
-def note_line(doc: Mapping[str, Any]) -> str:
+def note_line(doc: RunRecord) -> str:
     """``<id> = { name = "...", status = "...", acc = 0.91 }`` (inline TOML, one line)."""
     fields = {"name": doc["name"], "status": doc["status"], **headline(doc)}
     inner = ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in fields.items())
     return f"{doc['id']} = {{ {inner} }}"
 
 
-def commit_message(doc: Mapping[str, Any]) -> str:
-    code = doc.get("code", {})
+def commit_message(doc: RunRecord) -> str:
+    code = doc["code"]
     trailers = [
         f"Gitml-Run: {doc['id']}",
         f"Gitml-Status: {doc['status']}",
-        f"Gitml-Code-Commit: {code.get('commit', '')}",
-        f"Gitml-Checkpoint: {code.get('checkpoint', '')}",
+        f"Gitml-Code-Commit: {code['commit']}",
+        f"Gitml-Checkpoint: {code['checkpoint']}",
     ]
-    if doc.get("sweep"):
+    if "sweep" in doc:
         trailers.append(f"Gitml-Sweep: {doc['sweep']}")
     return summary_line(doc) + "\n\n" + "\n".join(trailers) + "\n"

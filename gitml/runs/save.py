@@ -11,17 +11,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitml.errors import GitmlError
 from gitml.records.limits import MAX_HISTORY_BYTES
-from gitml.records.validator import validate
+from gitml.records.typed import typed
 from gitml.runs.metrics import thin_history
 from gitml.runs.record import commit_message, dump_record, note_line
 from gitml.storage import RUNS_REF
 from gitml.storage.collection import Collection, open_collection
 from gitml.storage.notes import note_companion, read_note
 from gitml.storage.repo import GitRepo
+
+if TYPE_CHECKING:
+    from gitml.records.shapes import RunRecord
 
 NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]{0,63}")
 MAX_NOTE_RUNS = 100
@@ -55,37 +58,37 @@ def save_run(
     history: bytes | None = None,
     packages: tuple[str, str] | None = None,
     link_checkpoint: bool = True,
-) -> str:
-    """Validate and write a finished run, then add its line to the code commit's note.
+) -> RunRecord:
+    """Validate and write a finished run ``doc`` (as ``record.build_record`` makes it),
+    then add its line to the code commit's note.
 
-    ``packages`` is ``(digest hex, list text)``. Returns the new tip of the runs ref.
+    ``packages`` is ``(digest hex, list text)``. Returns the record, as validated.
     """
     collection = runs_collection(repo)
     path = collection.record_path(str(doc["id"]))
-    validate(doc, "run", where=path)
-    files: dict[str, bytes | None] = {path: dump_record(doc)}
+    run = typed(doc, "run", where=path)
+    files: dict[str, bytes | None] = {path: dump_record(run)}
     if history is not None:
         # Others refuse a history over the limit, so a very long one is kept thinned.
         files[history_path(path)] = thin_history(history, MAX_HISTORY_BYTES)
     if packages is not None and packages[0]:
         files[env_path(packages[0])] = packages[1].encode("utf-8")
-    code = doc["code"]
-    parents = [str(code["checkpoint"])] if link_checkpoint else []
+    code = run["code"]
+    parents = [code["checkpoint"]] if link_checkpoint else []
     if parents and collection.tip() is None:
         # A root commit first, so the checkpoint never becomes the ref's first parent
         # (first parents are the collection's own history).
         collection.write(lambda _snap: {}, "gitml runs: start the collection")
-    commit = str(code["commit"])
+    commit = code["commit"]
     existing = read_note(repo, commit) or ""
-    line = note_line(doc)
+    line = note_line(run)
     if existing.count("\n") >= MAX_NOTE_RUNS:
         line = more_runs_line(commit)
     note = None
     if line not in existing:  # the record and its note land together
-        note = note_companion(repo, {commit: [line]}, f"gitml note run {doc['id']}")
-    return collection.write(
-        lambda _snap: files, commit_message(doc), extra_parents=parents, also=note
-    )
+        note = note_companion(repo, {commit: [line]}, f"gitml note run {run['id']}")
+    collection.write(lambda _snap: files, commit_message(run), extra_parents=parents, also=note)
+    return run
 
 
 def more_runs_line(commit: str) -> str:

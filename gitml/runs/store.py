@@ -9,13 +9,14 @@ reachable and travel with the runs. Reads go through the SQLite index in ``.git/
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitml.errors import AmbiguousId, GitmlError, InvalidRecord, RecordNotFound
 from gitml.records import ids
+from gitml.records.typed import typed
 from gitml.runs import RUN_KIND as RUN_KIND
 from gitml.runs.metrics import MetricEvent, load_history
 from gitml.runs.save import NAME_RE as NAME_RE
@@ -29,6 +30,9 @@ from gitml.storage.collection import Collection, Layout
 from gitml.storage.index import Index, Parser, parse_record, row_doc
 from gitml.storage.repo import GitRepo
 from gitml.storage.worktree import current_branch
+
+if TYPE_CHECKING:
+    from gitml.records.shapes import RunRecord
 
 DEFAULT_LIMIT = 20
 DIRECT_MAX = 64
@@ -95,19 +99,20 @@ def _rows(
     params: Sequence[Any],
     limit: int | None = None,
     order: str = "id DESC",
-) -> list[dict[str, Any]]:
+) -> list[RunRecord]:
     collection, index = open_index(repo)
     try:
-        return [r.doc for r in index.rows(collection, where, params, order, limit, kind=RUN_KIND)]
+        rows = index.rows(collection, where, params, order, limit, kind=RUN_KIND)
+        return [typed(r.doc, "run", where=None) for r in rows]
     finally:
         index.close()
 
 
-def find_run(repo: GitRepo, run_id: str) -> dict[str, Any] | None:
+def find_run(repo: GitRepo, run_id: str) -> RunRecord | None:
     return find_runs(repo, [run_id]).get(run_id)
 
 
-def find_runs(repo: GitRepo, run_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+def find_runs(repo: GitRepo, run_ids: Sequence[str]) -> dict[str, RunRecord]:
     """run id -> record of each of ``run_ids`` found (one query per 500 ids).
 
     While the index is behind the ref (a fresh CI checkout, say) a few ids are read
@@ -118,15 +123,15 @@ def find_runs(repo: GitRepo, run_ids: Sequence[str]) -> dict[str, dict[str, Any]
         direct = _read_direct(repo, wanted)
         if direct is not None:
             return direct
-    out: dict[str, dict[str, Any]] = {}
+    out: dict[str, RunRecord] = {}
     for start in range(0, len(wanted), 500):
         chunk = wanted[start : start + 500]
         for doc in _rows(repo, f"id IN ({','.join('?' * len(chunk))})", chunk):
-            out[str(doc["id"])] = doc
+            out[doc["id"]] = doc
     return out
 
 
-def _read_direct(repo: GitRepo, wanted: Sequence[str]) -> dict[str, dict[str, Any]] | None:
+def _read_direct(repo: GitRepo, wanted: Sequence[str]) -> dict[str, RunRecord] | None:
     """The runs of ``wanted`` read from their blobs, checked as the index checks them; None
     when the index is current (it answers faster) or an id is not an id."""
     collection = runs_collection(repo)
@@ -139,7 +144,7 @@ def _read_direct(repo: GitRepo, wanted: Sequence[str]) -> dict[str, dict[str, An
     if not all(ids.is_id(run_id) for run_id in wanted):
         return None
     parse = run_parser(collection)
-    out: dict[str, dict[str, Any]] = {}
+    out: dict[str, RunRecord] = {}
     for run_id in wanted:
         path = collection.record_path(run_id)
         data = collection.read(path)
@@ -150,11 +155,11 @@ def _read_direct(repo: GitRepo, wanted: Sequence[str]) -> dict[str, dict[str, An
         except InvalidRecord:
             continue  # the index leaves invalid records out too
         if doc is not None and doc.get("schema") == RUN_KIND:
-            out[run_id] = row_doc(doc)
+            out[run_id] = typed(row_doc(doc), "run", where=None)  # parse validated it
     return out
 
 
-def get_run(repo: GitRepo, text: str) -> dict[str, Any]:
+def get_run(repo: GitRepo, text: str) -> RunRecord:
     """A run by full id, name (the latest recorded run of that name wins) or unique id prefix."""
     wanted = text.strip()
     upper = wanted.upper()
@@ -194,15 +199,15 @@ def get_run(repo: GitRepo, text: str) -> dict[str, Any]:
     )
 
 
-def load_run_history(repo: GitRepo, doc: Mapping[str, Any]) -> tuple[list[MetricEvent], str | None]:
+def load_run_history(repo: GitRepo, doc: RunRecord) -> tuple[list[MetricEvent], str | None]:
     """(per-step metric history, None), or (the run's summary values, the problem) when
     there is no history blob (problem None) or it is unreadable or over the size limit."""
     from gitml.records.limits import size_problem
 
     collection = runs_collection(repo)
-    path = history_path(collection.record_path(str(doc["id"])))
+    path = history_path(collection.record_path(doc["id"]))
     data = collection.read(path)
-    metrics = doc.get("metrics") or {}
+    metrics = doc["metrics"]
     summary = [MetricEvent(name, 0, value) for name, value in sorted(metrics.items())]
     if data is None:
         return summary, None
@@ -215,21 +220,22 @@ def load_run_history(repo: GitRepo, doc: Mapping[str, Any]) -> tuple[list[Metric
     return summary, f"{RUNS_REF}:{path} {problem}; showing the final values only"
 
 
-def read_history(repo: GitRepo, doc: Mapping[str, Any]) -> list[MetricEvent]:
+def read_history(repo: GitRepo, doc: RunRecord) -> list[MetricEvent]:
     """Per-step metric history of a run (its summary values when there is none to read)."""
     return load_run_history(repo, doc)[0]
 
 
-def read_packages(repo: GitRepo, doc: Mapping[str, Any]) -> list[str]:
+def read_packages(repo: GitRepo, doc: RunRecord) -> list[str]:
     """The installed-package list a run recorded ([] when unknown)."""
-    digest = str(((doc.get("env") or {}).get("packages") or {}).get("digest", ""))
+    packages = doc["env"].get("packages")
+    digest = packages["digest"] if packages is not None else ""
     data = runs_collection(repo).read(env_path(digest.partition(":")[2])) if digest else None
     return data.decode("utf-8").splitlines() if data else []
 
 
 @dataclass(frozen=True)
 class Listing:
-    runs: list[dict[str, Any]]
+    runs: list[RunRecord]
     more: bool
     hidden_other_branches: int = 0
     invalid: tuple[str, ...] = ()
@@ -266,7 +272,7 @@ def list_runs(
         rows = index.rows(
             collection, condition, params, order, fetch, max(0, offset), kind=RUN_KIND
         )
-        docs = [r.doc for r in rows]
+        docs = [typed(r.doc, "run", where=None) for r in rows]
         more = limit is not None and len(docs) > limit
         docs = docs[:limit] if limit is not None else docs
         hidden = 0
@@ -325,7 +331,7 @@ def count_runs(
         index.close()
 
 
-def show_run(repo: GitRepo, text: str) -> tuple[dict[str, Any], list[MetricEvent], str | None]:
+def show_run(repo: GitRepo, text: str) -> tuple[RunRecord, list[MetricEvent], str | None]:
     """A run (by id, prefix or name), its metric history and why that history could not
     be read (None when it could)."""
     doc = get_run(repo, text)

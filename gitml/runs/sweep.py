@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from gitml.errors import GitmlError
 from gitml.records import ids
@@ -29,19 +29,22 @@ from gitml.runs.pool import LOST_TAG, RETRY_OF_TAG, in_worktree
 from gitml.runs.study import PRUNED_TAG
 from gitml.runs.supervise import Interrupted, Supervisor
 
+if TYPE_CHECKING:
+    from gitml.records.shapes import RunRecord
+
 _LOWER_IS_BETTER = ("loss", "err", "error", "mse", "mae", "rmse", "perplexity", "latency")
 
 
 @dataclass(frozen=True)
 class SweepOutcome:
     sweep: str
-    runs: list[dict[str, Any]]
+    runs: list[RunRecord]
     errors: list[str] = field(default_factory=list)
-    best: dict[str, Any] | None = None
+    best: RunRecord | None = None
     best_metric: str | None = None
     best_goal: str = "max"
     interrupted: bool = False
-    parent: dict[str, Any] | None = None  # a search's parent run (its study)
+    parent: RunRecord | None = None  # a search's parent run (its study)
 
     @property
     def exit_code(self) -> int:
@@ -81,18 +84,12 @@ def parse_best(text: str | None, runs: Sequence[Mapping[str, Any]]) -> tuple[str
     return name, goal
 
 
-def pick_best(
-    runs: Sequence[dict[str, Any]], metric: str | None, goal: str
-) -> dict[str, Any] | None:
-    scored = [
-        r
-        for r in runs
-        if metric is not None and isinstance((r.get("metrics") or {}).get(metric), int | float)
-    ]
+def pick_best(runs: Sequence[RunRecord], metric: str | None, goal: str) -> RunRecord | None:
+    scored = [r for r in runs if metric is not None and metric in r["metrics"]]
     if not scored or metric is None:
         return None
     sign = 1 if goal == "max" else -1
-    return max(scored, key=lambda r: sign * float(r["metrics"][metric]))
+    return max(scored, key=lambda r: sign * r["metrics"][metric])
 
 
 T = TypeVar("T")
@@ -100,7 +97,7 @@ T = TypeVar("T")
 
 def outcome_of(
     sweep: str,
-    runs: list[dict[str, Any]],
+    runs: list[RunRecord],
     errors: list[str],
     *,
     best: str | None,

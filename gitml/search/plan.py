@@ -9,7 +9,7 @@ from gitml.runs.execute import Member
 from gitml.runs.live import Watch
 from gitml.runs.metrics import MetricEvent
 from gitml.runs.pool import Finished, Job
-from gitml.runs.record import RunFacts, Status
+from gitml.runs.record import RunFacts
 from gitml.runs.study import PRUNED_TAG, TRIAL_TAG, TrialResult
 from gitml.search.samplers import Search, Trial
 
@@ -72,13 +72,13 @@ class SearchPlan:
         value = None
         state = "failed"
         if outcome is not None:
-            metric = (outcome.doc.get("metrics") or {}).get(self.objective)
+            metric = outcome.doc["metrics"].get(self.objective)
             if isinstance(metric, int | float) and not isinstance(metric, bool):
                 value = float(metric)
             if trial.pruned:
                 state = "pruned"
-            elif outcome.doc["status"] == Status.COMPLETED and value is not None:
+            elif outcome.doc["status"] == "completed" and value is not None:
                 state = "complete"
         self.search.tell(trial, value, state)
         if outcome is not None:
-            self.results.append(TrialResult(trial.number, str(outcome.doc["id"]), state, value))
+            self.results.append(TrialResult(trial.number, outcome.doc["id"], state, value))

@@ -16,6 +16,7 @@ from gitml.runs.metrics import MetricEvent
 from gitml.runs.spool import Recorder, existing_artifact, flatten_params, stage_copy
 
 if TYPE_CHECKING:
+    from gitml.records.shapes import RunRecord
     from gitml.runs.env import Environment
     from gitml.runs.execute import Workspace
     from gitml.storage.repo import GitRepo
@@ -68,7 +69,7 @@ class LocalRun(Recorder):
         self.message = message
         self.parent = parent
         self.sweep = sweep
-        self.doc: dict[str, Any] | None = None
+        self.doc: RunRecord | None = None
         self._params: dict[str, Any] = flatten_params(params or {})
         self._tags: dict[str, str] = {k: str(v) for k, v in (tags or {}).items()}
         self._events: list[MetricEvent] = []
@@ -130,7 +131,7 @@ class LocalRun(Recorder):
     def staging(self) -> Path:
         return Path(self._ws.repo.state_dir) / "spool" / f"{self.id}.files"
 
-    def end(self, status: str = "completed", exit_code: int | None = None) -> dict[str, Any]:
+    def end(self, status: str = "completed", exit_code: int | None = None) -> RunRecord:
         """Record the run (once) and return its record."""
         if self.doc is not None:
             return self.doc
@@ -183,10 +184,9 @@ class LocalRun(Recorder):
             outputs=outputs,
             media=media,
         )
-        doc = build_record(facts)
-        save_run(
+        doc = save_run(
             ws.repo,
-            doc,
+            build_record(facts),
             history=dump_history(events, merged=True),
             packages=(self._env.packages_hex, self._env.packages_text),
             link_checkpoint=ws.settings.link_checkpoints,

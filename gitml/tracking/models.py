@@ -21,9 +21,12 @@ import shutil
 import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitml.tracking import MODEL_TAG, current_sink
+
+if TYPE_CHECKING:
+    from gitml.records.shapes import RunRecord
 
 FLAVORS = ("sklearn", "xgboost", "lightgbm", "pytorch", "keras")
 
@@ -184,19 +187,19 @@ def _version_file(repo: Any, settings: Any, ref: str) -> tuple[Path, dict[str, A
     artifact = Artifact(str(art["path"]), str(art["digest"]), int(art["size"]))
     file = fetch(repo, artifact, where=ref, settings=settings)
     meta = {"flavor": version.get("flavor"), "path": art["path"]}
-    run = _find_run(repo, str((version.get("run") or {}).get("id", "")))
+    run = _find_run(repo, version["run"]["id"])
     logged = _logged(run) if run else {}
     meta.setdefault("model_class", logged.get("model_class"))
     return file, meta
 
 
-def _find_run(repo: Any, run_id: str) -> dict[str, Any] | None:
+def _find_run(repo: Any, run_id: str) -> RunRecord | None:
     from gitml.runs.store import find_run
 
     return find_run(repo, run_id) if run_id else None
 
 
-def _logged(run: Mapping[str, Any]) -> dict[str, Any]:
+def _logged(run: RunRecord) -> dict[str, Any]:
     from gitml.registry.register import logged_model
 
     return logged_model(run)

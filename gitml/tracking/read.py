@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 if TYPE_CHECKING:
     import pandas
 
+    from gitml.records.shapes import RunRecord
     from gitml.storage.repo import GitRepo
 
 DEFAULT_MAX_RESULTS = 1000
@@ -48,7 +49,7 @@ class Run:
     parent: str | None
     sweep: str | None
     outputs: Mapping[str, str]
-    record: Mapping[str, Any] = field(repr=False)
+    record: RunRecord = field(repr=False)
     _repo: Path = field(repr=False, compare=False)
 
     def history(self, metric: str) -> list[Metric]:
@@ -66,7 +67,7 @@ def _repo(path: str | os.PathLike[str] | None) -> GitRepo:
     return open_repo(Path(path) if path is not None else Path.cwd())
 
 
-def _run(doc: Mapping[str, Any], root: Path) -> Run:
+def _run(doc: RunRecord, root: Path) -> Run:
     return Run(
         id=str(doc["id"]),
         name=str(doc["name"]),

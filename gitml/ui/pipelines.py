@@ -4,12 +4,13 @@ plots of runs. Computed by the same code as ``git ml status``, ``dag`` and ``lin
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from gitml.errors import UsageError
 
 if TYPE_CHECKING:
+    from gitml.records.shapes import RunRecord
     from gitml.storage.repo import GitRepo
 
 EMPTY_PIPELINE = "no pipeline yet: write a dvc.yaml and run git ml repro"
@@ -96,7 +97,7 @@ def lineage_view(repo: GitRepo, target: str, direction: str) -> dict[str, Any]:
     return trace(repo, target.strip(), direction=direction or "both").as_dict()
 
 
-def plots_of(repo: GitRepo, docs: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def plots_of(repo: GitRepo, docs: Sequence[RunRecord]) -> list[dict[str, Any]]:
     """The plots declared in the runs' stage files, with each run's data."""
     from gitml.pipelines.plots import run_plots
 

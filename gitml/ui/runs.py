@@ -15,6 +15,7 @@ from gitml.errors import RecordNotFound, UsageError
 from gitml.storage.git import GitFailed, run_git
 
 if TYPE_CHECKING:
+    from gitml.records.shapes import RunRecord
     from gitml.runs.metrics import MetricEvent
     from gitml.storage.repo import GitRepo
 
@@ -175,7 +176,7 @@ def runs_page(
         all_branches=branch is None,
     )
     rows = [
-        {"id": doc["id"], "name": doc.get("name"), "cells": [get(doc) for get in getters]}
+        {"id": doc["id"], "name": doc["name"], "cells": [get(doc) for get in getters]}
         for doc in listing.runs
     ]
     return {
@@ -204,7 +205,7 @@ def run_detail(repo: GitRepo, ref: str) -> dict[str, Any]:
     from gitml.ui.pipelines import plots_of
 
     doc, history, problem = show_run(repo, ref)
-    parent = find_run(repo, str(doc["parent"])) if doc.get("parent") else None
+    parent = find_run(repo, doc["parent"]) if "parent" in doc else None
     return {
         "run": to_json(doc),
         "history": history_series(history),
@@ -222,13 +223,13 @@ def rerun_briefs(repo: GitRepo, run_id: str) -> list[dict[str, Any]]:
     return [_brief(r) for r in reruns.runs]
 
 
-def _brief(doc: Mapping[str, Any]) -> dict[str, Any]:
+def _brief(doc: RunRecord) -> dict[str, Any]:
     return {
         "id": doc["id"],
-        "name": doc.get("name"),
-        "status": doc.get("status"),
-        "started": doc.get("started"),
-        "metrics": doc.get("metrics") or {},
+        "name": doc["name"],
+        "status": doc["status"],
+        "started": doc["started"],
+        "metrics": doc["metrics"],
     }
 
 
@@ -244,8 +245,7 @@ def run_diff(repo: GitRepo, ref: str) -> dict[str, Any]:
     from gitml.runs.store import get_run
 
     doc = get_run(repo, ref)
-    code = doc.get("code") or {}
-    commit, checkpoint = str(code.get("commit", "")), str(code.get("checkpoint", ""))
+    commit, checkpoint = doc["code"]["commit"], doc["code"]["checkpoint"]
     out: dict[str, Any] = {
         "id": doc["id"],
         "commit": commit,
@@ -311,9 +311,9 @@ def comparison(repo: GitRepo, refs: Sequence[str]) -> dict[str, Any]:
         docs = [doc]
         base: dict[str, Any] = {
             "params": {},
-            "same_params": doc.get("params") or {},
+            "same_params": doc["params"],
             "metrics": {k: {"values": [v], "deltas": [0.0]} for k, v in doc["metrics"].items()},
-            "inputs": {k: [v] for k, v in (doc.get("inputs") or {}).items()},
+            "inputs": {k: [v] for k, v in doc["inputs"].items()},
             "code": [],
         }
     else:
@@ -321,8 +321,8 @@ def comparison(repo: GitRepo, refs: Sequence[str]) -> dict[str, Any]:
         docs = result.runs
         base = result.as_dict()
     base["runs"] = [to_json(d) for d in docs]
-    base["histories"] = {str(d["id"]): history_series(read_history(repo, d)) for d in docs}
-    base["sweeps"] = sorted({str(d["sweep"]) for d in docs if d.get("sweep")})
+    base["histories"] = {d["id"]: history_series(read_history(repo, d)) for d in docs}
+    base["sweeps"] = sorted({d["sweep"] for d in docs if "sweep" in d})
     from gitml.ui.pipelines import plots_of
 
     base["plots"] = plots_of(repo, docs)

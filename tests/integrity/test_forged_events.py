@@ -123,3 +123,25 @@ def test_model_state_after_a_refused_pull_is_the_genuine_one(applied: Team) -> N
     got = cli("model", "get", "churn@production", "--to", str(out))
     assert got.exit_code == 0, got.stderr
     assert (out / "model.bin").read_text() == "model 1.1.0\n"
+
+
+def test_pull_refuses_an_applied_state_record_its_schema_refuses(applied: Team) -> None:
+    """An applied-state record that breaks its schema never reaches the rule check, so it
+    cannot pass as verified: the pull names it."""
+    from gitml.storage.collection import wide_shard_of
+
+    root = git(applied.attacker, "rev-list", "--max-parents=0", "HEAD").split()[0]
+    path = f"applied/{wide_shard_of(root)}/{root}.toml"
+    text = (
+        f'branch = "main"\ncommit = "{root}"\nnote = "written by hand"\n'
+        'rules = [".gitml/policy.toml"]\nschema = "gitml/applied/1"\n'
+    )
+    forged = forge_commit(
+        applied.attacker, tip(applied.attacker, REGISTRY), add={path: text}, env=now_env()
+    )
+    push_forced(applied.attacker, forged, REGISTRY)
+    before = tip(applied.victim, REGISTRY)
+    result = cli("pull")
+    assert result.exit_code == 1
+    assert path in result.stderr
+    assert tip(applied.victim, REGISTRY) == before
