@@ -170,7 +170,7 @@ def test_input_path_naming_dot_git_is_refused(project: Path, tmp_path: Path, key
     root = tmp_path / "worktree"
     root.mkdir()
     with pytest.raises(UnsafePath, match=r"which git reads as '\.git'"):
-        restore_inputs(open_repo(project), root, doc)
+        restore_inputs(open_repo(project), root, run_id=doc["id"], inputs=doc["inputs"])
     assert list(root.iterdir()) == []
 
 
