@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 from gitml.config import STAGES_FILE, Settings
@@ -42,17 +43,46 @@ class Trust:
     verified: frozenset[str] | None
 
 
+@dataclass(frozen=True)
+class _Answer:
+    """A judgement of the log and everything it depended on."""
+
+    repo: Path
+    registry: str | None
+    branch: str
+    settings: Settings
+    env: dict[str, str]
+    trust: Trust
+
+
+_last: list[_Answer] = []
+
+
 def trusted_log(repo: GitRepo, settings: Settings, env: Mapping[str, str]) -> Trust:
     """Whether the applied log verifies against the default branch.
 
     From the last trust point only what arrived since is checked; without one, or when what
     arrived does not extend it, the whole log is verified. With no default branch to verify
-    against, nothing is believed.
+    against, nothing is believed. The judgement is a function of the registry's tip, the
+    branch's tip, the settings and the environment, so a process asking again with all four
+    unchanged (``registry apply`` judging thousands of events) gets the same answer back.
     """
     try:
         tip = branch_tip(repo, settings, env, None)
     except GitmlError as exc:
         return Trust([str(exc)], frozenset())
+    asked = _Answer(
+        repo.state_dir, registry_collection(repo).tip(), tip, settings, dict(env), Trust([], None)
+    )
+    for answer in _last:
+        if replace(answer, trust=asked.trust) == asked:
+            return answer.trust
+    trust = _judge(repo, settings, env, tip)
+    _last[:] = [replace(asked, trust=trust)]
+    return trust
+
+
+def _judge(repo: GitRepo, settings: Settings, env: Mapping[str, str], tip: str) -> Trust:
     if move_trust_point(repo, settings, tip):
         return Trust([], None)
     report = verify(repo, settings, env)
