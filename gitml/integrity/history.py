@@ -46,10 +46,16 @@ def check_history(
     *,
     skew_s: float,
 ) -> HistoryCheck:
-    """Every problem with the commits of ``ref``'s history from ``tip`` back to ``known``."""
-    report = audit(repo, tip, known, shape=top_names(TOP_LEVEL[ref]), skew_s=skew_s)
-    problems = [v.line(ref) for v in report.violations]
+    """Every problem with the commits of ``ref``'s history from ``tip`` back to ``known``.
+
+    A known tip whose tree names another layout than ``tip``'s is no excuse: the files it
+    vouches for were judged under that layout, so the history behind it is read again.
+    """
+    problems: list[str] = []
     layout = _tree_layout(repo, ref, tip, problems)
+    known = [k for k in known if _layout_of(repo, ref, k) == layout]
+    report = audit(repo, tip, known, shape=top_names(TOP_LEVEL[ref]), skew_s=skew_s)
+    problems[:0] = [v.line(ref) for v in report.violations]
     blobs = read_blobs(repo, [added.oid for added in report.added])
     for added, (_oid, data) in zip(report.added, blobs, strict=True):
         problem, record_id = check_file(ref, added.path, data, layout=layout)
@@ -74,6 +80,11 @@ def _tree_layout(repo: GitRepo, ref: str, tip: str, problems: list[str]) -> Layo
     except GitmlError as exc:
         problems.append(str(exc))
         return None
+
+
+def _layout_of(repo: GitRepo, ref: str, commit: str) -> Layout | None:
+    """The layout ``commit``'s tree names (None: none, or one this version cannot read)."""
+    return _tree_layout(repo, ref, commit, [])
 
 
 def audited_tips(repo: GitRepo, ref: str) -> list[str]:

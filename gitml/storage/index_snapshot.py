@@ -48,6 +48,7 @@ from gitml.storage.trees import commit_tree, list_blobs, read_blob
 
 FORMAT = 1
 SIGNERS_KEY = "gitml.index.signers"
+MAX_SEQ = 2**62  # a row's commit-order number; SQLite integers are 64-bit
 MAX_SEGMENTS = 16
 META = "snapshot.json"
 _SSH_SIGNATURE = "-----BEGIN SSH SIGNATURE-----"
@@ -165,7 +166,7 @@ def _row(
     path, blob, seq, kind, doc, error = item
     if not isinstance(path, str) or not isinstance(blob, str) or len(blob) != 40:
         raise ValueError("bad row")
-    if not isinstance(seq, int) or isinstance(seq, bool):
+    if not isinstance(seq, int) or isinstance(seq, bool) or not 0 <= seq < MAX_SEQ:
         raise ValueError("bad row")
     int(blob, 16)
     for value in (kind, doc, error):
@@ -273,7 +274,12 @@ def publish(collection: Collection, index: Index) -> Published:
     base_rows = {row.path for row in base.rows} if base is not None else set()
     fresh = [row for row in rows if row.path not in base_rows]
     segments = list(base.segments) if base is not None else []
-    if base is not None and not fresh and base.records == records:
+    if (
+        base is not None
+        and not fresh
+        and base.records == records
+        and base.commit == read_ref(repo, INDEX_REF)
+    ):
         return Published(base.commit, records, len(rows), 0, len(segments))
     if len(segments) >= MAX_SEGMENTS:
         segments, fresh = [], rows
@@ -319,14 +325,24 @@ def _segment(ref: str, records: str, rows: Sequence[IndexRow]) -> bytes:
 def _base(
     repo: GitRepo, collection: Collection, records: str, rows: Sequence[IndexRow]
 ) -> IndexSnapshot | None:
-    """The snapshot with the most rows that this index's own rows confirm, one for one."""
+    """The snapshot with the most rows that this index's own rows confirm, one for one.
+
+    Only our own snapshot or one signed by a trusted key is built on: rows confirmed here
+    are re-signed with our key, and their ``seq`` (which run of a name is the latest) is
+    taken as it stands, so an unsigned snapshot fetched from a remote never is.
+    """
     mine = {row.path: row for row in rows}
+    signers = repo.config_get(SIGNERS_KEY)
     best: IndexSnapshot | None = None
     for name in snapshot_refs(repo):
         commit = read_ref(repo, name)
         if commit is None:
             continue
         try:
+            if name != INDEX_REF:
+                if not signers:
+                    continue
+                check_signature(repo, commit, signers)
             snap = read_snapshot(repo, commit, collection.ref)
         except SnapshotRefused:
             continue

@@ -161,3 +161,35 @@ def test_a_shallow_copy_of_the_records_is_audited_from_where_it_starts(
     monkeypatch.chdir(shallow)
     assert cli("check", "--all").exit_code == 0
     assert len(cli("ls", "--all", "--limit", "0").stdout.splitlines()) == 13
+
+
+def test_a_known_tip_of_another_layout_excuses_nothing(team: Team) -> None:
+    """Runs filed one level deep with no ``layout.toml``, audited clean, then a commit that
+    adds a four-level ``layout.toml``: the runs no longer fit it, and a known (audited) tip
+    from before must not hide that (its files were judged by their own shape)."""
+    from gitml.integrity.history import check_history
+    from gitml.records import codec
+    from gitml.storage.collection import DEEP, WIDE
+    from gitml.storage.repo import open_repo
+
+    runs = {
+        f"runs/{WIDE.shard(_id(p))}/{_id(p)}.toml": show(team.attacker, f"{RUNS}:{p}")
+        for p in run_paths(team.attacker)
+    }
+    before = forge_commit(team.attacker, None, add=runs)
+    deep = codec.dump_bytes(DEEP.doc("runs"))
+    after = forge_commit(team.attacker, before, add={"layout.toml": deep})
+    repo = open_repo(team.attacker)
+
+    assert check_history(repo, RUNS, before, skew_s=SKEW).problems == []
+    whole = check_history(repo, RUNS, after, skew_s=SKEW).problems
+    marked = check_history(repo, RUNS, after, [before], skew_s=SKEW).problems
+    assert whole
+    assert marked == whole
+
+
+SKEW = 10.0**9  # the forged commits are dated before the runs; only layouts are judged here
+
+
+def _id(path: str) -> str:
+    return path.rsplit("/", 1)[1].removesuffix(".toml")

@@ -254,3 +254,40 @@ def test_two_clones_publishing_at_once_lose_no_record_and_leave_a_good_snapshot(
     assert len(listed) == 14
     assert "warning" not in stderr
     assert cli("index", "verify").exit_code == 0
+
+
+def _reordered_segment(repo: Path, ref: str) -> bytes:
+    """The segment at ``ref`` with the first two rows' ``seq`` swapped: every blob, kind and
+    document as the records say, only which run counts as the later one changed."""
+    lines = git(repo, "cat-file", "blob", f"{ref}:{SEGMENT}").splitlines()
+    rows = [json.loads(line) for line in lines[1:]]
+    rows[0][2], rows[1][2] = rows[1][2], rows[0][2]
+    body = [lines[0], *(json.dumps(row, separators=(",", ":")) for row in rows)]
+    return ("\n".join(body) + "\n").encode()
+
+
+def test_publish_never_signs_rows_of_an_unsigned_fetched_snapshot(
+    team: Team, signed: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fetched snapshot nobody trusted signed is not built on: its rows (their ``seq``
+    included) would go out under our signature."""
+    clone = _fresh_clone(team, tmp_path, "publisher", None)
+    _sign_with(clone, tmp_path / "ci")
+    monkeypatch.chdir(clone)
+    ok("pull")
+    ok("ls")
+    tracking = "refs/remotes/origin/gitml/index"
+    forged = _reordered_segment(clone, tracking)
+    seg = blob(clone, forged)
+    meta = git(clone, "rev-parse", f"{tracking}:runs/snapshot.json").strip()
+    inner = _mktree(clone, f"100644 blob {seg}\t0000.jsonl\n100644 blob {meta}\tsnapshot.json\n")
+    root = _mktree(clone, f"040000 tree {inner}\truns\n")
+    unsigned = git(clone, "commit-tree", root, "-m", "index").strip()
+    git(clone, "update-ref", tracking, unsigned)
+    git(clone, "config", "gitml.index.signers", str(signed))
+
+    ok("index", "publish")
+
+    published = git(clone, "rev-parse", f"refs/gitml/index:{SEGMENT}").strip()
+    assert published != seg
+    assert git(clone, "cat-file", "blob", published).encode() != forged
