@@ -129,7 +129,7 @@ class Bench:
         from gitml.runs.digests import path_digest
         from gitml.runs.metrics import MetricEvent
         from gitml.runs.record import RunFacts, Status, build_record
-        from gitml.runs.store import save_run
+        from gitml.runs.save import save_run
         from gitml.storage.repo import open_repo
         from gitml.storage.worktree import Checkpoint
 

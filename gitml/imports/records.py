@@ -28,7 +28,7 @@ from gitml.runs.metrics import (
     thin_history,
 )
 from gitml.runs.record import dump_record
-from gitml.runs.store import NAME_RE, history_path, runs_collection
+from gitml.runs.save import NAME_RE, history_path, runs_collection
 
 if TYPE_CHECKING:
     from gitml.storage.repo import GitRepo

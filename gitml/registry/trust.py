@@ -78,7 +78,9 @@ def trusted_log(repo: GitRepo, settings: Settings, env: Mapping[str, str]) -> Tr
         if replace(answer, trust=asked.trust) == asked:
             return answer.trust
     trust = _judge(repo, settings, env, tip)
-    _last[:] = [replace(asked, trust=trust)]
+    if registry_collection(repo).tip() == asked.registry:
+        # Judged at the tip asked about: the ref only moves forward, so the key holds.
+        _last[:] = [replace(asked, trust=trust)]
     return trust
 
 

@@ -19,12 +19,7 @@ from gitml.records import ids
 from gitml.records.typed import typed
 from gitml.runs import RUN_KIND as RUN_KIND
 from gitml.runs.metrics import MetricEvent, load_history
-from gitml.runs.save import NAME_RE as NAME_RE
-from gitml.runs.save import check_name as check_name
-from gitml.runs.save import env_path
-from gitml.runs.save import history_path as history_path
-from gitml.runs.save import runs_collection as runs_collection
-from gitml.runs.save import save_run as save_run
+from gitml.runs.save import NAME_RE, env_path, history_path, runs_collection
 from gitml.storage import RUNS_REF
 from gitml.storage.collection import Collection, Layout
 from gitml.storage.index import Index, Parser, parse_record, row_doc

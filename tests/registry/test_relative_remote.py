@@ -53,7 +53,9 @@ def test_model_push_and_get_from_a_subfolder_use_the_repositorys_remote(
     assert stored.read_bytes() == b"weights"
     assert not (repo / "store").exists()
 
-    for cached in (repo / ".git" / "gitml" / "cache").rglob(hex32[2:]):
-        cached.unlink()
+    cached = list((repo / ".git" / "gitml" / "cache").rglob(hex32[2:]))
+    assert cached, "the registered artifact is not in the local cache"
+    for path in cached:
+        path.unlink()
     git_ml(repo / "sub", "model", "get", "churn", "--to", "deployed")
     assert (repo / "sub" / "deployed" / "model.bin").read_bytes() == b"weights"

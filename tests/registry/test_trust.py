@@ -12,6 +12,7 @@ import pytest
 from gitml.config import load_settings
 from gitml.registry import trust
 from gitml.registry.trustpoint import load_trust_point, save_trust_point
+from gitml.registry.verify import verify
 from gitml.storage.repo import open_repo
 from tests.registry.test_verify import rewrite_registry
 from tests.support.core import git
@@ -139,5 +140,7 @@ def test_a_version_registered_after_a_change_was_left_out_verifies_whole(
     # Registered now, 2.0.0 makes the change left out valid: only a whole verification
     # says what the log must then hold.
     register(three_versions, "2.0.0", 0.95)
-    trusted(three_versions)
+    found = trusted(three_versions)
     assert full_runs == [1, 1]
+    whole = verify(open_repo(three_versions), load_settings(three_versions), {})
+    assert found.untrusted == whole.untrusted

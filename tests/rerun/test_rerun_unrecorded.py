@@ -45,7 +45,8 @@ def local_run(project: Path) -> dict[str, Any]:
 def forget_inputs(project: Path, doc: dict[str, Any]) -> str:
     """Record a copy of run ``doc`` without inputs, as runs recorded before inputs were."""
     from gitml.records import ids
-    from gitml.runs.store import get_run, save_run
+    from gitml.runs.save import save_run
+    from gitml.runs.store import get_run
     from gitml.storage.repo import open_repo
 
     repo = open_repo(project)

@@ -12,7 +12,8 @@ from gitml.errors import AmbiguousId, RecordNotFound
 from gitml.records import codec
 from gitml.records.schema import validate
 from gitml.runs.record import note_line
-from gitml.runs.store import InvalidRunRef, get_run, history_path, read_history, read_packages
+from gitml.runs.save import history_path
+from gitml.runs.store import InvalidRunRef, get_run, read_history, read_packages
 from gitml.storage.collection import shard_of
 from gitml.storage.repo import open_repo
 from tests.support.core import git

@@ -17,7 +17,8 @@ from gitml.objects.pathguard import UnsafePath
 from gitml.records import ids
 from gitml.rerun.inputs import restore_inputs
 from gitml.runs.record import dump_record
-from gitml.runs.store import get_run, runs_collection
+from gitml.runs.save import runs_collection
+from gitml.runs.store import get_run
 from gitml.storage.repo import open_repo
 from tests.rerun.rerun_support import isolated_project, record
 from tests.security.forge import hash_blob, listing, ok, write

@@ -56,7 +56,7 @@ def _is_directory_url(url: str) -> bool:
 
 def resolve_url(workdir: Path, url: str) -> str:
     """A directory URL relative to the repository root made absolute; others unchanged."""
-    if "://" in url or Path(url).is_absolute():
+    if not _is_directory_url(url) or Path(url).is_absolute():
         return url
     return os.path.normpath(workdir / url)
 
