@@ -15,7 +15,6 @@ import errno
 import os
 import shutil
 import stat
-import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -311,6 +310,8 @@ def remove_worktree(repo: GitRepo, path: Path) -> None:
 def temporary_worktree(repo: GitRepo, commit: str, *, prefix: str) -> Iterator[GitRepo]:
     """A detached worktree of ``commit`` in a new temporary folder, for the block; it is
     removed (files, registration and folder) afterwards, also when the block fails."""
+    import tempfile  # sweeps and reruns only: a single run never loads it
+
     holder = Path(tempfile.mkdtemp(prefix=prefix))
     path = holder / f"{prefix.rstrip('-')}-{holder.name.rsplit('-', 1)[-1]}"
     try:
