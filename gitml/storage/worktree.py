@@ -60,14 +60,6 @@ class Checkpoint:
 Screen = Callable[[str, bool, Path], str | None]
 
 
-def current_branch(repo: GitRepo) -> str | None:
-    """The checked-out branch; None when HEAD is detached or unborn."""
-    proc = repo.git("symbolic-ref", "--quiet", "--short", "HEAD", check=False)
-    if proc.returncode != 0 or repo.head_commit() is None:
-        return None
-    return proc.stdout.strip() or None
-
-
 @dataclass(frozen=True)
 class _Status:
     """One path of ``git status --porcelain=v2``."""
