@@ -11,6 +11,7 @@ does, and bodies whose keywords differ from their declaration.
 """
 
 import contextlib
+import dataclasses
 import inspect
 import io
 import os
@@ -51,6 +52,12 @@ is out of date.
 from gitml.cli._parse import Command, Param
 
 '''
+TAKE = """
+
+def _command(body: str, params: tuple[int, ...], interspersed: bool = True) -> Command:
+    return Command(body=body, params=tuple(PARAMS[i] for i in params), interspersed=interspersed)
+
+"""
 _TYPES = {"IntParamType": INT, "FloatParamType": FLOAT, "StringParamType": TEXT}
 
 
@@ -186,11 +193,22 @@ def render_help(path: tuple[str, ...]) -> str:
     return out.getvalue()
 
 
+def _literal(param: Param) -> str:
+    """``Param(...)`` naming only the fields that differ from their defaults."""
+    fields = [
+        f"{f.name}={getattr(param, f.name)!r}"
+        for f in dataclasses.fields(param)
+        if f.default is dataclasses.MISSING or getattr(param, f.name) != f.default
+    ]
+    return f"Param({', '.join(fields)})"
+
+
 def build() -> str:
-    """The text of ``_spec.py``."""
+    """The text of ``_spec.py``: each distinct parameter once, commands naming theirs."""
     from gitml.cli._app import app
 
     root = typer.main.get_command(app)
+    params: dict[Param, int] = {}
     commands: list[str] = []
     groups: list[str] = []
     helps: list[str] = []
@@ -204,14 +222,17 @@ def build() -> str:
             groups.append(f"    {path!r},\n")
             continue
         spec = _command(path, click_command)
-        lines = [f"    {path!r}: Command(\n        body={spec.body!r},\n        params=(\n"]
-        for p in spec.params:
-            lines.append(f"            {p!r},\n")
-        lines.append(f"        ),\n        interspersed={spec.interspersed!r},\n    ),\n")
-        commands.append("".join(lines))
+        taken = tuple(params.setdefault(p, len(params)) for p in spec.params)
+        tail = "" if spec.interspersed else ", interspersed=False"
+        commands.append(f"    {path!r}: _command({spec.body!r}, {taken!r}{tail}),\n")
     return (
         HEADER
-        + "COMMANDS: dict[tuple[str, ...], Command] = {\n"
+        + "# Every distinct parameter once; a command names its own by their places here.\n"
+        + "PARAMS: tuple[Param, ...] = (\n"
+        + "".join(f"    {_literal(p)},\n" for p in params)
+        + ")\n"
+        + TAKE
+        + "\nCOMMANDS: dict[tuple[str, ...], Command] = {\n"
         + "".join(commands)
         + "}\n\nGROUPS: frozenset[tuple[str, ...]] = frozenset(\n    {\n"
         + "".join("    " + g for g in groups)
