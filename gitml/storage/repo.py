@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gitml.errors import GitmlError, NotARepository, UnsupportedRepository
-from gitml.storage.git import last_line, run_git, start_git
+from gitml.storage.git import last_line, layout, run_git, start_git
 from gitml.storage.odb import ObjectDB, Signature
 
 if TYPE_CHECKING:
@@ -236,18 +236,9 @@ def open_repo(path: str | os.PathLike[str] | None = None) -> GitRepo:
         raise NotARepository(
             f"{start.resolve()}: not inside a git repository; run `git init` first (or cd into one)"
         )
-    proc = run_git(
-        start,
-        "rev-parse",
-        "--absolute-git-dir",
-        "--git-common-dir",
-        "--is-bare-repository",
-        "--is-shallow-repository",
-        "--show-toplevel",
-    )
-    lines = proc.stdout.decode("utf-8", "surrogateescape").splitlines()
+    lines, stderr = layout(start)
     if len(lines) < 4:
-        error = last_line(proc.stderr)
+        error = last_line(stderr)
         if "not a git repository" in error:
             raise NotARepository(
                 f"{start.resolve()}: not inside a git repository; "
