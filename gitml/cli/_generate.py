@@ -211,13 +211,12 @@ def build() -> str:
     params: dict[Param, int] = {}
     commands: list[str] = []
     groups: list[str] = []
-    helps: list[str] = []
-    summaries: list[str] = []
+    texts: list[str] = []
     for path, click_command, is_group in iter_commands(root):
-        helps.append(f"    {path!r}: {render_help(path)!r},\n")
+        summary = None
         if path and not click_command.hidden:
             summary = first_sentence(click_command.help).rstrip(".")
-            summaries.append(f"    {path!r}: {summary!r},\n")
+        texts.append(f"    {path!r}: ({summary!r}, {render_help(path)!r}),\n")
         if is_group:
             groups.append(f"    {path!r},\n")
             continue
@@ -236,12 +235,12 @@ def build() -> str:
         + "".join(commands)
         + "}\n\nGROUPS: frozenset[tuple[str, ...]] = frozenset(\n    {\n"
         + "".join("    " + g for g in groups)
-        + "    }\n)\n\nHELP: dict[tuple[str, ...], str] = {\n"
-        + "".join(helps)
-        + "}\n\n# Every visible command and group, in declaration order, with its first sentence.\n"
-        + "SUMMARIES: dict[tuple[str, ...], str] = {\n"
-        + "".join(summaries)
-        + "}\n"
+        + "    }\n)\n\n# Each command and group: its first sentence (None: the root or hidden), its help.\n"
+        + "TEXTS: dict[tuple[str, ...], tuple[str | None, str]] = {\n"
+        + "".join(texts)
+        + "}\nHELP = {path: text for path, (_summary, text) in TEXTS.items()}\n"
+        + "# Every visible command and group, in declaration order, with its first sentence.\n"
+        + "SUMMARIES = {path: summary for path, (summary, _text) in TEXTS.items() if summary is not None}\n"
     )
 
 
