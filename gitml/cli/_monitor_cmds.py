@@ -92,13 +92,8 @@ def _log(model: str, version: str | None, json: bool) -> None:
     out = Output(json)
     for _path, problem in invalid_reports(repo, model):
         out.warn(f"skipped an unreadable report: {problem}")
-    if json:
-        out.json(rows)
-        return
-    if not rows:
-        out.info(
-            f"no monitoring reports for {model!r}; `git ml monitor {model} --data FILE` adds one"
-        )
+    none = f"no monitoring reports for {model!r}; `git ml monitor {model} --data FILE` adds one"
+    if out.listed(rows, none=none, none_is_data=False):
         return
     shown = [{**r, "alert": r["verdict"]} for r in rows]
     out.table(shown, ("created", "id", "kind", "version", "rows", "alert", "alerts", "data"))

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import os
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from gitml.objects.digest import Digest, parse_digest
 from gitml.objects.errors import IntegrityError, RemoteError
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 
 Source = str | os.PathLike[str]
+_T = TypeVar("_T")
 
 
 class Remote(ABC):
@@ -31,6 +32,18 @@ class Remote(ABC):
     """
 
     url: str
+    _errors: tuple[type[Exception], ...] = ()  # what the back-end raises
+
+    def _error(self, exc: Exception, action: str) -> RemoteError:
+        """One line naming the remote and the failed action (a kind may say more)."""
+        return RemoteError(f"{action} failed on data remote '{self.url}': {exc}")
+
+    def _run(self, action: str, call: Callable[[], _T]) -> _T:
+        """``call()``, the back-end's errors raised as one-line ``RemoteError``s."""
+        try:
+            return call()
+        except self._errors as exc:
+            raise self._error(exc, action) from exc
 
     @abstractmethod
     def check(self) -> None:

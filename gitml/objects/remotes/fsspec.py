@@ -16,7 +16,7 @@ one request per object.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -68,12 +68,6 @@ class FsspecRemote(Remote):
 
     def _error(self, exc: BaseException, action: str) -> RemoteError:
         return remote_error(self.url, exc, action=action, hint=self._hint)
-
-    def _run(self, action: str, call: Callable[[], Any]) -> Any:
-        try:
-            return call()
-        except self._errors as exc:
-            raise self._error(exc, action) from exc
 
     def check(self) -> None:
         """Probe the remote (bucket, container or folder); raise a one-line ``RemoteError``.

@@ -125,10 +125,7 @@ class S3Remote(Remote):
 
     def check(self) -> None:
         """Probe the bucket (``HeadBucket``); raise a one-line ``RemoteError`` if unusable."""
-        try:
-            self.client.head_bucket(Bucket=self.bucket)
-        except self._errors as exc:
-            raise self._error(exc, "check") from exc
+        self._run("check", partial(self.client.head_bucket, Bucket=self.bucket))
 
     def _head(self, digest: Digest) -> bool:
         try:
@@ -173,18 +170,13 @@ class S3Remote(Remote):
             raise self._error(exc, "download") from exc
 
     def _content_digest(self, digest: Digest) -> Digest:
-        response = self._get(digest)
-        try:
-            return hash_chunks(response["Body"].iter_chunks(CHUNK))
-        except self._errors as exc:
-            raise self._error(exc, "download") from exc
+        chunks = self._get(digest)["Body"].iter_chunks(CHUNK)
+        return self._run("download", partial(hash_chunks, chunks))
 
     def _download(self, digest: Digest, dest: Path, progress: Progress | None) -> int:
         chunks = self._get(digest)["Body"].iter_chunks(CHUNK)
-        try:
-            return receive(chunks, dest, digest, url=self.url, progress=progress)
-        except self._errors as exc:
-            raise self._error(exc, "download") from exc
+        get = partial(receive, chunks, dest, digest, url=self.url, progress=progress)
+        return self._run("download", get)
 
     def iter_digests(self) -> Iterator[Digest]:
         start = f"{self.prefix}/" if self.prefix else ""
@@ -204,10 +196,8 @@ class S3Remote(Remote):
 
     def remove(self, digest: str) -> None:
         """Delete an object (absent objects are not an error on S3)."""
-        try:
-            self.client.delete_object(Bucket=self.bucket, Key=self._key(digest))
-        except self._errors as exc:
-            raise self._error(exc, "delete") from exc
+        key = self._key(digest)
+        self._run("delete", partial(self.client.delete_object, Bucket=self.bucket, Key=key))
 
 
 def _sent(progress: Progress, nbytes: int) -> None:
