@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gitml.errors import GitmlError
+from gitml.objects.cache import open_cache
 from gitml.records import codec, ids
 from gitml.records.typed import typed
 from gitml.registry import artifacts
@@ -20,7 +21,7 @@ from gitml.registry.names import (
     parse_version,
 )
 from gitml.registry.store import Plan, registry_collection, versions_in, write_planned
-from gitml.storage.collection import Snapshot
+from gitml.storage.collection import Companion, Snapshot
 from gitml.storage.repo import GitRepo
 
 if TYPE_CHECKING:
@@ -101,7 +102,7 @@ def package_info(
 
         info = None
         if artifact is not None:
-            info = read_pickle_info(artifacts.open_cache(repo.state_dir).path_of(artifact.digest))
+            info = read_pickle_info(open_cache(repo.state_dir).path_of(artifact.digest))
         found = model_requirements(logged.get("flavor"), info, read_packages(repo, run) or [])
         logged["requirements"] = found.requirements or None
         if warn is not None:
@@ -127,7 +128,7 @@ def register(
     from gitml.config import load_settings
     from gitml.registry.run_artifact import run_artifact
     from gitml.runs.store import get_run
-    from gitml.storage.notes import add_note_lines
+    from gitml.storage.notes import note_companion
 
     model = check_model_name(request.model)
     wanted = parse_version(request.version) if request.version is not None else None
@@ -189,14 +190,19 @@ def register(
         message += "\n\n" + "\n".join(trailers) + "\n"
         return Plan({path: codec.dump_bytes(doc)}, message, doc)
 
-    _tip, planned = write_planned(registry_collection(repo), plan)
-    assert planned is not None
-    doc: dict[str, Any] = codec.to_jsonable(planned.result)
-    commit = run["code"]["commit"]
-    if commit:
+    def note(planned: Plan) -> Companion | None:
+        """The line on the run's code commit, published with the version."""
+        commit = run["code"]["commit"]
+        if not commit:
+            return None
+        made = planned.result
         line = (
-            f'{doc["id"]} = {{ model = "{model}", version = "{doc["version"]}", '
+            f'{made["id"]} = {{ model = "{model}", version = "{made["version"]}", '
             f'run = "{run["id"]}" }}'
         )
-        add_note_lines(repo, {commit: [line]}, f"gitml note model {model} {doc['version']}")
+        return note_companion(repo, {commit: [line]}, f"gitml note model {model} {made['version']}")
+
+    _tip, planned = write_planned(registry_collection(repo), plan, also=note)
+    assert planned is not None
+    doc: dict[str, Any] = codec.to_jsonable(planned.result)
     return doc

@@ -24,7 +24,7 @@ from gitml.storage import RUNS_REF
 from gitml.storage.collection import Collection, Layout
 from gitml.storage.index import Index, Parser, parse_record, row_doc
 from gitml.storage.repo import GitRepo
-from gitml.storage.worktree import current_branch
+from gitml.storage.tracked import current_branch
 
 if TYPE_CHECKING:
     from gitml.records.shapes import RunRecord
