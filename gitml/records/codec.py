@@ -52,7 +52,7 @@ def dump_bytes(doc: Mapping[str, Any]) -> bytes:
 
 
 def parse(text: str) -> Doc:
-    """Plain TOML (params files, command-line values): the one parser gitml loads.
+    """Plain TOML (params files, command-line values), through the parser records use.
 
     ``TOMLDecodeError`` when it is not TOML; nothing else is checked (``loads`` is for records).
     """
