@@ -36,7 +36,9 @@ DEFAULT_ENV_ALLOWLIST = (
 
 
 @dataclass(frozen=True)
-class Remote:
+class RemoteConfig:
+    """A named data remote of ``.gitml/config.toml``: its URL and stored options."""
+
     name: str
     url: str
     options: dict[str, Any] = field(default_factory=dict)
@@ -59,7 +61,7 @@ class Settings:
     secret_patterns: tuple[str, ...] = ()  # content regexes,
     secret_allow: tuple[str, ...] = ()  # and paths that go into checkpoints regardless
     tolerance: dict[str, float] = field(default_factory=dict)
-    data_remotes: tuple[Remote, ...] = ()
+    data_remotes: tuple[RemoteConfig, ...] = ()
     default_remote: str | None = None
     pointer_dir: str = ".gitml/data"
     max_git_file_mb: float = 5.0
@@ -71,7 +73,7 @@ class Settings:
     def stages(self) -> tuple[str, ...]:
         return self.stage_order + self.terminal_stages
 
-    def remote(self, name: str | None) -> Remote:
+    def remote(self, name: str | None) -> RemoteConfig:
         """A data remote by name (default: the configured default)."""
         wanted = name or self.default_remote
         if wanted is None:
@@ -129,7 +131,7 @@ def settings_from_doc(doc: dict[str, Any]) -> Settings:
     check = doc.get("check", {})
     sync = doc.get("sync", {})
     remotes = tuple(
-        Remote(name, str(opts["url"]), {k: v for k, v in opts.items() if k != "url"})
+        RemoteConfig(name, str(opts["url"]), {k: v for k, v in opts.items() if k != "url"})
         for name, opts in sorted(data.get("remotes", {}).items())
     )
     order = tuple(stages.get("order", DEFAULT_STAGES))

@@ -1,8 +1,4 @@
-"""Public class names are unique across gitml, so a name says which class it is.
-
-``KNOWN`` lists the pairs that remain; it may only shrink (a test fails when a listed
-name has become unique, so the entry is removed with the rename).
-"""
+"""Public class names are unique across gitml, so a name says which class it is."""
 
 from __future__ import annotations
 
@@ -12,15 +8,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 GITML = ROOT / "gitml"
-KNOWN = frozenset(
-    {
-        "Kind",
-        "Member",
-        "Remote",
-        "StageFile",
-        "Version",
-    }
-)
 
 
 def duplicated_class_names(root: Path) -> dict[str, list[str]]:
@@ -37,13 +24,8 @@ def duplicated_class_names(root: Path) -> dict[str, list[str]]:
     return {name: paths for name, paths in where.items() if len(paths) > 1}
 
 
-def test_no_new_class_name_is_defined_twice() -> None:
-    found = duplicated_class_names(GITML)
-    assert {n: p for n, p in found.items() if n not in KNOWN} == {}
-
-
-def test_the_known_duplicates_still_exist() -> None:
-    assert sorted(KNOWN - set(duplicated_class_names(GITML))) == []
+def test_no_class_name_is_defined_twice() -> None:
+    assert duplicated_class_names(GITML) == {}
 
 
 def test_a_second_definition_is_found(tmp_path: Path) -> None:

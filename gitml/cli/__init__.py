@@ -46,14 +46,14 @@ def _command(args: list[str], argv: list[str] | None) -> int:
         code = staged_fast(args[2:] if args[0] == "check" else ())
         if code is not None:
             return code
-    from gitml.cli._parse import Call, Help, Version, parse
+    from gitml.cli._parse import Call, Help, VersionFlag, parse
     from gitml.cli._spec import COMMANDS, GROUPS, HELP
 
     found = parse(args, COMMANDS, GROUPS)
     if isinstance(found, Help):
         sys.stdout.write(HELP[found.path])
         return 0
-    if isinstance(found, Version):
+    if isinstance(found, VersionFlag):
         from gitml._version import __version__
 
         sys.stdout.write(f"gitml {__version__}\n")

@@ -68,7 +68,7 @@ class Help:
 
 
 @dataclass(frozen=True)
-class Version:
+class VersionFlag:
     """``--version``."""
 
 
@@ -164,12 +164,12 @@ def parse(
     argv: Sequence[str],
     commands: dict[tuple[str, ...], Command],
     groups: frozenset[tuple[str, ...]],
-) -> Call | Help | Version | None:
+) -> Call | Help | VersionFlag | None:
     """What ``git ml ARGV`` asks for, or None when typer should read the line."""
     if os.environ.get("GITML_FAST_CLI") == "0":
         return None
     if list(argv) == ["--version"]:
-        return Version()
+        return VersionFlag()
     depth = 0
     while depth < len(argv) and tuple(argv[:depth]) not in commands:
         if tuple(argv[: depth + 1]) not in groups and tuple(argv[: depth + 1]) not in commands:

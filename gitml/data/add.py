@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 from gitml.data.gitignore import ensure_ignored
-from gitml.data.manifest import Kind, Manifest, check_name
+from gitml.data.manifest import DatasetKind, Manifest, check_name
 from gitml.data.pointers import Pointer, check_data_path, pointer_file, write_pointer
 from gitml.data.profiles import ProfileRun, profile_files
 from gitml.data.store import VersionStore
@@ -43,7 +43,7 @@ class Target:
 
     name: str
     path: str
-    kind: Kind
+    kind: DatasetKind
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +113,7 @@ def plan(
             check_name(chosen)
         except DataError as exc:
             raise DataError(f"'{given}': {exc}") from None
-        kind = Kind.DIRECTORY if (ws.workdir / rel).is_dir() else Kind.FILE
+        kind = DatasetKind.DIRECTORY if (ws.workdir / rel).is_dir() else DatasetKind.FILE
         targets.append(Target(chosen, rel, kind))
     seen: dict[str, str] = {}
     for target in targets:
@@ -191,7 +191,9 @@ def add_datasets(
         stored = store_hashed(ws.workdir, hashed, ws.cache, statcache, jobs=jobs, progress=progress)
     versions: list[tuple[Manifest, bytes]] = []
     for target in targets:
-        root = target.path if target.kind is Kind.DIRECTORY else target.path.rpartition("/")[0]
+        root = (
+            target.path if target.kind is DatasetKind.DIRECTORY else target.path.rpartition("/")[0]
+        )
         cut = len(root) + 1 if root else 0
         entries = [
             Entry(rel[cut:], hashed.digests[rel], hashed.stats[rel].size)

@@ -23,7 +23,7 @@ SCHEMA = "gitml/dataset/1"
 NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 
-class Kind(StrEnum):
+class DatasetKind(StrEnum):
     FILE = "file"
     DIRECTORY = "directory"
 
@@ -43,7 +43,7 @@ class Manifest:
     """One version of a dataset."""
 
     name: str
-    kind: Kind
+    kind: DatasetKind
     files: int
     nbytes: int
     listing: Digest
@@ -81,7 +81,7 @@ def parse(data: bytes, *, where: str) -> Manifest:
     doc = typed(codec.loads(data, where=where), "dataset", where=where)
     return Manifest(
         name=doc["name"],
-        kind=Kind(doc["kind"]),
+        kind=DatasetKind(doc["kind"]),
         files=doc["files"],
         nbytes=doc["bytes"],
         listing=Digest(doc["listing"]),

@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from gitml.data.manifest import Kind
+from gitml.data.manifest import DatasetKind
 from gitml.objects.digest import Digest
 from gitml.objects.errors import DataError
 from gitml.objects.statcache import FileStat, StatCache, hash_with_cache
 
 if TYPE_CHECKING:
-    from gitml.data.store import Version
+    from gitml.data.store import DatasetVersion
 
 
 class FileState(NamedTuple):
@@ -28,18 +28,18 @@ class FileState(NamedTuple):
     size: int
 
 
-def dataset_root(path: str, kind: Kind) -> str:
+def dataset_root(path: str, kind: DatasetKind) -> str:
     """The folder a version's listing paths are relative to ('' for the repository root)."""
-    if kind is Kind.DIRECTORY:
+    if kind is DatasetKind.DIRECTORY:
         return path
     return path.rpartition("/")[0]
 
 
-def expected(path: str, version: Version) -> dict[str, FileState]:
+def expected(path: str, version: DatasetVersion) -> dict[str, FileState]:
     """The files ``version`` puts at ``path``, by repository-relative path."""
     root = dataset_root(path, version.manifest.kind)
     prefix = f"{root}/" if root else ""
-    if version.manifest.kind is Kind.FILE:
+    if version.manifest.kind is DatasetKind.FILE:
         entry = version.entries[0] if version.entries else None
         return {path: FileState(entry.digest, entry.size)} if entry is not None else {}
     return {prefix + e.path: FileState(e.digest, e.size) for e in version.entries}

@@ -30,7 +30,7 @@ LISTING_SUFFIX = ".listing"
 
 
 @dataclass(frozen=True, slots=True)
-class Version:
+class DatasetVersion:
     """A resolved dataset version: its manifest, the manifest's digest and the files."""
 
     digest: Digest
@@ -60,13 +60,13 @@ class VersionStore:
         self.ws = ws
         self.remote_name = remote
         self.fetch = fetch  # may a missing version be downloaded from the data remote?
-        self._versions: dict[Digest, Version] = {}
+        self._versions: dict[Digest, DatasetVersion] = {}
         self._snap: Snapshot | None = None
         self._pending: list[bytes] | None = None
 
     # -- reading -------------------------------------------------------------------------
 
-    def load(self, name: str, digest: Digest, *, where: str) -> Version:
+    def load(self, name: str, digest: Digest, *, where: str) -> DatasetVersion:
         """The version ``digest`` of dataset ``name``; ``where`` names who asked for it."""
         found = self._versions.get(digest)
         if found is None:
@@ -80,7 +80,7 @@ class VersionStore:
                     f"{where}: dataset '{name}' version {digest}: {exc}; gitml refuses this "
                     f"version (anyone with push access can write records, so check who made it)"
                 ) from None
-            found = self._versions[digest] = Version(digest, manifest, entries)
+            found = self._versions[digest] = DatasetVersion(digest, manifest, entries)
             # Kept in the cache only once valid: a refused record leaves no trace there.
             if self._pending is not None:
                 self._pending.extend((data, listing))
@@ -104,7 +104,7 @@ class VersionStore:
         for data in pending:
             put_bytes(self.ws.cache, data)
 
-    def find(self, name: str, digest: Digest) -> Version | None:
+    def find(self, name: str, digest: Digest) -> DatasetVersion | None:
         """``load`` without the remote; ``None`` when absent or when ``digest`` names
         something other than a manifest (a run's plain input file, a folder listing)."""
         try:

@@ -16,7 +16,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gitml.config import CONFIG_FILE, Remote, Settings, load_settings
+from gitml.config import CONFIG_FILE, RemoteConfig, Settings, load_settings
 from gitml.data.pointers import Pointer, load_pointers
 from gitml.errors import ConfigError, InvalidRecord
 from gitml.objects.errors import RemoteError
@@ -26,7 +26,7 @@ from gitml.storage.repo import STATE_DIR
 
 if TYPE_CHECKING:
     from gitml.objects.cache import Cache, LinkMode
-    from gitml.objects.remotes.base import Remote as DataRemote
+    from gitml.objects.remotes.base import Remote
     from gitml.storage.repo import GitRepo
 
 
@@ -94,13 +94,13 @@ class DataWorkspace:
     def pointers(self) -> dict[str, Pointer]:
         return load_pointers(self.workdir, self.pointer_dir)
 
-    def remote_config(self, name: str | None = None) -> Remote:
+    def remote_config(self, name: str | None = None) -> RemoteConfig:
         return self.settings.remote(name)
 
     def has_remote(self) -> bool:
         return bool(self.settings.data_remotes)
 
-    def open_remote(self, name: str | None = None) -> tuple[Remote, DataRemote]:
+    def open_remote(self, name: str | None = None) -> tuple[RemoteConfig, Remote]:
         """The configured remote ``name`` (default: the default one), probed."""
         from gitml.objects.remotes.config import open_configured
 
@@ -110,7 +110,7 @@ class DataWorkspace:
         except RemoteError as exc:
             raise RemoteError(f"data remote '{config.name}': {exc}") from None
 
-    def remote_jobs(self, config: Remote) -> int | None:
+    def remote_jobs(self, config: RemoteConfig) -> int | None:
         jobs = config.options.get("jobs")
         return int(jobs) if jobs is not None else None
 

@@ -193,7 +193,7 @@ def stage_branch(
     if tip is None or not changes:
         return None
     current = read_file_at(repo, tip, STAGES_FILE)
-    parsed = stagefile.parse(current) if current is not None else stagefile.StageFile()
+    parsed = stagefile.parse(current) if current is not None else stagefile.ParsedStages()
     assignments = {m: dict(s) for m, s in parsed.assignments.items()}
     last = stagefile.dumps(parsed)
     for message, wanted, when in changes:
@@ -204,7 +204,7 @@ def stage_branch(
                     table.pop(stage, None)
                 else:
                     table[stage] = tuple(value) if isinstance(value, list | tuple) else str(value)
-        text = stagefile.dumps(stagefile.StageFile(assignments, parsed.header))
+        text = stagefile.dumps(stagefile.ParsedStages(assignments, parsed.header))
         if text == last:
             continue
         last = text

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from gitml.pipelines.errors import PipelineError, at
-from gitml.pipelines.model import Stage, StageFile
+from gitml.pipelines.model import PipelineFile, Stage
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ def _inside(path: str, folder: str) -> bool:
     return path.startswith(folder + "/")
 
 
-def build_graph(files: Sequence[StageFile]) -> Graph:
+def build_graph(files: Sequence[PipelineFile]) -> Graph:
     """The DAG of every stage in ``files`` (raises ``PipelineError`` for bad pipelines)."""
     stages: dict[str, Stage] = {}
     for file in files:

@@ -59,7 +59,7 @@ class StageResult:
 
 
 @dataclass
-class Member:
+class PipelineRun:
     """One pipeline run in progress."""
 
     project: Project

@@ -97,7 +97,7 @@ class Stage:
 
 
 @dataclass(frozen=True, slots=True)
-class StageFile:
+class PipelineFile:
     """One ``dvc.yaml``: its stages in file order and its top-level sections."""
 
     path: str  # relative to the repository root

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from gitml.pipelines.errors import PipelineError
 from gitml.pipelines.graph import Graph, build_graph
-from gitml.pipelines.model import STAGE_FILE, Stage, StageFile
+from gitml.pipelines.model import STAGE_FILE, PipelineFile, Stage
 from gitml.pipelines.paramfiles import ParamsCache
 from gitml.pipelines.stagefile import load_stage_file
 from gitml.storage.git import lines_z, run_git
@@ -22,7 +22,7 @@ class Project:
     """The stage files of one work tree and where gitml keeps its state for them."""
 
     ws: DataWorkspace
-    files: tuple[StageFile, ...]
+    files: tuple[PipelineFile, ...]
     graph: Graph
     params: ParamsCache = field(default_factory=ParamsCache)
 
@@ -33,7 +33,7 @@ class Project:
     def stage(self, address: str) -> Stage:
         return self.graph.stages[address]
 
-    def file_of(self, stage: Stage) -> StageFile:
+    def file_of(self, stage: Stage) -> PipelineFile:
         return next(f for f in self.files if f.path == stage.file)
 
 

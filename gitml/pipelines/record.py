@@ -20,13 +20,13 @@ from gitml.pipelines.plotdefs import plot_of
 from gitml.pipelines.stagerun import shell_command, stage_params
 
 if TYPE_CHECKING:
-    from gitml.pipelines.member import Member
+    from gitml.pipelines.member import PipelineRun
     from gitml.records.shapes import RunRecord
     from gitml.runs.interpreter import Interpreter
     from gitml.runs.metrics import MetricEvent
 
 
-def _metrics(member: Member, order: Sequence[str]) -> list[MetricEvent]:
+def _metrics(member: PipelineRun, order: Sequence[str]) -> list[MetricEvent]:
     from gitml.errors import GitmlError
     from gitml.runs.metrics import merge_events, read_metrics_file
 
@@ -45,7 +45,7 @@ def _metrics(member: Member, order: Sequence[str]) -> list[MetricEvent]:
     return merge_events(*events)
 
 
-def _plots(member: Member, order: Sequence[str]) -> list[dict[str, Any]]:
+def _plots(member: PipelineRun, order: Sequence[str]) -> list[dict[str, Any]]:
     project = member.project
     plots = [p.as_dict() for f in project.files for p in f.plots]
     for address in order:
@@ -55,7 +55,7 @@ def _plots(member: Member, order: Sequence[str]) -> list[dict[str, Any]]:
     return plots
 
 
-def _interpreter(member: Member, order: Sequence[str]) -> Interpreter:
+def _interpreter(member: PipelineRun, order: Sequence[str]) -> Interpreter:
     """The interpreter the pipeline's first stage runs (its environment is the record's)."""
     import os
 
@@ -68,7 +68,7 @@ def _interpreter(member: Member, order: Sequence[str]) -> Interpreter:
 
 
 def save_pipeline_run(
-    member: Member, order: Sequence[str], started: datetime, ended: datetime, exit_code: int
+    member: PipelineRun, order: Sequence[str], started: datetime, ended: datetime, exit_code: int
 ) -> RunRecord:
     """Write the pipeline run of ``member`` and return its record."""
     from gitml.runs.env import capture_env

@@ -1,6 +1,6 @@
 """``git ml repro``: run what is stale, in DVC's order, each stage a gitml run.
 
-The stages of the plan (``graph.plan``) go through one ``member.Member``, which skips,
+The stages of the plan (``graph.plan``) go through one ``member.PipelineRun``, which skips,
 restores or runs each and writes its lock entry. Everything one ``repro`` did is
 recorded as a pipeline run (a run record with a ``pipeline`` table) that links each
 stage to the run holding its outputs; a repro with nothing to do records nothing. ``-S``
@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gitml.pipelines.errors import PipelineError
-from gitml.pipelines.member import Member, Notify, StageResult
+from gitml.pipelines.member import Notify, PipelineRun, StageResult
 from gitml.pipelines.project import Project, open_project
 from gitml.pipelines.state import pipelines_dir
 
@@ -121,7 +121,9 @@ def run_member(
         if new_docs:
             project = open_project(root)
         order = plan_order(project, request)
-        member = Member(project, request, sup, notify, sweep=sweep, name=name, code_base=code_base)
+        member = PipelineRun(
+            project, request, sup, notify, sweep=sweep, name=name, code_base=code_base
+        )
         if request.dry_run:
             member.dry_run(order)
             return ReproOutcome([member.results[a] for a in order])

@@ -18,7 +18,7 @@ from typing import Any
 from gitml.pipelines import interpolate, yamlfile
 from gitml.pipelines.errors import PipelineError, at
 from gitml.pipelines.interpolate import Context, InterpolationError
-from gitml.pipelines.model import DEFAULT_PARAMS, Dep, Out, ParamsDep, Stage, StageFile
+from gitml.pipelines.model import DEFAULT_PARAMS, Dep, Out, ParamsDep, PipelineFile, Stage
 from gitml.pipelines.paramfiles import ParamsCache
 from gitml.pipelines.plotdefs import PLOT_KEYS, read_artifacts, read_plots
 
@@ -96,7 +96,7 @@ class Reader:
 
     # --- the file -----------------------------------------------------------------------
 
-    def read(self, doc: Any) -> StageFile:
+    def read(self, doc: Any) -> PipelineFile:
         if doc is None:
             doc = {}
         if not isinstance(doc, dict):
@@ -119,7 +119,7 @@ class Reader:
         stages: list[Stage] = []
         for name, definition in stages_doc.items():
             stages.extend(self.group(str(name), definition, ctx))
-        return StageFile(
+        return PipelineFile(
             path=self.path,
             stages=tuple(stages),
             metrics=tuple(self.top_paths(doc, "metrics", ctx)),
@@ -369,13 +369,13 @@ class Reader:
         return found
 
 
-def parse_stage_file(root: Path, path: str, text: str, cache: ParamsCache) -> StageFile:
+def parse_stage_file(root: Path, path: str, text: str, cache: ParamsCache) -> PipelineFile:
     """The stages of the ``dvc.yaml`` at ``path`` (relative to ``root``) whose text is ``text``."""
     doc = yamlfile.loads(text, where=path)
     return Reader(root, path, cache).read(doc)
 
 
-def load_stage_file(root: Path, path: str, cache: ParamsCache | None = None) -> StageFile:
+def load_stage_file(root: Path, path: str, cache: ParamsCache | None = None) -> PipelineFile:
     """Read and parse ``root/path``."""
     try:
         text = (root / path).read_text("utf-8")

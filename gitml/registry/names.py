@@ -45,7 +45,7 @@ def check_model_name(name: str) -> str:
 
 
 @dataclass(frozen=True, order=True)
-class Version:
+class ParsedVersion:
     """A parsed version; orders by SemVer precedence (integers by value)."""
 
     key: tuple[object, ...]
@@ -68,27 +68,27 @@ def _pre_key(pre: str | None) -> tuple[object, ...]:
     return (0, tuple(parts))
 
 
-def parse_version(text: str) -> Version:
+def parse_version(text: str) -> ParsedVersion:
     """Parse a version (``1.4.0``, ``v1.4.0``, ``3``); InvalidName explains the rule."""
     raw = text.strip()
     if raw[:1] in ("v", "V") and SEMVER_RE.fullmatch(raw[1:]):
         raw = raw[1:]
     if len(raw) <= MAX_VERSION_LEN:
         if INT_RE.fullmatch(raw):
-            return Version((0, int(raw)), raw)
+            return ParsedVersion((0, int(raw)), raw)
         match = SEMVER_RE.fullmatch(raw)
         if match:
             major, minor, patch, pre, _build = match.groups()
-            return Version((1, int(major), int(minor), int(patch), _pre_key(pre), raw), raw)
+            return ParsedVersion((1, int(major), int(minor), int(patch), _pre_key(pre), raw), raw)
     raise InvalidName(
         f"version {text!r} is not valid: use SemVer MAJOR.MINOR.PATCH (e.g. 1.4.0, "
         "1.5.0-rc.1) or a positive integer (e.g. 3), at most 64 characters"
     )
 
 
-def latest(versions: Iterable[str]) -> Version | None:
+def latest(versions: Iterable[str]) -> ParsedVersion | None:
     """The highest of ``versions`` (unparsable names are ignored)."""
-    best: Version | None = None
+    best: ParsedVersion | None = None
     for text in versions:
         try:
             version = parse_version(text)
@@ -112,7 +112,7 @@ def next_version(model: str, existing: Iterable[str]) -> str:
     return f"{major}.{minor}.{patch if match.group(4) else patch + 1}"
 
 
-def check_same_scheme(model: str, version: Version, existing: Iterable[str]) -> None:
+def check_same_scheme(model: str, version: ParsedVersion, existing: Iterable[str]) -> None:
     """Refuse to mix integer and SemVer versions within one model."""
     top = latest(existing)
     if top is not None and top.is_int != version.is_int:

@@ -30,7 +30,7 @@ from gitml.registry.names import check_model_name, check_stage, parse_version, v
 from gitml.registry.prbody import pr_body
 from gitml.registry.stagefile import (
     Assignments,
-    StageFile,
+    ParsedStages,
     dumps,
     holds,
     parse,
@@ -219,7 +219,7 @@ def change_stage(
     base = (
         parse(data, where=where, settings=settings, versions=known)
         if data is not None
-        else StageFile()
+        else ParsedStages()
     )
     after = changed_assignments(base.assignments, request.action, model, version, stage, settings)
     holder = base.assignments.get(model, {}).get(stage)
@@ -244,7 +244,7 @@ def change_stage(
     if failed:
         more = f" (and {len(failed) - 1} more)" if len(failed) > 1 else ""
         raise CheckFailed(failed[0].line() + more)
-    text = dumps(StageFile(after, base.header)).encode("utf-8")
+    text = dumps(ParsedStages(after, base.header)).encode("utf-8")
     result = StageChange(proposal, findings, True, mode)
     if mode is Mode.WORKTREE:
         write_atomic(repo.workdir / STAGES_FILE, text)

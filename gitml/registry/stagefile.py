@@ -44,7 +44,7 @@ class InvalidStages(InvalidRecord):
 
 
 @dataclass(frozen=True)
-class StageFile:
+class ParsedStages:
     assignments: Assignments = field(default_factory=dict)
     header: str = DEFAULT_HEADER
 
@@ -77,7 +77,7 @@ def parse(
     where: str = STAGES_FILE,
     settings: Settings | None = None,
     versions: Known | Mapping[str, Iterable[str]] | None = None,
-) -> StageFile:
+) -> ParsedStages:
     """Parse and check a stages file; InvalidStages names the file and the field.
 
     The checks cover ``schemas/stages.schema.json`` (tests hold them to it) without running
@@ -121,7 +121,7 @@ def parse(
             assignments[model] = out
     if versions is not None:
         check_versions(assignments, versions, where=where)
-    return StageFile(assignments, header_of(text) or DEFAULT_HEADER)
+    return ParsedStages(assignments, header_of(text) or DEFAULT_HEADER)
 
 
 def _value(
@@ -185,7 +185,7 @@ def _lookup(versions: Mapping[str, Iterable[str]]) -> Known:
     return known
 
 
-def dumps(stage_file: StageFile) -> str:
+def dumps(stage_file: ParsedStages) -> str:
     """Canonical text: the header comment, then sorted tables."""
     models: dict[str, dict[str, Any]] = {}
     for model, stages in stage_file.assignments.items():

@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 
 from gitml.pipelines.errors import PipelineError
-from gitml.pipelines.model import StageFile
+from gitml.pipelines.model import PipelineFile
 from gitml.pipelines.stagefile import load_stage_file
 
 Make = Callable[[dict[str, str]], Path]
 
 
-def load(make: Make, dvc_yaml: str, files: dict[str, str] | None = None) -> StageFile:
+def load(make: Make, dvc_yaml: str, files: dict[str, str] | None = None) -> PipelineFile:
     root = make({"dvc.yaml": dvc_yaml, **(files or {})})
     return load_stage_file(root, "dvc.yaml")
 

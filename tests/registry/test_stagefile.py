@@ -9,7 +9,7 @@ from gitml.registry.stagefile import (
     DEFAULT_HEADER,
     Assignments,
     InvalidStages,
-    StageFile,
+    ParsedStages,
     Transition,
     apply_transition,
     diff,
@@ -51,7 +51,7 @@ def test_dumps_is_canonical_with_the_header() -> None:
 
 
 def test_dumps_of_nothing_is_the_template() -> None:
-    assert dumps(StageFile()) == DEFAULT_HEADER + 'schema = "gitml/stages/1"\n\n[models]\n'
+    assert dumps(ParsedStages()) == DEFAULT_HEADER + 'schema = "gitml/stages/1"\n\n[models]\n'
 
 
 def test_syntax_error_names_the_file_and_line() -> None:

@@ -25,7 +25,7 @@ _SSH_TIMEOUT = 30.0  # seconds to connect
 
 
 @dataclass(frozen=True)
-class Kind:
+class RemoteKind:
     """One kind of remote: its URL schemes, pip extra, stored options and how to open it."""
 
     name: str
@@ -168,8 +168,8 @@ def _open_http(url: str, parts: SplitResult, options: Mapping[str, Any]) -> Remo
 
 
 KINDS = (
-    Kind("s3", ("s3",), "s3", "s3://bucket/prefix", S3_OPTIONS, _open_s3),
-    Kind(
+    RemoteKind("s3", ("s3",), "s3", "s3://bucket/prefix", S3_OPTIONS, _open_s3),
+    RemoteKind(
         "gcs",
         ("gs", "gcs"),
         "gcs",
@@ -177,7 +177,7 @@ KINDS = (
         ("project", "endpoint_url", "token"),
         _open_gcs,
     ),
-    Kind(
+    RemoteKind(
         "azure",
         ("azure", "az"),
         "azure",
@@ -185,8 +185,8 @@ KINDS = (
         ("account_name",),
         _open_azure,
     ),
-    Kind("ssh", ("ssh", "sftp"), "ssh", "ssh://user@host/path", ("keyfile",), _open_ssh),
-    Kind("http", ("https", "http"), "http", "https://host/path (read-only)", (), _open_http),
+    RemoteKind("ssh", ("ssh", "sftp"), "ssh", "ssh://user@host/path", ("keyfile",), _open_ssh),
+    RemoteKind("http", ("https", "http"), "http", "https://host/path (read-only)", (), _open_http),
 )
 EXAMPLES = ", ".join(k.example for k in KINDS)
 
@@ -196,7 +196,7 @@ def scheme_of(url: str) -> str:
     return urlsplit(url).scheme.lower() if "://" in url else ""
 
 
-def kind_of(url: str) -> Kind:
+def kind_of(url: str) -> RemoteKind:
     """The kind of a network remote's URL; ``RemoteError`` naming the supported ones."""
     scheme = scheme_of(url)
     for kind in KINDS:

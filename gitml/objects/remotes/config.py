@@ -14,7 +14,7 @@ from typing import Any
 
 from gitml.config import (
     CONFIG_FILE,
-    Remote,
+    RemoteConfig,
     Settings,
     default_config_doc,
     load_config_doc,
@@ -22,7 +22,7 @@ from gitml.config import (
 )
 from gitml.errors import ConfigError, UsageError
 from gitml.objects.remotes import kind_of, open_remote, scheme_of
-from gitml.objects.remotes.base import Remote as DataRemote
+from gitml.objects.remotes.base import Remote
 
 _SCALARS = {"true": True, "false": False}
 COMMON_OPTIONS = ("jobs",)  # every kind of remote: parallel transfers
@@ -61,13 +61,13 @@ def resolve_url(workdir: Path, url: str) -> str:
     return os.path.normpath(workdir / url)
 
 
-def connection(workdir: Path, config: Remote) -> tuple[str, dict[str, Any]]:
+def connection(workdir: Path, config: RemoteConfig) -> tuple[str, dict[str, Any]]:
     """The URL (a directory resolved against ``workdir``) and options that open ``config``."""
     options = {k: v for k, v in config.options.items() if k not in COMMON_OPTIONS}
     return resolve_url(workdir, config.url), options
 
 
-def open_configured(workdir: Path, config: Remote) -> DataRemote:
+def open_configured(workdir: Path, config: RemoteConfig) -> Remote:
     """The data remote ``config`` describes, probed; relative folders are the repository's."""
     url, options = connection(workdir, config)
     return open_remote(url, **options)
