@@ -71,8 +71,10 @@ def open_index(repo: GitRepo) -> tuple[Collection, Index]:
         index.parse = run_parser(collection)
     else:
         index.parse = parse_run_record
-    index.refresh(collection)
+    # Before the refresh: a rebuild fills them, and the planner's statistics it leaves
+    # cover them.
     index.run(lambda conn: [conn.execute(ddl) for ddl in _INDEXES])
+    index.refresh(collection)
     return collection, index
 
 

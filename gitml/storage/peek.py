@@ -14,7 +14,7 @@ from pathlib import Path
 
 from gitml.storage.git import run_git
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 # One file per schema version: two gitml versions on one repository (say the one
 # pre-commit pinned and the one on PATH) each keep their own instead of rebuilding
 # each other's on every call.
