@@ -19,12 +19,11 @@ from gitml.records import ids
 from gitml.records.typed import typed
 from gitml.runs import RUN_KIND as RUN_KIND
 from gitml.runs.metrics import MetricEvent, load_history
-from gitml.runs.save import NAME_RE, env_path, history_path, runs_collection
+from gitml.runs.paths import NAME_RE, env_path, history_path, runs_collection
 from gitml.storage import RUNS_REF
 from gitml.storage.collection import Collection, Layout
 from gitml.storage.index import Index, Parser, parse_record, row_doc
 from gitml.storage.repo import GitRepo
-from gitml.storage.worktree import current_branch
 
 if TYPE_CHECKING:
     from gitml.records.shapes import RunRecord
@@ -293,6 +292,8 @@ def _condition(
     if all_branches or commits is not None:
         branch = None
     elif branch is None:
+        from gitml.storage.worktree import current_branch
+
         branch = current_branch(repo)
     clauses: list[str] = []
     params: list[Any] = []

@@ -23,16 +23,13 @@ from typing import Any, TypeVar
 from gitml.errors import GitmlError, InvalidRecord
 from gitml.records import codec
 from gitml.records.limits import check_size
-from gitml.records.schema import validate_record
 from gitml.storage.blobs import read_blobs
-from gitml.storage.changes import commit_changes
 from gitml.storage.collection import LAYOUT_PATH, Collection
 from gitml.storage.filelock import exclusive
 from gitml.storage.odb import Tree
 from gitml.storage.peek import INDEX_FILE as INDEX_FILE
 from gitml.storage.peek import SCHEMA_VERSION
 from gitml.storage.repo import GitRepo
-from gitml.storage.tracked import shallow_commits
 from gitml.storage.trees import commit_tree, diff_trees, list_blobs
 
 Parser = Callable[[str, bytes], dict[str, Any] | None]
@@ -100,6 +97,8 @@ def parse_record(path: str, data: bytes) -> dict[str, Any] | None:
     """Default parser: every ``*.toml`` but ``layout.toml`` is a record, validated."""
     if not is_record_path(path):
         return None
+    from gitml.records.schema import validate_record  # only a refresh parses records
+
     check_size(path, len(data))
     doc = codec.loads(data, where=path)
     try:
@@ -456,6 +455,9 @@ def _ages(repo: GitRepo, tip: str, old_hex: str | None, wanted: set[str]) -> dic
     after the pull. The walk goes back in chunks and stops at the previously indexed tip
     or once every path is placed; paths never placed count as oldest.
     """
+    from gitml.storage.changes import commit_changes
+    from gitml.storage.tracked import shallow_commits
+
     odb = repo.odb
     shallow = shallow_commits(repo)  # their parents are not here: the history starts there
     remaining = set(wanted)
