@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from gitml.rerun.select import find_reruns
-from gitml.runs.store import get_run
+from gitml.runs.store import get_run, list_runs
 from gitml.storage.index import Index
 from gitml.storage.repo import open_repo
 from tests.runs.test_store import record
@@ -58,3 +58,25 @@ def test_show_by_name_and_reruns_use_their_indexes(
     by_parent = [p for sql, p in plans.items() if "$.parent" in sql]
     assert by_parent, plans
     assert all("USING INDEX runs_parent" in p for p in by_parent), plans
+
+
+def test_where_and_sort_on_params_and_metrics_read_the_field_table(
+    repo_with_commit: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = repo_with_commit
+    for n in range(4):
+        record(repo, name=f"r{n}", params={"lr": [0.1, 0.01][n % 2], "n": n})
+    where, sort = "metrics.acc > 0.5 and params.lr = 0.1", ["-params.n"]
+    listed = list_runs(open_repo(repo), where=where, sort=sort, all_branches=True).runs
+    assert [doc["name"] for doc in listed] == ["r2", "r0"]
+    plans = _plans(
+        monkeypatch,
+        repo,
+        lambda: list_runs(open_repo(repo), where=where, sort=sort, all_branches=True),
+    )
+    listing = [(sql, p) for sql, p in plans.items() if "ORDER BY" in sql and "fields" in sql]
+    assert listing, plans
+    for sql, plan in listing:
+        assert "json_extract" not in sql  # no document is parsed to filter or sort
+        assert "SEARCH fields USING PRIMARY KEY (key=? AND value>?)" in plan, plan
+        assert "SEARCH fields USING PRIMARY KEY (key=? AND value=?)" in plan, plan
