@@ -61,6 +61,9 @@ class FieldTable:
     table: str = "fields"
     keys: str = "field_keys"
     row: str = "rid"
+    probe: bool = False
+    """Test each row with a correlated EXISTS instead of selecting the rows that meet a
+    comparison: for a query that walks the rows in another order (a sort) and stops."""
 
     def holds(self, field: Field) -> bool:
         return (
@@ -302,7 +305,14 @@ class _TwoValued:
 
     def truth(self, expr: Expr, *, want: bool) -> tuple[str, list[object]]:
         sql, params, is_rows = self._part(expr, want=want)
-        return (f"{self.fields.row} IN ({sql})" if is_rows else sql), params
+        return (self._rows_condition(sql) if is_rows else sql), params
+
+    def _rows_condition(self, select: str) -> str:
+        """The condition "this row is one of ``select``'s" (a SELECT of the table's rec)."""
+        f = self.fields
+        if f.probe:
+            return f"EXISTS ({select} AND {f.table}.rec = {f.row})"
+        return f"{f.row} IN ({select})"
 
     def _part(self, expr: Expr, *, want: bool) -> tuple[str, list[object], bool]:
         """(SQL, parameters, whether the SQL is a SELECT of the rows meeting it)."""
@@ -339,14 +349,15 @@ class _TwoValued:
     ) -> tuple[str, list[object]]:
         sqls: list[str] = []
         params: list[object] = []
-        rows = [part for part in parts if part[2]] if both else []
+        grouped = both and not self.fields.probe
+        rows = [part for part in parts if part[2]] if grouped else []
         if rows:
             sqls.append(f"{self.fields.row} IN ({' INTERSECT '.join(p[0] for p in rows)})")
             params += [value for part in rows for value in part[1]]
         for sql, values, is_rows in parts:
-            if is_rows and both:
+            if is_rows and grouped:
                 continue
-            sqls.append(f"{self.fields.row} IN ({sql})" if is_rows else sql)
+            sqls.append(self._rows_condition(sql) if is_rows else sql)
             params += values
         return "(" + (" AND " if both else " OR ").join(sqls) + ")", params
 
@@ -355,7 +366,7 @@ class _TwoValued:
         f = self.fields
         present = f"SELECT {f.table}.rec FROM {f.table} WHERE {f.table}.key = {t.key_id(field)}"
         if isinstance(expr, IsNull):
-            return (f"{f.row} NOT IN ({present})", False) if want else (present, True)
+            return (f"NOT {self._rows_condition(present)}", False) if want else (present, True)
         t.leaf = True
         try:
             condition = t.expr(expr)

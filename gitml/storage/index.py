@@ -38,6 +38,9 @@ BUSY_SECONDS = 30.0
 BIG_CHANGE = 10_000
 PAGE_SIZE = 16_384
 STATISTICS_GROWTH = 2
+WALK_STEPS = 100_000
+"""SQLite steps ``rows_along`` may take before it leaves a query to the row-selecting plan."""
+PROGRESS_EVERY = 1_000
 ANALYSIS_LIMIT = 400
 
 FIELD_ROOTS = ("params", "metrics", "tags")
@@ -398,6 +401,76 @@ class Index:
         def op(conn: sqlite3.Connection) -> list[Row]:
             self._refresh(conn, collection, self.parse)
             return [Row(r[0], r[1], json.loads(r[2])) for r in conn.execute(sql, args)]
+
+        return self._run(op)
+
+    def rows_along(
+        self,
+        collection: Collection,
+        field: str,
+        *,
+        descending: bool,
+        where: str,
+        params: Sequence[Any],
+        limit: int,
+        offset: int = 0,
+        kind: str | None = None,
+    ) -> list[Row] | None:
+        """A page of the valid records matching ``where`` in the order of their ``field``
+        entry (``metrics.acc``), those without one after, ties newest id first; None when
+        answering it this way passed ``WALK_STEPS``.
+
+        It walks the (key, value) order of ``fields`` and stops at the page, so it reads
+        about ``limit`` / (the share of runs matching) records; ``where`` should test each
+        row (a probing ``FieldTable``). A selective filter makes that walk long, and the
+        caller's query that selects the matching rows first is the one to run instead.
+        """
+        base = f"records.ref=? AND records.error IS NULL AND +records.kind GLOB ? AND ({where})"
+        key = f"(SELECT id FROM {FIELD_KEYS_TABLE} WHERE path = ?)"
+        columns = "records.id, records.path, records.doc"
+        present = (
+            f"SELECT {columns} FROM {FIELDS_TABLE} AS s JOIN records ON records.rid = s.rec "
+            f"WHERE s.key = {key} AND {base} "
+            f"ORDER BY s.value {'DESC' if descending else 'ASC'}, records.id DESC LIMIT ? OFFSET ?"
+        )
+        counted = (
+            f"SELECT count(*) FROM {FIELDS_TABLE} AS s JOIN records ON records.rid = s.rec "
+            f"WHERE s.key = {key} AND {base}"
+        )
+        missing = (
+            f"SELECT {columns} FROM records WHERE {base} AND NOT EXISTS (SELECT 1 FROM "
+            f"{FIELDS_TABLE} AS s WHERE s.rec = records.rid AND s.key = {key}) "
+            "ORDER BY records.id DESC LIMIT ? OFFSET ?"
+        )
+        scope = [collection.ref, kind or "*", *params]
+
+        def op(conn: sqlite3.Connection) -> list[Row] | None:
+            self._refresh(conn, collection, self.parse)
+            steps = [0]
+
+            def tick() -> int:
+                steps[0] += 1
+                return int(steps[0] > WALK_STEPS // PROGRESS_EVERY)
+
+            conn.execute("BEGIN")  # one snapshot for both parts
+            conn.set_progress_handler(tick, PROGRESS_EVERY)
+            try:
+                found = conn.execute(present, [field, *scope, limit, offset]).fetchall()
+                if len(found) < limit:
+                    skip = 0
+                    if offset:
+                        total = conn.execute(counted, [field, *scope]).fetchone()[0]
+                        skip = max(0, offset - int(total))
+                    rest = [*scope, field, limit - len(found), skip]
+                    found += conn.execute(missing, rest).fetchall()
+            except sqlite3.OperationalError as exc:
+                if _code(exc) != sqlite3.SQLITE_INTERRUPT:
+                    raise
+                return None
+            finally:
+                conn.set_progress_handler(None, 0)
+                conn.execute("COMMIT")
+            return [Row(r[0], r[1], json.loads(r[2])) for r in found]
 
         return self._run(op)
 

@@ -13,6 +13,7 @@ import json
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any
 
 from hypothesis import given
@@ -50,9 +51,14 @@ def indexed(docs: Sequence[Mapping[str, Any]]) -> Iterator[sqlite3.Connection]:
 
 
 def selected(conn: sqlite3.Connection, where: str) -> list[int]:
-    sql, params = to_sql(parse(where), fields=FIELDS)
-    found = conn.execute(f"SELECT path FROM records WHERE ({sql}) ORDER BY path", params)
-    return [int(path) for (path,) in found]
+    """The rows ``where`` selects, the same whether comparisons select rows or probe them."""
+    found = []
+    for fields in (FIELDS, replace(FIELDS, probe=True)):
+        sql, params = to_sql(parse(where), fields=fields)
+        rows = conn.execute(f"SELECT path FROM records WHERE ({sql}) ORDER BY path", params)
+        found.append([int(path) for (path,) in rows])
+    assert found[0] == found[1], where
+    return found[0]
 
 
 def truly(docs: Sequence[Mapping[str, Any]], where: str) -> list[int]:
