@@ -25,8 +25,8 @@ def options_body(
 
     Both parsers call a body with one keyword per option; the decorated body takes those
     options as ``options=OPTIONS(...)`` and its other keywords as they are. Its signature
-    lists the flat keywords (the fields first), so ``_generate`` checks them against the
-    declaration as it checks any body.
+    lists the flat keywords (the fields where ``options`` stands), so ``_generate`` checks
+    them against the declaration as it checks any body.
     """
     unknown = set(without) - {f.name for f in dataclasses.fields(options)}
     if unknown:
@@ -38,14 +38,15 @@ def options_body(
     ]
 
     def wrap(body: Callable[..., _R]) -> Callable[..., _R]:
-        own = [p for p in inspect.signature(body).parameters.values() if p.name != "options"]
+        own = list(inspect.signature(body).parameters.values())
+        at = [p.name for p in own].index("options")
 
         @functools.wraps(body)
         def call(**kwargs: Any) -> _R:
             given = {name: kwargs.pop(name) for name in names if name in kwargs}
             return body(options=options(**given), **kwargs)
 
-        call.__signature__ = inspect.Signature([*flat, *own])  # type: ignore[attr-defined]
+        call.__signature__ = inspect.Signature([*own[:at], *flat, *own[at + 1 :]])  # type: ignore[attr-defined]
         return call
 
     return wrap

@@ -265,11 +265,7 @@ def ls(*, json: bool = False) -> None:
 
     rows = list_datasets(_workspace())
     out = Output(json)
-    if json:
-        out.json(rows)
-        return
-    if not rows:
-        out.line("no datasets; add one with `git ml data add PATH`")
+    if out.listed(rows, none="no datasets; add one with `git ml data add PATH`"):
         return
     for row in rows:
         row["size"] = format_bytes(row["bytes"])

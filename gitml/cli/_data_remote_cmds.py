@@ -40,11 +40,9 @@ def remote_ls(*, json: bool = False) -> None:
     ws = open_workspace()
     rows = list_remotes(ws.settings, workdir=ws.workdir)
     out = Output(json)
-    if json:
-        out.json(rows)
-        return
-    if not rows:
-        out.line("no data remotes; add one with `git ml data remote add NAME URL --default`")
+    if out.listed(
+        rows, none="no data remotes; add one with `git ml data remote add NAME URL --default`"
+    ):
         return
     for row in rows:
         row["default"] = "*" if row["default"] else ""

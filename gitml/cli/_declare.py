@@ -11,7 +11,7 @@ calls the same body with the same keywords, so both paths run the same code.
 import functools
 import inspect
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import typer
@@ -32,14 +32,26 @@ def body_name(body: Callable[..., Any]) -> str:
 
 
 def narrowed(
-    declaration: Callable[..., Any], *, without: tuple[str, ...], doc: str
+    declaration: Callable[..., Any],
+    *,
+    without: tuple[str, ...] = (),
+    doc: str,
+    retyped: Mapping[str, Any] | None = None,
 ) -> Callable[..., None]:
-    """A declaration with the parameters of ``declaration`` but ``without``, and help ``doc``."""
+    """A declaration with the parameters of ``declaration`` but ``without``, and help ``doc``.
+
+    ``retyped`` gives some of those parameters another annotation (their own help).
+    """
     signature = inspect.signature(declaration)
-    unknown = set(without) - set(signature.parameters)
+    retyped = retyped or {}
+    unknown = (set(without) | set(retyped)) - set(signature.parameters)
     if unknown:
         raise ValueError(f"{declaration.__name__} has no parameter {', '.join(sorted(unknown))}")
-    params = [p for name, p in signature.parameters.items() if name not in without]
+    params = [
+        p.replace(annotation=retyped.get(name, p.annotation))
+        for name, p in signature.parameters.items()
+        if name not in without
+    ]
 
     def declared() -> None:
         pass

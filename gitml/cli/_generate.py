@@ -11,6 +11,7 @@ does, and bodies whose keywords differ from their declaration.
 """
 
 import contextlib
+import dataclasses
 import inspect
 import io
 import os
@@ -51,6 +52,12 @@ is out of date.
 from gitml.cli._parse import Command, Param
 
 '''
+TAKE = """
+
+def _command(body: str, params: tuple[int, ...], interspersed: bool = True) -> Command:
+    return Command(body=body, params=tuple(PARAMS[i] for i in params), interspersed=interspersed)
+
+"""
 _TYPES = {"IntParamType": INT, "FloatParamType": FLOAT, "StringParamType": TEXT}
 
 
@@ -186,41 +193,54 @@ def render_help(path: tuple[str, ...]) -> str:
     return out.getvalue()
 
 
+def _literal(param: Param) -> str:
+    """``Param(...)`` naming only the fields that differ from their defaults."""
+    fields = [
+        f"{f.name}={getattr(param, f.name)!r}"
+        for f in dataclasses.fields(param)
+        if f.default is dataclasses.MISSING or getattr(param, f.name) != f.default
+    ]
+    return f"Param({', '.join(fields)})"
+
+
 def build() -> str:
-    """The text of ``_spec.py``."""
+    """The text of ``_spec.py``: each distinct parameter once, commands naming theirs."""
     from gitml.cli._app import app
 
     root = typer.main.get_command(app)
+    params: dict[Param, int] = {}
     commands: list[str] = []
     groups: list[str] = []
-    helps: list[str] = []
-    summaries: list[str] = []
+    texts: list[str] = []
     for path, click_command, is_group in iter_commands(root):
-        helps.append(f"    {path!r}: {render_help(path)!r},\n")
+        summary = None
         if path and not click_command.hidden:
             summary = first_sentence(click_command.help).rstrip(".")
-            summaries.append(f"    {path!r}: {summary!r},\n")
+        texts.append(f"    {path!r}: ({summary!r}, {render_help(path)!r}),\n")
         if is_group:
             groups.append(f"    {path!r},\n")
             continue
         spec = _command(path, click_command)
-        lines = [f"    {path!r}: Command(\n        body={spec.body!r},\n        params=(\n"]
-        for p in spec.params:
-            lines.append(f"            {p!r},\n")
-        lines.append(f"        ),\n        interspersed={spec.interspersed!r},\n    ),\n")
-        commands.append("".join(lines))
+        taken = tuple(params.setdefault(p, len(params)) for p in spec.params)
+        tail = "" if spec.interspersed else ", interspersed=False"
+        commands.append(f"    {path!r}: _command({spec.body!r}, {taken!r}{tail}),\n")
     return (
         HEADER
-        + "COMMANDS: dict[tuple[str, ...], Command] = {\n"
+        + "# Every distinct parameter once; a command names its own by their places here.\n"
+        + "PARAMS: tuple[Param, ...] = (\n"
+        + "".join(f"    {_literal(p)},\n" for p in params)
+        + ")\n"
+        + TAKE
+        + "\nCOMMANDS: dict[tuple[str, ...], Command] = {\n"
         + "".join(commands)
         + "}\n\nGROUPS: frozenset[tuple[str, ...]] = frozenset(\n    {\n"
         + "".join("    " + g for g in groups)
-        + "    }\n)\n\nHELP: dict[tuple[str, ...], str] = {\n"
-        + "".join(helps)
-        + "}\n\n# Every visible command and group, in declaration order, with its first sentence.\n"
-        + "SUMMARIES: dict[tuple[str, ...], str] = {\n"
-        + "".join(summaries)
-        + "}\n"
+        + "    }\n)\n\n# Each command and group: its first sentence (None: the root or hidden), its help.\n"
+        + "TEXTS: dict[tuple[str, ...], tuple[str | None, str]] = {\n"
+        + "".join(texts)
+        + "}\nHELP = {path: text for path, (_summary, text) in TEXTS.items()}\n"
+        + "# Every visible command and group, in declaration order, with its first sentence.\n"
+        + "SUMMARIES = {path: summary for path, (summary, _text) in TEXTS.items() if summary is not None}\n"
     )
 
 

@@ -72,11 +72,8 @@ def ls(*, json: bool = False) -> None:
     repo, settings = repo_and_settings()
     models = list_models(repo, settings)
     out = Output(json)
-    if json:
-        out.json(models)
-        return
-    if not models:
-        out.info("no models registered yet; `git ml model register NAME --run RUN` adds one")
+    none = "no models registered yet; `git ml model register NAME --run RUN` adds one"
+    if out.listed(models, none=none, none_is_data=False):
         return
     rows = [{**m, "stages": _stages_text(m["stages"])} for m in models]
     out.table(

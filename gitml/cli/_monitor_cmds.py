@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from gitml.cli._body import options_body
 from gitml.cli._output import Output
 from gitml.cli._repo import repo_and_settings
 from gitml.errors import ALERT_EXIT
 
 if TYPE_CHECKING:
-    from gitml.records.shapes import FindingTable, MonitorReportRecord
+    from gitml.monitor.check import Outcome
+    from gitml.monitor.report import ReportKind
+    from gitml.monitor.scan import ScanOutcome
+    from gitml.records.shapes import FindingTable, ModelVersionRecord, MonitorReportRecord
+    from gitml.registry.query import ModelRef
 
 FINDING_COLUMNS = ("alert", "kind", "column", "method", "value", "threshold", "message")
 
@@ -86,13 +92,8 @@ def _log(model: str, version: str | None, json: bool) -> None:
     out = Output(json)
     for _path, problem in invalid_reports(repo, model):
         out.warn(f"skipped an unreadable report: {problem}")
-    if json:
-        out.json(rows)
-        return
-    if not rows:
-        out.info(
-            f"no monitoring reports for {model!r}; `git ml monitor {model} --data FILE` adds one"
-        )
+    none = f"no monitoring reports for {model!r}; `git ml monitor {model} --data FILE` adds one"
+    if out.listed(rows, none=none, none_is_data=False):
         return
     shown = [{**r, "alert": r["verdict"]} for r in rows]
     out.table(shown, ("created", "id", "kind", "version", "rows", "alert", "alerts", "data"))
@@ -105,17 +106,62 @@ def _check_format(fmt: str) -> None:
         raise UsageError(f"--format {fmt!r}: use table or markdown (or --json)")
 
 
-def _finish(
-    repo: Any, doc: MonitorReportRecord, *, no_save: bool, fmt: str, show_all: bool, out: Output
-) -> int:
+@dataclass(frozen=True, kw_only=True)
+class ReportView:
+    """How a monitor or scan report is kept and shown (the options both commands take)."""
+
+    fmt: str = "table"
+    show_all: bool = False
+    no_save: bool = False
+    json: bool = False
+    quiet: bool = False
+
+
+def _resolved(target: str) -> tuple[Any, ModelRef, ModelVersionRecord]:
+    """The repository, the parsed ``target`` and the version it names."""
+    from gitml.registry.query import parse_ref, resolve
+
+    repo, settings = repo_and_settings()
+    ref = parse_ref(target)
+    return repo, ref, resolve(repo, settings, ref)
+
+
+def _finish(repo: Any, doc: MonitorReportRecord, view: ReportView) -> int:
     """Store the report (unless --no-save), show it; the exit code (ALERT_EXIT on an alert)."""
     from gitml.monitor.report import save_report
 
-    path = None if no_save else save_report(repo, doc)
-    _show(doc, path, fmt, show_all, out)
+    path = None if view.no_save else save_report(repo, doc)
+    _show(doc, path, view.fmt, view.show_all, Output(view.json, quiet=view.quiet))
     return ALERT_EXIT if doc["alert"] else 0
 
 
+def _report(
+    kind: ReportKind,
+    ref: ModelRef,
+    version: ModelVersionRecord,
+    outcome: Outcome | ScanOutcome,
+    *,
+    data: Path,
+    reference: str | None = None,
+    **options: str | None,
+) -> MonitorReportRecord:
+    """The report of ``outcome`` on ``version``, recording the ``options`` given."""
+    from gitml.monitor.report import build_report
+
+    return build_report(
+        kind=kind,
+        model=ref.model,
+        version=version["version"],
+        rows=outcome.rows,
+        findings=outcome.findings,
+        data=str(data),
+        reference=reference,
+        metrics=outcome.metrics,
+        options={k: v for k, v in options.items() if v},
+    )
+
+
+@options_body(ReportView)
 def monitor(
     *,
     target: str,
@@ -124,21 +170,17 @@ def monitor(
     prediction: str | None = None,
     label: str | None = None,
     reference: Path | None = None,
-    fmt: str = "table",
-    show_all: bool = False,
-    no_save: bool = False,
-    json: bool = False,
-    quiet: bool = False,
+    options: ReportView,
 ) -> int:
     """Compare serving data with the training profile; exit 4 on an alert."""
     from gitml.errors import UsageError
 
-    _check_format(fmt)
+    _check_format(options.fmt)
     if target == "log":
         if model is None:
             raise UsageError("name the model: git ml monitor log MODEL[:VERSION]")
         name, _, only = model.partition(":")
-        _log(name, only or None, json)
+        _log(name, only or None, options.json)
         return 0
     if model is not None:
         raise UsageError(f"unexpected argument {model!r}; pass the serving data with --data")
@@ -146,77 +188,51 @@ def monitor(
         raise UsageError("--data FILE is required: the serving data to check")
     from gitml.monitor.check import run_check
     from gitml.monitor.reference import reference_profile, version_profile
-    from gitml.monitor.report import build_report
     from gitml.monitor.thresholds import load_limits
-    from gitml.registry.query import parse_ref, resolve
 
-    repo, settings = repo_and_settings()
-    ref = parse_ref(target)
-    version = resolve(repo, settings, ref)
+    repo, ref, version = _resolved(target)
     ref_doc = reference_profile(reference) if reference else version_profile(repo, version)
-    limits = load_limits(repo.workdir, ref.model)
     outcome = run_check(
         ref_doc.profile,
         data,
-        limits,
+        load_limits(repo.workdir, ref.model),
         prediction=prediction,
         label=label,
         recorded=version.get("metrics") or {},
         signature=version.get("signature"),
     )
-    options = {k: v for k, v in (("prediction", prediction), ("label", label)) if v}
-    doc = build_report(
-        kind="monitor",
-        model=ref.model,
-        version=version["version"],
-        rows=outcome.rows,
-        findings=outcome.findings,
-        data=str(data),
+    doc = _report(
+        "monitor",
+        ref,
+        version,
+        outcome,
+        data=data,
         reference=ref_doc.source,
-        metrics=outcome.metrics,
-        options=options,
+        prediction=prediction,
+        label=label,
     )
-    out = Output(json, quiet=quiet)
-    return _finish(repo, doc, no_save=no_save, fmt=fmt, show_all=show_all, out=out)
+    return _finish(repo, doc, options)
 
 
+@options_body(ReportView)
 def scan(
     *,
     target: str,
     data: Path | None = None,
     predict: str | None = None,
     label: str | None = None,
-    fmt: str = "table",
-    show_all: bool = False,
-    no_save: bool = False,
-    json: bool = False,
-    quiet: bool = False,
+    options: ReportView,
 ) -> int:
     """Pre-promotion checks of a model callable; exit 4 on an alert."""
     from gitml.errors import UsageError
 
-    _check_format(fmt)
+    _check_format(options.fmt)
     if data is None or predict is None:
         raise UsageError("--data FILE and --predict MODULE:FUNC are required")
-    from gitml.monitor.report import build_report
     from gitml.monitor.scan import load_callable, run_scan
-    from gitml.registry.query import parse_ref, resolve
 
-    repo, settings = repo_and_settings()
-    ref = parse_ref(target)
-    version = resolve(repo, settings, ref)
+    repo, ref, version = _resolved(target)
     func = load_callable(predict, repo.workdir)
     outcome = run_scan(func, data, label=label, recorded=version.get("metrics") or {})
-    options = {k: v for k, v in (("predict", predict), ("label", label)) if v}
-    doc = build_report(
-        kind="scan",
-        model=ref.model,
-        version=version["version"],
-        rows=outcome.rows,
-        findings=outcome.findings,
-        data=str(data),
-        metrics=outcome.metrics,
-        options=options,
-    )
-    out = Output(json, quiet=quiet)
-    return _finish(repo, doc, no_save=no_save, fmt=fmt, show_all=show_all, out=out)
+    doc = _report("scan", ref, version, outcome, data=data, predict=predict, label=label)
+    return _finish(repo, doc, options)

@@ -1,6 +1,6 @@
 """Options shared by several commands (spelled the same everywhere)."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -30,3 +30,8 @@ JobsOpt = Annotated[
         help="Parallel workers (default: CPUs for hashing, 8 for transfers).",
     ),
 ]
+
+
+def where_option(help: str) -> Any:
+    """``--where``/``-w EXPR``, a run query, with the command's own help."""
+    return typer.Option("--where", "-w", metavar="EXPR", help=help)

@@ -64,6 +64,17 @@ class Output:
         elif human is not None:
             self.summary(human)
 
+    def listed(self, rows: Sequence[Any], *, none: str, none_is_data: bool = True) -> bool:
+        """Whether a listing is done: ``rows`` printed as JSON in JSON mode, or, with no rows,
+        ``none`` said (on stdout as data, else on stderr as a note). False: show them."""
+        if self.json_mode:
+            self.json(rows)
+            return True
+        if not rows:
+            (self.line if none_is_data else self.info)(none)
+            return True
+        return False
+
     def text(self, text: str) -> None:
         """``text`` on stdout exactly as given."""
         sys.stdout.write(text)

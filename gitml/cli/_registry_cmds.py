@@ -3,41 +3,46 @@
 from __future__ import annotations
 
 import os
-from functools import partial
+from dataclasses import dataclass
 from typing import Any
 
+from gitml.cli._body import options_body
 from gitml.cli._output import Output
 from gitml.cli._repo import repo_and_settings
 
 
+@dataclass(frozen=True, kw_only=True)
+class StageChangeOptions:
+    """How a stage change is made and reported (the options promote, demote, archive take)."""
+
+    branch: bool = False
+    branch_name: str | None = None
+    direct: bool = False
+    json: bool = False
+    quiet: bool = False
+
+
 def change(
-    action: str,
-    *,
-    name: str,
-    version: str,
-    stage: str | None,
-    branch: bool = False,
-    branch_name: str | None = None,
-    direct: bool = False,
-    json: bool = False,
-    quiet: bool = False,
+    action: str, *, name: str, version: str, stage: str | None, options: StageChangeOptions
 ) -> None:
     """Edit (or branch, or apply) one stage assignment and report what happened."""
     from gitml.errors import UsageError
     from gitml.governance.findings import Action
     from gitml.registry.promote import Mode, StageRequest, change_stage
 
-    if direct and (branch or branch_name):
+    branch_name = options.branch_name
+    branch = options.branch or bool(branch_name)
+    if options.direct and branch:
         raise UsageError("--direct and --branch exclude each other; pick one")
-    mode = Mode.DIRECT if direct else Mode.BRANCH if (branch or branch_name) else Mode.WORKTREE
+    mode = Mode.DIRECT if options.direct else Mode.BRANCH if branch else Mode.WORKTREE
     repo, settings = repo_and_settings()
     actions: dict[str, Action] = {"promote": "promote", "demote": "demote", "archive": "archive"}
     request = StageRequest(actions[action], name, version, stage)
     result = change_stage(
         repo, settings, request, mode=mode, branch_name=branch_name, env=dict(os.environ)
     )
-    out = Output(json, quiet=quiet)
-    if json:
+    out = Output(options.json, quiet=options.quiet)
+    if options.json:
         out.json(result.as_dict())
         return
     p = result.proposal
@@ -72,26 +77,22 @@ def change(
     )
 
 
-# ``git ml promote`` and ``demote``: the declared keywords, the action bound here.
-promote = partial(change, "promote")
-demote = partial(change, "demote")
+@options_body(StageChangeOptions)
+def promote(*, name: str, version: str, stage: str, options: StageChangeOptions) -> None:
+    """Assign VERSION of model NAME to STAGE (checked first)."""
+    change("promote", name=name, version=version, stage=stage, options=options)
 
 
-def archive(
-    *,
-    name: str,
-    version: str,
-    branch: bool = False,
-    branch_name: str | None = None,
-    direct: bool = False,
-    json: bool = False,
-    quiet: bool = False,
-) -> None:
+@options_body(StageChangeOptions)
+def demote(*, name: str, version: str, stage: str, options: StageChangeOptions) -> None:
+    """Remove VERSION of model NAME from STAGE."""
+    change("demote", name=name, version=version, stage=stage, options=options)
+
+
+@options_body(StageChangeOptions)
+def archive(*, name: str, version: str, options: StageChangeOptions) -> None:
     """Take VERSION of model NAME out of every stage (into the archived one)."""
-    change(
-        "archive", name=name, version=version, stage=None, branch=branch,
-        branch_name=branch_name, direct=direct, json=json, quiet=quiet,
-    )  # fmt: skip
+    change("archive", name=name, version=version, stage=None, options=options)
 
 
 def print_applied(out: Output, report: Any, terminal: tuple[str, ...]) -> None:

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from gitml.records.shapes import RunRecord
     from gitml.rerun.replay import RerunOptions
     from gitml.rerun.report import RerunResult
+    from gitml.rerun.select import Selection
     from gitml.storage.repo import GitRepo
 
 
@@ -31,20 +32,26 @@ def _one(out: Output, repo: GitRepo, text: str, options: RerunOptions, *, dry_ru
     return result.exit_code
 
 
+def _selected(
+    repo: GitRepo, run_ref: str | None, since: str | None, sweep: str | None
+) -> Selection:
+    """The runs named: one run, those since a commit, or a sweep's."""
+    from gitml.rerun.select import Selection, select_since, select_sweep
+    from gitml.runs.store import get_run
+
+    if run_ref is not None:
+        return Selection([get_run(repo, run_ref)])
+    if since is not None:
+        return select_since(repo, since)
+    return select_sweep(repo, str(sweep))
+
+
 def _many(
-    out: Output,
-    repo: GitRepo,
-    since: str | None,
-    sweep: str | None,
-    options: RerunOptions,
-    *,
-    dry_run: bool,
+    out: Output, repo: GitRepo, selection: Selection, options: RerunOptions, *, dry_run: bool
 ) -> int:
     from gitml.cli import _rerun_view as view
     from gitml.rerun.replay import plan_runs, rerun_set
-    from gitml.rerun.select import select_since, select_sweep
 
-    selection = select_since(repo, since) if since is not None else select_sweep(repo, str(sweep))
     if dry_run:
         plans = plan_runs(repo, selection.runs, options)
         if out.json_mode:
@@ -87,28 +94,19 @@ def _many(
 def _on_cluster(
     out: Output,
     repo: GitRepo,
-    run_ref: str | None,
-    since: str | None,
-    sweep: str | None,
+    selection: Selection,
     options: RerunOptions,
     *,
+    single: bool,
     on: str,
     retries: int,
 ) -> int:
     from gitml.cli import _rerun_view as view
     from gitml.cluster.rerun import rerun_on_cluster
     from gitml.errors import GitmlError
-    from gitml.rerun.select import Selection, select_since, select_sweep
-    from gitml.runs.store import get_run
 
-    if run_ref is not None:
-        selection = Selection([get_run(repo, run_ref)])
-    elif since is not None:
-        selection = select_since(repo, since)
-    else:
-        selection = select_sweep(repo, str(sweep))
     outcome = rerun_on_cluster(repo, selection, options, on=on, retries=retries)
-    if run_ref is not None:
+    if single:
         if outcome.errors:
             raise GitmlError(outcome.errors[0][1])
         if not outcome.results:
@@ -160,10 +158,11 @@ def rerun(
         stdout=STDERR_FD if json else None,
     )
     repo = open_repo()
-    if on is not None and not dry_run:
-        return _on_cluster(out, repo, run_ref, since, sweep, options, on=on, retries=retries)
-    if run_ref is not None:
-        code = _one(out, repo, run_ref, options, dry_run=dry_run)
-    else:
-        code = _many(out, repo, since, sweep, options, dry_run=dry_run)
-    return code
+    cluster = on is not None and not dry_run
+    if run_ref is not None and not cluster:
+        return _one(out, repo, run_ref, options, dry_run=dry_run)
+    selection = _selected(repo, run_ref, since, sweep)
+    if on is not None and cluster:
+        single = run_ref is not None
+        return _on_cluster(out, repo, selection, options, single=single, on=on, retries=retries)
+    return _many(out, repo, selection, options, dry_run=dry_run)

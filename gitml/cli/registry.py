@@ -5,7 +5,7 @@ from typing import Annotated
 import typer
 
 from gitml.cli import _registry_cmds as _cmds
-from gitml.cli._declare import command
+from gitml.cli._declare import command, narrowed
 from gitml.cli._options import JsonOpt, QuietOpt
 from gitml.cli._values import GIT_REMOTES, MODELS, STAGES, VERSIONS
 
@@ -65,31 +65,20 @@ def promote(
     """Assign VERSION of model NAME to STAGE in .gitml/stages.toml (checked first)."""
 
 
-def demote(
-    name: ModelArg,
-    version: VersionArg,
-    stage: Annotated[
-        str, typer.Argument(metavar="STAGE", help="The stage VERSION leaves."), STAGES
-    ],
-    branch: BranchOpt = False,
-    branch_name: BranchNameOpt = None,
-    direct: DirectOpt = False,
-    json: JsonOpt = False,
-    quiet: QuietOpt = False,
-) -> None:
-    """Remove VERSION of model NAME from STAGE in .gitml/stages.toml."""
-
-
-def archive(
-    name: ModelArg,
-    version: VersionArg,
-    branch: BranchOpt = False,
-    branch_name: BranchNameOpt = None,
-    direct: DirectOpt = False,
-    json: JsonOpt = False,
-    quiet: QuietOpt = False,
-) -> None:
-    """Take VERSION of model NAME out of every stage and into the archived stage."""
+demote = narrowed(
+    promote,
+    doc="Remove VERSION of model NAME from STAGE in .gitml/stages.toml.",
+    retyped={
+        "stage": Annotated[
+            str, typer.Argument(metavar="STAGE", help="The stage VERSION leaves."), STAGES
+        ]
+    },
+)
+archive = narrowed(
+    promote,
+    without=("stage",),
+    doc="Take VERSION of model NAME out of every stage and into the archived stage.",
+)
 
 
 def apply_cmd(

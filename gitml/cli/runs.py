@@ -7,7 +7,7 @@ import typer
 from gitml.cli import _run_options as _opts
 from gitml.cli import _runs_cmds as _cmds
 from gitml.cli._declare import command
-from gitml.cli._options import JsonOpt, QuietOpt
+from gitml.cli._options import JsonOpt, QuietOpt, where_option
 from gitml.cli._values import RUNS
 
 
@@ -49,11 +49,8 @@ def run(
 def ls(
     where: Annotated[
         str | None,
-        typer.Option(
-            "--where",
-            "-w",
-            metavar="EXPR",
-            help='Filter, e.g. "metrics.acc > 0.9 and params.lr = 0.01" (MLflow syntax and more).',
+        where_option(
+            'Filter, e.g. "metrics.acc > 0.9 and params.lr = 0.01" (MLflow syntax and more).'
         ),
     ] = None,
     sort: Annotated[

@@ -5,7 +5,7 @@ from typing import Annotated
 import typer
 
 from gitml.cli import _sync_cmds as _cmds
-from gitml.cli._declare import command
+from gitml.cli._declare import command, narrowed
 from gitml.cli._options import JsonOpt, QuietOpt
 from gitml.cli._values import GIT_REMOTES
 
@@ -22,10 +22,6 @@ NoDataOpt = Annotated[
 ]
 
 
-def pull(remote: RemoteArg = "origin", json: JsonOpt = False, quiet: QuietOpt = False) -> None:
-    """Fetch gitml records from REMOTE and merge them into the local ones."""
-
-
 def push(
     remote: RemoteArg = "origin",
     no_data: NoDataOpt = False,
@@ -35,13 +31,14 @@ def push(
     """Push local gitml records to REMOTE (fast-forward, atomic; merges and retries if others pushed)."""
 
 
-def sync(
-    remote: RemoteArg = "origin",
-    no_data: NoDataOpt = False,
-    json: JsonOpt = False,
-    quiet: QuietOpt = False,
-) -> None:
-    """Pull, then push: afterwards REMOTE and this clone hold the same records."""
+pull = narrowed(
+    push,
+    without=("no_data",),
+    doc="Fetch gitml records from REMOTE and merge them into the local ones.",
+)
+sync = narrowed(
+    push, doc="Pull, then push: afterwards REMOTE and this clone hold the same records."
+)
 
 
 def fetch(

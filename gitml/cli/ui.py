@@ -7,7 +7,7 @@ import typer
 
 from gitml.cli import _ui_cmds as _cmds
 from gitml.cli._declare import command
-from gitml.cli._options import QuietOpt
+from gitml.cli._options import QuietOpt, where_option
 from gitml.cli._values import RUNS
 
 
@@ -45,13 +45,7 @@ def report(
         RUNS,
     ] = None,
     where: Annotated[
-        str | None,
-        typer.Option(
-            "--where",
-            "-w",
-            metavar="EXPR",
-            help="Report the runs matching a query, e.g. \"sweep = '…'\".",
-        ),
+        str | None, where_option("Report the runs matching a query, e.g. \"sweep = '…'\".")
     ] = None,
     all_: Annotated[
         bool, typer.Option("--all", "-a", help="With --where: search runs of every branch.")

@@ -290,9 +290,9 @@ def store_objects(ws: Workspace, objects: dict[str, bytes]) -> None:
     if not objects:
         return
     from gitml.objects.blobs import put_bytes
-    from gitml.rerun.inputs import open_cache
+    from gitml.objects.cache import open_cache
 
-    cache = open_cache(ws.repo)
+    cache = open_cache(ws.repo.state_dir)
     for digest, data in objects.items():
         if str(put_bytes(cache, data)) != digest:
             raise GitmlError(f"an output object sent as {digest} does not match its digest")

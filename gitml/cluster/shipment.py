@@ -108,9 +108,9 @@ def cached_objects(
     repo: GitRepo, digests: Sequence[str], *, limit: int = SHIP_LIMIT
 ) -> tuple[dict[str, bytes], set[str]]:
     """(objects read from this cache, up to ``limit`` bytes in all; those left out)."""
-    from gitml.rerun.inputs import open_cache
+    from gitml.objects.cache import open_cache
 
-    cache = open_cache(repo)
+    cache = open_cache(repo.state_dir)
     objects: dict[str, bytes] = {}
     left: set[str] = set()
     total = 0

@@ -34,6 +34,7 @@ from gitml.errors import GitmlError
 from gitml.runs.execute import Member, Performed, RunRequest
 from gitml.runs.live import Watch
 from gitml.runs.metrics import MetricEvent
+from gitml.storage.repo import STATE_DIR
 
 NODE_DIR = "gitml-ray"
 CONTROL_SECONDS = 0.5
@@ -100,7 +101,7 @@ def node_root() -> Path:
     return Path(tempfile.gettempdir()) / NODE_DIR / "node.git"
 
 
-def place_inputs(root: Path, files: Mapping[str, str], shipment: Shipment, cache_dir: Path) -> None:
+def place_inputs(root: Path, files: Mapping[str, str], shipment: Shipment, state_dir: Path) -> None:
     """Write each input file under ``root`` from the node's cache (filled from the
     shipment, then from the data remote), verified by digest, through the data plane's
     path guard: ``root`` holds a checkpoint someone else may have written, so a folder on
@@ -109,11 +110,11 @@ def place_inputs(root: Path, files: Mapping[str, str], shipment: Shipment, cache
         return
     from gitml.objects import pathguard
     from gitml.objects.blobs import put_bytes
-    from gitml.objects.cache import Cache, LinkMode
+    from gitml.objects.cache import open_cache
 
     where = "input"
     pathguard.check_writes(root, files, where=where)
-    cache = Cache(cache_dir, link=LinkMode.REFLINK, durable=False)
+    cache = open_cache(state_dir, durable=False)
     for digest in set(files.values()) - {d for d in files.values() if cache.has(d)}:
         data = shipment.objects.get(digest)
         if data is not None and str(put_bytes(cache, data)) != digest:
@@ -145,18 +146,18 @@ def pull_from(spec: RemoteSpec | None, cache: Any, need: set[str]) -> None:
 
 
 def output_objects(
-    performed: Performed, cache_dir: Path, remote: RemoteSpec | None
+    performed: Performed, state_dir: Path, remote: RemoteSpec | None
 ) -> tuple[dict[str, bytes], list[str]]:
     """(output objects for the driver's cache, warnings): pushed to the data remote first."""
     outputs = performed.facts.outputs
     if not outputs:
         return {}, []
     from gitml.objects.blobs import output_objects as objects_of
-    from gitml.objects.cache import Cache, LinkMode
+    from gitml.objects.cache import open_cache
     from gitml.objects.digest import parse_digest
     from gitml.objects.transfer import push
 
-    cache = Cache(cache_dir, link=LinkMode.REFLINK, durable=False)
+    cache = open_cache(state_dir, durable=False)
     digests: set[str] = set()
     for text in outputs.values():
         digests |= {str(d) for d in objects_of(cache, parse_digest(text))}
@@ -236,7 +237,7 @@ def run_member(shipment: Shipment, task: Task) -> Iterator[tuple[Any, ...]]:
             node = node_repo(node_root())
             receive_pack(node, shipment.pack, shipment.commits)
             path = stack.enter_context(member_tree(node, task.commit))
-            place_inputs(path, task.files, shipment, node.commondir / "gitml" / "cache")
+            place_inputs(path, task.files, shipment, node.commondir / STATE_DIR)
         except GitmlError as exc:
             yield ("error", f"node {_host()}: {exc}")
             return
@@ -267,7 +268,7 @@ def run_member(shipment: Shipment, task: Task) -> Iterator[tuple[Any, ...]]:
             yield ("missing", module, _host())
         try:
             objects, problems = output_objects(
-                performed, node.commondir / "gitml" / "cache", shipment.remote
+                performed, node.commondir / STATE_DIR, shipment.remote
             )
         except GitmlError as exc:  # the run happened: it is recorded, without its outputs
             objects, problems = {}, [f"outputs not sent from node {_host()}: {exc}"]

@@ -20,7 +20,7 @@ from gitml.data.manifest import Kind, Manifest, check_name
 from gitml.data.pointers import Pointer, check_data_path, pointer_file, write_pointer
 from gitml.data.profiles import ProfileRun, profile_files
 from gitml.data.store import VersionStore
-from gitml.data.workspace import STATE, DataWorkspace
+from gitml.data.workspace import DataWorkspace
 from gitml.errors import InvalidRecord, UsageError
 from gitml.objects.digest import Digest
 from gitml.objects.errors import DataError
@@ -31,6 +31,7 @@ from gitml.objects.pathguard import check_root
 from gitml.objects.progress import format_bytes
 from gitml.objects.statcache import HashResult, hash_with_cache
 from gitml.storage.git import lines_z, run_git
+from gitml.storage.repo import STATE_DIR
 
 if TYPE_CHECKING:
     from gitml.objects.progress import Progress
@@ -165,7 +166,7 @@ def add_datasets(
 ) -> AddReport:
     """Version each of ``paths`` (files or folders) as a dataset; see the module doc."""
     targets, pointers = plan(ws, paths, name, cwd or Path.cwd())
-    sweep_state(ws.commondir / STATE)  # temporary files and spools of killed gitml processes
+    sweep_state(ws.commondir / STATE_DIR)  # temporary files and spools of killed gitml processes
     store = VersionStore(ws, fetch=False)
     files: dict[str, list[str]] = {}
     dirs: dict[str, list[str]] = {}

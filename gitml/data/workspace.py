@@ -22,13 +22,12 @@ from gitml.errors import ConfigError, InvalidRecord
 from gitml.objects.errors import RemoteError
 from gitml.objects.statcache import StatCache
 from gitml.storage.git import run_git
+from gitml.storage.repo import STATE_DIR
 
 if TYPE_CHECKING:
     from gitml.objects.cache import Cache, LinkMode
     from gitml.objects.remotes.base import Remote as DataRemote
     from gitml.storage.repo import GitRepo
-
-STATE = "gitml"
 
 
 def _rev_parse(start: Path) -> tuple[Path, Path, Path] | None:
@@ -87,10 +86,10 @@ class DataWorkspace:
         from gitml.objects.cache import CACHE_DIR, Cache
 
         link = self.link if self.link is not None else default_link()
-        return Cache(self.commondir / STATE / CACHE_DIR, link=link)
+        return Cache(self.commondir / STATE_DIR / CACHE_DIR, link=link)
 
     def statcache(self) -> StatCache:
-        return StatCache(self.gitdir / STATE)
+        return StatCache(self.gitdir / STATE_DIR)
 
     def pointers(self) -> dict[str, Pointer]:
         return load_pointers(self.workdir, self.pointer_dir)

@@ -420,3 +420,10 @@ class Cache:
                 unlink_quietly(Path(entry.path))
                 removed += 1
         return removed
+
+
+def open_cache(state_dir: Path, *, durable: bool = True) -> Cache:
+    """The content cache in gitml's state folder (``.git/gitml``) as model artifacts, rerun
+    inputs and cluster nodes use it: reflinks or copies, never hard links, so the files it
+    hands out stay independent of it."""
+    return Cache(state_dir / CACHE_DIR, link=LinkMode.REFLINK, durable=durable)

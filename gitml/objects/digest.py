@@ -102,8 +102,11 @@ def read_buffer() -> bytearray:
     return buf
 
 
-def hash_fd(fd: int, progress: Progress | None = None) -> Digest:
-    """Hash an open file descriptor from its current offset to the end."""
+def hash_fd(fd: int, progress: Progress | None = None, *, copy_to: int | None = None) -> Digest:
+    """Hash an open file descriptor from its current offset to the end.
+
+    With ``copy_to`` what is read is also written there, through the same buffer.
+    """
     buf = read_buffer()
     view = memoryview(buf)
     hasher = xxhash.xxh3_128()
@@ -111,7 +114,12 @@ def hash_fd(fd: int, progress: Progress | None = None) -> Digest:
         n = os.readv(fd, [buf])
         if not n:
             break
-        hasher.update(view[:n])
+        chunk = view[:n]
+        hasher.update(chunk)
+        if copy_to is not None:
+            written = 0
+            while written < n:
+                written += os.write(copy_to, chunk[written:])
         if progress is not None:
             progress.update(nbytes=n)
     return str.__new__(Digest, PREFIX + hasher.hexdigest())

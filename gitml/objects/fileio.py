@@ -15,9 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import xxhash
-
-from gitml.objects.digest import PREFIX, Digest, hash_fd, read_buffer
+from gitml.objects.digest import Digest, hash_fd
 
 if TYPE_CHECKING:
     from gitml.objects.progress import Progress
@@ -52,25 +50,6 @@ def try_reflink(src_fd: int, dst_fd: int) -> bool:
             _reflink_failed.add(pair)
         return False
     return True
-
-
-def copy_hashing(src_fd: int, dst_fd: int, progress: Progress | None = None) -> Digest:
-    """Copy ``src_fd`` to ``dst_fd`` through one buffer, hashing what is written."""
-    buf = read_buffer()
-    view = memoryview(buf)
-    hasher = xxhash.xxh3_128()
-    while True:
-        n = os.readv(src_fd, [buf])
-        if not n:
-            break
-        chunk = view[:n]
-        hasher.update(chunk)
-        written = 0
-        while written < n:
-            written += os.write(dst_fd, chunk[written:])
-        if progress is not None:
-            progress.update(nbytes=n)
-    return str.__new__(Digest, PREFIX + hasher.hexdigest())
 
 
 def create_temp(
@@ -166,7 +145,7 @@ def write_verified(
                 finally:
                     os.close(clone)
             else:
-                actual = copy_hashing(src_fd, fd, progress)
+                actual = hash_fd(src_fd, progress, copy_to=fd)
             if actual != expected:
                 raise mismatch(actual)
             if mode is not None:

@@ -158,9 +158,7 @@ class StatCache:
     def __enter__(self) -> StatCache:
         return self
 
-    def __exit__(
-        self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None
-    ) -> None:
+    def __exit__(self, *_exc: object) -> None:
         self.close()
 
     def stamp(self) -> int | None:

@@ -21,7 +21,7 @@ from gitml.pipelines.model import Stage
 from gitml.pipelines.project import Project
 from gitml.pipelines.runcache import find_runs, remove_outputs, restorable, restore, stage_key
 from gitml.pipelines.stagerun import StageRunner, metrics_files, stage_params
-from gitml.pipelines.state import State
+from gitml.pipelines.state import State, pipelines_dir
 from gitml.pipelines.status import Checker, StageState, check_runnable
 
 if TYPE_CHECKING:
@@ -212,7 +212,7 @@ class Member:
                 self.project.root,
                 file.lock_path,
                 {stage.name: entry},
-                self.project.ws.gitdir / "gitml" / "pipelines",
+                pipelines_dir(self.project.ws.gitdir),
             )
             self.checker.reload_locks()
             self.state.save()

@@ -210,9 +210,9 @@ def logged_plots(doc: RunRecord) -> list[PipelinePlotTable]:
 
 def run_plots(repo: GitRepo, docs: Sequence[RunRecord]) -> list[dict[str, Any]]:
     """The plots of ``docs`` (runs), each with one series per run and data file."""
-    from gitml.rerun.inputs import open_cache
+    from gitml.objects.cache import open_cache
 
-    reader = _Reader(open_cache(repo, durable=False))
+    reader = _Reader(open_cache(repo.state_dir, durable=False))
     plots: dict[str, dict[str, Any]] = {}
     for doc in docs:
         defs, outputs = _definitions(repo, doc)

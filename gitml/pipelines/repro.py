@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from gitml.pipelines.errors import PipelineError
 from gitml.pipelines.member import Member, Notify, StageResult
 from gitml.pipelines.project import Project, open_project
+from gitml.pipelines.state import pipelines_dir
 
 if TYPE_CHECKING:
     from gitml.records.shapes import RunRecord
@@ -146,7 +147,7 @@ def exclusive_repro(project: Project) -> Iterator[None]:
     import os
     import sys
 
-    folder = project.ws.gitdir / "gitml" / "pipelines"
+    folder = pipelines_dir(project.ws.gitdir)
     folder.mkdir(parents=True, exist_ok=True)
     fd = os.open(folder / "repro.lock", os.O_RDWR | os.O_CREAT, 0o644)
     try:

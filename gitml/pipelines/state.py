@@ -34,10 +34,18 @@ from gitml.errors import GitmlError
 from gitml.objects.digest import PREFIX, open_regular, read_buffer, run_parallel
 from gitml.objects.statcache import StatCache
 from gitml.pipelines.errors import PipelineError
+from gitml.storage.repo import STATE_DIR
 
 VERSION = 3
 FOLDER = "pipelines"
 STATE_FILE = "state"
+
+
+def pipelines_dir(gitdir: Path) -> Path:
+    """This work tree's pipeline state folder (``.git/gitml/pipelines``; per work tree)."""
+    return gitdir / STATE_DIR / FOLDER
+
+
 _BATCH = 128
 
 
@@ -143,8 +151,8 @@ class State:
 
     def __init__(self, workdir: Path, gitdir: Path) -> None:
         self.workdir = workdir
-        self.state_dir = gitdir / "gitml"
-        self.path = self.state_dir / FOLDER / STATE_FILE
+        self.state_dir = gitdir / STATE_DIR
+        self.path = pipelines_dir(gitdir) / STATE_FILE
         self._entries: dict[str, Any] | None = None
         self._memo: dict[str, PathInfo | None] = {}
         self._dirty = False

@@ -57,12 +57,9 @@ def run_pipeline_sweep(
     on_member: Callable[[ReproOutcome], None] | None = None,
 ) -> SweepOutcome:
     """Run the pipeline once per grid point; each member is a pipeline run."""
-    from gitml.records import ids
-    from gitml.runs.sweep import gather, outcome_of
+    from gitml.runs.sweep import gather, new_sweep, outcome_of
 
-    sweep_id = ids.new_id()
-    base_name = request.name or ids.new_name()
-    names = [f"{base_name}-{i + 1}" for i in range(len(grid))]
+    sweep_id, names = new_sweep(request.name, len(grid))
     calls: list[Callable[[], ReproOutcome]]
     if request.jobs == 1:
         member = partial(run_member, request=request, sup=sup, notify=notify, sweep=sweep_id)

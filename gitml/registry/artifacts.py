@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gitml.errors import GitmlError
+from gitml.objects.cache import open_cache
 
 if TYPE_CHECKING:
     from gitml.config import Settings
-    from gitml.objects.cache import Cache
     from gitml.objects.remotes.base import Remote
     from gitml.objects.transfer import TransferReport
     from gitml.storage.repo import GitRepo
@@ -35,12 +35,6 @@ class Artifact:
 
     def as_dict(self) -> dict[str, object]:
         return {"path": self.path, "digest": self.digest, "size": self.size}
-
-
-def open_cache(state_dir: Path) -> Cache:
-    from gitml.objects.cache import CACHE_DIR, Cache, LinkMode
-
-    return Cache(state_dir / CACHE_DIR, link=LinkMode.REFLINK)
 
 
 def hash_file(path: Path) -> tuple[str, int]:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gitml.errors import GitmlError
+from gitml.objects.cache import open_cache
 from gitml.records import codec, ids
 from gitml.records.typed import typed
 from gitml.registry import artifacts
@@ -101,7 +102,7 @@ def package_info(
 
         info = None
         if artifact is not None:
-            info = read_pickle_info(artifacts.open_cache(repo.state_dir).path_of(artifact.digest))
+            info = read_pickle_info(open_cache(repo.state_dir).path_of(artifact.digest))
         found = model_requirements(logged.get("flavor"), info, read_packages(repo, run) or [])
         logged["requirements"] = found.requirements or None
         if warn is not None:

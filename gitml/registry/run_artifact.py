@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gitml.errors import GitmlError, UsageError
+from gitml.objects.cache import open_cache
 from gitml.registry import artifacts
 
 if TYPE_CHECKING:
@@ -136,7 +137,7 @@ def _listing_entry(repo: GitRepo, listing: str, inner: str) -> str | None:
     from gitml.objects.digest import parse_digest
     from gitml.objects.listing import decode
 
-    data = read_listing_object(artifacts.open_cache(repo.state_dir), parse_digest(listing))
+    data = read_listing_object(open_cache(repo.state_dir), parse_digest(listing))
     if data is None:
         return None
     for entry in decode(data, where=f"output {listing}"):
@@ -174,7 +175,7 @@ def _from_output(
 ) -> artifacts.Artifact:
     """The cached, verified object of output ``rel`` (restored from the work tree or the
     data remote when the cache lacks it)."""
-    cache = artifacts.open_cache(repo.state_dir)
+    cache = open_cache(repo.state_dir)
     if rel in outputs and _is_listing(cache, digest):
         raise GitmlError(
             f"output {rel} of {label} is a folder; register one file of it with "

@@ -27,12 +27,12 @@ from typing import TYPE_CHECKING, Any
 
 from gitml.config import Settings
 from gitml.errors import GitmlError
+from gitml.objects.cache import LinkMode, open_cache
 from gitml.storage.repo import GitRepo
 
 if TYPE_CHECKING:
     from gitml.data.pointers import Pointer
     from gitml.data.workspace import DataWorkspace
-    from gitml.objects.cache import Cache
     from gitml.records.shapes import RunRecord
 
 
@@ -82,18 +82,10 @@ class _Input:
 def data_workspace(repo: GitRepo) -> DataWorkspace:
     """The user's data workspace: settings, cache and data remote."""
     from gitml.data.workspace import DataWorkspace
-    from gitml.objects.cache import LinkMode
 
     ws = DataWorkspace.of_repo(repo)
     ws.link = LinkMode.REFLINK  # never hard links: the rerun's files stay independent
     return ws
-
-
-def open_cache(repo: GitRepo, *, durable: bool = True) -> Cache:
-    """The repository's content cache; never hard links, so copies stay independent."""
-    from gitml.objects.cache import CACHE_DIR, Cache, LinkMode
-
-    return Cache(repo.state_dir / CACHE_DIR, link=LinkMode.REFLINK, durable=durable)
 
 
 def checkpoint_pointers(root: Path) -> dict[str, Pointer]:
@@ -280,7 +272,7 @@ def _write(repo: GitRepo, root: Path, pairs: list[tuple[_Input, str, str]]) -> N
     from gitml.objects import pathguard
     from gitml.objects.digest import run_parallel
 
-    copier = open_cache(repo, durable=False)  # a throwaway worktree needs no fsync
+    copier = open_cache(repo.state_dir, durable=False)  # a throwaway worktree needs no fsync
     with pathguard.TreeWriter(root, where="rerun: input") as writer:
         tasks = [partial(writer.materialize, copier, digest, rel) for _, rel, digest in pairs]
         run_parallel(tasks, None)

@@ -64,37 +64,36 @@ def _raise_interrupt(_signum: int, _frame: FrameType | None) -> None:
 
 
 @contextlib.contextmanager
-def interruptible() -> Iterator[None]:
-    """SIGTERM and SIGHUP interrupt like Ctrl-C does, so ``finally`` blocks clean up."""
+def _handling(
+    sigs: Sequence[int], handler: Callable[[int, FrameType | None], None]
+) -> Iterator[None]:
+    """``handler`` handles ``sigs`` inside the block (on the main thread; elsewhere nothing)."""
     if not _main_thread():
         yield
         return
-    saved = {sig: signal.signal(sig, _raise_interrupt) for sig in _SIGNALS}
+    saved = {sig: signal.signal(sig, handler) for sig in sigs}
     try:
         yield
     finally:
-        for sig, handler in saved.items():
-            signal.signal(sig, handler)
+        for sig, previous in saved.items():
+            signal.signal(sig, previous)
+
+
+def interruptible() -> contextlib.AbstractContextManager[None]:
+    """SIGTERM and SIGHUP interrupt like Ctrl-C does, so ``finally`` blocks clean up."""
+    return _handling(_SIGNALS, _raise_interrupt)
 
 
 @contextlib.contextmanager
 def shielded() -> Iterator[None]:
     """Hold Ctrl-C, SIGTERM and SIGHUP back while cleaning up (re-raised afterwards)."""
-    if not _main_thread():
-        yield
-        return
     held: list[int] = []
 
     def hold(signum: int, _frame: FrameType | None) -> None:
         held.append(signum)
 
-    sigs = (signal.SIGINT, *_SIGNALS)
-    saved = {sig: signal.signal(sig, hold) for sig in sigs}
-    try:
+    with _handling((signal.SIGINT, *_SIGNALS), hold):
         yield
-    finally:
-        for sig, handler in saved.items():
-            signal.signal(sig, handler)
     if held:
         raise KeyboardInterrupt
 

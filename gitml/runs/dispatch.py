@@ -28,7 +28,7 @@ from gitml.runs.execute import (
     now,
 )
 from gitml.runs.pool import Drive, Finished, Job, LocalPool, Pool, drive
-from gitml.runs.record import build_record
+from gitml.runs.record import RunFacts, Status, build_record
 from gitml.runs.supervise import Supervisor
 from gitml.runs.sweep import SweepOutcome, outcome_of, parse_best, run_sweep
 from gitml.search.space import reject_distributions
@@ -196,7 +196,7 @@ def record_study(
     from gitml.runs.execute import store
     from gitml.runs.redact import redact_command, redact_params, redact_text
     from gitml.runs.store import find_run
-    from gitml.runs.study import Parent, Study, parent_facts
+    from gitml.runs.study import Study, parent_facts
     from gitml.search.space import describe_space, parse_space
 
     options = request.search
@@ -219,11 +219,13 @@ def record_study(
         if trial is not None:
             env = dict(trial["env"])
             break
-    parent = Parent(
-        sweep=plan.sweep,
+    parent = RunFacts(
+        id=plan.sweep,
         name=plan.name,
+        status=Status.COMPLETED,  # parent_facts judges it from the trials
         started=started,
         ended=now(),
+        exit_code=0,
         command=redact_command(request.command, ws.cwd),
         cwd=ws.rel_cwd,
         user=identity(ws.repo),

@@ -23,6 +23,7 @@ from typing import Any
 
 from gitml.errors import GitmlError, UsageError
 from gitml.runs.documents import load_document
+from gitml.runs.spool import dotted
 
 PARAM_SUFFIXES = (".yaml", ".yml", ".toml", ".json")
 _KEY_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-/]*")
@@ -134,14 +135,7 @@ def parse_tag(text: str) -> tuple[str, str]:
 
 def flatten(doc: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     """Nested tables to dotted keys; lists and scalars are values; nulls are dropped."""
-    out: dict[str, Any] = {}
-    for key, value in doc.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, Mapping):
-            out.update(flatten(value, name + "."))
-        elif value is not None:
-            out[name] = _jsonish(value)
-    return out
+    return {name: _jsonish(value) for name, value in dotted(doc, prefix) if value is not None}
 
 
 def _jsonish(value: Any) -> Any:

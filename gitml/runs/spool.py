@@ -42,7 +42,7 @@ import os
 import shutil
 import sys
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from time import monotonic
@@ -70,15 +70,18 @@ def param_value(value: Any) -> Any:
     return str(value)
 
 
-def flatten_params(params: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in params.items():
+def dotted(doc: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
+    """Every value of nested tables that is not a table, under its dotted key."""
+    for key, value in doc.items():
         name = f"{prefix}{key}"
         if isinstance(value, Mapping):
-            out.update(flatten_params(value, name + "."))
+            yield from dotted(value, name + ".")
         else:
-            out[name] = param_value(value)
-    return out
+            yield name, value
+
+
+def flatten_params(params: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    return {name: param_value(value) for name, value in dotted(params, prefix)}
 
 
 class Recorder:

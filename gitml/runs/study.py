@@ -17,13 +17,11 @@ the best is marked on the parent, which is written last.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from gitml.runs.metrics import MetricEvent
 from gitml.runs.record import RunFacts, Status
-from gitml.storage.worktree import Checkpoint
 
 BEST_RUN_TAG = "gitml.best_run"
 TRIAL_TAG = "gitml.trial"
@@ -95,27 +93,9 @@ class Study:
         return events
 
 
-@dataclass(frozen=True)
-class Parent:
-    """The facts of the parent run that are not the study's."""
-
-    sweep: str
-    name: str
-    started: datetime
-    ended: datetime
-    command: Sequence[str]
-    cwd: str
-    user: Mapping[str, str]
-    host: str
-    code: Checkpoint
-    env: Mapping[str, Any]
-    params: Mapping[str, Any] = field(default_factory=dict)
-    tags: Mapping[str, str] = field(default_factory=dict)
-    message: str | None = None
-
-
-def parent_facts(parent: Parent, study: Study, *, interrupted: bool) -> RunFacts:
-    """The parent run of a search: completed when a trial completed, else failed."""
+def parent_facts(parent: RunFacts, study: Study, *, interrupted: bool) -> RunFacts:
+    """The parent run of a search, from ``parent`` (its id the sweep's) with the study's
+    params, history and best trial: completed when a trial completed, else failed."""
     best = study.best()
     if interrupted:
         status, code = Status.INTERRUPTED, 130
@@ -126,20 +106,10 @@ def parent_facts(parent: Parent, study: Study, *, interrupted: bool) -> RunFacts
     tags = {**parent.tags, SEARCH_TAG: study.search}
     if best is not None:
         tags[BEST_RUN_TAG] = best.run
-    return RunFacts(
-        id=parent.sweep,
-        name=parent.name,
+    return replace(
+        parent,
         status=status,
-        started=parent.started,
-        ended=parent.ended,
         exit_code=code,
-        command=parent.command,
-        cwd=parent.cwd,
-        user=parent.user,
-        host=parent.host,
-        code=parent.code,
-        env=parent.env,
-        message=parent.message,
         params={**parent.params, **study.space},
         events=study.history(),
         tags=tags,

@@ -167,6 +167,14 @@ def gather(
     return results, errors
 
 
+def new_sweep(name: str | None, size: int) -> tuple[str, list[str]]:
+    """A new sweep's id and its members' names, ``NAME-1`` to ``NAME-size`` (a made-up NAME
+    where ``name`` is None)."""
+    sweep_id = ids.new_id()
+    base_name = name or ids.new_name()
+    return sweep_id, [f"{base_name}-{i + 1}" for i in range(size)]
+
+
 def run_sweep(
     ws: Workspace,
     sup: Supervisor,
@@ -176,9 +184,8 @@ def run_sweep(
     on_member: Callable[[RunOutcome], None] | None = None,
 ) -> SweepOutcome:
     """Run every member of the grid; record each; report the best."""
-    sweep_id = ids.new_id()
-    base_name = request.name or ids.new_name()
-    members = [Member(a, f"{base_name}-{i + 1}", sweep_id) for i, a in enumerate(grid)]
+    sweep_id, names = new_sweep(request.name, len(grid))
+    members = [Member(a, n, sweep_id) for a, n in zip(grid, names, strict=True)]
     calls: list[Callable[[], RunOutcome]]
     if request.jobs == 1:
         calls = [partial(execute_member, ws, sup, request, m) for m in members]

@@ -58,6 +58,27 @@ def last_line(stderr: bytes | str) -> str:
     return lines[-1] if lines else "(no message)"
 
 
+def layout(cwd: Path | str) -> tuple[list[str], bytes]:
+    """What git says of the repository around ``cwd``, and its stderr.
+
+    One line each: the git directory, the common git directory (both absolute), whether it
+    is bare, whether shallow, and the work tree. Outside a repository there are fewer than
+    four lines; where there is no work tree (bare, or inside the git directory) four, as
+    ``--show-toplevel`` fails after the others are printed.
+    """
+    proc = run_git(
+        cwd,
+        "rev-parse",
+        "--path-format=absolute",
+        "--absolute-git-dir",
+        "--git-common-dir",
+        "--is-bare-repository",
+        "--is-shallow-repository",
+        "--show-toplevel",
+    )
+    return proc.stdout.decode("utf-8", "surrogateescape").splitlines(), proc.stderr
+
+
 def git_output(
     cwd: Path | str,
     *args: str,

@@ -30,10 +30,9 @@ from pathlib import Path
 
 from gitml.storage.filelock import try_exclusive
 from gitml.storage.git import last_line, run_git
-from gitml.storage.repo import GitRepo
+from gitml.storage.repo import STATE_DIR, GitRepo
 
 GC_EVERY = 256
-STATE = "gitml"
 LOCK = "housekeeping.lock"
 LOG = "housekeeping.log"
 REPACK = ("repack", "--geometric=2", "-d", "-q")
@@ -93,7 +92,7 @@ def housekeep(commondir: Path) -> bool:
     ``gc.auto = 0``, or another step is running."""
     if _switched_off(commondir):
         return False
-    state = commondir / STATE
+    state = commondir / STATE_DIR
     state.mkdir(exist_ok=True)
     with try_exclusive(state / LOCK) as held:
         if not held:

@@ -12,7 +12,7 @@ from contextlib import closing, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
-from gitml.storage.git import run_git
+from gitml.storage.git import layout, run_git
 
 SCHEMA_VERSION = 6
 # One file per schema version: two gitml versions on one repository (say the one
@@ -35,20 +35,11 @@ class Where:
 
 def locate(cwd: Path | str = ".") -> Where | None:
     """The repository around ``cwd``, or None outside one."""
-    # In a bare repository --show-toplevel fails after the other two lines are printed.
-    proc = run_git(
-        cwd,
-        "rev-parse",
-        "--path-format=absolute",
-        "--git-common-dir",
-        "--is-bare-repository",
-        "--show-toplevel",
-    )
-    lines = proc.stdout.decode("utf-8", "replace").splitlines()
-    if len(lines) < 2:
+    lines, _stderr = layout(cwd)
+    if len(lines) < 4:
         return None
-    workdir = Path(lines[2]) if lines[1] == "false" and len(lines) > 2 else None
-    return Where(workdir, Path(lines[0]))
+    workdir = Path(lines[4]) if lines[2] == "false" and len(lines) > 4 else None
+    return Where(workdir, Path(lines[1]))
 
 
 def tree_names(where: Where, treeish: str) -> list[str]:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gitml.errors import GitmlError, NotARepository, UnsupportedRepository
-from gitml.storage.git import last_line, run_git, start_git
+from gitml.storage.git import last_line, layout, run_git, start_git
 from gitml.storage.odb import ObjectDB, Signature
 
 if TYPE_CHECKING:
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 DEFAULT_NAME = "gitml"
 DEFAULT_EMAIL = "gitml@localhost"
+STATE_DIR = "gitml"  # gitml's disposable state in the common git dir (``.git/gitml``)
 _HEX = re.compile(r"[0-9a-f]{4,40}")
 
 
@@ -88,7 +89,7 @@ class GitRepo:
     @property
     def state_dir(self) -> Path:
         """``.git/gitml``: gitml's disposable caches (index, stat cache, content cache)."""
-        path = self.commondir / "gitml"
+        path = self.commondir / STATE_DIR
         if not path.is_dir():  # a stat is cheaper than mkdir's EEXIST on every write
             path.mkdir(exist_ok=True)
         return path
@@ -100,7 +101,7 @@ class GitRepo:
         Its scratch folder is made on the first write: reading never creates ``.git/gitml``
         (a refused record must leave the repository exactly as it was).
         """
-        return ObjectDB(self.workdir_or_gitdir, self.commondir / "gitml" / "tmp")
+        return ObjectDB(self.workdir_or_gitdir, self.commondir / STATE_DIR / "tmp")
 
     @cached_property
     def raw(self) -> pygit2.Repository:
@@ -236,18 +237,9 @@ def open_repo(path: str | os.PathLike[str] | None = None) -> GitRepo:
         raise NotARepository(
             f"{start.resolve()}: not inside a git repository; run `git init` first (or cd into one)"
         )
-    proc = run_git(
-        start,
-        "rev-parse",
-        "--absolute-git-dir",
-        "--git-common-dir",
-        "--is-bare-repository",
-        "--is-shallow-repository",
-        "--show-toplevel",
-    )
-    lines = proc.stdout.decode("utf-8", "surrogateescape").splitlines()
+    lines, stderr = layout(start)
     if len(lines) < 4:
-        error = last_line(proc.stderr)
+        error = last_line(stderr)
         if "not a git repository" in error:
             raise NotARepository(
                 f"{start.resolve()}: not inside a git repository; "

@@ -28,9 +28,9 @@ from gitml.tracking.sinks import NullSink
 from gitml.tracking.sinks import Sink as Sink
 
 if TYPE_CHECKING:
+    from gitml.records.shapes import RunStatus
     from gitml.tracking.local import LocalRun
 
-RunStatus = Literal["completed", "failed", "interrupted"]
 _MLFLOW_STATUS = {"FINISHED": "completed", "FAILED": "failed", "KILLED": "interrupted"}
 
 

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 from gitml.ui import data, monitor, pages, registry
 from gitml.ui import pipelines as pipeline_data
 from gitml.ui import runs as run_data
 from gitml.ui.assets import STATIC_FILES, openapi_bytes, static_bytes
 from gitml.ui.http import Response, html_response, json_response
 from gitml.ui.routes import Handler, Request, Router
+
+if TYPE_CHECKING:
+    from gitml.storage.repo import GitRepo
 
 MAX_PAGE = 500
 
@@ -24,8 +30,26 @@ def _static(url: str) -> Handler:
 # --- pages -----------------------------------------------------------------------------
 
 
-def page_runs(req: Request) -> Response:
-    return html_response(pages.shell("runs", "Runs"))
+def _page(page: str, title: str, nav: str | None = None) -> Handler:
+    """A page that is its shell alone (it fetches its data itself)."""
+
+    def handler(_req: Request) -> Response:
+        return html_response(pages.shell(page, title, nav=nav))
+
+    return handler
+
+
+def _named_page(
+    page: str, title: str, *, nav: str, param: str, check: Callable[[GitRepo, str], object]
+) -> Handler:
+    """The page of one named thing (the route's ``param``): ``check`` raises if it is not there."""
+
+    def handler(req: Request) -> Response:
+        name = req.params[param]
+        check(req.repo(), name)
+        return html_response(pages.shell(page, f"{title} {name}", nav=nav, **{param: name}))
+
+    return handler
 
 
 def page_run(req: Request) -> Response:
@@ -33,50 +57,6 @@ def page_run(req: Request) -> Response:
 
     doc = get_run(req.repo(), req.params["run"])
     return html_response(pages.shell("run", f"Run {doc['name']}", nav="runs", run=str(doc["id"])))
-
-
-def page_compare(req: Request) -> Response:
-    return html_response(pages.shell("compare", "Compare"))
-
-
-def page_data(req: Request) -> Response:
-    return html_response(pages.shell("data", "Data"))
-
-
-def page_dataset(req: Request) -> Response:
-    name = req.params["name"]
-    data.dataset(req.repo(), name)
-    return html_response(pages.shell("dataset", f"Data {name}", nav="data", name=name))
-
-
-def page_registry(req: Request) -> Response:
-    return html_response(pages.shell("registry", "Registry"))
-
-
-def page_model(req: Request) -> Response:
-    name = req.params["model"]
-    registry.model(req.repo(), name)
-    return html_response(pages.shell("model", f"Model {name}", nav="registry", model=name))
-
-
-def page_monitor(req: Request) -> Response:
-    return html_response(pages.shell("monitor", "Monitoring"))
-
-
-def page_monitor_model(req: Request) -> Response:
-    name = req.params["model"]
-    monitor.model_reports(req.repo(), name)
-    return html_response(
-        pages.shell("monitor-model", f"Monitoring {name}", nav="monitor", model=name)
-    )
-
-
-def page_pipeline(req: Request) -> Response:
-    return html_response(pages.shell("pipeline", "Pipeline"))
-
-
-def page_lineage(req: Request) -> Response:
-    return html_response(pages.shell("lineage", "Lineage", nav="pipeline"))
 
 
 # --- JSON ------------------------------------------------------------------------------
@@ -193,18 +173,24 @@ def api_openapi(req: Request) -> Response:
 
 def build_router() -> Router:
     router = Router()
-    router.add("page", "/", page_runs, "Runs table")
-    router.add("page", "/runs", page_runs, "Runs table")
+    dataset_page = _named_page("dataset", "Data", nav="data", param="name", check=data.dataset)
+    model_page = _named_page("model", "Model", nav="registry", param="model", check=registry.model)
+    reports_page = _named_page(
+        "monitor-model", "Monitoring", nav="monitor", param="model", check=monitor.model_reports
+    )
+    router.add("page", "/", _page("runs", "Runs"), "Runs table")
+    router.add("page", "/runs", _page("runs", "Runs"), "Runs table")
     router.add("page", "/runs/{run}", page_run, "One run")
-    router.add("page", "/compare", page_compare, "Runs compared")
-    router.add("page", "/data", page_data, "Datasets")
-    router.add("page", "/data/{name}", page_dataset, "One dataset")
-    router.add("page", "/registry", page_registry, "Models")
-    router.add("page", "/registry/{model}", page_model, "One model")
-    router.add("page", "/monitor", page_monitor, "Monitoring reports")
-    router.add("page", "/monitor/{model}", page_monitor_model, "One model's monitoring")
-    router.add("page", "/pipeline", page_pipeline, "The pipeline's stages")
-    router.add("page", "/lineage", page_lineage, "Lineage of a run, model or dataset")
+    router.add("page", "/compare", _page("compare", "Compare"), "Runs compared")
+    router.add("page", "/data", _page("data", "Data"), "Datasets")
+    router.add("page", "/data/{name}", dataset_page, "One dataset")
+    router.add("page", "/registry", _page("registry", "Registry"), "Models")
+    router.add("page", "/registry/{model}", model_page, "One model")
+    router.add("page", "/monitor", _page("monitor", "Monitoring"), "Monitoring reports")
+    router.add("page", "/monitor/{model}", reports_page, "One model's monitoring")
+    router.add("page", "/pipeline", _page("pipeline", "Pipeline"), "The pipeline's stages")
+    lineage_page = _page("lineage", "Lineage", nav="pipeline")
+    router.add("page", "/lineage", lineage_page, "Lineage of a run, model or dataset")
     router.add("api", "/api/openapi.json", api_openapi, "This API's OpenAPI document")
     router.add("api", "/api/summary", api_summary, "Repository summary")
     router.add("api", "/api/runs", api_runs, "A page of runs")

@@ -52,10 +52,10 @@ def _entry(doc: Mapping[str, Any], index: int) -> Mapping[str, Any]:
 
 def _bytes(repo: GitRepo, doc: Mapping[str, Any], entry: Mapping[str, Any], limit: int) -> bytes:
     from gitml.errors import GitmlError
+    from gitml.objects.cache import open_cache
     from gitml.objects.digest import parse_digest
-    from gitml.rerun.inputs import open_cache
 
-    cache = open_cache(repo, durable=False)
+    cache = open_cache(repo.state_dir, durable=False)
     try:
         digest = str(parse_digest(str(entry.get("digest", ""))))
     except GitmlError:

@@ -111,8 +111,8 @@ def test_all_passes_on_a_clean_repository(governed: Path) -> None:
 def test_require_data_pushed_until_the_artifact_is_on_the_data_remote(
     governed: Path, tmp_path: Path
 ) -> None:
+    from gitml.objects.cache import open_cache
     from gitml.objects.remotes import open_remote
-    from gitml.registry.artifacts import open_cache
     from gitml.storage.repo import open_repo
 
     store = tmp_path / "store"

@@ -197,7 +197,7 @@ def test_a_ray_node_restores_inputs_only_through_the_guard(
     before = listing(outside)
     try:
         with pytest.raises(UnsafePath, match=f"'{shown}' is a symbolic link"):
-            place_inputs(node, files, shipment, tmp_path / "node-cache")
+            place_inputs(node, files, shipment, tmp_path / "node-state")
         assert listing(outside) == before
     finally:
         remove_worktree(repo, node)

@@ -51,7 +51,7 @@ def test_ui_serves_until_ctrl_c(sweep_repo: Path, sweep_env: dict[str, str]) -> 
         page = json.loads(fetch(url + "api/runs")[2])
         assert page["total"] == 6
         proc.send_signal(signal.SIGINT)
-        _out, err = proc.communicate(timeout=10)
+        _out, err = proc.communicate(timeout=60)  # it stops in well under 1 s; CI may be loaded
         assert proc.returncode == 0
         assert "gitml ui: stopped" in err
 

@@ -13,22 +13,13 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import SplitResult, unquote, urlsplit
 
 from gitml.objects.errors import RemoteError
 from gitml.objects.remotes.base import Remote
 from gitml.objects.remotes.directory import DirectoryRemote
 from gitml.objects.remotes.s3 import OPTIONS as S3_OPTIONS
-
-
-class ProbedRemote(Remote, Protocol):
-    """A network remote, which can be probed before use."""
-
-    def check(self) -> None:
-        """Raise a one-line ``RemoteError`` unless the remote answers and exists."""
-        ...
-
 
 _SSH_TIMEOUT = 30.0  # seconds to connect
 
@@ -42,7 +33,7 @@ class Kind:
     extra: str
     example: str
     options: tuple[str, ...]
-    opener: Callable[[str, SplitResult, Mapping[str, Any]], ProbedRemote]
+    opener: Callable[[str, SplitResult, Mapping[str, Any]], Remote]
 
 
 def _module(name: str, url: str, extra: str) -> Any:
@@ -73,13 +64,13 @@ def _bucket_and_prefix(url: str, parts: SplitResult, what: str) -> tuple[str, st
     return parts.netloc, unquote(parts.path).strip("/")
 
 
-def _open_s3(url: str, parts: SplitResult, options: Mapping[str, Any]) -> ProbedRemote:
+def _open_s3(url: str, parts: SplitResult, options: Mapping[str, Any]) -> Remote:
     from gitml.objects.remotes.s3 import S3Remote
 
     return S3Remote.from_url(url, **options)
 
 
-def _open_gcs(url: str, parts: SplitResult, options: Mapping[str, Any]) -> ProbedRemote:
+def _open_gcs(url: str, parts: SplitResult, options: Mapping[str, Any]) -> Remote:
     from gitml.objects.remotes.fsspec import FsspecRemote
 
     bucket, prefix = _bucket_and_prefix(url, parts, "gs://bucket/prefix")
@@ -108,7 +99,7 @@ def _open_gcs(url: str, parts: SplitResult, options: Mapping[str, Any]) -> Probe
     )
 
 
-def _open_azure(url: str, parts: SplitResult, options: Mapping[str, Any]) -> ProbedRemote:
+def _open_azure(url: str, parts: SplitResult, options: Mapping[str, Any]) -> Remote:
     from gitml.objects.remotes.fsspec import FsspecRemote
 
     container, prefix = _bucket_and_prefix(url, parts, "azure://container/prefix")
@@ -127,7 +118,7 @@ def _open_azure(url: str, parts: SplitResult, options: Mapping[str, Any]) -> Pro
     )
 
 
-def _open_ssh(url: str, parts: SplitResult, options: Mapping[str, Any]) -> ProbedRemote:
+def _open_ssh(url: str, parts: SplitResult, options: Mapping[str, Any]) -> Remote:
     from gitml.objects.remotes.fsspec import FsspecRemote, remote_error
 
     if not parts.hostname or parts.query or parts.fragment or not parts.path.strip("/"):
@@ -158,7 +149,7 @@ def _open_ssh(url: str, parts: SplitResult, options: Mapping[str, Any]) -> Probe
     )
 
 
-def _open_http(url: str, parts: SplitResult, options: Mapping[str, Any]) -> ProbedRemote:
+def _open_http(url: str, parts: SplitResult, options: Mapping[str, Any]) -> Remote:
     from gitml.objects.remotes.fsspec import FsspecRemote
 
     if not parts.netloc or parts.query or parts.fragment:

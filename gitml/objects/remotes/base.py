@@ -8,65 +8,91 @@ against its digest; ``gitml.objects.remotes.open_remote`` opens any kind by its 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
-from gitml.objects.errors import IntegrityError
+from gitml.objects.digest import Digest, parse_digest
+from gitml.objects.errors import IntegrityError, RemoteError
 
 if TYPE_CHECKING:
-    from gitml.objects.digest import Digest
     from gitml.objects.progress import Progress
 
 
-@runtime_checkable
-class Remote(Protocol):
-    """What ``push`` and ``pull`` need from a data remote. Methods are thread-safe."""
+Source = str | os.PathLike[str]
+_T = TypeVar("_T")
+
+
+class Remote(ABC):
+    """What ``push`` and ``pull`` need from a data remote. Methods are thread-safe.
+
+    The public methods take digests as text and parse them once here; a kind of remote
+    implements the underscored ones, which are given ``Digest``s.
+    """
 
     url: str
+    _errors: tuple[type[Exception], ...] = ()  # what the back-end raises
 
+    def _error(self, exc: Exception, action: str) -> RemoteError:
+        """One line naming the remote and the failed action (a kind may say more)."""
+        return RemoteError(f"{action} failed on data remote '{self.url}': {exc}")
+
+    def _run(self, action: str, call: Callable[[], _T]) -> _T:
+        """``call()``, the back-end's errors raised as one-line ``RemoteError``s."""
+        try:
+            return call()
+        except self._errors as exc:
+            raise self._error(exc, action) from exc
+
+    @abstractmethod
+    def check(self) -> None:
+        """Raise a one-line ``RemoteError`` unless the remote answers and exists."""
+
+    @abstractmethod
     def has_many(self, digests: Iterable[str]) -> set[Digest]:
         """Those of ``digests`` present on the remote."""
-        ...
 
-    def upload(
-        self,
-        digest: str,
-        src_path: str | os.PathLike[str],
-        *,
-        progress: Progress | None = None,
-    ) -> int:
+    def upload(self, digest: str, src_path: Source, *, progress: Progress | None = None) -> int:
         """Store the file ``src_path`` as ``digest``; returns the bytes sent.
 
         Raises ``IntegrityError`` (and sends nothing) if the file does not hash to ``digest``.
         Bytes are reported to ``progress`` as they are sent.
         """
-        ...
+        return self._upload(parse_digest(digest), src_path, progress)
 
-    def download(
-        self,
-        digest: str,
-        dest_path: str | os.PathLike[str],
-        *,
-        progress: Progress | None = None,
-    ) -> int:
+    def download(self, digest: str, dest_path: Source, *, progress: Progress | None = None) -> int:
         """Write the object to ``dest_path``; returns its size.
 
         ``dest_path`` appears only complete and verified: on a hash mismatch the partial
         download is deleted and ``IntegrityError`` raised. Bytes are reported to
         ``progress`` as they arrive.
         """
-        ...
-
-    def iter_digests(self) -> Iterator[Digest]:
-        """Every object on the remote."""
-        ...
+        return self._download(parse_digest(digest), Path(dest_path), progress)
 
     def content_digest(self, digest: str) -> Digest:
         """What the object stored as ``digest`` hashes to now (it differs if corrupt).
 
         Raises ``RemoteError`` if there is no such object.
         """
-        ...
+        return self._content_digest(parse_digest(digest))
+
+    @abstractmethod
+    def iter_digests(self) -> Iterator[Digest]:
+        """Every object on the remote."""
+
+    @abstractmethod
+    def _upload(self, digest: Digest, src_path: Source, progress: Progress | None) -> int: ...
+
+    @abstractmethod
+    def _download(self, digest: Digest, dest: Path, progress: Progress | None) -> int: ...
+
+    @abstractmethod
+    def _content_digest(self, digest: Digest) -> Digest: ...
+
+
+def absent_object(url: str, digest: str) -> RemoteError:
+    return RemoteError(f"object {digest} is not on data remote '{url}'")
 
 
 def corrupt_remote_object(url: str, digest: str, actual: Digest) -> IntegrityError:
@@ -77,9 +103,7 @@ def corrupt_remote_object(url: str, digest: str, actual: Digest) -> IntegrityErr
     )
 
 
-def corrupt_local_object(
-    path: str | os.PathLike[str], digest: str, actual: Digest
-) -> IntegrityError:
+def corrupt_local_object(path: Source, digest: str, actual: Digest) -> IntegrityError:
     return IntegrityError(
         f"'{os.fsdecode(path)}' should hold {digest} but hashes to {actual}; "
         f"it was not uploaded. Delete it and add or pull it again"

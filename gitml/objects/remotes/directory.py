@@ -15,7 +15,13 @@ from gitml.objects.cache import OBJECT_MODE, TEMP_DIR
 from gitml.objects.digest import Digest, hash_fd, is_hex, open_regular, parse_digest
 from gitml.objects.errors import DataError, RemoteError, write_error
 from gitml.objects.fileio import unlink_quietly, write_verified
-from gitml.objects.remotes.base import corrupt_local_object, corrupt_remote_object
+from gitml.objects.remotes.base import (
+    Remote,
+    Source,
+    absent_object,
+    corrupt_local_object,
+    corrupt_remote_object,
+)
 
 if TYPE_CHECKING:
     from gitml.objects.progress import Progress
@@ -23,7 +29,7 @@ if TYPE_CHECKING:
 _LIST_THRESHOLD = 2048  # above this many digests, list the shards instead of stat-ing each
 
 
-class DirectoryRemote:
+class DirectoryRemote(Remote):
     """A remote in a local or mounted directory (which must exist)."""
 
     def __init__(self, path: str | os.PathLike[str], *, durable: bool = True) -> None:
@@ -50,14 +56,7 @@ class DirectoryRemote:
             return wanted & set(self.iter_digests())
         return {d for d in wanted if self._object(d).exists()}
 
-    def upload(
-        self,
-        digest: str,
-        src_path: str | os.PathLike[str],
-        *,
-        progress: Progress | None = None,
-    ) -> int:
-        digest = parse_digest(digest)
+    def _upload(self, digest: Digest, src_path: Source, progress: Progress | None) -> int:
         fd, st = open_regular(src_path)
         try:
             write_verified(
@@ -76,19 +75,11 @@ class DirectoryRemote:
             os.close(fd)
         return st.st_size
 
-    def download(
-        self,
-        digest: str,
-        dest_path: str | os.PathLike[str],
-        *,
-        progress: Progress | None = None,
-    ) -> int:
-        digest = parse_digest(digest)
-        dest = Path(dest_path)
+    def _download(self, digest: Digest, dest: Path, progress: Progress | None) -> int:
         try:
             fd, st = open_regular(self._object(digest))
         except DataError:
-            raise RemoteError(f"object {digest} is not on data remote '{self.url}'") from None
+            raise absent_object(self.url, digest) from None
         try:
             write_verified(
                 fd,
@@ -105,11 +96,11 @@ class DirectoryRemote:
             os.close(fd)
         return st.st_size
 
-    def content_digest(self, digest: str) -> Digest:
+    def _content_digest(self, digest: Digest) -> Digest:
         try:
             fd, _st = open_regular(self._object(digest))
         except DataError:
-            raise RemoteError(f"object {digest} is not on data remote '{self.url}'") from None
+            raise absent_object(self.url, digest) from None
         try:
             return hash_fd(fd)
         finally:

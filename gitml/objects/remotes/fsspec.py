@@ -16,13 +16,14 @@ one request per object.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gitml.objects.digest import Digest, is_hex, parse_digest
 from gitml.objects.errors import IntegrityError, RemoteError
+from gitml.objects.remotes.base import Remote, Source, absent_object
 from gitml.objects.remotes.stream import CHUNK, hash_chunks, lookup_many, read_source, receive
 
 if TYPE_CHECKING:
@@ -32,7 +33,7 @@ _LIST_THRESHOLD = 256  # up to this many digests, look each up; above, list the 
 _LOOKUP_JOBS = 16
 
 
-class FsspecRemote:
+class FsspecRemote(Remote):
     """A data remote on an fsspec filesystem ``fs`` under the path ``root``."""
 
     def __init__(
@@ -67,12 +68,6 @@ class FsspecRemote:
 
     def _error(self, exc: BaseException, action: str) -> RemoteError:
         return remote_error(self.url, exc, action=action, hint=self._hint)
-
-    def _run(self, action: str, call: Callable[[], Any]) -> Any:
-        try:
-            return call()
-        except self._errors as exc:
-            raise self._error(exc, action) from exc
 
     def check(self) -> None:
         """Probe the remote (bucket, container or folder); raise a one-line ``RemoteError``.
@@ -109,14 +104,7 @@ class FsspecRemote:
             jobs=_LOOKUP_JOBS,
         )
 
-    def upload(
-        self,
-        digest: str,
-        src_path: str | os.PathLike[str],
-        *,
-        progress: Progress | None = None,
-    ) -> int:
-        digest = parse_digest(digest)
+    def _upload(self, digest: Digest, src_path: Source, progress: Progress | None) -> int:
         if self.read_only:
             raise RemoteError(
                 f"data remote '{self.url}' is read-only (https://); push to the storage "
@@ -185,28 +173,19 @@ class FsspecRemote:
             block_size = 0 if self.read_only else CHUNK
             return self.fs.open(self._path(digest), "rb", block_size=block_size)
         except FileNotFoundError:
-            raise RemoteError(f"object {digest} is not on data remote '{self.url}'") from None
+            raise absent_object(self.url, digest) from None
         except self._errors as exc:
             raise self._error(exc, "a download") from exc
 
-    def download(
-        self,
-        digest: str,
-        dest_path: str | os.PathLike[str],
-        *,
-        progress: Progress | None = None,
-    ) -> int:
-        digest = parse_digest(digest)
+    def _download(self, digest: Digest, dest: Path, progress: Progress | None) -> int:
         with self._open(digest) as source:
             chunks = iter(partial(source.read, CHUNK), b"")
             try:
-                return receive(chunks, Path(dest_path), digest, url=self.url, progress=progress)
+                return receive(chunks, dest, digest, url=self.url, progress=progress)
             except self._errors as exc:
                 raise self._error(exc, "a download") from exc
 
-    def content_digest(self, digest: str) -> Digest:
-        """What the object stored as ``digest`` hashes to now (it differs if corrupt)."""
-        digest = parse_digest(digest)
+    def _content_digest(self, digest: Digest) -> Digest:
         with self._open(digest) as source:
             chunks = iter(partial(source.read, CHUNK), b"")
             found: Digest = self._run("a download", partial(hash_chunks, chunks))

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 from gitml.objects.digest import Digest, is_hex, parse_digest
 from gitml.objects.errors import RemoteError
+from gitml.objects.remotes.base import Remote, Source, absent_object
 from gitml.objects.remotes.stream import CHUNK, hash_chunks, lookup_many, read_source, receive
 
 if TYPE_CHECKING:
@@ -29,7 +30,7 @@ _HEAD_JOBS = 16
 _LIST_PAGE = 1000
 
 
-class S3Remote:
+class S3Remote(Remote):
     """A data remote in an S3 bucket (AWS or any S3-compatible server)."""
 
     def __init__(
@@ -124,10 +125,7 @@ class S3Remote:
 
     def check(self) -> None:
         """Probe the bucket (``HeadBucket``); raise a one-line ``RemoteError`` if unusable."""
-        try:
-            self.client.head_bucket(Bucket=self.bucket)
-        except self._errors as exc:
-            raise self._error(exc, "check") from exc
+        self._run("check", partial(self.client.head_bucket, Bucket=self.bucket))
 
     def _head(self, digest: Digest) -> bool:
         try:
@@ -148,14 +146,7 @@ class S3Remote:
             jobs=_HEAD_JOBS,
         )
 
-    def upload(
-        self,
-        digest: str,
-        src_path: str | os.PathLike[str],
-        *,
-        progress: Progress | None = None,
-    ) -> int:
-        digest = parse_digest(digest)
+    def _upload(self, digest: Digest, src_path: Source, progress: Progress | None) -> int:
         data, size = read_source(src_path, digest)
         try:
             if data is not None:
@@ -175,30 +166,17 @@ class S3Remote:
         except self._errors as exc:
             code = getattr(exc, "response", {}).get("Error", {}).get("Code")
             if code in ("404", "NoSuchKey"):
-                raise RemoteError(f"object {digest} is not on data remote '{self.url}'") from exc
+                raise absent_object(self.url, digest) from exc
             raise self._error(exc, "download") from exc
 
-    def content_digest(self, digest: str) -> Digest:
-        """What the object stored as ``digest`` hashes to now (it differs if corrupt)."""
-        response = self._get(parse_digest(digest))
-        try:
-            return hash_chunks(response["Body"].iter_chunks(CHUNK))
-        except self._errors as exc:
-            raise self._error(exc, "download") from exc
-
-    def download(
-        self,
-        digest: str,
-        dest_path: str | os.PathLike[str],
-        *,
-        progress: Progress | None = None,
-    ) -> int:
-        digest = parse_digest(digest)
+    def _content_digest(self, digest: Digest) -> Digest:
         chunks = self._get(digest)["Body"].iter_chunks(CHUNK)
-        try:
-            return receive(chunks, Path(dest_path), digest, url=self.url, progress=progress)
-        except self._errors as exc:
-            raise self._error(exc, "download") from exc
+        return self._run("download", partial(hash_chunks, chunks))
+
+    def _download(self, digest: Digest, dest: Path, progress: Progress | None) -> int:
+        chunks = self._get(digest)["Body"].iter_chunks(CHUNK)
+        get = partial(receive, chunks, dest, digest, url=self.url, progress=progress)
+        return self._run("download", get)
 
     def iter_digests(self) -> Iterator[Digest]:
         start = f"{self.prefix}/" if self.prefix else ""
@@ -218,10 +196,8 @@ class S3Remote:
 
     def remove(self, digest: str) -> None:
         """Delete an object (absent objects are not an error on S3)."""
-        try:
-            self.client.delete_object(Bucket=self.bucket, Key=self._key(digest))
-        except self._errors as exc:
-            raise self._error(exc, "delete") from exc
+        key = self._key(digest)
+        self._run("delete", partial(self.client.delete_object, Bucket=self.bucket, Key=key))
 
 
 def _sent(progress: Progress, nbytes: int) -> None:

@@ -128,7 +128,7 @@ class GitmlArtifactRepository(ArtifactRepository):
         return out
 
     def _cache(self) -> Any:
-        from gitml.registry.artifacts import open_cache
+        from gitml.objects.cache import open_cache
 
         assert self._cache_root is not None
         return open_cache(self._cache_root)

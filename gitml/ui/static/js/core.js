@@ -143,6 +143,21 @@ function errorBox(message) {
   return h("p", { class: "error", role: "alert" }, message);
 }
 
+// A page with nothing to show yet: its heading and the server's hint.
+function showEmpty(title, hint) {
+  show(h("div", { class: "page-head" }, h("h1", null, title)), emptyState(hint));
+}
+
+// The JSON at `path` for a page titled `title`; null once a failure is shown instead.
+async function pageData(path, title) {
+  try {
+    return await api(path);
+  } catch (err) {
+    show(h("h1", null, title), errorBox(err.message));
+    return null;
+  }
+}
+
 // --- data access -------------------------------------------------------------------
 
 async function api(path) {

@@ -13,7 +13,7 @@ async function dataPage() {
   try {
     const data = await api("/api/data");
     if (!data.datasets.length) {
-      show(h("div", { class: "page-head" }, h("h1", null, "Data")), emptyState(data.empty));
+      showEmpty("Data", data.empty);
       return;
     }
     const table = h("table", { class: "grid", id: "datasets" },
@@ -79,13 +79,8 @@ function profileCard(name, column) {
 
 async function datasetPage() {
   const name = body.dataset.name;
-  let data;
-  try {
-    data = await api(`/api/data/${encodeURIComponent(name)}`);
-  } catch (err) {
-    show(h("h1", null, name), errorBox(err.message));
-    return;
-  }
+  const data = await pageData(`/api/data/${encodeURIComponent(name)}`, name);
+  if (data === null) return;
   const d = data.dataset;
   const versions = data.versions || [];
   const diffBox = h("div", { id: "data-diff" });

@@ -11,15 +11,10 @@ function reportHref(r) {
 }
 
 async function monitorPage() {
-  let data;
-  try {
-    data = await api("/api/monitor");
-  } catch (err) {
-    show(h("h1", null, "Monitoring"), errorBox(err.message));
-    return;
-  }
+  const data = await pageData("/api/monitor", "Monitoring");
+  if (data === null) return;
   if (!data.reports.length) {
-    show(h("div", { class: "page-head" }, h("h1", null, "Monitoring")), emptyState(data.empty));
+    showEmpty("Monitoring", data.empty);
     return;
   }
   const head = (cols) => h("thead", null, h("tr", null, cols.map((t) => h("th", null, t))));
@@ -95,13 +90,8 @@ function columnCards(report, training) {
 
 async function monitorModelPage() {
   const name = body.dataset.model;
-  let data;
-  try {
-    data = await api(`/api/monitor/${encodeURIComponent(name)}`);
-  } catch (err) {
-    show(h("h1", null, name), errorBox(err.message));
-    return;
-  }
+  const data = await pageData(`/api/monitor/${encodeURIComponent(name)}`, name);
+  if (data === null) return;
   const [latest, ...past] = data.reports;
   const training = data.training[latest.version] || { columns: {} };
   const facts = [["verdict", verdict(latest)], ["version", code(latest.version)], ["kind", latest.kind],

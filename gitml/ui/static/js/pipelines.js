@@ -85,7 +85,7 @@ async function pipelinePage() {
   try {
     const data = await api("/api/pipeline");
     if (!data.stages.length) {
-      show(h("div", { class: "page-head" }, h("h1", null, "Pipeline")), emptyState(data.empty));
+      showEmpty("Pipeline", data.empty);
       return;
     }
     const nodes = data.stages.map((st) => ({

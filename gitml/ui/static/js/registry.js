@@ -17,7 +17,7 @@ async function registryPage() {
   try {
     const data = await api("/api/registry");
     if (!data.models.length) {
-      show(h("div", { class: "page-head" }, h("h1", null, "Registry")), emptyState(data.empty));
+      showEmpty("Registry", data.empty);
       return;
     }
     const table = h("table", { class: "grid", id: "models" },
@@ -88,13 +88,8 @@ function stageTimeline(events, stages, terminal) {
 
 async function modelPage() {
   const name = body.dataset.model;
-  let data;
-  try {
-    data = await api(`/api/registry/${encodeURIComponent(name)}`);
-  } catch (err) {
-    show(h("h1", null, name), errorBox(err.message));
-    return;
-  }
+  const data = await pageData(`/api/registry/${encodeURIComponent(name)}`, name);
+  if (data === null) return;
   const m = data.model;
   const versions = h("table", { class: "grid", id: "versions" },
     h("thead", null, h("tr", null, ["version", "stages", "run (lineage)", "code", "inputs", "metrics", "created", "by"].map((t) => h("th", null, t)))),
