@@ -8,7 +8,6 @@ findings that name the policy field, the rule and what to do.
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -258,6 +257,8 @@ def check_require_signed(
                     "commit it in a change of its own",
                 )
             ]
+        import tempfile  # (and shutil's compression modules) only for a signers file
+
         fd, tmp = tempfile.mkstemp(prefix="gitml-signers-")
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)

@@ -8,6 +8,7 @@ from typing import Any
 
 from gitml.pipelines import yamlfile
 from gitml.pipelines.errors import PipelineError
+from gitml.records import codec
 
 SUFFIXES = (".yaml", ".yml", ".json", ".toml")
 _MISSING = object()
@@ -53,11 +54,9 @@ def load_params(path: Path, shown: str) -> dict[str, Any] | None:
         except json.JSONDecodeError as exc:
             raise PipelineError(f"{shown}: invalid JSON: line {exc.lineno}: {exc.msg}") from None
     else:
-        import tomllib
-
         try:
-            doc = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
+            doc = codec.parse(text)
+        except codec.TOMLDecodeError as exc:
             raise PipelineError(f"{shown}: invalid TOML: {exc}") from None
     if doc is None:
         return {}

@@ -27,14 +27,14 @@ from gitml.runs.execute import (
     open_workspace,
     validate_request,
 )
-from gitml.runs.params import expand_grid, parse_override, plan_overrides
+from gitml.runs.params import expand_grid, parse_override, plan_overrides, reject_distributions
 from gitml.storage.repo import GitRepo
 from gitml.storage.worktree import Checkpoint
 
 
 def check_planned(request: RunRequest, cwd: Path, params_files: tuple[str, ...]) -> None:
     """What the run will do is valid: its grid (or search space) and every ``-S`` key."""
-    from gitml.search.space import parse_space, reject_distributions
+    from gitml.search.space import parse_space
 
     if request.search is not None:
         assignments = [

@@ -23,6 +23,7 @@ except ImportError:  # pragma: no cover - tomli is a dependency; tomllib is the 
     import tomllib as toml_parser  # type: ignore[no-redef]
 
 Doc = dict[str, Any]
+TOMLDecodeError = toml_parser.TOMLDecodeError
 _TOO_DEEP = f"nests tables or arrays more than {MAX_DEPTH} deep"
 
 
@@ -48,6 +49,15 @@ def dumps(doc: Mapping[str, Any]) -> str:
 
 def dump_bytes(doc: Mapping[str, Any]) -> bytes:
     return dumps(doc).encode("utf-8")
+
+
+def parse(text: str) -> Doc:
+    """Plain TOML (params files, command-line values), through the parser records use.
+
+    ``TOMLDecodeError`` when it is not TOML; nothing else is checked (``loads`` is for records).
+    """
+    doc: Doc = toml_parser.loads(text)
+    return doc
 
 
 def loads(text: str | bytes, *, where: str) -> Doc:

@@ -130,13 +130,53 @@ def _where(path: FieldPath) -> str:
     return _render(path) or "(top level)"
 
 
-def _compile(schema: Mapping[str, Any], root: Mapping[str, Any], cache: dict[int, Check]) -> Check:
-    """A checker for ``schema`` (built once per schema node; local refs resolved lazily)."""
+class _Properties:
+    """The checkers of an object's properties, each built when a record first has it
+    (a record holds few of the optional tables its schema describes)."""
+
+    def __init__(
+        self, schemas: Mapping[str, Any], root: Mapping[str, Any], cache: dict[int, Check]
+    ) -> None:
+        self.schemas = schemas
+        self.root = root
+        self.cache = cache
+        self.built: dict[str, Check] = {}
+
+    def get(self, key: str) -> Check | None:
+        found = self.built.get(key)
+        if found is None and key in self.schemas:
+            found = self.built[key] = _compile(self.schemas[key], self.root, self.cache)
+        return found
+
+
+def _known(schema: Mapping[str, Any]) -> None:
+    """ValueError when ``schema`` itself uses a keyword not interpreted here."""
     unknown = set(schema) - _SUPPORTED
     if unknown:
         raise ValueError(
             f"schema keyword(s) {sorted(unknown)} not supported by gitml.records.validator"
         )
+
+
+def _refuse_unknown(schema: Any) -> None:
+    """``_known`` for ``schema`` and every schema inside it, before any is compiled."""
+    if not isinstance(schema, Mapping):
+        return
+    _known(schema)
+    for key in ("$defs", "properties"):
+        for sub in schema.get(key, {}).values():
+            _refuse_unknown(sub)
+    for key in ("allOf", "anyOf", "oneOf"):
+        for sub in schema.get(key, ()):
+            _refuse_unknown(sub)
+    for key in ("if", "then", "else", "items", "additionalProperties", "propertyNames"):
+        _refuse_unknown(schema.get(key))
+
+
+def _compile(schema: Mapping[str, Any], root: Mapping[str, Any], cache: dict[int, Check]) -> Check:
+    """A checker for ``schema`` (built once per schema node; local refs and properties
+    resolved on first use)."""
+    _known(schema)
     if "$ref" in schema:
         target: Any = root
         for part in str(schema["$ref"]).removeprefix("#/").split("/"):
@@ -153,12 +193,12 @@ def _compile(schema: Mapping[str, Any], root: Mapping[str, Any], cache: dict[int
     has_const, const = "const" in schema, schema.get("const")
     enum = schema.get("enum")
     min_length = schema.get("minLength", 0)
-    pattern = _pattern(schema["pattern"]) if "pattern" in schema else None
+    pattern: str | None = schema.get("pattern")
     # A long pattern says less than the rule it states: show the rule when one is given.
     pattern_rule = (
         f"breaks the rule: {schema['description']}"
-        if pattern is not None and len(pattern.pattern) > 60 and "description" in schema
-        else f"does not match {pattern.pattern!r}"
+        if pattern is not None and len(pattern) > 60 and "description" in schema
+        else f"does not match {pattern!r}"
         if pattern is not None
         else ""
     )
@@ -180,7 +220,7 @@ def _compile(schema: Mapping[str, Any], root: Mapping[str, Any], cache: dict[int
     else_check = _compile(schema["else"], root, cache) if "else" in schema else None
     items = _compile(schema["items"], root, cache) if "items" in schema else None
     required = list(schema.get("required", ()))
-    props = {k: _compile(v, root, cache) for k, v in schema.get("properties", {}).items()}
+    props = _Properties(schema.get("properties", {}), root, cache)
     extra_schema = schema.get("additionalProperties", True)
     closed = extra_schema is False
     extra = _compile(extra_schema, root, cache) if isinstance(extra_schema, dict) else None
@@ -247,7 +287,7 @@ def _compile(schema: Mapping[str, Any], root: Mapping[str, Any], cache: dict[int
                 found.append(f"{_where(path)}: {value!r} is too long")
             if fmt is not None and not fmt.fullmatch(value):
                 found.append(f"{_where(path)}: {value!r} is not a {schema['format']!r}")
-            if pattern is not None and not pattern.search(value):
+            if pattern is not None and not _pattern(pattern).search(value):
                 found.append(f"{_where(path)}: {value!r} {pattern_rule}")
         elif number_rules and isinstance(value, int | float) and not isinstance(value, bool):
             if minimum is not None and value < minimum:
@@ -274,6 +314,7 @@ def _compile(schema: Mapping[str, Any], root: Mapping[str, Any], cache: dict[int
 @cache
 def checker(kind: str) -> Check:
     schema = load_schema(kind)
+    _refuse_unknown(schema)
     return _compile(schema, schema, {})
 
 

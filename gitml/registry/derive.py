@@ -17,10 +17,17 @@ from typing import TYPE_CHECKING, Any
 from gitml.config import STAGES_FILE, Settings
 from gitml.records.typed import typed
 from gitml.registry import records as rec
-from gitml.registry.stagefile import Assignments, InvalidStages, Known, diff, parse
+from gitml.registry.stagefile import (
+    Assignments,
+    InvalidStages,
+    Known,
+    check_versions,
+    diff,
+    parse,
+)
 from gitml.storage.history import merge_base
 from gitml.storage.repo import GitRepo
-from gitml.storage.tracked import FileChange, last_change
+from gitml.storage.tracked import FileChange, last_change, read_file_at
 
 if TYPE_CHECKING:
     from gitml.records.shapes import StageEventRecord
@@ -32,6 +39,9 @@ DIRECT_TRAILER = "Gitml-Promotion: direct"
 class SkippedChange:
     commit: str
     reason: str
+    unregistered: bool = False
+    """Left out only for naming a model or version not registered (yet): registering it
+    would make the change valid. A deleted or malformed file stays left out for good."""
 
 
 @dataclass
@@ -60,6 +70,23 @@ def _side_change(repo: GitRepo, change: FileChange) -> dict[str, Any] | None:
     return {"commit": sha, "author": rec.person(who.name, who.email)}
 
 
+def registers_valid(
+    repo: GitRepo, commits: Iterable[str], versions: Known | Mapping[str, Iterable[str]]
+) -> bool:
+    """Whether any of ``commits`` (changes left out before) names only registered models
+    and versions now, so that the derivation would no longer leave it out."""
+    for commit in commits:
+        data = read_file_at(repo, commit, STAGES_FILE)
+        if data is None:
+            continue
+        try:
+            check_versions(parse(data).assignments, versions)
+        except InvalidStages:
+            continue
+        return True
+    return False
+
+
 def derive(
     repo: GitRepo,
     changes: Iterable[FileChange],
@@ -84,9 +111,14 @@ def derive(
             continue
         try:
             in_force = settings_for(change) if settings_for is not None else settings
-            parsed = parse(change.new, where=where, settings=in_force, versions=versions)
+            parsed = parse(change.new, where=where, settings=in_force)
         except InvalidStages as exc:
             out.skipped.append(SkippedChange(change.commit, str(exc)))
+            continue
+        try:
+            check_versions(parsed.assignments, versions, where=where)
+        except InvalidStages as exc:
+            out.skipped.append(SkippedChange(change.commit, str(exc), unregistered=True))
             continue
         transitions = diff(out.state, parsed.assignments)
         out.state = copy.deepcopy(parsed.assignments)

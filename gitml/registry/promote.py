@@ -178,7 +178,7 @@ def default_branch_name(p: Proposal) -> str:
 
 def _base(repo: GitRepo, mode: Mode) -> tuple[str | None, bytes | None]:
     """(HEAD commit, the stages file the change starts from)."""
-    sha, _branch = head(repo)
+    sha = repo.head_commit()
     if mode is Mode.WORKTREE:
         path = repo.workdir / STAGES_FILE
         return sha, path.read_bytes() if path.is_file() else None

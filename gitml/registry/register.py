@@ -21,7 +21,7 @@ from gitml.registry.names import (
     parse_version,
 )
 from gitml.registry.store import Plan, registry_collection, versions_in, write_planned
-from gitml.storage.collection import Snapshot
+from gitml.storage.collection import Companion, Snapshot
 from gitml.storage.repo import GitRepo
 
 if TYPE_CHECKING:
@@ -128,7 +128,7 @@ def register(
     from gitml.config import load_settings
     from gitml.registry.run_artifact import run_artifact
     from gitml.runs.store import get_run
-    from gitml.storage.notes import add_note_lines
+    from gitml.storage.notes import note_companion
 
     model = check_model_name(request.model)
     wanted = parse_version(request.version) if request.version is not None else None
@@ -190,14 +190,19 @@ def register(
         message += "\n\n" + "\n".join(trailers) + "\n"
         return Plan({path: codec.dump_bytes(doc)}, message, doc)
 
-    _tip, planned = write_planned(registry_collection(repo), plan)
-    assert planned is not None
-    doc: dict[str, Any] = codec.to_jsonable(planned.result)
-    commit = run["code"]["commit"]
-    if commit:
+    def note(planned: Plan) -> Companion | None:
+        """The line on the run's code commit, published with the version."""
+        commit = run["code"]["commit"]
+        if not commit:
+            return None
+        made = planned.result
         line = (
-            f'{doc["id"]} = {{ model = "{model}", version = "{doc["version"]}", '
+            f'{made["id"]} = {{ model = "{model}", version = "{made["version"]}", '
             f'run = "{run["id"]}" }}'
         )
-        add_note_lines(repo, {commit: [line]}, f"gitml note model {model} {doc['version']}")
+        return note_companion(repo, {commit: [line]}, f"gitml note model {model} {made['version']}")
+
+    _tip, planned = write_planned(registry_collection(repo), plan, also=note)
+    assert planned is not None
+    doc: dict[str, Any] = codec.to_jsonable(planned.result)
     return doc

@@ -11,8 +11,6 @@ query over a model with 10,000 events is one SQL statement, not 10,000 blob read
 
 from __future__ import annotations
 
-import random
-import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -26,8 +24,9 @@ from gitml.registry import records as rec
 from gitml.registry.names import version_sort_key
 from gitml.registry.stagefile import Assignments, Known, Value
 from gitml.storage import REGISTRY_REF
-from gitml.storage.collection import Collection, Snapshot, open_collection
+from gitml.storage.collection import Collection, Companion, Snapshot, open_collection
 from gitml.storage.index import Index
+from gitml.storage.refs import backoff
 
 if TYPE_CHECKING:
     from gitml.records.shapes import AppliedRecord, ModelVersionRecord, StageEventRecord
@@ -72,9 +71,15 @@ class Replan(Exception):
 
 
 def write_planned(
-    collection: Collection, plan: Callable[[Snapshot], Plan | None]
+    collection: Collection,
+    plan: Callable[[Snapshot], Plan | None],
+    *,
+    also: Callable[[Plan], Companion | None] | None = None,
 ) -> tuple[str | None, Plan | None]:
-    """Commit what ``plan(snapshot)`` returns on top of that snapshot; ``None`` = nothing."""
+    """Commit what ``plan(snapshot)`` returns on top of that snapshot; ``None`` = nothing.
+
+    ``also(plan)``: a write to another collection published in the same ref transaction.
+    """
     for attempt in range(MAX_PLANS):
         snap = collection.snapshot()
         try:
@@ -89,9 +94,11 @@ def write_planned(
                     raise Replan
                 return dict(files.files)
 
-            tip = collection.write(build, planned.message)
+            tip = collection.write(
+                build, planned.message, also=also(planned) if also is not None else None
+            )
         except Replan:
-            time.sleep(random.uniform(0, min(0.05, 0.0005 * (2 ** min(attempt, 7)))))
+            backoff(attempt)
             continue
         return tip, planned
     raise RefConflict(f"{collection.ref}: too many concurrent writers; try again")

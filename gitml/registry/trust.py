@@ -8,7 +8,7 @@ line must pass through the trust point's commit, and every new stage event must 
 one the new stage changes derive from the trust point's state (or one derived before and
 still pending). Anything else -- a rewritten or non-descending history, an event that does
 not match, an applied-state record that skips a change derived before, a newly registered
-version that could make a change left out before valid -- verifies the whole log again,
+version that makes a change left out before valid -- verifies the whole log again,
 which reports the problem precisely.
 """
 
@@ -24,7 +24,7 @@ from gitml.errors import GitmlError
 from gitml.integrity.history import check_history
 from gitml.records import codec
 from gitml.registry import records as rec
-from gitml.registry.derive import derive
+from gitml.registry.derive import derive, registers_valid
 from gitml.registry.rules import settings_before
 from gitml.registry.store import open_index, registry_collection, version_lookup
 from gitml.registry.trustpoint import TrustPoint, load_trust_point, save_trust_point
@@ -123,8 +123,9 @@ def advance(repo: GitRepo, settings: Settings, point: TrustPoint, branch: str) -
         if added is None or any(True for _ in index.errors()):
             return None
         docs = index.docs_at(added)
-    if point.skipped and any("/versions/" in p for p in added):
-        return None  # a new version may make a change left out before valid
+    versions = version_lookup(registry_collection(repo).snapshot_at(registry))
+    if any("/versions/" in p for p in added) and registers_valid(repo, point.skipped, versions):
+        return None  # a new version makes a change left out before valid
     changes = _changes_since(repo, point.branch, branch)
     if changes is None:
         return None
@@ -138,7 +139,7 @@ def advance(repo: GitRepo, settings: Settings, point: TrustPoint, branch: str) -
         repo,
         kept,
         settings=settings,
-        versions=version_lookup(registry_collection(repo).snapshot_at(registry)),
+        versions=versions,
         state=point.state,
         seqs=point.seqs,
         settings_for=settings_before(repo),
@@ -157,7 +158,7 @@ def advance(repo: GitRepo, settings: Settings, point: TrustPoint, branch: str) -
         seqs=seqs,
         pending=pending,
         undone=sorted(undone),
-        skipped=[*point.skipped, *(s.commit for s in derived.skipped)],
+        skipped=[*point.skipped, *(s.commit for s in derived.skipped if s.unregistered)],
     )
 
 

@@ -34,7 +34,9 @@ class TrustPoint:
     undone: list[str] = field(default_factory=list)
     """Commits whose changes applied-state records verifiably skip."""
     skipped: list[str] = field(default_factory=list)
-    """Commits whose stages file the derivation left out (invalid or deleted)."""
+    """Commits whose stages file the derivation left out for naming an unregistered model
+    or version (a registration may make them valid; deleted or malformed files never
+    become valid and are not kept)."""
 
 
 def _path(repo: GitRepo) -> Path:

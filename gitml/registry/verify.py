@@ -208,7 +208,7 @@ def verify(
                 seqs={str(e["model"]): int(e["seq"]) for e in derived.events},
                 pending=report.pending,
                 undone=sorted(report.undone),
-                skipped=[s.commit for s in derived.skipped],
+                skipped=[s.commit for s in derived.skipped if s.unregistered],
             ),
         )
     return report

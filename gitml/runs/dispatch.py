@@ -31,7 +31,6 @@ from gitml.runs.pool import Drive, Finished, Job, LocalPool, Pool, drive
 from gitml.runs.record import RunFacts, Status, build_record
 from gitml.runs.supervise import Supervisor
 from gitml.runs.sweep import SweepOutcome, outcome_of, parse_best, run_sweep
-from gitml.search.space import reject_distributions
 
 if TYPE_CHECKING:
     from gitml.records.shapes import RunRecord
@@ -130,9 +129,7 @@ def run_planned(
     if request.search is not None:
         plan = search_plan(request, sweep, name)
     else:
-        from gitml.search.space import reject_distributions
-
-        reject_distributions(request.overrides)
+        params_mod.reject_distributions(request.overrides)
         grid = params_mod.expand_grid(request.overrides)
         single = len(grid) == 1
         members = [Member(a, f"{name}-{i + 1}", sweep) for i, a in enumerate(grid)]
@@ -255,7 +252,7 @@ def run_many(
     if request.search is not None or request.on is not None:
         with Supervisor() as sup:
             return run_planned(ws, sup, request, on_member=on_member)
-    reject_distributions(request.overrides)
+    params_mod.reject_distributions(request.overrides)
     grid = params_mod.expand_grid(request.overrides)
     with Supervisor() as sup:
         return run_sweep(ws, sup, request, grid, on_member=on_member)

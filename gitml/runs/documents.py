@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-import tomllib
 from typing import Any
 
 from gitml.errors import GitmlError
+from gitml.records import codec
 
 
 def load_yaml(text: str, rel: str, error: type[GitmlError]) -> Any:
@@ -38,8 +38,8 @@ def load_document(
         return load_yaml(text, rel, error)
     if rel.endswith(".toml"):
         try:
-            return tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
+            return codec.parse(text)
+        except codec.TOMLDecodeError as exc:
             raise error(f"{rel}: invalid TOML: {exc}") from None
     if rel.endswith(".json"):
         try:

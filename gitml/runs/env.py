@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import re
 import shutil
 import subprocess
@@ -148,6 +147,8 @@ def cpu_model() -> str:
                     return line.partition(":")[2].strip()
     except OSError:
         pass
+    import platform  # only where /proc/cpuinfo names no model
+
     return platform.processor() or platform.machine()
 
 

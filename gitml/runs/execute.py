@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import platform
 import signal
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -391,7 +390,7 @@ def perform_member(
                     command=redact_command(request.command, cwd),
                     cwd=ws.rel_cwd,
                     user=user,
-                    host=platform.node(),
+                    host=os.uname().nodename,
                     code=code,
                     env=environment.info,
                     message=redact_text(request.message) if request.message else None,

@@ -14,7 +14,6 @@ import itertools
 import math
 import os
 import re
-import tomllib
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,11 +21,15 @@ from pathlib import Path
 from typing import Any
 
 from gitml.errors import GitmlError, UsageError
+from gitml.records import codec
 from gitml.runs.documents import load_document
 from gitml.runs.spool import dotted
 
 PARAM_SUFFIXES = (".yaml", ".yml", ".toml", ".json")
 _KEY_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-/]*")
+_CALL = re.compile(r"\s*([a-z]+)\s*\((.*)\)\s*", re.DOTALL)
+KINDS = ("uniform", "loguniform", "int", "logint", "choice")
+"""The distributions ``-S`` may give a search (``uniform(0,1)``); see ``gitml.search.space``."""
 
 
 class InvalidParams(GitmlError):
@@ -53,8 +56,8 @@ def parse_value(text: str) -> Any:
     if not stripped:
         return text
     try:
-        value = tomllib.loads(f"v = {stripped}")["v"]
-    except tomllib.TOMLDecodeError:
+        value = codec.parse(f"v = {stripped}")["v"]
+    except codec.TOMLDecodeError:
         return text
     return value if _finite(value) else text
 
@@ -265,6 +268,25 @@ def overridden(cwd: Path, new_texts: Mapping[str, str]) -> Iterator[None]:
         for path, data, atime, mtime in reversed(saved):
             path.write_bytes(data)
             os.utime(path, ns=(atime, mtime))
+
+
+def distribution_of(override: Override) -> tuple[str, str] | None:
+    """``(kind, arguments)`` when ``-S`` gives a distribution (``uniform(0,1)``), else None."""
+    value = override.text.partition("=")[2]
+    found = _CALL.fullmatch(value)
+    if found is None or found.group(1) not in KINDS:
+        return None
+    return found.group(1), found.group(2)
+
+
+def reject_distributions(overrides: Sequence[Override]) -> None:
+    """A grid takes values only: refuse ``-S key=uniform(...)`` without ``--search``."""
+    for override in overrides:
+        if distribution_of(override) is not None:
+            raise UsageError(
+                f"-S {override.text!r}: a distribution needs a search; add --search random "
+                "or --search optuna with --trials N (a grid takes values: -S key=1,2,3)"
+            )
 
 
 def expand_grid(overrides: Sequence[Override]) -> list[dict[tuple[str | None, str], Any]]:

@@ -153,9 +153,20 @@ def _matches(glob: str, path: str) -> bool:
     """``glob`` (case-insensitive) against the name, or against the path if it has a '/'."""
     lowered = path.lower()
     target = lowered if "/" in glob else lowered.rpartition("/")[2]
-    return fnmatch.fnmatchcase(target, glob.lower()) or (
-        "/" in glob and fnmatch.fnmatchcase(lowered, "*/" + glob.lower())
+    return _glob_match(target, glob.lower()) or (
+        "/" in glob and _glob_match(lowered, "*/" + glob.lower())
     )
+
+
+def _glob_match(name: str, glob: str) -> bool:
+    """``fnmatch.fnmatchcase(name, glob)``; the common shapes (no wildcard, or one ``*``)
+    without compiling a regular expression for each of the many globs a run checks."""
+    if "?" in glob or "[" in glob or glob.count("*") > 1:
+        return fnmatch.fnmatchcase(name, glob)
+    head, star, tail = glob.partition("*")
+    if not star:
+        return name == head
+    return len(name) >= len(head) + len(tail) and name.startswith(head) and name.endswith(tail)
 
 
 def find_token(

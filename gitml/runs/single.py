@@ -22,7 +22,6 @@ from gitml.runs.execute import (
     validate_request,
 )
 from gitml.runs.supervise import Supervisor
-from gitml.search.space import reject_distributions
 from gitml.storage.repo import GitRepo
 
 
@@ -38,7 +37,7 @@ def single_member(request: RunRequest) -> Member | None:
     """The one run ``request`` asks for; None for a search, a cluster run or a sweep."""
     if request.search is not None or request.on is not None:
         return None
-    reject_distributions(request.overrides)
+    params_mod.reject_distributions(request.overrides)
     grid = params_mod.expand_grid(request.overrides)
     if len(grid) != 1:
         return None

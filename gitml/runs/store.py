@@ -313,7 +313,7 @@ def _condition(
     if all_branches or commits is not None:
         branch = None
     elif branch is None:
-        from gitml.storage.worktree import current_branch
+        from gitml.storage.tracked import current_branch
 
         branch = current_branch(repo)
     clauses: list[str] = []

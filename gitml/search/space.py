@@ -14,21 +14,17 @@ takes lists of values only; a distribution there is refused with a pointer to ``
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from gitml.errors import UsageError
-from gitml.runs.params import Override, parse_value, split_values
-
-_CALL = re.compile(r"\s*([a-z]+)\s*\((.*)\)\s*", re.DOTALL)
-KINDS = ("uniform", "loguniform", "int", "logint", "choice")
+from gitml.runs.params import Override, distribution_of, parse_value, split_values
 
 
 @dataclass(frozen=True)
 class Dimension:
-    """One param of the space: a ``kind`` of KINDS with bounds, or the values to choose from."""
+    """One param of the space: a ``kind`` of ``runs.params.KINDS`` with bounds, or the values to choose from."""
 
     file: str | None
     key: str
@@ -52,25 +48,6 @@ class Dimension:
             return f"choice({', '.join(str(v) for v in self.values)})"
         low, high = (int(self.low), int(self.high)) if self.is_int else (self.low, self.high)
         return f"{self.kind}({low}, {high})"
-
-
-def distribution_of(override: Override) -> tuple[str, str] | None:
-    """``(kind, arguments)`` when ``-S`` gives a distribution (``uniform(0,1)``), else None."""
-    value = override.text.partition("=")[2]
-    found = _CALL.fullmatch(value)
-    if found is None or found.group(1) not in KINDS:
-        return None
-    return found.group(1), found.group(2)
-
-
-def reject_distributions(overrides: Sequence[Override]) -> None:
-    """A grid takes values only: refuse ``-S key=uniform(...)`` without ``--search``."""
-    for override in overrides:
-        if distribution_of(override) is not None:
-            raise UsageError(
-                f"-S {override.text!r}: a distribution needs a search; add --search random "
-                "or --search optuna with --trials N (a grid takes values: -S key=1,2,3)"
-            )
 
 
 def _number(text: str, override: Override) -> float:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from gitml.storage.changes import commit_changes
 from gitml.storage.git import GitFailed, last_line, run_git
+from gitml.storage.history import linear_range
 from gitml.storage.odb import MODE_BLOB, MODE_COMMIT, MODE_EXEC, MODE_LINK, Commit, Tree
 from gitml.storage.repo import GitRepo
 from gitml.storage.tracked import shallow_commits
@@ -139,7 +140,11 @@ def audit(
 def _new_commits(repo: GitRepo, tip: str, known: Iterable[str]) -> dict[str, int]:
     """The commits ``tip`` reaches and ``known`` do not, children first (a dict for order
     and membership)."""
-    hidden = [f"^{sha}" for sha in known]
+    hidden = [f"^{sha}" for sha in dict.fromkeys(known)]
+    if len(hidden) == 1:  # a few commits on top of the one known tip: read, not a process
+        line = linear_range(repo, tip, hidden[0][1:])
+        if line is not None:
+            return {sha: n for n, sha in enumerate(line)}
     proc = run_git(repo.workdir_or_gitdir, "rev-list", "--topo-order", tip, *hidden)
     if proc.returncode != 0:
         raise GitFailed(f"`git rev-list {tip[:12]}` failed: {last_line(proc.stderr)}")

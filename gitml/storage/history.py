@@ -18,13 +18,59 @@ def resolve_commit(repo: GitRepo, rev: str) -> str:
     return proc.stdout.strip()
 
 
+WALK_LIMIT = 32
+"""How many commits a history question reads through the object reader before it asks
+git (each read is one round trip to ``cat-file``; a git process costs a few dozen)."""
+
+
 def is_ancestor(repo: GitRepo, ancestor: str, descendant: str) -> bool:
-    """True when ``ancestor`` is ``descendant`` or reachable from it."""
-    if ancestor == descendant:
+    """True when ``ancestor`` is ``descendant`` or reachable from it.
+
+    An ancestor a few first parents back (a branch a commit or a merge ahead) is found by
+    reading those commits; anything else is git's ``merge-base --is-ancestor``.
+    """
+    if ancestor == descendant or _on_first_parents(repo, ancestor, descendant):
         return True
     return (
         repo.git("merge-base", "--is-ancestor", ancestor, descendant, check=False).returncode == 0
     )
+
+
+def _on_first_parents(repo: GitRepo, ancestor: str, descendant: str) -> bool:
+    """Whether ``ancestor`` is among the first ``WALK_LIMIT`` first parents of ``descendant``."""
+    try:
+        for n, commit in enumerate(walk_first_parents(repo.odb, descendant)):
+            if commit.oid == ancestor:
+                return True
+            if n >= WALK_LIMIT:
+                return False
+    except KeyError:  # beyond a shallow clone's history, or no such commit
+        return False
+    return False
+
+
+def linear_range(repo: GitRepo, tip: str, base: str) -> list[str] | None:
+    """The commits ``tip`` reaches and ``base`` does not, newest first, when they are a
+    line of at most ``WALK_LIMIT`` single-parent commits ending on ``base``; None otherwise
+    (a merge, a longer or unrelated history: ask ``git rev-list``).
+
+    Exact: each commit of such a line reaches ``base`` only through its one parent, and
+    none of them is reachable from ``base`` (history has no cycles).
+    """
+    out: list[str] = []
+    oid = tip
+    while oid != base:
+        if len(out) >= WALK_LIMIT:
+            return None
+        try:
+            commit = repo.odb.commit(oid)
+        except KeyError:
+            return None
+        if len(commit.parents) != 1:
+            return None
+        out.append(commit.oid)
+        oid = commit.parents[0]
+    return out
 
 
 def first_parent(repo: GitRepo, commit: str) -> str | None:

@@ -23,12 +23,11 @@ from typing import Any, TypeVar
 from gitml.errors import GitmlError, InvalidRecord
 from gitml.records import codec
 from gitml.records.limits import check_size
+from gitml.storage import INDEX_FILE, INDEX_SCHEMA_VERSION
 from gitml.storage.blobs import read_blobs
 from gitml.storage.collection import LAYOUT_PATH, Collection
 from gitml.storage.filelock import exclusive
 from gitml.storage.odb import Tree
-from gitml.storage.peek import INDEX_FILE as INDEX_FILE
-from gitml.storage.peek import SCHEMA_VERSION
 from gitml.storage.repo import GitRepo
 from gitml.storage.trees import commit_tree, diff_trees, list_blobs
 
@@ -180,10 +179,11 @@ class Index:
                     conn.execute("PRAGMA journal_mode=WAL")
                     conn.executescript(SCHEMA)
                     conn.execute(
-                        "INSERT OR IGNORE INTO meta VALUES('version', ?)", (str(SCHEMA_VERSION),)
+                        "INSERT OR IGNORE INTO meta VALUES('version', ?)",
+                        (str(INDEX_SCHEMA_VERSION),),
                     )
             row = conn.execute("SELECT value FROM meta WHERE key='version'").fetchone()
-            if row is None or row[0] != str(SCHEMA_VERSION):
+            if row is None or row[0] != str(INDEX_SCHEMA_VERSION):
                 raise sqlite3.DatabaseError("index schema version changed")
         except BaseException:
             conn.close()

@@ -9,7 +9,6 @@ A new commit is never published before ``flush`` (``write_commit`` flushes).
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import os
 import subprocess
@@ -38,6 +37,8 @@ class ObjectWriteError(GitmlError):
 
 def object_id(kind: str, body: bytes) -> str:
     """The id git gives an object of ``kind`` with this content."""
+    import hashlib  # OpenSSL's bindings: only commands that write objects load them
+
     return hashlib.sha1(b"%s %d\0" % (kind.encode(), len(body)) + body).hexdigest()
 
 

@@ -12,13 +12,8 @@ from contextlib import closing, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
+from gitml.storage import INDEX_FILE
 from gitml.storage.git import layout, run_git
-
-SCHEMA_VERSION = 6
-# One file per schema version: two gitml versions on one repository (say the one
-# pre-commit pinned and the one on PATH) each keep their own instead of rebuilding
-# each other's on every call.
-INDEX_FILE = f"index-v{SCHEMA_VERSION}.sqlite"
 
 
 @dataclass(frozen=True)

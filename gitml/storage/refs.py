@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import random
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -77,6 +76,8 @@ def lock_path(repo: GitRepo, name: str) -> Path:
 
 def backoff(attempt: int) -> None:
     """Sleep a jittered, exponentially growing time (at most 50 ms) before a retry."""
+    import random  # only writers that lost a race get here
+
     time.sleep(random.uniform(0, min(0.05, 0.0005 * (2 ** min(attempt, 7)))))
 
 

@@ -21,7 +21,6 @@ from gitml.storage.odb import Commit, Signature, Tree
 from gitml.storage.refs import read_ref, update_ref
 from gitml.storage.repo import GitRepo
 from gitml.storage.trees import apply_changes, read_blob, tree_entry
-from gitml.storage.worktree import current_branch
 
 
 @dataclass(frozen=True)
@@ -82,6 +81,14 @@ def find_tracking_commit(repo: GitRepo, branch: str) -> str | None:
         check=False,
     ).stdout.split()
     return listed[0] if listed else None
+
+
+def current_branch(repo: GitRepo) -> str | None:
+    """The checked-out branch; None when HEAD is detached or unborn."""
+    proc = repo.git("symbolic-ref", "--quiet", "--short", "HEAD", check=False)
+    if proc.returncode != 0 or repo.head_commit() is None:
+        return None
+    return proc.stdout.strip() or None
 
 
 def head(repo: GitRepo) -> tuple[str | None, str | None]:

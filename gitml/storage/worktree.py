@@ -13,9 +13,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import shutil
 import stat
-import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -60,14 +58,6 @@ class Checkpoint:
 
 # (path, untracked, full path) -> why the file must stay out of the checkpoint, or None.
 Screen = Callable[[str, bool, Path], str | None]
-
-
-def current_branch(repo: GitRepo) -> str | None:
-    """The checked-out branch; None when HEAD is detached or unborn."""
-    proc = repo.git("symbolic-ref", "--quiet", "--short", "HEAD", check=False)
-    if proc.returncode != 0 or repo.head_commit() is None:
-        return None
-    return proc.stdout.strip() or None
 
 
 @dataclass(frozen=True)
@@ -297,6 +287,8 @@ def add_worktree(repo: GitRepo, path: Path, commit: str) -> GitRepo:
 
 def remove_worktree(repo: GitRepo, path: Path) -> None:
     """Remove a temporary worktree (files and registration), even if it has changes."""
+    import shutil  # with its compression modules: only temporary worktrees need it
+
     from gitml.storage.filelock import exclusive
 
     with exclusive(_worktrees_lock(repo)):
@@ -311,6 +303,9 @@ def remove_worktree(repo: GitRepo, path: Path) -> None:
 def temporary_worktree(repo: GitRepo, commit: str, *, prefix: str) -> Iterator[GitRepo]:
     """A detached worktree of ``commit`` in a new temporary folder, for the block; it is
     removed (files, registration and folder) afterwards, also when the block fails."""
+    import shutil
+    import tempfile
+
     holder = Path(tempfile.mkdtemp(prefix=prefix))
     path = holder / f"{prefix.rstrip('-')}-{holder.name.rsplit('-', 1)[-1]}"
     try:

@@ -64,7 +64,7 @@ def page_run(req: Request) -> Response:
 
 def api_summary(req: Request) -> Response:
     from gitml.runs.store import count_runs
-    from gitml.storage.worktree import current_branch
+    from gitml.storage.tracked import current_branch
 
     repo = req.repo()
     name = repo.workdir_or_gitdir.name

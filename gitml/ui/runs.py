@@ -160,7 +160,7 @@ def runs_page(
     The default columns do not depend on the filter, so filtering never moves them.
     """
     from gitml.runs.store import list_runs
-    from gitml.storage.worktree import current_branch
+    from gitml.storage.tracked import current_branch
 
     if branch == ".":
         branch = current_branch(repo)

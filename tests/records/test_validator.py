@@ -84,6 +84,21 @@ def test_unsupported_keywords_are_refused() -> None:
         fastschema._compile({"patternProperties": {}}, {}, {})
 
 
+@pytest.mark.parametrize(
+    "schema",
+    [
+        {"properties": {"a": {"properties": {"b": {"patternProperties": {}}}}}},
+        {"$defs": {"x": {"dependentRequired": {}}}},
+        {"anyOf": [{"type": "string"}, {"not": {}}]},
+        {"items": {"uniqueItems": True}},
+        {"additionalProperties": {"contains": {}}},
+    ],
+)
+def test_unsupported_keywords_deep_inside_are_refused_before_any_record(schema: Any) -> None:
+    with pytest.raises(ValueError, match="not supported"):
+        fastschema._refuse_unknown(schema)
+
+
 SAMPLES = Path(__file__).resolve().parent / "samples"
 REPLACEMENTS: list[Any] = ["text", 7, 2.5, True, [], {}, -1, ""]
 

@@ -123,9 +123,9 @@ def test_a_branch_that_does_not_pass_through_the_trust_point_is_verified_whole(
     assert any("matches no change" in problem for problem in found.untrusted)
 
 
-def test_a_version_registered_after_a_change_was_left_out_verifies_whole(
-    three_versions: Path, full_runs: list[int]
-) -> None:
+@pytest.fixture
+def left_out(three_versions: Path, full_runs: list[int]) -> Path:
+    """An applied change left out for naming 2.0.0, not registered yet, and a trust point."""
     stages = three_versions / ".gitml/stages.toml"
     stages.write_text('schema = "gitml/stages/1"\n[models.churn]\nstaging = "2.0.0"\n')
     git(three_versions, "commit", "-q", "-am", "names a version not registered yet")
@@ -137,10 +137,51 @@ def test_a_version_registered_after_a_change_was_left_out_verifies_whole(
     point = load_trust_point(open_repo(three_versions))
     assert point is not None
     assert len(point.skipped) == 1
+    return three_versions
+
+
+def test_a_version_registered_after_a_change_was_left_out_verifies_whole(
+    left_out: Path, full_runs: list[int]
+) -> None:
     # Registered now, 2.0.0 makes the change left out valid: only a whole verification
     # says what the log must then hold.
-    register(three_versions, "2.0.0", 0.95)
-    found = trusted(three_versions)
+    register(left_out, "2.0.0", 0.95)
+    found = trusted(left_out)
     assert full_runs == [1, 1]
-    whole = verify(open_repo(three_versions), load_settings(three_versions), {})
+    whole = verify(open_repo(left_out), load_settings(left_out), {})
     assert found.untrusted == whole.untrusted
+
+
+def test_a_deleted_stages_file_left_out_does_not_verify_whole_at_each_registration(
+    three_versions: Path, full_runs: list[int]
+) -> None:
+    stages = three_versions / ".gitml/stages.toml"
+    land(three_versions, "promote", "churn", "1.0.0", "production")
+    kept = stages.read_text()
+    git(three_versions, "rm", "-q", ".gitml/stages.toml")
+    git(three_versions, "commit", "-q", "-m", "deleted by mistake")
+    stages.write_text(kept)
+    git(three_versions, "add", ".gitml/stages.toml")
+    git(three_versions, "commit", "-q", "-m", "restored")
+    ok("registry", "apply")
+    assert trusted(three_versions) == trust.Trust([], None)
+    runs = len(full_runs)
+    register(three_versions, "1.3.0", 0.95)
+    assert trusted(three_versions) == trust.Trust([], None)
+    register(three_versions, "1.4.0", 0.96)
+    assert trusted(three_versions) == trust.Trust([], None)
+    assert len(full_runs) == runs
+    point = load_trust_point(open_repo(three_versions))
+    assert point is not None
+    assert point.skipped == []  # no registration can make a deleted file valid
+
+
+def test_a_version_no_change_left_out_names_does_not_verify_whole(
+    left_out: Path, full_runs: list[int]
+) -> None:
+    register(left_out, "1.3.0", 0.95)  # not the 2.0.0 the change left out waits for
+    assert trusted(left_out) == trust.Trust([], None)
+    assert full_runs == [1]
+    point = load_trust_point(open_repo(left_out))
+    assert point is not None
+    assert len(point.skipped) == 1  # still waiting for 2.0.0

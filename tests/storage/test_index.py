@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from gitml.records import codec
-from gitml.storage.index import INDEX_FILE, Index, drop_index, open_index, parse_record
+from gitml.storage import INDEX_FILE
+from gitml.storage.index import Index, drop_index, open_index, parse_record
 from gitml.storage.repo import open_repo
 from tests.storage.helpers import (
     FORK,

@@ -1,0 +1,57 @@
+"""History questions answered by reading commits agree with git's own answers."""
+
+from __future__ import annotations
+
+import subprocess
+from itertools import product
+from pathlib import Path
+
+from gitml.storage.audit import _new_commits
+from gitml.storage.history import WALK_LIMIT, is_ancestor, linear_range
+from gitml.storage.repo import open_repo
+from tests.support.core import git
+
+
+def commit(repo: Path, message: str) -> str:
+    git(repo, "commit", "-q", "--allow-empty", "-m", message)
+    return git(repo, "rev-parse", "HEAD").strip()
+
+
+def graph(repo: Path) -> dict[str, str]:
+    """A line, a side branch merged back, a line past the walk limit, an unrelated root."""
+    shas = {"root": git(repo, "rev-parse", "HEAD").strip()}
+    for n in range(3):
+        shas[f"line{n}"] = commit(repo, f"line {n}")
+    git(repo, "switch", "-q", "-c", "side", shas["line0"])
+    shas["side"] = commit(repo, "side")
+    git(repo, "switch", "-q", "-")
+    git(repo, "merge", "-q", "--no-ff", "-m", "merge side", "side")
+    shas["merge"] = git(repo, "rev-parse", "HEAD").strip()
+    shas["after"] = commit(repo, "after the merge")
+    for n in range(WALK_LIMIT + 3):
+        shas["far"] = commit(repo, f"far {n}")
+    git(repo, "switch", "-q", "--orphan", "other")
+    shas["other"] = commit(repo, "unrelated")
+    return shas
+
+
+def test_is_ancestor_and_new_commits_agree_with_git(repo_with_commit: Path) -> None:
+    shas = graph(repo_with_commit)
+    repo = open_repo(repo_with_commit)
+    for (a_name, a), (d_name, d) in product(shas.items(), repeat=2):
+        said = subprocess.run(
+            ["git", "merge-base", "--is-ancestor", a, d], cwd=repo_with_commit, check=False
+        )
+        assert is_ancestor(repo, a, d) == (said.returncode == 0), (a_name, d_name)
+        listed = git(repo_with_commit, "rev-list", "--topo-order", d, f"^{a}").split()
+        assert list(_new_commits(repo, d, [a])) == listed, (d_name, a_name)
+
+
+def test_a_range_is_read_only_when_it_is_a_short_line(repo_with_commit: Path) -> None:
+    shas = graph(repo_with_commit)
+    repo = open_repo(repo_with_commit)
+    assert linear_range(repo, shas["line2"], shas["line0"]) == [shas["line2"], shas["line1"]]
+    assert linear_range(repo, shas["line2"], shas["line2"]) == []
+    assert linear_range(repo, shas["after"], shas["line2"]) is None  # through a merge
+    assert linear_range(repo, shas["far"], shas["after"]) is None  # longer than the limit
+    assert linear_range(repo, shas["other"], shas["line0"]) is None  # never reaches it
