@@ -33,7 +33,7 @@ def publish(*, json: bool = False, quiet: bool = False) -> None:
 def verify(*, json: bool = False, quiet: bool = False) -> int:
     """Re-derive every row of every index snapshot here from its record (exit 1 on a
     difference)."""
-    from gitml.runs.save import runs_collection
+    from gitml.runs.paths import runs_collection
     from gitml.runs.store import run_parser
     from gitml.storage.index_snapshot import verify as do_verify
     from gitml.storage.repo import open_repo

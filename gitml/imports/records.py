@@ -27,8 +27,8 @@ from gitml.runs.metrics import (
     summarise,
     thin_history,
 )
+from gitml.runs.paths import NAME_RE, history_path, runs_collection
 from gitml.runs.record import dump_record
-from gitml.runs.save import NAME_RE, history_path, runs_collection
 
 if TYPE_CHECKING:
     from gitml.storage.repo import GitRepo

@@ -14,12 +14,13 @@ from gitml.query.ast import Expr, Field, FieldKind, Op, Operand, SortKey
 from gitml.query.errors import QueryError
 from gitml.query.evaluate import evaluate, field_value, matches, sort_docs
 from gitml.query.parser import parse, parse_field, parse_sort
-from gitml.query.sql import sort_sql, to_sql
+from gitml.query.sql import FieldTable, sort_sql, to_sql
 
 __all__ = [
     "Expr",
     "Field",
     "FieldKind",
+    "FieldTable",
     "Op",
     "Operand",
     "QueryError",

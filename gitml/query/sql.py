@@ -5,12 +5,20 @@ to tell booleans, numbers and strings apart (json_extract() turns true into 1) a
 every literal and JSON path as a ``?`` parameter. Object keys made of printable ASCII
 other than ``"`` and ``\\`` are addressed with a quoted JSON path (``$."params"."a.b"``);
 other keys (non-ASCII ones are stored \\u-escaped) are looked up with json_each().
+
+Given a ``FieldTable`` (a narrow table of the documents' params, metrics and tags, ordered
+by key and value), fields it holds are read from it instead, and the condition becomes a
+two-valued one that is true exactly where the three-valued one is: ``not`` is pushed down
+to the comparisons (``not (a and b)`` is ``a is false or b is false``), so each comparison
+on such a field is a ``row IN (SELECT rec ... WHERE key = ... AND value > ?)`` SQLite can
+answer from the table's (key, value) order instead of parsing every document.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from gitml.query.ast import (
     And,
@@ -38,23 +46,57 @@ _BOOLEAN = ("'true'", "'false'")
 Bind = Callable[[object], str]
 
 
-def to_sql(expr: Expr, column: str = "doc") -> tuple[str, list[object]]:
-    """An SQLite condition equivalent to ``matches(expr, doc)`` and its parameters."""
+@dataclass(frozen=True)
+class FieldTable:
+    """Where a narrow copy of some document fields lives.
+
+    ``table`` has a row (key, value, rec, t) for each entry of the objects named in
+    ``roots`` of each document: ``key`` is the id ``keys`` gives the text ``ROOT.ENTRY``,
+    ``value`` what json_extract() gives for it, ``rec`` the document's ``row`` and ``t``
+    0 for a number or text, 1 for a boolean, 2 for an object, 3 for an array. Null
+    entries have no row (json_extract() gives NULL for them as for missing ones).
+    """
+
+    roots: frozenset[str]
+    table: str = "fields"
+    keys: str = "field_keys"
+    row: str = "rid"
+    probe: bool = False
+    """Test each row with a correlated EXISTS instead of selecting the rows that meet a
+    comparison: for a query that walks the rows in another order (a sort) and stops."""
+
+    def holds(self, field: Field) -> bool:
+        return (
+            field.kind is FieldKind.VALUE and len(field.path) == 2 and field.path[0] in self.roots
+        )
+
+
+def to_sql(
+    expr: Expr, column: str = "doc", fields: FieldTable | None = None
+) -> tuple[str, list[object]]:
+    """An SQLite condition equivalent to ``matches(expr, doc)`` and its parameters.
+
+    With ``fields`` it is two-valued (true where ``matches`` is true, else false) and
+    reads the fields that table holds from it.
+    """
     params: list[object] = []
 
     def bind(value: object) -> str:
         params.append(value)
         return "?"
 
-    return _Translator(_checked(column), bind).expr(expr), params
+    if fields is None:
+        return _Translator(_checked(column), bind).expr(expr), params
+    translator = _Translator(_checked(column), bind, _checked_table(fields))
+    return _TwoValued(translator, fields).truth(expr, want=True)
 
 
-def sort_sql(keys: Sequence[SortKey], column: str = "doc") -> str:
+def sort_sql(keys: Sequence[SortKey], column: str = "doc", fields: FieldTable | None = None) -> str:
     """An ORDER BY list (without the keywords) for ``keys``; missing values sort last.
 
     It takes no parameters: JSON paths are inlined as quoted SQL string literals.
     """
-    translator = _Translator(_checked(column), _sql_literal)
+    translator = _Translator(_checked(column), _sql_literal, fields and _checked_table(fields))
     parts = []
     for key in keys:
         value = translator.sort_value(key.field)
@@ -66,6 +108,12 @@ def _checked(column: str) -> str:
     if not _COLUMN.fullmatch(column):
         raise ValueError(f"not a column name: {column!r}")
     return column
+
+
+def _checked_table(fields: FieldTable) -> FieldTable:
+    for name in (fields.table, fields.keys, fields.row):
+        _checked(name)
+    return fields
 
 
 def _single_form(field: Field, operand: Operand) -> tuple[object, tuple[str, ...]] | None:
@@ -103,9 +151,12 @@ def _time(value_sql: str) -> str:
 
 
 class _Translator:
-    def __init__(self, column: str, bind: Bind) -> None:
+    def __init__(self, column: str, bind: Bind, fields: FieldTable | None = None) -> None:
         self.column = column
         self.bind = bind
+        self.fields = fields
+        self.leaf = False
+        """Whether value() and type() are an entry row's (``_TwoValued`` sets it)."""
 
     def expr(self, expr: Expr) -> str:
         match expr:
@@ -178,20 +229,46 @@ class _Translator:
         listed = ", ".join(types)
         if negative:
             check = f"{self.type(field)} NOT IN ({listed})"
+            if self.leaf:  # a present value: the comparison is never NULL
+                return f"(({comparison}) OR {check})"
             return f"(CASE ({comparison}) WHEN 1 THEN 1 WHEN 0 THEN {check} END)"
         check = f"{self.type(field)} IN ({listed})"
+        if self.leaf:  # a plain AND, so SQLite can read the comparison from the order
+            return f"({comparison} AND {check})"
         return f"(CASE ({comparison}) WHEN 1 THEN {check} WHEN 0 THEN 0 END)"
 
     def sort_value(self, field: Field) -> str:
         if field.kind is FieldKind.TIME:
             kind = self.type(field)
             return f"(CASE {kind} WHEN 'text' THEN {_time(self.value(field))} END)"
+        if self.fields is not None and self.fields.holds(field):
+            f = self.fields
+            return (
+                f"(SELECT {f.table}.value FROM {f.table} WHERE {f.table}.rec = {f.row} "
+                f"AND {f.table}.key = {self.key_id(field)})"
+            )
         return self.value(field)
 
+    def key_id(self, field: Field) -> str:
+        """The id of a field's key in the field table (a constant subquery)."""
+        assert self.fields is not None
+        keys = self.fields.keys
+        return (
+            f"(SELECT {keys}.id FROM {keys} WHERE {keys}.path = {self.bind('.'.join(field.path))})"
+        )
+
     def type(self, field: Field) -> str:
+        if self.leaf and self.fields is not None:
+            table = self.fields.table
+            return (
+                f"(CASE {table}.t WHEN 0 THEN typeof({table}.value) WHEN 1 THEN "
+                f"iif({table}.value, 'true', 'false') WHEN 2 THEN 'object' ELSE 'array' END)"
+            )
         return self._lookup(field, "json_type", "type")
 
     def value(self, field: Field) -> str:
+        if self.leaf and self.fields is not None:
+            return f"{self.fields.table}.value"
         return self._lookup(field, "json_extract", "value")
 
     def _lookup(self, field: Field, function: str, each_column: str) -> str:
@@ -210,3 +287,89 @@ class _Translator:
         source = self.bind(_json_path(path[:odd]))
         key = self.bind(path[odd])
         return f"(SELECT {selected} FROM json_each({self.column}, {source}) WHERE key = {key})"
+
+
+class _TwoValued:
+    """Conditions true exactly where an expression has one truth value (true or false).
+
+    A comparison on a field the table holds is a lookup of the rows whose entry meets it:
+    a comparison is NULL (neither true nor false) when the value is missing, and true or
+    false (never NULL) for a present value, so "false" is "present and not true". Such
+    lookups joined by AND become one ``row IN (... INTERSECT ...)``, so only the rows
+    meeting all of them are read. Each part carries its own parameters.
+    """
+
+    def __init__(self, translator: _Translator, fields: FieldTable) -> None:
+        self.translator = translator
+        self.fields = fields
+
+    def truth(self, expr: Expr, *, want: bool) -> tuple[str, list[object]]:
+        sql, params, is_rows = self._part(expr, want=want)
+        return (self._rows_condition(sql) if is_rows else sql), params
+
+    def _rows_condition(self, select: str) -> str:
+        """The condition "this row is one of ``select``'s" (a SELECT of the table's rec)."""
+        f = self.fields
+        if f.probe:
+            return f"EXISTS ({select} AND {f.table}.rec = {f.row})"
+        return f"{f.row} IN ({select})"
+
+    def _part(self, expr: Expr, *, want: bool) -> tuple[str, list[object], bool]:
+        """(SQL, parameters, whether the SQL is a SELECT of the rows meeting it)."""
+        match expr:
+            case Not(inner):
+                return self._part(inner, want=not want)
+            case And(exprs) | Or(exprs):
+                both = isinstance(expr, And) == want
+                parts = [self._part(e, want=want) for e in exprs]
+                return (*self._joined(parts, both=both), False)
+            case Compare(field) | Like(field) | In(field) | IsNull(field) if self.fields.holds(
+                field
+            ):
+                return self._bound(lambda: self._held(expr, field, want=want))
+        sql, params, _ = self._bound(lambda: (self.translator.expr(expr), False))
+        return (sql if want else f"(NOT {sql})"), params, False
+
+    def _bound(self, build: Callable[[], tuple[str, bool]]) -> tuple[str, list[object], bool]:
+        params: list[object] = []
+
+        def bind(value: object) -> str:
+            params.append(value)
+            return "?"
+
+        saved, self.translator.bind = self.translator.bind, bind
+        try:
+            sql, is_rows = build()
+        finally:
+            self.translator.bind = saved
+        return sql, params, is_rows
+
+    def _joined(
+        self, parts: list[tuple[str, list[object], bool]], *, both: bool
+    ) -> tuple[str, list[object]]:
+        sqls: list[str] = []
+        params: list[object] = []
+        grouped = both and not self.fields.probe
+        rows = [part for part in parts if part[2]] if grouped else []
+        if rows:
+            sqls.append(f"{self.fields.row} IN ({' INTERSECT '.join(p[0] for p in rows)})")
+            params += [value for part in rows for value in part[1]]
+        for sql, values, is_rows in parts:
+            if is_rows and grouped:
+                continue
+            sqls.append(self._rows_condition(sql) if is_rows else sql)
+            params += values
+        return "(" + (" AND " if both else " OR ").join(sqls) + ")", params
+
+    def _held(self, expr: Expr, field: Field, *, want: bool) -> tuple[str, bool]:
+        t = self.translator
+        f = self.fields
+        present = f"SELECT {f.table}.rec FROM {f.table} WHERE {f.table}.key = {t.key_id(field)}"
+        if isinstance(expr, IsNull):
+            return (f"NOT {self._rows_condition(present)}", False) if want else (present, True)
+        t.leaf = True
+        try:
+            condition = t.expr(expr)
+        finally:
+            t.leaf = False
+        return f"{present} AND {condition if want else f'NOT {condition}'}", True

@@ -12,8 +12,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal, overload
 
-from gitml.records.validator import validate
-
 if TYPE_CHECKING:
     from gitml.records.shapes import (
         AppliedRecord,
@@ -78,5 +76,7 @@ def typed(
 def typed(doc: Mapping[str, Any], kind: str, *, where: str | None) -> Any:
     """``doc`` as the shape of ``kind``, validated first unless ``where`` is None."""
     if where is not None:
+        from gitml.records.validator import validate  # index rows need none: a lazy import
+
         validate(doc, kind, where=where)
     return doc

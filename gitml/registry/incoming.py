@@ -40,7 +40,7 @@ def registry_problems(
 
     ``branch_tips``: the default branch as fetched and as the local clone has it.
     """
-    from gitml.runs.save import runs_collection
+    from gitml.runs.paths import runs_collection
 
     collection = registry_collection(repo)
     theirs = collection.snapshot_at(tips.get(REGISTRY_REF))
@@ -152,7 +152,7 @@ def _known(snapshots: list[Snapshot]) -> Known:
 
 def _version_problems(theirs: Snapshot, runs: list[Snapshot], paths: Sequence[str]) -> list[str]:
     from gitml.registry.consistency import version_problems
-    from gitml.runs.save import runs_collection
+    from gitml.runs.paths import runs_collection
 
     layout: Collection = runs_collection(theirs.repo)
     out: list[str] = []

@@ -16,7 +16,7 @@ from typing import Any
 
 from gitml.errors import UsageError
 from gitml.records import codec
-from gitml.runs.save import runs_collection
+from gitml.runs.paths import runs_collection
 from gitml.runs.store import RUN_KIND, open_index
 from gitml.storage.collection import wide_shard_of
 from gitml.storage.history import (

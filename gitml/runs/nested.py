@@ -98,7 +98,7 @@ def nested_facts(
 
 
 def _name(text: Any) -> str:
-    from gitml.runs.save import NAME_RE
+    from gitml.runs.paths import NAME_RE
 
     return str(text) if isinstance(text, str) and NAME_RE.fullmatch(text) else ids.new_name()
 

@@ -3,15 +3,46 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from gitml.query import FieldTable
 
 
-def compile_where(text: str) -> tuple[str, list[Any]]:
-    """An SQLite condition over the ``doc`` column (raises QueryError with the column)."""
+def _field_table(*, probe: bool = False) -> FieldTable:
+    """The query index's narrow table of params, metrics and tags."""
+    from gitml.query import FieldTable
+    from gitml.storage import index
+
+    return FieldTable(
+        frozenset(index.FIELD_ROOTS),
+        table=index.FIELDS_TABLE,
+        keys=index.FIELD_KEYS_TABLE,
+        row=index.RECORD_ROW,
+        probe=probe,
+    )
+
+
+def compile_where(text: str, *, probe: bool = False) -> tuple[str, list[Any]]:
+    """An SQLite condition over a row of the query index's ``records`` (raises QueryError
+    with the column); ``probe`` for a query walking the rows in a field's order."""
     from gitml.query import parse, to_sql
 
-    sql, params = to_sql(parse(text), column="doc")
+    sql, params = to_sql(parse(text), column="doc", fields=_field_table(probe=probe))
     return sql, list(params)
+
+
+def field_sort(keys: Sequence[str]) -> tuple[str, bool] | None:
+    """(``ROOT.KEY``, descending) when ``keys`` are one key the index's field table holds."""
+    from gitml.query import parse_sort
+
+    parsed = sort_keys(keys)
+    if len(parsed) != 1:
+        return None
+    key = parse_sort(parsed[0])
+    if not _field_table().holds(key.field):
+        return None
+    return ".".join(key.field.path), key.descending
 
 
 def sort_keys(keys: Sequence[str]) -> list[str]:
@@ -27,7 +58,7 @@ def compile_sort(keys: Sequence[str]) -> str:
     parsed = sort_keys(keys)
     if not parsed:
         raise QueryError("--sort", "expected a field such as -metrics.acc, found no key", 1)
-    return str(sort_sql([parse_sort(key) for key in parsed], column="doc"))
+    return str(sort_sql([parse_sort(key) for key in parsed], column="doc", fields=_field_table()))
 
 
 def column_getter(spelling: str) -> Any:

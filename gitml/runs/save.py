@@ -9,7 +9,6 @@ reachable and travel with the runs.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -17,29 +16,15 @@ from gitml.errors import GitmlError
 from gitml.records.limits import MAX_HISTORY_BYTES
 from gitml.records.typed import typed
 from gitml.runs.metrics import thin_history
+from gitml.runs.paths import NAME_RE, env_path, history_path, runs_collection
 from gitml.runs.record import commit_message, dump_record, note_line
-from gitml.storage import RUNS_REF
-from gitml.storage.collection import Collection, open_collection
 from gitml.storage.notes import note_companion, read_note
 from gitml.storage.repo import GitRepo
 
 if TYPE_CHECKING:
     from gitml.records.shapes import RunRecord
 
-NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]{0,63}")
 MAX_NOTE_RUNS = 100
-
-
-def runs_collection(repo: GitRepo) -> Collection:
-    return open_collection(repo, RUNS_REF)
-
-
-def history_path(record_path: str) -> str:
-    return record_path.removesuffix(".toml") + ".history.csv"
-
-
-def env_path(digest_hex: str) -> str:
-    return f"env/{digest_hex}.txt"
 
 
 def check_name(name: str) -> str:

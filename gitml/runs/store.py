@@ -19,12 +19,11 @@ from gitml.records import ids
 from gitml.records.typed import typed
 from gitml.runs import RUN_KIND as RUN_KIND
 from gitml.runs.metrics import MetricEvent, load_history
-from gitml.runs.save import NAME_RE, env_path, history_path, runs_collection
+from gitml.runs.paths import NAME_RE, env_path, history_path, runs_collection
 from gitml.storage import RUNS_REF
 from gitml.storage.collection import Collection, Layout
 from gitml.storage.index import Index, Parser, parse_record, row_doc
 from gitml.storage.repo import GitRepo
-from gitml.storage.tracked import current_branch
 
 if TYPE_CHECKING:
     from gitml.records.shapes import RunRecord
@@ -71,8 +70,10 @@ def open_index(repo: GitRepo) -> tuple[Collection, Index]:
         index.parse = run_parser(collection)
     else:
         index.parse = parse_run_record
-    index.refresh(collection)
+    # Before the refresh: a rebuild fills them, and the planner's statistics it leaves
+    # cover them.
     index.run(lambda conn: [conn.execute(ddl) for ddl in _INDEXES])
+    index.refresh(collection)
     return collection, index
 
 
@@ -257,16 +258,35 @@ def list_runs(
     """
     condition, params, by_branch = _condition(repo, where, branch, all_branches, commits)
     order = "id DESC"
+    along = None
     if sort:
-        from gitml.runs.query import compile_sort
+        from gitml.runs.query import compile_sort, field_sort
 
         order = compile_sort(sort) + ", id DESC"
+        along = field_sort(sort) if limit is not None else None
     collection, index = open_index(repo)
     try:
-        fetch = None if limit is None else limit + 1
-        rows = index.rows(
-            collection, condition, params, order, fetch, max(0, offset), kind=RUN_KIND
-        )
+        rows = None
+        if along is not None and limit is not None:
+            # A page sorted by one params/metrics/tags entry: walk that entry's order.
+            probing, probe_params, _ = _condition(
+                repo, where, branch, all_branches, commits, probe=True
+            )
+            rows = index.rows_along(
+                collection,
+                along[0],
+                descending=along[1],
+                where=probing,
+                params=probe_params,
+                limit=limit + 1,
+                offset=max(0, offset),
+                kind=RUN_KIND,
+            )
+        if rows is None:
+            fetch = None if limit is None else limit + 1
+            rows = index.rows(
+                collection, condition, params, order, fetch, max(0, offset), kind=RUN_KIND
+            )
         docs = [typed(r.doc, "run", where=None) for r in rows]
         more = limit is not None and len(docs) > limit
         docs = docs[:limit] if limit is not None else docs
@@ -286,18 +306,22 @@ def _condition(
     branch: str | None,
     all_branches: bool,
     commits: Sequence[str] | None = None,
+    *,
+    probe: bool = False,
 ) -> tuple[str, list[Any], bool]:
     """The SQL condition, its parameters, and whether it keeps one branch's runs only."""
     if all_branches or commits is not None:
         branch = None
     elif branch is None:
+        from gitml.storage.tracked import current_branch
+
         branch = current_branch(repo)
     clauses: list[str] = []
     params: list[Any] = []
     if where:
         from gitml.runs.query import compile_where
 
-        sql, args = compile_where(where)
+        sql, args = compile_where(where, probe=probe)
         clauses.append(f"({sql})")
         params.extend(args)
     if commits is not None:

@@ -23,15 +23,12 @@ from typing import Any, TypeVar
 from gitml.errors import GitmlError, InvalidRecord
 from gitml.records import codec
 from gitml.records.limits import check_size
-from gitml.records.schema import validate_record
 from gitml.storage import INDEX_FILE, INDEX_SCHEMA_VERSION
 from gitml.storage.blobs import read_blobs
-from gitml.storage.changes import commit_changes
 from gitml.storage.collection import LAYOUT_PATH, Collection
 from gitml.storage.filelock import exclusive
 from gitml.storage.odb import Tree
 from gitml.storage.repo import GitRepo
-from gitml.storage.tracked import shallow_commits
 from gitml.storage.trees import commit_tree, diff_trees, list_blobs
 
 Parser = Callable[[str, bytes], dict[str, Any] | None]
@@ -39,17 +36,57 @@ _T = TypeVar("_T")
 BUSY_SECONDS = 30.0
 BIG_CHANGE = 10_000
 PAGE_SIZE = 16_384
+STATISTICS_GROWTH = 2
+WALK_STEPS = 100_000
+"""SQLite steps ``rows_along`` may take before it leaves a query to the row-selecting plan."""
+PROGRESS_EVERY = 1_000
+ANALYSIS_LIMIT = 400
 
-_DDL = """
+FIELD_ROOTS = ("params", "metrics", "tags")
+"""The document tables whose scalar entries the ``fields`` table holds, one row each."""
+FIELDS_TABLE = "fields"
+FIELD_KEYS_TABLE = "field_keys"
+RECORD_ROW = "records.rid"
+
+# ``rid`` is an explicit INTEGER PRIMARY KEY so the ``rec`` of a field row keeps naming
+# its record through VACUUM. ``fields`` holds each params, metrics and tags entry of every
+# valid record: its key (``field_keys``: "params.lr"), the value json_extract() gives, and
+# ``t`` (0: a number or text, typeof(value) tells; 1: a boolean; 2: an object; 3: an
+# array), ordered by (key, value) so a filter or sort on it reads a range, not every doc.
+SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS tips(ref TEXT PRIMARY KEY, tip TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS records(
-    ref TEXT NOT NULL, path TEXT NOT NULL, id TEXT NOT NULL, kind TEXT,
-    doc TEXT, error TEXT, seq INTEGER NOT NULL, name TEXT, blob BLOB, PRIMARY KEY(ref, path));
+    rid INTEGER PRIMARY KEY, ref TEXT NOT NULL, path TEXT NOT NULL, id TEXT NOT NULL,
+    kind TEXT, doc TEXT, error TEXT, seq INTEGER NOT NULL, name TEXT, blob BLOB,
+    UNIQUE(ref, path));
 CREATE INDEX IF NOT EXISTS records_id ON records(ref, id);
 CREATE INDEX IF NOT EXISTS records_error ON records(ref) WHERE error IS NOT NULL;
 CREATE INDEX IF NOT EXISTS records_name ON records(ref, kind, name) WHERE error IS NULL;
+CREATE TABLE IF NOT EXISTS field_keys(id INTEGER PRIMARY KEY, path TEXT NOT NULL UNIQUE);
+CREATE TABLE IF NOT EXISTS fields(
+    key INTEGER NOT NULL, value NOT NULL, rec INTEGER NOT NULL, t INTEGER NOT NULL,
+    PRIMARY KEY(key, value, rec)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS fields_rec ON fields(rec, key, value, t);
 """
+
+# Each valid record's entries of FIELD_ROOTS, for the records after row ``?1``: one parse
+# of each document, then of each of its few small tables.
+_ENTRIES_FROM = "FROM records r, json_each(r.doc) top, json_each(top.value) e"
+_ENTRIES_WHERE = (
+    f"r.rid > ?1 AND r.doc IS NOT NULL AND top.key IN ({', '.join(map(repr, FIELD_ROOTS))}) "
+    "AND top.type = 'object' AND e.type != 'null'"
+)
+_ADD_KEYS = (
+    f"INSERT OR IGNORE INTO field_keys(path) SELECT DISTINCT top.key || '.' || e.key "
+    f"{_ENTRIES_FROM} WHERE {_ENTRIES_WHERE}"
+)
+_ADD_FIELDS = (
+    "INSERT INTO fields(key, value, rec, t) SELECT k.id, e.value, r.rid, CASE e.type "
+    "WHEN 'true' THEN 1 WHEN 'false' THEN 1 WHEN 'object' THEN 2 WHEN 'array' THEN 3 ELSE 0 END "
+    f"{_ENTRIES_FROM} JOIN field_keys k ON k.path = top.key || '.' || e.key "
+    f"WHERE {_ENTRIES_WHERE}"
+)
 
 
 def is_record_path(path: str) -> bool:
@@ -62,6 +99,8 @@ def parse_record(path: str, data: bytes) -> dict[str, Any] | None:
     """Default parser: every ``*.toml`` but ``layout.toml`` is a record, validated."""
     if not is_record_path(path):
         return None
+    from gitml.records.schema import validate_record  # only a refresh parses records
+
     check_size(path, len(data))
     doc = codec.loads(data, where=path)
     try:
@@ -138,7 +177,7 @@ class Index:
                     # (Takes effect on a new, empty file only.)
                     conn.execute(f"PRAGMA page_size={PAGE_SIZE}")
                     conn.execute("PRAGMA journal_mode=WAL")
-                    conn.executescript(_DDL)
+                    conn.executescript(SCHEMA)
                     conn.execute(
                         "INSERT OR IGNORE INTO meta VALUES('version', ?)",
                         (str(INDEX_SCHEMA_VERSION),),
@@ -224,6 +263,8 @@ class Index:
             with suppress(sqlite3.Error):
                 conn.execute("ROLLBACK")
             raise
+        if touched:
+            _keep_statistics(conn)
         if touched > BIG_CHANGE:
             # A rebuild leaves a WAL as large as the database; give the space back.
             with suppress(sqlite3.Error):
@@ -241,7 +282,7 @@ class Index:
         odb = collection.repo.odb
         ref = collection.ref
         if tip is None:
-            return conn.execute("DELETE FROM records WHERE ref=?", (ref,)).rowcount
+            return _delete_ref(conn, ref)
         new_tree = commit_tree(odb, tip)
         old_tree: Tree | None = None
         if old_hex:
@@ -250,7 +291,7 @@ class Index:
             with suppress(KeyError):
                 old_tree = commit_tree(odb, old_hex)
         if old_tree is None:
-            conn.execute("DELETE FROM records WHERE ref=?", (ref,))
+            _delete_ref(conn, ref)
         changed: list[tuple[str, str]] = []
         deletes: list[tuple[str, str]] = []
         # A rebuild lists the tip's blobs with one git process instead of reading every
@@ -282,8 +323,8 @@ class Index:
             for path, kind, text, error in parsed_items:
                 seq = base + oldest - ages.get(path, oldest)
                 upserts.append(IndexRow(path, blob_of[path], seq, kind, text, error))
-        conn.executemany("DELETE FROM records WHERE ref=? AND path=?", deletes)
-        _insert(conn, ref, upserts)
+        _delete_paths(conn, deletes)
+        insert_rows(conn, ref, upserts)
         return len(deletes) + len(upserts)
 
     def seed(self, ref: str, tip: str, rows: Sequence[IndexRow]) -> bool:
@@ -296,8 +337,8 @@ class Index:
                 if _indexed_tip(conn, ref) is not None:
                     conn.execute("ROLLBACK")
                     return False
-                conn.execute("DELETE FROM records WHERE ref=?", (ref,))
-                _insert(conn, ref, rows)
+                _delete_ref(conn, ref)
+                insert_rows(conn, ref, rows)
                 conn.execute("INSERT OR REPLACE INTO tips VALUES(?, ?)", (ref, tip))
                 conn.execute("COMMIT")
             except BaseException:
@@ -363,6 +404,76 @@ class Index:
 
         return self._run(op)
 
+    def rows_along(
+        self,
+        collection: Collection,
+        field: str,
+        *,
+        descending: bool,
+        where: str,
+        params: Sequence[Any],
+        limit: int,
+        offset: int = 0,
+        kind: str | None = None,
+    ) -> list[Row] | None:
+        """A page of the valid records matching ``where`` in the order of their ``field``
+        entry (``metrics.acc``), those without one after, ties newest id first; None when
+        answering it this way passed ``WALK_STEPS``.
+
+        It walks the (key, value) order of ``fields`` and stops at the page, so it reads
+        about ``limit`` / (the share of runs matching) records; ``where`` should test each
+        row (a probing ``FieldTable``). A selective filter makes that walk long, and the
+        caller's query that selects the matching rows first is the one to run instead.
+        """
+        base = f"records.ref=? AND records.error IS NULL AND +records.kind GLOB ? AND ({where})"
+        key = f"(SELECT id FROM {FIELD_KEYS_TABLE} WHERE path = ?)"
+        columns = "records.id, records.path, records.doc"
+        present = (
+            f"SELECT {columns} FROM {FIELDS_TABLE} AS s JOIN records ON records.rid = s.rec "
+            f"WHERE s.key = {key} AND {base} "
+            f"ORDER BY s.value {'DESC' if descending else 'ASC'}, records.id DESC LIMIT ? OFFSET ?"
+        )
+        counted = (
+            f"SELECT count(*) FROM {FIELDS_TABLE} AS s JOIN records ON records.rid = s.rec "
+            f"WHERE s.key = {key} AND {base}"
+        )
+        missing = (
+            f"SELECT {columns} FROM records WHERE {base} AND NOT EXISTS (SELECT 1 FROM "
+            f"{FIELDS_TABLE} AS s WHERE s.rec = records.rid AND s.key = {key}) "
+            "ORDER BY records.id DESC LIMIT ? OFFSET ?"
+        )
+        scope = [collection.ref, kind or "*", *params]
+
+        def op(conn: sqlite3.Connection) -> list[Row] | None:
+            self._refresh(conn, collection, self.parse)
+            steps = [0]
+
+            def tick() -> int:
+                steps[0] += 1
+                return int(steps[0] > WALK_STEPS // PROGRESS_EVERY)
+
+            conn.execute("BEGIN")  # one snapshot for both parts
+            conn.set_progress_handler(tick, PROGRESS_EVERY)
+            try:
+                found = conn.execute(present, [field, *scope, limit, offset]).fetchall()
+                if len(found) < limit:
+                    skip = 0
+                    if offset:
+                        total = conn.execute(counted, [field, *scope]).fetchone()[0]
+                        skip = max(0, offset - int(total))
+                    rest = [*scope, field, limit - len(found), skip]
+                    found += conn.execute(missing, rest).fetchall()
+            except sqlite3.OperationalError as exc:
+                if _code(exc) != sqlite3.SQLITE_INTERRUPT:
+                    raise
+                return None
+            finally:
+                conn.set_progress_handler(None, 0)
+                conn.execute("COMMIT")
+            return [Row(r[0], r[1], json.loads(r[2])) for r in found]
+
+        return self._run(op)
+
     def count(
         self,
         collection: Collection,
@@ -417,6 +528,9 @@ def _ages(repo: GitRepo, tip: str, old_hex: str | None, wanted: set[str]) -> dic
     after the pull. The walk goes back in chunks and stops at the previously indexed tip
     or once every path is placed; paths never placed count as oldest.
     """
+    from gitml.storage.changes import commit_changes
+    from gitml.storage.tracked import shallow_commits
+
     odb = repo.odb
     shallow = shallow_commits(repo)  # their parents are not here: the history starts there
     remaining = set(wanted)
@@ -441,12 +555,52 @@ def _ages(repo: GitRepo, tip: str, old_hex: str | None, wanted: set[str]) -> dic
     return ages
 
 
+def _keep_statistics(conn: sqlite3.Connection) -> None:
+    """Give SQLite's planner fresh table statistics once the records have doubled (or the
+    indexes changed) since it last had them.
+
+    Without them it takes ``ref = ?`` for a narrow index lookup and reads every record of
+    the ref where a lookup in ``fields`` names the few rows a query needs. A sampled
+    ANALYZE (``analysis_limit``) costs milliseconds at any size.
+    """
+    rows = conn.execute("SELECT coalesce(max(rid), 0) FROM records").fetchone()[0]
+    indexes = conn.execute("SELECT count(*) FROM sqlite_master WHERE type='index'").fetchone()[0]
+    known = conn.execute("SELECT value FROM meta WHERE key='analyzed'").fetchone()
+    if known is not None:
+        analyzed_rows, analyzed_indexes = (int(n) for n in known[0].split())
+        if rows < STATISTICS_GROWTH * analyzed_rows and indexes == analyzed_indexes:
+            return
+    conn.execute(f"PRAGMA analysis_limit={ANALYSIS_LIMIT}")
+    conn.execute("ANALYZE")
+    conn.execute("INSERT OR REPLACE INTO meta VALUES('analyzed', ?)", (f"{rows} {indexes}",))
+
+
 def _max_seq(conn: sqlite3.Connection, ref: str) -> int:
     row = conn.execute("SELECT max(seq) FROM records WHERE ref=?", (ref,)).fetchone()
     return int(row[0] or 0)
 
 
-def _insert(conn: sqlite3.Connection, ref: str, rows: Sequence[IndexRow]) -> None:
+def _delete_ref(conn: sqlite3.Connection, ref: str) -> int:
+    """Delete every row of ``ref`` and its fields; how many records went."""
+    conn.execute("DELETE FROM fields WHERE rec IN (SELECT rid FROM records WHERE ref=?)", (ref,))
+    return int(conn.execute("DELETE FROM records WHERE ref=?", (ref,)).rowcount)
+
+
+def _delete_paths(conn: sqlite3.Connection, pairs: Sequence[tuple[str, str]]) -> None:
+    """Delete the rows of these (ref, path) pairs and their fields."""
+    conn.executemany(
+        "DELETE FROM fields WHERE rec = (SELECT rid FROM records WHERE ref=? AND path=?)", pairs
+    )
+    conn.executemany("DELETE FROM records WHERE ref=? AND path=?", pairs)
+
+
+def insert_rows(conn: sqlite3.Connection, ref: str, rows: Sequence[IndexRow]) -> None:
+    """Insert (or replace) ``rows`` of ``ref`` in a database of ``SCHEMA``, then the
+    fields of the records added."""
+    if conn.execute("SELECT 1 FROM records WHERE ref=? LIMIT 1", (ref,)).fetchone():
+        _delete_paths(conn, [(ref, r.path) for r in rows])  # a replaced row takes its fields
+    # New rows get ids past the largest (INTEGER PRIMARY KEY), so ``rid > last`` is them.
+    last = conn.execute("SELECT coalesce(max(rid), 0) FROM records").fetchone()[0]
     # name: the record's name field, for completion to list without parsing documents.
     conn.executemany(
         "INSERT OR REPLACE INTO records(ref, path, id, kind, doc, error, seq, name, blob) "
@@ -456,6 +610,8 @@ def _insert(conn: sqlite3.Connection, ref: str, rows: Sequence[IndexRow]) -> Non
             for r in rows
         ),
     )
+    conn.execute(_ADD_KEYS, (last,))
+    conn.execute(_ADD_FIELDS, (last,))
 
 
 def _indexed_tip(conn: sqlite3.Connection, ref: str) -> str | None:

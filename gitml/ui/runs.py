@@ -104,7 +104,7 @@ class _TipCache:
         self._lock = threading.Lock()
 
     def get(self, repo: GitRepo, key: tuple[str, ...], make: Callable[[], Any]) -> Any:
-        from gitml.runs.save import runs_collection
+        from gitml.runs.paths import runs_collection
 
         full = (str(repo.gitdir), str(runs_collection(repo).tip()), *key)
         with self._lock:

@@ -103,6 +103,15 @@ def test_a_fresh_clone_loads_a_signed_snapshot_and_parses_only_newer_runs(
     assert sum(parsed) == 2
     assert "warning" not in stderr
     assert ok("show", "late-1", "--json") == _shown(team.victim, "late-1", monkeypatch)
+    query = ("ls", "--all", "--json", "--where", "metrics.acc >= 0.5", "--sort", "-metrics.acc")
+    queried = ok(*query)  # the seeded rows fill the field table --where and --sort read
+    wanted = [r for r in listed if r["metrics"].get("acc", -1) >= 0.5]  # newest first
+    wanted.sort(key=lambda r: -r["metrics"]["acc"])
+    assert len(wanted) >= 2
+    assert json.loads(queried) == wanted
+    monkeypatch.chdir(team.victim)
+    assert ok(*query) == queried
+    monkeypatch.chdir(clone)
 
     monkeypatch.chdir(clone)
     verified = cli("index", "verify")

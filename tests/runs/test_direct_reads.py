@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gitml.runs.save import runs_collection
+from gitml.runs.paths import runs_collection
 from gitml.runs.store import find_run, find_runs, list_runs
 from gitml.storage.index import Index
 from gitml.storage.repo import open_repo

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from gitml.rerun.select import find_reruns
-from gitml.runs.store import get_run
+from gitml.runs.store import get_run, list_runs
 from gitml.storage.index import Index
 from gitml.storage.repo import open_repo
 from tests.runs.test_store import record
@@ -35,7 +35,9 @@ def _plans(
     conn.set_trace_callback(None)
     out = {}
     for sql in seen:
-        if sql.lstrip().upper().startswith("SELECT") and "FROM records" in sql:
+        if sql.lstrip().upper().startswith("SELECT") and (
+            "FROM records" in sql or "JOIN records" in sql
+        ):
             rows = conn.execute(f"EXPLAIN QUERY PLAN {sql}").fetchall()
             out[sql] = " | ".join(str(row[-1]) for row in rows)
     index.close()
@@ -58,3 +60,81 @@ def test_show_by_name_and_reruns_use_their_indexes(
     by_parent = [p for sql, p in plans.items() if "$.parent" in sql]
     assert by_parent, plans
     assert all("USING INDEX runs_parent" in p for p in by_parent), plans
+
+
+def test_where_and_sort_on_params_and_metrics_read_the_field_table(
+    repo_with_commit: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = repo_with_commit
+    for n in range(4):
+        record(repo, name=f"r{n}", params={"lr": [0.1, 0.01][n % 2], "n": n})
+    where, sort = "metrics.acc > 0.5 and params.lr = 0.1", ["-params.n"]
+
+    def listing() -> list[str]:
+        runs = list_runs(open_repo(repo), where=where, sort=sort, all_branches=True).runs
+        return [str(doc["name"]) for doc in runs]
+
+    assert listing() == ["r2", "r0"]
+    # A page in the order of one field joins that field's rows (which of the two tables
+    # leads is the planner's choice by their sizes: four runs here).
+    walked = [(sql, p) for sql, p in _plans(monkeypatch, repo, listing).items() if " s.key" in sql]
+    assert walked, walked
+    assert all("json_extract" not in sql for sql, _ in walked)  # no document is parsed
+    # The query selecting the matching rows first reads ranges of the same order.
+    _no_walks(monkeypatch)
+    assert listing() == ["r2", "r0"]
+    plans = _plans(monkeypatch, repo, listing)
+    selecting = [(sql, p) for sql, p in plans.items() if "fields" in sql and " s.key" not in sql]
+    assert selecting, plans
+    for sql, plan in selecting:
+        assert "json_extract" not in sql
+        assert "SEARCH fields USING PRIMARY KEY (key=? AND value>?)" in plan, plan
+        assert "SEARCH fields USING PRIMARY KEY (key=? AND value=?)" in plan, plan
+
+
+def test_a_page_sorted_by_one_field_is_the_page_the_row_selecting_query_gives(
+    repo_with_commit: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = repo_with_commit
+    values: list[dict[str, object]] = [
+        {"lr": 0.1, "n": 3},
+        {"lr": "0.1", "n": 1},
+        {"lr": 0.01},
+        {"n": 3},
+        {"lr": True, "n": 2},
+        {"lr": 0.1, "n": 0},
+        {},
+    ]
+    for n, params in enumerate(values):
+        record(repo, name=f"r{n}", params=params)
+    handle = open_repo(repo)
+    cases = [
+        (where, sort, limit, offset)
+        for where in (None, "params.lr = 0.1", "not params.n = 3", "params.n is null")
+        for sort in ("params.n", "-params.lr", "-metrics.acc", "tags.none")
+        for limit, offset in ((2, 0), (3, 2), (20, 0), (2, 5))
+    ]
+
+    def pages() -> list[list[str]]:
+        return [
+            [
+                str(doc["name"])
+                for doc in list_runs(
+                    handle, where=w, sort=[s], limit=lim, offset=off, all_branches=True
+                ).runs
+            ]
+            for w, s, lim, off in cases
+        ]
+
+    walked = pages()
+    _no_walks(monkeypatch)
+    assert walked == pages()
+    assert walked[cases.index(("params.lr = 0.1", "params.n", 2, 0))] == ["r5", "r0"]
+
+
+def _no_walks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make every walk in a field's order give up at its first step."""
+    import gitml.storage.index as index_module
+
+    monkeypatch.setattr(index_module, "PROGRESS_EVERY", 1)
+    monkeypatch.setattr(index_module, "WALK_STEPS", 0)

@@ -11,8 +11,8 @@ import gitml
 from gitml.errors import AmbiguousId, RecordNotFound
 from gitml.records import codec
 from gitml.records.schema import validate
+from gitml.runs.paths import history_path
 from gitml.runs.record import note_line
-from gitml.runs.save import history_path
 from gitml.runs.store import InvalidRunRef, get_run, read_history, read_packages
 from gitml.storage.collection import shard_of
 from gitml.storage.repo import open_repo

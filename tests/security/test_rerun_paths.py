@@ -16,8 +16,8 @@ import gitml.objects.pathguard as pathguard
 from gitml.objects.pathguard import UnsafePath
 from gitml.records import ids
 from gitml.rerun.inputs import restore_inputs
+from gitml.runs.paths import runs_collection
 from gitml.runs.record import dump_record
-from gitml.runs.save import runs_collection
 from gitml.runs.store import get_run
 from gitml.storage.repo import open_repo
 from tests.rerun.rerun_support import isolated_project, record

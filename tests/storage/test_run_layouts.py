@@ -14,7 +14,7 @@ import pytest
 from gitml.errors import GitmlError
 from gitml.integrity.history import check_history
 from gitml.records import codec
-from gitml.runs.save import runs_collection
+from gitml.runs.paths import runs_collection
 from gitml.runs.store import find_run, get_run
 from gitml.storage import RUNS_REF
 from gitml.storage.collection import DEEP, LAYOUT_PATH, WIDE, Collection

@@ -11,7 +11,7 @@ import pytest
 import gitml
 from gitml.errors import UsageError
 from gitml.runs.metrics import load_history
-from gitml.runs.save import history_path, runs_collection
+from gitml.runs.paths import history_path, runs_collection
 from gitml.storage.repo import open_repo
 from tests.support.core import git
 from tests.support.runs import git_ml, setup_ml_env

@@ -1,0 +1,118 @@
+"""Property: read through the query index's field table, queries mean what they mean on
+the JSON documents.
+
+The documents go into the index's real schema with its real insert (which fills
+``fields`` with every params, metrics and tags entry); the two-valued condition
+``to_sql(..., fields=...)`` must select exactly the documents ``evaluate`` calls true, and
+``sort_sql(..., fields=...)`` must order them as ``sort_docs`` does.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import replace
+from typing import Any
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from gitml.query import FieldTable, evaluate, parse, parse_sort, sort_docs, sort_sql, to_sql
+from gitml.storage import index
+from gitml.storage.index import IndexRow, insert_rows
+from tests.query.corpus import RUNS
+from tests.query.test_property import DOCS, SETTINGS, SORT_KEYS, queries
+
+FIELDS = FieldTable(
+    frozenset(index.FIELD_ROOTS),
+    table=index.FIELDS_TABLE,
+    keys=index.FIELD_KEYS_TABLE,
+    row=index.RECORD_ROW,
+)
+REF = "refs/gitml/runs"
+
+
+@contextmanager
+def indexed(docs: Sequence[Mapping[str, Any]]) -> Iterator[sqlite3.Connection]:
+    """An in-memory query index holding ``docs`` (path ``NNNN``, in order)."""
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    try:
+        conn.executescript(index.SCHEMA)
+        rows = [
+            IndexRow(f"{n:04d}", "", n, "gitml/run/1", json.dumps(doc), None)
+            for n, doc in enumerate(docs)
+        ]
+        insert_rows(conn, REF, rows)
+        yield conn
+    finally:
+        conn.close()
+
+
+def selected(conn: sqlite3.Connection, where: str) -> list[int]:
+    """The rows ``where`` selects, the same whether comparisons select rows or probe them."""
+    found = []
+    for fields in (FIELDS, replace(FIELDS, probe=True)):
+        sql, params = to_sql(parse(where), fields=fields)
+        rows = conn.execute(f"SELECT path FROM records WHERE ({sql}) ORDER BY path", params)
+        found.append([int(path) for (path,) in rows])
+    assert found[0] == found[1], where
+    return found[0]
+
+
+def truly(docs: Sequence[Mapping[str, Any]], where: str) -> list[int]:
+    expr = parse(where)
+    return [n for n, doc in enumerate(docs) if evaluate(expr, doc) is True]
+
+
+@SETTINGS
+@given(docs=st.lists(DOCS, min_size=1, max_size=8), data=st.data())
+def test_the_field_table_selects_what_evaluate_calls_true(
+    docs: list[dict[str, Any]], data: st.DataObject
+) -> None:
+    where = data.draw(queries(docs), label="where")
+    with indexed(docs) as conn:
+        assert selected(conn, where) == truly(docs, where), where
+
+
+@SETTINGS
+@given(
+    docs=st.lists(DOCS, min_size=1, max_size=8), keys=st.lists(SORT_KEYS, min_size=1, max_size=3)
+)
+def test_the_field_table_sorts_as_sort_docs(docs: list[dict[str, Any]], keys: list[str]) -> None:
+    sort_keys = [parse_sort(key) for key in keys]
+    with indexed(docs) as conn:
+        order = sort_sql(sort_keys, fields=FIELDS)
+        found = conn.execute(f"SELECT path FROM records ORDER BY {order}, path")
+        python = sort_docs(list(enumerate(docs)), sort_keys, doc=lambda pair: pair[1])
+        assert [int(path) for (path,) in found] == [n for n, _ in python]
+
+
+def test_negation_and_missing_values_through_the_field_table() -> None:
+    cases = [
+        "params.lr = 0.01",
+        "not params.lr = 0.01",
+        "params.opt in ('adam', 'sgd') and metrics.acc > 0.5",
+        "not (params.opt = 'adam' and metrics.loss < 0.5)",
+        "params.flag = true or tags.team = 'nlp'",
+        "params.layers is not null",
+        "metrics.loss is null and not params.lr = '0.01'",
+        "params.`model.depth` >= 3 and name like '%o%'",
+    ]
+    with indexed(RUNS) as conn:
+        for where in cases:
+            assert selected(conn, where) == truly(RUNS, where), where
+
+
+def test_replacing_and_deleting_rows_keeps_the_fields_in_step() -> None:
+    with indexed(RUNS) as conn:
+        insert_rows(
+            conn, REF, [IndexRow("0000", "", 9, "gitml/run/1", '{"params":{"lr":5}}', None)]
+        )
+        assert selected(conn, "params.lr = 5") == [0]
+        assert selected(conn, "params.lr = 0.01") == []
+        index._delete_paths(conn, [(REF, "0000")])
+        assert selected(conn, "params.lr = 5") == []
+        index._delete_ref(conn, REF)
+        assert conn.execute("SELECT count(*) FROM fields").fetchone() == (0,)
