@@ -17,8 +17,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gitml.imports import records
+from gitml.imports.mlflow_source import ImportError_
 from gitml.pipelines.paramfiles import flatten as flat_keys
 from gitml.runs.metrics import MetricEvent
+from gitml.storage.foreign import file_at, list_refs
 
 if TYPE_CHECKING:
     from gitml.storage.repo import GitRepo
@@ -75,7 +77,6 @@ def _lock_digests(lock: Any) -> tuple[dict[str, str], dict[str, str]]:
 
 
 def _experiment(repo: GitRepo, ref: Any) -> dict[str, Any]:
-    from gitml.storage.foreign import file_at
 
     commit = ref.commit
     dvc_yaml = _yaml(file_at(repo, commit, "dvc.yaml"))
@@ -103,7 +104,6 @@ def _experiment(repo: GitRepo, ref: Any) -> dict[str, Any]:
 
 def experiments_from_refs(repo: GitRepo) -> list[dict[str, Any]]:
     """Every experiment under ``refs/exps`` (DVC's own bookkeeping refs left out)."""
-    from gitml.storage.foreign import list_refs
 
     return [
         _experiment(repo, ref)
@@ -114,7 +114,6 @@ def experiments_from_refs(repo: GitRepo) -> list[dict[str, Any]]:
 
 def experiments_from_json(path: Path) -> list[dict[str, Any]]:
     """Experiments of ``dvc exp show --json`` output."""
-    from gitml.imports.mlflow_source import ImportError_
 
     try:
         doc = json.loads(path.read_text("utf-8"))

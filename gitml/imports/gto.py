@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from gitml.config import load_settings
+from gitml.data.run_io import cache_outputs
 from gitml.imports.records import (
     ORIGINAL_ID_TAG,
     SOURCE_TAG,
@@ -25,8 +27,13 @@ from gitml.imports.records import (
     existing_ids,
     register_version,
     stable_id,
+    stage_branch,
     write_runs,
 )
+from gitml.registry.names import parse_version
+from gitml.registry.register import RegisterRequest
+from gitml.registry.store import registry_collection, versions_in
+from gitml.storage.foreign import file_at, list_refs
 
 if TYPE_CHECKING:
     from gitml.storage.foreign import ForeignRef
@@ -50,7 +57,6 @@ class GtoEvent:
 
 def read_events(repo: GitRepo) -> list[GtoEvent]:
     """GTO's events from the repository's tags, oldest first (GTO's order)."""
-    from gitml.storage.foreign import list_refs
 
     events: list[GtoEvent] = []
     version_at: dict[tuple[str, str], str] = {}  # (model, commit) -> version
@@ -90,8 +96,6 @@ def _artifact_path(repo: GitRepo, commit: str, model: str) -> str | None:
     """The path ``artifacts.yaml`` gives the model at ``commit`` (GTO's annotations)."""
     import yaml
 
-    from gitml.storage.foreign import file_at
-
     data = file_at(repo, commit, "artifacts.yaml")
     try:
         found = yaml.safe_load(data) if data else None
@@ -103,8 +107,6 @@ def _artifact_path(repo: GitRepo, commit: str, model: str) -> str | None:
 
 
 def _version_run(repo: GitRepo, event: GtoEvent) -> tuple[dict[str, Any], bytes | None]:
-    from gitml.data.run_io import cache_outputs
-    from gitml.storage.foreign import file_at
 
     assert event.version is not None
     outputs: dict[str, str] = {}
@@ -137,9 +139,6 @@ def _version_run(repo: GitRepo, event: GtoEvent) -> tuple[dict[str, Any], bytes 
 
 def import_gto(repo: GitRepo) -> ImportSummary:
     """Import GTO's tags (see the module doc); running it again imports nothing twice."""
-    from gitml.registry.names import parse_version
-    from gitml.registry.register import RegisterRequest
-    from gitml.registry.store import registry_collection, versions_in
 
     summary = ImportSummary(source="gto")
     events = read_events(repo)
@@ -168,9 +167,6 @@ def import_gto(repo: GitRepo) -> ImportSummary:
 
 
 def _stage_history(repo: GitRepo, events: list[GtoEvent], summary: ImportSummary) -> str | None:
-    from gitml.config import load_settings
-    from gitml.imports.records import stage_branch
-    from gitml.registry.names import parse_version
 
     settings = load_settings(repo.workdir_or_gitdir)
     terminal = settings.terminal_stages[0] if settings.terminal_stages else None

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from gitml.config import load_settings
 from gitml.imports.mlflow_source import SourceRun, SourceVersion, open_source
 from gitml.imports.records import (
     ORIGINAL_ID_TAG,
@@ -31,8 +32,13 @@ from gitml.imports.records import (
     register_version,
     run_name,
     stable_id,
+    stage_branch,
     write_runs,
 )
+from gitml.registry.names import model_name_from_mlflow as model_name
+from gitml.registry.register import RegisterRequest
+from gitml.registry.store import registry_collection, versions_in
+from gitml.runs.attached import ingest, media_info, model_tag
 from gitml.runs.metrics import MetricEvent
 
 if TYPE_CHECKING:
@@ -93,7 +99,6 @@ def _artifacts(
     repo: GitRepo, folder: Path
 ) -> tuple[dict[str, str], list[dict[str, Any]], list[str], dict[str, Any] | None]:
     """Files of a run's artifact folder, cached by name (model folders whole)."""
-    from gitml.runs.attached import ingest, media_info, model_tag
 
     files: list[dict[str, Any]] = []
     skipped: list[str] = []
@@ -165,9 +170,6 @@ def import_mlflow(
 def _register(
     repo: GitRepo, versions: list[SourceVersion], parents: dict[str, str], summary: ImportSummary
 ) -> None:
-    from gitml.registry.names import model_name_from_mlflow as model_name
-    from gitml.registry.register import RegisterRequest
-    from gitml.registry.store import registry_collection, versions_in
 
     for version in versions:
         name = model_name(version.model)
@@ -192,9 +194,6 @@ def _register(
 
 
 def _stages(repo: GitRepo, versions: list[SourceVersion], summary: ImportSummary) -> str | None:
-    from gitml.config import load_settings
-    from gitml.imports.records import stage_branch
-    from gitml.registry.names import model_name_from_mlflow as model_name
 
     stages = set(load_settings(repo.workdir_or_gitdir).stages)
     wanted: dict[str, dict[str, Any]] = {}

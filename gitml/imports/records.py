@@ -17,9 +17,13 @@ from typing import TYPE_CHECKING, Any
 
 import xxhash
 
-from gitml.records import ids
+from gitml.config import STAGES_FILE
+from gitml.errors import GitmlError
+from gitml.records import codec, ids
 from gitml.records.limits import MAX_HISTORY_BYTES
 from gitml.records.validator import validate
+from gitml.registry import stagefile
+from gitml.registry.register import VersionExists, register
 from gitml.runs.metrics import (
     MetricEvent,
     dump_history,
@@ -29,6 +33,7 @@ from gitml.runs.metrics import (
 )
 from gitml.runs.paths import NAME_RE, history_path, runs_collection
 from gitml.runs.record import dump_record
+from gitml.storage.tracked import commit_file, create_branch, find_branch_commit, head, read_file_at
 
 if TYPE_CHECKING:
     from gitml.storage.repo import GitRepo
@@ -105,7 +110,6 @@ def build_run(
     media: Sequence[Mapping[str, Any]] = (),
 ) -> tuple[dict[str, Any], bytes | None]:
     """An imported run record and its history blob (every value kept, same steps too)."""
-    from gitml.records import codec
 
     started = millis_time(started_ms)
     ended = millis_time(max(ended_ms, started_ms))
@@ -179,15 +183,6 @@ def stage_branch(
     it stands after the previous commit. Merging the branch (fast-forward, so each change
     stays on the first-parent history) and ``git ml registry apply`` record the events.
     """
-    from gitml.config import STAGES_FILE
-    from gitml.registry import stagefile
-    from gitml.storage.tracked import (
-        commit_file,
-        create_branch,
-        find_branch_commit,
-        head,
-        read_file_at,
-    )
 
     tip, _branch = head(repo)
     if tip is None or not changes:
@@ -227,8 +222,6 @@ def stage_branch(
 
 def register_version(repo: GitRepo, request: Any, summary: ImportSummary, label: str) -> None:
     """Register one imported version, counting it (or its failure) in ``summary``."""
-    from gitml.errors import GitmlError
-    from gitml.registry.register import VersionExists, register
 
     try:
         register(repo, request)

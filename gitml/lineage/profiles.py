@@ -13,7 +13,10 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from gitml.data.store import profile_path, record_paths
 from gitml.errors import GitmlError
+from gitml.objects.digest import parse_digest
+from gitml.objects.listing import decode
 from gitml.records import codec
 from gitml.storage import DATA_REF
 from gitml.storage.collection import Snapshot, open_collection
@@ -38,7 +41,6 @@ class InputProfile:
 
 
 def _profile_at(snap: Snapshot, digest: Digest) -> dict[str, Any] | None:
-    from gitml.data.store import profile_path
 
     path = profile_path(digest)
     data = snap.read(path)
@@ -47,8 +49,6 @@ def _profile_at(snap: Snapshot, digest: Digest) -> dict[str, Any] | None:
 
 def _dataset_files(snap: Snapshot, name: str, digest: Digest) -> Iterator[tuple[str, Digest]]:
     """``(relpath, content digest)`` of a dataset version's files (none if it is not one)."""
-    from gitml.data.store import record_paths
-    from gitml.objects.listing import decode
 
     try:
         listing = snap.read(record_paths(name, digest)[1])
@@ -61,7 +61,6 @@ def _dataset_files(snap: Snapshot, name: str, digest: Digest) -> Iterator[tuple[
 
 def input_profiles(repo: GitRepo, inputs: Mapping[str, str]) -> list[InputProfile]:
     """Every stored profile of the files behind ``inputs``, by input name then path."""
-    from gitml.objects.digest import parse_digest
 
     snap = open_collection(repo, DATA_REF).snapshot()
     if snap.tip is None:

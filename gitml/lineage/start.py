@@ -6,8 +6,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from gitml.config import load_settings
 from gitml.errors import GitmlError, RecordNotFound
 from gitml.lineage.nodes import Datasets, Node, data_node, model_node, run_node
+from gitml.objects.digest import hash_bytes, hash_file
+from gitml.objects.ingest import list_files
+from gitml.objects.listing import Entry, encode
+from gitml.registry.store import open_index
+from gitml.runs.store import get_run
 
 if TYPE_CHECKING:
     from gitml.config import Settings
@@ -16,7 +22,6 @@ if TYPE_CHECKING:
 
 
 def _settings(repo: GitRepo) -> Settings:
-    from gitml.config import load_settings
 
     return load_settings(repo.workdir_or_gitdir)
 
@@ -25,7 +30,6 @@ def model_stages(repo: GitRepo, docs: Sequence[ModelVersionRecord]) -> dict[str,
     """``model:version`` -> the applied stages holding it."""
     if not docs:
         return {}
-    from gitml.registry.store import open_index
 
     settings = _settings(repo)
     models = sorted({d["model"] for d in docs})
@@ -42,7 +46,6 @@ def model_stages(repo: GitRepo, docs: Sequence[ModelVersionRecord]) -> dict[str,
 def versions_of_runs(repo: GitRepo, run_ids: Sequence[str]) -> list[ModelVersionRecord]:
     if not run_ids:
         return []
-    from gitml.registry.store import open_index
 
     with open_index(repo) as index:
         return index.versions_of_runs(run_ids)
@@ -77,7 +80,6 @@ def start_node(repo: GitRepo, text: str, data: Datasets) -> tuple[Node, set[str]
             aliases = data.aliases(name, manifest) | {digest}
             return data_node(path, manifest, data), aliases
         return data_node(path, digest, data), {digest}
-    from gitml.runs.store import get_run
 
     try:
         return run_node(get_run(repo, text)), set()
@@ -104,13 +106,10 @@ def _work_path(repo: GitRepo, text: str) -> str | None:
 
 def _content_digest(root: Path, rel: str) -> str:
     """What a run records for ``rel``: a file's digest, a folder's listing digest."""
-    from gitml.objects.digest import hash_bytes, hash_file
 
     path = root / rel
     if path.is_file():
         return str(hash_file(path))
-    from gitml.objects.ingest import list_files
-    from gitml.objects.listing import Entry, encode
 
     cut = len(rel) + 1
     entries = [

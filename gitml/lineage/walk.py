@@ -17,6 +17,8 @@ from gitml.lineage.nodes import (
     run_node,
 )
 from gitml.lineage.start import model_stages, start_node, versions_of_runs
+from gitml.records.typed import typed
+from gitml.runs.store import RUN_KIND, open_index
 
 if TYPE_CHECKING:
     from gitml.records.shapes import RunRecord
@@ -30,8 +32,6 @@ def runs_with(repo: GitRepo, table: Side, digests: Iterable[str]) -> list[RunRec
     wanted = sorted(set(digests))
     if not wanted:
         return []
-    from gitml.records.typed import typed
-    from gitml.runs.store import RUN_KIND, open_index
 
     marks = ",".join("?" * len(wanted))
     status = " AND json_extract(doc, '$.status') = 'completed'" if table == "outputs" else ""

@@ -14,7 +14,15 @@ from typing import TYPE_CHECKING, Any
 from gitml import escape
 from gitml.config import Settings
 from gitml.errors import UsageError
+from gitml.governance.engine import check_proposal
+from gitml.governance.findings import Proposal
+from gitml.lineage import markdown_lines, run_lineage, upstream_chain
+from gitml.lineage.profiles import input_profiles, profile_summary
+from gitml.monitor.report import PREFIX, latest_report, verdict
 from gitml.records import codec
+from gitml.registry.query import parse_ref, replay, resolve
+from gitml.registry.store import open_index
+from gitml.runs.store import get_run, read_packages
 from gitml.storage.repo import GitRepo
 
 if TYPE_CHECKING:
@@ -24,7 +32,6 @@ CARD_FORMATS = ("markdown", "html")
 
 
 def _profiles(repo: GitRepo, name: str, digest: str) -> list[dict[str, Any]]:
-    from gitml.lineage.profiles import input_profiles, profile_summary
 
     return [
         {"file": p.path, **profile_summary(codec.to_jsonable(p.profile))}
@@ -44,7 +51,6 @@ def _verified(repo: GitRepo, commit: str) -> str:
 
 def _monitoring(repo: GitRepo, model: str, version: str) -> dict[str, Any] | None:
     """The newest ``monitor`` report of the version (what require_monitor_ok judges)."""
-    from gitml.monitor.report import PREFIX, latest_report
 
     doc = latest_report(repo, model, version, "monitor")
     if doc is None:
@@ -55,10 +61,6 @@ def _monitoring(repo: GitRepo, model: str, version: str) -> dict[str, Any] | Non
 def _promotions(
     repo: GitRepo, settings: Settings, doc: ModelVersionRecord
 ) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
-    from gitml.governance.engine import check_proposal
-    from gitml.governance.findings import Proposal
-    from gitml.registry.query import replay
-    from gitml.registry.store import open_index
 
     with open_index(repo) as index:
         events = index.events(doc["model"])
@@ -107,8 +109,6 @@ def _promotions(
 
 def build_card(repo: GitRepo, settings: Settings, text: str) -> dict[str, Any]:
     """Every fact of a model card for the version ``text`` names (JSON form)."""
-    from gitml.registry.query import parse_ref, resolve
-    from gitml.runs.store import get_run, read_packages
 
     ref = parse_ref(text)
     doc = resolve(repo, settings, ref)
@@ -119,7 +119,6 @@ def build_card(repo: GitRepo, settings: Settings, text: str) -> dict[str, Any]:
         for name, digest in sorted(doc["inputs"].items())
     ]
     env = run["env"]
-    from gitml.lineage import run_lineage, upstream_chain
 
     upstream = upstream_chain(run_lineage(repo, doc["run"]["id"]))
     return {
@@ -180,7 +179,6 @@ def _monitoring_lines(mon: Mapping[str, Any] | None) -> list[str]:
     """The latest report as readable lines: verdict, metrics, the findings that matter."""
     if not mon:
         return ["- no monitoring report"]
-    from gitml.monitor.report import verdict
 
     rec = mon["record"]
     lines = [
@@ -259,7 +257,6 @@ def markdown(card: Mapping[str, Any]) -> str:
             out.append(f"  - {_c(prof['file'])}: {prof['rows']} rows; {_t(cols)}")
     if not lin["datasets"]:
         out.append("- (none recorded)")
-    from gitml.lineage import markdown_lines
 
     out += [
         "",

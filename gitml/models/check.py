@@ -10,6 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from gitml.models.package import PackageError, read_package
+from gitml.models.signature import mlflow_type, to_table
+
 ERROR = "error"
 WARNING = "warning"
 NUMERIC = ("integer", "long", "float", "double")
@@ -107,7 +110,6 @@ def _tensor(frame: Any, spec: Mapping[str, Any]) -> list[Problem]:
 
 def check_frame(frame: Any, signature: Mapping[str, Any]) -> list[Problem]:
     """Problems of ``frame`` (any example form) against ``signature``."""
-    from gitml.models.signature import mlflow_type, to_table
 
     specs = list(signature.get("inputs") or [])
     if specs and specs[0].get("type") == "tensor":
@@ -156,7 +158,6 @@ def check_frame(frame: Any, signature: Mapping[str, Any]) -> list[Problem]:
 
 def validate_package(frame: Any, package_dir: str | Path) -> list[Problem]:
     """Problems of ``frame`` against the signature in a package folder."""
-    from gitml.models.package import PackageError, read_package
 
     desc = read_package(package_dir)
     signature = desc.get("signature")

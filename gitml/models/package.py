@@ -24,8 +24,12 @@ from typing import TYPE_CHECKING, Any
 
 from gitml.config import Settings
 from gitml.errors import GitmlError, UsageError
-from gitml.models.requirements import PickleInfo, read_pickle_info, without_tools
+from gitml.models.requirements import PickleInfo, normalise, read_pickle_info, without_tools
 from gitml.records import codec
+from gitml.registry import artifacts
+from gitml.registry.artifacts import hash_file
+from gitml.registry.deploy import _artifact_of
+from gitml.registry.query import parse_ref, resolve
 from gitml.storage.repo import GitRepo
 
 if TYPE_CHECKING:
@@ -139,7 +143,6 @@ def _load_pyfunc(path):
 
 def _pinned(desc: Mapping[str, Any], name: str) -> str | None:
     """The version ``requirements`` pin ``name`` to, if any."""
-    from gitml.models.requirements import normalise
 
     for line in desc.get("requirements") or []:
         dist, sep, version = str(line).partition("==")
@@ -241,9 +244,6 @@ def write_package(
     repo: GitRepo, settings: Settings, text: str, to: Path, *, fmt: str = "gitml"
 ) -> dict[str, Any]:
     """Write the package of the version ``text`` names into ``to``; returns its description."""
-    from gitml.registry import artifacts
-    from gitml.registry.deploy import _artifact_of
-    from gitml.registry.query import parse_ref, resolve
 
     check_format(fmt)
     ref = parse_ref(text)
@@ -307,7 +307,6 @@ def read_package(package_dir: str | Path) -> dict[str, Any]:
 
 def verify_package(package_dir: str | Path) -> dict[str, Any]:
     """Re-hash the artifact of a package against its recorded digest; returns the description."""
-    from gitml.registry.artifacts import hash_file
 
     desc = read_package(package_dir)
     art = desc["artifact"]

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from gitml.errors import GitmlError, UsageError
+from gitml.tabular.read import iter_batches
 
 MLFLOW_TYPES = ("boolean", "integer", "long", "float", "double", "string", "binary", "datetime")
 
@@ -55,8 +56,6 @@ def mlflow_type(arrow_type: Any) -> str | None:
 def read_table(path: str | os.PathLike[str]) -> Any:
     """A tabular file (CSV, Parquet, JSONL) as a pyarrow Table; one-line errors."""
     import pyarrow as pa
-
-    from gitml.tabular.read import iter_batches
 
     where = os.fspath(path)
     if not Path(where).is_file():

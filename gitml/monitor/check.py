@@ -11,6 +11,10 @@ from typing import Any
 from gitml.errors import InvalidRecord, RecordNotFound, UsageError
 from gitml.monitor import performance
 from gitml.monitor.thresholds import Limits
+from gitml.tabular import drift
+from gitml.tabular.drift import PER_BIN_MIN
+from gitml.tabular.read import detect_format, scan
+from gitml.tabular.serving import ServingAccumulator
 
 KIND_ORDER = {"schema": 0, "performance": 1, "prediction": 2, "drift": 3}
 
@@ -46,7 +50,6 @@ def severity(finding: Mapping[str, Any]) -> tuple[int, float, int, str, str]:
 
 def check_data_file(data: Path, format: str | None = None) -> None:
     """A readable file of a known tabular format, else an error (exit 1, not 2: not an alert)."""
-    from gitml.tabular.read import detect_format
 
     if not data.is_file():
         raise RecordNotFound(
@@ -73,7 +76,6 @@ def _judged(
     noise alone gives on average: (k - 1)(1/n + 1/m) for PSI, its square root over
     sqrt(8 ln 2) for Jensen-Shannon, sqrt(1/n + 1/m) for L-infinity and Wasserstein.
     """
-    from gitml.tabular.drift import PER_BIN_MIN
 
     if trained is None or finding["kind"] not in ("drift", "prediction"):
         return finding
@@ -115,9 +117,6 @@ def run_check(
 ) -> Outcome:
     """Stream ``data`` once: drift statistics, and labels/predictions when asked; with the
     model's ``signature``, also the columns it needs that are missing or mistyped."""
-    from gitml.tabular import drift
-    from gitml.tabular.read import scan
-    from gitml.tabular.serving import ServingAccumulator
 
     if label is not None and prediction is None:
         raise UsageError("--label needs --prediction: performance compares the two columns")

@@ -17,6 +17,7 @@ from gitml.errors import GitmlError, RecordNotFound
 from gitml.lineage.profiles import InputProfile, input_profiles
 from gitml.records import codec
 from gitml.storage.repo import GitRepo
+from gitml.tabular.profile import profile_table
 
 PROFILE_SCHEMA = "gitml/profile/1"
 PROFILE_HINT = (
@@ -77,6 +78,5 @@ def reference_profile(path: Path) -> Reference:
                 f"{PROFILE_SCHEMA!r})"
             )
         return Reference(doc, str(path))
-    from gitml.tabular.profile import profile_table
 
     return Reference(profile_table(path), str(path))

@@ -13,10 +13,14 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
+from gitml.integrity.layouts import require_identity
 from gitml.records import codec
 from gitml.records.ids import new_id
+from gitml.records.schema import validate
+from gitml.records.typed import typed
 from gitml.storage import MONITOR_REF
 from gitml.storage.collection import DECLARED, Collection, open_collection
+from gitml.storage.index import Index, parse_record
 from gitml.storage.repo import GitRepo
 
 if TYPE_CHECKING:
@@ -49,7 +53,6 @@ def build_report(
     created: datetime | None = None,
 ) -> MonitorReportRecord:
     """A report record, validated; ``alert`` is true when any finding alerts."""
-    from gitml.records.typed import typed
 
     doc: dict[str, Any] = {
         "schema": SCHEMA,
@@ -85,7 +88,6 @@ def verdict(doc: MonitorReportRecord) -> str:
 
 def save_report(repo: GitRepo, doc: MonitorReportRecord) -> str:
     """Validate and store ``doc``; returns its path on ``refs/gitml/monitor``."""
-    from gitml.records.schema import validate
 
     path = report_path(doc["model"], doc["version"], doc["id"])
     validate(doc, "monitor-report", where=path)
@@ -98,8 +100,6 @@ def save_report(repo: GitRepo, doc: MonitorReportRecord) -> str:
 
 def parse_report_record(path: str, data: bytes) -> dict[str, Any] | None:
     """Index parser: a valid report that is what its path says."""
-    from gitml.integrity.layouts import require_identity
-    from gitml.storage.index import parse_record
 
     doc = parse_record(path, data)
     if doc is not None:
@@ -111,8 +111,6 @@ def _reports(
     repo: GitRepo, folder: str, *, kind: ReportKind | None = None, limit: int | None = None
 ) -> list[MonitorReportRecord]:
     """Valid reports under ``folder``, newest first by commit order (JSON form)."""
-    from gitml.records.typed import typed
-    from gitml.storage.index import Index
 
     coll = collection(repo)
     if coll.tip() is None:
@@ -147,7 +145,6 @@ def latest_report(
 
 def invalid_reports(repo: GitRepo, model: str) -> list[tuple[str, str]]:
     """(path, problem) of every report of ``model`` that is unreadable or misfiled."""
-    from gitml.storage.index import Index
 
     coll = collection(repo)
     if coll.tip() is None:

@@ -30,6 +30,7 @@ from typing import Any
 from gitml.errors import GitmlError, UsageError
 from gitml.monitor import performance
 from gitml.monitor.check import check_data_file, severity
+from gitml.tabular.read import scan
 
 Predict = Callable[[list[dict[str, Any]]], Sequence[Any]]
 MIN_SLICE = 20
@@ -108,7 +109,6 @@ def _finding(
 
 
 def _read(data: Path) -> list[dict[str, Any]]:
-    from gitml.tabular.read import scan
 
     check_data_file(data)
     rows: list[dict[str, Any]] = scan(

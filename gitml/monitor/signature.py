@@ -6,6 +6,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from gitml.models.check import check_frame
+from gitml.tabular.read import iter_batches
+
 ALERTING = ("missing", "type", "shape")
 
 
@@ -20,9 +23,6 @@ def signature_findings(
     if not signature or not signature.get("inputs"):
         return []
     import pyarrow as pa
-
-    from gitml.models.check import check_frame
-    from gitml.tabular.read import iter_batches
 
     first = next(iter(iter_batches(data, format=format)), None)
     if first is None:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from gitml.config import POLICY_FILE
+from gitml.governance.policy import load_policy
 
 PERFORMANCE_DROP = 0.05
 POLICY_NAMES = {"null_rate": "null_rate_change", "unseen_share": "unseen_categories"}
@@ -33,7 +34,6 @@ def _rename(table: Mapping[str, Any]) -> dict[str, float]:
 
 def load_limits(workdir: Path, model: str) -> Limits:
     """The limits for ``model`` from the work tree's policy (defaults when absent)."""
-    from gitml.governance.policy import load_policy
 
     path = workdir / POLICY_FILE
     policy = load_policy(path.read_bytes() if path.is_file() else None)

@@ -19,6 +19,7 @@ from gitml.errors import UsageError
 from gitml.queue.origin import note_added
 from gitml.queue.records import ENTRY_SCHEMA, add_entry, stamp
 from gitml.records import codec, ids
+from gitml.runs.code import checkpoint_of
 from gitml.runs.execute import (
     RunRequest,
     SearchOptions,
@@ -28,13 +29,15 @@ from gitml.runs.execute import (
     validate_request,
 )
 from gitml.runs.params import expand_grid, parse_override, plan_overrides, reject_distributions
+from gitml.runs.record import code_table
+from gitml.runs.redact import redact_command
+from gitml.search.space import parse_space
 from gitml.storage.repo import GitRepo
 from gitml.storage.worktree import Checkpoint
 
 
 def check_planned(request: RunRequest, cwd: Path, params_files: tuple[str, ...]) -> None:
     """What the run will do is valid: its grid (or search space) and every ``-S`` key."""
-    from gitml.search.space import parse_space
 
     if request.search is not None:
         assignments = [
@@ -110,15 +113,12 @@ def request_of(doc: Mapping[str, Any], *, on: str | None = None) -> RunRequest:
 
 def code_of(doc: Mapping[str, Any]) -> Checkpoint:
     """The code an entry pinned."""
-    from gitml.runs.code import checkpoint_of
 
     return checkpoint_of(doc["code"])
 
 
 def add(repo: GitRepo, request: RunRequest, *, cwd: Path) -> dict[str, Any]:
     """Check and queue ``request``; returns the entry."""
-    from gitml.runs.record import code_table
-    from gitml.runs.redact import redact_command
 
     validate_request(request)
     if request.on is not None:

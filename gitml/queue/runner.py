@@ -31,7 +31,9 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from gitml.data.run_io import prepare_worktree
 from gitml.errors import GitmlError
+from gitml.objects.pathguard import enter_folder
 from gitml.queue.entries import code_of, request_of
 from gitml.queue.origin import added_here
 from gitml.queue.records import (
@@ -43,7 +45,12 @@ from gitml.queue.records import (
     worker_of,
 )
 from gitml.records import ids
-from gitml.storage.repo import GitRepo
+from gitml.runs.dispatch import run_planned
+from gitml.runs.execute import RunOutcome, open_workspace
+from gitml.runs.record import summary_line
+from gitml.runs.supervise import Supervisor
+from gitml.storage.repo import GitRepo, open_repo
+from gitml.storage.worktree import temporary_worktree
 
 POLL_SECONDS = 1.0
 LOGS = "queue/logs"
@@ -98,8 +105,6 @@ def release_stale(repo: GitRepo, runner: str) -> list[str]:
 @contextlib.contextmanager
 def _checkout(repo: GitRepo, state: EntryState) -> Iterator[Path]:
     """A temporary worktree of the entry's code, its datasets restored."""
-    from gitml.data.run_io import prepare_worktree
-    from gitml.storage.worktree import temporary_worktree
 
     with temporary_worktree(repo, code_of(state.doc).checkpoint, prefix="gitml-queue-") as wt:
         prepare_worktree(wt.workdir)
@@ -110,10 +115,6 @@ def run_entry(
     repo: GitRepo, state: EntryState, sup: Any, *, on: str | None, log: Callable[[str], None]
 ) -> Ended:
     """Run one claimed entry to its end (see the module doc)."""
-    from gitml.objects.pathguard import enter_folder
-    from gitml.runs.dispatch import run_planned
-    from gitml.runs.execute import RunOutcome, open_workspace
-    from gitml.storage.repo import open_repo
 
     request = request_of(state.doc, on=on)
     with _checkout(repo, state) as path:
@@ -121,7 +122,6 @@ def run_entry(
         ws = open_workspace(open_repo(path), cwd, request.params_files)
 
         def member(outcome: RunOutcome) -> None:
-            from gitml.runs.record import summary_line
 
             log(f"gitml: {summary_line(outcome.doc)}")
 
@@ -171,7 +171,6 @@ class Runner:
                 sup.deliver(signum)
 
     def _work(self, state: EntryState) -> Ended:
-        from gitml.runs.supervise import Supervisor
 
         path = log_path(self.repo, state.id)
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -5,11 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from gitml.runs.store import count_runs, get_run
+from gitml.storage.tracked import current_branch
 from gitml.ui import data, monitor, pages, registry
 from gitml.ui import pipelines as pipeline_data
 from gitml.ui import runs as run_data
 from gitml.ui.assets import STATIC_FILES, openapi_bytes, static_bytes
 from gitml.ui.http import Response, html_response, json_response
+from gitml.ui.media import media_response
 from gitml.ui.routes import Handler, Request, Router
 
 if TYPE_CHECKING:
@@ -53,7 +56,6 @@ def _named_page(
 
 
 def page_run(req: Request) -> Response:
-    from gitml.runs.store import get_run
 
     doc = get_run(req.repo(), req.params["run"])
     return html_response(pages.shell("run", f"Run {doc['name']}", nav="runs", run=str(doc["id"])))
@@ -63,8 +65,6 @@ def page_run(req: Request) -> Response:
 
 
 def api_summary(req: Request) -> Response:
-    from gitml.runs.store import count_runs
-    from gitml.storage.tracked import current_branch
 
     repo = req.repo()
     name = repo.workdir_or_gitdir.name
@@ -113,7 +113,6 @@ def api_run_packages(req: Request) -> Response:
 
 
 def api_run_media(req: Request) -> Response:
-    from gitml.ui.media import media_response
 
     return media_response(req.repo(), req.params["run"], req.params["index"])
 

@@ -9,7 +9,13 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
+from gitml.data.catalog import list_datasets, show_dataset
+from gitml.data.diff import data_diff
+from gitml.data.pointers import parse_pointer, pointer_file
+from gitml.data.revs import read_blobs
+from gitml.data.workspace import open_workspace
 from gitml.errors import RecordNotFound, UsageError
+from gitml.objects.errors import DataError
 from gitml.storage.git import iter_raw, run_git
 
 if TYPE_CHECKING:
@@ -25,7 +31,6 @@ _REV_RE = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}|workspace")
 
 def _workspace(repo: GitRepo) -> DataWorkspace | None:
     """The data workspace of the repository's work tree (None for a bare repository)."""
-    from gitml.data.workspace import open_workspace
 
     if repo.is_bare:
         return None
@@ -34,7 +39,6 @@ def _workspace(repo: GitRepo) -> DataWorkspace | None:
 
 def datasets(repo: GitRepo) -> dict[str, Any]:
     """The datasets of the work tree's pointer files (``git ml data ls``)."""
-    from gitml.data.catalog import list_datasets
 
     ws = _workspace(repo)
     return {"datasets": list_datasets(ws) if ws else [], "empty": EMPTY_DATA}
@@ -47,8 +51,6 @@ def _not_found(name: str) -> RecordNotFound:
 def dataset(repo: GitRepo, name: str) -> dict[str, Any]:
     """One dataset (``git ml data show --files``: files and column profiles) and the
     versions its pointer file had in the history of HEAD."""
-    from gitml.data.catalog import show_dataset
-    from gitml.objects.errors import DataError
 
     ws = _workspace(repo)
     if ws is None or name not in ws.pointers():
@@ -65,8 +67,6 @@ def dataset(repo: GitRepo, name: str) -> dict[str, Any]:
 def dataset_versions(ws: DataWorkspace, name: str) -> list[dict[str, Any]]:
     """Newest first: the work tree's pointer when it differs from HEAD's, then each commit
     of HEAD's history that changed the pointer (``rev``, time, author, subject, manifest)."""
-    from gitml.data.pointers import parse_pointer, pointer_file
-    from gitml.data.revs import read_blobs
 
     path = pointer_file(ws.pointer_dir, name)
     proc = run_git(
@@ -122,7 +122,6 @@ def _pointer_fields(pointer: Pointer | None) -> dict[str, Any]:
 
 def dataset_diff(repo: GitRepo, name: str, old: str, new: str) -> dict[str, Any]:
     """Per-file changes of one dataset between two versions (``git ml data diff OLD NEW``)."""
-    from gitml.data.diff import data_diff
 
     for rev in (old, new):
         if not _REV_RE.fullmatch(rev):

@@ -14,6 +14,10 @@ import base64
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from gitml.errors import GitmlError
+from gitml.objects.cache import open_cache
+from gitml.objects.digest import parse_digest
+from gitml.runs.store import get_run
 from gitml.ui.http import HttpError, Response
 
 if TYPE_CHECKING:
@@ -51,9 +55,6 @@ def _entry(doc: Mapping[str, Any], index: int) -> Mapping[str, Any]:
 
 
 def _bytes(repo: GitRepo, doc: Mapping[str, Any], entry: Mapping[str, Any], limit: int) -> bytes:
-    from gitml.errors import GitmlError
-    from gitml.objects.cache import open_cache
-    from gitml.objects.digest import parse_digest
 
     cache = open_cache(repo.state_dir, durable=False)
     try:
@@ -74,7 +75,6 @@ def _bytes(repo: GitRepo, doc: Mapping[str, Any], entry: Mapping[str, Any], limi
 
 def media_response(repo: GitRepo, ref: str, index_text: str) -> Response:
     """The file of a run's media entry, with a type decided from its bytes."""
-    from gitml.runs.store import get_run
 
     if not index_text.isdigit():
         raise HttpError(404, f"media index {index_text!r} is not a number")

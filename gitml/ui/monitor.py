@@ -11,6 +11,10 @@ from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from gitml.errors import GitmlError, RecordNotFound
+from gitml.monitor.reference import version_profile
+from gitml.monitor.report import PREFIX, collection, iter_reports, summary
+from gitml.records.codec import to_jsonable
+from gitml.registry.store import get_version
 
 if TYPE_CHECKING:
     from gitml.storage.repo import GitRepo
@@ -20,7 +24,6 @@ MAX_REPORTS = 200
 
 
 def _models(repo: GitRepo) -> list[str]:
-    from gitml.monitor.report import PREFIX, collection
 
     coll = collection(repo)
     if coll.tip() is None:
@@ -30,7 +33,6 @@ def _models(repo: GitRepo) -> list[str]:
 
 def count_reports(repo: GitRepo) -> int:
     """How many reports there are (paths only; nothing is parsed)."""
-    from gitml.monitor.report import PREFIX, collection
 
     coll = collection(repo)
     if coll.tip() is None:
@@ -40,7 +42,6 @@ def count_reports(repo: GitRepo) -> int:
 
 def reports(repo: GitRepo) -> dict[str, Any]:
     """Every model's reports (summaries, newest first) and each model's current state."""
-    from gitml.monitor.report import iter_reports, summary
 
     found: list[dict[str, Any]] = []
     latest: dict[str, dict[str, Any]] = {}
@@ -62,8 +63,6 @@ def reports(repo: GitRepo) -> dict[str, Any]:
 
 def model_reports(repo: GitRepo, model: str) -> dict[str, Any]:
     """A model's reports with their findings (newest first) and the training profiles."""
-    from gitml.monitor.report import iter_reports
-    from gitml.records.codec import to_jsonable
 
     if model not in _models(repo):
         raise RecordNotFound(
@@ -77,8 +76,6 @@ def model_reports(repo: GitRepo, model: str) -> dict[str, Any]:
 
 def _training(repo: GitRepo, model: str, version: str) -> dict[str, Any]:
     """The profile a version's reports compare with ({"error": ...} when there is none)."""
-    from gitml.monitor.reference import version_profile
-    from gitml.registry.store import get_version
 
     try:
         reference = version_profile(repo, get_version(repo, model, version))

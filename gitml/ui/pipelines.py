@@ -8,6 +8,12 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from gitml.errors import UsageError
+from gitml.lineage import trace
+from gitml.pipelines.dag import edges
+from gitml.pipelines.plots import run_plots
+from gitml.pipelines.project import open_project
+from gitml.pipelines.status import pipeline_status
+from gitml.runs.store import RUN_KIND, open_index
 
 if TYPE_CHECKING:
     from gitml.records.shapes import RunRecord
@@ -19,7 +25,6 @@ LAST_RUNS_SCANNED = 5000
 
 def _last_runs(repo: GitRepo) -> dict[tuple[str, str], dict[str, Any]]:
     """The newest run of each stage, by (stage file, stage name)."""
-    from gitml.runs.store import RUN_KIND, open_index
 
     collection, index = open_index(repo)
     try:
@@ -50,9 +55,6 @@ def _last_runs(repo: GitRepo) -> dict[tuple[str, str], dict[str, Any]]:
 
 def pipeline_view(repo: GitRepo) -> dict[str, Any]:
     """Every stage in execution order with its state, reasons, command, paths, last run."""
-    from gitml.pipelines.dag import edges
-    from gitml.pipelines.project import open_project
-    from gitml.pipelines.status import pipeline_status
 
     if repo.is_bare:
         return {"stages": [], "edges": [], "files": [], "empty": EMPTY_PIPELINE}
@@ -90,7 +92,6 @@ def pipeline_view(repo: GitRepo) -> dict[str, Any]:
 
 def lineage_view(repo: GitRepo, target: str, direction: str) -> dict[str, Any]:
     """The lineage graph of ``target`` (``git ml lineage --json``)."""
-    from gitml.lineage import trace
 
     if not target.strip():
         raise UsageError("name what to trace: ?target=RUN|MODEL@STAGE|MODEL:VERSION|DATASET")
@@ -99,6 +100,5 @@ def lineage_view(repo: GitRepo, target: str, direction: str) -> dict[str, Any]:
 
 def plots_of(repo: GitRepo, docs: Sequence[RunRecord]) -> list[dict[str, Any]]:
     """The plots declared in the runs' stage files, with each run's data."""
-    from gitml.pipelines.plots import run_plots
 
     return run_plots(repo, docs)

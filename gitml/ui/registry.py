@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from gitml.config import load_settings
 from gitml.errors import RecordNotFound
+from gitml.registry.names import InvalidName
+from gitml.registry.query import history, list_models, show_model
+from gitml.registry.store import registry_collection
 
 if TYPE_CHECKING:
     from gitml.config import Settings
@@ -14,13 +18,11 @@ EMPTY_MODELS = "no models yet: git ml model register NAME --run RUN"
 
 
 def _registry_empty(repo: GitRepo) -> bool:
-    from gitml.registry.store import registry_collection
 
     return registry_collection(repo).tip() is None
 
 
 def _settings(repo: GitRepo) -> Settings:
-    from gitml.config import load_settings
 
     return load_settings(repo.workdir_or_gitdir)
 
@@ -29,7 +31,6 @@ def models(repo: GitRepo) -> dict[str, Any]:
     """Registered models with their latest version and applied stages (``model ls``)."""
     if _registry_empty(repo):
         return {"models": [], "empty": EMPTY_MODELS}
-    from gitml.registry.query import list_models
 
     settings = _settings(repo)
     return {
@@ -41,8 +42,6 @@ def models(repo: GitRepo) -> dict[str, Any]:
 
 def model(repo: GitRepo, name: str) -> dict[str, Any]:
     """One model: versions with lineage (``model show``) and its history (``model history``)."""
-    from gitml.registry.names import InvalidName
-    from gitml.registry.query import history, show_model
 
     if _registry_empty(repo):
         raise RecordNotFound(f"no model {name!r}: {EMPTY_MODELS}")

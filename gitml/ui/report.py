@@ -17,7 +17,11 @@ from html import escape
 from typing import TYPE_CHECKING, Any
 
 from gitml.errors import GitmlError, UsageError
+from gitml.runs.store import count_runs, get_run, list_runs
+from gitml.ui.assets import static_bytes
 from gitml.ui.http import dump_json
+from gitml.ui.media import MAX_REPORT_MEDIA, embedded
+from gitml.ui.runs import comparison, rerun_briefs, run_detail
 
 if TYPE_CHECKING:
     from gitml.storage.repo import GitRepo
@@ -58,7 +62,6 @@ def select_runs(
         return ids, len(ids)
     if not where:
         raise UsageError("name the runs to report: git ml report RUN… or --where EXPR")
-    from gitml.runs.store import count_runs, list_runs
 
     listing = list_runs(repo, where=where, limit=MAX_RUNS, all_branches=all_branches)
     if not listing.runs:
@@ -77,7 +80,6 @@ def run_of(repo: GitRepo, ref: str) -> str:
 
         version = resolve(repo, load_settings(repo.workdir_or_gitdir), parse_ref(ref))
         return str(version["run"]["id"])
-    from gitml.runs.store import get_run
 
     return str(get_run(repo, ref)["id"])
 
@@ -86,8 +88,6 @@ def payload(
     repo: GitRepo, ids: Sequence[str], matched: int, title: str | None = None
 ) -> dict[str, Any]:
     """The report's data: the comparison of the runs and every run's details."""
-    from gitml.ui.media import MAX_REPORT_MEDIA, embedded
-    from gitml.ui.runs import comparison, rerun_briefs, run_detail
 
     details = []
     budget = [MAX_REPORT_MEDIA]
@@ -112,7 +112,6 @@ def _title(repo: GitRepo, ids: Sequence[str]) -> str:
 
 def render(data: dict[str, Any]) -> str:
     """The HTML document of a report ``payload``."""
-    from gitml.ui.assets import static_bytes
 
     scripts = [static_bytes(name).decode("utf-8") for name in SCRIPTS]
     styles = [static_bytes(name).decode("utf-8") for name in STYLES]

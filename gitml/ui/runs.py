@@ -12,7 +12,24 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from gitml.errors import RecordNotFound, UsageError
+from gitml.query.fields import spell_key
+from gitml.runs.compare import compare_runs
+from gitml.runs.metrics import merge_events
+from gitml.runs.paths import runs_collection
+from gitml.runs.query import column_getter
+from gitml.runs.record import to_json
+from gitml.runs.store import (
+    count_runs,
+    find_run,
+    get_run,
+    list_runs,
+    read_history,
+    read_packages,
+    show_run,
+)
 from gitml.storage.git import GitFailed, run_git
+from gitml.storage.tracked import current_branch
+from gitml.ui.pipelines import plots_of
 
 if TYPE_CHECKING:
     from gitml.records.shapes import RunRecord
@@ -38,7 +55,6 @@ def history_series(
     A metric with more than ``max_points`` steps is thinned to evenly spaced steps (its
     first and last kept): a chart cannot show more, and the page stays light.
     """
-    from gitml.runs.metrics import merge_events
 
     out: dict[str, dict[str, list[float | int]]] = {}
     for event in merge_events(events):
@@ -57,7 +73,6 @@ def history_series(
 def _getter(spelling: str) -> Callable[[Mapping[str, Any]], Any]:
     if spelling in BASE_COLUMNS:
         return lambda doc: doc.get(spelling)
-    from gitml.runs.query import column_getter
 
     get: Callable[[Mapping[str, Any]], Any] = column_getter(spelling)
     return get
@@ -71,7 +86,6 @@ def _varying(docs: Sequence[Mapping[str, Any]], table: str) -> list[str]:
 def default_columns(docs: Sequence[Mapping[str, Any]]) -> list[str]:
     """Base columns, the branch (when runs span several), the first metrics and the params
     that vary across ``docs``."""
-    from gitml.query.fields import spell_key
 
     metrics = sorted({k for d in docs for k in (d.get("metrics") or {})})[:DEFAULT_METRICS]
     params = _varying(docs, "params")[:DEFAULT_PARAMS]
@@ -86,7 +100,6 @@ def default_columns(docs: Sequence[Mapping[str, Any]]) -> list[str]:
 
 def all_columns(docs: Sequence[Mapping[str, Any]]) -> list[str]:
     """Every column a table of ``docs`` can show: base ones, then params, metrics, tags..."""
-    from gitml.query.fields import spell_key
 
     out = [*BASE_COLUMNS, "code.branch", "code.commit", "user.name", "host", "sweep", "exit_code"]
     for table in ("metrics", "params", "tags", "inputs", "outputs"):
@@ -104,7 +117,6 @@ class _TipCache:
         self._lock = threading.Lock()
 
     def get(self, repo: GitRepo, key: tuple[str, ...], make: Callable[[], Any]) -> Any:
-        from gitml.runs.paths import runs_collection
 
         full = (str(repo.gitdir), str(runs_collection(repo).tip()), *key)
         with self._lock:
@@ -123,7 +135,6 @@ _CACHE = _TipCache()
 
 def _sample(repo: GitRepo) -> tuple[list[str], list[str]]:
     """(default columns, every column), from the latest runs of every branch."""
-    from gitml.runs.store import list_runs
 
     def make() -> tuple[list[str], list[str]]:
         docs = list_runs(repo, limit=COLUMN_SAMPLE, all_branches=True).runs
@@ -135,7 +146,6 @@ def _sample(repo: GitRepo) -> tuple[list[str], list[str]]:
 
 def _count(repo: GitRepo, where: str, branch: str | None) -> int:
     """Runs matching a filter; cached per tip, so paging and sorting count once."""
-    from gitml.runs.store import count_runs
 
     def make() -> int:
         return count_runs(repo, where=where or None, branch=branch, all_branches=branch is None)
@@ -159,8 +169,6 @@ def runs_page(
     ``branch`` keeps one branch's runs (``"."``: the current branch); default every branch.
     The default columns do not depend on the filter, so filtering never moves them.
     """
-    from gitml.runs.store import list_runs
-    from gitml.storage.tracked import current_branch
 
     if branch == ".":
         branch = current_branch(repo)
@@ -200,9 +208,6 @@ def run_detail(repo: GitRepo, ref: str) -> dict[str, Any]:
 
     Its reruns are a query (``parent = 'ID'``), left to ``rerun_briefs`` or the runs API.
     """
-    from gitml.runs.record import to_json
-    from gitml.runs.store import find_run, show_run
-    from gitml.ui.pipelines import plots_of
 
     doc, history, problem = show_run(repo, ref)
     parent = find_run(repo, doc["parent"]) if "parent" in doc else None
@@ -216,7 +221,6 @@ def run_detail(repo: GitRepo, ref: str) -> dict[str, Any]:
 
 
 def rerun_briefs(repo: GitRepo, run_id: str) -> list[dict[str, Any]]:
-    from gitml.runs.store import list_runs
 
     where = f"parent = '{run_id}' and rerun.verdict is not null"
     reruns = list_runs(repo, where=where, limit=100, all_branches=True)
@@ -234,7 +238,6 @@ def _brief(doc: RunRecord) -> dict[str, Any]:
 
 
 def run_packages(repo: GitRepo, ref: str) -> dict[str, Any]:
-    from gitml.runs.store import get_run, read_packages
 
     doc = get_run(repo, ref)
     return {"id": doc["id"], "packages": read_packages(repo, doc)}
@@ -242,7 +245,6 @@ def run_packages(repo: GitRepo, ref: str) -> dict[str, Any]:
 
 def run_diff(repo: GitRepo, ref: str) -> dict[str, Any]:
     """The patch from the run's commit to its checkpoint (uncommitted work it ran with)."""
-    from gitml.runs.store import get_run
 
     doc = get_run(repo, ref)
     commit, checkpoint = doc["code"]["commit"], doc["code"]["checkpoint"]
@@ -283,7 +285,6 @@ def run_diff(repo: GitRepo, ref: str) -> dict[str, Any]:
 
 def sweep_refs(repo: GitRepo, sweep: str) -> list[str]:
     """Ids of a sweep's runs, oldest first."""
-    from gitml.runs.store import list_runs
 
     if not _SWEEP_RE.fullmatch(sweep):
         raise UsageError(f"sweep {sweep!r} is not a sweep id")
@@ -297,9 +298,6 @@ def sweep_refs(repo: GitRepo, sweep: str) -> list[str]:
 
 def comparison(repo: GitRepo, refs: Sequence[str]) -> dict[str, Any]:
     """Runs side by side (``git ml compare``'s data) with every run's metric curves."""
-    from gitml.runs.compare import compare_runs
-    from gitml.runs.record import to_json
-    from gitml.runs.store import read_history
 
     wanted = list(dict.fromkeys(r.strip() for r in refs if r.strip()))
     if len(wanted) > MAX_COMPARE:
@@ -323,7 +321,6 @@ def comparison(repo: GitRepo, refs: Sequence[str]) -> dict[str, Any]:
     base["runs"] = [to_json(d) for d in docs]
     base["histories"] = {d["id"]: history_series(read_history(repo, d)) for d in docs}
     base["sweeps"] = sorted({d["sweep"] for d in docs if "sweep" in d})
-    from gitml.ui.pipelines import plots_of
 
     base["plots"] = plots_of(repo, docs)
     return base

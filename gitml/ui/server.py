@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from gitml.errors import AmbiguousId, GitmlError, RecordNotFound, UsageError
+from gitml.runs.store import InvalidRunRef
 from gitml.ui import pages
 from gitml.ui.app import build_router
 from gitml.ui.http import (
@@ -64,7 +65,6 @@ class UiServer(ThreadingHTTPServer):
 
 def status_of(exc: GitmlError) -> int:
     """The HTTP status of a domain error: unknown records 404, bad input 400, else 500."""
-    from gitml.runs.store import InvalidRunRef
 
     if isinstance(exc, RecordNotFound | InvalidRunRef):
         return 404
