@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
+from gitml._version import __version__
 from gitml.errors import GitmlError
 
 SCHEME = "ray"
@@ -129,16 +130,12 @@ def probe() -> dict[str, Any]:
     import platform
     import shutil
 
-    from gitml._version import __version__
-
     return {"gitml": __version__, "git": shutil.which("git"), "host": platform.node()}
 
 
 def check_nodes(ray: ModuleType) -> list[dict[str, Any]]:
     """Run ``probe`` on every node with CPUs; one line for the first node that cannot work."""
     from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
-
-    from gitml._version import __version__
 
     nodes = [n for n in ray.nodes() if n.get("Alive") and n.get("Resources", {}).get("CPU")]
     if not nodes:

@@ -25,9 +25,12 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from gitml.cluster.connect import import_ray
 from gitml.cluster.shipment import Shipment, build_shipment, input_files
 from gitml.cluster.worker import Control, Task, run_member
 from gitml.errors import GitmlError
+from gitml.objects.blobs import put_bytes
+from gitml.objects.cache import open_cache
 from gitml.records import ids
 from gitml.runs import params as params_mod
 from gitml.runs.code import with_overrides
@@ -119,7 +122,6 @@ class RayPool:
         *,
         planner: Callable[[str], tuple[Planner, Shipment]] | None = None,
     ) -> None:
-        from gitml.cluster.connect import import_ray
 
         ray = import_ray()
         self.ray = ray
@@ -289,8 +291,6 @@ def store_objects(ws: Workspace, objects: dict[str, bytes]) -> None:
     """Put output objects a node sent into this clone's cache, each verified by digest."""
     if not objects:
         return
-    from gitml.objects.blobs import put_bytes
-    from gitml.objects.cache import open_cache
 
     cache = open_cache(ws.repo.state_dir)
     for digest, data in objects.items():

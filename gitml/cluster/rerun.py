@@ -15,10 +15,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from gitml.cluster.connect import connect
+from gitml.cluster.pool import RayPool
 from gitml.cluster.shipment import Shipment, build_shipment, input_files
 from gitml.cluster.worker import Task
 from gitml.config import load_settings
 from gitml.errors import GitmlError, UsageError
+from gitml.objects.pathguard import enter_folder
 from gitml.records import ids
 from gitml.rerun.replay import (
     Judge,
@@ -32,11 +35,14 @@ from gitml.rerun.replay import (
 from gitml.rerun.report import RerunResult, SetOutcome
 from gitml.rerun.select import Selection, check_checkpoint, check_command
 from gitml.rerun.unrecorded import unrecorded_datasets
-from gitml.runs.execute import Member, RunRequest, identity
+from gitml.runs import params as params_mod
+from gitml.runs.code import with_overrides
+from gitml.runs.dispatch import GridPlan
+from gitml.runs.execute import Member, RunRequest, Workspace, identity
 from gitml.runs.pool import Job, drive
 from gitml.runs.supervise import Supervisor
 from gitml.storage.repo import GitRepo
-from gitml.storage.worktree import Checkpoint
+from gitml.storage.worktree import Checkpoint, temporary_worktree
 
 if TYPE_CHECKING:
     from gitml.records.shapes import RunRecord
@@ -58,10 +64,6 @@ def _what_if_code(
     """The checkpoint with ``--set``'s params files, planned in a temporary worktree."""
     if not assignment:
         return base
-    from gitml.objects.pathguard import enter_folder
-    from gitml.runs import params as params_mod
-    from gitml.runs.code import with_overrides
-    from gitml.storage.worktree import temporary_worktree
 
     with temporary_worktree(repo, base.checkpoint, prefix="gitml-plan-") as wt:
         cwd = enter_folder(wt.workdir, str(doc.get("cwd") or "."), where=f"run {doc['id']} cwd")
@@ -154,10 +156,6 @@ def rerun_on_cluster(
     """Rerun every selected run on the cluster ``on`` names (see the module doc)."""
     if options.keep_in is not None:
         raise UsageError("--in keeps a local worktree; it does not go with --on")
-    from gitml.cluster.connect import connect
-    from gitml.cluster.pool import RayPool
-    from gitml.runs.dispatch import GridPlan
-    from gitml.runs.execute import Workspace
 
     connect(on)
     outcome = SetOutcome(skipped=list(selection.skipped))

@@ -16,9 +16,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from gitml.config import load_settings
+from gitml.data.revs import pointers_at
+from gitml.data.scan import expected
+from gitml.data.store import VersionStore
+from gitml.data.workspace import DataWorkspace
 from gitml.errors import GitmlError
+from gitml.objects.blobs import read_listing_object
+from gitml.objects.cache import open_cache
+from gitml.objects.digest import parse_digest
+from gitml.objects.listing import decode
+from gitml.objects.remotes.config import connection
 from gitml.storage.repo import GitRepo
 from gitml.storage.ship import pack_commits
+from gitml.storage.trees import commit_tree, tree_entry
 
 SHIP_LIMIT = 256 * 2**20
 
@@ -43,8 +54,6 @@ class Shipment:
 
 def remote_spec(repo: GitRepo) -> RemoteSpec | None:
     """The default data remote with its URL resolved here, or None without one."""
-    from gitml.data.workspace import DataWorkspace
-    from gitml.objects.remotes.config import connection
 
     ws = DataWorkspace.of_repo(repo)
     if not ws.has_remote():
@@ -57,7 +66,6 @@ def remote_spec(repo: GitRepo) -> RemoteSpec | None:
 
 
 def _in_commit(repo: GitRepo, commit: str, path: str) -> bool:
-    from gitml.storage.trees import commit_tree, tree_entry
 
     return tree_entry(repo.odb, commit_tree(repo.odb, commit), path) is not None
 
@@ -69,14 +77,6 @@ def input_files(
     repository, which each node must hold itself) for a run's ``inputs`` at ``commit``."""
     if not inputs:
         return {}, []
-    from gitml.config import load_settings
-    from gitml.data.revs import pointers_at
-    from gitml.data.scan import expected
-    from gitml.data.store import VersionStore
-    from gitml.data.workspace import DataWorkspace
-    from gitml.objects.blobs import read_listing_object
-    from gitml.objects.digest import parse_digest
-    from gitml.objects.listing import decode
 
     pointer_dir = load_settings(repo.workdir).pointer_dir.rstrip("/")
     pointers = pointers_at(repo.workdir, commit, pointer_dir)
@@ -108,7 +108,6 @@ def cached_objects(
     repo: GitRepo, digests: Sequence[str], *, limit: int = SHIP_LIMIT
 ) -> tuple[dict[str, bytes], set[str]]:
     """(objects read from this cache, up to ``limit`` bytes in all; those left out)."""
-    from gitml.objects.cache import open_cache
 
     cache = open_cache(repo.state_dir)
     objects: dict[str, bytes] = {}

@@ -29,12 +29,24 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from gitml.cluster.connect import import_ray
 from gitml.cluster.shipment import SHIP_LIMIT, RemoteSpec, Shipment
+from gitml.cluster.trees import member_tree
 from gitml.errors import GitmlError
-from gitml.runs.execute import Member, Performed, RunRequest
+from gitml.objects import pathguard
+from gitml.objects.blobs import output_objects as objects_of
+from gitml.objects.blobs import put_bytes
+from gitml.objects.cache import open_cache
+from gitml.objects.digest import parse_digest
+from gitml.objects.pathguard import enter_folder
+from gitml.objects.remotes import open_remote
+from gitml.objects.transfer import pull, push
+from gitml.runs.execute import Member, Performed, RunRequest, open_workspace, perform_member
 from gitml.runs.live import Watch
 from gitml.runs.metrics import MetricEvent
-from gitml.storage.repo import STATE_DIR
+from gitml.runs.supervise import Supervisor
+from gitml.storage.repo import STATE_DIR, open_repo
+from gitml.storage.ship import node_repo, receive_pack
 
 NODE_DIR = "gitml-ray"
 CONTROL_SECONDS = 0.5
@@ -108,9 +120,6 @@ def place_inputs(root: Path, files: Mapping[str, str], shipment: Shipment, state
     the way that is a link stops the member before anything is fetched or written."""
     if not files:
         return
-    from gitml.objects import pathguard
-    from gitml.objects.blobs import put_bytes
-    from gitml.objects.cache import open_cache
 
     where = "input"
     pathguard.check_writes(root, files, where=where)
@@ -128,13 +137,11 @@ def place_inputs(root: Path, files: Mapping[str, str], shipment: Shipment, state
 
 
 def _open(spec: RemoteSpec) -> Any:
-    from gitml.objects.remotes import open_remote
 
     return open_remote(spec.url, **dict(spec.options))
 
 
 def pull_from(spec: RemoteSpec | None, cache: Any, need: set[str]) -> None:
-    from gitml.objects.transfer import pull
 
     first = sorted(need)[0]
     if spec is None:
@@ -152,10 +159,6 @@ def output_objects(
     outputs = performed.facts.outputs
     if not outputs:
         return {}, []
-    from gitml.objects.blobs import output_objects as objects_of
-    from gitml.objects.cache import open_cache
-    from gitml.objects.digest import parse_digest
-    from gitml.objects.transfer import push
 
     cache = open_cache(state_dir, durable=False)
     digests: set[str] = set()
@@ -205,10 +208,6 @@ def _should_stop(task: Task, run_id: str) -> bool:
 
 def _perform(task: Task, root: Path, relay: Relay, box: dict[str, Any]) -> None:
     """Run the member (a thread of the task); leaves ``performed`` or ``error`` in ``box``."""
-    from gitml.objects.pathguard import enter_folder
-    from gitml.runs.execute import open_workspace, perform_member
-    from gitml.runs.supervise import Supervisor
-    from gitml.storage.repo import open_repo
 
     try:
         cwd = enter_folder(root, task.cwd, where=f"run {task.member.name} cwd")
@@ -224,8 +223,6 @@ def _perform(task: Task, root: Path, relay: Relay, box: dict[str, Any]) -> None:
 
 def run_member(shipment: Shipment, task: Task) -> Iterator[tuple[Any, ...]]:
     """The Ray task: run one member on this node (see the module doc)."""
-    from gitml.cluster.trees import member_tree
-    from gitml.storage.ship import node_repo, receive_pack
 
     run_id = task.member.run_id or ""
     for outside in task.outside:
@@ -279,7 +276,6 @@ def run_member(shipment: Shipment, task: Task) -> Iterator[tuple[Any, ...]]:
 
 def _host() -> str:
     """This node's address in the cluster."""
-    from gitml.cluster.connect import import_ray
 
     ray = import_ray()
     context = ray.get_runtime_context()

@@ -21,6 +21,7 @@ from gitml.pipelines import yamlfile
 from gitml.pipelines.errors import PipelineError, at
 from gitml.pipelines.model import DEFAULT_PARAMS, Stage
 from gitml.pipelines.state import PathInfo
+from gitml.storage.filelock import exclusive
 
 SCHEMA = "2.0"
 
@@ -118,7 +119,6 @@ def write_entries(
     """Set the entries of ``updates`` in the lock file (others kept, new ones appended)."""
     if not updates:
         return
-    from gitml.storage.filelock import exclusive
 
     lock_dir.mkdir(parents=True, exist_ok=True)
     with exclusive(lock_dir / (path.replace("/", "%") + ".flock")):

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from gitml.data.gitignore import GITIGNORE, ensure_ignored, pattern_for
 from gitml.errors import GitmlError
 from gitml.pipelines.errors import at
 from gitml.pipelines.lockfile import build_entry, write_entries
@@ -23,6 +24,7 @@ from gitml.pipelines.runcache import find_runs, remove_outputs, restorable, rest
 from gitml.pipelines.stagerun import StageRunner, metrics_files, stage_params
 from gitml.pipelines.state import State, pipelines_dir
 from gitml.pipelines.status import Checker, StageState, check_runnable
+from gitml.records import ids
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -74,7 +76,6 @@ class PipelineRun:
     states: dict[str, StageState] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        from gitml.records import ids
 
         self.pipeline_id = ids.new_id()
         self.state = State(self.project.ws.workdir, self.project.ws.gitdir)
@@ -90,7 +91,6 @@ class PipelineRun:
             if self._prepared:
                 return
             self._prepared = True
-        from gitml.data.gitignore import GITIGNORE, ensure_ignored, pattern_for
 
         paths = [o.repo_path for s in self.project.graph.stages.values() for o in s.outs if o.cache]
         try:

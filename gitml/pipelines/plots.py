@@ -21,6 +21,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from gitml.errors import GitmlError
+from gitml.objects.cache import open_cache
+from gitml.runs.store import find_run
 
 if TYPE_CHECKING:
     from gitml.objects.cache import Cache
@@ -167,7 +169,6 @@ def _definitions(repo: GitRepo, doc: RunRecord) -> tuple[list[PipelinePlotTable]
     stage = doc.get("stage")
     if stage is None or "pipeline" not in stage:
         return [], {}
-    from gitml.runs.store import find_run
 
     parent = find_run(repo, stage["pipeline"])
     parent_pipeline = parent.get("pipeline") if parent is not None else None
@@ -210,7 +211,6 @@ def logged_plots(doc: RunRecord) -> list[PipelinePlotTable]:
 
 def run_plots(repo: GitRepo, docs: Sequence[RunRecord]) -> list[dict[str, Any]]:
     """The plots of ``docs`` (runs), each with one series per run and data file."""
-    from gitml.objects.cache import open_cache
 
     reader = _Reader(open_cache(repo.state_dir, durable=False))
     plots: dict[str, dict[str, Any]] = {}

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from gitml.data.workspace import open_workspace
 from gitml.pipelines.errors import PipelineError
 from gitml.pipelines.graph import Graph, build_graph
 from gitml.pipelines.model import STAGE_FILE, PipelineFile, Stage
@@ -57,7 +58,6 @@ def find_stage_files(root: Path) -> list[str]:
 
 def open_project(start: Path | None = None, *, required: bool = True) -> Project:
     """The pipeline of the work tree containing ``start`` (default: the current folder)."""
-    from gitml.data.workspace import open_workspace
 
     ws = open_workspace(start)
     paths = find_stage_files(ws.workdir)

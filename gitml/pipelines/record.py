@@ -16,8 +16,16 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from gitml.errors import GitmlError
 from gitml.pipelines.plotdefs import plot_of
 from gitml.pipelines.stagerun import shell_command, stage_params
+from gitml.records import ids
+from gitml.runs.env import capture_env
+from gitml.runs.execute import identity, store
+from gitml.runs.interpreter import find_interpreter
+from gitml.runs.metrics import merge_events, read_metrics_file
+from gitml.runs.record import RunFacts, Status, build_record
+from gitml.runs.redact import redact_command, redact_params, redact_text
 
 if TYPE_CHECKING:
     from gitml.pipelines.member import PipelineRun
@@ -27,8 +35,6 @@ if TYPE_CHECKING:
 
 
 def _metrics(member: PipelineRun, order: Sequence[str]) -> list[MetricEvent]:
-    from gitml.errors import GitmlError
-    from gitml.runs.metrics import merge_events, read_metrics_file
 
     project = member.project
     files = [m for f in project.files for m in f.metrics]
@@ -59,8 +65,6 @@ def _interpreter(member: PipelineRun, order: Sequence[str]) -> Interpreter:
     """The interpreter the pipeline's first stage runs (its environment is the record's)."""
     import os
 
-    from gitml.runs.interpreter import find_interpreter
-
     project = member.project
     command = next((shell_command(project.stage(a)) for a in order), ())
     state_dir = member.open_repo().state_dir
@@ -71,10 +75,6 @@ def save_pipeline_run(
     member: PipelineRun, order: Sequence[str], started: datetime, ended: datetime, exit_code: int
 ) -> RunRecord:
     """Write the pipeline run of ``member`` and return its record."""
-    from gitml.runs.env import capture_env
-    from gitml.runs.execute import identity, store
-    from gitml.runs.record import RunFacts, Status, build_record
-    from gitml.runs.redact import redact_command, redact_params, redact_text
 
     project = member.project
     repo = member.open_repo()
@@ -119,7 +119,6 @@ def save_pipeline_run(
     plots = _plots(member, order)
     if plots:
         pipeline["plots"] = plots
-    from gitml.records import ids
 
     started, ended = (t.replace(microsecond=t.microsecond // 1000 * 1000) for t in (started, ended))
     facts = RunFacts(

@@ -19,9 +19,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gitml.pipelines.errors import PipelineError
+from gitml.pipelines.graph import plan
 from gitml.pipelines.member import Notify, PipelineRun, StageResult
 from gitml.pipelines.project import Project, open_project
 from gitml.pipelines.state import pipelines_dir
+from gitml.runs import params as params_mod
+from gitml.runs.execute import checkpoint, open_workspace
+from gitml.storage.repo import open_repo
 
 if TYPE_CHECKING:
     from gitml.records.shapes import RunRecord
@@ -65,7 +69,6 @@ class ReproOutcome:
 def _apply_overrides(
     root: Path, project: Project, assignment: Mapping[tuple[str | None, str], Any]
 ) -> dict[str, str]:
-    from gitml.runs import params as params_mod
 
     if not assignment:
         return {}
@@ -80,14 +83,11 @@ def _apply_overrides(
 
 def _user_code(root: Path) -> Checkpoint:
     """The work tree's code as the user left it, before ``-S`` rewrites params files."""
-    from gitml.runs.execute import checkpoint, open_workspace
-    from gitml.storage.repo import open_repo
 
     return checkpoint(open_workspace(open_repo(root), root), "repro")
 
 
 def plan_order(project: Project, request: ReproRequest) -> list[str]:
-    from gitml.pipelines.graph import plan
 
     return plan(
         project.graph,
@@ -111,7 +111,6 @@ def run_member(
     project: Project | None = None,
 ) -> ReproOutcome:
     """One pipeline run of the work tree at ``root`` (params overridden by ``assignment``)."""
-    from gitml.runs import params as params_mod
 
     project = project or open_project(root)
     new_docs = _apply_overrides(project.root, project, assignment or {})

@@ -19,8 +19,11 @@ from typing import TYPE_CHECKING, Any
 import xxhash
 
 from gitml.errors import GitmlError
+from gitml.objects import pathguard
 from gitml.pipelines.model import Stage
 from gitml.pipelines.state import PathInfo
+from gitml.rerun.inputs import restore_inputs
+from gitml.runs.store import RUN_KIND, open_index
 
 if TYPE_CHECKING:
     from gitml.storage.repo import GitRepo
@@ -61,7 +64,6 @@ def find_runs(repo: GitRepo, keys: Sequence[str]) -> dict[str, list[dict[str, An
     wanted = sorted(set(keys))
     if not wanted:
         return {}
-    from gitml.runs.store import RUN_KIND, open_index
 
     collection, index = open_index(repo)
     marks = ",".join("?" * len(wanted))
@@ -87,8 +89,6 @@ def _inside(root: Path, stage: Stage, rel: str) -> Path:
     """``root/rel``, refused when a folder on the way is a symlink leading elsewhere, or
     when the data plane's path guard refuses it (a ``.git`` part, a link on the way)."""
     import os
-
-    from gitml.objects import pathguard
 
     where = f"{stage.file}: stage '{stage.name}': output"
     pathguard.check_writes(root, [rel], where=where)
@@ -130,7 +130,6 @@ def restore(repo: GitRepo, root: Path, stage: Stage, doc: Mapping[str, Any]) -> 
     if any(out.repo_path not in outputs for out in stage.outs):
         return False
     wanted = {out.repo_path: outputs[out.repo_path] for out in stage.outs}
-    from gitml.rerun.inputs import restore_inputs
 
     remove_outputs(root, stage)
     try:

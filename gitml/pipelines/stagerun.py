@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 from gitml.pipelines.model import Stage
 from gitml.pipelines.paramfiles import flatten
+from gitml.runs.execute import Member, RunRequest, execute_member, open_workspace
+from gitml.runs.execute import digests as output_digests
 
 if TYPE_CHECKING:
     from gitml.runs.execute import RunOutcome
@@ -108,8 +110,6 @@ class StageRunner:
         metrics: Sequence[str] = (),
     ) -> tuple[RunOutcome, list[str]]:
         """Run ``stage``; the outcome and the outputs it failed to write."""
-        from gitml.runs.execute import Member, RunRequest, execute_member, open_workspace
-        from gitml.runs.execute import digests as output_digests
 
         code = self.checkpoint()
         cwd = self.root / stage.wdir if stage.wdir else self.root

@@ -31,7 +31,9 @@ import xxhash
 from gitml.atomic import write_atomic
 from gitml.data.snapshot import dir_key, trusted
 from gitml.errors import GitmlError
-from gitml.objects.digest import PREFIX, open_regular, read_buffer, run_parallel
+from gitml.objects.digest import PREFIX, Digest, open_regular, read_buffer, run_parallel
+from gitml.objects.ingest import list_files
+from gitml.objects.listing import Entry, encode
 from gitml.objects.statcache import StatCache
 from gitml.pipelines.errors import PipelineError
 from gitml.storage.repo import STATE_DIR
@@ -123,7 +125,6 @@ def dir_md5(files: Sequence[tuple[str, str]]) -> str:
 
 def listing_digest(files: Sequence[tuple[str, str, int]]) -> str:
     """gitml's folder digest of ``(relpath, xxh3 hex, size)`` (``gitml.objects.listing``)."""
-    from gitml.objects.listing import Entry, encode
 
     entries = [
         Entry(rel, str.__new__(_digest_type(), PREFIX + hx), size) for rel, hx, size in files
@@ -132,7 +133,6 @@ def listing_digest(files: Sequence[tuple[str, str, int]]) -> str:
 
 
 def _digest_type() -> type:
-    from gitml.objects.digest import Digest
 
     return Digest
 
@@ -281,7 +281,6 @@ class State:
         return [xxhs[i : i + 16].hex() for i in range(0, len(xxhs), 16)]
 
     def _walk(self, rel: str, prefix: str, stamp: int | None) -> tuple[list[str], DirKeys]:
-        from gitml.objects.ingest import list_files
 
         found_dirs: list[str] = []
         try:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gitml.pipelines.errors import at
-from gitml.pipelines.graph import Graph
+from gitml.pipelines.graph import Graph, plan
 from gitml.pipelines.lockfile import LockEntry, load_lock
 from gitml.pipelines.model import ParamsDep, Stage
 from gitml.pipelines.paramfiles import is_missing, select
@@ -225,7 +225,6 @@ class StatusRow:
 
 def pipeline_status(project: Project, targets: tuple[str, ...] = ()) -> list[StatusRow]:
     """Every planned stage (in execution order) with its state, as ``dvc status`` decides."""
-    from gitml.pipelines.graph import plan
 
     order = plan(project.graph, targets)
     checker = Checker(project)

@@ -15,8 +15,12 @@ from dataclasses import replace
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from gitml.data.run_io import prepare_worktree
 from gitml.pipelines.member import Notify
 from gitml.pipelines.repro import ReproOutcome, ReproRequest, run_member
+from gitml.runs.sweep import gather, new_sweep, outcome_of
+from gitml.storage.repo import open_repo
+from gitml.storage.worktree import temporary_worktree
 
 if TYPE_CHECKING:
     from gitml.pipelines.project import Project
@@ -36,9 +40,6 @@ def _in_worktree(
     base: Checkpoint,
 ) -> ReproOutcome:
     """``member`` run in a temporary worktree of ``base`` (one stage at a time)."""
-    from gitml.data.run_io import prepare_worktree
-    from gitml.storage.repo import open_repo
-    from gitml.storage.worktree import temporary_worktree
 
     with temporary_worktree(open_repo(project.root), base.checkpoint, prefix="gitml-repro-") as wt:
         prepare_worktree(wt.workdir)
@@ -57,7 +58,6 @@ def run_pipeline_sweep(
     on_member: Callable[[ReproOutcome], None] | None = None,
 ) -> SweepOutcome:
     """Run the pipeline once per grid point; each member is a pipeline run."""
-    from gitml.runs.sweep import gather, new_sweep, outcome_of
 
     sweep_id, names = new_sweep(request.name, len(grid))
     calls: list[Callable[[], ReproOutcome]]

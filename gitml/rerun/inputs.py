@@ -25,9 +25,18 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gitml.config import Settings
+from gitml.config import Settings, load_settings
+from gitml.data.pointers import load_pointers
+from gitml.data.scan import expected
+from gitml.data.store import VersionStore
+from gitml.data.workspace import DataWorkspace
 from gitml.errors import GitmlError
+from gitml.objects import pathguard
+from gitml.objects.blobs import read_listing_object
 from gitml.objects.cache import LinkMode, open_cache
+from gitml.objects.digest import hash_bytes, hash_file, parse_digest, run_parallel
+from gitml.objects.listing import decode
+from gitml.objects.transfer import pull
 from gitml.storage.repo import GitRepo
 
 if TYPE_CHECKING:
@@ -81,7 +90,6 @@ class _Input:
 
 def data_workspace(repo: GitRepo) -> DataWorkspace:
     """The user's data workspace: settings, cache and data remote."""
-    from gitml.data.workspace import DataWorkspace
 
     ws = DataWorkspace.of_repo(repo)
     ws.link = LinkMode.REFLINK  # never hard links: the rerun's files stay independent
@@ -90,20 +98,17 @@ def data_workspace(repo: GitRepo) -> DataWorkspace:
 
 def checkpoint_pointers(root: Path) -> dict[str, Pointer]:
     """The dataset pointers of the checkpoint checked out at ``root``."""
-    from gitml.data.pointers import load_pointers
 
     return load_pointers(root, load_settings_of(root).pointer_dir.rstrip("/"))
 
 
 def load_settings_of(root: Path) -> Settings:
-    from gitml.config import load_settings
 
     return load_settings(root)
 
 
 def _content_digest(root: Path, rel: str) -> str | None:
     """The digest a run records for ``root/rel``: a file's content, a folder's listing."""
-    from gitml.objects.digest import hash_bytes, hash_file
 
     path = root / rel
     try:
@@ -126,7 +131,6 @@ def _content_digest(root: Path, rel: str) -> str | None:
 
 def _check(root: Path, rels: list[str], run_id: str) -> None:
     """Every path passes git's rules and has no link (or file) among the folders on the way."""
-    from gitml.objects import pathguard
 
     pathguard.check_writes(root, rels, where=f"run {run_id}: input")
 
@@ -163,7 +167,6 @@ class _Restorer:
     """Resolves inputs to files, pulls what the cache lacks, and writes the files."""
 
     def __init__(self, repo: GitRepo, root: Path, run_id: str) -> None:
-        from gitml.data.store import VersionStore
 
         self.root = root
         self.run_id = run_id
@@ -180,7 +183,6 @@ class _Restorer:
         if not self.ws.has_remote():
             item, rel, digest = next(i for i in items if i[2] in need)
             raise InputMissing(_missing(item, rel, digest, self.run_id, None))
-        from gitml.objects.transfer import pull
 
         config, remote = self.ws.open_remote()
         report = pull(self.cache, remote, need, jobs=self.ws.remote_jobs(config))
@@ -192,8 +194,6 @@ class _Restorer:
         self.pulled |= {str(d) for d in report.transferred}
 
     def dataset(self, key: str, digest: str, pointer: Pointer) -> _Input:
-        from gitml.data.scan import expected
-        from gitml.objects.digest import parse_digest
 
         where = f"input '{key}' of run {self.run_id}"
         version = self.store.load(key, parse_digest(digest), where=where)
@@ -204,9 +204,6 @@ class _Restorer:
         return item
 
     def path(self, key: str, digest: str) -> _Input:
-        from gitml.objects.blobs import read_listing_object
-        from gitml.objects.digest import parse_digest
-        from gitml.objects.listing import decode
 
         item = _Input(key, digest, key, f"input '{key}' ({digest})")
         self.pull({digest}, [(item, key, digest)])
@@ -269,8 +266,6 @@ def restore_inputs(
 
 
 def _write(repo: GitRepo, root: Path, pairs: list[tuple[_Input, str, str]]) -> None:
-    from gitml.objects import pathguard
-    from gitml.objects.digest import run_parallel
 
     copier = open_cache(repo.state_dir, durable=False)  # a throwaway worktree needs no fsync
     with pathguard.TreeWriter(root, where="rerun: input") as writer:
@@ -279,7 +274,6 @@ def _write(repo: GitRepo, root: Path, pairs: list[tuple[_Input, str, str]]) -> N
 
 
 def _check_dataset(root: Path, pointer: Pointer, run_id: str) -> None:
-    from gitml.objects import pathguard
 
     pathguard.check_root(root, pointer.path, where=f"run {run_id}: dataset '{pointer.name}'")
 
@@ -333,8 +327,6 @@ def _in_commit(repo: GitRepo, commit: str, path: str) -> bool:
 
 
 def _availability(ws: DataWorkspace, key: str, digest: str, is_dataset: bool) -> str:
-    from gitml.data.store import VersionStore
-    from gitml.objects.digest import parse_digest
 
     needed = {parse_digest(digest)}
     if is_dataset:

@@ -34,7 +34,13 @@ from gitml.rerun.report import RerunPlan, RerunResult, SetOutcome
 from gitml.rerun.select import Selection, check_checkpoint, check_command
 from gitml.rerun.unrecorded import note, restore_unrecorded, unrecorded_datasets
 from gitml.rerun.verdict import Judgement, Tolerances, judge, tolerances
+from gitml.runs.code import checkpoint_of
+from gitml.runs.env import capture_env, packages
+from gitml.runs.execute import Member, RunRequest, execute_member, open_workspace
+from gitml.runs.interpreter import find_interpreter
 from gitml.runs.params import Override, expand_grid
+from gitml.runs.store import read_packages
+from gitml.runs.supervise import Supervisor
 from gitml.storage.repo import GitRepo
 from gitml.storage.worktree import Checkpoint, add_worktree, remove_worktree
 
@@ -111,7 +117,6 @@ def rerun_name(doc: RunRecord) -> str:
 
 def code_of(repo: GitRepo, doc: RunRecord) -> Checkpoint | None:
     """The original run's code facts, for the rerun's record (None if its HEAD is absent)."""
-    from gitml.runs.code import checkpoint_of
 
     if not repo.has_commit(str(doc["code"]["commit"])):
         return None
@@ -161,8 +166,6 @@ def env_difference(repo: GitRepo, original: RunRecord, current: Mapping[str, Any
     new = (current.get("packages") or {}).get("digest")
     if old == new:
         return compare_env(recorded, current, None, ())
-    from gitml.runs.env import packages
-    from gitml.runs.store import read_packages
 
     listed = read_packages(repo, original) or None
     return compare_env(recorded, current, listed, packages(repo.state_dir)[0].splitlines())
@@ -188,8 +191,6 @@ def _execute(
     member_judge: Judge,
     code_base: Checkpoint | None,
 ) -> RunRecord:
-    from gitml.runs.execute import Member, RunRequest, execute_member, open_workspace
-    from gitml.runs.supervise import Supervisor
 
     assignment = what_if_assignment(options.overrides)
     declared = doc.get("declared") or {}
@@ -315,9 +316,6 @@ def plan_runs(repo: GitRepo, docs: Sequence[RunRecord], options: RerunOptions) -
 def _current_env(repo: GitRepo, doc: RunRecord, settings: Settings) -> dict[str, Any]:
     """The environment a rerun of ``doc`` would record now: its command's interpreter's."""
     import os
-
-    from gitml.runs.env import capture_env
-    from gitml.runs.interpreter import find_interpreter
 
     cwd = repo.workdir / str(doc.get("cwd") or ".")
     interpreter = find_interpreter(

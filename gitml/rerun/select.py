@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from gitml.errors import GitmlError, RecordNotFound, UsageError
 from gitml.records.typed import typed
+from gitml.runs.redact import is_redacted
 from gitml.runs.store import RUN_KIND, open_index
 from gitml.storage.repo import GitRepo
 
@@ -58,7 +59,6 @@ def check_checkpoint(repo: GitRepo, doc: RunRecord) -> str:
 
 def check_command(doc: RunRecord) -> tuple[str, ...]:
     """The run's command; ``NotRerunnable`` if gitml hid parts of it as secrets."""
-    from gitml.runs.redact import is_redacted
 
     command = tuple(str(w) for w in doc.get("command") or ())
     hidden = [w for w in command if is_redacted(w)]

@@ -13,6 +13,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from gitml.config import load_settings
+from gitml.data.checkout import checkout
+from gitml.data.revs import pointers_at
+from gitml.data.workspace import open_workspace
 from gitml.errors import GitmlError, InvalidRecord
 from gitml.storage.repo import GitRepo
 
@@ -23,8 +27,6 @@ if TYPE_CHECKING:
 def unrecorded_datasets(repo: GitRepo, doc: RunRecord) -> dict[str, str]:
     """``{dataset: manifest digest}`` the checkpoint's pointers name for datasets the run
     recorded no input of."""
-    from gitml.config import load_settings
-    from gitml.data.revs import pointers_at
 
     checkpoint = doc["code"]["checkpoint"]
     if not checkpoint:
@@ -52,8 +54,6 @@ def restore_unrecorded(root: Path, doc: RunRecord, names: Mapping[str, str]) -> 
     worktree); returns the warnings to show."""
     if not names:
         return []
-    from gitml.data.checkout import checkout
-    from gitml.data.workspace import open_workspace
 
     try:
         checkout(open_workspace(root), sorted(names), missing_only=True)
