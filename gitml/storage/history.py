@@ -29,11 +29,19 @@ def is_ancestor(repo: GitRepo, ancestor: str, descendant: str) -> bool:
     An ancestor a few first parents back (a branch a commit or a merge ahead) is found by
     reading those commits; anything else is git's ``merge-base --is-ancestor``.
     """
-    if ancestor == descendant or _on_first_parents(repo, ancestor, descendant):
+    if ancestor == descendant:
+        return True
+    if _parents_as_stored(repo) and _on_first_parents(repo, ancestor, descendant):
         return True
     return (
         repo.git("merge-base", "--is-ancestor", ancestor, descendant, check=False).returncode == 0
     )
+
+
+def _parents_as_stored(repo: GitRepo) -> bool:
+    """Whether git walks the parents commits store: not in a shallow clone (git stops at
+    its shallow commits) and with no grafts file (git walks the grafted parents)."""
+    return not repo.is_shallow and not (repo.commondir / "info" / "grafts").exists()
 
 
 def _on_first_parents(repo: GitRepo, ancestor: str, descendant: str) -> bool:
@@ -52,11 +60,13 @@ def _on_first_parents(repo: GitRepo, ancestor: str, descendant: str) -> bool:
 def linear_range(repo: GitRepo, tip: str, base: str) -> list[str] | None:
     """The commits ``tip`` reaches and ``base`` does not, newest first, when they are a
     line of at most ``WALK_LIMIT`` single-parent commits ending on ``base``; None otherwise
-    (a merge, a longer or unrelated history: ask ``git rev-list``).
+    (a merge, a longer or unrelated history, a shallow clone or grafts: ask ``git rev-list``).
 
     Exact: each commit of such a line reaches ``base`` only through its one parent, and
     none of them is reachable from ``base`` (history has no cycles).
     """
+    if not _parents_as_stored(repo):
+        return None
     out: list[str] = []
     oid = tip
     while oid != base:

@@ -55,3 +55,32 @@ def test_a_range_is_read_only_when_it_is_a_short_line(repo_with_commit: Path) ->
     assert linear_range(repo, shas["after"], shas["line2"]) is None  # through a merge
     assert linear_range(repo, shas["far"], shas["after"]) is None  # longer than the limit
     assert linear_range(repo, shas["other"], shas["line0"]) is None  # never reaches it
+
+
+def test_shallow_and_grafted_parents_are_gits_not_the_stored_ones(
+    repo_with_commit: Path,
+) -> None:
+    repo_dir = repo_with_commit
+    shas = graph(repo_dir)
+    line = [shas["root"], shas["line0"], shas["line1"], shas["line2"]]
+    grafts = repo_dir / ".git" / "info" / "grafts"
+    cut = {
+        # git stops at a shallow commit although its parent's object is here
+        "shallow": (repo_dir / ".git" / "shallow", f"{shas['line1']}\n"),
+        # git walks line1's grafted parent (an unrelated root) instead of line0
+        "grafts": (grafts, f"{shas['line1']} {shas['other']}\n"),
+    }
+    for name, (path, text) in cut.items():
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(text)
+        try:
+            repo = open_repo(repo_dir)
+            for a, d in product(line, repeat=2):
+                said = subprocess.run(
+                    ["git", "merge-base", "--is-ancestor", a, d], cwd=repo_dir, check=False
+                )
+                assert is_ancestor(repo, a, d) == (said.returncode == 0), (name, a, d)
+                listed = git(repo_dir, "rev-list", "--topo-order", d, f"^{a}").split()
+                assert list(_new_commits(repo, d, [a])) == listed, (name, a, d)
+        finally:
+            path.unlink()
