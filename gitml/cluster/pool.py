@@ -122,7 +122,6 @@ class RayPool:
         *,
         planner: Callable[[str], tuple[Planner, Shipment]] | None = None,
     ) -> None:
-
         ray = import_ray()
         self.ray = ray
         self.ws = ws

@@ -66,7 +66,6 @@ def remote_spec(repo: GitRepo) -> RemoteSpec | None:
 
 
 def _in_commit(repo: GitRepo, commit: str, path: str) -> bool:
-
     return tree_entry(repo.odb, commit_tree(repo.odb, commit), path) is not None
 
 

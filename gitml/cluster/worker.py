@@ -137,12 +137,10 @@ def place_inputs(root: Path, files: Mapping[str, str], shipment: Shipment, state
 
 
 def _open(spec: RemoteSpec) -> Any:
-
     return open_remote(spec.url, **dict(spec.options))
 
 
 def pull_from(spec: RemoteSpec | None, cache: Any, need: set[str]) -> None:
-
     first = sorted(need)[0]
     if spec is None:
         raise GitmlError(f"input object {first} was not sent and there is no data remote")

@@ -159,7 +159,6 @@ class VersionStore:
     def _from_ref(
         self, name: str, digest: Digest, suffix: str, expected: Digest | None = None
     ) -> bytes | None:
-
         snap = open_collection(self.ws.repo, DATA_REF).snapshot()
         if snap.tip is None:
             return None

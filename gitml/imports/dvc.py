@@ -77,7 +77,6 @@ def _lock_digests(lock: Any) -> tuple[dict[str, str], dict[str, str]]:
 
 
 def _experiment(repo: GitRepo, ref: Any) -> dict[str, Any]:
-
     commit = ref.commit
     dvc_yaml = _yaml(file_at(repo, commit, "dvc.yaml"))
     params: dict[str, Any] = {}

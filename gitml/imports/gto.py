@@ -107,7 +107,6 @@ def _artifact_path(repo: GitRepo, commit: str, model: str) -> str | None:
 
 
 def _version_run(repo: GitRepo, event: GtoEvent) -> tuple[dict[str, Any], bytes | None]:
-
     assert event.version is not None
     outputs: dict[str, str] = {}
     path = _artifact_path(repo, event.ref.commit, event.model)
@@ -167,7 +166,6 @@ def import_gto(repo: GitRepo) -> ImportSummary:
 
 
 def _stage_history(repo: GitRepo, events: list[GtoEvent], summary: ImportSummary) -> str | None:
-
     settings = load_settings(repo.workdir_or_gitdir)
     terminal = settings.terminal_stages[0] if settings.terminal_stages else None
     held: dict[str, dict[str, Any]] = {}

@@ -170,7 +170,6 @@ def import_mlflow(
 def _register(
     repo: GitRepo, versions: list[SourceVersion], parents: dict[str, str], summary: ImportSummary
 ) -> None:
-
     for version in versions:
         name = model_name(version.model)
         if str(version.version) in versions_in(registry_collection(repo).snapshot(), name):
@@ -194,7 +193,6 @@ def _register(
 
 
 def _stages(repo: GitRepo, versions: list[SourceVersion], summary: ImportSummary) -> str | None:
-
     stages = set(load_settings(repo.workdir_or_gitdir).stages)
     wanted: dict[str, dict[str, Any]] = {}
     for version in versions:

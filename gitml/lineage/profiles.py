@@ -41,7 +41,6 @@ class InputProfile:
 
 
 def _profile_at(snap: Snapshot, digest: Digest) -> dict[str, Any] | None:
-
     path = profile_path(digest)
     data = snap.read(path)
     return None if data is None else codec.loads(data, where=f"{DATA_REF}:{path}")

@@ -22,7 +22,6 @@ if TYPE_CHECKING:
 
 
 def _settings(repo: GitRepo) -> Settings:
-
     return load_settings(repo.workdir_or_gitdir)
 
 

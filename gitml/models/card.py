@@ -32,7 +32,6 @@ CARD_FORMATS = ("markdown", "html")
 
 
 def _profiles(repo: GitRepo, name: str, digest: str) -> list[dict[str, Any]]:
-
     return [
         {"file": p.path, **profile_summary(codec.to_jsonable(p.profile))}
         for p in input_profiles(repo, {name: digest})
@@ -61,7 +60,6 @@ def _monitoring(repo: GitRepo, model: str, version: str) -> dict[str, Any] | Non
 def _promotions(
     repo: GitRepo, settings: Settings, doc: ModelVersionRecord
 ) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
-
     with open_index(repo) as index:
         events = index.events(doc["model"])
     terminal = settings.terminal_stages

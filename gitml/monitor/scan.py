@@ -109,7 +109,6 @@ def _finding(
 
 
 def _read(data: Path) -> list[dict[str, Any]]:
-
     check_data_file(data)
     rows: list[dict[str, Any]] = scan(
         data, lambda batches: [r for b in batches for r in b.to_pylist()]

@@ -76,7 +76,6 @@ class PipelineRun:
     states: dict[str, StageState] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-
         self.pipeline_id = ids.new_id()
         self.state = State(self.project.ws.workdir, self.project.ws.gitdir)
         self.checker = Checker(self.project, self.state)

@@ -35,7 +35,6 @@ if TYPE_CHECKING:
 
 
 def _metrics(member: PipelineRun, order: Sequence[str]) -> list[MetricEvent]:
-
     project = member.project
     files = [m for f in project.files for m in f.metrics]
     for address in order:

@@ -69,7 +69,6 @@ class ReproOutcome:
 def _apply_overrides(
     root: Path, project: Project, assignment: Mapping[tuple[str | None, str], Any]
 ) -> dict[str, str]:
-
     if not assignment:
         return {}
     files = list(
@@ -88,7 +87,6 @@ def _user_code(root: Path) -> Checkpoint:
 
 
 def plan_order(project: Project, request: ReproRequest) -> list[str]:
-
     return plan(
         project.graph,
         request.targets,

@@ -126,15 +126,8 @@ def dir_md5(files: Sequence[tuple[str, str]]) -> str:
 def listing_digest(files: Sequence[tuple[str, str, int]]) -> str:
     """gitml's folder digest of ``(relpath, xxh3 hex, size)`` (``gitml.objects.listing``)."""
 
-    entries = [
-        Entry(rel, str.__new__(_digest_type(), PREFIX + hx), size) for rel, hx, size in files
-    ]
+    entries = [Entry(rel, str.__new__(Digest, PREFIX + hx), size) for rel, hx, size in files]
     return PREFIX + xxhash.xxh3_128_hexdigest(encode(entries))
-
-
-def _digest_type() -> type:
-
-    return Digest
 
 
 def _is_exec(mode: int) -> bool:
@@ -281,7 +274,6 @@ class State:
         return [xxhs[i : i + 16].hex() for i in range(0, len(xxhs), 16)]
 
     def _walk(self, rel: str, prefix: str, stamp: int | None) -> tuple[list[str], DirKeys]:
-
         found_dirs: list[str] = []
         try:
             names = list_files(self.workdir, [rel], dirs=found_dirs)

@@ -122,7 +122,6 @@ def run_entry(
         ws = open_workspace(open_repo(path), cwd, request.params_files)
 
         def member(outcome: RunOutcome) -> None:
-
             log(f"gitml: {summary_line(outcome.doc)}")
 
         outcome = run_planned(ws, sup, request, on_member=member, base=code_of(state.doc))
@@ -171,7 +170,6 @@ class Runner:
                 sup.deliver(signum)
 
     def _work(self, state: EntryState) -> Ended:
-
         path = log_path(self.repo, state.id)
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("ab") as handle:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime, time
 from functools import cache
@@ -130,6 +131,11 @@ def _where(path: FieldPath) -> str:
     return _render(path) or "(top level)"
 
 
+_BUILDING = threading.Lock()
+"""Held while a checker is built after ``checker`` returned: records are validated from
+several threads (the UI's server, sweep and queue pools)."""
+
+
 class _Properties:
     """The checkers of an object's properties, each built when a record first has it
     (a record holds few of the optional tables its schema describes)."""
@@ -145,7 +151,11 @@ class _Properties:
     def get(self, key: str) -> Check | None:
         found = self.built.get(key)
         if found is None and key in self.schemas:
-            found = self.built[key] = _compile(self.schemas[key], self.root, self.cache)
+            with _BUILDING:  # a $ref being built is a placeholder in the shared cache
+                found = self.built.get(key)
+                if found is None:
+                    found = _compile(self.schemas[key], self.root, self.cache)
+                    self.built[key] = found
         return found
 
 
@@ -175,8 +185,7 @@ def _refuse_unknown(schema: Any) -> None:
 
 def _compile(schema: Mapping[str, Any], root: Mapping[str, Any], cache: dict[int, Check]) -> Check:
     """A checker for ``schema`` (built once per schema node; local refs and properties
-    resolved on first use)."""
-    _known(schema)
+    resolved on first use). ``checker`` refused unknown keywords in the whole schema."""
     if "$ref" in schema:
         target: Any = root
         for part in str(schema["$ref"]).removeprefix("#/").split("/"):

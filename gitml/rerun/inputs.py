@@ -25,7 +25,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gitml.config import Settings, load_settings
+from gitml.config import load_settings
 from gitml.data.pointers import load_pointers
 from gitml.data.scan import expected
 from gitml.data.store import VersionStore
@@ -41,7 +41,6 @@ from gitml.storage.repo import GitRepo
 
 if TYPE_CHECKING:
     from gitml.data.pointers import Pointer
-    from gitml.data.workspace import DataWorkspace
     from gitml.records.shapes import RunRecord
 
 
@@ -99,12 +98,7 @@ def data_workspace(repo: GitRepo) -> DataWorkspace:
 def checkpoint_pointers(root: Path) -> dict[str, Pointer]:
     """The dataset pointers of the checkpoint checked out at ``root``."""
 
-    return load_pointers(root, load_settings_of(root).pointer_dir.rstrip("/"))
-
-
-def load_settings_of(root: Path) -> Settings:
-
-    return load_settings(root)
+    return load_pointers(root, load_settings(root).pointer_dir.rstrip("/"))
 
 
 def _content_digest(root: Path, rel: str) -> str | None:
@@ -167,7 +161,6 @@ class _Restorer:
     """Resolves inputs to files, pulls what the cache lacks, and writes the files."""
 
     def __init__(self, repo: GitRepo, root: Path, run_id: str) -> None:
-
         self.root = root
         self.run_id = run_id
         self.ws = data_workspace(repo)
@@ -194,7 +187,6 @@ class _Restorer:
         self.pulled |= {str(d) for d in report.transferred}
 
     def dataset(self, key: str, digest: str, pointer: Pointer) -> _Input:
-
         where = f"input '{key}' of run {self.run_id}"
         version = self.store.load(key, parse_digest(digest), where=where)
         item = _Input(key, digest, pointer.path, f"dataset '{key}' version {digest}")
@@ -204,7 +196,6 @@ class _Restorer:
         return item
 
     def path(self, key: str, digest: str) -> _Input:
-
         item = _Input(key, digest, key, f"input '{key}' ({digest})")
         self.pull({digest}, [(item, key, digest)])
         listing = read_listing_object(self.cache, parse_digest(digest))
@@ -266,7 +257,6 @@ def restore_inputs(
 
 
 def _write(repo: GitRepo, root: Path, pairs: list[tuple[_Input, str, str]]) -> None:
-
     copier = open_cache(repo.state_dir, durable=False)  # a throwaway worktree needs no fsync
     with pathguard.TreeWriter(root, where="rerun: input") as writer:
         tasks = [partial(writer.materialize, copier, digest, rel) for _, rel, digest in pairs]
@@ -274,7 +264,6 @@ def _write(repo: GitRepo, root: Path, pairs: list[tuple[_Input, str, str]]) -> N
 
 
 def _check_dataset(root: Path, pointer: Pointer, run_id: str) -> None:
-
     pathguard.check_root(root, pointer.path, where=f"run {run_id}: dataset '{pointer.name}'")
 
 
@@ -327,7 +316,6 @@ def _in_commit(repo: GitRepo, commit: str, path: str) -> bool:
 
 
 def _availability(ws: DataWorkspace, key: str, digest: str, is_dataset: bool) -> str:
-
     needed = {parse_digest(digest)}
     if is_dataset:
         version = VersionStore(ws, fetch=False).find(key, parse_digest(digest))

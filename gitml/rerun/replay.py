@@ -191,7 +191,6 @@ def _execute(
     member_judge: Judge,
     code_base: Checkpoint | None,
 ) -> RunRecord:
-
     assignment = what_if_assignment(options.overrides)
     declared = doc.get("declared") or {}
     cwd = pathguard.enter_folder(path, str(doc.get("cwd") or "."), where=f"run {doc['id']} cwd")

@@ -56,7 +56,6 @@ def _named_page(
 
 
 def page_run(req: Request) -> Response:
-
     doc = get_run(req.repo(), req.params["run"])
     return html_response(pages.shell("run", f"Run {doc['name']}", nav="runs", run=str(doc["id"])))
 
@@ -65,7 +64,6 @@ def page_run(req: Request) -> Response:
 
 
 def api_summary(req: Request) -> Response:
-
     repo = req.repo()
     name = repo.workdir_or_gitdir.name
     return json_response(
@@ -113,7 +111,6 @@ def api_run_packages(req: Request) -> Response:
 
 
 def api_run_media(req: Request) -> Response:
-
     return media_response(req.repo(), req.params["run"], req.params["index"])
 
 

@@ -55,7 +55,6 @@ def _entry(doc: Mapping[str, Any], index: int) -> Mapping[str, Any]:
 
 
 def _bytes(repo: GitRepo, doc: Mapping[str, Any], entry: Mapping[str, Any], limit: int) -> bytes:
-
     cache = open_cache(repo.state_dir, durable=False)
     try:
         digest = str(parse_digest(str(entry.get("digest", ""))))

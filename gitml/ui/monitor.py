@@ -24,7 +24,6 @@ MAX_REPORTS = 200
 
 
 def _models(repo: GitRepo) -> list[str]:
-
     coll = collection(repo)
     if coll.tip() is None:
         return []

@@ -18,12 +18,10 @@ EMPTY_MODELS = "no models yet: git ml model register NAME --run RUN"
 
 
 def _registry_empty(repo: GitRepo) -> bool:
-
     return registry_collection(repo).tip() is None
 
 
 def _settings(repo: GitRepo) -> Settings:
-
     return load_settings(repo.workdir_or_gitdir)
 
 

@@ -117,7 +117,6 @@ class _TipCache:
         self._lock = threading.Lock()
 
     def get(self, repo: GitRepo, key: tuple[str, ...], make: Callable[[], Any]) -> Any:
-
         full = (str(repo.gitdir), str(runs_collection(repo).tip()), *key)
         with self._lock:
             if full in self._values:
@@ -221,7 +220,6 @@ def run_detail(repo: GitRepo, ref: str) -> dict[str, Any]:
 
 
 def rerun_briefs(repo: GitRepo, run_id: str) -> list[dict[str, Any]]:
-
     where = f"parent = '{run_id}' and rerun.verdict is not null"
     reruns = list_runs(repo, where=where, limit=100, all_branches=True)
     return [_brief(r) for r in reruns.runs]
@@ -238,7 +236,6 @@ def _brief(doc: RunRecord) -> dict[str, Any]:
 
 
 def run_packages(repo: GitRepo, ref: str) -> dict[str, Any]:
-
     doc = get_run(repo, ref)
     return {"id": doc["id"], "packages": read_packages(repo, doc)}
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import copy
+import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -79,14 +82,10 @@ def test_validate_names_the_record_and_field() -> None:
         fastschema.validate(doc, "run", where="runs/x.toml")
 
 
-def test_unsupported_keywords_are_refused() -> None:
-    with pytest.raises(ValueError, match="not supported"):
-        fastschema._compile({"patternProperties": {}}, {}, {})
-
-
 @pytest.mark.parametrize(
     "schema",
     [
+        {"patternProperties": {}},
         {"properties": {"a": {"properties": {"b": {"patternProperties": {}}}}}},
         {"$defs": {"x": {"dependentRequired": {}}}},
         {"anyOf": [{"type": "string"}, {"not": {}}]},
@@ -94,9 +93,16 @@ def test_unsupported_keywords_are_refused() -> None:
         {"additionalProperties": {"contains": {}}},
     ],
 )
-def test_unsupported_keywords_deep_inside_are_refused_before_any_record(schema: Any) -> None:
-    with pytest.raises(ValueError, match="not supported"):
-        fastschema._refuse_unknown(schema)
+def test_unsupported_keywords_deep_inside_are_refused_before_any_record(
+    schema: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(fastschema, "load_schema", lambda kind: schema)
+    fastschema.checker.cache_clear()
+    try:
+        with pytest.raises(ValueError, match="not supported"):
+            fastschema.checker("odd")
+    finally:
+        fastschema.checker.cache_clear()
 
 
 SAMPLES = Path(__file__).resolve().parent / "samples"
@@ -142,3 +148,31 @@ def test_every_schema_same_verdicts_as_jsonschema(kind: str) -> None:
         fast = fastschema.find_errors(doc, kind)
         slow = slow_errors(doc, kind, strict=True)
         assert bool(fast) == bool(slow), (path, value, fast, slow)
+
+
+def test_threads_validating_at_once_while_checkers_are_built_agree() -> None:
+    doc = sample()
+    rounds, threads = 200, 32
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # threads take turns often, as on a busy server
+    try:
+        _race(doc, rounds, threads)
+    finally:
+        sys.setswitchinterval(switch)
+        fastschema.checker.cache_clear()
+
+
+def _check_after(start: threading.Barrier, doc: dict[str, Any]) -> list[str]:
+    start.wait()
+    return fastschema.find_errors(doc, "run")
+
+
+def _race(doc: dict[str, Any], rounds: int, threads: int) -> None:
+    for _ in range(rounds):
+        fastschema.checker.cache_clear()  # every round builds its checkers anew, in the race
+        start = threading.Barrier(threads)
+
+        with ThreadPoolExecutor(threads) as pool:
+            jobs = [pool.submit(_check_after, start, doc) for _ in range(threads)]
+            answers = [job.result() for job in jobs]
+        assert answers == [[]] * threads
