@@ -28,6 +28,7 @@ folds all into one past ``MAX_SEGMENTS``.
 from __future__ import annotations
 
 import json
+import sqlite3
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -254,7 +255,10 @@ def seed_index(collection: Collection, index: Index) -> bool:
         except SnapshotRefused as exc:
             warn(f"not using the index snapshot {name} ({commit[:12]}): {exc}; parsing records")
             continue
-        return index.seed(collection.ref, snap.records, snap.rows)
+        try:
+            return index.seed(collection.ref, snap.records, snap.rows)
+        except sqlite3.DatabaseError as exc:  # a document SQLite cannot read as JSON
+            warn(f"not using the index snapshot {name} ({commit[:12]}): {exc}; parsing records")
     return False
 
 

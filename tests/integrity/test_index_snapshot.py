@@ -300,3 +300,28 @@ def test_publish_never_signs_rows_of_an_unsigned_fetched_snapshot(
     published = git(clone, "rev-parse", f"refs/gitml/index:{SEGMENT}").strip()
     assert published != seg
     assert git(clone, "cat-file", "blob", published).encode() != forged
+
+
+def test_a_signed_snapshot_sqlite_cannot_read_is_dropped_with_a_warning(
+    team: Team, signed: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A trusted signer's snapshot whose document is not JSON: the reader warns once and
+    parses the records, as for any refused snapshot, instead of failing the command."""
+    key = tmp_path / "ci"
+    sign = ("-c", "gpg.format=ssh", "-c", f"user.signingkey={key}")
+    data = git(team.victim, "cat-file", "blob", f"refs/gitml/index:{SEGMENT}")
+    lines = data.splitlines()
+    row = json.loads(lines[1])
+    row[4] = "{"
+    segment = "\n".join([lines[0], json.dumps(row), *lines[2:]]) + "\n"
+    snapshot = _forged_snapshot(team.victim, segment.encode())
+    tree = git(team.victim, "rev-parse", f"{snapshot}^{{tree}}").strip()
+    commit = git(team.victim, *sign, "commit-tree", "-S", tree, "-m", "index").strip()
+    git(team.victim, "push", "-q", "-f", "origin", f"{commit}:refs/gitml/index")
+    clone = _fresh_clone(team, tmp_path, "fresh", signed)
+    monkeypatch.chdir(clone)
+    ok("pull")
+    listed, stderr = _listing(clone, monkeypatch)
+    assert len(listed) == 12
+    assert "not using the index snapshot" in stderr
+    assert "malformed JSON" in stderr
