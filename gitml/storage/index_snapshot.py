@@ -20,18 +20,24 @@ Anything else drops it with one warning, and the index is built by parsing.
 A snapshot commit's tree holds, per collection (``runs/``), ``snapshot.json`` (format,
 gitml version, ref, records commit, segment names) and immutable segments ``<n>.jsonl``:
 a first line naming the ref, the records commit the segment was derived from and its
-row count, then one ``[path, blob, seq, kind, doc, error]`` line per record. Publishing
-adds a segment for the records since the snapshot it builds on (its parent commit) and
-folds all into one past ``MAX_SEGMENTS``.
+row count; a second line holding the rows' other columns as JSON lists (``path``,
+``blob``, ``seq``, ``kind``, ``error``); then one line per row, its document's JSON text
+as the index stores it (empty for an error). A reader hands the documents to SQLite as
+they are: no Python parses them. Publishing adds a segment for the records since the
+snapshot it builds on (its parent commit) and folds all into one past ``MAX_SEGMENTS``.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import cached_property
+from itertools import repeat
+from operator import is_, methodcaller
 from pathlib import Path
 
 from gitml._version import __version__
@@ -41,13 +47,20 @@ from gitml.storage import INDEX_REF, REF_ROOT
 from gitml.storage.blobs import read_blobs
 from gitml.storage.collection import Collection
 from gitml.storage.git import last_line
-from gitml.storage.index import Index, IndexRow, Parser, is_record_path, parse_many
+from gitml.storage.index import (
+    Index,
+    IndexRow,
+    Parser,
+    RowColumns,
+    is_record_path,
+    parse_many,
+)
 from gitml.storage.odb import MODE_BLOB, MODE_TREE, TreeEntry
 from gitml.storage.refs import read_ref, update_ref
 from gitml.storage.repo import GitRepo
 from gitml.storage.trees import commit_tree, list_blobs, read_blob
 
-FORMAT = 1
+FORMAT = 2
 SIGNERS_KEY = "gitml.index.signers"
 MAX_SEQ = 2**62  # a row's commit-order number; SQLite integers are 64-bit
 MAX_SEGMENTS = 16
@@ -72,7 +85,11 @@ class IndexSnapshot:
     records: str
     segments: tuple[tuple[str, str], ...]
     """(name, blob id) of each segment, oldest first."""
-    rows: list[IndexRow]
+    columns: RowColumns
+
+    @cached_property
+    def rows(self) -> list[IndexRow]:
+        return self.columns.rows()
 
 
 @dataclass(frozen=True)
@@ -108,7 +125,24 @@ def read_snapshot(repo: GitRepo, commit: str, ref: str) -> IndexSnapshot:
     except (KeyError, GitmlError):
         raise SnapshotRefused(f"{commit[:12]} is not a commit") from None
     base = folder(ref)
-    raw = read_blob(odb, tree, f"{base}/{META}")
+    records, names = read_meta(read_blob(odb, tree, f"{base}/{META}"), ref=ref)
+    segments: list[tuple[str, str]] = []
+    for name in names:
+        entry = tree_entry_oid(repo, tree_oid=tree.oid, path=f"{base}/{name}")
+        if entry is None:
+            raise SnapshotRefused(f"segment {base}/{name} is missing")
+        segments.append((name, entry))
+    columns = RowColumns([], [], [], [], [], [])
+    for (name, _oid), (_same, data) in zip(
+        segments, read_blobs(repo, [oid for _n, oid in segments]), strict=True
+    ):
+        columns.extend(decode_segment(data, ref=ref, where=f"{base}/{name}"))
+    return IndexSnapshot(commit, ref, records, tuple(segments), columns)
+
+
+def read_meta(raw: bytes | None, *, ref: str) -> tuple[str, list[str]]:
+    """(records commit, segment names) from a snapshot's ``snapshot.json`` for ``ref``."""
+    where = f"{folder(ref)}/{META}"
     if raw is None:
         raise SnapshotRefused(f"it holds no rows of {ref}")
     try:
@@ -117,23 +151,25 @@ def read_snapshot(repo: GitRepo, commit: str, ref: str) -> IndexSnapshot:
         records, names = str(meta["records"]), [str(n) for n in meta["segments"]]
         meta_ref = meta["ref"]
     except (ValueError, KeyError, TypeError):
-        raise SnapshotRefused(f"{base}/{META} is malformed") from None
+        raise SnapshotRefused(f"{where} is malformed") from None
     if fmt != FORMAT or meta_ref != ref:
-        raise SnapshotRefused(f"{base}/{META} has format {fmt!r} for {meta_ref!r}")
+        raise SnapshotRefused(f"{where} has format {fmt!r} for {meta_ref!r}")
     if version != __version__:
         raise SnapshotRefused(f"it was made by gitml {version}, this is gitml {__version__}")
-    segments: list[tuple[str, str]] = []
-    for name in names:
-        entry = tree_entry_oid(repo, tree_oid=tree.oid, path=f"{base}/{name}")
-        if entry is None:
-            raise SnapshotRefused(f"segment {base}/{name} is missing")
-        segments.append((name, entry))
-    rows: list[IndexRow] = []
-    for (name, _oid), (_same, data) in zip(
-        segments, read_blobs(repo, [oid for _n, oid in segments]), strict=True
-    ):
-        rows += _segment_rows(data, ref=ref, where=f"{base}/{name}")
-    return IndexSnapshot(commit, ref, records, tuple(segments), rows)
+    return records, names
+
+
+def meta_blob(ref: str, *, records: str, rows: int, segments: Sequence[str]) -> bytes:
+    """The ``snapshot.json`` of a snapshot of ``ref`` at ``records``."""
+    meta = {
+        "format": FORMAT,
+        "gitml": __version__,
+        "ref": ref,
+        "records": records,
+        "rows": rows,
+        "segments": list(segments),
+    }
+    return json.dumps(meta).encode()
 
 
 def tree_entry_oid(repo: GitRepo, *, tree_oid: str, path: str) -> str | None:
@@ -144,42 +180,67 @@ def tree_entry_oid(repo: GitRepo, *, tree_oid: str, path: str) -> str | None:
     return entry.oid if entry is not None and entry.mode == MODE_BLOB else None
 
 
-def _segment_rows(data: bytes, *, ref: str, where: str) -> list[IndexRow]:
-    lines = data.split(b"\n")
+_OIDS = re.compile(r"[0-9a-f]{40}(?:\n[0-9a-f]{40})*")
+
+
+def decode_segment(data: bytes, *, ref: str, where: str) -> RowColumns:
+    """The rows of one segment, column by column; SnapshotRefused when it is malformed.
+
+    Each check runs over a whole column at once: no Python runs per row.
+    """
     try:
-        head = json.loads(lines[0])
+        first = data.index(b"\n")
+        second = data.index(b"\n", first + 1)
+        head = json.loads(data[:first])
         count = int(head["rows"])
         if head["ref"] != ref:
             raise SnapshotRefused(f"{where} holds rows of {head['ref']!r}")
-        # One decoder call for the whole segment: a call per line costs more than its row.
-        items = json.loads(b"[" + b",".join(line for line in lines[1:] if line) + b"]")
-        rows = [IndexRow(*_row(item)) for item in items]
+        columns = json.loads(data[first + 1 : second])
+        docs = data[second + 1 :].decode("utf-8").split("\n")
+        if docs.pop() != "":
+            raise ValueError("no final newline")
+        rows = RowColumns(
+            path=columns["path"],
+            blob=columns["blob"],
+            seq=columns["seq"],
+            kind=columns["kind"],
+            doc=docs,
+            error=columns["error"],
+        )
     except (ValueError, KeyError, TypeError, IndexError):
         raise SnapshotRefused(f"{where} is malformed") from None
-    if len(rows) != count:
-        raise SnapshotRefused(f"{where} says {count} rows and holds {len(rows)}")
+    sizes = {len(column) for column in _columns(rows)}
+    if sizes != {count}:
+        raise SnapshotRefused(f"{where} says {count} rows and holds {sorted(sizes)}")
+    if not _well_formed(rows):
+        raise SnapshotRefused(f"{where} is malformed")
     return rows
 
 
-def _row(
-    item: list[object],
-) -> tuple[str, str, int, str | None, str | None, str | None]:
-    path, blob, seq, kind, doc, error = item
-    if not isinstance(path, str) or not isinstance(blob, str) or len(blob) != 40:
-        raise ValueError("bad row")
-    if not isinstance(seq, int) or isinstance(seq, bool) or not 0 <= seq < MAX_SEQ:
-        raise ValueError("bad row")
-    int(blob, 16)
-    for value in (kind, doc, error):
-        if value is not None and not isinstance(value, str):
-            raise ValueError("bad row")
-    if (doc is None) == (error is None):
-        raise ValueError("bad row")
-    return path, blob, seq, _text(kind), _text(doc), _text(error)
+def _columns(rows: RowColumns) -> tuple[Sequence[object], ...]:
+    return (rows.path, rows.blob, rows.seq, rows.kind, rows.doc, rows.error)
 
 
-def _text(value: object) -> str | None:
-    return None if value is None else str(value)
+def _well_formed(rows: RowColumns) -> bool:
+    """Whether every column holds what it should: text paths, blob ids, ``seq`` in
+    0..MAX_SEQ, text or null kinds and errors, and a document (a JSON object's text)
+    exactly where there is no error."""
+    if not all(isinstance(column, list) for column in _columns(rows)):
+        return False
+    texts, optional = {str}, {str, type(None)}
+    if not set(map(type, rows.path)) <= texts or not set(map(type, rows.blob)) <= texts:
+        return False
+    if not set(map(type, rows.kind)) <= optional or not set(map(type, rows.error)) <= optional:
+        return False
+    if not rows.path:
+        return True
+    if not set(map(type, rows.seq)) <= {int} or min(rows.seq) < 0 or max(rows.seq) >= MAX_SEQ:
+        return False
+    if _OIDS.fullmatch("\n".join(rows.blob)) is None:
+        return False
+    if list(map(bool, rows.doc)) != list(map(is_, rows.error, repeat(None))):
+        return False
+    return all(map(methodcaller("startswith", "{"), filter(None, rows.doc)))
 
 
 def check_signature(repo: GitRepo, commit: str, signers: str) -> None:
@@ -210,9 +271,9 @@ def check_against_records(repo: GitRepo, snap: IndexSnapshot, tip: str) -> None:
     expected = {
         (p, oid) for p, oid in list_blobs(repo.commondir, snap.records) if is_record_path(p)
     }
-    listed = [(row.path, row.blob) for row in snap.rows]
-    if len(set(listed)) != len(listed) or set(listed) != expected:
-        odd = sorted(set(listed) ^ expected)[:1]
+    listed = set(zip(snap.columns.path, snap.columns.blob, strict=True))
+    if len(listed) != len(snap.columns) or listed != expected:
+        odd = sorted(listed ^ expected)[:1]
         detail = f" (first difference: {odd[0][0]})" if odd else " (a path listed twice)"
         raise SnapshotRefused(
             f"its rows do not name the record blobs of {snap.records[:12]}{detail}"
@@ -256,7 +317,7 @@ def seed_index(collection: Collection, index: Index) -> bool:
             warn(f"not using the index snapshot {name} ({commit[:12]}): {exc}; parsing records")
             continue
         try:
-            return index.seed(collection.ref, snap.records, snap.rows)
+            return index.seed(collection.ref, snap.records, snap.columns)
         except sqlite3.DatabaseError as exc:  # a document SQLite cannot read as JSON
             warn(f"not using the index snapshot {name} ({commit[:12]}): {exc}; parsing records")
     return False
@@ -292,17 +353,12 @@ def publish(collection: Collection, index: Index) -> Published:
         fresh = [_renumbered(row, top + rank) for rank, row in enumerate(fresh, start=1)]
     odb = repo.odb
     name = f"{len(segments):04d}.jsonl"
-    segments.append((name, odb.write_blob(_segment(collection.ref, records, fresh))))
-    meta = {
-        "format": FORMAT,
-        "gitml": __version__,
-        "ref": collection.ref,
-        "records": records,
-        "rows": len(rows),
-        "segments": [n for n, _oid in segments],
-    }
+    segments.append((name, odb.write_blob(encode_segment(collection.ref, records, fresh))))
+    meta = meta_blob(
+        collection.ref, records=records, rows=len(rows), segments=[n for n, _oid in segments]
+    )
     entries = [TreeEntry(n, MODE_BLOB, oid) for n, oid in segments]
-    entries.append(TreeEntry(META, MODE_BLOB, odb.write_blob(json.dumps(meta).encode())))
+    entries.append(TreeEntry(META, MODE_BLOB, odb.write_blob(meta)))
     inner = odb.write_tree(entries)
     root = odb.write_tree([TreeEntry(folder(collection.ref), MODE_TREE, inner)])
     odb.flush()
@@ -317,12 +373,22 @@ def _renumbered(row: IndexRow, seq: int) -> IndexRow:
     return IndexRow(row.path, row.blob, seq, row.kind, row.doc, row.error)
 
 
-def _segment(ref: str, records: str, rows: Sequence[IndexRow]) -> bytes:
+def encode_segment(ref: str, records: str, rows: Sequence[IndexRow]) -> bytes:
+    """A segment of ``rows`` of ``ref`` derived from records commit ``records``.
+
+    A document is compact JSON with every non-ASCII character and control character
+    escaped, so it never holds a line break.
+    """
+    columns = RowColumns.of(rows)
     head = json.dumps({"ref": ref, "records": records, "rows": len(rows)})
-    lines = [head] + [
-        json.dumps([r.path, r.blob, r.seq, r.kind, r.doc, r.error], separators=(",", ":"))
-        for r in rows
-    ]
+    other = {
+        "path": columns.path,
+        "blob": columns.blob,
+        "seq": columns.seq,
+        "kind": columns.kind,
+        "error": columns.error,
+    }
+    lines = [head, json.dumps(other, separators=(",", ":")), *columns.doc]
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 

@@ -124,19 +124,26 @@ def _shown(repo: Path, name: str, monkeypatch: pytest.MonkeyPatch) -> str:
     return ok("show", name, "--json")
 
 
+def _decoded(data: str) -> tuple[dict[str, object], dict[str, list[object]], list[str]]:
+    """A segment's head, its columns and its document lines."""
+    head, columns, *docs = data.splitlines()
+    return json.loads(head), json.loads(columns), docs
+
+
+def _encoded(head: dict[str, object], columns: dict[str, list[object]], docs: list[str]) -> bytes:
+    lines = [json.dumps(head), json.dumps(columns, separators=(",", ":")), *docs]
+    return ("\n".join(lines) + "\n").encode()
+
+
 def _forge_segment(repo: Path, run_id: str, acc: float) -> bytes:
     """The snapshot's segment with one run's acc changed; blob ids left as they were."""
-    data = git(repo, "cat-file", "blob", f"refs/gitml/index:{SEGMENT}").encode()
-    lines = data.decode().splitlines()
-    out = [lines[0]]
-    for line in lines[1:]:
-        row = json.loads(line)
-        if row[0].endswith(f"/{run_id}.toml"):
-            doc = json.loads(row[4])
+    head, columns, docs = _decoded(git(repo, "cat-file", "blob", f"refs/gitml/index:{SEGMENT}"))
+    for n, path in enumerate(columns["path"]):
+        if str(path).endswith(f"/{run_id}.toml"):
+            doc = json.loads(docs[n])
             doc["metrics"]["acc"] = acc
-            row[4] = json.dumps(doc, separators=(",", ":"))
-        out.append(json.dumps(row, separators=(",", ":")))
-    return ("\n".join(out) + "\n").encode()
+            docs[n] = json.dumps(doc, separators=(",", ":"))
+    return _encoded(head, columns, docs)
 
 
 def _mktree(repo: Path, listing: str) -> str:
@@ -164,7 +171,7 @@ def test_a_forged_snapshot_never_changes_what_ls_and_show_say(
     victim_run = team.runs[3]
     git(team.attacker, "fetch", "-q", "origin", "+refs/gitml/*:refs/gitml/*")
     forged = _forge_segment(team.attacker, victim_run, 0.99)
-    assert b'acc\\":0.99' in forged
+    assert b'"acc":0.99' in forged
     stranger = _key(tmp_path, "stranger")
     unsigned = _forged_snapshot(team.attacker, forged)
     tree = git(team.attacker, "rev-parse", f"{unsigned}^{{tree}}").strip()
@@ -208,17 +215,14 @@ def test_verify_rederives_rows_a_trusted_signer_got_wrong(
     assert f"{victim_run}.toml: the row differs from what blob" in verdict.stderr
 
     # A row for a record the records commit does not hold, under the trusted signature.
-    lines = forged.decode().splitlines()
-    extra = json.loads(lines[1])
-    extra[0] = extra[0].replace(extra[0].rsplit("/", 1)[1], "01ARZ3NDEKTSV4RRFFQ69G5FAV.toml")
-    head = json.loads(lines[0])
-    head["rows"] += 1
-    padded = [json.dumps(head), *lines[1:], json.dumps(extra)]
-    tree = git(
-        team.victim,
-        "rev-parse",
-        _forged_snapshot(team.victim, ("\n".join(padded) + "\n").encode()) + "^{tree}",
-    ).strip()
+    head, columns, docs = _decoded(forged.decode())
+    for column in columns.values():
+        column.append(column[0])
+    path = str(columns["path"][-1])
+    columns["path"][-1] = path.replace(path.rsplit("/", 1)[1], "01ARZ3NDEKTSV4RRFFQ69G5FAV.toml")
+    head["rows"] = int(str(head["rows"])) + 1
+    padded = _encoded(head, columns, [*docs, docs[0]])
+    tree = git(team.victim, "rev-parse", _forged_snapshot(team.victim, padded) + "^{tree}").strip()
     commit = git(team.victim, *sign, "commit-tree", "-S", tree, "-m", "index").strip()
     git(team.victim, "push", "-q", "-f", "origin", f"{commit}:refs/gitml/index")
     clone = _fresh_clone(team, tmp_path, "fresh", signed)
@@ -268,11 +272,10 @@ def test_two_clones_publishing_at_once_lose_no_record_and_leave_a_good_snapshot(
 def _reordered_segment(repo: Path, ref: str) -> bytes:
     """The segment at ``ref`` with the first two rows' ``seq`` swapped: every blob, kind and
     document as the records say, only which run counts as the later one changed."""
-    lines = git(repo, "cat-file", "blob", f"{ref}:{SEGMENT}").splitlines()
-    rows = [json.loads(line) for line in lines[1:]]
-    rows[0][2], rows[1][2] = rows[1][2], rows[0][2]
-    body = [lines[0], *(json.dumps(row, separators=(",", ":")) for row in rows)]
-    return ("\n".join(body) + "\n").encode()
+    head, columns, docs = _decoded(git(repo, "cat-file", "blob", f"{ref}:{SEGMENT}"))
+    seq = columns["seq"]
+    seq[0], seq[1] = seq[1], seq[0]
+    return _encoded(head, columns, docs)
 
 
 def test_publish_never_signs_rows_of_an_unsigned_fetched_snapshot(
@@ -309,12 +312,12 @@ def test_a_signed_snapshot_sqlite_cannot_read_is_dropped_with_a_warning(
     parses the records, as for any refused snapshot, instead of failing the command."""
     key = tmp_path / "ci"
     sign = ("-c", "gpg.format=ssh", "-c", f"user.signingkey={key}")
-    data = git(team.victim, "cat-file", "blob", f"refs/gitml/index:{SEGMENT}")
-    lines = data.splitlines()
-    row = json.loads(lines[1])
-    row[4] = "{"
-    segment = "\n".join([lines[0], json.dumps(row), *lines[2:]]) + "\n"
-    snapshot = _forged_snapshot(team.victim, segment.encode())
+    head, columns, docs = _decoded(
+        git(team.victim, "cat-file", "blob", f"refs/gitml/index:{SEGMENT}")
+    )
+    docs[0] = "{"
+    segment = _encoded(head, columns, docs)
+    snapshot = _forged_snapshot(team.victim, segment)
     tree = git(team.victim, "rev-parse", f"{snapshot}^{{tree}}").strip()
     commit = git(team.victim, *sign, "commit-tree", "-S", tree, "-m", "index").strip()
     git(team.victim, "push", "-q", "-f", "origin", f"{commit}:refs/gitml/index")
