@@ -385,20 +385,20 @@ class Index:
         """
 
         def op(conn: sqlite3.Connection) -> bool:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                if _indexed_tip(conn, ref) is not None:
-                    conn.execute("ROLLBACK")
-                    return False
-                _delete_ref(conn, ref)
-                with _bulk_cache(conn):
+            with _bulk_cache(conn):
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    if _indexed_tip(conn, ref) is not None:
+                        conn.execute("ROLLBACK")
+                        return False
+                    _delete_ref(conn, ref)
                     _bulk_insert(conn, ref, rows)
-                conn.execute("INSERT OR REPLACE INTO tips VALUES(?, ?)", (ref, tip))
-                conn.execute("COMMIT")
-            except BaseException:
-                with suppress(sqlite3.Error):
-                    conn.execute("ROLLBACK")
-                raise
+                    conn.execute("INSERT OR REPLACE INTO tips VALUES(?, ?)", (ref, tip))
+                    conn.execute("COMMIT")
+                except BaseException:
+                    with suppress(sqlite3.Error):
+                        conn.execute("ROLLBACK")
+                    raise
             if len(rows) > BIG_CHANGE:
                 with suppress(sqlite3.Error):
                     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -675,22 +675,7 @@ def _bulk_insert(conn: sqlite3.Connection, ref: str, rows: RowColumns) -> None:
     yet, the secondary indexes are built once after the rows instead of row by row.
     """
     last = conn.execute("SELECT coalesce(max(rid), 0) FROM records").fetchone()[0]
-    deferred: list[str] = []
-    if not last:
-        deferred = [
-            sql
-            for (sql,) in conn.execute(
-                "SELECT sql FROM sqlite_master WHERE type='index' AND sql IS NOT NULL "
-                "AND tbl_name IN ('records', ?) ORDER BY name",
-                (FIELDS_TABLE,),
-            ).fetchall()
-        ]
-        for (name,) in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type='index' AND sql IS NOT NULL "
-            "AND tbl_name IN ('records', ?)",
-            (FIELDS_TABLE,),
-        ).fetchall():
-            conn.execute(f'DROP INDEX "{name}"')
+    deferred = _drop_secondary_indexes(conn) if not last else []
     conn.executemany(
         "INSERT INTO records(ref, path, id, kind, doc, error, seq, name, blob) "
         "VALUES(?1, ?2, ?3, ?4, nullif(?5, ''), ?6, ?7, json_extract(nullif(?5, ''), '$.name'), "
@@ -711,6 +696,19 @@ def _bulk_insert(conn: sqlite3.Connection, ref: str, rows: RowColumns) -> None:
         conn.execute(sql)
 
 
+def _drop_secondary_indexes(conn: sqlite3.Connection) -> list[str]:
+    """Drop the indexes of ``records`` and ``fields`` but their keys; the SQL that makes
+    them again."""
+    found = conn.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type='index' AND sql IS NOT NULL "
+        "AND tbl_name IN ('records', ?) ORDER BY name",
+        (FIELDS_TABLE,),
+    ).fetchall()
+    for name, _sql in found:
+        conn.execute(f'DROP INDEX "{name}"')
+    return [str(sql) for _name, sql in found]
+
+
 def _add_fields(conn: sqlite3.Connection, last: int) -> None:
     """The ``fields`` rows (and new key names) of the records after row ``last``."""
     conn.execute("DROP TABLE IF EXISTS temp.new_fields")
@@ -722,13 +720,18 @@ def _add_fields(conn: sqlite3.Connection, last: int) -> None:
 
 @contextmanager
 def _bulk_cache(conn: sqlite3.Connection) -> Iterator[None]:
-    """A page cache of ``BULK_CACHE_KIB`` for the block, then the connection's own again."""
-    (before,) = conn.execute("PRAGMA cache_size").fetchone()
+    """For the block, a page cache of ``BULK_CACHE_KIB`` and temporary tables and sorts in
+    memory (the index is a cache: nothing here needs to survive a crash); then the
+    connection's own settings again."""
+    (cache,) = conn.execute("PRAGMA cache_size").fetchone()
+    (temp,) = conn.execute("PRAGMA temp_store").fetchone()
     conn.execute(f"PRAGMA cache_size=-{BULK_CACHE_KIB}")
+    conn.execute("PRAGMA temp_store=MEMORY")
     try:
         yield
     finally:
-        conn.execute(f"PRAGMA cache_size={int(before)}")
+        conn.execute(f"PRAGMA cache_size={int(cache)}")
+        conn.execute(f"PRAGMA temp_store={int(temp)}")
 
 
 def _indexed_tip(conn: sqlite3.Connection, ref: str) -> str | None:

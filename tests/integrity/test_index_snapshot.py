@@ -328,3 +328,41 @@ def test_a_signed_snapshot_sqlite_cannot_read_is_dropped_with_a_warning(
     assert len(listed) == 12
     assert "not using the index snapshot" in stderr
     assert "malformed JSON" in stderr
+
+
+def test_a_snapshot_of_an_older_segment_format_is_refused_with_a_warning(
+    team: Team, signed: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Signed by the trusted key but written in segment format 1 (each document a JSON
+    string inside its row): the reader names the format once and parses the records."""
+    expected, _ = _listing(team.victim, monkeypatch)
+    key = tmp_path / "ci"
+    sign = ("-c", "gpg.format=ssh", "-c", f"user.signingkey={key}")
+    meta = json.loads(git(team.victim, "cat-file", "blob", "refs/gitml/index:runs/snapshot.json"))
+    head, columns, docs = _decoded(
+        git(team.victim, "cat-file", "blob", f"refs/gitml/index:{SEGMENT}")
+    )
+    rows = zip(*columns.values(), docs, strict=True)
+    old = [json.dumps(head)] + [
+        json.dumps([path, oid, seq, kind, doc or None, error])
+        for path, oid, seq, kind, error, doc in rows
+    ]
+    meta["format"] = 1
+    seg = blob(team.victim, ("\n".join(old) + "\n").encode())
+    meta_blob = blob(team.victim, json.dumps(meta).encode())
+    inner = _mktree(
+        team.victim, f"100644 blob {seg}\t0000.jsonl\n100644 blob {meta_blob}\tsnapshot.json\n"
+    )
+    root = _mktree(team.victim, f"040000 tree {inner}\truns\n")
+    commit = git(team.victim, *sign, "commit-tree", "-S", root, "-m", "index").strip()
+    git(team.victim, "push", "-q", "-f", "origin", f"{commit}:refs/gitml/index")
+
+    clone = _fresh_clone(team, tmp_path, "fresh", signed)
+    monkeypatch.chdir(clone)
+    ok("pull")
+    parsed = _count_parsed(monkeypatch)
+    listed, stderr = _listing(clone, monkeypatch)
+    assert listed == expected
+    assert sum(parsed) >= 12  # every record parsed
+    assert stderr.count("not using the index snapshot") == 1
+    assert "has format 1" in stderr

@@ -1,0 +1,180 @@
+"""Index snapshot segments (format 2): what a segment holds decodes to the rows it was
+written from, anything malformed is refused whole, and loading rows in bulk builds the
+same index as inserting them one parsed record at a time."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from gitml.storage import index as index_module
+from gitml.storage.index import Index, IndexRow, RowColumns, insert_rows
+from gitml.storage.index_snapshot import SnapshotRefused, decode_segment, encode_segment
+
+REF = "refs/gitml/runs"
+RECORDS = "c" * 40
+
+
+def _doc(n: int) -> str:
+    doc = {
+        "id": f"run{n}",
+        "name": f"name-{n % 3}",
+        "params": {"lr": n / 10, "opt": "sgd", "layers": [1, 2], "deep": {"a": n}},
+        "metrics": {"acc": 0.5 + n / 100, "flag": n % 2 == 0, "none": None},
+        "tags": {"note": "é ✓ \u2028 line\nbreak"},
+    }
+    if n % 4 == 0:
+        doc["parent"] = "run0"
+    return json.dumps(doc, separators=(",", ":"))
+
+
+def _rows(count: int = 9) -> list[IndexRow]:
+    rows = [
+        IndexRow(f"runs/{n % 4}/run{n}.toml", f"{n:040x}", n, "gitml/run/1", _doc(n), None)
+        for n in range(count)
+    ]
+    rows.append(IndexRow("runs/x/bad.toml", "e" * 40, count, None, None, "runs/x/bad.toml: bad"))
+    return rows
+
+
+def test_a_segment_decodes_to_the_rows_it_was_written_from() -> None:
+    rows = _rows()
+    data = encode_segment(REF, RECORDS, rows)
+    assert len(data.splitlines()) == 2 + len(rows)  # no document breaks its line
+    assert decode_segment(data, ref=REF, where="s").rows() == rows
+    assert decode_segment(encode_segment(REF, RECORDS, []), ref=REF, where="s").rows() == []
+
+
+def _edit(change: Callable[[dict[str, object], dict[str, list[object]], list[str]], None]) -> bytes:
+    head, columns, *docs = encode_segment(REF, RECORDS, _rows()).decode().split("\n")[:-1]
+    parsed_head, parsed_columns = json.loads(head), json.loads(columns)
+    change(parsed_head, parsed_columns, docs)
+    lines = [json.dumps(parsed_head), json.dumps(parsed_columns), *docs]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def _set(column: str, value: object, row: int = 0) -> Callable[..., None]:
+    def change(
+        _head: dict[str, object], columns: dict[str, list[object]], _docs: list[str]
+    ) -> None:
+        columns[column][row] = value
+
+    return change
+
+
+def _doc_line(value: str, row: int = 0) -> Callable[..., None]:
+    def change(
+        _head: dict[str, object], _columns: dict[str, list[object]], docs: list[str]
+    ) -> None:
+        docs[row] = value
+
+    return change
+
+
+def _extra_doc(
+    _head: dict[str, object], _columns: dict[str, list[object]], docs: list[str]
+) -> None:
+    docs.append(docs[0])
+
+
+def _other_ref(
+    head: dict[str, object], _columns: dict[str, list[object]], _docs: list[str]
+) -> None:
+    head["ref"] = "refs/gitml/data"
+
+
+def _no_column(
+    _head: dict[str, object], columns: dict[str, list[object]], _docs: list[str]
+) -> None:
+    del columns["kind"]
+
+
+@pytest.mark.parametrize(
+    ("change", "says"),
+    [
+        (_set("seq", True), "malformed"),
+        (_set("seq", -1), "malformed"),
+        (_set("seq", 2**62), "malformed"),
+        (_set("seq", 1.5), "malformed"),
+        (_set("blob", "A" * 40), "malformed"),
+        (_set("blob", "a" * 39), "malformed"),
+        (_set("path", 7), "malformed"),
+        (_set("kind", 3), "malformed"),
+        (_set("error", ["x"]), "malformed"),
+        (_set("error", "also an error"), "malformed"),  # a document and an error
+        (_doc_line(""), "malformed"),  # neither a document nor an error
+        (_doc_line("[1, 2]"), "malformed"),  # JSON, but not a record's table
+        (_doc_line("{}", row=9), "malformed"),  # the error row with a document
+        (_extra_doc, "says 10 rows"),
+        (_other_ref, "holds rows of"),
+        (_no_column, "malformed"),
+    ],
+)
+def test_a_malformed_segment_is_refused_whole(change: Callable[..., None], says: str) -> None:
+    with pytest.raises(SnapshotRefused, match=says):
+        decode_segment(_edit(change), ref=REF, where="runs/0000.jsonl")
+
+
+def test_a_segment_without_its_final_line_break_is_refused() -> None:
+    data = encode_segment(REF, RECORDS, _rows()[:-1])  # the last line a document
+    with pytest.raises(SnapshotRefused, match="malformed"):
+        decode_segment(data[:-1], ref=REF, where="s")
+    with pytest.raises(SnapshotRefused, match="malformed"):
+        decode_segment(b"\xff" + data, ref=REF, where="s")
+
+
+def _dump(conn: sqlite3.Connection) -> dict[str, object]:
+    """Everything a query reads, with row ids replaced by what they name."""
+    return {
+        "records": conn.execute(
+            "SELECT ref, path, id, kind, doc, error, seq, name, hex(blob) FROM records "
+            "ORDER BY ref, path"
+        ).fetchall(),
+        "fields": conn.execute(
+            "SELECT r.path, k.path, f.value, typeof(f.value), f.t FROM fields f "
+            "JOIN records r ON r.rid = f.rec JOIN field_keys k ON k.id = f.key "
+            "ORDER BY 1, 2"
+        ).fetchall(),
+        "indexes": conn.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type='index' ORDER BY name"
+        ).fetchall(),
+    }
+
+
+@pytest.mark.parametrize("others", [0, 3], ids=["empty file", "other records present"])
+def test_a_bulk_load_builds_the_index_row_by_row_inserts_build(tmp_path: Path, others: int) -> None:
+    rows = _rows(40)
+    other = [IndexRow(f"data/d{n}.toml", f"{n:040x}", n, "k", "{}", None) for n in range(others)]
+    index = Index(tmp_path / "bulk.sqlite")
+    index.run(lambda conn: insert_rows(conn, "refs/gitml/data", other))
+    assert index.seed(REF, RECORDS, RowColumns.of(rows))
+    assert not index.seed(REF, RECORDS, RowColumns.of(rows))  # seeded already
+
+    expected = Index(tmp_path / "rows.sqlite")
+    expected.run(lambda conn: insert_rows(conn, "refs/gitml/data", other))
+    expected.run(lambda conn: insert_rows(conn, REF, rows))
+    loaded = index.run(_dump)
+    assert loaded == expected.run(_dump)
+    assert len(loaded["fields"]) == 40 * 7  # type: ignore[arg-type]
+    assert index.indexed_tip(REF) == RECORDS
+    index.close()
+    expected.close()
+
+
+def test_a_document_sqlite_cannot_read_leaves_the_index_as_it_was(tmp_path: Path) -> None:
+    rows = _rows(5)
+    columns = RowColumns.of(rows)
+    columns.doc[3] = '{"name":'
+    index = Index(tmp_path / "bulk.sqlite")
+    before = index.run(_dump)
+    with pytest.raises(sqlite3.DatabaseError, match="malformed JSON"):
+        index.seed(REF, RECORDS, columns)
+    assert index.run(_dump) == before  # no row, and every index dropped for the load is back
+    assert index.indexed_tip(REF) is None
+    assert index_module.BULK_CACHE_KIB > 2_000
+    assert index.run(lambda conn: conn.execute("PRAGMA temp_store").fetchone()[0]) == 0
+    index.close()
