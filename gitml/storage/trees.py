@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
@@ -153,16 +154,14 @@ def diff_trees(
             yield path, a_blob, b_blob
 
 
+_BLOB_ENTRY = re.compile(r"(?:^|(?<=\0))[0-7]+ blob ([0-9a-f]+)\t([^\0]*)\0")
+"""One blob entry of ``git ls-tree -r -z`` (mode, type, id, tab, path, NUL), found only
+where an entry starts, so no path can pass for an entry."""
+
+
 def list_blobs(gitdir: Path, commit: str) -> list[tuple[str, str]]:
     """(path, blob id) of every blob in ``commit``'s tree (what ``diff_trees`` from the
-    empty tree yields), listed by one ``git ls-tree -r``."""
-    out = []
-    listing = git_output(gitdir, "ls-tree", "-r", "-z", "--full-tree", commit)
-    for record in listing.split(b"\0"):
-        head, tab, name = record.partition(b"\t")
-        if not tab:
-            continue
-        _mode, kind, oid = head.split(b" ")
-        if kind == b"blob":
-            out.append((os.fsdecode(name), oid.decode()))
-    return out
+    empty tree yields), listed by one ``git ls-tree -r`` and read by one regular expression
+    (a rebuild and a snapshot check list every record)."""
+    listing = os.fsdecode(git_output(gitdir, "ls-tree", "-r", "-z", "--full-tree", commit))
+    return [(path, oid) for oid, path in _BLOB_ENTRY.findall(listing)]

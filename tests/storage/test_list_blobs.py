@@ -25,8 +25,10 @@ def test_list_blobs_equals_the_walk_from_the_empty_tree(repo_with_commit: Path) 
         put_record(coll, f"r{n:03d}")
     head = git(repo_dir, "rev-parse", "HEAD").strip()
     tree = git(repo_dir, "rev-parse", f"{coll.tip()}^{{tree}}").strip()
-    # A gitlink holds nothing readable: both leave it out.
-    extra = _mktree(repo_dir, f"160000 commit {head}\tmodule\n")
+    # A gitlink holds nothing readable: both leave it out, even one whose name reads like
+    # a blob entry.
+    fake = f"x 100644 blob {head}\tfake.toml"
+    extra = _mktree(repo_dir, f"160000 commit {head}\tmodule\n160000 commit {head}\t{fake}\n")
     top = _mktree(repo_dir, git(repo_dir, "ls-tree", tree) + f"040000 tree {extra}\textra\n")
     commit = git(repo_dir, "commit-tree", top, "-m", "with a gitlink").strip()
     repo = open_repo(repo_dir)
@@ -35,3 +37,4 @@ def test_list_blobs_equals_the_walk_from_the_empty_tree(repo_with_commit: Path) 
     listed = sorted(list_blobs(repo.commondir, commit))
     assert listed == walked
     assert len(listed) == 41  # 40 records and layout.toml
+    assert not [path for path, _oid in listed if "fake" in path]
