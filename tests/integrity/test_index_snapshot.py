@@ -71,6 +71,18 @@ def _count_parsed(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return seen
 
 
+def _first_listing(
+    team: Team, tmp_path: Path, signers: Path, monkeypatch: pytest.MonkeyPatch
+) -> tuple[Path, list[object], str, list[int]]:
+    """A fresh clone's first ``ls`` after a pull: the clone, rows, stderr, blobs parsed."""
+    clone = _fresh_clone(team, tmp_path, "fresh", signers)
+    monkeypatch.chdir(clone)
+    ok("pull")
+    parsed = _count_parsed(monkeypatch)
+    listed, stderr = _listing(clone, monkeypatch)
+    return clone, listed, stderr, parsed
+
+
 @pytest.fixture
 def signed(team: Team, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The victim's clone signs and pushes a snapshot of its 12 runs; the trusted signers."""
@@ -93,11 +105,7 @@ def test_a_fresh_clone_loads_a_signed_snapshot_and_parses_only_newer_runs(
     ok("push", "--no-data")
     expected, _ = _listing(team.victim, monkeypatch)
 
-    clone = _fresh_clone(team, tmp_path, "fresh", signed)
-    monkeypatch.chdir(clone)
-    ok("pull")
-    parsed = _count_parsed(monkeypatch)
-    listed, stderr = _listing(clone, monkeypatch)
+    clone, listed, stderr, parsed = _first_listing(team, tmp_path, signed, monkeypatch)
     assert listed == expected
     assert len(listed) == 14
     assert sum(parsed) == 2
@@ -357,11 +365,7 @@ def test_a_snapshot_of_an_older_segment_format_is_refused_with_a_warning(
     commit = git(team.victim, *sign, "commit-tree", "-S", root, "-m", "index").strip()
     git(team.victim, "push", "-q", "-f", "origin", f"{commit}:refs/gitml/index")
 
-    clone = _fresh_clone(team, tmp_path, "fresh", signed)
-    monkeypatch.chdir(clone)
-    ok("pull")
-    parsed = _count_parsed(monkeypatch)
-    listed, stderr = _listing(clone, monkeypatch)
+    _clone, listed, stderr, parsed = _first_listing(team, tmp_path, signed, monkeypatch)
     assert listed == expected
     assert sum(parsed) >= 12  # every record parsed
     assert stderr.count("not using the index snapshot") == 1
