@@ -15,6 +15,8 @@ Grammar (keywords case-insensitive)::
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from gitml.query.ast import (
     And,
     Compare,
@@ -108,18 +110,20 @@ class _Parser:
             raise self.error(f"expected {expected}, found {token.describe()}", token)
 
     def expression(self) -> Expr:
-        terms = [self.conjunction()]
-        while self.keyword("or"):
-            self.advance()
-            terms.append(self.conjunction())
-        return terms[0] if len(terms) == 1 else Or(tuple(terms))
+        return self._joined("or", self.conjunction, Or)
 
     def conjunction(self) -> Expr:
-        terms = [self.negation()]
-        while self.keyword("and"):
+        return self._joined("and", self.negation, And)
+
+    def _joined(
+        self, word: str, term: Callable[[], Expr], node: Callable[[tuple[Expr, ...]], Expr]
+    ) -> Expr:
+        """One ``term``, or several joined by the keyword ``word`` as one ``node``."""
+        terms = [term()]
+        while self.keyword(word):
             self.advance()
-            terms.append(self.negation())
-        return terms[0] if len(terms) == 1 else And(tuple(terms))
+            terms.append(term())
+        return terms[0] if len(terms) == 1 else node(tuple(terms))
 
     def negation(self) -> Expr:
         token = self.peek()
