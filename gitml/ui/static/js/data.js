@@ -10,24 +10,16 @@ function bytes(n) {
 }
 
 async function dataPage() {
-  try {
-    const data = await api("/api/data");
-    if (!data.datasets.length) {
-      showEmpty("Data", data.empty);
-      return;
-    }
-    const table = h("table", { class: "grid", id: "datasets" },
-      h("thead", null, h("tr", null, ["dataset", "path", "files", "size", "manifest"].map((t) => h("th", null, t)))),
-      h("tbody", null, data.datasets.map((d) => h("tr", { dataset: { name: d.name } },
-        h("td", null, h("a", { href: `/data/${encodeURIComponent(d.name)}` }, d.name)),
-        h("td", null, code(d.path)), h("td", { class: "num" }, num(d.files)),
-        h("td", { class: "num" }, bytes(d.bytes)), h("td", null, code(d.manifest))))));
-    show(h("div", { class: "page-head" }, h("h1", null, "Data"),
-      h("span", { class: "summary" }, `${data.datasets.length} dataset${data.datasets.length === 1 ? "" : "s"}`)),
-      section("Datasets", table));
-  } catch (err) {
-    show(h("h1", null, "Data"), errorBox(err.message));
-  }
+  const data = await listPageData("/api/data", "Data", (d) => d.datasets);
+  if (data === null) return;
+  const table = h("table", { class: "grid", id: "datasets" },
+    gridHead(["dataset", "path", "files", "size", "manifest"]),
+    h("tbody", null, data.datasets.map((d) => h("tr", { dataset: { name: d.name } },
+      h("td", null, h("a", { href: `/data/${encodeURIComponent(d.name)}` }, d.name)),
+      h("td", null, code(d.path)), h("td", { class: "num" }, num(d.files)),
+      h("td", { class: "num" }, bytes(d.bytes)), h("td", null, code(d.manifest))))));
+  show(pageHead("Data", counted(data.datasets.length, "dataset")),
+    section("Datasets", table));
 }
 
 /* A profile histogram: equal-frequency bins drawn with widths from their edges. */
@@ -87,7 +79,7 @@ async function datasetPage() {
   const pickOld = [];
   const pickNew = [];
   const vtable = h("table", { class: "grid", id: "data-versions" },
-    h("thead", null, h("tr", null, ["old", "new", "version", "when", "who", "commit message", "files", "size"].map((t) => h("th", null, t)))),
+    gridHead(["old", "new", "version", "when", "who", "commit message", "files", "size"]),
     h("tbody", null, versions.map((v, i) => {
       const oldBox = h("input", { type: "radio", name: "old", value: v.rev, checked: i === 1, disabled: v.rev === "workspace" });
       const newBox = h("input", { type: "radio", name: "new", value: v.rev, checked: i === 0 });
@@ -109,7 +101,7 @@ async function datasetPage() {
       const sm = diff.summary;
       append(diffBox, [h("p", { class: "summary" }, `${sm.added} added, ${sm.modified} modified, ${sm.deleted} deleted`),
         diff.changes.length ? h("table", { class: "grid" },
-          h("thead", null, h("tr", null, ["change", "file", "before", "after"].map((t) => h("th", null, t)))),
+          gridHead(["change", "file", "before", "after"]),
           h("tbody", null, diff.changes.map((c) => h("tr", { class: `change-${c.status}` },
             h("td", null, c.status), h("td", null, code(c.path)),
             h("td", null, c.old ? [code(c.old.digest), ` ${bytes(c.old.size)}`] : ""),
@@ -120,11 +112,11 @@ async function datasetPage() {
   });
   const files = (d.entries || []).slice(0, 2000);
   const profiles = Object.entries(d.profiles || {});
-  show(h("div", { class: "page-head" }, h("h1", null, d.name), h("span", { class: "summary" }, `${num(d.files)} files, ${bytes(d.bytes)}`)),
+  show(pageHead(d.name, `${num(d.files)} files, ${bytes(d.bytes)}`),
     section("Dataset", kvTable([["path", code(d.path)], ["kind", d.kind], ["manifest", code(d.manifest)], ["pointer", code(d.pointer)]])),
     section("Versions", versions.length ? [h("div", { class: "table-wrap" }, vtable), diffButton, diffBox] : h("p", { class: "empty" }, "no committed versions yet")),
     section("Files", h("table", { class: "grid", id: "data-files" },
-      h("thead", null, h("tr", null, ["file", "digest", "size"].map((t) => h("th", null, t)))),
+      gridHead(["file", "digest", "size"]),
       h("tbody", null, files.map((f) => h("tr", null, h("td", null, code(f.path)), h("td", null, code(f.digest)), h("td", { class: "num" }, bytes(f.size))))))),
     profiles.length ? profiles.map(([path, prof]) => section(`Profile of ${path} (${num(prof.rows)} rows)`,
       h("div", { class: "cards" }, Object.entries(prof.columns || {})

@@ -311,7 +311,7 @@ function renderRun(detail, opts) {
 
   const metricNames = Array.from(new Set([...Object.keys(metrics), ...Object.keys(stats)])).sort();
   const metricTable = metricNames.length ? h("table", { class: "grid" },
-    h("thead", null, h("tr", null, ["metric", "last", "min", "max", "steps"].map((t) => h("th", null, t)))),
+    gridHead(["metric", "last", "min", "max", "steps"]),
     h("tbody", null, metricNames.map((name) => {
       const st = stats[name] || {};
       return h("tr", null, h("th", { scope: "row" }, name), h("td", { class: "num" }, num(metrics[name])),
@@ -383,7 +383,7 @@ function renderRun(detail, opts) {
     section("Metrics", metricTable, metricCharts(detail.history || {}, run.name, options.colorIndex)),
     section("Params", kvTable(params.map(([k, v]) => [k, num(v)]), "params")),
     run.pipeline ? section("Pipeline stages", h("table", { class: "grid", id: "pipeline-stages" },
-      h("thead", null, h("tr", null, ["stage", "action", "run", "why"].map((t) => h("th", null, t)))),
+      gridHead(["stage", "action", "run", "why"]),
       h("tbody", null, (run.pipeline.stages || []).map((st) => h("tr", null, h("th", { scope: "row" }, st.stage),
         h("td", null, st.action), h("td", null, st.run ? h("a", { href: runHref(st.run) }, st.run) : ""),
         h("td", null, (st.reasons || []).join("; "))))))) : null,
