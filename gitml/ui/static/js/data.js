@@ -1,8 +1,9 @@
 /* Datasets: versions, per-file diffs between them, column profiles with histograms. */
 
+// A size as the command line shows it (gitml.units.format_bytes): powers of 1024, KiB.
 function bytes(n) {
   if (typeof n !== "number") return "";
-  const units = ["B", "KB", "MB", "GB", "TB"];
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
   let v = n;
   let u = 0;
   while (v >= 1024 && u < units.length - 1) { v /= 1024; u += 1; }
