@@ -128,6 +128,11 @@ function gridHead(columns) {
   return h("thead", null, h("tr", null, columns.map((t) => h("th", null, t))));
 }
 
+// A table of class "grid" (id `id` unless null): a header row of `columns` over `rows`.
+function gridTable(id, columns, rows) {
+  return h("table", { class: "grid", id }, gridHead(columns), h("tbody", null, rows));
+}
+
 // A page's heading, with a line of summary text beside it when one is given.
 function pageHead(title, summary) {
   return h("div", { class: "page-head" }, h("h1", null, title),

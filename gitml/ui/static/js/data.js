@@ -13,12 +13,11 @@ function bytes(n) {
 async function dataPage() {
   const data = await listPageData("/api/data", "Data", (d) => d.datasets);
   if (data === null) return;
-  const table = h("table", { class: "grid", id: "datasets" },
-    gridHead(["dataset", "path", "files", "size", "manifest"]),
-    h("tbody", null, data.datasets.map((d) => h("tr", { dataset: { name: d.name } },
+  const table = gridTable("datasets", ["dataset", "path", "files", "size", "manifest"],
+    data.datasets.map((d) => h("tr", { dataset: { name: d.name } },
       h("td", null, h("a", { href: `/data/${encodeURIComponent(d.name)}` }, d.name)),
       h("td", null, code(d.path)), h("td", { class: "num" }, num(d.files)),
-      h("td", { class: "num" }, bytes(d.bytes)), h("td", null, code(d.manifest))))));
+      h("td", { class: "num" }, bytes(d.bytes)), h("td", null, code(d.manifest)))));
   show(pageHead("Data", counted(data.datasets.length, "dataset")),
     section("Datasets", table));
 }
@@ -79,9 +78,8 @@ async function datasetPage() {
   const diffBox = h("div", { id: "data-diff" });
   const pickOld = [];
   const pickNew = [];
-  const vtable = h("table", { class: "grid", id: "data-versions" },
-    gridHead(["old", "new", "version", "when", "who", "commit message", "files", "size"]),
-    h("tbody", null, versions.map((v, i) => {
+  const vtable = gridTable("data-versions", ["old", "new", "version", "when", "who", "commit message", "files", "size"],
+    versions.map((v, i) => {
       const oldBox = h("input", { type: "radio", name: "old", value: v.rev, checked: i === 1, disabled: v.rev === "workspace" });
       const newBox = h("input", { type: "radio", name: "new", value: v.rev, checked: i === 0 });
       pickOld.push(oldBox);
@@ -90,7 +88,7 @@ async function datasetPage() {
         h("td", null, code(v.rev === "workspace" ? "work tree" : v.rev.slice(0, 12))),
         h("td", null, when(v.time)), h("td", null, v.author || ""), h("td", null, v.subject || ""),
         h("td", { class: "num" }, v.deleted ? "deleted" : num(v.files)), h("td", { class: "num" }, bytes(v.bytes)));
-    })));
+    }));
   const diffButton = h("button", { type: "button", id: "diff-versions", disabled: versions.length < 2 }, "Diff the chosen versions");
   diffButton.addEventListener("click", async () => {
     const old = (pickOld.find((b) => b.checked) || {}).value;
@@ -101,12 +99,11 @@ async function datasetPage() {
       const diff = await api(`/api/data/${encodeURIComponent(name)}/diff?old=${encodeURIComponent(old)}&new=${encodeURIComponent(neu)}`);
       const sm = diff.summary;
       append(diffBox, [h("p", { class: "summary" }, `${sm.added} added, ${sm.modified} modified, ${sm.deleted} deleted`),
-        diff.changes.length ? h("table", { class: "grid" },
-          gridHead(["change", "file", "before", "after"]),
-          h("tbody", null, diff.changes.map((c) => h("tr", { class: `change-${c.status}` },
+        diff.changes.length ? gridTable(null, ["change", "file", "before", "after"],
+          diff.changes.map((c) => h("tr", { class: `change-${c.status}` },
             h("td", null, c.status), h("td", null, code(c.path)),
             h("td", null, c.old ? [code(c.old.digest), ` ${bytes(c.old.size)}`] : ""),
-            h("td", null, c.new ? [code(c.new.digest), ` ${bytes(c.new.size)}`] : ""))))) : null]);
+            h("td", null, c.new ? [code(c.new.digest), ` ${bytes(c.new.size)}`] : "")))) : null]);
     } catch (err) {
       diffBox.appendChild(errorBox(err.message));
     }
@@ -116,9 +113,8 @@ async function datasetPage() {
   show(pageHead(d.name, `${num(d.files)} files, ${bytes(d.bytes)}`),
     section("Dataset", kvTable([["path", code(d.path)], ["kind", d.kind], ["manifest", code(d.manifest)], ["pointer", code(d.pointer)]])),
     section("Versions", versions.length ? [h("div", { class: "table-wrap" }, vtable), diffButton, diffBox] : h("p", { class: "empty" }, "no committed versions yet")),
-    section("Files", h("table", { class: "grid", id: "data-files" },
-      gridHead(["file", "digest", "size"]),
-      h("tbody", null, files.map((f) => h("tr", null, h("td", null, code(f.path)), h("td", null, code(f.digest)), h("td", { class: "num" }, bytes(f.size))))))),
+    section("Files", gridTable("data-files", ["file", "digest", "size"],
+      files.map((f) => h("tr", null, h("td", null, code(f.path)), h("td", null, code(f.digest)), h("td", { class: "num" }, bytes(f.size)))))),
     profiles.length ? profiles.map(([path, prof]) => section(`Profile of ${path} (${num(prof.rows)} rows)`,
       h("div", { class: "cards" }, Object.entries(prof.columns || {})
         .sort((a, b) => (a[1].position || 0) - (b[1].position || 0))

@@ -13,18 +13,16 @@ function reportHref(r) {
 async function monitorPage() {
   const data = await listPageData("/api/monitor", "Monitoring", (d) => d.reports);
   if (data === null) return;
-  const latest = h("table", { class: "grid", id: "monitor-latest" },
-    gridHead(["model", "version", "verdict", "rows", "data", "when"]),
-    h("tbody", null, data.latest.map((r) => h("tr", { dataset: { model: r.model } },
+  const latest = gridTable("monitor-latest", ["model", "version", "verdict", "rows", "data", "when"],
+    data.latest.map((r) => h("tr", { dataset: { model: r.model } },
       h("td", null, h("a", { href: `/monitor/${encodeURIComponent(r.model)}` }, r.model)),
       h("td", null, code(r.version)), h("td", null, verdict(r)), h("td", { class: "num" }, num(r.rows)),
-      h("td", null, code(r.data)), h("td", null, when(r.created))))));
-  const all = h("table", { class: "grid", id: "monitor-reports" },
-    gridHead(["when", "model", "kind", "verdict", "rows", "data"]),
-    h("tbody", null, data.reports.map((r) => h("tr", { dataset: { id: r.id } },
+      h("td", null, code(r.data)), h("td", null, when(r.created)))));
+  const all = gridTable("monitor-reports", ["when", "model", "kind", "verdict", "rows", "data"],
+    data.reports.map((r) => h("tr", { dataset: { id: r.id } },
       h("td", null, h("a", { href: reportHref(r) }, when(r.created))),
       h("td", null, `${r.model}:${r.version}`), h("td", null, r.kind), h("td", null, verdict(r)),
-      h("td", { class: "num" }, num(r.rows)), h("td", null, code(r.data))))));
+      h("td", { class: "num" }, num(r.rows)), h("td", null, code(r.data)))));
   show(pageHead("Monitoring", counted(data.reports.length, "report")),
     section("Latest per model", latest), section("Reports", all));
 }

@@ -103,9 +103,7 @@ async function pipelinePage() {
       " ", h("a", { href: `/lineage?target=${encodeURIComponent(st.last_run.id)}` }, "lineage")] : "never ran")));
   show(pageHead("Pipeline", `${data.stages.length} stages, ${stale} stale · ${data.files.join(", ")}`),
     section("Stages", layeredGraph(nodes, data.edges, { label: "pipeline stages" })),
-    section("State", h("table", { class: "grid", id: "stages" },
-      gridHead(["stage", "state", "why", "command", "last run"]),
-      h("tbody", null, rows))));
+    section("State", gridTable("stages", ["stage", "state", "why", "command", "last run"], rows)));
 }
 
 function lineageNode(n) {
@@ -143,9 +141,8 @@ async function lineagePage() {
     show(head, form,
       h("p", { class: "summary" }, `${data.nodes.length} nodes, ${data.edges.length} links${data.truncated ? " (truncated)" : ""}`),
       section("Graph", layeredGraph(nodes, data.edges, { label: "lineage", width: 220 })),
-      section("Nodes", h("table", { class: "grid", id: "lineage-nodes" },
-        gridHead(["kind", "what"]),
-        h("tbody", null, data.nodes.map((n) => h("tr", { dataset: { key: n.key } }, h("td", null, n.kind), h("td", null, code(n.label))))))));
+      section("Nodes", gridTable("lineage-nodes", ["kind", "what"],
+        data.nodes.map((n) => h("tr", { dataset: { key: n.key } }, h("td", null, n.kind), h("td", null, code(n.label)))))));
   } catch (err) {
     show(head, form, errorBox(err.message));
   }
