@@ -49,5 +49,8 @@ const PAGES = {
 const start = PAGES[body.dataset.page];
 if (start) {
   header();
-  start();
+  // A page that fails while it draws says so, in the same box as a failed fetch.
+  Promise.resolve()
+    .then(start)
+    .catch((err) => show(h("h1", null, document.title), errorBox(err.message)));
 }
