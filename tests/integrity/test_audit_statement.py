@@ -248,3 +248,99 @@ def test_publish_refuses_records_that_fail_the_audit(
     assert "not publishing the index snapshot" in result.stderr
     refused(result.stderr, bad, path)
     assert tip(team.victim, "refs/gitml/index") == ""
+
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "hooks"
+
+
+def _steps(name: str) -> dict[str, str]:
+    """The shell of each named step of a GitHub template."""
+    from gitml.pipelines.yamlfile import loads
+
+    doc = loads((TEMPLATES / "github" / name).read_text("utf-8"), where=name)
+    (job,) = doc["jobs"].values()
+    return {step["name"]: step["run"] for step in job["steps"] if "run" in step}
+
+
+def _gitlab() -> tuple[str, str]:
+    """The GitLab template's signers set-up (before every job) and its publish step."""
+    import yaml
+
+    doc = yaml.safe_load((TEMPLATES / "gitlab" / "gitml.gitlab-ci.yml").read_text("utf-8"))
+    (trust,) = [line for line in doc[".gitml"]["before_script"] if "gitml.index.signers" in line]
+    (publish,) = [line for line in doc["gitml-apply"]["script"] if "index publish" in line]
+    return trust, publish
+
+
+def _shell(script: str, cwd: Path, tmp: Path, env: dict[str, str]) -> None:
+    """``script`` run by bash as the CI runner runs it, ``git ml`` being this checkout's."""
+    import os
+    import subprocess
+    import sys
+
+    bin_dir = tmp / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    shim = bin_dir / "git-ml"
+    root = Path(__file__).resolve().parents[2]
+    shim.write_text(f'#!/bin/sh\nPYTHONPATH="{root}" exec "{sys.executable}" -m gitml "$@"\n')
+    shim.chmod(0o755)
+    path = f"{bin_dir}{os.pathsep}{os.environ['PATH']}"
+    proc = subprocess.run(
+        ["bash", "-e", "-c", script],
+        cwd=cwd,
+        env={**os.environ, "PATH": path, **env},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("forge", ["github", "gitlab"])
+def test_the_ci_templates_publish_a_statement_check_jobs_trust(
+    team: Team, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, forge: str
+) -> None:
+    """The default-branch job's steps sign and push the statement with the key from the CI
+    secret; a fresh check job's set-up names the signers outside its checkout, and its
+    `fetch --ci` and `check --all` read only what came after the stated tips."""
+    key = _key(tmp_path, "ci")
+    signers = _signers(tmp_path, key).read_text()
+    default = tmp_path / "runner-default"
+    default.mkdir()
+    if forge == "github":
+        apply, check = _steps("gitml-apply.yml"), _steps("gitml-check.yml")
+        trust_default = apply["Trust the audit statement this job signs"]
+        publish = apply["Publish the signed index snapshot and its audit statement"]
+        trust_check = check["Trust the audit statement the default branch signs"]
+        secrets = {"SIGNING_KEY": key.read_text(), "SIGNERS": signers}
+    else:
+        trust_default, publish = _gitlab()
+        trust_check = trust_default
+        git(team.victim, "remote", "add", "gitml-push", str(team.remote))
+        secrets = {"GITML_INDEX_SIGNING_KEY": str(key), "GITML_INDEX_SIGNERS": signers}
+    _shell(trust_default, team.victim, tmp_path, {"RUNNER_TEMP": str(default), **secrets})
+    _shell(publish, team.victim, tmp_path, {"RUNNER_TEMP": str(default), **secrets})
+    assert tip(team.remote, "refs/gitml/index")
+    assert not Path(git(team.victim, "config", "user.signingkey").strip()).exists()
+    record_run(team.victim, metrics={"acc": 0.7}, name="after")
+    monkeypatch.chdir(team.victim)
+    ok("push", "--no-data")
+
+    clone = tmp_path / "pr-job"
+    git(tmp_path, "clone", "-q", str(team.remote), str(clone))
+    runner = tmp_path / "runner-pr"
+    runner.mkdir()
+    _shell(trust_check, clone, tmp_path, {"RUNNER_TEMP": str(runner), **secrets})
+    named = Path(git(clone, "config", "gitml.index.signers").strip())
+    assert not named.resolve().is_relative_to(clone.resolve())
+    seen = _audited_commits(monkeypatch)
+    monkeypatch.chdir(clone)
+    fetched = cli("fetch", "--ci")
+    assert fetched.exit_code == 0, fetched.stderr
+    assert seen[RUNS] == 1
+    shutil.rmtree(clone / ".git" / "gitml")
+    result = cli("check", "--all")
+    assert result.exit_code == 0, result.stderr
+    assert WARNING not in result.stderr
+    assert seen[RUNS] == 2
