@@ -18,7 +18,8 @@ Anything else drops it with one warning, and the index is built by parsing.
 ``git ml index verify`` re-derives every row of a snapshot from its blob.
 
 A snapshot commit's tree holds, per collection (``runs/``), ``snapshot.json`` (format,
-gitml version, ref, records commit, segment names) and immutable segments ``<n>.jsonl``:
+gitml version, ref, records commit, segment names, the record tips audited before
+publishing: ``AUDITED``) and immutable segments ``<n>.jsonl``:
 a first line naming the ref, the records commit the segment was derived from and its
 row count, then one ``[path, blob, seq, kind, doc, error]`` line per record. Publishing
 adds a segment for the records since the snapshot it builds on (its parent commit) and
