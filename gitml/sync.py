@@ -98,10 +98,11 @@ def check_fetched(repo: GitRepo, remote: str, tips: Mapping[str, str | None]) ->
     """Refuse (naming commit and path) fetched collection history that is not append-only.
 
     Only the commits neither the local refs, a tip this gitml version already audited
-    clean (``integrity.history.audited_tips``) nor a trusted audit statement
-    (``storage.audit_statement``) hold are read; tips that pass are remembered, so a CI
-    job that restores the marks of an earlier run on the default branch, or trusts the
-    signed snapshot it publishes, reads only the history since.
+    clean (``integrity.history.audited_tips``) nor, for a ref this clone does not have
+    yet, a trusted audit statement (``storage.audit_statement``) hold are read; tips that
+    pass are remembered, so a CI job that restores the marks of an earlier run on the
+    default branch, or trusts the signed snapshot it publishes, reads only the history
+    since.
     """
     from gitml.integrity.history import audited_tips, check_history, refusal, remember_audited
     from gitml.registry.incoming import registry_problems
@@ -111,7 +112,9 @@ def check_fetched(repo: GitRepo, remote: str, tips: Mapping[str, str | None]) ->
     skew = settings.clock_skew_s
     problems: list[str] = []
     added: dict[str, list[str]] = {}
-    stated = stated_tips(repo, {ref: tips.get(ref) for ref in COLLECTION_REFS})
+    # A statement spares what no local tip does: records this clone does not have yet.
+    fresh = {ref: tips.get(ref) for ref in COLLECTION_REFS if read_ref(repo, ref) is None}
+    stated = stated_tips(repo, fresh) if any(fresh.values()) else {}
     for ref in COLLECTION_REFS:
         theirs = tips.get(ref)
         if theirs is None:

@@ -57,10 +57,8 @@ def stated_tips(repo: GitRepo, tips: Mapping[str, str | None]) -> dict[str, str]
     if not signers:
         return {}
     refused: str | None = None
-    for name in snapshot_refs(repo):
-        commit = read_ref(repo, name)
-        if commit is None:
-            continue
+    found = [(name, commit) for name in snapshot_refs(repo) if (commit := read_ref(repo, name))]
+    for name, commit in found:
         try:
             return _trusted(repo, commit, signers=signers, tips=tips)
         except SnapshotRefused as exc:
