@@ -90,8 +90,7 @@ def plan_rerun(
     declared = doc.get("declared") or {}
     changed = {key for _file, key in assignment}
     what_if = judge.what_if
-    request = replace(
-        template,
+    request = template._replace(
         command=command,
         name=rerun_name(doc),
         message=f"rerun of {doc['id']}" + (f" with {', '.join(what_if)}" if what_if else ""),
@@ -137,9 +136,9 @@ class RerunPlanner:
         task = self.planned[job.index].task
         member = job.member
         if member.run_id != task.member.run_id:  # a new attempt
-            task = replace(task, member=replace(task.member, run_id=member.run_id))
+            task = replace(task, member=task.member._replace(run_id=member.run_id))
         return replace(
-            task, member=replace(task.member, judge=None, finish=None), control=self.control
+            task, member=task.member._replace(judge=None, finish=None), control=self.control
         )
 
 
