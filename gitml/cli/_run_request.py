@@ -1,7 +1,5 @@
 """The options ``git ml run`` and ``git ml queue add`` share, as one value."""
 
-from __future__ import annotations
-
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -38,7 +36,7 @@ class RunOptions(NamedTuple):
     gpus: float = 0.0
     system_metrics: bool = False
 
-    def request(self) -> RunRequest:
+    def request(self) -> "RunRequest":
         """The run these options ask for."""
         from gitml.runs.execute import RunRequest, SearchOptions
         from gitml.runs.params import parse_override, parse_param, parse_tag
