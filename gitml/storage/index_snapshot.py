@@ -18,7 +18,8 @@ Anything else drops it with one warning, and the index is built by parsing.
 ``git ml index verify`` re-derives every row of a snapshot from its blob.
 
 A snapshot commit's tree holds, per collection (``runs/``), ``snapshot.json`` (format,
-gitml version, ref, records commit, segment names) and immutable segments ``<n>.jsonl``:
+gitml version, ref, records commit, segment names, the record tips audited before
+publishing: ``AUDITED``) and immutable segments ``<n>.jsonl``:
 a first line naming the ref, the records commit the segment was derived from and its
 row count; a second line holding the rows' other columns as JSON lists (``path``,
 ``blob``, ``seq``, ``kind``, ``error``); then one line per row, its document's JSON text
@@ -33,7 +34,7 @@ import json
 import re
 import sqlite3
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from itertools import repeat
@@ -65,6 +66,9 @@ SIGNERS_KEY = "gitml.index.signers"
 MAX_SEQ = 2**62  # a row's commit-order number; SQLite integers are 64-bit
 MAX_SEGMENTS = 16
 META = "snapshot.json"
+AUDITED = "audited"
+"""The key of ``snapshot.json`` naming each record ref's tip audited clean before the
+snapshot was signed (``storage.audit_statement`` reads it)."""
 _SSH_SIGNATURE = "-----BEGIN SSH SIGNATURE-----"
 
 
@@ -159,8 +163,11 @@ def read_meta(raw: bytes | None, *, ref: str) -> tuple[str, list[str]]:
     return records, names
 
 
-def meta_blob(ref: str, *, records: str, rows: int, segments: Sequence[str]) -> bytes:
-    """The ``snapshot.json`` of a snapshot of ``ref`` at ``records``."""
+def meta_blob(
+    ref: str, *, records: str, rows: int, segments: Sequence[str], audited: Mapping[str, str]
+) -> bytes:
+    """The ``snapshot.json`` of a snapshot of ``ref`` at ``records`` (``audited``: the
+    record tips audited clean before publishing)."""
     meta = {
         "format": FORMAT,
         "gitml": __version__,
@@ -168,6 +175,7 @@ def meta_blob(ref: str, *, records: str, rows: int, segments: Sequence[str]) -> 
         "records": records,
         "rows": rows,
         "segments": list(segments),
+        AUDITED: dict(audited),
     }
     return json.dumps(meta).encode()
 
@@ -328,10 +336,17 @@ def warn(text: str) -> None:
     sys.stderr.flush()
 
 
-def publish(collection: Collection, index: Index) -> Published:
+def publish(
+    collection: Collection, index: Index, *, audited: Mapping[str, str] | None = None
+) -> Published:
     """Sign and store a snapshot of ``collection``'s index at its current tip in
-    ``refs/gitml/index``, built on the newest snapshot whose rows agree with this index."""
+    ``refs/gitml/index``, built on the newest snapshot whose rows agree with this index.
+
+    ``audited``: the tip of each record ref whose history and records the caller audited
+    clean; the snapshot states them (``AUDITED``).
+    """
     repo = collection.repo
+    stated = dict(audited or {})
     records, rows = index.export(collection)
     if records is None:
         raise GitmlError(f"{collection.ref} holds no records yet; nothing to publish")
@@ -344,6 +359,7 @@ def publish(collection: Collection, index: Index) -> Published:
         and not fresh
         and base.records == records
         and base.commit == read_ref(repo, INDEX_REF)
+        and stated_audit(repo, base.commit, collection.ref) == stated
     ):
         return Published(base.commit, records, len(rows), 0, len(segments))
     if len(segments) >= MAX_SEGMENTS:
@@ -355,7 +371,11 @@ def publish(collection: Collection, index: Index) -> Published:
     name = f"{len(segments):04d}.jsonl"
     segments.append((name, odb.write_blob(encode_segment(collection.ref, records, fresh))))
     meta = meta_blob(
-        collection.ref, records=records, rows=len(rows), segments=[n for n, _oid in segments]
+        collection.ref,
+        records=records,
+        rows=len(rows),
+        segments=[n for n, _oid in segments],
+        audited=stated,
     )
     entries = [TreeEntry(n, MODE_BLOB, oid) for n, oid in segments]
     entries.append(TreeEntry(META, MODE_BLOB, odb.write_blob(meta)))
@@ -367,6 +387,22 @@ def publish(collection: Collection, index: Index) -> Published:
     commit = _signed_commit(repo, root, parent, message)
     update_ref(repo, INDEX_REF, commit, read_ref(repo, INDEX_REF), message)
     return Published(commit, records, len(rows), len(fresh), len(segments))
+
+
+def snapshot_meta(repo: GitRepo, commit: str, ref: str) -> dict[str, object] | None:
+    """The ``snapshot.json`` of ``ref``'s rows in snapshot ``commit``, as written (None when
+    there is none or it is not a JSON object); nothing in it is checked here."""
+    try:
+        raw = read_blob(repo.odb, commit_tree(repo.odb, commit), f"{folder(ref)}/{META}")
+        meta = json.loads(raw) if raw is not None else None
+    except (KeyError, GitmlError, ValueError):
+        return None
+    return meta if isinstance(meta, dict) else None
+
+
+def stated_audit(repo: GitRepo, commit: str, ref: str) -> object:
+    """What snapshot ``commit``'s metadata says under ``AUDITED`` (None: nothing)."""
+    return (snapshot_meta(repo, commit, ref) or {}).get(AUDITED)
 
 
 def _renumbered(row: IndexRow, seq: int) -> IndexRow:
