@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from gitml.config import STAGES_FILE, Settings
 from gitml.errors import InvalidRecord
@@ -49,8 +49,7 @@ class ParsedStages:
     header: str = DEFAULT_HEADER
 
 
-@dataclass(frozen=True)
-class Transition:
+class Transition(NamedTuple):
     """One change of one stage: a version enters (``assign``) or leaves (``unassign``)."""
 
     model: str
