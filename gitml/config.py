@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from gitml.atomic import write_atomic
 from gitml.errors import ConfigError, InvalidRecord
@@ -35,17 +36,15 @@ DEFAULT_ENV_ALLOWLIST = (
 )
 
 
-@dataclass(frozen=True)
-class RemoteConfig:
+class RemoteConfig(NamedTuple):
     """A named data remote of ``.gitml/config.toml``: its URL and stored options."""
 
     name: str
     url: str
-    options: dict[str, Any] = field(default_factory=dict)
+    options: Mapping[str, Any] = MappingProxyType({})
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(NamedTuple):
     """Everything ``.gitml/config.toml`` can set, with gitml's defaults."""
 
     default_branch: str = "main"
@@ -60,14 +59,14 @@ class Settings:
     secret_names: tuple[str, ...] = ()  # runs.secrets: more credential-file name globs,
     secret_patterns: tuple[str, ...] = ()  # content regexes,
     secret_allow: tuple[str, ...] = ()  # and paths that go into checkpoints regardless
-    tolerance: dict[str, float] = field(default_factory=dict)
+    tolerance: Mapping[str, float] = MappingProxyType({})
     data_remotes: tuple[RemoteConfig, ...] = ()
     default_remote: str | None = None
     pointer_dir: str = ".gitml/data"
     max_git_file_mb: float = 5.0
     clock_skew_s: float = DEFAULT_CLOCK_SKEW_S
     push_deadline_s: float = DEFAULT_PUSH_DEADLINE_S
-    raw: dict[str, Any] = field(default_factory=dict)
+    raw: Mapping[str, Any] = MappingProxyType({})
 
     @property
     def stages(self) -> tuple[str, ...]:

@@ -11,7 +11,6 @@ does, and bodies whose keywords differ from their declaration.
 """
 
 import contextlib
-import dataclasses
 import inspect
 import io
 import os
@@ -195,10 +194,11 @@ def render_help(path: tuple[str, ...]) -> str:
 
 def _literal(param: Param) -> str:
     """``Param(...)`` naming only the fields that differ from their defaults."""
+    defaults = Param._field_defaults
     fields = [
-        f"{f.name}={getattr(param, f.name)!r}"
-        for f in dataclasses.fields(param)
-        if f.default is dataclasses.MISSING or getattr(param, f.name) != f.default
+        f"{name}={value!r}"
+        for name, value in param._asdict().items()
+        if name not in defaults or value != defaults[name]
     ]
     return f"Param({', '.join(fields)})"
 

@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 ARG = "arg"  # one positional
 ARGS = "args"  # one or more positionals (a list)
@@ -29,8 +28,7 @@ HELP_OPTS = ("-h", "--help")
 HELP_COLUMNS = 80  # typer wraps help at min(columns, 80) - 2: the same text from 80 up
 
 
-@dataclass(frozen=True)
-class Param:
+class Param(NamedTuple):
     """One parameter of a command, as typer declares it."""
 
     dest: str
@@ -43,8 +41,7 @@ class Param:
     help: str = ""  # the first sentence of its help, for completion menus
 
 
-@dataclass(frozen=True)
-class Command:
+class Command(NamedTuple):
     """A command's body (``module:function``) and parameters."""
 
     body: str
@@ -52,22 +49,19 @@ class Command:
     interspersed: bool = True
 
 
-@dataclass(frozen=True)
-class Call:
+class Call(NamedTuple):
     """A parsed line: call ``body`` with ``kwargs``."""
 
     body: str
     kwargs: dict[str, Any]
 
 
-@dataclass(frozen=True)
-class Help:
+class Help(NamedTuple):
     """A request for the help of ``path`` (``()``: the whole program)."""
 
     path: tuple[str, ...]
 
 
-@dataclass(frozen=True)
 class VersionFlag:
     """``--version``."""
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import NamedTuple
 
 import xxhash
 
@@ -75,8 +75,7 @@ def object_write_failed(repo: GitRepo, exc: Exception, failures: int) -> int:
     return failures
 
 
-@dataclass(frozen=True)
-class Layout:
+class Layout(NamedTuple):
     """How record ids map to folders: ``levels`` folders of ``width`` hex chars each,
     taken from xxh3-64 of the id (which spreads time-ordered ids evenly).
 
@@ -112,8 +111,7 @@ FLAT = Layout(levels=0, width=0)
 LAYOUTS = (DEEP, WIDE)
 
 
-@dataclass(frozen=True)
-class Declared:
+class Declared(NamedTuple):
     """Where a collection's records live in its ref, and how they are filed."""
 
     prefix: str
@@ -152,13 +150,16 @@ def parse_layout(data: bytes, prefix: str, *, where: str) -> Layout:
     )
 
 
-@dataclass(frozen=True)
 class Snapshot:
     """A collection as of one tip commit (``tip=None``: the ref does not exist)."""
 
-    repo: GitRepo
-    ref: str
-    tip: str | None
+    def __init__(self, repo: GitRepo, ref: str, tip: str | None) -> None:
+        self.repo = repo
+        self.ref = ref
+        self.tip = tip
+
+    def __repr__(self) -> str:
+        return f"Snapshot({self.ref!r}, tip={self.tip!r})"
 
     @cached_property
     def tree(self) -> Tree | None:
@@ -180,8 +181,7 @@ class Snapshot:
 Builder = Callable[[Snapshot], Mapping[str, bytes | None]]
 
 
-@dataclass(frozen=True)
-class Companion:
+class Companion(NamedTuple):
     """A write to a second collection published with the first one: both refs or neither."""
 
     collection: Collection
@@ -190,8 +190,7 @@ class Companion:
     replace: bool = True
 
 
-@dataclass(frozen=True)
-class LogEntry:
+class LogEntry(NamedTuple):
     commit: str
     message: str
     author: str

@@ -12,9 +12,8 @@ import subprocess
 import threading
 import weakref
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, NamedTuple
 
 from gitml.errors import GitmlError
 
@@ -126,8 +125,7 @@ def start_git(
     )
 
 
-@dataclass(frozen=True)
-class GitObject:
+class GitObject(NamedTuple):
     oid: str
     kind: str  # "blob" | "tree" | "commit" | "tag"
     data: bytes
@@ -263,8 +261,7 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
                 pass
 
 
-@dataclass(frozen=True)
-class RawChange:
+class RawChange(NamedTuple):
     """One entry of ``git diff --raw``/``git log --raw`` output (no renames)."""
 
     old_mode: str

@@ -16,9 +16,8 @@ import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing, suppress
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from gitml.errors import GitmlError, InvalidRecord
 from gitml.records import codec
@@ -111,8 +110,7 @@ def parse_record(path: str, data: bytes) -> dict[str, Any] | None:
     return doc
 
 
-@dataclass(frozen=True)
-class IndexRow:
+class IndexRow(NamedTuple):
     """One stored row: a record's path and blob id, its place in the ref's commit order,
     and what parsing it gave (kind and JSON text, or the error)."""
 
@@ -124,8 +122,7 @@ class IndexRow:
     error: str | None
 
 
-@dataclass(frozen=True)
-class Row:
+class Row(NamedTuple):
     id: str
     path: str
     doc: dict[str, Any]

@@ -14,8 +14,8 @@ import os
 import subprocess
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from gitml.errors import GitmlError
 from gitml.storage.git import GitObject, ObjectReader, start_long_lived
@@ -42,8 +42,7 @@ def object_id(kind: str, body: bytes) -> str:
     return hashlib.sha1(b"%s %d\0" % (kind.encode(), len(body)) + body).hexdigest()
 
 
-@dataclass(frozen=True)
-class TreeEntry:
+class TreeEntry(NamedTuple):
     name: str
     mode: str
     oid: str
@@ -99,8 +98,7 @@ def tree_body(entries: Iterable[TreeEntry]) -> bytes:
     )
 
 
-@dataclass(frozen=True)
-class Signature:
+class Signature(NamedTuple):
     """A name, an email and a time (seconds since the epoch, offset in minutes east of UTC)."""
 
     name: str
@@ -125,8 +123,7 @@ def parse_signature(text: str) -> Signature:
     return Signature(name, email, int(stamp) if stamp.isdigit() else 0, offset)
 
 
-@dataclass(frozen=True)
-class Commit:
+class Commit(NamedTuple):
     oid: str
     tree: str
     parents: tuple[str, ...]
