@@ -87,6 +87,23 @@ def test_help_loads_no_heavy_package_and_few_gitml_modules(args: tuple[str, ...]
     assert {m for m in modules if m.startswith("gitml")} <= HELP_MODULES
 
 
+# Standard-library modules that cost milliseconds at every start: ``dataclasses`` imports
+# ``inspect`` (with ``ast``, ``dis`` and ``tokenize``), and each dataclass it builds compiles
+# its methods with ``exec``. Value types on start-up paths are NamedTuples instead.
+NOT_AT_START = frozenset({"dataclasses", "inspect"})
+
+
+def test_help_and_model_show_build_no_dataclass(in_repo: Path) -> None:
+    from tests.support.registry import init_project, register
+
+    init_project(in_repo)
+    register(in_repo, "1", 0.9)
+    assert imported(git_ml("-h")) & NOT_AT_START == set()
+    modules = imported(git_ml("model", "show", "churn"), cwd=in_repo)
+    assert "gitml.registry.query" in modules  # the command really ran
+    assert modules & NOT_AT_START == set()
+
+
 def test_ls_in_a_repository_loads_no_heavy_package(repo_with_commit: Path) -> None:
     modules = imported(git_ml("ls"), cwd=repo_with_commit)
     assert heavy(modules) == set()

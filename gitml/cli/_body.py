@@ -1,9 +1,7 @@
 """Calling a command's body by name (``module:function``) with keyword arguments."""
 
-import dataclasses
 import functools
 import importlib
-import inspect
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -28,6 +26,9 @@ def options_body(
     lists the flat keywords (the fields where ``options`` stands), so ``_generate`` checks
     them against the declaration as it checks any body.
     """
+    import dataclasses  # with inspect, a few milliseconds no plain command needs
+    import inspect
+
     unknown = set(without) - {f.name for f in dataclasses.fields(options)}
     if unknown:
         raise ValueError(f"{options.__name__} has no field {', '.join(sorted(unknown))}")
