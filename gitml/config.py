@@ -72,6 +72,11 @@ class Settings(NamedTuple):
     def stages(self) -> tuple[str, ...]:
         return self.stage_order + self.terminal_stages
 
+    @property
+    def max_git_file_bytes(self) -> float:
+        """``max_git_file_mb`` in bytes (MiB): the largest file ``git ml check`` lets into git."""
+        return self.max_git_file_mb * 1024 * 1024
+
     def remote(self, name: str | None) -> RemoteConfig:
         """A data remote by name (default: the configured default)."""
         wanted = name or self.default_remote

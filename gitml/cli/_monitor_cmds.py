@@ -14,7 +14,6 @@ from gitml.errors import ALERT_EXIT
 if TYPE_CHECKING:
     from gitml.monitor.check import Outcome
     from gitml.monitor.report import ReportKind
-    from gitml.monitor.scan import ScanOutcome
     from gitml.records.shapes import FindingTable, ModelVersionRecord, MonitorReportRecord
     from gitml.registry.query import ModelRef
 
@@ -139,7 +138,7 @@ def _report(
     kind: ReportKind,
     ref: ModelRef,
     version: ModelVersionRecord,
-    outcome: Outcome | ScanOutcome,
+    outcome: Outcome,
     *,
     data: Path,
     reference: str | None = None,

@@ -4,7 +4,7 @@ from typing import Annotated, Any
 
 import typer
 
-from gitml.cli._values import DATA_REMOTES
+from gitml.cli._values import DATA_REMOTES, MODELS
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout.")]
 QuietOpt = Annotated[
@@ -20,6 +20,9 @@ DataRemoteOpt = Annotated[
         help="The data remote to use (default: the default data remote).",
     ),
     DATA_REMOTES,
+]
+ModelNameArg = Annotated[
+    str, typer.Argument(metavar="NAME", help="The model name.", show_default=False), MODELS
 ]
 JobsOpt = Annotated[
     int | None,

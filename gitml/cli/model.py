@@ -7,8 +7,8 @@ import typer
 
 from gitml.cli import _model_cmds as _cmds
 from gitml.cli._declare import command
-from gitml.cli._options import DataRemoteOpt, JsonOpt, QuietOpt
-from gitml.cli._values import DIRS, FILES, MODEL_REFS, MODELS, RUNS, STAGES, choices
+from gitml.cli._options import DataRemoteOpt, JsonOpt, ModelNameArg, QuietOpt
+from gitml.cli._values import DIRS, FILES, MODEL_REFS, RUNS, STAGES, choices
 
 model_app = typer.Typer(
     name="model",
@@ -16,13 +16,10 @@ model_app = typer.Typer(
     "input and write model cards.",
     no_args_is_help=True,
 )
-NameArg = Annotated[
-    str, typer.Argument(metavar="NAME", help="The model name.", show_default=False), MODELS
-]
 
 
 def register_cmd(
-    name: NameArg,
+    name: ModelNameArg,
     run: Annotated[
         str,
         typer.Option("--run", metavar="RUN", help="The run (id, unique id prefix or name)."),
@@ -78,12 +75,12 @@ def ls_cmd(json: JsonOpt = False) -> None:
     """List registered models with their latest version and applied stages."""
 
 
-def show_cmd(name: NameArg, json: JsonOpt = False) -> None:
+def show_cmd(name: ModelNameArg, json: JsonOpt = False) -> None:
     """Show a model: applied stages, and every version with its run, code, data and artifact."""
 
 
 def history_cmd(
-    name: NameArg,
+    name: ModelNameArg,
     stage: Annotated[
         str | None,
         typer.Option("--stage", metavar="STAGE", help="Only the events of this stage."),

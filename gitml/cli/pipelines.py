@@ -7,6 +7,7 @@ import typer
 from gitml.cli import _pipelines_cmds as _cmds
 from gitml.cli._declare import command
 from gitml.cli._options import JsonOpt, QuietOpt
+from gitml.cli._run_options import MessageOpt
 from gitml.cli._values import PIPELINE_STAGES, choices
 
 Targets = Annotated[
@@ -58,10 +59,7 @@ def repro(
         str | None,
         typer.Option("--name", "-n", metavar="NAME", help="A name for the pipeline run."),
     ] = None,
-    message: Annotated[
-        str | None,
-        typer.Option("--message", "-m", metavar="TEXT", help="A note about why you ran it."),
-    ] = None,
+    message: MessageOpt = None,
     best: Annotated[
         str | None,
         typer.Option(

@@ -6,12 +6,9 @@ import typer
 
 from gitml.cli import _registry_cmds as _cmds
 from gitml.cli._declare import command, narrowed
-from gitml.cli._options import JsonOpt, QuietOpt
-from gitml.cli._values import GIT_REMOTES, MODELS, STAGES, VERSIONS
+from gitml.cli._options import JsonOpt, ModelNameArg, QuietOpt
+from gitml.cli._values import GIT_REMOTES, STAGES, VERSIONS
 
-ModelArg = Annotated[
-    str, typer.Argument(metavar="NAME", help="The model name.", show_default=False), MODELS
-]
 VersionArg = Annotated[
     str, typer.Argument(metavar="VERSION", help="The version (e.g. 1.4.0 or 3)."), VERSIONS
 ]
@@ -49,7 +46,7 @@ registry_app = typer.Typer(
 
 
 def promote(
-    name: ModelArg,
+    name: ModelNameArg,
     version: VersionArg,
     stage: Annotated[
         str,

@@ -30,6 +30,7 @@ from gitml.rerun.replay import (
     judge_of,
     missing_files,
     rerun_name,
+    rerun_request,
     what_if_assignment,
 )
 from gitml.rerun.report import RerunResult, SetOutcome
@@ -88,18 +89,8 @@ def plan_rerun(
     inputs = {**unrecorded_datasets(repo, doc), **(doc.get("inputs") or {})}
     files, outside = input_files(repo, checkpoint, inputs)
     declared = doc.get("declared") or {}
-    changed = {key for _file, key in assignment}
-    what_if = judge.what_if
-    request = replace(
-        template,
-        command=command,
-        name=rerun_name(doc),
-        message=f"rerun of {doc['id']}" + (f" with {', '.join(what_if)}" if what_if else ""),
-        params={k: v for k, v in (doc.get("params") or {}).items() if k not in changed},
-        params_files=tuple(declared.get("params") or ()),
-        metrics_files=tuple(declared.get("metrics") or ()),
-        inputs=(),
-        outputs=tuple(declared.get("outputs") or ()),
+    request = rerun_request(
+        doc, command=command, assignment=assignment, judge=judge, inputs=(), template=template
     )
     member = Member(
         assignment,

@@ -30,7 +30,7 @@ from gitml.objects.cache import LinkMode
 from gitml.objects.digest import Digest, hash_file
 from gitml.objects.errors import DataError
 from gitml.objects.ingest import add_files, list_files
-from gitml.objects.listing import Entry, encode
+from gitml.objects.listing import Entry, encode, folder_entries
 
 
 def _workspace(workdir: Path) -> DataWorkspace:
@@ -122,9 +122,7 @@ def _digest_only(ws: DataWorkspace, full: Path, rel: str | None, given: str) -> 
             digests = hash_with_cache(root, files, statcache).digests
         else:
             digests = {f: hash_file(root / f) for f in files}
-    cut = len(target) + 1
-    entries = [Entry(f[cut:], digests[f], (root / f).stat().st_size) for f in files]
-    return put_bytes(ws.cache, encode(entries))
+    return put_bytes(ws.cache, encode(folder_entries(root, target, files, digests=digests)))
 
 
 def output_digests(workdir: Path, paths: Sequence[str], cwd: Path) -> dict[str, str]:
@@ -155,9 +153,7 @@ def cache_output(ws: DataWorkspace, full: Path, rel: str | None) -> Digest:
         ws.cache.store_many([(str(root / f), d) for f, d in digests.items()])
     if full.is_file():
         return digests[files[0]]
-    cut = len(target) + 1
-    entries = [Entry(f[cut:], digests[f], (root / f).stat().st_size) for f in files]
-    return put_bytes(ws.cache, encode(entries))
+    return put_bytes(ws.cache, encode(folder_entries(root, target, files, digests=digests)))
 
 
 def dataset_filter(workdir: Path) -> Callable[[str], bool] | None:

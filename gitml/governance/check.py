@@ -102,7 +102,7 @@ def _check_files(
     report: CheckReport,
     rev: str | None = None,
 ) -> None:
-    limit = settings.max_git_file_mb * 1024 * 1024
+    limit = settings.max_git_file_bytes
     for (sha, path), size in zip(changes, _sizes(repo, [s for s, _ in changes]), strict=True):
         report.files += 1
         if size > limit:

@@ -36,7 +36,7 @@ def staged_fast(files: Sequence[str] = ()) -> int | None:
     if shas:
         from gitml.config import load_settings
 
-        limit = load_settings(Path(os.fsdecode(top.stdout).strip())).max_git_file_mb * 1024 * 1024
+        limit = load_settings(Path(os.fsdecode(top.stdout).strip())).max_git_file_bytes
         sizes = run_git(
             ".", "cat-file", "--batch-check=%(objectsize)", input=("\n".join(shas) + "\n").encode()
         )

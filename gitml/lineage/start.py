@@ -9,9 +9,8 @@ from typing import TYPE_CHECKING
 from gitml.config import load_settings
 from gitml.errors import GitmlError, RecordNotFound
 from gitml.lineage.nodes import Datasets, Node, data_node, model_node, run_node
-from gitml.objects.digest import hash_bytes, hash_file
-from gitml.objects.ingest import list_files
-from gitml.objects.listing import Entry, encode
+from gitml.objects.digest import hash_file
+from gitml.objects.ingest import folder_digest
 from gitml.registry.store import open_index
 from gitml.runs.store import get_run
 
@@ -110,9 +109,4 @@ def _content_digest(root: Path, rel: str) -> str:
     if path.is_file():
         return str(hash_file(path))
 
-    cut = len(rel) + 1
-    entries = [
-        Entry(f[cut:], hash_file(root / f), (root / f).stat().st_size)
-        for f in list_files(root, [rel])
-    ]
-    return str(hash_bytes(encode(entries)))
+    return str(folder_digest(root, rel))

@@ -21,7 +21,7 @@ KIND_ORDER = {"schema": 0, "performance": 1, "prediction": 2, "drift": 3}
 
 @dataclass
 class Outcome:
-    """What ``git ml monitor`` reports: findings sorted by severity."""
+    """What ``git ml monitor`` or ``git ml scan`` reports: findings sorted by severity."""
 
     rows: int
     findings: list[dict[str, Any]] = field(default_factory=list)

@@ -23,13 +23,12 @@ import itertools
 import math
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from gitml.errors import GitmlError, UsageError
 from gitml.monitor import performance
-from gitml.monitor.check import check_data_file, severity
+from gitml.monitor.check import Outcome, check_data_file, severity
 from gitml.tabular.read import scan
 
 Predict = Callable[[list[dict[str, Any]]], Sequence[Any]]
@@ -40,13 +39,6 @@ CONFIDENT = 0.8
 CONFIDENCE_GAP = 0.1
 MAX_CATEGORIES = 50
 TOLERANCE = 1e-9
-
-
-@dataclass
-class ScanOutcome:
-    rows: int
-    findings: list[dict[str, Any]] = field(default_factory=list)
-    metrics: dict[str, float] = field(default_factory=dict)
 
 
 def load_callable(spec: str, workdir: Path) -> Predict:
@@ -131,7 +123,7 @@ def run_scan(
     *,
     label: str | None = None,
     recorded: Mapping[str, Any] | None = None,
-) -> ScanOutcome:
+) -> Outcome:
     """Every scan finding for ``func`` on ``data``, sorted by severity.
 
     ``recorded`` (the version's training metrics) decides the task as ``git ml monitor``
@@ -141,7 +133,7 @@ def run_scan(
     if label is not None and table and label not in table[0]:
         raise UsageError(f"{data}: no column {label!r} (named by --label)")
     rows = [{k: v for k, v in r.items() if k != label} for r in table]
-    out = ScanOutcome(rows=len(rows))
+    out = Outcome(rows=len(rows))
     if not rows:
         raise UsageError(f"{data}: no rows to scan")
     first = _call(func, rows)
@@ -182,7 +174,7 @@ def _quality(
     rows: list[dict[str, Any]],
     labels: list[Any],
     predicted: list[Any],
-    out: ScanOutcome,
+    out: Outcome,
     recorded: Mapping[str, Any],
 ) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = []

@@ -13,7 +13,7 @@ from pathlib import Path
 from gitml.objects.cache import OBJECT_MODE, Cache
 from gitml.objects.digest import Digest, hash_bytes
 from gitml.objects.errors import DataError, write_error
-from gitml.objects.fileio import create_temp, publish, unlink_quietly
+from gitml.objects.fileio import create_temp, publish, unlink_quietly, write_all
 from gitml.objects.listing import MAGIC, decode
 
 
@@ -33,9 +33,7 @@ def _write_object(cache: Cache, digest: Digest, data: bytes) -> None:
     fd, tmp = create_temp(cache.temp_dir, digest.hex)
     try:
         try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
+            write_all(fd, data)
             os.fchmod(fd, OBJECT_MODE)
             if cache.durable:
                 os.fsync(fd)

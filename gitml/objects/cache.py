@@ -99,6 +99,18 @@ class StoreMethod(StrEnum):
     COPY = "copy"
 
 
+def digests_in(shards: Iterable[os.DirEntry[str]]) -> Iterator[Digest]:
+    """The digests of the objects in ``shards``, the entries of a cache-layout folder (two
+    hex digits a shard, 30 an object): other names and temporary files are skipped."""
+    for shard in shards:
+        if not (is_hex(shard.name, 2) and shard.is_dir(follow_symlinks=False)):
+            continue
+        with os.scandir(shard.path) as entries:
+            for entry in entries:
+                if is_hex(entry.name, 30):
+                    yield Digest.from_hex(shard.name + entry.name)
+
+
 class Cache:
     """An object cache rooted at ``root`` (created on first write)."""
 
@@ -370,13 +382,7 @@ class Cache:
             shards = list(os.scandir(self.root))
         except FileNotFoundError:
             return
-        for shard in shards:
-            if not (is_hex(shard.name, 2) and shard.is_dir(follow_symlinks=False)):
-                continue
-            with os.scandir(shard.path) as entries:
-                for entry in entries:
-                    if is_hex(entry.name, 30):
-                        yield Digest.from_hex(shard.name + entry.name)
+        yield from digests_in(shards)
 
     def remove(self, digest: str) -> bool:
         """Delete an object; returns whether it was there."""

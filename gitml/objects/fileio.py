@@ -76,6 +76,13 @@ def create_temp(
     return fd, path
 
 
+def write_all(fd: int, data: bytes) -> None:
+    """Write every byte of ``data`` to ``fd`` (``os.write`` may take only part of it)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
 def unlink_quietly(path: Path, *, dir_fd: int | None = None) -> None:
     try:
         os.unlink(path, dir_fd=dir_fd)

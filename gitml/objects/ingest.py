@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gitml.objects.cache import Cache, StoreMethod
-from gitml.objects.digest import Digest
+from gitml.objects.digest import Digest, hash_bytes, hash_file
 from gitml.objects.errors import DataError
 from gitml.objects.leftovers import is_leftover, is_temp_name
+from gitml.objects.listing import encode, folder_entries
 from gitml.objects.statcache import FileStat, HashResult, StatCache, hash_with_cache
 
 if TYPE_CHECKING:
@@ -107,6 +108,14 @@ class AddResult:
     rehashed: frozenset[str]  # relpaths whose content was read (the rest hit the stat cache)
     stored: dict[str, StoreMethod]  # relpaths whose content entered the cache, and how
     recorded: tuple[tuple[str, FileStat, Digest], ...] = ()  # stat-cache entries written
+
+
+def folder_digest(root: Path, folder: str) -> Digest:
+    """The listing digest of ``folder`` (relative to ``root``), every file read now and
+    nothing stored: what a run records for a folder, computed again to compare."""
+    files = list_files(root, [folder])
+    digests = {f: hash_file(root / f) for f in files}
+    return hash_bytes(encode(folder_entries(root, folder, files, digests=digests)))
 
 
 def add_files(

@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from gitml.objects.digest import PREFIX, Digest, hash_bytes
 from gitml.objects.errors import DataError
@@ -47,6 +48,15 @@ def check_relpath(path: str, *, where: str) -> str:
     from gitml.objects.pathguard import check_path
 
     return check_path(path, where=where)
+
+
+def folder_entries(
+    root: Path, folder: str, files: Sequence[str], *, digests: Mapping[str, Digest]
+) -> list[Entry]:
+    """The entries of ``folder``'s ``files`` (paths relative to ``root``, as ``list_files``
+    gives them), each with its digest in ``digests`` and its size on disk now."""
+    cut = len(folder) + 1
+    return [Entry(f[cut:], digests[f], (root / f).stat().st_size) for f in files]
 
 
 def encode(entries: Iterable[Entry], *, where: str = "listing") -> bytes:

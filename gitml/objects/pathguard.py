@@ -355,7 +355,7 @@ class TreeWriter:
 
     def write_bytes(self, rel: str, data: bytes) -> None:
         """Replace ``rel`` with ``data`` atomically (a temporary file and a rename)."""
-        from gitml.objects.fileio import create_temp, publish, unlink_quietly
+        from gitml.objects.fileio import create_temp, publish, unlink_quietly, write_all
 
         folder, _, name = rel.rpartition("/")
         dir_fd, owned = self._folder(folder)
@@ -363,9 +363,7 @@ class TreeWriter:
             fd, tmp = create_temp(Path(), name, dir_fd=dir_fd)
             try:
                 try:
-                    view = memoryview(data)
-                    while view:
-                        view = view[os.write(fd, view) :]
+                    write_all(fd, data)
                 finally:
                     os.close(fd)
                 publish(tmp, Path(name), dir_fd=dir_fd)

@@ -15,6 +15,8 @@ Grammar (keywords case-insensitive)::
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from gitml.query.ast import (
     And,
     Compare,
@@ -102,24 +104,30 @@ class _Parser:
     def error(self, what: str, token: Token, hint: str = "") -> QueryError:
         return QueryError(self.option, what, token.column, hint)
 
+    def unexpected(self, expected: str, token: Token) -> QueryError:
+        """The error for ``token``, found where ``expected`` should stand."""
+        return self.error(f"expected {expected}, found {token.describe()}", token)
+
     def expect_end(self, expected: str) -> None:
         token = self.peek()
         if token.kind is not Kind.END:
-            raise self.error(f"expected {expected}, found {token.describe()}", token)
+            raise self.unexpected(expected, token)
 
     def expression(self) -> Expr:
-        terms = [self.conjunction()]
-        while self.keyword("or"):
-            self.advance()
-            terms.append(self.conjunction())
-        return terms[0] if len(terms) == 1 else Or(tuple(terms))
+        return self._joined("or", self.conjunction, Or)
 
     def conjunction(self) -> Expr:
-        terms = [self.negation()]
-        while self.keyword("and"):
+        return self._joined("and", self.negation, And)
+
+    def _joined(
+        self, word: str, term: Callable[[], Expr], node: Callable[[tuple[Expr, ...]], Expr]
+    ) -> Expr:
+        """One ``term``, or several joined by the keyword ``word`` as one ``node``."""
+        terms = [term()]
+        while self.keyword(word):
             self.advance()
-            terms.append(self.negation())
-        return terms[0] if len(terms) == 1 else And(tuple(terms))
+            terms.append(term())
+        return terms[0] if len(terms) == 1 else node(tuple(terms))
 
     def negation(self) -> Expr:
         token = self.peek()
@@ -151,11 +159,7 @@ class _Parser:
         expr = self.expression()
         closing = self.peek()
         if closing.kind is not Kind.RPAREN:
-            raise self.error(
-                f"expected ')' to close the '(' at column {token.column}, "
-                f"found {closing.describe()}",
-                closing,
-            )
+            raise self.unexpected(f"')' to close the '(' at column {token.column}", closing)
         self.advance()
         return expr
 
@@ -178,19 +182,13 @@ class _Parser:
             self.advance()
             if not self.keyword("like", "ilike", "in"):
                 found = self.peek()
-                raise self.error(
-                    f"expected 'like', 'ilike' or 'in' after 'not', found {found.describe()}", found
-                )
+                raise self.unexpected("'like', 'ilike' or 'in' after 'not'", found)
         operator = self.peek()
         if self.keyword("like", "ilike"):
             self.advance()
             pattern = self.advance()
             if pattern.kind is not Kind.STRING:
-                raise self.error(
-                    f"expected a quoted pattern after {operator.text!r}, "
-                    f"found {pattern.describe()}",
-                    pattern,
-                )
+                raise self.unexpected(f"a quoted pattern after {operator.text!r}", pattern)
             expr: Expr = Like(field, str(pattern.value), operator.value == "ilike")
         elif self.keyword("in"):
             self.advance()
@@ -202,22 +200,16 @@ class _Parser:
                 negated = True
             null = self.advance()
             if not (null.kind is Kind.KEYWORD and null.value == "null"):
-                raise self.error(f"expected 'null' after 'is', found {null.describe()}", null)
+                raise self.unexpected("'null' after 'is'", null)
             expr = IsNull(field)
         else:
-            raise self.error(
-                f"expected an operator ({_OPS_TEXT}) after {field.name!r}, "
-                f"found {token.describe()}",
-                token,
-            )
+            raise self.unexpected(f"an operator ({_OPS_TEXT}) after {field.name!r}", token)
         return Not(expr) if negated else expr
 
     def field(self) -> Field:
         token = self.advance()
         if token.kind is not Kind.NAME or not isinstance(token.value, Name):
-            raise self.error(
-                f"expected a field such as metrics.acc, found {token.describe()}", token
-            )
+            raise self.unexpected("a field such as metrics.acc", token)
         name = token.value
         function = name.head.lower()
         if (
@@ -231,9 +223,7 @@ class _Parser:
             inner = self.field()
             closing = self.advance()
             if closing.kind is not Kind.RPAREN:
-                raise self.error(
-                    f"expected ')' after {inner.name!r}, found {closing.describe()}", closing
-                )
+                raise self.unexpected(f"')' after {inner.name!r}", closing)
             return aggregate(function, inner, inner_token.text, inner_token.column, self.option)
         return resolve(name, token.text, token.column, self.option)
 
@@ -283,7 +273,7 @@ class _Parser:
     def _list(self, field: Field) -> tuple[Operand, ...]:
         opening = self.advance()
         if opening.kind is not Kind.LPAREN:
-            raise self.error(f"expected '(' after 'in', found {opening.describe()}", opening)
+            raise self.unexpected("'(' after 'in'", opening)
         items: list[Operand] = []
         after = opening
         while True:
@@ -298,6 +288,4 @@ class _Parser:
             if after.kind is Kind.RPAREN:
                 return tuple(items)
             if after.kind is not Kind.COMMA:
-                raise self.error(
-                    f"expected ',' or ')' in the list, found {after.describe()}", after
-                )
+                raise self.unexpected("',' or ')' in the list", after)

@@ -34,7 +34,7 @@ from gitml.errors import GitmlError
 from gitml.objects import pathguard
 from gitml.objects.blobs import read_listing_object
 from gitml.objects.cache import LinkMode, open_cache
-from gitml.objects.digest import hash_bytes, hash_file, parse_digest, run_parallel
+from gitml.objects.digest import hash_file, parse_digest, run_parallel
 from gitml.objects.listing import decode
 from gitml.objects.transfer import pull
 from gitml.storage.repo import GitRepo
@@ -110,15 +110,9 @@ def _content_digest(root: Path, rel: str) -> str | None:
             return str(hash_file(path))
         if not path.is_dir():
             return None
-        from gitml.objects.ingest import list_files
-        from gitml.objects.listing import Entry, encode
+        from gitml.objects.ingest import folder_digest
 
-        cut = len(rel) + 1
-        entries = [
-            Entry(f[cut:], hash_file(root / f), (root / f).stat().st_size)
-            for f in list_files(root, [rel])
-        ]
-        return str(hash_bytes(encode(entries)))
+        return str(folder_digest(root, rel))
     except (GitmlError, OSError):
         return None
 

@@ -20,7 +20,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
@@ -115,6 +115,33 @@ def rerun_name(doc: RunRecord) -> str:
     return str(doc["name"])[: 64 - len(NAME_SUFFIX)].rstrip(".-_+") + NAME_SUFFIX
 
 
+def rerun_request(
+    doc: RunRecord,
+    *,
+    command: tuple[str, ...],
+    assignment: Mapping[tuple[str | None, str], Any],
+    judge: Judge,
+    inputs: tuple[str, ...],
+    template: RunRequest | None = None,
+) -> RunRequest:
+    """``template`` (default: a plain request) set to rerun ``doc``: its name, a message
+    naming the what-ifs, its params but those ``assignment`` sets, its declared files."""
+    declared = doc.get("declared") or {}
+    changed = {key for _file, key in assignment}
+    what_if = judge.what_if
+    return replace(
+        template or RunRequest(command=command),
+        command=command,
+        name=rerun_name(doc),
+        message=f"rerun of {doc['id']}" + (f" with {', '.join(what_if)}" if what_if else ""),
+        params={k: v for k, v in (doc.get("params") or {}).items() if k not in changed},
+        params_files=tuple(declared.get("params") or ()),
+        metrics_files=tuple(declared.get("metrics") or ()),
+        inputs=inputs,
+        outputs=tuple(declared.get("outputs") or ()),
+    )
+
+
 def code_of(repo: GitRepo, doc: RunRecord) -> Checkpoint | None:
     """The original run's code facts, for the rerun's record (None if its HEAD is absent)."""
 
@@ -195,18 +222,12 @@ def _execute(
     declared = doc.get("declared") or {}
     cwd = pathguard.enter_folder(path, str(doc.get("cwd") or "."), where=f"run {doc['id']} cwd")
     ws = open_workspace(wt_repo, cwd, tuple(declared.get("params") or ()))
-    changed = {key for _file, key in assignment}
-    what_if = member_judge.what_if
-    message = f"rerun of {doc['id']}" + (f" with {', '.join(what_if)}" if what_if else "")
-    request = RunRequest(
+    request = rerun_request(
+        doc,
         command=command,
-        name=rerun_name(doc),
-        message=message,
-        params={k: v for k, v in (doc.get("params") or {}).items() if k not in changed},
-        params_files=tuple(declared.get("params") or ()),
-        metrics_files=tuple(declared.get("metrics") or ()),
+        assignment=assignment,
+        judge=member_judge,
         inputs=request_inputs(path, doc),
-        outputs=tuple(declared.get("outputs") or ()),
     )
     member = Member(
         assignment,

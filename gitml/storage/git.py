@@ -50,6 +50,16 @@ def run_git(
         raise GitTimeout(f"`git {' '.join(args[:2])}` timed out after {timeout:.0f} s") from None
 
 
+def as_text(proc: subprocess.CompletedProcess[bytes]) -> subprocess.CompletedProcess[str]:
+    """``proc`` with its output decoded (UTF-8; bytes that are not become U+FFFD)."""
+    return subprocess.CompletedProcess(
+        proc.args,
+        proc.returncode,
+        proc.stdout.decode("utf-8", "replace"),
+        proc.stderr.decode("utf-8", "replace"),
+    )
+
+
 def last_line(stderr: bytes | str) -> str:
     """The last non-empty line of git's error output (its actual complaint)."""
     text = stderr.decode("utf-8", "replace") if isinstance(stderr, bytes) else stderr

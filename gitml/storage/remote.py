@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from gitml.errors import GitmlError
 from gitml.storage import COLLECTION_REFS, NOTES_REF, REF_ROOT, remote_tracking_ref
-from gitml.storage.git import GitTimeout, last_line, run_git
+from gitml.storage.git import GitTimeout, as_text, last_line, run_git
 from gitml.storage.refs import read_ref
 from gitml.storage.repo import GitRepo
 
@@ -26,12 +26,7 @@ def _git(
         proc = run_git(repo.workdir_or_gitdir, *args, timeout=timeout)
     except GitTimeout as exc:
         raise GitRemoteError(str(exc)) from None
-    return subprocess.CompletedProcess(
-        proc.args,
-        proc.returncode,
-        proc.stdout.decode("utf-8", "replace"),
-        proc.stderr.decode("utf-8", "replace"),
-    )
+    return as_text(proc)
 
 
 def check_remote(repo: GitRepo, remote: str) -> None:

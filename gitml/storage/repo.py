@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gitml.errors import GitmlError, NotARepository, UnsupportedRepository
-from gitml.storage.git import last_line, layout, run_git, start_git
+from gitml.storage.git import as_text, last_line, layout, run_git, start_git
 from gitml.storage.odb import ObjectDB, Signature
 
 if TYPE_CHECKING:
@@ -199,12 +199,7 @@ class GitRepo:
         )
         if check and proc.returncode != 0:
             raise GitmlError(f"`git {' '.join(args)}` failed: {last_line(proc.stderr)}")
-        return subprocess.CompletedProcess(
-            proc.args,
-            proc.returncode,
-            proc.stdout.decode("utf-8", "replace"),
-            proc.stderr.decode("utf-8", "replace"),
-        )
+        return as_text(proc)
 
 
 def _dir_identity(path: Path) -> tuple[int, int] | None:

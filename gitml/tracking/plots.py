@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from gitml.tracking.media import _attach
@@ -56,21 +56,27 @@ def _thin(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [rows[round(i * step)] for i in range(MAX_POINTS)]
 
 
+def _by_threshold(truth: list[int], scores: list[float]) -> Iterator[tuple[float, int, int]]:
+    """(threshold, true positives, false positives) at each distinct score, highest first."""
+    pairs = sorted(zip(scores, truth, strict=True), reverse=True)
+    tp = fp = 0
+    for i, (score, label) in enumerate(pairs):
+        tp += label
+        fp += 1 - label
+        if i + 1 < len(pairs) and pairs[i + 1][0] == score:
+            continue
+        yield score, tp, fp
+
+
 def roc_points(truth: list[int], scores: list[float]) -> tuple[list[dict[str, Any]], float]:
     """ROC curve points (one per distinct threshold) and the area under it."""
     pos = sum(truth)
     neg = len(truth) - pos
     if not pos or not neg:
         raise ValueError("log_plot: roc needs both classes in y_true")
-    pairs = sorted(zip(scores, truth, strict=True), reverse=True)
     rows: list[dict[str, Any]] = [{"fpr": 0.0, "tpr": 0.0, "threshold": "inf"}]
-    tp = fp = 0
     area = 0.0
-    for i, (score, label) in enumerate(pairs):
-        tp += label
-        fp += 1 - label
-        if i + 1 < len(pairs) and pairs[i + 1][0] == score:
-            continue
+    for score, tp, fp in _by_threshold(truth, scores):
         fpr, tpr = fp / neg, tp / pos
         area += (fpr - rows[-1]["fpr"]) * (tpr + rows[-1]["tpr"]) / 2
         rows.append({"fpr": fpr, "tpr": tpr, "threshold": score})
@@ -82,15 +88,9 @@ def pr_points(truth: list[int], scores: list[float]) -> tuple[list[dict[str, Any
     pos = sum(truth)
     if not pos:
         raise ValueError("log_plot: pr needs positives in y_true")
-    pairs = sorted(zip(scores, truth, strict=True), reverse=True)
     rows: list[dict[str, Any]] = []
-    tp = fp = 0
     ap = last_recall = 0.0
-    for i, (score, label) in enumerate(pairs):
-        tp += label
-        fp += 1 - label
-        if i + 1 < len(pairs) and pairs[i + 1][0] == score:
-            continue
+    for score, tp, fp in _by_threshold(truth, scores):
         precision, recall = tp / (tp + fp), tp / pos
         ap += (recall - last_recall) * precision
         last_recall = recall

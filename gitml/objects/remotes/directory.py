@@ -11,8 +11,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gitml.objects.cache import OBJECT_MODE, TEMP_DIR
-from gitml.objects.digest import Digest, hash_fd, is_hex, open_regular, parse_digest
+from gitml.objects.cache import OBJECT_MODE, TEMP_DIR, digests_in
+from gitml.objects.digest import Digest, hash_fd, open_regular, parse_digest
 from gitml.objects.errors import DataError, RemoteError, write_error
 from gitml.objects.fileio import unlink_quietly, write_verified
 from gitml.objects.remotes.base import (
@@ -111,12 +111,7 @@ class DirectoryRemote(Remote):
             shards = list(os.scandir(self.root))
         except OSError as exc:
             raise RemoteError(f"cannot list data remote '{self.url}': {exc.strerror}") from exc
-        for shard in shards:
-            if is_hex(shard.name, 2) and shard.is_dir(follow_symlinks=False):
-                with os.scandir(shard.path) as entries:
-                    for entry in entries:
-                        if is_hex(entry.name, 30):
-                            yield Digest.from_hex(shard.name + entry.name)
+        yield from digests_in(shards)
 
     def remove(self, digest: str) -> bool:
         """Delete an object; returns whether it was there."""

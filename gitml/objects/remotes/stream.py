@@ -27,7 +27,7 @@ from gitml.objects.digest import (
     run_parallel,
 )
 from gitml.objects.errors import write_error
-from gitml.objects.fileio import create_temp, publish, unlink_quietly
+from gitml.objects.fileio import create_temp, publish, unlink_quietly, write_all
 from gitml.objects.remotes.base import corrupt_local_object, corrupt_remote_object
 
 if TYPE_CHECKING:
@@ -135,10 +135,8 @@ def receive(
 
 
 def _write_all(fd: int, chunk: bytes, dest: Path) -> None:
-    view = memoryview(chunk)
     try:
-        while view:
-            view = view[os.write(fd, view) :]
+        write_all(fd, chunk)
     except OSError as exc:
         raise _write_failed(dest, exc) from exc
 

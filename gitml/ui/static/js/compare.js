@@ -33,7 +33,7 @@ function renderCompare(data, title) {
   ]))).sort();
   const multi = metricNames.filter((m) => runs.some((r) => ((histories[r.id] || {})[m] || { steps: [] }).steps.length > 1));
   const legend = h("table", { class: "grid legend" },
-    h("thead", null, h("tr", null, ["", "run", "id", "status", "sweep"].map((t) => h("th", null, t)))),
+    gridHead(["", "run", "id", "status", "sweep"]),
     h("tbody", null, runs.map((r, i) => h("tr", null,
       h("td", null, h("span", { class: "swatch", style: { background: color(i) } })),
       h("td", null, h("a", { href: runHref(r.id) }, r.name)),
@@ -97,7 +97,7 @@ function renderCompare(data, title) {
   });
   const inputs = Object.entries(data.inputs || {}).sort();
   return h("article", { class: "compare" },
-    h("div", { class: "page-head" }, h("h1", null, title), h("span", { class: "summary" }, `${runs.length} runs`)),
+    pageHead(title, `${runs.length} runs`),
     metricNames.length ? section("Metric curves",
       h("div", { class: "chart-controls" },
         h("label", null, "metric ", select),

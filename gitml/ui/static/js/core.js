@@ -123,6 +123,27 @@ function kvTable(rows, cls) {
     h("tbody", null, rows.map(([k, v]) => h("tr", null, h("th", { scope: "row" }, k), h("td", null, v)))));
 }
 
+// A table's header row: one column title a cell.
+function gridHead(columns) {
+  return h("thead", null, h("tr", null, columns.map((t) => h("th", null, t))));
+}
+
+// A table of class "grid" (id `id` unless null): a header row of `columns` over `rows`.
+function gridTable(id, columns, rows) {
+  return h("table", { class: "grid", id }, gridHead(columns), h("tbody", null, rows));
+}
+
+// A page's heading, with a line of summary text beside it when one is given.
+function pageHead(title, summary) {
+  return h("div", { class: "page-head" }, h("h1", null, title),
+    summary === undefined ? null : h("span", { class: "summary" }, summary));
+}
+
+// "1 model", "3 models".
+function counted(n, noun) {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
+}
+
 function section(title, ...children) {
   return h("section", { class: "card" }, h("h2", null, title), children);
 }
@@ -145,7 +166,7 @@ function errorBox(message) {
 
 // A page with nothing to show yet: its heading and the server's hint.
 function showEmpty(title, hint) {
-  show(h("div", { class: "page-head" }, h("h1", null, title)), emptyState(hint));
+  show(pageHead(title), emptyState(hint));
 }
 
 // The JSON at `path` for a page titled `title`; null once a failure is shown instead.
@@ -156,6 +177,18 @@ async function pageData(path, title) {
     show(h("h1", null, title), errorBox(err.message));
     return null;
   }
+}
+
+// The JSON of a listing page; null once a failure, or the page's empty state when
+// `items` of it is empty, is shown instead.
+async function listPageData(path, title, items) {
+  const data = await pageData(path, title);
+  if (data === null) return null;
+  if (!items(data).length) {
+    showEmpty(title, data.empty);
+    return null;
+  }
+  return data;
 }
 
 // --- data access -------------------------------------------------------------------

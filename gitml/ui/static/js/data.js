@@ -1,8 +1,9 @@
 /* Datasets: versions, per-file diffs between them, column profiles with histograms. */
 
+// A size as the command line shows it (gitml.units.format_bytes): powers of 1024, KiB.
 function bytes(n) {
   if (typeof n !== "number") return "";
-  const units = ["B", "KB", "MB", "GB", "TB"];
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
   let v = n;
   let u = 0;
   while (v >= 1024 && u < units.length - 1) { v /= 1024; u += 1; }
@@ -10,24 +11,15 @@ function bytes(n) {
 }
 
 async function dataPage() {
-  try {
-    const data = await api("/api/data");
-    if (!data.datasets.length) {
-      showEmpty("Data", data.empty);
-      return;
-    }
-    const table = h("table", { class: "grid", id: "datasets" },
-      h("thead", null, h("tr", null, ["dataset", "path", "files", "size", "manifest"].map((t) => h("th", null, t)))),
-      h("tbody", null, data.datasets.map((d) => h("tr", { dataset: { name: d.name } },
-        h("td", null, h("a", { href: `/data/${encodeURIComponent(d.name)}` }, d.name)),
-        h("td", null, code(d.path)), h("td", { class: "num" }, num(d.files)),
-        h("td", { class: "num" }, bytes(d.bytes)), h("td", null, code(d.manifest))))));
-    show(h("div", { class: "page-head" }, h("h1", null, "Data"),
-      h("span", { class: "summary" }, `${data.datasets.length} dataset${data.datasets.length === 1 ? "" : "s"}`)),
-      section("Datasets", table));
-  } catch (err) {
-    show(h("h1", null, "Data"), errorBox(err.message));
-  }
+  const data = await listPageData("/api/data", "Data", (d) => d.datasets);
+  if (data === null) return;
+  const table = gridTable("datasets", ["dataset", "path", "files", "size", "manifest"],
+    data.datasets.map((d) => h("tr", { dataset: { name: d.name } },
+      h("td", null, h("a", { href: `/data/${encodeURIComponent(d.name)}` }, d.name)),
+      h("td", null, code(d.path)), h("td", { class: "num" }, num(d.files)),
+      h("td", { class: "num" }, bytes(d.bytes)), h("td", null, code(d.manifest)))));
+  show(pageHead("Data", counted(data.datasets.length, "dataset")),
+    section("Datasets", table));
 }
 
 /* A profile histogram: equal-frequency bins drawn with widths from their edges. */
@@ -86,9 +78,8 @@ async function datasetPage() {
   const diffBox = h("div", { id: "data-diff" });
   const pickOld = [];
   const pickNew = [];
-  const vtable = h("table", { class: "grid", id: "data-versions" },
-    h("thead", null, h("tr", null, ["old", "new", "version", "when", "who", "commit message", "files", "size"].map((t) => h("th", null, t)))),
-    h("tbody", null, versions.map((v, i) => {
+  const vtable = gridTable("data-versions", ["old", "new", "version", "when", "who", "commit message", "files", "size"],
+    versions.map((v, i) => {
       const oldBox = h("input", { type: "radio", name: "old", value: v.rev, checked: i === 1, disabled: v.rev === "workspace" });
       const newBox = h("input", { type: "radio", name: "new", value: v.rev, checked: i === 0 });
       pickOld.push(oldBox);
@@ -97,7 +88,7 @@ async function datasetPage() {
         h("td", null, code(v.rev === "workspace" ? "work tree" : v.rev.slice(0, 12))),
         h("td", null, when(v.time)), h("td", null, v.author || ""), h("td", null, v.subject || ""),
         h("td", { class: "num" }, v.deleted ? "deleted" : num(v.files)), h("td", { class: "num" }, bytes(v.bytes)));
-    })));
+    }));
   const diffButton = h("button", { type: "button", id: "diff-versions", disabled: versions.length < 2 }, "Diff the chosen versions");
   diffButton.addEventListener("click", async () => {
     const old = (pickOld.find((b) => b.checked) || {}).value;
@@ -108,24 +99,22 @@ async function datasetPage() {
       const diff = await api(`/api/data/${encodeURIComponent(name)}/diff?old=${encodeURIComponent(old)}&new=${encodeURIComponent(neu)}`);
       const sm = diff.summary;
       append(diffBox, [h("p", { class: "summary" }, `${sm.added} added, ${sm.modified} modified, ${sm.deleted} deleted`),
-        diff.changes.length ? h("table", { class: "grid" },
-          h("thead", null, h("tr", null, ["change", "file", "before", "after"].map((t) => h("th", null, t)))),
-          h("tbody", null, diff.changes.map((c) => h("tr", { class: `change-${c.status}` },
+        diff.changes.length ? gridTable(null, ["change", "file", "before", "after"],
+          diff.changes.map((c) => h("tr", { class: `change-${c.status}` },
             h("td", null, c.status), h("td", null, code(c.path)),
             h("td", null, c.old ? [code(c.old.digest), ` ${bytes(c.old.size)}`] : ""),
-            h("td", null, c.new ? [code(c.new.digest), ` ${bytes(c.new.size)}`] : ""))))) : null]);
+            h("td", null, c.new ? [code(c.new.digest), ` ${bytes(c.new.size)}`] : "")))) : null]);
     } catch (err) {
       diffBox.appendChild(errorBox(err.message));
     }
   });
   const files = (d.entries || []).slice(0, 2000);
   const profiles = Object.entries(d.profiles || {});
-  show(h("div", { class: "page-head" }, h("h1", null, d.name), h("span", { class: "summary" }, `${num(d.files)} files, ${bytes(d.bytes)}`)),
+  show(pageHead(d.name, `${num(d.files)} files, ${bytes(d.bytes)}`),
     section("Dataset", kvTable([["path", code(d.path)], ["kind", d.kind], ["manifest", code(d.manifest)], ["pointer", code(d.pointer)]])),
     section("Versions", versions.length ? [h("div", { class: "table-wrap" }, vtable), diffButton, diffBox] : h("p", { class: "empty" }, "no committed versions yet")),
-    section("Files", h("table", { class: "grid", id: "data-files" },
-      h("thead", null, h("tr", null, ["file", "digest", "size"].map((t) => h("th", null, t)))),
-      h("tbody", null, files.map((f) => h("tr", null, h("td", null, code(f.path)), h("td", null, code(f.digest)), h("td", { class: "num" }, bytes(f.size))))))),
+    section("Files", gridTable("data-files", ["file", "digest", "size"],
+      files.map((f) => h("tr", null, h("td", null, code(f.path)), h("td", null, code(f.digest)), h("td", { class: "num" }, bytes(f.size)))))),
     profiles.length ? profiles.map(([path, prof]) => section(`Profile of ${path} (${num(prof.rows)} rows)`,
       h("div", { class: "cards" }, Object.entries(prof.columns || {})
         .sort((a, b) => (a[1].position || 0) - (b[1].position || 0))

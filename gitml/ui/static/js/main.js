@@ -8,7 +8,7 @@ function reportPage() {
   if (cmp.runs.length > 1) {
     parts.push(renderCompare(cmp, data.title));
   } else {
-    parts.push(h("div", { class: "page-head" }, h("h1", null, data.title)));
+    parts.push(pageHead(data.title));
   }
   if (data.matched > cmp.runs.length) {
     parts.push(h("p", { class: "empty" }, `${data.matched} runs matched; this report holds ${cmp.runs.length}.`));
@@ -49,5 +49,8 @@ const PAGES = {
 const start = PAGES[body.dataset.page];
 if (start) {
   header();
-  start();
+  // A page that fails while it draws says so, in the same box as a failed fetch.
+  Promise.resolve()
+    .then(start)
+    .catch((err) => show(h("h1", null, document.title), errorBox(err.message)));
 }

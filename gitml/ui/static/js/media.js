@@ -44,7 +44,7 @@ function renderTable(text) {
   const rows = (table.data || []).slice(0, MAX_TABLE_ROWS);
   return h("div", { class: "table-wrap" },
     h("table", { class: "grid media-table" },
-      h("thead", null, h("tr", null, columns.map((c) => h("th", null, c)))),
+      gridHead(columns),
       h("tbody", null, rows.map((row) => h("tr", null, row.map((v) => h("td", { class: typeof v === "number" ? "num" : null }, num(v))))))),
     (table.data || []).length > MAX_TABLE_ROWS ? h("p", { class: "empty" }, `first ${MAX_TABLE_ROWS} of ${table.data.length} rows`) : null);
 }

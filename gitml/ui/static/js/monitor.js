@@ -11,34 +11,26 @@ function reportHref(r) {
 }
 
 async function monitorPage() {
-  const data = await pageData("/api/monitor", "Monitoring");
+  const data = await listPageData("/api/monitor", "Monitoring", (d) => d.reports);
   if (data === null) return;
-  if (!data.reports.length) {
-    showEmpty("Monitoring", data.empty);
-    return;
-  }
-  const head = (cols) => h("thead", null, h("tr", null, cols.map((t) => h("th", null, t))));
-  const latest = h("table", { class: "grid", id: "monitor-latest" },
-    head(["model", "version", "verdict", "rows", "data", "when"]),
-    h("tbody", null, data.latest.map((r) => h("tr", { dataset: { model: r.model } },
+  const latest = gridTable("monitor-latest", ["model", "version", "verdict", "rows", "data", "when"],
+    data.latest.map((r) => h("tr", { dataset: { model: r.model } },
       h("td", null, h("a", { href: `/monitor/${encodeURIComponent(r.model)}` }, r.model)),
       h("td", null, code(r.version)), h("td", null, verdict(r)), h("td", { class: "num" }, num(r.rows)),
-      h("td", null, code(r.data)), h("td", null, when(r.created))))));
-  const all = h("table", { class: "grid", id: "monitor-reports" },
-    head(["when", "model", "kind", "verdict", "rows", "data"]),
-    h("tbody", null, data.reports.map((r) => h("tr", { dataset: { id: r.id } },
+      h("td", null, code(r.data)), h("td", null, when(r.created)))));
+  const all = gridTable("monitor-reports", ["when", "model", "kind", "verdict", "rows", "data"],
+    data.reports.map((r) => h("tr", { dataset: { id: r.id } },
       h("td", null, h("a", { href: reportHref(r) }, when(r.created))),
       h("td", null, `${r.model}:${r.version}`), h("td", null, r.kind), h("td", null, verdict(r)),
-      h("td", { class: "num" }, num(r.rows)), h("td", null, code(r.data))))));
-  show(h("div", { class: "page-head" }, h("h1", null, "Monitoring"),
-    h("span", { class: "summary" }, `${data.reports.length} report${data.reports.length === 1 ? "" : "s"}`)),
-  section("Latest per model", latest), section("Reports", all));
+      h("td", { class: "num" }, num(r.rows)), h("td", null, code(r.data)))));
+  show(pageHead("Monitoring", counted(data.reports.length, "report")),
+    section("Latest per model", latest), section("Reports", all));
 }
 
 function findingsTable(findings) {
   if (!findings.length) return h("p", { class: "empty" }, "no findings");
   return h("table", { class: "grid findings" },
-    h("thead", null, h("tr", null, ["", "kind", "column", "method", "value", "threshold", "message"].map((t) => h("th", null, t)))),
+    gridHead(["", "kind", "column", "method", "value", "threshold", "message"]),
     h("tbody", null, findings.map((f) => h("tr", { class: f.alert ? "alert" : null },
       h("td", null, f.alert ? "⚠" : ""), h("td", null, f.kind), h("td", null, code(f.column)),
       h("td", null, f.method), h("td", { class: "num" }, num(f.value)), h("td", { class: "num" }, num(f.threshold)),
@@ -98,7 +90,7 @@ async function monitorModelPage() {
     ["when", when(latest.created)], ["data", code(latest.data)], ["rows", num(latest.rows)],
     ["training profile", training.source || training.error || ""]];
   Object.entries(latest.metrics || {}).sort().forEach(([k, v]) => facts.push([`metric ${k}`, num(v)]));
-  show(h("div", { class: "page-head" }, h("h1", null, `${name}`), h("span", { class: "summary" }, "monitoring")),
+  show(pageHead(`${name}`, "monitoring"),
     section("Alerts per report", alertHistory(data.reports)),
     h("section", { class: "card", id: `report-${latest.id}` }, h("h2", null, "Latest report"), kvTable(facts),
       h("h3", null, "Findings"), findingsTable(latest.findings)),

@@ -82,38 +82,28 @@ function clip(text, n) {
 }
 
 async function pipelinePage() {
-  try {
-    const data = await api("/api/pipeline");
-    if (!data.stages.length) {
-      showEmpty("Pipeline", data.empty);
-      return;
-    }
-    const nodes = data.stages.map((st) => ({
-      key: st.stage,
-      label: st.stage,
-      sub: st.last_run ? `${st.state} · ran ${when(st.last_run.started)}` : `${st.state} · never ran`,
-      cls: `state-${STATE_CLASS[st.state] || "fresh"}`,
-      href: st.last_run ? runHref(st.last_run.id) : null,
-      title: `${st.stage}: ${st.state}\n${st.cmd}`,
-    }));
-    const stale = data.stages.filter((st) => st.state === "stale").length;
-    const rows = data.stages.map((st) => h("tr", { dataset: { stage: st.stage } },
-      h("th", { scope: "row" }, st.stage),
-      h("td", null, h("span", { class: `badge state-${STATE_CLASS[st.state] || "fresh"}` }, st.state)),
-      h("td", null, st.changes.length ? h("ul", { class: "reasons" }, st.changes.map((c) => h("li", null, c.text)))
-        : st.after.length ? `after ${st.after.join(", ")}` : ""),
-      h("td", null, code(st.cmd)),
-      h("td", null, st.last_run ? [h("a", { href: runHref(st.last_run.id) }, st.last_run.name), " ", statusBadge(st.last_run.status), " ", when(st.last_run.started),
-        " ", h("a", { href: `/lineage?target=${encodeURIComponent(st.last_run.id)}` }, "lineage")] : "never ran")));
-    show(h("div", { class: "page-head" }, h("h1", null, "Pipeline"),
-      h("span", { class: "summary" }, `${data.stages.length} stages, ${stale} stale · ${data.files.join(", ")}`)),
-      section("Stages", layeredGraph(nodes, data.edges, { label: "pipeline stages" })),
-      section("State", h("table", { class: "grid", id: "stages" },
-        h("thead", null, h("tr", null, ["stage", "state", "why", "command", "last run"].map((t) => h("th", null, t)))),
-        h("tbody", null, rows))));
-  } catch (err) {
-    show(h("h1", null, "Pipeline"), errorBox(err.message));
-  }
+  const data = await listPageData("/api/pipeline", "Pipeline", (d) => d.stages);
+  if (data === null) return;
+  const nodes = data.stages.map((st) => ({
+    key: st.stage,
+    label: st.stage,
+    sub: st.last_run ? `${st.state} · ran ${when(st.last_run.started)}` : `${st.state} · never ran`,
+    cls: `state-${STATE_CLASS[st.state] || "fresh"}`,
+    href: st.last_run ? runHref(st.last_run.id) : null,
+    title: `${st.stage}: ${st.state}\n${st.cmd}`,
+  }));
+  const stale = data.stages.filter((st) => st.state === "stale").length;
+  const rows = data.stages.map((st) => h("tr", { dataset: { stage: st.stage } },
+    h("th", { scope: "row" }, st.stage),
+    h("td", null, h("span", { class: `badge state-${STATE_CLASS[st.state] || "fresh"}` }, st.state)),
+    h("td", null, st.changes.length ? h("ul", { class: "reasons" }, st.changes.map((c) => h("li", null, c.text)))
+      : st.after.length ? `after ${st.after.join(", ")}` : ""),
+    h("td", null, code(st.cmd)),
+    h("td", null, st.last_run ? [h("a", { href: runHref(st.last_run.id) }, st.last_run.name), " ", statusBadge(st.last_run.status), " ", when(st.last_run.started),
+      " ", h("a", { href: `/lineage?target=${encodeURIComponent(st.last_run.id)}` }, "lineage")] : "never ran")));
+  show(pageHead("Pipeline", `${data.stages.length} stages, ${stale} stale · ${data.files.join(", ")}`),
+    section("Stages", layeredGraph(nodes, data.edges, { label: "pipeline stages" })),
+    section("State", gridTable("stages", ["stage", "state", "why", "command", "last run"], rows)));
 }
 
 function lineageNode(n) {
@@ -137,7 +127,7 @@ async function lineagePage() {
   const select = h("select", { name: "direction", "aria-label": "direction" },
     ["both", "up", "down"].map((d) => h("option", { value: d, selected: d === direction }, d)));
   const form = h("form", { class: "filter", method: "get", action: "/lineage" }, input, select, h("button", { type: "submit" }, "Trace"));
-  const head = h("div", { class: "page-head" }, h("h1", null, "Lineage"));
+  const head = pageHead("Lineage");
   if (!target) {
     show(head, form, emptyState("trace a run, a model version or a dataset: /lineage?target=NAME"));
     return;
@@ -151,9 +141,8 @@ async function lineagePage() {
     show(head, form,
       h("p", { class: "summary" }, `${data.nodes.length} nodes, ${data.edges.length} links${data.truncated ? " (truncated)" : ""}`),
       section("Graph", layeredGraph(nodes, data.edges, { label: "lineage", width: 220 })),
-      section("Nodes", h("table", { class: "grid", id: "lineage-nodes" },
-        h("thead", null, h("tr", null, ["kind", "what"].map((t) => h("th", null, t)))),
-        h("tbody", null, data.nodes.map((n) => h("tr", { dataset: { key: n.key } }, h("td", null, n.kind), h("td", null, code(n.label))))))));
+      section("Nodes", gridTable("lineage-nodes", ["kind", "what"],
+        data.nodes.map((n) => h("tr", { dataset: { key: n.key } }, h("td", null, n.kind), h("td", null, code(n.label)))))));
   } catch (err) {
     show(head, form, errorBox(err.message));
   }

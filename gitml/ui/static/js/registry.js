@@ -14,24 +14,15 @@ function who(person) {
 }
 
 async function registryPage() {
-  try {
-    const data = await api("/api/registry");
-    if (!data.models.length) {
-      showEmpty("Registry", data.empty);
-      return;
-    }
-    const table = h("table", { class: "grid", id: "models" },
-      h("thead", null, h("tr", null, ["model", "latest", "stages", "versions", "updated"].map((t) => h("th", null, t)))),
-      h("tbody", null, data.models.map((m) => h("tr", { dataset: { model: m.name } },
-        h("td", null, h("a", { href: `/registry/${encodeURIComponent(m.name)}` }, m.name)),
-        h("td", null, code(m.latest || "")), h("td", null, stageBadges(m.stages)),
-        h("td", { class: "num" }, num(m.versions)), h("td", null, when(m.updated))))));
-    show(h("div", { class: "page-head" }, h("h1", null, "Registry"),
-      h("span", { class: "summary" }, `${data.models.length} model${data.models.length === 1 ? "" : "s"}`)),
-      section("Models", table));
-  } catch (err) {
-    show(h("h1", null, "Registry"), errorBox(err.message));
-  }
+  const data = await listPageData("/api/registry", "Registry", (d) => d.models);
+  if (data === null) return;
+  const table = gridTable("models", ["model", "latest", "stages", "versions", "updated"],
+    data.models.map((m) => h("tr", { dataset: { model: m.name } },
+      h("td", null, h("a", { href: `/registry/${encodeURIComponent(m.name)}` }, m.name)),
+      h("td", null, code(m.latest || "")), h("td", null, stageBadges(m.stages)),
+      h("td", { class: "num" }, num(m.versions)), h("td", null, when(m.updated)))));
+  show(pageHead("Registry", counted(data.models.length, "model")),
+    section("Models", table));
 }
 
 /* Who held each stage when: one lane per stage, one bar per holding, from the history. */
@@ -91,23 +82,21 @@ async function modelPage() {
   const data = await pageData(`/api/registry/${encodeURIComponent(name)}`, name);
   if (data === null) return;
   const m = data.model;
-  const versions = h("table", { class: "grid", id: "versions" },
-    h("thead", null, h("tr", null, ["version", "stages", "run (lineage)", "code", "inputs", "metrics", "created", "by"].map((t) => h("th", null, t)))),
-    h("tbody", null, m.versions.map((v) => h("tr", { id: `v-${v.version}`, dataset: { version: v.version } },
+  const versions = gridTable("versions", ["version", "stages", "run (lineage)", "code", "inputs", "metrics", "created", "by"],
+    m.versions.map((v) => h("tr", { id: `v-${v.version}`, dataset: { version: v.version } },
       h("td", null, code(v.version)),
       h("td", null, v.stages.map((st) => h("span", { class: "badge stage" }, st))),
       h("td", null, h("a", { href: runHref(v.run) }, v.run_name || v.run)),
       h("td", null, code(String((v.code || {}).commit || "").slice(0, 12)), (v.code || {}).dirty ? " (dirty)" : ""),
       h("td", null, Object.entries(v.inputs || {}).map(([k, d]) => h("div", null, `${k} `, code(d)))),
       h("td", null, Object.entries(v.metrics || {}).sort().slice(0, 4).map(([k, x]) => h("div", null, `${k} ${num(x)}`))),
-      h("td", null, when(v.created)), h("td", null, who(v.author))))));
-  const history = h("table", { class: "grid", id: "history" },
-    h("thead", null, h("tr", null, ["when", "what", "who", "commit", "source"].map((t) => h("th", null, t)))),
-    h("tbody", null, data.history.slice().reverse().map((e) => h("tr", null,
+      h("td", null, when(v.created)), h("td", null, who(v.author)))));
+  const history = gridTable("history", ["when", "what", "who", "commit", "source"],
+    data.history.slice().reverse().map((e) => h("tr", null,
       h("td", null, when(e.time)), h("td", null, e.summary), h("td", null, who(e.who)),
-      h("td", null, code(String(e.commit || "").slice(0, 12))), h("td", null, e.source || "")))));
+      h("td", null, code(String(e.commit || "").slice(0, 12))), h("td", null, e.source || ""))));
   const pending = Object.entries(m.pending || {});
-  show(h("div", { class: "page-head" }, h("h1", null, m.name), h("span", { class: "summary" }, `latest ${m.latest}`)),
+  show(pageHead(m.name, `latest ${m.latest}`),
     section("Stages (applied)", kvTable(Object.entries(m.stages).map(([st, v]) => [st, Array.isArray(v) ? v.join(", ") : v])),
       pending.length ? h("p", { class: "empty" }, "pending in .gitml/stages.toml, not applied yet: ",
         pending.map(([st, v]) => `${st} → ${v === null ? "none" : v}`).join("; ")) : null),

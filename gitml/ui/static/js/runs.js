@@ -310,14 +310,13 @@ function renderRun(detail, opts) {
   if (!REPORT) summaryRows.push(["lineage", h("a", { href: `/lineage?target=${encodeURIComponent(run.id)}` }, "where it came from, what came of it")]);
 
   const metricNames = Array.from(new Set([...Object.keys(metrics), ...Object.keys(stats)])).sort();
-  const metricTable = metricNames.length ? h("table", { class: "grid" },
-    h("thead", null, h("tr", null, ["metric", "last", "min", "max", "steps"].map((t) => h("th", null, t)))),
-    h("tbody", null, metricNames.map((name) => {
+  const metricTable = metricNames.length ? gridTable(null, ["metric", "last", "min", "max", "steps"],
+    metricNames.map((name) => {
       const st = stats[name] || {};
       return h("tr", null, h("th", { scope: "row" }, name), h("td", { class: "num" }, num(metrics[name])),
         h("td", { class: "num" }, num(st.min)), h("td", { class: "num" }, num(st.max)),
         h("td", { class: "num" }, num(st.steps)));
-    }))) : h("p", { class: "empty" }, "no metrics");
+    })) : h("p", { class: "empty" }, "no metrics");
 
   const params = Object.entries(run.params || {}).sort(([a], [b]) => (a < b ? -1 : 1));
   const codeRows = [
@@ -382,11 +381,10 @@ function renderRun(detail, opts) {
     section("Summary", kvTable(summaryRows)),
     section("Metrics", metricTable, metricCharts(detail.history || {}, run.name, options.colorIndex)),
     section("Params", kvTable(params.map(([k, v]) => [k, num(v)]), "params")),
-    run.pipeline ? section("Pipeline stages", h("table", { class: "grid", id: "pipeline-stages" },
-      h("thead", null, h("tr", null, ["stage", "action", "run", "why"].map((t) => h("th", null, t)))),
-      h("tbody", null, (run.pipeline.stages || []).map((st) => h("tr", null, h("th", { scope: "row" }, st.stage),
+    run.pipeline ? section("Pipeline stages", gridTable("pipeline-stages", ["stage", "action", "run", "why"],
+      (run.pipeline.stages || []).map((st) => h("tr", null, h("th", { scope: "row" }, st.stage),
         h("td", null, st.action), h("td", null, st.run ? h("a", { href: runHref(st.run) }, st.run) : ""),
-        h("td", null, (st.reasons || []).join("; "))))))) : null,
+        h("td", null, (st.reasons || []).join("; ")))))) : null,
     renderPlots(detail.plots, [run.id]),
     renderMedia(run.id, mediaEntries(run, detail.media)),
     codeSection,
