@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from gitml.atomic import write_atomic
@@ -41,7 +40,7 @@ class RemoteConfig(NamedTuple):
 
     name: str
     url: str
-    options: Mapping[str, Any] = MappingProxyType({})
+    options: Mapping[str, Any] = {}
 
 
 class Settings(NamedTuple):
@@ -59,14 +58,14 @@ class Settings(NamedTuple):
     secret_names: tuple[str, ...] = ()  # runs.secrets: more credential-file name globs,
     secret_patterns: tuple[str, ...] = ()  # content regexes,
     secret_allow: tuple[str, ...] = ()  # and paths that go into checkpoints regardless
-    tolerance: Mapping[str, float] = MappingProxyType({})
+    tolerance: Mapping[str, float] = {}
     data_remotes: tuple[RemoteConfig, ...] = ()
     default_remote: str | None = None
     pointer_dir: str = ".gitml/data"
     max_git_file_mb: float = 5.0
     clock_skew_s: float = DEFAULT_CLOCK_SKEW_S
     push_deadline_s: float = DEFAULT_PUSH_DEADLINE_S
-    raw: Mapping[str, Any] = MappingProxyType({})
+    raw: Mapping[str, Any] = {}
 
     @property
     def stages(self) -> tuple[str, ...]:

@@ -97,24 +97,31 @@ def project_settings(repo: GitRepo) -> Settings:
 def check_fetched(repo: GitRepo, remote: str, tips: Mapping[str, str | None]) -> None:
     """Refuse (naming commit and path) fetched collection history that is not append-only.
 
-    Only the commits neither the local refs nor a tip this gitml version already audited
-    clean (``integrity.history.audited_tips``) hold are read; tips that pass are
-    remembered, so a CI job that restores the marks of an earlier run on the default
-    branch reads only the history since.
+    Only the commits neither the local refs, a tip this gitml version already audited
+    clean (``integrity.history.audited_tips``) nor, for a ref this clone does not have
+    yet, a trusted audit statement (``storage.audit_statement``) hold are read; tips that
+    pass are remembered, so a CI job that restores the marks of an earlier run on the
+    default branch, or trusts the signed snapshot it publishes, reads only the history
+    since.
     """
     from gitml.integrity.history import audited_tips, check_history, refusal, remember_audited
     from gitml.registry.incoming import registry_problems
+    from gitml.storage.audit_statement import stated_tips
 
     settings = project_settings(repo)
     skew = settings.clock_skew_s
     problems: list[str] = []
     added: dict[str, list[str]] = {}
+    # A statement spares what no local tip does: records this clone does not have yet.
+    fresh = {ref: tips.get(ref) for ref in COLLECTION_REFS if read_ref(repo, ref) is None}
+    stated = stated_tips(repo, fresh) if any(fresh.values()) else {}
     for ref in COLLECTION_REFS:
         theirs = tips.get(ref)
         if theirs is None:
             continue
         ours = read_ref(repo, ref)
         known = [str(ours)] if ours is not None else []
+        known += [stated[ref]] if ref in stated else []
         found = check_history(repo, ref, theirs, known + audited_tips(repo, ref), skew_s=skew)
         problems += found.problems
         added[ref] = found.added

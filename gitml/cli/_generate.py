@@ -197,7 +197,7 @@ def _literal(param: Param) -> str:
     defaults = Param._field_defaults
     fields = [
         f"{name}={value!r}"
-        for name, value in param._asdict().items()
+        for name, value in zip(Param._fields, param, strict=True)
         if name not in defaults or value != defaults[name]
     ]
     return f"Param({', '.join(fields)})"

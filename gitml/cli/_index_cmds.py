@@ -6,16 +6,12 @@ from gitml.cli._output import Output
 
 
 def publish(*, json: bool = False, quiet: bool = False) -> None:
-    """Sign a snapshot of the runs index into refs/gitml/index (`git ml push` sends it)."""
-    from gitml.runs.store import open_index
-    from gitml.storage.index_snapshot import publish as do_publish
+    """Audit the records, then sign a snapshot of the runs index stating the tips audited
+    into refs/gitml/index (`git ml push` sends it)."""
+    from gitml.governance.statement import publish_audited
     from gitml.storage.repo import open_repo
 
-    collection, index = open_index(open_repo())
-    try:
-        done = do_publish(collection, index)
-    finally:
-        index.close()
+    done = publish_audited(open_repo())
     out = Output(json, quiet=quiet)
     out.emit(
         {

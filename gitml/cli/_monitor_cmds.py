@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from gitml.cli._body import options_body
 from gitml.cli._output import Output
@@ -105,8 +104,7 @@ def _check_format(fmt: str) -> None:
         raise UsageError(f"--format {fmt!r}: use table or markdown (or --json)")
 
 
-@dataclass(frozen=True, kw_only=True)
-class ReportView:
+class ReportView(NamedTuple):
     """How a monitor or scan report is kept and shown (the options both commands take)."""
 
     fmt: str = "table"

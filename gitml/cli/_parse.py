@@ -9,8 +9,6 @@ error message and usage line is typer's own. ``tests/cli/test_parse.py`` holds b
 to the same output for every command and option.
 """
 
-from __future__ import annotations
-
 import os
 from collections.abc import Sequence
 from typing import Any, NamedTuple
@@ -62,7 +60,7 @@ class Help(NamedTuple):
     path: tuple[str, ...]
 
 
-class VersionFlag:
+class VersionFlag(NamedTuple):
     """``--version``."""
 
 

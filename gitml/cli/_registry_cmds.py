@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from gitml.cli._body import options_body
 from gitml.cli._output import Output
 from gitml.cli._repo import repo_and_settings
 
 
-@dataclass(frozen=True, kw_only=True)
-class StageChangeOptions:
+class StageChangeOptions(NamedTuple):
     """How a stage change is made and reported (the options promote, demote, archive take)."""
 
     branch: bool = False

@@ -1,17 +1,13 @@
 """The options ``git ml run`` and ``git ml queue add`` share, as one value."""
 
-from __future__ import annotations
-
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from gitml.runs.execute import RunRequest
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class RunOptions:
+class RunOptions(NamedTuple):
     """The options of ``git ml run`` (``queue add`` takes all but ``on`` and
     ``system_metrics``), as both parsers give them."""
 
@@ -40,7 +36,7 @@ class RunOptions:
     gpus: float = 0.0
     system_metrics: bool = False
 
-    def request(self) -> RunRequest:
+    def request(self) -> "RunRequest":
         """The run these options ask for."""
         from gitml.runs.execute import RunRequest, SearchOptions
         from gitml.runs.params import parse_override, parse_param, parse_tag

@@ -13,7 +13,8 @@ index_app = typer.Typer(
 
 
 def publish(json: JsonOpt = False, quiet: QuietOpt = False) -> None:
-    """Sign a snapshot of the runs index into refs/gitml/index (`git ml push` sends it)."""
+    """Audit the records, then sign a snapshot of the runs index stating the tips audited
+    into refs/gitml/index (`git ml push` sends it)."""
 
 
 def verify(json: JsonOpt = False, quiet: QuietOpt = False) -> None:

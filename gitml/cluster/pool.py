@@ -22,7 +22,7 @@ import os
 from collections.abc import Callable
 from concurrent import futures
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from gitml.cluster.connect import import_ray
@@ -87,8 +87,7 @@ class SweepPlanner:
             code = with_overrides(
                 self.ws.repo, self.base, cwd=self.ws.cwd, new_texts=texts, run_id=run_id
             )
-            member = replace(
-                member,
+            member = member._replace(
                 run_id=run_id,
                 code=code,
                 code_has_overrides=True,
@@ -97,10 +96,10 @@ class SweepPlanner:
             )
             job.member = member
         elif member.run_id is None:
-            member = replace(member, run_id=ids.new_id())
+            member = member._replace(run_id=ids.new_id())
             job.member = member
         return Task(
-            member=replace(member, judge=None, finish=None),
+            member=member._replace(judge=None, finish=None),
             request=self.request,
             commit=self.base.checkpoint,
             cwd=self.ws.rel_cwd,
@@ -246,14 +245,13 @@ class RayPool:
         if state.begun is None:
             return Finished(state.job, error=f"lost before it started ({reason})", lost=True)
         facts = state.begun.facts
-        facts = replace(
-            facts,
+        facts = facts._replace(
             status=Status.INTERRUPTED,
             ended=now(),
             events=merge_events(state.events),
             tags={**facts.tags, LOST_TAG: reason[:200]},
         )
-        partial = replace(state.begun, facts=facts)
+        partial = state.begun._replace(facts=facts)
         return self._writer.submit(self._write, state.job, partial, {}, lost=True)
 
     def _local_import(self, module: str) -> bool:

@@ -128,9 +128,9 @@ class RerunPlanner:
         task = self.planned[job.index].task
         member = job.member
         if member.run_id != task.member.run_id:  # a new attempt
-            task = replace(task, member=replace(task.member, run_id=member.run_id))
+            task = replace(task, member=task.member._replace(run_id=member.run_id))
         return replace(
-            task, member=replace(task.member, judge=None, finish=None), control=self.control
+            task, member=task.member._replace(judge=None, finish=None), control=self.control
         )
 
 

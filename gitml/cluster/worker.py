@@ -25,7 +25,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -268,7 +268,7 @@ def run_member(shipment: Shipment, task: Task) -> Iterator[tuple[Any, ...]]:
         except GitmlError as exc:  # the run happened: it is recorded, without its outputs
             objects, problems = {}, [f"outputs not sent from node {_host()}: {exc}"]
         if problems:
-            performed = replace(performed, problems=(*performed.problems, *problems))
+            performed = performed._replace(problems=(*performed.problems, *problems))
         yield ("done", performed, objects)
 
 

@@ -433,12 +433,20 @@ def check_push(
 
 
 def _check_history(
-    repo: GitRepo, settings: Settings, ref: str, tip: str, report: CheckReport
+    repo: GitRepo,
+    settings: Settings,
+    ref: str,
+    tip: str,
+    report: CheckReport,
+    *,
+    since: str | None = None,
 ) -> None:
-    """The local history of ``ref`` is append-only and every record is where it belongs."""
+    """The local history of ``ref`` is append-only and every record is where it belongs
+    (from ``since``, a trusted audited tip, when given)."""
     from gitml.integrity.history import audited_tips, check_history, remember_audited
 
-    found = check_history(repo, ref, tip, audited_tips(repo, ref), skew_s=settings.clock_skew_s)
+    known = audited_tips(repo, ref) + ([since] if since else [])
+    found = check_history(repo, ref, tip, known, skew_s=settings.clock_skew_s)
     for problem in found.problems:
         report.findings.append(
             Finding(
@@ -513,6 +521,27 @@ def _applied_as_committed(
     return committed == index.state(models, settings.stages, settings.terminal_stages)
 
 
+def audit_records(
+    repo: GitRepo, settings: Settings, report: CheckReport, *, registry_history: bool = True
+) -> dict[str, str]:
+    """Every record ref's history and records into ``report``; the tips audited.
+
+    Only what follows the tips of a trusted audit statement is read
+    (``storage.audit_statement``); without one, the whole history. ``registry_history``
+    False leaves the registry's history to ``registry verify``.
+    """
+    from gitml.storage.audit_statement import stated_tips
+
+    tips = {ref: tip for ref in COLLECTION_REFS if (tip := _resolve(repo, ref))}
+    stated = stated_tips(repo, tips)
+    for ref, tip in tips.items():
+        since = stated.get(ref)
+        if ref != REGISTRY_REF or registry_history:
+            _check_history(repo, settings, ref, tip, report, since=since)
+        check_records(repo, ref, since, tip, report)
+    return tips
+
+
 def check_all(repo: GitRepo, settings: Settings, env: Mapping[str, str]) -> CheckReport:
     """Every tracked gitml file and large file at HEAD, every record, and the registry log."""
     report = CheckReport("all")
@@ -522,12 +551,7 @@ def check_all(repo: GitRepo, settings: Settings, env: Mapping[str, str]) -> Chec
         changes = _raw_changes(repo, "diff-tree", "-r", "--raw", "--no-abbrev", EMPTY_TREE, head)
         _check_files(repo, settings, changes, report, head)
     verifies = bool(head and _resolve(repo, REGISTRY_REF))
-    for ref in COLLECTION_REFS:
-        tip = _resolve(repo, ref)
-        if tip:
-            if ref != REGISTRY_REF or not verifies:
-                _check_history(repo, settings, ref, tip, report)
-            check_records(repo, ref, None, tip, report)
+    audit_records(repo, settings, report, registry_history=not verifies)
     if head:
         judge_stages(repo, settings, env, head, report)
     if verifies:

@@ -15,7 +15,7 @@ import posixpath
 import re
 import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -127,8 +127,7 @@ class StageRunner:
         def finish(facts: RunFacts) -> RunFacts:
             present = [o.path for o in stage.outs if (cwd / o.path).exists()]
             missing.extend(o.path for o in stage.outs if o.path not in present)
-            return replace(
-                facts,
+            return facts._replace(
                 params=dict(params),
                 outputs=output_digests(present, cwd, self.root),
                 declared={

@@ -20,7 +20,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
@@ -129,8 +129,7 @@ def rerun_request(
     declared = doc.get("declared") or {}
     changed = {key for _file, key in assignment}
     what_if = judge.what_if
-    return replace(
-        template or RunRequest(command=command),
+    return (template or RunRequest(command=command))._replace(
         command=command,
         name=rerun_name(doc),
         message=f"rerun of {doc['id']}" + (f" with {', '.join(what_if)}" if what_if else ""),

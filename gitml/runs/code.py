@@ -9,7 +9,6 @@ temporary worktree keeps the user's tree facts.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from gitml.storage.repo import GitRepo
@@ -42,8 +41,8 @@ def rebase_code(repo: GitRepo, base: Checkpoint, member: Checkpoint) -> Checkpoi
     ``base``, the member's checkpoint commit."""
     from gitml.storage.worktree import diffstat
 
-    return replace(
-        base, checkpoint=member.checkpoint, diffstat=diffstat(repo, base.commit, member.checkpoint)
+    return base._replace(
+        checkpoint=member.checkpoint, diffstat=diffstat(repo, base.commit, member.checkpoint)
     )
 
 

@@ -19,9 +19,8 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from gitml._version import __version__
 from gitml.atomic import write_atomic
@@ -37,8 +36,7 @@ _SECRET_WORDS = {"key", "pass", "pwd", "auth", "session", "signature", "cert"}
 _NORMALISE = re.compile(r"[-_.]+")
 
 
-@dataclass(frozen=True)
-class Environment:
+class Environment(NamedTuple):
     info: dict[str, Any]
     packages_text: str = ""
     packages_digest: str = ""

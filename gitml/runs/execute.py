@@ -15,10 +15,9 @@ import contextlib
 import os
 import signal
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from gitml.config import Settings, load_settings
 from gitml.errors import GitmlError, UsageError
@@ -50,7 +49,7 @@ from gitml.runs.params import Override
 from gitml.runs.record import RunFacts, Status, build_record
 from gitml.runs.redact import redact_command, redact_params, redact_text
 from gitml.runs.save import check_name, save_run
-from gitml.runs.spool import ENV_RUN_ID, ENV_RUN_NAME, ENV_SPOOL, SpoolData, read_spool
+from gitml.runs.spool import ENV_RUN_ID, ENV_RUN_NAME, ENV_SPOOL, parse_spool, read_spool
 from gitml.runs.supervise import INTERRUPTING, Supervisor, exit_code_of
 from gitml.storage.repo import GitRepo
 from gitml.storage.worktree import Checkpoint, Screen, create_checkpoint
@@ -63,16 +62,15 @@ SPOOL_DIR = "spool"
 Assignment = Mapping[tuple[str | None, str], Any]
 
 
-@dataclass(frozen=True)
-class RunRequest:
+class RunRequest(NamedTuple):
     """What the user asked ``git ml run`` to do."""
 
     command: tuple[str, ...]
     name: str | None = None
     message: str | None = None
-    tags: Mapping[str, str] = field(default_factory=dict)
+    tags: Mapping[str, str] = {}
     overrides: tuple[Override, ...] = ()
-    params: Mapping[str, Any] = field(default_factory=dict)
+    params: Mapping[str, Any] = {}
     params_files: tuple[str, ...] = ()
     metrics_files: tuple[str, ...] = ()
     inputs: tuple[str, ...] = ()
@@ -87,8 +85,7 @@ class RunRequest:
     system_metrics: bool = False  # sample CPU, memory and GPU use into the step history
 
 
-@dataclass(frozen=True)
-class SearchOptions:
+class SearchOptions(NamedTuple):
     """``--search KIND --trials N --objective metrics.NAME --direction max|min``."""
 
     kind: str  # random | optuna
@@ -100,8 +97,7 @@ class SearchOptions:
     seed: int | None = None
 
 
-@dataclass(frozen=True)
-class RunOutcome:
+class RunOutcome(NamedTuple):
     """A recorded run, the exit code gitml should end with (the command's), and what the
     record could not hold (an output gone before it was hashed, a metrics file never
     written)."""
@@ -113,8 +109,7 @@ class RunOutcome:
     notes: tuple[str, ...] = ()  # what else was done (model versions registered)
 
 
-@dataclass(frozen=True)
-class Workspace:
+class Workspace(NamedTuple):
     """Where a run happens: the repository, its settings and the command's folder."""
 
     repo: GitRepo
@@ -289,8 +284,7 @@ def metrics_file_events(
     return events
 
 
-@dataclass(frozen=True)
-class Member:
+class Member(NamedTuple):
     """One run of a (possibly one-member) sweep."""
 
     assignment: Assignment
@@ -304,13 +298,12 @@ class Member:
     finish: Callable[[RunFacts], RunFacts] | None = None  # last facts added before recording
     run_id: str | None = None  # chosen by whoever plans the member (default: at its start)
     user: Mapping[str, str] | None = None  # who ran it (default: the repository's identity)
-    env: Mapping[str, str] = field(default_factory=dict)  # extra environment for the command
-    tags: Mapping[str, str] = field(default_factory=dict)  # tags the record gets besides the run's
+    env: Mapping[str, str] = {}  # extra environment for the command
+    tags: Mapping[str, str] = {}  # tags the record gets besides the run's
     code_has_overrides: bool = False  # ``code`` already holds the -S params files
 
 
-@dataclass(frozen=True)
-class Performed:
+class Performed(NamedTuple):
     """A member that ran, not yet recorded: what a worker hands back to the recording side."""
 
     facts: RunFacts
@@ -363,7 +356,7 @@ def perform_member(
         ENV_RUN_NAME: member.name,
     }
     user = member.user or identity(repo)
-    reported = SpoolData()
+    reported = parse_spool(b"")  # nothing, until the command has run
     try:
         started = now()
         code = member.code or member.code_base or checkpoint(ws, run_id)
@@ -440,8 +433,7 @@ def perform_member(
             problems += unread_metrics_files(cwd, request.metrics_files, before)
         missed = mlflow_missed(interpreter, cwd, stores_before)
         problems += [missed] if missed else []
-        facts = replace(
-            begun,
+        facts = begun._replace(
             name=proposed_name(request, member, reported.name),
             status=status,
             ended=ended,
@@ -471,7 +463,7 @@ def record_member(
     then the runs it started inside its own, then the model versions they asked for."""
     facts = performed.facts
     if member.tags:
-        facts = replace(facts, tags={**facts.tags, **member.tags})
+        facts = facts._replace(tags={**facts.tags, **member.tags})
     if member.finish is not None:
         facts = member.finish(facts)
     built = build_record(facts)
@@ -483,8 +475,7 @@ def record_member(
     notes: list[str] = []
     recorded = [doc]
     for child_facts, child_events in performed.nested:
-        redacted = replace(
-            child_facts,
+        redacted = child_facts._replace(
             params=redact_params(child_facts.params, by_key=True),
             tags=redact_params(child_facts.tags, by_key=True),
         )

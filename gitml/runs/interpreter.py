@@ -34,9 +34,8 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from gitml.runs.env import MAX_CACHED, load_json, save_json
 
@@ -61,8 +60,7 @@ PROBE = (
 _SYS_PATH_VARS = ("PYTHONPATH", "PYTHONHOME", "PYTHONNOUSERSITE", "PYTHONUSERBASE", "HOME")
 
 
-@dataclass(frozen=True)
-class Interpreter:
+class Interpreter(NamedTuple):
     """A Python interpreter: what the run record says about it, and where its packages are."""
 
     executable: str

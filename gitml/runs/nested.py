@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -71,8 +70,7 @@ def nested_facts(
         best_by_parent[run_id] = tags.get(BEST_RUN_TAG)
         events = events_of(reported)
         sweep = child.get("sweep")
-        facts = replace(
-            command,
+        facts = command._replace(
             id=run_id,
             name=_name(child.get("name")),
             status=_status(reported.end, command.status),
@@ -105,7 +103,7 @@ def _name(text: Any) -> str:
 
 def _marked(facts: RunFacts, best_by_parent: Mapping[str, str | None]) -> RunFacts:
     if facts.parent is not None and best_by_parent.get(facts.parent) == facts.id:
-        return replace(facts, tags={**facts.tags, BEST_TAG: "true"})
+        return facts._replace(tags={**facts.tags, BEST_TAG: "true"})
     return facts
 
 

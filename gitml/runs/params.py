@@ -16,9 +16,8 @@ import os
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from gitml.errors import GitmlError, UsageError
 from gitml.records import codec
@@ -36,8 +35,7 @@ class InvalidParams(GitmlError):
     """A params file cannot be read or does not hold a table of params."""
 
 
-@dataclass(frozen=True)
-class Override:
+class Override(NamedTuple):
     """One ``-S [FILE:]KEY=V1[,V2...]`` option (several values make a sweep axis)."""
 
     file: str | None

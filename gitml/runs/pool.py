@@ -14,7 +14,7 @@ from __future__ import annotations
 import queue
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from gitml.errors import GitmlError
@@ -45,7 +45,7 @@ def in_worktree(
     with temporary_worktree(ws.repo, base.checkpoint, prefix="gitml-sweep-") as wt_repo:
         prepare_worktree(wt_repo.workdir)
         wt = Workspace(wt_repo, ws.settings, wt_repo.workdir / ws.rel_cwd, ws.params_files)
-        return execute_member(wt, sup, request, replace(member, code_base=base), watch=watch)
+        return execute_member(wt, sup, request, member._replace(code_base=base), watch=watch)
 
 
 @dataclass
@@ -115,7 +115,7 @@ def retry_of(job: Job, lost: RunOutcome | None) -> Job:
     tags = {**job.member.tags, ATTEMPT_TAG: str(job.attempt + 1)}
     if lost is not None:
         tags[RETRY_OF_TAG] = str(lost.doc["id"])
-    member = replace(job.member, run_id=ids.new_id() if job.member.run_id else None, tags=tags)
+    member = job.member._replace(run_id=ids.new_id() if job.member.run_id else None, tags=tags)
     return Job(job.index, member, job.attempt + 1, job.watch)
 
 
@@ -192,7 +192,7 @@ class LocalPool:
 
     def _run(self, job: Job) -> RunOutcome:
         if self._slots == 1:
-            member = replace(job.member, code_base=job.member.code_base or self.base)
+            member = job.member._replace(code_base=job.member.code_base or self.base)
             return execute_member(self.ws, self.sup, self.request, member, watch=job.watch)
         return in_worktree(self.ws, self.sup, self.request, job.member, self.base, watch=job.watch)
 

@@ -17,10 +17,9 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from gitml.records import codec
 from gitml.runs.metrics import MetricEvent, summarise
@@ -40,8 +39,7 @@ class Status(StrEnum):
     INTERRUPTED = "interrupted"
 
 
-@dataclass(frozen=True)
-class RunFacts:
+class RunFacts(NamedTuple):
     """Everything known about a finished run (``events`` as ``merge_events`` returns)."""
 
     id: str
@@ -59,12 +57,12 @@ class RunFacts:
     message: str | None = None
     parent: str | None = None
     sweep: str | None = None
-    params: Mapping[str, Any] = field(default_factory=dict)
+    params: Mapping[str, Any] = {}
     events: Sequence[MetricEvent] = ()
-    tags: Mapping[str, str] = field(default_factory=dict)
-    inputs: Mapping[str, str] = field(default_factory=dict)
-    outputs: Mapping[str, str] = field(default_factory=dict)
-    declared: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    tags: Mapping[str, str] = {}
+    inputs: Mapping[str, str] = {}
+    outputs: Mapping[str, str] = {}
+    declared: Mapping[str, Sequence[str]] = {}
     stage: Mapping[str, Any] | None = None  # a pipeline stage's run: which stage, which key
     pipeline: Mapping[str, Any] | None = None  # a pipeline run: its stages and what each did
     study: Mapping[str, Any] | None = None  # a search's parent run: the study and its trials

@@ -27,7 +27,6 @@ from __future__ import annotations
 import fnmatch
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -80,13 +79,14 @@ NAMES = (
 )
 
 
-@dataclass(frozen=True)
 class SecretRule:
-    """A content rule: ``pattern`` runs only where one of ``markers`` occurs."""
+    """A content rule: ``pattern`` runs only where one of ``markers`` occurs (compiled on
+    its first search: most runs search with few of them, or none)."""
 
-    label: str
-    markers: tuple[bytes, ...]
-    pattern: str
+    def __init__(self, label: str, markers: tuple[bytes, ...], pattern: str) -> None:
+        self.label = label
+        self.markers = markers
+        self.pattern = pattern
 
     @cached_property
     def regex(self) -> re.Pattern[bytes]:

@@ -43,10 +43,9 @@ import shutil
 import sys
 import threading
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from time import monotonic
-from typing import Any
+from typing import Any, NamedTuple
 
 ENV_SPOOL = "GITML_RUN_SPOOL"
 ENV_RUN_ID = "GITML_RUN_ID"
@@ -288,19 +287,18 @@ def _flush_on_sigterm(writer: SpoolWriter) -> None:
         return
 
 
-@dataclass
-class SpoolData:
-    """What a command reported through the spool."""
+class SpoolData(NamedTuple):
+    """What a command reported through the spool (``parse_spool(b"")``: nothing)."""
 
-    metrics: list[tuple[Any, ...]] = field(default_factory=list)  # (name, step, value[, ms])
-    params: dict[str, Any] = field(default_factory=dict)
-    tags: dict[str, str] = field(default_factory=dict)
-    artifacts: list[str] = field(default_factory=list)
-    interpreter: dict[str, Any] | None = None
-    files: list[dict[str, Any]] = field(default_factory=list)
-    name: str | None = None
-    children: list[dict[str, Any]] = field(default_factory=list)
-    end: dict[str, Any] | None = None
+    metrics: list[tuple[Any, ...]]  # (name, step, value[, ms])
+    params: dict[str, Any]
+    tags: dict[str, str]
+    artifacts: list[str]
+    interpreter: dict[str, Any] | None
+    files: list[dict[str, Any]]
+    name: str | None
+    children: list[dict[str, Any]]
+    end: dict[str, Any] | None
 
 
 def _number(text: str) -> float | int:
@@ -314,7 +312,7 @@ def read_spool(path: str) -> SpoolData:
         with open(path, "rb") as fh:
             raw = fh.read()
     except FileNotFoundError:
-        return SpoolData()
+        return parse_spool(b"")
     return parse_spool(raw)
 
 
@@ -326,15 +324,21 @@ def read_spool_from(path: str, offset: int) -> tuple[SpoolData, int]:
             fh.seek(offset)
             raw = fh.read()
     except FileNotFoundError:
-        return SpoolData(), offset
+        return parse_spool(b""), offset
     end = raw.rfind(b"\n") + 1
     return parse_spool(raw[:end]), offset + end
 
 
 def parse_spool(raw: bytes) -> SpoolData:
     """The records of spool lines; malformed lines are skipped."""
-    data = SpoolData()
-    metrics = data.metrics
+    metrics: list[tuple[Any, ...]] = []
+    params: dict[str, Any] = {}
+    tags: dict[str, str] = {}
+    artifacts: list[str] = []
+    files: list[dict[str, Any]] = []
+    children: list[dict[str, Any]] = []
+    interpreter = end = None
+    name = None
     append = metrics.append
     for line in raw.decode("utf-8", "replace").split("\n"):
         parts = line.split("\t")
@@ -349,25 +353,35 @@ def parse_spool(raw: bytes) -> SpoolData:
                 value = _number(parts[2]) if parts[2].lstrip("-").isdigit() else float(parts[2])
                 append((parts[1], int(parts[3]), value, int(parts[4])))
             elif kind == "p" and len(parts) == 3:
-                data.params[parts[1]] = json.loads(parts[2])
+                params[parts[1]] = json.loads(parts[2])
             elif kind == "t" and len(parts) == 3:
-                data.tags[parts[1]] = str(json.loads(parts[2]))
+                tags[parts[1]] = str(json.loads(parts[2]))
             elif kind == "a" and len(parts) == 2:
-                data.artifacts.append(parts[1])
+                artifacts.append(parts[1])
             elif kind in ("f", "r", "x") and len(parts) == 2:
                 found = json.loads(parts[1])
                 if isinstance(found, dict):
                     if kind == "f":
-                        data.files.append(found)
+                        files.append(found)
                     elif kind == "r":
-                        data.children.append(found)
+                        children.append(found)
                     else:
-                        data.end = found
+                        end = found
             elif kind == "n" and len(parts) == 2:
-                data.name = str(json.loads(parts[1]))
-            elif kind == "e" and len(parts) == 2 and data.interpreter is None:
+                name = str(json.loads(parts[1]))
+            elif kind == "e" and len(parts) == 2 and interpreter is None:
                 reported = json.loads(parts[1])
-                data.interpreter = reported if isinstance(reported, dict) else None
+                interpreter = reported if isinstance(reported, dict) else None
         except ValueError:
             continue
-    return data
+    return SpoolData(
+        metrics=metrics,
+        params=params,
+        tags=tags,
+        artifacts=artifacts,
+        interpreter=interpreter,
+        files=files,
+        name=name,
+        children=children,
+        end=end,
+    )

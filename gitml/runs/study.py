@@ -17,7 +17,7 @@ the best is marked on the parent, which is written last.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from gitml.runs.metrics import MetricEvent
@@ -106,8 +106,7 @@ def parent_facts(parent: RunFacts, study: Study, *, interrupted: bool) -> RunFac
     tags = {**parent.tags, SEARCH_TAG: study.search}
     if best is not None:
         tags[BEST_RUN_TAG] = best.run
-    return replace(
-        parent,
+    return parent._replace(
         status=status,
         exit_code=code,
         params={**parent.params, **study.space},

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from gitml.runs.execute import Member
 from gitml.runs.live import Watch
@@ -34,7 +34,7 @@ class MarkPruned:
     def __call__(self, facts: RunFacts) -> RunFacts:
         if not self.trial.pruned:
             return facts
-        return replace(facts, tags={**facts.tags, PRUNED_TAG: "true"})
+        return facts._replace(tags={**facts.tags, PRUNED_TAG: "true"})
 
 
 @dataclass

@@ -158,9 +158,6 @@ class Snapshot:
         self.ref = ref
         self.tip = tip
 
-    def __repr__(self) -> str:
-        return f"Snapshot({self.ref!r}, tip={self.tip!r})"
-
     @cached_property
     def tree(self) -> Tree | None:
         if self.tip is None:

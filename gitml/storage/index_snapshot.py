@@ -18,7 +18,8 @@ Anything else drops it with one warning, and the index is built by parsing.
 ``git ml index verify`` re-derives every row of a snapshot from its blob.
 
 A snapshot commit's tree holds, per collection (``runs/``), ``snapshot.json`` (format,
-gitml version, ref, records commit, segment names) and immutable segments ``<n>.jsonl``:
+gitml version, ref, records commit, segment names, the record tips audited before
+publishing: ``AUDITED``) and immutable segments ``<n>.jsonl``:
 a first line naming the ref, the records commit the segment was derived from and its
 row count, then one ``[path, blob, seq, kind, doc, error]`` line per record. Publishing
 adds a segment for the records since the snapshot it builds on (its parent commit) and
@@ -30,7 +31,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,6 +53,9 @@ SIGNERS_KEY = "gitml.index.signers"
 MAX_SEQ = 2**62  # a row's commit-order number; SQLite integers are 64-bit
 MAX_SEGMENTS = 16
 META = "snapshot.json"
+AUDITED = "audited"
+"""The key of ``snapshot.json`` naming each record ref's tip audited clean before the
+snapshot was signed (``storage.audit_statement`` reads it)."""
 _SSH_SIGNATURE = "-----BEGIN SSH SIGNATURE-----"
 
 
@@ -267,10 +271,17 @@ def warn(text: str) -> None:
     sys.stderr.flush()
 
 
-def publish(collection: Collection, index: Index) -> Published:
+def publish(
+    collection: Collection, index: Index, *, audited: Mapping[str, str] | None = None
+) -> Published:
     """Sign and store a snapshot of ``collection``'s index at its current tip in
-    ``refs/gitml/index``, built on the newest snapshot whose rows agree with this index."""
+    ``refs/gitml/index``, built on the newest snapshot whose rows agree with this index.
+
+    ``audited``: the tip of each record ref whose history and records the caller audited
+    clean; the snapshot states them (``AUDITED``).
+    """
     repo = collection.repo
+    stated = dict(audited or {})
     records, rows = index.export(collection)
     if records is None:
         raise GitmlError(f"{collection.ref} holds no records yet; nothing to publish")
@@ -283,6 +294,7 @@ def publish(collection: Collection, index: Index) -> Published:
         and not fresh
         and base.records == records
         and base.commit == read_ref(repo, INDEX_REF)
+        and stated_audit(repo, base.commit, collection.ref) == stated
     ):
         return Published(base.commit, records, len(rows), 0, len(segments))
     if len(segments) >= MAX_SEGMENTS:
@@ -300,6 +312,7 @@ def publish(collection: Collection, index: Index) -> Published:
         "records": records,
         "rows": len(rows),
         "segments": [n for n, _oid in segments],
+        AUDITED: stated,
     }
     entries = [TreeEntry(n, MODE_BLOB, oid) for n, oid in segments]
     entries.append(TreeEntry(META, MODE_BLOB, odb.write_blob(json.dumps(meta).encode())))
@@ -311,6 +324,22 @@ def publish(collection: Collection, index: Index) -> Published:
     commit = _signed_commit(repo, root, parent, message)
     update_ref(repo, INDEX_REF, commit, read_ref(repo, INDEX_REF), message)
     return Published(commit, records, len(rows), len(fresh), len(segments))
+
+
+def snapshot_meta(repo: GitRepo, commit: str, ref: str) -> dict[str, object] | None:
+    """The ``snapshot.json`` of ``ref``'s rows in snapshot ``commit``, as written (None when
+    there is none or it is not a JSON object); nothing in it is checked here."""
+    try:
+        raw = read_blob(repo.odb, commit_tree(repo.odb, commit), f"{folder(ref)}/{META}")
+        meta = json.loads(raw) if raw is not None else None
+    except (KeyError, GitmlError, ValueError):
+        return None
+    return meta if isinstance(meta, dict) else None
+
+
+def stated_audit(repo: GitRepo, commit: str, ref: str) -> object:
+    """What snapshot ``commit``'s metadata says under ``AUDITED`` (None: nothing)."""
+    return (snapshot_meta(repo, commit, ref) or {}).get(AUDITED)
 
 
 def _renumbered(row: IndexRow, seq: int) -> IndexRow:

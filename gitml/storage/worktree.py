@@ -15,8 +15,8 @@ import errno
 import os
 import stat
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import NamedTuple
 
 from gitml.errors import GitmlError, WriteFailed
 from gitml.storage.git import git_output, last_line, run_git
@@ -25,24 +25,21 @@ from gitml.storage.repo import GitRepo
 from gitml.storage.trees import apply_changes, tree_entry
 
 
-@dataclass(frozen=True)
-class LeftOutFile:
+class LeftOutFile(NamedTuple):
     """A working-tree file the checkpoint left out, and why."""
 
     path: str
     reason: str
 
 
-@dataclass(frozen=True)
-class DiffStat:
+class DiffStat(NamedTuple):
     files: int = 0
     insertions: int = 0
     deletions: int = 0
     paths: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class Checkpoint:
+class Checkpoint(NamedTuple):
     """What a run's code was: HEAD, the checkpoint commit and what differs."""
 
     commit: str
@@ -52,7 +49,7 @@ class Checkpoint:
     untracked: tuple[str, ...] = ()
     modified: tuple[str, ...] = ()
     skipped: tuple[LeftOutFile, ...] = ()
-    diffstat: DiffStat = field(default_factory=DiffStat)
+    diffstat: DiffStat = DiffStat()
     withheld: tuple[LeftOutFile, ...] = ()  # left out because they look like credentials
 
 
@@ -60,8 +57,7 @@ class Checkpoint:
 Screen = Callable[[str, bool, Path], str | None]
 
 
-@dataclass(frozen=True)
-class _Status:
+class _Status(NamedTuple):
     """One path of ``git status --porcelain=v2``."""
 
     path: str
@@ -242,7 +238,7 @@ def checkpoint_with_files(
         return base
     signature = repo.signature()
     commit = odb.write_commit(tree, [base.commit], message, author=signature, committer=signature)
-    return replace(base, checkpoint=commit, diffstat=diffstat(repo, base.commit, commit))
+    return base._replace(checkpoint=commit, diffstat=diffstat(repo, base.commit, commit))
 
 
 def diffstat(repo: GitRepo, old: str, new: str) -> DiffStat:

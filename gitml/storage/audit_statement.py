@@ -1,0 +1,129 @@
+"""Audit statements: the record tips a signed index snapshot says were audited clean.
+
+``git ml index publish`` audits every record ref first (append-only history, every record
+valid, each filed where its layout says) and refuses to publish otherwise; the snapshot's
+``snapshot.json`` then names the tip of each ref it audited (``index_snapshot.AUDITED``).
+A reader that trusts the statement audits only the commits after those tips: a stated
+tip that is an ancestor of the ref's tip is named by its commit id, so the history
+behind it is, object for object, the history that was audited.
+
+A statement is trusted only when
+
+- its snapshot commit carries an SSH signature ``git verify-commit`` accepts against the
+  allowed-signers file the local configuration names in ``gitml.index.signers``, and that
+  file lies outside the work tree (a pull request cannot bring its own key, nor its own
+  signed snapshot);
+- it was made by this gitml version (the same history and record rules);
+- every tip it states is an ancestor of (or is) the tip of its ref here, so nothing
+  before it was rewritten.
+
+Anything else is one warning line, and the whole history is audited. A ref the statement
+does not name is audited whole.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from pathlib import Path
+
+from gitml._version import __version__
+from gitml.storage import COLLECTION_REFS, RUNS_REF
+from gitml.storage.history import is_ancestor
+from gitml.storage.index_snapshot import (
+    AUDITED,
+    FORMAT,
+    SIGNERS_KEY,
+    SnapshotRefused,
+    check_signature,
+    snapshot_meta,
+    snapshot_refs,
+    warn,
+)
+from gitml.storage.refs import read_ref
+from gitml.storage.repo import GitRepo
+
+_SHA = re.compile(r"[0-9a-f]{40}")
+
+
+def stated_tips(repo: GitRepo, tips: Mapping[str, str | None]) -> dict[str, str]:
+    """The audited tip to start from for each ref of ``tips`` (ref -> its tip here), from
+    the first trusted statement; ``{}`` (the full audit) when none is trusted.
+
+    Without ``gitml.index.signers`` no statement is read; with it, a statement that fails
+    a check costs one warning line naming the snapshot and why.
+    """
+    signers = repo.config_get(SIGNERS_KEY)
+    if not signers:
+        return {}
+    refused: str | None = None
+    found = [(name, commit) for name in snapshot_refs(repo) if (commit := read_ref(repo, name))]
+    for name, commit in found:
+        try:
+            return _trusted(repo, commit, signers=signers, tips=tips)
+        except SnapshotRefused as exc:
+            refused = refused or f"{name} ({commit[:12]}): {exc}"
+    if refused is not None:
+        warn(
+            f"not using the audit statement of the index snapshot {refused}; auditing "
+            "the whole record history"
+        )
+    return {}
+
+
+def _trusted(
+    repo: GitRepo, commit: str, *, signers: str, tips: Mapping[str, str | None]
+) -> dict[str, str]:
+    """The stated tips of snapshot ``commit`` for the refs of ``tips`` after every check
+    (SnapshotRefused says which failed)."""
+    _outside_work_tree(repo, signers)
+    check_signature(repo, commit, signers)
+    stated = read_statement(repo, commit)
+    out: dict[str, str] = {}
+    for ref, tip in tips.items():
+        since = stated.get(ref)
+        if tip is None or since is None:
+            continue
+        if not is_ancestor(repo, since, tip):
+            raise SnapshotRefused(
+                f"its audited tip {since[:12]} of {ref} is not in the history of {tip[:12]}"
+            )
+        out[ref] = since
+    return out
+
+
+def read_statement(repo: GitRepo, commit: str) -> dict[str, str]:
+    """The tips snapshot ``commit`` states were audited clean (SnapshotRefused when it
+    states none, or was made by another format or gitml version)."""
+    meta = snapshot_meta(repo, commit, RUNS_REF)
+    if meta is None:
+        raise SnapshotRefused("it holds no readable snapshot.json")
+    if meta.get("format") != FORMAT or meta.get("gitml") != __version__:
+        raise SnapshotRefused(
+            f"it was made by gitml {meta.get('gitml')!r} (format {meta.get('format')!r}), "
+            f"this is gitml {__version__}"
+        )
+    stated = meta.get(AUDITED)
+    if not isinstance(stated, dict) or not stated:
+        raise SnapshotRefused("it states no audited record tips")
+    for ref, tip in stated.items():
+        if ref not in COLLECTION_REFS or not isinstance(tip, str) or not _SHA.fullmatch(tip):
+            raise SnapshotRefused(f"its audited tips are malformed ({str(ref)[:40]!r})")
+    return {str(ref): str(tip) for ref, tip in stated.items()}
+
+
+def _outside_work_tree(repo: GitRepo, signers: str) -> None:
+    """SnapshotRefused when the allowed-signers file lies in the work tree (outside
+    ``.git``): a checkout of the change being judged could have written it."""
+    if repo.is_bare:
+        return
+    path = Path(signers).expanduser().resolve()
+    work = repo.workdir.resolve()
+    inside_git = path.is_relative_to(repo.gitdir.resolve()) or path.is_relative_to(
+        repo.commondir.resolve()
+    )
+    if path.is_relative_to(work) and not inside_git:
+        raise SnapshotRefused(
+            f"{SIGNERS_KEY} names {signers}, a file in the work tree; the change being "
+            "judged could have written it (keep allowed signers outside the repository)"
+        )
