@@ -92,6 +92,16 @@ def test_help_loads_no_heavy_package_and_few_gitml_modules(args: tuple[str, ...]
     assert {m for m in modules if m.startswith("gitml")} <= HELP_MODULES
 
 
+def test_model_show_builds_no_dataclass(in_repo: Path) -> None:
+    from tests.support.registry import init_project, register
+
+    init_project(in_repo)
+    register(in_repo, "1", 0.9)
+    modules = imported(git_ml("model", "show", "churn"), cwd=in_repo)
+    assert "gitml.registry.query" in modules  # the command really ran
+    assert modules.isdisjoint(SLOW_STDLIB)
+
+
 def test_ls_in_a_repository_loads_no_heavy_package(repo_with_commit: Path) -> None:
     modules = imported(git_ml("ls"), cwd=repo_with_commit)
     assert heavy(modules) == set()

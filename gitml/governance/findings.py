@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from gitml.config import STAGES_FILE
 
@@ -15,8 +15,7 @@ if TYPE_CHECKING:
 Action = Literal["promote", "demote", "archive"]
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(NamedTuple):
     """One result of a rule: where (file, field), which rule, and what to do."""
 
     rule: str

@@ -4,8 +4,7 @@ metric). This is the only place that knows the override order."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from gitml.config import POLICY_FILE
 from gitml.records import codec
@@ -14,8 +13,7 @@ from gitml.storage.repo import GitRepo
 from gitml.storage.tracked import read_file_at
 
 
-@dataclass(frozen=True)
-class Rules:
+class Rules(NamedTuple):
     """The rules in force for one model in one stage, and where each one is written."""
 
     values: dict[str, Any]

@@ -10,8 +10,8 @@ commit). ``git ml pull`` runs it on what it fetched before merging anything, and
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from gitml.errors import GitmlError, listing
 from gitml.integrity.layouts import TOP_LEVEL, check_file, time_problem
@@ -30,8 +30,7 @@ class HistoryRefused(GitmlError):
     """Fetched records whose history deletes, edits or misfiles records."""
 
 
-@dataclass(frozen=True)
-class HistoryCheck:
+class HistoryCheck(NamedTuple):
     problems: list[str]
     commits: int
     added: list[str]

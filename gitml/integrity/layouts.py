@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 import xxhash
 
@@ -64,8 +63,7 @@ class File:
 Check = Callable[[Mapping[str, str], File], Found]
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(NamedTuple):
     pattern: re.Pattern[str]
     check: Check
 

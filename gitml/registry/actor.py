@@ -6,7 +6,7 @@ Only identities and run links are read from the environment, never tokens.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from gitml import escape
 
@@ -32,8 +32,7 @@ BRANCH_VARS = (
 )
 
 
-@dataclass(frozen=True)
-class Actor:
+class Actor(NamedTuple):
     name: str
     email: str
     login: str | None = None

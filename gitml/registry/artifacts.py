@@ -9,9 +9,8 @@ hard link, so a training script can keep overwriting its model file in place.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from gitml.errors import GitmlError
 from gitml.objects.cache import open_cache
@@ -27,8 +26,7 @@ class ArtifactError(GitmlError):
     """An artifact that cannot be read, stored, found or verified."""
 
 
-@dataclass(frozen=True)
-class Artifact:
+class Artifact(NamedTuple):
     path: str
     digest: str
     size: int

@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from gitml.config import STAGES_FILE, Settings
 from gitml.records.typed import typed
@@ -35,8 +35,7 @@ if TYPE_CHECKING:
 DIRECT_TRAILER = "Gitml-Promotion: direct"
 
 
-@dataclass(frozen=True)
-class SkippedChange:
+class SkippedChange(NamedTuple):
     commit: str
     reason: str
     unregistered: bool = False

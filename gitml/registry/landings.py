@@ -10,7 +10,7 @@ it -- and may not change the rules and the stages together.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from gitml.config import STAGES_FILE
 from gitml.registry.rules import mixed_message, rules_changed, stages_changed
@@ -18,8 +18,7 @@ from gitml.storage.repo import GitRepo
 from gitml.storage.tracked import first_parent_line, read_file_at
 
 
-@dataclass(frozen=True)
-class Landing:
+class Landing(NamedTuple):
     base: str | None
     """The default branch just before the change landed (None: it starts the history)."""
     commits: tuple[str, ...]

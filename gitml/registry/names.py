@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from gitml.errors import GitmlError
 
@@ -44,8 +44,7 @@ def check_model_name(name: str) -> str:
     return name
 
 
-@dataclass(frozen=True, order=True)
-class ParsedVersion:
+class ParsedVersion(NamedTuple):
     """A parsed version; orders by SemVer precedence (integers by value)."""
 
     key: tuple[object, ...]

@@ -16,7 +16,7 @@ import copy
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from gitml.atomic import write_atomic
 from gitml.config import POLICY_FILE, STAGES_FILE, Settings
@@ -55,8 +55,7 @@ class Mode(StrEnum):
     DIRECT = "direct"
 
 
-@dataclass(frozen=True)
-class StageRequest:
+class StageRequest(NamedTuple):
     action: Action
     model: str
     version: str

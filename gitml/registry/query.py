@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime, time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from gitml.config import STAGES_FILE, Settings
 from gitml.errors import GitmlError, RecordNotFound, UsageError
@@ -253,8 +252,7 @@ def _stage_entry(doc: StageEventRecord, terminal: bool) -> dict[str, Any]:
     }
 
 
-@dataclass(frozen=True)
-class ModelRef:
+class ModelRef(NamedTuple):
     model: str
     version: str | None = None
     stage: str | None = None

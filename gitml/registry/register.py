@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from gitml.errors import GitmlError
 from gitml.objects.cache import open_cache
@@ -32,14 +32,13 @@ class VersionExists(GitmlError):
     """A version with this name is already registered (versions are immutable)."""
 
 
-@dataclass(frozen=True)
-class RegisterRequest:
+class RegisterRequest(NamedTuple):
     model: str
     run: str
     artifact: Path | None = None
     version: str | None = None
     description: str | None = None
-    tags: Mapping[str, str] = field(default_factory=dict)
+    tags: Mapping[str, str] = MappingProxyType({})
     signature_from: Path | None = None
     no_artifact: bool = False
 

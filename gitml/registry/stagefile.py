@@ -18,8 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from gitml.config import STAGES_FILE, Settings
 from gitml.errors import InvalidRecord
@@ -43,14 +42,29 @@ class InvalidStages(InvalidRecord):
     """``.gitml/stages.toml`` does not parse, or names an unknown stage, model or version."""
 
 
-@dataclass(frozen=True)
 class ParsedStages:
-    assignments: Assignments = field(default_factory=dict)
-    header: str = DEFAULT_HEADER
+    """A stages file's assignments and the comment header a rewrite keeps."""
+
+    __slots__ = ("assignments", "header")
+
+    def __init__(
+        self, assignments: Assignments | None = None, header: str = DEFAULT_HEADER
+    ) -> None:
+        self.assignments: Assignments = {} if assignments is None else assignments
+        self.header = header
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ParsedStages):
+            return NotImplemented
+        return (self.assignments, self.header) == (other.assignments, other.header)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"ParsedStages({self.assignments!r}, {self.header!r})"
 
 
-@dataclass(frozen=True)
-class Transition:
+class Transition(NamedTuple):
     """One change of one stage: a version enters (``assign``) or leaves (``unassign``)."""
 
     model: str

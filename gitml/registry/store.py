@@ -13,8 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from gitml.errors import RecordNotFound, RefConflict
 from gitml.records import codec
@@ -59,8 +58,7 @@ def registry_collection(repo: GitRepo) -> Collection:
     return open_collection(repo, REGISTRY_REF)
 
 
-@dataclass(frozen=True)
-class Plan:
+class Plan(NamedTuple):
     files: Mapping[str, bytes]
     message: str
     result: Any = None

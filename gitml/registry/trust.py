@@ -15,9 +15,9 @@ which reports the problem precisely.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from gitml.config import STAGES_FILE, Settings
 from gitml.errors import GitmlError
@@ -35,16 +35,14 @@ from gitml.storage.repo import GitRepo
 from gitml.storage.tracked import FileChange, file_changes
 
 
-@dataclass(frozen=True)
-class Trust:
+class Trust(NamedTuple):
     """Which stage events to believe: all (``verified`` None) or only those listed."""
 
     untrusted: list[str]
     verified: frozenset[str] | None
 
 
-@dataclass(frozen=True)
-class _Answer:
+class _Answer(NamedTuple):
     """A judgement of the log and everything it depended on."""
 
     repo: Path
@@ -75,12 +73,12 @@ def trusted_log(repo: GitRepo, settings: Settings, env: Mapping[str, str]) -> Tr
         repo.state_dir, registry_collection(repo).tip(), tip, settings, dict(env), Trust([], None)
     )
     for answer in _last:
-        if replace(answer, trust=asked.trust) == asked:
+        if answer._replace(trust=asked.trust) == asked:
             return answer.trust
     trust = _judge(repo, settings, env, tip)
     if registry_collection(repo).tip() == asked.registry:
         # Judged at the tip asked about: the ref only moves forward, so the key holds.
-        _last[:] = [replace(asked, trust=trust)]
+        _last[:] = [asked._replace(trust=trust)]
     return trust
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from gitml.storage.changes import commit_changes
 from gitml.storage.git import GitFailed, last_line, run_git
@@ -37,8 +38,7 @@ Shape = Callable[[Tree], bool]
 """Whether a tree is one of the collection's (its top-level names are the collection's)."""
 
 
-@dataclass(frozen=True)
-class Violation:
+class Violation(NamedTuple):
     """A commit that breaks the append-only rules, and how."""
 
     commit: str
@@ -49,8 +49,7 @@ class Violation:
         return f"{ref}: commit {self.commit[:12]} {self.problem}"
 
 
-@dataclass(frozen=True)
-class AddedRecord:
+class AddedRecord(NamedTuple):
     """A file the range adds, with the first commit that holds it."""
 
     path: str

@@ -16,10 +16,9 @@ import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing, contextmanager, suppress
-from dataclasses import dataclass
 from itertools import repeat
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from gitml.errors import GitmlError, InvalidRecord
 from gitml.records import codec
@@ -117,8 +116,7 @@ def parse_record(path: str, data: bytes) -> dict[str, Any] | None:
     return doc
 
 
-@dataclass(frozen=True)
-class IndexRow:
+class IndexRow(NamedTuple):
     """One stored row: a record's path and blob id, its place in the ref's commit order,
     and what parsing it gave (kind and JSON text, or the error)."""
 
@@ -130,17 +128,28 @@ class IndexRow:
     error: str | None
 
 
-@dataclass(frozen=True)
 class RowColumns:
     """Rows of one collection column by column, as an index snapshot holds them: loaded
     with no Python work per row. ``doc`` is ``""`` where the row is an error."""
 
-    path: list[str]
-    blob: list[str]
-    seq: list[int]
-    kind: list[str | None]
-    doc: list[str]
-    error: list[str | None]
+    __slots__ = ("blob", "doc", "error", "kind", "path", "seq")
+
+    def __init__(
+        self,
+        *,
+        path: list[str],
+        blob: list[str],
+        seq: list[int],
+        kind: list[str | None],
+        doc: list[str],
+        error: list[str | None],
+    ) -> None:
+        self.path = path
+        self.blob = blob
+        self.seq = seq
+        self.kind = kind
+        self.doc = doc
+        self.error = error
 
     def __len__(self) -> int:
         return len(self.path)
@@ -173,8 +182,7 @@ class RowColumns:
         self.error.extend(other.error)
 
 
-@dataclass(frozen=True)
-class Row:
+class Row(NamedTuple):
     id: str
     path: str
     doc: dict[str, Any]

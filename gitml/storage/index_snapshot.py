@@ -136,7 +136,7 @@ def read_snapshot(repo: GitRepo, commit: str, ref: str) -> IndexSnapshot:
         if entry is None:
             raise SnapshotRefused(f"segment {base}/{name} is missing")
         segments.append((name, entry))
-    columns = RowColumns([], [], [], [], [], [])
+    columns = RowColumns(path=[], blob=[], seq=[], kind=[], doc=[], error=[])
     for (name, _oid), (_same, data) in zip(
         segments, read_blobs(repo, [oid for _n, oid in segments]), strict=True
     ):

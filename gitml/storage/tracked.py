@@ -12,8 +12,8 @@ parent without touching the work tree or the index; ``create_branch`` and
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import NamedTuple
 
 from gitml.atomic import write_atomic
 from gitml.errors import GitmlError, RecordNotFound, RefConflict, UnsupportedRepository
@@ -23,15 +23,13 @@ from gitml.storage.repo import GitRepo
 from gitml.storage.trees import apply_changes, read_blob, tree_entry
 
 
-@dataclass(frozen=True)
-class Person:
+class Person(NamedTuple):
     name: str
     email: str
     time: datetime
 
 
-@dataclass(frozen=True)
-class FileChange:
+class FileChange(NamedTuple):
     """One first-parent commit that changed the file (``old``/``new``: content or None)."""
 
     commit: str
