@@ -35,7 +35,7 @@ def change(
     mode = Mode.DIRECT if options.direct else Mode.BRANCH if branch else Mode.WORKTREE
     repo, settings = repo_and_settings()
     actions: dict[str, Action] = {"promote": "promote", "demote": "demote", "archive": "archive"}
-    request = StageRequest(actions[action], name, version, stage)
+    request = StageRequest(action=actions[action], model=name, version=version, stage=stage)
     result = change_stage(
         repo, settings, request, mode=mode, branch_name=branch_name, env=dict(os.environ)
     )

@@ -84,7 +84,9 @@ def plan_rerun(
     command = check_command(doc)
     assignment = what_if_assignment(options.overrides)
     judge = judge_of(repo, doc, options)
-    base = code_of(repo, doc) or Checkpoint(checkpoint, checkpoint, None, False)
+    base = code_of(repo, doc) or Checkpoint(
+        commit=checkpoint, checkpoint=checkpoint, branch=None, dirty=False
+    )
     code = _what_if_code(repo, doc, base, assignment)
     inputs = {**unrecorded_datasets(repo, doc), **(doc.get("inputs") or {})}
     files, outside = input_files(repo, checkpoint, inputs)
@@ -114,7 +116,7 @@ def plan_rerun(
         outside=tuple(outside),
     )
     warnings = tuple(missing_files(doc, list(inputs)))
-    return Planned(doc, judge, task, warnings), files
+    return Planned(doc=doc, judge=judge, task=task, warnings=warnings), files
 
 
 class RerunPlanner:
@@ -165,7 +167,9 @@ def rerun_on_cluster(
         files.update(needed)
     if not planned:
         return outcome
-    ws = Workspace(repo, load_settings(repo.workdir), repo.workdir, ())
+    ws = Workspace(
+        repo=repo, settings=load_settings(repo.workdir), cwd=repo.workdir, params_files=()
+    )
     commits = [p.task.commit for p in planned]
 
     def planner(control: str) -> tuple[RerunPlanner, Shipment]:

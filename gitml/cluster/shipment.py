@@ -140,4 +140,4 @@ def build_shipment(repo: GitRepo, commits: Sequence[str], files: Mapping[str, st
             "data remote the nodes can reach"
         )
     unique = tuple(dict.fromkeys(commits))
-    return Shipment(unique, pack_commits(repo, unique), objects, remote)
+    return Shipment(commits=unique, pack=pack_commits(repo, unique), objects=objects, remote=remote)

@@ -216,7 +216,13 @@ def add_datasets(
     results: list[AddedDataset] = []
     for target, (manifest, _), digest in zip(targets, versions, digests, strict=True):
         old = pointers.get(target.name)
-        pointer = Pointer(target.name, target.path, digest, manifest.files, manifest.nbytes)
+        pointer = Pointer(
+            name=target.name,
+            path=target.path,
+            manifest=digest,
+            files=manifest.files,
+            nbytes=manifest.nbytes,
+        )
         rel_pointer = pointer_file(ws.pointer_dir, target.name)
         if old != pointer:
             write_pointer(ws.workdir, ws.pointer_dir, pointer)
@@ -236,7 +242,12 @@ def add_datasets(
             )
         )
     lines = ensure_ignored(ws.workdir, [t.path for t in targets])
-    return AddReport(tuple(results), tuple(lines), tuple(profiles.paths), tuple(profiles.notes))
+    return AddReport(
+        datasets=tuple(results),
+        ignored=tuple(lines),
+        profiled=tuple(profiles.paths),
+        notes=tuple(profiles.notes),
+    )
 
 
 def _snapshot(
@@ -268,5 +279,7 @@ def _snapshot(
     snapshot.save(
         state,
         pointer.name,
-        snapshot.StatSnapshot(str(pointer.manifest), pointer.path, keys, entries),
+        snapshot.StatSnapshot(
+            manifest=str(pointer.manifest), path=pointer.path, dirs=keys, files=entries
+        ),
     )

@@ -119,7 +119,7 @@ def checkout(
             }
             report.unchanged += len(wanted) - len(write)
             report.datasets.append(pointer.name)
-            plans.append(_Plan(pointer, write, remove, unsafe))
+            plans.append(_Plan(pointer=pointer, write=write, remove=remove, unsafe=unsafe))
         unsafe_all = sorted(p for plan in plans for p in plan.unsafe)
         if unsafe_all and not force:
             names = ", ".join(sorted({plan.pointer.name for plan in plans if plan.unsafe}))

@@ -95,9 +95,17 @@ def data_diff(ws: DataWorkspace, old: str | None = None, new: str | None = None)
         a, b = before.get(path), after.get(path)
         if a is not None and b is not None:
             if a[1].digest != b[1].digest:
-                changes.append(DatasetFileChange(path, b[0], "modified", a[1], b[1]))
+                changes.append(
+                    DatasetFileChange(
+                        path=path, dataset=b[0], status="modified", old=a[1], new=b[1]
+                    )
+                )
         elif a is not None:
-            changes.append(DatasetFileChange(path, a[0], "deleted", a[1], None))
+            changes.append(
+                DatasetFileChange(path=path, dataset=a[0], status="deleted", old=a[1], new=None)
+            )
         elif b is not None:
-            changes.append(DatasetFileChange(path, b[0], "added", None, b[1]))
+            changes.append(
+                DatasetFileChange(path=path, dataset=b[0], status="added", old=None, new=b[1])
+            )
     return DataDiff(old, new or WORKSPACE, tuple(changes))

@@ -168,7 +168,9 @@ def collect(
             cache.remove(digest)
         temp = cache.clean_temp()
     kept = sum(1 for _ in _present(cache.iter_digests(), keep))
-    return GcReport(kept, len(doomed), nbytes, remove, temp)
+    return GcReport(
+        kept=kept, removable=len(doomed), nbytes=nbytes, removed=remove, temp_removed=temp
+    )
 
 
 def _present(digests: Iterable[Digest], keep: set[Digest]) -> Iterable[Digest]:

@@ -94,7 +94,13 @@ def parse_pointer(data: bytes, *, name: str, where: str) -> Pointer:
             f"{where}: {name!r} is not a valid dataset name; rename the file "
             f"(letters, digits, '.', '_', '-')"
         ) from None
-    return Pointer(name, doc["path"], Digest(doc["manifest"]), doc["files"], doc["bytes"])
+    return Pointer(
+        name=name,
+        path=doc["path"],
+        manifest=Digest(doc["manifest"]),
+        files=doc["files"],
+        nbytes=doc["bytes"],
+    )
 
 
 def load_pointers(workdir: Path, pointer_dir: str) -> dict[str, Pointer]:

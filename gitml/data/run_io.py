@@ -69,11 +69,11 @@ def current_version(ws: DataWorkspace, store: VersionStore, pointer: Pointer) ->
     entries = [Entry(p[cut:], s.digest, s.size) for p, s in sorted(st.current.items())]
     listing = encode(entries)
     manifest = Manifest(
-        pointer.name,
-        version.manifest.kind,
-        len(entries),
-        sum(e.size for e in entries),
-        put_bytes(ws.cache, listing),
+        name=pointer.name,
+        kind=version.manifest.kind,
+        files=len(entries),
+        nbytes=sum(e.size for e in entries),
+        listing=put_bytes(ws.cache, listing),
     )
     message = f"data {pointer.name}: version used by a run (work tree differs from the pointer)"
     return store.save([(manifest, listing)], {}, message)[0]

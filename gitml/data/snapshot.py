@@ -63,7 +63,7 @@ def load(state_dir: Path, name: str) -> StatSnapshot | None:
     _, manifest, path, dirs, files = raw
     if not (isinstance(dirs, dict) and isinstance(files, dict) and isinstance(path, str)):
         return None
-    return StatSnapshot(str(manifest), path, dirs, files)
+    return StatSnapshot(manifest=str(manifest), path=path, dirs=dirs, files=files)
 
 
 def save(state_dir: Path, name: str, snap: StatSnapshot) -> None:
@@ -187,7 +187,11 @@ def from_snapshot(
     if not changes.clean:
         forget(state_dir, name)
     elif changed or dirs is not snap.dirs:
-        save(state_dir, name, StatSnapshot(snap.manifest, snap.path, dirs, entries))
+        save(
+            state_dir,
+            name,
+            StatSnapshot(manifest=snap.manifest, path=snap.path, dirs=dirs, files=entries),
+        )
     if not states:
         return changes, {}, {}
     new_str, new_tuple = str.__new__, tuple.__new__

@@ -89,7 +89,13 @@ def dataset_status(
         if found is not None:
             changes, current, wanted = found
             return DatasetStatus(
-                pointer.name, pointer.path, pointer.manifest, changes, None, current, wanted
+                name=pointer.name,
+                path=pointer.path,
+                manifest=pointer.manifest,
+                changes=changes,
+                problem=None,
+                current=current,
+                wanted=wanted,
             )
     where = where or f"{ws.pointer_dir}/{pointer.name}.toml"
     if store is None:
@@ -104,10 +110,10 @@ def dataset_status(
     keys = dir_keys(ws.workdir, dirs, stamp)
     current, stats, _ = scan_files(ws.workdir, files, statcache, jobs=jobs)
     result = DatasetStatus(
-        pointer.name,
-        pointer.path,
-        pointer.manifest,
-        compare(wanted, current),
+        name=pointer.name,
+        path=pointer.path,
+        manifest=pointer.manifest,
+        changes=compare(wanted, current),
         current=current,
         wanted=wanted,
     )
@@ -117,7 +123,11 @@ def dataset_status(
             for rel, fs in current.items()
         }
         snapshot.save(
-            state, pointer.name, StatSnapshot(str(pointer.manifest), pointer.path, keys, entries)
+            state,
+            pointer.name,
+            StatSnapshot(
+                manifest=str(pointer.manifest), path=pointer.path, dirs=keys, files=entries
+            ),
         )
     else:
         snapshot.forget(state, pointer.name)
@@ -140,6 +150,12 @@ def status(
                 )
             except DataError as exc:
                 empty = Changes((), (), ())
-                found = DatasetStatus(pointer.name, pointer.path, pointer.manifest, empty, str(exc))
+                found = DatasetStatus(
+                    name=pointer.name,
+                    path=pointer.path,
+                    manifest=pointer.manifest,
+                    changes=empty,
+                    problem=str(exc),
+                )
             results.append(found)
     return results

@@ -173,7 +173,12 @@ def check_events(
             p = check.proposal
             if (p.model, p.version, p.stage) in wanted:
                 out.extend(
-                    Finding(f.rule, f"{f.message} (commit {commit[:12]})", f.file, f.field)
+                    Finding(
+                        rule=f.rule,
+                        message=f"{f.message} (commit {commit[:12]})",
+                        file=f.file,
+                        field=f.field,
+                    )
                     for f in check.findings
                     if f.severity == "error"
                 )

@@ -66,7 +66,11 @@ def read_events(repo: GitRepo) -> list[GtoEvent]:
         found = _VERSION.fullmatch(tag)
         if found:
             kind = "deregister" if found["gone"] else "register"
-            events.append(GtoEvent(kind, found["model"], found["version"], None, ref))
+            events.append(
+                GtoEvent(
+                    kind=kind, model=found["model"], version=found["version"], stage=None, ref=ref
+                )
+            )
             if kind == "register":
                 version_at[(found["model"], ref.commit)] = found["version"]
     for ref in refs:
@@ -74,7 +78,11 @@ def read_events(repo: GitRepo) -> list[GtoEvent]:
         if found:
             version = version_at.get((found["model"], ref.commit))
             kind = "unassign" if found["gone"] else "assign"
-            events.append(GtoEvent(kind, found["model"], version, found["stage"], ref))
+            events.append(
+                GtoEvent(
+                    kind=kind, model=found["model"], version=version, stage=found["stage"], ref=ref
+                )
+            )
     order = {e.ref.name: i for i, e in enumerate(events)}
     return sorted(
         events,

@@ -75,7 +75,10 @@ def _record(
             from gitml.runs.tags import MODEL_TAG
 
             tags[MODEL_TAG] = json.dumps(model)
-    events = [MetricEvent(key, step, value, stamp) for key, value, stamp, step in run.metrics]
+    events = [
+        MetricEvent(name=key, step=step, value=value, timestamp=stamp)
+        for key, value, stamp, step in run.metrics
+    ]
     source = run.tags.get("mlflow.source.name")
     return build_run(
         run_id=gitml_id(run),

@@ -120,7 +120,7 @@ def run_node(doc: RunRecord) -> Node:
         info["stage_file"] = stage["file"]
         info["pipeline_run"] = stage.get("pipeline")
         label += f" (stage {stage['name']})"
-    return Node(f"run:{doc['id']}", "run", label, info)
+    return Node(key=f"run:{doc['id']}", kind="run", label=label, info=info)
 
 
 def data_node(path: str, digest: str, data: Datasets) -> Node:
@@ -131,7 +131,7 @@ def data_node(path: str, digest: str, data: Datasets) -> Node:
     if name:
         info["dataset"] = name
         label += f" (dataset {name})"
-    return Node(f"data:{shown}@{digest}", "data", label, info)
+    return Node(key=f"data:{shown}@{digest}", kind="data", label=label, info=info)
 
 
 def model_node(doc: ModelVersionRecord, stages: Sequence[str] = ()) -> Node:
@@ -146,8 +146,8 @@ def model_node(doc: ModelVersionRecord, stages: Sequence[str] = ()) -> Node:
         info["artifact"] = {"path": art["path"], "digest": art["digest"]}
     held = f" ({', '.join(stages)})" if stages else ""
     return Node(
-        f"model:{doc['model']}:{doc['version']}",
-        "model",
-        f"model {doc['model']}:{doc['version']}{held}",
-        info,
+        key=f"model:{doc['model']}:{doc['version']}",
+        kind="model",
+        label=f"model {doc['model']}:{doc['version']}{held}",
+        info=info,
     )

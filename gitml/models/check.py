@@ -63,7 +63,12 @@ def _type_problem(name: str, expected: str, actual: str | None, column: Any) -> 
         sample = _bad_sample(column)
         if sample is not None:
             message += f" (found {sample!r}, not a number)"
-    return Problem("type", name, ERROR, message + "; convert the column or fix the data")
+    return Problem(
+        kind="type",
+        column=name,
+        severity=ERROR,
+        message=message + "; convert the column or fix the data",
+    )
 
 
 def _range_problem(name: str, column: Any, bounds: Mapping[str, float]) -> Problem | None:
@@ -77,10 +82,10 @@ def _range_problem(name: str, column: Any, bounds: Mapping[str, float]) -> Probl
         return None
     seen = pc.min_max(values)
     return Problem(
-        "range",
-        name,
-        WARNING,
-        f"column {name!r}: {count} value(s) outside the training range [{low:g}, {high:g}] "
+        kind="range",
+        column=name,
+        severity=WARNING,
+        message=f"column {name!r}: {count} value(s) outside the training range [{low:g}, {high:g}] "
         f"(seen {seen['min'].as_py():g} to {seen['max'].as_py():g})",
     )
 
@@ -90,19 +95,31 @@ def _tensor(frame: Any, spec: Mapping[str, Any]) -> list[Problem]:
     dtype, shape = str(tensor.get("dtype")), list(tensor.get("shape") or [])
     problems = []
     if not hasattr(frame, "dtype") or not hasattr(frame, "shape"):
-        return [Problem("type", "", ERROR, f"the model expects a {dtype} array, not a table")]
+        return [
+            Problem(
+                kind="type",
+                column="",
+                severity=ERROR,
+                message=f"the model expects a {dtype} array, not a table",
+            )
+        ]
     if str(frame.dtype) != dtype:
         problems.append(
-            Problem("type", "", ERROR, f"the array is {frame.dtype}; the model expects {dtype}")
+            Problem(
+                kind="type",
+                column="",
+                severity=ERROR,
+                message=f"the array is {frame.dtype}; the model expects {dtype}",
+            )
         )
     fixed = shape[1:]
     if list(frame.shape[1:]) != [d if d != -1 else frame.shape[i + 1] for i, d in enumerate(fixed)]:
         problems.append(
             Problem(
-                "shape",
-                "",
-                ERROR,
-                f"the array has shape {list(frame.shape)}; the model expects {shape}",
+                kind="shape",
+                column="",
+                severity=ERROR,
+                message=f"the array has shape {list(frame.shape)}; the model expects {shape}",
             )
         )
     return problems
@@ -126,10 +143,10 @@ def check_frame(frame: Any, signature: Mapping[str, Any]) -> list[Problem]:
         if name not in present:
             problems.append(
                 Problem(
-                    "missing",
-                    name,
-                    ERROR,
-                    f"column {name!r} ({kind}) is missing; the model needs it",
+                    kind="missing",
+                    column=name,
+                    severity=ERROR,
+                    message=f"column {name!r} ({kind}) is missing; the model needs it",
                 )
             )
             continue
@@ -147,10 +164,10 @@ def check_frame(frame: Any, signature: Mapping[str, Any]) -> list[Problem]:
         if name not in expected:
             problems.append(
                 Problem(
-                    "extra",
-                    name,
-                    ERROR,
-                    f"column {name!r} is not in the model's signature; drop it before scoring",
+                    kind="extra",
+                    column=name,
+                    severity=ERROR,
+                    message=f"column {name!r} is not in the model's signature; drop it before scoring",
                 )
             )
     return problems

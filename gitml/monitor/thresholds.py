@@ -46,4 +46,9 @@ def load_limits(workdir: Path, model: str) -> Limits:
         over = _rename(table)
         over.pop("performance_drop", None)
         columns[name] = over
-    return Limits(merged, columns, bool(section.get("p_values", False)), drop)
+    return Limits(
+        thresholds=merged,
+        columns=columns,
+        p_values=bool(section.get("p_values", False)),
+        performance_drop=drop,
+    )

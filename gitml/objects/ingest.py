@@ -171,7 +171,9 @@ def store_hashed(
     statcache.record(entries, result.stamp_ns)
     stamp = result.stamp_ns
     recorded = tuple(e for e in entries if stamp is not None and e[1].mtime_ns < stamp)
-    return AddResult(result.digests, result.rehashed, stored, recorded)
+    return AddResult(
+        digests=result.digests, rehashed=result.rehashed, stored=stored, recorded=recorded
+    )
 
 
 def _entries(

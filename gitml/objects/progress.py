@@ -196,7 +196,13 @@ class TerminalProgress:
             if i < finished and total is not None:
                 done = total  # later phases only start once this one is over
             fields = {
-                "counts": Phase(label, total_files, total_bytes, files, nbytes).counts(),
+                "counts": Phase(
+                    label=label,
+                    total_files=total_files,
+                    total_bytes=total_bytes,
+                    files=files,
+                    nbytes=nbytes,
+                ).counts(),
                 "by_bytes": by_bytes,
             }
             while len(self._tasks) <= i:

@@ -159,7 +159,9 @@ class PipelineRun:
                     self._forget(stage)
                     self._lock_entry(stage)
                     self.notify(address, f"Stage '{address}' is cached: restored its outputs")
-                    return StageResult(address, "restored", str(doc["id"]), reasons)
+                    return StageResult(
+                        stage=address, action="restored", run=str(doc["id"]), reasons=reasons
+                    )
         with self.lock:
             self.state.forget(remove_outputs(self.project.root, stage))
         self.notify(address, f"Running stage '{address}':\n> {stage.cmd_text}")
@@ -175,25 +177,25 @@ class PipelineRun:
         run_id = str(outcome.doc["id"])
         if outcome.doc["status"] != "completed":
             return StageResult(
-                address,
-                "failed",
-                run_id,
-                reasons,
+                stage=address,
+                action="failed",
+                run=run_id,
+                reasons=reasons,
                 exit_code=outcome.exit_code or 1,
                 error=f"the command of stage '{address}' {outcome.doc['status']} "
                 f"(exit code {outcome.exit_code})",
             )
         if missing:
             return StageResult(
-                address,
-                "failed",
-                run_id,
-                reasons,
+                stage=address,
+                action="failed",
+                run=run_id,
+                reasons=reasons,
                 exit_code=1,
                 error=f"stage '{address}' did not write its output '{missing[0]}'",
             )
         self._lock_entry(stage)
-        return StageResult(address, "ran", run_id, reasons)
+        return StageResult(stage=address, action="ran", run=run_id, reasons=reasons)
 
     def _forget(self, stage: Stage) -> None:
         with self.lock:

@@ -67,4 +67,4 @@ def open_project(start: Path | None = None, *, required: bool = True) -> Project
         )
     cache = ParamsCache()
     files = tuple(load_stage_file(ws.workdir, p, cache) for p in paths)
-    return Project(ws, files, build_graph(files), cache)
+    return Project(ws=ws, files=files, graph=build_graph(files), params=cache)

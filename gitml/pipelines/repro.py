@@ -119,7 +119,13 @@ def run_member(
             project = open_project(root)
         order = plan_order(project, request)
         member = PipelineRun(
-            project, request, sup, notify, sweep=sweep, name=name, code_base=code_base
+            project=project,
+            request=request,
+            sup=sup,
+            notify=notify,
+            sweep=sweep,
+            name=name,
+            code_base=code_base,
         )
         if request.dry_run:
             member.dry_run(order)

@@ -217,7 +217,7 @@ class State:
         entry = self.entries.get(rel)
         if entry is not None and entry[0] == "f" and entry[1] is not None and entry[1] == key:
             _, _, md5, hx, size, isexec = entry
-            return PathInfo(md5, PREFIX + hx, size, None, isexec)
+            return PathInfo(md5=md5, digest=PREFIX + hx, size=size, nfiles=None, isexec=isexec)
         stamp = self.stamp()
         md5, hx, after = hash_many([full])[full]
         isexec = _is_exec(after.st_mode)
@@ -230,7 +230,7 @@ class State:
             isexec,
         )
         self._dirty = True
-        return PathInfo(md5, PREFIX + hx, after.st_size, None, isexec)
+        return PathInfo(md5=md5, digest=PREFIX + hx, size=after.st_size, nfiles=None, isexec=isexec)
 
     def _folder(self, rel: str, *, rewalk: bool = False) -> PathInfo:
         """A folder's digests; its files' stats are compared as one packed blob."""
@@ -259,11 +259,13 @@ class State:
             present.append(name)
             blob += pack(st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
         if old is not None and not walk and blob == old.stats:
-            return PathInfo(old.md5, PREFIX + old.hx, old.size, old.nfiles)
+            return PathInfo(md5=old.md5, digest=PREFIX + old.hx, size=old.size, nfiles=old.nfiles)
         folder = _rebuild(base, present, bytes(blob), old, dirs, stamp)
         self.entries[rel] = ("d", *folder)
         self._dirty = True
-        return PathInfo(folder.md5, PREFIX + folder.hx, folder.size, folder.nfiles)
+        return PathInfo(
+            md5=folder.md5, digest=PREFIX + folder.hx, size=folder.size, nfiles=folder.nfiles
+        )
 
     def file_hexes(self, rel: str) -> list[str] | None:
         """The xxh3 hex digests of a folder's files as last seen (``None``: not known)."""

@@ -93,13 +93,13 @@ def _param_changes(dep: ParamsDep, now: dict[str, Any] | None, locked: Any) -> l
     changes = []
     for key in keys:
         if key not in now:
-            changes.append(Change("params", "deleted", dep.path, key))
+            changes.append(Change(section="params", state="deleted", path=dep.path, key=key))
         elif key not in locked:
-            changes.append(Change("params", "new", dep.path, key))
+            changes.append(Change(section="params", state="new", path=dep.path, key=key))
         elif now[key] != locked[key] and not (
             isinstance(now[key], tuple) and list(now[key]) == locked[key]
         ):
-            changes.append(Change("params", "modified", dep.path, key))
+            changes.append(Change(section="params", state="modified", path=dep.path, key=key))
     return changes
 
 
@@ -175,7 +175,7 @@ class Checker:
             if not found and out.cache and info and not self.in_cache(info, out.repo_path):
                 found = [Change("outs", "not in cache", out.path)]
             changes.extend(found)
-        return StageState(stage, tuple(changes), deps, outs, params)
+        return StageState(stage=stage, changes=tuple(changes), deps=deps, outs=outs, params=params)
 
 
 def missing_param_keys(state: StageState) -> list[str]:
@@ -238,10 +238,10 @@ def pipeline_status(project: Project, targets: tuple[str, ...] = ()) -> list[Sta
             rows.append(StatusRow(address, "frozen"))
         elif st.stale:
             moving.add(address)
-            rows.append(StatusRow(address, "stale", st.changes, ups))
+            rows.append(StatusRow(stage=address, state="stale", changes=st.changes, after=ups))
         elif ups and not stage.frozen:
             moving.add(address)
-            rows.append(StatusRow(address, "pending", (), ups))
+            rows.append(StatusRow(stage=address, state="pending", changes=(), after=ups))
         else:
             rows.append(StatusRow(address, "up to date"))
     checker.state.save()

@@ -69,17 +69,22 @@ def tokenize(text: str, option: str = "--where", start: int = 1) -> list[Token]:
             i += 1
         elif ch in "'\"":
             value, end = _quoted(text, i, option, start)
-            tokens.append(Token(Kind.STRING, text[i:end], col, value))
+            tokens.append(Token(kind=Kind.STRING, text=text[i:end], column=col, value=value))
             i = end
         elif ch == "`":
             name, end = _quoted(text, i, option, start)
             head, dot, key = name.partition(".")
             tokens.append(
-                Token(Kind.NAME, text[i:end], col, Name(head, key if dot else None, False))
+                Token(
+                    kind=Kind.NAME,
+                    text=text[i:end],
+                    column=col,
+                    value=Name(head, key if dot else None, False),
+                )
             )
             i = end
         elif (op := _operator(text, i)) is not None:
-            tokens.append(Token(Kind.OP, op, col, _CANONICAL_OP.get(op, op)))
+            tokens.append(Token(kind=Kind.OP, text=op, column=col, value=_CANONICAL_OP.get(op, op)))
             i += len(op)
         elif m := _HEAD.match(text, i):
             token, i = _name(text, m.end(), i, option, start)
@@ -88,7 +93,9 @@ def tokenize(text: str, option: str = "--where", start: int = 1) -> list[Token]:
             end = m.end()
             if end < n and (text[end].isalnum() or text[end] in "_."):
                 raise QueryError(option, f"malformed number {text[i : end + 1]!r}", col)
-            tokens.append(Token(Kind.NUMBER, m.group(), col, _number(m.group())))
+            tokens.append(
+                Token(kind=Kind.NUMBER, text=m.group(), column=col, value=_number(m.group()))
+            )
             i = end
         else:
             raise QueryError(option, f"unexpected character {ch!r}", col)
@@ -108,16 +115,20 @@ def _name(text: str, head_end: int, i: int, option: str, start: int) -> tuple[To
     col = start + i
     if head_end >= len(text) or text[head_end] != ".":
         if head.lower() in KEYWORDS:
-            return Token(Kind.KEYWORD, head, col, head.lower()), head_end
-        return Token(Kind.NAME, head, col, Name(head, None, True)), head_end
+            return Token(kind=Kind.KEYWORD, text=head, column=col, value=head.lower()), head_end
+        return Token(kind=Kind.NAME, text=head, column=col, value=Name(head, None, True)), head_end
     j = head_end + 1
     if j < len(text) and text[j] in '`"':
         key, end = _quoted(text, j, option, start)
-        return Token(Kind.NAME, text[i:end], col, Name(head, key, False)), end
+        return Token(
+            kind=Kind.NAME, text=text[i:end], column=col, value=Name(head, key, False)
+        ), end
     m = BARE_KEY.match(text, j)
     if m is None:
         raise QueryError(option, f"expected a name after '{head}.'", start + j)
-    return Token(Kind.NAME, text[i : m.end()], col, Name(head, m.group(), True)), m.end()
+    return Token(
+        kind=Kind.NAME, text=text[i : m.end()], column=col, value=Name(head, m.group(), True)
+    ), m.end()
 
 
 def _quoted(text: str, i: int, option: str, start: int) -> tuple[str, int]:

@@ -118,7 +118,15 @@ def state_of(doc: QueueEntryRecord, events: Sequence[QueueEventRecord]) -> Entry
         elif kind == "finished" and finished is None:
             finished = event
             state = "done" if event.get("status") == "completed" else "failed"
-    return EntryState(doc, tuple(ordered), state, claim, finished, cancel, claims)
+    return EntryState(
+        doc=doc,
+        events=tuple(ordered),
+        state=state,
+        claim=claim,
+        finished=finished,
+        cancel_requested=cancel,
+        claims=claims,
+    )
 
 
 def _events_in(snap: Snapshot, entry_id: str) -> list[QueueEventRecord]:

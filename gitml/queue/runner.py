@@ -128,7 +128,12 @@ def run_entry(
     if isinstance(outcome, RunOutcome):
         member(outcome)
         doc = outcome.doc
-        return Ended(state, str(doc["status"]), [str(doc["id"])], outcome.exit_code)
+        return Ended(
+            entry=state,
+            status=str(doc["status"]),
+            runs=[str(doc["id"])],
+            exit_code=outcome.exit_code,
+        )
     runs = [str(d["id"]) for d in outcome.runs]
     if outcome.parent is not None:
         runs.append(str(outcome.parent["id"]))
@@ -136,7 +141,7 @@ def run_entry(
         "interrupted" if outcome.interrupted else "failed" if outcome.exit_code else "completed"
     )
     reason = "; ".join(outcome.errors) or None
-    return Ended(state, status, runs, outcome.exit_code, reason)
+    return Ended(entry=state, status=status, runs=runs, exit_code=outcome.exit_code, reason=reason)
 
 
 class Runner:

@@ -54,7 +54,10 @@ def actor_from(name: str, email: str, env: Mapping[str, str]) -> Actor:
             break
     url = ci_run_url(env)
     return Actor(
-        escape.trailer(name), escape.trailer(email), login, escape.trailer(url) if url else None
+        name=escape.trailer(name),
+        email=escape.trailer(email),
+        login=login,
+        run_url=escape.trailer(url) if url else None,
     )
 
 

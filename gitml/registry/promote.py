@@ -237,14 +237,14 @@ def change_stage(
         settings=settings,
     )
     if after == base.assignments:
-        return StageChange(proposal, [], False, mode)
+        return StageChange(proposal=proposal, findings=[], changed=False, mode=mode)
     findings = check_proposal(repo, proposal)
     failed = errors(findings)
     if failed:
         more = f" (and {len(failed) - 1} more)" if len(failed) > 1 else ""
         raise CheckFailed(failed[0].line() + more)
     text = dumps(ParsedStages(after, base.header)).encode("utf-8")
-    result = StageChange(proposal, findings, True, mode)
+    result = StageChange(proposal=proposal, findings=findings, changed=True, mode=mode)
     if mode is Mode.WORKTREE:
         write_atomic(repo.workdir / STAGES_FILE, text)
         return result

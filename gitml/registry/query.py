@@ -44,7 +44,13 @@ def replay(events: Iterable[Mapping[str, Any]], terminal: Iterable[str]) -> Assi
     final = set(terminal)
     state: Assignments = {}
     for e in sorted(events, key=lambda d: (d["model"], d["seq"], d["id"])):
-        t = Transition(e["model"], e["stage"], e["action"], e["version"], e.get("previous"))
+        t = Transition(
+            model=e["model"],
+            stage=e["stage"],
+            action=e["action"],
+            version=e["version"],
+            previous=e.get("previous"),
+        )
         apply_transition(state, t, e["stage"] in final)
     return state
 

@@ -241,14 +241,20 @@ def diff(
                 gone = set(versions_of(a)) - set(versions_of(b))
                 came = set(versions_of(b)) - set(versions_of(a))
                 for version in sorted(gone, key=version_sort_key):
-                    out.append(Transition(model, stage, "unassign", version))
+                    out.append(
+                        Transition(model=model, stage=stage, action="unassign", version=version)
+                    )
                 for version in sorted(came, key=version_sort_key):
-                    out.append(Transition(model, stage, "assign", version))
+                    out.append(
+                        Transition(model=model, stage=stage, action="assign", version=version)
+                    )
             elif b is None:
                 assert a is not None
-                out.append(Transition(model, stage, "unassign", a))
+                out.append(Transition(model=model, stage=stage, action="unassign", version=a))
             else:
-                out.append(Transition(model, stage, "assign", b, a))
+                out.append(
+                    Transition(model=model, stage=stage, action="assign", version=b, previous=a)
+                )
     return out
 
 

@@ -70,7 +70,12 @@ def trusted_log(repo: GitRepo, settings: Settings, env: Mapping[str, str]) -> Tr
     except GitmlError as exc:
         return Trust([str(exc)], frozenset())
     asked = _Answer(
-        repo.state_dir, registry_collection(repo).tip(), tip, settings, dict(env), Trust([], None)
+        repo=repo.state_dir,
+        registry=registry_collection(repo).tip(),
+        branch=tip,
+        settings=settings,
+        env=dict(env),
+        trust=Trust([], None),
     )
     for answer in _last:
         if answer._replace(trust=asked.trust) == asked:

@@ -133,7 +133,7 @@ def _outside(key: str, digest: str, run_id: str) -> Restored:
         )
     path = Path(key)
     size = path.stat().st_size if path.is_file() else 0
-    return Restored(key, digest, key, "outside", size)
+    return Restored(key=key, digest=digest, path=key, source="outside", nbytes=size)
 
 
 def _missing(item: _Input, rel: str, digest: str, run_id: str, remote: str | None) -> str:
@@ -183,14 +183,16 @@ class _Restorer:
     def dataset(self, key: str, digest: str, pointer: Pointer) -> _Input:
         where = f"input '{key}' of run {self.run_id}"
         version = self.store.load(key, parse_digest(digest), where=where)
-        item = _Input(key, digest, pointer.path, f"dataset '{key}' version {digest}")
+        item = _Input(
+            key=key, digest=digest, path=pointer.path, what=f"dataset '{key}' version {digest}"
+        )
         wanted = expected(pointer.path, version)
         item.files = {rel: str(state.digest) for rel, state in wanted.items()}
         item.count, item.nbytes = len(wanted), sum(s.size for s in wanted.values())
         return item
 
     def path(self, key: str, digest: str) -> _Input:
-        item = _Input(key, digest, key, f"input '{key}' ({digest})")
+        item = _Input(key=key, digest=digest, path=key, what=f"input '{key}' ({digest})")
         self.pull({digest}, [(item, key, digest)])
         listing = read_listing_object(self.cache, parse_digest(digest))
         if listing is None:
@@ -226,7 +228,11 @@ def restore_inputs(
         else:
             _check_dataset(root, pointer, run_id)
         if pointer is None and _content_digest(root, key) == digest:
-            restored.append(Restored(key, digest, key, "checkpoint", _size(root / key)))
+            restored.append(
+                Restored(
+                    key=key, digest=digest, path=key, source="checkpoint", nbytes=_size(root / key)
+                )
+            )
             continue
         restorer = restorer or _Restorer(repo, root, run_id)
         items.append(
@@ -246,7 +252,16 @@ def restore_inputs(
     for item in items:
         digests = set(item.files.values())
         source = "remote" if digests & restorer.pulled else "cache" if digests else "checkpoint"
-        restored.append(Restored(item.key, item.digest, item.path, source, item.nbytes, item.count))
+        restored.append(
+            Restored(
+                key=item.key,
+                digest=item.digest,
+                path=item.path,
+                source=source,
+                nbytes=item.nbytes,
+                files=item.count,
+            )
+        )
     return sorted(restored, key=lambda r: r.key)
 
 

@@ -135,7 +135,13 @@ def compare_metrics(
     """Every metric of either run, by name."""
     names = sorted(set(expected) | set(actual))
     return [
-        MetricCheck(n, _number(expected.get(n)), _number(actual.get(n)), tol.of(n)) for n in names
+        MetricCheck(
+            name=n,
+            expected=_number(expected.get(n)),
+            actual=_number(actual.get(n)),
+            tolerance=tol.of(n),
+        )
+        for n in names
     ]
 
 
@@ -221,4 +227,11 @@ def judge(
         verdict = Verdict.DIFFERS if reasons else Verdict.REPRODUCED
         if not metrics and not outputs:
             reasons.append("no metrics or outputs were recorded; only the exit status was checked")
-    return Judgement(verdict, tuple(reasons), metrics, outputs, tol.default, tuple(what_if))
+    return Judgement(
+        verdict=verdict,
+        reasons=tuple(reasons),
+        metrics=metrics,
+        outputs=outputs,
+        tolerance=tol.default,
+        what_if=tuple(what_if),
+    )

@@ -85,7 +85,7 @@ def system_sampler(request: RunRequest, into: list[MetricEvent]) -> Any:
     from gitml.runs.sysmetrics import Sampler
 
     def record(name: str, value: float, step: int, stamp: int) -> None:
-        into.append(MetricEvent(name, step, value, stamp))
+        into.append(MetricEvent(name=name, step=step, value=value, timestamp=stamp))
 
     sampler = Sampler(record)
     sampler.start()

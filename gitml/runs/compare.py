@@ -90,7 +90,12 @@ def compare_runs(repo: GitRepo, refs: Sequence[str]) -> Comparison:
         stat = diffstat(repo, base, other)
         code.append(
             CodeDelta(
-                runs[0]["id"], run["id"], stat.files, stat.insertions, stat.deletions, stat.paths
+                base=runs[0]["id"],
+                other=run["id"],
+                files=stat.files,
+                insertions=stat.insertions,
+                deletions=stat.deletions,
+                paths=stat.paths,
             )
         )
     return Comparison(

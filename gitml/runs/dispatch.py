@@ -80,7 +80,9 @@ def search_plan(request: RunRequest, sweep: str, name: str) -> SearchPlan:
         )
     else:
         search = RandomSearch(space, seed=options.seed)
-    return SearchPlan(search, options.trials, objective or "", sweep, name)
+    return SearchPlan(
+        search=search, trials=options.trials, objective=objective or "", sweep=sweep, name=name
+    )
 
 
 def objective_of(request: RunRequest) -> tuple[str | None, str]:

@@ -144,7 +144,7 @@ def open_workspace(repo: GitRepo, cwd: Path, extra_params_files: Sequence[str] =
             raise GitmlError(f"{extra}: params file not found (relative to {cwd})")
     files = tuple(params_mod.find_params_files(cwd, names))
     params_mod.read_params(cwd, files)
-    return Workspace(repo, settings, cwd, files)
+    return Workspace(repo=repo, settings=settings, cwd=cwd, params_files=files)
 
 
 def identity(repo: GitRepo) -> dict[str, str]:

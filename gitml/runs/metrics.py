@@ -246,7 +246,11 @@ def load_history(data: bytes) -> list[MetricEvent]:
                 out.append(MetricEvent(r[0], int(r[1]), parse_number(r[2])))
             elif len(r) == 4:
                 stamp = int(r[3]) if r[3] else None
-                out.append(MetricEvent(r[0], int(r[1]), parse_number(r[2]), stamp))
+                out.append(
+                    MetricEvent(
+                        name=r[0], step=int(r[1]), value=parse_number(r[2]), timestamp=stamp
+                    )
+                )
     except (ValueError, csv.Error) as exc:
         raise InvalidRecord(f"is not a metric history (line {reader.line_num}: {exc})") from None
     return out

@@ -117,7 +117,7 @@ def parse_override(text: str) -> Override:
             f"-S {text!r}: no value after '='; write -S {key}=VALUE (-S {key}=\"\" for an "
             "empty string)"
         )
-    return Override(file, key, tuple(parse_value(p) for p in pieces), text)
+    return Override(file=file, key=key, values=tuple(parse_value(p) for p in pieces), text=text)
 
 
 def parse_param(text: str) -> tuple[str, Any]:

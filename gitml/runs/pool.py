@@ -44,7 +44,12 @@ def in_worktree(
 
     with temporary_worktree(ws.repo, base.checkpoint, prefix="gitml-sweep-") as wt_repo:
         prepare_worktree(wt_repo.workdir)
-        wt = Workspace(wt_repo, ws.settings, wt_repo.workdir / ws.rel_cwd, ws.params_files)
+        wt = Workspace(
+            repo=wt_repo,
+            settings=ws.settings,
+            cwd=wt_repo.workdir / ws.rel_cwd,
+            params_files=ws.params_files,
+        )
         return execute_member(wt, sup, request, member._replace(code_base=base), watch=watch)
 
 
@@ -116,7 +121,7 @@ def retry_of(job: Job, lost: RunOutcome | None) -> Job:
     if lost is not None:
         tags[RETRY_OF_TAG] = str(lost.doc["id"])
     member = job.member._replace(run_id=ids.new_id() if job.member.run_id else None, tags=tags)
-    return Job(job.index, member, job.attempt + 1, job.watch)
+    return Job(index=job.index, member=member, attempt=job.attempt + 1, watch=job.watch)
 
 
 def drive(

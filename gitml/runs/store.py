@@ -297,7 +297,7 @@ def list_runs(
         invalid = tuple(error for _path, error in index.errors(collection))
     finally:
         index.close()
-    return Listing(docs, more, hidden, invalid)
+    return Listing(runs=docs, more=more, hidden_other_branches=hidden, invalid=invalid)
 
 
 def _condition(

@@ -81,4 +81,6 @@ class SearchPlan:
                 state = "complete"
         self.search.tell(trial, value, state)
         if outcome is not None:
-            self.results.append(TrialResult(trial.number, outcome.doc["id"], state, value))
+            self.results.append(
+                TrialResult(number=trial.number, run=outcome.doc["id"], state=state, value=value)
+            )

@@ -80,7 +80,9 @@ def dimension(override: Override) -> Dimension:
         raise UsageError(f"-S {override.text!r}: {kind}() takes whole-number bounds")
     if not (math.isfinite(low) and math.isfinite(high)):
         raise UsageError(f"-S {override.text!r}: bounds must be finite")
-    return Dimension(override.file, override.key, kind, low, high, text=override.text)
+    return Dimension(
+        file=override.file, key=override.key, kind=kind, low=low, high=high, text=override.text
+    )
 
 
 def parse_space(overrides: Sequence[Override]) -> list[Dimension]:

@@ -169,7 +169,7 @@ def _add(report: Audit, sha: str, when: int, path: str, leaf: Leaf, seen: set[st
             Violation(sha, path, f"adds {path} as {kind}; records are regular files")
         )
         return
-    report.added.append(AddedRecord(path, oid, sha, when))
+    report.added.append(AddedRecord(path=path, oid=oid, commit=sha, time=when))
 
 
 def _change(path: str, before: Leaf, after: Leaf | None) -> str:

@@ -294,7 +294,14 @@ def iter_raw(output: bytes) -> Iterator[RawChange | str]:
             continue
         old_mode, new_mode, old_oid, new_oid, status = token[1:].decode().split()
         path = os.fsdecode(next(tokens, b""))
-        yield RawChange(old_mode, new_mode, old_oid, new_oid, status[:1], path)
+        yield RawChange(
+            old_mode=old_mode,
+            new_mode=new_mode,
+            old_oid=old_oid,
+            new_oid=new_oid,
+            status=status[:1],
+            path=path,
+        )
 
 
 def raw_changes(output: bytes) -> list[RawChange]:

@@ -156,7 +156,7 @@ class RowColumns:
 
     def rows(self) -> list[IndexRow]:
         return [
-            IndexRow(path, blob, seq, kind, doc or None, error)
+            IndexRow(path=path, blob=blob, seq=seq, kind=kind, doc=doc or None, error=error)
             for path, blob, seq, kind, doc, error in zip(
                 self.path, self.blob, self.seq, self.kind, self.doc, self.error, strict=True
             )
@@ -379,7 +379,11 @@ class Index:
             base = _max_seq(conn, ref) + 1
             for path, kind, text, error in parsed_items:
                 seq = base + oldest - ages.get(path, oldest)
-                upserts.append(IndexRow(path, blob_of[path], seq, kind, text, error))
+                upserts.append(
+                    IndexRow(
+                        path=path, blob=blob_of[path], seq=seq, kind=kind, doc=text, error=error
+                    )
+                )
         _delete_paths(conn, deletes)
         insert_rows(conn, ref, upserts)
         return len(deletes) + len(upserts)
@@ -429,7 +433,14 @@ class Index:
                     (collection.ref,),
                 )
                 rows = [
-                    IndexRow(path, bytes(blob).hex() if blob else "", seq, kind, doc, error)
+                    IndexRow(
+                        path=path,
+                        blob=bytes(blob).hex() if blob else "",
+                        seq=seq,
+                        kind=kind,
+                        doc=doc,
+                        error=error,
+                    )
                     for path, blob, seq, kind, doc, error in cur
                 ]
             finally:

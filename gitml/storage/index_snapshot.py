@@ -141,7 +141,9 @@ def read_snapshot(repo: GitRepo, commit: str, ref: str) -> IndexSnapshot:
         segments, read_blobs(repo, [oid for _n, oid in segments]), strict=True
     ):
         columns.extend(decode_segment(data, ref=ref, where=f"{base}/{name}"))
-    return IndexSnapshot(commit, ref, records, tuple(segments), columns)
+    return IndexSnapshot(
+        commit=commit, ref=ref, records=records, segments=tuple(segments), columns=columns
+    )
 
 
 def read_meta(raw: bytes | None, *, ref: str) -> tuple[str, list[str]]:
@@ -361,7 +363,9 @@ def publish(
         and base.commit == read_ref(repo, INDEX_REF)
         and stated_audit(repo, base.commit, collection.ref) == stated
     ):
-        return Published(base.commit, records, len(rows), 0, len(segments))
+        return Published(
+            commit=base.commit, records=records, rows=len(rows), new_rows=0, segments=len(segments)
+        )
     if len(segments) >= MAX_SEGMENTS:
         segments, fresh = [], rows
     elif base is not None and fresh:
@@ -386,7 +390,9 @@ def publish(
     message = f"gitml index: {len(rows)} {folder(collection.ref)} rows at {records[:12]}"
     commit = _signed_commit(repo, root, parent, message)
     update_ref(repo, INDEX_REF, commit, read_ref(repo, INDEX_REF), message)
-    return Published(commit, records, len(rows), len(fresh), len(segments))
+    return Published(
+        commit=commit, records=records, rows=len(rows), new_rows=len(fresh), segments=len(segments)
+    )
 
 
 def snapshot_meta(repo: GitRepo, commit: str, ref: str) -> dict[str, object] | None:
@@ -406,7 +412,9 @@ def stated_audit(repo: GitRepo, commit: str, ref: str) -> object:
 
 
 def _renumbered(row: IndexRow, seq: int) -> IndexRow:
-    return IndexRow(row.path, row.blob, seq, row.kind, row.doc, row.error)
+    return IndexRow(
+        path=row.path, blob=row.blob, seq=seq, kind=row.kind, doc=row.doc, error=row.error
+    )
 
 
 def encode_segment(ref: str, records: str, rows: Sequence[IndexRow]) -> bytes:
@@ -518,11 +526,15 @@ def verify(collection: Collection, parse: Parser) -> Iterator[SnapshotAudit]:
                 raise SnapshotRefused(f"{collection.ref} does not exist here")
             check_against_records(repo, snap, tip)
         except SnapshotRefused as exc:
-            yield SnapshotAudit(name, commit, 0, signature, [str(exc)])
+            yield SnapshotAudit(
+                ref=name, commit=commit, rows=0, signature=signature, problems=[str(exc)]
+            )
             continue
         blobs = read_blobs(repo, [row.blob for row in snap.rows])
         items = [(row.path, data) for row, (_oid, data) in zip(snap.rows, blobs, strict=True)]
         for row, parsed in zip(snap.rows, parse_many(parse, items), strict=True):
             if parsed is None or (row.kind, row.doc, row.error) != parsed:
                 problems.append(f"{row.path}: the row differs from what blob {row.blob[:12]} says")
-        yield SnapshotAudit(name, commit, len(snap.rows), signature, problems)
+        yield SnapshotAudit(
+            ref=name, commit=commit, rows=len(snap.rows), signature=signature, problems=problems
+        )

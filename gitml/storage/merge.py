@@ -72,12 +72,19 @@ def merge_into(
         try:
             if ours is None:
                 update_ref(repo, ref, theirs, None, message)
-                return MergeResult(ref, "created", count_new_paths(odb, None, theirs), theirs)
+                return MergeResult(
+                    ref=ref, outcome="created", added=count_new_paths(odb, None, theirs), tip=theirs
+                )
             if ours == theirs or is_ancestor(repo, theirs, ours):
-                return MergeResult(ref, "up-to-date", 0, ours)
+                return MergeResult(ref=ref, outcome="up-to-date", added=0, tip=ours)
             if is_ancestor(repo, ours, theirs):
                 update_ref(repo, ref, theirs, ours, message)
-                return MergeResult(ref, "fast-forward", count_new_paths(odb, ours, theirs), theirs)
+                return MergeResult(
+                    ref=ref,
+                    outcome="fast-forward",
+                    added=count_new_paths(odb, ours, theirs),
+                    tip=theirs,
+                )
             import pygit2
 
             try:
@@ -91,7 +98,9 @@ def merge_into(
                 continue
             update_ref(repo, ref, commit, ours, message)
             housekeeping.note_write(repo)
-            return MergeResult(ref, "merged", count_new_paths(odb, ours, commit), commit)
+            return MergeResult(
+                ref=ref, outcome="merged", added=count_new_paths(odb, ours, commit), tip=commit
+            )
         except RefConflict:
             if time.monotonic() > deadline:
                 raise RefConflict(

@@ -120,7 +120,9 @@ def parse_signature(text: str) -> Signature:
     offset = 0
     if len(zone) == 5 and zone[1:].isdigit():
         offset = (int(zone[1:3]) * 60 + int(zone[3:])) * (-1 if zone[0] == "-" else 1)
-    return Signature(name, email, int(stamp) if stamp.isdigit() else 0, offset)
+    return Signature(
+        name=name, email=email, time=int(stamp) if stamp.isdigit() else 0, offset=offset
+    )
 
 
 class Commit(NamedTuple):
@@ -143,14 +145,14 @@ def parse_commit(oid: str, body: bytes) -> Commit:
             parents.append(value)
         elif key in ("author", "committer"):
             people[key] = parse_signature(value)
-    nobody = Signature("", "", 0, 0)
+    nobody = Signature(name="", email="", time=0, offset=0)
     return Commit(
-        oid,
-        tree,
-        tuple(parents),
-        people.get("author", nobody),
-        people.get("committer", nobody),
-        message.decode("utf-8", "replace"),
+        oid=oid,
+        tree=tree,
+        parents=tuple(parents),
+        author=people.get("author", nobody),
+        committer=people.get("committer", nobody),
+        message=message.decode("utf-8", "replace"),
     )
 
 

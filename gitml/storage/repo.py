@@ -184,7 +184,7 @@ class GitRepo:
         name, email = self._identity
         now = time.time()
         offset = time.localtime(now).tm_gmtoff // 60
-        return Signature(name, email, int(now), offset)
+        return Signature(name=name, email=email, time=int(now), offset=offset)
 
     def config_get(self, key: str) -> str | None:
         proc = self.git("config", "--get", key, check=False)

@@ -156,7 +156,7 @@ def create_checkpoint(
         repo.require_commits()
     assert head is not None
     if not status:
-        return Checkpoint(head, head, branch, False)
+        return Checkpoint(commit=head, checkpoint=head, branch=branch, dirty=False)
     repo.prepare_writes()
     odb = repo.odb
     head_commit = odb.commit(head)
@@ -199,7 +199,12 @@ def create_checkpoint(
     dirty = bool(untracked or modified)
     if tree == head_commit.tree:
         return Checkpoint(
-            head, head, branch, dirty, skipped=tuple(skipped), withheld=tuple(withheld)
+            commit=head,
+            checkpoint=head,
+            branch=branch,
+            dirty=dirty,
+            skipped=tuple(skipped),
+            withheld=tuple(withheld),
         )
     signature = repo.signature()
     commit = odb.write_commit(tree, [head], message, author=signature, committer=signature)
@@ -261,7 +266,7 @@ def diffstat(repo: GitRepo, old: str, new: str) -> DiffStat:
         insertions += int(added) if added.isdigit() else 0
         deletions += int(removed) if removed.isdigit() else 0
         paths.append(path)
-    return DiffStat(files, insertions, deletions, tuple(paths))
+    return DiffStat(files=files, insertions=insertions, deletions=deletions, paths=tuple(paths))
 
 
 def _worktrees_lock(repo: GitRepo) -> Path:

@@ -182,7 +182,13 @@ def _limits(
 def _flag(column: str, method: str, lim: Mapping[str, float], what: str) -> DriftFinding:
     threshold = lim[method]
     return DriftFinding(
-        column, "schema", method, 1.0, threshold, threshold < 1.0, f"column {column!r} {what}"
+        column=column,
+        kind="schema",
+        method=method,
+        value=1.0,
+        threshold=threshold,
+        alert=threshold < 1.0,
+        message=f"column {column!r} {what}",
     )
 
 
@@ -201,13 +207,13 @@ def _finding(
     verdict = "above" if value > threshold else "within"
     note = f"; not judged: fewer than {short_of} serving values" if short_of else ""
     return DriftFinding(
-        column,
-        kind,
-        method,
-        value,
-        threshold,
-        alert,
-        f"{what} {value:.4g} ({verdict} {threshold:g}){note}",
+        column=column,
+        kind=kind,
+        method=method,
+        value=value,
+        threshold=threshold,
+        alert=alert,
+        message=f"{what} {value:.4g} ({verdict} {threshold:g}){note}",
         judged=not short_of,
     )
 
@@ -384,13 +390,13 @@ def _tests(
         kind: Kind = "prediction" if column == prediction else "drift"
         out.append(
             DriftFinding(
-                column,
-                kind,
-                method,
-                _tidy(q),
-                alpha,
-                q < alpha,
-                f"{what}: p = {raw:.3g}, Benjamini-Hochberg adjusted {q:.3g} "
+                column=column,
+                kind=kind,
+                method=method,
+                value=_tidy(q),
+                threshold=alpha,
+                alert=q < alpha,
+                message=f"{what}: p = {raw:.3g}, Benjamini-Hochberg adjusted {q:.3g} "
                 f"({'below' if q < alpha else 'not below'} {alpha:g})",
             )
         )

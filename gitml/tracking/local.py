@@ -204,11 +204,11 @@ class LocalRun(Recorder):
         self, name: str, value: Any, step: int | None = None, timestamp: int | None = None
     ) -> None:
         value, step = self.checked(name, value, step)
-        self._events.append(MetricEvent(name, step, value, timestamp))
+        self._events.append(MetricEvent(name=name, step=step, value=value, timestamp=timestamp))
 
     def metric_at(self, name: str, value: float, step: int, timestamp: int) -> None:
         """A sampled value (system metrics): from another thread, so no step counter."""
-        self._events.append(MetricEvent(name, step, value, timestamp))
+        self._events.append(MetricEvent(name=name, step=step, value=value, timestamp=timestamp))
 
     def params(self, params: Mapping[str, Any]) -> None:
         self._params.update(flatten_params(params))

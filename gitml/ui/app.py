@@ -25,7 +25,12 @@ def _static(url: str) -> Handler:
     name, content_type = STATIC_FILES[url]
 
     def handler(_req: Request) -> Response:
-        return Response(200, static_bytes(name), content_type, {"Cache-Control": "no-cache"})
+        return Response(
+            status=200,
+            body=static_bytes(name),
+            content_type=content_type,
+            headers={"Cache-Control": "no-cache"},
+        )
 
     return handler
 

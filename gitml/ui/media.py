@@ -83,11 +83,11 @@ def media_response(repo: GitRepo, ref: str, index_text: str) -> Response:
     kind = image_type(data)
     headers = {"Cache-Control": "no-cache"}
     if kind is not None:
-        return Response(200, data, kind, headers)
+        return Response(status=200, body=data, content_type=kind, headers=headers)
     if entry.get("kind") in TEXT_KINDS or entry.get("format") == "plotly" or _is_text(data):
-        return Response(200, data, TEXT, headers)
+        return Response(status=200, body=data, content_type=TEXT, headers=headers)
     headers["Content-Disposition"] = "attachment"
-    return Response(200, data, "application/octet-stream", headers)
+    return Response(status=200, body=data, content_type="application/octet-stream", headers=headers)
 
 
 def _is_text(data: bytes) -> bool:

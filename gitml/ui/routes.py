@@ -80,7 +80,15 @@ class Router:
         pattern = "".join(
             re.escape(part) if i % 2 == 0 else f"(?P<{part}>[^/]+)" for i, part in enumerate(parts)
         )
-        self._routes.append(Route(kind, template, handler, summary, re.compile(pattern)))
+        self._routes.append(
+            Route(
+                kind=kind,
+                template=template,
+                handler=handler,
+                summary=summary,
+                regex=re.compile(pattern),
+            )
+        )
 
     def __iter__(self) -> Iterator[Route]:
         return iter(self._routes)

@@ -168,25 +168,46 @@ def _open_http(url: str, parts: SplitResult, options: Mapping[str, Any]) -> Remo
 
 
 KINDS = (
-    RemoteKind("s3", ("s3",), "s3", "s3://bucket/prefix", S3_OPTIONS, _open_s3),
     RemoteKind(
-        "gcs",
-        ("gs", "gcs"),
-        "gcs",
-        "gs://bucket/prefix",
-        ("project", "endpoint_url", "token"),
-        _open_gcs,
+        name="s3",
+        schemes=("s3",),
+        extra="s3",
+        example="s3://bucket/prefix",
+        options=S3_OPTIONS,
+        opener=_open_s3,
     ),
     RemoteKind(
-        "azure",
-        ("azure", "az"),
-        "azure",
-        "azure://container/prefix",
-        ("account_name",),
-        _open_azure,
+        name="gcs",
+        schemes=("gs", "gcs"),
+        extra="gcs",
+        example="gs://bucket/prefix",
+        options=("project", "endpoint_url", "token"),
+        opener=_open_gcs,
     ),
-    RemoteKind("ssh", ("ssh", "sftp"), "ssh", "ssh://user@host/path", ("keyfile",), _open_ssh),
-    RemoteKind("http", ("https", "http"), "http", "https://host/path (read-only)", (), _open_http),
+    RemoteKind(
+        name="azure",
+        schemes=("azure", "az"),
+        extra="azure",
+        example="azure://container/prefix",
+        options=("account_name",),
+        opener=_open_azure,
+    ),
+    RemoteKind(
+        name="ssh",
+        schemes=("ssh", "sftp"),
+        extra="ssh",
+        example="ssh://user@host/path",
+        options=("keyfile",),
+        opener=_open_ssh,
+    ),
+    RemoteKind(
+        name="http",
+        schemes=("https", "http"),
+        extra="http",
+        example="https://host/path (read-only)",
+        options=(),
+        opener=_open_http,
+    ),
 )
 EXAMPLES = ", ".join(k.example for k in KINDS)
 
