@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from pathlib import Path
 
 from gitml._version import __version__
 from gitml.storage import COLLECTION_REFS, RUNS_REF
@@ -36,6 +35,7 @@ from gitml.storage.index_snapshot import (
     SIGNERS_KEY,
     SnapshotRefused,
     check_signature,
+    signers_file,
     snapshot_meta,
     snapshot_refs,
     warn,
@@ -117,7 +117,7 @@ def _outside_work_tree(repo: GitRepo, signers: str) -> None:
     ``.git``): a checkout of the change being judged could have written it."""
     if repo.is_bare:
         return
-    path = Path(signers).expanduser().resolve()
+    path = signers_file(signers)
     work = repo.workdir.resolve()
     inside_git = path.is_relative_to(repo.gitdir.resolve()) or path.is_relative_to(
         repo.commondir.resolve()

@@ -253,9 +253,22 @@ def _well_formed(rows: RowColumns) -> bool:
     return all(map(methodcaller("startswith", "{"), filter(None, rows.doc)))
 
 
+def signers_file(signers: str) -> Path:
+    """The allowed-signers file ``gitml.index.signers`` names, symbolic links resolved;
+    SnapshotRefused for a relative path, which Python and git would read from different
+    folders."""
+    path = Path(signers).expanduser()
+    if not path.is_absolute():
+        raise SnapshotRefused(
+            f"{SIGNERS_KEY} names {signers}, a relative path; name the allowed-signers "
+            "file by its absolute path"
+        )
+    return path.resolve()
+
+
 def check_signature(repo: GitRepo, commit: str, signers: str) -> None:
     """SnapshotRefused unless ``commit`` is SSH-signed by a key in the ``signers`` file."""
-    path = Path(signers).expanduser()
+    path = signers_file(signers)
     if not path.is_file():
         raise SnapshotRefused(f"{SIGNERS_KEY} names {signers}, which is not a file")
     header = repo.git("cat-file", "commit", commit, check=False).stdout

@@ -9,6 +9,7 @@ warning line and the whole history is audited.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -212,6 +213,28 @@ def test_an_untrusted_statement_excuses_nothing(
     assert result.exit_code == 1
     refused(result.stderr, bad, path)
     assert result.stderr.count(WARNING) == 1, result.stderr
+
+
+def test_a_relative_signers_path_excuses_nothing(
+    team: Team, stated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``gitml.index.signers`` as a relative path, even one that reaches the trusted file
+    from the checkout: Python and git could resolve it from different folders, so a
+    statement the trusted key signed is refused with one warning and the full audit
+    refuses the record edited before its tip."""
+    git(team.attacker, "fetch", "-q", "origin", "+refs/gitml/*:refs/gitml/*")
+    bad, good, path = _bad_then_good(team, tip(team.attacker, RUNS))
+    push_forced(team.attacker, good, RUNS)
+    clone = _ci_checkout(team, tmp_path, "checkout", None)
+    trusted = ("-c", "gpg.format=ssh", "-c", f"user.signingkey={tmp_path / 'ci'}")
+    git(clone, "update-ref", "refs/gitml/index", _statement(clone, {RUNS: good}, sign=trusted))
+    git(clone, "config", "gitml.index.signers", os.path.relpath(stated, clone))
+    monkeypatch.chdir(clone)
+    result = cli("check", "--all")
+    assert result.exit_code == 1
+    refused(result.stderr, bad, path)
+    assert result.stderr.count(WARNING) == 1, result.stderr
+    assert "a relative path" in result.stderr
 
 
 def test_a_statement_whose_tip_the_history_no_longer_holds_excuses_nothing(
