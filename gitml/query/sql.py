@@ -6,12 +6,13 @@ every literal and JSON path as a ``?`` parameter. Object keys made of printable 
 other than ``"`` and ``\\`` are addressed with a quoted JSON path (``$."params"."a.b"``);
 other keys (non-ASCII ones are stored \\u-escaped) are looked up with json_each().
 
-Given a ``FieldTable`` (a narrow table of the documents' params, metrics and tags, ordered
-by key and value), fields it holds are read from it instead, and the condition becomes a
+Given a ``FieldTable`` (a narrow table of the documents' params, metrics and tags and some
+attributes, ordered by key and value), fields it holds are read from it instead, and the condition becomes a
 two-valued one that is true exactly where the three-valued one is: ``not`` is pushed down
 to the comparisons (``not (a and b)`` is ``a is false or b is false``), so each comparison
 on such a field is a ``row IN (SELECT rec ... WHERE key = ... AND value > ?)`` SQLite can
-answer from the table's (key, value) order instead of parsing every document.
+answer from the table's (key, value) order instead of parsing every document. Time
+attributes are held as the milliseconds they spell, so their comparisons read a range too.
 """
 
 from __future__ import annotations
@@ -51,13 +52,19 @@ class FieldTable:
     """Where a narrow copy of some document fields lives.
 
     ``table`` has a row (key, value, rec, t) for each entry of the objects named in
-    ``roots`` of each document: ``key`` is the id ``keys`` gives the text ``ROOT.ENTRY``,
+    ``roots`` of each document and for each top-level member named in ``attributes``:
+    ``key`` is the id ``keys`` gives the text ``ROOT.ENTRY`` (or the attribute's name),
     ``value`` what json_extract() gives for it, ``rec`` the document's ``row`` and ``t``
     0 for a number or text, 1 for a boolean, 2 for an object, 3 for an array. Null
-    entries have no row (json_extract() gives NULL for them as for missing ones).
+    entries have no row (json_extract() gives NULL for them as for missing ones). An
+    attribute in ``times`` whose text julianday() reads is held as that time instead:
+    ``value`` the milliseconds since 1970 ``sort_sql`` orders by, ``t`` ``time_row``.
     """
 
     roots: frozenset[str]
+    attributes: frozenset[str] = frozenset()
+    times: frozenset[str] = frozenset()
+    time_row: int = 4
     table: str = "fields"
     keys: str = "field_keys"
     row: str = "rid"
@@ -66,9 +73,16 @@ class FieldTable:
     comparison: for a query that walks the rows in another order (a sort) and stops."""
 
     def holds(self, field: Field) -> bool:
-        return (
-            field.kind is FieldKind.VALUE and len(field.path) == 2 and field.path[0] in self.roots
-        )
+        if field.kind is FieldKind.TIME:
+            return len(field.path) == 1 and field.path[0] in self.times
+        if len(field.path) == 1:
+            return field.path[0] in self.attributes and field.path[0] not in self.times
+        return len(field.path) == 2 and field.path[0] in self.roots
+
+    def reads(self, expr: Expr, field: Field) -> bool:
+        """Whether ``expr`` on ``field`` can be answered from the table (a held time is
+        a number there, so a text pattern on it cannot)."""
+        return self.holds(field) and not (isinstance(expr, Like) and field.kind is FieldKind.TIME)
 
 
 def to_sql(
@@ -183,6 +197,8 @@ class _Translator:
     # to right, calling bind() (through value(), type() or directly) in that order.
 
     def compare(self, field: Field, op: Op, operand: Operand) -> str:
+        if self.leaf and field.kind is FieldKind.TIME:
+            return self.held_time(op, operand)
         form = _single_form(field, operand)
         if form is not None:
             literal, types = form
@@ -237,16 +253,28 @@ class _Translator:
             return f"({comparison} AND {check})"
         return f"(CASE ({comparison}) WHEN 1 THEN {check} WHEN 0 THEN 0 END)"
 
+    def held_time(self, op: Op, operand: Operand) -> str:
+        """A time comparison on an entry row: unknown for a text that is no time, as
+        ``_time()`` of it is NULL; another type is unequal to every time."""
+        assert self.fields is not None
+        table, row = self.fields.table, self.fields.time_row
+        return (
+            f"(CASE WHEN {table}.t = {row} THEN {table}.value {op} {self.bind(operand.number)} "
+            f"WHEN {table}.t = 0 AND typeof({table}.value) = 'text' THEN NULL "
+            f"ELSE {1 if op is Op.NE else 0} END)"
+        )
+
     def sort_value(self, field: Field) -> str:
+        if self.fields is not None and self.fields.holds(field):
+            f = self.fields
+            times = f" AND {f.table}.t = {f.time_row}" if field.kind is FieldKind.TIME else ""
+            return (
+                f"(SELECT {f.table}.value FROM {f.table} WHERE {f.table}.rec = {f.row} "
+                f"AND {f.table}.key = {self.key_id(field)}{times})"
+            )
         if field.kind is FieldKind.TIME:
             kind = self.type(field)
             return f"(CASE {kind} WHEN 'text' THEN {_time(self.value(field))} END)"
-        if self.fields is not None and self.fields.holds(field):
-            f = self.fields
-            return (
-                f"(SELECT {f.table}.value FROM {f.table} WHERE {f.table}.rec = {f.row} "
-                f"AND {f.table}.key = {self.key_id(field)})"
-            )
         return self.value(field)
 
     def key_id(self, field: Field) -> str:
@@ -323,8 +351,8 @@ class _TwoValued:
                 both = isinstance(expr, And) == want
                 parts = [self._part(e, want=want) for e in exprs]
                 return (*self._joined(parts, both=both), False)
-            case Compare(field) | Like(field) | In(field) | IsNull(field) if self.fields.holds(
-                field
+            case Compare(field) | Like(field) | In(field) | IsNull(field) if self.fields.reads(
+                expr, field
             ):
                 return self._bound(lambda: self._held(expr, field, want=want))
         sql, params, _ = self._bound(lambda: (self.translator.expr(expr), False))
@@ -367,6 +395,11 @@ class _TwoValued:
         present = f"SELECT {f.table}.rec FROM {f.table} WHERE {f.table}.key = {t.key_id(field)}"
         if isinstance(expr, IsNull):
             return (f"NOT {self._rows_condition(present)}", False) if want else (present, True)
+        match expr:
+            case Compare(op=op, operand=operand) if field.kind is FieldKind.TIME and want:
+                if op is not Op.NE:  # true for a time only: a range of the held times
+                    condition = f"{f.table}.value {op} {t.bind(operand.number)}"
+                    return f"{present} AND {condition} AND {f.table}.t = {f.time_row}", True
         t.leaf = True
         try:
             condition = t.expr(expr)

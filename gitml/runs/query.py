@@ -10,12 +10,15 @@ if TYPE_CHECKING:
 
 
 def _field_table(*, probe: bool = False) -> FieldTable:
-    """The query index's narrow table of params, metrics and tags."""
+    """The query index's narrow table of params, metrics, tags and scalar attributes."""
     from gitml.query import FieldTable
     from gitml.storage import index
 
     return FieldTable(
         frozenset(index.FIELD_ROOTS),
+        attributes=frozenset(index.FIELD_ATTRIBUTES),
+        times=frozenset(index.FIELD_TIMES),
+        time_row=index.TIME_ROW,
         table=index.FIELDS_TABLE,
         keys=index.FIELD_KEYS_TABLE,
         row=index.RECORD_ROW,
@@ -32,9 +35,10 @@ def compile_where(text: str, *, probe: bool = False) -> tuple[str, list[Any]]:
     return sql, list(params)
 
 
-def field_sort(keys: Sequence[str]) -> tuple[str, bool] | None:
-    """(``ROOT.KEY``, descending) when ``keys`` are one key the index's field table holds."""
-    from gitml.query import parse_sort
+def field_sort(keys: Sequence[str]) -> tuple[str, bool, bool] | None:
+    """(``ROOT.KEY`` or the attribute, descending, whether it is a time) when ``keys`` are
+    one key the index's field table holds."""
+    from gitml.query import FieldKind, parse_sort
 
     parsed = sort_keys(keys)
     if len(parsed) != 1:
@@ -42,7 +46,7 @@ def field_sort(keys: Sequence[str]) -> tuple[str, bool] | None:
     key = parse_sort(parsed[0])
     if not _field_table().holds(key.field):
         return None
-    return ".".join(key.field.path), key.descending
+    return ".".join(key.field.path), key.descending, key.field.kind is FieldKind.TIME
 
 
 def sort_keys(keys: Sequence[str]) -> list[str]:

@@ -276,6 +276,7 @@ def list_runs(
                 collection,
                 along[0],
                 descending=along[1],
+                time=along[2],
                 where=probing,
                 params=probe_params,
                 limit=limit + 1,

@@ -44,6 +44,12 @@ ANALYSIS_LIMIT = 400
 
 FIELD_ROOTS = ("params", "metrics", "tags")
 """The document tables whose scalar entries the ``fields`` table holds, one row each."""
+FIELD_ATTRIBUTES = ("status", "started", "ended", "duration_s", "exit_code")
+"""The top-level attributes the ``fields`` table holds too, under their own name: the ones
+runs are filtered and sorted by most, each a short value (two rows of about 40 bytes)."""
+FIELD_TIMES = ("started", "ended")
+"""Attributes held as the time they spell: milliseconds since 1970 with ``t`` = 4."""
+TIME_ROW = 4
 FIELDS_TABLE = "fields"
 FIELD_KEYS_TABLE = "field_keys"
 RECORD_ROW = "records.rid"
@@ -53,6 +59,9 @@ RECORD_ROW = "records.rid"
 # valid record: its key (``field_keys``: "params.lr"), the value json_extract() gives, and
 # ``t`` (0: a number or text, typeof(value) tells; 1: a boolean; 2: an object; 3: an
 # array), ordered by (key, value) so a filter or sort on it reads a range, not every doc.
+# It also holds the FIELD_ATTRIBUTES of each record ("status"); those of FIELD_TIMES as
+# the time an ISO-8601 text spells (``t`` 4, value: milliseconds as julianday() reads it)
+# so a time comparison reads a range too; other values of them are held as they are.
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS tips(ref TEXT PRIMARY KEY, tip TEXT NOT NULL);
@@ -70,19 +79,31 @@ CREATE TABLE IF NOT EXISTS fields(
 CREATE INDEX IF NOT EXISTS fields_rec ON fields(rec, key, value, t);
 """
 
-# Each valid record's entries of FIELD_ROOTS, for the records after row ``?1``: one parse
-# of each document, then of each of its few small tables.
-_ENTRIES_FROM = "FROM records r, json_each(r.doc) top, json_each(top.value) e"
-_ENTRIES_WHERE = (
-    f"r.rid > ?1 AND r.doc IS NOT NULL AND top.key IN ({', '.join(map(repr, FIELD_ROOTS))}) "
-    "AND top.type = 'object' AND e.type != 'null'"
+
+# Each valid record's entries of FIELD_ROOTS and its FIELD_ATTRIBUTES, for the records
+# after row ``?1``: one parse of each document, then of each of its few small tables.
+# They go to a temporary table, from which the new key names and then the field rows
+# (in the table's own order) are inserted.
+def _quoted(names: Sequence[str]) -> str:
+    return ", ".join(f"'{name}'" for name in names)
+
+
+_ENTRIES = (
+    "SELECT iif(e.key IS NULL, top.key, top.key || '.' || e.key) AS path, "
+    "iif(e.key IS NULL, top.value, e.value) AS value, "
+    "iif(e.key IS NULL, top.type, e.type) AS type, r.rid AS rec, "
+    f"iif(e.key IS NULL AND top.key IN ({_quoted(FIELD_TIMES)}) AND top.type = 'text', "
+    "round((julianday(top.value) - 2440587.5) * 86400000.0), NULL) AS ms "
+    "FROM records r, json_each(r.doc) top LEFT JOIN json_each(iif("
+    f"top.key IN ({_quoted(FIELD_ROOTS)}) AND top.type = 'object', top.value, NULL)) e "
+    "WHERE r.rid > ?1 AND r.doc IS NOT NULL AND (e.type != 'null' OR "
+    f"(e.key IS NULL AND top.key IN ({_quoted(FIELD_ATTRIBUTES)}) AND top.type != 'null'))"
 )
-# One parse of each document: its entries go to a temporary table, from which the new
-# key names and then the field rows (in the table's own order) are inserted.
 _COLLECT_FIELDS = (
-    "CREATE TEMP TABLE new_fields AS SELECT top.key || '.' || e.key AS path, e.value AS value, "
-    "r.rid AS rec, CASE e.type WHEN 'true' THEN 1 WHEN 'false' THEN 1 WHEN 'object' THEN 2 "
-    f"WHEN 'array' THEN 3 ELSE 0 END AS t {_ENTRIES_FROM} WHERE {_ENTRIES_WHERE}"
+    "CREATE TEMP TABLE new_fields AS SELECT path, coalesce(ms, value) AS value, rec, "
+    f"CASE WHEN ms IS NOT NULL THEN {TIME_ROW} WHEN type IN ('true', 'false') THEN 1 "
+    "WHEN type = 'object' THEN 2 WHEN type = 'array' THEN 3 ELSE 0 END AS t "
+    f"FROM ({_ENTRIES})"
 )
 _ADD_KEYS = "INSERT OR IGNORE INTO field_keys(path) SELECT DISTINCT path FROM temp.new_fields"
 _ADD_FIELDS = (
@@ -488,6 +509,7 @@ class Index:
         limit: int,
         offset: int = 0,
         kind: str | None = None,
+        time: bool = False,
     ) -> list[Row] | None:
         """A page of the valid records matching ``where`` in the order of their ``field``
         entry (``metrics.acc``), those without one after, ties newest id first; None when
@@ -497,22 +519,25 @@ class Index:
         about ``limit`` / (the share of runs matching) records; ``where`` should test each
         row (a probing ``FieldTable``). A selective filter makes that walk long, and the
         caller's query that selects the matching rows first is the one to run instead.
+        A ``time`` field orders by the times it holds; its other values count as missing.
         """
         base = f"records.ref=? AND records.error IS NULL AND +records.kind GLOB ? AND ({where})"
-        key = f"(SELECT id FROM {FIELD_KEYS_TABLE} WHERE path = ?)"
+        entry = f"s.key = (SELECT id FROM {FIELD_KEYS_TABLE} WHERE path = ?)"
+        if time:
+            entry += f" AND s.t = {TIME_ROW}"
         columns = "records.id, records.path, records.doc"
         present = (
             f"SELECT {columns} FROM {FIELDS_TABLE} AS s JOIN records ON records.rid = s.rec "
-            f"WHERE s.key = {key} AND {base} "
+            f"WHERE {entry} AND {base} "
             f"ORDER BY s.value {'DESC' if descending else 'ASC'}, records.id DESC LIMIT ? OFFSET ?"
         )
         counted = (
             f"SELECT count(*) FROM {FIELDS_TABLE} AS s JOIN records ON records.rid = s.rec "
-            f"WHERE s.key = {key} AND {base}"
+            f"WHERE {entry} AND {base}"
         )
         missing = (
             f"SELECT {columns} FROM records WHERE {base} AND NOT EXISTS (SELECT 1 FROM "
-            f"{FIELDS_TABLE} AS s WHERE s.rec = records.rid AND s.key = {key}) "
+            f"{FIELDS_TABLE} AS s WHERE s.rec = records.rid AND {entry}) "
             "ORDER BY records.id DESC LIMIT ? OFFSET ?"
         )
         scope = [collection.ref, kind or "*", *params]

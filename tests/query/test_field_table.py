@@ -2,7 +2,8 @@
 the JSON documents.
 
 The documents go into the index's real schema with its real insert (which fills
-``fields`` with every params, metrics and tags entry); the two-valued condition
+``fields`` with every params, metrics and tags entry and the common attributes, times
+as the milliseconds they spell); the two-valued condition
 ``to_sql(..., fields=...)`` must select exactly the documents ``evaluate`` calls true, and
 ``sort_sql(..., fields=...)`` must order them as ``sort_docs`` does.
 """
@@ -27,6 +28,9 @@ from tests.query.test_property import DOCS, SETTINGS, SORT_KEYS, queries
 
 FIELDS = FieldTable(
     frozenset(index.FIELD_ROOTS),
+    attributes=frozenset(index.FIELD_ATTRIBUTES),
+    times=frozenset(index.FIELD_TIMES),
+    time_row=index.TIME_ROW,
     table=index.FIELDS_TABLE,
     keys=index.FIELD_KEYS_TABLE,
     row=index.RECORD_ROW,
@@ -103,6 +107,41 @@ def test_negation_and_missing_values_through_the_field_table() -> None:
     with indexed(RUNS) as conn:
         for where in cases:
             assert selected(conn, where) == truly(RUNS, where), where
+
+
+def test_attributes_and_times_through_the_field_table() -> None:
+    docs: list[dict[str, Any]] = [
+        {"status": "failed", "started": "2026-01-02T03:04:05.000+00:00", "host": "a"},
+        {"status": "completed", "started": "not a time", "ended": 1_700_000_000_000},
+        {"status": 3, "started": True, "ended": "2026-01-02", "user": {"name": "Ada"}},
+        {"started": ["2026-01-02"], "ended": None, "duration_s": 2.5, "exit_code": 0},
+        {"name": "r4", "user": "Ada", "exit_code": False},
+    ]
+    cases = [
+        "status = 'failed'",
+        "not status = 'FAILED'",
+        "status != 'completed'",
+        "started > '2026-01-01'",
+        "not started > '2026-01-01'",
+        "started != '2026-01-02T03:04:05Z'",
+        "not started != '2026-01-02T03:04:05Z'",
+        "started in ('2026-01-02T03:04:05Z', 5)",
+        "not ended in ('2026-01-02', 1700000000000)",
+        "ended <= 1700000000000 or started is null",
+        "started like 'not%' or not started like '2026%'",
+        "started is not null and not ended is null",
+        "user.name = 'Ada' or not host = 'a'",
+        "duration_s > 1 or exit_code = false",
+    ]
+    with indexed(docs) as conn:
+        for where in cases:
+            assert selected(conn, where) == truly(docs, where), where
+        for key in ("started", "-started", "ended", "-ended", "status", "-exit_code", "user"):
+            sort_keys = [parse_sort(key)]
+            order = sort_sql(sort_keys, fields=FIELDS)
+            found = conn.execute(f"SELECT path FROM records ORDER BY {order}, path")
+            python = sort_docs(list(enumerate(docs)), sort_keys, doc=lambda pair: pair[1])
+            assert [int(path) for (path,) in found] == [n for n, _ in python], key
 
 
 def test_replacing_and_deleting_rows_keeps_the_fields_in_step() -> None:

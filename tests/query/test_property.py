@@ -85,6 +85,7 @@ DOCS = st.fixed_dictionaries(
         "ended": TIMES,
         "duration_s": st.one_of(NUMBERS, VALUES),
         "exit_code": st.one_of(st.integers(-1, 2), VALUES),
+        "host": st.one_of(WORDS, VALUES),
         "params": _maybe_not_object(
             st.dictionaries(st.sampled_from(PARAM_KEYS), VALUES, max_size=5)
         ),
@@ -123,6 +124,7 @@ VALUE_FIELDS = [
     "duration_s",
     "exit_code",
     "status",
+    "host",
     "code.commit",
     "git.branch",
     "code.dirty",

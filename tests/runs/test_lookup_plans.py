@@ -92,6 +92,33 @@ def test_where_and_sort_on_params_and_metrics_read_the_field_table(
         assert "SEARCH fields USING PRIMARY KEY (key=? AND value=?)" in plan, plan
 
 
+def test_where_and_sort_on_attributes_read_the_field_table(
+    repo_with_commit: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = repo_with_commit
+    docs = [record(repo, name=f"r{n}") for n in range(3)]
+    where = f"status = 'completed' and started >= '{docs[1]['started']}'"
+
+    def listing() -> list[str]:
+        runs = list_runs(open_repo(repo), where=where, sort=["-started"], all_branches=True).runs
+        return [str(doc["name"]) for doc in runs]
+
+    assert listing() == ["r2", "r1"]
+    walked = [(sql, p) for sql, p in _plans(monkeypatch, repo, listing).items() if " s.key" in sql]
+    assert walked, walked
+    assert all("json_extract" not in sql for sql, _ in walked)  # no document is parsed
+    _no_walks(monkeypatch)
+    assert listing() == ["r2", "r1"]
+    plans = _plans(monkeypatch, repo, listing)
+    selecting = [(sql, p) for sql, p in plans.items() if "fields" in sql and " s.key" not in sql]
+    assert selecting, plans
+    for sql, plan in selecting:
+        assert "json_extract" not in sql
+        assert "julianday" not in sql
+        assert "SEARCH fields USING PRIMARY KEY (key=? AND value>?)" in plan, plan
+        assert "SEARCH fields USING PRIMARY KEY (key=? AND value=?)" in plan, plan
+
+
 def test_a_page_sorted_by_one_field_is_the_page_the_row_selecting_query_gives(
     repo_with_commit: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -111,7 +138,7 @@ def test_a_page_sorted_by_one_field_is_the_page_the_row_selecting_query_gives(
     cases = [
         (where, sort, limit, offset)
         for where in (None, "params.lr = 0.1", "not params.n = 3", "params.n is null")
-        for sort in ("params.n", "-params.lr", "-metrics.acc", "tags.none")
+        for sort in ("params.n", "-params.lr", "-metrics.acc", "tags.none", "-started")
         for limit, offset in ((2, 0), (3, 2), (20, 0), (2, 5))
     ]
 
