@@ -70,6 +70,18 @@ def truly(docs: Sequence[Mapping[str, Any]], where: str) -> list[int]:
     return [n for n, doc in enumerate(docs) if evaluate(expr, doc) is True]
 
 
+def sorted_rows(conn: sqlite3.Connection, keys: Sequence[str]) -> list[int]:
+    order = sort_sql([parse_sort(key) for key in keys], fields=FIELDS)
+    return [
+        int(path) for (path,) in conn.execute(f"SELECT path FROM records ORDER BY {order}, path")
+    ]
+
+
+def sorted_docs(docs: Sequence[Mapping[str, Any]], keys: Sequence[str]) -> list[int]:
+    python = sort_docs(list(enumerate(docs)), [parse_sort(key) for key in keys], doc=lambda p: p[1])
+    return [n for n, _ in python]
+
+
 @SETTINGS
 @given(docs=st.lists(DOCS, min_size=1, max_size=8), data=st.data())
 def test_the_field_table_selects_what_evaluate_calls_true(
@@ -85,12 +97,8 @@ def test_the_field_table_selects_what_evaluate_calls_true(
     docs=st.lists(DOCS, min_size=1, max_size=8), keys=st.lists(SORT_KEYS, min_size=1, max_size=3)
 )
 def test_the_field_table_sorts_as_sort_docs(docs: list[dict[str, Any]], keys: list[str]) -> None:
-    sort_keys = [parse_sort(key) for key in keys]
     with indexed(docs) as conn:
-        order = sort_sql(sort_keys, fields=FIELDS)
-        found = conn.execute(f"SELECT path FROM records ORDER BY {order}, path")
-        python = sort_docs(list(enumerate(docs)), sort_keys, doc=lambda pair: pair[1])
-        assert [int(path) for (path,) in found] == [n for n, _ in python]
+        assert sorted_rows(conn, keys) == sorted_docs(docs, keys)
 
 
 def test_negation_and_missing_values_through_the_field_table() -> None:
@@ -105,8 +113,7 @@ def test_negation_and_missing_values_through_the_field_table() -> None:
         "params.`model.depth` >= 3 and name like '%o%'",
     ]
     with indexed(RUNS) as conn:
-        for where in cases:
-            assert selected(conn, where) == truly(RUNS, where), where
+        assert [selected(conn, where) for where in cases] == [truly(RUNS, w) for w in cases]
 
 
 def test_attributes_and_times_through_the_field_table() -> None:
@@ -134,14 +141,9 @@ def test_attributes_and_times_through_the_field_table() -> None:
         "duration_s > 1 or exit_code = false",
     ]
     with indexed(docs) as conn:
-        for where in cases:
-            assert selected(conn, where) == truly(docs, where), where
+        assert [selected(conn, where) for where in cases] == [truly(docs, w) for w in cases]
         for key in ("started", "-started", "ended", "-ended", "status", "-exit_code", "user"):
-            sort_keys = [parse_sort(key)]
-            order = sort_sql(sort_keys, fields=FIELDS)
-            found = conn.execute(f"SELECT path FROM records ORDER BY {order}, path")
-            python = sort_docs(list(enumerate(docs)), sort_keys, doc=lambda pair: pair[1])
-            assert [int(path) for (path,) in found] == [n for n, _ in python], key
+            assert sorted_rows(conn, [key]) == sorted_docs(docs, [key]), key
 
 
 def test_replacing_and_deleting_rows_keeps_the_fields_in_step() -> None:

@@ -68,28 +68,8 @@ def test_where_and_sort_on_params_and_metrics_read_the_field_table(
     repo = repo_with_commit
     for n in range(4):
         record(repo, name=f"r{n}", params={"lr": [0.1, 0.01][n % 2], "n": n})
-    where, sort = "metrics.acc > 0.5 and params.lr = 0.1", ["-params.n"]
-
-    def listing() -> list[str]:
-        runs = list_runs(open_repo(repo), where=where, sort=sort, all_branches=True).runs
-        return [str(doc["name"]) for doc in runs]
-
-    assert listing() == ["r2", "r0"]
-    # A page in the order of one field joins that field's rows (which of the two tables
-    # leads is the planner's choice by their sizes: four runs here).
-    walked = [(sql, p) for sql, p in _plans(monkeypatch, repo, listing).items() if " s.key" in sql]
-    assert walked, walked
-    assert all("json_extract" not in sql for sql, _ in walked)  # no document is parsed
-    # The query selecting the matching rows first reads ranges of the same order.
-    _no_walks(monkeypatch)
-    assert listing() == ["r2", "r0"]
-    plans = _plans(monkeypatch, repo, listing)
-    selecting = [(sql, p) for sql, p in plans.items() if "fields" in sql and " s.key" not in sql]
-    assert selecting, plans
-    for sql, plan in selecting:
-        assert "json_extract" not in sql
-        assert "SEARCH fields USING PRIMARY KEY (key=? AND value>?)" in plan, plan
-        assert "SEARCH fields USING PRIMARY KEY (key=? AND value=?)" in plan, plan
+    where = "metrics.acc > 0.5 and params.lr = 0.1"
+    _reads_the_field_table(monkeypatch, repo, where=where, sort="-params.n", names=["r2", "r0"])
 
 
 def test_where_and_sort_on_attributes_read_the_field_table(
@@ -98,17 +78,28 @@ def test_where_and_sort_on_attributes_read_the_field_table(
     repo = repo_with_commit
     docs = [record(repo, name=f"r{n}") for n in range(3)]
     where = f"status = 'completed' and started >= '{docs[1]['started']}'"
+    _reads_the_field_table(monkeypatch, repo, where=where, sort="-started", names=["r2", "r1"])
+
+
+def _reads_the_field_table(
+    monkeypatch: pytest.MonkeyPatch, repo: Path, *, where: str, sort: str, names: list[str]
+) -> None:
+    """``ls --where WHERE --sort SORT`` lists ``names``, read from ``fields`` both ways:
+    walking the sort key's order and selecting the matching rows first."""
 
     def listing() -> list[str]:
-        runs = list_runs(open_repo(repo), where=where, sort=["-started"], all_branches=True).runs
+        runs = list_runs(open_repo(repo), where=where, sort=[sort], all_branches=True).runs
         return [str(doc["name"]) for doc in runs]
 
-    assert listing() == ["r2", "r1"]
+    assert listing() == names
+    # A page in the order of one field joins that field's rows (which of the two tables
+    # leads is the planner's choice by their sizes: a few runs here).
     walked = [(sql, p) for sql, p in _plans(monkeypatch, repo, listing).items() if " s.key" in sql]
     assert walked, walked
     assert all("json_extract" not in sql for sql, _ in walked)  # no document is parsed
+    # The query selecting the matching rows first reads ranges of the same order.
     _no_walks(monkeypatch)
-    assert listing() == ["r2", "r1"]
+    assert listing() == names
     plans = _plans(monkeypatch, repo, listing)
     selecting = [(sql, p) for sql, p in plans.items() if "fields" in sql and " s.key" not in sql]
     assert selecting, plans
