@@ -5,8 +5,12 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+import pytest
+
+from gitml.storage import trees
+from gitml.storage.git import GitFailed
 from gitml.storage.repo import open_repo
-from gitml.storage.trees import commit_tree, diff_trees, list_blobs
+from gitml.storage.trees import commit_tree, diff_trees, list_blobs, listed_blob_batches
 from tests.storage.helpers import collection, put_record
 from tests.support.core import git
 
@@ -38,3 +42,28 @@ def test_list_blobs_equals_the_walk_from_the_empty_tree(repo_with_commit: Path) 
     assert listed == walked
     assert len(listed) == 41  # 40 records and layout.toml
     assert not [path for path, _oid in listed if "fake" in path]
+
+
+def test_the_streamed_listing_in_small_batches_equals_the_whole_one(
+    repo_with_commit: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo_dir = repo_with_commit
+    coll = collection(repo_dir)
+    for n in range(30):
+        put_record(coll, f"r{n:03d}")
+    head = git(repo_dir, "rev-parse", "HEAD").strip()
+    tree = git(repo_dir, "rev-parse", f"{coll.tip()}^{{tree}}").strip()
+    readme = git(repo_dir, "rev-parse", "HEAD:README.md").strip()
+    fake = f"x 100644 blob {head}\tfake.toml"  # a gitlink whose name reads like an entry
+    extra = _mktree(repo_dir, f"160000 commit {head}\t{fake}\n100644 blob {readme}\tnamé.toml\n")
+    top = _mktree(repo_dir, git(repo_dir, "ls-tree", tree) + f"040000 tree {extra}\textra\n")
+    commit = git(repo_dir, "commit-tree", top, "-m", "with a gitlink").strip()
+    repo = open_repo(repo_dir)
+    whole = list_blobs(repo.commondir, commit)
+    monkeypatch.setattr(trees, "LISTING_BATCH", 50)  # entries straddle every read
+    batches = list(listed_blob_batches(repo.commondir, commit))
+    assert len(batches) > 10
+    assert [(path, oid) for batch in batches for oid, path in batch] == whole
+    assert len(whole) == 32  # 30 records, layout.toml and extra/namé.toml
+    with pytest.raises(GitFailed, match="ls-tree"):
+        list(listed_blob_batches(repo.commondir, "f" * 40))
