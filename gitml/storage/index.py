@@ -742,6 +742,7 @@ def _bulk_insert(conn: sqlite3.Connection, ref: str, batches: Iterable[RowColumn
         _add_fields(conn, last)
         last = conn.execute("SELECT coalesce(max(rid), 0) FROM records").fetchone()[0]
         count += len(rows)
+        del rows  # before the next batch is read: one batch in memory at a time
     for sql in deferred:
         conn.execute(sql)
     return count
