@@ -422,7 +422,7 @@ def publish(
         return Published(
             commit=base.commit, records=records, rows=len(rows), new_rows=0, segments=len(segments)
         )
-    if len(segments) + _segment_count(len(fresh)) > MAX_SEGMENTS + len(rows) // SEGMENT_ROWS:
+    if folds(held=len(segments), fresh=len(fresh), rows=len(rows)):
         segments, fresh = [], rows
     elif base is not None and fresh:
         top = max((row.seq for row in base.rows), default=0)
@@ -451,6 +451,13 @@ def publish(
     return Published(
         commit=commit, records=records, rows=len(rows), new_rows=len(fresh), segments=len(segments)
     )
+
+
+def folds(*, held: int, fresh: int, rows: int) -> bool:
+    """Whether a publish folds every row into full segments: adding segments for ``fresh``
+    new rows to the ``held`` ones would put more than ``MAX_SEGMENTS`` beside the full
+    segments ``rows`` rows need."""
+    return held + _segment_count(fresh) > MAX_SEGMENTS + rows // SEGMENT_ROWS
 
 
 def _segment_count(rows: int) -> int:

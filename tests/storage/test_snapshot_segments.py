@@ -14,7 +14,14 @@ import pytest
 
 from gitml.storage import index as index_module
 from gitml.storage.index import Index, IndexRow, RowColumns, insert_rows
-from gitml.storage.index_snapshot import SnapshotRefused, decode_segment, encode_segment
+from gitml.storage.index_snapshot import (
+    MAX_SEGMENTS,
+    SEGMENT_ROWS,
+    SnapshotRefused,
+    decode_segment,
+    encode_segment,
+    folds,
+)
 
 REF = "refs/gitml/runs"
 RECORDS = "c" * 40
@@ -281,3 +288,22 @@ def test_the_sql_record_path_rule_agrees_with_the_python_one(path: str) -> None:
             f"SELECT count(*) WHERE {index_module.record_path_sql('?1')}", (path,)
         ).fetchone()
     assert bool(chosen) == index_module.is_record_path(path)
+
+
+@pytest.mark.parametrize(
+    ("held", "fresh", "rows", "fold"),
+    [
+        (15, 3, 100, False),  # the 16th segment
+        (16, 3, 100, True),  # a 17th would go past MAX_SEGMENTS
+        (16, 0, 100, True),  # a publish always adds a segment
+        (5, 40_000, 100_000, False),  # two full segments more: 7 held beside 5 full
+        (21, 1, 100_000, True),  # 22: 17 beside 5 full ones
+        (21, 1, 120_000, False),  # 22: 16 beside 6 full ones
+        (0, 400_000, 400_000, False),  # a first publish of 20 full segments
+    ],
+)
+def test_a_publish_folds_only_past_max_segments_beside_the_full_ones(
+    held: int, fresh: int, rows: int, fold: bool
+) -> None:
+    assert (SEGMENT_ROWS, MAX_SEGMENTS) == (20_000, 16)
+    assert folds(held=held, fresh=fresh, rows=rows) is fold
