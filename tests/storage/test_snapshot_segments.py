@@ -307,3 +307,15 @@ def test_a_publish_folds_only_past_max_segments_beside_the_full_ones(
 ) -> None:
     assert (SEGMENT_ROWS, MAX_SEGMENTS) == (20_000, 16)
     assert folds(held=held, fresh=fresh, rows=rows) is fold
+
+
+def test_a_path_in_two_segments_leaves_the_index_as_it_was(tmp_path: Path) -> None:
+    rows = _rows(20)
+    index = Index(tmp_path / "bulk.sqlite")
+    before = index.run(_dump)
+    twice = [RowColumns.of(rows[:10]), RowColumns.of(rows[9:])]  # run9 in both
+    with pytest.raises(sqlite3.IntegrityError):
+        index.seed(REF, RECORDS, twice, listing=[_listing_of(rows)])
+    assert index.run(_dump) == before
+    assert index.indexed_tip(REF) is None
+    index.close()
