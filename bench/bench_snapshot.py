@@ -57,16 +57,25 @@ def run(ctx: Context) -> list[Result]:
     _git(clone, env, "gc", "--quiet")
     state = clone / ".git" / "gitml"
     pack = _bytes(clone / ".git" / "objects" / "pack", "*.pack")
-    index_pack = int(
-        subprocess.run(
-            ["git", "cat-file", "--batch-check=%(objectsize:disk)"],
-            cwd=clone,
-            env=env,
-            input="refs/remotes/origin/gitml/index:runs/0000.jsonl\n",
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
+    snapshot = "refs/remotes/origin/gitml/index:runs"
+    segments = [
+        f"{snapshot}/{name}\n"
+        for name in _git(clone, env, "ls-tree", "--name-only", snapshot).split()
+        if name.endswith(".jsonl")
+    ]
+    index_pack = sum(
+        map(
+            int,
+            subprocess.run(
+                ["git", "cat-file", "--batch-check=%(objectsize:disk)"],
+                cwd=clone,
+                env=env,
+                input="".join(segments),
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout.split(),
+        )
     )
     out["pack bytes a run (with snapshot)"] = pack / runs
     out["snapshot segment bytes a run in the pack"] = index_pack / runs

@@ -14,7 +14,7 @@ import os
 import sqlite3
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import closing, contextmanager, suppress
 from itertools import repeat
 from pathlib import Path
@@ -119,6 +119,19 @@ def is_record_path(path: str) -> bool:
     """Whether the default parser reads ``path`` as a record: every ``*.toml`` but
     ``layout.toml``."""
     return path.endswith(".toml") and path.rsplit("/", 1)[-1] != LAYOUT_PATH
+
+
+def record_path_sql(path: str) -> str:
+    """``is_record_path`` as an SQL condition on the expression ``path`` (GLOB, unlike
+    LIKE, is case-sensitive)."""
+    return (
+        f"{path} GLOB '*.toml' AND {path} != '{LAYOUT_PATH}' AND {path} NOT GLOB '*/{LAYOUT_PATH}'"
+    )
+
+
+class RowsMismatch(GitmlError):
+    """Rows being seeded do not name exactly the record blobs listed; says the first
+    difference found."""
 
 
 def parse_record(path: str, data: bytes) -> dict[str, Any] | None:
@@ -409,35 +422,48 @@ class Index:
         insert_rows(conn, ref, upserts)
         return len(deletes) + len(upserts)
 
-    def seed(self, ref: str, tip: str, rows: RowColumns) -> bool:
-        """Fill the rows of ``ref`` from ``rows`` (the records of commit ``tip``) while the
-        index holds none for it; False when another process got there first.
+    def seed(
+        self,
+        ref: str,
+        tip: str,
+        rows: RowColumns | Iterable[RowColumns],
+        *,
+        listing: Iterable[Sequence[tuple[str, str]]] | None = None,
+    ) -> bool:
+        """Fill the rows of ``ref`` from ``rows`` (the records of commit ``tip``; one batch
+        or batches loaded one after another) while the index holds none for it; False when
+        another process got there first.
 
-        A document SQLite cannot read as JSON raises sqlite3.DatabaseError and leaves the
-        index as it was.
+        ``listing``: (blob id, path) of every blob of ``tip``, in batches; the rows must
+        name exactly its record blobs, else RowsMismatch. A document SQLite cannot read as
+        JSON raises sqlite3.DatabaseError (a path twice, sqlite3.IntegrityError). Either
+        way, and when a batch fails to arrive, the index is left as it was.
         """
+        batches = [rows] if isinstance(rows, RowColumns) else rows
 
-        def op(conn: sqlite3.Connection) -> bool:
+        def op(conn: sqlite3.Connection) -> int | None:
             with _bulk_cache(conn):
                 conn.execute("BEGIN IMMEDIATE")
                 try:
                     if _indexed_tip(conn, ref) is not None:
                         conn.execute("ROLLBACK")
-                        return False
+                        return None
                     _delete_ref(conn, ref)
-                    _bulk_insert(conn, ref, rows)
+                    count = _bulk_insert(conn, ref, batches)
+                    if listing is not None:
+                        _check_listing(conn, ref, listing)
                     conn.execute("INSERT OR REPLACE INTO tips VALUES(?, ?)", (ref, tip))
                     conn.execute("COMMIT")
                 except BaseException:
                     with suppress(sqlite3.Error):
                         conn.execute("ROLLBACK")
                     raise
-            if len(rows) > BIG_CHANGE:
+            if count > BIG_CHANGE:
                 with suppress(sqlite3.Error):
                     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            return True
+            return count
 
-        return self._run(op)
+        return self._run(op) is not None
 
     def export(self, collection: Collection) -> tuple[str | None, list[IndexRow]]:
         """(the tip indexed, every row of ``collection`` in ``seq`` order), brought up to
@@ -711,8 +737,9 @@ def insert_rows(conn: sqlite3.Connection, ref: str, rows: Sequence[IndexRow]) ->
     _add_fields(conn, last)
 
 
-def _bulk_insert(conn: sqlite3.Connection, ref: str, rows: RowColumns) -> None:
-    """Insert ``rows`` of ``ref``, none of which the index holds, and their fields.
+def _bulk_insert(conn: sqlite3.Connection, ref: str, batches: Iterable[RowColumns]) -> int:
+    """Insert the rows of ``ref`` in ``batches``, none of which the index holds, and their
+    fields, one batch at a time; how many rows.
 
     Every per-row step runs in C: the parameters are zipped from the columns, and SQLite
     parses each document (its name, then its fields). Into a file that holds no records
@@ -720,24 +747,75 @@ def _bulk_insert(conn: sqlite3.Connection, ref: str, rows: RowColumns) -> None:
     """
     last = conn.execute("SELECT coalesce(max(rid), 0) FROM records").fetchone()[0]
     deferred = _drop_secondary_indexes(conn) if not last else []
-    conn.executemany(
-        "INSERT INTO records(ref, path, id, kind, doc, error, seq, name, blob) "
-        "VALUES(?1, ?2, ?3, ?4, nullif(?5, ''), ?6, ?7, json_extract(nullif(?5, ''), '$.name'), "
-        "?8)",
-        zip(
-            repeat(ref),
-            rows.path,
-            map(_stem, rows.path),
-            rows.kind,
-            rows.doc,
-            rows.error,
-            rows.seq,
-            map(bytes.fromhex, rows.blob),
-        ),
-    )
-    _add_fields(conn, last)
+    count = 0
+    for rows in batches:
+        conn.executemany(
+            "INSERT INTO records(ref, path, id, kind, doc, error, seq, name, blob) "
+            "VALUES(?1, ?2, ?3, ?4, nullif(?5, ''), ?6, ?7, "
+            "json_extract(nullif(?5, ''), '$.name'), ?8)",
+            zip(
+                repeat(ref),
+                rows.path,
+                map(_stem, rows.path),
+                rows.kind,
+                rows.doc,
+                rows.error,
+                rows.seq,
+                map(bytes.fromhex, rows.blob),
+            ),
+        )
+        _add_fields(conn, last)
+        last = conn.execute("SELECT coalesce(max(rid), 0) FROM records").fetchone()[0]
+        count += len(rows)
+        del rows  # before the next batch is read: one batch in memory at a time
     for sql in deferred:
         conn.execute(sql)
+    return count
+
+
+def _check_listing(
+    conn: sqlite3.Connection, ref: str, listing: Iterable[Sequence[tuple[str, str]]]
+) -> None:
+    """RowsMismatch unless the rows of ``ref`` name exactly the record blobs in
+    ``listing`` ((blob id, path) batches of one tree, so no path twice).
+
+    A batch at a time goes to a temporary table, filtered by ``record_path_sql``, and is
+    matched against the rows in SQL; only the matched row ids are kept, so no Python
+    holds the whole listing or the rows.
+    """
+    conn.execute("DROP TABLE IF EXISTS temp.listed")
+    conn.execute("DROP TABLE IF EXISTS temp.matched")
+    conn.execute("CREATE TEMP TABLE listed(path TEXT NOT NULL, blob TEXT NOT NULL)")
+    conn.execute("CREATE TEMP TABLE matched(rid INTEGER PRIMARY KEY)")
+    try:
+        for batch in listing:
+            conn.execute("DELETE FROM temp.listed")
+            conn.executemany(
+                f"INSERT INTO temp.listed SELECT ?2, ?1 WHERE {record_path_sql('?2')}",
+                batch,
+            )
+            found = conn.execute(
+                "INSERT INTO temp.matched SELECT r.rid FROM temp.listed l JOIN records r "
+                "ON r.ref = ?1 AND r.path = l.path AND lower(hex(r.blob)) = l.blob",
+                (ref,),
+            ).rowcount
+            (listed,) = conn.execute("SELECT count(*) FROM temp.listed").fetchone()
+            if found != listed:
+                (path,) = conn.execute(
+                    "SELECT min(path) FROM temp.listed l WHERE NOT EXISTS (SELECT 1 FROM "
+                    "records r WHERE r.ref = ?1 AND r.path = l.path "
+                    "AND lower(hex(r.blob)) = l.blob)",
+                    (ref,),
+                ).fetchone()
+                raise RowsMismatch(f"first difference: {path}")
+        (extra,) = conn.execute(
+            "SELECT min(path) FROM records WHERE ref = ?1 AND rid NOT IN temp.matched", (ref,)
+        ).fetchone()
+        if extra is not None:
+            raise RowsMismatch(f"first difference: {extra}")
+    finally:
+        conn.execute("DROP TABLE IF EXISTS temp.listed")
+        conn.execute("DROP TABLE IF EXISTS temp.matched")
 
 
 def _drop_secondary_indexes(conn: sqlite3.Connection) -> list[str]:

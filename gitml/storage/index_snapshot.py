@@ -25,7 +25,9 @@ row count; a second line holding the rows' other columns as JSON lists (``path``
 ``blob``, ``seq``, ``kind``, ``error``); then one line per row, its document's JSON text
 as the index stores it (empty for an error). A reader hands the documents to SQLite as
 they are: no Python parses them. Publishing adds a segment for the records since the
-snapshot it builds on (its parent commit) and folds all into one past ``MAX_SEGMENTS``.
+snapshot it builds on (its parent commit), at most ``SEGMENT_ROWS`` rows to a segment, and
+folds all into full segments rather than hold more than ``MAX_SEGMENTS`` beyond those.
+A reader loads one segment at a time (``seed_index``).
 """
 
 from __future__ import annotations
@@ -53,18 +55,24 @@ from gitml.storage.index import (
     IndexRow,
     Parser,
     RowColumns,
+    RowsMismatch,
     is_record_path,
     parse_many,
 )
 from gitml.storage.odb import MODE_BLOB, MODE_TREE, TreeEntry
 from gitml.storage.refs import read_ref, update_ref
 from gitml.storage.repo import GitRepo
-from gitml.storage.trees import commit_tree, list_blobs, read_blob
+from gitml.storage.trees import commit_tree, list_blobs, listed_blob_batches, read_blob
 
 FORMAT = 2
 SIGNERS_KEY = "gitml.index.signers"
 MAX_SEQ = 2**62  # a row's commit-order number; SQLite integers are 64-bit
+SEGMENT_ROWS = 20_000
+"""Most rows a segment holds: a reader holds one segment's rows at a time (about 25 MB of
+documents at a typical run's size), whatever the number of runs."""
 MAX_SEGMENTS = 16
+"""Most segments a snapshot holds beyond its full ones (rows // SEGMENT_ROWS): publishing
+that would go past it folds every row into full segments instead."""
 META = "snapshot.json"
 AUDITED = "audited"
 """The key of ``snapshot.json`` naming each record ref's tip audited clean before the
@@ -123,6 +131,18 @@ def snapshot_refs(repo: GitRepo) -> list[str]:
 
 def read_snapshot(repo: GitRepo, commit: str, ref: str) -> IndexSnapshot:
     """The rows of ``ref`` a snapshot commit holds; SnapshotRefused when they are unusable."""
+    records, segments = read_layout(repo, commit, ref)
+    columns = RowColumns(path=[], blob=[], seq=[], kind=[], doc=[], error=[])
+    for rows in segment_rows(repo, ref, segments):
+        columns.extend(rows)
+    return IndexSnapshot(
+        commit=commit, ref=ref, records=records, segments=tuple(segments), columns=columns
+    )
+
+
+def read_layout(repo: GitRepo, commit: str, ref: str) -> tuple[str, list[tuple[str, str]]]:
+    """(records commit, (name, blob id) of each segment) of ``ref``'s rows in a snapshot
+    commit, no row read; SnapshotRefused when they are unusable."""
     odb = repo.odb
     try:
         tree = commit_tree(odb, commit)
@@ -136,14 +156,18 @@ def read_snapshot(repo: GitRepo, commit: str, ref: str) -> IndexSnapshot:
         if entry is None:
             raise SnapshotRefused(f"segment {base}/{name} is missing")
         segments.append((name, entry))
-    columns = RowColumns(path=[], blob=[], seq=[], kind=[], doc=[], error=[])
-    for (name, _oid), (_same, data) in zip(
-        segments, read_blobs(repo, [oid for _n, oid in segments]), strict=True
-    ):
-        columns.extend(decode_segment(data, ref=ref, where=f"{base}/{name}"))
-    return IndexSnapshot(
-        commit=commit, ref=ref, records=records, segments=tuple(segments), columns=columns
-    )
+    return records, segments
+
+
+def segment_rows(
+    repo: GitRepo, ref: str, segments: Sequence[tuple[str, str]]
+) -> Iterator[RowColumns]:
+    """The rows of each segment in turn, read and decoded one segment at a time
+    (SnapshotRefused at the first malformed one)."""
+    blobs = read_blobs(repo, [oid for _name, oid in segments])
+    for (name, _oid), (_same, data) in zip(segments, blobs, strict=True):
+        yield decode_segment(data, ref=ref, where=f"{folder(ref)}/{name}")
+        del data
 
 
 def read_meta(raw: bytes | None, *, ref: str) -> tuple[str, list[str]]:
@@ -206,7 +230,7 @@ def decode_segment(data: bytes, *, ref: str, where: str) -> RowColumns:
         if head["ref"] != ref:
             raise SnapshotRefused(f"{where} holds rows of {head['ref']!r}")
         columns = json.loads(data[first + 1 : second])
-        docs = data[second + 1 :].decode("utf-8").split("\n")
+        docs = str(memoryview(data)[second + 1 :], "utf-8").split("\n")  # no copy of the bytes
         if docs.pop() != "":
             raise ValueError("no final newline")
         rows = RowColumns(
@@ -308,22 +332,14 @@ def _is_ancestor(repo: GitRepo, older: str, newer: str) -> bool:
     return proc.returncode == 0
 
 
-def trusted_snapshot(
-    repo: GitRepo, commit: str, collection: Collection, signers: str
-) -> IndexSnapshot:
-    """The snapshot at ``commit`` after every check a reader makes (SnapshotRefused)."""
-    tip = collection.tip()
-    if tip is None:
-        raise SnapshotRefused(f"{collection.ref} does not exist here")
-    check_signature(repo, commit, signers)
-    snap = read_snapshot(repo, commit, collection.ref)
-    check_against_records(repo, snap, tip)
-    return snap
-
-
 def seed_index(collection: Collection, index: Index) -> bool:
     """Fill an empty index for ``collection`` from the first trusted snapshot; whether one
-    was used. A snapshot that fails a check is named in one warning and skipped."""
+    was used. A snapshot that fails a check is named in one warning and skipped.
+
+    Rows load one segment at a time inside one transaction, and are matched against the
+    records commit's listing in SQL (``Index.seed``), so memory stays bounded by a
+    segment whatever the number of runs; any refusal rolls the whole load back.
+    """
     repo = collection.repo
     signers = repo.config_get(SIGNERS_KEY)
     if not signers:
@@ -333,17 +349,44 @@ def seed_index(collection: Collection, index: Index) -> bool:
         if commit is None:
             continue
         try:
-            snap = trusted_snapshot(repo, commit, collection, signers)
+            return _load(collection, index, commit=commit, signers=signers)
         except SnapshotElsewhere:
             continue
         except SnapshotRefused as exc:
             warn(f"not using the index snapshot {name} ({commit[:12]}): {exc}; parsing records")
-            continue
-        try:
-            return index.seed(collection.ref, snap.records, snap.columns)
         except sqlite3.DatabaseError as exc:  # a document SQLite cannot read as JSON
             warn(f"not using the index snapshot {name} ({commit[:12]}): {exc}; parsing records")
     return False
+
+
+def _load(collection: Collection, index: Index, *, commit: str, signers: str) -> bool:
+    """Seed ``index`` from snapshot ``commit`` after every check a reader makes
+    (SnapshotRefused; sqlite3.DatabaseError for a document SQLite cannot read)."""
+    repo = collection.repo
+    tip = collection.tip()
+    if tip is None:
+        raise SnapshotRefused(f"{collection.ref} does not exist here")
+    check_signature(repo, commit, signers)
+    records, segments = read_layout(repo, commit, collection.ref)
+    if not _is_ancestor(repo, records, tip):
+        raise SnapshotElsewhere(
+            f"its records commit {records[:12]} is not in the history of {collection.ref}"
+        )
+    try:
+        return index.seed(
+            collection.ref,
+            records,
+            segment_rows(repo, collection.ref, segments),
+            listing=listed_blob_batches(repo.commondir, records),
+        )
+    except RowsMismatch as exc:
+        raise SnapshotRefused(
+            f"its rows do not name the record blobs of {records[:12]} ({exc})"
+        ) from None
+    except sqlite3.IntegrityError:
+        raise SnapshotRefused(
+            f"its rows do not name the record blobs of {records[:12]} (a path listed twice)"
+        ) from None
 
 
 def warn(text: str) -> None:
@@ -379,14 +422,16 @@ def publish(
         return Published(
             commit=base.commit, records=records, rows=len(rows), new_rows=0, segments=len(segments)
         )
-    if len(segments) >= MAX_SEGMENTS:
+    if folds(held=len(segments), fresh=len(fresh), rows=len(rows)):
         segments, fresh = [], rows
     elif base is not None and fresh:
         top = max((row.seq for row in base.rows), default=0)
         fresh = [_renumbered(row, top + rank) for rank, row in enumerate(fresh, start=1)]
     odb = repo.odb
-    name = f"{len(segments):04d}.jsonl"
-    segments.append((name, odb.write_blob(encode_segment(collection.ref, records, fresh))))
+    for start in range(0, _segment_count(len(fresh)) * SEGMENT_ROWS, SEGMENT_ROWS):
+        part = fresh[start : start + SEGMENT_ROWS]
+        name = f"{len(segments):04d}.jsonl"
+        segments.append((name, odb.write_blob(encode_segment(collection.ref, records, part))))
     meta = meta_blob(
         collection.ref,
         records=records,
@@ -406,6 +451,19 @@ def publish(
     return Published(
         commit=commit, records=records, rows=len(rows), new_rows=len(fresh), segments=len(segments)
     )
+
+
+def folds(*, held: int, fresh: int, rows: int) -> bool:
+    """Whether a publish folds every row into full segments: adding segments for ``fresh``
+    new rows to the ``held`` ones would put more than ``MAX_SEGMENTS`` beside the full
+    segments ``rows`` rows need."""
+    return held + _segment_count(fresh) > MAX_SEGMENTS + rows // SEGMENT_ROWS
+
+
+def _segment_count(rows: int) -> int:
+    """The segments ``rows`` new rows are written to: full ones and one for the rest (one,
+    empty, when there are none: a publish always adds a segment)."""
+    return max(1, -(-rows // SEGMENT_ROWS))
 
 
 def snapshot_meta(repo: GitRepo, commit: str, ref: str) -> dict[str, object] | None:

@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-from gitml.storage.git import git_output
+from gitml.storage.git import GitFailed, end_input, git_output, start_git
 from gitml.storage.odb import (
     EMPTY_TREE,
     MODE_BLOB,
@@ -25,6 +25,7 @@ __all__ = [
     "diff_leaves",
     "diff_trees",
     "list_blobs",
+    "listed_blob_batches",
     "read_blob",
     "tree_entry",
 ]
@@ -165,3 +166,29 @@ def list_blobs(gitdir: Path, commit: str) -> list[tuple[str, str]]:
     (a rebuild and a snapshot check list every record)."""
     listing = os.fsdecode(git_output(gitdir, "ls-tree", "-r", "-z", "--full-tree", commit))
     return [(path, oid) for oid, path in _BLOB_ENTRY.findall(listing)]
+
+
+LISTING_BATCH = 1 << 20
+"""Bytes of ``git ls-tree`` output read at a time by ``listed_blob_batches``."""
+
+
+def listed_blob_batches(gitdir: Path, commit: str) -> Iterator[list[tuple[str, str]]]:
+    """(blob id, path) of every blob in ``commit``'s tree, in batches of about
+    ``LISTING_BATCH`` bytes of one streamed ``git ls-tree -r``: a listing of a million
+    records is never held whole. GitFailed, after the last batch, when git fails."""
+    proc = start_git(gitdir, "ls-tree", "-r", "-z", "--full-tree", commit)
+    end_input(proc)
+    assert proc.stdout is not None
+    rest = b""
+    try:
+        while chunk := proc.stdout.read(LISTING_BATCH):
+            buffer = rest + chunk
+            cut = buffer.rfind(b"\0") + 1
+            rest = buffer[cut:]
+            if cut:
+                yield _BLOB_ENTRY.findall(os.fsdecode(buffer[:cut]))
+    finally:
+        proc.stdout.close()
+        code = proc.wait()
+    if rest or code != 0:
+        raise GitFailed(f"`git ls-tree -r` of {commit[:12]} failed (exit {code})")

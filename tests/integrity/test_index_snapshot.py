@@ -83,14 +83,20 @@ def _first_listing(
     return clone, listed, stderr, parsed
 
 
-@pytest.fixture
-def signed(team: Team, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The victim's clone signs and pushes a snapshot of its 12 runs; the trusted signers."""
+def _publish_signed(team: Team, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The victim's clone signs a snapshot of its 12 runs; the trusted signers."""
     key = _key(tmp_path, "ci")
     signers = _signers(tmp_path, key)
     _sign_with(team.victim, key)
     monkeypatch.chdir(team.victim)
     assert "12 run rows" in ok("index", "publish")
+    return signers
+
+
+@pytest.fixture
+def signed(team: Team, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The victim's clone signs and pushes a snapshot of its 12 runs; the trusted signers."""
+    signers = _publish_signed(team, tmp_path, monkeypatch)
     pushed = cli("push", "--no-data")
     assert pushed.exit_code == 0, pushed.stderr
     assert "index snapshot pushed" in pushed.stdout
@@ -370,3 +376,26 @@ def test_a_snapshot_of_an_older_segment_format_is_refused_with_a_warning(
     assert sum(parsed) >= 12  # every record parsed
     assert stderr.count("not using the index snapshot") == 1
     assert "has format 1" in stderr
+
+
+def test_a_publish_over_the_segment_cap_writes_several_segments_that_load_as_one(
+    team: Team, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gitml.storage import index_snapshot
+
+    monkeypatch.setattr(index_snapshot, "SEGMENT_ROWS", 5)
+    signers = _publish_signed(team, tmp_path, monkeypatch)
+    names = git(team.victim, "ls-tree", "--name-only", "refs/gitml/index:runs").split()
+    assert names == ["0000.jsonl", "0001.jsonl", "0002.jsonl", "snapshot.json"]
+    counts = [
+        _decoded(git(team.victim, "cat-file", "blob", f"refs/gitml/index:runs/{n}"))[0]["rows"]
+        for n in names[:3]
+    ]
+    assert counts == [5, 5, 2]
+    assert cli("push", "--no-data").exit_code == 0
+    expected, _ = _listing(team.victim, monkeypatch)
+
+    clone, listed, stderr, parsed = _first_listing(team, tmp_path, signers, monkeypatch)
+    assert (listed, len(listed), sum(parsed), stderr) == (expected, 12, 0, "")  # none parsed
+    monkeypatch.chdir(clone)
+    assert "12 rows match their records" in ok("index", "verify")

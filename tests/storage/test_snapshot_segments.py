@@ -6,14 +6,22 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import closing
 from pathlib import Path
 
 import pytest
 
 from gitml.storage import index as index_module
 from gitml.storage.index import Index, IndexRow, RowColumns, insert_rows
-from gitml.storage.index_snapshot import SnapshotRefused, decode_segment, encode_segment
+from gitml.storage.index_snapshot import (
+    MAX_SEGMENTS,
+    SEGMENT_ROWS,
+    SnapshotRefused,
+    decode_segment,
+    encode_segment,
+    folds,
+)
 
 REF = "refs/gitml/runs"
 RECORDS = "c" * 40
@@ -177,4 +185,137 @@ def test_a_document_sqlite_cannot_read_leaves_the_index_as_it_was(tmp_path: Path
     assert index.indexed_tip(REF) is None
     assert index_module.BULK_CACHE_KIB > 2_000
     assert index.run(lambda conn: conn.execute("PRAGMA temp_store").fetchone()[0]) == 0
+    index.close()
+
+
+def _listing_of(rows: list[IndexRow]) -> list[tuple[str, str]]:
+    """What ``git ls-tree`` lists for the tree the rows were derived from: (blob id, path)
+    of each record, plus blobs that are not records."""
+    others = [("f" * 40, "runs/layout.toml"), ("f" * 40, "layout.toml"), ("f" * 40, "x.TOML")]
+    return [(row.blob, row.path) for row in rows] + others
+
+
+def _in_batches(rows: list[IndexRow], size: int) -> list[RowColumns]:
+    return [RowColumns.of(rows[start : start + size]) for start in range(0, len(rows), size)]
+
+
+def test_rows_loaded_in_batches_and_matched_to_a_listing_build_the_same_index(
+    tmp_path: Path,
+) -> None:
+    rows = _rows(40)
+    listing = _listing_of(rows)
+    index = Index(tmp_path / "batches.sqlite")
+    assert index.seed(REF, RECORDS, _in_batches(rows, 7), listing=[listing[:13], listing[13:]])
+    whole = Index(tmp_path / "whole.sqlite")
+    assert whole.seed(REF, RECORDS, RowColumns.of(rows))
+    assert index.run(_dump) == whole.run(_dump)
+    assert index.indexed_tip(REF) == RECORDS
+    index.close()
+    whole.close()
+
+
+def _changed_blob(listing: list[tuple[str, str]], at: int) -> list[tuple[str, str]]:
+    changed = list(listing)
+    changed[at] = ("d" * 40, changed[at][1])
+    return changed
+
+
+@pytest.mark.parametrize(
+    ("listing", "first"),
+    [
+        (lambda rows: _changed_blob(_listing_of(rows), 30), "runs/2/run30.toml"),
+        (lambda rows: _listing_of(rows)[:-4], "runs/x/bad.toml"),  # a row of no record
+        (lambda rows: [*_listing_of(rows), ("a" * 40, "runs/new.toml")], "runs/new.toml"),
+        (lambda rows: [(o, p.upper()) for o, p in _listing_of(rows)], "runs/0/run0.toml"),
+    ],
+    ids=["a blob differs late", "a row too many", "a record without a row", "no record"],
+)
+def test_a_mismatch_in_a_later_batch_leaves_the_index_as_it_was(
+    tmp_path: Path,
+    listing: Callable[[list[IndexRow]], list[tuple[str, str]]],
+    first: str,
+) -> None:
+    rows = _rows(40)
+    other = [IndexRow("data/d0.toml", "0" * 40, 0, "k", "{}", None)]
+    index = Index(tmp_path / "bulk.sqlite")
+    index.run(lambda conn: insert_rows(conn, "refs/gitml/data", other))
+    before = index.run(_dump)
+    listed = listing(rows)
+    with pytest.raises(index_module.RowsMismatch, match=f"first difference: {first}$"):
+        index.seed(REF, RECORDS, _in_batches(rows, 7), listing=[listed[:20], listed[20:]])
+    assert index.run(_dump) == before
+    assert index.indexed_tip(REF) is None
+    assert index.seed(REF, RECORDS, RowColumns.of(rows), listing=[_listing_of(rows)])
+    index.close()
+
+
+def test_a_malformed_later_segment_leaves_the_index_as_it_was(tmp_path: Path) -> None:
+    rows = _rows(20)
+    index = Index(tmp_path / "bulk.sqlite")
+    before = index.run(_dump)
+
+    def segments() -> Iterator[RowColumns]:
+        yield RowColumns.of(rows[:10])
+        raise SnapshotRefused("runs/0001.jsonl is malformed")
+
+    with pytest.raises(SnapshotRefused, match="0001"):
+        index.seed(REF, RECORDS, segments(), listing=[_listing_of(rows)])
+    assert index.run(_dump) == before
+    assert index.indexed_tip(REF) is None
+    index.close()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "runs/a.toml",
+        "a.toml",
+        "layout.toml",
+        "runs/layout.toml",
+        "runs/xlayout.toml",
+        "runs/layout.toml/a.toml",
+        "runs/layout.toml.bak",
+        "runs/a.TOML",
+        "runs/a.toml ",
+        "runs/ä%_[x]*?.toml",
+        "runs/.toml",
+        "toml",
+    ],
+)
+def test_the_sql_record_path_rule_agrees_with_the_python_one(path: str) -> None:
+    with closing(sqlite3.connect(":memory:")) as conn:
+        (chosen,) = conn.execute(
+            f"SELECT count(*) WHERE {index_module.record_path_sql('?1')}", (path,)
+        ).fetchone()
+    assert bool(chosen) == index_module.is_record_path(path)
+
+
+@pytest.mark.parametrize(
+    ("held", "fresh", "rows", "fold"),
+    [
+        (15, 3, 100, False),  # the 16th segment
+        (16, 3, 100, True),  # a 17th would go past MAX_SEGMENTS
+        (16, 0, 100, True),  # a publish always adds a segment
+        (5, 40_000, 100_000, False),  # two full segments more: 7 held beside 5 full
+        (21, 1, 100_000, True),  # 22: 17 beside 5 full ones
+        (21, 1, 120_000, False),  # 22: 16 beside 6 full ones
+        (0, 400_000, 400_000, False),  # a first publish of 20 full segments
+    ],
+)
+def test_a_publish_folds_only_past_max_segments_beside_the_full_ones(
+    held: int, fresh: int, rows: int, fold: bool
+) -> None:
+    assert (SEGMENT_ROWS, MAX_SEGMENTS) == (20_000, 16)
+    assert folds(held=held, fresh=fresh, rows=rows) is fold
+
+
+def test_a_path_in_two_segments_leaves_the_index_as_it_was(tmp_path: Path) -> None:
+    rows = _rows(20)
+    index = Index(tmp_path / "bulk.sqlite")
+    before = index.run(_dump)
+    twice = [RowColumns.of(rows[:10]), RowColumns.of(rows[9:])]  # run9 in both
+    with pytest.raises(sqlite3.IntegrityError):
+        index.seed(REF, RECORDS, twice, listing=[_listing_of(rows)])
+    assert index.run(_dump) == before
+    assert index.indexed_tip(REF) is None
     index.close()
