@@ -168,12 +168,14 @@ def _mktree(repo: Path, listing: str) -> str:
 
 
 def _forged_snapshot(repo: Path, segment: bytes, *sign: str) -> str:
-    """A snapshot commit like the remote's with ``segment`` in place of its segment."""
+    """A snapshot commit like the remote's with ``segment`` in place of its segment,
+    SSH-signed when ``sign`` gives the git options naming a key."""
     seg = blob(repo, segment)
     meta = git(repo, "rev-parse", "refs/gitml/index:runs/snapshot.json").strip()
     inner = _mktree(repo, f"100644 blob {seg}\t0000.jsonl\n100644 blob {meta}\tsnapshot.json\n")
     root = _mktree(repo, f"040000 tree {inner}\truns\n")
-    return git(repo, *sign, "commit-tree", root, "-m", "index").strip()
+    signing = ("-S",) if sign else ()
+    return git(repo, *sign, "commit-tree", *signing, root, "-m", "index").strip()
 
 
 def test_a_forged_snapshot_never_changes_what_ls_and_show_say(
@@ -219,8 +221,7 @@ def test_verify_rederives_rows_a_trusted_signer_got_wrong(
     victim_run = team.runs[5]
     sign = ("-c", "gpg.format=ssh", "-c", f"user.signingkey={key}")
     forged = _forge_segment(team.victim, victim_run, 0.99)
-    tree = git(team.victim, "rev-parse", _forged_snapshot(team.victim, forged) + "^{tree}").strip()
-    commit = git(team.victim, *sign, "commit-tree", "-S", tree, "-m", "index").strip()
+    commit = _forged_snapshot(team.victim, forged, *sign)
     git(team.victim, "update-ref", "refs/gitml/index", commit)
     monkeypatch.chdir(team.victim)
     git(team.victim, "config", "gitml.index.signers", str(signed))
@@ -236,13 +237,9 @@ def test_verify_rederives_rows_a_trusted_signer_got_wrong(
     columns["path"][-1] = path.replace(path.rsplit("/", 1)[1], "01ARZ3NDEKTSV4RRFFQ69G5FAV.toml")
     head["rows"] = int(str(head["rows"])) + 1
     padded = _encoded(head, columns, [*docs, docs[0]])
-    tree = git(team.victim, "rev-parse", _forged_snapshot(team.victim, padded) + "^{tree}").strip()
-    commit = git(team.victim, *sign, "commit-tree", "-S", tree, "-m", "index").strip()
+    commit = _forged_snapshot(team.victim, padded, *sign)
     git(team.victim, "push", "-q", "-f", "origin", f"{commit}:refs/gitml/index")
-    clone = _fresh_clone(team, tmp_path, "fresh", signed)
-    monkeypatch.chdir(clone)
-    ok("pull")
-    listed, stderr = _listing(clone, monkeypatch)
+    _clone, listed, stderr, _parsed = _first_listing(team, tmp_path, signed, monkeypatch)
     assert len(listed) == 12
     assert "do not name the record blobs" in stderr
 
@@ -330,15 +327,9 @@ def test_a_signed_snapshot_sqlite_cannot_read_is_dropped_with_a_warning(
         git(team.victim, "cat-file", "blob", f"refs/gitml/index:{SEGMENT}")
     )
     docs[0] = "{"
-    segment = _encoded(head, columns, docs)
-    snapshot = _forged_snapshot(team.victim, segment)
-    tree = git(team.victim, "rev-parse", f"{snapshot}^{{tree}}").strip()
-    commit = git(team.victim, *sign, "commit-tree", "-S", tree, "-m", "index").strip()
+    commit = _forged_snapshot(team.victim, _encoded(head, columns, docs), *sign)
     git(team.victim, "push", "-q", "-f", "origin", f"{commit}:refs/gitml/index")
-    clone = _fresh_clone(team, tmp_path, "fresh", signed)
-    monkeypatch.chdir(clone)
-    ok("pull")
-    listed, stderr = _listing(clone, monkeypatch)
+    _clone, listed, stderr, _parsed = _first_listing(team, tmp_path, signed, monkeypatch)
     assert len(listed) == 12
     assert "not using the index snapshot" in stderr
     assert "malformed JSON" in stderr
