@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitml.data.pointers import Pointer, pointer_file
 from gitml.data.profiles import is_tabular, load_profile
@@ -11,8 +11,11 @@ from gitml.data.store import VersionStore
 from gitml.data.workspace import DataWorkspace
 from gitml.objects.errors import DataError
 
+if TYPE_CHECKING:
+    from gitml.records.shapes import JsonObject
 
-def list_datasets(ws: DataWorkspace) -> list[dict[str, Any]]:
+
+def list_datasets(ws: DataWorkspace) -> list[JsonObject]:
     """One row per pointer in the work tree (no data is read)."""
     return [
         {
@@ -54,7 +57,7 @@ def column_summary(column: dict[str, Any]) -> str:
     return ""
 
 
-def show_dataset(ws: DataWorkspace, name: str, *, files: bool = False) -> dict[str, Any]:
+def show_dataset(ws: DataWorkspace, name: str, *, files: bool = False) -> JsonObject:
     """The pointer, manifest and profiles of one dataset (the version its pointer names)."""
     pointer = _find(ws, name)
     store = VersionStore(ws)
@@ -63,7 +66,7 @@ def show_dataset(ws: DataWorkspace, name: str, *, files: bool = False) -> dict[s
     manifest = version.manifest
     root = dataset_root(pointer.path, manifest.kind)
     prefix = f"{root}/" if root else ""
-    profiles: dict[str, Any] = {}
+    profiles: JsonObject = {}
     unprofiled: list[str] = []
     for entry in version.entries:
         path = prefix + entry.path
@@ -74,7 +77,7 @@ def show_dataset(ws: DataWorkspace, name: str, *, files: bool = False) -> dict[s
             unprofiled.append(path)
             continue
         profiles[path] = load_profile(data, where=f"profile of {path}")
-    result: dict[str, Any] = {
+    result: JsonObject = {
         "name": pointer.name,
         "path": pointer.path,
         "pointer": where,

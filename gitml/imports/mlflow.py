@@ -43,6 +43,7 @@ from gitml.runs.metrics import MetricEvent
 
 if TYPE_CHECKING:
     from gitml.objects.progress import Progress
+    from gitml.records.shapes import MediaTable
     from gitml.storage.repo import GitRepo
 
 BATCH = 500
@@ -67,7 +68,7 @@ def _record(
         status = "interrupted"
         tags["gitml.import.status"] = run.status
     outputs: dict[str, str] = {}
-    media: list[dict[str, Any]] = []
+    media: list[MediaTable] = []
     problems: list[str] = []
     if artifacts and run.artifacts is not None:
         outputs, media, problems, model = _artifacts(repo, run.artifacts)
@@ -100,7 +101,7 @@ def _record(
 
 def _artifacts(
     repo: GitRepo, folder: Path
-) -> tuple[dict[str, str], list[dict[str, Any]], list[str], dict[str, Any] | None]:
+) -> tuple[dict[str, str], list[MediaTable], list[str], dict[str, Any] | None]:
     """Files of a run's artifact folder, cached by name (model folders whole)."""
 
     files: list[dict[str, Any]] = []

@@ -36,6 +36,7 @@ from gitml.runs.record import dump_record
 from gitml.storage.tracked import commit_file, create_branch, find_branch_commit, head, read_file_at
 
 if TYPE_CHECKING:
+    from gitml.records.shapes import JsonObject
     from gitml.storage.repo import GitRepo
 
 NULL_SHA = "0" * 40
@@ -56,7 +57,7 @@ class ImportSummary:
     stage_branch: str | None = None
     problems: list[str] = field(default_factory=list)
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> JsonObject:
         return {
             "source": self.source,
             "runs": self.runs,

@@ -26,6 +26,7 @@ from gitml._version import __version__
 from gitml.atomic import write_atomic
 
 if TYPE_CHECKING:
+    from gitml.records.shapes import EnvTable
     from gitml.runs.interpreter import Interpreter
 
 PACKAGES_CACHE = "env-packages.json"
@@ -37,7 +38,7 @@ _NORMALISE = re.compile(r"[-_.]+")
 
 
 class Environment(NamedTuple):
-    info: dict[str, Any]
+    info: EnvTable
     packages_text: str = ""
     packages_digest: str = ""
 
@@ -177,7 +178,7 @@ def capture_env(
     command runs ``interpreter``."""
     text, digest, count = packages(state_dir, interpreter.path)
     uname = os.uname()
-    info: dict[str, Any] = {
+    info: EnvTable = {
         "python": interpreter.python,
         "implementation": interpreter.implementation,
         "executable": interpreter.executable,

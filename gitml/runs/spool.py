@@ -45,7 +45,10 @@ import threading
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from time import monotonic
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+if TYPE_CHECKING:
+    from gitml.records.shapes import Params
 
 ENV_SPOOL = "GITML_RUN_SPOOL"
 ENV_RUN_ID = "GITML_RUN_ID"
@@ -79,7 +82,7 @@ def dotted(doc: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]
             yield name, value
 
 
-def flatten_params(params: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+def flatten_params(params: Mapping[str, Any], prefix: str = "") -> Params:
     return {name: param_value(value) for name, value in dotted(params, prefix)}
 
 
@@ -291,7 +294,7 @@ class SpoolData(NamedTuple):
     """What a command reported through the spool (``parse_spool(b"")``: nothing)."""
 
     metrics: list[tuple[Any, ...]]  # (name, step, value[, ms])
-    params: dict[str, Any]
+    params: Params
     tags: dict[str, str]
     artifacts: list[str]
     interpreter: dict[str, Any] | None
@@ -332,7 +335,7 @@ def read_spool_from(path: str, offset: int) -> tuple[SpoolData, int]:
 def parse_spool(raw: bytes) -> SpoolData:
     """The records of spool lines; malformed lines are skipped."""
     metrics: list[tuple[Any, ...]] = []
-    params: dict[str, Any] = {}
+    params: Params = {}
     tags: dict[str, str] = {}
     artifacts: list[str] = []
     files: list[dict[str, Any]] = []

@@ -24,6 +24,7 @@ from gitml.ui.media import MAX_REPORT_MEDIA, embedded
 from gitml.ui.runs import comparison, rerun_briefs, run_detail
 
 if TYPE_CHECKING:
+    from gitml.records.shapes import JsonObject
     from gitml.storage.repo import GitRepo
 
 MAX_RUNS = 50
@@ -86,7 +87,7 @@ def run_of(repo: GitRepo, ref: str) -> str:
 
 def payload(
     repo: GitRepo, ids: Sequence[str], matched: int, title: str | None = None
-) -> dict[str, Any]:
+) -> JsonObject:
     """The report's data: the comparison of the runs and every run's details."""
 
     details = []
