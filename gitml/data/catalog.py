@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from gitml.data.pointers import Pointer, pointer_file
 from gitml.data.profiles import is_tabular, load_profile
@@ -12,7 +12,7 @@ from gitml.data.workspace import DataWorkspace
 from gitml.objects.errors import DataError
 
 if TYPE_CHECKING:
-    from gitml.records.shapes import JsonObject
+    from gitml.records.shapes import ColumnProfileTable, JsonObject, ProfileRecord
 
 
 def list_datasets(ws: DataWorkspace) -> list[JsonObject]:
@@ -41,9 +41,9 @@ def _find(ws: DataWorkspace, name: str) -> Pointer:
     return found
 
 
-def column_summary(column: dict[str, Any]) -> str:
+def column_summary(column: ColumnProfileTable) -> str:
     """A few words about a profiled column: range and mean, or its top categories."""
-    kind = column.get("type")
+    kind = column["type"]
     if kind == "numeric" and "mean" in column:
         return f"min {column.get('min')}  mean {column['mean']:.6g}  max {column.get('max')}"
     top = column.get("top")
@@ -66,7 +66,7 @@ def show_dataset(ws: DataWorkspace, name: str, *, files: bool = False) -> JsonOb
     manifest = version.manifest
     root = dataset_root(pointer.path, manifest.kind)
     prefix = f"{root}/" if root else ""
-    profiles: JsonObject = {}
+    profiles: dict[str, ProfileRecord] = {}
     unprofiled: list[str] = []
     for entry in version.entries:
         path = prefix + entry.path

@@ -265,7 +265,7 @@ ColumnSpec = TypedDict(
         "type": Required[MlflowType | Literal["tensor"]],
         "name": str,
         "required": bool,
-        "tensor-spec": dict[str, Any],
+        "tensor-spec": JsonObject,
     },
     total=False,
 )

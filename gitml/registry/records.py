@@ -33,6 +33,7 @@ if TYPE_CHECKING:
         AppliedRecord,
         ArtifactTable,
         ChangeTable,
+        JsonObject,
         ModelVersionRecord,
         PersonTable,
         RunRecord,
@@ -235,7 +236,7 @@ def describe_event(doc: Mapping[str, Any], terminal: bool = False) -> str:
     return f"demote {model} {version} from {stage}"
 
 
-def mlflow_payload(doc: Mapping[str, Any]) -> dict[str, Any]:
+def mlflow_payload(doc: Mapping[str, Any]) -> JsonObject:
     """The MLflow webhook payload of a record (``name``, ``version``, ``alias``...)."""
     if doc.get("event") == VERSION_CREATED:
         return {

@@ -51,7 +51,7 @@ class VerifyReport:
     """The problems that make the log untrustworthy (``apply`` refuses to extend it)."""
     verified: set[str] = field(default_factory=set)
     """Ids of the events that are exactly what the default branch derives."""
-    pending: list[JsonObject] = field(default_factory=list)
+    pending: list[StageEventRecord] = field(default_factory=list)
     """Events the default branch derives that were never applied."""
     undone: set[str] = field(default_factory=set)
     """Commits whose stage changes applied-state records verifiably skip."""

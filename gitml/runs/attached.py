@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from gitml.errors import GitmlError
 
 if TYPE_CHECKING:
-    from gitml.records.shapes import MediaTable
+    from gitml.records.shapes import JsonObject, MediaTable
 
 MEDIA_KINDS = ("figure", "image", "table", "text", "dict", "plot")
 MAX_MEDIA = 10_000
@@ -80,7 +80,7 @@ MODEL_FILES = {  # MLflow flavor -> the key of its flavor table naming the model
 }
 
 
-def media_info(name: str, path: Path) -> dict[str, Any]:
+def media_info(name: str, path: Path) -> JsonObject:
     """How the UI shows a file stored under ``name`` by another tool ({} when it is no
     media): images (MLflow's step-indexed ones keep key and step), text, YAML, JSON (a
     table in MLflow's layout is a table)."""
@@ -105,7 +105,7 @@ def media_info(name: str, path: Path) -> dict[str, Any]:
     return {}
 
 
-def model_tag(name: str, folder: Path) -> dict[str, Any] | None:
+def model_tag(name: str, folder: Path) -> JsonObject | None:
     """The ``gitml.model`` tag of an MLflow model folder (one with ``MLmodel``) stored
     under ``name``: its framework flavor and model file."""
     mlmodel = folder / "MLmodel"

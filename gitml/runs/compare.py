@@ -12,7 +12,7 @@ from gitml.storage.repo import GitRepo
 from gitml.storage.worktree import diffstat
 
 if TYPE_CHECKING:
-    from gitml.records.shapes import JsonObject, RunRecord
+    from gitml.records.shapes import JsonObject, Params, RunRecord
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,7 @@ class CodeDelta:
 class Comparison:
     runs: list[RunRecord]
     params: dict[str, list[Any]] = field(default_factory=dict)
-    same_params: JsonObject = field(default_factory=dict)
+    same_params: Params = field(default_factory=dict)
     metrics: dict[str, list[Any]] = field(default_factory=dict)
     deltas: dict[str, list[float | None]] = field(default_factory=dict)
     inputs: dict[str, list[Any]] = field(default_factory=dict)

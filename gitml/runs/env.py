@@ -26,7 +26,7 @@ from gitml._version import __version__
 from gitml.atomic import write_atomic
 
 if TYPE_CHECKING:
-    from gitml.records.shapes import EnvTable
+    from gitml.records.shapes import EnvTable, JsonObject
     from gitml.runs.interpreter import Interpreter
 
 PACKAGES_CACHE = "env-packages.json"
@@ -65,7 +65,7 @@ def site_dirs(path: Sequence[str]) -> list[str]:
     return [p for p in dict.fromkeys(path) if p and Path(p).is_dir()]
 
 
-def load_json(path: Path | None) -> dict[str, Any]:
+def load_json(path: Path | None) -> JsonObject:
     """A JSON object cached under ``.git/gitml`` ({} when absent or unreadable)."""
     if path is None:
         return {}

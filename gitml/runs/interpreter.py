@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from gitml.runs.env import MAX_CACHED, load_json, save_json
 
 if TYPE_CHECKING:
-    from gitml.records.shapes import PythonFrom
+    from gitml.records.shapes import JsonObject, PythonFrom
 
 CACHE = "env-interpreters.json"
 _PYTHON = re.compile(r"(?:python|pypy)(?:\d+(?:\.\d+)*)?[mtw]?(?:\.exe)?")
@@ -344,7 +344,7 @@ def describe(
         return None
 
 
-def _probe(exe: Path, environ: Mapping[str, str]) -> dict[str, Any] | None:
+def _probe(exe: Path, environ: Mapping[str, str]) -> JsonObject | None:
     env = {k: v for k, v in environ.items() if not k.startswith("GITML_")}
     try:
         proc = subprocess.run(

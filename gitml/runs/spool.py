@@ -48,7 +48,7 @@ from time import monotonic
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
-    from gitml.records.shapes import Params
+    from gitml.records.shapes import JsonObject, Params
 
 ENV_SPOOL = "GITML_RUN_SPOOL"
 ENV_RUN_ID = "GITML_RUN_ID"
@@ -259,7 +259,7 @@ def existing_artifact(path: str) -> Path:
     return full
 
 
-def interpreter_report() -> dict[str, Any]:
+def interpreter_report() -> JsonObject:
     """This interpreter, as the run records it (``sys`` only: this runs in user scripts)."""
     name = sys.implementation.name
     return {
@@ -297,11 +297,11 @@ class SpoolData(NamedTuple):
     params: Params
     tags: dict[str, str]
     artifacts: list[str]
-    interpreter: dict[str, Any] | None
-    files: list[dict[str, Any]]
+    interpreter: JsonObject | None
+    files: list[JsonObject]
     name: str | None
-    children: list[dict[str, Any]]
-    end: dict[str, Any] | None
+    children: list[JsonObject]
+    end: JsonObject | None
 
 
 def _number(text: str) -> float | int:
@@ -338,8 +338,8 @@ def parse_spool(raw: bytes) -> SpoolData:
     params: Params = {}
     tags: dict[str, str] = {}
     artifacts: list[str] = []
-    files: list[dict[str, Any]] = []
-    children: list[dict[str, Any]] = []
+    files: list[JsonObject] = []
+    children: list[JsonObject] = []
     interpreter = end = None
     name = None
     append = metrics.append

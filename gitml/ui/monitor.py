@@ -8,7 +8,7 @@ histogram shows beside its drift findings.
 from __future__ import annotations
 
 from itertools import islice
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from gitml.errors import GitmlError, RecordNotFound
 from gitml.monitor.reference import version_profile
@@ -44,7 +44,7 @@ def reports(repo: GitRepo) -> JsonObject:
     """Every model's reports (summaries, newest first) and each model's current state."""
 
     found: list[JsonObject] = []
-    latest: dict[str, dict[str, Any]] = {}
+    latest: dict[str, JsonObject] = {}
     for model in _models(repo):
         rows = [summary(doc) for doc in iter_reports(repo, model)]  # newest first
         found.extend(rows)
