@@ -34,7 +34,7 @@ from gitml.tabular.read import scan
 if TYPE_CHECKING:
     from gitml.records.shapes import FindingKind, FindingTable, JsonObject
 
-Predict = Callable[[list[JsonObject]], Sequence[Any]]
+Predict = Callable[["list[JsonObject]"], Sequence[Any]]
 MIN_SLICE = 20
 SLICE_DROP = 0.05
 SINGLE_ROWS = 100

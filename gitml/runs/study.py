@@ -17,7 +17,7 @@ the best is marked on the parent, which is written last.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from gitml.runs.metrics import MetricEvent
@@ -63,7 +63,7 @@ class Study:
     direction: Direction
     trials: int
     space: Mapping[str, str]
-    settings: SearchSettings = field(default_factory=lambda: SearchSettings())
+    settings: SearchSettings
     results: Sequence[TrialResult] = ()
 
     def best(self) -> TrialResult | None:
