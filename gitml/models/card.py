@@ -59,7 +59,7 @@ def _monitoring(repo: GitRepo, model: str, version: str) -> JsonObject | None:
 
 def _promotions(
     repo: GitRepo, settings: Settings, doc: ModelVersionRecord
-) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
+) -> tuple[list[JsonObject], list[dict[str, str]]]:
     with open_index(repo) as index:
         events = index.events(doc["model"])
     terminal = settings.terminal_stages

@@ -112,7 +112,7 @@ def log_model(
     else:
         spec = None
     sink = current_sink()
-    info: dict[str, Any] = {
+    info: JsonObject = {
         "flavor": flavor,
         "signature": spec,
         "requirements": list(requirements) if requirements is not None else None,
