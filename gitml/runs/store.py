@@ -64,7 +64,7 @@ def open_index(repo: GitRepo) -> tuple[Collection, Index]:
             # A fresh index: a trusted snapshot spares parsing the records it covers.
             from gitml.storage.index_snapshot import seed_index
 
-            seed_index(collection, index)
+            seed_index(collection, index, indexes=_INDEXES)
         # Records to parse: they must follow the collection's layout. (Reading it starts a
         # git process, which a warm index, the usual case, does not need.)
         index.parse = run_parser(collection)

@@ -19,6 +19,8 @@ INDEX_SCHEMA_VERSION = 7
 # each other's on every call.
 INDEX_FILE = f"index-v{INDEX_SCHEMA_VERSION}.sqlite"
 """The query index under ``.git/gitml`` (``storage.index``; read as it stands by ``peek``)."""
+INDEX_USERS_SUFFIX = ".users"
+"""Beside the index file: a file every open connection holds a shared lock on."""
 
 
 def remote_tracking_ref(remote: str, ref: str) -> str:

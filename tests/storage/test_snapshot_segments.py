@@ -319,3 +319,84 @@ def test_a_path_in_two_segments_leaves_the_index_as_it_was(tmp_path: Path) -> No
     assert index.run(_dump) == before
     assert index.indexed_tip(REF) is None
     index.close()
+
+
+def _load_files(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if ".load-" in p.name)
+
+
+def _identity(path: Path) -> tuple[int, int]:
+    st = path.stat()
+    return (st.st_dev, st.st_ino)
+
+
+def test_a_load_into_an_empty_index_swaps_in_a_file_built_beside_it(tmp_path: Path) -> None:
+    rows = _rows(40)
+    index = Index(tmp_path / "bulk.sqlite")
+    index.run(lambda conn: None)  # the empty file a first command leaves
+    before = _identity(index.path)
+    extra = "CREATE INDEX IF NOT EXISTS by_name ON records(ref, name)"
+    assert index.seed(
+        REF, RECORDS, _in_batches(rows, 7), listing=[_listing_of(rows)], indexes=[extra]
+    )
+    assert _identity(index.path) != before  # a new file, renamed into place
+    assert _load_files(tmp_path) == []
+
+    expected = Index(tmp_path / "rows.sqlite")
+    expected.run(lambda conn: insert_rows(conn, REF, rows))
+    expected.run(lambda conn: conn.execute(extra))
+    assert index.run(_dump) == expected.run(_dump)
+    assert index.indexed_tip(REF) == RECORDS
+    assert index.run(lambda conn: conn.execute("PRAGMA journal_mode").fetchone()[0]) == "wal"
+    assert index.run(lambda conn: conn.execute("SELECT count(*) FROM sqlite_stat1").fetchone()[0])
+    assert not index.seed(REF, RECORDS, RowColumns.of(rows))  # seeded already
+    index.close()
+    expected.close()
+
+
+def test_a_load_while_another_connection_has_the_index_open_copies_the_rows_in(
+    tmp_path: Path,
+) -> None:
+    """Renaming a file over a database someone has open would pair the new file with the
+    old one's -wal and -shm; while a connection is open, the rows are copied in instead,
+    and that connection reads them."""
+    rows = _rows(40)
+    reader = Index(tmp_path / "bulk.sqlite")
+    assert reader.indexed_tip(REF) is None  # holds the (empty) index open
+    before = _identity(reader.path)
+    index = Index(tmp_path / "bulk.sqlite")
+    assert index.seed(REF, RECORDS, _in_batches(rows, 7), listing=[_listing_of(rows)])
+    assert _identity(index.path) == before
+    assert _load_files(tmp_path) == []
+    whole = Index(tmp_path / "whole.sqlite")
+    assert whole.seed(REF, RECORDS, RowColumns.of(rows))
+    assert reader.run(_dump) == whole.run(_dump)
+    assert reader.indexed_tip(REF) == RECORDS
+    for opened in (reader, index, whole):
+        opened.close()
+
+
+def test_a_failed_load_into_an_empty_index_leaves_no_file_behind(tmp_path: Path) -> None:
+    rows = _rows(20)
+    index = Index(tmp_path / "bulk.sqlite")
+    before = index.run(_dump)
+    listed = _changed_blob(_listing_of(rows), 3)
+    with pytest.raises(index_module.RowsMismatch):
+        index.seed(REF, RECORDS, _in_batches(rows, 7), listing=[listed])
+    assert _load_files(tmp_path) == []
+    assert index.run(_dump) == before
+    assert index.indexed_tip(REF) is None
+    index.close()
+
+
+def test_a_file_a_crashed_load_left_is_removed_by_the_next_load(tmp_path: Path) -> None:
+    rows = _rows(5)
+    index = Index(tmp_path / "bulk.sqlite")
+    crashed = tmp_path / "bulk.sqlite.load-1-2"
+    crashed.write_bytes(b"half a database")
+    busy = tmp_path / "bulk.sqlite.load-3-4"  # a load still running: its lock is held
+    busy.write_bytes(b"")
+    with index_module.exclusive(Path(f"{busy}.lock")):
+        assert index.seed(REF, RECORDS, RowColumns.of(rows))
+        assert _load_files(tmp_path) == ["bulk.sqlite.load-3-4", "bulk.sqlite.load-3-4.lock"]
+    index.close()
