@@ -266,6 +266,8 @@ def list_runs(
         along = field_sort(sort) if limit is not None else None
     collection, index = open_index(repo)
     try:
+        if where or sort:
+            index.fill_fields()  # a first load leaves the fields table to the first query
         rows = None
         if along is not None and limit is not None:
             # A page sorted by one params/metrics/tags entry: walk that entry's order.

@@ -81,7 +81,7 @@ CREATE INDEX IF NOT EXISTS fields_rec ON fields(rec, key, value, t);
 
 
 # Each valid record's entries of FIELD_ROOTS and its FIELD_ATTRIBUTES, for the records
-# after row ``?1``: one parse of each document, then of each of its few small tables.
+# after row ``?1`` up to row ``?2``: one parse of each document, then of each of its few small tables.
 # They go to a temporary table, from which the new key names and then the field rows
 # (in the table's own order) are inserted.
 def _quoted(names: Sequence[str]) -> str:
@@ -96,7 +96,7 @@ _ENTRIES = (
     "round((julianday(top.value) - 2440587.5) * 86400000.0), NULL) AS ms "
     "FROM records r, json_each(r.doc) top LEFT JOIN json_each(iif("
     f"top.key IN ({_quoted(FIELD_ROOTS)}) AND top.type = 'object', top.value, NULL)) e "
-    "WHERE r.rid > ?1 AND r.doc IS NOT NULL AND (e.type != 'null' OR "
+    "WHERE r.rid > ?1 AND r.rid <= ?2 AND r.doc IS NOT NULL AND (e.type != 'null' OR "
     f"(e.key IS NULL AND top.key IN ({_quoted(FIELD_ATTRIBUTES)}) AND top.type != 'null'))"
 )
 _COLLECT_FIELDS = (
@@ -110,6 +110,12 @@ _ADD_FIELDS = (
     "INSERT INTO fields(key, value, rec, t) SELECT k.id, n.value, n.rec, n.t "
     "FROM temp.new_fields n JOIN field_keys k ON k.path = n.path ORDER BY 1, 2, 3"
 )
+FIELDS_PENDING = "fields-pending"
+"""The ``meta`` key a load into a new file leaves: ``fields`` holds nothing yet, and is
+filled for every record when a query first needs it (``Index.fill_fields``)."""
+FILL_CHUNK = 20_000
+MAX_ROW = 2**63 - 1
+"""Records whose fields ``Index.fill_fields`` collects at a time (memory stays bounded)."""
 BULK_CACHE_KIB = 65_536
 """SQLite's page cache while a snapshot loads (the default 2 MiB makes the index b-trees
 spill to the WAL over and over)."""
@@ -452,8 +458,9 @@ class Index:
         way, and when a batch fails to arrive, the index is left as it was.
 
         An index that holds nothing yet is not written in place: the rows go into a new
-        file with no journal (``built_file``), which replaces it once complete when no
-        connection has it open, and is copied into it otherwise.
+        file with no journal (``built_file``; its ``fields`` left to the first query that
+        needs them), which replaces it once complete when no connection has it open, and
+        is copied into it otherwise.
         """
         batches = [rows] if isinstance(rows, RowColumns) else rows
         if self._run(_is_blank):
@@ -498,13 +505,19 @@ class Index:
         """
         self.close()
         with try_exclusive(users_lock(self.path)) as alone:
-            if alone and _file_is_blank(self.path):
+            # (Windows has no flock here, and cannot rename over an open file.)
+            if alone and sys.platform != "win32" and _file_is_blank(self.path):
                 for suffix in ("-wal", "-shm"):
                     with suppress(FileNotFoundError):
                         Path(f"{self.path}{suffix}").unlink()
                 built.replace(self.path)
                 return True
         return self._run(lambda conn: _copy_in(conn, built, ref))
+
+    def fill_fields(self) -> None:
+        """Fill the ``fields`` table, which a first load leaves empty (a listing does not
+        need it), before a query that reads it."""
+        self._run(_fill_fields)
 
     def export(self, collection: Collection) -> tuple[str | None, list[IndexRow]]:
         """(the tip indexed, every row of ``collection`` in ``seq`` order), brought up to
@@ -730,6 +743,36 @@ def _checkpoint(conn: sqlite3.Connection, touched: int) -> None:
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
+def _fields_pending(conn: sqlite3.Connection) -> bool:
+    found = conn.execute("SELECT 1 FROM meta WHERE key = ?", (FIELDS_PENDING,))
+    return found.fetchone() is not None
+
+
+def _fill_fields(conn: sqlite3.Connection) -> None:
+    """Fill ``fields`` for every record if a load left it pending, a chunk of records at a
+    time, its second order built once after; then fresh planner statistics."""
+    if not _fields_pending(conn):
+        return
+    with _bulk_cache(conn):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            if _fields_pending(conn):
+                conn.execute(f"DELETE FROM {FIELDS_TABLE}")
+                deferred = _drop_secondary_indexes(conn, tables=(FIELDS_TABLE,))
+                (top,) = conn.execute("SELECT coalesce(max(rid), 0) FROM records").fetchone()
+                for last in range(0, top, FILL_CHUNK):
+                    _add_fields(conn, last, last + FILL_CHUNK)
+                for sql in deferred:
+                    conn.execute(sql)
+                conn.execute("DELETE FROM meta WHERE key IN (?, 'analyzed')", (FIELDS_PENDING,))
+            conn.execute("COMMIT")
+        except BaseException:
+            with suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
+            raise
+    _checkpoint(conn, BIG_CHANGE + 1)
+
+
 def users_lock(path: Path) -> Path:
     """The file every connection to the index at ``path`` holds a shared lock on."""
     return Path(f"{path}{INDEX_USERS_SUFFIX}")
@@ -770,7 +813,9 @@ def built_file(
 
     It is written with no journal and one sync at the end (a crash loses only this file,
     which nothing uses yet): each page is written once, where a load in place writes it
-    to the WAL and again to the database. A file a crashed load left (its lock file not
+    to the WAL and again to the database. Its ``fields`` table is left empty and marked
+    pending (``FIELDS_PENDING``): a listing does not read it, and the first query that
+    does fills it (``Index.fill_fields``). A file a crashed load left (its lock file not
     held) is removed by the next load.
     """
     for stale in target.parent.glob(f"{target.name}.load-*"):
@@ -811,10 +856,11 @@ def _build(
         conn.execute(f"PRAGMA cache_size=-{BULK_CACHE_KIB}")
         conn.execute("PRAGMA temp_store=MEMORY")
         conn.execute("BEGIN")
-        count = _bulk_insert(conn, ref, batches)
+        count = _bulk_insert(conn, ref, batches, fields=False)
         if listing is not None:
             _check_listing(conn, ref, listing)
         conn.execute("INSERT INTO tips VALUES(?, ?)", (ref, tip))
+        conn.execute("INSERT INTO meta VALUES(?, '1')", (FIELDS_PENDING,))
         for ddl in indexes:
             conn.execute(ddl)
         conn.execute("COMMIT")
@@ -857,6 +903,10 @@ def _copy_in(conn: sqlite3.Connection, built: Path, ref: str) -> bool:
                     (last,),
                 )
                 conn.execute("INSERT INTO main.tips SELECT * FROM load.tips WHERE ref = ?", (ref,))
+                conn.execute(
+                    "INSERT OR REPLACE INTO main.meta SELECT * FROM load.meta WHERE key = ?",
+                    (FIELDS_PENDING,),
+                )
                 conn.execute("COMMIT")
             except BaseException:
                 with suppress(sqlite3.Error):
@@ -926,10 +976,13 @@ def insert_rows(conn: sqlite3.Connection, ref: str, rows: Sequence[IndexRow]) ->
             for r in rows
         ),
     )
-    _add_fields(conn, last)
+    if not _fields_pending(conn):
+        _add_fields(conn, last)
 
 
-def _bulk_insert(conn: sqlite3.Connection, ref: str, batches: Iterable[RowColumns]) -> int:
+def _bulk_insert(
+    conn: sqlite3.Connection, ref: str, batches: Iterable[RowColumns], *, fields: bool = True
+) -> int:
     """Insert the rows of ``ref`` in ``batches``, none of which the index holds, and their
     fields, one batch at a time; how many rows.
 
@@ -956,7 +1009,8 @@ def _bulk_insert(conn: sqlite3.Connection, ref: str, batches: Iterable[RowColumn
                 map(bytes.fromhex, rows.blob),
             ),
         )
-        _add_fields(conn, last)
+        if fields:
+            _add_fields(conn, last)
         last = conn.execute("SELECT coalesce(max(rid), 0) FROM records").fetchone()[0]
         count += len(rows)
         del rows  # before the next batch is read: one batch in memory at a time
@@ -1010,23 +1064,25 @@ def _check_listing(
         conn.execute("DROP TABLE IF EXISTS temp.matched")
 
 
-def _drop_secondary_indexes(conn: sqlite3.Connection) -> list[str]:
-    """Drop the indexes of ``records`` and ``fields`` but their keys; the SQL that makes
-    them again."""
+def _drop_secondary_indexes(
+    conn: sqlite3.Connection, tables: Sequence[str] = ("records", FIELDS_TABLE)
+) -> list[str]:
+    """Drop the indexes of ``tables`` but their keys; the SQL that makes them again."""
     found = conn.execute(
         "SELECT name, sql FROM sqlite_master WHERE type='index' AND sql IS NOT NULL "
-        "AND tbl_name IN ('records', ?) ORDER BY name",
-        (FIELDS_TABLE,),
+        f"AND tbl_name IN ({', '.join('?' * len(tables))}) ORDER BY name",
+        tuple(tables),
     ).fetchall()
     for name, _sql in found:
         conn.execute(f'DROP INDEX "{name}"')
     return [str(sql) for _name, sql in found]
 
 
-def _add_fields(conn: sqlite3.Connection, last: int) -> None:
-    """The ``fields`` rows (and new key names) of the records after row ``last``."""
+def _add_fields(conn: sqlite3.Connection, last: int, upto: int = MAX_ROW) -> None:
+    """The ``fields`` rows (and new key names) of the records after row ``last`` up to row
+    ``upto``."""
     conn.execute("DROP TABLE IF EXISTS temp.new_fields")
-    conn.execute(_COLLECT_FIELDS, (last,))
+    conn.execute(_COLLECT_FIELDS, (last, upto))
     conn.execute(_ADD_KEYS)
     conn.execute(_ADD_FIELDS)
     conn.execute("DROP TABLE temp.new_fields")

@@ -165,6 +165,7 @@ def test_a_bulk_load_builds_the_index_row_by_row_inserts_build(tmp_path: Path, o
     expected = Index(tmp_path / "rows.sqlite")
     expected.run(lambda conn: insert_rows(conn, "refs/gitml/data", other))
     expected.run(lambda conn: insert_rows(conn, REF, rows))
+    index.fill_fields()  # a load into an empty file leaves them to the first query
     loaded = index.run(_dump)
     assert loaded == expected.run(_dump)
     assert len(loaded["fields"]) == 40 * 7  # type: ignore[arg-type]
@@ -208,6 +209,8 @@ def test_rows_loaded_in_batches_and_matched_to_a_listing_build_the_same_index(
     assert index.seed(REF, RECORDS, _in_batches(rows, 7), listing=[listing[:13], listing[13:]])
     whole = Index(tmp_path / "whole.sqlite")
     assert whole.seed(REF, RECORDS, RowColumns.of(rows))
+    index.fill_fields()
+    whole.fill_fields()
     assert index.run(_dump) == whole.run(_dump)
     assert index.indexed_tip(REF) == RECORDS
     index.close()
@@ -345,6 +348,11 @@ def test_a_load_into_an_empty_index_swaps_in_a_file_built_beside_it(tmp_path: Pa
     expected = Index(tmp_path / "rows.sqlite")
     expected.run(lambda conn: insert_rows(conn, REF, rows))
     expected.run(lambda conn: conn.execute(extra))
+    assert index.run(lambda conn: conn.execute("SELECT count(*) FROM fields").fetchone()) == (0,)
+    later = [IndexRow("runs/9/later.toml", "9" * 40, 99, "gitml/run/1", _doc(99), None)]
+    for filled in (index, expected):  # rows parsed before the fields are filled get theirs
+        filled.run(lambda conn: insert_rows(conn, REF, later))
+    index.fill_fields()
     assert index.run(_dump) == expected.run(_dump)
     assert index.indexed_tip(REF) == RECORDS
     assert index.run(lambda conn: conn.execute("PRAGMA journal_mode").fetchone()[0]) == "wal"
@@ -370,6 +378,8 @@ def test_a_load_while_another_connection_has_the_index_open_copies_the_rows_in(
     assert _load_files(tmp_path) == []
     whole = Index(tmp_path / "whole.sqlite")
     assert whole.seed(REF, RECORDS, RowColumns.of(rows))
+    reader.fill_fields()
+    whole.fill_fields()
     assert reader.run(_dump) == whole.run(_dump)
     assert reader.indexed_tip(REF) == RECORDS
     for opened in (reader, index, whole):
