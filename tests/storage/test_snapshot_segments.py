@@ -5,7 +5,9 @@ same index as inserting them one parsed record at a time."""
 from __future__ import annotations
 
 import json
+import multiprocessing
 import sqlite3
+import time
 from collections.abc import Callable, Iterator
 from contextlib import closing
 from pathlib import Path
@@ -410,3 +412,36 @@ def test_a_file_a_crashed_load_left_is_removed_by_the_next_load(tmp_path: Path) 
         assert index.seed(REF, RECORDS, RowColumns.of(rows))
         assert _load_files(tmp_path) == ["bulk.sqlite.load-3-4", "bulk.sqlite.load-3-4.lock"]
     index.close()
+
+
+def _seed_in_child(path: str, start: float) -> bool:
+    while time.time() < start:
+        time.sleep(0.001)
+    rows = _rows(400)
+    index = Index(Path(path))
+    try:
+        return index.seed(REF, RECORDS, _in_batches(rows, 50), listing=[_listing_of(rows)])
+    finally:
+        index.close()
+
+
+def test_two_processes_loading_an_empty_index_at_once_leave_one_copy_of_the_rows(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "bulk.sqlite"
+    Index(path).run(lambda conn: None)
+    start = time.time() + 0.5
+    context = multiprocessing.get_context("fork")
+    with context.Pool(2) as pool:
+        loaded = pool.starmap(_seed_in_child, [(str(path), start)] * 2)
+    assert True in loaded
+    index = Index(path)
+    whole = Index(tmp_path / "whole.sqlite")
+    whole.seed(REF, RECORDS, RowColumns.of(_rows(400)))
+    index.fill_fields()
+    whole.fill_fields()
+    assert index.run(_dump) == whole.run(_dump)
+    assert index.run(lambda conn: conn.execute("PRAGMA integrity_check").fetchall()) == [("ok",)]
+    assert _load_files(tmp_path) == []
+    index.close()
+    whole.close()
