@@ -470,22 +470,13 @@ class Index:
                 return self._swap_in(built, ref)
 
         def op(conn: sqlite3.Connection) -> int | None:
-            with _bulk_cache(conn):
-                conn.execute("BEGIN IMMEDIATE")
-                try:
-                    if _indexed_tip(conn, ref) is not None:
-                        conn.execute("ROLLBACK")
-                        return None
-                    _delete_ref(conn, ref)
-                    count = _bulk_insert(conn, ref, batches)
-                    if listing is not None:
-                        _check_listing(conn, ref, listing)
-                    conn.execute("INSERT OR REPLACE INTO tips VALUES(?, ?)", (ref, tip))
-                    conn.execute("COMMIT")
-                except BaseException:
-                    with suppress(sqlite3.Error):
-                        conn.execute("ROLLBACK")
-                    raise
+            with _bulk_cache(conn), _loading(conn, ref) as wanted:
+                if not wanted:
+                    return None
+                count = _bulk_insert(conn, ref, batches)
+                if listing is not None:
+                    _check_listing(conn, ref, listing)
+                conn.execute("INSERT OR REPLACE INTO tips VALUES(?, ?)", (ref, tip))
             for ddl in indexes:
                 conn.execute(ddl)
             _checkpoint(conn, count)
@@ -871,6 +862,25 @@ def _build(
         os.fsync(written.fileno())
 
 
+@contextmanager
+def _loading(conn: sqlite3.Connection, ref: str) -> Iterator[bool]:
+    """One write transaction loading the rows of ``ref`` into a file: False, with nothing
+    written, when it holds them by now; rolled back when the block fails."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        if _indexed_tip(conn, ref) is not None:
+            conn.execute("ROLLBACK")
+            yield False
+            return
+        _delete_ref(conn, ref)
+        yield True
+        conn.execute("COMMIT")
+    except BaseException:
+        with suppress(sqlite3.Error):
+            conn.execute("ROLLBACK")
+        raise
+
+
 def _copy_in(conn: sqlite3.Connection, built: Path, ref: str) -> bool:
     """Copy the rows of ``ref`` and their fields from the index file ``built`` into this
     one, unless it holds rows of ``ref`` by now (False). Record ids are renumbered past
@@ -878,12 +888,9 @@ def _copy_in(conn: sqlite3.Connection, built: Path, ref: str) -> bool:
     conn.execute("ATTACH DATABASE ? AS load", (str(built),))
     try:
         with _bulk_cache(conn):
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                if _indexed_tip(conn, ref) is not None:
-                    conn.execute("ROLLBACK")
+            with _loading(conn, ref) as wanted:
+                if not wanted:
                     return False
-                _delete_ref(conn, ref)
                 (last,) = conn.execute("SELECT coalesce(max(rid), 0) FROM main.records").fetchone()
                 deferred = _drop_secondary_indexes(conn) if not last else []
                 conn.execute(
@@ -907,11 +914,6 @@ def _copy_in(conn: sqlite3.Connection, built: Path, ref: str) -> bool:
                     "INSERT OR REPLACE INTO main.meta SELECT * FROM load.meta WHERE key = ?",
                     (FIELDS_PENDING,),
                 )
-                conn.execute("COMMIT")
-            except BaseException:
-                with suppress(sqlite3.Error):
-                    conn.execute("ROLLBACK")
-                raise
             for sql in deferred:
                 conn.execute(sql)
         (count,) = conn.execute("SELECT count(*) FROM load.records").fetchone()

@@ -209,14 +209,22 @@ def test_rows_loaded_in_batches_and_matched_to_a_listing_build_the_same_index(
     listing = _listing_of(rows)
     index = Index(tmp_path / "batches.sqlite")
     assert index.seed(REF, RECORDS, _in_batches(rows, 7), listing=[listing[:13], listing[13:]])
-    whole = Index(tmp_path / "whole.sqlite")
-    assert whole.seed(REF, RECORDS, RowColumns.of(rows))
-    index.fill_fields()
-    whole.fill_fields()
-    assert index.run(_dump) == whole.run(_dump)
+    assert _loaded_whole(tmp_path, rows, index) == index.run(_dump)
     assert index.indexed_tip(REF) == RECORDS
     index.close()
-    whole.close()
+
+
+def _loaded_whole(tmp_path: Path, rows: list[IndexRow], loaded: Index) -> dict[str, object]:
+    """What ``rows`` loaded in one batch into a file of their own hold, with every field
+    filled (in ``loaded`` too, for comparing)."""
+    whole = Index(tmp_path / "whole.sqlite")
+    assert whole.seed(REF, RECORDS, RowColumns.of(rows))
+    whole.fill_fields()
+    loaded.fill_fields()
+    try:
+        return whole.run(_dump)
+    finally:
+        whole.close()
 
 
 def _changed_blob(listing: list[tuple[str, str]], at: int) -> list[tuple[str, str]]:
@@ -378,14 +386,10 @@ def test_a_load_while_another_connection_has_the_index_open_copies_the_rows_in(
     assert index.seed(REF, RECORDS, _in_batches(rows, 7), listing=[_listing_of(rows)])
     assert _identity(index.path) == before
     assert _load_files(tmp_path) == []
-    whole = Index(tmp_path / "whole.sqlite")
-    assert whole.seed(REF, RECORDS, RowColumns.of(rows))
-    reader.fill_fields()
-    whole.fill_fields()
-    assert reader.run(_dump) == whole.run(_dump)
+    assert _loaded_whole(tmp_path, rows, reader) == reader.run(_dump)
     assert reader.indexed_tip(REF) == RECORDS
-    for opened in (reader, index, whole):
-        opened.close()
+    reader.close()
+    index.close()
 
 
 def test_a_failed_load_into_an_empty_index_leaves_no_file_behind(tmp_path: Path) -> None:
@@ -436,12 +440,7 @@ def test_two_processes_loading_an_empty_index_at_once_leave_one_copy_of_the_rows
         loaded = pool.starmap(_seed_in_child, [(str(path), start)] * 2)
     assert True in loaded
     index = Index(path)
-    whole = Index(tmp_path / "whole.sqlite")
-    whole.seed(REF, RECORDS, RowColumns.of(_rows(400)))
-    index.fill_fields()
-    whole.fill_fields()
-    assert index.run(_dump) == whole.run(_dump)
+    assert _loaded_whole(tmp_path, _rows(400), index) == index.run(_dump)
     assert index.run(lambda conn: conn.execute("PRAGMA integrity_check").fetchall()) == [("ok",)]
     assert _load_files(tmp_path) == []
     index.close()
-    whole.close()
