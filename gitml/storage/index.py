@@ -81,7 +81,8 @@ CREATE INDEX IF NOT EXISTS fields_rec ON fields(rec, key, value, t);
 
 
 # Each valid record's entries of FIELD_ROOTS and its FIELD_ATTRIBUTES, for the records
-# after row ``?1`` up to row ``?2``: one parse of each document, then of each of its few small tables.
+# after row ``?1`` up to row ``?2``: one parse of each document, then of each of its few
+# small tables.
 # They go to a temporary table, from which the new key names and then the field rows
 # (in the table's own order) are inserted.
 def _quoted(names: Sequence[str]) -> str:
@@ -114,8 +115,8 @@ FIELDS_PENDING = "fields-pending"
 """The ``meta`` key a load into a new file leaves: ``fields`` holds nothing yet, and is
 filled for every record when a query first needs it (``Index.fill_fields``)."""
 FILL_CHUNK = 20_000
-MAX_ROW = 2**63 - 1
 """Records whose fields ``Index.fill_fields`` collects at a time (memory stays bounded)."""
+MAX_ROW = 2**63 - 1
 BULK_CACHE_KIB = 65_536
 """SQLite's page cache while a snapshot loads (the default 2 MiB makes the index b-trees
 spill to the WAL over and over)."""
