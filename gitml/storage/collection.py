@@ -295,7 +295,9 @@ class Collection:
                     updates += also.collection._updates(
                         other, also.build, also.message, [], also.replace
                     )
-                self.repo.odb.flush()  # both commits' objects, in one write
+                self.repo.odb.flush()  # both commits' objects, in one write when they share it
+                if also is not None:
+                    also.collection.repo.odb.flush()
             except (OSError, ObjectWriteError) as exc:
                 object_failures = object_write_failed(self.repo, exc, object_failures)
                 continue
