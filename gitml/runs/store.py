@@ -64,7 +64,7 @@ def open_index(repo: GitRepo) -> tuple[Collection, Index]:
             # A fresh index: a trusted snapshot spares parsing the records it covers.
             from gitml.storage.index_snapshot import seed_index
 
-            seed_index(collection, index)
+            seed_index(collection, index, indexes=_INDEXES)
         # Records to parse: they must follow the collection's layout. (Reading it starts a
         # git process, which a warm index, the usual case, does not need.)
         index.parse = run_parser(collection)
@@ -266,6 +266,8 @@ def list_runs(
         along = field_sort(sort) if limit is not None else None
     collection, index = open_index(repo)
     try:
+        if where or sort:
+            index.fill_fields()  # a first load leaves the fields table to the first query
         rows = None
         if along is not None and limit is not None:
             # A page sorted by one params/metrics/tags entry: walk that entry's order.
