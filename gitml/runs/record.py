@@ -74,6 +74,7 @@ def _listed(paths: Sequence[str]) -> list[str]:
 
 
 def code_table(code: Checkpoint) -> dict[str, Any]:
+    stat = code.stat()
     table: dict[str, Any] = {
         "commit": code.commit,
         "checkpoint": code.checkpoint,
@@ -84,9 +85,9 @@ def code_table(code: Checkpoint) -> dict[str, Any]:
         "skipped": [{"path": s.path, "reason": s.reason} for s in code.skipped[:MAX_LISTED]],
         "withheld": [{"path": s.path, "reason": s.reason} for s in code.withheld[:MAX_LISTED]],
         "diffstat": {
-            "files": code.diffstat.files,
-            "insertions": code.diffstat.insertions,
-            "deletions": code.diffstat.deletions,
+            "files": stat.files,
+            "insertions": stat.insertions,
+            "deletions": stat.deletions,
         },
     }
     if len(code.untracked) > MAX_LISTED:
