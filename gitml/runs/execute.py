@@ -158,8 +158,9 @@ def has_datasets(ws: Workspace) -> bool:
     return pointers.is_dir() and any(pointers.glob("*.toml"))
 
 
-def checkpoint(ws: Workspace, run_id: str) -> Checkpoint:
-    """The run's code checkpoint: data tracked by gitml left out, credentials withheld."""
+def checkpoint(ws: Workspace, run_id: str, *, diffstat_later: bool = False) -> Checkpoint:
+    """The run's code checkpoint: data tracked by gitml left out, credentials withheld
+    (its diffstat still being computed with ``diffstat_later``: ``Checkpoint.settled``)."""
     exclude = None
     if has_datasets(ws):
         from gitml.data.run_io import dataset_filter
@@ -172,6 +173,7 @@ def checkpoint(ws: Workspace, run_id: str) -> Checkpoint:
         exclude=exclude,
         screen=credential_screen(ws.settings, limit),
         message=f"gitml checkpoint for run {run_id}",
+        diffstat_later=diffstat_later,
     )
 
 
@@ -355,7 +357,9 @@ def perform_member(
     reported = parse_spool(b"")  # nothing, until the command has run
     try:
         started = now()
-        code = member.code or member.code_base or checkpoint(ws, run_id)
+        code = member.code or member.code_base
+        if code is None:  # with -S the diffstat that counts is the overridden checkpoint's
+            code = checkpoint(ws, run_id, diffstat_later=not new_texts)
         interpreter = find_interpreter(request.command, cwd, env, repo.state_dir)
         env.update(mlflow_env(interpreter, env))
         stores_before = mlflow_stores(cwd)
@@ -363,12 +367,16 @@ def perform_member(
         with params_mod.overridden(cwd, new_texts):
             file_params = params_mod.read_params(cwd, ws.params_files)
             if not member.code_has_overrides:
-                code = with_overrides(ws.repo, code, cwd=cwd, new_texts=new_texts, run_id=run_id)
+                code = with_overrides(
+                    ws.repo, code, cwd=cwd, new_texts=new_texts, run_id=run_id, diffstat_later=True
+                )
             child = sup.start(request.command, cwd=cwd, env=env)
+            repo.prepare_writes()  # the record's writer, if the checkpoint used the first
             sampler = system_sampler(request, sampled)  # stopped below, once the child ends
             tail = None
             try:
                 environment = capture_env(repo.state_dir, settings.env_allowlist, interpreter)
+                code = code.settled()  # git compared two commits while the command ran
                 begun = RunFacts(
                     id=run_id,
                     name=member.name,

@@ -91,6 +91,7 @@ def _left_out(path: str, reason: str) -> LeftOutTable:
 
 
 def code_table(code: Checkpoint) -> CodeTable:
+    stat = code.stat()
     table: CodeTable = {
         "commit": code.commit,
         "checkpoint": code.checkpoint,
@@ -100,9 +101,9 @@ def code_table(code: Checkpoint) -> CodeTable:
         "skipped": [_left_out(s.path, s.reason) for s in code.skipped[:MAX_LISTED]],
         "withheld": [_left_out(s.path, s.reason) for s in code.withheld[:MAX_LISTED]],
         "diffstat": {
-            "files": code.diffstat.files,
-            "insertions": code.diffstat.insertions,
-            "deletions": code.diffstat.deletions,
+            "files": stat.files,
+            "insertions": stat.insertions,
+            "deletions": stat.deletions,
         },
     }
     if code.branch is not None:

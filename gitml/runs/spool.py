@@ -39,7 +39,6 @@ import itertools
 import json
 import math
 import os
-import shutil
 import sys
 import threading
 from collections.abc import Iterator, Mapping
@@ -236,6 +235,8 @@ _staged = itertools.count()
 
 def stage_copy(source: Path, folder: Path) -> Path:
     """A copy of ``source`` (file or folder) in a new slot under ``folder``."""
+    import shutil  # with its compression modules: only a logged file or folder needs it
+
     slot = folder / f"{os.getpid()}-{next(_staged)}"
     slot.mkdir(parents=True, exist_ok=True)
     target = slot / source.name

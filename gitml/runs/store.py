@@ -239,6 +239,19 @@ class Listing:
     """One line per run record that could not be read (left out of ``runs``)."""
 
 
+def _open_for_query(repo: GitRepo, *, fields: bool) -> tuple[Collection, Index]:
+    """``open_index``, with the ``fields`` table filled when the query reads it (``fields``:
+    a ``--where`` or ``--sort``); a first load leaves it to the first such query."""
+    collection, index = open_index(repo)
+    if fields:
+        try:
+            index.fill_fields()
+        except BaseException:
+            index.close()
+            raise
+    return collection, index
+
+
 def list_runs(
     repo: GitRepo,
     *,
@@ -265,10 +278,8 @@ def list_runs(
 
         order = compile_sort(sort) + ", id DESC"
         along = field_sort(sort) if limit is not None else None
-    collection, index = open_index(repo)
+    collection, index = _open_for_query(repo, fields=bool(where or sort))
     try:
-        if where or sort:
-            index.fill_fields()  # a first load leaves the fields table to the first query
         rows = None
         if along is not None and limit is not None:
             # A page sorted by one params/metrics/tags entry: walk that entry's order.
@@ -347,7 +358,7 @@ def count_runs(
 ) -> int:
     """How many runs ``list_runs`` with the same filter would return without a limit."""
     condition, params, _ = _condition(repo, where, branch, all_branches)
-    collection, index = open_index(repo)
+    collection, index = _open_for_query(repo, fields=bool(where))
     try:
         return index.count(collection, condition, params, kind=RUN_KIND)
     finally:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 import sys
 import time
@@ -120,6 +121,8 @@ filled for every record when a query first needs it (``Index.fill_fields``)."""
 FILL_CHUNK = 20_000
 """Records whose fields ``Index.fill_fields`` collects at a time (memory stays bounded)."""
 MAX_ROW = 2**63 - 1
+_LOAD_NAME = re.compile(r"\.load-[0-9]+-[0-9]+")
+"""The suffix of a new index file a load builds (``built_file``), without its companions."""
 BULK_CACHE_KIB = 65_536
 """SQLite's page cache while a snapshot loads (the default 2 MiB makes the index b-trees
 spill to the WAL over and over)."""
@@ -814,10 +817,11 @@ def built_file(
     held) is removed by the next load.
     """
     for stale in target.parent.glob(f"{target.name}.load-*"):
-        if not stale.name.endswith(".lock"):
+        if _LOAD_NAME.fullmatch(stale.name.removeprefix(target.name)):
             with try_exclusive(Path(f"{stale}.lock")) as abandoned:
                 if abandoned:
-                    stale.unlink(missing_ok=True)
+                    for leftover in (stale, Path(f"{stale}-wal"), Path(f"{stale}-shm")):
+                        leftover.unlink(missing_ok=True)
                     Path(f"{stale}.lock").unlink(missing_ok=True)
     path = target.with_name(f"{target.name}.load-{os.getpid()}-{time.monotonic_ns()}")
     lock = Path(f"{path}.lock")
