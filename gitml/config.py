@@ -99,7 +99,7 @@ class Settings(NamedTuple):
         raise ConfigError(f"{CONFIG_FILE}: no data remote named {wanted!r} (configured: {known})")
 
 
-def default_config_doc() -> dict[str, Any]:
+def default_config_doc() -> codec.Doc:
     return {
         "schema": "gitml/config/1",
         "core": {"default_branch": "main"},
@@ -108,7 +108,7 @@ def default_config_doc() -> dict[str, Any]:
     }
 
 
-def load_config_doc(workdir: Path) -> dict[str, Any] | None:
+def load_config_doc(workdir: Path) -> codec.Doc | None:
     path = workdir / CONFIG_FILE
     if not path.is_file():
         return None
@@ -119,7 +119,7 @@ def load_config_doc(workdir: Path) -> dict[str, Any] | None:
     return parse_config_doc(text, where=CONFIG_FILE)
 
 
-def parse_config_doc(text: str | bytes, *, where: str) -> dict[str, Any]:
+def parse_config_doc(text: str | bytes, *, where: str) -> codec.Doc:
     """A config document, parsed and validated; ConfigError names ``where`` and the field."""
     try:
         doc = codec.loads(text, where=where)
@@ -131,7 +131,7 @@ def parse_config_doc(text: str | bytes, *, where: str) -> dict[str, Any]:
     return doc
 
 
-def settings_from_doc(doc: dict[str, Any]) -> Settings:
+def settings_from_doc(doc: codec.Doc) -> Settings:
     core = doc.get("core", {})
     stages = doc.get("stages", {})
     runs = doc.get("runs", {})
@@ -201,7 +201,7 @@ def load_settings(workdir: Path) -> Settings:
     return settings_from_doc(doc) if doc is not None else Settings()
 
 
-def save_config_doc(workdir: Path, doc: dict[str, Any]) -> None:
+def save_config_doc(workdir: Path, doc: codec.Doc) -> None:
     """Validate and write ``.gitml/config.toml`` atomically."""
     errors = find_errors(doc, "config")
     if errors:

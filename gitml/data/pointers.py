@@ -12,7 +12,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Final
 
 from gitml.data.manifest import check_name
 from gitml.errors import InvalidRecord
@@ -20,7 +20,10 @@ from gitml.objects.digest import Digest
 from gitml.objects.errors import DataError, write_error
 from gitml.records import codec
 
-SCHEMA = "gitml/pointer/1"
+if TYPE_CHECKING:
+    from gitml.records.shapes import PointerRecord
+
+SCHEMA: Final = "gitml/pointer/1"
 SUFFIX = ".toml"
 RESERVED = (".git", ".gitml")
 
@@ -56,7 +59,7 @@ class Pointer:
     files: int
     nbytes: int
 
-    def to_doc(self) -> dict[str, Any]:
+    def to_doc(self) -> PointerRecord:
         return {
             "schema": SCHEMA,
             "path": self.path,

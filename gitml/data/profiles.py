@@ -11,12 +11,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitml.errors import GitmlError
 from gitml.objects.digest import Digest
 from gitml.objects.errors import DataError
 from gitml.records import codec
+
+if TYPE_CHECKING:
+    from gitml.records.shapes import ProfileRecord
 
 MAX_PER_ADD = 32
 
@@ -98,5 +101,8 @@ def profile_files(
     return run
 
 
-def load_profile(data: bytes, *, where: str) -> dict[str, Any]:
-    return codec.loads(data, where=where)
+def load_profile(data: bytes, *, where: str) -> ProfileRecord:
+    """A stored profile, validated against ``schemas/profile.schema.json``."""
+    from gitml.records.typed import typed
+
+    return typed(codec.loads(data, where=where), "profile", where=where)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from gitml.config import CONFIG_FILE, POLICY_FILE, STAGES_FILE, Settings
 from gitml.governance.findings import Finding, errors
@@ -39,6 +39,7 @@ from gitml.units import format_bytes
 from gitml.validate import check_text, kind_of
 
 if TYPE_CHECKING:
+    from gitml.records.shapes import JsonObject
     from gitml.registry.store import RegistryIndex
     from gitml.storage.collection import Snapshot
 
@@ -67,7 +68,7 @@ class CheckReport:
     def ok(self) -> bool:
         return not self.errors
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> JsonObject:
         return {
             "ok": self.ok,
             "mode": self.mode,

@@ -11,11 +11,11 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from gitml.config import POLICY_FILE
 from gitml.governance.findings import Finding, Proposal
-from gitml.governance.policy import Rules, resolve
+from gitml.governance.policy import Policy, Rules, resolve
 from gitml.registry.stagefile import versions_of
 from gitml.storage import MONITOR_REF
 from gitml.storage.repo import GitRepo
@@ -61,7 +61,7 @@ def check_requires_stage(_r: GitRepo, p: Proposal, rules: Rules, ctx: RuleContex
 
 
 def _metric(p: Proposal, name: str) -> float | None:
-    value = p.candidate.get("metrics", {}).get(name)
+    value = p.candidate["metrics"].get(name)
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
@@ -96,7 +96,7 @@ def check_no_regression(_r: GitRepo, p: Proposal, rules: Rules, _c: RuleContext)
     lower = set(rules.get("lower_is_better") or ())
     out = []
     for name, allowed in sorted((rules.get("no_regression") or {}).items()):
-        new, old = _metric(p, name), p.current.get("metrics", {}).get(name)
+        new, old = _metric(p, name), p.current["metrics"].get(name)
         if new is None or not isinstance(old, int | float):
             if new is None:
                 out.append(
@@ -116,7 +116,7 @@ def check_no_regression(_r: GitRepo, p: Proposal, rules: Rules, _c: RuleContext)
                     rules,
                     "no_regression",
                     f"{p.model} {p.version}: {name} = {new:g} regresses from {old:g} "
-                    f"(current {p.current.get('version')}) by {drop:g}, more than the allowed {allowed:g}",
+                    f"(current {p.current['version']}) by {drop:g}, more than the allowed {allowed:g}",
                 )
             )
     return out
@@ -125,9 +125,9 @@ def check_no_regression(_r: GitRepo, p: Proposal, rules: Rules, _c: RuleContext)
 def check_require_clean_code(
     _r: GitRepo, p: Proposal, rules: Rules, _c: RuleContext
 ) -> list[Finding]:
-    if not rules.get("require_clean_code") or not p.candidate.get("code", {}).get("dirty"):
+    if not rules.get("require_clean_code") or not p.candidate["code"]["dirty"]:
         return []
-    run = p.candidate.get("run", {}).get("id")
+    run = p.candidate["run"]["id"]
     return [
         _f(
             p,
@@ -354,9 +354,7 @@ POLICY_RULES: tuple[PolicyRule, ...] = (
 )
 
 
-def policy_findings(
-    repo: GitRepo, p: Proposal, policy: dict[str, Any], ctx: RuleContext
-) -> list[Finding]:
+def policy_findings(repo: GitRepo, p: Proposal, policy: Policy, ctx: RuleContext) -> list[Finding]:
     """Every policy finding for a promotion (demotions and archiving are never blocked)."""
     if p.action != "promote" or not policy:
         return []

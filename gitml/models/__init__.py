@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from gitml.models.check import Problem
+    from gitml.records.shapes import SignatureTable
 
 
 def validate(frame: Any, package_dir: Any) -> list[Problem]:
@@ -19,7 +20,7 @@ def validate(frame: Any, package_dir: Any) -> list[Problem]:
     return validate_package(frame, package_dir)
 
 
-def infer_signature(example: Any) -> dict[str, Any]:
+def infer_signature(example: Any) -> SignatureTable:
     """The MLflow-style signature (``inputs``, ``profile``) of an example input."""
     from gitml.models.signature import infer
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from gitml.records.codec import to_jsonable
 
 if TYPE_CHECKING:
+    from gitml.records.codec import Doc
     from gitml.storage.repo import GitRepo
 
 # (field of the version, where the run keeps it)
@@ -76,7 +77,7 @@ def version_problems(version: Mapping[str, Any], run: Mapping[str, Any]) -> list
     return out
 
 
-def load_run(repo: GitRepo, run_id: str) -> dict[str, Any] | None:
+def load_run(repo: GitRepo, run_id: str) -> Doc | None:
     """A run's record read straight from refs/gitml/runs at the one path its id allows
     (JSON form); None when it is not there or not readable. Cheaper than the query index
     for one run, which is all a promotion needs."""

@@ -13,7 +13,7 @@ import platform
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from gitml.errors import GitmlError
 from gitml.records import ids
@@ -33,7 +33,7 @@ from gitml.runs.supervise import Supervisor
 from gitml.runs.sweep import SweepOutcome, outcome_of, parse_best, run_sweep
 
 if TYPE_CHECKING:
-    from gitml.records.shapes import RunRecord
+    from gitml.records.shapes import EnvTable, RunRecord
     from gitml.search.plan import SearchPlan
     from gitml.storage.worktree import Checkpoint
 
@@ -195,16 +195,16 @@ def record_study(
     from gitml.runs.execute import store
     from gitml.runs.redact import redact_command, redact_params, redact_text
     from gitml.runs.store import find_run
-    from gitml.runs.study import Study, parent_facts
+    from gitml.runs.study import DIRECTIONS, SEARCH_KINDS, Study, parent_facts
     from gitml.search.space import describe_space, parse_space
 
     options = request.search
     assert options is not None
     objective, direction = objective_of(request)
     study = Study(
-        search=options.kind,
+        search=SEARCH_KINDS[options.kind],
         objective=objective or "",
-        direction=direction,
+        direction=DIRECTIONS[direction],
         trials=options.trials,
         space=describe_space(parse_space(request.overrides)),
         settings=plan.search.settings(),
@@ -212,11 +212,11 @@ def record_study(
     )
     runs = {r.run: r for r in plan.results}
     best = study.best()
-    env: dict[str, Any] = {}
+    env: EnvTable = {}
     for run_id in ([best.run] if best else []) + list(runs):  # the trials' environment
         trial = find_run(ws.repo, run_id)
         if trial is not None:
-            env = dict(trial["env"])
+            env = trial["env"].copy()
             break
     parent = RunFacts(
         id=plan.sweep,

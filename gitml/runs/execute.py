@@ -46,7 +46,7 @@ from gitml.runs.metrics import (
 )
 from gitml.runs.nested import events_of, nested_facts, remove_spools
 from gitml.runs.params import Override
-from gitml.runs.record import RunFacts, Status, build_record
+from gitml.runs.record import RunFacts, Status, build_record, declared_table
 from gitml.runs.redact import redact_command, redact_params, redact_text
 from gitml.runs.save import check_name, save_run
 from gitml.runs.spool import ENV_RUN_ID, ENV_RUN_NAME, ENV_SPOOL, parse_spool, read_spool
@@ -55,7 +55,7 @@ from gitml.storage.repo import GitRepo
 from gitml.storage.worktree import Checkpoint, Screen, create_checkpoint
 
 if TYPE_CHECKING:
-    from gitml.records.shapes import RunRecord
+    from gitml.records.shapes import DeclaredTable, PersonTable, RerunTable, RunRecord
     from gitml.runs.secrets import SecretScreen
 
 SPOOL_DIR = "spool"
@@ -147,7 +147,7 @@ def open_workspace(repo: GitRepo, cwd: Path, extra_params_files: Sequence[str] =
     return Workspace(repo=repo, settings=settings, cwd=cwd, params_files=files)
 
 
-def identity(repo: GitRepo) -> dict[str, str]:
+def identity(repo: GitRepo) -> PersonTable:
     sig = repo.signature()
     return {"name": sig.name, "email": sig.email}
 
@@ -290,12 +290,12 @@ class Member(NamedTuple):
     sweep: str | None = None
     code_base: Checkpoint | None = None
     parent: str | None = None
-    judge: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+    judge: Callable[[RunRecord], RerunTable] | None = None
     code: Checkpoint | None = None  # code checkpointed already (a pipeline's stages share it)
     inputs: Mapping[str, str] | None = None  # input digests known already
     finish: Callable[[RunFacts], RunFacts] | None = None  # last facts added before recording
     run_id: str | None = None  # chosen by whoever plans the member (default: at its start)
-    user: Mapping[str, str] | None = None  # who ran it (default: the repository's identity)
+    user: PersonTable | None = None  # who ran it (default: the repository's identity)
     env: Mapping[str, str] = {}  # extra environment for the command
     tags: Mapping[str, str] = {}  # tags the record gets besides the run's
     code_has_overrides: bool = False  # ``code`` already holds the -S params files
@@ -529,14 +529,11 @@ def store(
     )
 
 
-def declared(request: RunRequest) -> dict[str, list[str]]:
+def declared(request: RunRequest) -> DeclaredTable:
     """The files a run was told about (``-M``, ``--params-file``, ``-o``), for reruns."""
-    found = {
-        "metrics": list(request.metrics_files),
-        "params": list(request.params_files),
-        "outputs": list(request.outputs),
-    }
-    return {key: value for key, value in found.items() if value}
+    return declared_table(
+        metrics=request.metrics_files, params=request.params_files, outputs=request.outputs
+    )
 
 
 def validate_request(request: RunRequest) -> None:

@@ -26,6 +26,7 @@ from gitml.storage.index import Index, Parser, parse_record, row_doc
 from gitml.storage.repo import GitRepo
 
 if TYPE_CHECKING:
+    from gitml.records.codec import Doc
     from gitml.records.shapes import RunRecord
 
 DEFAULT_LIMIT = 20
@@ -37,7 +38,7 @@ class InvalidRunRef(GitmlError):
     """Text that can be neither a run id, an id prefix nor a run name."""
 
 
-def parse_run_record(path: str, data: bytes, layout: Layout | None = None) -> dict[str, Any] | None:
+def parse_run_record(path: str, data: bytes, layout: Layout | None = None) -> Doc | None:
     """Index parser: a valid record that is what its path says (``integrity.layouts``),
     filed as ``layout`` (the collection's) says."""
     doc = parse_record(path, data)

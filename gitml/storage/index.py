@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import closing, contextmanager, suppress
 from itertools import repeat
 from pathlib import Path
-from typing import Any, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from gitml.errors import GitmlError, InvalidRecord
 from gitml.records import codec
@@ -32,7 +32,10 @@ from gitml.storage.odb import Tree
 from gitml.storage.repo import GitRepo
 from gitml.storage.trees import commit_tree, diff_trees, list_blobs
 
-Parser = Callable[[str, bytes], dict[str, Any] | None]
+if TYPE_CHECKING:
+    from gitml.records.codec import Doc
+
+Parser = Callable[[str, bytes], "Doc | None"]
 _T = TypeVar("_T")
 BUSY_SECONDS = 30.0
 BIG_CHANGE = 10_000
@@ -144,7 +147,7 @@ class RowsMismatch(GitmlError):
     difference found."""
 
 
-def parse_record(path: str, data: bytes) -> dict[str, Any] | None:
+def parse_record(path: str, data: bytes) -> Doc | None:
     """Default parser: every ``*.toml`` but ``layout.toml`` is a record, validated."""
     if not is_record_path(path):
         return None
@@ -229,7 +232,7 @@ class RowColumns:
 class Row(NamedTuple):
     id: str
     path: str
-    doc: dict[str, Any]
+    doc: Doc
 
 
 class Index:
@@ -1174,13 +1177,13 @@ def parse_many(parse: Parser, items: list[tuple[str, bytes]]) -> list[Parsed]:
         return [parsed for chunk in results for parsed in chunk]
 
 
-def row_doc(doc: dict[str, Any]) -> dict[str, Any]:
+def row_doc(doc: Doc) -> Doc:
     """A parsed record as the index gives it back (its JSON form: times as text)."""
-    loaded: dict[str, Any] = json.loads(_dump_json(doc))
+    loaded: Doc = json.loads(_dump_json(doc))
     return loaded
 
 
-def _dump_json(doc: dict[str, Any]) -> str:
+def _dump_json(doc: Doc) -> str:
     """Compact JSON (every byte is parsed again by each json_extract() in a query).
 
     NaN and infinities, which SQLite rejects as malformed JSON, go the slow way.

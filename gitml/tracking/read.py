@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 if TYPE_CHECKING:
     import pandas
 
-    from gitml.records.shapes import RunRecord
+    from gitml.records.shapes import JsonObject, RunRecord
     from gitml.storage.repo import GitRepo
 
 DEFAULT_MAX_RESULTS = 1000
@@ -169,7 +169,7 @@ def runs_frame(runs: Sequence[Run]) -> pandas.DataFrame:
 
     rows = []
     for run in runs:
-        row: dict[str, Any] = {
+        row: JsonObject = {
             "run_id": run.id,
             "run_name": run.name,
             "status": run.status,
