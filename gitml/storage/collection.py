@@ -295,6 +295,9 @@ class Collection:
                     updates += also.collection._updates(
                         other, also.build, also.message, [], also.replace
                     )
+                    if also.collection.repo is not self.repo:
+                        also.collection.repo.odb.flush()
+                self.repo.odb.flush()  # every object of the commits, by one git process
             except (OSError, ObjectWriteError) as exc:
                 object_failures = object_write_failed(self.repo, exc, object_failures)
                 continue
@@ -374,7 +377,9 @@ class Collection:
         parents = [snap.tip] if snap.tip is not None else []
         parents.extend(extra_parents)
         signature = self.repo.signature()
-        return odb.write_commit(new_tree, parents, message, author=signature, committer=signature)
+        return odb.write_commit(
+            new_tree, parents, message, author=signature, committer=signature, flush=False
+        )
 
     def _check_parents(self, extra_parents: Sequence[str]) -> list[str]:
         out: list[str] = []

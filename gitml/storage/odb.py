@@ -1,5 +1,6 @@
 """Git objects through git plumbing: read by one long-lived ``cat-file --batch``, written by
-long-lived ``hash-object --stdin-paths`` writers.
+one ``unpack-objects`` per write (or long-lived ``hash-object --stdin-paths`` writers a
+command starts early to overlap their start-up with its work).
 
 Trees and commits are built here as bytes and their ids computed before anything is
 written (so a tree can name subtrees that are written with it); ``flush`` writes what is
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from gitml.errors import GitmlError
-from gitml.storage.git import GitObject, ObjectReader, start_long_lived
+from gitml.storage.git import GitObject, ObjectReader, last_line, run_git, start_long_lived
 
 MODE_BLOB = "100644"
 MODE_EXEC = "100755"
@@ -156,6 +157,37 @@ def parse_commit(oid: str, body: bytes) -> Commit:
     )
 
 
+_PACK_KINDS = {"commit": 1, "tree": 2, "blob": 3}
+
+
+def pack_of(objects: Iterable[tuple[str, bytes]]) -> bytes:
+    """A version-2 pack holding ``(kind, body)`` objects whole (no deltas), as git reads it."""
+    import hashlib
+    import zlib
+
+    items = list(objects)
+    parts = [b"PACK" + (2).to_bytes(4, "big") + len(items).to_bytes(4, "big")]
+    for kind, body in items:
+        size = len(body)
+        head = bytearray([(_PACK_KINDS[kind] << 4) | (size & 0x0F)])
+        size >>= 4
+        while size:
+            head[-1] |= 0x80
+            head.append(size & 0x7F)
+            size >>= 7
+        parts.append(bytes(head) + zlib.compress(body, 1))
+    data = b"".join(parts)
+    return data + hashlib.sha1(data).digest()
+
+
+def _not_written(cwd: Path, oid: str, kind: str, reason: str) -> str:
+    said = f" ({reason})" if reason else ""
+    return (
+        f"{cwd}: git could not write object {oid} ({kind}){said}; check that .git is "
+        "writable and the disk is not full (SHA-256 repositories are not supported)"
+    )
+
+
 class _Writer:
     """A long-lived ``git hash-object -w --stdin-paths`` for one object kind."""
 
@@ -172,6 +204,11 @@ class _Writer:
             )
             self.pid = os.getpid()
         return self.proc
+
+    @property
+    def running(self) -> bool:
+        """Whether this process started git and it is still there."""
+        return self.proc is not None and self.pid == os.getpid() and self.proc.poll() is None
 
     def send(self, paths: Sequence[str]) -> None:
         """Ask for the ids of ``paths`` (at most ``_CHUNK``); ``receive`` collects them."""
@@ -297,14 +334,20 @@ class ObjectDB:
         *,
         author: Signature,
         committer: Signature,
+        flush: bool = True,
     ) -> str:
-        """Write a commit (and everything pending it may name); returns its id."""
+        """Write a commit (and everything pending it may name); returns its id.
+
+        ``flush=False`` leaves it pending, for a caller that writes more before it publishes
+        (it must ``flush`` first).
+        """
         lines = [b"tree " + tree.encode()]
         lines += [b"parent " + p.encode() for p in parents]
         lines += [b"author " + author.line(), b"committer " + committer.line()]
         body = b"\n".join(lines) + b"\n\n" + message.encode("utf-8")
         oid = self._add("commit", body)
-        self.flush()
+        if flush:
+            self.flush()
         return oid
 
     def _add(self, kind: str, body: bytes) -> str:
@@ -316,18 +359,23 @@ class ObjectDB:
     def flush(self) -> None:
         """Write every pending object; ObjectWriteError when git cannot write them.
 
-        git checks each object's format, not that what it names exists, so a small batch
-        goes to the three writers at once; a large one kind after kind, blobs first.
+        With the writers started (``start_writers``, a command that overlaps their start-up
+        with other work) git checks each object's format, not that what it names exists, so
+        a small batch goes to the three writers at once, a large one kind after kind, blobs
+        first; otherwise every pending object goes to one ``git unpack-objects``.
         """
         with self._lock:
             pending, self._pending = self._pending, {}
+            if not pending:
+                return
+            if not any(w.running for k, w in self._writers.items() if k in _KINDS):
+                self._unpack(pending)
+                return
             batches = {
                 kind: [(oid, body) for oid, (k, body) in pending.items() if k == kind]
                 for kind in _KINDS
             }
             batches = {kind: items for kind, items in batches.items() if items}
-            if not batches:
-                return
             if not self._scratch_ready:
                 self.scratch.mkdir(parents=True, exist_ok=True)
                 self._scratch_ready = True
@@ -350,11 +398,16 @@ class ObjectDB:
                 for (oid, _body), written in zip(items, got[kind], strict=True):
                     if written != oid:
                         self._writer(kind).close()
-                        raise ObjectWriteError(
-                            f"{self.cwd}: git could not write object {oid} ({kind}); check that "
-                            ".git is writable and the disk is not full (SHA-256 repositories are "
-                            "not supported)"
-                        )
+                        raise ObjectWriteError(_not_written(self.cwd, oid, kind, ""))
+
+    def _unpack(self, pending: Mapping[str, tuple[str, bytes]]) -> None:
+        """Write ``pending`` (id -> kind, body) with one ``git unpack-objects`` reading them
+        as a pack; git computes every id again and refuses a pack whose ids it does not
+        (an object it already has is left as it is)."""
+        proc = run_git(self.cwd, "unpack-objects", "-q", input=pack_of(pending.values()))
+        if proc.returncode != 0:
+            oid, (kind, _body) = next(iter(pending.items()))
+            raise ObjectWriteError(_not_written(self.cwd, oid, kind, last_line(proc.stderr)))
 
     def _files(self, items: Sequence[tuple[str, bytes]]) -> list[Path]:
         files = []
