@@ -10,17 +10,15 @@ one file per gitml version; a file that does not read is no trust point.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from gitml.atomic import write_atomic
 from gitml.registry.stagefile import Assignments
 from gitml.storage.repo import GitRepo
 
 
-@dataclass(frozen=True, kw_only=True)
-class TrustPoint:
+class TrustPoint(NamedTuple):
     registry: str
     """The registry ref's commit that verified."""
     branch: str
@@ -29,11 +27,11 @@ class TrustPoint:
     """The stages the last valid change assigned."""
     seqs: dict[str, int]
     """model -> the last sequence number derived."""
-    pending: list[dict[str, Any]] = field(default_factory=list)
+    pending: list[dict[str, Any]]
     """Derived events the log did not hold yet (as records, oldest first)."""
-    undone: list[str] = field(default_factory=list)
+    undone: list[str]
     """Commits whose changes applied-state records verifiably skip."""
-    skipped: list[str] = field(default_factory=list)
+    skipped: list[str]
     """Commits whose stages file the derivation left out for naming an unregistered model
     or version (a registration may make them valid; deleted or malformed files never
     become valid and are not kept)."""
@@ -59,6 +57,6 @@ def load_trust_point(repo: GitRepo) -> TrustPoint | None:
 
 def save_trust_point(repo: GitRepo, point: TrustPoint) -> None:
     try:
-        write_atomic(_path(repo), json.dumps(asdict(point), sort_keys=True))
+        write_atomic(_path(repo), json.dumps(point._asdict(), sort_keys=True))
     except OSError:
         return
