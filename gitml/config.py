@@ -10,6 +10,7 @@ from gitml.atomic import write_atomic
 from gitml.errors import ConfigError, InvalidRecord
 from gitml.records import codec
 from gitml.records.schema import find_errors
+from gitml.units import mib
 
 GITML_DIR = ".gitml"
 CONFIG_FILE = f"{GITML_DIR}/config.toml"
@@ -72,9 +73,14 @@ class Settings(NamedTuple):
         return self.stage_order + self.terminal_stages
 
     @property
-    def max_git_file_bytes(self) -> float:
-        """``max_git_file_mb`` in bytes (MiB): the largest file ``git ml check`` lets into git."""
-        return self.max_git_file_mb * 1024 * 1024
+    def max_git_file_bytes(self) -> int:
+        """``max_git_file_mb`` (MiB) in bytes: the largest file ``git ml check`` lets into git."""
+        return mib(self.max_git_file_mb)
+
+    @property
+    def checkpoint_max_file_bytes(self) -> int:
+        """``checkpoint_max_file_mb`` (MiB) in bytes: the largest file a checkpoint keeps."""
+        return mib(self.checkpoint_max_file_mb)
 
     def remote(self, name: str | None) -> RemoteConfig:
         """A data remote by name (default: the configured default)."""

@@ -35,6 +35,7 @@ from gitml.storage import (
 from gitml.storage.blobs import read_blobs
 from gitml.storage.git import git_output, raw_changes
 from gitml.storage.repo import GitRepo
+from gitml.units import format_bytes
 from gitml.validate import check_text, kind_of
 
 if TYPE_CHECKING:
@@ -109,7 +110,7 @@ def _check_files(
             report.findings.append(
                 Finding(
                     "max_git_file_mb",
-                    f"{size / 2**20:.1f} MB is over the {settings.max_git_file_mb:g} MB "
+                    f"{format_bytes(size)} is over the {settings.max_git_file_mb:g} MiB "
                     "limit for files in git; track it as data (`git ml data add`) and remove it "
                     "from the commit (`git rm --cached`)",
                     file=path,

@@ -19,6 +19,7 @@ from gitml.governance.policy import Rules, resolve
 from gitml.registry.stagefile import versions_of
 from gitml.storage import MONITOR_REF
 from gitml.storage.repo import GitRepo
+from gitml.units import format_bytes, mib
 
 if TYPE_CHECKING:
     from gitml.monitor.report import ReportKind
@@ -323,14 +324,14 @@ def check_max_artifact_mb(_r: GitRepo, p: Proposal, rules: Rules, _c: RuleContex
     limit = rules.get("max_artifact_mb")
     artifact = p.candidate.get("artifact")
     size = artifact["size"] if artifact is not None else None
-    if limit is None or size is None or size <= limit * 1024 * 1024:
+    if limit is None or size is None or size <= mib(limit):
         return []
     return [
         _f(
             p,
             rules,
             "max_artifact_mb",
-            f"{p.model} {p.version}: artifact is {size / 2**20:.1f} MB, over {limit} MB",
+            f"{p.model} {p.version}: artifact is {format_bytes(size)}, over {limit:g} MiB",
         )
     ]
 

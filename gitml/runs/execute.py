@@ -152,10 +152,6 @@ def identity(repo: GitRepo) -> dict[str, str]:
     return {"name": sig.name, "email": sig.email}
 
 
-def max_file_bytes(settings: Settings) -> int:
-    return int(settings.checkpoint_max_file_mb * 1_000_000)
-
-
 def has_datasets(ws: Workspace) -> bool:
     """Whether any dataset pointer exists (without importing the data machinery)."""
     pointers = ws.repo.workdir / ws.settings.pointer_dir
@@ -169,7 +165,7 @@ def checkpoint(ws: Workspace, run_id: str) -> Checkpoint:
         from gitml.data.run_io import dataset_filter
 
         exclude = dataset_filter(ws.repo.workdir)
-    limit = max_file_bytes(ws.settings)
+    limit = ws.settings.checkpoint_max_file_bytes
     return create_checkpoint(
         ws.repo,
         max_file_bytes=limit,

@@ -23,6 +23,7 @@ from gitml.storage.git import git_output, last_line, run_git
 from gitml.storage.odb import MODE_BLOB, MODE_COMMIT, MODE_EXEC, MODE_LINK, TreeEntry
 from gitml.storage.repo import GitRepo
 from gitml.storage.trees import apply_changes, tree_entry
+from gitml.units import format_bytes
 
 
 class LeftOutFile(NamedTuple):
@@ -112,7 +113,7 @@ def _blob_for(
     if not stat.S_ISREG(st.st_mode):
         return LeftOutFile(path, "not a regular file")
     if st.st_size > max_bytes:
-        return LeftOutFile(path, f"larger than the limit ({st.st_size / 1e6:.1f} MB)")
+        return LeftOutFile(path, f"larger than the limit ({format_bytes(st.st_size)})")
     if "\n" in path:  # not expressible to git's --stdin-paths: stored as it is, unfiltered
         oid: str | None = repo.odb.write_blob(full.read_bytes())
     else:
