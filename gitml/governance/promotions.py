@@ -13,7 +13,7 @@ from gitml.governance.policy import policy_at
 from gitml.governance.rules import RuleContext
 from gitml.registry.stagefile import Assignments, diff, parse
 from gitml.registry.store import load_version, registry_collection
-from gitml.registry.trust import Judgement
+from gitml.registry.trust import LogJudgement
 from gitml.storage import REGISTRY_REF
 from gitml.storage.collection import Snapshot
 from gitml.storage.repo import GitRepo
@@ -56,7 +56,7 @@ def promotions(
     ctx: RuleContext,
     snap: Snapshot | None = None,
     applied: Assignments | None = None,
-    judged: Judgement | None = None,
+    judged: LogJudgement | None = None,
 ) -> tuple[list[PromotionCheck], list[Finding]]:
     """(each promotion with its findings, findings about the file itself).
 
@@ -140,7 +140,7 @@ def check_events(
     env: Mapping[str, str],
     *,
     bases: Mapping[str, str | None],
-    judged: Judgement | None = None,
+    judged: LogJudgement | None = None,
 ) -> list[Finding]:
     """Error findings of the promotions among ``events`` (what ``registry apply`` refuses).
 

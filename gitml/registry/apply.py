@@ -36,7 +36,7 @@ from gitml.registry.store import (
     version_lookup,
     write_planned,
 )
-from gitml.registry.trust import Judgement, judge_log, move_trust_point
+from gitml.registry.trust import LogJudgement, judge_log, move_trust_point
 from gitml.storage import REGISTRY_REF
 from gitml.storage.collection import Snapshot
 from gitml.storage.repo import GitRepo
@@ -121,7 +121,7 @@ def refuse_violations(
     snap: Snapshot,
     env: Mapping[str, str],
     bases: Mapping[str, str | None],
-    judged: Judgement | None = None,
+    judged: LogJudgement | None = None,
 ) -> None:
     """Re-run every check on the promotions about to be applied (hooks can be skipped).
 
@@ -152,7 +152,7 @@ def _undone(repo: GitRepo, tip: str, settings: Settings, state: Assignments) -> 
         return False
 
 
-def refuse_untrusted(repo: GitRepo, settings: Settings, env: Mapping[str, str]) -> Judgement:
+def refuse_untrusted(repo: GitRepo, settings: Settings, env: Mapping[str, str]) -> LogJudgement:
     """Refuse to extend a log that does not verify against the default branch; the
     judgement, for the checks that follow."""
     from gitml.errors import CheckFailed

@@ -41,7 +41,7 @@ class Trust(NamedTuple):
     verified: frozenset[str] | None
 
 
-class Judgement(NamedTuple):
+class LogJudgement(NamedTuple):
     """A judgement of the log and everything it depended on: whoever holds one for the
     registry tip, settings and environment it names may use its ``trust`` as is."""
 
@@ -63,7 +63,7 @@ class Judgement(NamedTuple):
         )
 
 
-_last: list[Judgement] = []
+_last: list[LogJudgement] = []
 
 
 def trusted_log(repo: GitRepo, settings: Settings, env: Mapping[str, str]) -> Trust:
@@ -71,7 +71,7 @@ def trusted_log(repo: GitRepo, settings: Settings, env: Mapping[str, str]) -> Tr
     return judge_log(repo, settings, env).trust
 
 
-def judge_log(repo: GitRepo, settings: Settings, env: Mapping[str, str]) -> Judgement:
+def judge_log(repo: GitRepo, settings: Settings, env: Mapping[str, str]) -> LogJudgement:
     """Whether the applied log verifies against the default branch, and what that depended on.
 
     From the last trust point only what arrived since is checked; without one, or when what
@@ -81,7 +81,7 @@ def judge_log(repo: GitRepo, settings: Settings, env: Mapping[str, str]) -> Judg
     unchanged (``registry apply`` judging thousands of events) gets the same answer back.
     """
     registry = registry_collection(repo).tip()
-    asked = Judgement(
+    asked = LogJudgement(
         repo=repo.state_dir,
         registry=str(registry) if registry is not None else None,
         branch="",
