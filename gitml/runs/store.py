@@ -63,7 +63,7 @@ def open_index(repo: GitRepo) -> tuple[Collection, Index]:
             # A fresh index: a trusted snapshot spares parsing the records it covers.
             from gitml.storage.index_snapshot import seed_index
 
-            seed_index(collection, index)
+            seed_index(collection, index, indexes=_INDEXES)
         # Records to parse: they must follow the collection's layout. (Reading it starts a
         # git process, which a warm index, the usual case, does not need.)
         index.parse = run_parser(collection)
@@ -236,6 +236,19 @@ class Listing(NamedTuple):
     """One line per run record that could not be read (left out of ``runs``)."""
 
 
+def _open_for_query(repo: GitRepo, *, fields: bool) -> tuple[Collection, Index]:
+    """``open_index``, with the ``fields`` table filled when the query reads it (``fields``:
+    a ``--where`` or ``--sort``); a first load leaves it to the first such query."""
+    collection, index = open_index(repo)
+    if fields:
+        try:
+            index.fill_fields()
+        except BaseException:
+            index.close()
+            raise
+    return collection, index
+
+
 def list_runs(
     repo: GitRepo,
     *,
@@ -262,7 +275,7 @@ def list_runs(
 
         order = compile_sort(sort) + ", id DESC"
         along = field_sort(sort) if limit is not None else None
-    collection, index = open_index(repo)
+    collection, index = _open_for_query(repo, fields=bool(where or sort))
     try:
         rows = None
         if along is not None and limit is not None:
@@ -342,7 +355,7 @@ def count_runs(
 ) -> int:
     """How many runs ``list_runs`` with the same filter would return without a limit."""
     condition, params, _ = _condition(repo, where, branch, all_branches)
-    collection, index = open_index(repo)
+    collection, index = _open_for_query(repo, fields=bool(where))
     try:
         return index.count(collection, condition, params, kind=RUN_KIND)
     finally:
