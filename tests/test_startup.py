@@ -102,6 +102,27 @@ def test_model_show_builds_no_dataclass(in_repo: Path) -> None:
     assert modules.isdisjoint(SLOW_STDLIB)
 
 
+def test_registry_writes_build_no_dataclass(in_repo: Path) -> None:
+    from tests.support.core import git
+    from tests.support.registry import MODEL_FILE, init_project, record_run, register
+
+    init_project(in_repo)
+    register(in_repo, "1", 0.9)
+    run = record_run(in_repo, metrics={"acc": 0.95}, model_bytes=b"model 2\n")
+    writes = [
+        ("model", "register", "churn", "--run", run, "--artifact", MODEL_FILE),
+        ("promote", "churn", "2", "production"),
+        ("registry", "apply"),
+    ]
+    for args in writes:
+        modules = imported(git_ml(*args), cwd=in_repo)
+        assert "gitml.registry.store" in modules  # the command really ran
+        assert modules.isdisjoint(SLOW_STDLIB), args
+        if args[0] == "promote":
+            git(in_repo, "commit", "-q", "-am", "promote 2")
+    assert git(in_repo, "ls-tree", "-r", "--name-only", "refs/gitml/registry").count("/events/")
+
+
 def test_ls_in_a_repository_loads_no_heavy_package(repo_with_commit: Path) -> None:
     modules = imported(git_ml("ls"), cwd=repo_with_commit)
     assert heavy(modules) == set()

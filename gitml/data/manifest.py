@@ -11,9 +11,8 @@ content cache (and so on data remotes) as ordinary objects.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, NamedTuple
 
 from gitml.objects.digest import Digest, hash_bytes
 from gitml.objects.errors import DataError
@@ -41,8 +40,7 @@ def check_name(name: str) -> str:
     return name
 
 
-@dataclass(frozen=True, slots=True)
-class Manifest:
+class Manifest(NamedTuple):
     """One version of a dataset."""
 
     name: str

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, NamedTuple
 
 from gitml.data.manifest import check_name
 from gitml.errors import InvalidRecord
@@ -49,8 +48,7 @@ def check_data_path(path: str, *, where: str, reserved: tuple[str, ...] = RESERV
     raise InvalidRecord(f"{where}: path: {path!r} {problem}")
 
 
-@dataclass(frozen=True, slots=True)
-class Pointer:
+class Pointer(NamedTuple):
     """A dataset as one commit uses it."""
 
     name: str

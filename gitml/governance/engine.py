@@ -17,7 +17,7 @@ from gitml.governance.policy import Policy, policy_at
 from gitml.governance.rules import RuleContext, policy_findings
 from gitml.governance.structure import STRUCTURE_RULES
 from gitml.registry.store import open_index
-from gitml.registry.trust import trusted_log
+from gitml.registry.trust import Trust, trusted_log
 from gitml.storage.repo import GitRepo
 
 
@@ -41,14 +41,23 @@ def check_proposal(repo: GitRepo, proposal: Proposal) -> list[Finding]:
 
 
 def held_stages(
-    repo: GitRepo, settings: Settings, env: Mapping[str, str], model: str, version: str
+    repo: GitRepo,
+    settings: Settings,
+    env: Mapping[str, str],
+    model: str,
+    version: str,
+    *,
+    trust: Trust | None = None,
 ) -> frozenset[tuple[str, str, str]]:
     """(model, version, stage) of every stage the applied log verifiably gave this version.
 
     Only events the default branch derives count (``registry.trust.trusted_log``): a
     stage event pushed to the registry ref by hand never satisfies ``requires_stage``.
+    ``trust``: the log's judgement for these settings and environment, when the caller
+    holds one (judged otherwise).
     """
-    trust = trusted_log(repo, settings, env)
+    if trust is None:
+        trust = trusted_log(repo, settings, env)
     with open_index(repo) as index:
         if trust.verified is None:
             stages = index.assigned_stages(model, version)

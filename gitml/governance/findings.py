@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from gitml.config import STAGES_FILE
@@ -38,9 +37,9 @@ class Finding(NamedTuple):
         }
 
 
-@dataclass(frozen=True, kw_only=True)
-class Proposal:
-    """A stage change as it would land: the file before and after, and the records."""
+class Proposal(NamedTuple):
+    """A stage change as it would land: the file before and after, and the records (built
+    with keywords)."""
 
     action: Action
     model: str

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from gitml.config import STAGES_FILE, Settings
 from gitml.errors import InvalidRecord
@@ -14,6 +13,7 @@ from gitml.governance.policy import policy_at
 from gitml.governance.rules import RuleContext
 from gitml.registry.stagefile import Assignments, diff, parse
 from gitml.registry.store import load_version, registry_collection
+from gitml.registry.trust import LogJudgement
 from gitml.storage import REGISTRY_REF
 from gitml.storage.collection import Snapshot
 from gitml.storage.repo import GitRepo
@@ -22,11 +22,10 @@ if TYPE_CHECKING:
     from gitml.records.shapes import JsonObject, StageEventRecord
 
 
-@dataclass
-class PromotionCheck:
+class PromotionCheck(NamedTuple):
     proposal: Proposal
     commit: str | None
-    findings: list[Finding] = field(default_factory=list)
+    findings: list[Finding]
 
     def as_dict(self) -> JsonObject:
         p = self.proposal
@@ -57,11 +56,13 @@ def promotions(
     ctx: RuleContext,
     snap: Snapshot | None = None,
     applied: Assignments | None = None,
+    judged: LogJudgement | None = None,
 ) -> tuple[list[PromotionCheck], list[Finding]]:
     """(each promotion with its findings, findings about the file itself).
 
     ``applied``: compare ``after`` with these assignments (the applied state) instead of
-    with ``before``.
+    with ``before``. ``judged``: the stage log's judgement the caller already holds, used
+    where it answers for ``snap``, ``settings`` and the context's environment.
     """
     try:
         old = (
@@ -90,6 +91,10 @@ def promotions(
         return [], [Finding("policy", str(exc), file=".gitml/policy.toml")]
     out: list[PromotionCheck] = []
     problems: list[Finding] = []
+    tip = str(snap.tip) if snap.tip is not None else None
+    trust = (
+        judged.trust if judged is not None and judged.holds_for(tip, settings, ctx.env) else None
+    )
     for t in diff(old, new):
         if t.action != "assign" or t.stage in settings.terminal_stages:
             continue
@@ -118,9 +123,11 @@ def promotions(
             settings=settings,
         )
         history = (
-            held_stages(repo, settings, ctx.env, t.model, t.version) if policy else frozenset()
+            held_stages(repo, settings, ctx.env, t.model, t.version, trust=trust)
+            if policy
+            else frozenset()
         )
-        pctx = replace(ctx, history=history | ctx.history)
+        pctx = ctx._replace(history=history | ctx.history)
         found = check_promotion(repo, proposal, policy=policy, ctx=pctx)
         out.append(PromotionCheck(proposal, ctx.commit, found))
     return out, problems
@@ -133,13 +140,15 @@ def check_events(
     env: Mapping[str, str],
     *,
     bases: Mapping[str, str | None],
+    judged: LogJudgement | None = None,
 ) -> list[Finding]:
     """Error findings of the promotions among ``events`` (what ``registry apply`` refuses).
 
     Each commit is judged by the rules (policy, stage configuration, allowed signers) at
     the base of its landing (``bases``: the branch before the change landed), never by
     rules the change itself brings; ``require_signed`` verifies the commit's own
-    signature (the merge commit for a pull request).
+    signature (the merge commit for a pull request). ``judged``: the stage log's
+    judgement the caller already holds (``promotions``).
     """
     from gitml.registry.rules import RulesAt
     from gitml.storage.history import first_parent
@@ -167,6 +176,7 @@ def check_events(
             policy_commit=base or commit,
             ctx=ctx,
             snap=snap,
+            judged=judged,
         )
         out.extend(f for f in problems if f.severity == "error")
         for check in found:

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from types import MappingProxyType
+from typing import TYPE_CHECKING, NamedTuple
 
 from gitml.config import POLICY_FILE
 from gitml.governance.findings import Finding, Proposal
@@ -27,14 +27,13 @@ if TYPE_CHECKING:
 APPROVALS_ENV = "GITML_APPROVALS"
 
 
-@dataclass(frozen=True, kw_only=True)
-class RuleContext:
+class RuleContext(NamedTuple):
     """Where a promotion is checked: its commit (None: not committed yet), environment,
     the stages the version verifiably held, and the commit whose rules are in force (the
     target's: the merge base, the base of the landing; None: the work tree)."""
 
     commit: str | None = None
-    env: Mapping[str, str] = field(default_factory=dict)
+    env: Mapping[str, str] = MappingProxyType({})
     history: frozenset[tuple[str, str, str]] = frozenset()
     rules: str | None = None
 

@@ -186,14 +186,11 @@ def _queue_event(m: Mapping[str, str], file: File) -> Found:
     return found or _fields(file.doc, {"entry": entry, "id": m["id"]}), m["id"]
 
 
-def _rules(*pairs: tuple[str, Check]) -> tuple[Rule, ...]:
-    return tuple(Rule(re.compile(pattern), check) for pattern, check in pairs)
-
-
 @cache
-def layouts() -> dict[str, tuple[Rule, ...]]:
-    """Every path each collection uses; anything else is refused (compiled on first use)."""
-    return {ref: _rules(*pairs) for ref, pairs in _PATTERNS.items()}
+def layout_rules(ref: str) -> tuple[Rule, ...]:
+    """Every path collection ``ref`` uses; anything else is refused (compiled on first use,
+    one collection's at a time)."""
+    return tuple(Rule(re.compile(pattern), check) for pattern, check in _PATTERNS.get(ref, ()))
 
 
 _PATTERNS: dict[str, tuple[tuple[str, Check], ...]] = {
@@ -258,7 +255,7 @@ def check_file(
     size = size_problem(path, len(data))
     if size is not None:
         return size, None
-    for rule in layouts().get(ref, ()):
+    for rule in layout_rules(ref):
         match = rule.pattern.fullmatch(path)
         if match is None:
             continue

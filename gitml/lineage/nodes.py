@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from gitml.errors import GitmlError
 
@@ -16,28 +16,28 @@ MAX_NODES = 500
 DIRECTIONS = ("up", "down", "both")
 
 
-@dataclass(frozen=True, slots=True)
-class Node:
+class Node(NamedTuple):
     """A run (``run:<id>``), data (``data:<path>@<digest>``) or a model (``model:<m>:<v>``)."""
 
     key: str
     kind: str
     label: str
-    info: Mapping[str, Any] = field(default_factory=dict)
+    info: Mapping[str, Any] = MappingProxyType({})
 
     def as_dict(self) -> JsonObject:
         return {"key": self.key, "kind": self.kind, "label": self.label, **self.info}
 
 
-@dataclass
 class Lineage:
-    """The nodes reached from ``start`` and the edges between them (upstream -> downstream)."""
+    """The nodes reached from ``start`` and the edges between them (upstream -> downstream),
+    filled in as a walk finds them."""
 
-    start: str
-    direction: str
-    nodes: dict[str, Node] = field(default_factory=dict)
-    edges: list[tuple[str, str]] = field(default_factory=list)
-    truncated: bool = False
+    def __init__(self, start: str, direction: str) -> None:
+        self.start = start
+        self.direction = direction
+        self.nodes: dict[str, Node] = {}
+        self.edges: list[tuple[str, str]] = []
+        self.truncated = False
 
     def add_edge(self, upstream: str, downstream: str) -> None:
         if (upstream, downstream) not in self.edges:
@@ -59,14 +59,14 @@ class Lineage:
         }
 
 
-@dataclass
 class Datasets:
     """Datasets of the work tree: pointers by path and name, version aliases by digest."""
 
-    repo: GitRepo
-    by_path: dict[str, str] = field(default_factory=dict)  # path -> dataset name
-    by_name: dict[str, str] = field(default_factory=dict)  # name -> path
-    _aliases: dict[str, set[str]] = field(default_factory=dict)
+    def __init__(self, repo: GitRepo) -> None:
+        self.repo = repo
+        self.by_path: dict[str, str] = {}  # path -> dataset name
+        self.by_name: dict[str, str] = {}  # name -> path
+        self._aliases: dict[str, set[str]] = {}
 
     @classmethod
     def of(cls, repo: GitRepo) -> Datasets:

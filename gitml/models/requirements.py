@@ -17,9 +17,8 @@ import re
 import sys
 import zipfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 FLAVOR_PACKAGES: Mapping[str, tuple[str, ...]] = {
     "sklearn": ("scikit-learn",),
@@ -68,8 +67,7 @@ def normalise(name: str) -> str:
     return _NORMALISE.sub("-", name).lower()
 
 
-@dataclass(frozen=True)
-class PickleInfo:
+class PickleInfo(NamedTuple):
     """What a pickle file refers to: ``module.name`` globals, the first one first."""
 
     globals: tuple[tuple[str, str], ...] = ()
@@ -148,12 +146,12 @@ def read_pickle_info(path: Path) -> PickleInfo | None:
         return None
 
 
-@dataclass
 class ModelRequirements:
-    """Pinned requirements, and why some could not be pinned or loaded."""
+    """Pinned requirements, and why some could not be pinned or loaded (filled in as found)."""
 
-    requirements: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    def __init__(self) -> None:
+        self.requirements: list[str] = []
+        self.warnings: list[str] = []
 
 
 def distribution_of(module: str) -> str | None:

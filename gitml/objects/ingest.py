@@ -10,9 +10,8 @@ import contextlib
 import os
 import stat
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from gitml.objects.cache import Cache, StoreMethod
 from gitml.objects.digest import Digest, hash_bytes, hash_file
@@ -100,8 +99,7 @@ def _walk(directory: Path, rel: str, base: Path, dirs: list[str] | None) -> Iter
                     raise DataError(f"'{name}' is not a regular file; only files can be tracked")
 
 
-@dataclass(frozen=True, slots=True)
-class AddResult:
+class AddResult(NamedTuple):
     """What ``add_files`` did."""
 
     digests: dict[str, Digest]  # relpath -> digest, for every added file

@@ -18,8 +18,8 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from gitml.objects.digest import PREFIX, Digest, hash_bytes
 from gitml.objects.errors import DataError
@@ -29,8 +29,7 @@ _HEX = frozenset("0123456789abcdef")
 _PREFIX_LEN = len(PREFIX)
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
+class Entry(NamedTuple):
     """One file of a dataset: its path below the dataset root, digest and size."""
 
     path: str

@@ -19,7 +19,6 @@ import os
 import sys
 import threading
 import time
-from dataclasses import dataclass
 from typing import Any, Protocol, TextIO
 
 from gitml.units import format_bytes as format_bytes
@@ -98,15 +97,22 @@ def one_file(progress: Progress | None, size: int) -> OneFile | None:
     return None if progress is None else OneFile(progress, size)
 
 
-@dataclass
 class Phase:
-    """One stage of the work and how far it has got."""
+    """One stage of the work and how far it has got (counted up in place)."""
 
-    label: str
-    total_files: int = 0
-    total_bytes: int = 0
-    files: int = 0
-    nbytes: int = 0
+    def __init__(
+        self,
+        label: str,
+        total_files: int = 0,
+        total_bytes: int = 0,
+        files: int = 0,
+        nbytes: int = 0,
+    ) -> None:
+        self.label = label
+        self.total_files = total_files
+        self.total_bytes = total_bytes
+        self.files = files
+        self.nbytes = nbytes
 
     @property
     def empty(self) -> bool:

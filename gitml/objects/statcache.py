@@ -26,7 +26,6 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -256,8 +255,7 @@ class _Transaction:
             self.db.execute("ROLLBACK")
 
 
-@dataclass(frozen=True, slots=True)
-class HashResult:
+class HashResult(NamedTuple):
     """What ``hash_with_cache`` found."""
 
     digests: dict[str, Digest]  # every existing file's digest

@@ -11,7 +11,6 @@ running it twice, or twice at once, writes each event exactly once.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from gitml.config import STAGES_FILE, Settings
@@ -22,7 +21,6 @@ from gitml.registry import records as rec
 from gitml.registry.actor import Actor, actor_from, ci_branch
 from gitml.registry.derive import Derivation, SkippedChange, derive
 from gitml.registry.landings import (
-    Landing,
     bases,
     landing_rules,
     mixed_problems,
@@ -38,7 +36,7 @@ from gitml.registry.store import (
     version_lookup,
     write_planned,
 )
-from gitml.registry.trust import move_trust_point, trusted_log
+from gitml.registry.trust import LogJudgement, judge_log, move_trust_point
 from gitml.storage import REGISTRY_REF
 from gitml.storage.collection import Snapshot
 from gitml.storage.repo import GitRepo
@@ -52,13 +50,16 @@ class WrongBranch(GitmlError):
     """``registry apply`` outside the default branch."""
 
 
-@dataclass
 class ApplyReport:
-    branch: str
-    tip: str
-    events: list[StageEventRecord] = field(default_factory=list)
-    skipped: list[SkippedChange] = field(default_factory=list)
-    registry_tip: str | None = None
+    """What ``apply`` did on ``branch`` at ``tip``: the events it wrote, the changes it
+    left out and the registry's tip after it (filled in as it goes)."""
+
+    def __init__(self, branch: str, tip: str) -> None:
+        self.branch = branch
+        self.tip = tip
+        self.events: list[StageEventRecord] = []
+        self.skipped: list[SkippedChange] = []
+        self.registry_tip: str | None = None
 
     def as_dict(self, terminal: tuple[str, ...] = ()) -> JsonObject:
         return {
@@ -120,15 +121,17 @@ def refuse_violations(
     snap: Snapshot,
     env: Mapping[str, str],
     bases: Mapping[str, str | None],
+    judged: LogJudgement | None = None,
 ) -> None:
     """Re-run every check on the promotions about to be applied (hooks can be skipped).
 
-    Each change is judged by the rules at the base of its landing (``bases``).
+    Each change is judged by the rules at the base of its landing (``bases``); ``judged``:
+    the stage log's judgement already made (``refuse_untrusted``).
     """
     from gitml.errors import CheckFailed
     from gitml.governance.promotions import check_events
 
-    failed = check_events(repo, events, snap, env, bases=bases)
+    failed = check_events(repo, events, snap, env, bases=bases, judged=judged)
     if failed:
         lines = listing([f.line() for f in failed], shown=len(failed))
         raise CheckFailed(
@@ -149,11 +152,13 @@ def _undone(repo: GitRepo, tip: str, settings: Settings, state: Assignments) -> 
         return False
 
 
-def refuse_untrusted(repo: GitRepo, settings: Settings, env: Mapping[str, str]) -> None:
-    """Refuse to extend a log that does not verify against the default branch."""
+def refuse_untrusted(repo: GitRepo, settings: Settings, env: Mapping[str, str]) -> LogJudgement:
+    """Refuse to extend a log that does not verify against the default branch; the
+    judgement, for the checks that follow."""
     from gitml.errors import CheckFailed
 
-    trust = trusted_log(repo, settings, env)
+    judged = judge_log(repo, settings, env)
+    trust = judged.trust
     if trust.untrusted:
         raise CheckFailed(
             f"registry apply refuses to extend {REGISTRY_REF}: its log does not verify against "
@@ -161,14 +166,15 @@ def refuse_untrusted(repo: GitRepo, settings: Settings, env: Mapping[str, str]) 
             "see `git ml registry verify`; restore the registry ref from a clone whose log "
             "verifies (records are append-only: no event is ever edited or removed)"
         )
+    return judged
 
 
-def refuse_mixed(settings: Settings, landings: list[Landing], repo: GitRepo) -> None:
-    """Refuse landings that changed the rules and the stages together (revert them; once
-    the stages file is back to the applied state, apply records that and moves on)."""
+def refuse_mixed(settings: Settings, problems: list[str]) -> None:
+    """Refuse landings that changed the rules and the stages together (``problems``:
+    ``mixed_problems``; revert them: once the stages file is back to the applied state,
+    apply records that and moves on)."""
     from gitml.errors import CheckFailed
 
-    problems = mixed_problems(repo, landings)
     if problems:
         raise CheckFailed(
             f"registry apply refuses {len(problems)} change(s) on {settings.default_branch!r}; "
@@ -249,10 +255,12 @@ def apply(repo: GitRepo, settings: Settings, env: Mapping[str, str]) -> ApplyRep
             seqs = {m: index.max_seq(m) for m in models}
             landings = pending_landings(repo, tip, stop=index.is_applied)
             changes = file_changes(repo, tip, STAGES_FILE, stop=index.is_applied)
-        rules = sorted({r for landing in landings for r in landing_rules(repo, landing)})
-        if mixed_problems(repo, landings):
+        changed = {landing: landing_rules(repo, landing) for landing in landings}
+        rules = sorted({r for found in changed.values() for r in found})
+        mixed = mixed_problems(repo, landings, changed)
+        if mixed:
             if not _undone(repo, tip, settings, state):
-                refuse_mixed(settings, landings, repo)
+                refuse_mixed(settings, mixed)
             # The mixed change was reverted: record the applied state, apply nothing.
             skipped = [change.commit for change in changes]
             marker = rec.build_applied(tip, branch, rules, skipped)
@@ -280,14 +288,16 @@ def apply(repo: GitRepo, settings: Settings, env: Mapping[str, str]) -> ApplyRep
                 return None
             message = f"apply {branch} at {tip[:7]}: rules changed ({', '.join(rules)})\n"
             return Plan(files, message, [])
-        refuse_violations(repo, settings, derivation.events, snap, env, bases(landings))
+        refuse_violations(
+            repo, settings, derivation.events, snap, env, bases(landings), judged=judged
+        )
         for event in derivation.events:  # validated as derived
             path = rec.event_path(event["model"], event["seq"], event["id"])
             files[path] = codec.dump_bytes(event)
         message = commit_message(derivation.events, derivation.commits, actor, terminal)
         return Plan(files, message, derivation.events)
 
-    refuse_untrusted(repo, settings, env)
+    judged = refuse_untrusted(repo, settings, env)
     registry_tip, planned = write_planned(collection, plan)
     report.registry_tip = registry_tip
     # The events just written are checked once, here, so later commands start past them.

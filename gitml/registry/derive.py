@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
 
 from gitml.config import STAGES_FILE, Settings
@@ -43,12 +42,14 @@ class SkippedChange(NamedTuple):
     would make the change valid. A deleted or malformed file stays left out for good."""
 
 
-@dataclass
-class Derivation:
-    events: list[StageEventRecord] = field(default_factory=list)
-    skipped: list[SkippedChange] = field(default_factory=list)
-    commits: list[str] = field(default_factory=list)
-    state: Assignments = field(default_factory=dict)
+class Derivation(NamedTuple):
+    """The events of some changes, the changes left out, the commits that gave events, and
+    the assignments after the last valid change."""
+
+    events: list[StageEventRecord]
+    skipped: list[SkippedChange]
+    commits: list[str]
+    state: Assignments
 
 
 def source_of(change: FileChange) -> StageSource:
@@ -101,26 +102,29 @@ def derive(
     Each change is read with ``settings_for(change)`` (the stage configuration in force
     for it; ``rules.settings_before``), or with ``settings``.
     """
-    out = Derivation(state=copy.deepcopy(state))
+    events: list[StageEventRecord] = []
+    skipped: list[SkippedChange] = []
+    commits: list[str] = []
+    state = copy.deepcopy(state)
     next_seq = dict(seqs)
     for change in changes:
         where = f"{STAGES_FILE} at commit {change.commit[:12]}"
         if change.new is None:
-            out.skipped.append(SkippedChange(change.commit, f"{where}: the file was deleted"))
+            skipped.append(SkippedChange(change.commit, f"{where}: the file was deleted"))
             continue
         try:
             in_force = settings_for(change) if settings_for is not None else settings
             parsed = parse(change.new, where=where, settings=in_force)
         except InvalidStages as exc:
-            out.skipped.append(SkippedChange(change.commit, str(exc)))
+            skipped.append(SkippedChange(change.commit, str(exc)))
             continue
         try:
             check_versions(parsed.assignments, versions, where=where)
         except InvalidStages as exc:
-            out.skipped.append(SkippedChange(change.commit, str(exc), unregistered=True))
+            skipped.append(SkippedChange(change.commit, str(exc), unregistered=True))
             continue
-        transitions = diff(out.state, parsed.assignments)
-        out.state = copy.deepcopy(parsed.assignments)
+        transitions = diff(state, parsed.assignments)
+        state = copy.deepcopy(parsed.assignments)
         if not transitions:
             continue
         source = source_of(change)
@@ -138,6 +142,6 @@ def derive(
                 source=source,
                 change=side,
             )
-            out.events.append(typed(event, "stage-event", where=f"{where}: {transition.model}"))
-        out.commits.append(change.commit)
-    return out
+            events.append(typed(event, "stage-event", where=f"{where}: {transition.model}"))
+        commits.append(change.commit)
+    return Derivation(events=events, skipped=skipped, commits=commits, state=state)

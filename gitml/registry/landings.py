@@ -9,7 +9,7 @@ it -- and may not change the rules and the stages together.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import NamedTuple
 
 from gitml.config import STAGES_FILE
@@ -77,11 +77,14 @@ def landing_rules(repo: GitRepo, landing: Landing) -> list[str]:
     return found
 
 
-def mixed_problems(repo: GitRepo, landings: list[Landing]) -> list[str]:
-    """A refusal for each landing that changed the rules and the stages together."""
+def mixed_problems(
+    repo: GitRepo, landings: list[Landing], rules_of: Mapping[Landing, list[str]] | None = None
+) -> list[str]:
+    """A refusal for each landing that changed the rules and the stages together
+    (``rules_of``: each landing's ``landing_rules``, when the caller has them)."""
     out = []
     for landing in landings:
-        rules = landing_rules(repo, landing)
+        rules = rules_of[landing] if rules_of is not None else landing_rules(repo, landing)
         if not rules:
             continue
         before = landing.base

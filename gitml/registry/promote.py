@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -65,8 +64,7 @@ class StageRequest(NamedTuple):
     stage: str | None = None
 
 
-@dataclass
-class StageChange:
+class StageChange(NamedTuple):
     proposal: Proposal
     findings: list[Finding]
     changed: bool
@@ -75,7 +73,6 @@ class StageChange:
     commit: str | None = None
     body: str | None = None
     applied: ApplyReport | None = None
-    notes: list[str] = field(default_factory=list)
 
     def as_dict(self) -> JsonObject:
         p = self.proposal
@@ -256,12 +253,11 @@ def change_stage(
         name = branch_name or default_branch_name(proposal)
         commit = commit_file(repo, head_sha, STAGES_FILE, text, _message(proposal, False))
         create_branch(repo, name, commit)
-        result.branch, result.commit = name, commit
         from gitml.lineage import upstream_markdown
 
         upstream = upstream_markdown(repo, str(proposal.candidate["run"]["id"]))
-        result.body = pr_body(proposal, findings, branch=name, commit=commit, upstream=upstream)
-        return result
+        body = pr_body(proposal, findings, branch=name, commit=commit, upstream=upstream)
+        return result._replace(branch=name, commit=commit, body=body)
     policy = load_policy(read_file_at(repo, head_sha, POLICY_FILE))
     allowed, decided_by = allow_direct(policy, model, stage)
     if not allowed:
@@ -274,6 +270,5 @@ def change_stage(
     commit = commit_file(repo, head_sha, STAGES_FILE, text, _message(proposal, True))
     advance_branch(repo, branch, commit, head_sha, f"gitml: {proposal.action} {model} {version}")
     sync_worktree_file(repo, STAGES_FILE, text)
-    result.branch, result.commit = branch, commit
-    result.applied = apply(repo, settings, env or {})
-    return result
+    applied = apply(repo, settings, env or {})
+    return result._replace(branch=branch, commit=commit, applied=applied)

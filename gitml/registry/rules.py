@@ -10,7 +10,6 @@ change may not touch the rules and the stages at once (``landings``).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -34,12 +33,12 @@ MIXED = "change the rules and the stages in separate pull requests"
 GOVERNING_TABLES = ("core", "stages")
 
 
-@dataclass(frozen=True)
 class RulesAt:
-    """The rules as committed at ``commit`` (the work tree's when None)."""
+    """The rules as committed at ``commit`` (the work tree's when None), each read once."""
 
-    repo: GitRepo
-    commit: str | None
+    def __init__(self, repo: GitRepo, commit: str | None) -> None:
+        self.repo = repo
+        self.commit = commit
 
     def read(self, path: str) -> bytes | None:
         if self.commit is None:

@@ -178,13 +178,15 @@ class RegistryIndex:
     Besides the shared records table it keeps partial expression indexes on stage
     events, (model, stage, seq), (commit) and (model, version), so the applied state, the
     "already applied?" question and a version's past stages cost an index seek each,
-    however long the log.
+    however long the log. The index is brought up to the ref's tip before the first query
+    and by ``refresh``, not before every query (each would read the ref again).
     """
 
     def __init__(self, collection: Collection, index: Index) -> None:
         self.collection = collection
         self.index = index
         self._ready = False
+        self._fresh = False
 
     @property
     def tip(self) -> str | None:
@@ -195,6 +197,7 @@ class RegistryIndex:
             self.index.run(lambda conn: [conn.execute(ddl) for ddl in _INDEXES])
             self._ready = True
         self.index.refresh(self.collection)
+        self._fresh = True
 
     def check_tip(self, snap: Snapshot) -> None:
         """Refresh; Replan when the index does not show exactly ``snap``."""
@@ -203,7 +206,8 @@ class RegistryIndex:
             raise Replan
 
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        self.refresh()
+        if not self._fresh:
+            self.refresh()
         args = [self.collection.ref, *params]
         return self.index.run(lambda conn: list(conn.execute(sql, args)))
 

@@ -15,7 +15,6 @@ which reports the problem precisely.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -45,8 +44,9 @@ class Trust(NamedTuple):
     verified: frozenset[str] | None
 
 
-class _Answer(NamedTuple):
-    """A judgement of the log and everything it depended on."""
+class LogJudgement(NamedTuple):
+    """A judgement of the log and everything it depended on: whoever holds one for the
+    registry tip, settings and environment it names may use its ``trust`` as is."""
 
     repo: Path
     registry: str | None
@@ -55,12 +55,27 @@ class _Answer(NamedTuple):
     env: dict[str, str]
     trust: Trust
 
+    def holds_for(self, registry: str | None, settings: Settings, env: Mapping[str, str]) -> bool:
+        """Whether this judgement answers for the log at ``registry`` under ``settings``
+        and ``env`` (a judgement that found no default branch answers for nothing)."""
+        return (
+            bool(self.branch)
+            and self.registry == registry
+            and self.settings == settings
+            and self.env == dict(env)
+        )
 
-_last: list[_Answer] = []
+
+_last: list[LogJudgement] = []
 
 
 def trusted_log(repo: GitRepo, settings: Settings, env: Mapping[str, str]) -> Trust:
-    """Whether the applied log verifies against the default branch.
+    """Whether the applied log verifies against the default branch (``judge_log``'s trust)."""
+    return judge_log(repo, settings, env).trust
+
+
+def judge_log(repo: GitRepo, settings: Settings, env: Mapping[str, str]) -> LogJudgement:
+    """Whether the applied log verifies against the default branch, and what that depended on.
 
     From the last trust point only what arrived since is checked; without one, or when what
     arrived does not extend it, the whole log is verified. With no default branch to verify
@@ -68,26 +83,30 @@ def trusted_log(repo: GitRepo, settings: Settings, env: Mapping[str, str]) -> Tr
     branch's tip, the settings and the environment, so a process asking again with all four
     unchanged (``registry apply`` judging thousands of events) gets the same answer back.
     """
-    try:
-        tip = branch_tip(repo, settings, env, None)
-    except GitmlError as exc:
-        return Trust([str(exc)], frozenset())
-    asked = _Answer(
+    registry = registry_collection(repo).tip()
+    asked = LogJudgement(
         repo=repo.state_dir,
-        registry=registry_collection(repo).tip(),
-        branch=tip,
+        registry=str(registry) if registry is not None else None,
+        branch="",
         settings=settings,
         env=dict(env),
         trust=Trust([], None),
     )
+    try:
+        tip = branch_tip(repo, settings, env, None)
+    except GitmlError as exc:
+        return asked._replace(trust=Trust([str(exc)], frozenset()))
+    asked = asked._replace(branch=tip)
     for answer in _last:
         if answer._replace(trust=asked.trust) == asked:
-            return answer.trust
+            return answer
     trust = _judge(repo, settings, env, tip)
-    if registry_collection(repo).tip() == asked.registry:
+    if registry_collection(repo).tip() == registry:
         # Judged at the tip asked about: the ref only moves forward, so the key holds.
         _last[:] = [asked._replace(trust=trust)]
-    return trust
+        return _last[0]
+    # The ref moved while judging: the answer is right, but for no tip this process knows.
+    return asked._replace(branch="", trust=trust)
 
 
 def _judge(repo: GitRepo, settings: Settings, env: Mapping[str, str], tip: str) -> Trust:
@@ -156,8 +175,7 @@ def advance(repo: GitRepo, settings: Settings, point: TrustPoint, branch: str) -
         return None
     seqs = dict(point.seqs)
     seqs.update({str(e["model"]): int(e["seq"]) for e in new})
-    return replace(
-        point,
+    return point._replace(
         registry=registry,
         branch=branch,
         state=derived.state,

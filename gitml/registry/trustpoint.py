@@ -10,9 +10,8 @@ one file per gitml version; a file that does not read is no trust point.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from gitml.atomic import write_atomic
 from gitml.registry.stagefile import Assignments
@@ -22,8 +21,7 @@ if TYPE_CHECKING:
     from gitml.records.shapes import StageEventRecord
 
 
-@dataclass(frozen=True, kw_only=True)
-class TrustPoint:
+class TrustPoint(NamedTuple):
     registry: str
     """The registry ref's commit that verified."""
     branch: str
@@ -32,11 +30,11 @@ class TrustPoint:
     """The stages the last valid change assigned."""
     seqs: dict[str, int]
     """model -> the last sequence number derived."""
-    pending: list[StageEventRecord] = field(default_factory=list)
+    pending: list[StageEventRecord]
     """Derived events the log did not hold yet (as records, oldest first)."""
-    undone: list[str] = field(default_factory=list)
+    undone: list[str]
     """Commits whose changes applied-state records verifiably skip."""
-    skipped: list[str] = field(default_factory=list)
+    skipped: list[str]
     """Commits whose stages file the derivation left out for naming an unregistered model
     or version (a registration may make them valid; deleted or malformed files never
     become valid and are not kept)."""
@@ -62,6 +60,6 @@ def load_trust_point(repo: GitRepo) -> TrustPoint | None:
 
 def save_trust_point(repo: GitRepo, point: TrustPoint) -> None:
     try:
-        write_atomic(_path(repo), json.dumps(asdict(point), sort_keys=True))
+        write_atomic(_path(repo), json.dumps(point._asdict(), sort_keys=True))
     except OSError:
         return

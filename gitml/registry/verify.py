@@ -10,7 +10,6 @@ Each problem names the record or commit and what to do.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from gitml.config import POLICY_FILE, STAGES_FILE, Settings
@@ -39,22 +38,24 @@ if TYPE_CHECKING:
     from gitml.records.shapes import AppliedRecord, JsonObject, ModelVersionRecord, StageEventRecord
 
 
-@dataclass
 class VerifyReport:
-    branch: str
-    commit: str
-    events: int = 0
-    expected: int = 0
-    problems: list[str] = field(default_factory=list)
-    skipped: list[SkippedChange] = field(default_factory=list)
-    untrusted: list[str] = field(default_factory=list)
-    """The problems that make the log untrustworthy (``apply`` refuses to extend it)."""
-    verified: set[str] = field(default_factory=set)
-    """Ids of the events that are exactly what the default branch derives."""
-    pending: list[StageEventRecord] = field(default_factory=list)
-    """Events the default branch derives that were never applied."""
-    undone: set[str] = field(default_factory=set)
-    """Commits whose stage changes applied-state records verifiably skip."""
+    """What verifying the log against ``branch`` at ``commit`` found (filled in as it goes)."""
+
+    def __init__(self, branch: str, commit: str) -> None:
+        self.branch = branch
+        self.commit = commit
+        self.events = 0
+        self.expected = 0
+        self.problems: list[str] = []
+        self.skipped: list[SkippedChange] = []
+        self.untrusted: list[str] = []
+        """The problems that make the log untrustworthy (``apply`` refuses to extend it)."""
+        self.verified: set[str] = set()
+        """Ids of the events that are exactly what the default branch derives."""
+        self.pending: list[StageEventRecord] = []
+        """Events the default branch derives that were never applied."""
+        self.undone: set[str] = set()
+        """Commits whose stage changes applied-state records verifiably skip."""
 
     def distrust(self, problem: str) -> None:
         self.problems.append(problem)

@@ -10,9 +10,8 @@ reachable and travel with the runs. Reads go through the SQLite index in ``.git/
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from gitml.errors import AmbiguousId, GitmlError, InvalidRecord, RecordNotFound
 from gitml.records import ids
@@ -230,8 +229,7 @@ def read_packages(repo: GitRepo, doc: RunRecord) -> list[str]:
     return data.decode("utf-8").splitlines() if data else []
 
 
-@dataclass(frozen=True)
-class Listing:
+class Listing(NamedTuple):
     runs: list[RunRecord]
     more: bool
     hidden_other_branches: int = 0

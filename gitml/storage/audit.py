@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from gitml.storage.changes import commit_changes
@@ -58,11 +57,13 @@ class AddedRecord(NamedTuple):
     time: int
 
 
-@dataclass
 class Audit:
-    violations: list[Violation] = field(default_factory=list)
-    added: list[AddedRecord] = field(default_factory=list)
-    commits: int = 0
+    """What an audit found: the violations, the records added, the commits walked."""
+
+    def __init__(self) -> None:
+        self.violations: list[Violation] = []
+        self.added: list[AddedRecord] = []
+        self.commits = 0
 
 
 def top_names(names: Iterable[str]) -> Shape:
