@@ -18,6 +18,8 @@ from typing import Any
 from gitml.objects.digest import Digest, hash_bytes
 from gitml.objects.errors import DataError
 from gitml.records import codec
+from gitml.records.schema import validate
+from gitml.records.typed import typed
 
 SCHEMA = "gitml/dataset/1"
 NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
@@ -60,8 +62,6 @@ class Manifest:
 
     def dump(self) -> bytes:
         """Canonical TOML, checked against the schema before it is written anywhere."""
-        from gitml.records.schema import validate
-
         doc = self.to_doc()
         validate(doc, "dataset", where=f"manifest of dataset '{self.name}'")
         return codec.dump_bytes(doc)
@@ -76,8 +76,6 @@ def parse(data: bytes, *, where: str) -> Manifest:
 
     Raises ``InvalidRecord`` naming ``where`` and the first bad field.
     """
-    from gitml.records.typed import typed
-
     doc = typed(codec.loads(data, where=where), "dataset", where=where)
     return Manifest(
         name=doc["name"],

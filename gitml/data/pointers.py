@@ -18,7 +18,10 @@ from gitml.data.manifest import check_name
 from gitml.errors import InvalidRecord
 from gitml.objects.digest import Digest
 from gitml.objects.errors import DataError, write_error
+from gitml.objects.pathguard import TreeWriter, path_problem
 from gitml.records import codec
+from gitml.records.schema import validate
+from gitml.records.typed import typed
 
 SCHEMA = "gitml/pointer/1"
 SUFFIX = ".toml"
@@ -33,8 +36,6 @@ def check_data_path(path: str, *, where: str, reserved: tuple[str, ...] = RESERV
     component in any case or alias), backslashes, and paths inside ``reserved`` top-level
     folders (by default ``.git`` and ``.gitml``).
     """
-    from gitml.objects.pathguard import path_problem
-
     problem = path_problem(path)
     top = path.split("/")[0]
     if problem is None and "\\" in path:
@@ -67,8 +68,6 @@ class Pointer:
 
     def dump(self) -> bytes:
         """Canonical TOML, checked against the schema before it is written."""
-        from gitml.records.schema import validate
-
         doc = self.to_doc()
         validate(doc, "pointer", where=f"pointer of dataset '{self.name}'")
         return codec.dump_bytes(doc)
@@ -81,8 +80,6 @@ def pointer_file(pointer_dir: str, name: str) -> str:
 
 def parse_pointer(data: bytes, *, name: str, where: str) -> Pointer:
     """A pointer from its bytes; ``InvalidRecord`` names ``where`` and the bad field."""
-    from gitml.records.typed import typed
-
     parsed = codec.loads(data, where=where)
     if isinstance(parsed.get("path"), str):
         check_data_path(parsed["path"], where=where)
@@ -150,8 +147,6 @@ def write_text_atomic(workdir: Path, rel: str, data: bytes) -> None:
     Written by the path guard's ``TreeWriter``: a link on the way stops the write and a
     link at ``rel`` itself is replaced, never followed (a commit may have put either there).
     """
-    from gitml.objects.pathguard import TreeWriter
-
     try:
         with TreeWriter(workdir, where=rel) as writer:
             writer.write_bytes(rel, data)

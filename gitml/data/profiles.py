@@ -17,6 +17,8 @@ from gitml.errors import GitmlError
 from gitml.objects.digest import Digest
 from gitml.objects.errors import DataError
 from gitml.records import codec
+from gitml.tabular._deps import MissingExtra, require
+from gitml.tabular.profile import profile_table
 
 MAX_PER_ADD = 32
 
@@ -66,7 +68,6 @@ def profile_files(
         todo.append((rel, digest))
     if not todo:
         return run
-    from gitml.tabular._deps import MissingExtra, require
 
     try:
         require()
@@ -82,7 +83,6 @@ def profile_files(
             f"again to profile {limit} more"
         )
         todo = todo[:limit]
-    from gitml.tabular.profile import profile_table
 
     prefix = f"{workdir}/"
     for rel, digest in todo:

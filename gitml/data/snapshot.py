@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gitml.atomic import write_atomic
+from gitml.data.scan import Changes, FileState, present, scan_files
 from gitml.objects.digest import Digest
 from gitml.objects.statcache import FileStat, StatCache
 
@@ -126,8 +127,6 @@ def from_snapshot(
     Without ``states`` the two file maps are left empty (a status only needs changes).
     The snapshot is rewritten when files were only touched, dropped when they changed.
     """
-    from gitml.data.scan import Changes, FileState, present, scan_files
-
     prefix = f"{workdir}/"
     stamp = statcache.stamp()
     files = snap.files
