@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from gitml.config import STAGES_FILE, Settings
-from gitml.errors import GitmlError, InvalidRecord, listing
+from gitml.errors import CheckFailed, GitmlError, InvalidRecord, listing
+from gitml.governance.promotions import check_events
 from gitml.records import codec
 from gitml.records.schema import validate
 from gitml.registry import records as rec
@@ -125,9 +126,6 @@ def refuse_violations(
 
     Each change is judged by the rules at the base of its landing (``bases``).
     """
-    from gitml.errors import CheckFailed
-    from gitml.governance.promotions import check_events
-
     failed = check_events(repo, events, snap, env, bases=bases)
     if failed:
         lines = listing([f.line() for f in failed], shown=len(failed))
@@ -151,8 +149,6 @@ def _undone(repo: GitRepo, tip: str, settings: Settings, state: Assignments) -> 
 
 def refuse_untrusted(repo: GitRepo, settings: Settings, env: Mapping[str, str]) -> None:
     """Refuse to extend a log that does not verify against the default branch."""
-    from gitml.errors import CheckFailed
-
     trust = trusted_log(repo, settings, env)
     if trust.untrusted:
         raise CheckFailed(
@@ -166,8 +162,6 @@ def refuse_untrusted(repo: GitRepo, settings: Settings, env: Mapping[str, str]) 
 def refuse_mixed(settings: Settings, landings: list[Landing], repo: GitRepo) -> None:
     """Refuse landings that changed the rules and the stages together (revert them; once
     the stages file is back to the applied state, apply records that and moves on)."""
-    from gitml.errors import CheckFailed
-
     problems = mixed_problems(repo, landings)
     if problems:
         raise CheckFailed(

@@ -24,6 +24,7 @@ from gitml.errors import CheckFailed, GitmlError
 from gitml.governance.engine import check_proposal
 from gitml.governance.findings import Action, Finding, Proposal, errors
 from gitml.governance.policy import allow_direct, load_policy
+from gitml.lineage import upstream_markdown
 from gitml.registry.apply import ApplyReport, apply
 from gitml.registry.derive import DIRECT_TRAILER
 from gitml.registry.names import check_model_name, check_stage, parse_version, version_sort_key
@@ -254,7 +255,6 @@ def change_stage(
         commit = commit_file(repo, head_sha, STAGES_FILE, text, _message(proposal, False))
         create_branch(repo, name, commit)
         result.branch, result.commit = name, commit
-        from gitml.lineage import upstream_markdown
 
         upstream = upstream_markdown(repo, str(proposal.candidate["run"]["id"]))
         result.body = pr_body(proposal, findings, branch=name, commit=commit, upstream=upstream)

@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from gitml._version import __version__
 from gitml.atomic import write_atomic
 from gitml.registry.stagefile import Assignments
 from gitml.storage.repo import GitRepo
@@ -40,8 +41,6 @@ class TrustPoint:
 
 
 def _path(repo: GitRepo) -> Path:
-    from gitml._version import __version__
-
     return repo.state_dir / f"registry-trust-point-{__version__}.json"
 
 
