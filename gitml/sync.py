@@ -13,8 +13,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from gitml.config import Settings
-from gitml.errors import GitmlError, listing
+from gitml.config import Settings, load_settings
+from gitml.data.share import push_for_records
+from gitml.errors import CheckFailed, GitmlError, listing
+from gitml.integrity.history import audited_tips, check_history, refusal, remember_audited
 from gitml.storage import (
     COLLECTION_REFS,
     INDEX_REF,
@@ -23,6 +25,7 @@ from gitml.storage import (
     REGISTRY_REF,
     remote_tracking_ref,
 )
+from gitml.storage.collection import Collection
 from gitml.storage.merge import MergeResult, merge_into
 from gitml.storage.notes import merge_lines
 from gitml.storage.refs import read_ref
@@ -87,8 +90,6 @@ class PushReport:
 
 def project_settings(repo: GitRepo) -> Settings:
     """The project's settings (gitml's defaults in a bare repository)."""
-    from gitml.config import load_settings
-
     if repo.is_bare:
         return Settings()
     return load_settings(repo.workdir)
@@ -104,7 +105,6 @@ def check_fetched(repo: GitRepo, remote: str, tips: Mapping[str, str | None]) ->
     default branch, or trusts the signed snapshot it publishes, reads only the history
     since.
     """
-    from gitml.integrity.history import audited_tips, check_history, refusal, remember_audited
     from gitml.registry.incoming import registry_problems
     from gitml.storage.audit_statement import stated_tips
 
@@ -197,8 +197,6 @@ def push_records(
     check_outgoing(repo, remote, settings)
     report = PushReport(remote)
     if data:
-        from gitml.data.share import push_for_records
-
         report.data = push_for_records(repo)
     limit = settings.push_deadline_s if deadline_s is None else deadline_s
     deadline = time.monotonic() + limit
@@ -245,8 +243,6 @@ def _gave_up(repo: GitRepo, remote: str, attempts: int, limit: float) -> PushGav
 def unpushed(repo: GitRepo, remote: str) -> list[str]:
     """``<ref>:<path>`` of every record the local refs hold and ``remote`` (as last fetched)
     does not."""
-    from gitml.storage.collection import Collection
-
     out: list[str] = []
     for ref in COLLECTION_REFS:
         collection = Collection(repo, ref, "")
@@ -261,9 +257,7 @@ def unpushed(repo: GitRepo, remote: str) -> list[str]:
 def check_outgoing(repo: GitRepo, remote: str, settings: Settings) -> None:
     """What the pre-push hook checks on gitml refs: every record to be sent is valid and
     where it belongs, and the history sent is append-only. Raises CheckFailed."""
-    from gitml.errors import CheckFailed
     from gitml.governance.check import CheckReport, check_records
-    from gitml.integrity.history import check_history
 
     report = CheckReport("push")
     problems: list[str] = []
