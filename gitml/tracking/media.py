@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from gitml.runs.attached import check_name
 from gitml.tracking import current_sink
 
 IMAGE_SUFFIXES = {".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg", ".gif": "gif", ".webp": "webp"}
@@ -29,8 +30,6 @@ _tables: dict[tuple[int, str], dict[str, Any]] = {}  # (sink id, file) -> rows s
 
 def _attach(name: str, write: Callable[[Path], object], info: Mapping[str, Any]) -> None:
     """Write the file with ``write``, store it under ``name`` in the current run."""
-    from gitml.runs.attached import check_name
-
     check_name(name)
     folder = Path(tempfile.mkdtemp(prefix="gitml-media-"))
     try:
