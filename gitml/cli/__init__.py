@@ -13,6 +13,10 @@ import gc
 import sys
 from typing import Any
 
+from gitml._version import __version__
+from gitml.cli._parse import Call, Help, VersionFlag, parse
+from gitml.cli._spec import COMMANDS, GROUPS, HELP
+
 GC_FIRST_GENERATION = 100_000
 """Allocations between young-object collections while a command runs (Python's default:
 700). A command allocates mostly objects that live as long as it does (modules, classes,
@@ -46,16 +50,12 @@ def _command(args: list[str], argv: list[str] | None) -> int:
         code = staged_fast(args[2:] if args[0] == "check" else ())
         if code is not None:
             return code
-    from gitml.cli._parse import Call, Help, VersionFlag, parse
-    from gitml.cli._spec import COMMANDS, GROUPS, HELP
 
     found = parse(args, COMMANDS, GROUPS)
     if isinstance(found, Help):
         sys.stdout.write(HELP[found.path])
         return 0
     if isinstance(found, VersionFlag):
-        from gitml._version import __version__
-
         sys.stdout.write(f"gitml {__version__}\n")
         return 0
     if isinstance(found, Call):

@@ -23,6 +23,7 @@ from typing import Any
 
 import typer
 
+from gitml.cli._app import app
 from gitml.cli._declare import BODY_ATTR
 from gitml.cli._parse import (
     ARG,
@@ -205,8 +206,6 @@ def _literal(param: Param) -> str:
 
 def build() -> str:
     """The text of ``_spec.py``: each distinct parameter once, commands naming theirs."""
-    from gitml.cli._app import app
-
     root = typer.main.get_command(app)
     params: dict[Param, int] = {}
     commands: list[str] = []

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from gitml.cli._output import Output
+from gitml.storage.repo import open_repo
 
 if TYPE_CHECKING:
     from gitml.sync import PullReport, PushReport
@@ -49,7 +50,6 @@ def _print_pushed(out: Output, remote: str, report: PushReport) -> None:
 
 def pull(*, remote: str = "origin", json: bool = False, quiet: bool = False) -> None:
     """Fetch gitml records from REMOTE and merge them into the local ones."""
-    from gitml.storage.repo import open_repo
     from gitml.sync import pull as do_pull
 
     report = do_pull(open_repo(), remote)
@@ -64,7 +64,6 @@ def push(
     *, remote: str = "origin", no_data: bool = False, json: bool = False, quiet: bool = False
 ) -> None:
     """Push local gitml records to REMOTE (fast-forward, atomic; merges and retries if others pushed)."""
-    from gitml.storage.repo import open_repo
     from gitml.sync import push_records
 
     report = push_records(open_repo(), remote, data=not no_data)
@@ -82,7 +81,6 @@ def sync(
     *, remote: str = "origin", no_data: bool = False, json: bool = False, quiet: bool = False
 ) -> None:
     """Pull, then push: afterwards REMOTE and this clone hold the same records."""
-    from gitml.storage.repo import open_repo
     from gitml.sync import pull as do_pull
     from gitml.sync import push_records
 
@@ -103,7 +101,6 @@ def fetch(
 ) -> None:
     """Fetch gitml records into refs/remotes/REMOTE/gitml/* without touching local records."""
     from gitml.storage.remote import fetch as do_fetch
-    from gitml.storage.repo import open_repo
     from gitml.sync import prepare_ci, short_name
 
     repo = open_repo()
