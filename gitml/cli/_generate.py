@@ -24,6 +24,7 @@ from typing import Any
 import typer
 
 from gitml.cli._app import app
+from gitml.cli._app import main as app_main
 from gitml.cli._declare import BODY_ATTR
 from gitml.cli._parse import (
     ARG,
@@ -175,14 +176,12 @@ def _command(path: tuple[str, ...], click_command: Any) -> Command:
 
 def render_help(path: tuple[str, ...]) -> str:
     """What typer prints for ``git ml PATH -h`` on a wide terminal."""
-    from gitml.cli._app import main
-
     out = io.StringIO()
     saved = os.environ.get("COLUMNS")
     os.environ["COLUMNS"] = str(HELP_COLUMNS)
     try:
         with contextlib.redirect_stdout(out):
-            code = main([*path, "-h"])
+            code = app_main([*path, "-h"])
     finally:
         if saved is None:
             del os.environ["COLUMNS"]

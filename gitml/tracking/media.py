@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from gitml.runs import metrics
 from gitml.runs.attached import check_name
 from gitml.tracking import current_sink
 
@@ -129,9 +130,7 @@ def log_image(
     if (artifact_file is None) == (key is None):
         raise ValueError("log_image: give either artifact_file or key (with step), not both")
     if key is not None:
-        from gitml.runs.metrics import check_name
-
-        check_name(key, "image key")
+        metrics.check_name(key, "image key")
         step = 0 if step is None else int(step)
         if step < 0:
             raise ValueError(f"log_image: step {step} is negative")
