@@ -40,8 +40,6 @@ LAZY: dict[str, str] = {
     "gitml.cli._runs_view": "startup-path",
     "gitml.cli._check_cmds": "command-body",
     "gitml.cli._data_cmds": "command-body",
-    "gitml.cli._data_remote_cmds": "command-body",
-    "gitml.cli._demo_cmds": "command-body",
     "gitml.cli._import_cmds": "command-body",
     "gitml.cli._index_cmds": "command-body",
     "gitml.cli._model_cmds": "command-body",

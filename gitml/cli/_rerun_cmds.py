@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from gitml.cli._output import Output
 from gitml.errors import GitmlError, UsageError
+from gitml.runs.params import parse_override
 from gitml.storage.repo import open_repo
 
 STDERR_FD = 2  # with --json the command's output goes here, so stdout stays pure JSON
@@ -144,7 +145,6 @@ def rerun(
 ) -> int:
     """Rerun a recorded run from its code checkpoint, input data and params, and prove the result."""
     from gitml.rerun.replay import RerunOptions
-    from gitml.runs.params import parse_override
 
     chosen = [x for x in (run_ref, since, sweep) if x is not None]
     if len(chosen) != 1:
