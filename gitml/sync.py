@@ -16,7 +16,7 @@ from typing import Any
 from gitml.config import Settings, load_settings
 from gitml.data.share import push_for_records
 from gitml.errors import CheckFailed, GitmlError, listing
-from gitml.integrity.history import audited_tips, check_history, refusal, remember_audited
+from gitml.integrity import history
 from gitml.storage import (
     COLLECTION_REFS,
     INDEX_REF,
@@ -122,7 +122,9 @@ def check_fetched(repo: GitRepo, remote: str, tips: Mapping[str, str | None]) ->
         ours = read_ref(repo, ref)
         known = [str(ours)] if ours is not None else []
         known += [stated[ref]] if ref in stated else []
-        found = check_history(repo, ref, theirs, known + audited_tips(repo, ref), skew_s=skew)
+        found = history.check_history(
+            repo, ref, theirs, known + history.audited_tips(repo, ref), skew_s=skew
+        )
         problems += found.problems
         added[ref] = found.added
     if not problems:
@@ -134,9 +136,9 @@ def check_fetched(repo: GitRepo, remote: str, tips: Mapping[str, str | None]) ->
             branch_tips=_branch_tips(repo, remote, settings.default_branch),
         )
     if problems:
-        raise refusal(remote, problems)
+        raise history.refusal(remote, problems)
     for ref in added:
-        remember_audited(repo, ref, str(tips[ref]))
+        history.remember_audited(repo, ref, str(tips[ref]))
 
 
 def _branch_tips(repo: GitRepo, remote: str, branch: str) -> list[str]:
@@ -269,7 +271,7 @@ def check_outgoing(repo: GitRepo, remote: str, settings: Settings) -> None:
         if theirs == ours:
             continue
         known = [str(theirs)] if theirs is not None else []
-        problems += check_history(
+        problems += history.check_history(
             repo, ref, str(ours), known, skew_s=settings.clock_skew_s
         ).problems
         check_records(repo, ref, str(theirs) if theirs is not None else None, str(ours), report)

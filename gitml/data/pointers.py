@@ -16,9 +16,9 @@ from typing import Any
 
 from gitml.data.manifest import check_name
 from gitml.errors import InvalidRecord
+from gitml.objects import pathguard
 from gitml.objects.digest import Digest
 from gitml.objects.errors import DataError, write_error
-from gitml.objects.pathguard import TreeWriter, path_problem
 from gitml.records import codec
 from gitml.records.schema import validate
 from gitml.records.typed import typed
@@ -36,7 +36,7 @@ def check_data_path(path: str, *, where: str, reserved: tuple[str, ...] = RESERV
     component in any case or alias), backslashes, and paths inside ``reserved`` top-level
     folders (by default ``.git`` and ``.gitml``).
     """
-    problem = path_problem(path)
+    problem = pathguard.path_problem(path)
     top = path.split("/")[0]
     if problem is None and "\\" in path:
         problem = "holds a backslash"
@@ -148,7 +148,7 @@ def write_text_atomic(workdir: Path, rel: str, data: bytes) -> None:
     link at ``rel`` itself is replaced, never followed (a commit may have put either there).
     """
     try:
-        with TreeWriter(workdir, where=rel) as writer:
+        with pathguard.TreeWriter(workdir, where=rel) as writer:
             writer.write_bytes(rel, data)
     except OSError as exc:
         raise write_error(exc, f"'{rel}'") from None

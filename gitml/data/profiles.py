@@ -17,7 +17,7 @@ from gitml.errors import GitmlError
 from gitml.objects.digest import Digest
 from gitml.objects.errors import DataError
 from gitml.records import codec
-from gitml.tabular._deps import MissingExtra, require
+from gitml.tabular import _deps
 from gitml.tabular.profile import profile_table
 
 MAX_PER_ADD = 32
@@ -70,8 +70,8 @@ def profile_files(
         return run
 
     try:
-        require()
-    except MissingExtra:
+        _deps.require()
+    except _deps.MissingExtra:
         run.notes.append(
             f"{len(todo)} tabular file(s) not profiled: pyarrow is not installed "
             f"(pip install 'gitml[tabular]', then add again)"

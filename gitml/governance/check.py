@@ -21,7 +21,7 @@ from gitml.errors import GitmlError, InvalidRecord
 from gitml.governance.findings import Finding, errors
 from gitml.governance.promotions import PromotionCheck, promotions
 from gitml.governance.rules import RuleContext
-from gitml.integrity.history import audited_tips, check_history, remember_audited
+from gitml.integrity import history
 from gitml.objects.digest import Digest
 from gitml.records import codec
 from gitml.records.schema import validate_record
@@ -440,8 +440,8 @@ def _check_history(
 ) -> None:
     """The local history of ``ref`` is append-only and every record is where it belongs
     (from ``since``, a trusted audited tip, when given)."""
-    known = audited_tips(repo, ref) + ([since] if since else [])
-    found = check_history(repo, ref, tip, known, skew_s=settings.clock_skew_s)
+    known = history.audited_tips(repo, ref) + ([since] if since else [])
+    found = history.check_history(repo, ref, tip, known, skew_s=settings.clock_skew_s)
     for problem in found.problems:
         report.findings.append(
             Finding(
@@ -452,7 +452,7 @@ def _check_history(
             )
         )
     if not found.problems:
-        remember_audited(repo, ref, tip)
+        history.remember_audited(repo, ref, tip)
 
 
 def judge_stages(

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from gitml.config import POLICY_FILE, STAGES_FILE, Settings
 from gitml.errors import GitmlError, InvalidRecord
 from gitml.governance.policy import allow_direct, load_policy
-from gitml.integrity.history import audited_tips, check_history, remember_audited
+from gitml.integrity import history
 from gitml.records import codec
 from gitml.registry import records as rec
 from gitml.registry.actor import ci_branch
@@ -283,10 +283,10 @@ def history_problems(repo: GitRepo, settings: Settings) -> list[str]:
     tip = registry_collection(repo).tip()
     if tip is None:
         return []
-    known = audited_tips(repo, REGISTRY_REF)
-    found = check_history(repo, REGISTRY_REF, str(tip), known, skew_s=settings.clock_skew_s)
+    known = history.audited_tips(repo, REGISTRY_REF)
+    found = history.check_history(repo, REGISTRY_REF, str(tip), known, skew_s=settings.clock_skew_s)
     if not found.problems:
-        remember_audited(repo, REGISTRY_REF, str(tip))
+        history.remember_audited(repo, REGISTRY_REF, str(tip))
     return found.problems
 
 
