@@ -59,6 +59,7 @@ LAZY: dict[str, str] = {
     "gitml.integrity.layouts": "startup-path",
     "gitml.models": "heavy-dependency",
     "gitml.monitor.check": "heavy-dependency",
+    "gitml.records.schema": "startup-path",
     "gitml.records.typed": "startup-path",
     "gitml.registry.pending": "heavy-dependency",
     "gitml.registry.store": "startup-path",

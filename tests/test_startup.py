@@ -121,6 +121,43 @@ def test_ls_in_a_repository_loads_no_heavy_package(repo_with_commit: Path) -> No
     assert len(gitml_modules(modules)) <= LS_MODULES
 
 
+# What the pre-commit hook (``git ml check --staged``) loads when no gitml file is staged:
+# the settings and the staged names, not the command-line table nor typer.
+STAGED_CHECK_MODULES = frozenset(
+    {
+        "gitml",
+        "gitml._version",
+        "gitml.atomic",
+        "gitml.cli",
+        "gitml.config",
+        "gitml.errors",
+        "gitml.governance",
+        "gitml.governance.fastcheck",
+        "gitml.records",
+        "gitml.records.codec",
+        "gitml.records.limits",
+        "gitml.records.schema",
+        "gitml.records.validator",
+        "gitml.resources",
+        "gitml.storage",
+        "gitml.storage.git",
+        "gitml.units",
+    }
+)
+
+
+def test_the_staged_check_loads_only_its_fast_path(in_repo: Path) -> None:
+    from tests.support.registry import init_project
+
+    init_project(in_repo)
+    (in_repo / "notes.txt").write_text("staged\n")
+    subprocess.run(["git", "add", "notes.txt"], cwd=in_repo, check=True)
+    modules = imported(git_ml("check", "--staged"), cwd=in_repo)
+    assert "gitml.governance.fastcheck" in modules  # the hook really ran
+    assert heavy(modules) == set()
+    assert gitml_modules(modules) <= STAGED_CHECK_MODULES
+
+
 # What a user's script loads with ``import gitml.tracking``, before its first run starts.
 TRACKING_MODULES = frozenset(
     {

@@ -14,8 +14,6 @@ import sys
 from typing import Any
 
 from gitml._version import __version__
-from gitml.cli._parse import Call, Help, VersionFlag, parse
-from gitml.cli._spec import COMMANDS, GROUPS, HELP
 
 GC_FIRST_GENERATION = 100_000
 """Allocations between young-object collections while a command runs (Python's default:
@@ -50,6 +48,8 @@ def _command(args: list[str], argv: list[str] | None) -> int:
         code = staged_fast(args[2:] if args[0] == "check" else ())
         if code is not None:
             return code
+    from gitml.cli._parse import Call, Help, VersionFlag, parse
+    from gitml.cli._spec import COMMANDS, GROUPS, HELP
 
     found = parse(args, COMMANDS, GROUPS)
     if isinstance(found, Help):

@@ -13,7 +13,6 @@ from functools import cache
 from typing import Any
 
 from gitml.errors import InvalidRecord
-from gitml.records import validator
 from gitml.records.codec import to_jsonable
 from gitml.resources import resource_dir
 
@@ -65,6 +64,8 @@ def _message(error: Any) -> str:
 def find_errors(doc: Mapping[str, Any], kind: str, *, strict: bool = False) -> list[str]:
     """All validation errors as ``field: message`` strings, sorted by field."""
     if not strict:
+        from gitml.records import validator
+
         path = resource_dir("schemas") / f"{kind}.schema.json"
         if not path.is_file():
             raise InvalidRecord(f"no schema for record kind {kind!r} (expected {path.name})")
