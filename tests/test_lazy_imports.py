@@ -9,7 +9,8 @@ is allowed only in a module ``LAZY`` lists, for one of three reasons:
 - ``startup-path``: the module is on a path with a start-up budget (``git ml -h``, one
   ``git ml run``, ``ls``, ``show``, ``model show``, completion, the hook entry, ``import
   gitml.tracking`` in a user's script) and moving the import up adds modules to it;
-  ``tests/test_startup.py`` holds those module sets.
+  ``tests/test_startup.py`` holds those module sets. ``gitml.log_model`` also runs in
+  the user's environment, which need not hold gitml's own dependencies (TOML writer).
 - ``command-body``: a command body in ``cli/_*_cmds.py`` imports the domain module it
   calls, so one command loads its own code and not every other command's.
 
@@ -83,7 +84,7 @@ LAZY: dict[str, str] = {
     "gitml.tracking.mlflow_plugin.artifacts": "heavy-dependency",
     "gitml.tracking.mlflow_plugin.registry": "heavy-dependency",
     "gitml.tracking.mlflow_plugin.store": "heavy-dependency",
-    "gitml.tracking.models": "heavy-dependency",
+    "gitml.tracking.models": "startup-path",
     "gitml.tracking.read": "heavy-dependency",
 }
 

@@ -12,25 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from gitml.errors import GitmlError
 from gitml.records import ids
-from gitml.registry.pending import register_pending
-from gitml.runs import params as params_mod
-from gitml.runs.attached import ingest, remove_staged
-from gitml.runs.env import capture_env
-from gitml.runs.execute import (
-    checkpoint,
-    identity,
-    input_digests,
-    now,
-    open_workspace,
-    recorded_outputs,
-)
-from gitml.runs.interpreter import Interpreter
-from gitml.runs.metrics import MetricEvent, dump_history, merge_events
-from gitml.runs.record import RunFacts, Status, build_record
-from gitml.runs.redact import redact_command, redact_params, redact_text
-from gitml.runs.save import check_name, save_run
+from gitml.runs.metrics import MetricEvent
 from gitml.runs.spool import Recorder, existing_artifact, flatten_params, stage_copy
-from gitml.storage.repo import open_repo
 
 if TYPE_CHECKING:
     from gitml.records.shapes import RunRecord
@@ -47,6 +30,8 @@ KEEP_REPOS = 4
 
 
 def _repo_of(path: Path) -> GitRepo:
+    from gitml.storage.repo import open_repo
+
     key = path.resolve()
     repo = _REPOS.pop(key, None)
     if repo is None or not repo.is_current():
@@ -77,6 +62,7 @@ class LocalRun(Recorder):
         system_metrics: bool = False,
     ) -> None:
         super().__init__()
+        from gitml.runs.save import check_name
 
         self.id = ids.new_id()
         self.name = check_name(name) if name else ids.new_name()
@@ -99,6 +85,8 @@ class LocalRun(Recorder):
 
     def begin(self, outer: LocalRun | None = None) -> None:
         """Checkpoint the code (or share ``outer``'s) and start collecting."""
+        from gitml.runs.execute import now
+
         if outer is not None:
             self._ws, self._code, self._inputs, self._env = (
                 outer._ws,
@@ -116,6 +104,11 @@ class LocalRun(Recorder):
             self._sampler.start()
 
     def _checkpoint(self) -> None:
+        from gitml.runs import params as params_mod
+        from gitml.runs.env import capture_env
+        from gitml.runs.execute import checkpoint, input_digests, open_workspace
+        from gitml.runs.interpreter import Interpreter
+
         self._ws = open_workspace(_repo_of(self._path), self._path)
         file_params = params_mod.read_params(self._ws.cwd, self._ws.params_files)
         self._params = {**file_params, **self._params}
@@ -142,6 +135,12 @@ class LocalRun(Recorder):
         """Record the run (once) and return its record."""
         if self.doc is not None:
             return self.doc
+        from gitml.runs.attached import ingest, remove_staged
+        from gitml.runs.execute import identity, now, recorded_outputs
+        from gitml.runs.metrics import dump_history, merge_events
+        from gitml.runs.record import RunFacts, Status, build_record
+        from gitml.runs.redact import redact_command, redact_params, redact_text
+        from gitml.runs.save import save_run
 
         try:
             state = Status(status)
@@ -194,6 +193,7 @@ class LocalRun(Recorder):
         )
         remove_staged(self.staging)
         self.doc = doc
+        from gitml.registry.pending import register_pending
 
         _registered, failed = register_pending(ws.repo, doc)
         for problem in failed:

@@ -23,13 +23,6 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gitml.config import load_settings
-from gitml.errors import GitmlError
-from gitml.models import signature as sig
-from gitml.registry.artifacts import Artifact, fetch
-from gitml.registry.run_artifact import run_artifact
-from gitml.runs.attached import check_name
-from gitml.storage.repo import open_repo
 from gitml.tracking import MODEL_TAG, current_sink
 
 if TYPE_CHECKING:
@@ -110,6 +103,8 @@ def log_model(
     lists or a CSV path) when not given. ``requirements`` default to what the model
     needs, pinned to the run's recorded package versions.
     """
+    from gitml.models import signature as sig
+
     if signature is not None:
         spec: dict[str, Any] | None = sig.check(signature, where="log_model(signature=...)")
     elif input_example is not None:
@@ -126,6 +121,8 @@ def log_model(
         stored = os.fspath(model)
         sink.artifact(stored)
     else:
+        from gitml.runs.attached import check_name
+
         flavor = flavor or flavor_of(model)
         suffix, save = _saver(model, flavor)
         stored = check_name(name if name.endswith(suffix) else name + suffix)
@@ -145,6 +142,8 @@ def log_model(
 def log_model_file(path: str, name: str, *, flavor: str) -> str:
     """Store a model file or folder a framework wrote (anywhere) under ``name`` as the
     run's model, with its flavor in the ``gitml.model`` tag."""
+    from gitml.runs.attached import check_name
+
     sink = current_sink()
     sink.attach(path, check_name(name), {})
     sink.tag(MODEL_TAG, json.dumps({"path": name, "flavor": flavor}))
@@ -154,6 +153,9 @@ def log_model_file(path: str, name: str, *, flavor: str) -> str:
 def load_model(ref: str, *, path: str | os.PathLike[str] | None = None) -> Any:
     """Load a registered version (``NAME@STAGE``, ``NAME:VERSION``, ``NAME``) or the model
     a run logged (run id, prefix or name) from the repository at ``path`` (default: here)."""
+    from gitml.config import load_settings
+    from gitml.storage.repo import open_repo
+
     repo = open_repo(Path(path) if path is not None else Path.cwd())
     settings = load_settings(repo.workdir_or_gitdir)
     if "@" in ref or ":" in ref or _is_model(repo, ref):
@@ -173,11 +175,14 @@ def _is_model(repo: Any, name: str) -> bool:
 
 
 def _version_file(repo: Any, settings: Any, ref: str) -> tuple[Path, dict[str, Any]]:
+    from gitml.registry.artifacts import Artifact, fetch
     from gitml.registry.query import parse_ref, resolve
 
     version = resolve(repo, settings, parse_ref(ref))
     art = version.get("artifact")
     if not art:
+        from gitml.errors import GitmlError
+
         raise GitmlError(f"{ref}: version {version['version']} was registered without a file")
     artifact = Artifact(str(art["path"]), str(art["digest"]), int(art["size"]))
     file = fetch(repo, artifact, where=ref, settings=settings)
@@ -201,6 +206,8 @@ def _logged(run: RunRecord) -> dict[str, Any]:
 
 
 def _run_file(repo: Any, settings: Any, ref: str) -> tuple[Path, dict[str, Any]]:
+    from gitml.errors import GitmlError
+    from gitml.registry.run_artifact import run_artifact
     from gitml.runs.store import get_run
 
     run = get_run(repo, ref)
@@ -209,6 +216,7 @@ def _run_file(repo: Any, settings: Any, ref: str) -> tuple[Path, dict[str, Any]]
         raise GitmlError(f"run {run['id']} ({run['name']}) logged no model (gitml.log_model)")
     artifact = run_artifact(repo, settings, run, None, preferred=str(logged.get("path")))
     assert artifact is not None
+    from gitml.registry.artifacts import fetch
 
     return fetch(repo, artifact, where=ref, settings=settings), logged
 
