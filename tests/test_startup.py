@@ -121,6 +121,18 @@ def test_ls_in_a_repository_loads_no_heavy_package(repo_with_commit: Path) -> No
     assert len(gitml_modules(modules)) <= LS_MODULES
 
 
+@pytest.mark.parametrize(
+    "module",
+    ["gitml.tracking", "gitml.tracking.local", "gitml.tracking.media", "gitml.tracking.models"],
+)
+def test_the_logging_api_loads_in_an_environment_without_gitml_dependencies(module: str) -> None:
+    """A training script may run where gitml's source is, but not tomli-w or xxhash."""
+    base = imported("pass")
+    modules = imported(f"import {module}") - base
+    others = {m.split(".")[0] for m in modules} - set(sys.stdlib_module_names) - {"gitml"}
+    assert others == set()
+
+
 # What the pre-commit hook (``git ml check --staged``) loads when no gitml file is staged:
 # the settings and the staged names, not the command-line table nor typer.
 STAGED_CHECK_MODULES = frozenset(
