@@ -10,6 +10,7 @@ from gitml.atomic import write_atomic
 from gitml.errors import ConfigError, InvalidRecord
 from gitml.records import codec
 from gitml.records.schema import find_errors
+from gitml.units import mib
 
 GITML_DIR = ".gitml"
 CONFIG_FILE = f"{GITML_DIR}/config.toml"
@@ -72,9 +73,14 @@ class Settings(NamedTuple):
         return self.stage_order + self.terminal_stages
 
     @property
-    def max_git_file_bytes(self) -> float:
-        """``max_git_file_mb`` in bytes (MiB): the largest file ``git ml check`` lets into git."""
-        return self.max_git_file_mb * 1024 * 1024
+    def max_git_file_bytes(self) -> int:
+        """``max_git_file_mb`` (MiB) in bytes: the largest file ``git ml check`` lets into git."""
+        return mib(self.max_git_file_mb)
+
+    @property
+    def checkpoint_max_file_bytes(self) -> int:
+        """``checkpoint_max_file_mb`` (MiB) in bytes: the largest file a checkpoint keeps."""
+        return mib(self.checkpoint_max_file_mb)
 
     def remote(self, name: str | None) -> RemoteConfig:
         """A data remote by name (default: the configured default)."""
@@ -93,7 +99,7 @@ class Settings(NamedTuple):
         raise ConfigError(f"{CONFIG_FILE}: no data remote named {wanted!r} (configured: {known})")
 
 
-def default_config_doc() -> dict[str, Any]:
+def default_config_doc() -> codec.Doc:
     return {
         "schema": "gitml/config/1",
         "core": {"default_branch": "main"},
@@ -102,7 +108,7 @@ def default_config_doc() -> dict[str, Any]:
     }
 
 
-def load_config_doc(workdir: Path) -> dict[str, Any] | None:
+def load_config_doc(workdir: Path) -> codec.Doc | None:
     path = workdir / CONFIG_FILE
     if not path.is_file():
         return None
@@ -113,7 +119,7 @@ def load_config_doc(workdir: Path) -> dict[str, Any] | None:
     return parse_config_doc(text, where=CONFIG_FILE)
 
 
-def parse_config_doc(text: str | bytes, *, where: str) -> dict[str, Any]:
+def parse_config_doc(text: str | bytes, *, where: str) -> codec.Doc:
     """A config document, parsed and validated; ConfigError names ``where`` and the field."""
     try:
         doc = codec.loads(text, where=where)
@@ -125,7 +131,7 @@ def parse_config_doc(text: str | bytes, *, where: str) -> dict[str, Any]:
     return doc
 
 
-def settings_from_doc(doc: dict[str, Any]) -> Settings:
+def settings_from_doc(doc: codec.Doc) -> Settings:
     core = doc.get("core", {})
     stages = doc.get("stages", {})
     runs = doc.get("runs", {})
@@ -195,7 +201,7 @@ def load_settings(workdir: Path) -> Settings:
     return settings_from_doc(doc) if doc is not None else Settings()
 
 
-def save_config_doc(workdir: Path, doc: dict[str, Any]) -> None:
+def save_config_doc(workdir: Path, doc: codec.Doc) -> None:
     """Validate and write ``.gitml/config.toml`` atomically."""
     errors = find_errors(doc, "config")
     if errors:

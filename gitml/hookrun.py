@@ -10,6 +10,7 @@ from gitml.storage.repo import GitRepo, open_repo
 
 if TYPE_CHECKING:
     from gitml.governance.check import CheckReport
+    from gitml.records.shapes import LinkKind
 
 
 def _check_lines(report: CheckReport) -> list[str]:
@@ -20,7 +21,7 @@ def record_rewrites(repo: GitRepo, command: str, stdin: str) -> None:
     """``post-rewrite``: link runs of the rewritten commits to the new ones."""
     from gitml.runs.links import Link, parse_rewritten, record_links
 
-    kind = "amend" if command == "amend" else "rebase"
+    kind: LinkKind = "amend" if command == "amend" else "rebase"
     links = [Link(old, new, kind) for old, new in parse_rewritten(stdin)]
     if links:
         record_links(repo, links)

@@ -11,7 +11,7 @@ import random
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 from gitml.config import Settings, load_settings
 from gitml.data.share import push_for_records
@@ -31,6 +31,9 @@ from gitml.storage.notes import merge_lines
 from gitml.storage.refs import read_ref
 from gitml.storage.remote import SHARED_REFS, fetch, push
 from gitml.storage.repo import GitRepo
+
+if TYPE_CHECKING:
+    from gitml.records.shapes import JsonObject
 
 PUSH_BACKOFF_CAP_S = 3.0
 """Longest pause between two push attempts (full jitter below it)."""
@@ -72,7 +75,7 @@ class PushReport:
     up_to_date: list[str] = field(default_factory=list)
     attempts: int = 0
     pulls: list[PullReport] = field(default_factory=list)
-    data: dict[str, Any] | None = None  # what went to the data remote first, if one is set
+    data: JsonObject | None = None  # what went to the data remote first, if one is set
     index: str | None = None
     """What became of the local index snapshot: pushed, up to date, or not pushed (why)."""
 

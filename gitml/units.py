@@ -15,6 +15,11 @@ def format_bytes(n: float) -> str:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+def mib(size_mib: float) -> int:
+    """A size configured in MiB (``max_git_file_mb = 5``) in bytes: configured limits are binary."""
+    return int(size_mib * 1024 * 1024)
+
+
 def format_time(iso: object) -> str:
     """An ISO time for a table: local time to the minute (``''`` for none; odd text as is)."""
     if not isinstance(iso, str):

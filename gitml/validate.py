@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
 
 from gitml.config import CONFIG_FILE, GITML_DIR, POLICY_FILE, STAGES_FILE, settings_from_doc
 from gitml.data.audit import worktree_problems
@@ -39,7 +38,7 @@ def check_text(rel: str, text: str) -> list[str]:
     return problems
 
 
-def _config_problems(doc: dict[str, Any]) -> list[str]:
+def _config_problems(doc: codec.Doc) -> list[str]:
     """What the schema cannot state about a settings file (a content pattern that does not
     compile, ...): the errors loading it would raise."""
     try:

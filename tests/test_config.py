@@ -60,3 +60,14 @@ def test_default_remote_must_exist(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="default_remote"):
         save_config_doc(tmp_path, {"schema": "gitml/config/1", "data": {"default_remote": "zz"}})
     assert not (tmp_path / ".gitml" / "config.toml").exists()
+
+
+def test_every_configured_size_limit_is_in_mib(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        'schema = "gitml/config/1"\n[runs]\ncheckpoint_max_file_mb = 1.5\n'
+        "[check]\nmax_git_file_mb = 2\n",
+    )
+    settings = load_settings(tmp_path)
+    assert settings.checkpoint_max_file_bytes == 1_572_864
+    assert settings.max_git_file_bytes == 2_097_152

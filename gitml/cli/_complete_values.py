@@ -10,7 +10,6 @@ completion never prints an error.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
 
 from gitml.config import Settings, load_settings
 from gitml.errors import GitmlError
@@ -20,9 +19,6 @@ from gitml.runs.store import open_index
 from gitml.storage import REGISTRY_REF, RUNS_REF
 from gitml.storage.peek import Where, git_remotes, index_rows, locate, ref_tip, tree_names
 from gitml.storage.repo import open_repo
-
-if TYPE_CHECKING:
-    from gitml.config import Settings
 
 _ID_CHARS = frozenset("0123456789ABCDEFGHJKMNPQRSTVWXYZ")
 

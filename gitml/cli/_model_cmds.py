@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from gitml.cli._output import Output
 from gitml.cli._repo import repo_and_settings
 from gitml.storage.repo import open_repo
 from gitml.units import format_bytes, format_time
 
+if TYPE_CHECKING:
+    from gitml.records.shapes import JsonObject
 
-def _stages_text(stages: dict[str, Any]) -> str:
+
+def _stages_text(stages: JsonObject) -> str:
     parts = []
     for stage, value in stages.items():
         shown = ",".join(value) if isinstance(value, list) else value
@@ -129,7 +132,7 @@ def show(*, name: str, json: bool = False) -> None:
     )
 
 
-def _lineage(out: Output, stage: str, v: dict[str, Any]) -> None:
+def _lineage(out: Output, stage: str, v: JsonObject) -> None:
     """Where a stage's version came from: run, code, data and artifact."""
     code = v["code"]
     dirty = ", with uncommitted changes" if code.get("dirty") else ""

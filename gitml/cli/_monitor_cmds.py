@@ -13,7 +13,12 @@ from gitml.errors import ALERT_EXIT, UsageError
 if TYPE_CHECKING:
     from gitml.monitor.check import Outcome
     from gitml.monitor.report import ReportKind
-    from gitml.records.shapes import FindingTable, ModelVersionRecord, MonitorReportRecord
+    from gitml.records.shapes import (
+        FindingTable,
+        JsonObject,
+        ModelVersionRecord,
+        MonitorReportRecord,
+    )
     from gitml.registry.query import ModelRef
 
 FINDING_COLUMNS = ("alert", "kind", "column", "method", "value", "threshold", "message")
@@ -77,7 +82,7 @@ def _verdict_text(doc: MonitorReportRecord) -> str:
     return "ok"
 
 
-def _jsonable(doc: MonitorReportRecord) -> dict[str, Any]:
+def _jsonable(doc: MonitorReportRecord) -> JsonObject:
     return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in doc.items()}
 
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitml.cli._output import Output
 from gitml.cli._runs_view import run_line, sweep_summary
 from gitml.errors import UsageError
 from gitml.storage.repo import open_repo
+
+if TYPE_CHECKING:
+    from gitml.records.shapes import JsonObject
 
 UP_TO_DATE = "Data and pipelines are up to date."
 
@@ -77,7 +80,7 @@ def repro(
     return outcome.exit_code
 
 
-def _outcome_json(outcome: Any) -> dict[str, Any]:
+def _outcome_json(outcome: Any) -> JsonObject:
     record = outcome.record
     return {
         "pipeline_run": None if record is None else record["id"],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from gitml.cli import _runs_view as view
 from gitml.cli._body import options_body
@@ -14,6 +14,7 @@ from gitml.errors import UsageError
 from gitml.storage.repo import open_repo
 
 if TYPE_CHECKING:
+    from gitml.records.shapes import JsonObject
     from gitml.runs.sweep import SweepOutcome
 
 SHOWN_INVALID = 3
@@ -142,7 +143,7 @@ def show(*, run_ref: str, json: bool = False) -> None:
     if json:
         from gitml.runs.record import to_json
 
-        data: dict[str, Any] = to_json(doc)
+        data: JsonObject = to_json(doc)
         data["history"] = view.history_json(history)
         data["reruns"] = [
             {

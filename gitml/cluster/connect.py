@@ -20,10 +20,13 @@ import socket
 import threading
 from dataclasses import dataclass
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitml._version import __version__
 from gitml.errors import GitmlError
+
+if TYPE_CHECKING:
+    from gitml.records.shapes import JsonObject
 
 SCHEME = "ray"
 CONNECT_TIMEOUT = 5.0
@@ -125,7 +128,7 @@ def join(target: ClusterTarget) -> ModuleType:
     return ray
 
 
-def probe() -> dict[str, Any]:
+def probe() -> JsonObject:
     """What a node reports about itself (runs on the node)."""
     import platform
     import shutil
@@ -133,7 +136,7 @@ def probe() -> dict[str, Any]:
     return {"gitml": __version__, "git": shutil.which("git"), "host": platform.node()}
 
 
-def check_nodes(ray: ModuleType) -> list[dict[str, Any]]:
+def check_nodes(ray: ModuleType) -> list[JsonObject]:
     """Run ``probe`` on every node with CPUs; one line for the first node that cannot work."""
     from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from gitml.data.pointers import Pointer, pointer_file
 from gitml.data.profiles import is_tabular, load_profile
@@ -11,8 +11,11 @@ from gitml.data.store import VersionStore
 from gitml.data.workspace import DataWorkspace
 from gitml.objects.errors import DataError
 
+if TYPE_CHECKING:
+    from gitml.records.shapes import ColumnProfileTable, JsonObject, ProfileRecord
 
-def list_datasets(ws: DataWorkspace) -> list[dict[str, Any]]:
+
+def list_datasets(ws: DataWorkspace) -> list[JsonObject]:
     """One row per pointer in the work tree (no data is read)."""
     return [
         {
@@ -38,9 +41,9 @@ def _find(ws: DataWorkspace, name: str) -> Pointer:
     return found
 
 
-def column_summary(column: dict[str, Any]) -> str:
+def column_summary(column: ColumnProfileTable) -> str:
     """A few words about a profiled column: range and mean, or its top categories."""
-    kind = column.get("type")
+    kind = column["type"]
     if kind == "numeric" and "mean" in column:
         return f"min {column.get('min')}  mean {column['mean']:.6g}  max {column.get('max')}"
     top = column.get("top")
@@ -54,7 +57,7 @@ def column_summary(column: dict[str, Any]) -> str:
     return ""
 
 
-def show_dataset(ws: DataWorkspace, name: str, *, files: bool = False) -> dict[str, Any]:
+def show_dataset(ws: DataWorkspace, name: str, *, files: bool = False) -> JsonObject:
     """The pointer, manifest and profiles of one dataset (the version its pointer names)."""
     pointer = _find(ws, name)
     store = VersionStore(ws)
@@ -63,7 +66,7 @@ def show_dataset(ws: DataWorkspace, name: str, *, files: bool = False) -> dict[s
     manifest = version.manifest
     root = dataset_root(pointer.path, manifest.kind)
     prefix = f"{root}/" if root else ""
-    profiles: dict[str, Any] = {}
+    profiles: dict[str, ProfileRecord] = {}
     unprofiled: list[str] = []
     for entry in version.entries:
         path = prefix + entry.path
@@ -74,7 +77,7 @@ def show_dataset(ws: DataWorkspace, name: str, *, files: bool = False) -> dict[s
             unprofiled.append(path)
             continue
         profiles[path] = load_profile(data, where=f"profile of {path}")
-    result: dict[str, Any] = {
+    result: JsonObject = {
         "name": pointer.name,
         "path": pointer.path,
         "pointer": where,

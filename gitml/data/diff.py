@@ -8,13 +8,16 @@ commit with git; versions come from the cache, ``refs/gitml/data`` or the data r
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from gitml.data.pointers import Pointer
 from gitml.data.revs import pointers_at
 from gitml.data.scan import FileState, expected, hash_present, present
 from gitml.data.store import VersionStore
 from gitml.data.workspace import DataWorkspace
+
+if TYPE_CHECKING:
+    from gitml.records.shapes import JsonObject
 
 WORKSPACE = "workspace"
 
@@ -27,8 +30,8 @@ class DatasetFileChange:
     old: FileState | None
     new: FileState | None
 
-    def as_dict(self) -> dict[str, Any]:
-        def side(state: FileState | None) -> dict[str, Any] | None:
+    def as_dict(self) -> JsonObject:
+        def side(state: FileState | None) -> JsonObject | None:
             return None if state is None else {"digest": str(state.digest), "size": state.size}
 
         return {
@@ -52,7 +55,7 @@ class DataDiff:
             counts[change.status] += 1
         return counts
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> JsonObject:
         return {
             "old": self.old,
             "new": self.new,

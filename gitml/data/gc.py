@@ -15,7 +15,7 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from gitml.data.pointers import SUFFIX, Pointer, load_pointers, parse_pointer
 from gitml.data.revs import pointer_blobs, pointer_history, read_blobs, ref_tips
@@ -29,6 +29,9 @@ from gitml.storage import DATA_REF, RUNS_REF
 from gitml.storage.git import lines_z, run_git
 from gitml.storage.refs import read_ref
 
+if TYPE_CHECKING:
+    from gitml.records.shapes import JsonObject
+
 DEFAULT_KEEP_DAYS = 30.0
 
 
@@ -40,7 +43,7 @@ class GcReport:
     removed: bool
     temp_removed: int
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> JsonObject:
         return {
             "kept": self.kept,
             "removable": self.removable,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Final
 
 from gitml.objects.digest import Digest, hash_bytes
 from gitml.objects.errors import DataError
@@ -21,7 +21,10 @@ from gitml.records import codec
 from gitml.records.schema import validate
 from gitml.records.typed import typed
 
-SCHEMA = "gitml/dataset/1"
+if TYPE_CHECKING:
+    from gitml.records.shapes import DatasetRecord
+
+SCHEMA: Final = "gitml/dataset/1"
 NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 
@@ -50,11 +53,11 @@ class Manifest:
     nbytes: int
     listing: Digest
 
-    def to_doc(self) -> dict[str, Any]:
+    def to_doc(self) -> DatasetRecord:
         return {
             "schema": SCHEMA,
             "name": self.name,
-            "kind": str(self.kind),
+            "kind": "file" if self.kind is DatasetKind.FILE else "directory",
             "files": self.files,
             "bytes": self.nbytes,
             "listing": str(self.listing),

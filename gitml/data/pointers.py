@@ -12,7 +12,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Final
 
 from gitml.data.manifest import check_name
 from gitml.errors import InvalidRecord
@@ -23,7 +23,10 @@ from gitml.records import codec
 from gitml.records.schema import validate
 from gitml.records.typed import typed
 
-SCHEMA = "gitml/pointer/1"
+if TYPE_CHECKING:
+    from gitml.records.shapes import PointerRecord
+
+SCHEMA: Final = "gitml/pointer/1"
 SUFFIX = ".toml"
 RESERVED = (".git", ".gitml")
 
@@ -57,7 +60,7 @@ class Pointer:
     files: int
     nbytes: int
 
-    def to_doc(self) -> dict[str, Any]:
+    def to_doc(self) -> PointerRecord:
         return {
             "schema": SCHEMA,
             "path": self.path,

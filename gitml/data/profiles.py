@@ -11,14 +11,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitml.errors import GitmlError
 from gitml.objects.digest import Digest
 from gitml.objects.errors import DataError
 from gitml.records import codec
+from gitml.records.typed import typed
 from gitml.tabular import _deps
 from gitml.tabular.profile import profile_table
+
+if TYPE_CHECKING:
+    from gitml.records.shapes import ProfileRecord
 
 MAX_PER_ADD = 32
 
@@ -98,5 +102,6 @@ def profile_files(
     return run
 
 
-def load_profile(data: bytes, *, where: str) -> dict[str, Any]:
-    return codec.loads(data, where=where)
+def load_profile(data: bytes, *, where: str) -> ProfileRecord:
+    """A stored profile, validated against ``schemas/profile.schema.json``."""
+    return typed(codec.loads(data, where=where), "profile", where=where)

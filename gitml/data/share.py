@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from gitml.data.checkout import check_datasets, checkout
 from gitml.data.pointers import Pointer
@@ -29,6 +29,7 @@ from gitml.storage.refs import read_ref
 
 if TYPE_CHECKING:
     from gitml.objects.progress import Progress
+    from gitml.records.shapes import JsonObject
     from gitml.storage.repo import GitRepo
 
 
@@ -48,7 +49,7 @@ class ShareReport:
     def ok(self) -> bool:
         return not self.failed and not self.missing
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> JsonObject:
         return {
             "remote": self.remote,
             "url": self.url,
@@ -183,7 +184,7 @@ def pull_data(
     return report
 
 
-def unshared_data(ws: DataWorkspace) -> dict[str, Any] | None:
+def unshared_data(ws: DataWorkspace) -> JsonObject | None:
     """Without a data remote: how much data the records reference, which others who pull
     them cannot fetch (None when they reference none)."""
     wanted = recorded_objects(ws, VersionStore(ws, fetch=False))
@@ -216,7 +217,7 @@ def _report(name: str, url: str, result: TransferReport) -> ShareReport:
     )
 
 
-def push_for_records(repo: GitRepo) -> dict[str, Any] | None:
+def push_for_records(repo: GitRepo) -> JsonObject | None:
     """The data half of ``git ml push``: push data first when a data remote is configured.
 
     Returns what was pushed (``ShareReport.as_dict``), ``{"not_pushed": reason}`` when data

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from gitml.data import snapshot
 from gitml.data.pointers import Pointer
@@ -17,7 +17,7 @@ from gitml.objects.errors import DataError
 from gitml.objects.statcache import StatCache
 
 if TYPE_CHECKING:
-    from gitml.data.store import VersionStore
+    from gitml.records.shapes import JsonObject
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ class DatasetStatus:
     def clean(self) -> bool:
         return self.problem is None and self.changes.clean
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> JsonObject:
         return {
             "name": self.name,
             "path": self.path,

@@ -27,7 +27,6 @@ from gitml.storage.git import run_git
 from gitml.storage.repo import STATE_DIR, open_repo
 
 if TYPE_CHECKING:
-    from gitml.objects.cache import Cache, LinkMode
     from gitml.objects.remotes.base import Remote
     from gitml.storage.repo import GitRepo
 

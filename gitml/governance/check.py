@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from gitml._version import __version__
 from gitml.config import CONFIG_FILE, POLICY_FILE, STAGES_FILE, Settings
@@ -49,9 +49,11 @@ from gitml.storage.audit_statement import stated_tips
 from gitml.storage.blobs import read_blobs
 from gitml.storage.git import git_output, raw_changes
 from gitml.storage.repo import GitRepo
+from gitml.units import format_bytes
 from gitml.validate import check_text, kind_of
 
 if TYPE_CHECKING:
+    from gitml.records.shapes import JsonObject
     from gitml.registry.store import RegistryIndex
     from gitml.storage.collection import Snapshot
 
@@ -80,7 +82,7 @@ class CheckReport:
     def ok(self) -> bool:
         return not self.errors
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> JsonObject:
         return {
             "ok": self.ok,
             "mode": self.mode,
@@ -123,7 +125,7 @@ def _check_files(
             report.findings.append(
                 Finding(
                     "max_git_file_mb",
-                    f"{size / 2**20:.1f} MB is over the {settings.max_git_file_mb:g} MB "
+                    f"{format_bytes(size)} is over the {settings.max_git_file_mb:g} MiB "
                     "limit for files in git; track it as data (`git ml data add`) and remove it "
                     "from the commit (`git rm --cached`)",
                     file=path,

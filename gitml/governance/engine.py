@@ -10,11 +10,10 @@ they judge (``governance.promotions``).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from gitml.config import Settings
 from gitml.governance.findings import Finding, Proposal
-from gitml.governance.policy import policy_at
+from gitml.governance.policy import Policy, policy_at
 from gitml.governance.rules import RuleContext, policy_findings
 from gitml.governance.structure import STRUCTURE_RULES
 from gitml.registry.store import open_index
@@ -23,7 +22,7 @@ from gitml.storage.repo import GitRepo
 
 
 def check_promotion(
-    repo: GitRepo, proposal: Proposal, *, policy: dict[str, Any], ctx: RuleContext
+    repo: GitRepo, proposal: Proposal, *, policy: Policy, ctx: RuleContext
 ) -> list[Finding]:
     """Every finding for ``proposal`` under ``policy`` in ``ctx``, errors first."""
     found = [f for rule in STRUCTURE_RULES for f in rule(repo, proposal)]

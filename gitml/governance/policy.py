@@ -12,6 +12,10 @@ from gitml.records.schema import validate
 from gitml.storage.repo import GitRepo
 from gitml.storage.tracked import read_file_at
 
+Policy = dict[str, Any]
+"""A validated ``.gitml/policy.toml``: ``[stage.S]``, ``[model.M.stage.S]`` and ``[monitor]``
+tables of rules, their keys the rule names ``governance.rules`` reads."""
+
 
 class Rules(NamedTuple):
     """The rules in force for one model in one stage, and where each one is written."""
@@ -33,7 +37,7 @@ class Rules(NamedTuple):
         return f"{POLICY_FILE}: {self.sources[name]}"
 
 
-def load_policy(data: bytes | None, *, where: str = POLICY_FILE) -> dict[str, Any]:
+def load_policy(data: bytes | None, *, where: str = POLICY_FILE) -> Policy:
     """The validated policy document in ``data`` ({} when there is none)."""
     if data is None:
         return {}
@@ -42,7 +46,7 @@ def load_policy(data: bytes | None, *, where: str = POLICY_FILE) -> dict[str, An
     return doc
 
 
-def resolve(policy: dict[str, Any], model: str, stage: str) -> Rules:
+def resolve(policy: Policy, model: str, stage: str) -> Rules:
     """``[stage.S]`` merged with ``[model.M.stage.S]`` (per rule; maps merge per metric)."""
     values: dict[str, Any] = {}
     sources: dict[str, str] = {}
@@ -63,14 +67,14 @@ def resolve(policy: dict[str, Any], model: str, stage: str) -> Rules:
     return Rules(values, sources, stage)
 
 
-def allow_direct(policy: dict[str, Any], model: str, stage: str) -> tuple[bool, str]:
+def allow_direct(policy: Policy, model: str, stage: str) -> tuple[bool, str]:
     """Whether ``model`` may change in ``stage`` without a pull request, and the policy key
     that decides it (off unless a rule turns it on)."""
     rules = resolve(policy, model, stage)
     return bool(rules.get("allow_direct", False)), rules.source("allow_direct")
 
 
-def policy_at(repo: GitRepo, commit: str | None) -> dict[str, Any]:
+def policy_at(repo: GitRepo, commit: str | None) -> Policy:
     """The validated policy at ``commit`` (the work tree when None); {} when absent."""
     if commit is None:
         path = repo.workdir / POLICY_FILE

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from gitml.config import STAGES_FILE, Settings
 from gitml.errors import InvalidRecord
@@ -22,7 +22,7 @@ from gitml.storage.repo import GitRepo
 from gitml.storage.tracked import read_file_at
 
 if TYPE_CHECKING:
-    from gitml.records.shapes import StageEventRecord
+    from gitml.records.shapes import JsonObject, StageEventRecord
 
 
 @dataclass
@@ -31,7 +31,7 @@ class PromotionCheck:
     commit: str | None
     findings: list[Finding] = field(default_factory=list)
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> JsonObject:
         p = self.proposal
         return {
             "model": p.model,

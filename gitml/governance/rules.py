@@ -11,17 +11,18 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from gitml.config import POLICY_FILE
 from gitml.errors import GitmlError
 from gitml.governance.findings import Finding, Proposal
-from gitml.governance.policy import Rules, resolve
+from gitml.governance.policy import Policy, Rules, resolve
 from gitml.objects.remotes.config import open_configured
 from gitml.registry.rules import RulesAt
 from gitml.registry.stagefile import versions_of
 from gitml.storage import MONITOR_REF
 from gitml.storage.repo import GitRepo
+from gitml.units import format_bytes, mib
 
 if TYPE_CHECKING:
     from gitml.monitor.report import ReportKind
@@ -63,7 +64,7 @@ def check_requires_stage(_r: GitRepo, p: Proposal, rules: Rules, ctx: RuleContex
 
 
 def _metric(p: Proposal, name: str) -> float | None:
-    value = p.candidate.get("metrics", {}).get(name)
+    value = p.candidate["metrics"].get(name)
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
@@ -98,7 +99,7 @@ def check_no_regression(_r: GitRepo, p: Proposal, rules: Rules, _c: RuleContext)
     lower = set(rules.get("lower_is_better") or ())
     out = []
     for name, allowed in sorted((rules.get("no_regression") or {}).items()):
-        new, old = _metric(p, name), p.current.get("metrics", {}).get(name)
+        new, old = _metric(p, name), p.current["metrics"].get(name)
         if new is None or not isinstance(old, int | float):
             if new is None:
                 out.append(
@@ -118,7 +119,7 @@ def check_no_regression(_r: GitRepo, p: Proposal, rules: Rules, _c: RuleContext)
                     rules,
                     "no_regression",
                     f"{p.model} {p.version}: {name} = {new:g} regresses from {old:g} "
-                    f"(current {p.current.get('version')}) by {drop:g}, more than the allowed {allowed:g}",
+                    f"(current {p.current['version']}) by {drop:g}, more than the allowed {allowed:g}",
                 )
             )
     return out
@@ -127,9 +128,9 @@ def check_no_regression(_r: GitRepo, p: Proposal, rules: Rules, _c: RuleContext)
 def check_require_clean_code(
     _r: GitRepo, p: Proposal, rules: Rules, _c: RuleContext
 ) -> list[Finding]:
-    if not rules.get("require_clean_code") or not p.candidate.get("code", {}).get("dirty"):
+    if not rules.get("require_clean_code") or not p.candidate["code"]["dirty"]:
         return []
-    run = p.candidate.get("run", {}).get("id")
+    run = p.candidate["run"]["id"]
     return [
         _f(
             p,
@@ -323,14 +324,14 @@ def check_max_artifact_mb(_r: GitRepo, p: Proposal, rules: Rules, _c: RuleContex
     limit = rules.get("max_artifact_mb")
     artifact = p.candidate.get("artifact")
     size = artifact["size"] if artifact is not None else None
-    if limit is None or size is None or size <= limit * 1024 * 1024:
+    if limit is None or size is None or size <= mib(limit):
         return []
     return [
         _f(
             p,
             rules,
             "max_artifact_mb",
-            f"{p.model} {p.version}: artifact is {size / 2**20:.1f} MB, over {limit} MB",
+            f"{p.model} {p.version}: artifact is {format_bytes(size)}, over {limit:g} MiB",
         )
     ]
 
@@ -352,9 +353,7 @@ POLICY_RULES: tuple[PolicyRule, ...] = (
 )
 
 
-def policy_findings(
-    repo: GitRepo, p: Proposal, policy: dict[str, Any], ctx: RuleContext
-) -> list[Finding]:
+def policy_findings(repo: GitRepo, p: Proposal, policy: Policy, ctx: RuleContext) -> list[Finding]:
     """Every policy finding for a promotion (demotions and archiving are never blocked)."""
     if p.action != "promote" or not policy:
         return []

@@ -47,7 +47,7 @@ def check_not_archived(_repo: GitRepo, p: Proposal) -> list[Finding]:
 
 
 def check_clean_code(_repo: GitRepo, p: Proposal) -> list[Finding]:
-    if p.action != "promote" or not p.candidate.get("code", {}).get("dirty"):
+    if p.action != "promote" or not p.candidate["code"]["dirty"]:
         return []
     return [
         Finding(
@@ -77,7 +77,7 @@ def check_matches_run(repo: GitRepo, p: Proposal) -> list[Finding]:
     """The candidate's copied facts are its run's (a forged version cannot be promoted)."""
     if p.action != "promote":
         return []
-    run = load_run(repo, str(p.candidate.get("run", {}).get("id", "")))
+    run = load_run(repo, p.candidate["run"]["id"])
     found = version_problems(p.candidate, run) if run is not None else [missing_run(p.candidate)]
     return [
         Finding(

@@ -23,6 +23,7 @@ from gitml.runs.metrics import MetricEvent
 from gitml.storage.foreign import file_at, list_refs
 
 if TYPE_CHECKING:
+    from gitml.records.shapes import JsonObject, Params, RunRecord
     from gitml.storage.repo import GitRepo
 
 
@@ -37,7 +38,7 @@ def _yaml(data: bytes | None) -> Any:
         return None
 
 
-def flatten(data: Any) -> dict[str, Any]:
+def flatten(data: Any) -> Params:
     """A params or metrics document as dotted keys (nothing when it is not a table)."""
     return flat_keys(data) if isinstance(data, Mapping) else {}
 
@@ -76,10 +77,10 @@ def _lock_digests(lock: Any) -> tuple[dict[str, str], dict[str, str]]:
     return inputs, outputs
 
 
-def _experiment(repo: GitRepo, ref: Any) -> dict[str, Any]:
+def _experiment(repo: GitRepo, ref: Any) -> JsonObject:
     commit = ref.commit
     dvc_yaml = _yaml(file_at(repo, commit, "dvc.yaml"))
-    params: dict[str, Any] = {}
+    params: Params = {}
     for path in _files(dvc_yaml, "params") or ["params.yaml"]:
         loaded = _yaml(file_at(repo, commit, path))
         params.update(flatten(loaded))
@@ -101,7 +102,7 @@ def _experiment(repo: GitRepo, ref: Any) -> dict[str, Any]:
     }
 
 
-def experiments_from_refs(repo: GitRepo) -> list[dict[str, Any]]:
+def experiments_from_refs(repo: GitRepo) -> list[JsonObject]:
     """Every experiment under ``refs/exps`` (DVC's own bookkeeping refs left out)."""
 
     return [
@@ -111,7 +112,7 @@ def experiments_from_refs(repo: GitRepo) -> list[dict[str, Any]]:
     ]
 
 
-def experiments_from_json(path: Path) -> list[dict[str, Any]]:
+def experiments_from_json(path: Path) -> list[JsonObject]:
     """Experiments of ``dvc exp show --json`` output."""
 
     try:
@@ -123,7 +124,7 @@ def experiments_from_json(path: Path) -> list[dict[str, Any]]:
         for group in baseline.get("experiments") or []:
             for rev in group.get("revs") or []:
                 data = rev.get("data") or {}
-                params: dict[str, Any] = {}
+                params: Params = {}
                 for entry in (data.get("params") or {}).values():
                     params.update(flatten(entry.get("data") or {}))
                 metrics: dict[str, float | int] = {}
@@ -167,7 +168,7 @@ def import_dvc(repo: GitRepo, *, from_json: Path | None = None) -> records.Impor
     return summary
 
 
-def _record(exp: Mapping[str, Any]) -> tuple[dict[str, Any], bytes | None]:
+def _record(exp: Mapping[str, Any]) -> tuple[RunRecord, bytes | None]:
     events: Iterable[MetricEvent] = (MetricEvent(k, 0, v) for k, v in exp["metrics"].items())
     doc, history = records.build_run(
         run_id=records.stable_id(int(exp["time"]), f"dvc:{exp['rev']}"),

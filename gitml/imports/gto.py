@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from gitml.config import load_settings
 from gitml.data.run_io import cache_outputs
@@ -36,6 +36,7 @@ from gitml.registry.store import registry_collection, versions_in
 from gitml.storage.foreign import file_at, list_refs
 
 if TYPE_CHECKING:
+    from gitml.records.shapes import JsonObject, RunRecord
     from gitml.storage.foreign import ForeignRef
     from gitml.storage.repo import GitRepo
 
@@ -114,7 +115,7 @@ def _artifact_path(repo: GitRepo, commit: str, model: str) -> str | None:
     return str(path) if path else None
 
 
-def _version_run(repo: GitRepo, event: GtoEvent) -> tuple[dict[str, Any], bytes | None]:
+def _version_run(repo: GitRepo, event: GtoEvent) -> tuple[RunRecord, bytes | None]:
     assert event.version is not None
     outputs: dict[str, str] = {}
     path = _artifact_path(repo, event.ref.commit, event.model)
@@ -176,8 +177,8 @@ def import_gto(repo: GitRepo) -> ImportSummary:
 def _stage_history(repo: GitRepo, events: list[GtoEvent], summary: ImportSummary) -> str | None:
     settings = load_settings(repo.workdir_or_gitdir)
     terminal = settings.terminal_stages[0] if settings.terminal_stages else None
-    held: dict[str, dict[str, Any]] = {}
-    changes: list[tuple[str, dict[str, dict[str, Any]], str]] = []
+    held: dict[str, JsonObject] = {}
+    changes: list[tuple[str, dict[str, JsonObject], str]] = []
     for event in events:
         if event.kind == "register" or event.version is None:
             continue
@@ -186,7 +187,7 @@ def _stage_history(repo: GitRepo, events: list[GtoEvent], summary: ImportSummary
         if event.kind == "deregister":
             if terminal is None:
                 continue
-            change: dict[str, Any] = {s: None for s, v in stages.items() if v == version}
+            change: JsonObject = {s: None for s, v in stages.items() if v == version}
             archived = sorted({*stages.get(terminal, ()), version})
             change[terminal] = archived
         elif event.stage not in settings.stages:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from gitml.config import load_settings
 from gitml.imports.mlflow_source import SourceRun, SourceVersion, open_source
@@ -44,10 +44,15 @@ from gitml.runs.tags import MODEL_TAG
 
 if TYPE_CHECKING:
     from gitml.objects.progress import Progress
+    from gitml.records.shapes import JsonObject, MediaTable, RunRecord, RunStatus
     from gitml.storage.repo import GitRepo
 
 BATCH = 500
-STATUS = {"FINISHED": "completed", "FAILED": "failed", "KILLED": "interrupted"}
+STATUS: dict[str, RunStatus] = {
+    "FINISHED": "completed",
+    "FAILED": "failed",
+    "KILLED": "interrupted",
+}
 EXPERIMENT_TAG = "experiment"
 BRANCH = "gitml-import/mlflow"
 
@@ -58,7 +63,7 @@ def gitml_id(run: SourceRun) -> str:
 
 def _record(
     repo: GitRepo, run: SourceRun, parents: dict[str, str], artifacts: bool
-) -> tuple[tuple[dict[str, Any], bytes | None], list[str]]:
+) -> tuple[tuple[RunRecord, bytes | None], list[str]]:
     tags = dict(run.tags)
     tags[EXPERIMENT_TAG] = run.experiment
     tags[SOURCE_TAG] = "mlflow"
@@ -68,7 +73,7 @@ def _record(
         status = "interrupted"
         tags["gitml.import.status"] = run.status
     outputs: dict[str, str] = {}
-    media: list[dict[str, Any]] = []
+    media: list[MediaTable] = []
     problems: list[str] = []
     if artifacts and run.artifacts is not None:
         outputs, media, problems, model = _artifacts(repo, run.artifacts)
@@ -99,12 +104,12 @@ def _record(
 
 def _artifacts(
     repo: GitRepo, folder: Path
-) -> tuple[dict[str, str], list[dict[str, Any]], list[str], dict[str, Any] | None]:
+) -> tuple[dict[str, str], list[MediaTable], list[str], JsonObject | None]:
     """Files of a run's artifact folder, cached by name (model folders whole)."""
 
-    files: list[dict[str, Any]] = []
+    files: list[JsonObject] = []
     skipped: list[str] = []
-    model: dict[str, Any] | None = None
+    model: JsonObject | None = None
 
     def walk(path: Path, name: str) -> None:
         nonlocal model
@@ -144,7 +149,7 @@ def import_mlflow(
     known = existing_ids(repo, list(parents.values()))
     if progress is not None:
         progress.add_total(files=len(runs))
-    batch: list[tuple[dict[str, Any], bytes | None]] = []
+    batch: list[tuple[RunRecord, bytes | None]] = []
     for run in runs:
         if parents[run.run_id] in known:
             summary.skipped += 1
@@ -196,7 +201,7 @@ def _register(
 
 def _stages(repo: GitRepo, versions: list[SourceVersion], summary: ImportSummary) -> str | None:
     stages = set(load_settings(repo.workdir_or_gitdir).stages)
-    wanted: dict[str, dict[str, Any]] = {}
+    wanted: dict[str, JsonObject] = {}
     for version in versions:
         for alias in version.aliases:
             if alias.lower() in stages:

@@ -16,10 +16,13 @@ import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlparse
 
 from gitml.errors import GitmlError
+
+if TYPE_CHECKING:
+    from gitml.records.shapes import JsonObject
 
 NOT_RUNS = ("models", "datasets", "traces", "tags")  # MLflow 3 keeps these beside runs
 STATUS = {1: "RUNNING", 2: "SCHEDULED", 3: "FINISHED", 4: "FAILED", 5: "KILLED"}
@@ -76,7 +79,7 @@ def open_source(text: str) -> FileStore | SqlStore:
     return FileStore(path)
 
 
-def _yaml(path: Path) -> dict[str, Any]:
+def _yaml(path: Path) -> JsonObject:
     import yaml
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: 10x faster

@@ -36,6 +36,7 @@ from gitml.runs.record import dump_record
 from gitml.storage.tracked import commit_file, create_branch, find_branch_commit, head, read_file_at
 
 if TYPE_CHECKING:
+    from gitml.records.shapes import CodeTable, JsonObject, MediaTable, RunRecord, RunStatus
     from gitml.storage.repo import GitRepo
 
 NULL_SHA = "0" * 40
@@ -56,7 +57,7 @@ class ImportSummary:
     stage_branch: str | None = None
     problems: list[str] = field(default_factory=list)
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> JsonObject:
         return {
             "source": self.source,
             "runs": self.runs,
@@ -82,7 +83,7 @@ def run_name(text: str, fallback: str) -> str:
     return cleaned if cleaned and NAME_RE.fullmatch(cleaned) else fallback
 
 
-def code_of(commit: str | None) -> dict[str, Any]:
+def code_of(commit: str | None) -> CodeTable:
     """The ``code`` table of an imported run (the null id when no commit is known)."""
     sha = commit if commit and _SHA.fullmatch(commit) else NULL_SHA
     return {"commit": sha, "checkpoint": sha, "dirty": False, "untracked": []}
@@ -96,7 +97,7 @@ def build_run(
     *,
     run_id: str,
     name: str,
-    status: str,
+    status: RunStatus,
     started_ms: int,
     ended_ms: int,
     command: Sequence[str],
@@ -107,15 +108,15 @@ def build_run(
     tags: Mapping[str, str],
     parent: str | None = None,
     outputs: Mapping[str, str] | None = None,
-    media: Sequence[Mapping[str, Any]] = (),
-) -> tuple[dict[str, Any], bytes | None]:
+    media: Sequence[MediaTable] = (),
+) -> tuple[RunRecord, bytes | None]:
     """An imported run record and its history blob (every value kept, same steps too)."""
 
     started = millis_time(started_ms)
     ended = millis_time(max(ended_ms, started_ms))
     merged = merge_events(sorted(events, key=lambda e: (e.name, e.step, e.timestamp or 0)))
     metrics, stats = summarise(merged, merged=True)
-    doc: dict[str, Any] = {
+    doc: RunRecord = {
         "schema": "gitml/run/1",
         "id": run_id,
         "name": name,
@@ -128,7 +129,6 @@ def build_run(
         "cwd": ".",
         "user": {"name": user, "email": ""},
         "host": "",
-        "parent": parent,
         "params": {k: v for k, v in params.items() if v is not None},
         "metrics": metrics,
         "metric_stats": stats,
@@ -138,11 +138,14 @@ def build_run(
         "tags": dict(tags),
         "env": {},
     }
+    if parent is not None:
+        doc["parent"] = parent
     if media:
-        doc["media"] = [dict(m) for m in media]
+        doc["media"] = list(media)
     ordered = sorted(events, key=lambda e: (e.name, e.step, e.timestamp or 0))
     history = dump_history(ordered, merged=True) if ordered else None
-    return dict(codec.canonical(doc)), history
+    built: RunRecord = codec.canonical(doc)
+    return built, history
 
 
 def existing_ids(repo: GitRepo, wanted: Sequence[str]) -> set[str]:
@@ -153,7 +156,7 @@ def existing_ids(repo: GitRepo, wanted: Sequence[str]) -> set[str]:
 
 
 def write_runs(
-    repo: GitRepo, batch: Sequence[tuple[dict[str, Any], bytes | None]], message: str
+    repo: GitRepo, batch: Sequence[tuple[RunRecord, bytes | None]], message: str
 ) -> None:
     """Validate and commit a batch of run records (with their histories) at once."""
     if not batch:

@@ -12,7 +12,7 @@ from gitml.errors import GitmlError
 from gitml.objects.digest import parse_digest
 
 if TYPE_CHECKING:
-    from gitml.records.shapes import ModelVersionRecord, RunRecord
+    from gitml.records.shapes import JsonObject, ModelVersionRecord, RunRecord
     from gitml.storage.repo import GitRepo
 
 MAX_NODES = 500
@@ -28,7 +28,7 @@ class Node:
     label: str
     info: Mapping[str, Any] = field(default_factory=dict)
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> JsonObject:
         return {"key": self.key, "kind": self.kind, "label": self.label, **self.info}
 
 
@@ -52,7 +52,7 @@ class Lineage:
     def downstream_of(self, key: str) -> list[str]:
         return [b for a, b in self.edges if a == key]
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> JsonObject:
         return {
             "start": self.start,
             "direction": self.direction,
@@ -104,7 +104,7 @@ class Datasets:
 
 def run_node(doc: RunRecord) -> Node:
     stage = doc.get("stage")
-    info: dict[str, Any] = {
+    info: JsonObject = {
         "id": doc["id"],
         "name": doc["name"],
         "status": doc["status"],
@@ -123,7 +123,7 @@ def run_node(doc: RunRecord) -> Node:
 def data_node(path: str, digest: str, data: Datasets) -> Node:
     name = data.by_path.get(path) or (path if path in data.by_name else None)
     shown = data.by_name.get(name, path) if name else path
-    info: dict[str, Any] = {"path": shown, "digest": digest}
+    info: JsonObject = {"path": shown, "digest": digest}
     label = f"{shown} {digest}"
     if name:
         info["dataset"] = name
@@ -132,7 +132,7 @@ def data_node(path: str, digest: str, data: Datasets) -> Node:
 
 
 def model_node(doc: ModelVersionRecord, stages: Sequence[str] = ()) -> Node:
-    info: dict[str, Any] = {
+    info: JsonObject = {
         "model": doc["model"],
         "version": doc["version"],
         "run": doc["run"]["id"],

@@ -11,19 +11,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from gitml.data.profiles import load_profile
 from gitml.data.store import profile_path, record_paths
 from gitml.errors import GitmlError
 from gitml.objects.digest import parse_digest
 from gitml.objects.listing import decode
-from gitml.records import codec
 from gitml.storage import DATA_REF
 from gitml.storage.collection import Snapshot, open_collection
 from gitml.storage.repo import GitRepo
 
 if TYPE_CHECKING:
     from gitml.objects.digest import Digest
+    from gitml.records.shapes import JsonObject, ProfileRecord
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,7 @@ class InputProfile:
 
     input: str
     rel: str
-    profile: dict[str, Any]
+    profile: ProfileRecord
 
     @property
     def path(self) -> str:
@@ -40,10 +41,10 @@ class InputProfile:
         return f"{self.input}/{self.rel}" if self.rel else self.input
 
 
-def _profile_at(snap: Snapshot, digest: Digest) -> dict[str, Any] | None:
+def _profile_at(snap: Snapshot, digest: Digest) -> ProfileRecord | None:
     path = profile_path(digest)
     data = snap.read(path)
-    return None if data is None else codec.loads(data, where=f"{DATA_REF}:{path}")
+    return None if data is None else load_profile(data, where=f"{DATA_REF}:{path}")
 
 
 def _dataset_files(snap: Snapshot, name: str, digest: Digest) -> Iterator[tuple[str, Digest]]:
@@ -100,12 +101,12 @@ def training_ranges(repo: GitRepo, inputs: Mapping[str, str]) -> dict[str, dict[
     return ranges
 
 
-def profile_summary(profile: Mapping[str, Any]) -> dict[str, Any]:
+def profile_summary(profile: ProfileRecord) -> JsonObject:
     """Rows, and per column its type and (numeric) range."""
-    columns = {}
-    for col, info in sorted((profile.get("columns") or {}).items()):
-        entry = {"type": info.get("type"), "missing": info.get("missing")}
-        if info.get("type") == "numeric" and "min" in info:
+    columns: JsonObject = {}
+    for col, info in sorted(profile["columns"].items()):
+        entry: JsonObject = {"type": info["type"], "missing": info["missing"]}
+        if info["type"] == "numeric" and "min" in info:
             entry.update(min=info["min"], max=info["max"])
-        columns[col] = {k: v for k, v in entry.items() if v is not None}
-    return {"rows": profile.get("rows"), "columns": columns}
+        columns[col] = entry
+    return {"rows": profile["rows"], "columns": columns}

@@ -11,6 +11,7 @@ from gitml.lineage.nodes import MAX_NODES, Lineage
 from gitml.lineage.walk import run_lineage
 
 if TYPE_CHECKING:
+    from gitml.records.shapes import JsonObject
     from gitml.storage.repo import GitRepo
 
 
@@ -55,12 +56,12 @@ def _plain(text: str) -> str:
     return "".join("?" if ord(c) < 32 or c in "`\x7f" else c for c in text)
 
 
-def upstream_chain(lineage: Lineage) -> list[dict[str, Any]]:
+def upstream_chain(lineage: Lineage) -> list[JsonObject]:
     """The runs from the start upwards, nearest first, each with what it read.
 
     ``[{"run": {id, name, stage?}, "read": [{path, digest, dataset?, from_run?}]}]``
     """
-    steps: list[dict[str, Any]] = []
+    steps: list[JsonObject] = []
     seen: set[str] = set()
     queue = deque([lineage.start])
     while queue:

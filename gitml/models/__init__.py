@@ -12,6 +12,7 @@ from gitml.models.signature import infer
 
 if TYPE_CHECKING:
     from gitml.models.check import Problem
+    from gitml.records.shapes import SignatureTable
 
 
 def validate(frame: Any, package_dir: Any) -> list[Problem]:
@@ -21,7 +22,7 @@ def validate(frame: Any, package_dir: Any) -> list[Problem]:
     return validate_package(frame, package_dir)
 
 
-def infer_signature(example: Any) -> dict[str, Any]:
+def infer_signature(example: Any) -> SignatureTable:
     """The MLflow-style signature (``inputs``, ``profile``) of an example input."""
     return infer(example)
 

@@ -26,12 +26,12 @@ from gitml.runs.store import get_run, read_packages
 from gitml.storage.repo import GitRepo
 
 if TYPE_CHECKING:
-    from gitml.records.shapes import ModelVersionRecord
+    from gitml.records.shapes import JsonObject, ModelVersionRecord
 
 CARD_FORMATS = ("markdown", "html")
 
 
-def _profiles(repo: GitRepo, name: str, digest: str) -> list[dict[str, Any]]:
+def _profiles(repo: GitRepo, name: str, digest: str) -> list[JsonObject]:
     return [
         {"file": p.path, **profile_summary(codec.to_jsonable(p.profile))}
         for p in input_profiles(repo, {name: digest})
@@ -48,7 +48,7 @@ def _verified(repo: GitRepo, commit: str) -> str:
     return "signature not verified"
 
 
-def _monitoring(repo: GitRepo, model: str, version: str) -> dict[str, Any] | None:
+def _monitoring(repo: GitRepo, model: str, version: str) -> JsonObject | None:
     """The newest ``monitor`` report of the version (what require_monitor_ok judges)."""
 
     doc = latest_report(repo, model, version, "monitor")
@@ -59,11 +59,11 @@ def _monitoring(repo: GitRepo, model: str, version: str) -> dict[str, Any] | Non
 
 def _promotions(
     repo: GitRepo, settings: Settings, doc: ModelVersionRecord
-) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
+) -> tuple[list[JsonObject], list[dict[str, str]]]:
     with open_index(repo) as index:
         events = index.events(doc["model"])
     terminal = settings.terminal_stages
-    entries: list[dict[str, Any]] = []
+    entries: list[JsonObject] = []
     checks: list[dict[str, str]] = []
     for i, event in enumerate(events):
         if event["version"] != doc["version"]:
@@ -105,7 +105,7 @@ def _promotions(
     return entries, checks
 
 
-def build_card(repo: GitRepo, settings: Settings, text: str) -> dict[str, Any]:
+def build_card(repo: GitRepo, settings: Settings, text: str) -> JsonObject:
     """Every fact of a model card for the version ``text`` names (JSON form)."""
 
     ref = parse_ref(text)

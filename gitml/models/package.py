@@ -33,7 +33,7 @@ from gitml.registry.query import parse_ref, resolve
 from gitml.storage.repo import GitRepo
 
 if TYPE_CHECKING:
-    from gitml.records.shapes import ModelVersionRecord
+    from gitml.records.shapes import JsonObject, ModelVersionRecord
 
 PACKAGE_FILE = "gitml-model.toml"
 PACKAGE_FILES = (PACKAGE_FILE, "MLmodel", "requirements.txt", "python_env.yaml", "code")
@@ -62,11 +62,11 @@ def check_format(fmt: str) -> str:
     return fmt
 
 
-def describe(doc: ModelVersionRecord, stage: str | None, file_name: str) -> dict[str, Any]:
+def describe(doc: ModelVersionRecord, stage: str | None, file_name: str) -> JsonObject:
     """The ``gitml-model.toml`` content of a version record (one with an artifact)."""
     art = doc["artifact"]
     code = doc["code"]
-    out: dict[str, Any] = {
+    out: JsonObject = {
         "schema": PACKAGE_SCHEMA,
         "name": doc["model"],
         "version": doc["version"],
@@ -242,7 +242,7 @@ def python_env_text(desc: Mapping[str, Any]) -> str:
 
 def write_package(
     repo: GitRepo, settings: Settings, text: str, to: Path, *, fmt: str = "gitml"
-) -> dict[str, Any]:
+) -> JsonObject:
     """Write the package of the version ``text`` names into ``to``; returns its description."""
 
     check_format(fmt)
@@ -292,7 +292,7 @@ def _mlflow_files(
     return files
 
 
-def read_package(package_dir: str | Path) -> dict[str, Any]:
+def read_package(package_dir: str | Path) -> JsonObject:
     """The ``gitml-model.toml`` of a package folder."""
     path = Path(package_dir) / PACKAGE_FILE
     try:
@@ -305,7 +305,7 @@ def read_package(package_dir: str | Path) -> dict[str, Any]:
     return dict(codec.to_jsonable(codec.loads(data, where=str(path))))
 
 
-def verify_package(package_dir: str | Path) -> dict[str, Any]:
+def verify_package(package_dir: str | Path) -> JsonObject:
     """Re-hash the artifact of a package against its recorded digest; returns the description."""
 
     desc = read_package(package_dir)

@@ -10,13 +10,17 @@ that holds nulls, as MLflow infers it), plus per-column numeric ranges (``profil
 
 from __future__ import annotations
 
+import copy
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitml.errors import GitmlError, UsageError
 from gitml.tabular.read import iter_batches
+
+if TYPE_CHECKING:
+    from gitml.records.shapes import ColumnSpec, MlflowType, RangeTable, SignatureTable
 
 MLFLOW_TYPES = ("boolean", "integer", "long", "float", "double", "string", "binary", "datetime")
 
@@ -25,7 +29,7 @@ class SignatureError(GitmlError):
     """An example input or signature that cannot be read or understood."""
 
 
-def mlflow_type(arrow_type: Any) -> str | None:
+def mlflow_type(arrow_type: Any) -> MlflowType | None:
     """MLflow's type name of an Arrow type (None: no MLflow equivalent)."""
     import pyarrow as pa
 
@@ -91,7 +95,7 @@ def to_table(example: Any) -> Any:
     )
 
 
-def _tensor(array: Any) -> dict[str, Any]:
+def _tensor(array: Any) -> SignatureTable:
     return {
         "inputs": [
             {
@@ -102,7 +106,7 @@ def _tensor(array: Any) -> dict[str, Any]:
     }
 
 
-def _numeric_range(column: Any) -> dict[str, float] | None:
+def _numeric_range(column: Any) -> RangeTable | None:
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -115,13 +119,13 @@ def _numeric_range(column: Any) -> dict[str, float] | None:
     return {"min": float(low), "max": float(high)}
 
 
-def infer(example: Any) -> dict[str, Any]:
+def infer(example: Any) -> SignatureTable:
     """The signature of an example input (``inputs`` and, for tables, ``profile``)."""
     if type(example).__module__ == "numpy" and hasattr(example, "dtype"):
         return _tensor(example)
     table = to_table(example)
-    inputs: list[dict[str, Any]] = []
-    profile: dict[str, dict[str, float]] = {}
+    inputs: list[ColumnSpec] = []
+    profile: dict[str, RangeTable] = {}
     for field in table.schema:
         kind = mlflow_type(field.type)
         if kind is None:
@@ -130,7 +134,7 @@ def infer(example: Any) -> dict[str, Any]:
                 f"describe ({', '.join(MLFLOW_TYPES)}); convert it or pass signature= explicitly"
             )
         column = table.column(field.name)
-        spec: dict[str, Any] = {"name": field.name, "type": kind}
+        spec: ColumnSpec = {"name": field.name, "type": kind}
         if column.null_count:  # as MLflow's infer_signature: a column with nulls is optional
             spec["required"] = False
         inputs.append(spec)
@@ -140,31 +144,39 @@ def infer(example: Any) -> dict[str, Any]:
     return {"inputs": inputs, "profile": profile}
 
 
-def check(signature: Mapping[str, Any], *, where: str) -> dict[str, Any]:
+def check(signature: Mapping[str, Any], *, where: str) -> SignatureTable:
     """A given signature, checked: ``inputs`` (and ``outputs``) lists of column specs."""
-    result: dict[str, Any] = {}
-    for key in ("inputs", "outputs"):
-        specs = signature.get(key)
-        if specs is None:
-            continue
-        if not isinstance(specs, list):
-            raise SignatureError(f"{where}: signature {key} must be a list of column specs")
-        for spec in specs:
-            kind = spec.get("type") if isinstance(spec, Mapping) else None
-            if kind != "tensor" and kind not in MLFLOW_TYPES:
-                raise SignatureError(
-                    f"{where}: signature {key} entry {spec!r} has no known type "
-                    f"(one of {', '.join(MLFLOW_TYPES)} or tensor)"
-                )
-        result[key] = [dict(s) for s in specs]
-    if "inputs" not in result:
+    inputs = _specs(signature.get("inputs"), "inputs", where=where)
+    outputs = _specs(signature.get("outputs"), "outputs", where=where)
+    if inputs is None:
         raise SignatureError(f"{where}: the signature has no inputs")
+    result: SignatureTable = {"inputs": inputs}
+    if outputs is not None:
+        result["outputs"] = outputs
     if isinstance(signature.get("profile"), Mapping):
         result["profile"] = dict(signature["profile"])
     return result
 
 
-def from_file(path: str | os.PathLike[str]) -> dict[str, Any]:
+def _specs(specs: Any, key: str, *, where: str) -> list[ColumnSpec] | None:
+    """A copy of a signature's ``inputs`` or ``outputs`` (None when absent), each spec's
+    type checked."""
+    if specs is None:
+        return None
+    if not isinstance(specs, list):
+        raise SignatureError(f"{where}: signature {key} must be a list of column specs")
+    for spec in specs:
+        kind = spec.get("type") if isinstance(spec, Mapping) else None
+        if kind != "tensor" and kind not in MLFLOW_TYPES:
+            raise SignatureError(
+                f"{where}: signature {key} entry {spec!r} has no known type "
+                f"(one of {', '.join(MLFLOW_TYPES)} or tensor)"
+            )
+    copied: list[ColumnSpec] = copy.deepcopy(specs)
+    return copied
+
+
+def from_file(path: str | os.PathLike[str]) -> SignatureTable:
     """A signature from a file: ``*.json`` holds a signature, anything else is an example."""
     import json
 

@@ -6,7 +6,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitml.errors import InvalidRecord, RecordNotFound, UsageError
 from gitml.monitor import performance
@@ -16,6 +16,9 @@ from gitml.tabular.drift import PER_BIN_MIN
 from gitml.tabular.read import detect_format, scan
 from gitml.tabular.serving import ServingAccumulator
 
+if TYPE_CHECKING:
+    from gitml.records.shapes import ColumnProfileTable, FindingTable, ProfileRecord
+
 KIND_ORDER = {"schema": 0, "performance": 1, "prediction": 2, "drift": 3}
 
 
@@ -24,7 +27,7 @@ class Outcome:
     """What ``git ml monitor`` or ``git ml scan`` reports: findings sorted by severity."""
 
     rows: int
-    findings: list[dict[str, Any]] = field(default_factory=list)
+    findings: list[FindingTable] = field(default_factory=list)
     metrics: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -62,11 +65,11 @@ def check_data_file(data: Path, format: str | None = None) -> None:
 
 
 def _judged(
-    finding: dict[str, Any],
-    trained: Mapping[str, Any] | None,
+    finding: FindingTable,
+    trained: ColumnProfileTable | None,
     lim: Mapping[str, float],
     serving_count: int,
-) -> dict[str, Any]:
+) -> FindingTable:
     """Raise the bar for columns profiled from few training values.
 
     The training histogram carries sampling noise too: with 400 training rows on 20 bins
@@ -82,10 +85,9 @@ def _judged(
     method = finding["method"]
     if method not in ("psi", "jensen_shannon", "linf", "wasserstein"):
         return finding
-    cells = (
-        len((trained.get("histogram") or {}).get("counts", [])) or len(trained.get("top", {})) + 1
-    )
-    n = int(trained.get("count", 0))
+    histogram = trained.get("histogram")
+    cells = (len(histogram["counts"]) if histogram else 0) or len(trained.get("top", {})) + 1
+    n = trained["count"]
     if n >= max(int(lim["min_count"]), PER_BIN_MIN * cells) or n == 0 or serving_count == 0:
         return finding
     spread = 1 / n + 1 / serving_count
@@ -96,7 +98,26 @@ def _judged(
     bar = finding["threshold"] + 2 * noise
     alert = bool(finding["alert"]) and finding["value"] > bar
     note = f"; {n} training values: alerts above {bar:.3g} (noise allowance)"
-    return {**finding, "alert": alert, "message": finding["message"] + note}
+    judged = finding.copy()
+    judged["alert"] = alert
+    judged["message"] = finding["message"] + note
+    return judged
+
+
+def _table(found: drift.DriftFinding) -> FindingTable:
+    """A drift finding as the report records it (``judged`` only when it is false)."""
+    table: FindingTable = {
+        "column": found.column,
+        "kind": found.kind,
+        "method": found.method,
+        "value": found.value,
+        "threshold": found.threshold,
+        "alert": found.alert,
+        "message": found.message,
+    }
+    if not found.judged:
+        table["judged"] = False
+    return table
 
 
 def _serving_count(acc: Any, column: str) -> int:
@@ -105,7 +126,7 @@ def _serving_count(acc: Any, column: str) -> int:
 
 
 def run_check(
-    profile: Mapping[str, Any],
+    profile: ProfileRecord,
     data: Path,
     limits: Limits,
     *,
@@ -159,16 +180,7 @@ def run_check(
     out = Outcome(rows=acc.rows)
     out.findings = [
         _judged(
-            {
-                "column": f.column,
-                "kind": f.kind,
-                "method": f.method,
-                "value": f.value,
-                "threshold": f.threshold,
-                "alert": f.alert,
-                "message": f.message,
-                **({} if f.judged else {"judged": False}),
-            },
+            _table(f),
             trained.get(f.column),
             {**drift.DEFAULT_THRESHOLDS, **limits.thresholds, **limits.columns.get(f.column, {})},
             _serving_count(acc, f.column),

@@ -15,9 +15,12 @@ import os
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitml.errors import UsageError
+
+if TYPE_CHECKING:
+    from gitml.records.shapes import JsonObject
 
 
 class Collector:
@@ -41,7 +44,7 @@ class Collector:
         self.columns = list(columns) if columns is not None else None
         self.flush_rows = flush_rows
         self.max_bytes = max_bytes
-        self._rows: list[dict[str, Any]] = []
+        self._rows: list[JsonObject] = []
         self._lock = threading.Lock()
         self._part = 0
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -82,13 +85,13 @@ class Collector:
             with target.open("a", encoding="utf-8", newline="") as fh:
                 fh.write(text)
 
-    def _jsonl(self, rows: list[dict[str, Any]]) -> str:
+    def _jsonl(self, rows: list[JsonObject]) -> str:
         keep = self.columns
         return "".join(
             json.dumps({k: r.get(k) for k in keep} if keep else r, default=str) + "\n" for r in rows
         )
 
-    def _csv(self, rows: list[dict[str, Any]], header: bool) -> str:
+    def _csv(self, rows: list[JsonObject], header: bool) -> str:
         if self.columns is None:
             self.columns = list(rows[0])
         buf = io.StringIO()

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from gitml.records.shapes import FindingTable
 
 LOWER_IS_BETTER = frozenset({"rmse", "mae", "mse", "log_loss", "logloss", "error"})
 ALIASES = {"acc": "accuracy", "val_acc": "accuracy", "val_accuracy": "accuracy"}
@@ -124,9 +127,9 @@ def relative_drop(metric: str, serving: float, training: float) -> float:
 
 def findings(
     measured: Mapping[str, float], recorded: Mapping[str, Any], threshold: float
-) -> list[dict[str, Any]]:
+) -> list[FindingTable]:
     """One performance finding per metric recorded at training and measured on serving data."""
-    out = []
+    out: list[FindingTable] = []
     for key, trained in sorted(recorded.items()):
         metric = ALIASES.get(key, key)
         if (

@@ -11,11 +11,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitml.errors import GitmlError, RecordNotFound
 from gitml.lineage.profiles import InputProfile, input_profiles
 from gitml.records import codec
+from gitml.records.typed import typed
+
+if TYPE_CHECKING:
+    from gitml.records.shapes import ProfileRecord
 from gitml.storage.repo import GitRepo
 from gitml.tabular.profile import profile_table
 
@@ -34,7 +38,7 @@ class NoProfile(GitmlError):
 class Reference:
     """The profile serving data is compared with, and where it came from."""
 
-    profile: dict[str, Any]
+    profile: ProfileRecord
     source: str
 
 
@@ -77,6 +81,6 @@ def reference_profile(path: Path) -> Reference:
                 f"{path}: not a gitml profile (schema {doc.get('schema')!r}, expected "
                 f"{PROFILE_SCHEMA!r})"
             )
-        return Reference(doc, str(path))
+        return Reference(typed(doc, "profile", where=str(path)), str(path))
 
     return Reference(profile_table(path), str(path))

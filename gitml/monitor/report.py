@@ -24,7 +24,7 @@ from gitml.storage.index import Index, parse_record
 from gitml.storage.repo import GitRepo
 
 if TYPE_CHECKING:
-    from gitml.records.shapes import FindingTable, MonitorReportRecord
+    from gitml.records.shapes import FindingTable, JsonObject, MonitorReportRecord
 
 SCHEMA = "gitml/monitor-report/1"
 PREFIX = DECLARED[MONITOR_REF].prefix
@@ -54,7 +54,7 @@ def build_report(
 ) -> MonitorReportRecord:
     """A report record, validated; ``alert`` is true when any finding alerts."""
 
-    doc: dict[str, Any] = {
+    doc: codec.Doc = {
         "schema": SCHEMA,
         "id": new_id(),
         "kind": kind,
@@ -98,7 +98,7 @@ def save_report(repo: GitRepo, doc: MonitorReportRecord) -> str:
     return path
 
 
-def parse_report_record(path: str, data: bytes) -> dict[str, Any] | None:
+def parse_report_record(path: str, data: bytes) -> codec.Doc | None:
     """Index parser: a valid report that is what its path says."""
 
     doc = parse_record(path, data)
@@ -157,7 +157,7 @@ def invalid_reports(repo: GitRepo, model: str) -> list[tuple[str, str]]:
         index.close()
 
 
-def summary(doc: MonitorReportRecord) -> dict[str, Any]:
+def summary(doc: MonitorReportRecord) -> JsonObject:
     """A report without its findings (for ``monitor log``)."""
     created = doc["created"]
     return {

@@ -24,14 +24,17 @@ import math
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitml.errors import GitmlError, UsageError
 from gitml.monitor import performance
 from gitml.monitor.check import Outcome, check_data_file, severity
 from gitml.tabular.read import scan
 
-Predict = Callable[[list[dict[str, Any]]], Sequence[Any]]
+if TYPE_CHECKING:
+    from gitml.records.shapes import FindingKind, FindingTable, JsonObject
+
+Predict = Callable[["list[JsonObject]"], Sequence[Any]]
 MIN_SLICE = 20
 SLICE_DROP = 0.05
 SINGLE_ROWS = 100
@@ -66,7 +69,7 @@ def load_callable(spec: str, workdir: Path) -> Predict:
     return func  # type: ignore[no-any-return]
 
 
-def _call(func: Predict, rows: list[dict[str, Any]]) -> list[Any]:
+def _call(func: Predict, rows: list[JsonObject]) -> list[Any]:
     try:
         out = list(func(rows))
     except Exception as exc:  # noqa: BLE001 - the model's own failure, reported as such
@@ -86,8 +89,8 @@ def _equal(a: Any, b: Any) -> bool:
 
 
 def _finding(
-    column: str, kind: str, method: str, value: float, threshold: float, message: str
-) -> dict[str, Any]:
+    column: str, kind: FindingKind, method: str, value: float, threshold: float, message: str
+) -> FindingTable:
     value = round(value, 6)
     return {
         "column": column,
@@ -100,11 +103,9 @@ def _finding(
     }
 
 
-def _read(data: Path) -> list[dict[str, Any]]:
+def _read(data: Path) -> list[JsonObject]:
     check_data_file(data)
-    rows: list[dict[str, Any]] = scan(
-        data, lambda batches: [r for b in batches for r in b.to_pylist()]
-    )
+    rows: list[JsonObject] = scan(data, lambda batches: [r for b in batches for r in b.to_pylist()])
     return rows
 
 
@@ -171,13 +172,13 @@ def run_scan(
 
 
 def _quality(
-    rows: list[dict[str, Any]],
+    rows: list[JsonObject],
     labels: list[Any],
     predicted: list[Any],
     out: Outcome,
     recorded: Mapping[str, Any],
-) -> list[dict[str, Any]]:
-    found: list[dict[str, Any]] = []
+) -> list[FindingTable]:
+    found: list[FindingTable] = []
     regression = performance.is_regression(labels, recorded, predicted)
     proba = not regression and _is_probability(predicted, labels)
     if proba:
@@ -213,7 +214,7 @@ def _quality(
     return found
 
 
-def _slices(rows: list[dict[str, Any]]) -> list[tuple[str, str, list[int]]]:
+def _slices(rows: list[JsonObject]) -> list[tuple[str, str, list[int]]]:
     """(column, description, row indices) of every slice with at least MIN_SLICE rows."""
     out: list[tuple[str, str, list[int]]] = []
     for column in rows[0]:
@@ -241,7 +242,7 @@ def _slices(rows: list[dict[str, Any]]) -> list[tuple[str, str, list[int]]]:
     return out
 
 
-def _confidence(labels: list[Any], proba: list[Any], hard: list[Any]) -> list[dict[str, Any]]:
+def _confidence(labels: list[Any], proba: list[Any], hard: list[Any]) -> list[FindingTable]:
     sure = [i for i, p in enumerate(proba) if max(p, 1 - p) >= CONFIDENT and labels[i] is not None]
     if len(sure) < MIN_SLICE:
         return []

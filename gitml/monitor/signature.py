@@ -4,17 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitml.models.check import check_frame
 from gitml.tabular.read import iter_batches
+
+if TYPE_CHECKING:
+    from gitml.records.shapes import FindingTable
 
 ALERTING = ("missing", "type", "shape")
 
 
 def signature_findings(
     signature: Mapping[str, Any] | None, data: Path, *, format: str | None = None
-) -> list[dict[str, Any]]:
+) -> list[FindingTable]:
     """Findings for serving columns the signature needs but that are missing or mistyped.
 
     Extra serving columns (predictions, labels, ids) and out-of-range values are left to

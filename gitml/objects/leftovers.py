@@ -8,10 +8,10 @@ same place, and that PID no longer runs, is a zombie, or now belongs to a proces
 started at another time (the PID was reused). A file from another host or container, or
 without a tag, is never judged here; ``data gc`` removes it once it is an hour old.
 
-The object database's scratch files (``.git/gitml/tmp/obj-<pid>-<n>``, see
-``gitml.storage.odb``) carry only a PID: one goes when that PID no longer runs here and the
-file is over a minute old (a live writer, on any host, hands it to git within
-milliseconds).
+Object scratch files (``.git/gitml/tmp/obj-<pid>-<n>``, left by gitml versions that handed
+new objects to git as files; objects now go to git through a pipe) carry only a PID: one
+goes when that PID no longer runs here and the file is over a minute old (a live writer, on
+any host, handed it to git within milliseconds).
 
 ``sweep_state`` runs at the start of ``data add`` and ``git ml run`` (a few ``scandir``
 calls); ``data add`` and ``data checkout`` also drop leftovers they meet in dataset

@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from gitml.data.gitignore import GITIGNORE, ensure_ignored, pattern_for
 from gitml.errors import GitmlError
@@ -31,12 +31,22 @@ if TYPE_CHECKING:
     from concurrent.futures import Future
 
     from gitml.pipelines.repro import ReproRequest
+    from gitml.records.shapes import JsonObject, PipelineStageTable, StageAction
     from gitml.runs.supervise import Supervisor
     from gitml.storage.repo import GitRepo
     from gitml.storage.worktree import Checkpoint
 
 Notify = Callable[[str, str], None]  # (stage address or "", message)
 DONE = ("ran", "restored", "skipped", "frozen")
+RECORDED: dict[str, StageAction] = {
+    "ran": "ran",
+    "restored": "restored",
+    "skipped": "skipped",
+    "frozen": "frozen",
+    "failed": "failed",
+    "not-run": "not-run",
+}
+"""The actions a pipeline run records (the dry-run ones never reach a record)."""
 
 
 @dataclass
@@ -50,8 +60,17 @@ class StageResult:
     exit_code: int = 0
     error: str | None = None
 
-    def as_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"stage": self.stage, "action": self.action}
+    def table(self) -> PipelineStageTable:
+        """The stage's entry in a pipeline run's record (a stage that ran, or did not)."""
+        out: PipelineStageTable = {"stage": self.stage, "action": RECORDED[self.action]}
+        if self.run:
+            out["run"] = self.run
+        if self.reasons:
+            out["reasons"] = list(self.reasons)
+        return out
+
+    def as_dict(self) -> JsonObject:
+        out: JsonObject = {"stage": self.stage, "action": self.action}
         if self.run:
             out["run"] = self.run
         if self.reasons:

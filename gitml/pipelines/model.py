@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from gitml.records.shapes import PipelinePlotTable
 
 STAGE_FILE = "dvc.yaml"
 LOCK_FILE = "dvc.lock"
@@ -52,17 +55,19 @@ class PlotDef:
     x_label: str | None = None
     y_label: str | None = None
 
-    def as_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
+    def as_dict(self) -> PipelinePlotTable:
+        out: PipelinePlotTable = {
             "id": self.id,
             "template": self.template,
             "y": {f: list(cols) for f, cols in self.y.items()},
             "x": dict(self.x),
         }
-        for key in ("title", "x_label", "y_label"):
-            value = getattr(self, key)
-            if value is not None:
-                out[key] = value
+        if self.title is not None:
+            out["title"] = self.title
+        if self.x_label is not None:
+            out["x_label"] = self.x_label
+        if self.y_label is not None:
+            out["y_label"] = self.y_label
         return out
 
 

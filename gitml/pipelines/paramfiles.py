@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitml.pipelines import yamlfile
 from gitml.pipelines.errors import PipelineError
 from gitml.records import codec
+
+if TYPE_CHECKING:
+    from gitml.records.shapes import Params
 
 SUFFIXES = (".yaml", ".yml", ".json", ".toml")
 _MISSING = object()
@@ -18,9 +21,9 @@ class ParamsCache:
     """Parsed params files by path, each read at most once per command."""
 
     def __init__(self) -> None:
-        self._docs: dict[Path, dict[str, Any] | None] = {}
+        self._docs: dict[Path, Params | None] = {}
 
-    def load(self, path: Path, shown: str) -> dict[str, Any] | None:
+    def load(self, path: Path, shown: str) -> Params | None:
         """The table in ``path`` (``None`` when the file does not exist)."""
         if path not in self._docs:
             self._docs[path] = load_params(path, shown)
@@ -30,7 +33,7 @@ class ParamsCache:
         self._docs.clear()
 
 
-def load_params(path: Path, shown: str) -> dict[str, Any] | None:
+def load_params(path: Path, shown: str) -> Params | None:
     """The top-level table of a params file, ``None`` if it is missing."""
     if not shown.endswith(SUFFIXES):
         raise PipelineError(
@@ -82,9 +85,9 @@ def is_missing(value: Any) -> bool:
     return value is _MISSING
 
 
-def flatten(doc: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+def flatten(doc: Mapping[str, Any], prefix: str = "") -> Params:
     """Nested tables as dotted keys (lists and scalars are values)."""
-    out: dict[str, Any] = {}
+    out: Params = {}
     for key, value in doc.items():
         name = f"{prefix}{key}"
         if isinstance(value, Mapping) and value:

@@ -16,6 +16,7 @@ from gitml.pipelines.model import Out, PlotDef
 if TYPE_CHECKING:
     from gitml.pipelines.interpolate import Context
     from gitml.pipelines.stagefile import Reader
+    from gitml.records.shapes import JsonObject
 
 PLOT_KEYS = ("template", "x", "y", "x_label", "y_label", "title", "header")
 
@@ -75,7 +76,7 @@ def _plot(reader: Reader, plot_id: str, spec: Any) -> PlotDef:
     )
 
 
-def read_artifacts(reader: Reader, spec: Any, ctx: Context) -> dict[str, dict[str, Any]]:
+def read_artifacts(reader: Reader, spec: Any, ctx: Context) -> dict[str, JsonObject]:
     """The top-level ``artifacts`` section (validated; paths repository-relative)."""
     spec = reader.resolved(ctx, spec, "artifacts", None)
     if not isinstance(spec, Mapping):

@@ -30,7 +30,7 @@ from gitml.runs.store import find_run
 
 if TYPE_CHECKING:
     from gitml.objects.cache import Cache
-    from gitml.records.shapes import PipelinePlotTable, RunRecord
+    from gitml.records.shapes import JsonObject, PipelinePlotTable, RunRecord
     from gitml.storage.repo import GitRepo
 
 MAX_POINTS = 2000
@@ -40,7 +40,7 @@ CONFUSION = ("confusion", "confusion_normalized")
 TEMPLATES = (*LINES, "scatter", *CONFUSION, "bar_horizontal", "bar_horizontal_sorted")
 
 
-def parse_rows(data: bytes, path: str) -> list[dict[str, Any]]:
+def parse_rows(data: bytes, path: str) -> list[JsonObject]:
     """The rows of a plot data file ([] when it holds none)."""
     text = data.decode("utf-8", "replace")
     if path.endswith((".csv", ".tsv")):
@@ -85,14 +85,14 @@ def _kind(template: str, x: str | None, fields: Sequence[str]) -> str:
     return "line"
 
 
-def _thin(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _thin(rows: list[JsonObject]) -> list[JsonObject]:
     if len(rows) <= MAX_POINTS:
         return rows
     step = len(rows) / MAX_POINTS
     return [rows[int(i * step)] for i in range(MAX_POINTS - 1)] + [rows[-1]]
 
 
-def _confusion(rows: Sequence[Mapping[str, Any]], x: str, y: str) -> dict[str, Any]:
+def _confusion(rows: Sequence[Mapping[str, Any]], x: str, y: str) -> JsonObject:
     labels = sorted({str(r.get(x)) for r in rows} | {str(r.get(y)) for r in rows})
     index = {label: i for i, label in enumerate(labels)}
     counts = [[0] * len(labels) for _ in labels]
@@ -145,7 +145,7 @@ class _Reader:
             self._listings[digest] = entries
         return self._listings[digest]
 
-    def rows(self, digest: str, path: str) -> list[dict[str, Any]] | None:
+    def rows(self, digest: str, path: str) -> list[JsonObject] | None:
         try:
             target = self.cache.path_of(digest)
             if target.stat().st_size > MAX_FILE_BYTES:
@@ -207,11 +207,11 @@ def logged_plots(doc: RunRecord) -> list[PipelinePlotTable]:
     return out
 
 
-def run_plots(repo: GitRepo, docs: Sequence[RunRecord]) -> list[dict[str, Any]]:
+def run_plots(repo: GitRepo, docs: Sequence[RunRecord]) -> list[JsonObject]:
     """The plots of ``docs`` (runs), each with one series per run and data file."""
 
     reader = _Reader(open_cache(repo.state_dir, durable=False))
-    plots: dict[str, dict[str, Any]] = {}
+    plots: dict[str, JsonObject] = {}
     for doc in docs:
         defs, outputs = _definitions(repo, doc)
         for spec in defs:
@@ -235,8 +235,8 @@ def _expand(
     return [(spec["id"], {f: list(c) for f, c in y.items()})]
 
 
-def _plot_head(spec: PipelinePlotTable, plot_id: str) -> dict[str, Any]:
-    head: dict[str, Any] = {
+def _plot_head(spec: PipelinePlotTable, plot_id: str) -> JsonObject:
+    head: JsonObject = {
         "id": plot_id,
         "template": spec["template"] or "linear",
         "title": spec.get("title") or plot_id,
@@ -255,7 +255,7 @@ def _series(
     outputs: Mapping[str, str],
     reader: _Reader,
     doc: RunRecord,
-) -> list[dict[str, Any]]:
+) -> list[JsonObject]:
     out = []
     for path, fields in files.items():
         digest = reader.digest_of(outputs, path)
@@ -265,7 +265,7 @@ def _series(
         x = spec.get("x", {}).get(path)
         names = list(fields) or [k for k in rows[0] if k != x][-1:]
         template = spec["template"] or "linear"
-        base: dict[str, Any] = {"run": doc["id"], "run_name": doc["name"], "file": path, "x": x}
+        base: JsonObject = {"run": doc["id"], "run_name": doc["name"], "file": path, "x": x}
         base["kind"] = _kind(template, x, names)
         for name in names:
             series = dict(base, y=name)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import platform
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from gitml.errors import GitmlError
 from gitml.pipelines.plotdefs import plot_of
@@ -29,7 +29,7 @@ from gitml.runs.redact import redact_command, redact_params, redact_text
 
 if TYPE_CHECKING:
     from gitml.pipelines.member import PipelineRun
-    from gitml.records.shapes import RunRecord
+    from gitml.records.shapes import Params, PipelinePlotTable, PipelineTable, RunRecord
     from gitml.runs.interpreter import Interpreter
     from gitml.runs.metrics import MetricEvent
 
@@ -50,7 +50,7 @@ def _metrics(member: PipelineRun, order: Sequence[str]) -> list[MetricEvent]:
     return merge_events(*events)
 
 
-def _plots(member: PipelineRun, order: Sequence[str]) -> list[dict[str, Any]]:
+def _plots(member: PipelineRun, order: Sequence[str]) -> list[PipelinePlotTable]:
     project = member.project
     plots = [p.as_dict() for f in project.files for p in f.plots]
     for address in order:
@@ -82,7 +82,7 @@ def save_pipeline_run(
     settings = project.ws.settings
     env = capture_env(repo.state_dir, settings.env_allowlist, _interpreter(member, order))
     graph = project.graph
-    params: dict[str, Any] = {}
+    params: Params = {}
     inputs: dict[str, str] = {}
     outputs: dict[str, str] = {}
     for address in order:
@@ -107,12 +107,10 @@ def save_pipeline_run(
     else:
         status = Status.COMPLETED
     events = _metrics(member, order)
-    pipeline: dict[str, Any] = {
+    pipeline: PipelineTable = {
         "files": [f.path for f in project.files],
-        "stages": [r.as_dict() for r in results],
+        "stages": [r.table() for r in results],
     }
-    for r in pipeline["stages"]:
-        r.pop("error", None)
     if member.request.targets:
         pipeline["targets"] = list(member.request.targets)
     plots = _plots(member, order)

@@ -23,10 +23,12 @@ from gitml.objects import pathguard
 from gitml.pipelines.errors import at
 from gitml.pipelines.model import Stage
 from gitml.pipelines.state import PathInfo
+from gitml.records.typed import typed
 from gitml.rerun.inputs import restore_inputs
 from gitml.runs.store import RUN_KIND, open_index
 
 if TYPE_CHECKING:
+    from gitml.records.shapes import RunRecord
     from gitml.storage.repo import GitRepo
 
 PREFIX = "xxh3-128:"
@@ -60,7 +62,7 @@ def restorable(stage: Stage) -> bool:
     return not any(out.persist for out in stage.outs)
 
 
-def find_runs(repo: GitRepo, keys: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+def find_runs(repo: GitRepo, keys: Sequence[str]) -> dict[str, list[RunRecord]]:
     """Completed stage runs by key, newest first."""
     wanted = sorted(set(keys))
     if not wanted:
@@ -80,9 +82,10 @@ def find_runs(repo: GitRepo, keys: Sequence[str]) -> dict[str, list[dict[str, An
         )
     finally:
         index.close()
-    found: dict[str, list[dict[str, Any]]] = {}
-    for row in rows:
-        found.setdefault(str(row.doc["stage"]["key"]), []).append(row.doc)
+    found: dict[str, list[RunRecord]] = {}
+    for doc in (typed(row.doc, "run", where=None) for row in rows):
+        if "stage" in doc:
+            found.setdefault(doc["stage"]["key"], []).append(doc)
     return found
 
 

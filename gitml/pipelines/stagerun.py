@@ -24,8 +24,10 @@ from gitml.pipelines.paramfiles import flatten
 from gitml.runs.code import rebase_code
 from gitml.runs.execute import Member, RunRequest, checkpoint, execute_member, open_workspace
 from gitml.runs.execute import digests as output_digests
+from gitml.runs.record import declared_table
 
 if TYPE_CHECKING:
+    from gitml.records.shapes import Params
     from gitml.runs.execute import RunOutcome
     from gitml.runs.record import RunFacts
     from gitml.runs.supervise import Supervisor
@@ -63,9 +65,9 @@ def run_name(stage: Stage) -> str:
     return name[:64]
 
 
-def stage_params(stage: Stage, values: Mapping[str, Mapping[str, Any] | None]) -> dict[str, Any]:
+def stage_params(stage: Stage, values: Mapping[str, Mapping[str, Any] | None]) -> Params:
     """The flat params a stage's run records: what it declares and what ``${}`` read."""
-    out: dict[str, Any] = {}
+    out: Params = {}
     for file_values in stage.tracked.values():
         out.update(file_values)
     for found in values.values():
@@ -128,15 +130,9 @@ class StageRunner:
             return facts._replace(
                 params=dict(params),
                 outputs=output_digests(present, cwd, self.root),
-                declared={
-                    k: v
-                    for k, v in {
-                        "metrics": list(metrics),
-                        "params": list(files),
-                        "outputs": [o.path for o in stage.outs],
-                    }.items()
-                    if v
-                },
+                declared=declared_table(
+                    metrics=list(metrics), params=list(files), outputs=[o.path for o in stage.outs]
+                ),
                 stage={
                     "name": stage.name,
                     "file": stage.file,

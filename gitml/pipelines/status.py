@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitml.pipelines.errors import at
 from gitml.pipelines.graph import Graph, plan
@@ -20,6 +20,9 @@ from gitml.pipelines.model import ParamsDep, Stage
 from gitml.pipelines.paramfiles import is_missing, select
 from gitml.pipelines.project import Project
 from gitml.pipelines.state import PathInfo, State
+
+if TYPE_CHECKING:
+    from gitml.records.shapes import JsonObject
 
 
 @dataclass(frozen=True)
@@ -42,8 +45,8 @@ class Change:
         name = f"{self.path}:{self.key}" if self.key is not None else self.path
         return f"{what} {name} {self.state}"
 
-    def as_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"section": self.section, "state": self.state}
+    def as_dict(self) -> JsonObject:
+        out: JsonObject = {"section": self.section, "state": self.state}
         if self.path:
             out["path"] = self.path
         if self.key is not None:
@@ -69,7 +72,7 @@ class StageState:
         return [p for p, info in self.deps.items() if info is None]
 
 
-def params_values(project: Project, dep: ParamsDep) -> dict[str, Any] | None:
+def params_values(project: Project, dep: ParamsDep) -> JsonObject | None:
     """The values a stage reads from one params file (``None`` if the file is missing)."""
     doc = project.params.load(project.root / dep.repo_path, dep.repo_path)
     if doc is None:
@@ -214,7 +217,7 @@ class StatusRow:
     changes: tuple[Change, ...] = ()
     after: tuple[str, ...] = ()
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> JsonObject:
         return {
             "stage": self.stage,
             "state": self.state,

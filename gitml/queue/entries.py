@@ -13,7 +13,7 @@ from __future__ import annotations
 import platform
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitml.errors import UsageError
 from gitml.queue.origin import note_added
@@ -35,6 +35,9 @@ from gitml.search.space import parse_space
 from gitml.storage.repo import GitRepo
 from gitml.storage.worktree import Checkpoint
 
+if TYPE_CHECKING:
+    from gitml.records.shapes import QueueEntryRecord
+
 
 def check_planned(request: RunRequest, cwd: Path, params_files: tuple[str, ...]) -> None:
     """What the run will do is valid: its grid (or search space) and every ``-S`` key."""
@@ -51,9 +54,9 @@ def check_planned(request: RunRequest, cwd: Path, params_files: tuple[str, ...])
         plan_overrides(cwd, params_files, assignment)
 
 
-def options_of(request: RunRequest) -> dict[str, Any]:
+def options_of(request: RunRequest) -> codec.Doc:
     """The entry's ``options`` table (empty values left out)."""
-    found: dict[str, Any] = {
+    found: codec.Doc = {
         "message": request.message,
         "tags": dict(request.tags),
         "set": [o.text for o in request.overrides],
@@ -117,7 +120,7 @@ def code_of(doc: Mapping[str, Any]) -> Checkpoint:
     return checkpoint_of(doc["code"])
 
 
-def add(repo: GitRepo, request: RunRequest, *, cwd: Path) -> dict[str, Any]:
+def add(repo: GitRepo, request: RunRequest, *, cwd: Path) -> QueueEntryRecord:
     """Check and queue ``request``; returns the entry."""
 
     validate_request(request)
@@ -132,7 +135,7 @@ def add(repo: GitRepo, request: RunRequest, *, cwd: Path) -> dict[str, Any]:
     check_planned(request, ws.cwd, ws.params_files)
     entry_id = ids.new_id()
     code = checkpoint(ws, entry_id)
-    doc: dict[str, Any] = {
+    doc: codec.Doc = {
         "schema": ENTRY_SCHEMA,
         "id": entry_id,
         "name": request.name or ids.new_name(),
@@ -144,7 +147,6 @@ def add(repo: GitRepo, request: RunRequest, *, cwd: Path) -> dict[str, Any]:
         "code": {k: v for k, v in code_table(code).items() if v is not None},
         "options": options_of(request),
     }
-    doc = dict(codec.canonical(doc))
-    add_entry(repo, doc, checkpoint=code.checkpoint)
+    entry = add_entry(repo, codec.canonical(doc), checkpoint=code.checkpoint)
     note_added(repo, entry_id)  # after the write: an entry noted is one that exists
-    return doc
+    return entry

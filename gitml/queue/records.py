@@ -25,7 +25,6 @@ from typing import TYPE_CHECKING, Any
 from gitml.errors import GitmlError, RecordNotFound
 from gitml.records import codec, ids
 from gitml.records.typed import typed
-from gitml.records.validator import validate
 from gitml.storage import QUEUE_REF
 from gitml.storage.collection import DECLARED, Collection, Snapshot, open_collection, wide_shard_of
 from gitml.storage.repo import GitRepo
@@ -60,7 +59,7 @@ def stamp() -> datetime:
     return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
-def worker_of(runner: str) -> dict[str, Any]:
+def worker_of(runner: str) -> WorkerTable:
     """Who works on an entry: this host and process, and the ``queue start`` it belongs to."""
     return {"host": platform.node(), "pid": os.getpid(), "runner": runner}
 
@@ -171,10 +170,11 @@ def iter_states(repo: GitRepo) -> Iterator[EntryState]:
         yield state_of(entries[entry_id], events.get(entry_id, []))
 
 
-def add_entry(repo: GitRepo, doc: Mapping[str, Any], *, checkpoint: str) -> None:
-    """Write a new entry; its code checkpoint becomes reachable from the queue ref."""
+def add_entry(repo: GitRepo, doc: Mapping[str, Any], *, checkpoint: str) -> QueueEntryRecord:
+    """Write a new entry (returned, validated); its code checkpoint becomes reachable from
+    the queue ref."""
     path = entry_path(str(doc["id"]))
-    validate(doc, "queue-entry", where=path)
+    entry = typed(doc, "queue-entry", where=path)
     data = codec.dump_bytes(doc)
     collection = queue_collection(repo)
     if collection.tip() is None:  # a root commit first: first parents are the queue's own
@@ -184,10 +184,11 @@ def add_entry(repo: GitRepo, doc: Mapping[str, Any], *, checkpoint: str) -> None
         f"queue add {doc['id']} {doc['name']}",
         extra_parents=[checkpoint],
     )
+    return entry
 
 
 def event_doc(entry_id: str, kind: str, **fields: Any) -> QueueEventRecord:
-    doc: dict[str, Any] = {
+    doc: codec.Doc = {
         "schema": EVENT_SCHEMA,
         "id": ids.new_id(),
         "entry": entry_id,

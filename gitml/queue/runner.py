@@ -29,7 +29,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitml.cluster.connect import connect
 from gitml.data.run_io import prepare_worktree
@@ -52,6 +52,9 @@ from gitml.runs.record import summary_line
 from gitml.runs.supervise import Supervisor
 from gitml.storage.repo import GitRepo, open_repo
 from gitml.storage.worktree import temporary_worktree
+
+if TYPE_CHECKING:
+    from gitml.records.shapes import WorkerTable
 
 POLL_SECONDS = 1.0
 LOGS = "queue/logs"
@@ -207,7 +210,7 @@ class Runner:
         add_event(self.repo, state.id, finished)
         return ended
 
-    def _worker(self) -> dict[str, Any]:
+    def _worker(self) -> WorkerTable:
         found = worker_of(self.id)
         if self.on is not None:
             found["on"] = self.on

@@ -23,6 +23,8 @@ except ImportError:  # pragma: no cover - tomli is a dependency; tomllib is the 
     import tomllib as toml_parser  # type: ignore[no-redef]
 
 Doc = dict[str, Any]
+"""A parsed document not (yet) known to be a record: before validation, or a settings file.
+A validated record is its shape in ``gitml.records.shapes``."""
 TOMLDecodeError = toml_parser.TOMLDecodeError
 _TOO_DEEP = f"nests tables or arrays more than {MAX_DEPTH} deep"
 

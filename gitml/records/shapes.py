@@ -20,7 +20,11 @@ Timestamp = datetime | str
 """A schema ``date-time``: parsed TOML, or ISO 8601 text (JSON from the query index)."""
 Scalar = str | int | float | bool
 Params = dict[str, Any]
-"""Flat dotted keys -> any TOML value (numbers, text, booleans, dates, arrays)."""
+"""Parameters: a record's flat dotted keys, or a params file's nested tables -> any TOML
+value (numbers, text, booleans, dates, arrays, tables)."""
+JsonObject = dict[str, Any]
+"""A JSON object with keys of its own: a view's ``--json`` output or UI payload, user JSON.
+Not a record: a record has its shape below."""
 
 RunStatus = Literal["completed", "failed", "interrupted"]
 Verdict = Literal["reproduced", "differs", "failed"]
@@ -251,25 +255,17 @@ class VersionCodeTable(TypedDict, total=False):
     branch: str
 
 
+MlflowType = Literal[
+    "boolean", "integer", "long", "float", "double", "string", "binary", "datetime"
+]
+
 ColumnSpec = TypedDict(
     "ColumnSpec",
     {
-        "type": Required[
-            Literal[
-                "boolean",
-                "integer",
-                "long",
-                "float",
-                "double",
-                "string",
-                "binary",
-                "datetime",
-                "tensor",
-            ]
-        ],
+        "type": Required[MlflowType | Literal["tensor"]],
         "name": str,
         "required": bool,
-        "tensor-spec": dict[str, Any],
+        "tensor-spec": JsonObject,
     },
     total=False,
 )
@@ -441,13 +437,16 @@ class ProfileRecord(TypedDict):
     columns: dict[str, ColumnProfileTable]
 
 
+LinkKind = Literal["amend", "rebase", "squash", "cherry-pick"]
+
+
 class LinkRecord(TypedDict):
     """``gitml/link/1``: runs recorded on ``rewritten_from`` belong to ``commit`` too."""
 
     schema: Literal["gitml/link/1"]
     commit: str
     rewritten_from: str
-    kind: Literal["amend", "rebase", "squash", "cherry-pick"]
+    kind: LinkKind
 
 
 FindingKind = Literal[

@@ -17,10 +17,13 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime, time
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitml.errors import InvalidRecord
 from gitml.resources import resource_dir
+
+if TYPE_CHECKING:
+    from gitml.records.shapes import JsonObject
 
 _SUPPORTED = frozenset(
     {
@@ -59,9 +62,9 @@ _SUPPORTED = frozenset(
 
 
 @cache
-def load_schema(kind: str) -> dict[str, Any]:
+def load_schema(kind: str) -> JsonObject:
     path = resource_dir("schemas") / f"{kind}.schema.json"
-    schema: dict[str, Any] = json.loads(path.read_text("utf-8"))
+    schema: JsonObject = json.loads(path.read_text("utf-8"))
     return schema
 
 

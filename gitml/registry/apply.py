@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from gitml.config import STAGES_FILE, Settings
 from gitml.errors import CheckFailed, GitmlError, InvalidRecord, listing
@@ -46,7 +46,7 @@ from gitml.storage.repo import GitRepo
 from gitml.storage.tracked import file_changes, head, read_file_at
 
 if TYPE_CHECKING:
-    from gitml.records.shapes import StageEventRecord
+    from gitml.records.shapes import JsonObject, StageEventRecord
 
 
 class WrongBranch(GitmlError):
@@ -61,7 +61,7 @@ class ApplyReport:
     skipped: list[SkippedChange] = field(default_factory=list)
     registry_tip: str | None = None
 
-    def as_dict(self, terminal: tuple[str, ...] = ()) -> dict[str, Any]:
+    def as_dict(self, terminal: tuple[str, ...] = ()) -> JsonObject:
         return {
             "branch": self.branch,
             "commit": self.tip,

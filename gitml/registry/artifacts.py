@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from gitml.config import Settings
     from gitml.objects.remotes.base import Remote
     from gitml.objects.transfer import TransferReport
+    from gitml.records.shapes import ArtifactTable
     from gitml.storage.repo import GitRepo
 
 
@@ -37,7 +38,7 @@ class Artifact(NamedTuple):
     digest: str
     size: int
 
-    def as_dict(self) -> dict[str, object]:
+    def as_dict(self) -> ArtifactTable:
         return {"path": self.path, "digest": self.digest, "size": self.size}
 
 

@@ -20,6 +20,7 @@ from gitml.storage import RUNS_REF
 from gitml.storage.collection import open_collection
 
 if TYPE_CHECKING:
+    from gitml.records.codec import Doc
     from gitml.storage.repo import GitRepo
 
 # (field of the version, where the run keeps it)
@@ -81,7 +82,7 @@ def version_problems(version: Mapping[str, Any], run: Mapping[str, Any]) -> list
     return out
 
 
-def load_run(repo: GitRepo, run_id: str) -> dict[str, Any] | None:
+def load_run(repo: GitRepo, run_id: str) -> Doc | None:
     """A run's record read straight from refs/gitml/runs at the one path its id allows
     (JSON form); None when it is not there or not readable. Cheaper than the query index
     for one run, which is all a promotion needs."""

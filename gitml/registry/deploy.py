@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from gitml.config import Settings
 from gitml.errors import RecordNotFound
@@ -13,7 +13,7 @@ from gitml.registry.store import open_index
 from gitml.storage.repo import GitRepo
 
 if TYPE_CHECKING:
-    from gitml.records.shapes import ModelVersionRecord
+    from gitml.records.shapes import JsonObject, ModelVersionRecord
 
 
 def _artifact_of(doc: ModelVersionRecord, model: str) -> artifacts.Artifact:
@@ -28,7 +28,7 @@ def _artifact_of(doc: ModelVersionRecord, model: str) -> artifacts.Artifact:
 
 def get_artifact(
     repo: GitRepo, settings: Settings, text: str, *, to: Path | None = None
-) -> dict[str, Any]:
+) -> JsonObject:
     """The verified artifact of a version: its cache path, or a copy in ``to``.
 
     Missing from the cache, it is pulled from the data remote (when one is configured).
@@ -60,7 +60,7 @@ def push_artifacts(
     *,
     remote: str | None = None,
     verify: bool = False,
-) -> dict[str, Any]:
+) -> JsonObject:
     """Upload the artifacts of a model (NAME: every version; NAME:VERSION, NAME@STAGE: one)."""
     ref = parse_ref(text)
     if ref.version is None and ref.stage is None:

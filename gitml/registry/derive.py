@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from gitml.config import STAGES_FILE, Settings
 from gitml.records.typed import typed
@@ -30,7 +30,7 @@ from gitml.storage.repo import GitRepo
 from gitml.storage.tracked import FileChange, last_change, read_file_at
 
 if TYPE_CHECKING:
-    from gitml.records.shapes import StageEventRecord
+    from gitml.records.shapes import ChangeTable, StageEventRecord, StageSource
 
 DIRECT_TRAILER = "Gitml-Promotion: direct"
 
@@ -51,13 +51,13 @@ class Derivation:
     state: Assignments = field(default_factory=dict)
 
 
-def source_of(change: FileChange) -> str:
+def source_of(change: FileChange) -> StageSource:
     if any(line.strip() == DIRECT_TRAILER for line in change.message.splitlines()):
         return "direct"
     return "merge" if len(change.parents) > 1 else "commit"
 
 
-def _side_change(repo: GitRepo, change: FileChange) -> dict[str, Any] | None:
+def _side_change(repo: GitRepo, change: FileChange) -> ChangeTable | None:
     """For a merge: the commit on the merged branch that last changed the file."""
     if len(change.parents) < 2:
         return None

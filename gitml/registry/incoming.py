@@ -28,6 +28,7 @@ from gitml.storage.collection import Collection, Snapshot
 from gitml.storage.repo import GitRepo
 
 if TYPE_CHECKING:
+    from gitml.records.codec import Doc
     from gitml.records.shapes import AppliedRecord
 
 
@@ -101,9 +102,7 @@ def _derived_problems(
     ]
 
 
-def _derives(
-    path: str, doc: dict[str, Any] | None, expected: Mapping[str, Any], bad: set[str]
-) -> bool:
+def _derives(path: str, doc: Doc | None, expected: Mapping[str, Any], bad: set[str]) -> bool:
     if doc is None:
         return False
     if path.startswith(f"{rec.APPLIED_DIR}/"):
@@ -116,7 +115,7 @@ def _invalid(path: str, valid: set[str]) -> set[str]:
     return {path} if path.startswith(f"{rec.APPLIED_DIR}/") and path not in valid else set()
 
 
-def _load(snap: Snapshot, path: str) -> dict[str, Any] | None:
+def _load(snap: Snapshot, path: str) -> Doc | None:
     data = snap.read(path)
     if data is None:
         return None
@@ -169,7 +168,7 @@ def _version_problems(theirs: Snapshot, runs: list[Snapshot], paths: Sequence[st
     return out
 
 
-def _find(snapshots: list[Snapshot], path: str) -> dict[str, Any] | None:
+def _find(snapshots: list[Snapshot], path: str) -> Doc | None:
     for snap in snapshots:
         data = snap.read(path)
         if data is not None:

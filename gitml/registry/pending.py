@@ -17,12 +17,13 @@ from typing import TYPE_CHECKING, Any
 from gitml.errors import GitmlError
 
 if TYPE_CHECKING:
+    from gitml.records.shapes import JsonObject
     from gitml.storage.repo import GitRepo
 
 PENDING_TAG = "gitml.register"
 
 
-def requests(doc: Mapping[str, Any]) -> list[dict[str, Any]]:
+def requests(doc: Mapping[str, Any]) -> list[JsonObject]:
     """The registrations a run's record asks for ([] when none or malformed)."""
     raw = (doc.get("tags") or {}).get(PENDING_TAG)
     try:

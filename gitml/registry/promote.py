@@ -16,7 +16,7 @@ import copy
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from gitml.atomic import write_atomic
 from gitml.config import POLICY_FILE, STAGES_FILE, Settings
@@ -49,6 +49,9 @@ from gitml.storage.tracked import (
     sync_worktree_file,
 )
 
+if TYPE_CHECKING:
+    from gitml.records.shapes import JsonObject
+
 
 class Mode(StrEnum):
     WORKTREE = "worktree"
@@ -75,7 +78,7 @@ class StageChange:
     applied: ApplyReport | None = None
     notes: list[str] = field(default_factory=list)
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> JsonObject:
         p = self.proposal
         return {
             "action": p.action,
@@ -157,8 +160,8 @@ def _message(p: Proposal, direct: bool) -> str:
         "demote": f"Demote {p.model} {p.version} from {p.stage}",
         "archive": f"Archive {p.model} {p.version}",
     }[p.action]
-    run = p.candidate.get("run", {})
-    body = f"Run {run.get('id')} ({run.get('name')}), code {p.candidate['code']['commit']}."
+    run = p.candidate["run"]
+    body = f"Run {run['id']} ({run['name']}), code {p.candidate['code']['commit']}."
     trailers = [
         f"Gitml-Model: {p.model}",
         f"Gitml-Version: {p.version}",

@@ -34,7 +34,7 @@ from gitml.registry.store import (
 from gitml.storage.repo import GitRepo
 
 if TYPE_CHECKING:
-    from gitml.records.shapes import ModelVersionRecord, StageEventRecord, Timestamp
+    from gitml.records.shapes import JsonObject, ModelVersionRecord, StageEventRecord, Timestamp
 
 REF_RE = re.compile(r"(?P<model>[^@:]+)(?:@(?P<stage>[^@:]+)|:(?P<version>[^@:]+))?")
 
@@ -55,10 +55,10 @@ def replay(events: Iterable[Mapping[str, Any]], terminal: Iterable[str]) -> Assi
     return state
 
 
-def stages_json(stages: Mapping[str, Any], settings: Settings) -> dict[str, Any]:
+def stages_json(stages: Mapping[str, Any], settings: Settings) -> JsonObject:
     """stage -> version (terminal stages -> list), in configured stage order."""
     order = {s: i for i, s in enumerate(settings.stages)}
-    out: dict[str, Any] = {}
+    out: JsonObject = {}
     for stage in sorted(stages, key=lambda s: (order.get(s, len(order)), s)):
         value = stages[stage]
         out[stage] = list(value) if isinstance(value, tuple) else value
@@ -69,7 +69,7 @@ def _version_stages(version: str, stages: Mapping[str, Any]) -> list[str]:
     return [s for s, v in stages.items() if version in versions_of(v)]
 
 
-def _summary(doc: ModelVersionRecord, stages: Mapping[str, Any]) -> dict[str, Any]:
+def _summary(doc: ModelVersionRecord, stages: Mapping[str, Any]) -> JsonObject:
     return {
         "version": doc["version"],
         "run": doc["run"]["id"],
@@ -89,7 +89,7 @@ def _summary(doc: ModelVersionRecord, stages: Mapping[str, Any]) -> dict[str, An
     }
 
 
-def list_models(repo: GitRepo, settings: Settings) -> list[dict[str, Any]]:
+def list_models(repo: GitRepo, settings: Settings) -> list[JsonObject]:
     with open_index(repo) as index:
         summaries = index.version_summaries()
         names = index.version_names()
@@ -123,7 +123,7 @@ def _require_model(index: RegistryIndex, model: str) -> list[ModelVersionRecord]
 
 def pending_changes(
     repo: GitRepo, settings: Settings, model: str, applied: Mapping[str, Any]
-) -> dict[str, Any]:
+) -> JsonObject:
     """Stages where the work tree's ``.gitml/stages.toml`` differs from the applied state."""
     try:
         path = repo.workdir / STAGES_FILE
@@ -135,7 +135,7 @@ def pending_changes(
         wanted = parse(path.read_bytes(), settings=settings).assignments.get(model, {})
     except InvalidStages:
         return {}
-    out: dict[str, Any] = {}
+    out: JsonObject = {}
     for stage in sorted(set(wanted) | set(applied)):
         if wanted.get(stage) != applied.get(stage):
             value = wanted.get(stage)
@@ -143,7 +143,7 @@ def pending_changes(
     return out
 
 
-def show_model(repo: GitRepo, settings: Settings, model: str) -> dict[str, Any]:
+def show_model(repo: GitRepo, settings: Settings, model: str) -> JsonObject:
     with open_index(repo) as index:
         docs = _require_model(index, model)
         state = index.state([model], settings.stages, settings.terminal_stages).get(model, {})
@@ -186,7 +186,7 @@ def history(
     *,
     stage: str | None = None,
     as_of: datetime | None = None,
-) -> dict[str, Any]:
+) -> JsonObject:
     """Registrations and stage events of ``model``, oldest first (who, when, which commit)."""
     if stage is not None and stage not in settings.stages:
         raise UsageError(
@@ -201,7 +201,7 @@ def history(
         events = [e for e in events if _time(e["committed"]) <= as_of]
         docs = [d for d in docs if _time(d["created"]) <= as_of]
     state = replay(events, terminal).get(model, {})
-    entries: list[dict[str, Any]] = []
+    entries: list[JsonObject] = []
     if stage is None:
         regs = sorted(docs, key=lambda d: (d["created"], version_sort_key(d["version"])))
     else:
@@ -224,7 +224,7 @@ def history(
     }
 
 
-def _registration(doc: ModelVersionRecord) -> dict[str, Any]:
+def _registration(doc: ModelVersionRecord) -> JsonObject:
     return {
         "time": doc["created"],
         "event": doc["event"],
@@ -240,7 +240,7 @@ def _registration(doc: ModelVersionRecord) -> dict[str, Any]:
     }
 
 
-def _stage_entry(doc: StageEventRecord, terminal: bool) -> dict[str, Any]:
+def _stage_entry(doc: StageEventRecord, terminal: bool) -> JsonObject:
     return {
         "time": doc["committed"],
         "event": doc["event"],

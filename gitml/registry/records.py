@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final, TypedDict
 
 from gitml.records import codec, ids
 from gitml.registry.stagefile import Transition
@@ -29,18 +29,40 @@ from gitml.storage import REGISTRY_REF
 from gitml.storage.collection import DECLARED, wide_shard_of
 
 if TYPE_CHECKING:
-    from gitml.records.shapes import RunRecord
+    from gitml.records.shapes import (
+        AppliedRecord,
+        ArtifactTable,
+        ChangeTable,
+        JsonObject,
+        ModelVersionRecord,
+        PersonTable,
+        RunRecord,
+        SignatureTable,
+        StageEventKind,
+        StageEventRecord,
+        StageSource,
+        VersionCodeTable,
+    )
 
 PREFIX = DECLARED[REGISTRY_REF].prefix
-VERSION_SCHEMA = "gitml/model-version/1"
-EVENT_SCHEMA = "gitml/stage-event/1"
-APPLIED_SCHEMA = "gitml/applied/1"
+VERSION_SCHEMA: Final = "gitml/model-version/1"
+EVENT_SCHEMA: Final = "gitml/stage-event/1"
+APPLIED_SCHEMA: Final = "gitml/applied/1"
 APPLIED_DIR = "applied"
-VERSION_CREATED = "model_version.created"
-ALIAS_CREATED = "model_version_alias.created"
-ALIAS_DELETED = "model_version_alias.deleted"
+VERSION_CREATED: Final = "model_version.created"
+ALIAS_CREATED: Final = "model_version_alias.created"
+ALIAS_DELETED: Final = "model_version_alias.deleted"
 BUCKET_SIZE = 100
 SEQ_WIDTH = 8
+
+
+class PackageInfo(TypedDict, total=False):
+    """What a version records of its model's package (``gitml.log_model`` and the run)."""
+
+    flavor: str
+    signature: SignatureTable
+    requirements: list[str]
+    python: str
 
 
 def versions_dir(model: str) -> str:
@@ -69,10 +91,10 @@ def applied_path(commit: str) -> str:
 
 def build_applied(
     commit: str, branch: str, rules: list[str], skipped: list[str] | None = None
-) -> dict[str, Any]:
+) -> AppliedRecord:
     """The record that the default branch was applied up to ``commit`` (``skipped``: stage
     changes in the range that were undone by ``commit`` and so produce no events)."""
-    doc: dict[str, Any] = {
+    doc: AppliedRecord = {
         "schema": APPLIED_SCHEMA,
         "commit": commit,
         "branch": branch,
@@ -88,7 +110,7 @@ def seq_of_name(name: str) -> int | None:
     return int(head) if head.isdigit() else None
 
 
-def person(name: str, email: str) -> dict[str, str]:
+def person(name: str, email: str) -> PersonTable:
     return {"name": name, "email": email}
 
 
@@ -99,44 +121,60 @@ def build_version(
     version: str,
     run: RunRecord,
     created: datetime,
-    author: Mapping[str, str],
-    artifact: Mapping[str, Any] | None = None,
+    author: PersonTable,
+    artifact: ArtifactTable | None = None,
     description: str | None = None,
     tags: Mapping[str, str] | None = None,
-    package: Mapping[str, Any] | None = None,
-) -> dict[str, Any]:
+    package: PackageInfo | None = None,
+) -> ModelVersionRecord:
     """A version record linking the run (code, params, metrics, data) and the artifact."""
     code = run["code"]
-    doc: dict[str, Any] = {
+    from_code: VersionCodeTable = {
+        "commit": code["commit"],
+        "checkpoint": code["checkpoint"],
+        "dirty": code["dirty"],
+    }
+    if "branch" in code:
+        from_code["branch"] = code["branch"]
+    doc: ModelVersionRecord = {
         "schema": VERSION_SCHEMA,
         "event": VERSION_CREATED,
         "id": record_id,
         "model": model,
         "version": version,
         "created": created.astimezone(UTC).replace(microsecond=0),
-        "author": dict(author),
-        "description": description or None,
+        "author": author,
         "tags": dict(tags or {}),
         "run": {"id": run["id"], "name": run["name"], "status": run["status"]},
-        "code": {
-            "commit": code["commit"],
-            "checkpoint": code["checkpoint"],
-            "branch": code.get("branch"),
-            "dirty": code["dirty"],
-        },
+        "code": from_code,
         "params": dict(run["params"]),
         "metrics": dict(run["metrics"]),
         "inputs": dict(run["inputs"]),
         "outputs": dict(run["outputs"]),
-        "artifact": dict(artifact) if artifact else None,
     }
-    for key in ("flavor", "signature", "requirements", "python"):
-        if package and package.get(key) is not None:
-            doc[key] = package[key]
-    return dict(codec.canonical(doc))
+    if description:
+        doc["description"] = description
+    if artifact:
+        doc["artifact"] = artifact
+    if package:
+        _add_package(doc, package)
+    built: ModelVersionRecord = codec.canonical(doc)
+    return built
 
 
-def event_name(action: str) -> str:
+def _add_package(doc: ModelVersionRecord, package: PackageInfo) -> None:
+    """The facts of the model's package a version records (flavor, signature...)."""
+    if package.get("flavor") is not None:
+        doc["flavor"] = package["flavor"]
+    if package.get("signature") is not None:
+        doc["signature"] = package["signature"]
+    if package.get("requirements") is not None:
+        doc["requirements"] = package["requirements"]
+    if package.get("python") is not None:
+        doc["python"] = package["python"]
+
+
+def event_name(action: str) -> StageEventKind:
     return ALIAS_CREATED if action == "assign" else ALIAS_DELETED
 
 
@@ -158,11 +196,11 @@ def build_event(
     seq: int,
     commit: str,
     committed: datetime,
-    author: Mapping[str, str],
-    source: str,
-    change: Mapping[str, Any] | None = None,
-) -> dict[str, Any]:
-    doc: dict[str, Any] = {
+    author: PersonTable,
+    source: StageSource,
+    change: ChangeTable | None = None,
+) -> StageEventRecord:
+    doc: StageEventRecord = {
         "schema": EVENT_SCHEMA,
         "event": event_name(transition.action),
         "id": event_id(commit, committed, transition),
@@ -171,14 +209,17 @@ def build_event(
         "stage": transition.stage,
         "action": transition.action,
         "version": transition.version,
-        "previous": transition.previous,
         "commit": commit,
         "committed": committed.astimezone(UTC),
-        "author": dict(author),
+        "author": author,
         "source": source,
-        "change": dict(change) if change else None,
     }
-    return dict(codec.canonical(doc))
+    if transition.previous is not None:
+        doc["previous"] = transition.previous
+    if change:
+        doc["change"] = change
+    built: StageEventRecord = codec.canonical(doc)
+    return built
 
 
 def describe_event(doc: Mapping[str, Any], terminal: bool = False) -> str:
@@ -193,7 +234,7 @@ def describe_event(doc: Mapping[str, Any], terminal: bool = False) -> str:
     return f"demote {model} {version} from {stage}"
 
 
-def mlflow_payload(doc: Mapping[str, Any]) -> dict[str, Any]:
+def mlflow_payload(doc: Mapping[str, Any]) -> JsonObject:
     """The MLflow webhook payload of a record (``name``, ``version``, ``alias``...)."""
     if doc.get("event") == VERSION_CREATED:
         return {

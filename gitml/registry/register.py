@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from gitml.config import load_settings
 from gitml.errors import GitmlError
@@ -33,7 +33,8 @@ from gitml.storage.notes import note_companion
 from gitml.storage.repo import GitRepo
 
 if TYPE_CHECKING:
-    from gitml.records.shapes import RunRecord
+    from gitml.records.shapes import JsonObject, ModelVersionRecord, RunRecord
+    from gitml.registry.records import PackageInfo
 
 
 class VersionExists(GitmlError):
@@ -51,7 +52,7 @@ class RegisterRequest(NamedTuple):
     no_artifact: bool = False
 
 
-def logged_model(run: RunRecord) -> dict[str, Any]:
+def logged_model(run: RunRecord) -> JsonObject:
     """What ``gitml.log_model`` left in the run's ``gitml.model`` tag ({} when nothing)."""
     import json
 
@@ -77,7 +78,7 @@ def package_info(
     *,
     artifact: artifacts.Artifact | None = None,
     warn: Callable[[str], None] | None = None,
-) -> dict[str, Any]:
+) -> PackageInfo:
     """Flavor, signature, requirements and Python version of the model a run logged.
 
     ``gitml.log_model`` leaves them in the run's ``gitml.model`` tag; ``signature_from``
@@ -106,9 +107,13 @@ def package_info(
         if warn is not None:
             for problem in found.warnings:
                 warn(problem)
-    logged["python"] = run["env"].get("python")
-    logged.pop("path", None)
-    return logged
+    package: PackageInfo = {}
+    for key in ("flavor", "signature", "requirements"):
+        if logged.get(key) is not None:
+            package[key] = logged[key]
+    if run["env"].get("python") is not None:
+        package["python"] = run["env"]["python"]
+    return package
 
 
 def register(
@@ -117,7 +122,7 @@ def register(
     *,
     now: datetime | None = None,
     warn: Callable[[str], None] | None = None,
-) -> dict[str, Any]:
+) -> ModelVersionRecord:
     """Record a new version of ``request.model``; returns the version record (JSON form).
 
     The artifact is one of the run's outputs, by digest (``gitml.registry.run_artifact``);
@@ -197,5 +202,5 @@ def register(
 
     _tip, planned = write_planned(registry_collection(repo), plan, also=note)
     assert planned is not None
-    doc: dict[str, Any] = codec.to_jsonable(planned.result)
+    doc: ModelVersionRecord = codec.to_jsonable(planned.result)
     return doc

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitml.config import (
     CONFIG_FILE,
@@ -28,6 +28,9 @@ from gitml.records import codec
 from gitml.registry.stagefile import parse
 from gitml.storage.repo import GitRepo
 from gitml.storage.tracked import FileChange, read_file_at
+
+if TYPE_CHECKING:
+    from gitml.governance.policy import Policy
 
 MIXED = "change the rules and the stages in separate pull requests"
 GOVERNING_TABLES = ("core", "stages")
@@ -47,7 +50,7 @@ class RulesAt:
         return read_file_at(self.repo, self.commit, path)
 
     @cached_property
-    def config_doc(self) -> dict[str, Any]:
+    def config_doc(self) -> codec.Doc:
         data = self.read(CONFIG_FILE)
         if data is None:
             return {}
@@ -59,7 +62,7 @@ class RulesAt:
         return settings_from_doc(self.config_doc) if self.config_doc else Settings()
 
     @cached_property
-    def policy(self) -> dict[str, Any]:
+    def policy(self) -> Policy:
         return load_policy(self.read(POLICY_FILE), where=f"{POLICY_FILE} ({self.where})")
 
     @property

@@ -201,7 +201,7 @@ def _lookup(versions: Mapping[str, Iterable[str]]) -> Known:
 
 def dumps(stage_file: ParsedStages) -> str:
     """Canonical text: the header comment, then sorted tables."""
-    models: dict[str, dict[str, Any]] = {}
+    models: dict[str, dict[str, str | list[str]]] = {}
     for model, stages in stage_file.assignments.items():
         table = {s: (list(v) if isinstance(v, tuple) else v) for s, v in stages.items() if v}
         if table:

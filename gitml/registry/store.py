@@ -28,13 +28,14 @@ from gitml.storage.index import Index
 from gitml.storage.refs import backoff
 
 if TYPE_CHECKING:
+    from gitml.records.codec import Doc
     from gitml.records.shapes import AppliedRecord, ModelVersionRecord, StageEventRecord
 from gitml.storage.repo import GitRepo
 
 MAX_PLANS = 400
 
 
-def parse_registry_record(path: str, data: bytes) -> dict[str, Any] | None:
+def parse_registry_record(path: str, data: bytes) -> Doc | None:
     """Index parser: versions and events, checked with the fast schema validator."""
     if not path.endswith(".toml"):
         return None
@@ -367,10 +368,10 @@ class RegistryIndex:
     def errors(self) -> Iterator[tuple[str, str]]:
         yield from self.index.errors(self.collection)
 
-    def docs_at(self, paths: Iterable[str]) -> dict[str, tuple[str, dict[str, Any]]]:
+    def docs_at(self, paths: Iterable[str]) -> dict[str, tuple[str, Doc]]:
         """path -> (kind, doc) of the valid records at ``paths`` (one primary-key seek each)."""
         wanted = sorted(set(paths))
-        out: dict[str, tuple[str, dict[str, Any]]] = {}
+        out: dict[str, tuple[str, Doc]] = {}
         for start in range(0, len(wanted), 500):
             chunk = wanted[start : start + 500]
             marks = ",".join("?" * len(chunk))
@@ -383,10 +384,10 @@ class RegistryIndex:
         return out
 
 
-def _json(text: str) -> dict[str, Any]:
+def _json(text: str) -> Doc:
     import json
 
-    doc: dict[str, Any] = json.loads(text)
+    doc: Doc = json.loads(text)
     return doc
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from gitml.config import STAGES_FILE, Settings
 from gitml.errors import GitmlError
@@ -33,6 +33,9 @@ from gitml.storage import REGISTRY_REF
 from gitml.storage.history import is_ancestor
 from gitml.storage.repo import GitRepo
 from gitml.storage.tracked import FileChange, file_changes
+
+if TYPE_CHECKING:
+    from gitml.records.shapes import StageEventRecord
 
 
 class Trust(NamedTuple):
@@ -194,7 +197,7 @@ def _undone(
     repo: GitRepo,
     point: TrustPoint,
     branch: str,
-    markers: list[tuple[str, dict[str, Any]]],
+    markers: list[tuple[str, codec.Doc]],
     new_changes: set[str],
 ) -> set[str] | None:
     """Every change applied-state records skip, when the new records hold and skip only
@@ -208,8 +211,8 @@ def _undone(
 
 
 def _match(
-    expected: list[dict[str, Any]], events: Mapping[str, dict[str, Any]]
-) -> list[dict[str, Any]] | None:
+    expected: list[StageEventRecord], events: Mapping[str, codec.Doc]
+) -> list[StageEventRecord] | None:
     """The expected events still pending once ``events`` (path -> doc) are matched; None when
     an event is not exactly an expected one at its own path, or one is missing before a
     later one of its model."""

@@ -12,12 +12,15 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from gitml._version import __version__
 from gitml.atomic import write_atomic
 from gitml.registry.stagefile import Assignments
 from gitml.storage.repo import GitRepo
+
+if TYPE_CHECKING:
+    from gitml.records.shapes import StageEventRecord
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -30,7 +33,7 @@ class TrustPoint:
     """The stages the last valid change assigned."""
     seqs: dict[str, int]
     """model -> the last sequence number derived."""
-    pending: list[dict[str, Any]] = field(default_factory=list)
+    pending: list[StageEventRecord] = field(default_factory=list)
     """Derived events the log did not hold yet (as records, oldest first)."""
     undone: list[str] = field(default_factory=list)
     """Commits whose changes applied-state records verifiably skip."""

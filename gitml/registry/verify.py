@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from gitml.config import POLICY_FILE, STAGES_FILE, Settings
 from gitml.errors import GitmlError, InvalidRecord
-from gitml.governance.policy import allow_direct, load_policy
+from gitml.governance.policy import Policy, allow_direct, load_policy
 from gitml.integrity import history
 from gitml.records import codec
 from gitml.registry import records as rec
@@ -39,7 +39,7 @@ from gitml.storage.tracked import (
 )
 
 if TYPE_CHECKING:
-    from gitml.records.shapes import AppliedRecord, ModelVersionRecord, StageEventRecord
+    from gitml.records.shapes import AppliedRecord, JsonObject, ModelVersionRecord, StageEventRecord
 
 
 @dataclass
@@ -54,7 +54,7 @@ class VerifyReport:
     """The problems that make the log untrustworthy (``apply`` refuses to extend it)."""
     verified: set[str] = field(default_factory=set)
     """Ids of the events that are exactly what the default branch derives."""
-    pending: list[dict[str, Any]] = field(default_factory=list)
+    pending: list[StageEventRecord] = field(default_factory=list)
     """Events the default branch derives that were never applied."""
     undone: set[str] = field(default_factory=set)
     """Commits whose stage changes applied-state records verifiably skip."""
@@ -67,7 +67,7 @@ class VerifyReport:
     def ok(self) -> bool:
         return not self.problems
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> JsonObject:
         return {
             "ok": self.ok,
             "branch": self.branch,
@@ -301,7 +301,7 @@ def _check_versions(
 
 
 def _check_direct(repo: GitRepo, events: list[StageEventRecord], report: VerifyReport) -> None:
-    policies: dict[str, dict[str, Any]] = {}
+    policies: dict[str, Policy] = {}
     for event in events:
         if event["source"] != "direct":
             continue

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from gitml.records.shapes import JsonObject
 
 FIELDS = ("python", "implementation", "executable", "platform", "machine", "cpu", "cpus", "gitml")
 
@@ -24,7 +27,7 @@ class EnvChange:
     recorded: str | None
     current: str | None
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> JsonObject:
         return {"field": self.field, "recorded": self.recorded, "current": self.current}
 
 
@@ -40,7 +43,7 @@ class PackageDiff:
     def __bool__(self) -> bool:
         return bool(self.added or self.removed or self.changed or not self.known)
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> JsonObject:
         return {
             "added": list(self.added),
             "removed": list(self.removed),
@@ -71,7 +74,7 @@ class EnvDiff:
     def __bool__(self) -> bool:
         return bool(self.changes or self.packages)
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> JsonObject:
         return {
             "same": not self,
             "changes": [c.as_dict() for c in self.changes],

@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from gitml.config import load_settings
 from gitml.data.pointers import load_pointers
@@ -42,7 +42,7 @@ from gitml.storage.repo import GitRepo
 
 if TYPE_CHECKING:
     from gitml.data.pointers import Pointer
-    from gitml.records.shapes import RunRecord
+    from gitml.records.shapes import JsonObject, RunRecord
 
 
 class InputMissing(GitmlError):
@@ -64,7 +64,7 @@ class Restored:
     nbytes: int
     files: int = 1
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> JsonObject:
         return {
             "input": self.key,
             "digest": self.digest,

@@ -45,7 +45,7 @@ from gitml.storage.repo import GitRepo
 from gitml.storage.worktree import Checkpoint, add_worktree, remove_worktree
 
 if TYPE_CHECKING:
-    from gitml.records.shapes import RunRecord
+    from gitml.records.shapes import EnvTable, RerunTable, RunRecord
 
 NAME_SUFFIX = "-rerun"
 _SIGNALS = (signal.SIGTERM, signal.SIGHUP)
@@ -179,8 +179,8 @@ class Judge:
         self.env = EnvDiff()
         self.judgement: Judgement | None = None
 
-    def __call__(self, doc: dict[str, Any]) -> dict[str, Any]:
-        self.env = env_difference(self.repo, self.original, doc.get("env") or {})
+    def __call__(self, doc: RunRecord) -> RerunTable:
+        self.env = env_difference(self.repo, self.original, doc["env"])
         self.judgement = judge(self.original, doc, self.tol, self.what_if)
         return self.judgement.table(self.env.fields)
 
@@ -332,7 +332,7 @@ def plan_runs(repo: GitRepo, docs: Sequence[RunRecord], options: RerunOptions) -
     return [_plan(repo, doc, options, settings) for doc in docs]
 
 
-def _current_env(repo: GitRepo, doc: RunRecord, settings: Settings) -> dict[str, Any]:
+def _current_env(repo: GitRepo, doc: RunRecord, settings: Settings) -> EnvTable:
     """The environment a rerun of ``doc`` would record now: its command's interpreter's."""
     import os
 

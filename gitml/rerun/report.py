@@ -12,10 +12,10 @@ from gitml.rerun.inputs import Restored
 from gitml.rerun.verdict import Judgement, Verdict
 
 if TYPE_CHECKING:
-    from gitml.records.shapes import RunRecord
+    from gitml.records.shapes import JsonObject, RunRecord
 
 
-def run_ref(doc: Mapping[str, Any]) -> dict[str, Any]:
+def run_ref(doc: Mapping[str, Any]) -> JsonObject:
     return {"id": doc["id"], "name": doc["name"]}
 
 
@@ -45,7 +45,7 @@ class RerunResult:
             return 1
         return int(self.doc.get("exit_code") or 1)
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> JsonObject:
         return {
             "run": run_ref(self.original),
             "rerun": {
@@ -79,7 +79,7 @@ class RerunPlan:
     env: EnvDiff
     what_if: tuple[str, ...] = ()
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> JsonObject:
         return {
             "run": run_ref(self.doc),
             "command": list(self.doc.get("command") or ()),
@@ -109,7 +109,7 @@ class SetOutcome:
         bad = self.errors or any(r.verdict is not Verdict.REPRODUCED for r in self.results)
         return 1 if bad else 0
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> JsonObject:
         return {
             "results": [r.as_dict() for r in self.results],
             "errors": [{"run": run_ref(d), "error": e} for d, e in self.errors],

@@ -21,7 +21,13 @@ from typing import TYPE_CHECKING, Any
 from gitml.errors import UsageError
 
 if TYPE_CHECKING:
-    from gitml.records.shapes import RunRecord
+    from gitml.records.shapes import (
+        JsonObject,
+        MetricCheckTable,
+        OutputState,
+        RerunTable,
+        RunRecord,
+    )
 
 DEFAULT_TOLERANCE = 1e-6
 DEFAULT_KEY = "default"
@@ -101,7 +107,20 @@ class MetricCheck:
         rel = self.rel
         return rel is not None and rel <= self.tolerance
 
-    def as_dict(self) -> dict[str, Any]:
+    def table(self) -> MetricCheckTable:
+        """The metric's entry in the record's ``rerun.metrics`` (unknown values left out)."""
+        found: MetricCheckTable = {"tolerance": self.tolerance, "ok": self.ok}
+        if self.expected is not None:
+            found["expected"] = self.expected
+        if self.actual is not None:
+            found["actual"] = self.actual
+        if self.delta is not None:
+            found["delta"] = self.delta
+        if self.rel is not None:
+            found["rel"] = self.rel
+        return found
+
+    def as_dict(self) -> JsonObject:
         return {
             "name": self.name,
             "expected": self.expected,
@@ -145,9 +164,11 @@ def compare_metrics(
     ]
 
 
-def compare_outputs(expected: Mapping[str, str], actual: Mapping[str, str]) -> dict[str, str]:
+def compare_outputs(
+    expected: Mapping[str, str], actual: Mapping[str, str]
+) -> dict[str, OutputState]:
     """``path -> same | differs | missing | new`` for every output of either run."""
-    out: dict[str, str] = {}
+    out: dict[str, OutputState] = {}
     for path in sorted(set(expected) | set(actual)):
         if path not in actual:
             out[path] = "missing"
@@ -165,27 +186,17 @@ class Judgement:
     verdict: Verdict
     reasons: tuple[str, ...]
     metrics: tuple[MetricCheck, ...]
-    outputs: Mapping[str, str]
+    outputs: Mapping[str, OutputState]
     tolerance: float
     what_if: tuple[str, ...] = ()
 
-    def table(self, env_fields: Sequence[str] = ()) -> dict[str, Any]:
+    def table(self, env_fields: Sequence[str] = ()) -> RerunTable:
         """The record's ``rerun`` table."""
-        table: dict[str, Any] = {
-            "verdict": str(self.verdict),
+        table: RerunTable = {
+            "verdict": self.verdict.value,
             "tolerance": self.tolerance,
             "reasons": list(self.reasons),
-            "metrics": {
-                m.name: {
-                    "expected": m.expected,
-                    "actual": m.actual,
-                    "delta": m.delta,
-                    "rel": m.rel,
-                    "tolerance": m.tolerance,
-                    "ok": m.ok,
-                }
-                for m in self.metrics
-            },
+            "metrics": {m.name: m.table() for m in self.metrics},
         }
         if self.what_if:
             table["what_if"] = list(self.what_if)

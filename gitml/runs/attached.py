@@ -14,22 +14,24 @@ import re
 import shutil
 from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitml.errors import GitmlError
 
+if TYPE_CHECKING:
+    from gitml.records.shapes import JsonObject, MediaTable
+
 MEDIA_KINDS = ("figure", "image", "table", "text", "dict", "plot")
-MEDIA_FIELDS = ("key", "step", "format", "title", "plot")
 MAX_MEDIA = 10_000
 
 
 def ingest(
     files: Sequence[Mapping[str, Any]], workdir: Path
-) -> tuple[dict[str, str], list[dict[str, Any]], list[str]]:
+) -> tuple[dict[str, str], list[MediaTable], list[str]]:
     """``(outputs, media, problems)`` for reported files; a file that cannot be stored is
     left out with a problem line, never the run."""
     outputs: dict[str, str] = {}
-    media: list[dict[str, Any]] = []
+    media: list[MediaTable] = []
     problems: list[str] = []
     if not files:
         return outputs, media, problems
@@ -44,8 +46,10 @@ def ingest(
         kind = info.get("kind")
         if name not in stored or kind not in MEDIA_KINDS or len(media) >= MAX_MEDIA:
             continue
-        entry: dict[str, Any] = {"name": name, "kind": kind, "digest": stored[name]}
-        entry.update({k: info[k] for k in MEDIA_FIELDS if info.get(k) is not None})
+        entry: MediaTable = {"name": name, "kind": kind, "digest": stored[name]}
+        for key in ("key", "step", "format", "title", "plot"):
+            if info.get(key) is not None:
+                entry[key] = info[key]
         media.append(entry)
     latest = {m["name"]: m for m in media}  # a file logged again replaces the earlier one
     return outputs, list(latest.values()), problems
@@ -76,7 +80,7 @@ MODEL_FILES = {  # MLflow flavor -> the key of its flavor table naming the model
 }
 
 
-def media_info(name: str, path: Path) -> dict[str, Any]:
+def media_info(name: str, path: Path) -> JsonObject:
     """How the UI shows a file stored under ``name`` by another tool ({} when it is no
     media): images (MLflow's step-indexed ones keep key and step), text, YAML, JSON (a
     table in MLflow's layout is a table)."""
@@ -101,7 +105,7 @@ def media_info(name: str, path: Path) -> dict[str, Any]:
     return {}
 
 
-def model_tag(name: str, folder: Path) -> dict[str, Any] | None:
+def model_tag(name: str, folder: Path) -> JsonObject | None:
     """The ``gitml.model`` tag of an MLflow model folder (one with ``MLmodel``) stored
     under ``name``: its framework flavor and model file."""
     mlmodel = folder / "MLmodel"

@@ -25,10 +25,17 @@ if TYPE_CHECKING:
 
 
 def with_overrides(
-    repo: GitRepo, code: Checkpoint, *, cwd: Path, new_texts: Mapping[str, str], run_id: str
+    repo: GitRepo,
+    code: Checkpoint,
+    *,
+    cwd: Path,
+    new_texts: Mapping[str, str],
+    run_id: str,
+    diffstat_later: bool = False,
 ) -> Checkpoint:
     """``code`` (the tree as the user left it) plus the params files, relative to ``cwd``,
-    that ``-S`` rewrote; ``dirty`` stays ``code``'s."""
+    that ``-S`` rewrote; ``dirty`` stays ``code``'s (``diffstat_later``: see
+    ``Checkpoint.settled``)."""
     if not new_texts:
         return code
 
@@ -37,7 +44,11 @@ def with_overrides(
         for rel, text in new_texts.items()
     }
     return checkpoint_with_files(
-        repo, code, files, message=f"gitml checkpoint for run {run_id} (params overridden)"
+        repo,
+        code,
+        files,
+        message=f"gitml checkpoint for run {run_id} (params overridden)",
+        diffstat_later=diffstat_later,
     )
 
 

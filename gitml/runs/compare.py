@@ -12,7 +12,7 @@ from gitml.storage.repo import GitRepo
 from gitml.storage.worktree import diffstat
 
 if TYPE_CHECKING:
-    from gitml.records.shapes import RunRecord
+    from gitml.records.shapes import JsonObject, Params, RunRecord
 
 
 @dataclass(frozen=True)
@@ -29,13 +29,13 @@ class CodeDelta:
 class Comparison:
     runs: list[RunRecord]
     params: dict[str, list[Any]] = field(default_factory=dict)
-    same_params: dict[str, Any] = field(default_factory=dict)
+    same_params: Params = field(default_factory=dict)
     metrics: dict[str, list[Any]] = field(default_factory=dict)
     deltas: dict[str, list[float | None]] = field(default_factory=dict)
     inputs: dict[str, list[Any]] = field(default_factory=dict)
     code: list[CodeDelta] = field(default_factory=list)
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> JsonObject:
         return {
             "runs": [{"id": r["id"], "name": r["name"], "status": r["status"]} for r in self.runs],
             "params": self.params,

@@ -13,7 +13,7 @@ import platform
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from gitml.cluster.connect import connect
 from gitml.cluster.pool import RayPool
@@ -34,7 +34,7 @@ from gitml.runs.execute import (
 from gitml.runs.pool import Drive, Finished, Job, LocalPool, Pool, drive
 from gitml.runs.record import RunFacts, Status, build_record
 from gitml.runs.redact import redact_command, redact_params, redact_text
-from gitml.runs.study import Study, parent_facts
+from gitml.runs.study import DIRECTIONS, SEARCH_KINDS, Study, parent_facts
 from gitml.runs.supervise import Interrupted, Supervisor
 from gitml.runs.sweep import SweepOutcome, outcome_of, parse_best, run_sweep
 from gitml.search.optuna_search import OptunaSearch
@@ -43,8 +43,7 @@ from gitml.search.samplers import RandomSearch, Search
 from gitml.search.space import describe_space, parse_space
 
 if TYPE_CHECKING:
-    from gitml.records.shapes import RunRecord
-    from gitml.search.plan import SearchPlan
+    from gitml.records.shapes import EnvTable, RunRecord
     from gitml.storage.worktree import Checkpoint
 
 
@@ -195,9 +194,9 @@ def record_study(
     assert options is not None
     objective, direction = objective_of(request)
     study = Study(
-        search=options.kind,
+        search=SEARCH_KINDS[options.kind],
         objective=objective or "",
-        direction=direction,
+        direction=DIRECTIONS[direction],
         trials=options.trials,
         space=describe_space(parse_space(request.overrides)),
         settings=plan.search.settings(),
@@ -205,11 +204,11 @@ def record_study(
     )
     runs = {r.run: r for r in plan.results}
     best = study.best()
-    env: dict[str, Any] = {}
+    env: EnvTable = {}
     for run_id in ([best.run] if best else []) + list(runs):  # the trials' environment
         trial = find_run(ws.repo, run_id)
         if trial is not None:
-            env = dict(trial["env"])
+            env = trial["env"].copy()
             break
     parent = RunFacts(
         id=plan.sweep,

@@ -26,6 +26,7 @@ from gitml._version import __version__
 from gitml.atomic import write_atomic
 
 if TYPE_CHECKING:
+    from gitml.records.shapes import EnvTable, JsonObject
     from gitml.runs.interpreter import Interpreter
 
 PACKAGES_CACHE = "env-packages.json"
@@ -37,7 +38,7 @@ _NORMALISE = re.compile(r"[-_.]+")
 
 
 class Environment(NamedTuple):
-    info: dict[str, Any]
+    info: EnvTable
     packages_text: str = ""
     packages_digest: str = ""
 
@@ -64,7 +65,7 @@ def site_dirs(path: Sequence[str]) -> list[str]:
     return [p for p in dict.fromkeys(path) if p and Path(p).is_dir()]
 
 
-def load_json(path: Path | None) -> dict[str, Any]:
+def load_json(path: Path | None) -> JsonObject:
     """A JSON object cached under ``.git/gitml`` ({} when absent or unreadable)."""
     if path is None:
         return {}
@@ -177,7 +178,7 @@ def capture_env(
     command runs ``interpreter``."""
     text, digest, count = packages(state_dir, interpreter.path)
     uname = os.uname()
-    info: dict[str, Any] = {
+    info: EnvTable = {
         "python": interpreter.python,
         "implementation": interpreter.implementation,
         "executable": interpreter.executable,

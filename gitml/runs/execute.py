@@ -46,7 +46,7 @@ from gitml.runs.metrics import (
 )
 from gitml.runs.nested import events_of, nested_facts, remove_spools
 from gitml.runs.params import Override
-from gitml.runs.record import RunFacts, Status, build_record
+from gitml.runs.record import RunFacts, Status, build_record, declared_table
 from gitml.runs.redact import redact_command, redact_params, redact_text
 from gitml.runs.save import check_name, save_run
 from gitml.runs.spool import ENV_RUN_ID, ENV_RUN_NAME, ENV_SPOOL, parse_spool, read_spool
@@ -55,7 +55,7 @@ from gitml.storage.repo import GitRepo
 from gitml.storage.worktree import Checkpoint, Screen, create_checkpoint
 
 if TYPE_CHECKING:
-    from gitml.records.shapes import RunRecord
+    from gitml.records.shapes import DeclaredTable, PersonTable, RerunTable, RunRecord
     from gitml.runs.secrets import SecretScreen
 
 SPOOL_DIR = "spool"
@@ -147,13 +147,9 @@ def open_workspace(repo: GitRepo, cwd: Path, extra_params_files: Sequence[str] =
     return Workspace(repo=repo, settings=settings, cwd=cwd, params_files=files)
 
 
-def identity(repo: GitRepo) -> dict[str, str]:
+def identity(repo: GitRepo) -> PersonTable:
     sig = repo.signature()
     return {"name": sig.name, "email": sig.email}
-
-
-def max_file_bytes(settings: Settings) -> int:
-    return int(settings.checkpoint_max_file_mb * 1_000_000)
 
 
 def has_datasets(ws: Workspace) -> bool:
@@ -162,20 +158,22 @@ def has_datasets(ws: Workspace) -> bool:
     return pointers.is_dir() and any(pointers.glob("*.toml"))
 
 
-def checkpoint(ws: Workspace, run_id: str) -> Checkpoint:
-    """The run's code checkpoint: data tracked by gitml left out, credentials withheld."""
+def checkpoint(ws: Workspace, run_id: str, *, diffstat_later: bool = False) -> Checkpoint:
+    """The run's code checkpoint: data tracked by gitml left out, credentials withheld
+    (its diffstat still being computed with ``diffstat_later``: ``Checkpoint.settled``)."""
     exclude = None
     if has_datasets(ws):
         from gitml.data.run_io import dataset_filter
 
         exclude = dataset_filter(ws.repo.workdir)
-    limit = max_file_bytes(ws.settings)
+    limit = ws.settings.checkpoint_max_file_bytes
     return create_checkpoint(
         ws.repo,
         max_file_bytes=limit,
         exclude=exclude,
         screen=credential_screen(ws.settings, limit),
         message=f"gitml checkpoint for run {run_id}",
+        diffstat_later=diffstat_later,
     )
 
 
@@ -292,12 +290,12 @@ class Member(NamedTuple):
     sweep: str | None = None
     code_base: Checkpoint | None = None
     parent: str | None = None
-    judge: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+    judge: Callable[[RunRecord], RerunTable] | None = None
     code: Checkpoint | None = None  # code checkpointed already (a pipeline's stages share it)
     inputs: Mapping[str, str] | None = None  # input digests known already
     finish: Callable[[RunFacts], RunFacts] | None = None  # last facts added before recording
     run_id: str | None = None  # chosen by whoever plans the member (default: at its start)
-    user: Mapping[str, str] | None = None  # who ran it (default: the repository's identity)
+    user: PersonTable | None = None  # who ran it (default: the repository's identity)
     env: Mapping[str, str] = {}  # extra environment for the command
     tags: Mapping[str, str] = {}  # tags the record gets besides the run's
     code_has_overrides: bool = False  # ``code`` already holds the -S params files
@@ -359,7 +357,9 @@ def perform_member(
     reported = parse_spool(b"")  # nothing, until the command has run
     try:
         started = now()
-        code = member.code or member.code_base or checkpoint(ws, run_id)
+        code = member.code or member.code_base
+        if code is None:  # with -S the diffstat that counts is the overridden checkpoint's
+            code = checkpoint(ws, run_id, diffstat_later=not new_texts)
         interpreter = find_interpreter(request.command, cwd, env, repo.state_dir)
         env.update(mlflow_env(interpreter, env))
         stores_before = mlflow_stores(cwd)
@@ -367,12 +367,16 @@ def perform_member(
         with params_mod.overridden(cwd, new_texts):
             file_params = params_mod.read_params(cwd, ws.params_files)
             if not member.code_has_overrides:
-                code = with_overrides(ws.repo, code, cwd=cwd, new_texts=new_texts, run_id=run_id)
+                code = with_overrides(
+                    ws.repo, code, cwd=cwd, new_texts=new_texts, run_id=run_id, diffstat_later=True
+                )
             child = sup.start(request.command, cwd=cwd, env=env)
+            repo.prepare_writes()  # the record's writer, if the checkpoint used the first
             sampler = system_sampler(request, sampled)  # stopped below, once the child ends
             tail = None
             try:
                 environment = capture_env(repo.state_dir, settings.env_allowlist, interpreter)
+                code = code.settled()  # git compared two commits while the command ran
                 begun = RunFacts(
                     id=run_id,
                     name=member.name,
@@ -525,14 +529,11 @@ def store(
     )
 
 
-def declared(request: RunRequest) -> dict[str, list[str]]:
+def declared(request: RunRequest) -> DeclaredTable:
     """The files a run was told about (``-M``, ``--params-file``, ``-o``), for reruns."""
-    found = {
-        "metrics": list(request.metrics_files),
-        "params": list(request.params_files),
-        "outputs": list(request.outputs),
-    }
-    return {key: value for key, value in found.items() if value}
+    return declared_table(
+        metrics=request.metrics_files, params=request.params_files, outputs=request.outputs
+    )
 
 
 def validate_request(request: RunRequest) -> None:

@@ -35,9 +35,12 @@ import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from gitml.runs.env import MAX_CACHED, load_json, save_json
+
+if TYPE_CHECKING:
+    from gitml.records.shapes import JsonObject, PythonFrom
 
 CACHE = "env-interpreters.json"
 _PYTHON = re.compile(r"(?:python|pypy)(?:\d+(?:\.\d+)*)?[mtw]?(?:\.exe)?")
@@ -67,10 +70,10 @@ class Interpreter(NamedTuple):
     python: str
     implementation: str
     path: tuple[str, ...]
-    source: str  # command, shebang, uv, conda, script, path, gitml
+    source: PythonFrom
 
     @classmethod
-    def current(cls, source: str) -> Interpreter:
+    def current(cls, source: PythonFrom) -> Interpreter:
         """This process's interpreter."""
         import platform
 
@@ -111,7 +114,7 @@ def find_interpreter(
     command: Sequence[str], cwd: Path, environ: Mapping[str, str], state_dir: Path | None
 ) -> Interpreter:
     """The interpreter ``command`` runs (see the module doc), described and cached."""
-    found = locate(command, cwd, environ)
+    found: tuple[Path, PythonFrom] | None = locate(command, cwd, environ)
     if found is None:
         guess = _on_path(("python3", "python"), environ.get("PATH"))
         found = (guess, "path") if guess is not None else None
@@ -124,7 +127,7 @@ def find_interpreter(
 
 def locate(
     command: Sequence[str], cwd: Path, environ: Mapping[str, str]
-) -> tuple[Path, str] | None:
+) -> tuple[Path, PythonFrom] | None:
     """(interpreter, how it was found) from the command line alone, or ``None``."""
     args = list(command)
     path_var = environ.get("PATH")
@@ -174,7 +177,7 @@ def _on_path(names: Sequence[str], path_var: str | None) -> Path | None:
     return None
 
 
-def _direct(program: str, cwd: Path, path_var: str | None) -> tuple[Path, str] | None:
+def _direct(program: str, cwd: Path, path_var: str | None) -> tuple[Path, PythonFrom] | None:
     """A Python interpreter named directly, or a script whose ``#!`` names one."""
     if "/" in program:
         exe: Path | None = (cwd / program) if not Path(program).is_absolute() else Path(program)
@@ -225,7 +228,7 @@ def _split_options(args: list[str], valued: frozenset[str]) -> tuple[dict[str, s
     return options, args
 
 
-def _uv(args: list[str], cwd: Path, environ: Mapping[str, str]) -> tuple[Path, str] | None:
+def _uv(args: list[str], cwd: Path, environ: Mapping[str, str]) -> tuple[Path, PythonFrom] | None:
     options, args = _split_options(args, _UV_VALUE_OPTIONS)
     python = options.get("--python") or options.get("-p")
     project = cwd / (options.get("--directory") or options.get("--project") or ".")
@@ -250,7 +253,9 @@ def _uv_environment(project: Path, environ: Mapping[str, str]) -> Path | None:
     return None
 
 
-def _conda(tool: str, args: list[str], environ: Mapping[str, str]) -> tuple[Path, str] | None:
+def _conda(
+    tool: str, args: list[str], environ: Mapping[str, str]
+) -> tuple[Path, PythonFrom] | None:
     options, args = _split_options(args, _CONDA_VALUE_OPTIONS)
     named = options.get("-p") or options.get("--prefix")
     prefix = Path(named) if named else None
@@ -281,8 +286,8 @@ def _conda_named(tool: str, name: str, environ: Mapping[str, str]) -> Path | Non
 
 
 def _inside(
-    prefix: Path, args: list[str], environ: Mapping[str, str], source: str
-) -> tuple[Path, str] | None:
+    prefix: Path, args: list[str], environ: Mapping[str, str], source: PythonFrom
+) -> tuple[Path, PythonFrom] | None:
     """The interpreter of ``args`` run inside environment ``prefix`` (its bin first)."""
     bin_dir = prefix / ("Scripts" if os.name == "nt" else "bin")
     path_var = os.pathsep.join(p for p in (str(bin_dir), environ.get("PATH", "")) if p)
@@ -309,7 +314,7 @@ def _stamp(exe: Path, environ: Mapping[str, str]) -> list[Any] | None:
 
 
 def describe(
-    exe: Path, source: str, environ: Mapping[str, str], state_dir: Path | None
+    exe: Path, source: PythonFrom, environ: Mapping[str, str], state_dir: Path | None
 ) -> Interpreter | None:
     """Version and search path of ``exe`` (asked once, then cached); ``None`` if it fails."""
     stamp = _stamp(exe, environ)
@@ -339,7 +344,7 @@ def describe(
         return None
 
 
-def _probe(exe: Path, environ: Mapping[str, str]) -> dict[str, Any] | None:
+def _probe(exe: Path, environ: Mapping[str, str]) -> JsonObject | None:
     env = {k: v for k, v in environ.items() if not k.startswith("GITML_")}
     try:
         proc = subprocess.run(

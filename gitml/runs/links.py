@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Final
 
 from gitml.errors import UsageError
 from gitml.records import codec
@@ -29,7 +29,10 @@ from gitml.storage.history import (
 from gitml.storage.notes import add_note_lines, read_note
 from gitml.storage.repo import GitRepo
 
-LINK_KIND = "gitml/link/1"
+if TYPE_CHECKING:
+    from gitml.records.shapes import LinkKind, LinkRecord
+
+LINK_KIND: Final = "gitml/link/1"
 LINK_KINDS = ("amend", "rebase", "squash", "cherry-pick")
 
 
@@ -37,7 +40,7 @@ LINK_KINDS = ("amend", "rebase", "squash", "cherry-pick")
 class Link:
     old: str
     new: str
-    kind: str
+    kind: LinkKind
 
     def as_dict(self) -> dict[str, str]:
         return {"old": self.old, "new": self.new, "kind": self.kind}
@@ -47,7 +50,7 @@ def link_path(new: str, old: str) -> str:
     return f"links/{wide_shard_of(new)}/{new}-{old}.toml"
 
 
-def link_doc(link: Link) -> dict[str, Any]:
+def link_doc(link: Link) -> LinkRecord:
     return {
         "schema": LINK_KIND,
         "commit": link.new,

@@ -16,9 +16,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from itertools import groupby
 from operator import itemgetter
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from gitml.errors import GitmlError, InvalidRecord
+
+if TYPE_CHECKING:
+    from gitml.records.shapes import MetricStatsTable
 
 NAME_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-/ :]{0,199}")
 HISTORY_HEADER = "metric,step,value\n"
@@ -163,7 +166,7 @@ def at_last_steps(
 
 def summarise(
     events: Sequence[MetricEvent], *, merged: bool = False
-) -> tuple[dict[str, float | int], dict[str, dict[str, float | int]]]:
+) -> tuple[dict[str, float], dict[str, MetricStatsTable]]:
     """(last finite value per metric, {metric: {first, last, min, max, steps}}).
 
     ``merged``: the events already come from ``merge_events``.
@@ -175,8 +178,8 @@ def summarise(
         counts[event.name] = counts.get(event.name, 0) + 1
         if isfinite(event.value):
             by_name.setdefault(event.name, []).append(event.value)
-    last: dict[str, float | int] = {}
-    stats: dict[str, dict[str, float | int]] = {}
+    last: dict[str, float] = {}
+    stats: dict[str, MetricStatsTable] = {}
     for name, values in sorted(by_name.items()):
         last[name] = values[-1]
         stats[name] = {

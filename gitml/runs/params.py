@@ -17,12 +17,15 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from gitml.errors import GitmlError, UsageError
 from gitml.records import codec
 from gitml.runs.documents import load_document
 from gitml.runs.spool import dotted
+
+if TYPE_CHECKING:
+    from gitml.records.shapes import Params
 
 PARAM_SUFFIXES = (".yaml", ".yml", ".toml", ".json")
 _KEY_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-/]*")
@@ -134,7 +137,7 @@ def parse_tag(text: str) -> tuple[str, str]:
     return key, value
 
 
-def flatten(doc: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+def flatten(doc: Mapping[str, Any], prefix: str = "") -> Params:
     """Nested tables to dotted keys; lists and scalars are values; nulls are dropped."""
     return {name: _jsonish(value) for name, value in dotted(doc, prefix) if value is not None}
 
@@ -149,7 +152,7 @@ def _jsonish(value: Any) -> Any:
     return value
 
 
-def parse_params_text(text: str, rel: str) -> dict[str, Any]:
+def parse_params_text(text: str, rel: str) -> Params:
     """The nested table of a params file's text (format by suffix)."""
     doc = load_document(text, rel, InvalidParams, "params")
     if doc is None:
@@ -168,7 +171,7 @@ def read_params_text(path: Path, rel: str) -> str:
         raise InvalidParams(f"{rel}: cannot read: {exc}") from None
 
 
-def load_params_file(path: Path, rel: str) -> dict[str, Any]:
+def load_params_file(path: Path, rel: str) -> Params:
     return parse_params_text(read_params_text(path, rel), rel)
 
 
@@ -196,9 +199,9 @@ def find_params_files(cwd: Path, names: Sequence[str]) -> list[str]:
     return seen
 
 
-def read_params(cwd: Path, files: Sequence[str]) -> dict[str, Any]:
+def read_params(cwd: Path, files: Sequence[str]) -> Params:
     """Flattened params of every file (a later file wins on the same key)."""
-    out: dict[str, Any] = {}
+    out: Params = {}
     for rel in files:
         out.update(flatten(load_params_file(cwd / rel, rel)))
     return out
@@ -213,7 +216,7 @@ def plan_overrides(
     change, so the run's checkpoint shows exactly what ``-S`` set.
     """
     texts: dict[str, str] = {}
-    docs: dict[str, dict[str, Any]] = {}
+    docs: dict[str, Params] = {}
 
     def load(rel: str) -> None:
         texts[rel] = read_params_text(cwd / rel, rel)

@@ -14,15 +14,18 @@ import io
 import json
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitml.errors import GitmlError
+
+if TYPE_CHECKING:
+    from gitml.records.codec import Doc
 
 KeyPath = tuple[str, ...]
 _JSON_SPACE = re.compile(r"[ \t\n\r]*")
 
 
-def set_path(doc: dict[str, Any], key: str, value: Any, *, create: bool) -> KeyPath | None:
+def set_path(doc: Doc, key: str, value: Any, *, create: bool) -> KeyPath | None:
     """Set dotted ``key`` in nested ``doc`` (a literal dotted key wins); the keys used.
 
     ``None`` when the key is absent and ``create`` is false, or a value on the way is not a
@@ -124,7 +127,7 @@ def _edit_toml(text: str, changes: Sequence[tuple[str, Any, bool]]) -> str:
     return tomlkit.dumps(doc)
 
 
-def _apply(doc: dict[str, Any], changes: Sequence[tuple[str, Any, bool]]) -> None:
+def _apply(doc: Doc, changes: Sequence[tuple[str, Any, bool]]) -> None:
     for key, value, create in changes:
         if set_path(doc, key, value, create=create) is None:
             raise GitmlError(f"-S {key}: cannot set it (a value on the way is not a table)")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from gitml.query import (
     FieldKind,
@@ -16,9 +16,6 @@ from gitml.query import (
     to_sql,
 )
 from gitml.query.errors import QueryError
-
-if TYPE_CHECKING:
-    from gitml.query import FieldTable
 
 
 def _field_table(*, probe: bool = False) -> FieldTable:

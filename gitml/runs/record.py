@@ -19,16 +19,29 @@ import math
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 from gitml.records import codec
 from gitml.runs.metrics import MetricEvent, summarise
 from gitml.storage.worktree import Checkpoint
 
 if TYPE_CHECKING:
-    from gitml.records.shapes import RunRecord
+    from gitml.records.shapes import (
+        CodeTable,
+        DeclaredTable,
+        EnvTable,
+        JsonObject,
+        LeftOutTable,
+        MediaTable,
+        PersonTable,
+        PipelineTable,
+        RerunTable,
+        RunRecord,
+        StageTable,
+        StudyTable,
+    )
 
-SCHEMA = "gitml/run/1"
+SCHEMA: Final = "gitml/run/1"
 MAX_LISTED = 1000
 HEADLINE_METRICS = 3
 
@@ -50,10 +63,10 @@ class RunFacts(NamedTuple):
     exit_code: int
     command: Sequence[str]
     cwd: str
-    user: Mapping[str, str]
+    user: PersonTable
     host: str
     code: Checkpoint
-    env: Mapping[str, Any]
+    env: EnvTable
     message: str | None = None
     parent: str | None = None
     sweep: str | None = None
@@ -62,33 +75,39 @@ class RunFacts(NamedTuple):
     tags: Mapping[str, str] = {}
     inputs: Mapping[str, str] = {}
     outputs: Mapping[str, str] = {}
-    declared: Mapping[str, Sequence[str]] = {}
-    stage: Mapping[str, Any] | None = None  # a pipeline stage's run: which stage, which key
-    pipeline: Mapping[str, Any] | None = None  # a pipeline run: its stages and what each did
-    study: Mapping[str, Any] | None = None  # a search's parent run: the study and its trials
-    media: Sequence[Mapping[str, Any]] = ()  # figures, images, tables... stored under names
+    declared: DeclaredTable | None = None
+    stage: StageTable | None = None  # a pipeline stage's run: which stage, which key
+    pipeline: PipelineTable | None = None  # a pipeline run: its stages and what each did
+    study: StudyTable | None = None  # a search's parent run: the study and its trials
+    media: Sequence[MediaTable] = ()  # figures, images, tables... stored under names
 
 
 def _listed(paths: Sequence[str]) -> list[str]:
     return list(paths[:MAX_LISTED])
 
 
-def code_table(code: Checkpoint) -> dict[str, Any]:
-    table: dict[str, Any] = {
+def _left_out(path: str, reason: str) -> LeftOutTable:
+    return {"path": path, "reason": reason}
+
+
+def code_table(code: Checkpoint) -> CodeTable:
+    stat = code.stat()
+    table: CodeTable = {
         "commit": code.commit,
         "checkpoint": code.checkpoint,
-        "branch": code.branch,
         "dirty": code.dirty,
         "untracked": _listed(code.untracked),
         "modified": _listed(code.modified),
-        "skipped": [{"path": s.path, "reason": s.reason} for s in code.skipped[:MAX_LISTED]],
-        "withheld": [{"path": s.path, "reason": s.reason} for s in code.withheld[:MAX_LISTED]],
+        "skipped": [_left_out(s.path, s.reason) for s in code.skipped[:MAX_LISTED]],
+        "withheld": [_left_out(s.path, s.reason) for s in code.withheld[:MAX_LISTED]],
         "diffstat": {
-            "files": code.diffstat.files,
-            "insertions": code.diffstat.insertions,
-            "deletions": code.diffstat.deletions,
+            "files": stat.files,
+            "insertions": stat.insertions,
+            "deletions": stat.deletions,
         },
     }
+    if code.branch is not None:
+        table["branch"] = code.branch
     if len(code.untracked) > MAX_LISTED:
         table["untracked_count"] = len(code.untracked)
     if len(code.modified) > MAX_LISTED:
@@ -96,26 +115,23 @@ def code_table(code: Checkpoint) -> dict[str, Any]:
     return table
 
 
-def build_record(facts: RunFacts, *, rerun: Mapping[str, Any] | None = None) -> dict[str, Any]:
+def build_record(facts: RunFacts, *, rerun: RerunTable | None = None) -> RunRecord:
     """The record document of ``facts`` (not yet serialised); ``rerun``: a rerun's verdict."""
     metrics, stats = summarise(facts.events, merged=True)
     duration = max(0.0, (facts.ended - facts.started).total_seconds())
-    doc: dict[str, Any] = {
+    doc: RunRecord = {
         "schema": SCHEMA,
         "id": facts.id,
         "name": facts.name,
-        "status": str(facts.status),
+        "status": facts.status.value,
         "started": facts.started,
         "ended": facts.ended,
         "duration_s": round(duration, 3),
         "exit_code": facts.exit_code,
         "command": list(facts.command),
         "cwd": facts.cwd,
-        "message": facts.message or None,
-        "user": dict(facts.user),
+        "user": facts.user,
         "host": facts.host,
-        "parent": facts.parent,
-        "sweep": facts.sweep,
         "params": dict(facts.params),
         "metrics": metrics,
         "metric_stats": stats,
@@ -123,21 +139,42 @@ def build_record(facts: RunFacts, *, rerun: Mapping[str, Any] | None = None) -> 
         "inputs": dict(facts.inputs),
         "outputs": dict(facts.outputs),
         "tags": dict(facts.tags),
-        "env": dict(facts.env),
+        "env": facts.env,
     }
+    if facts.message:
+        doc["message"] = facts.message
+    if facts.parent is not None:
+        doc["parent"] = facts.parent
+    if facts.sweep is not None:
+        doc["sweep"] = facts.sweep
     if facts.declared:
-        doc["declared"] = {k: list(v) for k, v in facts.declared.items()}
+        doc["declared"] = facts.declared
     if rerun is not None:
-        doc["rerun"] = dict(rerun)
+        doc["rerun"] = rerun
     if facts.stage is not None:
-        doc["stage"] = dict(facts.stage)
+        doc["stage"] = facts.stage
     if facts.pipeline is not None:
-        doc["pipeline"] = dict(facts.pipeline)
+        doc["pipeline"] = facts.pipeline
     if facts.study is not None:
-        doc["study"] = dict(facts.study)
+        doc["study"] = facts.study
     if facts.media:
-        doc["media"] = [dict(m) for m in facts.media]
-    return dict(codec.canonical(doc))
+        doc["media"] = list(facts.media)
+    built: RunRecord = codec.canonical(doc)
+    return built
+
+
+def declared_table(
+    *, metrics: Sequence[str], params: Sequence[str], outputs: Sequence[str]
+) -> DeclaredTable:
+    """The files a run was told about (metrics, params and output files), those named."""
+    found: DeclaredTable = {}
+    if metrics:
+        found["metrics"] = list(metrics)
+    if params:
+        found["params"] = list(params)
+    if outputs:
+        found["outputs"] = list(outputs)
+    return found
 
 
 def dump_record(doc: Mapping[str, Any]) -> bytes:
@@ -148,9 +185,9 @@ _OPTIONAL_TOP = ("message", "parent", "sweep", "rerun", "stage", "pipeline", "st
 _TABLES = ("params", "metrics", "metric_stats", "inputs", "outputs", "tags", "env")
 
 
-def to_json(doc: Mapping[str, Any]) -> dict[str, Any]:
+def to_json(doc: Mapping[str, Any]) -> JsonObject:
     """The ``--json`` form: every contract key present (``null`` where unset)."""
-    out: dict[str, Any] = codec.to_jsonable(dict(doc))
+    out: JsonObject = codec.to_jsonable(dict(doc))
     for key in _OPTIONAL_TOP:
         out.setdefault(key, None)
     for key in _TABLES:

@@ -22,9 +22,12 @@ import re
 from collections.abc import Mapping, Sequence
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitml.runs.env import REDACTED, looks_secret
+
+if TYPE_CHECKING:
+    from gitml.records.shapes import Params
 
 
 @cache
@@ -117,9 +120,9 @@ def redact_command(argv: Sequence[str], cwd: Path | None = None) -> list[str]:
     return out
 
 
-def redact_params(params: Mapping[str, Any], *, by_key: bool) -> dict[str, Any]:
+def redact_params(params: Mapping[str, Any], *, by_key: bool) -> Params:
     """Params or tags to record: secret-looking keys hidden (``by_key``), values scanned."""
-    out: dict[str, Any] = {}
+    out: Params = {}
     for key, value in params.items():
         if by_key and looks_secret(key.rpartition(".")[2]):
             out[key] = REDACTED

@@ -39,13 +39,15 @@ import itertools
 import json
 import math
 import os
-import shutil
 import sys
 import threading
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from time import monotonic
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+if TYPE_CHECKING:
+    from gitml.records.shapes import JsonObject, Params
 
 ENV_SPOOL = "GITML_RUN_SPOOL"
 ENV_RUN_ID = "GITML_RUN_ID"
@@ -79,7 +81,7 @@ def dotted(doc: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]
             yield name, value
 
 
-def flatten_params(params: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+def flatten_params(params: Mapping[str, Any], prefix: str = "") -> Params:
     return {name: param_value(value) for name, value in dotted(params, prefix)}
 
 
@@ -233,6 +235,8 @@ _staged = itertools.count()
 
 def stage_copy(source: Path, folder: Path) -> Path:
     """A copy of ``source`` (file or folder) in a new slot under ``folder``."""
+    import shutil  # with its compression modules: only a logged file or folder needs it
+
     slot = folder / f"{os.getpid()}-{next(_staged)}"
     slot.mkdir(parents=True, exist_ok=True)
     target = slot / source.name
@@ -256,7 +260,7 @@ def existing_artifact(path: str) -> Path:
     return full
 
 
-def interpreter_report() -> dict[str, Any]:
+def interpreter_report() -> JsonObject:
     """This interpreter, as the run records it (``sys`` only: this runs in user scripts)."""
     name = sys.implementation.name
     return {
@@ -291,14 +295,14 @@ class SpoolData(NamedTuple):
     """What a command reported through the spool (``parse_spool(b"")``: nothing)."""
 
     metrics: list[tuple[Any, ...]]  # (name, step, value[, ms])
-    params: dict[str, Any]
+    params: Params
     tags: dict[str, str]
     artifacts: list[str]
-    interpreter: dict[str, Any] | None
-    files: list[dict[str, Any]]
+    interpreter: JsonObject | None
+    files: list[JsonObject]
     name: str | None
-    children: list[dict[str, Any]]
-    end: dict[str, Any] | None
+    children: list[JsonObject]
+    end: JsonObject | None
 
 
 def _number(text: str) -> float | int:
@@ -332,11 +336,11 @@ def read_spool_from(path: str, offset: int) -> tuple[SpoolData, int]:
 def parse_spool(raw: bytes) -> SpoolData:
     """The records of spool lines; malformed lines are skipped."""
     metrics: list[tuple[Any, ...]] = []
-    params: dict[str, Any] = {}
+    params: Params = {}
     tags: dict[str, str] = {}
     artifacts: list[str] = []
-    files: list[dict[str, Any]] = []
-    children: list[dict[str, Any]] = []
+    files: list[JsonObject] = []
+    children: list[JsonObject] = []
     interpreter = end = None
     name = None
     append = metrics.append

@@ -27,6 +27,7 @@ from gitml.storage.index import Index, Parser, parse_record, row_doc
 from gitml.storage.repo import GitRepo
 
 if TYPE_CHECKING:
+    from gitml.records.codec import Doc
     from gitml.records.shapes import RunRecord
 
 DEFAULT_LIMIT = 20
@@ -38,7 +39,7 @@ class InvalidRunRef(GitmlError):
     """Text that can be neither a run id, an id prefix nor a run name."""
 
 
-def parse_run_record(path: str, data: bytes, layout: Layout | None = None) -> dict[str, Any] | None:
+def parse_run_record(path: str, data: bytes, layout: Layout | None = None) -> Doc | None:
     """Index parser: a valid record that is what its path says (``integrity.layouts``),
     filed as ``layout`` (the collection's) says."""
     doc = parse_record(path, data)
@@ -65,7 +66,7 @@ def open_index(repo: GitRepo) -> tuple[Collection, Index]:
             # A fresh index: a trusted snapshot spares parsing the records it covers.
             from gitml.storage.index_snapshot import seed_index
 
-            seed_index(collection, index)
+            seed_index(collection, index, indexes=_INDEXES)
         # Records to parse: they must follow the collection's layout. (Reading it starts a
         # git process, which a warm index, the usual case, does not need.)
         index.parse = run_parser(collection)
@@ -237,6 +238,19 @@ class Listing:
     """One line per run record that could not be read (left out of ``runs``)."""
 
 
+def _open_for_query(repo: GitRepo, *, fields: bool) -> tuple[Collection, Index]:
+    """``open_index``, with the ``fields`` table filled when the query reads it (``fields``:
+    a ``--where`` or ``--sort``); a first load leaves it to the first such query."""
+    collection, index = open_index(repo)
+    if fields:
+        try:
+            index.fill_fields()
+        except BaseException:
+            index.close()
+            raise
+    return collection, index
+
+
 def list_runs(
     repo: GitRepo,
     *,
@@ -263,7 +277,7 @@ def list_runs(
 
         order = compile_sort(sort) + ", id DESC"
         along = field_sort(sort) if limit is not None else None
-    collection, index = open_index(repo)
+    collection, index = _open_for_query(repo, fields=bool(where or sort))
     try:
         rows = None
         if along is not None and limit is not None:
@@ -343,7 +357,7 @@ def count_runs(
 ) -> int:
     """How many runs ``list_runs`` with the same filter would return without a limit."""
     condition, params, _ = _condition(repo, where, branch, all_branches)
-    collection, index = open_index(repo)
+    collection, index = _open_for_query(repo, fields=bool(where))
     try:
         return index.count(collection, condition, params, kind=RUN_KIND)
     finally:

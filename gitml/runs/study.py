@@ -17,11 +17,15 @@ the best is marked on the parent, which is written last.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from gitml.runs.metrics import MetricEvent
 from gitml.runs.record import RunFacts, Status
+
+if TYPE_CHECKING:
+    from gitml.records.shapes import Direction, SearchKind, StudyTable, TrialState, TrialTable
+    from gitml.search.samplers import SearchSettings
 
 BEST_RUN_TAG = "gitml.best_run"
 TRIAL_TAG = "gitml.trial"
@@ -35,26 +39,31 @@ class TrialResult:
 
     number: int
     run: str
-    state: str  # complete | pruned | failed
+    state: TrialState
     value: float | None
 
-    def as_dict(self) -> dict[str, Any]:
-        found: dict[str, Any] = {"trial": self.number, "run": self.run, "state": self.state}
+    def as_dict(self) -> TrialTable:
+        found: TrialTable = {"trial": self.number, "run": self.run, "state": self.state}
         if self.value is not None:
             found["value"] = self.value
         return found
+
+
+SEARCH_KINDS: dict[str, SearchKind] = {"random": "random", "optuna": "optuna"}
+"""``--search`` as the study records it (``validate_request`` refused any other)."""
+DIRECTIONS: dict[str, Direction] = {"max": "max", "min": "min"}
 
 
 @dataclass(frozen=True)
 class Study:
     """Everything the parent run records about a search."""
 
-    search: str  # random | optuna
+    search: SearchKind
     objective: str
-    direction: str  # max | min
+    direction: Direction
     trials: int
     space: Mapping[str, str]
-    settings: Mapping[str, Any] = field(default_factory=dict)
+    settings: SearchSettings
     results: Sequence[TrialResult] = ()
 
     def best(self) -> TrialResult | None:
@@ -64,18 +73,23 @@ class Study:
         sign = 1.0 if self.direction == "max" else -1.0
         return max(scored, key=lambda r: (sign * float(r.value or 0.0), -r.number))
 
-    def table(self) -> dict[str, Any]:
-        found: dict[str, Any] = {
+    def table(self) -> StudyTable:
+        found: StudyTable = {
             "search": self.search,
             "objective": self.objective,
             "direction": self.direction,
             "trials": self.trials,
             "space": dict(self.space),
-            **self.settings,
             "results": [r.as_dict() for r in sorted(self.results, key=lambda r: r.number)],
         }
+        if "sampler" in self.settings:
+            found["sampler"] = self.settings["sampler"]
+        if "pruner" in self.settings:
+            found["pruner"] = self.settings["pruner"]
+        if "seed" in self.settings:
+            found["seed"] = self.settings["seed"]
         best = self.best()
-        if best is not None:
+        if best is not None and best.value is not None:
             found["best"] = {"run": best.run, "trial": best.number, "value": best.value}
         return found
 

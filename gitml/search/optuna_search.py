@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     import optuna.study
     import optuna.trial
 
+    from gitml.search.samplers import SearchSettings
+
 SAMPLERS = ("tpe", "random", "cmaes", "qmc")
 PRUNERS = ("median", "hyperband", "none")
 
@@ -125,8 +127,8 @@ class OptunaSearch:
             else:
                 self.study.tell(trial.handle, state=states.FAIL)
 
-    def settings(self) -> dict[str, Any]:
-        found: dict[str, Any] = {"sampler": self.sampler_name, "pruner": self.pruner_name}
+    def settings(self) -> SearchSettings:
+        found: SearchSettings = {"sampler": self.sampler_name, "pruner": self.pruner_name}
         if self.seed is not None:
             found["seed"] = self.seed
         return found

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from gitml.runs.execute import Member
 from gitml.runs.live import Watch
@@ -12,6 +13,9 @@ from gitml.runs.pool import Finished, Job
 from gitml.runs.record import RunFacts
 from gitml.runs.study import PRUNED_TAG, TRIAL_TAG, TrialResult
 from gitml.search.samplers import Search, Trial
+
+if TYPE_CHECKING:
+    from gitml.records.shapes import TrialState
 
 
 class TrialWatch(Watch):
@@ -70,7 +74,7 @@ class SearchPlan:
         trial = self._trials[finished.job.index]
         outcome = finished.outcome
         value = None
-        state = "failed"
+        state: TrialState = "failed"
         if outcome is not None:
             metric = outcome.doc["metrics"].get(self.objective)
             if isinstance(metric, int | float) and not isinstance(metric, bool):

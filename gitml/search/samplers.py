@@ -11,12 +11,20 @@ import random
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypedDict
 
 from gitml.runs.metrics import MetricEvent
 from gitml.search.space import Dimension
 
 Assignment = dict[tuple[str | None, str], Any]
+
+
+class SearchSettings(TypedDict, total=False):
+    """The sampler and pruner a search used, as its study records them."""
+
+    sampler: str
+    pruner: str
+    seed: int
 
 
 @dataclass
@@ -43,7 +51,7 @@ class Search(Protocol):
         """The trial's end: ``state`` is complete, pruned or failed."""
         ...
 
-    def settings(self) -> dict[str, Any]:
+    def settings(self) -> SearchSettings:
         """The sampler and pruner, for the study's record."""
         ...
 
@@ -95,8 +103,8 @@ class RandomSearch:
     def tell(self, trial: Trial, value: float | None, state: str) -> None:
         return None
 
-    def settings(self) -> dict[str, Any]:
-        found: dict[str, Any] = {"sampler": "random"}
+    def settings(self) -> SearchSettings:
+        found: SearchSettings = {"sampler": "random"}
         if self.seed is not None:
             found["seed"] = self.seed
         return found

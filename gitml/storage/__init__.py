@@ -13,12 +13,14 @@ QUEUE_REF = REF_ROOT + "queue"
 COLLECTION_REFS = (RUNS_REF, DATA_REF, REGISTRY_REF, MONITOR_REF, QUEUE_REF)
 INDEX_REF = REF_ROOT + "index"
 """Shared query-index snapshots (a cache of derived rows, never records)."""
-INDEX_SCHEMA_VERSION = 7
+INDEX_SCHEMA_VERSION = 8
 # One file per schema version: two gitml versions on one repository (say the one
 # pre-commit pinned and the one on PATH) each keep their own instead of rebuilding
 # each other's on every call.
 INDEX_FILE = f"index-v{INDEX_SCHEMA_VERSION}.sqlite"
 """The query index under ``.git/gitml`` (``storage.index``; read as it stands by ``peek``)."""
+INDEX_USERS_SUFFIX = ".users"
+"""Beside the index file: a file every open connection holds a shared lock on."""
 
 
 def remote_tracking_ref(remote: str, ref: str) -> str:

@@ -295,6 +295,9 @@ class Collection:
                     updates += also.collection._updates(
                         other, also.build, also.message, [], also.replace
                     )
+                self.repo.odb.flush()  # both commits' objects, in one write when they share it
+                if also is not None:
+                    also.collection.repo.odb.flush()
             except (OSError, ObjectWriteError) as exc:
                 object_failures = object_write_failed(self.repo, exc, object_failures)
                 continue
@@ -374,7 +377,9 @@ class Collection:
         parents = [snap.tip] if snap.tip is not None else []
         parents.extend(extra_parents)
         signature = self.repo.signature()
-        return odb.write_commit(new_tree, parents, message, author=signature, committer=signature)
+        return odb.write_commit(
+            new_tree, parents, message, author=signature, committer=signature, flush=False
+        )
 
     def _check_parents(self, extra_parents: Sequence[str]) -> list[str]:
         out: list[str] = []

@@ -40,3 +40,18 @@ def try_exclusive(path: Path) -> Iterator[bool]:
         yield held
     finally:
         os.close(fd)
+
+
+def hold_shared(path: Path) -> int:
+    """Take ``flock(LOCK_SH)`` on ``path`` (created if missing), waiting while someone holds
+    it exclusively; the descriptor, whose closing releases it."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    if sys.platform != "win32":
+        import fcntl
+
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH)
+        except BaseException:
+            os.close(fd)
+            raise
+    return fd

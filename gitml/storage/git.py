@@ -110,15 +110,25 @@ def end_input(proc: subprocess.Popen[bytes]) -> None:
             pass
 
 
-def start_long_lived(owner: object, cwd: Path | str, *args: str) -> subprocess.Popen[bytes]:
+def start_long_lived(
+    owner: object,
+    cwd: Path | str,
+    *args: str,
+    stdout: int | None = subprocess.PIPE,
+    stderr: int | None = subprocess.DEVNULL,
+) -> subprocess.Popen[bytes]:
     """Start ``git ARGS`` reading stdin for as long as ``owner`` lives."""
-    proc = start_git(cwd, *args)
+    proc = start_git(cwd, *args, stdout=stdout, stderr=stderr)
     weakref.finalize(owner, end_input, proc)
     return proc
 
 
 def start_git(
-    cwd: Path | str, *args: str, stdout: int | None = subprocess.PIPE, detach: bool = False
+    cwd: Path | str,
+    *args: str,
+    stdout: int | None = subprocess.PIPE,
+    stderr: int | None = subprocess.DEVNULL,
+    detach: bool = False,
 ) -> subprocess.Popen[bytes]:
     """Start a ``git ARGS`` reading stdin (or, detached, a background job)."""
     if detach:
@@ -131,7 +141,7 @@ def start_git(
             start_new_session=True,
         )
     return subprocess.Popen(
-        ["git", *args], cwd=cwd, stdin=subprocess.PIPE, stdout=stdout, stderr=subprocess.DEVNULL
+        ["git", *args], cwd=cwd, stdin=subprocess.PIPE, stdout=stdout, stderr=stderr
     )
 
 

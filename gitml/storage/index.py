@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 import sys
 import time
@@ -18,20 +19,23 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import closing, contextmanager, suppress
 from itertools import repeat
 from pathlib import Path
-from typing import Any, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from gitml.errors import GitmlError, InvalidRecord
 from gitml.records import codec
 from gitml.records.limits import check_size
-from gitml.storage import INDEX_FILE, INDEX_SCHEMA_VERSION
+from gitml.storage import INDEX_FILE, INDEX_SCHEMA_VERSION, INDEX_USERS_SUFFIX
 from gitml.storage.blobs import read_blobs
 from gitml.storage.collection import LAYOUT_PATH, Collection
-from gitml.storage.filelock import exclusive
+from gitml.storage.filelock import exclusive, hold_shared, try_exclusive
 from gitml.storage.odb import Tree
 from gitml.storage.repo import GitRepo
 from gitml.storage.trees import commit_tree, diff_trees, list_blobs
 
-Parser = Callable[[str, bytes], dict[str, Any] | None]
+if TYPE_CHECKING:
+    from gitml.records.codec import Doc
+
+Parser = Callable[[str, bytes], "Doc | None"]
 _T = TypeVar("_T")
 BUSY_SECONDS = 30.0
 BIG_CHANGE = 10_000
@@ -81,7 +85,8 @@ CREATE INDEX IF NOT EXISTS fields_rec ON fields(rec, key, value, t);
 
 
 # Each valid record's entries of FIELD_ROOTS and its FIELD_ATTRIBUTES, for the records
-# after row ``?1``: one parse of each document, then of each of its few small tables.
+# after row ``?1`` up to row ``?2``: one parse of each document, then of each of its few
+# small tables.
 # They go to a temporary table, from which the new key names and then the field rows
 # (in the table's own order) are inserted.
 def _quoted(names: Sequence[str]) -> str:
@@ -96,7 +101,7 @@ _ENTRIES = (
     "round((julianday(top.value) - 2440587.5) * 86400000.0), NULL) AS ms "
     "FROM records r, json_each(r.doc) top LEFT JOIN json_each(iif("
     f"top.key IN ({_quoted(FIELD_ROOTS)}) AND top.type = 'object', top.value, NULL)) e "
-    "WHERE r.rid > ?1 AND r.doc IS NOT NULL AND (e.type != 'null' OR "
+    "WHERE r.rid > ?1 AND r.rid <= ?2 AND r.doc IS NOT NULL AND (e.type != 'null' OR "
     f"(e.key IS NULL AND top.key IN ({_quoted(FIELD_ATTRIBUTES)}) AND top.type != 'null'))"
 )
 _COLLECT_FIELDS = (
@@ -110,6 +115,14 @@ _ADD_FIELDS = (
     "INSERT INTO fields(key, value, rec, t) SELECT k.id, n.value, n.rec, n.t "
     "FROM temp.new_fields n JOIN field_keys k ON k.path = n.path ORDER BY 1, 2, 3"
 )
+FIELDS_PENDING = "fields-pending"
+"""The ``meta`` key a load into a new file leaves: ``fields`` holds nothing yet, and is
+filled for every record when a query first needs it (``Index.fill_fields``)."""
+FILL_CHUNK = 20_000
+"""Records whose fields ``Index.fill_fields`` collects at a time (memory stays bounded)."""
+MAX_ROW = 2**63 - 1
+_LOAD_NAME = re.compile(r"\.load-[0-9]+-[0-9]+")
+"""The suffix of a new index file a load builds (``built_file``), without its companions."""
 BULK_CACHE_KIB = 65_536
 """SQLite's page cache while a snapshot loads (the default 2 MiB makes the index b-trees
 spill to the WAL over and over)."""
@@ -134,7 +147,7 @@ class RowsMismatch(GitmlError):
     difference found."""
 
 
-def parse_record(path: str, data: bytes) -> dict[str, Any] | None:
+def parse_record(path: str, data: bytes) -> Doc | None:
     """Default parser: every ``*.toml`` but ``layout.toml`` is a record, validated."""
     if not is_record_path(path):
         return None
@@ -219,7 +232,7 @@ class RowColumns:
 class Row(NamedTuple):
     id: str
     path: str
-    doc: dict[str, Any]
+    doc: Doc
 
 
 class Index:
@@ -230,6 +243,7 @@ class Index:
         self.parse = parse
         self._conn: sqlite3.Connection | None = None
         self._inode: tuple[int, int] | None = None
+        self._users: int | None = None
 
     @classmethod
     def for_collection(cls, collection: Collection, parse: Parser = parse_record) -> Index:
@@ -253,7 +267,14 @@ class Index:
         return (st.st_dev, st.st_ino)
 
     def _open(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, timeout=BUSY_SECONDS, isolation_level=None)
+        # Held while the connection is open: a load swaps a new file in only when no
+        # connection has the old one (or its -wal/-shm) open.
+        self._users = hold_shared(users_lock(self.path))
+        try:
+            conn = sqlite3.connect(self.path, timeout=BUSY_SECONDS, isolation_level=None)
+        except BaseException:
+            self._release_users()
+            raise
         try:
             conn.execute("PRAGMA synchronous=NORMAL")
             mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
@@ -278,8 +299,14 @@ class Index:
                 raise sqlite3.DatabaseError("index schema version changed")
         except BaseException:
             conn.close()
+            self._release_users()
             raise
         return conn
+
+    def _release_users(self) -> None:
+        if self._users is not None:
+            os.close(self._users)
+            self._users = None
 
     def drop(self) -> None:
         """Delete the index files (they are rebuilt on demand)."""
@@ -293,6 +320,7 @@ class Index:
             self._conn.close()
             self._conn = None
             self._inode = None
+        self._release_users()
 
     def run(self, op: Callable[[sqlite3.Connection], _T]) -> _T:
         """Run ``op`` on the connection the way every index operation runs."""
@@ -354,12 +382,7 @@ class Index:
             with suppress(sqlite3.Error):
                 conn.execute("ROLLBACK")
             raise
-        if touched:
-            _keep_statistics(conn)
-        if touched > BIG_CHANGE:
-            # A rebuild leaves a WAL as large as the database; give the space back.
-            with suppress(sqlite3.Error):
-                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        _checkpoint(conn, touched)
 
     def _apply(
         self,
@@ -429,41 +452,70 @@ class Index:
         rows: RowColumns | Iterable[RowColumns],
         *,
         listing: Iterable[Sequence[tuple[str, str]]] | None = None,
+        indexes: Sequence[str] = (),
     ) -> bool:
         """Fill the rows of ``ref`` from ``rows`` (the records of commit ``tip``; one batch
         or batches loaded one after another) while the index holds none for it; False when
-        another process got there first.
+        another process got there first. ``indexes``: more ``CREATE INDEX`` statements the
+        caller wants, made with the rows' own.
 
         ``listing``: (blob id, path) of every blob of ``tip``, in batches; the rows must
         name exactly its record blobs, else RowsMismatch. A document SQLite cannot read as
         JSON raises sqlite3.DatabaseError (a path twice, sqlite3.IntegrityError). Either
         way, and when a batch fails to arrive, the index is left as it was.
+
+        An index that holds nothing yet is not written in place: the rows go into a new
+        file with no journal (``built_file``; its ``fields`` left to the first query that
+        needs them), which replaces it once complete when no connection has it open, and
+        is copied into it otherwise.
         """
         batches = [rows] if isinstance(rows, RowColumns) else rows
+        if self._run(_is_blank):
+            with built_file(
+                self.path, ref, tip, batches, listing=listing, indexes=indexes
+            ) as built:
+                return self._swap_in(built, ref)
 
         def op(conn: sqlite3.Connection) -> int | None:
-            with _bulk_cache(conn):
-                conn.execute("BEGIN IMMEDIATE")
-                try:
-                    if _indexed_tip(conn, ref) is not None:
-                        conn.execute("ROLLBACK")
-                        return None
-                    _delete_ref(conn, ref)
-                    count = _bulk_insert(conn, ref, batches)
-                    if listing is not None:
-                        _check_listing(conn, ref, listing)
-                    conn.execute("INSERT OR REPLACE INTO tips VALUES(?, ?)", (ref, tip))
-                    conn.execute("COMMIT")
-                except BaseException:
-                    with suppress(sqlite3.Error):
-                        conn.execute("ROLLBACK")
-                    raise
-            if count > BIG_CHANGE:
-                with suppress(sqlite3.Error):
-                    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            with _bulk_cache(conn), _loading(conn, ref) as wanted:
+                if not wanted:
+                    return None
+                count = _bulk_insert(conn, ref, batches)
+                if listing is not None:
+                    _check_listing(conn, ref, listing)
+                conn.execute("INSERT OR REPLACE INTO tips VALUES(?, ?)", (ref, tip))
+            for ddl in indexes:
+                conn.execute(ddl)
+            _checkpoint(conn, count)
             return count
 
         return self._run(op) is not None
+
+    def _swap_in(self, built: Path, ref: str) -> bool:
+        """Put the complete index file ``built`` (rows of ``ref`` alone) in place of this
+        one; False when this one holds rows of ``ref`` by now.
+
+        Renaming it over the old file is safe only while no connection has that file (or
+        its ``-wal`` and ``-shm``, which SQLite finds by name) open: every connection holds
+        a shared lock on ``users_lock``, so an exclusive one means none does. When some
+        process holds the index open, or it holds another collection by now, the rows are
+        copied in by SQL instead.
+        """
+        self.close()
+        with try_exclusive(users_lock(self.path)) as alone:
+            # (Windows has no flock here, and cannot rename over an open file.)
+            if alone and sys.platform != "win32" and _file_is_blank(self.path):
+                for suffix in ("-wal", "-shm"):
+                    with suppress(FileNotFoundError):
+                        Path(f"{self.path}{suffix}").unlink()
+                built.replace(self.path)
+                return True
+        return self._run(lambda conn: _copy_in(conn, built, ref))
+
+    def fill_fields(self) -> None:
+        """Fill the ``fields`` table, which a first load leaves empty (a listing does not
+        need it), before a query that reads it."""
+        self._run(_fill_fields)
 
     def export(self, collection: Collection) -> tuple[str | None, list[IndexRow]]:
         """(the tip indexed, every row of ``collection`` in ``seq`` order), brought up to
@@ -679,6 +731,206 @@ def _ages(repo: GitRepo, tip: str, old_hex: str | None, wanted: set[str]) -> dic
     return ages
 
 
+def _checkpoint(conn: sqlite3.Connection, touched: int) -> None:
+    """After ``touched`` rows changed: fresh planner statistics when due, and the WAL's
+    space back after a big change (it grows as large as what was written)."""
+    if touched:
+        _keep_statistics(conn)
+    if touched > BIG_CHANGE:
+        with suppress(sqlite3.Error):
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def _fields_pending(conn: sqlite3.Connection) -> bool:
+    found = conn.execute("SELECT 1 FROM meta WHERE key = ?", (FIELDS_PENDING,))
+    return found.fetchone() is not None
+
+
+def _fill_fields(conn: sqlite3.Connection) -> None:
+    """Fill ``fields`` for every record if a load left it pending, a chunk of records at a
+    time, its second order built once after; then fresh planner statistics."""
+    if not _fields_pending(conn):
+        return
+    with _bulk_cache(conn):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            if _fields_pending(conn):
+                conn.execute(f"DELETE FROM {FIELDS_TABLE}")
+                deferred = _drop_secondary_indexes(conn, tables=(FIELDS_TABLE,))
+                (top,) = conn.execute("SELECT coalesce(max(rid), 0) FROM records").fetchone()
+                for last in range(0, top, FILL_CHUNK):
+                    _add_fields(conn, last, last + FILL_CHUNK)
+                for sql in deferred:
+                    conn.execute(sql)
+                conn.execute("DELETE FROM meta WHERE key IN (?, 'analyzed')", (FIELDS_PENDING,))
+            conn.execute("COMMIT")
+        except BaseException:
+            with suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
+            raise
+    _checkpoint(conn, BIG_CHANGE + 1)
+
+
+def users_lock(path: Path) -> Path:
+    """The file every connection to the index at ``path`` holds a shared lock on."""
+    return Path(f"{path}{INDEX_USERS_SUFFIX}")
+
+
+def _is_blank(conn: sqlite3.Connection) -> bool:
+    """Whether the index holds no collection and no row at all."""
+    found = conn.execute("SELECT 1 FROM tips UNION ALL SELECT 1 FROM records LIMIT 1")
+    return found.fetchone() is None
+
+
+def _file_is_blank(path: Path) -> bool:
+    """Whether the index file at ``path`` is missing, unreadable or holds no collection
+    (read by a connection of its own, closed before returning)."""
+    if not path.exists():
+        return True
+    try:
+        with closing(sqlite3.connect(path, timeout=BUSY_SECONDS, isolation_level=None)) as conn:
+            return _is_blank(conn)
+    except sqlite3.Error:
+        return True
+
+
+@contextmanager
+def built_file(
+    target: Path,
+    ref: str,
+    tip: str,
+    batches: Iterable[RowColumns],
+    *,
+    listing: Iterable[Sequence[tuple[str, str]]] | None,
+    indexes: Sequence[str],
+) -> Iterator[Path]:
+    """For the block, a new index file beside ``target`` holding the rows of ``ref`` at
+    ``tip`` from ``batches`` (checked against ``listing`` as ``Index.seed`` says), their
+    indexes and statistics, in WAL mode and on disk; removed afterwards unless the block
+    renamed it.
+
+    It is written with no journal and one sync at the end (a crash loses only this file,
+    which nothing uses yet): each page is written once, where a load in place writes it
+    to the WAL and again to the database. Its ``fields`` table is left empty and marked
+    pending (``FIELDS_PENDING``): a listing does not read it, and the first query that
+    does fills it (``Index.fill_fields``). A file a crashed load left (its lock file not
+    held) is removed by the next load.
+    """
+    for stale in target.parent.glob(f"{target.name}.load-*"):
+        if _LOAD_NAME.fullmatch(stale.name.removeprefix(target.name)):
+            with try_exclusive(Path(f"{stale}.lock")) as abandoned:
+                if abandoned:
+                    for leftover in (stale, Path(f"{stale}-wal"), Path(f"{stale}-shm")):
+                        leftover.unlink(missing_ok=True)
+                    Path(f"{stale}.lock").unlink(missing_ok=True)
+    path = target.with_name(f"{target.name}.load-{os.getpid()}-{time.monotonic_ns()}")
+    lock = Path(f"{path}.lock")
+    try:
+        with exclusive(lock):
+            try:
+                _build(path, ref, tip, batches, listing=listing, indexes=indexes)
+                yield path
+            finally:
+                for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+                    leftover.unlink(missing_ok=True)
+    finally:
+        lock.unlink(missing_ok=True)
+
+
+def _build(
+    path: Path,
+    ref: str,
+    tip: str,
+    batches: Iterable[RowColumns],
+    *,
+    listing: Iterable[Sequence[tuple[str, str]]] | None,
+    indexes: Sequence[str],
+) -> None:
+    with closing(sqlite3.connect(path, isolation_level=None)) as conn:
+        conn.execute(f"PRAGMA page_size={PAGE_SIZE}")
+        conn.execute("PRAGMA journal_mode=OFF")
+        conn.execute("PRAGMA synchronous=OFF")
+        conn.executescript(SCHEMA)
+        conn.execute("INSERT INTO meta VALUES('version', ?)", (str(INDEX_SCHEMA_VERSION),))
+        conn.execute(f"PRAGMA cache_size=-{BULK_CACHE_KIB}")
+        conn.execute("PRAGMA temp_store=MEMORY")
+        conn.execute("BEGIN")
+        count = _bulk_insert(conn, ref, batches, fields=False)
+        if listing is not None:
+            _check_listing(conn, ref, listing)
+        conn.execute("INSERT INTO tips VALUES(?, ?)", (ref, tip))
+        conn.execute("INSERT INTO meta VALUES(?, '1')", (FIELDS_PENDING,))
+        for ddl in indexes:
+            conn.execute(ddl)
+        conn.execute("COMMIT")
+        if count:
+            _keep_statistics(conn)
+        conn.execute("PRAGMA journal_mode=WAL")
+    with open(path, "rb") as written:
+        os.fsync(written.fileno())
+
+
+@contextmanager
+def _loading(conn: sqlite3.Connection, ref: str) -> Iterator[bool]:
+    """One write transaction loading the rows of ``ref`` into a file: False, with nothing
+    written, when it holds them by now; rolled back when the block fails."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        if _indexed_tip(conn, ref) is not None:
+            conn.execute("ROLLBACK")
+            yield False
+            return
+        _delete_ref(conn, ref)
+        yield True
+        conn.execute("COMMIT")
+    except BaseException:
+        with suppress(sqlite3.Error):
+            conn.execute("ROLLBACK")
+        raise
+
+
+def _copy_in(conn: sqlite3.Connection, built: Path, ref: str) -> bool:
+    """Copy the rows of ``ref`` and their fields from the index file ``built`` into this
+    one, unless it holds rows of ``ref`` by now (False). Record ids are renumbered past
+    this file's and key ids matched by name."""
+    conn.execute("ATTACH DATABASE ? AS load", (str(built),))
+    try:
+        with _bulk_cache(conn):
+            with _loading(conn, ref) as wanted:
+                if not wanted:
+                    return False
+                (last,) = conn.execute("SELECT coalesce(max(rid), 0) FROM main.records").fetchone()
+                deferred = _drop_secondary_indexes(conn) if not last else []
+                conn.execute(
+                    "INSERT INTO main.records(rid, ref, path, id, kind, doc, error, seq, name, "
+                    "blob) SELECT rid + ?1, ref, path, id, kind, doc, error, seq, name, blob "
+                    "FROM load.records ORDER BY rid",
+                    (last,),
+                )
+                conn.execute(
+                    "INSERT OR IGNORE INTO main.field_keys(path) SELECT path FROM load.field_keys"
+                )
+                conn.execute(
+                    "INSERT INTO main.fields(key, value, rec, t) "
+                    "SELECT k.id, f.value, f.rec + ?1, f.t FROM load.fields f "
+                    "JOIN load.field_keys l ON l.id = f.key "
+                    "JOIN main.field_keys k ON k.path = l.path ORDER BY 1, 2, 3",
+                    (last,),
+                )
+                conn.execute("INSERT INTO main.tips SELECT * FROM load.tips WHERE ref = ?", (ref,))
+                conn.execute(
+                    "INSERT OR REPLACE INTO main.meta SELECT * FROM load.meta WHERE key = ?",
+                    (FIELDS_PENDING,),
+                )
+            for sql in deferred:
+                conn.execute(sql)
+        (count,) = conn.execute("SELECT count(*) FROM load.records").fetchone()
+    finally:
+        conn.execute("DETACH DATABASE load")
+    _checkpoint(conn, int(count))
+    return True
+
+
 def _keep_statistics(conn: sqlite3.Connection) -> None:
     """Give SQLite's planner fresh table statistics once the records have doubled (or the
     indexes changed) since it last had them.
@@ -734,10 +986,13 @@ def insert_rows(conn: sqlite3.Connection, ref: str, rows: Sequence[IndexRow]) ->
             for r in rows
         ),
     )
-    _add_fields(conn, last)
+    if not _fields_pending(conn):
+        _add_fields(conn, last)
 
 
-def _bulk_insert(conn: sqlite3.Connection, ref: str, batches: Iterable[RowColumns]) -> int:
+def _bulk_insert(
+    conn: sqlite3.Connection, ref: str, batches: Iterable[RowColumns], *, fields: bool = True
+) -> int:
     """Insert the rows of ``ref`` in ``batches``, none of which the index holds, and their
     fields, one batch at a time; how many rows.
 
@@ -764,7 +1019,8 @@ def _bulk_insert(conn: sqlite3.Connection, ref: str, batches: Iterable[RowColumn
                 map(bytes.fromhex, rows.blob),
             ),
         )
-        _add_fields(conn, last)
+        if fields:
+            _add_fields(conn, last)
         last = conn.execute("SELECT coalesce(max(rid), 0) FROM records").fetchone()[0]
         count += len(rows)
         del rows  # before the next batch is read: one batch in memory at a time
@@ -818,23 +1074,25 @@ def _check_listing(
         conn.execute("DROP TABLE IF EXISTS temp.matched")
 
 
-def _drop_secondary_indexes(conn: sqlite3.Connection) -> list[str]:
-    """Drop the indexes of ``records`` and ``fields`` but their keys; the SQL that makes
-    them again."""
+def _drop_secondary_indexes(
+    conn: sqlite3.Connection, tables: Sequence[str] = ("records", FIELDS_TABLE)
+) -> list[str]:
+    """Drop the indexes of ``tables`` but their keys; the SQL that makes them again."""
     found = conn.execute(
         "SELECT name, sql FROM sqlite_master WHERE type='index' AND sql IS NOT NULL "
-        "AND tbl_name IN ('records', ?) ORDER BY name",
-        (FIELDS_TABLE,),
+        f"AND tbl_name IN ({', '.join('?' * len(tables))}) ORDER BY name",
+        tuple(tables),
     ).fetchall()
     for name, _sql in found:
         conn.execute(f'DROP INDEX "{name}"')
     return [str(sql) for _name, sql in found]
 
 
-def _add_fields(conn: sqlite3.Connection, last: int) -> None:
-    """The ``fields`` rows (and new key names) of the records after row ``last``."""
+def _add_fields(conn: sqlite3.Connection, last: int, upto: int = MAX_ROW) -> None:
+    """The ``fields`` rows (and new key names) of the records after row ``last`` up to row
+    ``upto``."""
     conn.execute("DROP TABLE IF EXISTS temp.new_fields")
-    conn.execute(_COLLECT_FIELDS, (last,))
+    conn.execute(_COLLECT_FIELDS, (last, upto))
     conn.execute(_ADD_KEYS)
     conn.execute(_ADD_FIELDS)
     conn.execute("DROP TABLE temp.new_fields")
@@ -919,13 +1177,13 @@ def parse_many(parse: Parser, items: list[tuple[str, bytes]]) -> list[Parsed]:
         return [parsed for chunk in results for parsed in chunk]
 
 
-def row_doc(doc: dict[str, Any]) -> dict[str, Any]:
+def row_doc(doc: Doc) -> Doc:
     """A parsed record as the index gives it back (its JSON form: times as text)."""
-    loaded: dict[str, Any] = json.loads(_dump_json(doc))
+    loaded: Doc = json.loads(_dump_json(doc))
     return loaded
 
 
-def _dump_json(doc: dict[str, Any]) -> str:
+def _dump_json(doc: Doc) -> str:
     """Compact JSON (every byte is parsed again by each json_extract() in a query).
 
     NaN and infinities, which SQLite rejects as malformed JSON, go the slow way.

@@ -330,13 +330,14 @@ def _is_ancestor(repo: GitRepo, older: str, newer: str) -> bool:
     return proc.returncode == 0
 
 
-def seed_index(collection: Collection, index: Index) -> bool:
+def seed_index(collection: Collection, index: Index, *, indexes: Sequence[str] = ()) -> bool:
     """Fill an empty index for ``collection`` from the first trusted snapshot; whether one
     was used. A snapshot that fails a check is named in one warning and skipped.
 
     Rows load one segment at a time inside one transaction, and are matched against the
     records commit's listing in SQL (``Index.seed``), so memory stays bounded by a
     segment whatever the number of runs; any refusal rolls the whole load back.
+    ``indexes``: more ``CREATE INDEX`` statements, made with the rows' own.
     """
     repo = collection.repo
     signers = repo.config_get(SIGNERS_KEY)
@@ -347,7 +348,7 @@ def seed_index(collection: Collection, index: Index) -> bool:
         if commit is None:
             continue
         try:
-            return _load(collection, index, commit=commit, signers=signers)
+            return _load(collection, index, commit=commit, signers=signers, indexes=indexes)
         except SnapshotElsewhere:
             continue
         except SnapshotRefused as exc:
@@ -357,7 +358,9 @@ def seed_index(collection: Collection, index: Index) -> bool:
     return False
 
 
-def _load(collection: Collection, index: Index, *, commit: str, signers: str) -> bool:
+def _load(
+    collection: Collection, index: Index, *, commit: str, signers: str, indexes: Sequence[str]
+) -> bool:
     """Seed ``index`` from snapshot ``commit`` after every check a reader makes
     (SnapshotRefused; sqlite3.DatabaseError for a document SQLite cannot read)."""
     repo = collection.repo
@@ -376,6 +379,7 @@ def _load(collection: Collection, index: Index, *, commit: str, signers: str) ->
             records,
             segment_rows(repo, collection.ref, segments),
             listing=listed_blob_batches(repo.commondir, records),
+            indexes=indexes,
         )
     except RowsMismatch as exc:
         raise SnapshotRefused(

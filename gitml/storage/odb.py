@@ -1,15 +1,17 @@
-"""Git objects through git plumbing: read by one long-lived ``cat-file --batch``, written by
-long-lived ``hash-object --stdin-paths`` writers.
+"""Git objects through git plumbing: read by one long-lived ``cat-file --batch``, written
+as one pack per ``flush`` through ``git unpack-objects``.
 
-Trees and commits are built here as bytes and their ids computed before anything is
-written (so a tree can name subtrees that are written with it); ``flush`` writes what is
-pending, blobs before trees before commits, and checks that git computed the same ids.
-A new commit is never published before ``flush`` (``write_commit`` flushes).
+Blobs, trees and commits are built here as bytes and their ids computed before anything
+is written (so a tree can name subtrees that are written with it); ``flush`` sends what
+is pending to git as one pack, every kind at once, which git stores as loose objects.
+A new commit is never published before ``flush`` (``write_commit`` flushes unless told
+not to, for a caller that flushes several commits at once before publishing them).
+Work-tree files are stored by ``hash-object --stdin-paths`` instead, with the
+repository's filters (``hash_files``).
 """
 
 from __future__ import annotations
 
-import itertools
 import os
 import subprocess
 import threading
@@ -18,7 +20,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from gitml.errors import GitmlError
-from gitml.storage.git import GitObject, ObjectReader, start_long_lived
+from gitml.storage.git import GitObject, ObjectReader, end_input, last_line, start_long_lived
 
 MODE_BLOB = "100644"
 MODE_EXEC = "100755"
@@ -26,9 +28,7 @@ MODE_LINK = "120000"
 MODE_TREE = "40000"
 MODE_COMMIT = "160000"
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
-_KINDS = ("blob", "tree", "commit")
-_CHUNK = 200  # answers git may buffer in its pipe before we read them
-_counter = itertools.count()
+_PACK_TYPES = {"commit": 1, "tree": 2, "blob": 3}
 
 
 class ObjectWriteError(GitmlError):
@@ -156,60 +156,106 @@ def parse_commit(oid: str, body: bytes) -> Commit:
     )
 
 
-class _Writer:
-    """A long-lived ``git hash-object -w --stdin-paths`` for one object kind."""
+def pack_of(objects: Iterable[tuple[str, bytes]]) -> bytes:
+    """A version-2 pack of whole objects ((kind, body) each), as ``unpack-objects`` reads it."""
+    import hashlib
+    import zlib
 
-    def __init__(self, cwd: Path, args: Sequence[str]) -> None:
+    items = list(objects)
+    parts = [b"PACK" + (2).to_bytes(4, "big") + len(items).to_bytes(4, "big")]
+    for kind, body in items:
+        size = len(body)
+        byte = _PACK_TYPES[kind] << 4 | size & 0x0F
+        size >>= 4
+        header = bytearray()
+        while size:
+            header.append(byte | 0x80)
+            byte = size & 0x7F
+            size >>= 7
+        header.append(byte)
+        parts += (bytes(header), zlib.compress(body, 1))
+    data = b"".join(parts)
+    return data + hashlib.sha1(data).digest()
+
+
+class _PackWriter:
+    """``git unpack-objects``: stores the objects of one pack as loose objects, then exits.
+
+    ``start`` runs the next one ahead, so its start-up overlaps other work.
+    """
+
+    def __init__(self, cwd: Path) -> None:
         self.cwd = cwd
-        self.args = args
         self.proc: subprocess.Popen[bytes] | None = None
         self.pid = 0
 
-    def _started(self) -> subprocess.Popen[bytes]:
+    def start(self) -> None:
         if self.proc is None or self.proc.poll() is not None or self.pid != os.getpid():
             self.proc = start_long_lived(
-                self, self.cwd, "hash-object", "-w", "--stdin-paths", *self.args
+                self,
+                self.cwd,
+                "unpack-objects",
+                "-q",
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
             )
             self.pid = os.getpid()
-        return self.proc
 
-    def send(self, paths: Sequence[str]) -> None:
-        """Ask for the ids of ``paths`` (at most ``_CHUNK``); ``receive`` collects them."""
-        proc = self._started()
-        assert proc.stdin is not None
+    def write(self, objects: Iterable[tuple[str, bytes]]) -> str | None:
+        """Store ``objects`` ((kind, body) each); git's complaint when it could not."""
+        self.start()
+        proc, self.proc = self.proc, None
+        assert proc is not None
         try:
-            proc.stdin.write(b"".join(os.fsencode(p) + b"\n" for p in paths))
-            proc.stdin.flush()
+            _, err = proc.communicate(pack_of(objects))
+        except OSError as exc:
+            proc.kill()
+            proc.wait()
+            return str(exc)
+        return None if proc.returncode == 0 else last_line(err)
+
+    def close(self) -> None:
+        """Stop a writer started ahead and never used (it stores nothing)."""
+        proc, self.proc = self.proc, None
+        if proc is not None and self.pid == os.getpid():
+            proc.kill()
+            proc.wait()
+            end_input(proc)
+            if proc.stderr is not None:
+                proc.stderr.close()
+
+
+class _FileWriter:
+    """A long-lived ``git hash-object -w --stdin-paths``: work-tree files, filters applied."""
+
+    def __init__(self, cwd: Path) -> None:
+        self.cwd = cwd
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.pid = 0
+
+    def hash_path(self, path: str) -> str | None:
+        """The blob id of the file at ``path``; None when git could not read it (git then
+        stops, and the next file starts a new one)."""
+        if self.proc is None or self.proc.poll() is not None or self.pid != os.getpid():
+            self.proc = start_long_lived(self, self.cwd, "hash-object", "-w", "--stdin-paths")
+            self.pid = os.getpid()
+        assert self.proc.stdin is not None
+        assert self.proc.stdout is not None
+        try:
+            self.proc.stdin.write(os.fsencode(path) + b"\n")
+            self.proc.stdin.flush()
         except OSError:
             pass
-
-    def receive(self, count: int) -> list[str | None]:
-        """The ``count`` answers asked for; None where git could not read a file."""
-        assert self.proc is not None
-        assert self.proc.stdout is not None
-        out: list[str | None] = []
-        for _ in range(count):
-            line = self.proc.stdout.readline().strip()
-            if not line:  # git stopped (an unreadable file): the rest is unanswered
-                self.close()
-                return out + [None] * (count - len(out))
-            out.append(line.decode())
-        return out
-
-    def hash_paths(self, paths: Sequence[str]) -> list[str | None]:
-        """The ids of the files at ``paths``; None where git could not read one."""
-        out: list[str | None] = []
-        for start in range(0, len(paths), _CHUNK):
-            chunk = paths[start : start + _CHUNK]
-            self.send(chunk)
-            out.extend(self.receive(len(chunk)))
-        return out
+        line = self.proc.stdout.readline().strip()
+        if not line:
+            self.close()
+            return None
+        return line.decode()
 
     def close(self) -> None:
         proc, self.proc = self.proc, None
         if proc is not None and self.pid == os.getpid():
-            if proc.stdin is not None:
-                proc.stdin.close()
+            end_input(proc)
             proc.wait()
             if proc.stdout is not None:
                 proc.stdout.close()
@@ -218,15 +264,14 @@ class _Writer:
 class ObjectDB:
     """Reads and writes the objects of one repository (``cwd``: its work tree or git dir)."""
 
-    def __init__(self, cwd: Path, scratch: Path) -> None:
+    def __init__(self, cwd: Path) -> None:
         self.cwd = cwd
-        self.scratch = scratch
         self.reader = ObjectReader(cwd)
         self._trees: dict[str, Tree] = {}
         self._commits: dict[str, Commit] = {}
         self._pending: dict[str, tuple[str, bytes]] = {}
-        self._writers: dict[str, _Writer] = {}
-        self._scratch_ready = False
+        self._packs = _PackWriter(cwd)
+        self._files = _FileWriter(cwd)
         self._lock = threading.RLock()
 
     # reading
@@ -297,14 +342,19 @@ class ObjectDB:
         *,
         author: Signature,
         committer: Signature,
+        flush: bool = True,
     ) -> str:
-        """Write a commit (and everything pending it may name); returns its id."""
+        """Write a commit (and everything pending it may name); returns its id.
+
+        With ``flush=False`` it stays pending: the caller flushes before publishing it.
+        """
         lines = [b"tree " + tree.encode()]
         lines += [b"parent " + p.encode() for p in parents]
         lines += [b"author " + author.line(), b"committer " + committer.line()]
         body = b"\n".join(lines) + b"\n\n" + message.encode("utf-8")
         oid = self._add("commit", body)
-        self.flush()
+        if flush:
+            self.flush()
         return oid
 
     def _add(self, kind: str, body: bytes) -> str:
@@ -314,82 +364,35 @@ class ObjectDB:
         return oid
 
     def flush(self) -> None:
-        """Write every pending object; ObjectWriteError when git cannot write them.
+        """Write every pending object, as one pack; ObjectWriteError when git cannot.
 
-        git checks each object's format, not that what it names exists, so a small batch
-        goes to the three writers at once; a large one kind after kind, blobs first.
+        git stores what the pack holds without checking what it names, and computes each
+        id with the repository's hash: a SHA-256 repository refuses the SHA-1 pack.
         """
         with self._lock:
             pending, self._pending = self._pending, {}
-            batches = {
-                kind: [(oid, body) for oid, (k, body) in pending.items() if k == kind]
-                for kind in _KINDS
-            }
-            batches = {kind: items for kind, items in batches.items() if items}
-            if not batches:
+            if not pending:
                 return
-            if not self._scratch_ready:
-                self.scratch.mkdir(parents=True, exist_ok=True)
-                self._scratch_ready = True
-            files = {kind: self._files(items) for kind, items in batches.items()}
-            try:
-                if all(len(items) <= _CHUNK for items in batches.values()):
-                    for kind, paths in files.items():
-                        self._writer(kind).send([str(p) for p in paths])
-                    got = {k: self._writer(k).receive(len(p)) for k, p in files.items()}
-                else:
-                    got = {
-                        k: self._writer(k).hash_paths([str(p) for p in paths])
-                        for k, paths in files.items()
-                    }
-            finally:
-                for paths in files.values():
-                    for path in paths:
-                        path.unlink(missing_ok=True)
-            for kind, items in batches.items():
-                for (oid, _body), written in zip(items, got[kind], strict=True):
-                    if written != oid:
-                        self._writer(kind).close()
-                        raise ObjectWriteError(
-                            f"{self.cwd}: git could not write object {oid} ({kind}); check that "
-                            ".git is writable and the disk is not full (SHA-256 repositories are "
-                            "not supported)"
-                        )
-
-    def _files(self, items: Sequence[tuple[str, bytes]]) -> list[Path]:
-        files = []
-        for _oid, body in items:
-            path = self.scratch / f"obj-{os.getpid()}-{next(_counter)}"
-            path.write_bytes(body)
-            files.append(path)
-        return files
+            error = self._packs.write(pending.values())
+            if error is not None:
+                raise ObjectWriteError(
+                    f"{self.cwd}: git could not write {len(pending)} objects ({error}); check "
+                    "that .git is writable and the disk is not full (SHA-256 repositories are "
+                    "not supported)"
+                )
 
     def start_writers(self) -> None:
-        """Start the object writers now (a commit needs all three), to overlap their start-up."""
-        for kind in _KINDS:
-            self._writer(kind)._started()
-
-    def _writer(self, kind: str) -> _Writer:
-        writer = self._writers.get(kind)
-        if writer is None:
-            writer = self._writers[kind] = _Writer(self.cwd, ("--no-filters", "-t", kind))
-        return writer
+        """Start the next object writer now, to overlap its start-up with other work."""
+        self._packs.start()
 
     def hash_files(self, paths: Sequence[str]) -> list[str | None]:
         """Blob ids of work-tree files (relative paths), written with git's filters applied."""
-        writer = self._writers.get("file")
-        if writer is None:
-            writer = self._writers["file"] = _Writer(self.cwd, ())
-        out: list[str | None] = []
-        for path in paths:  # one at a time: a file that vanished ends git's run
-            out.extend(writer.hash_paths([path]))
-        return out
+        return [self._files.hash_path(path) for path in paths]
 
     def close(self) -> None:
         self.reader.close()
-        for writer in self._writers.values():
-            writer.close()
-        self._writers.clear()
+        self._packs.close()
+        self._files.close()
 
 
 def walk_first_parents(odb: ObjectDB, tip: str) -> Iterator[Commit]:

@@ -7,12 +7,14 @@ as it stands (``index_rows``), with its tip so the caller can tell whether it is
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from contextlib import closing, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
-from gitml.storage import INDEX_FILE
+from gitml.storage import INDEX_FILE, INDEX_USERS_SUFFIX
+from gitml.storage.filelock import hold_shared
 from gitml.storage.git import layout, run_git
 
 
@@ -79,28 +81,36 @@ def index_rows(
     if not path.is_file():
         return None
     upper = prefix.upper()
-    with (
-        suppress(sqlite3.Error),
-        closing(sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)) as db,
-    ):
-        row = db.execute("SELECT tip FROM tips WHERE ref=?", (ref,)).fetchone()
-        found_ids = (
-            db.execute(
-                "SELECT id FROM records WHERE ref=? AND error IS NULL AND kind=? "
-                "AND id >= ? AND id < ? ORDER BY id",
-                (ref, kind, upper, upper + "\U0010ffff"),
+    # Held as every connection holds it: a load never swaps the file while it is read.
+    try:
+        users = hold_shared(Path(f"{path}{INDEX_USERS_SUFFIX}"))
+    except OSError:
+        return None
+    try:
+        with (
+            suppress(sqlite3.Error),
+            closing(sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)) as db,
+        ):
+            row = db.execute("SELECT tip FROM tips WHERE ref=?", (ref,)).fetchone()
+            found_ids = (
+                db.execute(
+                    "SELECT id FROM records WHERE ref=? AND error IS NULL AND kind=? "
+                    "AND id >= ? AND id < ? ORDER BY id",
+                    (ref, kind, upper, upper + "\U0010ffff"),
+                ).fetchall()
+                if ids
+                else []
+            )
+            names = db.execute(
+                "SELECT DISTINCT name FROM records WHERE ref=? AND kind=? AND error IS NULL "
+                "AND name >= ? AND name < ? ORDER BY name",
+                (ref, kind, prefix, prefix + "\U0010ffff"),
             ).fetchall()
-            if ids
-            else []
-        )
-        names = db.execute(
-            "SELECT DISTINCT name FROM records WHERE ref=? AND kind=? AND error IS NULL "
-            "AND name >= ? AND name < ? ORDER BY name",
-            (ref, kind, prefix, prefix + "\U0010ffff"),
-        ).fetchall()
-        return IndexedNames(
-            tip=(row[0] or None) if row else None,
-            ids=[str(r[0]) for r in found_ids],
-            names=[str(r[0]) for r in names if r[0]],
-        )
+            return IndexedNames(
+                tip=(row[0] or None) if row else None,
+                ids=[str(r[0]) for r in found_ids],
+                names=[str(r[0]) for r in names if r[0]],
+            )
+    finally:
+        os.close(users)
     return None

@@ -96,12 +96,8 @@ class GitRepo:
 
     @cached_property
     def odb(self) -> ObjectDB:
-        """The object database (git processes start on first use).
-
-        Its scratch folder is made on the first write: reading never creates ``.git/gitml``
-        (a refused record must leave the repository exactly as it was).
-        """
-        return ObjectDB(self.workdir_or_gitdir, self.commondir / STATE_DIR / "tmp")
+        """The object database (git processes start on first use)."""
+        return ObjectDB(self.workdir_or_gitdir)
 
     @cached_property
     def raw(self) -> pygit2.Repository:

@@ -14,16 +14,18 @@ import contextlib
 import errno
 import os
 import stat
+import subprocess
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
 from gitml.errors import GitmlError, WriteFailed
 from gitml.storage.filelock import exclusive
-from gitml.storage.git import git_output, last_line, run_git
+from gitml.storage.git import git_output, last_line, run_git, start_git
 from gitml.storage.odb import MODE_BLOB, MODE_COMMIT, MODE_EXEC, MODE_LINK, TreeEntry
 from gitml.storage.repo import GitRepo, open_repo
 from gitml.storage.trees import apply_changes, tree_entry
+from gitml.units import format_bytes
 
 
 class LeftOutFile(NamedTuple):
@@ -40,6 +42,38 @@ class DiffStat(NamedTuple):
     paths: tuple[str, ...] = ()
 
 
+class PendingDiffStat:
+    """The ``diffstat`` of two commits, from a git started now and read when first asked.
+
+    Both sides are commits, which never change: the answer is the same whenever it is
+    read, so a caller may do other work (run a command) meanwhile. Pickled, it is the
+    settled DiffStat.
+    """
+
+    def __init__(self, repo: GitRepo, old: str, new: str) -> None:
+        self._sides = (old, new)
+        self._proc = start_git(
+            repo.workdir_or_gitdir, *_numstat_args(old, new), stderr=subprocess.PIPE
+        )
+        self._stat: DiffStat | None = None
+
+    def result(self) -> DiffStat:
+        if self._stat is None:
+            out, err = self._proc.communicate()
+            if self._proc.returncode != 0:
+                old, new = self._sides
+                raise GitmlError(
+                    f"cannot compare commits {old} and {new}: `git diff --numstat -z` failed: "
+                    f"{last_line(err)}"
+                )
+            self._stat = _parse_numstat(out)
+        return self._stat
+
+    def __reduce__(self) -> tuple[type[DiffStat], tuple[int, int, int, tuple[str, ...]]]:
+        stat = self.result()
+        return DiffStat, (stat.files, stat.insertions, stat.deletions, stat.paths)
+
+
 class Checkpoint(NamedTuple):
     """What a run's code was: HEAD, the checkpoint commit and what differs."""
 
@@ -50,8 +84,17 @@ class Checkpoint(NamedTuple):
     untracked: tuple[str, ...] = ()
     modified: tuple[str, ...] = ()
     skipped: tuple[LeftOutFile, ...] = ()
-    diffstat: DiffStat = DiffStat()
+    diffstat: DiffStat | PendingDiffStat = DiffStat()
     withheld: tuple[LeftOutFile, ...] = ()  # left out because they look like credentials
+
+    def stat(self) -> DiffStat:
+        """The diffstat, read (waiting for git if it is still at it)."""
+        stat = self.diffstat
+        return stat if isinstance(stat, DiffStat) else stat.result()
+
+    def settled(self) -> Checkpoint:
+        """This checkpoint with its diffstat read."""
+        return self._replace(diffstat=self.stat())
 
 
 # (path, untracked, full path) -> why the file must stay out of the checkpoint, or None.
@@ -113,7 +156,7 @@ def _blob_for(
     if not stat.S_ISREG(st.st_mode):
         return LeftOutFile(path, "not a regular file")
     if st.st_size > max_bytes:
-        return LeftOutFile(path, f"larger than the limit ({st.st_size / 1e6:.1f} MB)")
+        return LeftOutFile(path, f"larger than the limit ({format_bytes(st.st_size)})")
     if "\n" in path:  # not expressible to git's --stdin-paths: stored as it is, unfiltered
         oid: str | None = repo.odb.write_blob(full.read_bytes())
     else:
@@ -146,10 +189,12 @@ def create_checkpoint(
     exclude: Callable[[str], bool] | None = None,
     screen: Screen | None = None,
     message: str = "gitml checkpoint",
+    diffstat_later: bool = False,
 ) -> Checkpoint:
     """Commit the working tree (tracked changes + untracked, not ignored) without side effects.
 
-    A file ``screen`` withholds keeps its HEAD version (or stays out, if untracked).
+    A file ``screen`` withholds keeps its HEAD version (or stays out, if untracked). With
+    ``diffstat_later`` the diffstat is still being computed (``Checkpoint.settled``).
     """
     workdir = repo.workdir
     head, branch, status = _status(repo)
@@ -217,19 +262,25 @@ def create_checkpoint(
         untracked=tuple(untracked),
         modified=tuple(modified),
         skipped=tuple(skipped),
-        diffstat=diffstat(repo, head, commit),
+        diffstat=_diffstat(repo, head, commit, later=diffstat_later),
         withheld=tuple(withheld),
     )
 
 
 def checkpoint_with_files(
-    repo: GitRepo, base: Checkpoint, files: Mapping[str, bytes], *, message: str
+    repo: GitRepo,
+    base: Checkpoint,
+    files: Mapping[str, bytes],
+    *,
+    message: str,
+    diffstat_later: bool = False,
 ) -> Checkpoint:
     """``base`` with ``files`` (work-tree paths -> content) written into its checkpoint.
 
     The code of a run whose params files gitml rewrote for ``-S``: HEAD, branch and what
     the user had changed (``dirty``, modified, untracked) stay those of ``base``; only the
-    checkpoint commit (parent HEAD) and its diffstat take the rewritten files.
+    checkpoint commit (parent HEAD) and its diffstat take the rewritten files (still being
+    computed with ``diffstat_later``).
     """
     repo.prepare_writes()
     odb = repo.odb
@@ -244,19 +295,29 @@ def checkpoint_with_files(
         return base
     signature = repo.signature()
     commit = odb.write_commit(tree, [base.commit], message, author=signature, committer=signature)
-    return base._replace(checkpoint=commit, diffstat=diffstat(repo, base.commit, commit))
+    return base._replace(
+        checkpoint=commit, diffstat=_diffstat(repo, base.commit, commit, later=diffstat_later)
+    )
 
 
 def diffstat(repo: GitRepo, old: str, new: str) -> DiffStat:
     """Files, insertions and deletions between two commits (and the changed paths)."""
-    try:
-        out = git_output(
-            repo.workdir_or_gitdir,
-            "diff", "--numstat", "-z", "--no-renames", "--no-ext-diff", "--no-textconv",
-            "--ignore-submodules=none", f"{old}^{{tree}}", f"{new}^{{tree}}", "--",
-        )  # fmt: skip
-    except GitmlError as exc:
-        raise GitmlError(f"cannot compare commits {old} and {new}: {exc}") from None
+    return PendingDiffStat(repo, old, new).result()
+
+
+def _diffstat(repo: GitRepo, old: str, new: str, *, later: bool) -> DiffStat | PendingDiffStat:
+    pending = PendingDiffStat(repo, old, new)
+    return pending if later else pending.result()
+
+
+def _numstat_args(old: str, new: str) -> tuple[str, ...]:
+    return (
+        "diff", "--numstat", "-z", "--no-renames", "--no-ext-diff", "--no-textconv",
+        "--ignore-submodules=none", f"{old}^{{tree}}", f"{new}^{{tree}}", "--",
+    )  # fmt: skip
+
+
+def _parse_numstat(out: bytes) -> DiffStat:
     files = insertions = deletions = 0
     paths: list[str] = []
     for item in out.split(b"\0"):

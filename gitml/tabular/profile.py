@@ -18,13 +18,18 @@ costs more than binning), and drops them as soon as the budget is exceeded.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitml.errors import UsageError
+from gitml.records.typed import typed
 from gitml.tabular import _deps
 from gitml.tabular.read import PathLike, detect_format, scan
+
+if TYPE_CHECKING:
+    from gitml.records.shapes import ProfileRecord
 
 SCHEMA = "gitml/profile/1"
 QUANTILES = {
@@ -52,8 +57,9 @@ def profile_table(
     bins: int = 20,
     top_k: int = 20,
     seed: int = 0,
-) -> dict[str, Any]:
-    """Profile a CSV, TSV, Parquet or JSON-lines file; see ``schemas/profile.schema.json``.
+) -> ProfileRecord:
+    """Profile a CSV, TSV, Parquet or JSON-lines file, checked against
+    ``schemas/profile.schema.json`` (a profile is read back only when it passes).
 
     The result holds only str/int/float/bool/list/dict values and is deterministic: the
     same file and arguments give the same dict.
@@ -85,7 +91,7 @@ def profile_table(
         )
         for name, histogram in counts.items():
             numeric[name].counts = histogram
-    return {
+    doc = {
         "schema": SCHEMA,
         "format": fmt,
         "rows": first.rows,
@@ -95,6 +101,7 @@ def profile_table(
             for position, (name, col) in enumerate(first.columns.items())
         },
     }
+    return typed(doc, "profile", where=f"profile of {os.fspath(path)}")
 
 
 @dataclass

@@ -28,7 +28,7 @@ from gitml.tracking.sinks import NullSink
 from gitml.tracking.sinks import Sink as Sink
 
 if TYPE_CHECKING:
-    from gitml.records.shapes import RunStatus
+    from gitml.records.shapes import RunRecord, RunStatus
     from gitml.tracking.local import LocalRun
 
 _MLFLOW_STATUS = {"FINISHED": "completed", "FAILED": "failed", "KILLED": "interrupted"}
@@ -58,9 +58,11 @@ class ActiveRun:
         self.ended = False
 
     @property
-    def doc(self) -> dict[str, Any] | None:
+    def doc(self) -> RunRecord | None:
+        """The run's record once it is stored (a run logged locally only)."""
         local = self.sink if self.role == "local" else None
-        return getattr(local, "doc", None)
+        found: RunRecord | None = getattr(local, "doc", None)
+        return found
 
     def __enter__(self) -> ActiveRun:
         return self

@@ -16,7 +16,7 @@ from gitml.runs.metrics import MetricEvent
 from gitml.runs.spool import Recorder, existing_artifact, flatten_params, stage_copy
 
 if TYPE_CHECKING:
-    from gitml.records.shapes import RunRecord
+    from gitml.records.shapes import JsonObject, Params, RunRecord
     from gitml.runs.env import Environment
     from gitml.runs.execute import Workspace
     from gitml.storage.repo import GitRepo
@@ -70,11 +70,11 @@ class LocalRun(Recorder):
         self.parent = parent
         self.sweep = sweep
         self.doc: RunRecord | None = None
-        self._params: dict[str, Any] = flatten_params(params or {})
+        self._params: Params = flatten_params(params or {})
         self._tags: dict[str, str] = {k: str(v) for k, v in (tags or {}).items()}
         self._events: list[MetricEvent] = []
         self._artifacts: list[str] = []
-        self._files: list[dict[str, Any]] = []
+        self._files: list[JsonObject] = []
         self._path = Path(path) if path is not None else Path.cwd()
         self._system_metrics = system_metrics
         self._sampler: Any = None

@@ -19,14 +19,17 @@ import tempfile
 import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitml.runs import metrics
 from gitml.runs.attached import check_name
 from gitml.tracking import current_sink
 
+if TYPE_CHECKING:
+    from gitml.records.shapes import JsonObject
+
 IMAGE_SUFFIXES = {".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg", ".gif": "gif", ".webp": "webp"}
-_tables: dict[tuple[int, str], dict[str, Any]] = {}  # (sink id, file) -> rows so far
+_tables: dict[tuple[int, str], JsonObject] = {}  # (sink id, file) -> rows so far
 
 
 def _attach(name: str, write: Callable[[Path], object], info: Mapping[str, Any]) -> None:
@@ -208,7 +211,7 @@ def _first_values(data: list[Any]) -> Iterable[Any]:
             yield from (px if isinstance(px, list | tuple) else [px])
 
 
-def table_of(data: Any) -> dict[str, Any]:
+def table_of(data: Any) -> JsonObject:
     """``{"columns", "data"}`` of a pandas DataFrame, a dict of columns or a list of rows."""
     to_dict = getattr(data, "to_dict", None)
     if callable(to_dict) and hasattr(data, "columns"):

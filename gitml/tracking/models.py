@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from gitml.tracking import MODEL_TAG, current_sink
 
 if TYPE_CHECKING:
-    from gitml.records.shapes import RunRecord
+    from gitml.records.shapes import JsonObject, RunRecord, SignatureTable
 
 FLAVORS = ("sklearn", "xgboost", "lightgbm", "pytorch", "keras")
 
@@ -106,13 +106,13 @@ def log_model(
     from gitml.models import signature as sig
 
     if signature is not None:
-        spec: dict[str, Any] | None = sig.check(signature, where="log_model(signature=...)")
+        spec: SignatureTable | None = sig.check(signature, where="log_model(signature=...)")
     elif input_example is not None:
         spec = sig.infer(input_example)
     else:
         spec = None
     sink = current_sink()
-    info: dict[str, Any] = {
+    info: JsonObject = {
         "flavor": flavor,
         "signature": spec,
         "requirements": list(requirements) if requirements is not None else None,
@@ -174,7 +174,7 @@ def _is_model(repo: Any, name: str) -> bool:
         return False
 
 
-def _version_file(repo: Any, settings: Any, ref: str) -> tuple[Path, dict[str, Any]]:
+def _version_file(repo: Any, settings: Any, ref: str) -> tuple[Path, JsonObject]:
     from gitml.registry.artifacts import Artifact, fetch
     from gitml.registry.query import parse_ref, resolve
 
@@ -199,13 +199,13 @@ def _find_run(repo: Any, run_id: str) -> RunRecord | None:
     return find_run(repo, run_id) if run_id else None
 
 
-def _logged(run: RunRecord) -> dict[str, Any]:
+def _logged(run: RunRecord) -> JsonObject:
     from gitml.registry.register import logged_model
 
     return logged_model(run)
 
 
-def _run_file(repo: Any, settings: Any, ref: str) -> tuple[Path, dict[str, Any]]:
+def _run_file(repo: Any, settings: Any, ref: str) -> tuple[Path, JsonObject]:
     from gitml.errors import GitmlError
     from gitml.registry.run_artifact import run_artifact
     from gitml.runs.store import get_run

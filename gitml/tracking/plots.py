@@ -13,9 +13,12 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitml.tracking.media import _attach
+
+if TYPE_CHECKING:
+    from gitml.records.shapes import JsonObject
 
 KINDS = ("roc", "pr", "calibration", "confusion")
 MAX_POINTS = 2000
@@ -49,7 +52,7 @@ def _scores(y_score: Sequence[Any]) -> list[float]:
     return out
 
 
-def _thin(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _thin(rows: list[JsonObject]) -> list[JsonObject]:
     if len(rows) <= MAX_POINTS:
         return rows
     step = (len(rows) - 1) / (MAX_POINTS - 1)
@@ -68,13 +71,13 @@ def _by_threshold(truth: list[int], scores: list[float]) -> Iterator[tuple[float
         yield score, tp, fp
 
 
-def roc_points(truth: list[int], scores: list[float]) -> tuple[list[dict[str, Any]], float]:
+def roc_points(truth: list[int], scores: list[float]) -> tuple[list[JsonObject], float]:
     """ROC curve points (one per distinct threshold) and the area under it."""
     pos = sum(truth)
     neg = len(truth) - pos
     if not pos or not neg:
         raise ValueError("log_plot: roc needs both classes in y_true")
-    rows: list[dict[str, Any]] = [{"fpr": 0.0, "tpr": 0.0, "threshold": "inf"}]
+    rows: list[JsonObject] = [{"fpr": 0.0, "tpr": 0.0, "threshold": "inf"}]
     area = 0.0
     for score, tp, fp in _by_threshold(truth, scores):
         fpr, tpr = fp / neg, tp / pos
@@ -83,12 +86,12 @@ def roc_points(truth: list[int], scores: list[float]) -> tuple[list[dict[str, An
     return rows, area
 
 
-def pr_points(truth: list[int], scores: list[float]) -> tuple[list[dict[str, Any]], float]:
+def pr_points(truth: list[int], scores: list[float]) -> tuple[list[JsonObject], float]:
     """Precision-recall points (one per distinct threshold) and the average precision."""
     pos = sum(truth)
     if not pos:
         raise ValueError("log_plot: pr needs positives in y_true")
-    rows: list[dict[str, Any]] = []
+    rows: list[JsonObject] = []
     ap = last_recall = 0.0
     for score, tp, fp in _by_threshold(truth, scores):
         precision, recall = tp / (tp + fp), tp / pos
@@ -98,7 +101,7 @@ def pr_points(truth: list[int], scores: list[float]) -> tuple[list[dict[str, Any
     return rows, ap
 
 
-def calibration_points(truth: list[int], scores: list[float]) -> list[dict[str, Any]]:
+def calibration_points(truth: list[int], scores: list[float]) -> list[JsonObject]:
     """Mean predicted probability and observed frequency of positives per score bin."""
     bins: list[list[tuple[float, int]]] = [[] for _ in range(BINS)]
     for score, label in zip(scores, truth, strict=True):
@@ -116,7 +119,7 @@ def calibration_points(truth: list[int], scores: list[float]) -> list[dict[str, 
     ]
 
 
-def confusion_rows(y_true: Sequence[Any], y_pred: Sequence[Any]) -> list[dict[str, Any]]:
+def confusion_rows(y_true: Sequence[Any], y_pred: Sequence[Any]) -> list[JsonObject]:
     """One row per (actual, predicted) pair with its count."""
     counts: dict[tuple[str, str], int] = {}
     for actual, predicted in zip(y_true, y_pred, strict=True):
@@ -148,7 +151,7 @@ def log_plot(
         raise ValueError(
             f"log_plot: y_true has {len(truth_values)} values and y_score {len(score_values)}"
         )
-    spec: dict[str, Any]
+    spec: JsonObject
     if kind == "confusion":
         predicted = score_values
         if all(isinstance(v, float) for v in predicted) and len(set(truth_values)) <= 2:

@@ -21,7 +21,7 @@ from gitml.storage.repo import open_repo
 if TYPE_CHECKING:
     import pandas
 
-    from gitml.records.shapes import RunRecord
+    from gitml.records.shapes import JsonObject, RunRecord
     from gitml.storage.repo import GitRepo
 
 DEFAULT_MAX_RESULTS = 1000
@@ -168,7 +168,7 @@ def runs_frame(runs: Sequence[Run]) -> pandas.DataFrame:
 
     rows = []
     for run in runs:
-        row: dict[str, Any] = {
+        row: JsonObject = {
             "run_id": run.id,
             "run_name": run.name,
             "status": run.status,

@@ -7,7 +7,7 @@ history that changed that pointer (and the work tree's pointer when it differs).
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from gitml.data.catalog import list_datasets, show_dataset
 from gitml.data.diff import data_diff
@@ -21,6 +21,7 @@ from gitml.storage.git import iter_raw, run_git
 if TYPE_CHECKING:
     from gitml.data.pointers import Pointer
     from gitml.data.workspace import DataWorkspace
+    from gitml.records.shapes import JsonObject
     from gitml.storage.repo import GitRepo
 
 EMPTY_DATA = "no datasets yet: git ml data add PATH"
@@ -37,7 +38,7 @@ def _workspace(repo: GitRepo) -> DataWorkspace | None:
     return open_workspace(repo.workdir)
 
 
-def datasets(repo: GitRepo) -> dict[str, Any]:
+def datasets(repo: GitRepo) -> JsonObject:
     """The datasets of the work tree's pointer files (``git ml data ls``)."""
 
     ws = _workspace(repo)
@@ -48,7 +49,7 @@ def _not_found(name: str) -> RecordNotFound:
     return RecordNotFound(f"no dataset {name!r}; `git ml data ls` lists datasets")
 
 
-def dataset(repo: GitRepo, name: str) -> dict[str, Any]:
+def dataset(repo: GitRepo, name: str) -> JsonObject:
     """One dataset (``git ml data show --files``: files and column profiles) and the
     versions its pointer file had in the history of HEAD."""
 
@@ -64,7 +65,7 @@ def dataset(repo: GitRepo, name: str) -> dict[str, Any]:
     return {"dataset": shown, "versions": dataset_versions(ws, name)}
 
 
-def dataset_versions(ws: DataWorkspace, name: str) -> list[dict[str, Any]]:
+def dataset_versions(ws: DataWorkspace, name: str) -> list[JsonObject]:
     """Newest first: the work tree's pointer when it differs from HEAD's, then each commit
     of HEAD's history that changed the pointer (``rev``, time, author, subject, manifest)."""
 
@@ -75,7 +76,7 @@ def dataset_versions(ws: DataWorkspace, name: str) -> list[dict[str, Any]]:
         f"-n{MAX_VERSIONS}", "--no-renames", "--raw", "-z", "--no-abbrev",
         "--format=%x1e%H%x1f%aI%x1f%an%x1f%s", "HEAD", "--", path,
     )  # fmt: skip
-    commits: list[dict[str, Any]] = []
+    commits: list[JsonObject] = []
     if proc.returncode == 0:
         for item in iter_raw(proc.stdout):
             if isinstance(item, str):
@@ -86,7 +87,7 @@ def dataset_versions(ws: DataWorkspace, name: str) -> list[dict[str, Any]]:
             elif commits and not commits[-1]["blob"]:
                 commits[-1]["blob"] = item.new_oid
     blobs = read_blobs(ws.workdir, [c["blob"] for c in commits if c["blob"].strip("0")])
-    out: list[dict[str, Any]] = []
+    out: list[JsonObject] = []
     current = ws.pointers().get(name)
     for commit in commits:
         data = blobs.get(commit.pop("blob"))
@@ -109,7 +110,7 @@ def dataset_versions(ws: DataWorkspace, name: str) -> list[dict[str, Any]]:
     return out
 
 
-def _pointer_fields(pointer: Pointer | None) -> dict[str, Any]:
+def _pointer_fields(pointer: Pointer | None) -> JsonObject:
     if pointer is None:
         return {"manifest": None, "files": 0, "bytes": 0, "deleted": True}
     return {
@@ -120,7 +121,7 @@ def _pointer_fields(pointer: Pointer | None) -> dict[str, Any]:
     }
 
 
-def dataset_diff(repo: GitRepo, name: str, old: str, new: str) -> dict[str, Any]:
+def dataset_diff(repo: GitRepo, name: str, old: str, new: str) -> JsonObject:
     """Per-file changes of one dataset between two versions (``git ml data diff OLD NEW``)."""
 
     for rev in (old, new):

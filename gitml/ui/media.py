@@ -21,6 +21,7 @@ from gitml.runs.store import get_run
 from gitml.ui.http import HttpError, Response
 
 if TYPE_CHECKING:
+    from gitml.records.shapes import JsonObject
     from gitml.storage.repo import GitRepo
 
 MAX_BYTES = 25 << 20
@@ -98,7 +99,7 @@ def _is_text(data: bytes) -> bool:
     return b"\x00" not in data
 
 
-def embedded(repo: GitRepo, doc: Mapping[str, Any], budget: list[int]) -> list[dict[str, Any]]:
+def embedded(repo: GitRepo, doc: Mapping[str, Any], budget: list[int]) -> list[JsonObject]:
     """The run's media entries, each with ``data`` (a ``data:`` URI for an image, else its
     text) while the report's ``budget`` (bytes left, shared) lasts; ``skipped`` says why not."""
     out = []

@@ -8,7 +8,7 @@ histogram shows beside its drift findings.
 from __future__ import annotations
 
 from itertools import islice
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from gitml.errors import GitmlError, RecordNotFound
 from gitml.monitor.reference import version_profile
@@ -17,6 +17,7 @@ from gitml.records.codec import to_jsonable
 from gitml.registry.store import get_version
 
 if TYPE_CHECKING:
+    from gitml.records.shapes import JsonObject
     from gitml.storage.repo import GitRepo
 
 EMPTY_REPORTS = "no monitoring reports yet: git ml monitor MODEL@STAGE --data FILE"
@@ -39,11 +40,11 @@ def count_reports(repo: GitRepo) -> int:
     return sum(1 for path, _oid in coll.iter_paths(PREFIX) if path.endswith(".toml"))
 
 
-def reports(repo: GitRepo) -> dict[str, Any]:
+def reports(repo: GitRepo) -> JsonObject:
     """Every model's reports (summaries, newest first) and each model's current state."""
 
-    found: list[dict[str, Any]] = []
-    latest: dict[str, dict[str, Any]] = {}
+    found: list[JsonObject] = []
+    latest: dict[str, JsonObject] = {}
     for model in _models(repo):
         rows = [summary(doc) for doc in iter_reports(repo, model)]  # newest first
         found.extend(rows)
@@ -60,7 +61,7 @@ def reports(repo: GitRepo) -> dict[str, Any]:
     }
 
 
-def model_reports(repo: GitRepo, model: str) -> dict[str, Any]:
+def model_reports(repo: GitRepo, model: str) -> JsonObject:
     """A model's reports with their findings (newest first) and the training profiles."""
 
     if model not in _models(repo):
@@ -73,7 +74,7 @@ def model_reports(repo: GitRepo, model: str) -> dict[str, Any]:
     return {"model": model, "reports": docs, "training": training}
 
 
-def _training(repo: GitRepo, model: str, version: str) -> dict[str, Any]:
+def _training(repo: GitRepo, model: str, version: str) -> JsonObject:
     """The profile a version's reports compare with ({"error": ...} when there is none)."""
 
     try:
@@ -82,6 +83,6 @@ def _training(repo: GitRepo, model: str, version: str) -> dict[str, Any]:
         return {"source": None, "columns": {}, "error": str(exc)}
     return {
         "source": reference.source,
-        "columns": reference.profile.get("columns", {}),
+        "columns": reference.profile["columns"],
         "error": None,
     }

@@ -5,7 +5,7 @@ plots of runs. Computed by the same code as ``git ml status``, ``dag`` and ``lin
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from gitml.errors import UsageError
 from gitml.lineage import trace
@@ -13,17 +13,18 @@ from gitml.pipelines.dag import edges
 from gitml.pipelines.plots import run_plots
 from gitml.pipelines.project import open_project
 from gitml.pipelines.status import pipeline_status
+from gitml.records.typed import typed
 from gitml.runs.store import RUN_KIND, open_index
 
 if TYPE_CHECKING:
-    from gitml.records.shapes import RunRecord
+    from gitml.records.shapes import JsonObject, RunRecord
     from gitml.storage.repo import GitRepo
 
 EMPTY_PIPELINE = "no pipeline yet: write a dvc.yaml and run git ml repro"
 LAST_RUNS_SCANNED = 5000
 
 
-def _last_runs(repo: GitRepo) -> dict[tuple[str, str], dict[str, Any]]:
+def _last_runs(repo: GitRepo) -> dict[tuple[str, str], JsonObject]:
     """The newest run of each stage, by (stage file, stage name)."""
 
     collection, index = open_index(repo)
@@ -38,22 +39,24 @@ def _last_runs(repo: GitRepo) -> dict[tuple[str, str], dict[str, Any]]:
         )
     finally:
         index.close()
-    found: dict[tuple[str, str], dict[str, Any]] = {}
-    for row in rows:
-        stage = row.doc["stage"]
-        key = (str(stage["file"]), str(stage["name"]))
+    found: dict[tuple[str, str], JsonObject] = {}
+    for doc in (typed(row.doc, "run", where=None) for row in rows):
+        stage = doc.get("stage")
+        if stage is None:
+            continue
+        key = (stage["file"], stage["name"])
         if key not in found:
             found[key] = {
-                "id": row.doc["id"],
-                "name": row.doc["name"],
-                "status": row.doc["status"],
-                "started": str(row.doc["started"]),
+                "id": doc["id"],
+                "name": doc["name"],
+                "status": doc["status"],
+                "started": str(doc["started"]),
                 "pipeline_run": stage.get("pipeline"),
             }
     return found
 
 
-def pipeline_view(repo: GitRepo) -> dict[str, Any]:
+def pipeline_view(repo: GitRepo) -> JsonObject:
     """Every stage in execution order with its state, reasons, command, paths, last run."""
 
     if repo.is_bare:
@@ -90,7 +93,7 @@ def pipeline_view(repo: GitRepo) -> dict[str, Any]:
     }
 
 
-def lineage_view(repo: GitRepo, target: str, direction: str) -> dict[str, Any]:
+def lineage_view(repo: GitRepo, target: str, direction: str) -> JsonObject:
     """The lineage graph of ``target`` (``git ml lineage --json``)."""
 
     if not target.strip():
@@ -98,7 +101,7 @@ def lineage_view(repo: GitRepo, target: str, direction: str) -> dict[str, Any]:
     return trace(repo, target.strip(), direction=direction or "both").as_dict()
 
 
-def plots_of(repo: GitRepo, docs: Sequence[RunRecord]) -> list[dict[str, Any]]:
+def plots_of(repo: GitRepo, docs: Sequence[RunRecord]) -> list[JsonObject]:
     """The plots declared in the runs' stage files, with each run's data."""
 
     return run_plots(repo, docs)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from gitml.config import load_settings
 from gitml.errors import RecordNotFound
@@ -12,6 +12,7 @@ from gitml.registry.store import registry_collection
 
 if TYPE_CHECKING:
     from gitml.config import Settings
+    from gitml.records.shapes import JsonObject
     from gitml.storage.repo import GitRepo
 
 EMPTY_MODELS = "no models yet: git ml model register NAME --run RUN"
@@ -25,7 +26,7 @@ def _settings(repo: GitRepo) -> Settings:
     return load_settings(repo.workdir_or_gitdir)
 
 
-def models(repo: GitRepo) -> dict[str, Any]:
+def models(repo: GitRepo) -> JsonObject:
     """Registered models with their latest version and applied stages (``model ls``)."""
     if _registry_empty(repo):
         return {"models": [], "empty": EMPTY_MODELS}
@@ -38,7 +39,7 @@ def models(repo: GitRepo) -> dict[str, Any]:
     }
 
 
-def model(repo: GitRepo, name: str) -> dict[str, Any]:
+def model(repo: GitRepo, name: str) -> JsonObject:
     """One model: versions with lineage (``model show``) and its history (``model history``)."""
 
     if _registry_empty(repo):

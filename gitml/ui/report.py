@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from html import escape
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from gitml.config import load_settings
 from gitml.errors import GitmlError, UsageError
@@ -26,6 +26,7 @@ from gitml.ui.media import MAX_REPORT_MEDIA, embedded
 from gitml.ui.runs import comparison, rerun_briefs, run_detail
 
 if TYPE_CHECKING:
+    from gitml.records.shapes import JsonObject
     from gitml.storage.repo import GitRepo
 
 MAX_RUNS = 50
@@ -85,7 +86,7 @@ def run_of(repo: GitRepo, ref: str) -> str:
 
 def payload(
     repo: GitRepo, ids: Sequence[str], matched: int, title: str | None = None
-) -> dict[str, Any]:
+) -> JsonObject:
     """The report's data: the comparison of the runs and every run's details."""
 
     details = []
@@ -109,7 +110,7 @@ def _title(repo: GitRepo, ids: Sequence[str]) -> str:
     return f"{name}: {len(ids)} run{'s' if len(ids) != 1 else ''}"
 
 
-def render(data: dict[str, Any]) -> str:
+def render(data: JsonObject) -> str:
     """The HTML document of a report ``payload``."""
 
     scripts = [static_bytes(name).decode("utf-8") for name in SCRIPTS]

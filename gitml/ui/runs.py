@@ -32,7 +32,7 @@ from gitml.storage.tracked import current_branch
 from gitml.ui.pipelines import plots_of
 
 if TYPE_CHECKING:
-    from gitml.records.shapes import RunRecord
+    from gitml.records.shapes import JsonObject, RunRecord
     from gitml.runs.metrics import MetricEvent
     from gitml.storage.repo import GitRepo
 
@@ -162,7 +162,7 @@ def runs_page(
     offset: int = 0,
     limit: int = 50,
     branch: str | None = None,
-) -> dict[str, Any]:
+) -> JsonObject:
     """One page of the runs table: the requested cells of each run and the total count.
 
     ``branch`` keeps one branch's runs (``"."``: the current branch); default every branch.
@@ -202,7 +202,7 @@ def run_columns(repo: GitRepo) -> list[str]:
     return list(_sample(repo)[1])
 
 
-def run_detail(repo: GitRepo, ref: str) -> dict[str, Any]:
+def run_detail(repo: GitRepo, ref: str) -> JsonObject:
     """A run (its JSON record), its per-step metric curves and its parent.
 
     Its reruns are a query (``parent = 'ID'``), left to ``rerun_briefs`` or the runs API.
@@ -219,13 +219,13 @@ def run_detail(repo: GitRepo, ref: str) -> dict[str, Any]:
     }
 
 
-def rerun_briefs(repo: GitRepo, run_id: str) -> list[dict[str, Any]]:
+def rerun_briefs(repo: GitRepo, run_id: str) -> list[JsonObject]:
     where = f"parent = '{run_id}' and rerun.verdict is not null"
     reruns = list_runs(repo, where=where, limit=100, all_branches=True)
     return [_brief(r) for r in reruns.runs]
 
 
-def _brief(doc: RunRecord) -> dict[str, Any]:
+def _brief(doc: RunRecord) -> JsonObject:
     return {
         "id": doc["id"],
         "name": doc["name"],
@@ -235,17 +235,17 @@ def _brief(doc: RunRecord) -> dict[str, Any]:
     }
 
 
-def run_packages(repo: GitRepo, ref: str) -> dict[str, Any]:
+def run_packages(repo: GitRepo, ref: str) -> JsonObject:
     doc = get_run(repo, ref)
     return {"id": doc["id"], "packages": read_packages(repo, doc)}
 
 
-def run_diff(repo: GitRepo, ref: str) -> dict[str, Any]:
+def run_diff(repo: GitRepo, ref: str) -> JsonObject:
     """The patch from the run's commit to its checkpoint (uncommitted work it ran with)."""
 
     doc = get_run(repo, ref)
     commit, checkpoint = doc["code"]["commit"], doc["code"]["checkpoint"]
-    out: dict[str, Any] = {
+    out: JsonObject = {
         "id": doc["id"],
         "commit": commit,
         "checkpoint": checkpoint,
@@ -293,7 +293,7 @@ def sweep_refs(repo: GitRepo, sweep: str) -> list[str]:
     return [str(r["id"]) for r in runs]
 
 
-def comparison(repo: GitRepo, refs: Sequence[str]) -> dict[str, Any]:
+def comparison(repo: GitRepo, refs: Sequence[str]) -> JsonObject:
     """Runs side by side (``git ml compare``'s data) with every run's metric curves."""
 
     wanted = list(dict.fromkeys(r.strip() for r in refs if r.strip()))
@@ -302,7 +302,7 @@ def comparison(repo: GitRepo, refs: Sequence[str]) -> dict[str, Any]:
     if len(wanted) == 1:
         doc = get_run(repo, wanted[0])
         docs = [doc]
-        base: dict[str, Any] = {
+        base: JsonObject = {
             "params": {},
             "same_params": doc["params"],
             "metrics": {k: {"values": [v], "deltas": [0.0]} for k, v in doc["metrics"].items()},

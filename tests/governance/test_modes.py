@@ -34,7 +34,7 @@ def test_staged_large_file_is_refused_with_the_fix(governed: Path) -> None:
     git(governed, "add", "weights.bin")
     result = cli("check", "--staged")
     assert result.exit_code == 1
-    assert "weights.bin: check.max_git_file_mb: 6.0 MB is over the 5 MB limit" in result.stderr
+    assert "weights.bin: check.max_git_file_mb: 6.0 MiB is over the 5 MiB limit" in result.stderr
     assert "git ml data add" in result.stderr
 
 

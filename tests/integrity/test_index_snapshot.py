@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from gitml.runs.store import count_runs
+from gitml.storage.repo import open_repo
 from tests.integrity.forge import blob
 from tests.support.core import cli, git, gitml_process
 from tests.support.integrity import Team, ok
@@ -117,6 +119,9 @@ def test_a_fresh_clone_loads_a_signed_snapshot_and_parses_only_newer_runs(
     assert sum(parsed) == 2
     assert "warning" not in stderr
     assert ok("show", "late-1", "--json") == _shown(team.victim, "late-1", monkeypatch)
+    # A count (the UI's, the report's) reads the field table the first load left empty.
+    matched = count_runs(open_repo(clone), where="metrics.acc >= 0.5", all_branches=True)
+    assert matched == sum(r["metrics"].get("acc", -1) >= 0.5 for r in listed) >= 2
     query = ("ls", "--all", "--json", "--where", "metrics.acc >= 0.5", "--sort", "-metrics.acc")
     queried = ok(*query)  # the seeded rows fill the field table --where and --sort read
     wanted = [r for r in listed if r["metrics"].get("acc", -1) >= 0.5]  # newest first

@@ -5,7 +5,9 @@ same index as inserting them one parsed record at a time."""
 from __future__ import annotations
 
 import json
+import multiprocessing
 import sqlite3
+import time
 from collections.abc import Callable, Iterator
 from contextlib import closing
 from pathlib import Path
@@ -165,6 +167,7 @@ def test_a_bulk_load_builds_the_index_row_by_row_inserts_build(tmp_path: Path, o
     expected = Index(tmp_path / "rows.sqlite")
     expected.run(lambda conn: insert_rows(conn, "refs/gitml/data", other))
     expected.run(lambda conn: insert_rows(conn, REF, rows))
+    index.fill_fields()  # a load into an empty file leaves them to the first query
     loaded = index.run(_dump)
     assert loaded == expected.run(_dump)
     assert len(loaded["fields"]) == 40 * 7  # type: ignore[arg-type]
@@ -206,12 +209,22 @@ def test_rows_loaded_in_batches_and_matched_to_a_listing_build_the_same_index(
     listing = _listing_of(rows)
     index = Index(tmp_path / "batches.sqlite")
     assert index.seed(REF, RECORDS, _in_batches(rows, 7), listing=[listing[:13], listing[13:]])
-    whole = Index(tmp_path / "whole.sqlite")
-    assert whole.seed(REF, RECORDS, RowColumns.of(rows))
-    assert index.run(_dump) == whole.run(_dump)
+    assert _loaded_whole(tmp_path, rows, index) == index.run(_dump)
     assert index.indexed_tip(REF) == RECORDS
     index.close()
-    whole.close()
+
+
+def _loaded_whole(tmp_path: Path, rows: list[IndexRow], loaded: Index) -> dict[str, object]:
+    """What ``rows`` loaded in one batch into a file of their own hold, with every field
+    filled (in ``loaded`` too, for comparing)."""
+    whole = Index(tmp_path / "whole.sqlite")
+    assert whole.seed(REF, RECORDS, RowColumns.of(rows))
+    whole.fill_fields()
+    loaded.fill_fields()
+    try:
+        return whole.run(_dump)
+    finally:
+        whole.close()
 
 
 def _changed_blob(listing: list[tuple[str, str]], at: int) -> list[tuple[str, str]]:
@@ -318,4 +331,116 @@ def test_a_path_in_two_segments_leaves_the_index_as_it_was(tmp_path: Path) -> No
         index.seed(REF, RECORDS, twice, listing=[_listing_of(rows)])
     assert index.run(_dump) == before
     assert index.indexed_tip(REF) is None
+    index.close()
+
+
+def _load_files(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if ".load-" in p.name)
+
+
+def _identity(path: Path) -> tuple[int, int]:
+    st = path.stat()
+    return (st.st_dev, st.st_ino)
+
+
+def test_a_load_into_an_empty_index_swaps_in_a_file_built_beside_it(tmp_path: Path) -> None:
+    rows = _rows(40)
+    index = Index(tmp_path / "bulk.sqlite")
+    index.run(lambda conn: None)  # the empty file a first command leaves
+    before = _identity(index.path)
+    extra = "CREATE INDEX IF NOT EXISTS by_name ON records(ref, name)"
+    assert index.seed(
+        REF, RECORDS, _in_batches(rows, 7), listing=[_listing_of(rows)], indexes=[extra]
+    )
+    assert _identity(index.path) != before  # a new file, renamed into place
+    assert _load_files(tmp_path) == []
+
+    expected = Index(tmp_path / "rows.sqlite")
+    expected.run(lambda conn: insert_rows(conn, REF, rows))
+    expected.run(lambda conn: conn.execute(extra))
+    assert index.run(lambda conn: conn.execute("SELECT count(*) FROM fields").fetchone()) == (0,)
+    later = [IndexRow("runs/9/later.toml", "9" * 40, 99, "gitml/run/1", _doc(99), None)]
+    for filled in (index, expected):  # rows parsed before the fields are filled get theirs
+        filled.run(lambda conn: insert_rows(conn, REF, later))
+    index.fill_fields()
+    assert index.run(_dump) == expected.run(_dump)
+    assert index.indexed_tip(REF) == RECORDS
+    assert index.run(lambda conn: conn.execute("PRAGMA journal_mode").fetchone()[0]) == "wal"
+    assert index.run(lambda conn: conn.execute("SELECT count(*) FROM sqlite_stat1").fetchone()[0])
+    assert not index.seed(REF, RECORDS, RowColumns.of(rows))  # seeded already
+    index.close()
+    expected.close()
+
+
+def test_a_load_while_another_connection_has_the_index_open_copies_the_rows_in(
+    tmp_path: Path,
+) -> None:
+    """Renaming a file over a database someone has open would pair the new file with the
+    old one's -wal and -shm; while a connection is open, the rows are copied in instead,
+    and that connection reads them."""
+    rows = _rows(40)
+    reader = Index(tmp_path / "bulk.sqlite")
+    assert reader.indexed_tip(REF) is None  # holds the (empty) index open
+    before = _identity(reader.path)
+    index = Index(tmp_path / "bulk.sqlite")
+    assert index.seed(REF, RECORDS, _in_batches(rows, 7), listing=[_listing_of(rows)])
+    assert _identity(index.path) == before
+    assert _load_files(tmp_path) == []
+    assert _loaded_whole(tmp_path, rows, reader) == reader.run(_dump)
+    assert reader.indexed_tip(REF) == RECORDS
+    reader.close()
+    index.close()
+
+
+def test_a_failed_load_into_an_empty_index_leaves_no_file_behind(tmp_path: Path) -> None:
+    rows = _rows(20)
+    index = Index(tmp_path / "bulk.sqlite")
+    before = index.run(_dump)
+    listed = _changed_blob(_listing_of(rows), 3)
+    with pytest.raises(index_module.RowsMismatch):
+        index.seed(REF, RECORDS, _in_batches(rows, 7), listing=[listed])
+    assert _load_files(tmp_path) == []
+    assert index.run(_dump) == before
+    assert index.indexed_tip(REF) is None
+    index.close()
+
+
+def test_a_file_a_crashed_load_left_is_removed_by_the_next_load(tmp_path: Path) -> None:
+    rows = _rows(5)
+    index = Index(tmp_path / "bulk.sqlite")
+    crashed = tmp_path / "bulk.sqlite.load-1-2"
+    crashed.write_bytes(b"half a database")
+    busy = tmp_path / "bulk.sqlite.load-3-4"  # a load still running: its lock is held
+    busy.write_bytes(b"")
+    with index_module.exclusive(Path(f"{busy}.lock")):
+        assert index.seed(REF, RECORDS, RowColumns.of(rows))
+        assert _load_files(tmp_path) == ["bulk.sqlite.load-3-4", "bulk.sqlite.load-3-4.lock"]
+    index.close()
+
+
+def _seed_in_child(path: str, start: float) -> bool:
+    while time.time() < start:
+        time.sleep(0.001)
+    rows = _rows(400)
+    index = Index(Path(path))
+    try:
+        return index.seed(REF, RECORDS, _in_batches(rows, 50), listing=[_listing_of(rows)])
+    finally:
+        index.close()
+
+
+def test_two_processes_loading_an_empty_index_at_once_leave_one_copy_of_the_rows(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "bulk.sqlite"
+    Index(path).run(lambda conn: None)
+    start = time.time() + 0.5
+    context = multiprocessing.get_context("fork")
+    with context.Pool(2) as pool:
+        loaded = pool.starmap(_seed_in_child, [(str(path), start)] * 2)
+    assert True in loaded
+    index = Index(path)
+    assert _loaded_whole(tmp_path, _rows(400), index) == index.run(_dump)
+    assert index.run(lambda conn: conn.execute("PRAGMA integrity_check").fetchall()) == [("ok",)]
+    assert _load_files(tmp_path) == []
     index.close()

@@ -16,10 +16,13 @@ in its native format, into the active run: the command's run under ``git ml run`
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import gitml.tracking as api
 from gitml.runs.spool import flatten_params
+
+if TYPE_CHECKING:
+    from gitml.records.shapes import Params
 
 
 class RunScope:
@@ -54,7 +57,7 @@ def numbers(values: Mapping[str, Any]) -> dict[str, float]:
     return out
 
 
-def plain_params(values: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+def plain_params(values: Mapping[str, Any], prefix: str = "") -> Params:
     """Params as gitml stores them (nested mappings as dotted keys, objects as their text),
     ``None`` left out."""
     return {k: v for k, v in flatten_params(values, prefix).items() if v is not None}
