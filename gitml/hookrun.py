@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from gitml.config import load_settings
 from gitml.errors import GitmlError
 from gitml.storage.repo import GitRepo, open_repo
 
@@ -30,7 +31,6 @@ def run_hook(name: str, args: list[str], stdin: str = "") -> list[str]:
     """Run hook ``name``; returns the problems that must block git (empty: go ahead)."""
     import os
 
-    from gitml.config import load_settings
     from gitml.governance import check
 
     repo = open_repo()

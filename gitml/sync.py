@@ -13,8 +13,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from gitml.config import Settings
-from gitml.errors import GitmlError, listing
+from gitml.config import Settings, load_settings
+from gitml.data.share import push_for_records
+from gitml.errors import CheckFailed, GitmlError, listing
+from gitml.integrity import history
 from gitml.storage import (
     COLLECTION_REFS,
     INDEX_REF,
@@ -23,6 +25,7 @@ from gitml.storage import (
     REGISTRY_REF,
     remote_tracking_ref,
 )
+from gitml.storage.collection import Collection
 from gitml.storage.merge import MergeResult, merge_into
 from gitml.storage.notes import merge_lines
 from gitml.storage.refs import read_ref
@@ -90,8 +93,6 @@ class PushReport:
 
 def project_settings(repo: GitRepo) -> Settings:
     """The project's settings (gitml's defaults in a bare repository)."""
-    from gitml.config import load_settings
-
     if repo.is_bare:
         return Settings()
     return load_settings(repo.workdir)
@@ -107,7 +108,6 @@ def check_fetched(repo: GitRepo, remote: str, tips: Mapping[str, str | None]) ->
     default branch, or trusts the signed snapshot it publishes, reads only the history
     since.
     """
-    from gitml.integrity.history import audited_tips, check_history, refusal, remember_audited
     from gitml.registry.incoming import registry_problems
     from gitml.storage.audit_statement import stated_tips
 
@@ -125,7 +125,9 @@ def check_fetched(repo: GitRepo, remote: str, tips: Mapping[str, str | None]) ->
         ours = read_ref(repo, ref)
         known = [str(ours)] if ours is not None else []
         known += [stated[ref]] if ref in stated else []
-        found = check_history(repo, ref, theirs, known + audited_tips(repo, ref), skew_s=skew)
+        found = history.check_history(
+            repo, ref, theirs, known + history.audited_tips(repo, ref), skew_s=skew
+        )
         problems += found.problems
         added[ref] = found.added
     if not problems:
@@ -137,9 +139,9 @@ def check_fetched(repo: GitRepo, remote: str, tips: Mapping[str, str | None]) ->
             branch_tips=_branch_tips(repo, remote, settings.default_branch),
         )
     if problems:
-        raise refusal(remote, problems)
+        raise history.refusal(remote, problems)
     for ref in added:
-        remember_audited(repo, ref, str(tips[ref]))
+        history.remember_audited(repo, ref, str(tips[ref]))
 
 
 def _branch_tips(repo: GitRepo, remote: str, branch: str) -> list[str]:
@@ -200,8 +202,6 @@ def push_records(
     check_outgoing(repo, remote, settings)
     report = PushReport(remote)
     if data:
-        from gitml.data.share import push_for_records
-
         report.data = push_for_records(repo)
     limit = settings.push_deadline_s if deadline_s is None else deadline_s
     deadline = time.monotonic() + limit
@@ -248,8 +248,6 @@ def _gave_up(repo: GitRepo, remote: str, attempts: int, limit: float) -> PushGav
 def unpushed(repo: GitRepo, remote: str) -> list[str]:
     """``<ref>:<path>`` of every record the local refs hold and ``remote`` (as last fetched)
     does not."""
-    from gitml.storage.collection import Collection
-
     out: list[str] = []
     for ref in COLLECTION_REFS:
         collection = Collection(repo, ref, "")
@@ -264,9 +262,7 @@ def unpushed(repo: GitRepo, remote: str) -> list[str]:
 def check_outgoing(repo: GitRepo, remote: str, settings: Settings) -> None:
     """What the pre-push hook checks on gitml refs: every record to be sent is valid and
     where it belongs, and the history sent is append-only. Raises CheckFailed."""
-    from gitml.errors import CheckFailed
     from gitml.governance.check import CheckReport, check_records
-    from gitml.integrity.history import check_history
 
     report = CheckReport("push")
     problems: list[str] = []
@@ -278,7 +274,7 @@ def check_outgoing(repo: GitRepo, remote: str, settings: Settings) -> None:
         if theirs == ours:
             continue
         known = [str(theirs)] if theirs is not None else []
-        problems += check_history(
+        problems += history.check_history(
             repo, ref, str(ours), known, skew_s=settings.clock_skew_s
         ).problems
         check_records(repo, ref, str(theirs) if theirs is not None else None, str(ours), report)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from gitml.config import CONFIG_FILE, GITML_DIR, POLICY_FILE, STAGES_FILE
+from gitml.config import CONFIG_FILE, GITML_DIR, POLICY_FILE, STAGES_FILE, settings_from_doc
+from gitml.data.audit import worktree_problems
 from gitml.errors import ConfigError, InvalidRecord
 from gitml.records import codec
 from gitml.records.schema import find_errors
@@ -40,8 +41,6 @@ def check_text(rel: str, text: str) -> list[str]:
 def _config_problems(doc: codec.Doc) -> list[str]:
     """What the schema cannot state about a settings file (a content pattern that does not
     compile, ...): the errors loading it would raise."""
-    from gitml.config import settings_from_doc
-
     try:
         settings_from_doc(doc)
     except ConfigError as exc:
@@ -86,8 +85,6 @@ def check_files(workdir: Path, paths: Iterable[str]) -> list[str]:
 
 def _pointer_problems(workdir: Path, rel: str, text: str) -> list[str]:
     """A valid pointer's dataset: no link on the way, a file list git's rules accept."""
-    from gitml.data.audit import worktree_problems
-
     doc = codec.loads(text, where=rel)
     name = rel.rpartition("/")[2].removesuffix(".toml")
     return worktree_problems(workdir, rel, name, str(doc["path"]), str(doc["manifest"]))

@@ -13,6 +13,8 @@ import gc
 import sys
 from typing import Any
 
+from gitml._version import __version__
+
 GC_FIRST_GENERATION = 100_000
 """Allocations between young-object collections while a command runs (Python's default:
 700). A command allocates mostly objects that live as long as it does (modules, classes,
@@ -54,8 +56,6 @@ def _command(args: list[str], argv: list[str] | None) -> int:
         sys.stdout.write(HELP[found.path])
         return 0
     if isinstance(found, VersionFlag):
-        from gitml._version import __version__
-
         sys.stdout.write(f"gitml {__version__}\n")
         return 0
     if isinstance(found, Call):

@@ -6,6 +6,7 @@ import os
 import sys
 
 from gitml.cli._output import Output
+from gitml.errors import ConfigError, UsageError
 
 
 def check(
@@ -21,8 +22,6 @@ def check(
     quiet: bool = False,
 ) -> int:
     """Check gitml files, records, large files and promotions against .gitml/policy.toml."""
-
-    from gitml.errors import UsageError
 
     out = Output(json, quiet=quiet)
     if self_test:
@@ -46,7 +45,6 @@ def check(
     if fmt not in ("text", "markdown"):
         raise UsageError(f"--format {fmt!r}: use text or markdown")
     from gitml.config import Settings, load_settings
-    from gitml.errors import ConfigError
     from gitml.governance import check as engine
     from gitml.storage.repo import open_repo
 

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from gitml.cli._parse import ARGS, FLAG, HELP_OPTS, TAIL, Command, Param
+from gitml.cli._spec import COMMANDS, GROUPS, SUMMARIES
 
 FILES = "files"
 DIRS = "dirs"
@@ -163,6 +164,4 @@ def complete(
 
 def run(words: Sequence[str]) -> str:
     """The answer's text for ``git ml __complete -- WORD...``."""
-    from gitml.cli._spec import COMMANDS, GROUPS, SUMMARIES
-
     return complete(words, COMMANDS, GROUPS, SUMMARIES).render()

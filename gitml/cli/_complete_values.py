@@ -10,15 +10,15 @@ completion never prints an error.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
 
+from gitml.config import Settings, load_settings
 from gitml.errors import GitmlError
+from gitml.pipelines.project import open_project
 from gitml.runs import RUN_KIND
+from gitml.runs.store import open_index
 from gitml.storage import REGISTRY_REF, RUNS_REF
 from gitml.storage.peek import Where, git_remotes, index_rows, locate, ref_tip, tree_names
-
-if TYPE_CHECKING:
-    from gitml.config import Settings
+from gitml.storage.repo import open_repo
 
 _ID_CHARS = frozenset("0123456789ABCDEFGHJKMNPQRSTVWXYZ")
 
@@ -36,9 +36,6 @@ def _runs(where: Where, prefix: str) -> list[str]:
 
 def _refresh_run_index(where: Where) -> None:
     """Bring the index up to the runs ref (what ``git ml ls`` does first)."""
-    from gitml.runs.store import open_index
-    from gitml.storage.repo import open_repo
-
     _collection, index = open_index(open_repo(where.cwd))
     index.close()
 
@@ -58,14 +55,11 @@ def _versions(where: Where, model: str, prefix: str) -> list[str]:
 def _settings(where: Where) -> Settings | None:
     if where.workdir is None:
         return None
-    from gitml.config import load_settings
 
     return load_settings(where.workdir)
 
 
 def _stages(where: Where, prefix: str) -> list[str]:
-    from gitml.config import Settings
-
     settings = _settings(where) or Settings()
     return [s for s in settings.stages if s.startswith(prefix)]
 
@@ -102,7 +96,6 @@ def _git_remotes(where: Where, prefix: str) -> list[str]:
 def _pipeline_stages(where: Where, prefix: str) -> list[str]:
     if where.workdir is None:
         return []
-    from gitml.pipelines.project import open_project
 
     stages = open_project(where.workdir, required=False).graph.stages
     return [address for address in stages if address.startswith(prefix)]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from gitml.cli._complete import run
 from gitml.cli._output import Output
+from gitml.errors import UsageError
 
 SCRIPTS = {"bash": "git-ml.bash", "zsh": "_git-ml.zsh", "fish": "git-ml.fish"}
 
@@ -10,8 +12,6 @@ SCRIPTS = {"bash": "git-ml.bash", "zsh": "_git-ml.zsh", "fish": "git-ml.fish"}
 def completion(*, shell: str) -> None:
     """Print the completion script for SHELL (for `git ml` and `gitml`)."""
     from pathlib import Path
-
-    from gitml.errors import UsageError
 
     if shell not in SCRIPTS:
         raise UsageError(f"no completion for {shell!r}; use one of {', '.join(SCRIPTS)}")
@@ -21,6 +21,4 @@ def completion(*, shell: str) -> None:
 
 def complete(*, words: list[str] | None = None) -> None:
     """What can follow WORDs: one line with the fallback, then a candidate per line."""
-    from gitml.cli._complete import run
-
     Output().text(run(words or [""]))

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from gitml.cli._output import Output
+from gitml.cli._output import Output, render_table
+from gitml.errors import UsageError
 from gitml.units import format_bytes
 
 
@@ -38,7 +39,6 @@ def add(
     """Hash PATHs into the cache, record a manifest and write a pointer file per dataset."""
     from gitml.data.add import add_datasets
     from gitml.data.workspace import LINK_CHOICES, link_mode
-    from gitml.errors import UsageError
 
     if link not in LINK_CHOICES:
         raise UsageError(f"--link {link!r}: use one of {', '.join(LINK_CHOICES)}")
@@ -116,7 +116,6 @@ def status(*, names: list[str] | None = None, jobs: int | None = None, json: boo
 def diff(*, revs: list[str] | None = None, json: bool = False) -> None:
     """List data files added, deleted and modified between two commits (with sizes)."""
     from gitml.data.diff import data_diff
-    from gitml.errors import UsageError
 
     given = revs or []
     if len(given) > 2:
@@ -278,7 +277,6 @@ def ls(*, json: bool = False) -> None:
 
 def show(*, name: str, files: bool = False, json: bool = False) -> None:
     """Show a dataset's manifest and the profiles of its tabular files."""
-    from gitml.cli._output import render_table
     from gitml.data.catalog import column_summary, show_dataset
 
     info = show_dataset(_workspace(), name, files=files)

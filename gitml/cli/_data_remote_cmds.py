@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from gitml.cli._output import Output
+from gitml.data.workspace import open_workspace
+from gitml.objects.remotes.config import add_remote, list_remotes, parse_option, remove_remote
 
 
 def remote_add(
@@ -18,9 +20,6 @@ def remote_add(
     quiet: bool = False,
 ) -> None:
     """Add a data remote to .gitml/config.toml."""
-    from gitml.data.workspace import open_workspace
-    from gitml.objects.remotes.config import add_remote, parse_option
-
     options = {"endpoint_url": endpoint_url, "region": region, "profile": profile}
     options.update(parse_option(text) for text in option or ())
     table = add_remote(open_workspace().workdir, name, url, default=default, options=options)
@@ -34,9 +33,6 @@ def remote_add(
 
 def remote_ls(*, json: bool = False) -> None:
     """List data remotes (the default one is marked)."""
-    from gitml.data.workspace import open_workspace
-    from gitml.objects.remotes.config import list_remotes
-
     ws = open_workspace()
     rows = list_remotes(ws.settings, workdir=ws.workdir)
     out = Output(json)
@@ -51,9 +47,6 @@ def remote_ls(*, json: bool = False) -> None:
 
 def remote_rm(*, name: str, json: bool = False, quiet: bool = False) -> None:
     """Remove a data remote from .gitml/config.toml (its data is left alone)."""
-    from gitml.data.workspace import open_workspace
-    from gitml.objects.remotes.config import remove_remote
-
     remove_remote(open_workspace().workdir, name)
     out = Output(json, quiet=quiet)
     out.emit({"removed": name}, f"removed data remote {name}")

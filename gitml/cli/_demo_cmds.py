@@ -9,12 +9,11 @@ import tempfile
 from pathlib import Path
 
 from gitml.cli._output import Output
+from gitml.demo import Step, run_demo
 
 
 def demo(*, directory: Path | None = None) -> None:
     """Build a throwaway repository and walk through what gitml does, printing each command."""
-    from gitml.demo import Step, run_demo
-
     out = Output()
     target = directory or Path(tempfile.mkdtemp(prefix="gitml-demo-"))
     target = target.resolve()

@@ -10,6 +10,7 @@ import sys
 from collections.abc import Callable
 
 from gitml.errors import GitmlError, write_failure
+from gitml.escape import terminal
 
 
 def guarded(call: Callable[[], int]) -> int:
@@ -17,8 +18,6 @@ def guarded(call: Callable[[], int]) -> int:
     try:
         return call()
     except GitmlError as exc:
-        from gitml.escape import terminal
-
         sys.stderr.write(f"error: {terminal(str(exc))}\n")
         return exc.exit_code
     except KeyboardInterrupt:

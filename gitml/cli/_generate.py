@@ -23,6 +23,8 @@ from typing import Any
 
 import typer
 
+from gitml.cli._app import app
+from gitml.cli._app import main as app_main
 from gitml.cli._declare import BODY_ATTR
 from gitml.cli._parse import (
     ARG,
@@ -174,14 +176,12 @@ def _command(path: tuple[str, ...], click_command: Any) -> Command:
 
 def render_help(path: tuple[str, ...]) -> str:
     """What typer prints for ``git ml PATH -h`` on a wide terminal."""
-    from gitml.cli._app import main
-
     out = io.StringIO()
     saved = os.environ.get("COLUMNS")
     os.environ["COLUMNS"] = str(HELP_COLUMNS)
     try:
         with contextlib.redirect_stdout(out):
-            code = main([*path, "-h"])
+            code = app_main([*path, "-h"])
     finally:
         if saved is None:
             del os.environ["COLUMNS"]
@@ -205,8 +205,6 @@ def _literal(param: Param) -> str:
 
 def build() -> str:
     """The text of ``_spec.py``: each distinct parameter once, commands naming theirs."""
-    from gitml.cli._app import app
-
     root = typer.main.get_command(app)
     params: dict[Param, int] = {}
     commands: list[str] = []

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gitml.cli._output import Output
+from gitml.storage.repo import open_repo
 
 if TYPE_CHECKING:
     from gitml.imports.records import ImportSummary
@@ -48,7 +49,6 @@ def mlflow(
     """Import an MLflow store: runs, metric histories, artifacts, registered models."""
     from gitml.imports.mlflow import import_mlflow
     from gitml.objects.progress import NullProgress, progress_for
-    from gitml.storage.repo import open_repo
 
     with NullProgress() if json or quiet else progress_for() as progress:
         progress.phase("importing runs")
@@ -65,7 +65,6 @@ def mlflow(
 def dvc(*, from_json: Path | None = None, json: bool = False, quiet: bool = False) -> None:
     """Import DVC experiments (refs/exps, or the JSON of `dvc exp show --json`)."""
     from gitml.imports.dvc import import_dvc
-    from gitml.storage.repo import open_repo
 
     _report(import_dvc(open_repo(), from_json=from_json), json, quiet=quiet)
 
@@ -73,6 +72,5 @@ def dvc(*, from_json: Path | None = None, json: bool = False, quiet: bool = Fals
 def gto(*, json: bool = False, quiet: bool = False) -> None:
     """Import GTO's registry tags: versions, and stage history on a branch for review."""
     from gitml.imports.gto import import_gto
-    from gitml.storage.repo import open_repo
 
     _report(import_gto(open_repo()), json, quiet=quiet)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from gitml.cli._output import Output
+from gitml.storage.repo import open_repo
 
 
 def publish(*, json: bool = False, quiet: bool = False) -> None:
     """Audit the records, then sign a snapshot of the runs index stating the tips audited
     into refs/gitml/index (`git ml push` sends it)."""
     from gitml.governance.statement import publish_audited
-    from gitml.storage.repo import open_repo
 
     done = publish_audited(open_repo())
     out = Output(json, quiet=quiet)
@@ -32,7 +32,6 @@ def verify(*, json: bool = False, quiet: bool = False) -> int:
     from gitml.runs.paths import runs_collection
     from gitml.runs.store import run_parser
     from gitml.storage.index_snapshot import verify as do_verify
-    from gitml.storage.repo import open_repo
 
     collection = runs_collection(open_repo())
     verdicts = list(do_verify(collection, run_parser(collection)))

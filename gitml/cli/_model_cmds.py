@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from gitml.cli._output import Output
 from gitml.cli._repo import repo_and_settings
+from gitml.storage.repo import open_repo
 from gitml.units import format_bytes, format_time
 
 if TYPE_CHECKING:
@@ -39,7 +40,6 @@ def register(
     from gitml.registry.register import RegisterRequest
     from gitml.registry.register import register as do_register
     from gitml.runs.params import parse_tag
-    from gitml.storage.repo import open_repo
 
     request = RegisterRequest(
         model=name,

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from gitml.cli._body import options_body
 from gitml.cli._output import Output
 from gitml.cli._repo import repo_and_settings
-from gitml.errors import ALERT_EXIT
+from gitml.errors import ALERT_EXIT, UsageError
 
 if TYPE_CHECKING:
     from gitml.monitor.check import Outcome
@@ -103,8 +103,6 @@ def _log(model: str, version: str | None, json: bool) -> None:
 
 
 def _check_format(fmt: str) -> None:
-    from gitml.errors import UsageError
-
     if fmt not in ("table", "markdown"):
         raise UsageError(f"--format {fmt!r}: use table or markdown (or --json)")
 
@@ -175,8 +173,6 @@ def monitor(
     options: ReportView,
 ) -> int:
     """Compare serving data with the training profile; exit 4 on an alert."""
-    from gitml.errors import UsageError
-
     _check_format(options.fmt)
     if target == "log":
         if model is None:
@@ -226,8 +222,6 @@ def scan(
     options: ReportView,
 ) -> int:
     """Pre-promotion checks of a model callable; exit 4 on an alert."""
-    from gitml.errors import UsageError
-
     _check_format(options.fmt)
     if data is None or predict is None:
         raise UsageError("--data FILE and --predict MODULE:FUNC are required")

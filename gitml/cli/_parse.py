@@ -13,6 +13,8 @@ import os
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
+from gitml.cli._output import terminal_columns
+
 ARG = "arg"  # one positional
 ARGS = "args"  # one or more positionals (a list)
 TAIL = "tail"  # a command to run: the first positional and every argument after it
@@ -147,8 +149,6 @@ def parse_args(command: Command, argv: Sequence[str]) -> dict[str, Any] | None:
 
 
 def _wide_terminal() -> bool:
-    from gitml.cli._output import terminal_columns
-
     return terminal_columns(fallback=HELP_COLUMNS) >= HELP_COLUMNS
 
 

@@ -6,6 +6,9 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from gitml.cli._output import Output
+from gitml.cli._runs_view import run_line, sweep_summary
+from gitml.errors import UsageError
+from gitml.storage.repo import open_repo
 
 if TYPE_CHECKING:
     from gitml.records.shapes import JsonObject
@@ -65,8 +68,6 @@ def repro(
 
     outcome = do_repro(request, notify, on_member=lambda o: _member_line(out, o))
     if not isinstance(outcome, ReproOutcome):
-        from gitml.cli._runs_view import sweep_summary
-
         if json:
             out.json({"sweep": outcome.sweep, "runs": [r["id"] for r in outcome.runs]})
         for line in sweep_summary(outcome):
@@ -89,8 +90,6 @@ def _outcome_json(outcome: Any) -> JsonObject:
 
 
 def _member_line(out: Output, outcome: Any) -> None:
-    from gitml.cli._runs_view import run_line
-
     if outcome.record is not None:
         out.info("gitml: pipeline " + run_line(outcome.record))
 
@@ -113,7 +112,6 @@ def _report(out: Output, outcome: Any, *, dry_run: bool) -> None:
     for r in outcome.stages:
         counts[r.action] = counts.get(r.action, 0) + 1
     summary = ", ".join(f"{n} {action}" for action, n in counts.items())
-    from gitml.cli._runs_view import run_line
 
     out.info(f"gitml: pipeline {run_line(outcome.record)} ({summary})")
 
@@ -148,7 +146,6 @@ def status(*, targets: Sequence[str] | None = None, json: bool = False) -> None:
 
 def dag(*, targets: Sequence[str] | None = None, fmt: str = "text", status: bool = False) -> None:
     """The stage graph: text, Mermaid or Graphviz DOT."""
-    from gitml.errors import UsageError
     from gitml.pipelines.dag import FORMATS, render
     from gitml.pipelines.graph import plan
     from gitml.pipelines.project import open_project
@@ -168,7 +165,6 @@ def dag(*, targets: Sequence[str] | None = None, fmt: str = "text", status: bool
 def lineage(*, target: str, direction: str = "both", json: bool = False) -> None:
     """Walk the lineage graph: runs linked by the digests they read and wrote."""
     from gitml.lineage import trace, tree_lines
-    from gitml.storage.repo import open_repo
 
     found = trace(open_repo(), target, direction=direction)
     out = Output(json)

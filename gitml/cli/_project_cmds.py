@@ -5,12 +5,12 @@ from __future__ import annotations
 import sys
 
 from gitml.cli._output import Output
+from gitml.storage.repo import open_repo
 
 
 def init(*, hooks: bool = False, json: bool = False, quiet: bool = False) -> None:
     """Set this repository up for gitml (idempotent)."""
     from gitml.project import init_project
-    from gitml.storage.repo import open_repo
 
     report = init_project(open_repo(), install_hooks=hooks)
     out = Output(json, quiet=quiet)
@@ -49,7 +49,6 @@ def hook(*, name: str, args: list[str] | None = None) -> int:
 
 def validate(*, files: list[str] | None = None, json: bool = False, quiet: bool = False) -> int:
     """Check gitml's tracked files (.gitml/*.toml) against their JSON Schemas."""
-    from gitml.storage.repo import open_repo
     from gitml.validate import check_files, default_files
 
     workdir = open_repo().workdir

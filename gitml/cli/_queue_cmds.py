@@ -9,13 +9,14 @@ from pathlib import Path
 from gitml.cli._body import options_body
 from gitml.cli._output import Output
 from gitml.cli._run_request import RunOptions
+from gitml.errors import GitmlError, UsageError
+from gitml.storage.repo import open_repo
 
 
 @options_body(RunOptions, without=("on", "system_metrics"))
 def add(*, options: RunOptions, quiet: bool = False) -> None:
     """Queue a run (the options of git ml run); the code is pinned as it is now."""
     from gitml.queue.entries import add as add_entry
-    from gitml.storage.repo import open_repo
 
     request = options.request()
     doc = add_entry(open_repo(), request, cwd=Path.cwd())
@@ -29,9 +30,7 @@ def start(
     *, workers: int = 1, on: str | None = None, include_pulled: bool = False, quiet: bool = False
 ) -> int:
     """Run queued runs until none is left (each from the code it pinned)."""
-    from gitml.errors import UsageError
     from gitml.queue.runner import Runner
-    from gitml.storage.repo import open_repo
 
     if workers < 1:
         raise UsageError(f"--workers {workers}: must be at least 1")
@@ -66,7 +65,6 @@ def status(*, json: bool = False) -> None:
     from gitml.queue.origin import added_here
     from gitml.queue.records import iter_states
     from gitml.records.codec import to_jsonable
-    from gitml.storage.repo import open_repo
 
     repo = open_repo()
     states = list(iter_states(repo))
@@ -118,11 +116,9 @@ def status(*, json: bool = False) -> None:
 
 def logs(*, entry: str, follow: bool = False) -> None:
     """Print what a queued run printed (kept in the clone that ran it)."""
-    from gitml.errors import GitmlError
     from gitml.queue.control import follow as follow_log
     from gitml.queue.control import read_log
     from gitml.queue.records import find_entry, iter_states
-    from gitml.storage.repo import open_repo
 
     repo = open_repo()
     state = find_entry(list(iter_states(repo)), entry)
@@ -148,7 +144,6 @@ def cancel(
 ) -> None:
     """Cancel queued runs; a running one is stopped (recorded interrupted)."""
     from gitml.queue.control import cancel as cancel_entries
-    from gitml.storage.repo import open_repo
 
     out = Output(quiet=quiet)
     for state in cancel_entries(open_repo(), list(entries or ()), every=all_):

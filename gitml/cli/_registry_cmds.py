@@ -8,6 +8,7 @@ from typing import Any, NamedTuple
 from gitml.cli._body import options_body
 from gitml.cli._output import Output
 from gitml.cli._repo import repo_and_settings
+from gitml.errors import UsageError
 
 
 class StageChangeOptions(NamedTuple):
@@ -24,7 +25,6 @@ def change(
     action: str, *, name: str, version: str, stage: str | None, options: StageChangeOptions
 ) -> None:
     """Edit (or branch, or apply) one stage assignment and report what happened."""
-    from gitml.errors import UsageError
     from gitml.governance.findings import Action
     from gitml.registry.promote import Mode, StageRequest, change_stage
 

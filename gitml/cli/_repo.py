@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from gitml.config import load_settings
+from gitml.storage.repo import open_repo
+
 if TYPE_CHECKING:
     from gitml.config import Settings
     from gitml.storage.repo import GitRepo
 
 
 def repo_and_settings() -> tuple[GitRepo, Settings]:
-    from gitml.config import load_settings
-    from gitml.storage.repo import open_repo
-
     repo = open_repo()
     return repo, load_settings(repo.workdir)

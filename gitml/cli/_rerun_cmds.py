@@ -6,6 +6,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gitml.cli._output import Output
+from gitml.errors import GitmlError, UsageError
+from gitml.runs.params import parse_override
+from gitml.storage.repo import open_repo
 
 STDERR_FD = 2  # with --json the command's output goes here, so stdout stays pure JSON
 
@@ -103,7 +106,6 @@ def _on_cluster(
 ) -> int:
     from gitml.cli import _rerun_view as view
     from gitml.cluster.rerun import rerun_on_cluster
-    from gitml.errors import GitmlError
 
     outcome = rerun_on_cluster(repo, selection, options, on=on, retries=retries)
     if single:
@@ -142,10 +144,7 @@ def rerun(
     quiet: bool = False,
 ) -> int:
     """Rerun a recorded run from its code checkpoint, input data and params, and prove the result."""
-    from gitml.errors import UsageError
     from gitml.rerun.replay import RerunOptions
-    from gitml.runs.params import parse_override
-    from gitml.storage.repo import open_repo
 
     chosen = [x for x in (run_ref, since, sweep) if x is not None]
     if len(chosen) != 1:

@@ -10,6 +10,8 @@ from gitml.cli import _runs_view as view
 from gitml.cli._body import options_body
 from gitml.cli._output import Output
 from gitml.cli._run_request import RunOptions
+from gitml.errors import UsageError
+from gitml.storage.repo import open_repo
 
 if TYPE_CHECKING:
     from gitml.records.shapes import JsonObject
@@ -23,7 +25,6 @@ def run(*, options: RunOptions, quiet: bool = False) -> int:
     """Run and record; report on stderr; return the exit code (the command's)."""
     from gitml.runs.execute import RunOutcome
     from gitml.runs.single import open_run, run_member, single_member
-    from gitml.storage.repo import open_repo
 
     request = options.request()
     out = Output(quiet=quiet)
@@ -74,9 +75,7 @@ def ls(
     json: bool = False,
 ) -> None:
     """List runs as a table, newest first (or as a JSON array with --json)."""
-    from gitml.errors import UsageError
     from gitml.runs.store import list_runs
-    from gitml.storage.repo import open_repo
 
     if limit < 0:
         raise UsageError(f"--limit {limit}: must be 0 (all) or more")
@@ -134,7 +133,6 @@ def show(*, run_ref: str, json: bool = False) -> None:
     from gitml.cli import _rerun_view
     from gitml.rerun.select import find_reruns
     from gitml.runs.store import show_run
-    from gitml.storage.repo import open_repo
 
     repo = open_repo()
     doc, history, problem = show_run(repo, run_ref)
@@ -172,7 +170,6 @@ def show(*, run_ref: str, json: bool = False) -> None:
 def compare(*, runs: Sequence[str], all_params: bool = False, json: bool = False) -> None:
     """Compare runs side by side: params that differ, metrics with deltas, data, code."""
     from gitml.runs.compare import compare_runs
-    from gitml.storage.repo import open_repo
 
     comparison = compare_runs(open_repo(), runs)
     out = Output(json)
@@ -193,7 +190,6 @@ def relink(
 ) -> None:
     """Attach runs of rebased, cherry-picked or squash-merged commits to their new commits."""
     from gitml.runs.links import relink as do_relink
-    from gitml.storage.repo import open_repo
 
     links = do_relink(open_repo(), head, depth=depth, dry_run=dry_run)
     out = Output(json, quiet=quiet)

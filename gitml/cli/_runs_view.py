@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from gitml.cli._output import terminal_columns
+from gitml.runs.metrics import series, sparkline
 from gitml.units import format_time
 
 if TYPE_CHECKING:
@@ -195,8 +196,6 @@ def _kv(rows: Mapping[str, Any], indent: str = "  ") -> list[str]:
 
 
 def show_lines(doc: Mapping[str, Any], history: Sequence[MetricEvent]) -> list[str]:
-    from gitml.runs.metrics import series, sparkline
-
     code = doc.get("code") or {}
     user = doc.get("user") or {}
     env = doc.get("env") or {}

@@ -5,6 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from gitml.cli._output import Output
+from gitml.storage.repo import open_repo
+from gitml.sync import prepare_ci, push_records, short_name
+from gitml.sync import pull as do_pull
 
 if TYPE_CHECKING:
     from gitml.sync import PullReport, PushReport
@@ -35,8 +38,6 @@ def _print_data(out: Output, data: dict[str, object] | None) -> None:
 
 
 def _print_pushed(out: Output, remote: str, report: PushReport) -> None:
-    from gitml.sync import short_name
-
     if report.pushed:
         out.summary(f"pushed to {remote}: " + ", ".join(short_name(r) for r in report.pushed))
     else:
@@ -49,9 +50,6 @@ def _print_pushed(out: Output, remote: str, report: PushReport) -> None:
 
 def pull(*, remote: str = "origin", json: bool = False, quiet: bool = False) -> None:
     """Fetch gitml records from REMOTE and merge them into the local ones."""
-    from gitml.storage.repo import open_repo
-    from gitml.sync import pull as do_pull
-
     report = do_pull(open_repo(), remote)
     out = Output(json, quiet=quiet)
     if json:
@@ -64,9 +62,6 @@ def push(
     *, remote: str = "origin", no_data: bool = False, json: bool = False, quiet: bool = False
 ) -> None:
     """Push local gitml records to REMOTE (fast-forward, atomic; merges and retries if others pushed)."""
-    from gitml.storage.repo import open_repo
-    from gitml.sync import push_records
-
     report = push_records(open_repo(), remote, data=not no_data)
     out = Output(json, quiet=quiet)
     if json:
@@ -82,10 +77,6 @@ def sync(
     *, remote: str = "origin", no_data: bool = False, json: bool = False, quiet: bool = False
 ) -> None:
     """Pull, then push: afterwards REMOTE and this clone hold the same records."""
-    from gitml.storage.repo import open_repo
-    from gitml.sync import pull as do_pull
-    from gitml.sync import push_records
-
     repo = open_repo()
     pulled = do_pull(repo, remote)
     pushed = push_records(repo, remote, data=not no_data)
@@ -103,8 +94,6 @@ def fetch(
 ) -> None:
     """Fetch gitml records into refs/remotes/REMOTE/gitml/* without touching local records."""
     from gitml.storage.remote import fetch as do_fetch
-    from gitml.storage.repo import open_repo
-    from gitml.sync import prepare_ci, short_name
 
     repo = open_repo()
     out = Output(json, quiet=quiet)

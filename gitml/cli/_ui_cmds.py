@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from gitml.cli._output import Output
+from gitml.errors import GitmlError, UsageError
+from gitml.storage.repo import open_repo
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
@@ -13,8 +15,6 @@ def ui(
     *, port: int = 8765, host: str = "127.0.0.1", open_: bool = False, verbose: bool = False
 ) -> None:
     """Serve a local, read-only web app over this repository's runs, data and models."""
-    from gitml.errors import UsageError
-    from gitml.storage.repo import open_repo
     from gitml.ui.server import make_server, serve
 
     if not 0 <= port <= 65535:
@@ -47,7 +47,6 @@ def report(
     quiet: bool = False,
 ) -> None:
     """Write one self-contained HTML report (charts included, opens with no network)."""
-    from gitml.storage.repo import open_repo
     from gitml.ui.report import build_report
 
     result = build_report(open_repo(), tuple(runs or ()), where=where, all_branches=all_)
@@ -55,8 +54,6 @@ def report(
     try:
         target.write_text(result.html, encoding="utf-8")
     except OSError as exc:
-        from gitml.errors import GitmlError
-
         raise GitmlError(f"cannot write {target}: {exc.strerror or exc}") from None
     out = Output(quiet=quiet)
     if result.matched > result.runs:

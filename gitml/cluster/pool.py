@@ -43,6 +43,7 @@ from gitml.runs.execute import (
     now,
     record_member,
 )
+from gitml.runs.interpreter import can_import, find_interpreter
 from gitml.runs.metrics import MetricEvent, merge_events
 from gitml.runs.pool import LOST_TAG, Finished, Job
 from gitml.runs.record import Status
@@ -257,8 +258,6 @@ class RayPool:
     def _local_import(self, module: str) -> bool:
         """Whether the command's Python here has ``module`` (so the node lacks it)."""
         if module not in self._importable:
-            from gitml.runs.interpreter import can_import, find_interpreter
-
             found = find_interpreter(
                 self.request.command, self.ws.cwd, os.environ, self.ws.repo.state_dir
             )

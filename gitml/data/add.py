@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
+from gitml.data import snapshot
 from gitml.data.gitignore import ensure_ignored
 from gitml.data.manifest import DatasetKind, Manifest, check_name
 from gitml.data.pointers import Pointer, check_data_path, pointer_file, write_pointer
@@ -260,8 +261,6 @@ def _snapshot(
     stored: AddResult,
 ) -> None:
     """Leave the status snapshot of the dataset just added (the next status is fast)."""
-    from gitml.data import snapshot
-
     keys = snapshot.dir_keys(ws.workdir, dirs, stamp) if pointer.path not in files else {}
     if keys is None:
         return

@@ -12,9 +12,16 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from gitml.data.revs import read_blobs
+from gitml.data.store import VersionStore, record_paths
+from gitml.data.workspace import open_workspace
 from gitml.errors import GitmlError
+from gitml.objects import pathguard
 from gitml.objects.digest import Digest
 from gitml.objects.errors import DataError
+from gitml.objects.listing import decode
+from gitml.records import codec
+from gitml.storage import DATA_REF
 
 if TYPE_CHECKING:
     from gitml.storage.repo import GitRepo
@@ -24,8 +31,6 @@ _LINK_MODE = "120000"
 
 def listing_problem(data: bytes, *, where: str) -> str | None:
     """Why a file list blob is unusable (git's path rules, format), or None."""
-    from gitml.objects.listing import decode
-
     try:
         decode(data, where=where)
     except DataError as exc:
@@ -62,9 +67,6 @@ def _overlaps(changed: str, path: str) -> bool:
 def _pointers(repo: GitRepo, rev: str | None, pointer_dir: str) -> Iterator[tuple[str, str, str]]:
     """``(pointer file, dataset path, manifest)`` of the readable pointers in ``rev`` (None:
     the index); broken ones are the schema check's to report."""
-    from gitml.data.revs import read_blobs
-    from gitml.records import codec
-
     folder = pointer_dir.rstrip("/") + "/"
     if rev is None:
         out = repo.git("ls-files", "-s", "-z", "--", folder, check=False).stdout
@@ -92,10 +94,6 @@ def check_data_plane(
     ``refs/gitml/data`` is checked too) or a changed path lies at, on the way to, or
     inside its location (then links there are reported).
     """
-    from gitml.data.revs import read_blobs
-    from gitml.data.store import record_paths
-    from gitml.storage import DATA_REF
-
     changed_set = set(changed)
     found: list[tuple[str, str]] = []
     for rel, path, manifest in _pointers(repo, rev, pointer_dir):
@@ -117,10 +115,6 @@ def check_data_plane(
 def worktree_problems(workdir: Path, rel: str, name: str, path: str, manifest: str) -> list[str]:
     """For ``git ml validate``: the dataset's place in the work tree, and its file list if
     this clone has it (nothing is fetched)."""
-    from gitml.data.store import VersionStore
-    from gitml.data.workspace import open_workspace
-    from gitml.objects import pathguard
-
     problems = []
     try:
         pathguard.check_root(workdir, path, where=rel)

@@ -31,6 +31,7 @@ from gitml.objects.digest import Digest, run_parallel
 from gitml.objects.errors import DataError
 from gitml.objects.progress import one_file
 from gitml.objects.statcache import FileStat, StatCache
+from gitml.objects.transfer import pull
 
 if TYPE_CHECKING:
     from gitml.objects.progress import Progress
@@ -177,7 +178,6 @@ def _fetch_missing(
             f"{len(need)} object(s) are not in the cache (first: '{first}') and no data remote "
             f"is configured; add one with `git ml data remote add NAME URL --default`"
         )
-    from gitml.objects.transfer import pull
 
     config, data_remote = ws.open_remote(remote)
     jobs = jobs or ws.remote_jobs(config)

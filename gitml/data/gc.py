@@ -25,7 +25,9 @@ from gitml.errors import InvalidRecord
 from gitml.objects.blobs import output_objects
 from gitml.objects.digest import Digest
 from gitml.objects.errors import DataError
+from gitml.storage import DATA_REF, RUNS_REF
 from gitml.storage.git import lines_z, run_git
+from gitml.storage.refs import read_ref
 
 if TYPE_CHECKING:
     from gitml.records.shapes import JsonObject
@@ -63,8 +65,6 @@ def _worktrees(workdir: Path) -> list[Path]:
 
 def _recent_manifests(ws: DataWorkspace, keep_days: float | None) -> set[tuple[str, Digest]]:
     """``(name, digest)`` of versions recorded on ``refs/gitml/data`` in the window."""
-    from gitml.storage import DATA_REF
-
     args = ["log", "--format=", "--name-only", "-z", "--no-renames", DATA_REF, "--"]
     if keep_days is not None:
         args.insert(1, f"--since={int(keep_days * 86400)}.seconds.ago")
@@ -105,8 +105,6 @@ def _pointers(ws: DataWorkspace, keep_days: float | None) -> list[Pointer]:
 def _run_references(ws: DataWorkspace) -> tuple[set[tuple[str, Digest]], set[Digest]]:
     """(input versions as (name, digest), output digests) of every recorded run."""
     from gitml.runs.store import open_index
-    from gitml.storage import RUNS_REF
-    from gitml.storage.refs import read_ref
 
     if read_ref(ws.repo, RUNS_REF) is None:
         return set(), set()

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Final, NamedTuple
 from gitml.objects.digest import Digest, hash_bytes
 from gitml.objects.errors import DataError
 from gitml.records import codec
+from gitml.records.schema import validate
+from gitml.records.typed import typed
 
 if TYPE_CHECKING:
     from gitml.records.shapes import DatasetRecord
@@ -61,8 +63,6 @@ class Manifest(NamedTuple):
 
     def dump(self) -> bytes:
         """Canonical TOML, checked against the schema before it is written anywhere."""
-        from gitml.records.schema import validate
-
         doc = self.to_doc()
         validate(doc, "dataset", where=f"manifest of dataset '{self.name}'")
         return codec.dump_bytes(doc)
@@ -77,8 +77,6 @@ def parse(data: bytes, *, where: str) -> Manifest:
 
     Raises ``InvalidRecord`` naming ``where`` and the first bad field.
     """
-    from gitml.records.typed import typed
-
     doc = typed(codec.loads(data, where=where), "dataset", where=where)
     return Manifest(
         name=doc["name"],

@@ -15,9 +15,12 @@ from typing import TYPE_CHECKING, Final, NamedTuple
 
 from gitml.data.manifest import check_name
 from gitml.errors import InvalidRecord
+from gitml.objects import pathguard
 from gitml.objects.digest import Digest
 from gitml.objects.errors import DataError, write_error
 from gitml.records import codec
+from gitml.records.schema import validate
+from gitml.records.typed import typed
 
 if TYPE_CHECKING:
     from gitml.records.shapes import PointerRecord
@@ -35,9 +38,7 @@ def check_data_path(path: str, *, where: str, reserved: tuple[str, ...] = RESERV
     component in any case or alias), backslashes, and paths inside ``reserved`` top-level
     folders (by default ``.git`` and ``.gitml``).
     """
-    from gitml.objects.pathguard import path_problem
-
-    problem = path_problem(path)
+    problem = pathguard.path_problem(path)
     top = path.split("/")[0]
     if problem is None and "\\" in path:
         problem = "holds a backslash"
@@ -68,8 +69,6 @@ class Pointer(NamedTuple):
 
     def dump(self) -> bytes:
         """Canonical TOML, checked against the schema before it is written."""
-        from gitml.records.schema import validate
-
         doc = self.to_doc()
         validate(doc, "pointer", where=f"pointer of dataset '{self.name}'")
         return codec.dump_bytes(doc)
@@ -82,8 +81,6 @@ def pointer_file(pointer_dir: str, name: str) -> str:
 
 def parse_pointer(data: bytes, *, name: str, where: str) -> Pointer:
     """A pointer from its bytes; ``InvalidRecord`` names ``where`` and the bad field."""
-    from gitml.records.typed import typed
-
     parsed = codec.loads(data, where=where)
     if isinstance(parsed.get("path"), str):
         check_data_path(parsed["path"], where=where)
@@ -151,10 +148,8 @@ def write_text_atomic(workdir: Path, rel: str, data: bytes) -> None:
     Written by the path guard's ``TreeWriter``: a link on the way stops the write and a
     link at ``rel`` itself is replaced, never followed (a commit may have put either there).
     """
-    from gitml.objects.pathguard import TreeWriter
-
     try:
-        with TreeWriter(workdir, where=rel) as writer:
+        with pathguard.TreeWriter(workdir, where=rel) as writer:
             writer.write_bytes(rel, data)
     except OSError as exc:
         raise write_error(exc, f"'{rel}'") from None

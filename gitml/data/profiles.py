@@ -17,6 +17,9 @@ from gitml.errors import GitmlError
 from gitml.objects.digest import Digest
 from gitml.objects.errors import DataError
 from gitml.records import codec
+from gitml.records.typed import typed
+from gitml.tabular import _deps
+from gitml.tabular.profile import profile_table
 
 if TYPE_CHECKING:
     from gitml.records.shapes import ProfileRecord
@@ -69,11 +72,10 @@ def profile_files(
         todo.append((rel, digest))
     if not todo:
         return run
-    from gitml.tabular._deps import MissingExtra, require
 
     try:
-        require()
-    except MissingExtra:
+        _deps.require()
+    except _deps.MissingExtra:
         run.notes.append(
             f"{len(todo)} tabular file(s) not profiled: pyarrow is not installed "
             f"(pip install 'gitml[tabular]', then add again)"
@@ -85,7 +87,6 @@ def profile_files(
             f"again to profile {limit} more"
         )
         todo = todo[:limit]
-    from gitml.tabular.profile import profile_table
 
     prefix = f"{workdir}/"
     for rel, digest in todo:
@@ -103,6 +104,4 @@ def profile_files(
 
 def load_profile(data: bytes, *, where: str) -> ProfileRecord:
     """A stored profile, validated against ``schemas/profile.schema.json``."""
-    from gitml.records.typed import typed
-
     return typed(codec.loads(data, where=where), "profile", where=where)

@@ -18,6 +18,7 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
+from gitml.data.checkout import checkout
 from gitml.data.manifest import Manifest
 from gitml.data.pointers import Pointer
 from gitml.data.scan import dataset_root
@@ -31,6 +32,7 @@ from gitml.objects.digest import Digest, hash_file
 from gitml.objects.errors import DataError
 from gitml.objects.ingest import add_files, list_files
 from gitml.objects.listing import Entry, encode, folder_entries
+from gitml.objects.statcache import hash_with_cache
 
 
 def _workspace(workdir: Path) -> DataWorkspace:
@@ -115,7 +117,6 @@ def _digest_only(ws: DataWorkspace, full: Path, rel: str | None, given: str) -> 
     root = ws.workdir if rel is not None else full.parent
     target = rel if rel is not None else full.name
     files = list_files(root, [target])
-    from gitml.objects.statcache import hash_with_cache
 
     with ws.statcache() as statcache:
         if rel is not None:
@@ -186,7 +187,6 @@ def prepare_worktree(workdir: Path) -> int:
     ws = open_workspace(workdir)
     if not ws.pointers():
         return 0
-    from gitml.data.checkout import checkout
 
     return len(checkout(ws).restored)
 

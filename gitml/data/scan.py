@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from gitml.data.manifest import DatasetKind
 from gitml.objects.digest import Digest
 from gitml.objects.errors import DataError
+from gitml.objects.ingest import list_files
 from gitml.objects.statcache import FileStat, StatCache, hash_with_cache
 
 if TYPE_CHECKING:
@@ -57,8 +58,6 @@ def present(workdir: Path, path: str, dirs: list[str] | None = None) -> list[str
     except OSError as exc:
         raise DataError(f"cannot stat '{path}': {exc.strerror}") from None
     if stat.S_ISDIR(st.st_mode):
-        from gitml.objects.ingest import list_files
-
         return list_files(workdir, [path], dirs=dirs)
     return [path]
 

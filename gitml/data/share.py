@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from gitml.data.checkout import check_datasets, checkout
 from gitml.data.pointers import Pointer
 from gitml.data.revs import head_commit, pointers_at
 from gitml.data.status import select
@@ -23,6 +24,8 @@ from gitml.objects.blobs import output_objects
 from gitml.objects.digest import Digest
 from gitml.objects.errors import DataError
 from gitml.objects.transfer import TransferReport, pull, push
+from gitml.storage import RUNS_REF
+from gitml.storage.refs import read_ref
 
 if TYPE_CHECKING:
     from gitml.objects.progress import Progress
@@ -100,8 +103,6 @@ def recorded_objects(ws: DataWorkspace, store: VersionStore) -> set[Digest]:
 def run_output_objects(ws: DataWorkspace) -> set[Digest]:
     """Digests of run outputs (a folder output adds its listing's files, when cached)."""
     from gitml.runs.store import open_index
-    from gitml.storage import RUNS_REF
-    from gitml.storage.refs import read_ref
 
     if read_ref(ws.repo, RUNS_REF) is None:
         return set()
@@ -162,8 +163,6 @@ def pull_data(
     progress: Progress | None = None,
 ) -> ShareReport:
     """Download what the current pointers (or all records) need, then restore missing files."""
-    from gitml.data.checkout import check_datasets, checkout
-
     store = VersionStore(ws, remote=remote)
     pointers = select(ws.pointers(), targets)
     check_datasets(ws, store, pointers)

@@ -20,14 +20,12 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from gitml.atomic import write_atomic
+from gitml.data.scan import Changes, FileState, present, scan_files
 from gitml.objects.digest import Digest
 from gitml.objects.statcache import FileStat, StatCache
-
-if TYPE_CHECKING:
-    from gitml.data.scan import Changes, FileState
 
 VERSION = 1
 FOLDER = "status"
@@ -126,8 +124,6 @@ def from_snapshot(
     Without ``states`` the two file maps are left empty (a status only needs changes).
     The snapshot is rewritten when files were only touched, dropped when they changed.
     """
-    from gitml.data.scan import Changes, FileState, present, scan_files
-
     prefix = f"{workdir}/"
     stamp = statcache.stamp()
     files = snap.files

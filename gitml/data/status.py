@@ -10,13 +10,13 @@ from gitml.data import snapshot
 from gitml.data.pointers import Pointer
 from gitml.data.scan import Changes, FileState, compare, expected, present, scan_files
 from gitml.data.snapshot import StatSnapshot, dir_keys, from_snapshot
+from gitml.data.store import VersionStore
 from gitml.data.workspace import DataWorkspace
 from gitml.objects.digest import Digest
 from gitml.objects.errors import DataError
 from gitml.objects.statcache import StatCache
 
 if TYPE_CHECKING:
-    from gitml.data.store import VersionStore
     from gitml.records.shapes import JsonObject
 
 
@@ -100,8 +100,6 @@ def dataset_status(
             )
     where = where or f"{ws.pointer_dir}/{pointer.name}.toml"
     if store is None:
-        from gitml.data.store import VersionStore
-
         store = VersionStore(ws, fetch=False)
     version = store.load(pointer.name, pointer.manifest, where=where)
     wanted = expected(pointer.path, version)

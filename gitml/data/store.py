@@ -20,6 +20,7 @@ from gitml.objects.blobs import put_bytes, read_object
 from gitml.objects.digest import Digest, hash_bytes
 from gitml.objects.errors import DataError, RemoteError
 from gitml.objects.listing import Entry, decode
+from gitml.objects.transfer import pull
 from gitml.storage import DATA_REF
 from gitml.storage.collection import DECLARED, Snapshot, open_collection, wide_shard_of
 
@@ -179,7 +180,6 @@ class VersionStore:
     def _from_remote(self, digest: Digest) -> bytes | None:
         if not self.fetch or not self.ws.has_remote():
             return None
-        from gitml.objects.transfer import pull
 
         _config, remote = self.ws.open_remote(self.remote_name)
         report = pull(self.ws.cache, remote, [digest], jobs=1)

@@ -17,15 +17,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gitml.config import CONFIG_FILE, RemoteConfig, Settings, load_settings
-from gitml.data.pointers import Pointer, load_pointers
+from gitml.data.pointers import Pointer, check_data_path, load_pointers
 from gitml.errors import ConfigError, InvalidRecord
+from gitml.objects.cache import CACHE_DIR, Cache, LinkMode
 from gitml.objects.errors import RemoteError
+from gitml.objects.remotes.config import open_configured
 from gitml.objects.statcache import StatCache
 from gitml.storage.git import run_git
-from gitml.storage.repo import STATE_DIR
+from gitml.storage.repo import STATE_DIR, open_repo
 
 if TYPE_CHECKING:
-    from gitml.objects.cache import Cache, LinkMode
     from gitml.objects.remotes.base import Remote
     from gitml.storage.repo import GitRepo
 
@@ -66,14 +67,10 @@ class DataWorkspace:
 
     @cached_property
     def repo(self) -> GitRepo:
-        from gitml.storage.repo import open_repo
-
         return open_repo(self.workdir)
 
     @property
     def pointer_dir(self) -> str:
-        from gitml.data.pointers import check_data_path
-
         try:
             return check_data_path(
                 self.settings.pointer_dir.rstrip("/"), where=CONFIG_FILE, reserved=(".git",)
@@ -83,8 +80,6 @@ class DataWorkspace:
 
     @cached_property
     def cache(self) -> Cache:
-        from gitml.objects.cache import CACHE_DIR, Cache
-
         link = self.link if self.link is not None else default_link()
         return Cache(self.commondir / STATE_DIR / CACHE_DIR, link=link)
 
@@ -102,8 +97,6 @@ class DataWorkspace:
 
     def open_remote(self, name: str | None = None) -> tuple[RemoteConfig, Remote]:
         """The configured remote ``name`` (default: the default one), probed."""
-        from gitml.objects.remotes.config import open_configured
-
         config = self.settings.remote(name)
         try:
             return config, open_configured(self.workdir, config)
@@ -126,15 +119,11 @@ def default_link() -> LinkMode:
     (``df.to_csv`` over the same path) would silently corrupt the cache. Root gets
     reflink-or-copy unless it asks for hard links.
     """
-    from gitml.objects.cache import LinkMode
-
     return LinkMode.REFLINK if os.geteuid() == 0 else LinkMode.AUTO
 
 
 def link_mode(choice: str) -> LinkMode:
     """The cache link mode of a ``--link`` choice (see ``LINK_CHOICES``)."""
-    from gitml.objects.cache import LinkMode
-
     if choice == "auto":
         return default_link()
     if choice == "hardlink":
@@ -147,8 +136,6 @@ def open_workspace(start: str | os.PathLike[str] | None = None) -> DataWorkspace
     here = Path(start) if start is not None else Path.cwd()
     found = _rev_parse(here)
     if found is None:
-        from gitml.storage.repo import open_repo
-
         repo = open_repo(here)  # raises the precise error (not a repository, bare, ...)
         workdir = repo.workdir
         return DataWorkspace(workdir, repo.gitdir, repo.commondir)

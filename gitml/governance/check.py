@@ -13,10 +13,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from gitml._version import __version__
 from gitml.config import CONFIG_FILE, POLICY_FILE, STAGES_FILE, Settings
+from gitml.data.audit import check_data_plane, listing_problem
+from gitml.data.store import LISTING_SUFFIX, record_paths
+from gitml.errors import GitmlError, InvalidRecord
 from gitml.governance.findings import Finding, errors
 from gitml.governance.promotions import PromotionCheck, promotions
 from gitml.governance.rules import RuleContext
+from gitml.integrity import history
+from gitml.objects.digest import Digest
+from gitml.records import codec
+from gitml.records.schema import validate_record
+from gitml.registry.landings import mixed_problems, pending_landings
 from gitml.registry.rules import (
     RulesAt,
     assignments_changed,
@@ -25,13 +34,18 @@ from gitml.registry.rules import (
     rules_changed,
     signer_paths,
 )
+from gitml.registry.stagefile import parse
+from gitml.registry.store import models_in, open_index, registry_collection
+from gitml.registry.verify import verify
 from gitml.storage import (
     COLLECTION_REFS,
+    DATA_REF,
     INDEX_REF,
     REF_ROOT,
     REGISTRY_REF,
     remote_tracking_ref,
 )
+from gitml.storage.audit_statement import stated_tips
 from gitml.storage.blobs import read_blobs
 from gitml.storage.git import git_output, raw_changes
 from gitml.storage.repo import GitRepo
@@ -136,8 +150,6 @@ def _check_data_plane(
     repo: GitRepo, settings: Settings, rev: str | None, changed: list[str], report: CheckReport
 ) -> None:
     """The data plane's path rules on the datasets a change touches (``gitml.data.audit``)."""
-    from gitml.data.audit import check_data_plane
-
     for file, problem in check_data_plane(repo, rev, settings.pointer_dir, changed):
         report.findings.append(
             Finding("data-path", f"{problem}; gitml refuses this data", file=file, field="path")
@@ -146,11 +158,6 @@ def _check_data_plane(
 
 def _check_pointer(repo: GitRepo, path: str, text: str, report: CheckReport) -> None:
     """A pointer's manifest must be recorded on refs/gitml/data (else nobody can check it out)."""
-    from gitml.data.store import record_paths
-    from gitml.objects.digest import Digest
-    from gitml.records import codec
-    from gitml.storage import DATA_REF
-
     name = path.rsplit("/", 1)[1].removesuffix(".toml")
     manifest = str(codec.loads(text, where=path)["manifest"])
     want = record_paths(name, Digest(manifest))[0]
@@ -280,10 +287,6 @@ def check_range(
 
 def check_records(repo: GitRepo, ref: str, old: str | None, new: str, report: CheckReport) -> None:
     """Schema validity of every record added to gitml ref ``ref`` in ``old..new``."""
-    from gitml.errors import InvalidRecord
-    from gitml.records import codec
-    from gitml.records.schema import validate_record
-
     args = ("diff-tree", "-r", "--raw", "--no-abbrev", "--no-renames", old or EMPTY_TREE, new)
     raw = _raw_changes(repo, *args)
     changes = [(s, p) for s, p in raw if p.endswith(".toml") and p != "layout.toml"]
@@ -315,10 +318,6 @@ def _check_listings(
     repo: GitRepo, ref: str, changes: list[tuple[str, str]], report: CheckReport
 ) -> list[str]:
     """File lists on ``refs/gitml/data`` obey the path guard's rules; returns the valid ones."""
-    from gitml.data.audit import listing_problem
-    from gitml.data.store import LISTING_SUFFIX
-    from gitml.storage import DATA_REF
-
     listings = [(s, p) for s, p in changes if ref == DATA_REF and p.endswith(LISTING_SUFFIX)]
     valid = []
     for (sha, path), data in zip(
@@ -337,8 +336,6 @@ def _check_listings(
 
 
 def _cache_path(repo: GitRepo) -> Path:
-    from gitml._version import __version__
-
     return repo.state_dir / f"check-valid-{__version__}.txt"
 
 
@@ -445,10 +442,8 @@ def _check_history(
 ) -> None:
     """The local history of ``ref`` is append-only and every record is where it belongs
     (from ``since``, a trusted audited tip, when given)."""
-    from gitml.integrity.history import audited_tips, check_history, remember_audited
-
-    known = audited_tips(repo, ref) + ([since] if since else [])
-    found = check_history(repo, ref, tip, known, skew_s=settings.clock_skew_s)
+    known = history.audited_tips(repo, ref) + ([since] if since else [])
+    found = history.check_history(repo, ref, tip, known, skew_s=settings.clock_skew_s)
     for problem in found.problems:
         report.findings.append(
             Finding(
@@ -459,7 +454,7 @@ def _check_history(
             )
         )
     if not found.problems:
-        remember_audited(repo, ref, tip)
+        history.remember_audited(repo, ref, tip)
 
 
 def judge_stages(
@@ -473,9 +468,6 @@ def judge_stages(
     together is reported. A violation committed past the hooks (``--no-verify``) is
     found here.
     """
-    from gitml.registry.landings import mixed_problems, pending_landings
-    from gitml.registry.store import models_in, open_index, registry_collection
-
     after = _blob(repo, f"{head}:{STAGES_FILE}")
     if after is None:
         return
@@ -510,10 +502,6 @@ def _applied_as_committed(
     repo: GitRepo, head: str, after: bytes, index: RegistryIndex, snap: Snapshot
 ) -> bool:
     """Whether the stages file at ``head`` assigns exactly what the registry applied."""
-    from gitml.errors import InvalidRecord
-    from gitml.registry.stagefile import parse
-    from gitml.registry.store import models_in
-
     settings = RulesAt(repo, head).settings
     try:
         committed = parse(after, settings=settings).assignments
@@ -532,8 +520,6 @@ def audit_records(
     (``storage.audit_statement``); without one, the whole history. ``registry_history``
     False leaves the registry's history to ``registry verify``.
     """
-    from gitml.storage.audit_statement import stated_tips
-
     tips = {ref: tip for ref in COLLECTION_REFS if (tip := _resolve(repo, ref))}
     stated = stated_tips(repo, tips)
     for ref, tip in tips.items():
@@ -557,9 +543,6 @@ def check_all(repo: GitRepo, settings: Settings, env: Mapping[str, str]) -> Chec
     if head:
         judge_stages(repo, settings, env, head, report)
     if verifies:
-        from gitml.errors import GitmlError
-        from gitml.registry.verify import verify
-
         try:
             result = verify(repo, settings, env)  # audits the registry's history too
         except GitmlError as exc:

@@ -11,7 +11,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from gitml.config import GITML_DIR
+from gitml.config import GITML_DIR, load_settings
 from gitml.storage.git import raw_changes, run_git
 
 
@@ -34,8 +34,6 @@ def staged_fast(files: Sequence[str] = ()) -> int | None:
         if change.status in ("A", "M", "T") and change.new_mode != "160000":
             shas.append(change.new_oid)
     if shas:
-        from gitml.config import load_settings
-
         limit = load_settings(Path(os.fsdecode(top.stdout).strip())).max_git_file_bytes
         sizes = run_git(
             ".", "cat-file", "--batch-check=%(objectsize)", input=("\n".join(shas) + "\n").encode()

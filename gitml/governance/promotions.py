@@ -11,12 +11,15 @@ from gitml.governance.engine import check_promotion, held_stages
 from gitml.governance.findings import Finding, Proposal
 from gitml.governance.policy import policy_at
 from gitml.governance.rules import RuleContext
+from gitml.registry.rules import RulesAt
 from gitml.registry.stagefile import Assignments, diff, parse
 from gitml.registry.store import load_version, registry_collection
 from gitml.registry.trust import LogJudgement
 from gitml.storage import REGISTRY_REF
 from gitml.storage.collection import Snapshot
+from gitml.storage.history import first_parent
 from gitml.storage.repo import GitRepo
+from gitml.storage.tracked import read_file_at
 
 if TYPE_CHECKING:
     from gitml.records.shapes import JsonObject, StageEventRecord
@@ -150,10 +153,6 @@ def check_events(
     signature (the merge commit for a pull request). ``judged``: the stage log's
     judgement the caller already holds (``promotions``).
     """
-    from gitml.registry.rules import RulesAt
-    from gitml.storage.history import first_parent
-    from gitml.storage.tracked import read_file_at
-
     earlier: set[tuple[str, str, str]] = set()
     out: list[Finding] = []
     commits = list(dict.fromkeys(str(e["commit"]) for e in events))

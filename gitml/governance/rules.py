@@ -14,8 +14,11 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, NamedTuple
 
 from gitml.config import POLICY_FILE
+from gitml.errors import GitmlError
 from gitml.governance.findings import Finding, Proposal
 from gitml.governance.policy import Policy, Rules, resolve
+from gitml.objects.remotes.config import open_configured
+from gitml.registry.rules import RulesAt
 from gitml.registry.stagefile import versions_of
 from gitml.storage import MONITOR_REF
 from gitml.storage.repo import GitRepo
@@ -154,8 +157,6 @@ def check_require_data_pushed(
     wanted = _digests(p)
     if not wanted:
         return []
-    from gitml.errors import GitmlError
-    from gitml.objects.remotes.config import open_configured
 
     try:
         conf = p.settings.remote(None)
@@ -243,8 +244,6 @@ def check_require_signed(
     path = None
     tmp: str | None = None
     if signers:
-        from gitml.registry.rules import RulesAt
-
         target = RulesAt(repo, ctx.rules)
         data = target.read(signers)
         if data is None:

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from gitml.errors import InvalidRecord
+from gitml.records import codec
+from gitml.records.schema import find_errors, iter_schema_files
+from gitml.resources import resource_dir
+
 SHIPPED_HOOKS = (
     "git-hook-shim.sh",
     "README.md",
@@ -17,11 +22,6 @@ def self_test() -> list[str]:
     """Problems with shipped schemas, templates and hook files (empty: all good)."""
     from jsonschema import Draft202012Validator
     from jsonschema.exceptions import SchemaError
-
-    from gitml.errors import InvalidRecord
-    from gitml.records import codec
-    from gitml.records.schema import find_errors, iter_schema_files
-    from gitml.resources import resource_dir
 
     problems: list[str] = []
     kinds = []

@@ -8,18 +8,16 @@ here, on exactly the tips it names, and a history or record it refuses publishes
 from __future__ import annotations
 
 from gitml.errors import CheckFailed, listing
-from gitml.storage.index_snapshot import Published
+from gitml.governance.check import CheckReport, audit_records
+from gitml.runs.store import open_index
+from gitml.storage.index_snapshot import Published, publish
 from gitml.storage.repo import GitRepo
+from gitml.sync import project_settings
 
 
 def publish_audited(repo: GitRepo) -> Published:
     """Audit the records as ``check --all`` does, then sign and store the runs index
     snapshot with the audited tips (CheckFailed, nothing published, on a problem)."""
-    from gitml.governance.check import CheckReport, audit_records
-    from gitml.runs.store import open_index
-    from gitml.storage.index_snapshot import publish
-    from gitml.sync import project_settings
-
     report = CheckReport("all")
     audited = audit_records(repo, project_settings(repo), report)
     problems = [finding.line() for finding in report.errors]

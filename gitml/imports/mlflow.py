@@ -40,6 +40,7 @@ from gitml.registry.register import RegisterRequest
 from gitml.registry.store import registry_collection, versions_in
 from gitml.runs.attached import ingest, media_info, model_tag
 from gitml.runs.metrics import MetricEvent
+from gitml.runs.tags import MODEL_TAG
 
 if TYPE_CHECKING:
     from gitml.objects.progress import Progress
@@ -77,8 +78,6 @@ def _record(
     if artifacts and run.artifacts is not None:
         outputs, media, problems, model = _artifacts(repo, run.artifacts)
         if model is not None:
-            from gitml.runs.tags import MODEL_TAG
-
             tags[MODEL_TAG] = json.dumps(model)
     events = [
         MetricEvent(name=key, step=step, value=value, timestamp=stamp)

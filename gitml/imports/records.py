@@ -213,7 +213,6 @@ def stage_branch(
     if existing is not None:
         if read_file_at(repo, existing, STAGES_FILE) == last.encode("utf-8"):
             return None  # imported before: the branch ends with the same assignments
-        from gitml.errors import GitmlError
 
         raise GitmlError(
             f"branch {name!r} exists with other stage assignments (an earlier import); "

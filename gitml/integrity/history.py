@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import NamedTuple
 
+from gitml._version import __version__
 from gitml.errors import GitmlError, listing
 from gitml.integrity.layouts import TOP_LEVEL, check_file, time_problem
 from gitml.storage import DATA_REF, RUNS_REF
@@ -109,8 +110,6 @@ def remember_audited(repo: GitRepo, ref: str, tip: str) -> None:
 
 
 def _cache_path(repo: GitRepo) -> Path:
-    from gitml._version import __version__
-
     return repo.state_dir / f"audited-{__version__}.txt"
 
 

@@ -6,7 +6,10 @@ from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from gitml.data.store import VersionStore
+from gitml.data.workspace import DataWorkspace
 from gitml.errors import GitmlError
+from gitml.objects.digest import parse_digest
 
 if TYPE_CHECKING:
     from gitml.records.shapes import JsonObject, ModelVersionRecord, RunRecord
@@ -72,8 +75,6 @@ class Datasets:
     def of(cls, repo: GitRepo) -> Datasets:
         found = cls(repo)
         try:
-            from gitml.data.workspace import DataWorkspace
-
             for pointer in DataWorkspace.of_repo(repo).pointers().values():
                 found.by_path[pointer.path] = pointer.name
                 found.by_name[pointer.name] = pointer.path
@@ -88,10 +89,6 @@ class Datasets:
         if digest not in self._aliases:
             out = {digest}
             try:
-                from gitml.data.store import VersionStore
-                from gitml.data.workspace import DataWorkspace
-                from gitml.objects.digest import parse_digest
-
                 version = VersionStore(DataWorkspace.of_repo(self.repo), fetch=False).find(
                     name, parse_digest(digest)
                 )

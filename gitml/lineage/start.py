@@ -7,10 +7,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gitml.config import load_settings
+from gitml.data.workspace import DataWorkspace
 from gitml.errors import GitmlError, RecordNotFound
 from gitml.lineage.nodes import Datasets, Node, data_node, model_node, run_node
 from gitml.objects.digest import hash_file
 from gitml.objects.ingest import folder_digest
+from gitml.registry.query import parse_ref, resolve
 from gitml.registry.store import open_index
 from gitml.runs.store import get_run
 
@@ -56,14 +58,10 @@ def start_node(repo: GitRepo, text: str, data: Datasets) -> tuple[Node, set[str]
     work tree is data (its current version); anything else is a run.
     """
     if "@" in text or ":" in text:
-        from gitml.registry.query import parse_ref, resolve
-
         doc = resolve(repo, _settings(repo), parse_ref(text))
         stages = model_stages(repo, [doc]).get(f"{doc['model']}:{doc['version']}", [])
         return model_node(doc, stages), set()
     if text in data.by_name:
-        from gitml.data.workspace import DataWorkspace
-
         pointer = DataWorkspace.of_repo(repo).pointers()[text]
         digest = str(pointer.manifest)
         return data_node(pointer.path, digest, data), data.aliases(text, digest)
@@ -72,8 +70,6 @@ def start_node(repo: GitRepo, text: str, data: Datasets) -> tuple[Node, set[str]
         digest = _content_digest(repo.workdir, path)
         name = data.by_path.get(path)
         if name is not None:
-            from gitml.data.workspace import DataWorkspace
-
             manifest = str(DataWorkspace.of_repo(repo).pointers()[name].manifest)
             aliases = data.aliases(name, manifest) | {digest}
             return data_node(path, manifest, data), aliases

@@ -18,7 +18,7 @@ from gitml.lineage.nodes import (
 )
 from gitml.lineage.start import model_stages, start_node, versions_of_runs
 from gitml.records.typed import typed
-from gitml.runs.store import RUN_KIND, open_index
+from gitml.runs.store import RUN_KIND, get_run, open_index
 
 if TYPE_CHECKING:
     from gitml.records.shapes import RunRecord
@@ -128,8 +128,6 @@ class _Walk:
             if node is None:
                 continue
             if node.kind == "model":
-                from gitml.runs.store import get_run
-
                 try:
                     doc = get_run(self.repo, str(node.info["run"]))
                 except GitmlError:
@@ -194,8 +192,6 @@ def trace(repo: GitRepo, text: str, *, direction: str = "up") -> Lineage:
     walk = _Walk(repo, lineage, data)
     walk.add(start)
     if start.kind == "run":
-        from gitml.runs.store import get_run
-
         walk.runs[start.key] = get_run(repo, str(start.info["id"]))
     if start.kind == "data":
         walk.aliases[start.key] = digests or {str(start.info["digest"])}

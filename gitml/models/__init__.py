@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from gitml.models.signature import infer
+
 if TYPE_CHECKING:
     from gitml.models.check import Problem
     from gitml.records.shapes import SignatureTable
@@ -22,8 +24,6 @@ def validate(frame: Any, package_dir: Any) -> list[Problem]:
 
 def infer_signature(example: Any) -> SignatureTable:
     """The MLflow-style signature (``inputs``, ``profile``) of an example input."""
-    from gitml.models.signature import infer
-
     return infer(example)
 
 

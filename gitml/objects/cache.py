@@ -59,6 +59,7 @@ from gitml.objects.fileio import (
     unlink_quietly,
     write_verified,
 )
+from gitml.objects.leftovers import is_leftover
 from gitml.objects.progress import one_file
 
 if TYPE_CHECKING:
@@ -411,8 +412,6 @@ class Cache:
         A file whose writer is known to be gone goes at once; others (another host's, an
         untagged one) once they are ``older_than`` seconds old.
         """
-        from gitml.objects.leftovers import is_leftover
-
         cutoff = time.time() - older_than
         removed = 0
         try:

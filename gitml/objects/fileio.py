@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gitml.objects.digest import Digest, hash_fd
+from gitml.objects.leftovers import owner_tag
 
 if TYPE_CHECKING:
     from gitml.objects.progress import Progress
@@ -61,8 +62,6 @@ def create_temp(
     can tell the file of a killed writer from a live one's. With ``dir_fd`` the file is
     made in that open folder and the returned path is its bare name.
     """
-    from gitml.objects.leftovers import owner_tag
-
     name = f".{stem}.{owner_tag()}.{os.urandom(6).hex()}.tmp"
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
     if dir_fd is not None:

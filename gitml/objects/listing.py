@@ -23,6 +23,7 @@ from typing import NamedTuple
 
 from gitml.objects.digest import PREFIX, Digest, hash_bytes
 from gitml.objects.errors import DataError
+from gitml.objects.pathguard import check_path
 
 MAGIC = b"gitml-listing 1\n"
 _HEX = frozenset("0123456789abcdef")
@@ -44,8 +45,6 @@ def check_relpath(path: str, *, where: str) -> str:
     ``.git`` component in any case or alias, no control characters. ``UnsafePath`` (a
     ``DataError``) names ``where`` otherwise.
     """
-    from gitml.objects.pathguard import check_path
-
     return check_path(path, where=where)
 
 

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gitml.objects.errors import DataError
+from gitml.objects.fileio import create_temp, publish, unlink_quietly, write_all
 
 if TYPE_CHECKING:
     from gitml.objects.cache import Cache
@@ -355,8 +356,6 @@ class TreeWriter:
 
     def write_bytes(self, rel: str, data: bytes) -> None:
         """Replace ``rel`` with ``data`` atomically (a temporary file and a rename)."""
-        from gitml.objects.fileio import create_temp, publish, unlink_quietly, write_all
-
         folder, _, name = rel.rpartition("/")
         dir_fd, owned = self._folder(folder)
         try:

@@ -25,6 +25,7 @@ from gitml.pipelines.stagerun import StageRunner, metrics_files, stage_params
 from gitml.pipelines.state import State, pipelines_dir
 from gitml.pipelines.status import Checker, StageState, check_runnable
 from gitml.records import ids
+from gitml.storage.repo import open_repo
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -121,8 +122,6 @@ class PipelineRun:
     def open_repo(self) -> GitRepo:
         with self.lock:
             if self.repo is None:
-                from gitml.storage.repo import open_repo
-
                 self.repo = open_repo(self.project.root)
             return self.repo
 

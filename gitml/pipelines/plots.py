@@ -21,7 +21,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from gitml.errors import GitmlError
+from gitml.objects.blobs import read_listing_object
 from gitml.objects.cache import open_cache
+from gitml.objects.digest import parse_digest
+from gitml.objects.listing import decode
+from gitml.pipelines import yamlfile
 from gitml.runs.store import find_run
 
 if TYPE_CHECKING:
@@ -44,8 +48,6 @@ def parse_rows(data: bytes, path: str) -> list[JsonObject]:
         return [{k: _number(v) for k, v in row.items() if k is not None} for row in reader]
     try:
         if path.endswith((".yaml", ".yml")):
-            from gitml.pipelines import yamlfile
-
             doc = yamlfile.loads(text, where=path)
         else:
             doc = json.loads(text)
@@ -133,10 +135,6 @@ class _Reader:
 
     def _listing(self, digest: str) -> dict[str, str]:
         if digest not in self._listings:
-            from gitml.objects.blobs import read_listing_object
-            from gitml.objects.digest import parse_digest
-            from gitml.objects.listing import decode
-
             entries: dict[str, str] = {}
             try:
                 data = read_listing_object(self.cache, parse_digest(digest))

@@ -22,6 +22,7 @@ from gitml.pipelines.errors import PipelineError
 from gitml.pipelines.graph import plan
 from gitml.pipelines.member import Notify, PipelineRun, StageResult
 from gitml.pipelines.project import Project, open_project
+from gitml.pipelines.record import save_pipeline_run
 from gitml.pipelines.state import pipelines_dir
 from gitml.runs import params as params_mod
 from gitml.runs.execute import checkpoint, open_workspace
@@ -140,7 +141,6 @@ def run_member(
         outcome.exit_code = 130 if sup.interrupted else (failed.exit_code or 1) if failed else 0
         if outcome.executed or always_record:
             member.producing_runs()
-            from gitml.pipelines.record import save_pipeline_run
 
             outcome.record = save_pipeline_run(member, order, started, ended, outcome.exit_code)
     return outcome

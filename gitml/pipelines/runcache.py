@@ -20,6 +20,7 @@ import xxhash
 
 from gitml.errors import GitmlError
 from gitml.objects import pathguard
+from gitml.pipelines.errors import at
 from gitml.pipelines.model import Stage
 from gitml.pipelines.state import PathInfo
 from gitml.records.typed import typed
@@ -99,8 +100,6 @@ def _inside(root: Path, stage: Stage, rel: str) -> Path:
     real_root = Path(os.path.realpath(root))
     real_parent = Path(os.path.realpath(path.parent))
     if real_parent != real_root and real_root not in real_parent.parents:
-        from gitml.pipelines.errors import at
-
         raise at(
             stage.file,
             stage.name,

@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 from gitml.pipelines.model import Stage
 from gitml.pipelines.paramfiles import flatten
-from gitml.runs.execute import Member, RunRequest, execute_member, open_workspace
+from gitml.runs.code import rebase_code
+from gitml.runs.execute import Member, RunRequest, checkpoint, execute_member, open_workspace
 from gitml.runs.execute import digests as output_digests
 from gitml.runs.record import declared_table
 
@@ -92,9 +93,6 @@ class StageRunner:
         """The code of this pipeline run, checkpointed on first use."""
         with self._lock:
             if self.code is None:
-                from gitml.runs.code import rebase_code
-                from gitml.runs.execute import checkpoint, open_workspace
-
                 ws = open_workspace(self.repo, self.root)
                 code = checkpoint(ws, self.pipeline_id)
                 if self.base is not None:

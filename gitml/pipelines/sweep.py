@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from gitml.data.run_io import prepare_worktree
 from gitml.pipelines.member import Notify
 from gitml.pipelines.repro import ReproOutcome, ReproRequest, run_member
+from gitml.runs.execute import checkpoint, open_workspace
 from gitml.runs.sweep import gather, new_sweep, outcome_of
 from gitml.storage.repo import open_repo
 from gitml.storage.worktree import temporary_worktree
@@ -68,9 +69,6 @@ def run_pipeline_sweep(
             for a, n in zip(grid, names, strict=True)
         ]
     else:
-        from gitml.runs.execute import checkpoint, open_workspace
-        from gitml.storage.repo import open_repo
-
         repo = open_repo(project.root)
         base = checkpoint(open_workspace(repo, project.root), sweep_id)
         one_stage_at_a_time = replace(request, jobs=1)

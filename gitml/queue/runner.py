@@ -31,6 +31,7 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
+from gitml.cluster.connect import connect
 from gitml.data.run_io import prepare_worktree
 from gitml.errors import GitmlError
 from gitml.objects.pathguard import enter_folder
@@ -243,8 +244,6 @@ class Runner:
     def run(self) -> list[Ended]:
         """Drain the queue; returns what ran, in the order entries ended."""
         if self.on is not None:
-            from gitml.cluster.connect import connect
-
             connect(self.on)
         for entry_id in release_stale(self.repo, self.id):
             self.say(f"released {entry_id}: its runner had ended")

@@ -14,7 +14,8 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from gitml.config import STAGES_FILE, Settings
-from gitml.errors import GitmlError, InvalidRecord, listing
+from gitml.errors import CheckFailed, GitmlError, InvalidRecord, listing
+from gitml.governance.promotions import check_events
 from gitml.records import codec
 from gitml.records.schema import validate
 from gitml.registry import records as rec
@@ -128,9 +129,6 @@ def refuse_violations(
     Each change is judged by the rules at the base of its landing (``bases``); ``judged``:
     the stage log's judgement already made (``refuse_untrusted``).
     """
-    from gitml.errors import CheckFailed
-    from gitml.governance.promotions import check_events
-
     failed = check_events(repo, events, snap, env, bases=bases, judged=judged)
     if failed:
         lines = listing([f.line() for f in failed], shown=len(failed))
@@ -155,8 +153,6 @@ def _undone(repo: GitRepo, tip: str, settings: Settings, state: Assignments) -> 
 def refuse_untrusted(repo: GitRepo, settings: Settings, env: Mapping[str, str]) -> LogJudgement:
     """Refuse to extend a log that does not verify against the default branch; the
     judgement, for the checks that follow."""
-    from gitml.errors import CheckFailed
-
     judged = judge_log(repo, settings, env)
     trust = judged.trust
     if trust.untrusted:
@@ -173,8 +169,6 @@ def refuse_mixed(settings: Settings, problems: list[str]) -> None:
     """Refuse landings that changed the rules and the stages together (``problems``:
     ``mixed_problems``; revert them: once the stages file is back to the applied state,
     apply records that and moves on)."""
-    from gitml.errors import CheckFailed
-
     if problems:
         raise CheckFailed(
             f"registry apply refuses {len(problems)} change(s) on {settings.default_branch!r}; "

@@ -13,7 +13,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from gitml.errors import GitmlError
+from gitml.objects import pathguard
 from gitml.objects.cache import open_cache
+from gitml.objects.digest import hash_file as data_hash
+from gitml.objects.pathguard import UnsafePath, check_name
+from gitml.objects.remotes.config import open_configured
 
 if TYPE_CHECKING:
     from gitml.config import Settings
@@ -38,8 +42,6 @@ class Artifact(NamedTuple):
 
 def hash_file(path: Path) -> tuple[str, int]:
     """(digest, size) of a file's content."""
-    from gitml.objects.digest import hash_file as data_hash
-
     return str(data_hash(path)), path.stat().st_size
 
 
@@ -56,8 +58,6 @@ def store(state_dir: Path, source: Path, rel: str) -> Artifact:
 
 
 def _remote(repo: GitRepo, settings: Settings, name: str | None) -> Remote:
-    from gitml.objects.remotes.config import open_configured
-
     return open_configured(repo.workdir_or_gitdir, settings.remote(name))
 
 
@@ -96,8 +96,6 @@ def file_name(artifact: Artifact, *, where: str, reserved: Iterable[str] = ()) -
     The record may come from anyone who can push, so the name must pass the data plane's
     path guard (no ``.git`` in any case or alias, no ``..``) and not be one of ``reserved``.
     """
-    from gitml.objects.pathguard import UnsafePath, check_name
-
     name = artifact.path.replace("\\", "/").rpartition("/")[2]
     check_name(name, where=f"{where}: artifact {artifact.path!r}")
     if name in reserved:
@@ -121,8 +119,6 @@ def materialize(
     The file is written by the path guard's ``TreeWriter``: a link at that name is
     replaced, never followed; ``target_dir`` may not lead into the git directory.
     """
-    from gitml.objects import pathguard
-
     name = file_name(artifact, where=where, reserved=reserved)
     pathguard.check_target(target_dir, git_dir=repo.state_dir.parent, where=where)
     fetch(repo, artifact, where=where, settings=settings)
@@ -134,8 +130,6 @@ def materialize(
 
 def write_files(target_dir: Path, files: Mapping[str, bytes], *, where: str) -> None:
     """Write small package files into ``target_dir`` (atomically, never through a link)."""
-    from gitml.objects import pathguard
-
     with pathguard.TreeWriter(target_dir, where=where) as writer:
         for name, data in files.items():
             writer.write_bytes(name, data)

@@ -12,7 +12,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
+from gitml.errors import InvalidRecord
+from gitml.records import codec
 from gitml.records.codec import to_jsonable
+from gitml.records.limits import check_size
+from gitml.storage import RUNS_REF
+from gitml.storage.collection import open_collection
 
 if TYPE_CHECKING:
     from gitml.records.codec import Doc
@@ -81,12 +86,6 @@ def load_run(repo: GitRepo, run_id: str) -> Doc | None:
     """A run's record read straight from refs/gitml/runs at the one path its id allows
     (JSON form); None when it is not there or not readable. Cheaper than the query index
     for one run, which is all a promotion needs."""
-    from gitml.errors import InvalidRecord
-    from gitml.records import codec
-    from gitml.records.limits import check_size
-    from gitml.storage import RUNS_REF
-    from gitml.storage.collection import open_collection
-
     runs = open_collection(repo, RUNS_REF)
     path = runs.record_path(run_id)
     data = runs.read(path)

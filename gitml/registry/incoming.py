@@ -18,8 +18,11 @@ from gitml.errors import InvalidRecord
 from gitml.records import codec
 from gitml.records.typed import typed
 from gitml.registry import records as rec
+from gitml.registry.consistency import version_problems
 from gitml.registry.stagefile import Known
 from gitml.registry.store import registry_collection, version_lookup
+from gitml.registry.verify import VerifyReport, expected_events
+from gitml.runs.paths import runs_collection
 from gitml.storage import REGISTRY_REF, RUNS_REF
 from gitml.storage.collection import Collection, Snapshot
 from gitml.storage.repo import GitRepo
@@ -41,8 +44,6 @@ def registry_problems(
 
     ``branch_tips``: the default branch as fetched and as the local clone has it.
     """
-    from gitml.runs.paths import runs_collection
-
     collection = registry_collection(repo)
     theirs = collection.snapshot_at(tips.get(REGISTRY_REF))
     versions = [p for p in added if "/versions/" in p and p.startswith(f"{rec.PREFIX}/")]
@@ -67,8 +68,6 @@ def _derived_problems(
     branch_tips: Sequence[str],
 ) -> list[str]:
     """Arriving events and applied-state records the default branch does not derive."""
-    from gitml.registry.verify import VerifyReport, expected_events
-
     theirs = snapshots[0]
     docs = [(path, _load(theirs, path)) for path in paths]
     applied = _applied_rows(snapshots)
@@ -150,9 +149,6 @@ def _known(snapshots: list[Snapshot]) -> Known:
 
 
 def _version_problems(theirs: Snapshot, runs: list[Snapshot], paths: Sequence[str]) -> list[str]:
-    from gitml.registry.consistency import version_problems
-    from gitml.runs.paths import runs_collection
-
     layout: Collection = runs_collection(theirs.repo)
     out: list[str] = []
     for path in paths:

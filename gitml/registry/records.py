@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, Final, TypedDict
 from gitml.records import codec, ids
 from gitml.registry.stagefile import Transition
 from gitml.storage import REGISTRY_REF
-from gitml.storage.collection import DECLARED
+from gitml.storage.collection import DECLARED, wide_shard_of
 
 if TYPE_CHECKING:
     from gitml.records.shapes import (
@@ -86,8 +86,6 @@ def event_path(model: str, seq: int, event_id: str) -> str:
 
 
 def applied_path(commit: str) -> str:
-    from gitml.storage.collection import wide_shard_of
-
     return f"{APPLIED_DIR}/{wide_shard_of(commit)}/{commit}.toml"
 
 

@@ -8,7 +8,10 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, NamedTuple
 
+from gitml.config import load_settings
 from gitml.errors import GitmlError
+from gitml.models import signature as sig
+from gitml.models.requirements import model_requirements, read_pickle_info
 from gitml.objects.cache import open_cache
 from gitml.records import codec, ids
 from gitml.records.typed import typed
@@ -20,8 +23,12 @@ from gitml.registry.names import (
     next_version,
     parse_version,
 )
+from gitml.registry.run_artifact import run_artifact
 from gitml.registry.store import Plan, registry_collection, versions_in, write_planned
+from gitml.runs.store import get_run, read_packages
+from gitml.runs.tags import MODEL_TAG
 from gitml.storage.collection import Companion, Snapshot
+from gitml.storage.notes import note_companion
 from gitml.storage.repo import GitRepo
 
 if TYPE_CHECKING:
@@ -47,8 +54,6 @@ class RegisterRequest(NamedTuple):
 def logged_model(run: RunRecord) -> JsonObject:
     """What ``gitml.log_model`` left in the run's ``gitml.model`` tag ({} when nothing)."""
     import json
-
-    from gitml.runs.tags import MODEL_TAG
 
     raw = run["tags"].get(MODEL_TAG)
     if not raw:
@@ -80,26 +85,21 @@ def package_info(
     given to ``log_model`` are what the model needs (``gitml.models.requirements``): the
     flavor's packages and what the artifact's pickle imports, pinned to the run's versions.
     """
-    from gitml.models import signature as sig
-    from gitml.runs.store import read_packages
-
     logged = logged_model(run)
     if signature_from is not None:
         logged["signature"] = sig.from_file(signature_from)
     signature = logged.get("signature")
     if signature and signature["inputs"] and signature["inputs"][0].get("type") != "tensor":
-        from gitml.lineage.profiles import training_ranges
-
         numeric = {"integer", "long", "float", "double"}
         wanted = {s["name"] for s in signature["inputs"] if s.get("type") in numeric}
+        from gitml.lineage.profiles import training_ranges
+
         ranges = training_ranges(repo, run["inputs"])
         profile = dict(signature.get("profile") or {})
         profile.update({col: r for col, r in ranges.items() if col in wanted})
         if profile:
             signature["profile"] = profile
     if logged.get("requirements") is None:
-        from gitml.models.requirements import model_requirements, read_pickle_info
-
         info = None
         if artifact is not None:
             info = read_pickle_info(open_cache(repo.state_dir).path_of(artifact.digest))
@@ -129,11 +129,6 @@ def register(
     The artifact is one of the run's outputs, by digest (``gitml.registry.run_artifact``);
     ``warn`` hears about a file registered that the run did not record.
     """
-    from gitml.config import load_settings
-    from gitml.registry.run_artifact import run_artifact
-    from gitml.runs.store import get_run
-    from gitml.storage.notes import note_companion
-
     model = check_model_name(request.model)
     wanted = parse_version(request.version) if request.version is not None else None
     run = get_run(repo, request.run)

@@ -22,7 +22,9 @@ from gitml.config import (
     settings_from_doc,
 )
 from gitml.errors import ConfigError, InvalidRecord
+from gitml.governance.policy import load_policy
 from gitml.records import codec
+from gitml.registry.stagefile import parse
 from gitml.storage.repo import GitRepo
 from gitml.storage.tracked import FileChange, read_file_at
 
@@ -60,8 +62,6 @@ class RulesAt:
 
     @cached_property
     def policy(self) -> Policy:
-        from gitml.governance.policy import load_policy
-
         return load_policy(self.read(POLICY_FILE), where=f"{POLICY_FILE} ({self.where})")
 
     @property
@@ -126,7 +126,6 @@ def assignments_changed(before: bytes | None, after: bytes | None) -> bool:
     parse counts as a change unless the bytes are equal)."""
     if before == after:
         return False
-    from gitml.registry.stagefile import parse
 
     try:
         old = parse(before).assignments if before is not None else {}
@@ -157,8 +156,6 @@ def governing_changed(before: bytes | None, after: bytes | None) -> bool:
 
 def signer_paths(policy_data: bytes | None) -> set[str]:
     """The allowed-signers files a policy file names (none when it does not parse)."""
-    from gitml.governance.policy import load_policy
-
     try:
         return set(_signer_paths(load_policy(policy_data)))
     except InvalidRecord:

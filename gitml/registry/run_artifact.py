@@ -22,7 +22,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gitml.errors import GitmlError, UsageError
+from gitml.objects.blobs import read_listing_object
 from gitml.objects.cache import open_cache
+from gitml.objects.digest import parse_digest
+from gitml.objects.listing import decode
 from gitml.registry import artifacts
 
 if TYPE_CHECKING:
@@ -133,10 +136,6 @@ def _named_output(
 
 def _listing_entry(repo: GitRepo, listing: str, inner: str) -> str | None:
     """The digest of file ``inner`` of a folder output whose listing is ``listing``."""
-    from gitml.objects.blobs import read_listing_object
-    from gitml.objects.digest import parse_digest
-    from gitml.objects.listing import decode
-
     data = read_listing_object(open_cache(repo.state_dir), parse_digest(listing))
     if data is None:
         return None
@@ -207,7 +206,4 @@ def _from_output(
 
 
 def _is_listing(cache: Any, digest: str) -> bool:
-    from gitml.objects.blobs import read_listing_object
-    from gitml.objects.digest import parse_digest
-
     return read_listing_object(cache, parse_digest(digest)) is not None

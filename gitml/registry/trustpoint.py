@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
+from gitml._version import __version__
 from gitml.atomic import write_atomic
 from gitml.registry.stagefile import Assignments
 from gitml.storage.repo import GitRepo
@@ -41,8 +42,6 @@ class TrustPoint(NamedTuple):
 
 
 def _path(repo: GitRepo) -> Path:
-    from gitml._version import __version__
-
     return repo.state_dir / f"registry-trust-point-{__version__}.json"
 
 

@@ -15,14 +15,17 @@ from typing import TYPE_CHECKING, Any
 from gitml.config import POLICY_FILE, STAGES_FILE, Settings
 from gitml.errors import GitmlError, InvalidRecord
 from gitml.governance.policy import Policy, allow_direct, load_policy
+from gitml.integrity import history
 from gitml.records import codec
 from gitml.registry import records as rec
 from gitml.registry.actor import ci_branch
+from gitml.registry.consistency import problems_of
 from gitml.registry.derive import Derivation, SkippedChange, derive
 from gitml.registry.rules import settings_before
 from gitml.registry.stagefile import Known, parse
 from gitml.registry.store import open_index, registry_collection
 from gitml.registry.trustpoint import TrustPoint, save_trust_point
+from gitml.runs.store import find_runs
 from gitml.storage import REGISTRY_REF
 from gitml.storage.history import first_parent, is_ancestor, resolve_commit
 from gitml.storage.repo import GitRepo
@@ -278,15 +281,13 @@ def _undone_by(repo: GitRepo, first: str, commit: str) -> bool:
 
 def history_problems(repo: GitRepo, settings: Settings) -> list[str]:
     """The registry ref's history is append-only with every record where it belongs."""
-    from gitml.integrity.history import audited_tips, check_history, remember_audited
-
     tip = registry_collection(repo).tip()
     if tip is None:
         return []
-    known = audited_tips(repo, REGISTRY_REF)
-    found = check_history(repo, REGISTRY_REF, str(tip), known, skew_s=settings.clock_skew_s)
+    known = history.audited_tips(repo, REGISTRY_REF)
+    found = history.check_history(repo, REGISTRY_REF, str(tip), known, skew_s=settings.clock_skew_s)
     if not found.problems:
-        remember_audited(repo, REGISTRY_REF, str(tip))
+        history.remember_audited(repo, REGISTRY_REF, str(tip))
     return found.problems
 
 
@@ -294,9 +295,6 @@ def _check_versions(
     repo: GitRepo, versions: list[ModelVersionRecord], report: VerifyReport
 ) -> None:
     """Every version's copied facts against its run's record."""
-    from gitml.registry.consistency import problems_of
-    from gitml.runs.store import find_runs
-
     runs = find_runs(repo, [str(v["run"]["id"]) for v in versions])
     for version, problem in problems_of(versions, runs):
         path = rec.version_path(str(version["model"]), str(version["version"]))

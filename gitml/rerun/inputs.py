@@ -35,6 +35,7 @@ from gitml.objects import pathguard
 from gitml.objects.blobs import read_listing_object
 from gitml.objects.cache import LinkMode, open_cache
 from gitml.objects.digest import hash_file, parse_digest, run_parallel
+from gitml.objects.ingest import folder_digest
 from gitml.objects.listing import decode
 from gitml.objects.transfer import pull
 from gitml.storage.repo import GitRepo
@@ -110,7 +111,6 @@ def _content_digest(root: Path, rel: str) -> str | None:
             return str(hash_file(path))
         if not path.is_dir():
             return None
-        from gitml.objects.ingest import folder_digest
 
         return str(folder_digest(root, rel))
     except (GitmlError, OSError):

@@ -12,7 +12,13 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from gitml.storage.repo import GitRepo
-from gitml.storage.worktree import Checkpoint
+from gitml.storage.worktree import (
+    Checkpoint,
+    DiffStat,
+    LeftOutFile,
+    checkpoint_with_files,
+    diffstat,
+)
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -32,7 +38,6 @@ def with_overrides(
     ``Checkpoint.settled``)."""
     if not new_texts:
         return code
-    from gitml.storage.worktree import checkpoint_with_files
 
     files = {
         (cwd / rel).relative_to(repo.workdir).as_posix(): text.encode("utf-8")
@@ -50,8 +55,6 @@ def with_overrides(
 def rebase_code(repo: GitRepo, base: Checkpoint, member: Checkpoint) -> Checkpoint:
     """A member checkpointed in its own worktree: the user's HEAD and tree facts from
     ``base``, the member's checkpoint commit."""
-    from gitml.storage.worktree import diffstat
-
     return base._replace(
         checkpoint=member.checkpoint, diffstat=diffstat(repo, base.commit, member.checkpoint)
     )
@@ -59,8 +62,6 @@ def rebase_code(repo: GitRepo, base: Checkpoint, member: Checkpoint) -> Checkpoi
 
 def checkpoint_of(table: Mapping[str, Any]) -> Checkpoint:
     """A record's ``code`` table as the Checkpoint it was made from."""
-    from gitml.storage.worktree import DiffStat, LeftOutFile
-
     stat = table.get("diffstat") or {}
     return Checkpoint(
         commit=str(table["commit"]),

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from gitml.runs.metrics import MetricEvent
+from gitml.runs.paths import NAME_RE
 
 if TYPE_CHECKING:
     from gitml.runs.execute import Member, RunRequest
@@ -37,8 +38,6 @@ def mlflow_in(interpreter: Interpreter) -> Literal["plugin", "mlflow"] | None:
 def proposed_name(request: RunRequest, member: Member, proposed: str | None) -> str:
     """The run's name: ``--name``, else the one the script proposed (``start_run(name=)``,
     MLflow's ``run_name``) when it is valid, else the generated one."""
-    from gitml.runs.paths import NAME_RE
-
     if request.name is None and member.sweep is None and proposed and NAME_RE.fullmatch(proposed):
         return proposed
     return member.name

@@ -15,9 +15,12 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from gitml.cluster.connect import connect
+from gitml.cluster.pool import RayPool
 from gitml.errors import GitmlError
 from gitml.records import ids
 from gitml.runs import params as params_mod
+from gitml.runs.env import Environment
 from gitml.runs.execute import (
     Member,
     RunOutcome,
@@ -26,15 +29,21 @@ from gitml.runs.execute import (
     checkpoint,
     identity,
     now,
+    store,
 )
 from gitml.runs.pool import Drive, Finished, Job, LocalPool, Pool, drive
 from gitml.runs.record import RunFacts, Status, build_record
-from gitml.runs.supervise import Supervisor
+from gitml.runs.redact import redact_command, redact_params, redact_text
+from gitml.runs.study import DIRECTIONS, SEARCH_KINDS, Study, parent_facts
+from gitml.runs.supervise import Interrupted, Supervisor
 from gitml.runs.sweep import SweepOutcome, outcome_of, parse_best, run_sweep
+from gitml.search.optuna_search import OptunaSearch
+from gitml.search.plan import SearchPlan
+from gitml.search.samplers import RandomSearch, Search
+from gitml.search.space import describe_space, parse_space
 
 if TYPE_CHECKING:
     from gitml.records.shapes import EnvTable, RunRecord
-    from gitml.search.plan import SearchPlan
     from gitml.storage.worktree import Checkpoint
 
 
@@ -57,18 +66,12 @@ class GridPlan:
 
 def search_plan(request: RunRequest, sweep: str, name: str) -> SearchPlan:
     """The plan of ``--search``: its space from ``-S``, its sampler, its objective."""
-    from gitml.search.plan import SearchPlan
-    from gitml.search.samplers import RandomSearch, Search
-    from gitml.search.space import parse_space
-
     options = request.search
     assert options is not None
     space = parse_space(request.overrides)
     objective, direction = objective_of(request)
     search: Search
     if options.kind == "optuna":
-        from gitml.search.optuna_search import OptunaSearch
-
         assert objective is not None
         search = OptunaSearch(
             space,
@@ -100,7 +103,6 @@ def make_pool(ws: Workspace, sup: Supervisor, request: RunRequest, base: Checkpo
     """Members here (in the work tree one by one, or ``--jobs`` worktrees) or on a cluster."""
     if request.on is None:
         return LocalPool(ws, sup, request, jobs=request.jobs, base=base)
-    from gitml.cluster.pool import RayPool
 
     return RayPool(ws, request, base)
 
@@ -108,8 +110,6 @@ def make_pool(ws: Workspace, sup: Supervisor, request: RunRequest, base: Checkpo
 def _check_cluster(request: RunRequest) -> None:
     """Connect to the cluster named by ``--on`` and check its nodes (nothing written yet)."""
     if request.on is not None:
-        from gitml.cluster.connect import connect
-
         connect(request.on)
 
 
@@ -155,8 +155,6 @@ def run_planned(
     parent = None
     best = request.best
     if request.search is not None:
-        from gitml.search.plan import SearchPlan
-
         assert isinstance(plan, SearchPlan)
         objective, direction = objective_of(request)
         if objective is not None:
@@ -176,7 +174,6 @@ def single_outcome(result: Drive) -> RunOutcome:
         return result.outcomes[-1][1]
     if result.errors:
         raise GitmlError(result.errors[-1].partition(": ")[2] or result.errors[-1])
-    from gitml.runs.supervise import Interrupted
 
     raise Interrupted("interrupted before the command started; nothing was run")
 
@@ -191,12 +188,7 @@ def record_study(
     interrupted: bool,
 ) -> RunRecord:
     """Write the search's parent run (the study, its best trial) and return its record."""
-    from gitml.runs.env import Environment
-    from gitml.runs.execute import store
-    from gitml.runs.redact import redact_command, redact_params, redact_text
     from gitml.runs.store import find_run
-    from gitml.runs.study import DIRECTIONS, SEARCH_KINDS, Study, parent_facts
-    from gitml.search.space import describe_space, parse_space
 
     options = request.search
     assert options is not None

@@ -16,7 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from gitml.records import ids
+from gitml.runs.attached import ingest, remove_staged
 from gitml.runs.metrics import MetricEvent, merge_events
+from gitml.runs.paths import NAME_RE
 from gitml.runs.record import RunFacts, Status
 from gitml.runs.spool import SpoolData, read_spool
 
@@ -51,8 +53,6 @@ def nested_facts(
     Ids that are not gitml run ids, and parents that are neither the command's run nor
     another reported run, are refused (a problem line each), never guessed.
     """
-    from gitml.runs.attached import ingest
-
     known = {command.id}
     out: list[tuple[RunFacts, list[MetricEvent]]] = []
     problems: list[str] = []
@@ -96,8 +96,6 @@ def nested_facts(
 
 
 def _name(text: Any) -> str:
-    from gitml.runs.paths import NAME_RE
-
     return str(text) if isinstance(text, str) and NAME_RE.fullmatch(text) else ids.new_name()
 
 
@@ -109,8 +107,6 @@ def _marked(facts: RunFacts, best_by_parent: Mapping[str, str | None]) -> RunFac
 
 def remove_spools(spool: Path, children: Sequence[Mapping[str, Any]]) -> None:
     """Delete the nested runs' spools and the staged files of every run of the command."""
-    from gitml.runs.attached import remove_staged
-
     for child in children:
         with contextlib.suppress(OSError, ValueError):
             Path(f"{spool}.{child.get('id', '')}").unlink()

@@ -17,6 +17,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from gitml.data.run_io import prepare_worktree
 from gitml.errors import GitmlError
 from gitml.records import ids
 from gitml.runs.execute import Member, RunOutcome, RunRequest, Workspace, execute_member
@@ -40,8 +41,6 @@ def in_worktree(
     watch: Watch | None = None,
 ) -> RunOutcome:
     """Run ``member`` in a temporary worktree of ``base`` (removed afterwards) and record it."""
-    from gitml.data.run_io import prepare_worktree
-
     with temporary_worktree(ws.repo, base.checkpoint, prefix="gitml-sweep-") as wt_repo:
         prepare_worktree(wt_repo.workdir)
         wt = Workspace(

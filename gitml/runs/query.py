@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from gitml.query import FieldTable
+from gitml.query import (
+    FieldKind,
+    FieldTable,
+    field_value,
+    parse,
+    parse_field,
+    parse_sort,
+    sort_sql,
+    to_sql,
+)
+from gitml.query.errors import QueryError
 
 
 def _field_table(*, probe: bool = False) -> FieldTable:
     """The query index's narrow table of params, metrics, tags and scalar attributes."""
-    from gitml.query import FieldTable
     from gitml.storage import index
 
     return FieldTable(
@@ -29,8 +37,6 @@ def _field_table(*, probe: bool = False) -> FieldTable:
 def compile_where(text: str, *, probe: bool = False) -> tuple[str, list[Any]]:
     """An SQLite condition over a row of the query index's ``records`` (raises QueryError
     with the column); ``probe`` for a query walking the rows in a field's order."""
-    from gitml.query import parse, to_sql
-
     sql, params = to_sql(parse(text), column="doc", fields=_field_table(probe=probe))
     return sql, list(params)
 
@@ -38,8 +44,6 @@ def compile_where(text: str, *, probe: bool = False) -> tuple[str, list[Any]]:
 def field_sort(keys: Sequence[str]) -> tuple[str, bool, bool] | None:
     """(``ROOT.KEY`` or the attribute, descending, whether it is a time) when ``keys`` are
     one key the index's field table holds."""
-    from gitml.query import FieldKind, parse_sort
-
     parsed = sort_keys(keys)
     if len(parsed) != 1:
         return None
@@ -56,9 +60,6 @@ def sort_keys(keys: Sequence[str]) -> list[str]:
 
 def compile_sort(keys: Sequence[str]) -> str:
     """An ORDER BY list for sort keys such as ``-metrics.acc`` (descending)."""
-    from gitml.query import parse_sort, sort_sql
-    from gitml.query.errors import QueryError
-
     parsed = sort_keys(keys)
     if not parsed:
         raise QueryError("--sort", "expected a field such as -metrics.acc, found no key", 1)
@@ -67,8 +68,6 @@ def compile_sort(keys: Sequence[str]) -> str:
 
 def column_getter(spelling: str) -> Any:
     """A function reading the value a ``--columns`` entry names from a run document."""
-    from gitml.query import field_value, parse_field
-
     field = parse_field(spelling)
 
     def get(doc: Mapping[str, Any]) -> Any:
@@ -79,8 +78,6 @@ def column_getter(spelling: str) -> Any:
 
 def unsorted_keys(keys: Sequence[str], docs: Sequence[Mapping[str, Any]]) -> list[str]:
     """The ``--sort`` keys no run in ``docs`` has a value for (they sorted nothing)."""
-    from gitml.query import field_value, parse_sort
-
     missing = []
     for key in sort_keys(keys):
         field = parse_sort(key).field

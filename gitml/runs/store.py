@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from gitml.errors import AmbiguousId, GitmlError, InvalidRecord, RecordNotFound
 from gitml.records import ids
+from gitml.records.limits import size_problem
 from gitml.records.typed import typed
 from gitml.runs import RUN_KIND as RUN_KIND
 from gitml.runs.metrics import MetricEvent, load_history
@@ -198,8 +199,6 @@ def get_run(repo: GitRepo, text: str) -> RunRecord:
 def load_run_history(repo: GitRepo, doc: RunRecord) -> tuple[list[MetricEvent], str | None]:
     """(per-step metric history, None), or (the run's summary values, the problem) when
     there is no history blob (problem None) or it is unreadable or over the size limit."""
-    from gitml.records.limits import size_problem
-
     collection = runs_collection(repo)
     path = history_path(collection.record_path(doc["id"]))
     data = collection.read(path)

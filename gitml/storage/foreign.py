@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gitml.storage.repo import GitRepo
+from gitml.storage.tracked import read_file_at
 
 _FIELDS = ("%(refname)", "%(*objectname)", "%(objectname)", "%(creatordate:unix)",
            "%(taggername)%(authorname)", "%(taggeremail)%(authoremail)",
@@ -48,6 +49,4 @@ def list_refs(repo: GitRepo, prefix: str) -> list[ForeignRef]:
 
 def file_at(repo: GitRepo, commit: str, path: str) -> bytes | None:
     """The bytes of ``path`` in ``commit`` (``None`` when it has no such file)."""
-    from gitml.storage.tracked import read_file_at
-
     return read_file_at(repo, commit, path)

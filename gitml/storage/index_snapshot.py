@@ -62,7 +62,7 @@ from gitml.storage.index import (
 from gitml.storage.odb import MODE_BLOB, MODE_TREE, TreeEntry
 from gitml.storage.refs import read_ref, update_ref
 from gitml.storage.repo import GitRepo
-from gitml.storage.trees import commit_tree, list_blobs, listed_blob_batches, read_blob
+from gitml.storage.trees import commit_tree, list_blobs, listed_blob_batches, read_blob, tree_entry
 
 FORMAT = 2
 SIGNERS_KEY = "gitml.index.signers"
@@ -208,8 +208,6 @@ def meta_blob(
 
 def tree_entry_oid(repo: GitRepo, *, tree_oid: str, path: str) -> str | None:
     """The blob id at ``path`` below tree ``tree_oid`` (None when there is none)."""
-    from gitml.storage.trees import tree_entry
-
     entry = tree_entry(repo.odb, repo.odb.tree(tree_oid), path)
     return entry.oid if entry is not None and entry.mode == MODE_BLOB else None
 

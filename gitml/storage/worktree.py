@@ -20,9 +20,10 @@ from pathlib import Path
 from typing import NamedTuple
 
 from gitml.errors import GitmlError, WriteFailed
+from gitml.storage.filelock import exclusive
 from gitml.storage.git import git_output, last_line, run_git, start_git
 from gitml.storage.odb import MODE_BLOB, MODE_COMMIT, MODE_EXEC, MODE_LINK, TreeEntry
-from gitml.storage.repo import GitRepo
+from gitml.storage.repo import GitRepo, open_repo
 from gitml.storage.trees import apply_changes, tree_entry
 from gitml.units import format_bytes
 
@@ -339,9 +340,6 @@ def _worktrees_lock(repo: GitRepo) -> Path:
 
 def add_worktree(repo: GitRepo, path: Path, commit: str) -> GitRepo:
     """A detached temporary worktree of ``commit`` at ``path`` (opened)."""
-    from gitml.storage.filelock import exclusive
-    from gitml.storage.repo import open_repo
-
     with exclusive(_worktrees_lock(repo)):
         repo.git("worktree", "add", "--detach", "--quiet", str(path), commit)
     return open_repo(path)
@@ -350,8 +348,6 @@ def add_worktree(repo: GitRepo, path: Path, commit: str) -> GitRepo:
 def remove_worktree(repo: GitRepo, path: Path) -> None:
     """Remove a temporary worktree (files and registration), even if it has changes."""
     import shutil  # with its compression modules: only temporary worktrees need it
-
-    from gitml.storage.filelock import exclusive
 
     with exclusive(_worktrees_lock(repo)):
         repo.git("worktree", "remove", "--force", str(path), check=False)

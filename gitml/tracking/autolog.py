@@ -18,6 +18,10 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+import gitml.tracking as api
+from gitml.runs.spool import param_value
+from gitml.tracking.models import log_model
+
 _originals: dict[type, Callable[..., Any]] = {}
 _depth = threading.local()
 _settings = {"log_models": True}
@@ -57,8 +61,6 @@ def _wrapped(fit: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _outer_fit(fit: Callable[..., Any], model: Any, args: tuple[Any, ...], kwargs: Any) -> Any:
-    import gitml.tracking as api
-
     own = None
     if api.active_run() is None:
         own = api.start_run(tags={"estimator_name": type(model).__name__})
@@ -75,9 +77,6 @@ def _outer_fit(fit: Callable[..., Any], model: Any, args: tuple[Any, ...], kwarg
 
 
 def _log_fit(model: Any, args: tuple[Any, ...], kwargs: Any) -> None:
-    import gitml.tracking as api
-    from gitml.runs.spool import param_value
-
     params = {k: param_value(v) for k, v in model.get_params(deep=True).items()}
     api.log_params(params)
     api.set_tags({"estimator_name": type(model).__name__, "estimator_class": _class_name(model)})
@@ -86,8 +85,6 @@ def _log_fit(model: Any, args: tuple[Any, ...], kwargs: Any) -> None:
     if x is not None and y is not None:
         api.log_metrics(training_metrics(model, x, y))
     if _settings["log_models"]:
-        from gitml.tracking.models import log_model
-
         log_model(model, "model", flavor="sklearn")
 
 

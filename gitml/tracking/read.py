@@ -16,6 +16,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, overload
 
+from gitml.storage.repo import open_repo
+
 if TYPE_CHECKING:
     import pandas
 
@@ -55,15 +57,12 @@ class Run:
     def history(self, metric: str) -> list[Metric]:
         """Every logged value of ``metric``, in step order."""
         from gitml.runs.store import read_history
-        from gitml.storage.repo import open_repo
 
         events = read_history(open_repo(self._repo), self.record)
         return [Metric(e.step, e.value, e.timestamp) for e in events if e.name == metric]
 
 
 def _repo(path: str | os.PathLike[str] | None) -> GitRepo:
-    from gitml.storage.repo import open_repo
-
     return open_repo(Path(path) if path is not None else Path.cwd())
 
 

@@ -16,7 +16,9 @@ from datetime import UTC, datetime
 from html import escape
 from typing import TYPE_CHECKING
 
+from gitml.config import load_settings
 from gitml.errors import GitmlError, UsageError
+from gitml.registry.query import parse_ref, resolve
 from gitml.runs.store import count_runs, get_run, list_runs
 from gitml.ui.assets import static_bytes
 from gitml.ui.http import dump_json
@@ -76,9 +78,6 @@ def run_of(repo: GitRepo, ref: str) -> str:
     """The run id ``ref`` names: a run (id, prefix, name) or a model version
     (``NAME:VERSION``, ``NAME@STAGE``), which stands for the run it was registered from."""
     if ":" in ref or "@" in ref:
-        from gitml.config import load_settings
-        from gitml.registry.query import parse_ref, resolve
-
         version = resolve(repo, load_settings(repo.workdir_or_gitdir), parse_ref(ref))
         return str(version["run"]["id"])
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import unquote
 
+from gitml.storage.repo import open_repo
 from gitml.ui.http import HttpError, Response
 
 if TYPE_CHECKING:
@@ -30,8 +31,6 @@ class Request:
     def repo(self) -> GitRepo:
         """The repository, opened once per request (so every request sees new records)."""
         if self._repo is None:
-            from gitml.storage.repo import open_repo
-
             self._repo = open_repo(self.root)
         return self._repo
 

@@ -300,8 +300,6 @@ def comparison(repo: GitRepo, refs: Sequence[str]) -> JsonObject:
     if len(wanted) > MAX_COMPARE:
         raise UsageError(f"compare at most {MAX_COMPARE} runs at once (got {len(wanted)})")
     if len(wanted) == 1:
-        from gitml.runs.store import get_run
-
         doc = get_run(repo, wanted[0])
         docs = [doc]
         base: JsonObject = {

@@ -12,20 +12,20 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import SplitResult, unquote, urlsplit
 
 from gitml.objects.errors import RemoteError
 from gitml.objects.remotes.base import Remote
 from gitml.objects.remotes.directory import DirectoryRemote
+from gitml.objects.remotes.fsspec import FsspecRemote, remote_error
 from gitml.objects.remotes.s3 import OPTIONS as S3_OPTIONS
+from gitml.objects.remotes.s3 import S3Remote
 
 _SSH_TIMEOUT = 30.0  # seconds to connect
 
 
-@dataclass(frozen=True)
-class RemoteKind:
+class RemoteKind(NamedTuple):
     """One kind of remote: its URL schemes, pip extra, stored options and how to open it."""
 
     name: str
@@ -65,14 +65,10 @@ def _bucket_and_prefix(url: str, parts: SplitResult, what: str) -> tuple[str, st
 
 
 def _open_s3(url: str, parts: SplitResult, options: Mapping[str, Any]) -> Remote:
-    from gitml.objects.remotes.s3 import S3Remote
-
     return S3Remote.from_url(url, **options)
 
 
 def _open_gcs(url: str, parts: SplitResult, options: Mapping[str, Any]) -> Remote:
-    from gitml.objects.remotes.fsspec import FsspecRemote
-
     bucket, prefix = _bucket_and_prefix(url, parts, "gs://bucket/prefix")
     # The plain JSON-API client: the default class first asks each bucket's layout over
     # gRPC, which S3-style object storage has no use for.
@@ -100,8 +96,6 @@ def _open_gcs(url: str, parts: SplitResult, options: Mapping[str, Any]) -> Remot
 
 
 def _open_azure(url: str, parts: SplitResult, options: Mapping[str, Any]) -> Remote:
-    from gitml.objects.remotes.fsspec import FsspecRemote
-
     container, prefix = _bucket_and_prefix(url, parts, "azure://container/prefix")
     adlfs = _module("adlfs", url, "azure")
     fs = adlfs.AzureBlobFileSystem(
@@ -119,8 +113,6 @@ def _open_azure(url: str, parts: SplitResult, options: Mapping[str, Any]) -> Rem
 
 
 def _open_ssh(url: str, parts: SplitResult, options: Mapping[str, Any]) -> Remote:
-    from gitml.objects.remotes.fsspec import FsspecRemote, remote_error
-
     if not parts.hostname or parts.query or parts.fragment or not parts.path.strip("/"):
         raise RemoteError(f"invalid data remote '{url}': expected ssh://[user@]host[:port]/path")
     sshfs = _module("sshfs", url, "ssh")
@@ -150,8 +142,6 @@ def _open_ssh(url: str, parts: SplitResult, options: Mapping[str, Any]) -> Remot
 
 
 def _open_http(url: str, parts: SplitResult, options: Mapping[str, Any]) -> Remote:
-    from gitml.objects.remotes.fsspec import FsspecRemote
-
     if not parts.netloc or parts.query or parts.fragment:
         raise RemoteError(f"invalid data remote '{url}': expected https://host/path")
     http = _module("fsspec.implementations.http", url, "http")

@@ -12,6 +12,7 @@ import keras
 
 import gitml.tracking as api
 from gitml.tracking.integrations import RunScope, numbers, plain_params
+from gitml.tracking.models import log_model
 
 
 class GitmlCallback(keras.callbacks.Callback):
@@ -36,7 +37,5 @@ class GitmlCallback(keras.callbacks.Callback):
 
     def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
         if self._log_model:
-            from gitml.tracking.models import log_model
-
             log_model(self.model, "model", flavor="keras")
         self._scope.exit()

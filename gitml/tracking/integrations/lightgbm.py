@@ -14,6 +14,7 @@ import lightgbm  # noqa: F401  (the framework this callback is for: fail early w
 
 import gitml.tracking as api
 from gitml.tracking.integrations import RunScope, plain_params
+from gitml.tracking.models import log_model as save
 
 
 def gitml_callback(run_name: str | None = None, *, log_model: bool = True) -> Callable[[Any], None]:
@@ -31,8 +32,6 @@ def gitml_callback(run_name: str | None = None, *, log_model: bool = True) -> Ca
         api.log_metrics(values, step=env.iteration)
         if env.iteration == env.end_iteration - 1:
             if log_model:
-                from gitml.tracking.models import log_model as save
-
                 save(env.model, "model", flavor="lightgbm")
             scope.exit()
 

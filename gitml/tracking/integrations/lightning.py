@@ -16,6 +16,7 @@ from lightning.pytorch.utilities import rank_zero_only
 
 import gitml.tracking as api
 from gitml.tracking.integrations import RunScope, numbers, plain_params
+from gitml.tracking.models import log_model_file
 
 
 class GitmlLogger(Logger):
@@ -66,7 +67,5 @@ class GitmlLogger(Logger):
     def finalize(self, status: str) -> None:
         self._start()
         if self._log_model and self._checkpoint and status == "success":
-            from gitml.tracking.models import log_model_file
-
             log_model_file(self._checkpoint, "model.ckpt", flavor="pytorch")
         self._scope.exit("completed" if status == "success" else "failed")

@@ -13,6 +13,7 @@ from transformers import TrainerCallback
 
 import gitml.tracking as api
 from gitml.tracking.integrations import RunScope, numbers, plain_params
+from gitml.tracking.models import log_model_file
 
 
 class GitmlCallback(TrainerCallback):
@@ -49,8 +50,6 @@ class GitmlCallback(TrainerCallback):
         if self._log_model and model is not None:
             import tempfile
             from pathlib import Path
-
-            from gitml.tracking.models import log_model_file
 
             with tempfile.TemporaryDirectory() as tmp:
                 folder = Path(tmp) / "model"

@@ -14,6 +14,7 @@ from xgboost.callback import TrainingCallback
 
 import gitml.tracking as api
 from gitml.tracking.integrations import RunScope, plain_params
+from gitml.tracking.models import log_model
 
 
 class GitmlCallback(TrainingCallback):
@@ -54,8 +55,6 @@ class GitmlCallback(TrainingCallback):
 
     def after_training(self, model: Any) -> Any:
         if self._log_model:
-            from gitml.tracking.models import log_model
-
             log_model(model, "model", flavor="xgboost")
         self._scope.exit()
         return model

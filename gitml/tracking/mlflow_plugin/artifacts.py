@@ -21,7 +21,12 @@ from mlflow.entities import FileInfo
 from mlflow.exceptions import MlflowException
 from mlflow.store.artifact.artifact_repo import ArtifactRepository
 
+from gitml.objects.blobs import read_listing_object
+from gitml.objects.cache import open_cache
+from gitml.objects.digest import parse_digest
+from gitml.objects.listing import decode
 from gitml.runs.attached import media_info, model_tag
+from gitml.storage.repo import open_repo
 from gitml.tracking import MODEL_TAG
 from gitml.tracking.mlflow_plugin.store import LIVE, repo_path
 
@@ -98,7 +103,6 @@ class GitmlArtifactRepository(ArtifactRepository):
         if live is not None and live.files:
             return dict(live.files)
         from gitml.runs.store import find_run
-        from gitml.storage.repo import open_repo
 
         repo = open_repo(self.repo_path or Path.cwd())
         doc = find_run(repo, self.run_id)
@@ -128,16 +132,10 @@ class GitmlArtifactRepository(ArtifactRepository):
         return out
 
     def _cache(self) -> Any:
-        from gitml.objects.cache import open_cache
-
         assert self._cache_root is not None
         return open_cache(self._cache_root)
 
     def _listing(self, digest: str) -> dict[str, tuple[str, int]] | None:
-        from gitml.objects.blobs import read_listing_object
-        from gitml.objects.digest import parse_digest
-        from gitml.objects.listing import decode
-
         data = read_listing_object(self._cache(), parse_digest(digest))
         if data is None:
             return None

@@ -19,8 +19,11 @@ from mlflow.entities.model_registry import ModelVersion, RegisteredModel
 from mlflow.exceptions import MlflowException
 from mlflow.store.model_registry.abstract_store import AbstractStore
 
+from gitml.config import load_settings
+from gitml.registry.names import latest, next_version
 from gitml.registry.names import model_name_from_mlflow as model_name
 from gitml.registry.pending import PENDING_TAG
+from gitml.storage.repo import open_repo
 from gitml.tracking import MODEL_TAG
 from gitml.tracking.mlflow_plugin import convert
 from gitml.tracking.mlflow_plugin.store import LIVE, LOGGED_MODELS, repo_path
@@ -48,13 +51,9 @@ class GitmlRegistryStore(AbstractStore):
         self.path = repo_path(store_uri)
 
     def _repo(self) -> Any:
-        from gitml.storage.repo import open_repo
-
         return open_repo(self.path if self.path is not None else Path.cwd())
 
     def _settings(self) -> Any:
-        from gitml.config import load_settings
-
         return load_settings(self._repo().workdir_or_gitdir)
 
     # --- models -------------------------------------------------------------------------
@@ -87,7 +86,6 @@ class GitmlRegistryStore(AbstractStore):
     # --- versions -----------------------------------------------------------------------
 
     def _versions(self, name: str) -> list[ModelVersion]:
-        from gitml.registry.names import latest
         from gitml.registry.store import get_version, registry_collection, versions_in
 
         repo = self._repo()
@@ -161,7 +159,6 @@ class GitmlRegistryStore(AbstractStore):
         return self._entity(doc)
 
     def _next_version(self, name: str) -> str:
-        from gitml.registry.names import next_version
         from gitml.registry.store import registry_collection, versions_in
 
         existing = versions_in(registry_collection(self._repo()).snapshot(), name)

@@ -31,10 +31,14 @@ from mlflow.entities import (
 from mlflow.exceptions import MlflowException
 from mlflow.store.tracking.abstract_store import AbstractStore
 
+from gitml.errors import GitmlError
+from gitml.records import ids
+from gitml.storage.repo import open_repo
 from gitml.tracking import ActiveRun, open_run
 from gitml.tracking.mlflow_plugin import convert
 from gitml.tracking.mlflow_plugin.logged_models import LOGGED_MODELS as LOGGED_MODELS
 from gitml.tracking.mlflow_plugin.logged_models import LoggedModels
+from gitml.tracking.read import sort_keys
 
 LIVE: dict[str, LiveRun] = {}
 EXPERIMENTS: dict[str, str] = {}  # id -> name of experiments named in this process
@@ -198,8 +202,6 @@ class GitmlTrackingStore(LoggedModels, AbstractStore):
         return convert.run_from_record(doc, self._last_steps(doc))
 
     def _repo(self) -> Any:
-        from gitml.storage.repo import open_repo
-
         return open_repo(self.path if self.path is not None else Path.cwd())
 
     def _last_steps(self, doc: Any) -> dict[str, tuple[int, int | None]]:
@@ -377,9 +379,6 @@ class GitmlTrackingStore(LoggedModels, AbstractStore):
         order_by: Sequence[str] | None,
         page_token: str | None,
     ) -> tuple[list[Run], str | None]:
-        from gitml.errors import GitmlError
-        from gitml.tracking.read import sort_keys
-
         names = {self._experiment_name(e) for e in experiment_ids or []}
         clauses = []
         if filter_string:
@@ -402,6 +401,4 @@ class GitmlTrackingStore(LoggedModels, AbstractStore):
 
 
 def _is_id(text: str) -> bool:
-    from gitml.records import ids
-
     return ids.is_id(text)
