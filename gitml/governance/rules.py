@@ -17,7 +17,6 @@ from gitml.config import POLICY_FILE
 from gitml.errors import GitmlError
 from gitml.governance.findings import Finding, Proposal
 from gitml.governance.policy import Policy, Rules, resolve
-from gitml.objects.remotes.config import open_configured
 from gitml.registry.rules import RulesAt
 from gitml.registry.stagefile import versions_of
 from gitml.storage import MONITOR_REF
@@ -160,6 +159,8 @@ def check_require_data_pushed(
 
     try:
         conf = p.settings.remote(None)
+        from gitml.objects.remotes.config import open_configured
+
         remote = open_configured(repo.workdir_or_gitdir, conf)
         present = {str(d) for d in remote.has_many(wanted)}
     except GitmlError as exc:

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 
 from gitml.config import STAGES_FILE, Settings
 from gitml.errors import CheckFailed, GitmlError, InvalidRecord, listing
-from gitml.governance.promotions import check_events
 from gitml.records import codec
 from gitml.records.schema import validate
 from gitml.registry import records as rec
@@ -129,6 +128,8 @@ def refuse_violations(
     Each change is judged by the rules at the base of its landing (``bases``); ``judged``:
     the stage log's judgement already made (``refuse_untrusted``).
     """
+    from gitml.governance.promotions import check_events
+
     failed = check_events(repo, events, snap, env, bases=bases, judged=judged)
     if failed:
         lines = listing([f.line() for f in failed], shown=len(failed))

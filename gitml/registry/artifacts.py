@@ -17,7 +17,6 @@ from gitml.objects import pathguard
 from gitml.objects.cache import open_cache
 from gitml.objects.digest import hash_file as data_hash
 from gitml.objects.pathguard import UnsafePath, check_name
-from gitml.objects.remotes.config import open_configured
 
 if TYPE_CHECKING:
     from gitml.config import Settings
@@ -58,6 +57,8 @@ def store(state_dir: Path, source: Path, rel: str) -> Artifact:
 
 
 def _remote(repo: GitRepo, settings: Settings, name: str | None) -> Remote:
+    from gitml.objects.remotes.config import open_configured
+
     return open_configured(repo.workdir_or_gitdir, settings.remote(name))
 
 

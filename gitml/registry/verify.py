@@ -25,7 +25,6 @@ from gitml.registry.rules import settings_before
 from gitml.registry.stagefile import Known, parse
 from gitml.registry.store import open_index, registry_collection
 from gitml.registry.trustpoint import TrustPoint, save_trust_point
-from gitml.runs.store import find_runs
 from gitml.storage import REGISTRY_REF
 from gitml.storage.history import first_parent, is_ancestor, resolve_commit
 from gitml.storage.repo import GitRepo
@@ -295,6 +294,8 @@ def _check_versions(
     repo: GitRepo, versions: list[ModelVersionRecord], report: VerifyReport
 ) -> None:
     """Every version's copied facts against its run's record."""
+    from gitml.runs.store import find_runs
+
     runs = find_runs(repo, [str(v["run"]["id"]) for v in versions])
     for version, problem in problems_of(versions, runs):
         path = rec.version_path(str(version["model"]), str(version["version"]))
