@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from gitml.data.store import profile_path
 from gitml.objects.digest import hash_bytes, hash_file
 from tests.support.core import cli, git
 
@@ -230,6 +231,31 @@ def test_ls_and_show_with_profile(in_repo: Path) -> None:
     assert "data/t.csv: 3 rows, 2 columns (csv)" in human
     assert "age     numeric      0        min 20  mean 30  max 40" in human
     assert "city    categorical  0        2 distinct: a (2), b (1)" in human
+
+
+def test_a_stored_profile_against_its_schema_is_refused_in_one_line(in_repo: Path) -> None:
+    """Profiles come from refs/gitml/data, which a fetch brings: one that breaks
+    schemas/profile.schema.json is named and refused, never shown."""
+    write(in_repo / "data" / "t.csv", b"age,city\n20,a\n30,b\n40,a\n")
+    ok("data", "add", "data")
+    digest = hash_file(in_repo / "data" / "t.csv")
+    path = profile_path(digest)
+    (in_repo / ".git" / "bad.toml").write_text(BAD_PROFILE)
+    bad = git(in_repo, "hash-object", "-w", ".git/bad.toml").strip()
+    env = {"GIT_INDEX_FILE": str(in_repo / ".git" / "forged-index")}
+    git(in_repo, "read-tree", "refs/gitml/data", env=env)
+    git(in_repo, "update-index", "--cacheinfo", f"100644,{bad},{path}", env=env)
+    tree = git(in_repo, "write-tree", env=env).strip()
+    forged = git(in_repo, "commit-tree", tree, "-p", "refs/gitml/data", "-m", "f").strip()
+    git(in_repo, "update-ref", "refs/gitml/data", forged)
+    result = cli("data", "show", "data")
+    assert result.exit_code != 0
+    assert "Traceback" not in result.stderr
+    assert "profile of data/t.csv" in result.stderr
+    assert "age" not in result.stdout
+
+
+BAD_PROFILE = 'schema = "gitml/profile/1"\nrows = "three"\n'
 
 
 def test_profiles_are_kept_by_content_and_not_recomputed(in_repo: Path) -> None:
