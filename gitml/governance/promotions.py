@@ -96,7 +96,9 @@ def promotions(
     problems: list[Finding] = []
     tip = str(snap.tip) if snap.tip is not None else None
     trust = (
-        judged.trust if judged is not None and judged.holds_for(tip, settings, ctx.env) else None
+        judged.trust
+        if judged is not None and judged.holds_for(repo, tip, settings, ctx.env)
+        else None
     )
     for t in diff(old, new):
         if t.action != "assign" or t.stage in settings.terminal_stages:

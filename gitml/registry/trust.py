@@ -55,11 +55,15 @@ class LogJudgement(NamedTuple):
     env: dict[str, str]
     trust: Trust
 
-    def holds_for(self, registry: str | None, settings: Settings, env: Mapping[str, str]) -> bool:
-        """Whether this judgement answers for the log at ``registry`` under ``settings``
-        and ``env`` (a judgement that found no default branch answers for nothing)."""
+    def holds_for(
+        self, repo: GitRepo, registry: str | None, settings: Settings, env: Mapping[str, str]
+    ) -> bool:
+        """Whether this judgement answers for the log of ``repo`` at ``registry`` under
+        ``settings`` and ``env`` (a judgement that found no default branch answers for
+        nothing)."""
         return (
             bool(self.branch)
+            and self.repo == repo.state_dir
             and self.registry == registry
             and self.settings == settings
             and self.env == dict(env)

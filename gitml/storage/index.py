@@ -751,6 +751,7 @@ def _fill_fields(conn: sqlite3.Connection) -> None:
     time, its second order built once after; then fresh planner statistics."""
     if not _fields_pending(conn):
         return
+    filled = 0  # records whose fields this call wrote (none when another process did)
     with _bulk_cache(conn):
         conn.execute("BEGIN IMMEDIATE")
         try:
@@ -763,12 +764,13 @@ def _fill_fields(conn: sqlite3.Connection) -> None:
                 for sql in deferred:
                     conn.execute(sql)
                 conn.execute("DELETE FROM meta WHERE key IN (?, 'analyzed')", (FIELDS_PENDING,))
+                filled = top
             conn.execute("COMMIT")
         except BaseException:
             with suppress(sqlite3.Error):
                 conn.execute("ROLLBACK")
             raise
-    _checkpoint(conn, BIG_CHANGE + 1)
+    _checkpoint(conn, filled)
 
 
 def users_lock(path: Path) -> Path:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from gitml.config import load_settings
+from gitml.config import Settings, load_settings
 from gitml.registry import trust
 from gitml.registry.trustpoint import load_trust_point, save_trust_point
 from gitml.registry.verify import verify
@@ -186,3 +186,29 @@ def test_a_version_no_change_left_out_names_does_not_verify_whole(
     point = load_trust_point(open_repo(left_out))
     assert point is not None
     assert len(point.skipped) == 1  # still waiting for 2.0.0
+
+
+def test_a_judgement_answers_only_for_its_repository_tip_settings_and_environment(
+    tmp_path: Path,
+) -> None:
+    repos = []
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        git(tmp_path / name, "init", "-q")
+        repos.append(open_repo(tmp_path / name))
+    mine, other = repos
+    settings = Settings()
+    judged = trust.LogJudgement(
+        repo=mine.state_dir,
+        registry="1" * 40,
+        branch="2" * 40,
+        settings=settings,
+        env={"CI": "1"},
+        trust=trust.Trust(["untrusted"], frozenset()),
+    )
+    assert judged.holds_for(mine, "1" * 40, settings, {"CI": "1"})
+    assert not judged.holds_for(other, "1" * 40, settings, {"CI": "1"})
+    assert not judged.holds_for(mine, "3" * 40, settings, {"CI": "1"})
+    assert not judged.holds_for(mine, "1" * 40, settings._replace(default_branch="x"), {"CI": "1"})
+    assert not judged.holds_for(mine, "1" * 40, settings, {})
+    assert not judged._replace(branch="").holds_for(mine, "1" * 40, settings, {"CI": "1"})
