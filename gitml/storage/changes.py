@@ -10,9 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from gitml.storage.git import ZERO_OID, GitFailed, RawChange, iter_raw, last_line, run_git
+from gitml.storage.git import (
+    ZERO_OID,
+    GitFailed,
+    RawChange,
+    iter_raw,
+    last_line,
+    raw_changes,
+    run_git,
+)
+from gitml.storage.odb import MODE_COMMIT
 from gitml.storage.repo import GitRepo
-from gitml.storage.trees import Leaf, commit_tree, diff_leaves
+from gitml.storage.trees import Leaf, commit_tree, diff_leaves, listed_blob_batches
 
 BULK_MIN = 16
 # -m: one diff per listed parent; --always: a header even for an empty diff, so the
@@ -75,3 +84,24 @@ def _diff_tree(repo: GitRepo, requests: Sequence[Request]) -> list[list[list[Cha
 
 def _leaf(oid: str, mode: str) -> Leaf | None:
     return None if oid == ZERO_OID else (oid, mode)
+
+
+def count_added(repo: GitRepo, old: str | None, new: str) -> int:
+    """How many blobs commit ``new`` adds or changes against commit ``old`` (None: every
+    blob of ``new``), gitlinks left out as ``trees.diff_trees`` leaves them.
+
+    One git process whatever the size: a streamed ``git ls-tree -r`` for a whole tree, a
+    ``git diff-tree -r`` otherwise; a pull that brings a million records must not read
+    their trees one at a time.
+    """
+    if old is None:
+        return sum(len(batch) for batch in listed_blob_batches(repo.commondir, new))
+    diff = ("diff-tree", "-r", "-z", "--raw", "--no-abbrev", "--no-renames", old, new)
+    proc = run_git(repo.workdir_or_gitdir, *diff)
+    if proc.returncode != 0:
+        raise GitFailed(f"`git diff-tree {old[:12]} {new[:12]}` failed: {last_line(proc.stderr)}")
+    return sum(
+        1
+        for change in raw_changes(proc.stdout)
+        if change.new_oid != ZERO_OID and change.new_mode != MODE_COMMIT
+    )

@@ -13,12 +13,13 @@ from typing import TYPE_CHECKING
 
 from gitml.errors import GitmlError, MergeConflict, RefConflict
 from gitml.storage import housekeeping, refs
+from gitml.storage.changes import count_added
 from gitml.storage.collection import object_write_failed
 from gitml.storage.history import is_ancestor, merge_base
-from gitml.storage.odb import EMPTY_TREE, ObjectDB, ObjectWriteError
+from gitml.storage.odb import EMPTY_TREE, ObjectWriteError
 from gitml.storage.refs import backoff, clear_stale_lock, read_ref, update_ref
 from gitml.storage.repo import GitRepo
-from gitml.storage.trees import apply_changes, commit_tree, diff_trees
+from gitml.storage.trees import apply_changes
 
 if TYPE_CHECKING:
     import pygit2
@@ -32,13 +33,6 @@ class MergeResult:
     outcome: str  # "up-to-date" | "created" | "fast-forward" | "merged"
     added: int
     tip: str | None
-
-
-def count_new_paths(odb: ObjectDB, old: str | None, new: str) -> int:
-    """How many blobs ``new`` adds or changes relative to ``old``."""
-    old_tree = commit_tree(odb, old) if old is not None else None
-    changes = diff_trees(odb, old_tree, commit_tree(odb, new))
-    return sum(1 for _path, _before, after in changes if after is not None)
 
 
 def merge_into(
@@ -73,7 +67,7 @@ def merge_into(
             if ours is None:
                 update_ref(repo, ref, theirs, None, message)
                 return MergeResult(
-                    ref=ref, outcome="created", added=count_new_paths(odb, None, theirs), tip=theirs
+                    ref=ref, outcome="created", added=count_added(repo, None, theirs), tip=theirs
                 )
             if ours == theirs or is_ancestor(repo, theirs, ours):
                 return MergeResult(ref=ref, outcome="up-to-date", added=0, tip=ours)
@@ -82,7 +76,7 @@ def merge_into(
                 return MergeResult(
                     ref=ref,
                     outcome="fast-forward",
-                    added=count_new_paths(odb, ours, theirs),
+                    added=count_added(repo, ours, theirs),
                     tip=theirs,
                 )
             import pygit2
@@ -99,7 +93,7 @@ def merge_into(
             update_ref(repo, ref, commit, ours, message)
             housekeeping.note_write(repo)
             return MergeResult(
-                ref=ref, outcome="merged", added=count_new_paths(odb, ours, commit), tip=commit
+                ref=ref, outcome="merged", added=count_added(repo, ours, commit), tip=commit
             )
         except RefConflict:
             if time.monotonic() > deadline:

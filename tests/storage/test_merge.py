@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pygit2
@@ -9,9 +10,11 @@ import pytest
 
 from gitml.errors import GitmlError, MergeConflict
 from gitml.storage import NOTES_REF, remote_tracking_ref
+from gitml.storage.changes import count_added
 from gitml.storage.merge import merge_into
 from gitml.storage.notes import add_note_lines, read_note, union_lines
 from gitml.storage.repo import open_repo
+from gitml.storage.trees import commit_tree, diff_trees
 from tests.storage.helpers import (
     REF,
     assert_all_valid,
@@ -192,3 +195,43 @@ def test_notes_merge_with_union_resolver_keeps_lines_of_both(
     assert git(a, "notes", "--ref=gitml", "show", second) == 'RUNC = { status = "failed" }\n'
     assert read_note(open_repo(a), head) == shown
     assert_fsck_clean(a)
+
+
+def test_the_added_count_matches_a_tree_diff_and_leaves_gitlinks_out(
+    repo_with_commit: Path,
+) -> None:
+    """``count_added`` (one git process) counts what ``diff_trees`` (tree by tree) yields:
+    added and changed blobs, symbolic links included, gitlinks and deletions not."""
+    repo = open_repo(repo_with_commit)
+    head = git(repo_with_commit, "rev-parse", "HEAD").strip()
+
+    def fed(*args: str, text: str) -> str:
+        done = subprocess.run(
+            ["git", *args], cwd=repo_with_commit, input=text, capture_output=True, text=True
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout.strip()
+
+    def commit(entries: str) -> str:
+        return git(repo_with_commit, "commit-tree", fed("mktree", text=entries), "-m", "t").strip()
+
+    def blob(text: str) -> str:
+        return fed("hash-object", "-w", "--stdin", text=text)
+
+    a, b, c = blob("a\n"), blob("b\n"), blob("c\n")
+    old = commit(f"100644 blob {a}\tkept\n100644 blob {b}\tchanged\n100644 blob {c}\tgone\n")
+    new = commit(
+        f"100644 blob {a}\tkept\n100644 blob {c}\tchanged\n120000 blob {a}\tlink\n"
+        f"160000 commit {head}\tmodule\n100644 blob {b}\tnew\n"
+    )
+    odb = repo.odb
+
+    def by_tree(before: str | None, after: str) -> int:
+        changes = diff_trees(
+            odb, commit_tree(odb, before) if before else None, commit_tree(odb, after)
+        )
+        return sum(1 for _path, _old, added in changes if added is not None)
+
+    assert count_added(repo, old, new) == by_tree(old, new) == 3  # changed, link, new
+    assert count_added(repo, None, new) == by_tree(None, new) == 4  # all but the gitlink
+    assert count_added(repo, new, old) == by_tree(new, old) == 2  # changed, gone
