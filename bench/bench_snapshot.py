@@ -4,7 +4,8 @@ with the snapshot's signed audit statement trusted (no marks).
 
 This checkout's build only (the snapshot is new): seed N runs as ``bench_scale`` does,
 publish a snapshot signed by a throw-away SSH key, push to a bare remote, clone, pull and
-time the first ``ls`` with ``gitml.index.signers`` naming that key and with it unset.
+time the first ``ls`` with ``gitml.index.signers`` naming that key and with it unset, and
+a teammate's day one (clone, pull, first ``ls``) with the key trusted from the start.
 N is 10,000 (``--quick``: 2,000; ``BENCH_SNAPSHOT_RUNS`` overrides).
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 from bench_cli import _git
@@ -31,6 +33,23 @@ def _key(folder: Path) -> tuple[Path, Path]:
     signers = folder / "allowed_signers"
     signers.write_text(f'ci@example.com namespaces="git" {kind} {text}\n')
     return key, signers
+
+
+def _day_one(
+    base: Path, remote: Path, signers: Path, env: dict[str, str], ml: Callable[..., list[str]]
+) -> dict[str, float]:
+    """A teammate's first day with the snapshot trusted: ``git clone``, then (with
+    ``gitml.index.signers`` set, as the team's set-up tells) ``git ml pull`` and the first
+    ``ls``; each step's wall time and their sum."""
+    clone = base / "day-one"
+    steps = {"clone": _seconds(["git", "clone", "-q", str(remote), str(clone)], base, env)}
+    _git(clone, env, "config", "gitml.index.signers", str(signers))
+    steps["git ml pull"] = _seconds(ml("pull"), clone, env)
+    steps["first ls"] = _seconds(ml("ls"), clone, env)
+    out = {f"day one, snapshot trusted: {step} (s)": value for step, value in steps.items()}
+    out["day one, snapshot trusted: total (s)"] = sum(steps.values())
+    shutil.rmtree(clone, ignore_errors=True)
+    return out
 
 
 def run(ctx: Context) -> list[Result]:
@@ -108,6 +127,8 @@ def run(ctx: Context) -> list[Result]:
     out["check --all, fresh with trusted statement (s)"] = _seconds(
         ml("check", "--all"), clone, env
     )
+
+    out.update(_day_one(base, remote, signers, env, ml))
 
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     results = []
