@@ -4,7 +4,7 @@ A declaration is a function whose parameters (typer ``Annotated`` options and ar
 and docstring are the command's one definition; it has no body of its own. A command that
 takes another's options but a few is declared as that declaration ``narrowed``. ``command``
 registers it so that typer calls the body, a keyword-only function in a ``_*_cmds``
-module, with the parsed values. The fast path (``_parse``, from the generated ``_spec``)
+module, with the parsed values; ``commands`` registers several whose names say their body. The fast path (``_parse``, from the generated ``_spec``)
 calls the same body with the same keywords, so both paths run the same code.
 """
 
@@ -12,6 +12,7 @@ import functools
 import inspect
 import sys
 from collections.abc import Callable, Mapping
+from types import ModuleType
 from typing import Any
 
 import typer
@@ -34,11 +35,12 @@ def body_name(body: Callable[..., Any]) -> str:
 def narrowed(
     declaration: Callable[..., Any],
     *,
+    name: str,
     without: tuple[str, ...] = (),
     doc: str,
     retyped: Mapping[str, Any] | None = None,
 ) -> Callable[..., None]:
-    """A declaration with the parameters of ``declaration`` but ``without``, and help ``doc``.
+    """Declaration ``name``: the parameters of ``declaration`` but ``without``, and help ``doc``.
 
     ``retyped`` gives some of those parameters another annotation (their own help).
     """
@@ -56,6 +58,7 @@ def narrowed(
     def declared() -> None:
         pass
 
+    declared.__name__ = declared.__qualname__ = name
     declared.__doc__ = doc
     declared.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]
     declared.__annotations__ = {p.name: p.annotation for p in params} | {"return": None}
@@ -79,3 +82,13 @@ def command(
     setattr(forward, BODY_ATTR, target)
     settings.setdefault("cls", ConventionalCommand)
     group.command(name, **settings)(forward)
+
+
+def commands(group: typer.Typer, bodies: ModuleType, *declarations: Callable[..., Any]) -> None:
+    """Register each declaration in ``group`` under its name less a ``_cmd`` suffix.
+
+    The body is the function of that name in ``bodies`` (a ``_*_cmds`` module).
+    """
+    for declaration in declarations:
+        name = declaration.__name__.removesuffix("_cmd")
+        command(group, name, declaration, getattr(bodies, name))

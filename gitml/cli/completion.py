@@ -5,7 +5,7 @@ from typing import Annotated
 import typer
 
 from gitml.cli import _completion_cmds as _cmds
-from gitml.cli._declare import command
+from gitml.cli._declare import command, commands
 from gitml.cli._values import choices
 
 ShellArg = Annotated[
@@ -36,7 +36,7 @@ def complete(
 
 
 def register(app: typer.Typer) -> None:
-    command(app, "completion", completion, _cmds.completion)
+    commands(app, _cmds, completion)
     command(
         app,
         "__complete",

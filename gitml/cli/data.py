@@ -6,7 +6,7 @@ import typer
 
 from gitml.cli import _data_cmds as _cmds
 from gitml.cli import data_remote
-from gitml.cli._declare import command
+from gitml.cli._declare import commands
 from gitml.cli._options import DataRemoteOpt, JobsOpt, JsonOpt, QuietOpt
 from gitml.cli._values import DATASETS, FILES, choices
 
@@ -172,14 +172,6 @@ def gc(
 
 
 def register(app: typer.Typer) -> None:
-    command(data_app, "add", add, _cmds.add)
-    command(data_app, "status", status, _cmds.status)
-    command(data_app, "diff", diff, _cmds.diff)
-    command(data_app, "checkout", checkout, _cmds.checkout)
-    command(data_app, "push", push, _cmds.push)
-    command(data_app, "pull", pull, _cmds.pull)
-    command(data_app, "ls", ls, _cmds.ls)
-    command(data_app, "show", show, _cmds.show)
-    command(data_app, "gc", gc, _cmds.gc)
+    commands(data_app, _cmds, add, status, diff, checkout, push, pull, ls, show, gc)
     data_remote.register(data_app)
     app.add_typer(data_app, name="data")

@@ -6,7 +6,7 @@ from typing import Annotated
 import typer
 
 from gitml.cli import _demo_cmds as _cmds
-from gitml.cli._declare import command
+from gitml.cli._declare import commands
 from gitml.cli._values import DIRS
 
 
@@ -24,4 +24,4 @@ def demo(
 
 
 def register(app: typer.Typer) -> None:
-    command(app, "demo", demo, _cmds.demo)
+    commands(app, _cmds, demo)

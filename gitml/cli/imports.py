@@ -6,7 +6,7 @@ from typing import Annotated
 import typer
 
 from gitml.cli import _import_cmds as _cmds
-from gitml.cli._declare import command
+from gitml.cli._declare import commands
 from gitml.cli._options import JsonOpt, QuietOpt
 
 import_app = typer.Typer(
@@ -72,7 +72,5 @@ def gto(json: JsonOpt = False, quiet: QuietOpt = False) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    command(import_app, "mlflow", mlflow, _cmds.mlflow)
-    command(import_app, "dvc", dvc, _cmds.dvc)
-    command(import_app, "gto", gto, _cmds.gto)
+    commands(import_app, _cmds, mlflow, dvc, gto)
     app.add_typer(import_app)

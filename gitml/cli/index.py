@@ -3,7 +3,7 @@
 import typer
 
 from gitml.cli import _index_cmds as _cmds
-from gitml.cli._declare import command
+from gitml.cli._declare import commands
 from gitml.cli._options import JsonOpt, QuietOpt
 
 index_app = typer.Typer(
@@ -23,6 +23,5 @@ def verify(json: JsonOpt = False, quiet: QuietOpt = False) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    command(index_app, "publish", publish, _cmds.publish)
-    command(index_app, "verify", verify, _cmds.verify)
+    commands(index_app, _cmds, publish, verify)
     app.add_typer(index_app, name="index")

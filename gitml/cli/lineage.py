@@ -5,7 +5,7 @@ from typing import Annotated
 import typer
 
 from gitml.cli import _pipelines_cmds as _cmds
-from gitml.cli._declare import command
+from gitml.cli._declare import commands
 from gitml.cli._options import JsonOpt
 from gitml.cli._values import LINEAGE_TARGETS, choices
 
@@ -34,4 +34,4 @@ def lineage(
 
 
 def register(app: typer.Typer) -> None:
-    command(app, "lineage", lineage, _cmds.lineage)
+    commands(app, _cmds, lineage)

@@ -6,7 +6,7 @@ from typing import Annotated
 import typer
 
 from gitml.cli import _model_cmds as _cmds
-from gitml.cli._declare import command
+from gitml.cli._declare import commands
 from gitml.cli._options import DataRemoteOpt, JsonOpt, ModelNameArg, QuietOpt
 from gitml.cli._values import DIRS, FILES, MODEL_REFS, RUNS, STAGES, choices
 
@@ -194,12 +194,16 @@ def push_cmd(
 
 
 def register(app: typer.Typer) -> None:
-    command(model_app, "register", register_cmd, _cmds.register)
-    command(model_app, "ls", ls_cmd, _cmds.ls)
-    command(model_app, "show", show_cmd, _cmds.show)
-    command(model_app, "history", history_cmd, _cmds.history)
-    command(model_app, "get", get_cmd, _cmds.get)
-    command(model_app, "validate", validate_cmd, _cmds.validate)
-    command(model_app, "card", card_cmd, _cmds.card)
-    command(model_app, "push", push_cmd, _cmds.push)
+    commands(
+        model_app,
+        _cmds,
+        register_cmd,
+        ls_cmd,
+        show_cmd,
+        history_cmd,
+        get_cmd,
+        validate_cmd,
+        card_cmd,
+        push_cmd,
+    )
     app.add_typer(model_app)

@@ -6,7 +6,7 @@ from typing import Annotated
 import typer
 
 from gitml.cli import _monitor_cmds as _cmds
-from gitml.cli._declare import command
+from gitml.cli._declare import commands
 from gitml.cli._options import JsonOpt, QuietOpt
 from gitml.cli._values import MODEL_REFS, MODELS, choices
 
@@ -120,5 +120,4 @@ def scan_cmd(
 
 
 def register(app: typer.Typer) -> None:
-    command(app, "monitor", monitor_cmd, _cmds.monitor)
-    command(app, "scan", scan_cmd, _cmds.scan)
+    commands(app, _cmds, monitor_cmd, scan_cmd)

@@ -5,7 +5,7 @@ from typing import Annotated
 import typer
 
 from gitml.cli import _pipelines_cmds as _cmds
-from gitml.cli._declare import command
+from gitml.cli._declare import commands
 from gitml.cli._options import JsonOpt, QuietOpt
 from gitml.cli._run_options import MessageOpt
 from gitml.cli._values import PIPELINE_STAGES, choices
@@ -93,6 +93,4 @@ def dag(
 
 
 def register(app: typer.Typer) -> None:
-    command(app, "repro", repro, _cmds.repro)
-    command(app, "status", status, _cmds.status)
-    command(app, "dag", dag, _cmds.dag)
+    commands(app, _cmds, repro, status, dag)

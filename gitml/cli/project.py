@@ -5,7 +5,7 @@ from typing import Annotated
 import typer
 
 from gitml.cli import _project_cmds as _cmds
-from gitml.cli._declare import command
+from gitml.cli._declare import command, commands
 from gitml.cli._options import JsonOpt, QuietOpt
 from gitml.cli._values import FILES, choices
 
@@ -51,6 +51,6 @@ def validate(
 
 
 def register(app: typer.Typer) -> None:
-    command(app, "init", init, _cmds.init)
+    commands(app, _cmds, init)
     command(app, "hook", hook, _cmds.hook, hidden=True)
-    command(app, "validate", validate, _cmds.validate)
+    commands(app, _cmds, validate)

@@ -7,7 +7,7 @@ import typer
 from gitml.cli import _queue_cmds as _cmds
 from gitml.cli import _run_options as _opts
 from gitml.cli import runs
-from gitml.cli._declare import command, narrowed
+from gitml.cli._declare import command, commands, narrowed
 from gitml.cli._options import JsonOpt, QuietOpt
 
 queue_app = typer.Typer(
@@ -18,6 +18,7 @@ queue_app = typer.Typer(
 
 add = narrowed(
     runs.run,
+    name="add",
     without=("on", "system_metrics"),
     doc="Queue a run (the options of git ml run); the code is pinned as it is now.",
 )
@@ -79,8 +80,5 @@ def cancel(
 
 def register(app: typer.Typer) -> None:
     command(queue_app, "add", add, _cmds.add, context_settings={"allow_interspersed_args": False})
-    command(queue_app, "start", start, _cmds.start)
-    command(queue_app, "status", status, _cmds.status)
-    command(queue_app, "logs", logs, _cmds.logs)
-    command(queue_app, "cancel", cancel, _cmds.cancel)
+    commands(queue_app, _cmds, start, status, logs, cancel)
     app.add_typer(queue_app, name="queue")

@@ -5,7 +5,7 @@ from typing import Annotated
 import typer
 
 from gitml.cli import _registry_cmds as _cmds
-from gitml.cli._declare import command, narrowed
+from gitml.cli._declare import commands, narrowed
 from gitml.cli._options import JsonOpt, ModelNameArg, QuietOpt
 from gitml.cli._values import GIT_REMOTES, STAGES, VERSIONS
 
@@ -64,6 +64,7 @@ def promote(
 
 demote = narrowed(
     promote,
+    name="demote",
     doc="Remove VERSION of model NAME from STAGE in .gitml/stages.toml.",
     retyped={
         "stage": Annotated[
@@ -73,6 +74,7 @@ demote = narrowed(
 )
 archive = narrowed(
     promote,
+    name="archive",
     without=("stage",),
     doc="Take VERSION of model NAME out of every stage and into the archived stage.",
 )
@@ -108,9 +110,6 @@ def verify_cmd(
 
 
 def register(app: typer.Typer) -> None:
-    command(app, "promote", promote, _cmds.promote)
-    command(app, "demote", demote, _cmds.demote)
-    command(app, "archive", archive, _cmds.archive)
-    command(registry_app, "apply", apply_cmd, _cmds.apply)
-    command(registry_app, "verify", verify_cmd, _cmds.verify)
+    commands(app, _cmds, promote, demote, archive)
+    commands(registry_app, _cmds, apply_cmd, verify_cmd)
     app.add_typer(registry_app)

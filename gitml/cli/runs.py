@@ -6,7 +6,7 @@ import typer
 
 from gitml.cli import _run_options as _opts
 from gitml.cli import _runs_cmds as _cmds
-from gitml.cli._declare import command
+from gitml.cli._declare import command, commands
 from gitml.cli._options import JsonOpt, QuietOpt, where_option
 from gitml.cli._values import RUNS
 
@@ -143,7 +143,4 @@ def relink(
 
 def register(app: typer.Typer) -> None:
     command(app, "run", run, _cmds.run, context_settings={"allow_interspersed_args": False})
-    command(app, "ls", ls, _cmds.ls)
-    command(app, "show", show, _cmds.show)
-    command(app, "compare", compare, _cmds.compare)
-    command(app, "relink", relink, _cmds.relink)
+    commands(app, _cmds, ls, show, compare, relink)

@@ -5,7 +5,7 @@ from typing import Annotated
 import typer
 
 from gitml.cli import _sync_cmds as _cmds
-from gitml.cli._declare import command, narrowed
+from gitml.cli._declare import commands, narrowed
 from gitml.cli._options import JsonOpt, QuietOpt
 from gitml.cli._values import GIT_REMOTES
 
@@ -33,11 +33,14 @@ def push(
 
 pull = narrowed(
     push,
+    name="pull",
     without=("no_data",),
     doc="Fetch gitml records from REMOTE and merge them into the local ones.",
 )
 sync = narrowed(
-    push, doc="Pull, then push: afterwards REMOTE and this clone hold the same records."
+    push,
+    name="sync",
+    doc="Pull, then push: afterwards REMOTE and this clone hold the same records.",
 )
 
 
@@ -56,7 +59,4 @@ def fetch(
 
 
 def register(app: typer.Typer) -> None:
-    command(app, "pull", pull, _cmds.pull)
-    command(app, "push", push, _cmds.push)
-    command(app, "sync", sync, _cmds.sync)
-    command(app, "fetch", fetch, _cmds.fetch)
+    commands(app, _cmds, pull, push, sync, fetch)

@@ -6,7 +6,7 @@ from typing import Annotated
 import typer
 
 from gitml.cli import _ui_cmds as _cmds
-from gitml.cli._declare import command
+from gitml.cli._declare import commands
 from gitml.cli._options import QuietOpt, where_option
 from gitml.cli._values import RUNS
 
@@ -59,5 +59,4 @@ def report(
 
 
 def register(app: typer.Typer) -> None:
-    command(app, "ui", ui, _cmds.ui)
-    command(app, "report", report, _cmds.report)
+    commands(app, _cmds, ui, report)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -58,15 +58,7 @@ class ImportSummary:
     problems: list[str] = field(default_factory=list)
 
     def as_dict(self) -> JsonObject:
-        return {
-            "source": self.source,
-            "runs": self.runs,
-            "skipped": self.skipped,
-            "versions": self.versions,
-            "versions_skipped": self.versions_skipped,
-            "stage_branch": self.stage_branch,
-            "problems": list(self.problems),
-        }
+        return asdict(self)
 
 
 def stable_id(start_ms: int, original: str) -> str:

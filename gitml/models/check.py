@@ -6,7 +6,7 @@ Used by ``git ml model validate`` and, at serving time, ``gitml.models.validate`
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,12 +26,7 @@ class Problem:
     message: str
 
     def as_dict(self) -> dict[str, str]:
-        return {
-            "kind": self.kind,
-            "column": self.column,
-            "severity": self.severity,
-            "message": self.message,
-        }
+        return asdict(self)
 
 
 def _fits(expected: str, actual: str | None) -> bool:

@@ -10,7 +10,7 @@ stored with the rerun; they do not change its verdict, which the metrics decide.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -28,7 +28,7 @@ class EnvChange:
     current: str | None
 
     def as_dict(self) -> JsonObject:
-        return {"field": self.field, "recorded": self.recorded, "current": self.current}
+        return asdict(self)
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,6 @@ def test_importing_every_body_loads_neither_typer_nor_pygit2() -> None:
 
 def test_narrowing_names_only_what_is_there() -> None:
     with pytest.raises(ValueError, match=r"^run has no parameter gpu$"):
-        narrowed(runs.run, without=("gpu",), doc="A run.")
+        narrowed(runs.run, name="run", without=("gpu",), doc="A run.")
     with pytest.raises(ValueError, match=r"^RunOptions has no field gpu$"):
         options_body(RunOptions, without=("gpu",))
