@@ -4,8 +4,9 @@ A declaration is a function whose parameters (typer ``Annotated`` options and ar
 and docstring are the command's one definition; it has no body of its own. A command that
 takes another's options but a few is declared as that declaration ``narrowed``. ``command``
 registers it so that typer calls the body, a keyword-only function in a ``_*_cmds``
-module, with the parsed values; ``commands`` registers several whose names say their body. The fast path (``_parse``, from the generated ``_spec``)
-calls the same body with the same keywords, so both paths run the same code.
+module, with the parsed values; ``commands`` registers several whose names say their body.
+The fast path (``_parse``, from the generated ``_spec``) calls the same body with the same
+keywords, so both paths run the same code.
 """
 
 import functools
