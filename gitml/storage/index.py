@@ -594,6 +594,20 @@ class Index:
                 return True
         return self._run(lambda conn: _copy_in(conn, built, ref))
 
+    def ensure_indexes(self, indexes: Sequence[str]) -> None:
+        """Make these ``CREATE INDEX IF NOT EXISTS`` statements' indexes, and give the planner
+        statistics for any made now."""
+
+        def op(conn: sqlite3.Connection) -> None:
+            count = "SELECT count(*) FROM sqlite_master WHERE type = 'index'"
+            (before,) = conn.execute(count).fetchone()
+            for ddl in indexes:
+                conn.execute(ddl)
+            if conn.execute(count).fetchone()[0] != before:
+                _keep_statistics(conn)
+
+        self._run(op)
+
     def fill_fields(self) -> None:
         """Fill the ``fields`` table, which a first load leaves empty (a listing does not
         need it), before a query that reads it."""
