@@ -37,6 +37,7 @@ import re
 import sqlite3
 import sys
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import chain, repeat
 from operator import is_, methodcaller
@@ -288,12 +289,20 @@ def check_against_records(
     otherwise); read a segment at a time."""
     if not _is_ancestor(repo, records, tip):
         raise SnapshotElsewhere(f"its records commit {records[:12]} is not in the history of {ref}")
-    try:
+    with _refused_unless_listed(records):
         return match_listing(
             ref,
             segment_rows(repo, ref, segments),
             listed_blob_batches(repo.commondir, records),
         )
+
+
+@contextmanager
+def _refused_unless_listed(records: str) -> Iterator[None]:
+    """For the block, rows found not to name exactly the record blobs of ``records``
+    (RowsMismatch, or sqlite3.IntegrityError for a path twice) as SnapshotRefused."""
+    try:
+        yield
     except RowsMismatch as exc:
         raise SnapshotRefused(
             f"its rows do not name the record blobs of {records[:12]} ({exc})"
@@ -352,7 +361,7 @@ def _load(
         raise SnapshotElsewhere(
             f"its records commit {records[:12]} is not in the history of {collection.ref}"
         )
-    try:
+    with _refused_unless_listed(records):
         return index.seed(
             collection.ref,
             records,
@@ -360,14 +369,6 @@ def _load(
             listing=listed_blob_batches(repo.commondir, records),
             indexes=indexes,
         )
-    except RowsMismatch as exc:
-        raise SnapshotRefused(
-            f"its rows do not name the record blobs of {records[:12]} ({exc})"
-        ) from None
-    except sqlite3.IntegrityError:
-        raise SnapshotRefused(
-            f"its rows do not name the record blobs of {records[:12]} (a path listed twice)"
-        ) from None
 
 
 def warn(text: str) -> None:
