@@ -464,6 +464,7 @@ def _write_segments(
         written.append((name, odb.write_blob(encode_segment(ref, records, part))))
         odb.flush()
         done += len(part)
+        del part  # before the next segment is read
     return written
 
 
