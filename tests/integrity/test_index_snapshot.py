@@ -476,3 +476,41 @@ def test_a_publish_streamed_a_segment_at_a_time_writes_the_bytes_of_one_that_hel
         third, records, size=5, base=None, fold=True
     )
     assert "16 rows match their records" in ok("index", "verify")
+
+
+def test_verify_parses_a_segment_at_a_time_and_names_a_row_wrong_in_a_later_one(
+    team: Team, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Verify holds one segment's rows and records at a time (never every row), and
+    still names a row its trusted signer got wrong in the last segment."""
+    from gitml.storage import index_snapshot
+
+    monkeypatch.setattr(index_snapshot, "SEGMENT_ROWS", 5)
+    signers = _publish_signed(team, tmp_path, monkeypatch)
+    last = "runs/0002.jsonl"
+    head, columns, docs = _decoded(git(team.victim, "cat-file", "blob", f"refs/gitml/index:{last}"))
+    wrong = str(columns["path"][1])
+    doc = json.loads(docs[1])
+    doc["metrics"]["acc"] = 0.99
+    docs[1] = json.dumps(doc, separators=(",", ":"))
+    seg = blob(team.victim, _encoded(head, columns, docs))
+    listing = git(team.victim, "ls-tree", "refs/gitml/index:runs").replace(
+        git(team.victim, "rev-parse", f"refs/gitml/index:{last}").strip(), seg
+    )
+    root = _mktree(team.victim, f"040000 tree {_mktree(team.victim, listing)}\truns\n")
+    key = ("-c", "gpg.format=ssh", "-c", f"user.signingkey={tmp_path / 'ci'}")
+    commit = git(team.victim, *key, "commit-tree", "-S", root, "-m", "index").strip()
+    git(team.victim, "update-ref", "refs/gitml/index", commit)
+    git(team.victim, "config", "gitml.index.signers", str(signers))
+    parsed: list[int] = []
+    real = index_snapshot.parse_many
+
+    def counting(parse: object, items: list[tuple[str, bytes]]) -> object:
+        parsed.append(len(items))
+        return real(parse, items)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(index_snapshot, "parse_many", counting)
+    verdict = cli("index", "verify")
+    assert verdict.exit_code == 1
+    assert f"{wrong}: the row differs from what blob" in verdict.stderr
+    assert parsed == [5, 5, 2]  # the blobs of one segment at a time
