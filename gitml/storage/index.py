@@ -289,6 +289,11 @@ class RowExport:
         """Empty the candidate set."""
         self._conn.execute("DELETE FROM temp.export_candidate")
 
+    def kept(self) -> int:
+        """How many rows the kept set holds."""
+        (count,) = self._conn.execute("SELECT count(*) FROM temp.export_kept").fetchone()
+        return int(count)
+
     def batches(self, size: int, *, skip_kept: bool) -> Iterator[list[IndexRow]]:
         """The rows in (``seq``, path) order, ``size`` at a time (the kept ones left out
         with ``skip_kept``)."""

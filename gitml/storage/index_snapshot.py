@@ -397,7 +397,7 @@ def publish(
             raise GitmlError(f"{collection.ref} holds no records yet; nothing to publish")
         base = _base(repo, collection, records, export)
         total = export.count
-        fresh = total - (base.rows if base is not None else 0)
+        fresh = total - export.kept()  # rows of the index the base does not hold
         segments = list(base.segments) if base is not None else []
         if (
             base is not None
