@@ -54,8 +54,13 @@ def run_parser(collection: Collection) -> Parser:
     return partial(parse_run_record, layout=collection.current_layout())
 
 
-def open_index(repo: GitRepo) -> tuple[Collection, Index]:
-    """The runs collection and the index, brought up to date with the run parser."""
+def open_index(repo: GitRepo, *, lookups: bool = True) -> tuple[Collection, Index]:
+    """The runs collection and the index, brought up to date with the run parser.
+
+    ``lookups``: with the indexes of the lookups by name and by parent (``_INDEXES``). A
+    listing, which reads neither, leaves them to the first command that does: a first
+    load then answers without building them.
+    """
     collection = runs_collection(repo)
     index = Index.for_collection(collection)
     indexed = index.indexed_tip(collection.ref)
@@ -65,15 +70,16 @@ def open_index(repo: GitRepo) -> tuple[Collection, Index]:
             # A fresh index: a trusted snapshot spares parsing the records it covers.
             from gitml.storage.index_snapshot import seed_index
 
-            seed_index(collection, index, indexes=_INDEXES)
+            seed_index(collection, index, indexes=_INDEXES if lookups else ())
         # Records to parse: they must follow the collection's layout. (Reading it starts a
         # git process, which a warm index, the usual case, does not need.)
         index.parse = run_parser(collection)
     else:
         index.parse = parse_run_record
-    # Before the refresh: a rebuild fills them, and the planner's statistics it leaves
-    # cover them.
-    index.run(lambda conn: [conn.execute(ddl) for ddl in _INDEXES])
+    if lookups:
+        # Before the refresh: a rebuild fills them, and the planner's statistics it leaves
+        # cover them.
+        index.ensure_indexes(_INDEXES)
     index.refresh(collection)
     return collection, index
 
@@ -239,7 +245,7 @@ class Listing(NamedTuple):
 def _open_for_query(repo: GitRepo, *, fields: bool) -> tuple[Collection, Index]:
     """``open_index``, with the ``fields`` table filled when the query reads it (``fields``:
     a ``--where`` or ``--sort``); a first load leaves it to the first such query."""
-    collection, index = open_index(repo)
+    collection, index = open_index(repo, lookups=False)
     if fields:
         try:
             index.fill_fields()

@@ -16,7 +16,7 @@ import sqlite3
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import closing, contextmanager, suppress
+from contextlib import AbstractContextManager, closing, contextmanager, nullcontext, suppress
 from itertools import repeat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
@@ -123,6 +123,9 @@ FILL_CHUNK = 20_000
 MAX_ROW = 2**63 - 1
 _LOAD_NAME = re.compile(r"\.load-[0-9]+-[0-9]+")
 """The suffix of a new index file a load builds (``built_file``), without its companions."""
+LISTING_CACHE_KIB = 16_384
+"""SQLite's page cache for the listing a load is checked against (``_listed``): a longer
+listing spills to the scratch file, so memory stays bounded whatever the number of runs."""
 BULK_CACHE_KIB = 65_536
 """SQLite's page cache while a snapshot loads (the default 2 MiB makes the index b-trees
 spill to the WAL over and over)."""
@@ -227,6 +230,88 @@ class RowColumns:
         self.kind.extend(other.kind)
         self.doc.extend(other.doc)
         self.error.extend(other.error)
+
+
+class RowExport:
+    """The rows of one collection as one read of the index holds them (``Index.exporting``),
+    in (``seq``, path) order a batch at a time, so a snapshot is written one segment at a
+    time whatever the number of runs.
+
+    Rows a base snapshot already holds are set aside by record id: ``note`` adds some to
+    a candidate set, ``adopt`` makes the candidate set the kept one (``forget`` empties the
+    candidate set), and ``batches(skip_kept=True)`` leaves the kept rows out.
+    """
+
+    TABLES = ("export_order", "export_candidate", "export_kept")
+    """Its temporary tables: the row ids in export order, the candidate and kept sets."""
+
+    def __init__(self, conn: sqlite3.Connection, ref: str) -> None:
+        self._conn = conn
+        self.ref = ref
+        for table in self.TABLES:
+            conn.execute(f"DROP TABLE IF EXISTS temp.{table}")
+        conn.execute(
+            "CREATE TEMP TABLE export_order AS SELECT rid FROM records WHERE ref = ? "
+            "ORDER BY seq, path",
+            (ref,),
+        )
+        conn.execute("CREATE TEMP TABLE export_candidate(rid INTEGER PRIMARY KEY)")
+        conn.execute("CREATE TEMP TABLE export_kept(rid INTEGER PRIMARY KEY)")
+        self.tip = _indexed_tip(conn, ref) or None
+        (count,) = conn.execute("SELECT count(*) FROM temp.export_order").fetchone()
+        self.count = int(count)
+
+    def matching(self, paths: Sequence[str]) -> dict[str, tuple[int, IndexRow]]:
+        """path -> (record id, row) of the rows of these paths the index holds."""
+        cur = self._conn.execute(
+            "SELECT rid, path, blob, seq, kind, doc, error FROM records "
+            "WHERE ref = ? AND path IN (SELECT value FROM json_each(?))",
+            (self.ref, json.dumps(list(paths))),
+        )
+        return {
+            path: (rid, _exported(path, blob, seq, kind, doc, error))
+            for rid, path, blob, seq, kind, doc, error in cur
+        }
+
+    def note(self, rids: Iterable[int]) -> None:
+        """Add rows to the candidate set."""
+        self._conn.executemany(
+            "INSERT OR IGNORE INTO temp.export_candidate VALUES(?)", ((rid,) for rid in rids)
+        )
+
+    def adopt(self) -> None:
+        """Make the candidate set the kept set, and empty the candidate set."""
+        self._conn.execute("DELETE FROM temp.export_kept")
+        self._conn.execute("INSERT INTO temp.export_kept SELECT rid FROM temp.export_candidate")
+        self.forget()
+
+    def forget(self) -> None:
+        """Empty the candidate set."""
+        self._conn.execute("DELETE FROM temp.export_candidate")
+
+    def kept(self) -> int:
+        """How many rows the kept set holds."""
+        (count,) = self._conn.execute("SELECT count(*) FROM temp.export_kept").fetchone()
+        return int(count)
+
+    def batches(self, size: int, *, skip_kept: bool) -> Iterator[list[IndexRow]]:
+        """The rows in (``seq``, path) order, ``size`` at a time (the kept ones left out
+        with ``skip_kept``)."""
+        skip = "WHERE o.rid NOT IN temp.export_kept " if skip_kept else ""
+        cur = self._conn.execute(
+            "SELECT r.path, r.blob, r.seq, r.kind, r.doc, r.error FROM temp.export_order o "
+            f"JOIN records r ON r.rid = o.rid {skip}ORDER BY o.rowid"
+        )
+        while chunk := cur.fetchmany(size):
+            yield [_exported(*row) for row in chunk]
+
+
+def _exported(
+    path: str, blob: bytes | None, seq: int, kind: str | None, doc: str | None, error: str | None
+) -> IndexRow:
+    return IndexRow(
+        path=path, blob=bytes(blob).hex() if blob else "", seq=seq, kind=kind, doc=doc, error=error
+    )
 
 
 class Row(NamedTuple):
@@ -477,12 +562,10 @@ class Index:
                 return self._swap_in(built, ref)
 
         def op(conn: sqlite3.Connection) -> int | None:
-            with _bulk_cache(conn), _loading(conn, ref) as wanted:
+            with _listed_if(conn, listing), _bulk_cache(conn), _loading(conn, ref) as wanted:
                 if not wanted:
                     return None
-                count = _bulk_insert(conn, ref, batches)
-                if listing is not None:
-                    _check_listing(conn, ref, listing)
+                count = _bulk_insert(conn, ref, batches, checked=listing is not None)
                 conn.execute("INSERT OR REPLACE INTO tips VALUES(?, ?)", (ref, tip))
             for ddl in indexes:
                 conn.execute(ddl)
@@ -512,41 +595,41 @@ class Index:
                 return True
         return self._run(lambda conn: _copy_in(conn, built, ref))
 
+    def ensure_indexes(self, indexes: Sequence[str]) -> None:
+        """Make these ``CREATE INDEX IF NOT EXISTS`` statements' indexes, and give the planner
+        statistics for any made now."""
+
+        def op(conn: sqlite3.Connection) -> None:
+            count = "SELECT count(*) FROM sqlite_master WHERE type = 'index'"
+            (before,) = conn.execute(count).fetchone()
+            for ddl in indexes:
+                conn.execute(ddl)
+            if conn.execute(count).fetchone()[0] != before:
+                _keep_statistics(conn)
+
+        self._run(op)
+
     def fill_fields(self) -> None:
         """Fill the ``fields`` table, which a first load leaves empty (a listing does not
         need it), before a query that reads it."""
         self._run(_fill_fields)
 
-    def export(self, collection: Collection) -> tuple[str | None, list[IndexRow]]:
-        """(the tip indexed, every row of ``collection`` in ``seq`` order), brought up to
-        date first."""
-
-        def op(conn: sqlite3.Connection) -> tuple[str | None, list[IndexRow]]:
-            self._refresh(conn, collection, self.parse)
-            conn.execute("BEGIN")
-            try:
-                tip = _indexed_tip(conn, collection.ref)
-                cur = conn.execute(
-                    "SELECT path, blob, seq, kind, doc, error FROM records WHERE ref=? "
-                    "ORDER BY seq, path",
-                    (collection.ref,),
-                )
-                rows = [
-                    IndexRow(
-                        path=path,
-                        blob=bytes(blob).hex() if blob else "",
-                        seq=seq,
-                        kind=kind,
-                        doc=doc,
-                        error=error,
-                    )
-                    for path, blob, seq, kind, doc, error in cur
-                ]
-            finally:
+    @contextmanager
+    def exporting(self, collection: Collection) -> Iterator[RowExport]:
+        """For the block, the rows of ``collection`` brought up to date, as one read of the
+        index holds them (a read transaction: writers go on meanwhile), read a batch at a
+        time (``RowExport``)."""
+        self.refresh(collection)
+        conn = self.connect()
+        conn.execute("BEGIN")
+        try:
+            yield RowExport(conn, collection.ref)
+        finally:
+            with suppress(sqlite3.Error):
                 conn.execute("COMMIT")
-            return tip or None, rows
-
-        return self._run(op)
+            for table in RowExport.TABLES:
+                with suppress(sqlite3.Error):
+                    conn.execute(f"DROP TABLE IF EXISTS temp.{table}")
 
     def rows(
         self,
@@ -856,15 +939,14 @@ def _build(
         conn.execute("INSERT INTO meta VALUES('version', ?)", (str(INDEX_SCHEMA_VERSION),))
         conn.execute(f"PRAGMA cache_size=-{BULK_CACHE_KIB}")
         conn.execute("PRAGMA temp_store=MEMORY")
-        conn.execute("BEGIN")
-        count = _bulk_insert(conn, ref, batches, fields=False)
-        if listing is not None:
-            _check_listing(conn, ref, listing)
-        conn.execute("INSERT INTO tips VALUES(?, ?)", (ref, tip))
-        conn.execute("INSERT INTO meta VALUES(?, '1')", (FIELDS_PENDING,))
-        for ddl in indexes:
-            conn.execute(ddl)
-        conn.execute("COMMIT")
+        with _listed_if(conn, listing):
+            conn.execute("BEGIN")
+            count = _bulk_insert(conn, ref, batches, fields=False, checked=listing is not None)
+            conn.execute("INSERT INTO tips VALUES(?, ?)", (ref, tip))
+            conn.execute("INSERT INTO meta VALUES(?, '1')", (FIELDS_PENDING,))
+            for ddl in indexes:
+                conn.execute(ddl)
+            conn.execute("COMMIT")
         if count:
             _keep_statistics(conn)
         conn.execute("PRAGMA journal_mode=WAL")
@@ -993,10 +1075,17 @@ def insert_rows(conn: sqlite3.Connection, ref: str, rows: Sequence[IndexRow]) ->
 
 
 def _bulk_insert(
-    conn: sqlite3.Connection, ref: str, batches: Iterable[RowColumns], *, fields: bool = True
+    conn: sqlite3.Connection,
+    ref: str,
+    batches: Iterable[RowColumns],
+    *,
+    fields: bool = True,
+    checked: bool = False,
 ) -> int:
     """Insert the rows of ``ref`` in ``batches``, none of which the index holds, and their
-    fields, one batch at a time; how many rows.
+    fields, one batch at a time; how many rows. ``checked``: each batch is matched to the
+    listing attached by ``_listed`` right after it is inserted, and all of them after the
+    last (RowsMismatch).
 
     Every per-row step runs in C: the parameters are zipped from the columns, and SQLite
     parses each document (its name, then its fields). Into a file that holds no records
@@ -1021,59 +1110,124 @@ def _bulk_insert(
                 map(bytes.fromhex, rows.blob),
             ),
         )
+        if checked:
+            _check_batch(conn, last, len(rows))
         if fields:
             _add_fields(conn, last)
         last = conn.execute("SELECT coalesce(max(rid), 0) FROM records").fetchone()[0]
         count += len(rows)
         del rows  # before the next batch is read: one batch in memory at a time
+    if checked:
+        _check_all_listed(conn, ref, count)
     for sql in deferred:
         conn.execute(sql)
     return count
 
 
-def _check_listing(
-    conn: sqlite3.Connection, ref: str, listing: Iterable[Sequence[tuple[str, str]]]
-) -> None:
-    """RowsMismatch unless the rows of ``ref`` name exactly the record blobs in
-    ``listing`` ((blob id, path) batches of one tree, so no path twice).
+@contextmanager
+def _listed(
+    conn: sqlite3.Connection, listing: Iterable[Sequence[tuple[str, str]]]
+) -> Iterator[None]:
+    """For the block, the record blobs of ``listing`` ((blob id, path) batches of one tree)
+    as ``listing.blobs`` (path -> blob id, filtered by ``record_path_sql``): a scratch
+    database attached to ``conn`` (a private file SQLite deletes when it is detached, with
+    a page cache of ``LISTING_CACHE_KIB``), filled in a transaction of its own before the
+    block's; ``conn`` must not be in one.
 
-    A batch at a time goes to a temporary table, filtered by ``record_path_sql``, and is
-    matched against the rows in SQL; only the matched row ids are kept, so no Python
-    holds the whole listing or the rows.
+    A load checks each batch of rows against it right after inserting them
+    (``_check_batch``), while their pages are still cached, and then that no listed
+    record was left without a row (``_check_all_listed``).
     """
-    conn.execute("DROP TABLE IF EXISTS temp.listed")
-    conn.execute("DROP TABLE IF EXISTS temp.matched")
-    conn.execute("CREATE TEMP TABLE listed(path TEXT NOT NULL, blob TEXT NOT NULL)")
-    conn.execute("CREATE TEMP TABLE matched(rid INTEGER PRIMARY KEY)")
+    (temp,) = conn.execute("PRAGMA temp_store").fetchone()
+    conn.execute("PRAGMA temp_store=FILE")  # an attached '' file is kept in memory otherwise
+    conn.execute("ATTACH DATABASE '' AS listing")
+    conn.execute(f"PRAGMA temp_store={int(temp)}")
     try:
-        for batch in listing:
-            conn.execute("DELETE FROM temp.listed")
-            conn.executemany(
-                f"INSERT INTO temp.listed SELECT ?2, ?1 WHERE {record_path_sql('?2')}",
-                batch,
-            )
-            found = conn.execute(
-                "INSERT INTO temp.matched SELECT r.rid FROM temp.listed l JOIN records r "
-                "ON r.ref = ?1 AND r.path = l.path AND lower(hex(r.blob)) = l.blob",
-                (ref,),
-            ).rowcount
-            (listed,) = conn.execute("SELECT count(*) FROM temp.listed").fetchone()
-            if found != listed:
-                (path,) = conn.execute(
-                    "SELECT min(path) FROM temp.listed l WHERE NOT EXISTS (SELECT 1 FROM "
-                    "records r WHERE r.ref = ?1 AND r.path = l.path "
-                    "AND lower(hex(r.blob)) = l.blob)",
-                    (ref,),
-                ).fetchone()
-                raise RowsMismatch(f"first difference: {path}")
-        (extra,) = conn.execute(
-            "SELECT min(path) FROM records WHERE ref = ?1 AND rid NOT IN temp.matched", (ref,)
-        ).fetchone()
-        if extra is not None:
-            raise RowsMismatch(f"first difference: {extra}")
+        conn.execute(f"PRAGMA listing.cache_size=-{LISTING_CACHE_KIB}")
+        conn.execute(
+            "CREATE TABLE listing.blobs(path TEXT PRIMARY KEY, blob TEXT NOT NULL) WITHOUT ROWID"
+        )
+        conn.execute("BEGIN")
+        try:
+            for batch in listing:
+                conn.executemany(
+                    f"INSERT INTO listing.blobs SELECT ?2, ?1 WHERE {record_path_sql('?2')}",
+                    batch,
+                )
+            conn.execute("COMMIT")
+        except BaseException:
+            with suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
+            raise
+        yield
     finally:
-        conn.execute("DROP TABLE IF EXISTS temp.listed")
-        conn.execute("DROP TABLE IF EXISTS temp.matched")
+        if conn.in_transaction:  # the block failed: a file in use cannot be detached
+            with suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
+        conn.execute("DETACH DATABASE listing")
+
+
+def _listed_if(
+    conn: sqlite3.Connection, listing: Iterable[Sequence[tuple[str, str]]] | None
+) -> AbstractContextManager[None]:
+    """``_listed`` when there is a listing to check the rows against."""
+    return nullcontext() if listing is None else _listed(conn, listing)
+
+
+def _check_batch(conn: sqlite3.Connection, last: int, count: int) -> None:
+    """RowsMismatch unless each of the ``count`` rows after row ``last`` names a listed
+    record blob (``_listed``). Run right after they are inserted: their pages are cached."""
+    (found,) = conn.execute(
+        "SELECT count(*) FROM records r JOIN listing.blobs l "
+        "ON l.path = r.path AND l.blob = lower(hex(r.blob)) WHERE r.rid > ?",
+        (last,),
+    ).fetchone()
+    if found != count:
+        (path,) = conn.execute(
+            "SELECT min(path) FROM records r WHERE r.rid > ? AND NOT EXISTS (SELECT 1 FROM "
+            "listing.blobs l WHERE l.path = r.path AND l.blob = lower(hex(r.blob)))",
+            (last,),
+        ).fetchone()
+        raise RowsMismatch(f"first difference: {path}")
+
+
+def _check_all_listed(conn: sqlite3.Connection, ref: str, count: int) -> None:
+    """RowsMismatch unless the ``count`` rows of ``ref``, each matched to a listed record
+    by ``_check_batch`` (one path each: the rows' paths are unique), are all the listed
+    records."""
+    (listed,) = conn.execute("SELECT count(*) FROM listing.blobs").fetchone()
+    if listed != count:
+        (path,) = conn.execute(
+            "SELECT min(path) FROM listing.blobs l WHERE NOT EXISTS "
+            "(SELECT 1 FROM records r WHERE r.ref = ? AND r.path = l.path)",
+            (ref,),
+        ).fetchone()
+        raise RowsMismatch(f"first difference: {path}")
+
+
+def match_listing(
+    ref: str, batches: Iterable[RowColumns], listing: Iterable[Sequence[tuple[str, str]]]
+) -> int:
+    """How many rows ``batches`` hold, once they are found to name exactly the record blobs
+    in ``listing`` as ``Index.seed`` checks them (RowsMismatch; sqlite3.IntegrityError for
+    a path twice). Their paths and blob ids go to a scratch database on disk a batch at a
+    time, so memory stays bounded by a batch."""
+    with closing(sqlite3.connect("", isolation_level=None)) as conn:
+        conn.execute(
+            "CREATE TABLE records(rid INTEGER PRIMARY KEY, ref TEXT NOT NULL, "
+            "path TEXT NOT NULL, blob BLOB, UNIQUE(ref, path))"
+        )
+        with _listed(conn, listing):
+            count = 0
+            for rows in batches:
+                conn.executemany(
+                    "INSERT INTO records(ref, path, blob) VALUES(?, ?, ?)",
+                    zip(repeat(ref), rows.path, map(bytes.fromhex, rows.blob)),
+                )
+                _check_batch(conn, count, len(rows))
+                count += len(rows)
+            _check_all_listed(conn, ref, count)
+    return count
 
 
 def _drop_secondary_indexes(

@@ -37,11 +37,12 @@ import re
 import sqlite3
 import sys
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import cached_property
-from itertools import repeat
+from itertools import chain, repeat
 from operator import is_, methodcaller
 from pathlib import Path
+from typing import NamedTuple
 
 from gitml._version import __version__
 from gitml.errors import GitmlError
@@ -55,14 +56,15 @@ from gitml.storage.index import (
     IndexRow,
     Parser,
     RowColumns,
+    RowExport,
     RowsMismatch,
-    is_record_path,
+    match_listing,
     parse_many,
 )
 from gitml.storage.odb import MODE_BLOB, MODE_TREE, TreeEntry
 from gitml.storage.refs import read_ref, update_ref
 from gitml.storage.repo import GitRepo
-from gitml.storage.trees import commit_tree, list_blobs, listed_blob_batches, read_blob, tree_entry
+from gitml.storage.trees import commit_tree, listed_blob_batches, read_blob, tree_entry
 
 FORMAT = 2
 SIGNERS_KEY = "gitml.index.signers"
@@ -89,22 +91,6 @@ class SnapshotElsewhere(SnapshotRefused):
 
 
 @dataclass(frozen=True)
-class IndexSnapshot:
-    """A snapshot read from ``commit``: the rows of ``ref`` at records commit ``records``."""
-
-    commit: str
-    ref: str
-    records: str
-    segments: tuple[tuple[str, str], ...]
-    """(name, blob id) of each segment, oldest first."""
-    columns: RowColumns
-
-    @cached_property
-    def rows(self) -> list[IndexRow]:
-        return self.columns.rows()
-
-
-@dataclass(frozen=True)
 class Published:
     commit: str
     records: str
@@ -127,17 +113,6 @@ def snapshot_refs(repo: GitRepo) -> list[str]:
         if name.endswith("/gitml/index") and name.count("/") == 4
     )
     return [INDEX_REF, *remotes]
-
-
-def read_snapshot(repo: GitRepo, commit: str, ref: str) -> IndexSnapshot:
-    """The rows of ``ref`` a snapshot commit holds; SnapshotRefused when they are unusable."""
-    records, segments = read_layout(repo, commit, ref)
-    columns = RowColumns(path=[], blob=[], seq=[], kind=[], doc=[], error=[])
-    for rows in segment_rows(repo, ref, segments):
-        columns.extend(rows)
-    return IndexSnapshot(
-        commit=commit, ref=ref, records=records, segments=tuple(segments), columns=columns
-    )
 
 
 def read_layout(repo: GitRepo, commit: str, ref: str) -> tuple[str, list[tuple[str, str]]]:
@@ -306,23 +281,36 @@ def check_signature(repo: GitRepo, commit: str, signers: str) -> None:
         )
 
 
-def check_against_records(repo: GitRepo, snap: IndexSnapshot, tip: str) -> None:
-    """SnapshotRefused unless the snapshot's records commit is in ``tip``'s history and its
-    rows name exactly that commit's record blobs."""
-    if not _is_ancestor(repo, snap.records, tip):
-        raise SnapshotElsewhere(
-            f"its records commit {snap.records[:12]} is not in the history of {snap.ref}"
+def check_against_records(
+    repo: GitRepo, *, ref: str, records: str, segments: Sequence[tuple[str, str]], tip: str
+) -> int:
+    """How many rows the segments hold, once the records commit is found in ``tip``'s
+    history and the rows to name exactly that commit's record blobs (SnapshotRefused
+    otherwise); read a segment at a time."""
+    if not _is_ancestor(repo, records, tip):
+        raise SnapshotElsewhere(f"its records commit {records[:12]} is not in the history of {ref}")
+    with _refused_unless_listed(records):
+        return match_listing(
+            ref,
+            segment_rows(repo, ref, segments),
+            listed_blob_batches(repo.commondir, records),
         )
-    expected = {
-        (p, oid) for p, oid in list_blobs(repo.commondir, snap.records) if is_record_path(p)
-    }
-    listed = set(zip(snap.columns.path, snap.columns.blob, strict=True))
-    if len(listed) != len(snap.columns) or listed != expected:
-        odd = sorted(listed ^ expected)[:1]
-        detail = f" (first difference: {odd[0][0]})" if odd else " (a path listed twice)"
+
+
+@contextmanager
+def _refused_unless_listed(records: str) -> Iterator[None]:
+    """For the block, rows found not to name exactly the record blobs of ``records``
+    (RowsMismatch, or sqlite3.IntegrityError for a path twice) as SnapshotRefused."""
+    try:
+        yield
+    except RowsMismatch as exc:
         raise SnapshotRefused(
-            f"its rows do not name the record blobs of {snap.records[:12]}{detail}"
-        )
+            f"its rows do not name the record blobs of {records[:12]} ({exc})"
+        ) from None
+    except sqlite3.IntegrityError:
+        raise SnapshotRefused(
+            f"its rows do not name the record blobs of {records[:12]} (a path listed twice)"
+        ) from None
 
 
 def _is_ancestor(repo: GitRepo, older: str, newer: str) -> bool:
@@ -373,7 +361,7 @@ def _load(
         raise SnapshotElsewhere(
             f"its records commit {records[:12]} is not in the history of {collection.ref}"
         )
-    try:
+    with _refused_unless_listed(records):
         return index.seed(
             collection.ref,
             records,
@@ -381,14 +369,6 @@ def _load(
             listing=listed_blob_batches(repo.commondir, records),
             indexes=indexes,
         )
-    except RowsMismatch as exc:
-        raise SnapshotRefused(
-            f"its rows do not name the record blobs of {records[:12]} ({exc})"
-        ) from None
-    except sqlite3.IntegrityError:
-        raise SnapshotRefused(
-            f"its rows do not name the record blobs of {records[:12]} (a path listed twice)"
-        ) from None
 
 
 def warn(text: str) -> None:
@@ -404,55 +384,88 @@ def publish(
 
     ``audited``: the tip of each record ref whose history and records the caller audited
     clean; the snapshot states them (``AUDITED``).
+
+    Rows are read, compared and written a segment at a time (each segment's blob packed
+    before the next is encoded), so memory stays bounded by a segment whatever the number
+    of runs.
     """
     repo = collection.repo
     stated = dict(audited or {})
-    records, rows = index.export(collection)
-    if records is None:
-        raise GitmlError(f"{collection.ref} holds no records yet; nothing to publish")
-    base = _base(repo, collection, records, rows)
-    base_rows = {row.path for row in base.rows} if base is not None else set()
-    fresh = [row for row in rows if row.path not in base_rows]
-    segments = list(base.segments) if base is not None else []
-    if (
-        base is not None
-        and not fresh
-        and base.records == records
-        and base.commit == read_ref(repo, INDEX_REF)
-        and stated_audit(repo, base.commit, collection.ref) == stated
-    ):
-        return Published(
-            commit=base.commit, records=records, rows=len(rows), new_rows=0, segments=len(segments)
+    with index.exporting(collection) as export:
+        records = export.tip
+        if records is None:
+            raise GitmlError(f"{collection.ref} holds no records yet; nothing to publish")
+        base = _base(repo, collection, records, export)
+        total = export.count
+        fresh = total - export.kept()  # rows of the index the base does not hold
+        segments = list(base.segments) if base is not None else []
+        if (
+            base is not None
+            and not fresh
+            and base.records == records
+            and base.commit == read_ref(repo, INDEX_REF)
+            and stated_audit(repo, base.commit, collection.ref) == stated
+        ):
+            return Published(
+                commit=base.commit, records=records, rows=total, new_rows=0, segments=len(segments)
+            )
+        top: int | None = None
+        if folds(held=len(segments), fresh=fresh, rows=total):
+            segments, fresh = [], total
+        elif base is not None and fresh:
+            top = base.top
+        parts = export.batches(SEGMENT_ROWS, skip_kept=bool(segments))
+        segments += _write_segments(
+            repo, collection.ref, records, parts, held=len(segments), renumber=top
         )
-    if folds(held=len(segments), fresh=len(fresh), rows=len(rows)):
-        segments, fresh = [], rows
-    elif base is not None and fresh:
-        top = max((row.seq for row in base.rows), default=0)
-        fresh = [_renumbered(row, top + rank) for rank, row in enumerate(fresh, start=1)]
-    odb = repo.odb
-    for start in range(0, _segment_count(len(fresh)) * SEGMENT_ROWS, SEGMENT_ROWS):
-        part = fresh[start : start + SEGMENT_ROWS]
-        name = f"{len(segments):04d}.jsonl"
-        segments.append((name, odb.write_blob(encode_segment(collection.ref, records, part))))
     meta = meta_blob(
         collection.ref,
         records=records,
-        rows=len(rows),
+        rows=total,
         segments=[n for n, _oid in segments],
         audited=stated,
     )
+    odb = repo.odb
     entries = [TreeEntry(n, MODE_BLOB, oid) for n, oid in segments]
     entries.append(TreeEntry(META, MODE_BLOB, odb.write_blob(meta)))
     inner = odb.write_tree(entries)
     root = odb.write_tree([TreeEntry(folder(collection.ref), MODE_TREE, inner)])
     odb.flush()
     parent = [base.commit] if base is not None else []
-    message = f"gitml index: {len(rows)} {folder(collection.ref)} rows at {records[:12]}"
+    message = f"gitml index: {total} {folder(collection.ref)} rows at {records[:12]}"
     commit = _signed_commit(repo, root, parent, message)
     update_ref(repo, INDEX_REF, commit, read_ref(repo, INDEX_REF), message)
     return Published(
-        commit=commit, records=records, rows=len(rows), new_rows=len(fresh), segments=len(segments)
+        commit=commit, records=records, rows=total, new_rows=fresh, segments=len(segments)
     )
+
+
+def _write_segments(
+    repo: GitRepo,
+    ref: str,
+    records: str,
+    parts: Iterator[list[IndexRow]],
+    *,
+    held: int,
+    renumber: int | None,
+) -> list[tuple[str, str]]:
+    """(name, blob id) of the segments written for ``parts`` (at least one, empty when
+    there are no rows), numbered after ``held`` ones; each segment is packed before the
+    next is encoded. ``renumber``: give the rows ``seq`` from ``renumber`` + 1 on."""
+    odb = repo.odb
+    written: list[tuple[str, str]] = []
+    done = 0
+    for part in chain(parts, [[]]):
+        if not part and written:
+            break
+        if renumber is not None:
+            part = [row._replace(seq=renumber + done + rank) for rank, row in enumerate(part, 1)]
+        name = f"{held + len(written):04d}.jsonl"
+        written.append((name, odb.write_blob(encode_segment(ref, records, part))))
+        odb.flush()
+        done += len(part)
+        del part  # before the next segment is read
+    return written
 
 
 def folds(*, held: int, fresh: int, rows: int) -> bool:
@@ -484,12 +497,6 @@ def stated_audit(repo: GitRepo, commit: str, ref: str) -> object:
     return (snapshot_meta(repo, commit, ref) or {}).get(AUDITED)
 
 
-def _renumbered(row: IndexRow, seq: int) -> IndexRow:
-    return IndexRow(
-        path=row.path, blob=row.blob, seq=seq, kind=row.kind, doc=row.doc, error=row.error
-    )
-
-
 def encode_segment(ref: str, records: str, rows: Sequence[IndexRow]) -> bytes:
     """A segment of ``rows`` of ``ref`` derived from records commit ``records``.
 
@@ -509,18 +516,27 @@ def encode_segment(ref: str, records: str, rows: Sequence[IndexRow]) -> bytes:
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
-def _base(
-    repo: GitRepo, collection: Collection, records: str, rows: Sequence[IndexRow]
-) -> IndexSnapshot | None:
-    """The snapshot with the most rows that this index's own rows confirm, one for one.
+class _Base(NamedTuple):
+    """The snapshot a publish builds on: its rows are the export's kept set."""
+
+    commit: str
+    records: str
+    segments: list[tuple[str, str]]
+    rows: int
+    top: int
+    """Its largest ``seq`` (0 when it holds no row)."""
+
+
+def _base(repo: GitRepo, collection: Collection, records: str, export: RowExport) -> _Base | None:
+    """The snapshot with the most rows that this index's own rows confirm, one for one
+    (its rows left as ``export``'s kept set), read a segment at a time.
 
     Only our own snapshot or one signed by a trusted key is built on: rows confirmed here
     are re-signed with our key, and their ``seq`` (which run of a name is the latest) is
     taken as it stands, so an unsigned snapshot fetched from a remote never is.
     """
-    mine = {row.path: row for row in rows}
     signers = repo.config_get(SIGNERS_KEY)
-    best: IndexSnapshot | None = None
+    best: _Base | None = None
     for name in snapshot_refs(repo):
         commit = read_ref(repo, name)
         if commit is None:
@@ -530,20 +546,45 @@ def _base(
                 if not signers:
                     continue
                 check_signature(repo, commit, signers)
-            snap = read_snapshot(repo, commit, collection.ref)
+            held, segments = read_layout(repo, commit, collection.ref)
+            if not _is_ancestor(repo, held, records):
+                continue
+            confirmed = _confirmed(repo, collection.ref, segments, export)
         except SnapshotRefused:
+            export.forget()
             continue
-        if not _is_ancestor(repo, snap.records, records):
+        if confirmed is None:
+            export.forget()
             continue
-        if any(not _same(mine.get(row.path), row) for row in snap.rows):
-            continue
-        if best is None or len(snap.rows) > len(best.rows):
-            best = snap
+        rows, top = confirmed
+        if best is None or rows > best.rows:
+            best = _Base(commit=commit, records=held, segments=segments, rows=rows, top=top)
+            export.adopt()
+        else:
+            export.forget()
     return best
 
 
-def _same(ours: IndexRow | None, theirs: IndexRow) -> bool:
-    return ours is not None and (ours.blob, ours.kind, ours.doc, ours.error) == (
+def _confirmed(
+    repo: GitRepo, ref: str, segments: Sequence[tuple[str, str]], export: RowExport
+) -> tuple[int, int] | None:
+    """(rows, largest ``seq``) of a snapshot's segments when the index holds every row of
+    them as it stands (each noted in ``export``'s candidate set); None at the first row
+    it does not. SnapshotRefused for a malformed segment."""
+    rows = top = 0
+    for part in segment_rows(repo, ref, segments):
+        mine = export.matching(part.path)
+        theirs = part.rows()
+        if any(not _same(mine.get(row.path), row) for row in theirs):
+            return None
+        export.note(mine[row.path][0] for row in theirs)
+        rows += len(theirs)
+        top = max(top, max(part.seq, default=0))
+    return rows, top
+
+
+def _same(ours: tuple[int, IndexRow] | None, theirs: IndexRow) -> bool:
+    return ours is not None and (ours[1].blob, ours[1].kind, ours[1].doc, ours[1].error) == (
         theirs.blob,
         theirs.kind,
         theirs.doc,
@@ -577,7 +618,8 @@ class SnapshotAudit:
 
 
 def verify(collection: Collection, parse: Parser) -> Iterator[SnapshotAudit]:
-    """Re-derive every row of every snapshot from its blob (the full audit)."""
+    """Re-derive every row of every snapshot from its blob (the full audit), a segment at
+    a time."""
     repo = collection.repo
     signers = repo.config_get(SIGNERS_KEY)
     tip = collection.tip()
@@ -585,7 +627,6 @@ def verify(collection: Collection, parse: Parser) -> Iterator[SnapshotAudit]:
         commit = read_ref(repo, name)
         if commit is None:
             continue
-        problems: list[str] = []
         signature: str | None = f"{SIGNERS_KEY} is not set"
         if signers:
             try:
@@ -594,20 +635,31 @@ def verify(collection: Collection, parse: Parser) -> Iterator[SnapshotAudit]:
             except SnapshotRefused as exc:
                 signature = str(exc)
         try:
-            snap = read_snapshot(repo, commit, collection.ref)
+            records, segments = read_layout(repo, commit, collection.ref)
             if tip is None:
                 raise SnapshotRefused(f"{collection.ref} does not exist here")
-            check_against_records(repo, snap, tip)
+            rows = check_against_records(
+                repo, ref=collection.ref, records=records, segments=segments, tip=tip
+            )
         except SnapshotRefused as exc:
             yield SnapshotAudit(
                 ref=name, commit=commit, rows=0, signature=signature, problems=[str(exc)]
             )
             continue
-        blobs = read_blobs(repo, [row.blob for row in snap.rows])
-        items = [(row.path, data) for row, (_oid, data) in zip(snap.rows, blobs, strict=True)]
-        for row, parsed in zip(snap.rows, parse_many(parse, items), strict=True):
-            if parsed is None or (row.kind, row.doc, row.error) != parsed:
-                problems.append(f"{row.path}: the row differs from what blob {row.blob[:12]} says")
+        problems = [
+            problem
+            for part in segment_rows(repo, collection.ref, segments)
+            for problem in _differences(repo, parse, part.rows())
+        ]
         yield SnapshotAudit(
-            ref=name, commit=commit, rows=len(snap.rows), signature=signature, problems=problems
+            ref=name, commit=commit, rows=rows, signature=signature, problems=problems
         )
+
+
+def _differences(repo: GitRepo, parse: Parser, rows: Sequence[IndexRow]) -> Iterator[str]:
+    """A line for each of ``rows`` that differs from what parsing its blob gives."""
+    blobs = read_blobs(repo, [row.blob for row in rows])
+    items = [(row.path, data) for row, (_oid, data) in zip(rows, blobs, strict=True)]
+    for row, parsed in zip(rows, parse_many(parse, items), strict=True):
+        if parsed is None or (row.kind, row.doc, row.error) != parsed:
+            yield f"{row.path}: the row differs from what blob {row.blob[:12]} says"

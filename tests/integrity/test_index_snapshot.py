@@ -395,3 +395,122 @@ def test_a_publish_over_the_segment_cap_writes_several_segments_that_load_as_one
     assert (listed, len(listed), sum(parsed), stderr) == (expected, 12, 0, "")  # none parsed
     monkeypatch.chdir(clone)
     assert "12 rows match their records" in ok("index", "verify")
+
+
+def _index_rows(repo: Path) -> tuple[str, list[object]]:
+    """(records commit, every run row in (seq, path) order), read from the index file by
+    plain SQL."""
+    import sqlite3
+    from contextlib import closing
+
+    from gitml.storage.index import IndexRow
+
+    (path,) = (repo / ".git" / "gitml").glob("index-v*.sqlite")
+    with closing(sqlite3.connect(path)) as conn:
+        (records,) = conn.execute("SELECT tip FROM tips WHERE ref = 'refs/gitml/runs'").fetchone()
+        found = conn.execute(
+            "SELECT path, lower(hex(blob)), seq, kind, doc, error FROM records "
+            "WHERE ref = 'refs/gitml/runs' ORDER BY seq, path"
+        ).fetchall()
+    return records, [IndexRow(*row) for row in found]
+
+
+def _segments_of(repo: Path) -> list[bytes]:
+    names = git(repo, "ls-tree", "--name-only", "refs/gitml/index:runs").split()
+    return [
+        subprocess.run(
+            ["git", "cat-file", "blob", f"refs/gitml/index:runs/{name}"],
+            cwd=repo, capture_output=True, check=True,
+        ).stdout
+        for name in names
+        if name.endswith(".jsonl")
+    ]  # fmt: skip
+
+
+def _segments_whole(
+    rows: list[object], records: str, *, size: int, base: list[object] | None, fold: bool
+) -> list[bytes]:
+    """The segments a publish of ``rows`` (every row, held whole) adds after the
+    snapshot holding ``base``: the rows it lacks, renumbered after its largest ``seq``,
+    or every row as it stands when the publish folds."""
+    from gitml.storage.index_snapshot import encode_segment
+
+    fresh = list(rows)
+    if base is not None and not fold:
+        held = {row.path for row in base}  # type: ignore[attr-defined]
+        top = max(row.seq for row in base)  # type: ignore[attr-defined]
+        fresh = [row for row in rows if row.path not in held]  # type: ignore[attr-defined]
+        fresh = [row._replace(seq=top + n) for n, row in enumerate(fresh, 1)]  # type: ignore[attr-defined]
+    parts = [fresh[start : start + size] for start in range(0, max(1, len(fresh)), size)]
+    return [encode_segment("refs/gitml/runs", records, part) for part in parts]  # type: ignore[arg-type]
+
+
+def test_a_publish_streamed_a_segment_at_a_time_writes_the_bytes_of_one_that_held_every_row(
+    team: Team, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first publish, one built on it (its new rows renumbered) and one that folds every
+    row: each segment is byte for byte what encoding the rows read whole gives."""
+    from gitml.storage import index_snapshot
+
+    monkeypatch.setattr(index_snapshot, "SEGMENT_ROWS", 5)
+    _publish_signed(team, tmp_path, monkeypatch)
+    records, first = _index_rows(team.victim)
+    assert _segments_of(team.victim) == _segments_whole(
+        first, records, size=5, base=None, fold=False
+    )
+    assert len(first) == 12
+
+    for i in range(3):
+        record_run(team.victim, metrics={"acc": 0.6}, name=f"more-{i}")
+    monkeypatch.chdir(team.victim)
+    assert "(3 new, 4 segment(s))" in ok("index", "publish")
+    records, second = _index_rows(team.victim)
+    added = _segments_of(team.victim)[3:]
+    assert added == _segments_whole(second, records, size=5, base=first, fold=False)
+
+    monkeypatch.setattr(index_snapshot, "MAX_SEGMENTS", 1)
+    record_run(team.victim, metrics={"acc": 0.6}, name="folded")
+    assert "(16 new, 4 segment(s))" in ok("index", "publish")
+    records, third = _index_rows(team.victim)
+    assert _segments_of(team.victim) == _segments_whole(
+        third, records, size=5, base=None, fold=True
+    )
+    assert "16 rows match their records" in ok("index", "verify")
+
+
+def test_verify_parses_a_segment_at_a_time_and_names_a_row_wrong_in_a_later_one(
+    team: Team, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Verify holds one segment's rows and records at a time (never every row), and
+    still names a row its trusted signer got wrong in the last segment."""
+    from gitml.storage import index_snapshot
+
+    monkeypatch.setattr(index_snapshot, "SEGMENT_ROWS", 5)
+    signers = _publish_signed(team, tmp_path, monkeypatch)
+    last = "runs/0002.jsonl"
+    head, columns, docs = _decoded(git(team.victim, "cat-file", "blob", f"refs/gitml/index:{last}"))
+    wrong = str(columns["path"][1])
+    doc = json.loads(docs[1])
+    doc["metrics"]["acc"] = 0.99
+    docs[1] = json.dumps(doc, separators=(",", ":"))
+    seg = blob(team.victim, _encoded(head, columns, docs))
+    listing = git(team.victim, "ls-tree", "refs/gitml/index:runs").replace(
+        git(team.victim, "rev-parse", f"refs/gitml/index:{last}").strip(), seg
+    )
+    root = _mktree(team.victim, f"040000 tree {_mktree(team.victim, listing)}\truns\n")
+    key = ("-c", "gpg.format=ssh", "-c", f"user.signingkey={tmp_path / 'ci'}")
+    commit = git(team.victim, *key, "commit-tree", "-S", root, "-m", "index").strip()
+    git(team.victim, "update-ref", "refs/gitml/index", commit)
+    git(team.victim, "config", "gitml.index.signers", str(signers))
+    parsed: list[int] = []
+    real = index_snapshot.parse_many
+
+    def counting(parse: object, items: list[tuple[str, bytes]]) -> object:
+        parsed.append(len(items))
+        return real(parse, items)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(index_snapshot, "parse_many", counting)
+    verdict = cli("index", "verify")
+    assert verdict.exit_code == 1
+    assert f"{wrong}: the row differs from what blob" in verdict.stderr
+    assert parsed == [5, 5, 2]  # the blobs of one segment at a time

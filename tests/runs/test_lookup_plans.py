@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -60,6 +61,34 @@ def test_show_by_name_and_reruns_use_their_indexes(
     by_parent = [p for sql, p in plans.items() if "$.parent" in sql]
     assert by_parent, plans
     assert all("USING INDEX runs_parent" in p for p in by_parent), plans
+
+
+def _index_names(repo: Path) -> set[str]:
+    index = Index(next((repo / ".git" / "gitml").glob("index-v*.sqlite")))
+    try:
+        found = index.run(lambda c: c.execute("SELECT name FROM sqlite_master WHERE type='index'"))
+        return {str(row[0]) for row in found}
+    finally:
+        index.close()
+
+
+def test_a_listing_leaves_the_lookup_indexes_to_the_first_lookup(
+    repo_with_commit: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first ``ls`` (an index built from nothing) answers without building the name and
+    parent indexes; the first lookup builds them and reads through them."""
+    repo = repo_with_commit
+    for n in range(3):
+        record(repo, name=f"r{n}")
+    shutil.rmtree(repo / ".git" / "gitml")
+    listed = list_runs(open_repo(repo), all_branches=True).runs
+    assert [doc["name"] for doc in listed] == ["r2", "r1", "r0"]
+    assert not {"runs_name", "runs_parent"} & _index_names(repo)
+    plans = _plans(monkeypatch, repo, lambda: get_run(open_repo(repo), "r1"))
+    assert {"runs_name", "runs_parent"} <= _index_names(repo)
+    by_name = [p for sql, p in plans.items() if "AND (name = " in sql]
+    assert by_name, plans
+    assert all("USING INDEX runs_name" in p for p in by_name), plans
 
 
 def test_where_and_sort_on_params_and_metrics_read_the_field_table(

@@ -444,3 +444,35 @@ def test_two_processes_loading_an_empty_index_at_once_leave_one_copy_of_the_rows
     assert index.run(lambda conn: conn.execute("PRAGMA integrity_check").fetchall()) == [("ok",)]
     assert _load_files(tmp_path) == []
     index.close()
+
+
+def test_a_listing_longer_than_its_cache_still_finds_a_late_difference(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The listing a load is checked against spills to its scratch file past
+    ``LISTING_CACHE_KIB``; each batch is still matched to all of it."""
+    monkeypatch.setattr(index_module, "LISTING_CACHE_KIB", 64)
+    rows = _rows(3000)
+    listing = _listing_of(rows)
+    index = Index(tmp_path / "spill.sqlite")
+    with pytest.raises(index_module.RowsMismatch, match=r"first difference: runs/3/run2999\.toml$"):
+        index.seed(REF, RECORDS, _in_batches(rows, 500), listing=[_changed_blob(listing, 2999)])
+    assert index.indexed_tip(REF) is None
+    assert index.seed(REF, RECORDS, _in_batches(rows, 500), listing=[listing[:900], listing[900:]])
+    index.close()
+
+
+def test_rows_matched_to_a_listing_without_an_index_are_checked_as_a_load_checks_them() -> None:
+    """``match_listing`` (``git ml index verify``): the same check, a batch of rows at a
+    time, with nothing kept but a scratch file."""
+    rows = _rows(40)
+    listing = _listing_of(rows)
+    assert index_module.match_listing(REF, _in_batches(rows, 7), [listing]) == 41
+    with pytest.raises(index_module.RowsMismatch, match=r"first difference: runs/2/run30\.toml$"):
+        index_module.match_listing(REF, _in_batches(rows, 7), [_changed_blob(listing, 30)])
+    extra = [*listing, ("a" * 40, "runs/new.toml")]
+    with pytest.raises(index_module.RowsMismatch, match=r"first difference: runs/new\.toml$"):
+        index_module.match_listing(REF, _in_batches(rows, 7), [extra])
+    twice = [RowColumns.of(rows[:10]), RowColumns.of(rows[9:])]
+    with pytest.raises(sqlite3.IntegrityError):
+        index_module.match_listing(REF, twice, [listing])
