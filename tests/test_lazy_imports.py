@@ -6,11 +6,12 @@ is allowed only in a module ``LAZY`` lists, for one of two reasons:
 - ``heavy-dependency``: every such import in the module brings a heavy package (a
   third-party one of ``test_startup.HEAVY``, or ``sqlite3``) that the module itself does
   not load; the check reads it off the syntax trees.
-- ``startup-path``: the module is on a path with a start-up budget (``git ml -h``, one
-  ``git ml run``, ``ls``, ``show``, ``model show``, the registry writes, completion, the hook entry, ``import
-  gitml.tracking`` in a user's script) and moving the import up adds modules to it;
-  ``tests/test_startup.py`` holds those module sets. ``gitml.log_model`` also runs in
-  the user's environment, which need not hold gitml's own dependencies (TOML writer).
+- ``startup-path``: the module is on a path with a start-up budget (``git ml -h``, one ``git
+  ml run`` or ``rerun``, ``ls``, ``show``, ``model show``, the registry writes, completion,
+  the hook entry, ``import gitml.tracking`` in a user's script) and moving the import up
+  adds modules to it; ``tests/test_startup.py`` holds those module sets. ``gitml.log_model``
+  also runs in the user's environment, which need not hold gitml's own dependencies (TOML
+  writer).
 
 An import inside a function only to break an import loop is not among them: the code two
 modules share moves below both (``tests/test_layers.py`` finds loops).
@@ -39,6 +40,7 @@ LAZY: dict[str, str] = {
     "gitml.cli._runs_cmds": "startup-path",
     "gitml.cli.bodies.ls": "startup-path",
     "gitml.cli.bodies.registry_apply": "startup-path",
+    "gitml.cli.bodies.rerun": "startup-path",
     "gitml.cli.bodies.ui": "heavy-dependency",
     "gitml.data.gc": "heavy-dependency",
     "gitml.data.share": "heavy-dependency",

@@ -14,4 +14,5 @@ def progress_bars(out: Output) -> Any:
 
 
 def file_count(n: int) -> str:
+    """``1 file`` or ``N files``."""
     return f"{n} file" if n == 1 else f"{n} files"

@@ -11,6 +11,7 @@ if TYPE_CHECKING:
 
 
 def print_summary(summary: ImportSummary, json: bool, *, quiet: bool = False) -> None:
+    """What an import brought and skipped, as lines or JSON."""
     out = Output(json, quiet=quiet)
     for problem in summary.problems:
         out.warn(problem)

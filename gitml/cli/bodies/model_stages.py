@@ -9,6 +9,7 @@ if TYPE_CHECKING:
 
 
 def stages_text(stages: JsonObject) -> str:
+    """A version's stages as ``stage=VALUE`` pairs on one line."""
     parts = []
     for stage, value in stages.items():
         shown = ",".join(value) if isinstance(value, list) else value

@@ -1,4 +1,6 @@
-"""What ``git ml monitor`` and ``scan`` share: the report options, and how a report is built, kept and shown."""
+"""What ``git ml monitor`` and ``scan`` share: the report options, and how a report is
+built, kept and shown.
+"""
 
 from __future__ import annotations
 
@@ -93,6 +95,7 @@ def _jsonable(doc: MonitorReportRecord) -> JsonObject:
 
 
 def log_reports(model: str, version: str | None, json: bool) -> None:
+    """List the stored reports of a model (or one version of it)."""
     repo, _settings = repo_and_settings()
     rows = [summary(d) for d in iter_reports(repo, check_model_name(model), version)]
     out = Output(json)
@@ -106,6 +109,7 @@ def log_reports(model: str, version: str | None, json: bool) -> None:
 
 
 def check_format(fmt: str) -> None:
+    """Refuse a ``--format`` other than table or markdown."""
     if fmt not in ("table", "markdown"):
         raise UsageError(f"--format {fmt!r}: use table or markdown (or --json)")
 

@@ -9,6 +9,7 @@ from gitml.registry import records as rec
 
 
 def print_applied(out: Output, report: Any, terminal: tuple[str, ...]) -> None:
+    """The stage events applied, and the commits skipped."""
     for skipped in report.skipped:
         out.warn(f"skipped commit {skipped.commit[:12]}: {skipped.reason}")
     for event in report.events:

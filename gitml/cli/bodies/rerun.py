@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 
 from gitml.cli import _rerun_view as view
 from gitml.cli._output import Output
-from gitml.cluster.rerun import rerun_on_cluster
 from gitml.errors import GitmlError, UsageError
 from gitml.rerun.replay import RerunOptions, plan_runs, rerun_run, rerun_set
 from gitml.rerun.select import Selection, select_since, select_sweep
@@ -97,6 +96,8 @@ def _on_cluster(
     on: str,
     retries: int,
 ) -> int:
+    from gitml.cluster.rerun import rerun_on_cluster
+
     outcome = rerun_on_cluster(repo, selection, options, on=on, retries=retries)
     if single:
         if outcome.errors:

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
 
 
 def print_pull(out: Output, report: PullReport) -> None:
+    """How many records of each kind arrived."""
     arrived = {name: n for name, n in report.added.items() if n}
     if arrived:
         out.summary(
@@ -23,6 +24,7 @@ def print_pull(out: Output, report: PullReport) -> None:
 
 
 def print_data(out: Output, data: dict[str, object] | None) -> None:
+    """What the data push moved, when it ran."""
     if data is not None and "not_pushed" in data:
         out.warn(f"data not pushed: {data['not_pushed']}")
     elif data is not None:
@@ -36,6 +38,7 @@ def print_data(out: Output, data: dict[str, object] | None) -> None:
 
 
 def print_pushed(out: Output, remote: str, report: PushReport) -> None:
+    """The record refs pushed, and what became of the index snapshot."""
     if report.pushed:
         out.summary(f"pushed to {remote}: " + ", ".join(short_name(r) for r in report.pushed))
     else:
