@@ -20,7 +20,7 @@ OTHER_PROCESSES = {
     "gitml/runs/supervise.py": "runs the user's command",
     "gitml/runs/env.py": "asks nvidia-smi for the GPUs",
     "gitml/runs/interpreter.py": "asks the command's Python for its version and module path",
-    "gitml/cli/_demo_cmds.py": "runs the demo's transcript, the commands a user would type",
+    "gitml/cli/bodies/demo.py": "runs the demo's transcript, the commands a user would type",
 }
 # Sequences starting with "git" that are text shown to a user, not commands gitml runs.
 TRANSCRIPTS = {"gitml/demo/__init__.py"}

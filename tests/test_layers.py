@@ -161,7 +161,7 @@ def test_a_wrong_way_import_is_found(source: str, rel: str) -> None:
         ("from gitml.storage.repo import GitRepo\n", "gitml/registry/store.py"),
         ("from gitml.registry import store\n", "gitml/governance/engine.py"),
         ("from . import codec\n", "gitml/records/__init__.py"),
-        ("def f():\n    from gitml.data.add import add\n", "gitml/cli/_data_cmds.py"),
+        ("from gitml.data.add import add_datasets\n", "gitml/cli/bodies/data_add.py"),
         ("from gitml.objects.cache import Cache\n", "gitml/registry/artifacts.py"),
     ],
 )

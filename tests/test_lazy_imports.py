@@ -1,18 +1,17 @@
 """Imports of gitml modules inside functions: each one has a reason this table names.
 
 A gitml module imports the gitml modules it uses at the top. An import inside a function
-is allowed only in a module ``LAZY`` lists, for one of three reasons:
+is allowed only in a module ``LAZY`` lists, for one of two reasons:
 
 - ``heavy-dependency``: every such import in the module brings a heavy package (a
   third-party one of ``test_startup.HEAVY``, or ``sqlite3``) that the module itself does
   not load; the check reads it off the syntax trees.
-- ``startup-path``: the module is on a path with a start-up budget (``git ml -h``, one
-  ``git ml run``, ``ls``, ``show``, ``model show``, the registry writes, completion, the hook entry, ``import
-  gitml.tracking`` in a user's script) and moving the import up adds modules to it;
-  ``tests/test_startup.py`` holds those module sets. ``gitml.log_model`` also runs in
-  the user's environment, which need not hold gitml's own dependencies (TOML writer).
-- ``command-body``: a command body in ``cli/_*_cmds.py`` imports the domain module it
-  calls, so one command loads its own code and not every other command's.
+- ``startup-path``: the module is on a path with a start-up budget (``git ml -h``, one ``git
+  ml run`` or ``rerun``, ``ls``, ``show``, ``model show``, the registry writes, completion,
+  the hook entry, ``import gitml.tracking`` in a user's script) and moving the import up
+  adds modules to it; ``tests/test_startup.py`` holds those module sets. ``gitml.log_model``
+  also runs in the user's environment, which need not hold gitml's own dependencies (TOML
+  writer).
 
 An import inside a function only to break an import loop is not among them: the code two
 modules share moves below both (``tests/test_layers.py`` finds loops).
@@ -21,7 +20,6 @@ modules share moves below both (``tests/test_layers.py`` finds loops).
 from __future__ import annotations
 
 import ast
-import re
 from collections.abc import Iterator
 from functools import cache
 
@@ -32,27 +30,18 @@ from tests.test_startup import HEAVY
 
 # What a module costs to import when it loads one of these.
 HEAVY_AT_IMPORT = HEAVY | {"pandas", "sqlite3"}
-REASONS = ("heavy-dependency", "startup-path", "command-body")
+REASONS = ("heavy-dependency", "startup-path")
 
 LAZY: dict[str, str] = {
     "gitml.cli": "startup-path",
     "gitml.cli._complete": "startup-path",
     "gitml.cli._run_request": "startup-path",
     "gitml.cli._runs_view": "startup-path",
-    "gitml.cli._check_cmds": "command-body",
-    "gitml.cli._data_cmds": "command-body",
-    "gitml.cli._import_cmds": "command-body",
-    "gitml.cli._index_cmds": "command-body",
-    "gitml.cli._model_cmds": "command-body",
-    "gitml.cli._monitor_cmds": "command-body",
-    "gitml.cli._pipelines_cmds": "command-body",
-    "gitml.cli._project_cmds": "command-body",
-    "gitml.cli._queue_cmds": "command-body",
-    "gitml.cli._registry_cmds": "command-body",
-    "gitml.cli._rerun_cmds": "command-body",
-    "gitml.cli._runs_cmds": "command-body",
-    "gitml.cli._sync_cmds": "command-body",
-    "gitml.cli._ui_cmds": "heavy-dependency",
+    "gitml.cli._runs_cmds": "startup-path",
+    "gitml.cli.bodies.ls": "startup-path",
+    "gitml.cli.bodies.registry_apply": "startup-path",
+    "gitml.cli.bodies.rerun": "startup-path",
+    "gitml.cli.bodies.ui": "heavy-dependency",
     "gitml.data.gc": "heavy-dependency",
     "gitml.data.share": "heavy-dependency",
     "gitml.governance.rules": "startup-path",
@@ -92,8 +81,6 @@ LAZY: dict[str, str] = {
     "gitml.tracking.models": "startup-path",
     "gitml.tracking.read": "heavy-dependency",
 }
-
-_COMMAND_BODIES = re.compile(r"gitml\.cli\._\w+_cmds")
 
 
 def _targets(node: ast.Import | ast.ImportFrom, module: str, is_package: bool) -> set[str]:
@@ -197,8 +184,6 @@ def unlisted(source: str, rel: str, lazy: dict[str, str]) -> list[str]:
             brought = set().union(*(heavy_packages(t) for t in targets))
             if not brought - _heavy_behind(_top_loads(tree, module, rel), {module}):
                 found.append(f"{where}, which brings no heavy package {module} lacks")
-        elif reason == "command-body" and not _COMMAND_BODIES.fullmatch(module):
-            found.append(f"{where}: only cli/_*_cmds.py modules hold command bodies")
     return found
 
 
@@ -252,12 +237,8 @@ def test_the_heavy_packages_are_read_through_gitml_modules() -> None:
             "gitml/data/gc.py",
             {"gitml.data.gc": "heavy-dependency"},
         ),
-        # command bodies live in cli/_*_cmds.py only
-        (
-            "def f():\n    from gitml.data.add import add\n",
-            "gitml/runs/single.py",
-            {"gitml.runs.single": "command-body"},
-        ),
+        # a command body imports the domain code it calls at the top
+        ("def f():\n    from gitml.data.add import add\n", "gitml/cli/bodies/data_add.py", {}),
     ],
 )
 def test_an_unexplained_import_in_a_function_is_found(
@@ -286,11 +267,6 @@ def test_an_unexplained_import_in_a_function_is_found(
             "def f():\n    from gitml.tabular import stats\n",
             "gitml/tabular/drift.py",
             {"gitml.tabular.drift": "heavy-dependency"},
-        ),
-        (
-            "def f():\n    from gitml.data.add import add\n",
-            "gitml/cli/_data_cmds.py",
-            {"gitml.cli._data_cmds": "command-body"},
         ),
     ],
 )

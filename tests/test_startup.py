@@ -265,3 +265,19 @@ def test_the_check_sees_a_heavy_import() -> None:
     modules = imported("import gitml, jsonschema")
     assert "jsonschema" in heavy(modules)
     assert {m for m in modules if m.startswith("gitml")} == {"gitml", "gitml._version"}
+
+
+# What rerunning one run here never loads: the cluster, pool, sweep and search code that
+# ``rerun --on`` and sweeps need.
+RERUN_NEVER = ("gitml.cluster", "gitml.runs.pool", "gitml.runs.sweep", "gitml.search")
+
+
+def test_one_rerun_loads_no_cluster_code(in_repo: Path) -> None:
+    from tests.rerun.rerun_support import make_project, record
+
+    make_project(in_repo)
+    run = record()
+    modules = imported(git_ml("rerun", run["id"]), cwd=in_repo)
+    assert "gitml.rerun.replay" in modules  # the command really ran
+    never = {m for m in modules if m.startswith(RERUN_NEVER)}
+    assert never == set()

@@ -1,7 +1,7 @@
 """The ``git ml`` command line: a thin typer layer over the domain packages.
 
 The typer declarations (``_app`` and the command modules) are the one definition of every
-command; each command's work is a keyword-called body in a typer-free ``_*_cmds`` module.
+command; each command's work is a keyword-called body in a typer-free module of ``bodies``.
 Importing typer and building its command tree costs about 40 ms, so ``main`` reads the
 line from ``_spec`` (generated from the typer app) first and calls the body directly, or
 prints the help typer rendered; any line that is not plainly valid goes to typer itself.

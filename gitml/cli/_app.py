@@ -1,7 +1,7 @@
 """The typer app: every command registered, and its entry through the error funnel.
 
-Command bodies (``_*_cmds``) import domain code where they need it, so building the app
-loads neither pygit2 nor any heavy library.
+Commands name their bodies (``bodies/``) rather than import them, so building the app
+loads no domain code, neither pygit2 nor any heavy library.
 """
 
 import sys

@@ -3,17 +3,16 @@
 A declaration is a function whose parameters (typer ``Annotated`` options and arguments)
 and docstring are the command's one definition; it has no body of its own. A command that
 takes another's options but a few is declared as that declaration ``narrowed``. ``command``
-registers it so that typer calls the body, a keyword-only function in a ``_*_cmds``
-module, with the parsed values; ``commands`` registers several whose names say their body.
+registers it so that typer calls the body, a keyword-only function named ``module:function``
+in ``gitml.cli.bodies``, with the parsed values; ``commands`` registers several whose names
+say their body. Bodies are named, not imported, so building the typer app loads none.
 The fast path (``_parse``, from the generated ``_spec``) calls the same body with the same
 keywords, so both paths run the same code.
 """
 
 import functools
 import inspect
-import sys
 from collections.abc import Callable, Mapping
-from types import ModuleType
 from typing import Any
 
 import typer
@@ -22,15 +21,7 @@ from gitml.cli._body import call_body
 from gitml.cli._usage import ConventionalCommand
 
 BODY_ATTR = "gitml_body"
-
-
-def body_name(body: Callable[..., Any]) -> str:
-    """``module:name`` of a body (a function, or a ``functools.partial`` of one)."""
-    if isinstance(body, functools.partial):
-        module = sys.modules[body.func.__module__]
-        name = next(key for key, value in vars(module).items() if value is body)
-        return f"{module.__name__}:{name}"
-    return f"{body.__module__}:{body.__qualname__}"
+BODIES = "gitml.cli.bodies"
 
 
 def narrowed(
@@ -70,11 +61,15 @@ def command(
     group: typer.Typer,
     name: str,
     declaration: Callable[..., Any],
-    body: Callable[..., int | None],
+    body: str,
     **settings: Any,
 ) -> None:
-    """Register ``declaration`` as ``name`` in ``group``; typer's call runs ``body``."""
-    target = body_name(body)
+    """Register ``declaration`` as ``name`` in ``group``; typer's call runs ``body``.
+
+    ``body`` is ``module:function``, the module named within ``gitml.cli.bodies``
+    (``data_add:add``) or in full (``gitml.cli._runs_cmds:run``).
+    """
+    target = body if body.startswith("gitml.") else f"{BODIES}.{body}"
 
     @functools.wraps(declaration)
     def forward(**kwargs: Any) -> int:
@@ -85,11 +80,12 @@ def command(
     group.command(name, **settings)(forward)
 
 
-def commands(group: typer.Typer, bodies: ModuleType, *declarations: Callable[..., Any]) -> None:
+def commands(group: typer.Typer, prefix: str, *declarations: Callable[..., Any]) -> None:
     """Register each declaration in ``group`` under its name less a ``_cmd`` suffix.
 
-    The body is the function of that name in ``bodies`` (a ``_*_cmds`` module).
+    The body is the function of that name in the bodies module ``prefix`` + name
+    (``data_add:add`` for ``add`` with prefix ``data_``).
     """
     for declaration in declarations:
         name = declaration.__name__.removesuffix("_cmd")
-        command(group, name, declaration, getattr(bodies, name))
+        command(group, name, declaration, f"{prefix}{name}:{name}")

@@ -4,7 +4,6 @@ from typing import Annotated
 
 import typer
 
-from gitml.cli import _check_cmds as _cmds
 from gitml.cli._declare import commands
 from gitml.cli._options import JsonOpt, QuietOpt
 from gitml.cli._values import FILES, choices
@@ -59,4 +58,4 @@ def check(
 
 
 def register(app: typer.Typer) -> None:
-    commands(app, _cmds, check)
+    commands(app, "", check)

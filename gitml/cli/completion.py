@@ -4,8 +4,7 @@ from typing import Annotated
 
 import typer
 
-from gitml.cli import _completion_cmds as _cmds
-from gitml.cli._declare import command, commands
+from gitml.cli._declare import command
 from gitml.cli._values import choices
 
 ShellArg = Annotated[
@@ -36,12 +35,12 @@ def complete(
 
 
 def register(app: typer.Typer) -> None:
-    commands(app, _cmds, completion)
+    command(app, "completion", completion, "completion:completion")
     command(
         app,
         "__complete",
         complete,
-        _cmds.complete,
+        "completion:complete",
         hidden=True,
         context_settings={"allow_interspersed_args": False},
     )

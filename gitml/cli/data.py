@@ -4,7 +4,6 @@ from typing import Annotated
 
 import typer
 
-from gitml.cli import _data_cmds as _cmds
 from gitml.cli import data_remote
 from gitml.cli._declare import commands
 from gitml.cli._options import DataRemoteOpt, JobsOpt, JsonOpt, QuietOpt
@@ -172,6 +171,6 @@ def gc(
 
 
 def register(app: typer.Typer) -> None:
-    commands(data_app, _cmds, add, status, diff, checkout, push, pull, ls, show, gc)
+    commands(data_app, "data_", add, status, diff, checkout, push, pull, ls, show, gc)
     data_remote.register(data_app)
     app.add_typer(data_app, name="data")

@@ -4,7 +4,6 @@ from typing import Annotated
 
 import typer
 
-from gitml.cli import _data_remote_cmds as _cmds
 from gitml.cli._declare import command
 from gitml.cli._options import JsonOpt, QuietOpt
 from gitml.cli._values import DATA_REMOTES
@@ -77,7 +76,7 @@ def remote_rm(
 
 
 def register(data_app: typer.Typer) -> None:
-    command(remote_app, "add", remote_add, _cmds.remote_add)
-    command(remote_app, "ls", remote_ls, _cmds.remote_ls)
-    command(remote_app, "rm", remote_rm, _cmds.remote_rm)
+    command(remote_app, "add", remote_add, "data_remote:remote_add")
+    command(remote_app, "ls", remote_ls, "data_remote:remote_ls")
+    command(remote_app, "rm", remote_rm, "data_remote:remote_rm")
     data_app.add_typer(remote_app, name="remote")

@@ -5,7 +5,6 @@ from typing import Annotated
 
 import typer
 
-from gitml.cli import _demo_cmds as _cmds
 from gitml.cli._declare import commands
 from gitml.cli._values import DIRS
 
@@ -24,4 +23,4 @@ def demo(
 
 
 def register(app: typer.Typer) -> None:
-    commands(app, _cmds, demo)
+    commands(app, "", demo)

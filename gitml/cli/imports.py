@@ -5,7 +5,6 @@ from typing import Annotated
 
 import typer
 
-from gitml.cli import _import_cmds as _cmds
 from gitml.cli._declare import commands
 from gitml.cli._options import JsonOpt, QuietOpt
 
@@ -42,13 +41,6 @@ def mlflow(
     quiet: QuietOpt = False,
 ) -> None:
     """Import MLflow runs (params, metric histories, tags, artifacts) and registered models."""
-    _cmds.mlflow(
-        source=source,
-        experiment=experiment or (),
-        no_artifacts=no_artifacts,
-        json=json,
-        quiet=quiet,
-    )
 
 
 def dvc(
@@ -72,5 +64,5 @@ def gto(json: JsonOpt = False, quiet: QuietOpt = False) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    commands(import_app, _cmds, mlflow, dvc, gto)
+    commands(import_app, "import_", mlflow, dvc, gto)
     app.add_typer(import_app)

@@ -2,7 +2,6 @@
 
 import typer
 
-from gitml.cli import _index_cmds as _cmds
 from gitml.cli._declare import commands
 from gitml.cli._options import JsonOpt, QuietOpt
 
@@ -23,5 +22,5 @@ def verify(json: JsonOpt = False, quiet: QuietOpt = False) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    commands(index_app, _cmds, publish, verify)
+    commands(index_app, "index_", publish, verify)
     app.add_typer(index_app, name="index")

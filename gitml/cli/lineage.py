@@ -4,7 +4,6 @@ from typing import Annotated
 
 import typer
 
-from gitml.cli import _pipelines_cmds as _cmds
 from gitml.cli._declare import commands
 from gitml.cli._options import JsonOpt
 from gitml.cli._values import LINEAGE_TARGETS, choices
@@ -34,4 +33,4 @@ def lineage(
 
 
 def register(app: typer.Typer) -> None:
-    commands(app, _cmds, lineage)
+    commands(app, "", lineage)

@@ -5,7 +5,6 @@ from typing import Annotated
 
 import typer
 
-from gitml.cli import _model_cmds as _cmds
 from gitml.cli._declare import commands
 from gitml.cli._options import DataRemoteOpt, JsonOpt, ModelNameArg, QuietOpt
 from gitml.cli._values import DIRS, FILES, MODEL_REFS, RUNS, STAGES, choices
@@ -196,7 +195,7 @@ def push_cmd(
 def register(app: typer.Typer) -> None:
     commands(
         model_app,
-        _cmds,
+        "model_",
         register_cmd,
         ls_cmd,
         show_cmd,

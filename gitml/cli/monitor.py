@@ -5,7 +5,6 @@ from typing import Annotated
 
 import typer
 
-from gitml.cli import _monitor_cmds as _cmds
 from gitml.cli._declare import commands
 from gitml.cli._options import JsonOpt, QuietOpt
 from gitml.cli._values import MODEL_REFS, MODELS, choices
@@ -120,4 +119,4 @@ def scan_cmd(
 
 
 def register(app: typer.Typer) -> None:
-    commands(app, _cmds, monitor_cmd, scan_cmd)
+    commands(app, "", monitor_cmd, scan_cmd)

@@ -4,7 +4,6 @@ from typing import Annotated
 
 import typer
 
-from gitml.cli import _pipelines_cmds as _cmds
 from gitml.cli._declare import commands
 from gitml.cli._options import JsonOpt, QuietOpt
 from gitml.cli._run_options import MessageOpt
@@ -93,4 +92,4 @@ def dag(
 
 
 def register(app: typer.Typer) -> None:
-    commands(app, _cmds, repro, status, dag)
+    commands(app, "", repro, status, dag)

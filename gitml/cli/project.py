@@ -4,7 +4,6 @@ from typing import Annotated
 
 import typer
 
-from gitml.cli import _project_cmds as _cmds
 from gitml.cli._declare import command, commands
 from gitml.cli._options import JsonOpt, QuietOpt
 from gitml.cli._values import FILES, choices
@@ -51,6 +50,6 @@ def validate(
 
 
 def register(app: typer.Typer) -> None:
-    commands(app, _cmds, init)
-    command(app, "hook", hook, _cmds.hook, hidden=True)
-    commands(app, _cmds, validate)
+    commands(app, "", init)
+    command(app, "hook", hook, "hook:hook", hidden=True)
+    commands(app, "", validate)

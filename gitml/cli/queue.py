@@ -4,7 +4,6 @@ from typing import Annotated
 
 import typer
 
-from gitml.cli import _queue_cmds as _cmds
 from gitml.cli import _run_options as _opts
 from gitml.cli import runs
 from gitml.cli._declare import command, commands, narrowed
@@ -79,6 +78,8 @@ def cancel(
 
 
 def register(app: typer.Typer) -> None:
-    command(queue_app, "add", add, _cmds.add, context_settings={"allow_interspersed_args": False})
-    commands(queue_app, _cmds, start, status, logs, cancel)
+    command(
+        queue_app, "add", add, "queue_add:add", context_settings={"allow_interspersed_args": False}
+    )
+    commands(queue_app, "queue_", start, status, logs, cancel)
     app.add_typer(queue_app, name="queue")

@@ -4,8 +4,7 @@ from typing import Annotated
 
 import typer
 
-from gitml.cli import _registry_cmds as _cmds
-from gitml.cli._declare import commands, narrowed
+from gitml.cli._declare import command, commands, narrowed
 from gitml.cli._options import JsonOpt, ModelNameArg, QuietOpt
 from gitml.cli._values import GIT_REMOTES, STAGES, VERSIONS
 
@@ -110,6 +109,8 @@ def verify_cmd(
 
 
 def register(app: typer.Typer) -> None:
-    commands(app, _cmds, promote, demote, archive)
-    commands(registry_app, _cmds, apply_cmd, verify_cmd)
+    command(app, "promote", promote, "stages:promote")
+    command(app, "demote", demote, "stages:demote")
+    command(app, "archive", archive, "stages:archive")
+    commands(registry_app, "registry_", apply_cmd, verify_cmd)
     app.add_typer(registry_app)

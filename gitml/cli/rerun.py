@@ -5,7 +5,6 @@ from typing import Annotated
 
 import typer
 
-from gitml.cli import _rerun_cmds as _cmds
 from gitml.cli._declare import commands
 from gitml.cli._options import JsonOpt, QuietOpt
 from gitml.cli._values import DIRS, RUNS
@@ -96,4 +95,4 @@ def rerun(
 
 
 def register(app: typer.Typer) -> None:
-    commands(app, _cmds, rerun)
+    commands(app, "", rerun)

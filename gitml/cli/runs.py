@@ -5,7 +5,6 @@ from typing import Annotated
 import typer
 
 from gitml.cli import _run_options as _opts
-from gitml.cli import _runs_cmds as _cmds
 from gitml.cli._declare import command, commands
 from gitml.cli._options import JsonOpt, QuietOpt, where_option
 from gitml.cli._values import RUNS
@@ -142,5 +141,11 @@ def relink(
 
 
 def register(app: typer.Typer) -> None:
-    command(app, "run", run, _cmds.run, context_settings={"allow_interspersed_args": False})
-    commands(app, _cmds, ls, show, compare, relink)
+    command(
+        app,
+        "run",
+        run,
+        "gitml.cli._runs_cmds:run",
+        context_settings={"allow_interspersed_args": False},
+    )
+    commands(app, "", ls, show, compare, relink)

@@ -4,7 +4,6 @@ from typing import Annotated
 
 import typer
 
-from gitml.cli import _sync_cmds as _cmds
 from gitml.cli._declare import commands, narrowed
 from gitml.cli._options import JsonOpt, QuietOpt
 from gitml.cli._values import GIT_REMOTES
@@ -59,4 +58,4 @@ def fetch(
 
 
 def register(app: typer.Typer) -> None:
-    commands(app, _cmds, pull, push, sync, fetch)
+    commands(app, "", pull, push, sync, fetch)

@@ -5,7 +5,6 @@ from typing import Annotated
 
 import typer
 
-from gitml.cli import _ui_cmds as _cmds
 from gitml.cli._declare import commands
 from gitml.cli._options import QuietOpt, where_option
 from gitml.cli._values import RUNS
@@ -59,4 +58,4 @@ def report(
 
 
 def register(app: typer.Typer) -> None:
-    commands(app, _cmds, ui, report)
+    commands(app, "", ui, report)

@@ -39,6 +39,15 @@ def test_importing_every_body_loads_neither_typer_nor_pygit2() -> None:
     assert proc.stdout.strip() == "[]"
 
 
+def test_building_the_typer_app_imports_no_body() -> None:
+    code = (
+        "import sys, typer\nfrom gitml.cli._app import app\ntyper.main.get_command(app)\n"
+        "print(sorted(m for m in sys.modules if m.startswith('gitml.cli.bodies.')))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert proc.stdout.strip() == "[]"
+
+
 def test_narrowing_names_only_what_is_there() -> None:
     with pytest.raises(ValueError, match=r"^run has no parameter gpu$"):
         narrowed(runs.run, name="run", without=("gpu",), doc="A run.")

@@ -1,30 +1,28 @@
-"""The bodies of ``git ml rerun``."""
+"""The body of ``git ml rerun``."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from gitml.cli import _rerun_view as view
 from gitml.cli._output import Output
 from gitml.errors import GitmlError, UsageError
+from gitml.rerun.replay import RerunOptions, plan_runs, rerun_run, rerun_set
+from gitml.rerun.select import Selection, select_since, select_sweep
 from gitml.runs.params import parse_override
+from gitml.runs.store import get_run
 from gitml.storage.repo import open_repo
-
-STDERR_FD = 2  # with --json the command's output goes here, so stdout stays pure JSON
 
 if TYPE_CHECKING:
     from gitml.records.shapes import RunRecord
-    from gitml.rerun.replay import RerunOptions
     from gitml.rerun.report import RerunResult
-    from gitml.rerun.select import Selection
     from gitml.storage.repo import GitRepo
+
+STDERR_FD = 2  # with --json the command's output goes here, so stdout stays pure JSON
 
 
 def _one(out: Output, repo: GitRepo, text: str, options: RerunOptions, *, dry_run: bool) -> int:
-    from gitml.cli import _rerun_view as view
-    from gitml.rerun.replay import plan_runs, rerun_run
-    from gitml.runs.store import get_run
-
     doc = get_run(repo, text)
     if dry_run:
         (plan,) = plan_runs(repo, [doc], options)
@@ -39,9 +37,6 @@ def _selected(
     repo: GitRepo, run_ref: str | None, since: str | None, sweep: str | None
 ) -> Selection:
     """The runs named: one run, those since a commit, or a sweep's."""
-    from gitml.rerun.select import Selection, select_since, select_sweep
-    from gitml.runs.store import get_run
-
     if run_ref is not None:
         return Selection([get_run(repo, run_ref)])
     if since is not None:
@@ -52,9 +47,6 @@ def _selected(
 def _many(
     out: Output, repo: GitRepo, selection: Selection, options: RerunOptions, *, dry_run: bool
 ) -> int:
-    from gitml.cli import _rerun_view as view
-    from gitml.rerun.replay import plan_runs, rerun_set
-
     if dry_run:
         plans = plan_runs(repo, selection.runs, options)
         if out.json_mode:
@@ -104,7 +96,6 @@ def _on_cluster(
     on: str,
     retries: int,
 ) -> int:
-    from gitml.cli import _rerun_view as view
     from gitml.cluster.rerun import rerun_on_cluster
 
     outcome = rerun_on_cluster(repo, selection, options, on=on, retries=retries)
@@ -144,8 +135,6 @@ def rerun(
     quiet: bool = False,
 ) -> int:
     """Rerun a recorded run from its code checkpoint, input data and params, and prove the result."""
-    from gitml.rerun.replay import RerunOptions
-
     chosen = [x for x in (run_ref, since, sweep) if x is not None]
     if len(chosen) != 1:
         raise UsageError("name one run (RUN), or a set with --since REV or --sweep ID")

@@ -1,4 +1,4 @@
-"""The bodies of ``git ml repro``, ``status``, ``dag`` and ``lineage``."""
+"""The body of ``git ml repro``."""
 
 from __future__ import annotations
 
@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING, Any
 
 from gitml.cli._output import Output
 from gitml.cli._runs_view import run_line, sweep_summary
-from gitml.errors import UsageError
-from gitml.storage.repo import open_repo
+from gitml.cli.bodies.status import UP_TO_DATE
+from gitml.pipelines.dispatch import repro as do_repro
+from gitml.pipelines.repro import ReproOutcome, ReproRequest
+from gitml.runs.params import parse_override
 
 if TYPE_CHECKING:
     from gitml.records.shapes import JsonObject
-
-UP_TO_DATE = "Data and pipelines are up to date."
 
 
 def _argv(
@@ -42,10 +42,6 @@ def repro(
     quiet: bool = False,
 ) -> int:
     """Reproduce the stale stages; stage events on stderr; exit with the first failure's code."""
-    from gitml.pipelines.dispatch import repro as do_repro
-    from gitml.pipelines.repro import ReproOutcome, ReproRequest
-    from gitml.runs.params import parse_override
-
     flags = {"force": force, "single_item": single_item, "downstream": downstream}
     flags["dry_run"] = dry_run
     request = ReproRequest(
@@ -114,62 +110,3 @@ def _report(out: Output, outcome: Any, *, dry_run: bool) -> None:
     summary = ", ".join(f"{n} {action}" for action, n in counts.items())
 
     out.info(f"gitml: pipeline {run_line(outcome.record)} ({summary})")
-
-
-def status(*, targets: Sequence[str] | None = None, json: bool = False) -> None:
-    """Which stages are stale and why (DVC's decisions), in execution order."""
-    from gitml.pipelines.project import open_project
-    from gitml.pipelines.status import pipeline_status
-
-    rows = pipeline_status(open_project(), tuple(targets or ()))
-    out = Output(json)
-    if json:
-        out.json(
-            {
-                "stages": [r.as_dict() for r in rows],
-                "stale": [r.stage for r in rows if r.state == "stale"],
-            }
-        )
-        return
-    shown = [r for r in rows if r.state in ("stale", "pending")]
-    if not shown:
-        out.line(UP_TO_DATE)
-        return
-    for row in shown:
-        if row.state == "stale":
-            out.line(f"{row.stage}: stale")
-            for change in row.changes:
-                out.line(f"    {change.text()}")
-        else:
-            out.line(f"{row.stage}: will run if {', '.join(row.after)} change its dependencies")
-
-
-def dag(*, targets: Sequence[str] | None = None, fmt: str = "text", status: bool = False) -> None:
-    """The stage graph: text, Mermaid or Graphviz DOT."""
-    from gitml.pipelines.dag import FORMATS, render
-    from gitml.pipelines.graph import plan
-    from gitml.pipelines.project import open_project
-
-    if fmt not in FORMATS:
-        raise UsageError(f"--format {fmt!r}: choose one of {', '.join(FORMATS)}")
-    project = open_project()
-    stages = plan(project.graph, tuple(targets or ()))
-    states = None
-    if status:
-        from gitml.pipelines.status import pipeline_status
-
-        states = {r.stage: r.state for r in pipeline_status(project, tuple(targets or ()))}
-    Output().line(render(project.graph, stages, fmt, states))
-
-
-def lineage(*, target: str, direction: str = "both", json: bool = False) -> None:
-    """Walk the lineage graph: runs linked by the digests they read and wrote."""
-    from gitml.lineage import trace, tree_lines
-
-    found = trace(open_repo(), target, direction=direction)
-    out = Output(json)
-    if json:
-        out.json(found.as_dict())
-        return
-    for line in tree_lines(found):
-        out.line(line)

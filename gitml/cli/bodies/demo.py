@@ -1,4 +1,4 @@
-"""The bodies of ``git ml demo``."""
+"""The body of ``git ml demo``."""
 
 from __future__ import annotations
 

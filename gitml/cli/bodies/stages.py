@@ -1,14 +1,17 @@
-"""The bodies of ``git ml promote|demote|archive`` and ``registry apply|verify``."""
+"""The bodies of ``git ml promote|demote|archive``."""
 
 from __future__ import annotations
 
 import os
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from gitml.cli._body import options_body
 from gitml.cli._output import Output
 from gitml.cli._repo import repo_and_settings
+from gitml.cli.bodies.registry_applied import print_applied
 from gitml.errors import UsageError
+from gitml.governance.findings import Action
+from gitml.registry.promote import Mode, StageRequest, change_stage
 
 
 class StageChangeOptions(NamedTuple):
@@ -25,9 +28,6 @@ def change(
     action: str, *, name: str, version: str, stage: str | None, options: StageChangeOptions
 ) -> None:
     """Edit (or branch, or apply) one stage assignment and report what happened."""
-    from gitml.governance.findings import Action
-    from gitml.registry.promote import Mode, StageRequest, change_stage
-
     branch_name = options.branch_name
     branch = options.branch or bool(branch_name)
     if options.direct and branch:
@@ -91,72 +91,3 @@ def demote(*, name: str, version: str, stage: str, options: StageChangeOptions) 
 def archive(*, name: str, version: str, options: StageChangeOptions) -> None:
     """Take VERSION of model NAME out of every stage (into the archived one)."""
     change("archive", name=name, version=version, stage=None, options=options)
-
-
-def print_applied(out: Output, report: Any, terminal: tuple[str, ...]) -> None:
-    from gitml.registry import records as rec
-
-    for skipped in report.skipped:
-        out.warn(f"skipped commit {skipped.commit[:12]}: {skipped.reason}")
-    for event in report.events:
-        origin = "merge" if event["source"] == "merge" else "commit"
-        out.summary(
-            f"{rec.describe_event(event, event['stage'] in terminal)} "
-            f"({origin} {event['commit'][:7]}, seq {event['seq']})"
-        )
-    if not report.events:
-        out.info(
-            f"nothing to apply: refs/gitml/registry already reflects .gitml/stages.toml at "
-            f"{report.tip[:12]} ({report.branch})"
-        )
-
-
-def apply(*, push: str | None = None, json: bool = False, quiet: bool = False) -> None:
-    """Record every change of .gitml/stages.toml on the default branch as stage events."""
-    from gitml.registry.apply import apply
-
-    repo, settings = repo_and_settings()
-    out = Output(json, quiet=quiet)
-    pushed: list[str] = []
-    if push is not None:
-        from gitml.registry.apply import default_branch_tip
-        from gitml.sync import pull
-
-        default_branch_tip(repo, settings, dict(os.environ))
-        pull(repo, push)
-    report = apply(repo, settings, dict(os.environ))
-    if push is not None:
-        from gitml.sync import push_records, short_name
-
-        pushed = [short_name(r) for r in push_records(repo, push).pushed]
-    if json:
-        out.json({**report.as_dict(settings.terminal_stages), "pushed": pushed})
-        return
-    print_applied(out, report, settings.terminal_stages)
-    if pushed:
-        out.info(f"pushed to {push}: {', '.join(pushed)}")
-
-
-def verify(*, rev: str | None = None, json: bool = False, quiet: bool = False) -> int:
-    """Check that the applied log matches the default branch's .gitml/stages.toml history."""
-    from gitml.registry.verify import verify
-
-    repo, settings = repo_and_settings()
-    report = verify(repo, settings, dict(os.environ), rev)
-    out = Output(json, quiet=quiet)
-    if json:
-        out.json(report.as_dict())
-    else:
-        for skipped in report.skipped:
-            out.warn(f"skipped commit {skipped.commit[:12]}: {skipped.reason}")
-        for problem in report.problems:
-            out.line(f"problem: {problem}")
-        summary = (
-            f"{report.events} event(s) on refs/gitml/registry, {report.expected} derived from "
-            f".gitml/stages.toml on {report.branch} ({report.commit[:12]})"
-        )
-        if report.ok:
-            out.info(f"ok: {summary}")
-        else:
-            out.info(f"{len(report.problems)} problem(s): {summary}")
-    return 0 if report.ok else 1

@@ -1,14 +1,26 @@
-"""The bodies of ``git ml monitor`` and ``scan``."""
+"""What ``git ml monitor`` and ``scan`` share: the report options, and how a report is
+built, kept and shown.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from gitml.cli._body import options_body
 from gitml.cli._output import Output
 from gitml.cli._repo import repo_and_settings
 from gitml.errors import ALERT_EXIT, UsageError
+from gitml.monitor.report import (
+    build_report,
+    invalid_reports,
+    iter_reports,
+    save_report,
+    summary,
+    unjudged,
+)
+from gitml.monitor.report import verdict as verdict_of
+from gitml.registry.names import check_model_name
+from gitml.registry.query import parse_ref, resolve
 
 if TYPE_CHECKING:
     from gitml.monitor.check import Outcome
@@ -25,8 +37,6 @@ FINDING_COLUMNS = ("alert", "kind", "column", "method", "value", "threshold", "m
 
 
 def _markdown(doc: MonitorReportRecord, findings: list[FindingTable]) -> str:
-    from gitml.monitor.report import verdict as verdict_of
-
     verdict = "**ALERT**" if doc["alert"] else verdict_of(doc)
     lines = [
         f"### {doc['kind']} {doc['model']}:{doc['version']}: {verdict}",
@@ -69,8 +79,6 @@ def _show(
 
 
 def _verdict_text(doc: MonitorReportRecord) -> str:
-    from gitml.monitor.report import unjudged
-
     if doc["alert"]:
         return f"ALERT: {doc['alerts']} finding(s) over threshold"
     waiting = unjudged(doc)
@@ -86,10 +94,8 @@ def _jsonable(doc: MonitorReportRecord) -> JsonObject:
     return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in doc.items()}
 
 
-def _log(model: str, version: str | None, json: bool) -> None:
-    from gitml.monitor.report import invalid_reports, iter_reports, summary
-    from gitml.registry.names import check_model_name
-
+def log_reports(model: str, version: str | None, json: bool) -> None:
+    """List the stored reports of a model (or one version of it)."""
     repo, _settings = repo_and_settings()
     rows = [summary(d) for d in iter_reports(repo, check_model_name(model), version)]
     out = Output(json)
@@ -102,7 +108,8 @@ def _log(model: str, version: str | None, json: bool) -> None:
     out.table(shown, ("created", "id", "kind", "version", "rows", "alert", "alerts", "data"))
 
 
-def _check_format(fmt: str) -> None:
+def check_format(fmt: str) -> None:
+    """Refuse a ``--format`` other than table or markdown."""
     if fmt not in ("table", "markdown"):
         raise UsageError(f"--format {fmt!r}: use table or markdown (or --json)")
 
@@ -117,25 +124,21 @@ class ReportView(NamedTuple):
     quiet: bool = False
 
 
-def _resolved(target: str) -> tuple[Any, ModelRef, ModelVersionRecord]:
+def resolved(target: str) -> tuple[Any, ModelRef, ModelVersionRecord]:
     """The repository, the parsed ``target`` and the version it names."""
-    from gitml.registry.query import parse_ref, resolve
-
     repo, settings = repo_and_settings()
     ref = parse_ref(target)
     return repo, ref, resolve(repo, settings, ref)
 
 
-def _finish(repo: Any, doc: MonitorReportRecord, view: ReportView) -> int:
+def finish(repo: Any, doc: MonitorReportRecord, view: ReportView) -> int:
     """Store the report (unless --no-save), show it; the exit code (ALERT_EXIT on an alert)."""
-    from gitml.monitor.report import save_report
-
     path = None if view.no_save else save_report(repo, doc)
     _show(doc, path, view.fmt, view.show_all, Output(view.json, quiet=view.quiet))
     return ALERT_EXIT if doc["alert"] else 0
 
 
-def _report(
+def build(
     kind: ReportKind,
     ref: ModelRef,
     version: ModelVersionRecord,
@@ -146,8 +149,6 @@ def _report(
     **options: str | None,
 ) -> MonitorReportRecord:
     """The report of ``outcome`` on ``version``, recording the ``options`` given."""
-    from gitml.monitor.report import build_report
-
     return build_report(
         kind=kind,
         model=ref.model,
@@ -159,76 +160,3 @@ def _report(
         metrics=outcome.metrics,
         options={k: v for k, v in options.items() if v},
     )
-
-
-@options_body(ReportView)
-def monitor(
-    *,
-    target: str,
-    model: str | None = None,
-    data: Path | None = None,
-    prediction: str | None = None,
-    label: str | None = None,
-    reference: Path | None = None,
-    options: ReportView,
-) -> int:
-    """Compare serving data with the training profile; exit 4 on an alert."""
-    _check_format(options.fmt)
-    if target == "log":
-        if model is None:
-            raise UsageError("name the model: git ml monitor log MODEL[:VERSION]")
-        name, _, only = model.partition(":")
-        _log(name, only or None, options.json)
-        return 0
-    if model is not None:
-        raise UsageError(f"unexpected argument {model!r}; pass the serving data with --data")
-    if data is None:
-        raise UsageError("--data FILE is required: the serving data to check")
-    from gitml.monitor.check import run_check
-    from gitml.monitor.reference import reference_profile, version_profile
-    from gitml.monitor.thresholds import load_limits
-
-    repo, ref, version = _resolved(target)
-    ref_doc = reference_profile(reference) if reference else version_profile(repo, version)
-    outcome = run_check(
-        ref_doc.profile,
-        data,
-        load_limits(repo.workdir, ref.model),
-        prediction=prediction,
-        label=label,
-        recorded=version.get("metrics") or {},
-        signature=version.get("signature"),
-    )
-    doc = _report(
-        "monitor",
-        ref,
-        version,
-        outcome,
-        data=data,
-        reference=ref_doc.source,
-        prediction=prediction,
-        label=label,
-    )
-    return _finish(repo, doc, options)
-
-
-@options_body(ReportView)
-def scan(
-    *,
-    target: str,
-    data: Path | None = None,
-    predict: str | None = None,
-    label: str | None = None,
-    options: ReportView,
-) -> int:
-    """Pre-promotion checks of a model callable; exit 4 on an alert."""
-    _check_format(options.fmt)
-    if data is None or predict is None:
-        raise UsageError("--data FILE and --predict MODULE:FUNC are required")
-    from gitml.monitor.scan import load_callable, run_scan
-
-    repo, ref, version = _resolved(target)
-    func = load_callable(predict, repo.workdir)
-    outcome = run_scan(func, data, label=label, recorded=version.get("metrics") or {})
-    doc = _report("scan", ref, version, outcome, data=data, predict=predict, label=label)
-    return _finish(repo, doc, options)

@@ -1,11 +1,9 @@
-"""The bodies of ``git ml ui`` and ``report``."""
+"""The body of ``git ml ui``."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from gitml.cli._output import Output
-from gitml.errors import GitmlError, UsageError
+from gitml.errors import UsageError
 from gitml.storage.repo import open_repo
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -36,26 +34,3 @@ def ui(
         serve(server)
     except KeyboardInterrupt:
         out.info("gitml ui: stopped")
-
-
-def report(
-    *,
-    runs: list[str] | None = None,
-    where: str | None = None,
-    all_: bool = False,
-    output: Path = Path("gitml-report.html"),
-    quiet: bool = False,
-) -> None:
-    """Write one self-contained HTML report (charts included, opens with no network)."""
-    from gitml.ui.report import build_report
-
-    result = build_report(open_repo(), tuple(runs or ()), where=where, all_branches=all_)
-    target = output.expanduser()
-    try:
-        target.write_text(result.html, encoding="utf-8")
-    except OSError as exc:
-        raise GitmlError(f"cannot write {target}: {exc.strerror or exc}") from None
-    out = Output(quiet=quiet)
-    if result.matched > result.runs:
-        out.warn(f"{result.matched} runs match; the report holds the newest {result.runs}")
-    out.info(f"wrote {target} ({result.runs} run{'s' if result.runs != 1 else ''})")

@@ -1,4 +1,4 @@
-"""The bodies of ``git ml check``."""
+"""The body of ``git ml check``."""
 
 from __future__ import annotations
 
@@ -6,7 +6,12 @@ import os
 import sys
 
 from gitml.cli._output import Output
+from gitml.config import Settings, load_settings
 from gitml.errors import ConfigError, UsageError
+from gitml.governance import check as engine
+from gitml.governance.report import markdown
+from gitml.governance.selftest import self_test as run_self_test
+from gitml.storage.repo import open_repo
 
 
 def check(
@@ -22,11 +27,8 @@ def check(
     quiet: bool = False,
 ) -> int:
     """Check gitml files, records, large files and promotions against .gitml/policy.toml."""
-
     out = Output(json, quiet=quiet)
     if self_test:
-        from gitml.governance.selftest import self_test as run_self_test
-
         problems = run_self_test()
         out.emit({"ok": not problems, "problems": problems})
         if not json:
@@ -44,9 +46,6 @@ def check(
         raise UsageError("FILEs go with --staged (they are what pre-commit passes)")
     if fmt not in ("text", "markdown"):
         raise UsageError(f"--format {fmt!r}: use text or markdown")
-    from gitml.config import Settings, load_settings
-    from gitml.governance import check as engine
-    from gitml.storage.repo import open_repo
 
     repo = open_repo()
     try:
@@ -70,8 +69,6 @@ def check(
     if json:
         out.json(report.as_dict())
     elif fmt == "markdown":
-        from gitml.governance.report import markdown
-
         out.line(markdown(report))
     else:
         findings = report.all_findings()
