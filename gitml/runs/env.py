@@ -10,8 +10,6 @@ names on the interpreter's module search path and cached under ``.git/gitml`` ke
 those folders' modification times.
 """
 
-from __future__ import annotations
-
 import json
 import os
 import re
@@ -24,9 +22,9 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from gitml._version import __version__
 from gitml.atomic import write_atomic
+from gitml.records.stand_ins import EnvTable, JsonObject
 
 if TYPE_CHECKING:
-    from gitml.records.shapes import EnvTable, JsonObject
     from gitml.runs.interpreter import Interpreter
 
 PACKAGES_CACHE = "env-packages.json"
@@ -172,7 +170,7 @@ def gpus(timeout: float = 5.0) -> list[str]:
 
 
 def capture_env(
-    state_dir: Path | None, allowlist: Sequence[str], interpreter: Interpreter
+    state_dir: Path | None, allowlist: Sequence[str], interpreter: "Interpreter"
 ) -> Environment:
     """Everything the record's ``env`` table holds, plus the package list, for a run whose
     command runs ``interpreter``."""

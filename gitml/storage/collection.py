@@ -5,8 +5,6 @@ on a conflict the change is rebuilt on the new tip and retried with jittered bac
 concurrent writers (processes or libgit2 and git alike) never lose a record.
 """
 
-from __future__ import annotations
-
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import cached_property
@@ -178,15 +176,6 @@ class Snapshot:
 Builder = Callable[[Snapshot], Mapping[str, bytes | None]]
 
 
-class Companion(NamedTuple):
-    """A write to a second collection published with the first one: both refs or neither."""
-
-    collection: Collection
-    build: Builder
-    message: str
-    replace: bool = True
-
-
 class LogEntry(NamedTuple):
     commit: str
     message: str
@@ -271,7 +260,7 @@ class Collection:
         *,
         extra_parents: Sequence[str] = (),
         replace: bool = False,
-        also: Companion | None = None,
+        also: "Companion | None" = None,
     ) -> str:
         """Commit the files ``build(snapshot)`` returns; retried on conflict.
 
@@ -444,6 +433,15 @@ class Collection:
             )
             count += 1
             tip = commit.parents[0] if commit.parents else None
+
+
+class Companion(NamedTuple):
+    """A write to a second collection published with the first one: both refs or neither."""
+
+    collection: Collection
+    build: Builder
+    message: str
+    replace: bool = True
 
 
 def _first_line(message: str) -> str:
