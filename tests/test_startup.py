@@ -242,6 +242,7 @@ RUN_NEVER = (
     "sqlite3",
     "platform",  # the host name is os.uname()'s
     "tempfile",  # temporary worktrees are for sweeps and reruns
+    "shutil",  # with bz2 and lzma: the PATH lookup is runs.env.which
     "tomllib",  # TOML is read by the one parser records.codec loads
     *SLOW_STDLIB,
 )

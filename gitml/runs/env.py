@@ -13,7 +13,6 @@ those folders' modification times.
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
@@ -149,9 +148,27 @@ def cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
+def which(name: str, path_var: str | None = None) -> str | None:
+    """The executable file ``name`` runs on ``path_var`` (``$PATH`` when None), found as
+    ``shutil.which`` finds it on POSIX; every run looks, and shutil imports bz2 and lzma."""
+    if "/" in name:
+        return name if _executable(name) else None
+    if path_var is None:
+        path_var = os.environ.get("PATH", os.defpath)
+    for folder in dict.fromkeys(path_var.split(os.pathsep) if path_var else ()):
+        found = str(Path(folder, name))
+        if _executable(found):
+            return found
+    return None
+
+
+def _executable(path: str) -> bool:
+    return os.access(path, os.X_OK) and not Path(path).is_dir()
+
+
 def gpus(timeout: float = 5.0) -> list[str]:
     """GPU names and memory from ``nvidia-smi`` where it is installed; [] otherwise."""
-    exe = shutil.which("nvidia-smi")
+    exe = which("nvidia-smi")
     if exe is None:
         return []
     try:

@@ -28,7 +28,6 @@ import json
 import os
 import re
 import shlex
-import shutil
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
@@ -36,7 +35,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from gitml.records.stand_ins import JsonObject, PythonFrom
-from gitml.runs.env import MAX_CACHED, load_json, save_json
+from gitml.runs.env import MAX_CACHED, load_json, save_json, which
 
 CACHE = "env-interpreters.json"
 _PYTHON = re.compile(r"(?:python|pypy)(?:\d+(?:\.\d+)*)?[mtw]?(?:\.exe)?")
@@ -167,7 +166,7 @@ def _after_env(args: list[str]) -> list[str]:
 
 def _on_path(names: Sequence[str], path_var: str | None) -> Path | None:
     for name in names:
-        found = shutil.which(name, path=path_var)
+        found = which(name, path_var)
         if found is not None:
             return Path(found)
     return None
