@@ -23,6 +23,9 @@ CLEAN_RUN_GIT_PROCESSES = 6
 (the record and its note, one pack) and update-ref (both refs, one transaction)."""
 
 
+DIRTY_RUN_GIT_PROCESSES = 9
+"""Those of a clean run, plus hash-object (the changed files), diff (the checkpoint's
+diffstat) and unpack-objects (the checkpoint's pack, written before the command starts)."""
 CLEAN_RUN_READS = 10
 """Round trips to ``git cat-file --batch`` in a clean run on an existing runs ref: the ref
 and its ``layout.toml`` (one each), the trees the record goes into (one), the code
@@ -64,6 +67,7 @@ def test_a_dirty_run_writes_each_commit_as_one_pack(repo_with_commit: Path, tmp_
     (repo_with_commit / "README.md").write_text("changed\n")
     (repo_with_commit / "new.txt").write_text("new\n")
     started = traced_run(repo_with_commit, tmp_path / "dirty.json", "true")
+    assert len(started) <= DIRTY_RUN_GIT_PROCESSES, started
     assert started.count("unpack-objects") == 2, started  # the checkpoint, then the record
     assert started.count("diff") == 1, started
     assert git(repo_with_commit, "fsck", "--no-dangling").strip() == ""
