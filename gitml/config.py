@@ -1,7 +1,5 @@
 """Project settings from ``.gitml/config.toml`` (validated; defaults where silent)."""
 
-from __future__ import annotations
-
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, NamedTuple

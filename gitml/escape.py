@@ -11,12 +11,15 @@ from __future__ import annotations
 import re
 
 # C0 controls but tab and newline, DEL, C1 controls, and the bidirectional overrides
-# that can make text read differently from what it is.
-_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-_LINE_BREAKS = re.compile("[\r\n\t\x0b\x0c\x85\u2028\u2029]")
-_INLINE = re.compile(r"([\\`*_\[\]|~])")
-_BLOCK_START = re.compile(r"^(\s*)([#>+\-=]|\d+[.)])")
-_TICKS = re.compile("`+")
+# that can make text read differently from what it is. The patterns are compiled on first
+# use (``re`` keeps them): a class reaching past U+00FF takes about 1 ms to compile, and
+# every command imports this module. None of these characters is printable, so text that
+# ``str.isprintable`` passes (most of it) needs no pattern at all.
+_CONTROLS = "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+_LINE_BREAKS = "[\r\n\t\x0b\x0c\x85\u2028\u2029]"
+_INLINE = r"([\\`*_\[\]|~])"
+_BLOCK_START = r"^(\s*)([#>+\-=]|\d+[.)])"
+_TICKS = "`+"
 
 
 def _visible(match: re.Match[str]) -> str:
@@ -27,12 +30,16 @@ def _visible(match: re.Match[str]) -> str:
 def terminal(text: str) -> str:
     """``text`` with control characters shown as ``\\x1b`` instead of acted on (newlines
     and tabs kept)."""
-    return _CONTROLS.sub(_visible, text)
+    if text.isprintable():
+        return text
+    return re.sub(_CONTROLS, _visible, text)
 
 
 def one_line(text: str) -> str:
     """``terminal`` text on one line: line breaks and tabs shown as escapes too."""
-    return _CONTROLS.sub(_visible, _LINE_BREAKS.sub(_visible, text))
+    if text.isprintable():
+        return text
+    return re.sub(_CONTROLS, _visible, re.sub(_LINE_BREAKS, _visible, text))
 
 
 def markdown(text: str, *, starts_line: bool = False) -> str:
@@ -40,16 +47,16 @@ def markdown(text: str, *, starts_line: bool = False) -> str:
     begins a line, where ``#``, ``-``, ``>`` or ``1.`` would open a block."""
     import html as _html  # only Markdown and HTML need it; every command imports this module
 
-    escaped = _INLINE.sub(r"\\\1", _html.escape(one_line(text), quote=False))
+    escaped = re.sub(_INLINE, r"\\\1", _html.escape(one_line(text), quote=False))
     if not starts_line:
         return escaped
-    return _BLOCK_START.sub(lambda m: f"{m.group(1)}\\{m.group(2)}", escaped, count=1)
+    return re.sub(_BLOCK_START, lambda m: f"{m.group(1)}\\{m.group(2)}", escaped, count=1)
 
 
 def code(text: str) -> str:
     """``text`` as a Markdown code span, whatever backticks and line breaks it holds."""
     flat = one_line(text)
-    longest = max((len(run) for run in _TICKS.findall(flat)), default=0)
+    longest = max((len(run) for run in re.findall(_TICKS, flat)), default=0)
     fence = "`" * (longest + 1)
     pad = " " if flat.startswith("`") or flat.endswith("`") or not flat.strip() else ""
     return f"{fence}{pad}{flat}{pad}{fence}"

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
@@ -57,6 +56,10 @@ def ingest(
 
 def remove_staged(folder: Path) -> None:
     """Drop the staging copies once they are cached (or the run is abandoned)."""
+    if not folder.is_dir():  # the script logged no file
+        return
+    import shutil  # with its compression modules: only a script that logged files needs it
+
     shutil.rmtree(folder, ignore_errors=True)
 
 

@@ -10,12 +10,9 @@ names on the interpreter's module search path and cached under ``.git/gitml`` ke
 those folders' modification times.
 """
 
-from __future__ import annotations
-
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
@@ -24,9 +21,9 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from gitml._version import __version__
 from gitml.atomic import write_atomic
+from gitml.records.stand_ins import EnvTable, JsonObject
 
 if TYPE_CHECKING:
-    from gitml.records.shapes import EnvTable, JsonObject
     from gitml.runs.interpreter import Interpreter
 
 PACKAGES_CACHE = "env-packages.json"
@@ -151,9 +148,27 @@ def cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
+def which(name: str, path_var: str | None = None) -> str | None:
+    """The executable file ``name`` runs on ``path_var`` (``$PATH`` when None), found as
+    ``shutil.which`` finds it on POSIX; every run looks, and shutil imports bz2 and lzma."""
+    if "/" in name:
+        return name if _executable(name) else None
+    if path_var is None:
+        path_var = os.environ.get("PATH", os.defpath)
+    for folder in dict.fromkeys(path_var.split(os.pathsep) if path_var else ()):
+        found = str(Path(folder, name))
+        if _executable(found):
+            return found
+    return None
+
+
+def _executable(path: str) -> bool:
+    return os.access(path, os.X_OK) and not Path(path).is_dir()
+
+
 def gpus(timeout: float = 5.0) -> list[str]:
     """GPU names and memory from ``nvidia-smi`` where it is installed; [] otherwise."""
-    exe = shutil.which("nvidia-smi")
+    exe = which("nvidia-smi")
     if exe is None:
         return []
     try:
@@ -172,7 +187,7 @@ def gpus(timeout: float = 5.0) -> list[str]:
 
 
 def capture_env(
-    state_dir: Path | None, allowlist: Sequence[str], interpreter: Interpreter
+    state_dir: Path | None, allowlist: Sequence[str], interpreter: "Interpreter"
 ) -> Environment:
     """Everything the record's ``env`` table holds, plus the package list, for a run whose
     command runs ``interpreter``."""

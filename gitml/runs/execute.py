@@ -9,8 +9,6 @@ files -> read metrics -> write the record in one commit -> add the note. An outp
 cannot be hashed is left out with a warning; the run is always recorded.
 """
 
-from __future__ import annotations
-
 import contextlib
 import os
 import signal
@@ -23,6 +21,7 @@ from gitml.config import Settings, load_settings
 from gitml.errors import GitmlError, UsageError
 from gitml.objects.leftovers import owner_tag
 from gitml.records import ids
+from gitml.records.stand_ins import DeclaredTable, PersonTable, RerunTable, RunRecord
 from gitml.registry.pending import register_pending
 from gitml.runs import params as params_mod
 from gitml.runs.attached import ingest
@@ -55,11 +54,22 @@ from gitml.storage.repo import GitRepo
 from gitml.storage.worktree import Checkpoint, Screen, create_checkpoint
 
 if TYPE_CHECKING:
-    from gitml.records.shapes import DeclaredTable, PersonTable, RerunTable, RunRecord
     from gitml.runs.secrets import SecretScreen
 
 SPOOL_DIR = "spool"
 Assignment = Mapping[tuple[str | None, str], Any]
+
+
+class SearchOptions(NamedTuple):
+    """``--search KIND --trials N --objective metrics.NAME --direction max|min``."""
+
+    kind: str  # random | optuna
+    trials: int
+    objective: str | None = None
+    direction: str | None = None
+    sampler: str = "tpe"
+    pruner: str = "median"
+    seed: int | None = None
 
 
 class RunRequest(NamedTuple):
@@ -83,18 +93,6 @@ class RunRequest(NamedTuple):
     cpus: float = 1.0  # what each member needs on a cluster
     gpus: float = 0.0
     system_metrics: bool = False  # sample CPU, memory and GPU use into the step history
-
-
-class SearchOptions(NamedTuple):
-    """``--search KIND --trials N --objective metrics.NAME --direction max|min``."""
-
-    kind: str  # random | optuna
-    trials: int
-    objective: str | None = None
-    direction: str | None = None
-    sampler: str = "tpe"
-    pruner: str = "median"
-    seed: int | None = None
 
 
 class RunOutcome(NamedTuple):

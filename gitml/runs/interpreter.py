@@ -24,23 +24,18 @@ its ``pyvenv.cfg`` and the variables that change ``sys.path``; a cached answer c
 few ``stat`` calls.
 """
 
-from __future__ import annotations
-
 import json
 import os
 import re
 import shlex
-import shutil
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
-from gitml.runs.env import MAX_CACHED, load_json, save_json
-
-if TYPE_CHECKING:
-    from gitml.records.shapes import JsonObject, PythonFrom
+from gitml.records.stand_ins import JsonObject, PythonFrom
+from gitml.runs.env import MAX_CACHED, load_json, save_json, which
 
 CACHE = "env-interpreters.json"
 _PYTHON = re.compile(r"(?:python|pypy)(?:\d+(?:\.\d+)*)?[mtw]?(?:\.exe)?")
@@ -73,7 +68,7 @@ class Interpreter(NamedTuple):
     source: PythonFrom
 
     @classmethod
-    def current(cls, source: PythonFrom) -> Interpreter:
+    def current(cls, source: PythonFrom) -> "Interpreter":
         """This process's interpreter."""
         import platform
 
@@ -86,7 +81,7 @@ class Interpreter(NamedTuple):
         )
 
     @classmethod
-    def from_report(cls, data: Mapping[str, Any]) -> Interpreter | None:
+    def from_report(cls, data: Mapping[str, Any]) -> "Interpreter | None":
         """The interpreter a script reported through the spool (``None`` if malformed)."""
         try:
             return cls(
@@ -99,7 +94,7 @@ class Interpreter(NamedTuple):
         except (KeyError, TypeError):
             return None
 
-    def same_as(self, other: Interpreter) -> bool:
+    def same_as(self, other: "Interpreter") -> bool:
         return _real(self.executable) == _real(other.executable) and self.path == other.path
 
 
@@ -112,7 +107,7 @@ def _real(path: str) -> str:
 
 def find_interpreter(
     command: Sequence[str], cwd: Path, environ: Mapping[str, str], state_dir: Path | None
-) -> Interpreter:
+) -> "Interpreter":
     """The interpreter ``command`` runs (see the module doc), described and cached."""
     found: tuple[Path, PythonFrom] | None = locate(command, cwd, environ)
     if found is None:
@@ -171,7 +166,7 @@ def _after_env(args: list[str]) -> list[str]:
 
 def _on_path(names: Sequence[str], path_var: str | None) -> Path | None:
     for name in names:
-        found = shutil.which(name, path=path_var)
+        found = which(name, path_var)
         if found is not None:
             return Path(found)
     return None
@@ -315,7 +310,7 @@ def _stamp(exe: Path, environ: Mapping[str, str]) -> list[Any] | None:
 
 def describe(
     exe: Path, source: PythonFrom, environ: Mapping[str, str], state_dir: Path | None
-) -> Interpreter | None:
+) -> "Interpreter | None":
     """Version and search path of ``exe`` (asked once, then cached); ``None`` if it fails."""
     stamp = _stamp(exe, environ)
     if stamp is None:

@@ -6,8 +6,6 @@ parsed with the standard library. The final value of a metric is the value at it
 step; non-finite values (a diverged loss) stay in the history but not in the summary.
 """
 
-from __future__ import annotations
-
 import csv
 import io
 import math
@@ -16,12 +14,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from itertools import groupby
 from operator import itemgetter
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
 from gitml.errors import GitmlError, InvalidRecord
-
-if TYPE_CHECKING:
-    from gitml.records.shapes import MetricStatsTable
+from gitml.records.stand_ins import MetricStatsTable
 
 NAME_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-/ :]{0,199}")
 HISTORY_HEADER = "metric,step,value\n"

@@ -8,8 +8,6 @@ edits the files in place, keeping everything but the overridden values
 (``gitml.runs.params_edit``).
 """
 
-from __future__ import annotations
-
 import itertools
 import math
 import os
@@ -17,15 +15,13 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
 from gitml.errors import GitmlError, UsageError
 from gitml.records import codec
+from gitml.records.stand_ins import Params
 from gitml.runs.documents import load_document
 from gitml.runs.spool import dotted
-
-if TYPE_CHECKING:
-    from gitml.records.shapes import Params
 
 PARAM_SUFFIXES = (".yaml", ".yml", ".toml", ".json")
 _KEY_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-/]*")

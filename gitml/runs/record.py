@@ -12,34 +12,30 @@ images, tables, text and plots the run logged, each cached under its name in ``o
 A nested run's ``parent`` is the run it ran inside.
 """
 
-from __future__ import annotations
-
 import json
 import math
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Final, NamedTuple
+from typing import Any, Final, NamedTuple
 
 from gitml.records import codec
+from gitml.records.stand_ins import (
+    CodeTable,
+    DeclaredTable,
+    EnvTable,
+    JsonObject,
+    LeftOutTable,
+    MediaTable,
+    PersonTable,
+    PipelineTable,
+    RerunTable,
+    RunRecord,
+    StageTable,
+    StudyTable,
+)
 from gitml.runs.metrics import MetricEvent, summarise
 from gitml.storage.worktree import Checkpoint
-
-if TYPE_CHECKING:
-    from gitml.records.shapes import (
-        CodeTable,
-        DeclaredTable,
-        EnvTable,
-        JsonObject,
-        LeftOutTable,
-        MediaTable,
-        PersonTable,
-        PipelineTable,
-        RerunTable,
-        RunRecord,
-        StageTable,
-        StudyTable,
-    )
 
 SCHEMA: Final = "gitml/run/1"
 MAX_LISTED = 1000

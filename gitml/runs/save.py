@@ -50,7 +50,8 @@ def save_run(
     ``packages`` is ``(digest hex, list text)``. Returns the record, as validated.
     """
     collection = runs_collection(repo)
-    path = collection.record_path(str(doc["id"]))
+    snap = collection.snapshot()  # the ref read once: its layout, its tip, the commit's base
+    path = collection.record_path(str(doc["id"]), at=snap)
     run = typed(doc, "run", where=path)
     files: dict[str, bytes | None] = {path: dump_record(run)}
     if history is not None:
@@ -60,10 +61,11 @@ def save_run(
         files[env_path(packages[0])] = packages[1].encode("utf-8")
     code = run["code"]
     parents = [code["checkpoint"]] if link_checkpoint else []
-    if parents and collection.tip() is None:
+    if parents and snap.tip is None:
         # A root commit first, so the checkpoint never becomes the ref's first parent
         # (first parents are the collection's own history).
         collection.write(lambda _snap: {}, "gitml runs: start the collection")
+        snap = collection.snapshot()
     commit = code["commit"]
     existing = read_note(repo, commit) or ""
     line = note_line(run)
@@ -72,7 +74,9 @@ def save_run(
     note = None
     if line not in existing:  # the record and its note land together
         note = note_companion(repo, {commit: [line]}, f"gitml note run {run['id']}")
-    collection.write(lambda _snap: files, commit_message(run), extra_parents=parents, also=note)
+    collection.write(
+        lambda _snap: files, commit_message(run), extra_parents=parents, also=note, first=snap
+    )
     return run
 
 

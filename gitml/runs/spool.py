@@ -32,8 +32,6 @@ may delete its copy at once, as MLflow does with temporary files).
 This module is imported by the API inside user scripts: it must stay light.
 """
 
-from __future__ import annotations
-
 import atexit
 import itertools
 import json
@@ -44,10 +42,9 @@ import threading
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from time import monotonic
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
-if TYPE_CHECKING:
-    from gitml.records.shapes import JsonObject, Params
+from gitml.records.stand_ins import JsonObject, Params
 
 ENV_SPOOL = "GITML_RUN_SPOOL"
 ENV_RUN_ID = "GITML_RUN_ID"
@@ -217,7 +214,7 @@ class SpoolWriter(Recorder):
         """A name for the run, used when ``git ml run`` was given none."""
         self._write(f"n\t{json.dumps(name)}\n")
 
-    def child(self, run_id: str, facts: Mapping[str, Any]) -> SpoolWriter:
+    def child(self, run_id: str, facts: Mapping[str, Any]) -> "SpoolWriter":
         """A writer for a nested run (its ``r`` line goes to the command's spool)."""
         self.flush()
         with open(self.root, "a", encoding="utf-8") as fh:

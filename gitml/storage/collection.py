@@ -5,8 +5,6 @@ on a conflict the change is rebuilt on the new tip and retried with jittered bac
 concurrent writers (processes or libgit2 and git alike) never lose a record.
 """
 
-from __future__ import annotations
-
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import cached_property
@@ -178,15 +176,6 @@ class Snapshot:
 Builder = Callable[[Snapshot], Mapping[str, bytes | None]]
 
 
-class Companion(NamedTuple):
-    """A write to a second collection published with the first one: both refs or neither."""
-
-    collection: Collection
-    build: Builder
-    message: str
-    replace: bool = True
-
-
 class LogEntry(NamedTuple):
     commit: str
     message: str
@@ -217,17 +206,19 @@ class Collection:
         self.fresh = fresh if sharded else FLAT
         self._layout: Layout | None = None if sharded else FLAT
 
-    def record_path(self, record_id: str, *, under: str = "") -> str:
-        """Where a record with this id lives (``runs/a/b/c/d/<id>.toml``)."""
+    def record_path(self, record_id: str, *, under: str = "", at: Snapshot | None = None) -> str:
+        """Where a record with this id lives (``runs/a/b/c/d/<id>.toml``); ``at``: a
+        snapshot taken already, whose layout is read instead of the ref's."""
         base = f"{self.prefix}/{under}" if under else self.prefix
-        shard = self.current_layout().shard(record_id)
+        shard = self.current_layout(at).shard(record_id)
         return f"{base}/{shard}/{record_id}.toml" if shard else f"{base}/{record_id}.toml"
 
-    def current_layout(self) -> Layout:
-        """The layout of the collection (``fresh`` while it does not exist)."""
+    def current_layout(self, at: Snapshot | None = None) -> Layout:
+        """The layout of the collection (``fresh`` while it does not exist), read from the
+        snapshot ``at`` or the ref's tip."""
         if self._layout is not None:
             return self._layout
-        found = self.layout_at(self.snapshot())
+        found = self.layout_at(at if at is not None else self.snapshot())
         if found is None:
             return self.fresh
         self._layout = found  # a layout.toml never changes once written
@@ -237,10 +228,13 @@ class Collection:
         """The layout ``snap``'s ``layout.toml`` names (None: there is none)."""
         if not self.sharded:
             return FLAT
-        data = snap.read(LAYOUT_PATH)
-        if data is None:
+        if snap.tip is None:
             return None
-        return parse_layout(data, self.prefix, where=f"{self.ref}:{LAYOUT_PATH}")
+        # One round trip (git finds the path), no tree read: a write reads its trees at once.
+        found = self.repo.odb.read(f"{snap.tip}:{LAYOUT_PATH}")
+        if found is None or found.kind != "blob":
+            return None
+        return parse_layout(found.data, self.prefix, where=f"{self.ref}:{LAYOUT_PATH}")
 
     def layout(self) -> dict[str, object]:
         return self.fresh.doc(self.prefix)
@@ -271,7 +265,8 @@ class Collection:
         *,
         extra_parents: Sequence[str] = (),
         replace: bool = False,
-        also: Companion | None = None,
+        also: "Companion | None" = None,
+        first: Snapshot | None = None,
     ) -> str:
         """Commit the files ``build(snapshot)`` returns; retried on conflict.
 
@@ -280,14 +275,17 @@ class Collection:
         Records are immutable: a different blob at an existing path raises RecordExists
         unless ``replace`` is set (derived data such as notes, where ``None`` deletes); a
         record over the size limits (``records.limits``) raises InvalidRecord.
-        ``also`` commits to a second collection in the same ref transaction.
+        ``also`` commits to a second collection in the same ref transaction. ``first``: a
+        snapshot the caller took already, built on by the first attempt (if the ref moved
+        since, that attempt conflicts and the next reads the ref again).
         """
         parents_extra = self._check_parents(extra_parents)
         deadline = time.monotonic() + refs.RETRY_SECONDS
         attempt = 0
         object_failures = 0
         while True:
-            snap = self.snapshot()
+            snap = first if first is not None else self.snapshot()
+            first = None
             try:
                 updates = self._updates(snap, build, message, parents_extra, replace)
                 if also is not None:
@@ -444,6 +442,15 @@ class Collection:
             )
             count += 1
             tip = commit.parents[0] if commit.parents else None
+
+
+class Companion(NamedTuple):
+    """A write to a second collection published with the first one: both refs or neither."""
+
+    collection: Collection
+    build: Builder
+    message: str
+    replace: bool = True
 
 
 def _first_line(message: str) -> str:

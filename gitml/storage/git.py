@@ -5,8 +5,6 @@ Every git process gitml starts is started here (the rest of gitml reaches git th
 git offers it, so no path is ever misread.
 """
 
-from __future__ import annotations
-
 import os
 import subprocess
 import threading

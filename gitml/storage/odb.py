@@ -10,8 +10,6 @@ Work-tree files are stored by ``hash-object --stdin-paths`` instead, with the
 repository's filters (``hash_files``).
 """
 
-from __future__ import annotations
-
 import os
 import subprocess
 import threading

@@ -8,8 +8,6 @@ excludes (data tracked by gitml) are left out and listed; so are files the calle
 clean tree reuses HEAD.
 """
 
-from __future__ import annotations
-
 import contextlib
 import errno
 import os
@@ -92,7 +90,7 @@ class Checkpoint(NamedTuple):
         stat = self.diffstat
         return stat if isinstance(stat, DiffStat) else stat.result()
 
-    def settled(self) -> Checkpoint:
+    def settled(self) -> "Checkpoint":
         """This checkpoint with its diffstat read."""
         return self._replace(diffstat=self.stat())
 

@@ -58,3 +58,25 @@ def test_package_list_is_cached_by_site_folder_mtimes(tmp_path: Path) -> None:
     entry["key"] = [["/nowhere", 0]]
     cache.write_text(json.dumps(saved))
     assert env.packages(tmp_path) == (text, digest, count)
+
+
+def test_which_finds_what_shutil_which_finds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    plain, tools, empty = tmp_path / "plain", tmp_path / "tools", tmp_path / "empty"
+    for folder in (plain, tools, empty):
+        folder.mkdir()
+    (plain / "tool").write_text("not executable\n")
+    (tools / "tool").write_text("#!/bin/sh\n")
+    (tools / "tool").chmod(0o755)
+    (tools / "folder").mkdir(mode=0o755)
+    monkeypatch.chdir(tools)
+    path_var = f"{empty}::{plain}:{tools}:{tools}"
+    names = ["tool", "folder", "missing", str(tools / "tool"), str(plain / "tool"), "./tool"]
+    for name in names:
+        assert env.which(name, path_var) == shutil.which(name, path=path_var), name
+    monkeypatch.setenv("PATH", f"{plain}:{tools}")
+    assert env.which("tool") == shutil.which("tool") == str(tools / "tool")
+    assert env.which("tool", "") is None

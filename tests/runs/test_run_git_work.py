@@ -8,15 +8,29 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
+import pytest
+
 from gitml.runs.store import list_runs
+from gitml.storage.git import GitObject, ObjectReader
 from gitml.storage.repo import open_repo
-from tests.support.core import git, gitml_process
+from tests.support.core import git, gitml_process, ok
 
 CLEAN_RUN_GIT_PROCESSES = 6
 """rev-parse (the layout), status, config (the identity), cat-file (reads), unpack-objects
 (the record and its note, one pack) and update-ref (both refs, one transaction)."""
+
+
+DIRTY_RUN_GIT_PROCESSES = 9
+"""Those of a clean run, plus hash-object (the changed files), diff (the checkpoint's
+diffstat) and unpack-objects (the checkpoint's pack, written before the command starts)."""
+CLEAN_RUN_READS = 10
+"""Round trips to ``git cat-file --batch`` in a clean run on an existing runs ref: the ref
+and its ``layout.toml`` (one each), the trees the record goes into (one), the code
+commit, and the note's reads (the ref, its trees and the old note, twice: once to see
+whether the line is there, once to write it)."""
 
 
 def git_started(trace: Path) -> list[str]:
@@ -53,6 +67,7 @@ def test_a_dirty_run_writes_each_commit_as_one_pack(repo_with_commit: Path, tmp_
     (repo_with_commit / "README.md").write_text("changed\n")
     (repo_with_commit / "new.txt").write_text("new\n")
     started = traced_run(repo_with_commit, tmp_path / "dirty.json", "true")
+    assert len(started) <= DIRTY_RUN_GIT_PROCESSES, started
     assert started.count("unpack-objects") == 2, started  # the checkpoint, then the record
     assert started.count("diff") == 1, started
     assert git(repo_with_commit, "fsck", "--no-dangling").strip() == ""
@@ -88,3 +103,22 @@ def test_the_record_holds_the_tree_before_the_command_changed_it(repo_with_commi
     assert git(repo, "show", f"{checkpoint}:model.py") == "a = 1\nb = 2\n"
     assert git(repo, "show", f"{checkpoint}:notes.txt") == "untracked\n"
     assert "output.txt" not in git(repo, "ls-tree", "--name-only", checkpoint)
+
+
+def test_a_clean_run_reads_the_runs_ref_and_its_layout_once(
+    in_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for _ in range(2):  # the first runs create the collections
+        ok("run", "--", "true")
+    requests: list[list[str]] = []
+    read_all = ObjectReader.read_all
+
+    def recorded(self: ObjectReader, names: Sequence[str]) -> list[GitObject | None]:
+        requests.append(list(names))
+        return read_all(self, names)
+
+    monkeypatch.setattr(ObjectReader, "read_all", recorded)
+    ok("run", "--", "true")
+    assert len(requests) <= CLEAN_RUN_READS, requests
+    assert requests.count(["refs/gitml/runs"]) == 1, requests
+    assert sum(name.endswith(":layout.toml") for r in requests for name in r) == 1, requests
