@@ -2,10 +2,10 @@
 
 Notes are derived: a notes commit names the runs commit it covers (``storage.notes.coverage``),
 and ``note_runs`` adds, in one notes commit, the line of every run record added since, on
-its code commit's note. ``git ml run`` calls it right after writing its record, so ``git log
---notes=gitml`` shows the run when the command returns; a run that finds records not yet
-noted (a sweep still running, a writer killed between its two writes, an import, a pull)
-notes them too. Bulk work defers it (``deferred_notes``): a sweep, a search, a pool, a queue
+its code commit's note. ``git ml run`` writes that commit in the ref transaction of its
+record (``note_with``), so ``git log --notes=gitml`` shows the run when the command
+returns, and notes with it any record not yet noted (a sweep still running, an interrupted
+one, a pull). Bulk work defers it (``deferred_notes``): a sweep, a search, a pool, a queue
 or a pipeline brings the notes up to date at most every ``DEFERRED_NOTES_S`` seconds and
 when it ends, so a thousand fast members cost a few notes commits, not a thousand (each
 rewrites the notes root, 7.7 KB, and the growing note of a busy code commit).
@@ -25,8 +25,15 @@ from gitml.records.typed import typed
 from gitml.runs.paths import runs_collection
 from gitml.runs.record import note_line
 from gitml.storage.blobs import read_blobs
-from gitml.storage.collection import Snapshot
-from gitml.storage.notes import coverage, covers_message, note_at, note_files, write_notes
+from gitml.storage.collection import Companion, Snapshot
+from gitml.storage.notes import (
+    coverage,
+    covers_message,
+    note_at,
+    note_files,
+    notes_companion,
+    write_notes,
+)
 from gitml.storage.odb import walk_first_parents
 from gitml.storage.repo import GitRepo
 from gitml.storage.trees import commit_tree, diff_trees
@@ -61,18 +68,18 @@ def note_runs(repo: GitRepo, *, known: Mapping[str, RunRecord] | None = None) ->
     write_notes(repo, build, build.message)
 
 
-def noted_after_save(repo: GitRepo, path: str, run: RunRecord) -> None:
-    """What ``save_run`` calls after writing ``run``: its line now, or soon in bulk work."""
+def note_with(repo: GitRepo, path: str, run: RunRecord) -> Companion | None:
+    """The notes commit ``save_run`` publishes with ``run``'s record (``note_runs`` up to
+    that record's commit); None in bulk work that noted less than DEFERRED_NOTES_S ago."""
     key = str(repo.commondir)
     with _lock:
         last = _deferred.get(key)
         if last is not None:
             if time.monotonic() - last < DEFERRED_NOTES_S:
-                return
+                return None
             _deferred[key] = time.monotonic()
-    # The record is stored: a notes write that fails here is left to the next writer.
-    with contextlib.suppress(GitmlError):
-        note_runs(repo, known={path: run})
+    build = _CatchUp(repo, {path: run})
+    return notes_companion(repo, build, build.message, follows=build.follow)
 
 
 @contextlib.contextmanager
@@ -92,7 +99,9 @@ def deferred_notes(repo: GitRepo) -> Iterator[None]:
             if last:
                 del _depth[key], _deferred[key]
         if last:
-            note_runs(repo)
+            # What was recorded is stored: notes that fail here are left to the next writer.
+            with contextlib.suppress(GitmlError):
+                note_runs(repo)
 
 
 class _CatchUp:
@@ -103,29 +112,39 @@ class _CatchUp:
         self.known = known
         self.target = ""
         self.count = 0
+        self.followed: tuple[str | None, str | None] | None = None
 
     def message(self) -> str:
         return covers_message(f"gitml note {self.count} run(s)", self.target)
 
+    def follow(self, old: str | None, new: str | None) -> None:
+        """Note up to ``new``, the runs commit the same ref transaction publishes on
+        ``old`` (which that transaction checks) with the ``known`` records."""
+        self.followed = (old, new)
+
     def __call__(self, snap: Snapshot) -> dict[str, bytes | None]:
-        # The notes tip first, then the runs tip: the runs ref only moves forward, so the
-        # tip read now holds every record the notes cover.
-        target = runs_collection(self.repo).tip()
+        if self.followed is not None:
+            base, target = self.followed
+            adding = list(self.known)
+        else:
+            # The notes tip was read first, then the runs tip: the runs ref only moves
+            # forward, so the tip read second holds every record the notes cover.
+            base = target = runs_collection(self.repo).tip()
+            adding = []
         if target is None:
             return {}
         self.target = target
-        start = _start(self.repo, snap, target)
+        start = _start(self.repo, snap, base)
         if start == target:
             return {}
         odb = self.repo.odb
-        added = [
-            (path, blob)
-            for path, old, blob in diff_trees(
-                odb, commit_tree(odb, start), commit_tree(odb, target)
-            )
-            if old is None and blob is not None and _is_run_path(path)
-        ]
-        runs = sorted(self._records(added), key=lambda run: run["id"])
+        added = dict.fromkeys(adding, "")
+        if start != base:
+            old, new = commit_tree(odb, start), commit_tree(odb, base)
+            for path, before, blob in diff_trees(odb, old, new):
+                if before is None and blob is not None and _is_run_path(path):
+                    added.setdefault(path, blob)
+        runs = sorted(self._records(list(added.items())), key=lambda run: run["id"])
         lines = self._lines(snap, runs)
         self.count = len(runs)
         return note_files(self.repo, snap, lines) if lines else {}
@@ -162,7 +181,7 @@ def _is_run_path(path: str) -> bool:
     return path.startswith("runs/") and path.endswith(".toml")
 
 
-def _start(repo: GitRepo, snap: Snapshot, target: str) -> str | None:
+def _start(repo: GitRepo, snap: Snapshot, target: str | None) -> str | None:
     """The runs commit whose records the notes already cover (None: none of them).
 
     Notes no gitml commit within reach states coverage for (written by git, or by a gitml
@@ -170,7 +189,7 @@ def _start(repo: GitRepo, snap: Snapshot, target: str) -> str | None:
     the notes tip was: the first runs commit older than that tip, along first parents.
     """
     covered = coverage(repo, snap)
-    if covered.commit is not None or covered.time == 0:
+    if covered.commit is not None or covered.time == 0 or target is None:
         return covered.commit
     for commit in walk_first_parents(repo.odb, target):
         if commit.committer.time < covered.time:

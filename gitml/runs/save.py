@@ -16,7 +16,7 @@ from gitml.errors import GitmlError
 from gitml.records.limits import MAX_HISTORY_BYTES
 from gitml.records.typed import typed
 from gitml.runs.metrics import thin_history
-from gitml.runs.notes import noted_after_save
+from gitml.runs.notes import note_with
 from gitml.runs.paths import NAME_RE, env_path, history_path, runs_collection
 from gitml.runs.record import commit_message, dump_record
 from gitml.storage.repo import GitRepo
@@ -43,7 +43,8 @@ def save_run(
     link_checkpoint: bool = True,
 ) -> RunRecord:
     """Validate and write a finished run ``doc`` (as ``record.build_record`` makes it),
-    then bring the notes up to date (``runs.notes``: now, or soon in bulk work).
+    with the notes brought up to date in the same ref transaction (``runs.notes``; in
+    bulk work, soon after).
 
     ``packages`` is ``(digest hex, list text)``. Returns the record, as validated.
     """
@@ -62,6 +63,6 @@ def save_run(
         # A root commit first, so the checkpoint never becomes the ref's first parent
         # (first parents are the collection's own history).
         collection.write(lambda _snap: {}, "gitml runs: start the collection")
-    collection.write(lambda _snap: files, commit_message(run), extra_parents=parents)
-    noted_after_save(repo, path, run)
+    note = note_with(repo, path, run)
+    collection.write(lambda _snap: files, commit_message(run), extra_parents=parents, also=note)
     return run

@@ -188,6 +188,9 @@ class Companion(NamedTuple):
     build: Builder
     message: Message
     replace: bool = True
+    follows: Callable[[str | None, str | None], None] | None = None
+    """Told, before each ``build``, the first write's old tip and the commit it is about
+    to publish (its old tip when it changes nothing)."""
 
 
 class LogEntry(NamedTuple):
@@ -295,6 +298,8 @@ class Collection:
             try:
                 updates = self._updates(snap, build, message, parents_extra, replace)
                 if also is not None:
+                    if also.follows is not None:
+                        also.follows(snap.tip, str(updates[0][1]) if updates else snap.tip)
                     other = also.collection.snapshot()
                     updates += also.collection._updates(
                         other, also.build, also.message, [], also.replace

@@ -19,7 +19,7 @@ commit (``runs.notes``).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import NamedTuple
 
 from gitml.storage import NOTES_REF
@@ -140,6 +140,18 @@ def write_notes(repo: GitRepo, build: Builder, message: Message) -> str:
 def note_companion(repo: GitRepo, lines: Mapping[str, Sequence[str]], message: str) -> Companion:
     """``add_note_lines`` as part of another collection's write (one ref transaction)."""
     return Companion(_collection(repo, NOTES_REF), _note_builder(repo, lines), message)
+
+
+def notes_companion(
+    repo: GitRepo,
+    build: Builder,
+    message: Message,
+    *,
+    follows: Callable[[str | None, str | None], None],
+) -> Companion:
+    """``write_notes`` as part of another collection's write (one ref transaction);
+    ``follows`` is told that write's old tip and new commit before ``build`` runs."""
+    return Companion(_collection(repo, NOTES_REF), build, message, follows=follows)
 
 
 def _note_builder(repo: GitRepo, lines: Mapping[str, Sequence[str]]) -> Builder:

@@ -89,8 +89,8 @@ def test_long_bulk_work_notes_as_it_goes(
 def test_runs_left_without_notes_are_noted_by_the_next_run(
     repo_with_commit: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # As a writer killed between its record and its notes leaves them.
-    monkeypatch.setattr(save, "noted_after_save", lambda *_args: None)
+    # As bulk work killed before its notes leaves them.
+    monkeypatch.setattr(save, "note_with", lambda *_args: None)
     missed = [record(repo_with_commit, n / 10) for n in range(3)]
     assert notes_commits(repo_with_commit) == 0
     monkeypatch.undo()
