@@ -16,6 +16,7 @@ from gitml.runs.save import save_run
 from gitml.storage import NOTES_REF, RUNS_REF
 from gitml.storage.notes import add_note_lines
 from gitml.storage.repo import open_repo
+from gitml.sync import pull, push_records
 from tests.storage.helpers import FORK, assert_fsck_clean, run_workers
 from tests.support.core import git
 from tests.support.runs import git_ml, make_project, setup_ml_env
@@ -166,3 +167,23 @@ def test_concurrent_writers_bulk_and_single_lose_no_line(repo_with_commit: Path)
     assert len(lines) == 24
     assert len(git(repo_with_commit, "ls-tree", "-r", "--name-only", RUNS_REF).split()) >= 24
     assert_fsck_clean(repo_with_commit)
+
+
+def test_runs_of_two_clones_are_noted_once_after_a_pull(
+    seeded_remote: Path, tmp_path: Path
+) -> None:
+    a, b = tmp_path / "a", tmp_path / "b"
+    for path in (a, b):
+        git(tmp_path, "clone", "-q", f"file://{seeded_remote}", str(path))
+    theirs = [record(a, 0.1), record(a, 0.2)]
+    push_records(open_repo(a), "origin")
+    mine = record(b, 0.3)
+    pull(open_repo(b), "origin")
+    last = record(b, 0.4)
+    expected = sorted(note_line(d) for d in [*theirs, mine, last])
+    assert shown(b) == expected
+    push_records(open_repo(b), "origin")
+    pull(open_repo(a), "origin")
+    assert shown(a) == expected
+    for path in (a, b):
+        assert_fsck_clean(path)
