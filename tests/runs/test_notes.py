@@ -187,3 +187,11 @@ def test_runs_of_two_clones_are_noted_once_after_a_pull(
     assert shown(a) == expected
     for path in (a, b):
         assert_fsck_clean(path)
+
+
+def test_notes_deleted_are_rebuilt_from_the_runs(repo_with_commit: Path) -> None:
+    docs = [record(repo_with_commit, n / 10) for n in range(3)]
+    git(repo_with_commit, "update-ref", "-d", NOTES_REF)
+    note_runs(open_repo(repo_with_commit))
+    assert shown(repo_with_commit) == sorted(note_line(d) for d in docs)
+    assert notes_commits(repo_with_commit) == 1
