@@ -44,7 +44,8 @@ if TYPE_CHECKING:
 MAX_NOTE_RUNS = 100
 """Lines a code commit's note holds; past it, one line says how to list the rest."""
 DEFERRED_NOTES_S = 30.0
-"""Longest a run of bulk work waits for its note (``deferred_notes``)."""
+"""Least time between two notes commits of bulk work (``deferred_notes``): a run saved
+sooner is noted by the next one saved later, or when the work ends."""
 
 _deferred: dict[str, float] = {}
 """Common git dir -> when bulk work in this process last brought its notes up to date."""
