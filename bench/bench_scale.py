@@ -6,8 +6,10 @@ Each build (this checkout, plus each ``--against REV``) is a wheel in a fresh ve
 runs are seeded by ``scale_seed.py`` running under that build's Python: a commit on
 ``main`` for every ``BENCH_SCALE_RUNS_PER_COMMIT`` runs (10; 0 puts every run on one
 commit), then one commit per run, each adding one record where that build files it, and
-one notes commit adding the run's line to its code commit's note where that build writes
-it, all by ``git fast-import`` (the same trees and commits as gitml's own writes). Then
+the notes commits adding the runs' lines to their code commit's note where that build
+writes it (runs come in sweeps of ``BENCH_SCALE_SWEEP``, default one a code commit: a
+build that notes bulk work at once writes a notes commit a sweep, an older one a commit a
+run), all by ``git fast-import`` (the same trees and commits as gitml's own writes). Then
 ``git gc`` once, as auto-gc leaves a store. Rows, per build (this build's value; the others in the detail column):
 
 - ``git ml run -- true`` minus ``true`` (median of 5);
@@ -58,6 +60,8 @@ BENCH_DIR = Path(__file__).resolve().parent
 WHERE = "metrics.acc > 0.5 and params.lr = 0.1"
 LIMIT_S = float(os.environ.get("BENCH_SCALE_LIMIT_S") or 900)
 RUNS_PER_COMMIT = int(os.environ.get("BENCH_SCALE_RUNS_PER_COMMIT") or 10)
+SWEEP = int(os.environ.get("BENCH_SCALE_SWEEP") or RUNS_PER_COMMIT or 1)
+"""Runs a sweep records at once (a build that batches notes writes a notes commit a sweep)."""
 REFS = ("refs/gitml/*:refs/gitml/*", "refs/notes/gitml:refs/notes/gitml")
 MLFLOW = "MLflow sqlite"
 
@@ -118,7 +122,7 @@ def _seed(build: Build, repo: Path, env: dict[str, str], runs: int) -> float:
     subprocess.run(build.command("run", "--", "true"), cwd=repo, env=env, check=True)
     started = time.perf_counter()
     seed = [str(build.python), str(BENCH_DIR / "scale_seed.py"), str(repo), str(runs - 1)]
-    seed.append(str(RUNS_PER_COMMIT))
+    seed += [str(RUNS_PER_COMMIT), str(SWEEP)]
     subprocess.run(seed, cwd=repo, env=env, check=True)
     _git(repo, env, "gc", "--quiet")
     return time.perf_counter() - started

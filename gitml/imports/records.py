@@ -3,8 +3,9 @@
 Imported runs get ids derived from the original (its start time and a hash of its id),
 so a second import finds them: ``write_runs`` skips records already on the ref and
 commits the rest of a batch at once (one commit per batch, so an interrupted import
-keeps every finished batch). Imported runs are not linked to code checkpoints and add no
-notes: the commits they name (if any) may not be in this repository.
+keeps every finished batch). Imported runs are not linked to code checkpoints (the commits
+they name may not be in this repository); each batch brings the notes up to date in one
+commit (``runs.notes``), which gives a line only to runs whose code commit is here.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from gitml.runs.metrics import (
     summarise,
     thin_history,
 )
+from gitml.runs.notes import note_runs
 from gitml.runs.paths import NAME_RE, history_path, runs_collection
 from gitml.runs.record import dump_record
 from gitml.storage.tracked import commit_file, create_branch, find_branch_commit, head, read_file_at
@@ -155,14 +157,17 @@ def write_runs(
         return
     collection = runs_collection(repo)
     files: dict[str, bytes | None] = {}
+    written: dict[str, RunRecord] = {}
     for doc, history in batch:
         path = collection.record_path(str(doc["id"]))
         validate(doc, "run", where=path)
         files[path] = dump_record(doc)
+        written[path] = doc
         if history is not None:
             # as save_run keeps it: a history over the limit is thinned, not refused
             files[history_path(path)] = thin_history(history, MAX_HISTORY_BYTES)
     collection.write(lambda _snap: files, message)
+    note_runs(repo, known=written)
 
 
 def stage_branch(

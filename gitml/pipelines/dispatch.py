@@ -23,6 +23,7 @@ from gitml.pipelines.repro import (
 )
 from gitml.pipelines.sweep import run_pipeline_sweep
 from gitml.runs import params as params_mod
+from gitml.runs.notes import deferred_notes
 from gitml.runs.supervise import Supervisor
 
 if TYPE_CHECKING:
@@ -45,7 +46,8 @@ def repro(
     plan_order(project, request)  # unknown targets fail before anything runs
     grid = params_mod.expand_grid(request.overrides)
     guard = nullcontext() if request.dry_run else exclusive_repro(project)
-    with guard, Supervisor() as sup:
+    notes = nullcontext() if request.dry_run else deferred_notes(project.ws.repo)
+    with guard, notes, Supervisor() as sup:
         if len(grid) == 1:
             return run_member(
                 project.root,

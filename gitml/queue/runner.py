@@ -48,6 +48,7 @@ from gitml.queue.records import (
 from gitml.records import ids
 from gitml.runs.dispatch import run_planned
 from gitml.runs.execute import RunOutcome, open_workspace
+from gitml.runs.notes import deferred_notes
 from gitml.runs.record import summary_line
 from gitml.runs.supervise import Supervisor
 from gitml.storage.repo import GitRepo, open_repo
@@ -252,7 +253,8 @@ class Runner:
             for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
                 saved[sig] = signal.signal(sig, self._signal)
         try:
-            self._drain()
+            with deferred_notes(self.repo):
+                self._drain()
         finally:
             for sig, handler in saved.items():
                 signal.signal(sig, handler)

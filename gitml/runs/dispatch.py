@@ -31,6 +31,7 @@ from gitml.runs.execute import (
     now,
     store,
 )
+from gitml.runs.notes import deferred_notes
 from gitml.runs.pool import Drive, Finished, Job, LocalPool, Pool, drive
 from gitml.runs.record import RunFacts, Status, build_record
 from gitml.runs.redact import redact_command, redact_params, redact_text
@@ -244,9 +245,9 @@ def run_many(
     Returns a SweepOutcome, or a RunOutcome for a one-member run on a pool.
     """
     if request.search is not None or request.on is not None:
-        with Supervisor() as sup:
+        with Supervisor() as sup, deferred_notes(ws.repo):
             return run_planned(ws, sup, request, on_member=on_member)
     params_mod.reject_distributions(request.overrides)
     grid = params_mod.expand_grid(request.overrides)
-    with Supervisor() as sup:
+    with Supervisor() as sup, deferred_notes(ws.repo):
         return run_sweep(ws, sup, request, grid, on_member=on_member)

@@ -16,15 +16,13 @@ from gitml.errors import GitmlError
 from gitml.records.limits import MAX_HISTORY_BYTES
 from gitml.records.typed import typed
 from gitml.runs.metrics import thin_history
+from gitml.runs.notes import note_with
 from gitml.runs.paths import NAME_RE, env_path, history_path, runs_collection
-from gitml.runs.record import commit_message, dump_record, note_line
-from gitml.storage.notes import note_companion, read_note
+from gitml.runs.record import commit_message, dump_record
 from gitml.storage.repo import GitRepo
 
 if TYPE_CHECKING:
     from gitml.records.shapes import RunRecord
-
-MAX_NOTE_RUNS = 100
 
 
 def check_name(name: str) -> str:
@@ -45,7 +43,8 @@ def save_run(
     link_checkpoint: bool = True,
 ) -> RunRecord:
     """Validate and write a finished run ``doc`` (as ``record.build_record`` makes it),
-    then add its line to the code commit's note.
+    with the notes brought up to date in the same ref transaction (``runs.notes``; in
+    bulk work, soon after).
 
     ``packages`` is ``(digest hex, list text)``. Returns the record, as validated.
     """
@@ -66,21 +65,8 @@ def save_run(
         # (first parents are the collection's own history).
         collection.write(lambda _snap: {}, "gitml runs: start the collection")
         snap = collection.snapshot()
-    commit = code["commit"]
-    existing = read_note(repo, commit) or ""
-    line = note_line(run)
-    if existing.count("\n") >= MAX_NOTE_RUNS:
-        line = more_runs_line(commit)
-    note = None
-    if line not in existing:  # the record and its note land together
-        note = note_companion(repo, {commit: [line]}, f"gitml note run {run['id']}")
+    note = note_with(repo, path, run)
     collection.write(
         lambda _snap: files, commit_message(run), extra_parents=parents, also=note, first=snap
     )
     return run
-
-
-def more_runs_line(commit: str) -> str:
-    """The one line that stands for runs past MAX_NOTE_RUNS on a commit (idempotent)."""
-    query = f"code.commit = '{commit}'"
-    return f'more = "more runs: git ml ls --all --where \\"{query}\\""'

@@ -174,6 +174,9 @@ class Snapshot:
 
 
 Builder = Callable[[Snapshot], Mapping[str, bytes | None]]
+Message = str | Callable[[], str]
+"""A commit message, or what gives it once the builder has run (a message that names
+what the builder read)."""
 
 
 class LogEntry(NamedTuple):
@@ -261,7 +264,7 @@ class Collection:
     def write(
         self,
         build: Builder,
-        message: str,
+        message: Message,
         *,
         extra_parents: Sequence[str] = (),
         replace: bool = False,
@@ -275,9 +278,10 @@ class Collection:
         Records are immutable: a different blob at an existing path raises RecordExists
         unless ``replace`` is set (derived data such as notes, where ``None`` deletes); a
         record over the size limits (``records.limits``) raises InvalidRecord.
-        ``also`` commits to a second collection in the same ref transaction. ``first``: a
-        snapshot the caller took already, built on by the first attempt (if the ref moved
-        since, that attempt conflicts and the next reads the ref again).
+        ``also`` commits to a second collection in the same ref transaction. A callable
+        ``message`` is called after each ``build``. ``first``: a snapshot the caller took
+        already, built on by the first attempt (if the ref moved since, that attempt
+        conflicts and the next reads the ref again).
         """
         parents_extra = self._check_parents(extra_parents)
         deadline = time.monotonic() + refs.RETRY_SECONDS
@@ -289,6 +293,8 @@ class Collection:
             try:
                 updates = self._updates(snap, build, message, parents_extra, replace)
                 if also is not None:
+                    if also.follows is not None:
+                        also.follows(snap.tip, str(updates[0][1]) if updates else snap.tip)
                     other = also.collection.snapshot()
                     updates += also.collection._updates(
                         other, also.build, also.message, [], also.replace
@@ -303,9 +309,9 @@ class Collection:
                 return snap.tip or ""
             try:
                 if len(updates) == 1:
-                    update_ref(self.repo, *updates[0], _first_line(message))
+                    update_ref(self.repo, *updates[0], _first_line(_text(message)))
                 else:
-                    update_refs(self.repo, updates, _first_line(message))
+                    update_refs(self.repo, updates, _first_line(_text(message)))
             except RefConflict:
                 if time.monotonic() > deadline:
                     raise RefConflict(
@@ -324,7 +330,7 @@ class Collection:
         self,
         snap: Snapshot,
         build: Builder,
-        message: str,
+        message: Message,
         extra_parents: list[str],
         replace: bool,
     ) -> list[tuple[str, object, object | None]]:
@@ -335,7 +341,7 @@ class Collection:
             self.repo.odb.prefetch(
                 [snap.tip] + [f"{snap.tip}:{f}" if f else f"{snap.tip}^{{tree}}" for f in folders]
             )
-        commit = self._commit(snap, files, message, extra_parents, replace)
+        commit = self._commit(snap, files, _text(message), extra_parents, replace)
         return [(self.ref, commit, snap.tip)] if commit is not None else []
 
     def _commit(
@@ -449,8 +455,15 @@ class Companion(NamedTuple):
 
     collection: Collection
     build: Builder
-    message: str
+    message: Message
     replace: bool = True
+    follows: Callable[[str | None, str | None], None] | None = None
+    """Told, before each ``build``, the first write's old tip and the commit it is about
+    to publish (its old tip when it changes nothing)."""
+
+
+def _text(message: Message) -> str:
+    return message if isinstance(message, str) else message()
 
 
 def _first_line(message: str) -> str:

@@ -9,16 +9,62 @@ for every 256 of them and the notes history grew with their square. Notes git or
 gitml wrote flat or at one level are read as well and move to two levels when gitml next
 writes them. Each line is ``<id> = { ... }`` inline TOML, so git's ``cat_sort_uniq`` merge
 keeps notes valid, and notes can always be regenerated from the collections.
+
+A notes commit gitml derives from the runs ref says up to which runs commit it did, in a
+``Gitml-Runs: <commit>`` trailer (``coverage``): every run record of that commit's tree has
+its line. The next writer notes only the records added since, however many, in one
+commit (``runs.notes``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Callable, Mapping, Sequence
+from typing import NamedTuple
 
 from gitml.storage import NOTES_REF
-from gitml.storage.collection import Builder, Collection, Companion, Snapshot
+from gitml.storage.collection import Builder, Collection, Companion, Message, Snapshot
+from gitml.storage.odb import Tree, walk_first_parents
 from gitml.storage.repo import GitRepo
 from gitml.storage.trees import read_blob
+
+COVERS_TRAILER = "Gitml-Runs"
+COVERS_WALK = 64
+"""First-parent notes commits searched for the trailer (merges of pulled notes, notes git
+or a model version wrote, carry none)."""
+_COVERS = re.compile(rf"^{COVERS_TRAILER}: ([0-9a-f]{{40}}|[0-9a-f]{{64}})$", re.MULTILINE)
+
+
+class Coverage(NamedTuple):
+    """What the notes tip was derived from: ``commit`` (a runs commit every record of
+    which has its line; None when no notes commit within reach says) and ``time`` (the
+    committer time of the notes tip; 0 when there are no notes)."""
+
+    commit: str | None
+    time: int
+
+
+def coverage(repo: GitRepo, snap: Snapshot) -> Coverage:
+    """The runs commit the notes of ``snap`` state they cover (see ``Coverage``).
+
+    A stated commit this repository does not have (hostile or truncated history) counts
+    as not stated.
+    """
+    if snap.tip is None:
+        return Coverage(None, 0)
+    walk = walk_first_parents(repo.odb, snap.tip)
+    tip = next(walk)
+    for commit in (tip, *(c for _, c in zip(range(COVERS_WALK - 1), walk, strict=False))):
+        found = _COVERS.search(commit.message)
+        if found is not None:
+            stated = found.group(1)
+            return Coverage(stated if repo.has_commit(stated) else None, tip.committer.time)
+    return Coverage(None, tip.committer.time)
+
+
+def covers_message(subject: str, commit: str) -> str:
+    """A notes commit message stating that the notes cover the runs commit ``commit``."""
+    return f"{subject}\n\n{COVERS_TRAILER}: {commit}\n"
 
 
 def note_paths(commit: str) -> tuple[str, ...]:
@@ -47,7 +93,11 @@ def read_note(repo: GitRepo, commit: str, *, ref: str = NOTES_REF) -> str | None
                 f"{snap.tip}:{commit[:2]}/{commit[2:4]}",
             ]
         )
-    tree = snap.tree
+    return note_at(repo, snap.tree, commit)
+
+
+def note_at(repo: GitRepo, tree: Tree | None, commit: str) -> str | None:
+    """The note of ``commit`` in the notes tree ``tree`` (see ``read_note``)."""
     found = [
         data for path in note_paths(commit) if (data := read_blob(repo.odb, tree, path)) is not None
     ]
@@ -81,26 +131,52 @@ def add_note_lines(
     _collection(repo, ref).write(_note_builder(repo, lines), message, replace=True)
 
 
+def write_notes(repo: GitRepo, build: Builder, message: Message) -> str:
+    """Commit what ``build(notes snapshot)`` returns (``note_files`` makes it) to the notes
+    ref by compare-and-swap, rebuilt on the new tip on conflict; the new tip."""
+    return _collection(repo, NOTES_REF).write(build, message, replace=True)
+
+
 def note_companion(repo: GitRepo, lines: Mapping[str, Sequence[str]], message: str) -> Companion:
     """``add_note_lines`` as part of another collection's write (one ref transaction)."""
     return Companion(_collection(repo, NOTES_REF), _note_builder(repo, lines), message)
 
 
+def notes_companion(
+    repo: GitRepo,
+    build: Builder,
+    message: Message,
+    *,
+    follows: Callable[[str | None, str | None], None],
+) -> Companion:
+    """``write_notes`` as part of another collection's write (one ref transaction);
+    ``follows`` is told that write's old tip and new commit before ``build`` runs."""
+    return Companion(_collection(repo, NOTES_REF), build, message, follows=follows)
+
+
 def _note_builder(repo: GitRepo, lines: Mapping[str, Sequence[str]]) -> Builder:
     def build(snap: Snapshot) -> dict[str, bytes | None]:
-        tree = snap.tree
-        files: dict[str, bytes | None] = {}
-        for commit, new in lines.items():
-            existing = ""
-            for path in note_paths(commit):
-                data = read_blob(repo.odb, tree, path)
-                if data is not None:
-                    existing += data.decode("utf-8", "replace") + "\n"
-                    files[path] = None
-            files[note_paths(commit)[0]] = merge_lines(existing, new).encode("utf-8")
-        return files
+        return note_files(repo, snap, lines)
 
     return build
+
+
+def note_files(
+    repo: GitRepo, snap: Snapshot, lines: Mapping[str, Sequence[str]]
+) -> dict[str, bytes | None]:
+    """The notes files that merge ``lines`` (commit sha -> lines) into ``snap``'s notes:
+    each note at its two-level path, the same note at other fanouts removed."""
+    tree = snap.tree
+    files: dict[str, bytes | None] = {}
+    for commit, new in lines.items():
+        existing = ""
+        for path in note_paths(commit):
+            data = read_blob(repo.odb, tree, path)
+            if data is not None:
+                existing += data.decode("utf-8", "replace") + "\n"
+                files[path] = None
+        files[note_paths(commit)[0]] = merge_lines(existing, new).encode("utf-8")
+    return files
 
 
 def note_commits(repo: GitRepo, *, ref: str = NOTES_REF) -> list[str]:

@@ -129,9 +129,9 @@ def test_note_keeps_one_line_per_run_up_to_a_cap(
 ) -> None:
     import tomllib
 
-    from gitml.runs import save
+    from gitml.runs import notes
 
-    monkeypatch.setattr(save, "MAX_NOTE_RUNS", 2)
+    monkeypatch.setattr(notes, "MAX_NOTE_RUNS", 2)
     docs = [record(repo_with_commit) for _ in range(4)]
     note = git(repo_with_commit, "notes", "--ref=gitml", "show", "HEAD")
     lines = note.splitlines()
