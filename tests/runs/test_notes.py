@@ -195,3 +195,29 @@ def test_notes_deleted_are_rebuilt_from_the_runs(repo_with_commit: Path) -> None
     note_runs(open_repo(repo_with_commit))
     assert shown(repo_with_commit) == sorted(note_line(d) for d in docs)
     assert notes_commits(repo_with_commit) == 1
+
+
+@pytest.mark.parametrize("stated", ["blob", "missing", "code commit"])
+def test_a_forged_coverage_statement_costs_lines_at_most_never_a_run(
+    repo_with_commit: Path, stated: str
+) -> None:
+    """Notes arrive from other clones: a ``Gitml-Runs`` trailer naming a blob, a commit this
+    repository lacks or a commit that is not a runs commit is not believed past what it can
+    cost (lines in ``git log``); the next run is recorded and noted as usual."""
+    first = record(repo_with_commit)
+    named = {
+        "blob": git(repo_with_commit, "rev-parse", "HEAD:README.md").strip(),
+        "missing": "0123456789abcdef0123456789abcdef01234567",
+        "code commit": git(repo_with_commit, "rev-parse", "HEAD").strip(),
+    }[stated]
+    tree = git(repo_with_commit, "rev-parse", f"{NOTES_REF}^{{tree}}").strip()
+    parent = git(repo_with_commit, "rev-parse", NOTES_REF).strip()
+    message = f"forged\n\nGitml-Runs: {named}\n"
+    forged = git(repo_with_commit, "commit-tree", tree, "-p", parent, "-m", message).strip()
+    git(repo_with_commit, "update-ref", NOTES_REF, forged, parent)
+
+    second = record(repo_with_commit, 0.75)
+
+    assert shown(repo_with_commit) == sorted([note_line(first), note_line(second)])
+    assert git(repo_with_commit, "rev-parse", f"{NOTES_REF}^").strip() == forged
+    assert_fsck_clean(repo_with_commit)
