@@ -16,8 +16,6 @@ its line. The next writer notes only the records added since, however many, in o
 commit (``runs.notes``).
 """
 
-from __future__ import annotations
-
 import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import NamedTuple
