@@ -11,6 +11,7 @@ import pytest
 
 from gitml.data.store import profile_path
 from gitml.objects.digest import hash_bytes, hash_file
+from tests.security.forge import commit_files
 from tests.support.core import cli, git
 
 
@@ -240,14 +241,7 @@ def test_a_stored_profile_against_its_schema_is_refused_in_one_line(in_repo: Pat
     ok("data", "add", "data")
     digest = hash_file(in_repo / "data" / "t.csv")
     path = profile_path(digest)
-    (in_repo / ".git" / "bad.toml").write_text(BAD_PROFILE)
-    bad = git(in_repo, "hash-object", "-w", ".git/bad.toml").strip()
-    env = {"GIT_INDEX_FILE": str(in_repo / ".git" / "forged-index")}
-    git(in_repo, "read-tree", "refs/gitml/data", env=env)
-    git(in_repo, "update-index", "--cacheinfo", f"100644,{bad},{path}", env=env)
-    tree = git(in_repo, "write-tree", env=env).strip()
-    forged = git(in_repo, "commit-tree", tree, "-p", "refs/gitml/data", "-m", "f").strip()
-    git(in_repo, "update-ref", "refs/gitml/data", forged)
+    commit_files(in_repo, "refs/gitml/data", {path: BAD_PROFILE.encode()})
     result = cli("data", "show", "data")
     assert result.exit_code != 0
     assert "Traceback" not in result.stderr

@@ -10,6 +10,7 @@ from gitml.runs.store import find_run, find_runs, list_runs
 from gitml.storage.index import Index
 from gitml.storage.repo import open_repo
 from tests.runs.test_store import record
+from tests.security.forge import commit_files
 from tests.support.core import git
 
 
@@ -40,15 +41,7 @@ def test_a_cold_lookup_leaves_out_a_record_the_index_leaves_out(repo_with_commit
     run_id = str(record(repo, name="broken")["id"])
     path = runs_collection(open_repo(repo)).record_path(run_id)
     text = git(repo, "show", f"refs/gitml/runs:{path}").replace('status = "', 'status = "x')
-    scratch = repo / ".git" / "edited.toml"
-    scratch.write_text(text)
-    oid = git(repo, "hash-object", "-w", str(scratch)).strip()
-    index_file = {"GIT_INDEX_FILE": str(repo / ".git" / "scratch-index")}
-    git(repo, "read-tree", "refs/gitml/runs", env=index_file)
-    git(repo, "update-index", "--cacheinfo", f"100644,{oid},{path}", env=index_file)
-    tree = git(repo, "write-tree", env=index_file).strip()
-    commit = git(repo, "commit-tree", tree, "-p", "refs/gitml/runs", "-m", "edit").strip()
-    git(repo, "update-ref", "refs/gitml/runs", commit)
+    commit_files(repo, "refs/gitml/runs", {path: text.encode()})
     for index_path in (repo / ".git" / "gitml").glob("index-v*"):
         index_path.unlink()
     assert find_runs(open_repo(repo), [run_id]) == {}  # read from the blob: invalid
