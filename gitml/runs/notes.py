@@ -27,10 +27,12 @@ from gitml.runs.record import note_line
 from gitml.storage.blobs import read_blobs
 from gitml.storage.collection import Companion, Snapshot
 from gitml.storage.notes import (
+    NoteBlobs,
     coverage,
     covers_message,
-    note_at,
+    note_blobs,
     note_files,
+    note_text,
     notes_companion,
     write_notes,
 )
@@ -146,9 +148,10 @@ class _CatchUp:
                 if before is None and blob is not None and _is_run_path(path):
                     added.setdefault(path, blob)
         runs = sorted(self._records(list(added.items())), key=lambda run: run["id"])
-        lines = self._lines(snap, runs)
+        held: dict[str, NoteBlobs] = {}
+        lines = self._lines(snap, runs, held)
         self.count = len(runs)
-        return note_files(self.repo, snap, lines) if lines else {}
+        return note_files(self.repo, snap, lines, held=held) if lines else {}
 
     def _records(self, added: list[tuple[str, str]]) -> Iterator[RunRecord]:
         unknown = [(path, blob) for path, blob in added if path not in self.known]
@@ -158,8 +161,11 @@ class _CatchUp:
             with contextlib.suppress(GitmlError):  # the audits name bad records; notes skip them
                 yield typed(codec.loads(data, where=path), "run", where=path)
 
-    def _lines(self, snap: Snapshot, runs: list[RunRecord]) -> dict[str, list[str]]:
-        """New lines by code commit, each note kept to MAX_NOTE_RUNS lines and the more line."""
+    def _lines(
+        self, snap: Snapshot, runs: list[RunRecord], held: dict[str, NoteBlobs]
+    ) -> dict[str, list[str]]:
+        """New lines by code commit, each note kept to MAX_NOTE_RUNS lines and the more line;
+        the notes read on the way go to ``held``."""
         by_commit: dict[str, list[str]] = {}
         for run in runs:
             commit = str(run["code"]["commit"] or "")
@@ -167,7 +173,8 @@ class _CatchUp:
                 by_commit.setdefault(commit, []).append(note_line(run))
         lines: dict[str, list[str]] = {}
         for commit, new in by_commit.items():
-            existing = set((note_at(self.repo, snap.tree, commit) or "").splitlines())
+            found = held[commit] = note_blobs(self.repo, snap.tree, commit)
+            existing = set((note_text(found) or "").splitlines())
             room = MAX_NOTE_RUNS - len(existing)
             fresh = [line for line in new if line not in existing]
             kept = fresh[: max(room, 0)]

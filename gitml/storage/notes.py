@@ -94,16 +94,31 @@ def read_note(repo: GitRepo, commit: str, *, ref: str = NOTES_REF) -> str | None
     return note_at(repo, snap.tree, commit)
 
 
-def note_at(repo: GitRepo, tree: Tree | None, commit: str) -> str | None:
-    """The note of ``commit`` in the notes tree ``tree`` (see ``read_note``)."""
-    found = [
-        data for path in note_paths(commit) if (data := read_blob(repo.odb, tree, path)) is not None
-    ]
+NoteBlobs = dict[str, str]
+"""A commit's note as a notes tree holds it: path -> text, one entry per fanout it is at."""
+
+
+def note_blobs(repo: GitRepo, tree: Tree | None, commit: str) -> NoteBlobs:
+    """Every copy of ``commit``'s note in the notes tree ``tree``, by path."""
+    return {
+        path: data.decode("utf-8", "replace")
+        for path in note_paths(commit)
+        if (data := read_blob(repo.odb, tree, path)) is not None
+    }
+
+
+def note_text(found: NoteBlobs) -> str | None:
+    """The note those copies make together (None: there is none)."""
     if not found:
         return None
     if len(found) == 1:
-        return found[0].decode("utf-8", "replace")
-    return merge_lines("\n".join(d.decode("utf-8", "replace") for d in found), ())
+        return next(iter(found.values()))
+    return merge_lines("\n".join(found.values()), ())
+
+
+def note_at(repo: GitRepo, tree: Tree | None, commit: str) -> str | None:
+    """The note of ``commit`` in the notes tree ``tree`` (see ``read_note``)."""
+    return note_text(note_blobs(repo, tree, commit))
 
 
 def merge_lines(existing: str, new: Sequence[str]) -> str:
@@ -160,19 +175,22 @@ def _note_builder(repo: GitRepo, lines: Mapping[str, Sequence[str]]) -> Builder:
 
 
 def note_files(
-    repo: GitRepo, snap: Snapshot, lines: Mapping[str, Sequence[str]]
+    repo: GitRepo,
+    snap: Snapshot,
+    lines: Mapping[str, Sequence[str]],
+    *,
+    held: Mapping[str, NoteBlobs] | None = None,
 ) -> dict[str, bytes | None]:
     """The notes files that merge ``lines`` (commit sha -> lines) into ``snap``'s notes:
-    each note at its two-level path, the same note at other fanouts removed."""
-    tree = snap.tree
+    each note at its two-level path, the same note at other fanouts removed. ``held``:
+    notes already read from ``snap`` (``note_blobs``), not read again."""
     files: dict[str, bytes | None] = {}
     for commit, new in lines.items():
-        existing = ""
-        for path in note_paths(commit):
-            data = read_blob(repo.odb, tree, path)
-            if data is not None:
-                existing += data.decode("utf-8", "replace") + "\n"
-                files[path] = None
+        found = held[commit] if held is not None and commit in held else None
+        if found is None:
+            found = note_blobs(repo, snap.tree, commit)
+        existing = "".join(text + "\n" for text in found.values())
+        files.update(dict.fromkeys(found))
         files[note_paths(commit)[0]] = merge_lines(existing, new).encode("utf-8")
     return files
 

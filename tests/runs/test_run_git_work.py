@@ -26,12 +26,13 @@ CLEAN_RUN_GIT_PROCESSES = 6
 DIRTY_RUN_GIT_PROCESSES = 9
 """Those of a clean run, plus hash-object (the changed files), diff (the checkpoint's
 diffstat) and unpack-objects (the checkpoint's pack, written before the command starts)."""
-CLEAN_RUN_READS = 13
+CLEAN_RUN_READS = 12
 """Round trips to ``git cat-file --batch`` in a clean run on an existing runs ref: the ref
 and its ``layout.toml`` (one each), the trees the record goes into (one), the code
 commit, and the notes' reads: the ref, its tip commit (whose ``Gitml-Runs`` trailer says
-what the notes cover), its trees one level at a time, the old note twice (once to see
-whether the line is there, once to write it) and the trees the new note goes into."""
+what the notes cover), its trees one level at a time, the old note (once: the same read
+tells whether the line is there and gives what it merges into) and the trees the new note
+goes into."""
 
 
 def git_started(trace: Path) -> list[str]:
