@@ -93,8 +93,10 @@ def deferred_notes(repo: GitRepo) -> Iterator[None]:
     with _lock:
         _depth[key] = _depth.get(key, 0) + 1
         _deferred.setdefault(key, time.monotonic())
+    failing = True
     try:
         yield
+        failing = False
     finally:
         with _lock:
             _depth[key] -= 1
@@ -102,9 +104,20 @@ def deferred_notes(repo: GitRepo) -> Iterator[None]:
             if last:
                 del _depth[key], _deferred[key]
         if last:
-            # What was recorded is stored: notes that fail here are left to the next writer.
-            with contextlib.suppress(GitmlError):
-                note_runs(repo)
+            _final_notes(repo, failing=failing)
+
+
+def _final_notes(repo: GitRepo, *, failing: bool) -> None:
+    """Bulk work's last notes commit. What was recorded is stored, so notes that cannot be
+    written are left to the next writer; while the work itself is failing, its own error is
+    the one to see, whatever went wrong here."""
+    try:
+        note_runs(repo)
+    except GitmlError:
+        return
+    except Exception:
+        if not failing:
+            raise
 
 
 class _CatchUp:

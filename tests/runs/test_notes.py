@@ -77,6 +77,21 @@ def test_bulk_work_that_fails_still_notes_what_it_recorded(repo_with_commit: Pat
     assert shown(repo_with_commit) == [note_line(recorded[0])]
 
 
+def test_bulk_work_that_fails_keeps_its_own_error_when_its_notes_fail_too(
+    repo_with_commit: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise OSError("no space left on device")
+
+    monkeypatch.setattr(notes, "note_runs", broken)
+    repo = open_repo(repo_with_commit)
+    with pytest.raises(RuntimeError, match="the sweep broke"), deferred_notes(repo):
+        raise RuntimeError("the sweep broke")
+    # Work that succeeded still hears of a failure that is no GitmlError.
+    with pytest.raises(OSError, match="no space"), deferred_notes(repo):
+        pass
+
+
 def test_long_bulk_work_notes_as_it_goes(
     repo_with_commit: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
