@@ -455,18 +455,12 @@ class Index:
         tip_hex = str(tip) if tip is not None else ""
         if _indexed_tip(conn, collection.ref) == tip_hex:
             return
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with _writing(conn):
             old_hex = _indexed_tip(conn, collection.ref)
             touched = 0
             if old_hex != tip_hex:
                 touched = self._apply(conn, collection, old_hex, tip, parse)
                 conn.execute("INSERT OR REPLACE INTO tips VALUES(?, ?)", (collection.ref, tip_hex))
-            conn.execute("COMMIT")
-        except BaseException:
-            with suppress(sqlite3.Error):
-                conn.execute("ROLLBACK")
-            raise
         _checkpoint(conn, touched)
 
     def _apply(
@@ -835,24 +829,17 @@ def _fill_fields(conn: sqlite3.Connection) -> None:
     if not _fields_pending(conn):
         return
     filled = 0  # records whose fields this call wrote (none when another process did)
-    with _bulk_cache(conn):
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            if _fields_pending(conn):
-                conn.execute(f"DELETE FROM {FIELDS_TABLE}")
-                deferred = _drop_secondary_indexes(conn, tables=(FIELDS_TABLE,))
-                (top,) = conn.execute("SELECT coalesce(max(rid), 0) FROM records").fetchone()
-                for last in range(0, top, FILL_CHUNK):
-                    _add_fields(conn, last, last + FILL_CHUNK)
-                for sql in deferred:
-                    conn.execute(sql)
-                conn.execute("DELETE FROM meta WHERE key IN (?, 'analyzed')", (FIELDS_PENDING,))
-                filled = top
-            conn.execute("COMMIT")
-        except BaseException:
-            with suppress(sqlite3.Error):
-                conn.execute("ROLLBACK")
-            raise
+    with _bulk_cache(conn), _writing(conn):
+        if _fields_pending(conn):
+            conn.execute(f"DELETE FROM {FIELDS_TABLE}")
+            deferred = _drop_secondary_indexes(conn, tables=(FIELDS_TABLE,))
+            (top,) = conn.execute("SELECT coalesce(max(rid), 0) FROM records").fetchone()
+            for last in range(0, top, FILL_CHUNK):
+                _add_fields(conn, last, last + FILL_CHUNK)
+            for sql in deferred:
+                conn.execute(sql)
+            conn.execute("DELETE FROM meta WHERE key IN (?, 'analyzed')", (FIELDS_PENDING,))
+            filled = top
     _checkpoint(conn, filled)
 
 
@@ -952,6 +939,20 @@ def _build(
         conn.execute("PRAGMA journal_mode=WAL")
     with open(path, "rb") as written:
         os.fsync(written.fileno())
+
+
+@contextmanager
+def _writing(conn: sqlite3.Connection) -> Iterator[None]:
+    """One write transaction (``BEGIN IMMEDIATE``) for the block: committed after it, rolled
+    back when it fails."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+        conn.execute("COMMIT")
+    except BaseException:
+        with suppress(sqlite3.Error):
+            conn.execute("ROLLBACK")
+        raise
 
 
 @contextmanager
@@ -1183,12 +1184,12 @@ def _check_batch(conn: sqlite3.Connection, last: int, count: int) -> None:
         (last,),
     ).fetchone()
     if found != count:
-        (path,) = conn.execute(
+        raise _first_difference(
+            conn,
             "SELECT min(path) FROM records r WHERE r.rid > ? AND NOT EXISTS (SELECT 1 FROM "
             "listing.blobs l WHERE l.path = r.path AND l.blob = lower(hex(r.blob)))",
             (last,),
-        ).fetchone()
-        raise RowsMismatch(f"first difference: {path}")
+        )
 
 
 def _check_all_listed(conn: sqlite3.Connection, ref: str, count: int) -> None:
@@ -1197,12 +1198,21 @@ def _check_all_listed(conn: sqlite3.Connection, ref: str, count: int) -> None:
     records."""
     (listed,) = conn.execute("SELECT count(*) FROM listing.blobs").fetchone()
     if listed != count:
-        (path,) = conn.execute(
+        raise _first_difference(
+            conn,
             "SELECT min(path) FROM listing.blobs l WHERE NOT EXISTS "
             "(SELECT 1 FROM records r WHERE r.ref = ? AND r.path = l.path)",
             (ref,),
-        ).fetchone()
-        raise RowsMismatch(f"first difference: {path}")
+        )
+
+
+def _first_difference(
+    conn: sqlite3.Connection, query: str, params: tuple[object, ...]
+) -> RowsMismatch:
+    """The RowsMismatch naming the path ``query`` selects, once a count found rows and
+    listing apart (the slow query runs only then)."""
+    (path,) = conn.execute(query, params).fetchone()
+    return RowsMismatch(f"first difference: {path}")
 
 
 def match_listing(
