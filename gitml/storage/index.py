@@ -396,9 +396,7 @@ class Index:
     def drop(self) -> None:
         """Delete the index files (they are rebuilt on demand)."""
         self.close()
-        for suffix in ("", "-wal", "-shm"):
-            with suppress(FileNotFoundError):
-                Path(f"{self.path}{suffix}").unlink()
+        _unlink_database(self.path)
 
     def close(self) -> None:
         if self._conn is not None:
@@ -892,8 +890,7 @@ def built_file(
         if _LOAD_NAME.fullmatch(stale.name.removeprefix(target.name)):
             with try_exclusive(Path(f"{stale}.lock")) as abandoned:
                 if abandoned:
-                    for leftover in (stale, Path(f"{stale}-wal"), Path(f"{stale}-shm")):
-                        leftover.unlink(missing_ok=True)
+                    _unlink_database(stale)
                     Path(f"{stale}.lock").unlink(missing_ok=True)
     path = target.with_name(f"{target.name}.load-{os.getpid()}-{time.monotonic_ns()}")
     lock = Path(f"{path}.lock")
@@ -903,10 +900,15 @@ def built_file(
                 _build(path, ref, tip, batches, listing=listing, indexes=indexes)
                 yield path
             finally:
-                for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
-                    leftover.unlink(missing_ok=True)
+                _unlink_database(path)
     finally:
         lock.unlink(missing_ok=True)
+
+
+def _unlink_database(path: Path) -> None:
+    """Remove the SQLite file ``path`` and the ``-wal`` and ``-shm`` beside it, if there."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
 def _build(
