@@ -36,11 +36,10 @@ from gitml.storage.index_snapshot import (
     SnapshotRefused,
     check_signature,
     signers_file,
+    snapshot_commits,
     snapshot_meta,
-    snapshot_refs,
     warn,
 )
-from gitml.storage.refs import read_ref
 from gitml.storage.repo import GitRepo
 
 _SHA = re.compile(r"[0-9a-f]{40}")
@@ -57,8 +56,7 @@ def stated_tips(repo: GitRepo, tips: Mapping[str, str | None]) -> dict[str, str]
     if not signers:
         return {}
     refused: str | None = None
-    found = [(name, commit) for name in snapshot_refs(repo) if (commit := read_ref(repo, name))]
-    for name, commit in found:
+    for name, commit in snapshot_commits(repo):
         try:
             return _trusted(repo, commit, signers=signers, tips=tips)
         except SnapshotRefused as exc:

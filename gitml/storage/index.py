@@ -396,9 +396,7 @@ class Index:
     def drop(self) -> None:
         """Delete the index files (they are rebuilt on demand)."""
         self.close()
-        for suffix in ("", "-wal", "-shm"):
-            with suppress(FileNotFoundError):
-                Path(f"{self.path}{suffix}").unlink()
+        _unlink_database(self.path)
 
     def close(self) -> None:
         if self._conn is not None:
@@ -455,18 +453,12 @@ class Index:
         tip_hex = str(tip) if tip is not None else ""
         if _indexed_tip(conn, collection.ref) == tip_hex:
             return
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with _writing(conn):
             old_hex = _indexed_tip(conn, collection.ref)
             touched = 0
             if old_hex != tip_hex:
                 touched = self._apply(conn, collection, old_hex, tip, parse)
                 conn.execute("INSERT OR REPLACE INTO tips VALUES(?, ?)", (collection.ref, tip_hex))
-            conn.execute("COMMIT")
-        except BaseException:
-            with suppress(sqlite3.Error):
-                conn.execute("ROLLBACK")
-            raise
         _checkpoint(conn, touched)
 
     def _apply(
@@ -835,24 +827,17 @@ def _fill_fields(conn: sqlite3.Connection) -> None:
     if not _fields_pending(conn):
         return
     filled = 0  # records whose fields this call wrote (none when another process did)
-    with _bulk_cache(conn):
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            if _fields_pending(conn):
-                conn.execute(f"DELETE FROM {FIELDS_TABLE}")
-                deferred = _drop_secondary_indexes(conn, tables=(FIELDS_TABLE,))
-                (top,) = conn.execute("SELECT coalesce(max(rid), 0) FROM records").fetchone()
-                for last in range(0, top, FILL_CHUNK):
-                    _add_fields(conn, last, last + FILL_CHUNK)
-                for sql in deferred:
-                    conn.execute(sql)
-                conn.execute("DELETE FROM meta WHERE key IN (?, 'analyzed')", (FIELDS_PENDING,))
-                filled = top
-            conn.execute("COMMIT")
-        except BaseException:
-            with suppress(sqlite3.Error):
-                conn.execute("ROLLBACK")
-            raise
+    with _bulk_cache(conn), _writing(conn):
+        if _fields_pending(conn):
+            conn.execute(f"DELETE FROM {FIELDS_TABLE}")
+            deferred = _drop_secondary_indexes(conn, tables=(FIELDS_TABLE,))
+            (top,) = conn.execute("SELECT coalesce(max(rid), 0) FROM records").fetchone()
+            for last in range(0, top, FILL_CHUNK):
+                _add_fields(conn, last, last + FILL_CHUNK)
+            for sql in deferred:
+                conn.execute(sql)
+            conn.execute("DELETE FROM meta WHERE key IN (?, 'analyzed')", (FIELDS_PENDING,))
+            filled = top
     _checkpoint(conn, filled)
 
 
@@ -905,8 +890,7 @@ def built_file(
         if _LOAD_NAME.fullmatch(stale.name.removeprefix(target.name)):
             with try_exclusive(Path(f"{stale}.lock")) as abandoned:
                 if abandoned:
-                    for leftover in (stale, Path(f"{stale}-wal"), Path(f"{stale}-shm")):
-                        leftover.unlink(missing_ok=True)
+                    _unlink_database(stale)
                     Path(f"{stale}.lock").unlink(missing_ok=True)
     path = target.with_name(f"{target.name}.load-{os.getpid()}-{time.monotonic_ns()}")
     lock = Path(f"{path}.lock")
@@ -916,10 +900,15 @@ def built_file(
                 _build(path, ref, tip, batches, listing=listing, indexes=indexes)
                 yield path
             finally:
-                for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
-                    leftover.unlink(missing_ok=True)
+                _unlink_database(path)
     finally:
         lock.unlink(missing_ok=True)
+
+
+def _unlink_database(path: Path) -> None:
+    """Remove the SQLite file ``path`` and the ``-wal`` and ``-shm`` beside it, if there."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
 def _build(
@@ -952,6 +941,20 @@ def _build(
         conn.execute("PRAGMA journal_mode=WAL")
     with open(path, "rb") as written:
         os.fsync(written.fileno())
+
+
+@contextmanager
+def _writing(conn: sqlite3.Connection) -> Iterator[None]:
+    """One write transaction (``BEGIN IMMEDIATE``) for the block: committed after it, rolled
+    back when it fails."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+        conn.execute("COMMIT")
+    except BaseException:
+        with suppress(sqlite3.Error):
+            conn.execute("ROLLBACK")
+        raise
 
 
 @contextmanager
@@ -1183,12 +1186,12 @@ def _check_batch(conn: sqlite3.Connection, last: int, count: int) -> None:
         (last,),
     ).fetchone()
     if found != count:
-        (path,) = conn.execute(
+        raise _first_difference(
+            conn,
             "SELECT min(path) FROM records r WHERE r.rid > ? AND NOT EXISTS (SELECT 1 FROM "
             "listing.blobs l WHERE l.path = r.path AND l.blob = lower(hex(r.blob)))",
             (last,),
-        ).fetchone()
-        raise RowsMismatch(f"first difference: {path}")
+        )
 
 
 def _check_all_listed(conn: sqlite3.Connection, ref: str, count: int) -> None:
@@ -1197,12 +1200,21 @@ def _check_all_listed(conn: sqlite3.Connection, ref: str, count: int) -> None:
     records."""
     (listed,) = conn.execute("SELECT count(*) FROM listing.blobs").fetchone()
     if listed != count:
-        (path,) = conn.execute(
+        raise _first_difference(
+            conn,
             "SELECT min(path) FROM listing.blobs l WHERE NOT EXISTS "
             "(SELECT 1 FROM records r WHERE r.ref = ? AND r.path = l.path)",
             (ref,),
-        ).fetchone()
-        raise RowsMismatch(f"first difference: {path}")
+        )
+
+
+def _first_difference(
+    conn: sqlite3.Connection, query: str, params: tuple[object, ...]
+) -> RowsMismatch:
+    """The RowsMismatch naming the path ``query`` selects, once a count found rows and
+    listing apart (the slow query runs only then)."""
+    (path,) = conn.execute(query, params).fetchone()
+    return RowsMismatch(f"first difference: {path}")
 
 
 def match_listing(

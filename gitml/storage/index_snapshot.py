@@ -104,15 +104,19 @@ def folder(ref: str) -> str:
     return ref.removeprefix(REF_ROOT)
 
 
-def snapshot_refs(repo: GitRepo) -> list[str]:
-    """Refs that may hold a snapshot: the local one, then every remote's as last fetched."""
+def snapshot_commits(repo: GitRepo) -> Iterator[tuple[str, str]]:
+    """(ref, commit) of each ref that holds a snapshot here: the local one, then every
+    remote's as last fetched (each ref read when the caller gets to it)."""
     proc = repo.git("for-each-ref", "--format=%(refname)", "refs/remotes/", check=False)
     remotes = sorted(
         name
         for name in proc.stdout.split()
         if name.endswith("/gitml/index") and name.count("/") == 4
     )
-    return [INDEX_REF, *remotes]
+    for name in [INDEX_REF, *remotes]:
+        commit = read_ref(repo, name)
+        if commit is not None:
+            yield name, commit
 
 
 def read_layout(repo: GitRepo, commit: str, ref: str) -> tuple[str, list[tuple[str, str]]]:
@@ -331,10 +335,7 @@ def seed_index(collection: Collection, index: Index, *, indexes: Sequence[str] =
     signers = repo.config_get(SIGNERS_KEY)
     if not signers:
         return False
-    for name in snapshot_refs(repo):
-        commit = read_ref(repo, name)
-        if commit is None:
-            continue
+    for name, commit in snapshot_commits(repo):
         try:
             return _load(collection, index, commit=commit, signers=signers, indexes=indexes)
         except SnapshotElsewhere:
@@ -537,10 +538,7 @@ def _base(repo: GitRepo, collection: Collection, records: str, export: RowExport
     """
     signers = repo.config_get(SIGNERS_KEY)
     best: _Base | None = None
-    for name in snapshot_refs(repo):
-        commit = read_ref(repo, name)
-        if commit is None:
-            continue
+    for name, commit in snapshot_commits(repo):
         try:
             if name != INDEX_REF:
                 if not signers:
@@ -623,10 +621,7 @@ def verify(collection: Collection, parse: Parser) -> Iterator[SnapshotAudit]:
     repo = collection.repo
     signers = repo.config_get(SIGNERS_KEY)
     tip = collection.tip()
-    for name in snapshot_refs(repo):
-        commit = read_ref(repo, name)
-        if commit is None:
-            continue
+    for name, commit in snapshot_commits(repo):
         signature: str | None = f"{SIGNERS_KEY} is not set"
         if signers:
             try:

@@ -29,13 +29,11 @@ def pull(
             jobs=jobs,
             progress=progress,
         )
-    if json:
-        out.json(report.as_dict())
-    else:
-        out.summary(
-            f"pulled {report.transferred} object(s) ({format_bytes(report.nbytes)}) from "
-            f"{report.remote}; restored {report.restored} file(s)"
-        )
+    out.emit(
+        report.as_dict(),
+        f"pulled {report.transferred} object(s) ({format_bytes(report.nbytes)}) from "
+        f"{report.remote}; restored {report.restored} file(s)",
+    )
     for message in report.failed.values():
         out.error(message)
     if report.missing:
@@ -43,6 +41,4 @@ def pull(
             f"{len(report.missing)} file(s) are not on data remote {report.remote} "
             f"(first: {report.missing[0]}); push them from a clone that has them"
         )
-    if report.failed or report.missing:
-        return 1
-    return 0
+    return 0 if report.ok else 1
