@@ -167,7 +167,10 @@ def _sharing(build: Build, base: Path, env: dict[str, str], out: Measured, *, fu
     out["push to empty remote (s)"] = _seconds(ml("push", "--no-data"), repo, env)
     if out["push to empty remote (s)"] == float("inf"):  # go on with what git alone sends
         _git(repo, env, "push", "-q", "--force", "origin", *REFS)
-    out["git clone (s)"] = _seconds(["git", "clone", "-q", str(remote), str(clone)], base, env)
+    # Through git's transport: a clone of a plain path hardlinks the remote's whole object
+    # store, and the pull would then transfer nothing.
+    clone_cmd = ["git", "clone", "-q", remote.as_uri(), str(clone)]
+    out["git clone (s)"] = _seconds(clone_cmd, base, env)
     out["pull into fresh clone (s)"] = _seconds(ml("pull"), clone, env)
     if out["pull into fresh clone (s)"] == float("inf"):
         _git(clone, env, "fetch", "-q", "origin", *REFS)
