@@ -11,6 +11,7 @@ parent without touching the work tree or the index; ``create_branch`` and
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from typing import NamedTuple
@@ -221,10 +222,34 @@ def commit_file(repo: GitRepo, parent: str, path: str, data: bytes, message: str
     return odb.write_commit(tree, [base.oid], message, author=signature, committer=signature)
 
 
+# Bytes no ref name may hold anywhere: controls, DEL, space, ``~ ^ : \`` and the glob
+# characters ``? * [`` (allowed only in refspec patterns, which this check is not for).
+_FORBIDDEN = frozenset(range(0x20)) | frozenset(b"\x7f ~^:\\?*[")
+_LOCK_SUFFIX = b".lock"
+
+
+def _valid_component(part: bytes) -> bool:
+    """One slash-separated component: not empty, no leading dot, no ``.lock`` ending."""
+    return bool(part) and not part.startswith(b".") and not part.endswith(_LOCK_SUFFIX)
+
+
+def valid_ref_name(name: str) -> bool:
+    """Whether ``git check-ref-format NAME`` accepts ``name`` (a full ref name such as
+    ``refs/heads/x``), answered without starting git: ``check_refname_format`` of git's
+    ``refs.c`` byte for byte (``tests/storage/test_refnames.py`` asks git itself)."""
+    raw = os.fsencode(name)
+    if raw == b"@" or b".." in raw or b"@{" in raw or raw.endswith(b"."):
+        return False
+    if not _FORBIDDEN.isdisjoint(raw):
+        return False
+    parts = raw.split(b"/")
+    return len(parts) >= 2 and all(_valid_component(part) for part in parts)
+
+
 def create_branch(repo: GitRepo, name: str, commit: str) -> str:
     """Create ``refs/heads/<name>`` at ``commit``; refuses an existing branch."""
     ref = f"refs/heads/{name}"
-    if repo.git("check-ref-format", ref, check=False).returncode != 0:
+    if not valid_ref_name(ref):
         raise GitmlError(
             f"{name!r} is not a valid branch name; pass another with --branch-name NAME"
         )
