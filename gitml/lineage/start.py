@@ -7,11 +7,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gitml.config import load_settings
-from gitml.data.workspace import DataWorkspace
+from gitml.data.pointers import work_tree_pointers
 from gitml.errors import GitmlError, RecordNotFound
 from gitml.lineage.nodes import Datasets, Node, data_node, model_node, run_node
 from gitml.objects.digest import hash_file
-from gitml.objects.ingest import folder_digest
 from gitml.registry.query import parse_ref, resolve
 from gitml.registry.store import open_index
 from gitml.runs.store import get_run
@@ -62,7 +61,7 @@ def start_node(repo: GitRepo, text: str, data: Datasets) -> tuple[Node, set[str]
         stages = model_stages(repo, [doc]).get(f"{doc['model']}:{doc['version']}", [])
         return model_node(doc, stages), set()
     if text in data.by_name:
-        pointer = DataWorkspace.of_repo(repo).pointers()[text]
+        pointer = work_tree_pointers(repo.workdir)[text]
         digest = str(pointer.manifest)
         return data_node(pointer.path, digest, data), data.aliases(text, digest)
     path = _work_path(repo, text)
@@ -70,7 +69,7 @@ def start_node(repo: GitRepo, text: str, data: Datasets) -> tuple[Node, set[str]
         digest = _content_digest(repo.workdir, path)
         name = data.by_path.get(path)
         if name is not None:
-            manifest = str(DataWorkspace.of_repo(repo).pointers()[name].manifest)
+            manifest = str(work_tree_pointers(repo.workdir)[name].manifest)
             aliases = data.aliases(name, manifest) | {digest}
             return data_node(path, manifest, data), aliases
         return data_node(path, digest, data), {digest}
@@ -104,5 +103,6 @@ def _content_digest(root: Path, rel: str) -> str:
     path = root / rel
     if path.is_file():
         return str(hash_file(path))
+    from gitml.objects.ingest import folder_digest  # with the caches, for folders only
 
     return str(folder_digest(root, rel))
