@@ -72,6 +72,8 @@ def find_tracking_commit(repo: GitRepo, branch: str) -> str | None:
     found = read_ref(repo, f"refs/remotes/origin/{branch}")
     if found is not None:
         return str(found)
+    if not has_remote_refs(repo):
+        return None
     listed = repo.git(
         "for-each-ref",
         "--count=1",
@@ -80,6 +82,25 @@ def find_tracking_commit(repo: GitRepo, branch: str) -> str | None:
         check=False,
     ).stdout.split()
     return listed[0] if listed else None
+
+
+def has_remote_refs(repo: GitRepo) -> bool:
+    """Whether any ref under ``refs/remotes/`` may exist; False only when none can.
+
+    Refs are files (``open_repo`` refuses other ref storage), and ``refs/remotes`` is
+    shared by all worktrees: loose ones under ``<common dir>/refs/remotes``, the others in
+    ``packed-refs``, a line ``<id> refs/remotes/...`` each. Without either, a repository
+    that never had a remote spares the ``for-each-ref`` that would list nothing.
+    """
+    if os.path.lexists(repo.commondir / "refs" / "remotes"):
+        return True
+    try:
+        packed = (repo.commondir / "packed-refs").read_bytes()
+    except FileNotFoundError:
+        return False
+    except OSError:
+        return True
+    return b" refs/remotes/" in packed
 
 
 def current_branch(repo: GitRepo) -> str | None:

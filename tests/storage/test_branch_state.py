@@ -12,7 +12,13 @@ from pathlib import Path
 import pytest
 
 from gitml.storage.repo import open_repo
-from gitml.storage.tracked import BranchState, branch_state, find_tracking_commit, head
+from gitml.storage.tracked import (
+    BranchState,
+    branch_state,
+    find_tracking_commit,
+    has_remote_refs,
+    head,
+)
 from tests.support.core import git
 
 
@@ -113,3 +119,64 @@ def test_branch_state_answers_as_symbolic_ref_and_for_each_ref(
 def test_branch_state_before_the_first_commit(repo: Path) -> None:
     git(repo, "symbolic-ref", "HEAD", "refs/heads/main")
     assert branch_state(open_repo(repo), "main") == BranchState(None, None, None)
+
+
+def _for_each_ref(repo: Path) -> str | None:
+    out = git(repo, "for-each-ref", "--count=1", "--format=%(objectname)", "refs/remotes/*/main")
+    return out.strip() or None
+
+
+def no_remote_at_all(repo: Path) -> None:
+    pass
+
+
+def loose_remote_refs(repo: Path) -> None:
+    _remotes(repo, "zz", "a")
+
+
+def packed_remote_refs(repo: Path) -> None:
+    _remotes(repo, "zz")
+    git(repo, "pack-refs", "--all")
+    for folder in sorted((repo / ".git" / "refs" / "remotes").rglob("*"), reverse=True):
+        folder.rmdir()  # the empty folders pack-refs leaves
+    (repo / ".git" / "refs" / "remotes").rmdir()
+
+
+def another_branch_of_a_remote(repo: Path) -> None:
+    git(repo, "update-ref", "refs/remotes/up/other", "HEAD")
+
+
+def packed_tags_only(repo: Path) -> None:
+    git(repo, "tag", "v1")
+    git(repo, "pack-refs", "--all")
+
+
+TRACKING_CASES: list[Callable[[Path], None]] = [
+    no_remote_at_all,
+    loose_remote_refs,
+    packed_remote_refs,
+    another_branch_of_a_remote,
+    packed_tags_only,
+]
+
+
+@pytest.mark.parametrize("case", TRACKING_CASES, ids=[c.__name__ for c in TRACKING_CASES])
+def test_the_remotes_copy_is_found_as_for_each_ref_finds_it(
+    repo: Path, case: Callable[[Path], None]
+) -> None:
+    """Looking for refs under ``refs/remotes`` before asking git leaves out none git lists."""
+    git(repo, "checkout", "-q", "-b", "main")
+    _commit(repo, "first")
+    case(repo)
+    assert find_tracking_commit(open_repo(repo), "main") == _for_each_ref(repo)
+    assert has_remote_refs(open_repo(repo)) == (case not in (no_remote_at_all, packed_tags_only))
+
+
+def test_a_worktree_sees_the_remote_refs_of_its_repository(repo: Path, tmp_path: Path) -> None:
+    git(repo, "checkout", "-q", "-b", "main")
+    _commit(repo, "first")
+    _remotes(repo, "zz")
+    git(repo, "pack-refs", "--all")
+    git(repo, "worktree", "add", "-q", "--detach", str(tmp_path / "wt"))
+    assert find_tracking_commit(open_repo(tmp_path / "wt"), "main") == _for_each_ref(repo)
+    assert _for_each_ref(repo) is not None
