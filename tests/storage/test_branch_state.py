@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from gitml.storage.repo import open_repo
+from gitml.storage.repo import GitRepo, open_repo
 from gitml.storage.tracked import (
     BranchState,
     branch_state,
@@ -25,6 +25,14 @@ from tests.support.core import git
 def _commit(repo: Path, message: str) -> str:
     git(repo, "commit", "-q", "--allow-empty", "-m", message)
     return git(repo, "rev-parse", "HEAD").strip()
+
+
+def _main_with(repo: Path, case: Callable[[Path], None]) -> GitRepo:
+    """``repo`` on a branch ``main`` of one commit, then set up as ``case`` does."""
+    git(repo, "checkout", "-q", "-b", "main")
+    _commit(repo, "first")
+    case(repo)
+    return open_repo(repo)
 
 
 def _remotes(repo: Path, *names: str) -> None:
@@ -108,10 +116,7 @@ CASES: list[Callable[[Path], None]] = [
 def test_branch_state_answers_as_symbolic_ref_and_for_each_ref(
     repo: Path, case: Callable[[Path], None]
 ) -> None:
-    git(repo, "checkout", "-q", "-b", "main")
-    _commit(repo, "first")
-    case(repo)
-    opened = open_repo(repo)
+    opened = _main_with(repo, case)
     expected = BranchState(*head(opened), find_tracking_commit(opened, "main"))
     assert branch_state(open_repo(repo), "main") == expected
 
@@ -165,18 +170,13 @@ def test_the_remotes_copy_is_found_as_for_each_ref_finds_it(
     repo: Path, case: Callable[[Path], None]
 ) -> None:
     """Looking for refs under ``refs/remotes`` before asking git leaves out none git lists."""
-    git(repo, "checkout", "-q", "-b", "main")
-    _commit(repo, "first")
-    case(repo)
-    assert find_tracking_commit(open_repo(repo), "main") == _for_each_ref(repo)
+    opened = _main_with(repo, case)
+    assert find_tracking_commit(opened, "main") == _for_each_ref(repo)
     assert has_remote_refs(open_repo(repo)) == (case not in (no_remote_at_all, packed_tags_only))
 
 
 def test_a_worktree_sees_the_remote_refs_of_its_repository(repo: Path, tmp_path: Path) -> None:
-    git(repo, "checkout", "-q", "-b", "main")
-    _commit(repo, "first")
-    _remotes(repo, "zz")
-    git(repo, "pack-refs", "--all")
+    _main_with(repo, packed_remote_refs)
     git(repo, "worktree", "add", "-q", "--detach", str(tmp_path / "wt"))
     assert find_tracking_commit(open_repo(tmp_path / "wt"), "main") == _for_each_ref(repo)
     assert _for_each_ref(repo) is not None
