@@ -13,8 +13,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, NamedTuple
 
+from gitml.config import CONFIG_FILE, Settings, load_settings
 from gitml.data.manifest import check_name
-from gitml.errors import InvalidRecord
+from gitml.errors import ConfigError, InvalidRecord
 from gitml.objects import pathguard
 from gitml.objects.digest import Digest
 from gitml.objects.errors import DataError, write_error
@@ -99,6 +100,21 @@ def parse_pointer(data: bytes, *, name: str, where: str) -> Pointer:
         files=doc["files"],
         nbytes=doc["bytes"],
     )
+
+
+def pointer_folder(settings: Settings) -> str:
+    """The folder of the pointers (``data.pointer_dir``), checked as a path of the work tree."""
+    try:
+        return check_data_path(
+            settings.pointer_dir.rstrip("/"), where=CONFIG_FILE, reserved=(".git",)
+        )
+    except InvalidRecord as exc:
+        raise ConfigError(f"{exc} (data.pointer_dir)") from None
+
+
+def work_tree_pointers(workdir: Path) -> dict[str, Pointer]:
+    """Every pointer in the work tree at ``workdir``, by dataset name (as its settings say)."""
+    return load_pointers(workdir, pointer_folder(load_settings(workdir)))
 
 
 def load_pointers(workdir: Path, pointer_dir: str) -> dict[str, Pointer]:

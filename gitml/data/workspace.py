@@ -16,9 +16,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gitml.config import CONFIG_FILE, RemoteConfig, Settings, load_settings
-from gitml.data.pointers import Pointer, check_data_path, load_pointers
-from gitml.errors import ConfigError, InvalidRecord
+from gitml.config import RemoteConfig, Settings, load_settings
+from gitml.data.pointers import Pointer, load_pointers, pointer_folder
 from gitml.objects.cache import CACHE_DIR, Cache, LinkMode
 from gitml.objects.errors import RemoteError
 from gitml.objects.remotes.config import open_configured
@@ -71,12 +70,7 @@ class DataWorkspace:
 
     @property
     def pointer_dir(self) -> str:
-        try:
-            return check_data_path(
-                self.settings.pointer_dir.rstrip("/"), where=CONFIG_FILE, reserved=(".git",)
-            )
-        except InvalidRecord as exc:
-            raise ConfigError(f"{exc} (data.pointer_dir)") from None
+        return pointer_folder(self.settings)
 
     @cached_property
     def cache(self) -> Cache:

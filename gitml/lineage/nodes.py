@@ -6,8 +6,7 @@ from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from gitml.data.store import VersionStore
-from gitml.data.workspace import DataWorkspace
+from gitml.data.pointers import work_tree_pointers
 from gitml.errors import GitmlError
 from gitml.objects.digest import parse_digest
 
@@ -75,7 +74,7 @@ class Datasets:
     def of(cls, repo: GitRepo) -> Datasets:
         found = cls(repo)
         try:
-            for pointer in DataWorkspace.of_repo(repo).pointers().values():
+            for pointer in work_tree_pointers(repo.workdir).values():
                 found.by_path[pointer.path] = pointer.name
                 found.by_name[pointer.name] = pointer.path
         except GitmlError:
@@ -88,6 +87,11 @@ class Datasets:
             return {digest}
         if digest not in self._aliases:
             out = {digest}
+            # The workspace and version store (with the remotes and dataclasses they load)
+            # only for a dataset's versions, which a promotion's pull-request body seldom has.
+            from gitml.data.store import VersionStore
+            from gitml.data.workspace import DataWorkspace
+
             try:
                 version = VersionStore(DataWorkspace.of_repo(self.repo), fetch=False).find(
                     name, parse_digest(digest)

@@ -7,18 +7,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gitml.config import load_settings
-from gitml.data.workspace import DataWorkspace
+from gitml.data.pointers import work_tree_pointers
 from gitml.errors import GitmlError, RecordNotFound
 from gitml.lineage.nodes import Datasets, Node, data_node, model_node, run_node
 from gitml.objects.digest import hash_file
-from gitml.objects.ingest import folder_digest
 from gitml.registry.query import parse_ref, resolve
 from gitml.registry.store import open_index
 from gitml.runs.store import get_run
 
 if TYPE_CHECKING:
     from gitml.config import Settings
-    from gitml.records.shapes import ModelVersionRecord
+    from gitml.records.shapes import ModelVersionRecord, RunRecord
     from gitml.storage.repo import GitRepo
 
 
@@ -51,8 +50,8 @@ def versions_of_runs(repo: GitRepo, run_ids: Sequence[str]) -> list[ModelVersion
         return index.versions_of_runs(run_ids)
 
 
-def start_node(repo: GitRepo, text: str, data: Datasets) -> tuple[Node, set[str]]:
-    """The node ``text`` names and the digests it stands for.
+def start_node(repo: GitRepo, text: str, data: Datasets) -> tuple[Node, set[str], RunRecord | None]:
+    """The node ``text`` names, the digests it stands for and the run's record if it is one.
 
     ``NAME@STAGE``/``NAME:VERSION`` is a model version; a dataset name or a path in the
     work tree is data (its current version); anything else is a run.
@@ -60,28 +59,29 @@ def start_node(repo: GitRepo, text: str, data: Datasets) -> tuple[Node, set[str]
     if "@" in text or ":" in text:
         doc = resolve(repo, _settings(repo), parse_ref(text))
         stages = model_stages(repo, [doc]).get(f"{doc['model']}:{doc['version']}", [])
-        return model_node(doc, stages), set()
+        return model_node(doc, stages), set(), None
     if text in data.by_name:
-        pointer = DataWorkspace.of_repo(repo).pointers()[text]
+        pointer = work_tree_pointers(repo.workdir)[text]
         digest = str(pointer.manifest)
-        return data_node(pointer.path, digest, data), data.aliases(text, digest)
+        return data_node(pointer.path, digest, data), data.aliases(text, digest), None
     path = _work_path(repo, text)
     if path is not None:
         digest = _content_digest(repo.workdir, path)
         name = data.by_path.get(path)
         if name is not None:
-            manifest = str(DataWorkspace.of_repo(repo).pointers()[name].manifest)
+            manifest = str(work_tree_pointers(repo.workdir)[name].manifest)
             aliases = data.aliases(name, manifest) | {digest}
-            return data_node(path, manifest, data), aliases
-        return data_node(path, digest, data), {digest}
+            return data_node(path, manifest, data), aliases, None
+        return data_node(path, digest, data), {digest}, None
 
     try:
-        return run_node(get_run(repo, text)), set()
+        run = get_run(repo, text)
     except (RecordNotFound, GitmlError) as exc:
         raise RecordNotFound(
             f"{text!r} is no run, model version (NAME@STAGE, NAME:VERSION), dataset or path "
             f"in the work tree ({exc})"
         ) from None
+    return run_node(run), set(), run
 
 
 def _work_path(repo: GitRepo, text: str) -> str | None:
@@ -104,5 +104,6 @@ def _content_digest(root: Path, rel: str) -> str:
     path = root / rel
     if path.is_file():
         return str(hash_file(path))
+    from gitml.objects.ingest import folder_digest  # with the caches, for folders only
 
     return str(folder_digest(root, rel))

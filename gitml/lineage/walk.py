@@ -187,12 +187,12 @@ def trace(repo: GitRepo, text: str, *, direction: str = "up") -> Lineage:
     if direction not in DIRECTIONS:
         raise UsageError(f"direction {direction!r}: use one of {', '.join(DIRECTIONS)}")
     data = Datasets.of(repo)
-    start, digests = start_node(repo, text, data)
+    start, digests, run = start_node(repo, text, data)
     lineage = Lineage(start.key, direction)
     walk = _Walk(repo, lineage, data)
     walk.add(start)
-    if start.kind == "run":
-        walk.runs[start.key] = get_run(repo, str(start.info["id"]))
+    if run is not None:
+        walk.runs[start.key] = run
     if start.kind == "data":
         walk.aliases[start.key] = digests or {str(start.info["digest"])}
     steps = {"up": [walk.step_up], "down": [walk.step_down]}.get(

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from gitml.models.signature import infer
-
 if TYPE_CHECKING:
     from gitml.models.check import Problem
     from gitml.records.shapes import SignatureTable
@@ -24,6 +22,8 @@ def validate(frame: Any, package_dir: Any) -> list[Problem]:
 
 def infer_signature(example: Any) -> SignatureTable:
     """The MLflow-style signature (``inputs``, ``profile``) of an example input."""
+    from gitml.models.signature import infer  # the tabular readers: not for ``model register``
+
     return infer(example)
 
 

@@ -12,7 +12,6 @@ library, gitml and development tools never appear.
 from __future__ import annotations
 
 import io
-import pickletools
 import re
 import sys
 import zipfile
@@ -92,6 +91,8 @@ class PickleInfo(NamedTuple):
 
 
 def _globals(stream: IO[bytes]) -> Iterator[tuple[str, str]]:
+    import pickletools  # with pickle, for artifacts that are pickles only
+
     memo: dict[int, Any] = {}
     pushed: list[Any] = []
     for opcode, arg, _pos in pickletools.genops(stream):

@@ -40,7 +40,7 @@ from gitml.registry.trust import LogJudgement, judge_log, move_trust_point
 from gitml.storage import REGISTRY_REF
 from gitml.storage.collection import Snapshot
 from gitml.storage.repo import GitRepo
-from gitml.storage.tracked import file_changes, head, read_file_at
+from gitml.storage.tracked import BranchState, branch_state, file_changes, read_file_at
 
 if TYPE_CHECKING:
     from gitml.records.shapes import JsonObject, StageEventRecord
@@ -78,7 +78,16 @@ def default_branch_tip(
     repo: GitRepo, settings: Settings, env: Mapping[str, str]
 ) -> tuple[str, str]:
     """(branch, HEAD commit) when HEAD is the default branch; WrongBranch otherwise."""
-    sha, branch = head(repo)
+    branch, sha, _state = _on_default_branch(repo, settings, env)
+    return branch, sha
+
+
+def _on_default_branch(
+    repo: GitRepo, settings: Settings, env: Mapping[str, str]
+) -> tuple[str, str, BranchState]:
+    """``default_branch_tip``'s answer and the default branch's state it read."""
+    state = branch_state(repo, settings.default_branch)
+    sha, branch = state.commit, state.checked_out
     if sha is None:
         raise WrongBranch("the repository has no commits yet; nothing to apply")
     shown = repr(branch)
@@ -91,7 +100,7 @@ def default_branch_tip(
             f"(this checkout is on {shown}); merge the change "
             f"and run it there (in CI), or set core.default_branch in .gitml/config.toml"
         )
-    return branch, sha
+    return branch, sha, state
 
 
 def check_tip(
@@ -151,10 +160,12 @@ def _undone(repo: GitRepo, tip: str, settings: Settings, state: Assignments) -> 
         return False
 
 
-def refuse_untrusted(repo: GitRepo, settings: Settings, env: Mapping[str, str]) -> LogJudgement:
+def refuse_untrusted(
+    repo: GitRepo, settings: Settings, env: Mapping[str, str], state: BranchState | None = None
+) -> LogJudgement:
     """Refuse to extend a log that does not verify against the default branch; the
-    judgement, for the checks that follow."""
-    judged = judge_log(repo, settings, env)
+    judgement, for the checks that follow (``state``: the default branch's, already read)."""
+    judged = judge_log(repo, settings, env, state=state)
     trust = judged.trust
     if trust.untrusted:
         raise CheckFailed(
@@ -232,7 +243,7 @@ def commit_message(
 
 def apply(repo: GitRepo, settings: Settings, env: Mapping[str, str]) -> ApplyReport:
     """Append the events of every change not yet applied; idempotent and race-free."""
-    branch, tip = default_branch_tip(repo, settings, env)
+    branch, tip, state = _on_default_branch(repo, settings, env)
     repo.require_commits()
     collection = registry_collection(repo)
     signature = repo.signature()
@@ -292,7 +303,7 @@ def apply(repo: GitRepo, settings: Settings, env: Mapping[str, str]) -> ApplyRep
         message = commit_message(derivation.events, derivation.commits, actor, terminal)
         return Plan(files, message, derivation.events)
 
-    judged = refuse_untrusted(repo, settings, env)
+    judged = refuse_untrusted(repo, settings, env, state)
     registry_tip, planned = write_planned(collection, plan)
     report.registry_tip = registry_tip
     # The events just written are checked once, here, so later commands start past them.

@@ -23,10 +23,8 @@ from gitml.errors import CheckFailed, GitmlError
 from gitml.governance.engine import check_proposal
 from gitml.governance.findings import Action, Finding, Proposal, errors
 from gitml.governance.policy import allow_direct, load_policy
-from gitml.registry.apply import ApplyReport, apply
 from gitml.registry.derive import DIRECT_TRAILER
 from gitml.registry.names import check_model_name, check_stage, parse_version, version_sort_key
-from gitml.registry.prbody import pr_body
 from gitml.registry.stagefile import (
     Assignments,
     ParsedStages,
@@ -49,6 +47,7 @@ from gitml.storage.tracked import (
 
 if TYPE_CHECKING:
     from gitml.records.shapes import JsonObject
+    from gitml.registry.apply import ApplyReport
 
 
 class Mode(StrEnum):
@@ -253,7 +252,10 @@ def change_stage(
         name = branch_name or default_branch_name(proposal)
         commit = commit_file(repo, head_sha, STAGES_FILE, text, _message(proposal, False))
         create_branch(repo, name, commit)
+        # What each way of landing needs is loaded by that way only: a promotion in the
+        # work tree, the usual one, loads neither the pull-request body nor ``apply``.
         from gitml.lineage import upstream_markdown
+        from gitml.registry.prbody import pr_body
 
         upstream = upstream_markdown(repo, str(proposal.candidate["run"]["id"]))
         body = pr_body(proposal, findings, branch=name, commit=commit, upstream=upstream)
@@ -270,5 +272,7 @@ def change_stage(
     commit = commit_file(repo, head_sha, STAGES_FILE, text, _message(proposal, True))
     advance_branch(repo, branch, commit, head_sha, f"gitml: {proposal.action} {model} {version}")
     sync_worktree_file(repo, STAGES_FILE, text)
+    from gitml.registry.apply import apply
+
     applied = apply(repo, settings, env or {})
     return result._replace(branch=branch, commit=commit, applied=applied)

@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from gitml.config import load_settings
 from gitml.errors import GitmlError
-from gitml.models import signature as sig
 from gitml.models.requirements import model_requirements, read_pickle_info
 from gitml.objects.cache import open_cache
 from gitml.records import codec, ids
@@ -86,8 +85,10 @@ def package_info(
     flavor's packages and what the artifact's pickle imports, pinned to the run's versions.
     """
     logged = logged_model(run)
-    if signature_from is not None:
-        logged["signature"] = sig.from_file(signature_from)
+    if signature_from is not None:  # the tabular readers, for this option only
+        from gitml.models.signature import from_file
+
+        logged["signature"] = from_file(signature_from)
     signature = logged.get("signature")
     if signature and signature["inputs"] and signature["inputs"][0].get("type") != "tensor":
         numeric = {"integer", "long", "float", "double"}

@@ -31,7 +31,7 @@ from gitml.registry.verify import VerifyReport, branch_tip, check_applied, verif
 from gitml.storage import REGISTRY_REF
 from gitml.storage.history import is_ancestor
 from gitml.storage.repo import GitRepo
-from gitml.storage.tracked import FileChange, file_changes
+from gitml.storage.tracked import BranchState, FileChange, file_changes
 
 if TYPE_CHECKING:
     from gitml.records.shapes import StageEventRecord
@@ -78,7 +78,13 @@ def trusted_log(repo: GitRepo, settings: Settings, env: Mapping[str, str]) -> Tr
     return judge_log(repo, settings, env).trust
 
 
-def judge_log(repo: GitRepo, settings: Settings, env: Mapping[str, str]) -> LogJudgement:
+def judge_log(
+    repo: GitRepo,
+    settings: Settings,
+    env: Mapping[str, str],
+    *,
+    state: BranchState | None = None,
+) -> LogJudgement:
     """Whether the applied log verifies against the default branch, and what that depended on.
 
     From the last trust point only what arrived since is checked; without one, or when what
@@ -86,6 +92,7 @@ def judge_log(repo: GitRepo, settings: Settings, env: Mapping[str, str]) -> LogJ
     against, nothing is believed. The judgement is a function of the registry's tip, the
     branch's tip, the settings and the environment, so a process asking again with all four
     unchanged (``registry apply`` judging thousands of events) gets the same answer back.
+    ``state``: the default branch's state when the caller has just read it.
     """
     registry = registry_collection(repo).tip()
     asked = LogJudgement(
@@ -97,7 +104,7 @@ def judge_log(repo: GitRepo, settings: Settings, env: Mapping[str, str]) -> LogJ
         trust=Trust([], None),
     )
     try:
-        tip = branch_tip(repo, settings, env, None)
+        tip = branch_tip(repo, settings, env, None, state=state)
     except GitmlError as exc:
         return asked._replace(trust=Trust([str(exc)], frozenset()))
     asked = asked._replace(branch=tip)

@@ -29,6 +29,7 @@ from gitml.storage import REGISTRY_REF
 from gitml.storage.history import first_parent, is_ancestor, resolve_commit
 from gitml.storage.repo import GitRepo
 from gitml.storage.tracked import (
+    BranchState,
     file_changes,
     find_branch_commit,
     find_tracking_commit,
@@ -79,20 +80,28 @@ class VerifyReport:
         }
 
 
-def branch_tip(repo: GitRepo, settings: Settings, env: Mapping[str, str], rev: str | None) -> str:
+def branch_tip(
+    repo: GitRepo,
+    settings: Settings,
+    env: Mapping[str, str],
+    rev: str | None,
+    *,
+    state: BranchState | None = None,
+) -> str:
     """The default branch to verify against: ``rev``, the local branch (or the remote's
-    when it is strictly ahead), a CI checkout of it, or the remote's."""
+    when it is strictly ahead), a CI checkout of it, or the remote's. ``state``: the
+    default branch's (``storage.tracked.branch_state``) when the caller has read it."""
     if rev is not None:
         return resolve_commit(repo, rev)
     branch = settings.default_branch
     found = find_branch_commit(repo, branch)
-    tracking = find_tracking_commit(repo, branch)
+    tracking = state.tracking if state is not None else find_tracking_commit(repo, branch)
     if found is not None:
         # The remote's branch when it is ahead of ours (a pull may bring events of it).
         if tracking is not None and tracking != found and is_ancestor(repo, found, tracking):
             return tracking
         return found
-    sha, on = head(repo)
+    sha, on = (state.commit, state.checked_out) if state is not None else head(repo)
     if sha is not None and on is None and ci_branch(env) == branch:
         return sha
     if tracking is not None:

@@ -63,6 +63,12 @@ def open_index(repo: GitRepo, *, lookups: bool = True) -> tuple[Collection, Inde
     """
     collection = runs_collection(repo)
     index = Index.for_collection(collection)
+    _bring_up_to_date(collection, index, lookups=lookups)
+    return collection, index
+
+
+def _bring_up_to_date(collection: Collection, index: Index, *, lookups: bool) -> None:
+    """``open_index`` on an index already made for ``collection``."""
     indexed = index.indexed_tip(collection.ref)
     tip = collection.tip()
     if indexed != (tip or ""):
@@ -81,7 +87,6 @@ def open_index(repo: GitRepo, *, lookups: bool = True) -> tuple[Collection, Inde
         # cover them.
         index.ensure_indexes(_INDEXES)
     index.refresh(collection)
-    return collection, index
 
 
 _INDEXES = (
@@ -120,32 +125,33 @@ def find_runs(repo: GitRepo, run_ids: Sequence[str]) -> dict[str, RunRecord]:
 
     While the index is behind the ref (a fresh CI checkout, say) a few ids are read
     straight from their blobs, so looking up some runs never costs parsing all of them.
+    One connection answers both whether the index is behind and the query.
     """
     wanted = sorted(set(run_ids))
-    if len(wanted) <= DIRECT_MAX:
-        direct = _read_direct(repo, wanted)
-        if direct is not None:
-            return direct
-    out: dict[str, RunRecord] = {}
-    for start in range(0, len(wanted), 500):
-        chunk = wanted[start : start + 500]
-        for doc in _rows(repo, f"id IN ({','.join('?' * len(chunk))})", chunk):
-            out[doc["id"]] = doc
-    return out
-
-
-def _read_direct(repo: GitRepo, wanted: Sequence[str]) -> dict[str, RunRecord] | None:
-    """The runs of ``wanted`` read from their blobs, checked as the index checks them; None
-    when the index is current (it answers faster) or an id is not an id."""
+    if not wanted:
+        return {}
     collection = runs_collection(repo)
     index = Index.for_collection(collection)
     try:
-        if index.indexed_tip(collection.ref) == (collection.tip() or ""):
-            return None
+        behind = index.indexed_tip(collection.ref) != (collection.tip() or "")
+        if behind and len(wanted) <= DIRECT_MAX and all(ids.is_id(i) for i in wanted):
+            index.close()
+            return _read_direct(collection, wanted)
+        _bring_up_to_date(collection, index, lookups=True)
+        out: dict[str, RunRecord] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            where = f"id IN ({','.join('?' * len(chunk))})"
+            for row in index.rows(collection, where, chunk, "id DESC", None, kind=RUN_KIND):
+                doc = typed(row.doc, "run", where=None)
+                out[doc["id"]] = doc
+        return out
     finally:
         index.close()
-    if not all(ids.is_id(run_id) for run_id in wanted):
-        return None
+
+
+def _read_direct(collection: Collection, wanted: Sequence[str]) -> dict[str, RunRecord]:
+    """The runs of ``wanted`` (ids) read from their blobs, checked as the index checks them."""
     parse = run_parser(collection)
     out: dict[str, RunRecord] = {}
     for run_id in wanted:

@@ -11,6 +11,7 @@ parent without touching the work tree or the index; ``create_branch`` and
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from typing import NamedTuple
@@ -71,6 +72,8 @@ def find_tracking_commit(repo: GitRepo, branch: str) -> str | None:
     found = read_ref(repo, f"refs/remotes/origin/{branch}")
     if found is not None:
         return str(found)
+    if not has_remote_refs(repo):
+        return None
     listed = repo.git(
         "for-each-ref",
         "--count=1",
@@ -79,6 +82,25 @@ def find_tracking_commit(repo: GitRepo, branch: str) -> str | None:
         check=False,
     ).stdout.split()
     return listed[0] if listed else None
+
+
+def has_remote_refs(repo: GitRepo) -> bool:
+    """Whether any ref under ``refs/remotes/`` may exist; False only when none can.
+
+    Refs are files (``open_repo`` refuses other ref storage), and ``refs/remotes`` is
+    shared by all worktrees: loose ones under ``<common dir>/refs/remotes``, the others in
+    ``packed-refs``, a line ``<id> refs/remotes/...`` each. Without either, a repository
+    that never had a remote spares the ``for-each-ref`` that would list nothing.
+    """
+    if os.path.lexists(repo.commondir / "refs" / "remotes"):
+        return True
+    try:
+        packed = (repo.commondir / "packed-refs").read_bytes()
+    except FileNotFoundError:
+        return False
+    except OSError:
+        return True
+    return b" refs/remotes/" in packed
 
 
 def current_branch(repo: GitRepo) -> str | None:
@@ -95,6 +117,39 @@ def head(repo: GitRepo) -> tuple[str | None, str | None]:
     if commit is None:
         return None, None
     return commit, current_branch(repo)
+
+
+class BranchState(NamedTuple):
+    """HEAD and the remotes' copies of one branch: ``head``'s two answers and
+    ``find_tracking_commit``'s, from one git process where the answers allow."""
+
+    commit: str | None
+    checked_out: str | None
+    tracking: str | None
+
+
+def branch_state(repo: GitRepo, branch: str) -> BranchState:
+    """What ``head`` and ``find_tracking_commit(repo, branch)`` return, read by one
+    ``git rev-parse`` instead of ``symbolic-ref`` and ``for-each-ref``.
+
+    ``--glob`` lists the remotes' refs of ``branch`` by name as ``for-each-ref`` sorts them;
+    ``--abbrev-ref=loose HEAD`` names HEAD's branch as ``symbolic-ref --short`` does (the
+    same shortening, ``HEAD`` when detached). Anything git says on stderr (an ambiguous
+    ``HEAD``) sends the question to those two commands instead.
+    """
+    commit = repo.head_commit()
+    if commit is None:
+        return BranchState(None, None, find_tracking_commit(repo, branch))
+    origin = read_ref(repo, f"refs/remotes/origin/{branch}")
+    proc = repo.git(
+        "rev-parse", f"--glob=refs/remotes/*/{branch}", "--abbrev-ref=loose", "HEAD", check=False
+    )
+    lines = proc.stdout.splitlines()
+    if proc.returncode != 0 or proc.stderr or not lines:
+        return BranchState(commit, current_branch(repo), find_tracking_commit(repo, branch))
+    *remotes, name = lines
+    tracking = str(origin) if origin is not None else remotes[0] if remotes else None
+    return BranchState(commit, None if name == "HEAD" else name, tracking)
 
 
 def _tree(repo: GitRepo, commit: Commit) -> Tree:
@@ -221,10 +276,34 @@ def commit_file(repo: GitRepo, parent: str, path: str, data: bytes, message: str
     return odb.write_commit(tree, [base.oid], message, author=signature, committer=signature)
 
 
+# Bytes no ref name may hold anywhere: controls, DEL, space, ``~ ^ : \`` and the glob
+# characters ``? * [`` (allowed only in refspec patterns, which this check is not for).
+_FORBIDDEN = frozenset(range(0x20)) | frozenset(b"\x7f ~^:\\?*[")
+_LOCK_SUFFIX = b".lock"
+
+
+def _valid_component(part: bytes) -> bool:
+    """One slash-separated component: not empty, no leading dot, no ``.lock`` ending."""
+    return bool(part) and not part.startswith(b".") and not part.endswith(_LOCK_SUFFIX)
+
+
+def valid_ref_name(name: str) -> bool:
+    """Whether ``git check-ref-format NAME`` accepts ``name`` (a full ref name such as
+    ``refs/heads/x``), answered without starting git: ``check_refname_format`` of git's
+    ``refs.c`` byte for byte (``tests/storage/test_refnames.py`` asks git itself)."""
+    raw = os.fsencode(name)
+    if raw == b"@" or b".." in raw or b"@{" in raw or raw.endswith(b"."):
+        return False
+    if not _FORBIDDEN.isdisjoint(raw):
+        return False
+    parts = raw.split(b"/")
+    return len(parts) >= 2 and all(_valid_component(part) for part in parts)
+
+
 def create_branch(repo: GitRepo, name: str, commit: str) -> str:
     """Create ``refs/heads/<name>`` at ``commit``; refuses an existing branch."""
     ref = f"refs/heads/{name}"
-    if repo.git("check-ref-format", ref, check=False).returncode != 0:
+    if not valid_ref_name(ref):
         raise GitmlError(
             f"{name!r} is not a valid branch name; pass another with --branch-name NAME"
         )

@@ -18,12 +18,15 @@ from tests.support.registry import MODEL_FILE, record_run, register
 MOST = {
     # the identity, one ``unpack-objects`` for the version and its note, ``update-ref``;
     "register": 5,
-    # the remote's copy of the default branch (``for-each-ref``), to judge the log;
-    "promote": 3,
-    # HEAD's branch, the identity, the remote's branch, one ``unpack-objects``, ``update-ref``;
-    "apply": 7,
-    # the remote's branch, the identity, ``unpack-objects``, the name check, ``update-ref``.
-    "promote --branch": 7,
+    # nothing more (no remote's copy of the default branch to ask git for, as this
+    # repository has no remote: ``storage.tracked.has_remote_refs``);
+    "promote": 2,
+    # HEAD's branch and the remote's in one ``rev-parse``, the identity, one
+    # ``unpack-objects``, ``update-ref``;
+    "apply": 6,
+    # the identity, ``unpack-objects``, ``update-ref`` (the branch name is checked in
+    # Python: ``storage.tracked.valid_ref_name``).
+    "promote --branch": 5,
 }
 
 

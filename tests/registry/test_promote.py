@@ -156,6 +156,19 @@ def test_branch_refuses_an_existing_branch(three_versions: Path) -> None:
     assert "branch 'promote/churn-1.0.0-dev' already exists" in result.stderr
 
 
+@pytest.mark.parametrize("name", ["a..b", "x.lock", "a/.b", "a b", "co:lon", "a@{1}", "..", "/x"])
+def test_branch_refuses_a_name_git_refuses_and_writes_no_ref(
+    three_versions: Path, name: str
+) -> None:
+    refs = git(three_versions, "for-each-ref", "--format=%(refname)")
+    result = cli("promote", "churn", "1.0.0", "dev", "--branch-name", name)
+    assert result.exit_code == 1
+    assert result.stderr.strip().endswith(
+        f"{name!r} is not a valid branch name; pass another with --branch-name NAME"
+    )
+    assert git(three_versions, "for-each-ref", "--format=%(refname)") == refs
+
+
 def test_demote_removes_only_the_holder(three_versions: Path) -> None:
     ok("promote", "churn", "1.1.0", "staging")
     refused = cli("demote", "churn", "1.0.0", "staging")

@@ -3,7 +3,10 @@ exactly what the index says."""
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
+
+import pytest
 
 from gitml.runs.paths import runs_collection
 from gitml.runs.store import find_run, find_runs, list_runs
@@ -49,3 +52,29 @@ def test_a_cold_lookup_leaves_out_a_record_the_index_leaves_out(repo_with_commit
     assert len(list_runs(open_repo(repo), all_branches=True).invalid) == 1  # builds the index
     assert not _index_behind(repo)
     assert find_run(open_repo(repo), run_id) is None  # through the index: left out too
+
+
+def test_a_lookup_by_id_opens_the_index_once(
+    repo_with_commit: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Asking whether the index is behind and querying it share one connection (``model
+    register`` looks its run up this way)."""
+    repo = repo_with_commit
+    ids = [str(record(repo, name=f"r{n}")["id"]) for n in range(2)]
+    list_runs(open_repo(repo), all_branches=True)  # builds the index
+    assert not _index_behind(repo)
+    opened: list[Path] = []
+    real_open = Index._open
+
+    def counted(self: Index) -> sqlite3.Connection:
+        opened.append(self.path)
+        return real_open(self)
+
+    monkeypatch.setattr(Index, "_open", counted)
+    assert find_run(open_repo(repo), ids[0]) is not None
+    assert len(opened) == 1
+    opened.clear()
+    for path in (repo / ".git" / "gitml").glob("index-v*"):
+        path.unlink()
+    assert sorted(find_runs(open_repo(repo), ids)) == sorted(ids)  # behind: from the blobs
+    assert len(opened) == 1

@@ -8,7 +8,6 @@ from pathlib import Path
 from gitml.cli._output import Output
 from gitml.registry.register import RegisterRequest
 from gitml.registry.register import register as do_register
-from gitml.runs.params import parse_tag
 from gitml.storage.repo import open_repo
 from gitml.units import format_bytes
 
@@ -27,13 +26,18 @@ def register(
     quiet: bool = False,
 ) -> None:
     """Register a version of model NAME from a run (code, params, metrics, data, artifact)."""
+    tags: dict[str, str] = {}
+    if tag:  # the parser of ``run``'s options, loaded only for the tags it checks
+        from gitml.runs.params import parse_tag
+
+        tags = dict(parse_tag(t) for t in tag)
     request = RegisterRequest(
         model=name,
         run=run,
         artifact=artifact,
         version=version,
         description=description,
-        tags=dict(parse_tag(t) for t in tag or ()),
+        tags=tags,
         signature_from=signature_from,
         no_artifact=no_artifact,
     )

@@ -8,7 +8,6 @@ from typing import NamedTuple
 from gitml.cli._body import options_body
 from gitml.cli._output import Output
 from gitml.cli._repo import repo_and_settings
-from gitml.cli.bodies.registry_applied import print_applied
 from gitml.errors import UsageError
 from gitml.governance.findings import Action
 from gitml.registry.promote import Mode, StageRequest, change_stage
@@ -65,6 +64,8 @@ def change(
         )
         return
     if result.applied is not None:
+        from gitml.cli.bodies.registry_applied import print_applied  # --direct only
+
         out.info(f"committed on {result.branch}: {result.commit}")
         print_applied(out, result.applied, settings.terminal_stages)
         return
