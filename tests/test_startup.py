@@ -248,6 +248,7 @@ RUN_NEVER = (
     "tempfile",  # temporary worktrees are for sweeps and reruns
     "shutil",  # with bz2 and lzma: the PATH lookup is runs.env.which
     "tomllib",  # TOML is read by the one parser records.codec loads
+    "tomli",  # and that only when a run reads TOML: its settings come from their cache
     *SLOW_STDLIB,
 )
 # The gitml modules one run loads (61, clean or dirty, ``runs.notes`` the newest), exactly:
@@ -268,6 +269,19 @@ def test_one_run_loads_only_what_it_calls(repo_with_commit: Path, dirty: bool) -
     }
     assert never == set()
     assert len({m for m in modules if m.startswith("gitml")}) <= RUN_MODULES
+
+
+def test_a_run_reads_the_settings_it_cached_without_a_toml_parser(in_repo: Path) -> None:
+    """Importing the TOML parser costs a run about 4% of its instructions: the settings
+    are parsed once and then read from their cache (``config.load_settings``)."""
+    from tests.support.registry import init_project
+
+    init_project(in_repo)
+    run = git_ml("run", "--", sys.executable, "-c", "pass")
+    assert "tomli" in imported(run, cwd=in_repo)
+    modules = imported(run, cwd=in_repo)
+    assert "gitml.runs.single" in modules  # the command really ran
+    assert "tomli" not in modules
 
 
 # Runs ``git ml`` with ``compile()`` counted, but for the import system's own (a module
