@@ -249,6 +249,7 @@ RUN_NEVER = (
     "shutil",  # with bz2 and lzma: the PATH lookup is runs.env.which
     "tomllib",  # TOML is read by the one parser records.codec loads
     "tomli",  # and that only when a run reads TOML: its settings come from their cache
+    "csv",  # metrics files in CSV are read with it, and one run has none
     *SLOW_STDLIB,
 )
 # The gitml modules one run loads (61, clean or dirty, ``runs.notes`` the newest), exactly:
