@@ -285,6 +285,51 @@ def test_a_run_reads_the_settings_it_cached_without_a_toml_parser(in_repo: Path)
     assert "tomli" not in modules
 
 
+# Counts the garbage collections of a ``git ml`` process from its first gitml import to the
+# end of the command (the console script's entry, ``cli.console``).
+COUNTING_COLLECTIONS = """
+import gc, sys
+starts = []
+def count(phase, info):
+    if phase == "start":
+        starts.append(info["generation"])
+gc.callbacks.append(count)
+sys.argv = ["git-ml", *sys.argv[1:]]
+from gitml.cli import console
+code = console()
+print(f"collections {len(starts)}", file=sys.stderr)
+raise SystemExit(code)
+"""
+
+
+def test_one_run_starts_no_collection(repo_with_commit: Path) -> None:
+    """Each collection walks every object a command made so far: ``cli.console`` raises the
+    threshold before ``typing`` or the command's modules load (``gitml`` and ``gitml.cli``
+    import no ``typing``) and keeps it to the end of the process. At most one collection
+    is left, one the interpreter's own start-up had made due."""
+    proc = subprocess.run(
+        [sys.executable, "-c", COUNTING_COLLECTIONS, "run", "--", sys.executable, "-c", "pass"],
+        cwd=repo_with_commit,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    counted = [line for line in proc.stderr.splitlines() if line.startswith("collections ")]
+    assert counted, proc.stderr[-2000:]
+    assert int(counted[-1].split()[1]) <= 1
+
+
+def test_main_gives_the_collector_back_its_threshold() -> None:
+    import gc
+
+    from gitml.cli import main
+
+    before = gc.get_threshold()
+    assert main(["--version"]) == 0
+    assert gc.get_threshold() == before
+
+
 # Runs ``git ml`` with ``compile()`` counted, but for the import system's own (a module
 # without bytecode yet): what else compiled is written to the file named by argv[1].
 COUNTING_COMPILE = """
