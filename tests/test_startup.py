@@ -285,6 +285,19 @@ def test_a_run_reads_the_settings_it_cached_without_a_toml_parser(in_repo: Path)
     assert "tomli" not in modules
 
 
+def one_run_with(script: str, repo: Path) -> str:
+    """The stderr of ``script`` run as ``git ml run -- python -c pass`` in ``repo``."""
+    proc = subprocess.run(
+        [sys.executable, "-c", script, "run", "--", sys.executable, "-c", "pass"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return proc.stderr
+
+
 # Counts the garbage collections of a ``git ml`` process from its first gitml import to the
 # end of the command (the console script's entry, ``cli.console``).
 COUNTING_COLLECTIONS = """
@@ -307,16 +320,9 @@ def test_one_run_starts_no_collection(repo_with_commit: Path) -> None:
     threshold before ``typing`` or the command's modules load (``gitml`` and ``gitml.cli``
     import no ``typing``) and keeps it to the end of the process. At most one collection
     is left, one the interpreter's own start-up had made due."""
-    proc = subprocess.run(
-        [sys.executable, "-c", COUNTING_COLLECTIONS, "run", "--", sys.executable, "-c", "pass"],
-        cwd=repo_with_commit,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    counted = [line for line in proc.stderr.splitlines() if line.startswith("collections ")]
-    assert counted, proc.stderr[-2000:]
+    stderr = one_run_with(COUNTING_COLLECTIONS, repo_with_commit)
+    counted = [line for line in stderr.splitlines() if line.startswith("collections ")]
+    assert counted, stderr[-2000:]
     assert int(counted[-1].split()[1]) <= 1
 
 
