@@ -6,9 +6,12 @@ Type checkers see every name with its real signature (the imports under
 ``TYPE_CHECKING``); the lazy loader is hidden from them, so a misspelt name is an error.
 """
 
-from typing import TYPE_CHECKING
-
 from gitml._version import __version__ as __version__
+
+TYPE_CHECKING = False
+"""``typing.TYPE_CHECKING``, which type checkers take as True, without importing ``typing``:
+``git ml`` imports it only once ``cli.main`` has raised the collector's threshold (the
+allocations of that import would otherwise start several collections)."""
 
 # Public name -> the module that defines it (the one table the lazy loader serves).
 API: dict[str, str] = {

@@ -1,3 +1,3 @@
-from gitml.cli import main
+from gitml.cli import console
 
-raise SystemExit(main())
+raise SystemExit(console())

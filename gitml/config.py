@@ -1,5 +1,6 @@
 """Project settings from ``.gitml/config.toml`` (validated; defaults where silent)."""
 
+import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -14,6 +15,9 @@ GITML_DIR = ".gitml"
 CONFIG_FILE = f"{GITML_DIR}/config.toml"
 POLICY_FILE = f"{GITML_DIR}/policy.toml"
 STAGES_FILE = f"{GITML_DIR}/stages.toml"
+SETTINGS_CACHE = "config-cache.json"
+"""In ``.git/gitml``: the parsed ``config.toml`` of the text it holds (``load_settings``)."""
+SETTINGS_CACHE_SCHEMA = "gitml/config-cache/1"
 
 DEFAULT_STAGES = ("dev", "staging", "production")
 DEFAULT_TERMINAL = ("archived",)
@@ -106,7 +110,12 @@ def default_config_doc() -> codec.Doc:
     }
 
 
-def load_config_doc(workdir: Path) -> codec.Doc | None:
+def load_config_doc(workdir: Path, *, cache_dir: Path | None = None) -> codec.Doc | None:
+    """``config.toml`` parsed and validated (None when there is none).
+
+    With ``cache_dir``, the parsed document is kept there as JSON and read instead of the
+    file while it is exactly what the file says (see ``load_settings``).
+    """
     path = workdir / CONFIG_FILE
     if not path.is_file():
         return None
@@ -114,7 +123,14 @@ def load_config_doc(workdir: Path) -> codec.Doc | None:
         text = path.read_text("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{CONFIG_FILE}: cannot read: {exc}") from None
-    return parse_config_doc(text, where=CONFIG_FILE)
+    if cache_dir is None:
+        return parse_config_doc(text, where=CONFIG_FILE)
+    cached = _cached_doc(cache_dir / SETTINGS_CACHE, text)
+    if cached is not None:
+        return _checked(cached, where=CONFIG_FILE)
+    doc = parse_config_doc(text, where=CONFIG_FILE)
+    _keep_doc(cache_dir / SETTINGS_CACHE, text, doc)
+    return doc
 
 
 def parse_config_doc(text: str | bytes, *, where: str) -> codec.Doc:
@@ -123,10 +139,51 @@ def parse_config_doc(text: str | bytes, *, where: str) -> codec.Doc:
         doc = codec.loads(text, where=where)
     except InvalidRecord as exc:
         raise ConfigError(str(exc)) from None
+    return _checked(doc, where=where)
+
+
+def _checked(doc: codec.Doc, *, where: str) -> codec.Doc:
     errors = find_errors(doc, "config")
     if errors:
         raise ConfigError(f"{where}: {errors[0]}")
     return doc
+
+
+def _written_as(doc: object, text: str) -> codec.Doc | None:
+    """``doc`` as parsing ``text`` gives it, when ``text`` is ``doc`` written canonically
+    (``codec.dumps``, as gitml writes the file); None otherwise."""
+    if not isinstance(doc, dict):
+        return None
+    try:
+        same = codec.dumps(doc) == text
+    except (InvalidRecord, TypeError, ValueError, RecursionError):
+        return None
+    return codec.canonical(doc) if same else None
+
+
+def _cached_doc(path: Path, text: str) -> codec.Doc | None:
+    """The cached document when it is exactly what ``text`` says; None for a cache that is
+    missing, unreadable, of another gitml or of another text: the file is then parsed.
+    Whatever the cache holds, it is believed only when written canonically it is ``text``."""
+    try:
+        cache = json.loads(path.read_bytes())
+    except (OSError, ValueError, RecursionError):
+        return None
+    if not isinstance(cache, dict) or cache.get("schema") != SETTINGS_CACHE_SCHEMA:
+        return None
+    return _written_as(cache.get("doc"), text)
+
+
+def _keep_doc(path: Path, text: str, doc: codec.Doc) -> None:
+    """Cache ``doc``, parsed from ``text``, when the cache can be checked against the file:
+    the file is written canonically (a hand-edited one is parsed each time) and JSON holds
+    every value (TOML dates it does not). A cache that cannot be written is no error."""
+    try:
+        if _written_as(doc, text) is None:
+            return
+        write_atomic(path, json.dumps({"schema": SETTINGS_CACHE_SCHEMA, "doc": doc}))
+    except (OSError, TypeError, ValueError):
+        pass
 
 
 def settings_from_doc(doc: codec.Doc) -> Settings:
@@ -193,9 +250,16 @@ def _patterns(patterns: list[str]) -> tuple[str, ...]:
     return tuple(patterns)
 
 
-def load_settings(workdir: Path) -> Settings:
-    """Settings of the project at ``workdir`` (defaults when there is no config file)."""
-    doc = load_config_doc(workdir)
+def load_settings(workdir: Path, *, cache_dir: Path | None = None) -> Settings:
+    """Settings of the project at ``workdir`` (defaults when there is no config file).
+
+    With ``cache_dir`` (``.git/gitml``: ``git ml run``), the parsed file is kept there as
+    JSON, so a run loads no TOML parser while the file stays as it was. The cache is
+    believed only when the document it holds, written as gitml writes the file, is the
+    file's text, and is then checked as a parsed one is: a stale, foreign or forged cache
+    changes nothing (the file is parsed and the cache rewritten).
+    """
+    doc = load_config_doc(workdir, cache_dir=cache_dir)
     return settings_from_doc(doc) if doc is not None else Settings()
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from gitml.config import Settings, load_settings, save_config_doc
+from gitml.config import SETTINGS_CACHE, Settings, load_settings, save_config_doc
 from gitml.errors import ConfigError
 
 
@@ -71,3 +71,78 @@ def test_every_configured_size_limit_is_in_mib(tmp_path: Path) -> None:
     settings = load_settings(tmp_path)
     assert settings.checkpoint_max_file_bytes == 1_572_864
     assert settings.max_git_file_bytes == 2_097_152
+
+
+# The settings cache of ``git ml run`` (``load_settings(..., cache_dir=...)``).
+CANONICAL = (
+    'schema = "gitml/config/1"\n\n[core]\ndefault_branch = "trunk"\n\n'
+    "[runs]\ncheckpoint_max_file_mb = 3\n"
+)
+
+
+def cached(tmp_path: Path, text: str) -> tuple[Settings, Path]:
+    """The settings read twice through the cache (the second read uses it), and its folder."""
+    write(tmp_path, text)
+    state = tmp_path / "state"
+    state.mkdir(exist_ok=True)
+    first = load_settings(tmp_path, cache_dir=state)
+    assert load_settings(tmp_path, cache_dir=state) == first
+    return first, state
+
+
+def test_a_canonical_config_is_cached_and_read_back_the_same(tmp_path: Path) -> None:
+    settings, state = cached(tmp_path, CANONICAL)
+    assert settings == load_settings(tmp_path)
+    assert settings.default_branch == "trunk"
+    assert settings.checkpoint_max_file_mb == 3.0
+    assert (state / SETTINGS_CACHE).is_file()
+
+
+def test_a_changed_config_is_read_again(tmp_path: Path) -> None:
+    _, state = cached(tmp_path, CANONICAL)
+    write(tmp_path, CANONICAL.replace('"trunk"', '"main"'))
+    assert load_settings(tmp_path, cache_dir=state).default_branch == "main"
+    write(tmp_path, CANONICAL.replace("[runs]", "[runs\n"))
+    with pytest.raises(ConfigError, match="invalid TOML"):
+        load_settings(tmp_path, cache_dir=state)
+
+
+@pytest.mark.parametrize(
+    "forged",
+    [
+        b"not json",
+        b"[]",
+        b'{"schema": "gitml/config-cache/0", "doc": {}}',
+        # another document: what the file says wins
+        b'{"schema": "gitml/config-cache/1", "doc": {"schema": "gitml/config/1",'
+        b' "core": {"default_branch": "evil"}, "runs": {"checkpoint_max_file_mb": 3}}}',
+        # the same text once written, but values the file does not hold
+        b'{"schema": "gitml/config-cache/1", "doc": {"schema": "gitml/config/1",'
+        b' "core": {"default_branch": "trunk", "gc_every": null},'
+        b' "runs": {"checkpoint_max_file_mb": 3}}}',
+        b'{"schema": "gitml/config-cache/1", "doc": {"schema": "gitml/config/1",'
+        b' "core": {"default_branch": "trunk"}, "runs": {"checkpoint_max_file_mb": 3.0}}}',
+        b'{"schema": "gitml/config-cache/1", "doc": {"schema": "gitml/config/1",'
+        b' "core": {"default_branch": "trunk"}, "runs": {"checkpoint_max_file_mb": "3"}}}',
+        b'{"schema": "gitml/config-cache/1", "doc": ' + b'{"a": ' * 5000 + b"1" + b"}" * 5001,
+    ],
+)
+def test_a_forged_or_stale_cache_changes_nothing(tmp_path: Path, forged: bytes) -> None:
+    settings, state = cached(tmp_path, CANONICAL)
+    (state / SETTINGS_CACHE).write_bytes(forged)
+    assert load_settings(tmp_path, cache_dir=state) == settings
+    assert load_settings(tmp_path, cache_dir=state).raw == settings.raw
+
+
+def test_a_hand_written_config_is_parsed_each_time(tmp_path: Path) -> None:
+    text = 'schema = "gitml/config/1"\ncore = { default_branch = "trunk" }\n'
+    settings, state = cached(tmp_path, text)
+    assert settings.default_branch == "trunk"
+    assert not (state / SETTINGS_CACHE).exists()
+
+
+def test_an_unwritable_cache_is_no_error(tmp_path: Path) -> None:
+    write(tmp_path, CANONICAL)
+    state = tmp_path / "state"
+    state.write_text("a file where the folder would be\n")
+    assert load_settings(tmp_path, cache_dir=state).default_branch == "trunk"

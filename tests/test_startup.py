@@ -248,6 +248,8 @@ RUN_NEVER = (
     "tempfile",  # temporary worktrees are for sweeps and reruns
     "shutil",  # with bz2 and lzma: the PATH lookup is runs.env.which
     "tomllib",  # TOML is read by the one parser records.codec loads
+    "tomli",  # and that only when a run reads TOML: its settings come from their cache
+    "csv",  # metrics files in CSV are read with it, and one run has none
     *SLOW_STDLIB,
 )
 # The gitml modules one run loads (61, clean or dirty, ``runs.notes`` the newest), exactly:
@@ -268,6 +270,70 @@ def test_one_run_loads_only_what_it_calls(repo_with_commit: Path, dirty: bool) -
     }
     assert never == set()
     assert len({m for m in modules if m.startswith("gitml")}) <= RUN_MODULES
+
+
+def test_a_run_reads_the_settings_it_cached_without_a_toml_parser(in_repo: Path) -> None:
+    """Importing the TOML parser costs a run about 4% of its instructions: the settings
+    are parsed once and then read from their cache (``config.load_settings``)."""
+    from tests.support.registry import init_project
+
+    init_project(in_repo)
+    run = git_ml("run", "--", sys.executable, "-c", "pass")
+    assert "tomli" in imported(run, cwd=in_repo)
+    modules = imported(run, cwd=in_repo)
+    assert "gitml.runs.single" in modules  # the command really ran
+    assert "tomli" not in modules
+
+
+def one_run_with(script: str, repo: Path) -> str:
+    """The stderr of ``script`` run as ``git ml run -- python -c pass`` in ``repo``."""
+    proc = subprocess.run(
+        [sys.executable, "-c", script, "run", "--", sys.executable, "-c", "pass"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return proc.stderr
+
+
+# Counts the garbage collections of a ``git ml`` process from its first gitml import to the
+# end of the command (the console script's entry, ``cli.console``).
+COUNTING_COLLECTIONS = """
+import gc, sys
+starts = []
+def count(phase, info):
+    if phase == "start":
+        starts.append(info["generation"])
+gc.callbacks.append(count)
+sys.argv = ["git-ml", *sys.argv[1:]]
+from gitml.cli import console
+code = console()
+print(f"collections {len(starts)}", file=sys.stderr)
+raise SystemExit(code)
+"""
+
+
+def test_one_run_starts_no_collection(repo_with_commit: Path) -> None:
+    """Each collection walks every object a command made so far: ``cli.console`` raises the
+    threshold before ``typing`` or the command's modules load (``gitml`` and ``gitml.cli``
+    import no ``typing``) and keeps it to the end of the process. At most one collection
+    is left, one the interpreter's own start-up had made due."""
+    stderr = one_run_with(COUNTING_COLLECTIONS, repo_with_commit)
+    counted = [line for line in stderr.splitlines() if line.startswith("collections ")]
+    assert counted, stderr[-2000:]
+    assert int(counted[-1].split()[1]) <= 1
+
+
+def test_main_gives_the_collector_back_its_threshold() -> None:
+    import gc
+
+    from gitml.cli import main
+
+    before = gc.get_threshold()
+    assert main(["--version"]) == 0
+    assert gc.get_threshold() == before
 
 
 # Runs ``git ml`` with ``compile()`` counted, but for the import system's own (a module

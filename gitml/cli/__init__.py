@@ -9,11 +9,16 @@ prints the help typer rendered; any line that is not plainly valid goes to typer
 that (``governance.fastcheck``).
 """
 
+from __future__ import annotations
+
 import gc
 import sys
-from typing import Any
 
+from gitml import TYPE_CHECKING
 from gitml._version import __version__
+
+if TYPE_CHECKING:
+    from typing import Any
 
 GC_FIRST_GENERATION = 100_000
 """Allocations between young-object collections while a command runs (Python's default:
@@ -38,6 +43,14 @@ def main(argv: list[str] | None = None) -> int:
         return _command(sys.argv[1:] if argv is None else list(argv), argv)
     finally:
         gc.set_threshold(*thresholds)  # a caller in the same process keeps its own
+
+
+def console() -> int:
+    """``main`` for the ``git-ml`` and ``gitml`` scripts, whose process ends with the command:
+    the collector keeps the command's threshold to the end (restored, its first collection
+    would walk every object the command made, as the interpreter's exit does again)."""
+    gc.set_threshold(GC_FIRST_GENERATION, *gc.get_threshold()[1:])
+    return _command(sys.argv[1:], None)
 
 
 def _command(args: list[str], argv: list[str] | None) -> int:

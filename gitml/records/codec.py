@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import math
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, datetime, time
+from functools import cache
 from typing import Any
 
 import tomli_w
@@ -17,16 +18,25 @@ import tomli_w
 from gitml.errors import InvalidRecord
 from gitml.records.limits import MAX_DEPTH, depth_problem
 
-try:  # the mypyc-compiled build of the stdlib's own parser, about 3x faster on records
-    import tomli as toml_parser
-except ImportError:  # pragma: no cover - tomli is a dependency; tomllib is the same parser
-    import tomllib as toml_parser  # type: ignore[no-redef]
-
 Doc = dict[str, Any]
 """A parsed document not (yet) known to be a record: before validation, or a settings file.
 A validated record is its shape in ``gitml.records.shapes``."""
-TOMLDecodeError = toml_parser.TOMLDecodeError
+TOMLDecodeError = ValueError
+"""What ``parse`` raises for text that is not TOML: the parser's ``TOMLDecodeError``, a
+``ValueError`` (the parser is imported on first use, so this names its base)."""
 _TOO_DEEP = f"nests tables or arrays more than {MAX_DEPTH} deep"
+
+
+@cache
+def _parser() -> Callable[[str], Doc]:
+    """The TOML parser's ``loads``, imported on first use: importing it costs about as much
+    as building a run record, and one ``git ml run`` parses no TOML (its settings come
+    from ``config.load_settings``' cache)."""
+    try:  # the mypyc-compiled build of the stdlib's own parser, about 3x faster on records
+        import tomli as toml_parser
+    except ImportError:  # pragma: no cover - tomli is a dependency; tomllib is the same parser
+        import tomllib as toml_parser  # type: ignore[no-redef]
+    return toml_parser.loads
 
 
 def canonical(value: Any) -> Any:
@@ -58,8 +68,7 @@ def parse(text: str) -> Doc:
 
     ``TOMLDecodeError`` when it is not TOML; nothing else is checked (``loads`` is for records).
     """
-    doc: Doc = toml_parser.loads(text)
-    return doc
+    return _parser()(text)
 
 
 def loads(text: str | bytes, *, where: str) -> Doc:
@@ -76,8 +85,8 @@ def loads(text: str | bytes, *, where: str) -> Doc:
                 f"{where}: not UTF-8 text ({exc.reason} at byte {exc.start})"
             ) from None
     try:
-        doc = toml_parser.loads(text)
-    except toml_parser.TOMLDecodeError as exc:
+        doc = _parser()(text)
+    except TOMLDecodeError as exc:
         raise InvalidRecord(f"{where}: invalid TOML: {exc}") from None
     except RecursionError:
         raise InvalidRecord(f"{where}: {_TOO_DEEP}") from None

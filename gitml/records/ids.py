@@ -5,10 +5,21 @@ from __future__ import annotations
 import os
 import re
 import time
+from functools import cache
 
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-ID_RE = re.compile(r"[0-9A-HJKMNP-TV-Z]{26}")
-PREFIX_RE = re.compile(r"[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{1,26}")
+
+
+@cache
+def _id_re() -> re.Pattern[str]:
+    """Compiled when first asked (one run checks no id), as is ``_prefix_re``."""
+    return re.compile(r"[0-9A-HJKMNP-TV-Z]{26}")
+
+
+@cache
+def _prefix_re() -> re.Pattern[str]:
+    return re.compile(r"[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{1,26}")
+
 
 _ADJECTIVES = (
     "amber",
@@ -133,13 +144,13 @@ def id_time_ms(record_id: str) -> int:
 
 def normalise_prefix(prefix: str) -> str | None:
     """Upper-case a candidate id prefix; ``None`` when it cannot be one."""
-    if not PREFIX_RE.fullmatch(prefix):
+    if not _prefix_re().fullmatch(prefix):
         return None
     return prefix.upper()
 
 
 def is_id(value: str) -> bool:
-    return ID_RE.fullmatch(value) is not None
+    return _id_re().fullmatch(value) is not None
 
 
 def new_name() -> str:

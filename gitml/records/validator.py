@@ -69,9 +69,9 @@ def load_schema(kind: str) -> JsonObject:
 
 
 _DATE_TYPES = (datetime, date, time)
-_FORMATS = {
-    "date-time": re.compile(r"\d{4}-\d\d-\d\d[Tt]\d\d:\d\d:\d\d(?:\.\d+)?(?:[Zz]|[+-]\d\d:\d\d)"),
-    "date": re.compile(r"\d{4}-\d\d-\d\d"),
+_FORMATS = {  # compiled (``_pattern``) when a schema uses them
+    "date-time": r"\d{4}-\d\d-\d\d[Tt]\d\d:\d\d:\d\d(?:\.\d+)?(?:[Zz]|[+-]\d\d:\d\d)",
+    "date": r"\d{4}-\d\d-\d\d",
 }
 
 
@@ -222,7 +222,8 @@ def _compile(schema: Mapping[str, Any], root: Mapping[str, Any], cache: dict[int
     min_items = schema.get("minItems", 0)
     max_items = schema.get("maxItems")
     max_length = schema.get("maxLength")
-    fmt = _FORMATS.get(str(schema.get("format", "")))
+    fmt_text = _FORMATS.get(str(schema.get("format", "")))
+    fmt = _pattern(fmt_text) if fmt_text is not None else None
     exclusive_max = schema.get("exclusiveMaximum")
     all_of = [_compile(s, root, cache) for s in schema.get("allOf", ())]
     any_of = [_compile(s, root, cache) for s in schema.get("anyOf", ())]

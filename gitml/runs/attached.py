@@ -71,7 +71,7 @@ def check_name(name: str) -> str:
     return name
 
 
-_STEP_IMAGE = re.compile(r"images/(?P<key>[^/]+)%step%(?P<step>\d+)%timestamp%\d+%[^/]*\.png$")
+_STEP_IMAGE = r"images/(?P<key>[^/]+)%step%(?P<step>\d+)%timestamp%\d+%[^/]*\.png$"  # re's cache
 IMAGE_FORMATS = {".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg", ".gif": "gif", ".webp": "webp"}
 MAX_SNIFF = 8 << 20
 MODEL_FILES = {  # MLflow flavor -> the key of its flavor table naming the model file
@@ -87,7 +87,7 @@ def media_info(name: str, path: Path) -> JsonObject:
     """How the UI shows a file stored under ``name`` by another tool ({} when it is no
     media): images (MLflow's step-indexed ones keep key and step), text, YAML, JSON (a
     table in MLflow's layout is a table)."""
-    found = _STEP_IMAGE.search(name)
+    found = re.search(_STEP_IMAGE, name)
     if found:
         return {"kind": "image", "format": "png", "key": found["key"], "step": int(found["step"])}
     suffix = PurePosixPath(name).suffix.lower()

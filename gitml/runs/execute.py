@@ -133,7 +133,7 @@ def open_workspace(repo: GitRepo, cwd: Path, extra_params_files: Sequence[str] =
         cwd.relative_to(workdir)
     except ValueError:
         raise GitmlError(f"{cwd}: is outside the work tree {workdir}") from None
-    settings = load_settings(workdir)
+    settings = load_settings(workdir, cache_dir=repo.state_dir)
     names = (*settings.params_files, *extra_params_files)
     for name in names:
         params_mod.check_inside(workdir, cwd, name)

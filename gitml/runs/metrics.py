@@ -6,11 +6,11 @@ parsed with the standard library. The final value of a metric is the value at it
 step; non-finite values (a diverged loss) stay in the history but not in the summary.
 """
 
-import csv
 import io
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from functools import cache
 from itertools import groupby
 from operator import itemgetter
 from pathlib import Path
@@ -19,7 +19,13 @@ from typing import Any, NamedTuple
 from gitml.errors import GitmlError, InvalidRecord
 from gitml.records.stand_ins import MetricStatsTable
 
-NAME_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-/ :]{0,199}")
+
+@cache
+def _name_re() -> re.Pattern[str]:
+    """Compiled when a name is first checked (one run without metrics checks none)."""
+    return re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-/ :]{0,199}")
+
+
 HISTORY_HEADER = "metric,step,value\n"
 TIMED_HEADER = "metric,step,value,timestamp\n"
 
@@ -39,7 +45,7 @@ class MetricEvent(NamedTuple):
 
 
 def check_name(name: object, where: str = "metric") -> str:
-    if not isinstance(name, str) or not NAME_RE.fullmatch(name):
+    if not isinstance(name, str) or not _name_re().fullmatch(name):
         raise InvalidMetric(
             f"{where} name {name!r} is not valid (letters, digits, '_', '-', '.', '/', "
             "':' or spaces; at most 200)"
@@ -89,6 +95,8 @@ def _flatten_numbers(doc: Mapping[str, Any], rel: str, prefix: str = "") -> dict
 
 
 def _parse_csv(text: str, rel: str) -> list[MetricEvent]:
+    import csv  # here: one run that reads no CSV file does without it (and its 7 classes)
+
     rows = list(csv.reader(io.StringIO(text)))
     rows = [r for r in rows if any(cell.strip() for cell in r)]
     if not rows:
@@ -236,6 +244,8 @@ def load_history(data: bytes) -> list[MetricEvent]:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InvalidRecord(f"is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    import csv
+
     reader = csv.reader(io.StringIO(text))
     out: list[MetricEvent] = []
     try:

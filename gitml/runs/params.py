@@ -24,8 +24,9 @@ from gitml.runs.documents import load_document
 from gitml.runs.spool import dotted
 
 PARAM_SUFFIXES = (".yaml", ".yml", ".toml", ".json")
-_KEY_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-/]*")
-_CALL = re.compile(r"\s*([a-z]+)\s*\((.*)\)\s*", re.DOTALL)
+# Compiled on first use (``re``'s cache): a run without ``-S`` needs neither.
+_KEY = r"[A-Za-z0-9_][A-Za-z0-9_.\-/]*"
+_CALL = r"\s*([a-z]+)\s*\((.*)\)\s*"
 KINDS = ("uniform", "loguniform", "int", "logint", "choice")
 """The distributions ``-S`` may give a search (``uniform(0,1)``); see ``gitml.search.space``."""
 
@@ -93,7 +94,7 @@ def _split_assignment(text: str, option: str) -> tuple[str, str]:
 
 
 def _check_key(key: str, text: str, option: str) -> None:
-    if not _KEY_RE.fullmatch(key) or ".." in key or key.endswith("."):
+    if not re.fullmatch(_KEY, key) or ".." in key or key.endswith("."):
         raise UsageError(
             f"{option} {text!r}: {key!r} is not a valid key "
             "(letters, digits, '_', '-' and dots between parts)"
@@ -270,7 +271,7 @@ def overridden(cwd: Path, new_texts: Mapping[str, str]) -> Iterator[None]:
 def distribution_of(override: Override) -> tuple[str, str] | None:
     """``(kind, arguments)`` when ``-S`` gives a distribution (``uniform(0,1)``), else None."""
     value = override.text.partition("=")[2]
-    found = _CALL.fullmatch(value)
+    found = re.fullmatch(_CALL, value, re.DOTALL)
     if found is None or found.group(1) not in KINDS:
         return None
     return found.group(1), found.group(2)

@@ -155,7 +155,7 @@ def diff_trees(
             yield path, a_blob, b_blob
 
 
-_BLOB_ENTRY = re.compile(r"(?:^|(?<=\0))[0-7]+ blob ([0-9a-f]+)\t([^\0]*)\0")
+_BLOB_ENTRY = r"(?:^|(?<=\0))[0-7]+ blob ([0-9a-f]+)\t([^\0]*)\0"
 """One blob entry of ``git ls-tree -r -z`` (mode, type, id, tab, path, NUL), found only
 where an entry starts, so no path can pass for an entry."""
 
@@ -165,7 +165,7 @@ def list_blobs(gitdir: Path, commit: str) -> list[tuple[str, str]]:
     empty tree yields), listed by one ``git ls-tree -r`` and read by one regular expression
     (a rebuild and a snapshot check list every record)."""
     listing = os.fsdecode(git_output(gitdir, "ls-tree", "-r", "-z", "--full-tree", commit))
-    return [(path, oid) for oid, path in _BLOB_ENTRY.findall(listing)]
+    return [(path, oid) for oid, path in re.findall(_BLOB_ENTRY, listing)]
 
 
 LISTING_BATCH = 1 << 20
@@ -186,7 +186,7 @@ def listed_blob_batches(gitdir: Path, commit: str) -> Iterator[list[tuple[str, s
             cut = buffer.rfind(b"\0") + 1
             rest = buffer[cut:]
             if cut:
-                yield _BLOB_ENTRY.findall(os.fsdecode(buffer[:cut]))
+                yield re.findall(_BLOB_ENTRY, os.fsdecode(buffer[:cut]))
     finally:
         proc.stdout.close()
         code = proc.wait()
