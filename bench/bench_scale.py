@@ -58,7 +58,10 @@ from run import Context, Result
 
 BENCH_DIR = Path(__file__).resolve().parent
 WHERE = "metrics.acc > 0.5 and params.lr = 0.1"
-LIMIT_S = float(os.environ.get("BENCH_SCALE_LIMIT_S") or 900)
+LIMIT_S = float(os.environ.get("BENCH_SCALE_LIMIT_S") or 0)
+"""A fixed limit for every command; unset, 900 s per 100,000 runs (never under 900 s)."""
+WRITES = int(os.environ.get("BENCH_SCALE_WRITES") or 256)
+"""Runs written before a housekeeping step is timed: gitml starts one every 256 writes."""
 RUNS_PER_COMMIT = int(os.environ.get("BENCH_SCALE_RUNS_PER_COMMIT") or 10)
 SWEEP = int(os.environ.get("BENCH_SCALE_SWEEP") or RUNS_PER_COMMIT or 1)
 """Runs a sweep records at once (a build that batches notes writes a notes commit a sweep)."""
@@ -82,12 +85,22 @@ HISTORY_ROWS = (
     "pull into fresh clone (s)",
     "git gc (s)",
     "git fsck (s)",
+    "housekeeping step (s)",
+    "housekeeping, largest step (s)",
 )
+COUNT_ROWS = ("loose objects after the writes", "loose objects after the step")
+LOAD_ROWS = ("load average, seeded", "load average, measured")
+"""The 1-minute load average after seeding and after the last command of a size."""
 
 Measured = dict[str, float]
 
 
-def _seconds(cmd: list[str], cwd: Path, env: dict[str, str], limit: float = LIMIT_S) -> float:
+def _limit(runs: int) -> float:
+    """How long a command at ``runs`` may take before it is stopped."""
+    return LIMIT_S or 900.0 * max(1.0, runs / 100_000)
+
+
+def _seconds(cmd: list[str], cwd: Path, env: dict[str, str], limit: float = 900.0) -> float:
     """Wall time of ``cmd``; ``inf`` when it is still running after ``limit`` seconds."""
     started = time.perf_counter()
     try:
@@ -133,15 +146,20 @@ def _store_bytes(repo: Path, env: dict[str, str], runs: int, out: Measured) -> N
     out["tree bytes a run (uncompressed)"] = _tree_bytes(repo, env) / runs
 
 
-def _queries(build: Build, repo: Path, env: dict[str, str], runs: int, out: Measured) -> None:
-    """ls cold and warm, show by id, prefix and name, ls --where --sort; the index size."""
-    ml = build.command
+def _index(build: Build, repo: Path, env: dict[str, str], runs: int, out: Measured) -> None:
+    """The first ``ls`` builds the query index: its time and the index size."""
     state = repo / ".git" / "gitml"
     shutil.rmtree(state, ignore_errors=True)
-    out["ls, no index (s)"] = _seconds(ml("ls"), repo, env)
-    out["ls, warm (s)"] = _median(lambda: _seconds(ml("ls"), repo, env), 5)
+    out["ls, no index (s)"] = _seconds(build.command("ls"), repo, env, _limit(runs))
     out["index bytes a run"] = _bytes(state, "index-v*.sqlite*") / runs
     out["pack + index bytes a run"] = out["pack bytes a run"] + out["index bytes a run"]
+
+
+def _queries(build: Build, repo: Path, env: dict[str, str]) -> Measured:
+    """ls warm, show by id, prefix and name, ls --where --sort."""
+    ml = build.command
+    out: Measured = {}
+    out["ls, warm (s)"] = _median(lambda: _seconds(ml("ls"), repo, env), 5)
     log = ["log", "--format=%(trailers:key=Gitml-Run,valueonly)", "-n", "40", "refs/gitml/runs"]
     ids = _git(repo, env, *log).split()
     target = ids[len(ids) // 2]
@@ -155,45 +173,81 @@ def _queries(build: Build, repo: Path, env: dict[str, str], runs: int, out: Meas
     where = ml("ls", "--all", "--where", WHERE, "--sort", "-metrics.acc")
     _seconds(where, repo, env)
     out["ls --where --sort, warm (s)"] = _median(lambda: _seconds(where, repo, env), 5)
+    return out
 
 
-def _sharing(build: Build, base: Path, env: dict[str, str], out: Measured, *, full: bool) -> None:
+def _sharing(
+    build: Build, base: Path, env: dict[str, str], out: Measured, *, limit: float, full: bool
+) -> None:
     """Push to an empty remote, clone + pull, the first ls and check --all in the clone."""
     ml = build.command
     repo, remote, clone = base / "repo", base / "remote.git", base / "clone"
     _git(base, env, "init", "-q", "--bare", str(remote))
     _git(repo, env, "remote", "add", "origin", str(remote))
     _git(repo, env, "push", "-q", "origin", "main")
-    out["push to empty remote (s)"] = _seconds(ml("push", "--no-data"), repo, env)
+    out["push to empty remote (s)"] = _seconds(ml("push", "--no-data"), repo, env, limit)
     if out["push to empty remote (s)"] == float("inf"):  # go on with what git alone sends
         _git(repo, env, "push", "-q", "--force", "origin", *REFS)
-    out["git clone (s)"] = _seconds(["git", "clone", "-q", str(remote), str(clone)], base, env)
-    out["pull into fresh clone (s)"] = _seconds(ml("pull"), clone, env)
+    clone_cmd = ["git", "clone", "-q", str(remote), str(clone)]
+    out["git clone (s)"] = _seconds(clone_cmd, base, env, limit)
+    out["pull into fresh clone (s)"] = _seconds(ml("pull"), clone, env, limit)
     if out["pull into fresh clone (s)"] == float("inf"):
         _git(clone, env, "fetch", "-q", "origin", *REFS)
     if not full:
         shutil.rmtree(clone)
         return
-    out["first ls in the clone (s)"] = _seconds(ml("ls"), clone, env)
+    out["first ls in the clone (s)"] = _seconds(ml("ls"), clone, env, limit)
     out["day one: clone + pull + ls (s)"] = (
         out["git clone (s)"] + out["pull into fresh clone (s)"] + out["first ls in the clone (s)"]
     )
     shutil.rmtree(clone / ".git" / "gitml", ignore_errors=True)
-    out["check --all, fresh (s)"] = _seconds(ml("check", "--all"), clone, env)
+    out["check --all, fresh (s)"] = _seconds(ml("check", "--all"), clone, env, limit)
     shutil.rmtree(clone)
+
+
+def _loose(repo: Path, env: dict[str, str]) -> float:
+    counted = dict(line.split(": ") for line in _git(repo, env, "count-objects", "-v").splitlines())
+    return float(counted["count"])
+
+
+def _housekeeping(build: Build, repo: Path, env: dict[str, str], *, limit: float) -> Measured:
+    """``WRITES`` real runs on the gc'd store, then the housekeeping step gitml would start
+    after them, timed in the foreground; then the largest step housekeeping can come to
+    (every pack merged into one, about ``git repack -a -d``), which it reaches each time the
+    store about doubles. The environment's ``gc.auto = 0`` holds the writes' own steps off;
+    the repository's config turns them on for the timed one."""
+    true = shutil.which("true") or "/bin/true"
+    out: Measured = {}
+    writes = [_seconds(build.command("run", "--", true), repo, env) for _ in range(WRITES)]
+    out["run -- true, one write (s)"] = statistics.median(writes)
+    out["loose objects after the writes"] = _loose(repo, env)
+    _git(repo, env, "config", "gc.auto", "6700")
+    step = [str(build.python), "-m", "gitml.storage.housekeeping", str(repo / ".git")]
+    out["housekeeping step (s)"] = _seconds(step, repo, env, limit)
+    _git(repo, env, "config", "--unset", "gc.auto")
+    out["housekeeping a write (s)"] = out["housekeeping step (s)"] / WRITES
+    out["loose objects after the step"] = _loose(repo, env)
+    if out["loose objects after the step"] >= out["loose objects after the writes"]:
+        raise RuntimeError(f"the housekeeping step in {repo} packed nothing")
+    largest = ["git", "repack", "-a", "-d", "-q"]
+    out["housekeeping, largest step (s)"] = _seconds(largest, repo, env, limit)
+    return out
 
 
 def _measure(ctx: Context, build: Build, env: dict[str, str], runs: int, *, full: bool) -> Measured:
     base = ctx.workdir / f"{build.label.replace('/', '-')}-{runs}"
     repo = base / "repo"
     out: Measured = {"seed (s)": _seed(build, repo, env, runs)}
+    out["load average, seeded"] = os.getloadavg()[0]
     ctx.say(f"{build.label}: seeded {runs:,} runs in {out['seed (s)']:.0f} s")
     _store_bytes(repo, env, runs, out)
+    _index(build, repo, env, runs, out)
     if full:
-        _queries(build, repo, env, runs, out)
-    _sharing(build, base, env, out, full=full)
-    out["git gc (s)"] = _seconds(["git", "gc", "--quiet"], repo, env)
-    out["git fsck (s)"] = _seconds(["git", "fsck", "--no-progress"], repo, env)
+        out.update(_queries(build, repo, env))
+    limit = _limit(runs)
+    _sharing(build, base, env, out, limit=limit, full=full)
+    out["git gc (s)"] = _seconds(["git", "gc", "--quiet"], repo, env, limit)
+    out["git fsck (s)"] = _seconds(["git", "fsck", "--no-progress"], repo, env, limit)
     if full:
         true = shutil.which("true") or "/bin/true"
         out["run -- true, added (s)"] = _median(
@@ -202,6 +256,8 @@ def _measure(ctx: Context, build: Build, env: dict[str, str], runs: int, *, full
             ),
             5,
         )
+    out.update(_housekeeping(build, repo, env, limit=limit))
+    out["load average, measured"] = os.getloadavg()[0]
     shutil.rmtree(base)  # a large store is gigabytes; the next size needs the disk
     return out
 
@@ -245,6 +301,10 @@ def _sizes(ctx: Context) -> tuple[int, ...]:
 
 
 def _unit(row: str) -> str:
+    if row in COUNT_ROWS:
+        return "objects"
+    if row in LOAD_ROWS:
+        return "load"
     return "B" if "bytes" in row else "s"
 
 
@@ -253,8 +313,12 @@ def _fmt(value: float | None, unit: str) -> str:
         return "—"
     if value == float("inf"):
         return "stopped"
-    if unit == "B":
-        return f"{value:,.0f} B"
+    if unit in ("B", "objects"):
+        return f"{value:,.0f}" + (" B" if unit == "B" else "")
+    if unit == "load":
+        return f"{value:.1f}"
+    if value < 0.01:
+        return f"{value * 1000:.1f} ms"
     return f"{value * 1000:.0f} ms" if value < 1 else f"{value:.1f} s"
 
 
@@ -278,9 +342,21 @@ ISSUE_ROWS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
     ),
     ("`check --all`, no validity cache", ("check --all, fresh (s)",), ()),
     ("`git gc` / `git fsck`", ("git gc (s)", "git fsck (s)"), ()),
+    ("`run -- true` at N (one write, median)", ("run -- true, one write (s)",), ()),
+    (
+        "housekeeping step after 256 writes / a write / largest step",
+        ("housekeeping step (s)", "housekeeping a write (s)", "housekeeping, largest step (s)"),
+        (),
+    ),
+    (
+        "loose objects before / after the step",
+        ("loose objects after the writes", "loose objects after the step"),
+        (),
+    ),
     ("pack / index bytes a run", ("pack bytes a run", "index bytes a run"), ("", "db bytes a run")),
     ("trees written a run (uncompressed)", ("tree bytes a run (uncompressed)",), ()),
     ("day one: clone + pull + first `ls`", ("day one: clone + pull + ls (s)",), ()),
+    ("load average seeded / measured", LOAD_ROWS, ()),
 )
 
 
