@@ -235,19 +235,33 @@ def _housekeeping(build: Build, repo: Path, env: dict[str, str], *, limit: float
 
 
 def _measure(ctx: Context, build: Build, env: dict[str, str], runs: int, *, full: bool) -> Measured:
+    """One build at one size; each phase's rows go to stderr as soon as measured, so a size
+    stopped part way (a million runs take most of an hour) keeps what it has."""
     base = ctx.workdir / f"{build.label.replace('/', '-')}-{runs}"
     repo = base / "repo"
     out: Measured = {"seed (s)": _seed(build, repo, env, runs)}
     out["load average, seeded"] = os.getloadavg()[0]
-    ctx.say(f"{build.label}: seeded {runs:,} runs in {out['seed (s)']:.0f} s")
+    said = 0
+
+    def say() -> None:
+        nonlocal said
+        rows = dict(list(out.items())[said:])
+        said = len(out)
+        ctx.say(f"{build.label} at {runs:,} runs: {json.dumps(rows)}")
+
     _store_bytes(repo, env, runs, out)
     _index(build, repo, env, runs, out)
+    say()
     if full:
         out.update(_queries(build, repo, env))
     limit = _limit(runs)
-    _sharing(build, base, env, out, limit=limit, full=full)
+    # gc and fsck before push and pull (which change nothing they read): the goal at a
+    # million runs is gc's, and it should not wait behind the slowest rows.
     out["git gc (s)"] = _seconds(["git", "gc", "--quiet"], repo, env, limit)
     out["git fsck (s)"] = _seconds(["git", "fsck", "--no-progress"], repo, env, limit)
+    say()
+    _sharing(build, base, env, out, limit=limit, full=full)
+    say()
     if full:
         true = shutil.which("true") or "/bin/true"
         out["run -- true, added (s)"] = _median(
@@ -258,6 +272,7 @@ def _measure(ctx: Context, build: Build, env: dict[str, str], runs: int, *, full
         )
     out.update(_housekeeping(build, repo, env, limit=limit))
     out["load average, measured"] = os.getloadavg()[0]
+    say()
     shutil.rmtree(base)  # a large store is gigabytes; the next size needs the disk
     return out
 
@@ -460,8 +475,6 @@ def run(ctx: Context) -> list[Result]:
         full = not history_only or n < history_only
         for build in builds:
             measured[(n, build.label)] = _measure(ctx, build, env, n, full=full)
-            # On stderr as soon as measured: a later failure loses nothing.
-            ctx.say(f"{build.label} at {n:,} runs: {json.dumps(measured[(n, build.label)])}")
         if full:
             anchor[n] = _mlflow(ctx, n)
     labels = [b.label for b in builds]
