@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -100,6 +101,27 @@ def _limit(runs: int) -> float:
     return LIMIT_S or 900.0 * max(1.0, runs / 100_000)
 
 
+def _cpu() -> float:
+    """CPU seconds (user + system) of every finished child process and its descendants."""
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
+def cpu_row(row: str) -> str:
+    """The row holding the CPU seconds of the command timed in ``row``."""
+    return row.replace(" (s)", ", CPU (s)")
+
+
+def _timed(
+    out: Measured, row: str, cmd: list[str], *, cwd: Path, env: dict[str, str], limit: float
+) -> None:
+    """``out[row]``: the wall time of ``cmd``; its ``cpu_row``: the CPU seconds it and its
+    children used, which another engineer's load on the machine changes far less."""
+    before = _cpu()
+    out[row] = _seconds(cmd, cwd, env, limit)
+    out[cpu_row(row)] = _cpu() - before if out[row] != float("inf") else float("inf")
+
+
 def _seconds(cmd: list[str], cwd: Path, env: dict[str, str], limit: float = 900.0) -> float:
     """Wall time of ``cmd``; ``inf`` when it is still running after ``limit`` seconds."""
     started = time.perf_counter()
@@ -150,7 +172,7 @@ def _index(build: Build, repo: Path, env: dict[str, str], runs: int, out: Measur
     """The first ``ls`` builds the query index: its time and the index size."""
     state = repo / ".git" / "gitml"
     shutil.rmtree(state, ignore_errors=True)
-    out["ls, no index (s)"] = _seconds(build.command("ls"), repo, env, _limit(runs))
+    _timed(out, "ls, no index (s)", build.command("ls"), cwd=repo, env=env, limit=_limit(runs))
     out["index bytes a run"] = _bytes(state, "index-v*.sqlite*") / runs
     out["pack + index bytes a run"] = out["pack bytes a run"] + out["index bytes a run"]
 
@@ -185,12 +207,13 @@ def _sharing(
     _git(base, env, "init", "-q", "--bare", str(remote))
     _git(repo, env, "remote", "add", "origin", str(remote))
     _git(repo, env, "push", "-q", "origin", "main")
-    out["push to empty remote (s)"] = _seconds(ml("push", "--no-data"), repo, env, limit)
+    push = ml("push", "--no-data")
+    _timed(out, "push to empty remote (s)", push, cwd=repo, env=env, limit=limit)
     if out["push to empty remote (s)"] == float("inf"):  # go on with what git alone sends
         _git(repo, env, "push", "-q", "--force", "origin", *REFS)
     clone_cmd = ["git", "clone", "-q", str(remote), str(clone)]
     out["git clone (s)"] = _seconds(clone_cmd, base, env, limit)
-    out["pull into fresh clone (s)"] = _seconds(ml("pull"), clone, env, limit)
+    _timed(out, "pull into fresh clone (s)", ml("pull"), cwd=clone, env=env, limit=limit)
     if out["pull into fresh clone (s)"] == float("inf"):
         _git(clone, env, "fetch", "-q", "origin", *REFS)
     if not full:
@@ -223,14 +246,14 @@ def _housekeeping(build: Build, repo: Path, env: dict[str, str], *, limit: float
     out["loose objects after the writes"] = _loose(repo, env)
     _git(repo, env, "config", "gc.auto", "6700")
     step = [str(build.python), "-m", "gitml.storage.housekeeping", str(repo / ".git")]
-    out["housekeeping step (s)"] = _seconds(step, repo, env, limit)
+    _timed(out, "housekeeping step (s)", step, cwd=repo, env=env, limit=limit)
     _git(repo, env, "config", "--unset", "gc.auto")
     out["housekeeping a write (s)"] = out["housekeeping step (s)"] / WRITES
     out["loose objects after the step"] = _loose(repo, env)
     if out["loose objects after the step"] >= out["loose objects after the writes"]:
         raise RuntimeError(f"the housekeeping step in {repo} packed nothing")
     largest = ["git", "repack", "-a", "-d", "-q"]
-    out["housekeeping, largest step (s)"] = _seconds(largest, repo, env, limit)
+    _timed(out, "housekeeping, largest step (s)", largest, cwd=repo, env=env, limit=limit)
     return out
 
 
@@ -239,7 +262,9 @@ def _measure(ctx: Context, build: Build, env: dict[str, str], runs: int, *, full
     stopped part way (a million runs take most of an hour) keeps what it has."""
     base = ctx.workdir / f"{build.label.replace('/', '-')}-{runs}"
     repo = base / "repo"
+    before = _cpu()
     out: Measured = {"seed (s)": _seed(build, repo, env, runs)}
+    out["seed, CPU (s)"] = _cpu() - before
     out["load average, seeded"] = os.getloadavg()[0]
     said = 0
 
@@ -257,8 +282,9 @@ def _measure(ctx: Context, build: Build, env: dict[str, str], runs: int, *, full
     limit = _limit(runs)
     # gc and fsck before push and pull (which change nothing they read): the goal at a
     # million runs is gc's, and it should not wait behind the slowest rows.
-    out["git gc (s)"] = _seconds(["git", "gc", "--quiet"], repo, env, limit)
-    out["git fsck (s)"] = _seconds(["git", "fsck", "--no-progress"], repo, env, limit)
+    _timed(out, "git gc (s)", ["git", "gc", "--quiet"], cwd=repo, env=env, limit=limit)
+    fsck = ["git", "fsck", "--no-progress"]
+    _timed(out, "git fsck (s)", fsck, cwd=repo, env=env, limit=limit)
     say()
     _sharing(build, base, env, out, limit=limit, full=full)
     say()
@@ -357,6 +383,16 @@ ISSUE_ROWS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
     ),
     ("`check --all`, no validity cache", ("check --all, fresh (s)",), ()),
     ("`git gc` / `git fsck`", ("git gc (s)", "git fsck (s)"), ()),
+    (
+        "CPU: push / pull / gc / fsck",
+        tuple(cpu_row(row) for row in HISTORY_ROWS[:4]),
+        (),
+    ),
+    (
+        "CPU: seeding / ls with no index / housekeeping step / largest step",
+        tuple(cpu_row(row) for row in ("seed (s)", "ls, no index (s)", *HISTORY_ROWS[4:])),
+        (),
+    ),
     ("`run -- true` at N (one write, median)", ("run -- true, one write (s)",), ()),
     (
         "housekeeping step after 256 writes / a write / largest step",
@@ -449,7 +485,7 @@ def _results(
                 )
             )
     for small, large in pairwise(sizes):
-        for row in HISTORY_ROWS:
+        for row in (*HISTORY_ROWS, *map(cpu_row, HISTORY_ROWS)):
             ratio = measured[(large, this)][row] / measured[(small, this)][row]
             bound = large / small
             results.append(
