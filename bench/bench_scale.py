@@ -10,19 +10,28 @@ the notes commits adding the runs' lines to their code commit's note where that 
 writes it (runs come in sweeps of ``BENCH_SCALE_SWEEP``, default one a code commit: a
 build that notes bulk work at once writes a notes commit a sweep, an older one a commit a
 run), all by ``git fast-import`` (the same trees and commits as gitml's own writes). Then
-``git gc`` once, as auto-gc leaves a store. Rows, per build (this build's value; the others in the detail column):
+``git gc`` once, as housekeeping leaves a store. Rows, per build (this build's value; the
+others in the detail column):
 
 - ``git ml run -- true`` minus ``true`` (median of 5);
-- ``git ml ls`` warm (median of 5) and with the index deleted (one sample);
+- ``git ml ls`` warm (median of 5) and with the index deleted (one sample, every size);
 - ``git ml push`` to an empty bare remote, ``git clone`` + ``git ml pull`` into a fresh
   clone and its first ``ls`` (one sample each; the day-one total is their sum);
 - ``git ml show`` by full id, by a 14-character prefix and by name (median of 5);
 - ``git ml ls --where ... --sort ...`` warm (median of 5);
 - ``git ml check --all`` in the fresh clone with ``.git/gitml`` deleted (no caches);
-- ``git gc`` and ``git fsck`` of the seeded repository (one sample);
-- any command still running after ``BENCH_SCALE_LIMIT_S`` (900) is stopped and shows as
-  ``inf`` (after a stopped push or pull, plain git moves the refs so the rest can go on);
-- bytes a run: the pack, the query index and the trees uncompressed, divided by N.
+- ``git gc`` and ``git fsck`` of the seeded repository (one sample, before push and pull);
+- gitml's own housekeeping: ``BENCH_SCALE_WRITES`` (256, the writes between two steps)
+  real ``git ml run -- true`` (median a write), the loose objects they leave, the step
+  they would start timed in the foreground, and ``git repack -a -d``, the largest step
+  (all packs into one), which housekeeping reaches each time the store about doubles;
+- the CPU seconds (user + system, the command and its children) beside the wall time of
+  seeding, ``ls`` with no index, push, pull, gc, fsck and both housekeeping rows;
+- any command still running after ``BENCH_SCALE_LIMIT_S`` (default 900 s per 100,000
+  runs) is stopped and shows as ``inf`` (after a stopped push or pull, plain git moves
+  the refs so the rest can go on);
+- bytes a run: the pack, the query index and the trees uncompressed, divided by N;
+- the 1-minute load average after seeding and at the end of each size.
 
 The anchor is MLflow's sqlite store holding the same runs (``scale_mlflow.py`` in
 MLflow's own venv): its database bytes a run, ``search_runs`` with the same filter and
@@ -31,10 +40,11 @@ says so and the rest goes on.
 
 Sizes: ``--runs 10000,100000`` (default 100,000; ``--quick`` 10,000; the
 ``BENCH_SCALE_RUNS`` variable takes the same list). Sizes of at least
-``BENCH_SCALE_HISTORY_ONLY`` runs measure only what the history costs (bytes, push,
-clone + pull, gc, fsck), which is what the largest synthetic stores are for. With two
-sizes or more, the growth of push, pull, gc and fsck from one size to the next is a row
-of its own, judged against the growth of N (linear history). Besides the runner's table
+``BENCH_SCALE_HISTORY_ONLY`` runs measure only what the history costs (bytes, ``ls``
+with no index, push, clone + pull, gc, fsck, housekeeping), which is what the largest
+synthetic stores are for. With two sizes or more, the growth of push, pull, gc, fsck and
+housekeeping from one size to the next, wall and CPU, is a row of its own, judged against
+the growth of N (linear history). Each phase's rows go to stderr as soon as measured. Besides the runner's table
 the group prints the issue's table: one row an operation, one column a size and build.
 """
 
