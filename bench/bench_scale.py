@@ -10,19 +10,28 @@ the notes commits adding the runs' lines to their code commit's note where that 
 writes it (runs come in sweeps of ``BENCH_SCALE_SWEEP``, default one a code commit: a
 build that notes bulk work at once writes a notes commit a sweep, an older one a commit a
 run), all by ``git fast-import`` (the same trees and commits as gitml's own writes). Then
-``git gc`` once, as auto-gc leaves a store. Rows, per build (this build's value; the others in the detail column):
+``git gc`` once, as housekeeping leaves a store. Rows, per build (this build's value; the
+others in the detail column):
 
 - ``git ml run -- true`` minus ``true`` (median of 5);
-- ``git ml ls`` warm (median of 5) and with the index deleted (one sample);
+- ``git ml ls`` warm (median of 5) and with the index deleted (one sample, every size);
 - ``git ml push`` to an empty bare remote, ``git clone`` + ``git ml pull`` into a fresh
   clone and its first ``ls`` (one sample each; the day-one total is their sum);
 - ``git ml show`` by full id, by a 14-character prefix and by name (median of 5);
 - ``git ml ls --where ... --sort ...`` warm (median of 5);
 - ``git ml check --all`` in the fresh clone with ``.git/gitml`` deleted (no caches);
-- ``git gc`` and ``git fsck`` of the seeded repository (one sample);
-- any command still running after ``BENCH_SCALE_LIMIT_S`` (900) is stopped and shows as
-  ``inf`` (after a stopped push or pull, plain git moves the refs so the rest can go on);
-- bytes a run: the pack, the query index and the trees uncompressed, divided by N.
+- ``git gc`` and ``git fsck`` of the seeded repository (one sample, before push and pull);
+- gitml's own housekeeping: ``BENCH_SCALE_WRITES`` (256, the writes between two steps)
+  real ``git ml run -- true`` (median a write), the loose objects they leave, the step
+  they would start timed in the foreground, and ``git repack -a -d``, the largest step
+  (all packs into one), which housekeeping reaches each time the store about doubles;
+- the CPU seconds (user + system, the command and its children) beside the wall time of
+  seeding, ``ls`` with no index, push, pull, gc, fsck and both housekeeping rows;
+- any command still running after ``BENCH_SCALE_LIMIT_S`` (default 900 s per 100,000
+  runs) is stopped and shows as ``inf`` (after a stopped push or pull, plain git moves
+  the refs so the rest can go on);
+- bytes a run: the pack, the query index and the trees uncompressed, divided by N;
+- the 1-minute load average after seeding and at the end of each size.
 
 The anchor is MLflow's sqlite store holding the same runs (``scale_mlflow.py`` in
 MLflow's own venv): its database bytes a run, ``search_runs`` with the same filter and
@@ -31,10 +40,11 @@ says so and the rest goes on.
 
 Sizes: ``--runs 10000,100000`` (default 100,000; ``--quick`` 10,000; the
 ``BENCH_SCALE_RUNS`` variable takes the same list). Sizes of at least
-``BENCH_SCALE_HISTORY_ONLY`` runs measure only what the history costs (bytes, push,
-clone + pull, gc, fsck), which is what the largest synthetic stores are for. With two
-sizes or more, the growth of push, pull, gc and fsck from one size to the next is a row
-of its own, judged against the growth of N (linear history). Besides the runner's table
+``BENCH_SCALE_HISTORY_ONLY`` runs measure only what the history costs (bytes, ``ls``
+with no index, push, clone + pull, gc, fsck, housekeeping), which is what the largest
+synthetic stores are for. With two sizes or more, the growth of push, pull, gc, fsck and
+housekeeping from one size to the next, wall and CPU, is a row of its own, judged against
+the growth of N (linear history). Each phase's rows go to stderr as soon as measured. Besides the runner's table
 the group prints the issue's table: one row an operation, one column a size and build.
 """
 
@@ -42,6 +52,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -58,7 +69,10 @@ from run import Context, Result
 
 BENCH_DIR = Path(__file__).resolve().parent
 WHERE = "metrics.acc > 0.5 and params.lr = 0.1"
-LIMIT_S = float(os.environ.get("BENCH_SCALE_LIMIT_S") or 900)
+LIMIT_S = float(os.environ.get("BENCH_SCALE_LIMIT_S") or 0)
+"""A fixed limit for every command; unset, 900 s per 100,000 runs (never under 900 s)."""
+WRITES = int(os.environ.get("BENCH_SCALE_WRITES") or 256)
+"""Runs written before a housekeeping step is timed: gitml starts one every 256 writes."""
 RUNS_PER_COMMIT = int(os.environ.get("BENCH_SCALE_RUNS_PER_COMMIT") or 10)
 SWEEP = int(os.environ.get("BENCH_SCALE_SWEEP") or RUNS_PER_COMMIT or 1)
 """Runs a sweep records at once (a build that batches notes writes a notes commit a sweep)."""
@@ -82,12 +96,43 @@ HISTORY_ROWS = (
     "pull into fresh clone (s)",
     "git gc (s)",
     "git fsck (s)",
+    "housekeeping step (s)",
+    "housekeeping, largest step (s)",
 )
+COUNT_ROWS = ("loose objects after the writes", "loose objects after the step")
+LOAD_ROWS = ("load average, seeded", "load average, measured")
+"""The 1-minute load average after seeding and after the last command of a size."""
 
 Measured = dict[str, float]
 
 
-def _seconds(cmd: list[str], cwd: Path, env: dict[str, str], limit: float = LIMIT_S) -> float:
+def _limit(runs: int) -> float:
+    """How long a command at ``runs`` may take before it is stopped."""
+    return LIMIT_S or 900.0 * max(1.0, runs / 100_000)
+
+
+def _cpu() -> float:
+    """CPU seconds (user + system) of every finished child process and its descendants."""
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
+def cpu_row(row: str) -> str:
+    """The row holding the CPU seconds of the command timed in ``row``."""
+    return row.replace(" (s)", ", CPU (s)")
+
+
+def _timed(
+    out: Measured, row: str, cmd: list[str], *, cwd: Path, env: dict[str, str], limit: float
+) -> None:
+    """``out[row]``: the wall time of ``cmd``; its ``cpu_row``: the CPU seconds it and its
+    children used, which another engineer's load on the machine changes far less."""
+    before = _cpu()
+    out[row] = _seconds(cmd, cwd, env, limit)
+    out[cpu_row(row)] = _cpu() - before if out[row] != float("inf") else float("inf")
+
+
+def _seconds(cmd: list[str], cwd: Path, env: dict[str, str], limit: float = 900.0) -> float:
     """Wall time of ``cmd``; ``inf`` when it is still running after ``limit`` seconds."""
     started = time.perf_counter()
     try:
@@ -133,15 +178,20 @@ def _store_bytes(repo: Path, env: dict[str, str], runs: int, out: Measured) -> N
     out["tree bytes a run (uncompressed)"] = _tree_bytes(repo, env) / runs
 
 
-def _queries(build: Build, repo: Path, env: dict[str, str], runs: int, out: Measured) -> None:
-    """ls cold and warm, show by id, prefix and name, ls --where --sort; the index size."""
-    ml = build.command
+def _index(build: Build, repo: Path, env: dict[str, str], runs: int, out: Measured) -> None:
+    """The first ``ls`` builds the query index: its time and the index size."""
     state = repo / ".git" / "gitml"
     shutil.rmtree(state, ignore_errors=True)
-    out["ls, no index (s)"] = _seconds(ml("ls"), repo, env)
-    out["ls, warm (s)"] = _median(lambda: _seconds(ml("ls"), repo, env), 5)
+    _timed(out, "ls, no index (s)", build.command("ls"), cwd=repo, env=env, limit=_limit(runs))
     out["index bytes a run"] = _bytes(state, "index-v*.sqlite*") / runs
     out["pack + index bytes a run"] = out["pack bytes a run"] + out["index bytes a run"]
+
+
+def _queries(build: Build, repo: Path, env: dict[str, str]) -> Measured:
+    """ls warm, show by id, prefix and name, ls --where --sort."""
+    ml = build.command
+    out: Measured = {}
+    out["ls, warm (s)"] = _median(lambda: _seconds(ml("ls"), repo, env), 5)
     log = ["log", "--format=%(trailers:key=Gitml-Run,valueonly)", "-n", "40", "refs/gitml/runs"]
     ids = _git(repo, env, *log).split()
     target = ids[len(ids) // 2]
@@ -155,48 +205,101 @@ def _queries(build: Build, repo: Path, env: dict[str, str], runs: int, out: Meas
     where = ml("ls", "--all", "--where", WHERE, "--sort", "-metrics.acc")
     _seconds(where, repo, env)
     out["ls --where --sort, warm (s)"] = _median(lambda: _seconds(where, repo, env), 5)
+    return out
 
 
-def _sharing(build: Build, base: Path, env: dict[str, str], out: Measured, *, full: bool) -> None:
+def _sharing(
+    build: Build, base: Path, env: dict[str, str], out: Measured, *, limit: float, full: bool
+) -> None:
     """Push to an empty remote, clone + pull, the first ls and check --all in the clone."""
     ml = build.command
     repo, remote, clone = base / "repo", base / "remote.git", base / "clone"
     _git(base, env, "init", "-q", "--bare", str(remote))
     _git(repo, env, "remote", "add", "origin", str(remote))
     _git(repo, env, "push", "-q", "origin", "main")
-    out["push to empty remote (s)"] = _seconds(ml("push", "--no-data"), repo, env)
+    push = ml("push", "--no-data")
+    _timed(out, "push to empty remote (s)", push, cwd=repo, env=env, limit=limit)
     if out["push to empty remote (s)"] == float("inf"):  # go on with what git alone sends
         _git(repo, env, "push", "-q", "--force", "origin", *REFS)
     # Through git's transport: a clone of a plain path hardlinks the remote's whole object
     # store, and the pull would then transfer nothing.
     clone_cmd = ["git", "clone", "-q", remote.as_uri(), str(clone)]
-    out["git clone (s)"] = _seconds(clone_cmd, base, env)
-    out["pull into fresh clone (s)"] = _seconds(ml("pull"), clone, env)
+    out["git clone (s)"] = _seconds(clone_cmd, base, env, limit)
+    _timed(out, "pull into fresh clone (s)", ml("pull"), cwd=clone, env=env, limit=limit)
     if out["pull into fresh clone (s)"] == float("inf"):
         _git(clone, env, "fetch", "-q", "origin", *REFS)
     if not full:
         shutil.rmtree(clone)
         return
-    out["first ls in the clone (s)"] = _seconds(ml("ls"), clone, env)
+    out["first ls in the clone (s)"] = _seconds(ml("ls"), clone, env, limit)
     out["day one: clone + pull + ls (s)"] = (
         out["git clone (s)"] + out["pull into fresh clone (s)"] + out["first ls in the clone (s)"]
     )
     shutil.rmtree(clone / ".git" / "gitml", ignore_errors=True)
-    out["check --all, fresh (s)"] = _seconds(ml("check", "--all"), clone, env)
+    out["check --all, fresh (s)"] = _seconds(ml("check", "--all"), clone, env, limit)
     shutil.rmtree(clone)
 
 
+def _loose(repo: Path, env: dict[str, str]) -> float:
+    counted = dict(line.split(": ") for line in _git(repo, env, "count-objects", "-v").splitlines())
+    return float(counted["count"])
+
+
+def _housekeeping(build: Build, repo: Path, env: dict[str, str], *, limit: float) -> Measured:
+    """``WRITES`` real runs on the gc'd store, then the housekeeping step gitml would start
+    after them, timed in the foreground; then the largest step housekeeping can come to
+    (every pack merged into one, about ``git repack -a -d``), which it reaches each time the
+    store about doubles. The environment's ``gc.auto = 0`` holds the writes' own steps off;
+    the repository's config turns them on for the timed one."""
+    true = shutil.which("true") or "/bin/true"
+    out: Measured = {}
+    writes = [_seconds(build.command("run", "--", true), repo, env) for _ in range(WRITES)]
+    out["run -- true, one write (s)"] = statistics.median(writes)
+    out["loose objects after the writes"] = _loose(repo, env)
+    _git(repo, env, "config", "gc.auto", "6700")
+    step = [str(build.python), "-m", "gitml.storage.housekeeping", str(repo / ".git")]
+    _timed(out, "housekeeping step (s)", step, cwd=repo, env=env, limit=limit)
+    _git(repo, env, "config", "--unset", "gc.auto")
+    out["housekeeping a write (s)"] = out["housekeeping step (s)"] / WRITES
+    out["loose objects after the step"] = _loose(repo, env)
+    if out["loose objects after the step"] >= out["loose objects after the writes"]:
+        raise RuntimeError(f"the housekeeping step in {repo} packed nothing")
+    largest = ["git", "repack", "-a", "-d", "-q"]
+    _timed(out, "housekeeping, largest step (s)", largest, cwd=repo, env=env, limit=limit)
+    return out
+
+
 def _measure(ctx: Context, build: Build, env: dict[str, str], runs: int, *, full: bool) -> Measured:
+    """One build at one size; each phase's rows go to stderr as soon as measured, so a size
+    stopped part way (a million runs take most of an hour) keeps what it has."""
     base = ctx.workdir / f"{build.label.replace('/', '-')}-{runs}"
     repo = base / "repo"
+    before = _cpu()
     out: Measured = {"seed (s)": _seed(build, repo, env, runs)}
-    ctx.say(f"{build.label}: seeded {runs:,} runs in {out['seed (s)']:.0f} s")
+    out["seed, CPU (s)"] = _cpu() - before
+    out["load average, seeded"] = os.getloadavg()[0]
+    said = 0
+
+    def say() -> None:
+        nonlocal said
+        rows = dict(list(out.items())[said:])
+        said = len(out)
+        ctx.say(f"{build.label} at {runs:,} runs: {json.dumps(rows)}")
+
     _store_bytes(repo, env, runs, out)
+    _index(build, repo, env, runs, out)
+    say()
     if full:
-        _queries(build, repo, env, runs, out)
-    _sharing(build, base, env, out, full=full)
-    out["git gc (s)"] = _seconds(["git", "gc", "--quiet"], repo, env)
-    out["git fsck (s)"] = _seconds(["git", "fsck", "--no-progress"], repo, env)
+        out.update(_queries(build, repo, env))
+    limit = _limit(runs)
+    # gc and fsck before push and pull (which change nothing they read): the goal at a
+    # million runs is gc's, and it should not wait behind the slowest rows.
+    _timed(out, "git gc (s)", ["git", "gc", "--quiet"], cwd=repo, env=env, limit=limit)
+    fsck = ["git", "fsck", "--no-progress"]
+    _timed(out, "git fsck (s)", fsck, cwd=repo, env=env, limit=limit)
+    say()
+    _sharing(build, base, env, out, limit=limit, full=full)
+    say()
     if full:
         true = shutil.which("true") or "/bin/true"
         out["run -- true, added (s)"] = _median(
@@ -205,6 +308,9 @@ def _measure(ctx: Context, build: Build, env: dict[str, str], runs: int, *, full
             ),
             5,
         )
+    out.update(_housekeeping(build, repo, env, limit=limit))
+    out["load average, measured"] = os.getloadavg()[0]
+    say()
     shutil.rmtree(base)  # a large store is gigabytes; the next size needs the disk
     return out
 
@@ -248,6 +354,10 @@ def _sizes(ctx: Context) -> tuple[int, ...]:
 
 
 def _unit(row: str) -> str:
+    if row in COUNT_ROWS:
+        return "objects"
+    if row in LOAD_ROWS:
+        return "load"
     return "B" if "bytes" in row else "s"
 
 
@@ -256,8 +366,12 @@ def _fmt(value: float | None, unit: str) -> str:
         return "—"
     if value == float("inf"):
         return "stopped"
-    if unit == "B":
-        return f"{value:,.0f} B"
+    if unit in ("B", "objects"):
+        return f"{value:,.0f}" + (" B" if unit == "B" else "")
+    if unit == "load":
+        return f"{value:.1f}"
+    if value < 0.01:
+        return f"{value * 1000:.1f} ms"
     return f"{value * 1000:.0f} ms" if value < 1 else f"{value:.1f} s"
 
 
@@ -281,9 +395,31 @@ ISSUE_ROWS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
     ),
     ("`check --all`, no validity cache", ("check --all, fresh (s)",), ()),
     ("`git gc` / `git fsck`", ("git gc (s)", "git fsck (s)"), ()),
+    (
+        "CPU: push / pull / gc / fsck",
+        tuple(cpu_row(row) for row in HISTORY_ROWS[:4]),
+        (),
+    ),
+    (
+        "CPU: seeding / ls with no index / housekeeping step / largest step",
+        tuple(cpu_row(row) for row in ("seed (s)", "ls, no index (s)", *HISTORY_ROWS[4:])),
+        (),
+    ),
+    ("`run -- true` at N (one write, median)", ("run -- true, one write (s)",), ()),
+    (
+        "housekeeping step after 256 writes / a write / largest step",
+        ("housekeeping step (s)", "housekeeping a write (s)", "housekeeping, largest step (s)"),
+        (),
+    ),
+    (
+        "loose objects before / after the step",
+        ("loose objects after the writes", "loose objects after the step"),
+        (),
+    ),
     ("pack / index bytes a run", ("pack bytes a run", "index bytes a run"), ("", "db bytes a run")),
     ("trees written a run (uncompressed)", ("tree bytes a run (uncompressed)",), ()),
     ("day one: clone + pull + first `ls`", ("day one: clone + pull + ls (s)",), ()),
+    ("load average seeded / measured", LOAD_ROWS, ()),
 )
 
 
@@ -361,7 +497,7 @@ def _results(
                 )
             )
     for small, large in pairwise(sizes):
-        for row in HISTORY_ROWS:
+        for row in (*HISTORY_ROWS, *map(cpu_row, HISTORY_ROWS)):
             ratio = measured[(large, this)][row] / measured[(small, this)][row]
             bound = large / small
             results.append(
@@ -387,8 +523,6 @@ def run(ctx: Context) -> list[Result]:
         full = not history_only or n < history_only
         for build in builds:
             measured[(n, build.label)] = _measure(ctx, build, env, n, full=full)
-            # On stderr as soon as measured: a later failure loses nothing.
-            ctx.say(f"{build.label} at {n:,} runs: {json.dumps(measured[(n, build.label)])}")
         if full:
             anchor[n] = _mlflow(ctx, n)
     labels = [b.label for b in builds]

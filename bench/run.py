@@ -214,6 +214,8 @@ def _run_groups(
             stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(started))
             suffix = "-quick" if args.quick else ""
             path = out_dir / f"{group}-{stamp}{suffix}.json"
+            if path.exists():  # two runs of a group started in the same second
+                path = out_dir / f"{group}-{stamp}{suffix}-{os.getpid()}.json"
             payload = {
                 "group": group,
                 "started": stamp,

@@ -125,7 +125,9 @@ def main(repo: Path, count: int, per_commit: int, sweep: int) -> None:
     head = str(template["code"]["checkpoint"])
     rng = random.Random(23)
     base_ms = now * 1000 - count - 1000
-    docs: list[dict[str, Any]] = []
+    # Per run only what its note needs (code commit, note line, id): whole records kept
+    # until the notes are written would hold gigabytes at a million runs.
+    noted: list[tuple[str, str, str]] = []
 
     def runs() -> Iterator[bytes]:
         for i in range(count):
@@ -141,7 +143,8 @@ def main(repo: Path, count: int, per_commit: int, sweep: int) -> None:
             }
             code = commits[i // per_commit] if commits else head
             doc["code"] = {**template["code"], "commit": code, "checkpoint": code}
-            docs.append(doc)
+            if commits:
+                noted.append((code, note_line(doc), doc["id"]))
             data = codec.dump_bytes(doc)
             message = commit_message(doc).encode()
             chunk = b"commit refs/gitml/runs\nmark :%d\n" % (i + 1) + COMMITTER % now
@@ -163,14 +166,13 @@ def main(repo: Path, count: int, per_commit: int, sweep: int) -> None:
     def notes() -> Iterator[bytes]:
         first = True
         for start in range(0, count, size):
-            batch = docs[start : start + size]
+            batch = noted[start : start + size]
             changed: dict[str, list[str]] = {}
-            for doc in batch:
-                code = doc["code"]["commit"]
+            for code, line, _id in batch:
                 changed[code] = lines.setdefault(code, [])
-                changed[code].append(note_line(doc))
+                changed[code].append(line)
             last = start + len(batch)
-            message = noted_by(found[f":{last}"], len(batch)) or _data_text(batch[0]["id"])
+            message = noted_by(found[f":{last}"], len(batch)) or _data_text(batch[0][2])
             chunk = b"commit " + NOTES_REF.encode() + b"\n" + COMMITTER % now + _data(message)
             if first and notes_tip:
                 chunk += b"from " + notes_tip + b"\n"
