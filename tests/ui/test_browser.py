@@ -53,9 +53,13 @@ def shots(tmp_path: Path) -> Callable[..., Path]:
 
 
 def wait_for(driver: Any, condition: Callable[[Any], Any], timeout: float = 15) -> Any:
+    """``condition``'s first true answer; an element the page replaced while it was read
+    (the table renders again when its data arrives) is asked about again."""
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    return WebDriverWait(driver, timeout).until(condition)
+    wait = WebDriverWait(driver, timeout, ignored_exceptions=(StaleElementReferenceException,))
+    return wait.until(condition)
 
 
 def css(driver: Any, selector: str) -> list[Any]:
@@ -80,6 +84,11 @@ def console_errors(driver: Any) -> list[str]:
 
 def rows(driver: Any) -> list[Any]:
     return css(driver, "#runs-table tbody tr")
+
+
+def sort_heads(driver: Any) -> list[str]:
+    """The columns of the runs table's sort buttons, in order."""
+    return [b.get_attribute("data-column") for b in css(driver, "#runs-table button.sort")]
 
 
 def test_runs_filter_select_compare_and_a_run_page(
@@ -144,9 +153,12 @@ def test_column_picker_sorting_and_paging(browser: Any, served: Served) -> None:
     css(browser, "#column-picker .column-actions button")[0].click()
     wait_for(browser, lambda d: "columns=" in d.current_url)
     wait_for(browser, lambda d: "metrics.loss" not in d.current_url and len(rows(d)) == 4)
-    heads = [b.get_attribute("data-column") for b in css(browser, "#runs-table button.sort")]
-    assert "started" not in heads
-    assert "metrics.acc" in heads
+
+    def picked(driver: Any) -> list[str] | None:
+        heads = sort_heads(driver)
+        return heads if heads and "started" not in heads else None
+
+    assert "metrics.acc" in wait_for(browser, picked)
     css(browser, 'button.sort[data-column="metrics.acc"]')[0].click()
     wait_for(browser, lambda d: "sort=-metrics.acc" in d.current_url)
     wait_for(browser, lambda d: css(d, 'th[aria-sort="descending"]'))
