@@ -199,10 +199,12 @@ def _of_shape(repo: GitRepo, sha: str, shape: Shape, shaped: dict[str, bool]) ->
     known = shaped.get(sha)
     if known is None:
         found = repo.odb.reader.read(sha) if _HEX.fullmatch(sha) else None
+        if found is not None and found.kind == "tag":  # as ``GitRepo.has_commit`` does
+            found = repo.odb.reader.read(f"{sha}^{{commit}}")
         if found is None or found.kind != "commit":
             known = False
         else:
-            known = shape(_read_trees(repo, [parse_commit(sha, found.data).tree])[0])
+            known = shape(_read_trees(repo, [parse_commit(found.oid, found.data).tree])[0])
         shaped[sha] = known
     return known
 
