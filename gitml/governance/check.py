@@ -8,7 +8,7 @@ the policy it is judged by); with ``--all``, the registry log against the stages
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -359,9 +359,9 @@ def _remember_valid(repo: GitRepo, shas: list[str]) -> None:
         return
 
 
-def _read_blobs(repo: GitRepo, shas: list[str]) -> list[bytes]:
-    """The contents of ``shas`` (read in bulk)."""
-    return [data for _sha, data in read_blobs(repo, shas)]
+def _read_blobs(repo: GitRepo, shas: list[str]) -> Iterator[bytes]:
+    """The contents of ``shas``, in order, read in bulk and streamed (never all held)."""
+    return (data for _sha, data in read_blobs(repo, shas))
 
 
 def _resolve(repo: GitRepo, ref: str) -> str | None:

@@ -14,18 +14,36 @@ code checkpoint a run commit links to.
 
 from __future__ import annotations
 
+import re
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import NamedTuple
 
 from gitml.storage.changes import commit_changes
 from gitml.storage.git import GitFailed, last_line, run_git
 from gitml.storage.history import linear_range
-from gitml.storage.odb import MODE_BLOB, MODE_COMMIT, MODE_EXEC, MODE_LINK, Commit, Tree
+from gitml.storage.odb import (
+    EMPTY_TREE,
+    MODE_BLOB,
+    MODE_COMMIT,
+    MODE_EXEC,
+    MODE_LINK,
+    Commit,
+    Tree,
+    parse_commit,
+    parse_tree,
+)
 from gitml.storage.repo import GitRepo
 from gitml.storage.tracked import shallow_commits
-from gitml.storage.trees import Leaf, commit_tree
+from gitml.storage.trees import Leaf
 from gitml.units import format_utc
+
+BATCH = 2048
+"""Commits read, judged and diffed at a time: what an audit holds beyond ids stays flat in
+the size of the range."""
+SHAPED_KEPT = 4 * BATCH
+"""Merge parents whose shape is remembered before the memo starts over."""
+_HEX = re.compile(r"[0-9a-f]{4,40}")
 
 _KINDS: dict[str, str] = {
     MODE_EXEC: "an executable file",
@@ -81,60 +99,114 @@ def audit(
     skew_s: float,
     now: float | None = None,
 ) -> Audit:
-    """Check every commit in ``tip`` minus what ``known`` reaches (see the module doc)."""
-    odb = repo.odb
+    """Check every commit in ``tip`` minus what ``known`` reaches (see the module doc).
+
+    Commits, trees and diffs are read ``BATCH`` commits at a time and dropped once judged:
+    what stays for the whole range is ids, one per commit, and the records added.
+    """
     fresh = _new_commits(repo, tip, known)
-    odb.prefetch(list(fresh))
     report = Audit()
     latest = (time.time() if now is None else now) + skew_s
+    shaped: dict[str, bool] = {}
     ours: set[str] = {tip}
-    order: list[Commit] = []
-    for sha in fresh:  # children before parents
-        if sha not in ours:
+    order: list[str] = []
+    for commit in _read_commits(repo, list(fresh)):  # children before parents
+        if commit.oid not in ours:
             continue
-        commit = odb.commit(sha)
-        order.append(commit)
+        order.append(commit.oid)
         for n, parent in enumerate(commit.parents):
             if parent not in fresh:
                 continue
-            if n == 0 or shape(commit_tree(odb, parent)):
+            if n == 0 or _of_shape(repo, parent, shape, shaped):
                 ours.add(parent)
+    del ours
     shallow = shallow_commits(repo)  # a shallow clone's history starts at these commits
-    requests: list[tuple[str, list[str]]] = []
-    for commit in reversed(order):  # parents before children
-        report.commits += 1
-        tree = odb.tree(commit.tree)
-        if not shape(tree):
-            names = ", ".join(sorted(e.name for e in tree)[:5])
-            report.violations.append(
-                Violation(
-                    commit.oid, "", f"is not a commit of this collection (its tree holds {names})"
-                )
-            )
-            continue
-        if commit.committer.time > latest:
-            report.violations.append(
-                Violation(
-                    commit.oid,
-                    "",
-                    f"is dated {format_utc(commit.committer.time)}, in the future (more than "
-                    f"{skew_s:.0f} s ahead of this machine's clock)",
-                )
-            )
-        parents = [] if commit.oid in shallow else _collection_parents(repo, commit, shape)
-        requests.append((commit.oid, parents))
     seen: set[str] = set()
-    times = {commit.oid: commit.committer.time for commit in order}
-    for (sha, _parents), diffs in zip(requests, commit_changes(repo, requests), strict=True):
-        for n, diff in enumerate(diffs):
-            for path, before, after in diff:
-                if before is not None:
-                    found = Violation(sha, path, _change(path, before, after))
-                    if found not in report.violations:
-                        report.violations.append(found)
-                elif n == 0 and after is not None and path not in seen:
-                    _add(report, sha, times[sha], path, after, seen)
+    order.reverse()  # parents before children
+    for start in range(0, len(order), BATCH):
+        commits = list(_read_commits(repo, order[start : start + BATCH]))
+        trees = _read_trees(repo, [commit.tree for commit in commits])
+        requests: list[tuple[str, list[str]]] = []
+        times: dict[str, int] = {}
+        for commit, tree in zip(commits, trees, strict=True):
+            report.commits += 1
+            if not shape(tree):
+                names = ", ".join(sorted(e.name for e in tree)[:5])
+                report.violations.append(
+                    Violation(
+                        commit.oid,
+                        "",
+                        f"is not a commit of this collection (its tree holds {names})",
+                    )
+                )
+                continue
+            if commit.committer.time > latest:
+                report.violations.append(
+                    Violation(
+                        commit.oid,
+                        "",
+                        f"is dated {format_utc(commit.committer.time)}, in the future (more "
+                        f"than {skew_s:.0f} s ahead of this machine's clock)",
+                    )
+                )
+            parents = (
+                [] if commit.oid in shallow else _collection_parents(repo, commit, shape, shaped)
+            )
+            requests.append((commit.oid, parents))
+            times[commit.oid] = commit.committer.time
+        del commits, trees
+        for (sha, _parents), diffs in zip(requests, commit_changes(repo, requests), strict=True):
+            for n, diff in enumerate(diffs):
+                for path, before, after in diff:
+                    if before is not None:
+                        found = Violation(sha, path, _change(path, before, after))
+                        if found not in report.violations:
+                            report.violations.append(found)
+                    elif n == 0 and after is not None and path not in seen:
+                        _add(report, sha, times[sha], path, after, seen)
+        if len(shaped) > SHAPED_KEPT:
+            shaped.clear()
     return report
+
+
+def _read_commits(repo: GitRepo, shas: Sequence[str]) -> Iterator[Commit]:
+    """The commits ``shas`` name, in order, read ``BATCH`` at a time and never cached."""
+    reader = repo.odb.reader
+    for start in range(0, len(shas), BATCH):
+        chunk = shas[start : start + BATCH]
+        for sha, found in zip(chunk, reader.read_all(chunk), strict=True):
+            if found is None or found.kind != "commit":
+                raise GitFailed(f"{repo.gitdir}: commit {sha} is missing; run `git fsck`")
+            yield parse_commit(found.oid, found.data)
+
+
+def _read_trees(repo: GitRepo, oids: Sequence[str]) -> list[Tree]:
+    """The trees ``oids`` name (a few, in one round trip), not cached."""
+    wanted = [oid for oid in oids if oid != EMPTY_TREE]
+    found = dict(zip(wanted, repo.odb.reader.read_all(wanted), strict=True))
+    out = []
+    for oid in oids:
+        obj = found.get(oid)
+        if oid != EMPTY_TREE and (obj is None or obj.kind != "tree"):
+            raise GitFailed(f"{repo.gitdir}: tree {oid} is missing; run `git fsck`")
+        out.append(parse_tree(oid, obj.data) if obj is not None else Tree(oid, {}))
+    return out
+
+
+def _of_shape(repo: GitRepo, sha: str, shape: Shape, shaped: dict[str, bool]) -> bool:
+    """Whether ``sha`` is a commit here whose tree is of the collection's shape (memoised in
+    ``shaped``; the code checkpoints runs link to are many, so neither is cached in the odb)."""
+    known = shaped.get(sha)
+    if known is None:
+        found = repo.odb.reader.read(sha) if _HEX.fullmatch(sha) else None
+        if found is not None and found.kind == "tag":  # as ``GitRepo.has_commit`` does
+            found = repo.odb.reader.read(f"{sha}^{{commit}}")
+        if found is None or found.kind != "commit":
+            known = False
+        else:
+            known = shape(_read_trees(repo, [parse_commit(found.oid, found.data).tree])[0])
+        shaped[sha] = known
+    return known
 
 
 def _new_commits(repo: GitRepo, tip: str, known: Iterable[str]) -> dict[str, int]:
@@ -151,13 +223,14 @@ def _new_commits(repo: GitRepo, tip: str, known: Iterable[str]) -> dict[str, int
     return {sha: n for n, sha in enumerate(proc.stdout.decode().split())}
 
 
-def _collection_parents(repo: GitRepo, commit: Commit, shape: Shape) -> list[str]:
+def _collection_parents(
+    repo: GitRepo, commit: Commit, shape: Shape, shaped: dict[str, bool]
+) -> list[str]:
     """The parents that are the collection's history: the first, and merged ones of its shape."""
-    odb = repo.odb
     return [
         parent
         for n, parent in enumerate(commit.parents)
-        if n == 0 or (repo.has_commit(parent) and shape(commit_tree(odb, parent)))
+        if n == 0 or _of_shape(repo, parent, shape, shaped)
     ]
 
 
