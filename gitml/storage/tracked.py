@@ -120,8 +120,8 @@ def head(repo: GitRepo) -> tuple[str | None, str | None]:
 
 
 class BranchState(NamedTuple):
-    """HEAD and the remotes' copies of one branch: ``head``'s two answers and
-    ``find_tracking_commit``'s, from one git process where the answers allow."""
+    """HEAD and the remotes' copy of one branch: ``head``'s two answers and
+    ``find_tracking_commit``'s, read once for a command that needs them in several places."""
 
     commit: str | None
     checked_out: str | None
@@ -129,27 +129,8 @@ class BranchState(NamedTuple):
 
 
 def branch_state(repo: GitRepo, branch: str) -> BranchState:
-    """What ``head`` and ``find_tracking_commit(repo, branch)`` return, read by one
-    ``git rev-parse`` instead of ``symbolic-ref`` and ``for-each-ref``.
-
-    ``--glob`` lists the remotes' refs of ``branch`` by name as ``for-each-ref`` sorts them;
-    ``--abbrev-ref=loose HEAD`` names HEAD's branch as ``symbolic-ref --short`` does (the
-    same shortening, ``HEAD`` when detached). Anything git says on stderr (an ambiguous
-    ``HEAD``) sends the question to those two commands instead.
-    """
-    commit = repo.head_commit()
-    if commit is None:
-        return BranchState(None, None, find_tracking_commit(repo, branch))
-    origin = read_ref(repo, f"refs/remotes/origin/{branch}")
-    proc = repo.git(
-        "rev-parse", f"--glob=refs/remotes/*/{branch}", "--abbrev-ref=loose", "HEAD", check=False
-    )
-    lines = proc.stdout.splitlines()
-    if proc.returncode != 0 or proc.stderr or not lines:
-        return BranchState(commit, current_branch(repo), find_tracking_commit(repo, branch))
-    *remotes, name = lines
-    tracking = str(origin) if origin is not None else remotes[0] if remotes else None
-    return BranchState(commit, None if name == "HEAD" else name, tracking)
+    """HEAD's commit and branch, and ``branch`` as a remote has it."""
+    return BranchState(*head(repo), find_tracking_commit(repo, branch))
 
 
 def _tree(repo: GitRepo, commit: Commit) -> Tree:

@@ -21,7 +21,7 @@ MOST = {
     # nothing more (no remote's copy of the default branch to ask git for, as this
     # repository has no remote: ``storage.tracked.has_remote_refs``);
     "promote": 2,
-    # HEAD's branch and the remote's in one ``rev-parse``, the identity, one
+    # HEAD's branch (``symbolic-ref``, read once for the whole command), the identity, one
     # ``unpack-objects``, ``update-ref``;
     "apply": 6,
     # the identity, ``unpack-objects``, ``update-ref`` (the branch name is checked in

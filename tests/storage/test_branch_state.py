@@ -1,8 +1,6 @@
-"""``branch_state`` gives what ``head`` and ``find_tracking_commit`` give, in one git process.
-
-Each case sets the refs up with the real git and compares the one ``rev-parse`` with the
-``symbolic-ref`` and ``for-each-ref`` it replaces, on the same repository.
-"""
+"""The remotes' copy of the default branch, as the registry's trust judgement reads it: found
+as ``git for-each-ref`` finds it, without asking git where no remote ref can exist, and
+never a branch of a remote that only ends in the default branch's name."""
 
 from __future__ import annotations
 
@@ -17,7 +15,6 @@ from gitml.storage.tracked import (
     branch_state,
     find_tracking_commit,
     has_remote_refs,
-    head,
 )
 from tests.support.core import git
 
@@ -40,90 +37,18 @@ def _remotes(repo: Path, *names: str) -> None:
         git(repo, "update-ref", f"refs/remotes/{name}/main", "HEAD")
 
 
-def attached(repo: Path) -> None:
-    pass
-
-
-def on_another_branch(repo: Path) -> None:
-    git(repo, "checkout", "-q", "-b", "feature/x")
-
-
-def detached(repo: Path) -> None:
-    git(repo, "checkout", "-q", "--detach")
-
-
-def remotes_with_origin(repo: Path) -> None:
-    _remotes(repo, "zz", "origin")
-    _commit(repo, "newer")
-    _remotes(repo, "a-b", "a")
-
-
-def remotes_without_origin(repo: Path) -> None:
-    _remotes(repo, "zz", "a/nested")
-    _commit(repo, "newer")
-    _remotes(repo, "b", "a-b")
-    git(repo, "pack-refs", "--all")  # packed and loose refs sort together
-    _commit(repo, "newest")
-    _remotes(repo, "a")
-
-
-def origin_is_a_tag(repo: Path) -> None:
-    git(repo, "tag", "-a", "-m", "tag", "v1")
-    tag = git(repo, "rev-parse", "v1").strip()
-    git(repo, "update-ref", "refs/remotes/origin/main", tag)
-    _remotes(repo, "zz")
-
-
-def a_tag_named_like_the_branch(repo: Path) -> None:
-    git(repo, "tag", "main")
-    _remotes(repo, "origin")
-
-
-def a_remote_named_like_the_branch(repo: Path) -> None:
-    git(repo, "update-ref", "refs/remotes/main/HEAD", "HEAD")
-
-
-def a_branch_named_head(repo: Path) -> None:
-    git(repo, "update-ref", "refs/heads/HEAD", "HEAD")
-
-
-def head_on_a_branch_named_head(repo: Path) -> None:
-    git(repo, "update-ref", "refs/heads/HEAD", "HEAD")
-    git(repo, "symbolic-ref", "HEAD", "refs/heads/HEAD")
-
-
-def head_through_a_symbolic_branch(repo: Path) -> None:
-    git(repo, "symbolic-ref", "refs/heads/alias", "refs/heads/main")
-    git(repo, "symbolic-ref", "HEAD", "refs/heads/alias")
-
-
-CASES: list[Callable[[Path], None]] = [
-    attached,
-    on_another_branch,
-    detached,
-    remotes_with_origin,
-    remotes_without_origin,
-    origin_is_a_tag,
-    a_tag_named_like_the_branch,
-    a_remote_named_like_the_branch,
-    a_branch_named_head,
-    head_on_a_branch_named_head,
-    head_through_a_symbolic_branch,
-]
-
-
-@pytest.mark.parametrize("case", CASES, ids=[c.__name__ for c in CASES])
-def test_branch_state_answers_as_symbolic_ref_and_for_each_ref(
-    repo: Path, case: Callable[[Path], None]
+def test_a_branch_named_like_the_default_one_level_down_is_not_the_remotes_copy(
+    repo: Path,
 ) -> None:
-    opened = _main_with(repo, case)
-    expected = BranchState(*head(opened), find_tracking_commit(opened, "main"))
-    assert branch_state(open_repo(repo), "main") == expected
-
-
-def test_branch_state_before_the_first_commit(repo: Path) -> None:
-    git(repo, "symbolic-ref", "HEAD", "refs/heads/main")
-    assert branch_state(open_repo(repo), "main") == BranchState(None, None, None)
+    """``refs/remotes/up/evil/main`` is a branch ``evil/main`` anyone who may push a branch
+    can make; it is not remote ``up``'s copy of ``main``, which the registry log is judged
+    against. (``git rev-parse --glob``'s ``*`` crosses slashes and sorts it first.)"""
+    good = _main_with(repo, lambda r: _remotes(r, "up")).head_commit()
+    evil = _commit(repo, "not on main")
+    git(repo, "update-ref", "refs/remotes/up/evil/main", evil)
+    git(repo, "checkout", "-q", "--detach", str(good))
+    state = branch_state(open_repo(repo), "main")
+    assert state == BranchState(good, None, good)
 
 
 def _for_each_ref(repo: Path) -> str | None:
