@@ -14,7 +14,6 @@ code checkpoint a run commit links to.
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import NamedTuple
@@ -43,7 +42,6 @@ BATCH = 2048
 the size of the range."""
 SHAPED_KEPT = 4 * BATCH
 """Merge parents whose shape is remembered before the memo starts over."""
-_HEX = re.compile(r"[0-9a-f]{4,40}")
 
 _KINDS: dict[str, str] = {
     MODE_EXEC: "an executable file",
@@ -198,13 +196,8 @@ def _of_shape(repo: GitRepo, sha: str, shape: Shape, shaped: dict[str, bool]) ->
     ``shaped``; the code checkpoints runs link to are many, so neither is cached in the odb)."""
     known = shaped.get(sha)
     if known is None:
-        found = repo.odb.reader.read(sha) if _HEX.fullmatch(sha) else None
-        if found is not None and found.kind == "tag":  # as ``GitRepo.has_commit`` does
-            found = repo.odb.reader.read(f"{sha}^{{commit}}")
-        if found is None or found.kind != "commit":
-            known = False
-        else:
-            known = shape(_read_trees(repo, [parse_commit(found.oid, found.data).tree])[0])
+        commit = repo.commit_named(sha)
+        known = commit is not None and shape(_read_trees(repo, [commit.tree])[0])
         shaped[sha] = known
     return known
 

@@ -302,14 +302,21 @@ class ObjectDB:
         cached = self._commits.get(name)
         if cached is not None:
             return cached
+        commit = self.find_commit(name)
+        if commit is None:
+            raise KeyError(name)
+        self._commits[commit.oid] = commit
+        return commit
+
+    def find_commit(self, name: str) -> Commit | None:
+        """``commit``'s answer read past the cache and not kept in it (a walk over more
+        commits than it should hold); None when ``name`` names no commit."""
         found = self.reader.read(name)
         if found is not None and found.kind == "tag":
             found = self.reader.read(f"{name}^{{commit}}")
         if found is None or found.kind != "commit":
-            raise KeyError(name)
-        commit = parse_commit(found.oid, found.data)
-        self._commits[found.oid] = commit
-        return commit
+            return None
+        return parse_commit(found.oid, found.data)
 
     def blob(self, oid: str) -> bytes:
         found = self._pending.get(oid)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from gitml.errors import GitmlError, NotARepository, UnsupportedRepository
 from gitml.storage.git import as_text, last_line, layout, run_git, start_git
-from gitml.storage.odb import ObjectDB, Signature
+from gitml.storage.odb import Commit, ObjectDB, Signature
 
 if TYPE_CHECKING:
     import pygit2
@@ -126,6 +126,12 @@ class GitRepo:
         except KeyError:
             return False
         return True
+
+    def commit_named(self, sha: object) -> Commit | None:
+        """The commit ``sha`` names as ``has_commit`` judges it (an id, tags followed), read
+        past the object cache and not kept there; None when it names none."""
+        text = str(sha)
+        return self.odb.find_commit(text) if _HEX.fullmatch(text) else None
 
     def head_commit(self) -> str | None:
         """HEAD's commit, or None before the first commit."""
