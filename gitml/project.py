@@ -8,22 +8,11 @@ from pathlib import Path
 from gitml import hooks
 from gitml.config import CONFIG_FILE, POLICY_FILE, STAGES_FILE, default_config_doc, load_config_doc
 from gitml.records import codec
-from gitml.storage import NOTES_REF, REF_ROOT
+from gitml.storage import NOTES_REF
+from gitml.storage.remote import fetch_refspecs
 from gitml.storage.repo import GitRepo
 
 _RESOURCES = Path(__file__).resolve().parent / "_resources"
-
-
-def fetch_refspecs(remote: str) -> tuple[str, str]:
-    """Refspecs that bring gitml refs into a remote-tracking namespace (never local refs).
-
-    The notes refspec is a pattern (``gitml*``) because git fails a whole fetch when an
-    exact source ref is missing on the remote, which it is until the first push.
-    """
-    return (
-        f"+{REF_ROOT}*:refs/remotes/{remote}/gitml/*",
-        f"+{NOTES_REF}*:refs/notes/remotes/{remote}/gitml*",
-    )
 
 
 @dataclass

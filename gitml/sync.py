@@ -23,13 +23,14 @@ from gitml.storage import (
     NOTES_REF,
     REF_ROOT,
     REGISTRY_REF,
+    RUNS_REF,
     remote_tracking_ref,
 )
 from gitml.storage.collection import Collection
 from gitml.storage.merge import MergeResult, merge_into
 from gitml.storage.notes import merge_lines
 from gitml.storage.refs import read_ref
-from gitml.storage.remote import SHARED_REFS, fetch, push
+from gitml.storage.remote import SHARED_REFS, fetch, fetch_ref, fetch_tips_only, push
 from gitml.storage.repo import GitRepo
 
 if TYPE_CHECKING:
@@ -159,6 +160,8 @@ def pull(repo: GitRepo, remote: str = "origin") -> PullReport:
     What arrives is checked first (``check_fetched``); a refusal changes nothing local.
     """
     branch = project_settings(repo).default_branch
+    if read_ref(repo, RUNS_REF) is None:
+        _start_from_statement(repo, remote)
     tips = fetch(repo, remote, branches=(branch,))
     check_fetched(repo, remote, tips)
     report = PullReport(remote)
@@ -176,6 +179,23 @@ def pull(repo: GitRepo, remote: str = "origin") -> PullReport:
         )
         report.results.append(result)
     return report
+
+
+def _start_from_statement(repo: GitRepo, remote: str) -> None:
+    """A clone's first pull: fetch the runs commit a signed audit statement names and the
+    notes tip without their history, so the fetch after it brings only the runs history
+    since (docs/storage-at-scale.md, "Day one")."""
+    from gitml.storage.audit_statement import signed_statement
+    from gitml.storage.index_snapshot import SIGNERS_KEY
+
+    tracking = remote_tracking_ref(remote, RUNS_REF)
+    if not repo.config_get(SIGNERS_KEY) or read_ref(repo, tracking) is not None:
+        return
+    if not fetch_ref(repo, remote, INDEX_REF):
+        return
+    stated = signed_statement(repo).get(RUNS_REF)
+    if stated is not None:
+        fetch_tips_only(repo, remote, {RUNS_REF: stated})
 
 
 class PushGaveUp(GitmlError):

@@ -207,12 +207,16 @@ def _start(repo: GitRepo, snap: Snapshot, target: str | None) -> str | None:
 
     Notes no gitml commit within reach states coverage for (written by git, or by a gitml
     that noted each run in the transaction of its record) cover every run recorded before
-    the notes tip was: the first runs commit older than that tip, along first parents.
+    the notes tip was: the first runs commit older than that tip, along first parents. In
+    a clone whose runs history starts later (a first pull from a signed statement) that is
+    where it starts: the records before it cannot be told apart, and their notes came
+    with the notes tip.
     """
     covered = coverage(repo, snap)
     if covered.commit is not None or covered.time == 0 or target is None:
         return covered.commit
-    for commit in walk_first_parents(repo.odb, target):
-        if commit.committer.time < covered.time:
+    shallow = repo.shallow_commits()
+    for commit in walk_first_parents(repo.odb, target, shallow=shallow):
+        if commit.committer.time < covered.time or commit.oid in shallow:
             return commit.oid
     return None

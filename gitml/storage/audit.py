@@ -33,7 +33,6 @@ from gitml.storage.odb import (
     parse_tree,
 )
 from gitml.storage.repo import GitRepo
-from gitml.storage.tracked import shallow_commits
 from gitml.storage.trees import Leaf
 from gitml.units import format_utc
 
@@ -118,7 +117,7 @@ def audit(
             if n == 0 or _of_shape(repo, parent, shape, shaped):
                 ours.add(parent)
     del ours
-    shallow = shallow_commits(repo)  # a shallow clone's history starts at these commits
+    shallow = repo.shallow_commits()  # a shallow clone's history starts at these commits
     seen: set[str] = set()
     order.reverse()  # parents before children
     for start in range(0, len(order), BATCH):

@@ -69,14 +69,28 @@ def stated_tips(repo: GitRepo, tips: Mapping[str, str | None]) -> dict[str, str]
     return {}
 
 
+def signed_statement(repo: GitRepo) -> dict[str, str]:
+    """The tips the first statement that passes every check but the last (signature,
+    signers file, gitml version, form) names, before any history is here to hold them:
+    what a first pull fetches first. ``{}`` when none does; no warning (the audit after the
+    fetch judges the statement again, all checks included, and says why it is not used)."""
+    signers = repo.config_get(SIGNERS_KEY)
+    if not signers:
+        return {}
+    for _name, commit in snapshot_commits(repo):
+        try:
+            return _signed(repo, commit, signers=signers)
+        except SnapshotRefused:
+            continue
+    return {}
+
+
 def _trusted(
     repo: GitRepo, commit: str, *, signers: str, tips: Mapping[str, str | None]
 ) -> dict[str, str]:
     """The stated tips of snapshot ``commit`` for the refs of ``tips`` after every check
     (SnapshotRefused says which failed)."""
-    _outside_work_tree(repo, signers)
-    check_signature(repo, commit, signers)
-    stated = read_statement(repo, commit)
+    stated = _signed(repo, commit, signers=signers)
     out: dict[str, str] = {}
     for ref, tip in tips.items():
         since = stated.get(ref)
@@ -88,6 +102,14 @@ def _trusted(
             )
         out[ref] = since
     return out
+
+
+def _signed(repo: GitRepo, commit: str, *, signers: str) -> dict[str, str]:
+    """The tips snapshot ``commit`` states, when its signature, the signers file and the
+    statement itself pass (SnapshotRefused says which failed)."""
+    _outside_work_tree(repo, signers)
+    check_signature(repo, commit, signers)
+    return read_statement(repo, commit)
 
 
 def read_statement(repo: GitRepo, commit: str) -> dict[str, str]:

@@ -780,10 +780,9 @@ def _ages(repo: GitRepo, tip: str, old_hex: str | None, wanted: set[str]) -> dic
     or once every path is placed; paths never placed count as oldest.
     """
     from gitml.storage.changes import commit_changes
-    from gitml.storage.tracked import shallow_commits
 
     odb = repo.odb
-    shallow = shallow_commits(repo)  # their parents are not here: the history starts there
+    shallow = repo.shallow_commits()  # their parents are not here: the history starts there
     remaining = set(wanted)
     ages: dict[str, int] = {}
     oid: str | None = tip

@@ -50,7 +50,7 @@ def coverage(repo: GitRepo, snap: Snapshot) -> Coverage:
     """
     if snap.tip is None:
         return Coverage(None, 0)
-    walk = walk_first_parents(repo.odb, snap.tip)
+    walk = walk_first_parents(repo.odb, snap.tip, shallow=repo.shallow_commits())
     tip = next(walk)
     for commit in (tip, *(c for _, c in zip(range(COVERS_WALK - 1), walk, strict=False))):
         found = _COVERS.search(commit.message)

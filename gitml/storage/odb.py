@@ -400,10 +400,13 @@ class ObjectDB:
         self._files.close()
 
 
-def walk_first_parents(odb: ObjectDB, tip: str) -> Iterator[Commit]:
-    """``tip`` and its first-parent ancestors, newest first."""
+def walk_first_parents(
+    odb: ObjectDB, tip: str, *, shallow: frozenset[str] = frozenset()
+) -> Iterator[Commit]:
+    """``tip`` and its first-parent ancestors, newest first, ending at a root or at one of
+    a shallow clone's ``shallow`` commits (whose parents it does not have)."""
     oid: str | None = tip
     while oid is not None:
         commit = odb.commit(oid)
         yield commit
-        oid = commit.parents[0] if commit.parents else None
+        oid = commit.parents[0] if commit.parents and oid not in shallow else None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from gitml.errors import GitmlError
@@ -38,11 +38,15 @@ def check_remote(repo: GitRepo, remote: str) -> None:
         )
 
 
-def fetch_refspecs(remote: str) -> list[str]:
-    return [
-        f"+{REF_ROOT}*:refs/remotes/{remote}/gitml/*",
-        f"+{NOTES_REF}*:refs/notes/remotes/{remote}/gitml*",
-    ]
+def fetch_refspecs(remote: str) -> tuple[str, str]:
+    """Refspecs that bring gitml refs into a remote-tracking namespace (never local refs)."""
+    return (f"+{REF_ROOT}*:refs/remotes/{remote}/gitml/*", notes_refspec(remote))
+
+
+def notes_refspec(remote: str) -> str:
+    """The notes' refspec: a pattern (``gitml*``), because git fails a whole fetch when an
+    exact source ref is missing on the remote, which the notes are until the first push."""
+    return f"+{NOTES_REF}*:refs/notes/remotes/{remote}/gitml*"
 
 
 def fetch(
@@ -74,6 +78,33 @@ def fetch(
         oid = read_ref(repo, remote_tracking_ref(remote, ref))
         tips[ref] = str(oid) if oid is not None else None
     return tips
+
+
+def fetch_ref(repo: GitRepo, remote: str, ref: str, *, timeout: float | None = None) -> bool:
+    """Fetch ``ref`` alone into its remote-tracking ref; False when the remote has no such
+    ref or the fetch failed (nothing changed)."""
+    spec = f"+{ref}:{remote_tracking_ref(remote, ref)}"
+    proc = _git(repo, "fetch", "--no-tags", "--quiet", remote, spec, timeout=timeout)
+    return proc.returncode == 0
+
+
+def fetch_tips_only(
+    repo: GitRepo, remote: str, commits: Mapping[str, str], *, timeout: float | None = None
+) -> bool:
+    """Fetch each of ``commits`` (ref -> commit id) into the ref's remote-tracking ref, and
+    the notes as they are, without their history (``--depth=1``: they become shallow
+    commits, whose parents git neither fetches nor walks).
+
+    False (nothing fetched) when the remote refuses: a server that speaks only protocol
+    version 0 serves only commits its refs advertise.
+    """
+    specs = [f"+{oid}:{remote_tracking_ref(remote, ref)}" for ref, oid in commits.items()]
+    specs.append(notes_refspec(remote))
+    proc = _git(repo, "fetch", "--depth=1", "--no-tags", "--quiet", remote, *specs, timeout=timeout)
+    if proc.returncode != 0:
+        return False
+    repo.is_shallow = True
+    return True
 
 
 @dataclass(frozen=True)

@@ -145,6 +145,17 @@ class GitRepo:
                 "make a first commit (`git commit --allow-empty -m init`) and try again"
             )
 
+    def shallow_commits(self) -> frozenset[str]:
+        """The commits whose parents this shallow clone does not have (none when not
+        shallow): git's walks, and gitml's, end there."""
+        if not self.is_shallow:
+            return frozenset()
+        try:
+            text = (self.commondir / "shallow").read_text("ascii")
+        except OSError:
+            return frozenset()
+        return frozenset(line.strip() for line in text.splitlines() if line.strip())
+
     def require_history(self, what: str) -> None:
         if self.is_shallow:
             raise UnsupportedRepository(

@@ -146,17 +146,6 @@ def _blob_id(repo: GitRepo, commit: Commit, path: str) -> str | None:
     return entry.oid if entry is not None and entry.kind == "blob" else None
 
 
-def shallow_commits(repo: GitRepo) -> frozenset[str]:
-    """The commits whose parents a shallow clone does not have (empty when not shallow)."""
-    if not repo.is_shallow:
-        return frozenset()
-    try:
-        text = (repo.commondir / "shallow").read_text("ascii")
-    except OSError:
-        return frozenset()
-    return frozenset(line.strip() for line in text.splitlines() if line.strip())
-
-
 def file_changes(
     repo: GitRepo, tip: str, path: str, *, stop: Callable[[str], bool] | None = None
 ) -> list[FileChange]:
@@ -167,7 +156,7 @@ def file_changes(
     """
     odb = repo.odb
     found: list[FileChange] = []
-    shallow = shallow_commits(repo)
+    shallow = repo.shallow_commits()
     commit = _commit(repo, tip)
     while True:
         sha = commit.oid
@@ -207,7 +196,7 @@ def first_parent_line(
     """(sha, parents) of ``tip``'s first-parent line after the newest commit ``stop``
     accepts, oldest first, and whether such a commit was found (False: back to the root)."""
     out: list[tuple[str, tuple[str, ...]]] = []
-    shallow = shallow_commits(repo)
+    shallow = repo.shallow_commits()
     commit = _commit(repo, tip)
     while True:
         sha = commit.oid
