@@ -53,7 +53,9 @@ def _shallow(repo: Path) -> set[str]:
 
 
 def _ids(repo: Path) -> list[str]:
-    return sorted(run["id"] for run in json.loads(ok_in(repo, "ls", "-a", "--limit", "0", "--json")))
+    return sorted(
+        run["id"] for run in json.loads(ok_in(repo, "ls", "-a", "--limit", "0", "--json"))
+    )
 
 
 def cli_in(repo: Path, *args: str) -> CliResult:
