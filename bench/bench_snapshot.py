@@ -5,15 +5,17 @@ with the snapshot's signed audit statement trusted (no marks).
 This checkout's build only (the snapshot is new): seed N runs as ``bench_scale`` does,
 publish a snapshot signed by a throw-away SSH key, push to a bare remote, clone, pull and
 time the first ``ls`` with ``gitml.index.signers`` naming that key and with it unset, and
-a teammate's day one (clone, pull, first ``ls``) with the key trusted from the start, from
-the remote as pushed and again once it is repacked with reachability bitmaps (as hosting
-services keep a repository). Day one clones through ``file://``, git's transport: a clone of
+a teammate's day one (clone, pull, first ``ls``, and the clone's pack bytes) with the key
+trusted from the start (the runs history from the statement on) and with none (the whole
+history), from the remote as pushed and again once it is repacked with reachability
+bitmaps (as hosting services keep a repository). Day one clones through ``file://``, git's transport: a clone of
 a plain path hardlinks the remote's whole object store, so a pull into it would transfer
 nothing. N is 10,000 (``--quick``: 2,000; ``BENCH_SNAPSHOT_RUNS`` overrides).
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import subprocess
@@ -41,22 +43,27 @@ def _key(folder: Path) -> tuple[Path, Path]:
 def _day_one(
     base: Path,
     remote: Path,
-    signers: Path,
+    signers: Path | None,
     env: dict[str, str],
     ml: Callable[..., list[str]],
     *,
     label: str,
+    runs: int,
 ) -> dict[str, float]:
-    """A teammate's first day with the snapshot trusted: ``git clone`` through git's
-    transport, then (with ``gitml.index.signers`` set, as the team's set-up tells)
-    ``git ml pull`` and the first ``ls``; each step's wall time and their sum."""
+    """A teammate's first day: ``git clone`` through git's transport, then (with
+    ``gitml.index.signers`` set when ``signers`` is given, as the team's set-up tells)
+    ``git ml pull`` and the first ``ls``; each step's wall time, their sum, and the
+    clone's pack bytes a run."""
     clone = base / "day-one"
     steps = {"clone": _seconds(["git", "clone", "-q", remote.as_uri(), str(clone)], base, env)}
-    _git(clone, env, "config", "gitml.index.signers", str(signers))
+    if signers is not None:
+        _git(clone, env, "config", "gitml.index.signers", str(signers))
     steps["git ml pull"] = _seconds(ml("pull"), clone, env)
     steps["first ls"] = _seconds(ml("ls"), clone, env)
     out = {f"day one, {label}: {step} (s)": value for step, value in steps.items()}
     out[f"day one, {label}: total (s)"] = sum(steps.values())
+    packs = sum(f.stat().st_size for f in (clone / ".git" / "objects" / "pack").glob("*.pack"))
+    out[f"day one, {label}: pack bytes a run"] = packs / runs
     shutil.rmtree(clone, ignore_errors=True)
     return out
 
@@ -137,9 +144,12 @@ def run(ctx: Context) -> list[Result]:
         ml("check", "--all"), clone, env
     )
 
-    out.update(_day_one(base, remote, signers, env, ml, label="snapshot trusted"))
+    day_one = functools.partial(_day_one, base, remote, env=env, ml=ml, runs=runs)
+    out.update(day_one(None, label="whole history"))
+    out.update(day_one(signers, label="snapshot trusted"))
     _git(remote, env, "repack", "-a", "-d", "-b", "-q")
-    out.update(_day_one(base, remote, signers, env, ml, label="bitmapped remote"))
+    out.update(day_one(None, label="whole history, bitmapped remote"))
+    out.update(day_one(signers, label="bitmapped remote"))
 
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     results = []

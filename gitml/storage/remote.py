@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -100,11 +101,50 @@ def fetch_tips_only(
     """
     specs = [f"+{oid}:{remote_tracking_ref(remote, ref)}" for ref, oid in commits.items()]
     specs.append(notes_refspec(remote))
+    before = repo.shallow_commits()
     proc = _git(repo, "fetch", "--depth=1", "--no-tags", "--quiet", remote, *specs, timeout=timeout)
     if proc.returncode != 0:
         return False
     repo.is_shallow = True
+    asked = {*commits.values(), *_notes_tips(repo, remote)}
+    unasked = repo.shallow_commits() - before - asked
+    if unasked:
+        _forget_shallow(repo, unasked)
+        raise GitRemoteError(
+            f"{remote!r} marked {len(unasked)} commit(s) shallow that were not asked for "
+            f"({min(unasked)[:12]}), which would hide their parents from the audit; nothing "
+            "was merged (is the remote a plain git server?)"
+        )
     return True
+
+
+def _notes_tips(repo: GitRepo, remote: str) -> list[str]:
+    tracking = remote_tracking_ref(remote, NOTES_REF)
+    proc = _git(repo, "for-each-ref", "--format=%(objectname)", f"{tracking}*")
+    return proc.stdout.split()
+
+
+def _forget_shallow(repo: GitRepo, commits: frozenset[str]) -> None:
+    """Take ``commits`` out of git's list of shallow commits (under git's lock file)."""
+    path = repo.commondir / "shallow"
+    keep = sorted(repo.shallow_commits() - commits)
+    lock = path.with_name("shallow.lock")
+    try:
+        fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    except FileExistsError:
+        raise GitRemoteError(
+            f"{lock} exists (another git process is running?); remove it if not, and pull again"
+        ) from None
+    try:
+        os.write(fd, "".join(f"{commit}\n" for commit in keep).encode("ascii"))
+    finally:
+        os.close(fd)
+    if keep:
+        lock.replace(path)
+    else:
+        path.unlink(missing_ok=True)
+        lock.unlink()
+        repo.is_shallow = False
 
 
 @dataclass(frozen=True)

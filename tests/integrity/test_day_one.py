@@ -12,11 +12,13 @@ from __future__ import annotations
 import contextlib
 import json
 import shutil
+import sys
+import time
 from pathlib import Path
 
 import pytest
 
-from tests.integrity.forge import push_forced
+from tests.integrity.forge import forge_commit, push_forced, show
 from tests.integrity.test_append_only import refused
 from tests.integrity.test_audit_statement import (
     WARNING,
@@ -168,4 +170,67 @@ def test_a_history_rewritten_below_the_stated_tip_is_audited_whole(
     assert result.stderr.count(WARNING) == 1
     assert "is not in the history of" in result.stderr
     assert seen[RUNS] >= 5
+    assert tip(clone, RUNS) == ""
+
+
+PROXY = """
+import os, subprocess, sys, threading
+
+extra = os.environ["GITML_TEST_SHALLOW"].encode()
+child = subprocess.Popen(
+    ["git", "upload-pack", *sys.argv[1:]], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+)
+deepen = threading.Event()
+
+
+def pump():
+    while chunk := os.read(0, 65536):
+        if b"deepen " in chunk:
+            deepen.set()
+        child.stdin.write(chunk)
+        child.stdin.flush()
+    child.stdin.close()
+
+
+threading.Thread(target=pump, daemon=True).start()
+out, src = sys.stdout.buffer, child.stdout
+while len(head := src.read(4)) == 4:
+    size = int(head, 16)
+    body = src.read(size - 4) if size > 4 else b""
+    out.write(head + body)
+    if deepen.is_set() and body == b"shallow-info\\n":
+        line = b"shallow " + extra + b"\\n"
+        out.write(b"%04x" % (len(line) + 4) + line)
+    out.flush()
+sys.exit(child.wait())
+"""
+
+
+def test_a_remote_that_marks_commits_shallow_unasked_is_refused(
+    team: Team, stated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server that answers the first pull's shallow fetch with one more shallow commit,
+    the one after the stated tip that edits a record: judged without its parent, the edit
+    would pass as an addition (the statement no longer holds, and the whole history is
+    that one commit). The pull is refused, and git's list of shallow commits loses the
+    commit it was not asked for."""
+    git(team.attacker, "fetch", "-q", "origin", "+refs/gitml/*:refs/gitml/*")
+    path = run_paths(team.attacker)[0]
+    text = show(team.attacker, f"{RUNS}:{path}") + "# acc was 0.99\n"
+    now = f"@{int(time.time())} +0000"
+    dated = {"GIT_AUTHOR_DATE": now, "GIT_COMMITTER_DATE": now}
+    bad = forge_commit(team.attacker, tip(team.attacker, RUNS), add={path: text}, env=dated)
+    push_forced(team.attacker, bad, RUNS)
+    proxy = tmp_path / "upload-pack.py"
+    proxy.write_text(PROXY)
+    monkeypatch.setenv("GITML_TEST_SHALLOW", bad)
+    clone = tmp_path / "teammate"
+    git(tmp_path, "clone", "-q", team.remote.as_uri(), str(clone))
+    git(clone, "config", "gitml.index.signers", str(stated))
+    git(clone, "config", "remote.origin.uploadpack", f"{sys.executable} {proxy}")
+    result = cli_in(clone, "pull")
+    assert result.exit_code == 1, result
+    assert "marked 1 commit(s) shallow that were not asked for" in result.stderr
+    assert bad[:12] in result.stderr
+    assert bad not in _shallow(clone)
     assert tip(clone, RUNS) == ""
