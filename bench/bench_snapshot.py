@@ -7,8 +7,9 @@ publish a snapshot signed by a throw-away SSH key, push to a bare remote, clone,
 time the first ``ls`` with ``gitml.index.signers`` naming that key and with it unset, and
 a teammate's day one (clone, pull, first ``ls``, and the clone's pack bytes) with the key
 trusted from the start (the runs history from the statement on) and with none (the whole
-history), from the remote as pushed and again once it is repacked with reachability
-bitmaps (as hosting services keep a repository). Day one clones through ``file://``, git's transport: a clone of
+history, no snapshot), from the remote as pushed and again once it is repacked with
+reachability bitmaps (as hosting services keep a repository); with ``--against REV``, day
+one with the key trusted is timed for that build too, on the same remote. Day one clones through ``file://``, git's transport: a clone of
 a plain path hardlinks the remote's whole object store, so a pull into it would transfer
 nothing. N is 10,000 (``--quick``: 2,000; ``BENCH_SNAPSHOT_RUNS`` overrides).
 """
@@ -144,12 +145,16 @@ def run(ctx: Context) -> list[Result]:
         ml("check", "--all"), clone, env
     )
 
-    day_one = functools.partial(_day_one, base, remote, env=env, ml=ml, runs=runs)
-    out.update(day_one(None, label="whole history"))
-    out.update(day_one(signers, label="snapshot trusted"))
-    _git(remote, env, "repack", "-a", "-d", "-b", "-q")
-    out.update(day_one(None, label="whole history, bitmapped remote"))
-    out.update(day_one(signers, label="bitmapped remote"))
+    day_one = functools.partial(_day_one, base, remote, env=env, runs=runs)
+    others = ctx.builds()[1:]
+    for remote_is in ("as pushed", "bitmapped remote"):
+        if remote_is != "as pushed":
+            _git(remote, env, "repack", "-a", "-d", "-b", "-q")
+        out.update(day_one(None, ml=ml, label=f"{remote_is}, nothing trusted"))
+        out.update(day_one(signers, ml=ml, label=f"{remote_is}, snapshot trusted"))
+        for other in others:
+            label = f"{remote_is}, snapshot trusted, {other.label}"
+            out.update(day_one(signers, ml=other.command, label=label))
 
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     results = []

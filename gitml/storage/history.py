@@ -90,9 +90,10 @@ def first_parent(repo: GitRepo, commit: str) -> str | None:
 
 
 def first_parent_commits(repo: GitRepo, head: str, limit: int) -> list[str]:
-    """Up to ``limit`` commits of ``head``'s first-parent history, newest first."""
+    """Up to ``limit`` commits of ``head``'s first-parent history, newest first (ending at
+    a shallow clone's first commit)."""
     out: list[str] = []
-    for commit in walk_first_parents(repo.odb, head):
+    for commit in walk_first_parents(repo.odb, head, shallow=repo.shallow_commits()):
         if len(out) >= limit:
             break
         out.append(commit.oid)
