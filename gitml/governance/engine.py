@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from gitml.config import Settings
 from gitml.governance.findings import Finding, Proposal
 from gitml.governance.policy import Policy, policy_at
-from gitml.governance.rules import RuleContext, policy_findings
+from gitml.governance.rules import RuleContext, needs_history, policy_findings
 from gitml.governance.structure import STRUCTURE_RULES
 from gitml.registry.store import RegistryIndex, open_index
 from gitml.registry.trust import Trust, trusted_log
@@ -35,7 +35,7 @@ def check_proposal(repo: GitRepo, proposal: Proposal) -> list[Finding]:
     """Every finding for a stage change made in the work tree, under its policy."""
     policy = policy_at(repo, None)
     history: frozenset[tuple[str, str, str]] = frozenset()
-    if policy and proposal.action == "promote":
+    if proposal.action == "promote" and needs_history(policy, proposal.model, proposal.stage):
         history = held_stages(repo, proposal.settings, {}, proposal.model, proposal.version)
     return check_promotion(repo, proposal, policy=policy, ctx=RuleContext(history=history))
 

@@ -10,7 +10,7 @@ from gitml.errors import InvalidRecord
 from gitml.governance.engine import check_promotion, held_stages
 from gitml.governance.findings import Finding, Proposal
 from gitml.governance.policy import policy_at
-from gitml.governance.rules import RuleContext
+from gitml.governance.rules import RuleContext, needs_history
 from gitml.registry.rules import RulesAt
 from gitml.registry.stagefile import Assignments, diff, parse
 from gitml.registry.store import RegistryIndex, load_version, registry_collection
@@ -131,7 +131,7 @@ def promotions(
         )
         history = (
             held_stages(repo, settings, ctx.env, t.model, t.version, trust=trust, index=index)
-            if policy
+            if needs_history(policy, t.model, t.stage)
             else frozenset()
         )
         pctx = ctx._replace(history=history | ctx.history)
