@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 import subprocess
 import sys
 import tomllib
@@ -10,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from gitml.storage.index import Index
 from tests.support.core import cli, git
+from tests.support.index import count_openings
 from tests.support.registry import event_paths, land, ok, ok_json, registry_tip
 
 STAGES = ".gitml/stages.toml"
@@ -330,14 +329,7 @@ def test_apply_opens_the_registry_index_once(
     land(three_versions, "promote", "churn", "1.0.0", "staging")
     ok("registry", "apply")  # a trust point, as every apply after the first finds one
     land(three_versions, "promote", "churn", "1.1.0", "staging")
-    opened: list[Path] = []
-    real = Index._open
-
-    def counted(index: Index) -> sqlite3.Connection:
-        opened.append(index.path)
-        return real(index)
-
-    monkeypatch.setattr(Index, "_open", counted)
+    opened = count_openings(monkeypatch)
     ok("registry", "apply")
     assert len(event_paths(three_versions)) == 2
     assert len(opened) == 1, opened
