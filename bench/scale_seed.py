@@ -31,7 +31,10 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO, cast
+
+if TYPE_CHECKING:
+    from gitml.records.shapes import RunRecord
 
 COMMITTER = b"committer Bench <bench@example.com> %d +0000\n"
 
@@ -92,7 +95,11 @@ def _notes_of(build_batches: bool) -> Callable[[str, int], bytes]:
 def main(repo: Path, count: int, per_commit: int, sweep: int) -> None:
     from gitml.records import codec, ids
     from gitml.runs.record import commit_message, note_line
-    from gitml.runs.store import runs_collection
+
+    try:
+        from gitml.runs.paths import runs_collection
+    except ImportError:  # a build from before runs.paths: runs.store defines it
+        from gitml.runs.store import runs_collection  # type: ignore[attr-defined]
     from gitml.storage import NOTES_REF
     from gitml.storage.notes import merge_lines, note_paths
 
@@ -143,10 +150,11 @@ def main(repo: Path, count: int, per_commit: int, sweep: int) -> None:
             }
             code = commits[i // per_commit] if commits else head
             doc["code"] = {**template["code"], "commit": code, "checkpoint": code}
+            record = cast("RunRecord", doc)  # the template's fields, as `git ml ls` gave them
             if commits:
-                noted.append((code, note_line(doc), doc["id"]))
+                noted.append((code, note_line(record), doc["id"]))
             data = codec.dump_bytes(doc)
-            message = commit_message(doc).encode()
+            message = commit_message(record).encode()
             chunk = b"commit refs/gitml/runs\nmark :%d\n" % (i + 1) + COMMITTER % now
             chunk += _data(message)
             if i == 0 and tip is not None:

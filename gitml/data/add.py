@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, cast
 
 from gitml.data import snapshot
 from gitml.data.gitignore import ensure_ignored
-from gitml.data.manifest import DatasetKind, Manifest, check_name
+from gitml.data.manifest import DatasetKind, Manifest, check_dataset_name
 from gitml.data.pointers import Pointer, check_data_path, pointer_file, write_pointer
 from gitml.data.profiles import ProfileRun, profile_files
 from gitml.data.store import VersionStore
@@ -111,7 +111,7 @@ def plan(
         rel = repo_relative(ws, given, cwd)
         chosen = name or (by_path[rel].name if rel in by_path else rel.rpartition("/")[2])
         try:
-            check_name(chosen)
+            check_dataset_name(chosen)
         except DataError as exc:
             raise DataError(f"'{given}': {exc}") from None
         kind = DatasetKind.DIRECTORY if (ws.workdir / rel).is_dir() else DatasetKind.FILE

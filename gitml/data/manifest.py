@@ -32,7 +32,7 @@ class DatasetKind(StrEnum):
     DIRECTORY = "directory"
 
 
-def check_name(name: str) -> str:
+def check_dataset_name(name: str) -> str:
     """A valid dataset name, or ``DataError`` saying what names may be."""
     if not NAME_RE.fullmatch(name) or name.endswith(".toml"):
         raise DataError(

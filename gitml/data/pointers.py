@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final, NamedTuple
 
 from gitml.config import CONFIG_FILE, Settings, load_settings
-from gitml.data.manifest import check_name
+from gitml.data.manifest import check_dataset_name
 from gitml.errors import ConfigError, InvalidRecord
 from gitml.objects import pathguard
 from gitml.objects.digest import Digest
@@ -87,7 +87,7 @@ def parse_pointer(data: bytes, *, name: str, where: str) -> Pointer:
         check_data_path(parsed["path"], where=where)
     doc = typed(parsed, "pointer", where=where)
     try:
-        check_name(name)
+        check_dataset_name(name)
     except DataError:
         raise InvalidRecord(
             f"{where}: {name!r} is not a valid dataset name; rename the file "

@@ -8,7 +8,7 @@ the policy it is judged by); with ``--all``, the registry log against the stages
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -297,7 +297,7 @@ def check_records(repo: GitRepo, ref: str, old: str | None, new: str, report: Ch
     if not todo:
         _remember_valid(repo, valid)
         return
-    for (sha, path), data in zip(todo, _read_blobs(repo, [s for s, _ in todo]), strict=True):
+    for (sha, path), (_oid, data) in zip(todo, read_blobs(repo, [s for s, _ in todo]), strict=True):
         where = f"{ref}:{path}"
         try:
             validate_record(codec.loads(data, where=where), where=where)
@@ -320,8 +320,8 @@ def _check_listings(
     """File lists on ``refs/gitml/data`` obey the path guard's rules; returns the valid ones."""
     listings = [(s, p) for s, p in changes if ref == DATA_REF and p.endswith(LISTING_SUFFIX)]
     valid = []
-    for (sha, path), data in zip(
-        listings, _read_blobs(repo, [s for s, _ in listings]), strict=True
+    for (sha, path), (_oid, data) in zip(
+        listings, read_blobs(repo, [s for s, _ in listings]), strict=True
     ):
         problem = listing_problem(data, where=f"{ref}:{path}")
         if problem is None:
@@ -357,11 +357,6 @@ def _remember_valid(repo: GitRepo, shas: list[str]) -> None:
             fh.write("\n".join(shas) + "\n")
     except OSError:
         return
-
-
-def _read_blobs(repo: GitRepo, shas: list[str]) -> Iterator[bytes]:
-    """The contents of ``shas``, in order, read in bulk and streamed (never all held)."""
-    return (data for _sha, data in read_blobs(repo, shas))
 
 
 def _resolve(repo: GitRepo, ref: str) -> str | None:

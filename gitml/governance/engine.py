@@ -14,9 +14,9 @@ from collections.abc import Mapping
 from gitml.config import Settings
 from gitml.governance.findings import Finding, Proposal
 from gitml.governance.policy import Policy, policy_at
-from gitml.governance.rules import RuleContext, policy_findings
+from gitml.governance.rules import RuleContext, needs_history, policy_findings
 from gitml.governance.structure import STRUCTURE_RULES
-from gitml.registry.store import open_index
+from gitml.registry.store import RegistryIndex, open_index
 from gitml.registry.trust import Trust, trusted_log
 from gitml.storage.repo import GitRepo
 
@@ -35,7 +35,7 @@ def check_proposal(repo: GitRepo, proposal: Proposal) -> list[Finding]:
     """Every finding for a stage change made in the work tree, under its policy."""
     policy = policy_at(repo, None)
     history: frozenset[tuple[str, str, str]] = frozenset()
-    if policy and proposal.action == "promote":
+    if proposal.action == "promote" and needs_history(policy, proposal.model, proposal.stage):
         history = held_stages(repo, proposal.settings, {}, proposal.model, proposal.version)
     return check_promotion(repo, proposal, policy=policy, ctx=RuleContext(history=history))
 
@@ -48,17 +48,19 @@ def held_stages(
     version: str,
     *,
     trust: Trust | None = None,
+    index: RegistryIndex | None = None,
 ) -> frozenset[tuple[str, str, str]]:
     """(model, version, stage) of every stage the applied log verifiably gave this version.
 
     Only events the default branch derives count (``registry.trust.trusted_log``): a
     stage event pushed to the registry ref by hand never satisfies ``requires_stage``.
     ``trust``: the log's judgement for these settings and environment, when the caller
-    holds one (judged otherwise).
+    holds one (judged otherwise); ``index``: the registry's index, when the caller holds
+    it open.
     """
     if trust is None:
         trust = trusted_log(repo, settings, env)
-    with open_index(repo) as index:
+    with open_index(repo, index) as index:
         if trust.verified is None:
             stages = index.assigned_stages(model, version)
         else:

@@ -10,10 +10,10 @@ from gitml.errors import InvalidRecord
 from gitml.governance.engine import check_promotion, held_stages
 from gitml.governance.findings import Finding, Proposal
 from gitml.governance.policy import policy_at
-from gitml.governance.rules import RuleContext
+from gitml.governance.rules import RuleContext, needs_history
 from gitml.registry.rules import RulesAt
 from gitml.registry.stagefile import Assignments, diff, parse
-from gitml.registry.store import load_version, registry_collection
+from gitml.registry.store import RegistryIndex, load_version, registry_collection
 from gitml.registry.trust import LogJudgement
 from gitml.storage import REGISTRY_REF
 from gitml.storage.collection import Snapshot
@@ -60,12 +60,14 @@ def promotions(
     snap: Snapshot | None = None,
     applied: Assignments | None = None,
     judged: LogJudgement | None = None,
+    index: RegistryIndex | None = None,
 ) -> tuple[list[PromotionCheck], list[Finding]]:
     """(each promotion with its findings, findings about the file itself).
 
     ``applied``: compare ``after`` with these assignments (the applied state) instead of
     with ``before``. ``judged``: the stage log's judgement the caller already holds, used
-    where it answers for ``snap``, ``settings`` and the context's environment.
+    where it answers for ``snap``, ``settings`` and the context's environment; ``index``:
+    the registry's index, when the caller holds it open.
     """
     try:
         old = (
@@ -128,8 +130,8 @@ def promotions(
             settings=settings,
         )
         history = (
-            held_stages(repo, settings, ctx.env, t.model, t.version, trust=trust)
-            if policy
+            held_stages(repo, settings, ctx.env, t.model, t.version, trust=trust, index=index)
+            if needs_history(policy, t.model, t.stage)
             else frozenset()
         )
         pctx = ctx._replace(history=history | ctx.history)
@@ -146,6 +148,7 @@ def check_events(
     *,
     bases: Mapping[str, str | None],
     judged: LogJudgement | None = None,
+    index: RegistryIndex | None = None,
 ) -> list[Finding]:
     """Error findings of the promotions among ``events`` (what ``registry apply`` refuses).
 
@@ -153,7 +156,8 @@ def check_events(
     the base of its landing (``bases``: the branch before the change landed), never by
     rules the change itself brings; ``require_signed`` verifies the commit's own
     signature (the merge commit for a pull request). ``judged``: the stage log's
-    judgement the caller already holds (``promotions``).
+    judgement the caller already holds (``promotions``); ``index``: the registry's index,
+    when the caller holds it open.
     """
     earlier: set[tuple[str, str, str]] = set()
     out: list[Finding] = []
@@ -178,6 +182,7 @@ def check_events(
             ctx=ctx,
             snap=snap,
             judged=judged,
+            index=index,
         )
         out.extend(f for f in problems if f.severity == "error")
         for check in found:

@@ -44,6 +44,14 @@ def _f(p: Proposal, rules: Rules, rule: str, message: str) -> Finding:
     return Finding(rule, message, field=f"{p.field} (policy {rules.field(rule)})")
 
 
+def needs_history(policy: Policy, model: str, stage: str) -> bool:
+    """Whether a rule of ``policy`` for ``model`` entering ``stage`` reads the stages the
+    version held (``RuleContext.history``, which costs a judgement of the stage log):
+    only ``requires_stage`` does, so a policy without one -- none at all, or only its
+    schema line -- never needs it."""
+    return bool(resolve(policy, model, stage).get("requires_stage"))
+
+
 def check_requires_stage(_r: GitRepo, p: Proposal, rules: Rules, ctx: RuleContext) -> list[Finding]:
     need = rules.get("requires_stage")
     if not need or versions_of(p.before.get(p.model, {}).get(need)).count(p.version):

@@ -135,7 +135,7 @@ def check_path(path: str, *, where: str, symlink: bool = False) -> str:
     return path
 
 
-def check_name(name: str, *, where: str) -> str:
+def check_file_name(name: str, *, where: str) -> str:
     """A single file name (no '/') that ``check_path`` accepts."""
     if "/" in name:
         raise UnsafePath(f"{where}: file name {name!r} holds a '/'")

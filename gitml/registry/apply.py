@@ -30,6 +30,7 @@ from gitml.registry.rules import settings_before
 from gitml.registry.stagefile import Assignments, Known, check_versions, parse
 from gitml.registry.store import (
     Plan,
+    RegistryIndex,
     models_in,
     open_index,
     registry_collection,
@@ -131,15 +132,17 @@ def refuse_violations(
     env: Mapping[str, str],
     bases: Mapping[str, str | None],
     judged: LogJudgement | None = None,
+    index: RegistryIndex | None = None,
 ) -> None:
     """Re-run every check on the promotions about to be applied (hooks can be skipped).
 
     Each change is judged by the rules at the base of its landing (``bases``); ``judged``:
-    the stage log's judgement already made (``refuse_untrusted``).
+    the stage log's judgement already made (``refuse_untrusted``); ``index``: the
+    registry's index, when the caller holds it open.
     """
     from gitml.governance.promotions import check_events
 
-    failed = check_events(repo, events, snap, env, bases=bases, judged=judged)
+    failed = check_events(repo, events, snap, env, bases=bases, judged=judged, index=index)
     if failed:
         lines = listing([f.line() for f in failed], shown=len(failed))
         raise CheckFailed(
@@ -161,11 +164,17 @@ def _undone(repo: GitRepo, tip: str, settings: Settings, state: Assignments) -> 
 
 
 def refuse_untrusted(
-    repo: GitRepo, settings: Settings, env: Mapping[str, str], state: BranchState | None = None
+    repo: GitRepo,
+    settings: Settings,
+    env: Mapping[str, str],
+    state: BranchState | None = None,
+    *,
+    index: RegistryIndex | None = None,
 ) -> LogJudgement:
     """Refuse to extend a log that does not verify against the default branch; the
-    judgement, for the checks that follow (``state``: the default branch's, already read)."""
-    judged = judge_log(repo, settings, env, state=state)
+    judgement, for the checks that follow (``state``: the default branch's, already read;
+    ``index``: the registry's, when the caller holds it open)."""
+    judged = judge_log(repo, settings, env, state=state, index=index)
     trust = judged.trust
     if trust.untrusted:
         raise CheckFailed(
@@ -245,6 +254,21 @@ def apply(repo: GitRepo, settings: Settings, env: Mapping[str, str]) -> ApplyRep
     """Append the events of every change not yet applied; idempotent and race-free."""
     branch, tip, state = _on_default_branch(repo, settings, env)
     repo.require_commits()
+    with open_index(repo) as index:
+        return _apply(repo, settings, env, index, branch=branch, tip=tip, state=state)
+
+
+def _apply(
+    repo: GitRepo,
+    settings: Settings,
+    env: Mapping[str, str],
+    held: RegistryIndex,
+    *,
+    branch: str,
+    tip: str,
+    state: BranchState,
+) -> ApplyReport:
+    """``apply`` with the registry's index open (``held``) for every step."""
     collection = registry_collection(repo)
     signature = repo.signature()
     actor = actor_from(signature.name, signature.email, env)
@@ -252,7 +276,7 @@ def apply(repo: GitRepo, settings: Settings, env: Mapping[str, str]) -> ApplyRep
     report = ApplyReport(branch, tip)
 
     def plan(snap: Snapshot) -> Plan | None:
-        with open_index(repo) as index:
+        with open_index(repo, held) as index:
             index.check_tip(snap)
             known = version_lookup(snap)
             check_tip(repo, tip, settings, known, empty=snap.tip is None)
@@ -295,7 +319,7 @@ def apply(repo: GitRepo, settings: Settings, env: Mapping[str, str]) -> ApplyRep
             message = f"apply {branch} at {tip[:7]}: rules changed ({', '.join(rules)})\n"
             return Plan(files, message, [])
         refuse_violations(
-            repo, settings, derivation.events, snap, env, bases(landings), judged=judged
+            repo, settings, derivation.events, snap, env, bases(landings), judged=judged, index=held
         )
         for event in derivation.events:  # validated as derived
             path = rec.event_path(event["model"], event["seq"], event["id"])
@@ -303,11 +327,11 @@ def apply(repo: GitRepo, settings: Settings, env: Mapping[str, str]) -> ApplyRep
         message = commit_message(derivation.events, derivation.commits, actor, terminal)
         return Plan(files, message, derivation.events)
 
-    judged = refuse_untrusted(repo, settings, env, state)
+    judged = refuse_untrusted(repo, settings, env, state, index=held)
     registry_tip, planned = write_planned(collection, plan)
     report.registry_tip = registry_tip
     # The events just written are checked once, here, so later commands start past them.
-    move_trust_point(repo, settings, tip)
+    move_trust_point(repo, settings, tip, index=held)
     if planned is not None:
         report.events = list(planned.result or [])
     return report

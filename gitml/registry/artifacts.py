@@ -16,7 +16,7 @@ from gitml.errors import GitmlError
 from gitml.objects import pathguard
 from gitml.objects.cache import open_cache
 from gitml.objects.digest import hash_file as data_hash
-from gitml.objects.pathguard import UnsafePath, check_name
+from gitml.objects.pathguard import UnsafePath, check_file_name
 
 if TYPE_CHECKING:
     from gitml.config import Settings
@@ -98,7 +98,7 @@ def file_name(artifact: Artifact, *, where: str, reserved: Iterable[str] = ()) -
     path guard (no ``.git`` in any case or alias, no ``..``) and not be one of ``reserved``.
     """
     name = artifact.path.replace("\\", "/").rpartition("/")[2]
-    check_name(name, where=f"{where}: artifact {artifact.path!r}")
+    check_file_name(name, where=f"{where}: artifact {artifact.path!r}")
     if name in reserved:
         raise UnsafePath(
             f"{where}: artifact {artifact.path!r} would overwrite the package's own '{name}'"

@@ -406,7 +406,12 @@ def _event(text: str) -> StageEventRecord:
 
 
 @contextmanager
-def open_index(repo: GitRepo) -> Iterator[RegistryIndex]:
+def open_index(repo: GitRepo, held: RegistryIndex | None = None) -> Iterator[RegistryIndex]:
+    """The registry's index, closed on leaving; ``held``: one a caller up the stack has
+    open, used as it is and left open (a command opens the index once)."""
+    if held is not None:
+        yield held
+        return
     collection = registry_collection(repo)
     index = Index.for_collection(collection, parse_registry_record)
     try:

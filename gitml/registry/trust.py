@@ -25,7 +25,7 @@ from gitml.records import codec
 from gitml.registry import records as rec
 from gitml.registry.derive import derive, registers_valid
 from gitml.registry.rules import settings_before
-from gitml.registry.store import open_index, registry_collection, version_lookup
+from gitml.registry.store import RegistryIndex, open_index, registry_collection, version_lookup
 from gitml.registry.trustpoint import TrustPoint, load_trust_point, save_trust_point
 from gitml.registry.verify import VerifyReport, branch_tip, check_applied, verify
 from gitml.storage import REGISTRY_REF
@@ -84,6 +84,7 @@ def judge_log(
     env: Mapping[str, str],
     *,
     state: BranchState | None = None,
+    index: RegistryIndex | None = None,
 ) -> LogJudgement:
     """Whether the applied log verifies against the default branch, and what that depended on.
 
@@ -92,7 +93,8 @@ def judge_log(
     against, nothing is believed. The judgement is a function of the registry's tip, the
     branch's tip, the settings and the environment, so a process asking again with all four
     unchanged (``registry apply`` judging thousands of events) gets the same answer back.
-    ``state``: the default branch's state when the caller has just read it.
+    ``state``: the default branch's state when the caller has just read it; ``index``:
+    the registry's index, when the caller holds it open.
     """
     registry = registry_collection(repo).tip()
     asked = LogJudgement(
@@ -111,7 +113,7 @@ def judge_log(
     for answer in _last:
         if answer._replace(trust=asked.trust) == asked:
             return answer
-    trust = _judge(repo, settings, env, tip)
+    trust = _judge(repo, settings, env, tip, index)
     if registry_collection(repo).tip() == registry:
         # Judged at the tip asked about: the ref only moves forward, so the key holds.
         _last[:] = [asked._replace(trust=trust)]
@@ -120,22 +122,31 @@ def judge_log(
     return asked._replace(branch="", trust=trust)
 
 
-def _judge(repo: GitRepo, settings: Settings, env: Mapping[str, str], tip: str) -> Trust:
-    if move_trust_point(repo, settings, tip):
+def _judge(
+    repo: GitRepo,
+    settings: Settings,
+    env: Mapping[str, str],
+    tip: str,
+    index: RegistryIndex | None,
+) -> Trust:
+    if move_trust_point(repo, settings, tip, index=index):
         return Trust([], None)
-    report = verify(repo, settings, env)
+    report = verify(repo, settings, env, index=index)
     if not report.untrusted:
         return Trust([], None)
     return Trust(report.untrusted, frozenset(report.verified))
 
 
-def move_trust_point(repo: GitRepo, settings: Settings, branch: str) -> bool:
+def move_trust_point(
+    repo: GitRepo, settings: Settings, branch: str, *, index: RegistryIndex | None = None
+) -> bool:
     """Move the trust point to the registry's tip and ``branch`` when what arrived since
-    verifies; False when there is none or it does not (the whole log must be verified)."""
+    verifies; False when there is none or it does not (the whole log must be verified).
+    ``index``: the registry's index, when the caller holds it open."""
     point = load_trust_point(repo)
     if point is None:
         return False
-    advanced = advance(repo, settings, point, branch)
+    advanced = advance(repo, settings, point, branch, index=index)
     if advanced is None:
         return False
     if advanced != point:
@@ -143,12 +154,19 @@ def move_trust_point(repo: GitRepo, settings: Settings, branch: str) -> bool:
     return True
 
 
-def advance(repo: GitRepo, settings: Settings, point: TrustPoint, branch: str) -> TrustPoint | None:
+def advance(
+    repo: GitRepo,
+    settings: Settings,
+    point: TrustPoint,
+    branch: str,
+    *,
+    index: RegistryIndex | None = None,
+) -> TrustPoint | None:
     """The trust point moved to the registry's tip and ``branch``, when everything that arrived
     since ``point`` verifies; None when the whole log must be verified."""
     if not repo.has_commit(point.registry) or not is_ancestor(repo, point.branch, branch):
         return None
-    with open_index(repo) as index:
+    with open_index(repo, index) as index:
         index.refresh()
         registry = index.tip
         if registry is None:

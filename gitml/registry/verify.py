@@ -23,7 +23,7 @@ from gitml.registry.consistency import problems_of
 from gitml.registry.derive import Derivation, SkippedChange, derive
 from gitml.registry.rules import settings_before
 from gitml.registry.stagefile import Known, parse
-from gitml.registry.store import open_index, registry_collection
+from gitml.registry.store import RegistryIndex, open_index, registry_collection
 from gitml.registry.trustpoint import TrustPoint, save_trust_point
 from gitml.storage import REGISTRY_REF
 from gitml.storage.history import first_parent, is_ancestor, resolve_commit
@@ -125,13 +125,15 @@ def verify(
     rev: str | None = None,
     *,
     audit: bool = True,
+    index: RegistryIndex | None = None,
 ) -> VerifyReport:
     """Every problem of the registry: events against the default branch, versions against
-    their runs, and (``audit``) the ref's history against the append-only rules."""
+    their runs, and (``audit``) the ref's history against the append-only rules.
+    ``index``: the registry's index, when the caller holds it open."""
     tip = branch_tip(repo, settings, env, rev)
     report = VerifyReport(rev or settings.default_branch, tip)
     terminal = set(settings.terminal_stages)
-    with open_index(repo) as index:
+    with open_index(repo, index) as index:
         index.refresh()
         registry = index.tip
         for path, error in index.errors():

@@ -63,7 +63,7 @@ def remove_staged(folder: Path) -> None:
     shutil.rmtree(folder, ignore_errors=True)
 
 
-def check_name(name: str) -> str:
+def check_artifact_name(name: str) -> str:
     """An artifact name: a relative path with no ``..``, no empty or absolute parts."""
     parts = name.split("/")
     if not name or name.startswith("/") or any(p in ("", ".", "..") for p in parts):

@@ -47,7 +47,7 @@ from gitml.runs.nested import events_of, nested_facts, remove_spools
 from gitml.runs.params import Override
 from gitml.runs.record import RunFacts, Status, build_record, declared_table
 from gitml.runs.redact import redact_command, redact_params, redact_text
-from gitml.runs.save import check_name, save_run
+from gitml.runs.save import check_run_name, save_run
 from gitml.runs.spool import ENV_RUN_ID, ENV_RUN_NAME, ENV_SPOOL, parse_spool, read_spool
 from gitml.runs.supervise import INTERRUPTING, Supervisor, exit_code_of
 from gitml.storage.repo import GitRepo
@@ -540,7 +540,7 @@ def validate_request(request: RunRequest) -> None:
             "nothing to run; give the command after `--`, e.g. git ml run -- python train.py"
         )
     if request.name is not None:
-        check_name(request.name)
+        check_run_name(request.name)
     if request.jobs < 1:
         raise UsageError(f"--jobs {request.jobs}: must be at least 1")
     if request.retries < 0:

@@ -44,7 +44,7 @@ class MetricEvent(NamedTuple):
     timestamp: int | None = None
 
 
-def check_name(name: object, where: str = "metric") -> str:
+def check_metric_name(name: object, where: str = "metric") -> str:
     if not isinstance(name, str) or not _name_re().fullmatch(name):
         raise InvalidMetric(
             f"{where} name {name!r} is not valid (letters, digits, '_', '-', '.', '/', "
@@ -89,7 +89,7 @@ def _flatten_numbers(doc: Mapping[str, Any], rel: str, prefix: str = "") -> dict
         if isinstance(value, Mapping):
             out.update(_flatten_numbers(value, rel, name + "."))
             continue
-        check_name(name, f"{rel}: metric")
+        check_metric_name(name, f"{rel}: metric")
         out[name] = to_number(value, name, f"{rel}: metric")
     return out
 
@@ -116,7 +116,7 @@ def _parse_csv(text: str, rel: str) -> list[MetricEvent]:
         for col, name in enumerate(header):
             if col == step_col or col >= len(row) or not row[col].strip():
                 continue
-            check_name(name, f"{rel}: metric")
+            check_metric_name(name, f"{rel}: metric")
             try:
                 value = parse_number(row[col].strip())
             except ValueError:

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from gitml.records.shapes import RunRecord
 
 
-def check_name(name: str) -> str:
+def check_run_name(name: str) -> str:
     if not NAME_RE.fullmatch(name):
         raise GitmlError(
             f"run name {name!r} is not valid: use letters, digits, '.', '_', '+' or '-' "

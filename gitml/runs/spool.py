@@ -91,9 +91,9 @@ class Recorder:
 
     def checked(self, name: str, value: Any, step: Any) -> tuple[float | int, int]:
         if name not in self._names:
-            from gitml.runs.metrics import check_name
+            from gitml.runs.metrics import check_metric_name
 
-            check_name(name)
+            check_metric_name(name)
             self._names.add(name)
         kind = type(value)
         if kind is not float and kind is not int:
@@ -203,9 +203,9 @@ class SpoolWriter(Recorder):
 
     def attach(self, path: str, name: str, info: Mapping[str, Any] | None = None) -> None:
         """Store the file or folder at ``path`` under ``name`` (copied now)."""
-        from gitml.runs.attached import check_name
+        from gitml.runs.attached import check_artifact_name
 
-        check_name(name)
+        check_artifact_name(name)
         staged = stage_copy(existing_artifact(path), Path(self.root + ".files"))
         self.flush()
         self._write(f"f\t{json.dumps({**(info or {}), 'name': name, 'path': str(staged)})}\n")

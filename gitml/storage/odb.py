@@ -372,7 +372,9 @@ class ObjectDB:
         """Write every pending object, as one pack; ObjectWriteError when git cannot.
 
         git stores what the pack holds without checking what it names, and computes each
-        id with the repository's hash: a SHA-256 repository refuses the SHA-1 pack.
+        id with the repository's hash: a SHA-256 repository refuses the SHA-1 pack. What a
+        failed flush could not write stays pending: it may be another writer's (a thread of
+        the same process), which flushes next and must not find its objects gone.
         """
         with self._lock:
             pending, self._pending = self._pending, {}
@@ -380,6 +382,7 @@ class ObjectDB:
                 return
             error = self._packs.write(pending.values())
             if error is not None:
+                self._pending = pending
                 raise ObjectWriteError(
                     f"{self.cwd}: git could not write {len(pending)} objects ({error}); check "
                     "that .git is writable and the disk is not full (SHA-256 repositories are "

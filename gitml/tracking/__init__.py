@@ -341,9 +341,9 @@ def _spool_child(
 
     run_id = ids.new_id()
     if name:
-        from gitml.runs.save import check_name
+        from gitml.runs.save import check_run_name
 
-        check_name(name)
+        check_run_name(name)
     child_name = name or ids.new_name()
     writer = base if isinstance(base, SpoolWriter) else root
     facts = {"name": child_name, "parent": parent, "sweep": sweep, "started": _now()}

@@ -62,10 +62,10 @@ class LocalRun(Recorder):
         system_metrics: bool = False,
     ) -> None:
         super().__init__()
-        from gitml.runs.save import check_name
+        from gitml.runs.save import check_run_name
 
         self.id = ids.new_id()
-        self.name = check_name(name) if name else ids.new_name()
+        self.name = check_run_name(name) if name else ids.new_name()
         self.message = message
         self.parent = parent
         self.sweep = sweep
@@ -220,7 +220,7 @@ class LocalRun(Recorder):
         self._artifacts.append(str(existing_artifact(path)))
 
     def attach(self, path: str, name: str, info: Mapping[str, Any] | None = None) -> None:
-        from gitml.runs.attached import check_name
+        from gitml.runs.attached import check_artifact_name
 
         staged = stage_copy(existing_artifact(path), self.staging)
-        self._files.append({**(info or {}), "name": check_name(name), "path": str(staged)})
+        self._files.append({**(info or {}), "name": check_artifact_name(name), "path": str(staged)})

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gitml.runs import metrics
-from gitml.runs.attached import check_name
+from gitml.runs.attached import check_artifact_name
 from gitml.tracking import current_sink
 
 if TYPE_CHECKING:
@@ -34,7 +34,7 @@ _tables: dict[tuple[int, str], JsonObject] = {}  # (sink id, file) -> rows so fa
 
 def _attach(name: str, write: Callable[[Path], object], info: Mapping[str, Any]) -> None:
     """Write the file with ``write``, store it under ``name`` in the current run."""
-    check_name(name)
+    check_artifact_name(name)
     folder = Path(tempfile.mkdtemp(prefix="gitml-media-"))
     try:
         path = folder / Path(name).name
@@ -133,7 +133,7 @@ def log_image(
     if (artifact_file is None) == (key is None):
         raise ValueError("log_image: give either artifact_file or key (with step), not both")
     if key is not None:
-        metrics.check_name(key, "image key")
+        metrics.check_metric_name(key, "image key")
         step = 0 if step is None else int(step)
         if step < 0:
             raise ValueError(f"log_image: step {step} is negative")

@@ -121,11 +121,11 @@ def log_model(
         stored = os.fspath(model)
         sink.artifact(stored)
     else:
-        from gitml.runs.attached import check_name
+        from gitml.runs.attached import check_artifact_name
 
         flavor = flavor or flavor_of(model)
         suffix, save = _saver(model, flavor)
-        stored = check_name(name if name.endswith(suffix) else name + suffix)
+        stored = check_artifact_name(name if name.endswith(suffix) else name + suffix)
         info.update(flavor=flavor, model_class=_model_class(model))
         folder = Path(tempfile.mkdtemp(prefix="gitml-model-"))
         try:
@@ -142,10 +142,10 @@ def log_model(
 def log_model_file(path: str, name: str, *, flavor: str) -> str:
     """Store a model file or folder a framework wrote (anywhere) under ``name`` as the
     run's model, with its flavor in the ``gitml.model`` tag."""
-    from gitml.runs.attached import check_name
+    from gitml.runs.attached import check_artifact_name
 
     sink = current_sink()
-    sink.attach(path, check_name(name), {})
+    sink.attach(path, check_artifact_name(name), {})
     sink.tag(MODEL_TAG, json.dumps({"path": name, "flavor": flavor}))
     return name
 

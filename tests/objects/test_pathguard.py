@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gitml.errors import GitmlError
-from gitml.objects.pathguard import check_name, check_path, check_root, path_problem
+from gitml.objects.pathguard import check_file_name, check_path, check_root, path_problem
 from gitml.resources import resource_dir
 
 REFUSED = [
@@ -116,7 +116,7 @@ def test_messages_name_the_place_and_the_component() -> None:
 
 def test_single_names_hold_no_slash() -> None:
     with pytest.raises(GitmlError, match="holds a '/'"):
-        check_name("a/b", where="artifact")
+        check_file_name("a/b", where="artifact")
 
 
 def test_root_may_not_be_or_pass_a_link(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.core import cli, git
+from tests.support.index import count_openings
 from tests.support.registry import event_paths, land, ok, ok_json, registry_tip
 
 STAGES = ".gitml/stages.toml"
@@ -318,3 +319,17 @@ def test_a_long_backlog_lists_a_bounded_number_of_events_in_the_message() -> Non
     assert f"- promote churn {MESSAGE_EVENTS} -> production" not in message
     assert "- and 25 more;" in message
     assert message.rstrip().endswith("Gitml-Actor: CI <ci@example.com>")
+
+
+def test_apply_opens_the_registry_index_once(
+    three_versions: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # One connection, its lock and its statements, handed from the trust check to the plan,
+    # the policy checks and the trust point's move: each opening costs them again.
+    land(three_versions, "promote", "churn", "1.0.0", "staging")
+    ok("registry", "apply")  # a trust point, as every apply after the first finds one
+    land(three_versions, "promote", "churn", "1.1.0", "staging")
+    opened = count_openings(monkeypatch)
+    ok("registry", "apply")
+    assert len(event_paths(three_versions)) == 2
+    assert len(opened) == 1, opened

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from gitml.governance import engine
+from gitml.registry.trust import Trust
 from tests.support.core import cli, git
 from tests.support.registry import event_paths, ok, ok_json, record_run, register
 
@@ -244,3 +246,26 @@ def test_promote_of_a_dirty_run_warns(project: Path) -> None:
     result = cli("promote", "churn", "1.0.0", "staging")
     assert result.exit_code == 0
     assert "whose code had uncommitted changes" in result.stderr
+
+
+def test_the_stage_log_is_judged_only_for_a_rule_that_reads_it(
+    three_versions: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The policy `git ml init` writes holds its schema line only: like no policy file, it
+    # has no rule reading which stages a version held, so nothing judges the log for one.
+    judged: list[str] = []
+
+    def counted(repo: object, settings: object, env: object) -> Trust:
+        judged.append("judged")
+        return Trust([], None)
+
+    monkeypatch.setattr(engine, "trusted_log", counted)
+    ok("promote", "churn", "1.1.0", "staging")
+    git(three_versions, "add", STAGES)
+    ok("check", "--staged")
+    assert judged == []
+    policy = three_versions / ".gitml/policy.toml"
+    policy.write_text(policy.read_text() + '[stage.production]\nrequires_stage = "staging"\n')
+    git(three_versions, "commit", "-q", "-am", "rules")
+    ok("promote", "churn", "1.1.0", "production")
+    assert judged == ["judged"]

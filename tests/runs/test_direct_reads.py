@@ -3,7 +3,6 @@ exactly what the index says."""
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -15,6 +14,7 @@ from gitml.storage.repo import open_repo
 from tests.runs.test_store import record
 from tests.security.forge import commit_files
 from tests.support.core import git
+from tests.support.index import count_openings
 
 
 def _index_behind(repo: Path) -> bool:
@@ -63,14 +63,7 @@ def test_a_lookup_by_id_opens_the_index_once(
     ids = [str(record(repo, name=f"r{n}")["id"]) for n in range(2)]
     list_runs(open_repo(repo), all_branches=True)  # builds the index
     assert not _index_behind(repo)
-    opened: list[Path] = []
-    real_open = Index._open
-
-    def counted(self: Index) -> sqlite3.Connection:
-        opened.append(self.path)
-        return real_open(self)
-
-    monkeypatch.setattr(Index, "_open", counted)
+    opened = count_openings(monkeypatch)
     assert find_run(open_repo(repo), ids[0]) is not None
     assert len(opened) == 1
     opened.clear()

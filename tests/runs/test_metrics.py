@@ -61,11 +61,11 @@ def test_to_number_accepts_numpy_scalars_and_rejects_the_rest() -> None:
             m.to_number(bad, "x")
 
 
-def test_check_name_rejects_tabs_and_newlines() -> None:
-    assert m.check_name("val/loss") == "val/loss"
+def test_check_metric_name_rejects_tabs_and_newlines() -> None:
+    assert m.check_metric_name("val/loss") == "val/loss"
     for bad in ("a\tb", "a\nb", "", 3):
         with pytest.raises(m.InvalidMetric):
-            m.check_name(bad)
+            m.check_metric_name(bad)
 
 
 def test_summary_uses_the_last_step_and_ignores_non_finite() -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from gitml.storage.odb import MODE_BLOB, ObjectWriteError, Signature, TreeEntry
+from gitml.storage.odb import MODE_BLOB, ObjectWriteError, Signature, TreeEntry, object_id
 from gitml.storage.repo import open_repo
 from tests.support.core import git
 
@@ -62,3 +62,26 @@ def test_a_sha256_repository_refuses_the_objects(tmp_path: Path) -> None:
     repo.odb.write_blob(b"data\n")
     with pytest.raises(ObjectWriteError, match="SHA-256 repositories are not supported"):
         repo.odb.flush()
+
+
+def test_a_failed_flush_keeps_the_objects_of_every_writer(repo_with_commit: Path) -> None:
+    # One writer builds a commit and flushes later (``Collection.write``); another's flush
+    # fails meanwhile. The first writer's flush must still write its objects before it
+    # publishes the commit, or the ref would name objects git never stored.
+    repo = open_repo(repo_with_commit)
+    who = repo.signature()
+    objects = repo_with_commit / ".git" / "objects"
+    body = next(
+        b for n in range(1000) if not (objects / object_id("blob", b := b"%d\n" % n)[:2]).exists()
+    )
+    blob = repo.odb.write_blob(body)
+    tree = repo.odb.write_tree([TreeEntry("a.txt", MODE_BLOB, blob)])
+    commit = repo.odb.write_commit(tree, [], "first", author=who, committer=who, flush=False)
+    folder = objects / blob[:2]
+    folder.write_text("not a folder: git cannot store the blob\n")
+    with pytest.raises(ObjectWriteError):
+        repo.odb.flush()
+    folder.unlink()
+    repo.odb.flush()
+    assert git(repo_with_commit, "show", f"{commit}:a.txt") == body.decode()
+    assert git(repo_with_commit, "fsck", "--strict", "--no-dangling").strip() == ""
