@@ -97,7 +97,7 @@ def run(ctx: Context) -> list[Result]:
     segments = [
         f"{snapshot}/{name}\n"
         for name in _git(clone, env, "ls-tree", "--name-only", snapshot).split()
-        if name.endswith(".jsonl")
+        if name.endswith(".jsonl.z")
     ]
     index_pack = sum(
         map(

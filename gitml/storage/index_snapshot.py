@@ -19,12 +19,14 @@ Anything else drops it with one warning, and the index is built by parsing.
 
 A snapshot commit's tree holds, per collection (``runs/``), ``snapshot.json`` (format,
 gitml version, ref, records commit, segment names, the record tips audited before
-publishing: ``AUDITED``) and immutable segments ``<n>.jsonl``:
+publishing: ``AUDITED``) and immutable segments ``<n>.jsonl.z``, each a zlib stream of
 a first line naming the ref, the records commit the segment was derived from and its
 row count; a second line holding the rows' other columns as JSON lists (``path``,
 ``blob``, ``seq``, ``kind``, ``error``); then one line per row, its document's JSON text
 as the index stores it (empty for an error). A reader hands the documents to SQLite as
-they are: no Python parses them. Publishing adds a segment for the records since the
+they are: no Python parses them. Compressed by gitml, a segment costs git little to pack:
+a fetch of segments stored loose (a push of a few objects is unpacked by the server) or a
+``git gc`` would otherwise deflate and delta-search every JSON byte of them. Publishing adds a segment for the records since the
 snapshot it builds on (its parent commit), at most ``SEGMENT_ROWS`` rows to a segment, and
 folds all into full segments rather than hold more than ``MAX_SEGMENTS`` beyond those.
 A reader loads one segment at a time (``seed_index``).
@@ -36,6 +38,7 @@ import json
 import re
 import sqlite3
 import sys
+import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -66,12 +69,16 @@ from gitml.storage.refs import read_ref, update_ref
 from gitml.storage.repo import GitRepo
 from gitml.storage.trees import commit_tree, listed_blob_batches, read_blob, tree_entry
 
-FORMAT = 2
+FORMAT = 3
 SIGNERS_KEY = "gitml.index.signers"
 MAX_SEQ = 2**62  # a row's commit-order number; SQLite integers are 64-bit
 SEGMENT_ROWS = 20_000
 """Most rows a segment holds: a reader holds one segment's rows at a time (about 25 MB of
 documents at a typical run's size), whatever the number of runs."""
+MAX_SEGMENT_BYTES = 1 << 30
+"""Most bytes a segment may inflate to: a few kilobytes of zlib cannot make a reader hold
+more (a legitimate segment is about 1.4 KB a row)."""
+SEGMENT_LEVEL = 6
 MAX_SEGMENTS = 16
 """Most segments a snapshot holds beyond its full ones (rows // SEGMENT_ROWS): publishing
 that would go past it folds every row into full segments instead."""
@@ -145,8 +152,31 @@ def segment_rows(
     (SnapshotRefused at the first malformed one)."""
     blobs = read_blobs(repo, [oid for _name, oid in segments])
     for (name, _oid), (_same, data) in zip(segments, blobs, strict=True):
-        yield decode_segment(data, ref=ref, where=f"{folder(ref)}/{name}")
+        where = f"{folder(ref)}/{name}"
+        text = inflate_segment(data, where=where)
         del data
+        yield decode_segment(text, ref=ref, where=where)
+        del text
+
+
+def deflate_segment(text: bytes) -> bytes:
+    """A segment's blob: its text (``encode_segment``) as one zlib stream."""
+    return zlib.compress(text, SEGMENT_LEVEL)
+
+
+def inflate_segment(data: bytes, *, where: str) -> bytes:
+    """A segment's text from its blob; SnapshotRefused when the blob is not exactly one
+    zlib stream or inflates past ``MAX_SEGMENT_BYTES``."""
+    stream = zlib.decompressobj()
+    try:
+        text = stream.decompress(data, MAX_SEGMENT_BYTES)
+    except zlib.error:
+        raise SnapshotRefused(f"{where} is malformed (not a zlib stream)") from None
+    if stream.unconsumed_tail:
+        raise SnapshotRefused(f"{where} inflates past {MAX_SEGMENT_BYTES} bytes")
+    if not stream.eof or stream.unused_data:
+        raise SnapshotRefused(f"{where} is malformed (not one whole zlib stream)")
+    return text
 
 
 def read_meta(raw: bytes | None, *, ref: str) -> tuple[str, list[str]]:
@@ -461,8 +491,8 @@ def _write_segments(
             break
         if renumber is not None:
             part = [row._replace(seq=renumber + done + rank) for rank, row in enumerate(part, 1)]
-        name = f"{held + len(written):04d}.jsonl"
-        written.append((name, odb.write_blob(encode_segment(ref, records, part))))
+        name = f"{held + len(written):04d}.jsonl.z"
+        written.append((name, odb.write_blob(deflate_segment(encode_segment(ref, records, part)))))
         odb.flush()
         done += len(part)
         del part  # before the next segment is read

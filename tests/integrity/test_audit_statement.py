@@ -159,10 +159,10 @@ def _statement(
     meta["audited"] = tips
     if version is not None:
         meta["gitml"] = version
-    segment = git(repo, "rev-parse", "refs/gitml/index:runs/0000.jsonl").strip()
+    segment = git(repo, "rev-parse", "refs/gitml/index:runs/0000.jsonl.z").strip()
     inner = _mktree(
         repo,
-        f"100644 blob {segment}\t0000.jsonl\n"
+        f"100644 blob {segment}\t0000.jsonl.z\n"
         f"100644 blob {blob(repo, json.dumps(meta))}\tsnapshot.json\n",
     )
     root = _mktree(repo, f"040000 tree {inner}\truns\n")

@@ -7,11 +7,13 @@ import json
 import shutil
 import subprocess
 import threading
+import zlib
 from pathlib import Path
 
 import pytest
 
 from gitml.runs.store import count_runs
+from gitml.storage.index_snapshot import deflate_segment
 from gitml.storage.repo import open_repo
 from tests.integrity.forge import blob
 from tests.support.core import cli, git, gitml_process
@@ -20,7 +22,7 @@ from tests.support.registry import record_run
 
 pytestmark = pytest.mark.skipif(shutil.which("ssh-keygen") is None, reason="needs ssh-keygen")
 
-SEGMENT = "runs/0000.jsonl"
+SEGMENT = "runs/0000.jsonl.z"
 
 
 def _key(tmp: Path, name: str) -> Path:
@@ -143,6 +145,14 @@ def _shown(repo: Path, name: str, monkeypatch: pytest.MonkeyPatch) -> str:
     return ok("show", name, "--json")
 
 
+def _segment_text(repo: Path, spec: str) -> str:
+    """The text of the segment blob ``spec`` names (inflated)."""
+    data = subprocess.run(
+        ["git", "cat-file", "blob", spec], cwd=repo, capture_output=True, check=True
+    ).stdout
+    return zlib.decompress(data).decode()
+
+
 def _decoded(data: str) -> tuple[dict[str, object], dict[str, list[object]], list[str]]:
     """A segment's head, its columns and its document lines."""
     head, columns, *docs = data.splitlines()
@@ -156,7 +166,7 @@ def _encoded(head: dict[str, object], columns: dict[str, list[object]], docs: li
 
 def _forge_segment(repo: Path, run_id: str, acc: float) -> bytes:
     """The snapshot's segment with one run's acc changed; blob ids left as they were."""
-    head, columns, docs = _decoded(git(repo, "cat-file", "blob", f"refs/gitml/index:{SEGMENT}"))
+    head, columns, docs = _decoded(_segment_text(repo, f"refs/gitml/index:{SEGMENT}"))
     for n, path in enumerate(columns["path"]):
         if str(path).endswith(f"/{run_id}.toml"):
             doc = json.loads(docs[n])
@@ -175,9 +185,9 @@ def _mktree(repo: Path, listing: str) -> str:
 def _forged_snapshot(repo: Path, segment: bytes, *sign: str) -> str:
     """A snapshot commit like the remote's with ``segment`` in place of its segment,
     SSH-signed when ``sign`` gives the git options naming a key."""
-    seg = blob(repo, segment)
+    seg = blob(repo, deflate_segment(segment))
     meta = git(repo, "rev-parse", "refs/gitml/index:runs/snapshot.json").strip()
-    inner = _mktree(repo, f"100644 blob {seg}\t0000.jsonl\n100644 blob {meta}\tsnapshot.json\n")
+    inner = _mktree(repo, f"100644 blob {seg}\t0000.jsonl.z\n100644 blob {meta}\tsnapshot.json\n")
     root = _mktree(repo, f"040000 tree {inner}\truns\n")
     signing = ("-S",) if sign else ()
     return git(repo, *sign, "commit-tree", *signing, root, "-m", "index").strip()
@@ -288,7 +298,7 @@ def test_two_clones_publishing_at_once_lose_no_record_and_leave_a_good_snapshot(
 def _reordered_segment(repo: Path, ref: str) -> bytes:
     """The segment at ``ref`` with the first two rows' ``seq`` swapped: every blob, kind and
     document as the records say, only which run counts as the later one changed."""
-    head, columns, docs = _decoded(git(repo, "cat-file", "blob", f"{ref}:{SEGMENT}"))
+    head, columns, docs = _decoded(_segment_text(repo, f"{ref}:{SEGMENT}"))
     seq = columns["seq"]
     seq[0], seq[1] = seq[1], seq[0]
     return _encoded(head, columns, docs)
@@ -306,9 +316,9 @@ def test_publish_never_signs_rows_of_an_unsigned_fetched_snapshot(
     ok("ls")
     tracking = "refs/remotes/origin/gitml/index"
     forged = _reordered_segment(clone, tracking)
-    seg = blob(clone, forged)
+    seg = blob(clone, deflate_segment(forged))
     meta = git(clone, "rev-parse", f"{tracking}:runs/snapshot.json").strip()
-    inner = _mktree(clone, f"100644 blob {seg}\t0000.jsonl\n100644 blob {meta}\tsnapshot.json\n")
+    inner = _mktree(clone, f"100644 blob {seg}\t0000.jsonl.z\n100644 blob {meta}\tsnapshot.json\n")
     root = _mktree(clone, f"040000 tree {inner}\truns\n")
     unsigned = git(clone, "commit-tree", root, "-m", "index").strip()
     git(clone, "update-ref", tracking, unsigned)
@@ -318,7 +328,7 @@ def test_publish_never_signs_rows_of_an_unsigned_fetched_snapshot(
 
     published = git(clone, "rev-parse", f"refs/gitml/index:{SEGMENT}").strip()
     assert published != seg
-    assert git(clone, "cat-file", "blob", published).encode() != forged
+    assert _segment_text(clone, published).encode() != forged
 
 
 def test_a_signed_snapshot_sqlite_cannot_read_is_dropped_with_a_warning(
@@ -328,9 +338,7 @@ def test_a_signed_snapshot_sqlite_cannot_read_is_dropped_with_a_warning(
     parses the records, as for any refused snapshot, instead of failing the command."""
     key = tmp_path / "ci"
     sign = ("-c", "gpg.format=ssh", "-c", f"user.signingkey={key}")
-    head, columns, docs = _decoded(
-        git(team.victim, "cat-file", "blob", f"refs/gitml/index:{SEGMENT}")
-    )
+    head, columns, docs = _decoded(_segment_text(team.victim, f"refs/gitml/index:{SEGMENT}"))
     docs[0] = "{"
     commit = _forged_snapshot(team.victim, _encoded(head, columns, docs), *sign)
     git(team.victim, "push", "-q", "-f", "origin", f"{commit}:refs/gitml/index")
@@ -340,28 +348,29 @@ def test_a_signed_snapshot_sqlite_cannot_read_is_dropped_with_a_warning(
     assert "malformed JSON" in stderr
 
 
+@pytest.mark.parametrize("fmt", [1, 2])
 def test_a_snapshot_of_an_older_segment_format_is_refused_with_a_warning(
-    team: Team, signed: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    team: Team, signed: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: int
 ) -> None:
     """Signed by the trusted key but written in segment format 1 (each document a JSON
-    string inside its row): the reader names the format once and parses the records."""
+    string inside its row) or 2 (today's lines, not compressed): the reader names the
+    format once and parses the records."""
     expected, _ = _listing(team.victim, monkeypatch)
     key = tmp_path / "ci"
     sign = ("-c", "gpg.format=ssh", "-c", f"user.signingkey={key}")
     meta = json.loads(git(team.victim, "cat-file", "blob", "refs/gitml/index:runs/snapshot.json"))
-    head, columns, docs = _decoded(
-        git(team.victim, "cat-file", "blob", f"refs/gitml/index:{SEGMENT}")
-    )
+    head, columns, docs = _decoded(_segment_text(team.victim, f"refs/gitml/index:{SEGMENT}"))
     rows = zip(*columns.values(), docs, strict=True)
     old = [json.dumps(head)] + [
         json.dumps([path, oid, seq, kind, doc or None, error])
         for path, oid, seq, kind, error, doc in rows
     ]
-    meta["format"] = 1
-    seg = blob(team.victim, ("\n".join(old) + "\n").encode())
+    meta["format"] = fmt
+    text = ("\n".join(old) + "\n").encode() if fmt == 1 else _encoded(head, columns, docs)
+    seg = blob(team.victim, text)
     meta_blob = blob(team.victim, json.dumps(meta).encode())
     inner = _mktree(
-        team.victim, f"100644 blob {seg}\t0000.jsonl\n100644 blob {meta_blob}\tsnapshot.json\n"
+        team.victim, f"100644 blob {seg}\t0000.jsonl.z\n100644 blob {meta_blob}\tsnapshot.json\n"
     )
     root = _mktree(team.victim, f"040000 tree {inner}\truns\n")
     commit = git(team.victim, *sign, "commit-tree", "-S", root, "-m", "index").strip()
@@ -371,7 +380,7 @@ def test_a_snapshot_of_an_older_segment_format_is_refused_with_a_warning(
     assert listed == expected
     assert sum(parsed) >= 12  # every record parsed
     assert stderr.count("not using the index snapshot") == 1
-    assert "has format 1" in stderr
+    assert f"has format {fmt}" in stderr
 
 
 def test_a_publish_over_the_segment_cap_writes_several_segments_that_load_as_one(
@@ -382,9 +391,9 @@ def test_a_publish_over_the_segment_cap_writes_several_segments_that_load_as_one
     monkeypatch.setattr(index_snapshot, "SEGMENT_ROWS", 5)
     signers = _publish_signed(team, tmp_path, monkeypatch)
     names = git(team.victim, "ls-tree", "--name-only", "refs/gitml/index:runs").split()
-    assert names == ["0000.jsonl", "0001.jsonl", "0002.jsonl", "snapshot.json"]
+    assert names == ["0000.jsonl.z", "0001.jsonl.z", "0002.jsonl.z", "snapshot.json"]
     counts = [
-        _decoded(git(team.victim, "cat-file", "blob", f"refs/gitml/index:runs/{n}"))[0]["rows"]
+        _decoded(_segment_text(team.victim, f"refs/gitml/index:runs/{n}"))[0]["rows"]
         for n in names[:3]
     ]
     assert counts == [5, 5, 2]
@@ -418,13 +427,10 @@ def _index_rows(repo: Path) -> tuple[str, list[object]]:
 def _segments_of(repo: Path) -> list[bytes]:
     names = git(repo, "ls-tree", "--name-only", "refs/gitml/index:runs").split()
     return [
-        subprocess.run(
-            ["git", "cat-file", "blob", f"refs/gitml/index:runs/{name}"],
-            cwd=repo, capture_output=True, check=True,
-        ).stdout
+        _segment_text(repo, f"refs/gitml/index:runs/{name}").encode()
         for name in names
-        if name.endswith(".jsonl")
-    ]  # fmt: skip
+        if name.endswith(".jsonl.z")
+    ]
 
 
 def _segments_whole(
@@ -487,13 +493,13 @@ def test_verify_parses_a_segment_at_a_time_and_names_a_row_wrong_in_a_later_one(
 
     monkeypatch.setattr(index_snapshot, "SEGMENT_ROWS", 5)
     signers = _publish_signed(team, tmp_path, monkeypatch)
-    last = "runs/0002.jsonl"
-    head, columns, docs = _decoded(git(team.victim, "cat-file", "blob", f"refs/gitml/index:{last}"))
+    last = "runs/0002.jsonl.z"
+    head, columns, docs = _decoded(_segment_text(team.victim, f"refs/gitml/index:{last}"))
     wrong = str(columns["path"][1])
     doc = json.loads(docs[1])
     doc["metrics"]["acc"] = 0.99
     docs[1] = json.dumps(doc, separators=(",", ":"))
-    seg = blob(team.victim, _encoded(head, columns, docs))
+    seg = blob(team.victim, deflate_segment(_encoded(head, columns, docs)))
     listing = git(team.victim, "ls-tree", "refs/gitml/index:runs").replace(
         git(team.victim, "rev-parse", f"refs/gitml/index:{last}").strip(), seg
     )

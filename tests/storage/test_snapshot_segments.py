@@ -1,5 +1,6 @@
-"""Index snapshot segments (format 2): what a segment holds decodes to the rows it was
-written from, anything malformed is refused whole, and loading rows in bulk builds the
+"""Index snapshot segments (format 3): what a segment holds decodes to the rows it was
+written from, its blob is that text as one bounded zlib stream, anything malformed is
+refused whole, and loading rows in bulk builds the
 same index as inserting them one parsed record at a time."""
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ import json
 import multiprocessing
 import sqlite3
 import time
+import zlib
 from collections.abc import Callable, Iterator
 from contextlib import closing
 from pathlib import Path
@@ -21,8 +23,10 @@ from gitml.storage.index_snapshot import (
     SEGMENT_ROWS,
     SnapshotRefused,
     decode_segment,
+    deflate_segment,
     encode_segment,
     folds,
+    inflate_segment,
 )
 
 REF = "refs/gitml/runs"
@@ -476,3 +480,30 @@ def test_rows_matched_to_a_listing_without_an_index_are_checked_as_a_load_checks
     twice = [RowColumns.of(rows[:10]), RowColumns.of(rows[9:])]
     with pytest.raises(sqlite3.IntegrityError):
         index_module.match_listing(REF, twice, [listing])
+
+
+def test_a_segment_blob_is_its_text_as_one_zlib_stream() -> None:
+    text = encode_segment(REF, RECORDS, _rows())
+    data = deflate_segment(text)
+    assert len(data) < len(text) / 2
+    assert inflate_segment(data, where="s") == text
+
+
+@pytest.mark.parametrize(
+    ("blob", "says"),
+    [
+        (b"plain text, as format 2 wrote it", "not a zlib stream"),
+        (zlib.compress(b"x" * 100)[:-3], "not one whole zlib stream"),  # cut short
+        (zlib.compress(b"x" * 100) + b"more", "not one whole zlib stream"),
+        (zlib.compress(b"x" * 100) * 2, "not one whole zlib stream"),
+        (zlib.compress(b"\n" * 5000, 9), "inflates past 4096 bytes"),  # 5 KB from a few bytes
+    ],
+)
+def test_a_segment_blob_that_is_not_one_bounded_zlib_stream_is_refused(
+    blob: bytes, says: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gitml.storage import index_snapshot
+
+    monkeypatch.setattr(index_snapshot, "MAX_SEGMENT_BYTES", 4096)
+    with pytest.raises(SnapshotRefused, match=says):
+        inflate_segment(blob, where="runs/0000.jsonl.z")
