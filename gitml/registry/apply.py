@@ -128,6 +128,7 @@ def refuse_violations(
     repo: GitRepo,
     settings: Settings,
     events: list[StageEventRecord],
+    *,
     snap: Snapshot,
     env: Mapping[str, str],
     bases: Mapping[str, str | None],
@@ -319,7 +320,14 @@ def _apply(
             message = f"apply {branch} at {tip[:7]}: rules changed ({', '.join(rules)})\n"
             return Plan(files, message, [])
         refuse_violations(
-            repo, settings, derivation.events, snap, env, bases(landings), judged=judged, index=held
+            repo,
+            settings,
+            derivation.events,
+            snap=snap,
+            env=env,
+            bases=bases(landings),
+            judged=judged,
+            index=held,
         )
         for event in derivation.events:  # validated as derived
             path = rec.event_path(event["model"], event["seq"], event["id"])

@@ -110,14 +110,15 @@ def judge_log(
     except GitmlError as exc:
         return asked._replace(trust=Trust([str(exc)], frozenset()))
     asked = asked._replace(branch=tip)
-    for answer in _last:
+    for answer in list(_last):  # another thread may replace it meanwhile
         if answer._replace(trust=asked.trust) == asked:
             return answer
     trust = _judge(repo, settings, env, tip, index)
     if registry_collection(repo).tip() == registry:
         # Judged at the tip asked about: the ref only moves forward, so the key holds.
-        _last[:] = [asked._replace(trust=trust)]
-        return _last[0]
+        judged = asked._replace(trust=trust)
+        _last[:] = [judged]
+        return judged
     # The ref moved while judging: the answer is right, but for no tip this process knows.
     return asked._replace(branch="", trust=trust)
 
