@@ -14,6 +14,9 @@ from gitml.storage.refs import read_ref
 from gitml.storage.repo import GitRepo
 
 SHARED_REFS = (*COLLECTION_REFS, NOTES_REF)
+_FINAL_REASONS = ("shallow update not allowed",)
+"""Why a remote refuses a push that no pull and no retry fixes (the others, such as
+``fetch first`` or ``atomic transaction failed``, mean someone pushed first)."""
 
 
 class GitRemoteError(GitmlError):
@@ -176,6 +179,9 @@ def push(
         if flag == "=":
             up_to_date.append(ref)
         elif flag == "!":
+            reason = parts[2] if len(parts) > 2 else ""
+            if any(word in reason for word in _FINAL_REASONS):
+                raise GitRemoteError(f"{remote!r} refused {ref}: {reason or 'no reason given'}")
             rejected.append(ref)
         else:
             pushed.append(ref)

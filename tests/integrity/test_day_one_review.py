@@ -11,10 +11,11 @@ import pytest
 
 from tests.integrity.forge import forge_commit, push_forced, show
 from tests.integrity.test_append_only import refused
-from tests.integrity.test_audit_statement import record_copy, stated
-from tests.integrity.test_day_one import cli_in
+from tests.integrity.test_audit_statement import _key, _sign_with, _signers, record_copy, stated
+from tests.integrity.test_day_one import _first_pull, cli_in, ok_in
 from tests.support.core import git
-from tests.support.integrity import Team, now_env, run_paths, tip
+from tests.support.integrity import Team, now_env, ok, run_paths, tip
+from tests.support.registry import record_run
 
 pytestmark = pytest.mark.skipif(shutil.which("ssh-keygen") is None, reason="needs ssh-keygen")
 
@@ -152,3 +153,71 @@ def test_a_first_pull_refused_for_unasked_shallow_commits_recovers_once_the_remo
     result = cli_in(clone, "pull")
     assert result.exit_code == 0, result
     assert tip(clone, RUNS) == honest
+
+
+def test_the_latest_run_of_a_name_before_the_stated_tip_is_the_full_clones_when_parsed(
+    team: Team, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two runs of one name before the stated tip, the newer in commit order holding the
+    older id (recorded first, pulled into the other line later). A day-one clone that
+    parses its records rather than loading the snapshot (signers unset, a snapshot of
+    another gitml version, an index of a new schema after an upgrade) sees both added by
+    the shallow stated tip and cannot tell commit order: `show NAME` (and `rerun NAME`)
+    must still name the run every full clone names."""
+    monkeypatch.chdir(team.victim)
+    first = record_run(team.victim, metrics={"acc": 0.2}, name="dup")
+    monkeypatch.chdir(team.attacker)  # an honest teammate, offline for a while
+    record_run(team.attacker, metrics={"acc": 0.1}, name="dup")
+    monkeypatch.chdir(team.victim)
+    ok("push", "--no-data")
+    monkeypatch.chdir(team.attacker)
+    ok("push", "--no-data")
+    monkeypatch.chdir(team.victim)
+    ok("pull")
+    key = _key(tmp_path, "ci")
+    signers = _signers(tmp_path, key)
+    _sign_with(team.victim, key)
+    ok("index", "publish")
+    ok("push", "--no-data")
+    full, _ = _first_pull(team, tmp_path, "full", None)
+    day, _ = _first_pull(team, tmp_path, "day", signers)
+    assert first in ok_in(full, "show", "dup").splitlines()[0]
+    assert first in ok_in(day, "show", "dup").splitlines()[0]
+    git(day, "config", "--unset", "gitml.index.signers")
+    for index in (day / ".git" / "gitml").glob("index-*"):
+        index.unlink()
+    assert first in ok_in(day, "show", "dup").splitlines()[0]
+
+
+def test_check_all_without_the_statement_trusted_does_not_pass_a_history_it_lacks(
+    team: Team, stated: Path, tmp_path: Path
+) -> None:
+    """After a first pull from the statement, the user stops trusting the signer
+    (``gitml.index.signers`` unset): `check --all` then audits "the whole history", but
+    the history before the stated tip is not here. Reporting it clean is an audit that did
+    not happen: it must say what it could not read (the shallow commit) or fail."""
+    stated_tip = tip(team.victim, RUNS)
+    clone, _ = _first_pull(team, tmp_path, "teammate", stated)
+    git(clone, "config", "--unset", "gitml.index.signers")
+    result = cli_in(clone, "check", "--all")
+    assert result.exit_code != 0 or stated_tip[:12] in result.stderr, result
+
+
+def test_a_push_the_remote_refuses_for_the_shallow_history_fails_at_once_saying_why(
+    team: Team, stated: Path, tmp_path: Path
+) -> None:
+    """From a clone whose runs history starts at the stated tip, `git ml push` to a remote
+    without that history (a new mirror) is refused by the receiver ("shallow update not
+    allowed"), which no pull fixes: the push must fail at once naming that reason, not
+    retry until the deadline and blame others for pushing."""
+    clone, _ = _first_pull(team, tmp_path, "teammate", stated)
+    mirror = tmp_path / "mirror.git"
+    git(tmp_path, "init", "-q", "--bare", str(mirror))
+    git(clone, "remote", "add", "mirror", str(mirror))
+    git(clone, "push", "-q", "mirror", "HEAD:refs/heads/main")
+    config = clone / ".gitml" / "config.toml"
+    config.write_text(config.read_text() + "\n[sync]\npush_deadline_seconds = 5\n")
+    result = cli_in(clone, "push", "mirror", "--no-data")
+    assert result.exit_code == 1, result
+    assert "shallow update not allowed" in result.stderr, result.stderr
+    assert "others kept pushing" not in result.stderr
