@@ -11,7 +11,6 @@ import random
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gitml.config import Settings, load_settings
@@ -28,13 +27,11 @@ from gitml.storage import (
     remote_tracking_ref,
 )
 from gitml.storage.collection import Collection
-from gitml.storage.history import is_ancestor
 from gitml.storage.merge import MergeResult, merge_into
 from gitml.storage.notes import merge_lines
 from gitml.storage.refs import read_ref
 from gitml.storage.remote import (
     SHARED_REFS,
-    GitRemoteError,
     fetch,
     fetch_ref,
     fetch_tips_only,
@@ -172,7 +169,6 @@ def pull(repo: GitRepo, remote: str = "origin") -> PullReport:
     if read_ref(repo, RUNS_REF) is None:
         _start_from_statement(repo, remote)
     tips = fetch(repo, remote, branches=(branch,))
-    check_boundary(repo, remote, branch=branch)
     check_fetched(repo, remote, tips)
     report = PullReport(remote)
     for ref in SHARED_REFS:
@@ -205,47 +201,7 @@ def _start_from_statement(repo: GitRepo, remote: str) -> None:
         return
     stated = signed_statement(repo).get(RUNS_REF)
     if stated is not None:
-        with _boundary_path(repo).open("a", encoding="ascii") as fh:
-            fh.write(f"{stated}\n")
         fetch_tips_only(repo, remote, {RUNS_REF: stated})
-
-
-def _boundary_path(repo: GitRepo) -> Path:
-    """The stated tips a first pull fetched without their history (from signed statements)."""
-    path = repo.state_dir / "shallow-boundary.txt"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def check_boundary(repo: GitRepo, remote: str, *, branch: str) -> None:
-    """Refuse fetched record refs, or a default branch, that reach a shallow commit (whose
-    parents git neither has nor walks, so an edit in it would pass as an addition) that is
-    neither a stated tip a first pull fetched nor in the local ref's history already: a
-    notes ref the remote pointed at a record commit, or ``shallow`` lines a server sent
-    with an ``unshallow`` one, which git writes into its list."""
-    repo.is_shallow = repo.is_shallow or (repo.commondir / "shallow").exists()
-    after = repo.shallow_commits()
-    try:
-        lines = _boundary_path(repo).read_text("ascii").split()
-    except OSError:
-        lines = []
-    suspect = sorted(after - set(lines))
-    if not suspect:
-        return
-    pairs = [(remote_tracking_ref(remote, ref), ref) for ref in COLLECTION_REFS]
-    pairs.append((f"refs/remotes/{remote}/{branch}", f"refs/heads/{branch}"))
-    for fetched, local in pairs:
-        theirs, ours = read_ref(repo, fetched), read_ref(repo, local)
-        for commit in suspect:
-            if theirs is None or not is_ancestor(repo, commit, str(theirs)):
-                continue
-            if ours is not None and is_ancestor(repo, commit, str(ours)):
-                continue
-            raise GitRemoteError(
-                f"{remote!r} sent {fetched} reaching {commit[:12]}, a commit fetched without "
-                "its parents (not a stated tip a first pull asked for), which would hide them "
-                "from the audit; nothing was merged"
-            )
 
 
 class PushGaveUp(GitmlError):

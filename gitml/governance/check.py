@@ -48,6 +48,7 @@ from gitml.storage import (
 from gitml.storage.audit_statement import stated_tips
 from gitml.storage.blobs import read_blobs
 from gitml.storage.git import git_output, raw_changes
+from gitml.storage.history import is_ancestor
 from gitml.storage.repo import GitRepo
 from gitml.units import format_bytes
 from gitml.validate import check_text, kind_of
@@ -448,8 +449,28 @@ def _check_history(
                 file=ref,
             )
         )
+    for root in [] if since else _roots_in(repo, tip):
+        report.findings.append(
+            Finding(
+                "shallow-history",
+                f"the history before commit {root[:12]} is not in this clone (its first pull "
+                "started at a signed audit statement, not trusted now), so whether a record "
+                "older than it was ever edited was not audited here; fetch the whole "
+                "history (`git fetch --unshallow`) to audit it",
+                file=ref,
+                severity="warning",
+            )
+        )
     if not found.problems:
         history.remember_audited(repo, ref, tip)
+
+
+def _roots_in(repo: GitRepo, tip: str) -> list[str]:
+    """The shallow commits a first pull started at that ``tip``'s history reaches."""
+    if not repo.is_shallow:
+        return []
+    roots = repo.shallow_roots() & repo.shallow_commits()
+    return sorted(root for root in roots if is_ancestor(repo, root, tip))
 
 
 def judge_stages(

@@ -48,6 +48,11 @@ _KINDS: dict[str, str] = {
     MODE_COMMIT: "a gitlink (submodule entry)",
 }
 
+_UNJUDGED = (
+    "was fetched without its parents (a shallow commit no trusted statement named), so what "
+    "it changed cannot be judged; fetch the whole history (`git fetch --unshallow`)"
+)
+
 Shape = Callable[[Tree], bool]
 """Whether a tree is one of the collection's (its top-level names are the collection's)."""
 
@@ -94,9 +99,14 @@ def audit(
     *,
     shape: Shape,
     skew_s: float,
+    roots: frozenset[str] = frozenset(),
     now: float | None = None,
 ) -> Audit:
     """Check every commit in ``tip`` minus what ``known`` reaches (see the module doc).
+
+    A shallow commit (its parents not in this clone) is judged as a first commit only when
+    it is one of ``roots``, the commits a trusted statement named; any other one is a
+    violation, since what it changed cannot be told.
 
     Commits, trees and diffs are read ``BATCH`` commits at a time and dropped once judged:
     what stays for the whole range is ids, one per commit, and the records added.
@@ -146,6 +156,9 @@ def audit(
                         f"than {skew_s:.0f} s ahead of this machine's clock)",
                     )
                 )
+            if commit.oid in shallow and commit.oid not in roots:
+                report.violations.append(Violation(commit.oid, "", _UNJUDGED))
+                continue
             parents = (
                 [] if commit.oid in shallow else _collection_parents(repo, commit, shape, shaped)
             )

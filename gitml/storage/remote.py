@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from gitml.errors import GitmlError
 from gitml.storage import COLLECTION_REFS, NOTES_REF, REF_ROOT, remote_tracking_ref
 from gitml.storage.git import GitTimeout, as_text, last_line, run_git
 from gitml.storage.refs import read_ref
-from gitml.storage.repo import GitRepo
+from gitml.storage.repo import SHALLOW_ROOTS, GitRepo
 
 SHARED_REFS = (*COLLECTION_REFS, NOTES_REF)
 _FINAL_REASONS = ("shallow update not allowed",)
@@ -95,24 +94,31 @@ def fetch_ref(repo: GitRepo, remote: str, ref: str, *, timeout: float | None = N
 def fetch_tips_only(
     repo: GitRepo, remote: str, commits: Mapping[str, str], *, timeout: float | None = None
 ) -> bool:
-    """Fetch each of ``commits`` (ref -> commit id) into the ref's remote-tracking ref, and
-    the notes as they are, without their history (``--depth=1``: they become shallow
-    commits, whose parents git neither fetches nor walks).
+    """Fetch each of ``commits`` (ref -> commit id, from a trusted statement) into the ref's
+    remote-tracking ref, and the notes tip, without their history (``--depth=1``: they
+    become shallow commits, whose parents git neither fetches nor walks). ``commits`` are
+    remembered first as the shallow roots the audits accept (``GitRepo.shallow_roots``).
 
-    False (nothing fetched) when the remote refuses: a server that speaks only protocol
-    version 0 serves only commits its refs advertise.
+    The notes tip is asked for by the id the remote advertises, and only when this clone
+    does not hold that commit (a commit it holds would lose its history here). A shallow
+    commit git records beyond those asked for is refused (a server can name any). False
+    (nothing fetched) when the remote refuses: a server that speaks only protocol version
+    0 serves only commits its refs advertise.
     """
+    notes = _advertised(repo, remote, NOTES_REF, timeout=timeout)
     specs = [f"+{oid}:{remote_tracking_ref(remote, ref)}" for ref, oid in commits.items()]
-    specs.append(notes_refspec(remote))
+    asked = set(commits.values())
+    if notes is not None and not repo.has_commit(notes):
+        specs.append(f"+{notes}:{remote_tracking_ref(remote, NOTES_REF)}")
+        asked.add(notes)
+    _remember_roots(repo, commits.values())
     before = repo.shallow_commits()
     proc = _git(repo, "fetch", "--depth=1", "--no-tags", "--quiet", remote, *specs, timeout=timeout)
     if proc.returncode != 0:
         return False
     repo.is_shallow = True
-    asked = {*commits.values(), *_notes_tips(repo, remote)}
     unasked = repo.shallow_commits() - before - asked
     if unasked:
-        _forget_shallow(repo, unasked)
         raise GitRemoteError(
             f"{remote!r} marked {len(unasked)} commit(s) shallow that were not asked for "
             f"({min(unasked)[:12]}), which would hide their parents from the audit; nothing "
@@ -121,33 +127,23 @@ def fetch_tips_only(
     return True
 
 
-def _notes_tips(repo: GitRepo, remote: str) -> list[str]:
-    tracking = remote_tracking_ref(remote, NOTES_REF)
-    proc = _git(repo, "for-each-ref", "--format=%(objectname)", f"{tracking}*")
-    return proc.stdout.split()
+def _remember_roots(repo: GitRepo, commits: Iterable[str]) -> None:
+    path = repo.state_dir / SHALLOW_ROOTS
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="ascii") as fh:
+        fh.writelines(f"{commit}\n" for commit in commits)
 
 
-def _forget_shallow(repo: GitRepo, commits: frozenset[str]) -> None:
-    """Take ``commits`` out of git's list of shallow commits (under git's lock file)."""
-    path = repo.commondir / "shallow"
-    keep = sorted(repo.shallow_commits() - commits)
-    lock = path.with_name("shallow.lock")
-    try:
-        fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-    except FileExistsError:
-        raise GitRemoteError(
-            f"{lock} exists (another git process is running?); remove it if not, and pull again"
-        ) from None
-    try:
-        os.write(fd, "".join(f"{commit}\n" for commit in keep).encode("ascii"))
-    finally:
-        os.close(fd)
-    if keep:
-        lock.replace(path)
-    else:
-        path.unlink(missing_ok=True)
-        lock.unlink()
-        repo.is_shallow = False
+def _advertised(
+    repo: GitRepo, remote: str, ref: str, *, timeout: float | None = None
+) -> str | None:
+    """The commit ``remote`` advertises for ``ref`` (None: it has no such ref)."""
+    proc = _git(repo, "ls-remote", "--refs", remote, ref, timeout=timeout)
+    for line in proc.stdout.splitlines():
+        oid, _, name = line.partition("\t")
+        if name == ref:
+            return oid
+    return None
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 DEFAULT_NAME = "gitml"
 DEFAULT_EMAIL = "gitml@localhost"
 STATE_DIR = "gitml"  # gitml's disposable state in the common git dir (``.git/gitml``)
+SHALLOW_ROOTS = "shallow-roots.txt"  # in STATE_DIR: the commits a first pull fetched shallow
 _HEX = re.compile(r"[0-9a-f]{4,40}")
 
 
@@ -155,6 +156,15 @@ class GitRepo:
         except OSError:
             return frozenset()
         return frozenset(line.strip() for line in text.splitlines() if line.strip())
+
+    def shallow_roots(self) -> frozenset[str]:
+        """The shallow commits a first pull asked for because a trusted statement named
+        them (``storage.remote.fetch_tips_only``): the only ones an audit judges as first
+        commits (any other in a range it reads hides a parent it must compare with)."""
+        try:
+            return frozenset((self.state_dir / SHALLOW_ROOTS).read_text("ascii").split())
+        except OSError:
+            return frozenset()
 
     def require_history(self, what: str) -> None:
         if self.is_shallow:

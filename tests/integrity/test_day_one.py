@@ -13,7 +13,6 @@ import contextlib
 import json
 import shutil
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -24,10 +23,11 @@ from tests.integrity.test_audit_statement import (
     WARNING,
     _audited_commits,
     _bad_then_good,
+    record_copy,
     stated,
 )
 from tests.support.core import CliResult, cli, git
-from tests.support.integrity import Team, ok, run_paths, tip
+from tests.support.integrity import Team, now_env, ok, run_paths, tip
 from tests.support.registry import record_run
 
 pytestmark = pytest.mark.skipif(shutil.which("ssh-keygen") is None, reason="needs ssh-keygen")
@@ -176,7 +176,8 @@ def test_a_history_rewritten_below_the_stated_tip_is_audited_whole(
 PROXY = """
 import os, subprocess, sys, threading
 
-extra = os.environ["GITML_TEST_SHALLOW"].encode()
+lines = [line.encode() for line in os.environ["GITML_TEST_INJECT"].split(";")]
+into_deepening = os.environ["GITML_TEST_WHEN"] == "deepen"
 child = subprocess.Popen(
     ["git", "upload-pack", *sys.argv[1:]], stdin=subprocess.PIPE, stdout=subprocess.PIPE
 )
@@ -198,12 +199,47 @@ while len(head := src.read(4)) == 4:
     size = int(head, 16)
     body = src.read(size - 4) if size > 4 else b""
     out.write(head + body)
-    if deepen.is_set() and body == b"shallow-info\\n":
-        line = b"shallow " + extra + b"\\n"
-        out.write(b"%04x" % (len(line) + 4) + line)
+    if deepen.is_set() == into_deepening and body == b"shallow-info\\n":
+        for line in lines:
+            out.write(b"%04x" % (len(line) + 5) + line + b"\\n")
     out.flush()
 sys.exit(child.wait())
 """
+
+
+def _lying_server(
+    clone: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, inject: str, when: str
+) -> None:
+    """Serve ``clone``'s fetches through ``git upload-pack`` with ``inject`` (pkt-lines,
+    ";"-separated) added to the shallow-info section of a deepening fetch's answer
+    (``when="deepen"``) or of any other fetch's (``"plain"``)."""
+    proxy = tmp_path / "upload-pack.py"
+    proxy.write_text(PROXY)
+    monkeypatch.setenv("GITML_TEST_INJECT", inject)
+    monkeypatch.setenv("GITML_TEST_WHEN", when)
+    git(clone, "config", "remote.origin.uploadpack", f"{sys.executable} {proxy}")
+
+
+def _fresh_clone(team: Team, tmp_path: Path, signers: Path | None, name: str = "teammate") -> Path:
+    clone = tmp_path / name
+    git(tmp_path, "clone", "-q", team.remote.as_uri(), str(clone))
+    if signers is not None:
+        git(clone, "config", "gitml.index.signers", str(signers))
+    return clone
+
+
+def _edit_then_add(team: Team, base: str) -> tuple[str, str, str]:
+    """On ``base``, a commit that edits a run in place, then one that adds a valid run, both
+    dated now (so no id claims the future): (the edit, the new tip, the path edited)."""
+    path = run_paths(team.attacker)[0]
+    text = show(team.attacker, f"{RUNS}:{path}") + "# acc was 0.99\n"
+    bad = forge_commit(team.attacker, base, add={path: text}, message="tidy", env=now_env())
+    later = record_copy(team.attacker, run_paths(team.attacker)[1])
+    good = forge_commit(team.attacker, bad, add=later, message="add a run", env=now_env())
+    return bad, good, path
+
+
+UNJUDGED = "was fetched without its parents"
 
 
 def test_a_remote_that_marks_commits_shallow_unasked_is_refused(
@@ -212,25 +248,106 @@ def test_a_remote_that_marks_commits_shallow_unasked_is_refused(
     """A server that answers the first pull's shallow fetch with one more shallow commit,
     the one after the stated tip that edits a record: judged without its parent, the edit
     would pass as an addition (the statement no longer holds, and the whole history is
-    that one commit). The pull is refused, and git's list of shallow commits loses the
-    commit it was not asked for."""
+    that one commit). The pull is refused, and so is the next while the server lies; once
+    it is honest again, the next pull starts from the stated tip and succeeds."""
+    honest = tip(team.victim, RUNS)
     git(team.attacker, "fetch", "-q", "origin", "+refs/gitml/*:refs/gitml/*")
-    path = run_paths(team.attacker)[0]
-    text = show(team.attacker, f"{RUNS}:{path}") + "# acc was 0.99\n"
-    now = f"@{int(time.time())} +0000"
-    dated = {"GIT_AUTHOR_DATE": now, "GIT_COMMITTER_DATE": now}
-    bad = forge_commit(team.attacker, tip(team.attacker, RUNS), add={path: text}, env=dated)
-    push_forced(team.attacker, bad, RUNS)
-    proxy = tmp_path / "upload-pack.py"
-    proxy.write_text(PROXY)
-    monkeypatch.setenv("GITML_TEST_SHALLOW", bad)
-    clone = tmp_path / "teammate"
-    git(tmp_path, "clone", "-q", team.remote.as_uri(), str(clone))
-    git(clone, "config", "gitml.index.signers", str(stated))
-    git(clone, "config", "remote.origin.uploadpack", f"{sys.executable} {proxy}")
+    bad, good, _path = _edit_then_add(team, honest)
+    push_forced(team.attacker, good, RUNS)
+    clone = _fresh_clone(team, tmp_path, stated)
+    _lying_server(clone, tmp_path, monkeypatch, inject=f"shallow {bad}", when="deepen")
     result = cli_in(clone, "pull")
     assert result.exit_code == 1, result
     assert "marked 1 commit(s) shallow that were not asked for" in result.stderr
     assert bad[:12] in result.stderr
-    assert bad not in _shallow(clone)
     assert tip(clone, RUNS) == ""
+    again = cli_in(clone, "pull")
+    assert again.exit_code == 1, again
+    assert f"{bad[:12]} {UNJUDGED}" in again.stderr
+    assert tip(clone, RUNS) == ""
+
+    git(clone, "config", "--unset", "remote.origin.uploadpack")
+    push_forced(team.attacker, honest, RUNS)
+    recovered = cli_in(clone, "pull")
+    assert recovered.exit_code == 0, recovered
+    assert tip(clone, RUNS) == honest
+
+
+def test_the_fetch_after_the_shallow_one_cannot_move_the_shallow_boundary(
+    team: Team, stated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fetch that brings the runs history after the stated tip runs in a shallow
+    clone, so git takes a shallow-info answer: ``unshallow <stated tip>`` and ``shallow
+    <edit>`` make git write the edit into .git/shallow (after an unshallow line it takes
+    shallow lines as its own depth's). Judged without its parent the edit would pass as an
+    addition: the pull is refused, as it is without the statement."""
+    stated_tip = tip(team.victim, RUNS)
+    git(team.attacker, "fetch", "-q", "origin", "+refs/gitml/*:refs/gitml/*")
+    bad, good, path = _edit_then_add(team, stated_tip)
+    push_forced(team.attacker, good, RUNS)
+    clone = _fresh_clone(team, tmp_path, stated)
+    inject = f"unshallow {stated_tip};shallow {bad}"
+    _lying_server(clone, tmp_path, monkeypatch, inject=inject, when="plain")
+    result = cli_in(clone, "pull")
+    assert result.exit_code == 1, result
+    assert f"{bad[:12]} {UNJUDGED}" in result.stderr
+    assert tip(clone, RUNS) == ""
+    plain = cli_in(_fresh_clone(team, tmp_path, None, "plain"), "pull")
+    assert plain.exit_code == 1
+    refused(plain.stderr, bad, path)
+
+
+@pytest.mark.parametrize("notes", ["refs/notes/gitml", "refs/notes/gitml-x"])
+def test_a_notes_ref_naming_a_runs_commit_cannot_cut_the_history_the_audit_reads(
+    team: Team, stated: Path, tmp_path: Path, notes: str
+) -> None:
+    """The remote points a notes ref at the runs commit after the stated tip that edits a
+    record. The notes tip is fetched without its history, so that commit arrives shallow
+    (or, for a notes ref gitml does not fetch that way, whole): either way the audit reads
+    it and the pull is refused, as without the statement."""
+    git(team.attacker, "fetch", "-q", "origin", "+refs/gitml/*:refs/gitml/*")
+    bad, good, path = _edit_then_add(team, tip(team.attacker, RUNS))
+    push_forced(team.attacker, good, RUNS)
+    push_forced(team.attacker, bad, notes)
+    result = cli_in(_fresh_clone(team, tmp_path, stated), "pull")
+    assert result.exit_code == 1, result
+    assert bad[:12] in result.stderr
+    if notes == "refs/notes/gitml":
+        assert UNJUDGED in result.stderr
+    else:
+        refused(result.stderr, bad, path)
+
+
+def test_check_all_says_what_history_it_could_not_audit(
+    team: Team, stated: Path, tmp_path: Path
+) -> None:
+    """After a first pull from the statement, the user stops trusting the signer: `check
+    --all` audits what is here (every record of the stated commit checked) and warns that
+    the history before that commit is not, naming it and how to fetch it."""
+    stated_tip = tip(team.victim, RUNS)
+    clone, _ = _first_pull(team, tmp_path, "teammate", stated)
+    git(clone, "config", "--unset", "gitml.index.signers")
+    result = cli_in(clone, "check", "--all")
+    assert result.exit_code == 0, result
+    assert f"the history before commit {stated_tip[:12]} is not in this clone" in result.stderr
+    assert "git fetch --unshallow" in result.stderr
+
+
+def test_a_push_the_remote_refuses_for_the_shallow_history_fails_at_once_saying_why(
+    team: Team, stated: Path, tmp_path: Path
+) -> None:
+    """From a clone whose runs history starts at the stated tip, `git ml push` to a remote
+    without that history (a new mirror) is refused by the receiver ("shallow update not
+    allowed"), which no pull fixes: the push fails at once naming that reason, rather than
+    retry until the deadline and blame others for pushing."""
+    clone, _ = _first_pull(team, tmp_path, "teammate", stated)
+    mirror = tmp_path / "mirror.git"
+    git(tmp_path, "init", "-q", "--bare", str(mirror))
+    git(clone, "remote", "add", "mirror", str(mirror))
+    git(clone, "push", "-q", "mirror", "HEAD:refs/heads/main")
+    config = clone / ".gitml" / "config.toml"
+    config.write_text(config.read_text() + "\n[sync]\npush_deadline_seconds = 5\n")
+    result = cli_in(clone, "push", "mirror", "--no-data")
+    assert result.exit_code == 1, result
+    assert "shallow update not allowed" in result.stderr, result.stderr
+    assert "others kept pushing" not in result.stderr
