@@ -152,14 +152,22 @@ def test_check_all_reports_a_bad_history_already_in_local_refs(team: Team) -> No
     refused(result.stderr, bad, run_paths(team.victim, f"{bad}^")[0])
 
 
-def test_a_shallow_copy_of_the_records_is_audited_from_where_it_starts(
+def test_a_shallow_copy_of_the_records_cannot_pass_the_audit(
     team: Team, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Records fetched with ``--depth`` start at a commit the server chose, whose parents
+    are not here: what it changed cannot be judged (a hostile server would cut the history
+    at its edit), so `check --all` fails naming the commit and how to fetch the rest; the
+    records still list."""
     shallow = tmp_path / "shallow"
     git(tmp_path, "clone", "-q", "--depth", "1", f"file://{team.remote}", str(shallow))
     git(shallow, "fetch", "-q", "--depth", "1", "origin", "refs/gitml/*:refs/gitml/*")
     monkeypatch.chdir(shallow)
-    assert cli("check", "--all").exit_code == 0
+    result = cli("check", "--all")
+    assert result.exit_code == 1
+    boundary = git(shallow, "rev-parse", RUNS).strip()
+    assert f"{boundary[:12]} was fetched without its parents" in result.stderr
+    assert "git fetch --unshallow" in result.stderr
     assert len(cli("ls", "--all", "--limit", "0").stdout.splitlines()) == 13
 
 
