@@ -54,14 +54,7 @@ def check_history(
     problems: list[str] = []
     layout = _tree_layout(repo, ref, tip, problems)
     known = [k for k in known if _layout_of(repo, ref, k) == layout]
-    report = audit(
-        repo,
-        tip,
-        known,
-        shape=top_names(TOP_LEVEL[ref]),
-        skew_s=skew_s,
-        roots=repo.shallow_roots() if repo.is_shallow else frozenset(),
-    )
+    report = audit(repo, tip, known, shape=top_names(TOP_LEVEL[ref]), skew_s=skew_s)
     problems[:0] = [v.line(ref) for v in report.violations]
     blobs = read_blobs(repo, [added.oid for added in report.added])
     for added, (_oid, data) in zip(report.added, blobs, strict=True):

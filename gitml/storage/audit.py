@@ -99,14 +99,13 @@ def audit(
     *,
     shape: Shape,
     skew_s: float,
-    roots: frozenset[str] = frozenset(),
     now: float | None = None,
 ) -> Audit:
     """Check every commit in ``tip`` minus what ``known`` reaches (see the module doc).
 
     A shallow commit (its parents not in this clone) is judged as a first commit only when
-    it is one of ``roots``, the commits a trusted statement named; any other one is a
-    violation, since what it changed cannot be told.
+    it is one of ``GitRepo.shallow_roots``, the commits a trusted statement named; any
+    other one is a violation, since what it changed cannot be told.
 
     Commits, trees and diffs are read ``BATCH`` commits at a time and dropped once judged:
     what stays for the whole range is ids, one per commit, and the records added.
@@ -128,6 +127,7 @@ def audit(
                 ours.add(parent)
     del ours
     shallow = repo.shallow_commits()  # a shallow clone's history starts at these commits
+    roots = repo.shallow_roots() if shallow else frozenset()
     seen: set[str] = set()
     order.reverse()  # parents before children
     for start in range(0, len(order), BATCH):

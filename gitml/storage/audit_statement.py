@@ -24,7 +24,7 @@ does not name is audited whole.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from gitml._version import __version__
 from gitml.storage import COLLECTION_REFS, RUNS_REF
@@ -52,21 +52,15 @@ def stated_tips(repo: GitRepo, tips: Mapping[str, str | None]) -> dict[str, str]
     Without ``gitml.index.signers`` no statement is read; with it, a statement that fails
     a check costs one warning line naming the snapshot and why.
     """
-    signers = repo.config_get(SIGNERS_KEY)
-    if not signers:
-        return {}
-    refused: str | None = None
-    for name, commit in snapshot_commits(repo):
-        try:
-            return _trusted(repo, commit, signers=signers, tips=tips)
-        except SnapshotRefused as exc:
-            refused = refused or f"{name} ({commit[:12]}): {exc}"
-    if refused is not None:
+    stated, refused = _first_statement(
+        repo, lambda commit, signers: _trusted(repo, commit, signers=signers, tips=tips)
+    )
+    if stated is None and refused is not None:
         warn(
             f"not using the audit statement of the index snapshot {refused}; auditing "
             "the whole record history"
         )
-    return {}
+    return stated or {}
 
 
 def signed_statement(repo: GitRepo) -> dict[str, str]:
@@ -74,15 +68,28 @@ def signed_statement(repo: GitRepo) -> dict[str, str]:
     signers file, gitml version, form) names, before any history is here to hold them:
     what a first pull fetches first. ``{}`` when none does; no warning (the audit after the
     fetch judges the statement again, all checks included, and says why it is not used)."""
+    stated, _refused = _first_statement(
+        repo, lambda commit, signers: _signed(repo, commit, signers=signers)
+    )
+    return stated or {}
+
+
+def _first_statement(
+    repo: GitRepo, judge: Callable[[str, str], dict[str, str]]
+) -> tuple[dict[str, str] | None, str | None]:
+    """(what ``judge(snapshot commit, signers)`` says of the first snapshot it passes, or
+    None, and why the first one refused was refused): nothing is read without
+    ``gitml.index.signers``."""
     signers = repo.config_get(SIGNERS_KEY)
     if not signers:
-        return {}
-    for _name, commit in snapshot_commits(repo):
+        return None, None
+    refused: str | None = None
+    for name, commit in snapshot_commits(repo):
         try:
-            return _signed(repo, commit, signers=signers)
-        except SnapshotRefused:
-            continue
-    return {}
+            return judge(commit, signers), None
+        except SnapshotRefused as exc:
+            refused = refused or f"{name} ({commit[:12]}): {exc}"
+    return None, refused
 
 
 def _trusted(

@@ -26,9 +26,10 @@ row count; a second line holding the rows' other columns as JSON lists (``path``
 as the index stores it (empty for an error). A reader hands the documents to SQLite as
 they are: no Python parses them. Compressed by gitml, a segment costs git little to pack:
 a fetch of segments stored loose (a push of a few objects is unpacked by the server) or a
-``git gc`` would otherwise deflate and delta-search every JSON byte of them. Publishing adds a segment for the records since the
-snapshot it builds on (its parent commit), at most ``SEGMENT_ROWS`` rows to a segment, and
-folds all into full segments rather than hold more than ``MAX_SEGMENTS`` beyond those.
+``git gc`` would otherwise deflate and delta-search every JSON byte of them. Publishing
+adds a segment for the records since the snapshot it builds on (its parent commit), at
+most ``SEGMENT_ROWS`` rows to a segment, and folds all into full segments rather than
+hold more than ``MAX_SEGMENTS`` beyond those.
 A reader loads one segment at a time (``seed_index``).
 """
 

@@ -105,7 +105,9 @@ def test_a_first_pull_starts_the_runs_history_at_the_stated_tip(
     assert ok("push", "--no-data")
     assert ok_in(team.victim, "pull")
     assert mine in _ids(team.victim)
-    assert ok_in(clone, "check", "--all") is not None
+    checked = cli_in(clone, "check", "--all")
+    assert checked.exit_code == 0, checked
+    assert "is not in this clone" not in checked.stderr  # the statement covers it
 
 
 def test_without_trusted_signers_a_first_pull_fetches_the_whole_history(
