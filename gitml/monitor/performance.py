@@ -70,7 +70,7 @@ class Scorer:
                 self.sy += fy
                 self.syy += fy * fy
             else:
-                key = (_key(y), _key(p))
+                key = (label_key(y), label_key(p))
                 self.pairs[key] = self.pairs.get(key, 0) + 1
 
     def result(self) -> dict[str, float]:
@@ -107,14 +107,16 @@ def scores(labels: Sequence[Any], predicted: Sequence[Any], regression: bool) ->
     return scorer.result()
 
 
-def _key(value: Any) -> str:
+def label_key(value: Any) -> str:
+    """A label as the text it is compared and counted by: integral floats as integers,
+    booleans as ``true``/``false``."""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
-def _same(a: Any, b: Any) -> bool:
-    return _key(a) == _key(b)
+def same_label(a: Any, b: Any) -> bool:
+    return label_key(a) == label_key(b)
 
 
 def relative_drop(metric: str, serving: float, training: float) -> float:

@@ -110,7 +110,7 @@ def _read(data: Path) -> list[JsonObject]:
 
 
 def _is_probability(predicted: Sequence[Any], labels: Sequence[Any]) -> bool:
-    classes = {performance._key(y) for y in labels if y is not None}
+    classes = {performance.label_key(y) for y in labels if y is not None}
     return (
         len(classes) <= 2
         and all(isinstance(p, float) and 0.0 <= p <= 1.0 for p in predicted)
@@ -182,7 +182,7 @@ def _quality(
     regression = performance.is_regression(labels, recorded, predicted)
     proba = not regression and _is_probability(predicted, labels)
     if proba:
-        classes = sorted({performance._key(y) for y in labels if y is not None})
+        classes = sorted({performance.label_key(y) for y in labels if y is not None})
         positive, negative = (classes[-1], classes[0]) if classes else ("1", "0")
         hard: list[Any] = [positive if p >= 0.5 else negative for p in predicted]
         found += _confidence(labels, predicted, hard)
@@ -247,7 +247,7 @@ def _confidence(labels: list[Any], proba: list[Any], hard: list[Any]) -> list[Fi
     if len(sure) < MIN_SLICE:
         return []
     confidence = sum(max(proba[i], 1 - proba[i]) for i in sure) / len(sure)
-    right = sum(1 for i in sure if performance._key(hard[i]) == performance._key(labels[i]))
+    right = sum(1 for i in sure if performance.same_label(hard[i], labels[i]))
     accuracy = right / len(sure)
     gap = max(0.0, confidence - accuracy)
     return [
