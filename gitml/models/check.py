@@ -29,6 +29,11 @@ class Problem:
         return asdict(self)
 
 
+def _error(kind: str, column: str, message: str) -> Problem:
+    """A problem that fails the check."""
+    return Problem(kind=kind, column=column, severity=ERROR, message=message)
+
+
 def _fits(expected: str, actual: str | None) -> bool:
     if actual == expected:
         return True
@@ -58,12 +63,7 @@ def _type_problem(name: str, expected: str, actual: str | None, column: Any) -> 
         sample = _bad_sample(column)
         if sample is not None:
             message += f" (found {sample!r}, not a number)"
-    return Problem(
-        kind="type",
-        column=name,
-        severity=ERROR,
-        message=message + "; convert the column or fix the data",
-    )
+    return _error("type", name, message + "; convert the column or fix the data")
 
 
 def _range_problem(name: str, column: Any, bounds: Mapping[str, float]) -> Problem | None:
@@ -90,31 +90,16 @@ def _tensor(frame: Any, spec: Mapping[str, Any]) -> list[Problem]:
     dtype, shape = str(tensor.get("dtype")), list(tensor.get("shape") or [])
     problems = []
     if not hasattr(frame, "dtype") or not hasattr(frame, "shape"):
-        return [
-            Problem(
-                kind="type",
-                column="",
-                severity=ERROR,
-                message=f"the model expects a {dtype} array, not a table",
-            )
-        ]
+        return [_error("type", "", f"the model expects a {dtype} array, not a table")]
     if str(frame.dtype) != dtype:
         problems.append(
-            Problem(
-                kind="type",
-                column="",
-                severity=ERROR,
-                message=f"the array is {frame.dtype}; the model expects {dtype}",
-            )
+            _error("type", "", f"the array is {frame.dtype}; the model expects {dtype}")
         )
     fixed = shape[1:]
     if list(frame.shape[1:]) != [d if d != -1 else frame.shape[i + 1] for i, d in enumerate(fixed)]:
         problems.append(
-            Problem(
-                kind="shape",
-                column="",
-                severity=ERROR,
-                message=f"the array has shape {list(frame.shape)}; the model expects {shape}",
+            _error(
+                "shape", "", f"the array has shape {list(frame.shape)}; the model expects {shape}"
             )
         )
     return problems
@@ -137,12 +122,7 @@ def check_frame(frame: Any, signature: Mapping[str, Any]) -> list[Problem]:
             continue
         if name not in present:
             problems.append(
-                Problem(
-                    kind="missing",
-                    column=name,
-                    severity=ERROR,
-                    message=f"column {name!r} ({kind}) is missing; the model needs it",
-                )
+                _error("missing", name, f"column {name!r} ({kind}) is missing; the model needs it")
             )
             continue
         column = table.column(name)
@@ -158,11 +138,10 @@ def check_frame(frame: Any, signature: Mapping[str, Any]) -> list[Problem]:
     for name in present:
         if name not in expected:
             problems.append(
-                Problem(
-                    kind="extra",
-                    column=name,
-                    severity=ERROR,
-                    message=f"column {name!r} is not in the model's signature; drop it before scoring",
+                _error(
+                    "extra",
+                    name,
+                    f"column {name!r} is not in the model's signature; drop it before scoring",
                 )
             )
     return problems

@@ -240,28 +240,23 @@ def create_checkpoint(
         changes[path] = TreeEntry(path.rpartition("/")[2], mode, oid)
         (untracked if item.untracked and existing is None else modified).append(path)
     tree = apply_changes(odb, base, changes)
-    dirty = bool(untracked or modified)
+    at_head = Checkpoint(
+        commit=head,
+        checkpoint=head,
+        branch=branch,
+        dirty=bool(untracked or modified),
+        skipped=tuple(skipped),
+        withheld=tuple(withheld),
+    )
     if tree == head_commit.tree:
-        return Checkpoint(
-            commit=head,
-            checkpoint=head,
-            branch=branch,
-            dirty=dirty,
-            skipped=tuple(skipped),
-            withheld=tuple(withheld),
-        )
+        return at_head
     signature = repo.signature()
     commit = odb.write_commit(tree, [head], message, author=signature, committer=signature)
-    return Checkpoint(
-        commit=head,
+    return at_head._replace(
         checkpoint=commit,
-        branch=branch,
-        dirty=dirty,
         untracked=tuple(untracked),
         modified=tuple(modified),
-        skipped=tuple(skipped),
         diffstat=_diffstat(repo, head, commit, later=diffstat_later),
-        withheld=tuple(withheld),
     )
 
 
