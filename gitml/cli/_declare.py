@@ -2,12 +2,13 @@
 
 A declaration is a function whose parameters (typer ``Annotated`` options and arguments)
 and docstring are the command's one definition; it has no body of its own. A command that
-takes another's options but a few is declared as that declaration ``narrowed``. ``command``
-registers it so that typer calls the body, a keyword-only function named ``module:function``
-in ``gitml.cli.bodies``, with the parsed values; ``commands`` registers several whose names
-say their body. Bodies are named, not imported, so building the typer app loads none.
-The fast path (``_parse``, from the generated ``_spec``) calls the same body with the same
-keywords, so both paths run the same code.
+takes another's options but a few is declared as that declaration ``narrowed``; options
+several commands end with are declared once, as a group, and appended with ``followed_by``.
+``command`` registers a declaration so that typer calls the body, a keyword-only function
+named ``module:function`` in ``gitml.cli.bodies``, with the parsed values; ``commands``
+registers several whose names say their body. Bodies are named, not imported, so building
+the typer app loads none. The fast path (``_parse``, from the generated ``_spec``) calls
+the same body with the same keywords, so both paths run the same code.
 """
 
 import functools
@@ -46,13 +47,44 @@ def narrowed(
         for name, p in signature.parameters.items()
         if name not in without
     ]
+    return _declared(name, doc, signature.replace(parameters=params))
+
+
+def followed_by(
+    *groups: Callable[..., None],
+) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Decorate a declaration: its parameters, then those of each group, in order.
+
+    A group is a declaration of options several commands end with (``output_options``),
+    so each such list is written once.
+    """
+
+    def extend(declaration: Callable[..., None]) -> Callable[..., None]:
+        signature = inspect.signature(declaration)
+        params = list(signature.parameters.values())
+        for group in groups:
+            params += inspect.signature(group).parameters.values()
+        names = [p.name for p in params]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise ValueError(f"{declaration.__name__} takes {', '.join(twice)} twice")
+        return _declared(
+            declaration.__name__, declaration.__doc__, signature.replace(parameters=params)
+        )
+
+    return extend
+
+
+def _declared(name: str, doc: str | None, signature: inspect.Signature) -> Callable[..., None]:
+    """A declaration named ``name`` with help ``doc`` and the parameters of ``signature``."""
 
     def declared() -> None:
         pass
 
     declared.__name__ = declared.__qualname__ = name
     declared.__doc__ = doc
-    declared.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]
+    declared.__signature__ = signature  # type: ignore[attr-defined]
+    params = signature.parameters.values()
     declared.__annotations__ = {p.name: p.annotation for p in params} | {"return": None}
     return declared
 

@@ -38,3 +38,7 @@ JobsOpt = Annotated[
 def where_option(help: str) -> Any:
     """``--where``/``-w EXPR``, a run query, with the command's own help."""
     return typer.Option("--where", "-w", metavar="EXPR", help=help)
+
+
+def output_options(json: JsonOpt = False, quiet: QuietOpt = False) -> None:
+    """``--json`` and ``--quiet``, the options a command that reports ends with."""

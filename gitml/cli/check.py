@@ -4,11 +4,12 @@ from typing import Annotated
 
 import typer
 
-from gitml.cli._declare import commands
-from gitml.cli._options import JsonOpt, QuietOpt
+from gitml.cli._declare import commands, followed_by
+from gitml.cli._options import output_options
 from gitml.cli._values import FILES, choices
 
 
+@followed_by(output_options)
 def check(
     files: Annotated[
         list[str] | None,
@@ -51,8 +52,6 @@ def check(
     self_test: Annotated[
         bool, typer.Option("--self-test", help="Validate gitml's shipped schemas and resources.")
     ] = False,
-    json: JsonOpt = False,
-    quiet: QuietOpt = False,
 ) -> None:
     """Check gitml files, records, large files and promotions against .gitml/policy.toml."""
 

@@ -5,8 +5,8 @@ from typing import Annotated
 import typer
 
 from gitml.cli import data_remote
-from gitml.cli._declare import commands
-from gitml.cli._options import DataRemoteOpt, JobsOpt, JsonOpt, QuietOpt
+from gitml.cli._declare import commands, followed_by
+from gitml.cli._options import DataRemoteOpt, JobsOpt, JsonOpt, output_options
 from gitml.cli._values import DATASETS, FILES, choices
 
 data_app = typer.Typer(
@@ -16,6 +16,7 @@ data_app = typer.Typer(
 )
 
 
+@followed_by(output_options)
 def add(
     paths: Annotated[
         list[str], typer.Argument(metavar="PATH", help="Data files or folders to version."), FILES
@@ -42,8 +43,6 @@ def add(
         choices("auto", "hardlink", "reflink", "copy"),
     ] = "auto",
     jobs: JobsOpt = None,
-    json: JsonOpt = False,
-    quiet: QuietOpt = False,
 ) -> None:
     """Hash PATHs into the cache, record a manifest and write a pointer file per dataset."""
 
@@ -73,6 +72,7 @@ def diff(
     """List data files added, deleted and modified between two commits (with sizes)."""
 
 
+@followed_by(output_options)
 def checkout(
     paths: Annotated[
         list[str] | None,
@@ -92,12 +92,11 @@ def checkout(
     ] = False,
     remote: DataRemoteOpt = None,
     jobs: JobsOpt = None,
-    json: JsonOpt = False,
-    quiet: QuietOpt = False,
 ) -> None:
     """Restore the data the current commit's pointers name, from the cache or the data remote."""
 
 
+@followed_by(output_options)
 def push(
     remote: DataRemoteOpt = None,
     jobs: JobsOpt = None,
@@ -108,12 +107,11 @@ def push(
             help="Re-hash what the remote holds for these objects and replace corrupt ones.",
         ),
     ] = False,
-    json: JsonOpt = False,
-    quiet: QuietOpt = False,
 ) -> None:
     """Upload the current data and everything records reference to a data remote."""
 
 
+@followed_by(output_options)
 def pull(
     names: Annotated[
         list[str] | None,
@@ -129,8 +127,6 @@ def pull(
         typer.Option("--all", "-a", help="Also pull every version that records reference."),
     ] = False,
     jobs: JobsOpt = None,
-    json: JsonOpt = False,
-    quiet: QuietOpt = False,
 ) -> None:
     """Download the data the pointers name, then restore files missing from the work tree."""
 
@@ -149,6 +145,7 @@ def show(
     """Show a dataset's manifest and the profiles of its tabular files."""
 
 
+@followed_by(output_options)
 def gc(
     yes: Annotated[
         bool, typer.Option("--yes", "-y", help="Delete the objects (default: only report).")
@@ -164,8 +161,6 @@ def gc(
     all_commits: Annotated[
         bool, typer.Option("--all-commits", help="Keep the data of every commit, however old.")
     ] = False,
-    json: JsonOpt = False,
-    quiet: QuietOpt = False,
 ) -> None:
     """Remove cached data that no branch, tag, recent commit or run refers to."""
 

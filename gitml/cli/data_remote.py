@@ -4,8 +4,8 @@ from typing import Annotated
 
 import typer
 
-from gitml.cli._declare import command
-from gitml.cli._options import JsonOpt, QuietOpt
+from gitml.cli._declare import command, followed_by
+from gitml.cli._options import JsonOpt, output_options
 from gitml.cli._values import DATA_REMOTES
 
 remote_app = typer.Typer(
@@ -15,6 +15,7 @@ remote_app = typer.Typer(
 )
 
 
+@followed_by(output_options)
 def remote_add(
     name: Annotated[str, typer.Argument(metavar="NAME", help="A name for the remote, e.g. store.")],
     url: Annotated[
@@ -55,8 +56,6 @@ def remote_add(
             "come from each library's usual variables and files.",
         ),
     ] = None,
-    json: JsonOpt = False,
-    quiet: QuietOpt = False,
 ) -> None:
     """Add a data remote to .gitml/config.toml."""
 
@@ -65,12 +64,11 @@ def remote_ls(json: JsonOpt = False) -> None:
     """List data remotes (the default one is marked)."""
 
 
+@followed_by(output_options)
 def remote_rm(
     name: Annotated[
         str, typer.Argument(metavar="NAME", help="The data remote to remove."), DATA_REMOTES
     ],
-    json: JsonOpt = False,
-    quiet: QuietOpt = False,
 ) -> None:
     """Remove a data remote from .gitml/config.toml (its data is left alone)."""
 

@@ -5,8 +5,8 @@ from typing import Annotated
 
 import typer
 
-from gitml.cli._declare import commands
-from gitml.cli._options import JsonOpt, QuietOpt
+from gitml.cli._declare import commands, followed_by
+from gitml.cli._options import output_options
 
 import_app = typer.Typer(
     name="import",
@@ -16,6 +16,7 @@ import_app = typer.Typer(
 )
 
 
+@followed_by(output_options)
 def mlflow(
     source: Annotated[
         str,
@@ -37,12 +38,11 @@ def mlflow(
     no_artifacts: Annotated[
         bool, typer.Option("--no-artifacts", help="Leave the runs' artifact files out.")
     ] = False,
-    json: JsonOpt = False,
-    quiet: QuietOpt = False,
 ) -> None:
     """Import MLflow runs (params, metric histories, tags, artifacts) and registered models."""
 
 
+@followed_by(output_options)
 def dvc(
     from_json: Annotated[
         Path | None,
@@ -53,13 +53,12 @@ def dvc(
             "refs/exps.",
         ),
     ] = None,
-    json: JsonOpt = False,
-    quiet: QuietOpt = False,
 ) -> None:
     """Import DVC experiments: params, metrics, dvc.lock dependencies and outputs."""
 
 
-def gto(json: JsonOpt = False, quiet: QuietOpt = False) -> None:
+@followed_by(output_options)
+def gto() -> None:
     """Import GTO's tags: model versions, and stage history on a branch to review."""
 
 

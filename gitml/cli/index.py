@@ -2,8 +2,8 @@
 
 import typer
 
-from gitml.cli._declare import commands
-from gitml.cli._options import JsonOpt, QuietOpt
+from gitml.cli._declare import commands, followed_by
+from gitml.cli._options import output_options
 
 index_app = typer.Typer(
     help="Share the query index: a signed snapshot lets fresh clones skip parsing records.",
@@ -11,12 +11,14 @@ index_app = typer.Typer(
 )
 
 
-def publish(json: JsonOpt = False, quiet: QuietOpt = False) -> None:
+@followed_by(output_options)
+def publish() -> None:
     """Audit the records, then sign a snapshot of the runs index stating the tips audited
     into refs/gitml/index (`git ml push` sends it)."""
 
 
-def verify(json: JsonOpt = False, quiet: QuietOpt = False) -> None:
+@followed_by(output_options)
+def verify() -> None:
     """Re-derive every row of every index snapshot here from its record (exit 1 on a
     difference)."""
 

@@ -5,8 +5,8 @@ from typing import Annotated
 
 import typer
 
-from gitml.cli._declare import commands
-from gitml.cli._options import DataRemoteOpt, JsonOpt, ModelNameArg, QuietOpt
+from gitml.cli._declare import commands, followed_by
+from gitml.cli._options import DataRemoteOpt, JsonOpt, ModelNameArg, output_options
 from gitml.cli._values import DIRS, FILES, MODEL_REFS, RUNS, STAGES, choices
 
 model_app = typer.Typer(
@@ -17,6 +17,7 @@ model_app = typer.Typer(
 )
 
 
+@followed_by(output_options)
 def register_cmd(
     name: ModelNameArg,
     run: Annotated[
@@ -64,8 +65,6 @@ def register_cmd(
             "or read it from a signature .json.",
         ),
     ] = None,
-    json: JsonOpt = False,
-    quiet: QuietOpt = False,
 ) -> None:
     """Register a version of model NAME from a run (code, params, metrics, data, artifact)."""
 
@@ -98,6 +97,7 @@ def history_cmd(
     """Registrations and stage changes of a model: what, who, when and from which commit."""
 
 
+@followed_by(output_options)
 def get_cmd(
     ref: Annotated[
         str,
@@ -124,12 +124,11 @@ def get_cmd(
         ),
         choices("gitml", "mlflow"),
     ] = "gitml",
-    json: JsonOpt = False,
-    quiet: QuietOpt = False,
 ) -> None:
     """Print the path of a version's artifact, verified; with --to, write a model package."""
 
 
+@followed_by(output_options)
 def validate_cmd(
     ref: Annotated[
         str,
@@ -144,12 +143,11 @@ def validate_cmd(
             "--data", "-d", metavar="FILE", help="The input data to check (CSV, Parquet, JSONL)."
         ),
     ],
-    json: JsonOpt = False,
-    quiet: QuietOpt = False,
 ) -> None:
     """Check input data against a model's signature: missing, extra, mistyped, out of range."""
 
 
+@followed_by(output_options)
 def card_cmd(
     ref: Annotated[
         str,
@@ -166,12 +164,11 @@ def card_cmd(
         typer.Option("--output", "-o", metavar="FILE", help="Write the card to this file."),
         FILES,
     ] = None,
-    json: JsonOpt = False,
-    quiet: QuietOpt = False,
 ) -> None:
     """A model card: description, lineage, metrics, environment, promotions, monitoring."""
 
 
+@followed_by(output_options)
 def push_cmd(
     ref: Annotated[
         str,
@@ -186,8 +183,6 @@ def push_cmd(
             help="Re-hash what the remote holds for these artifacts and replace corrupt ones.",
         ),
     ] = False,
-    json: JsonOpt = False,
-    quiet: QuietOpt = False,
 ) -> None:
     """Upload artifacts to the data remote, so other clones and deployments can get them."""
 

@@ -5,8 +5,8 @@ from typing import Annotated
 
 import typer
 
-from gitml.cli._declare import commands
-from gitml.cli._options import JsonOpt, QuietOpt
+from gitml.cli._declare import commands, followed_by
+from gitml.cli._options import output_options
 from gitml.cli._values import MODEL_REFS, MODELS, choices
 
 DataOpt = Annotated[
@@ -28,6 +28,14 @@ NoSaveOpt = Annotated[
 ]
 
 
+@followed_by(output_options)
+def report_options(
+    fmt: FormatOpt = "table", show_all: AllOpt = False, no_save: NoSaveOpt = False
+) -> None:
+    """The options monitor and scan end with (``bodies.monitor_report.ReportView``)."""
+
+
+@followed_by(report_options)
 def monitor_cmd(
     target: Annotated[
         str,
@@ -66,11 +74,6 @@ def monitor_cmd(
             "training data.",
         ),
     ] = None,
-    fmt: FormatOpt = "table",
-    show_all: AllOpt = False,
-    no_save: NoSaveOpt = False,
-    json: JsonOpt = False,
-    quiet: QuietOpt = False,
 ) -> None:
     """Compare serving data with the training profile; exit 4 on an alert.
 
@@ -81,6 +84,7 @@ def monitor_cmd(
     """
 
 
+@followed_by(report_options)
 def scan_cmd(
     target: Annotated[
         str,
@@ -105,11 +109,6 @@ def scan_cmd(
             "--label", "-l", metavar="COLUMN", help="The label column (slices, confidence)."
         ),
     ] = None,
-    fmt: FormatOpt = "table",
-    show_all: AllOpt = False,
-    no_save: NoSaveOpt = False,
-    json: JsonOpt = False,
-    quiet: QuietOpt = False,
 ) -> None:
     """Pre-promotion checks of a model callable; exit 4 on an alert.
 

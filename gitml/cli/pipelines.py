@@ -4,8 +4,8 @@ from typing import Annotated
 
 import typer
 
-from gitml.cli._declare import commands
-from gitml.cli._options import JsonOpt, QuietOpt
+from gitml.cli._declare import commands, followed_by
+from gitml.cli._options import JsonOpt, output_options
 from gitml.cli._run_options import MessageOpt
 from gitml.cli._values import PIPELINE_STAGES, choices
 
@@ -19,6 +19,7 @@ Targets = Annotated[
 ]
 
 
+@followed_by(output_options)
 def repro(
     targets: Targets = None,
     force: Annotated[
@@ -67,8 +68,6 @@ def repro(
             help="Metric that picks a sweep's best run: NAME, max:NAME, min:NAME.",
         ),
     ] = None,
-    json: JsonOpt = False,
-    quiet: QuietOpt = False,
 ) -> None:
     """Run the stale stages of dvc.yaml in order; restore cached ones; write dvc.lock."""
 

@@ -4,17 +4,16 @@ from typing import Annotated
 
 import typer
 
-from gitml.cli._declare import command, commands
-from gitml.cli._options import JsonOpt, QuietOpt
+from gitml.cli._declare import command, commands, followed_by
+from gitml.cli._options import output_options
 from gitml.cli._values import FILES, choices
 
 
+@followed_by(output_options)
 def init(
     hooks: Annotated[
         bool, typer.Option("--hooks", help="Install git hook shims (chains existing hooks).")
     ] = False,
-    json: JsonOpt = False,
-    quiet: QuietOpt = False,
 ) -> None:
     """Set this repository up for gitml (idempotent)."""
 
@@ -35,6 +34,7 @@ def hook(
     """Entry point of the installed git hook shims (not for direct use)."""
 
 
+@followed_by(output_options)
 def validate(
     files: Annotated[
         list[str] | None,
@@ -43,8 +43,6 @@ def validate(
         ),
         FILES,
     ] = None,
-    json: JsonOpt = False,
-    quiet: QuietOpt = False,
 ) -> None:
     """Check gitml's tracked files (.gitml/*.toml) against their JSON Schemas."""
 

@@ -4,8 +4,8 @@ from typing import Annotated
 
 import typer
 
-from gitml.cli._declare import command, commands, narrowed
-from gitml.cli._options import JsonOpt, ModelNameArg, QuietOpt
+from gitml.cli._declare import command, commands, followed_by, narrowed
+from gitml.cli._options import ModelNameArg, output_options
 from gitml.cli._values import GIT_REMOTES, STAGES, VERSIONS
 
 VersionArg = Annotated[
@@ -44,6 +44,7 @@ registry_app = typer.Typer(
 )
 
 
+@followed_by(output_options)
 def promote(
     name: ModelNameArg,
     version: VersionArg,
@@ -55,8 +56,6 @@ def promote(
     branch: BranchOpt = False,
     branch_name: BranchNameOpt = None,
     direct: DirectOpt = False,
-    json: JsonOpt = False,
-    quiet: QuietOpt = False,
 ) -> None:
     """Assign VERSION of model NAME to STAGE in .gitml/stages.toml (checked first)."""
 
@@ -79,6 +78,7 @@ archive = narrowed(
 )
 
 
+@followed_by(output_options)
 def apply_cmd(
     push: Annotated[
         str | None,
@@ -89,12 +89,11 @@ def apply_cmd(
         ),
         GIT_REMOTES,
     ] = None,
-    json: JsonOpt = False,
-    quiet: QuietOpt = False,
 ) -> None:
     """Record every change of .gitml/stages.toml on the default branch as stage events."""
 
 
+@followed_by(output_options)
 def verify_cmd(
     rev: Annotated[
         str | None,
@@ -102,8 +101,6 @@ def verify_cmd(
             "--rev", metavar="REV", help="Verify against this commit instead of the default branch."
         ),
     ] = None,
-    json: JsonOpt = False,
-    quiet: QuietOpt = False,
 ) -> None:
     """Check that the applied log matches the default branch's .gitml/stages.toml history."""
 

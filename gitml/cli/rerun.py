@@ -5,11 +5,12 @@ from typing import Annotated
 
 import typer
 
-from gitml.cli._declare import commands
-from gitml.cli._options import JsonOpt, QuietOpt
+from gitml.cli._declare import commands, followed_by
+from gitml.cli._options import output_options
 from gitml.cli._values import DIRS, RUNS
 
 
+@followed_by(output_options)
 def rerun(
     run_ref: Annotated[
         str | None,
@@ -83,8 +84,6 @@ def rerun(
             help="With --on: start a rerun again when its worker or node died.",
         ),
     ] = 0,
-    json: JsonOpt = False,
-    quiet: QuietOpt = False,
 ) -> None:
     """Rerun a recorded run from its code checkpoint, input data and params, and prove the result.
 

@@ -5,8 +5,8 @@ from typing import Annotated
 import typer
 
 from gitml.cli import _run_options as _opts
-from gitml.cli._declare import command, commands
-from gitml.cli._options import JsonOpt, QuietOpt, where_option
+from gitml.cli._declare import command, commands, followed_by
+from gitml.cli._options import JsonOpt, QuietOpt, output_options, where_option
 from gitml.cli._values import RUNS
 
 
@@ -118,6 +118,7 @@ def compare(
     """Compare runs side by side: params that differ, metrics with deltas, data, code."""
 
 
+@followed_by(output_options)
 def relink(
     head: Annotated[
         str,
@@ -134,8 +135,6 @@ def relink(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Only show the links that would be recorded.")
     ] = False,
-    json: JsonOpt = False,
-    quiet: QuietOpt = False,
 ) -> None:
     """Attach runs of rebased, cherry-picked or squash-merged commits to their new commits."""
 

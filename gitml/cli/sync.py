@@ -4,8 +4,8 @@ from typing import Annotated
 
 import typer
 
-from gitml.cli._declare import commands, narrowed
-from gitml.cli._options import JsonOpt, QuietOpt
+from gitml.cli._declare import commands, followed_by, narrowed
+from gitml.cli._options import output_options
 from gitml.cli._values import GIT_REMOTES
 
 RemoteArg = Annotated[
@@ -21,11 +21,10 @@ NoDataOpt = Annotated[
 ]
 
 
+@followed_by(output_options)
 def push(
     remote: RemoteArg = "origin",
     no_data: NoDataOpt = False,
-    json: JsonOpt = False,
-    quiet: QuietOpt = False,
 ) -> None:
     """Push local gitml records to REMOTE (fast-forward, atomic; merges and retries if others pushed)."""
 
@@ -43,6 +42,7 @@ sync = narrowed(
 )
 
 
+@followed_by(output_options)
 def fetch(
     remote: RemoteArg = "origin",
     ci: Annotated[
@@ -51,8 +51,6 @@ def fetch(
             "--ci", help="Also unshallow the clone and merge the records in (fresh CI checkouts)."
         ),
     ] = False,
-    json: JsonOpt = False,
-    quiet: QuietOpt = False,
 ) -> None:
     """Fetch gitml records into refs/remotes/REMOTE/gitml/* without touching local records."""
 

@@ -10,7 +10,8 @@ import pytest
 
 from gitml.cli import _generate, runs
 from gitml.cli._body import options_body
-from gitml.cli._declare import narrowed
+from gitml.cli._declare import followed_by, narrowed
+from gitml.cli._options import output_options
 from gitml.cli._run_request import RunOptions
 from gitml.cli._spec import COMMANDS
 
@@ -53,3 +54,14 @@ def test_narrowing_names_only_what_is_there() -> None:
         narrowed(runs.run, name="run", without=("gpu",), doc="A run.")
     with pytest.raises(ValueError, match=r"^RunOptions has no field gpu$"):
         options_body(RunOptions, without=("gpu",))
+
+
+def test_a_group_of_options_follows_the_declaration_once() -> None:
+    def gc(yes: bool = False) -> None:
+        """Collect."""
+
+    declared = followed_by(output_options)(gc)
+    assert list(inspect.signature(declared).parameters) == ["yes", "json", "quiet"]
+    assert (declared.__name__, declared.__doc__) == ("gc", "Collect.")
+    with pytest.raises(ValueError, match=r"^gc takes json, quiet twice$"):
+        followed_by(output_options, output_options)(gc)
