@@ -43,6 +43,7 @@ def test_pull_refuses_a_commit_that_deletes_the_runs(team: Team) -> None:
     push_forced(team.attacker, bad, RUNS)
     assert_pull_refused(team, bad, run_paths(team.victim)[0], "deletes")
     listing = cli("ls", "--all", "--limit", "0")
+    assert listing.exit_code == 0, listing
     assert len(listing.stdout.splitlines()) == 13  # header + 12 runs
     assert ok("check", "--all") == ""
 
@@ -109,6 +110,7 @@ def test_pull_refuses_a_run_filed_outside_its_shard(team: Team) -> None:
     stderr = assert_pull_refused(team, bad, forged, "shard")
     assert f"runs/{shard_of(run_id)}/{run_id}.toml" in stderr
     listing = cli("ls", "--all", "--limit", "0", "--json")
+    assert listing.exit_code == 0, listing
     assert listing.stdout.count(run_id) == 1
 
 
