@@ -128,8 +128,16 @@ def test_pull_refuses_a_record_whose_id_differs_from_its_path(team: Team) -> Non
     assert_pull_refused(team, bad, forged, "id")
 
 
-@pytest.mark.parametrize("kind", ["gitlink", "symlink", "tree"])
-def test_pull_refuses_entries_that_are_not_plain_files(team: Team, kind: str) -> None:
+@pytest.mark.parametrize(
+    ("kind", "why"),
+    [
+        ("gitlink", "as a gitlink (submodule entry); records are regular files"),
+        ("symlink", "as a symbolic link; records are regular files"),
+        ("tree", "/inner.toml, which is not a path this collection uses"),
+    ],
+    ids=["gitlink", "symlink", "tree"],
+)
+def test_pull_refuses_entries_that_are_not_plain_files(team: Team, kind: str, why: str) -> None:
     run_id = "01KE0C9A1B2C3D4E5F6G7H8J9K"
     path = f"runs/{shard_of(run_id)}/{run_id}.toml"
     head = git(team.attacker, "rev-parse", "HEAD").strip()
@@ -142,7 +150,7 @@ def test_pull_refuses_entries_that_are_not_plain_files(team: Team, kind: str) ->
         path = f"{path}/inner.toml"
     bad = forge_commit(team.attacker, tip(team.attacker, RUNS), **extra)  # type: ignore[arg-type]
     push_forced(team.attacker, bad, RUNS)
-    assert_pull_refused(team, bad, path.split("/inner")[0], "")
+    assert_pull_refused(team, bad, path.split("/inner")[0], why)
 
 
 def test_check_all_reports_a_bad_history_already_in_local_refs(team: Team) -> None:
