@@ -89,6 +89,19 @@ def test_pull_refuses_a_deletion_hidden_in_a_merge_commit(team: Team) -> None:
     assert_pull_refused(team, merge, victim_record, "deletes")
 
 
+def test_pull_refuses_a_deletion_on_a_merged_side_line_even_when_undone(team: Team) -> None:
+    """Every commit a merge brings is audited, not only the merge's own change: a side line
+    that deletes a record and adds it back leaves the merge's tree whole."""
+    base = tip(team.attacker, RUNS)
+    victim_record = run_paths(team.attacker)[5]
+    text = show(team.attacker, f"{RUNS}:{victim_record}")
+    gone = forge_commit(team.attacker, base, remove=[victim_record], message="drop")
+    back = forge_commit(team.attacker, gone, add={victim_record: text}, message="restore")
+    merge = forge_commit(team.attacker, base, parents=[base, back], message="Merge side")
+    push_forced(team.attacker, merge, RUNS)
+    assert_pull_refused(team, gone, victim_record, "deletes")
+
+
 def test_pull_refuses_a_merge_whose_first_parent_is_a_fresh_history(team: Team) -> None:
     base = tip(team.attacker, RUNS)
     orphan = forge_commit(
