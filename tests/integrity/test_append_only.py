@@ -138,7 +138,7 @@ def test_pull_refuses_a_record_whose_id_differs_from_its_path(team: Team) -> Non
         team.attacker, tip(team.attacker, RUNS), add={forged: text.replace(own, other)}
     )
     push_forced(team.attacker, bad, RUNS)
-    assert_pull_refused(team, bad, forged, "id")
+    assert_pull_refused(team, bad, forged, f"says id = '{other}' but its path says '{fake_id}'")
 
 
 @pytest.mark.parametrize(
