@@ -76,6 +76,20 @@ def test_the_pr_check_judges_by_the_base_and_refuses_rules_with_stages(live: Pat
     git(live, "switch", "-q", "main")
 
 
+def test_the_pre_commit_check_refuses_rules_and_stages_staged_together(live: Path) -> None:
+    """``check --staged`` (the pre-commit hook) refuses the mix before it is a commit; each
+    half staged alone is judged on its own."""
+    _relax(live)
+    write_stages(live, {"churn": {"production": "1.0.0"}})
+    git(live, "add", "-A")
+    result = cli("check", "--staged")
+    assert result.exit_code == 1, result
+    assert MIXED in result.stderr
+    git(live, "restore", "-q", "--staged", ".gitml/stages.toml")
+    rules_alone = cli("check", "--staged")
+    assert rules_alone.exit_code == 0, rules_alone
+
+
 @pytest.mark.parametrize("how", ["fast-forward", "rebase", "merge-commit", "squash"])
 def test_apply_refuses_rules_and_stages_however_they_were_merged(live: Path, how: str) -> None:
     _pr_relax_then_promote(live)
