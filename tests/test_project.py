@@ -96,6 +96,7 @@ def test_init_hooks_installs_and_chains_foreign_hook(in_repo: Path) -> None:
     assert (hooks / "pre-commit.legacy").read_text().startswith("#!/bin/sh\ntouch")
     assert "gitml-hook-shim" in (hooks / "pre-commit").read_text()
     again = cli(*["init", "--hooks"])
+    assert again.exit_code == 0, again
     assert "hook pre-commit: updated" in again.stdout
     git(in_repo, "add", ".gitml")
     bindir = str(Path(sys.executable).parent)

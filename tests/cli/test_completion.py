@@ -51,6 +51,7 @@ def project(in_repo: Path) -> Path:
 
 def test_commands_and_groups_complete_with_descriptions() -> None:
     result = cli("__complete", "--", "pro")
+    assert result.exit_code == 0, result
     assert result.stdout.startswith("\npromote\tAssign VERSION of model NAME to STAGE")
     assert complete("")[1][:3] == ["init", "validate", "run"]
     assert "__complete" not in complete("")[1]  # hidden

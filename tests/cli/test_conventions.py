@@ -138,6 +138,7 @@ def test_quiet_leaves_only_warnings_and_errors(in_repo: Path) -> None:
     pushed = cli("data", "push", "-q")
     assert (pushed.exit_code, pushed.output) == (0, "")
     loud = cli("data", "push")
+    assert loud.exit_code == 0, loud
     assert "already there" in loud.stdout
     missing = cli("data", "show", "nope", "-q")  # an answer command: no such option
     assert missing.exit_code == 2

@@ -255,6 +255,7 @@ BAD_PROFILE = 'schema = "gitml/profile/1"\nrows = "three"\n'
 def test_profiles_are_kept_by_content_and_not_recomputed(in_repo: Path) -> None:
     write(in_repo / "data" / "t.csv", b"a\n1\n2\n")
     first = cli("data", "add", "data")
+    assert first.exit_code == 0, first
     assert "profiled data/t.csv" in first.stderr
     write(in_repo / "data" / "other.txt", b"x")
     second = cli("data", "add", "data")

@@ -5,16 +5,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from gitml.config import load_settings
 from tests.cli.test_data import ok
 
 
-def test_remote_add_ls_rm(in_repo: Path, monkeypatch: object) -> None:
+def test_remote_add_ls_rm(in_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     sub = in_repo / "sub"
     sub.mkdir()
-    import pytest
-
-    assert isinstance(monkeypatch, pytest.MonkeyPatch)
     monkeypatch.chdir(sub)
     ok("data", "remote", "add", "near", "../../store")
     ok(

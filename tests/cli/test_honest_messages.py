@@ -24,9 +24,11 @@ def test_ls_without_matches_says_where_the_matches_are(in_repo: Path) -> None:
     git(in_repo, "add", "side.txt")
     git(in_repo, "commit", "-q", "-m", "side")
     here = cli("ls", "--where", "name = 'alpha'")
+    assert here.exit_code == 0, here
     assert here.stderr == "no runs that match on this branch (1 on other branches; use --all)\n"
     assert cli("ls").stderr == "no runs on this branch (2 on other branches; use --all)\n"
     none_anywhere = cli("ls", "--where", "name = 'zzz'")
+    assert none_anywhere.exit_code == 0, none_anywhere
     assert none_anywhere.stderr == "no runs match\n"
 
 
@@ -53,6 +55,7 @@ def test_ls_warns_about_a_sort_key_no_run_has(in_repo: Path) -> None:
 
 def test_init_asks_for_a_commit_only_when_it_wrote_files(in_repo: Path) -> None:
     first = cli("init")
+    assert first.exit_code == 0, first
     assert "next: commit .gitml/" in first.stderr
     git(in_repo, "add", ".gitml")
     git(in_repo, "commit", "-q", "-m", "gitml")
@@ -73,6 +76,7 @@ def test_demote_names_who_holds_the_stage(in_repo: Path) -> None:
     assert "(no version of wine holds 'dev'); nothing to demote" in nobody.stderr
     ok("promote", "wine", "1", "dev")
     other = cli("demote", "wine", "2", "dev")
+    assert other.exit_code == 1, other
     assert "wine 2 does not hold 'dev' ('dev' is held by wine 1); nothing to demote" in (
         other.stderr
     )

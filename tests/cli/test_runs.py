@@ -158,6 +158,7 @@ def test_dirty_tree_shows_both_and_leaves_repo_untouched(here: Path, tmp_path: P
     )
     assert after == before
     shown = cli("show", "dirty")
+    assert shown.exit_code == 0, shown
     assert "  modified    train.py" in shown.stdout
     assert "  untracked   helper.py" in shown.stdout
     doc = json.loads(cli("show", "dirty", "--json").stdout)
@@ -183,12 +184,14 @@ def test_failing_command_is_recorded_as_failed(here: Path) -> None:
 def test_ls_table_and_show_text(here: Path) -> None:
     assert cli("run", "-n", "one", "-M", "metrics.json", "--", PY, "train.py").exit_code == 0
     table = cli("ls")
+    assert table.exit_code == 0, table
     header = table.stdout.splitlines()[0].split()
     assert header[:5] == ["id", "name", "status", "started", "duration"]
     assert "acc" in header
     assert "loss" in header
     assert " one " in table.stdout
     chosen = cli("ls", "--columns", "name,metrics.acc,params.train.lr")
+    assert chosen.exit_code == 0, chosen
     assert chosen.stdout.splitlines()[0].split() == ["name", "metrics.acc", "params.train.lr"]
     shown = cli("show", "one").stdout
     assert "status    completed (exit 0)" in shown

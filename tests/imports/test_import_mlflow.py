@@ -96,7 +96,8 @@ def test_sqlite_store_imports_the_same_way(made_by_mlflow: dict[str, Any], in_re
 def test_artifacts_become_cached_outputs_and_media(
     made_by_mlflow: dict[str, Any], in_repo: Path
 ) -> None:
-    cli("import", "mlflow", made_by_mlflow["file"]["source"], "-e", "wine")
+    imported = cli("import", "mlflow", made_by_mlflow["file"]["source"], "-e", "wine")
+    assert imported.exit_code == 0, imported
     (run,) = json.loads(cli("ls", "--all", "--json", "--where", "name = 'run-00000'").stdout)
     assert run["tags"]["experiment"] == "wine"
     assert set(run["outputs"]) == {"model", "notes.txt"}

@@ -43,6 +43,7 @@ def test_pull_refuses_a_commit_that_deletes_the_runs(team: Team) -> None:
     push_forced(team.attacker, bad, RUNS)
     assert_pull_refused(team, bad, run_paths(team.victim)[0], "deletes")
     listing = cli("ls", "--all", "--limit", "0")
+    assert listing.exit_code == 0, listing
     assert len(listing.stdout.splitlines()) == 13  # header + 12 runs
     assert ok("check", "--all") == ""
 
@@ -88,6 +89,19 @@ def test_pull_refuses_a_deletion_hidden_in_a_merge_commit(team: Team) -> None:
     assert_pull_refused(team, merge, victim_record, "deletes")
 
 
+def test_pull_refuses_a_deletion_on_a_merged_side_line_even_when_undone(team: Team) -> None:
+    """Every commit a merge brings is audited, not only the merge's own change: a side line
+    that deletes a record and adds it back leaves the merge's tree whole."""
+    base = tip(team.attacker, RUNS)
+    victim_record = run_paths(team.attacker)[5]
+    text = show(team.attacker, f"{RUNS}:{victim_record}")
+    gone = forge_commit(team.attacker, base, remove=[victim_record], message="drop")
+    back = forge_commit(team.attacker, gone, add={victim_record: text}, message="restore")
+    merge = forge_commit(team.attacker, base, parents=[base, back], message="Merge side")
+    push_forced(team.attacker, merge, RUNS)
+    assert_pull_refused(team, gone, victim_record, "deletes")
+
+
 def test_pull_refuses_a_merge_whose_first_parent_is_a_fresh_history(team: Team) -> None:
     base = tip(team.attacker, RUNS)
     orphan = forge_commit(
@@ -109,6 +123,7 @@ def test_pull_refuses_a_run_filed_outside_its_shard(team: Team) -> None:
     stderr = assert_pull_refused(team, bad, forged, "shard")
     assert f"runs/{shard_of(run_id)}/{run_id}.toml" in stderr
     listing = cli("ls", "--all", "--limit", "0", "--json")
+    assert listing.exit_code == 0, listing
     assert listing.stdout.count(run_id) == 1
 
 
@@ -123,11 +138,19 @@ def test_pull_refuses_a_record_whose_id_differs_from_its_path(team: Team) -> Non
         team.attacker, tip(team.attacker, RUNS), add={forged: text.replace(own, other)}
     )
     push_forced(team.attacker, bad, RUNS)
-    assert_pull_refused(team, bad, forged, "id")
+    assert_pull_refused(team, bad, forged, f"says id = '{other}' but its path says '{fake_id}'")
 
 
-@pytest.mark.parametrize("kind", ["gitlink", "symlink", "tree"])
-def test_pull_refuses_entries_that_are_not_plain_files(team: Team, kind: str) -> None:
+@pytest.mark.parametrize(
+    ("kind", "why"),
+    [
+        ("gitlink", "as a gitlink (submodule entry); records are regular files"),
+        ("symlink", "as a symbolic link; records are regular files"),
+        ("tree", "/inner.toml, which is not a path this collection uses"),
+    ],
+    ids=["gitlink", "symlink", "tree"],
+)
+def test_pull_refuses_entries_that_are_not_plain_files(team: Team, kind: str, why: str) -> None:
     run_id = "01KE0C9A1B2C3D4E5F6G7H8J9K"
     path = f"runs/{shard_of(run_id)}/{run_id}.toml"
     head = git(team.attacker, "rev-parse", "HEAD").strip()
@@ -140,7 +163,7 @@ def test_pull_refuses_entries_that_are_not_plain_files(team: Team, kind: str) ->
         path = f"{path}/inner.toml"
     bad = forge_commit(team.attacker, tip(team.attacker, RUNS), **extra)  # type: ignore[arg-type]
     push_forced(team.attacker, bad, RUNS)
-    assert_pull_refused(team, bad, path.split("/inner")[0], "")
+    assert_pull_refused(team, bad, path.split("/inner")[0], why)
 
 
 def test_check_all_reports_a_bad_history_already_in_local_refs(team: Team) -> None:

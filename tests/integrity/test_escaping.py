@@ -81,7 +81,9 @@ def test_check_markdown_report_escapes_record_text(evil: Path) -> None:
     ok("promote", "churn", "1.0.0", "dev")
     git(evil, "commit", "-q", "-am", "promote")
     result = cli("check", "--base", "main", "--format", "markdown")
+    assert result.exit_code == 0, result
     _no_injection(result.stdout)
+    assert "&lt;img" in result.stdout, result.stdout  # the record text is shown, escaped
     assert [line for line in result.stdout.splitlines() if line.startswith("## ")] == [
         result.stdout.splitlines()[0]
     ]

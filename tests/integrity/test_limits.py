@@ -70,7 +70,9 @@ def test_a_deeply_nested_record_is_one_line_for_every_reader(registered: Path) -
         ("check", "--all"),
     ):
         _no_crash(*args)
-    assert "nests tables or arrays more than 32 deep" in cli("ls", "--all").stderr
+    listed = cli("ls", "--all")
+    assert listed.exit_code == 0, listed
+    assert "nests tables or arrays more than 32 deep" in listed.stderr
 
 
 def test_a_deeply_nested_stages_file_is_one_line(registered: Path) -> None:
@@ -125,7 +127,9 @@ def test_oversized_records_are_refused_and_cheap_to_read(registered: Path) -> No
     message = "m" * (2 << 20)
     fat = f'id = "{fat_id}"\nmessage = "{message}"\n'
     _local(registered, RUNS, add={f"runs/{shard_of(fat_id)}/{fat_id}.toml": fat})
-    assert "over the 1.0 MiB limit for a record" in cli("ls", "--all").stderr
+    listed = cli("ls", "--all")
+    assert listed.exit_code == 0, listed
+    assert "over the 1.0 MiB limit for a record" in listed.stderr
 
 
 def test_pull_refuses_an_oversized_record(team: Team) -> None:

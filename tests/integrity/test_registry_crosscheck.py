@@ -6,11 +6,14 @@ code and acc 0.99, then promoted through a pull request.
 
 from __future__ import annotations
 
+import copy
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from gitml.registry.consistency import version_problems
 from tests.integrity.forge import forge_commit, push_forced, show
 from tests.support.core import cli, git
 from tests.support.governance import commit_all, write_stages
@@ -97,3 +100,64 @@ def test_a_forged_version_fails_the_pr_check_and_apply(forged: Team, stage: str)
     got = cli("model", "get", f"churn@{stage}", "--to", str(forged.victim / "out"))
     assert got.exit_code == 1
     assert not (forged.victim / "out").exists()
+
+
+RUN: dict[str, Any] = {
+    "id": "01KE0C9A1B2C3D4E5F6G7H8J9K",
+    "name": "brisk-fern",
+    "status": "completed",
+    "code": {"commit": "c" * 40, "checkpoint": "d" * 40, "branch": "main", "dirty": False},
+    "params": {"lr": 0.1},
+    "metrics": {"acc": 0.8},
+    "inputs": {"data": "e" * 32},
+    "outputs": {"model.bin": "f" * 32},
+}
+
+
+def _version_of(run: dict[str, Any]) -> dict[str, Any]:
+    """The version record ``model register`` would copy from ``run``."""
+    return {
+        "model": "churn",
+        "version": "1.0.0",
+        "run": {"id": run["id"], "name": run["name"], "status": run["status"]},
+        **{k: copy.deepcopy(run[k]) for k in ("code", "params", "metrics", "inputs", "outputs")},
+        "artifact": {"path": "model.bin", "digest": run["outputs"]["model.bin"]},
+    }
+
+
+FACTS = [
+    "run.name",
+    "run.status",
+    "code.commit",
+    "code.checkpoint",
+    "code.branch",
+    "code.dirty",
+    "params",
+    "metrics",
+    "inputs",
+    "outputs",
+]
+"""Every fact a version copies from its run, listed here rather than read from the code, so
+a fact dropped from the comparison fails its case instead of losing it."""
+
+
+@pytest.mark.parametrize("field", FACTS)
+def test_each_copied_fact_is_compared_with_the_run(field: str) -> None:
+    version = _version_of(RUN)
+    assert version_problems(version, RUN) == []
+    *parents, leaf = field.split(".")
+    node = version
+    for part in parents:
+        node = node[part]
+    node[leaf] = {"forged": 1} if isinstance(node[leaf], dict) else "forged"
+    (problem,) = version_problems(version, RUN)
+    assert problem.startswith(f"churn 1.0.0 says {field} = "), problem
+    assert f"but its run {RUN['id']} recorded" in problem
+
+
+def test_an_artifact_digest_other_than_the_runs_output_is_a_problem() -> None:
+    version = _version_of(RUN)
+    version["artifact"]["digest"] = "0" * 32
+    assert version_problems(version, RUN) == [
+        f"churn 1.0.0's artifact model.bin is {'0' * 32}, but its run {RUN['id']} wrote {'f' * 32}"
+    ]

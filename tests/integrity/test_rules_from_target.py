@@ -62,7 +62,7 @@ def _refused_everywhere(repo: Path) -> None:
     assert result.exit_code == 1, result
     assert MIXED in result.stderr
     assert tip(repo, REGISTRY) == before
-    assert ok("model", "get", "churn@production", "--to", str(repo / "out")) is not None
+    ok("model", "get", "churn@production", "--to", str(repo / "out"))
     assert (repo / "out" / "model.bin").read_text() == "model 1.2.0\n"
 
 
@@ -74,6 +74,20 @@ def test_the_pr_check_judges_by_the_base_and_refuses_rules_with_stages(live: Pat
     assert MIXED in result.stderr
     assert "acc = 0.8 is below the minimum 0.84" in result.stderr
     git(live, "switch", "-q", "main")
+
+
+def test_the_pre_commit_check_refuses_rules_and_stages_staged_together(live: Path) -> None:
+    """``check --staged`` (the pre-commit hook) refuses the mix before it is a commit; each
+    half staged alone is judged on its own."""
+    _relax(live)
+    write_stages(live, {"churn": {"production": "1.0.0"}})
+    git(live, "add", "-A")
+    result = cli("check", "--staged")
+    assert result.exit_code == 1, result
+    assert MIXED in result.stderr
+    git(live, "restore", "-q", "--staged", ".gitml/stages.toml")
+    rules_alone = cli("check", "--staged")
+    assert rules_alone.exit_code == 0, rules_alone
 
 
 @pytest.mark.parametrize("how", ["fast-forward", "rebase", "merge-commit", "squash"])
@@ -137,7 +151,7 @@ def test_a_pr_cannot_reconfigure_the_stages_it_assigns(live: Path) -> None:
     # Reverting the merge is how to recover: apply records the applied state, nothing else.
     git(live, "revert", "--no-edit", "-m", "1", "HEAD")
     assert ok("registry", "apply") == ""
-    assert ok("model", "get", "churn@production", "--to", str(live / "out")) is not None
+    ok("model", "get", "churn@production", "--to", str(live / "out"))
     assert (live / "out" / "model.bin").read_text() == "model 1.2.0\n"
     assert cli("registry", "verify").exit_code == 0
     land(live, "promote", "churn", "1.1.0", "staging")

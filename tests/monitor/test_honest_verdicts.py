@@ -91,4 +91,5 @@ def test_a_batch_too_small_to_judge_is_not_called_ok(monitored: Path) -> None:
     psi = next(f for f in doc["findings"] if f["column"] == "x" and f["method"] == "psi")
     assert psi["message"] in table.stdout  # whole, not cut to the column width
     log = cli("monitor", "log", "clf")
+    assert log.exit_code == 0, log
     assert "not judged" in log.stdout

@@ -62,6 +62,7 @@ def test_monitor_stores_reports_and_log_lists_them(model: Path, frames: dict[str
     log = json.loads(result.stdout)
     assert [r["alert"] for r in log] == [True, False]
     human = cli("monitor", "log", "churn")
+    assert human.exit_code == 0, human
     assert "ALERT" in human.stdout
     assert "ok" in human.stdout
 

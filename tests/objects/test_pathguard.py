@@ -127,8 +127,14 @@ def test_root_may_not_be_or_pass_a_link(tmp_path: Path) -> None:
     (tmp_path / "dangling").symlink_to(tmp_path / "nowhere")
     check_root(tmp_path, "real/new/deeper", where="p")
     check_root(tmp_path, "filelink", where="p")  # a file dataset's link is replaced
-    for bad in ("link", "link/x", "dangling", "file/x", ".git/x"):
-        with pytest.raises(GitmlError):
+    for bad, why in (
+        ("link", "^p: 'link' is a symbolic link"),
+        ("link/x", "^p: 'link' is a symbolic link"),
+        ("dangling", "^p: 'dangling' is a symbolic link"),
+        ("file/x", "^p: 'file' is a file, but dataset 'file/x' lies below it"),
+        (".git/x", "^p: path '.git/x' has a '.git' component"),
+    ):
+        with pytest.raises(GitmlError, match=why):
             check_root(tmp_path, bad, where="p")
 
 

@@ -109,8 +109,18 @@ def test_format_bytes() -> None:
     assert format_bytes(5 << 40) == "5.0 TiB"
 
 
-def test_null_progress_is_a_context_manager() -> None:
-    with NullProgress() as progress:
-        progress.phase("x", files=1)
-        progress.add_total(files=1)
-        progress.update(files=1)
+def test_null_progress_is_a_context_manager(capsys: pytest.CaptureFixture[str]) -> None:
+    """It enters as itself, reports nothing and lets the block's error through."""
+    null = NullProgress()
+
+    def use() -> None:
+        with null as progress:
+            assert progress is null
+            progress.phase("x", files=1)
+            progress.add_total(files=1)
+            progress.update(files=1)
+            raise RuntimeError("inside")
+
+    with pytest.raises(RuntimeError, match="inside"):
+        use()
+    assert capsys.readouterr() == ("", "")

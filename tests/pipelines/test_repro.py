@@ -45,6 +45,7 @@ def test_getstarted_runs_skips_reruns_changes_and_restores_old_commits(getstarte
 
     set_param(getstarted, "max_features: 100", "max_features: 200")
     status = cli_in(getstarted, "status")
+    assert status.exit_code == 0, status
     assert status.stdout.splitlines()[:2] == [
         "featurize: stale",
         "    param params.yaml:featurize.max_features modified",

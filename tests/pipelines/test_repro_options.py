@@ -150,6 +150,7 @@ stages:
     repro(repo_with_commit)
     (repo_with_commit / "in.txt").write_text("changed")
     result = cli_in(repo_with_commit, "status", "--json")
+    assert result.exit_code == 0, result
     rows = json.loads(result.stdout)
     assert rows["stale"] == ["a"]
     assert [(r["stage"], r["state"], r["after"]) for r in rows["stages"]] == [

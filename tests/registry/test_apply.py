@@ -114,6 +114,7 @@ def test_apply_in_a_detached_ci_checkout_trusts_the_ci_branch(
     git(three_versions, "switch", "-q", "--detach")
     monkeypatch.setenv("CI_COMMIT_BRANCH", "release")
     refused = cli("registry", "apply")
+    assert refused.exit_code == 1, refused
     assert "this checkout is on a detached HEAD (CI branch 'release')" in refused.stderr
     monkeypatch.setenv("CI_COMMIT_BRANCH", "main")
     monkeypatch.setenv("GITLAB_USER_LOGIN", "ada")

@@ -193,6 +193,7 @@ def test_archive_takes_a_version_out_of_every_stage(three_versions: Path) -> Non
         "churn": {"production": "1.1.0", "archived": ["1.0.0", "1.2.0"]}
     }
     promoted = cli("promote", "churn", "1.0.0", "production")
+    assert promoted.exit_code == 0, promoted
     assert (
         "warning: .gitml/stages.toml: models.churn.production: churn 1.0.0 is in 'archived'"
         in promoted.stderr
@@ -229,6 +230,7 @@ def test_direct_commits_on_main_and_applies_at_once(three_versions: Path) -> Non
     assert (event["source"], event["commit"], event["version"]) == ("direct", new, "1.2.0")
     assert ok_json("model", "show", "churn")["stages"] == {"dev": "1.2.0"}
     production = cli("promote", "churn", "1.2.0", "production", "--direct")
+    assert production.exit_code == 1, production
     assert "stage.production.allow_direct" in production.stderr
 
 

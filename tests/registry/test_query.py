@@ -105,6 +105,7 @@ def test_history_as_of_shows_the_state_at_a_date(
     assert bad.exit_code == 2
     assert "--as-of 'yesterday': use a date" in bad.stderr
     unknown = cli("model", "history", "churn", "--stage", "prod")
+    assert unknown.exit_code == 2, unknown
     assert "unknown stage 'prod'" in unknown.stderr
 
 
@@ -117,11 +118,15 @@ def test_get_resolves_stage_version_and_latest_and_verifies(live: Path, tmp_path
     assert got["path"] == str(tmp_path / "deploy" / MODEL_FILE)
     assert (tmp_path / "deploy" / MODEL_FILE).read_bytes() == b"model 1.2.0\n"
     assert got["verified"] is True
-    assert cli("model", "get", "churn@dev").stderr == (
+    no_holder = cli("model", "get", "churn@dev")
+    assert no_holder.exit_code == 1, no_holder
+    assert no_holder.stderr == (
         "error: no version of 'churn' holds 'dev' (applied on refs/gitml/registry); "
         "`git ml model show churn` shows its stages\n"
     )
-    assert "name one as churn:VERSION" in cli("model", "get", "churn@archived").stderr
+    archived = cli("model", "get", "churn@archived")
+    assert archived.exit_code == 2, archived
+    assert "name one as churn:VERSION" in archived.stderr
 
 
 def test_get_refuses_a_damaged_or_missing_cache_object(live: Path) -> None:
@@ -133,6 +138,7 @@ def test_get_refuses_a_damaged_or_missing_cache_object(live: Path) -> None:
     assert f"churn 1.1.0: the cached artifact {path} is damaged" in damaged.stderr
     path.unlink()
     missing = cli("model", "get", "churn@production")
+    assert missing.exit_code == 1, missing
     assert "is not in the local cache" in missing.stderr
 
 
@@ -146,8 +152,11 @@ def test_tables_never_truncate_versions() -> None:
 
 
 def test_json_is_spelled_the_same_and_parses(live: Path) -> None:
-    for args in (("model", "ls"), ("model", "show", "churn"), ("model", "history", "churn")):
-        json.loads(ok(*args, "--json"))
+    """Every model command takes the same ``--json`` and prints a document about the model."""
+    (listed,) = json.loads(ok("model", "ls", "--json"))
+    assert listed["name"] == "churn"
+    for args in (("model", "show", "churn"), ("model", "history", "churn")):
+        assert json.loads(ok(*args, "--json"))["name"] == "churn", args
 
 
 def test_artifacts_travel_through_the_data_remote(

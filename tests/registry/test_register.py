@@ -110,12 +110,14 @@ def test_register_rejects_bad_names_versions_and_runs(project: Path) -> None:
     assert bad_name.exit_code == 1
     assert "error: model name 'Churn' is not valid" in bad_name.stderr
     bad_version = cli("model", "register", "churn", "--run", run, "--version", "1.2")
+    assert bad_version.exit_code == 1, bad_version
     assert "version '1.2' is not valid: use SemVer" in bad_version.stderr
     no_run = cli("model", "register", "churn", "--run", "no-such-run")
     assert no_run.exit_code == 1
     assert "no run matches 'no-such-run'" in no_run.stderr
     failed = record_run(project, metrics={"acc": 0.1}, status="failed")
     refused = cli("model", "register", "churn", "--run", failed)
+    assert refused.exit_code == 1, refused
     assert f"run {failed}" in refused.stderr
     assert "is failed; only completed runs" in refused.stderr
     assert registry_paths(project) == []
@@ -125,6 +127,7 @@ def test_register_refuses_mixing_version_schemes(project: Path) -> None:
     run = record_run(project, metrics={"acc": 0.5}, model_bytes=b"m")
     ok("model", "register", "churn", "--run", run)
     result = cli("model", "register", "churn", "--run", run, "--version", "1.0.0")
+    assert result.exit_code == 1, result
     assert "model 'churn' uses integer versions (latest 1); give --version 2" in result.stderr
 
 

@@ -186,6 +186,7 @@ def test_verify_checks_another_revision_and_a_ci_checkout(
     git(applied, "switch", "-q", "--detach")
     git(applied, "branch", "-q", "-D", "main")
     missing = cli("registry", "verify")
+    assert missing.exit_code == 1, missing
     assert "there is no local branch 'main'" in missing.stderr
     monkeypatch.setenv("GITHUB_REF", "refs/heads/main")
     assert cli("registry", "verify").exit_code == 0

@@ -238,6 +238,7 @@ def test_show_lists_reruns_and_their_verdicts(
     differing = json.loads(cli("ls", "--where", "rerun.verdict = 'differs'", "--json").stdout)
     assert [r["id"] for r in differing] == [second["rerun"]["id"]]
     child = cli("show", first["rerun"]["id"])
+    assert child.exit_code == 0, child
     assert f"parent    {run['id']}" in child.stdout
     assert f"rerun of {run['id']}: reproduced" in child.stdout
     assert json.loads(cli("show", first["rerun"]["id"], "--json").stdout)["reruns"] == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -32,6 +33,14 @@ def project(in_repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> P
 
 def cache_of(repo: Path) -> Cache:
     return Cache(repo / ".git" / "gitml" / "cache")
+
+
+def _listing() -> str:
+    """``git ml ls --all --json``, which must succeed and list at least one run."""
+    listed = cli("ls", "--all", "--json")
+    assert listed.exit_code == 0, listed
+    assert json.loads(listed.stdout), listed
+    return listed.stdout
 
 
 def cached_run(repo: Path) -> tuple[dict[str, object], str]:
@@ -90,12 +99,12 @@ def test_corrupt_object_on_the_remote_is_refused(project: Path, tmp_path: Path) 
     bad.write_bytes(b"tampered")
     cache_of(project).remove(digest)
     config(project, f'[data.remotes.store]\nurl = "{store}"\n')
-    runs_before = cli("ls", "--all", "--json").stdout
+    runs_before = _listing()
     result = cli("rerun", "base")
     assert result.exit_code == 1
     assert f"object {digest} on data remote '{store}' is corrupt" in result.stderr
     assert not cache_of(project).has(digest)
-    assert cli("ls", "--all", "--json").stdout == runs_before
+    assert _listing() == runs_before
     assert list((tmp_path / "tmp").iterdir()) == []
 
 
@@ -141,7 +150,7 @@ def test_input_outside_the_repository_must_be_unchanged(project: Path, tmp_path:
 
 def test_dry_run_says_where_inputs_come_from_and_records_nothing(project: Path) -> None:
     run, digest = cached_run(project)
-    before = cli("ls", "--all", "--json").stdout
+    before = _listing()
     plan = cli("rerun", "base", "--dry-run")
     assert plan.exit_code == 0, plan
     assert plan.stdout.startswith(f"would rerun {run['id']} base: ready\n")
@@ -149,7 +158,7 @@ def test_dry_run_says_where_inputs_come_from_and_records_nothing(project: Path) 
     data = rerun_json("base", "--dry-run")
     assert data["ready"] is True
     assert data["inputs"] == {DATA: "cache"}
-    assert cli("ls", "--all", "--json").stdout == before
+    assert _listing() == before
 
 
 def test_folder_outside_the_repository_is_checked_like_a_file(

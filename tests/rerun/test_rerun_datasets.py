@@ -50,6 +50,7 @@ def test_dataset_comes_back_from_the_cache(project: Path, tmp_path: Path) -> Non
     assert not (project / "data").exists()
     assert list((tmp_path / "tmp").iterdir()) == []
     human = cli("rerun", "base")
+    assert human.exit_code == 0, human
     assert f"data: data (2 files, 11.7 KiB, {manifest}) from cache, verified\n" in human.stdout
 
 

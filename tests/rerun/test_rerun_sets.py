@@ -87,7 +87,8 @@ def test_a_run_that_cannot_be_rerun_does_not_stop_the_set(project: Path) -> None
     base = git(project, "rev-parse", "HEAD").strip()
     _commit(project, "one")
     record("-n", "good")
-    cli("run", "-M", "metrics.json", "--", "python3", "train.py", "--token", "x")
+    recorded = cli("run", "-M", "metrics.json", "--", "python3", "train.py", "--token", "x")
+    assert recorded.exit_code == 0, recorded
     hidden = latest()
     result = cli("rerun", "--since", base)
     assert result.exit_code == 1, result

@@ -83,6 +83,7 @@ def test_the_dry_run_is_not_ready_when_that_version_is_nowhere(project: Path) ->
 
     shutil.rmtree(project / ".git" / "gitml" / "cache")
     plan = cli("rerun", old, "--dry-run")
+    assert plan.exit_code == 1, plan
     assert "ready" not in plan.stdout.splitlines()[0]
     assert "input 'data'" in plan.stdout + plan.stderr
     assert "is nowhere to be found" in plan.stdout + plan.stderr

@@ -94,6 +94,7 @@ def test_relink_finds_squash_merge_made_elsewhere(in_repo: Path) -> None:
     assert runs_on(squash) == {"first", "second"}
     assert "second" in git(in_repo, "notes", "--ref=gitml", "show", squash)
     again = cli("relink", "--json")
+    assert again.exit_code == 0, again
     assert json.loads(again.stdout)["links"] == []
 
 

@@ -65,13 +65,19 @@ def test_dash_p_hides_a_password_but_keeps_numbers_and_existing_paths(tmp_path: 
 
 
 def test_params_and_tags() -> None:
-    params = {"api_key": "k", "db.password": "p", "lr": 0.1, "url": "s3://a:b@c/d", "n": [1, "x"]}
+    params = {
+        "api_key": "k",
+        "db.password": "p",
+        "lr": 0.1,
+        "url": "s3://a:b@c/d",
+        "n": [1, "x", "https://u:pw@h/r"],
+    }
     assert redact_params(params, by_key=True) == {
         "api_key": S,
         "db.password": S,
         "lr": 0.1,
         "url": "s3://a:***@c/d",
-        "n": [1, "x"],
+        "n": [1, "x", "https://u:***@h/r"],  # each string of a list is scanned too
     }
     assert redact_params({"api_key": "k"}, by_key=False) == {"api_key": "k"}
 

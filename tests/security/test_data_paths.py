@@ -75,7 +75,8 @@ def test_file_list_naming_dot_git_is_refused_and_git_never_runs_its_config(
     refused(command, digest, "'.git/HEAD'", "'.git'")
     assert not (victim / "ds" / ".git").exists()
     (victim / "ds").mkdir(exist_ok=True)
-    subprocess.run(["git", "status"], cwd=victim / "ds", capture_output=True, check=False)
+    status = subprocess.run(["git", "status"], cwd=victim / "ds", capture_output=True, check=False)
+    assert status.returncode == 0, status  # git ran here, in the victim's own repository
     assert not marker.exists()
 
 

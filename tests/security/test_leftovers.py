@@ -161,6 +161,7 @@ def test_a_killed_checkouts_temporary_file_is_not_data(in_repo: Path) -> None:
     stray = in_repo / "data" / f".a.csv.{dead.pid}-{place}-1.{'b' * 12}.tmp"
     stray.write_text("half a file")
     status = cli("data", "status")
+    assert status.exit_code == 0, status
     assert status.stdout == "data (data): clean\n", status
     assert not stray.exists()
     git(in_repo, "status", "--porcelain")

@@ -120,6 +120,22 @@ def test_link_swapped_in_after_the_checks_is_replaced_not_followed(
     assert not (target / "gitml-model.toml").is_symlink()
 
 
+def test_target_inside_a_git_dir_not_named_dot_git_is_refused(
+    registered: Path, tmp_path: Path
+) -> None:
+    """The repository's own git directory is refused by where it is, not by its name: one
+    moved out with ``--separate-git-dir`` has no ``.git`` component to catch."""
+    store = tmp_path / "store"
+    git(registered, "init", "-q", "--separate-git-dir", str(store))
+    (store / "hooks").mkdir(exist_ok=True)
+    before = listing(store)
+    for to in (store, store / "hooks"):
+        result = cli("model", "get", "m:1.0.0", "--to", str(to))
+        assert result.exit_code == 1, result
+        assert "lies inside git's own files" in result.stderr, result
+    assert listing(store) == before
+
+
 @pytest.mark.parametrize(
     ("to", "link"),
     [("deploy", ".git/hooks"), ("deploy/sub", ".git"), (".git/hooks", None), ("x/.GIT", None)],

@@ -331,8 +331,10 @@ def test_remote_add_stores_each_kinds_options_and_refuses_others(in_repo: Path) 
         "take: project, endpoint_url, token\n",
     )
     folder = cli("data", "remote", "add", "f", "dir", "--option", "token=anon")
+    assert folder.exit_code == 2, folder
     assert folder.stderr == "error: --option token applies to network remotes, not 'dir'\n"
     bad = cli("data", "remote", "add", "g", "gs://b/p", "--option", "project")
+    assert bad.exit_code == 2, bad
     assert "--option 'project': write KEY=VALUE" in bad.stderr
     args = ("--option", "project=p1", "--option", "jobs=4", "--json")
     added = cli("data", "remote", "add", "g", "gs://b/p", *args)
