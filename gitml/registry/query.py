@@ -306,6 +306,8 @@ def resolve(repo: GitRepo, settings: Settings, ref: ModelRef) -> ModelVersionRec
             f"no version of {ref.model!r} holds {ref.stage!r} (applied on refs/gitml/registry); "
             f"`git ml model show {ref.model}` shows its stages"
         )
+    if isinstance(holder, tuple) and len(holder) == 1:
+        (holder,) = holder
     if isinstance(holder, tuple):
         raise UsageError(
             f"{ref.stage!r} holds several versions of {ref.model!r} ({', '.join(holder)}); "

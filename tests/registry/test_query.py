@@ -124,9 +124,15 @@ def test_get_resolves_stage_version_and_latest_and_verifies(live: Path, tmp_path
         "error: no version of 'churn' holds 'dev' (applied on refs/gitml/registry); "
         "`git ml model show churn` shows its stages\n"
     )
-    archived = cli("model", "get", "churn@archived")
-    assert archived.exit_code == 2, archived
-    assert "name one as churn:VERSION" in archived.stderr
+    assert Path(ok("model", "get", "churn@archived").strip()).read_bytes() == b"model 1.0.0\n"
+    land(live, "archive", "churn", "1.1.0")
+    ok("registry", "apply")
+    several = cli("model", "get", "churn@archived")
+    assert several.exit_code == 2, several
+    assert several.stderr == (
+        "error: 'archived' holds several versions of 'churn' (1.0.0, 1.1.0); "
+        "name one as churn:VERSION\n"
+    )
 
 
 def test_get_refuses_a_damaged_or_missing_cache_object(live: Path) -> None:
