@@ -23,7 +23,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from gitml._version import __version__
-from gitml.errors import GitmlError
+from gitml.errors import GitmlError, UsageError
 
 if TYPE_CHECKING:
     from gitml.records.shapes import JsonObject
@@ -46,7 +46,7 @@ class ClusterTarget:
 
 
 def parse_target(text: str) -> ClusterTarget:
-    """``ray`` or ``ray://HOST:PORT``; anything else is a one-line error."""
+    """``ray`` or ``ray://HOST:PORT``; anything else is a usage error (exit 2)."""
     if text == SCHEME:
         return ClusterTarget(text, os.environ.get("RAY_ADDRESS") or None)
     prefix = f"{SCHEME}://"
@@ -55,7 +55,7 @@ def parse_target(text: str) -> ClusterTarget:
         host, _, port = address.rpartition(":")
         if host and port.isdigit():
             return ClusterTarget(text, address)
-    raise ClusterError(
+    raise UsageError(
         f"--on {text}: expected ray or ray://HOST:PORT (the address `ray start --head` prints)"
     )
 

@@ -48,7 +48,7 @@ def test_unreachable_address_is_one_line_within_seconds(project: Path) -> None:
     _unreachable(project, address, "run", "-S", "train.lr=0.1,0.2", "--", "python", "train.py")
     _nothing_recorded(project)
     bad = git_ml(project, "run", "--on", "ray:/nowhere", "--", "true", check=False)
-    assert bad.returncode == 1, bad
+    assert bad.returncode == 2, bad
     assert "expected ray or ray://HOST:PORT" in _one_line(bad.stderr)
     _nothing_recorded(project)
 
