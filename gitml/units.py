@@ -1,4 +1,5 @@
-"""How sizes and times are shown to people (records keep the raw numbers and ISO times)."""
+"""How sizes and times are shown to people (records keep the raw numbers and ISO times),
+and the unit conversions configuration and the query index read them in."""
 
 from __future__ import annotations
 
@@ -33,3 +34,10 @@ def format_time(iso: object) -> str:
 def format_utc(stamp: float) -> str:
     """Seconds since the epoch as ``2026-01-02T03:04:05Z`` (messages about commit times)."""
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(stamp))
+
+
+def time_ms_sql(value: str) -> str:
+    """SQL for the time the ISO-8601 text of SQL expression ``value`` spells, in
+    milliseconds since 1970 as ``julianday()`` reads it: how the query index holds a time
+    field and how a query compares against one."""
+    return f"round((julianday({value}) - 2440587.5) * 86400000.0)"

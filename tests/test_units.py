@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+import sqlite3
+from contextlib import closing
+from datetime import datetime
+
 import pytest
 
-from gitml.units import format_bytes, format_time, format_utc
+from gitml.units import format_bytes, format_time, format_utc, time_ms_sql
 
 
 @pytest.mark.parametrize(
@@ -27,3 +31,14 @@ def test_format_time_shows_local_minutes_and_passes_odd_text_through(
 
 def test_format_utc_is_iso_with_z() -> None:
     assert format_utc(0) == "1970-01-01T00:00:00Z"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["2026-12-07T15:09:31.071000+00:00", "2026-12-07T16:09:31.071+01:00", "1970-01-01T00:00:00Z"],
+)
+def test_time_ms_sql_reads_an_iso_time_as_milliseconds_since_1970(text: str) -> None:
+    with closing(sqlite3.connect(":memory:")) as conn:
+        (ms,) = conn.execute(f"SELECT {time_ms_sql('?')}", (text,)).fetchone()
+    expected = datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp() * 1000
+    assert ms == round(expected)

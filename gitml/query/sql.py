@@ -37,9 +37,9 @@ from gitml.query.ast import (
     SortKey,
 )
 from gitml.query.literals import like_glob
+from gitml.units import time_ms_sql
 
 _COLUMN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)?")
-_EPOCH_JULIAN_DAY = "2440587.5"
 _NUMBER = ("'integer'", "'real'")
 _TEXT = ("'text'",)
 _BOOLEAN = ("'true'", "'false'")
@@ -160,10 +160,6 @@ def _json_path(keys: Sequence[str]) -> str:
     return "$" + "".join(f'."{key}"' for key in keys)
 
 
-def _time(value_sql: str) -> str:
-    return f"round((julianday({value_sql}) - {_EPOCH_JULIAN_DAY}) * 86400000.0)"
-
-
 class _Translator:
     def __init__(self, column: str, bind: Bind, fields: FieldTable | None = None) -> None:
         self.column = column
@@ -206,7 +202,7 @@ class _Translator:
             return self._confirmed(field, comparison, types, negative=op is Op.NE)
         parts = [f"(CASE coalesce({self.type(field)}, 'null') WHEN 'null' THEN NULL"]
         if field.kind is FieldKind.TIME:
-            time = _time(self.value(field))
+            time = time_ms_sql(self.value(field))
             parts.append(f"WHEN 'text' THEN {time} {op} {self.bind(operand.number)}")
         else:
             if operand.boolean is not None:
@@ -255,7 +251,7 @@ class _Translator:
 
     def held_time(self, op: Op, operand: Operand) -> str:
         """A time comparison on an entry row: unknown for a text that is no time, as
-        ``_time()`` of it is NULL; another type is unequal to every time."""
+        ``time_ms_sql()`` of it is NULL; another type is unequal to every time."""
         assert self.fields is not None
         table, row = self.fields.table, self.fields.time_row
         return (
@@ -274,7 +270,7 @@ class _Translator:
             )
         if field.kind is FieldKind.TIME:
             kind = self.type(field)
-            return f"(CASE {kind} WHEN 'text' THEN {_time(self.value(field))} END)"
+            return f"(CASE {kind} WHEN 'text' THEN {time_ms_sql(self.value(field))} END)"
         return self.value(field)
 
     def key_id(self, field: Field) -> str:

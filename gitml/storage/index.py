@@ -31,6 +31,7 @@ from gitml.storage.filelock import exclusive, hold_shared, try_exclusive
 from gitml.storage.odb import Tree
 from gitml.storage.repo import GitRepo
 from gitml.storage.trees import commit_tree, diff_trees, list_blobs
+from gitml.units import time_ms_sql
 
 if TYPE_CHECKING:
     from gitml.records.codec import Doc
@@ -98,7 +99,7 @@ _ENTRIES = (
     "iif(e.key IS NULL, top.value, e.value) AS value, "
     "iif(e.key IS NULL, top.type, e.type) AS type, r.rid AS rec, "
     f"iif(e.key IS NULL AND top.key IN ({_quoted(FIELD_TIMES)}) AND top.type = 'text', "
-    "round((julianday(top.value) - 2440587.5) * 86400000.0), NULL) AS ms "
+    f"{time_ms_sql('top.value')}, NULL) AS ms "
     "FROM records r, json_each(r.doc) top LEFT JOIN json_each(iif("
     f"top.key IN ({_quoted(FIELD_ROOTS)}) AND top.type = 'object', top.value, NULL)) e "
     "WHERE r.rid > ?1 AND r.rid <= ?2 AND r.doc IS NOT NULL AND (e.type != 'null' OR "
