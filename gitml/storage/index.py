@@ -634,11 +634,17 @@ class Index:
         offset: int = 0,
         kind: str | None = None,
     ) -> list[Row]:
-        """Valid records of ``collection`` (of one ``kind``) matching an SQL condition over ``doc``."""
+        """Valid records of ``collection`` (of one ``kind``) matching an SQL condition over ``doc``.
+
+        A page (``limit``) is chosen by record id first and its documents read after, in
+        the same read transaction: SQLite would otherwise carry the document of every row
+        it sorts to choose the page.
+        """
+        columns = "id, path, doc" if limit is None else "rid"
         sql = (
             # ``+kind``: the kind filter never picks the index; the condition's own indexes
             # (a name, a parent) and the order do.
-            "SELECT id, path, doc FROM records WHERE ref=? AND error IS NULL AND +kind GLOB ? "
+            f"SELECT {columns} FROM records WHERE ref=? AND error IS NULL AND +kind GLOB ? "
             f"AND ({where}) ORDER BY {order_by}"
         )
         args: list[Any] = [collection.ref, kind or "*", *params]
@@ -648,7 +654,10 @@ class Index:
 
         def op(conn: sqlite3.Connection) -> list[Row]:
             self._refresh(conn, collection, self.parse)
-            return [Row(r[0], r[1], json.loads(r[2])) for r in conn.execute(sql, args)]
+            if limit is None:
+                return [Row(r[0], r[1], json.loads(r[2])) for r in conn.execute(sql, args)]
+            with _read(conn):
+                return _page(conn, [rid for (rid,) in conn.execute(sql, args)])
 
         return self._run(op)
 
@@ -679,7 +688,7 @@ class Index:
         entry = f"s.key = (SELECT id FROM {FIELD_KEYS_TABLE} WHERE path = ?)"
         if time:
             entry += f" AND s.t = {TIME_ROW}"
-        columns = "records.id, records.path, records.doc"
+        columns = "records.rid"  # the page's documents are read once it is chosen (``_page``)
         present = (
             f"SELECT {columns} FROM {FIELDS_TABLE} AS s JOIN records ON records.rid = s.rec "
             f"WHERE {entry} AND {base} "
@@ -715,6 +724,8 @@ class Index:
                         skip = max(0, offset - int(total))
                     rest = [*scope, field, limit - len(found), skip]
                     found += conn.execute(missing, rest).fetchall()
+                conn.set_progress_handler(None, 0)
+                return _page(conn, [rid for (rid,) in found])
             except sqlite3.OperationalError as exc:
                 if _code(exc) != sqlite3.SQLITE_INTERRUPT:
                     raise
@@ -722,7 +733,6 @@ class Index:
             finally:
                 conn.set_progress_handler(None, 0)
                 conn.execute("COMMIT")
-            return [Row(r[0], r[1], json.loads(r[2])) for r in found]
 
         return self._run(op)
 
@@ -770,6 +780,32 @@ class Index:
             return [(str(path), str(error)) for path, error in cur]
 
         yield from self._run(op)
+
+
+@contextmanager
+def _read(conn: sqlite3.Connection) -> Iterator[None]:
+    """One read transaction for the block (its queries see one state of the file), unless
+    the connection is in one already."""
+    if conn.in_transaction:
+        yield
+        return
+    conn.execute("BEGIN")
+    try:
+        yield
+    finally:
+        conn.execute("COMMIT")
+
+
+def _page(conn: sqlite3.Connection, rids: Sequence[int]) -> list[Row]:
+    """The rows of these record ids, in this order, each document read once."""
+    found = {
+        rid: Row(id_, path, json.loads(doc))
+        for rid, id_, path, doc in conn.execute(
+            "SELECT rid, id, path, doc FROM records WHERE rid IN (SELECT value FROM json_each(?))",
+            (json.dumps(list(rids)),),
+        )
+    }
+    return [found[rid] for rid in rids]
 
 
 def _ages(repo: GitRepo, tip: str, old_hex: str | None, wanted: set[str]) -> dict[str, int]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -254,3 +255,36 @@ def test_a_stale_version_in_the_index_file_is_rebuilt_by_registry_queries(
     _stale_index(repo.state_dir / INDEX_FILE, "old")
     with open_registry_index(repo) as index:
         assert index.version_names() == {}
+
+
+def test_a_page_is_chosen_and_read_in_one_state_of_the_index(repo_with_commit: Path) -> None:
+    """A page's record ids are chosen first and their documents read by a second query,
+    both in one read transaction: a writer committing in between (here every row deleted)
+    changes nothing the page holds."""
+    coll = collection(repo_with_commit)
+    for n in range(5):
+        put_record(coll, f"r{n}")
+    index = open_index(coll)
+    assert index.count(coll) == 5
+    conn = index.connect()
+    statements: list[str] = []
+
+    def between(sql: str) -> None:
+        statements.append(sql)
+        if "json_each" in sql:  # the page's documents, once its ids are chosen
+            with closing(sqlite3.connect(index.path, isolation_level=None)) as writer:
+                writer.execute("DELETE FROM records")
+
+    conn.set_trace_callback(between)
+    try:
+        page = index.rows(coll, limit=3, offset=1)
+    finally:
+        conn.set_trace_callback(None)
+    assert [(row.id, row.doc["shard"][:3]) for row in page] == [
+        ("r3", "r3:"),
+        ("r2", "r2:"),
+        ("r1", "r1:"),
+    ]
+    assert sum("json_each" in sql for sql in statements) == 1
+    assert index.count(coll) == 0  # the writer did commit
+    index.close()
