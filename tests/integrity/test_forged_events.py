@@ -148,3 +148,31 @@ def test_pull_refuses_an_applied_state_record_its_schema_refuses(applied: Team) 
     assert result.exit_code == 1
     assert path in result.stderr
     assert tip(applied.victim, REGISTRY) == before
+
+
+def test_pull_refuses_an_applied_state_record_that_skips_changes_it_did_not_undo(
+    applied: Team,
+) -> None:
+    """The attack: main demotes churn 1.1.0 from production; before that is applied, a record
+    that main was applied at a later commit (one that changed no stages) lists the demotion
+    among the changes it skips, so that no event would ever record it and the log would
+    still verify."""
+    from gitml.records import codec
+    from gitml.registry.records import applied_path, build_applied
+
+    demotion = land(applied.victim, "demote", "churn", "1.1.0", "production")
+    git(applied.victim, "commit", "-q", "--allow-empty", "-m", "Update the docs")
+    later = git(applied.victim, "rev-parse", "HEAD").strip()
+    git(applied.victim, "push", "-q", "origin", "HEAD:refs/heads/main")
+    path = applied_path(later)
+    record = codec.dump_bytes(build_applied(later, "main", [], [later, demotion]))
+    forged = forge_commit(
+        applied.attacker, tip(applied.attacker, REGISTRY), add={path: record}, env=now_env()
+    )
+    push_forced(applied.attacker, forged, REGISTRY)
+    before = tip(applied.victim, REGISTRY)
+    result = cli("pull")
+    assert result.exit_code == 1
+    assert f"{path}: matches no change of .gitml/stages.toml" in result.stderr
+    assert tip(applied.victim, REGISTRY) == before
+    assert "demote churn 1.1.0 from production" in ok("registry", "apply")

@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 
 from gitml.config import Settings, load_settings
+from gitml.records import codec
 from gitml.registry import trust
+from gitml.registry.records import applied_path, build_applied
 from gitml.registry.trustpoint import load_trust_point, save_trust_point
 from gitml.registry.verify import verify
 from gitml.storage.repo import open_repo
@@ -121,6 +123,29 @@ def test_a_branch_that_does_not_pass_through_the_trust_point_is_verified_whole(
     found = trusted(trusted_point)
     assert full_runs == [1]
     assert any("matches no change" in problem for problem in found.untrusted)
+
+
+@pytest.mark.parametrize("skips", ["a change it did not undo", "a commit this clone lacks"])
+def test_an_applied_state_record_that_skips_changes_it_did_not_undo_is_refused(
+    trusted_point: Path, full_runs: list[int], skips: str
+) -> None:
+    demotion = land(trusted_point, "demote", "churn", "1.1.0", "production")
+    git(trusted_point, "commit", "-q", "--allow-empty", "-m", "Update the docs")
+    later = git(trusted_point, "rev-parse", "HEAD").strip()
+    # ``later`` changed no stages, so the stages file is the same before and after it.
+    skipped = [later, demotion] if skips == "a change it did not undo" else ["0" * 40]
+    path = applied_path(later)
+    rewrite_registry(
+        trusted_point, add=(path, codec.dumps(build_applied(later, "main", [], skipped)))
+    )
+    found = trusted(trusted_point)
+    assert full_runs == [1]
+    assert found.untrusted == [
+        f"refs/gitml/registry:{path}: skips {len(skipped)} commit(s) that are not the stage "
+        f"changes from {skipped[0][:12]} through {later[:12]} (written by hand?)"
+    ]
+    whole = verify(open_repo(trusted_point), load_settings(trusted_point), {})
+    assert whole.untrusted == found.untrusted
 
 
 @pytest.fixture
