@@ -188,8 +188,15 @@ def verify(
                 f"{STAGES_FILE}: models.{want['model']}.{want['stage']}: change "
                 f"{_label(want, terminal)} {what}"
             )
+            over = None if later else applied_over(repo, want, applied)
             if later:
                 report.distrust(problem)
+            elif over is not None:
+                report.distrust(
+                    f"{REGISTRY_REF}:{over[0]}: says {report.branch!r} was applied at "
+                    f"{over[1][:12]}, but the log has no event of the change before it: "
+                    f"{_label(want, terminal)} (written by hand?)"
+                )
             else:
                 report.problems.append(problem)
                 report.pending.append(want)
@@ -283,6 +290,18 @@ def check_applied(
         else:
             skip.update(skipped)
     return skip
+
+
+def applied_over(
+    repo: GitRepo, event: Mapping[str, Any], markers: Sequence[tuple[str, Mapping[str, Any]]]
+) -> tuple[str, str] | None:
+    """(path, commit) of an applied-state record that says the default branch was applied
+    at or after the change of ``event``, an event the log lacks (None when none does):
+    ``registry apply`` never goes back past such a record, so the event would never come."""
+    for path, doc in markers:
+        if is_ancestor(repo, str(event["commit"]), str(doc["commit"])):
+            return path, str(doc["commit"])
+    return None
 
 
 def _changes_through(repo: GitRepo, first: str, commit: str) -> list[str]:

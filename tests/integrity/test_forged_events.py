@@ -176,3 +176,27 @@ def test_pull_refuses_an_applied_state_record_that_skips_changes_it_did_not_undo
     assert f"{path}: matches no change of .gitml/stages.toml" in result.stderr
     assert tip(applied.victim, REGISTRY) == before
     assert "demote churn 1.1.0 from production" in ok("registry", "apply")
+
+
+def test_pull_refuses_an_applied_state_record_past_a_change_the_log_lacks(applied: Team) -> None:
+    """The attack: main demotes churn 1.1.0 from production; before that is applied, a record
+    that main was applied at a later commit, which `registry apply` would never go back past."""
+    from gitml.records import codec
+    from gitml.registry.records import applied_path, build_applied
+
+    land(applied.victim, "demote", "churn", "1.1.0", "production")
+    git(applied.victim, "commit", "-q", "--allow-empty", "-m", "Update the docs")
+    later = git(applied.victim, "rev-parse", "HEAD").strip()
+    git(applied.victim, "push", "-q", "origin", "HEAD:refs/heads/main")
+    path = applied_path(later)
+    record = codec.dump_bytes(build_applied(later, "main", []))
+    forged = forge_commit(
+        applied.attacker, tip(applied.attacker, REGISTRY), add={path: record}, env=now_env()
+    )
+    push_forced(applied.attacker, forged, REGISTRY)
+    before = tip(applied.victim, REGISTRY)
+    result = cli("pull")
+    assert result.exit_code == 1
+    assert f"{path}: matches no change of .gitml/stages.toml" in result.stderr
+    assert tip(applied.victim, REGISTRY) == before
+    assert "demote churn 1.1.0 from production" in ok("registry", "apply")

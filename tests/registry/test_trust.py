@@ -228,9 +228,30 @@ def test_an_applied_state_record_that_skips_changes_it_did_not_undo_is_refused(
     )
     found = trusted(trusted_point)
     assert full_runs == [1]
-    assert found.untrusted == [
+    assert (
         f"refs/gitml/registry:{path}: skips {len(skipped)} commit(s) that are not the stage "
         f"changes from {skipped[0][:12]} through {later[:12]} (written by hand?)"
+    ) in found.untrusted
+    whole = verify(open_repo(trusted_point), load_settings(trusted_point), {})
+    assert whole.untrusted == found.untrusted
+
+
+def test_an_applied_state_record_past_a_change_whose_event_is_missing_is_refused(
+    trusted_point: Path, full_runs: list[int]
+) -> None:
+    demotion = land(trusted_point, "demote", "churn", "1.1.0", "production")
+    git(trusted_point, "commit", "-q", "--allow-empty", "-m", "Update the docs")
+    later = git(trusted_point, "rev-parse", "HEAD").strip()
+    # Applied "at" a later commit, the demotion would never be applied: `registry apply`
+    # goes back no further than the newest commit the log says was applied.
+    path = applied_path(later)
+    rewrite_registry(trusted_point, add=(path, codec.dumps(build_applied(later, "main", []))))
+    found = trusted(trusted_point)
+    assert full_runs == [1]
+    assert found.untrusted == [
+        f"refs/gitml/registry:{path}: says 'main' was applied at {later[:12]}, but the log "
+        "has no event of the change before it: `demote churn 1.1.0 from production` "
+        f"(commit {demotion[:12]}) (written by hand?)"
     ]
     whole = verify(open_repo(trusted_point), load_settings(trusted_point), {})
     assert whole.untrusted == found.untrusted
