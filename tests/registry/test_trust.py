@@ -141,11 +141,19 @@ def applied_then_taken_back(repo: Path) -> dict[str, str]:
     return texts
 
 
-def test_an_expected_event_edited_past_the_trust_point_is_refused(
-    trusted_point: Path, full_runs: list[int]
-) -> None:
+@pytest.fixture
+def staging_event(trusted_point: Path) -> tuple[str, str]:
+    """(path, text) of the event of churn 1.2.0 -> staging, landed on main but taken back
+    off the registry ref (``applied_then_taken_back``)."""
     land(trusted_point, "promote", "churn", "1.2.0", "staging")
     [(path, text)] = applied_then_taken_back(trusted_point).items()
+    return path, text
+
+
+def test_an_expected_event_edited_past_the_trust_point_is_refused(
+    trusted_point: Path, staging_event: tuple[str, str], full_runs: list[int]
+) -> None:
+    path, text = staging_event
     # The id, model and seq its path names stay: only what the event says is changed.
     forged = text.replace('version = "1.2.0"', 'version = "1.0.0"')
     assert forged != text
@@ -178,10 +186,9 @@ def test_an_event_missing_before_a_later_one_past_the_trust_point_is_refused(
 
 
 def test_an_expected_event_filed_at_another_path_is_refused_before_it_is_matched(
-    trusted_point: Path, full_runs: list[int]
+    trusted_point: Path, staging_event: tuple[str, str], full_runs: list[int]
 ) -> None:
-    land(trusted_point, "promote", "churn", "1.2.0", "staging")
-    [(path, text)] = applied_then_taken_back(trusted_point).items()
+    path, text = staging_event
     misfiled = path.replace("/00000003-", "/00000004-")
     rewrite_registry(trusted_point, add=(misfiled, text))
     # The registry's history audit and its index both refuse the path; no event at a path
