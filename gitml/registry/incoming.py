@@ -10,7 +10,7 @@ ref as it was.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from gitml.config import STAGES_FILE, Settings
@@ -21,7 +21,7 @@ from gitml.registry import records as rec
 from gitml.registry.consistency import version_problems
 from gitml.registry.stagefile import Known
 from gitml.registry.store import registry_collection, version_lookup
-from gitml.registry.verify import VerifyReport, expected_events
+from gitml.registry.verify import VerifyReport, applied_over, expected_events
 from gitml.runs.paths import runs_collection
 from gitml.storage import REGISTRY_REF, RUNS_REF
 from gitml.storage.collection import Collection, Snapshot
@@ -79,6 +79,7 @@ def _derived_problems(
             "branch here or on the remote to derive stage events from"
             for path, _doc in docs
         ]
+    arriving = set(paths)
     unmatched = docs
     for tip in branch_tips:
         scratch = VerifyReport(settings.default_branch, tip)
@@ -86,7 +87,9 @@ def _derived_problems(
             str(e["id"]): codec.to_jsonable(e)
             for e in expected_events(repo, settings, tip, known, applied, scratch).events
         }
-        marker_problems = set(scratch.untrusted)
+        marker_problems = set(scratch.untrusted) | _applied_over_missing(
+            repo, theirs, expected.values(), [(p, d) for p, d in applied if p in arriving]
+        )
         unmatched = [
             (path, doc)
             for path, doc in unmatched
@@ -100,6 +103,26 @@ def _derived_problems(
         "forged or edited"
         for path, _doc in unmatched
     ]
+
+
+def _applied_over_missing(
+    repo: GitRepo,
+    theirs: Snapshot,
+    expected: Iterable[Mapping[str, Any]],
+    arriving: Sequence[tuple[str, AppliedRecord]],
+) -> set[str]:
+    """Arriving applied-state records that say the default branch was applied past a
+    change whose event the fetched log lacks (``registry apply`` would never write it)."""
+    if not arriving:
+        return set()
+    out: set[str] = set()
+    for event in expected:
+        path = rec.event_path(str(event["model"]), int(event["seq"]), str(event["id"]))
+        if not theirs.exists(path):
+            over = applied_over(repo, event, arriving)
+            if over is not None:
+                out.add(over[0])
+    return out
 
 
 def _derives(path: str, doc: Doc | None, expected: Mapping[str, Any], bad: set[str]) -> bool:

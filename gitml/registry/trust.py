@@ -7,8 +7,9 @@ from the trust point's and pass the append-only audit, the default branch's firs
 line must pass through the trust point's commit, and every new stage event must be exactly
 one the new stage changes derive from the trust point's state (or one derived before and
 still pending). Anything else -- a rewritten or non-descending history, an event that does
-not match, an applied-state record that skips a change derived before, a newly registered
-version that makes a change left out before valid -- verifies the whole log again,
+not match, an applied-state record that skips a change derived before or says the branch
+was applied past a change whose event is missing, a newly registered version that makes a
+change left out before valid -- verifies the whole log again,
 which reports the problem precisely.
 """
 
@@ -27,7 +28,7 @@ from gitml.registry.derive import derive, registers_valid
 from gitml.registry.rules import settings_before
 from gitml.registry.store import RegistryIndex, open_index, registry_collection, version_lookup
 from gitml.registry.trustpoint import TrustPoint, load_trust_point, save_trust_point
-from gitml.registry.verify import VerifyReport, branch_tip, check_applied, verify
+from gitml.registry.verify import VerifyReport, applied_over, branch_tip, check_applied, verify
 from gitml.storage import REGISTRY_REF
 from gitml.storage.history import is_ancestor
 from gitml.storage.repo import GitRepo
@@ -201,8 +202,8 @@ def advance(
     )
     new = [codec.to_jsonable(e) for e in derived.events]
     pending = _match([*point.pending, *new], events)
-    if pending is None:
-        return None
+    if pending is None or any(applied_over(repo, e, markers) for e in pending):
+        return None  # a new applied-state record claims a change whose event is missing
     seqs = dict(point.seqs)
     seqs.update({str(e["model"]): int(e["seq"]) for e in new})
     return point._replace(

@@ -188,8 +188,15 @@ def verify(
                 f"{STAGES_FILE}: models.{want['model']}.{want['stage']}: change "
                 f"{_label(want, terminal)} {what}"
             )
+            over = None if later else applied_over(repo, want, applied)
             if later:
                 report.distrust(problem)
+            elif over is not None:
+                report.distrust(
+                    f"{REGISTRY_REF}:{over[0]}: says {report.branch!r} was applied at "
+                    f"{over[1][:12]}, but the log has no event of the change before it: "
+                    f"{_label(want, terminal)} (written by hand?)"
+                )
             else:
                 report.problems.append(problem)
                 report.pending.append(want)
@@ -257,8 +264,9 @@ def check_applied(
 ) -> set[str]:
     """Check the applied-state records; the stage changes they verifiably skip.
 
-    A record must name a commit of the default branch, and the changes it skips must
-    have been undone by that commit (the stages file is back to what it was before them).
+    A record must name a commit of the default branch, the changes it skips must be
+    exactly the stage changes on that commit's first-parent line from the first of them on,
+    and that commit must have undone them (the stages file is back to what it was before).
     """
     skip: set[str] = set()
     for path, doc in rows:
@@ -269,6 +277,11 @@ def check_applied(
                 f"{REGISTRY_REF}:{path}: says the default branch was applied at "
                 f"{commit[:12]}, which is not on {report.branch!r} (written by hand?)"
             )
+        elif skipped and _changes_through(repo, skipped[0], commit) != skipped:
+            report.distrust(
+                f"{REGISTRY_REF}:{path}: skips {len(skipped)} commit(s) that are not the stage "
+                f"changes from {skipped[0][:12]} through {commit[:12]} (written by hand?)"
+            )
         elif skipped and not _undone_by(repo, skipped[0], commit):
             report.distrust(
                 f"{REGISTRY_REF}:{path}: skips the stage change of {skipped[0][:12]}, which "
@@ -277,6 +290,28 @@ def check_applied(
         else:
             skip.update(skipped)
     return skip
+
+
+def applied_over(
+    repo: GitRepo, event: Mapping[str, Any], markers: Sequence[tuple[str, Mapping[str, Any]]]
+) -> tuple[str, str] | None:
+    """(path, commit) of an applied-state record that says the default branch was applied
+    at or after the change of ``event``, an event the log lacks (None when none does):
+    ``registry apply`` never goes back past such a record, so the event would never come."""
+    for path, doc in markers:
+        if is_ancestor(repo, str(event["commit"]), str(doc["commit"])):
+            return path, str(doc["commit"])
+    return None
+
+
+def _changes_through(repo: GitRepo, first: str, commit: str) -> list[str]:
+    """The stage changes on ``commit``'s first-parent line after ``first``'s first parent
+    (none when ``first`` names no commit)."""
+    if not repo.has_commit(first):
+        return []
+    before = first_parent(repo, first)
+    changes = file_changes(repo, commit, STAGES_FILE, stop=lambda sha: sha == before)
+    return [change.commit for change in changes]
 
 
 def _undone_by(repo: GitRepo, first: str, commit: str) -> bool:

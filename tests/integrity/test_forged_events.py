@@ -66,6 +66,24 @@ def forge_event(team: Team, *, model: str, version: str, stage: str, seq: int) -
     return path, bad
 
 
+def push_registry_file(team: Team, path: str, data: str | bytes) -> None:
+    """The attacker adds one file to the remote's registry ref."""
+    forged = forge_commit(
+        team.attacker, tip(team.attacker, REGISTRY), add={path: data}, env=now_env()
+    )
+    push_forced(team.attacker, forged, REGISTRY)
+
+
+def refused_pull(team: Team) -> str:
+    """``git ml pull`` in the victim's clone fails and leaves its registry ref as it was;
+    what it printed on stderr."""
+    before = tip(team.victim, REGISTRY)
+    result = cli("pull")
+    assert result.exit_code == 1
+    assert tip(team.victim, REGISTRY) == before
+    return result.stderr
+
+
 def holder(stage: str, model: str = "churn") -> str:
     result = cli("model", "show", model, "--json")
     assert result.exit_code == 0, result.stderr
@@ -139,12 +157,28 @@ def test_pull_refuses_an_applied_state_record_its_schema_refuses(applied: Team) 
         f'branch = "main"\ncommit = "{root}"\nnote = "written by hand"\n'
         'rules = [".gitml/policy.toml"]\nschema = "gitml/applied/1"\n'
     )
-    forged = forge_commit(
-        applied.attacker, tip(applied.attacker, REGISTRY), add={path: text}, env=now_env()
-    )
-    push_forced(applied.attacker, forged, REGISTRY)
-    before = tip(applied.victim, REGISTRY)
-    result = cli("pull")
-    assert result.exit_code == 1
-    assert path in result.stderr
-    assert tip(applied.victim, REGISTRY) == before
+    push_registry_file(applied, path, text)
+    assert path in refused_pull(applied)
+
+
+@pytest.mark.parametrize("skips", ["the demotion", "nothing"])
+def test_pull_refuses_an_applied_state_record_that_hides_an_unapplied_demotion(
+    applied: Team, skips: str
+) -> None:
+    """The attack: main demotes churn 1.1.0 from production; before that is applied, a record
+    that main was applied at a later commit (one that changed no stages) either lists the
+    demotion among the changes it skips, or lists nothing, which `registry apply` would
+    never go back past: either way no event would ever record the demotion."""
+    from gitml.records import codec
+    from gitml.registry.records import applied_path, build_applied
+
+    demotion = land(applied.victim, "demote", "churn", "1.1.0", "production")
+    git(applied.victim, "commit", "-q", "--allow-empty", "-m", "Update the docs")
+    later = git(applied.victim, "rev-parse", "HEAD").strip()
+    git(applied.victim, "push", "-q", "origin", "HEAD:refs/heads/main")
+    path = applied_path(later)
+    skipped = [later, demotion] if skips == "the demotion" else []
+    record = codec.dump_bytes(build_applied(later, "main", [], skipped))
+    push_registry_file(applied, path, record)
+    assert f"{path}: matches no change of .gitml/stages.toml" in refused_pull(applied)
+    assert "demote churn 1.1.0 from production" in ok("registry", "apply")

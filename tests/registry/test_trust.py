@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 
 from gitml.config import Settings, load_settings
+from gitml.records import codec
 from gitml.registry import trust
+from gitml.registry.records import applied_path, build_applied
 from gitml.registry.trustpoint import load_trust_point, save_trust_point
 from gitml.registry.verify import verify
 from gitml.storage.repo import open_repo
@@ -121,6 +123,158 @@ def test_a_branch_that_does_not_pass_through_the_trust_point_is_verified_whole(
     found = trusted(trusted_point)
     assert full_runs == [1]
     assert any("matches no change" in problem for problem in found.untrusted)
+
+
+def applied_then_taken_back(repo: Path) -> dict[str, str]:
+    """The events ``registry apply`` writes for what landed since the trust point (text by
+    path), taken back off the registry ref with the trust point restored: what a hostile
+    registry edits before this clone fetches it."""
+    grepo = open_repo(repo)
+    point = load_trust_point(grepo)
+    assert point is not None
+    before = set(event_paths(repo))
+    ok("registry", "apply")
+    added = [p for p in event_paths(repo) if p not in before]
+    texts = {p: git(repo, "show", f"refs/gitml/registry:{p}") for p in added}
+    git(repo, "update-ref", "refs/gitml/registry", point.registry)
+    save_trust_point(grepo, point)
+    return texts
+
+
+@pytest.fixture
+def staging_event(trusted_point: Path) -> tuple[str, str]:
+    """(path, text) of the event of churn 1.2.0 -> staging, landed on main but taken back
+    off the registry ref (``applied_then_taken_back``)."""
+    land(trusted_point, "promote", "churn", "1.2.0", "staging")
+    [(path, text)] = applied_then_taken_back(trusted_point).items()
+    return path, text
+
+
+def test_an_expected_event_edited_past_the_trust_point_is_refused(
+    trusted_point: Path, staging_event: tuple[str, str], full_runs: list[int]
+) -> None:
+    path, text = staging_event
+    # The id, model and seq its path names stay: only what the event says is changed.
+    forged = text.replace('version = "1.2.0"', 'version = "1.0.0"')
+    assert forged != text
+    rewrite_registry(trusted_point, add=(path, forged))
+    found = trusted(trusted_point)
+    assert full_runs == [1]
+    assert [p for p in found.untrusted if path in p] == [
+        f"refs/gitml/registry:{path}: differs from `promote churn 1.2.0 -> staging` "
+        f"(commit {git(trusted_point, 'rev-parse', 'main').strip()[:12]}): "
+        "version = '1.0.0' (expected '1.2.0')"
+    ]
+    assert found.verified is not None
+    assert tomllib.loads(forged)["id"] not in found.verified
+
+
+def test_an_event_missing_before_a_later_one_past_the_trust_point_is_refused(
+    trusted_point: Path, full_runs: list[int]
+) -> None:
+    land(trusted_point, "demote", "churn", "1.1.0", "production")
+    land(trusted_point, "promote", "churn", "1.2.0", "staging")
+    events = applied_then_taken_back(trusted_point)
+    promotion = max(events)  # seq 4: the demotion's event, seq 3, is left out
+    rewrite_registry(trusted_point, add=(promotion, events[promotion]))
+    found = trusted(trusted_point)
+    assert full_runs == [1]
+    assert any(
+        "`demote churn 1.1.0 from production`" in p and "missing from the log (deleted?)" in p
+        for p in found.untrusted
+    )
+
+
+def test_an_expected_event_filed_at_another_path_is_refused_before_it_is_matched(
+    trusted_point: Path, staging_event: tuple[str, str], full_runs: list[int]
+) -> None:
+    path, text = staging_event
+    misfiled = path.replace("/00000003-", "/00000004-")
+    rewrite_registry(trusted_point, add=(misfiled, text))
+    # The registry's history audit and its index both refuse the path; no event at a path
+    # other than its own ever reaches the comparison with the expected events.
+    found = trusted(trusted_point)
+    assert full_runs == [1]
+    assert any(
+        f"refs/gitml/registry:{misfiled}: invalid record" in p
+        and "says seq = 3 but its path says 4" in p
+        for p in found.untrusted
+    )
+
+
+def test_an_applied_state_record_that_skips_a_change_applied_before_is_refused(
+    trusted_point: Path, full_runs: list[int]
+) -> None:
+    promotion = git(trusted_point, "rev-parse", "main").strip()  # 1.1.0 -> production, applied
+    git(trusted_point, "revert", "--no-edit", "-m", "1", "HEAD")
+    revert = git(trusted_point, "rev-parse", "HEAD").strip()
+    # The revert did undo the promotion, but its event is in the log: skipping both would
+    # leave 1.1.0 in production with no event for the revert.
+    marker = build_applied(revert, "main", [], [promotion, revert])
+    rewrite_registry(trusted_point, add=(applied_path(revert), codec.dumps(marker)))
+    found = trusted(trusted_point)
+    assert full_runs == [1]
+    assert any(
+        "`promote churn 1.1.0 -> production`" in p and "matches no change" in p
+        for p in found.untrusted
+    )
+
+
+@pytest.mark.parametrize("skips", ["a change it did not undo", "a commit this clone lacks"])
+def test_an_applied_state_record_that_skips_changes_it_did_not_undo_is_refused(
+    trusted_point: Path, full_runs: list[int], skips: str
+) -> None:
+    demotion = land(trusted_point, "demote", "churn", "1.1.0", "production")
+    git(trusted_point, "commit", "-q", "--allow-empty", "-m", "Update the docs")
+    later = git(trusted_point, "rev-parse", "HEAD").strip()
+    # ``later`` changed no stages, so the stages file is the same before and after it.
+    skipped = [later, demotion] if skips == "a change it did not undo" else ["0" * 40]
+    path = applied_path(later)
+    rewrite_registry(
+        trusted_point, add=(path, codec.dumps(build_applied(later, "main", [], skipped)))
+    )
+    found = trusted(trusted_point)
+    assert full_runs == [1]
+    assert (
+        f"refs/gitml/registry:{path}: skips {len(skipped)} commit(s) that are not the stage "
+        f"changes from {skipped[0][:12]} through {later[:12]} (written by hand?)"
+    ) in found.untrusted
+    whole = verify(open_repo(trusted_point), load_settings(trusted_point), {})
+    assert whole.untrusted == found.untrusted
+
+
+def test_an_applied_state_record_past_a_change_whose_event_is_missing_is_refused(
+    trusted_point: Path, full_runs: list[int]
+) -> None:
+    demotion = land(trusted_point, "demote", "churn", "1.1.0", "production")
+    git(trusted_point, "commit", "-q", "--allow-empty", "-m", "Update the docs")
+    later = git(trusted_point, "rev-parse", "HEAD").strip()
+    # Applied "at" a later commit, the demotion would never be applied: `registry apply`
+    # goes back no further than the newest commit the log says was applied.
+    path = applied_path(later)
+    rewrite_registry(trusted_point, add=(path, codec.dumps(build_applied(later, "main", []))))
+    found = trusted(trusted_point)
+    assert full_runs == [1]
+    assert found.untrusted == [
+        f"refs/gitml/registry:{path}: says 'main' was applied at {later[:12]}, but the log "
+        "has no event of the change before it: `demote churn 1.1.0 from production` "
+        f"(commit {demotion[:12]}) (written by hand?)"
+    ]
+    whole = verify(open_repo(trusted_point), load_settings(trusted_point), {})
+    assert whole.untrusted == found.untrusted
+
+
+def test_a_rewritten_branch_without_the_trust_point_is_verified_whole(
+    trusted_point: Path, full_runs: list[int]
+) -> None:
+    git(trusted_point, "reset", "-q", "--hard", "main~1")  # before 1.1.0 went to production
+    land(trusted_point, "promote", "churn", "1.2.0", "production")
+    found = trusted(trusted_point)
+    assert full_runs == [1]
+    assert any(
+        "`promote churn 1.1.0 -> production`" in p and "matches no change" in p
+        for p in found.untrusted
+    )
 
 
 @pytest.fixture
