@@ -9,13 +9,13 @@ it -- and may not change the rules and the stages together.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Container, Mapping, Sequence
 from typing import NamedTuple
 
 from gitml.config import STAGES_FILE
 from gitml.registry.rules import mixed_message, rules_changed, stages_changed
 from gitml.storage.repo import GitRepo
-from gitml.storage.tracked import first_parent_line, read_file_at
+from gitml.storage.tracked import changed_path, first_parent_line, read_file_at
 
 
 class Landing(NamedTuple):
@@ -56,6 +56,31 @@ def pending_landings(repo: GitRepo, tip: str, *, stop: Callable[[str], bool]) ->
     if run:
         out.append(Landing(base, tuple(run)))
     return out
+
+
+def skipped_landings(
+    repo: GitRepo, commit: str, skipped: Sequence[str], *, applied: Container[str]
+) -> list[Landing] | None:
+    """The landings ``registry apply`` at ``commit`` judged, had it skipped the stage changes
+    ``skipped`` (oldest first): those after the newest earlier commit that was applied
+    (``applied``: the commits of the applied-state records) or changed the stages besides
+    them. None when that commit comes after ``skipped[0]``: apply never goes back past an
+    applied state, so it would not have skipped that change."""
+    inside = set(skipped)
+    ended: list[str] = []
+
+    def stop(sha: str) -> bool:
+        if sha != commit and (
+            sha in applied or (sha not in inside and changed_path(repo, sha, STAGES_FILE))
+        ):
+            ended.append(sha)
+            return True
+        return False
+
+    landings = pending_landings(repo, commit, stop=stop)
+    if ended and not any(skipped[0] in landing.commits for landing in landings):
+        return None
+    return landings
 
 
 def _first_assignment(repo: GitRepo, line: list[tuple[str, tuple[str, ...]]]) -> int:

@@ -179,6 +179,13 @@ def advance(
         if added is None or any(True for _ in index.errors()):
             return None
         docs = index.docs_at(added)
+        markers = [(p, d) for p, (kind, d) in docs.items() if kind == rec.APPLIED_SCHEMA]
+        # Which commits were applied matters only to a new record that skips something.
+        applied = (
+            {str(doc["commit"]) for _path, doc in index.applied_rows()}
+            if any(doc.get("skipped") for _path, doc in markers)
+            else set()
+        )
     versions = version_lookup(registry_collection(repo).snapshot_at(registry))
     if any("/versions/" in p for p in added) and registers_valid(repo, point.skipped, versions):
         return None  # a new version makes a change left out before valid
@@ -186,8 +193,7 @@ def advance(
     if changes is None:
         return None
     events = {p: d for p, (kind, d) in docs.items() if kind == rec.EVENT_SCHEMA}
-    markers = [(p, d) for p, (kind, d) in docs.items() if kind == rec.APPLIED_SCHEMA]
-    undone = _undone(repo, point, branch, markers, {c.commit for c in changes})
+    undone = _undone(repo, point, branch, markers, {c.commit for c in changes}, applied=applied)
     if undone is None:
         return None
     kept = [c for c in changes if c.commit not in undone]
@@ -248,12 +254,15 @@ def _undone(
     branch: str,
     markers: list[tuple[str, codec.Doc]],
     new_changes: set[str],
+    *,
+    applied: set[str],
 ) -> set[str] | None:
-    """Every change applied-state records skip, when the new records hold and skip only
-    changes not derived before; None otherwise."""
+    """Every change applied-state records skip, when the new records (``markers``) hold and
+    skip only changes not derived before; None otherwise (``applied``: the commits of every
+    applied-state record)."""
     report = VerifyReport(REGISTRY_REF, branch)
     undone = set(point.undone)
-    fresh = check_applied(repo, branch, markers, report)
+    fresh = check_applied(repo, branch, markers, report, applied=applied)
     if report.untrusted or not fresh <= undone | new_changes:
         return None
     return undone | fresh

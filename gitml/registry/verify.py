@@ -9,7 +9,7 @@ Each problem names the record or commit and what to do.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from gitml.config import POLICY_FILE, STAGES_FILE, Settings
@@ -21,6 +21,7 @@ from gitml.registry import records as rec
 from gitml.registry.actor import ci_branch
 from gitml.registry.consistency import problems_of
 from gitml.registry.derive import Derivation, SkippedChange, derive
+from gitml.registry.landings import mixed_problems, skipped_landings
 from gitml.registry.rules import settings_before
 from gitml.registry.stagefile import Known, parse
 from gitml.registry.store import RegistryIndex, open_index, registry_collection
@@ -245,7 +246,8 @@ def expected_events(
 ) -> Derivation:
     """Every stage event the default branch at ``tip`` derives, as ``registry apply`` would
     have written it (changes that applied-state records verifiably skip left out)."""
-    skip = check_applied(repo, tip, applied, report)
+    commits = {str(doc["commit"]) for _path, doc in applied}
+    skip = check_applied(repo, tip, applied, report, applied=commits)
     report.undone = skip
     changes = [c for c in file_changes(repo, tip, STAGES_FILE) if c.commit not in skip]
     return derive(
@@ -260,13 +262,21 @@ def expected_events(
 
 
 def check_applied(
-    repo: GitRepo, tip: str, rows: Sequence[tuple[str, Mapping[str, Any]]], report: VerifyReport
+    repo: GitRepo,
+    tip: str,
+    rows: Sequence[tuple[str, Mapping[str, Any]]],
+    report: VerifyReport,
+    *,
+    applied: Container[str],
 ) -> set[str]:
-    """Check the applied-state records; the stage changes they verifiably skip.
+    """Check the applied-state records ``rows``; the stage changes they verifiably skip.
 
     A record must name a commit of the default branch, the changes it skips must be
     exactly the stage changes on that commit's first-parent line from the first of them on,
-    and that commit must have undone them (the stages file is back to what it was before).
+    that commit must have undone them (the stages file is back to what it was before), and
+    they must be what ``registry apply`` skips: every change since the last applied state
+    (``applied``: the commits of all applied-state records), among them a landing that
+    changed the rules and the stages together.
     """
     skip: set[str] = set()
     for path, doc in rows:
@@ -286,6 +296,13 @@ def check_applied(
             report.distrust(
                 f"{REGISTRY_REF}:{path}: skips the stage change of {skipped[0][:12]}, which "
                 f"{commit[:12]} did not undo (written by hand?)"
+            )
+        elif skipped and not _skippable(repo, commit, skipped, applied):
+            report.distrust(
+                f"{REGISTRY_REF}:{path}: skips {len(skipped)} stage change(s) through "
+                f"{commit[:12]}, but `registry apply` skips changes only when they are all "
+                "those since the last applied state and one landing among them changed the "
+                "rules and the stages together (written by hand?)"
             )
         else:
             skip.update(skipped)
@@ -312,6 +329,13 @@ def _changes_through(repo: GitRepo, first: str, commit: str) -> list[str]:
     before = first_parent(repo, first)
     changes = file_changes(repo, commit, STAGES_FILE, stop=lambda sha: sha == before)
     return [change.commit for change in changes]
+
+
+def _skippable(repo: GitRepo, commit: str, skipped: list[str], applied: Container[str]) -> bool:
+    """Whether ``registry apply`` at ``commit`` refused a landing among the changes
+    ``skipped`` for mixing rules and stages (it skips them only then, once undone)."""
+    landings = skipped_landings(repo, commit, skipped, applied=applied)
+    return landings is not None and bool(mixed_problems(repo, landings))
 
 
 def _undone_by(repo: GitRepo, first: str, commit: str) -> bool:

@@ -216,6 +216,14 @@ def first_parent_line(
         commit = _commit(repo, commit.parents[0])
 
 
+def changed_path(repo: GitRepo, sha: str, path: str) -> bool:
+    """Whether commit ``sha`` changed ``path`` against its first parent (or added it)."""
+    commit = _commit(repo, sha)
+    parent = _commit(repo, commit.parents[0]) if commit.parents else None
+    old = _blob_id(repo, parent, path) if parent is not None else None
+    return _blob_id(repo, commit, path) != old
+
+
 def last_change(
     repo: GitRepo, start: str, path: str, *, until: str | None = None, limit: int = 500
 ) -> tuple[str, Person] | None:

@@ -182,3 +182,53 @@ def test_pull_refuses_an_applied_state_record_that_hides_an_unapplied_demotion(
     push_registry_file(applied, path, record)
     assert f"{path}: matches no change of .gitml/stages.toml" in refused_pull(applied)
     assert "demote churn 1.1.0 from production" in ok("registry", "apply")
+
+
+def test_pull_refuses_an_applied_state_record_that_skips_a_plain_promotion_and_its_revert(
+    applied: Team,
+) -> None:
+    """The attack: main promotes churn 1.2.0 to staging (no rules change with it) and, a
+    while later, reverts it; before either is applied, a record that the branch was applied
+    at the revert, skipping both. The skip list is exactly the stage changes the revert
+    undid, but `registry apply` skips changes only when a landing among them changed the
+    rules and the stages together; it records the promotion and the revert as events."""
+    from gitml.records import codec
+    from gitml.registry.records import applied_path, build_applied
+
+    promotion = land(applied.victim, "promote", "churn", "1.2.0", "staging")
+    git(applied.victim, "revert", "--no-edit", "-m", "1", "HEAD")
+    revert = git(applied.victim, "rev-parse", "HEAD").strip()
+    git(applied.victim, "push", "-q", "origin", "HEAD:refs/heads/main")
+    path = applied_path(revert)
+    record = codec.dump_bytes(build_applied(revert, "main", [], [promotion, revert]))
+    push_registry_file(applied, path, record)
+    assert f"{path}: matches no change of .gitml/stages.toml" in refused_pull(applied)
+    assert ok("registry", "apply").splitlines() == [
+        f"promote churn 1.2.0 -> staging (merge {promotion[:7]}, seq 3)",
+        f"promote churn 1.1.0 -> staging (commit {revert[:7]}, seq 4)",
+    ]
+
+
+def test_pull_accepts_the_record_apply_writes_for_a_reverted_mixed_landing(
+    applied: Team, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In another clone (CI): a pull request that changes the policy and promotes 1.2.0,
+    merged, refused, reverted and applied; the victim's pull takes that record."""
+    ci = applied.attacker
+    monkeypatch.chdir(ci)
+    git(ci, "switch", "-q", "-c", "pr")
+    (ci / ".gitml" / "policy.toml").write_text(POLICY.replace("0.84", "0.5"))
+    stages = ci / ".gitml" / "stages.toml"
+    stages.write_text(stages.read_text().replace('production = "1.1.0"', 'production = "1.2.0"'))
+    commit_all(ci, "Relax the policy and promote 1.2.0")
+    git(ci, "switch", "-q", "main")
+    git(ci, "merge", "-q", "--no-ff", "pr", "-m", "Merge pr")
+    assert cli("registry", "apply").exit_code == 1
+    git(ci, "revert", "--no-edit", "-m", "1", "HEAD")
+    assert ok("registry", "apply") == ""
+    git(ci, "push", "-q", "origin", "HEAD:refs/heads/main", f"{REGISTRY}:{REGISTRY}")
+    monkeypatch.chdir(applied.victim)
+    assert ok("pull") == "pulled from origin: 1 registry record(s)\n"
+    git(applied.victim, "pull", "-q", "--ff-only", "origin", "main")
+    assert cli("registry", "verify").exit_code == 0
+    assert holder("production") == "1.1.0"

@@ -201,3 +201,31 @@ def test_a_pr_cannot_add_its_own_signing_key(live: Path, tmp_path: Path) -> None
     sign = ["-c", "gpg.format=ssh", "-c", f"user.signingkey={mine}", "-c", "commit.gpgsign=true"]
     git(live, *sign, "merge", "-q", "--no-ff", "pr", "-m", "Merge pr")
     _refused_everywhere(live)
+
+
+@pytest.mark.parametrize("how", ["merge-commit", "fast-forward"])
+def test_the_record_of_a_reverted_mixed_landing_verifies(live: Path, how: str) -> None:
+    """What `registry apply` skips is what the checks accept: fast-forwarded, the rules
+    commit comes before the first stage change skipped, in the same landing."""
+    from gitml.config import load_settings
+    from gitml.registry.records import applied_path
+    from gitml.registry.trust import trusted_log
+    from gitml.registry.verify import verify
+    from gitml.storage.repo import open_repo
+
+    _pr_relax_then_promote(live)
+    if how == "merge-commit":
+        git(live, "merge", "-q", "--no-ff", "pr", "-m", "Merge pr")
+        git(live, "revert", "--no-edit", "-m", "1", "HEAD")
+    else:
+        git(live, "merge", "-q", "--ff-only", "pr")
+        git(live, "revert", "--no-edit", "HEAD")  # the promotion; the relaxed policy stays
+    revert = git(live, "rev-parse", "HEAD").strip()
+    assert ok("registry", "apply") == ""
+    record = tomllib.loads(git(live, "show", f"{REGISTRY}:{applied_path(revert)}"))
+    assert len(record["skipped"]) == 2
+    repo, settings = open_repo(live), load_settings(live)
+    assert trusted_log(repo, settings, {}).untrusted == []
+    assert verify(repo, settings, {}).ok
+    land(live, "promote", "churn", "1.1.0", "staging")
+    assert "promote churn 1.1.0 -> staging" in ok("registry", "apply")

@@ -210,14 +210,29 @@ def test_an_applied_state_record_that_skips_a_change_applied_before_is_refused(
     revert = git(trusted_point, "rev-parse", "HEAD").strip()
     # The revert did undo the promotion, but its event is in the log: skipping both would
     # leave 1.1.0 in production with no event for the revert.
+    # No landing among them mixed rules and stages either, so the record itself is refused.
     marker = build_applied(revert, "main", [], [promotion, revert])
-    rewrite_registry(trusted_point, add=(applied_path(revert), codec.dumps(marker)))
+    path = applied_path(revert)
+    rewrite_registry(trusted_point, add=(path, codec.dumps(marker)))
     found = trusted(trusted_point)
     assert full_runs == [1]
     assert any(
-        "`promote churn 1.1.0 -> production`" in p and "matches no change" in p
+        p.startswith(f"refs/gitml/registry:{path}: skips 2 stage change(s)")
         for p in found.untrusted
     )
+
+
+def refused_record(repo: Path, full_runs: list[int], commit: str, skipped: list[str]) -> str:
+    """Add by hand a record that ``main`` was applied at ``commit``, skipping ``skipped``;
+    the problems the check from the trust point finds (the same as the whole verification
+    finds, which it falls back to once)."""
+    path = applied_path(commit)
+    rewrite_registry(repo, add=(path, codec.dumps(build_applied(commit, "main", [], skipped))))
+    found = trusted(repo)
+    assert full_runs == [1]
+    whole = verify(open_repo(repo), load_settings(repo), {})
+    assert whole.untrusted == found.untrusted
+    return "\n".join(found.untrusted)
 
 
 @pytest.mark.parametrize("skips", ["a change it did not undo", "a commit this clone lacks"])
@@ -229,18 +244,10 @@ def test_an_applied_state_record_that_skips_changes_it_did_not_undo_is_refused(
     later = git(trusted_point, "rev-parse", "HEAD").strip()
     # ``later`` changed no stages, so the stages file is the same before and after it.
     skipped = [later, demotion] if skips == "a change it did not undo" else ["0" * 40]
-    path = applied_path(later)
-    rewrite_registry(
-        trusted_point, add=(path, codec.dumps(build_applied(later, "main", [], skipped)))
-    )
-    found = trusted(trusted_point)
-    assert full_runs == [1]
     assert (
-        f"refs/gitml/registry:{path}: skips {len(skipped)} commit(s) that are not the stage "
-        f"changes from {skipped[0][:12]} through {later[:12]} (written by hand?)"
-    ) in found.untrusted
-    whole = verify(open_repo(trusted_point), load_settings(trusted_point), {})
-    assert whole.untrusted == found.untrusted
+        f"refs/gitml/registry:{applied_path(later)}: skips {len(skipped)} commit(s) that are "
+        f"not the stage changes from {skipped[0][:12]} through {later[:12]} (written by hand?)"
+    ) in refused_record(trusted_point, full_runs, later, skipped)
 
 
 def test_an_applied_state_record_past_a_change_whose_event_is_missing_is_refused(
@@ -366,3 +373,63 @@ def test_a_judgement_answers_only_for_its_repository_tip_settings_and_environmen
     assert not judged.holds_for(mine, "1" * 40, settings._replace(default_branch="x"), {"CI": "1"})
     assert not judged.holds_for(mine, "1" * 40, settings, {})
     assert not judged._replace(branch="").holds_for(mine, "1" * 40, settings, {"CI": "1"})
+
+
+def _reverted_mixed_landing(repo: Path, how: str = "merge-commit") -> list[str]:
+    """A pull request that adds a policy, then promotes 1.2.0 to staging, landed (``how``),
+    refused by `registry apply`, reverted and applied (skipped); the changes skipped."""
+    git(repo, "switch", "-q", "-c", "pr")
+    (repo / ".gitml" / "policy.toml").write_text('schema = "gitml/policy/1"\n')
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "Add a policy")
+    stages = repo / ".gitml" / "stages.toml"
+    stages.write_text(stages.read_text() + 'staging = "1.2.0"\n')
+    git(repo, "commit", "-q", "-am", "Promote 1.2.0")
+    git(repo, "switch", "-q", "main")
+    if how == "merge-commit":
+        git(repo, "merge", "-q", "--no-ff", "pr", "-m", "Merge pr")
+        git(repo, "revert", "--no-edit", "-m", "1", "HEAD")
+    else:  # the rules commit comes before the first change skipped, in the same landing
+        git(repo, "merge", "-q", "--ff-only", "pr")
+        git(repo, "revert", "--no-edit", "HEAD")
+    assert ok("registry", "apply") == ""
+    return [git(repo, "rev-parse", rev).strip() for rev in ("HEAD~1", "HEAD")]
+
+
+@pytest.mark.parametrize("how", ["merge-commit", "fast-forward"])
+def test_the_record_apply_writes_for_a_reverted_mixed_landing_is_believed_from_the_trust_point(
+    trusted_point: Path, full_runs: list[int], how: str
+) -> None:
+    repo = open_repo(trusted_point)
+    before = load_trust_point(repo)
+    assert before is not None
+    skipped = _reverted_mixed_landing(trusted_point, how)
+    # As a clone whose trust point predates the landing sees the record arrive.
+    save_trust_point(repo, before)
+    full_runs.clear()
+    assert trusted(trusted_point) == trust.Trust([], None)
+    assert full_runs == []
+    after = load_trust_point(repo)
+    assert after is not None
+    assert after.registry == registry_tip(trusted_point)
+    assert after.undone == sorted(skipped)
+
+
+@pytest.mark.parametrize("skips", ["a plain promotion", "a mixed landing applied before"])
+def test_an_applied_state_record_that_skips_a_plain_promotion_and_its_revert_is_refused(
+    trusted_point: Path, full_runs: list[int], skips: str
+) -> None:
+    """Net zero and undone, but no landing among the changes skipped mixed rules and stages
+    (or the one that did was applied before): `registry apply` records both as events."""
+    earlier = _reverted_mixed_landing(trusted_point) if skips != "a plain promotion" else ()
+    full_runs.clear()
+    promotion = land(trusted_point, "promote", "churn", "1.2.0", "staging")
+    git(trusted_point, "revert", "--no-edit", "-m", "1", "HEAD")
+    revert = git(trusted_point, "rev-parse", "HEAD").strip()
+    skipped = [*earlier, promotion, revert]
+    assert (
+        f"refs/gitml/registry:{applied_path(revert)}: skips {len(skipped)} stage change(s) "
+        f"through {revert[:12]}, but `registry apply` skips changes only when they are all "
+        "those since the last applied state and one landing among them changed the rules and "
+        "the stages together (written by hand?)"
+    ) in refused_record(trusted_point, full_runs, revert, skipped)
