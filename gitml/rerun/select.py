@@ -36,7 +36,7 @@ def find_reruns(repo: GitRepo, run_id: str) -> list[RunRecord]:
     """The reruns of a run (records whose ``parent`` is it and that carry a verdict), oldest
     first; a search's trials (whose parent is the study's run) and nested runs (whose
     parent is the run they ran inside) carry none, so they are not reruns."""
-    where = "json_extract(doc, '$.parent') = ? AND json_extract(doc, '$.rerun') IS NOT NULL"
+    where = "parent = ? AND json_extract(doc, '$.rerun') IS NOT NULL"
     return _query(repo, where, [run_id], "id ASC")
 
 

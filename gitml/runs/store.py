@@ -93,11 +93,10 @@ _INDEXES = (
     # Lookups by name (``show NAME``, and every id prefix, which could also be a name) and
     # by parent (a run's reruns) use these instead of reading every record's JSON; the
     # trailing columns give the order those queries ask for, so SQLite prefers them.
-    # ``name`` is the index's copy of the record's name field.
+    # ``name`` and ``parent`` are the index's copies of the record's fields (``DOC_COLUMNS``).
     "CREATE INDEX IF NOT EXISTS runs_name ON records(ref, name, seq, id)",
     # Only reruns have a parent: the others take no room in it.
-    "CREATE INDEX IF NOT EXISTS runs_parent ON records(ref, json_extract(doc, '$.parent'), id) "
-    "WHERE json_extract(doc, '$.parent') IS NOT NULL",
+    "CREATE INDEX IF NOT EXISTS runs_parent ON records(ref, parent, id) WHERE parent IS NOT NULL",
 )
 
 
@@ -353,7 +352,7 @@ def _condition(
         clauses.append(f"json_extract(doc, '$.code.commit') IN ({','.join('?' * len(wanted))})")
         params.extend(wanted)
     if branch is not None:
-        clauses.append("json_extract(doc, '$.code.branch') = ?")
+        clauses.append("branch = ?")  # the index's copy of code.branch (``DOC_COLUMNS``)
         params.append(branch)
     return " AND ".join(clauses) or "1", params, branch is not None
 

@@ -55,6 +55,20 @@ runs are filtered and sorted by most, each a short value (two rows of about 40 b
 FIELD_TIMES = ("started", "ended")
 """Attributes held as the time they spell: milliseconds since 1970 with ``t`` = 4."""
 TIME_ROW = 4
+DOC_COLUMNS = (("name", "$.name"), ("branch", "$.code.branch"), ("parent", "$.parent"))
+"""Columns of ``records`` SQLite copies from each document as it inserts the row (column,
+JSON path; NULL where the document has no such member), so a lookup or filter on one reads
+no document: completion lists names, and collections index and filter by them."""
+_DOC_COLUMN_NAMES = ", ".join(column for column, _path in DOC_COLUMNS)
+_DOC_COLUMN_TYPES = ", ".join(f"{column} TEXT" for column, _path in DOC_COLUMNS)
+
+
+def _doc_values(doc: str) -> str:
+    """The values of ``DOC_COLUMNS`` as SQL, for the document the expression ``doc`` gives
+    (SQLite parses it once for all of them within a statement)."""
+    return ", ".join(f"json_extract({doc}, '{path}')" for _column, path in DOC_COLUMNS)
+
+
 FIELDS_TABLE = "fields"
 FIELD_KEYS_TABLE = "field_keys"
 RECORD_ROW = "records.rid"
@@ -67,13 +81,13 @@ RECORD_ROW = "records.rid"
 # It also holds the FIELD_ATTRIBUTES of each record ("status"); those of FIELD_TIMES as
 # the time an ISO-8601 text spells (``t`` 4, value: milliseconds as julianday() reads it)
 # so a time comparison reads a range too; other values of them are held as they are.
-SCHEMA = """
+SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS tips(ref TEXT PRIMARY KEY, tip TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS records(
     rid INTEGER PRIMARY KEY, ref TEXT NOT NULL, path TEXT NOT NULL, id TEXT NOT NULL,
-    kind TEXT, doc TEXT, error TEXT, seq INTEGER NOT NULL, name TEXT, blob BLOB,
-    UNIQUE(ref, path));
+    kind TEXT, {_DOC_COLUMN_TYPES},
+    doc TEXT, error TEXT, seq INTEGER NOT NULL, blob BLOB, UNIQUE(ref, path));
 CREATE INDEX IF NOT EXISTS records_id ON records(ref, id);
 CREATE INDEX IF NOT EXISTS records_error ON records(ref) WHERE error IS NOT NULL;
 CREATE INDEX IF NOT EXISTS records_name ON records(ref, kind, name) WHERE error IS NULL;
@@ -1025,9 +1039,9 @@ def _copy_in(conn: sqlite3.Connection, built: Path, ref: str) -> bool:
                 (last,) = conn.execute("SELECT coalesce(max(rid), 0) FROM main.records").fetchone()
                 deferred = _drop_secondary_indexes(conn) if not last else []
                 conn.execute(
-                    "INSERT INTO main.records(rid, ref, path, id, kind, doc, error, seq, name, "
-                    "blob) SELECT rid + ?1, ref, path, id, kind, doc, error, seq, name, blob "
-                    "FROM load.records ORDER BY rid",
+                    "INSERT INTO main.records(rid, ref, path, id, kind, doc, error, seq, blob, "
+                    f"{_DOC_COLUMN_NAMES}) SELECT rid + ?1, ref, path, id, kind, doc, error, "
+                    f"seq, blob, {_DOC_COLUMN_NAMES} FROM load.records ORDER BY rid",
                     (last,),
                 )
                 conn.execute(
@@ -1100,10 +1114,9 @@ def insert_rows(conn: sqlite3.Connection, ref: str, rows: Sequence[IndexRow]) ->
         _delete_paths(conn, [(ref, r.path) for r in rows])  # a replaced row takes its fields
     # New rows get ids past the largest (INTEGER PRIMARY KEY), so ``rid > last`` is them.
     last = conn.execute("SELECT coalesce(max(rid), 0) FROM records").fetchone()[0]
-    # name: the record's name field, for completion to list without parsing documents.
     conn.executemany(
-        "INSERT OR REPLACE INTO records(ref, path, id, kind, doc, error, seq, name, blob) "
-        "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, json_extract(?5, '$.name'), ?8)",
+        f"INSERT OR REPLACE INTO records(ref, path, id, kind, doc, error, seq, blob, "
+        f"{_DOC_COLUMN_NAMES}) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, {_doc_values('?5')})",
         (
             (ref, r.path, _stem(r.path), r.kind, r.doc, r.error, r.seq, bytes.fromhex(r.blob))
             for r in rows
@@ -1111,6 +1124,13 @@ def insert_rows(conn: sqlite3.Connection, ref: str, rows: Sequence[IndexRow]) ->
     )
     if not _fields_pending(conn):
         _add_fields(conn, last)
+
+
+_BULK_INSERT = (
+    f"INSERT INTO records(ref, path, id, kind, doc, error, seq, blob, {_DOC_COLUMN_NAMES}) "
+    "VALUES(?1, ?2, ?3, ?4, nullif(?5, ''), ?6, ?7, ?8, " + _doc_values("nullif(?5, '')") + ")"
+)
+"""Inserts a row of ``_bulk_insert``: ``?5`` is the document, ``""`` for none."""
 
 
 def _bulk_insert(
@@ -1127,7 +1147,7 @@ def _bulk_insert(
     last (RowsMismatch).
 
     Every per-row step runs in C: the parameters are zipped from the columns, and SQLite
-    parses each document (its name, then its fields). Into a file that holds no records
+    parses each document (its ``DOC_COLUMNS``, then its fields). Into a file that holds no records
     yet, the secondary indexes are built once after the rows instead of row by row.
     """
     last = conn.execute("SELECT coalesce(max(rid), 0) FROM records").fetchone()[0]
@@ -1135,9 +1155,7 @@ def _bulk_insert(
     count = 0
     for rows in batches:
         conn.executemany(
-            "INSERT INTO records(ref, path, id, kind, doc, error, seq, name, blob) "
-            "VALUES(?1, ?2, ?3, ?4, nullif(?5, ''), ?6, ?7, "
-            "json_extract(nullif(?5, ''), '$.name'), ?8)",
+            _BULK_INSERT,
             zip(
                 repeat(ref),
                 rows.path,

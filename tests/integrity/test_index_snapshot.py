@@ -17,6 +17,7 @@ from gitml.storage.index_snapshot import deflate_segment
 from gitml.storage.repo import open_repo
 from tests.integrity.forge import blob
 from tests.support.core import cli, git, gitml_process
+from tests.support.index import columns_disagreeing
 from tests.support.integrity import Team, ok
 from tests.support.registry import record_run
 
@@ -120,6 +121,7 @@ def test_a_fresh_clone_loads_a_signed_snapshot_and_parses_only_newer_runs(
     assert len(listed) == 14
     assert sum(parsed) == 2
     assert "warning" not in stderr
+    assert columns_disagreeing(open_repo(clone).state_dir) == []  # loaded rows and parsed ones
     assert ok("show", "late-1", "--json") == _shown(team.victim, "late-1", monkeypatch)
     # A count (the UI's, the report's) reads the field table the first load left empty.
     matched = count_runs(open_repo(clone), where="metrics.acc >= 0.5", all_branches=True)

@@ -11,7 +11,7 @@ import pytest
 
 from gitml.records import codec
 from gitml.storage import INDEX_FILE
-from gitml.storage.index import Index, drop_index, open_index, parse_record
+from gitml.storage.index import DOC_COLUMNS, Index, drop_index, open_index, parse_record
 from gitml.storage.repo import open_repo
 from tests.storage.helpers import (
     FORK,
@@ -288,3 +288,37 @@ def test_a_page_is_chosen_and_read_in_one_state_of_the_index(repo_with_commit: P
     assert sum("json_each" in sql for sql in statements) == 1
     assert index.count(coll) == 0  # the writer did commit
     index.close()
+
+
+SCHEMA_8 = """
+CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE tips(ref TEXT PRIMARY KEY, tip TEXT NOT NULL);
+CREATE TABLE records(
+    rid INTEGER PRIMARY KEY, ref TEXT NOT NULL, path TEXT NOT NULL, id TEXT NOT NULL,
+    kind TEXT, doc TEXT, error TEXT, seq INTEGER NOT NULL, name TEXT, blob BLOB,
+    UNIQUE(ref, path));
+INSERT INTO meta VALUES('version', '8');
+"""
+"""The index file of schema version 8: ``records`` without the columns since derived from
+each document (``DOC_COLUMNS``)."""
+
+
+def test_an_index_file_of_the_previous_schema_is_rebuilt(repo_with_commit: Path) -> None:
+    """A file of version 8 that claims the current tip (with no rows) where this version's
+    file lives is rebuilt, not read: its rows would lack the derived columns."""
+    coll = collection(repo_with_commit)
+    for n in range(3):
+        put_record(coll, f"r{n}")
+    path = coll.repo.state_dir / INDEX_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with closing(sqlite3.connect(path)) as conn:
+        conn.executescript(SCHEMA_8)
+        conn.execute("INSERT INTO tips VALUES(?, ?)", (REF, str(coll.tip())))
+        conn.commit()
+    index = open_index(coll)
+    assert _ids(index.rows(coll)) == ["r0", "r1", "r2"]
+    index.close()
+    with closing(sqlite3.connect(path)) as conn:
+        assert conn.execute("SELECT value FROM meta WHERE key='version'").fetchone()[0] != "8"
+        columns = {row[1] for row in conn.execute("PRAGMA table_info(records)")}
+    assert {column for column, _path in DOC_COLUMNS} <= columns

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from gitml.storage import index as index_module
-from gitml.storage.index import Index, IndexRow, RowColumns, insert_rows
+from gitml.storage.index import DOC_COLUMNS, Index, IndexRow, RowColumns, insert_rows
 from gitml.storage.index_snapshot import (
     MAX_SEGMENTS,
     SEGMENT_ROWS,
@@ -28,6 +28,7 @@ from gitml.storage.index_snapshot import (
     folds,
     inflate_segment,
 )
+from tests.support.index import rows_disagreeing
 
 REF = "refs/gitml/runs"
 RECORDS = "c" * 40
@@ -40,6 +41,7 @@ def _doc(n: int) -> str:
         "params": {"lr": n / 10, "opt": "sgd", "layers": [1, 2], "deep": {"a": n}},
         "metrics": {"acc": 0.5 + n / 100, "flag": n % 2 == 0, "none": None},
         "tags": {"note": "é ✓ \u2028 line\nbreak"},
+        "code": {"branch": ["main", "exp"][n % 2]},
     }
     if n % 4 == 0:
         doc["parent"] = "run0"
@@ -141,12 +143,15 @@ def test_a_segment_without_its_final_line_break_is_refused() -> None:
         decode_segment(b"\xff" + data, ref=REF, where="s")
 
 
+DOC_COLUMN_NAMES = ", ".join(column for column, _path in DOC_COLUMNS)
+
+
 def _dump(conn: sqlite3.Connection) -> dict[str, object]:
     """Everything a query reads, with row ids replaced by what they name."""
     return {
         "records": conn.execute(
-            "SELECT ref, path, id, kind, doc, error, seq, name, hex(blob) FROM records "
-            "ORDER BY ref, path"
+            f"SELECT ref, path, id, kind, doc, error, seq, {DOC_COLUMN_NAMES}, hex(blob) "
+            "FROM records ORDER BY ref, path"
         ).fetchall(),
         "fields": conn.execute(
             "SELECT r.path, k.path, f.value, typeof(f.value), f.t FROM fields f "
@@ -391,6 +396,7 @@ def test_a_load_while_another_connection_has_the_index_open_copies_the_rows_in(
     assert _identity(index.path) == before
     assert _load_files(tmp_path) == []
     assert _loaded_whole(tmp_path, rows, reader) == reader.run(_dump)
+    assert reader.run(rows_disagreeing) == []
     assert reader.indexed_tip(REF) == RECORDS
     reader.close()
     index.close()
