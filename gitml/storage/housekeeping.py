@@ -19,15 +19,23 @@ prunes them). One step at a time: a step holds ``.git/gitml/housekeeping.lock``,
 that finds it held leaves the work to the step that holds it. ``gc.auto = 0`` (git's
 switch for automatic housekeeping) turns steps off. A failed step leaves git's message in
 ``.git/gitml/housekeeping.log``; the next one that succeeds removes it.
+
+A step also removes the query-index files of other schema versions that nothing has
+written for ``UNUSED_INDEX_S`` and no connection holds: each version keeps a file of its
+own (``storage.INDEX_FILE``), so every upgrade would otherwise leave the last one behind.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
+import time
+from contextlib import suppress
 from pathlib import Path
 
+from gitml.storage import INDEX_FILE, INDEX_USERS_SUFFIX
 from gitml.storage.filelock import try_exclusive
 from gitml.storage.git import last_line, run_git
 from gitml.storage.repo import STATE_DIR, GitRepo
@@ -36,6 +44,11 @@ GC_EVERY = 256
 LOCK = "housekeeping.lock"
 LOG = "housekeeping.log"
 REPACK = ("repack", "--geometric=2", "-d", "-q")
+UNUSED_INDEX_S = 30 * 86_400.0
+"""How long a query-index file of another schema version may go unwritten before a step
+removes it. The gitml that uses one (an older version pinned by pre-commit, say) writes it
+whenever it answers a query after new records; a removed file costs that gitml a rebuild."""
+_INDEX_NAME = re.compile(r"index-v[0-9]+\.sqlite")
 _started: list[subprocess.Popen[bytes]] = []
 
 
@@ -103,7 +116,32 @@ def housekeep(commondir: Path) -> bool:
             log.write_text(f"git {' '.join(REPACK)}: {last_line(proc.stderr)}\n", "utf-8")
         elif log.exists():
             log.unlink(missing_ok=True)
+        with suppress(OSError):
+            remove_unused_indexes(state)
     return True
+
+
+def remove_unused_indexes(state: Path, *, now: float | None = None) -> list[str]:
+    """Remove the query-index files of other schema versions in ``state`` that nothing has
+    written for ``UNUSED_INDEX_S`` and no connection holds (their users lock is free), with
+    their companions; the names removed."""
+    now = time.time() if now is None else now
+    removed: list[str] = []
+    for path in sorted(state.glob("index-v*.sqlite")):
+        if path.name == INDEX_FILE or not _INDEX_NAME.fullmatch(path.name) or path.is_symlink():
+            continue
+        written = [p.stat().st_mtime for p in (path, Path(f"{path}-wal")) if p.exists()]
+        if not written or now - max(written) < UNUSED_INDEX_S:
+            continue
+        users = Path(f"{path}{INDEX_USERS_SUFFIX}")
+        with try_exclusive(users) as free:
+            if not free:
+                continue
+            for suffix in ("", "-wal", "-shm", ".init"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+        users.unlink(missing_ok=True)
+        removed.append(path.name)
+    return removed
 
 
 def _switched_off(commondir: Path) -> bool:

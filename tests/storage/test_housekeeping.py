@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 import struct
 import time
 from collections.abc import Callable
@@ -11,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from gitml.storage import housekeeping
-from gitml.storage.filelock import exclusive
+from gitml.storage import INDEX_FILE, housekeeping
+from gitml.storage.filelock import exclusive, hold_shared
 from tests.storage.helpers import (
     FORK,
     REF,
@@ -192,3 +193,45 @@ def test_steps_do_not_disturb_concurrent_writers(
     assert_fsck_clean(repo)
     assert not (repo / ".git" / "gc.log").exists()
     assert len(_packs(repo)) <= math.log2(sum(_objects_in_packs(repo).values())) + 1
+
+
+def _index_files(state: Path, name: str) -> list[Path]:
+    """An index file and its companions, as a gitml of that schema version leaves them."""
+    files = [state / f"{name}{suffix}" for suffix in ("", "-wal", "-shm", ".init", ".users")]
+    for path in files:
+        path.write_bytes(b"")
+    return files
+
+
+def _age(files: list[Path], seconds: float) -> None:
+    stamp = time.time() - seconds
+    for path in files:
+        os.utime(path, (stamp, stamp))
+
+
+def test_a_step_removes_other_versions_indexes_unused_for_a_month(repo_with_commit: Path) -> None:
+    repo = repo_with_commit
+    _switch_on(repo)
+    state = repo / ".git" / "gitml"
+    state.mkdir(exist_ok=True)
+    month = housekeeping.UNUSED_INDEX_S
+    old = _index_files(state, "index-v3.sqlite")
+    _age(old, month + 60)
+    recent = _index_files(state, "index-v4.sqlite")
+    _age(recent, month - 3_600)
+    held = _index_files(state, "index-v5.sqlite")
+    _age(held, month + 60)
+    current = _index_files(state, INDEX_FILE)
+    _age(current, month + 60)
+    other = state / "index-v6.sqlite.bak"
+    other.write_bytes(b"")
+    _age([other], month + 60)
+    users = hold_shared(held[-1])  # a gitml of version 5 has its index open
+    try:
+        assert _step(repo)
+    finally:
+        os.close(users)
+    assert not any(path.exists() for path in old)
+    assert all(path.exists() for path in [*recent, *held, *current, other])
+    assert housekeeping.remove_unused_indexes(state) == ["index-v5.sqlite"]
+    assert not any(path.exists() for path in held)
