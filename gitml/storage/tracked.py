@@ -169,8 +169,7 @@ def file_changes(
                 "fetch-depth: 0, or `git ml fetch --ci`) and try again"
             )
         parent = _commit(repo, commit.parents[0]) if commit.parents else None
-        new_id = _blob_id(repo, commit, path)
-        old_id = _blob_id(repo, parent, path) if parent is not None else None
+        new_id, old_id = _ids(repo, commit, parent, path)
         if new_id != old_id:
             found.append(
                 FileChange(
@@ -216,12 +215,20 @@ def first_parent_line(
         commit = _commit(repo, commit.parents[0])
 
 
+def _ids(
+    repo: GitRepo, commit: Commit, parent: Commit | None, path: str
+) -> tuple[str | None, str | None]:
+    """The blob ids of ``path`` in ``commit`` and in its first parent ``parent``."""
+    old = _blob_id(repo, parent, path) if parent is not None else None
+    return _blob_id(repo, commit, path), old
+
+
 def changed_path(repo: GitRepo, sha: str, path: str) -> bool:
     """Whether commit ``sha`` changed ``path`` against its first parent (or added it)."""
     commit = _commit(repo, sha)
     parent = _commit(repo, commit.parents[0]) if commit.parents else None
-    old = _blob_id(repo, parent, path) if parent is not None else None
-    return _blob_id(repo, commit, path) != old
+    new, old = _ids(repo, commit, parent, path)
+    return new != old
 
 
 def last_change(
@@ -236,8 +243,8 @@ def last_change(
         if until is not None and commit.oid == until:
             return None
         parent = _commit(repo, commit.parents[0]) if commit.parents else None
-        old = _blob_id(repo, parent, path) if parent is not None else None
-        if _blob_id(repo, commit, path) != old:
+        new, old = _ids(repo, commit, parent, path)
+        if new != old:
             return commit.oid, person(commit.author)
         if parent is None:
             return None
