@@ -14,9 +14,11 @@ import os
 import re
 import sqlite3
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager, closing, contextmanager, nullcontext, suppress
+from contextlib import closing, contextmanager, suppress
+from functools import partial
 from itertools import repeat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
@@ -35,6 +37,7 @@ from gitml.units import time_ms_sql
 
 if TYPE_CHECKING:
     from gitml.records.codec import Doc
+    from gitml.storage.tally import Tally
 
 Parser = Callable[[str, bytes], "Doc | None"]
 _T = TypeVar("_T")
@@ -87,7 +90,8 @@ CREATE TABLE IF NOT EXISTS tips(ref TEXT PRIMARY KEY, tip TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS records(
     rid INTEGER PRIMARY KEY, ref TEXT NOT NULL, path TEXT NOT NULL, id TEXT NOT NULL,
     kind TEXT, {_DOC_COLUMN_TYPES},
-    doc TEXT, error TEXT, seq INTEGER NOT NULL, blob BLOB, UNIQUE(ref, path));
+    doc TEXT, error TEXT, seq INTEGER NOT NULL, blob BLOB);
+CREATE UNIQUE INDEX IF NOT EXISTS records_path ON records(ref, path);
 CREATE INDEX IF NOT EXISTS records_id ON records(ref, id);
 CREATE INDEX IF NOT EXISTS records_error ON records(ref) WHERE error IS NOT NULL;
 CREATE INDEX IF NOT EXISTS records_name ON records(ref, kind, name) WHERE error IS NULL;
@@ -551,35 +555,45 @@ class Index:
         another process got there first. ``indexes``: more ``CREATE INDEX`` statements the
         caller wants, made with the rows' own.
 
-        ``listing``: (blob id, path) of every blob of ``tip``, in batches; the rows must
-        name exactly its record blobs, else RowsMismatch. A document SQLite cannot read as
-        JSON raises sqlite3.DatabaseError (a path twice, sqlite3.IntegrityError). Either
-        way, and when a batch fails to arrive, the index is left as it was.
+        ``listing``: (blob id, path) of every blob of ``tip``, in batches, read on a
+        thread of its own while the rows go in; the rows must name exactly its record
+        blobs, else RowsMismatch (found by ``Tally``, which does not say where; an exact
+        comparison that does is ``match_listing``). A document SQLite cannot read as JSON
+        raises sqlite3.DatabaseError (a path twice, sqlite3.IntegrityError). Either way,
+        and when a batch fails to arrive, the index is left as it was.
 
         An index that holds nothing yet is not written in place: the rows go into a new
         file with no journal (``built_file``; its ``fields`` left to the first query that
         needs them), which replaces it once complete when no connection has it open, and
         is copied into it otherwise.
         """
+        from gitml.storage.ahead import Background  # only a load reads a listing
+
         batches = [rows] if isinstance(rows, RowColumns) else rows
-        if self._run(_is_blank):
-            with built_file(
-                self.path, ref, tip, batches, listing=listing, indexes=indexes
-            ) as built:
-                return self._swap_in(built, ref)
+        listed = None if listing is None else Background(partial(_listing_tally, listing))
+        expected = None if listed is None else listed.result
+        try:
+            if self._run(_is_blank):
+                with built_file(
+                    self.path, ref, tip, batches, expected=expected, indexes=indexes
+                ) as built:
+                    return self._swap_in(built, ref)
 
-        def op(conn: sqlite3.Connection) -> int | None:
-            with _listed_if(conn, listing), _bulk_cache(conn), _loading(conn, ref) as wanted:
-                if not wanted:
-                    return None
-                count = _bulk_insert(conn, ref, batches, checked=listing is not None)
-                conn.execute("INSERT OR REPLACE INTO tips VALUES(?, ?)", (ref, tip))
-            for ddl in indexes:
-                conn.execute(ddl)
-            _checkpoint(conn, count)
-            return count
+            def op(conn: sqlite3.Connection) -> int | None:
+                with _bulk_cache(conn), _loading(conn, ref) as wanted:
+                    if not wanted:
+                        return None
+                    count = _bulk_insert(conn, ref, batches, expected=expected)
+                    conn.execute("INSERT OR REPLACE INTO tips VALUES(?, ?)", (ref, tip))
+                for ddl in indexes:
+                    conn.execute(ddl)
+                _checkpoint(conn, count)
+                return count
 
-        return self._run(op) is not None
+            return self._run(op) is not None
+        finally:
+            if listed is not None:
+                listed.cancel()
 
     def _swap_in(self, built: Path, ref: str) -> bool:
         """Put the complete index file ``built`` (rows of ``ref`` alone) in place of this
@@ -921,11 +935,11 @@ def built_file(
     tip: str,
     batches: Iterable[RowColumns],
     *,
-    listing: Iterable[Sequence[tuple[str, str]]] | None,
+    expected: Callable[[], Tally] | None,
     indexes: Sequence[str],
 ) -> Iterator[Path]:
     """For the block, a new index file beside ``target`` holding the rows of ``ref`` at
-    ``tip`` from ``batches`` (checked against ``listing`` as ``Index.seed`` says), their
+    ``tip`` from ``batches`` (checked against ``expected`` as ``_bulk_insert`` says), their
     indexes and statistics, in WAL mode and on disk; removed afterwards unless the block
     renamed it.
 
@@ -947,7 +961,7 @@ def built_file(
     try:
         with exclusive(lock):
             try:
-                _build(path, ref, tip, batches, listing=listing, indexes=indexes)
+                _build(path, ref, tip, batches, expected=expected, indexes=indexes)
                 yield path
             finally:
                 _unlink_database(path)
@@ -967,7 +981,7 @@ def _build(
     tip: str,
     batches: Iterable[RowColumns],
     *,
-    listing: Iterable[Sequence[tuple[str, str]]] | None,
+    expected: Callable[[], Tally] | None,
     indexes: Sequence[str],
 ) -> None:
     with closing(sqlite3.connect(path, isolation_level=None)) as conn:
@@ -978,14 +992,13 @@ def _build(
         conn.execute("INSERT INTO meta VALUES('version', ?)", (str(INDEX_SCHEMA_VERSION),))
         conn.execute(f"PRAGMA cache_size=-{BULK_CACHE_KIB}")
         conn.execute("PRAGMA temp_store=MEMORY")
-        with _listed_if(conn, listing):
-            conn.execute("BEGIN")
-            count = _bulk_insert(conn, ref, batches, fields=False, checked=listing is not None)
-            conn.execute("INSERT INTO tips VALUES(?, ?)", (ref, tip))
-            conn.execute("INSERT INTO meta VALUES(?, '1')", (FIELDS_PENDING,))
-            for ddl in indexes:
-                conn.execute(ddl)
-            conn.execute("COMMIT")
+        conn.execute("BEGIN")
+        count = _bulk_insert(conn, ref, batches, fields=False, expected=expected)
+        conn.execute("INSERT INTO tips VALUES(?, ?)", (ref, tip))
+        conn.execute("INSERT INTO meta VALUES(?, '1')", (FIELDS_PENDING,))
+        for ddl in indexes:
+            conn.execute(ddl)
+        conn.execute("COMMIT")
         if count:
             _keep_statistics(conn)
         conn.execute("PRAGMA journal_mode=WAL")
@@ -1139,19 +1152,22 @@ def _bulk_insert(
     batches: Iterable[RowColumns],
     *,
     fields: bool = True,
-    checked: bool = False,
+    expected: Callable[[], Tally] | None = None,
 ) -> int:
     """Insert the rows of ``ref`` in ``batches``, none of which the index holds, and their
-    fields, one batch at a time; how many rows. ``checked``: each batch is matched to the
-    listing attached by ``_listed`` right after it is inserted, and all of them after the
-    last (RowsMismatch).
+    fields, one batch at a time; how many rows. ``expected``: the tally of the record
+    blobs the rows must name (waited for once they are in; RowsMismatch unless the rows'
+    paths and blob ids tally the same).
 
     Every per-row step runs in C: the parameters are zipped from the columns, and SQLite
     parses each document (its ``DOC_COLUMNS``, then its fields). Into a file that holds no records
     yet, the secondary indexes are built once after the rows instead of row by row.
     """
+    from gitml.storage.tally import Tally  # only a load tallies its rows
+
     last = conn.execute("SELECT coalesce(max(rid), 0) FROM records").fetchone()[0]
     deferred = _drop_secondary_indexes(conn) if not last else []
+    tally = Tally()
     count = 0
     for rows in batches:
         conn.executemany(
@@ -1167,18 +1183,40 @@ def _bulk_insert(
                 map(bytes.fromhex, rows.blob),
             ),
         )
-        if checked:
-            _check_batch(conn, last, len(rows))
+        if expected is not None:
+            tally.add(rows.path, rows.blob)
         if fields:
             _add_fields(conn, last)
         last = conn.execute("SELECT coalesce(max(rid), 0) FROM records").fetchone()[0]
         count += len(rows)
         del rows  # before the next batch is read: one batch in memory at a time
-    if checked:
-        _check_all_listed(conn, ref, count)
-    for sql in deferred:
+    for sql in deferred:  # a path twice: sqlite3.IntegrityError
         conn.execute(sql)
+    if expected is not None:
+        _check_tally(tally, expected())
     return count
+
+
+def _check_tally(rows: Tally, listed: Tally) -> None:
+    """RowsMismatch unless the rows' tally is the listed records'."""
+    if rows.count != listed.count:
+        raise RowsMismatch(f"{rows.count} rows for {listed.count} listed records")
+    if rows != listed:
+        raise RowsMismatch(f"the {rows.count} rows are not the {listed.count} listed records")
+
+
+def _listing_tally(listing: Iterable[Sequence[tuple[str, str]]], stop: threading.Event) -> Tally:
+    """The tally of the record blobs in ``listing`` ((blob id, path) batches), or of those
+    before the first batch after ``stop`` is set."""
+    from gitml.storage.tally import Tally  # only a load tallies a listing
+
+    tally = Tally()
+    for batch in listing:
+        if stop.is_set():
+            break
+        records = [(oid, path) for oid, path in batch if is_record_path(path)]
+        tally.add([path for _oid, path in records], [oid for oid, _path in records])
+    return tally
 
 
 @contextmanager
@@ -1222,13 +1260,6 @@ def _listed(
             with suppress(sqlite3.Error):
                 conn.execute("ROLLBACK")
         conn.execute("DETACH DATABASE listing")
-
-
-def _listed_if(
-    conn: sqlite3.Connection, listing: Iterable[Sequence[tuple[str, str]]] | None
-) -> AbstractContextManager[None]:
-    """``_listed`` when there is a listing to check the rows against."""
-    return nullcontext() if listing is None else _listed(conn, listing)
 
 
 def _check_batch(conn: sqlite3.Connection, last: int, count: int) -> None:

@@ -30,7 +30,8 @@ a fetch of segments stored loose (a push of a few objects is unpacked by the ser
 adds a segment for the records since the snapshot it builds on (its parent commit), at
 most ``SEGMENT_ROWS`` rows to a segment, and folds all into full segments rather than
 hold more than ``MAX_SEGMENTS`` beyond those.
-A reader loads one segment at a time (``seed_index``).
+A reader loads a segment at a time (``seed_index``), reading and decoding the next on a
+second thread while SQLite inserts the current one.
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ from gitml._version import __version__
 from gitml.errors import GitmlError
 from gitml.escape import terminal
 from gitml.storage import INDEX_REF, REF_ROOT
+from gitml.storage.ahead import read_ahead
 from gitml.storage.blobs import read_blobs
 from gitml.storage.collection import Collection
 from gitml.storage.git import last_line
@@ -74,8 +76,9 @@ FORMAT = 3
 SIGNERS_KEY = "gitml.index.signers"
 MAX_SEQ = 2**62  # a row's commit-order number; SQLite integers are 64-bit
 SEGMENT_ROWS = 20_000
-"""Most rows a segment holds: a reader holds one segment's rows at a time (about 25 MB of
-documents at a typical run's size), whatever the number of runs."""
+"""Most rows a segment holds: a reader holds at most three segments' rows at a time (the
+one going in, one read ahead and the next being read; about 25 MB of documents each at a
+typical run's size), whatever the number of runs."""
 MAX_SEGMENT_BYTES = 1 << 30
 """Most bytes a segment may inflate to: a few kilobytes of zlib cannot make a reader hold
 more (a legitimate segment is about 1.4 KB a row)."""
@@ -149,8 +152,14 @@ def read_layout(repo: GitRepo, commit: str, ref: str) -> tuple[str, list[tuple[s
 def segment_rows(
     repo: GitRepo, ref: str, segments: Sequence[tuple[str, str]]
 ) -> Iterator[RowColumns]:
-    """The rows of each segment in turn, read and decoded one segment at a time
-    (SnapshotRefused at the first malformed one)."""
+    """The rows of each segment in turn, each read and decoded on a thread of its own
+    while the caller uses the one before (SnapshotRefused at the first malformed one)."""
+    return read_ahead(_decoded_segments(repo, ref, segments))
+
+
+def _decoded_segments(
+    repo: GitRepo, ref: str, segments: Sequence[tuple[str, str]]
+) -> Iterator[RowColumns]:
     blobs = read_blobs(repo, [oid for _name, oid in segments])
     for (name, _oid), (_same, data) in zip(segments, blobs, strict=True):
         where = f"{folder(ref)}/{name}"
@@ -357,9 +366,11 @@ def seed_index(collection: Collection, index: Index, *, indexes: Sequence[str] =
     """Fill an empty index for ``collection`` from the first trusted snapshot; whether one
     was used. A snapshot that fails a check is named in one warning and skipped.
 
-    Rows load one segment at a time inside one transaction, and are matched against the
-    records commit's listing in SQL (``Index.seed``), so memory stays bounded by a
-    segment whatever the number of runs; any refusal rolls the whole load back.
+    Rows load a segment at a time inside one transaction, and are matched against the
+    records commit's listing (``Index.seed``: both sides tallied, the listing on a thread
+    of its own), so memory stays bounded by a few segments whatever the number of runs;
+    any refusal rolls the whole load back, and a mismatch is then named by an exact
+    comparison (``match_listing``).
     ``indexes``: more ``CREATE INDEX`` statements, made with the rows' own.
     """
     repo = collection.repo
@@ -394,13 +405,22 @@ def _load(
             f"its records commit {records[:12]} is not in the history of {collection.ref}"
         )
     with _refused_unless_listed(records):
-        return index.seed(
-            collection.ref,
-            records,
-            segment_rows(repo, collection.ref, segments),
-            listing=listed_blob_batches(repo.commondir, records),
-            indexes=indexes,
-        )
+        try:
+            return index.seed(
+                collection.ref,
+                records,
+                segment_rows(repo, collection.ref, segments),
+                listing=listed_blob_batches(repo.commondir, records),
+                indexes=indexes,
+            )
+        except RowsMismatch:
+            # The load's check says only that they differ; this one says where.
+            match_listing(
+                collection.ref,
+                segment_rows(repo, collection.ref, segments),
+                listed_blob_batches(repo.commondir, records),
+            )
+            raise
 
 
 def warn(text: str) -> None:

@@ -251,7 +251,8 @@ def test_verify_rederives_rows_a_trusted_signer_got_wrong(
     for column in columns.values():
         column.append(column[0])
     path = str(columns["path"][-1])
-    columns["path"][-1] = path.replace(path.rsplit("/", 1)[1], "01ARZ3NDEKTSV4RRFFQ69G5FAV.toml")
+    extra = path.replace(path.rsplit("/", 1)[1], "01ARZ3NDEKTSV4RRFFQ69G5FAV.toml")
+    columns["path"][-1] = extra
     head["rows"] = int(str(head["rows"])) + 1
     padded = _encoded(head, columns, [*docs, docs[0]])
     commit = _forged_snapshot(team.victim, padded, *sign)
@@ -259,6 +260,7 @@ def test_verify_rederives_rows_a_trusted_signer_got_wrong(
     _clone, listed, stderr, _parsed = _first_listing(team, tmp_path, signed, monkeypatch)
     assert len(listed) == 12
     assert "do not name the record blobs" in stderr
+    assert f"(first difference: {extra})" in stderr
 
 
 def test_two_clones_publishing_at_once_lose_no_record_and_leave_a_good_snapshot(
