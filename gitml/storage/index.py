@@ -59,6 +59,9 @@ DOC_COLUMNS = (("name", "$.name"), ("branch", "$.code.branch"), ("parent", "$.pa
 """Columns of ``records`` SQLite copies from each document as it inserts the row (column,
 JSON path; NULL where the document has no such member), so a lookup or filter on one reads
 no document: completion lists names, and collections index and filter by them."""
+DOC_FIELDS = tuple((path.removeprefix("$."), f"records.{column}") for column, path in DOC_COLUMNS)
+"""(query field, column) of each of ``DOC_COLUMNS``: a run query reads the column, which holds
+text or nothing, as the run schema has these members."""
 _DOC_COLUMN_NAMES = ", ".join(column for column, _path in DOC_COLUMNS)
 _DOC_COLUMN_TYPES = ", ".join(f"{column} TEXT" for column, _path in DOC_COLUMNS)
 
