@@ -299,22 +299,33 @@ def list_runs(
     collection, index = _open_for_query(repo, fields=bool(where or sort), where=where)
     try:
         rows = None
-        if along is not None and limit is not None:
-            # A page sorted by one params/metrics/tags entry: walk that entry's order.
+        if limit is not None and (along is not None or (where and not sort)):
+            # A page in one params/metrics/tags entry's order, or newest first: walk that
+            # order, testing each run, and stop at the page.
             probing, probe_params, _ = _condition(
                 repo, where, branch, all_branches, commits, probe=True
             )
-            rows = index.rows_along(
-                collection,
-                along[0],
-                descending=along[1],
-                time=along[2],
-                where=probing,
-                params=probe_params,
-                limit=limit + 1,
-                offset=max(0, offset),
-                kind=RUN_KIND,
-            )
+            if along is not None:
+                rows = index.rows_along(
+                    collection,
+                    along[0],
+                    descending=along[1],
+                    time=along[2],
+                    where=probing,
+                    params=probe_params,
+                    limit=limit + 1,
+                    offset=max(0, offset),
+                    kind=RUN_KIND,
+                )
+            else:
+                rows = index.rows_newest(
+                    collection,
+                    where=probing,
+                    params=probe_params,
+                    limit=limit + 1,
+                    offset=max(0, offset),
+                    kind=RUN_KIND,
+                )
         if rows is None:
             fetch = None if limit is None else limit + 1
             rows = index.rows(
