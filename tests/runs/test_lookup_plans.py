@@ -140,10 +140,8 @@ def _reads_the_field_table(
         assert "SEARCH fields USING PRIMARY KEY (key=? AND value=?)" in plan, plan
 
 
-def test_a_page_sorted_by_one_field_is_the_page_the_row_selecting_query_gives(
-    repo_with_commit: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    repo = repo_with_commit
+def _record_mixed_params(repo: Path) -> None:
+    """Runs r0..r6 whose ``lr`` and ``n`` params are of mixed types or missing."""
     values: list[dict[str, object]] = [
         {"lr": 0.1, "n": 3},
         {"lr": "0.1", "n": 1},
@@ -155,6 +153,13 @@ def test_a_page_sorted_by_one_field_is_the_page_the_row_selecting_query_gives(
     ]
     for n, params in enumerate(values):
         record(repo, name=f"r{n}", params=params)
+
+
+def test_a_page_sorted_by_one_field_is_the_page_the_row_selecting_query_gives(
+    repo_with_commit: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = repo_with_commit
+    _record_mixed_params(repo)
     handle = open_repo(repo)
     cases = [
         (where, sort, limit, offset)
@@ -186,17 +191,7 @@ def test_a_newest_first_page_walks_the_runs_and_is_the_page_the_row_selecting_qu
     """``ls --where`` without ``--sort`` walks the runs newest first, testing each, and stops
     at the page (no sort of every match); its pages are the row-selecting query's."""
     repo = repo_with_commit
-    values: list[dict[str, object]] = [
-        {"lr": 0.1, "n": 3},
-        {"lr": "0.1", "n": 1},
-        {"lr": 0.01},
-        {"n": 3},
-        {"lr": True, "n": 2},
-        {"lr": 0.1, "n": 0},
-        {},
-    ]
-    for n, params in enumerate(values):
-        record(repo, name=f"r{n}", params=params)
+    _record_mixed_params(repo)
     git(repo, "checkout", "-q", "-b", "other")
     record(repo, name="o0", params={"lr": 0.1})
     git(repo, "checkout", "-q", "-")
