@@ -753,11 +753,15 @@ class Index:
         It reads about ``limit`` / (the share of records matching) records, where ``rows``
         selects every match to sort them: the plan for a filter many records meet. ``where``
         should test each row (a probing ``FieldTable``). For a filter few records (or only
-        old ones) meet the walk gives up, and ``rows`` is the query to run instead.
+        old ones) meet the walk gives up, and ``rows`` is the query to run instead (also
+        the one to read a name index).
         """
         sql = (
-            "SELECT rid FROM records WHERE ref=? AND error IS NULL AND +kind GLOB ? "
-            f"AND ({where}) ORDER BY id DESC LIMIT ? OFFSET ?"
+            # The order of ids whatever the planner's statistics say: without those of
+            # another index on ``ref`` (``runs_name``) it may read every run through that
+            # one and sort them.
+            "SELECT rid FROM records INDEXED BY records_id WHERE ref=? AND error IS NULL "
+            f"AND +kind GLOB ? AND ({where}) ORDER BY id DESC LIMIT ? OFFSET ?"
         )
         args = [collection.ref, kind or "*", *params, limit, offset]
         return self._walked(collection, lambda conn: conn.execute(sql, args).fetchall())
