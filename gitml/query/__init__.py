@@ -10,7 +10,7 @@ same three-valued (SQL NULL) meaning: a missing value never satisfies a comparis
 
 from __future__ import annotations
 
-from gitml.query.ast import Expr, Field, FieldKind, Op, Operand, SortKey
+from gitml.query.ast import Expr, Field, FieldKind, Op, Operand, SortKey, fields_of
 from gitml.query.errors import QueryError
 from gitml.query.evaluate import evaluate, field_value, matches, sort_docs
 from gitml.query.parser import parse, parse_field, parse_sort
@@ -27,6 +27,7 @@ __all__ = [
     "SortKey",
     "evaluate",
     "field_value",
+    "fields_of",
     "matches",
     "parse",
     "parse_field",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -97,6 +98,18 @@ class Or:
 
 
 Expr = Compare | Like | In | IsNull | Not | And | Or
+
+
+def fields_of(expr: Expr) -> Iterator[Field]:
+    """The fields ``expr`` tests, left to right."""
+    match expr:
+        case Not(inner):
+            yield from fields_of(inner)
+        case And(exprs) | Or(exprs):
+            for part in exprs:
+                yield from fields_of(part)
+        case Compare(field) | Like(field) | In(field) | IsNull(field):
+            yield field
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,8 @@ to the comparisons (``not (a and b)`` is ``a is false or b is false``), so each 
 on such a field is a ``row IN (SELECT rec ... WHERE key = ... AND value > ?)`` SQLite can
 answer from the table's (key, value) order instead of parsing every document. Time
 attributes are held as the milliseconds they spell, so their comparisons read a range too.
+Members the table names as text columns of the rows (``code.branch``) are read from the
+column.
 """
 
 from __future__ import annotations
@@ -71,6 +73,17 @@ class FieldTable:
     probe: bool = False
     """Test each row with a correlated EXISTS instead of selecting the rows that meet a
     comparison: for a query that walks the rows in another order (a sort) and stops."""
+    columns: tuple[tuple[str, str], ...] = ()
+    """(field, column): document members every row holds as text or not at all, copied
+    into a column of the row's own table (``code.branch``, ``records.branch``); a query
+    reads the column, not the document."""
+
+    def text_column(self, field: Field) -> str | None:
+        """The column holding ``field``, if one does."""
+        if field.kind is FieldKind.TIME:
+            return None
+        dotted = ".".join(field.path)
+        return next((column for name, column in self.columns if name == dotted), None)
 
     def holds(self, field: Field) -> bool:
         if field.kind is FieldKind.TIME:
@@ -125,7 +138,7 @@ def _checked(column: str) -> str:
 
 
 def _checked_table(fields: FieldTable) -> FieldTable:
-    for name in (fields.table, fields.keys, fields.row):
+    for name in (fields.table, fields.keys, fields.row, *(c for _f, c in fields.columns)):
         _checked(name)
     return fields
 
@@ -238,6 +251,8 @@ class _Translator:
         meet (json_extract() gives 1 for true and JSON text for arrays), which only then
         costs a json_type() call. Against another type ``!=`` holds and the rest fail.
         """
+        if types == _TEXT and self.text_column(field) is not None:
+            return f"({comparison})"  # a text column: exact as it is, and SQLite can index it
         listed = ", ".join(types)
         if negative:
             check = f"{self.type(field)} NOT IN ({listed})"
@@ -281,7 +296,16 @@ class _Translator:
             f"(SELECT {keys}.id FROM {keys} WHERE {keys}.path = {self.bind('.'.join(field.path))})"
         )
 
+    def text_column(self, field: Field) -> str | None:
+        """The column holding ``field`` (never for an entry row's value)."""
+        if self.leaf or self.fields is None:
+            return None
+        return self.fields.text_column(field)
+
     def type(self, field: Field) -> str:
+        column = self.text_column(field)
+        if column is not None:
+            return f"iif({column} IS NULL, NULL, 'text')"
         if self.leaf and self.fields is not None:
             table = self.fields.table
             return (
@@ -291,6 +315,9 @@ class _Translator:
         return self._lookup(field, "json_type", "type")
 
     def value(self, field: Field) -> str:
+        column = self.text_column(field)
+        if column is not None:
+            return column
         if self.leaf and self.fields is not None:
             return f"{self.fields.table}.value"
         return self._lookup(field, "json_extract", "value")

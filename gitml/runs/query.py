@@ -9,6 +9,7 @@ from gitml.query import (
     FieldKind,
     FieldTable,
     field_value,
+    fields_of,
     parse,
     parse_field,
     parse_sort,
@@ -31,6 +32,7 @@ def _field_table(*, probe: bool = False) -> FieldTable:
         keys=index.FIELD_KEYS_TABLE,
         row=index.RECORD_ROW,
         probe=probe,
+        columns=index.DOC_FIELDS,
     )
 
 
@@ -39,6 +41,11 @@ def compile_where(text: str, *, probe: bool = False) -> tuple[str, list[Any]]:
     with the column); ``probe`` for a query walking the rows in a field's order."""
     sql, params = to_sql(parse(text), column="doc", fields=_field_table(probe=probe))
     return sql, list(params)
+
+
+def where_fields(text: str) -> set[str]:
+    """The fields (``params.lr``, ``name``) a ``--where`` tests."""
+    return {".".join(field.path) for field in fields_of(parse(text))}
 
 
 def field_sort(keys: Sequence[str]) -> tuple[str, bool, bool] | None:

@@ -98,6 +98,8 @@ _INDEXES = (
     # Only reruns have a parent: the others take no room in it.
     "CREATE INDEX IF NOT EXISTS runs_parent ON records(ref, parent, id) WHERE parent IS NOT NULL",
 )
+_LOOKUP_FIELDS = frozenset({"name", "parent"})
+"""The query fields ``_INDEXES`` order runs by: a ``--where`` on one makes them."""
 
 
 def _rows(
@@ -247,10 +249,18 @@ class Listing(NamedTuple):
     """One line per run record that could not be read (left out of ``runs``)."""
 
 
-def _open_for_query(repo: GitRepo, *, fields: bool) -> tuple[Collection, Index]:
+def _open_for_query(
+    repo: GitRepo, *, fields: bool, where: str | None = None
+) -> tuple[Collection, Index]:
     """``open_index``, with the ``fields`` table filled when the query reads it (``fields``:
-    a ``--where`` or ``--sort``); a first load leaves it to the first such query."""
-    collection, index = open_index(repo, lookups=False)
+    a ``--where`` or ``--sort``), and the lookup indexes when ``where`` tests a run's name
+    or parent; a first load leaves them to the first such query."""
+    lookups = False
+    if where:
+        from gitml.runs.query import where_fields
+
+        lookups = not where_fields(where).isdisjoint(_LOOKUP_FIELDS)
+    collection, index = open_index(repo, lookups=lookups)
     if fields:
         try:
             index.fill_fields()
@@ -286,25 +296,36 @@ def list_runs(
 
         order = compile_sort(sort) + ", id DESC"
         along = field_sort(sort) if limit is not None else None
-    collection, index = _open_for_query(repo, fields=bool(where or sort))
+    collection, index = _open_for_query(repo, fields=bool(where or sort), where=where)
     try:
         rows = None
-        if along is not None and limit is not None:
-            # A page sorted by one params/metrics/tags entry: walk that entry's order.
+        if limit is not None and (along is not None or (where and not sort)):
+            # A page in one params/metrics/tags entry's order, or newest first: walk that
+            # order, testing each run, and stop at the page.
             probing, probe_params, _ = _condition(
                 repo, where, branch, all_branches, commits, probe=True
             )
-            rows = index.rows_along(
-                collection,
-                along[0],
-                descending=along[1],
-                time=along[2],
-                where=probing,
-                params=probe_params,
-                limit=limit + 1,
-                offset=max(0, offset),
-                kind=RUN_KIND,
-            )
+            if along is not None:
+                rows = index.rows_along(
+                    collection,
+                    along[0],
+                    descending=along[1],
+                    time=along[2],
+                    where=probing,
+                    params=probe_params,
+                    limit=limit + 1,
+                    offset=max(0, offset),
+                    kind=RUN_KIND,
+                )
+            else:
+                rows = index.rows_newest(
+                    collection,
+                    where=probing,
+                    params=probe_params,
+                    limit=limit + 1,
+                    offset=max(0, offset),
+                    kind=RUN_KIND,
+                )
         if rows is None:
             fetch = None if limit is None else limit + 1
             rows = index.rows(
@@ -366,7 +387,7 @@ def count_runs(
 ) -> int:
     """How many runs ``list_runs`` with the same filter would return without a limit."""
     condition, params, _ = _condition(repo, where, branch, all_branches)
-    collection, index = _open_for_query(repo, fields=bool(where))
+    collection, index = _open_for_query(repo, fields=bool(where), where=where)
     try:
         return index.count(collection, condition, params, kind=RUN_KIND)
     finally:

@@ -46,7 +46,8 @@ BIG_CHANGE = 10_000
 PAGE_SIZE = 16_384
 STATISTICS_GROWTH = 2
 WALK_STEPS = 100_000
-"""SQLite steps ``rows_along`` may take before it leaves a query to the row-selecting plan."""
+"""SQLite steps ``rows_along``/``rows_newest`` may take before they leave a query to the
+row-selecting plan."""
 PROGRESS_EVERY = 1_000
 ANALYSIS_LIMIT = 400
 
@@ -62,6 +63,9 @@ DOC_COLUMNS = (("name", "$.name"), ("branch", "$.code.branch"), ("parent", "$.pa
 """Columns of ``records`` SQLite copies from each document as it inserts the row (column,
 JSON path; NULL where the document has no such member), so a lookup or filter on one reads
 no document: completion lists names, and collections index and filter by them."""
+DOC_FIELDS = tuple((path.removeprefix("$."), f"records.{column}") for column, path in DOC_COLUMNS)
+"""(query field, column) of each of ``DOC_COLUMNS``: a run query reads the column, which holds
+text or nothing, as the run schema has these members."""
 _DOC_COLUMN_NAMES = ", ".join(column for column, _path in DOC_COLUMNS)
 _DOC_COLUMN_TYPES = ", ".join(f"{column} TEXT" for column, _path in DOC_COLUMNS)
 
@@ -733,6 +737,55 @@ class Index:
         )
         scope = [collection.ref, kind or "*", *params]
 
+        def walk(conn: sqlite3.Connection) -> list[Any]:
+            found = conn.execute(present, [field, *scope, limit, offset]).fetchall()
+            if len(found) < limit:
+                skip = 0
+                if offset:
+                    total = conn.execute(counted, [field, *scope]).fetchone()[0]
+                    skip = max(0, offset - int(total))
+                rest = [*scope, field, limit - len(found), skip]
+                found += conn.execute(missing, rest).fetchall()
+            return found
+
+        return self._walked(collection, walk)
+
+    def rows_newest(
+        self,
+        collection: Collection,
+        *,
+        where: str,
+        params: Sequence[Any],
+        limit: int,
+        offset: int = 0,
+        kind: str | None = None,
+    ) -> list[Row] | None:
+        """A page of the valid records matching ``where``, newest id first (as ``rows``
+        gives them), found by walking the records in that order and stopping at the page;
+        None when that passed ``WALK_STEPS``.
+
+        It reads about ``limit`` / (the share of records matching) records, where ``rows``
+        selects every match to sort them: the plan for a filter many records meet. ``where``
+        should test each row (a probing ``FieldTable``). For a filter few records (or only
+        old ones) meet the walk gives up, and ``rows`` is the query to run instead (also
+        the one to read a name index).
+        """
+        sql = (
+            # The order of ids whatever the planner's statistics say: without those of
+            # another index on ``ref`` (``runs_name``) it may read every run through that
+            # one and sort them.
+            "SELECT rid FROM records INDEXED BY records_id WHERE ref=? AND error IS NULL "
+            f"AND +kind GLOB ? AND ({where}) ORDER BY id DESC LIMIT ? OFFSET ?"
+        )
+        args = [collection.ref, kind or "*", *params, limit, offset]
+        return self._walked(collection, lambda conn: conn.execute(sql, args).fetchall())
+
+    def _walked(
+        self, collection: Collection, walk: Callable[[sqlite3.Connection], list[Any]]
+    ) -> list[Row] | None:
+        """The rows of the record ids ``walk`` selects (one snapshot for all its queries),
+        or None when it took more than ``WALK_STEPS`` SQLite steps."""
+
         def op(conn: sqlite3.Connection) -> list[Row] | None:
             self._refresh(conn, collection, self.parse)
             steps = [0]
@@ -741,17 +794,10 @@ class Index:
                 steps[0] += 1
                 return int(steps[0] > WALK_STEPS // PROGRESS_EVERY)
 
-            conn.execute("BEGIN")  # one snapshot for both parts
+            conn.execute("BEGIN")
             conn.set_progress_handler(tick, PROGRESS_EVERY)
             try:
-                found = conn.execute(present, [field, *scope, limit, offset]).fetchall()
-                if len(found) < limit:
-                    skip = 0
-                    if offset:
-                        total = conn.execute(counted, [field, *scope]).fetchone()[0]
-                        skip = max(0, offset - int(total))
-                    rest = [*scope, field, limit - len(found), skip]
-                    found += conn.execute(missing, rest).fetchall()
+                found = walk(conn)
                 conn.set_progress_handler(None, 0)
                 return _page(conn, [rid for (rid,) in found])
             except sqlite3.OperationalError as exc:

@@ -3,7 +3,8 @@ the JSON documents.
 
 The documents go into the index's real schema with its real insert (which fills
 ``fields`` with every params, metrics and tags entry and the common attributes, times
-as the milliseconds they spell); the two-valued condition
+as the milliseconds they spell, and copies a run's name, branch and parent into columns
+of its own); the two-valued condition
 ``to_sql(..., fields=...)`` must select exactly the documents ``evaluate`` calls true, and
 ``sort_sql(..., fields=...)`` must order them as ``sort_docs`` does.
 """
@@ -34,6 +35,7 @@ FIELDS = FieldTable(
     table=index.FIELDS_TABLE,
     keys=index.FIELD_KEYS_TABLE,
     row=index.RECORD_ROW,
+    columns=index.DOC_FIELDS,
 )
 REF = "refs/gitml/runs"
 
@@ -114,6 +116,43 @@ def test_negation_and_missing_values_through_the_field_table() -> None:
     ]
     with indexed(RUNS) as conn:
         assert [selected(conn, where) for where in cases] == [truly(RUNS, w) for w in cases]
+
+
+def test_names_branches_and_parents_through_their_columns() -> None:
+    docs: list[dict[str, Any]] = [
+        {"name": "a", "code": {"branch": "main"}},
+        {"name": "b", "code": {"branch": "5"}, "parent": "p"},
+        {"name": "5", "code": {}},
+        {"code": "main"},
+        {"params": {"lr": 1}},
+    ]
+    cases = [
+        "code.branch = 'main'",
+        "git.branch != 'main'",
+        "code.branch = 5",
+        "code.branch != 5",
+        "not code.branch < 5",
+        "code.branch in ('5', 'x') or name = 5",
+        "name like 'a%' or code.branch ilike 'MA%'",
+        "code.branch is null and parent is null",
+        "not (name > 'a' and parent is not null)",
+    ]
+    for where in cases:
+        sql, _params = to_sql(parse(where), fields=FIELDS)
+        assert "json_" not in sql, sql
+    with indexed(docs) as conn:
+        assert [selected(conn, where) for where in cases] == [truly(docs, w) for w in cases]
+    assert sorted_rows_of(docs, ["name"]) == sorted_docs(docs, ["name"])
+    assert sorted_rows_of(docs, ["-git.branch", "parent"]) == sorted_docs(
+        docs, ["-git.branch", "parent"]
+    )
+
+
+def sorted_rows_of(docs: Sequence[Mapping[str, Any]], keys: Sequence[str]) -> list[int]:
+    with indexed(docs) as conn:
+        order = sort_sql([parse_sort(key) for key in keys], fields=FIELDS)
+        assert "json_" not in order, order
+        return sorted_rows(conn, keys)
 
 
 def test_attributes_and_times_through_the_field_table() -> None:

@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 
 from gitml.rerun.select import find_reruns
-from gitml.runs.store import get_run, list_runs
+from gitml.runs.store import count_runs, get_run, list_runs
 from gitml.storage.index import Index
 from gitml.storage.repo import open_repo
 from tests.runs.test_store import record
+from tests.support.core import git
 
 
 def _plans(
@@ -139,10 +140,8 @@ def _reads_the_field_table(
         assert "SEARCH fields USING PRIMARY KEY (key=? AND value=?)" in plan, plan
 
 
-def test_a_page_sorted_by_one_field_is_the_page_the_row_selecting_query_gives(
-    repo_with_commit: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    repo = repo_with_commit
+def _record_mixed_params(repo: Path) -> None:
+    """Runs r0..r6 whose ``lr`` and ``n`` params are of mixed types or missing."""
     values: list[dict[str, object]] = [
         {"lr": 0.1, "n": 3},
         {"lr": "0.1", "n": 1},
@@ -154,6 +153,13 @@ def test_a_page_sorted_by_one_field_is_the_page_the_row_selecting_query_gives(
     ]
     for n, params in enumerate(values):
         record(repo, name=f"r{n}", params=params)
+
+
+def test_a_page_sorted_by_one_field_is_the_page_the_row_selecting_query_gives(
+    repo_with_commit: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = repo_with_commit
+    _record_mixed_params(repo)
     handle = open_repo(repo)
     cases = [
         (where, sort, limit, offset)
@@ -177,6 +183,109 @@ def test_a_page_sorted_by_one_field_is_the_page_the_row_selecting_query_gives(
     _no_walks(monkeypatch)
     assert walked == pages()
     assert walked[cases.index(("params.lr = 0.1", "params.n", 2, 0))] == ["r5", "r0"]
+
+
+def test_a_newest_first_page_walks_the_runs_and_is_the_page_the_row_selecting_query_gives(
+    repo_with_commit: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``ls --where`` without ``--sort`` walks the runs newest first, testing each, and stops
+    at the page (no sort of every match); its pages are the row-selecting query's."""
+    repo = repo_with_commit
+    _record_mixed_params(repo)
+    git(repo, "checkout", "-q", "-b", "other")
+    record(repo, name="o0", params={"lr": 0.1})
+    git(repo, "checkout", "-q", "-")
+    handle = open_repo(repo)
+    cases = [
+        (where, limit, offset, every)
+        for where in (
+            "params.lr = 0.1",
+            "not params.n = 3",
+            "params.n is null",
+            "params.lr > 0 or name = 'r3'",
+            "code.branch = 'other' or metrics.acc > 0.5",
+        )
+        for limit, offset in ((2, 0), (3, 2), (20, 0), (2, 5))
+        for every in (True, False)
+    ]
+
+    def pages() -> list[list[str]]:
+        return [
+            [
+                str(doc["name"])
+                for doc in list_runs(
+                    handle, where=w, limit=lim, offset=off, all_branches=every
+                ).runs
+            ]
+            for w, lim, off, every in cases
+        ]
+
+    walks = [
+        (sql, plan)
+        for sql, plan in _plans(monkeypatch, repo, pages).items()
+        if "ORDER BY id DESC LIMIT" in sql
+    ]
+    assert walks
+    for sql, plan in walks:
+        assert "EXISTS (" in sql, sql  # each run is probed
+        assert " IN (SELECT" not in sql, sql
+        assert "records USING INDEX records_id (ref=?)" in plan, plan  # in the order of ids
+        assert "TEMP B-TREE" not in plan, plan  # and no match waits for a sort
+    walked = pages()
+    _no_walks(monkeypatch)
+    assert walked == pages()
+    assert walked[cases.index(("params.lr = 0.1", 2, 0, True))] == ["o0", "r5"]
+    assert walked[cases.index(("params.lr = 0.1", 3, 2, False))] == []
+    assert walked[cases.index(("not params.n = 3", 20, 0, False))] == ["r5", "r4", "r1"]
+
+
+def test_where_on_a_runs_name_branch_and_parent_reads_their_columns(
+    repo_with_commit: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``name``, ``code.branch`` (``git.branch``) and ``parent`` are read from the index's
+    columns, never from the run's JSON; the first ``--where`` on a name or parent makes the
+    lookup indexes, and ``name = ...`` reads one."""
+    repo = repo_with_commit
+    for n in range(3):
+        record(repo, name=f"r{n}")
+    git(repo, "checkout", "-q", "-b", "feature")
+    record(repo, name="f0")
+    git(repo, "checkout", "-q", "-")
+    handle = open_repo(repo)
+    shutil.rmtree(repo / ".git" / "gitml")
+    list_runs(handle, where="code.branch = 'main'")
+    assert not {"runs_name", "runs_parent"} & _index_names(repo)
+    list_runs(handle, where="not name = 'x'")  # the first query by name makes its index
+    assert {"runs_name", "runs_parent"} <= _index_names(repo)
+    cases = {
+        "code.branch = 'feature'": ["f0"],
+        "name = 'r1'": ["r1"],
+        "git.branch != 'feature' and parent is null": ["r2", "r1", "r0"],
+        "code.branch like 'feat%'": ["f0"],
+        "name in ('r0', 'f0') or code.branch = 5": ["f0", "r0"],
+        "name > 'r0' and not code.branch = 'x'": ["r2", "r1"],
+        "parent is not null or code.branch is null": [],
+    }
+
+    def listings() -> list[list[str]]:
+        return [
+            [str(doc["name"]) for doc in list_runs(handle, where=w, all_branches=True).runs]
+            for w in cases
+        ]
+
+    for walks in (True, False):
+        if not walks:
+            _no_walks(monkeypatch)
+        assert listings() == list(cases.values())
+        plans = _plans(monkeypatch, repo, listings)
+        statements = [sql for sql in plans if "ORDER BY id DESC" in sql]
+        # Each walk; without walks, each attempt and the row-selecting query after it.
+        assert len(statements) == len(cases) * (1 if walks else 2), plans
+        assert all("json_extract" not in sql for sql in statements), statements
+    plans = _plans(monkeypatch, repo, lambda: count_runs(handle, where="name = 'r1'"))
+    (counted,) = plans.values()
+    assert "name=?" in counted, plans  # a name index is searched for the value
+    assert count_runs(handle, where="name = 'r1'") == 1
 
 
 def _no_walks(monkeypatch: pytest.MonkeyPatch) -> None:
