@@ -28,8 +28,7 @@ from gitml.models.requirements import PickleInfo, normalise, read_pickle_info, w
 from gitml.records import codec
 from gitml.registry import artifacts
 from gitml.registry.artifacts import hash_file
-from gitml.registry.deploy import _artifact_of
-from gitml.registry.query import parse_ref, resolve
+from gitml.registry.deploy import version_artifact
 from gitml.storage.repo import GitRepo
 
 if TYPE_CHECKING:
@@ -246,10 +245,7 @@ def write_package(
     """Write the package of the version ``text`` names into ``to``; returns its description."""
 
     check_format(fmt)
-    ref = parse_ref(text)
-    doc = resolve(repo, settings, ref)
-    artifact = _artifact_of(doc, ref.model)
-    where = f"{ref.model} {doc['version']}"
+    ref, doc, artifact, where = version_artifact(repo, settings, text)
     path = artifacts.materialize(
         repo, artifact, to, where=where, settings=settings, reserved=PACKAGE_FILES
     )

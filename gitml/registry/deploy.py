@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from gitml.config import Settings
 from gitml.errors import RecordNotFound
 from gitml.registry import artifacts
-from gitml.registry.query import parse_ref, resolve
+from gitml.registry.query import ModelRef, parse_ref, resolve
 from gitml.registry.store import open_index
 from gitml.storage.repo import GitRepo
 
@@ -16,14 +16,28 @@ if TYPE_CHECKING:
     from gitml.records.shapes import JsonObject, ModelVersionRecord
 
 
-def _artifact_of(doc: ModelVersionRecord, model: str) -> artifacts.Artifact:
+class VersionArtifact(NamedTuple):
+    """A version's artifact, with the reference and record it was found through."""
+
+    ref: ModelRef
+    doc: ModelVersionRecord
+    artifact: artifacts.Artifact
+    where: str
+    """``MODEL VERSION``, for messages."""
+
+
+def version_artifact(repo: GitRepo, settings: Settings, text: str) -> VersionArtifact:
+    """The artifact of the version ``text`` names; RecordNotFound when it has none."""
+    ref = parse_ref(text)
+    doc = resolve(repo, settings, ref)
     art = doc.get("artifact")
     if not art:
         raise RecordNotFound(
-            f"{model} {doc['version']} has no artifact; register one with "
-            f"`git ml model register {model} --run RUN --artifact PATH`"
+            f"{ref.model} {doc['version']} has no artifact; register one with "
+            f"`git ml model register {ref.model} --run RUN --artifact PATH`"
         )
-    return artifacts.Artifact(art["path"], art["digest"], art["size"])
+    artifact = artifacts.Artifact(art["path"], art["digest"], art["size"])
+    return VersionArtifact(ref, doc, artifact, f"{ref.model} {doc['version']}")
 
 
 def get_artifact(
@@ -33,10 +47,7 @@ def get_artifact(
 
     Missing from the cache, it is pulled from the data remote (when one is configured).
     """
-    ref = parse_ref(text)
-    doc = resolve(repo, settings, ref)
-    artifact = _artifact_of(doc, ref.model)
-    where = f"{ref.model} {doc['version']}"
+    ref, doc, artifact, where = version_artifact(repo, settings, text)
     if to is None:
         path = artifacts.fetch(repo, artifact, where=where, settings=settings)
     else:

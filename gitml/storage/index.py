@@ -31,7 +31,7 @@ from gitml.storage.blobs import read_blobs
 from gitml.storage.collection import LAYOUT_PATH, Collection
 from gitml.storage.filelock import exclusive, hold_shared, try_exclusive
 from gitml.storage.odb import Tree
-from gitml.storage.repo import GitRepo
+from gitml.storage.repo import GitRepo, path_identity
 from gitml.storage.trees import commit_tree, diff_trees, list_blobs
 from gitml.units import time_ms_sql
 
@@ -360,19 +360,12 @@ class Index:
 
     def connect(self) -> sqlite3.Connection:
         """The open connection; reopened when the file was deleted or replaced meanwhile."""
-        if self._conn is not None and self._file_identity() != self._inode:
+        if self._conn is not None and path_identity(self.path) != self._inode:
             self.close()
         if self._conn is None:
             self._conn = self._open()
-            self._inode = self._file_identity()
+            self._inode = path_identity(self.path)
         return self._conn
-
-    def _file_identity(self) -> tuple[int, int] | None:
-        try:
-            st = self.path.stat()
-        except OSError:
-            return None
-        return (st.st_dev, st.st_ino)
 
     def _open(self) -> sqlite3.Connection:
         # Held while the connection is open: a load swaps a new file in only when no

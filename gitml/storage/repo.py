@@ -61,14 +61,14 @@ class GitRepo:
         self._workdir = workdir
         self.is_shallow = shallow
         self._identity_proc: subprocess.Popen[bytes] | None = None
-        self._identity_of_dir = _dir_identity(gitdir)
+        self._identity_of_dir = path_identity(gitdir)
 
     def __repr__(self) -> str:
         return f"GitRepo({str(self.workdir_or_gitdir)!r})"
 
     def is_current(self) -> bool:
         """Whether the git directory opened is still there (not removed or replaced)."""
-        return _dir_identity(self.gitdir) == self._identity_of_dir
+        return path_identity(self.gitdir) == self._identity_of_dir
 
     @property
     def workdir(self) -> Path:
@@ -225,7 +225,9 @@ class GitRepo:
         return as_text(proc)
 
 
-def _dir_identity(path: Path) -> tuple[int, int] | None:
+def path_identity(path: Path) -> tuple[int, int] | None:
+    """``path``'s (device, inode), which tells a replaced file or folder from the one
+    first seen; None when it cannot be read."""
     try:
         st = path.stat()
     except OSError:

@@ -109,6 +109,20 @@ def test_a_run_without_outputs_needs_an_explicit_no_artifact(project: Path) -> N
     )
 
 
+def test_a_version_without_an_artifact_has_nothing_to_get_or_package(project: Path) -> None:
+    train("-n", "plain")
+    assert cli("model", "register", "wine", "--run", "plain", "--no-artifact").exit_code == 0
+    told = (
+        "wine 1 has no artifact; register one with "
+        "`git ml model register wine --run RUN --artifact PATH`"
+    )
+    for extra in ([], ["--to", str(project / "pkg")]):
+        refused = cli("model", "get", "wine:1", *extra)
+        assert refused.exit_code == 1, refused
+        assert told in refused.stderr
+    assert not (project / "pkg").exists()
+
+
 def test_several_outputs_need_a_choice_unless_log_model_named_one(project: Path) -> None:
     (project / "extra.txt").write_text("extra\n")
     train("-n", "two", "-o", "model.pkl", "-o", "extra.txt")
