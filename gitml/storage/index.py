@@ -1268,7 +1268,7 @@ def _listed(
     a page cache of ``LISTING_CACHE_KIB``), filled in a transaction of its own before the
     block's; ``conn`` must not be in one.
 
-    A load checks each batch of rows against it right after inserting them
+    ``match_listing`` checks each batch of rows against it right after inserting them
     (``_check_batch``), while their pages are still cached, and then that no listed
     record was left without a row (``_check_all_listed``).
     """

@@ -152,14 +152,8 @@ def read_layout(repo: GitRepo, commit: str, ref: str) -> tuple[str, list[tuple[s
 def segment_rows(
     repo: GitRepo, ref: str, segments: Sequence[tuple[str, str]]
 ) -> Iterator[RowColumns]:
-    """The rows of each segment in turn, each read and decoded on a thread of its own
-    while the caller uses the one before (SnapshotRefused at the first malformed one)."""
-    return read_ahead(_decoded_segments(repo, ref, segments))
-
-
-def _decoded_segments(
-    repo: GitRepo, ref: str, segments: Sequence[tuple[str, str]]
-) -> Iterator[RowColumns]:
+    """The rows of each segment in turn, read and decoded one segment at a time
+    (SnapshotRefused at the first malformed one)."""
     blobs = read_blobs(repo, [oid for _name, oid in segments])
     for (name, _oid), (_same, data) in zip(segments, blobs, strict=True):
         where = f"{folder(ref)}/{name}"
@@ -409,7 +403,8 @@ def _load(
             return index.seed(
                 collection.ref,
                 records,
-                segment_rows(repo, collection.ref, segments),
+                # the next segment read and decoded while SQLite inserts this one
+                read_ahead(segment_rows(repo, collection.ref, segments)),
                 listing=listed_blob_batches(repo.commondir, records),
                 indexes=indexes,
             )
