@@ -173,6 +173,21 @@ def test_a_fork_pr_is_judged_by_upstream_rules(live: Path, tmp_path: Path) -> No
     assert "acc = 0.8 is below the minimum 0.84" in result.stderr
 
 
+def test_a_pr_with_no_history_in_common_is_judged_by_the_base_rules(live: Path) -> None:
+    """A PR branch that shares no commit with the base has no merge base to take the rules
+    from; one that brings only a stages file (no policy, no config) must still be judged
+    by the base's policy, never by the work tree, which is the PR's own checkout."""
+    git(live, "switch", "-q", "--orphan", "pr")
+    (live / ".gitml").mkdir()
+    write_stages(live, {"churn": {"production": "1.0.0"}})
+    commit_all(live, "Promote churn 1.0.0 on a history of its own")
+    assert not (live / POLICY).exists()
+    result = cli("check", "--base", "main")
+    git(live, "switch", "-q", "--discard-changes", "main")
+    assert result.exit_code == 1, result.stdout
+    assert "acc = 0.8 is below the minimum 0.84" in result.stderr
+
+
 needs_ssh = pytest.mark.skipif(shutil.which("ssh-keygen") is None, reason="needs ssh-keygen")
 
 
