@@ -46,3 +46,24 @@ def test_a_record_edited_under_its_digest_is_never_used(
     victim = victim_clone(world, tmp_path / "victim", monkeypatch)
     ok("data", "checkout")
     assert (victim / "ds" / "ok.txt").read_bytes() == b"honest data\n"
+
+
+def test_a_cache_object_changed_in_place_is_passed_over(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A manifest in the cache whose bytes no longer hash to its name (edited through a
+    shared inode, or swapped) is removed and read again from the ref, never parsed."""
+    forged = forge_version(world, "ds", {"ok.txt": b"forged data\n"})
+    publish(world.attacker)
+    victim = victim_clone(world, tmp_path / "victim", monkeypatch)
+    ok("data", "checkout")
+    pointer = tomllib.loads((victim / ".gitml" / "data" / "ds.toml").read_text())
+    honest = Digest(pointer["manifest"])
+    cached = victim / ".git" / "gitml" / "cache" / honest.hex[:2] / honest.hex[2:]
+    assert cached.is_file()
+    forged_manifest = record_paths("ds", forged)[0]
+    cached.chmod(0o644)
+    cached.write_text(git(victim, "cat-file", "blob", f"refs/gitml/data:{forged_manifest}"))
+    (victim / "ds" / "ok.txt").unlink()
+    ok("data", "checkout")
+    assert (victim / "ds" / "ok.txt").read_bytes() == b"honest data\n"
