@@ -188,6 +188,20 @@ def test_a_pr_with_no_history_in_common_is_judged_by_the_base_rules(live: Path) 
     assert "acc = 0.8 is below the minimum 0.84" in result.stderr
 
 
+def test_check_all_judges_pending_stages_by_the_rules_before_they_changed(live: Path) -> None:
+    """Direct commits past the hooks, none applied: a relaxed policy, then a promotion it
+    allows. `check --all` judges the promotion as `registry apply` will, by the rules at
+    the base of the first change since the last applied state: neither the work tree's
+    nor HEAD's policy."""
+    _relax(live)
+    commit_all(live, "Relax the policy")
+    write_stages(live, {"churn": {"production": "1.0.0"}})
+    commit_all(live, "Promote churn 1.0.0")
+    result = cli("check", "--all")
+    assert result.exit_code == 1
+    assert "acc = 0.8 is below the minimum 0.84" in result.stderr
+
+
 needs_ssh = pytest.mark.skipif(shutil.which("ssh-keygen") is None, reason="needs ssh-keygen")
 
 
