@@ -202,6 +202,27 @@ def test_check_all_judges_pending_stages_by_the_rules_before_they_changed(live: 
     assert "acc = 0.8 is below the minimum 0.84" in result.stderr
 
 
+@pytest.mark.parametrize("loosened", ["policy", "stage configuration"])
+def test_the_pre_commit_check_judges_by_heads_rules_not_the_work_trees(
+    live: Path, loosened: str
+) -> None:
+    """Rules loosened in the work tree but not staged (a relaxed policy, or production made
+    a terminal stage no rule judges) do not judge a staged promotion: HEAD's rules do."""
+    if loosened == "policy":
+        _relax(live)
+    else:
+        config = live / ".gitml" / "config.toml"
+        doc = tomllib.loads(config.read_text())
+        doc["stages"] = {"order": ["dev", "staging"], "terminal": ["archived", "production"]}
+        config.write_text(codec.dumps(doc))
+    write_stages(live, {"churn": {"production": "1.0.0"}})
+    git(live, "add", ".gitml/stages.toml")
+    result = cli("check", "--staged")
+    git(live, "reset", "-q", "--hard")
+    assert result.exit_code == 1, result.stdout
+    assert "acc = 0.8 is below the minimum 0.84" in result.stderr
+
+
 needs_ssh = pytest.mark.skipif(shutil.which("ssh-keygen") is None, reason="needs ssh-keygen")
 
 
