@@ -141,6 +141,7 @@ def test_a_pr_cannot_reconfigure_the_stages_it_assigns(live: Path) -> None:
     check = cli("check", "--base", "main")
     assert check.exit_code == 1
     assert MIXED in check.stderr
+    assert "[schema]" in check.stderr  # read by the base's stages, production takes one version
     git(live, "switch", "-q", "main")
     git(live, "merge", "-q", "--no-ff", "pr", "-m", "Merge pr")
     before = tip(live, REGISTRY)
@@ -243,10 +244,13 @@ def test_a_pr_cannot_add_its_own_signing_key(live: Path, tmp_path: Path) -> None
     git(live, "switch", "-q", "-c", "pr")
     signers.write_text(_signer_line(good) + _signer_line(mine))
     write_stages(live, {"churn": {"production": "1.1.0"}})
-    commit_all(live, "Trust my key; promote 1.1.0")
+    sign = ["-c", "gpg.format=ssh", "-c", f"user.signingkey={mine}", "-c", "commit.gpgsign=true"]
+    git(live, "add", "-A")
+    git(live, *sign, "commit", "-q", "-m", "Trust my key; promote 1.1.0")
     check = cli("check", "--base", "main")
     assert check.exit_code == 1
     assert MIXED in check.stderr
+    assert "is not signed by an allowed key" in check.stderr  # the base's signers judge
     git(live, "switch", "-q", "main")
     sign = ["-c", "gpg.format=ssh", "-c", f"user.signingkey={mine}", "-c", "commit.gpgsign=true"]
     git(live, *sign, "merge", "-q", "--no-ff", "pr", "-m", "Merge pr")
