@@ -224,6 +224,26 @@ def test_the_pre_commit_check_judges_by_heads_rules_not_the_work_trees(
     assert "acc = 0.8 is below the minimum 0.84" in result.stderr
 
 
+def test_the_pre_commit_check_refuses_a_stage_configuration_staged_with_stages(
+    live: Path,
+) -> None:
+    """A staged change of ``[stages]`` in the config (production made terminal) with a
+    staged stages file is a rules change with a stage change, as a policy change is."""
+    config = live / ".gitml" / "config.toml"
+    doc = tomllib.loads(config.read_text())
+    doc["stages"] = {"order": ["dev", "staging"], "terminal": ["archived", "production"]}
+    config.write_text(codec.dumps(doc))
+    (live / ".gitml" / "stages.toml").write_text(
+        'schema = "gitml/stages/1"\n\n[models.churn]\nproduction = ["1.0.0", "1.2.0"]\n'
+    )
+    git(live, "add", "-A")
+    result = cli("check", "--staged")
+    git(live, "reset", "-q", "--hard")
+    assert result.exit_code == 1, result.stdout
+    assert MIXED in result.stderr
+    assert ".gitml/config.toml" in result.stderr
+
+
 needs_ssh = pytest.mark.skipif(shutil.which("ssh-keygen") is None, reason="needs ssh-keygen")
 
 
