@@ -128,12 +128,17 @@ def test_rules_merged_separately_apply_to_later_promotions(live: Path) -> None:
     assert "promote churn 1.0.0 -> production" in result.stdout
 
 
-def test_a_pr_cannot_reconfigure_the_stages_it_assigns(live: Path) -> None:
-    git(live, "switch", "-q", "-c", "pr")
-    config = live / ".gitml" / "config.toml"
+def _production_terminal(repo: Path) -> None:
+    """Make production a terminal stage in the config (no rule judges its assignments)."""
+    config = repo / ".gitml" / "config.toml"
     doc = tomllib.loads(config.read_text())
     doc["stages"] = {"order": ["dev", "staging"], "terminal": ["archived", "production"]}
     config.write_text(codec.dumps(doc))
+
+
+def test_a_pr_cannot_reconfigure_the_stages_it_assigns(live: Path) -> None:
+    git(live, "switch", "-q", "-c", "pr")
+    _production_terminal(live)
     (live / ".gitml" / "stages.toml").write_text(
         'schema = "gitml/stages/1"\n\n[models.churn]\nproduction = ["1.0.0", "1.2.0"]\n'
     )
@@ -212,10 +217,7 @@ def test_the_pre_commit_check_judges_by_heads_rules_not_the_work_trees(
     if loosened == "policy":
         _relax(live)
     else:
-        config = live / ".gitml" / "config.toml"
-        doc = tomllib.loads(config.read_text())
-        doc["stages"] = {"order": ["dev", "staging"], "terminal": ["archived", "production"]}
-        config.write_text(codec.dumps(doc))
+        _production_terminal(live)
     write_stages(live, {"churn": {"production": "1.0.0"}})
     git(live, "add", ".gitml/stages.toml")
     result = cli("check", "--staged")
@@ -229,10 +231,7 @@ def test_the_pre_commit_check_refuses_a_stage_configuration_staged_with_stages(
 ) -> None:
     """A staged change of ``[stages]`` in the config (production made terminal) with a
     staged stages file is a rules change with a stage change, as a policy change is."""
-    config = live / ".gitml" / "config.toml"
-    doc = tomllib.loads(config.read_text())
-    doc["stages"] = {"order": ["dev", "staging"], "terminal": ["archived", "production"]}
-    config.write_text(codec.dumps(doc))
+    _production_terminal(live)
     (live / ".gitml" / "stages.toml").write_text(
         'schema = "gitml/stages/1"\n\n[models.churn]\nproduction = ["1.0.0", "1.2.0"]\n'
     )
