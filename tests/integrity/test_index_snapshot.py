@@ -414,6 +414,27 @@ def test_a_snapshot_another_gitml_version_made_is_refused_with_a_warning(
     assert "made by gitml 0.0.1" in stderr
 
 
+def test_a_signed_snapshot_whose_segment_is_a_folder_is_refused_with_a_warning(
+    team: Team, signed: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A trusted signer's snapshot whose segment entry is a folder, not a file: one warning
+    naming it, the records parsed, never a crash."""
+    sign = ("-c", "gpg.format=ssh", "-c", f"user.signingkey={tmp_path / 'ci'}")
+    meta = git(team.victim, "rev-parse", "refs/gitml/index:runs/snapshot.json").strip()
+    folder = _mktree(team.victim, f"100644 blob {meta}\tsnapshot.json\n")
+    inner = _mktree(
+        team.victim, f"040000 tree {folder}\t0000.jsonl.z\n100644 blob {meta}\tsnapshot.json\n"
+    )
+    root = _mktree(team.victim, f"040000 tree {inner}\truns\n")
+    commit = git(team.victim, *sign, "commit-tree", "-S", root, "-m", "index").strip()
+    git(team.victim, "push", "-q", "-f", "origin", f"{commit}:refs/gitml/index")
+    _clone, listed, stderr, parsed = _first_listing(team, tmp_path, signed, monkeypatch)
+    assert len(listed) == 12
+    assert sum(parsed) >= 12
+    assert stderr.count("not using the index snapshot") == 1
+    assert "segment runs/0000.jsonl.z is missing" in stderr
+
+
 def test_a_publish_over_the_segment_cap_writes_several_segments_that_load_as_one(
     team: Team, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
