@@ -255,7 +255,8 @@ def _promotions(
 def check_range(
     repo: GitRepo, settings: Settings, base: str, head: str, env: Mapping[str, str]
 ) -> CheckReport:
-    """Everything in ``base..head`` (a pull request); the policy is the merge base's."""
+    """Everything in ``base..head`` (a pull request); the rules are the merge base's (the
+    base's when the two share no history)."""
     head_sha = repo.git("rev-parse", "--verify", f"{head}^{{commit}}").stdout.strip()
     base_sha = repo.git("rev-parse", "--verify", f"{base}^{{commit}}").stdout.strip()
     fork = repo.git("merge-base", base_sha, head_sha, check=False).stdout.strip() or None
@@ -270,9 +271,11 @@ def check_range(
         after = _blob(repo, f"{head_sha}:{STAGES_FILE}")
         if rules and assignments_changed(before, after):
             report.findings.append(_mixed(rules, f"{(fork or '')[:12]}..{head_sha[:12]}"))
-        in_force = RulesAt(repo, fork).settings if fork else settings
-        ctx = RuleContext(commit=head_sha, env=env, rules=fork)
-        _promotions(repo, in_force, before, after, fork, ctx, report)
+        # Without a history in common the target as it stands is in force, never the
+        # work tree: that is the change's own checkout.
+        target = fork or base_sha
+        ctx = RuleContext(commit=head_sha, env=env, rules=target)
+        _promotions(repo, RulesAt(repo, target).settings, before, after, target, ctx, report)
     elif rules:
         report.findings.append(
             Finding(

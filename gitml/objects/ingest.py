@@ -18,6 +18,7 @@ from gitml.objects.digest import Digest, hash_bytes, hash_file
 from gitml.objects.errors import DataError
 from gitml.objects.leftovers import is_leftover, is_temp_name
 from gitml.objects.listing import encode, folder_entries
+from gitml.objects.pathguard import path_problem
 from gitml.objects.statcache import FileStat, HashResult, StatCache, hash_with_cache
 
 if TYPE_CHECKING:
@@ -65,12 +66,18 @@ def list_files(
 
 
 def _check_inside(base: Path, path: Path, shown: str) -> None:
-    """Raise ``DataError`` if ``path`` resolves (through symlinks) outside ``base``."""
+    """Raise ``DataError`` if ``path`` resolves (through symlinks) outside ``base``, or
+    into a ``.git`` folder there (git's files, its config with any credentials in it)."""
     target = Path(os.path.realpath(path))
     if target != base and not target.is_relative_to(base):
         raise DataError(
             f"'{shown}' is a symlink to '{target}', outside the work tree '{base}'; "
             f"copy the data into the repository instead"
+        )
+    if target != base and path_problem(target.relative_to(base).as_posix()) is not None:
+        raise DataError(
+            f"'{shown}' is a symlink to '{target}', inside git's own files (.git); "
+            f"gitml never records them as data. Remove the link"
         )
 
 

@@ -224,3 +224,19 @@ SKEW = 10.0**9  # the forged commits are dated before the runs; only layouts are
 
 def _id(path: str) -> str:
     return path.rsplit("/", 1)[1].removesuffix(".toml")
+
+
+@pytest.mark.parametrize("layout", [b"not toml [[\n", b'schema = "gitml/layout/99"\n'])
+def test_pull_refuses_a_layout_this_version_cannot_read(team: Team, layout: bytes) -> None:
+    """A fetched runs commit whose ``layout.toml`` this gitml cannot read: the pull refuses
+    it, naming the file, instead of judging each run by its own shape and leaving every
+    reader to fail on it; nothing local changes."""
+    bad = forge_commit(team.attacker, tip(team.attacker, RUNS), add={"layout.toml": layout})
+    push_forced(team.attacker, bad, RUNS)
+    before = tip(team.victim, RUNS)
+    result = cli("pull")
+    assert result.exit_code == 1, result
+    assert "refusing the gitml records" in result.stderr
+    assert f"{RUNS}:layout.toml" in result.stderr
+    assert tip(team.victim, RUNS) == before
+    assert ok("check", "--all") == ""

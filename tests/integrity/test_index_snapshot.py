@@ -195,6 +195,20 @@ def _forged_snapshot(repo: Path, segment: bytes, *sign: str) -> str:
     return git(repo, *sign, "commit-tree", *signing, root, "-m", "index").strip()
 
 
+def _push_signed_snapshot(
+    repo: Path, sign: tuple[str, ...], *, segment: bytes, meta: dict[str, object]
+) -> None:
+    """Sign (git options ``sign``) and push a snapshot of ``segment``'s blob and ``meta``."""
+    seg = blob(repo, segment)
+    meta_blob = blob(repo, json.dumps(meta).encode())
+    inner = _mktree(
+        repo, f"100644 blob {seg}\t0000.jsonl.z\n100644 blob {meta_blob}\tsnapshot.json\n"
+    )
+    root = _mktree(repo, f"040000 tree {inner}\truns\n")
+    commit = git(repo, *sign, "commit-tree", "-S", root, "-m", "index").strip()
+    git(repo, "push", "-q", "-f", "origin", f"{commit}:refs/gitml/index")
+
+
 def test_a_forged_snapshot_never_changes_what_ls_and_show_say(
     team: Team, signed: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -371,20 +385,56 @@ def test_a_snapshot_of_an_older_segment_format_is_refused_with_a_warning(
     ]
     meta["format"] = fmt
     text = ("\n".join(old) + "\n").encode() if fmt == 1 else _encoded(head, columns, docs)
-    seg = blob(team.victim, text)
-    meta_blob = blob(team.victim, json.dumps(meta).encode())
-    inner = _mktree(
-        team.victim, f"100644 blob {seg}\t0000.jsonl.z\n100644 blob {meta_blob}\tsnapshot.json\n"
-    )
-    root = _mktree(team.victim, f"040000 tree {inner}\truns\n")
-    commit = git(team.victim, *sign, "commit-tree", "-S", root, "-m", "index").strip()
-    git(team.victim, "push", "-q", "-f", "origin", f"{commit}:refs/gitml/index")
+    _push_signed_snapshot(team.victim, sign, segment=text, meta=meta)
 
     _clone, listed, stderr, parsed = _first_listing(team, tmp_path, signed, monkeypatch)
     assert listed == expected
     assert sum(parsed) >= 12  # every record parsed
     assert stderr.count("not using the index snapshot") == 1
     assert f"has format {fmt}" in stderr
+
+
+def test_a_snapshot_another_gitml_version_made_is_refused_with_a_warning(
+    team: Team, signed: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Signed by the trusted key but made by another gitml version, whose parsing and
+    validation may derive other rows from the same blobs: the reader names the version
+    once and parses the records, so a row that version got wrong is never shown."""
+    key = tmp_path / "ci"
+    sign = ("-c", "gpg.format=ssh", "-c", f"user.signingkey={key}")
+    victim_run = team.runs[4]
+    meta = json.loads(git(team.victim, "cat-file", "blob", "refs/gitml/index:runs/snapshot.json"))
+    meta["gitml"] = "0.0.1"
+    segment = deflate_segment(_forge_segment(team.victim, victim_run, 0.99))
+    _push_signed_snapshot(team.victim, sign, segment=segment, meta=meta)
+
+    _clone, listed, stderr, parsed = _first_listing(team, tmp_path, signed, monkeypatch)
+    acc = {row["id"]: row["metrics"]["acc"] for row in listed}  # type: ignore[index]
+    assert acc[victim_run] == pytest.approx(0.84)
+    assert sum(parsed) >= 12  # every record parsed
+    assert stderr.count("not using the index snapshot") == 1
+    assert "made by gitml 0.0.1" in stderr
+
+
+def test_a_signed_snapshot_whose_segment_is_a_folder_is_refused_with_a_warning(
+    team: Team, signed: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A trusted signer's snapshot whose segment entry is a folder, not a file: one warning
+    naming it, the records parsed, never a crash."""
+    sign = ("-c", "gpg.format=ssh", "-c", f"user.signingkey={tmp_path / 'ci'}")
+    meta = git(team.victim, "rev-parse", "refs/gitml/index:runs/snapshot.json").strip()
+    folder = _mktree(team.victim, f"100644 blob {meta}\tsnapshot.json\n")
+    inner = _mktree(
+        team.victim, f"040000 tree {folder}\t0000.jsonl.z\n100644 blob {meta}\tsnapshot.json\n"
+    )
+    root = _mktree(team.victim, f"040000 tree {inner}\truns\n")
+    commit = git(team.victim, *sign, "commit-tree", "-S", root, "-m", "index").strip()
+    git(team.victim, "push", "-q", "-f", "origin", f"{commit}:refs/gitml/index")
+    _clone, listed, stderr, parsed = _first_listing(team, tmp_path, signed, monkeypatch)
+    assert len(listed) == 12
+    assert sum(parsed) >= 12
+    assert stderr.count("not using the index snapshot") == 1
+    assert "segment runs/0000.jsonl.z is missing" in stderr
 
 
 def test_a_publish_over_the_segment_cap_writes_several_segments_that_load_as_one(

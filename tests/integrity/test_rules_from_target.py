@@ -128,12 +128,17 @@ def test_rules_merged_separately_apply_to_later_promotions(live: Path) -> None:
     assert "promote churn 1.0.0 -> production" in result.stdout
 
 
-def test_a_pr_cannot_reconfigure_the_stages_it_assigns(live: Path) -> None:
-    git(live, "switch", "-q", "-c", "pr")
-    config = live / ".gitml" / "config.toml"
+def _production_terminal(repo: Path) -> None:
+    """Make production a terminal stage in the config (no rule judges its assignments)."""
+    config = repo / ".gitml" / "config.toml"
     doc = tomllib.loads(config.read_text())
     doc["stages"] = {"order": ["dev", "staging"], "terminal": ["archived", "production"]}
     config.write_text(codec.dumps(doc))
+
+
+def test_a_pr_cannot_reconfigure_the_stages_it_assigns(live: Path) -> None:
+    git(live, "switch", "-q", "-c", "pr")
+    _production_terminal(live)
     (live / ".gitml" / "stages.toml").write_text(
         'schema = "gitml/stages/1"\n\n[models.churn]\nproduction = ["1.0.0", "1.2.0"]\n'
     )
@@ -141,6 +146,7 @@ def test_a_pr_cannot_reconfigure_the_stages_it_assigns(live: Path) -> None:
     check = cli("check", "--base", "main")
     assert check.exit_code == 1
     assert MIXED in check.stderr
+    assert "[schema]" in check.stderr  # read by the base's stages, production takes one version
     git(live, "switch", "-q", "main")
     git(live, "merge", "-q", "--no-ff", "pr", "-m", "Merge pr")
     before = tip(live, REGISTRY)
@@ -173,6 +179,70 @@ def test_a_fork_pr_is_judged_by_upstream_rules(live: Path, tmp_path: Path) -> No
     assert "acc = 0.8 is below the minimum 0.84" in result.stderr
 
 
+def test_a_pr_with_no_history_in_common_is_judged_by_the_base_rules(live: Path) -> None:
+    """A PR branch that shares no commit with the base has no merge base to take the rules
+    from; one that brings only a stages file (no policy, no config) must still be judged
+    by the base's policy, never by the work tree, which is the PR's own checkout."""
+    git(live, "switch", "-q", "--orphan", "pr")
+    (live / ".gitml").mkdir()
+    write_stages(live, {"churn": {"production": "1.0.0"}})
+    commit_all(live, "Promote churn 1.0.0 on a history of its own")
+    assert not (live / POLICY).exists()
+    result = cli("check", "--base", "main")
+    git(live, "switch", "-q", "--discard-changes", "main")
+    assert result.exit_code == 1, result.stdout
+    assert "acc = 0.8 is below the minimum 0.84" in result.stderr
+
+
+def test_check_all_judges_pending_stages_by_the_rules_before_they_changed(live: Path) -> None:
+    """Direct commits past the hooks, none applied: a relaxed policy, then a promotion it
+    allows. `check --all` judges the promotion as `registry apply` will, by the rules at
+    the base of the first change since the last applied state: neither the work tree's
+    nor HEAD's policy."""
+    _relax(live)
+    commit_all(live, "Relax the policy")
+    write_stages(live, {"churn": {"production": "1.0.0"}})
+    commit_all(live, "Promote churn 1.0.0")
+    result = cli("check", "--all")
+    assert result.exit_code == 1
+    assert "acc = 0.8 is below the minimum 0.84" in result.stderr
+
+
+@pytest.mark.parametrize("loosened", ["policy", "stage configuration"])
+def test_the_pre_commit_check_judges_by_heads_rules_not_the_work_trees(
+    live: Path, loosened: str
+) -> None:
+    """Rules loosened in the work tree but not staged (a relaxed policy, or production made
+    a terminal stage no rule judges) do not judge a staged promotion: HEAD's rules do."""
+    if loosened == "policy":
+        _relax(live)
+    else:
+        _production_terminal(live)
+    write_stages(live, {"churn": {"production": "1.0.0"}})
+    git(live, "add", ".gitml/stages.toml")
+    result = cli("check", "--staged")
+    git(live, "reset", "-q", "--hard")
+    assert result.exit_code == 1, result.stdout
+    assert "acc = 0.8 is below the minimum 0.84" in result.stderr
+
+
+def test_the_pre_commit_check_refuses_a_stage_configuration_staged_with_stages(
+    live: Path,
+) -> None:
+    """A staged change of ``[stages]`` in the config (production made terminal) with a
+    staged stages file is a rules change with a stage change, as a policy change is."""
+    _production_terminal(live)
+    (live / ".gitml" / "stages.toml").write_text(
+        'schema = "gitml/stages/1"\n\n[models.churn]\nproduction = ["1.0.0", "1.2.0"]\n'
+    )
+    git(live, "add", "-A")
+    result = cli("check", "--staged")
+    git(live, "reset", "-q", "--hard")
+    assert result.exit_code == 1, result.stdout
+    assert MIXED in result.stderr
+    assert ".gitml/config.toml" in result.stderr
+
+
 needs_ssh = pytest.mark.skipif(shutil.which("ssh-keygen") is None, reason="needs ssh-keygen")
 
 
@@ -193,10 +263,13 @@ def test_a_pr_cannot_add_its_own_signing_key(live: Path, tmp_path: Path) -> None
     git(live, "switch", "-q", "-c", "pr")
     signers.write_text(_signer_line(good) + _signer_line(mine))
     write_stages(live, {"churn": {"production": "1.1.0"}})
-    commit_all(live, "Trust my key; promote 1.1.0")
+    sign = ["-c", "gpg.format=ssh", "-c", f"user.signingkey={mine}", "-c", "commit.gpgsign=true"]
+    git(live, "add", "-A")
+    git(live, *sign, "commit", "-q", "-m", "Trust my key; promote 1.1.0")
     check = cli("check", "--base", "main")
     assert check.exit_code == 1
     assert MIXED in check.stderr
+    assert "is not signed by an allowed key" in check.stderr  # the base's signers judge
     git(live, "switch", "-q", "main")
     sign = ["-c", "gpg.format=ssh", "-c", f"user.signingkey={mine}", "-c", "commit.gpgsign=true"]
     git(live, *sign, "merge", "-q", "--no-ff", "pr", "-m", "Merge pr")

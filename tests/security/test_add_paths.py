@@ -42,3 +42,16 @@ def test_gitignore_link_is_replaced_not_followed(in_repo: Path, tmp_path: Path) 
     assert target.read_text() == "export PATH=/usr/bin\n"
     assert not (in_repo / ".gitignore").is_symlink()
     assert "/data" in (in_repo / ".gitignore").read_text()
+
+
+def test_add_refuses_a_link_to_a_file_of_dot_git(in_repo: Path) -> None:
+    """A committed link inside a dataset to ``.git/config`` (which may hold a remote URL
+    with a token) lies inside the work tree, but ``data add`` must not record its content:
+    it would be pushed to the data remote with the dataset."""
+    write(in_repo / "ds" / "ok.txt", b"ok\n")
+    (in_repo / "ds" / "config").symlink_to("../.git/config")
+    result = cli("data", "add", "ds")
+    assert result.exit_code == 1, result
+    assert "'ds/config'" in result.stderr
+    assert ".git" in result.stderr
+    assert not (in_repo / ".gitml" / "data" / "ds.toml").exists()

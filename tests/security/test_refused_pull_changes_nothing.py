@@ -99,3 +99,19 @@ def test_pointer_into_dot_git_leaves_every_byte_as_it_was(
     monkeypatch.chdir(victim)
     commands = (("data", "pull"), ("data", "checkout", "--force"), ("data", "status"))
     refused_without_a_trace(victim, world, "'.Git/hooks' has a '.Git' component", commands)
+
+
+@pytest.mark.parametrize("where", [".gitml", ".gitml/data"])
+def test_pointer_into_dot_gitml_leaves_every_byte_as_it_was(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    """``.gitml`` holds the project's reviewed files (config, policy, stages, pointers): a
+    dataset there would let a pointer rewrite them, so a pointer naming it is refused."""
+    victim = victim_with_data(world, tmp_path / "victim", monkeypatch)
+    monkeypatch.chdir(world.attacker)
+    files = {"config.toml": b'schema = "gitml/config/1"\n', "ds.toml": b"forged\n"}
+    digest = forge_version(world, "rules", files)
+    point(world.attacker, "rules", where, digest, files)
+    publish(world.attacker)
+    monkeypatch.chdir(victim)
+    refused_without_a_trace(victim, world, f"'{where}' is inside .gitml/", PULLS)

@@ -2,16 +2,22 @@
 
 It keeps the cache's layout, ``<root>/<2 hex>/<30 hex>``; objects appear atomically
 (temporary file and rename) and every download is verified against its digest.
+
+Whoever else can write to the folder may have turned a shard into a symbolic link (to a
+folder that runs what it holds, such as ``/etc/cron.d``), so an upload reaches its shard
+with ``openat(O_NOFOLLOW)`` and makes its temporary file there: a link stops the upload
+instead of redirecting it. Reads may follow links: what they bring is verified.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gitml.objects.cache import OBJECT_MODE, TEMP_DIR, digests_in
+from gitml.objects.cache import OBJECT_MODE, digests_in
 from gitml.objects.digest import Digest, hash_fd, open_regular, parse_digest
 from gitml.objects.errors import DataError, RemoteError, write_error
 from gitml.objects.fileio import unlink_quietly, write_verified
@@ -27,6 +33,7 @@ if TYPE_CHECKING:
     from gitml.objects.progress import Progress
 
 _LIST_THRESHOLD = 2048  # above this many digests, list the shards instead of stat-ing each
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 
 
 class DirectoryRemote(Remote):
@@ -36,7 +43,6 @@ class DirectoryRemote(Remote):
         self.root = Path(path)
         self.url = os.fspath(path)
         self.durable = durable
-        self.temp_dir = self.root / TEMP_DIR
 
     def check(self) -> None:
         """Raise ``RemoteError`` unless the directory exists."""
@@ -56,19 +62,46 @@ class DirectoryRemote(Remote):
             return wanted & set(self.iter_digests())
         return {d for d in wanted if self._object(d).exists()}
 
+    def _shard_fd(self, shard: str) -> int:
+        """The shard folder, made if missing, opened without following a link."""
+        root = os.open(self.root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        try:
+            try:
+                os.mkdir(shard, 0o777, dir_fd=root)
+            except FileExistsError:
+                pass
+            try:
+                return os.open(shard, _DIR_FLAGS, dir_fd=root)
+            except OSError as exc:
+                if exc.errno not in (errno.ELOOP, errno.ENOTDIR):
+                    raise
+            raise RemoteError(
+                f"data remote '{self.url}': '{shard}' is a symbolic link or a file, not a "
+                f"folder; gitml never writes through it. Whoever keeps the remote should "
+                f"remove it"
+            )
+        finally:
+            os.close(root)
+
     def _upload(self, digest: Digest, src_path: Source, progress: Progress | None) -> int:
+        hex32 = digest.hex
         fd, st = open_regular(src_path)
         try:
-            write_verified(
-                fd,
-                self._object(digest),
-                digest,
-                temp_dir=self.temp_dir,
-                mismatch=lambda actual: corrupt_local_object(src_path, digest, actual),
-                mode=OBJECT_MODE,
-                durable=self.durable,
-                progress=progress,
-            )
+            shard = self._shard_fd(hex32[:2])
+            try:
+                write_verified(
+                    fd,
+                    Path(hex32[2:]),
+                    digest,
+                    temp_dir=Path(),  # unused: made beside the object, in its shard
+                    mismatch=lambda actual: corrupt_local_object(src_path, digest, actual),
+                    mode=OBJECT_MODE,
+                    durable=self.durable,
+                    progress=progress,
+                    dir_fd=shard,
+                )
+            finally:
+                os.close(shard)
         except OSError as exc:
             raise write_error(exc, f"to data remote '{self.url}'", RemoteError) from exc
         finally:

@@ -98,7 +98,7 @@ def test_directory_upload_refuses_corrupt_source(tmp_path: Path, remote_dir: Pat
     with pytest.raises(IntegrityError, match="was not uploaded"):
         remote.upload(digest, tmp_path / "src")
     assert list(remote.iter_digests()) == []
-    assert not any((remote_dir / "tmp").iterdir())
+    assert [p for p in remote_dir.rglob("*") if not p.is_dir()] == []
 
 
 def test_directory_download_verifies_and_deletes_on_mismatch(
@@ -128,3 +128,27 @@ def test_directory_remote_is_a_cache_layout(tmp_path: Path, remote_dir: Path) ->
     digest: Digest = write(tmp_path / "src", b"same layout")
     remote.upload(digest, tmp_path / "src")
     assert Cache(remote_dir).verify(digest)
+
+
+@pytest.mark.parametrize("linked", ["shard", "shard-dangling"])
+def test_upload_never_writes_through_a_link_in_the_remote(
+    tmp_path: Path, remote_dir: Path, linked: str
+) -> None:
+    """Whoever can write to a shared directory remote can turn a shard into a link (to a
+    folder that runs every file it holds, such as ``~/.bashrc.d`` or ``/etc/cron.d``):
+    an upload refuses it in one line naming it, and writes nothing there."""
+    outside = tmp_path / "outside"
+    data = b"* * * * * root touch /pwned\n"
+    digest = write(tmp_path / "src", data)
+    shard = remote_dir / digest.hex[:2]
+    shard.symlink_to(outside if linked == "shard" else tmp_path / "nowhere")
+    outside.mkdir()
+    remote = DirectoryRemote(remote_dir)
+    assert remote.has_many([digest]) == set()
+    with pytest.raises(RemoteError) as info:
+        remote.upload(digest, tmp_path / "src")
+    assert f"'{digest.hex[:2]}' is a symbolic link" in str(info.value)
+    assert "\n" not in str(info.value)
+    assert list(outside.iterdir()) == []
+    assert not (tmp_path / "nowhere").exists()
+    assert [p for p in remote_dir.rglob("*") if p.is_file() and not p.is_symlink()] == []
