@@ -37,7 +37,9 @@ def version_artifact(repo: GitRepo, settings: Settings, text: str) -> VersionArt
             f"`git ml model register {ref.model} --run RUN --artifact PATH`"
         )
     artifact = artifacts.Artifact(art["path"], art["digest"], art["size"])
-    return VersionArtifact(ref, doc, artifact, f"{ref.model} {doc['version']}")
+    return VersionArtifact(
+        ref=ref, doc=doc, artifact=artifact, where=f"{ref.model} {doc['version']}"
+    )
 
 
 def get_artifact(
