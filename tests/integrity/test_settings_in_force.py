@@ -2,20 +2,29 @@
 
 In CI the work tree is the pull request's own checkout, so a check that read its limits
 from there would let the change set them: the file size limit of ``check --base``, the
-clock skew the audit of fetched records allows.
+clock skew the audit of fetched records allows, the allowed signers of index snapshots.
 """
 
 from __future__ import annotations
 
+import json
+import shutil
 from pathlib import Path
 
 import pytest
 
 from tests.integrity.forge import forge_commit, push_forced
+from tests.integrity.test_index_snapshot import (
+    _forge_segment,
+    _forged_snapshot,
+    _fresh_clone,
+    _key,
+    _listing,
+)
 from tests.integrity.test_latest import forged_run
 from tests.support.core import cli, git
 from tests.support.governance import commit_all
-from tests.support.integrity import Team, id_at, now_env, tip
+from tests.support.integrity import Team, id_at, now_env, ok, tip
 
 CONFIG = ".gitml/config.toml"
 RUNS = "refs/gitml/runs"
@@ -91,6 +100,47 @@ def test_check_all_judges_ids_by_the_committed_clock_skew(team: Team) -> None:
     git(team.victim, "reset", "-q", "--hard")
     assert result.exit_code == 1, result.stdout
     assert f"adds {path}" in result.stderr
+
+
+@pytest.mark.skipif(shutil.which("ssh-keygen") is None, reason="needs ssh-keygen")
+def test_snapshot_signers_in_the_work_tree_are_refused(
+    team: Team, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An allowed-signers file inside the work tree (a PR's checkout could add its own key
+    there) trusts no index snapshot: one warning naming ``gitml.index.signers``; `ls` and
+    `show` say what the records say, not the forged rows signed by the PR's key."""
+    ci = _key(tmp_path, "ci")
+    kind, text = ci.with_suffix(".pub").read_text().split()[:2]
+    outside = tmp_path / "allowed_signers"
+    outside.write_text(f'ci@example.com namespaces="git" {kind} {text}\n')
+    git(team.victim, "config", "gpg.format", "ssh")
+    git(team.victim, "config", "user.signingkey", str(ci))
+    monkeypatch.chdir(team.victim)
+    ok("index", "publish")
+    ok("push", "--no-data")
+
+    victim_run = team.runs[3]
+    git(team.attacker, "fetch", "-q", "origin", "+refs/gitml/*:refs/gitml/*")
+    mine = _key(tmp_path, "mine")
+    sign = ("-c", "gpg.format=ssh", "-c", f"user.signingkey={mine}")
+    forged = _forged_snapshot(team.attacker, _forge_segment(team.attacker, victim_run, 0.99), *sign)
+    git(team.attacker, "push", "-q", "-f", "origin", f"{forged}:refs/gitml/index")
+
+    clone = _fresh_clone(team, tmp_path, "checkout", None)
+    inside = clone / ".gitml" / "allowed_signers"
+    kind, text = mine.with_suffix(".pub").read_text().split()[:2]
+    inside.write_text(f'pr@example.com namespaces="git" {kind} {text}\n')
+    git(clone, "config", "gitml.index.signers", str(inside))
+    monkeypatch.chdir(clone)
+    ok("pull")
+    listed, stderr = _listing(clone, monkeypatch)
+    acc = {row["id"]: row["metrics"]["acc"] for row in listed}  # type: ignore[index]
+    assert acc[victim_run] == pytest.approx(0.83)
+    assert "gitml.index.signers" in stderr
+    assert "work tree" in stderr
+    assert len([line for line in stderr.splitlines() if "not using" in line]) == 1
+    shown = json.loads(ok("show", victim_run, "--json"))
+    assert shown["metrics"]["acc"] == pytest.approx(0.83)
 
 
 def test_a_pr_that_moves_the_pointer_folder_hides_no_pointer(governed: Path) -> None:
