@@ -301,7 +301,7 @@ def signers_file(signers: str) -> Path:
     return path.resolve()
 
 
-def outside_work_tree(repo: GitRepo, signers: str) -> Path:
+def _outside_work_tree(repo: GitRepo, signers: str) -> Path:
     """The allowed-signers file ``signers`` names (``signers_file``); SnapshotRefused when it
     lies in the work tree (outside ``.git``): a checkout of the change being judged (a pull
     request's, in CI) could have written its own key there."""
@@ -322,8 +322,8 @@ def outside_work_tree(repo: GitRepo, signers: str) -> Path:
 
 def check_signature(repo: GitRepo, commit: str, signers: str) -> None:
     """SnapshotRefused unless ``commit`` is SSH-signed by a key in the ``signers`` file,
-    which must lie outside the work tree (``outside_work_tree``)."""
-    path = outside_work_tree(repo, signers)
+    which must lie outside the work tree (``_outside_work_tree``)."""
+    path = _outside_work_tree(repo, signers)
     if not path.is_file():
         raise SnapshotRefused(f"{SIGNERS_KEY} names {signers}, which is not a file")
     header = repo.git("cat-file", "commit", commit, check=False).stdout
