@@ -7,6 +7,7 @@ rejection means someone pushed first, so we pull, merge and try again.
 
 from __future__ import annotations
 
+import os
 import random
 import time
 from collections.abc import Mapping
@@ -17,6 +18,7 @@ from gitml.config import Settings, load_settings
 from gitml.data.share import push_for_records
 from gitml.errors import CheckFailed, GitmlError, listing
 from gitml.integrity import history
+from gitml.registry.rules import records_settings
 from gitml.storage import (
     COLLECTION_REFS,
     INDEX_REF,
@@ -114,11 +116,16 @@ def check_fetched(repo: GitRepo, remote: str, tips: Mapping[str, str | None]) ->
     pass are remembered, so a CI job that restores the marks of an earlier run on the
     default branch, or trusts the signed snapshot it publishes, reads only the history
     since.
+
+    The settings that judge it (the clock skew ids may claim, the default branch stage
+    events must derive from) are committed ones, never the work tree's: in CI that is a
+    pull request's checkout (``registry.rules.records_settings``, which also takes the
+    branch the CI names as the target or default from the environment).
     """
     from gitml.registry.incoming import registry_problems
     from gitml.storage.audit_statement import stated_tips
 
-    settings = project_settings(repo)
+    settings = records_settings(repo, remote, os.environ)
     skew = settings.clock_skew_s
     problems: list[str] = []
     added: dict[str, list[str]] = {}
@@ -165,7 +172,7 @@ def pull(repo: GitRepo, remote: str = "origin") -> PullReport:
 
     What arrives is checked first (``check_fetched``); a refusal changes nothing local.
     """
-    branch = project_settings(repo).default_branch
+    branch = records_settings(repo, remote, os.environ).default_branch
     if read_ref(repo, RUNS_REF) is None:
         _start_from_statement(repo, remote)
     tips = fetch(repo, remote, branches=(branch,))

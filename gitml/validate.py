@@ -23,9 +23,10 @@ def kind_of(rel: str, pointer_dir: str = ".gitml/data") -> str | None:
     return TRACKED_KINDS.get(rel)
 
 
-def check_text(rel: str, text: str) -> list[str]:
-    """Problems in one tracked file's text, each ``file: field: message``."""
-    kind = kind_of(rel)
+def check_text(rel: str, text: str, *, kind: str | None = None) -> list[str]:
+    """Problems in one tracked file's text, each ``file: field: message`` (``kind``: its
+    schema kind when known, as for a pointer outside the default folder)."""
+    kind = kind or kind_of(rel)
     if kind is None:
         return []
     try:

@@ -17,7 +17,7 @@ from gitml._version import __version__
 from gitml.config import CONFIG_FILE, POLICY_FILE, STAGES_FILE, Settings
 from gitml.data.audit import check_data_plane, listing_problem
 from gitml.data.store import LISTING_SUFFIX, record_paths
-from gitml.errors import GitmlError, InvalidRecord
+from gitml.errors import ConfigError, GitmlError, InvalidRecord
 from gitml.governance.findings import Finding, errors
 from gitml.governance.promotions import PromotionCheck, promotions
 from gitml.governance.rules import RuleContext
@@ -31,8 +31,11 @@ from gitml.registry.rules import (
     assignments_changed,
     governing_changed,
     mixed_message,
+    proposed_settings,
+    records_settings,
     rules_changed,
     signer_paths,
+    stricter,
 )
 from gitml.registry.stagefile import parse
 from gitml.registry.store import models_in, open_index, registry_collection
@@ -118,8 +121,14 @@ def _check_files(
     changes: list[tuple[str, str]],
     report: CheckReport,
     rev: str | None = None,
+    *,
+    pointer_dirs: tuple[str, ...] = (),
 ) -> None:
+    """Size, schema and data-plane checks of the changed files, by ``settings``' limit;
+    ``pointer_dirs``: more folders whose files are judged as pointers (a change's own
+    ``data.pointer_dir`` beside the one in force, so moving it hides no pointer)."""
     limit = settings.max_git_file_bytes
+    folders = tuple(dict.fromkeys((settings.pointer_dir, *pointer_dirs)))
     for (sha, path), size in zip(changes, _sizes(repo, [s for s, _ in changes]), strict=True):
         report.files += 1
         if size > limit:
@@ -133,10 +142,10 @@ def _check_files(
                     field="check.max_git_file_mb",
                 )
             )
-        kind = kind_of(path, settings.pointer_dir)
+        kind = next(filter(None, (kind_of(path, folder) for folder in folders)), None)
         if kind is not None:
             text = repo.git("cat-file", "blob", sha).stdout
-            problems = check_text(path, text)
+            problems = check_text(path, text, kind=kind)
             if not problems and kind == "pointer":
                 _check_pointer(repo, path, text, report)
             for problem in problems:
@@ -144,14 +153,15 @@ def _check_files(
                 report.findings.append(
                     Finding("schema", f"{rest}; fix it (`git ml validate {path}`)", file=path)
                 )
-    _check_data_plane(repo, settings, rev, [p for _, p in changes], report)
+    for folder in folders:
+        _check_data_plane(repo, folder, rev, [p for _, p in changes], report)
 
 
 def _check_data_plane(
-    repo: GitRepo, settings: Settings, rev: str | None, changed: list[str], report: CheckReport
+    repo: GitRepo, pointer_dir: str, rev: str | None, changed: list[str], report: CheckReport
 ) -> None:
     """The data plane's path rules on the datasets a change touches (``gitml.data.audit``)."""
-    for file, problem in check_data_plane(repo, rev, settings.pointer_dir, changed):
+    for file, problem in check_data_plane(repo, rev, pointer_dir, changed):
         report.findings.append(
             Finding("data-path", f"{problem}; gitml refuses this data", file=file, field="path")
         )
@@ -200,7 +210,7 @@ def check_staged(
     if STAGES_FILE in files and STAGES_FILE not in changed:
         head = _resolve(repo, "HEAD")
         if head is not None:
-            judge_stages(repo, settings, env, head, report)
+            judge_stages(repo, env, head, report)
     if STAGES_FILE in changed:
         has_head = repo.git("rev-parse", "--verify", "-q", "HEAD", check=False).returncode == 0
         head = repo.git("rev-parse", "HEAD").stdout.strip() if has_head else None
@@ -252,30 +262,37 @@ def _promotions(
     report.findings.extend(problems)
 
 
-def check_range(
-    repo: GitRepo, settings: Settings, base: str, head: str, env: Mapping[str, str]
-) -> CheckReport:
+def check_range(repo: GitRepo, base: str, head: str, env: Mapping[str, str]) -> CheckReport:
     """Everything in ``base..head`` (a pull request); the rules are the merge base's (the
-    base's when the two share no history)."""
+    base's when the two share no history).
+
+    The settings too: the work tree is the change's own checkout in CI, so the file size
+    limit is the target's, tightened (never raised) by the head's committed config
+    (``rules.stricter``), and pointers are looked for in both ``data.pointer_dir``s.
+    """
     head_sha = repo.git("rev-parse", "--verify", f"{head}^{{commit}}").stdout.strip()
     base_sha = repo.git("rev-parse", "--verify", f"{base}^{{commit}}").stdout.strip()
     fork = repo.git("merge-base", base_sha, head_sha, check=False).stdout.strip() or None
+    # Without a history in common the target as it stands is in force, never the
+    # work tree: that is the change's own checkout.
+    target = fork or base_sha
+    in_force = RulesAt(repo, target).settings
+    proposed = proposed_settings(repo, head_sha)
     report = CheckReport("range", base_sha, head_sha)
     changes = _raw_changes(
         repo, "diff", "--raw", "--no-abbrev", "--no-renames", fork or EMPTY_TREE, head_sha
     )
-    _check_files(repo, settings, changes, report, head_sha)
+    judged = in_force if proposed is None else stricter(in_force, proposed)
+    more = (proposed.pointer_dir,) if proposed is not None else ()
+    _check_files(repo, judged, changes, report, head_sha, pointer_dirs=more)
     rules = rules_changed(repo, fork, head_sha)
     if any(p == STAGES_FILE for _, p in changes):
         before = _blob(repo, f"{fork}:{STAGES_FILE}") if fork else None
         after = _blob(repo, f"{head_sha}:{STAGES_FILE}")
         if rules and assignments_changed(before, after):
             report.findings.append(_mixed(rules, f"{(fork or '')[:12]}..{head_sha[:12]}"))
-        # Without a history in common the target as it stands is in force, never the
-        # work tree: that is the change's own checkout.
-        target = fork or base_sha
         ctx = RuleContext(commit=head_sha, env=env, rules=target)
-        _promotions(repo, RulesAt(repo, target).settings, before, after, target, ctx, report)
+        _promotions(repo, in_force, before, after, target, ctx, report)
     elif rules:
         report.findings.append(
             Finding(
@@ -423,7 +440,7 @@ def check_push(
             base = theirs or _resolve(repo, f"refs/remotes/{remote}/{settings.default_branch}")
             if base is None or base == sha:
                 continue
-            sub = check_range(repo, settings, base, sha, env)
+            sub = check_range(repo, base, sha, env)
             report.findings.extend(sub.findings)
             report.promotions.extend(sub.promotions)
             report.files += sub.files
@@ -476,9 +493,7 @@ def _roots_in(repo: GitRepo, tip: str) -> list[str]:
     return sorted(root for root in roots if is_ancestor(repo, root, tip))
 
 
-def judge_stages(
-    repo: GitRepo, settings: Settings, env: Mapping[str, str], head: str, report: CheckReport
-) -> None:
+def judge_stages(repo: GitRepo, env: Mapping[str, str], head: str, report: CheckReport) -> None:
     """The stages file at ``head`` against the applied state and the rules in force.
 
     Every assignment the registry has not applied yet is a promotion, judged by the rules
@@ -549,9 +564,20 @@ def audit_records(
     return tips
 
 
-def check_all(repo: GitRepo, settings: Settings, env: Mapping[str, str]) -> CheckReport:
-    """Every tracked gitml file and large file at HEAD, every record, and the registry log."""
+def check_all(repo: GitRepo, env: Mapping[str, str]) -> CheckReport:
+    """Every tracked gitml file and large file at HEAD, every record, and the registry log.
+
+    By committed settings (``rules.records_settings``: the default branch's, tightened by
+    HEAD's), never the work tree's: in a CI checkout that is the change's own.
+    """
     report = CheckReport("all")
+    try:
+        settings = records_settings(repo, env=env)
+    except ConfigError as exc:
+        report.findings.append(
+            Finding("config", f"{exc} (checking with gitml's defaults)", severity="warning")
+        )
+        settings = Settings()
     head = _resolve(repo, "HEAD")
     report.head = head
     if head:
@@ -560,7 +586,7 @@ def check_all(repo: GitRepo, settings: Settings, env: Mapping[str, str]) -> Chec
     verifies = bool(head and _resolve(repo, REGISTRY_REF))
     audit_records(repo, settings, report, registry_history=not verifies)
     if head:
-        judge_stages(repo, settings, env, head, report)
+        judge_stages(repo, env, head, report)
     if verifies:
         try:
             result = verify(repo, settings, env)  # audits the registry's history too

@@ -7,19 +7,22 @@ here, on exactly the tips it names, and a history or record it refuses publishes
 
 from __future__ import annotations
 
+import os
+
 from gitml.errors import CheckFailed, listing
 from gitml.governance.check import CheckReport, audit_records
+from gitml.registry.rules import records_settings
 from gitml.runs.store import open_index
 from gitml.storage.index_snapshot import Published, publish
 from gitml.storage.repo import GitRepo
-from gitml.sync import project_settings
 
 
 def publish_audited(repo: GitRepo) -> Published:
-    """Audit the records as ``check --all`` does, then sign and store the runs index
-    snapshot with the audited tips (CheckFailed, nothing published, on a problem)."""
+    """Audit the records as ``check --all`` does (by its committed settings), then sign and
+    store the runs index snapshot with the audited tips (CheckFailed, nothing published,
+    on a problem)."""
     report = CheckReport("all")
-    audited = audit_records(repo, project_settings(repo), report)
+    audited = audit_records(repo, records_settings(repo, env=os.environ), report)
     problems = [finding.line() for finding in report.errors]
     if problems:
         raise CheckFailed(

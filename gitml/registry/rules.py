@@ -25,8 +25,14 @@ from gitml.errors import ConfigError, InvalidRecord
 from gitml.governance.policy import load_policy
 from gitml.records import codec
 from gitml.registry.stagefile import parse
+from gitml.storage.refs import read_ref
 from gitml.storage.repo import GitRepo
-from gitml.storage.tracked import FileChange, read_file_at
+from gitml.storage.tracked import (
+    FileChange,
+    find_tracking_commit,
+    read_file_at,
+    valid_ref_name,
+)
 
 if TYPE_CHECKING:
     from gitml.governance.policy import Policy
@@ -71,6 +77,76 @@ class RulesAt:
     def signer_files(self) -> set[str]:
         """Every allowed-signers path the policy names."""
         return set(_signer_paths(self.policy))
+
+
+def stricter(in_force: Settings, proposed: Settings) -> Settings:
+    """The settings ``in_force`` with each limit that only loosens a check when raised
+    (``check.max_git_file_mb``, ``sync.clock_skew_seconds``) taken from ``proposed``
+    where it is lower: a change may tighten a limit it is judged by, never widen it."""
+    return in_force._replace(
+        max_git_file_mb=min(in_force.max_git_file_mb, proposed.max_git_file_mb),
+        clock_skew_s=min(in_force.clock_skew_s, proposed.clock_skew_s),
+    )
+
+
+def proposed_settings(repo: GitRepo, commit: str) -> Settings | None:
+    """The settings committed at ``commit`` of a change being judged; None when its config
+    does not parse (the schema check of the change reports that)."""
+    try:
+        return RulesAt(repo, commit).settings
+    except ConfigError:
+        return None
+
+
+TARGET_VARS = ("GITHUB_BASE_REF", "CI_MERGE_REQUEST_TARGET_BRANCH_NAME", "CI_DEFAULT_BRANCH")
+"""CI variables naming the branch a pull request targets, or the default branch: set by
+the CI, not by the change."""
+
+
+def records_settings(
+    repo: GitRepo, remote: str | None = None, env: Mapping[str, str] | None = None
+) -> Settings:
+    """The settings that judge records (fetched, or already local): the config committed on
+    the default branch, its limits only tightened (``stricter``) by HEAD's committed config
+    and by that of every branch the CI (``TARGET_VARS`` of ``env``) or the remote's
+    ``HEAD`` names as the target or default; never the work tree's file.
+
+    The default branch is the reviewed source of the rules (``RulesAt``, DESIGN §8), and a
+    commit is what gitml reads rules at everywhere else (the merge base for a PR check,
+    HEAD for ``check --staged``): in CI the work tree, and HEAD, are a pull request's own
+    checkout, which could otherwise widen the clock skew the audit of fetched records
+    allows, also by naming its own branch the default one. The default branch's name is
+    the one HEAD's committed config gives; a branch's tip is ``remote``'s copy
+    (``refs/remotes/<remote>/<branch>``, as a fetch brings it), else the local branch, else
+    another remote's copy. Without that branch here, HEAD's committed config (gitml's
+    defaults when there is no commit). ConfigError names the file and the commit of an
+    unreadable config in force.
+    """
+    head = repo.head_commit()
+    if head is None:
+        return Settings()
+    at_head = proposed_settings(repo, head)
+    default = _branch_tip(repo, (at_head or Settings()).default_branch, remote)
+    settings = RulesAt(repo, default or head).settings
+    given = env or {}
+    names = [given[var] for var in TARGET_VARS if given.get(var)]
+    named = [
+        _branch_tip(repo, name, remote)
+        for name in names
+        if valid_ref_name(f"refs/heads/{name}")  # a name git refuses names no branch
+    ]
+    named.append(read_ref(repo, f"refs/remotes/{remote or 'origin'}/HEAD"))
+    for other in (at_head, *(proposed_settings(repo, tip) for tip in named if tip)):
+        if other is not None:
+            settings = stricter(settings, other)
+    return settings
+
+
+def _branch_tip(repo: GitRepo, branch: str, remote: str | None) -> str | None:
+    """``branch`` as ``remote`` has it, else the local branch, else a remote's copy."""
+    tip = read_ref(repo, f"refs/remotes/{remote}/{branch}") if remote else None
+    tip = tip or read_ref(repo, f"refs/heads/{branch}")
+    return str(tip) if tip is not None else find_tracking_commit(repo, branch)
 
 
 def settings_before(repo: GitRepo) -> Callable[[FileChange], Settings]:

@@ -35,7 +35,6 @@ from gitml.storage.index_snapshot import (
     SIGNERS_KEY,
     SnapshotRefused,
     check_signature,
-    signers_file,
     snapshot_commits,
     snapshot_meta,
     warn,
@@ -114,7 +113,6 @@ def _trusted(
 def _signed(repo: GitRepo, commit: str, *, signers: str) -> dict[str, str]:
     """The tips snapshot ``commit`` states, when its signature, the signers file and the
     statement itself pass (SnapshotRefused says which failed)."""
-    _outside_work_tree(repo, signers)
     check_signature(repo, commit, signers)
     return read_statement(repo, commit)
 
@@ -137,20 +135,3 @@ def read_statement(repo: GitRepo, commit: str) -> dict[str, str]:
         if ref not in COLLECTION_REFS or not isinstance(tip, str) or not _SHA.fullmatch(tip):
             raise SnapshotRefused(f"its audited tips are malformed ({str(ref)[:40]!r})")
     return {str(ref): str(tip) for ref, tip in stated.items()}
-
-
-def _outside_work_tree(repo: GitRepo, signers: str) -> None:
-    """SnapshotRefused when the allowed-signers file lies in the work tree (outside
-    ``.git``): a checkout of the change being judged could have written it."""
-    if repo.is_bare:
-        return
-    path = signers_file(signers)
-    work = repo.workdir.resolve()
-    inside_git = path.is_relative_to(repo.gitdir.resolve()) or path.is_relative_to(
-        repo.commondir.resolve()
-    )
-    if path.is_relative_to(work) and not inside_git:
-        raise SnapshotRefused(
-            f"{SIGNERS_KEY} names {signers}, a file in the work tree; the change being "
-            "judged could have written it (keep allowed signers outside the repository)"
-        )

@@ -301,9 +301,29 @@ def signers_file(signers: str) -> Path:
     return path.resolve()
 
 
-def check_signature(repo: GitRepo, commit: str, signers: str) -> None:
-    """SnapshotRefused unless ``commit`` is SSH-signed by a key in the ``signers`` file."""
+def _outside_work_tree(repo: GitRepo, signers: str) -> Path:
+    """The allowed-signers file ``signers`` names (``signers_file``); SnapshotRefused when it
+    lies in the work tree (outside ``.git``): a checkout of the change being judged (a pull
+    request's, in CI) could have written its own key there."""
     path = signers_file(signers)
+    if repo.is_bare:
+        return path
+    inside_git = path.is_relative_to(repo.gitdir.resolve()) or path.is_relative_to(
+        repo.commondir.resolve()
+    )
+    if path.is_relative_to(repo.workdir.resolve()) and not inside_git:
+        raise SnapshotRefused(
+            f"{SIGNERS_KEY} names {signers}, a file in the work tree, which the change being "
+            "judged could have written; keep the allowed signers outside the repository and "
+            f"name that file in {SIGNERS_KEY}"
+        )
+    return path
+
+
+def check_signature(repo: GitRepo, commit: str, signers: str) -> None:
+    """SnapshotRefused unless ``commit`` is SSH-signed by a key in the ``signers`` file,
+    which must lie outside the work tree (``_outside_work_tree``)."""
+    path = _outside_work_tree(repo, signers)
     if not path.is_file():
         raise SnapshotRefused(f"{SIGNERS_KEY} names {signers}, which is not a file")
     header = repo.git("cat-file", "commit", commit, check=False).stdout

@@ -230,16 +230,23 @@ def test_a_forged_snapshot_never_changes_what_ls_and_show_say(
         git(team.attacker, "push", "-q", "-f", "origin", f"{commit}:refs/gitml/index")
 
         clone = _fresh_clone(team, tmp_path, f"victim-{n}", signed)
-        monkeypatch.chdir(clone)
-        ok("pull")
-        listed, stderr = _listing(clone, monkeypatch)
-        acc = {row["id"]: row["metrics"]["acc"] for row in listed}  # type: ignore[index]
-        assert acc[victim_run] == pytest.approx(0.83)
+        stderr = records_still_say(clone, victim_run, monkeypatch)
         assert "not using the index snapshot" in stderr
         assert ("no SSH signature" if n == 0 else "not signed by a key in") in stderr
-        shown = json.loads(ok("show", victim_run, "--json"))
-        assert shown["metrics"]["acc"] == pytest.approx(0.83)
         assert cli("check", "--all").exit_code == 0
+
+
+def records_still_say(clone: Path, run_id: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """After a pull into ``clone``, `ls` and `show` give ``run_id`` the acc its record
+    holds (0.83), whatever a forged snapshot says; what `ls` wrote to stderr."""
+    monkeypatch.chdir(clone)
+    ok("pull")
+    listed, stderr = _listing(clone, monkeypatch)
+    acc = {row["id"]: row["metrics"]["acc"] for row in listed}  # type: ignore[index]
+    assert acc[run_id] == pytest.approx(0.83)
+    shown = json.loads(ok("show", run_id, "--json"))
+    assert shown["metrics"]["acc"] == pytest.approx(0.83)
+    return stderr
 
 
 def test_verify_rederives_rows_a_trusted_signer_got_wrong(

@@ -11,7 +11,7 @@ from gitml.errors import ConfigError, UsageError
 from gitml.governance import check as engine
 from gitml.governance.report import markdown
 from gitml.governance.selftest import self_test as run_self_test
-from gitml.storage.repo import open_repo
+from gitml.storage.repo import GitRepo, open_repo
 
 
 def check(
@@ -48,24 +48,19 @@ def check(
         raise UsageError(f"--format {fmt!r}: use text or markdown")
 
     repo = open_repo()
-    try:
-        settings = load_settings(repo.workdir)
-    except ConfigError as exc:
-        out.warn(f"{exc} (checking with gitml's defaults)")
-        settings = Settings()
     env = dict(os.environ)
-    if staged:
-        report = engine.check_staged(repo, settings, env, files or ())
-    elif base is not None:
-        report = engine.check_range(repo, settings, base, "HEAD", env)
-    elif push:
+    if base is not None:  # judged by committed settings, never the work tree's
+        report = engine.check_range(repo, base, "HEAD", env)
+    elif all_:
+        report = engine.check_all(repo, env)
+    elif staged:
+        report = engine.check_staged(repo, _settings(repo, out), env, files or ())
+    else:
         try:
             stdin = "" if sys.stdin is None or sys.stdin.isatty() else sys.stdin.read()
         except OSError:
             stdin = ""
-        report = engine.check_push(repo, settings, stdin, env)
-    else:
-        report = engine.check_all(repo, settings, env)
+        report = engine.check_push(repo, _settings(repo, out), stdin, env)
     if json:
         out.json(report.as_dict())
     elif fmt == "markdown":
@@ -83,3 +78,13 @@ def check(
     if not report.ok:
         return 1
     return 0
+
+
+def _settings(repo: GitRepo, out: Output) -> Settings:
+    """The work tree's settings (the local user's, for the hook modes); gitml's defaults,
+    with a warning, when the file does not load."""
+    try:
+        return load_settings(repo.workdir)
+    except ConfigError as exc:
+        out.warn(f"{exc} (checking with gitml's defaults)")
+        return Settings()
