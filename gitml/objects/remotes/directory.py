@@ -4,9 +4,11 @@ It keeps the cache's layout, ``<root>/<2 hex>/<30 hex>``; objects appear atomica
 (temporary file and rename) and every download is verified against its digest.
 
 Whoever else can write to the folder may have turned a shard into a symbolic link (to a
-folder that runs what it holds, such as ``/etc/cron.d``), so an upload reaches its shard
-with ``openat(O_NOFOLLOW)`` and makes its temporary file there: a link stops the upload
-instead of redirecting it. Reads may follow links: what they bring is verified.
+folder that runs what it holds, such as ``/etc/cron.d``, or one of the user's own), so
+every write and delete reaches its shard through one helper, ``_shard_fd``
+(``openat(O_NOFOLLOW)``), and names the object (or its temporary file) only relative to
+that open folder: a link stops the upload or removal instead of redirecting it. Reads may
+follow links: what they bring is verified.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from typing import TYPE_CHECKING
 from gitml.objects.cache import OBJECT_MODE, digests_in
 from gitml.objects.digest import Digest, hash_fd, open_regular, parse_digest
 from gitml.objects.errors import DataError, RemoteError, write_error
-from gitml.objects.fileio import unlink_quietly, write_verified
+from gitml.objects.fileio import write_verified
 from gitml.objects.remotes.base import (
     Remote,
     Source,
@@ -62,14 +64,19 @@ class DirectoryRemote(Remote):
             return wanted & set(self.iter_digests())
         return {d for d in wanted if self._object(d).exists()}
 
-    def _shard_fd(self, shard: str) -> int:
-        """The shard folder, made if missing, opened without following a link."""
+    def _shard_fd(self, shard: str, *, create: bool = True) -> int:
+        """The shard folder opened without following a link, for a write or a delete.
+
+        Made if missing when ``create`` (else a missing one is ``FileNotFoundError``); a
+        shard that is a symbolic link or a file is a one-line ``RemoteError`` naming it.
+        """
         root = os.open(self.root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
         try:
-            try:
-                os.mkdir(shard, 0o777, dir_fd=root)
-            except FileExistsError:
-                pass
+            if create:
+                try:
+                    os.mkdir(shard, 0o777, dir_fd=root)
+                except FileExistsError:
+                    pass
             try:
                 return os.open(shard, _DIR_FLAGS, dir_fd=root)
             except OSError as exc:
@@ -77,8 +84,8 @@ class DirectoryRemote(Remote):
                     raise
             raise RemoteError(
                 f"data remote '{self.url}': '{shard}' is a symbolic link or a file, not a "
-                f"folder; gitml never writes through it. Whoever keeps the remote should "
-                f"remove it"
+                f"folder; gitml never writes or deletes through it. Whoever keeps the "
+                f"remote should remove it"
             )
         finally:
             os.close(root)
@@ -148,7 +155,18 @@ class DirectoryRemote(Remote):
 
     def remove(self, digest: str) -> bool:
         """Delete an object; returns whether it was there."""
-        path = self._object(digest)
-        existed = path.exists()
-        unlink_quietly(path)
-        return existed
+        hex32 = parse_digest(digest).hex
+        try:
+            shard = self._shard_fd(hex32[:2], create=False)
+            try:
+                os.unlink(hex32[2:], dir_fd=shard)
+            finally:
+                os.close(shard)
+        except FileNotFoundError:
+            return False
+        except OSError as exc:
+            raise RemoteError(
+                f"cannot delete object {digest} from data remote '{self.url}': "
+                f"{exc.strerror or exc}"
+            ) from exc
+        return True
