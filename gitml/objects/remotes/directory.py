@@ -16,6 +16,7 @@ from __future__ import annotations
 import errno
 import os
 from collections.abc import Iterable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -29,7 +30,9 @@ from gitml.objects.remotes.base import (
     absent_object,
     corrupt_local_object,
     corrupt_remote_object,
+    oversized_remote_object,
 )
+from gitml.objects.remotes.stream import CHUNK, receive
 
 if TYPE_CHECKING:
     from gitml.objects.progress import Progress
@@ -115,12 +118,22 @@ class DirectoryRemote(Remote):
             os.close(fd)
         return st.st_size
 
-    def _download(self, digest: Digest, dest: Path, progress: Progress | None) -> int:
+    def _download(
+        self, digest: Digest, dest: Path, progress: Progress | None, max_bytes: int | None
+    ) -> int:
         try:
             fd, st = open_regular(self._object(digest))
         except DataError:
             raise absent_object(self.url, digest) from None
         try:
+            if max_bytes is not None:
+                if st.st_size > max_bytes:
+                    raise oversized_remote_object(self.url, digest, st.st_size, max_bytes)
+                # Read through the bounded stream: the file may grow after the stat.
+                chunks = iter(partial(os.read, fd, CHUNK), b"")
+                return receive(
+                    chunks, dest, digest, url=self.url, progress=progress, max_bytes=max_bytes
+                )
             write_verified(
                 fd,
                 dest,
