@@ -181,9 +181,10 @@ class FsspecRemote(Remote):
         self, digest: Digest, dest: Path, progress: Progress | None, max_bytes: int | None
     ) -> int:
         with self._open(digest) as source:
-            size = getattr(source, "size", None)  # None where the store did not say
-            if max_bytes is not None and isinstance(size, int) and size > max_bytes:
-                raise oversized_remote_object(self.url, digest, size, max_bytes)
+            if max_bytes is not None:
+                size = self._said_size(source, digest)
+                if size is not None and size > max_bytes:
+                    raise oversized_remote_object(self.url, digest, size, max_bytes)
             chunks = iter(partial(source.read, CHUNK), b"")
             try:
                 return receive(
@@ -191,6 +192,17 @@ class FsspecRemote(Remote):
                 )
             except self._errors as exc:
                 raise self._error(exc, "a download") from exc
+
+    def _said_size(self, source: Any, digest: Digest) -> int | None:
+        """The object's size as the store states it (None where it does not): the open
+        file's, else the store's listing entry for it (one more request)."""
+        size = getattr(source, "size", None)
+        if size is None:
+            try:
+                size = self.fs.info(self._path(digest)).get("size")
+            except self._errors:
+                return None  # the bounded read still stops at the limit
+        return size if isinstance(size, int) else None
 
     def _content_digest(self, digest: Digest) -> Digest:
         with self._open(digest) as source:
