@@ -59,7 +59,7 @@ def read_object(
             size = os.fstat(handle.fileno()).st_size
             if size > max_bytes:
                 raise too_large(f"cache object {digest}", size=size, limit=max_bytes)
-            data = handle.read(max_bytes + 1)
+            data = handle.read(size + 1)  # one more: a file that grew since fails its hash
     except FileNotFoundError:
         return None
     except OSError as exc:
