@@ -110,13 +110,19 @@ class VersionStore:
 
     def find(self, name: str, digest: Digest) -> DatasetVersion | None:
         """``load`` without the remote; ``None`` when absent or when ``digest`` names
-        something other than a manifest (a run's plain input file, a folder listing)."""
+        something other than a manifest (a run's plain input file, a folder listing).
+
+        A version whose file list is over the limit is ``TooLarge``, never ``None``: gc
+        would otherwise keep only its manifest and drop its files.
+        """
         try:
             saved, self.fetch = self.fetch, False
             try:
                 return self.load(name, digest, where="")
             finally:
                 self.fetch = saved
+        except TooLarge:
+            raise
         except (DataError, InvalidRecord):
             return None
 
@@ -150,11 +156,14 @@ class VersionStore:
             if data is None:
                 data = self._from_remote(manifest.listing, limit)
         except TooLarge as exc:
-            raise DataError(
-                f"{where}: the file list of dataset '{manifest.name}' version {digest}: "
+            lead = f"{where}: " if where else ""  # find() passes none
+            raise TooLarge(
+                f"{lead}the file list of dataset '{manifest.name}' version {digest}: "
                 f"{exc} (data.max_listing_mb in .gitml/config.toml), so "
                 f"gitml neither fetches nor reads it; raise the limit if the dataset really "
-                f"has that many files, else check who made this version"
+                f"has that many files, else check who made this version",
+                size=exc.size,
+                limit=exc.limit,
             ) from None
         if data is None:
             raise DataError(
