@@ -158,3 +158,37 @@ def test_a_download_whose_size_the_remote_did_not_say_stops_at_the_limit(
     assert str(hash_bytes(b"small")) in str(info.value)
     assert sent <= (1 << 20) + (1 << 16)
     assert list(dest.parent.iterdir()) == []
+
+
+def test_a_recorded_version_naming_a_big_cached_object_as_its_list_stops_no_push(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A forged record on ``refs/gitml/data`` whose manifest names, as its file list, a big
+    object the victim holds (its own data file, over the file-list limit) is counted as
+    its manifest alone: the victim's ``data push`` still pushes."""
+    victim = victim_clone(world, tmp_path / "victim", monkeypatch)
+    (victim / "big").mkdir()
+    (victim / "big" / "blob.bin").write_bytes(os.urandom(BIG))
+    assert cli("data", "add", "big").exit_code == 0
+    big = hash_bytes((victim / "big" / "blob.bin").read_bytes())
+    manifest = codec.dump_bytes(
+        {
+            "schema": "gitml/dataset/1",
+            "name": "trap",
+            "kind": "directory",
+            "files": 1,
+            "bytes": 1,
+            "listing": str(big),
+        }
+    )
+    digest = world.put(manifest)
+    commit_files(world.attacker, "refs/gitml/data", {record_paths("trap", digest)[0]: manifest})
+    publish(world.attacker)
+    git(victim, "fetch", "-q", "origin", "+refs/gitml/*:refs/gitml/*")
+    config = victim / ".gitml" / "config.toml"
+    doc = tomllib.loads(config.read_text())
+    doc["data"]["max_listing_mb"] = 1  # under the big object's size, as 256 MiB is under 3 GiB
+    config.write_bytes(codec.dump_bytes(doc))
+    result = cli("data", "push")
+    assert result.exit_code == 0, result
+    assert (world.store / big.hex[:2] / big.hex[2:]).stat().st_size == BIG
