@@ -8,6 +8,7 @@ from typing import Any, NamedTuple
 from gitml.atomic import write_atomic
 from gitml.errors import ConfigError, InvalidRecord
 from gitml.records import codec
+from gitml.records.limits import MAX_LISTING_BYTES
 from gitml.records.schema import find_errors
 from gitml.units import mib
 
@@ -65,6 +66,7 @@ class Settings(NamedTuple):
     data_remotes: tuple[RemoteConfig, ...] = ()
     default_remote: str | None = None
     pointer_dir: str = ".gitml/data"
+    max_listing_mb: float = MAX_LISTING_BYTES / (1 << 20)
     max_git_file_mb: float = 5.0
     clock_skew_s: float = DEFAULT_CLOCK_SKEW_S
     push_deadline_s: float = DEFAULT_PUSH_DEADLINE_S
@@ -78,6 +80,11 @@ class Settings(NamedTuple):
     def max_git_file_bytes(self) -> int:
         """``max_git_file_mb`` (MiB) in bytes: the largest file ``git ml check`` lets into git."""
         return mib(self.max_git_file_mb)
+
+    @property
+    def max_listing_bytes(self) -> int:
+        """``max_listing_mb`` (MiB) in bytes: the largest file list fetched or read whole."""
+        return mib(self.max_listing_mb)
 
     @property
     def checkpoint_max_file_bytes(self) -> int:
@@ -228,6 +235,7 @@ def settings_from_doc(doc: codec.Doc) -> Settings:
         data_remotes=remotes,
         default_remote=default_remote,
         pointer_dir=data.get("pointer_dir", ".gitml/data"),
+        max_listing_mb=float(data.get("max_listing_mb", MAX_LISTING_BYTES / (1 << 20))),
         max_git_file_mb=float(check.get("max_git_file_mb", 5.0)),
         clock_skew_s=float(sync.get("clock_skew_seconds", DEFAULT_CLOCK_SKEW_S)),
         push_deadline_s=float(sync.get("push_deadline_seconds", DEFAULT_PUSH_DEADLINE_S)),

@@ -96,6 +96,19 @@ def _inside(child: str, parent: str) -> bool:
     return child == parent or child.startswith(parent + "/")
 
 
+def _check_listing_size(ws: DataWorkspace, path: str, listing: bytes, files: int) -> None:
+    """Refuse a version whose file list every clone would refuse to read (over
+    ``data.max_listing_mb``), before anything is recorded."""
+    limit = ws.settings.max_listing_bytes
+    if len(listing) > limit:
+        raise DataError(
+            f"'{path}': its file list ({files} files) is {format_bytes(len(listing))}, over "
+            f"the {format_bytes(limit)} limit every clone reads file lists under "
+            f"(data.max_listing_mb in .gitml/config.toml); raise it there and commit it, or "
+            f"add the dataset as several smaller ones"
+        )
+
+
 def plan(
     ws: DataWorkspace, paths: Sequence[str], name: str | None, cwd: Path
 ) -> tuple[list[Target], dict[str, Pointer]]:
@@ -201,6 +214,7 @@ def add_datasets(
             for rel in files[target.name]
         ]
         listing = encode(entries, where=f"'{target.path}'")
+        _check_listing_size(ws, target.path, listing, len(entries))
         manifest = Manifest(
             name=target.name,
             kind=target.kind,

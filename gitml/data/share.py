@@ -22,7 +22,7 @@ from gitml.data.workspace import DataWorkspace
 from gitml.errors import GitmlError
 from gitml.objects.blobs import output_objects
 from gitml.objects.digest import Digest
-from gitml.objects.errors import DataError
+from gitml.objects.errors import DataError, TooLarge
 from gitml.objects.transfer import TransferReport, pull, push
 from gitml.storage import RUNS_REF
 from gitml.storage.refs import read_ref
@@ -88,10 +88,18 @@ def _version_objects(
 
 
 def recorded_objects(ws: DataWorkspace, store: VersionStore) -> set[Digest]:
-    """Objects that records reference and this clone can name (listings known locally)."""
+    """Objects that records reference and this clone can name (listings known locally).
+
+    A recorded version whose file list is over the limit counts as its manifest alone:
+    anyone with push access can record one naming a big cached object as its file list,
+    and that must not stop every push.
+    """
     found: set[Digest] = set()
     for name, digest, _ in iter_recorded(ws):
-        version = store.find(name, digest)
+        try:
+            version = store.find(name, digest)
+        except TooLarge:
+            version = None
         if version is not None:
             found |= version.object_digests()
         else:

@@ -4,7 +4,9 @@ Every manifest and listing is kept in two places: as records on ``refs/gitml/dat
 (shared with ``git ml push/pull``, readable with ``git show``) and as objects in the
 content cache (shared with ``git ml data push/pull``, readable without the git library).
 A version is looked up in the cache first, then on the ref, then on the default data
-remote; whatever is found is checked against its digest and kept in the cache.
+remote; whatever is found is checked against its digest and kept in the cache. A pointer
+or manifest may name any object, so neither is fetched or read past its size limit: a
+manifest's is ``records.limits.MAX_MANIFEST_BYTES``, a file list's ``data.max_listing_mb``.
 """
 
 from __future__ import annotations
@@ -18,9 +20,10 @@ from gitml.data.workspace import DataWorkspace
 from gitml.errors import GitmlError, InvalidRecord
 from gitml.objects.blobs import put_bytes, read_object
 from gitml.objects.digest import Digest, hash_bytes
-from gitml.objects.errors import DataError, RemoteError
+from gitml.objects.errors import DataError, RemoteError, TooLarge
 from gitml.objects.listing import Entry, decode
 from gitml.objects.transfer import pull
+from gitml.records.limits import MAX_MANIFEST_BYTES
 from gitml.storage import DATA_REF
 from gitml.storage.collection import DECLARED, Snapshot, open_collection, wide_shard_of
 
@@ -107,23 +110,35 @@ class VersionStore:
 
     def find(self, name: str, digest: Digest) -> DatasetVersion | None:
         """``load`` without the remote; ``None`` when absent or when ``digest`` names
-        something other than a manifest (a run's plain input file, a folder listing)."""
+        something other than a manifest (a run's plain input file, a folder listing).
+
+        A version whose file list is over the limit is ``TooLarge``, never ``None``: gc
+        would otherwise keep only its manifest and drop its files.
+        """
         try:
             saved, self.fetch = self.fetch, False
             try:
                 return self.load(name, digest, where="")
             finally:
                 self.fetch = saved
+        except TooLarge:
+            raise
         except (DataError, InvalidRecord):
             return None
 
     def _manifest_bytes(self, name: str, digest: Digest, where: str) -> bytes:
-        cache = self.ws.cache
-        data = read_object(cache, digest)
-        if data is None:
-            data = self._from_ref(name, digest, MANIFEST_SUFFIX)
-        if data is None:
-            data = self._from_remote(digest)
+        try:
+            data = read_object(self.ws.cache, digest, max_bytes=MAX_MANIFEST_BYTES)
+            if data is None:
+                data = self._from_ref(name, digest, MANIFEST_SUFFIX)
+            if data is None:
+                data = self._from_remote(digest, MAX_MANIFEST_BYTES)
+        except TooLarge as exc:
+            raise DataError(
+                f"{where}: the manifest of dataset '{name}': {exc} for a manifest, so "
+                f"gitml neither fetches nor reads it; anyone can commit a pointer naming any "
+                f"object: check who changed the pointer of '{name}'"
+            ) from None
         if data is None:
             raise DataError(
                 f"{where}: manifest {digest} of dataset '{name}' is in neither "
@@ -133,11 +148,23 @@ class VersionStore:
         return data
 
     def _listing_bytes(self, manifest: Manifest, digest: Digest, where: str) -> bytes:
-        data = read_object(self.ws.cache, manifest.listing)
-        if data is None:
-            data = self._from_ref(manifest.name, digest, LISTING_SUFFIX, manifest.listing)
-        if data is None:
-            data = self._from_remote(manifest.listing)
+        limit = self.ws.settings.max_listing_bytes
+        try:
+            data = read_object(self.ws.cache, manifest.listing, max_bytes=limit)
+            if data is None:
+                data = self._from_ref(manifest.name, digest, LISTING_SUFFIX, manifest.listing)
+            if data is None:
+                data = self._from_remote(manifest.listing, limit)
+        except TooLarge as exc:
+            lead = f"{where}: " if where else ""  # find() passes none
+            raise TooLarge(
+                f"{lead}the file list of dataset '{manifest.name}' version {digest}: "
+                f"{exc} (data.max_listing_mb in .gitml/config.toml), so "
+                f"gitml neither fetches nor reads it; raise the limit if the dataset really "
+                f"has that many files, else check who made this version",
+                size=exc.size,
+                limit=exc.limit,
+            ) from None
         if data is None:
             raise DataError(
                 f"{where}: the file list {manifest.listing} of dataset '{manifest.name}' is "
@@ -177,15 +204,17 @@ class VersionStore:
             return None
         return data
 
-    def _from_remote(self, digest: Digest) -> bytes | None:
+    def _from_remote(self, digest: Digest, max_bytes: int) -> bytes | None:
+        """The object ``digest`` from the data remote, refused (``TooLarge``) before more
+        than ``max_bytes`` of it reach the disk."""
         if not self.fetch or not self.ws.has_remote():
             return None
 
         _config, remote = self.ws.open_remote(self.remote_name)
-        report = pull(self.ws.cache, remote, [digest], jobs=1)
+        report = pull(self.ws.cache, remote, [digest], jobs=1, max_bytes=max_bytes)
         if report.failed:
             raise RemoteError(next(iter(report.failed.values())))
-        return read_object(self.ws.cache, digest)
+        return read_object(self.ws.cache, digest, max_bytes=max_bytes)
 
     # -- writing -------------------------------------------------------------------------
 

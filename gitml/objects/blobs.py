@@ -1,20 +1,22 @@
 """Small cache objects read and written whole: manifests, file listings of folders.
 
 ``put_bytes`` writes one atomically under its digest; ``read_object`` returns one only if it
-still hashes to its name (a corrupt one is removed); a file listing (a folder output) is
-recognised by its first bytes, so other objects are never read in full to find out.
+still hashes to its name (a corrupt one is removed) and is no larger than its kind may be
+(``records.limits``), so an object a record names as a manifest or file list but which is
+a big data file is refused by its size, never read whole; a file listing (a folder output)
+is recognised by its first bytes, so other objects are never read in full to find out.
 """
 
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from gitml.objects.cache import OBJECT_MODE, Cache
 from gitml.objects.digest import Digest, hash_bytes
-from gitml.objects.errors import DataError, write_error
+from gitml.objects.errors import DataError, too_large, write_error
 from gitml.objects.fileio import create_temp, publish, unlink_quietly, write_all
 from gitml.objects.listing import MAGIC, decode
+from gitml.records.limits import MAX_LISTING_BYTES
 
 
 def put_bytes(cache: Cache, data: bytes) -> Digest:
@@ -45,10 +47,19 @@ def _write_object(cache: Cache, digest: Digest, data: bytes) -> None:
         raise
 
 
-def read_object(cache: Cache, digest: Digest) -> bytes | None:
-    """A small cache object's bytes if present and intact (a corrupt one is removed)."""
+def read_object(
+    cache: Cache, digest: Digest, *, max_bytes: int = MAX_LISTING_BYTES
+) -> bytes | None:
+    """A small cache object's bytes if present and intact (a corrupt one is removed).
+
+    One over ``max_bytes`` is ``TooLarge``, found by its size before a byte is read.
+    """
     try:
-        data = Path(cache.path_of(digest)).read_bytes()
+        with open(cache.path_of(digest), "rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            if size > max_bytes:
+                raise too_large(f"cache object {digest}", size=size, limit=max_bytes)
+            data = handle.read(size + 1)  # one more: a file that grew since fails its hash
     except FileNotFoundError:
         return None
     except OSError as exc:

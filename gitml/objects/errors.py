@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from gitml.errors import GitmlError, write_failure
+from gitml.units import format_bytes
 
 
 class DataError(GitmlError):
@@ -15,6 +16,24 @@ class SourceChanged(DataError):
 
 class IntegrityError(DataError):
     """Stored content no longer hashes to its name (a corrupt cache or remote object)."""
+
+
+class TooLarge(DataError):
+    """An object larger than gitml reads of its kind (a manifest, a file list): refused
+    before its bytes are fetched or read, or as soon as more than ``limit`` arrive."""
+
+    def __init__(self, message: str, *, size: int | None, limit: int) -> None:
+        super().__init__(message)
+        self.size = size  # None: the remote did not say, and more than ``limit`` arrived
+        self.limit = limit
+
+
+def too_large(what: str, *, size: int | None, limit: int) -> TooLarge:
+    """``TooLarge`` saying how big ``what`` is against ``limit``."""
+    amount = f"more than {format_bytes(limit)}" if size is None else format_bytes(size)
+    return TooLarge(
+        f"{what} is {amount}, over the {format_bytes(limit)} limit", size=size, limit=limit
+    )
 
 
 class RemoteError(GitmlError):

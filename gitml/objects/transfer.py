@@ -106,11 +106,13 @@ def pull(
     jobs: int | None = None,
     progress: Progress | None = None,
     sizes: Mapping[Digest, int] | None = None,
+    max_bytes: int | None = None,
 ) -> TransferReport:
     """Download those of ``digests`` the cache lacks; digests not on the remote are ``missing``.
 
     ``sizes`` (the objects' sizes, when the caller's file lists give them) makes the
-    progress count bytes against a total.
+    progress count bytes against a total. With ``max_bytes`` (objects read whole: a
+    manifest, a file list) a larger object raises ``TooLarge`` and is not kept.
     """
     wanted = {parse_digest(d) for d in digests}
     present = {d for d in wanted if cache.has(d)}
@@ -121,18 +123,23 @@ def pull(
     if progress is not None:
         total = sum(known.values()) if len(known) == len(todo) else 0
         progress.phase("downloading", files=len(todo), nbytes=total)
-    tasks = [partial(_download, cache, remote, d, known.get(d), progress) for d in todo]
+    tasks = [partial(_download, cache, remote, d, known.get(d), progress, max_bytes) for d in todo]
     return _report(run_parallel(tasks, jobs or DEFAULT_JOBS), present, candidates - available)
 
 
 def _download(
-    cache: Cache, remote: Remote, digest: Digest, size: int | None, progress: Progress | None
+    cache: Cache,
+    remote: Remote,
+    digest: Digest,
+    size: int | None,
+    progress: Progress | None,
+    max_bytes: int | None,
 ) -> _Outcome:
     tmp = cache.temp_path(digest)
     # Without a known size the bytes are counted as they come (there is no total to keep).
     share = one_file(progress, size) if size is not None else None
     try:
-        nbytes = remote.download(digest, tmp, progress=share or progress)
+        nbytes = remote.download(digest, tmp, progress=share or progress, max_bytes=max_bytes)
     except IntegrityError as exc:
         return digest, 0, str(exc)
     cache.adopt(tmp, digest)

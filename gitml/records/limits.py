@@ -20,6 +20,12 @@ MAX_RECORD_BYTES = 1 << 20
 """Largest TOML record (and environment package list)."""
 MAX_HISTORY_BYTES = 16 << 20
 """Largest per-step metric history (``*.history.csv``): ~500k steps."""
+MAX_MANIFEST_BYTES = MAX_RECORD_BYTES
+"""Largest dataset manifest gitml fetches from a data remote or reads from its cache."""
+MAX_LISTING_BYTES = 256 << 20
+"""Largest file list (of a dataset version or a folder output) gitml fetches from a data
+remote or reads from its cache: about 2.5 million files. ``data.max_listing_mb`` in
+``.gitml/config.toml`` raises it for a dataset's file list."""
 HISTORY_SUFFIX = ".history.csv"
 
 

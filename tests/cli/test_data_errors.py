@@ -189,3 +189,22 @@ def test_unknown_revision_in_diff(in_repo: Path) -> None:
 def test_invalid_link_mode_is_a_usage_error(in_repo: Path) -> None:
     result = cli("data", "add", "x", "--link", "sym")
     assert result.exit_code == 2
+
+
+def test_add_refuses_a_file_list_over_the_limit_every_clone_reads_under(in_repo: Path) -> None:
+    """A version whose file list is over ``data.max_listing_mb`` would be refused by every
+    clone that reads it (its own included): ``data add`` refuses it, naming the setting,
+    and records nothing; with the limit raised it is added."""
+    config = in_repo / ".gitml" / "config.toml"
+    write(config, b'schema = "gitml/config/1"\n\n[data]\nmax_listing_mb = 0.001\n')
+    for i in range(40):
+        write(in_repo / "many" / f"{i:04d}.txt", f"{i}\n".encode())
+    message = fails("data", "add", "many").stderr
+    assert "'many': its file list (40 files)" in message
+    assert "over the 1.0 KiB limit" in message
+    assert "data.max_listing_mb" in message
+    assert not (in_repo / ".gitml" / "data").exists()
+    assert git(in_repo, "for-each-ref", "refs/gitml/") == ""
+    write(config, b'schema = "gitml/config/1"\n\n[data]\nmax_listing_mb = 1\n')
+    ok("data", "add", "many")
+    ok("data", "status")

@@ -79,3 +79,26 @@ def test_gc_stops_when_a_kept_version_is_unknown(in_repo: Path) -> None:
     assert result.exit_code == 1
     assert "gc stopped" in result.stderr
     assert cached(in_repo, b"a")
+
+
+def test_gc_stops_rather_than_drop_a_version_whose_file_list_is_over_the_limit(
+    in_repo: Path,
+) -> None:
+    """A version a run read, whose file list is over ``data.max_listing_mb`` now (the limit
+    was lowered, or an older gitml added it), is not taken for a plain object: gc stops,
+    naming the setting, and every file of the version stays in the cache."""
+    for i in range(40):
+        write(in_repo / "data" / f"{i:04d}.txt", f"file {i}\n".encode())
+    ok("data", "add", "data")
+    commit_all(in_repo, "data")
+    assert cli("run", "-i", "data", "--", sys.executable, "-c", "pass").exit_code == 0
+    git(in_repo, "rm", "-q", ".gitml/data/data.toml")
+    git(in_repo, "commit", "-q", "-m", "the run alone uses the version now")
+    config = in_repo / ".gitml" / "config.toml"
+    text = config.read_text() if config.exists() else 'schema = "gitml/config/1"\n'
+    write(config, (text + "\n[data]\nmax_listing_mb = 0.001\n").encode())
+    result = cli("data", "gc", "--keep-days", "0", "--yes")
+    assert result.exit_code == 1, result
+    assert "data.max_listing_mb" in result.stderr
+    assert result.stderr.startswith("error: the file list of dataset 'data' version ")
+    assert all(cached(in_repo, f"file {i}\n".encode()) for i in range(40))

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from gitml.objects.digest import Digest, parse_digest
-from gitml.objects.errors import IntegrityError, RemoteError
+from gitml.objects.errors import IntegrityError, RemoteError, TooLarge, too_large
 
 if TYPE_CHECKING:
     from gitml.objects.progress import Progress
@@ -61,14 +61,23 @@ class Remote(ABC):
         """
         return self._upload(parse_digest(digest), src_path, progress)
 
-    def download(self, digest: str, dest_path: Source, *, progress: Progress | None = None) -> int:
+    def download(
+        self,
+        digest: str,
+        dest_path: Source,
+        *,
+        progress: Progress | None = None,
+        max_bytes: int | None = None,
+    ) -> int:
         """Write the object to ``dest_path``; returns its size.
 
         ``dest_path`` appears only complete and verified: on a hash mismatch the partial
         download is deleted and ``IntegrityError`` raised. Bytes are reported to
-        ``progress`` as they arrive.
+        ``progress`` as they arrive. With ``max_bytes`` (for objects read whole into
+        memory: manifests, file lists) a larger object is ``TooLarge``: refused before
+        its bytes are fetched where the remote says its size, else once more arrive.
         """
-        return self._download(parse_digest(digest), Path(dest_path), progress)
+        return self._download(parse_digest(digest), Path(dest_path), progress, max_bytes)
 
     def content_digest(self, digest: str) -> Digest:
         """What the object stored as ``digest`` hashes to now (it differs if corrupt).
@@ -85,7 +94,9 @@ class Remote(ABC):
     def _upload(self, digest: Digest, src_path: Source, progress: Progress | None) -> int: ...
 
     @abstractmethod
-    def _download(self, digest: Digest, dest: Path, progress: Progress | None) -> int: ...
+    def _download(
+        self, digest: Digest, dest: Path, progress: Progress | None, max_bytes: int | None
+    ) -> int: ...
 
     @abstractmethod
     def _content_digest(self, digest: Digest) -> Digest: ...
@@ -93,6 +104,10 @@ class Remote(ABC):
 
 def absent_object(url: str, digest: str) -> RemoteError:
     return RemoteError(f"object {digest} is not on data remote '{url}'")
+
+
+def oversized_remote_object(url: str, digest: str, size: int | None, limit: int) -> TooLarge:
+    return too_large(f"object {digest} on data remote '{url}'", size=size, limit=limit)
 
 
 def corrupt_remote_object(url: str, digest: str, actual: Digest) -> IntegrityError:

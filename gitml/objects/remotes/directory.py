@@ -4,9 +4,11 @@ It keeps the cache's layout, ``<root>/<2 hex>/<30 hex>``; objects appear atomica
 (temporary file and rename) and every download is verified against its digest.
 
 Whoever else can write to the folder may have turned a shard into a symbolic link (to a
-folder that runs what it holds, such as ``/etc/cron.d``), so an upload reaches its shard
-with ``openat(O_NOFOLLOW)`` and makes its temporary file there: a link stops the upload
-instead of redirecting it. Reads may follow links: what they bring is verified.
+folder that runs what it holds, such as ``/etc/cron.d``, or one of the user's own), so
+every write and delete reaches its shard through one helper, ``_shard_fd``
+(``openat(O_NOFOLLOW)``), and names the object (or its temporary file) only relative to
+that open folder: a link stops the upload or removal instead of redirecting it. Reads may
+follow links: what they bring is verified.
 """
 
 from __future__ import annotations
@@ -14,20 +16,23 @@ from __future__ import annotations
 import errno
 import os
 from collections.abc import Iterable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gitml.objects.cache import OBJECT_MODE, digests_in
 from gitml.objects.digest import Digest, hash_fd, open_regular, parse_digest
 from gitml.objects.errors import DataError, RemoteError, write_error
-from gitml.objects.fileio import unlink_quietly, write_verified
+from gitml.objects.fileio import write_verified
 from gitml.objects.remotes.base import (
     Remote,
     Source,
     absent_object,
     corrupt_local_object,
     corrupt_remote_object,
+    oversized_remote_object,
 )
+from gitml.objects.remotes.stream import CHUNK, receive
 
 if TYPE_CHECKING:
     from gitml.objects.progress import Progress
@@ -62,14 +67,19 @@ class DirectoryRemote(Remote):
             return wanted & set(self.iter_digests())
         return {d for d in wanted if self._object(d).exists()}
 
-    def _shard_fd(self, shard: str) -> int:
-        """The shard folder, made if missing, opened without following a link."""
+    def _shard_fd(self, shard: str, *, create: bool = True) -> int:
+        """The shard folder opened without following a link, for a write or a delete.
+
+        Made if missing when ``create`` (else a missing one is ``FileNotFoundError``); a
+        shard that is a symbolic link or a file is a one-line ``RemoteError`` naming it.
+        """
         root = os.open(self.root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
         try:
-            try:
-                os.mkdir(shard, 0o777, dir_fd=root)
-            except FileExistsError:
-                pass
+            if create:
+                try:
+                    os.mkdir(shard, 0o777, dir_fd=root)
+                except FileExistsError:
+                    pass
             try:
                 return os.open(shard, _DIR_FLAGS, dir_fd=root)
             except OSError as exc:
@@ -77,8 +87,8 @@ class DirectoryRemote(Remote):
                     raise
             raise RemoteError(
                 f"data remote '{self.url}': '{shard}' is a symbolic link or a file, not a "
-                f"folder; gitml never writes through it. Whoever keeps the remote should "
-                f"remove it"
+                f"folder; gitml never writes or deletes through it. Whoever keeps the "
+                f"remote should remove it"
             )
         finally:
             os.close(root)
@@ -108,12 +118,22 @@ class DirectoryRemote(Remote):
             os.close(fd)
         return st.st_size
 
-    def _download(self, digest: Digest, dest: Path, progress: Progress | None) -> int:
+    def _download(
+        self, digest: Digest, dest: Path, progress: Progress | None, max_bytes: int | None
+    ) -> int:
         try:
             fd, st = open_regular(self._object(digest))
         except DataError:
             raise absent_object(self.url, digest) from None
         try:
+            if max_bytes is not None:
+                if st.st_size > max_bytes:
+                    raise oversized_remote_object(self.url, digest, st.st_size, max_bytes)
+                # Read through the bounded stream: the file may grow after the stat.
+                chunks = iter(partial(os.read, fd, CHUNK), b"")
+                return receive(
+                    chunks, dest, digest, url=self.url, progress=progress, max_bytes=max_bytes
+                )
             write_verified(
                 fd,
                 dest,
@@ -148,7 +168,18 @@ class DirectoryRemote(Remote):
 
     def remove(self, digest: str) -> bool:
         """Delete an object; returns whether it was there."""
-        path = self._object(digest)
-        existed = path.exists()
-        unlink_quietly(path)
-        return existed
+        hex32 = parse_digest(digest).hex
+        try:
+            shard = self._shard_fd(hex32[:2], create=False)
+            try:
+                os.unlink(hex32[2:], dir_fd=shard)
+            finally:
+                os.close(shard)
+        except FileNotFoundError:
+            return False
+        except OSError as exc:
+            raise RemoteError(
+                f"cannot delete object {digest} from data remote '{self.url}': "
+                f"{exc.strerror or exc}"
+            ) from exc
+        return True

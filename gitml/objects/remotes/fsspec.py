@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from gitml.objects.digest import Digest, is_hex, parse_digest
 from gitml.objects.errors import IntegrityError, RemoteError
-from gitml.objects.remotes.base import Remote, Source, absent_object
+from gitml.objects.remotes.base import Remote, Source, absent_object, oversized_remote_object
 from gitml.objects.remotes.stream import CHUNK, hash_chunks, lookup_many, read_source, receive
 
 if TYPE_CHECKING:
@@ -177,13 +177,32 @@ class FsspecRemote(Remote):
         except self._errors as exc:
             raise self._error(exc, "a download") from exc
 
-    def _download(self, digest: Digest, dest: Path, progress: Progress | None) -> int:
+    def _download(
+        self, digest: Digest, dest: Path, progress: Progress | None, max_bytes: int | None
+    ) -> int:
         with self._open(digest) as source:
+            if max_bytes is not None:
+                size = self._said_size(source, digest)
+                if size is not None and size > max_bytes:
+                    raise oversized_remote_object(self.url, digest, size, max_bytes)
             chunks = iter(partial(source.read, CHUNK), b"")
             try:
-                return receive(chunks, dest, digest, url=self.url, progress=progress)
+                return receive(
+                    chunks, dest, digest, url=self.url, progress=progress, max_bytes=max_bytes
+                )
             except self._errors as exc:
                 raise self._error(exc, "a download") from exc
+
+    def _said_size(self, source: Any, digest: Digest) -> int | None:
+        """The object's size as the store states it (None where it does not): the open
+        file's, else the store's listing entry for it (one more request)."""
+        size = getattr(source, "size", None)
+        if size is None:
+            try:
+                size = self.fs.info(self._path(digest)).get("size")
+            except self._errors:
+                return None  # the bounded read still stops at the limit
+        return size if isinstance(size, int) else None
 
     def _content_digest(self, digest: Digest) -> Digest:
         with self._open(digest) as source:

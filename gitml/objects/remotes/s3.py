@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from gitml.objects.digest import Digest, is_hex, parse_digest
 from gitml.objects.errors import RemoteError
-from gitml.objects.remotes.base import Remote, Source, absent_object
+from gitml.objects.remotes.base import Remote, Source, absent_object, oversized_remote_object
 from gitml.objects.remotes.stream import CHUNK, hash_chunks, lookup_many, read_source, receive
 
 if TYPE_CHECKING:
@@ -173,9 +173,18 @@ class S3Remote(Remote):
         chunks = self._get(digest)["Body"].iter_chunks(CHUNK)
         return self._run("download", partial(hash_chunks, chunks))
 
-    def _download(self, digest: Digest, dest: Path, progress: Progress | None) -> int:
-        chunks = self._get(digest)["Body"].iter_chunks(CHUNK)
-        get = partial(receive, chunks, dest, digest, url=self.url, progress=progress)
+    def _download(
+        self, digest: Digest, dest: Path, progress: Progress | None, max_bytes: int | None
+    ) -> int:
+        response = self._get(digest)
+        size = response.get("ContentLength")
+        if max_bytes is not None and isinstance(size, int) and size > max_bytes:
+            response["Body"].close()  # the length came with the headers: no byte is read
+            raise oversized_remote_object(self.url, digest, size, max_bytes)
+        chunks = response["Body"].iter_chunks(CHUNK)
+        get = partial(
+            receive, chunks, dest, digest, url=self.url, progress=progress, max_bytes=max_bytes
+        )
         return self._run("download", get)
 
     def iter_digests(self) -> Iterator[Digest]:

@@ -28,7 +28,11 @@ from gitml.objects.digest import (
 )
 from gitml.objects.errors import write_error
 from gitml.objects.fileio import create_temp, publish, unlink_quietly, write_all
-from gitml.objects.remotes.base import corrupt_local_object, corrupt_remote_object
+from gitml.objects.remotes.base import (
+    corrupt_local_object,
+    corrupt_remote_object,
+    oversized_remote_object,
+)
 
 if TYPE_CHECKING:
     from gitml.objects.progress import Progress
@@ -97,12 +101,15 @@ def receive(
     *,
     url: str,
     progress: Progress | None = None,
+    max_bytes: int | None = None,
 ) -> int:
     """Write ``chunks`` (the object ``digest`` from remote ``url``) to ``dest``; its size.
 
     The file appears only complete and verified: on a mismatch ``IntegrityError`` is raised
-    and nothing is left behind. Errors reading ``chunks`` pass through for the caller to
-    name; a failed local write is one line saying why (a full or read-only disk included).
+    and nothing is left behind. With ``max_bytes``, ``TooLarge`` is raised (and nothing
+    left) as soon as more than that arrives, before it is written. Errors reading
+    ``chunks`` pass through for the caller to name; a failed local write is one line
+    saying why (a full or read-only disk included).
     """
     hasher = xxhash.xxh3_128()
     size = 0
@@ -110,8 +117,10 @@ def receive(
     try:
         try:
             for chunk in chunks:
-                hasher.update(chunk)
                 size += len(chunk)
+                if max_bytes is not None and size > max_bytes:
+                    raise oversized_remote_object(url, digest, None, max_bytes)
+                hasher.update(chunk)
                 _write_all(fd, chunk, dest)
                 if progress is not None:
                     progress.update(nbytes=len(chunk))

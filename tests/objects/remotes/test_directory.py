@@ -11,7 +11,7 @@ from gitml.objects.errors import IntegrityError, RemoteError
 from gitml.objects.remotes import directory, open_remote
 from gitml.objects.remotes.base import Remote
 from gitml.objects.remotes.directory import DirectoryRemote
-from tests.support.data import write
+from tests.support.data import assert_download_bounded, write
 
 
 @pytest.fixture
@@ -152,3 +152,51 @@ def test_upload_never_writes_through_a_link_in_the_remote(
     assert list(outside.iterdir()) == []
     assert not (tmp_path / "nowhere").exists()
     assert [p for p in remote_dir.rglob("*") if p.is_file() and not p.is_symlink()] == []
+
+
+def _tree(root: Path) -> dict[str, bytes | str]:
+    """Every path below ``root`` (links not followed): a file's bytes, a link's target."""
+    found: dict[str, bytes | str] = {}
+    for path in sorted(root.rglob("*")):
+        rel = path.relative_to(root).as_posix()
+        if path.is_symlink():
+            found[rel] = str(path.readlink())
+        elif path.is_file():
+            found[rel] = path.read_bytes()
+        else:
+            found[rel] = "folder"
+    return found
+
+
+def test_remove_never_deletes_through_a_link_in_the_remote(
+    tmp_path: Path, remote_dir: Path
+) -> None:
+    """Whoever can write to a shared directory remote can turn a shard into a link to a
+    folder of someone else's (or the remover's own) files: removing the object whose
+    30-hex name a file there has refuses in one line naming the link, and nothing outside
+    the remote is deleted; a missing shard is not made by a removal."""
+    outside = tmp_path / "outside"
+    doomed = hash_bytes(b"an object of the remote")
+    bystander = outside / doomed.hex[2:]
+    write(bystander, b"the user's own file, named like an object\n")
+    write(outside / "keep.txt", b"keep me\n")
+    (remote_dir / doomed.hex[:2]).symlink_to(outside)
+    before = _tree(tmp_path)
+    remote = DirectoryRemote(remote_dir)
+    with pytest.raises(RemoteError) as info:
+        remote.remove(doomed)
+    assert f"'{doomed.hex[:2]}' is a symbolic link" in str(info.value)
+    assert "\n" not in str(info.value)
+    assert _tree(tmp_path) == before
+    absent = hash_bytes(b"never uploaded")
+    assert absent.hex[:2] != doomed.hex[:2]
+    assert not remote.remove(absent)
+    assert not (remote_dir / absent.hex[:2]).exists()
+    assert _tree(tmp_path) == before
+
+
+def test_download_past_its_limit_is_refused_by_its_size(tmp_path: Path, remote_dir: Path) -> None:
+    """An object over ``max_bytes`` is refused by its size before a byte is copied; one
+    within it is fetched (through the bounded stream)."""
+    message = assert_download_bounded(DirectoryRemote(remote_dir), tmp_path)
+    assert "is 3.0 MiB" in message

@@ -18,7 +18,7 @@ import pytest
 
 from gitml.objects.cache import Cache, LinkMode
 from gitml.objects.digest import Digest, hash_bytes
-from gitml.objects.errors import IntegrityError, RemoteError
+from gitml.objects.errors import IntegrityError, RemoteError, TooLarge
 from gitml.objects.progress import TerminalProgress
 from gitml.objects.remotes import open_remote
 from gitml.objects.remotes.directory import DirectoryRemote
@@ -26,6 +26,7 @@ from gitml.objects.remotes.fsspec import FsspecRemote
 from gitml.objects.transfer import pull, push
 from tests import servers
 from tests.support.core import cli, git
+from tests.support.data import assert_download_bounded
 
 
 def _session_server(start: Any, what: str) -> Iterator[Any]:
@@ -343,3 +344,22 @@ def test_remote_add_stores_each_kinds_options_and_refuses_others(in_repo: Path) 
     assert 'project = "p1"' in config
     assert "jobs = 4" in config
     assert cli("data", "remote", "add", "d", "dir", "--option", "jobs=2").exit_code == 0
+
+
+def test_a_download_past_its_limit_is_refused_and_leaves_nothing(
+    remote: FsspecRemote, tmp_path: Path
+) -> None:
+    """The store says the object's size before its bytes are read."""
+    assert "is 3.0 MiB" in assert_download_bounded(remote, tmp_path)
+
+
+def test_an_https_download_past_its_limit_is_refused_and_leaves_nothing(
+    served: tuple[str, dict[Digest, bytes]], tmp_path: Path
+) -> None:
+    url, objects = served
+    remote = open_remote(url)
+    big = next(d for d, data in objects.items() if len(data) == 3 << 20)
+    (tmp_path / "in").mkdir()
+    with pytest.raises(TooLarge, match=f"object {big} on data remote .* over the 1.0 MiB limit"):
+        remote.download(big, tmp_path / "in" / "big", max_bytes=1 << 20)
+    assert list((tmp_path / "in").iterdir()) == []

@@ -12,7 +12,7 @@ from gitml.objects.remotes import open_remote, s3
 from gitml.objects.remotes.base import Remote
 from gitml.objects.remotes.s3 import S3Remote
 from tests.support.core import free_port
-from tests.support.data import write
+from tests.support.data import assert_download_bounded, write
 
 
 def test_open_remote_s3_round_trip(
@@ -149,3 +149,12 @@ def test_s3_bad_urls_and_options(
 ) -> None:
     with pytest.raises(RemoteError, match=match):
         open_remote(url, **options)
+
+
+def test_s3_download_past_its_limit_is_refused_by_its_length(
+    tmp_path: Path, moto_endpoint: str, bucket: str
+) -> None:
+    """The length comes with the response headers: an object over ``max_bytes`` is refused
+    before its body is read; one within it is fetched."""
+    message = assert_download_bounded(S3Remote(bucket, endpoint_url=moto_endpoint), tmp_path)
+    assert "is 3.0 MiB" in message
