@@ -28,7 +28,6 @@ _SSH_TIMEOUT = 30.0  # seconds to connect
 class RemoteKind(NamedTuple):
     """One kind of remote: its URL schemes, pip extra, stored options and how to open it."""
 
-    name: str
     schemes: tuple[str, ...]
     extra: str
     example: str
@@ -36,11 +35,13 @@ class RemoteKind(NamedTuple):
     opener: Callable[[str, SplitResult, Mapping[str, Any]], Remote]
 
 
-def _module(name: str, url: str, extra: str) -> Any:
+def _module(name: str, url: str) -> Any:
+    """Module ``name``, or a ``RemoteError`` naming the pip extra of ``url``'s kind."""
     try:
         return importlib.import_module(name)
     except ImportError:
         package = name.split(".")[0]
+        extra = kind_of(url).extra
         raise RemoteError(
             f"data remote '{url}' needs {package}; install it with: pip install 'gitml[{extra}]'"
         ) from None
@@ -72,7 +73,7 @@ def _open_gcs(url: str, parts: SplitResult, options: Mapping[str, Any]) -> Remot
     bucket, prefix = _bucket_and_prefix(url, parts, "gs://bucket/prefix")
     # The plain JSON-API client: the default class first asks each bucket's layout over
     # gRPC, which S3-style object storage has no use for.
-    gcsfs = _module("gcsfs.core", url, "gcs")
+    gcsfs = _module("gcsfs.core", url)
     fs = gcsfs.GCSFileSystem(
         project=options.get("project") or "",
         endpoint_url=options.get("endpoint_url"),
@@ -97,7 +98,7 @@ def _open_gcs(url: str, parts: SplitResult, options: Mapping[str, Any]) -> Remot
 
 def _open_azure(url: str, parts: SplitResult, options: Mapping[str, Any]) -> Remote:
     container, prefix = _bucket_and_prefix(url, parts, "azure://container/prefix")
-    adlfs = _module("adlfs", url, "azure")
+    adlfs = _module("adlfs", url)
     fs = adlfs.AzureBlobFileSystem(
         account_name=options.get("account_name"), skip_instance_cache=True
     )
@@ -115,7 +116,7 @@ def _open_azure(url: str, parts: SplitResult, options: Mapping[str, Any]) -> Rem
 def _open_ssh(url: str, parts: SplitResult, options: Mapping[str, Any]) -> Remote:
     if not parts.hostname or parts.query or parts.fragment or not parts.path.strip("/"):
         raise RemoteError(f"invalid data remote '{url}': expected ssh://[user@]host[:port]/path")
-    sshfs = _module("sshfs", url, "ssh")
+    sshfs = _module("sshfs", url)
     keyfile = options.get("keyfile")
     settings: dict[str, Any] = {"timeout": _SSH_TIMEOUT, "skip_instance_cache": True}
     if parts.port:
@@ -144,8 +145,8 @@ def _open_ssh(url: str, parts: SplitResult, options: Mapping[str, Any]) -> Remot
 def _open_http(url: str, parts: SplitResult, options: Mapping[str, Any]) -> Remote:
     if not parts.netloc or parts.query or parts.fragment:
         raise RemoteError(f"invalid data remote '{url}': expected https://host/path")
-    http = _module("fsspec.implementations.http", url, "http")
-    _module("aiohttp", url, "http")
+    http = _module("fsspec.implementations.http", url)
+    _module("aiohttp", url)
     root = url.rstrip("/")
     return FsspecRemote(
         url,
@@ -159,7 +160,6 @@ def _open_http(url: str, parts: SplitResult, options: Mapping[str, Any]) -> Remo
 
 KINDS = (
     RemoteKind(
-        name="s3",
         schemes=("s3",),
         extra="s3",
         example="s3://bucket/prefix",
@@ -167,7 +167,6 @@ KINDS = (
         opener=_open_s3,
     ),
     RemoteKind(
-        name="gcs",
         schemes=("gs", "gcs"),
         extra="gcs",
         example="gs://bucket/prefix",
@@ -175,7 +174,6 @@ KINDS = (
         opener=_open_gcs,
     ),
     RemoteKind(
-        name="azure",
         schemes=("azure", "az"),
         extra="azure",
         example="azure://container/prefix",
@@ -183,7 +181,6 @@ KINDS = (
         opener=_open_azure,
     ),
     RemoteKind(
-        name="ssh",
         schemes=("ssh", "sftp"),
         extra="ssh",
         example="ssh://user@host/path",
@@ -191,7 +188,6 @@ KINDS = (
         opener=_open_ssh,
     ),
     RemoteKind(
-        name="http",
         schemes=("https", "http"),
         extra="http",
         example="https://host/path (read-only)",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -247,6 +248,27 @@ def test_bad_urls_and_options_are_refused_before_anything_runs() -> None:
             open_remote(url, check=False)
     with pytest.raises(RemoteError, match=r"unknown option.*region.*known: keyfile"):
         open_remote("ssh://h/p", check=False, region="x")
+
+
+@pytest.mark.parametrize(
+    ("url", "module", "extra"),
+    [
+        ("gs://b/p", "gcsfs", "gcs"),
+        ("azure://c/p", "adlfs", "azure"),
+        ("ssh://h/p", "sshfs", "ssh"),
+        ("https://h/p", "fsspec.implementations.http", "http"),
+    ],
+)
+def test_a_missing_library_is_named_with_the_extra_of_the_remotes_kind(
+    url: str, module: str, extra: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, module, None)  # what an uninstalled package raises
+    with pytest.raises(RemoteError) as caught:
+        open_remote(url, check=False)
+    package = module.split(".")[0]
+    assert str(caught.value) == (
+        f"data remote '{url}' needs {package}; install it with: pip install 'gitml[{extra}]'"
+    )
 
 
 @pytest.fixture
