@@ -109,7 +109,13 @@ def recorded_objects(ws: DataWorkspace, store: VersionStore) -> set[Digest]:
 
 
 def run_output_objects(ws: DataWorkspace) -> set[Digest]:
-    """Digests of run outputs (a folder output adds its listing's files, when cached)."""
+    """Digests of run outputs (a folder output adds its listing's files, when cached).
+
+    An output whose cached object begins like a file list but does not read as one (or is
+    over the limit) counts as itself alone, as a version does in ``recorded_objects``:
+    anyone with push access can record a run naming such an object (a data file of a
+    dataset others pulled), and that must not stop every push.
+    """
     from gitml.runs.store import open_index
 
     if read_ref(ws.repo, RUNS_REF) is None:
@@ -126,7 +132,10 @@ def run_output_objects(ws: DataWorkspace) -> set[Digest]:
                 digest = Digest(value)
             except DataError:
                 continue
-            found |= output_objects(ws.cache, digest)
+            try:
+                found |= output_objects(ws.cache, digest)
+            except DataError:
+                found.add(digest)
     return found
 
 
