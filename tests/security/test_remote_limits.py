@@ -227,3 +227,23 @@ def test_a_recorded_run_output_that_only_looks_like_a_file_list_stops_no_push(
     git(victim, "commit", "-qm", "Own data", "--no-verify")
     result = cli("push")
     assert result.exit_code == 0, result
+
+
+def test_a_recorded_run_output_that_only_looks_like_a_file_list_stops_no_gc(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same run record stops no ``data gc`` (which a hostile record could otherwise
+    keep from ever running): the object names no files, so it is kept alone."""
+    victim = victim_clone(world, tmp_path / "victim", monkeypatch)
+    trap = MAGIC + b"not a file list\n"
+    (victim / "trap.bin").write_bytes(trap)
+    monkeypatch.chdir(world.attacker)
+    record_run(world.attacker, metrics={"acc": 1.0}, model_bytes=trap)
+    assert cli("push", "--no-data").exit_code == 0
+    monkeypatch.chdir(victim)
+    assert cli("pull").exit_code == 0
+    assert cli("data", "add", "trap.bin").exit_code == 0
+    result = cli("data", "gc", "--yes", "--all-commits")
+    assert result.exit_code == 0, result
+    cached = victim / ".git" / "gitml" / "cache" / hash_bytes(trap).hex[:2]
+    assert (cached / hash_bytes(trap).hex[2:]).is_file()
