@@ -242,3 +242,24 @@ def test_check_all_on_a_branch_that_moves_the_pointer_folder_hides_no_pointer(
     assert result.exit_code == 1, result.stdout
     for path in (".gitml/data/evil.toml", "ptr/evil.toml"):
         assert f"error: {path}: bytes: is required; fix it" in result.stderr, result.stderr
+
+
+def test_a_remote_head_without_gitml_config_neither_names_nor_tightens(
+    team: Team, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The remote's HEAD names a branch gitml is not set up on (no committed config): the
+    default branch's committed clock skew still holds, not gitml's default one, so a run
+    within that skew is pulled."""
+    config = team.victim / CONFIG
+    config.write_text(config.read_text() + "\n[sync]\nclock_skew_seconds = 200000\n")
+    commit_all(team.victim, "Allow two days of clock skew", *NO_HOOKS)
+    git(team.victim, "push", "-q", "--no-verify", "origin", "main")
+    git(team.victim, "switch", "-q", "--orphan", "site")
+    git(team.victim, "commit", "-q", "--allow-empty", "-m", "Site", "--no-verify")
+    git(team.victim, "push", "-q", "--no-verify", "origin", "site")
+    git(team.victim, "switch", "-q", "-f", "main")
+    git(team.victim, "remote", "set-head", "origin", "site")
+    path = _future_run(team)
+    result = cli("pull")
+    assert result.exit_code == 0, result.stderr
+    assert path in git(team.victim, "ls-tree", "-r", "--name-only", RUNS)
