@@ -102,3 +102,20 @@ def test_gc_stops_rather_than_drop_a_version_whose_file_list_is_over_the_limit(
     assert "data.max_listing_mb" in result.stderr
     assert result.stderr.startswith("error: the file list of dataset 'data' version ")
     assert all(cached(in_repo, f"file {i}\n".encode()) for i in range(40))
+
+
+def test_gc_reads_no_run_output_file_list_past_the_limit(in_repo: Path) -> None:
+    """A run's folder output whose file list is over ``data.max_listing_mb`` (lowered to
+    bound what gitml reads whole) is not read past it by gc, as a dataset version's is not:
+    gc stops, naming the setting, and every file of the output stays in the cache."""
+    for i in range(40):
+        write(in_repo / "out" / f"{i:04d}.txt", f"output {i}\n".encode())
+    assert cli("run", "-o", "out", "--", sys.executable, "-c", "pass").exit_code == 0
+    config = in_repo / ".gitml" / "config.toml"
+    text = config.read_text() if config.exists() else 'schema = "gitml/config/1"\n'
+    write(config, (text + "\n[data]\nmax_listing_mb = 0.001\n").encode())
+    result = cli("data", "gc", "--keep-days", "0", "--yes")
+    assert result.exit_code == 1, result
+    assert "data.max_listing_mb" in result.stderr
+    assert "\n" not in result.stderr.strip()
+    assert all(cached(in_repo, f"output {i}\n".encode()) for i in range(40))
