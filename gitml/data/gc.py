@@ -156,12 +156,18 @@ def keep_set(ws: DataWorkspace, keep_days: float | None = DEFAULT_KEEP_DAYS) -> 
 def _output_objects(ws: DataWorkspace, digest: Digest) -> set[Digest]:
     """``output_objects`` of a recorded output. A cached object that begins like a file
     list but does not read as one names no files, so it is kept alone: anyone with push
-    access can record a run naming one, which must not keep gc from running. One over the
-    limit (``TooLarge``) still stops gc, which would otherwise drop the files it lists."""
+    access can record a run naming one, which must not keep gc from running. One over
+    ``data.max_listing_mb`` (``TooLarge``) still stops gc, which would otherwise drop the
+    files it lists."""
     try:
-        return output_objects(ws.cache, digest)
-    except TooLarge:
-        raise
+        return output_objects(ws.cache, digest, max_bytes=ws.settings.max_listing_bytes)
+    except TooLarge as exc:
+        raise TooLarge(
+            f"gc stopped: the file list of run output {digest}: {exc} (data.max_listing_mb "
+            f"in .gitml/config.toml), so gc cannot tell which files it keeps; raise the limit",
+            size=exc.size,
+            limit=exc.limit,
+        ) from None
     except DataError:
         return {digest}
 
