@@ -137,17 +137,20 @@ def test_snapshot_signers_in_the_work_tree_are_refused(
     assert len([line for line in stderr.splitlines() if "not using" in line]) == 1
 
 
-def test_a_pr_that_moves_the_pointer_folder_hides_no_pointer(governed: Path) -> None:
+@pytest.mark.parametrize("check", [("--base", "main"), ("--all",)])
+def test_a_pr_that_moves_the_pointer_folder_hides_no_pointer(
+    governed: Path, check: tuple[str, ...]
+) -> None:
     """A PR that sets its own ``data.pointer_dir``: pointers in the base's folder (which
     would come alive again when the setting is moved back) and in the PR's folder are both
-    judged as pointers."""
+    judged as pointers, by `check --base` and by `check --all` on the PR's checkout."""
     git(governed, "switch", "-q", "-c", "pr")
     _add_setting(governed, '\n[data]\npointer_dir = "ptr"\n')
     for folder in (governed / ".gitml" / "data", governed / "ptr"):
         folder.mkdir(exist_ok=True)
         (folder / "evil.toml").write_text('schema = "gitml/pointer/1"\n')
     commit_all(governed, "Move the pointers and add two", *NO_HOOKS)
-    result = cli("check", "--base", "main")
+    result = cli("check", *check)
     git(governed, "switch", "-q", "main")
     assert result.exit_code == 1, result.stdout
     for path in (".gitml/data/evil.toml", "ptr/evil.toml"):
@@ -223,25 +226,6 @@ def test_a_pr_that_renames_the_default_branch_brings_no_stage_events_of_its_own(
     assert result.exit_code == 1, result.stdout
     assert "no change of .gitml/stages.toml" in result.stderr, result.stderr
     assert tip(team.victim, REGISTRY) == before
-
-
-def test_check_all_on_a_branch_that_moves_the_pointer_folder_hides_no_pointer(
-    governed: Path,
-) -> None:
-    """`check --all` on a branch whose committed config moves ``data.pointer_dir`` (a PR's
-    checkout in CI): a pointer in the branch's folder is judged as a pointer too, as well
-    as those in the default branch's folder, as `check --base` judges both."""
-    git(governed, "switch", "-q", "-c", "pr")
-    _add_setting(governed, '\n[data]\npointer_dir = "ptr"\n')
-    for folder in (governed / ".gitml" / "data", governed / "ptr"):
-        folder.mkdir(exist_ok=True)
-        (folder / "evil.toml").write_text('schema = "gitml/pointer/1"\n')
-    commit_all(governed, "Move the pointers and add two", *NO_HOOKS)
-    result = cli("check", "--all")
-    git(governed, "switch", "-q", "main")
-    assert result.exit_code == 1, result.stdout
-    for path in (".gitml/data/evil.toml", "ptr/evil.toml"):
-        assert f"error: {path}: bytes: is required; fix it" in result.stderr, result.stderr
 
 
 def test_a_remote_head_without_gitml_config_neither_names_nor_tightens(
