@@ -24,7 +24,7 @@ from gitml.data.workspace import DataWorkspace
 from gitml.errors import InvalidRecord
 from gitml.objects.blobs import output_objects
 from gitml.objects.digest import Digest
-from gitml.objects.errors import DataError
+from gitml.objects.errors import DataError, TooLarge
 from gitml.storage import DATA_REF, RUNS_REF
 from gitml.storage.git import lines_z, run_git
 from gitml.storage.refs import read_ref
@@ -147,12 +147,29 @@ def keep_set(ws: DataWorkspace, keep_days: float | None = DEFAULT_KEEP_DAYS) -> 
         keep |= version.object_digests()
     for name, digest in run_inputs:
         version = store.find(name, digest)
-        keep |= (
-            version.object_digests() if version is not None else output_objects(ws.cache, digest)
-        )
+        keep |= version.object_digests() if version is not None else _output_objects(ws, digest)
     for digest in outputs:
-        keep |= output_objects(ws.cache, digest)
+        keep |= _output_objects(ws, digest)
     return keep
+
+
+def _output_objects(ws: DataWorkspace, digest: Digest) -> set[Digest]:
+    """``output_objects`` of a recorded output. A cached object that begins like a file
+    list but does not read as one names no files, so it is kept alone: anyone with push
+    access can record a run naming one, which must not keep gc from running. One over
+    ``data.max_listing_mb`` (``TooLarge``) still stops gc, which would otherwise drop the
+    files it lists."""
+    try:
+        return output_objects(ws.cache, digest, max_bytes=ws.settings.max_listing_bytes)
+    except TooLarge as exc:
+        raise TooLarge(
+            f"gc stopped: the file list of run output {digest}: {exc} (data.max_listing_mb "
+            f"in .gitml/config.toml), so gc cannot tell which files it keeps; raise the limit",
+            size=exc.size,
+            limit=exc.limit,
+        ) from None
+    except DataError:
+        return {digest}
 
 
 def collect(

@@ -109,7 +109,13 @@ def recorded_objects(ws: DataWorkspace, store: VersionStore) -> set[Digest]:
 
 
 def run_output_objects(ws: DataWorkspace) -> set[Digest]:
-    """Digests of run outputs (a folder output adds its listing's files, when cached)."""
+    """Digests of run outputs (a folder output adds its listing's files, when cached).
+
+    An output whose cached object begins like a file list but does not read as one (or is
+    over ``data.max_listing_mb``) counts as itself alone, as a version does in ``recorded_objects``:
+    anyone with push access can record a run naming such an object (a data file of a
+    dataset others pulled), and that must not stop every push.
+    """
     from gitml.runs.store import open_index
 
     if read_ref(ws.repo, RUNS_REF) is None:
@@ -120,13 +126,17 @@ def run_output_objects(ws: DataWorkspace) -> set[Digest]:
     finally:
         index.close()
     found: set[Digest] = set()
+    limit = ws.settings.max_listing_bytes
     for row in rows:
         for value in (row.doc.get("outputs") or {}).values():
             try:
                 digest = Digest(value)
             except DataError:
                 continue
-            found |= output_objects(ws.cache, digest)
+            try:
+                found |= output_objects(ws.cache, digest, max_bytes=limit)
+            except DataError:
+                found.add(digest)
     return found
 
 

@@ -70,10 +70,13 @@ def read_object(
     return data
 
 
-def read_listing_object(cache: Cache, digest: Digest) -> bytes | None:
+def read_listing_object(
+    cache: Cache, digest: Digest, *, max_bytes: int = MAX_LISTING_BYTES
+) -> bytes | None:
     """A cache object's bytes if it is a file listing (a folder output), else ``None``.
 
-    Only the first bytes of other objects are read, however large they are.
+    Only the first bytes of other objects are read, however large they are; a listing
+    over ``max_bytes`` (``data.max_listing_mb``) is ``TooLarge`` (``read_object``).
     """
     try:
         with open(cache.path_of(digest), "rb") as handle:
@@ -81,13 +84,16 @@ def read_listing_object(cache: Cache, digest: Digest) -> bytes | None:
                 return None
     except OSError:
         return None
-    return read_object(cache, digest)
+    return read_object(cache, digest, max_bytes=max_bytes)
 
 
-def output_objects(cache: Cache, digest: Digest) -> set[Digest]:
-    """The cache objects a recorded output needs: itself and, for a folder, its files."""
+def output_objects(
+    cache: Cache, digest: Digest, *, max_bytes: int = MAX_LISTING_BYTES
+) -> set[Digest]:
+    """The cache objects a recorded output needs: itself and, for a folder, its files
+    (its listing read up to ``max_bytes``, as ``read_listing_object`` says)."""
     found = {digest}
-    data = read_listing_object(cache, digest)
+    data = read_listing_object(cache, digest, max_bytes=max_bytes)
     if data is not None:
         found |= {e.digest for e in decode(data, where=f"output {digest}")}
     return found

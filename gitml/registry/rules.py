@@ -115,31 +115,53 @@ def records_settings(
     commit is what gitml reads rules at everywhere else (the merge base for a PR check,
     HEAD for ``check --staged``): in CI the work tree, and HEAD, are a pull request's own
     checkout, which could otherwise widen the clock skew the audit of fetched records
-    allows, also by naming its own branch the default one. The default branch's name is
-    the one HEAD's committed config gives; a branch's tip is ``remote``'s copy
-    (``refs/remotes/<remote>/<branch>``, as a fetch brings it), else the local branch, else
-    another remote's copy. Without that branch here, HEAD's committed config (gitml's
-    defaults when there is no commit). ConfigError names the file and the commit of an
-    unreadable config in force.
+    allows, or name its own branch the default one, whose stage changes the fetched stage
+    events would then be judged by. So the default branch's name is the one committed on
+    the first branch the CI or the remote names that holds a config (the default first:
+    ``CI_DEFAULT_BRANCH``, the remote's ``HEAD``, then a pull request's target), HEAD's
+    only when none does. A branch's tip is ``remote``'s copy
+    (``refs/remotes/<remote>/<branch>``, as a fetch brings it), else the local branch,
+    else another remote's copy. Without that branch here, HEAD's committed config
+    (gitml's defaults when there is no commit). ConfigError names the file and the commit
+    of an unreadable config in force.
     """
     head = repo.head_commit()
     if head is None:
         return Settings()
     at_head = proposed_settings(repo, head)
-    default = _branch_tip(repo, (at_head or Settings()).default_branch, remote)
-    settings = RulesAt(repo, default or head).settings
     given = env or {}
-    names = [given[var] for var in TARGET_VARS if given.get(var)]
     named = [
-        _branch_tip(repo, name, remote)
-        for name in names
-        if valid_ref_name(f"refs/heads/{name}")  # a name git refuses names no branch
+        _named_tip(repo, given.get("CI_DEFAULT_BRANCH"), remote),
+        read_ref(repo, f"refs/remotes/{remote or 'origin'}/HEAD"),
+        _named_tip(repo, given.get("GITHUB_BASE_REF"), remote),
+        _named_tip(repo, given.get("CI_MERGE_REQUEST_TARGET_BRANCH_NAME"), remote),
     ]
-    named.append(read_ref(repo, f"refs/remotes/{remote or 'origin'}/HEAD"))
-    for other in (at_head, *(proposed_settings(repo, tip) for tip in named if tip)):
+    committed = [_configured(repo, str(tip)) for tip in dict.fromkeys(named) if tip]
+    namer = next((found for found in committed if found is not None), at_head)
+    default = _branch_tip(repo, (namer or Settings()).default_branch, remote)
+    settings = RulesAt(repo, default or head).settings
+    for other in (at_head, *committed):
         if other is not None:
             settings = stricter(settings, other)
     return settings
+
+
+def _configured(repo: GitRepo, commit: str) -> Settings | None:
+    """The settings committed at ``commit`` when a config that parses is committed there
+    (a branch without one names no default branch and tightens nothing)."""
+    rules = RulesAt(repo, commit)
+    try:
+        return rules.settings if rules.config_doc else None
+    except ConfigError:
+        return None
+
+
+def _named_tip(repo: GitRepo, name: str | None, remote: str | None) -> str | None:
+    """``_branch_tip`` of a branch an environment variable names (None for a name git
+    refuses, which names no branch)."""
+    if not name or not valid_ref_name(f"refs/heads/{name}"):
+        return None
+    return _branch_tip(repo, name, remote)
 
 
 def _branch_tip(repo: GitRepo, branch: str, remote: str | None) -> str | None:

@@ -81,6 +81,18 @@ def test_gc_stops_when_a_kept_version_is_unknown(in_repo: Path) -> None:
     assert cached(in_repo, b"a")
 
 
+def _gc_under_a_lowered_listing_limit(repo: Path) -> str:
+    """``data.max_listing_mb`` lowered to 1 KiB, then ``data gc --yes``, which must fail
+    naming the setting; its stderr."""
+    config = repo / ".gitml" / "config.toml"
+    text = config.read_text() if config.exists() else 'schema = "gitml/config/1"\n'
+    write(config, (text + "\n[data]\nmax_listing_mb = 0.001\n").encode())
+    result = cli("data", "gc", "--keep-days", "0", "--yes")
+    assert result.exit_code == 1, result
+    assert "data.max_listing_mb" in result.stderr
+    return result.stderr
+
+
 def test_gc_stops_rather_than_drop_a_version_whose_file_list_is_over_the_limit(
     in_repo: Path,
 ) -> None:
@@ -94,11 +106,18 @@ def test_gc_stops_rather_than_drop_a_version_whose_file_list_is_over_the_limit(
     assert cli("run", "-i", "data", "--", sys.executable, "-c", "pass").exit_code == 0
     git(in_repo, "rm", "-q", ".gitml/data/data.toml")
     git(in_repo, "commit", "-q", "-m", "the run alone uses the version now")
-    config = in_repo / ".gitml" / "config.toml"
-    text = config.read_text() if config.exists() else 'schema = "gitml/config/1"\n'
-    write(config, (text + "\n[data]\nmax_listing_mb = 0.001\n").encode())
-    result = cli("data", "gc", "--keep-days", "0", "--yes")
-    assert result.exit_code == 1, result
-    assert "data.max_listing_mb" in result.stderr
-    assert result.stderr.startswith("error: the file list of dataset 'data' version ")
+    stderr = _gc_under_a_lowered_listing_limit(in_repo)
+    assert stderr.startswith("error: the file list of dataset 'data' version ")
     assert all(cached(in_repo, f"file {i}\n".encode()) for i in range(40))
+
+
+def test_gc_reads_no_run_output_file_list_past_the_limit(in_repo: Path) -> None:
+    """A run's folder output whose file list is over ``data.max_listing_mb`` (lowered to
+    bound what gitml reads whole) is not read past it by gc, as a dataset version's is not:
+    gc stops, naming the setting, and every file of the output stays in the cache."""
+    for i in range(40):
+        write(in_repo / "out" / f"{i:04d}.txt", f"output {i}\n".encode())
+    assert cli("run", "-o", "out", "--", sys.executable, "-c", "pass").exit_code == 0
+    stderr = _gc_under_a_lowered_listing_limit(in_repo)
+    assert "\n" not in stderr.strip()
+    assert all(cached(in_repo, f"output {i}\n".encode()) for i in range(40))

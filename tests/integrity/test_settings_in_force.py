@@ -24,6 +24,7 @@ from tests.integrity.test_latest import forged_run
 from tests.support.core import cli, git
 from tests.support.governance import commit_all
 from tests.support.integrity import Team, id_at, now_env, ok, tip
+from tests.support.registry import register
 
 CONFIG = ".gitml/config.toml"
 RUNS = "refs/gitml/runs"
@@ -136,17 +137,20 @@ def test_snapshot_signers_in_the_work_tree_are_refused(
     assert len([line for line in stderr.splitlines() if "not using" in line]) == 1
 
 
-def test_a_pr_that_moves_the_pointer_folder_hides_no_pointer(governed: Path) -> None:
+@pytest.mark.parametrize("check", [("--base", "main"), ("--all",)])
+def test_a_pr_that_moves_the_pointer_folder_hides_no_pointer(
+    governed: Path, check: tuple[str, ...]
+) -> None:
     """A PR that sets its own ``data.pointer_dir``: pointers in the base's folder (which
     would come alive again when the setting is moved back) and in the PR's folder are both
-    judged as pointers."""
+    judged as pointers, by `check --base` and by `check --all` on the PR's checkout."""
     git(governed, "switch", "-q", "-c", "pr")
     _add_setting(governed, '\n[data]\npointer_dir = "ptr"\n')
     for folder in (governed / ".gitml" / "data", governed / "ptr"):
         folder.mkdir(exist_ok=True)
         (folder / "evil.toml").write_text('schema = "gitml/pointer/1"\n')
     commit_all(governed, "Move the pointers and add two", *NO_HOOKS)
-    result = cli("check", "--base", "main")
+    result = cli("check", *check)
     git(governed, "switch", "-q", "main")
     assert result.exit_code == 1, result.stdout
     for path in (".gitml/data/evil.toml", "ptr/evil.toml"):
@@ -178,3 +182,68 @@ def test_a_pr_that_renames_the_default_branch_widens_no_skew(
     assert result.exit_code == 1, result.stdout
     assert path in result.stderr
     assert tip(team.victim, RUNS) == before
+
+
+REGISTRY = "refs/gitml/registry"
+
+
+@pytest.mark.parametrize(
+    ("named_by", "command"), [("GITHUB_BASE_REF", "fetch"), ("remote HEAD", "pull")]
+)
+def test_a_pr_that_renames_the_default_branch_brings_no_stage_events_of_its_own(
+    team: Team, monkeypatch: pytest.MonkeyPatch, named_by: str, command: str
+) -> None:
+    """The attacker's branch names itself the default one in its committed config and
+    promotes on it; `registry apply` in the attacker's clone writes the events that branch
+    derives and pushes them. `fetch --ci` in the PR's checkout where the CI names `main`
+    the target, or a reviewer's `pull` on the PR branch where the remote's HEAD names
+    `main`, judges the fetched events by `main` (which derives none of them) and refuses
+    them, as a pull on `main` does; nothing local changes."""
+    register(team.victim, "1.0.0", 0.9)
+    ok("push", "--no-data")
+    monkeypatch.chdir(team.attacker)
+    git(team.attacker, "fetch", "-q", "origin", "+refs/gitml/*:refs/gitml/*")
+    git(team.attacker, "pull", "-q", "origin", "main")
+    git(team.attacker, "switch", "-q", "-c", "pr")
+    config = team.attacker / CONFIG
+    text = config.read_text()
+    config.write_text(text.replace('default_branch = "main"', 'default_branch = "pr"'))
+    commit_all(team.attacker, "Make this branch the default", *NO_HOOKS)
+    ok("promote", "churn", "1.0.0", "production")
+    commit_all(team.attacker, "Promote", *NO_HOOKS)
+    ok("registry", "apply")
+    git(team.attacker, "push", "-q", "--no-verify", "origin", "pr", f"{REGISTRY}:{REGISTRY}")
+    monkeypatch.chdir(team.victim)
+    before = tip(team.victim, REGISTRY)
+    git(team.victim, "fetch", "-q", "origin", "pr")
+    git(team.victim, "switch", "-q", "pr")
+    if named_by == "remote HEAD":
+        git(team.victim, "remote", "set-head", "origin", "main")
+    else:
+        monkeypatch.setenv(named_by, "main")
+    result = cli(command, *(("--ci",) if command == "fetch" else ()))
+    git(team.victim, "switch", "-q", "main")
+    assert result.exit_code == 1, result.stdout
+    assert "no change of .gitml/stages.toml" in result.stderr, result.stderr
+    assert tip(team.victim, REGISTRY) == before
+
+
+def test_a_remote_head_without_gitml_config_neither_names_nor_tightens(
+    team: Team, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The remote's HEAD names a branch gitml is not set up on (no committed config): the
+    default branch's committed clock skew still holds, not gitml's default one, so a run
+    within that skew is pulled."""
+    config = team.victim / CONFIG
+    config.write_text(config.read_text() + "\n[sync]\nclock_skew_seconds = 200000\n")
+    commit_all(team.victim, "Allow two days of clock skew", *NO_HOOKS)
+    git(team.victim, "push", "-q", "--no-verify", "origin", "main")
+    git(team.victim, "switch", "-q", "--orphan", "site")
+    git(team.victim, "commit", "-q", "--allow-empty", "-m", "Site", "--no-verify")
+    git(team.victim, "push", "-q", "--no-verify", "origin", "site")
+    git(team.victim, "switch", "-q", "-f", "main")
+    git(team.victim, "remote", "set-head", "origin", "site")
+    path = _future_run(team)
+    result = cli("pull")
+    assert result.exit_code == 0, result.stderr
+    assert path in git(team.victim, "ls-tree", "-r", "--name-only", RUNS)

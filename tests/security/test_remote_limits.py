@@ -25,6 +25,7 @@ from gitml.objects.remotes.stream import receive
 from gitml.records import codec
 from tests.security.forge import World, commit_files, point, publish, victim_clone
 from tests.support.core import cli, git
+from tests.support.registry import record_run
 
 BIG = 3 << 20  # over the 1 MiB limit for a manifest
 
@@ -196,3 +197,53 @@ def test_a_recorded_version_naming_a_big_cached_object_as_its_list_stops_no_push
     result = cli("data", "push")
     assert result.exit_code == 0, result
     assert (world.store / big.hex[:2] / big.hex[2:]).stat().st_size == BIG
+
+
+def test_a_recorded_run_output_that_only_looks_like_a_file_list_stops_no_push(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run record (anyone with push access can write one) whose output names an object
+    the victim holds that begins like a file list but is none (a data file of a dataset the
+    victim pulled) counts as that object alone: the victim's ``data push`` and ``push``
+    still push, and the victim's own data reaches the remote."""
+    victim = victim_clone(world, tmp_path / "victim", monkeypatch)
+    trap = MAGIC + b"not a file list\n"
+    (victim / "shared").mkdir()
+    (victim / "shared" / "notes.txt").write_bytes(trap)
+    assert cli("data", "add", "shared").exit_code == 0
+    monkeypatch.chdir(world.attacker)
+    record_run(world.attacker, metrics={"acc": 1.0}, model_bytes=trap)
+    assert cli("push", "--no-data").exit_code == 0
+    monkeypatch.chdir(victim)
+    assert cli("pull").exit_code == 0
+    mine = hash_bytes(b"the victim's own data\n")
+    (victim / "own").mkdir()
+    (victim / "own" / "data.txt").write_bytes(b"the victim's own data\n")
+    assert cli("data", "add", "own").exit_code == 0
+    result = cli("data", "push")
+    assert result.exit_code == 0, result
+    assert (world.store / mine.hex[:2] / mine.hex[2:]).is_file()
+    git(victim, "add", "-A")
+    git(victim, "commit", "-qm", "Own data", "--no-verify")
+    result = cli("push")
+    assert result.exit_code == 0, result
+
+
+def test_a_recorded_run_output_that_only_looks_like_a_file_list_stops_no_gc(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same run record stops no ``data gc`` (which a hostile record could otherwise
+    keep from ever running): the object names no files, so it is kept alone."""
+    victim = victim_clone(world, tmp_path / "victim", monkeypatch)
+    trap = MAGIC + b"not a file list\n"
+    (victim / "trap.bin").write_bytes(trap)
+    monkeypatch.chdir(world.attacker)
+    record_run(world.attacker, metrics={"acc": 1.0}, model_bytes=trap)
+    assert cli("push", "--no-data").exit_code == 0
+    monkeypatch.chdir(victim)
+    assert cli("pull").exit_code == 0
+    assert cli("data", "add", "trap.bin").exit_code == 0
+    result = cli("data", "gc", "--yes", "--all-commits")
+    assert result.exit_code == 0, result
+    cached = victim / ".git" / "gitml" / "cache" / hash_bytes(trap).hex[:2]
+    assert (cached / hash_bytes(trap).hex[2:]).is_file()
