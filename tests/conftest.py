@@ -29,6 +29,7 @@ def hermetic_git(
         "[init]\n\tdefaultBranch = main\n"
         "[advice]\n\tdetachedHead = false\n"
         "[gc]\n\tauto = 0\n"
+        '[gitml "index"]\n\twarm = false\n'
         '[protocol "file"]\n\tallow = always\n'
     )
     template = home / "template"

@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from gitml.cli._output import terminal_columns
+from gitml.runs import HIDDEN_COUNT_CAP
 from gitml.runs.metrics import series, sparkline
 from gitml.units import format_time
 
@@ -337,11 +338,13 @@ def compare_lines(comparison: Comparison, *, all_params: bool = False) -> list[s
 def no_runs_text(
     hidden: int, *, where: str | None, commit: str | None, branch: str | None = None
 ) -> str:
-    """Why ``git ml ls`` shows nothing (``hidden``: matches on other branches)."""
+    """Why ``git ml ls`` shows nothing (``hidden``: matches on other branches, more than
+    ``HIDDEN_COUNT_CAP`` when it is larger)."""
     matching = " that match" if where else ""
     if commit is not None:
         return f"no runs{matching} were made on {commit} (or on a commit it replaced)"
     if hidden:
         place = f"branch {branch!r}" if branch else "this branch"
-        return f"no runs{matching} on {place} ({hidden} on other branches; use --all)"
+        many = f"more than {HIDDEN_COUNT_CAP}" if hidden > HIDDEN_COUNT_CAP else str(hidden)
+        return f"no runs{matching} on {place} ({many} on other branches; use --all)"
     return "no runs match" if where else "no runs yet; record one with `git ml run -- CMD`"

@@ -7,3 +7,7 @@ files and history), ``env`` (environment capture), ``spool`` (the child-to-paren
 """
 
 RUN_KIND = "gitml/run/1"  # the schema of a run record, as the query index files it
+HIDDEN_COUNT_CAP = 1_000
+"""A listing that finds nothing on its branch counts the matches elsewhere up to this many
+and one more, which stands for "more than this many" (counting every match of a
+filter most of a million runs meet took a second)."""

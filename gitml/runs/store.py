@@ -17,12 +17,13 @@ from gitml.errors import AmbiguousId, GitmlError, InvalidRecord, RecordNotFound
 from gitml.records import ids
 from gitml.records.limits import size_problem
 from gitml.records.typed import typed
+from gitml.runs import HIDDEN_COUNT_CAP
 from gitml.runs import RUN_KIND as RUN_KIND
 from gitml.runs.metrics import MetricEvent, load_history
 from gitml.runs.paths import NAME_RE, env_path, history_path, runs_collection
 from gitml.storage import RUNS_REF
 from gitml.storage.collection import Collection, Layout
-from gitml.storage.index import Index, Parser, parse_record, row_doc
+from gitml.storage.index import BRANCH_INDEX, Index, Parser, parse_record, row_doc
 from gitml.storage.repo import GitRepo
 
 if TYPE_CHECKING:
@@ -54,20 +55,26 @@ def run_parser(collection: Collection) -> Parser:
     return partial(parse_run_record, layout=collection.current_layout())
 
 
-def open_index(repo: GitRepo, *, lookups: bool = True) -> tuple[Collection, Index]:
+def open_index(
+    repo: GitRepo, *, lookups: bool = True, warm: bool = True
+) -> tuple[Collection, Index]:
     """The runs collection and the index, brought up to date with the run parser.
 
     ``lookups``: with the indexes of the lookups by name and by parent (``_INDEXES``). A
     listing, which reads neither, leaves them to the first command that does: a first
-    load then answers without building them.
+    load then answers without building them. ``warm``: when bringing it up to date left
+    its ``fields`` table incomplete (a load, many new records), start filling it in the
+    background (``storage.fields_warm``); a caller about to fill it says False.
     """
     collection = runs_collection(repo)
     index = Index.for_collection(collection)
-    _bring_up_to_date(collection, index, lookups=lookups)
+    _bring_up_to_date(collection, index, lookups=lookups, warm=warm)
     return collection, index
 
 
-def _bring_up_to_date(collection: Collection, index: Index, *, lookups: bool) -> None:
+def _bring_up_to_date(
+    collection: Collection, index: Index, *, lookups: bool, warm: bool = True
+) -> None:
     """``open_index`` on an index already made for ``collection``."""
     indexed = index.indexed_tip(collection.ref)
     tip = collection.tip()
@@ -87,6 +94,10 @@ def _bring_up_to_date(collection: Collection, index: Index, *, lookups: bool) ->
         # cover them.
         index.ensure_indexes(_INDEXES)
     index.refresh(collection)
+    if warm and indexed != (tip or ""):
+        from gitml.storage.fields_warm import warm_later  # after a load or new records only
+
+        warm_later(index, collection.repo.commondir)
 
 
 _INDEXES = (
@@ -245,6 +256,8 @@ class Listing(NamedTuple):
     runs: list[RunRecord]
     more: bool
     hidden_other_branches: int = 0
+    """When ``runs`` is empty on a branch: the matches on every branch, at most
+    ``HIDDEN_COUNT_CAP`` + 1 (which says "more than ``HIDDEN_COUNT_CAP``")."""
     invalid: tuple[str, ...] = ()
     """One line per run record that could not be read (left out of ``runs``)."""
 
@@ -252,18 +265,20 @@ class Listing(NamedTuple):
 def _open_for_query(
     repo: GitRepo, *, fields: bool, where: str | None = None
 ) -> tuple[Collection, Index]:
-    """``open_index``, with the ``fields`` table filled when the query reads it (``fields``:
-    a ``--where`` or ``--sort``), and the lookup indexes when ``where`` tests a run's name
-    or parent; a first load leaves them to the first such query."""
+    """``open_index``, with the ``fields`` table filled and ``BRANCH_INDEX`` made when the
+    query reads it (``fields``: a ``--where`` or ``--sort``), and the lookup indexes when
+    ``where`` tests a run's name or parent; a first load leaves them to the first such
+    query (or the background fill)."""
     lookups = False
     if where:
         from gitml.runs.query import where_fields
 
         lookups = not where_fields(where).isdisjoint(_LOOKUP_FIELDS)
-    collection, index = open_index(repo, lookups=lookups)
+    collection, index = open_index(repo, lookups=lookups, warm=not fields)
     if fields:
         try:
             index.fill_fields()
+            index.ensure_indexes([BRANCH_INDEX])
         except BaseException:
             index.close()
             raise
@@ -302,10 +317,11 @@ def list_runs(
         if limit is not None and (along is not None or (where and not sort)):
             # A page in one params/metrics/tags entry's order, or newest first: walk that
             # order, testing each run, and stop at the page.
-            probing, probe_params, _ = _condition(
-                repo, where, branch, all_branches, commits, probe=True
-            )
+            probing, probe_params, _ = _condition(repo, where, None, True, commits, probe=True)
             if along is not None:
+                if by_branch is not None:
+                    probing = f"{probing} AND branch = ?"
+                    probe_params = [*probe_params, by_branch]
                 rows = index.rows_along(
                     collection,
                     along[0],
@@ -325,6 +341,7 @@ def list_runs(
                     limit=limit + 1,
                     offset=max(0, offset),
                     kind=RUN_KIND,
+                    branch=by_branch,
                 )
         if rows is None:
             fetch = None if limit is None else limit + 1
@@ -335,13 +352,26 @@ def list_runs(
         more = limit is not None and len(docs) > limit
         docs = docs[:limit] if limit is not None else docs
         hidden = 0
-        if by_branch and not docs:  # what the branch filter alone hid: matches elsewhere
-            anywhere, anywhere_params, _ = _condition(repo, where, None, True)
-            hidden = index.count(collection, anywhere, anywhere_params, kind=RUN_KIND)
+        if by_branch is not None and not docs:  # what the branch filter alone hid
+            hidden = _hidden_count(repo, index, collection, where)
         invalid = tuple(error for _path, error in index.errors(collection))
     finally:
         index.close()
     return Listing(runs=docs, more=more, hidden_other_branches=hidden, invalid=invalid)
+
+
+def _hidden_count(repo: GitRepo, index: Index, collection: Collection, where: str | None) -> int:
+    """The runs matching ``where`` on any branch, up to ``HIDDEN_COUNT_CAP`` + 1: walked
+    newest first until that many are found, or (when that walk is long: few match)
+    counted by the row-selecting condition."""
+    probing, probe_params, _ = _condition(repo, where, None, True, probe=True)
+    found = index.count_upto(
+        collection, HIDDEN_COUNT_CAP, where=probing, params=probe_params, kind=RUN_KIND
+    )
+    if found is None:
+        anywhere, anywhere_params, _ = _condition(repo, where, None, True)
+        found = index.count(collection, anywhere, anywhere_params, kind=RUN_KIND)
+    return min(found, HIDDEN_COUNT_CAP + 1)
 
 
 def _condition(
@@ -352,8 +382,8 @@ def _condition(
     commits: Sequence[str] | None = None,
     *,
     probe: bool = False,
-) -> tuple[str, list[Any], bool]:
-    """The SQL condition, its parameters, and whether it keeps one branch's runs only."""
+) -> tuple[str, list[Any], str | None]:
+    """The SQL condition, its parameters, and the branch whose runs alone it keeps."""
     if all_branches or commits is not None:
         branch = None
     elif branch is None:
@@ -375,7 +405,7 @@ def _condition(
     if branch is not None:
         clauses.append("branch = ?")  # the index's copy of code.branch (``DOC_COLUMNS``)
         params.append(branch)
-    return " AND ".join(clauses) or "1", params, branch is not None
+    return " AND ".join(clauses) or "1", params, branch
 
 
 def count_runs(

@@ -13,7 +13,7 @@ QUEUE_REF = REF_ROOT + "queue"
 COLLECTION_REFS = (RUNS_REF, DATA_REF, REGISTRY_REF, MONITOR_REF, QUEUE_REF)
 INDEX_REF = REF_ROOT + "index"
 """Shared query-index snapshots (a cache of derived rows, never records)."""
-INDEX_SCHEMA_VERSION = 10
+INDEX_SCHEMA_VERSION = 11
 # One file per schema version: two gitml versions on one repository (say the one
 # pre-commit pinned and the one on PATH) each keep their own instead of rebuilding
 # each other's on every call.

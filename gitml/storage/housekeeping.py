@@ -32,7 +32,9 @@ import re
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from contextlib import suppress
+from functools import partial
 from pathlib import Path
 
 from gitml.storage import INDEX_FILE, INDEX_USERS_SUFFIX
@@ -74,8 +76,9 @@ def note_write(repo: GitRepo) -> None:
         start_step(repo.commondir)
 
 
-def start_step(commondir: Path) -> None:
-    """Start ``housekeep(commondir)`` in a detached process, without waiting for it."""
+def start_step(commondir: Path, module: str = __name__) -> None:
+    """Start ``python -m module commondir`` (by default ``housekeep(commondir)``) in a
+    detached process, without waiting for it."""
     _reap()
     if not sys.executable:
         return
@@ -87,7 +90,7 @@ def start_step(commondir: Path) -> None:
     }
     try:
         proc = subprocess.Popen(
-            [sys.executable, "-m", __name__, str(commondir)],
+            [sys.executable, "-m", module, str(commondir)],
             cwd=commondir,
             env=env,
             stdin=subprocess.DEVNULL,
@@ -105,20 +108,34 @@ def housekeep(commondir: Path) -> bool:
     ``gc.auto = 0``, or another step is running."""
     if _switched_off(commondir):
         return False
+    return guarded_step(commondir, LOCK, LOG, partial(_repack, commondir))
+
+
+def guarded_step(commondir: Path, lock: str, log: str, step: Callable[[], str | None]) -> bool:
+    """Run ``step`` under the lock file ``lock`` of ``.git/gitml``; False, without running
+    it, when another process holds that lock. The problem ``step`` returns is left in the
+    file ``log`` there, which a step that returns none removes."""
     state = commondir / STATE_DIR
     state.mkdir(exist_ok=True)
-    with try_exclusive(state / LOCK) as held:
+    with try_exclusive(state / lock) as held:
         if not held:
             return False
-        proc = run_git(commondir, *REPACK)
-        log = state / LOG
-        if proc.returncode != 0:
-            log.write_text(f"git {' '.join(REPACK)}: {last_line(proc.stderr)}\n", "utf-8")
-        elif log.exists():
-            log.unlink(missing_ok=True)
-        with suppress(OSError):
-            remove_unused_indexes(state)
+        problem = step()
+        if problem is not None:
+            with suppress(OSError):
+                (state / log).write_text(f"{problem}\n", "utf-8")
+        else:
+            (state / log).unlink(missing_ok=True)
     return True
+
+
+def _repack(commondir: Path) -> str | None:
+    """``git repack`` as ``REPACK`` says, then the unused index files; git's message when
+    the repack failed."""
+    proc = run_git(commondir, *REPACK)
+    with suppress(OSError):
+        remove_unused_indexes(commondir / STATE_DIR)
+    return None if proc.returncode == 0 else f"git {' '.join(REPACK)}: {last_line(proc.stderr)}"
 
 
 def remove_unused_indexes(state: Path, *, now: float | None = None) -> list[str]:

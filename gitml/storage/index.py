@@ -76,6 +76,12 @@ def _doc_values(doc: str) -> str:
     return ", ".join(f"json_extract({doc}, '{path}')" for _column, path in DOC_COLUMNS)
 
 
+BRANCH_INDEX = "CREATE INDEX IF NOT EXISTS records_branch ON records(ref, branch, id)"
+"""Records of one branch in the order of ids (``DOC_COLUMNS``' copy of ``code.branch``),
+for a query on a branch of few records among many; made by the first query that reads
+``fields`` (``runs.store``) or by the background fill (``storage.fields_warm``), not by a
+load, which a listing waits for."""
+
 FIELDS_TABLE = "fields"
 FIELD_KEYS_TABLE = "field_keys"
 RECORD_ROW = "records.rid"
@@ -135,14 +141,21 @@ _COLLECT_FIELDS = (
 )
 _ADD_KEYS = "INSERT OR IGNORE INTO field_keys(path) SELECT DISTINCT path FROM temp.new_fields"
 _ADD_FIELDS = (
-    "INSERT INTO fields(key, value, rec, t) SELECT k.id, n.value, n.rec, n.t "
+    "INSERT OR IGNORE INTO fields(key, value, rec, t) SELECT k.id, n.value, n.rec, n.t "
     "FROM temp.new_fields n JOIN field_keys k ON k.path = n.path ORDER BY 1, 2, 3"
 )
 FIELDS_PENDING = "fields-pending"
-"""The ``meta`` key a load into a new file leaves: ``fields`` holds nothing yet, and is
-filled for every record when a query first needs it (``Index.fill_fields``)."""
+"""The ``meta`` key saying ``fields`` is not complete; its value is the record id up to
+which it is (every valid record with ``rid`` at most that has its rows, the others may
+not). A load into a new file leaves it at 0, a refresh that adds more than
+``DEFER_FIELDS`` records at the largest id before them; ``Index.fill_fields`` moves it
+on a chunk of records at a time and removes it at the end."""
 FILL_CHUNK = 20_000
-"""Records whose fields ``Index.fill_fields`` collects at a time (memory stays bounded)."""
+"""Records whose fields ``Index.fill_fields`` collects in one write transaction (memory
+stays bounded, and a writer waits for one chunk at most)."""
+DEFER_FIELDS = 10_000
+"""A refresh adding more records than this leaves their fields to ``Index.fill_fields``
+(a first query, or the background fill ``storage.fields_warm`` starts)."""
 MAX_ROW = 2**63 - 1
 _LOAD_NAME = re.compile(r"\.load-[0-9]+-[0-9]+")
 """The suffix of a new index file a load builds (``built_file``), without its companions."""
@@ -627,10 +640,27 @@ class Index:
 
         self._run(op)
 
-    def fill_fields(self) -> None:
-        """Fill the ``fields`` table, which a first load leaves empty (a listing does not
-        need it), before a query that reads it."""
-        self._run(_fill_fields)
+    def fill_fields(self, *, chunk: int = FILL_CHUNK, pause: float = 0.0) -> int:
+        """Complete the ``fields`` table, which a first load leaves empty (a listing does
+        not need it), before a query that reads it; records filled by this call.
+
+        One write transaction per ``chunk`` records, so writers wait one chunk at most,
+        and each moves ``FIELDS_PENDING`` on: processes filling at once share the work, and
+        one that stops midway loses nothing. ``pause``: seconds to sleep between chunks,
+        long enough for a writer polling for the lock to take it.
+        """
+        filled = 0
+        while True:
+            done = self._run(partial(_fill_chunk, chunk=chunk))
+            if done is None:
+                return filled
+            filled += done
+            if pause:
+                time.sleep(pause)
+
+    def fields_pending(self) -> bool:
+        """Whether ``fields`` is not complete yet (``fill_fields`` has work)."""
+        return self._run(_fields_pending)
 
     @contextmanager
     def exporting(self, collection: Collection) -> Iterator[RowExport]:
@@ -752,6 +782,7 @@ class Index:
         limit: int,
         offset: int = 0,
         kind: str | None = None,
+        branch: str | None = None,
     ) -> list[Row] | None:
         """A page of the valid records matching ``where``, newest id first (as ``rows``
         gives them), found by walking the records in that order and stopping at the page;
@@ -761,23 +792,52 @@ class Index:
         selects every match to sort them: the plan for a filter many records meet. ``where``
         should test each row (a probing ``FieldTable``). For a filter few records (or only
         old ones) meet the walk gives up, and ``rows`` is the query to run instead (also
-        the one to read a name index).
+        the one to read a name index). ``branch``: records of that branch only, walked
+        through ``BRANCH_INDEX`` (which must exist), so a branch of few records costs few
+        steps however many other branches hold.
         """
+        scope, args = _newest_scope(collection.ref, branch)
         sql = (
-            # The order of ids whatever the planner's statistics say: without those of
-            # another index on ``ref`` (``runs_name``) it may read every run through that
-            # one and sort them.
-            "SELECT rid FROM records INDEXED BY records_id WHERE ref=? AND error IS NULL "
+            f"SELECT rid FROM {scope} AND error IS NULL "
             f"AND +kind GLOB ? AND ({where}) ORDER BY id DESC LIMIT ? OFFSET ?"
         )
-        args = [collection.ref, kind or "*", *params, limit, offset]
+        args += [kind or "*", *params, limit, offset]
         return self._walked(collection, lambda conn: conn.execute(sql, args).fetchall())
 
+    def count_upto(
+        self,
+        collection: Collection,
+        cap: int,
+        *,
+        where: str,
+        params: Sequence[Any],
+        kind: str | None = None,
+    ) -> int | None:
+        """How many valid records match ``where`` (a probing condition, as ``rows_newest``
+        takes), counting no further than ``cap`` + 1; None when that walk passed
+        ``WALK_STEPS`` (few matches: ``count`` with the row-selecting condition is then
+        cheap)."""
+        scope, args = _newest_scope(collection.ref, None)
+        sql = (
+            f"SELECT count(*) FROM (SELECT 1 FROM {scope} AND error IS NULL "
+            f"AND +kind GLOB ? AND ({where}) ORDER BY id DESC LIMIT ?)"
+        )
+        args += [kind or "*", *params, cap + 1]
+        found = self._walked(
+            collection, lambda conn: conn.execute(sql, args).fetchall(), page=False
+        )
+        return None if found is None else int(found[0][0])
+
     def _walked(
-        self, collection: Collection, walk: Callable[[sqlite3.Connection], list[Any]]
-    ) -> list[Row] | None:
-        """The rows of the record ids ``walk`` selects (one snapshot for all its queries),
-        or None when it took more than ``WALK_STEPS`` SQLite steps."""
+        self,
+        collection: Collection,
+        walk: Callable[[sqlite3.Connection], list[Any]],
+        *,
+        page: bool = True,
+    ) -> list[Any] | None:
+        """The rows of the record ids ``walk`` selects (one snapshot for all its queries;
+        what it selects, without ``page``), or None when it took more than ``WALK_STEPS``
+        SQLite steps."""
 
         def op(conn: sqlite3.Connection) -> list[Row] | None:
             self._refresh(conn, collection, self.parse)
@@ -792,7 +852,7 @@ class Index:
             try:
                 found = walk(conn)
                 conn.set_progress_handler(None, 0)
-                return _page(conn, [rid for (rid,) in found])
+                return _page(conn, [rid for (rid,) in found]) if page else found
             except sqlite3.OperationalError as exc:
                 if _code(exc) != sqlite3.SQLITE_INTERRUPT:
                     raise
@@ -847,6 +907,16 @@ class Index:
             return [(str(path), str(error)) for path, error in cur]
 
         yield from self._run(op)
+
+
+def _newest_scope(ref: str, branch: str | None) -> tuple[str, list[Any]]:
+    """``records`` of ``ref`` (of ``branch``) in the order of ids, as a FROM clause with its
+    WHERE begun, and its parameters."""
+    if branch is not None:
+        return "records INDEXED BY records_branch WHERE ref=? AND branch=?", [ref, branch]
+    # The order of ids whatever the planner's statistics say: without those of another
+    # index on ``ref`` (``runs_name``) it may read every run through that one and sort them.
+    return "records INDEXED BY records_id WHERE ref=?", [ref]
 
 
 @contextmanager
@@ -920,28 +990,35 @@ def _checkpoint(conn: sqlite3.Connection, touched: int) -> None:
 
 
 def _fields_pending(conn: sqlite3.Connection) -> bool:
-    found = conn.execute("SELECT 1 FROM meta WHERE key = ?", (FIELDS_PENDING,))
-    return found.fetchone() is not None
+    return _fields_filled(conn) is not None
 
 
-def _fill_fields(conn: sqlite3.Connection) -> None:
-    """Fill ``fields`` for every record if a load left it pending, a chunk of records at a
-    time, its second order built once after; then fresh planner statistics."""
+def _fields_filled(conn: sqlite3.Connection) -> int | None:
+    """The record id up to which ``fields`` is complete; None when it is complete."""
+    found = conn.execute("SELECT value FROM meta WHERE key = ?", (FIELDS_PENDING,)).fetchone()
+    return None if found is None else int(found[0])
+
+
+def _fill_chunk(conn: sqlite3.Connection, *, chunk: int) -> int | None:
+    """In one write transaction, the ``fields`` rows of the next ``chunk`` records past
+    ``FIELDS_PENDING``, moving it on (removing it, with fresh planner statistics, past the
+    last record); how many record ids it covered, None when nothing was pending."""
     if not _fields_pending(conn):
-        return
-    filled = 0  # records whose fields this call wrote (none when another process did)
+        return None
     with _bulk_cache(conn), _writing(conn):
-        if _fields_pending(conn):
-            conn.execute(f"DELETE FROM {FIELDS_TABLE}")
-            deferred = _drop_secondary_indexes(conn, tables=(FIELDS_TABLE,))
-            (top,) = conn.execute("SELECT coalesce(max(rid), 0) FROM records").fetchone()
-            for last in range(0, top, FILL_CHUNK):
-                _add_fields(conn, last, last + FILL_CHUNK)
-            for sql in deferred:
-                conn.execute(sql)
+        last = _fields_filled(conn)
+        if last is None:
+            return None
+        (top,) = conn.execute("SELECT coalesce(max(rid), 0) FROM records").fetchone()
+        upto = last + chunk
+        _add_fields(conn, last, upto)
+        if upto < top:
+            conn.execute("UPDATE meta SET value = ? WHERE key = ?", (str(upto), FIELDS_PENDING))
+        else:
             conn.execute("DELETE FROM meta WHERE key IN (?, 'analyzed')", (FIELDS_PENDING,))
-            filled = top
-    _checkpoint(conn, filled)
+    if upto >= top:
+        _checkpoint(conn, max(top, 1))
+    return max(0, min(upto, int(top)) - last)
 
 
 def users_lock(path: Path) -> Path:
@@ -1034,7 +1111,7 @@ def _build(
         conn.execute("BEGIN")
         count = _bulk_insert(conn, ref, batches, fields=False, expected=expected)
         conn.execute("INSERT INTO tips VALUES(?, ?)", (ref, tip))
-        conn.execute("INSERT INTO meta VALUES(?, '1')", (FIELDS_PENDING,))
+        conn.execute("INSERT INTO meta VALUES(?, '0')", (FIELDS_PENDING,))
         for ddl in indexes:
             conn.execute(ddl)
         conn.execute("COMMIT")
@@ -1107,9 +1184,10 @@ def _copy_in(conn: sqlite3.Connection, built: Path, ref: str) -> bool:
                     (last,),
                 )
                 conn.execute("INSERT INTO main.tips SELECT * FROM load.tips WHERE ref = ?", (ref,))
+                # Complete up to this file's last record at most (less if it was not).
                 conn.execute(
-                    "INSERT OR REPLACE INTO main.meta SELECT * FROM load.meta WHERE key = ?",
-                    (FIELDS_PENDING,),
+                    "INSERT OR IGNORE INTO main.meta SELECT key, ?1 FROM load.meta WHERE key = ?2",
+                    (str(last), FIELDS_PENDING),
                 )
             for sql in deferred:
                 conn.execute(sql)
@@ -1161,7 +1239,8 @@ def _delete_paths(conn: sqlite3.Connection, pairs: Sequence[tuple[str, str]]) ->
 
 def insert_rows(conn: sqlite3.Connection, ref: str, rows: Sequence[IndexRow]) -> None:
     """Insert (or replace) ``rows`` of ``ref`` in a database of ``SCHEMA``, then the
-    fields of the records added."""
+    fields of the records added (left to ``Index.fill_fields`` when they are more than
+    ``DEFER_FIELDS`` or the table is not complete yet)."""
     if conn.execute("SELECT 1 FROM records WHERE ref=? LIMIT 1", (ref,)).fetchone():
         _delete_paths(conn, [(ref, r.path) for r in rows])  # a replaced row takes its fields
     # New rows get ids past the largest (INTEGER PRIMARY KEY), so ``rid > last`` is them.
@@ -1174,7 +1253,12 @@ def insert_rows(conn: sqlite3.Connection, ref: str, rows: Sequence[IndexRow]) ->
             for r in rows
         ),
     )
-    if not _fields_pending(conn):
+    filled = _fields_filled(conn)
+    if filled is not None:
+        _add_fields(conn, last, filled)  # ids a deleted top row freed, below the fill
+    elif len(rows) > DEFER_FIELDS:
+        conn.execute("INSERT INTO meta VALUES(?, ?)", (FIELDS_PENDING, str(last)))
+    else:
         _add_fields(conn, last)
 
 

@@ -229,8 +229,12 @@ def test_a_newest_first_page_walks_the_runs_and_is_the_page_the_row_selecting_qu
     for sql, plan in walks:
         assert "EXISTS (" in sql, sql  # each run is probed
         assert " IN (SELECT" not in sql, sql
-        assert "records USING INDEX records_id (ref=?)" in plan, plan  # in the order of ids
+        # In the order of ids: of the one branch's runs alone when the listing keeps one.
+        by_branch = "INDEXED BY records_branch" in sql
+        order = "records_branch (ref=? AND branch=?)" if by_branch else "records_id (ref=?)"
+        assert f"records USING INDEX {order}" in plan, plan
         assert "TEMP B-TREE" not in plan, plan  # and no match waits for a sort
+    assert {"INDEXED BY records_branch" in sql for sql, _plan in walks} == {True, False}
     walked = pages()
     _no_walks(monkeypatch)
     assert walked == pages()

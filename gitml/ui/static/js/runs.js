@@ -1,6 +1,7 @@
 /* The runs table (filter, sort, columns, paging, selection) and the page of one run. */
 
 const SELECTED_KEY = "gitml.selected";
+const HIDDEN_COUNT_CAP = 1000; // gitml.runs.HIDDEN_COUNT_CAP: a count past it means "more than"
 
 function loadSelection() {
   try {
@@ -140,8 +141,10 @@ function runsPage() {
       } else if (data.hidden_other_branches) {
         const link = h("button", { type: "button", class: "link" }, "show every branch");
         link.addEventListener("click", () => { branchBox.checked = false; state.branch = ""; navigate(); });
+        const hidden = data.hidden_other_branches;
+        const many = hidden > HIDDEN_COUNT_CAP ? `more than ${HIDDEN_COUNT_CAP}` : `${hidden}`;
         message.appendChild(h("p", { class: "empty-state" },
-          `${data.hidden_other_branches} run(s) on other branches: `, link));
+          `${many} run(s) on other branches: `, link));
       } else {
         message.appendChild(h("p", { class: "empty-state" }, "no run matches this filter"));
       }
