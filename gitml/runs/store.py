@@ -22,7 +22,7 @@ from gitml.runs.metrics import MetricEvent, load_history
 from gitml.runs.paths import NAME_RE, env_path, history_path, runs_collection
 from gitml.storage import RUNS_REF
 from gitml.storage.collection import Collection, Layout
-from gitml.storage.index import Index, Parser, parse_record, row_doc
+from gitml.storage.index import NAME_INDEX, Index, Parser, parse_record, row_doc
 from gitml.storage.repo import GitRepo
 
 if TYPE_CHECKING:
@@ -97,6 +97,8 @@ _INDEXES = (
     "CREATE INDEX IF NOT EXISTS runs_name ON records(ref, name, seq, id)",
     # Only reruns have a parent: the others take no room in it.
     "CREATE INDEX IF NOT EXISTS runs_parent ON records(ref, parent, id) WHERE parent IS NOT NULL",
+    # Names by kind, for completion; a first load leaves it too.
+    NAME_INDEX,
 )
 _LOOKUP_FIELDS = frozenset({"name", "parent"})
 """The query fields ``_INDEXES`` order runs by: a ``--where`` on one makes them."""

@@ -1,15 +1,23 @@
-"""Work done on a second thread while the caller works on the first: a bulk load reads
-and inflates the next batch, and lists the records it is checked against, while SQLite
-(which lets go of the GIL) writes the current batch."""
+"""Work done beside the caller's: a bulk load reads and inflates the next batch on a
+second thread, and tallies the records it is checked against in a child process, while
+SQLite (which lets go of the GIL) writes the current batch."""
 
 from __future__ import annotations
 
+import os
+import pickle
 import queue
+import signal
+import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
+
+
+FORKS = sys.platform == "linux"
+"""Whether ``beside`` forks (elsewhere a fork is unsafe, or missing)."""
 
 
 class _Done:
@@ -97,3 +105,79 @@ class Background(Generic[T]):
     def cancel(self) -> None:
         self._stop.set()
         self._thread.join()
+
+
+class Forked(Generic[T]):
+    """``work(stop)`` running in a child process forked at creation, so that its Python
+    work does not wait for the caller's GIL nor the caller for its; ``result`` waits for
+    it (its value, or what it raised, comes back pickled), ``cancel`` ends it (``stop``
+    is never set: the child is killed). Fork only where it is safe, as ``beside`` says."""
+
+    def __init__(self, work: Callable[[threading.Event], T]) -> None:
+        readable, writable = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child, which coverage does not follow
+            _child(work, readable, writable)
+        os.close(writable)
+        self._pid: int | None = pid
+        self._readable: int | None = readable
+
+    def result(self) -> T:
+        if self._readable is None:
+            raise RuntimeError("the forked work was cancelled")
+        chunks = []
+        while chunk := os.read(self._readable, 1 << 16):
+            chunks.append(chunk)
+        self._close()
+        try:
+            ok, value = pickle.loads(b"".join(chunks))
+        except Exception:  # noqa: BLE001 - no result, or one that does not unpickle
+            raise RuntimeError("the forked work ended without a result") from None
+        if not ok:
+            raise value
+        return value  # type: ignore[no-any-return]
+
+    def cancel(self) -> None:
+        if self._pid is not None:
+            os.kill(self._pid, signal.SIGKILL)
+        self._close()
+
+    def _close(self) -> None:
+        if self._readable is not None:
+            os.close(self._readable)
+            self._readable = None
+        if self._pid is not None:
+            os.waitpid(self._pid, 0)
+            self._pid = None
+
+
+def _child(work: Callable[[threading.Event], object], readable: int, writable: int) -> None:
+    """Run ``work`` in a forked child, write its pickled outcome to ``writable`` and exit
+    without running the parent's exit handlers. The child first closes every descriptor
+    it inherited but the standard three and ``writable``, so no file lock of the parent
+    outlives the parent's own hold on it."""
+    code = 0
+    try:
+        os.closerange(3, writable)
+        os.closerange(writable + 1, 1 << 16)
+        try:
+            outcome: tuple[bool, object] = (True, work(threading.Event()))
+        except BaseException as exc:  # noqa: BLE001 - sent to the parent
+            outcome = (False, exc)
+        try:
+            payload = pickle.dumps(outcome)
+        except Exception:  # noqa: BLE001 - an exception that does not pickle
+            payload = pickle.dumps((False, RuntimeError(repr(outcome[1]))))
+        with os.fdopen(writable, "wb") as out:
+            out.write(payload)
+    except BaseException:  # noqa: BLE001 - nothing may escape into the parent's code
+        code = 1
+    finally:
+        os._exit(code)
+
+
+def beside(work: Callable[[threading.Event], T]) -> Background[T] | Forked[T]:
+    """``work`` running beside the caller: in a forked child on Linux (``Forked``: the
+    caller's threads hold no lock a child could need, as a load's do not when it starts
+    this), on a thread of its own elsewhere (``Background``)."""
+    return Forked(work) if FORKS else Background(work)

@@ -80,6 +80,13 @@ FIELDS_TABLE = "fields"
 FIELD_KEYS_TABLE = "field_keys"
 RECORD_ROW = "records.rid"
 
+NAME_INDEX = (
+    "CREATE INDEX IF NOT EXISTS records_name ON records(ref, kind, name) WHERE error IS NULL"
+)
+"""Record names by kind, which completion reads (``storage.peek``). A load into a new file
+leaves it out, as it leaves ``fields``: a listing does not read it, and the first query or
+lookup that could (``Index.fill_fields``, the run lookups) makes it."""
+
 # ``rid`` is an explicit INTEGER PRIMARY KEY so the ``rec`` of a field row keeps naming
 # its record through VACUUM. ``fields`` holds each params, metrics and tags entry of every
 # valid record: its key (``field_keys``: "params.lr"), the value json_extract() gives, and
@@ -98,7 +105,7 @@ CREATE TABLE IF NOT EXISTS records(
 CREATE UNIQUE INDEX IF NOT EXISTS records_path ON records(ref, path);
 CREATE INDEX IF NOT EXISTS records_id ON records(ref, id);
 CREATE INDEX IF NOT EXISTS records_error ON records(ref) WHERE error IS NOT NULL;
-CREATE INDEX IF NOT EXISTS records_name ON records(ref, kind, name) WHERE error IS NULL;
+{NAME_INDEX};
 CREATE TABLE IF NOT EXISTS field_keys(id INTEGER PRIMARY KEY, path TEXT NOT NULL UNIQUE);
 CREATE TABLE IF NOT EXISTS fields(
     key INTEGER NOT NULL, value NOT NULL, rec INTEGER NOT NULL, t INTEGER NOT NULL,
@@ -564,10 +571,10 @@ class Index:
         needs them), which replaces it once complete when no connection has it open, and
         is copied into it otherwise.
         """
-        from gitml.storage.ahead import Background  # only a load reads a listing
+        from gitml.storage.ahead import beside  # only a load reads a listing
 
         batches = [rows] if isinstance(rows, RowColumns) else rows
-        listed = None if listing is None else Background(partial(_listing_tally, listing))
+        listed = None if listing is None else beside(partial(_listing_tally, listing))
         expected = None if listed is None else listed.result
         try:
             if self._run(_is_blank):
@@ -629,7 +636,7 @@ class Index:
 
     def fill_fields(self) -> None:
         """Fill the ``fields`` table, which a first load leaves empty (a listing does not
-        need it), before a query that reads it."""
+        need it), before a query that reads it; and make ``NAME_INDEX``, which it leaves too."""
         self._run(_fill_fields)
 
     @contextmanager
@@ -926,7 +933,8 @@ def _fields_pending(conn: sqlite3.Connection) -> bool:
 
 def _fill_fields(conn: sqlite3.Connection) -> None:
     """Fill ``fields`` for every record if a load left it pending, a chunk of records at a
-    time, its second order built once after; then fresh planner statistics."""
+    time, its second order and ``NAME_INDEX`` built once after; then fresh planner
+    statistics."""
     if not _fields_pending(conn):
         return
     filled = 0  # records whose fields this call wrote (none when another process did)
@@ -939,6 +947,7 @@ def _fill_fields(conn: sqlite3.Connection) -> None:
                 _add_fields(conn, last, last + FILL_CHUNK)
             for sql in deferred:
                 conn.execute(sql)
+            conn.execute(NAME_INDEX)  # the other index a load leaves
             conn.execute("DELETE FROM meta WHERE key IN (?, 'analyzed')", (FIELDS_PENDING,))
             filled = top
     _checkpoint(conn, filled)
@@ -982,11 +991,13 @@ def built_file(
     indexes and statistics, in WAL mode and on disk; removed afterwards unless the block
     renamed it.
 
-    It is written with no journal and one sync at the end (a crash loses only this file,
-    which nothing uses yet): each page is written once, where a load in place writes it
-    to the WAL and again to the database. Its ``fields`` table is left empty and marked
-    pending (``FIELDS_PENDING``): a listing does not read it, and the first query that
-    does fills it (``Index.fill_fields``). A file a crashed load left (its lock file not
+    It is written with no journal and synced to disk before the block (a crash loses only
+    this file, which nothing uses yet): each page is written once, where a load in place
+    writes it to the WAL and again to the database. The rows are synced on a thread of
+    their own while the indexes are built, so the last sync writes little more than the
+    indexes. Its ``fields`` table is left empty and marked pending (``FIELDS_PENDING``),
+    and ``NAME_INDEX`` is left out: a listing reads neither, and the first query that
+    does makes both (``Index.fill_fields``). A file a crashed load left (its lock file not
     held) is removed by the next load.
     """
     for stale in target.parent.glob(f"{target.name}.load-*"):
@@ -1023,6 +1034,8 @@ def _build(
     expected: Callable[[], Tally] | None,
     indexes: Sequence[str],
 ) -> None:
+    from gitml.storage.ahead import Background  # only a load syncs behind its writes
+
     with closing(sqlite3.connect(path, isolation_level=None)) as conn:
         conn.execute(f"PRAGMA page_size={PAGE_SIZE}")
         conn.execute("PRAGMA journal_mode=OFF")
@@ -1031,16 +1044,36 @@ def _build(
         conn.execute("INSERT INTO meta VALUES('version', ?)", (str(INDEX_SCHEMA_VERSION),))
         conn.execute(f"PRAGMA cache_size=-{BULK_CACHE_KIB}")
         conn.execute("PRAGMA temp_store=MEMORY")
+        conn.execute("DROP INDEX records_name")  # made with the fields (``NAME_INDEX``)
+        syncing: list[Background[None]] = []
         conn.execute("BEGIN")
-        count = _bulk_insert(conn, ref, batches, fields=False, expected=expected)
-        conn.execute("INSERT INTO tips VALUES(?, ?)", (ref, tip))
-        conn.execute("INSERT INTO meta VALUES(?, '1')", (FIELDS_PENDING,))
-        for ddl in indexes:
-            conn.execute(ddl)
-        conn.execute("COMMIT")
-        if count:
-            _keep_statistics(conn)
-        conn.execute("PRAGMA journal_mode=WAL")
+        try:
+            count = _bulk_insert(
+                conn,
+                ref,
+                batches,
+                fields=False,
+                expected=expected,
+                rows_in=lambda: syncing.append(Background(lambda _stop: _sync(path))),
+            )
+            conn.execute("INSERT INTO tips VALUES(?, ?)", (ref, tip))
+            conn.execute("INSERT INTO meta VALUES(?, '1')", (FIELDS_PENDING,))
+            for ddl in indexes:
+                conn.execute(ddl)
+            conn.execute("COMMIT")
+            if count:
+                _keep_statistics(conn)
+            conn.execute("PRAGMA journal_mode=WAL")
+            for early in syncing:
+                early.result()
+        finally:
+            for early in syncing:
+                early.cancel()
+    _sync(path)
+
+
+def _sync(path: Path) -> None:
+    """Write the file at ``path`` through to the disk."""
     with open(path, "rb") as written:
         os.fsync(written.fileno())
 
@@ -1192,11 +1225,13 @@ def _bulk_insert(
     *,
     fields: bool = True,
     expected: Callable[[], Tally] | None = None,
+    rows_in: Callable[[], object] | None = None,
 ) -> int:
     """Insert the rows of ``ref`` in ``batches``, none of which the index holds, and their
     fields, one batch at a time; how many rows. ``expected``: the tally of the record
     blobs the rows must name (waited for once they are in; RowsMismatch unless the rows'
-    paths and blob ids tally the same).
+    paths and blob ids tally the same). ``rows_in``: called once the rows are in, before
+    the secondary indexes are built.
 
     Every per-row step runs in C: the parameters are zipped from the columns, and SQLite
     parses each document (its ``DOC_COLUMNS``, then its fields). Into a file that holds no records
@@ -1229,6 +1264,8 @@ def _bulk_insert(
         last = conn.execute("SELECT coalesce(max(rid), 0) FROM records").fetchone()[0]
         count += len(rows)
         del rows  # before the next batch is read: one batch in memory at a time
+    if rows_in is not None:
+        rows_in()
     for sql in deferred:  # a path twice: sqlite3.IntegrityError
         conn.execute(sql)
     if expected is not None:

@@ -1,13 +1,20 @@
-"""Work on a second thread: read-ahead iteration and background results."""
+"""Work beside the caller: read-ahead iteration, background results on a thread and in a
+forked child."""
 
 from __future__ import annotations
 
+import os
 import threading
+import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
-from gitml.storage.ahead import Background, read_ahead
+from gitml.storage.ahead import FORKS, Background, Forked, read_ahead
+from gitml.storage.filelock import hold_shared, try_exclusive
+
+forks = pytest.mark.skipif(not FORKS, reason="beside() forks on Linux only")
 
 
 def _counted(made: list[int], count: int, *, fail_at: int | None = None) -> Iterator[int]:
@@ -97,3 +104,49 @@ def test_cancel_stops_work_that_looks_at_stop_and_waits_for_it() -> None:
     done = len(rounds)
     assert not [t for t in threading.enumerate() if t.name == "gitml-background"]
     assert job.result() == done  # it ended at cancel, with what it had done
+
+
+@forks
+def test_a_forked_result_is_what_the_work_returned_or_raised() -> None:
+    parent = os.getpid()
+    assert Forked(lambda stop: (os.getpid() != parent, 6 * 7)).result() == (True, 42)
+
+    def fails(stop: threading.Event) -> int:
+        raise ValueError("no")
+
+    with pytest.raises(ValueError, match="no"):
+        Forked(fails).result()
+
+
+@forks
+def test_a_forked_child_holds_none_of_the_callers_file_locks(tmp_path: Path) -> None:
+    """A load forks its listing's tally while it holds the index's shared users lock; the
+    swap of the new file needs that lock alone once the load lets go of it, so the child
+    must not keep it held with its inherited descriptor."""
+    lock = tmp_path / "users"
+    started = tmp_path / "started"
+    held = hold_shared(lock)
+
+    def work(stop: threading.Event) -> None:
+        started.touch()  # its work begins once it has closed what it inherited
+        time.sleep(30)
+
+    job = Forked(work)
+    try:
+        while not started.exists():
+            time.sleep(0.01)
+        os.close(held)
+        with try_exclusive(lock) as alone:
+            assert alone
+    finally:
+        job.cancel()
+
+
+@forks
+def test_cancel_ends_a_forked_child() -> None:
+    job = Forked(lambda stop: time.sleep(30))
+    started = time.monotonic()
+    job.cancel()
+    assert time.monotonic() - started < 10
+    with pytest.raises(RuntimeError, match="cancelled"):
+        job.result()
