@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from gitml.storage import INDEX_FILE
 from gitml.storage import index as index_module
-from gitml.storage.index import Index, IndexRow, RowColumns
+from gitml.storage.index import NAME_INDEX, Index, IndexRow, RowColumns
+from gitml.storage.peek import Where, index_rows
 
 REF = "refs/gitml/runs"
 RECORDS = "c" * 40
@@ -37,9 +39,9 @@ def _indexes(index: Index) -> set[str]:
     return {str(name) for (name,) in found}
 
 
-def _loaded(tmp_path: Path) -> Index:
+def _loaded(tmp_path: Path, name: str = "index.sqlite") -> Index:
     rows = _rows(30)
-    index = Index(tmp_path / "index.sqlite")
+    index = Index(tmp_path / name)
     index.run(lambda conn: None)  # the empty file a first command leaves
     listing = [[(row.blob, row.path) for row in rows]]
     assert index.seed(REF, RECORDS, RowColumns.of(rows), listing=listing)
@@ -88,3 +90,31 @@ def test_the_rows_are_synced_on_a_thread_then_the_file_once_more(
     monkeypatch.setattr(index_module, "_sync", sync)
     _loaded(tmp_path).close()
     assert synced == ["gitml-background", threading.main_thread().name]
+
+
+def test_completion_asks_for_a_refresh_until_the_name_index_is_made(tmp_path: Path) -> None:
+    """Without ``records_name`` completion would read every run for a name (seconds at a
+    million runs): it answers None, as for no index, and its caller's refresh (a lookup's
+    ``open_index``) makes the index."""
+    (tmp_path / "gitml").mkdir()
+    index = _loaded(tmp_path, f"gitml/{INDEX_FILE}")
+    where = Where(workdir=None, commondir=tmp_path)
+    assert index_rows(where, REF, "gitml/run/1", "r1") is None
+    index.ensure_indexes([NAME_INDEX])
+    found = index_rows(where, REF, "gitml/run/1", "r2")
+    assert found is not None
+    assert found.tip == RECORDS
+    assert found.names == [
+        "r2",
+        "r20",
+        "r21",
+        "r22",
+        "r23",
+        "r24",
+        "r25",
+        "r26",
+        "r27",
+        "r28",
+        "r29",
+    ]
+    index.close()
