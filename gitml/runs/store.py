@@ -23,7 +23,7 @@ from gitml.runs.metrics import MetricEvent, load_history
 from gitml.runs.paths import NAME_RE, env_path, history_path, runs_collection
 from gitml.storage import RUNS_REF
 from gitml.storage.collection import Collection, Layout
-from gitml.storage.index import BRANCH_INDEX, Index, Parser, parse_record, row_doc
+from gitml.storage.index import NAME_INDEX, Index, Parser, parse_record, row_doc
 from gitml.storage.repo import GitRepo
 
 if TYPE_CHECKING:
@@ -108,6 +108,8 @@ _INDEXES = (
     "CREATE INDEX IF NOT EXISTS runs_name ON records(ref, name, seq, id)",
     # Only reruns have a parent: the others take no room in it.
     "CREATE INDEX IF NOT EXISTS runs_parent ON records(ref, parent, id) WHERE parent IS NOT NULL",
+    # Names by kind, for completion; a first load leaves it too.
+    NAME_INDEX,
 )
 _LOOKUP_FIELDS = frozenset({"name", "parent"})
 """The query fields ``_INDEXES`` order runs by: a ``--where`` on one makes them."""
@@ -265,8 +267,8 @@ class Listing(NamedTuple):
 def _open_for_query(
     repo: GitRepo, *, fields: bool, where: str | None = None
 ) -> tuple[Collection, Index]:
-    """``open_index``, with the ``fields`` table filled and ``BRANCH_INDEX`` made when the
-    query reads it (``fields``: a ``--where`` or ``--sort``), and the lookup indexes when
+    """``open_index``, with the ``fields`` table filled and ``index.QUERY_INDEXES`` made when
+    the query reads it (``fields``: a ``--where`` or ``--sort``), and the lookup indexes when
     ``where`` tests a run's name or parent; a first load leaves them to the first such
     query (or the background fill)."""
     lookups = False
@@ -278,7 +280,6 @@ def _open_for_query(
     if fields:
         try:
             index.fill_fields()
-            index.ensure_indexes([BRANCH_INDEX])
         except BaseException:
             index.close()
             raise

@@ -12,8 +12,8 @@ chunks so writers and a query's own fill take turns with it.
 Safe next to other processes: each chunk moves the index's mark of how far the table is
 complete inside its own transaction, so two fills share the work, rows a writer adds
 meanwhile are filled by one or the other, and a step killed midway leaves a table
-complete up to its last chunk. The step then makes ``index.BRANCH_INDEX``, the other
-thing a first query would wait for. One step at a time: a step holds
+complete up to its last chunk. The fill then makes ``index.QUERY_INDEXES``, the other
+things a first query would wait for. One step at a time: a step holds
 ``.git/gitml/fields.lock`` (``housekeeping.guarded_step``), and one that finds it held
 leaves the work to the one that holds it. A failed step leaves its error in
 ``.git/gitml/fields.log``. ``git config gitml.index.warm false`` switches steps off (a
@@ -32,7 +32,7 @@ from gitml.storage import INDEX_FILE
 from gitml.storage.filelock import try_exclusive
 from gitml.storage.git import run_git
 from gitml.storage.housekeeping import guarded_step, start_step
-from gitml.storage.index import BRANCH_INDEX, Index
+from gitml.storage.index import Index
 from gitml.storage.repo import STATE_DIR
 
 LOCK = "fields.lock"
@@ -67,14 +67,13 @@ def warm(commondir: Path) -> bool:
 
 
 def _fill(path: Path) -> str | None:
-    """Fill the ``fields`` of the index at ``path`` (when there is one) and make
-    ``index.BRANCH_INDEX``, as the first query would; the error, if any."""
+    """Fill the ``fields`` of the index at ``path`` (when there is one), as the first query
+    would; the error, if any."""
     if not path.exists():
         return None
     index = Index(path)
     try:
         index.fill_fields(chunk=STEP_CHUNK, pause=STEP_PAUSE)
-        index.ensure_indexes([BRANCH_INDEX])
     except (sqlite3.Error, GitmlError, OSError) as exc:
         return f"filling {path.name}: {exc}"
     finally:

@@ -78,13 +78,23 @@ def _doc_values(doc: str) -> str:
 
 BRANCH_INDEX = "CREATE INDEX IF NOT EXISTS records_branch ON records(ref, branch, id)"
 """Records of one branch in the order of ids (``DOC_COLUMNS``' copy of ``code.branch``),
-for a query on a branch of few records among many; made by the first query that reads
-``fields`` (``runs.store``) or by the background fill (``storage.fields_warm``), not by a
+for a query on a branch of few records among many; made with the ``fields`` table
+(``Index.fill_fields``: the first query that reads it, or the background fill), not by a
 load, which a listing waits for."""
 
 FIELDS_TABLE = "fields"
 FIELD_KEYS_TABLE = "field_keys"
 RECORD_ROW = "records.rid"
+
+NAME_INDEX = (
+    "CREATE INDEX IF NOT EXISTS records_name ON records(ref, kind, name) WHERE error IS NULL"
+)
+"""Record names by kind, which completion reads (``storage.peek``). A load into a new file
+leaves it out, as it leaves ``fields``: a listing does not read it, and the first query or
+lookup that could (``Index.fill_fields``, the run lookups) makes it."""
+
+QUERY_INDEXES = (BRANCH_INDEX, NAME_INDEX)
+"""The indexes ``Index.fill_fields`` makes once the ``fields`` table is complete."""
 
 # ``rid`` is an explicit INTEGER PRIMARY KEY so the ``rec`` of a field row keeps naming
 # its record through VACUUM. ``fields`` holds each params, metrics and tags entry of every
@@ -104,7 +114,7 @@ CREATE TABLE IF NOT EXISTS records(
 CREATE UNIQUE INDEX IF NOT EXISTS records_path ON records(ref, path);
 CREATE INDEX IF NOT EXISTS records_id ON records(ref, id);
 CREATE INDEX IF NOT EXISTS records_error ON records(ref) WHERE error IS NOT NULL;
-CREATE INDEX IF NOT EXISTS records_name ON records(ref, kind, name) WHERE error IS NULL;
+{NAME_INDEX};
 CREATE TABLE IF NOT EXISTS field_keys(id INTEGER PRIMARY KEY, path TEXT NOT NULL UNIQUE);
 CREATE TABLE IF NOT EXISTS fields(
     key INTEGER NOT NULL, value NOT NULL, rec INTEGER NOT NULL, t INTEGER NOT NULL,
@@ -647,12 +657,14 @@ class Index:
         One write transaction per ``chunk`` records, so writers wait one chunk at most,
         and each moves ``FIELDS_PENDING`` on: processes filling at once share the work, and
         one that stops midway loses nothing. ``pause``: seconds to sleep between chunks,
-        long enough for a writer polling for the lock to take it.
+        long enough for a writer polling for the lock to take it. Then the
+        ``QUERY_INDEXES`` a load leaves out.
         """
         filled = 0
         while True:
             done = self._run(partial(_fill_chunk, chunk=chunk))
             if done is None:
+                self.ensure_indexes(QUERY_INDEXES)
                 return filled
             filled += done
             if pause:
@@ -1059,11 +1071,13 @@ def built_file(
     indexes and statistics, in WAL mode and on disk; removed afterwards unless the block
     renamed it.
 
-    It is written with no journal and one sync at the end (a crash loses only this file,
-    which nothing uses yet): each page is written once, where a load in place writes it
-    to the WAL and again to the database. Its ``fields`` table is left empty and marked
-    pending (``FIELDS_PENDING``): a listing does not read it, and the first query that
-    does fills it (``Index.fill_fields``). A file a crashed load left (its lock file not
+    It is written with no journal and synced to disk before the block (a crash loses only
+    this file, which nothing uses yet): each page is written once, where a load in place
+    writes it to the WAL and again to the database. The rows are synced on a thread of
+    their own while the indexes are built, so the last sync writes little more than the
+    indexes. Its ``fields`` table is left empty and marked pending (``FIELDS_PENDING``),
+    and ``NAME_INDEX`` is left out: a listing reads neither, and the first query that
+    does makes both (``Index.fill_fields``). A file a crashed load left (its lock file not
     held) is removed by the next load.
     """
     for stale in target.parent.glob(f"{target.name}.load-*"):
@@ -1100,6 +1114,8 @@ def _build(
     expected: Callable[[], Tally] | None,
     indexes: Sequence[str],
 ) -> None:
+    from gitml.storage.ahead import Background  # only a load syncs behind its writes
+
     with closing(sqlite3.connect(path, isolation_level=None)) as conn:
         conn.execute(f"PRAGMA page_size={PAGE_SIZE}")
         conn.execute("PRAGMA journal_mode=OFF")
@@ -1108,16 +1124,36 @@ def _build(
         conn.execute("INSERT INTO meta VALUES('version', ?)", (str(INDEX_SCHEMA_VERSION),))
         conn.execute(f"PRAGMA cache_size=-{BULK_CACHE_KIB}")
         conn.execute("PRAGMA temp_store=MEMORY")
+        conn.execute("DROP INDEX records_name")  # made with the fields (``NAME_INDEX``)
+        syncing: list[Background[None]] = []
         conn.execute("BEGIN")
-        count = _bulk_insert(conn, ref, batches, fields=False, expected=expected)
-        conn.execute("INSERT INTO tips VALUES(?, ?)", (ref, tip))
-        conn.execute("INSERT INTO meta VALUES(?, '0')", (FIELDS_PENDING,))
-        for ddl in indexes:
-            conn.execute(ddl)
-        conn.execute("COMMIT")
-        if count:
-            _keep_statistics(conn)
-        conn.execute("PRAGMA journal_mode=WAL")
+        try:
+            count = _bulk_insert(
+                conn,
+                ref,
+                batches,
+                fields=False,
+                expected=expected,
+                rows_in=lambda: syncing.append(Background(lambda _stop: _sync(path))),
+            )
+            conn.execute("INSERT INTO tips VALUES(?, ?)", (ref, tip))
+            conn.execute("INSERT INTO meta VALUES(?, '0')", (FIELDS_PENDING,))
+            for ddl in indexes:
+                conn.execute(ddl)
+            conn.execute("COMMIT")
+            if count:
+                _keep_statistics(conn)
+            conn.execute("PRAGMA journal_mode=WAL")
+            for early in syncing:
+                early.result()
+        finally:
+            for early in syncing:
+                early.cancel()
+    _sync(path)
+
+
+def _sync(path: Path) -> None:
+    """Write the file at ``path`` through to the disk."""
     with open(path, "rb") as written:
         os.fsync(written.fileno())
 
@@ -1276,11 +1312,13 @@ def _bulk_insert(
     *,
     fields: bool = True,
     expected: Callable[[], Tally] | None = None,
+    rows_in: Callable[[], object] | None = None,
 ) -> int:
     """Insert the rows of ``ref`` in ``batches``, none of which the index holds, and their
     fields, one batch at a time; how many rows. ``expected``: the tally of the record
     blobs the rows must name (waited for once they are in; RowsMismatch unless the rows'
-    paths and blob ids tally the same).
+    paths and blob ids tally the same). ``rows_in``: called once the rows are in, before
+    the secondary indexes are built.
 
     Every per-row step runs in C: the parameters are zipped from the columns, and SQLite
     parses each document (its ``DOC_COLUMNS``, then its fields). Into a file that holds no records
@@ -1313,6 +1351,8 @@ def _bulk_insert(
         last = conn.execute("SELECT coalesce(max(rid), 0) FROM records").fetchone()[0]
         count += len(rows)
         del rows  # before the next batch is read: one batch in memory at a time
+    if rows_in is not None:
+        rows_in()
     for sql in deferred:  # a path twice: sqlite3.IntegrityError
         conn.execute(sql)
     if expected is not None:

@@ -73,9 +73,11 @@ def index_rows(
 ) -> IndexedNames | None:
     """Record names (and with ``ids`` ids) starting with ``prefix``, from the index as it is.
 
-    None when there is no index yet (or it cannot be read); the caller decides whether a
-    stale one (``tip`` not the ref's tip) is worth a refresh. Names are read from the
-    index's ``records_name`` index alone, so 10,000 records cost no document parsing.
+    None when there is no index yet, it cannot be read, or it lacks ``records_name`` (a
+    first load leaves it to the first lookup, which the caller's refresh is); the caller
+    decides whether a stale one (``tip`` not the ref's tip) is worth a refresh. Names are
+    read from the index's ``records_name`` index alone, so 10,000 records cost no document
+    parsing (without it, a million cost seconds).
     """
     path = where.commondir / "gitml" / INDEX_FILE
     if not path.is_file():
@@ -91,6 +93,11 @@ def index_rows(
             suppress(sqlite3.Error),
             closing(sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)) as db,
         ):
+            named = db.execute(
+                "SELECT 1 FROM sqlite_master WHERE type='index' AND name='records_name'"
+            ).fetchone()
+            if named is None:
+                return None
             row = db.execute("SELECT tip FROM tips WHERE ref=?", (ref,)).fetchone()
             found_ids = (
                 db.execute(
