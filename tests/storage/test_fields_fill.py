@@ -8,14 +8,13 @@ from __future__ import annotations
 import multiprocessing
 import sqlite3
 import time
-from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 
 from gitml.storage import fields_warm
 from gitml.storage import index as index_module
-from gitml.storage.index import BRANCH_INDEX, Index, IndexRow, RowColumns, insert_rows
+from gitml.storage.index import QUERY_INDEXES, Index, IndexRow, RowColumns, insert_rows
 from tests.storage.test_snapshot_segments import RECORDS, REF, _doc, _dump
 from tests.support.core import git
 
@@ -25,13 +24,11 @@ def _row(n: int, *, lr: float | None = None) -> IndexRow:
     return IndexRow(f"runs/{n % 4}/run{n}.toml", f"{n:040x}", n, "gitml/run/1", doc, None)
 
 
-def _eager(
-    tmp_path: Path, batches: list[list[IndexRow]], indexes: Sequence[str] = ()
-) -> dict[str, object]:
+def _eager(tmp_path: Path, batches: list[list[IndexRow]]) -> dict[str, object]:
     """What inserting the rows of ``batches`` one at a time, fields and all, leaves (with
-    these indexes)."""
+    the indexes a completed fill makes)."""
     eager = Index(tmp_path / "eager.sqlite")
-    eager.ensure_indexes(indexes)
+    eager.ensure_indexes(QUERY_INDEXES)
     try:
         for rows in batches:
             eager.run(lambda conn, rows=rows: [insert_rows(conn, REF, [row]) for row in rows])
@@ -146,7 +143,7 @@ def test_two_steps_and_a_writer_at_once_leave_the_eager_table(
     assert sorted(steps) in ([False, True], [True, True])  # the lock: one at a time
     index.fill_fields()  # what a query does first; anything left after the writer
     assert not (state / fields_warm.LOG).exists()
-    assert index.run(_dump) == _eager(tmp_path, [first, *later], indexes=[BRANCH_INDEX])
+    assert index.run(_dump) == _eager(tmp_path, [first, *later])
     index.close()
 
 

@@ -17,7 +17,14 @@ from pathlib import Path
 import pytest
 
 from gitml.storage import index as index_module
-from gitml.storage.index import DOC_COLUMNS, Index, IndexRow, RowColumns, insert_rows
+from gitml.storage.index import (
+    DOC_COLUMNS,
+    QUERY_INDEXES,
+    Index,
+    IndexRow,
+    RowColumns,
+    insert_rows,
+)
 from gitml.storage.index_snapshot import (
     MAX_SEGMENTS,
     SEGMENT_ROWS,
@@ -176,6 +183,7 @@ def test_a_bulk_load_builds_the_index_row_by_row_inserts_build(tmp_path: Path, o
     expected = Index(tmp_path / "rows.sqlite")
     expected.run(lambda conn: insert_rows(conn, "refs/gitml/data", other))
     expected.run(lambda conn: insert_rows(conn, REF, rows))
+    expected.ensure_indexes(QUERY_INDEXES)  # what the first query makes
     index.fill_fields()  # a load into an empty file leaves them to the first query
     loaded = index.run(_dump)
     assert loaded == expected.run(_dump)
@@ -367,6 +375,7 @@ def test_a_load_into_an_empty_index_swaps_in_a_file_built_beside_it(tmp_path: Pa
     expected = Index(tmp_path / "rows.sqlite")
     expected.run(lambda conn: insert_rows(conn, REF, rows))
     expected.run(lambda conn: conn.execute(extra))
+    expected.ensure_indexes(QUERY_INDEXES)  # what the first query makes
     assert index.run(lambda conn: conn.execute("SELECT count(*) FROM fields").fetchone()) == (0,)
     later = [IndexRow("runs/9/later.toml", "9" * 40, 99, "gitml/run/1", _doc(99), None)]
     for filled in (index, expected):  # rows parsed before the fields are filled get theirs
