@@ -7,6 +7,15 @@ to hold at least twice the objects of the next smaller one. A step costs the obj
 written since the last one plus the small packs it merges; over a store's life an object
 is rewritten about log2(N) times, and the packs number about log2 of the objects.
 
+A full ``git gc`` walks the whole history, rewrites every object into one pack and parses
+every commit again to rewrite the commit-graph. A step leaves two settings (``SETTINGS``,
+each only where no configuration file git reads sets it) so that gc redoes less:
+``gc.bigPackThreshold``, so gc keeps the big packs steps have merged as they are (an
+unreachable object inside one is then not pruned by ``git gc``; ``git -c
+gc.bigPackThreshold=0 gc`` is the full one), and ``gc.writeCommitGraph = false``, with
+each step adding the commits since the last to the commit-graph as a layer of its own
+(``git commit-graph write --split``, layers merged geometrically like packs).
+
 Not ``git gc --auto``: past ``gc.autoPackLimit`` packs it rewrites the whole store (and the
 commit-graph of every run commit), and a warning it leaves in ``gc.log`` makes git skip it
 for a day. A step writes no ``gc.log``, and since loose objects stay few and packs stay
@@ -15,7 +24,7 @@ under ``gc.autoPackLimit``, git's own automatic gc rarely has work.
 Safe next to writers: repack deletes only packs whose objects it wrote into its new pack,
 and loose objects already in a pack; it prunes nothing, so objects a writer made but has
 not yet published survive. Unreachable objects are packed, never deleted (``git gc``
-prunes them). One step at a time: a step holds ``.git/gitml/housekeeping.lock``, and one
+prunes those outside the packs it keeps). One step at a time: a step holds ``.git/gitml/housekeeping.lock``, and one
 that finds it held leaves the work to the step that holds it. ``gc.auto = 0`` (git's
 switch for automatic housekeeping) turns steps off. A failed step leaves git's message in
 ``.git/gitml/housekeeping.log``; the next one that succeeds removes it.
@@ -44,6 +53,8 @@ GC_EVERY = 256
 LOCK = "housekeeping.lock"
 LOG = "housekeeping.log"
 REPACK = ("repack", "--geometric=2", "-d", "-q")
+SETTINGS = (("gc.bigPackThreshold", "64m"), ("gc.writeCommitGraph", "false"))
+COMMIT_GRAPH = ("commit-graph", "write", "--reachable", "--split", "--size-multiple=2")
 UNUSED_INDEX_S = 30 * 86_400.0
 """How long a query-index file of another schema version may go unwritten before a step
 removes it. The gitml that uses one (an older version pinned by pre-commit, say) writes it
@@ -110,15 +121,41 @@ def housekeep(commondir: Path) -> bool:
     with try_exclusive(state / LOCK) as held:
         if not held:
             return False
-        proc = run_git(commondir, *REPACK)
+        settle(commondir)
+        failed = _first_failure(commondir)
         log = state / LOG
-        if proc.returncode != 0:
-            log.write_text(f"git {' '.join(REPACK)}: {last_line(proc.stderr)}\n", "utf-8")
+        if failed:
+            log.write_text(failed, "utf-8")
         elif log.exists():
             log.unlink(missing_ok=True)
         with suppress(OSError):
             remove_unused_indexes(state)
     return True
+
+
+def _first_failure(commondir: Path) -> str:
+    """Repack, then add the new commits' commit-graph layer where ``git gc`` leaves that to
+    housekeeping; the first failing command's line for the log, or ``""``."""
+    steps: list[tuple[str, ...]] = [REPACK]
+    if _commit_graph_off_in_gc(commondir):
+        steps.append((*COMMIT_GRAPH, "--no-progress"))
+    for args in steps:
+        proc = run_git(commondir, *args)
+        if proc.returncode != 0:
+            return f"git {' '.join(args)}: {last_line(proc.stderr)}\n"
+    return ""
+
+
+def settle(commondir: Path) -> list[str]:
+    """Set each of ``SETTINGS`` that no configuration file sets in the repository's own
+    configuration; the names set (a write that fails is left to the next step)."""
+    written: list[str] = []
+    for key, value in SETTINGS:
+        if run_git(commondir, "config", "--get", key).returncode == 0:
+            continue
+        if run_git(commondir, "config", "--local", key, value).returncode == 0:
+            written.append(key)
+    return written
 
 
 def remove_unused_indexes(state: Path, *, now: float | None = None) -> list[str]:
@@ -147,6 +184,11 @@ def remove_unused_indexes(state: Path, *, now: float | None = None) -> list[str]
 def _switched_off(commondir: Path) -> bool:
     proc = run_git(commondir, "config", "--type=int", "--get", "gc.auto")
     return proc.returncode == 0 and proc.stdout.strip() == b"0"
+
+
+def _commit_graph_off_in_gc(commondir: Path) -> bool:
+    proc = run_git(commondir, "config", "--type=bool", "--get", "gc.writeCommitGraph")
+    return proc.returncode == 0 and proc.stdout.strip() == b"false"
 
 
 def _reap() -> None:
