@@ -11,8 +11,8 @@ writes it (runs come in sweeps of ``BENCH_SCALE_SWEEP``, default one a code comm
 build that notes bulk work at once writes a notes commit a sweep, an older one a commit a
 run), all by ``git fast-import`` (the same trees and commits as gitml's own writes). Then
 ``git gc`` once and one housekeeping step, as housekeeping leaves a store (the step leaves
-the settings a later ``git gc`` reads, where that build's steps write any). Rows, per build (this build's value; the
-others in the detail column):
+the settings a later ``git gc`` reads, where that build's steps write any). Rows, per build
+(this build's value; the others in the detail column):
 
 - ``git ml run -- true`` minus ``true`` (median of 5);
 - ``git ml ls`` warm (median of 5) and with the index deleted (one sample, every size);

@@ -24,10 +24,11 @@ under ``gc.autoPackLimit``, git's own automatic gc rarely has work.
 Safe next to writers: repack deletes only packs whose objects it wrote into its new pack,
 and loose objects already in a pack; it prunes nothing, so objects a writer made but has
 not yet published survive. Unreachable objects are packed, never deleted (``git gc``
-prunes those outside the packs it keeps). One step at a time: a step holds ``.git/gitml/housekeeping.lock``, and one
-that finds it held leaves the work to the step that holds it. ``gc.auto = 0`` (git's
-switch for automatic housekeeping) turns steps off. A failed step leaves git's message in
-``.git/gitml/housekeeping.log``; the next one that succeeds removes it.
+prunes those outside the packs it keeps). One step at a time: a step holds
+``.git/gitml/housekeeping.lock``, and one that finds it held leaves the work to the step
+that holds it. ``gc.auto = 0`` (git's switch for automatic housekeeping) turns steps off.
+A failed step leaves git's message in ``.git/gitml/housekeeping.log``; the next one that
+succeeds removes it.
 
 A step also removes the query-index files of other schema versions that nothing has
 written for ``UNUSED_INDEX_S`` and no connection holds: each version keeps a file of its
