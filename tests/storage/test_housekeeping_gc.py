@@ -97,3 +97,20 @@ def test_steps_write_the_commit_graph_in_layers_that_gc_leaves(repo_with_commit:
     git(repo, "commit-graph", "verify")
     assert git(repo, "rev-list", "--count", REF).strip() == "13"
     assert len(assert_all_valid(repo)) == 13
+
+
+def test_a_failed_commit_graph_layer_is_logged_and_the_records_stay(
+    repo_with_commit: Path,
+) -> None:
+    repo = repo_with_commit
+    put_record(collection(repo), "r0")
+    (repo / ".git" / "objects" / "info").mkdir(parents=True, exist_ok=True)
+    _chain(repo).parent.write_text("not a folder\n")
+    _step(repo)
+    log = repo / ".git" / "gitml" / housekeeping.LOG
+    assert "commit-graph write" in log.read_text()
+    assert len(assert_all_valid(repo)) == 1
+    _chain(repo).parent.unlink()
+    _step(repo)
+    assert not log.exists()
+    assert _chain(repo).exists()
