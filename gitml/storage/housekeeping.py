@@ -11,8 +11,8 @@ A full ``git gc`` walks the whole history, rewrites every object into one pack a
 every commit again to rewrite the commit-graph. A step leaves two settings (``SETTINGS``,
 each only where no configuration file git reads sets it) so that gc redoes less:
 ``gc.bigPackThreshold``, so gc keeps the big packs steps have merged as they are (an
-unreachable object inside one is then not pruned by ``git gc``; ``git -c
-gc.bigPackThreshold=0 gc`` is the full one), and ``gc.writeCommitGraph = false``, with
+unreachable object inside one is then not pruned by ``git gc``, even ``--aggressive
+--prune=now``; ``git gc --no-keep-largest-pack`` is the full one), and ``gc.writeCommitGraph = false``, with
 each step adding the commits since the last to the commit-graph as a layer of its own
 (``git commit-graph write --split``, layers merged geometrically like packs).
 
