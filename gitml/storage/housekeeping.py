@@ -7,6 +7,16 @@ to hold at least twice the objects of the next smaller one. A step costs the obj
 written since the last one plus the small packs it merges; over a store's life an object
 is rewritten about log2(N) times, and the packs number about log2 of the objects.
 
+A full ``git gc`` walks the whole history, rewrites every object into one pack and parses
+every commit again to rewrite the commit-graph. A large store's owner can make it redo
+less with two settings of git's own (docs/storage-at-scale.md; gitml writes neither):
+``gc.bigPackThreshold``, so gc keeps the big packs steps have merged as they are (an
+unreachable object inside one is then not pruned by ``git gc``, even ``--aggressive
+--prune=now``: ``git gc --no-keep-largest-pack`` is the full one), and
+``gc.writeCommitGraph = false``, with which each step adds the commits since the last to
+the commit-graph as a layer of its own (``git commit-graph write --split``, layers merged
+geometrically like packs).
+
 Not ``git gc --auto``: past ``gc.autoPackLimit`` packs it rewrites the whole store (and the
 commit-graph of every run commit), and a warning it leaves in ``gc.log`` makes git skip it
 for a day. A step writes no ``gc.log``, and since loose objects stay few and packs stay
@@ -15,10 +25,11 @@ under ``gc.autoPackLimit``, git's own automatic gc rarely has work.
 Safe next to writers: repack deletes only packs whose objects it wrote into its new pack,
 and loose objects already in a pack; it prunes nothing, so objects a writer made but has
 not yet published survive. Unreachable objects are packed, never deleted (``git gc``
-prunes them). One step at a time: a step holds ``.git/gitml/housekeeping.lock``, and one
-that finds it held leaves the work to the step that holds it. ``gc.auto = 0`` (git's
-switch for automatic housekeeping) turns steps off. A failed step leaves git's message in
-``.git/gitml/housekeeping.log``; the next one that succeeds removes it.
+prunes those outside the packs it keeps). One step at a time: a step holds
+``.git/gitml/housekeeping.lock``, and one that finds it held leaves the work to the step
+that holds it. ``gc.auto = 0`` (git's switch for automatic housekeeping) turns steps off.
+A failed step leaves git's message in ``.git/gitml/housekeeping.log``; the next one that
+succeeds removes it.
 
 A step also removes the query-index files of other schema versions that nothing has
 written for ``UNUSED_INDEX_S`` and no connection holds: each version keeps a file of its
@@ -46,6 +57,7 @@ GC_EVERY = 256
 LOCK = "housekeeping.lock"
 LOG = "housekeeping.log"
 REPACK = ("repack", "--geometric=2", "-d", "-q")
+COMMIT_GRAPH = ("commit-graph", "write", "--reachable", "--split", "--size-multiple=2")
 UNUSED_INDEX_S = 30 * 86_400.0
 """How long a query-index file of another schema version may go unwritten before a step
 removes it. The gitml that uses one (an older version pinned by pre-commit, say) writes it
@@ -130,12 +142,21 @@ def guarded_step(commondir: Path, lock: str, log: str, step: Callable[[], str | 
 
 
 def _repack(commondir: Path) -> str | None:
-    """``git repack`` as ``REPACK`` says, then the unused index files; git's message when
-    the repack failed."""
-    proc = run_git(commondir, *REPACK)
-    with suppress(OSError):
-        remove_unused_indexes(commondir / STATE_DIR)
-    return None if proc.returncode == 0 else f"git {' '.join(REPACK)}: {last_line(proc.stderr)}"
+    """``git repack`` as ``REPACK`` says, then the new commits' commit-graph layer where
+    ``git gc`` leaves that to housekeeping (``gc.writeCommitGraph = false``), then the
+    unused index files; the first failing git command's line, if any."""
+    steps: list[tuple[str, ...]] = [REPACK]
+    if _commit_graph_off_in_gc(commondir):
+        steps.append((*COMMIT_GRAPH, "--no-progress"))
+    try:
+        for args in steps:
+            proc = run_git(commondir, *args)
+            if proc.returncode != 0:
+                return f"git {' '.join(args)}: {last_line(proc.stderr)}"
+        return None
+    finally:
+        with suppress(OSError):
+            remove_unused_indexes(commondir / STATE_DIR)
 
 
 def remove_unused_indexes(state: Path, *, now: float | None = None) -> list[str]:
@@ -164,6 +185,11 @@ def remove_unused_indexes(state: Path, *, now: float | None = None) -> list[str]
 def _switched_off(commondir: Path) -> bool:
     proc = run_git(commondir, "config", "--type=int", "--get", "gc.auto")
     return proc.returncode == 0 and proc.stdout.strip() == b"0"
+
+
+def _commit_graph_off_in_gc(commondir: Path) -> bool:
+    proc = run_git(commondir, "config", "--type=bool", "--get", "gc.writeCommitGraph")
+    return proc.returncode == 0 and proc.stdout.strip() == b"false"
 
 
 def _reap() -> None:
