@@ -106,7 +106,7 @@ QUERY_INDEXES = (BRANCH_INDEX, NAME_INDEX)
 # so a time comparison reads a range too; other values of them are held as they are.
 SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS tips(ref TEXT PRIMARY KEY, tip TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS tips(ref TEXT PRIMARY KEY, tip TEXT NOT NULL, seq INTEGER);
 CREATE TABLE IF NOT EXISTS records(
     rid INTEGER PRIMARY KEY, ref TEXT NOT NULL, path TEXT NOT NULL, id TEXT NOT NULL,
     kind TEXT, {_DOC_COLUMN_TYPES},
@@ -496,8 +496,11 @@ class Index:
             old_hex = _indexed_tip(conn, collection.ref)
             touched = 0
             if old_hex != tip_hex:
-                touched = self._apply(conn, collection, old_hex, tip, parse)
-                conn.execute("INSERT OR REPLACE INTO tips VALUES(?, ?)", (collection.ref, tip_hex))
+                touched, top = self._apply(conn, collection, old_hex, tip, parse)
+                conn.execute(
+                    "INSERT OR REPLACE INTO tips(ref, tip, seq) VALUES(?, ?, ?)",
+                    (collection.ref, tip_hex, top),
+                )
         _checkpoint(conn, touched)
 
     def _apply(
@@ -507,12 +510,13 @@ class Index:
         old_hex: str | None,
         tip: str | None,
         parse: Parser,
-    ) -> int:
-        """Update the rows of ``collection`` from ``old_hex`` to ``tip``; rows touched."""
+    ) -> tuple[int, int | None]:
+        """Update the rows of ``collection`` from ``old_hex`` to ``tip``; rows touched, and
+        the largest ``seq`` of its rows after (None where a deletion leaves it unknown)."""
         odb = collection.repo.odb
         ref = collection.ref
         if tip is None:
-            return _delete_ref(conn, ref)
+            return _delete_ref(conn, ref), None
         new_tree = commit_tree(odb, tip)
         old_tree: Tree | None = None
         if old_hex:
@@ -522,6 +526,7 @@ class Index:
                 old_tree = commit_tree(odb, old_hex)
         if old_tree is None:
             _delete_ref(conn, ref)
+        top = 0 if old_tree is None else _kept_seq(conn, ref)
         changed: list[tuple[str, str]] = []
         deletes: list[tuple[str, str]] = []
         # A rebuild lists the tip's blobs with one git process instead of reading every
@@ -549,7 +554,7 @@ class Index:
         if parsed_items:
             ages = _ages(collection.repo, tip, old_hex, {item[0] for item in parsed_items})
             oldest = max(ages.values(), default=0) + 1
-            base = _max_seq(conn, ref) + 1
+            base = (top if top is not None else _max_seq(conn, ref)) + 1
             for path, kind, text, error in parsed_items:
                 seq = base + oldest - ages.get(path, oldest)
                 upserts.append(
@@ -557,9 +562,11 @@ class Index:
                         path=path, blob=blob_of[path], seq=seq, kind=kind, doc=text, error=error
                     )
                 )
-        _delete_paths(conn, deletes)
+            top = max(row.seq for row in upserts)
+        deleted = _delete_paths(conn, deletes)
         insert_rows(conn, ref, upserts)
-        return len(deletes) + len(upserts)
+        # A deleted row may have held the largest: counted again by the next update.
+        return len(deletes) + len(upserts), None if deleted else top
 
     def seed(
         self,
@@ -604,7 +611,7 @@ class Index:
                     if not wanted:
                         return None
                     count = _bulk_insert(conn, ref, batches, expected=expected)
-                    conn.execute("INSERT OR REPLACE INTO tips VALUES(?, ?)", (ref, tip))
+                    conn.execute("INSERT OR REPLACE INTO tips(ref, tip) VALUES(?, ?)", (ref, tip))
                 for ddl in indexes:
                     conn.execute(ddl)
                 _checkpoint(conn, count)
@@ -1136,7 +1143,7 @@ def _build(
                 expected=expected,
                 rows_in=lambda: syncing.append(Background(lambda _stop: _sync(path))),
             )
-            conn.execute("INSERT INTO tips VALUES(?, ?)", (ref, tip))
+            conn.execute("INSERT INTO tips(ref, tip) VALUES(?, ?)", (ref, tip))
             conn.execute("INSERT INTO meta VALUES(?, '0')", (FIELDS_PENDING,))
             for ddl in indexes:
                 conn.execute(ddl)
@@ -1254,7 +1261,19 @@ def _keep_statistics(conn: sqlite3.Connection) -> None:
     conn.execute("INSERT OR REPLACE INTO meta VALUES('analyzed', ?)", (f"{rows} {indexes}",))
 
 
+def _kept_seq(conn: sqlite3.Connection, ref: str) -> int | None:
+    """The largest ``seq`` of the rows of ``ref`` as its ``tips`` row keeps it; None after
+    a load or a deletion, which leave it unknown."""
+    kept = conn.execute("SELECT seq FROM tips WHERE ref=?", (ref,)).fetchone()
+    return None if kept is None or kept[0] is None else int(kept[0])
+
+
 def _max_seq(conn: sqlite3.Connection, ref: str) -> int:
+    """The largest ``seq`` of the rows of ``ref``: the kept one, else counted over every
+    row (which at a million runs reads them all: once after a load or a deletion)."""
+    kept = _kept_seq(conn, ref)
+    if kept is not None:
+        return kept
     row = conn.execute("SELECT max(seq) FROM records WHERE ref=?", (ref,)).fetchone()
     return int(row[0] or 0)
 
@@ -1265,12 +1284,12 @@ def _delete_ref(conn: sqlite3.Connection, ref: str) -> int:
     return int(conn.execute("DELETE FROM records WHERE ref=?", (ref,)).rowcount)
 
 
-def _delete_paths(conn: sqlite3.Connection, pairs: Sequence[tuple[str, str]]) -> None:
-    """Delete the rows of these (ref, path) pairs and their fields."""
+def _delete_paths(conn: sqlite3.Connection, pairs: Sequence[tuple[str, str]]) -> int:
+    """Delete the rows of these (ref, path) pairs and their fields; how many rows went."""
     conn.executemany(
         "DELETE FROM fields WHERE rec = (SELECT rid FROM records WHERE ref=? AND path=?)", pairs
     )
-    conn.executemany("DELETE FROM records WHERE ref=? AND path=?", pairs)
+    return conn.executemany("DELETE FROM records WHERE ref=? AND path=?", pairs).rowcount
 
 
 def insert_rows(conn: sqlite3.Connection, ref: str, rows: Sequence[IndexRow]) -> None:

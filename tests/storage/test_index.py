@@ -86,6 +86,55 @@ def test_deleted_and_rewound_records_leave_the_index(repo_with_commit: Path) -> 
     assert _ids(index.rows(coll)) == ["gone", "keep"]
 
 
+def _seqs(index: Index) -> dict[str, int]:
+    return dict(index.run(lambda conn: conn.execute("SELECT path, seq FROM records").fetchall()))
+
+
+def test_the_largest_seq_is_kept_beside_the_tip_and_counted_only_when_unknown(
+    repo_with_commit: Path, tmp_path: Path
+) -> None:
+    """A refresh numbers new rows after the largest ``seq`` (which run of a name is the
+    latest): kept in ``tips``, it is not counted over every row again (a million at scale),
+    and the rows get the numbers counting gives, through additions, a deletion, a rewind
+    and a rebuild."""
+    coll = collection(repo_with_commit)
+    kept = open_index(coll)
+    counting = Index(tmp_path / "counting.sqlite")
+    statements: list[str] = []
+    kept.run(lambda conn: conn.set_trace_callback(statements.append))
+
+    def step() -> None:
+        statements.clear()
+        kept.refresh(coll)
+        counting.run(lambda conn: conn.execute("UPDATE tips SET seq = NULL"))
+        counting.refresh(coll)
+        assert _seqs(kept) == _seqs(counting)
+
+    bulk_put(coll, [f"old{n}" for n in range(5)], "bulk")
+    step()
+    put_record(coll, "new1")
+    step()
+    assert not [sql for sql in statements if "max(seq)" in sql]  # kept, not counted
+    coll.write(lambda _s: {coll.record_path("old0"): None}, "delete old0", replace=True)
+    step()
+    put_record(coll, "new2")
+    step()
+    assert [sql for sql in statements if "max(seq)" in sql]  # unknown after the deletion
+    put_record(coll, "new3")
+    step()
+    git(repo_with_commit, "update-ref", REF, f"{REF}~2")
+    step()
+    put_record(coll, "new4")
+    step()
+    for index in (kept, counting):  # an indexed tip that has vanished: rows rebuilt
+        index.run(lambda conn: conn.execute("UPDATE tips SET tip = ?", ("1" * 40,)))
+    step()
+    largest = kept.run(lambda conn: conn.execute("SELECT max(seq) FROM records").fetchone()[0])
+    assert kept.run(lambda conn: conn.execute("SELECT seq FROM tips").fetchall()) == [(largest,)]
+    kept.close()
+    counting.close()
+
+
 def test_deleted_index_file_is_rebuilt(repo_with_commit: Path) -> None:
     coll = collection(repo_with_commit)
     for n in range(3):
