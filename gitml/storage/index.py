@@ -610,8 +610,11 @@ class Index:
                 with _bulk_cache(conn), _loading(conn, ref) as wanted:
                     if not wanted:
                         return None
-                    count = _bulk_insert(conn, ref, batches, expected=expected)
-                    conn.execute("INSERT OR REPLACE INTO tips(ref, tip) VALUES(?, ?)", (ref, tip))
+                    count, top = _bulk_insert(conn, ref, batches, expected=expected)
+                    conn.execute(
+                        "INSERT OR REPLACE INTO tips(ref, tip, seq) VALUES(?, ?, ?)",
+                        (ref, tip, top),
+                    )
                 for ddl in indexes:
                     conn.execute(ddl)
                 _checkpoint(conn, count)
@@ -1135,7 +1138,7 @@ def _build(
         syncing: list[Background[None]] = []
         conn.execute("BEGIN")
         try:
-            count = _bulk_insert(
+            count, top = _bulk_insert(
                 conn,
                 ref,
                 batches,
@@ -1143,7 +1146,7 @@ def _build(
                 expected=expected,
                 rows_in=lambda: syncing.append(Background(lambda _stop: _sync(path))),
             )
-            conn.execute("INSERT INTO tips(ref, tip) VALUES(?, ?)", (ref, tip))
+            conn.execute("INSERT INTO tips(ref, tip, seq) VALUES(?, ?, ?)", (ref, tip, top))
             conn.execute("INSERT INTO meta VALUES(?, '0')", (FIELDS_PENDING,))
             for ddl in indexes:
                 conn.execute(ddl)
@@ -1263,14 +1266,14 @@ def _keep_statistics(conn: sqlite3.Connection) -> None:
 
 def _kept_seq(conn: sqlite3.Connection, ref: str) -> int | None:
     """The largest ``seq`` of the rows of ``ref`` as its ``tips`` row keeps it; None after
-    a load or a deletion, which leave it unknown."""
+    a refresh that deleted rows, which leaves it unknown."""
     kept = conn.execute("SELECT seq FROM tips WHERE ref=?", (ref,)).fetchone()
     return None if kept is None or kept[0] is None else int(kept[0])
 
 
 def _max_seq(conn: sqlite3.Connection, ref: str) -> int:
     """The largest ``seq`` of the rows of ``ref``: the kept one, else counted over every
-    row (which at a million runs reads them all: once after a load or a deletion)."""
+    row (which at a million runs reads them all: once after a deletion)."""
     kept = _kept_seq(conn, ref)
     if kept is not None:
         return kept
@@ -1332,9 +1335,9 @@ def _bulk_insert(
     fields: bool = True,
     expected: Callable[[], Tally] | None = None,
     rows_in: Callable[[], object] | None = None,
-) -> int:
+) -> tuple[int, int]:
     """Insert the rows of ``ref`` in ``batches``, none of which the index holds, and their
-    fields, one batch at a time; how many rows. ``expected``: the tally of the record
+    fields, one batch at a time; how many rows, and the largest ``seq``. ``expected``: the tally of the record
     blobs the rows must name (waited for once they are in; RowsMismatch unless the rows'
     paths and blob ids tally the same). ``rows_in``: called once the rows are in, before
     the secondary indexes are built.
@@ -1348,7 +1351,7 @@ def _bulk_insert(
     last = conn.execute("SELECT coalesce(max(rid), 0) FROM records").fetchone()[0]
     deferred = _drop_secondary_indexes(conn) if not last else []
     tally = Tally()
-    count = 0
+    count = top = 0
     for rows in batches:
         conn.executemany(
             _BULK_INSERT,
@@ -1369,6 +1372,7 @@ def _bulk_insert(
             _add_fields(conn, last)
         last = conn.execute("SELECT coalesce(max(rid), 0) FROM records").fetchone()[0]
         count += len(rows)
+        top = max(top, max(rows.seq, default=0))
         del rows  # before the next batch is read: one batch in memory at a time
     if rows_in is not None:
         rows_in()
@@ -1376,7 +1380,7 @@ def _bulk_insert(
         conn.execute(sql)
     if expected is not None:
         _check_tally(tally, expected())
-    return count
+    return count, top
 
 
 def _check_tally(rows: Tally, listed: Tally) -> None:

@@ -189,6 +189,8 @@ def test_a_bulk_load_builds_the_index_row_by_row_inserts_build(tmp_path: Path, o
     assert loaded == expected.run(_dump)
     assert len(loaded["fields"]) == 40 * 7  # type: ignore[arg-type]
     assert index.indexed_tip(REF) == RECORDS
+    kept = index.run(lambda conn: conn.execute("SELECT seq FROM tips WHERE ref=?", (REF,)))
+    assert kept.fetchone() == (max(row.seq for row in rows),)  # no count on the next refresh
     index.close()
     expected.close()
 
