@@ -140,7 +140,12 @@ def check_fetched(repo: GitRepo, remote: str, tips: Mapping[str, str | None]) ->
         known = [str(ours)] if ours is not None else []
         known += [stated[ref]] if ref in stated else []
         found = history.check_history(
-            repo, ref, theirs, known + history.audited_tips(repo, ref), skew_s=skew
+            repo,
+            ref,
+            theirs,
+            known + history.audited_tips(repo, ref),
+            skew_s=skew,
+            max_listing=settings.max_listing_bytes,
         )
         problems += found.problems
         added[ref] = found.added
@@ -308,9 +313,15 @@ def check_outgoing(repo: GitRepo, remote: str, settings: Settings) -> None:
             continue
         known = [str(theirs)] if theirs is not None else []
         problems += history.check_history(
-            repo, ref, str(ours), known, skew_s=settings.clock_skew_s
+            repo,
+            ref,
+            str(ours),
+            known,
+            skew_s=settings.clock_skew_s,
+            max_listing=settings.max_listing_bytes,
         ).problems
-        check_records(repo, ref, str(theirs) if theirs is not None else None, str(ours), report)
+        old = str(theirs) if theirs is not None else None
+        check_records(repo, ref, old, str(ours), report, max_listing=settings.max_listing_bytes)
     problems += [f.message for f in report.errors]
     if problems:
         raise CheckFailed(

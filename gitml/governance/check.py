@@ -24,6 +24,7 @@ from gitml.governance.rules import RuleContext
 from gitml.integrity import history
 from gitml.objects.digest import Digest
 from gitml.records import codec
+from gitml.records.limits import MAX_LISTING_BYTES, read_problem
 from gitml.records.schema import validate_record
 from gitml.registry.landings import mixed_problems, pending_landings
 from gitml.registry.rules import (
@@ -49,7 +50,7 @@ from gitml.storage import (
     remote_tracking_ref,
 )
 from gitml.storage.audit_statement import stated_tips
-from gitml.storage.blobs import read_blobs
+from gitml.storage.blobs import blob_sizes, read_blobs
 from gitml.storage.git import git_output, raw_changes
 from gitml.storage.history import is_ancestor
 from gitml.storage.repo import GitRepo
@@ -154,14 +155,20 @@ def _check_files(
                     Finding("schema", f"{rest}; fix it (`git ml validate {path}`)", file=path)
                 )
     for folder in folders:
-        _check_data_plane(repo, folder, rev, [p for _, p in changes], report)
+        _check_data_plane(repo, settings, folder, rev, [p for _, p in changes], report)
 
 
 def _check_data_plane(
-    repo: GitRepo, pointer_dir: str, rev: str | None, changed: list[str], report: CheckReport
+    repo: GitRepo,
+    settings: Settings,
+    pointer_dir: str,
+    rev: str | None,
+    changed: list[str],
+    report: CheckReport,
 ) -> None:
     """The data plane's path rules on the datasets a change touches (``gitml.data.audit``)."""
-    for file, problem in check_data_plane(repo, rev, pointer_dir, changed):
+    limit = settings.max_listing_bytes
+    for file, problem in check_data_plane(repo, rev, pointer_dir, changed, max_listing=limit):
         report.findings.append(
             Finding("data-path", f"{problem}; gitml refuses this data", file=file, field="path")
         )
@@ -306,14 +313,24 @@ def check_range(repo: GitRepo, base: str, head: str, env: Mapping[str, str]) -> 
     return report
 
 
-def check_records(repo: GitRepo, ref: str, old: str | None, new: str, report: CheckReport) -> None:
-    """Schema validity of every record added to gitml ref ``ref`` in ``old..new``."""
+def check_records(
+    repo: GitRepo,
+    ref: str,
+    old: str | None,
+    new: str,
+    report: CheckReport,
+    *,
+    max_listing: int = MAX_LISTING_BYTES,
+) -> None:
+    """Schema validity of every record added to gitml ref ``ref`` in ``old..new``; a file
+    list over ``max_listing`` is reported by its size, unread."""
     args = ("diff-tree", "-r", "--raw", "--no-abbrev", "--no-renames", old or EMPTY_TREE, new)
     raw = _raw_changes(repo, *args)
     changes = [(s, p) for s, p in raw if p.endswith(".toml") and p != "layout.toml"]
     report.records += len(changes)
     known = _valid_blobs(repo)
-    valid = _check_listings(repo, ref, [(s, p) for s, p in raw if s not in known], report)
+    fresh = [(s, p) for s, p in raw if s not in known]
+    valid = _check_listings(repo, ref, fresh, report, max_listing=max_listing)
     todo = [(s, p) for s, p in changes if s not in known]
     if not todo:
         _remember_valid(repo, valid)
@@ -336,10 +353,31 @@ def check_records(repo: GitRepo, ref: str, old: str | None, new: str, report: Ch
 
 
 def _check_listings(
-    repo: GitRepo, ref: str, changes: list[tuple[str, str]], report: CheckReport
+    repo: GitRepo,
+    ref: str,
+    changes: list[tuple[str, str]],
+    report: CheckReport,
+    *,
+    max_listing: int,
 ) -> list[str]:
-    """File lists on ``refs/gitml/data`` obey the path guard's rules; returns the valid ones."""
-    listings = [(s, p) for s, p in changes if ref == DATA_REF and p.endswith(LISTING_SUFFIX)]
+    """File lists on ``refs/gitml/data`` obey the path guard's rules; returns the valid ones.
+
+    One over ``max_listing`` is reported by its object header and never read."""
+    found = [(s, p) for s, p in changes if ref == DATA_REF and p.endswith(LISTING_SUFFIX)]
+    listings = []
+    for (sha, path), size in zip(found, blob_sizes(repo, [s for s, _ in found]), strict=True):
+        problem = read_problem(path, size or 0, max_listing=max_listing)
+        if problem is None:
+            listings.append((sha, path))
+            continue
+        report.findings.append(
+            Finding(
+                "data-path",
+                f"{problem}; gitml refuses this dataset version (raise the limit on the default "
+                "branch if the dataset really has that many files)",
+                file=f"{ref}:{path}",
+            )
+        )
     valid = []
     for (sha, path), (_oid, data) in zip(
         listings, read_blobs(repo, [s for s, _ in listings]), strict=True
@@ -434,7 +472,7 @@ def check_push(
         if ref == INDEX_REF:  # a cache of derived rows; readers check it themselves
             continue
         if ref.startswith(REF_ROOT):
-            check_records(repo, ref, theirs, sha, report)
+            check_records(repo, ref, theirs, sha, report, max_listing=settings.max_listing_bytes)
             continue
         if ref.startswith("refs/heads/"):
             base = theirs or _resolve(repo, f"refs/remotes/{remote}/{settings.default_branch}")
@@ -459,7 +497,9 @@ def _check_history(
     """The local history of ``ref`` is append-only and every record is where it belongs
     (from ``since``, a trusted audited tip, when given)."""
     known = history.audited_tips(repo, ref) + ([since] if since else [])
-    found = history.check_history(repo, ref, tip, known, skew_s=settings.clock_skew_s)
+    found = history.check_history(
+        repo, ref, tip, known, skew_s=settings.clock_skew_s, max_listing=settings.max_listing_bytes
+    )
     for problem in found.problems:
         report.findings.append(
             Finding(
@@ -560,7 +600,7 @@ def audit_records(
         since = stated.get(ref)
         if ref != REGISTRY_REF or registry_history:
             _check_history(repo, settings, ref, tip, report, since=since)
-        check_records(repo, ref, since, tip, report)
+        check_records(repo, ref, since, tip, report, max_listing=settings.max_listing_bytes)
     return tips
 
 

@@ -81,10 +81,12 @@ class RulesAt:
 
 def stricter(in_force: Settings, proposed: Settings) -> Settings:
     """The settings ``in_force`` with each limit that only loosens a check when raised
-    (``check.max_git_file_mb``, ``sync.clock_skew_seconds``) taken from ``proposed``
-    where it is lower: a change may tighten a limit it is judged by, never widen it."""
+    (``check.max_git_file_mb``, ``data.max_listing_mb``, ``sync.clock_skew_seconds``)
+    taken from ``proposed`` where it is lower: a change may tighten a limit it is judged
+    by, never widen it."""
     return in_force._replace(
         max_git_file_mb=min(in_force.max_git_file_mb, proposed.max_git_file_mb),
+        max_listing_mb=min(in_force.max_listing_mb, proposed.max_listing_mb),
         clock_skew_s=min(in_force.clock_skew_s, proposed.clock_skew_s),
     )
 

@@ -2,7 +2,8 @@
 
 git's delta base cache makes reads in tree order of packs written by gc or fast-import
 (blob deltas chained up to 50 deep) fast; a few blobs go through the repository's
-long-lived reader instead of a new process.
+long-lived reader instead of a new process. ``blob_sizes`` answers from the object
+headers alone, so a reader can refuse a fetched blob over its limit before reading it.
 """
 
 from __future__ import annotations
@@ -30,3 +31,19 @@ def read_blobs(repo: GitRepo, oids: Sequence[object]) -> Iterator[tuple[str, byt
                 f"{repo.gitdir}: object {name} is missing or not a blob; run `git fsck`"
             )
         yield name, obj.data
+
+
+def blob_sizes(repo: GitRepo, names: Sequence[str]) -> list[int | None]:
+    """The size of the blob each name names (an id or ``<rev>:<path>``), from its object
+    header (one ``git cat-file --batch-check``), its content unread; None where a name
+    names no blob."""
+    asked = list(dict.fromkeys(name for name in names if name and "\n" not in name))
+    sizes: dict[str, int | None] = {}
+    if asked:
+        text = repo.git(
+            "cat-file", "--batch-check=%(objecttype) %(objectsize)", input="\n".join(asked) + "\n"
+        ).stdout
+        for name, line in zip(asked, text.splitlines(), strict=True):
+            kind, _, size = line.partition(" ")
+            sizes[name] = int(size) if kind == "blob" and size.isdigit() else None
+    return [sizes.get(name) for name in names]

@@ -25,7 +25,7 @@ from gitml.storage import (
     housekeeping,
     refs,
 )
-from gitml.storage.blobs import read_blobs
+from gitml.storage.blobs import blob_sizes, read_blobs
 from gitml.storage.odb import ObjectDB, ObjectWriteError, Tree, object_id
 from gitml.storage.refs import (
     backoff,
@@ -164,6 +164,12 @@ class Snapshot:
 
     def read(self, path: str) -> bytes | None:
         return read_blob(self.repo.odb, self.tree, path)
+
+    def size(self, path: str) -> int | None:
+        """The size of the blob at ``path`` from its object header, unread (None: none)."""
+        if self.tip is None:
+            return None
+        return blob_sizes(self.repo, [f"{self.tip}:{path}"])[0]
 
     def exists(self, path: str) -> bool:
         return tree_entry(self.repo.odb, self.tree, path) is not None
