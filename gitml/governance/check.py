@@ -19,14 +19,15 @@ from gitml.data.audit import check_data_plane, listing_problem
 from gitml.data.store import LISTING_SUFFIX, record_paths
 from gitml.errors import ConfigError, GitmlError, InvalidRecord
 from gitml.governance.findings import Finding, errors
-from gitml.governance.promotions import PromotionCheck, promotions
+from gitml.governance.promotions import PromotionCheck, check_events, promotions
 from gitml.governance.rules import RuleContext
 from gitml.integrity import history
 from gitml.objects.digest import Digest
 from gitml.records import codec
 from gitml.records.limits import MAX_LISTING_BYTES, read_problem
 from gitml.records.schema import validate_record
-from gitml.registry.landings import mixed_problems, pending_landings
+from gitml.registry.derive import derive
+from gitml.registry.landings import bases, mixed_problems, pending_landings
 from gitml.registry.rules import (
     RulesAt,
     assignments_changed,
@@ -35,11 +36,12 @@ from gitml.registry.rules import (
     proposed_settings,
     records_settings,
     rules_changed,
+    settings_before,
     signer_paths,
     stricter,
 )
 from gitml.registry.stagefile import parse
-from gitml.registry.store import models_in, open_index, registry_collection
+from gitml.registry.store import models_in, open_index, registry_collection, version_lookup
 from gitml.registry.verify import verify
 from gitml.storage import (
     COLLECTION_REFS,
@@ -54,6 +56,7 @@ from gitml.storage.blobs import blob_sizes, read_blobs
 from gitml.storage.git import git_output, raw_changes
 from gitml.storage.history import is_ancestor
 from gitml.storage.repo import GitRepo
+from gitml.storage.tracked import file_changes
 from gitml.units import format_bytes
 from gitml.validate import check_text, kind_of
 
@@ -554,7 +557,20 @@ def judge_stages(repo: GitRepo, env: Mapping[str, str], head: str, report: Check
         base = landings[0].base if landings else head
         rules = RulesAt(repo, base or head)
         stages = rules.settings
-        state = index.state(models_in(snap), stages.stages, stages.terminal_stages)
+        models = models_in(snap)
+        state = index.state(models, stages.stages, stages.terminal_stages)
+        derived = derive(
+            repo,
+            file_changes(repo, head, STAGES_FILE, stop=index.is_applied),
+            settings=stages,
+            versions=version_lookup(snap),
+            state=state,
+            seqs={model: index.max_seq(model) for model in models},
+            settings_for=settings_before(repo),
+        )
+        by_commit = check_events(
+            repo, derived.events, snap, env, bases=bases(landings), index=index
+        )
     for problem in mixed_problems(repo, landings):
         report.findings.append(Finding("rules-and-stages", problem, file=STAGES_FILE))
     found, problems = promotions(
@@ -570,6 +586,15 @@ def judge_stages(repo: GitRepo, env: Mapping[str, str], head: str, report: Check
     )
     report.promotions.extend(found)
     report.findings.extend(problems)
+    # What needs the commit that made a promotion (its signature) is judged as `registry
+    # apply` judges it, commit by commit; the rest was judged above at HEAD already.
+    seen = {(f.rule, f.field) for f in report.findings}
+    seen |= {(f.rule, f.field) for check in found for f in check.findings}
+    report.findings.extend(
+        Finding(f.rule, f.message, file=STAGES_FILE, field=f.field)
+        for f in by_commit
+        if (f.rule, f.field) not in seen
+    )
 
 
 def _applied_as_committed(
