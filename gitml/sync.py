@@ -18,7 +18,7 @@ from gitml.config import Settings, load_settings
 from gitml.data.share import push_for_records
 from gitml.errors import CheckFailed, GitmlError, listing
 from gitml.integrity import history
-from gitml.registry.rules import records_settings
+from gitml.registry.rules import records_settings, target_branches
 from gitml.storage import (
     COLLECTION_REFS,
     INDEX_REF,
@@ -35,6 +35,7 @@ from gitml.storage.refs import read_ref
 from gitml.storage.remote import (
     SHARED_REFS,
     fetch,
+    fetch_branches,
     fetch_ref,
     fetch_tips_only,
     push,
@@ -177,6 +178,9 @@ def pull(repo: GitRepo, remote: str = "origin") -> PullReport:
 
     What arrives is checked first (``check_fetched``); a refusal changes nothing local.
     """
+    targets = target_branches(os.environ)
+    if targets:  # their committed config names the default branch (``records_settings``)
+        fetch_branches(repo, remote, targets)
     branch = records_settings(repo, remote, os.environ).default_branch
     if read_ref(repo, RUNS_REF) is None:
         _start_from_statement(repo, remote)

@@ -105,6 +105,14 @@ TARGET_VARS = ("GITHUB_BASE_REF", "CI_MERGE_REQUEST_TARGET_BRANCH_NAME", "CI_DEF
 the CI, not by the change."""
 
 
+def target_branches(env: Mapping[str, str] | None) -> list[str]:
+    """The branches the CI names as the target or the default (``TARGET_VARS``), in that
+    order; a name git refuses names no branch."""
+    given = env or {}
+    names = [given[var] for var in TARGET_VARS if given.get(var)]
+    return list(dict.fromkeys(n for n in names if valid_ref_name(f"refs/heads/{n}")))
+
+
 def records_settings(
     repo: GitRepo, remote: str | None = None, env: Mapping[str, str] | None = None
 ) -> Settings:
@@ -117,28 +125,28 @@ def records_settings(
     commit is what gitml reads rules at everywhere else (the merge base for a PR check,
     HEAD for ``check --staged``): in CI the work tree, and HEAD, are a pull request's own
     checkout, which could otherwise widen the clock skew the audit of fetched records
-    allows, also by naming its own branch the default one. The default branch's name is
-    the one HEAD's committed config gives; a branch's tip is ``remote``'s copy
-    (``refs/remotes/<remote>/<branch>``, as a fetch brings it), else the local branch, else
-    another remote's copy. Without that branch here, HEAD's committed config (gitml's
-    defaults when there is no commit). ConfigError names the file and the commit of an
-    unreadable config in force.
+    allows, or name its own branch the default one, whose stage events fetched records
+    are judged against. So the default branch's name is the one the committed config of
+    the first target here names (a release branch's names the default branch, not
+    itself), HEAD's only when the CI and the remote name none. A branch's tip is
+    ``remote``'s copy (``refs/remotes/<remote>/<branch>``, as a fetch brings it), else the
+    local branch, else another remote's copy. Without the default branch here, the
+    target's committed config, else HEAD's (gitml's defaults when there is no commit).
+    ConfigError names the file and the commit of an unreadable config in force.
     """
     head = repo.head_commit()
     if head is None:
         return Settings()
     at_head = proposed_settings(repo, head)
-    default = _branch_tip(repo, (at_head or Settings()).default_branch, remote)
-    settings = RulesAt(repo, default or head).settings
-    given = env or {}
-    names = [given[var] for var in TARGET_VARS if given.get(var)]
-    named = [
-        _branch_tip(repo, name, remote)
-        for name in names
-        if valid_ref_name(f"refs/heads/{name}")  # a name git refuses names no branch
-    ]
+    named = [_branch_tip(repo, name, remote) for name in target_branches(env)]
     named.append(read_ref(repo, f"refs/remotes/{remote or 'origin'}/HEAD"))
-    for other in (at_head, *(proposed_settings(repo, tip) for tip in named if tip)):
+    targets = [(str(tip), proposed_settings(repo, str(tip))) for tip in named if tip]
+    chosen = next(((tip, found) for tip, found in targets if found is not None), None)
+    branch = (chosen[1] if chosen else at_head or Settings()).default_branch
+    default = _branch_tip(repo, branch, remote)
+    settings = RulesAt(repo, default or (chosen[0] if chosen else head)).settings
+    settings = settings._replace(default_branch=branch)
+    for other in (at_head, *(found for _tip, found in targets)):
         if other is not None:
             settings = stricter(settings, other)
     return settings
