@@ -633,7 +633,8 @@ def check_all(repo: GitRepo, env: Mapping[str, str]) -> CheckReport:
     """Every tracked gitml file and large file at HEAD, every record, and the registry log.
 
     By committed settings (``rules.records_settings``: the default branch's, tightened by
-    HEAD's), never the work tree's: in a CI checkout that is the change's own.
+    HEAD's), never the work tree's: in a CI checkout that is the change's own. Pointers
+    are looked for in both ``data.pointer_dir``s, the default branch's and HEAD's.
     """
     report = CheckReport("all")
     try:
@@ -647,7 +648,10 @@ def check_all(repo: GitRepo, env: Mapping[str, str]) -> CheckReport:
     report.head = head
     if head:
         changes = _raw_changes(repo, "diff-tree", "-r", "--raw", "--no-abbrev", EMPTY_TREE, head)
-        _check_files(repo, settings, changes, report, head)
+        # HEAD's own pointer folder too: in a PR's checkout it may have moved it.
+        at_head = proposed_settings(repo, head)
+        more = (at_head.pointer_dir,) if at_head is not None else ()
+        _check_files(repo, settings, changes, report, head, pointer_dirs=more)
     verifies = bool(head and _resolve(repo, REGISTRY_REF))
     audit_records(repo, settings, report, registry_history=not verifies)
     if head:

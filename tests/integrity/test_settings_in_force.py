@@ -136,17 +136,18 @@ def test_snapshot_signers_in_the_work_tree_are_refused(
     assert len([line for line in stderr.splitlines() if "not using" in line]) == 1
 
 
-def test_a_pr_that_moves_the_pointer_folder_hides_no_pointer(governed: Path) -> None:
+@pytest.mark.parametrize("mode", ["--base", "--all"])
+def test_a_pr_that_moves_the_pointer_folder_hides_no_pointer(governed: Path, mode: str) -> None:
     """A PR that sets its own ``data.pointer_dir``: pointers in the base's folder (which
     would come alive again when the setting is moved back) and in the PR's folder are both
-    judged as pointers."""
+    judged as pointers, by the PR check and by `check --all` in the PR's checkout."""
     git(governed, "switch", "-q", "-c", "pr")
     _add_setting(governed, '\n[data]\npointer_dir = "ptr"\n')
     for folder in (governed / ".gitml" / "data", governed / "ptr"):
         folder.mkdir(exist_ok=True)
         (folder / "evil.toml").write_text('schema = "gitml/pointer/1"\n')
     commit_all(governed, "Move the pointers and add two", *NO_HOOKS)
-    result = cli("check", "--base", "main")
+    result = cli("check", "--base", "main") if mode == "--base" else cli("check", "--all")
     git(governed, "switch", "-q", "main")
     assert result.exit_code == 1, result.stdout
     for path in (".gitml/data/evil.toml", "ptr/evil.toml"):
