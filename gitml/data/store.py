@@ -23,7 +23,7 @@ from gitml.objects.digest import Digest, hash_bytes
 from gitml.objects.errors import DataError, RemoteError, TooLarge, too_large
 from gitml.objects.listing import Entry, decode
 from gitml.objects.transfer import pull
-from gitml.records.limits import MAX_MANIFEST_BYTES
+from gitml.records.limits import MAX_MANIFEST_BYTES, MAX_RECORD_BYTES
 from gitml.storage import DATA_REF
 from gitml.storage.collection import DECLARED, Snapshot, open_collection, wide_shard_of
 
@@ -250,8 +250,16 @@ class VersionStore:
     def has_profile(self, file_digest: Digest) -> bool:
         return self._snapshot().exists(profile_path(file_digest))
 
-    def read_profile(self, file_digest: Digest) -> bytes | None:
-        return self._snapshot().read(profile_path(file_digest))
+    def read_profiles(self, file_digests: Sequence[Digest]) -> dict[Digest, bytes]:
+        """The stored profiles of those files that have one; one over a record's size limit
+        (a fetch may bring any) is ``TooLarge`` by its object header, never read."""
+        snap = self._snapshot()
+        paths = {d: profile_path(d) for d in file_digests if snap.exists(profile_path(d))}
+        for path, size in zip(paths.values(), snap.sizes(list(paths.values())), strict=True):
+            if size is not None and size > MAX_RECORD_BYTES:
+                raise too_large(f"{DATA_REF}:{path}", size=size, limit=MAX_RECORD_BYTES)
+        found = {digest: snap.read(path) for digest, path in paths.items()}
+        return {digest: data for digest, data in found.items() if data is not None}
 
     def _snapshot(self) -> Snapshot:
         """``refs/gitml/data`` as of the first profile lookup (profiles never change)."""

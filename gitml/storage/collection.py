@@ -167,9 +167,13 @@ class Snapshot:
 
     def size(self, path: str) -> int | None:
         """The size of the blob at ``path`` from its object header, unread (None: none)."""
+        return self.sizes([path])[0]
+
+    def sizes(self, paths: Sequence[str]) -> list[int | None]:
+        """``size`` of each of ``paths``, asked of git at once."""
         if self.tip is None:
-            return None
-        return blob_sizes(self.repo, [f"{self.tip}:{path}"])[0]
+            return [None] * len(paths)
+        return blob_sizes(self.repo, [f"{self.tip}:{path}" for path in paths])
 
     def exists(self, path: str) -> bool:
         return tree_entry(self.repo.odb, self.tree, path) is not None

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from gitml.data.store import record_paths
+from gitml.data.store import profile_path, record_paths
 from gitml.objects.digest import Digest, hash_bytes
 from gitml.objects.listing import MAGIC
 from gitml.records import codec
@@ -133,3 +133,30 @@ def test_fetched_history_adding_a_blob_over_the_limit_is_refused(
     assert "MiB, over the 1.0 MiB limit for a file list" in result.stderr, result
     if how != "check --all":
         assert git(victim, "rev-parse", DATA).strip() == before
+
+
+def test_a_profile_on_the_data_ref_over_the_limit_is_never_read(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A profile filed on ``refs/gitml/data`` for a tabular file of a dataset, over the
+    1 MiB limit of a record: ``data show`` refuses it in one line naming the blob, its
+    size and the limit, and shows nothing of it."""
+    attacker = world.attacker
+    (attacker / "tab").mkdir()
+    (attacker / "tab" / "t.csv").write_bytes(b"age,city\n20,a\n30,b\n")
+    assert cli("data", "add", "tab").exit_code == 0
+    git(attacker, "add", "-A")
+    git(attacker, *NO_HOOKS, "commit", "-q", "-m", "a table")
+    digest = hash_bytes((attacker / "tab" / "t.csv").read_bytes())
+    path = profile_path(digest)
+    big = b'schema = "gitml/profile/1"\n' + b"#" * (3 << 20) + b"\n"
+    commit_files(attacker, DATA, {path: big})  # in place of the honest one
+    publish(attacker)
+    victim = victim_clone(world, tmp_path / "victim", monkeypatch)
+    result = cli("data", "show", "tab")
+    assert result.exit_code == 1, result
+    message = result.stderr.strip()
+    assert "\n" not in message, message
+    assert f"{DATA}:{path} is 3.0 MiB, over the 1.0 MiB limit" in message, message
+    assert "Traceback" not in result.stderr
+    assert victim.is_dir()
