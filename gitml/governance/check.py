@@ -20,7 +20,7 @@ from gitml.data.store import LISTING_SUFFIX, record_paths
 from gitml.errors import ConfigError, GitmlError, InvalidRecord
 from gitml.governance.findings import Finding, errors
 from gitml.governance.promotions import PromotionCheck, check_events, promotions
-from gitml.governance.rules import RuleContext
+from gitml.governance.rules import SIGNATURE_RULES, RuleContext
 from gitml.integrity import history
 from gitml.objects.digest import Digest
 from gitml.records import codec
@@ -586,14 +586,12 @@ def judge_stages(repo: GitRepo, env: Mapping[str, str], head: str, report: Check
     )
     report.promotions.extend(found)
     report.findings.extend(problems)
-    # What needs the commit that made a promotion (its signature) is judged as `registry
-    # apply` judges it, commit by commit; the rest was judged above at HEAD already.
-    seen = {(f.rule, f.field) for f in report.findings}
-    seen |= {(f.rule, f.field) for check in found for f in check.findings}
+    # The signature rule needs the commit that made a promotion: judged as `registry
+    # apply` judges it, commit by commit; the rest was judged above at HEAD.
     report.findings.extend(
         Finding(f.rule, f.message, file=STAGES_FILE, field=f.field)
         for f in by_commit
-        if (f.rule, f.field) not in seen
+        if f.rule in SIGNATURE_RULES
     )
 
 
