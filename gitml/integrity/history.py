@@ -16,10 +16,10 @@ from typing import NamedTuple
 from gitml._version import __version__
 from gitml.errors import GitmlError, listing
 from gitml.integrity.layouts import TOP_LEVEL, check_file, time_problem
-from gitml.records.limits import MAX_LISTING_BYTES, read_problem
+from gitml.records.limits import MAX_LISTING_BYTES, read_limit, read_problem
 from gitml.storage import DATA_REF, RUNS_REF
 from gitml.storage.audit import audit, top_names
-from gitml.storage.blobs import blob_sizes, read_blobs
+from gitml.storage.blobs import read_blobs_within
 from gitml.storage.collection import Layout, open_collection
 from gitml.storage.repo import GitRepo
 
@@ -61,16 +61,13 @@ def check_history(
     known = [k for k in known if _layout_of(repo, ref, k) == layout]
     report = audit(repo, tip, known, shape=top_names(TOP_LEVEL[ref]), skew_s=skew_s)
     problems[:0] = [v.line(ref) for v in report.violations]
-    readable = []
-    sizes = blob_sizes(repo, [added.oid for added in report.added])
-    for added, size in zip(report.added, sizes, strict=True):
-        too_big = read_problem(added.path, size or 0, max_listing=max_listing)
-        if too_big is None:
-            readable.append(added)
-        else:  # judged by its object header: never read
+    limits = [read_limit(added.path, max_listing=max_listing) for added in report.added]
+    blobs = read_blobs_within(repo, [added.oid for added in report.added], limits)
+    for added, (size, data) in zip(report.added, blobs, strict=True):
+        if data is None:  # over its limit: judged by its size, never read
+            too_big = read_problem(added.path, size, max_listing=max_listing)
             problems.append(f"{ref}: commit {added.commit[:12]} adds {added.path}, which {too_big}")
-    blobs = read_blobs(repo, [added.oid for added in readable])
-    for added, (_oid, data) in zip(readable, blobs, strict=True):
+            continue
         problem, record_id = check_file(ref, added.path, data, layout=layout)
         if problem is None:
             problem = time_problem(record_id, added.time, skew_s)

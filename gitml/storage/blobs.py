@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 
 from gitml.errors import GitmlError
-from gitml.storage.git import GitObject
+from gitml.storage.git import GitObject, Sized
 from gitml.storage.repo import GitRepo
 
 BULK_MIN = 500
@@ -47,3 +47,34 @@ def blob_sizes(repo: GitRepo, names: Sequence[str]) -> list[int | None]:
             kind, _, size = line.partition(" ")
             sizes[name] = int(size) if kind == "blob" and size.isdigit() else None
     return [sizes.get(name) for name in names]
+
+
+def read_blobs_within(
+    repo: GitRepo, oids: Sequence[str], limits: Sequence[int]
+) -> list[tuple[int, bytes | None]]:
+    """``(size, content)`` of each blob, the content None when the blob is over its limit
+    (never read whole: a few through the long-lived reader, which drains it, many after
+    one ``blob_sizes``). A missing object or one that is not a blob raises GitmlError."""
+    found: list[Sized | None]
+    if len(oids) < BULK_MIN:
+        found = repo.odb.reader.read_within(list(oids), list(limits))
+    else:
+        sizes = blob_sizes(repo, oids)
+        wanted = [
+            oid
+            for oid, size, limit in zip(oids, sizes, limits, strict=True)
+            if size is not None and size <= limit
+        ]
+        contents = dict(read_blobs(repo, wanted))
+        found = [
+            None if size is None else Sized("blob", size, contents.get(oid))
+            for oid, size in zip(oids, sizes, strict=True)
+        ]
+    out = []
+    for oid, sized in zip(oids, found, strict=True):
+        if sized is None or sized.kind != "blob":
+            raise GitmlError(
+                f"{repo.gitdir}: object {oid} is missing or not a blob; run `git fsck`"
+            )
+        out.append((sized.size, sized.data))
+    return out
