@@ -149,17 +149,26 @@ class GitObject(NamedTuple):
     data: bytes
 
 
-def _read_response(stdout: IO[bytes]) -> GitObject | None:
-    """One ``cat-file --batch`` answer: the object, or None for ``<name> missing``."""
+def _read_header(stdout: IO[bytes]) -> tuple[str, str, int] | None:
+    """The ``(oid, kind, size)`` line of a ``cat-file --batch`` answer; None for
+    ``<name> missing`` (or ambiguous)."""
     header = stdout.readline()
     if not header:
         raise GitFailed("`git cat-file --batch` stopped unexpectedly")
     parts = header.split()
     if len(parts) != 3 or parts[-1] in (b"missing", b"ambiguous"):
         return None
-    size = int(parts[2])
+    return parts[0].decode(), parts[1].decode(), int(parts[2])
+
+
+def _read_response(stdout: IO[bytes]) -> GitObject | None:
+    """One ``cat-file --batch`` answer: the object, or None for ``<name> missing``."""
+    found = _read_header(stdout)
+    if found is None:
+        return None
+    oid, kind, size = found
     data = stdout.read(size + 1)  # the object and git's newline after it
-    return GitObject(parts[0].decode(), parts[1].decode(), data[:size])
+    return GitObject(oid, kind, data[:size])
 
 
 DRAIN_CHUNK = 1 << 20
@@ -175,13 +184,10 @@ class Sized(NamedTuple):
 
 def _read_within(stdout: IO[bytes], limit: int) -> Sized | None:
     """``_read_response`` for an object whose content is wanted only up to ``limit``."""
-    header = stdout.readline()
-    if not header:
-        raise GitFailed("`git cat-file --batch` stopped unexpectedly")
-    parts = header.split()
-    if len(parts) != 3 or parts[-1] in (b"missing", b"ambiguous"):
+    found = _read_header(stdout)
+    if found is None:
         return None
-    kind, size = parts[1].decode(), int(parts[2])
+    _oid, kind, size = found
     if size <= limit:
         return Sized(kind, size, stdout.read(size + 1)[:size])
     left = size + 1
