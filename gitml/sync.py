@@ -18,7 +18,7 @@ from gitml.config import Settings, load_settings
 from gitml.data.share import push_for_records
 from gitml.errors import CheckFailed, GitmlError, listing
 from gitml.integrity import history
-from gitml.registry.rules import records_settings
+from gitml.registry.rules import records_settings, target_branches
 from gitml.storage import (
     COLLECTION_REFS,
     INDEX_REF,
@@ -35,6 +35,7 @@ from gitml.storage.refs import read_ref
 from gitml.storage.remote import (
     SHARED_REFS,
     fetch,
+    fetch_branches,
     fetch_ref,
     fetch_tips_only,
     push,
@@ -140,7 +141,12 @@ def check_fetched(repo: GitRepo, remote: str, tips: Mapping[str, str | None]) ->
         known = [str(ours)] if ours is not None else []
         known += [stated[ref]] if ref in stated else []
         found = history.check_history(
-            repo, ref, theirs, known + history.audited_tips(repo, ref), skew_s=skew
+            repo,
+            ref,
+            theirs,
+            known + history.audited_tips(repo, ref),
+            skew_s=skew,
+            max_listing=settings.max_listing_bytes,
         )
         problems += found.problems
         added[ref] = found.added
@@ -172,6 +178,9 @@ def pull(repo: GitRepo, remote: str = "origin") -> PullReport:
 
     What arrives is checked first (``check_fetched``); a refusal changes nothing local.
     """
+    targets = target_branches(os.environ)
+    if targets:  # their committed config names the default branch (``records_settings``)
+        fetch_branches(repo, remote, targets)
     branch = records_settings(repo, remote, os.environ).default_branch
     if read_ref(repo, RUNS_REF) is None:
         _start_from_statement(repo, remote)
@@ -308,9 +317,15 @@ def check_outgoing(repo: GitRepo, remote: str, settings: Settings) -> None:
             continue
         known = [str(theirs)] if theirs is not None else []
         problems += history.check_history(
-            repo, ref, str(ours), known, skew_s=settings.clock_skew_s
+            repo,
+            ref,
+            str(ours),
+            known,
+            skew_s=settings.clock_skew_s,
+            max_listing=settings.max_listing_bytes,
         ).problems
-        check_records(repo, ref, str(theirs) if theirs is not None else None, str(ours), report)
+        old = str(theirs) if theirs is not None else None
+        check_records(repo, ref, old, str(ours), report, max_listing=settings.max_listing_bytes)
     problems += [f.message for f in report.errors]
     if problems:
         raise CheckFailed(

@@ -21,7 +21,9 @@ from gitml.objects.digest import Digest
 from gitml.objects.errors import DataError
 from gitml.objects.listing import decode
 from gitml.records import codec
+from gitml.records.limits import MAX_LISTING_BYTES, read_problem
 from gitml.storage import DATA_REF
+from gitml.storage.blobs import blob_sizes
 
 if TYPE_CHECKING:
     from gitml.storage.repo import GitRepo
@@ -86,13 +88,19 @@ def _pointers(repo: GitRepo, rev: str | None, pointer_dir: str) -> Iterator[tupl
 
 
 def check_data_plane(
-    repo: GitRepo, rev: str | None, pointer_dir: str, changed: Sequence[str]
+    repo: GitRepo,
+    rev: str | None,
+    pointer_dir: str,
+    changed: Sequence[str],
+    *,
+    max_listing: int = MAX_LISTING_BYTES,
 ) -> list[tuple[str, str]]:
     """``(pointer file, problem)`` for the datasets a change touches, in commit ``rev``.
 
     A dataset is touched when its pointer changed (then its file list on
-    ``refs/gitml/data`` is checked too) or a changed path lies at, on the way to, or
-    inside its location (then links there are reported).
+    ``refs/gitml/data`` is checked too, unread when its object header says it is over
+    ``max_listing``) or a changed path lies at, on the way to, or inside its location
+    (then links there are reported).
     """
     changed_set = set(changed)
     found: list[tuple[str, str]] = []
@@ -105,6 +113,11 @@ def check_data_plane(
         try:
             spec = f"{DATA_REF}:{record_paths(name, Digest(manifest))[1]}"
         except DataError:
+            continue
+        size = blob_sizes(repo, [spec])[0]
+        problem = None if size is None else read_problem(spec, size, max_listing=max_listing)
+        if problem is not None:
+            found.append((rel, f"{rel}: {spec} {problem}"))
             continue
         listing = read_blobs(repo.workdir_or_gitdir, [spec]).get(spec)
         problem = None if listing is None else listing_problem(listing, where=f"{rel}: {manifest}")

@@ -9,7 +9,8 @@ from gitml.data.profiles import is_tabular, load_profile
 from gitml.data.scan import dataset_root
 from gitml.data.store import VersionStore
 from gitml.data.workspace import DataWorkspace
-from gitml.objects.errors import DataError
+from gitml.objects.errors import DataError, TooLarge
+from gitml.storage import DATA_REF
 
 if TYPE_CHECKING:
     from gitml.records.shapes import ColumnProfileTable, JsonObject, ProfileRecord
@@ -68,11 +69,17 @@ def show_dataset(ws: DataWorkspace, name: str, *, files: bool = False) -> JsonOb
     prefix = f"{root}/" if root else ""
     profiles: dict[str, ProfileRecord] = {}
     unprofiled: list[str] = []
-    for entry in version.entries:
+    tabular = [entry for entry in version.entries if is_tabular(prefix + entry.path)]
+    try:
+        stored = store.read_profiles([entry.digest for entry in tabular])
+    except TooLarge as exc:
+        raise DataError(
+            f"dataset '{pointer.name}': a profile: {exc} for a profile, so gitml does not "
+            f"read it; anyone with push access can record one on {DATA_REF}: check who did"
+        ) from None
+    for entry in tabular:
         path = prefix + entry.path
-        if not is_tabular(path):
-            continue
-        data = store.read_profile(entry.digest)
+        data = stored.get(entry.digest)
         if data is None:
             unprofiled.append(path)
             continue

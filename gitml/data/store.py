@@ -20,10 +20,10 @@ from gitml.data.workspace import DataWorkspace
 from gitml.errors import GitmlError, InvalidRecord
 from gitml.objects.blobs import put_bytes, read_object
 from gitml.objects.digest import Digest, hash_bytes
-from gitml.objects.errors import DataError, RemoteError, TooLarge
+from gitml.objects.errors import DataError, RemoteError, TooLarge, too_large
 from gitml.objects.listing import Entry, decode
 from gitml.objects.transfer import pull
-from gitml.records.limits import MAX_MANIFEST_BYTES
+from gitml.records.limits import MAX_MANIFEST_BYTES, MAX_RECORD_BYTES
 from gitml.storage import DATA_REF
 from gitml.storage.collection import DECLARED, Snapshot, open_collection, wide_shard_of
 
@@ -130,14 +130,15 @@ class VersionStore:
         try:
             data = read_object(self.ws.cache, digest, max_bytes=MAX_MANIFEST_BYTES)
             if data is None:
-                data = self._from_ref(name, digest, MANIFEST_SUFFIX)
+                data = self._from_ref(name, digest, MANIFEST_SUFFIX, MAX_MANIFEST_BYTES)
             if data is None:
                 data = self._from_remote(digest, MAX_MANIFEST_BYTES)
         except TooLarge as exc:
             raise DataError(
                 f"{where}: the manifest of dataset '{name}': {exc} for a manifest, so "
                 f"gitml neither fetches nor reads it; anyone can commit a pointer naming any "
-                f"object: check who changed the pointer of '{name}'"
+                f"object (and record one on {DATA_REF}): check who changed the pointer of "
+                f"'{name}'"
             ) from None
         if data is None:
             raise DataError(
@@ -152,7 +153,9 @@ class VersionStore:
         try:
             data = read_object(self.ws.cache, manifest.listing, max_bytes=limit)
             if data is None:
-                data = self._from_ref(manifest.name, digest, LISTING_SUFFIX, manifest.listing)
+                data = self._from_ref(
+                    manifest.name, digest, LISTING_SUFFIX, limit, expected=manifest.listing
+                )
             if data is None:
                 data = self._from_remote(manifest.listing, limit)
         except TooLarge as exc:
@@ -185,18 +188,20 @@ class VersionStore:
         return f"refs/gitml/data, the cache nor {label}"
 
     def _from_ref(
-        self, name: str, digest: Digest, suffix: str, expected: Digest | None = None
+        self, name: str, digest: Digest, suffix: str, limit: int, *, expected: Digest | None = None
     ) -> bytes | None:
+        """The record of ``digest`` on ``refs/gitml/data``; a blob over ``limit`` (a fetched
+        record may be any size) is ``TooLarge`` by its object header, never read."""
         snap = open_collection(self.ws.repo, DATA_REF).snapshot()
         if snap.tip is None:
             return None
         manifest_path, listing_path = record_paths(name, digest)
         path = manifest_path if suffix == MANIFEST_SUFFIX else listing_path
-        data = snap.read(path)
+        data = _read_within(snap, path, limit)
         if data is None:  # the pointer's file was renamed: look under every dataset name
             rest = path.split("/", 2)[2]
             for other in snap.listdir(PREFIX):
-                data = snap.read(f"{PREFIX}/{other}/{rest}")
+                data = _read_within(snap, f"{PREFIX}/{other}/{rest}", limit)
                 if data is not None:
                     break
         want = expected if expected is not None else digest
@@ -245,8 +250,16 @@ class VersionStore:
     def has_profile(self, file_digest: Digest) -> bool:
         return self._snapshot().exists(profile_path(file_digest))
 
-    def read_profile(self, file_digest: Digest) -> bytes | None:
-        return self._snapshot().read(profile_path(file_digest))
+    def read_profiles(self, file_digests: Sequence[Digest]) -> dict[Digest, bytes]:
+        """The stored profiles of those files that have one; one over a record's size limit
+        (a fetch may bring any) is ``TooLarge`` by its object header, never read."""
+        snap = self._snapshot()
+        paths = {d: profile_path(d) for d in file_digests if snap.exists(profile_path(d))}
+        for path, size in zip(paths.values(), snap.sizes(list(paths.values())), strict=True):
+            if size is not None and size > MAX_RECORD_BYTES:
+                raise too_large(f"{DATA_REF}:{path}", size=size, limit=MAX_RECORD_BYTES)
+        found = {digest: snap.read(path) for digest, path in paths.items()}
+        return {digest: data for digest, data in found.items() if data is not None}
 
     def _snapshot(self) -> Snapshot:
         """``refs/gitml/data`` as of the first profile lookup (profiles never change)."""
@@ -254,6 +267,16 @@ class VersionStore:
         if self._snap is None:
             self._snap = open_collection(self.ws.repo, DATA_REF).snapshot()
         return self._snap
+
+
+def _read_within(snap: Snapshot, path: str, limit: int) -> bytes | None:
+    """The blob at ``path`` of ``snap``, refused (``TooLarge``) by its size before reading."""
+    if not snap.exists(path):
+        return None
+    size = snap.size(path)
+    if size is not None and size > limit:
+        raise too_large(f"{snap.ref}:{path}", size=size, limit=limit)
+    return snap.read(path)
 
 
 def iter_recorded(ws: DataWorkspace) -> Iterator[tuple[str, Digest, bytes]]:

@@ -19,13 +19,15 @@ from gitml.data.audit import check_data_plane, listing_problem
 from gitml.data.store import LISTING_SUFFIX, record_paths
 from gitml.errors import ConfigError, GitmlError, InvalidRecord
 from gitml.governance.findings import Finding, errors
-from gitml.governance.promotions import PromotionCheck, promotions
-from gitml.governance.rules import RuleContext
+from gitml.governance.promotions import PromotionCheck, check_events, promotions
+from gitml.governance.rules import SIGNATURE_RULES, RuleContext
 from gitml.integrity import history
 from gitml.objects.digest import Digest
 from gitml.records import codec
+from gitml.records.limits import MAX_LISTING_BYTES, read_problem
 from gitml.records.schema import validate_record
-from gitml.registry.landings import mixed_problems, pending_landings
+from gitml.registry.derive import derive
+from gitml.registry.landings import bases, mixed_problems, pending_landings
 from gitml.registry.rules import (
     RulesAt,
     assignments_changed,
@@ -34,11 +36,12 @@ from gitml.registry.rules import (
     proposed_settings,
     records_settings,
     rules_changed,
+    settings_before,
     signer_paths,
     stricter,
 )
 from gitml.registry.stagefile import parse
-from gitml.registry.store import models_in, open_index, registry_collection
+from gitml.registry.store import models_in, open_index, registry_collection, version_lookup
 from gitml.registry.verify import verify
 from gitml.storage import (
     COLLECTION_REFS,
@@ -49,10 +52,11 @@ from gitml.storage import (
     remote_tracking_ref,
 )
 from gitml.storage.audit_statement import stated_tips
-from gitml.storage.blobs import read_blobs
+from gitml.storage.blobs import blob_sizes, read_blobs
 from gitml.storage.git import git_output, raw_changes
 from gitml.storage.history import is_ancestor
 from gitml.storage.repo import GitRepo
+from gitml.storage.tracked import file_changes
 from gitml.units import format_bytes
 from gitml.validate import check_text, kind_of
 
@@ -154,14 +158,20 @@ def _check_files(
                     Finding("schema", f"{rest}; fix it (`git ml validate {path}`)", file=path)
                 )
     for folder in folders:
-        _check_data_plane(repo, folder, rev, [p for _, p in changes], report)
+        _check_data_plane(repo, settings, folder, rev, [p for _, p in changes], report)
 
 
 def _check_data_plane(
-    repo: GitRepo, pointer_dir: str, rev: str | None, changed: list[str], report: CheckReport
+    repo: GitRepo,
+    settings: Settings,
+    pointer_dir: str,
+    rev: str | None,
+    changed: list[str],
+    report: CheckReport,
 ) -> None:
     """The data plane's path rules on the datasets a change touches (``gitml.data.audit``)."""
-    for file, problem in check_data_plane(repo, rev, pointer_dir, changed):
+    limit = settings.max_listing_bytes
+    for file, problem in check_data_plane(repo, rev, pointer_dir, changed, max_listing=limit):
         report.findings.append(
             Finding("data-path", f"{problem}; gitml refuses this data", file=file, field="path")
         )
@@ -306,14 +316,24 @@ def check_range(repo: GitRepo, base: str, head: str, env: Mapping[str, str]) -> 
     return report
 
 
-def check_records(repo: GitRepo, ref: str, old: str | None, new: str, report: CheckReport) -> None:
-    """Schema validity of every record added to gitml ref ``ref`` in ``old..new``."""
+def check_records(
+    repo: GitRepo,
+    ref: str,
+    old: str | None,
+    new: str,
+    report: CheckReport,
+    *,
+    max_listing: int = MAX_LISTING_BYTES,
+) -> None:
+    """Schema validity of every record added to gitml ref ``ref`` in ``old..new``; a file
+    list over ``max_listing`` is reported by its size, unread."""
     args = ("diff-tree", "-r", "--raw", "--no-abbrev", "--no-renames", old or EMPTY_TREE, new)
     raw = _raw_changes(repo, *args)
     changes = [(s, p) for s, p in raw if p.endswith(".toml") and p != "layout.toml"]
     report.records += len(changes)
     known = _valid_blobs(repo)
-    valid = _check_listings(repo, ref, [(s, p) for s, p in raw if s not in known], report)
+    fresh = [(s, p) for s, p in raw if s not in known]
+    valid = _check_listings(repo, ref, fresh, report, max_listing=max_listing)
     todo = [(s, p) for s, p in changes if s not in known]
     if not todo:
         _remember_valid(repo, valid)
@@ -336,10 +356,31 @@ def check_records(repo: GitRepo, ref: str, old: str | None, new: str, report: Ch
 
 
 def _check_listings(
-    repo: GitRepo, ref: str, changes: list[tuple[str, str]], report: CheckReport
+    repo: GitRepo,
+    ref: str,
+    changes: list[tuple[str, str]],
+    report: CheckReport,
+    *,
+    max_listing: int,
 ) -> list[str]:
-    """File lists on ``refs/gitml/data`` obey the path guard's rules; returns the valid ones."""
-    listings = [(s, p) for s, p in changes if ref == DATA_REF and p.endswith(LISTING_SUFFIX)]
+    """File lists on ``refs/gitml/data`` obey the path guard's rules; returns the valid ones.
+
+    One over ``max_listing`` is reported by its object header and never read."""
+    found = [(s, p) for s, p in changes if ref == DATA_REF and p.endswith(LISTING_SUFFIX)]
+    listings = []
+    for (sha, path), size in zip(found, blob_sizes(repo, [s for s, _ in found]), strict=True):
+        problem = read_problem(path, size or 0, max_listing=max_listing)
+        if problem is None:
+            listings.append((sha, path))
+            continue
+        report.findings.append(
+            Finding(
+                "data-path",
+                f"{problem}; gitml refuses this dataset version (raise the limit on the default "
+                "branch if the dataset really has that many files)",
+                file=f"{ref}:{path}",
+            )
+        )
     valid = []
     for (sha, path), (_oid, data) in zip(
         listings, read_blobs(repo, [s for s, _ in listings]), strict=True
@@ -434,7 +475,7 @@ def check_push(
         if ref == INDEX_REF:  # a cache of derived rows; readers check it themselves
             continue
         if ref.startswith(REF_ROOT):
-            check_records(repo, ref, theirs, sha, report)
+            check_records(repo, ref, theirs, sha, report, max_listing=settings.max_listing_bytes)
             continue
         if ref.startswith("refs/heads/"):
             base = theirs or _resolve(repo, f"refs/remotes/{remote}/{settings.default_branch}")
@@ -459,7 +500,9 @@ def _check_history(
     """The local history of ``ref`` is append-only and every record is where it belongs
     (from ``since``, a trusted audited tip, when given)."""
     known = history.audited_tips(repo, ref) + ([since] if since else [])
-    found = history.check_history(repo, ref, tip, known, skew_s=settings.clock_skew_s)
+    found = history.check_history(
+        repo, ref, tip, known, skew_s=settings.clock_skew_s, max_listing=settings.max_listing_bytes
+    )
     for problem in found.problems:
         report.findings.append(
             Finding(
@@ -514,7 +557,20 @@ def judge_stages(repo: GitRepo, env: Mapping[str, str], head: str, report: Check
         base = landings[0].base if landings else head
         rules = RulesAt(repo, base or head)
         stages = rules.settings
-        state = index.state(models_in(snap), stages.stages, stages.terminal_stages)
+        models = models_in(snap)
+        state = index.state(models, stages.stages, stages.terminal_stages)
+        derived = derive(
+            repo,
+            file_changes(repo, head, STAGES_FILE, stop=index.is_applied),
+            settings=stages,
+            versions=version_lookup(snap),
+            state=state,
+            seqs={model: index.max_seq(model) for model in models},
+            settings_for=settings_before(repo),
+        )
+        by_commit = check_events(
+            repo, derived.events, snap, env, bases=bases(landings), index=index
+        )
     for problem in mixed_problems(repo, landings):
         report.findings.append(Finding("rules-and-stages", problem, file=STAGES_FILE))
     found, problems = promotions(
@@ -530,6 +586,13 @@ def judge_stages(repo: GitRepo, env: Mapping[str, str], head: str, report: Check
     )
     report.promotions.extend(found)
     report.findings.extend(problems)
+    # The signature rule needs the commit that made a promotion: judged as `registry
+    # apply` judges it, commit by commit; the rest was judged above at HEAD.
+    report.findings.extend(
+        Finding(f.rule, f.message, file=STAGES_FILE, field=f.field)
+        for f in by_commit
+        if f.rule in SIGNATURE_RULES
+    )
 
 
 def _applied_as_committed(
@@ -560,7 +623,7 @@ def audit_records(
         since = stated.get(ref)
         if ref != REGISTRY_REF or registry_history:
             _check_history(repo, settings, ref, tip, report, since=since)
-        check_records(repo, ref, since, tip, report)
+        check_records(repo, ref, since, tip, report, max_listing=settings.max_listing_bytes)
     return tips
 
 
@@ -569,7 +632,7 @@ def check_all(repo: GitRepo, env: Mapping[str, str]) -> CheckReport:
 
     By committed settings (``rules.records_settings``: the default branch's, tightened by
     HEAD's), never the work tree's: in a CI checkout that is the change's own. Pointers
-    are looked for in both branches' ``data.pointer_dir``.
+    are looked for in both ``data.pointer_dir``s, the default branch's and HEAD's.
     """
     report = CheckReport("all")
     try:
@@ -583,8 +646,7 @@ def check_all(repo: GitRepo, env: Mapping[str, str]) -> CheckReport:
     report.head = head
     if head:
         changes = _raw_changes(repo, "diff-tree", "-r", "--raw", "--no-abbrev", EMPTY_TREE, head)
-        # HEAD's own pointer folder too, as check_range looks in the change's: a branch
-        # that moves it would otherwise have its pointers judged as plain files.
+        # HEAD's own pointer folder too: in a PR's checkout it may have moved it.
         at_head = proposed_settings(repo, head)
         more = (at_head.pointer_dir,) if at_head is not None else ()
         _check_files(repo, settings, changes, report, head, pointer_dirs=more)

@@ -242,6 +242,10 @@ def verify_signature(repo: GitRepo, commit: str, signers: str | None) -> str | N
     return text[-1] if text else "no signature"
 
 
+SIGNATURE_RULES = ("require_signed", "allowed_signers")
+"""The findings of ``check_require_signed``: the rule that judges a promotion's commit."""
+
+
 def check_require_signed(
     repo: GitRepo, p: Proposal, rules: Rules, ctx: RuleContext
 ) -> list[Finding]:

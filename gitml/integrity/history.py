@@ -16,9 +16,10 @@ from typing import NamedTuple
 from gitml._version import __version__
 from gitml.errors import GitmlError, listing
 from gitml.integrity.layouts import TOP_LEVEL, check_file, time_problem
+from gitml.records.limits import MAX_LISTING_BYTES, read_limit, read_problem
 from gitml.storage import DATA_REF, RUNS_REF
 from gitml.storage.audit import audit, top_names
-from gitml.storage.blobs import read_blobs
+from gitml.storage.blobs import read_blobs_within
 from gitml.storage.collection import Layout, open_collection
 from gitml.storage.repo import GitRepo
 
@@ -45,8 +46,12 @@ def check_history(
     known: Iterable[str] = (),
     *,
     skew_s: float,
+    max_listing: int = MAX_LISTING_BYTES,
 ) -> HistoryCheck:
     """Every problem with the commits of ``ref``'s history from ``tip`` back to ``known``.
+
+    A file added over its size limit (``records.limits.read_problem``; ``max_listing``
+    for a file list) is refused by its object header, never read.
 
     A known tip whose tree names another layout than ``tip``'s is no excuse: the files it
     vouches for were judged under that layout, so the history behind it is read again.
@@ -56,8 +61,13 @@ def check_history(
     known = [k for k in known if _layout_of(repo, ref, k) == layout]
     report = audit(repo, tip, known, shape=top_names(TOP_LEVEL[ref]), skew_s=skew_s)
     problems[:0] = [v.line(ref) for v in report.violations]
-    blobs = read_blobs(repo, [added.oid for added in report.added])
-    for added, (_oid, data) in zip(report.added, blobs, strict=True):
+    limits = [read_limit(added.path, max_listing=max_listing) for added in report.added]
+    blobs = read_blobs_within(repo, [added.oid for added in report.added], limits)
+    for added, (size, data) in zip(report.added, blobs, strict=True):
+        if data is None:  # over its limit: judged by its size, never read
+            too_big = read_problem(added.path, size, max_listing=max_listing)
+            problems.append(f"{ref}: commit {added.commit[:12]} adds {added.path}, which {too_big}")
+            continue
         problem, record_id = check_file(ref, added.path, data, layout=layout)
         if problem is None:
             problem = time_problem(record_id, added.time, skew_s)

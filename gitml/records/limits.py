@@ -47,6 +47,28 @@ def size_problem(path: str, size: int) -> str | None:
     return f"is {format_bytes(size)}, over the {format_bytes(limit)} limit for {what}"
 
 
+def read_limit(path: str, *, max_listing: int) -> int:
+    """The most bytes of the blob at ``path`` of a fetched collection gitml reads: a
+    record's or a history's limit, else a file list's, ``max_listing``
+    (``data.max_listing_mb``), so no blob someone pushed is read unbounded."""
+    limit = max_bytes(path)
+    return max_listing if limit is None else limit
+
+
+def read_problem(path: str, size: int, *, max_listing: int) -> str | None:
+    """Why the blob of ``size`` bytes at ``path`` of a fetched collection is not read (None
+    when it may be: ``read_limit``)."""
+    if max_bytes(path) is not None:
+        return size_problem(path, size)
+    if size <= max_listing:
+        return None
+    what = "a file list" if path.endswith(".listing") else "a file on a gitml ref"
+    return (
+        f"is {format_bytes(size)}, over the {format_bytes(max_listing)} limit for {what} "
+        "(data.max_listing_mb, as committed on the default branch)"
+    )
+
+
 def check_size(path: str, size: int, *, where: str | None = None) -> None:
     """Raise InvalidRecord when ``size`` is over the limit for ``path``."""
     problem = size_problem(path, size)

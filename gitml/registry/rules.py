@@ -81,10 +81,12 @@ class RulesAt:
 
 def stricter(in_force: Settings, proposed: Settings) -> Settings:
     """The settings ``in_force`` with each limit that only loosens a check when raised
-    (``check.max_git_file_mb``, ``sync.clock_skew_seconds``) taken from ``proposed``
-    where it is lower: a change may tighten a limit it is judged by, never widen it."""
+    (``check.max_git_file_mb``, ``data.max_listing_mb``, ``sync.clock_skew_seconds``)
+    taken from ``proposed`` where it is lower: a change may tighten a limit it is judged
+    by, never widen it."""
     return in_force._replace(
         max_git_file_mb=min(in_force.max_git_file_mb, proposed.max_git_file_mb),
+        max_listing_mb=min(in_force.max_listing_mb, proposed.max_listing_mb),
         clock_skew_s=min(in_force.clock_skew_s, proposed.clock_skew_s),
     )
 
@@ -103,6 +105,14 @@ TARGET_VARS = ("GITHUB_BASE_REF", "CI_MERGE_REQUEST_TARGET_BRANCH_NAME", "CI_DEF
 the CI, not by the change."""
 
 
+def target_branches(env: Mapping[str, str] | None) -> list[str]:
+    """The branches the CI names as the target or the default (``TARGET_VARS``), in that
+    order; a name git refuses names no branch."""
+    given = env or {}
+    names = [given[var] for var in TARGET_VARS if given.get(var)]
+    return list(dict.fromkeys(n for n in names if valid_ref_name(f"refs/heads/{n}")))
+
+
 def records_settings(
     repo: GitRepo, remote: str | None = None, env: Mapping[str, str] | None = None
 ) -> Settings:
@@ -115,15 +125,16 @@ def records_settings(
     commit is what gitml reads rules at everywhere else (the merge base for a PR check,
     HEAD for ``check --staged``): in CI the work tree, and HEAD, are a pull request's own
     checkout, which could otherwise widen the clock skew the audit of fetched records
-    allows, or name its own branch the default one, whose stage changes the fetched stage
-    events would then be judged by. So the default branch's name is the one committed on
-    the first branch the CI or the remote names that holds a config (the default first:
-    ``CI_DEFAULT_BRANCH``, the remote's ``HEAD``, then a pull request's target), HEAD's
-    only when none does. A branch's tip is ``remote``'s copy
-    (``refs/remotes/<remote>/<branch>``, as a fetch brings it), else the local branch,
-    else another remote's copy. Without that branch here, HEAD's committed config
-    (gitml's defaults when there is no commit). ConfigError names the file and the commit
-    of an unreadable config in force.
+    allows, or name its own branch the default one, whose stage events fetched records
+    are judged against. So the default branch's name is the one committed on the first
+    branch the CI or the remote names that holds a config (the default first:
+    ``CI_DEFAULT_BRANCH``, the remote's ``HEAD``, then a pull request's target, whose
+    config, a release branch's say, names the default branch, not itself), HEAD's only
+    when none does. A branch's tip is ``remote``'s copy (``refs/remotes/<remote>/<branch>``,
+    as a fetch brings it), else the local branch, else another remote's copy. Without the
+    default branch here, that target's committed config, else HEAD's (gitml's defaults
+    when there is no commit). ConfigError names the file and the commit of an unreadable
+    config in force.
     """
     head = repo.head_commit()
     if head is None:
@@ -136,11 +147,14 @@ def records_settings(
         _named_tip(repo, given.get("GITHUB_BASE_REF"), remote),
         _named_tip(repo, given.get("CI_MERGE_REQUEST_TARGET_BRANCH_NAME"), remote),
     ]
-    committed = [_configured(repo, str(tip)) for tip in dict.fromkeys(named) if tip]
-    namer = next((found for found in committed if found is not None), at_head)
-    default = _branch_tip(repo, (namer or Settings()).default_branch, remote)
-    settings = RulesAt(repo, default or head).settings
-    for other in (at_head, *committed):
+    committed = [(str(tip), _configured(repo, str(tip))) for tip in dict.fromkeys(named) if tip]
+    targets = [(tip, found) for tip, found in committed if found is not None]
+    chosen = targets[0] if targets else None
+    branch = (chosen[1] if chosen else at_head or Settings()).default_branch
+    default = _branch_tip(repo, branch, remote)
+    settings = RulesAt(repo, default or (chosen[0] if chosen else head)).settings
+    settings = settings._replace(default_branch=branch)
+    for other in (at_head, *(found for _tip, found in targets)):
         if other is not None:
             settings = stricter(settings, other)
     return settings

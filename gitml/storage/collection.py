@@ -25,7 +25,7 @@ from gitml.storage import (
     housekeeping,
     refs,
 )
-from gitml.storage.blobs import read_blobs
+from gitml.storage.blobs import blob_sizes, read_blobs
 from gitml.storage.odb import ObjectDB, ObjectWriteError, Tree, object_id
 from gitml.storage.refs import (
     backoff,
@@ -164,6 +164,16 @@ class Snapshot:
 
     def read(self, path: str) -> bytes | None:
         return read_blob(self.repo.odb, self.tree, path)
+
+    def size(self, path: str) -> int | None:
+        """The size of the blob at ``path`` from its object header, unread (None: none)."""
+        return self.sizes([path])[0]
+
+    def sizes(self, paths: Sequence[str]) -> list[int | None]:
+        """``size`` of each of ``paths``, asked of git at once."""
+        if self.tip is None:
+            return [None] * len(paths)
+        return blob_sizes(self.repo, [f"{self.tip}:{path}" for path in paths])
 
     def exists(self, path: str) -> bool:
         return tree_entry(self.repo.odb, self.tree, path) is not None

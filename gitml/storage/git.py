@@ -149,17 +149,54 @@ class GitObject(NamedTuple):
     data: bytes
 
 
-def _read_response(stdout: IO[bytes]) -> GitObject | None:
-    """One ``cat-file --batch`` answer: the object, or None for ``<name> missing``."""
+def _read_header(stdout: IO[bytes]) -> tuple[str, str, int] | None:
+    """The ``(oid, kind, size)`` line of a ``cat-file --batch`` answer; None for
+    ``<name> missing`` (or ambiguous)."""
     header = stdout.readline()
     if not header:
         raise GitFailed("`git cat-file --batch` stopped unexpectedly")
     parts = header.split()
     if len(parts) != 3 or parts[-1] in (b"missing", b"ambiguous"):
         return None
-    size = int(parts[2])
+    return parts[0].decode(), parts[1].decode(), int(parts[2])
+
+
+def _read_response(stdout: IO[bytes]) -> GitObject | None:
+    """One ``cat-file --batch`` answer: the object, or None for ``<name> missing``."""
+    found = _read_header(stdout)
+    if found is None:
+        return None
+    oid, kind, size = found
     data = stdout.read(size + 1)  # the object and git's newline after it
-    return GitObject(parts[0].decode(), parts[1].decode(), data[:size])
+    return GitObject(oid, kind, data[:size])
+
+
+DRAIN_CHUNK = 1 << 20
+
+
+class Sized(NamedTuple):
+    """An object read up to a limit: its kind and size, and its content when within it."""
+
+    kind: str
+    size: int
+    data: bytes | None  # None: over the limit, drained from the pipe and never held
+
+
+def _read_within(stdout: IO[bytes], limit: int) -> Sized | None:
+    """``_read_response`` for an object whose content is wanted only up to ``limit``."""
+    found = _read_header(stdout)
+    if found is None:
+        return None
+    _oid, kind, size = found
+    if size <= limit:
+        return Sized(kind, size, stdout.read(size + 1)[:size])
+    left = size + 1
+    while left:
+        got = stdout.read(min(left, DRAIN_CHUNK))
+        if not got:
+            raise GitFailed("`git cat-file --batch` stopped unexpectedly")
+        left -= len(got)
+    return Sized(kind, size, None)
 
 
 class ObjectReader:
@@ -199,6 +236,23 @@ class ObjectReader:
                 proc.stdin.flush()
                 found.update((name, _read_response(proc.stdout)) for name in chunk)
         return [found.get(name) for name in names]
+
+    def read_within(self, names: Sequence[str], limits: Sequence[int]) -> list[Sized | None]:
+        """Each object with its size, its content only when within its limit (one over it
+        is drained from git's answer, never held); None where a name names none."""
+        out: list[Sized | None] = []
+        with self._lock:
+            proc = self._started()
+            assert proc.stdin is not None
+            assert proc.stdout is not None
+            for name, limit in zip(names, limits, strict=True):
+                if "\n" in name:
+                    out.append(None)
+                    continue
+                proc.stdin.write(name.encode("utf-8", "surrogateescape") + b"\n")
+                proc.stdin.flush()
+                out.append(_read_within(proc.stdout, limit))
+        return out
 
     def start(self) -> None:
         """Start git now (a command about to read overlaps its start-up with other work)."""

@@ -62,15 +62,7 @@ def fetch(
     (``None`` when absent).
     """
     check_remote(repo, remote)
-    specs = list(fetch_refspecs(remote))
-    if branches:
-        advertised = _git(repo, "ls-remote", "--heads", remote, *branches, timeout=timeout)
-        have = {line.split("\t", 1)[1] for line in advertised.stdout.splitlines() if "\t" in line}
-        specs += [
-            f"+refs/heads/{b}:refs/remotes/{remote}/{b}"
-            for b in branches
-            if f"refs/heads/{b}" in have
-        ]
+    specs = [*fetch_refspecs(remote), *_branch_specs(repo, remote, branches, timeout)]
     proc = _git(repo, "fetch", "--no-tags", "--quiet", remote, *specs, timeout=timeout)
     if proc.returncode != 0:
         raise GitRemoteError(
@@ -81,6 +73,30 @@ def fetch(
         oid = read_ref(repo, remote_tracking_ref(remote, ref))
         tips[ref] = str(oid) if oid is not None else None
     return tips
+
+
+def _branch_specs(
+    repo: GitRepo, remote: str, branches: Sequence[str], timeout: float | None
+) -> list[str]:
+    """Refspecs fetching those of ``branches`` the remote has into its remote-tracking refs."""
+    if not branches:
+        return []
+    advertised = _git(repo, "ls-remote", "--heads", remote, *branches, timeout=timeout)
+    have = {line.split("\t", 1)[1] for line in advertised.stdout.splitlines() if "\t" in line}
+    return [
+        f"+refs/heads/{b}:refs/remotes/{remote}/{b}" for b in branches if f"refs/heads/{b}" in have
+    ]
+
+
+def fetch_branches(
+    repo: GitRepo, remote: str, branches: Sequence[str], *, timeout: float | None = None
+) -> None:
+    """Fetch those of ``branches`` the remote has (no gitml ref) into its remote-tracking
+    refs; a failure changes nothing and is left to the fetch that follows."""
+    check_remote(repo, remote)
+    specs = _branch_specs(repo, remote, branches, timeout)
+    if specs:
+        _git(repo, "fetch", "--no-tags", "--quiet", remote, *specs, timeout=timeout)
 
 
 def fetch_ref(repo: GitRepo, remote: str, ref: str, *, timeout: float | None = None) -> bool:

@@ -14,7 +14,7 @@ import pytest
 
 from tests.integrity.forge import forge_commit, push_forced, show
 from tests.support.core import cli, git
-from tests.support.governance import commit_all
+from tests.support.governance import commit_all, write_stages
 from tests.support.integrity import Team, id_at, now_env, ok, publish, tip
 from tests.support.registry import land, register
 
@@ -232,3 +232,75 @@ def test_pull_accepts_the_record_apply_writes_for_a_reverted_mixed_landing(
     git(applied.victim, "pull", "-q", "--ff-only", "origin", "main")
     assert cli("registry", "verify").exit_code == 0
     assert holder("production") == "1.1.0"
+
+
+NO_HOOKS = ("-c", "core.hooksPath=/dev/null")
+CONFIG = ".gitml/config.toml"
+
+
+def _apply_on_a_pr_named_the_default(team: Team, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The attacker's PR branch ``pr`` names itself the default branch, merges a promotion
+    and runs `registry apply` there: events that derive from ``pr``, never from main,
+    pushed to the registry ref with the branch."""
+    attacker = team.attacker
+    monkeypatch.chdir(attacker)
+    git(attacker, "switch", "-q", "-c", "pr")
+    config = attacker / CONFIG
+    text = config.read_text()
+    assert 'default_branch = "main"' in text
+    config.write_text(text.replace('default_branch = "main"', 'default_branch = "pr"'))
+    commit_all(attacker, "Make pr the default branch", *NO_HOOKS)
+    git(attacker, "switch", "-q", "-c", "promo")
+    write_stages(attacker, {"churn": {"staging": "1.2.0", "production": "1.1.0"}})
+    commit_all(attacker, "Promote 1.2.0 to staging", *NO_HOOKS)
+    git(attacker, "switch", "-q", "pr")
+    git(attacker, *NO_HOOKS, "merge", "-q", "--no-ff", "promo", "-m", "Merge promo")
+    assert "promote churn 1.2.0 -> staging" in ok("registry", "apply")
+    git(attacker, *NO_HOOKS, "push", "-q", "origin", "pr", f"{REGISTRY}:{REGISTRY}")
+
+
+@pytest.mark.parametrize("named_by", ["GITHUB_BASE_REF", "remote HEAD"])
+def test_fetch_ci_reads_stage_events_of_the_targets_default_branch(
+    applied: Team, monkeypatch: pytest.MonkeyPatch, named_by: str
+) -> None:
+    """`fetch --ci` in the checkout of a PR whose config names its own branch the default
+    one: the CI (or the remote's HEAD) names the target, whose committed config names the
+    default branch, so the PR's events are refused as deriving from no change on main."""
+    team = applied
+    _apply_on_a_pr_named_the_default(team, monkeypatch)
+    victim = team.victim
+    monkeypatch.chdir(victim)
+    before = tip(victim, REGISTRY)
+    git(victim, "fetch", "-q", "origin", "pr")
+    git(victim, "switch", "-q", "-c", "pr", "FETCH_HEAD")
+    if named_by == "remote HEAD":
+        git(victim, "remote", "set-head", "origin", "main")
+    else:
+        monkeypatch.setenv(named_by, "main")
+    result = cli("fetch", "--ci")
+    git(victim, "switch", "-q", "main")
+    assert result.exit_code == 1, result.stdout
+    assert "matches no change of .gitml/stages.toml on 'main'" in result.stderr, result.stderr
+    assert tip(victim, REGISTRY) == before
+
+
+def test_fetch_ci_in_a_pr_to_a_release_branch_reads_the_default_branchs_events(
+    applied: Team, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A PR to a release branch: the CI names the release branch as the target, whose
+    committed config names main the default branch; the events main derives are fetched."""
+    team = applied
+    victim = team.victim
+    git(victim, "push", "-q", "origin", "main:refs/heads/release-1")
+    land(victim, "promote", "churn", "1.2.0", "staging")
+    ok("registry", "apply")
+    publish(team)
+    ci = tmp_path / "ci"
+    git(tmp_path, "clone", "-q", str(team.remote), str(ci))
+    git(ci, "switch", "-q", "-c", "fix", "origin/release-1")
+    monkeypatch.chdir(ci)
+    monkeypatch.setenv("GITHUB_BASE_REF", "release-1")
+    result = cli("fetch", "--ci")
+    assert result.exit_code == 0, result.stderr
+    assert tip(ci, REGISTRY) == tip(victim, REGISTRY)
+    assert holder("staging") == "1.2.0"
