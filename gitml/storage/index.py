@@ -538,7 +538,7 @@ class Index:
         )
         for path, _old, new in listed:
             if new is None:
-                deletes.append((ref, path))
+                deletes.append((ref, _storable(path)))
             else:
                 changed.append((path, new))
         upserts: list[IndexRow] = []
@@ -548,7 +548,9 @@ class Index:
         parsed_items: list[tuple[str, str | None, str | None, str | None]] = []
         for path, parsed in zip((p for p, _ in items), parse_many(parse, items), strict=True):
             if parsed is None:
-                deletes.append((ref, path))
+                deletes.append((ref, _storable(path)))
+            elif _storable(path) != path:
+                parsed_items.append((path, parsed[0], None, f"{_storable(path)}: {NOT_UTF8}"))
             else:
                 parsed_items.append((path, *parsed))
         if parsed_items:
@@ -559,7 +561,12 @@ class Index:
                 seq = base + oldest - ages.get(path, oldest)
                 upserts.append(
                     IndexRow(
-                        path=path, blob=blob_of[path], seq=seq, kind=kind, doc=text, error=error
+                        path=_storable(path),
+                        blob=blob_of[path],
+                        seq=seq,
+                        kind=kind,
+                        doc=text,
+                        error=error,
                     )
                 )
             top = max(row.seq for row in upserts)
@@ -1433,7 +1440,7 @@ def _listed(
             for batch in listing:
                 conn.executemany(
                     f"INSERT INTO listing.blobs SELECT ?2, ?1 WHERE {record_path_sql('?2')}",
-                    batch,
+                    ((blob, _storable(path)) for blob, path in batch),
                 )
             conn.execute("COMMIT")
         except BaseException:
@@ -1639,6 +1646,17 @@ def _json_value(value: Any) -> Any:
     if converted is value:
         raise TypeError(f"{type(value).__name__} is not JSON serializable")
     return converted
+
+
+NOT_UTF8 = "its path is not UTF-8, which no gitml record path is; it was written by hand"
+"""The error of a record whose path git holds as bytes that are not UTF-8 (a plain ``git
+fetch`` brings whatever path was pushed)."""
+
+
+def _storable(path: str) -> str:
+    """``path`` as the index can hold it: itself, or, when git's bytes are not UTF-8 (read
+    with ``surrogateescape``), those bytes escaped as ``\\xff``."""
+    return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def _stem(path: str) -> str:

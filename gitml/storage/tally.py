@@ -5,10 +5,12 @@ either side whole or sorting it."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from operator import methodcaller
 
 import xxhash
 
 _MASK = (1 << 128) - 1
+_AS_BYTES = methodcaller("encode", "utf-8", "surrogateescape")
 
 
 class Tally:
@@ -25,7 +27,8 @@ class Tally:
 
     def add(self, paths: Sequence[str], blobs: Sequence[str]) -> None:
         """Add the pairs of ``paths`` and ``blobs``, which must be as long as each other."""
-        pairs = map(str.encode, map("\0".join, zip(paths, blobs, strict=True)))
+        # A path git holds as bytes that are not UTF-8 tallies as those bytes.
+        pairs = map(_AS_BYTES, map("\0".join, zip(paths, blobs, strict=True)))
         self.total = (self.total + sum(map(xxhash.xxh3_128_intdigest, pairs))) & _MASK
         self.count += len(paths)
 

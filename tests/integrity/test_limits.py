@@ -102,6 +102,21 @@ def test_a_gitlink_in_a_record_tree_is_skipped_by_readers_and_reported(registere
     assert entry in verify.stdout
 
 
+def test_a_record_path_that_is_not_utf8_is_one_line_for_every_reader(registered: Path) -> None:
+    """A plain ``git fetch`` brings whatever path was pushed: a run record named by bytes
+    that are not UTF-8 is one line naming it (escaped), never a crash."""
+    _local(registered, RUNS, add={"runs/\udcff.toml": 'schema = "gitml/run/1"\n'})
+    for args in (
+        ("ls", "--all"),
+        ("ls", "--all", "--json"),
+        ("ls", "--all", "--where", "status = 'completed'"),
+    ):
+        assert "runs/\\xff.toml: its path is not UTF-8" in _no_crash(*args), args
+    check = cli("check", "--all")
+    assert check.exit_code == 1
+    assert "unexpected error" not in check.stderr
+
+
 def test_a_malformed_history_is_one_warning(registered: Path) -> None:
     run = json.loads(ok("ls", "--all", "--json", "--limit", "1"))[0]["id"]
     path = f"runs/{shard_of(run)}/{run}.history.csv"

@@ -47,3 +47,15 @@ def test_other_pairs_tally_differently(change: object) -> None:
 def test_paths_and_blobs_of_different_lengths_are_refused() -> None:
     with pytest.raises(ValueError, match=r"shorter|longer"):
         Tally().add(PATHS, BLOBS[:-1])
+
+
+def test_a_path_that_is_not_utf8_tallies_as_its_bytes() -> None:
+    """git's bytes that are not UTF-8 (read with ``surrogateescape``) are tallied, not a
+    crash, and differ from the escaped text the index stores for them."""
+    blob = "a" * 40
+    raw = Tally()
+    raw.add(["runs/\udcff.toml"], [blob])
+    escaped = Tally()
+    escaped.add(["runs/\\xff.toml"], [blob])
+    assert raw.count == escaped.count == 1
+    assert raw != escaped
