@@ -253,7 +253,7 @@ def test_bad_urls_and_options_are_refused_before_anything_runs() -> None:
 @pytest.mark.parametrize(
     ("url", "module", "extra"),
     [
-        ("gs://b/p", "gcsfs", "gcs"),
+        ("gs://b/p", "gcsfs.core", "gcs"),
         ("azure://c/p", "adlfs", "azure"),
         ("ssh://h/p", "sshfs", "ssh"),
         ("https://h/p", "fsspec.implementations.http", "http"),
@@ -262,7 +262,7 @@ def test_bad_urls_and_options_are_refused_before_anything_runs() -> None:
 def test_a_missing_library_is_named_with_the_extra_of_the_remotes_kind(
     url: str, module: str, extra: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setitem(sys.modules, module, None)  # what an uninstalled package raises
+    monkeypatch.setitem(sys.modules, module, None)  # the module the opener imports: missing
     with pytest.raises(RemoteError) as caught:
         open_remote(url, check=False)
     package = module.split(".")[0]
