@@ -109,8 +109,13 @@ def target_branches(env: Mapping[str, str] | None) -> list[str]:
     """The branches the CI names as the target or the default (``TARGET_VARS``), in that
     order; a name git refuses names no branch."""
     given = env or {}
-    names = [given[var] for var in TARGET_VARS if given.get(var)]
-    return list(dict.fromkeys(n for n in names if valid_ref_name(f"refs/heads/{n}")))
+    names = [_branch_name(given.get(var)) for var in TARGET_VARS]
+    return list(dict.fromkeys(name for name in names if name))
+
+
+def _branch_name(name: str | None) -> str | None:
+    """``name`` when it can name a branch (one from the environment git refuses names none)."""
+    return name if name and valid_ref_name(f"refs/heads/{name}") else None
 
 
 def records_settings(
@@ -171,11 +176,9 @@ def _configured(repo: GitRepo, commit: str) -> Settings | None:
 
 
 def _named_tip(repo: GitRepo, name: str | None, remote: str | None) -> str | None:
-    """``_branch_tip`` of a branch an environment variable names (None for a name git
-    refuses, which names no branch)."""
-    if not name or not valid_ref_name(f"refs/heads/{name}"):
-        return None
-    return _branch_tip(repo, name, remote)
+    """``_branch_tip`` of a branch an environment variable names (``_branch_name``)."""
+    branch = _branch_name(name)
+    return None if branch is None else _branch_tip(repo, branch, remote)
 
 
 def _branch_tip(repo: GitRepo, branch: str, remote: str | None) -> str | None:

@@ -30,8 +30,7 @@ from pathlib import Path
 from gitml.errors import GitmlError
 from gitml.storage import INDEX_FILE
 from gitml.storage.filelock import try_exclusive
-from gitml.storage.git import run_git
-from gitml.storage.housekeeping import guarded_step, start_step
+from gitml.storage.housekeeping import config_is, guarded_step, start_step
 from gitml.storage.index import Index
 from gitml.storage.repo import STATE_DIR
 
@@ -83,8 +82,7 @@ def _fill(path: Path) -> str | None:
 
 def switched_off(commondir: Path) -> bool:
     """Whether ``gitml.index.warm`` is false."""
-    proc = run_git(commondir, "config", "--type=bool", "--get", SWITCH)
-    return proc.returncode == 0 and proc.stdout.strip() == b"false"
+    return config_is(commondir, SWITCH, "false", kind="bool")
 
 
 if __name__ == "__main__":

@@ -118,7 +118,7 @@ def start_step(commondir: Path, module: str = __name__) -> None:
 def housekeep(commondir: Path) -> bool:
     """One bounded step (see the module); False when it was skipped: switched off with
     ``gc.auto = 0``, or another step is running."""
-    if _switched_off(commondir):
+    if config_is(commondir, "gc.auto", "0", kind="int"):
         return False
     return guarded_step(commondir, LOCK, LOG, partial(_repack, commondir))
 
@@ -146,7 +146,7 @@ def _repack(commondir: Path) -> str | None:
     ``git gc`` leaves that to housekeeping (``gc.writeCommitGraph = false``), then the
     unused index files; the first failing git command's line, if any."""
     steps: list[tuple[str, ...]] = [REPACK]
-    if _commit_graph_off_in_gc(commondir):
+    if config_is(commondir, "gc.writeCommitGraph", "false", kind="bool"):
         steps.append((*COMMIT_GRAPH, "--no-progress"))
     try:
         for args in steps:
@@ -182,14 +182,10 @@ def remove_unused_indexes(state: Path, *, now: float | None = None) -> list[str]
     return removed
 
 
-def _switched_off(commondir: Path) -> bool:
-    proc = run_git(commondir, "config", "--type=int", "--get", "gc.auto")
-    return proc.returncode == 0 and proc.stdout.strip() == b"0"
-
-
-def _commit_graph_off_in_gc(commondir: Path) -> bool:
-    proc = run_git(commondir, "config", "--type=bool", "--get", "gc.writeCommitGraph")
-    return proc.returncode == 0 and proc.stdout.strip() == b"false"
+def config_is(commondir: Path, key: str, value: str, *, kind: str) -> bool:
+    """Whether git's setting ``key``, read as ``kind`` (``bool``, ``int``), is ``value``."""
+    proc = run_git(commondir, "config", f"--type={kind}", "--get", key)
+    return proc.returncode == 0 and proc.stdout.strip() == value.encode()
 
 
 def _reap() -> None:
