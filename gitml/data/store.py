@@ -254,11 +254,16 @@ class VersionStore:
         """The stored profiles of those files that have one; one over a record's size limit
         (a fetch may bring any) is ``TooLarge`` by its object header, never read."""
         snap = self._snapshot()
-        paths = {d: profile_path(d) for d in file_digests if snap.exists(profile_path(d))}
-        for path, size in zip(paths.values(), snap.sizes(list(paths.values())), strict=True):
+        paths = {digest: profile_path(digest) for digest in file_digests}
+        stored = {}
+        for (digest, path), size in zip(
+            paths.items(), snap.sizes(list(paths.values())), strict=True
+        ):
             if size is not None and size > MAX_RECORD_BYTES:
                 raise too_large(f"{DATA_REF}:{path}", size=size, limit=MAX_RECORD_BYTES)
-        found = {digest: snap.read(path) for digest, path in paths.items()}
+            if size is not None:
+                stored[digest] = path
+        found = {digest: snap.read(path) for digest, path in stored.items()}
         return {digest: data for digest, data in found.items() if data is not None}
 
     def _snapshot(self) -> Snapshot:
@@ -270,11 +275,12 @@ class VersionStore:
 
 
 def _read_within(snap: Snapshot, path: str, limit: int) -> bytes | None:
-    """The blob at ``path`` of ``snap``, refused (``TooLarge``) by its size before reading."""
-    if not snap.exists(path):
-        return None
+    """The blob at ``path`` of ``snap`` (None: none there), refused (``TooLarge``) by its
+    size before reading."""
     size = snap.size(path)
-    if size is not None and size > limit:
+    if size is None:
+        return None
+    if size > limit:
         raise too_large(f"{snap.ref}:{path}", size=size, limit=limit)
     return snap.read(path)
 
